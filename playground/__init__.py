@@ -1,0 +1,16 @@
+"""A browser playground to *see* how neural networks learn.
+
+Numerics live in pure-JAX modules (``surfaces``, ``optimizers``, ``race``,
+``critical``, ``expression``) that never import Panel; the labs in
+``playground.labs`` import them, never the reverse.
+"""
+
+import jax
+
+# Teaching wants exact maths: trajectories are compared with PyTorch in float64
+# and Rosenbrock's narrow valley needs the precision.  Models that want speed
+# ask for float32 explicitly.
+jax.config.update("jax_enable_x64", True)
+
+__all__ = ["__version__"]
+__version__ = "0.1.0"

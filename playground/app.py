@@ -1,0 +1,116 @@
+"""The playground's shell: a template, the lab switcher, links and warm-up.
+
+``create_app()`` builds one browser session's page.  Labs are registered in
+``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
+``sidebar()``, ``main()``, ``start()`` and a ``state`` that reads and writes its
+query string (``apply_query`` / ``to_query``).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import panel as pn
+
+from . import race, surfaces
+from .labs.optimizer_lab import OptimizerLab
+from .labs.optimizer_state import OptimizerLabState
+from .text import tr
+
+#: Lab key (as in links) → factory.  Later labs (mlp, bias–variance, depth,
+#: backprop) are added here.
+LABS = {"optimizers": OptimizerLab}
+DEFAULT_LAB = "optimizers"
+
+CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
+                                Path.home() / ".cache" / "playground-jax"))
+
+_warmup_lock = threading.Lock()
+_warmup_started = False
+
+
+def enable_compilation_cache():
+    """JAX's persistent cache: a restarted server skips most compilation."""
+    import jax
+
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", str(CACHE_DIR))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    except OSError:  # a read-only home: run without the cache
+        pass
+
+
+def warm_up(keys=None):
+    """Compile the race of every preset (and the default lab's first one first)."""
+    state = OptimizerLabState()
+    for key in keys or surfaces.PRESETS:
+        s = surfaces.SURFACES[key]
+        settings = race.make_settings(s.start, s.defaults, steps=s.steps)
+        race.run_race(s.fn, settings)
+    del state
+
+
+def start_background_warmup():
+    """Once per server process: compile the presets in a background thread."""
+    global _warmup_started
+    with _warmup_lock:
+        if _warmup_started:
+            return
+        _warmup_started = True
+    threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
+
+
+def create_app() -> pn.template.BaseTemplate:
+    """One session's page."""
+    pn.extension("katex", sizing_mode="stretch_width", notifications=False,
+                 raw_css=[CSS])
+    enable_compilation_cache()
+    query = dict(pn.state.location.query_params) if pn.state.location else {}
+    query = {k: str(v) for k, v in query.items()}
+    lab_key = query.get("lab", DEFAULT_LAB)
+    problems = []
+    if lab_key not in LABS:
+        problems.append(f"lab={lab_key!r} (unknown)")
+        lab_key = DEFAULT_LAB
+    lang = "en"
+    lab = LABS[lab_key]()
+    problems += lab.state.apply_query(query)
+    if problems:
+        lab.message.object = tr("url.ignored", lang, problems="; ".join(problems))
+        lab.message.visible = True
+
+    switcher = pn.widgets.RadioButtonGroup(
+        name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},
+        value=lab_key, button_type="primary", button_style="outline")
+
+    def write_url(*_events):
+        if pn.state.location is not None:
+            query = {"lab": lab_key, **lab.state.to_query()}
+            pn.state.location.search = "?" + urlencode(query)
+
+    lab.state.param.watch(write_url, ["result", "optimizers", "surface", "expression"])
+    # Bootstrap, not Fast: the Fast design fetches a web font, and classrooms are
+    # sometimes offline.
+    template = pn.template.BootstrapTemplate(
+        title=tr("app.title", lang), sidebar=[switcher, *lab.sidebar()], main=lab.main(),
+        sidebar_width=360, header_background="#1f3b5c")
+
+    def on_load():
+        lab.start()
+        write_url()
+        start_background_warmup()
+
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        pn.state.onload(on_load)
+    else:
+        on_load()
+    return template
+
+
+CSS = """
+.pg-player .pn-player-value { font-size: 15px; }
+"""

@@ -1,0 +1,147 @@
+"""Command line: the playground's numerics for lecture notes and outside checks.
+
+    python -m playground trajectory --surface rosenbrock --optimizer adam --steps 500 \\
+        --start=-1.5,2.5 [--lr A] [--momentum MU] [--decay RHO] [--beta1 B1] [--beta2 B2] \\
+        [--eps E] [--no-bias-correction] [--noise S] [--seed K] [--schedule KIND ...] \\
+        [--clip value|norm --clip-value C] [--expression "x**2 - y**2"]
+
+prints one strict JSON object (no NaN or Infinity tokens).  Bad input: a one-line
+message on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from . import optimizers as opt
+from . import race, surfaces
+from .expression import ExpressionError, parse_expression
+
+
+class UsageError(Exception):
+    """Bad command-line input; its message is printed on one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not argparse's usage block
+        raise UsageError(message)
+
+
+def _finite(kind: str, low: float | None = None, high: float | None = None,
+            low_open: bool = False, high_open: bool = False):
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{kind} must be a number, not {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{kind} must be finite, not {text!r}")
+        if low is not None and (value <= low if low_open else value < low):
+            raise argparse.ArgumentTypeError(f"{kind} must be {'>' if low_open else '≥'} {low}")
+        if high is not None and (value >= high if high_open else value > high):
+            raise argparse.ArgumentTypeError(f"{kind} must be {'<' if high_open else '≤'} {high}")
+        return value
+    return parse
+
+
+def _integer(kind: str, low: int, high: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{kind} must be an integer, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{kind} must be between {low} and {high}")
+        return value
+    return parse
+
+
+def _point(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(f"start must be X,Y (two numbers), not {text!r}")
+    number = _finite("start")
+    return number(parts[0]), number(parts[1])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m playground", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    t = commands.add_parser("trajectory", help="one optimizer's path on a surface, as JSON")
+    t.add_argument("--surface", required=True,
+                   choices=[*surfaces.PRESETS, surfaces.CUSTOM])
+    t.add_argument("--expression", help="the formula of --surface custom, in x and y")
+    t.add_argument("--optimizer", required=True, choices=opt.NAMES)
+    t.add_argument("--steps", type=_integer("steps", 0, race.MAX_STEPS), default=100)
+    t.add_argument("--start", type=_point, help="X,Y (default: the surface's start)")
+    t.add_argument("--lr", type=_finite("lr", 0.0, low_open=True))
+    t.add_argument("--momentum", type=_finite("momentum", 0.0, 1.0, high_open=True))
+    t.add_argument("--decay", type=_finite("decay", 0.0, 1.0, high_open=True),
+                   help="RMSProp's ρ")
+    t.add_argument("--beta1", type=_finite("beta1", 0.0, 1.0, high_open=True))
+    t.add_argument("--beta2", type=_finite("beta2", 0.0, 1.0, high_open=True))
+    t.add_argument("--eps", type=_finite("eps", 0.0, low_open=True))
+    t.add_argument("--no-bias-correction", action="store_true", help="Adam without m̂, v̂")
+    t.add_argument("--noise", type=_finite("noise", 0.0), default=0.0)
+    t.add_argument("--seed", type=_integer("seed", 0, 2**32 - 1), default=0)
+    t.add_argument("--schedule", choices=opt.SCHEDULES, default="constant")
+    t.add_argument("--every", type=_finite("every", 1.0), default=100.0,
+                   help="N of the step and inverse-time schedules")
+    t.add_argument("--factor", type=_finite("factor", 1.0), default=2.0,
+                   help="k of the step schedule")
+    t.add_argument("--gamma", type=_finite("gamma", 0.0, 1.0, low_open=True), default=0.99)
+    t.add_argument("--clip", choices=opt.CLIPPING, default="none")
+    t.add_argument("--clip-value", type=_finite("clip-value", 0.0, low_open=True), default=1.0)
+    return parser
+
+
+def trajectory(args) -> dict:
+    if args.surface == surfaces.CUSTOM:
+        if not args.expression:
+            raise UsageError("--surface custom needs --expression")
+        try:
+            surface = surfaces.custom_surface(parse_expression(args.expression))
+        except ExpressionError as e:
+            raise UsageError(f"--expression: {e}") from None
+    else:
+        surface = surfaces.SURFACES[args.surface]
+    name = args.optimizer
+    given = {p: getattr(args, p) for p in ("lr", "momentum", "decay", "beta1", "beta2", "eps")
+             if getattr(args, p) is not None}
+    if args.no_bias_correction:
+        given["bias_correction"] = 0.0
+    hyper = {**surface.defaults.get(name, {}), **given}
+    settings = race.make_settings(
+        args.start or surface.start, {name: hyper},
+        schedule=opt.Schedule(opt.SCHEDULES.index(args.schedule), args.every, args.factor,
+                              args.gamma, float(max(args.steps, 1))),
+        clip=args.clip, clip_value=args.clip_value, noise=args.noise, seed=args.seed,
+        steps=args.steps)
+    outcome = race.run_race(surface.fn, settings)
+    result = outcome.of(name)
+    diverged_at = int(outcome.diverged_at[opt.NAMES.index(name)])
+    used = opt.hyperparams_for(name, hyper)
+    return {
+        "surface": surface.key if args.surface != surfaces.CUSTOM else args.expression,
+        "optimizer": name,
+        "params": {p: used[p] for p in opt.OPTIMIZERS[name].hyperparams},
+        "points": result["points"].tolist(),
+        "loss": result["loss"].tolist(),
+        "diverged_at": diverged_at if diverged_at >= 0 else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "trajectory":
+            out = trajectory(args)
+        json.dump(out, sys.stdout, allow_nan=False)
+        sys.stdout.write("\n")
+        return 0
+    except UsageError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

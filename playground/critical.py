@@ -1,0 +1,116 @@
+"""Critical points: the gradient, the Hessian and what its eigenvalues say.
+
+At a point θ of L(x, y): g = ∇L(θ) and H = ∇²L(θ).  Where g = 0 the Hessian's
+eigenvalues λ₁ ≤ λ₂ classify the point: both > 0 a minimum, both < 0 a maximum,
+mixed signs a saddle, and a zero eigenvalue leaves the second-order test
+undecided ("degenerate").  Away from critical points the same signs describe the
+local shape (bowl, dome, saddle-shaped).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .surfaces import Surface, SurfaceFn
+
+#: ‖g‖ below this counts as a critical point.
+GRADIENT_TOLERANCE = 1e-6
+#: |λ| below this (relative to the largest |λ|) counts as zero curvature.
+CURVATURE_TOLERANCE = 1e-8
+
+VERDICTS = ("minimum", "maximum", "saddle", "degenerate")
+
+
+class PointAnalysis(NamedTuple):
+    point: tuple[float, float]
+    value: float
+    gradient: tuple[float, float]
+    hessian: tuple[tuple[float, float], tuple[float, float]]
+    eigenvalues: tuple[float, float]  # ascending
+    verdict: str  # one of VERDICTS: the Hessian's verdict on the curvature here
+    is_critical: bool  # ‖g‖ ≤ GRADIENT_TOLERANCE
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.all(np.isfinite(np.r_[self.value, self.gradient,
+                                              np.ravel(self.hessian)])))
+
+
+def classify(eigenvalues) -> str:
+    """minimum / maximum / saddle / degenerate from the Hessian's eigenvalues."""
+    lam = np.asarray(eigenvalues, float)
+    scale = max(float(np.max(np.abs(lam))), 1.0)
+    positive = lam > CURVATURE_TOLERANCE * scale
+    negative = lam < -CURVATURE_TOLERANCE * scale
+    if positive.all():
+        return "minimum"
+    if negative.all():
+        return "maximum"
+    if positive.any() and negative.any():
+        return "saddle"
+    return "degenerate"
+
+
+@lru_cache(maxsize=64)
+def _derivatives(fn: SurfaceFn):
+    scalar = lambda p: fn(p[0], p[1])
+
+    @jax.jit
+    def derivatives(p):
+        return scalar(p), jax.grad(scalar)(p), jax.hessian(scalar)(p)
+
+    return derivatives
+
+
+def analyse(fn: SurfaceFn, point) -> PointAnalysis:
+    """Value, gradient, Hessian, eigenvalues and verdict of ``fn`` at ``point``."""
+    p = jnp.asarray(point, jnp.float64)
+    value, gradient, hessian = (np.asarray(a) for a in _derivatives(fn)(p))
+    hessian = 0.5 * (hessian + hessian.T)
+    if np.all(np.isfinite(hessian)):
+        eigenvalues = np.linalg.eigvalsh(hessian)
+        verdict = classify(eigenvalues)
+    else:
+        eigenvalues = np.full(2, np.nan)
+        verdict = "degenerate"
+    return PointAnalysis(
+        point=(float(p[0]), float(p[1])), value=float(value),
+        gradient=(float(gradient[0]), float(gradient[1])),
+        hessian=((float(hessian[0, 0]), float(hessian[0, 1])),
+                 (float(hessian[1, 0]), float(hessian[1, 1]))),
+        eigenvalues=(float(eigenvalues[0]), float(eigenvalues[1])),
+        verdict=verdict,
+        is_critical=bool(np.linalg.norm(gradient) <= GRADIENT_TOLERANCE),
+    )
+
+
+def refine(fn: SurfaceFn, guess, iterations: int = 50) -> np.ndarray:
+    """Newton's method on ∇L = 0 from ``guess``: p ← p − H⁻¹ g."""
+    derivatives = _derivatives(fn)
+    p = np.asarray(guess, float)
+    for _ in range(iterations):
+        _, g, h = (np.asarray(a) for a in derivatives(jnp.asarray(p)))
+        if not np.all(np.isfinite(h)) or abs(np.linalg.det(h)) < 1e-14:
+            break
+        delta = np.linalg.solve(h, g)
+        p = p - delta
+        if np.linalg.norm(delta) < 1e-13:
+            break
+    return p
+
+
+def critical_points(surface: Surface) -> list[PointAnalysis]:
+    """The surface's critical points near its guesses, polished and classified."""
+    found: list[PointAnalysis] = []
+    for guess in surface.critical_guesses:
+        a = analyse(surface.fn, refine(surface.fn, guess))
+        if a.is_critical and a.finite and all(
+                np.hypot(a.point[0] - b.point[0], a.point[1] - b.point[1]) > 1e-6
+                for b in found):
+            found.append(a)
+    return found

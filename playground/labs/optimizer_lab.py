@@ -1,0 +1,317 @@
+"""The optimizer lab: controls, pictures and the player, wired to one state object."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Tap
+from panel.viewable import Viewer
+
+from .. import critical, surfaces
+from .. import optimizers as opt
+from ..text import tr
+from .optimizer_plots import COLORS, RacePlots
+from .optimizer_state import OptimizerLabState, custom_lesson, hp_param
+
+_SYMBOLS = {"lr": r"\alpha", "momentum": r"\mu", "decay": r"\rho", "beta1": r"\beta_1",
+            "beta2": r"\beta_2", "eps": r"\varepsilon"}
+_ADAM_CORRECTION = (r"\hat m = \frac{m}{1-\beta_1^t},\quad \hat v = \frac{v}{1-\beta_2^t}")
+
+
+def _latex_number(value: float) -> str:
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa}\cdot 10^{{{int(exponent)}}}"
+    return text
+
+
+def formula_with_values(name: str, h: dict, scheduled: bool) -> str:
+    """The optimizer's update rule with the user's numbers in place of its symbols."""
+    latex = opt.OPTIMIZERS[name].latex
+    if name == "adam" and not h.get("bias_correction", 1.0):
+        latex = latex.replace(_ADAM_CORRECTION, r"\hat m = m,\quad \hat v = v")
+    for hp, symbol in _SYMBOLS.items():
+        if hp not in h or (hp == "lr" and scheduled):
+            continue
+        value = _latex_number(h[hp])
+        latex = re.sub(re.escape(symbol) + r"(?![A-Za-z_])", lambda _m, v=value: v, latex)
+    if scheduled:
+        latex = latex.replace(r"\alpha", r"\alpha_t")
+    return latex
+
+
+class OptimizerLab(Viewer):
+    """Optimizers racing on a 2-D loss surface."""
+
+    state = param.ClassSelector(class_=OptimizerLabState)
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = OptimizerLabState()
+        super().__init__(**params)
+        lang = self.state.lang
+        self.plots = RacePlots(lang)
+        self.message = pn.pane.Alert("", alert_type="warning", visible=False,
+                                     sizing_mode="stretch_width")
+        self.player = pn.widgets.Player(
+            start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
+            width=460, show_value=False, css_classes=["pg-player"],
+            name=tr("plot.step", self.state.lang))
+        self.player.jscallback(value="cursor.location = cb_obj.value",
+                               args={"cursor": self.plots.step_cursor})
+        # Pressing play at the last step replays from the first.
+        self.player.jscallback(direction="""
+            if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
+        self.speed = pn.widgets.Select(name=tr("speed", lang), options=[1, 2, 5, 10, 20, 50, 100],
+                                       value=1, width=120)
+        self.speed.jslink(self.player, value="step")
+        self.surface_pane = pn.pane.Bokeh(self.plots.surface_fig, sizing_mode="stretch_width")
+        self.loss_pane = pn.Column(
+            pn.pane.Bokeh(self.plots.loss_fig["linear"], sizing_mode="stretch_width"),
+            pn.pane.Bokeh(self.plots.loss_fig["log"], sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
+        self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
+        self.formulas = pn.FlexBox(sizing_mode="stretch_width")
+        self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
+                                            styles={"font-size": "15px"})
+        self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": "17px"})
+        self.expression_error = pn.pane.Alert("", alert_type="danger", visible=False)
+        self.plots.surface_fig.on_event(Tap, self._on_tap)
+        self._build_controls()
+        self._started = False
+
+    def start(self):
+        """Draw the surface and the first race (call once the page is live: pn.state.onload)."""
+        if self._started:
+            return
+        self._started = True
+        self._redraw_surface()
+        self.state.compute()  # its result redraws the race
+
+    # -- controls ------------------------------------------------------------------
+
+    def _build_controls(self):
+        s, lang = self.state, self.state.lang
+        surface_names = {tr(f"surface.{k}.name", lang): k for k in s.param.surface.objects}
+        self.surface_select = pn.widgets.Select.from_param(
+            s.param.surface, name=tr("surface", lang), options=surface_names)
+        self.expression_input = pn.widgets.TextInput.from_param(
+            s.param.expression, name=tr("surface.expression", lang))
+        self.x0 = pn.widgets.FloatInput.from_param(s.param.x0, name=tr("start.x", lang),
+                                                   step=0.1, width=110)
+        self.y0 = pn.widgets.FloatInput.from_param(s.param.y0, name=tr("start.y", lang),
+                                                   step=0.1, width=110)
+        self.optimizer_boxes = pn.widgets.CheckBoxGroup.from_param(
+            s.param.optimizers, name=tr("optimizers", lang),
+            options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES}, inline=False,
+            css_classes=["pg-optimizers"])
+        self.hp_widgets = {}
+        cards = []
+        for name in opt.NAMES:
+            widgets = []
+            for hp in opt.OPTIMIZERS[name].hyperparams:
+                p = hp_param(name, hp)
+                label = tr(f"hp.{ {'momentum': 'mu', 'decay': 'rho'}.get(hp, hp) }", lang)
+                if hp == "bias_correction":
+                    w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
+                elif hp == "eps":
+                    w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
+                elif hp == "lr":
+                    w = pn.widgets.EditableFloatSlider.from_param(
+                        s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"])
+                else:
+                    w = pn.widgets.EditableFloatSlider.from_param(
+                        s.param[p], name=label, start=0.0, end=0.999, step=0.001)
+                self.hp_widgets[p] = w
+                widgets.append(w)
+            card = pn.Card(*widgets, title=tr(f"optimizer.{name}", lang), collapsed=True,
+                           header_color=COLORS[name], sizing_mode="stretch_width",
+                           styles={"border-left": f"5px solid {COLORS[name]}"})
+            cards.append(card)
+        self.hp_cards = dict(zip(opt.NAMES, cards, strict=True))
+        self.steps = pn.widgets.EditableIntSlider.from_param(
+            s.param.steps, name=tr("steps", lang), start=10, end=5000, step=10)
+        self.noise = pn.widgets.EditableFloatSlider.from_param(
+            s.param.noise, name=tr("noise", lang), start=0.0, end=5.0, step=0.01)
+        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=tr("seed", lang), width=110)
+        self.schedule = pn.widgets.Select.from_param(
+            s.param.schedule, name=tr("schedule", lang),
+            options={tr(f"schedule.{k}", lang): k for k in opt.SCHEDULES})
+        self.schedule_every = pn.widgets.IntInput.from_param(
+            s.param.schedule_every, name=tr("schedule.every", lang), width=110)
+        self.schedule_factor = pn.widgets.FloatInput.from_param(
+            s.param.schedule_factor, name=tr("schedule.factor", lang), width=110)
+        self.schedule_gamma = pn.widgets.FloatInput.from_param(
+            s.param.schedule_gamma, name=tr("schedule.gamma", lang), step=0.001, width=110)
+        self.clip = pn.widgets.Select.from_param(
+            s.param.clip, name=tr("clip", lang),
+            options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
+        self.clip_value = pn.widgets.FloatInput.from_param(
+            s.param.clip_value, name=tr("clip.value_label", lang), width=110)
+        self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
+                                            value=bool(s.active_surface.log_levels))
+        self.show_paths = pn.widgets.Checkbox(name=tr("view.paths", lang), value=True)
+        self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
+        self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
+        self.log_loss.param.watch(lambda e: self.plots.set_log_loss(e.new), "value")
+        self.plots.set_log_loss(self.log_loss.value)
+        self.show_paths.param.watch(lambda e: self.plots.set_paths_visible(e.new), "value")
+        self.player.param.watch(self._on_player_pause, ["value_throttled", "direction"])
+        self._sync_visibility()
+
+    def sidebar(self) -> list:
+        lang = self.state.lang
+        return [
+            self.surface_select, self.surface_info, self.surface_formula,
+            self.expression_input, self.expression_error,
+            pn.pane.Markdown(f"**{tr('start', lang)}**"), pn.Row(self.x0, self.y0),
+            pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
+            *self.hp_cards.values(),
+            pn.pane.Markdown(f"**{tr('run', lang)}**"), self.steps, self.noise,
+            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": "12px"}),
+            self.seed, self.schedule,
+            pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma),
+            self.clip, self.clip_value,
+            pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
+            self.reset,
+        ]
+
+    def main(self) -> list:
+        lang = self.state.lang
+        return [
+            pn.Column(
+                self.message,
+                pn.Row(self.player, self.speed),
+                pn.Row(
+                    pn.Column(self.surface_pane, sizing_mode="stretch_width",
+                              styles={"flex": "3 1 0"}),
+                    pn.Column(self.loss_pane,
+                              pn.pane.Markdown(f"#### {tr('critical', lang)}",
+                                               margin=(0, 10)),
+                              self.critical_md, sizing_mode="stretch_width",
+                              styles={"flex": "2 1 0"}),
+                    sizing_mode="stretch_width"),
+                self.readout_pane,
+                sizing_mode="stretch_width"),
+            pn.Column(pn.pane.Markdown(f"### {tr('formulas', lang)}"), self.formulas,
+                      sizing_mode="stretch_width"),
+        ]
+
+    def __panel__(self):
+        return pn.Row(pn.Column(*self.sidebar(), width=330), pn.Column(*self.main()))
+
+    # -- reactions -----------------------------------------------------------------
+
+    @param.depends("state.surface", "state.optimizers", "state.schedule", "state.clip",
+                   watch=True)
+    def _sync_visibility(self):
+        s = self.state
+        self.expression_input.visible = s.surface == surfaces.CUSTOM
+        for name, card in self.hp_cards.items():
+            card.visible = name in s.optimizers
+        self.schedule_every.visible = s.schedule in ("step", "inverse_time")
+        self.schedule_factor.visible = s.schedule == "step"
+        self.schedule_gamma.visible = s.schedule == "exponential"
+        self.clip_value.visible = s.clip != "none"
+
+    @param.depends("state.active_surface", watch=True)
+    def _redraw_surface(self):
+        if not self._started:
+            return
+        s = self.state
+        surface = s.active_surface
+        lesson = (custom_lesson(s.lang) if surface.key == surfaces.CUSTOM
+                  else tr(f"surface.{surface.key}.lesson", s.lang))
+        self.surface_info.object = lesson
+        self.surface_formula.object = f"${surface.latex}$"
+        self.plots.show_surface(surface)
+        self.log_loss.value = bool(surface.log_levels)
+        for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
+            w = self.hp_widgets[hp_param(name, "lr")]
+            default = s.surface_defaults()[hp_param(name, "lr")]
+            w.param.update(start=0.0, end=float(f"{5 * default:.2g}"),
+                           step=float(f"{default / 50:.2g}"))
+        self._show_critical()
+
+    @param.depends("state.surface_error", watch=True)
+    def _show_expression_error(self):
+        self.expression_error.object = self.state.surface_error
+        self.expression_error.visible = bool(self.state.surface_error)
+
+    @param.depends("state.result", "state.optimizers", "state.error", watch=True)
+    def _redraw_race(self):
+        if not self._started:
+            return
+        s = self.state
+        self.message.object = s.error
+        self.message.visible = bool(s.error)
+        self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0),
+                             show_paths=self.show_paths.value)
+        rows = 0 if s.result is None else len(s.result.loss) - 1
+        self.player.param.update(end=max(rows, 1), value=rows)
+        self._show_formulas()
+        self._show_critical()
+
+    def _show_formulas(self):
+        s = self.state
+        hyper = s.hyperparams()
+        panes = []
+        for name in s.optimizers:
+            note_key = f"optimizer.{name}.note"
+            note = tr(note_key, s.lang) if note_key in _NOTES else ""
+            if name == "adam" and not s.adam_bias_correction:
+                note = tr("optimizer.adam.no_bias_correction", s.lang)
+            with_values = formula_with_values(name, hyper[name], s.schedule != "constant")
+            panes.append(pn.Column(
+                pn.pane.Markdown(f"**{tr(f'optimizer.{name}', s.lang)}**" +
+                                 (f": {note}" if note else ""),
+                                 styles={"color": COLORS[name], "font-size": "15px"}),
+                pn.pane.LaTeX(f"${opt.OPTIMIZERS[name].latex}$", styles={"font-size": "16px"}),
+                pn.pane.LaTeX(f"${with_values}$", styles={"font-size": "16px"}),
+                styles={"border-left": f"4px solid {COLORS[name]}", "padding-left": "10px"},
+                width=540))
+        self.formulas.objects = panes
+
+    def _on_tap(self, event):
+        self.state.param.update(x0=round(float(event.x), 3), y0=round(float(event.y), 3))
+
+    def _on_player_pause(self, *_events):
+        if self.player.direction == 0:
+            self._show_critical()
+
+    def _show_critical(self):
+        s = self.state
+        lines = []
+        fn = s.active_surface.fn
+        lines.append(self._describe(tr("critical.at_start", s.lang),
+                                    critical.analyse(fn, (s.x0, s.y0))))
+        if s.result is not None and s.optimizers:
+            name = s.optimizers[0]
+            k = opt.NAMES.index(name)
+            step = min(int(self.player.value), len(s.result.loss) - 1)
+            point = s.result.points[step, k]
+            if np.all(np.isfinite(point)):
+                title = tr("critical.at_iterate", s.lang,
+                           optimizer=tr(f"optimizer.{name}", s.lang), step=step)
+                lines.append(self._describe(title, critical.analyse(fn, point)))
+        lines.append(f"*{tr('critical.points', s.lang)}*")
+        self.critical_md.object = "\n\n".join(lines)
+
+    def _describe(self, title: str, a: critical.PointAnalysis) -> str:
+        lang = self.state.lang
+        if not a.finite:
+            return f"**{title}**: –"
+        verdict = tr(f"critical.verdict.{a.verdict}", lang).split(" (")[0]
+        key = "critical.is_critical" if a.is_critical else "critical.not_critical"
+        return (f"**{title}** ({a.point[0]:.4g}, {a.point[1]:.4g})  \n"
+                f"{tr('critical.gradient', lang)} = ({a.gradient[0]:.3g}, {a.gradient[1]:.3g}), "
+                f"{tr('critical.eigenvalues', lang)} = {a.eigenvalues[0]:.3g}, "
+                f"{a.eigenvalues[1]:.3g}  \n{tr(key, lang, verdict=verdict)}")
+
+
+_NOTES = {f"optimizer.{n}.note" for n in ("momentum", "nesterov", "adagrad", "rmsprop", "adam")}

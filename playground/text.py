@@ -1,0 +1,168 @@
+"""Every piece of text users read, keyed by language.
+
+One table per language with the same keys; ``tr(key, lang)`` looks a key up and
+falls back to English, so a missing translation shows English, never a key.
+Formulas are LaTeX and shared by all languages (they live with the numerics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+LANGUAGES = ("en",)
+DEFAULT_LANGUAGE = "en"
+
+_EN: dict[str, str] = {
+    "app.title": "Neural network playground",
+    "app.lab": "Lab",
+    "app.loading": "Preparing the numerics…",
+    "lab.optimizers": "Optimizers",
+    "lab.optimizers.blurb": "Optimizers racing on 2-D loss surfaces",
+
+    # Surfaces: names and what each one teaches.
+    "surface": "Loss surface",
+    "surface.ravine.name": "Ravine (ill-conditioned bowl)",
+    "surface.ravine.lesson": (
+        "A long, thin bowl: 40 times steeper across than along. The gradient points "
+        "across the valley, so plain gradient descent zig-zags from wall to wall and "
+        "crawls along the floor. Momentum averages the zig-zag away; Adam and RMSProp "
+        "rescale each direction."),
+    "surface.rosenbrock.name": "Rosenbrock (curved valley)",
+    "surface.rosenbrock.lesson": (
+        "Finding the curved valley is easy; following its flat, bending floor to the "
+        "minimum at (1, 1) is hard. Watch who gets there, and how many steps it takes."),
+    "surface.himmelblau.name": "Himmelblau (four minima)",
+    "surface.himmelblau.lesson": (
+        "Four minima of equal depth, a maximum and four saddles. Which minimum an "
+        "optimizer reaches depends on where it starts and how it moves: click the plot "
+        "to try other starts."),
+    "surface.beale.name": "Beale (flat plains, sharp edges)",
+    "surface.beale.lesson": (
+        "Very flat near the minimum at (3, 0.5) and enormously steep at the corners: "
+        "one learning rate cannot suit both, which is where adaptive methods shine."),
+    "surface.rastrigin.name": "Rastrigin (many local minima)",
+    "surface.rastrigin.lesson": (
+        "A bowl covered in bumps: every optimizer with a small step gets caught in the "
+        "nearest local minimum. Noise or a bigger step can hop between basins."),
+    "surface.saddle.name": "Saddle point",
+    "surface.saddle.lesson": (
+        "A strict saddle at (0, 0): a minimum along y, a maximum along x. Starting just "
+        "off the ridge, gradient descent first slides towards the saddle, stalls where "
+        "the gradient is almost zero, then escapes to a minimum at (±1, 0). Start "
+        "exactly on x = 0 and it never escapes, unless noise pushes it off."),
+    "surface.plateau.name": "Plateau (vanishing gradient)",
+    "surface.plateau.lesson": (
+        "A wide, nearly flat mesa around one basin. The gradient out there is tiny, so "
+        "plain gradient descent crawls; methods that divide by the gradient's size "
+        "(RMSProp, Adam) take full-sized steps anyway."),
+    "surface.custom.name": "Custom: type a formula",
+    "surface.custom.lesson": (
+        "Your own surface in x and y, drawn over [−3, 3]². Allowed: numbers, x, y, pi, "
+        "e, + − * / ** (or ^), and the functions {functions}."),
+    "surface.expression": "f(x, y) =",
+    "surface.expression.error": "Cannot use this formula: {error}",
+    "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
+
+    # Optimizers.
+    "optimizer.sgd": "SGD",
+    "optimizer.momentum": "Momentum",
+    "optimizer.nesterov": "Nesterov",
+    "optimizer.adagrad": "AdaGrad",
+    "optimizer.rmsprop": "RMSProp",
+    "optimizer.adam": "Adam",
+    "optimizers": "Optimizers",
+    "optimizers.none": "Select at least one optimizer to race.",
+    "optimizer.momentum.note": (
+        "Some courses write v ← βv + (1−β)g; that only rescales α by 1/(1−β)."),
+    "optimizer.nesterov.note": "The gradient is taken at θ, then corrected by the look-ahead μv.",
+    "optimizer.adagrad.note": "s only grows, so the step keeps shrinking.",
+    "optimizer.rmsprop.note": "Like AdaGrad, but old gradients are forgotten at rate ρ.",
+    "optimizer.adam.note": "Momentum plus RMSProp plus bias correction.",
+    "optimizer.adam.no_bias_correction": "Bias correction off: m̂ = m, v̂ = v.",
+    "hp.lr": "learning rate α",
+    "hp.mu": "momentum μ",
+    "hp.rho": "decay ρ",
+    "hp.beta1": "β₁",
+    "hp.beta2": "β₂",
+    "hp.eps": "ε",
+    "hp.bias_correction": "bias correction",
+
+    # Run settings.
+    "run": "Run",
+    "start": "Start point (click the plot to move it)",
+    "start.x": "x₀",
+    "start.y": "y₀",
+    "steps": "Steps",
+    "noise": "Gradient noise σ",
+    "noise.help": "g̃ = ∇L + σξ, ξ ~ N(0, I): simulates mini-batch noise (same ξ for all).",
+    "seed": "Seed",
+    "schedule": "Learning-rate schedule",
+    "schedule.constant": "constant: αₜ = α",
+    "schedule.step": "step: divide by k every N steps",
+    "schedule.exponential": "exponential: αₜ = α·γᵗ⁻¹",
+    "schedule.inverse_time": "1/t: αₜ = α / (1 + (t−1)/N)",
+    "schedule.cosine": "cosine: α(1 + cos(π(t−1)/T))/2, T = steps",
+    "schedule.every": "N (steps)",
+    "schedule.factor": "k (divide by)",
+    "schedule.gamma": "γ (per step)",
+    "clip": "Gradient clipping",
+    "clip.none": "none",
+    "clip.value": "by value: gᵢ ← clip(gᵢ, −c, c)",
+    "clip.norm": "by norm: g ← g·min(1, c/‖g‖)",
+    "clip.value_label": "c",
+    "view": "View",
+    "view.log_loss": "Log-scale loss chart",
+    "view.arrows": "Arrows (gradient, velocity, step)",
+    "view.paths": "Full paths (faint)",
+    "view.3d": "3-D view",
+    "reset": "Reset to the surface's defaults",
+    "speed": "Steps per frame",
+
+    # Plots and readouts.
+    "plot.surface": "Loss surface and trajectories",
+    "plot.loss": "Loss vs step",
+    "plot.loss.log": "L − L_min (log scale)",
+    "plot.loss.linear": "L(θ)",
+    "plot.step": "step t",
+    "plot.start": "start",
+    "plot.arrows_scale": "arrows drawn ×{scale}",
+    "plot.arrows_legend": (
+        "dotted: −αg, plain GD's step; dashed: −αv, the velocity; solid: the step taken"),
+    "plot.arrow.gradient": "−α∇L (plain GD step)",
+    "plot.arrow.velocity": "−α·v (velocity / m̂)",
+    "plot.arrow.step": "actual step Δθ",
+    "readout.title": "State at step {step}",
+    "readout.theta": "θ",
+    "readout.loss": "L",
+    "readout.grad": "g",
+    "readout.velocity": "v / m̂",
+    "readout.effective_lr": "α per dimension",
+    "status.diverged": "diverged at step {step}",
+    "status.converged": "L = {loss}",
+    "formulas": "Update rules (with your values)",
+    "critical": "Critical-point check",
+    "critical.at_start": "At the start point",
+    "critical.at_iterate": "At {optimizer}'s iterate, step {step}",
+    "critical.gradient": "gradient",
+    "critical.eigenvalues": "Hessian eigenvalues",
+    "critical.verdict.minimum": "minimum (all eigenvalues > 0)",
+    "critical.verdict.maximum": "maximum (all eigenvalues < 0)",
+    "critical.verdict.saddle": "saddle (eigenvalues of both signs)",
+    "critical.verdict.degenerate": "degenerate (a zero eigenvalue: the test cannot decide)",
+    "critical.is_critical": "∇L = 0: a critical point, a {verdict}",
+    "critical.not_critical": (
+        "∇L ≠ 0: not a critical point; the curvature here is that of a {verdict}"),
+    "critical.points": "Critical points of this surface (hover the markers)",
+    "url.ignored": "Ignored from the link: {problems}",
+    "error.unexpected": "Something went wrong computing this run: {error}",
+}
+
+TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({"en": MappingProxyType(_EN)})
+
+
+def tr(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
+    """The text for ``key`` in ``lang`` (English if missing), formatted with ``fields``."""
+    table = TEXT.get(lang, TEXT[DEFAULT_LANGUAGE])
+    text = table.get(key) or TEXT[DEFAULT_LANGUAGE][key]
+    return text.format(**fields) if fields else text

@@ -1,0 +1,45 @@
+"""Shared test oracles: hand-derived closed-form gradients of the preset surfaces (NumPy)."""
+
+import numpy as np
+import pytest
+
+
+def _himmelblau(x, y):
+    a, b = x**2 + y - 11.0, x + y**2 - 7.0
+    return 4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b
+
+
+def _beale(x, y):
+    a, b, c = 1.5 - x + x * y, 2.25 - x + x * y**2, 2.625 - x + x * y**3
+    return (2 * a * (y - 1) + 2 * b * (y**2 - 1) + 2 * c * (y**3 - 1),
+            2 * a * x + 4 * b * x * y + 6 * c * x * y**2)
+
+
+def _plateau(x, y):
+    e = np.exp(-(x**2 + y**2) / 2.0)
+    return x * e, y * e
+
+
+_GRADIENTS = {
+    "ravine": lambda x, y: (0.1 * x, 4.0 * y),
+    "rosenbrock": lambda x, y: (-2.0 * (1.0 - x) - 400.0 * x * (y - x**2), 200.0 * (y - x**2)),
+    "himmelblau": _himmelblau,
+    "beale": _beale,
+    "rastrigin": lambda x, y: (2 * x + 20 * np.pi * np.sin(2 * np.pi * x),
+                               2 * y + 20 * np.pi * np.sin(2 * np.pi * y)),
+    "saddle": lambda x, y: (4.0 * x * (x**2 - 1.0), 2.0 * y),
+    "plateau": _plateau,
+}
+
+
+def closed_form_gradient(name, x, y):
+    """∇L of preset ``name`` at (x, y) (broadcasting), stacked on the last axis."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    gx, gy = _GRADIENTS[name](x, y)
+    return np.stack(np.broadcast_arrays(gx, gy), axis=-1)
+
+
+@pytest.fixture(scope="session")
+def gradient_of():
+    """``gradient_of(name, x, y)``: the closed-form gradient of a preset surface."""
+    return closed_form_gradient
