@@ -96,7 +96,11 @@ def create_app() -> pn.template.BaseTemplate:
     # Bootstrap, not Fast: the Fast design fetches a web font, and classrooms are
     # sometimes offline.
     template = pn.template.BootstrapTemplate(
-        title=tr("app.title", lang), sidebar=[switcher, *lab.sidebar()], main=lab.main(),
+        title=tr("app.title", lang),
+        # One root per area: the visibility of items in a template's root list does not
+        # follow later changes.
+        sidebar=[pn.Column(switcher, *lab.sidebar(), sizing_mode="stretch_width")],
+        main=[pn.Column(*lab.main(), sizing_mode="stretch_width")],
         sidebar_width=360, header_background="#1f3b5c")
 
     def on_load():

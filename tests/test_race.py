@@ -1,5 +1,7 @@
 """The race as a whole: divergence, non-finite surfaces, compilation, gradient noise."""
 
+import logging
+
 import jax
 import numpy as np
 import pytest
@@ -114,13 +116,19 @@ def test_non_finite_surface_is_caught_as_divergence():
 
 
 def compilations(fn=RAVINE.fn, capacity=1024):
+    """How many signatures the jitted race of ``fn`` has compiled."""
     return race.compiled_race(fn, capacity)._cache_size()
 
 
-def test_no_recompilation_when_settings_change():
+def race_compile_logs(caplog):
+    """The 'Compiling jit(_race)' records jax.log_compiles wrote."""
+    return [r for r in caplog.records
+            if "Compiling" in r.getMessage() and "_race" in r.getMessage()]
+
+
+def test_no_recompilation_when_settings_change(caplog):
     run(steps=50)
-    compiled = race.compiled_race(RAVINE.fn, 1024)
-    before = compiled._cache_size()
+    before = compilations()
     assert before >= 1
     variations = [
         dict(hyper={"sgd": {"lr": 0.1}, "momentum": {"lr": 0.02, "momentum": 0.5}}),
@@ -138,22 +146,25 @@ def test_no_recompilation_when_settings_change():
         dict(clip="norm", clip_value=2.0),
     ]
     outcomes = []
-    with jax.log_compiles(True):
+    with caplog.at_level(logging.DEBUG), jax.log_compiles(True):
         for v in variations:
             hyper = v.pop("hyper", None)
             outcomes.append(run(hyper, **v))
-            assert compiled._cache_size() == before, v
-    # The variations did take effect (so the count above means something).
+            assert compilations() == before, v
+    assert race_compile_logs(caplog) == []
+    # The variations did take effect (so the counts above mean something).
     ends = {tuple(np.round(o.points[-1].ravel(), 12)) for o in outcomes}
     assert len(ends) == len(outcomes)
 
 
-def test_compilations_are_counted():
-    """The counter used above does see a new compilation (a new capacity)."""
-    fn = parse_expression("x**2 + y**2")
-    assert compilations(fn, 1024) == 0
-    race.run_race(fn, race.make_settings((1.0, 1.0), steps=3))
-    assert compilations(fn, 1024) == 1
+def test_compilations_are_counted(caplog):
+    """Both counters used above do see a compilation (a surface never raced before)."""
+    fn = parse_expression("x**2 + 3*y**2")
+    assert compilations(fn) == 0
+    with caplog.at_level(logging.DEBUG), jax.log_compiles(True):
+        race.run_race(fn, race.make_settings((1.0, 1.0), steps=3))
+    assert compilations(fn) == 1
+    assert len(race_compile_logs(caplog)) == 1
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -77,20 +77,23 @@ class RacePlots:
         self.critical_source = ColumnDataSource(
             {"x": [], "y": [], "verdict": [], "eig": [], "marker": []})
         self.start_source = ColumnDataSource({"x": [], "y": []})
-        self.full = {n: ColumnDataSource({c: [] for c in _FULL_COLUMNS}) for n in opt.NAMES}
-        self.trail = {n: ColumnDataSource({"x": [], "y": []}) for n in opt.NAMES}
+        # Named, so tests and embedders can find them: Bokeh's get_model_by_name("full_adam").
+        self.full = {n: ColumnDataSource({c: [] for c in _FULL_COLUMNS}, name=f"full_{n}")
+                     for n in opt.NAMES}
+        self.trail = {n: ColumnDataSource({"x": [], "y": []}, name=f"trail_{n}")
+                      for n in opt.NAMES}
         self.current = ColumnDataSource({"x": [], "y": [], "color": []})
         self.arrows = {kind: ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": [],
                                                "color": []})
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
-                                      "diagonal": []})
+                                      "diagonal": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
         self._draw_surface_glyphs()
         self.loss_fig = {mode: self._loss_figure(mode) for mode in ("linear", "log")}
         self.loss_fig["log"].visible = False
-        self.readout = Div(text="", sizing_mode="stretch_width",
+        self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            styles={"font-size": "15px", "padding": "0 12px"})
         # The step shown lives in the linear loss chart's cursor: the player moves it
         # (see OptimizerLab) and every move, or a new race, re-runs the animation.

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up everything the tests need on a fresh machine, then run them all.
+#   bash scripts/test.sh [pytest args]
+# Makes .venv (Python >= 3.11), installs requirements-test.txt, installs Debian's
+# chromium when no browser is on PATH (the browser tests drive it through
+# Playwright; never `playwright install`), then runs ruff and pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -r requirements-test.txt
+
+if ! command -v chromium >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+.venv/bin/ruff check .
+# Tests share the JAX compilation cache with nothing else: a fresh one per run.
+export PLAYGROUND_JAX_CACHE="${PLAYGROUND_JAX_CACHE:-$(mktemp -d)}"
+.venv/bin/python -m pytest -q "$@"

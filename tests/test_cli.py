@@ -1,0 +1,198 @@
+"""``python -m playground trajectory``: strict JSON out, one-line errors with status 2.
+
+Most commands run in real subprocesses, started together because each one imports JAX
+and compiles its race.  To keep the suite fast, "momentum-defaults" and every command of
+BAD also go through ``cli.main`` in this process, which is what ``python -m playground``
+calls (its ``__main__`` is ``sys.exit(main())``).
+"""
+
+import io
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import redirect_stderr, redirect_stdout
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from playground import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+GOOD = {
+    "adam": ["--surface", "himmelblau", "--optimizer", "adam", "--steps", "60",
+             "--start=0.5,4", "--lr", "0.1", "--beta1", "0.8", "--beta2", "0.99",
+             "--eps", "0.001"],
+    # The surface's own start and defaults (saddle: momentum lr 0.01, μ 0.9).
+    "momentum-defaults": ["--surface", "saddle", "--optimizer", "momentum", "--steps", "40"],
+    "diverging": ["--surface", "ravine", "--optimizer", "sgd", "--lr", "1.5", "--steps", "50"],
+}
+
+BAD = {
+    "unknown surface": ["--surface", "nope", "--optimizer", "sgd"],
+    "unknown optimizer": ["--surface", "ravine", "--optimizer", "lbfgs"],
+    "lr nan": ["--surface", "ravine", "--optimizer", "sgd", "--lr", "nan"],
+    "lr negative": ["--surface", "ravine", "--optimizer", "sgd", "--lr", "-1"],
+    "steps negative": ["--surface", "ravine", "--optimizer", "sgd", "--steps", "-5"],
+    "steps huge": ["--surface", "ravine", "--optimizer", "sgd", "--steps", str(10**9)],
+    "start one number": ["--surface", "ravine", "--optimizer", "sgd", "--start=1"],
+    "start not numbers": ["--surface", "ravine", "--optimizer", "sgd", "--start=a,b"],
+    "momentum above 1": ["--surface", "ravine", "--optimizer", "momentum", "--momentum", "1.5"],
+    "custom without expression": ["--surface", "custom", "--optimizer", "sgd"],
+    "custom hostile expression": ["--surface", "custom", "--optimizer", "sgd",
+                                  "--expression", "__import__('os')"],
+}
+# The ones also run as real processes.
+BAD_IN_SUBPROCESS = ("unknown surface", "custom hostile expression")
+GOOD_IN_PROCESS = ("momentum-defaults",)
+
+
+def _run(args):
+    return subprocess.run([sys.executable, "-m", "playground", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+@cache
+def outcomes():
+    """Every command of GOOD and BAD, run once (concurrently): id -> CompletedProcess."""
+    commands = {("good", k): ["trajectory", *v] for k, v in GOOD.items()
+                if k not in GOOD_IN_PROCESS}
+    commands.update({("bad", k): ["trajectory", *BAD[k]] for k in BAD_IN_SUBPROCESS})
+    commands[("bad", "no command")] = []
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {k: pool.submit(_run, v) for k, v in commands.items()}
+        return {k: f.result() for k, f in futures.items()}
+
+
+def _no_special_floats(token):
+    raise ValueError(f"non-standard JSON constant {token}")
+
+
+def strict_json(text):
+    return json.loads(text, parse_constant=_no_special_floats)
+
+
+@cache
+def in_process(name):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = cli.main(["trajectory", *GOOD[name]])
+    return subprocess.CompletedProcess(GOOD[name], status, out.getvalue(), err.getvalue())
+
+
+def good(name):
+    proc = in_process(name) if name in GOOD_IN_PROCESS else outcomes()[("good", name)]
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.endswith("\n") and proc.stdout.count("\n") == 1
+    return strict_json(proc.stdout)
+
+
+def test_strict_json_rejects_nan():
+    with pytest.raises(ValueError):
+        strict_json('{"a": NaN}')
+    with pytest.raises(ValueError):
+        strict_json('{"a": [1, -Infinity]}')
+
+
+@pytest.mark.parametrize("name", list(GOOD))
+def test_output_shape(name):
+    out = good(name)
+    steps = int(GOOD[name][GOOD[name].index("--steps") + 1])
+    assert set(out) == {"surface", "optimizer", "params", "points", "loss", "diverged_at"}
+    assert out["surface"] == GOOD[name][1]
+    assert out["optimizer"] == GOOD[name][3]
+    assert len(out["points"]) == steps + 1
+    assert len(out["loss"]) == steps + 1
+    assert all(len(p) == 2 for p in out["points"])
+    assert all(isinstance(v, float) for p in out["points"] for v in p)
+
+
+def test_first_point_is_the_start():
+    assert good("adam")["points"][0] == [0.5, 4.0]
+    assert good("momentum-defaults")["points"][0] == [0.001, 1.8]  # the saddle's start
+
+
+def test_params():
+    assert good("adam")["params"] == {"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "eps": 0.001,
+                                      "bias_correction": 1.0}
+    assert good("momentum-defaults")["params"] == {"lr": 0.01, "momentum": 0.9}
+    assert good("diverging")["params"] == {"lr": 1.5}
+
+
+def torch_points(f, optimizer, start, steps):
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    optim = optimizer([p])
+    points = [p.detach().numpy().copy()]
+    for _ in range(steps):
+        optim.zero_grad()
+        f(p[0], p[1]).backward()
+        optim.step()
+        points.append(p.detach().numpy().copy())
+    return np.array(points)
+
+
+def test_adam_points_match_torch():
+    out = good("adam")
+    himmelblau = lambda x, y: (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
+    expected = torch_points(
+        himmelblau, lambda ps: torch.optim.Adam(ps, lr=0.1, betas=(0.8, 0.99), eps=1e-3),
+        (0.5, 4.0), 60)
+    np.testing.assert_allclose(np.array(out["points"]), expected, rtol=1e-9, atol=1e-12)
+    loss = [himmelblau(x, y) for x, y in expected]
+    np.testing.assert_allclose(out["loss"], loss, rtol=1e-9, atol=1e-12)
+    assert out["diverged_at"] is None
+
+
+def test_momentum_defaults_match_torch():
+    out = good("momentum-defaults")
+    saddle = lambda x, y: (x**2 - 1.0) ** 2 + y**2
+    expected = torch_points(
+        saddle, lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9), (0.001, 1.8), 40)
+    np.testing.assert_allclose(np.array(out["points"]), expected, rtol=1e-9, atol=1e-12)
+    assert out["diverged_at"] is None
+
+
+def test_diverging_run():
+    out = good("diverging")
+    assert isinstance(out["diverged_at"], int) and not isinstance(out["diverged_at"], bool)
+    k = out["diverged_at"]
+    # SGD with α = 1.5 on 0.05x² + 2y²: y ← (1 − 6)·y = −5y, so |y| passes 1e6 at
+    # 1.5·5ᵏ > 1e6, k = 9.
+    assert k == 9
+    points = np.array(out["points"])
+    assert np.all(np.isfinite(points)) and np.all(np.isfinite(out["loss"]))
+    np.testing.assert_array_equal(points[k:], np.broadcast_to(points[k - 1], (51 - k, 2)))
+    np.testing.assert_allclose(points[:k, 1], 1.5 * (-5.0) ** np.arange(k), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", [*BAD_IN_SUBPROCESS, "no command"])
+def test_bad_input_process(name):
+    proc = outcomes()[("bad", name)]
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_input(name, capsys):
+    status = cli.main(["trajectory", *BAD[name]])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert out == ""
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("error: ") and err.endswith("\n")
+
+
+def test_main_in_process_prints_what_the_process_prints():
+    """The in-process path used above gives the same output as a real process."""
+    diverging = in_process("diverging")
+    assert diverging.returncode == 0 and diverging.stderr == ""
+    assert strict_json(diverging.stdout) == good("diverging")

@@ -1,0 +1,121 @@
+"""The optimizer lab's views without a browser: build them, move a control, look at the data."""
+
+import numpy as np
+import pytest
+
+from playground.labs.optimizer_lab import OptimizerLab, formula_with_values
+from playground.labs.optimizer_plots import contour_levels
+
+
+@pytest.fixture
+def lab():
+    lab = OptimizerLab()
+    lab.start()
+    return lab
+
+
+def test_start_draws_the_selected_optimizers(lab):
+    meta = lab.plots.meta.data
+    assert meta["name"] == ["sgd", "momentum", "adam"]
+    for name in ("sgd", "momentum", "adam"):
+        assert len(lab.plots.full[name].data["x"]) == lab.state.steps + 1
+    assert len(lab.plots.full["nesterov"].data["x"]) == 0
+    assert lab.player.end == lab.state.steps
+    assert [item.label["value"].split(":")[0] for item in lab.plots.legend.items] == [
+        "SGD", "Momentum", "Adam"]
+
+
+def test_moving_a_control_redraws_the_trajectory(lab):
+    before = np.array(lab.plots.full["sgd"].data["x"])
+    lab.hp_widgets["sgd_lr"].value = 0.2
+    assert lab.state.sgd_lr == 0.2
+    after = np.array(lab.plots.full["sgd"].data["x"])
+    assert not np.allclose(before, after)
+    # θ₁ = θ₀ − α ∇L(θ₀) on the ravine: x₁ = x₀ − 0.2 · 0.1 · x₀.
+    assert after[1] == pytest.approx(before[0] * (1 - 0.2 * 0.1))
+
+
+def test_selecting_optimizers_shows_their_cards_and_curves(lab):
+    lab.optimizer_boxes.value = ["nesterov", "rmsprop"]
+    assert lab.plots.meta.data["name"] == ["nesterov", "rmsprop"]
+    assert lab.hp_cards["nesterov"].visible and not lab.hp_cards["sgd"].visible
+    assert len(lab.plots.loss_source("rmsprop").data["loss"]) == lab.state.steps + 1
+    assert len(lab.plots.loss_source("sgd").data["loss"]) == 0
+    assert len(lab.formulas.objects) == 2
+
+
+def test_divergence_is_marked_in_the_legend_and_its_curve_stops(lab):
+    lab.state.sgd_lr = 50.0
+    labels = [item.label["value"] for item in lab.plots.legend.items]
+    assert any(label.startswith("SGD: diverged at step") for label in labels)
+    k = lab.plots.meta.data["name"].index("sgd")
+    stop = lab.plots.meta.data["diverged"][k]
+    assert len(lab.plots.loss_source("sgd").data["loss"]) == stop
+    for column in lab.plots.full["sgd"].data.values():
+        assert np.all(np.isfinite(column))
+
+
+def test_surface_switch_redraws_contours_and_critical_points(lab):
+    lab.surface_select.value = "himmelblau"
+    verdicts = lab.plots.critical_source.data["verdict"]
+    assert sum(v.startswith("minimum") for v in verdicts) == 4
+    assert sum(v.startswith("saddle") for v in verdicts) == 4
+    assert sum(v.startswith("maximum") for v in verdicts) == 1
+    assert lab.plots.surface_fig.x_range.start == -5.0
+    assert "Himmelblau" in lab.surface_info.object or "minima" in lab.surface_info.object
+
+
+def test_a_bad_formula_shows_an_error_and_keeps_the_picture(lab):
+    lab.surface_select.value = "custom"
+    drawn = np.array(lab.plots.full["sgd"].data["x"])
+    lab.expression_input.value = "().__class__.__bases__"
+    assert lab.expression_error.visible
+    assert "Cannot use this formula" in lab.expression_error.object
+    np.testing.assert_array_equal(lab.plots.full["sgd"].data["x"], drawn)
+    lab.expression_input.value = "x**2 + y**2"
+    assert not lab.expression_error.visible
+
+
+def test_clicking_the_plot_moves_the_start(lab):
+    class Tap:
+        x, y = 2.0, -1.0
+    lab._on_tap(Tap())
+    assert (lab.state.x0, lab.state.y0) == (2.0, -1.0)
+    assert lab.plots.full["sgd"].data["x"][0] == 2.0
+    assert "(2, -1)" in lab.critical_md.object
+
+
+def test_critical_readout_at_the_saddle(lab):
+    lab.surface_select.value = "saddle"
+    lab.state.param.update(x0=0.0, y0=0.0)
+    text = lab.critical_md.object
+    assert "∇L = 0: a critical point, a saddle" in text
+    assert "-4, 2" in text
+
+
+@pytest.mark.parametrize("name, h, expected", [
+    ("sgd", {"lr": 0.45}, r"\theta \leftarrow \theta - 0.45\, g"),
+    ("momentum", {"lr": 0.05, "momentum": 0.9},
+     r"v \leftarrow 0.9 v + g,\quad \theta \leftarrow \theta - 0.05\, v"),
+    ("rmsprop", {"lr": 0.01, "decay": 0.8, "eps": 1e-8},
+     r"s \leftarrow 0.8 s + (1-0.8)\, g^2,\quad \theta \leftarrow \theta - "
+     r"\frac{0.01\, g}{\sqrt{s} + 1\cdot 10^{-8}}"),
+])
+def test_formulas_show_the_users_values(name, h, expected):
+    assert formula_with_values(name, h, scheduled=False) == expected
+
+
+def test_adam_formula_without_bias_correction_and_with_a_schedule():
+    h = {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": 0.0}
+    latex = formula_with_values("adam", h, scheduled=True)
+    assert r"\hat m = m" in latex and r"1-0.9^t" not in latex
+    assert r"\alpha_t" in latex and "0.1" not in latex.replace("0.1\\", "")
+
+
+def test_log_contour_levels_are_increasing_and_start_near_the_minimum():
+    z = np.linspace(0.0, 1000.0, 10_000).reshape(100, 100)
+    levels = contour_levels(z, log=True, minimum=0.0)
+    assert np.all(np.diff(levels) > 0)
+    assert levels[0] < 0.1 and levels[-1] <= 1000.0
+    ratios = np.diff(np.log(levels))
+    np.testing.assert_allclose(ratios, ratios[0])
