@@ -66,7 +66,7 @@ def start_background_warmup():
 
 def create_app() -> pn.template.BaseTemplate:
     """One session's page."""
-    pn.extension("katex", sizing_mode="stretch_width", notifications=False,
+    pn.extension("katex", "plotly", sizing_mode="stretch_width", notifications=False,
                  raw_css=[CSS])
     enable_compilation_cache()
     query = dict(pn.state.location.query_params) if pn.state.location else {}
@@ -103,15 +103,22 @@ def create_app() -> pn.template.BaseTemplate:
         main=[pn.Column(*lab.main(), sizing_mode="stretch_width")],
         sidebar_width=360, header_background="#1f3b5c")
 
-    def on_load():
+    def draw():
         lab.start()
+        lab.set_busy(False)
         write_url()
         start_background_warmup()
 
-    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+    doc = pn.state.curdoc
+    if doc is not None and doc.session_context is not None:
+        # The page appears at once with a busy indicator; the race (and, on a cold
+        # server, its compilation) follows on the next tick.
+        def on_load():
+            lab.set_busy(True)
+            doc.add_next_tick_callback(draw)
         pn.state.onload(on_load)
     else:
-        on_load()
+        draw()
     return template
 
 

@@ -179,8 +179,9 @@ def free_running_steps(name, steps):
 
 
 @cache
-def race_of(case, schedule=None, clip="none", clip_value=1.0):
-    surface_name, start, steps, hyper = CASES[case]
+def race_of(case, schedule=None, clip="none", clip_value=1.0, steps=None):
+    surface_name, start, case_steps, hyper = CASES[case]
+    steps = case_steps if steps is None else steps
     settings = race.make_settings(start, hyper, schedule=schedule, clip=clip,
                                   clip_value=clip_value, steps=steps)
     result = race.run_race(fn_of(surface_name), settings)
@@ -261,19 +262,22 @@ def _schedule(kind, **kw):
     return opt.Schedule(kind=opt.SCHEDULES.index(kind), **kw)
 
 
+SCHEDULE_STEPS = 100
 SCHEDULE_CASES = {
-    # id: (case, playground schedule, torch scheduler factory)
+    # id: (case whose surface, start and hyper-parameters are used, playground schedule,
+    #      torch scheduler factory); SCHEDULE_STEPS steps each.
     "step-2": ("himmelblau", _schedule("step", every=20.0, factor=2.0),
                lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=20, gamma=0.5)),
     "step-3": ("ravine", _schedule("step", every=7.0, factor=3.0),
                lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=7, gamma=1 / 3)),
-    "exponential": ("himmelblau", _schedule("exponential", gamma=0.98),
+    "exponential": ("himmelblau-nondefault", _schedule("exponential", gamma=0.98),
                     lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.98)),
     "inverse_time": ("himmelblau", _schedule("inverse_time", every=10.0),
                      lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e / 10))),
-    # Cosine over exactly the run's length T (= the case's steps).
-    "cosine": ("saddle", _schedule("cosine", horizon=200.0),
-               lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=200, eta_min=0)),
+    # Cosine over exactly the run's length T.
+    "cosine": ("saddle", _schedule("cosine", horizon=float(SCHEDULE_STEPS)),
+               lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=SCHEDULE_STEPS,
+                                                                    eta_min=0)),
 }
 
 
@@ -281,8 +285,9 @@ SCHEDULE_CASES = {
 @pytest.mark.parametrize("sched_id", list(SCHEDULE_CASES))
 def test_schedule_matches_torch(sched_id, name):
     case, schedule, factory = SCHEDULE_CASES[sched_id]
-    surface_name, start, steps, _ = CASES[case]
-    ours = race_of(case, schedule=schedule).of(name)
+    surface_name, start, _, _ = CASES[case]
+    steps = SCHEDULE_STEPS
+    ours = race_of(case, schedule=schedule, steps=steps).of(name)
     compare_with_torch(ours, surface_name, name, start, steps, hyper_for(case, name),
                        scheduler=factory)
 
@@ -291,11 +296,11 @@ def test_schedule_matches_torch(sched_id, name):
 def test_schedule_changes_the_learning_rate(sched_id):
     """The schedule is really applied (the comparison above could not pass vacuously)."""
     case, schedule, _ = SCHEDULE_CASES[sched_id]
-    lr = race_of(case, schedule=schedule).lr
+    lr = race_of(case, schedule=schedule, steps=SCHEDULE_STEPS).lr
     assert lr[-1, 0] < 0.6 * lr[0, 0]
     if sched_id == "cosine":
         assert lr[-1, 0] == pytest.approx(0.0, abs=1e-18)  # α_T = 0
-        assert lr[100, 0] == pytest.approx(0.5 * lr[0, 0], rel=1e-12)
+        assert lr[SCHEDULE_STEPS // 2, 0] == pytest.approx(0.5 * lr[0, 0], rel=1e-12)
 
 
 # ---------------------------------------------------------------------------- clipping

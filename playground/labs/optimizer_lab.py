@@ -13,7 +13,7 @@ from panel.viewable import Viewer
 from .. import critical, surfaces
 from .. import optimizers as opt
 from ..text import tr
-from .optimizer_plots import COLORS, RacePlots
+from .optimizer_plots import COLORS, RacePlots, surface_3d_figure
 from .optimizer_state import OptimizerLabState, custom_lesson, hp_param
 
 _SYMBOLS = {"lr": r"\alpha", "momentum": r"\mu", "decay": r"\rho", "beta1": r"\beta_1",
@@ -55,6 +55,8 @@ class OptimizerLab(Viewer):
         super().__init__(**params)
         lang = self.state.lang
         self.plots = RacePlots(lang)
+        self.busy = pn.indicators.LoadingSpinner(
+            value=True, size=40, name=tr("app.loading", lang), visible=False)
         self.message = pn.pane.Alert("", alert_type="warning", visible=False,
                                      sizing_mode="stretch_width")
         self.player = pn.widgets.Player(
@@ -75,6 +77,8 @@ class OptimizerLab(Viewer):
             pn.pane.Bokeh(self.plots.loss_fig["log"], sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
         self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
+        self.view_3d = pn.pane.Plotly(None, sizing_mode="stretch_width", visible=False,
+                                      height=520)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
                                             styles={"font-size": "15px"})
@@ -84,6 +88,10 @@ class OptimizerLab(Viewer):
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
         self._started = False
+
+    def set_busy(self, busy: bool):
+        """Show Panel's loading spinner over the pictures while numerics run."""
+        self.busy.visible = busy
 
     def start(self):
         """Draw the surface and the first race (call once the page is live: pn.state.onload)."""
@@ -156,6 +164,9 @@ class OptimizerLab(Viewer):
         self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
                                             value=bool(s.active_surface.log_levels))
         self.show_paths = pn.widgets.Checkbox(name=tr("view.paths", lang), value=True)
+        self.show_3d = pn.widgets.Checkbox(name=tr("view.3d", lang), value=False,
+                                           css_classes=["pg-view-3d"])
+        self.show_3d.param.watch(lambda _e: self._redraw_3d(), "value")
         self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
         self.log_loss.param.watch(lambda e: self.plots.set_log_loss(e.new), "value")
@@ -178,6 +189,7 @@ class OptimizerLab(Viewer):
             pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma),
             self.clip, self.clip_value,
             pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
+            self.show_3d,
             self.reset,
         ]
 
@@ -186,7 +198,7 @@ class OptimizerLab(Viewer):
         return [
             pn.Column(
                 self.message,
-                pn.Row(self.player, self.speed),
+                pn.Row(self.player, self.speed, self.busy),
                 pn.Row(
                     pn.Column(self.surface_pane, sizing_mode="stretch_width",
                               styles={"flex": "3 1 0"}),
@@ -197,6 +209,7 @@ class OptimizerLab(Viewer):
                               styles={"flex": "2 1 0"}),
                     sizing_mode="stretch_width"),
                 self.readout_pane,
+                self.view_3d,
                 sizing_mode="stretch_width"),
             pn.Column(pn.pane.Markdown(f"### {tr('formulas', lang)}"), self.formulas,
                       sizing_mode="stretch_width"),
@@ -256,6 +269,14 @@ class OptimizerLab(Viewer):
         self.player.param.update(end=max(rows, 1), value=rows)
         self._show_formulas()
         self._show_critical()
+        self._redraw_3d()
+
+    def _redraw_3d(self):
+        s = self.state
+        self.view_3d.visible = self.show_3d.value
+        if self.show_3d.value and self._started:
+            self.view_3d.object = surface_3d_figure(s.active_surface, s.result,
+                                                    list(s.optimizers), s.lang)
 
     def _show_formulas(self):
         s = self.state

@@ -106,7 +106,6 @@ class RacePlots:
 
     def _draw_surface_glyphs(self):
         f = self.surface_fig
-        items = []
         for name in opt.NAMES:
             color = COLORS[name]
             path = f.line("x", "y", source=self.full[name], color=color, line_width=2,
@@ -114,8 +113,6 @@ class RacePlots:
             trail = f.line("x", "y", source=self.trail[name], color=color, line_width=3.5)
             self.path_renderers[name] = path
             self.trail_renderers[name] = trail
-            items.append(LegendItem(label=tr(f"optimizer.{name}", self.lang),
-                                    renderers=[trail]))
         for kind, dash, width in (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5),
                                   ("step", "solid", 3.5)):
             head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
@@ -131,7 +128,8 @@ class RacePlots:
                          fill_color="#ffffff", line_color="#222222", line_width=2)
         f.add_tools(HoverTool(renderers=[crit], tooltips=[
             ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
-        self.legend = Legend(items=items, location="top_left", label_text_font_size="14px",
+        # Items arrive with the first race, one per selected optimizer.
+        self.legend = Legend(items=[], location="top_left", label_text_font_size="14px",
                              background_fill_alpha=0.85, click_policy="hide")
         f.add_layout(self.legend)
 
@@ -344,3 +342,49 @@ readout.text = names.length ?
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums' cellpadding='4'>" +
   head + rows + "</table>" : "";
 """
+
+
+def surface_3d_figure(surface: Surface, race: Race | None, selected: list[str],
+                      lang: str = "en", resolution: int = 70) -> dict:
+    """A Plotly figure (as a dict) of the surface as a 3-D mesh with the paths on it.
+
+    Surfaces drawn with log-spaced contours are drawn as log₁₀(1 + L − L_min), so
+    Rosenbrock's walls do not flatten its valley.
+    """
+    xs, ys, z = (np.asarray(a) for a in grid(surface, resolution))
+    finite = np.isfinite(z)
+    floor = float(np.min(z[finite])) if finite.any() else 0.0
+    if surface.minimum_value is not None:
+        floor = min(floor, surface.minimum_value)
+
+    def height(values):
+        values = np.asarray(values, float)
+        if surface.log_levels:
+            return np.log10(1.0 + np.maximum(values - floor, 0.0))
+        return values
+
+    zz = np.where(finite, height(np.where(finite, z, floor)), None)
+    data = [{"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": zz.tolist(),
+             "colorscale": "Blues", "reversescale": True, "showscale": False,
+             "opacity": 0.85, "name": "L"}]
+    for name in selected if race is not None else []:
+        k = opt.NAMES.index(name)
+        end = race.diverged_at[k]
+        rows = len(race.loss) if end < 0 else max(int(end), 1)
+        data.append({
+            "type": "scatter3d", "mode": "lines",
+            "x": race.points[:rows, k, 0].tolist(), "y": race.points[:rows, k, 1].tolist(),
+            "z": height(race.loss[:rows, k]).tolist(),
+            "line": {"color": COLORS[name], "width": 6},
+            "name": tr(f"optimizer.{name}", lang)})
+    z_title = "log₁₀(1 + L − L_min)" if surface.log_levels else "L"
+    layout = {
+        "height": 520, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
+        "title": {"text": tr("view.3d", lang)},
+        "scene": {"xaxis": {"title": {"text": "x"}, "range": list(surface.x_range)},
+                  "yaxis": {"title": {"text": "y"}, "range": list(surface.y_range)},
+                  "zaxis": {"title": {"text": z_title}},
+                  "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
+        "legend": {"x": 0, "y": 1}, "uirevision": surface.key,
+    }
+    return {"data": data, "layout": layout}

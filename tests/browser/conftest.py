@@ -1,0 +1,155 @@
+"""Fixtures for the browser tests: a real ``panel serve app.py`` and a Chromium page.
+
+The tests drive the system Chromium (``shutil.which("chromium")``) through Playwright's
+sync API; ``playwright install`` is never needed.  Without Chromium the tests are
+skipped, except in CI (``CI`` set), where that is an error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SERVER_START_TIMEOUT_S = 90.0
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
+            "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"]
+
+
+def start_server(port: int, env: dict | None = None, log=None) -> subprocess.Popen:
+    """``panel serve app.py`` in its own process group (so that it can be killed whole)."""
+    return subprocess.Popen(server_command(port), cwd=REPO_ROOT, env=env,
+                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = SERVER_START_TIMEOUT_S):
+    """Until ``url`` answers 200; raises if the server exits or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"panel serve exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen):
+    """Terminate the server's process group, then kill it if it lingers."""
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def server_url():
+    """Base URL (``http://127.0.0.1:<port>/app``) of a ``panel serve app.py`` for the session."""
+    port = free_port()
+    with tempfile.TemporaryFile(mode="w+") as log:
+        proc = start_server(port, log=log)
+        url = f"http://127.0.0.1:{port}/app"
+        try:
+            try:
+                wait_for_http(url, proc)
+            except Exception as e:
+                log.seek(0)
+                pytest.fail(f"{e}\n--- server output ---\n{log.read()[-5000:]}")
+            yield url
+        finally:
+            stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium, headless, for the whole session."""
+    path = chromium_path()
+    if path is None:
+        message = "no `chromium` on PATH: the browser tests need the system Chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _record_errors(page):
+    page.errors = []
+    page.on("console", lambda msg: page.errors.append(f"console.{msg.type}: {msg.text}")
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
+    return page
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page()``: a page in a fresh browser context, with ``page.errors`` recorded."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.set_default_timeout(30_000)
+        contexts.append(context)
+        return _record_errors(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A Playwright page (fresh context) whose console and page errors go to ``page.errors``."""
+    return new_page()

@@ -1,0 +1,292 @@
+"""The optimizer lab in a real browser: a ``panel serve app.py`` driven by Chromium.
+
+Bokeh models are read by name from the page (``full_<opt>``, ``trail_<opt>``,
+``race_meta``, ``readout``; see ``playground.labs.optimizer_plots``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from .conftest import REPO_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+DRAW_TIMEOUT_MS = 60_000
+CHANGE_TIMEOUT_MS = 20_000
+
+#: JS: the model named ``name`` in the page's first Bokeh document (or null).
+_MODEL = "(name) => Bokeh.documents[0].get_model_by_name(name)"
+
+_READ_SOURCE = """(name) => {
+  const m = Bokeh.documents[0].get_model_by_name(name);
+  const out = {};
+  for (const [k, v] of Object.entries(m.data)) out[k] = Array.from(v);
+  return out;
+}"""
+
+
+def model_ready_js(name: str, min_points: int = 2) -> str:
+    return f"""() => {{
+      if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;
+      const m = Bokeh.documents[0].get_model_by_name({json.dumps(name)});
+      return m != null && m.data.x != null && m.data.x.length >= {min_points};
+    }}"""
+
+
+def goto_and_wait(page, url: str, name: str = "full_sgd"):
+    """Open ``url`` and wait until the trajectory source ``name`` has > 1 points."""
+    page.goto(url)
+    page.wait_for_function(model_ready_js(name), timeout=DRAW_TIMEOUT_MS)
+
+
+def source(page, name: str) -> dict[str, list]:
+    """The columns of the ColumnDataSource ``name``, as plain lists."""
+    return page.evaluate(_READ_SOURCE, name)
+
+
+def xy(page, name: str) -> tuple[list[float], list[float]]:
+    data = source(page, name)
+    return data["x"], data["y"]
+
+
+def readout_text(page) -> str:
+    return page.evaluate(f"() => ({_MODEL})('readout').text")
+
+
+def wait_until_xy_differs(page, name: str, old_x: list, old_y: list,
+                          timeout: int = CHANGE_TIMEOUT_MS):
+    page.wait_for_function(
+        """([name, ox, oy]) => {
+          const d = Bokeh.documents[0].get_model_by_name(name).data;
+          if (d.x.length !== ox.length) return true;
+          for (let i = 0; i < ox.length; i++)
+            if (d.x[i] !== ox[i] || d.y[i] !== oy[i]) return true;
+          return false;
+        }""", arg=[name, old_x, old_y], timeout=timeout)
+
+
+def query_of(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def wait_for_query(page, key: str, value: str | None = None, timeout: int = CHANGE_TIMEOUT_MS):
+    """Until the page's URL has ``key`` (with ``value``, when given) in its query."""
+    page.wait_for_function(
+        """([key, value]) => {
+          const q = new URLSearchParams(window.location.search);
+          return q.has(key) && (value === null || q.get(key) === value);
+        }""", arg=[key, value], timeout=timeout)
+
+
+def open_optimizer_card(page, label: str):
+    """Expand an optimizer's (collapsed) card, e.g. "SGD", so its knobs can be typed into."""
+    page.locator(".card-header", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")).click()
+
+
+def set_learning_rate(page, optimizer: str, label: str, value: str):
+    lr_input = page.locator(f".pg-{optimizer}_lr input")
+    if not lr_input.is_visible():
+        open_optimizer_card(page, label)
+    lr_input.wait_for(state="visible")
+    lr_input.fill(value)
+    lr_input.press("Enter")
+
+
+def assert_no_errors(page):
+    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_page_loads_and_draws(page, server_url):
+    goto_and_wait(page, server_url)
+    assert page.title() == "Neural network playground"
+    assert page.get_by_text("Neural network playground").first.is_visible()
+    x, y = xy(page, "full_sgd")
+    assert len(x) > 1 and len(x) == len(y)
+    assert all(math.isfinite(v) for v in x + y)
+    page.wait_for_function(f"() => ({_MODEL})('readout').text.includes('State at step')")
+    assert "State at step" in readout_text(page)
+    meta = source(page, "race_meta")
+    assert meta["name"] == ["sgd", "momentum", "adam"]  # the default selection
+    assert_no_errors(page)
+
+
+def test_changing_the_learning_rate_changes_the_trajectory(page, server_url):
+    goto_and_wait(page, server_url)  # the ravine, SGD's lr = 0.45
+    assert page.locator(".pg-sgd_lr input").input_value() == "0.45"
+    old_x, old_y = xy(page, "full_sgd")
+    adam_before = xy(page, "full_adam")
+    set_learning_rate(page, "sgd", "SGD", "0.2")
+    wait_until_xy_differs(page, "full_sgd", old_x, old_y)
+    new_x, new_y = xy(page, "full_sgd")
+    assert (new_x, new_y) != (old_x, old_y)
+    # SGD on f = 0.05 x² + 2 y²: x ← x (1 − 0.1 α), y ← y (1 − 4 α).
+    assert new_x[1] == pytest.approx(old_x[0] * (1 - 0.1 * 0.2), rel=1e-6)
+    assert new_y[1] == pytest.approx(old_y[0] * (1 - 4 * 0.2), rel=1e-6)
+    assert xy(page, "full_adam") == adam_before  # the other racers do not move
+    wait_for_query(page, "sgd_lr", "0.2")
+    assert "sgd_lr=0.2" in page.url
+    assert_no_errors(page)
+
+
+SHARED = ("?lab=optimizers&surface=rosenbrock&optimizers=sgd,adam&adam_lr=0.02"
+          "&steps=300&noise=0.5&seed={seed}")
+
+
+def test_a_shared_link_reproduces_the_run(new_page, server_url):
+    first = new_page()
+    goto_and_wait(first, server_url + SHARED.format(seed=3), "full_adam")
+    adam, sgd = xy(first, "full_adam"), xy(first, "full_sgd")
+    assert len(adam[0]) == 301  # the start and 300 steps
+    assert source(first, "race_meta")["name"] == ["sgd", "adam"]
+
+    second = new_page()  # a new browser context: nothing shared but the link
+    goto_and_wait(second, server_url + SHARED.format(seed=3), "full_adam")
+    assert xy(second, "full_adam") == adam
+    assert xy(second, "full_sgd") == sgd
+
+    other = new_page()
+    goto_and_wait(other, server_url + SHARED.format(seed=4), "full_adam")
+    assert xy(other, "full_adam") != adam
+    assert xy(other, "full_sgd") != sgd
+
+    cli = subprocess.run(
+        [sys.executable, "-m", "playground", "trajectory", "--surface", "rosenbrock",
+         "--optimizer", "adam", "--lr", "0.02", "--steps", "300", "--noise", "0.5",
+         "--seed", "3"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=90, check=True)
+    points = json.loads(cli.stdout)["points"]
+    assert len(points) == len(adam[0])
+    for (px, py), bx, by in zip(points, *adam, strict=True):
+        assert bx == pytest.approx(px, abs=1e-9, rel=0)
+        assert by == pytest.approx(py, abs=1e-9, rel=0)
+    for p in (first, second, other):
+        assert_no_errors(p)
+
+
+_SCREEN_POINT = """([x, y]) => {
+  const doc = Bokeh.documents[0];
+  const full = doc.get_model_by_name('full_sgd');
+  let fig = null;
+  for (const m of doc.all_models)
+    if (m.renderers != null && m.x_range != null &&
+        m.renderers.some((r) => r.data_source === full)) fig = m;
+  const view = Bokeh.index.find_one(fig);
+  const box = view.canvas_view.el.getBoundingClientRect();
+  return [box.left + view.frame.x_scale.compute(x), box.top + view.frame.y_scale.compute(y)];
+}"""
+
+
+def test_clicking_the_surface_moves_the_start(page, server_url):
+    goto_and_wait(page, server_url)
+    old_x, old_y = xy(page, "full_sgd")
+    assert (old_x[0], old_y[0]) == (-9.0, 1.5)  # the ravine's start
+    sx, sy = page.evaluate(_SCREEN_POINT, [3.0, -2.0])
+    page.mouse.click(sx, sy)
+    wait_until_xy_differs(page, "full_sgd", old_x, old_y)
+    new_x, new_y = xy(page, "full_sgd")
+    assert new_x[0] != old_x[0]
+    assert new_x[0] == pytest.approx(3.0, abs=0.05)
+    assert new_y[0] == pytest.approx(-2.0, abs=0.05)
+    wait_for_query(page, "x0")
+    query = query_of(page)
+    assert float(query["x0"]) == new_x[0]
+    assert float(query["y0"]) == new_y[0]
+    assert_no_errors(page)
+
+
+def _trail_and_step(page) -> tuple[int, int]:
+    return page.evaluate("""() => {
+      const doc = Bokeh.documents[0];
+      const m = doc.get_model_by_name('readout').text.match(/State at step (\\d+)/);
+      return [doc.get_model_by_name('trail_sgd').data.x.length, m ? Number(m[1]) : -1];
+    }""")
+
+
+def test_playback_animates_in_the_browser(page, server_url):
+    goto_and_wait(page, server_url)
+    steps = len(xy(page, "full_sgd")[0]) - 1
+    assert _trail_and_step(page) == (steps + 1, steps)  # a new race shows its last step
+    page.locator(".pg-player button.first").click()
+    page.wait_for_function(f"() => ({_MODEL})('trail_sgd').data.x.length === 1")
+    assert _trail_and_step(page) == (1, 0)
+    page.locator(".pg-player button.play").click()
+    page.wait_for_function(f"() => ({_MODEL})('trail_sgd').data.x.length >= 3")
+    trail_1, step_1 = _trail_and_step(page)
+    page.wait_for_function(
+        f"(n) => ({_MODEL})('trail_sgd').data.x.length >= n + 3", arg=trail_1)
+    trail_2, step_2 = _trail_and_step(page)
+    assert trail_2 > trail_1 >= 3
+    assert step_2 > step_1 > 0
+    page.locator(".pg-player button.pause").click()
+    assert_no_errors(page)
+
+
+def test_a_diverging_optimizer_is_reported(page, server_url):
+    goto_and_wait(page, server_url + "?surface=ravine&optimizers=sgd,adam&sgd_lr=5", "full_adam")
+    meta = source(page, "race_meta")
+    assert meta["name"] == ["sgd", "adam"]
+    sgd_diverged, adam_diverged = meta["diverged"]
+    assert sgd_diverged >= 0
+    assert adam_diverged == -1
+    page.wait_for_function(f"() => ({_MODEL})('readout').text.includes('diverged at step')")
+    assert f"diverged at step {sgd_diverged}" in readout_text(page)
+    legend = page.evaluate("""() => {
+      const labels = [];
+      for (const m of Bokeh.documents[0].all_models)
+        if (m.type === 'Legend' || (m.items != null && m.click_policy != null))
+          for (const item of m.items) labels.push(item.label.value);
+      return labels;
+    }""")
+    assert f"SGD: diverged at step {sgd_diverged}" in legend
+    sgd = source(page, "full_sgd")
+    assert 1 <= len(sgd["x"]) <= max(sgd_diverged, 1)
+    for column in ("x", "y", "loss"):
+        assert all(v is not None and math.isfinite(v) for v in sgd[column]), column
+    adam_x, adam_y = xy(page, "full_adam")
+    assert len(adam_x) == 101 and all(math.isfinite(v) for v in adam_x + adam_y)
+    assert_no_errors(page)
+
+
+def test_a_rejected_formula_shows_an_error_and_keeps_the_race(page, server_url):
+    goto_and_wait(page, server_url + "?surface=custom&expr=x**2%2By**2")
+    old_x, old_y = xy(page, "full_sgd")
+    assert math.isfinite(old_x[-1])
+    formula = page.locator("input[type=text]").filter(
+        has=page.locator("xpath=self::*[@value='x**2+y**2']"))
+    if formula.count() != 1:
+        formula = page.get_by_label("f(x, y) =")
+    assert formula.input_value() == "x**2+y**2"
+    formula.fill("__import__('os')")
+    formula.press("Enter")
+    error = page.get_by_text("Cannot use this formula")
+    error.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    assert "__import__" in error.inner_text() or "not allowed" in error.inner_text().lower() \
+        or len(error.inner_text()) > len("Cannot use this formula: ")
+    page.wait_for_timeout(500)  # let any (wrong) redraw arrive
+    assert xy(page, "full_sgd") == (old_x, old_y)
+    assert "State at step" in readout_text(page)
+    assert_no_errors(page)
+
+
+def test_bad_link_values_are_ignored_with_a_message(page, server_url):
+    goto_and_wait(page, server_url + "?surface=nope&sgd_lr=abc&steps=-4")
+    message = page.get_by_text("Ignored from the link")
+    message.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    text = message.inner_text()
+    for key in ("surface", "sgd_lr", "steps"):
+        assert key in text
+    x, _ = xy(page, "full_sgd")
+    assert len(x) == 101  # the ravine's defaults
+    assert "State at step" in readout_text(page)
+    assert_no_errors(page)
