@@ -12,8 +12,8 @@ import time
 
 import jax
 
-from playground import race, surfaces
 from playground import optimizers as opt
+from playground import race, surfaces
 
 
 def main():
