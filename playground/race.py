@@ -8,7 +8,7 @@ arguments, so a slider never recompiles; only a new surface function or a longer
 buffer (``capacity``) does.  The UI shows the subset the user selected.
 
 Each step n = 0 … steps records, per optimizer: the iterate θₙ, L(θₙ), the gradient
-g used at θₙ (noise included, before clipping), the step Δθ = θₙ₊₁ − θₙ, the
+g the update rule used at θₙ (noise added, then clipped), the step Δθ = θₙ₊₁ − θₙ, the
 velocity-like state after that step (momentum's v, Adam's m̂), the per-dimension
 effective learning rate α·scale and the scheduled α.
 
@@ -61,7 +61,7 @@ class Race(NamedTuple):
 
     points: np.ndarray  # (steps+1, N_OPT, 2)
     loss: np.ndarray  # (steps+1, N_OPT)
-    grad: np.ndarray  # (steps+1, N_OPT, 2)
+    grad: np.ndarray  # (steps+1, N_OPT, 2)   g as the rule saw it: noisy, clipped
     step: np.ndarray  # (steps+1, N_OPT, 2)   θₙ₊₁ − θₙ
     velocity: np.ndarray  # (steps+1, N_OPT, 2)
     effective_lr: np.ndarray  # (steps+1, N_OPT, 2)
@@ -153,7 +153,7 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
         live = alive[:, None]
         step = jnp.where(live, -alpha[:, None] * jnp.stack(directions), 0.0)
         row = jnp.concatenate([
-            theta, g, step,
+            theta, clipped, step,
             jnp.where(live, jnp.stack(vel), 0.0),
             jnp.where(live, alpha[:, None] * jnp.stack(scales), 0.0),
             loss[:, None], alpha[:, None],

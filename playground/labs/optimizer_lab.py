@@ -44,6 +44,37 @@ def formula_with_values(name: str, h: dict, scheduled: bool) -> str:
     return latex
 
 
+def _vec(v) -> str:
+    return rf"\begin{{pmatrix}}{_latex_number(v[0])}\\ {_latex_number(v[1])}\end{{pmatrix}}"
+
+
+def formula_at_step(name: str, race, t: int) -> str | None:
+    """The update of step t + 1 with the recorded numbers: θₜ₊₁ from θₜ, g, v, α.
+
+    Every number comes from the race's records, so the right-hand side equals the
+    next point of the trajectory (tests check it).  None when there is no next step.
+    """
+    k = opt.NAMES.index(name)
+    if t + 1 >= len(race.loss) or 0 <= race.diverged_at[k] <= t + 1:
+        return None
+    theta, g, step = race.points[t, k], race.grad[t, k], race.step[t, k]
+    alpha, v, eff = race.lr[t, k], race.velocity[t, k], race.effective_lr[t, k]
+    new = theta + step
+    a = _latex_number(alpha)
+    if name == "sgd":
+        body = rf"{_vec(theta)} - {a}\,{_vec(g)}"
+    elif name == "momentum":
+        body = rf"{_vec(theta)} - {a}\,{_vec(v)}"
+    elif name == "nesterov":
+        return (rf"v = {_vec(v)},\quad \theta_{{{t + 1}}} = {_vec(theta)} - {a}\,"
+                rf"\left({_vec(g)} + \mu v\right) = {_vec(new)}")
+    elif name in ("adagrad", "rmsprop"):
+        body = rf"{_vec(theta)} - {_vec(eff)} \odot {_vec(g)}"
+    else:  # adam: α/(√v̂ + ε) per dimension times m̂
+        body = rf"{_vec(theta)} - {_vec(eff)} \odot {_vec(v)}"
+    return rf"\theta_{{{t + 1}}} = {body} = {_vec(new)}"
+
+
 class OptimizerLab(Viewer):
     """Optimizers racing on a 2-D loss surface."""
 
@@ -251,6 +282,13 @@ class OptimizerLab(Viewer):
                            step=float(f"{default / 50:.2g}"))
         self._show_critical()
 
+    @param.depends("state.steps", watch=True)
+    def _pick_speed(self):
+        """About 250 frames for a whole run, so long runs still play in seconds."""
+        wanted = self.state.steps / 250
+        self.speed.value = next((v for v in self.speed.options if v >= wanted),
+                                self.speed.options[-1])
+
     @param.depends("state.surface_error", watch=True)
     def _show_expression_error(self):
         self.expression_error.object = self.state.surface_error
@@ -281,6 +319,8 @@ class OptimizerLab(Viewer):
     def _show_formulas(self):
         s = self.state
         hyper = s.hyperparams()
+        # At the last step there is no next one: show the step that led there.
+        shown_step = max(min(int(self.player.value), int(self.player.end) - 1), 0)
         panes = []
         for name in s.optimizers:
             note_key = f"optimizer.{name}.note"
@@ -288,12 +328,16 @@ class OptimizerLab(Viewer):
             if name == "adam" and not s.adam_bias_correction:
                 note = tr("optimizer.adam.no_bias_correction", s.lang)
             with_values = formula_with_values(name, hyper[name], s.schedule != "constant")
+            at_step = (formula_at_step(name, s.result, shown_step)
+                       if s.result is not None else None)
             panes.append(pn.Column(
                 pn.pane.Markdown(f"**{tr(f'optimizer.{name}', s.lang)}**" +
                                  (f": {note}" if note else ""),
                                  styles={"color": COLORS[name], "font-size": "15px"}),
                 pn.pane.LaTeX(f"${opt.OPTIMIZERS[name].latex}$", styles={"font-size": "16px"}),
                 pn.pane.LaTeX(f"${with_values}$", styles={"font-size": "16px"}),
+                pn.pane.LaTeX(f"${at_step}$" if at_step else "", styles={"font-size": "15px"},
+                              visible=bool(at_step)),
                 styles={"border-left": f"4px solid {COLORS[name]}", "padding-left": "10px"},
                 width=540))
         self.formulas.objects = panes
@@ -304,6 +348,7 @@ class OptimizerLab(Viewer):
     def _on_player_pause(self, *_events):
         if self.player.direction == 0:
             self._show_critical()
+            self._show_formulas()
 
     def _show_critical(self):
         s = self.state
