@@ -79,9 +79,7 @@ def create_app() -> pn.template.BaseTemplate:
     lang = "en"
     lab = LABS[lab_key]()
     problems += lab.state.apply_query(query)
-    if problems:
-        lab.message.object = tr("url.ignored", lang, problems="; ".join(problems))
-        lab.message.visible = True
+    lab.report_link_problems(problems)
 
     switcher = pn.widgets.RadioButtonGroup(
         name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},

@@ -120,6 +120,9 @@ def trajectory(args) -> dict:
                               args.gamma, float(max(args.steps, 1))),
         clip=args.clip, clip_value=args.clip_value, noise=args.noise, seed=args.seed,
         steps=args.steps)
+    start = args.start or surface.start
+    if not math.isfinite(float(surface.fn(*start))):
+        raise UsageError(f"the surface is not finite at the start point {start[0]:g},{start[1]:g}")
     outcome = race.run_race(surface.fn, settings)
     result = outcome.of(name)
     diverged_at = int(outcome.diverged_at[opt.NAMES.index(name)])

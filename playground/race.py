@@ -94,8 +94,11 @@ def make_settings(
     return RaceSettings(
         start=jnp.asarray(start, f64),
         hyper={p: jnp.asarray([row[p] for row in table], f64) for p in opt.HYPERPARAMS},
-        schedule=jax.tree.map(lambda v: jnp.asarray(v), schedule or opt.Schedule()),
-        clip_kind=jnp.asarray(opt.CLIPPING.index(clip)),
+        # Fixed dtypes: an int where a float was (every=10 vs 10.0) would recompile.
+        schedule=opt.Schedule(*(jnp.asarray(v, jnp.int32 if f == "kind" else f64)
+                                for f, v in zip(opt.Schedule._fields,
+                                                schedule or opt.Schedule(), strict=True))),
+        clip_kind=jnp.asarray(opt.CLIPPING.index(clip), jnp.int32),
         clip_value=jnp.asarray(clip_value, f64),
         noise=jnp.asarray(noise, f64),
         seed=jnp.asarray(seed, jnp.uint32),
@@ -158,6 +161,9 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
             jnp.where(live, alpha[:, None] * jnp.stack(scales), 0.0),
             loss[:, None], alpha[:, None],
         ], axis=1)
+        # θ and L are finite by construction; a gradient or step can still overflow on
+        # the row before the divergence is seen (or at a point with an infinite slope).
+        row = jnp.where(jnp.isfinite(row), row, 0.0)
         records = c.records.at[n].set(row)
         return _Carry(theta + step, theta, loss, tuple(states), diverged_at, records)
 

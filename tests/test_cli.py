@@ -29,8 +29,8 @@ GOOD = {
     "adam": ["--surface", "himmelblau", "--optimizer", "adam", "--steps", "60",
              "--start=0.5,4", "--lr", "0.1", "--beta1", "0.8", "--beta2", "0.99",
              "--eps", "0.001"],
-    # The surface's own start and defaults (saddle: momentum lr 0.01, μ 0.9).
-    "momentum-defaults": ["--surface", "saddle", "--optimizer", "momentum", "--steps", "40"],
+    # The surface's own start and defaults (ravine: momentum lr 0.05, not the global 0.01).
+    "momentum-defaults": ["--surface", "ravine", "--optimizer", "momentum", "--steps", "40"],
     "diverging": ["--surface", "ravine", "--optimizer", "sgd", "--lr", "1.5", "--steps", "50"],
 }
 
@@ -123,13 +123,13 @@ def test_output_shape(name):
 
 def test_first_point_is_the_start():
     assert good("adam")["points"][0] == [0.5, 4.0]
-    assert good("momentum-defaults")["points"][0] == [0.001, 1.8]  # the saddle's start
+    assert good("momentum-defaults")["points"][0] == [-9.0, 1.5]  # the ravine's start
 
 
 def test_params():
     assert good("adam")["params"] == {"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "eps": 0.001,
                                       "bias_correction": 1.0}
-    assert good("momentum-defaults")["params"] == {"lr": 0.01, "momentum": 0.9}
+    assert good("momentum-defaults")["params"] == {"lr": 0.05, "momentum": 0.9}
     assert good("diverging")["params"] == {"lr": 1.5}
 
 
@@ -159,9 +159,9 @@ def test_adam_points_match_torch():
 
 def test_momentum_defaults_match_torch():
     out = good("momentum-defaults")
-    saddle = lambda x, y: (x**2 - 1.0) ** 2 + y**2
+    ravine = lambda x, y: 0.05 * x**2 + 2.0 * y**2
     expected = torch_points(
-        saddle, lambda ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9), (0.001, 1.8), 40)
+        ravine, lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9), (-9.0, 1.5), 40)
     np.testing.assert_allclose(np.array(out["points"]), expected, rtol=1e-9, atol=1e-12)
     assert out["diverged_at"] is None
 

@@ -87,8 +87,8 @@ def torch_optimizer(name, params, h):
 
 def torch_run(surface_name, name, start, steps, h, scheduler=None, clip=None, clip_value=1.0,
               follow=None):
-    """steps + 1 torch steps; per step n: θₙ, ∇L(θₙ), αₙ, the state after the step and
-    ``next``, θ after the step.
+    """steps + 1 torch steps; per step n: θₙ, g (∇L(θₙ), clipped), αₙ, the state after the
+    step and ``next``, θ after the step.
 
     ``follow``: teacher forcing.  Before step n the parameter is set to ``follow[n]`` (the
     race's θₙ) while torch's optimizer state evolves on its own, so each step is torch's
@@ -109,11 +109,11 @@ def torch_run(surface_name, name, start, steps, h, scheduler=None, clip=None, cl
         loss.backward()
         out["points"].append(p.detach().numpy().copy())
         out["loss"].append(loss.item())
-        out["grad"].append(p.grad.numpy().copy())
         if clip == "value":
             torch.nn.utils.clip_grad_value_([p], clip_value)
         elif clip == "norm":
             torch.nn.utils.clip_grad_norm_([p], clip_value)
+        out["grad"].append(p.grad.numpy().copy())  # as the update rule sees it: clipped
         lr = optim.param_groups[0]["lr"]
         out["lr"].append(lr)
         optim.step()
@@ -151,7 +151,7 @@ def compare_with_torch(ours, surface_name, name, start, steps, h, rtol=RTOL, ato
     close(ours["points"][-1] + ours["step"][-1], forced["next"][-1], rtol=rtol, atol=atol,
           what="last step (teacher-forced)")
     close(ours["loss"], forced["loss"], atol=1e-10, what="loss")
-    close(ours["grad"], forced["grad"], atol=1e-10, what="grad")
+    close(ours["grad"], forced["grad"], rtol=rtol, atol=max(atol, 1e-10), what="grad")
     close(ours["lr"], forced["lr"], atol=1e-15, what="lr")
     close(ours["velocity"], forced["velocity"], rtol=rtol, atol=max(atol, 1e-10),
           what="velocity")
@@ -169,11 +169,13 @@ def free_running_steps(name, steps):
     """How far the free-running trajectories are compared.
 
     RMSProp is numerically unstable on these curved surfaces: on Rosenbrock it rattles
-    across the valley and near any minimum s → 0 makes α/(√s + ε) grow until the
-    minimum is unstable, so a 1-ulp difference (torch computes g/(√s+ε)·α where optax
-    computes α·(g/(√s+ε))) grows ~4× per step (measured) and no tolerance survives 300
-    steps.  Its first 40 steps are compared free-running; the teacher-forced comparison
-    covers every step.  All other optimizers are compared free-running on every point.
+    across the valley, and near any minimum s → 0 makes α/(√s + ε) grow until the
+    minimum is unstable.  A 1-ulp difference between the two implementations (XLA and
+    torch round, fuse and order the same float64 operations differently) then grows
+    ~4× per step (measured: 1e-16 at step 30, 1e-2 at step 58 on Rosenbrock), so no
+    tolerance survives 300 steps.  Its first 40 steps are compared free-running; the
+    teacher-forced comparison covers every step.  All other optimizers are compared
+    free-running on every point.
     """
     return min(steps, 40) if name == "rmsprop" else steps
 
@@ -324,16 +326,18 @@ def test_clipping_matches_torch(clip, name):
 
 
 @pytest.mark.parametrize("clip", list(CLIP_CASES))
-def test_clipped_sgd_step_is_exact(clip):
+def test_clipped_sgd_step_is_exact(clip, gradient_of):
     c = CLIP_CASES[clip]
     r = race_of("rosenbrock-nondefault", clip=clip, clip_value=c).of("sgd")
-    g = r["grad"]
+    g = gradient_of("rosenbrock", r["points"][:, 0], r["points"][:, 1])
     if clip == "value":
         clipped = np.clip(g, -c, c)
     else:
         norm = np.linalg.norm(g, axis=-1, keepdims=True)
         clipped = g * np.minimum(1.0, c / norm)
-    close(r["step"], -r["lr"][:, None] * clipped, rtol=1e-12, atol=1e-15)
+    # The recorded gradient is the one the update rule used: clipped.
+    close(r["grad"], clipped, rtol=1e-11, atol=1e-11)
+    close(r["step"], -r["lr"][:, None] * clipped, rtol=1e-11, atol=1e-14)
     # Clipping was active on some steps and not on others.
     active = np.any(clipped != g, axis=-1)
     assert active.any() and not active.all()

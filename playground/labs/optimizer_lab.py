@@ -118,6 +118,8 @@ class OptimizerLab(Viewer):
         self.expression_error = pn.pane.Alert("", alert_type="danger", visible=False)
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
+        self._build_formula_cards()
+        self.link_problems = ""
         self._started = False
 
     def set_busy(self, busy: bool):
@@ -299,8 +301,7 @@ class OptimizerLab(Viewer):
         if not self._started:
             return
         s = self.state
-        self.message.object = s.error
-        self.message.visible = bool(s.error)
+        self._show_message()
         self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0),
                              show_paths=self.show_paths.value)
         rows = 0 if s.result is None else len(s.result.loss) - 1
@@ -316,31 +317,54 @@ class OptimizerLab(Viewer):
             self.view_3d.object = surface_3d_figure(s.active_surface, s.result,
                                                     list(s.optimizers), s.lang)
 
+    def report_link_problems(self, problems: list[str]):
+        """Keep what a link could not apply on screen (next to any run error)."""
+        self.link_problems = tr("url.ignored", self.state.lang,
+                                problems="; ".join(problems)) if problems else ""
+        self._show_message()
+
+    def _show_message(self):
+        text = "  \n".join(m for m in (self.link_problems, self.state.error) if m)
+        _set(self.message, text)
+        self.message.visible = bool(text)
+
+    def _build_formula_cards(self):
+        """One card per optimizer, built once; races only change their text."""
+        lang = self.state.lang
+        self.formula_cards = {}
+        for name in opt.NAMES:
+            title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
+            symbolic = pn.pane.LaTeX(f"${opt.OPTIMIZERS[name].latex}$",
+                                     styles={"font-size": "16px"})
+            with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
+            at_step = pn.pane.LaTeX("", styles={"font-size": "15px"})
+            card = pn.Column(title, symbolic, with_values, at_step, visible=False, width=540,
+                             styles={"border-left": f"4px solid {COLORS[name]}",
+                                     "padding-left": "10px"})
+            self.formula_cards[name] = (card, title, with_values, at_step)
+        self.formulas.objects = [c[0] for c in self.formula_cards.values()]
+        del lang
+
     def _show_formulas(self):
         s = self.state
         hyper = s.hyperparams()
         # At the last step there is no next one: show the step that led there.
         shown_step = max(min(int(self.player.value), int(self.player.end) - 1), 0)
-        panes = []
-        for name in s.optimizers:
+        for name, (card, title, with_values, at_step) in self.formula_cards.items():
+            card.visible = name in s.optimizers
+            if not card.visible:
+                continue
             note_key = f"optimizer.{name}.note"
             note = tr(note_key, s.lang) if note_key in _NOTES else ""
             if name == "adam" and not s.adam_bias_correction:
                 note = tr("optimizer.adam.no_bias_correction", s.lang)
-            with_values = formula_with_values(name, hyper[name], s.schedule != "constant")
-            at_step = (formula_at_step(name, s.result, shown_step)
+            _set(title, f"**{tr(f'optimizer.{name}', s.lang)}**" + (f": {note}" if note else ""))
+            _set(with_values,
+                 f"${formula_with_values(name, hyper[name], s.schedule != 'constant')}$")
+            numbers = (formula_at_step(name, s.result, shown_step)
                        if s.result is not None else None)
-            panes.append(pn.Column(
-                pn.pane.Markdown(f"**{tr(f'optimizer.{name}', s.lang)}**" +
-                                 (f": {note}" if note else ""),
-                                 styles={"color": COLORS[name], "font-size": "15px"}),
-                pn.pane.LaTeX(f"${opt.OPTIMIZERS[name].latex}$", styles={"font-size": "16px"}),
-                pn.pane.LaTeX(f"${with_values}$", styles={"font-size": "16px"}),
-                pn.pane.LaTeX(f"${at_step}$" if at_step else "", styles={"font-size": "15px"},
-                              visible=bool(at_step)),
-                styles={"border-left": f"4px solid {COLORS[name]}", "padding-left": "10px"},
-                width=540))
-        self.formulas.objects = panes
+            _set(at_step, f"${numbers}$" if numbers else "")
+            at_step.visible = bool(numbers)
 
     def _on_tap(self, event):
         self.state.param.update(x0=round(float(event.x), 3), y0=round(float(event.y), 3))
@@ -378,6 +402,12 @@ class OptimizerLab(Viewer):
                 f"{tr('critical.gradient', lang)} = ({a.gradient[0]:.3g}, {a.gradient[1]:.3g}), "
                 f"{tr('critical.eigenvalues', lang)} = {a.eigenvalues[0]:.3g}, "
                 f"{a.eigenvalues[1]:.3g}  \n{tr(key, lang, verdict=verdict)}")
+
+
+def _set(pane, text: str):
+    """Change a pane's text only when it differs: each change re-renders in the browser."""
+    if pane.object != text:
+        pane.object = text
 
 
 _NOTES = {f"optimizer.{n}.note" for n in ("momentum", "nesterov", "adagrad", "rmsprop", "adam")}

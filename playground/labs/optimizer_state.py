@@ -178,7 +178,8 @@ class OptimizerLabState(param.Parameterized):
         """The state as query-string values: surface, optimizers, and what differs."""
         query = {"surface": self.surface, "optimizers": ",".join(self.optimizers)}
         if self.surface == surfaces.CUSTOM:
-            query["expr"] = self.expression
+            # The formula being raced, not a rejected one still in the box.
+            query["expr"] = self._custom.fn.source
         defaults = {**{p: self.param[p].default for p in URL_KEYS},
                     **self.surface_defaults()}
         for p in URL_KEYS:

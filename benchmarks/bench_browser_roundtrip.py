@@ -1,0 +1,168 @@
+"""Browser round trip: a typed learning rate → the new SGD trajectory in the page.
+
+    python benchmarks/bench_browser_roundtrip.py [--n 30] [--url http://127.0.0.1:5006/app]
+
+Starts ``panel serve app.py`` (unless ``--url`` names a running one), opens the
+optimizer lab in headless Chromium (the system ``chromium``), then ``--n`` times types
+a new value into SGD's learning-rate input and presses Enter.  Each round trip is
+timed in the browser with ``performance.now()``: from the Enter keydown to the change
+of the ``full_sgd`` data source (a Bokeh ``data`` change signal), i.e. widget sync,
+the race on the server and the new data applied in the page.  Prints the median and
+the p95, and the line ``roundtrip_ms median=<..> p95=<..>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+#: JS: is the SGD trajectory drawn (more than one point)?
+DRAWN_JS = """() => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;
+  const m = Bokeh.documents[0].get_model_by_name('full_sgd');
+  return m != null && m.data.x != null && m.data.x.length > 1;
+}"""
+
+#: JS: record the time of every Enter keydown and of every change of full_sgd's data.
+_INSTALL_PROBE_JS = """() => {
+  const m = Bokeh.documents[0].get_model_by_name('full_sgd');
+  window.__rt = {enter: null, data: null};
+  // Keyboard events are composed: an Enter inside a widget's shadow root reaches here.
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') window.__rt = {enter: performance.now(), data: null};
+  }, {capture: true});
+  m.connect(m.properties.data.change, () => {
+    if (window.__rt.enter !== null && window.__rt.data === null)
+      window.__rt.data = performance.now();
+  });
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
+    """``panel serve app.py`` on 127.0.0.1:port, in its own process group."""
+    cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
+           "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"]
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def wait_for_http(url: str, proc: subprocess.Popen | None, timeout: float = 90.0,
+                  interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"panel serve exited with status {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            pass
+        time.sleep(interval)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def stop_server(proc: subprocess.Popen):
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def launch_chromium(playwright):
+    path = shutil.which("chromium")
+    if path is None:
+        sys.exit("no `chromium` on PATH")
+    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0 ≤ q ≤ 1) with linear interpolation."""
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def measure(url: str, n: int) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url, wait_until="commit")
+            page.wait_for_function(DRAWN_JS, timeout=90_000)
+            page.evaluate(_INSTALL_PROBE_JS)
+            lr_input = page.locator(".pg-sgd_lr input")
+            if not lr_input.is_visible():  # SGD's card starts collapsed
+                page.locator(".card-header", has_text="SGD").first.click()
+            lr_input.wait_for(state="visible")
+            times = []
+            for i in range(n):
+                value = f"{0.2 + 0.005 * i:.3f}"  # each different from the last
+                lr_input.fill(value)
+                lr_input.press("Enter")
+                page.wait_for_function("() => window.__rt.data !== null", timeout=30_000)
+                rt = page.evaluate("() => window.__rt")
+                times.append(rt["data"] - rt["enter"])
+            return times
+        finally:
+            browser.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=30, help="round trips to time")
+    ap.add_argument("--url", help="a running server's app URL (default: start one)")
+    args = ap.parse_args()
+    proc = None
+    url = args.url
+    try:
+        if url is None:
+            port = free_port()
+            proc = start_server(port)
+            url = f"http://127.0.0.1:{port}/app"
+            wait_for_http(url, proc)
+        times = measure(url, args.n)
+    finally:
+        if proc is not None:
+            stop_server(proc)
+    median, p95 = statistics.median(times), percentile(times, 0.95)
+    print(f"{len(times)} round trips (Enter in SGD's learning rate → new full_sgd data): "
+          f"median {median:.1f} ms, p95 {p95:.1f} ms, min {min(times):.1f} ms, "
+          f"max {max(times):.1f} ms")
+    print(f"roundtrip_ms median={median:.1f} p95={p95:.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Time from starting ``panel serve app.py`` to trajectories drawn in a browser page.
+
+    python benchmarks/bench_server_start.py [--cache-dir DIR]
+
+Runs the server twice with ``PLAYGROUND_JAX_CACHE`` pointing at the same directory
+(an empty temporary one unless ``--cache-dir`` is given): cold (an empty JAX
+compilation cache) and warm (the cache the first run filled).  Each time, Chromium
+is already running; the clock starts just before the server process is spawned and
+stops when ``full_sgd`` has more than one point in the page.  Prints
+``server_start_to_drawn_s=<..>`` for each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+
+from bench_browser_roundtrip import (
+    DRAWN_JS,
+    free_port,
+    launch_chromium,
+    start_server,
+    stop_server,
+    wait_for_http,
+)
+
+
+def one_run(browser, cache_dir: str) -> dict[str, float]:
+    env = {**os.environ, "PLAYGROUND_JAX_CACHE": cache_dir}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/app"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    t0 = time.perf_counter()
+    proc = start_server(port, env=env)
+    try:
+        wait_for_http(url, proc, interval=0.05)
+        http_up = time.perf_counter() - t0
+        page = context.new_page()
+        page.goto(url, wait_until="commit")
+        page.wait_for_function(DRAWN_JS, timeout=180_000)
+        drawn = time.perf_counter() - t0
+    finally:
+        context.close()
+        stop_server(proc)
+    return {"http_up": http_up, "drawn": drawn}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache-dir", help="JAX cache directory (default: a new empty one)")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="playground-jax-") as tmp, sync_playwright() as p:
+        cache_dir = args.cache_dir or tmp
+        browser = launch_chromium(p)
+        try:
+            for label in ("cold", "warm"):
+                files = sum(len(f) for _, _, f in os.walk(cache_dir))
+                t = one_run(browser, cache_dir)
+                print(f"{label}: JAX cache {cache_dir} ({files} files before); "
+                      f"HTTP answering after {t['http_up']:.2f} s, "
+                      f"trajectories drawn after {t['drawn']:.2f} s")
+                print(f"server_start_to_drawn_s={t['drawn']:.2f} cache={label}")
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
