@@ -15,9 +15,8 @@ from urllib.parse import urlencode
 
 import panel as pn
 
-from . import race, surfaces
+from . import critical, race, surfaces
 from .labs.optimizer_lab import OptimizerLab
-from .labs.optimizer_state import OptimizerLabState
 from .text import tr
 
 #: Lab key (as in links) → factory.  Later labs (mlp, bias–variance, depth,
@@ -45,13 +44,12 @@ def enable_compilation_cache():
 
 
 def warm_up(keys=None):
-    """Compile the race of every preset (and the default lab's first one first)."""
-    state = OptimizerLabState()
+    """Compile (or load from the disk cache) what drawing each preset needs."""
     for key in keys or surfaces.PRESETS:
         s = surfaces.SURFACES[key]
-        settings = race.make_settings(s.start, s.defaults, steps=s.steps)
-        race.run_race(s.fn, settings)
-    del state
+        race.run_race(s.fn, race.make_settings(s.start, s.defaults, steps=s.steps))
+        critical.critical_points(s)
+        surfaces.grid(s)
 
 
 def start_background_warmup():
@@ -66,12 +64,13 @@ def start_background_warmup():
 
 def create_app() -> pn.template.BaseTemplate:
     """One session's page."""
-    pn.extension("katex", "plotly", sizing_mode="stretch_width", notifications=False,
+    pn.extension("katex", sizing_mode="stretch_width", notifications=False,
                  raw_css=[CSS])
     enable_compilation_cache()
     query = dict(pn.state.location.query_params) if pn.state.location else {}
     query = {k: str(v) for k, v in query.items()}
     lab_key = query.get("lab", DEFAULT_LAB)
+    start_background_warmup()
     problems = []
     if lab_key not in LABS:
         problems.append(f"lab={lab_key!r} (unknown)")
@@ -108,9 +107,10 @@ def create_app() -> pn.template.BaseTemplate:
         start_background_warmup()
 
     doc = pn.state.curdoc
-    if doc is not None and doc.session_context is not None:
-        # The page appears at once with a busy indicator; the race (and, on a cold
-        # server, its compilation) follows on the next tick.
+    in_a_session = doc is not None and doc.session_context is not None
+    if in_a_session and not lab.ready():
+        # Cold server: the page appears at once with a busy indicator, and the race
+        # (with its compilation) follows on the next tick after the page has loaded.
         def on_load():
             lab.set_busy(True)
             doc.add_next_tick_callback(draw)

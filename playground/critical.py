@@ -106,11 +106,16 @@ def refine(fn: SurfaceFn, guess, iterations: int = 50) -> np.ndarray:
 
 def critical_points(surface: Surface) -> list[PointAnalysis]:
     """The surface's critical points near its guesses, polished and classified."""
+    return list(_critical_points(surface.fn, tuple(surface.critical_guesses)))
+
+
+@lru_cache(maxsize=64)
+def _critical_points(fn: SurfaceFn, guesses: tuple) -> tuple[PointAnalysis, ...]:
     found: list[PointAnalysis] = []
-    for guess in surface.critical_guesses:
-        a = analyse(surface.fn, refine(surface.fn, guess))
+    for guess in guesses:
+        a = analyse(fn, refine(fn, guess))
         if a.is_critical and a.finite and all(
                 np.hypot(a.point[0] - b.point[0], a.point[1] - b.point[1]) > 1e-6
                 for b in found):
             found.append(a)
-    return found
+    return tuple(found)

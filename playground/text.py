@@ -116,6 +116,8 @@ _EN: dict[str, str] = {
     "view.arrows": "Arrows (gradient, velocity, step)",
     "view.paths": "Full paths (faint)",
     "view.3d": "3-D view",
+    "view.3d.azimuth": "turn (drag the picture)",
+    "view.3d.elevation": "tilt",
     "reset": "Reset to the surface's defaults",
     "speed": "Steps per frame",
 

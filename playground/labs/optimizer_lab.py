@@ -8,12 +8,13 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
+from panel.io import hold
 from panel.viewable import Viewer
 
-from .. import critical, surfaces
+from .. import critical, race, surfaces
 from .. import optimizers as opt
 from ..text import tr
-from .optimizer_plots import COLORS, RacePlots, surface_3d_figure
+from .optimizer_plots import COLORS, RacePlots, Surface3D
 from .optimizer_state import OptimizerLabState, custom_lesson, hp_param
 
 _SYMBOLS = {"lr": r"\alpha", "momentum": r"\mu", "decay": r"\rho", "beta1": r"\beta_1",
@@ -48,17 +49,17 @@ def _vec(v) -> str:
     return rf"\begin{{pmatrix}}{_latex_number(v[0])}\\ {_latex_number(v[1])}\end{{pmatrix}}"
 
 
-def formula_at_step(name: str, race, t: int) -> str | None:
+def formula_at_step(name: str, result, t: int) -> str | None:
     """The update of step t + 1 with the recorded numbers: θₜ₊₁ from θₜ, g, v, α.
 
     Every number comes from the race's records, so the right-hand side equals the
     next point of the trajectory (tests check it).  None when there is no next step.
     """
     k = opt.NAMES.index(name)
-    if t + 1 >= len(race.loss) or 0 <= race.diverged_at[k] <= t + 1:
+    if t + 1 >= len(result.loss) or 0 <= result.diverged_at[k] <= t + 1:
         return None
-    theta, g, step = race.points[t, k], race.grad[t, k], race.step[t, k]
-    alpha, v, eff = race.lr[t, k], race.velocity[t, k], race.effective_lr[t, k]
+    theta, g, step = result.points[t, k], result.grad[t, k], result.step[t, k]
+    alpha, v, eff = result.lr[t, k], result.velocity[t, k], result.effective_lr[t, k]
     new = theta + step
     a = _latex_number(alpha)
     if name == "sgd":
@@ -108,8 +109,12 @@ class OptimizerLab(Viewer):
             pn.pane.Bokeh(self.plots.loss_fig["log"], sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
         self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
-        self.view_3d = pn.pane.Plotly(None, sizing_mode="stretch_width", visible=False,
-                                      height=520)
+        self.surface_3d = Surface3D(lang)
+        # Shown and hidden through a Column: toggling a Bokeh pane's own visibility
+        # trips a Panel bug (stylesheet types).
+        self.view_3d = pn.Column(pn.pane.Bokeh(self.surface_3d.layout,
+                                               sizing_mode="stretch_width"),
+                                 sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
                                             styles={"font-size": "15px"})
@@ -118,6 +123,7 @@ class OptimizerLab(Viewer):
         self.expression_error = pn.pane.Alert("", alert_type="danger", visible=False)
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
+        _respond_at_once(self.sidebar())
         self._build_formula_cards()
         self.link_problems = ""
         self._started = False
@@ -125,6 +131,10 @@ class OptimizerLab(Viewer):
     def set_busy(self, busy: bool):
         """Show Panel's loading spinner over the pictures while numerics run."""
         self.busy.visible = busy
+
+    def ready(self) -> bool:
+        """Whether the first race can be drawn without compiling."""
+        return race.is_compiled(self.state.active_surface.fn, self.state.steps)
 
     def start(self):
         """Draw the surface and the first race (call once the page is live: pn.state.onload)."""
@@ -300,6 +310,10 @@ class OptimizerLab(Viewer):
     def _redraw_race(self):
         if not self._started:
             return
+        with hold():  # every change below reaches the browser in one message
+            self._redraw_race_held()
+
+    def _redraw_race_held(self):
         s = self.state
         self._show_message()
         self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0),
@@ -314,8 +328,7 @@ class OptimizerLab(Viewer):
         s = self.state
         self.view_3d.visible = self.show_3d.value
         if self.show_3d.value and self._started:
-            self.view_3d.object = surface_3d_figure(s.active_surface, s.result,
-                                                    list(s.optimizers), s.lang)
+            self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
 
     def report_link_problems(self, problems: list[str]):
         """Keep what a link could not apply on screen (next to any run error)."""
@@ -402,6 +415,18 @@ class OptimizerLab(Viewer):
                 f"{tr('critical.gradient', lang)} = ({a.gradient[0]:.3g}, {a.gradient[1]:.3g}), "
                 f"{tr('critical.eigenvalues', lang)} = {a.eigenvalues[0]:.3g}, "
                 f"{a.eigenvalues[1]:.3g}  \n{tr(key, lang, verdict=verdict)}")
+
+
+def _respond_at_once(objects):
+    """Drop Panel's 50 ms debounce of browser events on these controls.
+
+    A race costs milliseconds, and Panel still merges events that arrive while one
+    is being handled, so the debounce only adds latency here.  ``_debounce`` is
+    Panel's (private) per-class setting; an instance attribute overrides it.
+    """
+    for obj in objects:
+        for widget in obj.select(pn.widgets.Widget) if hasattr(obj, "select") else ():
+            widget._debounce = 0
 
 
 def _set(pane, text: str):

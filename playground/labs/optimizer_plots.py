@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from bokeh.layouts import column, row
 from bokeh.models import (
     Arrow,
     ColumnDataSource,
@@ -19,6 +20,7 @@ from bokeh.models import (
     Legend,
     LegendItem,
     Range1d,
+    Slider,
     Span,
     TeeHead,
     VeeHead,
@@ -113,6 +115,10 @@ class RacePlots:
             trail = f.line("x", "y", source=self.trail[name], color=color, line_width=3.5)
             self.path_renderers[name] = path
             self.trail_renderers[name] = trail
+        # Built once and relabelled: new legend models on every race cost a round trip.
+        self.legend_items = {n: LegendItem(label=tr(f"optimizer.{n}", self.lang),
+                                           renderers=[self.trail_renderers[n]])
+                             for n in opt.NAMES}
         for kind, dash, width in (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5),
                                   ("step", "solid", 3.5)):
             head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
@@ -176,7 +182,7 @@ class RacePlots:
     # -- filling -------------------------------------------------------------------
 
     def show_surface(self, surface: Surface):
-        xs, ys, z = (np.asarray(a) for a in grid(surface))
+        xs, ys, z = (np.asarray(a) for a in grid(surface, 120))
         z = np.where(np.isfinite(z), z, np.nan)
         if not np.isfinite(z).any():
             z = np.zeros_like(z)
@@ -251,10 +257,12 @@ class RacePlots:
                 status = tr("status.diverged", self.lang, step=int(end))
             else:
                 status = tr("status.converged", self.lang, loss=f"{loss[-1]:.4g}")
-            legend_items.append(LegendItem(label=f"{label}: {status}",
-                                           renderers=[self.trail_renderers[name]]))
+            item = self.legend_items[name]
+            item.label = f"{label}: {status}"
+            legend_items.append(item)
             diverged.append(int(end))
-        self.legend.items = legend_items
+        if self.legend.items != legend_items:
+            self.legend.items = legend_items
         self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
@@ -344,47 +352,120 @@ readout.text = names.length ?
 """
 
 
-def surface_3d_figure(surface: Surface, race: Race | None, selected: list[str],
-                      lang: str = "en", resolution: int = 70) -> dict:
-    """A Plotly figure (as a dict) of the surface as a 3-D mesh with the paths on it.
+class Surface3D:
+    """A 3-D wireframe of the surface with the paths on it, rotated in the browser.
 
-    Surfaces drawn with log-spaced contours are drawn as log₁₀(1 + L − L_min), so
-    Rosenbrock's walls do not flatten its valley.
+    Drawn with Bokeh (a projected ``multi_line``), so it needs no extra JavaScript
+    library; drag the picture or move the sliders to turn it.  Surfaces drawn with
+    log-spaced contours are drawn as log₁₀(1 + L − L_min) so steep walls do not
+    flatten the valley.
     """
-    xs, ys, z = (np.asarray(a) for a in grid(surface, resolution))
-    finite = np.isfinite(z)
-    floor = float(np.min(z[finite])) if finite.any() else 0.0
-    if surface.minimum_value is not None:
-        floor = min(floor, surface.minimum_value)
 
-    def height(values):
-        values = np.asarray(values, float)
-        if surface.log_levels:
-            return np.log10(1.0 + np.maximum(values - floor, 0.0))
-        return values
+    LINES = 28  # grid lines in each direction
+    SAMPLES = 56  # points along each grid line
 
-    zz = np.where(finite, height(np.where(finite, z, floor)), None)
-    data = [{"type": "surface", "x": xs.tolist(), "y": ys.tolist(), "z": zz.tolist(),
-             "colorscale": "Blues", "reversescale": True, "showscale": False,
-             "opacity": 0.85, "name": "L"}]
-    for name in selected if race is not None else []:
-        k = opt.NAMES.index(name)
-        end = race.diverged_at[k]
-        rows = len(race.loss) if end < 0 else max(int(end), 1)
-        data.append({
-            "type": "scatter3d", "mode": "lines",
-            "x": race.points[:rows, k, 0].tolist(), "y": race.points[:rows, k, 1].tolist(),
-            "z": height(race.loss[:rows, k]).tolist(),
-            "line": {"color": COLORS[name], "width": 6},
-            "name": tr(f"optimizer.{name}", lang)})
-    z_title = "log₁₀(1 + L − L_min)" if surface.log_levels else "L"
-    layout = {
-        "height": 520, "margin": {"l": 0, "r": 0, "t": 30, "b": 0},
-        "title": {"text": tr("view.3d", lang)},
-        "scene": {"xaxis": {"title": {"text": "x"}, "range": list(surface.x_range)},
-                  "yaxis": {"title": {"text": "y"}, "range": list(surface.y_range)},
-                  "zaxis": {"title": {"text": z_title}},
-                  "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
-        "legend": {"x": 0, "y": 1}, "uirevision": surface.key,
-    }
-    return {"data": data, "layout": layout}
+    def __init__(self, lang: str = "en"):
+        self.lang = lang
+        self.fig = figure(height=460, sizing_mode="stretch_width", tools="save",
+                          toolbar_location="above", title=tr("view.3d", lang),
+                          x_range=Range1d(-1.6, 1.6), y_range=Range1d(-1.1, 1.7),
+                          match_aspect=True)
+        self.fig.axis.visible = False
+        self.fig.grid.visible = False
+        self.fig.title.text_font_size = "16px"
+        self.world = ColumnDataSource({"x": [], "y": [], "z": [], "color": [], "width": [],
+                                       "alpha": []}, name="surface3d_world")
+        self.screen = ColumnDataSource({"xs": [], "ys": [], "color": [], "width": [],
+                                        "alpha": []})
+        self.fig.multi_line("xs", "ys", source=self.screen, line_color="color",
+                            line_width="width", line_alpha="alpha")
+        self.azimuth = Slider(title=tr("view.3d.azimuth", lang), start=-180, end=180, step=1,
+                              value=-55, sizing_mode="stretch_width")
+        self.elevation = Slider(title=tr("view.3d.elevation", lang), start=5, end=90, step=1,
+                                value=30, sizing_mode="stretch_width")
+        project = CustomJS(args={"world": self.world, "screen": self.screen,
+                                 "az": self.azimuth, "el": self.elevation}, code=PROJECT_JS)
+        for model, attr in ((self.azimuth, "value"), (self.elevation, "value"),
+                            (self.world, "data")):
+            model.js_on_change(attr, project)
+        self.fig.js_on_event("pan", CustomJS(args={"az": self.azimuth, "el": self.elevation},
+                                             code=DRAG_JS))
+        self.layout = column(self.fig, row(self.azimuth, self.elevation,
+                                           sizing_mode="stretch_width"),
+                             sizing_mode="stretch_width")
+
+    def show(self, surface: Surface, race: Race | None, selected: list[str]):
+        xs = np.linspace(*surface.x_range, self.SAMPLES)
+        ys = np.linspace(*surface.y_range, self.SAMPLES)
+        _, _, z = (np.asarray(a) for a in grid(surface, self.SAMPLES))
+        finite = np.isfinite(z)
+        floor = float(z[finite].min()) if finite.any() else 0.0
+        if surface.minimum_value is not None:
+            floor = min(floor, surface.minimum_value)
+
+        def height(values):
+            values = np.asarray(values, float)
+            h = (np.log10(1.0 + np.maximum(values - floor, 0.0)) if surface.log_levels
+                 else values - floor)
+            return h
+
+        h = height(np.where(finite, z, floor))
+        top = float(np.percentile(h, 99)) or 1.0
+        cx, sx = np.mean(surface.x_range), np.ptp(surface.x_range) / 2
+        cy, sy = np.mean(surface.y_range), np.ptp(surface.y_range) / 2
+        to_unit = lambda a, c, s_: ((np.asarray(a) - c) / s_).tolist()
+        data = {"x": [], "y": [], "z": [], "color": [], "width": [], "alpha": []}
+        every = max(1, self.SAMPLES // self.LINES)
+        for i in range(0, self.SAMPLES, every):
+            for xline, yline, zline in ((xs, np.full_like(xs, ys[i]), h[i, :]),
+                                        (np.full_like(ys, xs[i]), ys, h[:, i])):
+                zz = np.clip(zline / top, 0.0, 1.2)
+                level = int(np.clip(np.mean(zz) / 1.2 * (len(WIRE_PALETTE) - 1), 0,
+                                    len(WIRE_PALETTE) - 1))
+                data["x"].append(to_unit(xline, cx, sx))
+                data["y"].append(to_unit(yline, cy, sy))
+                data["z"].append(zz.tolist())
+                data["color"].append(WIRE_PALETTE[level])
+                data["width"].append(1.0)
+                data["alpha"].append(0.8)
+        for name in selected if race is not None else []:
+            k = opt.NAMES.index(name)
+            end = race.diverged_at[k]
+            rows = len(race.loss) if end < 0 else max(int(end), 1)
+            px, py = race.points[:rows, k, 0], race.points[:rows, k, 1]
+            inside = ((px >= surface.x_range[0]) & (px <= surface.x_range[1])
+                      & (py >= surface.y_range[0]) & (py <= surface.y_range[1]))
+            pz = np.clip(height(race.loss[:rows, k]) / top, 0.0, 1.2) + 0.01
+            data["x"].append(to_unit(np.where(inside, px, np.nan), cx, sx))
+            data["y"].append(to_unit(np.where(inside, py, np.nan), cy, sy))
+            data["z"].append(pz.tolist())
+            data["color"].append(COLORS[name])
+            data["width"].append(4.0)
+            data["alpha"].append(1.0)
+        self.world.data = data
+
+
+WIRE_PALETTE = interp_palette(("#9ecae1", "#4a6fa5", "#1f3b5c"), 16)
+
+#: Rotate about the vertical axis by the azimuth, tilt by the elevation, project.
+PROJECT_JS = r"""
+const a = az.value * Math.PI / 180, e = el.value * Math.PI / 180;
+const ca = Math.cos(a), sa = Math.sin(a), ce = Math.cos(e), se = Math.sin(e);
+const d = world.data, xs = [], ys = [];
+for (let k = 0; k < d.x.length; k++) {
+  const X = d.x[k], Y = d.y[k], Z = d.z[k], sx = [], sy = [];
+  for (let i = 0; i < X.length; i++) {
+    const u = X[i] * ca - Y[i] * sa, w = X[i] * sa + Y[i] * ca;
+    sx.push(u);
+    sy.push(Z[i] * ce + w * se * 0.6);  // NaN stays NaN: Bokeh breaks the line there
+  }
+  xs.push(sx); ys.push(sy);
+}
+screen.data = {xs: xs, ys: ys, color: d.color, width: d.width, alpha: d.alpha};
+"""
+
+#: Dragging the picture turns it.
+DRAG_JS = r"""
+az.value = ((az.value - cb_obj.delta_x * 0.4 + 540) % 360) - 180;
+el.value = Math.min(90, Math.max(5, el.value + cb_obj.delta_y * 0.3));
+"""

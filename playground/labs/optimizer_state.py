@@ -93,7 +93,8 @@ class OptimizerLabState(param.Parameterized):
         super().__init__(**params)
         self._applying_query = False
         self._custom = surfaces.custom_surface(parse_expression(DEFAULT_EXPRESSION))
-        self.active_surface = self._surface_for(self.surface)
+        with param.parameterized.discard_events(self):  # no race until one is asked for
+            self.active_surface = self._surface_for(self.surface)
 
     # -- the surface -----------------------------------------------------------
 
