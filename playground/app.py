@@ -117,6 +117,9 @@ def create_app() -> pn.template.BaseTemplate:
         pn.state.onload(on_load)
     else:
         draw()
+        if in_a_session:  # drawn before the page exists: animate once it is there
+            doc.js_on_event("document_ready", lab.plots.animate)
+            pn.state.onload(write_url)  # the browser reports its own URL on load
     return template
 
 

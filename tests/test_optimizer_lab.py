@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from playground.labs.optimizer_lab import OptimizerLab, formula_with_values
-from playground.labs.optimizer_plots import contour_levels
+from playground.labs.optimizer_plots import COLORS, contour_levels
 
 
 def _label(item) -> str:
@@ -156,3 +156,17 @@ def test_the_numeric_update_shown_is_the_step_the_race_took(clip):
             np.testing.assert_allclose(theta - eff * direction, r.points[t + 1, k],
                                        rtol=1e-3, atol=1e-4)
     assert formula_at_step("sgd", r, 40) is None  # no step after the last one
+
+
+def test_the_3d_view_draws_the_surface_and_the_paths(lab):
+    assert not lab.view_3d.visible
+    lab.show_3d.value = True
+    assert lab.view_3d.visible
+    world = lab.surface_3d.world.data
+    n_paths = len(lab.state.optimizers)
+    assert len(world["x"]) > 2 * n_paths  # grid lines plus one line per path
+    assert world["color"][-n_paths:] == [COLORS[n] for n in lab.state.optimizers]
+    for zs in world["z"]:
+        assert np.all(np.isfinite(zs)) and min(zs) >= 0.0
+    lab.optimizer_boxes.value = ["adam"]
+    assert lab.surface_3d.world.data["color"][-1] == COLORS["adam"]

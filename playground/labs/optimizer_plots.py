@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from bokeh.core.properties import value
 from bokeh.layouts import column, row
 from bokeh.models import (
     Arrow,
@@ -100,9 +101,9 @@ class RacePlots:
         # The step shown lives in the linear loss chart's cursor: the player moves it
         # (see OptimizerLab) and every move, or a new race, re-runs the animation.
         self.step_cursor = self.loss_fig["linear"].select_one({"name": "cursor"})
-        animate = CustomJS(args=self._js_args(), code=ANIMATE_JS)
-        self.step_cursor.js_on_change("location", animate)
-        self.meta.js_on_change("data", animate)
+        self.animate = CustomJS(args=self._js_args(), code=ANIMATE_JS)
+        self.step_cursor.js_on_change("location", self.animate)
+        self.meta.js_on_change("data", self.animate)
 
     # -- building ----------------------------------------------------------------
 
@@ -258,7 +259,7 @@ class RacePlots:
             else:
                 status = tr("status.converged", self.lang, loss=f"{loss[-1]:.4g}")
             item = self.legend_items[name]
-            item.label = f"{label}: {status}"
+            item.label = value(f"{label}: {status}")  # a text, not a column name
             legend_items.append(item)
             diverged.append(int(end))
         if self.legend.items != legend_items:
