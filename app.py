@@ -2,4 +2,4 @@
 
 from playground.app import create_app
 
-create_app().servable()
+create_app().servable(title="Neural network playground")

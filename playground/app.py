@@ -1,4 +1,4 @@
-"""The playground's shell: a template, the lab switcher, links and warm-up.
+"""The playground's shell: the page layout, the lab switcher, links and warm-up.
 
 ``create_app()`` builds one browser session's page.  Labs are registered in
 ``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
@@ -8,6 +8,7 @@ query string (``apply_query`` / ``to_query``).
 
 from __future__ import annotations
 
+import html
 import os
 import threading
 from pathlib import Path
@@ -62,7 +63,7 @@ def start_background_warmup():
     threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
 
 
-def create_app() -> pn.template.BaseTemplate:
+def create_app() -> pn.Column:
     """One session's page."""
     pn.extension("katex", sizing_mode="stretch_width", notifications=False,
                  raw_css=[CSS])
@@ -82,7 +83,8 @@ def create_app() -> pn.template.BaseTemplate:
 
     switcher = pn.widgets.RadioButtonGroup(
         name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},
-        value=lab_key, button_type="primary", button_style="outline")
+        value=lab_key, button_type="light", align="center", css_classes=["pg-labs"],
+        width=160 * len(LABS), margin=(0, 20))
 
     def write_url(*_events):
         if pn.state.location is not None:
@@ -90,15 +92,7 @@ def create_app() -> pn.template.BaseTemplate:
             pn.state.location.search = "?" + urlencode(query)
 
     lab.state.param.watch(write_url, ["result", "optimizers", "surface", "expression"])
-    # Bootstrap, not Fast: the Fast design fetches a web font, and classrooms are
-    # sometimes offline.
-    template = pn.template.BootstrapTemplate(
-        title=tr("app.title", lang),
-        # One root per area: the visibility of items in a template's root list does not
-        # follow later changes.
-        sidebar=[pn.Column(switcher, *lab.sidebar(), sizing_mode="stretch_width")],
-        main=[pn.Column(*lab.main(), sizing_mode="stretch_width")],
-        sidebar_width=360, header_background="#1f3b5c")
+    page = layout(tr("app.title", lang), switcher, lab.sidebar(), lab.main())
 
     def draw():
         lab.start()
@@ -119,10 +113,35 @@ def create_app() -> pn.template.BaseTemplate:
         draw()
         if in_a_session:  # drawn before the page exists: animate once it is there
             doc.js_on_event("document_ready", lab.plots.animate)
-            pn.state.onload(write_url)  # the browser reports its own URL on load
-    return template
+            def on_load():
+                write_url()  # the browser reported its own URL on load
+                lab.refresh_player(doc)
+            pn.state.onload(on_load)
+    return page
+
+
+def layout(title: str, switcher, sidebar: list, main: list) -> pn.Column:
+    """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
+
+    Plain Panel layouts rather than a template: a template styles every component
+    again and tripled the time to build each page (about 1.4 s against 0.4 s here).
+    """
+    header = pn.Row(
+        pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
+                     f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
+                     sizing_mode="stretch_width"),
+        switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
+    side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
+                     styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
+                             "border-right": "1px solid #dde3ea", "padding": "6px 10px"})
+    body = pn.Column(*main, sizing_mode="stretch_width",
+                     styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
+                             "padding": "6px 14px"})
+    return pn.Column(header, pn.Row(side, body, sizing_mode="stretch_width"),
+                     sizing_mode="stretch_width", margin=0)
 
 
 CSS = """
-.pg-player .pn-player-value { font-size: 15px; }
+body { margin: 0; font-family: system-ui, 'Segoe UI', Roboto, sans-serif; }
+.pg-header { background: #1f3b5c; color: white; align-items: center; }
 """

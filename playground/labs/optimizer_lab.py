@@ -132,6 +132,17 @@ class OptimizerLab(Viewer):
         """Show Panel's loading spinner over the pictures while numerics run."""
         self.busy.visible = busy
 
+    def refresh_player(self, doc):
+        """Re-send the player's step once the page exists.
+
+        Panel's Player sets its range input's value before its max when it first
+        renders, so a step above 100 shows the thumb at 100; moving the value after
+        the page has loaded puts it right.
+        """
+        step = self.player.value
+        self.player.value = max(step - 1, 0)
+        doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
+
     def ready(self) -> bool:
         """Whether the first race can be drawn without compiling."""
         return race.is_compiled(self.state.active_surface.fn, self.state.steps)
