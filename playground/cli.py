@@ -5,7 +5,11 @@
         [--eps E] [--no-bias-correction] [--noise S] [--seed K] [--schedule KIND ...] \\
         [--clip value|norm --clip-value C] [--expression "x**2 - y**2"]
 
-prints one strict JSON object (no NaN or Infinity tokens).  Bad input: a one-line
+    python -m playground train --dataset spiral --layers 8,8 --activation tanh \\
+        --optimizer sgd --lr 0.03 --batch 10 --epochs 500 --train-ratio 50 --noise 0 \\
+        --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
+
+each print one strict JSON object (no NaN or Infinity tokens).  Bad input: a one-line
 message on stderr and exit status 2.
 """
 
@@ -16,8 +20,8 @@ import json
 import math
 import sys
 
+from . import datasets, mlp, race, surfaces, training
 from . import optimizers as opt
-from . import race, surfaces
 from .expression import ExpressionError, parse_expression
 
 
@@ -95,7 +99,87 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--gamma", type=_finite("gamma", 0.0, 1.0, low_open=True), default=0.99)
     t.add_argument("--clip", choices=opt.CLIPPING, default="none")
     t.add_argument("--clip-value", type=_finite("clip-value", 0.0, low_open=True), default=1.0)
+    m = commands.add_parser("train", help="train an MLP on a 2-D data set, as JSON")
+    m.add_argument("--dataset", required=True, choices=list(datasets.DATASETS))
+    m.add_argument("--points", type=_integer("points", 4, 5000), default=500)
+    m.add_argument("--noise", type=_finite("noise", 0.0, 50.0), default=0.0,
+                   help="percent, as in TensorFlow Playground")
+    m.add_argument("--train-ratio", type=_integer("train-ratio", 10, 90), default=50)
+    m.add_argument("--features", default="x1,x2", help="comma list of " +
+                   ", ".join(datasets.FEATURES))
+    m.add_argument("--normalise", action="store_true", help="standardise the inputs")
+    m.add_argument("--layers", type=_layers, default=(8, 8),
+                   help="hidden widths, e.g. 8,8; 0 for none (a linear model)")
+    m.add_argument("--activation", choices=list(mlp.ACTIVATIONS), default="tanh")
+    m.add_argument("--init", choices=list(mlp.INITIALISERS), default="xavier")
+    m.add_argument("--optimizer", choices=opt.NAMES, default="sgd")
+    m.add_argument("--lr", type=_finite("lr", 0.0, low_open=True), default=0.03)
+    m.add_argument("--batch", type=_integer("batch", 1, 5000), default=10)
+    m.add_argument("--epochs", type=_integer("epochs", 1, 100_000), default=100)
+    m.add_argument("--dropout", type=_finite("dropout", 0.0, 1.0, high_open=True), default=0.0)
+    m.add_argument("--batchnorm", action="store_true")
+    m.add_argument("--l1", type=_finite("l1", 0.0), default=0.0)
+    m.add_argument("--l2", type=_finite("l2", 0.0), default=0.0)
+    m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=0)
     return parser
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"layers must be widths like 8,8, not {text!r}") from None
+    if widths == (0,):
+        return ()
+    if len(widths) > 6 or any(not 1 <= w <= 32 for w in widths):
+        raise argparse.ArgumentTypeError("layers: at most 6 hidden layers of 1 to 32 neurons")
+    return widths
+
+
+def train(args) -> dict:
+    import jax
+    import jax.numpy as jnp
+
+    try:
+        data = datasets.make_dataset(args.dataset, args.points, args.noise, args.seed)
+        train_set, val_set = datasets.split(data, args.train_ratio, args.seed)
+        names = [f for f in args.features.split(",") if f]
+        x_train = datasets.feature_matrix(train_set.X, names)
+        x_val = datasets.feature_matrix(val_set.X, names)
+    except (datasets.DatasetError, ValueError) as e:
+        raise UsageError(str(e)) from None
+    if args.normalise:
+        mean, std = datasets.fit_normaliser(x_train)
+        x_train = datasets.normalise(x_train, mean, std)
+        x_val = datasets.normalise(x_val, mean, std)
+    batch = min(args.batch, len(train_set.y))
+    arch = training.Arch(x_train.shape[1], args.layers, data.n_classes, args.activation,
+                         args.batchnorm, batch)
+    model = training.init_model(jax.random.key(args.seed), arch, init=args.init)
+    hyper = training.make_hyper(args.optimizer, lr=args.lr, l1=args.l1, l2=args.l2,
+                                dropout=args.dropout)
+    f32 = lambda a: jnp.asarray(a, training.DTYPE)
+    _, metrics = training.train_epochs(arch, model, hyper, f32(x_train),
+                                       jnp.asarray(train_set.y), f32(x_val),
+                                       jnp.asarray(val_set.y), n_epochs=args.epochs)
+    metrics = [[float(v) for v in row] for row in jax.device_get(metrics)]
+    columns = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+    curves = {c: [row[i] for row in metrics] for i, c in enumerate(columns)}
+    if not all(math.isfinite(v) for row in metrics for v in row):
+        raise UsageError("training diverged (a loss became NaN or infinite): lower --lr")
+    return {
+        "settings": {
+            "dataset": args.dataset, "points": args.points, "noise": args.noise,
+            "train_ratio": args.train_ratio, "features": names, "normalise": args.normalise,
+            "layers": list(args.layers), "activation": args.activation, "init": args.init,
+            "optimizer": args.optimizer, "lr": args.lr, "batch": batch,
+            "epochs": args.epochs, "dropout": args.dropout, "batchnorm": args.batchnorm,
+            "l1": args.l1, "l2": args.l2, "seed": args.seed,
+            "n_train": len(train_set.y), "n_val": len(val_set.y), "classes": data.n_classes,
+        },
+        "epochs": curves,
+        "final": {c: curves[c][-1] for c in columns},
+    }
 
 
 def trajectory(args) -> dict:
@@ -140,8 +224,7 @@ def trajectory(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "trajectory":
-            out = trajectory(args)
+        out = trajectory(args) if args.command == "trajectory" else train(args)
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
         return 0

@@ -205,3 +205,36 @@ def test_main_in_process_prints_what_the_process_prints():
     diverging = in_process("diverging")
     assert diverging.returncode == 0 and diverging.stderr == ""
     assert strict_json(diverging.stdout) == good("diverging")
+
+
+# --- python -m playground train -------------------------------------------------
+
+def test_train_prints_curves_and_learns_xor_with_a_hidden_layer():
+    out = io.StringIO()
+    with redirect_stdout(out):
+        status = cli.main(["train", "--dataset", "xor", "--points", "200", "--layers", "8",
+                           "--optimizer", "adam", "--lr", "0.03", "--epochs", "60"])
+    assert status == 0
+    result = strict_json(out.getvalue())
+    curves = result["epochs"]
+    assert set(curves) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
+    assert all(len(v) == 60 for v in curves.values())
+    assert curves["train_loss"][-1] < curves["train_loss"][0]
+    assert result["final"]["val_accuracy"] > 0.9
+    assert result["settings"]["n_train"] == 100 and result["settings"]["layers"] == [8]
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--dataset", "nope"],
+    ["train", "--dataset", "xor", "--layers", "8,99"],
+    ["train", "--dataset", "xor", "--layers", "a"],
+    ["train", "--dataset", "xor", "--lr", "-1"],
+    ["train", "--dataset", "xor", "--dropout", "1"],
+    ["train", "--dataset", "xor", "--features", "x1,cos"],
+    ["train", "--dataset", "xor", "--train-ratio", "95"],
+])
+def test_train_rejects_bad_input_with_one_line(argv, capsys):
+    assert cli.main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
