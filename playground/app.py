@@ -2,8 +2,12 @@
 
 ``create_app()`` builds one browser session's page.  Labs are registered in
 ``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
-``sidebar()``, ``main()``, ``start()`` and a ``state`` that reads and writes its
-query string (``apply_query`` / ``to_query``).
+``sidebar()`` and ``main()`` (lists of components), ``start()`` (draw the first
+picture), ``ready()`` (can it draw without compiling?), ``set_busy(flag)``,
+``report_link_problems(list)``, ``page_ready_js()`` (a CustomJS to run once the
+page exists, or None), ``after_load(doc)``, ``URL_TRIGGERS`` (state parameters
+whose change rewrites the link) and a ``state`` that reads and writes its query
+string (``apply_query`` / ``to_query``).
 """
 
 from __future__ import annotations
@@ -91,7 +95,10 @@ def create_app() -> pn.Column:
             query = {"lab": lab_key, **lab.state.to_query()}
             pn.state.location.search = "?" + urlencode(query)
 
-    lab.state.param.watch(write_url, ["result", "optimizers", "surface", "expression"])
+    lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
+    # Another lab is another page: its own state, its own link.
+    switcher.jscallback(args={"keys": list(LABS)},
+                        value="window.location.search = '?lab=' + keys[cb_obj.active]")
     page = layout(tr("app.title", lang), switcher, lab.sidebar(), lab.main())
 
     def draw():
@@ -112,10 +119,11 @@ def create_app() -> pn.Column:
     else:
         draw()
         if in_a_session:  # drawn before the page exists: animate once it is there
-            doc.js_on_event("document_ready", lab.plots.animate)
+            if lab.page_ready_js() is not None:
+                doc.js_on_event("document_ready", lab.page_ready_js())
             def on_load():
                 write_url()  # the browser reported its own URL on load
-                lab.refresh_player(doc)
+                lab.after_load(doc)
             pn.state.onload(on_load)
     return page
 

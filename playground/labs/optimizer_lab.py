@@ -132,6 +132,15 @@ class OptimizerLab(Viewer):
         """Show Panel's loading spinner over the pictures while numerics run."""
         self.busy.visible = busy
 
+    URL_TRIGGERS = ("result", "optimizers", "surface", "expression")
+
+    def page_ready_js(self):
+        """Draws the animated parts (trails, arrows, readout) of a pre-drawn page."""
+        return self.plots.animate
+
+    def after_load(self, doc):
+        self.refresh_player(doc)
+
     def refresh_player(self, doc):
         """Re-send the player's step once the page exists.
 
