@@ -219,9 +219,14 @@ def dropout(a: Array, rate: float | Array, *, train: bool, key: Array | None = N
     if key is None:
         raise ValueError("dropout in training needs a PRNG key (pass key=..., or train=False)")
     q = 1.0 - jnp.asarray(rate, a.dtype)
-    keep = jax.random.bernoulli(key, q, a.shape)
-    scale = 1.0 / jnp.where(q > 0, q, 1.0)  # 1/q, computed once: every kept unit × the same
-    return jnp.where(keep, a * scale, jnp.zeros_like(a))
+
+    def dropped(a):
+        keep = jax.random.bernoulli(key, q, a.shape)
+        scale = 1.0 / jnp.where(q > 0, q, 1.0)  # 1/q once: every kept unit × the same
+        return jnp.where(keep, a * scale, jnp.zeros_like(a))
+
+    # A traced rate of 0 skips the random numbers (they cost more than the layer).
+    return jax.lax.cond(q < 1.0, dropped, lambda a: a, a)
 
 
 # ---------------------------------------------------------------------------
