@@ -21,12 +21,13 @@ from urllib.parse import urlencode
 import panel as pn
 
 from . import critical, race, surfaces
+from .labs.mlp_lab import MlpLab
 from .labs.optimizer_lab import OptimizerLab
 from .text import tr
 
 #: Lab key (as in links) → factory.  Later labs (mlp, bias–variance, depth,
 #: backprop) are added here.
-LABS = {"optimizers": OptimizerLab}
+LABS = {"optimizers": OptimizerLab, "mlp": MlpLab}
 DEFAULT_LAB = "optimizers"
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
