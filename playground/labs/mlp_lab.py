@@ -50,6 +50,11 @@ def class_palette(n_classes: int, shades: int = 48) -> list[str]:
             for i in range(shades)]
 
 
+def tagged(css_class: str, text) -> str:
+    """HTML whose one element carries ``css_class`` and exactly ``text``."""
+    return f"<span class='{css_class}'>{text}</span>"
+
+
 class MlpLab(Viewer):
     """A small neural network learning 2-D data, TensorFlow-Playground style."""
 
@@ -163,10 +168,12 @@ class MlpLab(Viewer):
         self.message = pn.pane.Alert("", alert_type="warning", visible=False,
                                      sizing_mode="stretch_width")
         number = {"font-size": "22px", "font-weight": "600", "font-family": "monospace"}
-        self.epoch_pane = pn.pane.HTML("0", css_classes=["pg-epoch"], styles=number)
-        self.train_loss_pane = pn.pane.HTML("", css_classes=["pg-train-loss"],
+        # The stable classes sit on the element holding the text itself (inside Panel's
+        # shadow DOM), so its text is the number: `.pg-epoch` reads "12".
+        self.epoch_pane = pn.pane.HTML(tagged("pg-epoch", 0), styles=number)
+        self.train_loss_pane = pn.pane.HTML(tagged("pg-train-loss", ""),
                                             styles={**number, "color": TRAIN_COLOR})
-        self.val_loss_pane = pn.pane.HTML("", css_classes=["pg-val-loss"],
+        self.val_loss_pane = pn.pane.HTML(tagged("pg-val-loss", ""),
                                           styles={**number, "color": VAL_COLOR})
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
                                              styles={"font-size": "15px"},
@@ -299,9 +306,9 @@ class MlpLab(Viewer):
             self._shown_rows += len(rows)
         self.image_source.data = {"image": [s.grid()]}
         last = s.history[-1]
-        _set(self.epoch_pane, str(s.epoch))
-        _set(self.train_loss_pane, f"{last[0]:.3f}")
-        _set(self.val_loss_pane, f"{last[2]:.3f}")
+        _set(self.epoch_pane, tagged("pg-epoch", s.epoch))
+        _set(self.train_loss_pane, tagged("pg-train-loss", f"{last[0]:.3f}"))
+        _set(self.val_loss_pane, tagged("pg-val-loss", f"{last[2]:.3f}"))
         _set(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
     def train_chunk(self, n_epochs: int):
