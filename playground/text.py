@@ -216,6 +216,19 @@ _EN: dict[str, str] = {
     "mlp.reading.good": (
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",
+    "mlp.dataset.uploaded": "Uploaded CSV",
+    "mlp.upload.note": (
+        "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
+        "cannot carry an uploaded file: share the file itself."),
+    "mlp.discretize": "Discretize output",
+    "mlp.early_stop": "Early stopping",
+    "mlp.patience": "Patience (epochs)",
+    "mlp.restore_best": "Restore best",
+    "mlp.best": "Best validation loss {loss} at epoch {epoch}",
+    "mlp.early_stopped": (
+        "Stopped early at epoch {epoch}: validation loss has not improved for "
+        "{patience} epochs since epoch {best}. The check runs after each chunk of "
+        "epochs, so training may go a little past the patience."),
     "url.ignored": "Ignored from the link: {problems}",
     "error.unexpected": "Something went wrong computing this run: {error}",
 }

@@ -6,6 +6,7 @@ import re
 import numpy as np
 import pytest
 
+from playground import training
 from playground.labs.mlp_lab import MlpLab
 from playground.labs.mlp_state import MlpLabState, parse_layers, reading
 
@@ -167,3 +168,96 @@ def test_reading_rules():
     over = np.stack([falling, falling * 0, val, falling * 0], axis=1)
     assert reading(over, 2) == "overfit"
     assert reading(flat[:3], 2) == "early"
+
+
+# -- discretize, CSV upload, early stopping ------------------------------------------
+
+
+def test_discretize_shows_only_the_predicted_class(lab):
+    lab.train_chunk(5)
+    soft = np.array(lab.image_source.data["image"][0])
+    assert len(np.unique(soft)) > 2
+    lab.discretize.value = True
+    hard = np.array(lab.image_source.data["image"][0])
+    assert set(np.unique(hard)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(hard, (soft > 0.5).astype(hard.dtype))
+    assert len(lab.color_mapper.palette) == 2  # one flat colour per class
+    lab.dataset.value = "three_class"
+    lab.train_chunk(5)
+    image = np.array(lab.image_source.data["image"][0])
+    assert set(np.unique(image)) <= {0.0, 1.0, 2.0} and len(lab.color_mapper.palette) == 3
+    lab.discretize.value = False
+    assert len(np.unique(np.array(lab.image_source.data["image"][0]))) > 3
+
+
+GOOD_CSV = "x1,x2,label\n" + "\n".join(
+    f"{x:.2f},{y:.2f},{name}" for i, (name, cx) in enumerate([("cat", -3), ("dog", 0),
+                                                             ("bird", 3)])
+    for x, y in [(cx + 0.1 * j, 0.2 * j - i) for j in range(10)])
+
+
+def test_a_good_csv_upload_is_used_and_trains(lab):
+    lab.train_chunk(3)
+    lab.upload.value = GOOD_CSV.encode()
+    s = lab.state
+    assert s.dataset == "uploaded" and lab.dataset.value == "uploaded"
+    assert "uploaded" in lab.dataset.options.values()
+    assert s.epoch == 0 and s.data.n_classes == 3 and len(s.data.points_train) == 15
+    assert not lab.upload_error.visible
+    assert s.to_query()["dataset"] == "uploaded"
+    lab.step.clicks += 1
+    assert s.epoch == 1 and np.all(np.isfinite(s.history))
+    assert lab.color_mapper.high == 3.0
+    # a link cannot carry the file: loading it elsewhere says so
+    problems = MlpLabState().apply_query({"dataset": "uploaded"})
+    assert len(problems) == 1 and "cannot carry" in problems[0]
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"x1,x2,label\n1,2,a\nabc,2,b\n3,4,a\n5,6,b\n", "x1"),
+    (b"", "empty"),
+])
+def test_a_bad_csv_upload_says_why_and_keeps_the_data(lab, content, words):
+    lab.train_chunk(2)
+    before = lab.state.data.points_train.copy()
+    lab.upload.value = content
+    s = lab.state
+    assert s.dataset == "circle" and s.epoch == 2
+    np.testing.assert_array_equal(s.data.points_train, before)
+    assert lab.upload_error.visible and words in shown(lab.upload_error)
+    assert "\n" not in shown(lab.upload_error) and "Traceback" not in shown(lab.upload_error)
+    lab.upload.value = GOOD_CSV.encode()  # a good file afterwards clears the message
+    assert s.dataset == "uploaded" and not lab.upload_error.visible
+
+
+def test_early_stopping_stops_and_restores_the_best_model(lab):
+    lab.preset_buttons[0].clicks += 1
+    lab.speed.value = 50
+    lab.early_stop.value = True
+    lab.patience.value = 20
+    lab.play.value = True
+    s = lab.state
+    for _ in range(20):
+        if lab.callback is None:
+            break
+        lab._tick()
+    assert lab.callback is None and not lab.play.value  # it paused on its own
+    assert s.epoch < 400 and s.epoch - s.best_epoch >= 20
+    assert lab.stop_note.visible
+    val = s.history[:, 2]
+    assert s.best_epoch == int(np.argmin(val)) and s.best_val == val.min()
+    assert lab.best_span.location == s.best_epoch
+    curves = {k: np.array(v) for k, v in lab.curves.data.items()}
+    stopped_at = s.epoch
+    lab.restore.clicks += 1
+    assert s.epoch == s.best_epoch < stopped_at and shown(lab.epoch_pane) == str(s.best_epoch)
+    for k, v in lab.curves.data.items():
+        np.testing.assert_array_equal(np.array(v), curves[k])  # curves unchanged
+    val_loss, _ = training.evaluate(s.arch, s.model, s.data.x_val, s.data.y_val)
+    assert float(val_loss) == pytest.approx(float(val.min()), abs=1e-5)
+    # training on from the restored model continues the curves from the best epoch
+    restored = s.epoch
+    lab.step.clicks += 1
+    assert s.epoch == restored + 1
+    assert len(lab.curves.data["epoch"]) == s.epoch + 1 == len(s.history)
+    assert list(lab.curves.data["epoch"])[-1] == s.epoch

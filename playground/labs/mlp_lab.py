@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import threading
 
+import jax.numpy as jnp
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, LinearColorMapper
+from bokeh.models import ColumnDataSource, LinearColorMapper, Span
 from bokeh.plotting import figure
 from panel.io import hold
 from panel.viewable import Viewer
@@ -22,11 +23,13 @@ from panel.viewable import Viewer
 from .. import datasets, training
 from .. import optimizers as opt
 from ..text import tr
-from .mlp_state import GRID_EXTENT, GRID_SIZE, SPEEDS, MlpLabState
+from .mlp_state import GRID_EXTENT, GRID_SIZE, SPEEDS, UPLOADED, MlpLabState, train_keeping_best
 from .optimizer_lab import _respond_at_once, _set
 
-#: Class colours (TensorFlow Playground's orange and blue, then green).
-CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c")
+#: Class colours (TensorFlow Playground's orange and blue, then green, and more for
+#: uploaded files with up to 10 classes).
+CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
+                "#7f7f7f", "#bcbd22", "#17becf", "#d62728")
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 PERIOD_MS = 50
 
@@ -50,6 +53,11 @@ def class_palette(n_classes: int, shades: int = 48) -> list[str]:
             for i in range(shades)]
 
 
+def hard_palette(n_classes: int) -> list[str]:
+    """One flat colour per class, for the predicted class k (discretized heat map)."""
+    return [_mix(CLASS_COLORS[k], 0.6) for k in range(n_classes)]
+
+
 def tagged(css_class: str, text) -> str:
     """HTML whose one element carries ``css_class`` and exactly ``text``."""
     return f"<span class='{css_class}'>{text}</span>"
@@ -62,7 +70,8 @@ class MlpLab(Viewer):
 
     URL_TRIGGERS = tuple(("dataset", "noise", "points", "train_ratio", "seed", "features",
                           "normalise", "layers", "activation", "init", "optimizer", "lr",
-                          "batch", "l1", "l2", "dropout", "batchnorm"))
+                          "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
+                          "early_stop", "patience"))
 
     def __init__(self, **params):
         if "state" not in params:
@@ -72,12 +81,14 @@ class MlpLab(Viewer):
         self.link_problems = ""
         self._started = False
         self._shown_rows = 0  # history rows already in the charts
+        self._cuts = self.state.cuts  # history cuts already drawn
         self._build_figures()
         self._build_controls()
         _respond_at_once(self.sidebar())
         self.state.param.watch(self._on_reset, ["generation"])
         self.state.param.watch(self._on_trained, ["epoch"])
         self.state.param.watch(lambda _e: self._show_message(), ["error"])
+        self.state.param.watch(self._on_discretize, ["discretize"])
 
     # -- the lab interface (see app.py) -------------------------------------------
 
@@ -120,8 +131,16 @@ class MlpLab(Viewer):
             b.on_click(lambda _e, n=name: self.state.apply_preset(n))
             self.preset_buttons.append(b)
         self.dataset = pn.widgets.Select.from_param(
-            s.param.dataset, name=t("dataset"),
-            options={t(f"dataset.{k}"): k for k in datasets.DATASETS})
+            s.param.dataset, name=t("dataset"), options=self._dataset_options())
+        self.upload = pn.widgets.FileInput(accept=".csv", multiple=False,
+                                           css_classes=["pg-upload"], width=220)
+        self.upload.param.watch(self._on_upload, "value")
+        self.upload_error = pn.pane.HTML("", visible=False, css_classes=["pg-upload-error"],
+                                         styles={"color": "#b00020", "font-size": "13px"},
+                                         sizing_mode="stretch_width")
+        self.upload_note = pn.pane.HTML(
+            f"<span style='font-size:12px;color:#555'>{t('upload.note')}</span>",
+            margin=(0, 10))
         self.noise = pn.widgets.FloatSlider.from_param(s.param.noise, name=t("noise"),
                                                        start=0, end=50, step=5)
         self.points = pn.widgets.IntSlider.from_param(s.param.points, name=t("points"),
@@ -181,6 +200,28 @@ class MlpLab(Viewer):
         self.show_val = pn.widgets.Checkbox(name=t("show_val"), value=False)
         self.show_val.param.watch(lambda e: setattr(self.val_renderer, "visible", e.new),
                                   "value")
+        self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
+                                                         name=t("discretize"))
+        self.early_stop = pn.widgets.Checkbox.from_param(s.param.early_stop,
+                                                         name=t("early_stop"))
+        self.patience = pn.widgets.IntInput.from_param(s.param.patience, name=t("patience"),
+                                                       start=1, end=10_000, width=130)
+        self.restore = pn.widgets.Button(name=t("restore_best"), width=120,
+                                         css_classes=["pg-restore-best"])
+        self.restore.on_click(lambda _e: self.restore_best())
+        self.best_pane = pn.pane.HTML("", css_classes=["pg-best"],
+                                      styles={"font-size": "13px", "color": "#333"},
+                                      sizing_mode="stretch_width")
+        self.stop_note = pn.pane.HTML("", visible=False, css_classes=["pg-early-stopped"],
+                                      styles={"font-size": "13px", "color": "#555"},
+                                      sizing_mode="stretch_width")
+
+    def _dataset_options(self, uploaded: bool = False) -> dict[str, str]:
+        t = lambda key: tr(f"mlp.{key}", self.state.lang)
+        options = {t(f"dataset.{k}"): k for k in datasets.DATASETS}
+        if uploaded or self.state.uploaded is not None:
+            options[t("dataset.uploaded")] = UPLOADED
+        return options
 
     def _readout(self, label: str, pane) -> pn.Column:
         return pn.Column(pn.pane.HTML(f"<span style='font-size:12px;color:#555'>{label}"
@@ -191,13 +232,18 @@ class MlpLab(Viewer):
         head = lambda key: pn.pane.Markdown(f"**{tr(f'mlp.{key}', lang)}**", margin=(6, 10, 0, 10))
         return [
             head("presets"), pn.Row(*self.preset_buttons),
-            head("data"), self.dataset, self.noise, self.points, self.train_ratio,
+            head("data"), self.dataset,
+            pn.Row(self.upload, self.upload_error), self.upload_note,
+            self.noise, self.points, self.train_ratio,
             self.seed, pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
             self.features, self.normalise,
             head("network"), self.layers, pn.Row(self.activation, self.init),
             self.batchnorm,
             head("training"), self.optimizer, self.lr, self.batch, self.l1, self.l2,
             self.dropout,
+            pn.Row(self.early_stop, self.patience, styles={"align-items": "end"}),
+            pn.Row(self.restore, self.best_pane, styles={"align-items": "center"}),
+            self.stop_note,
         ]
 
     def main(self) -> list:
@@ -212,7 +258,8 @@ class MlpLab(Viewer):
             self.message,
             controls,
             pn.Row(
-                pn.Column(pn.pane.Bokeh(self.boundary_fig), self.show_val, width=470),
+                pn.Column(pn.pane.Bokeh(self.boundary_fig),
+                          pn.Row(self.show_val, self.discretize), width=470),
                 pn.Column(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
                           pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
                           sizing_mode="stretch_width"),
@@ -251,6 +298,9 @@ class MlpLab(Viewer):
         self.loss_fig = self._chart(tr("mlp.plot.loss", lang), "loss")
         self.acc_fig = self._chart(tr("mlp.plot.accuracy", lang), "acc")
         self.acc_fig.y_range.start, self.acc_fig.y_range.end = 0.0, 1.02
+        self.best_span = Span(location=0, dimension="height", line_color=VAL_COLOR,
+                              line_dash="dashed", line_width=1.5, line_alpha=0.8)
+        self.loss_fig.add_layout(self.best_span)
 
     def _chart(self, title: str, what: str):
         lang = self.state.lang
@@ -273,20 +323,59 @@ class MlpLab(Viewer):
             return
         s = self.state
         with hold():
-            k = s.data.n_classes
-            if k == 2:
-                self.color_mapper.update(palette=binary_palette(), low=0.0, high=1.0)
-            else:
-                self.color_mapper.update(palette=class_palette(k), low=0.0, high=float(k))
+            self._set_color_mapper()
+            self.dataset.options = self._dataset_options()
             for source, points, y in ((self.train_points, s.data.points_train, s.data.y_train),
                                       (self.val_points, s.data.points_val, s.data.y_val)):
                 source.data = {"x": points[:, 0], "y": points[:, 1],
-                               "color": [CLASS_COLORS[c] for c in np.asarray(y)]}
+                               "color": [CLASS_COLORS[c % len(CLASS_COLORS)]
+                                         for c in np.asarray(y)]}
             self.batch.end = max(s.n_train, 2)
             self.curves.data = {"epoch": [], "train_loss": [], "train_acc": [],
                                 "val_loss": [], "val_acc": []}
             self._shown_rows = 0
+            self._cuts = s.cuts
+            _set(self.stop_note, "")
+            self.stop_note.visible = False
             self._show_progress()
+
+    def _set_color_mapper(self):
+        """Soft colours (probability) or hard ones (discretize: the predicted class)."""
+        k = self.state.data.n_classes
+        if self.state.discretize:
+            self.color_mapper.update(palette=hard_palette(k), low=-0.5, high=k - 0.5)
+        elif k == 2:
+            self.color_mapper.update(palette=binary_palette(), low=0.0, high=1.0)
+        else:
+            self.color_mapper.update(palette=class_palette(k), low=0.0, high=float(k))
+
+    def _on_discretize(self, *_events):
+        if self._started:
+            with hold():
+                self._set_color_mapper()
+                self.image_source.data = {"image": [self.state.grid()]}
+
+    def _on_upload(self, event):
+        """A CSV file arrived: use it, or say in one line why not (the data stays)."""
+        if event.new is None:
+            return
+        s = self.state
+        self.dataset.options = self._dataset_options(uploaded=True)
+        try:
+            problem = s.load_csv(event.new)
+        except Exception as e:  # never a traceback in the page
+            problem = f"{type(e).__name__}: {e}"
+        _set(self.upload_error, tagged("pg-upload-message", problem) if problem else "")
+        self.upload_error.visible = bool(problem)
+        self.dataset.options = self._dataset_options()
+
+    def restore_best(self):
+        """Put the best epoch's model back (the curves stay)."""
+        self.pause()
+        self.state.restore_best()
+        if self._started:
+            with hold():
+                self._show_progress()
 
     def _on_trained(self, *_events):
         if self._started:
@@ -296,6 +385,11 @@ class MlpLab(Viewer):
     def _show_progress(self):
         """Stream the new history rows, redraw the heat map, the numbers and the reading."""
         s = self.state
+        if self._cuts != s.cuts:  # trained on after "restore best": redraw the curves
+            self._cuts = s.cuts
+            self.curves.data = {"epoch": [], "train_loss": [], "train_acc": [],
+                                "val_loss": [], "val_acc": []}
+            self._shown_rows = 0
         rows = s.history[self._shown_rows:]
         if len(rows):
             first = self._shown_rows
@@ -305,7 +399,9 @@ class MlpLab(Viewer):
                 "val_loss": rows[:, 2], "val_acc": rows[:, 3]})
             self._shown_rows += len(rows)
         self.image_source.data = {"image": [s.grid()]}
-        last = s.history[-1]
+        last = s.history[min(s.epoch, len(s.history) - 1)]
+        self.best_span.location = s.best_epoch
+        _set(self.best_pane, tr("mlp.best", s.lang, epoch=s.best_epoch, loss=f"{s.best_val:.3f}"))
         _set(self.epoch_pane, tagged("pg-epoch", s.epoch))
         _set(self.train_loss_pane, tagged("pg-train-loss", f"{last[0]:.3f}"))
         _set(self.val_loss_pane, tagged("pg-val-loss", f"{last[2]:.3f}"))
@@ -318,6 +414,11 @@ class MlpLab(Viewer):
             self.pause()  # diverged: nothing more to learn until a reset
             return
         s.train(n_epochs)
+        if s.should_stop():
+            self.pause()
+            _set(self.stop_note, tr("mlp.early_stopped", s.lang, epoch=s.epoch,
+                                    best=s.best_epoch, patience=s.patience))
+            self.stop_note.visible = True
 
     def _tick(self):
         self.train_chunk(int(self.speed.value))
@@ -326,6 +427,8 @@ class MlpLab(Viewer):
         lang = self.state.lang
         self.play.name = tr("mlp.pause" if event.new else "mlp.play", lang)
         if event.new:
+            _set(self.stop_note, "")
+            self.stop_note.visible = False
             self.callback = pn.state.add_periodic_callback(self._tick, period=PERIOD_MS)
         else:
             self.pause()
@@ -347,9 +450,10 @@ class MlpLab(Viewer):
         """Compile the chunk sizes for this network in the background (seconds on a CPU)."""
         s = self.state
         arch, model, hyper, data = s.arch, s.model, s.hyper(), s.data[:4]
+        best_loss = jnp.asarray(s.best_val, training.DTYPE)
 
         def compile_all():
             for n in (1, *SPEEDS):
-                training.train_epochs(arch, model, hyper, *data, n_epochs=n)
+                train_keeping_best(arch, model, model, best_loss, hyper, *data, n_epochs=n)
 
         threading.Thread(target=compile_all, name="mlp-warmup", daemon=True).start()

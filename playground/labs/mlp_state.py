@@ -77,14 +77,15 @@ class Data(NamedTuple):
     n_classes: int
 
 
-@partial(jax.jit, static_argnames=("arch", "features", "size", "extent"))
+@partial(jax.jit, static_argnames=("arch", "features", "size", "extent", "discrete"))
 def decision_grid(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
-                  size: int = GRID_SIZE, extent: float = GRID_EXTENT):
+                  size: int = GRID_SIZE, extent: float = GRID_EXTENT, discrete: bool = False):
     """The network (evaluation mode) on a size × size grid over [−extent, extent]².
 
     Row i is y_i, column j is x_j (a Bokeh ``image``).  Two classes: the class-1
     probability p₁ ∈ [0, 1].  K classes: k + p_k for the predicted class k, so one
     colour map shows the class as the hue and its confidence as the shade.
+    ``discrete``: the predicted class k itself (0, 1, …, K−1), for hard colours.
     """
     axis = jnp.linspace(-extent, extent, size)
     gx, gy = jnp.meshgrid(axis, axis)
@@ -93,7 +94,9 @@ def decision_grid(arch: training.Arch, params, bn_state, mean, std, features: tu
     logits, _, _ = mlp.forward(params, bn_state, x, activation=arch.activation, train=False,
                                batchnorm=arch.batchnorm)
     p = mlp.predict_proba(logits)
-    if arch.n_classes == 2:
+    if discrete:
+        values = jnp.argmax(p, axis=1).astype(p.dtype)
+    elif arch.n_classes == 2:
         values = p[:, 1]
     else:
         k = jnp.argmax(p, axis=1)
@@ -106,6 +109,31 @@ def evaluate_both(arch: training.Arch, model: training.Model, x_train, y_train, 
     """[train loss, train accuracy, val loss, val accuracy], as ``train_epochs`` reports."""
     return jnp.stack([*training.evaluate(arch, model, x_train, y_train),
                       *training.evaluate(arch, model, x_val, y_val)])
+
+
+@partial(jax.jit, static_argnames=("arch", "n_epochs"))
+def train_keeping_best(arch: training.Arch, model: training.Model, best: training.Model,
+                       best_loss, h: training.Hyper, x_train, y_train, x_val, y_val,
+                       n_epochs: int):
+    """``training.train_epochs``, also keeping the model with the lowest validation loss.
+
+    ``best`` and ``best_loss`` are the best so far; an epoch replaces them only when its
+    validation loss is strictly lower (so ties keep the earliest epoch, as ``argmin``).
+    Returns the model, the best model, its validation loss and the (n_epochs, 4) metrics.
+    """
+
+    def one(carry, _):
+        model, best, best_loss = carry
+        model = training._epoch(arch, h, x_train, y_train, model)
+        metrics = jnp.stack([*training.evaluate(arch, model, x_train, y_train),
+                             *training.evaluate(arch, model, x_val, y_val)])
+        better = metrics[2] < best_loss
+        best = jax.tree.map(lambda new, old: jnp.where(better, new, old), model, best)
+        return (model, best, jnp.where(better, metrics[2], best_loss)), metrics
+
+    (model, best, best_loss), metrics = jax.lax.scan(one, (model, best, best_loss), None,
+                                                     length=n_epochs)
+    return model, best, best_loss, metrics
 
 
 def reading(history: np.ndarray, n_classes: int) -> str:
@@ -144,6 +172,8 @@ PRESETS: Mapping[str, dict] = {
                     batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False),
 }
 
+UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
+
 #: Settings whose change starts a fresh network (data and architecture).
 RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features", "normalise",
                 "layers", "activation", "init", "batch", "batchnorm")
@@ -152,7 +182,7 @@ RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features",
 class MlpLabState(param.Parameterized):
     """Every setting of the MLP lab, and the network being trained."""
 
-    dataset = param.Selector(objects=list(datasets.DATASETS), default="circle")
+    dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default="circle")
     noise = param.Number(0.0, bounds=(0.0, datasets.MAX_NOISE))
     points = param.Integer(500, bounds=(10, 2000))
     train_ratio = param.Number(50.0, bounds=(datasets.MIN_TRAIN_PERCENT,
@@ -170,6 +200,9 @@ class MlpLabState(param.Parameterized):
     l2 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
     dropout = param.Number(0.0, bounds=(0.0, 0.9))
     batchnorm = param.Boolean(False)
+    discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
+    early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
+    patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
 
     # What the settings produce (not in the URL).
     epoch = param.Integer(0, doc="epochs trained since the last reset")
@@ -181,6 +214,8 @@ class MlpLabState(param.Parameterized):
     def __init__(self, **params):
         super().__init__(**params)
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
+        self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
+        self.cuts = 0  # counts history cuts (training on after "restore best")
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -190,8 +225,12 @@ class MlpLabState(param.Parameterized):
         return len(self.data.y_train)
 
     def _make_data(self) -> Data:
-        full = datasets.make_dataset(self.dataset, int(self.points), float(self.noise),
-                                     int(self.seed))
+        if self.dataset == UPLOADED and self.uploaded is not None:
+            full = self.uploaded
+        else:
+            name = "circle" if self.dataset == UPLOADED else self.dataset
+            full = datasets.make_dataset(name, int(self.points), float(self.noise),
+                                         int(self.seed))
         train, val = datasets.split(full, float(self.train_ratio), int(self.seed))
         features = tuple(self.features) or ("x1", "x2")
         x_train = datasets.feature_matrix(train.X, features)
@@ -222,6 +261,7 @@ class MlpLabState(param.Parameterized):
                                          init=self.init)
         first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
         self.history = first[None, :].astype(np.float32)
+        self.best_model, self.best_epoch = self.model, 0
         self.param.update(error="", epoch=0, generation=self.generation + 1)
 
     @param.depends(*RESET_PARAMS, watch=True)
@@ -233,18 +273,66 @@ class MlpLabState(param.Parameterized):
         return training.make_hyper(self.optimizer, lr=float(self.lr), l1=float(self.l1),
                                    l2=float(self.l2), dropout=float(self.dropout))
 
+    @property
+    def best_val(self) -> float:
+        """The lowest validation loss so far (at ``best_epoch``)."""
+        return float(self.history[self.best_epoch, 2])
+
     def train(self, n_epochs: int = 1):
-        """Train ``n_epochs`` more epochs (one compiled call) and record the metrics."""
-        self.model, metrics = training.train_epochs(
-            self.arch, self.model, self.hyper(), *self.data[:4], n_epochs=int(n_epochs))
-        self.history = np.concatenate([self.history, np.asarray(metrics, np.float32)])
+        """Train ``n_epochs`` more epochs (one compiled call) and record the metrics.
+
+        Also keeps the model of the epoch with the lowest validation loss.  After
+        ``restore_best`` the history beyond the restored epoch is cut first.
+        """
+        if len(self.history) != self.epoch + 1:
+            self.history = self.history[:self.epoch + 1]
+            self.cuts += 1
+        self.model, self.best_model, _, metrics = train_keeping_best(
+            self.arch, self.model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
+            self.hyper(), *self.data[:4], n_epochs=int(n_epochs))
+        rows = np.asarray(metrics, np.float32)
+        start = len(self.history)
+        self.history = np.concatenate([self.history, rows])
+        with np.errstate(invalid="ignore"):
+            better = rows[:, 2] < self.history[self.best_epoch, 2]
+        if better.any():
+            # the first epoch that beat the best so far, then the chunk's own minimum
+            val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
+            self.best_epoch = start + int(np.argmin(val))
         self.epoch = int(self.model.epoch)
+
+    def should_stop(self) -> bool:
+        """Early stopping: no better validation loss for ``patience`` epochs."""
+        return bool(self.early_stop) and self.epoch - self.best_epoch >= int(self.patience)
+
+    def restore_best(self):
+        """Put back the model of the best epoch; the curves stay as they are."""
+        self.model = self.best_model
+        self.epoch = int(self.model.epoch)
+
+    def load_csv(self, content: bytes | str) -> str:
+        """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
+
+        On success the data set becomes ``"uploaded"`` and the network starts afresh;
+        on failure nothing changes.
+        """
+        try:
+            dataset = datasets.parse_csv(content)
+        except datasets.DatasetError as e:
+            return str(e)
+        self.uploaded = dataset
+        if self.dataset == UPLOADED:
+            self.reset()
+        else:
+            self.dataset = UPLOADED
+        return ""
 
     def grid(self) -> np.ndarray:
         """The heat map's values (see ``decision_grid``)."""
         return np.asarray(decision_grid(self.arch, self.model.params, self.model.bn_state,
                                         jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
-                                        tuple(self.features) or ("x1", "x2")))
+                                        tuple(self.features) or ("x1", "x2"),
+                                        discrete=bool(self.discretize)))
 
     def reading(self) -> str:
         return reading(self.history, self.data.n_classes)
@@ -275,6 +363,8 @@ class MlpLabState(param.Parameterized):
                 continue
             text = str(query[p])
             try:
+                if p == "dataset" and text == UPLOADED and self.uploaded is None:
+                    raise ValueError("a link cannot carry an uploaded file")
                 if p == "layers":
                     widths = parse_layers(text)
                     values[p] = ",".join(map(str, widths)) or "0"
@@ -304,4 +394,5 @@ class MlpLabState(param.Parameterized):
 URL_KEYS: tuple[str, ...] = (
     "dataset", "noise", "points", "train_ratio", "seed", "features", "normalise", "layers",
     "activation", "init", "optimizer", "lr", "batch", "l1", "l2", "dropout", "batchnorm",
+    "discretize", "early_stop", "patience",
 )
