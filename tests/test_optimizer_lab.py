@@ -170,3 +170,11 @@ def test_the_3d_view_draws_the_surface_and_the_paths(lab):
         assert np.all(np.isfinite(zs)) and min(zs) >= 0.0
     lab.optimizer_boxes.value = ["adam"]
     assert lab.surface_3d.world.data["color"][-1] == COLORS["adam"]
+
+
+def test_an_empty_selection_says_what_to_do(lab):
+    lab.optimizer_boxes.value = []
+    assert lab.message.visible and "Select at least one optimizer" in lab.message.object
+    assert lab.plots.meta.data["name"] == [] and lab.plots.legend.items == []
+    lab.optimizer_boxes.value = ["adam"]
+    assert not lab.message.visible

@@ -357,7 +357,8 @@ class OptimizerLab(Viewer):
         self._show_message()
 
     def _show_message(self):
-        text = "  \n".join(m for m in (self.link_problems, self.state.error) if m)
+        empty = "" if self.state.optimizers else tr("optimizers.none", self.state.lang)
+        text = "  \n".join(m for m in (self.link_problems, self.state.error, empty) if m)
         _set(self.message, text)
         self.message.visible = bool(text)
 
