@@ -203,6 +203,9 @@ _EN: dict[str, str] = {
     "mlp.plot.epoch": "epoch",
     "mlp.plot.train": "training",
     "mlp.plot.val": "validation",
+    "mlp.diverged": (
+        "Training diverged at epoch {epoch}: the loss became infinite or NaN, so training "
+        "stopped at the last finite network. Lower the learning rate, then press Reset."),
     "mlp.reading.early": "Press Play or Step to train the network.",
     "mlp.reading.underfit": (
         "**Under-fitting** (high bias): both losses are high and close together. The model "

@@ -261,3 +261,26 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     assert s.epoch == restored + 1
     assert len(lab.curves.data["epoch"]) == s.epoch + 1 == len(s.history)
     assert list(lab.curves.data["epoch"])[-1] == s.epoch
+
+
+def test_divergence_stops_training_with_a_message_and_draws_nothing_non_finite():
+    lab = MlpLab()
+    assert lab.state.apply_query({"optimizer": "sgd", "lr": "10", "dataset": "spiral",
+                                  "layers": "8,8", "activation": "linear",
+                                  "features": "x1,x2,x1_sq,x2_sq,x1x2"}) == []
+    lab.start()
+    for _ in range(5):
+        lab.train_chunk(5)
+    s = lab.state
+    assert s.diverged_at is not None
+    assert "diverged at epoch" in lab.message.object and lab.message.visible
+    assert not lab.play.value
+    assert np.all(np.isfinite(s.history))
+    for column in lab.curves.data.values():
+        assert np.all(np.isfinite(np.asarray(column, float)))
+    assert np.all(np.isfinite(lab.image_source.data["image"][0]))
+    stopped = s.epoch
+    lab.train_chunk(5)
+    assert s.epoch == stopped  # stays stopped until a reset
+    lab.reset.clicks += 1
+    assert s.diverged_at is None and s.epoch == 0 and not lab.message.visible

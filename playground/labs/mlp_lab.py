@@ -410,10 +410,10 @@ class MlpLab(Viewer):
     def train_chunk(self, n_epochs: int):
         """Train ``n_epochs`` epochs in one compiled call; the charts follow."""
         s = self.state
-        if not np.all(np.isfinite(s.history[-1])):
-            self.pause()  # diverged: nothing more to learn until a reset
-            return
         s.train(n_epochs)
+        if s.diverged_at is not None:
+            self.pause()  # nothing more to learn until a reset
+            return
         if s.should_stop():
             self.pause()
             _set(self.stop_note, tr("mlp.early_stopped", s.lang, epoch=s.epoch,

@@ -208,6 +208,8 @@ class MlpLabState(param.Parameterized):
     epoch = param.Integer(0, doc="epochs trained since the last reset")
     generation = param.Integer(0, doc="counts resets: a new network (and data)")
     error = param.String("", doc="why the latest settings could not be used")
+    diverged_at = param.Integer(None, allow_None=True,
+                                doc="the epoch whose loss was not finite (training stops)")
 
     lang = param.String("en")
 
@@ -262,7 +264,8 @@ class MlpLabState(param.Parameterized):
         first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
         self.history = first[None, :].astype(np.float32)
         self.best_model, self.best_epoch = self.model, 0
-        self.param.update(error="", epoch=0, generation=self.generation + 1)
+        self.param.update(error="", diverged_at=None, epoch=0,
+                          generation=self.generation + 1)
 
     @param.depends(*RESET_PARAMS, watch=True)
     def reset(self):
@@ -287,11 +290,19 @@ class MlpLabState(param.Parameterized):
         if len(self.history) != self.epoch + 1:
             self.history = self.history[:self.epoch + 1]
             self.cuts += 1
-        self.model, self.best_model, _, metrics = train_keeping_best(
+        if self.diverged_at is not None:  # until a reset
+            return
+        model, best_model, _, metrics = train_keeping_best(
             self.arch, self.model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
             self.hyper(), *self.data[:4], n_epochs=int(n_epochs))
         rows = np.asarray(metrics, np.float32)
         start = len(self.history)
+        if not np.all(np.isfinite(rows)):
+            # Keep the last finite network and curves: nothing non-finite is drawn.
+            bad = start + int(np.argmin(np.all(np.isfinite(rows), axis=1)))
+            self.param.update(diverged_at=bad, error=tr("mlp.diverged", self.lang, epoch=bad))
+            return
+        self.model, self.best_model = model, best_model
         self.history = np.concatenate([self.history, rows])
         with np.errstate(invalid="ignore"):
             better = rows[:, 2] < self.history[self.best_epoch, 2]
