@@ -14,25 +14,21 @@ the p95, and the line ``roundtrip_ms median=<..> p95=<..>``.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(REPO_ROOT))
+from tests.browser.server import (  # noqa: E402  (the repository root is on the path now)
+    CHROMIUM_ARGS,
+    free_port,
+    start_server,
+    stop_server,
+    wait_for_http,
+)
 
-#: JS: is the SGD trajectory drawn (more than one point)?
 DRAWN_JS = """() => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;
   const m = Bokeh.documents[0].get_model_by_name('full_sgd');
@@ -52,49 +48,6 @@ _INSTALL_PROBE_JS = """() => {
       window.__rt.data = performance.now();
   });
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, env: dict | None = None) -> subprocess.Popen:
-    """``panel serve app.py`` on 127.0.0.1:port, in its own process group."""
-    cmd = [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
-           "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"]
-    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def wait_for_http(url: str, proc: subprocess.Popen | None, timeout: float = 90.0,
-                  interval: float = 0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"panel serve exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        time.sleep(interval)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def stop_server(proc: subprocess.Popen):
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def launch_chromium(playwright):

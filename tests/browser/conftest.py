@@ -7,26 +7,14 @@ skipped, except in CI (``CI`` set), where that is an error.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-SERVER_START_TIMEOUT_S = 90.0
+from .server import CHROMIUM_ARGS, free_port, start_server, stop_server, wait_for_http
 
 
 def pytest_collection_modifyitems(config, items):
@@ -34,54 +22,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
-            "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"]
-
-
-def start_server(port: int, env: dict | None = None, log=None) -> subprocess.Popen:
-    """``panel serve app.py`` in its own process group (so that it can be killed whole)."""
-    return subprocess.Popen(server_command(port), cwd=REPO_ROOT, env=env,
-                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = SERVER_START_TIMEOUT_S):
-    """Until ``url`` answers 200; raises if the server exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"panel serve exited with status {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def stop_server(proc: subprocess.Popen):
-    """Terminate the server's process group, then kill it if it lingers."""
-    if proc.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
 
 
 def chromium_path() -> str | None:
