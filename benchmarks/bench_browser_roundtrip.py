@@ -14,7 +14,6 @@ the p95, and the line ``roundtrip_ms median=<..> p95=<..>``.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -22,8 +21,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 from tests.browser.server import (  # noqa: E402  (the repository root is on the path now)
-    CHROMIUM_ARGS,
     free_port,
+    launch_chromium,
+    percentile,
     start_server,
     stop_server,
     wait_for_http,
@@ -48,22 +48,6 @@ _INSTALL_PROBE_JS = """() => {
       window.__rt.data = performance.now();
   });
 }"""
-
-
-def launch_chromium(playwright):
-    path = shutil.which("chromium")
-    if path is None:
-        sys.exit("no `chromium` on PATH")
-    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0 ≤ q ≤ 1) with linear interpolation."""
-    ordered = sorted(values)
-    pos = q * (len(ordered) - 1)
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def measure(url: str, n: int) -> list[float]:

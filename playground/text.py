@@ -178,6 +178,10 @@ _EN: dict[str, str] = {
     "mlp.normalise": "Normalise inputs (mean 0, std 1 on the training set)",
     "mlp.network": "Network",
     "mlp.layers": "Hidden layers (neurons per layer, e.g. 8,8; 0 = linear model)",
+    "mlp.layer.add": "+ layer",
+    "mlp.layer.remove": "− layer",
+    "mlp.layer.width": "layer {n}",
+    "mlp.regenerate": "New data (seed + 1)",
     "mlp.activation": "Activation",
     "mlp.init": "Initialisation",
     "mlp.batchnorm": "Batch normalisation",
@@ -192,7 +196,7 @@ _EN: dict[str, str] = {
     "mlp.pause": "❚❚ Pause",
     "mlp.step": "Step",
     "mlp.reset": "Reset",
-    "mlp.speed": "Epochs per tick",
+    "mlp.speed": "Epochs per frame",
     "mlp.epoch": "Epoch",
     "mlp.train_loss": "Training loss",
     "mlp.val_loss": "Validation loss",
@@ -203,6 +207,9 @@ _EN: dict[str, str] = {
     "mlp.plot.epoch": "epoch",
     "mlp.plot.train": "training",
     "mlp.plot.val": "validation",
+    "mlp.plot.gap": "gap",
+    "mlp.plot.race_loss": "Cross-entropy vs epoch (solid: training, dashed: validation)",
+    "mlp.plot.race_accuracy": "Accuracy vs epoch (solid: training, dashed: validation)",
     "mlp.diverged": (
         "Training diverged at epoch {epoch}: the loss became infinite or NaN, so training "
         "stopped at the last finite network. Lower the learning rate, then press Reset."),
@@ -224,6 +231,28 @@ _EN: dict[str, str] = {
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
         "cannot carry an uploaded file: share the file itself."),
     "mlp.discretize": "Discretize output",
+    "mlp.race": "Race optimizers (choose 2–4: the same network, the same start)",
+    "mlp.race.too_many": "A race takes at most {n} optimizers: the first {n} race.",
+    "mlp.race.all_diverged": "Every optimizer in the race diverged. Lower α or press Reset.",
+    "mlp.race.diverged": "diverged at epoch {epoch}",
+    "mlp.race.optimizer": "Optimizer",
+    "mlp.race.val_acc": "Validation accuracy",
+    "mlp.race.note": (
+        "Racing: every optimizer trains the same initial network on the same batches; "
+        "the settings above apply to all of them."),
+    "mlp.hp": "Optimizer settings",
+    "mlp.schedule": "Learning-rate schedule",
+    "mlp.schedule.constant": "constant: α",
+    "mlp.schedule.step": "step: α / k every N epochs",
+    "mlp.schedule.exponential": "exponential: α·γ^epoch",
+    "mlp.schedule.inverse_time": "1/t: α / (1 + epoch/N)",
+    "mlp.schedule.cosine": "cosine: α(1 + cos(π·epoch/T))/2",
+    "mlp.schedule.every": "N or T (epochs)",
+    "mlp.schedule.factor": "k (divide by)",
+    "mlp.schedule.gamma": "γ (per epoch)",
+    "mlp.clip": "Gradient clipping",
+    "mlp.clip.value": "threshold c",
+    "mlp.lr_now": "α now: {lr}",
     "mlp.early_stop": "Early stopping",
     "mlp.patience": "Patience (epochs)",
     "mlp.restore_best": "Restore best",
@@ -232,6 +261,26 @@ _EN: dict[str, str] = {
         "Stopped early at epoch {epoch}: validation loss has not improved for "
         "{patience} epochs since epoch {best}. The check runs after each chunk of "
         "epochs, so training may go a little past the patience."),
+    "mlp.net.title": "Inside the network: what each neuron computes over the plane",
+    "mlp.net.inputs": "Inputs",
+    "mlp.net.layer": "Layer {layer}",
+    "mlp.net.output": "Output",
+    "mlp.net.neuron": "layer {layer}, neuron {unit}",
+    "mlp.net.output_unit": "p{sub} (probability of class {k})",
+    "mlp.net.hint": "Click an edge (a weight) to edit it.",
+    "mlp.net.weight": "Weight from <b>{source}</b> to <b>{target}</b>",
+    "mlp.net.value": "Value (press Enter)",
+    "mlp.net.after_edit": (
+        "After this edit: training loss {train}, validation loss {val}. The curves record "
+        "the next epoch, which trains on from the edited network."),
+    "mlp.net.legend": (
+        "Each square shows one neuron's output over the plane: blue positive, orange "
+        "negative, white 0. Edges are weights: blue positive, orange negative, thicker "
+        "for larger |w|. Hover an edge to read its value."),
+    "mlp.weight.not_a_number": "Enter a number for the weight.",
+    "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
+    "mlp.weight.too_large": "{value} is too large: a weight must lie between −{limit} and {limit}.",
+    "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
     "url.ignored": "Ignored from the link: {problems}",
     "error.unexpected": "Something went wrong computing this run: {error}",
 }

@@ -2,18 +2,26 @@
 
 import math
 import re
+import time
 
+import jax
 import numpy as np
 import pytest
 
 from playground import training
-from playground.labs.mlp_lab import MlpLab
+from playground.labs.mlp_lab import PERIOD_MS, MlpLab
 from playground.labs.mlp_state import MlpLabState, parse_layers, reading
 
 
 def shown(pane) -> str:
-    """The text inside a readout pane's tagged span."""
+    """The text inside a pane's HTML."""
     return re.sub(r"<[^>]+>", "", pane.object)
+
+
+def readout(lab, css_class: str) -> str:
+    """The text of the readout's element carrying ``css_class``."""
+    match = re.search(rf"class='{css_class}'[^>]*>([^<]*)<", lab.readout.object)
+    return match.group(1)
 
 
 @pytest.fixture
@@ -77,13 +85,13 @@ def test_an_invalid_layers_text_keeps_the_network_and_says_why():
 
 
 def test_a_step_advances_the_epoch_and_the_curves(lab):
-    assert shown(lab.epoch_pane) == "0"
+    assert readout(lab, "pg-epoch") == "0"
     assert len(lab.curves.data["epoch"]) == 1  # epoch 0, before training
     image_before = np.array(lab.image_source.data["image"][0])
     lab.step.clicks += 1
-    assert lab.state.epoch == 1 and shown(lab.epoch_pane) == "1"
+    assert lab.state.epoch == 1 and readout(lab, "pg-epoch") == "1"
     assert list(lab.curves.data["epoch"]) == [0, 1]
-    assert float(shown(lab.train_loss_pane)) == pytest.approx(lab.state.history[-1, 0],
+    assert float(readout(lab, "pg-train-loss")) == pytest.approx(lab.state.history[-1, 0],
                                                               abs=1e-3)
     image = np.array(lab.image_source.data["image"][0])
     assert image.shape == (80, 80) and np.all(np.isfinite(image))
@@ -98,21 +106,21 @@ def test_knobs_keep_training_and_structure_resets(lab):
     lab.train_chunk(1)
     assert lab.state.epoch == 6 and len(lab.curves.data["epoch"]) == 7
     lab.layers.value = "4"
-    assert lab.state.epoch == 0 and shown(lab.epoch_pane) == "0"
+    assert lab.state.epoch == 0 and readout(lab, "pg-epoch") == "0"
     assert len(lab.curves.data["epoch"]) == 1
 
 
 def test_reset_returns_to_epoch_zero(lab):
     lab.train_chunk(5)
     lab.reset.clicks += 1
-    assert lab.state.epoch == 0 and shown(lab.epoch_pane) == "0"
+    assert lab.state.epoch == 0 and readout(lab, "pg-epoch") == "0"
     assert len(lab.curves.data["epoch"]) == 1
 
 
 def test_play_starts_the_periodic_callback_and_pause_stops_it(lab):
     lab.play.value = True
     callback = lab.callback
-    assert callback is not None and callback.running and callback.period == 50
+    assert callback is not None and callback.running and callback.period == PERIOD_MS
     lab._tick()
     assert lab.state.epoch == lab.speed.value
     lab.play.value = False
@@ -250,7 +258,7 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     curves = {k: np.array(v) for k, v in lab.curves.data.items()}
     stopped_at = s.epoch
     lab.restore.clicks += 1
-    assert s.epoch == s.best_epoch < stopped_at and shown(lab.epoch_pane) == str(s.best_epoch)
+    assert s.epoch == s.best_epoch < stopped_at and readout(lab, "pg-epoch") == str(s.best_epoch)
     for k, v in lab.curves.data.items():
         np.testing.assert_array_equal(np.array(v), curves[k])  # curves unchanged
     val_loss, _ = training.evaluate(s.arch, s.model, s.data.x_val, s.data.y_val)
@@ -284,3 +292,248 @@ def test_divergence_stops_training_with_a_message_and_draws_nothing_non_finite()
     assert s.epoch == stopped  # stays stopped until a reset
     lab.reset.clicks += 1
     assert s.diverged_at is None and s.epoch == 0 and not lab.message.visible
+
+
+# -- optimizer settings, schedules and clipping ----------------------------------------
+
+
+def test_optimizer_knobs_schedule_and_clipping_round_trip_in_the_link():
+    query = {"dataset": "circle", "optimizer": "adam", "beta1": "0.8", "beta2": "0.99",
+             "eps": "1e-06", "bias_correction": "0", "schedule": "step", "schedule_every": "10",
+             "schedule_factor": "3.0", "clip": "norm", "clip_value": "0.5",
+             "race": "sgd,adam"}
+    state = MlpLabState()
+    assert state.apply_query(query) == []
+    again = MlpLabState()
+    assert again.apply_query(state.to_query()) == []
+    for key in query:
+        assert getattr(again, key) == getattr(state, key), key
+    h = state.hyper("adam")
+    assert float(h.beta1) == pytest.approx(0.8) and float(h.bias_correction) == 0.0
+    assert int(h.clip_kind) == 2 and float(h.clip_value) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("batch", [10, 7, 250])
+def test_schedules_are_set_in_epochs_whatever_the_batch_size(batch):
+    """α at an epoch boundary follows the closed form in epochs (u updates per epoch)."""
+    s = MlpLabState(points=500, train_ratio=50.0, batch=batch, lr=0.1, schedule_every=4,
+                    schedule_factor=2.0, schedule_gamma=0.9)
+    assert s.updates_per_epoch == math.ceil(250 / batch)
+    closed_forms = {
+        "constant": lambda e: 0.1,
+        "step": lambda e: 0.1 / 2.0 ** math.floor(e / 4),
+        "exponential": lambda e: 0.1 * 0.9**e,
+        "inverse_time": lambda e: 0.1 / (1 + e / 4),
+        "cosine": lambda e: 0.1 * (1 + math.cos(math.pi * min(e, 4) / 4)) / 2,
+    }
+    for kind, alpha in closed_forms.items():
+        s.schedule = kind
+        for epoch in (0, 1, 3, 4, 5, 9):
+            assert s.lr_at_epoch(epoch) == pytest.approx(alpha(epoch), rel=1e-5), (kind, epoch)
+
+
+def test_a_decaying_schedule_slows_the_weights_down():
+    """With α halved every epoch the weights nearly stop; with a constant α they do not."""
+    def weight_change(schedule):
+        s = MlpLabState(dataset="spiral", optimizer="sgd", lr=0.1, schedule=schedule,
+                        schedule_every=1, schedule_factor=2.0)
+        s.train(10)
+        before = np.concatenate([np.ravel(w) for w in s.model.params[0].values()])
+        s.train(10)
+        after = np.concatenate([np.ravel(w) for w in s.model.params[0].values()])
+        return np.abs(after - before).max()
+
+    assert weight_change("step") < 0.01 * weight_change("constant")
+
+
+def test_clipping_by_value_bounds_every_update():
+    """SGD with α = 1 and |g_i| ≤ c moves no weight by more than c per update."""
+    s = MlpLabState(dataset="xor", optimizer="sgd", lr=1.0, clip="value", clip_value=0.001,
+                    batch=250)  # full batch: one update per epoch
+    before = [np.asarray(w) for layer in s.model.params for w in layer.values()]
+    s.train(1)
+    after = [np.asarray(w) for layer in s.model.params for w in layer.values()]
+    steps = np.concatenate([np.ravel(a - b) for a, b in zip(after, before, strict=True)])
+    assert np.abs(steps).max() <= 0.001 + 1e-7 and np.abs(steps).max() > 0.0009
+
+
+def test_the_knobs_shown_are_those_of_the_optimizers_in_use(lab):
+    visible = lambda: {k for k, w in lab.knobs.items() if w.visible}
+    lab.state.optimizer = "sgd"
+    assert visible() == set()
+    lab.state.optimizer = "rmsprop"
+    assert visible() == {"decay", "eps"}
+    lab.state.race = ["momentum", "adam"]
+    assert visible() == {"momentum", "beta1", "beta2", "eps", "bias_correction"}
+    lab.state.schedule = "exponential"
+    assert lab.schedule_gamma.visible and not lab.schedule_every.visible
+    assert "α now" in lab.lr_now.object
+
+
+# -- one compiled call for every speed, and the adaptive speed -------------------------
+
+
+def test_every_chunk_size_shares_one_compilation_and_matches_the_scan_engine():
+    from playground.labs.mlp_state import train_keeping_best
+
+    s = MlpLabState(dataset="xor", optimizer="momentum", lr=0.05)
+    args = (s.arch, s.model, s.model, np.float32(np.inf), s.hyper(), *s.data[:4])
+    train_keeping_best(*args, n_epochs=1)
+    compiled = train_keeping_best._cache_size()
+    for n in (1, 2, 7, 33, 256):
+        train_keeping_best(*args, n_epochs=n)
+    assert train_keeping_best._cache_size() == compiled
+    model, _, _, metrics = train_keeping_best(*args, n_epochs=7)
+    reference_model, reference = training.train_epochs(s.arch, s.model, s.hyper(), *s.data[:4],
+                                                       n_epochs=7)
+    np.testing.assert_allclose(np.asarray(metrics[:7]), np.asarray(reference), rtol=1e-5)
+    assert np.all(np.asarray(metrics[7:]) == 0)
+    for got, want in zip(jax.tree.leaves(model.params), jax.tree.leaves(reference_model.params),
+                         strict=True):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-7)
+
+
+def test_the_adaptive_chunk_settles_where_a_frame_takes_its_budget():
+    from playground.labs.mlp_state import FRAME_S, next_chunk
+
+    overhead, per_epoch = 0.005, 0.0004  # drawing 5 ms, 0.4 ms per epoch
+    n = 1
+    for _ in range(30):
+        n = next_chunk(n, overhead + per_epoch * n)
+    assert abs(n - (FRAME_S - overhead) / per_epoch) <= 2
+    assert next_chunk(40, 1.0) == 20  # one very slow frame halves it, no more
+    assert next_chunk(40, float("nan")) == 40
+    assert next_chunk(200, 1e-6) == 256  # capped at the compiled capacity
+
+
+# -- the optimizer race ------------------------------------------------------------------
+
+
+def test_each_racer_trains_exactly_as_that_optimizer_alone():
+    race = MlpLabState(dataset="circle", layers="4", lr=0.05, race=["sgd", "rmsprop", "adam"])
+    race.train(6)
+    for name, history in zip(race.racers, race.race_history, strict=True):
+        alone = MlpLabState(dataset="circle", layers="4", lr=0.05, optimizer=name)
+        alone.train(6)
+        np.testing.assert_allclose(history, alone.history, rtol=2e-4, atol=1e-6)
+    assert race.epoch == 6 and len(race.race_history[0]) == 7
+
+
+def test_a_race_starts_every_optimizer_from_the_same_network():
+    race = MlpLabState(race=["sgd", "adam"])
+    for leaf in race.race_models.params[0].values():
+        np.testing.assert_array_equal(np.asarray(leaf)[0], np.asarray(leaf)[1])
+
+
+def test_a_diverging_racer_stops_and_the_others_go_on():
+    s = MlpLabState()
+    assert s.apply_query({"lr": "10", "dataset": "spiral", "layers": "8,8",
+                          "activation": "linear", "features": "x1,x2,x1_sq,x2_sq,x1x2",
+                          "race": "sgd,adagrad"}) == []
+    for _ in range(4):
+        s.train(5)
+    sgd, adagrad = s.race_diverged
+    assert sgd is not None and adagrad is None and s.diverged_at is None
+    assert s.epoch == 20 and len(s.race_history[1]) == 21
+    assert len(s.race_history[0]) == sgd  # kept up to the last finite epoch
+    assert all(np.all(np.isfinite(h)) for h in s.race_history)
+    assert np.all(np.isfinite(s.race_grids()))
+
+
+def test_race_link_rules():
+    s = MlpLabState()
+    assert s.apply_query({"race": "sgd,momentum,nesterov,adam,rmsprop"}) != []
+    assert s.race == []
+    assert s.apply_query({"race": "adam"}) == []
+    assert s.racers == ()  # one optimizer is not a race
+
+
+def test_the_race_view_shows_one_heat_map_and_one_curve_per_racer(lab):
+    lab.state.race = ["sgd", "momentum", "adam"]
+    assert lab.race_view.visible and not lab.single_view.visible
+    assert [slot.visible for slot in lab.race_slots] == [True, True, True, False]
+    assert [f.title.text for f in lab.race_boundary_figs[:3]] == ["SGD", "Momentum", "Adam"]
+    lab.train_chunk(5)
+    grids = [np.asarray(source.data["image"][0]) for source in lab.race_images[:3]]
+    assert not np.allclose(grids[0], grids[2])  # SGD and Adam differ after 5 epochs
+    for source in lab.race_curves[:3]:
+        assert list(source.data["epoch"]) == list(range(6))
+    assert "Adam" in lab.race_table.object
+    lab.state.race = []
+    assert lab.single_view.visible and not lab.race_view.visible
+
+
+def test_layers_and_neurons_are_added_and_removed_with_buttons(lab):
+    lab.state.layers = "8,8"
+    lab.add_layer.clicks += 1
+    assert lab.state.layers == "8,8,8" and lab.state.arch.hidden == (8, 8, 8)
+    assert [box.value for box in lab.layer_widths.objects] == [8, 8, 8]
+    lab.layer_widths.objects[1].value = 3
+    assert lab.state.arch.hidden == (8, 3, 8)
+    for _ in range(3):
+        lab.remove_layer.clicks += 1
+    assert lab.state.arch.hidden == () and lab.remove_layer.disabled
+    assert lab.layer_widths.objects == []
+    for _ in range(7):
+        lab.add_layer.clicks += 1
+    assert lab.state.arch.hidden == (4,) * 6 and lab.add_layer.disabled
+
+
+def test_new_data_draws_other_points(lab):
+    before = lab.state.data.points_train.copy()
+    lab.regenerate.clicks += 1
+    assert lab.state.seed == 1
+    assert not np.allclose(before, lab.state.data.points_train)
+
+
+def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab):
+    class FakeDocument:  # what the session's document does: run callbacks later
+        def __init__(self):
+            self.callbacks = []
+
+        def add_next_tick_callback(self, callback):
+            self.callbacks.append(callback)
+
+    def finish_compiling():
+        for _ in range(1200):
+            if doc.callbacks:
+                break
+            time.sleep(0.05)
+        doc.callbacks.pop()()
+
+    doc = lab._doc = FakeDocument()
+    lab.state.layers = "5,3"  # a new network: its code compiles in a thread
+    assert lab.busy.visible and len(lab._compiling) == 1
+    lab._tick()
+    assert lab.state.epoch == 0  # the frame waited
+    finish_compiling()
+    assert not lab.busy.visible and not lab._compiling
+    lab._tick()
+    assert lab.state.epoch == lab.speed.value
+    lab.state.layers = "8,8"
+    finish_compiling()
+    lab.state.layers = "5,3"  # compiled already in this session: nothing to wait for
+    assert not lab._compiling and not lab.busy.visible
+
+
+def test_the_charts_hold_a_bounded_number_of_points_however_long_training_runs():
+    from bokeh.models import ColumnDataSource
+
+    from playground.labs.mlp_lab import CurveFeed
+
+    source = ColumnDataSource({})
+    feed = CurveFeed(source, max_points=100)
+    feed.clear()
+    history = np.random.default_rng(0).random((5000, 4)).astype(np.float32)
+    sizes = []
+    for n in (1, 2, 7, 50, 99, 100, 101, 250, 1999, 5000):
+        feed.feed(history[:n])
+        epochs = np.asarray(source.data["epoch"])
+        sizes.append(len(epochs))
+        assert len(epochs) <= 100 and epochs[0] == 0
+        assert np.all(np.diff(epochs) == feed.stride)
+        assert epochs[-1] > n - 1 - feed.stride  # the curve reaches the latest epochs
+        np.testing.assert_array_equal(np.asarray(source.data["val_loss"]), history[epochs, 2])
+    assert sizes[:4] == [1, 2, 7, 50] and feed.stride == 64
+    feed.feed(history[:10])  # a cut history starts the chart again
+    assert list(source.data["epoch"]) == list(range(10))

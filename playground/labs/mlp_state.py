@@ -38,7 +38,10 @@ MAX_HIDDEN_LAYERS = 6
 MAX_WIDTH = 32
 GRID_SIZE = 80
 GRID_EXTENT = 6.0  # the heat map covers [−6, 6]²
-SPEEDS = (1, 5, 20, 50)  # epochs per tick: the only chunk sizes ever compiled
+SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
+FRAME_S = 0.018  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
+CHUNK_CAPACITY = 256  # the most epochs one compiled call trains (the count is traced)
+MAX_RACERS = 4
 
 
 def parse_layers(text: str) -> tuple[int, ...]:
@@ -111,29 +114,75 @@ def evaluate_both(arch: training.Arch, model: training.Model, x_train, y_train, 
                       *training.evaluate(arch, model, x_val, y_val)])
 
 
-@partial(jax.jit, static_argnames=("arch", "n_epochs"))
+def _train_keeping_best(arch: training.Arch, model: training.Model, best: training.Model,
+                        best_loss, h: training.Hyper, x_train, y_train, x_val, y_val,
+                        n_epochs, capacity: int):
+    def one(i, carry):
+        model, best, best_loss, metrics = carry
+        model = training._epoch(arch, h, x_train, y_train, model)
+        row = jnp.stack([*training.evaluate(arch, model, x_train, y_train),
+                         *training.evaluate(arch, model, x_val, y_val)])
+        better = row[2] < best_loss
+        best = jax.tree.map(lambda new, old: jnp.where(better, new, old), model, best)
+        return model, best, jnp.where(better, row[2], best_loss), metrics.at[i].set(row)
+
+    metrics = jnp.zeros((capacity, 4), training.DTYPE)
+    n = jnp.clip(jnp.asarray(n_epochs, jnp.int32), 1, capacity)
+    return jax.lax.fori_loop(0, n, one, (model, best, best_loss, metrics))
+
+
+@partial(jax.jit, static_argnames=("arch", "capacity"))
 def train_keeping_best(arch: training.Arch, model: training.Model, best: training.Model,
                        best_loss, h: training.Hyper, x_train, y_train, x_val, y_val,
-                       n_epochs: int):
-    """``training.train_epochs``, also keeping the model with the lowest validation loss.
+                       n_epochs, capacity: int = CHUNK_CAPACITY):
+    """``n_epochs`` epochs (as ``training.train_epochs``), keeping the best model too.
 
-    ``best`` and ``best_loss`` are the best so far; an epoch replaces them only when its
-    validation loss is strictly lower (so ties keep the earliest epoch, as ``argmin``).
-    Returns the model, the best model, its validation loss and the (n_epochs, 4) metrics.
+    ``n_epochs`` is traced (1 … ``capacity``), so every speed, and the adaptive one,
+    shares one compiled function per architecture.  ``best`` and ``best_loss`` are the
+    best so far; an epoch replaces them only when its validation loss is strictly
+    lower (ties keep the earliest epoch, as ``argmin``).  Returns the model, the best
+    model, its validation loss and a (capacity, 4) metrics array whose first
+    ``n_epochs`` rows are filled.
+    """
+    return _train_keeping_best(arch, model, best, best_loss, h, x_train, y_train, x_val,
+                               y_val, n_epochs, capacity)
+
+
+@partial(jax.jit, static_argnames=("arch", "capacity"))
+def train_race(arch: training.Arch, models: training.Model, h: training.Hyper, x_train,
+               y_train, x_val, y_val, n_epochs, capacity: int = CHUNK_CAPACITY):
+    """``train_keeping_best`` for a stack of models with stacked settings (one vmap).
+
+    Returns the models and their (n_models, capacity, 4) metrics.
     """
 
-    def one(carry, _):
-        model, best, best_loss = carry
-        model = training._epoch(arch, h, x_train, y_train, model)
-        metrics = jnp.stack([*training.evaluate(arch, model, x_train, y_train),
-                             *training.evaluate(arch, model, x_val, y_val)])
-        better = metrics[2] < best_loss
-        best = jax.tree.map(lambda new, old: jnp.where(better, new, old), model, best)
-        return (model, best, jnp.where(better, metrics[2], best_loss)), metrics
+    def one(model, hh):
+        model, _, _, metrics = _train_keeping_best(
+            arch, model, model, jnp.asarray(jnp.inf, training.DTYPE), hh, x_train, y_train,
+            x_val, y_val, n_epochs, capacity)
+        return model, metrics
 
-    (model, best, best_loss), metrics = jax.lax.scan(one, (model, best, best_loss), None,
-                                                     length=n_epochs)
-    return model, best, best_loss, metrics
+    return jax.vmap(one)(models, h)
+
+
+@partial(jax.jit, static_argnames=("arch", "features", "size", "extent", "discrete"))
+def decision_grids(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
+                   size: int = GRID_SIZE, extent: float = GRID_EXTENT, discrete: bool = False):
+    """``decision_grid`` for a stack of networks (leading axis of params and bn_state)."""
+    one = partial(decision_grid.__wrapped__, arch, mean=mean, std=std, features=features,
+                  size=size, extent=extent, discrete=discrete)
+    return jax.vmap(one)(params, bn_state)
+
+
+def next_chunk(previous: int, elapsed_s: float, frame_s: float = FRAME_S,
+               capacity: int = CHUNK_CAPACITY) -> int:
+    """Epochs for the next frame at speed "max": the last chunk scaled so that a frame
+    (training and drawing) takes ``frame_s``; at most doubled or halved per frame, so
+    one slow frame (a compilation, a garbage collection) does not swing it."""
+    if not math.isfinite(elapsed_s) or elapsed_s <= 0:
+        return max(1, min(previous, capacity))
+    ratio = min(max(frame_s / elapsed_s, 0.5), 2.0)
+    return int(min(max(round(previous * ratio), 1), capacity))
 
 
 def reading(history: np.ndarray, n_classes: int) -> str:
@@ -176,7 +225,7 @@ UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
 
 #: Settings whose change starts a fresh network (data and architecture).
 RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features", "normalise",
-                "layers", "activation", "init", "batch", "batchnorm")
+                "layers", "activation", "init", "batch", "batchnorm", "race")
 
 
 class MlpLabState(param.Parameterized):
@@ -195,6 +244,21 @@ class MlpLabState(param.Parameterized):
     init = param.Selector(objects=list(mlp.INITIALISERS), default="xavier")
     optimizer = param.Selector(objects=list(opt.NAMES), default="adam")
     lr = param.Number(0.01, bounds=(1e-6, 10.0), softbounds=(1e-4, 1.0))
+    momentum = param.Number(0.9, bounds=(0.0, 0.999), doc="μ (momentum, Nesterov)")
+    decay = param.Number(0.9, bounds=(0.0, 0.999), doc="ρ (RMSProp)")
+    beta1 = param.Number(0.9, bounds=(0.0, 0.999), doc="β₁ (Adam)")
+    beta2 = param.Number(0.999, bounds=(0.0, 0.99999), doc="β₂ (Adam)")
+    eps = param.Number(1e-8, bounds=(1e-12, 1.0), doc="ε (AdaGrad, RMSProp, Adam)")
+    bias_correction = param.Boolean(True, doc="Adam's bias correction")
+    schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
+    schedule_every = param.Integer(50, bounds=(1, 100_000),
+                                   doc="N in epochs (step, 1/t); T in epochs (cosine)")
+    schedule_factor = param.Number(2.0, bounds=(1.0, 100.0), doc="k (step)")
+    schedule_gamma = param.Number(0.99, bounds=(0.5, 1.0), doc="γ per epoch (exponential)")
+    clip = param.Selector(objects=list(opt.CLIPPING), default="none")
+    clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
+    race = param.ListSelector(default=[], objects=list(opt.NAMES),
+                              doc="2–4 optimizers training the same network side by side")
     batch = param.Integer(10, bounds=(1, 2000))
     l1 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
     l2 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
@@ -264,7 +328,14 @@ class MlpLabState(param.Parameterized):
         first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
         self.history = first[None, :].astype(np.float32)
         self.best_model, self.best_epoch = self.model, 0
-        self.param.update(error="", diverged_at=None, epoch=0,
+        # A race: the same initial network (and the same shuffles) for every optimizer.
+        racers = self.racers
+        self.race_models = training.stack([self.model] * len(racers)) if racers else None
+        self.race_history = [self.history.copy() for _ in racers]
+        self.race_diverged: list[int | None] = [None] * len(racers)
+        error = (tr("mlp.race.too_many", self.lang, n=MAX_RACERS)
+                 if len(self.race) > MAX_RACERS else "")
+        self.param.update(error=error, diverged_at=None, epoch=0,
                           generation=self.generation + 1)
 
     @param.depends(*RESET_PARAMS, watch=True)
@@ -272,9 +343,41 @@ class MlpLabState(param.Parameterized):
         """A fresh network on fresh data: epoch 0."""
         self._build()
 
-    def hyper(self) -> training.Hyper:
-        return training.make_hyper(self.optimizer, lr=float(self.lr), l1=float(self.l1),
-                                   l2=float(self.l2), dropout=float(self.dropout))
+    @property
+    def updates_per_epoch(self) -> int:
+        return -(-self.n_train // self.arch.batch_size)
+
+    def schedule_in_updates(self) -> opt.Schedule:
+        """The schedule, set in epochs on screen, in the engine's unit: updates.
+
+        With u updates per epoch: N epochs = N·u updates, γ per epoch = (γ^(1/u)) per
+        update, so α follows the same curve whatever the batch size.
+        """
+        u = self.updates_per_epoch
+        every = float(self.schedule_every) * u
+        return opt.Schedule(opt.SCHEDULES.index(self.schedule), every,
+                            float(self.schedule_factor), float(self.schedule_gamma) ** (1.0 / u),
+                            every)
+
+    def lr_at_epoch(self, epoch: float) -> float:
+        """α at the start of ``epoch`` (0-based), for the readout."""
+        n = float(epoch) * self.updates_per_epoch
+        return float(self.lr) * float(opt.schedule_multiplier(self.schedule_in_updates(), n))
+
+    def hyper(self, optimizer: str | None = None) -> training.Hyper:
+        """The traced settings for ``optimizer`` (default: the chosen one)."""
+        return training.make_hyper(
+            optimizer or self.optimizer, lr=float(self.lr), l1=float(self.l1),
+            l2=float(self.l2), dropout=float(self.dropout), schedule=self.schedule_in_updates(),
+            clip=self.clip, clip_value=float(self.clip_value), momentum=float(self.momentum),
+            decay=float(self.decay), beta1=float(self.beta1), beta2=float(self.beta2),
+            eps=float(self.eps), bias_correction=float(self.bias_correction))
+
+    @property
+    def racers(self) -> tuple[str, ...]:
+        """The optimizers racing (at most four), or () when fewer than two are chosen."""
+        chosen = tuple(n for n in opt.NAMES if n in self.race)[:MAX_RACERS]
+        return chosen if len(chosen) >= 2 else ()
 
     @property
     def best_val(self) -> float:
@@ -287,15 +390,19 @@ class MlpLabState(param.Parameterized):
         Also keeps the model of the epoch with the lowest validation loss.  After
         ``restore_best`` the history beyond the restored epoch is cut first.
         """
+        if self.diverged_at is not None:  # until a reset
+            return
+        n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        if self.racers:
+            self._train_race(n_epochs)
+            return
         if len(self.history) != self.epoch + 1:
             self.history = self.history[:self.epoch + 1]
             self.cuts += 1
-        if self.diverged_at is not None:  # until a reset
-            return
         model, best_model, _, metrics = train_keeping_best(
             self.arch, self.model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
-            self.hyper(), *self.data[:4], n_epochs=int(n_epochs))
-        rows = np.asarray(metrics, np.float32)
+            self.hyper(), *self.data[:4], n_epochs=n_epochs)
+        rows = np.asarray(metrics[:n_epochs], np.float32)
         start = len(self.history)
         if not np.all(np.isfinite(rows)):
             # Keep the last finite network and curves: nothing non-finite is drawn.
@@ -312,6 +419,38 @@ class MlpLabState(param.Parameterized):
             self.best_epoch = start + int(np.argmin(val))
         self.epoch = int(self.model.epoch)
 
+    def _train_race(self, n_epochs: int):
+        """Every racer ``n_epochs`` more epochs in one vmapped call.
+
+        A racer whose metrics turn non-finite keeps its last finite network and stops
+        ("diverged at epoch k"); the others go on.  Training stops when all diverged.
+        """
+        racers = self.racers
+        h = training.stack([self.hyper(name) for name in racers])
+        models, metrics = train_race(self.arch, self.race_models, h, *self.data[:4],
+                                     n_epochs=n_epochs)
+        rows = np.asarray(metrics[:, :n_epochs], np.float32)
+        keep = np.zeros(len(racers), bool)
+        for i, history in enumerate(self.race_history):
+            if self.race_diverged[i] is not None:
+                continue
+            finite = np.all(np.isfinite(rows[i]), axis=1)
+            if finite.all():
+                keep[i] = True
+                self.race_history[i] = np.concatenate([history, rows[i]])
+            else:
+                self.race_diverged[i] = len(history) + int(np.argmin(finite))
+        choose = lambda new, old: jnp.where(
+            jnp.asarray(keep).reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
+        self.race_models = jax.tree.map(choose, models, self.race_models)
+        self.history = self.race_history[0]
+        if not keep.any():
+            first = min(d for d in self.race_diverged if d is not None)
+            self.param.update(diverged_at=first,
+                              error=tr("mlp.race.all_diverged", self.lang))
+            return
+        self.epoch = max(len(h) for h in self.race_history) - 1
+
     def should_stop(self) -> bool:
         """Early stopping: no better validation loss for ``patience`` epochs."""
         return bool(self.early_stop) and self.epoch - self.best_epoch >= int(self.patience)
@@ -320,6 +459,32 @@ class MlpLabState(param.Parameterized):
         """Put back the model of the best epoch; the curves stay as they are."""
         self.model = self.best_model
         self.epoch = int(self.model.epoch)
+
+    def set_weight(self, layer: int, i: int, j: int, value) -> str:
+        """Set W[i, j] of ``layer`` (unit i of its input → unit j): "" on success, else why not.
+
+        A functional update: the model gets a new parameter pytree, so ``best_model``
+        (which may share the old one), the optimizer state and the curves stay as they
+        are; the next epoch trains on from the edited network.  Values that are not
+        finite numbers, |value| > 100 and weights the network does not have are
+        refused, and nothing changes.
+        """
+        limit = 100.0
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return tr("mlp.weight.not_a_number", self.lang)
+        if not math.isfinite(value):
+            return tr("mlp.weight.not_finite", self.lang, value=value)
+        if abs(value) > limit:
+            return tr("mlp.weight.too_large", self.lang, value=f"{value:g}", limit=f"{limit:g}")
+        params = self.model.params
+        shape = params[layer]["W"].shape if 0 <= layer < len(params) else (0, 0)
+        if not (0 <= i < shape[0] and 0 <= j < shape[1]):
+            return tr("mlp.weight.no_such", self.lang, layer=layer, i=i, j=j)
+        edited = {**params[layer], "W": params[layer]["W"].at[i, j].set(value)}
+        self.model = self.model._replace(params=[*params[:layer], edited, *params[layer + 1:]])
+        return ""
 
     def load_csv(self, content: bytes | str) -> str:
         """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
@@ -337,6 +502,13 @@ class MlpLabState(param.Parameterized):
         else:
             self.dataset = UPLOADED
         return ""
+
+    def race_grids(self) -> np.ndarray:
+        """Each racer's heat map, (n_racers, size, size), in one call."""
+        return np.asarray(decision_grids(
+            self.arch, self.race_models.params, self.race_models.bn_state,
+            jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
+            tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize)))
 
     def grid(self) -> np.ndarray:
         """The heat map's values (see ``decision_grid``)."""
@@ -362,7 +534,7 @@ class MlpLabState(param.Parameterized):
                 continue
             value = getattr(self, p)
             if value != self.param[p].default:
-                query[p] = ",".join(value) if p == "features" else _format(value)
+                query[p] = ",".join(value) if isinstance(value, list) else _format(value)
         return query
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
@@ -383,6 +555,10 @@ class MlpLabState(param.Parameterized):
                     values[p] = _parse(self.param[p], text)
                     if not values[p]:
                         raise ValueError("choose at least one")
+                elif p == "race":
+                    values[p] = _parse(self.param[p], text)
+                    if len(values[p]) > MAX_RACERS:
+                        raise ValueError(f"at most {MAX_RACERS} optimizers")
                 else:
                     values[p] = _parse(self.param[p], text)
             except ValueError as e:
@@ -404,6 +580,8 @@ class MlpLabState(param.Parameterized):
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = (
     "dataset", "noise", "points", "train_ratio", "seed", "features", "normalise", "layers",
-    "activation", "init", "optimizer", "lr", "batch", "l1", "l2", "dropout", "batchnorm",
-    "discretize", "early_stop", "patience",
+    "activation", "init", "optimizer", "lr", "momentum", "decay", "beta1", "beta2", "eps",
+    "bias_correction", "schedule", "schedule_every", "schedule_factor", "schedule_gamma",
+    "clip", "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
+    "early_stop", "patience", "race",
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,6 +59,23 @@ def wait_for_http(url: str, proc: subprocess.Popen | None,
             pass
         time.sleep(interval)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def launch_chromium(playwright):
+    """The system Chromium, headless (never a browser downloaded by Playwright)."""
+    path = shutil.which("chromium")
+    if path is None:
+        sys.exit("no `chromium` on PATH")
+    return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0 ≤ q ≤ 1) with linear interpolation."""
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
 def stop_server(proc: subprocess.Popen):
