@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground import datasets, training
+from playground import datasets, mlp, training
 from playground import optimizers as opt
 
 F64 = jnp.float64
@@ -148,3 +148,49 @@ def test_a_race_trains_each_optimizer_as_if_alone():
         _, alone = training.train_epochs(arch, model, h, x, y, xv, yv, n_epochs=30)
         np.testing.assert_allclose(raced[k], alone, rtol=1e-4, atol=1e-5)
     assert not np.allclose(raced[0], raced[2])
+
+
+def test_the_fused_forward_equals_mlp_forward():
+    x, _, _, _ = xor_data(40, dtype=F64)
+    arch = training.Arch(2, (5, 4), 2, "relu", True, 10)
+    model = training.init_model(jax.random.key(2), arch, dtype=F64)
+    key = jax.random.key(5)
+    for train, rate in ((True, 0.3), (True, None), (False, None)):
+        logits, bn_state = training.forward(model.params, model.bn_state, x, arch, train=train,
+                                            key=key, dropout_rate=rate)
+        expected, expected_bn, _ = mlp.forward(
+            model.params, model.bn_state, x, activation="relu", train=train, key=key,
+            dropout_rate=rate or 0.0, batchnorm=True)
+        np.testing.assert_allclose(logits, expected, rtol=1e-12, atol=1e-12)
+        for new, old in zip(bn_state, expected_bn, strict=True):
+            np.testing.assert_allclose(new["mean"], old["mean"], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(new["var"], old["var"], rtol=1e-12, atol=1e-12)
+
+
+def test_an_epoch_order_is_the_argsort_of_its_own_random_keys():
+    key = jax.random.key(7)
+    bits = jax.random.bits(key, (250,), jnp.uint32)
+    expected = np.argsort(np.asarray(bits), kind="stable")
+    np.testing.assert_array_equal(np.asarray(training.epoch_order(key, 250, 10)).ravel(),
+                                  expected)
+
+
+def test_many_seeds_train_as_if_alone_with_dropout_and_clipping_for_some():
+    x, y, xv, yv = xor_data()
+    arch = training.Arch(2, (8,), 2, "tanh", False, 10)
+    models = [training.init_model(jax.random.key(seed), arch) for seed in (0, 1, 2)]
+    dropout, clip_kind = [0.0, 0.2, 0.0], ["none", "none", "norm"]
+    alone = [training.make_hyper("adam", lr=0.02, dropout=d, clip=c, clip_value=0.5)
+             for d, c in zip(dropout, clip_kind, strict=True)]
+    # The optimizer (and its knobs) shared, dropout and clipping per model.
+    shared = alone[0]._replace(dropout=jnp.asarray(dropout, training.DTYPE),
+                               clip_kind=jnp.asarray([opt.CLIPPING.index(c) for c in clip_kind]))
+    trained, metrics = training.train_many(arch, training.stack(models), shared, x, y, xv, yv,
+                                           n_epochs=20)
+    for k, (model, h) in enumerate(zip(models, alone, strict=True)):
+        one, expected = training.train_epochs(arch, model, h, x, y, xv, yv, n_epochs=20)
+        np.testing.assert_allclose(metrics[k], expected, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(trained.params[0]["W"][k], one.params[0]["W"], rtol=1e-4,
+                                   atol=1e-5)
+        assert int(trained.opt_state.count[k]) == int(one.opt_state.count) == 20 * len(x) // 10
+    assert not np.allclose(metrics[0], metrics[1])
