@@ -39,7 +39,7 @@ MAX_WIDTH = 32
 GRID_SIZE = 80
 GRID_EXTENT = 6.0  # the heat map covers [−6, 6]²
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
-FRAME_S = 0.018  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
+FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
 CHUNK_CAPACITY = 256  # the most epochs one compiled call trains (the count is traced)
 MAX_RACERS = 4
 
