@@ -76,7 +76,6 @@ def create_app() -> pn.Column:
     query = dict(pn.state.location.query_params) if pn.state.location else {}
     query = {k: str(v) for k, v in query.items()}
     lab_key = query.get("lab", DEFAULT_LAB)
-    start_background_warmup()
     problems = []
     if lab_key not in LABS:
         problems.append(f"lab={lab_key!r} (unknown)")
@@ -106,6 +105,8 @@ def create_app() -> pn.Column:
         lab.start()
         lab.set_busy(False)
         write_url()
+        # Only now: warming up every preset while the first page is built slowed that
+        # page by seconds (the threads share Python's lock).
         start_background_warmup()
 
     doc = pn.state.curdoc
