@@ -141,9 +141,8 @@ def test_three_classes_colour_the_predicted_class(lab):
 def test_the_over_fitting_preset_over_fits(lab):
     lab.preset_buttons[0].clicks += 1
     assert lab.state.layers == "32,32,32" and lab.state.points == 60
-    lab.speed.value = 50
     for _ in range(6):
-        lab._tick()
+        lab.train_chunk(50)
     history = lab.state.history
     train, val = history[:, 0], history[:, 2]
     assert len(history) == 301
@@ -157,9 +156,8 @@ def test_the_over_fitting_preset_over_fits(lab):
 def test_the_under_fitting_preset_stays_near_chance(lab):
     lab.preset_buttons[1].clicks += 1
     assert lab.state.arch.hidden == () and lab.state.dataset == "xor"
-    lab.speed.value = 50
     for _ in range(2):
-        lab._tick()
+        lab.train_chunk(50)
     train_loss, train_acc, val_loss, val_acc = lab.state.history[-1]
     assert train_loss > 0.6 and val_loss > 0.6  # chance is log 2 ≈ 0.693
     assert abs(val_acc - 0.5) < 0.15
@@ -240,7 +238,6 @@ def test_a_bad_csv_upload_says_why_and_keeps_the_data(lab, content, words):
 
 def test_early_stopping_stops_and_restores_the_best_model(lab):
     lab.preset_buttons[0].clicks += 1
-    lab.speed.value = 50
     lab.early_stop.value = True
     lab.patience.value = 20
     lab.play.value = True
@@ -248,7 +245,7 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     for _ in range(20):
         if lab.callback is None:
             break
-        lab._tick()
+        lab.train_chunk(50)  # what each frame does
     assert lab.callback is None and not lab.play.value  # it paused on its own
     assert s.epoch < 400 and s.epoch - s.best_epoch >= 20
     assert lab.stop_note.visible
@@ -537,3 +534,35 @@ def test_the_charts_hold_a_bounded_number_of_points_however_long_training_runs()
     assert sizes[:4] == [1, 2, 7, 50] and feed.stride == 64
     feed.feed(history[:10])  # a cut history starts the chart again
     assert list(source.data["epoch"]) == list(range(10))
+
+
+def test_a_frame_longer_than_the_period_is_followed_by_a_rest(lab, monkeypatch):
+    now = [100.0]
+    frames = []
+
+    def train_chunk(n_epochs, took):
+        frames.append(n_epochs)
+        now[0] += took
+
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
+    lab.speed.value = 5
+    monkeypatch.setattr(lab, "train_chunk", lambda n: train_chunk(n, 0.2))
+    lab._tick()  # took 0.2 s: no frame before 100.3
+    assert frames == [5] and lab._resume_at == pytest.approx(100.3)
+    now[0] = 100.25
+    lab._tick()  # resting
+    assert frames == [5]
+    now[0] = 100.31
+    monkeypatch.setattr(lab, "train_chunk", lambda n: train_chunk(n, 0.01))
+    lab._tick()  # a short frame: no rest after it
+    assert frames == [5, 5] and lab._resume_at == 0.0
+
+
+def test_the_race_settings_are_stacked_once_until_one_changes():
+    s = MlpLabState(race=["sgd", "adam"])
+    first = s.race_hyper()
+    assert s.race_hyper() is first
+    s.lr = 0.05
+    again = s.race_hyper()
+    assert again is not first and np.allclose(np.asarray(again.lr), 0.05)
+    assert list(np.asarray(again.optimizer)) == [0, 5]

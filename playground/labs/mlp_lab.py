@@ -48,6 +48,10 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 #: The racers' colours (distinct from the class colours of the heat maps).
 RACE_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#444444")
 PERIOD_MS = 27  # 37 frames per second: some above the 30 a page needs
+#: A race's four heat maps while playing, at most 10 times a second: sent at the full
+#: rate they queue up in the browser faster than it paints them (a Pause then took
+#: seconds to show).
+RACE_PICTURE_PERIOD_S = 0.1
 DETAILS_PERIOD_S = 0.2  # while playing, curves, thumbnails and numbers: 5 times a second
 
 
@@ -130,10 +134,7 @@ class MlpLab(Viewer):
 
     state = param.ClassSelector(class_=MlpLabState)
 
-    URL_TRIGGERS = tuple(("dataset", "noise", "points", "train_ratio", "seed", "features",
-                          "normalise", "layers", "activation", "init", "optimizer", "lr",
-                          "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
-                          "early_stop", "patience"))
+    URL_TRIGGERS = mlp_state.URL_KEYS  # the link follows every setting it carries
 
     def __init__(self, **params):
         if "state" not in params:
@@ -142,6 +143,7 @@ class MlpLab(Viewer):
         self.callback = None  # the periodic callback while playing
         self._doc = None  # the session's document, once started in a session
         self._details_at = 0.0  # when curves and thumbnails were last redrawn
+        self._picture_at = 0.0  # when the heat map(s) were last redrawn
         self._compiling: set = set()  # (arch, racers, data shapes) compiling in a thread
         self._compiled: set = set()  # (arch, racers, data shapes) compiled in this session
         self.link_problems = ""
@@ -314,6 +316,7 @@ class MlpLab(Viewer):
         self.speed = pn.widgets.Select(name=t("speed"), options=list(SPEEDS), value=SPEEDS[1],
                                        width=110, css_classes=["pg-speed"])
         self._chunk = 1  # epochs per frame at speed "max", adapted every frame
+        self._resume_at = 0.0  # no frame before this time (see _tick)
         self.busy = pn.indicators.LoadingSpinner(value=True, size=30, visible=False,
                                                  align="center")
         self.message = pn.pane.Alert("", alert_type="warning", visible=False,
@@ -699,13 +702,18 @@ class MlpLab(Viewer):
                 self._show_progress()
 
     def _on_trained(self, *_events):
-        if self._started:
-            now = time.perf_counter()
-            details = self.callback is None or now - self._details_at >= DETAILS_PERIOD_S
-            if details:
-                self._details_at = now
-            with hold():
-                self._show_progress(details)
+        if not self._started:
+            return
+        now = time.perf_counter()
+        playing = self.callback is not None
+        if playing and self.state.racers and now - self._picture_at < RACE_PICTURE_PERIOD_S:
+            return  # four heat maps per frame would swamp the browser: train on
+        self._picture_at = now
+        details = not playing or now - self._details_at >= DETAILS_PERIOD_S
+        if details:
+            self._details_at = now
+        with hold():
+            self._show_progress(details)
 
     def _show_progress(self, details: bool = True):
         """Redraw the heat map(s); with ``details`` also the numbers, the curves, the
@@ -769,14 +777,19 @@ class MlpLab(Viewer):
     def _tick(self):
         """One frame: a chunk of epochs, then the pictures (at "max", as many epochs as
         keep a frame within ``FRAME_S``)."""
-        if self._compiling:
-            return  # the frames resume once the new network's code is compiled
+        started = time.perf_counter()
+        if self._compiling or started < self._resume_at:
+            return  # compiling a new network, or resting after a long frame
         if self.speed.value != "max":
             self.train_chunk(int(self.speed.value))
-            return
-        started = time.perf_counter()
-        self.train_chunk(self._chunk)
-        self._chunk = next_chunk(self._chunk, time.perf_counter() - started)
+        else:
+            self.train_chunk(self._chunk)
+        elapsed = time.perf_counter() - started
+        if self.speed.value == "max":
+            self._chunk = next_chunk(self._chunk, elapsed)
+        # A frame longer than the period (a big network, a race at a fixed speed) is
+        # followed by a rest half as long, so clicks and messages are never starved.
+        self._resume_at = started + elapsed * 1.5 if elapsed > PERIOD_MS / 1000 else 0.0
 
     def _on_play(self, event):
         lang = self.state.lang
@@ -832,7 +845,7 @@ class MlpLab(Viewer):
         racers = s.racers
         if racers:
             models = s.race_models
-            hypers = training.stack([s.hyper(name) for name in racers])
+            hypers = s.race_hyper()
 
         def compile_all():
             try:

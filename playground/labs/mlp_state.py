@@ -150,19 +150,25 @@ def train_keeping_best(arch: training.Arch, model: training.Model, best: trainin
 
 @partial(jax.jit, static_argnames=("arch", "capacity"))
 def train_race(arch: training.Arch, models: training.Model, h: training.Hyper, x_train,
-               y_train, x_val, y_val, n_epochs, capacity: int = CHUNK_CAPACITY):
+               y_train, x_val, y_val, n_epochs, active=None, capacity: int = CHUNK_CAPACITY):
     """``train_keeping_best`` for a stack of models with stacked settings (one vmap).
 
-    Returns the models and their (n_models, capacity, 4) metrics.
+    A model comes back trained only if it is ``active`` (default: all) and all its
+    metrics stayed finite; otherwise it comes back as it went in (a racer that
+    diverged keeps its last finite network).  Returns the models and their
+    (n_models, capacity, 4) metrics.
     """
 
-    def one(model, hh):
-        model, _, _, metrics = _train_keeping_best(
+    def one(model, hh, is_active):
+        trained, _, _, metrics = _train_keeping_best(
             arch, model, model, jnp.asarray(jnp.inf, training.DTYPE), hh, x_train, y_train,
             x_val, y_val, n_epochs, capacity)
-        return model, metrics
+        keep = is_active & jnp.all(jnp.isfinite(metrics))
+        return jax.tree.map(lambda new, old: jnp.where(keep, new, old), trained, model), metrics
 
-    return jax.vmap(one)(models, h)
+    if active is None:
+        active = jnp.ones(jax.tree.leaves(models)[0].shape[0], bool)
+    return jax.vmap(one)(models, h, active)
 
 
 @partial(jax.jit, static_argnames=("arch", "features", "size", "extent", "discrete"))
@@ -223,6 +229,11 @@ PRESETS: Mapping[str, dict] = {
 
 UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
 
+#: Settings that go into ``training.Hyper`` (the network trains on when they change).
+HYPER_PARAMS = ("optimizer", "lr", "momentum", "decay", "beta1", "beta2", "eps",
+                "bias_correction", "schedule", "schedule_every", "schedule_factor",
+                "schedule_gamma", "clip", "clip_value", "l1", "l2", "dropout")
+
 #: Settings whose change starts a fresh network (data and architecture).
 RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features", "normalise",
                 "layers", "activation", "init", "batch", "batchnorm", "race")
@@ -282,6 +293,7 @@ class MlpLabState(param.Parameterized):
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
         self.cuts = 0  # counts history cuts (training on after "restore best")
+        self._race_hyper = None  # (settings, stacked Hyper), see race_hyper
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -373,6 +385,14 @@ class MlpLabState(param.Parameterized):
             decay=float(self.decay), beta1=float(self.beta1), beta2=float(self.beta2),
             eps=float(self.eps), bias_correction=float(self.bias_correction))
 
+    def race_hyper(self) -> training.Hyper:
+        """The racers' settings stacked (built again only when a setting changed)."""
+        key = (self.racers, self.n_train, self.arch.batch_size,
+               *(getattr(self, p) for p in HYPER_PARAMS))
+        if self._race_hyper is None or self._race_hyper[0] != key:
+            self._race_hyper = (key, training.stack([self.hyper(n) for n in self.racers]))
+        return self._race_hyper[1]
+
     @property
     def racers(self) -> tuple[str, ...]:
         """The optimizers racing (at most four), or () when fewer than two are chosen."""
@@ -426,10 +446,11 @@ class MlpLabState(param.Parameterized):
         ("diverged at epoch k"); the others go on.  Training stops when all diverged.
         """
         racers = self.racers
-        h = training.stack([self.hyper(name) for name in racers])
-        models, metrics = train_race(self.arch, self.race_models, h, *self.data[:4],
-                                     n_epochs=n_epochs)
-        rows = np.asarray(metrics[:, :n_epochs], np.float32)
+        active = np.array([d is None for d in self.race_diverged])
+        self.race_models, metrics = train_race(self.arch, self.race_models, self.race_hyper(),
+                                               *self.data[:4], n_epochs=n_epochs,
+                                               active=active)
+        rows = np.asarray(metrics, np.float32)[:, :n_epochs]
         keep = np.zeros(len(racers), bool)
         for i, history in enumerate(self.race_history):
             if self.race_diverged[i] is not None:
@@ -440,9 +461,6 @@ class MlpLabState(param.Parameterized):
                 self.race_history[i] = np.concatenate([history, rows[i]])
             else:
                 self.race_diverged[i] = len(history) + int(np.argmin(finite))
-        choose = lambda new, old: jnp.where(
-            jnp.asarray(keep).reshape((-1,) + (1,) * (new.ndim - 1)), new, old)
-        self.race_models = jax.tree.map(choose, models, self.race_models)
         self.history = self.race_history[0]
         if not keep.any():
             first = min(d for d in self.race_diverged if d is not None)

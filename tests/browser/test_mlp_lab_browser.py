@@ -4,7 +4,10 @@
 frame (the Bokeh figure drawing the ``pg-boundary-image`` heat map), compared pixel
 by pixel before and after a change.  The heat map's data is read from the page too
 (``Bokeh.documents[0].get_model_by_name('pg-boundary-image')``) to tell a new
-network from a new colouring or new points.  Every page ends without console errors.
+network from a new colouring or new points.  An optimizer race draws one heat map per
+racer (``pg-race-image-i``), and the network diagram's edges (``pg-network-edges``) are
+found on the page from their data and the figure's ranges, to click one and edit its
+weight.  Every page ends without console errors.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from playground.text import tr
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 #: A pixel differs when one of its channels moved by more than this (of 255).
@@ -26,25 +31,29 @@ POINTS_CHANGE = 0.02
 HEAT_MAP_CHANGE = 0.10
 CHANGE_TIMEOUT_S = 20.0
 
-#: JS: the boundary figure's frame (the plotting area) in page coordinates, in view.
-_BOUNDARY_FRAME = """() => {
+#: JS: the frame (the plotting area), in page coordinates and scrolled into view, of the
+#: figure drawing the source named ``name`` (null while that figure is not shown).
+_FRAME = """(name) => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return null;
   const doc = Bokeh.documents[0];
-  const image = doc.get_model_by_name('pg-boundary-image');
-  if (image == null) return null;
+  const source = doc.get_model_by_name(name);
+  if (source == null) return null;
   const fig = Array.from(doc.all_models).find((m) => m.renderers != null && m.x_range != null &&
-      m.renderers.some((r) => r.data_source === image));
+      m.renderers.some((r) => r.data_source === source));
   const view = fig == null ? null : Bokeh.index.find_one(fig);
   if (view == null) return null;
-  view.canvas_view.el.scrollIntoView({block: 'nearest'});
-  const box = view.canvas_view.el.getBoundingClientRect();
+  const canvas = view.canvas_view.el;
+  if (!canvas.checkVisibility()) return null;
+  canvas.scrollIntoView({block: 'nearest'});
+  const box = canvas.getBoundingClientRect();
   const f = view.frame.bbox;
-  if (f.width < 10 || f.height < 10) return null;
+  if (box.width < 10 || f.width < 10 || f.height < 10) return null;
   return {x: box.left + f.left, y: box.top + f.top, width: f.width, height: f.height};
 }"""
+BOUNDARY = "pg-boundary-image"
 
-_HEAT_MAP = """() => Array.from(
-  Bokeh.documents[0].get_model_by_name('pg-boundary-image').data.image[0])"""
+_HEAT_MAP = """(name) => Array.from(
+  Bokeh.documents[0].get_model_by_name(name).data.image[0])"""
 
 
 def number(page, css_class: str) -> float:
@@ -80,10 +89,11 @@ def wait_for_query(page, key: str, value: str | None, timeout_s: float = CHANGE_
 # -- the picture -------------------------------------------------------------------
 
 
-def picture(page) -> np.ndarray:
-    """The boundary plot's frame as shown, (height, width, 3) ints."""
-    clip = page.evaluate(_BOUNDARY_FRAME)
-    assert clip is not None, "the decision-boundary plot is not drawn"
+def picture(page, name: str = BOUNDARY) -> np.ndarray:
+    """The boundary plot's frame as shown, (height, width, 3) ints (``name``: the heat
+    map's source, another plot's: a race's ``pg-race-image-i``)."""
+    clip = page.evaluate(_FRAME, name)
+    assert clip is not None, f"the plot of {name} is not drawn"
     png = page.screenshot(clip=clip)
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
 
@@ -95,28 +105,29 @@ def changed(a: np.ndarray, b: np.ndarray) -> float:
     return float((np.abs(a - b).max(axis=2) > PIXEL_TOLERANCE).mean())
 
 
-def settled_picture(page, timeout_s: float = CHANGE_TIMEOUT_S) -> np.ndarray:
+def settled_picture(page, timeout_s: float = CHANGE_TIMEOUT_S,
+                    name: str = BOUNDARY) -> np.ndarray:
     """The picture once two looks 250 ms apart agree (no redraw under way)."""
     deadline = time.monotonic() + timeout_s
-    last = picture(page)
+    last = picture(page, name)
     while time.monotonic() < deadline:
         page.wait_for_timeout(250)
-        now = picture(page)
+        now = picture(page, name)
         if changed(last, now) == 0.0:
             return now
         last = now
     raise AssertionError("the decision-boundary plot kept changing")
 
 
-def heat_map(page) -> np.ndarray:
-    return np.asarray(page.evaluate(_HEAT_MAP), dtype=np.float64)
+def heat_map(page, name: str = BOUNDARY) -> np.ndarray:
+    return np.asarray(page.evaluate(_HEAT_MAP, name), dtype=np.float64)
 
 
 def open_lab(page, url: str) -> np.ndarray:
     """Open the lab at ``url`` (a query) and return its first settled picture."""
     page.goto(url, wait_until="load")
     page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
-    wait_until(page, lambda: page.evaluate(_BOUNDARY_FRAME) is not None, 30,
+    wait_until(page, lambda: page.evaluate(_FRAME, BOUNDARY) is not None, 30,
                "the decision-boundary plot")
     return settled_picture(page)
 
@@ -295,4 +306,186 @@ def test_training_changes_the_picture(page, server_url):
     with_bn = heat_map(page)
     assert np.abs(with_bn - without_bn).max() > 0.05, "batch norm trained the same picture"
     assert changed(untrained, settled_picture(page)) >= HEAT_MAP_CHANGE
+    assert_no_errors(page)
+
+
+# -- the race, the network diagram and the remaining controls -------------------------
+
+#: JS: the network diagram's edges, their ends in page coordinates (the figure scrolled
+#: into view), from the edge source and the figure's ranges and frame.
+_DIAGRAM_EDGES = """() => {
+  const doc = Bokeh.documents[0];
+  const edges = doc.get_model_by_name('pg-network-edges');
+  const fig = Array.from(doc.all_models).find((m) => m.renderers != null && m.x_range != null &&
+      m.renderers.some((r) => r.data_source === edges));
+  const view = Bokeh.index.find_one(fig);
+  view.canvas_view.el.scrollIntoView({block: 'center'});
+  const box = view.canvas_view.el.getBoundingClientRect();
+  const f = view.frame.bbox, xr = fig.x_range, yr = fig.y_range;
+  const sx = (x) => box.left + f.left + (x - xr.start) / (xr.end - xr.start) * f.width;
+  const sy = (y) => box.top + f.top + (yr.end - y) / (yr.end - yr.start) * f.height;
+  const d = edges.data;
+  return {ends: Array.from(d.x0, (_, k) => [sx(d.x0[k]), sy(d.y0[k]), sx(d.x1[k]), sy(d.y1[k])]),
+          w: Array.from(d.w), src: Array.from(d.src), dst: Array.from(d.dst)};
+}"""
+
+
+def race_image(i: int) -> str:
+    return f"pg-race-image-{i}"
+
+
+def shown(page, name: str) -> bool:
+    """Whether the figure drawing the source ``name`` is on the page (not hidden)."""
+    return page.evaluate(_FRAME, name) is not None
+
+
+def pane_text(page, css_class: str) -> str:
+    """The text of a Panel HTML pane carrying ``css_class`` (its content is in a shadow root)."""
+    return page.locator(f".{css_class}").evaluate(
+        "e => Array.from(e.shadowRoot.children).filter((c) => c.tagName === 'DIV')"
+        ".map((c) => c.innerText).join('\\n').trim()")
+
+
+def distances_to_segments(ends: np.ndarray, x: float, y: float) -> np.ndarray:
+    """The distance from (x, y) to each segment (x0, y0, x1, y1) of ``ends``."""
+    p0, d = ends[:, :2], ends[:, 2:] - ends[:, :2]
+    t = np.clip(((np.array([x, y]) - p0) * d).sum(axis=1)
+                / np.maximum((d * d).sum(axis=1), 1e-12), 0.0, 1.0)
+    return np.hypot(*(p0 + t[:, None] * d - np.array([x, y])).T)
+
+
+def edge_to_click(ends: np.ndarray, clearance: float = 12.0) -> tuple[int, float, float]:
+    """An edge k and a point (x, y) on it, away from its ends (the thumbnails) and at
+    least ``clearance`` pixels from every other edge: a click there selects edge k."""
+    for k in range(len(ends)):
+        for t in np.linspace(0.25, 0.75, 11):
+            x, y = ends[k, :2] + t * (ends[k, 2:] - ends[k, :2])
+            others = np.delete(distances_to_segments(ends, x, y), k)
+            if others.min() >= clearance:
+                return k, float(x), float(y)
+    raise AssertionError("no edge of the diagram stands clear of the others")
+
+
+def test_optimizer_race(page, server_url):
+    open_lab(page, server_url + "?lab=mlp&dataset=circle&layers=4")
+    assert not shown(page, race_image(0))
+    page.get_by_label("SGD", exact=True).check()
+    page.get_by_label("Adam", exact=True).check()
+    wait_for_query(page, "race", "sgd,adam")
+    # Two race heat maps instead of the single network's view.
+    wait_until(page, lambda: shown(page, race_image(0)) and shown(page, race_image(1))
+               and not shown(page, BOUNDARY), CHANGE_TIMEOUT_S, "the race's two heat maps")
+    assert not shown(page, race_image(2))
+    wait_until(page, lambda: "SGD" in pane_text(page, "pg-race-table")
+               and "Adam" in pane_text(page, "pg-race-table"), CHANGE_TIMEOUT_S,
+               "the race table")
+    assert number(page, "pg-epoch") == 0
+    start = [heat_map(page, race_image(i)) for i in (0, 1)]
+    assert start[0].max() - start[0].min() > 0.05  # the network's heat map, not a blank
+    np.testing.assert_array_equal(start[0], start[1])  # the same network, the same start
+    start_pictures = [settled_picture(page, name=race_image(i)) for i in (0, 1)]
+
+    page.locator(".pg-play button").click()
+    wait_until(page, lambda: number(page, "pg-epoch") >= 20, 60, "20 epochs of the race")
+    page.locator(".pg-play button").click()  # pause
+    wait_until(page, lambda: page.locator(".pg-play button").inner_text().strip().endswith(
+        "Play"), 30, "the Play button back")
+    pictures = [settled_picture(page, name=race_image(i)) for i in (0, 1)]
+    trained = [heat_map(page, race_image(i)) for i in (0, 1)]
+    assert np.abs(trained[0] - trained[1]).max() > 0.05, "SGD and Adam drew the same heat map"
+    for i, name in enumerate(("SGD", "Adam")):
+        assert np.abs(trained[i] - start[i]).max() > 0.05, f"{name}'s heat map did not change"
+        assert changed(start_pictures[i], pictures[i]) >= HEAT_MAP_CHANGE, (
+            f"{name}'s plot looks as at epoch 0")
+    table = pane_text(page, "pg-race-table")
+    assert "SGD" in table and "Adam" in table, table
+    assert_no_errors(page)
+
+
+def test_editing_a_weight(page, server_url):
+    open_lab(page, server_url + "?lab=mlp&dataset=xor&layers=4")
+    before = heat_map(page)
+    edges = page.evaluate(_DIAGRAM_EDGES)
+    ends = np.asarray(edges["ends"])
+    assert len(ends) == 2 * 4 + 4 * 2  # x₁, x₂ → 4 neurons → 2 classes
+    k, x, y = edge_to_click(ends)
+    weight_input = page.locator(".pg-weight-input input")
+    assert weight_input.is_disabled()  # nothing selected yet
+
+    page.mouse.click(x, y)
+    wait_until(page, lambda: weight_input.is_enabled(), CHANGE_TIMEOUT_S,
+               "a click on an edge to select its weight")
+    label = page.locator(".pg-weight-label").inner_text()
+    assert edges["src"][k] in label and edges["dst"][k] in label, (label, k)
+    wait_until(page, lambda: weight_input.input_value() != "", CHANGE_TIMEOUT_S,
+               "the weight's value in the input")
+    assert float(weight_input.input_value()) == pytest.approx(edges["w"][k], abs=1e-4)
+
+    new = -4.0 if edges["w"][k] > 0 else 4.0
+    type_into(weight_input, str(new))
+    wait_until(page, lambda: np.abs(heat_map(page) - before).max() > 0.01, CHANGE_TIMEOUT_S,
+               "the heat map of the edited network")
+    wait_until(page, lambda: page.evaluate(_DIAGRAM_EDGES)["w"][k] == new, CHANGE_TIMEOUT_S,
+               "the diagram's edge to show the new weight")
+    assert number(page, "pg-epoch") == 0  # the same network, edited: no reset
+    edited = heat_map(page)
+    assert not page.locator(".pg-weight-message").is_visible()
+
+    # A value out of range: a message, and the network stays as it was.
+    type_into(weight_input, "1e9")
+    message = page.locator(".pg-weight-message")
+    wait_until(page, lambda: message.is_visible(), CHANGE_TIMEOUT_S, "the weight's message")
+    assert "too large" in message.inner_text(), message.inner_text()
+    page.wait_for_timeout(500)
+    np.testing.assert_array_equal(heat_map(page), edited)
+    assert page.evaluate(_DIAGRAM_EDGES)["w"][k] == new
+    assert_no_errors(page)
+
+
+def width_boxes(page) -> list[int]:
+    """The values in the neuron-count boxes, one per hidden layer."""
+    values = []
+    while (box := page.locator(f".pg-layer-width-{len(values)} input")).count():
+        values.append(int(box.input_value()))
+    return values
+
+
+def test_layer_buttons(page, server_url):
+    first = open_lab(page, server_url + "?lab=mlp&dataset=xor&layers=4")
+    one_layer = heat_map(page)
+    n_edges = lambda: len(page.evaluate(_DIAGRAM_EDGES)["w"])
+    assert width_boxes(page) == [4]
+    assert n_edges() == 2 * 4 + 4 * 2
+
+    change_picture(page, lambda: page.locator(".pg-add-layer button").click(), "+ layer",
+                   HEAT_MAP_CHANGE)
+    wait_for_query(page, "layers", "4,4")
+    wait_until(page, lambda: width_boxes(page) == [4, 4], CHANGE_TIMEOUT_S,
+               "a second neuron-count box")
+    wait_until(page, lambda: n_edges() == 2 * 4 + 4 * 4 + 4 * 2, CHANGE_TIMEOUT_S,
+               "the diagram's new layer")
+    assert np.abs(heat_map(page) - one_layer).max() > 0.05, "+ layer: the same heat map"
+    assert page.locator(".pg-layers input").input_value() == "4,4"
+
+    _, back = change_picture(page, lambda: page.locator(".pg-remove-layer button").click(),
+                             "− layer", HEAT_MAP_CHANGE)
+    wait_for_query(page, "layers", "4")
+    wait_until(page, lambda: width_boxes(page) == [4], CHANGE_TIMEOUT_S,
+               "one neuron-count box again")
+    wait_until(page, lambda: n_edges() == 2 * 4 + 4 * 2, CHANGE_TIMEOUT_S,
+               "the diagram without the layer")
+    np.testing.assert_allclose(heat_map(page), one_layer)  # the same seed, the same network
+    assert changed(first, back) < 0.001
+    assert_no_errors(page)
+
+
+def test_schedule_shows_the_learning_rate_now(page, server_url):
+    page.goto(server_url + "?lab=mlp&dataset=xor&lr=0.03", wait_until="load")
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
+    assert pane_text(page, "pg-lr-now") == ""  # constant: nothing to show
+    page.locator(".pg-schedule select").select_option(label=tr("mlp.schedule.step", "en"))
+    wait_until(page, lambda: pane_text(page, "pg-lr-now") != "", CHANGE_TIMEOUT_S,
+               "the α now readout")
+    assert pane_text(page, "pg-lr-now") == tr("mlp.lr_now", "en", lr="0.03")
+    wait_for_query(page, "schedule", "step")
     assert_no_errors(page)
