@@ -566,3 +566,45 @@ def test_the_race_settings_are_stacked_once_until_one_changes():
     again = s.race_hyper()
     assert again is not first and np.allclose(np.asarray(again.lr), 0.05)
     assert list(np.asarray(again.optimizer)) == [0, 5]
+
+
+@pytest.mark.parametrize("remedy", ["overfit_dropout", "overfit_l2"])
+def test_each_remedy_keeps_the_validation_loss_down(remedy):
+    """Over-fitting lesson: validation loss ends far above its best; with the remedy it
+    ends far lower, and the reading no longer says over-fitting."""
+    def final_val(name):
+        s = MlpLabState()
+        s.apply_preset(name)
+        for _ in range(6):
+            s.train(50)
+        return float(s.history[-1, 2]), s.reading()
+
+    plain, plain_reading = final_val("overfit")
+    cured, cured_reading = final_val(remedy)
+    assert plain_reading == "overfit" and cured_reading != "overfit"
+    assert cured < 0.5 * plain
+
+
+def test_the_early_stopping_remedy_stops_near_the_best_epoch(lab):
+    lab.preset_buttons[0].clicks += 1  # plain over-fitting first: no early stopping
+    assert not lab.state.early_stop
+    next(b for b in lab.preset_buttons if "early" in b.name).clicks += 1
+    s = lab.state
+    assert s.early_stop and s.patience == 20 and s.dropout == 0 and s.layers == "32,32,32"
+    lab.play.value = True
+    for _ in range(40):
+        if lab.callback is None:
+            break
+        lab.train_chunk(10)
+    assert not lab.play.value and s.epoch - s.best_epoch >= 20 and s.epoch < 100
+    lab.restore.clicks += 1
+    assert s.epoch == s.best_epoch
+    np.testing.assert_allclose(s.history[s.best_epoch, 2], s.history[:, 2].min())
+
+
+def test_a_lesson_leaves_a_race_and_a_schedule(lab):
+    lab.state.param.update(race=["sgd", "adam"], schedule="cosine", clip="norm")
+    lab.preset_buttons[0].clicks += 1
+    s = lab.state
+    assert s.racers == () and s.schedule == "constant" and s.clip == "none"
+    assert lab.single_view.visible

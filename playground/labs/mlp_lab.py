@@ -195,7 +195,8 @@ class MlpLab(Viewer):
         s, lang = self.state, self.state.lang
         t = lambda key: tr(f"mlp.{key}", lang)
         self.preset_buttons = []
-        for name in ("overfit", "underfit", "default"):
+        for name in ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
+                     "overfit_early_stop"):
             b = pn.widgets.Button(name=t(f"preset.{name}"), button_type="light",
                                   css_classes=[f"pg-preset-{name}"])
             b.on_click(lambda _e, n=name: self.state.apply_preset(n))
@@ -255,7 +256,7 @@ class MlpLab(Viewer):
         self.l1 = pn.widgets.EditableFloatSlider.from_param(
             s.param.l1, name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]")
         self.l2 = pn.widgets.EditableFloatSlider.from_param(
-            s.param.l2, name=t("l2"), start=0.0, end=0.01, step=0.0001, format="0.[0000]")
+            s.param.l2, name=t("l2"), start=0.0, end=0.05, step=0.0005, format="0.[0000]")
         self.dropout = pn.widgets.FloatSlider.from_param(s.param.dropout, name=t("dropout"),
                                                          start=0.0, end=0.9, step=0.05)
         hp = lambda key: tr(f"hp.{key}", lang)
@@ -416,7 +417,9 @@ class MlpLab(Viewer):
         lang = self.state.lang
         head = lambda key: pn.pane.Markdown(f"**{tr(f'mlp.{key}', lang)}**", margin=(6, 10, 0, 10))
         return [
-            head("presets"), pn.Row(*self.preset_buttons),
+            head("presets"), pn.Row(*self.preset_buttons[:3]),
+            pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
+            pn.Row(*self.preset_buttons[3:]),
             head("data"), self.dataset,
             pn.Row(self.upload, self.upload_error), self.upload_note,
             self.noise, self.points, self.train_ratio,
