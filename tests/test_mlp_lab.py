@@ -608,3 +608,10 @@ def test_a_lesson_leaves_a_race_and_a_schedule(lab):
     s = lab.state
     assert s.racers == () and s.schedule == "constant" and s.clip == "none"
     assert lab.single_view.visible
+
+
+def test_a_tiny_loss_is_not_shown_as_zero():
+    from playground.labs.mlp_lab import loss_text
+
+    assert loss_text(0.6931) == "0.693" and loss_text(4.2e-5) == "4.2e-05"
+    assert loss_text(0.0) == "0.000"

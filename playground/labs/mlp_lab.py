@@ -124,6 +124,11 @@ class CurveFeed:
         self.fed = n
 
 
+def loss_text(loss: float) -> str:
+    """Three decimals, or two significant digits below 0.001 (never a bare 0.000)."""
+    return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
+
+
 def tagged(css_class: str, text) -> str:
     """HTML whose one element carries ``css_class`` and exactly ``text``."""
     return f"<span class='{css_class}'>{text}</span>"
@@ -562,8 +567,8 @@ class MlpLab(Viewer):
             val = fig.line("epoch", f"val_{what}", source=source, color=RACE_COLORS[i],
                            line_width=2, line_dash="dashed")
             by_racer.append((train, val))
-        fig.legend.location = "top_right" if what == "loss" else "bottom_right"
-        fig.legend.background_fill_alpha = 0.6
+        # Beside the plot, where it never hides a curve.
+        fig.add_layout(fig.legend[0], "right")
         fig.legend.label_text_font_size = "11px"
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         self.race_lines.append(by_racer)
@@ -580,8 +585,8 @@ class MlpLab(Viewer):
                  legend_label=tr("mlp.plot.train", lang))
         fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR, line_width=2,
                  legend_label=tr("mlp.plot.val", lang))
-        fig.legend.location = "top_right" if what == "loss" else "bottom_right"
-        fig.legend.background_fill_alpha = 0.6
+        # Beside the plot, where it never hides a curve.
+        fig.add_layout(fig.legend[0], "right")
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         return fig
 
@@ -731,7 +736,7 @@ class MlpLab(Viewer):
         if not details:
             return
         last = s.history[min(s.epoch, len(s.history) - 1)]
-        _set(self.readout, self._readout_html(s.epoch, f"{last[0]:.3f}", f"{last[2]:.3f}"))
+        _set(self.readout, self._readout_html(s.epoch, loss_text(last[0]), loss_text(last[2])))
         if self._cuts != s.cuts:  # trained on after "restore best": redraw the curves
             self._cuts = s.cuts
             self.curve_feed.clear()
@@ -754,7 +759,8 @@ class MlpLab(Viewer):
             last = history[-1]
             diverged = s.race_diverged[i]
             status = (tr("mlp.race.diverged", lang, epoch=diverged) if diverged is not None
-                      else f"{last[0]:.3f}</td><td>{last[2]:.3f}</td><td>{100 * last[3]:.1f} %")
+                      else f"{loss_text(last[0])}</td><td>{loss_text(last[2])}</td>"
+                           f"<td>{100 * last[3]:.1f} %")
             span = 3 if diverged is not None else 1
             rows_html.append(
                 f"<tr><td style='color:{RACE_COLORS[i]};font-weight:600'>"
