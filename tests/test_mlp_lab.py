@@ -615,3 +615,11 @@ def test_a_tiny_loss_is_not_shown_as_zero():
 
     assert loss_text(0.6931) == "0.693" and loss_text(4.2e-5) == "4.2e-05"
     assert loss_text(0.0) == "0.000"
+
+
+def test_frames_stop_waiting_for_a_compilation_that_never_reports(lab):
+    from playground.labs.mlp_lab import COMPILE_WAIT_S
+
+    lab._compiling[("stuck",)] = time.perf_counter() - COMPILE_WAIT_S - 1
+    lab._tick()
+    assert lab.state.epoch == lab.speed.value  # trained all the same

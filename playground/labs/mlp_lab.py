@@ -47,6 +47,7 @@ CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 #: The racers' colours (distinct from the class colours of the heat maps).
 RACE_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#444444")
+COMPILE_WAIT_S = 60.0  # frames wait this long at most for a background compilation
 PERIOD_MS = 27  # 37 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
 #: rate they queue up in the browser faster than it paints them (a Pause then took
@@ -149,7 +150,7 @@ class MlpLab(Viewer):
         self._doc = None  # the session's document, once started in a session
         self._details_at = 0.0  # when curves and thumbnails were last redrawn
         self._picture_at = 0.0  # when the heat map(s) were last redrawn
-        self._compiling: set = set()  # (arch, racers, data shapes) compiling in a thread
+        self._compiling: dict = {}  # (arch, racers, data shapes) compiling → since when
         self._compiled: set = set()  # (arch, racers, data shapes) compiled in this session
         self.link_problems = ""
         self._started = False
@@ -787,7 +788,8 @@ class MlpLab(Viewer):
         """One frame: a chunk of epochs, then the pictures (at "max", as many epochs as
         keep a frame within ``FRAME_S``)."""
         started = time.perf_counter()
-        if self._compiling or started < self._resume_at:
+        waiting = self._compiling and started - min(self._compiling.values()) < COMPILE_WAIT_S
+        if waiting or started < self._resume_at:
             return  # compiling a new network, or resting after a long frame
         if self.speed.value != "max":
             self.train_chunk(int(self.speed.value))
@@ -841,12 +843,12 @@ class MlpLab(Viewer):
         if self._doc is None or shapes in self._compiled or shapes in self._compiling:
             return
         doc = self._doc
-        self._compiling.add(shapes)
+        self._compiling[shapes] = time.perf_counter()
         self.set_busy(True)
 
         def done():
             self._compiled.add(shapes)
-            self._compiling.discard(shapes)
+            self._compiling.pop(shapes, None)
             if not self._compiling:
                 self.set_busy(False)
         best_loss = jnp.asarray(s.best_val, training.DTYPE)
