@@ -623,3 +623,14 @@ def test_frames_stop_waiting_for_a_compilation_that_never_reports(lab):
     lab._compiling[("stuck",)] = time.perf_counter() - COMPILE_WAIT_S - 1
     lab._tick()
     assert lab.state.epoch == lab.speed.value  # trained all the same
+
+
+def test_the_settings_are_built_once_until_a_control_moves():
+    s = MlpLabState(optimizer="momentum")
+    first = s.hyper()
+    assert s.hyper() is first
+    s.momentum = 0.5
+    assert float(s.hyper().momentum) == pytest.approx(0.5)
+    s.batch = 25  # fewer updates per epoch: the schedule in updates changes
+    s.schedule = "step"
+    assert float(s.hyper().schedule.every) == pytest.approx(50 * 10)

@@ -48,7 +48,7 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 #: The racers' colours (distinct from the class colours of the heat maps).
 RACE_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#444444")
 COMPILE_WAIT_S = 60.0  # frames wait this long at most for a background compilation
-PERIOD_MS = 27  # 37 frames per second: some above the 30 a page needs
+PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
 #: rate they queue up in the browser faster than it paints them (a Pause then took
 #: seconds to show).

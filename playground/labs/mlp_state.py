@@ -304,7 +304,7 @@ class MlpLabState(param.Parameterized):
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
         self.cuts = 0  # counts history cuts (training on after "restore best")
-        self._race_hyper = None  # (settings, stacked Hyper), see race_hyper
+        self._hyper_cache: dict = {}  # optimizer or racers → (settings, Hyper); see _cached
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -387,22 +387,33 @@ class MlpLabState(param.Parameterized):
         n = float(epoch) * self.updates_per_epoch
         return float(self.lr) * float(opt.schedule_multiplier(self.schedule_in_updates(), n))
 
+    def _cached(self, what, build):
+        """``build()``, kept until a training setting (or the updates per epoch) changes.
+
+        Building a ``Hyper`` makes ~20 small device arrays (≈ 1 ms); a frame needs it
+        every frame, and it changes only when a control moves.
+        """
+        key = (what, self.n_train, self.arch.batch_size,
+               *(getattr(self, p) for p in HYPER_PARAMS))
+        cached = self._hyper_cache.get(what)
+        if cached is None or cached[0] != key:
+            cached = self._hyper_cache[what] = (key, build())
+        return cached[1]
+
     def hyper(self, optimizer: str | None = None) -> training.Hyper:
         """The traced settings for ``optimizer`` (default: the chosen one)."""
-        return training.make_hyper(
-            optimizer or self.optimizer, lr=float(self.lr), l1=float(self.l1),
-            l2=float(self.l2), dropout=float(self.dropout), schedule=self.schedule_in_updates(),
-            clip=self.clip, clip_value=float(self.clip_value), momentum=float(self.momentum),
+        name = optimizer or self.optimizer
+        return self._cached(name, lambda: training.make_hyper(
+            name, lr=float(self.lr), l1=float(self.l1), l2=float(self.l2),
+            dropout=float(self.dropout), schedule=self.schedule_in_updates(), clip=self.clip,
+            clip_value=float(self.clip_value), momentum=float(self.momentum),
             decay=float(self.decay), beta1=float(self.beta1), beta2=float(self.beta2),
-            eps=float(self.eps), bias_correction=float(self.bias_correction))
+            eps=float(self.eps), bias_correction=float(self.bias_correction)))
 
     def race_hyper(self) -> training.Hyper:
         """The racers' settings stacked (built again only when a setting changed)."""
-        key = (self.racers, self.n_train, self.arch.batch_size,
-               *(getattr(self, p) for p in HYPER_PARAMS))
-        if self._race_hyper is None or self._race_hyper[0] != key:
-            self._race_hyper = (key, training.stack([self.hyper(n) for n in self.racers]))
-        return self._race_hyper[1]
+        racers = self.racers
+        return self._cached(racers, lambda: training.stack([self.hyper(n) for n in racers]))
 
     @property
     def racers(self) -> tuple[str, ...]:
