@@ -5,12 +5,17 @@ Numerics live in pure-JAX modules (``surfaces``, ``optimizers``, ``race``,
 ``playground.labs`` import them, never the reverse.
 """
 
-import jax
+import os
+import sys
 
 # Teaching wants exact maths: trajectories are compared with PyTorch in float64
 # and Rosenbrock's narrow valley needs the precision.  Models that want speed
-# ask for float32 explicitly.
-jax.config.update("jax_enable_x64", True)
+# ask for float32 explicitly.  Set through the environment, which JAX reads when it
+# is first imported, so that importing the package does not import JAX (the page
+# shell is sent before the numerics are loaded).
+os.environ["JAX_ENABLE_X64"] = "1"
+if "jax" in sys.modules:  # JAX came first: too late for the environment
+    sys.modules["jax"].config.update("jax_enable_x64", True)
 
 __all__ = ["__version__"]
 __version__ = "0.1.0"

@@ -2,32 +2,37 @@
 
 ``create_app()`` builds one browser session's page.  Labs are registered in
 ``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
-``sidebar()`` and ``main()`` (lists of components), ``start()`` (draw the first
-picture), ``ready()`` (can it draw without compiling?), ``set_busy(flag)``,
-``report_link_problems(list)``, ``page_ready_js()`` (a CustomJS to run once the
-page exists, or None), ``after_load(doc)``, ``URL_TRIGGERS`` (state parameters
-whose change rewrites the link) and a ``state`` that reads and writes its query
-string (``apply_query`` / ``to_query``).
+``sidebar()`` and ``main()`` (lists of components), ``prepare()`` (compute and draw
+the first picture before the lab is in a page; runs off the session's thread),
+``start()`` (what needs the live page), ``report_link_problems(list)``, ``URL_TRIGGERS``
+(state parameters whose change rewrites the link) and a ``state`` that reads and
+writes its query string (``apply_query`` / ``to_query``).
+
+In a server session the page is sent at once as a shell (header, switcher, a
+spinner) while a thread imports the numerics, builds the lab and computes its first
+picture; the lab joins the page when both it and the browser are ready.  The
+browser spends that time loading its JavaScript, so neither waits for the other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import importlib
 import os
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
+from panel.io import hold
 
-from . import critical, race, surfaces
-from .labs.mlp_lab import MlpLab
-from .labs.optimizer_lab import OptimizerLab
 from .text import tr
 
-#: Lab key (as in links) → factory.  Later labs (mlp, bias–variance, depth,
-#: backprop) are added here.
-LABS = {"optimizers": OptimizerLab, "mlp": MlpLab}
+#: Lab key (as in links) → "module:class", imported when a page asks for it.
+#: Later labs (bias–variance, depth, backprop) are added here.
+LABS = {"optimizers": "playground.labs.optimizer_lab:OptimizerLab",
+        "mlp": "playground.labs.mlp_lab:MlpLab"}
 DEFAULT_LAB = "optimizers"
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
@@ -35,6 +40,12 @@ CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
 
 _warmup_lock = threading.Lock()
 _warmup_started = False
+
+
+def lab_class(key: str):
+    """The Viewer class registered as ``key`` in ``LABS``."""
+    module, name = LABS[key].split(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def enable_compilation_cache():
@@ -51,6 +62,8 @@ def enable_compilation_cache():
 
 def warm_up(keys=None):
     """Compile (or load from the disk cache) what drawing each preset needs."""
+    from . import critical, race, surfaces
+
     for key in keys or surfaces.PRESETS:
         s = surfaces.SURFACES[key]
         race.run_race(s.fn, race.make_settings(s.start, s.defaults, steps=s.steps))
@@ -68,11 +81,23 @@ def start_background_warmup():
     threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
 
 
+def build_lab(lab_key: str, query: dict[str, str], problems: list[str]):
+    """The lab of a page, set from its link, with its first picture computed.
+
+    Touches no document, so it may run on any thread.
+    """
+    enable_compilation_cache()
+    lab = lab_class(lab_key)()
+    problems = problems + lab.state.apply_query(query)
+    lab.report_link_problems(problems)
+    lab.prepare()
+    return lab
+
+
 def create_app() -> pn.Column:
     """One session's page."""
     pn.extension("katex", sizing_mode="stretch_width", notifications=False,
                  raw_css=[CSS])
-    enable_compilation_cache()
     query = dict(pn.state.location.query_params) if pn.state.location else {}
     query = {k: str(v) for k, v in query.items()}
     lab_key = query.get("lab", DEFAULT_LAB)
@@ -81,60 +106,90 @@ def create_app() -> pn.Column:
         problems.append(f"lab={lab_key!r} (unknown)")
         lab_key = DEFAULT_LAB
     lang = "en"
-    lab = LABS[lab_key]()
-    problems += lab.state.apply_query(query)
-    lab.report_link_problems(problems)
+    doc = pn.state.curdoc
+    in_a_session = doc is not None and doc.session_context is not None
+
+    # In a session, the lab is built by a thread from here on, while this thread
+    # answers with the page's shell and the browser loads its JavaScript.
+    built = {}  # "lab" or "error", written once by the builder
+    done, page_loaded, attached = threading.Event(), threading.Event(), threading.Event()
+
+    def build():
+        try:
+            built["lab"] = build_lab(lab_key, query, problems)
+        except Exception as e:  # a message in the page, never a traceback
+            built["error"] = e
+        done.set()
+        with contextlib.suppress(Exception):  # the session may have ended meanwhile
+            doc.add_next_tick_callback(attach_when_ready)  # thread-safe in Bokeh
+
+    if in_a_session:
+        threading.Thread(target=build, name="playground-build-lab", daemon=True).start()
 
     switcher = pn.widgets.RadioButtonGroup(
         name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},
         value=lab_key, button_type="light", align="center", css_classes=["pg-labs"],
         width=160 * len(LABS), margin=(0, 20))
-
-    def write_url(*_events):
-        if pn.state.location is not None:
-            query = {"lab": lab_key, **lab.state.to_query()}
-            pn.state.location.search = "?" + urlencode(query)
-
-    lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
     # Another lab is another page: its own state, its own link.
     switcher.jscallback(args={"keys": list(LABS)},
                         value="window.location.search = '?lab=' + keys[cb_obj.active]")
-    page = layout(tr("app.title", lang), switcher, lab.sidebar(), lab.main())
+    waiting = pn.Row(
+        pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
+        pn.pane.HTML(f"<p style='font-size:18px;color:#444'>"
+                     f"{html.escape(tr('app.loading_lab', lang))}</p>", margin=(22, 0)),
+        css_classes=["pg-page-loading"])
+    page, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
 
-    def draw():
-        lab.start()
-        lab.set_busy(False)
-        write_url()
-        # Only now: warming up every preset while the first page is built slowed that
-        # page by seconds (the threads share Python's lock).
-        start_background_warmup()
+    def attach(lab):
+        """Put a prepared lab in the page; returns what starts it once it is there."""
+        def write_url(*_events):
+            if pn.state.location is not None:
+                query = {"lab": lab_key, **lab.state.to_query()}
+                pn.state.location.search = "?" + urlencode(query)
 
-    doc = pn.state.curdoc
-    in_a_session = doc is not None and doc.session_context is not None
-    if in_a_session and not lab.ready():
-        # Cold server: the page appears at once with a busy indicator, and the race
-        # (with its compilation) follows on the next tick after the page has loaded.
-        def on_load():
-            lab.set_busy(True)
-            doc.add_next_tick_callback(draw)
+        def begin():
+            lab.start()
+            write_url()
+            # Only now: warming up every preset while the first page is built slowed
+            # that page by seconds (the threads share Python's lock).
+            start_background_warmup()
+
+        lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
+        # One message; frozen, the document recomputes its model graph once, not
+        # once per component.
+        with hold(freeze=True):
+            side.objects = lab.sidebar()
+            body.objects = lab.main()
+        return begin
+
+    def attach_when_ready():
+        # On the session's thread (onload, or a next-tick callback from the builder).
+        if attached.is_set() or not (done.is_set() and page_loaded.is_set()):
+            return
+        attached.set()
+        if "error" in built:
+            body.objects = [pn.pane.Alert(
+                tr("app.build_failed", lang, error=built["error"]), alert_type="danger")]
+            return
+        doc.add_next_tick_callback(attach(built["lab"]))  # starts once the lab is there
+
+    def on_load():
+        page_loaded.set()
+        attach_when_ready()
+
+    if in_a_session:
         pn.state.onload(on_load)
-    else:
-        draw()
-        if in_a_session:  # drawn before the page exists: animate once it is there
-            if lab.page_ready_js() is not None:
-                doc.js_on_event("document_ready", lab.page_ready_js())
-            def on_load():
-                write_url()  # the browser reported its own URL on load
-                lab.after_load(doc)
-            pn.state.onload(on_load)
+    else:  # no server: build it here
+        attach(build_lab(lab_key, query, problems))()
     return page
 
 
-def layout(title: str, switcher, sidebar: list, main: list) -> pn.Column:
+def layout(title: str, switcher, sidebar: list, main: list):
     """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
 
-    Plain Panel layouts rather than a template: a template styles every component
-    again and tripled the time to build each page (about 1.4 s against 0.4 s here).
+    Returns the page, the sidebar column and the main column.  Plain Panel layouts
+    rather than a template: a template styles every component again and tripled the
+    time to build each page (about 1.4 s against 0.4 s here).
     """
     header = pn.Row(
         pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
@@ -147,8 +202,9 @@ def layout(title: str, switcher, sidebar: list, main: list) -> pn.Column:
     body = pn.Column(*main, sizing_mode="stretch_width",
                      styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
                              "padding": "6px 14px"})
-    return pn.Column(header, pn.Row(side, body, sizing_mode="stretch_width"),
+    page = pn.Column(header, pn.Row(side, body, sizing_mode="stretch_width"),
                      sizing_mode="stretch_width", margin=0)
+    return page, side, body
 
 
 CSS = """

@@ -202,7 +202,11 @@ def custom_surface(expression) -> Surface:
     )
 
 
-def grid(surface: Surface, resolution: int = 160):
+#: Samples per side of the contour picture (the lab draws and warms up this grid).
+CONTOUR_RESOLUTION = 120
+
+
+def grid(surface: Surface, resolution: int = CONTOUR_RESOLUTION):
     """The surface sampled on a ``resolution``² grid over its view: (xs, ys, Z)."""
     xs = jnp.linspace(*surface.x_range, resolution)
     ys = jnp.linspace(*surface.y_range, resolution)

@@ -16,7 +16,7 @@ DEFAULT_LANGUAGE = "en"
 _EN: dict[str, str] = {
     "app.title": "Neural network playground",
     "app.lab": "Lab",
-    "app.loading": "Preparing the numerics…",
+    "app.loading_lab": "Loading the lab…",
     "lab.optimizers": "Optimizers",
     "lab.optimizers.blurb": "Optimizers racing on 2-D loss surfaces",
 
@@ -287,6 +287,7 @@ _EN: dict[str, str] = {
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
     "url.ignored": "Ignored from the link: {problems}",
     "error.unexpected": "Something went wrong computing this run: {error}",
+    "app.build_failed": "The lab could not be built: {error}",
 }
 
 TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({"en": MappingProxyType(_EN)})

@@ -5,6 +5,7 @@ import pytest
 
 from playground.labs.optimizer_lab import OptimizerLab, formula_with_values
 from playground.labs.optimizer_plots import COLORS, contour_levels
+from playground.optimizers import OPTIMIZERS
 
 
 def _label(item) -> str:
@@ -32,7 +33,7 @@ def test_start_draws_the_selected_optimizers(lab):
 
 def test_moving_a_control_redraws_the_trajectory(lab):
     before = np.array(lab.plots.full["sgd"].data["x"])
-    lab.hp_widgets["sgd_lr"].value = 0.2
+    lab.hp_widget("sgd_lr").value = 0.2
     assert lab.state.sgd_lr == 0.2
     after = np.array(lab.plots.full["sgd"].data["x"])
     assert not np.allclose(before, after)
@@ -178,3 +179,29 @@ def test_an_empty_selection_says_what_to_do(lab):
     assert lab.plots.meta.data["name"] == [] and lab.plots.legend.items == []
     lab.optimizer_boxes.value = ["adam"]
     assert not lab.message.visible
+
+
+def test_a_card_gets_its_knobs_when_first_opened(lab):
+    card = lab.hp_cards["adam"]
+    assert card.objects == [] and "adam_lr" not in lab.hp_widgets
+    card.collapsed = False
+    assert card.objects == [lab.hp_widgets[f"adam_{hp}"]
+                            for hp in OPTIMIZERS["adam"].hyperparams]
+    assert len(card.objects) == 5  # α, β₁, β₂, ε, bias correction
+    slider = lab.hp_widgets["adam_lr"]
+    default = lab.state.surface_defaults()["adam_lr"]
+    assert slider.end == pytest.approx(float(f"{5 * default:.2g}"))
+    slider.value = default / 2  # the knob drives the race
+    assert lab.state.adam_lr == pytest.approx(default / 2)
+    # Another surface re-ranges the slider that now exists.
+    lab.state.surface = "rosenbrock"
+    new_default = lab.state.surface_defaults()["adam_lr"]
+    assert slider.end == pytest.approx(float(f"{5 * new_default:.2g}"))
+    card.collapsed, card.collapsed = True, False  # opening again builds nothing new
+    assert card.objects[0] is slider
+
+
+def test_the_3d_figure_is_built_only_when_asked_for(lab):
+    assert lab.surface_3d is None and lab.view_3d.objects == []
+    lab.show_3d.value = True
+    assert lab.surface_3d is not None and len(lab.view_3d.objects) == 1

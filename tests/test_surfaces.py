@@ -167,7 +167,8 @@ def test_grid_shape_and_values(name):
 
 def test_grid_default_resolution_and_constant_custom_surface():
     xs, ys, z = surfaces.grid(surfaces.SURFACES["ravine"])
-    assert np.shape(xs) == (160,) and np.shape(ys) == (160,) and np.shape(z) == (160, 160)
+    n = surfaces.CONTOUR_RESOLUTION
+    assert np.shape(xs) == (n,) and np.shape(ys) == (n,) and np.shape(z) == (n, n)
     from playground.expression import parse_expression
 
     custom = surfaces.custom_surface(parse_expression("pi"))

@@ -167,17 +167,12 @@ class MlpLab(Viewer):
 
     # -- the lab interface (see app.py) -------------------------------------------
 
-    def ready(self) -> bool:
-        return True  # the first picture needs no training
-
     def set_busy(self, busy: bool):
         self.busy.visible = busy
 
-    def page_ready_js(self):
-        return None
-
-    def after_load(self, doc):
-        pass
+    def prepare(self):
+        """Compile the untrained network's heat map (off the session's thread is fine)."""
+        self.state.grid()
 
     def report_link_problems(self, problems: list[str]):
         self.link_problems = tr("url.ignored", self.state.lang,

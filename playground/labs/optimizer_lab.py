@@ -11,7 +11,7 @@ from bokeh.events import Tap
 from panel.io import hold
 from panel.viewable import Viewer
 
-from .. import critical, race, surfaces
+from .. import critical, surfaces
 from .. import optimizers as opt
 from ..text import tr
 from .optimizer_plots import COLORS, RacePlots, Surface3D
@@ -87,8 +87,6 @@ class OptimizerLab(Viewer):
         super().__init__(**params)
         lang = self.state.lang
         self.plots = RacePlots(lang)
-        self.busy = pn.indicators.LoadingSpinner(
-            value=True, size=40, name=tr("app.loading", lang), visible=False)
         self.message = pn.pane.Alert("", alert_type="warning", visible=False,
                                      sizing_mode="stretch_width")
         self.player = pn.widgets.Player(
@@ -109,12 +107,11 @@ class OptimizerLab(Viewer):
             pn.pane.Bokeh(self.plots.loss_fig["log"], sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
         self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
-        self.surface_3d = Surface3D(lang)
         # Shown and hidden through a Column: toggling a Bokeh pane's own visibility
-        # trips a Panel bug (stylesheet types).
-        self.view_3d = pn.Column(pn.pane.Bokeh(self.surface_3d.layout,
-                                               sizing_mode="stretch_width"),
-                                 sizing_mode="stretch_width", visible=False)
+        # trips a Panel bug (stylesheet types).  The 3-D figure is built when first
+        # shown.
+        self.surface_3d = None
+        self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
                                             styles={"font-size": "15px"})
@@ -128,41 +125,39 @@ class OptimizerLab(Viewer):
         self.link_problems = ""
         self._started = False
 
-    def set_busy(self, busy: bool):
-        """Show Panel's loading spinner over the pictures while numerics run."""
-        self.busy.visible = busy
-
     URL_TRIGGERS = ("result", "optimizers", "surface", "expression")
 
-    def page_ready_js(self):
-        """Draws the animated parts (trails, arrows, readout) of a pre-drawn page."""
-        return self.plots.animate
+    def prepare(self):
+        """Compute and draw the surface and the first race, before the page exists.
 
-    def after_load(self, doc):
-        self.refresh_player(doc)
-
-    def refresh_player(self, doc):
-        """Re-send the player's step once the page exists.
-
-        Panel's Player sets its range input's value before its max when it first
-        renders, so a step above 100 shows the thumb at 100; moving the value after
-        the page has loaded puts it right.
+        Runs off the session's thread (see ``app.create_app``): the race, the surface
+        grid and its critical points compile (or load from the disk cache) here, and
+        the pictures go to the browser with the lab itself.
         """
-        step = self.player.value
-        self.player.value = max(step - 1, 0)
-        doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
-
-    def ready(self) -> bool:
-        """Whether the first race can be drawn without compiling."""
-        return race.is_compiled(self.state.active_surface.fn, self.state.steps)
-
-    def start(self):
-        """Draw the surface and the first race (call once the page is live: pn.state.onload)."""
         if self._started:
             return
         self._started = True
         self._redraw_surface()
-        self.state.compute()  # its result redraws the race
+        if self.state.result is None and not self.state.error:
+            self.state.compute()  # its result redraws the race
+        else:
+            self._redraw_race()
+
+    def start(self, doc=None):
+        """In the live page: move the player to its step, which animates the picture.
+
+        Panel's Player sets its range input's value before its max when it first
+        renders, so a step above 100 would show the thumb at 100; moving the value
+        once the page exists puts it right and runs the browser-side animation.
+        """
+        self.prepare()
+        doc = doc or pn.state.curdoc
+        step = self.player.value
+        self.player.value = max(step - 1, 0)
+        if doc is None:
+            self.player.value = step
+        else:
+            doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
 
     # -- controls ------------------------------------------------------------------
 
@@ -181,28 +176,16 @@ class OptimizerLab(Viewer):
             s.param.optimizers, name=tr("optimizers", lang),
             options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES}, inline=False,
             css_classes=["pg-optimizers"])
+        # An optimizer's knobs are built when its card is first opened: six cards of
+        # sliders cost a tenth of a second to build and more to draw in the browser,
+        # and the cards start closed.
         self.hp_widgets = {}
         cards = []
         for name in opt.NAMES:
-            widgets = []
-            for hp in opt.OPTIMIZERS[name].hyperparams:
-                p = hp_param(name, hp)
-                label = tr(f"hp.{ {'momentum': 'mu', 'decay': 'rho'}.get(hp, hp) }", lang)
-                if hp == "bias_correction":
-                    w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
-                elif hp == "eps":
-                    w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
-                elif hp == "lr":
-                    w = pn.widgets.EditableFloatSlider.from_param(
-                        s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"])
-                else:
-                    w = pn.widgets.EditableFloatSlider.from_param(
-                        s.param[p], name=label, start=0.0, end=0.999, step=0.001)
-                self.hp_widgets[p] = w
-                widgets.append(w)
-            card = pn.Card(*widgets, title=tr(f"optimizer.{name}", lang), collapsed=True,
+            card = pn.Card(title=tr(f"optimizer.{name}", lang), collapsed=True,
                            header_color=COLORS[name], sizing_mode="stretch_width",
                            styles={"border-left": f"5px solid {COLORS[name]}"})
+            card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
             cards.append(card)
         self.hp_cards = dict(zip(opt.NAMES, cards, strict=True))
         self.steps = pn.widgets.EditableIntSlider.from_param(
@@ -238,6 +221,39 @@ class OptimizerLab(Viewer):
         self.player.param.watch(self._on_player_pause, ["value_throttled", "direction"])
         self._sync_visibility()
 
+    def hp_widget(self, p: str):
+        """The widget of hyper-parameter ``p`` (e.g. ``"sgd_lr"``), built on first use."""
+        if p not in self.hp_widgets:
+            s, lang = self.state, self.state.lang
+            hp = p.split("_", 1)[1]
+            label = tr(f"hp.{ {'momentum': 'mu', 'decay': 'rho'}.get(hp, hp) }", lang)
+            if hp == "bias_correction":
+                w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
+            elif hp == "eps":
+                w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
+            elif hp == "lr":
+                w = pn.widgets.EditableFloatSlider.from_param(
+                    s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"],
+                    **self._lr_range(p))
+            else:
+                w = pn.widgets.EditableFloatSlider.from_param(
+                    s.param[p], name=label, start=0.0, end=0.999, step=0.001)
+            w._debounce = 0  # see _respond_at_once
+            self.hp_widgets[p] = w
+        return self.hp_widgets[p]
+
+    def _fill_card(self, name: str):
+        card = self.hp_cards[name]
+        if not card.objects:
+            card.objects = [self.hp_widget(hp_param(name, hp))
+                            for hp in opt.OPTIMIZERS[name].hyperparams]
+
+    def _lr_range(self, p: str) -> dict:
+        """A learning-rate slider's range for this surface: up to 5× its default."""
+        default = self.state.surface_defaults()[p]
+        return {"start": 0.0, "end": float(f"{5 * default:.2g}"),
+                "step": float(f"{default / 50:.2g}")}
+
     def sidebar(self) -> list:
         lang = self.state.lang
         return [
@@ -261,7 +277,7 @@ class OptimizerLab(Viewer):
         return [
             pn.Column(
                 self.message,
-                pn.Row(self.player, self.speed, self.busy),
+                pn.Row(self.player, self.speed),
                 pn.Row(
                     pn.Column(self.surface_pane, sizing_mode="stretch_width",
                               styles={"flex": "3 1 0"}),
@@ -308,10 +324,9 @@ class OptimizerLab(Viewer):
         self.plots.show_surface(surface)
         self.log_loss.value = bool(surface.log_levels)
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
-            w = self.hp_widgets[hp_param(name, "lr")]
-            default = s.surface_defaults()[hp_param(name, "lr")]
-            w.param.update(start=0.0, end=float(f"{5 * default:.2g}"),
-                           step=float(f"{default / 50:.2g}"))
+            p = hp_param(name, "lr")
+            if p in self.hp_widgets:
+                self.hp_widgets[p].param.update(**self._lr_range(p))
         self._show_critical()
 
     @param.depends("state.steps", watch=True)
@@ -346,6 +361,10 @@ class OptimizerLab(Viewer):
 
     def _redraw_3d(self):
         s = self.state
+        if self.show_3d.value and self.surface_3d is None:
+            self.surface_3d = Surface3D(s.lang)
+            self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
+                                                  sizing_mode="stretch_width")]
         self.view_3d.visible = self.show_3d.value
         if self.show_3d.value and self._started:
             self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))

@@ -183,7 +183,7 @@ class RacePlots:
     # -- filling -------------------------------------------------------------------
 
     def show_surface(self, surface: Surface):
-        xs, ys, z = (np.asarray(a) for a in grid(surface, 120))
+        xs, ys, z = (np.asarray(a) for a in grid(surface))
         z = np.where(np.isfinite(z), z, np.nan)
         if not np.isfinite(z).any():
             z = np.zeros_like(z)

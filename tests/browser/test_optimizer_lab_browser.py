@@ -123,6 +123,8 @@ def test_page_loads_and_draws(page, server_url):
 
 def test_changing_the_learning_rate_changes_the_trajectory(page, server_url):
     goto_and_wait(page, server_url)  # the ravine, SGD's lr = 0.45
+    open_optimizer_card(page, "SGD")  # its knobs are built when it first opens
+    page.locator(".pg-sgd_lr input").wait_for(state="visible")
     assert page.locator(".pg-sgd_lr input").input_value() == "0.45"
     old_x, old_y = xy(page, "full_sgd")
     adam_before = xy(page, "full_adam")
