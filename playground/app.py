@@ -135,8 +135,8 @@ def create_app() -> pn.Column:
                         value="window.location.search = '?lab=' + keys[cb_obj.active]")
     waiting = pn.Row(
         pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
-        pn.pane.HTML(f"<p style='font-size:18px;color:#444'>"
-                     f"{html.escape(tr('app.loading_lab', lang))}</p>", margin=(22, 0)),
+        pn.pane.HTML(f"<p style='font-size:18px;color:#444;margin:0;line-height:36px'>"
+                     f"{html.escape(tr('app.loading_lab', lang))}</p>", margin=(20, 0)),
         css_classes=["pg-page-loading"])
     page, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
 
