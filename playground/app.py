@@ -2,8 +2,10 @@
 
 ``create_app()`` builds one browser session's page.  Labs are registered in
 ``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
-``sidebar()`` and ``main()`` (lists of components), ``prepare()`` (compute and draw
-the first picture before the lab is in a page; runs off the session's thread),
+``sidebar()``, ``main()`` and optionally ``details()`` (lists of components: the
+pictures come first, the controls and the details on the next tick), ``prepare()``
+(compute and draw the first picture before the lab is in a page; runs off the
+session's thread),
 ``start()`` (what needs the live page), ``report_link_problems(list)``, ``URL_TRIGGERS``
 (state parameters whose change rewrites the link) and a ``state`` that reads and
 writes its query string (``apply_query`` / ``to_query``).
@@ -20,6 +22,7 @@ import contextlib
 import html
 import importlib
 import os
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlencode
@@ -37,6 +40,13 @@ DEFAULT_LAB = "optimizers"
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
+
+# The lab builder and background compiles share Python's lock with the server's
+# event loop.  Python hands the lock over every 5 ms by default; a thread that has
+# just read a file or a socket waits that long to go on, so the first page (a thread
+# importing JAX while the loop sends the JavaScript) came 0.4–0.6 s later than with
+# 0.5 ms.
+sys.setswitchinterval(0.0005)
 
 _warmup_lock = threading.Lock()
 _warmup_started = False
@@ -154,13 +164,19 @@ def create_app() -> pn.Column:
             # that page by seconds (the threads share Python's lock).
             start_background_warmup()
 
+        def attach_the_rest():
+            with hold(freeze=True):
+                side.objects = lab.sidebar()
+                body.objects = [*body.objects, *getattr(lab, "details", list)()]
+            begin()
+
         lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
-        # One message; frozen, the document recomputes its model graph once, not
-        # once per component.
+        # The pictures first; the controls and details on the next tick, built here
+        # while the browser draws the pictures.  Each in one message;
+        # frozen, the document recomputes its model graph once, not per component.
         with hold(freeze=True):
-            side.objects = lab.sidebar()
             body.objects = lab.main()
-        return begin
+        return attach_the_rest
 
     def attach_when_ready():
         # On the session's thread (onload, or a next-tick callback from the builder).

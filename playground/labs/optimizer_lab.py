@@ -273,6 +273,7 @@ class OptimizerLab(Viewer):
         ]
 
     def main(self) -> list:
+        """The pictures: what the page shows first."""
         lang = self.state.lang
         return [
             pn.Column(
@@ -287,15 +288,22 @@ class OptimizerLab(Viewer):
                               self.critical_md, sizing_mode="stretch_width",
                               styles={"flex": "2 1 0"}),
                     sizing_mode="stretch_width"),
-                self.readout_pane,
-                self.view_3d,
                 sizing_mode="stretch_width"),
+        ]
+
+    def details(self) -> list:
+        """Below the pictures: the state table, the 3-D view and the formulas."""
+        lang = self.state.lang
+        return [
+            self.readout_pane,
+            self.view_3d,
             pn.Column(pn.pane.Markdown(f"### {tr('formulas', lang)}"), self.formulas,
                       sizing_mode="stretch_width"),
         ]
 
     def __panel__(self):
-        return pn.Row(pn.Column(*self.sidebar(), width=330), pn.Column(*self.main()))
+        return pn.Row(pn.Column(*self.sidebar(), width=330),
+                      pn.Column(*self.main(), *self.details()))
 
     # -- reactions -----------------------------------------------------------------
 

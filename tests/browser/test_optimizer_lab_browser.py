@@ -297,7 +297,8 @@ def test_bad_link_values_are_ignored_with_a_message(page, server_url):
     x, _ = xy(page, "full_sgd")
     assert len(x) == 101
     assert source(page, "race_meta")["name"] == ["sgd", "momentum", "adam"]
-    assert "State at step" in readout_text(page)
+    # The state table comes just after the pictures.
+    page.wait_for_function(f"() => ({_MODEL})('readout').text.includes('State at step')")
     wait_for_query(page, "surface", "ravine")
     query = query_of(page)
     assert "sgd_lr" not in query and "steps" not in query
