@@ -6,8 +6,10 @@ Runs the server twice with ``PLAYGROUND_JAX_CACHE`` pointing at the same directo
 (an empty temporary one unless ``--cache-dir`` is given): cold (an empty JAX
 compilation cache) and warm (the cache the first run filled).  Each time, Chromium
 is already running; the clock starts just before the server process is spawned and
-stops when ``full_sgd`` has more than one point in the page.  The page is opened as
-soon as the server accepts connections, as a person would.  Prints
+stops when ``full_sgd`` has more than one point in the page (the pictures come
+first); it also reports when the sidebar's controls and the state table under the
+pictures are there (they follow on the next tick).  The page is opened as soon as
+the server accepts connections, as a person would.  Prints
 ``server_start_to_drawn_s=<..>`` for each run.
 """
 
@@ -43,12 +45,23 @@ def one_run(browser, cache_dir: str) -> dict[str, float]:
         page = context.new_page()
         page.goto(url, wait_until="commit")
         answered = time.perf_counter() - t0
-        page.wait_for_function(DRAWN_JS, timeout=180_000)
+        page.wait_for_function(DRAWN_JS, timeout=180_000, polling=10)
         drawn = time.perf_counter() - t0
+        # The controls and the state table follow the pictures (see app.create_app).
+        page.locator(".pg-optimizers").wait_for(state="visible", timeout=60_000)
+        page.wait_for_function(COMPLETE_JS, timeout=60_000, polling=10)
+        complete = time.perf_counter() - t0
     finally:
         context.close()
         stop_server(proc)
-    return {"listening": listening, "answered": answered, "drawn": drawn}
+    return {"listening": listening, "answered": answered, "drawn": drawn,
+            "complete": complete}
+
+
+COMPLETE_JS = """() => {
+  const m = Bokeh.documents[0].get_model_by_name('readout');
+  return m != null && m.text.includes('State at step');
+}"""
 
 
 def wait_for_port(port: int, proc, timeout: float = 90.0):
@@ -75,12 +88,13 @@ def main():
         cache_dir = args.cache_dir or tmp
         browser = launch_chromium(p)
         try:
-            for label in ("cold", "warm"):
+            for label in ("cold", "warm", "warm"):
                 files = sum(len(f) for _, _, f in os.walk(cache_dir))
                 t = one_run(browser, cache_dir)
                 print(f"{label}: JAX cache {cache_dir} ({files} files before); "
                       f"listening after {t['listening']:.2f} s, page answered after "
-                      f"{t['answered']:.2f} s, trajectories drawn after {t['drawn']:.2f} s")
+                      f"{t['answered']:.2f} s, trajectories drawn after {t['drawn']:.2f} s, "
+                      f"controls and state table after {t['complete']:.2f} s")
                 print(f"server_start_to_drawn_s={t['drawn']:.2f} cache={label}")
         finally:
             browser.close()
