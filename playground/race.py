@@ -88,21 +88,23 @@ def make_settings(
     """Settings from plain values; ``hyper[name]`` overrides that optimizer's defaults."""
     hyper = hyper or {}
     table = [opt.hyperparams_for(name, hyper.get(name)) for name in opt.NAMES]
-    f64 = jnp.float64
+    f64 = np.float64
     if not 0 <= int(steps) <= MAX_STEPS:
         raise ValueError(f"steps must be between 0 and {MAX_STEPS}")
+    # NumPy arrays: the jitted race takes them as they are, where jnp.asarray would
+    # compile a conversion per shape and dtype on a server's first race.
     return RaceSettings(
-        start=jnp.asarray(start, f64),
-        hyper={p: jnp.asarray([row[p] for row in table], f64) for p in opt.HYPERPARAMS},
+        start=np.asarray(start, f64),
+        hyper={p: np.asarray([row[p] for row in table], f64) for p in opt.HYPERPARAMS},
         # Fixed dtypes: an int where a float was (every=10 vs 10.0) would recompile.
-        schedule=opt.Schedule(*(jnp.asarray(v, jnp.int32 if f == "kind" else f64)
+        schedule=opt.Schedule(*(np.asarray(v, np.int32 if f == "kind" else f64)
                                 for f, v in zip(opt.Schedule._fields,
                                                 schedule or opt.Schedule(), strict=True))),
-        clip_kind=jnp.asarray(opt.CLIPPING.index(clip), jnp.int32),
-        clip_value=jnp.asarray(clip_value, f64),
-        noise=jnp.asarray(noise, f64),
-        seed=jnp.asarray(seed, jnp.uint32),
-        steps=jnp.asarray(int(steps), jnp.int32),
+        clip_kind=np.asarray(opt.CLIPPING.index(clip), np.int32),
+        clip_value=np.asarray(clip_value, f64),
+        noise=np.asarray(noise, f64),
+        seed=np.asarray(seed, np.uint32),
+        steps=np.asarray(int(steps), np.int32),
     )
 
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 SurfaceFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
@@ -208,7 +211,17 @@ CONTOUR_RESOLUTION = 120
 
 def grid(surface: Surface, resolution: int = CONTOUR_RESOLUTION):
     """The surface sampled on a ``resolution``² grid over its view: (xs, ys, Z)."""
-    xs = jnp.linspace(*surface.x_range, resolution)
-    ys = jnp.linspace(*surface.y_range, resolution)
-    z = surface.fn(xs[None, :], ys[:, None])
-    return xs, ys, jnp.broadcast_to(z, (resolution, resolution))
+    xs = np.linspace(*surface.x_range, resolution)
+    ys = np.linspace(*surface.y_range, resolution)
+    return xs, ys, _grid_values(surface.fn)(xs, ys)
+
+
+@lru_cache(maxsize=32)
+def _grid_values(fn: SurfaceFn):
+    """fn over the grid of xs × ys, compiled as one function.
+
+    Run eagerly, each of its operations would be compiled on its own the first time:
+    a dozen compilations on a server's first page.
+    """
+    return jax.jit(lambda xs, ys: jnp.broadcast_to(fn(xs[None, :], ys[:, None]),
+                                                   (ys.shape[0], xs.shape[0])))
