@@ -184,10 +184,13 @@ def create_app() -> pn.Column:
             return
         attached.set()
         if "error" in built:
-            body.objects = [pn.pane.Alert(
-                tr("app.build_failed", lang, error=built["error"]), alert_type="danger")]
-            return
-        doc.add_next_tick_callback(attach(built["lab"]))  # starts once the lab is there
+            show_build_error(built["error"])
+        else:
+            doc.add_next_tick_callback(attach(built["lab"]))  # starts once it is there
+
+    def show_build_error(error):
+        body.objects = [pn.pane.Alert(tr("app.build_failed", lang, error=error),
+                                      alert_type="danger", css_classes=["pg-build-error"])]
 
     def on_load():
         page_loaded.set()
@@ -196,7 +199,12 @@ def create_app() -> pn.Column:
     if in_a_session:
         pn.state.onload(on_load)
     else:  # no server: build it here
-        attach(build_lab(lab_key, query, problems))()
+        try:
+            lab = build_lab(lab_key, query, problems)
+        except Exception as e:  # a message in the page, never a traceback
+            show_build_error(e)
+        else:
+            attach(lab)()
     return page
 
 

@@ -37,3 +37,15 @@ def test_build_lab_applies_the_link_and_reports_what_it_ignored():
     assert lab.state.surface == "himmelblau"
     assert lab.state.result is not None  # the first race is computed before the page
     assert "steps" in lab.link_problems and "x" in lab.link_problems
+
+
+def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch):
+    def broken(*_args):
+        raise RuntimeError("no numerics today")
+
+    monkeypatch.setattr(app, "build_lab", broken)
+    page = app.create_app()
+    sidebar, body = page.objects[1].objects
+    (alert,) = body.objects
+    assert isinstance(alert, pn.pane.Alert) and "no numerics today" in alert.object
+    assert sidebar.objects == []
