@@ -205,3 +205,12 @@ def test_the_3d_figure_is_built_only_when_asked_for(lab):
     assert lab.surface_3d is None and lab.view_3d.objects == []
     lab.show_3d.value = True
     assert lab.surface_3d is not None and len(lab.view_3d.objects) == 1
+
+
+def test_a_knob_built_late_answers_at_once_too(lab):
+    """Panel waits 50 ms for more events from a widget; the lab's widgets do not."""
+    import panel as pn
+
+    slider = lab.hp_widget("sgd_lr")  # a composite: a slider and a number box
+    inner = slider.select(pn.widgets.Widget)
+    assert len(inner) > 1 and all(w._debounce == 0 for w in inner)

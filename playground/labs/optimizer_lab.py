@@ -238,7 +238,7 @@ class OptimizerLab(Viewer):
             else:
                 w = pn.widgets.EditableFloatSlider.from_param(
                     s.param[p], name=label, start=0.0, end=0.999, step=0.001)
-            w._debounce = 0  # see _respond_at_once
+            _respond_at_once([w])  # the composite and the widgets inside it
             self.hp_widgets[p] = w
         return self.hp_widgets[p]
 
