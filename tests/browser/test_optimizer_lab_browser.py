@@ -309,3 +309,21 @@ def test_bad_link_values_are_ignored_with_a_message(page, server_url):
     text = message.inner_text()
     for key in ("surface", "sgd_lr", "steps"):
         assert key in text
+
+
+def test_pages_opened_together_each_get_their_own_lab(new_page, server_url):
+    # Each page's lab is built by a thread of its own while its shell is answered.
+    links = {"rosenbrock": "?surface=rosenbrock&optimizers=sgd,adam",
+             "himmelblau": "?surface=himmelblau&optimizers=sgd,momentum",
+             "ravine": "?surface=ravine&optimizers=sgd,adam&sgd_lr=0.3"}
+    pages = {surface: new_page() for surface in links}
+    for surface, page in pages.items():  # all requested before any is drawn
+        page.goto(server_url + links[surface], wait_until="commit")
+    for surface, page in pages.items():
+        page.wait_for_function(model_ready_js("full_sgd"), timeout=DRAW_TIMEOUT_MS)
+        wait_for_query(page, "surface", surface)
+        names = source(page, "race_meta")["name"]
+        assert names == links[surface].split("optimizers=")[1].split("&")[0].split(",")
+        assert_no_errors(page)
+    starts = {surface: xy(page, "full_sgd") for surface, page in pages.items()}
+    assert len({(x[0], y[0]) for x, y in starts.values()}) == 3  # three different starts
