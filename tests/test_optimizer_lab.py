@@ -214,3 +214,20 @@ def test_a_knob_built_late_answers_at_once_too(lab):
     slider = lab.hp_widget("sgd_lr")  # a composite: a slider and a number box
     inner = slider.select(pn.widgets.Widget)
     assert len(inner) > 1 and all(w._debounce == 0 for w in inner)
+
+
+def test_the_log_scale_loss_chart_is_built_when_first_asked_for(lab):
+    assert "log" not in lab.plots.loss_fig and len(lab.loss_pane.objects) == 1
+    lab.log_loss.value = True
+    log_fig = lab.plots.loss_fig["log"]
+    assert log_fig.visible and not lab.plots.loss_fig["linear"].visible
+    assert lab.loss_pane.objects[1].object is log_fig
+    # It draws L − min L from the same sources, and the animation moves its cursor.
+    sources = {r.data_source for r in log_fig.renderers}
+    assert sources == {lab.plots.loss_source(n) for n in OPTIMIZERS}
+    assert len(lab.plots.loss_source("sgd").data["gap"]) == lab.state.steps + 1
+    assert log_fig.select_one({"name": "cursor"}) is lab.plots.animate.args["cursors"][1]
+    lab.log_loss.value = False
+    assert not log_fig.visible and lab.plots.loss_fig["linear"].visible
+    lab.log_loss.value = True
+    assert len(lab.loss_pane.objects) == 2  # built once

@@ -104,8 +104,7 @@ class OptimizerLab(Viewer):
         self.surface_pane = pn.pane.Bokeh(self.plots.surface_fig, sizing_mode="stretch_width")
         self.loss_pane = pn.Column(
             pn.pane.Bokeh(self.plots.loss_fig["linear"], sizing_mode="stretch_width"),
-            pn.pane.Bokeh(self.plots.loss_fig["log"], sizing_mode="stretch_width"),
-            sizing_mode="stretch_width")
+            sizing_mode="stretch_width")  # the log-scale chart joins when first asked for
         self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
         # Shown and hidden through a Column: toggling a Bokeh pane's own visibility
         # trips a Panel bug (stylesheet types).  The 3-D figure is built when first
@@ -215,8 +214,8 @@ class OptimizerLab(Viewer):
         self.show_3d.param.watch(lambda _e: self._redraw_3d(), "value")
         self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
-        self.log_loss.param.watch(lambda e: self.plots.set_log_loss(e.new), "value")
-        self.plots.set_log_loss(self.log_loss.value)
+        self.log_loss.param.watch(lambda e: self._show_log_loss(e.new), "value")
+        self._show_log_loss(self.log_loss.value)
         self.show_paths.param.watch(lambda e: self.plots.set_paths_visible(e.new), "value")
         self.player.param.watch(self._on_player_pause, ["value_throttled", "direction"])
         self._sync_visibility()
@@ -253,6 +252,13 @@ class OptimizerLab(Viewer):
         default = self.state.surface_defaults()[p]
         return {"start": 0.0, "end": float(f"{5 * default:.2g}"),
                 "step": float(f"{default / 50:.2g}")}
+
+    def _show_log_loss(self, log: bool):
+        with hold():  # one chart out, the other in, in one message
+            if log and "log" not in self.plots.loss_fig:
+                self.loss_pane.append(pn.pane.Bokeh(self.plots.log_loss_figure(),
+                                                    sizing_mode="stretch_width"))
+            self.plots.set_log_loss(log)
 
     def sidebar(self) -> list:
         lang = self.state.lang

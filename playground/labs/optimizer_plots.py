@@ -94,8 +94,10 @@ class RacePlots:
         self.path_renderers = {}
         self.trail_renderers = {}
         self._draw_surface_glyphs()
-        self.loss_fig = {mode: self._loss_figure(mode) for mode in ("linear", "log")}
-        self.loss_fig["log"].visible = False
+        # The log-scale chart is built when first asked for (``log_loss_figure``);
+        # its cursor exists from the start, for the animation's arguments.
+        self._log_cursor = self._cursor()
+        self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            styles={"font-size": "15px", "padding": "0 12px"})
         # The step shown lives in the linear loss chart's cursor: the player moves it
@@ -140,7 +142,19 @@ class RacePlots:
                              background_fill_alpha=0.85, click_policy="hide")
         f.add_layout(self.legend)
 
-    def _loss_figure(self, mode: str):
+    @staticmethod
+    def _cursor() -> Span:
+        """The step shown, a dashed vertical line on a loss chart."""
+        return Span(location=0, dimension="height", line_color="#444444",
+                    line_dash="dashed", line_width=1.5, name="cursor")
+
+    def log_loss_figure(self):
+        """The loss chart with a log scale (of L − min L), built on first use."""
+        if "log" not in self.loss_fig:
+            self.loss_fig["log"] = self._loss_figure("log", self._log_cursor)
+        return self.loss_fig["log"]
+
+    def _loss_figure(self, mode: str, cursor: Span):
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
                    y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above")
         f.title.text_font_size = "16px"
@@ -152,8 +166,7 @@ class RacePlots:
         for name in opt.NAMES:
             f.line("step", "loss" if mode == "linear" else "gap", source=self.loss_source(name),
                    color=COLORS[name], line_width=2.5)
-        f.add_layout(Span(location=0, dimension="height", line_color="#444444",
-                          line_dash="dashed", line_width=1.5, name="cursor"))
+        f.add_layout(cursor)
         return f
 
     def loss_source(self, name: str) -> ColumnDataSource:
@@ -176,8 +189,8 @@ class RacePlots:
             args[f"trail_{name}"] = self.trail[name]
         for kind, source in self.arrows.items():
             args[f"arrows_{kind}"] = source
-        args["cursors"] = [self.loss_fig[m].select_one({"name": "cursor"})
-                           for m in ("linear", "log")]
+        args["cursors"] = [self.loss_fig["linear"].select_one({"name": "cursor"}),
+                           self._log_cursor]
         return args
 
     # -- filling -------------------------------------------------------------------
@@ -272,7 +285,10 @@ class RacePlots:
         }
 
     def set_log_loss(self, log: bool):
-        self.loss_fig["log"].visible = log
+        if log:
+            self.log_loss_figure()
+        if "log" in self.loss_fig:
+            self.loss_fig["log"].visible = log
         self.loss_fig["linear"].visible = not log
 
     def set_paths_visible(self, visible: bool):

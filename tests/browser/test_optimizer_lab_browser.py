@@ -327,3 +327,26 @@ def test_pages_opened_together_each_get_their_own_lab(new_page, server_url):
         assert_no_errors(page)
     starts = {surface: xy(page, "full_sgd") for surface, page in pages.items()}
     assert len({(x[0], y[0]) for x, y in starts.values()}) == 3  # three different starts
+
+
+_LOG_CHART_JS = """() => {
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.y_scale != null && m.y_scale.type === 'LogScale')
+      return {visible: m.visible,
+              cursor: m.center.filter((r) => r.name === 'cursor').map((r) => r.location)};
+  return null;
+}"""
+
+
+def test_the_log_scale_loss_chart_arrives_with_a_surface_that_wants_it(page, server_url):
+    goto_and_wait(page, server_url)  # the ravine: a linear loss chart only
+    assert page.evaluate(_LOG_CHART_JS) is None
+    page.get_by_label("Loss surface").select_option(label="Rosenbrock (curved valley)")
+    wait_for_query(page, "surface", "rosenbrock")
+    page.wait_for_function(f"() => ({_LOG_CHART_JS})() !== null")
+    assert page.evaluate(_LOG_CHART_JS)["visible"]  # built to be shown
+    # The animation moves the new chart's cursor to the step shown (the last one).
+    page.wait_for_function(f"() => ({_LOG_CHART_JS})().cursor[0] > 0")
+    steps = len(xy(page, "full_sgd")[0]) - 1
+    assert page.evaluate(_LOG_CHART_JS)["cursor"] == [steps]
+    assert_no_errors(page)
