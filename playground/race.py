@@ -194,12 +194,6 @@ def compiled_race(fn: SurfaceFn, capacity: int):
     return compiled
 
 
-def is_compiled(fn: SurfaceFn, steps: int) -> bool:
-    """Whether the race for ``fn`` at this length has been compiled in this process."""
-    compiled = _COMPILED.get((fn, capacity_for(steps)))
-    return compiled is not None and compiled._cache_size() > 0
-
-
 def capacity_for(steps: int) -> int:
     for capacity in CAPACITIES:
         if steps + 1 <= capacity:
