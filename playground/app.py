@@ -151,32 +151,38 @@ def create_app() -> pn.Column:
     page, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
 
     def attach(lab):
-        """Put a prepared lab in the page; returns what starts it once it is there."""
+        """Put a prepared lab's pictures in the page; returns what starts the lab and
+        adds the rest once the pictures are there."""
         def write_url(*_events):
             if pn.state.location is not None:
                 query = {"lab": lab_key, **lab.state.to_query()}
                 pn.state.location.search = "?" + urlencode(query)
 
-        def begin():
-            lab.start()
+        def start():
+            lab.start()  # e.g. the player's step, which animates the picture
+            if in_a_session:
+                doc.add_next_tick_callback(attach_the_rest)
+            else:
+                attach_the_rest()
+
+        def attach_the_rest():
+            with hold():
+                side.objects = lab.sidebar()
+                body.objects = [*body.objects, *getattr(lab, "details", list)()]
             write_url()
             # Only now: warming up every preset while the first page is built slowed
             # that page by seconds (the threads share Python's lock).
             start_background_warmup()
 
-        def attach_the_rest():
-            with hold(freeze=True):
-                side.objects = lab.sidebar()
-                body.objects = [*body.objects, *getattr(lab, "details", list)()]
-            begin()
-
         lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
-        # The pictures first; the controls and details on the next tick, built here
-        # while the browser draws the pictures.  Each in one message;
-        # frozen, the document recomputes its model graph once, not per component.
-        with hold(freeze=True):
+        # The pictures first; on the next ticks the lab starts in the live page and
+        # the controls and details follow, built here while the browser draws the
+        # pictures.  Each in one message.  (Not ``hold(freeze=True)``: the second
+        # message then sent every model of the first again, with the server's values,
+        # undoing what the browser had drawn since.)
+        with hold():
             body.objects = lab.main()
-        return attach_the_rest
+        return start
 
     def attach_when_ready():
         # On the session's thread (onload, or a next-tick callback from the builder).

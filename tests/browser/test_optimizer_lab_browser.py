@@ -350,3 +350,23 @@ def test_the_log_scale_loss_chart_arrives_with_a_surface_that_wants_it(page, ser
     steps = len(xy(page, "full_sgd")[0]) - 1
     assert page.evaluate(_LOG_CHART_JS)["cursor"] == [steps]
     assert_no_errors(page)
+
+
+def test_a_link_to_a_log_scale_surface_shows_the_last_step_once_the_page_is_complete(
+        page, server_url):
+    # The animation runs when the pictures arrive; the controls and details that
+    # follow must not undo it (they once re-sent every picture model).
+    goto_and_wait(page, server_url + "?surface=rosenbrock&optimizers=sgd,adam")
+    page.locator(".pg-optimizers").wait_for(state="visible")
+    page.wait_for_function(f"() => ({_MODEL})('readout').text.includes('State at step')")
+    page.wait_for_timeout(300)  # anything that would still arrive
+    steps = len(xy(page, "full_sgd")[0]) - 1
+    assert page.evaluate(_LOG_CHART_JS) == {"visible": True, "cursor": [steps]}
+    trail = page.evaluate("""() => {
+      for (const m of Bokeh.documents[0].all_models)
+        if (m.type === 'CustomJS' && m.args && m.args.trail_sgd)
+          return m.args.trail_sgd.data.x.length;
+      return null;
+    }""")
+    assert trail == steps + 1  # the trail drawn up to the step shown
+    assert_no_errors(page)
