@@ -28,7 +28,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
+from bokeh.document import Document
 from panel.io import hold
+from panel.io.state import set_curdoc
+from tornado.ioloop import IOLoop
 
 from .text import tr
 
@@ -94,13 +97,18 @@ def start_background_warmup():
 def build_lab(lab_key: str, query: dict[str, str], problems: list[str]):
     """The lab of a page, set from its link, with its first picture computed.
 
-    Touches no document, so it may run on any thread.
+    Touches no live document, so it may run on any thread: Panel's current
+    document is a private one meanwhile.  (Off the server's thread Panel falls back to
+    Bokeh's, which is whichever session the server is serving at that moment; a
+    ``hold()`` here then held another page's document, and that page, its callbacks
+    lost, never drew.)
     """
-    enable_compilation_cache()
-    lab = lab_class(lab_key)()
-    problems = problems + lab.state.apply_query(query)
-    lab.report_link_problems(problems)
-    lab.prepare()
+    with set_curdoc(Document()):
+        enable_compilation_cache()
+        lab = lab_class(lab_key)()
+        problems = problems + lab.state.apply_query(query)
+        lab.report_link_problems(problems)
+        lab.prepare()
     return lab
 
 
@@ -130,10 +138,18 @@ def create_app() -> pn.Column:
         except Exception as e:  # a message in the page, never a traceback
             built["error"] = e
         done.set()
+        # Hand over to the server's thread before touching the document: from here,
+        # add_next_tick_callback races with the server's thread when the document is
+        # on hold (the callback goes into a list of held events that the server's
+        # thread may be emptying at that moment).
+        loop.add_callback(schedule_attach)
+
+    def schedule_attach():
         with contextlib.suppress(Exception):  # the session may have ended meanwhile
-            doc.add_next_tick_callback(attach_when_ready)  # thread-safe in Bokeh
+            doc.add_next_tick_callback(attach_when_ready)
 
     if in_a_session:
+        loop = IOLoop.current()  # create_app runs on the server's thread
         threading.Thread(target=build, name="playground-build-lab", daemon=True).start()
 
     switcher = pn.widgets.RadioButtonGroup(

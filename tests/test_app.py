@@ -49,3 +49,29 @@ def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch
     (alert,) = body.objects
     assert isinstance(alert, pn.pane.Alert) and "no numerics today" in alert.object
     assert sidebar.objects == []
+
+
+def test_the_lab_builder_holds_no_other_sessions_document():
+    """While the builder thread runs, the server may be serving another page: Bokeh's
+    current document is then that page's.  The builder must leave it alone (holding
+    it lost that page's callbacks, and the page never drew)."""
+    import threading
+    from types import SimpleNamespace
+
+    from bokeh.document import Document
+    from bokeh.io.doc import patch_curdoc
+
+    other_page = Document()
+    other_page._session_context = lambda: SimpleNamespace(id="another-session")
+    held = []
+    hold = other_page.callbacks.hold
+    other_page.callbacks.hold = lambda *args: (held.append(args), hold(*args))
+    built = {}
+    with patch_curdoc(other_page):
+        # Rosenbrock shows its loss on a log scale: building that chart holds a document.
+        thread = threading.Thread(target=lambda: built.update(
+            lab=app.build_lab("optimizers", {"surface": "rosenbrock"}, [])))
+        thread.start()
+        thread.join()
+    assert built["lab"].log_loss.value is True
+    assert held == []
