@@ -18,7 +18,6 @@ browser spends that time loading its JavaScript, so neither waits for the other.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import importlib
 import os
@@ -31,8 +30,8 @@ import panel as pn
 from bokeh.document import Document
 from panel.io import hold
 from panel.io.state import set_curdoc
-from tornado.ioloop import IOLoop
 
+from .labs.session import next_tick_from_any_thread
 from .text import tr
 
 #: Lab key (as in links) → "module:class", imported when a page asks for it.
@@ -138,18 +137,10 @@ def create_app() -> pn.Column:
         except Exception as e:  # a message in the page, never a traceback
             built["error"] = e
         done.set()
-        # Hand over to the server's thread before touching the document: from here,
-        # add_next_tick_callback races with the server's thread when the document is
-        # on hold (the callback goes into a list of held events that the server's
-        # thread may be emptying at that moment).
-        loop.add_callback(schedule_attach)
-
-    def schedule_attach():
-        with contextlib.suppress(Exception):  # the session may have ended meanwhile
-            doc.add_next_tick_callback(attach_when_ready)
+        next_tick(attach_when_ready)
 
     if in_a_session:
-        loop = IOLoop.current()  # create_app runs on the server's thread
+        next_tick = next_tick_from_any_thread(doc)
         threading.Thread(target=build, name="playground-build-lab", daemon=True).start()
 
     switcher = pn.widgets.RadioButtonGroup(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from playground import training
+from playground.labs import mlp_lab
 from playground.labs.mlp_lab import PERIOD_MS, MlpLab
 from playground.labs.mlp_state import MlpLabState, parse_layers, reading
 
@@ -483,22 +484,18 @@ def test_new_data_draws_other_points(lab):
     assert not np.allclose(before, lab.state.data.points_train)
 
 
-def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab):
-    class FakeDocument:  # what the session's document does: run callbacks later
-        def __init__(self):
-            self.callbacks = []
-
-        def add_next_tick_callback(self, callback):
-            self.callbacks.append(callback)
+def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, monkeypatch):
+    later = []  # what the session does: run the thread's callbacks on a later tick
+    monkeypatch.setattr(mlp_lab, "next_tick_from_any_thread", lambda doc: later.append)
 
     def finish_compiling():
         for _ in range(1200):
-            if doc.callbacks:
+            if later:
                 break
             time.sleep(0.05)
-        doc.callbacks.pop()()
+        later.pop()()
 
-    doc = lab._doc = FakeDocument()
+    lab._doc = object()
     lab.state.layers = "5,3"  # a new network: its code compiles in a thread
     assert lab.busy.visible and len(lab._compiling) == 1
     lab._tick()

@@ -39,6 +39,7 @@ from .mlp_state import (
     train_race,
 )
 from .optimizer_lab import _respond_at_once, _set
+from .session import next_tick_from_any_thread
 
 #: Class colours (TensorFlow Playground's orange and blue, then green, and more for
 #: uploaded files with up to 10 classes).
@@ -837,7 +838,7 @@ class MlpLab(Viewer):
         shapes = (arch, s.racers, data[0].shape, data[2].shape)
         if self._doc is None or shapes in self._compiled or shapes in self._compiling:
             return
-        doc = self._doc
+        next_tick = next_tick_from_any_thread(self._doc)
         self._compiling[shapes] = time.perf_counter()
         self.set_busy(True)
 
@@ -861,6 +862,6 @@ class MlpLab(Viewer):
                     train_keeping_best(arch, model, model, best_loss, hyper, *data,
                                        n_epochs=1)
             finally:
-                doc.add_next_tick_callback(done)
+                next_tick(done)
 
         threading.Thread(target=compile_all, name="mlp-warmup", daemon=True).start()
