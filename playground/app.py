@@ -2,18 +2,19 @@
 
 ``create_app()`` builds one browser session's page.  Labs are registered in
 ``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
-``sidebar()``, ``main()`` and optionally ``details()`` (lists of components: the
-pictures come first, the controls and the details on the next tick), ``prepare()``
-(compute and draw the first picture before the lab is in a page; runs off the
-session's thread),
-``start()`` (what needs the live page), ``report_link_problems(list)``, ``URL_TRIGGERS``
-(state parameters whose change rewrites the link) and a ``state`` that reads and
-writes its query string (``apply_query`` / ``to_query``).
+a ``state`` (a ``param.ClassSelector`` of its state class, which reads and writes
+its query string with ``apply_query`` / ``to_query`` and computes its first
+picture's numbers with ``precompute()``), ``sidebar()``, ``main()`` and optionally
+``details()`` (lists of components: the pictures come first, the controls and the
+details on the next tick), ``prepare()`` (draw the first picture before the lab is
+in a page), ``start()`` (what needs the live page), ``report_link_problems(list)``
+and ``URL_TRIGGERS`` (state parameters whose change rewrites the link).
 
 In a server session the page is sent at once as a shell (header, switcher, a
-spinner) while a thread imports the numerics, builds the lab and computes its first
-picture; the lab joins the page when both it and the browser are ready.  The
-browser spends that time loading its JavaScript, so neither waits for the other.
+spinner) while a thread imports the numerics, reads the link and computes the
+first picture's numbers; then the session's thread builds the lab (Panel objects
+are made on that thread only) and it joins the page once the browser is ready too.
+The browser spends that time loading its JavaScript, so neither waits for the other.
 """
 
 from __future__ import annotations
@@ -93,21 +94,30 @@ def start_background_warmup():
     threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
 
 
-def build_lab(lab_key: str, query: dict[str, str], problems: list[str]):
-    """The lab of a page, set from its link, with its first picture computed.
+def prepare_state(lab_key: str, query: dict[str, str], problems: list[str]):
+    """The lab's state set from its link, with its first picture's numbers computed.
 
-    Touches no live document, so it may run on any thread: Panel's current
-    document is a private one meanwhile.  (Off the server's thread Panel falls back to
-    Bokeh's, which is whichever session the server is serving at that moment; a
-    ``hold()`` here then held another page's document, and that page, its callbacks
-    lost, never drew.)
+    Returns the state and every problem with the link.  Runs on any thread: it makes
+    param objects and runs JAX, but makes no Panel object, since Panel's registries
+    are the server's thread's (a link registered here while the server iterated them
+    failed another page's script).  Panel's current document is a private one
+    meanwhile: off the server's thread Panel falls back to whichever page the server
+    is serving at that moment, and a ``hold()`` here lost that page's callbacks.
     """
     with set_curdoc(Document()):
         enable_compilation_cache()
-        lab = lab_class(lab_key)()
-        problems = problems + lab.state.apply_query(query)
-        lab.report_link_problems(problems)
-        lab.prepare()
+        state = lab_class(lab_key).param["state"].class_()
+        problems = problems + state.apply_query(query)
+        state.precompute()
+    return state, problems
+
+
+def build_lab(lab_key: str, state, problems: list[str]):
+    """The lab around a prepared state, with its first picture drawn (the session's
+    thread: this makes the lab's Panel components)."""
+    lab = lab_class(lab_key)(state=state)
+    lab.report_link_problems(problems)
+    lab.prepare()
     return lab
 
 
@@ -126,22 +136,31 @@ def create_app() -> pn.Column:
     doc = pn.state.curdoc
     in_a_session = doc is not None and doc.session_context is not None
 
-    # In a session, the lab is built by a thread from here on, while this thread
-    # answers with the page's shell and the browser loads its JavaScript.
-    built = {}  # "lab" or "error", written once by the builder
-    done, page_loaded, attached = threading.Event(), threading.Event(), threading.Event()
+    # In a session, a thread imports the numerics and computes the first picture
+    # from here on, while this thread answers with the page's shell and the browser
+    # loads its JavaScript.  Then this thread builds the lab; it joins the page once
+    # the browser is ready too.
+    built = {}  # "prepared" (by the thread), then "lab"; or "error"
+    page = {"loaded": False, "attached": False}
 
-    def build():
+    def prepare():  # the thread
         try:
-            built["lab"] = build_lab(lab_key, query, problems)
+            built["prepared"] = prepare_state(lab_key, query, problems)
         except Exception as e:  # a message in the page, never a traceback
             built["error"] = e
-        done.set()
-        next_tick(attach_when_ready)
+        next_tick(build)
+
+    def build():  # the session's thread
+        if "error" not in built:
+            try:
+                built["lab"] = build_lab(lab_key, *built["prepared"])
+            except Exception as e:
+                built["error"] = e
+        attach_when_ready()
 
     if in_a_session:
         next_tick = next_tick_from_any_thread(doc)
-        threading.Thread(target=build, name="playground-build-lab", daemon=True).start()
+        threading.Thread(target=prepare, name="playground-prepare-lab", daemon=True).start()
 
     switcher = pn.widgets.RadioButtonGroup(
         name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},
@@ -155,7 +174,7 @@ def create_app() -> pn.Column:
         pn.pane.HTML(f"<p style='font-size:18px;color:#444;margin:0;line-height:36px'>"
                      f"{html.escape(tr('app.loading_lab', lang))}</p>", margin=(20, 0)),
         css_classes=["pg-page-loading"])
-    page, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
+    shell, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
 
     def attach(lab):
         """Put a prepared lab's pictures in the page; returns what starts the lab and
@@ -192,10 +211,10 @@ def create_app() -> pn.Column:
         return start
 
     def attach_when_ready():
-        # On the session's thread (onload, or a next-tick callback from the builder).
-        if attached.is_set() or not (done.is_set() and page_loaded.is_set()):
+        # On the session's thread: after onload, and after the lab is built.
+        if page["attached"] or not (page["loaded"] and ("lab" in built or "error" in built)):
             return
-        attached.set()
+        page["attached"] = True
         if "error" in built:
             show_build_error(built["error"])
         else:
@@ -206,19 +225,19 @@ def create_app() -> pn.Column:
                                       alert_type="danger", css_classes=["pg-build-error"])]
 
     def on_load():
-        page_loaded.set()
+        page["loaded"] = True
         attach_when_ready()
 
     if in_a_session:
         pn.state.onload(on_load)
     else:  # no server: build it here
         try:
-            lab = build_lab(lab_key, query, problems)
+            lab = build_lab(lab_key, *prepare_state(lab_key, query, problems))
         except Exception as e:  # a message in the page, never a traceback
             show_build_error(e)
         else:
             attach(lab)()
-    return page
+    return shell
 
 
 def layout(title: str, switcher, sidebar: list, main: list):

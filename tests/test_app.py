@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import panel as pn
+import pytest
 
 from playground import app
 
@@ -32,18 +33,22 @@ def test_without_a_server_the_page_holds_the_whole_lab():
     assert len(body.select(pn.pane.Bokeh)) >= 3  # the surface and the loss charts
 
 
-def test_build_lab_applies_the_link_and_reports_what_it_ignored():
-    lab = app.build_lab("optimizers", {"surface": "himmelblau", "steps": "-3"}, ["x"])
-    assert lab.state.surface == "himmelblau"
-    assert lab.state.result is not None  # the first race is computed before the page
+def test_the_link_is_read_and_the_first_race_computed_before_the_lab_is_built():
+    state, problems = app.prepare_state("optimizers", {"surface": "himmelblau",
+                                                       "steps": "-3"}, ["x"])
+    assert state.surface == "himmelblau"
+    assert state.result is not None  # the first race is computed before the page
+    lab = app.build_lab("optimizers", state, problems)
+    assert lab.state is state
     assert "steps" in lab.link_problems and "x" in lab.link_problems
 
 
-def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch):
+@pytest.mark.parametrize("step", ["prepare_state", "build_lab"])
+def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch, step):
     def broken(*_args):
         raise RuntimeError("no numerics today")
 
-    monkeypatch.setattr(app, "build_lab", broken)
+    monkeypatch.setattr(app, step, broken)
     page = app.create_app()
     sidebar, body = page.objects[1].objects
     (alert,) = body.objects
@@ -51,27 +56,37 @@ def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch
     assert sidebar.objects == []
 
 
-def test_the_lab_builder_holds_no_other_sessions_document():
-    """While the builder thread runs, the server may be serving another page: Bokeh's
-    current document is then that page's.  The builder must leave it alone (holding
-    it lost that page's callbacks, and the page never drew)."""
+@pytest.mark.parametrize("lab_key, query", [("optimizers", {"surface": "rosenbrock"}),
+                                            ("mlp", {"dataset": "spiral"})])
+def test_the_thread_that_prepares_a_lab_makes_no_panel_object_and_holds_no_page(
+        monkeypatch, lab_key, query):
+    """While the thread prepares a lab the server may be serving another page: Panel's
+    registries are then being read, and Bokeh's current document is that page's.  The
+    thread must leave both alone.  (A link registered from the thread failed another
+    page's script; a hold() of Bokeh's current document lost that page's callbacks.)"""
     import threading
     from types import SimpleNamespace
 
     from bokeh.document import Document
     from bokeh.io.doc import patch_curdoc
+    from panel.viewable import Viewable
 
+    made = []
+    init = Viewable.__init__
+    monkeypatch.setattr(Viewable, "__init__", lambda self, *a, **k: (
+        made.append(type(self).__name__), init(self, *a, **k))[1])
     other_page = Document()
     other_page._session_context = lambda: SimpleNamespace(id="another-session")
     held = []
     hold = other_page.callbacks.hold
     other_page.callbacks.hold = lambda *args: (held.append(args), hold(*args))
-    built = {}
+    prepared = {}
     with patch_curdoc(other_page):
-        # Rosenbrock shows its loss on a log scale: building that chart holds a document.
-        thread = threading.Thread(target=lambda: built.update(
-            lab=app.build_lab("optimizers", {"surface": "rosenbrock"}, [])))
+        thread = threading.Thread(target=lambda: prepared.update(
+            state=app.prepare_state(lab_key, query, [])[0]))
         thread.start()
         thread.join()
-    assert built["lab"].log_loss.value is True
-    assert held == []
+    assert made == [] and held == []
+    assert set(query.items()) <= set(prepared["state"].to_query().items())
+    lab = app.build_lab(lab_key, prepared["state"], [])  # the session's thread's part
+    assert made and lab.state is prepared["state"]

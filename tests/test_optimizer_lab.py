@@ -15,8 +15,10 @@ def _label(item) -> str:
 
 @pytest.fixture
 def lab():
+    """The lab as a page holds it: started, with its details below the pictures."""
     lab = OptimizerLab()
     lab.start()
+    lab.details()
     return lab
 
 
@@ -39,6 +41,16 @@ def test_moving_a_control_redraws_the_trajectory(lab):
     assert not np.allclose(before, after)
     # θ₁ = θ₀ − α ∇L(θ₀) on the ravine: x₁ = x₀ − 0.2 · 0.1 · x₀.
     assert after[1] == pytest.approx(before[0] * (1 - 0.2 * 0.1))
+
+
+def test_the_formula_cards_are_built_with_the_details_after_the_pictures():
+    lab = OptimizerLab()
+    lab.start()
+    assert lab.formulas.objects == []  # not on the first picture's path
+    lab.details()
+    assert [c.visible for c in lab.formulas.objects] == [True, True, False, False, False, True]
+    title = lab.formula_cards["adam"][1].object
+    assert "Adam" in title
 
 
 def test_selecting_optimizers_shows_their_cards_and_curves(lab):

@@ -172,8 +172,8 @@ class MlpLab(Viewer):
         self.busy.visible = busy
 
     def prepare(self):
-        """Compile the untrained network's heat map (off the session's thread is fine)."""
-        self.state.grid()
+        """Nothing to draw before the page: ``start()`` draws the untrained network
+        (its heat map is computed and compiled by ``MlpLabState.precompute``)."""
 
     def report_link_problems(self, problems: list[str]):
         self.link_problems = tr("url.ignored", self.state.lang,

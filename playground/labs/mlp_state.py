@@ -550,6 +550,11 @@ class MlpLabState(param.Parameterized):
             jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
             tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize)))
 
+    def precompute(self):
+        """The first picture's numbers (the untrained network's heat map), computed and
+        compiled.  Pure numerics, so any thread may run it (see ``app.prepare_state``)."""
+        self.grid()
+
     def grid(self) -> np.ndarray:
         """The heat map's values (see ``decision_grid``)."""
         return np.asarray(decision_grid(self.arch, self.model.params, self.model.bn_state,

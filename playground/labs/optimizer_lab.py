@@ -120,19 +120,16 @@ class OptimizerLab(Viewer):
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
         _respond_at_once(self.sidebar())
-        self._build_formula_cards()
+        self.formula_cards = {}  # built with the details, after the pictures
         self.link_problems = ""
         self._started = False
 
     URL_TRIGGERS = ("result", "optimizers", "surface", "expression")
 
     def prepare(self):
-        """Compute and draw the surface and the first race, before the page exists.
-
-        Runs off the session's thread (see ``app.create_app``): the race, the surface
-        grid and its critical points compile (or load from the disk cache) here, and
-        the pictures go to the browser with the lab itself.
-        """
+        """Draw the surface and the first race, before the lab is in the page (the
+        numbers are usually computed already: ``OptimizerLabState.precompute``), so
+        the pictures go to the browser with the lab itself."""
         if self._started:
             return
         self._started = True
@@ -300,6 +297,9 @@ class OptimizerLab(Viewer):
     def details(self) -> list:
         """Below the pictures: the state table, the 3-D view and the formulas."""
         lang = self.state.lang
+        if not self.formula_cards:
+            self._build_formula_cards()
+            self._show_formulas()
         return [
             self.readout_pane,
             self.view_3d,
@@ -396,7 +396,8 @@ class OptimizerLab(Viewer):
         self.message.visible = bool(text)
 
     def _build_formula_cards(self):
-        """One card per optimizer, built once; races only change their text."""
+        """One card per optimizer, built once (with the details: after the first
+        picture is in the page); races only change their text."""
         lang = self.state.lang
         self.formula_cards = {}
         for name in opt.NAMES:

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 import numpy as np
 import param
 
+from .. import critical, race, surfaces
 from .. import optimizers as opt
-from .. import race, surfaces
 from ..expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ..text import tr
 
@@ -172,6 +172,16 @@ class OptimizerLabState(param.Parameterized):
             self.param.update(error=tr("error.unexpected", self.lang, error=e), result=None)
             return
         self.param.update(error="", result=result)
+
+    def precompute(self):
+        """The first picture's numbers, computed (and compiled, or loaded from the disk
+        cache): the race, the contour grid and the analysis at the start.  Pure
+        numerics, so any thread may run it (see ``app.prepare_state``)."""
+        if self.result is None and not self.error:
+            self.compute()
+        surface = self.active_surface
+        surfaces.grid(surface)
+        critical.analyse(surface.fn, (self.x0, self.y0))
 
     # -- the URL ---------------------------------------------------------------
 
