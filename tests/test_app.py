@@ -90,3 +90,14 @@ def test_the_thread_that_prepares_a_lab_makes_no_panel_object_and_holds_no_page(
     assert set(query.items()) <= set(prepared["state"].to_query().items())
     lab = app.build_lab(lab_key, prepared["state"], [])  # the session's thread's part
     assert made and lab.state is prepared["state"]
+
+
+def test_the_mlp_labs_first_picture_is_the_untrained_network_not_a_blank():
+    """The heat map is drawn before the lab joins the page, so the browser's first
+    picture of it is the network's (a flat ½ came first, and a test read it)."""
+    import numpy as np
+
+    lab = app.build_lab("mlp", *app.prepare_state("mlp", {"dataset": "xor"}, []))
+    (image,) = lab.image_source.data["image"]
+    assert image.min() < 0.5 < image.max()
+    np.testing.assert_allclose(image, lab.state.grid(), rtol=1e-6)

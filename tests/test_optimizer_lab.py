@@ -43,11 +43,13 @@ def test_moving_a_control_redraws_the_trajectory(lab):
     assert after[1] == pytest.approx(before[0] * (1 - 0.2 * 0.1))
 
 
-def test_the_formula_cards_are_built_with_the_details_after_the_pictures():
+def test_the_formula_cards_and_the_analysis_come_with_the_details_after_the_pictures():
     lab = OptimizerLab()
     lab.start()
     assert lab.formulas.objects == []  # not on the first picture's path
+    assert lab.critical_md.object == ""
     lab.details()
+    assert "At the start point" in lab.critical_md.object
     assert [c.visible for c in lab.formulas.objects] == [True, True, False, False, False, True]
     title = lab.formula_cards["adam"][1].object
     assert "Adam" in title

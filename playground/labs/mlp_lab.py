@@ -172,8 +172,13 @@ class MlpLab(Viewer):
         self.busy.visible = busy
 
     def prepare(self):
-        """Nothing to draw before the page: ``start()`` draws the untrained network
-        (its heat map is computed and compiled by ``MlpLabState.precompute``)."""
+        """Draw the untrained network before the lab is in the page (its heat map was
+        computed and compiled by ``MlpLabState.precompute``), so that the first
+        picture the browser draws is the network's, not a blank one."""
+        if self._started:
+            return
+        self._started = True
+        self._on_reset()
 
     def report_link_problems(self, problems: list[str]):
         self.link_problems = tr("url.ignored", self.state.lang,
@@ -181,12 +186,10 @@ class MlpLab(Viewer):
         self._show_message()
 
     def start(self):
-        """Draw the untrained network, and compile training in the background."""
-        if self._started:
-            return
-        self._started = True
-        self._on_reset()
-        if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:
+        """In the live page: compile training in the background."""
+        self.prepare()
+        if self._doc is None and pn.state.curdoc is not None \
+                and pn.state.curdoc.session_context is not None:
             self._doc = pn.state.curdoc
             pn.state.on_session_destroyed(lambda _ctx: self._stop_loop())
             self._warm_up()

@@ -300,6 +300,7 @@ class OptimizerLab(Viewer):
         if not self.formula_cards:
             self._build_formula_cards()
             self._show_formulas()
+            self._show_critical()
         return [
             self.readout_pane,
             self.view_3d,
@@ -443,6 +444,10 @@ class OptimizerLab(Viewer):
             self._show_formulas()
 
     def _show_critical(self):
+        """The analysis at the start and at the iterate, under the loss chart: filled
+        with the details, so that its compilation is off the first picture's path."""
+        if not self.formula_cards:
+            return
         s = self.state
         lines = []
         fn = s.active_surface.fn

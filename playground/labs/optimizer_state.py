@@ -16,8 +16,8 @@ from collections.abc import Mapping
 import numpy as np
 import param
 
-from .. import critical, race, surfaces
 from .. import optimizers as opt
+from .. import race, surfaces
 from ..expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ..text import tr
 
@@ -175,13 +175,11 @@ class OptimizerLabState(param.Parameterized):
 
     def precompute(self):
         """The first picture's numbers, computed (and compiled, or loaded from the disk
-        cache): the race, the contour grid and the analysis at the start.  Pure
-        numerics, so any thread may run it (see ``app.prepare_state``)."""
+        cache): the race and the contour grid.  Pure numerics, so any thread may run
+        it (see ``app.prepare_state``)."""
         if self.result is None and not self.error:
             self.compute()
-        surface = self.active_surface
-        surfaces.grid(surface)
-        critical.analyse(surface.fn, (self.x0, self.y0))
+        surfaces.grid(self.active_surface)
 
     # -- the URL ---------------------------------------------------------------
 
