@@ -121,6 +121,7 @@ class OptimizerLab(Viewer):
         self._build_controls()
         _respond_at_once(self.sidebar())
         self.formula_cards = {}  # built with the details, after the pictures
+        self._details_built = False
         self.link_problems = ""
         self._started = False
 
@@ -297,7 +298,8 @@ class OptimizerLab(Viewer):
     def details(self) -> list:
         """Below the pictures: the state table, the 3-D view and the formulas."""
         lang = self.state.lang
-        if not self.formula_cards:
+        if not self._details_built:
+            self._details_built = True
             self._build_formula_cards()
             self._show_formulas()
             self._show_critical()
@@ -446,7 +448,7 @@ class OptimizerLab(Viewer):
     def _show_critical(self):
         """The analysis at the start and at the iterate, under the loss chart: filled
         with the details, so that its compilation is off the first picture's path."""
-        if not self.formula_cards:
+        if not self._details_built:
             return
         s = self.state
         lines = []

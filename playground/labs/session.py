@@ -13,9 +13,9 @@ def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], N
     """``schedule(fn)``, callable from any thread, runs ``fn`` on ``doc``'s next tick.
 
     Call this on the session's thread (it notes the server's loop).  Bokeh's
-    ``add_next_tick_callback`` is not safe from another thread once Panel holds the
-    document: the callback joins a list of held events that the server's thread may
-    be emptying at that moment, and is lost.  So the thread hands over to the loop,
+    ``add_next_tick_callback`` is not safe from another thread while Panel may hold
+    the document: the callback can join a list of held events that the server's
+    thread is emptying at that moment, and be lost.  So the thread hands over to the loop,
     which then adds the callback.  A session that has ended meanwhile is skipped.
     """
     loop = IOLoop.current()
