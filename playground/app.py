@@ -5,8 +5,8 @@
 a ``state`` (a ``param.ClassSelector`` of its state class, which reads and writes
 its query string with ``apply_query`` / ``to_query`` and computes its first
 picture's numbers with ``precompute()``), ``sidebar()``, ``main()`` and optionally
-``details()`` (lists of components: the pictures come first, the controls and the
-details on the next tick), ``prepare()`` (draw the first picture before the lab is
+``details()`` (lists of components: the pictures come first, then the controls,
+then the details, each on a later tick), ``prepare()`` (draw the first picture before the lab is
 in a page), ``start()`` (what needs the live page), ``report_link_problems(list)``
 and ``URL_TRIGGERS`` (state parameters whose change rewrites the link).
 
@@ -51,6 +51,8 @@ CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
 # 0.5 ms.
 sys.setswitchinterval(0.0005)
 
+#: How long after a page is complete the presets' warm-up starts.
+WARMUP_DELAY_MS = 1000
 _warmup_lock = threading.Lock()
 _warmup_started = False
 
@@ -184,21 +186,35 @@ def create_app() -> pn.Column:
                 query = {"lab": lab_key, **lab.state.to_query()}
                 pn.state.location.search = "?" + urlencode(query)
 
+        def then(fn):
+            if in_a_session:
+                doc.add_next_tick_callback(fn)
+            else:
+                fn()
+
         def start():
             lab.start()  # e.g. the player's step, which animates the picture
-            if in_a_session:
-                doc.add_next_tick_callback(attach_the_rest)
-            else:
-                attach_the_rest()
+            then(attach_controls)
 
-        def attach_the_rest():
+        # The controls and the details in two messages: the browser builds the
+        # controls' views while this thread builds the details (the page was
+        # complete ≈ 0.1 s sooner).
+        def attach_controls():
             with hold():
                 side.objects = lab.sidebar()
+            then(attach_details)
+
+        def attach_details():
+            with hold():
                 body.objects = [*body.objects, *getattr(lab, "details", list)()]
             write_url()
-            # Only now: warming up every preset while the first page is built slowed
-            # that page by seconds (the threads share Python's lock).
-            start_background_warmup()
+            # Once the page is complete: warming up every preset while the first
+            # page is built slowed that page by seconds (the threads share Python's
+            # lock); a second later, the last messages are out.
+            if in_a_session:
+                doc.add_timeout_callback(start_background_warmup, WARMUP_DELAY_MS)
+            else:
+                start_background_warmup()
 
         lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
         # The pictures first; on the next ticks the lab starts in the live page and

@@ -48,8 +48,13 @@ def test_the_formula_cards_and_the_analysis_come_with_the_details_after_the_pict
     lab.start()
     assert lab.formulas.objects == []  # not on the first picture's path
     assert lab.critical_md.object == ""
+    assert lab.plots.critical_source.data["x"] == []
+    assert len(lab.plots.full["sgd"].data["x"]) == lab.state.steps + 1
     lab.details()
     assert "At the start point" in lab.critical_md.object
+    # The ravine's one critical point, its minimum at the origin.
+    assert lab.plots.critical_source.data["x"] == [pytest.approx(0.0, abs=1e-9)]
+    assert lab.plots.critical_source.data["verdict"][0].startswith("minimum")
     assert [c.visible for c in lab.formulas.objects] == [True, True, False, False, False, True]
     title = lab.formula_cards["adam"][1].object
     assert "Adam" in title

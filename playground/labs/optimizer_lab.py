@@ -303,6 +303,7 @@ class OptimizerLab(Viewer):
             self._build_formula_cards()
             self._show_formulas()
             self._show_critical()
+            self.plots.show_critical_points(self.state.active_surface)
         return [
             self.readout_pane,
             self.view_3d,
@@ -339,6 +340,8 @@ class OptimizerLab(Viewer):
         self.surface_info.object = lesson
         self.surface_formula.object = f"${surface.latex}$"
         self.plots.show_surface(surface)
+        if self._details_built:  # else they come with the details
+            self.plots.show_critical_points(surface)
         self.log_loss.value = bool(surface.log_levels)
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
             p = hp_param(name, "lr")

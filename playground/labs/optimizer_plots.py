@@ -78,7 +78,7 @@ class RacePlots:
         self.contour = None
         self._view_diagonal, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
         self.critical_source = ColumnDataSource(
-            {"x": [], "y": [], "verdict": [], "eig": [], "marker": []})
+            {"x": [], "y": [], "verdict": [], "eig": [], "marker": []}, name="critical_points")
         self.start_source = ColumnDataSource({"x": [], "y": []})
         # Named, so tests and embedders can find them: Bokeh's get_model_by_name("full_adam").
         self.full = {n: ColumnDataSource({c: [] for c in _FULL_COLUMNS}, name=f"full_{n}")
@@ -217,6 +217,16 @@ class RacePlots:
         f.y_range.start, f.y_range.end = surface.y_range
         f.x_range.reset_start, f.x_range.reset_end = surface.x_range
         f.y_range.reset_start, f.y_range.reset_end = surface.y_range
+        self._view_diagonal = math.hypot(surface.x_range[1] - surface.x_range[0],
+                                         surface.y_range[1] - surface.y_range[0])
+        self._loss_floor = surface.minimum_value
+        self._grid_min = float(np.nanmin(z))
+
+    def show_critical_points(self, surface: Surface):
+        """Mark the surface's critical points (hover: verdict and Hessian eigenvalues).
+
+        Separate from ``show_surface``: finding them compiles derivatives, so the lab
+        marks them with its details, after the first picture."""
         points = critical.critical_points(surface)
         self.critical_source.data = {
             "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
@@ -224,10 +234,6 @@ class RacePlots:
             "eig": [f"{p.eigenvalues[0]:.3g}, {p.eigenvalues[1]:.3g}" for p in points],
             "marker": [VERDICT_MARKERS[p.verdict] for p in points],
         }
-        self._view_diagonal = math.hypot(surface.x_range[1] - surface.x_range[0],
-                                         surface.y_range[1] - surface.y_range[0])
-        self._loss_floor = surface.minimum_value
-        self._grid_min = float(np.nanmin(z))
 
     def show_race(self, race: Race | None, selected: list[str], start, show_paths=True):
         """Fill every source from ``race`` for the ``selected`` optimizers."""

@@ -1,7 +1,7 @@
 """The optimizer lab in a real browser: a ``panel serve app.py`` driven by Chromium.
 
 Bokeh models are read by name from the page (``full_<opt>``, ``trail_<opt>``,
-``race_meta``, ``readout``; see ``playground.labs.optimizer_plots``).
+``race_meta``, ``readout``, ``critical_points``; see ``playground.labs.optimizer_plots``).
 """
 
 from __future__ import annotations
@@ -118,6 +118,10 @@ def test_page_loads_and_draws(page, server_url):
     assert "State at step" in readout_text(page)
     meta = source(page, "race_meta")
     assert meta["name"] == ["sgd", "momentum", "adam"]  # the default selection
+    # The critical points are marked with the details: the ravine's one minimum.
+    page.wait_for_function(model_ready_js("critical_points", 1))
+    marks = source(page, "critical_points")
+    assert marks["x"] == [pytest.approx(0.0, abs=1e-9)] and marks["marker"] == ["star"]
     assert_no_errors(page)
 
 
@@ -327,6 +331,10 @@ def test_pages_opened_together_each_get_their_own_lab(new_page, server_url):
         assert_no_errors(page)
     starts = {surface: xy(page, "full_sgd") for surface, page in pages.items()}
     assert len({(x[0], y[0]) for x, y in starts.values()}) == 3  # three different starts
+    # Each page marks its own surface's critical points: Himmelblau has nine.
+    page = pages["himmelblau"]
+    page.wait_for_function(model_ready_js("critical_points", 9))
+    assert len(source(page, "critical_points")["x"]) == 9
 
 
 _LOG_CHART_JS = """() => {
