@@ -25,6 +25,18 @@ def test_float64_whichever_is_imported_first():
         assert _run(code) == "float64"
 
 
+def test_the_imports_are_frozen_out_of_the_collector_once_per_lab():
+    """The objects alive after a lab's imports (JAX's, the lab's) are frozen once;
+    what later pages make is collected as usual (the frozen count stays put)."""
+    out = _run("import gc, playground.app as a\n"
+               "shell = gc.get_freeze_count()\n"  # Panel's and Bokeh's, at import
+               "a.prepare_state('optimizers', {}, [])\n"
+               "n = gc.get_freeze_count()\n"
+               "a.prepare_state('optimizers', {'surface': 'beale'}, [])\n"
+               "print(shell > 50_000, n > shell + 50_000, gc.get_freeze_count() == n)")
+    assert out == "True True True"
+
+
 def test_without_a_server_the_page_holds_the_whole_lab():
     page = app.create_app()
     sidebar, body = page.objects[1].objects
