@@ -6,9 +6,10 @@ a ``state`` (a ``param.ClassSelector`` of its state class, which reads and write
 its query string with ``apply_query`` / ``to_query`` and computes its first
 picture's numbers with ``precompute()``), ``sidebar()``, ``main()`` and optionally
 ``details()`` (lists of components: the pictures come first, then the controls,
-then the details, each on a later tick), ``prepare()`` (draw the first picture before the lab is
-in a page), ``start()`` (what needs the live page), ``report_link_problems(list)``
-and ``URL_TRIGGERS`` (state parameters whose change rewrites the link).
+then the details, each on a later tick), ``prepare()`` (draw the first picture
+before the lab is in a page), ``start()`` (what needs the live page),
+``report_link_problems(list)`` and ``URL_TRIGGERS`` (state parameters whose change
+rewrites the link).
 
 In a server session the page is sent at once as a shell (header, switcher, a
 spinner) while a thread imports the numerics, reads the link and computes the
@@ -62,12 +63,13 @@ sys.setswitchinterval(0.0005)
 # lab's frames did not change.
 gc.freeze()
 gc.set_threshold(20_000, 20, 20)
-_frozen_labs: set[str] = set()  # labs whose imports are frozen (per process)
 
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
-_warmup_lock = threading.Lock()
+# What is done once per server process (not per page), under one lock.
+_once_lock = threading.Lock()
 _warmup_started = False
+_frozen_labs: set[str] = set()  # labs whose imports are frozen
 
 
 def lab_class(key: str):
@@ -102,7 +104,7 @@ def warm_up(keys=None):
 def start_background_warmup():
     """Once per server process: compile the presets in a background thread."""
     global _warmup_started
-    with _warmup_lock:
+    with _once_lock:
         if _warmup_started:
             return
         _warmup_started = True
@@ -116,7 +118,7 @@ def freeze_imports(lab_key: str):
     Those are the modules' objects, which live as long as the server, and the
     handful of the pages being served at that moment, which are then freed when
     unreferenced but not collected if they form cycles: a bounded, one-off cost."""
-    with _warmup_lock:
+    with _once_lock:
         if lab_key in _frozen_labs:
             return
         _frozen_labs.add(lab_key)
