@@ -2,9 +2,9 @@
 
     python benchmarks/bench_server_start.py [--cache-dir DIR]
 
-Runs the server twice with ``PLAYGROUND_JAX_CACHE`` pointing at the same directory
-(an empty temporary one unless ``--cache-dir`` is given): cold (an empty JAX
-compilation cache) and warm (the cache the first run filled).  Each time, Chromium
+Runs the server three times with ``PLAYGROUND_JAX_CACHE`` pointing at the same
+directory (an empty temporary one unless ``--cache-dir`` is given): cold while the
+JAX compilation cache is empty, then warm (the cache the first run filled).  Each time, Chromium
 is already running with an empty tab open (opening one takes Playwright ≈ 0.15 s);
 the clock starts just before the server process is spawned and stops when
 ``full_sgd`` has more than one point in the page (the pictures come first); it also
@@ -90,8 +90,9 @@ def main():
         cache_dir = args.cache_dir or tmp
         browser = launch_chromium(p)
         try:
-            for label in ("cold", "warm", "warm"):
+            for _ in range(3):
                 files = sum(len(f) for _, _, f in os.walk(cache_dir))
+                label = "warm" if files else "cold"  # a given --cache-dir may be filled
                 t = one_run(browser, cache_dir)
                 print(f"{label}: JAX cache {cache_dir} ({files} files before); "
                       f"listening after {t['listening']:.2f} s, page answered after "
