@@ -1,5 +1,5 @@
 """Serve the playground: ``panel serve app.py``."""
 
-from playground.app import create_app
+from playground.app import serve
 
-create_app().servable(title="Neural network playground")
+serve()

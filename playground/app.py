@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import html
 import importlib
+import logging
 import os
 import sys
 import threading
@@ -36,6 +37,10 @@ from panel.io.state import set_curdoc
 
 from .labs.session import next_tick_from_any_thread
 from .text import tr
+from .ui.link import LinkLocation, page_location, problem, read_query
+from .ui.markup import notice, set_notice
+
+log = logging.getLogger(__name__)
 
 #: Lab key (as in links) → "module:class", imported when a page asks for it.
 #: Later labs (bias–variance, depth, backprop) are added here.
@@ -46,30 +51,39 @@ DEFAULT_LAB = "optimizers"
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
 
-# The lab builder and background compiles share Python's lock with the server's
-# event loop.  Python hands the lock over every 5 ms by default; a thread that has
-# just read a file or a socket waits that long to go on, so the first page (a thread
-# importing JAX while the loop sends the JavaScript) came 0.4–0.6 s later than with
-# 0.5 ms.
-sys.setswitchinterval(0.0005)
-# Python's garbage collector, tuned for a server whose imports make ~200,000
-# long-lived objects (Panel, Bokeh, JAX) and whose pages make many short-lived ones.
-# With the defaults the first page made 280 young, 26 middle and 2 full collections,
-# 0.22 s in all, the full ones 0.15 s (each walks every object alive).  The imports'
-# objects are frozen out of the collector's sight once imported (here and in
-# ``freeze_imports``: a full collection then takes 15 ms instead of 70), and young
-# collections come every 20,000 objects instead of 700.  The first page is drawn
-# ≈ 0.2 s sooner; the round trip of a slider (p95 over 150 changes) and the MLP
-# lab's frames did not change.
-gc.freeze()
-gc.set_threshold(20_000, 20, 20)
-
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()
 _warmup_started = False
 _frozen_labs: set[str] = set()  # labs whose imports are frozen
+_process_configured = False
+
+
+def configure_process():
+    """The server process's settings, once, before the first page (``serve`` calls it;
+    importing this module changes nothing in the process)."""
+    global _process_configured
+    with _once_lock:
+        if _process_configured:
+            return
+        _process_configured = True
+    # The lab builder and background compiles share Python's lock with the server's
+    # event loop; at the default 5 ms hand-over the first page came 0.4–0.6 s later
+    # than at 0.5 ms (see benchmarks/README.md).
+    sys.setswitchinterval(0.0005)
+    # The imports' ~200,000 long-lived objects out of the collector's sight, and young
+    # collections every 20,000 objects: the first page ≈ 0.2 s sooner (ibid.).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
+def serve(title: str = "Neural network playground"):
+    """Serve one page in ``panel serve app.py``: the process's settings, then the page
+    with a location that reads its link safely (see ``ui.link``)."""
+    configure_process()
+    location = page_location(pn.state.curdoc)
+    create_app(location).servable(title=title, location=location or True)
 
 
 def lab_class(key: str):
@@ -119,8 +133,8 @@ def freeze_imports(lab_key: str):
     handful of the pages being served at that moment, which are then freed when
     unreferenced but not collected if they form cycles: a bounded, one-off cost."""
     with _once_lock:
-        if lab_key in _frozen_labs:
-            return
+        if not _process_configured or lab_key in _frozen_labs:
+            return  # only in a server (``serve``), once per lab
         _frozen_labs.add(lab_key)
     gc.freeze()
 
@@ -140,7 +154,15 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str]):
         state_class = lab_class(lab_key).param["state"].class_
         freeze_imports(lab_key)
         state = state_class()
-        problems = problems + state.apply_query(query)
+        known = {"lab", *getattr(state_class, "LINK_KEYS", query)}
+        problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
+                               if k not in known]
+        try:
+            problems = problems + state.apply_query(query)
+        except Exception:  # a value no check foresaw: the lab's defaults, and a notice
+            log.exception("the link %r could not be applied", query)
+            state = state_class()
+            problems = problems + [tr("url.unusable", "en")]
         state.precompute()
     return state, problems
 
@@ -154,16 +176,31 @@ def build_lab(lab_key: str, state, problems: list[str]):
     return lab
 
 
-def create_app() -> pn.Column:
-    """One session's page."""
+def create_app(location: LinkLocation | None = None) -> pn.Column:
+    """One session's page; if even its shell cannot be built, a page that says so.
+
+    ``location`` is the page's URL (``ui.link.page_location``); ``None`` outside a
+    server, or to read the session's own."""
     pn.extension("katex", sizing_mode="stretch_width", notifications=False,
                  raw_css=[CSS])
-    query = dict(pn.state.location.query_params) if pn.state.location else {}
-    query = {k: str(v) for k, v in query.items()}
+    try:
+        if location is None:
+            location = page_location(pn.state.curdoc)
+        return _create_page(location)
+    except Exception as e:  # never a blank page with the error only in the log
+        log.exception("the page could not be built")
+        message = notice("danger", css_classes=["pg-build-error"])
+        set_notice(message, [tr("app.build_failed", "en", error=e)])
+        return pn.Column(message, margin=20)
+
+
+def _create_page(location: LinkLocation | None) -> pn.Column:
+    # The raw query string, read by our own codec: Panel's ``query_params`` guesses
+    # types and raised on '²' (a blank page).
+    query, problems = read_query(location.search if location is not None else "")
     lab_key = query.get("lab", DEFAULT_LAB)
-    problems = []
     if lab_key not in LABS:
-        problems.append(f"lab={lab_key!r} (unknown)")
+        problems.append(problem("lab", lab_key, "unknown"))
         lab_key = DEFAULT_LAB
     lang = "en"
     doc = pn.state.curdoc
@@ -213,9 +250,9 @@ def create_app() -> pn.Column:
         """Put a prepared lab's pictures in the page; returns what starts the lab and
         adds the rest once the pictures are there."""
         def write_url(*_events):
-            if pn.state.location is not None:
+            if location is not None:
                 query = {"lab": lab_key, **lab.state.to_query()}
-                pn.state.location.search = "?" + urlencode(query)
+                location.search = "?" + urlencode(query)
 
         def then(fn):
             if in_a_session:
@@ -268,8 +305,10 @@ def create_app() -> pn.Column:
             doc.add_next_tick_callback(attach(built["lab"]))  # starts once it is there
 
     def show_build_error(error):
-        body.objects = [pn.pane.Alert(tr("app.build_failed", lang, error=error),
-                                      alert_type="danger", css_classes=["pg-build-error"])]
+        log.error("the lab %r could not be built", lab_key, exc_info=error)
+        message = notice("danger", css_classes=["pg-build-error"])
+        set_notice(message, [tr("app.build_failed", lang, error=error)])
+        body.objects = [message]
 
     def on_load():
         page["loaded"] = True

@@ -286,6 +286,7 @@ _EN: dict[str, str] = {
     "mlp.weight.too_large": "{value} is too large: a weight must lie between −{limit} and {limit}.",
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
     "url.ignored": "Ignored from the link: {problems}",
+    "url.unusable": "The link could not be used; the lab starts with its defaults.",
     "error.unexpected": "Something went wrong computing this run: {error}",
     "app.build_failed": "The lab could not be built: {error}",
 }

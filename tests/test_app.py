@@ -19,6 +19,16 @@ def test_the_shell_imports_no_numerics():
     assert _run("import sys, playground.app; print('jax' in sys.modules)") == "False"
 
 
+def test_importing_the_shell_changes_no_process_setting():
+    """Process settings are made by ``serve()`` (``configure_process``), not by imports."""
+    out = _run("import gc, sys\n"
+               "before = (gc.get_threshold(), sys.getswitchinterval(), gc.get_freeze_count())\n"
+               "import playground.app, playground.labs.mlp_lab, playground.labs.optimizer_lab\n"
+               "print(before == (gc.get_threshold(), sys.getswitchinterval(),"
+               " gc.get_freeze_count()))")
+    assert out == "True"
+
+
 def test_float64_whichever_is_imported_first():
     for code in ("import playground, jax.numpy as jnp; print(jnp.zeros(1).dtype)",
                  "import jax.numpy as jnp, playground; print(jnp.zeros(1).dtype)"):
@@ -29,6 +39,7 @@ def test_the_imports_are_frozen_out_of_the_collector_once_per_lab():
     """The objects alive after a lab's imports (JAX's, the lab's) are frozen once;
     what later pages make is collected as usual (the frozen count stays put)."""
     out = _run("import gc, playground.app as a\n"
+               "a.configure_process()\n"
                "shell = gc.get_freeze_count()\n"  # Panel's and Bokeh's, at import
                "a.prepare_state('optimizers', {}, [])\n"
                "n = gc.get_freeze_count()\n"
@@ -64,7 +75,7 @@ def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch
     page = app.create_app()
     sidebar, body = page.objects[1].objects
     (alert,) = body.objects
-    assert isinstance(alert, pn.pane.Alert) and "no numerics today" in alert.object
+    assert "pg-build-error" in alert.css_classes and "no numerics today" in alert.object
     assert sidebar.objects == []
 
 
@@ -113,3 +124,22 @@ def test_the_mlp_labs_first_picture_is_the_untrained_network_not_a_blank():
     (image,) = lab.image_source.data["image"]
     assert image.min() < 0.5 < image.max()
     np.testing.assert_allclose(image, lab.state.grid(), rtol=1e-6)
+
+
+def test_a_link_value_that_breaks_the_lab_gives_its_defaults_and_a_notice(monkeypatch):
+    """A value that no check foresaw (here: ``apply_query`` raising) leaves a working
+    lab with its defaults, and the notice says the link was not used."""
+    from playground.labs.optimizer_state import OptimizerLabState
+
+    def broken(self, query):
+        raise OverflowError("no check foresaw this")
+
+    monkeypatch.setattr(OptimizerLabState, "apply_query", broken)
+    state, problems = app.prepare_state("optimizers", {"surface": "beale"}, [])
+    assert state.surface == "ravine" and state.result is not None
+    assert any("could not be used" in p for p in problems)
+
+
+def test_unknown_link_keys_are_named():
+    _, problems = app.prepare_state("mlp", {"lab": "mlp", "dataset": "xor", "bogus": "1"}, [])
+    assert problems == ["bogus='1' (unknown key)"]

@@ -25,6 +25,7 @@ from panel.viewable import Viewer
 from .. import datasets, training
 from .. import optimizers as opt
 from ..text import tr
+from ..ui.markup import notice, set_notice, tagged
 from . import mlp_state
 from .mlp_network import NetworkDiagram
 from .mlp_state import (
@@ -129,11 +130,6 @@ class CurveFeed:
 def loss_text(loss: float) -> str:
     """Three decimals, or two significant digits below 0.001 (never a bare 0.000)."""
     return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
-
-
-def tagged(css_class: str, text) -> str:
-    """HTML whose one element carries ``css_class`` and exactly ``text``."""
-    return f"<span class='{css_class}'>{text}</span>"
 
 
 class MlpLab(Viewer):
@@ -325,8 +321,7 @@ class MlpLab(Viewer):
         self._resume_at = 0.0  # no frame before this time (see _tick)
         self.busy = pn.indicators.LoadingSpinner(value=True, size=30, visible=False,
                                                  align="center")
-        self.message = pn.pane.Alert("", alert_type="warning", visible=False,
-                                     sizing_mode="stretch_width")
+        self.message = notice("warning", css_classes=["pg-message"])
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
         self.readout = pn.pane.HTML(self._readout_html(0, "", ""), width=440, height=58,
                                     margin=(0, 10))
@@ -826,9 +821,7 @@ class MlpLab(Viewer):
             self.play.value = False
 
     def _show_message(self):
-        text = "  \n".join(m for m in (self.link_problems, self.state.error) if m)
-        _set(self.message, text)
-        self.message.visible = bool(text)
+        set_notice(self.message, (self.link_problems, self.state.error))
 
     def _warm_up(self):
         """Compile training for this network in the background (seconds on a CPU; the

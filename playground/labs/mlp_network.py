@@ -35,6 +35,7 @@ from panel.viewable import Viewer
 
 from .. import datasets
 from ..text import tr
+from ..ui.markup import tagged
 from .mlp_diagram import (
     GAP,
     LEVELS,
@@ -306,7 +307,7 @@ class NetworkDiagram(Viewer):
         self.selected = (layer, i, j)
         data = self.edge_source.data
         label = tr("mlp.net.weight", lang, source=data["src"][k], target=data["dst"][k])
-        _set(self.weight_label, f"<span class='pg-weight-label'>{label}</span>")
+        _set(self.weight_label, tagged("pg-weight-label", label))
         self.weight_input.disabled = False
         self._show_selected()
 
@@ -333,8 +334,7 @@ class NetworkDiagram(Viewer):
             self._syncing = False
 
     def _set_message(self, text: str):
-        _set(self.weight_message, f"<span class='pg-weight-message'>{text}</span>"
-                  if text else "")
+        _set(self.weight_message, tagged("pg-weight-message", text) if text else "")
         self.weight_message.visible = bool(text)
 
     def _on_tap(self, event):
@@ -362,7 +362,7 @@ class NetworkDiagram(Viewer):
             losses = np.asarray(evaluate_both(s.arch, s.model, *s.data[:4]))
             note = tr("mlp.net.after_edit", s.lang, train=f"{losses[0]:.3f}",
                       val=f"{losses[2]:.3f}")
-            _set(self.edit_note, f"<span class='pg-weight-note'>{note}</span>")
+            _set(self.edit_note, tagged("pg-weight-note", note))
             self.edit_note.visible = True
             if self.on_edit is not None:
                 self.on_edit()

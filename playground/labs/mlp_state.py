@@ -32,6 +32,7 @@ import param
 from .. import datasets, mlp, training
 from .. import optimizers as opt
 from ..text import tr
+from ..ui.link import problem
 from .optimizer_state import _format, _parse
 
 MAX_HIDDEN_LAYERS = 6
@@ -608,14 +609,14 @@ class MlpLabState(param.Parameterized):
                     values[p] = _parse(self.param[p], text)
             except ValueError as e:
                 values.pop(p, None)
-                problems.append(f"{p}={text!r} ({e})")
+                problems.append(problem(p, text, str(e)))
         if "batch" in values:
             n = int(values.get("points", self.points))
             ratio = float(values.get("train_ratio", self.train_ratio))
             n_train = min(max(math.floor(n * ratio / 100.0 + 0.5), 1), n - 1)
             if values["batch"] > n_train:
-                problems.append(f"batch={query['batch']!r} (more than the {n_train} "
-                                "training points)")
+                problems.append(problem("batch", query["batch"],
+                                        f"more than the {n_train} training points"))
                 del values["batch"]
         if values:
             self.param.update(**values)
@@ -630,3 +631,5 @@ URL_KEYS: tuple[str, ...] = (
     "clip", "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
     "early_stop", "patience", "race",
 )
+#: Every key a link may carry for this lab.
+MlpLabState.LINK_KEYS = frozenset(URL_KEYS)

@@ -14,6 +14,7 @@ from panel.viewable import Viewer
 from .. import critical, surfaces
 from .. import optimizers as opt
 from ..text import tr
+from ..ui.markup import notice, set_notice
 from .optimizer_plots import COLORS, RacePlots, Surface3D
 from .optimizer_state import OptimizerLabState, custom_lesson, hp_param
 
@@ -87,8 +88,7 @@ class OptimizerLab(Viewer):
         super().__init__(**params)
         lang = self.state.lang
         self.plots = RacePlots(lang)
-        self.message = pn.pane.Alert("", alert_type="warning", visible=False,
-                                     sizing_mode="stretch_width")
+        self.message = notice("warning", css_classes=["pg-message"])
         self.player = pn.widgets.Player(
             start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
             width=460, show_value=False, css_classes=["pg-player"],
@@ -116,7 +116,7 @@ class OptimizerLab(Viewer):
                                             styles={"font-size": "15px"})
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.surface_formula = pn.pane.LaTeX("", styles={"font-size": "17px"})
-        self.expression_error = pn.pane.Alert("", alert_type="danger", visible=False)
+        self.expression_error = notice("danger", css_classes=["pg-expression-error"])
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
         _respond_at_once(self.sidebar())
@@ -358,8 +358,7 @@ class OptimizerLab(Viewer):
 
     @param.depends("state.surface_error", watch=True)
     def _show_expression_error(self):
-        self.expression_error.object = self.state.surface_error
-        self.expression_error.visible = bool(self.state.surface_error)
+        set_notice(self.expression_error, [self.state.surface_error])
 
     @param.depends("state.result", "state.optimizers", "state.error", watch=True)
     def _redraw_race(self):
@@ -397,9 +396,7 @@ class OptimizerLab(Viewer):
 
     def _show_message(self):
         empty = "" if self.state.optimizers else tr("optimizers.none", self.state.lang)
-        text = "  \n".join(m for m in (self.link_problems, self.state.error, empty) if m)
-        _set(self.message, text)
-        self.message.visible = bool(text)
+        set_notice(self.message, (self.link_problems, self.state.error, empty))
 
     def _build_formula_cards(self):
         """One card per optimizer, built once (with the details: after the first

@@ -20,6 +20,7 @@ from .. import optimizers as opt
 from .. import race, surfaces
 from ..expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ..text import tr
+from ..ui.link import problem
 
 #: Knob of an optimizer → the short name used in parameter names and URLs.
 HP_SHORT = {"lr": "lr", "momentum": "mu", "decay": "rho", "beta1": "beta1", "beta2": "beta2",
@@ -203,16 +204,19 @@ class OptimizerLabState(param.Parameterized):
         """Set the state from query values; returns what was ignored and why."""
         problems: list[str] = []
         values: dict = {}
-        surface = query.get("surface", self.surface)
+        # A formula without a surface means the custom surface it describes.
+        surface = query.get("surface", surfaces.CUSTOM if "expr" in query else self.surface)
         if surface not in self.param.surface.objects:
-            problems.append(f"surface={surface!r} (unknown)")
+            problems.append(problem("surface", surface, "unknown"))
             surface = self.surface
-        if surface == surfaces.CUSTOM and "expr" in query:
+        if surface != surfaces.CUSTOM and "expr" in query:
+            problems.append(problem("expr", query["expr"], "only with surface=custom"))
+        elif surface == surfaces.CUSTOM and "expr" in query:
             try:
                 self._custom = surfaces.custom_surface(parse_expression(query["expr"]))
                 values["expression"] = query["expr"]
             except ExpressionError as e:
-                problems.append(f"expr ({e})")
+                problems.append(problem("expr", query["expr"], str(e)))
                 surface = "ravine"
         values["surface"] = surface
         values.update(self.surface_defaults(surface))
@@ -222,7 +226,7 @@ class OptimizerLabState(param.Parameterized):
             try:
                 values[p] = _parse(self.param[p], query[p])
             except ValueError as e:
-                problems.append(f"{p}={query[p]!r} ({e})")
+                problems.append(problem(p, query[p], str(e)))
         values["active_surface"] = self._surface_for(values["surface"])
         self._applying_query = True
         try:
@@ -239,6 +243,8 @@ URL_KEYS: tuple[str, ...] = (
     "steps", "noise", "seed", "schedule", "schedule_every", "schedule_factor", "schedule_gamma",
     "clip", "clip_value",
 )
+#: Every key a link may carry for this lab (the formula travels as ``expr``).
+OptimizerLabState.LINK_KEYS = frozenset(URL_KEYS) - {"expression"} | {"expr"}
 
 
 def _format(value) -> str:

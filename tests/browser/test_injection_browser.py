@@ -1,0 +1,161 @@
+"""Hostile text from links, uploaded files and typed formulas, in a real browser.
+
+A course sends a whole class through links it did not write.  Every place that
+shows text a link or a user supplied must show it as characters: no script runs,
+no element, link or image is created, nothing is fetched.  Each payload below is
+put under every link key of every lab at once (and under an unknown key), into an
+uploaded CSV file (its name and fields) and into the formula box.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from playground.labs.mlp_state import MlpLabState
+from playground.labs.optimizer_state import OptimizerLabState
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+#: The marker host: nothing may ever ask for it.
+EVIL = "example.invalid"
+
+#: ``{key}`` is replaced by the link key, so that a run payload says where it ran.
+PAYLOADS = {
+    "script": "<script>window.__pw_{key}=1</script>",
+    "img-onerror": "<img src=x onerror=window.__pw_{key}=1>",
+    "svg-onload": "<svg onload=window.__pw_{key}=1>",
+    "markdown-link": f"x [sign in](https://{EVIL}/{{key}})",
+    "markdown-image": f"![p](https://{EVIL}/{{key}}.png)",
+    "autolink": f"see https://{EVIL}/{{key}} <https://{EVIL}/a>",
+    "entities": "&lt;b class=pwb&gt;{key}&lt;/b&gt; &amp;",
+    "latex": f"$\\href{{https://{EVIL}}}{{x}}$ $$x$$",
+}
+
+#: JS: what an injection would have left in the page (piercing shadow roots).
+_FOUND = """() => {
+  const found = Object.keys(window).filter((k) => k.startsWith('__pw_'));
+  const roots = [document];
+  const bad = [];
+  while (roots.length) {
+    const root = roots.pop();
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) roots.push(el.shadowRoot);
+      const tag = el.tagName.toLowerCase();
+      for (const attr of el.getAttributeNames()) {
+        const value = el.getAttribute(attr) || '';
+        if (attr.startsWith('on')) bad.push(`${tag}[${attr}]`);
+        if (value.includes('example.invalid')) bad.push(`${tag}[${attr}=${value}]`);
+      }
+      if (tag === 'img' && el.getAttribute('src') === 'x') bad.push('img[src=x]');
+      if (el.classList.contains('pwb')) bad.push('b.pwb');
+    }
+  }
+  return found.concat(bad);
+}"""
+
+
+def _link(lab: str, keys, template: str) -> str:
+    query = {"lab": lab} if lab != "optimizers" else {}
+    query.update({key: template.replace("{key}", key) for key in sorted(keys)})
+    query["nokey"] = template.replace("{key}", "nokey")
+    return "?" + urlencode(query)
+
+
+def _watch_requests(page) -> list[str]:
+    asked = []
+    def on_request(request):
+        url = urlsplit(request.url)
+        if url.hostname == EVIL or url.path.endswith("/x"):
+            asked.append(request.url)
+
+    page.on("request", on_request)
+    page.on("dialog", lambda d: (asked.append(f"dialog: {d.message}"), d.dismiss()))
+    return asked
+
+
+def _wait_for_notice(page, text: str):
+    notice = page.get_by_text(text)  # the element inside the pane's shadow root
+    notice.wait_for(state="visible", timeout=60_000)
+    return notice.inner_text()
+
+
+def _assert_nothing_injected(page, asked, where: str):
+    page.wait_for_timeout(300)  # an image's error or a late script would have fired
+    found = page.evaluate(_FOUND)
+    assert found == [], f"{where}: injected {found}"
+    assert asked == [], f"{where}: the page asked for {asked}"
+
+
+@pytest.mark.parametrize("lab, state_class", [("optimizers", OptimizerLabState),
+                                              ("mlp", MlpLabState)])
+def test_link_values_are_shown_as_text_under_every_key(page, server_url, lab, state_class):
+    asked = _watch_requests(page)
+    for name, template in PAYLOADS.items():
+        page.goto(server_url + _link(lab, state_class.LINK_KEYS, template), wait_until="commit")
+        text = _wait_for_notice(page, "Ignored from the link")
+        # The value is quoted as the characters it is (cut to 40 in the notice).
+        assert template.replace("{key}", "nokey")[:30] in text, (name, text)
+        assert "nokey" in text and "unknown key" in text
+        _assert_nothing_injected(page, asked, f"{lab} link, {name}")
+    assert page.errors == []
+
+
+def test_an_unknown_lab_in_the_link_is_shown_as_text(page, server_url):
+    asked = _watch_requests(page)
+    for name, template in PAYLOADS.items():
+        page.goto(server_url + "?" + urlencode({"lab": template.replace("{key}", "lab")}),
+                  wait_until="commit")
+        text = _wait_for_notice(page, "Ignored from the link")
+        assert "lab=" in text and "unknown" in text
+        _assert_nothing_injected(page, asked, f"lab key, {name}")
+
+
+@pytest.mark.parametrize("search", ["?a=%C2%B2", "?lab=mlp&points=%C2%B2&%C2%B2=1",
+                                    "?seed=-5&x0=%5B1%5D&y0=%7B%7D", "?lab=%FF%FE&noise=%00",
+                                    "?" + "&".join(f"k{i}=v" for i in range(300))])
+def test_odd_characters_in_a_link_leave_a_working_lab_and_a_notice(page, server_url, search):
+    page.goto(server_url + search, wait_until="commit")
+    text = _wait_for_notice(page, "Ignored from the link")
+    if "seed=-5" in search:
+        assert "'-5' (outside" in text  # the value as typed, not '-5.0'
+        assert "x0='[1]' (not a number)" in text and "y0='{}'" in text
+    # The lab itself is there: its controls came after the notice.
+    page.locator(".pg-sidebar select, .pg-sidebar input").first.wait_for(timeout=60_000)
+    assert page.errors == []
+
+
+def test_uploaded_csv_names_and_fields_are_shown_as_text(page, server_url):
+    asked = _watch_requests(page)
+    page.goto(server_url + "?lab=mlp", wait_until="commit")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=60_000)
+    for name, template in PAYLOADS.items():
+        payload = template.replace("{key}", "csv")
+        files = {  # each is refused, and its message quotes the hostile part
+            "field": f"x1,x2,label\n1,{payload},0\n",
+            "label": "1,2," + payload.replace(",", " ") + "\n3,4,0\n",
+            "columns": payload + "\n",
+        }
+        for what, content in files.items():
+            upload.set_input_files({"name": f"{payload[:20]}.csv", "mimeType": "text/csv",
+                                    "buffer": content.encode()})
+            message = page.locator(".pg-upload-message")
+            message.wait_for(state="visible", timeout=30_000)
+            _assert_nothing_injected(page, asked, f"CSV {what}, {name}")
+    assert page.errors == []
+
+
+def test_typed_formulas_are_shown_as_text(page, server_url):
+    asked = _watch_requests(page)
+    page.goto(server_url + "?surface=custom&expr=x**2%2By**2", wait_until="commit")
+    formula = page.get_by_label("f(x, y) =")
+    formula.wait_for(timeout=60_000)
+    for name, template in PAYLOADS.items():
+        formula.fill(template.replace("{key}", "expr"))
+        formula.press("Enter")
+        page.locator(".pg-expression-error", has_text="Cannot use this formula").wait_for(
+            state="visible", timeout=30_000)
+        _assert_nothing_injected(page, asked, f"formula, {name}")
+    assert page.errors == []
