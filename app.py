@@ -1,5 +1,5 @@
 """Serve the playground: ``panel serve app.py``."""
 
-from playground.app import serve
+from playground.ui.shell import serve
 
 serve()

@@ -158,7 +158,7 @@ def summarise(rec: dict) -> dict:
 
 def engine_epochs_per_s(chunks: list[int], seconds: float = 2.0) -> dict[int, float]:
     """The same setting trained without UI: ``MlpLabState.train(n)``, epochs/s per n."""
-    from playground.labs import mlp_state
+    from playground.labs.mlp import state as mlp_state
 
     query = dict(item.split("=") for item in QUERY.split("&") if not item.startswith("lab="))
     results = {}
@@ -210,7 +210,7 @@ def main():
     if rec["errors"]:
         print("console errors:\n  " + "\n  ".join(rec["errors"]))
     if not args.no_engine:
-        from playground.labs import mlp_state
+        from playground.labs.mlp import state as mlp_state
 
         capacity = getattr(mlp_state, "CHUNK_CAPACITY", 200)
         chunks = sorted({max(1, min(int(s["chunk_median"]), capacity)), capacity})

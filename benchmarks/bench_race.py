@@ -12,8 +12,8 @@ import time
 
 import jax
 
-from playground import optimizers as opt
-from playground import race, surfaces
+from playground.numerics import optimizers as opt
+from playground.numerics import race, surfaces
 
 
 def main():

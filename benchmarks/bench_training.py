@@ -14,7 +14,7 @@ import time
 import jax
 import jax.numpy as jnp
 
-from playground import datasets, training
+from playground.numerics import datasets, training
 
 
 def timed(fn, repeat=5):

@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from playground import training  # noqa: F401  (the package's XLA settings)
+from playground.numerics import training  # noqa: F401  (the package's XLA settings)
 
 SIZES = (2, 8, 8, 2)
 BATCH, BATCHES, UPDATES, LR = 10, 25, 5000, 0.03

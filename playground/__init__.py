@@ -1,8 +1,8 @@
 """A browser playground to *see* how neural networks learn.
 
-Numerics live in pure-JAX modules (``surfaces``, ``optimizers``, ``race``,
-``critical``, ``expression``) that never import Panel; the labs in
-``playground.labs`` import them, never the reverse.
+``playground.numerics`` holds the pure-JAX numerics (no Panel, Bokeh or
+param); ``playground.ui`` the shared UI layer (the page shell, the link codec,
+palettes); ``playground.labs`` one package per lab.  See ARCHITECTURE.md.
 """
 
 import os

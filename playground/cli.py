@@ -20,9 +20,9 @@ import json
 import math
 import sys
 
-from . import datasets, mlp, race, surfaces, training
-from . import optimizers as opt
-from .expression import ExpressionError, parse_expression
+from .numerics import datasets, mlp, race, surfaces, training
+from .numerics import optimizers as opt
+from .numerics.expression import ExpressionError, parse_expression
 
 
 class UsageError(Exception):

@@ -10,8 +10,10 @@ Panel to interpret them.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import parse_qsl
 
+import param
 from panel.io.location import Location
 
 #: At most this many fields are read from one link (a class's links are short).
@@ -75,3 +77,49 @@ def page_location(doc) -> LinkLocation | None:
     if context is None:
         return None
     return LinkLocation.from_request(context.request)
+
+
+def format_value(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def parse_value(p: param.Parameter, text: str):
+    """A query value for parameter ``p``, validated; ValueError says why not."""
+    if isinstance(p, param.Boolean):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 1 or 0")
+    if isinstance(p, param.ListSelector):
+        items = [item for item in text.split(",") if item]
+        unknown = [item for item in items if item not in p.objects]
+        if unknown:
+            raise ValueError(f"unknown {', '.join(unknown)}")
+        return list(dict.fromkeys(items))
+    if isinstance(p, param.Selector):
+        if text not in p.objects:
+            raise ValueError(f"expected one of {', '.join(map(str, p.objects))}")
+        return text
+    if isinstance(p, param.Integer):
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValueError("not an integer") from None
+    elif isinstance(p, param.Number):
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError("not a number") from None
+        if not math.isfinite(value):
+            raise ValueError("not finite")
+    else:
+        return text
+    low, high = p.bounds or (None, None)
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"outside [{low}, {high}]")
+    return value

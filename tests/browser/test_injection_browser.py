@@ -13,8 +13,8 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from playground.labs.mlp_state import MlpLabState
-from playground.labs.optimizer_state import OptimizerLabState
+from playground.labs.mlp.state import MlpLabState
+from playground.labs.optimizers.state import OptimizerLabState
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 

@@ -1,7 +1,7 @@
 """The optimizer lab in a real browser: a ``panel serve app.py`` driven by Chromium.
 
 Bokeh models are read by name from the page (``full_<opt>``, ``trail_<opt>``,
-``race_meta``, ``readout``, ``critical_points``; see ``playground.labs.optimizer_plots``).
+``race_meta``, ``readout``, ``critical_points``; see ``playground.labs.optimizers.plots``).
 """
 
 from __future__ import annotations

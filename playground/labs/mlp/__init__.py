@@ -1,0 +1,1 @@
+"""The MLP lab: a small network learning 2-D data, TensorFlow-Playground style."""

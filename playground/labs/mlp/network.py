@@ -1,0 +1,358 @@
+"""The MLP lab's network diagram: every neuron's output over the plane, every weight an edge.
+
+TensorFlow Playground's picture of the network.  Columns are the input features, each
+hidden layer and the output; each node is a thumbnail of what that unit computes over
+the same [−6, 6]² plane as the heat map, and each weight W_ij is a segment from unit i
+to unit j whose width grows with |W_ij| and whose colour is its sign (blue positive,
+orange negative).  Clicking an edge selects that weight for editing.
+
+The numbers (every unit over the plane, shades, layout) come from
+:mod:`playground.numerics.diagram`,
+which has no Panel import; this module is the view, ``NetworkDiagram``: one Bokeh figure
+built once and patched in place on every ``update()``, and a small editor for the
+selected weight.
+
+What a thumbnail shows (white is 0 on every diverging one, blue above, orange below):
+
+* an input feature x̂ after normalisation, scaled by its largest |x̂| on the plane;
+* a hidden unit's activation a = f(z) in evaluation mode (batch norm's running
+  statistics, no dropout): tanh as it is (−1…1), sigmoid as 2a − 1 (so ½ is white),
+  ReLU and linear units scaled by their largest |a| on the plane;
+* output unit k: the class probability p_k = softmax(z)_k, from white (0) to class
+  k's colour (1), as the heat map shades its classes.  With two classes p₁ is exactly
+  the heat map's value.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Tap
+from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Range1d
+from bokeh.plotting import figure
+from panel.viewable import Viewer
+
+from ...numerics import datasets
+from ...numerics.diagram import (
+    GAP,
+    LEVELS,
+    MIN_EDGE_WIDTH,
+    diagram_layout,
+    diagram_values,
+    edge_widths,
+    nearest_edge,
+    pool,
+    quantise,
+    shades,
+    stack,
+)
+from ...numerics.training import evaluate_both
+from ...text import tr
+from ...ui.markup import tagged
+from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
+from ...ui.widgets import set_text
+from .state import MlpLabState
+
+# ---------------------------------------------------------------------------
+# The view.
+
+FIG_W, FIG_H = 580, 470  # the figure, in pixels: one data unit is one pixel
+TAP_RADIUS = 7.0  # pixels from an edge that still select it
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+class NetworkDiagram(Viewer):
+    """The network as TensorFlow Playground draws it, with a weight editor.
+
+    ``update()`` redraws from the state (the lab calls it inside its ``hold()``);
+    it patches the figure's sources and rebuilds their rows only when the
+    architecture or the features changed.  ``on_edit`` is called after a weight
+    was set (the lab redraws everything); without it the diagram updates itself.
+    """
+
+    state = param.ClassSelector(class_=MlpLabState)
+    on_edit = param.Callable(default=None)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.selected: tuple[int, int, int] | None = None  # (layer, i, j) of W[i, j]
+        self._structure = None
+        self._syncing = False  # the input is being set from the state, not by a person
+        self._build_figure()
+        self._build_editor()
+        self._rebuild()
+
+    # -- building ------------------------------------------------------------------
+
+    def _build_figure(self):
+        lang = self.state.lang
+        # No axes, toolbar or Bokeh title: the frame is the whole figure, so one data
+        # unit is one pixel and squares stay square (the title is a text glyph).
+        fig = figure(width=FIG_W, height=FIG_H, x_range=Range1d(0, FIG_W),
+                     y_range=Range1d(0, FIG_H), tools="", toolbar_location=None,
+                     x_axis_type=None, y_axis_type=None, min_border=0,
+                     outline_line_color=None)
+        fig.text([6], [FIG_H - 14], text=[tr("mlp.net.title", lang)], text_font_size="16px",
+                 text_font_style="bold", text_baseline="middle", text_color="#333333")
+        fig.grid.visible = False
+        self.edge_mapper = LinearColorMapper(palette=[NEGATIVE, POSITIVE], low=-1.0, high=1.0)
+        self.edge_source = ColumnDataSource(
+            {k: [] for k in ("x0", "y0", "x1", "y1", "w", "width", "src", "dst")},
+            name="pg-network-edges")
+        color = {"field": "w", "transform": self.edge_mapper}
+        self.edge_renderer = fig.segment(
+            "x0", "y0", "x1", "y1", source=self.edge_source, line_width="width",
+            line_color=color, line_alpha=0.7, hover_line_color="#222222", hover_line_alpha=1.0)
+        self.highlight_source = ColumnDataSource({k: [] for k in ("x0", "y0", "x1", "y1",
+                                                                   "w", "width", "halo")})
+        fig.segment("x0", "y0", "x1", "y1", source=self.highlight_source, line_color="#222222",
+                    line_width="halo", line_alpha=0.9)
+        fig.segment("x0", "y0", "x1", "y1", source=self.highlight_source,
+                    line_width="width", line_color=color)
+
+        transparent = "rgba(0, 0, 0, 0)"
+        self.unit_mapper = LinearColorMapper(palette=diverging_palette(), low=-0.5,
+                                             high=LEVELS + 0.5, high_color=transparent)
+        self.unit_images = ColumnDataSource({k: [] for k in ("image", "x", "y", "dw", "dh")},
+                                            name="pg-network-units")
+        fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.unit_images,
+                  color_mapper=self.unit_mapper)
+        self.output_mapper = LinearColorMapper(palette=class_palette(2, strength=1.0),
+                                               low=0.0, high=2.0,
+                                               nan_color=transparent)
+        self.output_images = ColumnDataSource({k: [] for k in ("image", "x", "y", "dw", "dh")},
+                                              name="pg-network-outputs")
+        fig.image(image="image", x="x", y="y", dw="dw", dh="dh", source=self.output_images,
+                  color_mapper=self.output_mapper)
+
+        self.node_source = ColumnDataSource({k: [] for k in ("x", "y", "side", "border",
+                                                             "name")},
+                                            name="pg-network-nodes")
+        nodes = fig.rect("x", "y", width="side", height="side", source=self.node_source,
+                         fill_alpha=0.0, line_color="#4a5560", line_width="border")
+        self.label_source = ColumnDataSource({k: [] for k in ("x", "y", "text", "align",
+                                                              "size")})
+        fig.text("x", "y", text="text", text_align="align", text_font_size="size",
+                 text_baseline="middle", text_color="#1f2d3a", source=self.label_source)
+        fig.add_tools(HoverTool(renderers=[self.edge_renderer],
+                                tooltips="w = @w{0.000}, @src → @dst"))
+        fig.add_tools(HoverTool(renderers=[nodes], tooltips="@name"))
+        fig.on_event(Tap, self._on_tap)
+        self.fig = fig
+
+    def _build_editor(self):
+        lang = self.state.lang
+        small = {"font-size": "13px", "color": "#333"}
+        self.weight_label = pn.pane.HTML(
+            f"<span class='pg-weight-label'>{tr('mlp.net.hint', lang)}</span>",
+            styles={"font-size": "15px"}, sizing_mode="stretch_width")
+        self.weight_input = pn.widgets.FloatInput(
+            name=tr("mlp.net.value", lang), value=None, step=0.1, width=170, disabled=True,
+            css_classes=["pg-weight-input"])
+        self.weight_input._debounce = 0
+        self.weight_input.param.watch(self._on_value, "value")
+        self.weight_message = pn.pane.HTML("", visible=False, css_classes=["pg-weight-error"],
+                                           styles={"color": "#b00020", "font-size": "13px"},
+                                           sizing_mode="stretch_width")
+        self.edit_note = pn.pane.HTML("", visible=False, css_classes=["pg-weight-note"],
+                                      styles=small, sizing_mode="stretch_width")
+        self.legend = pn.pane.HTML(tr("mlp.net.legend", lang), styles=small,
+                                   sizing_mode="stretch_width")
+        self.editor = pn.Column(self.weight_label, self.weight_input, self.weight_message,
+                                self.edit_note, self.legend, width=300,
+                                margin=(40, 10, 10, 10))
+
+    def __panel__(self):
+        # fixed: the page's default stretch_width would scale x and y differently
+        return pn.Row(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), self.editor)
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _features(self) -> tuple[str, ...]:
+        return tuple(self.state.features) or ("x1", "x2")
+
+    def _unit_names(self) -> list[str]:
+        s, lang = self.state, self.state.lang
+        names = [datasets.FEATURE_LABELS[f] for f in self._features()]
+        for layer, n in enumerate(s.arch.hidden, start=1):
+            names += [tr("mlp.net.neuron", lang, layer=layer, unit=u) for u in range(1, n + 1)]
+        names += [tr("mlp.net.output_unit", lang, k=k, sub=str(k).translate(SUBSCRIPTS))
+                  for k in range(s.arch.n_classes)]
+        return names
+
+    def _rebuild(self):
+        """New rows for a new architecture (or features): nodes, edges, labels."""
+        s, lang = self.state, self.state.lang
+        arch = s.arch
+        sizes = (arch.n_inputs, *arch.hidden, arch.n_classes)
+        self._structure = (sizes, self._features())
+        self.layout = lay = diagram_layout(sizes, FIG_W, FIG_H)
+        self.names = names = self._unit_names()
+        starts = np.cumsum((0, *sizes))
+        self.edge_source.data = {
+            "x0": lay.edges[:, 0], "y0": lay.edges[:, 1],
+            "x1": lay.edges[:, 2], "y1": lay.edges[:, 3],
+            "w": np.zeros(len(lay.edges), np.float32),
+            "width": np.full(len(lay.edges), MIN_EDGE_WIDTH, np.float32),
+            "src": [names[starts[k] + i] for k, i in zip(lay.edge_layer, lay.edge_i, strict=True)],
+            "dst": [names[starts[k + 1] + j]
+                    for k, j in zip(lay.edge_layer, lay.edge_j, strict=True)],
+        }
+        self.edge_renderer.glyph.line_alpha = 0.8 if len(lay.edges) <= 200 else 0.55
+        self.node_source.data = {"x": lay.node_x, "y": lay.node_y, "side": lay.node_side,
+                                 "border": np.where(lay.node_side < 15, 0.6, 1.0), "name": names}
+        # labels: input features on the left, class probabilities on the right, titles on top
+        d, k = arch.n_inputs, arch.n_classes
+        first, last = lay.columns[0], lay.columns[-1]
+        text = names[:d] + [f"p{str(c).translate(SUBSCRIPTS)}" for c in range(k)]
+        x = [first.x - first.side / 2 - 6] * d + [last.x + last.side / 2 + 5] * k
+        y = [*lay.node_y[:d], *lay.node_y[-k:]]
+        align = ["right"] * d + ["left"] * k
+        size = ["16px"] * (d + k)
+        titles = ([tr("mlp.net.inputs", lang)]
+                  + [tr("mlp.net.layer", lang, layer=n) for n in range(1, len(arch.hidden) + 1)]
+                  + [tr("mlp.net.output", lang)])
+        for col, title in zip(lay.columns, titles, strict=True):
+            text.append(title)
+            x.append(col.x)
+            y.append(FIG_H - 40)
+            align.append("center")
+            size.append("14px")
+        self.label_source.data = {"x": x, "y": y, "text": text, "align": align, "size": size}
+        geometry = lambda cols: {"x": [c.x - c.side / 2 for c in cols],
+                                 "y": [c.bottom for c in cols],
+                                 "dw": [c.side for c in cols], "dh": [c.height for c in cols]}
+        self._unit_geometry = geometry(lay.columns[:-1])
+        self._output_geometry = geometry(lay.columns[-1:])
+        self.unit_images.data = {"image": [np.full((c.n * c.rows, c.rows), GAP, np.uint8)
+                                           for c in lay.columns[:-1]], **self._unit_geometry}
+        self.output_images.data = {"image": [np.full((last.n * last.rows, last.rows), np.nan,
+                                                     np.float32)], **self._output_geometry}
+        self.output_mapper.update(palette=class_palette(k, strength=1.0), high=float(k))
+        if self.selected is not None:
+            layer, i, j = self.selected
+            inside = layer < len(sizes) - 1 and i < sizes[layer] and j < sizes[layer + 1]
+            self.select(*self.selected) if inside else self.select(None)
+
+    def update(self):
+        """Redraw thumbnails and edges from the state's current network (in place)."""
+        s = self.state
+        sizes = (s.arch.n_inputs, *s.arch.hidden, s.arch.n_classes)
+        if self._structure != (sizes, self._features()):
+            self._rebuild()
+        grids, weights = diagram_values(s.arch, s.model.params, s.model.bn_state,
+                                        jnp.asarray(s.data.mean), jnp.asarray(s.data.std),
+                                        self._features())
+        units, outputs = shades(np.asarray(grids), s.arch.activation, s.arch.n_inputs,
+                                s.arch.n_classes)
+        lay = self.layout
+        images, start = [], 0
+        for col in lay.columns[:-1]:
+            tiles = quantise(pool(units[start:start + col.n], col.rows))
+            images.append(stack(tiles, col.gap, GAP))
+            start += col.n
+        last = lay.columns[-1]
+        self.unit_images.data.update(image=images)
+        self.output_images.data.update(
+            image=[stack(pool(outputs, last.rows), last.gap, np.float32(np.nan))])
+        self.weights = np.asarray(weights, np.float32)
+        self.edge_source.data.update(w=self.weights,
+                                     width=edge_widths(self.weights, lay.edge_max_width))
+        if self.selected is not None:
+            self._show_selected()
+
+    # -- selecting and editing a weight --------------------------------------------------
+
+    def _index(self, layer: int, i: int, j: int) -> int:
+        lay = self.layout
+        hits = np.flatnonzero((lay.edge_layer == layer) & (lay.edge_i == i) & (lay.edge_j == j))
+        return int(hits[0]) if len(hits) else -1
+
+    def weight(self, layer: int, i: int, j: int) -> float:
+        """W[i, j] of ``layer`` in the state's network, now."""
+        return float(self.state.model.params[layer]["W"][i, j])
+
+    def select(self, layer: int | None, i: int = 0, j: int = 0):
+        """Select weight W[i, j] of ``layer`` for editing (``None``: nothing selected)."""
+        lang = self.state.lang
+        k = -1 if layer is None else self._index(layer, i, j)
+        self._set_message("")
+        set_text(self.edit_note, "")
+        self.edit_note.visible = False
+        if k < 0:
+            self.selected = None
+            self.highlight_source.data = {c: [] for c in self.highlight_source.data}
+            set_text(self.weight_label,
+                      f"<span class='pg-weight-label'>{tr('mlp.net.hint', lang)}</span>")
+            self._sync_input(None)
+            self.weight_input.disabled = True
+            return
+        self.selected = (layer, i, j)
+        data = self.edge_source.data
+        label = tr("mlp.net.weight", lang, source=data["src"][k], target=data["dst"][k])
+        set_text(self.weight_label, tagged("pg-weight-label", label))
+        self.weight_input.disabled = False
+        self._show_selected()
+
+    def _show_selected(self):
+        layer, i, j = self.selected
+        k = self._index(layer, i, j)
+        x0, y0, x1, y1 = self.layout.edges[k]
+        w = self.weight(layer, i, j)
+        width = float(edge_widths(np.array([w]), self.layout.edge_max_width[k])[0])
+        self.highlight_source.data = {"x0": [x0], "y0": [y0], "x1": [x1], "y1": [y1],
+                                      "w": [w], "width": [width], "halo": [width + 4.0]}
+        self._sync_input(round(w, 4))
+
+    def _sync_input(self, value):
+        current = self.weight_input.value
+        if value is None and current is None:
+            return
+        if value is not None and current is not None and abs(current - value) < 5e-5:
+            return
+        self._syncing = True
+        try:
+            self.weight_input.value = value
+        finally:
+            self._syncing = False
+
+    def _set_message(self, text: str):
+        set_text(self.weight_message, tagged("pg-weight-message", text) if text else "")
+        self.weight_message.visible = bool(text)
+
+    def _on_tap(self, event):
+        try:
+            k, dist = nearest_edge(self.layout.edges, float(event.x), float(event.y))
+            lay = self.layout
+            if k >= 0 and dist <= max(TAP_RADIUS, float(self.edge_source.data["width"][k])):
+                self.select(int(lay.edge_layer[k]), int(lay.edge_i[k]), int(lay.edge_j[k]))
+        except Exception as e:  # never a traceback in the page
+            self._set_message(f"{type(e).__name__}: {e}")
+
+    def _on_value(self, event):
+        if self._syncing or self.selected is None:
+            return
+        s = self.state
+        try:
+            if event.new is None:
+                problem = tr("mlp.weight.not_a_number", s.lang)
+            else:
+                problem = s.set_weight(*self.selected, event.new)
+            if problem:
+                self._set_message(problem)
+                return
+            self._set_message("")
+            losses = np.asarray(evaluate_both(s.arch, s.model, *s.data[:4]))
+            note = tr("mlp.net.after_edit", s.lang, train=f"{losses[0]:.3f}",
+                      val=f"{losses[2]:.3f}")
+            set_text(self.edit_note, tagged("pg-weight-note", note))
+            self.edit_note.visible = True
+            if self.on_edit is not None:
+                self.on_edit()
+            else:
+                self.update()
+        except Exception as e:  # never a traceback in the page
+            self._set_message(f"{type(e).__name__}: {e}")

@@ -1,0 +1,478 @@
+"""The MLP lab's state: every setting, its URL form, the data, the network and its history.
+
+``MlpLabState`` is a plain ``param.Parameterized`` (no Panel import), tested without
+a browser, like TensorFlow Playground's ``state.ts``.  A declarative table
+(``URL_KEYS``) drives both reading and writing the query string:
+``?lab=mlp&dataset=xor&layers=8,8&activation=relu&optimizer=adam&lr=0.01``.
+
+Two kinds of settings:
+
+* the data (data set, noise, points, split, seed, features, normalisation) and the
+  architecture (layers, activation, initialisation, batch size, batch norm) fix the
+  compiled computation, so changing one of them starts a fresh network at epoch 0;
+* the training knobs (optimizer, learning rate, L1, L2, dropout) are traced values
+  of ``training.Hyper``: the network keeps training with the new values.
+
+The numerics are :mod:`playground.numerics.training` and
+:mod:`playground.numerics.decision` (the heat map).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import param
+
+from ...numerics import datasets, mlp, training
+from ...numerics import optimizers as opt
+from ...numerics.decision import decision_grid, decision_grids
+from ...numerics.mlp import parse_layers
+from ...numerics.reading import reading
+from ...numerics.training import (
+    CHUNK_CAPACITY,
+    Data,
+    evaluate_both,
+    train_keeping_best,
+    train_race,
+)
+from ...text import tr
+from ...ui.link import format_value, parse_value, problem
+
+SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
+FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
+MAX_RACERS = 4
+
+
+def next_chunk(previous: int, elapsed_s: float, frame_s: float = FRAME_S,
+               capacity: int = CHUNK_CAPACITY) -> int:
+    """Epochs for the next frame at speed "max": the last chunk scaled so that a frame
+    (training and drawing) takes ``frame_s``; at most doubled or halved per frame, so
+    one slow frame (a compilation, a garbage collection) does not swing it."""
+    if not math.isfinite(elapsed_s) or elapsed_s <= 0:
+        return max(1, min(previous, capacity))
+    ratio = min(max(frame_s / elapsed_s, 0.5), 2.0)
+    return int(min(max(round(previous * ratio), 1), capacity))
+
+
+#: What every lesson sets besides its own settings: one network, constant α, no clipping.
+_PLAIN = dict(race=[], schedule="constant", clip="none", early_stop=False)
+_OVERFIT = dict(**_PLAIN, dataset="circle", noise=35.0, points=60, train_ratio=50.0, seed=0,
+                features=["x1", "x2"], normalise=False, layers="32,32,32", activation="relu",
+                init="he", optimizer="adam", lr=0.01, batch=10, l1=0.0, l2=0.0, dropout=0.0,
+                batchnorm=False)
+
+#: Named settings that show one lesson each.
+PRESETS: Mapping[str, dict] = {
+    "overfit": _OVERFIT,
+    # The over-fitting lesson with one remedy each: one click from the problem to a cure.
+    "overfit_dropout": {**_OVERFIT, "dropout": 0.5},
+    "overfit_l2": {**_OVERFIT, "l2": 0.025},
+    "overfit_early_stop": {**_OVERFIT, "early_stop": True, "patience": 20},
+    "underfit": dict(**_PLAIN, dataset="xor", noise=0.0, points=500, train_ratio=50.0, seed=0,
+                     features=["x1", "x2"], normalise=False, layers="0",
+                     activation="tanh", init="xavier", optimizer="adam", lr=0.01,
+                     batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False),
+    "default": dict(**_PLAIN, dataset="circle", noise=0.0, points=500, train_ratio=50.0, seed=0,
+                    features=["x1", "x2"], normalise=False, layers="8,8",
+                    activation="tanh", init="xavier", optimizer="adam", lr=0.01,
+                    batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False),
+}
+
+UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
+
+#: Settings that go into ``training.Hyper`` (the network trains on when they change).
+HYPER_PARAMS = ("optimizer", "lr", "momentum", "decay", "beta1", "beta2", "eps",
+                "bias_correction", "schedule", "schedule_every", "schedule_factor",
+                "schedule_gamma", "clip", "clip_value", "l1", "l2", "dropout")
+
+#: Settings whose change starts a fresh network (data and architecture).
+RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features", "normalise",
+                "layers", "activation", "init", "batch", "batchnorm", "race")
+
+
+class MlpLabState(param.Parameterized):
+    """Every setting of the MLP lab, and the network being trained."""
+
+    dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default="circle")
+    noise = param.Number(0.0, bounds=(0.0, datasets.MAX_NOISE))
+    points = param.Integer(500, bounds=(10, 2000))
+    train_ratio = param.Number(50.0, bounds=(datasets.MIN_TRAIN_PERCENT,
+                                              datasets.MAX_TRAIN_PERCENT))
+    seed = param.Integer(0, bounds=(0, 2**31 - 1))
+    features = param.ListSelector(default=["x1", "x2"], objects=list(datasets.FEATURES))
+    normalise = param.Boolean(False)
+    layers = param.String("8,8")
+    activation = param.Selector(objects=list(mlp.ACTIVATIONS), default="tanh")
+    init = param.Selector(objects=list(mlp.INITIALISERS), default="xavier")
+    optimizer = param.Selector(objects=list(opt.NAMES), default="adam")
+    lr = param.Number(0.01, bounds=(1e-6, 10.0), softbounds=(1e-4, 1.0))
+    momentum = param.Number(0.9, bounds=(0.0, 0.999), doc="μ (momentum, Nesterov)")
+    decay = param.Number(0.9, bounds=(0.0, 0.999), doc="ρ (RMSProp)")
+    beta1 = param.Number(0.9, bounds=(0.0, 0.999), doc="β₁ (Adam)")
+    beta2 = param.Number(0.999, bounds=(0.0, 0.99999), doc="β₂ (Adam)")
+    eps = param.Number(1e-8, bounds=(1e-12, 1.0), doc="ε (AdaGrad, RMSProp, Adam)")
+    bias_correction = param.Boolean(True, doc="Adam's bias correction")
+    schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
+    schedule_every = param.Integer(50, bounds=(1, 100_000),
+                                   doc="N in epochs (step, 1/t); T in epochs (cosine)")
+    schedule_factor = param.Number(2.0, bounds=(1.0, 100.0), doc="k (step)")
+    schedule_gamma = param.Number(0.99, bounds=(0.5, 1.0), doc="γ per epoch (exponential)")
+    clip = param.Selector(objects=list(opt.CLIPPING), default="none")
+    clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
+    race = param.ListSelector(default=[], objects=list(opt.NAMES),
+                              doc="2–4 optimizers training the same network side by side")
+    batch = param.Integer(10, bounds=(1, 2000))
+    l1 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
+    l2 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.05))
+    dropout = param.Number(0.0, bounds=(0.0, 0.9))
+    batchnorm = param.Boolean(False)
+    discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
+    early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
+    patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
+
+    # What the settings produce (not in the URL).
+    epoch = param.Integer(0, doc="epochs trained since the last reset")
+    generation = param.Integer(0, doc="counts resets: a new network (and data)")
+    error = param.String("", doc="why the latest settings could not be used")
+    diverged_at = param.Integer(None, allow_None=True,
+                                doc="the epoch whose loss was not finite (training stops)")
+
+    lang = param.String("en")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
+        self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
+        self.cuts = 0  # counts history cuts (training on after "restore best")
+        self._hyper_cache: dict = {}  # optimizer or racers → (settings, Hyper); see _cached
+        self._build()
+
+    # -- data and network ----------------------------------------------------------
+
+    @property
+    def n_train(self) -> int:
+        return len(self.data.y_train)
+
+    def _make_data(self) -> Data:
+        if self.dataset == UPLOADED and self.uploaded is not None:
+            full = self.uploaded
+        else:
+            name = "circle" if self.dataset == UPLOADED else self.dataset
+            full = datasets.make_dataset(name, int(self.points), float(self.noise),
+                                         int(self.seed))
+        train, val = datasets.split(full, float(self.train_ratio), int(self.seed))
+        features = tuple(self.features) or ("x1", "x2")
+        x_train = datasets.feature_matrix(train.X, features)
+        x_val = datasets.feature_matrix(val.X, features)
+        if self.normalise:
+            mean, std = datasets.fit_normaliser(x_train)
+        else:
+            mean, std = np.zeros(len(features)), np.ones(len(features))
+        f32 = lambda x: jnp.asarray(datasets.normalise(x, mean, std), training.DTYPE)
+        return Data(f32(x_train), jnp.asarray(train.y, jnp.int32), f32(x_val),
+                    jnp.asarray(val.y, jnp.int32), train.X, val.X, mean, std, full.n_classes)
+
+    def _build(self):
+        """New data and a fresh network from the current settings (epoch 0)."""
+        try:
+            hidden = parse_layers(self.layers)
+        except ValueError as e:
+            self.error = tr("mlp.error.layers", self.lang, error=e)
+            if getattr(self, "arch", None) is not None:
+                return
+            hidden = (8, 8)
+        self.data = self._make_data()
+        self.arch = training.Arch(
+            n_inputs=self.data.x_train.shape[1], hidden=hidden, n_classes=self.data.n_classes,
+            activation=self.activation, batchnorm=bool(self.batchnorm),
+            batch_size=max(1, min(int(self.batch), self.n_train)))
+        self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
+                                         init=self.init)
+        first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
+        self.history = first[None, :].astype(np.float32)
+        self.best_model, self.best_epoch = self.model, 0
+        # A race: the same initial network (and the same shuffles) for every optimizer.
+        racers = self.racers
+        self.race_models = training.stack([self.model] * len(racers)) if racers else None
+        self.race_history = [self.history.copy() for _ in racers]
+        self.race_diverged: list[int | None] = [None] * len(racers)
+        error = (tr("mlp.race.too_many", self.lang, n=MAX_RACERS)
+                 if len(self.race) > MAX_RACERS else "")
+        self.param.update(error=error, diverged_at=None, epoch=0,
+                          generation=self.generation + 1)
+
+    @param.depends(*RESET_PARAMS, watch=True)
+    def reset(self):
+        """A fresh network on fresh data: epoch 0."""
+        self._build()
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return -(-self.n_train // self.arch.batch_size)
+
+    def schedule_in_updates(self) -> opt.Schedule:
+        """The schedule, set in epochs on screen, in the engine's unit: updates.
+
+        With u updates per epoch: N epochs = N·u updates, γ per epoch = (γ^(1/u)) per
+        update, so α follows the same curve whatever the batch size.
+        """
+        u = self.updates_per_epoch
+        every = float(self.schedule_every) * u
+        return opt.Schedule(opt.SCHEDULES.index(self.schedule), every,
+                            float(self.schedule_factor), float(self.schedule_gamma) ** (1.0 / u),
+                            every)
+
+    def lr_at_epoch(self, epoch: float) -> float:
+        """α at the start of ``epoch`` (0-based), for the readout."""
+        n = float(epoch) * self.updates_per_epoch
+        return float(self.lr) * float(opt.schedule_multiplier(self.schedule_in_updates(), n))
+
+    def _cached(self, what, build):
+        """``build()``, kept until a training setting (or the updates per epoch) changes.
+
+        Building a ``Hyper`` makes ~20 small device arrays (≈ 1 ms); a frame needs it
+        every frame, and it changes only when a control moves.
+        """
+        key = (what, self.n_train, self.arch.batch_size,
+               *(getattr(self, p) for p in HYPER_PARAMS))
+        cached = self._hyper_cache.get(what)
+        if cached is None or cached[0] != key:
+            cached = self._hyper_cache[what] = (key, build())
+        return cached[1]
+
+    def hyper(self, optimizer: str | None = None) -> training.Hyper:
+        """The traced settings for ``optimizer`` (default: the chosen one)."""
+        name = optimizer or self.optimizer
+        return self._cached(name, lambda: training.make_hyper(
+            name, lr=float(self.lr), l1=float(self.l1), l2=float(self.l2),
+            dropout=float(self.dropout), schedule=self.schedule_in_updates(), clip=self.clip,
+            clip_value=float(self.clip_value), momentum=float(self.momentum),
+            decay=float(self.decay), beta1=float(self.beta1), beta2=float(self.beta2),
+            eps=float(self.eps), bias_correction=float(self.bias_correction)))
+
+    def race_hyper(self) -> training.Hyper:
+        """The racers' settings stacked (built again only when a setting changed)."""
+        racers = self.racers
+        return self._cached(racers, lambda: training.stack([self.hyper(n) for n in racers]))
+
+    @property
+    def racers(self) -> tuple[str, ...]:
+        """The optimizers racing (at most four), or () when fewer than two are chosen."""
+        chosen = tuple(n for n in opt.NAMES if n in self.race)[:MAX_RACERS]
+        return chosen if len(chosen) >= 2 else ()
+
+    @property
+    def best_val(self) -> float:
+        """The lowest validation loss so far (at ``best_epoch``)."""
+        return float(self.history[self.best_epoch, 2])
+
+    def train(self, n_epochs: int = 1):
+        """Train ``n_epochs`` more epochs (one compiled call) and record the metrics.
+
+        Also keeps the model of the epoch with the lowest validation loss.  After
+        ``restore_best`` the history beyond the restored epoch is cut first.
+        """
+        if self.diverged_at is not None:  # until a reset
+            return
+        n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        if self.racers:
+            self._train_race(n_epochs)
+            return
+        if len(self.history) != self.epoch + 1:
+            self.history = self.history[:self.epoch + 1]
+            self.cuts += 1
+        model, best_model, _, metrics = train_keeping_best(
+            self.arch, self.model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
+            self.hyper(), *self.data[:4], n_epochs=n_epochs)
+        rows = np.asarray(metrics[:n_epochs], np.float32)
+        start = len(self.history)
+        if not np.all(np.isfinite(rows)):
+            # Keep the last finite network and curves: nothing non-finite is drawn.
+            bad = start + int(np.argmin(np.all(np.isfinite(rows), axis=1)))
+            self.param.update(diverged_at=bad, error=tr("mlp.diverged", self.lang, epoch=bad))
+            return
+        self.model, self.best_model = model, best_model
+        self.history = np.concatenate([self.history, rows])
+        with np.errstate(invalid="ignore"):
+            better = rows[:, 2] < self.history[self.best_epoch, 2]
+        if better.any():
+            # the first epoch that beat the best so far, then the chunk's own minimum
+            val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
+            self.best_epoch = start + int(np.argmin(val))
+        self.epoch = int(self.model.epoch)
+
+    def _train_race(self, n_epochs: int):
+        """Every racer ``n_epochs`` more epochs in one vmapped call.
+
+        A racer whose metrics turn non-finite keeps its last finite network and stops
+        ("diverged at epoch k"); the others go on.  Training stops when all diverged.
+        """
+        racers = self.racers
+        active = np.array([d is None for d in self.race_diverged])
+        self.race_models, metrics = train_race(self.arch, self.race_models, self.race_hyper(),
+                                               *self.data[:4], n_epochs=n_epochs,
+                                               active=active)
+        rows = np.asarray(metrics, np.float32)[:, :n_epochs]
+        keep = np.zeros(len(racers), bool)
+        for i, history in enumerate(self.race_history):
+            if self.race_diverged[i] is not None:
+                continue
+            finite = np.all(np.isfinite(rows[i]), axis=1)
+            if finite.all():
+                keep[i] = True
+                self.race_history[i] = np.concatenate([history, rows[i]])
+            else:
+                self.race_diverged[i] = len(history) + int(np.argmin(finite))
+        self.history = self.race_history[0]
+        if not keep.any():
+            first = min(d for d in self.race_diverged if d is not None)
+            self.param.update(diverged_at=first,
+                              error=tr("mlp.race.all_diverged", self.lang))
+            return
+        self.epoch = max(len(h) for h in self.race_history) - 1
+
+    def should_stop(self) -> bool:
+        """Early stopping: no better validation loss for ``patience`` epochs."""
+        return bool(self.early_stop) and self.epoch - self.best_epoch >= int(self.patience)
+
+    def restore_best(self):
+        """Put back the model of the best epoch; the curves stay as they are."""
+        self.model = self.best_model
+        self.epoch = int(self.model.epoch)
+
+    def set_weight(self, layer: int, i: int, j: int, value) -> str:
+        """Set W[i, j] of ``layer`` (unit i of its input → unit j): "" on success, else why not.
+
+        A functional update: the model gets a new parameter pytree, so ``best_model``
+        (which may share the old one), the optimizer state and the curves stay as they
+        are; the next epoch trains on from the edited network.  Values that are not
+        finite numbers, |value| > 100 and weights the network does not have are
+        refused, and nothing changes.
+        """
+        limit = 100.0
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            return tr("mlp.weight.not_a_number", self.lang)
+        if not math.isfinite(value):
+            return tr("mlp.weight.not_finite", self.lang, value=value)
+        if abs(value) > limit:
+            return tr("mlp.weight.too_large", self.lang, value=f"{value:g}", limit=f"{limit:g}")
+        params = self.model.params
+        shape = params[layer]["W"].shape if 0 <= layer < len(params) else (0, 0)
+        if not (0 <= i < shape[0] and 0 <= j < shape[1]):
+            return tr("mlp.weight.no_such", self.lang, layer=layer, i=i, j=j)
+        edited = {**params[layer], "W": params[layer]["W"].at[i, j].set(value)}
+        self.model = self.model._replace(params=[*params[:layer], edited, *params[layer + 1:]])
+        return ""
+
+    def load_csv(self, content: bytes | str) -> str:
+        """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
+
+        On success the data set becomes ``"uploaded"`` and the network starts afresh;
+        on failure nothing changes.
+        """
+        try:
+            dataset = datasets.parse_csv(content)
+        except datasets.DatasetError as e:
+            return str(e)
+        self.uploaded = dataset
+        if self.dataset == UPLOADED:
+            self.reset()
+        else:
+            self.dataset = UPLOADED
+        return ""
+
+    def race_grids(self) -> np.ndarray:
+        """Each racer's heat map, (n_racers, size, size), in one call."""
+        return np.asarray(decision_grids(
+            self.arch, self.race_models.params, self.race_models.bn_state,
+            jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
+            tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize)))
+
+    def precompute(self):
+        """The first picture's numbers (the untrained network's heat map), computed and
+        compiled.  Pure numerics, so any thread may run it (see ``app.prepare_state``)."""
+        self.grid()
+
+    def grid(self) -> np.ndarray:
+        """The heat map's values (see ``decision_grid``)."""
+        return np.asarray(decision_grid(self.arch, self.model.params, self.model.bn_state,
+                                        jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
+                                        tuple(self.features) or ("x1", "x2"),
+                                        discrete=bool(self.discretize)))
+
+    def reading(self) -> str:
+        return reading(self.history, self.data.n_classes)
+
+    def apply_preset(self, name: str):
+        """One batched update, so the network is rebuilt once."""
+        self.param.update(**PRESETS[name])
+
+    # -- the URL -------------------------------------------------------------------
+
+    def to_query(self) -> dict[str, str]:
+        """The state as query values: the data set, and every setting that differs."""
+        query = {"dataset": self.dataset}
+        for p in URL_KEYS:
+            if p == "dataset":
+                continue
+            value = getattr(self, p)
+            if value != self.param[p].default:
+                query[p] = ",".join(value) if isinstance(value, list) else format_value(value)
+        return query
+
+    def apply_query(self, query: Mapping[str, str]) -> list[str]:
+        """Set the state from query values; returns what was ignored and why."""
+        problems: list[str] = []
+        values: dict = {}
+        for p in URL_KEYS:
+            if p not in query:
+                continue
+            text = str(query[p])
+            try:
+                if p == "dataset" and text == UPLOADED and self.uploaded is None:
+                    raise ValueError("a link cannot carry an uploaded file")
+                if p == "layers":
+                    widths = parse_layers(text)
+                    values[p] = ",".join(map(str, widths)) or "0"
+                elif p == "features":
+                    values[p] = parse_value(self.param[p], text)
+                    if not values[p]:
+                        raise ValueError("choose at least one")
+                elif p == "race":
+                    values[p] = parse_value(self.param[p], text)
+                    if len(values[p]) > MAX_RACERS:
+                        raise ValueError(f"at most {MAX_RACERS} optimizers")
+                else:
+                    values[p] = parse_value(self.param[p], text)
+            except ValueError as e:
+                values.pop(p, None)
+                problems.append(problem(p, text, str(e)))
+        if "batch" in values:
+            n = int(values.get("points", self.points))
+            ratio = float(values.get("train_ratio", self.train_ratio))
+            n_train = min(max(math.floor(n * ratio / 100.0 + 0.5), 1), n - 1)
+            if values["batch"] > n_train:
+                problems.append(problem("batch", query["batch"],
+                                        f"more than the {n_train} training points"))
+                del values["batch"]
+        if values:
+            self.param.update(**values)
+        return problems
+
+
+#: Parameters carried in links, each under its own name.
+URL_KEYS: tuple[str, ...] = (
+    "dataset", "noise", "points", "train_ratio", "seed", "features", "normalise", "layers",
+    "activation", "init", "optimizer", "lr", "momentum", "decay", "beta1", "beta2", "eps",
+    "bias_correction", "schedule", "schedule_every", "schedule_factor", "schedule_gamma",
+    "clip", "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
+    "early_stop", "patience", "race",
+)
+#: Every key a link may carry for this lab.
+MlpLabState.LINK_KEYS = frozenset(URL_KEYS)

@@ -1,0 +1,1 @@
+"""The optimizer lab: optimizers racing on 2-D loss surfaces."""

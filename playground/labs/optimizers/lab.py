@@ -1,0 +1,484 @@
+"""The optimizer lab: controls, pictures and the player, wired to one state object."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.events import Tap
+from panel.io import hold
+from panel.viewable import Viewer
+
+from ...numerics import critical, surfaces
+from ...numerics import optimizers as opt
+from ...text import tr
+from ...ui.markup import notice, set_notice
+from ...ui.widgets import respond_at_once, set_text
+from .plots import COLORS, RacePlots, Surface3D
+from .state import OptimizerLabState, custom_lesson, hp_param
+
+_SYMBOLS = {"lr": r"\alpha", "momentum": r"\mu", "decay": r"\rho", "beta1": r"\beta_1",
+            "beta2": r"\beta_2", "eps": r"\varepsilon"}
+_ADAM_CORRECTION = (r"\hat m = \frac{m}{1-\beta_1^t},\quad \hat v = \frac{v}{1-\beta_2^t}")
+
+
+def _latex_number(value: float) -> str:
+    text = f"{value:.4g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa}\cdot 10^{{{int(exponent)}}}"
+    return text
+
+
+def formula_with_values(name: str, h: dict, scheduled: bool) -> str:
+    """The optimizer's update rule with the user's numbers in place of its symbols."""
+    latex = opt.OPTIMIZERS[name].latex
+    if name == "adam" and not h.get("bias_correction", 1.0):
+        latex = latex.replace(_ADAM_CORRECTION, r"\hat m = m,\quad \hat v = v")
+    for hp, symbol in _SYMBOLS.items():
+        if hp not in h or (hp == "lr" and scheduled):
+            continue
+        value = _latex_number(h[hp])
+        latex = re.sub(re.escape(symbol) + r"(?![A-Za-z_])", lambda _m, v=value: v, latex)
+    if scheduled:
+        latex = latex.replace(r"\alpha", r"\alpha_t")
+    return latex
+
+
+def _vec(v) -> str:
+    return rf"\begin{{pmatrix}}{_latex_number(v[0])}\\ {_latex_number(v[1])}\end{{pmatrix}}"
+
+
+def formula_at_step(name: str, result, t: int) -> str | None:
+    """The update of step t + 1 with the recorded numbers: θₜ₊₁ from θₜ, g, v, α.
+
+    Every number comes from the race's records, so the right-hand side equals the
+    next point of the trajectory (tests check it).  None when there is no next step.
+    """
+    k = opt.NAMES.index(name)
+    if t + 1 >= len(result.loss) or 0 <= result.diverged_at[k] <= t + 1:
+        return None
+    theta, g, step = result.points[t, k], result.grad[t, k], result.step[t, k]
+    alpha, v, eff = result.lr[t, k], result.velocity[t, k], result.effective_lr[t, k]
+    new = theta + step
+    a = _latex_number(alpha)
+    if name == "sgd":
+        body = rf"{_vec(theta)} - {a}\,{_vec(g)}"
+    elif name == "momentum":
+        body = rf"{_vec(theta)} - {a}\,{_vec(v)}"
+    elif name == "nesterov":
+        return (rf"v = {_vec(v)},\quad \theta_{{{t + 1}}} = {_vec(theta)} - {a}\,"
+                rf"\left({_vec(g)} + \mu v\right) = {_vec(new)}")
+    elif name in ("adagrad", "rmsprop"):
+        body = rf"{_vec(theta)} - {_vec(eff)} \odot {_vec(g)}"
+    else:  # adam: α/(√v̂ + ε) per dimension times m̂
+        body = rf"{_vec(theta)} - {_vec(eff)} \odot {_vec(v)}"
+    return rf"\theta_{{{t + 1}}} = {body} = {_vec(new)}"
+
+
+class OptimizerLab(Viewer):
+    """Optimizers racing on a 2-D loss surface."""
+
+    state = param.ClassSelector(class_=OptimizerLabState)
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = OptimizerLabState()
+        super().__init__(**params)
+        lang = self.state.lang
+        self.plots = RacePlots(lang)
+        self.message = notice("warning", css_classes=["pg-message"])
+        self.player = pn.widgets.Player(
+            start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
+            width=460, show_value=False, css_classes=["pg-player"],
+            name=tr("plot.step", self.state.lang))
+        self.player.jscallback(value="cursor.location = cb_obj.value",
+                               args={"cursor": self.plots.step_cursor})
+        # Pressing play at the last step replays from the first.
+        self.player.jscallback(direction="""
+            if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
+        self.speed = pn.widgets.Select(name=tr("speed", lang), options=[1, 2, 5, 10, 20, 50, 100],
+                                       value=1, width=120)
+        self.speed.jslink(self.player, value="step")
+        self.surface_pane = pn.pane.Bokeh(self.plots.surface_fig, sizing_mode="stretch_width")
+        self.loss_pane = pn.Column(
+            pn.pane.Bokeh(self.plots.loss_fig["linear"], sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")  # the log-scale chart joins when first asked for
+        self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
+        # Shown and hidden through a Column: toggling a Bokeh pane's own visibility
+        # trips a Panel bug (stylesheet types).  The 3-D figure is built when first
+        # shown.
+        self.surface_3d = None
+        self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
+        self.formulas = pn.FlexBox(sizing_mode="stretch_width")
+        self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
+                                            styles={"font-size": "15px"})
+        self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": "17px"})
+        self.expression_error = notice("danger", css_classes=["pg-expression-error"])
+        self.plots.surface_fig.on_event(Tap, self._on_tap)
+        self._build_controls()
+        respond_at_once(self.sidebar())
+        self.formula_cards = {}  # built with the details, after the pictures
+        self._details_built = False
+        self.link_problems = ""
+        self._started = False
+
+    URL_TRIGGERS = ("result", "optimizers", "surface", "expression")
+
+    def prepare(self):
+        """Draw the surface and the first race, before the lab is in the page (the
+        numbers are usually computed already: ``OptimizerLabState.precompute``), so
+        the pictures go to the browser with the lab itself."""
+        if self._started:
+            return
+        self._started = True
+        self._redraw_surface()
+        if self.state.result is None and not self.state.error:
+            self.state.compute()  # its result redraws the race
+        else:
+            self._redraw_race()
+
+    def start(self, doc=None):
+        """In the live page: move the player to its step, which animates the picture.
+
+        Panel's Player sets its range input's value before its max when it first
+        renders, so a step above 100 would show the thumb at 100; moving the value
+        once the page exists puts it right and runs the browser-side animation.
+        """
+        self.prepare()
+        doc = doc or pn.state.curdoc
+        step = self.player.value
+        self.player.value = max(step - 1, 0)
+        if doc is None:
+            self.player.value = step
+        else:
+            doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
+
+    # -- controls ------------------------------------------------------------------
+
+    def _build_controls(self):
+        s, lang = self.state, self.state.lang
+        surface_names = {tr(f"surface.{k}.name", lang): k for k in s.param.surface.objects}
+        self.surface_select = pn.widgets.Select.from_param(
+            s.param.surface, name=tr("surface", lang), options=surface_names)
+        self.expression_input = pn.widgets.TextInput.from_param(
+            s.param.expression, name=tr("surface.expression", lang))
+        self.x0 = pn.widgets.FloatInput.from_param(s.param.x0, name=tr("start.x", lang),
+                                                   step=0.1, width=110)
+        self.y0 = pn.widgets.FloatInput.from_param(s.param.y0, name=tr("start.y", lang),
+                                                   step=0.1, width=110)
+        self.optimizer_boxes = pn.widgets.CheckBoxGroup.from_param(
+            s.param.optimizers, name=tr("optimizers", lang),
+            options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES}, inline=False,
+            css_classes=["pg-optimizers"])
+        # An optimizer's knobs are built when its card is first opened: six cards of
+        # sliders cost a tenth of a second to build and more to draw in the browser,
+        # and the cards start closed.
+        self.hp_widgets = {}
+        cards = []
+        for name in opt.NAMES:
+            card = pn.Card(title=tr(f"optimizer.{name}", lang), collapsed=True,
+                           header_color=COLORS[name], sizing_mode="stretch_width",
+                           styles={"border-left": f"5px solid {COLORS[name]}"})
+            card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
+            cards.append(card)
+        self.hp_cards = dict(zip(opt.NAMES, cards, strict=True))
+        self.steps = pn.widgets.EditableIntSlider.from_param(
+            s.param.steps, name=tr("steps", lang), start=10, end=5000, step=10)
+        self.noise = pn.widgets.EditableFloatSlider.from_param(
+            s.param.noise, name=tr("noise", lang), start=0.0, end=5.0, step=0.01)
+        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=tr("seed", lang), width=110)
+        self.schedule = pn.widgets.Select.from_param(
+            s.param.schedule, name=tr("schedule", lang),
+            options={tr(f"schedule.{k}", lang): k for k in opt.SCHEDULES})
+        self.schedule_every = pn.widgets.IntInput.from_param(
+            s.param.schedule_every, name=tr("schedule.every", lang), width=110)
+        self.schedule_factor = pn.widgets.FloatInput.from_param(
+            s.param.schedule_factor, name=tr("schedule.factor", lang), width=110)
+        self.schedule_gamma = pn.widgets.FloatInput.from_param(
+            s.param.schedule_gamma, name=tr("schedule.gamma", lang), step=0.001, width=110)
+        self.clip = pn.widgets.Select.from_param(
+            s.param.clip, name=tr("clip", lang),
+            options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
+        self.clip_value = pn.widgets.FloatInput.from_param(
+            s.param.clip_value, name=tr("clip.value_label", lang), width=110)
+        self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
+                                            value=bool(s.active_surface.log_levels))
+        self.show_paths = pn.widgets.Checkbox(name=tr("view.paths", lang), value=True)
+        self.show_3d = pn.widgets.Checkbox(name=tr("view.3d", lang), value=False,
+                                           css_classes=["pg-view-3d"])
+        self.show_3d.param.watch(lambda _e: self._redraw_3d(), "value")
+        self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
+        self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
+        self.log_loss.param.watch(lambda e: self._show_log_loss(e.new), "value")
+        self._show_log_loss(self.log_loss.value)
+        self.show_paths.param.watch(lambda e: self.plots.set_paths_visible(e.new), "value")
+        self.player.param.watch(self._on_player_pause, ["value_throttled", "direction"])
+        self._sync_visibility()
+
+    def hp_widget(self, p: str):
+        """The widget of hyper-parameter ``p`` (e.g. ``"sgd_lr"``), built on first use."""
+        if p not in self.hp_widgets:
+            s, lang = self.state, self.state.lang
+            hp = p.split("_", 1)[1]
+            label = tr(f"hp.{ {'momentum': 'mu', 'decay': 'rho'}.get(hp, hp) }", lang)
+            if hp == "bias_correction":
+                w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
+            elif hp == "eps":
+                w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
+            elif hp == "lr":
+                w = pn.widgets.EditableFloatSlider.from_param(
+                    s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"],
+                    **self._lr_range(p))
+            else:
+                w = pn.widgets.EditableFloatSlider.from_param(
+                    s.param[p], name=label, start=0.0, end=0.999, step=0.001)
+            respond_at_once([w])  # the composite and the widgets inside it
+            self.hp_widgets[p] = w
+        return self.hp_widgets[p]
+
+    def _fill_card(self, name: str):
+        card = self.hp_cards[name]
+        if not card.objects:
+            card.objects = [self.hp_widget(hp_param(name, hp))
+                            for hp in opt.OPTIMIZERS[name].hyperparams]
+
+    def _lr_range(self, p: str) -> dict:
+        """A learning-rate slider's range for this surface: up to 5× its default."""
+        default = self.state.surface_defaults()[p]
+        return {"start": 0.0, "end": float(f"{5 * default:.2g}"),
+                "step": float(f"{default / 50:.2g}")}
+
+    def _show_log_loss(self, log: bool):
+        with hold():  # one chart out, the other in, in one message
+            if log and "log" not in self.plots.loss_fig:
+                self.loss_pane.append(pn.pane.Bokeh(self.plots.log_loss_figure(),
+                                                    sizing_mode="stretch_width"))
+            self.plots.set_log_loss(log)
+
+    def sidebar(self) -> list:
+        lang = self.state.lang
+        return [
+            self.surface_select, self.surface_info, self.surface_formula,
+            self.expression_input, self.expression_error,
+            pn.pane.Markdown(f"**{tr('start', lang)}**"), pn.Row(self.x0, self.y0),
+            pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
+            *self.hp_cards.values(),
+            pn.pane.Markdown(f"**{tr('run', lang)}**"), self.steps, self.noise,
+            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": "12px"}),
+            self.seed, self.schedule,
+            pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma),
+            self.clip, self.clip_value,
+            pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
+            self.show_3d,
+            self.reset,
+        ]
+
+    def main(self) -> list:
+        """The pictures: what the page shows first."""
+        lang = self.state.lang
+        return [
+            pn.Column(
+                self.message,
+                pn.Row(self.player, self.speed),
+                pn.Row(
+                    pn.Column(self.surface_pane, sizing_mode="stretch_width",
+                              styles={"flex": "3 1 0"}),
+                    pn.Column(self.loss_pane,
+                              pn.pane.Markdown(f"#### {tr('critical', lang)}",
+                                               margin=(0, 10)),
+                              self.critical_md, sizing_mode="stretch_width",
+                              styles={"flex": "2 1 0"}),
+                    sizing_mode="stretch_width"),
+                sizing_mode="stretch_width"),
+        ]
+
+    def details(self) -> list:
+        """Below the pictures: the state table, the 3-D view and the formulas."""
+        lang = self.state.lang
+        if not self._details_built:
+            self._details_built = True
+            self._build_formula_cards()
+            self._show_formulas()
+            self._show_critical()
+            self.plots.show_critical_points(self.state.active_surface)
+        return [
+            self.readout_pane,
+            self.view_3d,
+            pn.Column(pn.pane.Markdown(f"### {tr('formulas', lang)}"), self.formulas,
+                      sizing_mode="stretch_width"),
+        ]
+
+    def __panel__(self):
+        return pn.Row(pn.Column(*self.sidebar(), width=330),
+                      pn.Column(*self.main(), *self.details()))
+
+    # -- reactions -----------------------------------------------------------------
+
+    @param.depends("state.surface", "state.optimizers", "state.schedule", "state.clip",
+                   watch=True)
+    def _sync_visibility(self):
+        s = self.state
+        self.expression_input.visible = s.surface == surfaces.CUSTOM
+        for name, card in self.hp_cards.items():
+            card.visible = name in s.optimizers
+        self.schedule_every.visible = s.schedule in ("step", "inverse_time")
+        self.schedule_factor.visible = s.schedule == "step"
+        self.schedule_gamma.visible = s.schedule == "exponential"
+        self.clip_value.visible = s.clip != "none"
+
+    @param.depends("state.active_surface", watch=True)
+    def _redraw_surface(self):
+        if not self._started:
+            return
+        s = self.state
+        surface = s.active_surface
+        lesson = (custom_lesson(s.lang) if surface.key == surfaces.CUSTOM
+                  else tr(f"surface.{surface.key}.lesson", s.lang))
+        self.surface_info.object = lesson
+        self.surface_formula.object = f"${surface.latex}$"
+        self.plots.show_surface(surface)
+        if self._details_built:  # else they come with the details
+            self.plots.show_critical_points(surface)
+        self.log_loss.value = bool(surface.log_levels)
+        for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
+            p = hp_param(name, "lr")
+            if p in self.hp_widgets:
+                self.hp_widgets[p].param.update(**self._lr_range(p))
+        self._show_critical()
+
+    @param.depends("state.steps", watch=True)
+    def _pick_speed(self):
+        """About 250 frames for a whole run, so long runs still play in seconds."""
+        wanted = self.state.steps / 250
+        self.speed.value = next((v for v in self.speed.options if v >= wanted),
+                                self.speed.options[-1])
+
+    @param.depends("state.surface_error", watch=True)
+    def _show_expression_error(self):
+        set_notice(self.expression_error, [self.state.surface_error])
+
+    @param.depends("state.result", "state.optimizers", "state.error", watch=True)
+    def _redraw_race(self):
+        if not self._started:
+            return
+        with hold():  # every change below reaches the browser in one message
+            self._redraw_race_held()
+
+    def _redraw_race_held(self):
+        s = self.state
+        self._show_message()
+        self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0),
+                             show_paths=self.show_paths.value)
+        rows = 0 if s.result is None else len(s.result.loss) - 1
+        self.player.param.update(end=max(rows, 1), value=rows)
+        self._show_formulas()
+        self._show_critical()
+        self._redraw_3d()
+
+    def _redraw_3d(self):
+        s = self.state
+        if self.show_3d.value and self.surface_3d is None:
+            self.surface_3d = Surface3D(s.lang)
+            self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
+                                                  sizing_mode="stretch_width")]
+        self.view_3d.visible = self.show_3d.value
+        if self.show_3d.value and self._started:
+            self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+
+    def report_link_problems(self, problems: list[str]):
+        """Keep what a link could not apply on screen (next to any run error)."""
+        self.link_problems = tr("url.ignored", self.state.lang,
+                                problems="; ".join(problems)) if problems else ""
+        self._show_message()
+
+    def _show_message(self):
+        empty = "" if self.state.optimizers else tr("optimizers.none", self.state.lang)
+        set_notice(self.message, (self.link_problems, self.state.error, empty))
+
+    def _build_formula_cards(self):
+        """One card per optimizer, built once (with the details: after the first
+        picture is in the page); races only change their text."""
+        lang = self.state.lang
+        self.formula_cards = {}
+        for name in opt.NAMES:
+            title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
+            symbolic = pn.pane.LaTeX(f"${opt.OPTIMIZERS[name].latex}$",
+                                     styles={"font-size": "16px"})
+            with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
+            at_step = pn.pane.LaTeX("", styles={"font-size": "15px"})
+            card = pn.Column(title, symbolic, with_values, at_step, visible=False, width=540,
+                             styles={"border-left": f"4px solid {COLORS[name]}",
+                                     "padding-left": "10px"})
+            self.formula_cards[name] = (card, title, with_values, at_step)
+        self.formulas.objects = [c[0] for c in self.formula_cards.values()]
+        del lang
+
+    def _show_formulas(self):
+        s = self.state
+        hyper = s.hyperparams()
+        # At the last step there is no next one: show the step that led there.
+        shown_step = max(min(int(self.player.value), int(self.player.end) - 1), 0)
+        for name, (card, title, with_values, at_step) in self.formula_cards.items():
+            card.visible = name in s.optimizers
+            if not card.visible:
+                continue
+            note_key = f"optimizer.{name}.note"
+            note = tr(note_key, s.lang) if note_key in _NOTES else ""
+            if name == "adam" and not s.adam_bias_correction:
+                note = tr("optimizer.adam.no_bias_correction", s.lang)
+            set_text(title,
+                     f"**{tr(f'optimizer.{name}', s.lang)}**" + (f": {note}" if note else ""))
+            set_text(with_values,
+                 f"${formula_with_values(name, hyper[name], s.schedule != 'constant')}$")
+            numbers = (formula_at_step(name, s.result, shown_step)
+                       if s.result is not None else None)
+            set_text(at_step, f"${numbers}$" if numbers else "")
+            at_step.visible = bool(numbers)
+
+    def _on_tap(self, event):
+        self.state.param.update(x0=round(float(event.x), 3), y0=round(float(event.y), 3))
+
+    def _on_player_pause(self, *_events):
+        if self.player.direction == 0:
+            self._show_critical()
+            self._show_formulas()
+
+    def _show_critical(self):
+        """The analysis at the start and at the iterate, under the loss chart: filled
+        with the details, so that its compilation is off the first picture's path."""
+        if not self._details_built:
+            return
+        s = self.state
+        lines = []
+        fn = s.active_surface.fn
+        lines.append(self._describe(tr("critical.at_start", s.lang),
+                                    critical.analyse(fn, (s.x0, s.y0))))
+        if s.result is not None and s.optimizers:
+            name = s.optimizers[0]
+            k = opt.NAMES.index(name)
+            step = min(int(self.player.value), len(s.result.loss) - 1)
+            point = s.result.points[step, k]
+            if np.all(np.isfinite(point)):
+                title = tr("critical.at_iterate", s.lang,
+                           optimizer=tr(f"optimizer.{name}", s.lang), step=step)
+                lines.append(self._describe(title, critical.analyse(fn, point)))
+        lines.append(f"*{tr('critical.points', s.lang)}*")
+        self.critical_md.object = "\n\n".join(lines)
+
+    def _describe(self, title: str, a: critical.PointAnalysis) -> str:
+        lang = self.state.lang
+        if not a.finite:
+            return f"**{title}**: –"
+        verdict = tr(f"critical.verdict.{a.verdict}", lang).split(" (")[0]
+        key = "critical.is_critical" if a.is_critical else "critical.not_critical"
+        return (f"**{title}** ({a.point[0]:.4g}, {a.point[1]:.4g})  \n"
+                f"{tr('critical.gradient', lang)} = ({a.gradient[0]:.3g}, {a.gradient[1]:.3g}), "
+                f"{tr('critical.eigenvalues', lang)} = {a.eigenvalues[0]:.3g}, "
+                f"{a.eigenvalues[1]:.3g}  \n{tr(key, lang, verdict=verdict)}")
+
+
+_NOTES = {f"optimizer.{n}.note" for n in ("momentum", "nesterov", "adagrad", "rmsprop", "adam")}

@@ -1,0 +1,494 @@
+"""Bokeh pictures of the optimizer lab, filled from a race and animated in the browser.
+
+The server sends a race once (``RacePlots.show``); a ``CustomJS`` callback (see
+``ANIMATE_JS``) moves the markers, trails, arrows, the loss chart's cursor and the
+live readout to the player's step without any further message from the server.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from bokeh.core.properties import value
+from bokeh.layouts import column, row
+from bokeh.models import (
+    Arrow,
+    ColumnDataSource,
+    CustomJS,
+    Div,
+    HoverTool,
+    Legend,
+    LegendItem,
+    Range1d,
+    Slider,
+    Span,
+    TeeHead,
+    VeeHead,
+)
+from bokeh.palettes import interp_palette
+from bokeh.plotting import figure
+from bokeh.plotting.contour import contour_data
+
+from ...numerics import critical
+from ...numerics import optimizers as opt
+from ...numerics.race import Race
+from ...numerics.surfaces import Surface, grid
+from ...text import tr
+
+#: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector.
+COLORS = {"sgd": "#E69F00", "momentum": "#009E73", "nesterov": "#56B4E9",
+          "adagrad": "#CC79A7", "rmsprop": "#D55E00", "adam": "#0072B2"}
+N_LEVELS = 24
+CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
+                              N_LEVELS - 1)
+_FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr")
+VERDICT_MARKERS = {"minimum": "star", "maximum": "triangle", "saddle": "square_x",
+                   "degenerate": "diamond"}
+
+
+def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
+    """N_LEVELS contour levels over the finite values of z, log-spaced above the minimum."""
+    finite = z[np.isfinite(z)]
+    low = float(finite.min()) if minimum is None else min(float(minimum), float(finite.min()))
+    high = float(np.percentile(finite, 99.5 if log else 97))
+    if not high > low:
+        high = low + 1.0
+    if log:
+        span = high - low
+        return low + np.geomspace(span * 1e-5, span, N_LEVELS)
+    return np.linspace(low, high, N_LEVELS)
+
+
+class RacePlots:
+    """The surface, the loss chart and the readout of one browser session."""
+
+    def __init__(self, lang: str = "en"):
+        self.lang = lang
+        self.surface_fig = figure(
+            title=tr("plot.surface", lang), height=560, sizing_mode="stretch_width",
+            tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
+            toolbar_location="above", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
+        self.surface_fig.title.text_font_size = "16px"
+        for axis in (self.surface_fig.xaxis, self.surface_fig.yaxis):
+            axis.axis_label_text_font_size = "15px"
+            axis.major_label_text_font_size = "13px"
+        self.surface_fig.xaxis.axis_label = "x"
+        self.surface_fig.yaxis.axis_label = "y"
+        self.contour = None
+        self._view_diagonal, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
+        self.critical_source = ColumnDataSource(
+            {"x": [], "y": [], "verdict": [], "eig": [], "marker": []}, name="critical_points")
+        self.start_source = ColumnDataSource({"x": [], "y": []})
+        # Named, so tests and embedders can find them: Bokeh's get_model_by_name("full_adam").
+        self.full = {n: ColumnDataSource({c: [] for c in _FULL_COLUMNS}, name=f"full_{n}")
+                     for n in opt.NAMES}
+        self.trail = {n: ColumnDataSource({"x": [], "y": []}, name=f"trail_{n}")
+                      for n in opt.NAMES}
+        self.current = ColumnDataSource({"x": [], "y": [], "color": []})
+        self.arrows = {kind: ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": [],
+                                               "color": []})
+                       for kind in ("gradient", "velocity", "step")}
+        self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
+                                      "diagonal": []}, name="race_meta")
+        self.path_renderers = {}
+        self.trail_renderers = {}
+        self._draw_surface_glyphs()
+        # The log-scale chart is built when first asked for (``log_loss_figure``);
+        # its cursor exists from the start, for the animation's arguments.
+        self._log_cursor = self._cursor()
+        self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
+        self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
+                           styles={"font-size": "15px", "padding": "0 12px"})
+        # The step shown lives in the linear loss chart's cursor: the player moves it
+        # (see OptimizerLab) and every move, or a new race, re-runs the animation.
+        self.step_cursor = self.loss_fig["linear"].select_one({"name": "cursor"})
+        self.animate = CustomJS(args=self._js_args(), code=ANIMATE_JS)
+        self.step_cursor.js_on_change("location", self.animate)
+        self.meta.js_on_change("data", self.animate)
+
+    # -- building ----------------------------------------------------------------
+
+    def _draw_surface_glyphs(self):
+        f = self.surface_fig
+        for name in opt.NAMES:
+            color = COLORS[name]
+            path = f.line("x", "y", source=self.full[name], color=color, line_width=2,
+                          line_alpha=0.35, line_dash="dashed")
+            trail = f.line("x", "y", source=self.trail[name], color=color, line_width=3.5)
+            self.path_renderers[name] = path
+            self.trail_renderers[name] = trail
+        # Built once and relabelled: new legend models on every race cost a round trip.
+        self.legend_items = {n: LegendItem(label=tr(f"optimizer.{n}", self.lang),
+                                           renderers=[self.trail_renderers[n]])
+                             for n in opt.NAMES}
+        for kind, dash, width in (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5),
+                                  ("step", "solid", 3.5)):
+            head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
+                    if kind != "gradient" else TeeHead(size=8, line_color={"field": "color"}))
+            f.add_layout(Arrow(end=head, source=self.arrows[kind], x_start="x0", y_start="y0",
+                               x_end="x1", y_end="y1", line_color={"field": "color"},
+                               line_width=width, line_dash=dash))
+        f.scatter("x", "y", source=self.current, size=14, fill_color="color",
+                  line_color="white", line_width=2.5)
+        f.scatter("x", "y", source=self.start_source, size=16, marker="x", line_width=3,
+                  color="#222222")
+        crit = f.scatter("x", "y", source=self.critical_source, marker="marker", size=13,
+                         fill_color="#ffffff", line_color="#222222", line_width=2)
+        f.add_tools(HoverTool(renderers=[crit], tooltips=[
+            ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
+        # Items arrive with the first race, one per selected optimizer.
+        self.legend = Legend(items=[], location="top_left", label_text_font_size="14px",
+                             background_fill_alpha=0.85, click_policy="hide")
+        f.add_layout(self.legend)
+
+    @staticmethod
+    def _cursor() -> Span:
+        """The step shown, a dashed vertical line on a loss chart."""
+        return Span(location=0, dimension="height", line_color="#444444",
+                    line_dash="dashed", line_width=1.5, name="cursor")
+
+    def log_loss_figure(self):
+        """The loss chart with a log scale (of L − min L), built on first use."""
+        if "log" not in self.loss_fig:
+            self.loss_fig["log"] = self._loss_figure("log", self._log_cursor)
+        return self.loss_fig["log"]
+
+    def _loss_figure(self, mode: str, cursor: Span):
+        f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
+                   y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above")
+        f.title.text_font_size = "16px"
+        f.xaxis.axis_label = tr("plot.step", self.lang)
+        f.yaxis.axis_label = tr(f"plot.loss.{mode}", self.lang)
+        for axis in (f.xaxis, f.yaxis):
+            axis.axis_label_text_font_size = "14px"
+            axis.major_label_text_font_size = "13px"
+        for name in opt.NAMES:
+            f.line("step", "loss" if mode == "linear" else "gap", source=self.loss_source(name),
+                   color=COLORS[name], line_width=2.5)
+        f.add_layout(cursor)
+        return f
+
+    def loss_source(self, name: str) -> ColumnDataSource:
+        if not hasattr(self, "_loss_sources"):
+            self._loss_sources = {n: ColumnDataSource({"step": [], "loss": [], "gap": []})
+                                  for n in opt.NAMES}
+        return self._loss_sources[name]
+
+    def _js_args(self) -> dict:
+        labels = {key: tr(f"readout.{key}", self.lang)
+                  for key in ("theta", "loss", "grad", "velocity", "effective_lr")}
+        labels.update(title=tr("readout.title", self.lang),
+                      zoom=tr("plot.arrows_scale", self.lang),
+                      diverged=tr("status.diverged", self.lang),
+                      legend=tr("plot.arrows_legend", self.lang))
+        args = {"meta": self.meta, "current": self.current, "readout": self.readout,
+                "labels": labels}
+        for name in opt.NAMES:
+            args[f"full_{name}"] = self.full[name]
+            args[f"trail_{name}"] = self.trail[name]
+        for kind, source in self.arrows.items():
+            args[f"arrows_{kind}"] = source
+        args["cursors"] = [self.loss_fig["linear"].select_one({"name": "cursor"}),
+                           self._log_cursor]
+        return args
+
+    # -- filling -------------------------------------------------------------------
+
+    def show_surface(self, surface: Surface):
+        xs, ys, z = (np.asarray(a) for a in grid(surface))
+        z = np.where(np.isfinite(z), z, np.nan)
+        if not np.isfinite(z).any():
+            z = np.zeros_like(z)
+        levels = contour_levels(z, surface.log_levels, surface.minimum_value)
+        data = contour_data(xs, ys, np.ma.masked_invalid(z), levels)
+        if self.contour is None:
+            self.contour = self.surface_fig.contour(
+                xs, ys, np.ma.masked_invalid(z), levels, fill_color=CONTOUR_FILL,
+                line_color="#5b6f8a", line_alpha=0.45, line_width=1)
+            # Contours go beneath the trajectories.
+            renderers = self.surface_fig.renderers
+            renderers.remove(self.contour)
+            renderers.insert(0, self.contour)
+        else:
+            self.contour.set_data(data)
+        f = self.surface_fig
+        f.x_range.start, f.x_range.end = surface.x_range
+        f.y_range.start, f.y_range.end = surface.y_range
+        f.x_range.reset_start, f.x_range.reset_end = surface.x_range
+        f.y_range.reset_start, f.y_range.reset_end = surface.y_range
+        self._view_diagonal = math.hypot(surface.x_range[1] - surface.x_range[0],
+                                         surface.y_range[1] - surface.y_range[0])
+        self._loss_floor = surface.minimum_value
+        self._grid_min = float(np.nanmin(z))
+
+    def show_critical_points(self, surface: Surface):
+        """Mark the surface's critical points (hover: verdict and Hessian eigenvalues).
+
+        Separate from ``show_surface``: finding them compiles derivatives, so the lab
+        marks them with its details, after the first picture."""
+        points = critical.critical_points(surface)
+        self.critical_source.data = {
+            "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
+            "verdict": [tr(f"critical.verdict.{p.verdict}", self.lang) for p in points],
+            "eig": [f"{p.eigenvalues[0]:.3g}, {p.eigenvalues[1]:.3g}" for p in points],
+            "marker": [VERDICT_MARKERS[p.verdict] for p in points],
+        }
+
+    def show_race(self, race: Race | None, selected: list[str], start, show_paths=True):
+        """Fill every source from ``race`` for the ``selected`` optimizers."""
+        self.start_source.data = {"x": [start[0]], "y": [start[1]]}
+        if race is None:
+            selected = []
+        indices = [opt.NAMES.index(n) for n in selected]
+        floor = self._loss_floor
+        if floor is None:
+            finite = [race.loss[:, k].min() for k in indices] if indices else []
+            floor = min([self._grid_min, *finite])
+        legend_items = []
+        diverged = []
+        for name in opt.NAMES:
+            k = opt.NAMES.index(name)
+            if name not in selected:
+                self.full[name].data = {c: [] for c in _FULL_COLUMNS}
+                self.loss_source(name).data = {"step": [], "loss": [], "gap": []}
+                self.trail_renderers[name].visible = self.path_renderers[name].visible = False
+                continue
+            end = race.diverged_at[k]
+            rows = len(race.loss) if end < 0 else int(end)  # the good rows
+            rows = max(rows, 1)
+            data = {
+                "x": race.points[:rows, k, 0], "y": race.points[:rows, k, 1],
+                "loss": race.loss[:rows, k],
+                "gx": race.grad[:rows, k, 0], "gy": race.grad[:rows, k, 1],
+                "sx": race.step[:rows, k, 0], "sy": race.step[:rows, k, 1],
+                "vx": race.velocity[:rows, k, 0], "vy": race.velocity[:rows, k, 1],
+                "ex": race.effective_lr[:rows, k, 0], "ey": race.effective_lr[:rows, k, 1],
+                "lr": race.lr[:rows, k],
+            }
+            self.full[name].data = data
+            loss = race.loss[:rows, k]
+            gap = np.maximum(loss - floor, 1e-16 * max(1.0, abs(floor)))
+            self.loss_source(name).data = {"step": np.arange(rows), "loss": loss, "gap": gap}
+            self.trail_renderers[name].visible = True
+            self.path_renderers[name].visible = show_paths
+            label = tr(f"optimizer.{name}", self.lang)
+            if end >= 0:
+                status = tr("status.diverged", self.lang, step=int(end))
+            else:
+                status = tr("status.converged", self.lang, loss=f"{loss[-1]:.4g}")
+            item = self.legend_items[name]
+            item.label = value(f"{label}: {status}")  # a text, not a column name
+            legend_items.append(item)
+            diverged.append(int(end))
+        if self.legend.items != legend_items:
+            self.legend.items = legend_items
+        self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
+        self.meta.data = {
+            "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
+            "color": [COLORS[n] for n in selected], "diverged": diverged,
+            "diagonal": [self._view_diagonal] * len(selected),
+        }
+
+    def set_log_loss(self, log: bool):
+        if log:
+            self.log_loss_figure()
+        if "log" in self.loss_fig:
+            self.loss_fig["log"].visible = log
+        self.loss_fig["linear"].visible = not log
+
+    def set_paths_visible(self, visible: bool):
+        for name, renderer in self.path_renderers.items():
+            renderer.visible = visible and self.trail_renderers[name].visible
+
+
+#: Runs in the browser when the step shown (the cursor's location) or the race changes.
+ANIMATE_JS = r"""
+const t = Math.max(0, Math.round(cursors[0].location));
+const names = meta.data.name;
+const fmt = (v) => {
+  if (!isFinite(v)) return "–";
+  const a = Math.abs(v);
+  return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2) : v.toPrecision(4);
+};
+const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
+const fulls = {sgd: full_sgd, momentum: full_momentum, nesterov: full_nesterov,
+               adagrad: full_adagrad, rmsprop: full_rmsprop, adam: full_adam};
+const trails = {sgd: trail_sgd, momentum: trail_momentum, nesterov: trail_nesterov,
+                adagrad: trail_adagrad, rmsprop: trail_rmsprop, adam: trail_adam};
+const cur = {x: [], y: [], color: []};
+const raw = [];  // [kind, x, y, dx, dy, color]
+let rows = "";
+for (let k = 0; k < names.length; k++) {
+  const d = fulls[names[k]].data;
+  const n = d.x.length;
+  if (n === 0) continue;
+  const i = Math.min(t, n - 1);
+  const color = meta.data.color[k];
+  trails[names[k]].data = {x: d.x.slice(0, i + 1), y: d.y.slice(0, i + 1)};
+  cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
+  const stopped = meta.data.diverged[k] >= 0 && t >= n;
+  if (!stopped) {
+    raw.push(["gradient", d.x[i], d.y[i], -d.lr[i] * d.gx[i], -d.lr[i] * d.gy[i], color]);
+    raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
+    raw.push(["step", d.x[i], d.y[i], d.sx[i], d.sy[i], color]);
+  }
+  const status = stopped ? "<b>" + labels.diverged.replace("{step}", meta.data.diverged[k]) + "</b>"
+                         : fmt(d.loss[i]);
+  rows += "<tr><td style='color:" + color + ";font-weight:600'>" + meta.data.label[k] +
+    "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
+    vec(d.gx[i], d.gy[i]) + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
+    vec(d.ex[i], d.ey[i]) + "</td></tr>";
+}
+current.data = cur;
+// One power-of-ten zoom for every arrow of this frame: the longest is 5-50 % of the
+// view's diagonal, so short steps stay visible and long ones stay on screen.
+let longest = 0;
+for (const a of raw) {
+  const len = Math.hypot(a[3], a[4]);
+  if (isFinite(len)) longest = Math.max(longest, len);
+}
+const diagonal = meta.data.diagonal.length ? meta.data.diagonal[0] : 1;
+const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(0.5 * diagonal / longest))) : 1;
+const arrows = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
+                velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
+                step: {x0: [], y0: [], x1: [], y1: [], color: []}};
+for (const [kind, x, y, dx, dy, color] of raw) {
+  if (!(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
+  const a = arrows[kind];
+  a.x0.push(x); a.y0.push(y); a.x1.push(x + zoom * dx); a.y1.push(y + zoom * dy);
+  a.color.push(color);
+}
+arrows_gradient.data = arrows.gradient;
+arrows_velocity.data = arrows.velocity;
+arrows_step.data = arrows.step;
+cursors[1].location = t;
+const head = "<tr><th></th><th>" + labels.theta + "</th><th>" + labels.loss + "</th><th>" +
+  labels.grad + "</th><th>" + labels.velocity + "</th><th>" + labels.effective_lr + "</th></tr>";
+const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
+readout.text = names.length ?
+  "<div style='font-weight:600;margin-bottom:4px'>" + labels.title.replace("{step}", t) +
+  " <span style='font-weight:400;color:#555'>(" + labels.zoom.replace("{scale}", zoomText) +
+  "; " + labels.legend + ")</span></div>" +
+  "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums' cellpadding='4'>" +
+  head + rows + "</table>" : "";
+"""
+
+
+class Surface3D:
+    """A 3-D wireframe of the surface with the paths on it, rotated in the browser.
+
+    Drawn with Bokeh (a projected ``multi_line``), so it needs no extra JavaScript
+    library; drag the picture or move the sliders to turn it.  Surfaces drawn with
+    log-spaced contours are drawn as log₁₀(1 + L − L_min) so steep walls do not
+    flatten the valley.
+    """
+
+    LINES = 28  # grid lines in each direction
+    SAMPLES = 56  # points along each grid line
+
+    def __init__(self, lang: str = "en"):
+        self.lang = lang
+        self.fig = figure(height=460, sizing_mode="stretch_width", tools="save",
+                          toolbar_location="above", title=tr("view.3d", lang),
+                          x_range=Range1d(-1.6, 1.6), y_range=Range1d(-1.1, 1.7),
+                          match_aspect=True)
+        self.fig.axis.visible = False
+        self.fig.grid.visible = False
+        self.fig.title.text_font_size = "16px"
+        self.world = ColumnDataSource({"x": [], "y": [], "z": [], "color": [], "width": [],
+                                       "alpha": []}, name="surface3d_world")
+        self.screen = ColumnDataSource({"xs": [], "ys": [], "color": [], "width": [],
+                                        "alpha": []})
+        self.fig.multi_line("xs", "ys", source=self.screen, line_color="color",
+                            line_width="width", line_alpha="alpha")
+        self.azimuth = Slider(title=tr("view.3d.azimuth", lang), start=-180, end=180, step=1,
+                              value=-55, sizing_mode="stretch_width")
+        self.elevation = Slider(title=tr("view.3d.elevation", lang), start=5, end=90, step=1,
+                                value=30, sizing_mode="stretch_width")
+        project = CustomJS(args={"world": self.world, "screen": self.screen,
+                                 "az": self.azimuth, "el": self.elevation}, code=PROJECT_JS)
+        for model, attr in ((self.azimuth, "value"), (self.elevation, "value"),
+                            (self.world, "data")):
+            model.js_on_change(attr, project)
+        self.fig.js_on_event("pan", CustomJS(args={"az": self.azimuth, "el": self.elevation},
+                                             code=DRAG_JS))
+        self.layout = column(self.fig, row(self.azimuth, self.elevation,
+                                           sizing_mode="stretch_width"),
+                             sizing_mode="stretch_width")
+
+    def show(self, surface: Surface, race: Race | None, selected: list[str]):
+        xs = np.linspace(*surface.x_range, self.SAMPLES)
+        ys = np.linspace(*surface.y_range, self.SAMPLES)
+        _, _, z = (np.asarray(a) for a in grid(surface, self.SAMPLES))
+        finite = np.isfinite(z)
+        floor = float(z[finite].min()) if finite.any() else 0.0
+        if surface.minimum_value is not None:
+            floor = min(floor, surface.minimum_value)
+
+        def height(values):
+            values = np.asarray(values, float)
+            h = (np.log10(1.0 + np.maximum(values - floor, 0.0)) if surface.log_levels
+                 else values - floor)
+            return h
+
+        h = height(np.where(finite, z, floor))
+        top = float(np.percentile(h, 99)) or 1.0
+        cx, sx = np.mean(surface.x_range), np.ptp(surface.x_range) / 2
+        cy, sy = np.mean(surface.y_range), np.ptp(surface.y_range) / 2
+        to_unit = lambda a, c, s_: ((np.asarray(a) - c) / s_).tolist()
+        data = {"x": [], "y": [], "z": [], "color": [], "width": [], "alpha": []}
+        every = max(1, self.SAMPLES // self.LINES)
+        for i in range(0, self.SAMPLES, every):
+            for xline, yline, zline in ((xs, np.full_like(xs, ys[i]), h[i, :]),
+                                        (np.full_like(ys, xs[i]), ys, h[:, i])):
+                zz = np.clip(zline / top, 0.0, 1.2)
+                level = int(np.clip(np.mean(zz) / 1.2 * (len(WIRE_PALETTE) - 1), 0,
+                                    len(WIRE_PALETTE) - 1))
+                data["x"].append(to_unit(xline, cx, sx))
+                data["y"].append(to_unit(yline, cy, sy))
+                data["z"].append(zz.tolist())
+                data["color"].append(WIRE_PALETTE[level])
+                data["width"].append(1.0)
+                data["alpha"].append(0.8)
+        for name in selected if race is not None else []:
+            k = opt.NAMES.index(name)
+            end = race.diverged_at[k]
+            rows = len(race.loss) if end < 0 else max(int(end), 1)
+            px, py = race.points[:rows, k, 0], race.points[:rows, k, 1]
+            inside = ((px >= surface.x_range[0]) & (px <= surface.x_range[1])
+                      & (py >= surface.y_range[0]) & (py <= surface.y_range[1]))
+            pz = np.clip(height(race.loss[:rows, k]) / top, 0.0, 1.2) + 0.01
+            data["x"].append(to_unit(np.where(inside, px, np.nan), cx, sx))
+            data["y"].append(to_unit(np.where(inside, py, np.nan), cy, sy))
+            data["z"].append(pz.tolist())
+            data["color"].append(COLORS[name])
+            data["width"].append(4.0)
+            data["alpha"].append(1.0)
+        self.world.data = data
+
+
+WIRE_PALETTE = interp_palette(("#9ecae1", "#4a6fa5", "#1f3b5c"), 16)
+
+#: Rotate about the vertical axis by the azimuth, tilt by the elevation, project.
+PROJECT_JS = r"""
+const a = az.value * Math.PI / 180, e = el.value * Math.PI / 180;
+const ca = Math.cos(a), sa = Math.sin(a), ce = Math.cos(e), se = Math.sin(e);
+const d = world.data, xs = [], ys = [];
+for (let k = 0; k < d.x.length; k++) {
+  const X = d.x[k], Y = d.y[k], Z = d.z[k], sx = [], sy = [];
+  for (let i = 0; i < X.length; i++) {
+    const u = X[i] * ca - Y[i] * sa, w = X[i] * sa + Y[i] * ca;
+    sx.push(u);
+    sy.push(Z[i] * ce + w * se * 0.6);  // NaN stays NaN: Bokeh breaks the line there
+  }
+  xs.push(sx); ys.push(sy);
+}
+screen.data = {xs: xs, ys: ys, color: d.color, width: d.width, alpha: d.alpha};
+"""
+
+#: Dragging the picture turns it.
+DRAG_JS = r"""
+az.value = ((az.value - cb_obj.delta_x * 0.4 + 540) % 360) - 180;
+el.value = Math.min(90, Math.max(5, el.value + cb_obj.delta_y * 0.3));
+"""

@@ -1,0 +1,210 @@
+"""The race: all six optimizers descending one surface from one start, in one jitted call.
+
+``run_race`` steps every optimizer of :data:`playground.numerics.optimizers.NAMES` at once
+(a ``lax.fori_loop`` over steps whose length is a traced value, the gradient of
+all six iterates taken with one ``vmap``).  Hyper-parameters, the start, the
+noise, the schedule, the clipping, the seed and the number of steps are all traced
+arguments, so a slider never recompiles; only a new surface function or a longer
+buffer (``capacity``) does.  The UI shows the subset the user selected.
+
+Each step n = 0 … steps records, per optimizer: the iterate θₙ, L(θₙ), the gradient
+g the update rule used at θₙ (noise added, then clipped), the step Δθ = θₙ₊₁ − θₙ, the
+velocity-like state after that step (momentum's v, Adam's m̂), the per-dimension
+effective learning rate α·scale and the scheduled α.
+
+Gradient noise simulates mini-batches: g̃ = ∇L(θ) + σ ξₙ, ξₙ ~ N(0, I), one ξₙ per
+step shared by all optimizers (common random numbers make the race fair).
+
+Divergence: an iterate that is not finite, leaves ``|θ| ≤ DIVERGENCE_BOUND`` or whose
+loss is not finite stops that optimizer: ``diverged_at`` records the step, and every
+later record repeats the last good iterate with zero arrows, so nothing
+non-finite ever leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import optimizers as opt
+from .surfaces import SurfaceFn
+
+DIVERGENCE_BOUND = 1e6
+#: Buffers are allocated for one of these lengths (steps + 1 ≤ capacity); steps
+#: within a capacity reuse the compiled function.
+CAPACITIES = (1024, 10240)
+MAX_STEPS = CAPACITIES[-1] - 1
+N_OPT = len(opt.NAMES)
+
+
+class RaceSettings(NamedTuple):
+    """Everything a race depends on besides the surface, as arrays (all traced)."""
+
+    start: jax.Array  # (2,)
+    hyper: Mapping[str, jax.Array]  # each (N_OPT,), in opt.NAMES order
+    schedule: opt.Schedule
+    clip_kind: jax.Array  # index into opt.CLIPPING
+    clip_value: jax.Array
+    noise: jax.Array  # σ
+    seed: jax.Array
+    steps: jax.Array
+
+
+class Race(NamedTuple):
+    """A finished race as NumPy arrays; the leading axis is the step n = 0 … steps."""
+
+    points: np.ndarray  # (steps+1, N_OPT, 2)
+    loss: np.ndarray  # (steps+1, N_OPT)
+    grad: np.ndarray  # (steps+1, N_OPT, 2)   g as the rule saw it: noisy, clipped
+    step: np.ndarray  # (steps+1, N_OPT, 2)   θₙ₊₁ − θₙ
+    velocity: np.ndarray  # (steps+1, N_OPT, 2)
+    effective_lr: np.ndarray  # (steps+1, N_OPT, 2)
+    lr: np.ndarray  # (steps+1, N_OPT)
+    diverged_at: np.ndarray  # (N_OPT,) step index, −1 when it never diverged
+
+    def of(self, name: str) -> dict[str, np.ndarray]:
+        """One optimizer's columns."""
+        k = opt.NAMES.index(name)
+        return {f: getattr(self, f)[:, k] for f in self._fields if f != "diverged_at"}
+
+
+def make_settings(
+    start,
+    hyper: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    schedule: opt.Schedule | None = None,
+    clip: str = "none",
+    clip_value: float = 1.0,
+    noise: float = 0.0,
+    seed: int = 0,
+    steps: int = 100,
+) -> RaceSettings:
+    """Settings from plain values; ``hyper[name]`` overrides that optimizer's defaults."""
+    hyper = hyper or {}
+    table = [opt.hyperparams_for(name, hyper.get(name)) for name in opt.NAMES]
+    f64 = np.float64
+    if not 0 <= int(steps) <= MAX_STEPS:
+        raise ValueError(f"steps must be between 0 and {MAX_STEPS}")
+    # NumPy arrays: the jitted race takes them as they are, where jnp.asarray would
+    # compile a conversion per shape and dtype on a server's first race.
+    return RaceSettings(
+        start=np.asarray(start, f64),
+        hyper={p: np.asarray([row[p] for row in table], f64) for p in opt.HYPERPARAMS},
+        # Fixed dtypes: an int where a float was (every=10 vs 10.0) would recompile.
+        schedule=opt.Schedule(*(np.asarray(v, np.int32 if f == "kind" else f64)
+                                for f, v in zip(opt.Schedule._fields,
+                                                schedule or opt.Schedule(), strict=True))),
+        clip_kind=np.asarray(opt.CLIPPING.index(clip), np.int32),
+        clip_value=np.asarray(clip_value, f64),
+        noise=np.asarray(noise, f64),
+        seed=np.asarray(seed, np.uint32),
+        steps=np.asarray(int(steps), np.int32),
+    )
+
+
+class _Carry(NamedTuple):
+    theta: jax.Array  # (N_OPT, 2), the iterate about to be recorded
+    last_good: jax.Array
+    last_good_loss: jax.Array
+    states: tuple
+    diverged_at: jax.Array
+    records: jax.Array  # (capacity, N_OPT, _WIDTH)
+
+
+# Columns of each field in the single record row: vectors take 2, scalars 1.
+_COLUMNS = {"points": slice(0, 2), "grad": slice(2, 4), "step": slice(4, 6),
+            "velocity": slice(6, 8), "effective_lr": slice(8, 10), "loss": 10, "lr": 11}
+_WIDTH = 12
+
+
+def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
+    hyper = [{p: s.hyper[p][k] for p in opt.HYPERPARAMS} for k in range(N_OPT)]
+    # The rules give the direction; the scheduled −α is applied once for all six below
+    # (the same thing as optimizers.build's scale_by_learning_rate, computed once a step).
+    rules = [opt.OPTIMIZERS[name].rule(h) for name, h in zip(opt.NAMES, hyper, strict=True)]
+    base_lr = s.hyper["lr"]
+    theta0 = jnp.broadcast_to(s.start, (N_OPT, 2))
+    value_and_grad = jax.vmap(jax.value_and_grad(lambda p: fn(p[0], p[1])))
+    # Drawn up front: random bits inside the loop would cost more than the optimizers.
+    noise = s.noise * jax.random.normal(jax.random.key(s.seed), (capacity, 2))
+
+    def body(n, c: _Carry) -> _Carry:
+        loss, grad = value_and_grad(c.theta)
+        bad = (~jnp.all(jnp.isfinite(c.theta), -1) | ~jnp.isfinite(loss)
+               | jnp.any(jnp.abs(c.theta) > DIVERGENCE_BOUND, -1))
+        diverged_at = jnp.where((c.diverged_at < 0) & bad, n, c.diverged_at)
+        alive = diverged_at < 0
+        theta = jnp.where(alive[:, None], c.theta, c.last_good)
+        loss = jnp.where(alive, loss, c.last_good_loss)
+
+        g = jnp.where(alive[:, None], grad + noise[n], 0.0)
+        clipped = jax.vmap(opt.clip_gradient, (0, None, None))(g, s.clip_kind, s.clip_value)
+        alpha = base_lr * opt.schedule_multiplier(s.schedule, n)
+        directions, states, vel, scales = [], [], [], []
+        for k, name in enumerate(opt.NAMES):
+            direction, state = rules[k].update(clipped[k], c.states[k], theta[k])
+            v = opt.velocity(name, state, hyper[k])
+            scale = opt.per_dimension_scale(name, state, hyper[k])
+            directions.append(direction)
+            states.append(state)
+            vel.append(jnp.zeros(2) if v is None else v)
+            scales.append(jnp.ones(2) if scale is None else scale)
+        live = alive[:, None]
+        step = jnp.where(live, -alpha[:, None] * jnp.stack(directions), 0.0)
+        row = jnp.concatenate([
+            theta, clipped, step,
+            jnp.where(live, jnp.stack(vel), 0.0),
+            jnp.where(live, alpha[:, None] * jnp.stack(scales), 0.0),
+            loss[:, None], alpha[:, None],
+        ], axis=1)
+        # θ and L are finite by construction; a gradient or step can still overflow on
+        # the row before the divergence is seen (or at a point with an infinite slope).
+        row = jnp.where(jnp.isfinite(row), row, 0.0)
+        records = c.records.at[n].set(row)
+        return _Carry(theta + step, theta, loss, tuple(states), diverged_at, records)
+
+    init = _Carry(theta0, theta0, jnp.zeros(N_OPT), tuple(r.init(theta0[0]) for r in rules),
+                  jnp.full(N_OPT, -1, jnp.int32), jnp.zeros((capacity, N_OPT, _WIDTH)))
+    final = jax.lax.fori_loop(0, s.steps + 1, body, init)
+    return final.records, final.diverged_at
+
+
+# Compiled races by surface.  A cache of pure functions shared by every session
+# (no session state): bounded, since custom expressions add entries.
+_COMPILED: OrderedDict = OrderedDict()
+_MAX_COMPILED = 64
+
+
+def compiled_race(fn: SurfaceFn, capacity: int):
+    """The jitted race for ``fn`` and ``capacity`` (one compilation each)."""
+    key = (fn, capacity)
+    if key in _COMPILED:
+        _COMPILED.move_to_end(key)
+        return _COMPILED[key]
+    compiled = jax.jit(partial(_race, fn, capacity))
+    _COMPILED[key] = compiled
+    while len(_COMPILED) > _MAX_COMPILED:
+        _COMPILED.popitem(last=False)
+    return compiled
+
+
+def capacity_for(steps: int) -> int:
+    for capacity in CAPACITIES:
+        if steps + 1 <= capacity:
+            return capacity
+    raise ValueError(f"steps must be at most {MAX_STEPS}")
+
+
+def run_race(fn: SurfaceFn, settings: RaceSettings) -> Race:
+    """Race every optimizer on ``fn``; returns NumPy arrays trimmed to steps + 1 rows."""
+    steps = int(settings.steps)
+    records, diverged_at = jax.device_get(compiled_race(fn, capacity_for(steps))(settings))
+    records = np.asarray(records)[: steps + 1]
+    fields = {name: records[:, :, cols] for name, cols in _COLUMNS.items()}
+    return Race(**fields, diverged_at=np.asarray(diverged_at))

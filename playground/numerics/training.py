@@ -1,0 +1,454 @@
+"""The MLP lab's training engine: many epochs per jitted call, many models per call.
+
+``train_epochs`` runs ``n_epochs`` epochs in one ``lax.scan``: each epoch shuffles
+the training set (an explicit key), walks its mini-batches in order (an inner
+``lax.scan``), and then measures cross-entropy and accuracy on the training and
+validation sets with the network in evaluation mode (no dropout, batch norm's
+running statistics).  It is compiled once per architecture (``Arch``: layer sizes,
+activation, batch norm, batch size) and data shape; everything a slider moves —
+the optimizer and its knobs, the learning rate and its schedule, clipping, L1, L2,
+the dropout rate — is a traced value in ``Hyper``, so moving it never recompiles.
+
+The optimizer is a traced index too: the six update rules of
+:mod:`playground.numerics.optimizers` (optax transformations, PyTorch's conventions) run
+behind one ``lax.switch`` on a state that holds every rule's fields
+(``OptimizerState``).  That makes models with different optimizers the same shape,
+so a race of several optimizers, or of many seeds, is one ``jax.vmap``
+(``train_many``).
+
+An epoch of n examples with batch size b has ⌈n / b⌉ updates; when b does not
+divide n the last batch is filled up with the first examples of the same shuffle.
+
+Speed.  A playground network is tiny (a few hundred weights, batches of ten), so an
+update costs the number of kernels XLA launches far more than arithmetic.  Hence:
+layers are ``affine`` (a broadcast product and a sum that XLA fuses with the
+activation) rather than matrix products; the optimizer state goes through the
+switch as one vector per field (``flatten_state``); dropout's random numbers and
+clipping are only computed when in use; an epoch's shuffle is one sort.  The
+figures are in ``benchmarks/README.md``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.flatten_util
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from . import mlp
+from . import optimizers as opt
+
+DTYPE = jnp.float32  # small networks train faster in float32; tests use float64
+
+
+class Arch(NamedTuple):
+    """What fixes the compiled computation (hashable: a jit static argument)."""
+
+    n_inputs: int
+    hidden: tuple[int, ...]
+    n_classes: int
+    activation: str = "tanh"
+    batchnorm: bool = False
+    batch_size: int = 10
+
+
+class Hyper(NamedTuple):
+    """Traced training settings (scalars; leading axis when vmapped)."""
+
+    optimizer: jax.Array  # index into optimizers.NAMES
+    lr: jax.Array
+    momentum: jax.Array
+    decay: jax.Array
+    beta1: jax.Array
+    beta2: jax.Array
+    eps: jax.Array
+    bias_correction: jax.Array
+    schedule: opt.Schedule
+    clip_kind: jax.Array
+    clip_value: jax.Array
+    l1: jax.Array
+    l2: jax.Array
+    dropout: jax.Array
+
+
+def make_hyper(optimizer: str = "sgd", *, lr: float = 0.03, schedule: opt.Schedule | None = None,
+               clip: str = "none", clip_value: float = 1.0, l1: float = 0.0, l2: float = 0.0,
+               dropout: float = 0.0, dtype=DTYPE, **knobs) -> Hyper:
+    """Settings from plain values; ``knobs`` are the optimizer's (momentum, eps, ...)."""
+    if optimizer not in opt.NAMES:
+        raise ValueError(f"unknown optimizer {optimizer!r}")
+    h = opt.hyperparams_for(optimizer, knobs)
+    f = lambda v: jnp.asarray(v, dtype)
+    s = schedule or opt.Schedule()
+    return Hyper(
+        optimizer=jnp.asarray(opt.NAMES.index(optimizer), jnp.int32), lr=f(lr),
+        momentum=f(h["momentum"]), decay=f(h["decay"]), beta1=f(h["beta1"]),
+        beta2=f(h["beta2"]), eps=f(h["eps"]), bias_correction=f(h["bias_correction"]),
+        schedule=opt.Schedule(jnp.asarray(s.kind, jnp.int32), f(s.every), f(s.factor),
+                              f(s.gamma), f(s.horizon)),
+        clip_kind=jnp.asarray(opt.CLIPPING.index(clip), jnp.int32), clip_value=f(clip_value),
+        l1=f(l1), l2=f(l2), dropout=f(dropout))
+
+
+class OptimizerState(NamedTuple):
+    """Every update rule's state at once, so all optimizers share one shape."""
+
+    trace: list  # momentum, Nesterov: v
+    sum_of_squares: list  # AdaGrad: s
+    rms: list  # RMSProp: s
+    mu: list  # Adam: m
+    nu: list  # Adam: v
+    count: jax.Array  # Adam's t
+
+
+class Model(NamedTuple):
+    params: list
+    bn_state: tuple
+    opt_state: OptimizerState
+    key: jax.Array
+    step: jax.Array  # updates so far (the schedule's n)
+    epoch: jax.Array
+
+
+def init_model(key, arch: Arch, init: str = "xavier", dtype=DTYPE) -> Model:
+    """A fresh network and an optimizer state of zeros."""
+    init_key, train_key = jax.random.split(key)
+    params, bn_state = mlp.init_params(init_key, arch.n_inputs, arch.hidden, arch.n_classes,
+                                       init=init, dtype=dtype, batchnorm=arch.batchnorm)
+    zeros = lambda: jax.tree.map(jnp.zeros_like, params)
+    state = OptimizerState(zeros(), zeros(), zeros(), zeros(), zeros(), jnp.zeros((), jnp.int32))
+    return Model(params, bn_state, state, train_key, jnp.zeros((), jnp.int32),
+                 jnp.zeros((), jnp.int32))
+
+
+def _rule_update(name: str, grads, state: OptimizerState, h: Hyper):
+    """One optax update rule on its own fields of the shared state (no rule reads θ)."""
+    knobs = {"momentum": h.momentum, "decay": h.decay, "eps": h.eps, "beta1": h.beta1,
+             "beta2": h.beta2, "bias_correction": h.bias_correction}
+    rule = opt.OPTIMIZERS[name].rule(knobs)
+    if name in ("momentum", "nesterov"):
+        direction, new = rule.update(grads, optax.TraceState(trace=state.trace))
+        return direction, state._replace(trace=new.trace)
+    if name == "adagrad":
+        direction, new = rule.update(grads, opt.ScaleByAdagradState(state.sum_of_squares))
+        return direction, state._replace(sum_of_squares=new.sum_of_squares)
+    if name == "rmsprop":
+        direction, new = rule.update(grads, optax.ScaleByRmsState(nu=state.rms))
+        return direction, state._replace(rms=new.nu)
+    if name == "adam":
+        direction, new = rule.update(grads, opt.ScaleByAdamState(state.count, state.mu, state.nu))
+        return direction, state._replace(count=new.count, mu=new.mu, nu=new.nu)
+    direction, _ = rule.update(grads, optax.EmptyState())  # sgd
+    return direction, state
+
+
+def _same_types(update, grads, state, h):
+    """A branch of the switch, its outputs cast to the inputs' dtypes (Adam's bias
+    correction is computed in the default float type, which is float64 here)."""
+    direction, new_state = update(grads, state, h)
+    cast = lambda new, old: jax.tree.map(lambda a, b: a.astype(b.dtype), new, old)
+    return cast(direction, grads), cast(new_state, state)
+
+
+def clip_tree(grads, kind, threshold):
+    """Clip a gradient pytree by value or by its global norm (``kind`` indexes CLIPPING)."""
+    by_value, _ = optax.clip(threshold).update(grads, optax.EmptyState())
+    by_norm, _ = optax.clip_by_global_norm(threshold).update(grads, optax.EmptyState())
+    return jax.tree.map(lambda g, v, n: jnp.stack([g, v, n])[kind], grads, by_value, by_norm)
+
+
+def flatten_state(state: OptimizerState) -> OptimizerState:
+    """The state with each rule's pytree raveled into one vector (``count`` as is)."""
+    ravel = lambda tree: jax.flatten_util.ravel_pytree(tree)[0]
+    return OptimizerState(*map(ravel, state[:5]), state.count)
+
+
+def unflatten_state(flat: OptimizerState, params) -> OptimizerState:
+    """``flatten_state`` undone, the pytrees shaped like ``params``."""
+    unravel = jax.flatten_util.ravel_pytree(params)[1]
+    return OptimizerState(*map(unravel, flat[:5]), flat.count)
+
+
+def apply_update(params, state: OptimizerState, grads, h: Hyper, step, clipping=None):
+    """θ ← θ − α_n · direction, the direction from the selected rule.
+
+    ``state`` is flat (``flatten_state``): the rules run on one vector per field, so
+    ``lax.switch`` passes a few arrays in and out instead of one per layer and field
+    (each a copy per step for the rules that leave it unchanged).  ``clipping``
+    (default ``h.clip_kind != 0``) may be False only when no clipping is selected: the
+    clipped forms are then not computed at all.
+    """
+    if clipping is None:
+        clipping = h.clip_kind != 0
+    grads = jax.lax.cond(clipping, lambda g: clip_tree(g, h.clip_kind, h.clip_value),
+                         lambda g: g, grads)
+    # Raveled after the cond: before it, XLA fuses the gradient sums into the
+    # concatenation, which runs slower than the sums on their own.
+    flat_grads, unravel = jax.flatten_util.ravel_pytree(grads)
+    branches = [partial(_same_types, partial(_rule_update, name)) for name in opt.NAMES]
+    direction, state = jax.lax.switch(h.optimizer, branches, flat_grads, state, h)
+    alpha = h.lr * opt.schedule_multiplier(h.schedule, step)
+    params = jax.tree.map(lambda p, d: p - alpha.astype(p.dtype) * d, params, unravel(direction))
+    return params, state
+
+
+def affine(a, w, b):
+    """z = a W + b written as Σ_i a[:, i] W[i, :] + b, a broadcast product and a sum.
+
+    Same value as ``a @ w + b`` (up to float rounding).  For these small layers XLA
+    fuses it with the activation around it, where a matrix product would be a call of
+    its own (under ``vmap``, a batched one that costs about one call per model).
+    """
+    return jnp.sum(a[..., :, None] * w, axis=-2) + b
+
+
+def forward(params, bn_state, x, arch: Arch, *, train: bool, key=None, dropout_rate=None):
+    """``mlp.forward`` (same layers, same keys, same batch norm) with ``affine`` layers.
+
+    Returns ``(logits, new_bn_state)``.  ``dropout_rate`` None means no dropout (no
+    random numbers drawn); a rate, even a traced 0, needs ``key`` in training.
+    """
+    f = mlp.ACTIVATIONS[arch.activation]
+    n_hidden = len(params) - 1
+    use_dropout = train and n_hidden > 0 and dropout_rate is not None
+    keys = jax.random.split(key, n_hidden) if use_dropout else None
+    a = jnp.asarray(x, params[0]["W"].dtype)
+    new_state = []
+    for i, layer in enumerate(params[:-1]):
+        z = affine(a, layer["W"], layer["b"])
+        if arch.batchnorm:
+            z, s = mlp.batch_norm(z, layer["gamma"], layer["beta"], bn_state[i], train=train)
+            new_state.append(s)
+        a = f(z)
+        if use_dropout:
+            a = mlp.dropout(a, dropout_rate, train=True, key=keys[i])
+    logits = affine(a, params[-1]["W"], params[-1]["b"])
+    return logits, (tuple(new_state) if arch.batchnorm else bn_state)
+
+
+def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l1, l2):
+    """``mlp.loss_fn``'s objective, cross-entropy + penalty; ``(loss, new_bn_state)``."""
+    logits, bn_state = forward(params, bn_state, x, arch, train=True, key=key,
+                               dropout_rate=dropout_rate)
+    return mlp.cross_entropy(logits, y) + mlp.penalty(params, l1, l2), bn_state
+
+
+def evaluate(arch: Arch, model: Model, x, y):
+    """(cross-entropy, accuracy) of the network in evaluation mode.
+
+    With ``mlp.forward``'s matrix products: faster than ``affine`` on 250 rows in a
+    default-compiled function (the lab's); ``train_epochs`` gets the same values, up
+    to float rounding, from ``forward``.
+    """
+    logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
+                               train=False, batchnorm=arch.batchnorm)
+    return mlp.cross_entropy(logits, y), mlp.accuracy(logits, y)
+
+
+def epoch_order(key, n: int, batch_size: int):
+    """The shuffled example indices of one epoch, as (⌈n / b⌉, b) batches.
+
+    The permutation is ``argsort`` of n random 32-bit keys (ties in index order), a
+    uniform shuffle.  It is computed as one sort of (key << 32 | index): the same
+    order, and a sort without a second operand is several times cheaper.
+    """
+    n_batches = -(-n // batch_size)
+    bits = jax.random.bits(key, (n,), jnp.uint32).astype(jnp.uint64)
+    packed = jnp.sort((bits << 32) | jnp.arange(n, dtype=jnp.uint64))
+    perm = (packed & 0xFFFFFFFF).astype(jnp.int32)
+    filled = jnp.concatenate([perm, perm[: n_batches * batch_size - n]])
+    return filled.reshape(n_batches, batch_size)
+
+
+def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None) -> Model:
+    """One epoch of mini-batch updates.
+
+    ``dropout`` and ``clipping`` (defaults ``h.dropout > 0``, ``h.clip_kind != 0``) say
+    whether any model uses them; when not, the epoch runs without dropout's random
+    numbers and without clipping (``train_many`` decides once for the whole stack,
+    so that ``vmap`` keeps these conditions real branches).
+    """
+    if dropout is None:
+        dropout = h.dropout > 0
+    key, shuffle_key, dropout_key = jax.random.split(model.key, 3)
+    order = epoch_order(shuffle_key, x.shape[0], arch.batch_size)
+    grad_fn = jax.grad(loss, has_aux=True)
+
+    def updates(with_dropout: bool):
+        def step(carry, batch):
+            params, bn_state, state, n = carry
+            xb, yb, batch_key = batch
+            rate = h.dropout if with_dropout else None
+            grads, bn_state = grad_fn(params, bn_state, xb, yb, arch, batch_key, rate,
+                                      h.l1, h.l2)
+            params, state = apply_update(params, state, grads, h, n, clipping)
+            return (params, bn_state, state, n + 1), None
+
+        def run(carry):
+            keys = jax.random.split(dropout_key, order.shape[0]) if with_dropout else None
+            # The epoch's batches gathered at once; the scan slices them.
+            return jax.lax.scan(step, carry, (x[order], y[order], keys))[0]
+
+        return run
+
+    carry = (model.params, model.bn_state, flatten_state(model.opt_state), model.step)
+    params, bn_state, state, n = jax.lax.cond(dropout, updates(True), updates(False), carry)
+    return Model(params, bn_state, unflatten_state(state, params), key, n, model.epoch + 1)
+
+
+def _train(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val, n_epochs: int,
+           dropout=None, clipping=None):
+    def metrics(model, x, y):  # ``evaluate`` with ``affine`` layers
+
+        logits, _ = forward(model.params, model.bn_state, x, arch, train=False)
+        return mlp.cross_entropy(logits, y), mlp.accuracy(logits, y)
+
+    def one(model, _):
+        model = _epoch(arch, h, x_train, y_train, model, dropout, clipping)
+        return model, jnp.stack([*metrics(model, x_train, y_train),
+                                 *metrics(model, x_val, y_val)])
+
+    return jax.lax.scan(one, model, None, length=n_epochs)
+
+
+def _compiler_options():
+    """``jax.jit`` options for the training functions: YNNPACK for matrix products only.
+
+    XLA:CPU hands reductions of 4,096 elements or more to its YNNPACK library too:
+    the sums in ``affine`` once 32 models are stacked, which it runs several times
+    slower than XLA's own loops (1.3 s instead of 0.32 s for the 32 networks of
+    ``benchmarks/bench_training.py``).  Only the kernels change, not what they
+    compute.  Scoped to these two functions; a jax or XLA without the option gets none.
+    """
+    options = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT"}
+    try:
+        jax.jit(lambda v: v + 1, compiler_options=options).lower(0.0).compile()
+    except Exception:  # unknown option, or a jax.jit without compiler_options
+        return {}
+    return {"compiler_options": options}
+
+
+_JIT_OPTIONS = _compiler_options()
+
+
+@partial(jax.jit, static_argnames=("arch", "n_epochs"), **_JIT_OPTIONS)
+def train_epochs(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val,
+                 n_epochs: int):
+    """``n_epochs`` epochs; returns the model and per-epoch metrics.
+
+    Metrics: an (n_epochs, 4) array of training loss, training accuracy, validation
+    loss and validation accuracy after each epoch (cross-entropy without the
+    L1/L2 penalty, network in evaluation mode).
+    """
+    return _train(arch, model, h, x_train, y_train, x_val, y_val, n_epochs)
+
+
+@partial(jax.jit, static_argnames=("arch", "n_epochs"), **_JIT_OPTIONS)
+def train_many(arch: Arch, models: Model, h: Hyper, x_train, y_train, x_val, y_val,
+               n_epochs: int):
+    """``train_epochs`` for a stack of models (leading axis).
+
+    Settings with a leading axis differ per model; scalar ones are shared.  A shared
+    optimizer index keeps ``lax.switch`` a real branch (one rule computed); a stacked
+    one (a race) evaluates every rule and selects, which costs more.  Dropout and
+    clipping are skipped for the whole stack when no model uses them.
+    """
+    dropout = jnp.any(h.dropout > 0)
+    clipping = jnp.any(h.clip_kind != 0)
+    h_axes = jax.tree.map(lambda leaf: 0 if jnp.ndim(leaf) > 0 else None, h)
+    return jax.vmap(lambda m, hh: _train(arch, m, hh, x_train, y_train, x_val, y_val, n_epochs,
+                                         dropout, clipping),
+                    in_axes=(0, h_axes))(models, h)
+
+
+def stack(items):
+    """Stack equal-shaped pytrees (models or settings) along a new leading axis."""
+    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *items)
+
+
+# -- training with the best model kept, and races (the MLP lab's engine) ------------
+
+#: The most epochs one compiled call trains (the count is traced).
+CHUNK_CAPACITY = 256
+
+
+class Data(NamedTuple):
+    """What the network sees: float32 inputs (features, normalised), int labels."""
+
+    x_train: jax.Array
+    y_train: jax.Array
+    x_val: jax.Array
+    y_val: jax.Array
+    points_train: np.ndarray  # raw 2-D points, for the scatter plot
+    points_val: np.ndarray
+    mean: np.ndarray  # the normaliser (0 and 1 when off)
+    std: np.ndarray
+    n_classes: int
+
+
+@partial(jax.jit, static_argnames=("arch",))
+def evaluate_both(arch: Arch, model: Model, x_train, y_train, x_val, y_val):
+    """[train loss, train accuracy, val loss, val accuracy], as ``train_epochs`` reports."""
+    return jnp.stack([*evaluate(arch, model, x_train, y_train),
+                      *evaluate(arch, model, x_val, y_val)])
+
+
+def _train_keeping_best(arch: Arch, model: Model, best: Model,
+                        best_loss, h: Hyper, x_train, y_train, x_val, y_val,
+                        n_epochs, capacity: int):
+    def one(i, carry):
+        model, best, best_loss, metrics = carry
+        model = _epoch(arch, h, x_train, y_train, model)
+        row = jnp.stack([*evaluate(arch, model, x_train, y_train),
+                         *evaluate(arch, model, x_val, y_val)])
+        better = row[2] < best_loss
+        best = jax.tree.map(lambda new, old: jnp.where(better, new, old), model, best)
+        return model, best, jnp.where(better, row[2], best_loss), metrics.at[i].set(row)
+
+    metrics = jnp.zeros((capacity, 4), DTYPE)
+    n = jnp.clip(jnp.asarray(n_epochs, jnp.int32), 1, capacity)
+    return jax.lax.fori_loop(0, n, one, (model, best, best_loss, metrics))
+
+
+@partial(jax.jit, static_argnames=("arch", "capacity"))
+def train_keeping_best(arch: Arch, model: Model, best: Model,
+                       best_loss, h: Hyper, x_train, y_train, x_val, y_val,
+                       n_epochs, capacity: int = CHUNK_CAPACITY):
+    """``n_epochs`` epochs (as ``train_epochs``), keeping the best model too.
+
+    ``n_epochs`` is traced (1 … ``capacity``), so every speed, and the adaptive one,
+    shares one compiled function per architecture.  ``best`` and ``best_loss`` are the
+    best so far; an epoch replaces them only when its validation loss is strictly
+    lower (ties keep the earliest epoch, as ``argmin``).  Returns the model, the best
+    model, its validation loss and a (capacity, 4) metrics array whose first
+    ``n_epochs`` rows are filled.
+    """
+    return _train_keeping_best(arch, model, best, best_loss, h, x_train, y_train, x_val,
+                               y_val, n_epochs, capacity)
+
+
+@partial(jax.jit, static_argnames=("arch", "capacity"))
+def train_race(arch: Arch, models: Model, h: Hyper, x_train,
+               y_train, x_val, y_val, n_epochs, active=None, capacity: int = CHUNK_CAPACITY):
+    """``train_keeping_best`` for a stack of models with stacked settings (one vmap).
+
+    A model comes back trained only if it is ``active`` (default: all) and all its
+    metrics stayed finite; otherwise it comes back as it went in (a racer that
+    diverged keeps its last finite network).  Returns the models and their
+    (n_models, capacity, 4) metrics.
+    """
+
+    def one(model, hh, is_active):
+        trained, _, _, metrics = _train_keeping_best(
+            arch, model, model, jnp.asarray(jnp.inf, DTYPE), hh, x_train, y_train,
+            x_val, y_val, n_epochs, capacity)
+        keep = is_active & jnp.all(jnp.isfinite(metrics))
+        return jax.tree.map(lambda new, old: jnp.where(keep, new, old), trained, model), metrics
+
+    if active is None:
+        active = jnp.ones(jax.tree.leaves(models)[0].shape[0], bool)
+    return jax.vmap(one)(models, h, active)

@@ -1,0 +1,355 @@
+"""The playground's shell: the page layout, the lab switcher, links and warm-up.
+
+``create_app()`` builds one browser session's page.  Labs are registered in
+``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
+a ``state`` (a ``param.ClassSelector`` of its state class, which reads and writes
+its query string with ``apply_query`` / ``to_query`` and computes its first
+picture's numbers with ``precompute()``), ``sidebar()``, ``main()`` and optionally
+``details()`` (lists of components: the pictures come first, then the controls,
+then the details, each on a later tick), ``prepare()`` (draw the first picture
+before the lab is in a page), ``start()`` (what needs the live page),
+``report_link_problems(list)`` and ``URL_TRIGGERS`` (state parameters whose change
+rewrites the link).
+
+In a server session the page is sent at once as a shell (header, switcher, a
+spinner) while a thread imports the numerics, reads the link and computes the
+first picture's numbers; then the session's thread builds the lab (Panel objects
+are made on that thread only) and it joins the page once the browser is ready too.
+The browser spends that time loading its JavaScript, so neither waits for the other.
+"""
+
+from __future__ import annotations
+
+import gc
+import html
+import importlib
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlencode
+
+import panel as pn
+from bokeh.document import Document
+from panel.io import hold
+from panel.io.state import set_curdoc
+
+from ..text import tr
+from .link import LinkLocation, page_location, problem, read_query
+from .markup import notice, set_notice
+from .session import next_tick_from_any_thread
+
+log = logging.getLogger(__name__)
+
+#: Lab key (as in links) → "module:class", imported when a page asks for it.
+#: Later labs (bias–variance, depth, backprop) are added here.
+LABS = {"optimizers": "playground.labs.optimizers.lab:OptimizerLab",
+        "mlp": "playground.labs.mlp.lab:MlpLab"}
+DEFAULT_LAB = "optimizers"
+
+CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
+                                Path.home() / ".cache" / "playground-jax"))
+
+#: How long after a page is complete the presets' warm-up starts.
+WARMUP_DELAY_MS = 1000
+# What is done once per server process (not per page), under one lock.
+_once_lock = threading.Lock()
+_warmup_started = False
+_frozen_labs: set[str] = set()  # labs whose imports are frozen
+_process_configured = False
+
+
+def configure_process():
+    """The server process's settings, once, before the first page (``serve`` calls it;
+    importing this module changes nothing in the process)."""
+    global _process_configured
+    with _once_lock:
+        if _process_configured:
+            return
+        _process_configured = True
+    # The lab builder and background compiles share Python's lock with the server's
+    # event loop; at the default 5 ms hand-over the first page came 0.4–0.6 s later
+    # than at 0.5 ms (see benchmarks/README.md).
+    sys.setswitchinterval(0.0005)
+    # The imports' ~200,000 long-lived objects out of the collector's sight, and young
+    # collections every 20,000 objects: the first page ≈ 0.2 s sooner (ibid.).
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
+def serve(title: str = "Neural network playground"):
+    """Serve one page in ``panel serve app.py``: the process's settings, then the page
+    with a location that reads its link safely (see ``ui.link``)."""
+    configure_process()
+    location = page_location(pn.state.curdoc)
+    create_app(location).servable(title=title, location=location or True)
+
+
+def lab_class(key: str):
+    """The Viewer class registered as ``key`` in ``LABS``."""
+    module, name = LABS[key].split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def enable_compilation_cache():
+    """JAX's persistent cache: a restarted server skips most compilation."""
+    import jax
+
+    try:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", str(CACHE_DIR))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    except OSError:  # a read-only home: run without the cache
+        pass
+
+
+def warm_up(keys=None):
+    """Compile (or load from the disk cache) what drawing each preset needs."""
+    from ..numerics import critical, race, surfaces
+
+    for key in keys or surfaces.PRESETS:
+        s = surfaces.SURFACES[key]
+        race.run_race(s.fn, race.make_settings(s.start, s.defaults, steps=s.steps))
+        critical.critical_points(s)
+        surfaces.grid(s)
+
+
+def start_background_warmup():
+    """Once per server process: compile the presets in a background thread."""
+    global _warmup_started
+    with _once_lock:
+        if _warmup_started:
+            return
+        _warmup_started = True
+    threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
+
+
+def freeze_imports(lab_key: str):
+    """Once per lab and process, after its modules (and JAX) are imported: move every
+    object alive now out of the garbage collector's generations (``gc.freeze``).
+
+    Those are the modules' objects, which live as long as the server, and the
+    handful of the pages being served at that moment, which are then freed when
+    unreferenced but not collected if they form cycles: a bounded, one-off cost."""
+    with _once_lock:
+        if not _process_configured or lab_key in _frozen_labs:
+            return  # only in a server (``serve``), once per lab
+        _frozen_labs.add(lab_key)
+    gc.freeze()
+
+
+def prepare_state(lab_key: str, query: dict[str, str], problems: list[str]):
+    """The lab's state set from its link, with its first picture's numbers computed.
+
+    Returns the state and every problem with the link.  Runs on any thread: it makes
+    param objects and runs JAX, but makes no Panel object, since Panel's registries
+    are the server's thread's (a link registered here while the server iterated them
+    failed another page's script).  Panel's current document is a private one
+    meanwhile: off the server's thread Panel falls back to whichever page the server
+    is serving at that moment, and a ``hold()`` here lost that page's callbacks.
+    """
+    with set_curdoc(Document()):
+        enable_compilation_cache()
+        state_class = lab_class(lab_key).param["state"].class_
+        freeze_imports(lab_key)
+        state = state_class()
+        known = {"lab", *getattr(state_class, "LINK_KEYS", query)}
+        problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
+                               if k not in known]
+        try:
+            problems = problems + state.apply_query(query)
+        except Exception:  # a value no check foresaw: the lab's defaults, and a notice
+            log.exception("the link %r could not be applied", query)
+            state = state_class()
+            problems = problems + [tr("url.unusable", "en")]
+        state.precompute()
+    return state, problems
+
+
+def build_lab(lab_key: str, state, problems: list[str]):
+    """The lab around a prepared state, with its first picture drawn (the session's
+    thread: this makes the lab's Panel components)."""
+    lab = lab_class(lab_key)(state=state)
+    lab.report_link_problems(problems)
+    lab.prepare()
+    return lab
+
+
+def create_app(location: LinkLocation | None = None) -> pn.Column:
+    """One session's page; if even its shell cannot be built, a page that says so.
+
+    ``location`` is the page's URL (``ui.link.page_location``); ``None`` outside a
+    server, or to read the session's own."""
+    pn.extension("katex", sizing_mode="stretch_width", notifications=False,
+                 raw_css=[CSS])
+    try:
+        if location is None:
+            location = page_location(pn.state.curdoc)
+        return _create_page(location)
+    except Exception as e:  # never a blank page with the error only in the log
+        log.exception("the page could not be built")
+        message = notice("danger", css_classes=["pg-build-error"])
+        set_notice(message, [tr("app.build_failed", "en", error=e)])
+        return pn.Column(message, margin=20)
+
+
+def _create_page(location: LinkLocation | None) -> pn.Column:
+    # The raw query string, read by our own codec: Panel's ``query_params`` guesses
+    # types and raised on '²' (a blank page).
+    query, problems = read_query(location.search if location is not None else "")
+    lab_key = query.get("lab", DEFAULT_LAB)
+    if lab_key not in LABS:
+        problems.append(problem("lab", lab_key, "unknown"))
+        lab_key = DEFAULT_LAB
+    lang = "en"
+    doc = pn.state.curdoc
+    in_a_session = doc is not None and doc.session_context is not None
+
+    # In a session, a thread imports the numerics and computes the first picture
+    # from here on, while this thread answers with the page's shell and the browser
+    # loads its JavaScript.  Then this thread builds the lab; it joins the page once
+    # the browser is ready too.
+    built = {}  # "prepared" (by the thread), then "lab"; or "error"
+    page = {"loaded": False, "attached": False}
+
+    def prepare():  # the thread
+        try:
+            built["prepared"] = prepare_state(lab_key, query, problems)
+        except Exception as e:  # a message in the page, never a traceback
+            built["error"] = e
+        next_tick(build)
+
+    def build():  # the session's thread
+        if "error" not in built:
+            try:
+                built["lab"] = build_lab(lab_key, *built["prepared"])
+            except Exception as e:
+                built["error"] = e
+        attach_when_ready()
+
+    if in_a_session:
+        next_tick = next_tick_from_any_thread(doc)
+        threading.Thread(target=prepare, name="playground-prepare-lab", daemon=True).start()
+
+    switcher = pn.widgets.RadioButtonGroup(
+        name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},
+        value=lab_key, button_type="light", align="center", css_classes=["pg-labs"],
+        width=160 * len(LABS), margin=(0, 20))
+    # Another lab is another page: its own state, its own link.
+    switcher.jscallback(args={"keys": list(LABS)},
+                        value="window.location.search = '?lab=' + keys[cb_obj.active]")
+    waiting = pn.Row(
+        pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
+        pn.pane.HTML(f"<p style='font-size:18px;color:#444;margin:0;line-height:36px'>"
+                     f"{html.escape(tr('app.loading_lab', lang))}</p>", margin=(20, 0)),
+        css_classes=["pg-page-loading"])
+    shell, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
+
+    def attach(lab):
+        """Put a prepared lab's pictures in the page; returns what starts the lab and
+        adds the rest once the pictures are there."""
+        def write_url(*_events):
+            if location is not None:
+                query = {"lab": lab_key, **lab.state.to_query()}
+                location.search = "?" + urlencode(query)
+
+        def then(fn):
+            if in_a_session:
+                doc.add_next_tick_callback(fn)
+            else:
+                fn()
+
+        def start():
+            lab.start()  # e.g. the player's step, which animates the picture
+            then(attach_controls)
+
+        # The controls and the details in two messages: the browser builds the
+        # controls' views while this thread builds the details (the page was
+        # complete ≈ 0.1 s sooner).
+        def attach_controls():
+            with hold():
+                side.objects = lab.sidebar()
+            then(attach_details)
+
+        def attach_details():
+            with hold():
+                body.objects = [*body.objects, *getattr(lab, "details", list)()]
+            write_url()
+            # Once the page is complete: warming up every preset while the first
+            # page is built slowed that page by seconds (the threads share Python's
+            # lock); a second later, the last messages are out.
+            if in_a_session:
+                doc.add_timeout_callback(start_background_warmup, WARMUP_DELAY_MS)
+            else:
+                start_background_warmup()
+
+        lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
+        # The pictures first; on the next ticks the lab starts in the live page and
+        # the controls and details follow, built here while the browser draws the
+        # pictures.  Each in one message.  (Not ``hold(freeze=True)``: the second
+        # message then sent every model of the first again, with the server's values,
+        # undoing what the browser had drawn since.)
+        with hold():
+            body.objects = lab.main()
+        return start
+
+    def attach_when_ready():
+        # On the session's thread: after onload, and after the lab is built.
+        if page["attached"] or not (page["loaded"] and ("lab" in built or "error" in built)):
+            return
+        page["attached"] = True
+        if "error" in built:
+            show_build_error(built["error"])
+        else:
+            doc.add_next_tick_callback(attach(built["lab"]))  # starts once it is there
+
+    def show_build_error(error):
+        log.error("the lab %r could not be built", lab_key, exc_info=error)
+        message = notice("danger", css_classes=["pg-build-error"])
+        set_notice(message, [tr("app.build_failed", lang, error=error)])
+        body.objects = [message]
+
+    def on_load():
+        page["loaded"] = True
+        attach_when_ready()
+
+    if in_a_session:
+        pn.state.onload(on_load)
+    else:  # no server: build it here
+        try:
+            lab = build_lab(lab_key, *prepare_state(lab_key, query, problems))
+        except Exception as e:  # a message in the page, never a traceback
+            show_build_error(e)
+        else:
+            attach(lab)()
+    return shell
+
+
+def layout(title: str, switcher, sidebar: list, main: list):
+    """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
+
+    Returns the page, the sidebar column and the main column.  Plain Panel layouts
+    rather than a template: a template styles every component again and tripled the
+    time to build each page (about 1.4 s against 0.4 s here).
+    """
+    header = pn.Row(
+        pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
+                     f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
+                     sizing_mode="stretch_width"),
+        switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
+    side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
+                     styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
+                             "border-right": "1px solid #dde3ea", "padding": "6px 10px"})
+    body = pn.Column(*main, sizing_mode="stretch_width",
+                     styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
+                             "padding": "6px 14px"})
+    page = pn.Column(header, pn.Row(side, body, sizing_mode="stretch_width"),
+                     sizing_mode="stretch_width", margin=0)
+    return page, side, body
+
+
+CSS = """
+body { margin: 0; font-family: system-ui, 'Segoe UI', Roboto, sans-serif; }
+.pg-header { background: #1f3b5c; color: white; align-items: center; }
+"""

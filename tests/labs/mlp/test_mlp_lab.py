@@ -1,0 +1,635 @@
+"""The MLP lab without a browser: its state, its link, its training loop and its lessons."""
+
+import math
+import re
+import time
+
+import jax
+import numpy as np
+import pytest
+
+from playground.labs.mlp import lab as mlp_lab
+from playground.labs.mlp.lab import PERIOD_MS, MlpLab
+from playground.labs.mlp.state import MlpLabState
+from playground.numerics import training
+from playground.numerics.mlp import parse_layers
+from playground.numerics.reading import reading
+
+
+def shown(pane) -> str:
+    """The text inside a pane's HTML."""
+    return re.sub(r"<[^>]+>", "", pane.object)
+
+
+def readout(lab, css_class: str) -> str:
+    """The text of the readout's element carrying ``css_class``."""
+    match = re.search(rf"class='{css_class}'[^>]*>([^<]*)<", lab.readout.object)
+    return match.group(1)
+
+
+@pytest.fixture
+def lab():
+    lab = MlpLab()
+    lab.start()
+    return lab
+
+
+# -- the state and its link -------------------------------------------------------
+
+
+def test_a_link_round_trips():
+    query = {"dataset": "xor", "noise": "20.0", "train_ratio": "70.0", "layers": "4,3",
+             "activation": "relu", "init": "he", "optimizer": "momentum", "lr": "0.05",
+             "batch": "16", "l1": "0.001", "l2": "0.002", "dropout": "0.2", "batchnorm": "1",
+             "seed": "7"}
+    state = MlpLabState()
+    assert state.apply_query(query) == []
+    assert state.to_query() == query
+    assert state.arch.hidden == (4, 3) and state.arch.batchnorm and state.arch.batch_size == 16
+    again = MlpLabState()
+    assert again.apply_query(state.to_query()) == []
+    np.testing.assert_array_equal(again.data.points_train, state.data.points_train)
+
+
+def test_defaults_give_a_short_link():
+    assert MlpLabState().to_query() == {"dataset": "circle"}
+
+
+@pytest.mark.parametrize("key, value", [
+    ("dataset", "banana"), ("noise", "80"), ("layers", "8,x"), ("layers", "1,2,3,4,5,6,7"),
+    ("layers", "64"), ("activation", "swish"), ("optimizer", "lbfgs"), ("lr", "abc"),
+    ("lr", "nan"), ("batch", "0"), ("batch", "400"), ("dropout", "0.95"),
+    ("batchnorm", "maybe"), ("seed", "-1"), ("train_ratio", "99"),
+])
+def test_bad_link_values_are_reported_not_raised(key, value):
+    state = MlpLabState()
+    problems = state.apply_query({key: value, "l2": "0.001"})
+    assert len(problems) == 1 and problems[0].startswith(f"{key}=")
+    assert getattr(state, key) == state.param[key].default
+    assert state.l2 == 0.001  # the good values still apply
+
+
+def test_layers_text():
+    assert parse_layers("8, 8") == (8, 8)
+    assert parse_layers("") == parse_layers("0") == ()
+    with pytest.raises(ValueError):
+        parse_layers("0,4")
+
+
+def test_an_invalid_layers_text_keeps_the_network_and_says_why():
+    state = MlpLabState()
+    state.layers = "8,abc"
+    assert state.error and state.arch.hidden == (8, 8)
+    state.layers = "3"
+    assert not state.error and state.arch.hidden == (3,)
+
+
+# -- the training loop ------------------------------------------------------------
+
+
+def test_a_step_advances_the_epoch_and_the_curves(lab):
+    assert readout(lab, "pg-epoch") == "0"
+    assert len(lab.curves.data["epoch"]) == 1  # epoch 0, before training
+    image_before = np.array(lab.image_source.data["image"][0])
+    lab.step.clicks += 1
+    assert lab.state.epoch == 1 and readout(lab, "pg-epoch") == "1"
+    assert list(lab.curves.data["epoch"]) == [0, 1]
+    assert float(readout(lab, "pg-train-loss")) == pytest.approx(lab.state.history[-1, 0],
+                                                              abs=1e-3)
+    image = np.array(lab.image_source.data["image"][0])
+    assert image.shape == (80, 80) and np.all(np.isfinite(image))
+    assert np.all((image >= 0) & (image <= 1)) and not np.allclose(image, image_before)
+
+
+def test_knobs_keep_training_and_structure_resets(lab):
+    lab.train_chunk(5)
+    lab.lr.value = 0.05
+    lab.dropout.value = 0.2
+    assert lab.state.epoch == 5  # traced knobs: the network keeps its progress
+    lab.train_chunk(1)
+    assert lab.state.epoch == 6 and len(lab.curves.data["epoch"]) == 7
+    lab.layers.value = "4"
+    assert lab.state.epoch == 0 and readout(lab, "pg-epoch") == "0"
+    assert len(lab.curves.data["epoch"]) == 1
+
+
+def test_reset_returns_to_epoch_zero(lab):
+    lab.train_chunk(5)
+    lab.reset.clicks += 1
+    assert lab.state.epoch == 0 and readout(lab, "pg-epoch") == "0"
+    assert len(lab.curves.data["epoch"]) == 1
+
+
+def test_play_starts_the_periodic_callback_and_pause_stops_it(lab):
+    lab.play.value = True
+    callback = lab.callback
+    assert callback is not None and callback.running and callback.period == PERIOD_MS
+    lab._tick()
+    assert lab.state.epoch == lab.speed.value
+    lab.play.value = False
+    assert not callback.running and lab.callback is None
+
+
+def test_three_classes_colour_the_predicted_class(lab):
+    lab.dataset.value = "three_class"
+    lab.train_chunk(5)
+    image = np.array(lab.image_source.data["image"][0])
+    assert np.all(np.isfinite(image)) and image.min() >= 0 and image.max() <= 3
+    assert lab.color_mapper.high == 3.0
+
+
+# -- the lessons ------------------------------------------------------------------
+
+
+def test_the_over_fitting_preset_over_fits(lab):
+    lab.preset_buttons[0].clicks += 1
+    assert lab.state.layers == "32,32,32" and lab.state.points == 60
+    for _ in range(6):
+        lab.train_chunk(50)
+    history = lab.state.history
+    train, val = history[:, 0], history[:, 2]
+    assert len(history) == 301
+    assert train[-1] < 0.2 * train[0]  # training loss kept falling
+    assert val[-1] > 1.5 * val.min() + 0.1  # validation loss turned up, clearly
+    assert np.argmin(val) < 150
+    assert lab.state.reading() == "overfit"
+    assert "Over-fitting" in lab.reading_pane.object
+
+
+def test_the_under_fitting_preset_stays_near_chance(lab):
+    lab.preset_buttons[1].clicks += 1
+    assert lab.state.arch.hidden == () and lab.state.dataset == "xor"
+    for _ in range(2):
+        lab.train_chunk(50)
+    train_loss, train_acc, val_loss, val_acc = lab.state.history[-1]
+    assert train_loss > 0.6 and val_loss > 0.6  # chance is log 2 ≈ 0.693
+    assert abs(val_acc - 0.5) < 0.15
+    assert lab.state.reading() == "underfit"
+
+
+def test_reading_rules():
+    flat = np.tile([math.log(2), 0.5, math.log(2), 0.5], (20, 1))
+    assert reading(flat, 2) == "underfit"
+    falling = np.linspace(0.7, 0.05, 20)
+    good = np.stack([falling, falling * 0, falling * 1.1, falling * 0], axis=1)
+    assert reading(good, 2) == "good"
+    val = np.concatenate([np.linspace(0.7, 0.4, 10), np.linspace(0.4, 1.0, 10)])
+    over = np.stack([falling, falling * 0, val, falling * 0], axis=1)
+    assert reading(over, 2) == "overfit"
+    assert reading(flat[:3], 2) == "early"
+
+
+# -- discretize, CSV upload, early stopping ------------------------------------------
+
+
+def test_discretize_shows_only_the_predicted_class(lab):
+    lab.train_chunk(5)
+    soft = np.array(lab.image_source.data["image"][0])
+    assert len(np.unique(soft)) > 2
+    lab.discretize.value = True
+    hard = np.array(lab.image_source.data["image"][0])
+    assert set(np.unique(hard)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(hard, (soft > 0.5).astype(hard.dtype))
+    assert len(lab.color_mapper.palette) == 2  # one flat colour per class
+    lab.dataset.value = "three_class"
+    lab.train_chunk(5)
+    image = np.array(lab.image_source.data["image"][0])
+    assert set(np.unique(image)) <= {0.0, 1.0, 2.0} and len(lab.color_mapper.palette) == 3
+    lab.discretize.value = False
+    assert len(np.unique(np.array(lab.image_source.data["image"][0]))) > 3
+
+
+GOOD_CSV = "x1,x2,label\n" + "\n".join(
+    f"{x:.2f},{y:.2f},{name}" for i, (name, cx) in enumerate([("cat", -3), ("dog", 0),
+                                                             ("bird", 3)])
+    for x, y in [(cx + 0.1 * j, 0.2 * j - i) for j in range(10)])
+
+
+def test_a_good_csv_upload_is_used_and_trains(lab):
+    lab.train_chunk(3)
+    lab.upload.value = GOOD_CSV.encode()
+    s = lab.state
+    assert s.dataset == "uploaded" and lab.dataset.value == "uploaded"
+    assert "uploaded" in lab.dataset.options.values()
+    assert s.epoch == 0 and s.data.n_classes == 3 and len(s.data.points_train) == 15
+    assert not lab.upload_error.visible
+    assert s.to_query()["dataset"] == "uploaded"
+    lab.step.clicks += 1
+    assert s.epoch == 1 and np.all(np.isfinite(s.history))
+    assert lab.color_mapper.high == 3.0
+    # a link cannot carry the file: loading it elsewhere says so
+    problems = MlpLabState().apply_query({"dataset": "uploaded"})
+    assert len(problems) == 1 and "cannot carry" in problems[0]
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"x1,x2,label\n1,2,a\nabc,2,b\n3,4,a\n5,6,b\n", "x1"),
+    (b"", "empty"),
+])
+def test_a_bad_csv_upload_says_why_and_keeps_the_data(lab, content, words):
+    lab.train_chunk(2)
+    before = lab.state.data.points_train.copy()
+    lab.upload.value = content
+    s = lab.state
+    assert s.dataset == "circle" and s.epoch == 2
+    np.testing.assert_array_equal(s.data.points_train, before)
+    assert lab.upload_error.visible and words in shown(lab.upload_error)
+    assert "\n" not in shown(lab.upload_error) and "Traceback" not in shown(lab.upload_error)
+    lab.upload.value = GOOD_CSV.encode()  # a good file afterwards clears the message
+    assert s.dataset == "uploaded" and not lab.upload_error.visible
+
+
+def test_early_stopping_stops_and_restores_the_best_model(lab):
+    lab.preset_buttons[0].clicks += 1
+    lab.early_stop.value = True
+    lab.patience.value = 20
+    lab.play.value = True
+    s = lab.state
+    for _ in range(20):
+        if lab.callback is None:
+            break
+        lab.train_chunk(50)  # what each frame does
+    assert lab.callback is None and not lab.play.value  # it paused on its own
+    assert s.epoch < 400 and s.epoch - s.best_epoch >= 20
+    assert lab.stop_note.visible
+    val = s.history[:, 2]
+    assert s.best_epoch == int(np.argmin(val)) and s.best_val == val.min()
+    assert lab.best_span.location == s.best_epoch
+    curves = {k: np.array(v) for k, v in lab.curves.data.items()}
+    stopped_at = s.epoch
+    lab.restore.clicks += 1
+    assert s.epoch == s.best_epoch < stopped_at and readout(lab, "pg-epoch") == str(s.best_epoch)
+    for k, v in lab.curves.data.items():
+        np.testing.assert_array_equal(np.array(v), curves[k])  # curves unchanged
+    val_loss, _ = training.evaluate(s.arch, s.model, s.data.x_val, s.data.y_val)
+    assert float(val_loss) == pytest.approx(float(val.min()), abs=1e-5)
+    # training on from the restored model continues the curves from the best epoch
+    restored = s.epoch
+    lab.step.clicks += 1
+    assert s.epoch == restored + 1
+    assert len(lab.curves.data["epoch"]) == s.epoch + 1 == len(s.history)
+    assert list(lab.curves.data["epoch"])[-1] == s.epoch
+
+
+def test_divergence_stops_training_with_a_message_and_draws_nothing_non_finite():
+    lab = MlpLab()
+    assert lab.state.apply_query({"optimizer": "sgd", "lr": "10", "dataset": "spiral",
+                                  "layers": "8,8", "activation": "linear",
+                                  "features": "x1,x2,x1_sq,x2_sq,x1x2"}) == []
+    lab.start()
+    for _ in range(5):
+        lab.train_chunk(5)
+    s = lab.state
+    assert s.diverged_at is not None
+    assert "diverged at epoch" in lab.message.object and lab.message.visible
+    assert not lab.play.value
+    assert np.all(np.isfinite(s.history))
+    for column in lab.curves.data.values():
+        assert np.all(np.isfinite(np.asarray(column, float)))
+    assert np.all(np.isfinite(lab.image_source.data["image"][0]))
+    stopped = s.epoch
+    lab.train_chunk(5)
+    assert s.epoch == stopped  # stays stopped until a reset
+    lab.reset.clicks += 1
+    assert s.diverged_at is None and s.epoch == 0 and not lab.message.visible
+
+
+# -- optimizer settings, schedules and clipping ----------------------------------------
+
+
+def test_optimizer_knobs_schedule_and_clipping_round_trip_in_the_link():
+    query = {"dataset": "circle", "optimizer": "adam", "beta1": "0.8", "beta2": "0.99",
+             "eps": "1e-06", "bias_correction": "0", "schedule": "step", "schedule_every": "10",
+             "schedule_factor": "3.0", "clip": "norm", "clip_value": "0.5",
+             "race": "sgd,adam"}
+    state = MlpLabState()
+    assert state.apply_query(query) == []
+    again = MlpLabState()
+    assert again.apply_query(state.to_query()) == []
+    for key in query:
+        assert getattr(again, key) == getattr(state, key), key
+    h = state.hyper("adam")
+    assert float(h.beta1) == pytest.approx(0.8) and float(h.bias_correction) == 0.0
+    assert int(h.clip_kind) == 2 and float(h.clip_value) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("batch", [10, 7, 250])
+def test_schedules_are_set_in_epochs_whatever_the_batch_size(batch):
+    """α at an epoch boundary follows the closed form in epochs (u updates per epoch)."""
+    s = MlpLabState(points=500, train_ratio=50.0, batch=batch, lr=0.1, schedule_every=4,
+                    schedule_factor=2.0, schedule_gamma=0.9)
+    assert s.updates_per_epoch == math.ceil(250 / batch)
+    closed_forms = {
+        "constant": lambda e: 0.1,
+        "step": lambda e: 0.1 / 2.0 ** math.floor(e / 4),
+        "exponential": lambda e: 0.1 * 0.9**e,
+        "inverse_time": lambda e: 0.1 / (1 + e / 4),
+        "cosine": lambda e: 0.1 * (1 + math.cos(math.pi * min(e, 4) / 4)) / 2,
+    }
+    for kind, alpha in closed_forms.items():
+        s.schedule = kind
+        for epoch in (0, 1, 3, 4, 5, 9):
+            assert s.lr_at_epoch(epoch) == pytest.approx(alpha(epoch), rel=1e-5), (kind, epoch)
+
+
+def test_a_decaying_schedule_slows_the_weights_down():
+    """With α halved every epoch the weights nearly stop; with a constant α they do not."""
+    def weight_change(schedule):
+        s = MlpLabState(dataset="spiral", optimizer="sgd", lr=0.1, schedule=schedule,
+                        schedule_every=1, schedule_factor=2.0)
+        s.train(10)
+        before = np.concatenate([np.ravel(w) for w in s.model.params[0].values()])
+        s.train(10)
+        after = np.concatenate([np.ravel(w) for w in s.model.params[0].values()])
+        return np.abs(after - before).max()
+
+    assert weight_change("step") < 0.01 * weight_change("constant")
+
+
+def test_clipping_by_value_bounds_every_update():
+    """SGD with α = 1 and |g_i| ≤ c moves no weight by more than c per update."""
+    s = MlpLabState(dataset="xor", optimizer="sgd", lr=1.0, clip="value", clip_value=0.001,
+                    batch=250)  # full batch: one update per epoch
+    before = [np.asarray(w) for layer in s.model.params for w in layer.values()]
+    s.train(1)
+    after = [np.asarray(w) for layer in s.model.params for w in layer.values()]
+    steps = np.concatenate([np.ravel(a - b) for a, b in zip(after, before, strict=True)])
+    assert np.abs(steps).max() <= 0.001 + 1e-7 and np.abs(steps).max() > 0.0009
+
+
+def test_the_knobs_shown_are_those_of_the_optimizers_in_use(lab):
+    visible = lambda: {k for k, w in lab.knobs.items() if w.visible}
+    lab.state.optimizer = "sgd"
+    assert visible() == set()
+    lab.state.optimizer = "rmsprop"
+    assert visible() == {"decay", "eps"}
+    lab.state.race = ["momentum", "adam"]
+    assert visible() == {"momentum", "beta1", "beta2", "eps", "bias_correction"}
+    lab.state.schedule = "exponential"
+    assert lab.schedule_gamma.visible and not lab.schedule_every.visible
+    assert "α now" in lab.lr_now.object
+
+
+# -- one compiled call for every speed, and the adaptive speed -------------------------
+
+
+def test_every_chunk_size_shares_one_compilation_and_matches_the_scan_engine():
+    from playground.numerics.training import train_keeping_best
+
+    s = MlpLabState(dataset="xor", optimizer="momentum", lr=0.05)
+    args = (s.arch, s.model, s.model, np.float32(np.inf), s.hyper(), *s.data[:4])
+    train_keeping_best(*args, n_epochs=1)
+    compiled = train_keeping_best._cache_size()
+    for n in (1, 2, 7, 33, 256):
+        train_keeping_best(*args, n_epochs=n)
+    assert train_keeping_best._cache_size() == compiled
+    model, _, _, metrics = train_keeping_best(*args, n_epochs=7)
+    reference_model, reference = training.train_epochs(s.arch, s.model, s.hyper(), *s.data[:4],
+                                                       n_epochs=7)
+    np.testing.assert_allclose(np.asarray(metrics[:7]), np.asarray(reference), rtol=1e-5)
+    assert np.all(np.asarray(metrics[7:]) == 0)
+    for got, want in zip(jax.tree.leaves(model.params), jax.tree.leaves(reference_model.params),
+                         strict=True):
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-5, atol=1e-7)
+
+
+def test_the_adaptive_chunk_settles_where_a_frame_takes_its_budget():
+    from playground.labs.mlp.state import FRAME_S, next_chunk
+
+    overhead, per_epoch = 0.005, 0.0004  # drawing 5 ms, 0.4 ms per epoch
+    n = 1
+    for _ in range(30):
+        n = next_chunk(n, overhead + per_epoch * n)
+    assert abs(n - (FRAME_S - overhead) / per_epoch) <= 2
+    assert next_chunk(40, 1.0) == 20  # one very slow frame halves it, no more
+    assert next_chunk(40, float("nan")) == 40
+    assert next_chunk(200, 1e-6) == 256  # capped at the compiled capacity
+
+
+# -- the optimizer race ------------------------------------------------------------------
+
+
+def test_each_racer_trains_exactly_as_that_optimizer_alone():
+    race = MlpLabState(dataset="circle", layers="4", lr=0.05, race=["sgd", "rmsprop", "adam"])
+    race.train(6)
+    for name, history in zip(race.racers, race.race_history, strict=True):
+        alone = MlpLabState(dataset="circle", layers="4", lr=0.05, optimizer=name)
+        alone.train(6)
+        np.testing.assert_allclose(history, alone.history, rtol=2e-4, atol=1e-6)
+    assert race.epoch == 6 and len(race.race_history[0]) == 7
+
+
+def test_a_race_starts_every_optimizer_from_the_same_network():
+    race = MlpLabState(race=["sgd", "adam"])
+    for leaf in race.race_models.params[0].values():
+        np.testing.assert_array_equal(np.asarray(leaf)[0], np.asarray(leaf)[1])
+
+
+def test_a_diverging_racer_stops_and_the_others_go_on():
+    s = MlpLabState()
+    assert s.apply_query({"lr": "10", "dataset": "spiral", "layers": "8,8",
+                          "activation": "linear", "features": "x1,x2,x1_sq,x2_sq,x1x2",
+                          "race": "sgd,adagrad"}) == []
+    for _ in range(4):
+        s.train(5)
+    sgd, adagrad = s.race_diverged
+    assert sgd is not None and adagrad is None and s.diverged_at is None
+    assert s.epoch == 20 and len(s.race_history[1]) == 21
+    assert len(s.race_history[0]) == sgd  # kept up to the last finite epoch
+    assert all(np.all(np.isfinite(h)) for h in s.race_history)
+    assert np.all(np.isfinite(s.race_grids()))
+
+
+def test_race_link_rules():
+    s = MlpLabState()
+    assert s.apply_query({"race": "sgd,momentum,nesterov,adam,rmsprop"}) != []
+    assert s.race == []
+    assert s.apply_query({"race": "adam"}) == []
+    assert s.racers == ()  # one optimizer is not a race
+
+
+def test_the_race_view_shows_one_heat_map_and_one_curve_per_racer(lab):
+    lab.state.race = ["sgd", "momentum", "adam"]
+    assert lab.race_view.visible and not lab.single_view.visible
+    assert [slot.visible for slot in lab.race_slots] == [True, True, True, False]
+    assert [f.title.text for f in lab.race_boundary_figs[:3]] == ["SGD", "Momentum", "Adam"]
+    lab.train_chunk(5)
+    grids = [np.asarray(source.data["image"][0]) for source in lab.race_images[:3]]
+    assert not np.allclose(grids[0], grids[2])  # SGD and Adam differ after 5 epochs
+    for source in lab.race_curves[:3]:
+        assert list(source.data["epoch"]) == list(range(6))
+    assert "Adam" in lab.race_table.object
+    lab.state.race = []
+    assert lab.single_view.visible and not lab.race_view.visible
+
+
+def test_layers_and_neurons_are_added_and_removed_with_buttons(lab):
+    lab.state.layers = "8,8"
+    lab.add_layer.clicks += 1
+    assert lab.state.layers == "8,8,8" and lab.state.arch.hidden == (8, 8, 8)
+    assert [box.value for box in lab.layer_widths.objects] == [8, 8, 8]
+    lab.layer_widths.objects[1].value = 3
+    assert lab.state.arch.hidden == (8, 3, 8)
+    for _ in range(3):
+        lab.remove_layer.clicks += 1
+    assert lab.state.arch.hidden == () and lab.remove_layer.disabled
+    assert lab.layer_widths.objects == []
+    for _ in range(7):
+        lab.add_layer.clicks += 1
+    assert lab.state.arch.hidden == (4,) * 6 and lab.add_layer.disabled
+
+
+def test_new_data_draws_other_points(lab):
+    before = lab.state.data.points_train.copy()
+    lab.regenerate.clicks += 1
+    assert lab.state.seed == 1
+    assert not np.allclose(before, lab.state.data.points_train)
+
+
+def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, monkeypatch):
+    later = []  # what the session does: run the thread's callbacks on a later tick
+    monkeypatch.setattr(mlp_lab, "next_tick_from_any_thread", lambda doc: later.append)
+
+    def finish_compiling():
+        for _ in range(1200):
+            if later:
+                break
+            time.sleep(0.05)
+        later.pop()()
+
+    lab._doc = object()
+    lab.state.layers = "5,3"  # a new network: its code compiles in a thread
+    assert lab.busy.visible and len(lab._compiling) == 1
+    lab._tick()
+    assert lab.state.epoch == 0  # the frame waited
+    finish_compiling()
+    assert not lab.busy.visible and not lab._compiling
+    lab._tick()
+    assert lab.state.epoch == lab.speed.value
+    lab.state.layers = "8,8"
+    finish_compiling()
+    lab.state.layers = "5,3"  # compiled already in this session: nothing to wait for
+    assert not lab._compiling and not lab.busy.visible
+
+
+def test_the_charts_hold_a_bounded_number_of_points_however_long_training_runs():
+    from bokeh.models import ColumnDataSource
+
+    from playground.labs.mlp.lab import CurveFeed
+
+    source = ColumnDataSource({})
+    feed = CurveFeed(source, max_points=100)
+    feed.clear()
+    history = np.random.default_rng(0).random((5000, 4)).astype(np.float32)
+    sizes = []
+    for n in (1, 2, 7, 50, 99, 100, 101, 250, 1999, 5000):
+        feed.feed(history[:n])
+        epochs = np.asarray(source.data["epoch"])
+        sizes.append(len(epochs))
+        assert len(epochs) <= 100 and epochs[0] == 0
+        assert np.all(np.diff(epochs) == feed.stride)
+        assert epochs[-1] > n - 1 - feed.stride  # the curve reaches the latest epochs
+        np.testing.assert_array_equal(np.asarray(source.data["val_loss"]), history[epochs, 2])
+    assert sizes[:4] == [1, 2, 7, 50] and feed.stride == 64
+    feed.feed(history[:10])  # a cut history starts the chart again
+    assert list(source.data["epoch"]) == list(range(10))
+
+
+def test_a_frame_longer_than_the_period_is_followed_by_a_rest(lab, monkeypatch):
+    now = [100.0]
+    frames = []
+
+    def train_chunk(n_epochs, took):
+        frames.append(n_epochs)
+        now[0] += took
+
+    monkeypatch.setattr(time, "perf_counter", lambda: now[0])
+    lab.speed.value = 5
+    monkeypatch.setattr(lab, "train_chunk", lambda n: train_chunk(n, 0.2))
+    lab._tick()  # took 0.2 s: no frame before 100.3
+    assert frames == [5] and lab._resume_at == pytest.approx(100.3)
+    now[0] = 100.25
+    lab._tick()  # resting
+    assert frames == [5]
+    now[0] = 100.31
+    monkeypatch.setattr(lab, "train_chunk", lambda n: train_chunk(n, 0.01))
+    lab._tick()  # a short frame: no rest after it
+    assert frames == [5, 5] and lab._resume_at == 0.0
+
+
+def test_the_race_settings_are_stacked_once_until_one_changes():
+    s = MlpLabState(race=["sgd", "adam"])
+    first = s.race_hyper()
+    assert s.race_hyper() is first
+    s.lr = 0.05
+    again = s.race_hyper()
+    assert again is not first and np.allclose(np.asarray(again.lr), 0.05)
+    assert list(np.asarray(again.optimizer)) == [0, 5]
+
+
+@pytest.mark.parametrize("remedy", ["overfit_dropout", "overfit_l2"])
+def test_each_remedy_keeps_the_validation_loss_down(remedy):
+    """Over-fitting lesson: validation loss ends far above its best; with the remedy it
+    ends far lower, and the reading no longer says over-fitting."""
+    def final_val(name):
+        s = MlpLabState()
+        s.apply_preset(name)
+        for _ in range(6):
+            s.train(50)
+        return float(s.history[-1, 2]), s.reading()
+
+    plain, plain_reading = final_val("overfit")
+    cured, cured_reading = final_val(remedy)
+    assert plain_reading == "overfit" and cured_reading != "overfit"
+    assert cured < 0.5 * plain
+
+
+def test_the_early_stopping_remedy_stops_near_the_best_epoch(lab):
+    lab.preset_buttons[0].clicks += 1  # plain over-fitting first: no early stopping
+    assert not lab.state.early_stop
+    next(b for b in lab.preset_buttons if "early" in b.name).clicks += 1
+    s = lab.state
+    assert s.early_stop and s.patience == 20 and s.dropout == 0 and s.layers == "32,32,32"
+    lab.play.value = True
+    for _ in range(40):
+        if lab.callback is None:
+            break
+        lab.train_chunk(10)
+    assert not lab.play.value and s.epoch - s.best_epoch >= 20 and s.epoch < 100
+    lab.restore.clicks += 1
+    assert s.epoch == s.best_epoch
+    np.testing.assert_allclose(s.history[s.best_epoch, 2], s.history[:, 2].min())
+
+
+def test_a_lesson_leaves_a_race_and_a_schedule(lab):
+    lab.state.param.update(race=["sgd", "adam"], schedule="cosine", clip="norm")
+    lab.preset_buttons[0].clicks += 1
+    s = lab.state
+    assert s.racers == () and s.schedule == "constant" and s.clip == "none"
+    assert lab.single_view.visible
+
+
+def test_a_tiny_loss_is_not_shown_as_zero():
+    from playground.labs.mlp.lab import loss_text
+
+    assert loss_text(0.6931) == "0.693" and loss_text(4.2e-5) == "4.2e-05"
+    assert loss_text(0.0) == "0.000"
+
+
+def test_frames_stop_waiting_for_a_compilation_that_never_reports(lab):
+    from playground.labs.mlp.lab import COMPILE_WAIT_S
+
+    lab._compiling[("stuck",)] = time.perf_counter() - COMPILE_WAIT_S - 1
+    lab._tick()
+    assert lab.state.epoch == lab.speed.value  # trained all the same
+
+
+def test_the_settings_are_built_once_until_a_control_moves():
+    s = MlpLabState(optimizer="momentum")
+    first = s.hyper()
+    assert s.hyper() is first
+    s.momentum = 0.5
+    assert float(s.hyper().momentum) == pytest.approx(0.5)
+    s.batch = 25  # fewer updates per epoch: the schedule in updates changes
+    s.schedule = "step"
+    assert float(s.hyper().schedule.every) == pytest.approx(50 * 10)

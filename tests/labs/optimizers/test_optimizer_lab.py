@@ -1,0 +1,252 @@
+"""The optimizer lab's views without a browser: build them, move a control, look at the data."""
+
+import numpy as np
+import pytest
+
+from playground.labs.optimizers.lab import OptimizerLab, formula_with_values
+from playground.labs.optimizers.plots import COLORS, contour_levels
+from playground.numerics.optimizers import OPTIMIZERS
+
+
+def _label(item) -> str:
+    """A legend item's text (Bokeh keeps it as a plain string or as {"value": …})."""
+    return item.label if isinstance(item.label, str) else item.label["value"]
+
+
+@pytest.fixture
+def lab():
+    """The lab as a page holds it: started, with its details below the pictures."""
+    lab = OptimizerLab()
+    lab.start()
+    lab.details()
+    return lab
+
+
+def test_start_draws_the_selected_optimizers(lab):
+    meta = lab.plots.meta.data
+    assert meta["name"] == ["sgd", "momentum", "adam"]
+    for name in ("sgd", "momentum", "adam"):
+        assert len(lab.plots.full[name].data["x"]) == lab.state.steps + 1
+    assert len(lab.plots.full["nesterov"].data["x"]) == 0
+    assert lab.player.end == lab.state.steps
+    assert [_label(item).split(":")[0] for item in lab.plots.legend.items] == [
+        "SGD", "Momentum", "Adam"]
+
+
+def test_moving_a_control_redraws_the_trajectory(lab):
+    before = np.array(lab.plots.full["sgd"].data["x"])
+    lab.hp_widget("sgd_lr").value = 0.2
+    assert lab.state.sgd_lr == 0.2
+    after = np.array(lab.plots.full["sgd"].data["x"])
+    assert not np.allclose(before, after)
+    # θ₁ = θ₀ − α ∇L(θ₀) on the ravine: x₁ = x₀ − 0.2 · 0.1 · x₀.
+    assert after[1] == pytest.approx(before[0] * (1 - 0.2 * 0.1))
+
+
+def test_the_formula_cards_and_the_analysis_come_with_the_details_after_the_pictures():
+    lab = OptimizerLab()
+    lab.start()
+    assert lab.formulas.objects == []  # not on the first picture's path
+    assert lab.critical_md.object == ""
+    assert lab.plots.critical_source.data["x"] == []
+    assert len(lab.plots.full["sgd"].data["x"]) == lab.state.steps + 1
+    lab.details()
+    assert "At the start point" in lab.critical_md.object
+    # The ravine's one critical point, its minimum at the origin.
+    assert lab.plots.critical_source.data["x"] == [pytest.approx(0.0, abs=1e-9)]
+    assert lab.plots.critical_source.data["verdict"][0].startswith("minimum")
+    assert [c.visible for c in lab.formulas.objects] == [True, True, False, False, False, True]
+    title = lab.formula_cards["adam"][1].object
+    assert "Adam" in title
+
+
+def test_selecting_optimizers_shows_their_cards_and_curves(lab):
+    lab.optimizer_boxes.value = ["nesterov", "rmsprop"]
+    assert lab.plots.meta.data["name"] == ["nesterov", "rmsprop"]
+    assert lab.hp_cards["nesterov"].visible and not lab.hp_cards["sgd"].visible
+    assert len(lab.plots.loss_source("rmsprop").data["loss"]) == lab.state.steps + 1
+    assert len(lab.plots.loss_source("sgd").data["loss"]) == 0
+    assert [c.visible for c in lab.formulas.objects] == [False, False, True, False, True, False]
+
+
+def test_divergence_is_marked_in_the_legend_and_its_curve_stops(lab):
+    lab.state.sgd_lr = 50.0
+    labels = [_label(item) for item in lab.plots.legend.items]
+    assert any(label.startswith("SGD: diverged at step") for label in labels)
+    k = lab.plots.meta.data["name"].index("sgd")
+    stop = lab.plots.meta.data["diverged"][k]
+    assert len(lab.plots.loss_source("sgd").data["loss"]) == stop
+    for column in lab.plots.full["sgd"].data.values():
+        assert np.all(np.isfinite(column))
+
+
+def test_surface_switch_redraws_contours_and_critical_points(lab):
+    lab.surface_select.value = "himmelblau"
+    verdicts = lab.plots.critical_source.data["verdict"]
+    assert sum(v.startswith("minimum") for v in verdicts) == 4
+    assert sum(v.startswith("saddle") for v in verdicts) == 4
+    assert sum(v.startswith("maximum") for v in verdicts) == 1
+    assert lab.plots.surface_fig.x_range.start == -5.0
+    assert "Himmelblau" in lab.surface_info.object or "minima" in lab.surface_info.object
+
+
+def test_a_bad_formula_shows_an_error_and_keeps_the_picture(lab):
+    lab.surface_select.value = "custom"
+    drawn = np.array(lab.plots.full["sgd"].data["x"])
+    lab.expression_input.value = "().__class__.__bases__"
+    assert lab.expression_error.visible
+    assert "Cannot use this formula" in lab.expression_error.object
+    np.testing.assert_array_equal(lab.plots.full["sgd"].data["x"], drawn)
+    lab.expression_input.value = "x**2 + y**2"
+    assert not lab.expression_error.visible
+
+
+def test_clicking_the_plot_moves_the_start(lab):
+    class Tap:
+        x, y = 2.0, -1.0
+    lab._on_tap(Tap())
+    assert (lab.state.x0, lab.state.y0) == (2.0, -1.0)
+    assert lab.plots.full["sgd"].data["x"][0] == 2.0
+    assert "(2, -1)" in lab.critical_md.object
+
+
+def test_critical_readout_at_the_saddle(lab):
+    lab.surface_select.value = "saddle"
+    lab.state.param.update(x0=0.0, y0=0.0)
+    text = lab.critical_md.object
+    assert "∇L = 0: a critical point, a saddle" in text
+    assert "-4, 2" in text
+
+
+@pytest.mark.parametrize("name, h, expected", [
+    ("sgd", {"lr": 0.45}, r"\theta \leftarrow \theta - 0.45\, g"),
+    ("momentum", {"lr": 0.05, "momentum": 0.9},
+     r"v \leftarrow 0.9 v + g,\quad \theta \leftarrow \theta - 0.05\, v"),
+    ("rmsprop", {"lr": 0.01, "decay": 0.8, "eps": 1e-8},
+     r"s \leftarrow 0.8 s + (1-0.8)\, g^2,\quad \theta \leftarrow \theta - "
+     r"\frac{0.01\, g}{\sqrt{s} + 1\cdot 10^{-8}}"),
+])
+def test_formulas_show_the_users_values(name, h, expected):
+    assert formula_with_values(name, h, scheduled=False) == expected
+
+
+def test_adam_formula_without_bias_correction_and_with_a_schedule():
+    h = {"lr": 0.1, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": 0.0}
+    latex = formula_with_values("adam", h, scheduled=True)
+    assert r"\hat m = m" in latex and r"1-0.9^t" not in latex
+    assert r"\alpha_t" in latex and "0.1" not in latex.replace("0.1\\", "")
+
+
+def test_log_contour_levels_are_increasing_and_start_near_the_minimum():
+    z = np.linspace(0.0, 1000.0, 10_000).reshape(100, 100)
+    levels = contour_levels(z, log=True, minimum=0.0)
+    assert np.all(np.diff(levels) > 0)
+    assert levels[0] < 0.1 and levels[-1] <= 1000.0
+    ratios = np.diff(np.log(levels))
+    np.testing.assert_allclose(ratios, ratios[0])
+
+
+@pytest.mark.parametrize("clip", ["none", "norm"])
+def test_the_numeric_update_shown_is_the_step_the_race_took(clip):
+    """θₜ₊₁ = θₜ − α g (or with v, or with the per-dimension rate): the numbers in the
+    formula, multiplied out here in NumPy, give the next point of the trajectory."""
+    import re
+
+    from playground.labs.optimizers.lab import formula_at_step
+    from playground.numerics import optimizers as opt
+    from playground.numerics import race as race_module
+    from playground.numerics.surfaces import SURFACES
+
+    s = SURFACES["rosenbrock"]
+    r = race_module.run_race(s.fn, race_module.make_settings(
+        s.start, s.defaults, steps=40, noise=0.3, seed=1, clip=clip, clip_value=2.0))
+    t = 17
+    for name in opt.NAMES:
+        latex = formula_at_step(name, r, t)
+        vectors = [np.array([float(a.replace(r"\cdot 10^{", "e").rstrip("}")) for a in
+                             m.split(r"\\ ")])
+                   for m in re.findall(r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", latex)]
+        k = opt.NAMES.index(name)
+        np.testing.assert_allclose(vectors[-1], r.points[t + 1, k], rtol=1e-3)
+        if name == "sgd":
+            theta, g = vectors[0], vectors[1]
+            np.testing.assert_allclose(theta - r.lr[t, k] * g, r.points[t + 1, k], rtol=1e-3)
+        if name in ("adagrad", "rmsprop", "adam"):
+            theta, eff, direction = vectors[:3]
+            np.testing.assert_allclose(theta - eff * direction, r.points[t + 1, k],
+                                       rtol=1e-3, atol=1e-4)
+    assert formula_at_step("sgd", r, 40) is None  # no step after the last one
+
+
+def test_the_3d_view_draws_the_surface_and_the_paths(lab):
+    assert not lab.view_3d.visible
+    lab.show_3d.value = True
+    assert lab.view_3d.visible
+    world = lab.surface_3d.world.data
+    n_paths = len(lab.state.optimizers)
+    assert len(world["x"]) > 2 * n_paths  # grid lines plus one line per path
+    assert world["color"][-n_paths:] == [COLORS[n] for n in lab.state.optimizers]
+    for zs in world["z"]:
+        assert np.all(np.isfinite(zs)) and min(zs) >= 0.0
+    lab.optimizer_boxes.value = ["adam"]
+    assert lab.surface_3d.world.data["color"][-1] == COLORS["adam"]
+
+
+def test_an_empty_selection_says_what_to_do(lab):
+    lab.optimizer_boxes.value = []
+    assert lab.message.visible and "Select at least one optimizer" in lab.message.object
+    assert lab.plots.meta.data["name"] == [] and lab.plots.legend.items == []
+    lab.optimizer_boxes.value = ["adam"]
+    assert not lab.message.visible
+
+
+def test_a_card_gets_its_knobs_when_first_opened(lab):
+    card = lab.hp_cards["adam"]
+    assert card.objects == [] and "adam_lr" not in lab.hp_widgets
+    card.collapsed = False
+    assert card.objects == [lab.hp_widgets[f"adam_{hp}"]
+                            for hp in OPTIMIZERS["adam"].hyperparams]
+    assert len(card.objects) == 5  # α, β₁, β₂, ε, bias correction
+    slider = lab.hp_widgets["adam_lr"]
+    default = lab.state.surface_defaults()["adam_lr"]
+    assert slider.end == pytest.approx(float(f"{5 * default:.2g}"))
+    slider.value = default / 2  # the knob drives the race
+    assert lab.state.adam_lr == pytest.approx(default / 2)
+    # Another surface re-ranges the slider that now exists.
+    lab.state.surface = "rosenbrock"
+    new_default = lab.state.surface_defaults()["adam_lr"]
+    assert slider.end == pytest.approx(float(f"{5 * new_default:.2g}"))
+    card.collapsed, card.collapsed = True, False  # opening again builds nothing new
+    assert card.objects[0] is slider
+
+
+def test_the_3d_figure_is_built_only_when_asked_for(lab):
+    assert lab.surface_3d is None and lab.view_3d.objects == []
+    lab.show_3d.value = True
+    assert lab.surface_3d is not None and len(lab.view_3d.objects) == 1
+
+
+def test_a_knob_built_late_answers_at_once_too(lab):
+    """Panel waits 50 ms for more events from a widget; the lab's widgets do not."""
+    import panel as pn
+
+    slider = lab.hp_widget("sgd_lr")  # a composite: a slider and a number box
+    inner = slider.select(pn.widgets.Widget)
+    assert len(inner) > 1 and all(w._debounce == 0 for w in inner)
+
+
+def test_the_log_scale_loss_chart_is_built_when_first_asked_for(lab):
+    assert "log" not in lab.plots.loss_fig and len(lab.loss_pane.objects) == 1
+    lab.log_loss.value = True
+    log_fig = lab.plots.loss_fig["log"]
+    assert log_fig.visible and not lab.plots.loss_fig["linear"].visible
+    assert lab.loss_pane.objects[1].object is log_fig
+    # It draws L − min L from the same sources, and the animation moves its cursor.
+    sources = {r.data_source for r in log_fig.renderers}
+    assert sources == {lab.plots.loss_source(n) for n in OPTIMIZERS}
+    assert len(lab.plots.loss_source("sgd").data["gap"]) == lab.state.steps + 1
+    assert log_fig.select_one({"name": "cursor"}) is lab.plots.animate.args["cursors"][1]
+    lab.log_loss.value = False
+    assert not log_fig.visible and lab.plots.loss_fig["linear"].visible
+    lab.log_loss.value = True
+    assert len(lab.loss_pane.objects) == 2  # built once

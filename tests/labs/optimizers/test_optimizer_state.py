@@ -1,0 +1,122 @@
+"""The optimizer lab's state without a browser: links, defaults, bad input."""
+
+import numpy as np
+import pytest
+
+from playground.labs.optimizers.state import URL_KEYS, OptimizerLabState, hp_param
+from playground.numerics import surfaces
+
+
+@pytest.fixture
+def state():
+    s = OptimizerLabState()
+    s.compute()
+    return s
+
+
+def test_default_state_races_every_optimizer(state):
+    assert state.result is not None
+    assert state.error == ""
+    assert state.result.points.shape == (state.steps + 1, 6, 2)
+    np.testing.assert_allclose(state.result.points[0, 0], surfaces.SURFACES["ravine"].start)
+
+
+def test_picking_a_surface_applies_its_defaults_and_recomputes(state):
+    state.surface = "rosenbrock"
+    rosen = surfaces.SURFACES["rosenbrock"]
+    assert (state.x0, state.y0) == rosen.start
+    assert state.steps == rosen.steps
+    assert state.adam_lr == rosen.defaults["adam"]["lr"]
+    assert state.result.points.shape[0] == rosen.steps + 1
+    # The race really is on Rosenbrock: L(start) = (1 + 1.5)² + 100 (2.5 − 2.25)² = 12.5.
+    assert state.result.loss[0, 0] == pytest.approx(12.5)
+
+
+def test_a_link_round_trips_through_the_query(state):
+    state.param.update(surface="himmelblau")
+    state.param.update(optimizers=["sgd", "adam"], adam_lr=0.02, adam_bias_correction=False,
+                       noise=0.5, seed=7, steps=250, schedule="cosine", clip="norm",
+                       clip_value=3.0, x0=1.25, y0=-0.5)
+    query = state.to_query()
+    assert query["surface"] == "himmelblau"
+    assert query["optimizers"] == "sgd,adam"
+    assert query["adam_lr"] == "0.02"
+    assert query["adam_bias_correction"] == "0"
+    # Values equal to the surface's defaults stay out of the link.
+    assert "sgd_lr" not in query and "momentum_mu" not in query
+
+    other = OptimizerLabState()
+    assert other.apply_query(query) == []
+    other.compute()
+    for p in URL_KEYS:
+        assert getattr(other, p) == getattr(state, p), p
+    np.testing.assert_array_equal(other.result.points, state.result.points)
+
+
+def test_a_link_with_only_a_surface_gets_that_surfaces_defaults():
+    s = OptimizerLabState()
+    assert s.apply_query({"surface": "plateau"}) == []
+    assert (s.x0, s.y0) == surfaces.SURFACES["plateau"].start
+    assert s.sgd_lr == surfaces.SURFACES["plateau"].defaults["sgd"]["lr"]
+
+
+@pytest.mark.parametrize("query, bad", [
+    ({"surface": "nope"}, "surface"),
+    ({"sgd_lr": "abc"}, "sgd_lr"),
+    ({"sgd_lr": "nan"}, "sgd_lr"),
+    ({"sgd_lr": "-1"}, "sgd_lr"),
+    ({"steps": "-4"}, "steps"),
+    ({"steps": "99999999"}, "steps"),
+    ({"steps": "1.5"}, "steps"),
+    ({"optimizers": "sgd,rocket"}, "optimizers"),
+    ({"schedule": "sometimes"}, "schedule"),
+    ({"adam_bias_correction": "maybe"}, "adam_bias_correction"),
+    ({"momentum_mu": "1.5"}, "momentum_mu"),
+    ({"surface": "custom", "expr": "__import__('os')"}, "expr"),
+])
+def test_bad_link_values_are_reported_and_ignored(query, bad):
+    s = OptimizerLabState()
+    problems = s.apply_query(query)
+    assert len(problems) == 1 and problems[0].startswith(bad)
+    s.compute()
+    assert s.result is not None and s.error == ""
+    assert np.all(np.isfinite(s.result.points))
+
+
+def test_a_custom_formula_is_raced_and_a_bad_one_keeps_the_last(state):
+    state.surface = "custom"
+    state.expression = "x**2 + 3*y**2"
+    assert state.surface_error == ""
+    np.testing.assert_allclose(state.result.loss[0, 0], state.x0**2 + 3 * state.y0**2)
+    before = state.result
+    state.expression = "x.__class__"
+    assert "position" in state.surface_error
+    assert state.result is before  # nothing recomputed, the last good surface stays
+    assert state.active_surface.fn.source == "x**2 + 3*y**2"
+
+
+def test_a_start_where_the_surface_is_not_finite_gives_a_message(state):
+    state.surface = "custom"
+    state.expression = "log(x)"
+    state.param.update(x0=-1.0, y0=0.0)
+    assert state.result is None
+    assert "not finite" in state.error
+    state.x0 = 1.0
+    assert state.result is not None and state.error == ""
+
+
+def test_divergence_is_reported_and_nothing_non_finite_is_returned(state):
+    state.sgd_lr = 50.0
+    k = 0  # sgd
+    assert state.result.diverged_at[k] >= 1
+    for field in ("points", "loss", "grad", "step", "velocity", "effective_lr", "lr"):
+        assert np.all(np.isfinite(getattr(state.result, field))), field
+    assert (state.result.diverged_at[1:] == -1).all()
+
+
+def test_hyperparameter_parameters_cover_every_optimizer_knob():
+    from playground.numerics import optimizers as opt
+    s = OptimizerLabState()
+    for name, spec in opt.OPTIMIZERS.items():
+        for hp in spec.hyperparams:
+            assert hp_param(name, hp) in s.param

@@ -1,0 +1,478 @@
+"""Tests for the safe expression parser in ``playground.numerics.expression``."""
+
+import builtins
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from unittest import mock
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import playground.numerics.expression as expression_module  # noqa: E402
+from playground.numerics.expression import (  # noqa: E402
+    ALLOWED_CONSTANTS,
+    ALLOWED_FUNCTIONS,
+    Expression,
+    ExpressionError,
+    parse_expression,
+)
+
+XS = np.array([-2.5, -1.0, -0.3, 0.0, 0.7, 1.0, 3.2])
+YS = np.array([1.5, -0.5, 2.0, -1.7, 0.0, 0.9, -3.0])
+
+
+@contextmanager
+def dynamic_code_forbidden(*, only_from_module=False):
+    """Make eval/exec/compile and shell access explode, proving the parser never uses them.
+
+    Parsing runs with everything refused.  JAX imports submodules lazily (``exec`` under
+    the hood), so around evaluation ``only_from_module=True`` refuses only calls made
+    directly from ``playground/expression.py`` and lets the others through.  The
+    originals are restored before an exception leaves the block, because pytest itself
+    compiles source while reporting a failure.
+    """
+    calls = []
+    module_file = expression_module.__file__
+
+    def refuse(module, name):
+        original = getattr(module, name)
+
+        def refused(*args, **kwargs):
+            if only_from_module and sys._getframe(1).f_code.co_filename != module_file:
+                return original(*args, **kwargs)
+            calls.append(name)
+            raise AssertionError(f"{name} must never be called")
+
+        return refused
+
+    targets = [(builtins, "eval"), (builtins, "exec"), (builtins, "compile"),
+               (os, "system"), (subprocess, "Popen")]
+    with ExitStack() as stack:
+        for module, name in targets:
+            stack.enter_context(mock.patch.object(module, name, refuse(module, name)))
+        yield
+    assert calls == []
+
+
+def test_the_guard_itself_refuses_dynamic_code():
+    with pytest.raises(AssertionError, match="eval must never be called"), \
+            dynamic_code_forbidden():
+        eval("1")
+
+
+# ------------------------------------------------------------------ evaluation
+
+
+VALID_EXPRESSIONS = [
+    ("x**2 + y**2", lambda x, y: x**2 + y**2),
+    ("-x**2", lambda x, y: -(x**2)),
+    ("-x**2 + y", lambda x, y: -(x**2) + y),
+    ("(-x)**2", lambda x, y: x**2),
+    ("x**3 - y**3", lambda x, y: x**3 - y**3),
+    ("2**3**2", lambda x, y: 512.0 + 0 * x),
+    ("(2**3)**2", lambda x, y: 64.0 + 0 * x),
+    ("2^3^2", lambda x, y: 512.0 + 0 * x),
+    ("x^2 - y^2", lambda x, y: x**2 - y**2),
+    ("1/2/4", lambda x, y: 0.125 + 0 * x),
+    ("2*-3", lambda x, y: -6.0 + 0 * x),
+    ("2**-1", lambda x, y: 0.5 + 0 * x),
+    ("-2**2", lambda x, y: -4.0 + 0 * x),
+    ("- -x", lambda x, y: x),
+    ("--x", lambda x, y: x),
+    ("-+-x", lambda x, y: x),
+    ("+x - -y", lambda x, y: x + y),
+    ("x - y - 1", lambda x, y: (x - y) - 1),
+    ("x / 2 * y", lambda x, y: (x / 2) * y),
+    ("2 * 3 + 4 * x", lambda x, y: 6 + 4 * x),
+    ("2 * (3 + 4) * x", lambda x, y: 14 * x),
+    ("x * -y ** 2", lambda x, y: x * -(y**2)),
+    ("\tx\n+  y ", lambda x, y: x + y),
+    ("sin(x)*cos(y) + tan(x/4)", lambda x, y: np.sin(x) * np.cos(y) + np.tan(x / 4)),
+    ("exp(-x**2 - y**2)", lambda x, y: np.exp(-(x**2) - y**2)),
+    ("log(1 + x**2) + sqrt(1 + y^2)", lambda x, y: np.log(1 + x**2) + np.sqrt(1 + y**2)),
+    ("abs(x) + abs(y)", lambda x, y: np.abs(x) + np.abs(y)),
+    ("tanh(x) + sinh(y/3) - cosh(x/5)", lambda x, y: np.tanh(x) + np.sinh(y / 3) - np.cosh(x / 5)),
+    ("atan(x) + arctan(y)", lambda x, y: np.arctan(x) + np.arctan(y)),
+    ("sigmoid(x*y)", lambda x, y: 1 / (1 + np.exp(-x * y))),
+    ("min(x, y) + max(x**2, y)", lambda x, y: np.minimum(x, y) + np.maximum(x**2, y)),
+    ("pi*x + e*y", lambda x, y: np.pi * x + np.e * y),
+    ("1e-3*x + .5*y + 2.5E2 + 1.", lambda x, y: 0.001 * x + 0.5 * y + 250 + 1),
+    ("abs(x)^2^0.5", lambda x, y: np.abs(x) ** (2**0.5)),
+    ("x**2 - y**2 + 0.1*sin(3*x)", lambda x, y: x**2 - y**2 + 0.1 * np.sin(3 * x)),
+    ("(x + 1)*(y - 1)", lambda x, y: (x + 1) * (y - 1)),
+    ("((((x))))", lambda x, y: x),
+]
+
+
+@pytest.mark.parametrize(("text", "reference"), VALID_EXPRESSIONS)
+def test_valid_expressions_match_numpy(text, reference):
+    with dynamic_code_forbidden():
+        expression = parse_expression(text)
+    with dynamic_code_forbidden(only_from_module=True):
+        values = expression(XS, YS)
+    np.testing.assert_allclose(values, reference(XS, YS), rtol=1e-12, atol=1e-12)
+    for x, y in zip(XS[:3], YS[:3], strict=True):
+        np.testing.assert_allclose(expression(x, y), reference(x, y), rtol=1e-12, atol=1e-12)
+
+
+def test_allowed_tables():
+    assert set(ALLOWED_FUNCTIONS) == {
+        "sin", "cos", "tan", "exp", "log", "sqrt", "abs", "tanh", "sinh", "cosh",
+        "atan", "arctan", "sigmoid", "min", "max",
+    }
+    assert {"pi": math.pi, "e": math.e} == ALLOWED_CONSTANTS
+
+
+def test_result_is_float64_array():
+    value = parse_expression("x + y")(1, 2)
+    assert isinstance(value, jax.Array)
+    assert value.dtype == jnp.float64
+    assert float(value) == 3.0
+
+
+def test_constant_expression_fills_the_grid():
+    grid_x, grid_y = np.meshgrid(np.linspace(-1, 1, 4), np.linspace(-1, 1, 3))
+    np.testing.assert_allclose(parse_expression("pi")(grid_x, grid_y), np.full((3, 4), np.pi))
+
+
+def test_broadcasting_on_2d_grids():
+    expression = parse_expression("x**2 - y**2 + 0.1*sin(3*x)")
+    xs, ys = np.linspace(-2, 2, 50), np.linspace(-1, 1, 30)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    expected = grid_x**2 - grid_y**2 + 0.1 * np.sin(3 * grid_x)
+    np.testing.assert_allclose(expression(grid_x, grid_y), expected, rtol=1e-12)
+    outer = expression(xs[None, :], ys[:, None])
+    assert outer.shape == (30, 50)
+    np.testing.assert_allclose(outer, expected, rtol=1e-12)
+
+
+def test_overflow_gives_inf_not_an_exception():
+    start = time.perf_counter()
+    with dynamic_code_forbidden():
+        huge = parse_expression("9**9**9")
+    assert time.perf_counter() - start < 1.0
+    assert np.isposinf(huge(0.0, 0.0))
+    assert np.isposinf(parse_expression("1e308*1e308")(0.0, 0.0))
+    assert np.isposinf(parse_expression("1e999")(0.0, 0.0))
+    assert np.isposinf(parse_expression("1/0")(0.0, 0.0))
+    assert float(parse_expression("1" + "0" * 299)(0.0, 0.0)) == 1e299
+
+
+# ------------------------------------------------------------------- jax transforms
+
+
+def test_grad_matches_closed_form_and_finite_differences():
+    expression = parse_expression("x**2*y + sin(x*y) - exp(-y^2)")
+    gradient = jax.grad(expression, argnums=(0, 1))
+    step = 1e-6
+    for x, y in zip(XS, YS, strict=True):
+        d_dx, d_dy = (float(value) for value in gradient(x, y))
+        closed_dx = 2 * x * y + y * np.cos(x * y)
+        closed_dy = x**2 + x * np.cos(x * y) + 2 * y * np.exp(-(y**2))
+        finite_dx = (expression(x + step, y) - expression(x - step, y)) / (2 * step)
+        finite_dy = (expression(x, y + step) - expression(x, y - step)) / (2 * step)
+        assert d_dx == pytest.approx(closed_dx, rel=1e-12, abs=1e-12)
+        assert d_dy == pytest.approx(closed_dy, rel=1e-12, abs=1e-12)
+        assert d_dx == pytest.approx(float(finite_dx), rel=1e-6, abs=1e-6)
+        assert d_dy == pytest.approx(float(finite_dy), rel=1e-6, abs=1e-6)
+
+
+def test_grad_of_square_is_finite_at_zero_and_negative_points():
+    gradient = jax.grad(parse_expression("x**2 + y^2"), argnums=(0, 1))
+    assert [float(g) for g in gradient(0.0, -3.0)] == [0.0, -6.0]
+
+
+def test_hessian():
+    expression = parse_expression("x**2 - y**2 + x*y")
+    hessian = jax.hessian(lambda point: expression(point[0], point[1]))(jnp.array([0.3, -0.4]))
+    np.testing.assert_allclose(hessian, [[2.0, 1.0], [1.0, -2.0]], atol=1e-12)
+
+
+def test_jit_and_vmap():
+    expression = parse_expression("min(x, y) * sigmoid(x) + y^3")
+    expected = np.minimum(XS, YS) / (1 + np.exp(-XS)) + YS**3
+    with dynamic_code_forbidden(only_from_module=True):
+        jitted = jax.jit(expression)(XS, YS)
+        mapped = jax.vmap(expression)(XS, YS)
+    np.testing.assert_allclose(jitted, expected, rtol=1e-12)
+    np.testing.assert_allclose(mapped, expected, rtol=1e-12)
+    grid = jax.vmap(jax.vmap(expression, in_axes=(0, None)), in_axes=(None, 0))(XS, YS)
+    assert grid.shape == (len(YS), len(XS))
+    np.testing.assert_allclose(grid, expression(XS[None, :], YS[:, None]), rtol=1e-12)
+
+
+def test_longest_chain_evaluates_under_hessian():
+    # 100 operands, 199 tokens: the deepest tree the limits allow.
+    expression = parse_expression("+".join(["x*y"] * 50))
+    hessian = jax.hessian(lambda point: expression(point[0], point[1]))(jnp.array([1.0, 2.0]))
+    np.testing.assert_allclose(hessian, [[0.0, 50.0], [50.0, 0.0]])
+
+
+# ------------------------------------------------------------------- hostile input
+
+
+HOSTILE_INPUTS = [
+    "__import__('os')",
+    "__import__",
+    "().__class__.__bases__",
+    "lambda: 1",
+    "x.real",
+    "x[0]",
+    "(x)[0]",
+    "open('f')",
+    "exec('1')",
+    "eval('1')",
+    "compile('1', 'f', 'eval')",
+    "globals()",
+    "locals()",
+    "vars()",
+    "os.system('ls')",
+    "x if y else 1",
+    "[x for x in y]",
+    "{}",
+    "{x: 1}",
+    '"a"',
+    "'a'",
+    "x; y",
+    "x = 1",
+    "x == 1",
+    "x < y",
+    "x and y",
+    "x or y",
+    "not x",
+    "x @ y",
+    "x % y",
+    "x // y",
+    "x | y",
+    "~x",
+    "x#comment",
+    "`x`",
+    "$x",
+    "\\x41",
+    "sin.__call__(x)",
+    "sin.x",
+    "x.",
+    "sin(x, y)",
+    "sin()",
+    "max(x)",
+    "min(x, y, 1)",
+    "x, y",
+    "x(1)",
+    "pi(2)",
+    "e(x)",
+    "\uff58",  # fullwidth x
+    "\u0455in(x)",  # Cyrillic s
+    "\U0001d465",  # mathematical italic x
+    "x\u200b",  # zero-width space
+    "\uff11 + x",  # fullwidth 1
+    "\u0661 + x",  # Arabic-Indic 1: str.isdigit() and float() accept it
+    "x\x00",
+    "x\x0c",
+    "1_000",
+    "0x1F",
+    "0b1",
+    "1.2.3",
+    "1e",
+    "1e+",
+    "2x",
+    "x y",
+    "sin x",
+    "sin",
+    "()",
+    "(",
+    ")",
+    "(x",
+    "x)",
+    "x**",
+    "**x",
+    "x ** ** 2",
+    "x +* y",
+    "*",
+    "(" * 1000 + "x" + ")" * 1000,
+    "x" * 10_000,
+    "",
+    "   ",
+    "\n\t",
+    "getattr(x, 'a')",
+    "breakpoint()",
+    "import os",
+    "X",
+    "Sin(x)",
+    "inf",
+    "nan",
+    "True",
+    "None",
+    "_",
+    "print(1)",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_INPUTS)
+def test_hostile_input_is_rejected(text):
+    with dynamic_code_forbidden(), pytest.raises(ExpressionError) as excinfo:
+        parse_expression(text)
+    assert str(excinfo.value)
+    assert isinstance(excinfo.value, ValueError)
+
+
+@pytest.mark.parametrize("not_text", [None, 1, b"x", ["x"]])
+def test_non_text_is_rejected(not_text):
+    with pytest.raises(ExpressionError):
+        parse_expression(not_text)
+
+
+def test_module_source_has_no_dynamic_execution():
+    source = Path(expression_module.__file__).read_text()
+    assert not re.search(r"\b(eval|exec|compile|getattr|__import__)\s*\(", source)
+    assert not re.search(r"^\s*(import|from)\s+ast\b", source, re.MULTILINE)
+
+
+def test_nesting_limit_is_an_expression_error_not_recursion_error():
+    deepest_allowed = "(" * 40 + "x" + ")" * 40
+    assert float(parse_expression(deepest_allowed)(2.0, 0.0)) == 2.0
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse_expression("(" * 41 + "x" + ")" * 41)
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse_expression("-" * 150 + "x")
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse_expression("sin(" * 41 + "x" + ")" * 41)
+    with pytest.raises(ExpressionError, match="nested too deeply"):
+        parse_expression("**".join(["2"] * 60))
+
+
+def test_length_and_token_limits():
+    assert parse_expression("x+" * 99 + "x")(1.0, 0.0) == 100.0
+    with pytest.raises(ExpressionError, match="200 tokens"):
+        parse_expression("x+" * 100 + "x")
+    with pytest.raises(ExpressionError, match=r"too long \(max 300 characters\)"):
+        parse_expression("x" + " " * 300)
+
+
+# --------------------------------------------------------------------- error messages
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment", "position"),
+    [
+        ("x + foo", "unknown name 'foo' at position 5; allowed: x, y, pi, e", 5),
+        ("x + )", "unexpected ')' at position 5", 5),
+        ("(x + 1))", "unmatched ')' at position 8", 8),
+        ("sin(x", "missing ')' for the '(' at position 4", 4),
+        ("sin(x, y)", "sin() takes 1 argument but got 2", 1),
+        ("x + max(x)", "max() takes 2 arguments but got 1", 5),
+        ("x y", "unexpected 'y' at position 3", 3),
+        ("sin x", "function 'sin' needs parentheses", 1),
+        ("x**", "unexpected end of expression at position 4", 4),
+        ("x.real", "unexpected character '.' at position 2", 2),
+        ("x @ y", "unexpected character '@' at position 3", 3),
+        ("2 * \uff58", "U+FF58", 5),
+        ("1 + 0x1F", "malformed number '0x1F' at position 5", 5),
+        ("x + 1_000", "malformed number '1_000'", 5),
+        ("(" * 41 + "x" + ")" * 41, "max 40 levels", 41),
+    ],
+)
+def test_error_messages_point_at_the_problem(text, fragment, position):
+    with pytest.raises(ExpressionError) as excinfo:
+        parse_expression(text)
+    assert fragment in str(excinfo.value)
+    assert excinfo.value.position == position
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("", "empty expression"), ("   ", "empty expression"),
+     ("x" * 10_000, "too long (max 300 characters)")],
+)
+def test_errors_without_a_position(text, fragment):
+    with pytest.raises(ExpressionError, match=re.escape(fragment)) as excinfo:
+        parse_expression(text)
+    assert excinfo.value.position is None
+
+
+# -------------------------------------------------------------------- latex & canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "latex"),
+    [
+        ("x**2 - y**2 + 0.1*sin(3*x)", r"x^{2} - y^{2} + 0.1 \sin\left(3 x\right)"),
+        ("1/(x+1)", r"\frac{1}{x + 1}"),
+        ("sqrt(x^2 + y^2)", r"\sqrt{x^{2} + y^{2}}"),
+        ("abs(x) - exp(-y)", r"\left|x\right| - \exp\left(-y\right)"),
+        ("(x + y)**2", r"\left(x + y\right)^{2}"),
+        ("-x**2", "-x^{2}"),
+        ("(-x)**2", r"\left(-x\right)^{2}"),
+        ("2^3^2", "2^{3^{2}}"),
+        ("(2^3)^2", r"\left(2^{3}\right)^{2}"),
+        ("2*3", r"2 \cdot 3"),
+        ("x*-y", r"x \left(-y\right)"),
+        ("x - (y - 1)", r"x - \left(y - 1\right)"),
+        ("(x - y) - 1", "x - y - 1"),
+        ("pi*x + e", r"\pi x + e"),
+        ("log(x)*atan(y)", r"\ln\left(x\right) \arctan\left(y\right)"),
+        ("min(x, y) + sigmoid(x)", r"\min\left(x, y\right) + \sigma\left(x\right)"),
+        ("-(1/2)", r"-\frac{1}{2}"),
+        ("(1/2)^x", r"\left(\frac{1}{2}\right)^{x}"),
+        ("1e-5*x", r"1 \times 10^{-5} x"),
+        ("1e999", r"\infty"),
+    ],
+)
+def test_to_latex(text, latex):
+    assert parse_expression(text).to_latex() == latex
+
+
+EQUIVALENT_SPELLINGS = [
+    ("x**2+y", "x ** 2 + y", "x^2 + y", "(x**2) + (y)", "+x**2 + +y", "x**2.0 + y"),
+    ("atan(x)", "arctan(x)", "atan( (x) )"),
+    ("2", "2.0", "2.", "20e-1", "(2)"),
+    ("min(x,y)", "min( x , y )"),
+    ("-x", "-(x)", "- x", "-+x"),
+]
+
+
+@pytest.mark.parametrize("spellings", EQUIVALENT_SPELLINGS)
+def test_equivalent_spellings_share_a_canonical_key(spellings):
+    expressions = [parse_expression(text) for text in spellings]
+    assert len({expression.canonical for expression in expressions}) == 1
+    assert len(set(expressions)) == 1
+    assert len({hash(expression) for expression in expressions}) == 1
+
+
+def test_canonical_form():
+    assert parse_expression("x ** 2 + y").canonical == "x**2 + y"
+    assert parse_expression("x^2-y^2+0.1*sin(3*x)").canonical == "x**2 - y**2 + 0.1*sin(3*x)"
+    assert parse_expression("x**2 + y") != parse_expression("x**2 - y")
+    assert parse_expression("(x - y) - 1") != parse_expression("x - (y - 1)")
+    assert parse_expression("(-x)**2") != parse_expression("-x**2")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [text for text, _ in VALID_EXPRESSIONS]
+    + ["x - (y - 1)", "-(x*y)", "(-x)**2", "(2**3)**2", "2**-x", "x*-y", "1e999", "1e-7*x",
+       "-(1/2)", "x/(y*2)", "x - -y"],
+)
+def test_canonical_text_parses_back_to_the_same_tree(text):
+    expression = parse_expression(text)
+    again = parse_expression(expression.canonical)
+    assert again.tree == expression.tree
+    assert again.canonical == expression.canonical
+
+
+def test_expression_keeps_source_and_is_immutable():
+    expression = parse_expression(" x+y ")
+    assert isinstance(expression, Expression)
+    assert expression.source == " x+y "
+    with pytest.raises(AttributeError):
+        expression.source = "x"  # type: ignore[misc]

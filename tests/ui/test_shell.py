@@ -1,0 +1,146 @@
+"""The page shell (``playground.ui.shell``) without a browser."""
+
+import subprocess
+import sys
+
+import panel as pn
+import pytest
+
+from playground.ui import shell as app
+
+
+def _run(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=app.Path(__file__).resolve().parents[2]).stdout.strip()
+
+
+def test_the_shell_imports_no_numerics():
+    """The page's shell is answered before JAX is imported (a thread imports it)."""
+    assert _run("import sys, playground.ui.shell; print('jax' in sys.modules)") == "False"
+
+
+def test_importing_the_shell_changes_no_process_setting():
+    """Process settings are made by ``serve()`` (``configure_process``), not by imports."""
+    out = _run("import gc, sys\n"
+               "before = (gc.get_threshold(), sys.getswitchinterval(), gc.get_freeze_count())\n"
+               "import playground.ui.shell, playground.labs.mlp.lab\n"
+               "import playground.labs.optimizers.lab\n"
+               "print(before == (gc.get_threshold(), sys.getswitchinterval(),"
+               " gc.get_freeze_count()))")
+    assert out == "True"
+
+
+def test_float64_whichever_is_imported_first():
+    for code in ("import playground, jax.numpy as jnp; print(jnp.zeros(1).dtype)",
+                 "import jax.numpy as jnp, playground; print(jnp.zeros(1).dtype)"):
+        assert _run(code) == "float64"
+
+
+def test_the_imports_are_frozen_out_of_the_collector_once_per_lab():
+    """The objects alive after a lab's imports (JAX's, the lab's) are frozen once;
+    what later pages make is collected as usual (the frozen count stays put)."""
+    out = _run("import gc, playground.ui.shell as a\n"
+               "a.configure_process()\n"
+               "shell = gc.get_freeze_count()\n"  # Panel's and Bokeh's, at import
+               "a.prepare_state('optimizers', {}, [])\n"
+               "n = gc.get_freeze_count()\n"
+               "a.prepare_state('optimizers', {'surface': 'beale'}, [])\n"
+               "print(shell > 50_000, n > shell + 50_000, gc.get_freeze_count() == n)")
+    assert out == "True True True"
+
+
+def test_without_a_server_the_page_holds_the_whole_lab():
+    page = app.create_app()
+    sidebar, body = page.objects[1].objects
+    assert any(isinstance(o, pn.widgets.Select) for o in sidebar.objects)
+    assert not any("pg-page-loading" in o.css_classes for o in body.objects)
+    assert len(body.select(pn.pane.Bokeh)) >= 3  # the surface and the loss charts
+
+
+def test_the_link_is_read_and_the_first_race_computed_before_the_lab_is_built():
+    state, problems = app.prepare_state("optimizers", {"surface": "himmelblau",
+                                                       "steps": "-3"}, ["x"])
+    assert state.surface == "himmelblau"
+    assert state.result is not None  # the first race is computed before the page
+    lab = app.build_lab("optimizers", state, problems)
+    assert lab.state is state
+    assert "steps" in lab.link_problems and "x" in lab.link_problems
+
+
+@pytest.mark.parametrize("step", ["prepare_state", "build_lab"])
+def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch, step):
+    def broken(*_args):
+        raise RuntimeError("no numerics today")
+
+    monkeypatch.setattr(app, step, broken)
+    page = app.create_app()
+    sidebar, body = page.objects[1].objects
+    (alert,) = body.objects
+    assert "pg-build-error" in alert.css_classes and "no numerics today" in alert.object
+    assert sidebar.objects == []
+
+
+@pytest.mark.parametrize("lab_key, query", [("optimizers", {"surface": "rosenbrock"}),
+                                            ("mlp", {"dataset": "spiral"})])
+def test_the_thread_that_prepares_a_lab_makes_no_panel_object_and_holds_no_page(
+        monkeypatch, lab_key, query):
+    """While the thread prepares a lab the server may be serving another page: Panel's
+    registries are then being read, and Bokeh's current document is that page's.  The
+    thread must leave both alone.  (A link registered from the thread failed another
+    page's script; a hold() of Bokeh's current document lost that page's callbacks.)"""
+    import threading
+    from types import SimpleNamespace
+
+    from bokeh.document import Document
+    from bokeh.io.doc import patch_curdoc
+    from panel.viewable import Viewable
+
+    made = []
+    init = Viewable.__init__
+    monkeypatch.setattr(Viewable, "__init__", lambda self, *a, **k: (
+        made.append(type(self).__name__), init(self, *a, **k))[1])
+    other_page = Document()
+    other_page._session_context = lambda: SimpleNamespace(id="another-session")
+    held = []
+    hold = other_page.callbacks.hold
+    other_page.callbacks.hold = lambda *args: (held.append(args), hold(*args))
+    prepared = {}
+    with patch_curdoc(other_page):
+        thread = threading.Thread(target=lambda: prepared.update(
+            state=app.prepare_state(lab_key, query, [])[0]))
+        thread.start()
+        thread.join()
+    assert made == [] and held == []
+    assert set(query.items()) <= set(prepared["state"].to_query().items())
+    lab = app.build_lab(lab_key, prepared["state"], [])  # the session's thread's part
+    assert made and lab.state is prepared["state"]
+
+
+def test_the_mlp_labs_first_picture_is_the_untrained_network_not_a_blank():
+    """The heat map is drawn before the lab joins the page, so the browser's first
+    picture of it is the network's (a flat ½ came first, and a test read it)."""
+    import numpy as np
+
+    lab = app.build_lab("mlp", *app.prepare_state("mlp", {"dataset": "xor"}, []))
+    (image,) = lab.image_source.data["image"]
+    assert image.min() < 0.5 < image.max()
+    np.testing.assert_allclose(image, lab.state.grid(), rtol=1e-6)
+
+
+def test_a_link_value_that_breaks_the_lab_gives_its_defaults_and_a_notice(monkeypatch):
+    """A value that no check foresaw (here: ``apply_query`` raising) leaves a working
+    lab with its defaults, and the notice says the link was not used."""
+    from playground.labs.optimizers.state import OptimizerLabState
+
+    def broken(self, query):
+        raise OverflowError("no check foresaw this")
+
+    monkeypatch.setattr(OptimizerLabState, "apply_query", broken)
+    state, problems = app.prepare_state("optimizers", {"surface": "beale"}, [])
+    assert state.surface == "ravine" and state.result is not None
+    assert any("could not be used" in p for p in problems)
+
+
+def test_unknown_link_keys_are_named():
+    _, problems = app.prepare_state("mlp", {"lab": "mlp", "dataset": "xor", "bogus": "1"}, [])
+    assert problems == ["bogus='1' (unknown key)"]
