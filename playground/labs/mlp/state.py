@@ -361,7 +361,7 @@ class MlpLabState(param.Parameterized):
         if not math.isfinite(value):
             return tr("mlp.weight.not_finite", self.lang, value=value)
         if abs(value) > limit:
-            return tr("mlp.weight.too_large", self.lang, value=f"{value:g}", limit=f"{limit:g}")
+            return tr("mlp.weight.too_large", self.lang, value=repr(value), limit=f"{limit:g}")
         params = self.model.params
         shape = params[layer]["W"].shape if 0 <= layer < len(params) else (0, 0)
         if not (0 <= i < shape[0] and 0 <= j < shape[1]):
