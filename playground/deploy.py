@@ -39,6 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The proxy's Content-Security-Policy.
+CSP = ("img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'")
 
 NGINX_CONF = """\
 # Written by python -m playground.deploy: {backends} backends behind one proxy.
@@ -76,6 +79,10 @@ http {{
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_read_timeout 3600s;
       proxy_buffering off;
+      # Defence in depth for pages whose links a course did not write: no images,
+      # fetches or websockets to other sites, no plugins, no <base> or form targets.
+      # (Panel and Bokeh need inline scripts and eval, so scripts stay as they are.)
+      add_header Content-Security-Policy "{csp}" always;
 {set_cookie}
     }}
   }}
@@ -112,7 +119,7 @@ def nginx_config(backend_ports: list[int], listen: int, run_dir: Path,
                       '"pg_backend=$upstream_addr; Path=/; HttpOnly; $pg_cookie_flags" always;')
     return NGINX_CONF.format(backends=len(backend_ports), run_dir=run_dir, balance=balance,
                              servers=servers, sticky_map=sticky_map, listen=listen,
-                             target=target, set_cookie=set_cookie)
+                             target=target, set_cookie=set_cookie, csp=CSP)
 
 
 def backend_command(port: int, public_hosts: list[str]) -> list[str]:

@@ -55,6 +55,8 @@ def test_two_visitors_are_served_by_two_backends_through_the_proxy(browser, clus
             page = context.new_page()
             errors = []
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.on("console", lambda m, errors=errors: errors.append(m.text)
+                    if m.type == "error" else None)  # a CSP violation is one
             page.goto(cluster.url + "?surface=himmelblau", wait_until="commit")
             page.wait_for_function(_DRAWN, timeout=90_000)  # the websocket works
             cookie = {c["name"]: c["value"] for c in context.cookies()}
@@ -69,6 +71,8 @@ def test_two_visitors_are_served_by_two_backends_through_the_proxy(browser, clus
 def test_the_health_endpoint_answers_through_the_proxy(cluster):
     with urllib.request.urlopen(f"http://127.0.0.1:{cluster.port}/liveness", timeout=10) as r:
         assert r.status == 200
+    with urllib.request.urlopen(cluster.url, timeout=30) as r:
+        assert "img-src 'self' data: blob:" in r.headers["Content-Security-Policy"]
 
 
 def test_the_config_keeps_visitors_on_their_backend():
