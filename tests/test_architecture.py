@@ -15,6 +15,8 @@ sees fails here rather than passing quietly.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -58,20 +60,23 @@ def imports_of(root: Path) -> dict[str, set[str]]:
     ``from P import n`` counts as importing ``P.n`` when that is a module of the
     package (``from . import state``), else as importing ``P``."""
     modules = module_names(root)
-    graph: dict[str, set[str]] = {}
-    for name, path in modules.items():
-        is_package = path.name == "__init__.py"
-        found: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-            if isinstance(node, ast.Import):
-                found.update(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                source = _resolve(name, is_package, node.level, node.module)
-                for alias in node.names:
-                    submodule = f"{source}.{alias.name}"
-                    found.add(submodule if submodule in modules else source)
-        graph[name] = found
-    return graph
+    return {name: imports_of_file(path, name, path.name == "__init__.py", modules)
+            for name, path in modules.items()}
+
+
+def imports_of_file(path: Path, name: str, is_package: bool, modules) -> set[str]:
+    """What the module ``name`` (the file ``path``) imports; ``modules``: the names that
+    are modules, for ``from P import n``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            source = _resolve(name, is_package, node.level, node.module)
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"
+                found.add(submodule if submodule in modules else source)
+    return found
 
 
 def _within(name: str, prefix: str) -> bool:
@@ -155,6 +160,25 @@ def test_the_shell_loads_labs_by_name_only(graph):
     for spec in LABS.values():
         assert spec.split(":")[0] in graph, spec
     assert not any(_within(t, "playground.labs") for t in graph["playground.ui.shell"])
+
+
+def test_benchmarks_import_no_test_module():
+    """Benchmarks share the server helpers with the tests through ``playground.serving``."""
+    for path in sorted((PACKAGE_ROOT.parent / "benchmarks").glob("*.py")):
+        found = imports_of_file(path, path.stem, is_package=False, modules={})
+        assert not [m for m in found if _within(m, "tests")], path.name
+
+
+def test_the_app_never_imports_the_development_helpers(graph):
+    assert [m for m, imported in graph.items() if "playground.serving" in imported] == []
+
+
+def test_the_development_helpers_import_no_ui_library_nor_jax():
+    code = ("import sys, playground.serving\n"
+            "print(sorted({'panel', 'bokeh', 'jax', 'playwright'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE_ROOT.parent).stdout.strip()
+    assert out == "[]"
 
 
 # -- the checker, on synthetic packages ------------------------------------------------
