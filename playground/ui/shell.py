@@ -71,12 +71,10 @@ def configure_process():
             return
         _process_configured = True
     one_xla_thread_per_computation()
-    # The lab builder and background compiles share Python's lock with the server's
-    # event loop; at the default 5 ms hand-over the first page came 0.4–0.6 s later
-    # than at 0.5 ms (see benchmarks/README.md).
+    # Figures for both in benchmarks/README.md ("Where the server-start time goes").
+    # The lab's threads and the event loop share Python's lock: hand it over in 0.5 ms.
     sys.setswitchinterval(0.0005)
-    # The imports' ~200,000 long-lived objects out of the collector's sight, and young
-    # collections every 20,000 objects: the first page ≈ 0.2 s sooner (ibid.).
+    # The imports' long-lived objects out of the collector's sight; fewer young collections.
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
 
