@@ -10,6 +10,7 @@ network diagram and the numbers follow every ``DETAILS_PERIOD_S``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -34,6 +35,8 @@ from ...ui.widgets import respond_at_once, set_text
 from . import state as mlp_state
 from .network import NetworkDiagram
 from .state import MAX_RACERS, SPEEDS, UPLOADED, MlpLabState, next_chunk
+
+log = logging.getLogger(__name__)
 
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 #: The racers' colours (distinct from the class colours of the heat maps).
@@ -656,6 +659,7 @@ class MlpLab(Viewer):
         try:
             problem = s.load_csv(event.new)
         except Exception as e:  # never a traceback in the page
+            log.exception("the uploaded file could not be read")
             problem = f"{type(e).__name__}: {e}"
         set_text(self.upload_error, tagged("pg-upload-message", problem) if problem else "")
         self.upload_error.visible = bool(problem)

@@ -19,6 +19,7 @@ The numerics are :mod:`playground.numerics.training` and
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 
@@ -103,7 +104,8 @@ class MlpLabState(param.Parameterized):
     train_ratio = param.Number(50.0, bounds=(datasets.MIN_TRAIN_PERCENT,
                                               datasets.MAX_TRAIN_PERCENT))
     seed = param.Integer(0, bounds=(0, 2**31 - 1))
-    features = param.ListSelector(default=["x1", "x2"], objects=list(datasets.FEATURES))
+    features = param.ListSelector(default=["x1", "x2"], objects=list(datasets.FEATURES),
+                                  instantiate=True)  # a list per session
     normalise = param.Boolean(False)
     layers = param.String("8,8")
     activation = param.Selector(objects=list(mlp.ACTIVATIONS), default="tanh")
@@ -123,7 +125,7 @@ class MlpLabState(param.Parameterized):
     schedule_gamma = param.Number(0.99, bounds=(0.5, 1.0), doc="γ per epoch (exponential)")
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
     clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
-    race = param.ListSelector(default=[], objects=list(opt.NAMES),
+    race = param.ListSelector(default=[], objects=list(opt.NAMES), instantiate=True,
                               doc="2–4 optimizers training the same network side by side")
     batch = param.Integer(10, bounds=(1, 2000))
     l1 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
@@ -411,7 +413,7 @@ class MlpLabState(param.Parameterized):
 
     def apply_preset(self, name: str):
         """One batched update, so the network is rebuilt once."""
-        self.param.update(**PRESETS[name])
+        self.param.update(**copy.deepcopy(PRESETS[name]))  # its lists are not shared
 
     # -- the URL -------------------------------------------------------------------
 
