@@ -26,19 +26,17 @@ otherwise take three quarters of the GPU's memory per process) and answers
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from . import serving
+from .serving import REPO_ROOT
+
 #: The proxy's Content-Security-Policy.
 CSP = ("img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'")
@@ -130,20 +128,16 @@ def backend_command(port: int, public_hosts: list[str]) -> list[str]:
             "--address", "127.0.0.1", "--use-xheaders", "--liveness", *origins]
 
 
-def wait_for(url: str, timeout: float, procs: list[subprocess.Popen] = ()):
-    """Until ``url`` answers 200. Raises RuntimeError if a process exits, TimeoutError
-    when ``timeout`` seconds pass."""
+def wait_for(url: str, timeout: float, procs: list[subprocess.Popen]):
+    """Until ``url`` answers 200 (see ``serving.wait_for_http``), watching each of ``procs``.
+
+    Raises:
+        RuntimeError: one of ``procs`` exited.
+        TimeoutError: no answer within ``timeout`` seconds.
+    """
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for p in procs:
-            if p.poll() is not None:
-                raise RuntimeError(f"{p.args[:5]} exited with status {p.returncode}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError,
-                                 OSError), urllib.request.urlopen(url, timeout=5) as response:
-            if response.status == 200:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+    for proc in procs:
+        serving.wait_for_http(url, proc, timeout=max(deadline - time.monotonic(), 0.1))
 
 
 @dataclass
@@ -160,18 +154,9 @@ class Cluster:
         return f"http://127.0.0.1:{self.port}/app"
 
     def stop(self):
-        """Stop nginx and every backend (their whole process groups)."""
+        """Stop nginx, then every backend (their whole process groups)."""
         for p in reversed(self.processes):
-            if p.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(p.pid, signal.SIGTERM)
-        for p in self.processes:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(p.pid, signal.SIGKILL)
-                p.wait(timeout=10)
+            serving.stop_server(p)
 
 
 def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,

@@ -170,7 +170,9 @@ def test_benchmarks_import_no_test_module():
 
 
 def test_the_app_never_imports_the_development_helpers(graph):
-    assert [m for m, imported in graph.items() if "playground.serving" in imported] == []
+    # ``deploy`` starts servers too (it is the operators' tool, never imported by a page).
+    users = [m for m, imported in graph.items() if "playground.serving" in imported]
+    assert users in ([], ["playground.deploy"]), users
 
 
 def test_the_development_helpers_import_no_ui_library_nor_jax():

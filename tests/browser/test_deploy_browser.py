@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from playground import deploy
-
-from .server import free_port
+from playground.serving import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
