@@ -124,16 +124,17 @@ class Knob:
     low: float
     high: float
     flag: bool = False  # on (1) or off (0): a checkbox
-    log: bool = False  # spans decades: typed, or a slider of its own range
+    log: bool = False  # spans decades: typed in scientific form, or a slider of its own range
     step: float | None = None  # a slider's step
+    soft: tuple[float, float] | None = None  # a slider's usual range, inside the bounds
 
 
 KNOBS: Mapping[str, Knob] = MappingProxyType({k.key: k for k in (
-    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True),
-    Knob("momentum", "mu", r"\mu", 0.9, 0.0, 0.9999, step=0.001),
-    Knob("decay", "rho", r"\rho", 0.9, 0.0, 0.9999, step=0.001),
-    Knob("beta1", "beta1", r"\beta_1", 0.9, 0.0, 0.9999, step=0.001),
-    Knob("beta2", "beta2", r"\beta_2", 0.999, 0.0, 0.9999, step=0.0001),
+    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True, soft=(1e-4, 2.0)),
+    Knob("momentum", "mu", r"\mu", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("decay", "rho", r"\rho", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("beta1", "beta1", r"\beta_1", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("beta2", "beta2", r"\beta_2", 0.999, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
     Knob("eps", "eps", r"\varepsilon", 1e-8, 1e-12, 1.0, log=True),
     Knob("bias_correction", "bias_correction", "", 1.0, 0.0, 1.0, flag=True),
 )})
