@@ -241,8 +241,8 @@ def knob_parameter(knob, default=None, doc: str | None = None) -> param.Paramete
     default = knob.default if default is None else default
     if knob.flag:
         return param.Boolean(bool(default), doc=doc)
-    return param.Number(float(default), bounds=(knob.low, knob.high), softbounds=knob.soft,
-                        doc=doc)
+    # No softbounds: Panel would make them a typed input's hard limits.
+    return param.Number(float(default), bounds=(knob.low, knob.high), doc=doc)
 
 
 def knob_fields(owner, names: Mapping[str, Any]) -> list[LinkField]:
