@@ -22,6 +22,13 @@ Adam cannot switch bias correction off, so those two rules are written here in
 the same interface.  All hyper-parameters may be traced JAX values: building an
 optimizer inside a jitted function with slider values as arguments never
 recompiles when a slider moves.
+
+The registry: ``OPTIMIZERS`` holds one :class:`OptimizerSpec` per optimizer (its rule,
+its LaTeX, how to read its state, its knobs) and ``KNOBS`` one :class:`Knob` per
+hyper-parameter (symbol, bounds, default, widget hints).  Both labs' parameters and
+links, the command line, the race, the training engine, the update-rule cards and the
+playback derive from them: adding an optimizer is one new entry here (plus its
+oracle in ``tests/numerics/test_optimizers.py``).
 """
 
 from __future__ import annotations
@@ -130,7 +137,7 @@ class Knob:
 
 
 KNOBS: Mapping[str, Knob] = MappingProxyType({k.key: k for k in (
-    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True, soft=(1e-4, 2.0)),
+    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True),
     Knob("momentum", "mu", r"\mu", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
     Knob("decay", "rho", r"\rho", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
     Knob("beta1", "beta1", r"\beta_1", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
