@@ -228,25 +228,25 @@ OPTIMIZERS: Mapping[str, OptimizerSpec] = MappingProxyType({
             "momentum", ("lr", "momentum"),
             lambda h: optax.trace(decay=h["momentum"], nesterov=False),
             r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha\, v",
-            r"\begin{aligned} v &= <momentum>\,<velocity_prev> + <g> = <velocity> \\ "
-            r"\theta_{<t>} &= <theta> - <alpha>\,<velocity> = <new> \end{aligned}",
+            r"\begin{array}{l} v = <momentum>\,<velocity_prev> + <g> = <velocity> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<velocity> = <new> \end{array}",
             state=optax.TraceState, slots={"trace": "trace"}, velocity=_trace_velocity,
         ),
         OptimizerSpec(
             "nesterov", ("lr", "momentum"),
             lambda h: optax.trace(decay=h["momentum"], nesterov=True),
             r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha\,(g + \mu v)",
-            r"\begin{aligned} v &= <momentum>\,<velocity_prev> + <g> = <velocity> \\ "
-            r"\theta_{<t>} &= <theta> - <alpha>\left(<g> + <momentum>\,<velocity>\right)"
-            r" = <new> \end{aligned}",
+            r"\begin{array}{l} v = <momentum>\,<velocity_prev> + <g> = <velocity> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\left(<g> + <momentum>\,<velocity>\right)"
+            r" = <new> \end{array}",
             state=optax.TraceState, slots={"trace": "trace"}, velocity=_trace_velocity,
         ),
         OptimizerSpec(
             "adagrad", ("lr", "eps"), lambda h: scale_by_adagrad(eps=h["eps"]),
             r"s \leftarrow s + g^2,\quad \theta \leftarrow \theta - \frac{\alpha\, g}"
             r"{\sqrt{s} + \varepsilon}",
-            r"\begin{aligned} s &= <second_prev> + <g>^2 = <second> \\ "
-            r"\theta_{<t>} &= <theta> - <alpha>\,<g> " + _DIVIDED + r" = <new> \end{aligned}",
+            r"\begin{array}{l} s = <second_prev> + <g>^2 = <second> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<g> " + _DIVIDED + r" = <new> \end{array}",
             state=ScaleByAdagradState, slots={"sum_of_squares": "sum_of_squares"},
             second_moment=lambda state, h: state.sum_of_squares,
             defaults={"eps": 1e-10},  # PyTorch's
@@ -257,8 +257,8 @@ OPTIMIZERS: Mapping[str, OptimizerSpec] = MappingProxyType({
                 decay=h["decay"], eps=h["eps"], initial_scale=0.0, eps_in_sqrt=False),
             r"s \leftarrow \rho s + (1-\rho)\, g^2,\quad \theta \leftarrow \theta - "
             r"\frac{\alpha\, g}{\sqrt{s} + \varepsilon}",
-            r"\begin{aligned} s &= <decay>\,<second_prev> + (1-<decay>)\,<g>^2 = <second> \\ "
-            r"\theta_{<t>} &= <theta> - <alpha>\,<g> " + _DIVIDED + r" = <new> \end{aligned}",
+            r"\begin{array}{l} s = <decay>\,<second_prev> + (1-<decay>)\,<g>^2 = <second> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<g> " + _DIVIDED + r" = <new> \end{array}",
             state=optax.ScaleByRmsState, slots={"nu": "rms"},
             second_moment=lambda state, h: state.nu,
         ),
@@ -268,9 +268,9 @@ OPTIMIZERS: Mapping[str, OptimizerSpec] = MappingProxyType({
             r"m \leftarrow \beta_1 m + (1-\beta_1)\, g,\quad v \leftarrow \beta_2 v + "
             r"(1-\beta_2)\, g^2,\quad " + _ADAM_CORRECTION + r",\quad \theta \leftarrow "
             r"\theta - \frac{\alpha\, \hat m}{\sqrt{\hat v} + \varepsilon}",
-            r"\begin{aligned} \hat m &= <velocity>,\quad \hat v = <second> \\ "
-            r"\theta_{<t>} &= <theta> - <alpha>\,<velocity> " + _DIVIDED
-            + r" = <new> \end{aligned}",
+            r"\begin{array}{l} \hat m = <velocity>,\quad \hat v = <second> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<velocity> " + _DIVIDED
+            + r" = <new> \end{array}",
             state=ScaleByAdamState, slots={"count": "count", "mu": "mu", "nu": "nu"},
             velocity=_adam_velocity, second_moment=_adam_second_moment,
             latex_off={"bias_correction": (_ADAM_CORRECTION, r"\hat m = m,\quad \hat v = v")},
