@@ -120,4 +120,3 @@ def test_hyperparameter_parameters_cover_every_optimizer_knob():
     for name, spec in opt.OPTIMIZERS.items():
         for hp in spec.hyperparams:
             assert hp_param(name, hp) in s.param
-
