@@ -9,8 +9,10 @@
         --optimizer sgd --lr 0.03 --batch 10 --epochs 500 --train-ratio 50 --noise 0 \\
         --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
 
-each print one strict JSON object (no NaN or Infinity tokens).  Bad input: a one-line
-message on stderr and exit status 2.
+The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
+bounds as the labs; ``train`` takes them too.  Each command prints one strict JSON
+object (no NaN or Infinity tokens).  Bad input: a one-line message on stderr and exit
+status 2.
 """
 
 from __future__ import annotations
@@ -63,6 +65,42 @@ def _integer(kind: str, low: int, high: int):
     return parse
 
 
+def _knob(key: str):
+    """The argparse type of knob ``key``: a finite number within its registry bounds."""
+    def parse(text: str) -> float:
+        try:
+            return opt.check_knob(key, float(text))
+        except ValueError as e:
+            reason = "must be a number" if "could not convert" in str(e) else f"is {e}"
+            raise argparse.ArgumentTypeError(f"{key} {reason}, not {text!r}") from None
+    return parse
+
+
+def _add_knobs(parser: argparse.ArgumentParser, **defaults):
+    """One option per knob of the registry: ``--KEY`` for a number (its bounds checked),
+    ``--no-KEY`` for a flag that is on by default."""
+    for key, knob in opt.KNOBS.items():
+        users = ", ".join(n for n, spec in opt.OPTIMIZERS.items() if key in spec.hyperparams)
+        if knob.flag:
+            parser.add_argument(f"--no-{key.replace('_', '-')}", action="store_true",
+                                help=f"switch {key} off ({users})")
+        else:
+            parser.add_argument(f"--{key}", type=_knob(key), default=defaults.get(key),
+                                help=f"{users}; between {knob.low:g} and {knob.high:g}")
+
+
+def _given_knobs(args) -> dict[str, float]:
+    """The knobs typed on the command line (flags switched off as 0)."""
+    given = {}
+    for key, knob in opt.KNOBS.items():
+        if knob.flag:
+            if getattr(args, f"no_{key}"):
+                given[key] = 0.0
+        elif getattr(args, key) is not None:
+            given[key] = getattr(args, key)
+    return given
+
+
 def _point(text: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
@@ -81,14 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--optimizer", required=True, choices=opt.NAMES)
     t.add_argument("--steps", type=_integer("steps", 0, race.MAX_STEPS), default=100)
     t.add_argument("--start", type=_point, help="X,Y (default: the surface's start)")
-    t.add_argument("--lr", type=_finite("lr", 0.0, low_open=True))
-    t.add_argument("--momentum", type=_finite("momentum", 0.0, 1.0, high_open=True))
-    t.add_argument("--decay", type=_finite("decay", 0.0, 1.0, high_open=True),
-                   help="RMSProp's ρ")
-    t.add_argument("--beta1", type=_finite("beta1", 0.0, 1.0, high_open=True))
-    t.add_argument("--beta2", type=_finite("beta2", 0.0, 1.0, high_open=True))
-    t.add_argument("--eps", type=_finite("eps", 0.0, low_open=True))
-    t.add_argument("--no-bias-correction", action="store_true", help="Adam without m̂, v̂")
+    _add_knobs(t)
     t.add_argument("--noise", type=_finite("noise", 0.0), default=0.0)
     t.add_argument("--seed", type=_integer("seed", 0, 2**32 - 1), default=0)
     t.add_argument("--schedule", choices=opt.SCHEDULES, default="constant")
@@ -113,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--activation", choices=list(mlp.ACTIVATIONS), default="tanh")
     m.add_argument("--init", choices=list(mlp.INITIALISERS), default="xavier")
     m.add_argument("--optimizer", choices=opt.NAMES, default="sgd")
-    m.add_argument("--lr", type=_finite("lr", 0.0, low_open=True), default=0.03)
+    _add_knobs(m, lr=0.03)
     m.add_argument("--batch", type=_integer("batch", 1, 5000), default=10)
     m.add_argument("--epochs", type=_integer("epochs", 1, 100_000), default=100)
     m.add_argument("--dropout", type=_finite("dropout", 0.0, 1.0, high_open=True), default=0.0)
@@ -156,8 +187,8 @@ def train(args) -> dict:
     arch = training.Arch(x_train.shape[1], args.layers, data.n_classes, args.activation,
                          args.batchnorm, batch)
     model = training.init_model(jax.random.key(args.seed), arch, init=args.init)
-    hyper = training.make_hyper(args.optimizer, lr=args.lr, l1=args.l1, l2=args.l2,
-                                dropout=args.dropout)
+    hyper = training.make_hyper(args.optimizer, l1=args.l1, l2=args.l2, dropout=args.dropout,
+                                **_given_knobs(args))
     f32 = lambda a: jnp.asarray(a, training.DTYPE)
     _, metrics = training.train_epochs(arch, model, hyper, f32(x_train),
                                        jnp.asarray(train_set.y), f32(x_val),
@@ -193,11 +224,7 @@ def trajectory(args) -> dict:
     else:
         surface = surfaces.SURFACES[args.surface]
     name = args.optimizer
-    given = {p: getattr(args, p) for p in ("lr", "momentum", "decay", "beta1", "beta2", "eps")
-             if getattr(args, p) is not None}
-    if args.no_bias_correction:
-        given["bias_correction"] = 0.0
-    hyper = {**surface.defaults.get(name, {}), **given}
+    hyper = {**surface.defaults.get(name, {}), **_given_knobs(args)}
     settings = race.make_settings(
         args.start or surface.start, {name: hyper},
         schedule=opt.Schedule(opt.SCHEDULES.index(args.schedule), args.every, args.factor,

@@ -22,12 +22,20 @@ Adam cannot switch bias correction off, so those two rules are written here in
 the same interface.  All hyper-parameters may be traced JAX values: building an
 optimizer inside a jitted function with slider values as arguments never
 recompiles when a slider moves.
+
+The registry: ``OPTIMIZERS`` holds one :class:`OptimizerSpec` per optimizer (its rule,
+its LaTeX, how to read its state, its knobs) and ``KNOBS`` one :class:`Knob` per
+hyper-parameter (symbol, bounds, default, widget hints).  Both labs' parameters and
+links, the command line, the race, the training engine, the update-rule cards and the
+playback derive from them: adding an optimizer is one new entry here (plus its
+oracle in ``tests/numerics/test_optimizers.py``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -104,17 +112,108 @@ def adam_corrected(mu, nu, count, b1, b2, bias_correction):
 
 
 # ---------------------------------------------------------------------------
-# The registry.
+# The knobs: one entry per hyper-parameter, used by both labs, their links and the CLI.
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One hyper-parameter as users see it, with its one set of bounds.
+
+    Bounds are closed, ``low ≤ value ≤ high``, and the same in both labs' widgets,
+    both labs' links and the command line.  The decay rates μ, ρ, β₁, β₂ stop at
+    0.9999 (1 would never forget a gradient and never let Adam's correction finish).
+    """
+
+    key: str  # the name in code, in the MLP lab's links and on the command line
+    short: str  # in the optimizer lab's parameter names (``adam_beta1``) and text keys
+    latex: str  # its symbol in the update rules
+    default: float
+    low: float
+    high: float
+    flag: bool = False  # on (1) or off (0): a checkbox
+    log: bool = False  # spans decades: typed in scientific form, or a slider of its own range
+    step: float | None = None  # a slider's step
+    soft: tuple[float, float] | None = None  # a slider's usual range, inside the bounds
+
+
+KNOBS: Mapping[str, Knob] = MappingProxyType({k.key: k for k in (
+    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True),
+    Knob("momentum", "mu", r"\mu", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("decay", "rho", r"\rho", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("beta1", "beta1", r"\beta_1", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("beta2", "beta2", r"\beta_2", 0.999, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
+    Knob("eps", "eps", r"\varepsilon", 1e-8, 1e-12, 1.0, log=True),
+    Knob("bias_correction", "bias_correction", "", 1.0, 0.0, 1.0, flag=True),
+)})
+
+
+def check_knob(key: str, value: float) -> float:
+    """``value`` as a float if it is a finite number within knob ``key``'s bounds.
+
+    Raises:
+        ValueError: not finite, or outside ``[low, high]`` (the message says which).
+    """
+    knob = KNOBS[key]
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError("not finite")
+    if not knob.low <= value <= knob.high:
+        raise ValueError(f"outside [{knob.low:g}, {knob.high:g}]")
+    return value
+
+
+# ---------------------------------------------------------------------------
+# The registry: one entry per optimizer, keyed by the name users see.
+
+
+def _trace_velocity(state, h):
+    return state.trace
+
+
+def _adam_velocity(state, h):
+    return adam_corrected(state.mu, state.nu, state.count, h["beta1"], h["beta2"],
+                          h["bias_correction"])[0]
+
+
+def _adam_second_moment(state, h):
+    return adam_corrected(state.mu, state.nu, state.count, h["beta1"], h["beta2"],
+                          h["bias_correction"])[1]
+
+
+_ADAM_CORRECTION = r"\hat m = \frac{m}{1-\beta_1^t},\quad \hat v = \frac{v}{1-\beta_2^t}"
+_DIVIDED = r"\oslash \left(\sqrt{<second>} + <eps>\right)"
 
 
 @dataclass(frozen=True)
 class OptimizerSpec:
-    """One optimizer as users see it: its name, knobs and formula."""
+    """One optimizer as users see it: its rule, its formulas, its state and its knobs.
+
+    ``latex`` is the symbolic rule in the knobs' symbols (``KNOBS[k].latex``);
+    ``latex_off`` rewrites part of it when a flag knob is off.  ``at_step`` is the
+    update of one step with numbers, a template whose ``<name>`` fields the optimizer
+    lab fills from a race's records: ``<theta>``, ``<g>``, ``<alpha>``, ``<new>``
+    (θₜ₊₁), ``<t>`` (t + 1), ``<velocity>`` and ``<second>`` (the state after the step),
+    ``<velocity_prev>`` and ``<second_prev>`` (before it), and every knob by its key.
+
+    ``state`` is the rule's optax state type; ``slots`` maps its fields to the
+    training engine's shared state (``training.OptimizerState``), whose fields are
+    every slot of every entry; a slot named ``count`` is the step count t (a scalar),
+    every other slot is shaped like θ.  ``velocity`` and ``second_moment`` read the
+    state after an update: the velocity-like vector (v, Adam's m̂) and the running
+    mean of squares s (Adam's v̂) that scales each dimension by 1 / (√s + ε).
+    """
 
     key: str
     hyperparams: tuple[str, ...]
-    rule: Callable[..., optax.GradientTransformation]
+    rule: Callable[[Mapping[str, Array]], optax.GradientTransformation]
     latex: str
+    at_step: str
+    state: type = optax.EmptyState
+    slots: Mapping[str, str] = field(default_factory=dict)
+    velocity: Callable | None = None
+    second_moment: Callable | None = None
+    defaults: Mapping[str, float] = field(default_factory=dict)
+    latex_off: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 OPTIMIZERS: Mapping[str, OptimizerSpec] = MappingProxyType({
@@ -123,21 +222,34 @@ OPTIMIZERS: Mapping[str, OptimizerSpec] = MappingProxyType({
         OptimizerSpec(
             "sgd", ("lr",), lambda h: optax.identity(),
             r"\theta \leftarrow \theta - \alpha\, g",
+            r"\theta_{<t>} = <theta> - <alpha>\,<g> = <new>",
         ),
         OptimizerSpec(
             "momentum", ("lr", "momentum"),
             lambda h: optax.trace(decay=h["momentum"], nesterov=False),
             r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha\, v",
+            r"\begin{array}{l} v = <momentum>\,<velocity_prev> + <g> = <velocity> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<velocity> = <new> \end{array}",
+            state=optax.TraceState, slots={"trace": "trace"}, velocity=_trace_velocity,
         ),
         OptimizerSpec(
             "nesterov", ("lr", "momentum"),
             lambda h: optax.trace(decay=h["momentum"], nesterov=True),
             r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha\,(g + \mu v)",
+            r"\begin{array}{l} v = <momentum>\,<velocity_prev> + <g> = <velocity> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\left(<g> + <momentum>\,<velocity>\right)"
+            r" = <new> \end{array}",
+            state=optax.TraceState, slots={"trace": "trace"}, velocity=_trace_velocity,
         ),
         OptimizerSpec(
             "adagrad", ("lr", "eps"), lambda h: scale_by_adagrad(eps=h["eps"]),
             r"s \leftarrow s + g^2,\quad \theta \leftarrow \theta - \frac{\alpha\, g}"
             r"{\sqrt{s} + \varepsilon}",
+            r"\begin{array}{l} s = <second_prev> + <g>^2 = <second> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<g> " + _DIVIDED + r" = <new> \end{array}",
+            state=ScaleByAdagradState, slots={"sum_of_squares": "sum_of_squares"},
+            second_moment=lambda state, h: state.sum_of_squares,
+            defaults={"eps": 1e-10},  # PyTorch's
         ),
         OptimizerSpec(
             "rmsprop", ("lr", "decay", "eps"),
@@ -145,38 +257,50 @@ OPTIMIZERS: Mapping[str, OptimizerSpec] = MappingProxyType({
                 decay=h["decay"], eps=h["eps"], initial_scale=0.0, eps_in_sqrt=False),
             r"s \leftarrow \rho s + (1-\rho)\, g^2,\quad \theta \leftarrow \theta - "
             r"\frac{\alpha\, g}{\sqrt{s} + \varepsilon}",
+            r"\begin{array}{l} s = <decay>\,<second_prev> + (1-<decay>)\,<g>^2 = <second> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<g> " + _DIVIDED + r" = <new> \end{array}",
+            state=optax.ScaleByRmsState, slots={"nu": "rms"},
+            second_moment=lambda state, h: state.nu,
         ),
         OptimizerSpec(
             "adam", ("lr", "beta1", "beta2", "eps", "bias_correction"),
             lambda h: scale_by_adam(h["beta1"], h["beta2"], h["eps"], h["bias_correction"]),
             r"m \leftarrow \beta_1 m + (1-\beta_1)\, g,\quad v \leftarrow \beta_2 v + "
-            r"(1-\beta_2)\, g^2,\quad \hat m = \frac{m}{1-\beta_1^t},\quad \hat v = "
-            r"\frac{v}{1-\beta_2^t},\quad \theta \leftarrow \theta - \frac{\alpha\, \hat m}"
-            r"{\sqrt{\hat v} + \varepsilon}",
+            r"(1-\beta_2)\, g^2,\quad " + _ADAM_CORRECTION + r",\quad \theta \leftarrow "
+            r"\theta - \frac{\alpha\, \hat m}{\sqrt{\hat v} + \varepsilon}",
+            r"\begin{array}{l} \hat m = <velocity>,\quad \hat v = <second> \\ "
+            r"\theta_{<t>} = <theta> - <alpha>\,<velocity> " + _DIVIDED
+            + r" = <new> \end{array}",
+            state=ScaleByAdamState, slots={"count": "count", "mu": "mu", "nu": "nu"},
+            velocity=_adam_velocity, second_moment=_adam_second_moment,
+            latex_off={"bias_correction": (_ADAM_CORRECTION, r"\hat m = m,\quad \hat v = v")},
         ),
     )
 })
 
 NAMES: tuple[str, ...] = tuple(OPTIMIZERS)
 
-#: Every knob any optimizer has, with its default (PyTorch's, except ρ = 0.9).
-DEFAULTS: Mapping[str, float] = MappingProxyType({
-    "lr": 0.01, "momentum": 0.9, "decay": 0.9, "beta1": 0.9, "beta2": 0.999,
-    "eps": 1e-8, "bias_correction": 1.0,
-})
-HYPERPARAMS: tuple[str, ...] = tuple(DEFAULTS)
-#: AdaGrad's ε default is PyTorch's 1e-10.
-OPTIMIZER_DEFAULTS: Mapping[str, Mapping[str, float]] = MappingProxyType({
-    "adagrad": MappingProxyType({"eps": 1e-10}),
-})
+#: Every knob with its default (PyTorch's, except ρ = 0.9).
+DEFAULTS: Mapping[str, float] = MappingProxyType({k: knob.default for k, knob in KNOBS.items()})
+HYPERPARAMS: tuple[str, ...] = tuple(KNOBS)
 
 
 def hyperparams_for(name: str, overrides: Mapping[str, float] | None = None) -> dict[str, float]:
-    """All of ``HYPERPARAMS`` for optimizer ``name``: defaults, then ``overrides``."""
+    """All of ``HYPERPARAMS`` for optimizer ``name``: defaults, its own, then ``overrides``."""
     h = dict(DEFAULTS)
-    h.update(OPTIMIZER_DEFAULTS.get(name, {}))
+    h.update(OPTIMIZERS[name].defaults)
     h.update(overrides or {})
     return h
+
+
+def symbolic_latex(name: str, h: Mapping[str, float] | None = None) -> str:
+    """Optimizer ``name``'s rule in symbols, as the flag knobs in ``h`` configure it."""
+    spec = OPTIMIZERS[name]
+    latex = spec.latex
+    for knob, (on, off) in spec.latex_off.items():
+        if h is not None and not h.get(knob, KNOBS[knob].default):
+            latex = latex.replace(on, off)
+    return latex
 
 
 # ---------------------------------------------------------------------------
@@ -241,29 +365,30 @@ def build(name: str, h: Mapping[str, Array], schedule: Schedule) -> optax.Gradie
     )
 
 
+#: The training engine's optimizer-state slots: every entry's, each once.
+STATE_SLOTS: tuple[str, ...] = tuple(dict.fromkeys(
+    slot for spec in OPTIMIZERS.values() for slot in spec.slots.values()))
+#: The slot holding the step count t (a scalar); every other slot is shaped like θ.
+COUNT_SLOT = "count"
+
+
 def velocity(name: str, rule_state, h: Mapping[str, Array]) -> Array | None:
     """The optimizer's velocity-like state after an update, or None if it has none.
 
     Momentum and Nesterov: the trace v.  Adam: the first moment m̂ (bias-corrected
-    as configured).
+    as configured).  Shaped like θ.
     """
-    if name in ("momentum", "nesterov"):
-        return rule_state.trace
-    if name == "adam":
-        mu_hat, _ = adam_corrected(rule_state.mu, rule_state.nu, rule_state.count,
-                                   h["beta1"], h["beta2"], h["bias_correction"])
-        return mu_hat
-    return None
+    read = OPTIMIZERS[name].velocity
+    return None if read is None else read(rule_state, h)
+
+
+def second_moment(name: str, rule_state, h: Mapping[str, Array]) -> Array | None:
+    """The running mean of squared gradients s after an update (Adam: v̂), or None."""
+    read = OPTIMIZERS[name].second_moment
+    return None if read is None else read(rule_state, h)
 
 
 def per_dimension_scale(name: str, rule_state, h: Mapping[str, Array]) -> Array | None:
     """1 / (√s + ε) per dimension for the adaptive methods (Adam: 1 / (√v̂ + ε))."""
-    if name in ("adagrad",):
-        return 1.0 / (jnp.sqrt(rule_state.sum_of_squares) + h["eps"])
-    if name == "rmsprop":
-        return 1.0 / (jnp.sqrt(rule_state.nu) + h["eps"])
-    if name == "adam":
-        _, nu_hat = adam_corrected(rule_state.mu, rule_state.nu, rule_state.count,
-                                   h["beta1"], h["beta2"], h["bias_correction"])
-        return 1.0 / (jnp.sqrt(nu_hat) + h["eps"])
-    return None
+    s = second_moment(name, rule_state, h)
+    return None if s is None else 1.0 / (jnp.sqrt(s) + h["eps"])

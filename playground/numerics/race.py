@@ -9,8 +9,10 @@ buffer (``capacity``) does.  The UI shows the subset the user selected.
 
 Each step n = 0 … steps records, per optimizer: the iterate θₙ, L(θₙ), the gradient
 g the update rule used at θₙ (noise added, then clipped), the step Δθ = θₙ₊₁ − θₙ, the
-velocity-like state after that step (momentum's v, Adam's m̂), the per-dimension
-effective learning rate α·scale and the scheduled α.
+velocity-like state after that step (momentum's v, Adam's m̂), the running mean of
+squared gradients after it (AdaGrad's and RMSProp's s, Adam's v̂), the per-dimension
+effective learning rate α·scale and the scheduled α.  What each optimizer keeps is
+read through its registry entry (``optimizers.velocity``, ``optimizers.second_moment``).
 
 Gradient noise simulates mini-batches: g̃ = ∇L(θ) + σ ξₙ, ξₙ ~ N(0, I), one ξₙ per
 step shared by all optimizers (common random numbers make the race fair).
@@ -65,6 +67,7 @@ class Race(NamedTuple):
     grad: np.ndarray  # (steps+1, N_OPT, 2)   g as the rule saw it: noisy, clipped
     step: np.ndarray  # (steps+1, N_OPT, 2)   θₙ₊₁ − θₙ
     velocity: np.ndarray  # (steps+1, N_OPT, 2)
+    second_moment: np.ndarray  # (steps+1, N_OPT, 2)   s (Adam: v̂); 0 without one
     effective_lr: np.ndarray  # (steps+1, N_OPT, 2)
     lr: np.ndarray  # (steps+1, N_OPT)
     diverged_at: np.ndarray  # (N_OPT,) step index, −1 when it never diverged
@@ -120,8 +123,9 @@ class _Carry(NamedTuple):
 
 # Columns of each field in the single record row: vectors take 2, scalars 1.
 _COLUMNS = {"points": slice(0, 2), "grad": slice(2, 4), "step": slice(4, 6),
-            "velocity": slice(6, 8), "effective_lr": slice(8, 10), "loss": 10, "lr": 11}
-_WIDTH = 12
+            "velocity": slice(6, 8), "effective_lr": slice(8, 10), "loss": 10, "lr": 11,
+            "second_moment": slice(12, 14)}
+_WIDTH = 14
 
 
 def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
@@ -147,14 +151,16 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
         g = jnp.where(alive[:, None], grad + noise[n], 0.0)
         clipped = jax.vmap(opt.clip_gradient, (0, None, None))(g, s.clip_kind, s.clip_value)
         alpha = base_lr * opt.schedule_multiplier(s.schedule, n)
-        directions, states, vel, scales = [], [], [], []
+        directions, states, vel, scales, seconds = [], [], [], [], []
         for k, name in enumerate(opt.NAMES):
             direction, state = rules[k].update(clipped[k], c.states[k], theta[k])
             v = opt.velocity(name, state, hyper[k])
+            s2 = opt.second_moment(name, state, hyper[k])
             scale = opt.per_dimension_scale(name, state, hyper[k])
             directions.append(direction)
             states.append(state)
             vel.append(jnp.zeros(2) if v is None else v)
+            seconds.append(jnp.zeros(2) if s2 is None else s2)
             scales.append(jnp.ones(2) if scale is None else scale)
         live = alive[:, None]
         step = jnp.where(live, -alpha[:, None] * jnp.stack(directions), 0.0)
@@ -163,6 +169,7 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
             jnp.where(live, jnp.stack(vel), 0.0),
             jnp.where(live, alpha[:, None] * jnp.stack(scales), 0.0),
             loss[:, None], alpha[:, None],
+            jnp.where(live, jnp.stack(seconds), 0.0),
         ], axis=1)
         # θ and L are finite by construction; a gradient or step can still overflow on
         # the row before the divergence is seen (or at a point with an infinite slope).

@@ -31,7 +31,7 @@ figures are in ``benchmarks/README.md``.
 from __future__ import annotations
 
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.flatten_util
@@ -86,23 +86,17 @@ def make_hyper(optimizer: str = "sgd", *, lr: float = 0.03, schedule: opt.Schedu
     s = schedule or opt.Schedule()
     return Hyper(
         optimizer=jnp.asarray(opt.NAMES.index(optimizer), jnp.int32), lr=f(lr),
-        momentum=f(h["momentum"]), decay=f(h["decay"]), beta1=f(h["beta1"]),
-        beta2=f(h["beta2"]), eps=f(h["eps"]), bias_correction=f(h["bias_correction"]),
+        **{k: f(h[k]) for k in opt.HYPERPARAMS if k != "lr"},
         schedule=opt.Schedule(jnp.asarray(s.kind, jnp.int32), f(s.every), f(s.factor),
                               f(s.gamma), f(s.horizon)),
         clip_kind=jnp.asarray(opt.CLIPPING.index(clip), jnp.int32), clip_value=f(clip_value),
         l1=f(l1), l2=f(l2), dropout=f(dropout))
 
 
-class OptimizerState(NamedTuple):
-    """Every update rule's state at once, so all optimizers share one shape."""
-
-    trace: list  # momentum, Nesterov: v
-    sum_of_squares: list  # AdaGrad: s
-    rms: list  # RMSProp: s
-    mu: list  # Adam: m
-    nu: list  # Adam: v
-    count: jax.Array  # Adam's t
+#: Every update rule's state at once, so all optimizers share one shape: one field per
+#: slot of the registry (``optimizers.STATE_SLOTS``: momentum's and Nesterov's trace v,
+#: AdaGrad's s, RMSProp's s, Adam's m, v and its step count t).
+OptimizerState = NamedTuple("OptimizerState", [(slot, Any) for slot in opt.STATE_SLOTS])
 
 
 class Model(NamedTuple):
@@ -119,31 +113,20 @@ def init_model(key, arch: Arch, init: str = "xavier", dtype=DTYPE) -> Model:
     init_key, train_key = jax.random.split(key)
     params, bn_state = mlp.init_params(init_key, arch.n_inputs, arch.hidden, arch.n_classes,
                                        init=init, dtype=dtype, batchnorm=arch.batchnorm)
-    zeros = lambda: jax.tree.map(jnp.zeros_like, params)
-    state = OptimizerState(zeros(), zeros(), zeros(), zeros(), zeros(), jnp.zeros((), jnp.int32))
+    state = OptimizerState(**{
+        slot: jnp.zeros((), jnp.int32) if slot == opt.COUNT_SLOT
+        else jax.tree.map(jnp.zeros_like, params) for slot in opt.STATE_SLOTS})
     return Model(params, bn_state, state, train_key, jnp.zeros((), jnp.int32),
                  jnp.zeros((), jnp.int32))
 
 
 def _rule_update(name: str, grads, state: OptimizerState, h: Hyper):
-    """One optax update rule on its own fields of the shared state (no rule reads θ)."""
-    knobs = {"momentum": h.momentum, "decay": h.decay, "eps": h.eps, "beta1": h.beta1,
-             "beta2": h.beta2, "bias_correction": h.bias_correction}
-    rule = opt.OPTIMIZERS[name].rule(knobs)
-    if name in ("momentum", "nesterov"):
-        direction, new = rule.update(grads, optax.TraceState(trace=state.trace))
-        return direction, state._replace(trace=new.trace)
-    if name == "adagrad":
-        direction, new = rule.update(grads, opt.ScaleByAdagradState(state.sum_of_squares))
-        return direction, state._replace(sum_of_squares=new.sum_of_squares)
-    if name == "rmsprop":
-        direction, new = rule.update(grads, optax.ScaleByRmsState(nu=state.rms))
-        return direction, state._replace(rms=new.nu)
-    if name == "adam":
-        direction, new = rule.update(grads, opt.ScaleByAdamState(state.count, state.mu, state.nu))
-        return direction, state._replace(count=new.count, mu=new.mu, nu=new.nu)
-    direction, _ = rule.update(grads, optax.EmptyState())  # sgd
-    return direction, state
+    """One optax update rule on its own slots of the shared state (no rule reads θ)."""
+    spec = opt.OPTIMIZERS[name]
+    rule = spec.rule({k: getattr(h, k) for k in opt.HYPERPARAMS})
+    own = spec.state(**{f: getattr(state, slot) for f, slot in spec.slots.items()})
+    direction, new = rule.update(grads, own)
+    return direction, state._replace(**{slot: getattr(new, f) for f, slot in spec.slots.items()})
 
 
 def _same_types(update, grads, state, h):
@@ -164,13 +147,15 @@ def clip_tree(grads, kind, threshold):
 def flatten_state(state: OptimizerState) -> OptimizerState:
     """The state with each rule's pytree raveled into one vector (``count`` as is)."""
     ravel = lambda tree: jax.flatten_util.ravel_pytree(tree)[0]
-    return OptimizerState(*map(ravel, state[:5]), state.count)
+    return state._replace(**{slot: ravel(getattr(state, slot)) for slot in state._fields
+                             if slot != opt.COUNT_SLOT})
 
 
 def unflatten_state(flat: OptimizerState, params) -> OptimizerState:
     """``flatten_state`` undone, the pytrees shaped like ``params``."""
     unravel = jax.flatten_util.ravel_pytree(params)[1]
-    return OptimizerState(*map(unravel, flat[:5]), flat.count)
+    return flat._replace(**{slot: unravel(getattr(flat, slot)) for slot in flat._fields
+                            if slot != opt.COUNT_SLOT})
 
 
 def apply_update(params, state: OptimizerState, grads, h: Hyper, step, clipping=None):

@@ -1,4 +1,5 @@
-"""Reading a page's link: the raw query string, decoded without surprises.
+"""Reading a page's link: the raw query string, decoded without surprises, and the
+link codec every lab declares its link with (:class:`LinkTable`).
 
 Panel's ``Location.query_params`` guesses types (``'²'.isdigit()`` is true, so
 ``?a=%C2%B2`` raised in ``int()`` and blanked the page; values starting with ``[``
@@ -6,15 +7,28 @@ went through ``ast.literal_eval``).  Merely making the page's ``pn.state.locatio
 parsed it that way.  The labs parse every value themselves, so the shell reads
 plain strings here, and each page gets a :class:`LinkLocation` that never asks
 Panel to interpret them.
+
+A lab's link is a :class:`LinkTable`: rows of (key, parameter, parse, format,
+default, bounds), as TensorFlow Playground's ``state.ts`` declares its URL.  Reading
+returns the values and one problem per bad field (``problem()``), never raising;
+writing keeps only the values that differ from the defaults.  Checks across fields
+(a batch no larger than the training set) stay in the lab, reported the same way.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 from urllib.parse import parse_qsl
 
 import param
 from panel.io.location import Location
+
+logger = logging.getLogger(__name__)
 
 #: At most this many fields are read from one link (a class's links are short).
 MAX_FIELDS = 200
@@ -80,6 +94,10 @@ def page_location(doc) -> LinkLocation | None:
 
 
 def format_value(value) -> str:
+    """A value as a link writes it: 1/0 for flags, ``repr`` for floats (exact round
+    trip), lists as ``a,b``."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
@@ -123,3 +141,114 @@ def parse_value(p: param.Parameter, text: str):
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"outside [{low}, {high}]")
     return value
+
+
+@dataclass(frozen=True)
+class LinkField:
+    """One row of a link table: the URL ``key`` of the state's parameter ``name``.
+
+    ``parse`` turns the text into a value or raises ValueError saying why not;
+    ``format`` writes a value back; ``default`` stays out of links; a number outside
+    ``bounds`` (closed, either end may be None) is refused; ``always`` fields are
+    written even at their default (the surface, the data set).
+    """
+
+    key: str
+    name: str
+    parse: Callable[[str], Any]
+    format: Callable[[Any], str] = format_value
+    default: Any = None
+    bounds: tuple[float | None, float | None] | None = None
+    always: bool = False
+
+
+def param_field(owner, name: str, key: str | None = None, *, parse=None, always=False,
+                ) -> LinkField:
+    """The row of ``owner``'s parameter ``name`` (a class or an instance): parsed by
+    :func:`parse_value` unless ``parse`` is given, its default and bounds the
+    parameter's own."""
+    p = owner.param[name]
+    return LinkField(key or name, name, parse or partial(parse_value, p), format_value,
+                     p.default, getattr(p, "bounds", None), always)
+
+
+def _outside(value, bounds) -> bool:
+    if bounds is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    low, high = bounds
+    return (low is not None and value < low) or (high is not None and value > high)
+
+
+class LinkTable:
+    """A lab's link: its :class:`LinkField` rows, read and written in order."""
+
+    def __init__(self, fields: Iterable[LinkField]):
+        self.fields: tuple[LinkField, ...] = tuple(fields)
+        self.by_key: dict[str, LinkField] = {f.key: f for f in self.fields}
+        if len(self.by_key) != len(self.fields):
+            raise ValueError("two rows with one key")
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.by_key)
+
+    def read(self, query: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+        """``({parameter: value}, problems)`` for the table's keys present in ``query``.
+
+        A bad value is left out and reported as ``key='text' (why)``.  Never raises
+        for any string: a parser failing otherwise than with ValueError is logged and
+        reported as unreadable.
+        """
+        values: dict[str, Any] = {}
+        problems: list[str] = []
+        for f in self.fields:
+            if f.key not in query:
+                continue
+            text = str(query[f.key])
+            try:
+                value = f.parse(text)
+                if _outside(value, f.bounds):
+                    raise ValueError(f"outside [{f.bounds[0]}, {f.bounds[1]}]")
+            except ValueError as e:
+                problems.append(problem(f.key, text, str(e)))
+                continue
+            except Exception:  # a parser's bug must not blank the page
+                logger.exception("link field %r could not be read", f.key)
+                problems.append(problem(f.key, text, "unreadable"))
+                continue
+            values[f.name] = value
+        return values, problems
+
+    def write(self, values: Mapping[str, Any],
+              defaults: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """``{key: text}`` for every value (by parameter name) that differs from its
+        default (``defaults`` first, then the row's), plus the ``always`` rows."""
+        defaults = defaults or {}
+        query = {}
+        for f in self.fields:
+            if f.name not in values:
+                continue
+            value = values[f.name]
+            if f.always or value != defaults.get(f.name, f.default):
+                query[f.key] = f.format(value)
+        return query
+
+
+def knob_parameter(knob, default=None, doc: str | None = None) -> param.Parameter:
+    """The state parameter of an optimizer knob (``optimizers.KNOBS`` entry): a Boolean
+    for a flag, else a Number with the knob's one pair of bounds, so the widget built
+    from it and the link reading it accept the same values."""
+    default = knob.default if default is None else default
+    if knob.flag:
+        return param.Boolean(bool(default), doc=doc)
+    # No softbounds: Panel would make them a typed input's hard limits.
+    return param.Number(float(default), bounds=(knob.low, knob.high), doc=doc)
+
+
+def knob_fields(owner, names: Mapping[str, Any]) -> list[LinkField]:
+    """Link rows for knob parameters ``{parameter name: Knob}`` of ``owner``: parsed by
+    the parameter, bounded by the knob."""
+    return [LinkField(name, name, partial(parse_value, owner.param[name]), format_value,
+                      owner.param[name].default,
+                      None if knob.flag else (knob.low, knob.high))
+            for name, knob in names.items()]

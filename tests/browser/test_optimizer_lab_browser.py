@@ -370,11 +370,7 @@ def test_a_link_to_a_log_scale_surface_shows_the_last_step_once_the_page_is_comp
     page.wait_for_timeout(300)  # anything that would still arrive
     steps = len(xy(page, "full_sgd")[0]) - 1
     assert page.evaluate(_LOG_CHART_JS) == {"visible": True, "cursor": [steps]}
-    trail = page.evaluate("""() => {
-      for (const m of Bokeh.documents[0].all_models)
-        if (m.type === 'CustomJS' && m.args && m.args.trail_sgd)
-          return m.args.trail_sgd.data.x.length;
-      return null;
-    }""")
+    trail = page.evaluate(
+        "() => Bokeh.documents[0].get_model_by_name('trail_sgd').data.x.length")
     assert trail == steps + 1  # the trail drawn up to the step shown
     assert_no_errors(page)

@@ -14,7 +14,7 @@ from playground.numerics.expression import parse_expression
 RAVINE = surfaces.SURFACES["ravine"]
 START = RAVINE.start  # (-9, 1.5)
 SGD = opt.NAMES.index("sgd")
-FIELDS = ("points", "loss", "grad", "step", "velocity", "effective_lr", "lr")
+FIELDS = ("points", "loss", "grad", "step", "velocity", "second_moment", "effective_lr", "lr")
 
 
 def ravine_gradient(points):
@@ -256,7 +256,7 @@ def test_steps_zero_gives_one_row():
 def test_row_count_and_shapes(steps):
     r = run(steps=steps)
     n = len(opt.NAMES)
-    for field in ("points", "grad", "step", "velocity", "effective_lr"):
+    for field in ("points", "grad", "step", "velocity", "second_moment", "effective_lr"):
         assert getattr(r, field).shape == (steps + 1, n, 2), field
     assert r.loss.shape == r.lr.shape == (steps + 1, n)
     assert r.diverged_at.shape == (n,)

@@ -2,7 +2,7 @@
 
 ``MlpLabState`` is a plain ``param.Parameterized`` (no Panel import), tested without
 a browser, like TensorFlow Playground's ``state.ts``.  A declarative table
-(``URL_KEYS``) drives both reading and writing the query string:
+(``LINK``, a ``ui.link.LinkTable``) drives both reading and writing the query string:
 ``?lab=mlp&dataset=xor&layers=8,8&activation=relu&optimizer=adam&lr=0.01``.
 
 Two kinds of settings:
@@ -41,7 +41,14 @@ from ...numerics.training import (
     train_race,
 )
 from ...text import tr
-from ...ui.link import format_value, parse_value, problem
+from ...ui.link import (
+    LinkTable,
+    knob_fields,
+    knob_parameter,
+    param_field,
+    parse_value,
+    problem,
+)
 
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
 FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
@@ -86,8 +93,7 @@ PRESETS: Mapping[str, dict] = {
 UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
 
 #: Settings that go into ``training.Hyper`` (the network trains on when they change).
-HYPER_PARAMS = ("optimizer", "lr", "momentum", "decay", "beta1", "beta2", "eps",
-                "bias_correction", "schedule", "schedule_every", "schedule_factor",
+HYPER_PARAMS = ("optimizer", *opt.KNOBS, "schedule", "schedule_every", "schedule_factor",
                 "schedule_gamma", "clip", "clip_value", "l1", "l2", "dropout")
 
 #: Settings whose change starts a fresh network (data and architecture).
@@ -95,7 +101,19 @@ RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features",
                 "layers", "activation", "init", "batch", "batchnorm", "race")
 
 
-class MlpLabState(param.Parameterized):
+def _users(key: str) -> str:
+    """Which optimizers use knob ``key``, for its parameter's doc."""
+    users = [n for n, spec in opt.OPTIMIZERS.items() if key in spec.hyperparams]
+    return f"{key} ({', '.join(users)})"
+
+
+# One parameter per optimizer knob, generated from the registry (shared by every
+# optimizer that has it); the state class inherits them.
+_Knobs = type("_Knobs", (param.Parameterized,), {
+    key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()})
+
+
+class MlpLabState(_Knobs):
     """Every setting of the MLP lab, and the network being trained."""
 
     dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default="circle")
@@ -111,13 +129,6 @@ class MlpLabState(param.Parameterized):
     activation = param.Selector(objects=list(mlp.ACTIVATIONS), default="tanh")
     init = param.Selector(objects=list(mlp.INITIALISERS), default="xavier")
     optimizer = param.Selector(objects=list(opt.NAMES), default="adam")
-    lr = param.Number(0.01, bounds=(1e-6, 10.0), softbounds=(1e-4, 1.0))
-    momentum = param.Number(0.9, bounds=(0.0, 0.999), doc="μ (momentum, Nesterov)")
-    decay = param.Number(0.9, bounds=(0.0, 0.999), doc="ρ (RMSProp)")
-    beta1 = param.Number(0.9, bounds=(0.0, 0.999), doc="β₁ (Adam)")
-    beta2 = param.Number(0.999, bounds=(0.0, 0.99999), doc="β₂ (Adam)")
-    eps = param.Number(1e-8, bounds=(1e-12, 1.0), doc="ε (AdaGrad, RMSProp, Adam)")
-    bias_correction = param.Boolean(True, doc="Adam's bias correction")
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
     schedule_every = param.Integer(50, bounds=(1, 100_000),
                                    doc="N in epochs (step, 1/t); T in epochs (cosine)")
@@ -252,9 +263,8 @@ class MlpLabState(param.Parameterized):
         return self._cached(name, lambda: training.make_hyper(
             name, lr=float(self.lr), l1=float(self.l1), l2=float(self.l2),
             dropout=float(self.dropout), schedule=self.schedule_in_updates(), clip=self.clip,
-            clip_value=float(self.clip_value), momentum=float(self.momentum),
-            decay=float(self.decay), beta1=float(self.beta1), beta2=float(self.beta2),
-            eps=float(self.eps), bias_correction=float(self.bias_correction)))
+            clip_value=float(self.clip_value),
+            **{k: float(getattr(self, k)) for k in opt.KNOBS if k != "lr"}))
 
     def race_hyper(self) -> training.Hyper:
         """The racers' settings stacked (built again only when a setting changed)."""
@@ -419,42 +429,15 @@ class MlpLabState(param.Parameterized):
 
     def to_query(self) -> dict[str, str]:
         """The state as query values: the data set, and every setting that differs."""
-        query = {"dataset": self.dataset}
-        for p in URL_KEYS:
-            if p == "dataset":
-                continue
-            value = getattr(self, p)
-            if value != self.param[p].default:
-                query[p] = ",".join(value) if isinstance(value, list) else format_value(value)
-        return query
+        return LINK.write({f.name: getattr(self, f.name) for f in LINK.fields})
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from query values; returns what was ignored and why."""
-        problems: list[str] = []
-        values: dict = {}
-        for p in URL_KEYS:
-            if p not in query:
-                continue
-            text = str(query[p])
-            try:
-                if p == "dataset" and text == UPLOADED and self.uploaded is None:
-                    raise ValueError("a link cannot carry an uploaded file")
-                if p == "layers":
-                    widths = parse_layers(text)
-                    values[p] = ",".join(map(str, widths)) or "0"
-                elif p == "features":
-                    values[p] = parse_value(self.param[p], text)
-                    if not values[p]:
-                        raise ValueError("choose at least one")
-                elif p == "race":
-                    values[p] = parse_value(self.param[p], text)
-                    if len(values[p]) > MAX_RACERS:
-                        raise ValueError(f"at most {MAX_RACERS} optimizers")
-                else:
-                    values[p] = parse_value(self.param[p], text)
-            except ValueError as e:
-                values.pop(p, None)
-                problems.append(problem(p, text, str(e)))
+        values, problems = LINK.read(query)
+        if values.get("dataset") == UPLOADED and self.uploaded is None:
+            del values["dataset"]
+            problems.insert(0, problem("dataset", query["dataset"],
+                                       "a link cannot carry an uploaded file"))
         if "batch" in values:
             n = int(values.get("points", self.points))
             ratio = float(values.get("train_ratio", self.train_ratio))
@@ -468,13 +451,41 @@ class MlpLabState(param.Parameterized):
         return problems
 
 
+def _layers(text: str) -> str:
+    """The layers' text as the state keeps it: ``4,3``, or ``0`` for none."""
+    return ",".join(map(str, parse_layers(text))) or "0"
+
+
+def _some_features(text: str) -> list[str]:
+    features = parse_value(MlpLabState.param.features, text)
+    if not features:
+        raise ValueError("choose at least one")
+    return features
+
+
+def _racers(text: str) -> list[str]:
+    racers = parse_value(MlpLabState.param.race, text)
+    if len(racers) > MAX_RACERS:
+        raise ValueError(f"at most {MAX_RACERS} optimizers")
+    return racers
+
+
+def _row(name: str):
+    special = {"layers": _layers, "features": _some_features, "race": _racers}
+    return param_field(MlpLabState, name, parse=special.get(name), always=name == "dataset")
+
+
+#: The link: every row's key is its parameter's name; the optimizer knobs come from the
+#: registry.  ``batch`` ≤ training points is checked in ``apply_query``.
+LINK = LinkTable([
+    *map(_row, ("dataset", "noise", "points", "train_ratio", "seed", "features", "normalise",
+                "layers", "activation", "init", "optimizer")),
+    *knob_fields(MlpLabState, opt.KNOBS),
+    *map(_row, ("schedule", "schedule_every", "schedule_factor", "schedule_gamma", "clip",
+                "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
+                "early_stop", "patience", "race")),
+])
 #: Parameters carried in links, each under its own name.
-URL_KEYS: tuple[str, ...] = (
-    "dataset", "noise", "points", "train_ratio", "seed", "features", "normalise", "layers",
-    "activation", "init", "optimizer", "lr", "momentum", "decay", "beta1", "beta2", "eps",
-    "bias_correction", "schedule", "schedule_every", "schedule_factor", "schedule_gamma",
-    "clip", "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
-    "early_stop", "patience", "race",
-)
+URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab.
-MlpLabState.LINK_KEYS = frozenset(URL_KEYS)
+MlpLabState.LINK_KEYS = LINK.keys

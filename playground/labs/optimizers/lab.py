@@ -13,15 +13,11 @@ from panel.viewable import Viewer
 
 from ...numerics import critical, surfaces
 from ...numerics import optimizers as opt
-from ...text import tr
+from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.markup import notice, set_notice
 from ...ui.widgets import respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
-from .state import OptimizerLabState, custom_lesson, hp_param
-
-_SYMBOLS = {"lr": r"\alpha", "momentum": r"\mu", "decay": r"\rho", "beta1": r"\beta_1",
-            "beta2": r"\beta_2", "eps": r"\varepsilon"}
-_ADAM_CORRECTION = (r"\hat m = \frac{m}{1-\beta_1^t},\quad \hat v = \frac{v}{1-\beta_2^t}")
+from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
 
 def _latex_number(value: float) -> str:
@@ -34,16 +30,14 @@ def _latex_number(value: float) -> str:
 
 def formula_with_values(name: str, h: dict, scheduled: bool) -> str:
     """The optimizer's update rule with the user's numbers in place of its symbols."""
-    latex = opt.OPTIMIZERS[name].latex
-    if name == "adam" and not h.get("bias_correction", 1.0):
-        latex = latex.replace(_ADAM_CORRECTION, r"\hat m = m,\quad \hat v = v")
-    for hp, symbol in _SYMBOLS.items():
-        if hp not in h or (hp == "lr" and scheduled):
+    latex = opt.symbolic_latex(name, h)
+    for hp, knob in opt.KNOBS.items():
+        if hp not in h or knob.flag or (hp == "lr" and scheduled):
             continue
         value = _latex_number(h[hp])
-        latex = re.sub(re.escape(symbol) + r"(?![A-Za-z_])", lambda _m, v=value: v, latex)
+        latex = re.sub(re.escape(knob.latex) + r"(?![A-Za-z_])", lambda _m, v=value: v, latex)
     if scheduled:
-        latex = latex.replace(r"\alpha", r"\alpha_t")
+        latex = latex.replace(opt.KNOBS["lr"].latex, opt.KNOBS["lr"].latex + "_t")
     return latex
 
 
@@ -51,31 +45,31 @@ def _vec(v) -> str:
     return rf"\begin{{pmatrix}}{_latex_number(v[0])}\\ {_latex_number(v[1])}\end{{pmatrix}}"
 
 
-def formula_at_step(name: str, result, t: int) -> str | None:
-    """The update of step t + 1 with the recorded numbers: θₜ₊₁ from θₜ, g, v, α.
+def formula_at_step(name: str, result, t: int, h: dict | None = None) -> str | None:
+    """The update of step t + 1 with the recorded numbers: θₜ₊₁ from θₜ, g, α and the
+    optimizer's state before and after the step (its registry entry's ``at_step``).
 
-    Every number comes from the race's records, so the right-hand side equals the
-    next point of the trajectory (tests check it).  None when there is no next step.
+    Every number comes from the race's records or from ``h`` (the knobs; default:
+    the optimizer's defaults), so the right-hand side equals the next point of the
+    trajectory (tests recompute it from the numbers shown).  None when there is no
+    next step.
     """
     k = opt.NAMES.index(name)
     if t + 1 >= len(result.loss) or 0 <= result.diverged_at[k] <= t + 1:
         return None
-    theta, g, step = result.points[t, k], result.grad[t, k], result.step[t, k]
-    alpha, v, eff = result.lr[t, k], result.velocity[t, k], result.effective_lr[t, k]
-    new = theta + step
-    a = _latex_number(alpha)
-    if name == "sgd":
-        body = rf"{_vec(theta)} - {a}\,{_vec(g)}"
-    elif name == "momentum":
-        body = rf"{_vec(theta)} - {a}\,{_vec(v)}"
-    elif name == "nesterov":
-        return (rf"v = {_vec(v)},\quad \theta_{{{t + 1}}} = {_vec(theta)} - {a}\,"
-                rf"\left({_vec(g)} + \mu v\right) = {_vec(new)}")
-    elif name in ("adagrad", "rmsprop"):
-        body = rf"{_vec(theta)} - {_vec(eff)} \odot {_vec(g)}"
-    else:  # adam: α/(√v̂ + ε) per dimension times m̂
-        body = rf"{_vec(theta)} - {_vec(eff)} \odot {_vec(v)}"
-    return rf"\theta_{{{t + 1}}} = {body} = {_vec(new)}"
+    h = opt.hyperparams_for(name, h)
+    before = (lambda field: getattr(result, field)[t - 1, k] if t > 0
+              else np.zeros(2))  # every state starts at 0
+    fields = {
+        "t": str(t + 1), "theta": _vec(result.points[t, k]), "g": _vec(result.grad[t, k]),
+        "alpha": _latex_number(result.lr[t, k]),
+        "new": _vec(result.points[t, k] + result.step[t, k]),
+        "velocity": _vec(result.velocity[t, k]), "velocity_prev": _vec(before("velocity")),
+        "second": _vec(result.second_moment[t, k]),
+        "second_prev": _vec(before("second_moment")),
+        **{hp: _latex_number(h[hp]) for hp in opt.KNOBS},
+    }
+    return re.sub(r"<(\w+)>", lambda m: fields[m.group(1)], opt.OPTIMIZERS[name].at_step)
 
 
 class OptimizerLab(Viewer):
@@ -220,22 +214,25 @@ class OptimizerLab(Viewer):
         self._sync_visibility()
 
     def hp_widget(self, p: str):
-        """The widget of hyper-parameter ``p`` (e.g. ``"sgd_lr"``), built on first use."""
+        """The widget of hyper-parameter ``p`` (e.g. ``"sgd_lr"``), built on first use
+        from its knob's entry: a checkbox for a flag, a slider whose range follows the
+        surface for α, a typed number for a knob spanning decades, else a slider."""
         if p not in self.hp_widgets:
             s, lang = self.state, self.state.lang
-            hp = p.split("_", 1)[1]
-            label = tr(f"hp.{ {'momentum': 'mu', 'decay': 'rho'}.get(hp, hp) }", lang)
-            if hp == "bias_correction":
+            knob = opt.KNOBS[KNOB_PARAMS[p][1]]
+            label = tr(f"hp.{knob.short}", lang)
+            if knob.flag:
                 w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
-            elif hp == "eps":
-                w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
-            elif hp == "lr":
+            elif knob.key == "lr":
                 w = pn.widgets.EditableFloatSlider.from_param(
                     s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"],
                     **self._lr_range(p))
+            elif knob.log:
+                w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
             else:
                 w = pn.widgets.EditableFloatSlider.from_param(
-                    s.param[p], name=label, start=0.0, end=0.999, step=0.001)
+                    s.param[p], name=label, start=knob.soft[0], end=knob.soft[1],
+                    step=knob.step)
             respond_at_once([w])  # the composite and the widgets inside it
             self.hp_widgets[p] = w
         return self.hp_widgets[p]
@@ -406,7 +403,7 @@ class OptimizerLab(Viewer):
         self.formula_cards = {}
         for name in opt.NAMES:
             title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
-            symbolic = pn.pane.LaTeX(f"${opt.OPTIMIZERS[name].latex}$",
+            symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
                                      styles={"font-size": "16px"})
             with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
             at_step = pn.pane.LaTeX("", styles={"font-size": "15px"})
@@ -427,14 +424,14 @@ class OptimizerLab(Viewer):
             if not card.visible:
                 continue
             note_key = f"optimizer.{name}.note"
-            note = tr(note_key, s.lang) if note_key in _NOTES else ""
+            note = tr(note_key, s.lang) if note_key in TEXT[DEFAULT_LANGUAGE] else ""
             if name == "adam" and not s.adam_bias_correction:
                 note = tr("optimizer.adam.no_bias_correction", s.lang)
             set_text(title,
                      f"**{tr(f'optimizer.{name}', s.lang)}**" + (f": {note}" if note else ""))
             set_text(with_values,
                  f"${formula_with_values(name, hyper[name], s.schedule != 'constant')}$")
-            numbers = (formula_at_step(name, s.result, shown_step)
+            numbers = (formula_at_step(name, s.result, shown_step, hyper[name])
                        if s.result is not None else None)
             set_text(at_step, f"${numbers}$" if numbers else "")
             at_step.visible = bool(numbers)
@@ -480,5 +477,3 @@ class OptimizerLab(Viewer):
                 f"{tr('critical.eigenvalues', lang)} = {a.eigenvalues[0]:.3g}, "
                 f"{a.eigenvalues[1]:.3g}  \n{tr(key, lang, verdict=verdict)}")
 
-
-_NOTES = {f"optimizer.{n}.note" for n in ("momentum", "nesterov", "adagrad", "rmsprop", "adam")}

@@ -36,9 +36,11 @@ from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
 
-#: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector.
-COLORS = {"sgd": "#E69F00", "momentum": "#009E73", "nesterov": "#56B4E9",
-          "adagrad": "#CC79A7", "rmsprop": "#D55E00", "adam": "#0072B2"}
+#: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector; given
+#: to the registry's optimizers in order.
+OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
+             "#000000")
+COLORS = dict(zip(opt.NAMES, OKABE_ITO, strict=False))
 N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
@@ -182,11 +184,9 @@ class RacePlots:
                       zoom=tr("plot.arrows_scale", self.lang),
                       diverged=tr("status.diverged", self.lang),
                       legend=tr("plot.arrows_legend", self.lang))
+        # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
-                "labels": labels}
-        for name in opt.NAMES:
-            args[f"full_{name}"] = self.full[name]
-            args[f"trail_{name}"] = self.trail[name]
+                "labels": labels, "fulls": dict(self.full), "trails": dict(self.trail)}
         for kind, source in self.arrows.items():
             args[f"arrows_{kind}"] = source
         args["cursors"] = [self.loss_fig["linear"].select_one({"name": "cursor"}),
@@ -312,10 +312,6 @@ const fmt = (v) => {
   return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2) : v.toPrecision(4);
 };
 const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
-const fulls = {sgd: full_sgd, momentum: full_momentum, nesterov: full_nesterov,
-               adagrad: full_adagrad, rmsprop: full_rmsprop, adam: full_adam};
-const trails = {sgd: trail_sgd, momentum: trail_momentum, nesterov: trail_nesterov,
-                adagrad: trail_adagrad, rmsprop: trail_rmsprop, adam: trail_adam};
 const cur = {x: [], y: [], color: []};
 const raw = [];  // [kind, x, y, dx, dy, color]
 let rows = "";

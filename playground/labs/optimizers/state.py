@@ -1,8 +1,10 @@
 """The optimizer lab's state: every setting, its URL form, and the race it produces.
 
 ``OptimizerLabState`` is a plain ``param.Parameterized`` (no Panel import), so it is
-tested without a browser.  A declarative table (``URL_KEYS``) drives both reading
-and writing the query string, as TensorFlow Playground's ``state.ts`` does:
+tested without a browser.  Its optimizer knobs are generated from the registry
+(``optimizers.OPTIMIZERS`` and ``optimizers.KNOBS``: one parameter per optimizer and
+knob, ``adam_beta1``).  A declarative table (``LINK``, a ``ui.link.LinkTable``) drives
+both reading and writing the query string, as TensorFlow Playground's ``state.ts`` does:
 ``?lab=optimizers&surface=rosenbrock&optimizers=sgd,adam&adam_lr=0.02``.
 Links carry the surface, the optimizers and every value that differs from the
 surface's defaults, so a shared link reproduces the run, seed included.
@@ -21,13 +23,19 @@ from ...numerics import optimizers as opt
 from ...numerics import race, surfaces
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ...text import tr
-from ...ui.link import format_value, parse_value, problem
+from ...ui.link import (
+    LinkField,
+    LinkTable,
+    knob_fields,
+    knob_parameter,
+    param_field,
+    problem,
+)
 
 log = logging.getLogger(__name__)
 
 #: Knob of an optimizer → the short name used in parameter names and URLs.
-HP_SHORT = {"lr": "lr", "momentum": "mu", "decay": "rho", "beta1": "beta1", "beta2": "beta2",
-            "eps": "eps", "bias_correction": "bias_correction"}
+HP_SHORT = {key: knob.short for key, knob in opt.KNOBS.items()}
 
 
 def hp_param(name: str, hp: str) -> str:
@@ -35,22 +43,20 @@ def hp_param(name: str, hp: str) -> str:
     return f"{name}_{HP_SHORT[hp]}"
 
 
-def _lr(default):
-    return param.Number(default, bounds=(1e-7, 100.0), softbounds=(1e-4, 2.0))
+#: Every optimizer knob parameter → (optimizer, knob), in registry order.
+KNOB_PARAMS: dict[str, tuple[str, str]] = {
+    hp_param(name, hp): (name, hp) for name in opt.NAMES for hp in opt.OPTIMIZERS[name].hyperparams}
 
-
-def _unit(default):
-    return param.Number(default, bounds=(0.0, 0.9999))
-
-
-def _eps(default):
-    return param.Number(default, bounds=(1e-12, 1.0))
+# The knob parameters, generated from the registry: the state class inherits them.
+_Knobs = type("_Knobs", (param.Parameterized,), {
+    p: knob_parameter(opt.KNOBS[hp], opt.hyperparams_for(name)[hp])
+    for p, (name, hp) in KNOB_PARAMS.items()})
 
 
 DEFAULT_EXPRESSION = "x**2/2 + y**2 + sin(3*x)*cos(2*y)"
 
 
-class OptimizerLabState(param.Parameterized):
+class OptimizerLabState(_Knobs):
     """Everything the optimizer lab shows, and the race computed from it."""
 
     surface = param.Selector(objects=[*surfaces.PRESETS, surfaces.CUSTOM], default="ravine")
@@ -59,22 +65,6 @@ class OptimizerLabState(param.Parameterized):
     y0 = param.Number(1.5, bounds=(-1e4, 1e4))
     optimizers = param.ListSelector(default=["sgd", "momentum", "adam"], objects=list(opt.NAMES),
                                     instantiate=True)  # a list per session
-
-    sgd_lr = _lr(0.01)
-    momentum_lr = _lr(0.01)
-    momentum_mu = _unit(0.9)
-    nesterov_lr = _lr(0.01)
-    nesterov_mu = _unit(0.9)
-    adagrad_lr = _lr(0.01)
-    adagrad_eps = _eps(1e-10)
-    rmsprop_lr = _lr(0.01)
-    rmsprop_rho = _unit(0.9)
-    rmsprop_eps = _eps(1e-8)
-    adam_lr = _lr(0.01)
-    adam_beta1 = _unit(0.9)
-    adam_beta2 = _unit(0.999)
-    adam_eps = _eps(1e-8)
-    adam_bias_correction = param.Boolean(True)
 
     steps = param.Integer(100, bounds=(1, 10000))
     noise = param.Number(0.0, bounds=(0.0, 100.0), softbounds=(0.0, 5.0))
@@ -113,8 +103,7 @@ class OptimizerLabState(param.Parameterized):
         for name in opt.NAMES:
             h = opt.hyperparams_for(name, s.defaults.get(name))
             for hp in opt.OPTIMIZERS[name].hyperparams:
-                value = h[hp]
-                values[hp_param(name, hp)] = bool(value) if hp == "bias_correction" else value
+                values[hp_param(name, hp)] = bool(h[hp]) if opt.KNOBS[hp].flag else h[hp]
         return values
 
     def reset_to_surface_defaults(self):
@@ -159,8 +148,7 @@ class OptimizerLabState(param.Parameterized):
             steps=self.steps)
 
     @param.depends(
-        "active_surface", "x0", "y0", *[hp_param(n, hp) for n in opt.NAMES
-                                        for hp in opt.OPTIMIZERS[n].hyperparams],
+        "active_surface", "x0", "y0", *KNOB_PARAMS,
         "steps", "noise", "seed", "schedule", "schedule_every", "schedule_factor",
         "schedule_gamma", "clip", "clip_value", watch=True)
     def compute(self):
@@ -191,48 +179,35 @@ class OptimizerLabState(param.Parameterized):
 
     def to_query(self) -> dict[str, str]:
         """The state as query-string values: surface, optimizers, and what differs."""
-        query = {"surface": self.surface, "optimizers": ",".join(self.optimizers)}
-        if self.surface == surfaces.CUSTOM:
-            # The formula being raced, not a rejected one still in the box.
-            query["expr"] = self._custom.fn.source
-        defaults = {**{p: self.param[p].default for p in URL_KEYS},
-                    **self.surface_defaults()}
-        for p in URL_KEYS:
-            if p in ("surface", "optimizers", "expression"):
-                continue
-            value = getattr(self, p)
-            if value != defaults.get(p):
-                query[p] = format_value(value)
-        return query
+        values = {f.name: getattr(self, f.name) for f in LINK.fields}
+        # The formula being raced, not a rejected one still in the box; only for custom.
+        values["expression"] = self._custom.fn.source
+        if self.surface != surfaces.CUSTOM:
+            del values["expression"]
+        return LINK.write(values, self.surface_defaults())
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from query values; returns what was ignored and why."""
-        problems: list[str] = []
-        values: dict = {}
+        values, problems = LINK.read(query)
         # A formula without a surface means the custom surface it describes.
-        surface = query.get("surface", surfaces.CUSTOM if "expr" in query else self.surface)
-        if surface not in self.param.surface.objects:
-            problems.append(problem("surface", surface, "unknown"))
-            surface = self.surface
-        if surface != surfaces.CUSTOM and "expr" in query:
-            problems.append(problem("expr", query["expr"], "only with surface=custom"))
-        elif surface == surfaces.CUSTOM and "expr" in query:
+        if "surface" in query:
+            surface = values.get("surface", self.surface)
+        else:
+            surface = surfaces.CUSTOM if "expr" in query else self.surface
+        expression = values.pop("expression", None)
+        after_surface = int("surface" in query and "surface" not in values)  # in table order
+        if surface != surfaces.CUSTOM and expression is not None:
+            problems.insert(after_surface,
+                            problem("expr", expression, "only with surface=custom"))
+        elif expression is not None:
             try:
-                self._custom = surfaces.custom_surface(parse_expression(query["expr"]))
-                values["expression"] = query["expr"]
+                self._custom = surfaces.custom_surface(parse_expression(expression))
+                values["expression"] = expression
             except ExpressionError as e:
-                problems.append(problem("expr", query["expr"], str(e)))
+                problems.insert(after_surface, problem("expr", expression, str(e)))
                 surface = "ravine"
-        values["surface"] = surface
-        values.update(self.surface_defaults(surface))
-        for p in URL_KEYS:
-            if p in ("surface", "expression") or p not in query:
-                continue
-            try:
-                values[p] = parse_value(self.param[p], query[p])
-            except ValueError as e:
-                problems.append(problem(p, query[p], str(e)))
-        values["active_surface"] = self._surface_for(values["surface"])
+        values = {**self.surface_defaults(surface), **values, "surface": surface}
+        values["active_surface"] = self._surface_for(surface)
         self._applying_query = True
         try:
             self.param.update(**values)
@@ -241,15 +216,21 @@ class OptimizerLabState(param.Parameterized):
         return problems
 
 
-#: Parameters carried in links, each under its own name, plus ``expr``.
-URL_KEYS: tuple[str, ...] = (
-    "surface", "expression", "x0", "y0", "optimizers",
-    *[hp_param(n, hp) for n in opt.NAMES for hp in opt.OPTIMIZERS[n].hyperparams],
-    "steps", "noise", "seed", "schedule", "schedule_every", "schedule_factor", "schedule_gamma",
-    "clip", "clip_value",
-)
+#: The link: every row's key is its parameter's name, except the formula's ``expr``.
+LINK = LinkTable([
+    param_field(OptimizerLabState, "surface", always=True),
+    LinkField("expr", "expression", str),
+    param_field(OptimizerLabState, "x0"), param_field(OptimizerLabState, "y0"),
+    param_field(OptimizerLabState, "optimizers", always=True),
+    *knob_fields(OptimizerLabState, {p: opt.KNOBS[hp] for p, (_, hp) in KNOB_PARAMS.items()}),
+    *(param_field(OptimizerLabState, p) for p in (
+        "steps", "noise", "seed", "schedule", "schedule_every", "schedule_factor",
+        "schedule_gamma", "clip", "clip_value")),
+])
+#: Parameters carried in links (the formula as ``expression``).
+URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab (the formula travels as ``expr``).
-OptimizerLabState.LINK_KEYS = frozenset(URL_KEYS) - {"expression"} | {"expr"}
+OptimizerLabState.LINK_KEYS = LINK.keys
 
 
 def custom_lesson(lang: str = "en") -> str:

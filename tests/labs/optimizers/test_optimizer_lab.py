@@ -146,36 +146,8 @@ def test_log_contour_levels_are_increasing_and_start_near_the_minimum():
     np.testing.assert_allclose(ratios, ratios[0])
 
 
-@pytest.mark.parametrize("clip", ["none", "norm"])
-def test_the_numeric_update_shown_is_the_step_the_race_took(clip):
-    """θₜ₊₁ = θₜ − α g (or with v, or with the per-dimension rate): the numbers in the
-    formula, multiplied out here in NumPy, give the next point of the trajectory."""
-    import re
-
-    from playground.labs.optimizers.lab import formula_at_step
-    from playground.numerics import optimizers as opt
-    from playground.numerics import race as race_module
-    from playground.numerics.surfaces import SURFACES
-
-    s = SURFACES["rosenbrock"]
-    r = race_module.run_race(s.fn, race_module.make_settings(
-        s.start, s.defaults, steps=40, noise=0.3, seed=1, clip=clip, clip_value=2.0))
-    t = 17
-    for name in opt.NAMES:
-        latex = formula_at_step(name, r, t)
-        vectors = [np.array([float(a.replace(r"\cdot 10^{", "e").rstrip("}")) for a in
-                             m.split(r"\\ ")])
-                   for m in re.findall(r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", latex)]
-        k = opt.NAMES.index(name)
-        np.testing.assert_allclose(vectors[-1], r.points[t + 1, k], rtol=1e-3)
-        if name == "sgd":
-            theta, g = vectors[0], vectors[1]
-            np.testing.assert_allclose(theta - r.lr[t, k] * g, r.points[t + 1, k], rtol=1e-3)
-        if name in ("adagrad", "rmsprop", "adam"):
-            theta, eff, direction = vectors[:3]
-            np.testing.assert_allclose(theta - eff * direction, r.points[t + 1, k],
-                                       rtol=1e-3, atol=1e-4)
-    assert formula_at_step("sgd", r, 40) is None  # no step after the last one
+# The cards at step t (θₜ₊₁ recomputed from the numbers shown, for all six optimizers,
+# with and without clipping): tests/labs/optimizers/test_update_cards.py.
 
 
 def test_the_3d_view_draws_the_surface_and_the_paths(lab):
