@@ -40,6 +40,7 @@ from ...numerics.training import (
     train_race,
 )
 from ...text import tr
+from ...ui.lab import LabState
 from ...ui.link import format_value, parse_value, problem
 
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
@@ -94,7 +95,7 @@ RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features",
                 "layers", "activation", "init", "batch", "batchnorm", "race")
 
 
-class MlpLabState(param.Parameterized):
+class MlpLabState(LabState):
     """Every setting of the MLP lab, and the network being trained."""
 
     dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default="circle")

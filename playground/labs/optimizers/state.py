@@ -20,6 +20,7 @@ from ...numerics import optimizers as opt
 from ...numerics import race, surfaces
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ...text import tr
+from ...ui.lab import LabState
 from ...ui.link import format_value, parse_value, problem
 
 #: Knob of an optimizer → the short name used in parameter names and URLs.
@@ -47,7 +48,7 @@ def _eps(default):
 DEFAULT_EXPRESSION = "x**2/2 + y**2 + sin(3*x)*cos(2*y)"
 
 
-class OptimizerLabState(param.Parameterized):
+class OptimizerLabState(LabState):
     """Everything the optimizer lab shows, and the race computed from it."""
 
     surface = param.Selector(objects=[*surfaces.PRESETS, surfaces.CUSTOM], default="ravine")
