@@ -102,6 +102,11 @@ class Player(Viewer):
         labels: the texts of ``play``, ``pause``, ``step``, ``reset`` and ``speed``.
         on_play, on_pause: called when Play starts the loop and when it stops.
         lang: the language of the error message.
+
+    The lab places the widgets (``play``, ``step``, ``reset``, ``speed``, ``busy``,
+    ``message``) or the whole player (``__panel__``), calls ``attach(doc)`` from its
+    ``start()`` and ``stop()`` from its ``stop()``, which the shell calls when the
+    session ends: a periodic callback never outlives its page.
     """
 
     playing = param.Boolean(False, doc="whether the periodic callback runs")
@@ -124,7 +129,7 @@ class Player(Viewer):
         self.step = pn.widgets.Button(name=labels["step"], width=80, css_classes=["pg-step"])
         self.step.on_click(lambda _e: self.run_safely(self.advance, 1))
         self.reset = pn.widgets.Button(name=labels["reset"], width=80, css_classes=["pg-reset"])
-        self.reset.on_click(lambda _e: reset())
+        self.reset.on_click(lambda _e: self.run_safely(reset))
         self.speed = pn.widgets.Select(name=labels["speed"], options=list(speeds), value=speed,
                                        width=110, css_classes=["pg-speed"])
         self.busy = pn.indicators.LoadingSpinner(value=True, size=30, visible=False,

@@ -97,7 +97,7 @@ def enable_compilation_cache():
         jax.config.update("jax_compilation_cache_dir", str(CACHE_DIR))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     except OSError:  # a read-only home: run without the cache
-        pass
+        log.warning("no JAX compilation cache at %s", CACHE_DIR, exc_info=True)
 
 
 def warm_up(keys=None):
