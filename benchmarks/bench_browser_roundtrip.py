@@ -14,20 +14,13 @@ the p95, and the line ``roundtrip_ms median=<..> p95=<..>``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-from tests.browser.server import (  # noqa: E402  (the repository root is on the path now)
-    free_port,
-    launch_chromium,
-    percentile,
-    start_server,
-    stop_server,
-    wait_for_http,
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's root
+from playground.serving import launch_chromium, percentile, running_app  # noqa: E402
 
 DRAWN_JS = """() => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;
@@ -82,18 +75,8 @@ def main():
     ap.add_argument("--n", type=int, default=30, help="round trips to time")
     ap.add_argument("--url", help="a running server's app URL (default: start one)")
     args = ap.parse_args()
-    proc = None
-    url = args.url
-    try:
-        if url is None:
-            port = free_port()
-            proc = start_server(port)
-            url = f"http://127.0.0.1:{port}/app"
-            wait_for_http(url, proc)
+    with running_app() if args.url is None else contextlib.nullcontext(args.url) as url:
         times = measure(url, args.n)
-    finally:
-        if proc is not None:
-            stop_server(proc)
     median, p95 = statistics.median(times), percentile(times, 0.95)
     print(f"{len(times)} round trips (Enter in SGD's learning rate → new full_sgd data): "
           f"median {median:.1f} ms, p95 {p95:.1f} ms, min {min(times):.1f} ms, "

@@ -30,22 +30,16 @@ interval_ms median=<..> p95=<..>``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
-from tests.browser.server import (  # noqa: E402  (the repository root is on the path now)
-    free_port,
-    launch_chromium,
-    percentile,
-    start_server,
-    stop_server,
-    wait_for_http,
-)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's root
+import playground  # noqa: E402
+from playground.serving import launch_chromium, percentile, running_app  # noqa: E402
 
 QUERY = ("lab=mlp&dataset=spiral&layers=8,8&activation=tanh&optimizer=sgd&lr=0.03"
          "&batch=10&train_ratio=50&noise=0")
@@ -183,19 +177,10 @@ def main():
     ap.add_argument("--url", help="a running server's app URL (default: start one)")
     ap.add_argument("--no-engine", action="store_true", help="skip the engine figure")
     args = ap.parse_args()
+    playground.one_xla_thread_per_computation()  # the engine figure below, as the server
     load_before = os.getloadavg()[0]
-    proc = None
-    url = args.url
-    try:
-        if url is None:
-            port = free_port()
-            proc = start_server(port)
-            url = f"http://127.0.0.1:{port}/app"
-            wait_for_http(url, proc)
+    with running_app() if args.url is None else contextlib.nullcontext(args.url) as url:
         rec = measure(f"{url}?{QUERY}", args.seconds, args.warmup, args.speed)
-    finally:
-        if proc is not None:
-            stop_server(proc)
     s = summarise(rec)
     print(f"setting: ?{QUERY}")
     print(f"speed {rec['speed']!r} (of {rec['options']}); load average before "

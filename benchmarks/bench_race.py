@@ -12,8 +12,12 @@ import time
 
 import jax
 
-from playground.numerics import optimizers as opt
-from playground.numerics import race, surfaces
+import playground
+
+playground.one_xla_thread_per_computation()  # before any computation, as the server
+
+from playground.numerics import optimizers as opt  # noqa: E402
+from playground.numerics import race, surfaces  # noqa: E402
 
 
 def main():

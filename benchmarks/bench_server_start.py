@@ -22,13 +22,9 @@ import socket
 import tempfile
 import time
 
-from bench_browser_roundtrip import (
-    DRAWN_JS,
-    free_port,
-    launch_chromium,
-    start_server,
-    stop_server,
-)
+from bench_browser_roundtrip import DRAWN_JS  # (puts the repository's root on the path)
+
+from playground.serving import free_port, launch_chromium, start_server, stop_server
 
 
 def one_run(browser, cache_dir: str) -> dict[str, float]:

@@ -14,7 +14,11 @@ import time
 import jax
 import jax.numpy as jnp
 
-from playground.numerics import datasets, training
+import playground
+
+playground.one_xla_thread_per_computation()  # before any computation, as the server
+
+from playground.numerics import datasets, training  # noqa: E402
 
 
 def timed(fn, repeat=5):

@@ -29,7 +29,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from playground.numerics import training  # noqa: F401  (the package's XLA settings)
+import playground
+
+playground.one_xla_thread_per_computation()  # before any computation, as the server
+
+from playground.numerics import training  # noqa: E402  (the engine's XLA options)
 
 SIZES = (2, 8, 8, 2)
 BATCH, BATCHES, UPDATES, LR = 10, 25, 5000, 0.03

@@ -2,8 +2,8 @@
 # Set up everything the tests need on a fresh machine, then run them all.
 #   bash scripts/test.sh [pytest args]
 # Makes .venv (Python >= 3.11), installs requirements-test.txt, installs Debian's
-# chromium when no browser is on PATH (the browser tests drive it through
-# Playwright; never `playwright install`), then runs ruff and pytest.
+# chromium (the browser tests drive it through Playwright; never `playwright install`)
+# and nginx (the deployment test) when missing, then runs ruff and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,11 +14,16 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-test.txt
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests drive: chromium (browser tests), nginx (the deployment test).
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
+if [ -n "$missing" ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
 .venv/bin/ruff check .

@@ -3,6 +3,11 @@
 import numpy as np
 import pytest
 
+import playground
+
+# Tests compute as the server does (a speed setting; before the first computation).
+playground.one_xla_thread_per_computation()
+
 
 def _himmelblau(x, y):
     a, b = x**2 + y - 11.0, x + y**2 - 7.0

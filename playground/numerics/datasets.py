@@ -430,6 +430,9 @@ _NUMBER = re.compile(
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 
 
+#: The largest |x1|, |x2| an uploaded file may hold.
+MAX_COORDINATE = 1e6
+
 _BINARY = "this looks like a binary file, not CSV text (it contains NUL bytes)"
 
 
@@ -473,6 +476,10 @@ def _coordinate(text: str, column: str, line_no: int) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise DatasetError(f"line {line_no}: {column} is not a finite number: {_show(text)}")
+    if abs(value) > MAX_COORDINATE:
+        # The network computes in float32; features such as x1² would overflow.
+        raise DatasetError(f"line {line_no}: {column} = {_show(text)} is outside "
+                           f"±{MAX_COORDINATE:g} (rescale the data)")
     return value
 
 
@@ -563,6 +570,11 @@ def _labels(
     if all(_NUMBER.fullmatch(label) for label in labels):
         values = []
         for label, line_no in zip(labels, line_numbers, strict=True):
+            if len(label.lstrip("+-").lstrip("0")) > 6:  # never a class number 0..K−1
+                raise DatasetError(
+                    f"line {line_no}: label {_show(label)} is not a class number 0..K−1 "
+                    f"(K ≤ {max_classes})"
+                )
             value = int(label) if _INTEGER.fullmatch(label) else float(label)
             if not float(value).is_integer():
                 raise DatasetError(

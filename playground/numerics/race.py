@@ -23,6 +23,7 @@ non-finite ever leaves this module.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from functools import partial
@@ -176,21 +177,25 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
 
 
 # Compiled races by surface.  A cache of pure functions shared by every session
-# (no session state): bounded, since custom expressions add entries.
+# (no session state): bounded, since custom expressions add entries; locked, since
+# the sessions' threads, the thread preparing a page and the warm-up all reach it.
 _COMPILED: OrderedDict = OrderedDict()
+_COMPILED_LOCK = threading.Lock()
 _MAX_COMPILED = 64
 
 
 def compiled_race(fn: SurfaceFn, capacity: int):
-    """The jitted race for ``fn`` and ``capacity`` (one compilation each)."""
+    """The jitted race for ``fn`` and ``capacity`` (one compilation each, whichever
+    threads ask at once; the 64 most recently used are kept)."""
     key = (fn, capacity)
-    if key in _COMPILED:
-        _COMPILED.move_to_end(key)
-        return _COMPILED[key]
-    compiled = jax.jit(partial(_race, fn, capacity))
-    _COMPILED[key] = compiled
-    while len(_COMPILED) > _MAX_COMPILED:
-        _COMPILED.popitem(last=False)
+    with _COMPILED_LOCK:  # jax.jit only wraps: the compilation is at the first call
+        compiled = _COMPILED.get(key)
+        if compiled is not None:
+            _COMPILED.move_to_end(key)
+            return compiled
+        compiled = _COMPILED[key] = jax.jit(partial(_race, fn, capacity))
+        while len(_COMPILED) > _MAX_COMPILED:
+            _COMPILED.popitem(last=False)
     return compiled
 
 

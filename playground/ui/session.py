@@ -25,3 +25,17 @@ def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], N
             doc.add_next_tick_callback(fn)
 
     return lambda fn: loop.add_callback(add, fn)
+
+
+def is_connected(doc: Document | None) -> bool:
+    """Whether a browser is connected to ``doc``'s session right now.
+
+    Bokeh destroys a session only 15–35 s after its page is closed (its
+    ``unused-session-lifetime`` and check interval); a lab that works periodically
+    asks this every frame instead and stops at once.  Reads Bokeh's session object
+    (``session_context._session``, private: ``True`` when it cannot tell, so that a
+    change in Bokeh never stops a page that is open)."""
+    context = getattr(doc, "session_context", None)
+    session = getattr(context, "_session", None)
+    count = getattr(session, "connection_count", None)
+    return True if count is None else count > 0

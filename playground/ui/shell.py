@@ -30,6 +30,7 @@ from bokeh.document import Document
 from panel.io import hold
 from panel.io.state import set_curdoc
 
+from .. import one_xla_thread_per_computation
 from ..text import tr
 from .lab import Lab, LabState
 from .link import LinkLocation, page_location, problem, read_query
@@ -57,19 +58,19 @@ _process_configured = False
 
 
 def configure_process():
-    """The server process's settings, once, before the first page (``serve`` calls it;
-    importing this module changes nothing in the process)."""
+    """The server process's settings, once, before the first page and the first JAX
+    computation (``serve`` calls it; importing this module changes nothing in the
+    process)."""
     global _process_configured
     with _once_lock:
         if _process_configured:
             return
         _process_configured = True
-    # The lab builder and background compiles share Python's lock with the server's
-    # event loop; at the default 5 ms hand-over the first page came 0.4–0.6 s later
-    # than at 0.5 ms (see benchmarks/README.md).
+    one_xla_thread_per_computation()
+    # Figures for both in benchmarks/README.md ("Where the server-start time goes").
+    # The lab's threads and the event loop share Python's lock: hand it over in 0.5 ms.
     sys.setswitchinterval(0.0005)
-    # The imports' ~200,000 long-lived objects out of the collector's sight, and young
-    # collections every 20,000 objects: the first page ≈ 0.2 s sooner (ibid.).
+    # The imports' long-lived objects out of the collector's sight; fewer young collections.
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
 

@@ -7,14 +7,14 @@ skipped, except in CI (``CI`` set), where that is an error.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from .server import CHROMIUM_ARGS, free_port, start_server, stop_server, wait_for_http
+from playground.serving import chromium_path, launch_chromium, running_app
 
 
 def pytest_collection_modifyitems(config, items):
@@ -24,33 +24,22 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
-def chromium_path() -> str | None:
-    return shutil.which("chromium")
-
-
 @pytest.fixture(scope="session")
 def server_url():
     """Base URL (``http://127.0.0.1:<port>/app``) of a ``panel serve app.py`` for the session."""
-    port = free_port()
-    with tempfile.TemporaryFile(mode="w+") as log:
-        proc = start_server(port, log=log)
-        url = f"http://127.0.0.1:{port}/app"
+    with tempfile.TemporaryFile(mode="w+") as log, contextlib.ExitStack() as stack:
         try:
-            try:
-                wait_for_http(url, proc)
-            except Exception as e:
-                log.seek(0)
-                pytest.fail(f"{e}\n--- server output ---\n{log.read()[-5000:]}")
-            yield url
-        finally:
-            stop_server(proc)
+            url = stack.enter_context(running_app(log=log))
+        except (RuntimeError, TimeoutError) as e:
+            log.seek(0)
+            pytest.fail(f"{e}\n--- server output ---\n{log.read()[-5000:]}")
+        yield url  # the server stops when the stack closes
 
 
 @pytest.fixture(scope="session")
 def browser():
     """The system Chromium, headless, for the whole session."""
-    path = chromium_path()
-    if path is None:
+    if chromium_path() is None:
         message = "no `chromium` on PATH: the browser tests need the system Chromium"
         if os.environ.get("CI"):
             pytest.fail(message)
@@ -58,7 +47,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        b = launch_chromium(p)
         try:
             yield b
         finally:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .server import REPO_ROOT
+from playground.serving import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

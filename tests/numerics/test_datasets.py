@@ -345,3 +345,22 @@ def test_csv_rejects_other_types_and_never_evaluates():
         parse_csv(["1,2,0"])
     with pytest.raises(DatasetError, match="not a number"):
         parse_csv("__import__('os').getcwd(),1,0\n1,2,0\n" * 3)
+
+
+def test_a_label_of_thousands_of_digits_is_named_not_pythons_int_limit():
+    """Python's int() refuses over 4,300 digits with its own message; the file gets ours."""
+    text = "x1,x2,label\n1,2,0\n3,4,1\n5,6,0\n7,8," + "9" * 4301 + "\n"
+    with pytest.raises(DatasetError) as e:
+        parse_csv(text)
+    assert "line 5" in str(e.value) and "class number" in str(e.value)
+    assert "Exceeds" not in str(e.value) and len(str(e.value)) < 120
+
+
+@pytest.mark.parametrize("value", ["1e308", "-2e6", "1000001"])
+def test_coordinates_beyond_float32s_comfort_are_refused(value):
+    """The network computes in float32 (x1² of 1e308 is inf): the file says so, instead of
+    NaN losses blamed on the learning rate."""
+    text = f"1,2,0\n3,4,1\n5,6,0\n{value},8,1\n"
+    with pytest.raises(DatasetError, match=r"line 4: x1 = .* outside ±1e\+06"):
+        parse_csv(text)
+    parse_csv("1,2,0\n3,4,1\n5,6,0\n1e6,8,1\n")  # the limit itself is fine

@@ -55,3 +55,17 @@ def test_a_session_that_ended_meanwhile_is_skipped_quietly(caplog):
     assert ran == []
     # The loop logs what a callback raises ("Exception in callback ...").
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_is_connected_reads_the_sessions_connections():
+    from types import SimpleNamespace
+
+    from playground.ui.session import is_connected
+
+    def doc(count):
+        return SimpleNamespace(session_context=SimpleNamespace(
+            _session=SimpleNamespace(connection_count=count)))
+
+    assert is_connected(doc(1)) and not is_connected(doc(0))
+    # Where Bokeh's private attribute is missing, never stop an open page.
+    assert is_connected(None) and is_connected(SimpleNamespace(session_context=None))

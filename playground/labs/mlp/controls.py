@@ -10,6 +10,7 @@ network changes or trains.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import panel as pn
@@ -22,6 +23,8 @@ from ...text import tr
 from ...ui.markup import tagged
 from ...ui.widgets import set_text
 from .state import UPLOADED, MlpLabState
+
+log = logging.getLogger(__name__)
 
 #: The lesson buttons: the first three, then the remedies for over-fitting.
 PRESETS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
@@ -281,6 +284,7 @@ class MlpControls(Viewer):
         try:
             problem = s.load_csv(event.new)
         except Exception as e:  # never a traceback in the page
+            log.exception("the uploaded file could not be read")
             problem = f"{type(e).__name__}: {e}"
         set_text(self.upload_error, tagged("pg-upload-message", problem) if problem else "")
         self.upload_error.visible = bool(problem)

@@ -25,6 +25,8 @@ What a thumbnail shows (white is 0 on every diverging one, blue above, orange be
 
 from __future__ import annotations
 
+import logging
+
 import jax.numpy as jnp
 import numpy as np
 import panel as pn
@@ -54,6 +56,8 @@ from ...ui.markup import tagged
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.widgets import set_text
 from .state import MlpLabState
+
+log = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------
 # The view.
@@ -330,6 +334,7 @@ class NetworkDiagram(Viewer):
             if k >= 0 and dist <= max(TAP_RADIUS, float(self.edge_source.data["width"][k])):
                 self.select(int(lay.edge_layer[k]), int(lay.edge_i[k]), int(lay.edge_j[k]))
         except Exception as e:  # never a traceback in the page
+            log.exception("the tapped edge could not be selected")
             self._set_message(f"{type(e).__name__}: {e}")
 
     def _on_value(self, event):
@@ -355,4 +360,5 @@ class NetworkDiagram(Viewer):
             else:
                 self.update()
         except Exception as e:  # never a traceback in the page
+            log.exception("the typed weight could not be applied")
             self._set_message(f"{type(e).__name__}: {e}")

@@ -19,6 +19,7 @@ The numerics are :mod:`playground.numerics.training` and
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 
@@ -104,7 +105,8 @@ class MlpLabState(LabState):
     train_ratio = param.Number(50.0, bounds=(datasets.MIN_TRAIN_PERCENT,
                                               datasets.MAX_TRAIN_PERCENT))
     seed = param.Integer(0, bounds=(0, 2**31 - 1))
-    features = param.ListSelector(default=["x1", "x2"], objects=list(datasets.FEATURES))
+    features = param.ListSelector(default=["x1", "x2"], objects=list(datasets.FEATURES),
+                                  instantiate=True)  # a list per session
     normalise = param.Boolean(False)
     layers = param.String("8,8")
     activation = param.Selector(objects=list(mlp.ACTIVATIONS), default="tanh")
@@ -124,7 +126,7 @@ class MlpLabState(LabState):
     schedule_gamma = param.Number(0.99, bounds=(0.5, 1.0), doc="γ per epoch (exponential)")
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
     clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
-    race = param.ListSelector(default=[], objects=list(opt.NAMES),
+    race = param.ListSelector(default=[], objects=list(opt.NAMES), instantiate=True,
                               doc="2–4 optimizers training the same network side by side")
     batch = param.Integer(10, bounds=(1, 2000))
     l1 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
@@ -362,7 +364,7 @@ class MlpLabState(LabState):
         if not math.isfinite(value):
             return tr("mlp.weight.not_finite", self.lang, value=value)
         if abs(value) > limit:
-            return tr("mlp.weight.too_large", self.lang, value=f"{value:g}", limit=f"{limit:g}")
+            return tr("mlp.weight.too_large", self.lang, value=repr(value), limit=f"{limit:g}")
         params = self.model.params
         shape = params[layer]["W"].shape if 0 <= layer < len(params) else (0, 0)
         if not (0 <= i < shape[0] and 0 <= j < shape[1]):
@@ -412,7 +414,7 @@ class MlpLabState(LabState):
 
     def apply_preset(self, name: str):
         """One batched update, so the network is rebuilt once."""
-        self.param.update(**PRESETS[name])
+        self.param.update(**copy.deepcopy(PRESETS[name]))  # its lists are not shared
 
     # -- the URL -------------------------------------------------------------------
 

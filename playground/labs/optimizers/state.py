@@ -10,6 +10,7 @@ surface's defaults, so a shared link reproduces the run, seed included.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 
@@ -22,6 +23,8 @@ from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_exp
 from ...text import tr
 from ...ui.lab import LabState
 from ...ui.link import format_value, parse_value, problem
+
+log = logging.getLogger(__name__)
 
 #: Knob of an optimizer → the short name used in parameter names and URLs.
 HP_SHORT = {"lr": "lr", "momentum": "mu", "decay": "rho", "beta1": "beta1", "beta2": "beta2",
@@ -55,7 +58,8 @@ class OptimizerLabState(LabState):
     expression = param.String(DEFAULT_EXPRESSION)
     x0 = param.Number(-9.0, bounds=(-1e4, 1e4))
     y0 = param.Number(1.5, bounds=(-1e4, 1e4))
-    optimizers = param.ListSelector(default=["sgd", "momentum", "adam"], objects=list(opt.NAMES))
+    optimizers = param.ListSelector(default=["sgd", "momentum", "adam"], objects=list(opt.NAMES),
+                                    instantiate=True)  # a list per session
 
     sgd_lr = _lr(0.01)
     momentum_lr = _lr(0.01)
@@ -171,6 +175,7 @@ class OptimizerLabState(LabState):
         try:
             result = race.run_race(surface.fn, self.settings())
         except Exception as e:  # a message in the page, never a traceback
+            log.exception("the race on the surface %r failed", self.surface)
             self.param.update(error=tr("error.unexpected", self.lang, error=e), result=None)
             return
         self.param.update(error="", result=result)

@@ -315,3 +315,9 @@ def test_the_lab_shows_the_diagram_below_the_pictures(lab):
     edges = np.array(lab.network.edge_source.data["w"])
     lab.step.clicks += 1
     assert not np.array_equal(edges, lab.network.edge_source.data["w"])
+
+
+def test_a_refused_weight_is_quoted_as_typed_not_rounded():
+    """100.0001 is refused as 100.0001 ("100 is too large" read as a contradiction)."""
+    problem = MlpLabState().set_weight(0, 0, 0, 100.0001)
+    assert problem.startswith("100.0001 is too large")

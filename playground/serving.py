@@ -1,7 +1,10 @@
-"""A real ``panel serve app.py`` in a subprocess, for the browser tests and benchmarks.
+"""A real ``panel serve app.py`` in a subprocess, and the system Chromium, for the
+browser tests and the benchmarks (a development tool: the app never imports it).
 
 Plain functions, no pytest: ``tests/browser/conftest.py`` builds its fixtures on them
-and ``benchmarks/bench_browser_*.py`` import them.
+and ``benchmarks/bench_*.py`` import them, so that no benchmark imports a test module.
+Importing this module imports neither Panel nor JAX nor Playwright: the server runs
+in its own process, and the caller brings Playwright.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: The checkout's root, where ``app.py`` is.
+REPO_ROOT = Path(__file__).resolve().parents[1]
 #: Headless Debian Chromium; the network flags keep it from calling home.
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -27,12 +31,14 @@ SERVER_START_TIMEOUT_S = 90.0
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def server_command(port: int) -> list[str]:
+    """``panel serve app.py`` on ``port`` of 127.0.0.1, with this Python."""
     return [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
             "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"]
 
@@ -46,7 +52,12 @@ def start_server(port: int, env: dict | None = None, log=None) -> subprocess.Pop
 
 def wait_for_http(url: str, proc: subprocess.Popen | None,
                   timeout: float = SERVER_START_TIMEOUT_S, interval: float = 0.2):
-    """Until ``url`` answers 200; raises if the server exits or the time runs out."""
+    """Wait until ``url`` answers 200, asking every ``interval`` seconds.
+
+    Raises:
+        RuntimeError: ``proc`` (the server, if given) exited.
+        TimeoutError: no answer within ``timeout`` seconds.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -61,16 +72,27 @@ def wait_for_http(url: str, proc: subprocess.Popen | None,
     raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
 
 
+def chromium_path() -> str | None:
+    """The system Chromium's executable, or None when there is no ``chromium`` on PATH."""
+    return shutil.which("chromium")
+
+
 def launch_chromium(playwright):
-    """The system Chromium, headless (never a browser downloaded by Playwright)."""
-    path = shutil.which("chromium")
+    """The system Chromium, headless (never a browser downloaded by Playwright), through
+    Playwright's sync API (``sync_playwright()``'s object).
+
+    Raises:
+        RuntimeError: no ``chromium`` on PATH.
+    """
+    path = chromium_path()
     if path is None:
-        sys.exit("no `chromium` on PATH")
+        raise RuntimeError("no `chromium` on PATH: install the system Chromium")
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
 
 
 def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0 ≤ q ≤ 1) with linear interpolation."""
+    """The q-quantile (0 ≤ q ≤ 1) of ``values`` with linear interpolation between the
+    closest ranks (NumPy's default ``method="linear"``)."""
     ordered = sorted(values)
     pos = q * (len(ordered) - 1)
     low = int(pos)
@@ -90,3 +112,25 @@ def stop_server(proc: subprocess.Popen):
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_app(env: dict | None = None, log=None):
+    """``with running_app() as url``: a ``panel serve app.py`` answering at ``url``
+    (``http://127.0.0.1:<port>/app``), stopped on leaving.
+
+    ``env`` is the server's environment (default: this process's); its output goes to
+    the file ``log`` (default: nowhere).
+
+    Raises:
+        RuntimeError: the server exited before answering.
+        TimeoutError: it did not answer within ``SERVER_START_TIMEOUT_S``.
+    """
+    port = free_port()
+    proc = start_server(port, env=env, log=log)
+    try:
+        url = f"http://127.0.0.1:{port}/app"
+        wait_for_http(url, proc)
+        yield url
+    finally:
+        stop_server(proc)

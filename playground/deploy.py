@@ -1,0 +1,253 @@
+"""More users than one process serves: several ``panel serve`` backends behind nginx.
+
+    python -m playground.deploy --backends 2 --port 8080 [--host class.example.org]
+                                [--sticky cookie|ip] [--run-dir DIR]
+
+starts ``--backends`` single-process ``panel serve app.py`` servers on loopback ports
+(``--backend-port``, +1, …), writes an nginx configuration that spreads new visitors
+over them (``least_conn``) and keeps each visitor on its backend, then runs nginx in
+the foreground until Ctrl-C, which stops everything.
+
+Why several processes and not ``panel serve --num-procs``: Bokeh's ``--num-procs``
+forks the server after the app's modules are loaded, and a forked JAX runtime (its
+thread pools) can deadlock; each backend here is a fresh process.  Why sticky: a page
+and its websocket must reach the same backend (the session lives there).
+``--sticky cookie`` (the default) sets a ``pg_backend`` cookie naming the backend that
+served the page; over HTTPS it is ``SameSite=None; Secure`` so that it also reaches
+the server from an iframe on a course site.  Browsers that refuse such cookies, or
+plain HTTP iframes on another site, need ``--sticky ip`` (``ip_hash``: one backend
+per visitor address; a class behind one NAT then shares one backend).
+
+Each backend gets ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` (on a GPU host JAX would
+otherwise take three quarters of the GPU's memory per process) and answers
+``/liveness`` (Panel's health endpoint), also through the proxy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The proxy's Content-Security-Policy.
+CSP = ("img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'")
+
+NGINX_CONF = """\
+# Written by python -m playground.deploy: {backends} backends behind one proxy.
+daemon off;
+worker_processes 1;
+pid {run_dir}/nginx.pid;
+error_log {run_dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log {run_dir}/access.log;
+  client_body_temp_path {run_dir}/tmp/body;
+  proxy_temp_path {run_dir}/tmp/proxy;
+  fastcgi_temp_path {run_dir}/tmp/fastcgi;
+  uwsgi_temp_path {run_dir}/tmp/uwsgi;
+  scgi_temp_path {run_dir}/tmp/scgi;
+
+  # Websockets: pass the upgrade through.
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+
+  upstream playground {{
+    {balance};
+{servers}
+  }}
+{sticky_map}
+  server {{
+    listen {listen};
+    location / {{
+      proxy_pass http://{target};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 3600s;
+      proxy_buffering off;
+      # Defence in depth for pages whose links a course did not write: no images,
+      # fetches or websockets to other sites, no plugins, no <base> or form targets.
+      # (Panel and Bokeh need inline scripts and eval, so scripts stay as they are.)
+      add_header Content-Security-Policy "{csp}" always;
+{set_cookie}
+    }}
+  }}
+}}
+"""
+
+
+def nginx_config(backend_ports: list[int], listen: int, run_dir: Path,
+                 sticky: str = "cookie") -> str:
+    """The nginx configuration for ``backend_ports`` on loopback behind port ``listen``.
+
+    ``sticky``: ``"cookie"`` (least connections for a new visitor, then the backend its
+    ``pg_backend`` cookie names) or ``"ip"`` (``ip_hash``).
+
+    Raises:
+        ValueError: an unknown ``sticky`` or no backend.
+    """
+    if sticky not in ("cookie", "ip"):
+        raise ValueError(f"sticky must be 'cookie' or 'ip', not {sticky!r}")
+    if not backend_ports:
+        raise ValueError("at least one backend")
+    servers = "\n".join(f"    server 127.0.0.1:{p};" for p in backend_ports)
+    if sticky == "ip":
+        balance, sticky_map, target, set_cookie = "ip_hash", "", "playground", ""
+    else:
+        balance, target = "least_conn", "$pg_backend"
+        known = "\n".join(f'    "127.0.0.1:{p}" 127.0.0.1:{p};' for p in backend_ports)
+        sticky_map = ("\n  # A known backend from the cookie, else the least busy one.\n"
+                      f"  map $cookie_pg_backend $pg_backend {{\n    default playground;\n"
+                      f"{known}\n  }}\n"
+                      "  map $scheme $pg_cookie_flags {\n"
+                      "    https \"SameSite=None; Secure\";\n    default \"SameSite=Lax\";\n  }\n")
+        set_cookie = ('      add_header Set-Cookie '
+                      '"pg_backend=$upstream_addr; Path=/; HttpOnly; $pg_cookie_flags" always;')
+    return NGINX_CONF.format(backends=len(backend_ports), run_dir=run_dir, balance=balance,
+                             servers=servers, sticky_map=sticky_map, listen=listen,
+                             target=target, set_cookie=set_cookie, csp=CSP)
+
+
+def backend_command(port: int, public_hosts: list[str]) -> list[str]:
+    """``panel serve app.py`` on loopback ``port``, accepting websockets from the proxy's
+    public names, with Panel's ``/liveness`` endpoint."""
+    origins = [f"--allow-websocket-origin={h}" for h in public_hosts]
+    return [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
+            "--address", "127.0.0.1", "--use-xheaders", "--liveness", *origins]
+
+
+def wait_for(url: str, timeout: float, procs: list[subprocess.Popen] = ()):
+    """Until ``url`` answers 200. Raises RuntimeError if a process exits, TimeoutError
+    when ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for p in procs:
+            if p.poll() is not None:
+                raise RuntimeError(f"{p.args[:5]} exited with status {p.returncode}")
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError,
+                                 OSError), urllib.request.urlopen(url, timeout=5) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@dataclass
+class Cluster:
+    """Running backends and nginx (see :func:`start`)."""
+
+    port: int
+    backend_ports: list[int]
+    run_dir: Path
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/app"
+
+    def stop(self):
+        """Stop nginx and every backend (their whole process groups)."""
+        for p in reversed(self.processes):
+            if p.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGTERM)
+        for p in self.processes:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(p.pid, signal.SIGKILL)
+                p.wait(timeout=10)
+
+
+def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,
+          hosts: list[str] | None = None, sticky: str = "cookie",
+          run_dir: Path | None = None, log=None, timeout: float = 120.0,
+          backend_ports: list[int] | None = None) -> Cluster:
+    """Start ``backends`` servers (on ``backend_port``, +1, … or on ``backend_ports``)
+    and nginx in front; returns once all answer.
+
+    Raises:
+        FileNotFoundError: no ``nginx`` on PATH (Debian: ``apt-get install nginx``).
+        RuntimeError, TimeoutError: a process exited or did not answer in time
+            (everything started is stopped again).
+    """
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                      else None)
+    if nginx is None:
+        raise FileNotFoundError("no nginx on PATH: apt-get install nginx")
+    run_dir = Path(run_dir or f"/tmp/playground-cluster-{port}")
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
+        (run_dir / "tmp" / sub).chmod(0o777)  # nginx's workers may run as another user
+    ports = list(backend_ports or [backend_port + i for i in range(backends)])
+    public = [f"127.0.0.1:{port}", f"localhost:{port}", *(hosts or [])]
+    env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+    cluster = Cluster(port, ports, run_dir)
+    try:
+        for p in ports:
+            cluster.processes.append(subprocess.Popen(
+                backend_command(p, public), cwd=REPO_ROOT, env=env, start_new_session=True,
+                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        for p in ports:
+            wait_for(f"http://127.0.0.1:{p}/liveness", timeout, cluster.processes)
+        conf = run_dir / "nginx.conf"
+        conf.write_text(nginx_config(ports, port, run_dir, sticky))
+        cluster.processes.append(subprocess.Popen(
+            [nginx, "-p", str(run_dir), "-c", str(conf)], start_new_session=True,
+            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        wait_for(f"http://127.0.0.1:{port}/liveness", timeout, cluster.processes)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m playground.deploy", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--backends", type=int, default=2, help="panel serve processes (≥ 1)")
+    ap.add_argument("--port", type=int, default=8080, help="the proxy's port")
+    ap.add_argument("--backend-port", type=int, default=5101, help="the first backend's port")
+    ap.add_argument("--host", action="append", default=[],
+                    help="a public HOST[:PORT] visitors use (repeatable)")
+    ap.add_argument("--sticky", choices=("cookie", "ip"), default="cookie")
+    ap.add_argument("--run-dir", type=Path, help="nginx's files (default /tmp/…)")
+    args = ap.parse_args(argv)
+    if args.backends < 1:
+        ap.error("--backends must be at least 1")
+    try:
+        cluster = start(args.backends, args.port, args.backend_port, args.host, args.sticky,
+                        args.run_dir)
+    except (FileNotFoundError, RuntimeError, TimeoutError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"serving {cluster.url} over {args.backends} backends "
+          f"(ports {cluster.backend_ports[0]}–{cluster.backend_ports[-1]}); Ctrl-C stops")
+    try:
+        while all(p.poll() is None for p in cluster.processes):
+            time.sleep(1)
+        print("a process exited; stopping", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

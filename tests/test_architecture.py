@@ -1,0 +1,260 @@
+"""The walls between the layers, read from the imports of every module (``ast``).
+
+- ``numerics`` imports no UI library (param, Panel, Bokeh, Tornado) and nothing from
+  the UI layer, the labs, the text tables or the command line;
+- the UI layer imports no lab (the shell loads labs by the strings in ``LABS``, through
+  ``importlib``: that is not an import statement and is allowed);
+- a lab imports no other lab;
+- no two modules of the package import each other, directly or around a longer cycle.
+
+Every ``import`` statement counts, at module level or inside a function.  The checker
+is tested on small packages written to a temporary folder, so that a wall it no longer
+sees fails here rather than passing quietly.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "playground"
+
+#: Libraries the numerics never import (first component of the module name).
+UI_LIBRARIES = ("param", "panel", "bokeh", "tornado")
+#: Parts of the package the numerics never import (relative to the package).
+ABOVE_NUMERICS = ("ui", "labs", "text", "cli")
+
+
+def module_names(root: Path) -> dict[str, Path]:
+    """Every module of the package at ``root`` (a folder with ``__init__.py``), by its
+    dotted name (``playground.numerics.race``; a package by its own name)."""
+    names = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names[".".join(parts)] = path
+    return names
+
+
+def _resolve(module: str, is_package: bool, level: int, target: str | None) -> str:
+    """The absolute name of ``from <level dots><target> import …`` inside ``module``."""
+    if level == 0:
+        return target or ""
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]  # a module's relative imports start from its package
+    if level > 1:
+        base = base[: len(base) - (level - 1)]
+    return ".".join([*base, target] if target else base)
+
+
+def imports_of(root: Path) -> dict[str, set[str]]:
+    """Module → the absolute names of what it imports, at any depth in its code.
+
+    ``from P import n`` counts as importing ``P.n`` when that is a module of the
+    package (``from . import state``), else as importing ``P``."""
+    modules = module_names(root)
+    return {name: imports_of_file(path, name, path.name == "__init__.py", modules)
+            for name, path in modules.items()}
+
+
+def imports_of_file(path: Path, name: str, is_package: bool, modules) -> set[str]:
+    """What the module ``name`` (the file ``path``) imports; ``modules``: the names that
+    are modules, for ``from P import n``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            source = _resolve(name, is_package, node.level, node.module)
+            for alias in node.names:
+                submodule = f"{source}.{alias.name}"
+                found.add(submodule if submodule in modules else source)
+    return found
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def wall_violations(graph: dict[str, set[str]], package: str) -> list[str]:
+    """One line per import that crosses a wall, e.g. ``p.numerics.x imports panel``."""
+    numerics, ui, labs = f"{package}.numerics", f"{package}.ui", f"{package}.labs"
+    forbidden_in_numerics = (*UI_LIBRARIES, *(f"{package}.{p}" for p in ABOVE_NUMERICS))
+    problems = []
+    for module, imported in sorted(graph.items()):
+        for target in sorted(imported):
+            if _within(module, numerics) and any(_within(target, f)
+                                                 for f in forbidden_in_numerics):
+                problems.append(f"{module} imports {target} (numerics import no UI)")
+            if _within(module, ui) and _within(target, labs):
+                problems.append(f"{module} imports {target} (the UI layer imports no lab)")
+            if (_within(module, labs) and module != labs and _within(target, labs)
+                    and target != labs):
+                lab = module.split(".")[len(labs.split("."))]
+                other = target.split(".")[len(labs.split("."))]
+                if lab != other:
+                    problems.append(f"{module} imports {target} (a lab imports no other lab)")
+    return problems
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of imports among the graph's own modules, as ``[a, b, …, a]``, or None."""
+    state: dict[str, str] = {}  # "open" while on the path, "done" once fully explored
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = "open"
+        path.append(module)
+        for target in sorted(graph[module]):
+            if target not in graph or target == module:
+                continue
+            if state.get(target) == "open":
+                return [*path[path.index(target):], target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        path.pop()
+        state[module] = "done"
+        return None
+
+    for module in sorted(graph):
+        if module not in state and (cycle := visit(module)):
+            return cycle
+    return None
+
+
+# -- the playground itself ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return imports_of(PACKAGE_ROOT)
+
+
+def test_every_layer_is_read(graph):
+    """The checker sees the layers it guards (a moved folder would make it vacuous)."""
+    for layer in ("playground.numerics", "playground.ui", "playground.labs"):
+        assert sum(_within(m, layer) for m in graph) >= 3, layer
+    assert "jax" in graph["playground.numerics.race"]
+    assert "playground.numerics.race" in graph["playground.labs.optimizers.state"]
+
+
+def test_the_walls_hold(graph):
+    assert wall_violations(graph, "playground") == []
+
+
+def test_no_import_cycle(graph):
+    assert find_cycle(graph) is None
+
+
+def test_the_shell_loads_labs_by_name_only(graph):
+    """``LABS`` names every lab as ``module:class``; the shell imports none of them."""
+    from playground.ui.shell import LABS
+
+    for spec in LABS.values():
+        assert spec.split(":")[0] in graph, spec
+    assert not any(_within(t, "playground.labs") for t in graph["playground.ui.shell"])
+
+
+def test_benchmarks_import_no_test_module():
+    """Benchmarks share the server helpers with the tests through ``playground.serving``."""
+    for path in sorted((PACKAGE_ROOT.parent / "benchmarks").glob("*.py")):
+        found = imports_of_file(path, path.stem, is_package=False, modules={})
+        assert not [m for m in found if _within(m, "tests")], path.name
+
+
+def test_the_app_never_imports_the_development_helpers(graph):
+    assert [m for m, imported in graph.items() if "playground.serving" in imported] == []
+
+
+def test_the_development_helpers_import_no_ui_library_nor_jax():
+    code = ("import sys, playground.serving\n"
+            "print(sorted({'panel', 'bokeh', 'jax', 'playwright'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=PACKAGE_ROOT.parent).stdout.strip()
+    assert out == "[]"
+
+
+# -- the checker, on synthetic packages ------------------------------------------------
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A package ``pkg`` under ``tmp_path`` with the given files (paths relative to it);
+    every folder gets an ``__init__.py``."""
+    root = tmp_path / "pkg"
+    for relative, code in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(code), encoding="utf-8")
+    for folder in [root, *[p for p in root.rglob("*") if p.is_dir()]]:
+        (folder / "__init__.py").touch()
+    return root
+
+
+def test_relative_imports_are_resolved(tmp_path):
+    root = _package(tmp_path, {
+        "numerics/a.py": "from . import b\nfrom .b import f\nfrom .. import text\n",
+        "numerics/b.py": "import numpy as np\n",
+        "labs/one/lab.py": "from ...numerics.a import g\nfrom . import state\n",
+        "labs/one/state.py": "",
+        "text.py": "",
+    })
+    graph = imports_of(root)
+    assert graph["pkg.numerics.a"] == {"pkg.numerics.b", "pkg.text"}
+    assert graph["pkg.numerics.b"] == {"numpy"}
+    assert graph["pkg.labs.one.lab"] == {"pkg.numerics.a", "pkg.labs.one.state"}
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"numerics/a.py": "import panel as pn\n"}, "pkg.numerics.a imports panel"),
+    ({"numerics/a.py": "from bokeh.models import Span\n"}, "pkg.numerics.a imports bokeh.models"),
+    ({"numerics/a.py": "def f():\n    import param\n"}, "pkg.numerics.a imports param"),
+    ({"numerics/a.py": "from ..ui import widgets\n", "ui/widgets.py": ""},
+     "pkg.numerics.a imports pkg.ui.widgets"),
+    ({"numerics/a.py": "from .. import text\n", "text.py": ""},
+     "pkg.numerics.a imports pkg.text"),
+    ({"numerics/sub/a.py": "from ...cli import main\n", "cli.py": ""},
+     "pkg.numerics.sub.a imports pkg.cli"),
+    ({"ui/shell.py": "def f():\n    from ..labs.one import lab\n", "labs/one/lab.py": ""},
+     "pkg.ui.shell imports pkg.labs.one.lab"),
+    ({"labs/one/lab.py": "from ..two.state import _helper\n", "labs/two/state.py": ""},
+     "pkg.labs.one.lab imports pkg.labs.two.state"),
+    ({"labs/one/lab.py": "import pkg.labs.two\n", "labs/two/state.py": ""},
+     "pkg.labs.one.lab imports pkg.labs.two"),
+])
+def test_a_crossed_wall_is_reported(tmp_path, files, expected):
+    problems = wall_violations(imports_of(_package(tmp_path, files)), "pkg")
+    assert len(problems) == 1 and problems[0].startswith(expected + " ("), problems
+
+
+def test_what_the_walls_allow_is_not_reported(tmp_path):
+    root = _package(tmp_path, {
+        "numerics/a.py": "import jax\nimport numpy\nfrom . import b\n",
+        "numerics/b.py": "",
+        "ui/shell.py": ("import importlib\nimport panel\nfrom ..numerics import a\n"
+                        "LABS = {'one': 'pkg.labs.one.lab:Lab'}\n"
+                        "def load(key):\n    return importlib.import_module(LABS[key])\n"),
+        "labs/one/lab.py": "import param\nfrom ...ui import shell\nfrom . import state\n",
+        "labs/one/state.py": "from ...numerics import b\n",
+    })
+    graph = imports_of(root)
+    assert wall_violations(graph, "pkg") == []
+    assert find_cycle(graph) is None
+
+
+def test_an_import_cycle_is_reported(tmp_path):
+    root = _package(tmp_path, {
+        "labs/one/lab.py": "from .network import Diagram\n",
+        "labs/one/network.py": "from .state import State\n",
+        # Hidden inside a function, as the MLP lab's cycle was.
+        "labs/one/state.py": "def f():\n    from .lab import Lab\n",
+    })
+    cycle = find_cycle(imports_of(root))
+    assert cycle is not None and cycle[0] == cycle[-1]
+    assert set(cycle) == {"pkg.labs.one.lab", "pkg.labs.one.network", "pkg.labs.one.state"}
