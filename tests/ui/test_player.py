@@ -109,3 +109,16 @@ def test_the_compiler_without_a_session_compiles_nothing():
     busy = SimpleNamespace(visible=False)
     compiler = BackgroundCompiler(busy, on_error=lambda e: None)
     assert not compiler.needed("net") and not compiler.waiting(time.perf_counter())
+
+
+def test_a_closed_page_stops_the_loop_at_the_next_frame(counter):
+    """Bokeh ends a closed page's session 15–35 s later; the loop stops at once."""
+    p = counter.player
+    connections = SimpleNamespace(connection_count=1)
+    p.attach(SimpleNamespace(session_context=SimpleNamespace(_session=connections)))
+    p.play.value = True
+    p.tick()
+    assert counter.steps == [5]
+    connections.connection_count = 0  # the tab was closed
+    p.tick()
+    assert counter.steps == [5] and p.callback is None and not p.play.value
