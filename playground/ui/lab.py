@@ -10,14 +10,16 @@ A lab is two classes, registered in ``shell.LABS`` under the key its links carry
 * its view, a :class:`Lab` (a Panel ``Viewer``) around one state: the components of the
   sidebar and of the main column, and the hooks the shell calls.
 
-What the shell does with a lab, in this order (each step on the session's thread, each
-numbered step in its own message to the browser)::
+What the shell does with a lab, in this order (the first line on a worker thread, the
+rest on the session's thread; each numbered step on a later tick, so the browser draws
+one while the next is built)::
 
     state = StateClass(); problems += state.apply_query(query); state.precompute()
     lab = LabClass(state=state); lab.report_link_problems(problems); lab.prepare()
     1. main column  <- lab.main()        (the pictures, first)
-    2. lab.start(); sidebar <- lab.sidebar()
-    3. main column += lab.details(); the link rewritten from state.to_query()
+    2. lab.start()                       (the pictures are in the live page)
+    3. sidebar      <- lab.sidebar()
+    4. main column += lab.details(); the link rewritten from state.to_query()
     ... the link again whenever a state parameter named in URL_TRIGGERS changes
     lab.stop()                           (the session ended)
 
