@@ -1,15 +1,10 @@
 """The playground's shell: the page layout, the lab switcher, links and warm-up.
 
-``create_app()`` builds one browser session's page.  Labs are registered in
-``LABS`` under the names used in links (``?lab=optimizers``); each is a Viewer with
-a ``state`` (a ``param.ClassSelector`` of its state class, which reads and writes
-its query string with ``apply_query`` / ``to_query`` and computes its first
-picture's numbers with ``precompute()``), ``sidebar()``, ``main()`` and optionally
-``details()`` (lists of components: the pictures come first, then the controls,
-then the details, each on a later tick), ``prepare()`` (draw the first picture
-before the lab is in a page), ``start()`` (what needs the live page),
-``report_link_problems(list)`` and ``URL_TRIGGERS`` (state parameters whose change
-rewrites the link).
+``create_app()`` builds one browser session's page (a :class:`Page`).  Labs are
+registered in ``LABS`` under the names used in links (``?lab=optimizers``); each is a
+:class:`~playground.ui.lab.Lab` around a :class:`~playground.ui.lab.LabState`, and
+``playground.ui.lab`` says what the shell calls and in which order: the pictures come
+first, then the controls, then the details, each on a later tick.
 
 In a server session the page is sent at once as a shell (header, switcher, a
 spinner) while a thread imports the numerics, reads the link and computes the
@@ -37,6 +32,7 @@ from panel.io.state import set_curdoc
 
 from .. import one_xla_thread_per_computation
 from ..text import tr
+from .lab import Lab, LabState
 from .link import LinkLocation, page_location, problem, read_query
 from .markup import notice, set_notice
 from .session import next_tick_from_any_thread
@@ -87,8 +83,8 @@ def serve(title: str = "Neural network playground"):
     create_app(location).servable(title=title, location=location or True)
 
 
-def lab_class(key: str):
-    """The Viewer class registered as ``key`` in ``LABS``."""
+def lab_class(key: str) -> type[Lab]:
+    """The lab class registered as ``key`` in ``LABS`` (its module imported now)."""
     module, name = LABS[key].split(":")
     return getattr(importlib.import_module(module), name)
 
@@ -102,7 +98,7 @@ def enable_compilation_cache():
         jax.config.update("jax_compilation_cache_dir", str(CACHE_DIR))
         jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
     except OSError:  # a read-only home: run without the cache
-        pass
+        log.warning("no JAX compilation cache at %s", CACHE_DIR, exc_info=True)
 
 
 def warm_up(keys=None):
@@ -140,7 +136,8 @@ def freeze_imports(lab_key: str):
     gc.freeze()
 
 
-def prepare_state(lab_key: str, query: dict[str, str], problems: list[str]):
+def prepare_state(lab_key: str, query: dict[str, str],
+                  problems: list[str]) -> tuple[LabState, list[str]]:
     """The lab's state set from its link, with its first picture's numbers computed.
 
     Returns the state and every problem with the link.  Runs on any thread: it makes
@@ -152,10 +149,10 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str]):
     """
     with set_curdoc(Document()):
         enable_compilation_cache()
-        state_class = lab_class(lab_key).param["state"].class_
+        state_class = lab_class(lab_key).state_class()
         freeze_imports(lab_key)
         state = state_class()
-        known = {"lab", *getattr(state_class, "LINK_KEYS", query)}
+        known = {"lab", *state_class.LINK_KEYS}
         problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
                                if k not in known]
         try:
@@ -168,7 +165,7 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str]):
     return state, problems
 
 
-def build_lab(lab_key: str, state, problems: list[str]):
+def build_lab(lab_key: str, state: LabState, problems: list[str]) -> Lab:
     """The lab around a prepared state, with its first picture drawn (the session's
     thread: this makes the lab's Panel components)."""
     lab = lab_class(lab_key)(state=state)
@@ -187,144 +184,177 @@ def create_app(location: LinkLocation | None = None) -> pn.Column:
     try:
         if location is None:
             location = page_location(pn.state.curdoc)
-        return _create_page(location)
+        return Page(location).view
     except Exception as e:  # never a blank page with the error only in the log
         log.exception("the page could not be built")
-        message = notice("danger", css_classes=["pg-build-error"])
-        set_notice(message, [tr("app.build_failed", "en", error=e)])
-        return pn.Column(message, margin=20)
+        return pn.Column(build_error_notice(e), margin=20)
 
 
-def _create_page(location: LinkLocation | None) -> pn.Column:
-    # The raw query string, read by our own codec: Panel's ``query_params`` guesses
-    # types and raised on '²' (a blank page).
-    query, problems = read_query(location.search if location is not None else "")
-    lab_key = query.get("lab", DEFAULT_LAB)
-    if lab_key not in LABS:
-        problems.append(problem("lab", lab_key, "unknown"))
-        lab_key = DEFAULT_LAB
-    lang = "en"
-    doc = pn.state.curdoc
-    in_a_session = doc is not None and doc.session_context is not None
+def build_error_notice(error: BaseException) -> pn.pane.HTML:
+    """The message that replaces a lab that could not be built."""
+    message = notice("danger", css_classes=["pg-build-error"])
+    set_notice(message, [tr("app.build_failed", "en", error=error)])
+    return message
 
-    # In a session, a thread imports the numerics and computes the first picture
-    # from here on, while this thread answers with the page's shell and the browser
-    # loads its JavaScript.  Then this thread builds the lab; it joins the page once
-    # the browser is ready too.
-    built = {}  # "prepared" (by the thread), then "lab"; or "error"
-    page = {"loaded": False, "attached": False}
 
-    def prepare():  # the thread
-        try:
-            built["prepared"] = prepare_state(lab_key, query, problems)
-        except Exception as e:  # a message in the page, never a traceback
-            built["error"] = e
-        next_tick(build)
+class Page:
+    """One session's page: its shell at once, its lab once both are ready.
 
-    def build():  # the session's thread
-        if "error" not in built:
+    In a server session (``in_a_session``), ``__init__`` starts a thread that runs
+    ``prepare_state`` (``_prepare``) and answers with the shell (``view``); the thread
+    hands over to the session's thread, which runs ``build_lab`` (``_build``).  The lab
+    joins the page (``_attach``) once it is built and the browser has loaded the page
+    (``_on_load``), whichever comes last.  Without a server all of it happens in
+    ``__init__``, in the same order.
+
+    Attributes:
+        view: the page (header, sidebar, main column).
+        lab: the lab once built, else None.
+    """
+
+    def __init__(self, location: LinkLocation | None):
+        # The raw query string, read by our own codec: Panel's ``query_params`` guesses
+        # types and raised on '²' (a blank page).
+        self.query, self.problems = read_query(location.search if location is not None else "")
+        self.lab_key = self.query.get("lab", DEFAULT_LAB)
+        if self.lab_key not in LABS:
+            self.problems.append(problem("lab", self.lab_key, "unknown"))
+            self.lab_key = DEFAULT_LAB
+        self.location, self.lang = location, "en"
+        self.doc = pn.state.curdoc
+        self.in_a_session = self.doc is not None and self.doc.session_context is not None
+        self.prepared = None  # (state, problems), from the thread
+        self.lab = None
+        self.error: BaseException | None = None  # why the lab could not be built
+        self.loaded = self.attached = False
+
+        # In a session, a thread imports the numerics and computes the first picture
+        # from here on, while this thread answers with the page's shell and the browser
+        # loads its JavaScript.  Then this thread builds the lab; it joins the page once
+        # the browser is ready too.
+        if self.in_a_session:
+            self._next_tick = next_tick_from_any_thread(self.doc)
+            threading.Thread(target=self._prepare, name="playground-prepare-lab",
+                             daemon=True).start()
+        self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
+                                                 [], [self._waiting()])
+        if self.in_a_session:
+            pn.state.onload(self._on_load)
+            pn.state.on_session_destroyed(self._on_session_destroyed)
+        else:  # no server: build it here
             try:
-                built["lab"] = build_lab(lab_key, *built["prepared"])
-            except Exception as e:
-                built["error"] = e
-        attach_when_ready()
-
-    if in_a_session:
-        next_tick = next_tick_from_any_thread(doc)
-        threading.Thread(target=prepare, name="playground-prepare-lab", daemon=True).start()
-
-    switcher = pn.widgets.RadioButtonGroup(
-        name=tr("app.lab", lang), options={tr(f"lab.{k}", lang): k for k in LABS},
-        value=lab_key, button_type="light", align="center", css_classes=["pg-labs"],
-        width=160 * len(LABS), margin=(0, 20))
-    # Another lab is another page: its own state, its own link.
-    switcher.jscallback(args={"keys": list(LABS)},
-                        value="window.location.search = '?lab=' + keys[cb_obj.active]")
-    waiting = pn.Row(
-        pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
-        pn.pane.HTML(f"<p style='font-size:18px;color:#444;margin:0;line-height:36px'>"
-                     f"{html.escape(tr('app.loading_lab', lang))}</p>", margin=(20, 0)),
-        css_classes=["pg-page-loading"])
-    shell, side, body = layout(tr("app.title", lang), switcher, [], [waiting])
-
-    def attach(lab):
-        """Put a prepared lab's pictures in the page; returns what starts the lab and
-        adds the rest once the pictures are there."""
-        def write_url(*_events):
-            if location is not None:
-                query = {"lab": lab_key, **lab.state.to_query()}
-                location.search = "?" + urlencode(query)
-
-        def then(fn):
-            if in_a_session:
-                doc.add_next_tick_callback(fn)
+                self.lab = build_lab(self.lab_key,
+                                     *prepare_state(self.lab_key, self.query, self.problems))
+            except Exception as e:  # a message in the page, never a traceback
+                self._show_build_error(e)
             else:
-                fn()
+                self._attach()
 
-        def start():
-            lab.start()  # e.g. the player's step, which animates the picture
-            then(attach_controls)
+    def _switcher(self) -> pn.widgets.RadioButtonGroup:
+        switcher = pn.widgets.RadioButtonGroup(
+            name=tr("app.lab", self.lang),
+            options={tr(Lab.title_key(k), self.lang): k for k in LABS},
+            value=self.lab_key, button_type="light", align="center", css_classes=["pg-labs"],
+            width=160 * len(LABS), margin=(0, 20))
+        # Another lab is another page: its own state, its own link.
+        switcher.jscallback(args={"keys": list(LABS)},
+                            value="window.location.search = '?lab=' + keys[cb_obj.active]")
+        return switcher
 
-        # The controls and the details in two messages: the browser builds the
-        # controls' views while this thread builds the details (the page was
-        # complete ≈ 0.1 s sooner).
-        def attach_controls():
-            with hold():
-                side.objects = lab.sidebar()
-            then(attach_details)
+    def _waiting(self) -> pn.Row:
+        return pn.Row(
+            pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
+            pn.pane.HTML(f"<p style='font-size:18px;color:#444;margin:0;line-height:36px'>"
+                         f"{html.escape(tr('app.loading_lab', self.lang))}</p>",
+                         margin=(20, 0)),
+            css_classes=["pg-page-loading"])
 
-        def attach_details():
-            with hold():
-                body.objects = [*body.objects, *getattr(lab, "details", list)()]
-            write_url()
-            # Once the page is complete: warming up every preset while the first
-            # page is built slowed that page by seconds (the threads share Python's
-            # lock); a second later, the last messages are out.
-            if in_a_session:
-                doc.add_timeout_callback(start_background_warmup, WARMUP_DELAY_MS)
-            else:
-                start_background_warmup()
+    # -- in a session: the thread, then the session's thread ----------------------------
 
-        lab.state.param.watch(write_url, list(lab.URL_TRIGGERS))
-        # The pictures first; on the next ticks the lab starts in the live page and
-        # the controls and details follow, built here while the browser draws the
-        # pictures.  Each in one message.  (Not ``hold(freeze=True)``: the second
-        # message then sent every model of the first again, with the server's values,
-        # undoing what the browser had drawn since.)
-        with hold():
-            body.objects = lab.main()
-        return start
-
-    def attach_when_ready():
-        # On the session's thread: after onload, and after the lab is built.
-        if page["attached"] or not (page["loaded"] and ("lab" in built or "error" in built)):
-            return
-        page["attached"] = True
-        if "error" in built:
-            show_build_error(built["error"])
-        else:
-            doc.add_next_tick_callback(attach(built["lab"]))  # starts once it is there
-
-    def show_build_error(error):
-        log.error("the lab %r could not be built", lab_key, exc_info=error)
-        message = notice("danger", css_classes=["pg-build-error"])
-        set_notice(message, [tr("app.build_failed", lang, error=error)])
-        body.objects = [message]
-
-    def on_load():
-        page["loaded"] = True
-        attach_when_ready()
-
-    if in_a_session:
-        pn.state.onload(on_load)
-    else:  # no server: build it here
+    def _prepare(self):  # the thread
         try:
-            lab = build_lab(lab_key, *prepare_state(lab_key, query, problems))
+            self.prepared = prepare_state(self.lab_key, self.query, self.problems)
         except Exception as e:  # a message in the page, never a traceback
-            show_build_error(e)
+            self.error = e
+        self._next_tick(self._build)
+
+    def _build(self):  # the session's thread
+        if self.error is None:
+            try:
+                self.lab = build_lab(self.lab_key, *self.prepared)
+            except Exception as e:
+                self.error = e
+        self._attach_when_ready()
+
+    def _on_load(self):
+        self.loaded = True
+        self._attach_when_ready()
+
+    def _attach_when_ready(self):
+        # On the session's thread: after onload, and after the lab is built.
+        if self.attached or not (self.loaded and (self.lab is not None or self.error is not None)):
+            return
+        self.attached = True
+        if self.error is not None:
+            self._show_build_error(self.error)
         else:
-            attach(lab)()
-    return shell
+            self._attach()
+
+    def _on_session_destroyed(self, _session_context):
+        if self.lab is not None:
+            self.lab.stop()
+
+    # -- the lab joins the page: pictures, controls, details ----------------------------
+
+    def _then(self, fn):
+        """``fn`` on the session's next tick (at once without a server)."""
+        if self.in_a_session:
+            self.doc.add_next_tick_callback(fn)
+        else:
+            fn()
+
+    def _attach(self):
+        """The pictures in the page, in one message; on the next ticks the lab starts in
+        the live page and the controls and details follow, built here while the browser
+        draws the pictures.  (Not ``hold(freeze=True)``: the second message then sent
+        every model of the first again, with the server's values, undoing what the
+        browser had drawn since.)"""
+        self.lab.state.param.watch(self._write_link, list(self.lab.URL_TRIGGERS))
+        with hold():
+            self.body.objects = self.lab.main()
+        self._then(self._start)
+
+    def _start(self):
+        self.lab.start()  # e.g. the optimizer lab's player, which animates the picture
+        self._then(self._attach_controls)
+
+    # The controls and the details in two messages: the browser builds the controls'
+    # views while this thread builds the details (the page was complete ≈ 0.1 s sooner).
+    def _attach_controls(self):
+        with hold():
+            self.side.objects = self.lab.sidebar()
+        self._then(self._attach_details)
+
+    def _attach_details(self):
+        with hold():
+            self.body.objects = [*self.body.objects, *self.lab.details()]
+        self._write_link()
+        # Once the page is complete: warming up every preset while the first page is
+        # built slowed that page by seconds (the threads share Python's lock); a second
+        # later, the last messages are out.
+        if self.in_a_session:
+            self.doc.add_timeout_callback(start_background_warmup, WARMUP_DELAY_MS)
+        else:
+            start_background_warmup()
+
+    def _write_link(self, *_events):
+        if self.location is not None:
+            query = {"lab": self.lab_key, **self.lab.state.to_query()}
+            self.location.search = "?" + urlencode(query)
+
+    def _show_build_error(self, error: BaseException):
+        log.error("the lab %r could not be built", self.lab_key, exc_info=error)
+        self.body.objects = [build_error_notice(error)]
 
 
 def layout(title: str, switcher, sidebar: list, main: list):

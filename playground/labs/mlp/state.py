@@ -41,6 +41,7 @@ from ...numerics.training import (
     train_race,
 )
 from ...text import tr
+from ...ui.lab import LabState
 from ...ui.link import (
     LinkTable,
     knob_fields,
@@ -109,7 +110,7 @@ def _users(key: str) -> str:
 
 # One parameter per optimizer knob, generated from the registry (shared by every
 # optimizer that has it); the state class inherits them.
-_Knobs = type("_Knobs", (param.Parameterized,), {
+_Knobs = type("_Knobs", (LabState,), {
     key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()})
 
 

@@ -9,11 +9,11 @@ import panel as pn
 import param
 from bokeh.events import Tap
 from panel.io import hold
-from panel.viewable import Viewer
 
 from ...numerics import critical, surfaces
 from ...numerics import optimizers as opt
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
+from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.widgets import respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
@@ -72,14 +72,12 @@ def formula_at_step(name: str, result, t: int, h: dict | None = None) -> str | N
     return re.sub(r"<(\w+)>", lambda m: fields[m.group(1)], opt.OPTIMIZERS[name].at_step)
 
 
-class OptimizerLab(Viewer):
-    """Optimizers racing on a 2-D loss surface."""
+class OptimizerLab(Lab):
+    """Optimizers racing on a 2-D loss surface (the lab contract: ``ui.lab.Lab``)."""
 
     state = param.ClassSelector(class_=OptimizerLabState)
 
     def __init__(self, **params):
-        if "state" not in params:
-            params["state"] = OptimizerLabState()
         super().__init__(**params)
         lang = self.state.lang
         self.plots = RacePlots(lang)
@@ -117,7 +115,6 @@ class OptimizerLab(Viewer):
         respond_at_once(self.sidebar())
         self.formula_cards = {}  # built with the details, after the pictures
         self._details_built = False
-        self.link_problems = ""
         self._started = False
 
     URL_TRIGGERS = ("result", "optimizers", "surface", "expression")
@@ -367,7 +364,7 @@ class OptimizerLab(Viewer):
 
     def _redraw_race_held(self):
         s = self.state
-        self._show_message()
+        self.show_message()
         self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0),
                              show_paths=self.show_paths.value)
         rows = 0 if s.result is None else len(s.result.loss) - 1
@@ -386,13 +383,8 @@ class OptimizerLab(Viewer):
         if self.show_3d.value and self._started:
             self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
 
-    def report_link_problems(self, problems: list[str]):
-        """Keep what a link could not apply on screen (next to any run error)."""
-        self.link_problems = tr("url.ignored", self.state.lang,
-                                problems="; ".join(problems)) if problems else ""
-        self._show_message()
-
-    def _show_message(self):
+    def show_message(self):
+        """What a link could not apply, any run error, and "no optimizer chosen"."""
         empty = "" if self.state.optimizers else tr("optimizers.none", self.state.lang)
         set_notice(self.message, (self.link_problems, self.state.error, empty))
 

@@ -23,6 +23,7 @@ from ...numerics import optimizers as opt
 from ...numerics import race, surfaces
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ...text import tr
+from ...ui.lab import LabState
 from ...ui.link import (
     LinkField,
     LinkTable,
@@ -48,7 +49,7 @@ KNOB_PARAMS: dict[str, tuple[str, str]] = {
     hp_param(name, hp): (name, hp) for name in opt.NAMES for hp in opt.OPTIMIZERS[name].hyperparams}
 
 # The knob parameters, generated from the registry: the state class inherits them.
-_Knobs = type("_Knobs", (param.Parameterized,), {
+_Knobs = type("_Knobs", (LabState,), {
     p: knob_parameter(opt.KNOBS[hp], opt.hyperparams_for(name)[hp])
     for p, (name, hp) in KNOB_PARAMS.items()})
 

@@ -14,6 +14,7 @@ from playground.labs.mlp.state import MlpLabState
 from playground.numerics import training
 from playground.numerics.mlp import parse_layers
 from playground.numerics.reading import reading
+from playground.ui import player as ui_player
 
 
 def shown(pane) -> str:
@@ -89,11 +90,11 @@ def test_an_invalid_layers_text_keeps_the_network_and_says_why():
 
 def test_a_step_advances_the_epoch_and_the_curves(lab):
     assert readout(lab, "pg-epoch") == "0"
-    assert len(lab.curves.data["epoch"]) == 1  # epoch 0, before training
+    assert len(lab.boundary.curves.data["epoch"]) == 1  # epoch 0, before training
     image_before = np.array(lab.image_source.data["image"][0])
     lab.step.clicks += 1
     assert lab.state.epoch == 1 and readout(lab, "pg-epoch") == "1"
-    assert list(lab.curves.data["epoch"]) == [0, 1]
+    assert list(lab.boundary.curves.data["epoch"]) == [0, 1]
     assert float(readout(lab, "pg-train-loss")) == pytest.approx(lab.state.history[-1, 0],
                                                               abs=1e-3)
     image = np.array(lab.image_source.data["image"][0])
@@ -103,46 +104,46 @@ def test_a_step_advances_the_epoch_and_the_curves(lab):
 
 def test_knobs_keep_training_and_structure_resets(lab):
     lab.train_chunk(5)
-    lab.lr.value = 0.05
-    lab.dropout.value = 0.2
+    lab.controls.lr.value = 0.05
+    lab.controls.dropout.value = 0.2
     assert lab.state.epoch == 5  # traced knobs: the network keeps its progress
     lab.train_chunk(1)
-    assert lab.state.epoch == 6 and len(lab.curves.data["epoch"]) == 7
-    lab.layers.value = "4"
+    assert lab.state.epoch == 6 and len(lab.boundary.curves.data["epoch"]) == 7
+    lab.controls.layers.value = "4"
     assert lab.state.epoch == 0 and readout(lab, "pg-epoch") == "0"
-    assert len(lab.curves.data["epoch"]) == 1
+    assert len(lab.boundary.curves.data["epoch"]) == 1
 
 
 def test_reset_returns_to_epoch_zero(lab):
     lab.train_chunk(5)
-    lab.reset.clicks += 1
+    lab.player.reset.clicks += 1
     assert lab.state.epoch == 0 and readout(lab, "pg-epoch") == "0"
-    assert len(lab.curves.data["epoch"]) == 1
+    assert len(lab.boundary.curves.data["epoch"]) == 1
 
 
 def test_play_starts_the_periodic_callback_and_pause_stops_it(lab):
-    lab.play.value = True
+    lab.player.play.value = True
     callback = lab.callback
     assert callback is not None and callback.running and callback.period == PERIOD_MS
-    lab._tick()
-    assert lab.state.epoch == lab.speed.value
-    lab.play.value = False
+    lab.player.tick()
+    assert lab.state.epoch == lab.player.speed.value
+    lab.player.play.value = False
     assert not callback.running and lab.callback is None
 
 
 def test_three_classes_colour_the_predicted_class(lab):
-    lab.dataset.value = "three_class"
+    lab.controls.dataset.value = "three_class"
     lab.train_chunk(5)
     image = np.array(lab.image_source.data["image"][0])
     assert np.all(np.isfinite(image)) and image.min() >= 0 and image.max() <= 3
-    assert lab.color_mapper.high == 3.0
+    assert lab.plane.color_mapper.high == 3.0
 
 
 # -- the lessons ------------------------------------------------------------------
 
 
 def test_the_over_fitting_preset_over_fits(lab):
-    lab.preset_buttons[0].clicks += 1
+    lab.controls.preset_buttons[0].clicks += 1
     assert lab.state.layers == "32,32,32" and lab.state.points == 60
     for _ in range(6):
         lab.train_chunk(50)
@@ -153,11 +154,11 @@ def test_the_over_fitting_preset_over_fits(lab):
     assert val[-1] > 1.5 * val.min() + 0.1  # validation loss turned up, clearly
     assert np.argmin(val) < 150
     assert lab.state.reading() == "overfit"
-    assert "Over-fitting" in lab.reading_pane.object
+    assert "Over-fitting" in lab.boundary.reading_pane.object
 
 
 def test_the_under_fitting_preset_stays_near_chance(lab):
-    lab.preset_buttons[1].clicks += 1
+    lab.controls.preset_buttons[1].clicks += 1
     assert lab.state.arch.hidden == () and lab.state.dataset == "xor"
     for _ in range(2):
         lab.train_chunk(50)
@@ -190,11 +191,11 @@ def test_discretize_shows_only_the_predicted_class(lab):
     hard = np.array(lab.image_source.data["image"][0])
     assert set(np.unique(hard)) <= {0.0, 1.0}
     np.testing.assert_array_equal(hard, (soft > 0.5).astype(hard.dtype))
-    assert len(lab.color_mapper.palette) == 2  # one flat colour per class
-    lab.dataset.value = "three_class"
+    assert len(lab.plane.color_mapper.palette) == 2  # one flat colour per class
+    lab.controls.dataset.value = "three_class"
     lab.train_chunk(5)
     image = np.array(lab.image_source.data["image"][0])
-    assert set(np.unique(image)) <= {0.0, 1.0, 2.0} and len(lab.color_mapper.palette) == 3
+    assert set(np.unique(image)) <= {0.0, 1.0, 2.0} and len(lab.plane.color_mapper.palette) == 3
     lab.discretize.value = False
     assert len(np.unique(np.array(lab.image_source.data["image"][0]))) > 3
 
@@ -207,16 +208,16 @@ GOOD_CSV = "x1,x2,label\n" + "\n".join(
 
 def test_a_good_csv_upload_is_used_and_trains(lab):
     lab.train_chunk(3)
-    lab.upload.value = GOOD_CSV.encode()
+    lab.controls.upload.value = GOOD_CSV.encode()
     s = lab.state
-    assert s.dataset == "uploaded" and lab.dataset.value == "uploaded"
-    assert "uploaded" in lab.dataset.options.values()
+    assert s.dataset == "uploaded" and lab.controls.dataset.value == "uploaded"
+    assert "uploaded" in lab.controls.dataset.options.values()
     assert s.epoch == 0 and s.data.n_classes == 3 and len(s.data.points_train) == 15
-    assert not lab.upload_error.visible
+    assert not lab.controls.upload_error.visible
     assert s.to_query()["dataset"] == "uploaded"
     lab.step.clicks += 1
     assert s.epoch == 1 and np.all(np.isfinite(s.history))
-    assert lab.color_mapper.high == 3.0
+    assert lab.plane.color_mapper.high == 3.0
     # a link cannot carry the file: loading it elsewhere says so
     problems = MlpLabState().apply_query({"dataset": "uploaded"})
     assert len(problems) == 1 and "cannot carry" in problems[0]
@@ -229,37 +230,38 @@ def test_a_good_csv_upload_is_used_and_trains(lab):
 def test_a_bad_csv_upload_says_why_and_keeps_the_data(lab, content, words):
     lab.train_chunk(2)
     before = lab.state.data.points_train.copy()
-    lab.upload.value = content
+    lab.controls.upload.value = content
     s = lab.state
     assert s.dataset == "circle" and s.epoch == 2
     np.testing.assert_array_equal(s.data.points_train, before)
-    assert lab.upload_error.visible and words in shown(lab.upload_error)
-    assert "\n" not in shown(lab.upload_error) and "Traceback" not in shown(lab.upload_error)
-    lab.upload.value = GOOD_CSV.encode()  # a good file afterwards clears the message
-    assert s.dataset == "uploaded" and not lab.upload_error.visible
+    error = lab.controls.upload_error
+    assert error.visible and words in shown(error)
+    assert "\n" not in shown(error) and "Traceback" not in shown(error)
+    lab.controls.upload.value = GOOD_CSV.encode()  # a good file afterwards clears the message
+    assert s.dataset == "uploaded" and not error.visible
 
 
 def test_early_stopping_stops_and_restores_the_best_model(lab):
-    lab.preset_buttons[0].clicks += 1
-    lab.early_stop.value = True
-    lab.patience.value = 20
-    lab.play.value = True
+    lab.controls.preset_buttons[0].clicks += 1
+    lab.controls.early_stop.value = True
+    lab.controls.patience.value = 20
+    lab.player.play.value = True
     s = lab.state
     for _ in range(20):
         if lab.callback is None:
             break
         lab.train_chunk(50)  # what each frame does
-    assert lab.callback is None and not lab.play.value  # it paused on its own
+    assert lab.callback is None and not lab.player.play.value  # it paused on its own
     assert s.epoch < 400 and s.epoch - s.best_epoch >= 20
-    assert lab.stop_note.visible
+    assert lab.controls.stop_note.visible
     val = s.history[:, 2]
     assert s.best_epoch == int(np.argmin(val)) and s.best_val == val.min()
-    assert lab.best_span.location == s.best_epoch
-    curves = {k: np.array(v) for k, v in lab.curves.data.items()}
+    assert lab.boundary.best_span.location == s.best_epoch
+    curves = {k: np.array(v) for k, v in lab.boundary.curves.data.items()}
     stopped_at = s.epoch
-    lab.restore.clicks += 1
+    lab.controls.restore.clicks += 1
     assert s.epoch == s.best_epoch < stopped_at and readout(lab, "pg-epoch") == str(s.best_epoch)
-    for k, v in lab.curves.data.items():
+    for k, v in lab.boundary.curves.data.items():
         np.testing.assert_array_equal(np.array(v), curves[k])  # curves unchanged
     val_loss, _ = training.evaluate(s.arch, s.model, s.data.x_val, s.data.y_val)
     assert float(val_loss) == pytest.approx(float(val.min()), abs=1e-5)
@@ -267,8 +269,8 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     restored = s.epoch
     lab.step.clicks += 1
     assert s.epoch == restored + 1
-    assert len(lab.curves.data["epoch"]) == s.epoch + 1 == len(s.history)
-    assert list(lab.curves.data["epoch"])[-1] == s.epoch
+    assert len(lab.boundary.curves.data["epoch"]) == s.epoch + 1 == len(s.history)
+    assert list(lab.boundary.curves.data["epoch"])[-1] == s.epoch
 
 
 def test_divergence_stops_training_with_a_message_and_draws_nothing_non_finite():
@@ -282,15 +284,15 @@ def test_divergence_stops_training_with_a_message_and_draws_nothing_non_finite()
     s = lab.state
     assert s.diverged_at is not None
     assert "diverged at epoch" in lab.message.object and lab.message.visible
-    assert not lab.play.value
+    assert not lab.player.play.value
     assert np.all(np.isfinite(s.history))
-    for column in lab.curves.data.values():
+    for column in lab.boundary.curves.data.values():
         assert np.all(np.isfinite(np.asarray(column, float)))
     assert np.all(np.isfinite(lab.image_source.data["image"][0]))
     stopped = s.epoch
     lab.train_chunk(5)
     assert s.epoch == stopped  # stays stopped until a reset
-    lab.reset.clicks += 1
+    lab.player.reset.clicks += 1
     assert s.diverged_at is None and s.epoch == 0 and not lab.message.visible
 
 
@@ -358,7 +360,7 @@ def test_clipping_by_value_bounds_every_update():
 
 
 def test_the_knobs_shown_are_those_of_the_optimizers_in_use(lab):
-    visible = lambda: {k for k, w in lab.knobs.items() if w.visible}
+    visible = lambda: {k for k, w in lab.controls.knobs.items() if w.visible}
     lab.state.optimizer = "sgd"
     assert visible() == set()
     lab.state.optimizer = "rmsprop"
@@ -366,8 +368,8 @@ def test_the_knobs_shown_are_those_of_the_optimizers_in_use(lab):
     lab.state.race = ["momentum", "adam"]
     assert visible() == {"momentum", "beta1", "beta2", "eps", "bias_correction"}
     lab.state.schedule = "exponential"
-    assert lab.schedule_gamma.visible and not lab.schedule_every.visible
-    assert "α now" in lab.lr_now.object
+    assert lab.controls.schedule_gamma.visible and not lab.controls.schedule_every.visible
+    assert "α now" in lab.controls.lr_now.object
 
 
 # -- one compiled call for every speed, and the adaptive speed -------------------------
@@ -451,45 +453,46 @@ def test_race_link_rules():
 
 def test_the_race_view_shows_one_heat_map_and_one_curve_per_racer(lab):
     lab.state.race = ["sgd", "momentum", "adam"]
-    assert lab.race_view.visible and not lab.single_view.visible
-    assert [slot.visible for slot in lab.race_slots] == [True, True, True, False]
-    assert [f.title.text for f in lab.race_boundary_figs[:3]] == ["SGD", "Momentum", "Adam"]
+    assert lab.race_view.layout.visible and not lab.boundary.layout.visible
+    assert [slot.visible for slot in lab.race_view.race_slots] == [True, True, True, False]
+    titles = [f.title.text for f in lab.race_view.race_boundary_figs[:3]]
+    assert titles == ["SGD", "Momentum", "Adam"]
     lab.train_chunk(5)
-    grids = [np.asarray(source.data["image"][0]) for source in lab.race_images[:3]]
+    grids = [np.asarray(source.data["image"][0]) for source in lab.race_view.race_images[:3]]
     assert not np.allclose(grids[0], grids[2])  # SGD and Adam differ after 5 epochs
-    for source in lab.race_curves[:3]:
+    for source in lab.race_view.race_curves[:3]:
         assert list(source.data["epoch"]) == list(range(6))
-    assert "Adam" in lab.race_table.object
+    assert "Adam" in lab.race_view.race_table.object
     lab.state.race = []
-    assert lab.single_view.visible and not lab.race_view.visible
+    assert lab.boundary.layout.visible and not lab.race_view.layout.visible
 
 
 def test_layers_and_neurons_are_added_and_removed_with_buttons(lab):
     lab.state.layers = "8,8"
-    lab.add_layer.clicks += 1
+    lab.controls.add_layer.clicks += 1
     assert lab.state.layers == "8,8,8" and lab.state.arch.hidden == (8, 8, 8)
-    assert [box.value for box in lab.layer_widths.objects] == [8, 8, 8]
-    lab.layer_widths.objects[1].value = 3
+    assert [box.value for box in lab.controls.layer_widths.objects] == [8, 8, 8]
+    lab.controls.layer_widths.objects[1].value = 3
     assert lab.state.arch.hidden == (8, 3, 8)
     for _ in range(3):
-        lab.remove_layer.clicks += 1
-    assert lab.state.arch.hidden == () and lab.remove_layer.disabled
-    assert lab.layer_widths.objects == []
+        lab.controls.remove_layer.clicks += 1
+    assert lab.state.arch.hidden == () and lab.controls.remove_layer.disabled
+    assert lab.controls.layer_widths.objects == []
     for _ in range(7):
-        lab.add_layer.clicks += 1
-    assert lab.state.arch.hidden == (4,) * 6 and lab.add_layer.disabled
+        lab.controls.add_layer.clicks += 1
+    assert lab.state.arch.hidden == (4,) * 6 and lab.controls.add_layer.disabled
 
 
 def test_new_data_draws_other_points(lab):
     before = lab.state.data.points_train.copy()
-    lab.regenerate.clicks += 1
+    lab.controls.regenerate.clicks += 1
     assert lab.state.seed == 1
     assert not np.allclose(before, lab.state.data.points_train)
 
 
 def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, monkeypatch):
     later = []  # what the session does: run the thread's callbacks on a later tick
-    monkeypatch.setattr(mlp_lab, "next_tick_from_any_thread", lambda doc: later.append)
+    monkeypatch.setattr(ui_player, "next_tick_from_any_thread", lambda doc: later.append)
 
     def finish_compiling():
         for _ in range(1200):
@@ -498,25 +501,25 @@ def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, mo
             time.sleep(0.05)
         later.pop()()
 
-    lab._doc = object()
+    lab.player.attach(object())
     lab.state.layers = "5,3"  # a new network: its code compiles in a thread
-    assert lab.busy.visible and len(lab._compiling) == 1
-    lab._tick()
+    assert lab.player.busy.visible and len(lab.player.compiler.compiling) == 1
+    lab.player.tick()
     assert lab.state.epoch == 0  # the frame waited
     finish_compiling()
-    assert not lab.busy.visible and not lab._compiling
-    lab._tick()
-    assert lab.state.epoch == lab.speed.value
+    assert not lab.player.busy.visible and not lab.player.compiler.compiling
+    lab.player.tick()
+    assert lab.state.epoch == lab.player.speed.value
     lab.state.layers = "8,8"
     finish_compiling()
     lab.state.layers = "5,3"  # compiled already in this session: nothing to wait for
-    assert not lab._compiling and not lab.busy.visible
+    assert not lab.player.compiler.compiling and not lab.player.busy.visible
 
 
 def test_the_charts_hold_a_bounded_number_of_points_however_long_training_runs():
     from bokeh.models import ColumnDataSource
 
-    from playground.labs.mlp.lab import CurveFeed
+    from playground.labs.mlp.figures import CurveFeed
 
     source = ColumnDataSource({})
     feed = CurveFeed(source, max_points=100)
@@ -545,17 +548,17 @@ def test_a_frame_longer_than_the_period_is_followed_by_a_rest(lab, monkeypatch):
         now[0] += took
 
     monkeypatch.setattr(time, "perf_counter", lambda: now[0])
-    lab.speed.value = 5
-    monkeypatch.setattr(lab, "train_chunk", lambda n: train_chunk(n, 0.2))
-    lab._tick()  # took 0.2 s: no frame before 100.3
-    assert frames == [5] and lab._resume_at == pytest.approx(100.3)
+    lab.player.speed.value = 5
+    monkeypatch.setattr(lab.player, "advance", lambda n: train_chunk(n, 0.2))
+    lab.player.tick()  # took 0.2 s: no frame before 100.3
+    assert frames == [5] and lab.player.resume_at == pytest.approx(100.3)
     now[0] = 100.25
-    lab._tick()  # resting
+    lab.player.tick()  # resting
     assert frames == [5]
     now[0] = 100.31
-    monkeypatch.setattr(lab, "train_chunk", lambda n: train_chunk(n, 0.01))
-    lab._tick()  # a short frame: no rest after it
-    assert frames == [5, 5] and lab._resume_at == 0.0
+    monkeypatch.setattr(lab.player, "advance", lambda n: train_chunk(n, 0.01))
+    lab.player.tick()  # a short frame: no rest after it
+    assert frames == [5, 5] and lab.player.resume_at == 0.0
 
 
 def test_the_race_settings_are_stacked_once_until_one_changes():
@@ -586,43 +589,43 @@ def test_each_remedy_keeps_the_validation_loss_down(remedy):
 
 
 def test_the_early_stopping_remedy_stops_near_the_best_epoch(lab):
-    lab.preset_buttons[0].clicks += 1  # plain over-fitting first: no early stopping
+    lab.controls.preset_buttons[0].clicks += 1  # plain over-fitting first: no early stopping
     assert not lab.state.early_stop
-    next(b for b in lab.preset_buttons if "early" in b.name).clicks += 1
+    next(b for b in lab.controls.preset_buttons if "early" in b.name).clicks += 1
     s = lab.state
     assert s.early_stop and s.patience == 20 and s.dropout == 0 and s.layers == "32,32,32"
-    lab.play.value = True
+    lab.player.play.value = True
     for _ in range(40):
         if lab.callback is None:
             break
         lab.train_chunk(10)
-    assert not lab.play.value and s.epoch - s.best_epoch >= 20 and s.epoch < 100
-    lab.restore.clicks += 1
+    assert not lab.player.play.value and s.epoch - s.best_epoch >= 20 and s.epoch < 100
+    lab.controls.restore.clicks += 1
     assert s.epoch == s.best_epoch
     np.testing.assert_allclose(s.history[s.best_epoch, 2], s.history[:, 2].min())
 
 
 def test_a_lesson_leaves_a_race_and_a_schedule(lab):
     lab.state.param.update(race=["sgd", "adam"], schedule="cosine", clip="norm")
-    lab.preset_buttons[0].clicks += 1
+    lab.controls.preset_buttons[0].clicks += 1
     s = lab.state
     assert s.racers == () and s.schedule == "constant" and s.clip == "none"
-    assert lab.single_view.visible
+    assert lab.boundary.layout.visible
 
 
 def test_a_tiny_loss_is_not_shown_as_zero():
-    from playground.labs.mlp.lab import loss_text
+    from playground.labs.mlp.figures import loss_text
 
     assert loss_text(0.6931) == "0.693" and loss_text(4.2e-5) == "4.2e-05"
     assert loss_text(0.0) == "0.000"
 
 
 def test_frames_stop_waiting_for_a_compilation_that_never_reports(lab):
-    from playground.labs.mlp.lab import COMPILE_WAIT_S
+    from playground.ui.player import COMPILE_WAIT_S
 
-    lab._compiling[("stuck",)] = time.perf_counter() - COMPILE_WAIT_S - 1
-    lab._tick()
-    assert lab.state.epoch == lab.speed.value  # trained all the same
+    lab.player.compiler.compiling[("stuck",)] = time.perf_counter() - COMPILE_WAIT_S - 1
+    lab.player.tick()
+    assert lab.state.epoch == lab.player.speed.value  # trained all the same
 
 
 def test_the_settings_are_built_once_until_a_control_moves():
@@ -634,3 +637,49 @@ def test_the_settings_are_built_once_until_a_control_moves():
     s.batch = 25  # fewer updates per epoch: the schedule in updates changes
     s.schedule = "step"
     assert float(s.hyper().schedule.every) == pytest.approx(50 * 10)
+
+
+# -- failures are shown, never silent ------------------------------------------------------
+
+
+def test_an_error_in_a_training_frame_pauses_the_lab_and_says_so(lab, monkeypatch, caplog):
+    def broken(n_epochs):
+        raise FloatingPointError("the engine broke")
+
+    lab.player.play.value = True
+    monkeypatch.setattr(lab.state, "train", broken)
+    lab.player.tick()
+    assert not lab.player.play.value and lab.callback is None  # paused
+    assert lab.player.message.visible and "the engine broke" in lab.player.message.object
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+    lab.player.play.value = True  # playing again clears the message
+    assert not lab.player.message.visible
+    lab.player.play.value = False
+
+
+def test_an_error_in_the_background_compilation_pauses_the_lab_and_says_so(
+        lab, monkeypatch, caplog):
+    later = []
+    monkeypatch.setattr(ui_player, "next_tick_from_any_thread", lambda doc: later.append)
+    monkeypatch.setattr(mlp_lab, "train_keeping_best", lambda *a, **k: 1 / 0)
+    lab.player.attach(object())
+    lab.player.play.value = True
+    lab.controls.layers.value = "5,3"  # a new network compiles in a thread, and fails
+    for _ in range(1200):
+        if later:
+            break
+        time.sleep(0.05)
+    later.pop()()  # the session's next tick
+    assert not lab.player.play.value and not lab.player.busy.visible
+    assert "ZeroDivisionError" in lab.player.message.object and lab.player.message.visible
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)
+
+
+def test_stopping_the_lab_stops_its_periodic_callback():
+    """What the shell calls when the session ends."""
+    lab = MlpLab()
+    lab.start()
+    lab.player.play.value = True
+    callback = lab.callback
+    lab.stop()
+    assert not callback.running and lab.callback is None

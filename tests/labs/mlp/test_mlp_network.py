@@ -271,12 +271,12 @@ def test_a_new_architecture_rebuilds_nodes_and_edges(lab):
     net.select(1, 7, 7)
     assert len(net.node_source.data["x"]) == 2 + 8 + 8 + 2
     assert len(net.edge_source.data["w"]) == 96
-    lab.layers.value = "3"
+    lab.controls.layers.value = "3"
     assert len(net.node_source.data["x"]) == 2 + 3 + 2
     assert len(net.edge_source.data["w"]) == 2 * 3 + 3 * 2
     assert len(net.unit_images.data["image"]) == 2  # inputs and one hidden layer
     assert net.selected is None  # the selected weight is gone
-    lab.layers.value = "0"  # a linear model: inputs straight to the outputs
+    lab.controls.layers.value = "0"  # a linear model: inputs straight to the outputs
     assert len(net.edge_source.data["w"]) == 4 and len(net.unit_images.data["image"]) == 1
     assert net.label_source.data["text"][-2:] == ["Inputs", "Output"]
 
@@ -310,8 +310,8 @@ def test_six_wide_layers_with_batch_norm_and_three_classes():
 
 
 def test_the_lab_shows_the_diagram_below_the_pictures(lab):
-    shown = [pane.object for pane in lab.single_view.select(pn.pane.Bokeh)]
-    assert lab.network.fig in shown and lab.boundary_fig in shown
+    shown = [pane.object for pane in lab.boundary.layout.select(pn.pane.Bokeh)]
+    assert lab.network.fig in shown and lab.boundary.boundary_fig in shown
     edges = np.array(lab.network.edge_source.data["w"])
     lab.step.clicks += 1
     assert not np.array_equal(edges, lab.network.edge_source.data["w"])

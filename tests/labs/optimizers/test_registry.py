@@ -45,7 +45,7 @@ def widgets():
 
     lab = OptimizerLab()
     optimizer_lab = {p: lab.hp_widget(p) for p in opt_state.KNOB_PARAMS}
-    return optimizer_lab, MlpLab().knobs
+    return optimizer_lab, MlpLab().controls.knobs
 
 
 @pytest.mark.parametrize("key", NUMBER_KNOBS)

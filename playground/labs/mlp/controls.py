@@ -1,0 +1,316 @@
+"""The MLP lab's controls: the sidebar's widgets, each bound to a state parameter.
+
+Lessons (presets), the data (with a CSV upload), the network (layers edited as text
+or with TensorFlow Playground's + and −), training (optimizer, its knobs, schedule,
+clipping, regularisation, a race) and early stopping.  The widgets follow the state
+(``from_param``); what is shown depends on the settings (an optimizer's knobs, a
+schedule's fields), and the lab calls ``reset()`` and ``show_details()`` when the
+network changes or trains.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from ...numerics import datasets, mlp
+from ...numerics import optimizers as opt
+from ...text import tr
+from ...ui.markup import tagged
+from ...ui.widgets import set_text
+from .state import UPLOADED, MlpLabState
+
+log = logging.getLogger(__name__)
+
+#: The lesson buttons: the first three, then the remedies for over-fitting.
+PRESETS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
+           "overfit_early_stop")
+
+
+class MlpControls(Viewer):
+    """The sidebar: every setting of ``state``; ``on_restore`` is "restore best"."""
+
+    state = param.ClassSelector(class_=MlpLabState)
+
+    def __init__(self, on_restore: Callable[[], None], **params):
+        super().__init__(**params)
+        s, lang = self.state, self.state.lang
+        t = lambda key: tr(f"mlp.{key}", lang)
+        self.preset_buttons = []
+        for name in PRESETS:
+            b = pn.widgets.Button(name=t(f"preset.{name}"), button_type="light",
+                                  css_classes=[f"pg-preset-{name}"])
+            b.on_click(lambda _e, n=name: self.state.apply_preset(n))
+            self.preset_buttons.append(b)
+        self.dataset = pn.widgets.Select.from_param(
+            s.param.dataset, name=t("dataset"), options=self._dataset_options())
+        self.upload = pn.widgets.FileInput(accept=".csv", multiple=False,
+                                           css_classes=["pg-upload"], width=220)
+        self.upload.param.watch(self._on_upload, "value")
+        self.upload_error = pn.pane.HTML("", visible=False, css_classes=["pg-upload-error"],
+                                         styles={"color": "#b00020", "font-size": "13px"},
+                                         sizing_mode="stretch_width")
+        self.upload_note = pn.pane.HTML(
+            f"<span style='font-size:12px;color:#555'>{t('upload.note')}</span>",
+            margin=(0, 10))
+        self.noise = pn.widgets.FloatSlider.from_param(s.param.noise, name=t("noise"),
+                                                       start=0, end=50, step=5,
+                                                       css_classes=["pg-noise"])
+        self.points = pn.widgets.IntSlider.from_param(s.param.points, name=t("points"),
+                                                      start=10, end=1000, step=10)
+        self.train_ratio = pn.widgets.FloatSlider.from_param(
+            s.param.train_ratio, name=t("train_ratio"), start=10, end=90, step=5)
+        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=t("seed"), width=100)
+        self.features = pn.widgets.CheckButtonGroup.from_param(
+            s.param.features, name=t("features"),
+            options={datasets.FEATURE_LABELS[k]: k for k in datasets.FEATURES},
+            button_type="primary", button_style="outline", sizing_mode="stretch_width")
+        self.normalise = pn.widgets.Checkbox.from_param(s.param.normalise, name=t("normalise"))
+        self.layers = pn.widgets.TextInput.from_param(s.param.layers, name=t("layers"),
+                                                      css_classes=["pg-layers"])
+        # TensorFlow Playground's + and − for layers and neurons, kept in step with the text.
+        self.add_layer = pn.widgets.Button(name=t("layer.add"), width=100,
+                                           css_classes=["pg-add-layer"])
+        self.add_layer.on_click(lambda _e: self._edit_layers(add=True))
+        self.remove_layer = pn.widgets.Button(name=t("layer.remove"), width=100,
+                                              css_classes=["pg-remove-layer"])
+        self.remove_layer.on_click(lambda _e: self._edit_layers(add=False))
+        self._syncing_widths = False
+        self.layer_widths = pn.Row(sizing_mode="stretch_width", styles={"flex-wrap": "wrap"})
+        s.param.watch(lambda _e: self._sync_layer_widths(), "layers")
+        self._sync_layer_widths()
+        self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
+                                            css_classes=["pg-regenerate"])
+        self.regenerate.on_click(lambda _e: setattr(self.state, "seed", self.state.seed + 1))
+        self.activation = pn.widgets.Select.from_param(s.param.activation, name=t("activation"),
+                                                       width=150)
+        self.init = pn.widgets.Select.from_param(s.param.init, name=t("init"), width=150)
+        self.batchnorm = pn.widgets.Checkbox.from_param(s.param.batchnorm, name=t("batchnorm"),
+                                                        css_classes=["pg-batchnorm"])
+        self.optimizer = pn.widgets.Select.from_param(
+            s.param.optimizer, name=t("optimizer"), width=160,
+            options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES})
+        self.lr = pn.widgets.EditableFloatSlider.from_param(
+            s.param.lr, name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]")
+        self.batch = pn.widgets.EditableIntSlider.from_param(
+            s.param.batch, name=t("batch"), start=1, end=max(self.state.n_train, 2))
+        self.l1 = pn.widgets.EditableFloatSlider.from_param(
+            s.param.l1, name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]")
+        self.l2 = pn.widgets.EditableFloatSlider.from_param(
+            s.param.l2, name=t("l2"), start=0.0, end=0.05, step=0.0005, format="0.[0000]")
+        self.dropout = pn.widgets.FloatSlider.from_param(s.param.dropout, name=t("dropout"),
+                                                         start=0.0, end=0.9, step=0.05)
+        hp = lambda key: tr(f"hp.{key}", lang)
+        self.knobs = {
+            "momentum": pn.widgets.FloatInput.from_param(s.param.momentum, name=hp("mu"),
+                                                         step=0.01, width=95),
+            "decay": pn.widgets.FloatInput.from_param(s.param.decay, name=hp("rho"),
+                                                      step=0.01, width=95),
+            "beta1": pn.widgets.FloatInput.from_param(s.param.beta1, name=hp("beta1"),
+                                                      step=0.01, width=80),
+            "beta2": pn.widgets.FloatInput.from_param(s.param.beta2, name=hp("beta2"),
+                                                      step=0.001, width=80),
+            "eps": pn.widgets.FloatInput.from_param(s.param.eps, name=hp("eps"), width=125,
+                                                    format="0.[000000000000]"),
+            "bias_correction": pn.widgets.Checkbox.from_param(s.param.bias_correction,
+                                                              name=hp("bias_correction")),
+        }
+        self.schedule = pn.widgets.Select.from_param(
+            s.param.schedule, name=t("schedule"), css_classes=["pg-schedule"],
+            sizing_mode="stretch_width",
+            options={t(f"schedule.{k}"): k for k in opt.SCHEDULES})
+        self.schedule_every = pn.widgets.IntInput.from_param(
+            s.param.schedule_every, name=t("schedule.every"), start=1, width=105)
+        self.schedule_factor = pn.widgets.FloatInput.from_param(
+            s.param.schedule_factor, name=t("schedule.factor"), start=1.0, step=0.5, width=105)
+        self.schedule_gamma = pn.widgets.FloatInput.from_param(
+            s.param.schedule_gamma, name=t("schedule.gamma"), start=0.5, end=1.0, step=0.001,
+            width=105)
+        self.lr_now = pn.pane.HTML("", styles={"font-size": "14px", "color": "#333"},
+                                   css_classes=["pg-lr-now"], margin=(5, 10, 12, 10))
+        self.clip = pn.widgets.Select.from_param(
+            s.param.clip, name=t("clip"), css_classes=["pg-clip"], sizing_mode="stretch_width",
+            options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
+        self.clip_value = pn.widgets.FloatInput.from_param(
+            s.param.clip_value, name=t("clip.value"), start=1e-6, step=0.1, width=105)
+        self.race = pn.widgets.CheckBoxGroup.from_param(
+            s.param.race, name=t("race"), css_classes=["pg-race"], inline=True,
+            stylesheets=[".bk-input-group { flex-wrap: wrap; row-gap: 4px; }"],
+            options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES},
+            sizing_mode="stretch_width")
+        self.race_note = pn.pane.HTML(
+            f"<span style='font-size:12px;color:#555'>{t('race.note')}</span>", margin=(0, 10),
+            visible=False)
+        self.knob_row = pn.Column(
+            pn.Row(*(w for k, w in self.knobs.items() if k != "bias_correction")),
+            self.knobs["bias_correction"], margin=0)
+        s.param.watch(self._on_optimizer_settings,
+                      ["optimizer", "race", "schedule", "clip", "lr", "schedule_every",
+                       "schedule_factor", "schedule_gamma"])
+        self.early_stop = pn.widgets.Checkbox.from_param(s.param.early_stop,
+                                                         name=t("early_stop"))
+        self.patience = pn.widgets.IntInput.from_param(s.param.patience, name=t("patience"),
+                                                       start=1, end=10_000, width=130)
+        self.restore = pn.widgets.Button(name=t("restore_best"), width=120,
+                                         css_classes=["pg-restore-best"])
+        self.restore.on_click(lambda _e: on_restore())
+        self.best_pane = pn.pane.HTML("", css_classes=["pg-best"],
+                                      styles={"font-size": "13px", "color": "#333"},
+                                      sizing_mode="stretch_width")
+        self.stop_note = pn.pane.HTML("", visible=False, css_classes=["pg-early-stopped"],
+                                      styles={"font-size": "13px", "color": "#555"},
+                                      sizing_mode="stretch_width")
+
+    def sidebar(self) -> list:
+        lang = self.state.lang
+        head = lambda key: pn.pane.Markdown(f"**{tr(f'mlp.{key}', lang)}**", margin=(6, 10, 0, 10))
+        return [
+            head("presets"), pn.Row(*self.preset_buttons[:3]),
+            pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
+            pn.Row(*self.preset_buttons[3:]),
+            head("data"), self.dataset,
+            pn.Row(self.upload, self.upload_error), self.upload_note,
+            self.noise, self.points, self.train_ratio,
+            pn.Row(self.seed, self.regenerate, styles={"align-items": "end"}),
+            pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
+            self.features, self.normalise,
+            head("network"), pn.Row(self.remove_layer, self.add_layer), self.layer_widths,
+            self.layers, pn.Row(self.activation, self.init),
+            self.batchnorm,
+            head("training"), self.optimizer, self.lr, self.knob_row, self.batch,
+            self.schedule,
+            pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma,
+                   self.lr_now, styles={"align-items": "end"}),
+            self.clip, self.clip_value,
+            self.l1, self.l2, self.dropout,
+            pn.pane.Markdown(tr("mlp.race", lang), margin=(0, 10)), self.race, self.race_note,
+            pn.Row(self.early_stop, self.patience, styles={"align-items": "end"}),
+            pn.Row(self.restore, self.best_pane, styles={"align-items": "center"}),
+            self.stop_note,
+        ]
+
+    def __panel__(self):
+        return pn.Column(*self.sidebar(), width=360)
+
+    # -- what the lab calls --------------------------------------------------------------
+
+    def reset(self):
+        """A new network (and data): the batch slider's range, the race's locks, no
+        early-stopping note."""
+        s = self.state
+        self.dataset.options = self._dataset_options()
+        self.batch.end = max(s.n_train, 2)
+        self.show_stopped("")
+        self.restore.disabled = self.early_stop.disabled = bool(s.racers)
+        self._on_optimizer_settings()
+
+    def show_details(self):
+        """α now and the best epoch so far."""
+        s = self.state
+        self._show_lr()
+        set_text(self.best_pane,
+                 tr("mlp.best", s.lang, epoch=s.best_epoch, loss=f"{s.best_val:.3f}"))
+
+    def show_stopped(self, text: str):
+        """Why training stopped on its own (early stopping), or nothing."""
+        set_text(self.stop_note, text)
+        self.stop_note.visible = bool(text)
+
+    # -- the network's layers --------------------------------------------------------------
+
+    def _widths(self) -> list[int]:
+        try:
+            return list(mlp.parse_layers(self.state.layers))
+        except ValueError:
+            return list(self.state.arch.hidden)
+
+    def _edit_layers(self, add: bool):
+        """One hidden layer more (as wide as the last, or 4) or one fewer."""
+        widths = self._widths()
+        if add and len(widths) < mlp.MAX_HIDDEN_LAYERS:
+            widths.append(widths[-1] if widths else 4)
+        elif not add and widths:
+            widths.pop()
+        self.state.layers = ",".join(map(str, widths)) or "0"
+
+    def _sync_layer_widths(self):
+        """One neuron-count box per hidden layer, rebuilt when the number of layers changes."""
+        widths = self._widths()
+        inputs = list(self.layer_widths.objects)
+        if len(inputs) != len(widths):
+            inputs = []
+            for i in range(len(widths)):
+                box = pn.widgets.IntInput(name=tr("mlp.layer.width", self.state.lang, n=i + 1),
+                                          start=1, end=mlp.MAX_WIDTH, width=72,
+                                          css_classes=[f"pg-layer-width-{i}"])
+                box.param.watch(self._on_layer_width, "value")
+                inputs.append(box)
+            self.layer_widths.objects = inputs
+        self._syncing_widths = True  # the boxes follow the text: no network per box
+        try:
+            for box, width in zip(inputs, widths, strict=True):
+                box.value = width
+        finally:
+            self._syncing_widths = False
+        self.add_layer.disabled = len(widths) >= mlp.MAX_HIDDEN_LAYERS
+        self.remove_layer.disabled = not widths
+
+    def _on_layer_width(self, _event):
+        if self._syncing_widths:
+            return
+        widths = [box.value for box in self.layer_widths.objects]
+        if all(isinstance(w, int) and 1 <= w <= mlp.MAX_WIDTH for w in widths):
+            self.state.layers = ",".join(map(str, widths))
+
+    # -- the data -------------------------------------------------------------------------
+
+    def _dataset_options(self, uploaded: bool = False) -> dict[str, str]:
+        t = lambda key: tr(f"mlp.{key}", self.state.lang)
+        options = {t(f"dataset.{k}"): k for k in datasets.DATASETS}
+        if uploaded or self.state.uploaded is not None:
+            options[t("dataset.uploaded")] = UPLOADED
+        return options
+
+    def _on_upload(self, event):
+        """A CSV file arrived: use it, or say in one line why not (the data stays)."""
+        if event.new is None:
+            return
+        s = self.state
+        self.dataset.options = self._dataset_options(uploaded=True)
+        try:
+            problem = s.load_csv(event.new)
+        except Exception as e:  # never a traceback in the page
+            log.exception("the uploaded file could not be read")
+            problem = f"{type(e).__name__}: {e}"
+        set_text(self.upload_error, tagged("pg-upload-message", problem) if problem else "")
+        self.upload_error.visible = bool(problem)
+        self.dataset.options = self._dataset_options()
+
+    # -- training ------------------------------------------------------------------------
+
+    def _on_optimizer_settings(self, *_events):
+        """Show the knobs of the optimizers in use, the schedule's own fields, α now."""
+        s = self.state
+        racers = s.racers
+        in_use = racers or (s.optimizer,)
+        used = {hp for name in in_use for hp in opt.OPTIMIZERS[name].hyperparams}
+        for hp, widget in self.knobs.items():
+            widget.visible = hp in used
+        self.optimizer.disabled = bool(racers)
+        self.race_note.visible = bool(racers)
+        kind = s.schedule
+        self.schedule_every.visible = kind in ("step", "inverse_time", "cosine")
+        self.schedule_factor.visible = kind == "step"
+        self.schedule_gamma.visible = kind == "exponential"
+        self.clip_value.visible = s.clip != "none"
+        self._show_lr()
+
+    def _show_lr(self):
+        s = self.state
+        text = "" if s.schedule == "constant" else tr(
+            "mlp.lr_now", s.lang, lr=f"{s.lr_at_epoch(s.epoch):.3g}")
+        set_text(self.lr_now, text)

@@ -1,0 +1,328 @@
+"""The MLP lab's pictures: the heat map(s) over the plane, the curves, the race's view.
+
+* :class:`Plane`: what every heat map shares (the colour mapper, the data points);
+* :class:`BoundaryView`: one network's heat map, its loss and accuracy curves (the
+  generalisation gap shaded), the reading and the network diagram;
+* :class:`RaceView`: an optimizer race, one small heat map per racer and one pair of
+  charts, every racer in its colour, and a table of where each stands.
+
+Bokeh figures are built once and their sources patched in place; curves are streamed
+through :class:`CurveFeed`, so a frame costs the browser the same after 100 or
+100,000 epochs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, LinearColorMapper, Span
+from bokeh.plotting import figure
+from panel.viewable import Viewer
+
+from ...numerics import optimizers as opt
+from ...numerics.decision import GRID_EXTENT, GRID_SIZE
+from ...text import tr
+from ...ui.palettes import binary_palette, class_color, class_palette, hard_palette
+from ...ui.widgets import set_text
+from .state import MAX_RACERS, MlpLabState
+
+TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
+#: The racers' colours (distinct from the class colours of the heat maps).
+RACE_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#444444")
+MAX_CURVE_POINTS = 400  # per curve: the browser's work per frame stays bounded
+CURVE_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc")  # a history's columns
+
+
+class CurveFeed:
+    """Moves a growing history (epochs × 4) into a chart's ColumnDataSource.
+
+    The chart gets every k-th epoch, k = 1, 2, 4, … doubling whenever the chart would
+    hold more than ``max_points`` points (it is then rebuilt once at the new stride),
+    so redrawing it costs the browser the same after 100 or 100,000 epochs.
+    """
+
+    def __init__(self, source: ColumnDataSource, max_points: int = MAX_CURVE_POINTS):
+        self.source, self.max_points = source, max_points
+        self.stride, self.fed = 1, 0  # fed: history rows already considered
+
+    @staticmethod
+    def columns(history: np.ndarray, epochs: np.ndarray) -> dict:
+        rows = history[epochs]
+        return {"epoch": epochs, **{c: rows[:, i] for i, c in enumerate(CURVE_COLUMNS)}}
+
+    def clear(self):
+        self.stride, self.fed = 1, 0
+        self.source.data = self.columns(np.zeros((0, 4), np.float32), np.zeros(0, int))
+
+    def feed(self, history: np.ndarray):
+        n = len(history)
+        if n < self.fed:  # the history was cut: start again
+            self.clear()
+        if n == self.fed:
+            return
+        stride = self.stride
+        while n > stride * self.max_points:
+            stride *= 2
+        if stride != self.stride:
+            self.stride = stride
+            self.source.data = self.columns(history, np.arange(0, n, stride))
+        else:
+            first = -(-self.fed // stride) * stride
+            epochs = np.arange(first, n, stride)
+            if len(epochs):
+                self.source.stream(self.columns(history, epochs))
+        self.fed = n
+
+
+def loss_text(loss: float) -> str:
+    """Three decimals, or two significant digits below 0.001 (never a bare 0.000)."""
+    return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
+
+
+def readout_html(epoch, train_loss, val_loss, lang: str) -> str:
+    """The epoch and both losses, labelled; each stable class sits on the element whose
+    text is the number (inside Panel's shadow DOM): ``.pg-epoch`` reads "12"."""
+    cells = (("mlp.epoch", "pg-epoch", epoch, "#222"),
+             ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR),
+             ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR))
+    number = "font-size:22px;font-weight:600;font-family:monospace"
+    return "<div style='display:flex;gap:30px'>" + "".join(
+        f"<div style='min-width:110px'><div style='font-size:12px;color:#555'>"
+        f"{tr(key, lang)}</div><span class='{css}' style='{number};"
+        f"color:{color}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
+
+
+def empty_curves() -> ColumnDataSource:
+    return ColumnDataSource({"epoch": [], "train_loss": [], "train_acc": [],
+                             "val_loss": [], "val_acc": []})
+
+
+class Plane:
+    """What every heat map of the [−e, e]² plane shares: one colour mapper and the
+    data points (training ●, validation ▲, hidden until asked for)."""
+
+    def __init__(self):
+        self.color_mapper = LinearColorMapper(palette=binary_palette(), low=0.0, high=1.0)
+        self.train_points = ColumnDataSource({"x": [], "y": [], "color": []})
+        self.val_points = ColumnDataSource({"x": [], "y": [], "color": []})
+        self.val_renderers = []
+
+    def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
+        """A heat-map figure drawing the source named ``image_name`` (GRID_SIZE² values,
+        ½ until drawn) under the points; returns the figure and that source."""
+        e = GRID_EXTENT
+        fig = figure(x_range=(-e, e), y_range=(-e, e), toolbar_location=None, tools="",
+                     match_aspect=True, **kwargs)
+        source = ColumnDataSource({"image": [np.full((GRID_SIZE, GRID_SIZE), 0.5)]},
+                                  name=image_name)
+        fig.image(image="image", x=-e, y=-e, dw=2 * e, dh=2 * e, source=source,
+                  color_mapper=self.color_mapper)
+        fig.scatter("x", "y", source=self.train_points, fill_color="color",
+                    line_color="white", size=point_size, line_width=point_line)
+        self.val_renderers.append(fig.scatter(
+            "x", "y", source=self.val_points, fill_color="color", line_color="black",
+            size=point_size, marker="triangle", line_width=point_line, visible=False))
+        return fig, source
+
+    def show_points(self, data):
+        """The training and validation points of ``data`` (a ``training.Data``)."""
+        for source, points, y in ((self.train_points, data.points_train, data.y_train),
+                                  (self.val_points, data.points_val, data.y_val)):
+            source.data = {"x": points[:, 0], "y": points[:, 1],
+                           "color": [class_color(c) for c in np.asarray(y)]}
+
+    def show_val(self, visible: bool):
+        for renderer in self.val_renderers:
+            renderer.visible = visible
+
+    def set_colors(self, n_classes: int, discretize: bool):
+        """Soft colours (probability) or hard ones (discretize: the predicted class)."""
+        k = n_classes
+        if discretize:
+            self.color_mapper.update(palette=hard_palette(k), low=-0.5, high=k - 0.5)
+        elif k == 2:
+            self.color_mapper.update(palette=binary_palette(), low=0.0, high=1.0)
+        else:
+            self.color_mapper.update(palette=class_palette(k), low=0.0, high=float(k))
+
+
+class BoundaryView(Viewer):
+    """One network: its heat map, its curves, the reading and the network diagram.
+
+    ``layout`` is built once (the lab shows or hides it); Bokeh panes are shown and
+    hidden through the Columns around them (toggling a Bokeh pane's own ``visible``
+    upsets Panel's stylesheets).
+    """
+
+    state = param.ClassSelector(class_=MlpLabState)
+
+    def __init__(self, plane: Plane, network: Viewer, **params):
+        super().__init__(**params)
+        lang = self.state.lang
+        self.boundary_fig, self.image_source = plane.figure(
+            "pg-boundary-image", 7, 1, width=460, height=440,
+            title=tr("mlp.plot.boundary", lang))
+        self.boundary_fig.xaxis.axis_label, self.boundary_fig.yaxis.axis_label = "x₁", "x₂"
+        self.curves = empty_curves()
+        self.curve_feed = CurveFeed(self.curves)
+        self.cuts = self.state.cuts  # history cuts already drawn
+        self.loss_fig = self._chart(tr("mlp.plot.loss", lang), "loss")
+        self.acc_fig = self._chart(tr("mlp.plot.accuracy", lang), "acc")
+        self.acc_fig.y_range.start, self.acc_fig.y_range.end = 0.0, 1.02
+        self.best_span = Span(location=0, dimension="height", line_color=VAL_COLOR,
+                              line_dash="dashed", line_width=1.5, line_alpha=0.8)
+        self.loss_fig.add_layout(self.best_span)
+        self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
+                                             styles={"font-size": "15px"},
+                                             sizing_mode="stretch_width")
+        self.network = network
+        self.layout = pn.Column(
+            pn.Row(
+                pn.Column(pn.pane.Bokeh(self.boundary_fig), width=470),
+                pn.Column(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
+                          pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
+                          sizing_mode="stretch_width"),
+                sizing_mode="stretch_width"),
+            self.reading_pane, self.network, sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return self.layout
+
+    def _chart(self, title: str, what: str):
+        lang = self.state.lang
+        fig = figure(height=215, title=title, toolbar_location=None, tools="",
+                     sizing_mode="stretch_width")
+        # The generalisation gap, shaded between the two curves.
+        fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
+                  fill_color=VAL_COLOR, fill_alpha=0.12, legend_label=tr("mlp.plot.gap", lang))
+        fig.line("epoch", f"train_{what}", source=self.curves, color=TRAIN_COLOR, line_width=2,
+                 legend_label=tr("mlp.plot.train", lang))
+        fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR, line_width=2,
+                 legend_label=tr("mlp.plot.val", lang))
+        # Beside the plot, where it never hides a curve.
+        fig.add_layout(fig.legend[0], "right")
+        fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        return fig
+
+    def reset(self):
+        """A new network: the curves start again."""
+        self.curve_feed.clear()
+        self.cuts = self.state.cuts
+
+    def draw(self):
+        """The heat map (see ``MlpLabState.grid``)."""
+        self.image_source.data = {"image": [self.state.grid().astype(np.float32)]}
+
+    def show_details(self):
+        """The curves, the best epoch's line and the reading."""
+        s = self.state
+        if self.cuts != s.cuts:  # trained on after "restore best": redraw the curves
+            self.cuts = s.cuts
+            self.curve_feed.clear()
+        self.curve_feed.feed(s.history)
+        self.best_span.location = s.best_epoch
+        set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
+
+
+class RaceView(Viewer):
+    """An optimizer race: up to four small heat maps and one pair of charts.
+
+    Built once; a race shows as many as it has racers and renames them (``reset``).
+    """
+
+    state = param.ClassSelector(class_=MlpLabState)
+
+    def __init__(self, plane: Plane, **params):
+        super().__init__(**params)
+        lang = self.state.lang
+        self.race_images, self.race_boundary_figs = [], []
+        for i in range(MAX_RACERS):
+            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=245, height=245,
+                                       title=tr(f"optimizer.{opt.NAMES[i]}", lang))
+            fig.title.text_color = RACE_COLORS[i]
+            fig.title.text_font_size = "14px"
+            fig.axis.visible = False
+            self.race_images.append(source)
+            self.race_boundary_figs.append(fig)
+        self.race_curves = [empty_curves() for _ in range(MAX_RACERS)]
+        self.race_feeds = [CurveFeed(source) for source in self.race_curves]
+        self.race_lines = []  # per chart, per racer: (training line, validation line)
+        self.race_loss_fig = self._race_chart(tr("mlp.plot.race_loss", lang), "loss")
+        self.race_acc_fig = self._race_chart(tr("mlp.plot.race_accuracy", lang), "acc")
+        self.race_acc_fig.y_range.start, self.race_acc_fig.y_range.end = 0.0, 1.02
+        self.race_table = pn.pane.HTML("", css_classes=["pg-race-table"],
+                                       sizing_mode="stretch_width")
+        self.race_slots = [pn.Column(pn.pane.Bokeh(fig), margin=0)
+                           for fig in self.race_boundary_figs]
+        self.layout = pn.Column(
+            pn.Row(*self.race_slots),
+            pn.Row(pn.pane.Bokeh(self.race_loss_fig, sizing_mode="stretch_width"),
+                   pn.pane.Bokeh(self.race_acc_fig, sizing_mode="stretch_width"),
+                   sizing_mode="stretch_width"),
+            self.race_table, visible=False, sizing_mode="stretch_width")
+
+    def __panel__(self):
+        return self.layout
+
+    def _race_chart(self, title: str, what: str):
+        """Each racer in its colour: training solid, validation dashed."""
+        lang = self.state.lang
+        fig = figure(height=260, title=title, toolbar_location=None, tools="",
+                     sizing_mode="stretch_width")
+        by_racer = []
+        for i, source in enumerate(self.race_curves):
+            name = tr(f"optimizer.{opt.NAMES[i]}", lang)
+            train = fig.line("epoch", f"train_{what}", source=source, color=RACE_COLORS[i],
+                             line_width=2, legend_label=name)
+            val = fig.line("epoch", f"val_{what}", source=source, color=RACE_COLORS[i],
+                           line_width=2, line_dash="dashed")
+            by_racer.append((train, val))
+        # Beside the plot, where it never hides a curve.
+        fig.add_layout(fig.legend[0], "right")
+        fig.legend.label_text_font_size = "11px"
+        fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        self.race_lines.append(by_racer)
+        return fig
+
+    def reset(self):
+        """Show as many heat maps and curves as there are racers, named after them."""
+        s, lang = self.state, self.state.lang
+        racers = s.racers
+        for i in range(MAX_RACERS):
+            active = i < len(racers)
+            name = tr(f"optimizer.{racers[i]}", lang) if active else ""
+            self.race_slots[i].visible = active
+            self.race_boundary_figs[i].title.text = name
+            self.race_feeds[i].clear()
+            for fig, lines in zip((self.race_loss_fig, self.race_acc_fig), self.race_lines,
+                                  strict=True):
+                for renderer in lines[i]:
+                    renderer.visible = active
+                fig.legend.items[i].visible = active
+                fig.legend.items[i].label = {"value": name}
+
+    def draw(self):
+        """Each racer's heat map (one call for all)."""
+        for source, grid in zip(self.race_images, self.state.race_grids(), strict=False):
+            source.data = {"image": [grid.astype(np.float32)]}
+
+    def show_details(self):
+        """Stream each racer's new rows; a table of where each one stands."""
+        s, lang = self.state, self.state.lang
+        rows_html = []
+        for i, (name, history) in enumerate(zip(s.racers, s.race_history, strict=True)):
+            self.race_feeds[i].feed(history)
+            last = history[-1]
+            diverged = s.race_diverged[i]
+            status = (tr("mlp.race.diverged", lang, epoch=diverged) if diverged is not None
+                      else f"{loss_text(last[0])}</td><td>{loss_text(last[2])}</td>"
+                           f"<td>{100 * last[3]:.1f} %")
+            span = 3 if diverged is not None else 1
+            rows_html.append(
+                f"<tr><td style='color:{RACE_COLORS[i]};font-weight:600'>"
+                f"{tr(f'optimizer.{name}', lang)}</td><td colspan={span}>{status}</td></tr>")
+        head = "".join(f"<th>{tr(k, lang)}</th>" for k in (
+            "mlp.race.optimizer", "mlp.train_loss", "mlp.val_loss", "mlp.race.val_acc"))
+        set_text(self.race_table, "<table style='font-size:15px;border-spacing:14px 2px'>"
+                                  f"<tr>{head}</tr>{''.join(rows_html)}</table>")

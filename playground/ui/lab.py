@@ -1,0 +1,156 @@
+"""The lab contract: what a lab gives the page shell (:mod:`playground.ui.shell`).
+
+A lab is two classes, registered in ``shell.LABS`` under the key its links carry
+(``?lab=mlp``):
+
+* its state, a :class:`LabState`: every setting as a ``param`` parameter, the link read
+  and written (``apply_query`` / ``to_query``, its keys in ``LINK_KEYS``) and the first
+  picture's numbers (``precompute``).  It makes no Panel object: the shell builds it on
+  a worker thread while the browser loads the page's JavaScript.
+* its view, a :class:`Lab` (a Panel ``Viewer``) around one state: the components of the
+  sidebar and of the main column, and the hooks the shell calls.
+
+What the shell does with a lab, in this order (the first line on a worker thread, the
+rest on the session's thread; each numbered step on a later tick, so the browser draws
+one while the next is built)::
+
+    state = StateClass(); problems += state.apply_query(query); state.precompute()
+    lab = LabClass(state=state); lab.report_link_problems(problems); lab.prepare()
+    1. main column  <- lab.main()        (the pictures, first)
+    2. lab.start()                       (the pictures are in the live page)
+    3. sidebar      <- lab.sidebar()
+    4. main column += lab.details(); the link rewritten from state.to_query()
+    ... the link again whenever a state parameter named in URL_TRIGGERS changes
+    lab.stop()                           (the session ended)
+
+Without a server (a notebook, the tests) the same steps run at once, in that order.
+
+Adding a lab: a ``LabState`` subclass, a ``Lab`` subclass whose ``state`` parameter is a
+``param.ClassSelector`` of it, its name under the text key ``lab.<key>``, and one line
+in ``shell.LABS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from ..text import tr
+
+
+class LabState(param.Parameterized):
+    """Every setting of a lab as a parameter, and what they produce (no Panel object).
+
+    Subclasses declare their settings, ``lang`` and ``LINK_KEYS``, and implement
+    ``apply_query`` and ``to_query`` with ``playground.ui.link``'s codec.
+    """
+
+    #: Every query key a link may carry for this lab (besides ``lab``); the shell names
+    #: any other key as unknown.
+    LINK_KEYS: ClassVar[frozenset[str]] = frozenset()
+
+    def apply_query(self, query: Mapping[str, str]) -> list[str]:
+        """Set the state from a link's query values; returns one line per value that was
+        ignored, and why (``ui.link.problem``).  Never raises for a bad value.
+
+        Raises:
+            NotImplementedError: in this base class.
+        """
+        raise NotImplementedError
+
+    def to_query(self) -> dict[str, str]:
+        """The state as query values: what a shared link needs to reproduce it.
+
+        Raises:
+            NotImplementedError: in this base class.
+        """
+        raise NotImplementedError
+
+    def precompute(self):
+        """Compute (and compile) the first picture's numbers.  Runs on a worker thread
+        before the lab is built, so it may run JAX but must make no Panel object."""
+
+
+class Lab(Viewer):
+    """A lab's view around one :class:`LabState`: what the shell puts in the page.
+
+    ``sidebar()``, ``main()`` and ``details()`` return lists of Panel components; the
+    shell calls each once.  The hooks have empty defaults; ``report_link_problems``
+    keeps its text in ``link_problems`` and calls ``show_message()``, where a lab shows
+    it next to its own messages.
+    """
+
+    state = param.ClassSelector(class_=LabState, doc="the lab's settings and results")
+
+    #: State parameters whose change rewrites the page's link.
+    URL_TRIGGERS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **params):
+        if "state" not in params:
+            params["state"] = self.state_class()()
+        super().__init__(**params)
+        self.link_problems = ""  # what the page's link could not set, as one line
+
+    @classmethod
+    def state_class(cls) -> type[LabState]:
+        """The class of this lab's state (the ``state`` parameter's class)."""
+        return cls.param["state"].class_
+
+    @staticmethod
+    def title_key(lab_key: str) -> str:
+        """The text key of the name of the lab registered as ``lab_key`` (the shell shows
+        the names before any lab is imported)."""
+        return f"lab.{lab_key}"
+
+    # -- what the shell puts in the page ------------------------------------------------
+
+    def sidebar(self) -> list:
+        """The controls (the page's left column).
+
+        Raises:
+            NotImplementedError: in this base class.
+        """
+        raise NotImplementedError
+
+    def main(self) -> list:
+        """The pictures: the first thing the page shows.
+
+        Raises:
+            NotImplementedError: in this base class.
+        """
+        raise NotImplementedError
+
+    def details(self) -> list:
+        """What goes below the pictures, built after them (nothing by default)."""
+        return []
+
+    def __panel__(self):
+        return pn.Row(pn.Column(*self.sidebar(), width=360),
+                      pn.Column(*self.main(), *self.details()))
+
+    # -- the hooks the shell calls ------------------------------------------------------
+
+    def report_link_problems(self, problems: list[str]):
+        """Keep what the page's link could not set on screen (``problems``: one line each)."""
+        self.link_problems = tr("url.ignored", self.state.lang,
+                                problems="; ".join(problems)) if problems else ""
+        self.show_message()
+
+    def show_message(self):
+        """Show ``link_problems`` (and the lab's own messages); nothing by default."""
+
+    def prepare(self):
+        """Draw the first picture before the lab is in the page (from the numbers that
+        ``state.precompute()`` computed), so that the browser's first picture is the
+        lab's.  Called once, before ``main()``."""
+
+    def start(self):
+        """What needs the live page (timers, background compilation); called once the
+        pictures are in it.  Outside a server it runs at once."""
+
+    def stop(self):
+        """The session ended: stop every periodic callback and background work."""

@@ -1,0 +1,115 @@
+"""The lab contract (``playground.ui.lab``): what every lab gives the shell, and the
+order in which the shell uses it (a toy lab served by ``shell.Page`` without a server)."""
+
+from types import SimpleNamespace
+
+import panel as pn
+import param
+import pytest
+
+from playground.text import tr
+from playground.ui import shell
+from playground.ui.lab import Lab, LabState
+
+
+@pytest.mark.parametrize("key", list(shell.LABS))
+def test_every_registered_lab_keeps_the_contract(key):
+    lab_class = shell.lab_class(key)
+    state_class = lab_class.state_class()
+    assert issubclass(lab_class, Lab) and issubclass(state_class, LabState)
+    assert tr(Lab.title_key(key), "en")  # its name, shown before the lab is imported
+    assert state_class.LINK_KEYS and "lab" not in state_class.LINK_KEYS
+    assert set(lab_class.URL_TRIGGERS) <= set(state_class.param)
+    for hook in ("sidebar", "main"):
+        assert getattr(lab_class, hook) is not getattr(Lab, hook), hook
+
+
+def test_the_base_classes_say_what_is_missing():
+    with pytest.raises(NotImplementedError):
+        LabState().apply_query({})
+    with pytest.raises(NotImplementedError):
+        LabState().to_query()
+    with pytest.raises(NotImplementedError):
+        Lab(state=LabState()).main()
+
+
+# -- a toy lab, served by the shell ------------------------------------------------------
+
+
+class ToyState(LabState):
+    size = param.Integer(1, bounds=(1, 10))
+    lang = param.String("en")
+    LINK_KEYS = frozenset({"size"})
+
+    def apply_query(self, query):
+        if "size" in query:
+            self.size = int(query["size"])
+        return []
+
+    def to_query(self):
+        return {"size": str(self.size)}
+
+    def precompute(self):
+        self.precomputed = True
+
+
+class ToyLab(Lab):
+    state = param.ClassSelector(class_=ToyState)
+    URL_TRIGGERS = ("size",)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.calls = []
+
+    def report_link_problems(self, problems):
+        self.calls.append(("report_link_problems", problems))
+
+    def prepare(self):
+        self.calls.append("prepare")
+
+    def main(self):
+        self.calls.append("main")
+        return [pn.pane.HTML("picture", css_classes=["toy-picture"])]
+
+    def start(self):
+        self.calls.append("start")
+
+    def sidebar(self):
+        self.calls.append("sidebar")
+        return [pn.widgets.IntInput.from_param(self.state.param.size)]
+
+    def details(self):
+        self.calls.append("details")
+        return [pn.pane.HTML("details", css_classes=["toy-details"])]
+
+    def stop(self):
+        self.calls.append("stop")
+
+
+@pytest.fixture
+def toy_page(monkeypatch):
+    """``shell.Page`` for ``?lab=mlp&size=3&bogus=1`` with ``mlp`` registered as the toy."""
+    monkeypatch.setitem(shell.LABS, "mlp", f"{__name__}:ToyLab")
+    monkeypatch.setattr(shell, "start_background_warmup", lambda: None)
+    location = SimpleNamespace(search="?lab=mlp&size=3&bogus=1")
+    return shell.Page(location), location
+
+
+def test_the_shell_builds_a_lab_in_the_contracts_order(toy_page):
+    page, location = toy_page
+    lab = page.lab
+    assert lab.state.size == 3 and lab.state.precomputed
+    assert lab.calls == [("report_link_problems", ["bogus='1' (unknown key)"]), "prepare",
+                         "main", "start", "sidebar", "details"]
+    sidebar, body = page.view.objects[1].objects
+    assert [o.css_classes for o in body.objects] == [["toy-picture"], ["toy-details"]]
+    assert len(sidebar.objects) == 1
+    assert location.search == "?lab=mlp&size=3"  # the link, rewritten from the state
+
+
+def test_the_link_follows_the_url_triggers_and_the_session_end_stops_the_lab(toy_page):
+    page, location = toy_page
+    page.lab.state.size = 7
+    assert location.search == "?lab=mlp&size=7"
+    page._on_session_destroyed(None)
+    assert page.lab.calls[-1] == "stop"
