@@ -201,10 +201,11 @@ def assert_same_network(params, linears, rtol=1e-9, atol=1e-12):
 
 
 def oracle_run(three_class, h, seed=3):
+    """Three epochs, one per call: torch's agreement also shows that chained calls
+    train exactly as one long call (what ``train`` and ``train_many`` rely on)."""
     model = training.init_model(jax.random.key(seed), ORACLE_ARCH, dtype=F64)
-    trained, metrics = training.train_epochs(ORACLE_ARCH, model, h, *three_class,
-                                             n_epochs=ORACLE_EPOCHS)
-    return model, trained, np.asarray(metrics)
+    trained, metrics = train(ORACLE_ARCH, model, h, three_class, ORACLE_EPOCHS, chunk=1)
+    return model, trained, metrics
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam"])
@@ -400,19 +401,22 @@ def test_many_seeds_train_as_if_alone_with_dropout_and_clipping_for_some(xor):
     assert not np.allclose(metrics[0], metrics[1])
 
 
-def test_chained_calls_train_as_one_long_call(xor):
-    """What the chunked helpers above rely on."""
-    model = training.init_model(jax.random.key(4), TANH8)
-    h = training.make_hyper("adam", lr=0.02, dropout=0.1)
-    one, whole = training.train_epochs(TANH8, model, h, *xor, n_epochs=2 * CHUNK)
-    chained, parts = train(TANH8, model, h, xor, 2 * CHUNK)
-    np.testing.assert_allclose(parts, np.asarray(whole), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(chained.params[0]["W"], one.params[0]["W"], rtol=1e-5,
-                               atol=1e-6)
-    assert int(chained.step) == int(one.step) and int(chained.epoch) == int(one.epoch)
-
-
 # --- The one forward pass: matrix-product and fused layers agree -----------------------
+
+def random_network(seed, sizes, batchnorm):
+    """Random weights, biases, γ, β and running statistics (NumPy, float64)."""
+    rng = np.random.default_rng(seed)
+    params, bn_state = [], []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layer = {"W": rng.normal(size=(n_in, n_out)), "b": 0.5 * rng.normal(size=n_out)}
+        if batchnorm and i < len(sizes) - 2:
+            layer["gamma"] = 1.0 + 0.3 * rng.normal(size=n_out)
+            layer["beta"] = 0.3 * rng.normal(size=n_out)
+            bn_state.append({"mean": rng.normal(size=n_out),
+                             "var": rng.uniform(0.5, 2.0, size=n_out)})
+        params.append(layer)
+    return jax.tree.map(jnp.asarray, (params, tuple(bn_state)))
+
 
 FORWARD_CASES = [  # (hidden, K, activation, batch norm): each feature at least once
     ((), 2, "relu", False),
@@ -429,12 +433,7 @@ def test_fused_and_matrix_product_layers_give_the_same_forward_pass(hidden, k, a
     dropout with a fixed key, batch norm in training (batch statistics, running-statistics
     update) and in evaluation (non-trivial running statistics), every activation."""
     x, _, _, _ = xor_data(40, dtype=F64)
-    arch = training.Arch(2, hidden, k, activation, batchnorm, 10)
-    model = training.init_model(jax.random.key(2), arch, dtype=F64)
-    rng = np.random.default_rng(len(hidden) + k)
-    bn_state = tuple({"mean": jnp.asarray(rng.normal(size=w)),
-                      "var": jnp.asarray(rng.uniform(0.5, 2.0, size=w))}
-                     for w in hidden) if batchnorm else ()
+    params, bn_state = random_network(len(hidden) + k, (2, *hidden, k), batchnorm)
     modes = ((True, 0.3), (True, 0.0), (False, 0.0), (False, 0.5))
 
     @jax.jit  # one compilation per case: eager JAX compiles every operation on its own
@@ -445,7 +444,7 @@ def test_fused_and_matrix_product_layers_give_the_same_forward_pass(hidden, k, a
                 for train_mode, rate in modes]
 
     for (train_mode, _), outputs in zip(
-            modes, both_forms(model.params, bn_state, x, jax.random.key(5)), strict=True):
+            modes, both_forms(params, bn_state, x, jax.random.key(5)), strict=True):
         (logits, state, acts), (fused_logits, fused_state, fused_acts) = outputs
         assert logits.shape == (x.shape[0], k)
         np.testing.assert_allclose(fused_logits, logits, rtol=1e-12, atol=1e-12)
