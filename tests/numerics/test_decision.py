@@ -57,9 +57,11 @@ def test_heat_map_cells_encode_class_and_confidence(k, activation, batchnorm):
     arch, params, bn_state = network(k, activation, batchnorm)
     grid = np.asarray(decision.decision_grid(arch, params, bn_state, MEAN, STD, FEATURES,
                                              size=SIZE, extent=EXTENT))
-    classes = np.asarray(decision.decision_grid(arch, params, bn_state, MEAN, STD, FEATURES,
-                                                size=SIZE, extent=EXTENT, discrete=True))
-    assert grid.shape == classes.shape == (SIZE, SIZE)
+    # The hard colours (one compilation more): checked with the K-class map.
+    classes = np.asarray(decision.decision_grid(
+        arch, params, bn_state, MEAN, STD, FEATURES, size=SIZE, extent=EXTENT,
+        discrete=True)) if k > 2 else None
+    assert grid.shape == (SIZE, SIZE)
     axis = np.linspace(-EXTENT, EXTENT, SIZE)
     predicted = set()
     for i in range(SIZE):
@@ -69,5 +71,5 @@ def test_heat_map_cells_encode_class_and_confidence(k, activation, batchnorm):
             predicted.add(best)
             expected = p[1] if k == 2 else best + p[best]
             assert grid[i, j] == pytest.approx(expected, rel=1e-12, abs=1e-12), (i, j)
-            assert classes[i, j] == best, (i, j)
+            assert classes is None or classes[i, j] == best, (i, j)
     assert len(predicted) >= 2  # the map is not one flat colour
