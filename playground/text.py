@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-LANGUAGES = ("en",)
 DEFAULT_LANGUAGE = "en"
 
 _EN: dict[str, str] = {

@@ -23,16 +23,13 @@ GRADIENT_TOLERANCE = 1e-6
 #: |λ| below this (relative to the largest |λ|) counts as zero curvature.
 CURVATURE_TOLERANCE = 1e-8
 
-VERDICTS = ("minimum", "maximum", "saddle", "degenerate")
-
-
 class PointAnalysis(NamedTuple):
     point: tuple[float, float]
     value: float
     gradient: tuple[float, float]
     hessian: tuple[tuple[float, float], tuple[float, float]]
     eigenvalues: tuple[float, float]  # ascending
-    verdict: str  # one of VERDICTS: the Hessian's verdict on the curvature here
+    verdict: str  # minimum, maximum, saddle or degenerate: the Hessian's verdict here
     is_critical: bool  # ‖g‖ ≤ GRADIENT_TOLERANCE
 
     @property

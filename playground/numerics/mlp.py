@@ -72,12 +72,6 @@ ACTIVATIONS: Mapping[str, Callable[[Array], Array]] = MappingProxyType({
     "linear": linear,
 })
 
-ACTIVATION_LATEX: Mapping[str, str] = MappingProxyType({
-    "relu": r"f(z) = \max(0, z)",
-    "tanh": r"f(z) = \tanh z",
-    "sigmoid": r"f(z) = \frac{1}{1 + e^{-z}}",
-    "linear": r"f(z) = z",
-})
 
 # ---------------------------------------------------------------------------
 # Weight initialisers: (key, n_in, n_out, dtype) -> W of shape (n_in, n_out).
@@ -113,13 +107,6 @@ INITIALISERS: Mapping[str, Callable[..., Array]] = MappingProxyType({
     "small_uniform": small_uniform,
     "xavier": xavier,
     "he": he,
-})
-
-INITIALISER_LATEX: Mapping[str, str] = MappingProxyType({
-    "zeros": r"W = 0",
-    "small_uniform": r"W_{ij} \sim \mathcal{U}(-0.5,\, 0.5)",
-    "xavier": r"W_{ij} \sim \mathcal{N}\!\left(0,\, \frac{2}{n_\text{in} + n_\text{out}}\right)",
-    "he": r"W_{ij} \sim \mathcal{N}\!\left(0,\, \frac{2}{n_\text{in}}\right)",
 })
 
 
@@ -237,6 +224,22 @@ def _activation(activation: str | Callable[[Array], Array]) -> Callable[[Array],
     return ACTIVATIONS[activation] if isinstance(activation, str) else activation
 
 
+def affine(a: Array, w: Array, b: Array) -> Array:
+    """z = a W + b as a matrix product: ``a`` (N, n_in), ``w`` (n_in, n_out), ``b`` (n_out,)."""
+    return a @ w + b
+
+
+def affine_fused(a: Array, w: Array, b: Array) -> Array:
+    """z = a W + b written as Σ_i a[:, i] W[i, :] + b, a broadcast product and a sum.
+
+    Same value as :func:`affine` (up to float rounding).  For the playground's small
+    layers XLA fuses it with the activation around it, where a matrix product would be
+    a call of its own (under ``vmap``, a batched one that costs about one call per
+    model): the training engine's form (``benchmarks/bench_training.py``).
+    """
+    return jnp.sum(a[..., :, None] * w, axis=-2) + b
+
+
 def forward(
     params: Params,
     bn_state: BNState,
@@ -249,6 +252,7 @@ def forward(
     batchnorm: bool = False,
     momentum: float | Array = 0.1,
     eps: float | Array = 1e-5,
+    layer: Callable[[Array, Array, Array], Array] = affine,
 ) -> tuple[Array, BNState, tuple[Array, ...]]:
     """The forward pass; returns ``(logits, new_bn_state, hidden_activations)``.
 
@@ -259,6 +263,12 @@ def forward(
     neurons compute (the lab's neuron thumbnails call this with ``train=False``).
     ``new_bn_state`` is ``bn_state`` updated in training, unchanged in evaluation.
     ``key`` is needed only in training with a dropout rate that is not a concrete 0.
+    ``layer(a, W, b)`` computes z = a W + b: :func:`affine` (a matrix product) or
+    :func:`affine_fused` (the training engine's, faster inside its compiled epochs).
+
+    Raises:
+        ValueError: ``batchnorm`` without running statistics for every hidden layer, or
+            dropout in training without a ``key``.
     """
     f = _activation(activation)
     n_hidden = len(params) - 1
@@ -272,17 +282,17 @@ def forward(
 
     a = jnp.asarray(x, params[0]["W"].dtype)
     hidden, new_state = [], []
-    for i, layer in enumerate(params[:-1]):
-        z = a @ layer["W"] + layer["b"]
+    for i, weights in enumerate(params[:-1]):
+        z = layer(a, weights["W"], weights["b"])
         if batchnorm:
-            z, s = batch_norm(z, layer["gamma"], layer["beta"], bn_state[i], train=train,
+            z, s = batch_norm(z, weights["gamma"], weights["beta"], bn_state[i], train=train,
                               momentum=momentum, eps=eps)
             new_state.append(s)
         a = f(z)
         hidden.append(a)
         if use_dropout:
             a = dropout(a, dropout_rate, train=True, key=keys[i])
-    logits = a @ params[-1]["W"] + params[-1]["b"]
+    logits = layer(a, params[-1]["W"], params[-1]["b"])
     return logits, (tuple(new_state) if batchnorm else bn_state), tuple(hidden)
 
 
@@ -321,35 +331,6 @@ def penalty(params: Params, l1: float | Array = 0.0, l2: float | Array = 0.0) ->
     weights = [layer["W"] for layer in params]
     return (l1 * sum(jnp.sum(jnp.abs(w)) for w in weights)
             + l2 * sum(jnp.sum(jnp.square(w)) for w in weights))
-
-
-def loss_fn(
-    params: Params,
-    bn_state: BNState,
-    x: Array,
-    y: Array,
-    *,
-    activation: str | Callable[[Array], Array],
-    key: Array | None = None,
-    dropout_rate: float | Array = 0.0,
-    l1: float | Array = 0.0,
-    l2: float | Array = 0.0,
-    batchnorm: bool = False,
-    train: bool = True,
-    momentum: float | Array = 0.1,
-    eps: float | Array = 1e-5,
-) -> tuple[Array, tuple[BNState, Array, Array]]:
-    """Training objective: cross-entropy + penalty; ``(loss, (new_bn_state, data_loss, logits))``.
-
-    Made for ``jax.value_and_grad(loss_fn, has_aux=True)``: the gradient is taken
-    with respect to ``params`` only; the updated running statistics come back in the
-    auxiliary output.  ``train=False`` evaluates (no dropout, running statistics).
-    """
-    logits, new_state, _ = forward(
-        params, bn_state, x, activation=activation, train=train, key=key,
-        dropout_rate=dropout_rate, batchnorm=batchnorm, momentum=momentum, eps=eps)
-    data_loss = cross_entropy(logits, y)
-    return data_loss + penalty(params, l1, l2), (new_state, data_loss, logits)
 
 
 #: The lab's and the command line's limits on a network's shape.

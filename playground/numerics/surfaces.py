@@ -1,9 +1,12 @@
 """Two-parameter loss surfaces L(x, y): the presets of the optimizer lab.
 
-Every surface is a pure ``jax.numpy`` function of ``(x, y)`` that broadcasts,
-so one function draws the contour grid, feeds ``jax.grad`` inside the race and
-gives the Hessian at a clicked point.  ``SURFACES`` is keyed by the names users
-see in the URL (``?surface=rosenbrock``).
+Every preset is written once, as plain text such as ``(1 - x)**2 + 100*(y - x**2)**2``,
+and parsed by the safe parser of :mod:`playground.numerics.expression`, exactly as a
+user's own formula: the parsed tree gives both the ``jax.numpy`` function (it
+broadcasts, so one function draws the contour grid, feeds ``jax.grad`` inside the race
+and gives the Hessian at a clicked point) and the LaTeX shown on screen, so the two
+cannot disagree.  ``SURFACES`` is keyed by the names users see in the URL
+(``?surface=rosenbrock``).
 
 Each preset also carries the view it is drawn in, a start point and per-optimizer
 defaults chosen so that the preset tells its story (the ravine makes SGD zig-zag,
@@ -21,6 +24,8 @@ from types import MappingProxyType
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from .expression import Expression, parse_expression
 
 SurfaceFn = Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]
 
@@ -48,53 +53,21 @@ class Surface:
         return self.fn(x, y)
 
 
-def ravine(x, y):
-    """f = 0.05·x² + 2·y²: curvatures 0.1 and 4, condition number 40."""
-    return 0.05 * x**2 + 2.0 * y**2
+def from_expression(key: str, expression: Expression, **view) -> Surface:
+    """The surface f = ``expression``: its function and its LaTeX ``f = …`` from one tree.
 
-
-def rosenbrock(x, y):
-    """f = (1 − x)² + 100·(y − x²)²: a curved, flat-bottomed valley; minimum at (1, 1)."""
-    return (1.0 - x) ** 2 + 100.0 * (y - x**2) ** 2
-
-
-def himmelblau(x, y):
-    """f = (x² + y − 11)² + (x + y² − 7)²: four minima of value 0."""
-    return (x**2 + y - 11.0) ** 2 + (x + y**2 - 7.0) ** 2
-
-
-def beale(x, y):
-    """f = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)²; minimum at (3, 0.5)."""
-    return (
-        (1.5 - x + x * y) ** 2
-        + (2.25 - x + x * y**2) ** 2
-        + (2.625 - x + x * y**3) ** 2
-    )
-
-
-def rastrigin(x, y):
-    """f = 20 + x² − 10·cos 2πx + y² − 10·cos 2πy: a bowl covered in local minima."""
-    two_pi = 2.0 * jnp.pi
-    return 20.0 + x**2 - 10.0 * jnp.cos(two_pi * x) + y**2 - 10.0 * jnp.cos(two_pi * y)
-
-
-def saddle(x, y):
-    """f = (x² − 1)² + y²: a strict saddle at (0, 0) between minima at (±1, 0).
-
-    Hessian at the origin: diag(−4, 2), one negative and one positive eigenvalue.
-    Along x = 0 the gradient never leaves the line, so an exact start on it stalls
-    at the saddle; a tiny offset (or gradient noise) grows like (1 + 4α)ᵗ and escapes.
+    ``view`` holds the other :class:`Surface` fields (ranges, start, defaults, ...).
     """
-    return (x**2 - 1.0) ** 2 + y**2
+    return Surface(key=key, fn=expression, latex="f = " + expression.to_latex(), **view)
 
 
-def plateau(x, y):
-    """f = 1 − exp(−(x² + y²)/2): a wide, almost flat mesa around a single basin.
+def preset(key: str, formula: str, **view) -> Surface:
+    """A preset from its plain-text formula (the grammar of ``parse_expression``).
 
-    Far from the origin ‖∇f‖ = r·exp(−r²/2) is tiny (≈ 0.008 at r = 3.5), so a
-    plain gradient step crawls; methods that divide by the gradient's size do not.
+    Raises:
+        ExpressionError: ``formula`` does not parse (a typo in this module).
     """
-    return 1.0 - jnp.exp(-(x**2 + y**2) / 2.0)
+    return from_expression(key, parse_expression(formula), **view)
 
 
 _HIMMELBLAU_CRITICAL = (
@@ -106,8 +79,9 @@ _HIMMELBLAU_CRITICAL = (
 SURFACES: Mapping[str, Surface] = MappingProxyType({
     s.key: s
     for s in (
-        Surface(
-            key="ravine", fn=ravine, latex=r"f = 0.05\,x^2 + 2\,y^2",
+        preset(
+            # Curvatures 0.1 and 4: condition number 40.
+            key="ravine", formula="0.05*x**2 + 2*y**2",
             x_range=(-10.0, 10.0), y_range=(-4.0, 4.0), start=(-9.0, 1.5),
             minimum_value=0.0, critical_guesses=((0.0, 0.0),), steps=100,
             defaults={
@@ -116,9 +90,9 @@ SURFACES: Mapping[str, Surface] = MappingProxyType({
                 "rmsprop": {"lr": 0.1}, "adam": {"lr": 0.5},
             },
         ),
-        Surface(
-            key="rosenbrock", fn=rosenbrock,
-            latex=r"f = (1 - x)^2 + 100\,(y - x^2)^2",
+        preset(
+            # A curved, flat-bottomed valley; minimum at (1, 1).
+            key="rosenbrock", formula="(1 - x)**2 + 100*(y - x**2)**2",
             x_range=(-2.0, 2.0), y_range=(-1.0, 3.0), start=(-1.5, 2.5),
             log_levels=True, minimum_value=0.0, critical_guesses=((1.0, 1.0),), steps=1000,
             defaults={
@@ -127,9 +101,9 @@ SURFACES: Mapping[str, Surface] = MappingProxyType({
                 "rmsprop": {"lr": 0.01}, "adam": {"lr": 0.05},
             },
         ),
-        Surface(
-            key="himmelblau", fn=himmelblau,
-            latex=r"f = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        preset(
+            # Four minima of value 0, a maximum and four saddles.
+            key="himmelblau", formula="(x**2 + y - 11)**2 + (x + y**2 - 7)**2",
             x_range=(-5.0, 5.0), y_range=(-5.0, 5.0), start=(-0.5, -0.3),
             log_levels=True, minimum_value=0.0, critical_guesses=_HIMMELBLAU_CRITICAL,
             steps=300,
@@ -139,10 +113,10 @@ SURFACES: Mapping[str, Surface] = MappingProxyType({
                 "rmsprop": {"lr": 0.05}, "adam": {"lr": 0.1},
             },
         ),
-        Surface(
-            key="beale", fn=beale,
-            latex=(r"f = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2"
-                   r" + (2.625 - x + xy^3)^2"),
+        preset(
+            # Minimum at (3, 0.5).
+            key="beale",
+            formula="(1.5 - x + x*y)**2 + (2.25 - x + x*y**2)**2 + (2.625 - x + x*y**3)**2",
             x_range=(-4.5, 4.5), y_range=(-4.5, 4.5), start=(1.0, 1.5),
             log_levels=True, minimum_value=0.0, critical_guesses=((3.0, 0.5),), steps=1000,
             defaults={
@@ -151,9 +125,10 @@ SURFACES: Mapping[str, Surface] = MappingProxyType({
                 "rmsprop": {"lr": 0.01}, "adam": {"lr": 0.05},
             },
         ),
-        Surface(
-            key="rastrigin", fn=rastrigin,
-            latex=r"f = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
+        preset(
+            # A bowl covered in local minima.
+            key="rastrigin",
+            formula="20 + x**2 - 10*cos(2*pi*x) + y**2 - 10*cos(2*pi*y)",
             x_range=(-5.12, 5.12), y_range=(-5.12, 5.12), start=(-4.2, 3.6),
             minimum_value=0.0, critical_guesses=((0.0, 0.0), (1.0, 0.0), (0.5, 0.5)),
             steps=300,
@@ -163,8 +138,11 @@ SURFACES: Mapping[str, Surface] = MappingProxyType({
                 "rmsprop": {"lr": 0.05}, "adam": {"lr": 0.2},
             },
         ),
-        Surface(
-            key="saddle", fn=saddle, latex=r"f = (x^2 - 1)^2 + y^2",
+        preset(
+            # A strict saddle at (0, 0) between minima at (±1, 0); Hessian there diag(−4, 2).
+            # Along x = 0 the gradient never leaves the line, so an exact start on it stalls
+            # at the saddle; a tiny offset (or gradient noise) grows like (1 + 4α)ᵗ and escapes.
+            key="saddle", formula="(x**2 - 1)**2 + y**2",
             x_range=(-2.0, 2.0), y_range=(-2.0, 2.0), start=(0.001, 1.8),
             minimum_value=0.0, critical_guesses=((0.0, 0.0), (1.0, 0.0), (-1.0, 0.0)),
             steps=200,
@@ -174,8 +152,11 @@ SURFACES: Mapping[str, Surface] = MappingProxyType({
                 "rmsprop": {"lr": 0.01}, "adam": {"lr": 0.05},
             },
         ),
-        Surface(
-            key="plateau", fn=plateau, latex=r"f = 1 - e^{-(x^2 + y^2)/2}",
+        preset(
+            # A wide, almost flat mesa around one basin: far out ‖∇f‖ = r·exp(−r²/2) is tiny
+            # (≈ 0.008 at r = 3.5), so a plain gradient step crawls; methods that divide
+            # by the gradient's size do not.
+            key="plateau", formula="1 - exp(-(x**2 + y**2)/2)",
             x_range=(-6.0, 6.0), y_range=(-6.0, 6.0), start=(4.0, 3.0),
             minimum_value=0.0, critical_guesses=((0.0, 0.0),), steps=300,
             defaults={
@@ -192,11 +173,11 @@ CUSTOM = "custom"
 CUSTOM_RANGE = (-3.0, 3.0)
 
 
-def custom_surface(expression) -> Surface:
+def custom_surface(expression: Expression) -> Surface:
     """Wrap a parsed :class:`playground.numerics.expression.Expression` as a surface."""
-    return Surface(
-        key=CUSTOM, fn=expression, latex="f = " + expression.to_latex(),
-        x_range=CUSTOM_RANGE, y_range=CUSTOM_RANGE, start=(2.0, 1.5), steps=200,
+    return from_expression(
+        CUSTOM, expression, x_range=CUSTOM_RANGE, y_range=CUSTOM_RANGE, start=(2.0, 1.5),
+        steps=200,
         defaults={
             "sgd": {"lr": 0.05}, "momentum": {"lr": 0.01, "momentum": 0.9},
             "nesterov": {"lr": 0.01, "momentum": 0.9}, "adagrad": {"lr": 0.5},

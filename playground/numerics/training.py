@@ -21,16 +21,22 @@ divide n the last batch is filled up with the first examples of the same shuffle
 
 Speed.  A playground network is tiny (a few hundred weights, batches of ten), so an
 update costs the number of kernels XLA launches far more than arithmetic.  Hence:
-layers are ``affine`` (a broadcast product and a sum that XLA fuses with the
-activation) rather than matrix products; the optimizer state goes through the
-switch as one vector per field (``flatten_state``); dropout's random numbers and
-clipping are only computed when in use; an epoch's shuffle is one sort.  The
-figures are in ``benchmarks/README.md``.
+the one ``mlp.forward`` runs with ``mlp.affine_fused`` layers (a broadcast product and
+a sum that XLA fuses with the activation) rather than matrix products; the optimizer
+state goes through the switch as one vector per field (``flatten_state``); dropout's
+random numbers and clipping are only computed when in use; an epoch's shuffle is one
+sort.  The figures are in ``benchmarks/README.md``.
+
+Importing this module compiles nothing: the XLA options of ``train_epochs`` and
+``train_many`` are probed at their first call (``jit_options``).
 """
 
 from __future__ import annotations
 
-from functools import partial
+import functools
+import logging
+import threading
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 import jax
@@ -41,6 +47,8 @@ import optax
 
 from . import mlp
 from . import optimizers as opt
+
+logger = logging.getLogger(__name__)
 
 DTYPE = jnp.float32  # small networks train faster in float32; tests use float64
 
@@ -181,53 +189,24 @@ def apply_update(params, state: OptimizerState, grads, h: Hyper, step, clipping=
     return params, state
 
 
-def affine(a, w, b):
-    """z = a W + b written as Σ_i a[:, i] W[i, :] + b, a broadcast product and a sum.
-
-    Same value as ``a @ w + b`` (up to float rounding).  For these small layers XLA
-    fuses it with the activation around it, where a matrix product would be a call of
-    its own (under ``vmap``, a batched one that costs about one call per model).
-    """
-    return jnp.sum(a[..., :, None] * w, axis=-2) + b
-
-
-def forward(params, bn_state, x, arch: Arch, *, train: bool, key=None, dropout_rate=None):
-    """``mlp.forward`` (same layers, same keys, same batch norm) with ``affine`` layers.
-
-    Returns ``(logits, new_bn_state)``.  ``dropout_rate`` None means no dropout (no
-    random numbers drawn); a rate, even a traced 0, needs ``key`` in training.
-    """
-    f = mlp.ACTIVATIONS[arch.activation]
-    n_hidden = len(params) - 1
-    use_dropout = train and n_hidden > 0 and dropout_rate is not None
-    keys = jax.random.split(key, n_hidden) if use_dropout else None
-    a = jnp.asarray(x, params[0]["W"].dtype)
-    new_state = []
-    for i, layer in enumerate(params[:-1]):
-        z = affine(a, layer["W"], layer["b"])
-        if arch.batchnorm:
-            z, s = mlp.batch_norm(z, layer["gamma"], layer["beta"], bn_state[i], train=train)
-            new_state.append(s)
-        a = f(z)
-        if use_dropout:
-            a = mlp.dropout(a, dropout_rate, train=True, key=keys[i])
-    logits = affine(a, params[-1]["W"], params[-1]["b"])
-    return logits, (tuple(new_state) if arch.batchnorm else bn_state)
-
-
 def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l1, l2):
-    """``mlp.loss_fn``'s objective, cross-entropy + penalty; ``(loss, new_bn_state)``."""
-    logits, bn_state = forward(params, bn_state, x, arch, train=True, key=key,
-                               dropout_rate=dropout_rate)
+    """The training objective, cross-entropy + ``mlp.penalty``; ``(loss, new_bn_state)``.
+
+    ``mlp.forward`` in training mode with ``mlp.affine_fused`` layers; a concrete
+    ``dropout_rate`` of 0 draws no random numbers and needs no ``key``.
+    """
+    logits, bn_state, _ = mlp.forward(
+        params, bn_state, x, activation=arch.activation, train=True, key=key,
+        dropout_rate=dropout_rate, batchnorm=arch.batchnorm, layer=mlp.affine_fused)
     return mlp.cross_entropy(logits, y) + mlp.penalty(params, l1, l2), bn_state
 
 
 def evaluate(arch: Arch, model: Model, x, y):
     """(cross-entropy, accuracy) of the network in evaluation mode.
 
-    With ``mlp.forward``'s matrix products: faster than ``affine`` on 250 rows in a
-    default-compiled function (the lab's); ``train_epochs`` gets the same values, up
-    to float rounding, from ``forward``.
+    With ``mlp.affine``'s matrix products: faster than ``mlp.affine_fused`` on 250 rows
+    in a default-compiled function (the lab's); ``train_epochs`` gets the same values,
+    up to float rounding, with ``affine_fused``.
     """
     logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
                                train=False, batchnorm=arch.batchnorm)
@@ -249,6 +228,15 @@ def epoch_order(key, n: int, batch_size: int):
     return filled.reshape(n_batches, batch_size)
 
 
+def epoch_keys(key):
+    """An epoch's keys from the model's: (the next epoch's key, the shuffle's, dropout's).
+
+    The shuffle is ``epoch_order(shuffle_key, n, b)``; the dropout key is split into
+    one key per batch, and each of those into one per hidden layer (``mlp.forward``).
+    """
+    return tuple(jax.random.split(key, 3))
+
+
 def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None) -> Model:
     """One epoch of mini-batch updates.
 
@@ -259,7 +247,7 @@ def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None
     """
     if dropout is None:
         dropout = h.dropout > 0
-    key, shuffle_key, dropout_key = jax.random.split(model.key, 3)
+    key, shuffle_key, dropout_key = epoch_keys(model.key)
     order = epoch_order(shuffle_key, x.shape[0], arch.batch_size)
     grad_fn = jax.grad(loss, has_aux=True)
 
@@ -267,7 +255,7 @@ def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None
         def step(carry, batch):
             params, bn_state, state, n = carry
             xb, yb, batch_key = batch
-            rate = h.dropout if with_dropout else None
+            rate = h.dropout if with_dropout else 0.0
             grads, bn_state = grad_fn(params, bn_state, xb, yb, arch, batch_key, rate,
                                       h.l1, h.l2)
             params, state = apply_update(params, state, grads, h, n, clipping)
@@ -287,9 +275,10 @@ def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None
 
 def _train(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val, n_epochs: int,
            dropout=None, clipping=None):
-    def metrics(model, x, y):  # ``evaluate`` with ``affine`` layers
-
-        logits, _ = forward(model.params, model.bn_state, x, arch, train=False)
+    def metrics(model, x, y):  # ``evaluate`` with ``mlp.affine_fused`` layers
+        logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
+                                   train=False, batchnorm=arch.batchnorm,
+                                   layer=mlp.affine_fused)
         return mlp.cross_entropy(logits, y), mlp.accuracy(logits, y)
 
     def one(model, _):
@@ -300,27 +289,64 @@ def _train(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val, n
     return jax.lax.scan(one, model, None, length=n_epochs)
 
 
-def _compiler_options():
+@lru_cache(maxsize=1)
+def jit_options() -> dict:
     """``jax.jit`` options for the training functions: YNNPACK for matrix products only.
 
     XLA:CPU hands reductions of 4,096 elements or more to its YNNPACK library too:
-    the sums in ``affine`` once 32 models are stacked, which it runs several times
-    slower than XLA's own loops (1.3 s instead of 0.32 s for the 32 networks of
+    the sums in ``mlp.affine_fused`` once 32 models are stacked, which it runs several
+    times slower than XLA's own loops (1.3 s instead of 0.32 s for the 32 networks of
     ``benchmarks/bench_training.py``).  Only the kernels change, not what they
-    compute.  Scoped to these two functions; a jax or XLA without the option gets none.
+    compute.  A jax or XLA without the option gets none; finding out compiles a tiny
+    probe, once per process, at the first call (never at import).
     """
     options = {"xla_cpu_experimental_ynn_fusion_type": "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT"}
     try:
         jax.jit(lambda v: v + 1, compiler_options=options).lower(0.0).compile()
-    except Exception:  # unknown option, or a jax.jit without compiler_options
+    except Exception as error:  # unknown option, or a jax.jit without compiler_options
+        logger.info("training compiles without %s: %s", options, error)
         return {}
     return {"compiler_options": options}
 
 
-_JIT_OPTIONS = _compiler_options()
+def __getattr__(name: str):
+    # The old module constant, still read by benchmarks/bench_update_floor.py.
+    if name == "_JIT_OPTIONS":
+        return jit_options()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@partial(jax.jit, static_argnames=("arch", "n_epochs"), **_JIT_OPTIONS)
+class _JitWithProbedOptions:
+    """``jax.jit(fn, **jit_kwargs, **jit_options())``, made at the first call.
+
+    Attributes of the jitted function (``_cache_size``, ``lower``, ...) pass through.
+    """
+
+    def __init__(self, fn, **jit_kwargs):
+        functools.update_wrapper(self, fn)
+        self._fn, self._jit_kwargs = fn, jit_kwargs
+        self._jitted = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._jitted is None:
+            with self._lock:  # one jitted function, hence one cache, whichever thread asks
+                if self._jitted is None:
+                    self._jitted = jax.jit(self._fn, **self._jit_kwargs, **jit_options())
+        return self._jitted
+
+    def __call__(self, *args, **kwargs):
+        return self._get()(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._get(), name)
+
+
+def _jit_with_probed_options(**jit_kwargs):
+    return lambda fn: _JitWithProbedOptions(fn, **jit_kwargs)
+
+
+@_jit_with_probed_options(static_argnames=("arch", "n_epochs"))
 def train_epochs(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val,
                  n_epochs: int):
     """``n_epochs`` epochs; returns the model and per-epoch metrics.
@@ -332,7 +358,7 @@ def train_epochs(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_
     return _train(arch, model, h, x_train, y_train, x_val, y_val, n_epochs)
 
 
-@partial(jax.jit, static_argnames=("arch", "n_epochs"), **_JIT_OPTIONS)
+@_jit_with_probed_options(static_argnames=("arch", "n_epochs"))
 def train_many(arch: Arch, models: Model, h: Hyper, x_train, y_train, x_val, y_val,
                n_epochs: int):
     """``train_epochs`` for a stack of models (leading axis).

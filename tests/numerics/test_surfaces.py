@@ -2,6 +2,7 @@
 closed forms (``conftest.closed_form_gradient``) and the contour grid."""
 
 import math
+import re
 
 import jax
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 import playground  # noqa: F401  (enables float64 in JAX)
 from playground.numerics import surfaces
+from playground.numerics.expression import parse_expression
 
 PRESET_NAMES = ("ravine", "rosenbrock", "himmelblau", "beale", "rastrigin", "saddle", "plateau")
 
@@ -144,7 +146,8 @@ def test_known_minima_have_zero_gradient(name, point, gradient_of):
 
 
 def test_saddle_origin_has_zero_gradient_but_is_not_a_minimum():
-    g = np.asarray(jax.grad(lambda p: surfaces.saddle(p[0], p[1]))(np.zeros(2)))
+    saddle = surfaces.SURFACES["saddle"].fn
+    g = np.asarray(jax.grad(lambda p: saddle(p[0], p[1]))(np.zeros(2)))
     np.testing.assert_array_equal(g, [0.0, 0.0])
     assert value("saddle", 0.1, 0.0) < value("saddle", 0.0, 0.0) < value("saddle", 0.0, 0.1)
 
@@ -169,8 +172,6 @@ def test_grid_default_resolution_and_constant_custom_surface():
     xs, ys, z = surfaces.grid(surfaces.SURFACES["ravine"])
     n = surfaces.CONTOUR_RESOLUTION
     assert np.shape(xs) == (n,) and np.shape(ys) == (n,) and np.shape(z) == (n, n)
-    from playground.numerics.expression import parse_expression
-
     custom = surfaces.custom_surface(parse_expression("pi"))
     _, _, z = surfaces.grid(custom, resolution=5)
     np.testing.assert_allclose(np.asarray(z), np.full((5, 5), math.pi), rtol=1e-15)
@@ -186,3 +187,129 @@ def test_preset_metadata_is_sane(name):
         # The documented minimum value is attained at some known minimum.
         values = [value(name, *p) for n, p in KNOWN_MINIMA if n == name]
         assert min(values) == pytest.approx(s.minimum_value, abs=1e-12)
+
+
+# --- The formula on screen is the formula computed ----------------------------------
+# A test-only reader of the LaTeX that the lab shows, independent of the parser that
+# wrote it: a tokenizer and a recursive descent over the few constructs the presets use
+# (sums, juxtaposed or \cdot products, \frac, ^{...}, \left( \right), \cos, \exp,
+# \pi, numbers, x and y), evaluated with NumPy.
+
+_LATEX_TOKEN = re.compile(r"\s*(\\left\(|\\right\)|\\[a-z]+|\d+\.?\d*|[xye]|[-+(){}^=f])")
+_LATEX_FUNCTIONS = {r"\cos": np.cos, r"\sin": np.sin, r"\exp": np.exp}
+
+
+def _latex_tokens(text):
+    tokens, position = [], 0
+    while position < len(text.rstrip()):
+        match = _LATEX_TOKEN.match(text, position)
+        assert match, f"unexpected LaTeX at {text[position:]!r}"
+        tokens.append(match.group(1))
+        position = match.end()
+    return tokens
+
+
+def evaluate_latex(text, x, y):
+    """The value of ``f = <LaTeX>`` at NumPy arrays x, y."""
+    tokens = _latex_tokens(text)
+    assert tokens[:2] == ["f", "="]
+    tokens = tokens[2:]
+    index = 0
+
+    def peek():
+        return tokens[index] if index < len(tokens) else None
+
+    def take(expected=None):
+        nonlocal index
+        token = tokens[index]
+        assert expected is None or token == expected, (token, expected)
+        index += 1
+        return token
+
+    def sum_():
+        value = product()
+        while peek() in ("+", "-"):
+            value = value + product() if take() == "+" else value - product()
+        return value
+
+    def product():
+        value = signed()
+        # Juxtaposition (or \cdot) multiplies, until a sign, a closing bracket or the end.
+        while peek() not in (None, "+", "-", "}", r"\right)"):
+            if peek() == r"\cdot":
+                take()
+            value = value * signed()
+        return value
+
+    def signed():
+        if peek() == "-":
+            take()
+            return -signed()
+        return power()
+
+    def power():
+        base = atom()
+        if peek() == "^":
+            take()
+            take("{")
+            exponent = sum_()
+            take("}")
+            return base**exponent
+        return base
+
+    def atom():
+        token = take()
+        if token == "x":
+            return x
+        if token == "y":
+            return y
+        if token == "e":
+            return np.e
+        if token == r"\pi":
+            return np.pi
+        if token == r"\left(":
+            value = sum_()
+            take(r"\right)")
+            return value
+        if token == r"\frac":
+            take("{")
+            numerator = sum_()
+            take("}")
+            take("{")
+            denominator = sum_()
+            take("}")
+            return numerator / denominator
+        if token in _LATEX_FUNCTIONS:
+            take(r"\left(")
+            argument = sum_()
+            take(r"\right)")
+            return _LATEX_FUNCTIONS[token](argument)
+        assert token[0].isdigit(), f"unexpected LaTeX token {token!r}"
+        return float(token)
+
+    value = sum_()
+    assert index == len(tokens), f"unread LaTeX: {tokens[index:]}"
+    return value
+
+
+def test_the_latex_reader_reads_what_it_should():
+    x, y = np.array([0.5, -2.0]), np.array([1.5, 3.0])
+    np.testing.assert_allclose(
+        evaluate_latex(r"f = 2 x^{3} - \frac{-\left(x + y\right)}{2} \cdot 3", x, y),
+        2 * x**3 + 3 * (x + y) / 2, rtol=1e-15)
+    np.testing.assert_allclose(evaluate_latex(r"f = 10 \cos\left(2 \pi x\right) y", x, y),
+                               10 * np.cos(2 * np.pi * x) * y, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", PRESET_NAMES)
+def test_the_latex_shown_is_the_function_computed(name):
+    """The formula on screen, read back independently, gives the function's values."""
+    surface = surfaces.SURFACES[name]
+    points = np.random.default_rng(99).uniform(-4.0, 4.0, size=(50, 2))
+    x, y = points[:, 0], points[:, 1]
+    shown = evaluate_latex(surface.latex, x, y)
+    np.testing.assert_allclose(shown, NUMPY_FORMULAS[name](x, y), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.asarray(surface.fn(x, y)), shown, rtol=1e-12, atol=1e-12)
+    # Both come from one plain-text formula.
+    assert surface.fn == parse_expression(surface.fn.source)
+    assert surface.latex == "f = " + parse_expression(surface.fn.source).to_latex()

@@ -1,4 +1,13 @@
-"""The MLP training engine against PyTorch, closed-form facts and its own promises."""
+"""The MLP training engine against PyTorch, closed-form facts and its own promises.
+
+Compiling a training function takes seconds, and ``n_epochs`` is a static argument:
+tests train in chunks of ``CHUNK`` epochs (chained calls train exactly as one long
+call does), so every test of an architecture shares one compiled function.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -6,10 +15,12 @@ import numpy as np
 import pytest
 import torch
 
+import playground  # noqa: F401  (enables float64 in JAX)
 from playground.numerics import datasets, mlp, training
 from playground.numerics import optimizers as opt
 
 F64 = jnp.float64
+CHUNK = 10  # epochs per compiled call
 
 
 def xor_data(n=200, seed=0, dtype=jnp.float32):
@@ -17,6 +28,35 @@ def xor_data(n=200, seed=0, dtype=jnp.float32):
     train, val = datasets.split(ds, 50, seed)
     cast = lambda d: (jnp.asarray(d.X, dtype), jnp.asarray(d.y))
     return (*cast(train), *cast(val))
+
+
+def train(arch, model, h, data, n_epochs, chunk=CHUNK):
+    """``train_epochs`` for ``n_epochs`` (a multiple of ``chunk``), ``chunk`` per call."""
+    assert n_epochs % chunk == 0
+    rows = []
+    for _ in range(n_epochs // chunk):
+        model, metrics = training.train_epochs(arch, model, h, *data, n_epochs=chunk)
+        rows.append(np.asarray(metrics))
+    return model, np.concatenate(rows)
+
+
+def train_many(arch, models, h, data, n_epochs, chunk=CHUNK):
+    """``train_many`` in chunks, as ``train``."""
+    assert n_epochs % chunk == 0
+    rows = []
+    for _ in range(n_epochs // chunk):
+        models, metrics = training.train_many(arch, models, h, *data, n_epochs=chunk)
+        rows.append(np.asarray(metrics))
+    return models, np.concatenate(rows, axis=1)
+
+
+# The architectures several tests share (one compilation each).
+TANH8 = training.Arch(2, (8,), 2, "tanh", False, 10)
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return xor_data()
 
 
 def torch_net(params, activation):
@@ -43,34 +83,187 @@ TORCH_OPTIMIZERS = {
 }
 
 
-@pytest.mark.parametrize("name", opt.NAMES)
-def test_full_batch_training_matches_torch(name):
-    x, y, xv, yv = xor_data(40, dtype=F64)
-    arch = training.Arch(2, (5,), 2, "tanh", False, batch_size=40)
-    model = training.init_model(jax.random.key(1), arch, dtype=F64)
-    net = torch_net(model.params, "tanh")
-    l2 = 0.01
-    h = training.make_hyper(name, lr=0.05, l2=l2, dtype=F64)
-    trained, metrics = training.train_epochs(arch, model, h, x, y, xv, yv, n_epochs=8)
+# --- Mini-batch training against torch, in the engine's own order --------------------
+# Three classes, 45 training points in batches of 10: the last batch of each epoch is
+# filled up with the first 5 examples of the same shuffle.
 
-    optimizer = TORCH_OPTIMIZERS[name](net.parameters(), 0.05)
-    xt, yt = torch.tensor(np.asarray(x)), torch.tensor(np.asarray(y))
-    for _ in range(8):
-        optimizer.zero_grad()
-        loss = torch.nn.functional.cross_entropy(net(xt), yt)
-        loss = loss + l2 * sum((m.weight**2).sum() for m in net if hasattr(m, "weight"))
-        loss.backward()
-        optimizer.step()
-    for layer, lin in zip(trained.params, [m for m in net if hasattr(m, "weight")],
-                          strict=True):
-        np.testing.assert_allclose(layer["W"], lin.weight.detach().numpy().T, rtol=1e-9,
-                                   atol=1e-12)
-        np.testing.assert_allclose(layer["b"], lin.bias.detach().numpy(), rtol=1e-9,
-                                   atol=1e-12)
-    with torch.no_grad():
-        val_loss = torch.nn.functional.cross_entropy(net(torch.tensor(np.asarray(xv))),
-                                                     torch.tensor(np.asarray(yv)))
+ORACLE_ARCH = training.Arch(2, (5, 4), 3, "tanh", False, 10)
+ORACLE_EPOCHS = 3
+
+
+@pytest.fixture(scope="module")
+def three_class():
+    ds = datasets.make_dataset("three_class", 90, 10.0, 0)
+    train_part, val_part = datasets.split(ds, 50, 0)
+    assert len(train_part.y) == 45
+    cast = lambda d: (jnp.asarray(d.X, F64), jnp.asarray(d.y))
+    return (*cast(train_part), *cast(val_part))
+
+
+def engine_plan(model, n, rate=0.0):
+    """The engine's shuffles and dropout masks, epoch by epoch, from the model's key.
+
+    Each epoch: ``epoch_keys`` gives the shuffle key (``epoch_order``) and the dropout
+    key, split into one key per batch and each into one per hidden layer; a mask is
+    Bernoulli(q) with q = 1 − rate (``jax.random.bernoulli``).
+    """
+    arch, plan, key = ORACLE_ARCH, [], model.key
+    q = jnp.asarray(1.0, F64) - jnp.asarray(rate, F64)
+    for _ in range(ORACLE_EPOCHS):
+        key, shuffle_key, dropout_key = training.epoch_keys(key)
+        order = np.asarray(training.epoch_order(shuffle_key, n, arch.batch_size))
+        masks = None
+        if rate > 0:
+            masks = [[np.asarray(jax.random.bernoulli(k, q, (arch.batch_size, width)))
+                      for k, width in zip(jax.random.split(batch_key, len(arch.hidden)),
+                                          arch.hidden, strict=True)]
+                     for batch_key in jax.random.split(dropout_key, order.shape[0])]
+        plan.append((order, masks))
+    return plan
+
+
+def torch_train(model, data, plan, make_optimizer, *, rate=0.0, clip=None, clip_value=1.0,
+                make_scheduler=None, l2=0.0):
+    """Mini-batch training in PyTorch float64 over the batches and masks of ``plan``.
+
+    Returns the linear layers and the clipping norms seen (``clip`` "norm": the global
+    gradient norms before clipping).
+    """
+    x, y = (torch.tensor(np.asarray(a)) for a in data[:2])
+    linears = [m for m in torch_net(model.params, "tanh") if isinstance(m, torch.nn.Linear)]
+    parameters = [p for lin in linears for p in lin.parameters()]
+    optimizer = make_optimizer(parameters)
+    scheduler = make_scheduler(optimizer) if make_scheduler else None
+    q, norms = 1.0 - rate, []
+    for order, masks in plan:
+        for j, batch in enumerate(order):
+            idx = torch.tensor(batch)
+            a = x[idx]
+            for i, lin in enumerate(linears[:-1]):
+                a = torch.tanh(lin(a))
+                if masks is not None:  # inverted dropout: keep with probability q, × 1/q
+                    a = a * torch.tensor(masks[j][i], dtype=torch.float64) / q
+            loss = torch.nn.functional.cross_entropy(linears[-1](a), y[idx])
+            loss = loss + l2 * sum((lin.weight**2).sum() for lin in linears)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip == "norm":
+                # torch scales by c / (‖g‖ + 1e-6), optax by c / ‖g‖: the threshold
+                # c (‖g‖ + 1e-6) / ‖g‖ makes torch's factor c / ‖g‖ (when ‖g‖ > c).
+                norm = float(torch.nn.utils.get_total_norm([p.grad for p in parameters]))
+                threshold = clip_value * (norm + 1e-6) / norm
+                assert float(torch.nn.utils.clip_grad_norm_(parameters, threshold)) == norm
+                norms.append(norm)
+            elif clip == "value":
+                torch.nn.utils.clip_grad_value_(parameters, clip_value)
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()  # the engine's schedule counts updates, not epochs
+    return linears, norms
+
+
+def assert_same_network(params, linears, rtol=1e-9, atol=1e-12):
+    for layer, lin in zip(params, linears, strict=True):
+        np.testing.assert_allclose(layer["W"], lin.weight.detach().numpy().T, rtol=rtol,
+                                   atol=atol)
+        np.testing.assert_allclose(layer["b"], lin.bias.detach().numpy(), rtol=rtol,
+                                   atol=atol)
+
+
+def oracle_run(three_class, h, seed=3):
+    """Three epochs, one per call: torch's agreement also shows that chained calls
+    train exactly as one long call (what ``train`` and ``train_many`` rely on)."""
+    model = training.init_model(jax.random.key(seed), ORACLE_ARCH, dtype=F64)
+    trained, metrics = train(ORACLE_ARCH, model, h, three_class, ORACLE_EPOCHS, chunk=1)
+    return model, trained, metrics
+
+
+@pytest.mark.parametrize("name", opt.NAMES)
+def test_mini_batch_epochs_match_torch_in_the_engine_order(three_class, name):
+    """Every optimizer, with an L2 penalty, over the engine's own shuffled batches."""
+    h = training.make_hyper(name, lr=0.05, l2=0.005, dtype=F64)
+    model, trained, metrics = oracle_run(three_class, h)
+    plan = engine_plan(model, 45)
+    assert [order.shape for order, _ in plan] == [(5, 10)] * ORACLE_EPOCHS
+    assert not np.array_equal(plan[0][0], plan[1][0])  # a new shuffle every epoch
+    linears, _ = torch_train(model, three_class, plan,
+                             lambda p: TORCH_OPTIMIZERS[name](p, 0.05), l2=0.005)
+    assert_same_network(trained.params, linears)
+    assert int(trained.step) == 5 * ORACLE_EPOCHS and int(trained.epoch) == ORACLE_EPOCHS
+    with torch.no_grad():  # the reported validation loss is the network's, without penalty
+        a = torch.tensor(np.asarray(three_class[2]))
+        for lin in linears[:-1]:
+            a = torch.tanh(lin(a))
+        val_loss = torch.nn.functional.cross_entropy(
+            linears[-1](a), torch.tensor(np.asarray(three_class[3])))
     assert metrics[-1, 2] == pytest.approx(float(val_loss), rel=1e-9)
+
+
+def test_global_norm_clipping_inside_training_matches_torch(three_class):
+    h = training.make_hyper("momentum", lr=0.1, momentum=0.9, clip="norm", clip_value=0.3,
+                            dtype=F64)
+    model, trained, _ = oracle_run(three_class, h)
+    linears, norms = torch_train(
+        model, three_class, engine_plan(model, 45),
+        lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), clip="norm", clip_value=0.3)
+    assert sum(n > 0.3 for n in norms) >= 5  # clipping was at work
+    assert_same_network(trained.params, linears)
+    # ... and the clipping made a difference the tolerance cannot hide.
+    free, _ = torch_train(model, three_class, engine_plan(model, 45),
+                          lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9))
+    assert not np.allclose(trained.params[0]["W"], free[0].weight.detach().numpy().T,
+                           rtol=1e-3)
+
+
+def test_clipping_by_value_inside_training_matches_torch(three_class):
+    h = training.make_hyper("sgd", lr=0.2, clip="value", clip_value=0.05, dtype=F64)
+    model, trained, _ = oracle_run(three_class, h)
+    linears, _ = torch_train(model, three_class, engine_plan(model, 45),
+                             lambda p: torch.optim.SGD(p, lr=0.2), clip="value",
+                             clip_value=0.05)
+    assert_same_network(trained.params, linears)
+
+
+TORCH_SCHEDULERS = {
+    # every N = 4 updates, factor k = 2, γ = 0.9, horizon T = 20 ≥ the 15 updates
+    "step": lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=4, gamma=0.5),
+    "exponential": lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.9),
+    "inverse_time": lambda o: torch.optim.lr_scheduler.LambdaLR(o, lambda n: 1 / (1 + n / 4)),
+    "cosine": lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=20),
+}
+
+
+@pytest.mark.parametrize("kind", list(TORCH_SCHEDULERS))
+def test_a_learning_rate_schedule_inside_training_matches_torch(three_class, kind):
+    """The schedule advances once per update (mini-batch step), from n = 0."""
+    schedule = opt.Schedule(kind=opt.SCHEDULES.index(kind), every=4.0, factor=2.0,
+                            gamma=0.9, horizon=20.0)
+    h = training.make_hyper("momentum", lr=0.2, momentum=0.9, schedule=schedule, dtype=F64)
+    model, trained, _ = oracle_run(three_class, h)
+    linears, _ = torch_train(model, three_class, engine_plan(model, 45),
+                             lambda p: torch.optim.SGD(p, lr=0.2, momentum=0.9),
+                             make_scheduler=TORCH_SCHEDULERS[kind])
+    assert_same_network(trained.params, linears)
+
+
+def test_dropout_inside_training_matches_torch_with_the_same_masks(three_class):
+    rate = 0.3
+    h = training.make_hyper("adam", lr=0.05, dropout=rate, dtype=F64)
+    model, trained, metrics = oracle_run(three_class, h)
+    plan = engine_plan(model, 45, rate)
+    kept = np.mean([m for _, masks in plan for batch in masks for m in batch[0].ravel()])
+    assert 0.5 < kept < 0.9  # about q = 0.7 of the units kept
+    linears, _ = torch_train(model, three_class, plan,
+                             lambda p: TORCH_OPTIMIZERS["adam"](p, 0.05), rate=rate)
+    assert_same_network(trained.params, linears)
+    # Other masks (no dropout) give another network: the masks were used.
+    other, _ = torch_train(model, three_class, engine_plan(model, 45),
+                           lambda p: TORCH_OPTIMIZERS["adam"](p, 0.05))
+    assert not np.allclose(trained.params[0]["W"], other[0].weight.detach().numpy().T,
+                           rtol=1e-3)
+
+
+# --- The engine's own promises ---------------------------------------------------------
 
 
 def test_an_epoch_visits_every_example_once():
@@ -83,88 +276,76 @@ def test_an_epoch_visits_every_example_once():
 
 
 def test_a_linear_model_cannot_learn_xor_but_one_hidden_layer_can():
-    x, y, xv, yv = xor_data(400)
+    data = xor_data(400)
     linear = training.Arch(2, (), 2, "tanh", False, 10)
-    hidden = training.Arch(2, (8,), 2, "tanh", False, 10)
     h = training.make_hyper("adam", lr=0.03)
-    _, m_lin = training.train_epochs(linear, training.init_model(jax.random.key(0), linear),
-                                     h, x, y, xv, yv, n_epochs=150)
-    _, m_hid = training.train_epochs(hidden, training.init_model(jax.random.key(0), hidden),
-                                     h, x, y, xv, yv, n_epochs=150)
+    _, m_lin = train(linear, training.init_model(jax.random.key(0), linear), h, data, 150,
+                     chunk=50)
+    _, m_hid = train(TANH8, training.init_model(jax.random.key(0), TANH8), h, data, 150,
+                     chunk=50)
     assert float(m_lin[-1, 3]) < 0.75  # validation accuracy near chance
     assert float(m_hid[-1, 3]) > 0.95 and float(m_hid[-1, 1]) > 0.99
 
 
-def test_l2_shrinks_the_weights():
-    x, y, xv, yv = xor_data()
-    arch = training.Arch(2, (8,), 2, "tanh", False, 10)
-    model = training.init_model(jax.random.key(0), arch)
+def test_l2_shrinks_the_weights(xor):
+    model = training.init_model(jax.random.key(0), TANH8)
     norm = lambda m: float(sum(jnp.sum(layer["W"] ** 2) for layer in m.params))
-    plain, _ = training.train_epochs(arch, model, training.make_hyper("sgd", lr=0.1),
-                                     x, y, xv, yv, n_epochs=100)
-    decayed, _ = training.train_epochs(arch, model, training.make_hyper("sgd", lr=0.1, l2=0.01),
-                                       x, y, xv, yv, n_epochs=100)
+    plain, _ = train(TANH8, model, training.make_hyper("sgd", lr=0.1), xor, 100)
+    decayed, _ = train(TANH8, model, training.make_hyper("sgd", lr=0.1, l2=0.01), xor, 100)
     assert norm(decayed) < 0.7 * norm(plain)
 
 
-def test_zero_initialisation_keeps_hidden_units_identical():
-    x, y, xv, yv = xor_data()
-    arch = training.Arch(2, (6,), 2, "tanh", False, 10)
-    model = training.init_model(jax.random.key(0), arch, init="zeros")
-    trained, _ = training.train_epochs(arch, model, training.make_hyper("sgd", lr=0.1),
-                                       x, y, xv, yv, n_epochs=20)
+def test_zero_initialisation_keeps_hidden_units_identical(xor):
+    model = training.init_model(jax.random.key(0), TANH8, init="zeros")
+    trained, _ = train(TANH8, model, training.make_hyper("sgd", lr=0.1), xor, 20)
     w = np.asarray(trained.params[0]["W"])
     np.testing.assert_allclose(w, w[:, :1].repeat(w.shape[1], axis=1))
 
 
-def test_moving_a_slider_never_recompiles():
-    x, y, xv, yv = xor_data()
-    arch = training.Arch(2, (4,), 2, "relu", True, 10)
-    model = training.init_model(jax.random.key(0), arch)
+def test_moving_a_slider_never_recompiles_and_every_slider_counts(three_class):
+    model = training.init_model(jax.random.key(0), ORACLE_ARCH, dtype=F64)
+    cosine = opt.Schedule(kind=opt.SCHEDULES.index("cosine"), horizon=10.0)
+    base = dict(lr=0.1, momentum=0.9, dtype=F64)
+    settings = {
+        "base": training.make_hyper("momentum", **base),
+        "lr": training.make_hyper("momentum", **{**base, "lr": 0.2}),
+        "momentum": training.make_hyper("momentum", **{**base, "momentum": 0.5}),
+        "optimizer": training.make_hyper("adam", lr=0.1, dtype=F64),
+        "l1": training.make_hyper("momentum", **base, l1=0.01),
+        "l2": training.make_hyper("momentum", **base, l2=0.05),
+        "dropout": training.make_hyper("momentum", **base, dropout=0.3),
+        "clip": training.make_hyper("momentum", **base, clip="norm", clip_value=0.05),
+        "schedule": training.make_hyper("momentum", **base, schedule=cosine),
+        "all": training.make_hyper("rmsprop", lr=0.02, l1=0.001, l2=0.01, dropout=0.1,
+                                   clip="value", clip_value=0.1, schedule=cosine, dtype=F64),
+    }
     before = training.train_epochs._cache_size()
-    settings = [
-        training.make_hyper("sgd", lr=0.1),
-        training.make_hyper("adam", lr=0.01, l1=0.001, l2=0.01, dropout=0.3),
-        training.make_hyper("rmsprop", lr=0.02, clip="norm", clip_value=0.5,
-                            schedule=opt.Schedule(kind=opt.SCHEDULES.index("cosine"),
-                                                  horizon=10.0)),
-        training.make_hyper("momentum", lr=0.2, momentum=0.5, dropout=0.1),
-    ]
-    for h in settings:
-        _, metrics = training.train_epochs(arch, model, h, x, y, xv, yv, n_epochs=3)
-        assert np.all(np.isfinite(np.asarray(metrics)))
-    assert training.train_epochs._cache_size() == before + 1
+    results, compiled = {}, None
+    for name, h in settings.items():
+        trained, metrics = training.train_epochs(ORACLE_ARCH, model, h, *three_class,
+                                                 n_epochs=1)
+        assert np.all(np.isfinite(np.asarray(metrics))), name
+        results[name] = np.concatenate([np.asarray(leaf).ravel()
+                                        for leaf in jax.tree.leaves(trained.params)])
+        compiled = compiled or training.train_epochs._cache_size()
+    # At most one compilation (none if an earlier test compiled this architecture) ...
+    assert compiled <= before + 1
+    assert training.train_epochs._cache_size() == compiled  # ... and none after it.
+    # Each setting moved alone changes the trained network.
+    for name, weights in results.items():
+        if name != "base":
+            assert not np.allclose(weights, results["base"], rtol=1e-4, atol=1e-6), name
 
 
-def test_a_race_trains_each_optimizer_as_if_alone():
-    x, y, xv, yv = xor_data()
-    arch = training.Arch(2, (8,), 2, "tanh", False, 10)
-    model = training.init_model(jax.random.key(0), arch)
+def test_a_race_trains_each_optimizer_as_if_alone(xor):
+    model = training.init_model(jax.random.key(0), TANH8)
     names = ("sgd", "momentum", "adam")
     hypers = [training.make_hyper(n, lr=0.02) for n in names]
-    _, raced = training.train_many(arch, training.stack([model] * 3), training.stack(hypers),
-                                   x, y, xv, yv, n_epochs=30)
+    _, raced = train_many(TANH8, training.stack([model] * 3), training.stack(hypers), xor, 30)
     for k, h in enumerate(hypers):
-        _, alone = training.train_epochs(arch, model, h, x, y, xv, yv, n_epochs=30)
+        _, alone = train(TANH8, model, h, xor, 30)
         np.testing.assert_allclose(raced[k], alone, rtol=1e-4, atol=1e-5)
     assert not np.allclose(raced[0], raced[2])
-
-
-def test_the_fused_forward_equals_mlp_forward():
-    x, _, _, _ = xor_data(40, dtype=F64)
-    arch = training.Arch(2, (5, 4), 2, "relu", True, 10)
-    model = training.init_model(jax.random.key(2), arch, dtype=F64)
-    key = jax.random.key(5)
-    for train, rate in ((True, 0.3), (True, None), (False, None)):
-        logits, bn_state = training.forward(model.params, model.bn_state, x, arch, train=train,
-                                            key=key, dropout_rate=rate)
-        expected, expected_bn, _ = mlp.forward(
-            model.params, model.bn_state, x, activation="relu", train=train, key=key,
-            dropout_rate=rate or 0.0, batchnorm=True)
-        np.testing.assert_allclose(logits, expected, rtol=1e-12, atol=1e-12)
-        for new, old in zip(bn_state, expected_bn, strict=True):
-            np.testing.assert_allclose(new["mean"], old["mean"], rtol=1e-12, atol=1e-12)
-            np.testing.assert_allclose(new["var"], old["var"], rtol=1e-12, atol=1e-12)
 
 
 def test_an_epoch_order_is_the_argsort_of_its_own_random_keys():
@@ -175,22 +356,116 @@ def test_an_epoch_order_is_the_argsort_of_its_own_random_keys():
                                   expected)
 
 
-def test_many_seeds_train_as_if_alone_with_dropout_and_clipping_for_some():
-    x, y, xv, yv = xor_data()
-    arch = training.Arch(2, (8,), 2, "tanh", False, 10)
-    models = [training.init_model(jax.random.key(seed), arch) for seed in (0, 1, 2)]
+def test_many_seeds_train_as_if_alone_with_dropout_and_clipping_for_some(xor):
+    models = [training.init_model(jax.random.key(seed), TANH8) for seed in (0, 1, 2)]
     dropout, clip_kind = [0.0, 0.2, 0.0], ["none", "none", "norm"]
     alone = [training.make_hyper("adam", lr=0.02, dropout=d, clip=c, clip_value=0.5)
              for d, c in zip(dropout, clip_kind, strict=True)]
     # The optimizer (and its knobs) shared, dropout and clipping per model.
     shared = alone[0]._replace(dropout=jnp.asarray(dropout, training.DTYPE),
                                clip_kind=jnp.asarray([opt.CLIPPING.index(c) for c in clip_kind]))
-    trained, metrics = training.train_many(arch, training.stack(models), shared, x, y, xv, yv,
-                                           n_epochs=20)
+    trained, metrics = train_many(TANH8, training.stack(models), shared, xor, 20)
     for k, (model, h) in enumerate(zip(models, alone, strict=True)):
-        one, expected = training.train_epochs(arch, model, h, x, y, xv, yv, n_epochs=20)
+        one, expected = train(TANH8, model, h, xor, 20)
         np.testing.assert_allclose(metrics[k], expected, rtol=1e-4, atol=1e-5)
         np.testing.assert_allclose(trained.params[0]["W"][k], one.params[0]["W"], rtol=1e-4,
                                    atol=1e-5)
-        assert int(trained.opt_state.count[k]) == int(one.opt_state.count) == 20 * len(x) // 10
+        assert int(trained.opt_state.count[k]) == int(one.opt_state.count) == 20 * 100 // 10
     assert not np.allclose(metrics[0], metrics[1])
+
+
+# --- The one forward pass: matrix-product and fused layers agree -----------------------
+
+def random_network(seed, sizes, batchnorm):
+    """Random weights, biases, γ, β and running statistics (NumPy, float64)."""
+    rng = np.random.default_rng(seed)
+    params, bn_state = [], []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layer = {"W": rng.normal(size=(n_in, n_out)), "b": 0.5 * rng.normal(size=n_out)}
+        if batchnorm and i < len(sizes) - 2:
+            layer["gamma"] = 1.0 + 0.3 * rng.normal(size=n_out)
+            layer["beta"] = 0.3 * rng.normal(size=n_out)
+            bn_state.append({"mean": rng.normal(size=n_out),
+                             "var": rng.uniform(0.5, 2.0, size=n_out)})
+        params.append(layer)
+    return jax.tree.map(jnp.asarray, (params, tuple(bn_state)))
+
+
+FORWARD_CASES = [  # (hidden, K, activation, batch norm): each feature at least once
+    ((), 2, "relu", False),
+    ((6,), 3, "sigmoid", False),
+    ((5, 4), 2, "linear", True),
+    ((5, 4, 3), 4, "tanh", True),
+]
+
+
+@pytest.mark.parametrize(("hidden", "k", "activation", "batchnorm"), FORWARD_CASES)
+def test_fused_and_matrix_product_layers_give_the_same_forward_pass(hidden, k, activation,
+                                                                    batchnorm):
+    """``mlp.affine_fused`` (training's) and ``mlp.affine`` (evaluation's), every feature:
+    dropout with a fixed key, batch norm in training (batch statistics, running-statistics
+    update) and in evaluation (non-trivial running statistics), every activation."""
+    x, _, _, _ = xor_data(40, dtype=F64)
+    params, bn_state = random_network(len(hidden) + k, (2, *hidden, k), batchnorm)
+    modes = ((True, 0.3), (True, 0.0), (False, 0.0), (False, 0.5))
+
+    @jax.jit  # one compilation per case: eager JAX compiles every operation on its own
+    def both_forms(params, bn_state, x, key):
+        return [[mlp.forward(params, bn_state, x, activation=activation, train=train_mode,
+                             key=key, dropout_rate=rate, batchnorm=batchnorm, layer=layer)
+                 for layer in (mlp.affine, mlp.affine_fused)]
+                for train_mode, rate in modes]
+
+    for (train_mode, _), outputs in zip(
+            modes, both_forms(params, bn_state, x, jax.random.key(5)), strict=True):
+        (logits, state, acts), (fused_logits, fused_state, fused_acts) = outputs
+        assert logits.shape == (x.shape[0], k)
+        np.testing.assert_allclose(fused_logits, logits, rtol=1e-12, atol=1e-12)
+        for a, b in zip(jax.tree.leaves((fused_state, fused_acts)),
+                        jax.tree.leaves((state, acts)), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+        if batchnorm and train_mode:  # the running statistics moved
+            assert not np.allclose(state[0]["mean"], bn_state[0]["mean"])
+
+
+def test_training_uses_the_one_forward_pass(three_class):
+    """``training.loss`` is ``mlp.forward`` (fused layers) + cross-entropy + penalty."""
+    arch = training.Arch(2, (5, 4), 3, "relu", True, 10)
+    model = training.init_model(jax.random.key(6), arch, dtype=F64)
+    x, y = three_class[0][:10], three_class[1][:10]
+    key = jax.random.key(9)
+    @jax.jit
+    def both(params, bn_state, x, y, key):
+        got = training.loss(params, bn_state, x, y, arch, key, 0.2, 0.01, 0.02)
+        logits, state, _ = mlp.forward(params, bn_state, x, activation="relu", train=True,
+                                       key=key, dropout_rate=0.2, batchnorm=True)
+        return got, (mlp.cross_entropy(logits, y) + mlp.penalty(params, 0.01, 0.02), state)
+
+    (got, state), (expected, expected_state) = both(model.params, model.bn_state, x, y, key)
+    assert float(got) == pytest.approx(float(expected), rel=1e-12)
+    for a, b in zip(jax.tree.leaves(state), jax.tree.leaves(expected_state), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+# --- Import has no side effects --------------------------------------------------------
+
+_COUNT_COMPILATIONS = """
+import jax, jax.monitoring
+events = []
+jax.monitoring.register_event_duration_secs_listener(
+    lambda name, *args, **kwargs: events.append(name))
+compiles = lambda: sum("backend_compile" in name for name in events)
+import playground.numerics.training as training
+print(compiles())
+training.jit_options()
+print(compiles())
+"""
+
+
+def test_importing_the_training_engine_compiles_nothing():
+    out = subprocess.run([sys.executable, "-c", _COUNT_COMPILATIONS], capture_output=True,
+                         text=True, check=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2]).stdout.split()
+    at_import, after_probe = map(int, out)
+    assert at_import == 0
+    assert after_probe >= 1  # the counter does see the probe's compilation
