@@ -13,7 +13,7 @@ of 5 runs.  Every form's gradients are checked against ``jax.grad`` first.
 Forms:
 
 - ``grad``: ``jax.grad`` of a loss whose layers are broadcast products summed
-  (``training.affine``'s form), vmapped over the models.
+  (``mlp.affine_fused``'s form), vmapped over the models.
 - ``hand``: the same layers with the backward pass written out (δ = p − onehot,
   ∂W = aᵀδ, δ ← δWᵀ ⊙ (1 − a²)), vmapped over the models.
 - ``matmul``: ``hand`` with matrix products (``@``) instead of broadcast sums.
@@ -37,7 +37,7 @@ from playground.numerics import training  # noqa: E402  (the engine's XLA option
 
 SIZES = (2, 8, 8, 2)
 BATCH, BATCHES, UPDATES, LR = 10, 25, 5000, 0.03
-_OPTIONS = training._JIT_OPTIONS  # YNNPACK kept to matrix products, as the engine
+_OPTIONS = training.jit_options()  # YNNPACK kept to matrix products, as the engine
 
 
 def _sum_layer(a, w):  # Σ_i a[b, i] w[i, j]

@@ -309,13 +309,6 @@ def jit_options() -> dict:
     return {"compiler_options": options}
 
 
-def __getattr__(name: str):
-    # The old module constant, still read by benchmarks/bench_update_floor.py.
-    if name == "_JIT_OPTIONS":
-        return jit_options()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class _JitWithProbedOptions:
     """``jax.jit(fn, **jit_kwargs, **jit_options())``, made at the first call.
 
