@@ -60,10 +60,8 @@ def test_the_command_line_gives_xla_one_thread():
            " 'sgd', '--steps', '3']\n"
            "try:\n    runpy.run_module('playground', run_name='__main__')\n"
            "except SystemExit:\n    pass\n" + _THREADS_AFTER_A_COMPUTATION)
-    configured, one, four = (_run(cli, **env).splitlines()[-1]
-                             for env in ({}, {"PJRT_NPROC": "1"}, {"PJRT_NPROC": "4"}))
-    assert configured == one and configured.split()[0] == "1"
-    assert int(four.split()[1]) > int(one.split()[1])
+    configured, one = (_run(cli, **env).splitlines()[-1] for env in ({}, {"PJRT_NPROC": "1"}))
+    assert configured == one and configured.split()[0] == "1"  # (more threads: see above)
 
 
 def test_the_environment_overrides_the_thread_count():
