@@ -3,7 +3,9 @@
 import sys
 
 from . import one_xla_thread_per_computation
-from .cli import main
 
-one_xla_thread_per_computation()  # as the server: before the first computation
+one_xla_thread_per_computation()  # as the server; before importing the CLI, which may compute
+
+from .cli import main  # noqa: E402
+
 sys.exit(main())

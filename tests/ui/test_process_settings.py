@@ -52,6 +52,18 @@ def test_configure_process_gives_xla_one_thread_before_the_first_computation():
     assert int(four.split()[1]) > int(one.split()[1])
 
 
+@needs_proc
+def test_the_command_line_gives_xla_one_thread():
+    """``python -m playground`` as a person runs it: one thread, as in the server."""
+    cli = ("import os, runpy, sys\n"
+           "sys.argv = ['playground', 'trajectory', '--surface', 'ravine', '--optimizer',"
+           " 'sgd', '--steps', '3']\n"
+           "try:\n    runpy.run_module('playground', run_name='__main__')\n"
+           "except SystemExit:\n    pass\n" + _THREADS_AFTER_A_COMPUTATION)
+    configured, one = (_run(cli, **env).splitlines()[-1] for env in ({}, {"PJRT_NPROC": "1"}))
+    assert configured == one and configured.split()[0] == "1"  # (more threads: see above)
+
+
 def test_the_environment_overrides_the_thread_count():
     out = _run("import playground\nplayground.one_xla_thread_per_computation()\n"
                + _THREADS_AFTER_A_COMPUTATION, PJRT_NPROC="3")
