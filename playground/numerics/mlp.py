@@ -2,7 +2,7 @@
 
 Parameters are pytrees (a list of per-layer dicts), randomness is an explicit
 ``key`` and batch-norm running statistics live outside the trainable parameters,
-as in equinox; no Panel import (``../shared/CONCEPTS.md`` §3-5).
+as in equinox; no Panel import (the conventions: README, Conventions).
 
 Conventions
 -----------
@@ -10,7 +10,7 @@ Row vectors.  A batch ``x`` has shape (N, n_in), one example per row, and a laye
 
     z = a W + b,        W: (n_in, n_out),  b: (n_out,)
 
-which is CONCEPTS' column-vector form z = W a + b transposed: our ``W`` is the
+which is the textbooks' column-vector form z = W a + b transposed: our ``W`` is the
 textbook W transposed (and ``torch.nn.Linear.weight`` transposed).  A hidden layer
 is, in order::
 

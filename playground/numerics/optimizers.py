@@ -1,6 +1,6 @@
 """The six optimizers, learning-rate schedules and gradient clipping.
 
-Conventions are PyTorch's (``../shared/CONCEPTS.md`` §2), with θ the parameters,
+Conventions are PyTorch's (README, Conventions), with θ the parameters,
 g the (possibly noisy, clipped) gradient, α_t the scheduled learning rate and t
 the step count from 1:
 

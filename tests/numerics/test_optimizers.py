@@ -322,7 +322,7 @@ CLIP_CASES = {"value": 5.0, "norm": 10.0}
 def test_clipping_matches_torch(clip, name):
     surface_name, start, steps, _ = CASES["rosenbrock-nondefault"]
     ours = race_of("rosenbrock-nondefault", clip=clip, clip_value=CLIP_CASES[clip]).of(name)
-    # clip_grad_norm_ divides by ‖g‖ + 1e-6 where the playground (and CONCEPTS.md) divide
+    # clip_grad_norm_ divides by ‖g‖ + 1e-6 where the playground (its formula card) divides
     # by ‖g‖: a relative difference of ~1e-6/‖g‖ in each clipped step.  The exact formula
     # is checked tightly in test_clipped_sgd_step_is_exact.  Momentum-like states add
     # up those differences (‖g‖ ≤ c = 10 each), hence the absolute tolerance.

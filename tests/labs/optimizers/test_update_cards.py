@@ -2,7 +2,7 @@
 
 For all six optimizers the card "at step t" is read back as a person would read it:
 every number shown is parsed, the update is recomputed from those shown numbers in
-plain NumPy with the formulas of CONCEPTS.md §2 (written again here, not taken from
+plain NumPy with PyTorch's formulas (README, Conventions; written again here, not taken from
 the project), and compared with the card's own result and with the trajectory.  The
 state the card shows (v, s, m̂, v̂, before and after the step) is compared with an
 independent NumPy replay of the same formulas over the race's recorded gradients.
@@ -53,7 +53,7 @@ def read_card(latex: str) -> tuple[int, list]:
 
 
 def replay(name: str, grads: np.ndarray, h: dict) -> list[dict]:
-    """CONCEPTS.md §2 in NumPy over the gradients g₁ … gₙ: the state after each step."""
+    """PyTorch's update rules in NumPy over the gradients g₁ … gₙ: the state after each step."""
     v = np.zeros(2)
     s = np.zeros(2)
     m = np.zeros(2)
