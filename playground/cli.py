@@ -105,7 +105,9 @@ def _point(text: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(f"start must be X,Y (two numbers), not {text!r}")
-    number = _finite("start")
+    # Outside ±DIVERGENCE_BOUND the race counts the start itself as diverged.
+    bound = race.DIVERGENCE_BOUND
+    number = _finite("start", -bound, bound)
     return number(parts[0]), number(parts[1])
 
 
@@ -156,15 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _layers(text: str) -> tuple[int, ...]:
+    """The hidden layers, in the lab's grammar (``mlp.parse_layers``: ``8,8``; ``0``: linear)."""
     try:
-        widths = tuple(int(w) for w in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"layers must be widths like 8,8, not {text!r}") from None
-    if widths == (0,):
-        return ()
-    if len(widths) > 6 or any(not 1 <= w <= 32 for w in widths):
-        raise argparse.ArgumentTypeError("layers: at most 6 hidden layers of 1 to 32 neurons")
-    return widths
+        return mlp.parse_layers(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"layers: {e}") from None
 
 
 def train(args) -> dict:
@@ -248,8 +246,21 @@ def trajectory(args) -> dict:
     }
 
 
+def _attach_formula(argv: list[str]) -> list[str]:
+    """``--expression -x**2`` as ``--expression=-x**2``: argparse reads a value that starts
+    with ``-`` as an option (and said "expected one argument")."""
+    out = []
+    for i, arg in enumerate(argv):
+        if i > 0 and argv[i - 1] == "--expression" and arg.startswith("-"):
+            out[-1] = f"--expression={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
+        argv = _attach_formula(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
         out = trajectory(args) if args.command == "trajectory" else train(args)
         json.dump(out, sys.stdout, allow_nan=False)

@@ -238,3 +238,20 @@ def test_train_rejects_bad_input_with_one_line(argv, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_a_formula_that_starts_with_a_minus_is_the_formula_not_an_option(capsys):
+    status = cli.main(["trajectory", "--surface", "custom", "--expression", "-x**2 + y**2",
+                       "--optimizer", "sgd", "--steps", "1", "--start=1,1"])
+    assert status == 0
+    assert json.loads(capsys.readouterr().out)["loss"][0] == 0.0  # -1 + 1
+
+
+@pytest.mark.parametrize("start", ["2e6,0", "1e200,0", "0,-1e7"])
+def test_a_start_beyond_the_divergence_bound_is_refused_in_one_line(capsys, start):
+    """The race counts such a start as diverged at step 0 (it printed loss 0.0 for a loss
+    of 2e11): the command line says why instead."""
+    status = cli.main(["trajectory", "--surface", "ravine", "--optimizer", "sgd",
+                       f"--start={start}"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and "start must be" in err, err

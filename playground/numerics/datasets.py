@@ -292,6 +292,12 @@ def make_dataset(name: str, n_points: int = 200, noise: float = 0.0, seed: int =
     return Dataset(X=X, y=y, n_classes=len(names), class_names=names, name=name)
 
 
+def training_count(n: int, train_ratio_percent: float) -> int:
+    """How many of ``n ≥ 2`` points :func:`split` puts in the training part:
+    ⌊n·ratio/100 + ½⌋ (rounded half up), kept within 1..n−1 so neither part is empty."""
+    return min(max(math.floor(n * float(train_ratio_percent) / 100.0 + 0.5), 1), n - 1)
+
+
 def split(dataset: Dataset, train_ratio_percent: float, seed: int) -> tuple[Dataset, Dataset]:
     """Shuffle with ``seed`` and cut into (training, validation) parts.
 
@@ -312,7 +318,7 @@ def split(dataset: Dataset, train_ratio_percent: float, seed: int) -> tuple[Data
     n = len(dataset)
     if n < 2:
         raise DatasetError(f"cannot split {n} point(s) into two non-empty parts")
-    n_train = min(max(math.floor(n * float(train_ratio_percent) / 100.0 + 0.5), 1), n - 1)
+    n_train = training_count(n, train_ratio_percent)
     order = np.random.default_rng(int(seed)).permutation(n)
 
     def part(indices: np.ndarray) -> Dataset:

@@ -498,10 +498,18 @@ _LATEX_FUNCTIONS = {
 }
 
 
-def _latex_number(value: float) -> str:
+def latex_number(value: float, significant: int | None = None) -> str:
+    """``value`` in LaTeX, the one number format of every formula on screen.
+
+    Exact (the shortest text that reads back as ``value``) or rounded to
+    ``significant`` digits; a power of ten as ``m \\times 10^{k}``; ±∞ as ``\\infty``.
+    E.g. ``latex_number(1e-08) == "1 \\times 10^{-8}"``, ``latex_number(0.123456, 4)
+    == "0.1235"``.
+    """
     if math.isinf(value):
-        return r"\infty"
-    mantissa, marker, exponent = _format_number(value).partition("e")
+        return r"-\infty" if value < 0 else r"\infty"
+    text = _format_number(value) if significant is None else f"{value:.{significant}g}"
+    mantissa, marker, exponent = text.partition("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}" if marker else mantissa
 
 
@@ -510,7 +518,7 @@ def _latex_precedence(node: Node) -> int:
     match node:
         case BinaryOp("/", _, _):
             return _POWER
-        case Number(value) if "\\times" in _latex_number(value):
+        case Number(value) if "\\times" in latex_number(value):
             return _POWER
     return _precedence(node)
 
@@ -518,7 +526,7 @@ def _latex_precedence(node: Node) -> int:
 def _latex(node: Node) -> str:
     match node:
         case Number(value):
-            return _latex_number(value)
+            return latex_number(value)
         case Variable(name):
             return name
         case Constant(name):

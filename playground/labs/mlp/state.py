@@ -442,7 +442,7 @@ class MlpLabState(_Knobs):
         if "batch" in values:
             n = int(values.get("points", self.points))
             ratio = float(values.get("train_ratio", self.train_ratio))
-            n_train = min(max(math.floor(n * ratio / 100.0 + 0.5), 1), n - 1)
+            n_train = datasets.training_count(n, ratio)
             if values["batch"] > n_train:
                 problems.append(problem("batch", query["batch"],
                                         f"more than the {n_train} training points"))

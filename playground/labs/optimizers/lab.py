@@ -12,6 +12,7 @@ from panel.io import hold
 
 from ...numerics import critical, surfaces
 from ...numerics import optimizers as opt
+from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
@@ -21,11 +22,7 @@ from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
 
 def _latex_number(value: float) -> str:
-    text = f"{value:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa}\cdot 10^{{{int(exponent)}}}"
-    return text
+    return latex_number(float(value), significant=4)  # the cards show 4 digits
 
 
 def formula_with_values(name: str, h: dict, scheduled: bool) -> str:

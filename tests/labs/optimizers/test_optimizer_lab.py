@@ -124,7 +124,7 @@ def test_critical_readout_at_the_saddle(lab):
      r"v \leftarrow 0.9 v + g,\quad \theta \leftarrow \theta - 0.05\, v"),
     ("rmsprop", {"lr": 0.01, "decay": 0.8, "eps": 1e-8},
      r"s \leftarrow 0.8 s + (1-0.8)\, g^2,\quad \theta \leftarrow \theta - "
-     r"\frac{0.01\, g}{\sqrt{s} + 1\cdot 10^{-8}}"),
+     r"\frac{0.01\, g}{\sqrt{s} + 1 \times 10^{-8}}"),
 ])
 def test_formulas_show_the_users_values(name, h, expected):
     assert formula_with_values(name, h, scheduled=False) == expected

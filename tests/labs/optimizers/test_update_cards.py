@@ -30,12 +30,12 @@ LAYOUT = {
 }
 KNOB_OF = {"mu": "momentum", "rho": "decay", "eps": "eps"}
 
-_NUMBER = r"-?\d+(?:\.\d+)?(?:\\cdot 10\^\{-?\d+\})?"
+_NUMBER = r"-?\d+(?:\.\d+)?(?: \\times 10\^\{-?\d+\})?"
 _VECTOR = r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}"
 
 
 def number(text: str) -> float:
-    mantissa, _, exponent = text.partition(r"\cdot 10^{")
+    mantissa, _, exponent = text.partition(r" \times 10^{")
     return float(mantissa) * 10.0 ** int(exponent.rstrip("}") or 0)
 
 
