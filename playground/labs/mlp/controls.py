@@ -104,21 +104,10 @@ class MlpControls(Viewer):
             s.param.l2, name=t("l2"), start=0.0, end=0.05, step=0.0005, format="0.[0000]")
         self.dropout = pn.widgets.FloatSlider.from_param(s.param.dropout, name=t("dropout"),
                                                          start=0.0, end=0.9, step=0.05)
-        hp = lambda key: tr(f"hp.{key}", lang)
-        self.knobs = {
-            "momentum": pn.widgets.FloatInput.from_param(s.param.momentum, name=hp("mu"),
-                                                         step=0.01, width=95),
-            "decay": pn.widgets.FloatInput.from_param(s.param.decay, name=hp("rho"),
-                                                      step=0.01, width=95),
-            "beta1": pn.widgets.FloatInput.from_param(s.param.beta1, name=hp("beta1"),
-                                                      step=0.01, width=80),
-            "beta2": pn.widgets.FloatInput.from_param(s.param.beta2, name=hp("beta2"),
-                                                      step=0.001, width=80),
-            "eps": pn.widgets.FloatInput.from_param(s.param.eps, name=hp("eps"), width=125,
-                                                    format="0.[000000000000]"),
-            "bias_correction": pn.widgets.Checkbox.from_param(s.param.bias_correction,
-                                                              name=hp("bias_correction")),
-        }
+        # Every knob but α (the slider above), from its registry entry: a checkbox for a
+        # flag, a number typed in scientific form for one spanning decades, else a box.
+        self.knobs = {key: knob_widget(s, knob, lang)
+                      for key, knob in opt.KNOBS.items() if key != "lr"}
         self.schedule = pn.widgets.Select.from_param(
             s.param.schedule, name=t("schedule"), css_classes=["pg-schedule"],
             sizing_mode="stretch_width",
@@ -314,3 +303,16 @@ class MlpControls(Viewer):
         text = "" if s.schedule == "constant" else tr(
             "mlp.lr_now", s.lang, lr=f"{s.lr_at_epoch(s.epoch):.3g}")
         set_text(self.lr_now, text)
+
+
+def knob_widget(state, knob: opt.Knob, lang: str):
+    """The compact widget of ``knob`` (a registry entry) bound to ``state``'s parameter
+    of the same name; its bounds are the parameter's, which are the knob's."""
+    label = tr(f"hp.{knob.short}", lang)
+    if knob.flag:
+        return pn.widgets.Checkbox.from_param(state.param[knob.key], name=label)
+    if knob.log:
+        return pn.widgets.FloatInput.from_param(state.param[knob.key], name=label, width=125,
+                                                format="0.[000000000000]")
+    return pn.widgets.FloatInput.from_param(state.param[knob.key], name=label,
+                                            step=knob.step, width=95)
