@@ -273,6 +273,9 @@ def make_dataset(name: str, n_points: int = 200, noise: float = 0.0, seed: int =
     """Generate ``n_points`` points of data set ``name`` with ``noise`` percent (0–50).
 
     The same (name, n_points, noise, seed) always gives the same data.
+
+    Raises:
+        DatasetError: an unknown name, or points, noise or seed out of range.
     """
     if not isinstance(name, str) or name not in DATASETS:
         raise DatasetError(
@@ -305,6 +308,9 @@ def split(dataset: Dataset, train_ratio_percent: float, seed: int) -> tuple[Data
     first n_train = ⌊n·ratio/100 + ½⌋ (rounded half up, then kept within 1..n−1 so
     neither part is empty) go to training, the rest to validation.  The ratio is a
     percentage from 10 to 90.  Both parts keep the full set's classes and name.
+
+    Raises:
+        DatasetError: a training share outside 10–90 %, a bad seed, or fewer than 2 points.
     """
     if not _is_real(train_ratio_percent) or not (
         MIN_TRAIN_PERCENT <= train_ratio_percent <= MAX_TRAIN_PERCENT
@@ -367,6 +373,9 @@ def feature_matrix(X, names: Sequence[str]):
     """The (n, d) matrix whose column j is feature ``names[j]`` of the points ``X`` (n, 2).
 
     NumPy in, float64 NumPy out; a JAX array in gives a JAX array (traceable).
+
+    Raises:
+        DatasetError: unknown, repeated or no feature names, or points not (n, 2).
     """
     if isinstance(names, str) or not isinstance(names, Iterable):
         raise DatasetError(f"features must be a list of names, not {names!r}")
@@ -409,6 +418,9 @@ def fit_normaliser(X) -> Normaliser:
 
     Fit it on the training set only.  A column whose σ_j is 0 (up to rounding:
     σ_j ≤ 1e-12·(1 + |μ_j|)) gets σ_j = 1, so it is only centred.
+
+    Raises:
+        DatasetError: an array that is not (n, d) with n ≥ 1.
     """
     X = np.asarray(X, dtype=np.float64)
     if X.ndim == 1:
@@ -520,6 +532,9 @@ def parse_csv(
 
     Every problem raises :class:`DatasetError` with a one-line message that names
     it, and its line number where there is one.  Nothing in the file is executed.
+
+    Raises:
+        DatasetError: whatever makes the file unusable (one line, with the line number).
     """
     content = _decode(text, max_bytes)
     if not content.strip():

@@ -126,7 +126,11 @@ _PUNCTUATION = frozenset("(),")
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split ``text`` into tokens, ending with an ``"end"`` token."""
+    """Split ``text`` into tokens, ending with an ``"end"`` token.
+
+    Raises:
+        ExpressionError: a character or name outside the grammar, or too many tokens.
+    """
     tokens: list[Token] = []
     index = 0
     while index < len(text):
@@ -390,7 +394,11 @@ def _count_arguments(count: int) -> str:
 
 
 def parse_expression(text: str) -> Expression:
-    """Parse user text into an :class:`Expression`, or raise :class:`ExpressionError`."""
+    """Parse user text into an :class:`Expression`, or raise :class:`ExpressionError`.
+
+    Raises:
+        ExpressionError: anything outside the whitelist grammar, with the position.
+    """
     if not isinstance(text, str):
         raise ExpressionError("the expression must be text")
     if len(text) > MAX_LENGTH:

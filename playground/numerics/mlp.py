@@ -129,6 +129,9 @@ def init_params(
     is logistic (softmax) regression.  With batch norm a hidden layer's bias is
     redundant (the mean subtraction cancels it, its gradient is 0); it is kept so
     that the parameter structure does not depend on the switch more than needed.
+
+    Raises:
+        ValueError: fewer than 2 output logits.
     """
     if n_outputs < 2:
         raise ValueError(f"need K >= 2 output logits (one per class), got {n_outputs}")
@@ -167,6 +170,9 @@ def batch_norm(
     and running ← (1 − m) running + m · batch statistic, using the *unbiased* batch
     variance σ²_B · N / (N − 1) for ``var`` (PyTorch's convention; needs N ≥ 2).
     Evaluation: the running statistics replace μ_B and σ²_B; the state is unchanged.
+
+    Raises:
+        ValueError: training on a batch of one example.
     """
     if train:
         n = z.shape[0]
@@ -200,6 +206,9 @@ def dropout(a: Array, rate: float | Array, *, train: bool, key: Array | None = N
     no key; otherwise a missing key raises ``ValueError``.  ``rate`` may be traced: a
     traced 0 keeps every unit (U[0, 1) < 1 always) and divides by exactly 1.  Rate 1
     drops everything (output 0, gradient 0).
+
+    Raises:
+        ValueError: training without a PRNG key.
     """
     if not train or _is_zero(rate):
         return a
@@ -342,6 +351,9 @@ def parse_layers(text: str) -> tuple[int, ...]:
     """Hidden layer widths from ``"8,8"``; ``""`` or ``"0"`` is a linear model.
 
     ValueError (a short reason) for anything else than 0–6 widths of 1–32.
+
+    Raises:
+        ValueError: anything but 0–6 widths of 1–32 (a short reason).
     """
     text = str(text).strip()
     if text in ("", "0"):

@@ -89,7 +89,11 @@ def make_settings(
     seed: int = 0,
     steps: int = 100,
 ) -> RaceSettings:
-    """Settings from plain values; ``hyper[name]`` overrides that optimizer's defaults."""
+    """Settings from plain values; ``hyper[name]`` overrides that optimizer's defaults.
+
+    Raises:
+        ValueError: steps outside 0 … ``MAX_STEPS``.
+    """
     hyper = hyper or {}
     table = [opt.hyperparams_for(name, hyper.get(name)) for name in opt.NAMES]
     f64 = np.float64

@@ -86,7 +86,11 @@ class Hyper(NamedTuple):
 def make_hyper(optimizer: str = "sgd", *, lr: float = 0.03, schedule: opt.Schedule | None = None,
                clip: str = "none", clip_value: float = 1.0, l1: float = 0.0, l2: float = 0.0,
                dropout: float = 0.0, dtype=DTYPE, **knobs) -> Hyper:
-    """Settings from plain values; ``knobs`` are the optimizer's (momentum, eps, ...)."""
+    """Settings from plain values; ``knobs`` are the optimizer's (momentum, eps, ...).
+
+    Raises:
+        ValueError: an optimizer not in the registry.
+    """
     if optimizer not in opt.NAMES:
         raise ValueError(f"unknown optimizer {optimizer!r}")
     h = opt.hyperparams_for(optimizer, knobs)

@@ -106,7 +106,11 @@ def format_value(value) -> str:
 
 
 def parse_value(p: param.Parameter, text: str):
-    """A query value for parameter ``p``, validated; ValueError says why not."""
+    """A query value for parameter ``p``, validated; ValueError says why not.
+
+    Raises:
+        ValueError: the text is not a value of ``p`` (the message says why).
+    """
     if isinstance(p, param.Boolean):
         if text.lower() in ("1", "true", "yes", "on"):
             return True
@@ -198,6 +202,9 @@ class LinkTable:
         A bad value is left out and reported as ``key='text' (why)``.  Never raises
         for any string: a parser failing otherwise than with ValueError is logged and
         reported as unreadable.
+
+        Raises:
+            Nothing for a bad value: every field's problem is returned instead.
         """
         values: dict[str, Any] = {}
         problems: list[str] = []
