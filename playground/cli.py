@@ -162,7 +162,7 @@ def _layers(text: str) -> tuple[int, ...]:
     try:
         return mlp.parse_layers(text)
     except ValueError as e:
-        raise argparse.ArgumentTypeError(f"layers: {e}") from None
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def train(args) -> dict:

@@ -6,7 +6,7 @@
 starts ``--backends`` single-process ``panel serve app.py`` servers on loopback ports
 (``--backend-port``, +1, …), writes an nginx configuration that spreads new visitors
 over them (``least_conn``) and keeps each visitor on its backend, then runs nginx in
-the foreground until Ctrl-C, which stops everything.
+the foreground until Ctrl-C (or SIGTERM, SIGHUP), which stops everything.
 
 Why several processes and not ``panel serve --num-procs``: Bokeh's ``--num-procs``
 forks the server after the app's modules are loaded, and a forked JAX runtime (its
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -202,6 +203,10 @@ def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,
     return cluster
 
 
+def _interrupt(signum, _frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m playground.deploy", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -215,14 +220,20 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.backends < 1:
         ap.error("--backends must be at least 1")
+    # A supervisor's SIGTERM (or a closed terminal's SIGHUP) stops everything, as Ctrl-C.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     try:
         cluster = start(args.backends, args.port, args.backend_port, args.host, args.sticky,
                         args.run_dir)
     except (FileNotFoundError, RuntimeError, TimeoutError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # stopped while starting: ``start`` stopped what it started
+        return 0
     print(f"serving {cluster.url} over {args.backends} backends "
-          f"(ports {cluster.backend_ports[0]}–{cluster.backend_ports[-1]}); Ctrl-C stops")
+          f"(ports {cluster.backend_ports[0]}–{cluster.backend_ports[-1]}); Ctrl-C stops",
+          flush=True)
     try:
         while all(p.poll() is None for p in cluster.processes):
             time.sleep(1)

@@ -9,6 +9,7 @@ proxy.
 from __future__ import annotations
 
 import shutil
+import socket
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -81,3 +82,33 @@ def test_the_config_keeps_visitors_on_their_backend():
     assert "ip_hash;" in deploy.nginx_config([5101], 8080, Path("/run/x"), sticky="ip")
     with pytest.raises(ValueError):
         deploy.nginx_config([5101], 8080, Path("/run/x"), sticky="round-robin")
+
+
+def test_sigterm_to_the_command_stops_backends_and_nginx(tmp_path):
+    """A supervisor stops the command with SIGTERM: nothing may be left listening."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
+        pytest.skip("no nginx (the test command installs Debian's)")
+    port, first = free_port(), free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "playground.deploy", "--backends", "1",
+                             "--port", str(port), "--backend-port", str(first),
+                             "--run-dir", str(tmp_path)], cwd=deploy.REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deploy.wait_for(f"http://127.0.0.1:{port}/liveness", 120, [proc])
+        assert proc.stdout.readline().startswith("serving")  # it is up and waiting
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        time.sleep(0.5)
+        for p in (port, first):  # both ports free again: nginx and the backend are gone
+            with socket.socket() as s:  # (REUSEADDR: closed connections may linger)
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p))  # fails while anything still listens there
+                s.listen()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
