@@ -21,6 +21,7 @@ import contextlib
 import ctypes
 import gc
 import logging
+import os
 import threading
 from collections.abc import Callable, Hashable
 
@@ -72,7 +73,8 @@ class ProgramBudget:
 
 #: The process's budget (off until ``configure_process`` sets a limit).
 BUDGET = ProgramBudget()
-#: What a server's compiled programs may hold before they are released (MB).
-SERVER_LIMIT_MB = 500.0
+#: What a server's compiled programs may hold before they are released (MB); a host
+#: with more memory sets ``PLAYGROUND_PROGRAM_BUDGET_MB``.
+SERVER_LIMIT_MB = float(os.environ.get("PLAYGROUND_PROGRAM_BUDGET_MB", "500"))
 #: About what one MLP architecture's programs and one formula's hold (MB; measured).
 MLP_PROGRAMS_MB, FORMULA_PROGRAMS_MB = 35.0, 5.0
