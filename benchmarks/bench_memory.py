@@ -26,6 +26,7 @@ import jax  # noqa: E402
 
 from playground.labs.mlp.state import MlpLabState  # noqa: E402
 from playground.labs.optimizers.state import OptimizerLabState  # noqa: E402
+from playground.ui import memory  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -38,8 +39,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--architectures", type=int, default=50)
     ap.add_argument("--formulas", type=int, default=50)
+    ap.add_argument("--budget", type=float, default=None,
+                    help="MB: release compiled programs past it, as a server does "
+                         f"(the server's is {memory.SERVER_LIMIT_MB:g})")
     args = ap.parse_args()
-    print(f"start: {rss_mb():.0f} MB")
+    memory.BUDGET.limit_mb = args.budget
+    print(f"start: {rss_mb():.0f} MB (budget: {args.budget or 'none'})")
     start = time.perf_counter()
     shapes = [(w,) * depth for depth in (1, 2, 3) for w in range(3, 33)]
     for i in range(args.architectures):
@@ -60,7 +65,7 @@ def main():
             print(f"{i + 1} formulas: {rss_mb():.0f} MB ({time.perf_counter() - start:.0f} s)")
     del state
     gc.collect()
-    print(f"pages gone: {rss_mb():.0f} MB")
+    print(f"pages gone: {rss_mb():.0f} MB ({memory.BUDGET.releases} releases)")
     jax.clear_caches()
     gc.collect()
     print(f"after jax.clear_caches(): {rss_mb():.0f} MB")

@@ -32,6 +32,7 @@ from panel.io.state import set_curdoc
 
 from .. import one_xla_thread_per_computation
 from ..text import tr
+from . import memory
 from .lab import Lab, LabState
 from .link import LinkLocation, page_location, problem, read_query
 from .markup import notice, set_notice
@@ -73,6 +74,8 @@ def configure_process():
     # The imports' long-lived objects out of the collector's sight; fewer young collections.
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    # JAX keeps every compiled program: past a budget they are released (ui.memory).
+    memory.BUDGET.limit_mb = memory.SERVER_LIMIT_MB
 
 
 def serve(title: str = "Neural network playground"):

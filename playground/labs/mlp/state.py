@@ -50,6 +50,7 @@ from ...ui.link import (
     parse_value,
     problem,
 )
+from ...ui.memory import BUDGET, MLP_PROGRAMS_MB
 
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
 FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
@@ -204,6 +205,8 @@ class MlpLabState(_Knobs):
             n_inputs=self.data.x_train.shape[1], hidden=hidden, n_classes=self.data.n_classes,
             activation=self.activation, batchnorm=bool(self.batchnorm),
             batch_size=max(1, min(int(self.batch), self.n_train)))
+        # A new kind of network compiles new programs: the server's budget bounds them.
+        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB)
         self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
                                          init=self.init)
         first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))

@@ -32,6 +32,7 @@ from ...ui.link import (
     param_field,
     problem,
 )
+from ...ui.memory import BUDGET, FORMULA_PROGRAMS_MB
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ class OptimizerLabState(_Knobs):
     @param.depends("expression", watch=True)
     def _on_expression_typed(self):
         try:
-            self._custom = surfaces.custom_surface(parse_expression(self.expression))
+            self._custom = _custom_surface(self.expression)
         except ExpressionError as e:
             self.surface_error = tr("surface.expression.error", self.lang, error=e)
             return
@@ -202,7 +203,7 @@ class OptimizerLabState(_Knobs):
                             problem("expr", expression, "only with surface=custom"))
         elif expression is not None:
             try:
-                self._custom = surfaces.custom_surface(parse_expression(expression))
+                self._custom = _custom_surface(expression)
                 values["expression"] = expression
             except ExpressionError as e:
                 problems.insert(after_surface, problem("expr", expression, str(e)))
@@ -232,6 +233,14 @@ LINK = LinkTable([
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab (the formula travels as ``expr``).
 OptimizerLabState.LINK_KEYS = LINK.keys
+
+
+def _custom_surface(expression: str) -> surfaces.Surface:
+    """The surface of a typed formula (``ExpressionError`` if it is not one); its race
+    compiles programs of its own, which the server's memory budget counts."""
+    surface = surfaces.custom_surface(parse_expression(expression))
+    BUDGET.note(("formula", surface.fn.source), FORMULA_PROGRAMS_MB)
+    return surface
 
 
 def custom_lesson(lang: str = "en") -> str:
