@@ -30,24 +30,25 @@ def xor_data(n=200, seed=0, dtype=jnp.float32):
     return (*cast(train), *cast(val))
 
 
-def train(arch, model, h, data, n_epochs, chunk=CHUNK):
-    """``train_epochs`` for ``n_epochs`` (a multiple of ``chunk``), ``chunk`` per call."""
+def _in_chunks(engine, axis, arch, models, h, data, n_epochs, chunk):
+    """``engine`` (``train_epochs`` or ``train_many``) for ``n_epochs`` (a multiple of
+    ``chunk``), ``chunk`` per call (one compilation); the metrics joined on ``axis``."""
     assert n_epochs % chunk == 0
     rows = []
     for _ in range(n_epochs // chunk):
-        model, metrics = training.train_epochs(arch, model, h, *data, n_epochs=chunk)
+        models, metrics = engine(arch, models, h, *data, n_epochs=chunk)
         rows.append(np.asarray(metrics))
-    return model, np.concatenate(rows)
+    return models, np.concatenate(rows, axis=axis)
+
+
+def train(arch, model, h, data, n_epochs, chunk=CHUNK):
+    """``train_epochs`` for ``n_epochs``, ``chunk`` per call."""
+    return _in_chunks(training.train_epochs, 0, arch, model, h, data, n_epochs, chunk)
 
 
 def train_many(arch, models, h, data, n_epochs, chunk=CHUNK):
     """``train_many`` in chunks, as ``train``."""
-    assert n_epochs % chunk == 0
-    rows = []
-    for _ in range(n_epochs // chunk):
-        models, metrics = training.train_many(arch, models, h, *data, n_epochs=chunk)
-        rows.append(np.asarray(metrics))
-    return models, np.concatenate(rows, axis=1)
+    return _in_chunks(training.train_many, 1, arch, models, h, data, n_epochs, chunk)
 
 
 # The architectures several tests share (one compilation each).
