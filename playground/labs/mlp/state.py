@@ -206,7 +206,7 @@ class MlpLabState(_Knobs):
             activation=self.activation, batchnorm=bool(self.batchnorm),
             batch_size=max(1, min(int(self.batch), self.n_train)))
         # A new kind of network compiles new programs: the server's budget bounds them.
-        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB)
+        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB, user=self)
         self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
                                          init=self.init)
         first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
