@@ -29,4 +29,9 @@ fi
 .venv/bin/ruff check .
 # Tests share the JAX compilation cache with nothing else: a fresh one per run.
 export PLAYGROUND_JAX_CACHE="${PLAYGROUND_JAX_CACHE:-$(mktemp -d)}"
-.venv/bin/python -m pytest -q "$@"
+if [ $# -gt 0 ]; then
+  exec .venv/bin/python -m pytest -q "$@"
+fi
+# Every core runs tests (pytest-xdist); then, alone, the tests that read a server's CPU.
+.venv/bin/python -m pytest -q -n auto -m "not quiet"
+.venv/bin/python -m pytest -q -m quiet

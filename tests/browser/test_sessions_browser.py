@@ -19,7 +19,8 @@ from playground.serving import (
     wait_for_http,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+# They read the server's CPU: run alone (scripts/test.sh runs `-m quiet` by itself).
+pytestmark = [pytest.mark.browser, pytest.mark.quiet, pytest.mark.timeout(300)]
 
 
 def cpu_share(pid: int, seconds: float) -> float:
