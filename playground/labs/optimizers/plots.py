@@ -35,12 +35,10 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
+from ...ui.palettes import OPTIMIZER_COLORS
 
-#: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector; given
-#: to the registry's optimizers in order.
-OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
-             "#000000")
-COLORS = dict(zip(opt.NAMES, OKABE_ITO, strict=False))
+#: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
+COLORS = OPTIMIZER_COLORS
 N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
