@@ -145,6 +145,9 @@ _EN: dict[str, str] = {
     "critical": "Critical-point check",
     "critical.at_start": "At the start point",
     "critical.at_iterate": "At {optimizer}'s iterate, step {step}",
+    "critical.at_last_iterate": (
+        "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),
+    "critical.diverged_at_start": "{optimizer} diverged at its start: no iterate to analyse",
     "critical.gradient": "gradient",
     "critical.eigenvalues": "Hessian eigenvalues",
     "critical.verdict.minimum": "minimum (all eigenvalues > 0)",
