@@ -1,7 +1,8 @@
 """The decision boundary: a network evaluated on a grid over the plane (the heat map).
 
-The plane is the data's (``plane_frame``): the generated sets' [−6, 6]², or, for
-data elsewhere or at another scale (an upload), the points' bounding box with a margin.
+The plane is the data's (``plane_frame``): the generated sets' [−6, 6]² (widened where
+noise throws points beyond it), or, for data elsewhere or at another scale (an upload),
+the points' bounding box with a margin.
 """
 
 from __future__ import annotations
@@ -44,28 +45,31 @@ STANDARD_FRAME = Frame(-GRID_EXTENT, GRID_EXTENT, -GRID_EXTENT, GRID_EXTENT)
 def plane_frame(points) -> Frame:
     """The part of the plane the pictures show for data ``points`` ((n, 2), finite).
 
-    [−6, 6]² (TensorFlow Playground's plane, every generated set's) when the points lie
-    inside it and span at least a third of it in each direction; otherwise their
-    bounding box, each side widened by ``FRAME_MARGIN`` of its span (x and y framed
-    apart, so data at any scale, shift or aspect fills the picture).  A direction in
-    which the points hardly vary (under 1 % of the other's span) gets the other's span.
+    The data's bounding box, each side widened by ``FRAME_MARGIN`` of its span (x and y
+    framed apart, so data at any scale, shift or aspect fills the picture).  Data at the
+    generated sets' scale (centred inside [−6, 6]² and spanning at least a third of it
+    in each direction) gets TensorFlow Playground's [−6, 6]², widened to that box where
+    noise throws points beyond it: the plane stays put from one data set to the next,
+    and no point is ever outside the picture.  A direction in which the points do not
+    vary (under 10⁻⁶ of the other's span) gets the other's span.
     """
     points = np.asarray(points, float).reshape(-1, 2)
     if len(points) == 0:
         return STANDARD_FRAME
     low, high = points.min(axis=0), points.max(axis=0)
     span = high - low
-    e = GRID_EXTENT
-    if np.all(low >= -e) and np.all(high <= e) and np.all(span >= 2 * e / 3):
-        return STANDARD_FRAME
     widest = float(span.max())
     if widest <= 0:  # one point (repeated): a unit square around it, or its own scale
         widest = max(float(np.abs(low).max()), 1.0)
-    span = np.where(span < 0.01 * widest, widest, span)
+    span = np.where(span <= 1e-6 * widest, widest, span)
     centre = (low + high) / 2
-    half = span * (0.5 + FRAME_MARGIN)
-    return Frame(float(centre[0] - half[0]), float(centre[0] + half[0]),
-                 float(centre[1] - half[1]), float(centre[1] + half[1]))
+    low, high = centre - span * (0.5 + FRAME_MARGIN), centre + span * (0.5 + FRAME_MARGIN)
+    e = GRID_EXTENT
+    if np.all(np.abs(centre) <= e) and np.all(span >= 2 * e / 3):
+        low, high = np.minimum(low, -e), np.maximum(high, e)
+        if np.all(points.min(axis=0) >= -e) and np.all(points.max(axis=0) <= e):
+            return STANDARD_FRAME
+    return Frame(float(low[0]), float(high[0]), float(low[1]), float(high[1]))
 
 
 def data_frame(data: training.Data) -> Frame:

@@ -20,21 +20,24 @@ def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
                padding: float = RANGE_PADDING) -> tuple[float, float] | None:
     """A linear loss axis (start, end) for ``curves`` that keeps every run readable.
 
-    A run that did not diverge is shown whole.  A run that diverged counts only up to
-    its first value (where every run started): its tail, which climbs without bound
-    before the divergence is seen, leaves through the top instead of flattening the
-    others.  Non-finite values are ignored; None when nothing finite is drawn.  Each end
-    is padded by ``padding`` of the span (a flat curve gets a span of 10 % of its level,
+    Each curve is (steps,) or (steps, series) (e.g. training and validation loss).  A
+    run that did not diverge is shown whole.  A run that diverged counts only up to its
+    first values (where it started): its tail, which climbs without bound before the
+    divergence is seen, leaves through the top instead of flattening the others.
+    Non-finite values are ignored; None when nothing finite is drawn.  Each end is
+    padded by ``padding`` of the span (a flat curve gets a span of 10 % of its level,
     or 1).
     """
     low, high = [], []
     for curve, gone in zip(curves, diverged, strict=True):
-        values = np.asarray(curve, float).ravel()
-        values = values[np.isfinite(values)]
-        if values.size == 0:
+        values = np.asarray(curve, float)
+        values = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+        finite = np.isfinite(values)
+        if not finite.any():
             continue
-        low.append(values.min())
-        high.append(values[0] if gone else values.max())
+        low.append(values[finite].min())
+        start = values[0][finite[0]]
+        high.append(start.max() if gone and start.size else values[finite].max())
     if not low:
         return None
     lo, hi = float(min(low)), float(max(high))

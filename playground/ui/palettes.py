@@ -42,10 +42,11 @@ def class_color(k: int) -> str:
 
 
 def binary_palette(n: int = 128, strength: float = HEATMAP_STRENGTH) -> list[str]:
-    """Class 0's colour → white (p₁ = ½) → class 1's colour, for p₁ ∈ [0, 1]."""
+    """Class 0's colour → white (p₁ = ½) → class 1's colour, for p₁ ∈ [0, 1]: p₁ = 0 and
+    p₁ = 1 are each class's strongest shade, the shades either side of ½ white."""
     half = n // 2
-    return ([mix(CLASS_COLORS[0], strength * (1 - i / half)) for i in range(half)]
-            + [mix(CLASS_COLORS[1], strength * i / half) for i in range(half)])
+    return ([mix(CLASS_COLORS[0], strength * (half - 1 - i) / (half - 1)) for i in range(half)]
+            + [mix(CLASS_COLORS[1], strength * i / (half - 1)) for i in range(half)])
 
 
 def class_palette(n_classes: int, shades: int = 48,

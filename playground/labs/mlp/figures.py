@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, LinearColorMapper, Span
+from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d, Span
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
@@ -24,6 +24,7 @@ from ...numerics import optimizers as opt
 from ...numerics.datasets import FEATURE_LABELS
 from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
+from ...ui.axes import loss_range, readable_ticks
 from ...ui.markup import text_html
 from ...ui.palettes import (
     binary_palette,
@@ -98,6 +99,14 @@ def readout_html(epoch, train_loss, val_loss, lang: str) -> str:
         f"<div style='min-width:110px'><div style='font-size:12px;color:#555'>"
         f"{tr(key, lang)}</div><span class='{css}' style='{number};"
         f"color:{color}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
+
+
+def fit_loss_axis(fig, histories, diverged):
+    """A loss chart's range: every network's losses, a diverged one's only up to where it
+    started (``ui.axes.loss_range``: its last epochs' climb does not flatten the rest)."""
+    curves = [np.asarray(h)[:, [0, 2]] for h in histories]
+    low, high = loss_range(curves, diverged) or (0.0, 1.0)
+    fig.y_range.update(start=low, end=high)
 
 
 def frame_note_pane() -> pn.pane.HTML:
@@ -243,7 +252,8 @@ class BoundaryView(Viewer):
     def _chart(self, title: str, what: str):
         lang = self.state.lang
         fig = figure(height=215, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width")
+                     sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+        fig.yaxis[0].formatter = readable_ticks()
         # The generalisation gap, shaded between the two curves.
         fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
                   fill_color=VAL_COLOR, fill_alpha=0.12, legend_label=tr("mlp.plot.gap", lang))
@@ -273,6 +283,7 @@ class BoundaryView(Viewer):
             self.cuts = s.cuts
             self.curve_feed.clear()
         self.curve_feed.feed(s.history)
+        fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None])
         self.best_span.location = s.best_epoch
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
@@ -323,7 +334,8 @@ class RaceView(Viewer):
         """Each racer in its colour: training solid, validation dashed."""
         lang = self.state.lang
         fig = figure(height=260, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width")
+                     sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+        fig.yaxis[0].formatter = readable_ticks()
         by_racer = []
         for i, source in enumerate(self.race_curves):
             name = tr(f"optimizer.{opt.NAMES[i]}", lang)
@@ -381,6 +393,8 @@ class RaceView(Viewer):
             rows_html.append(
                 f"<tr><td style='color:{optimizer_color(name)};font-weight:600'>"
                 f"{tr(f'optimizer.{name}', lang)}</td><td colspan={span}>{status}</td></tr>")
+        fit_loss_axis(self.race_loss_fig, s.race_history,
+                      [d is not None for d in s.race_diverged])
         head = "".join(f"<th>{tr(k, lang)}</th>" for k in (
             "mlp.race.optimizer", "mlp.train_loss", "mlp.val_loss", "mlp.race.val_acc"))
         set_text(self.race_table, "<table style='font-size:15px;border-spacing:14px 2px'>"
