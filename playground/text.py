@@ -147,7 +147,6 @@ _EN: dict[str, str] = {
     "critical.at_iterate": "At {optimizer}'s iterate, step {step}",
     "critical.at_last_iterate": (
         "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),
-    "critical.diverged_at_start": "{optimizer} diverged at its start: no iterate to analyse",
     "critical.gradient": "gradient",
     "critical.eigenvalues": "Hessian eigenvalues",
     "critical.verdict.minimum": "minimum (all eigenvalues > 0)",

@@ -457,16 +457,14 @@ class OptimizerLab(Lab):
             step = min(int(self.player.value), len(s.result.loss) - 1)
             end = int(s.result.diverged_at[k])
             label = tr(f"optimizer.{name}", s.lang)
-            if 0 <= end <= step:  # only steps that exist: the last finite iterate, if any
-                step = end - 1
+            if 0 <= end <= step:  # only steps that exist: the last finite iterate
+                step = max(end - 1, 0)  # (a start that is not finite is refused)
                 title = tr("critical.at_last_iterate", s.lang, optimizer=label, step=step,
                            diverged=end)
             else:
                 title = tr("critical.at_iterate", s.lang, optimizer=label, step=step)
-            point = s.result.points[max(step, 0), k]
-            if step < 0:
-                lines.append(f"**{tr('critical.diverged_at_start', s.lang, optimizer=label)}**")
-            elif np.all(np.isfinite(point)):
+            point = s.result.points[step, k]
+            if np.all(np.isfinite(point)):
                 lines.append(self._describe(title, critical.analyse(fn, point)))
         lines.append(f"*{tr('critical.points', s.lang)}*")
         self.critical_md.object = "\n\n".join(lines)
