@@ -228,14 +228,14 @@ _EN: dict[str, str] = {
         "or train longer."),
     "mlp.reading.overfit": (
         "**Over-fitting** (high variance): training loss keeps falling but validation loss "
-        "is rising or far above it. The network is learning the noise of its few points: "
-        "use more data, a smaller network, L2 or dropout, or stop where validation loss "
-        "was lowest."),
+        "is rising or far above it. The network is learning the noise and quirks of its few "
+        "points: use more data, a smaller network, L2 or dropout, or stop where validation "
+        "loss was lowest."),
     "mlp.reading.overfit_noise_free": (
         "**Over-fitting** (high variance): training loss keeps falling but validation loss "
-        "is rising or far above it. These points have no noise: the network is fitting where "
-        "its few training points happen to lie, not the pattern. Use more data, a smaller "
-        "network, L2 or dropout, or stop where validation loss was lowest."),
+        "is rising or far above it. The network is fitting where its few training points "
+        "happen to lie, not the pattern between them: use more data, a smaller network, L2 "
+        "or dropout, or stop where validation loss was lowest."),
     "mlp.reading.unstable": (
         "**Unstable training**: the training loss oscillates or rises instead of falling, so "
         "each step overshoots. This is not the model's fault: lower the learning rate α "

@@ -36,9 +36,10 @@ def reading(history: np.ndarray, n_classes: int, noise: float | None = None) -> 
     * ``unstable``: the training loss oscillates or rises (see ``unstable``), so the
       other verdicts would blame the model for what the learning rate does;
     * over-fitting: validation loss has risen clearly above its minimum while training
-      loss kept falling, or validation loss is far above training loss; ``overfit``
-      when the data has noise (``noise`` > 0) or its noise is unknown (``None``),
-      ``overfit_noise_free`` when ``noise`` == 0 (no noise to learn);
+      loss kept falling, or validation loss is far above training loss: ``overfit``
+      when the data has noise (``noise`` > 0) or its noise is not known (``None``: an
+      upload), ``overfit_noise_free`` when it has none (``noise`` == 0: no noise to
+      learn, so the text says nothing of noise);
     * ``underfit``: both losses high (a good part of chance, log K) and close, and the
       training accuracy low (below 80 %: noisy labels alone keep the loss high);
     * otherwise ``good``.

@@ -47,8 +47,8 @@ def test_over_fitting_mentions_noise_only_when_there_is_noise():
     falling = np.linspace(0.7, 0.05, 20)
     val = np.r_[np.linspace(0.7, 0.4, 10), np.linspace(0.4, 1.0, 10)]
     h = history(falling, val)
-    assert reading(h, 2) == "overfit"  # noise unknown (an upload)
     assert reading(h, 2, noise=35.0) == "overfit"
+    assert reading(h, 2) == "overfit"  # noise unknown (an upload): "noise and quirks"
     assert reading(h, 2, noise=0.0) == "overfit_noise_free"
 
 
@@ -57,7 +57,7 @@ def test_every_verdict_has_a_text_and_only_the_noisy_one_speaks_of_noise():
 
     for key in ("early", "unstable", "underfit", "overfit", "overfit_noise_free", "good"):
         assert tr(f"mlp.reading.{key}")
-    assert "noise of" in tr("mlp.reading.overfit")
-    assert "noise of" not in tr("mlp.reading.overfit_noise_free")
+    assert "noise" in tr("mlp.reading.overfit")
+    assert "noise" not in tr("mlp.reading.overfit_noise_free")
     assert "learning rate" in tr("mlp.reading.unstable")
     assert "add hidden layers" not in tr("mlp.reading.unstable")

@@ -84,7 +84,12 @@ class CurveFeed:
 
 
 def loss_text(loss: float) -> str:
-    """Three decimals, or two significant digits below 0.001 (never a bare 0.000)."""
+    """Three decimals, or two significant digits below 0.001 (never a bare 0.000).
+
+    A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
+    reads 0, never "−0.000"."""
+    if -1e-6 < loss < 0:
+        loss = 0.0
     return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
 
 
@@ -302,7 +307,9 @@ class RaceView(Viewer):
         self.plane = plane
         self.race_images, self.race_boundary_figs = [], []
         for i in range(MAX_RACERS):
-            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=245, height=245,
+            # 4 × 215 px fit a 1280-px window (at 245 even the hidden race view held the
+            # lab wider than the window, and the charts' legends were cut off).
+            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=215, height=215,
                                        title=tr(f"optimizer.{opt.NAMES[i]}", lang))
             fig.title.text_font_size = "14px"
             fig.axis.visible = False

@@ -162,7 +162,7 @@ def test_noise_free_over_fitting_says_nothing_of_noise(lab):
     for _ in range(6):
         lab.train_chunk(50)
     assert lab.state.reading() in ("overfit_noise_free", "good")
-    assert "noise of" not in lab.boundary.reading_pane.object
+    assert "noise" not in lab.boundary.reading_pane.object
 
 
 def test_a_racers_diverged_tail_leaves_the_loss_chart_through_the_top(lab):
