@@ -103,7 +103,7 @@ def decision_grid(arch: training.Arch, params, bn_state, mean, std, features: tu
     Row i is y_i, column j is x_j (a Bokeh ``image``), y_i = y0 + (y1 − y0)·i/(size − 1).
     Two classes: the class-1 probability p₁ ∈ [0, 1].  K classes: k + p_k for the
     predicted class k, so one colour map shows the class as the hue and its confidence as
-    the shade (``ui.palettes.confidence_mapping``).  ``discrete``: the predicted class k
+    the shade (``ui.palettes.confidence_palette``).  ``discrete``: the predicted class k
     itself (0, 1, …, K−1), for hard colours.  The frame is traced: new data never
     recompiles this.
     """

@@ -26,7 +26,7 @@ OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "
              "#000000")
 #: One colour per optimizer, the registry's in order, in every lab, chart and table.
 OPTIMIZER_COLORS = MappingProxyType(dict(zip(opt.NAMES, OKABE_ITO, strict=False)))
-#: Shades per class in a K-class heat map (``confidence_mapping``).
+#: Shades per class in a K-class heat map (``confidence_palette``).
 CLASS_SHADES = 48
 
 

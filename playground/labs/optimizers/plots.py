@@ -211,6 +211,9 @@ class RacePlots:
         if not np.isfinite(z).any():
             z = np.zeros_like(z)
         levels = contour_levels(z, surface.log_levels, surface.minimum_value)
+        # Above the top level (the last few % of a steep wall) is drawn in the top band:
+        # left unfilled it was white, the colour of the lowest loss.
+        z = np.minimum(z, levels[-1])
         data = contour_data(xs, ys, np.ma.masked_invalid(z), levels)
         if self.contour is None:
             self.contour = self.surface_fig.contour(
