@@ -151,6 +151,8 @@ _EN: dict[str, str] = {
     "critical": "Critical-point check",
     "critical.at_start": "At the start point",
     "critical.at_iterate": "At {optimizer}'s iterate, step {step}",
+    "critical.at_last_iterate": (
+        "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),
     "critical.gradient": "gradient",
     "critical.eigenvalues": "Hessian eigenvalues",
     "critical.verdict.minimum": "minimum (all eigenvalues > 0)",
@@ -185,6 +187,9 @@ _EN: dict[str, str] = {
     "mlp.seed": "Seed",
     "mlp.features": "Input features",
     "mlp.normalise": "Normalise inputs (mean 0, std 1 on the training set)",
+    "mlp.normalised": (
+        "The axes show the data as it is; the network sees each input normalised, "
+        "x̂ = (x − μ) / σ with the training set's μ and σ ({features})."),
     "mlp.network": "Network",
     "mlp.layers": "Hidden layers (neurons per layer, e.g. 8,8; 0 = linear model)",
     "mlp.layer.add": "+ layer",
@@ -229,9 +234,18 @@ _EN: dict[str, str] = {
         "or train longer."),
     "mlp.reading.overfit": (
         "**Over-fitting** (high variance): training loss keeps falling but validation loss "
-        "is rising or far above it. The network is learning the noise of its few points: "
-        "use more data, a smaller network, L2 or dropout, or stop where validation loss "
-        "was lowest."),
+        "is rising or far above it. The network is learning the noise and quirks of its few "
+        "points: use more data, a smaller network, L2 or dropout, or stop where validation "
+        "loss was lowest."),
+    "mlp.reading.overfit_noise_free": (
+        "**Over-fitting** (high variance): training loss keeps falling but validation loss "
+        "is rising or far above it. The network is fitting where its few training points "
+        "happen to lie, not the pattern between them: use more data, a smaller network, L2 "
+        "or dropout, or stop where validation loss was lowest."),
+    "mlp.reading.unstable": (
+        "**Unstable training**: the training loss oscillates or rises instead of falling, so "
+        "each step overshoots. This is not the model's fault: lower the learning rate α "
+        "(or clip the gradients, or use a decaying schedule)."),
     "mlp.reading.good": (
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",

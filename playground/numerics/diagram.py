@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import datasets, mlp, training
-from .decision import GRID_EXTENT
+from .decision import GRID_EXTENT, Frame, frame_array, grid_points
 
 THUMB_SIZE = 24  # grid points per thumbnail side
 W_CLIP = 4.0  # |w| at which an edge reaches its column pair's widest line
@@ -28,21 +28,25 @@ LEVELS = 253  # diverging shades −1…1 are sent as the integers 0…253 (127 
 
 
 
-@partial(jax.jit, static_argnames=("arch", "features", "size", "extent"))
 def unit_grids(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
-               size: int = THUMB_SIZE, extent: float = GRID_EXTENT):
-    """Every unit's output on a size × size grid over [−extent, extent]², one array.
+               size: int = THUMB_SIZE, extent: float = GRID_EXTENT, frame: Frame | None = None):
+    """Every unit's output on a size × size grid over ``frame`` (default
+    [−extent, extent]²: the heat map's plane, ``decision.plane_frame``), one array.
 
     Returns (n_units, size, size), units in the diagram's order: the input features
     after normalisation x̂ = (x − μ) / σ, then each hidden layer's activations f(z)
     (evaluation mode), then the K class probabilities p_k.  Row i of a grid is y_i,
     column j is x_j: the heat map's grid (``decision_grid``) at this size.
-    ``arch``, ``features``, ``size`` and ``extent`` are static; the parameters are
-    traced, so training never recompiles this.
+    ``arch``, ``features`` and ``size`` are static; the parameters and the frame are
+    traced, so training (or new data) never recompiles this.
     """
-    axis = jnp.linspace(-extent, extent, size)
-    gx, gy = jnp.meshgrid(axis, axis)
-    points = jnp.stack([gx.ravel(), gy.ravel()], axis=1)
+    return _unit_grids(arch, params, bn_state, mean, std, features, frame_array(frame, extent),
+                       size=size)
+
+
+@partial(jax.jit, static_argnames=("arch", "features", "size"))
+def _unit_grids(arch, params, bn_state, mean, std, features, frame, size):
+    points = grid_points(frame, size)
     x = datasets.normalise(datasets.feature_matrix(points, features), mean, std)
     logits, _, hidden = mlp.forward(params, bn_state, x, activation=arch.activation,
                                     train=False, batchnorm=arch.batchnorm)
@@ -51,11 +55,17 @@ def unit_grids(arch: training.Arch, params, bn_state, mean, std, features: tuple
     return values.T.reshape(-1, size, size)
 
 
-@partial(jax.jit, static_argnames=("arch", "features", "size"))
 def diagram_values(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
-                   size: int = THUMB_SIZE):
-    """``unit_grids`` and every weight matrix flattened (layer by layer, W.ravel()), at once."""
-    grids = unit_grids(arch, params, bn_state, mean, std, features, size)
+                   size: int = THUMB_SIZE, frame: Frame | None = None):
+    """``unit_grids`` over ``frame`` and every weight matrix flattened (layer by layer,
+    W.ravel()), at once."""
+    return _diagram_values(arch, params, bn_state, mean, std, features, frame_array(frame),
+                           size=size)
+
+
+@partial(jax.jit, static_argnames=("arch", "features", "size"))
+def _diagram_values(arch, params, bn_state, mean, std, features, frame, size):
+    grids = _unit_grids.__wrapped__(arch, params, bn_state, mean, std, features, frame, size)
     return grids, jnp.concatenate([layer["W"].ravel() for layer in params])
 
 

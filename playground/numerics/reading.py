@@ -1,4 +1,5 @@
-"""A plain-language verdict on training curves: under-fitting, over-fitting or a good fit."""
+"""A plain-language verdict on training curves: unstable, under-fitting, over-fitting or a
+good fit."""
 
 from __future__ import annotations
 
@@ -6,24 +7,53 @@ import math
 
 import numpy as np
 
+#: The last epochs whose training loss tells whether training is stable now.
+RECENT_EPOCHS = 10
 
-def reading(history: np.ndarray, n_classes: int) -> str:
+
+def unstable(train: np.ndarray) -> bool:
+    """Whether the training loss oscillates or rises instead of falling: steps overshoot.
+
+    Oscillating: over the last ``RECENT_EPOCHS`` epochs the loss climbs back, on average
+    per epoch, more than a tenth of its level (mean of max(Lₜ₊₁ − Lₜ, 0) >
+    0.1·mean L + 0.02; mini-batch noise climbs back far less, a fast fall not at all).
+    Rising: the last training loss is well above its lowest (L_last > 1.5·min L + 0.05).
+    """
+    train = np.asarray(train, float)
+    recent = train[-(RECENT_EPOCHS + 1):]
+    climbs = np.maximum(np.diff(recent), 0.0)
+    oscillating = len(climbs) >= 5 and climbs.mean() > 0.1 * recent.mean() + 0.02
+    rising = train[-1] > 1.5 * train.min() + 0.05
+    return bool(oscillating or rising)
+
+
+def reading(history: np.ndarray, n_classes: int, noise: float | None = None) -> str:
     """A plain-language verdict on a (epochs, 4) history: a ``mlp.reading.*`` key.
 
-    Over-fitting: validation loss has risen clearly above its minimum while training
-    loss kept falling, or validation loss is far above training loss.  Under-fitting:
-    both losses high (a good part of chance, log K) and close, and the training
-    accuracy low (below 80 %: noisy labels alone keep the loss high).  Otherwise a
-    good fit.
+    Columns: training loss, training accuracy, validation loss, validation accuracy.
+    Checked in this order:
+
+    * ``unstable``: the training loss oscillates or rises (see ``unstable``), so the
+      other verdicts would blame the model for what the learning rate does;
+    * over-fitting: validation loss has risen clearly above its minimum while training
+      loss kept falling, or validation loss is far above training loss: ``overfit``
+      when the data has noise (``noise`` > 0) or its noise is not known (``None``: an
+      upload), ``overfit_noise_free`` when it has none (``noise`` == 0: no noise to
+      learn, so the text says nothing of noise);
+    * ``underfit``: both losses high (a good part of chance, log K) and close, and the
+      training accuracy low (below 80 %: noisy labels alone keep the loss high);
+    * otherwise ``good``.
     """
     if len(history) < 6:
         return "early"
     train, val = history[:, 0], history[:, 2]
+    if unstable(train):
+        return "unstable"
     best = int(np.argmin(val))
     chance = math.log(n_classes)
     rising = val[-1] > 1.15 * val[best] + 0.02 and train[-1] < train[best]
     if rising or val[-1] > 2.0 * train[-1] + 0.15:
-        return "overfit"
+        return "overfit_noise_free" if noise is not None and noise == 0 else "overfit"
     close = abs(val[-1] - train[-1]) < 0.35 * train[-1] + 0.05
     if train[-1] > 0.35 * chance and close and history[-1, 1] < 0.8:
         return "underfit"

@@ -16,20 +16,28 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, LinearColorMapper, Span
+from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d, Span
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from ...numerics import optimizers as opt
-from ...numerics.decision import GRID_EXTENT, GRID_SIZE
+from ...numerics.datasets import FEATURE_LABELS
+from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
-from ...ui.palettes import binary_palette, class_color, class_palette, hard_palette
+from ...ui.axes import loss_range, readable_ticks
+from ...ui.markup import text_html
+from ...ui.palettes import (
+    binary_palette,
+    class_color,
+    confidence_image,
+    confidence_palette,
+    hard_palette,
+    optimizer_color,
+)
 from ...ui.widgets import set_text
 from .state import MAX_RACERS, MlpLabState
 
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
-#: The racers' colours (distinct from the class colours of the heat maps).
-RACE_COLORS = ("#1b9e77", "#7570b3", "#e7298a", "#444444")
 MAX_CURVE_POINTS = 400  # per curve: the browser's work per frame stays bounded
 CURVE_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc")  # a history's columns
 
@@ -76,7 +84,12 @@ class CurveFeed:
 
 
 def loss_text(loss: float) -> str:
-    """Three decimals, or two significant digits below 0.001 (never a bare 0.000)."""
+    """Three decimals, or two significant digits below 0.001 (never a bare 0.000).
+
+    A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
+    reads 0, never "−0.000"."""
+    if -1e-6 < loss < 0:
+        loss = 0.0
     return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
 
 
@@ -93,31 +106,67 @@ def readout_html(epoch, train_loss, val_loss, lang: str) -> str:
         f"color:{color}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
 
 
+def fit_loss_axis(fig, histories, diverged):
+    """A loss chart's range: every network's losses, a diverged one's only up to where it
+    started (``ui.axes.loss_range``: its last epochs' climb does not flatten the rest)."""
+    curves = [np.asarray(h)[:, [0, 2]] for h in histories]
+    low, high = loss_range(curves, diverged) or (0.0, 1.0)
+    fig.y_range.update(start=low, end=high)
+
+
+def frame_note_pane() -> pn.pane.HTML:
+    """A line under the heat map(s): the normalisation of the inputs, when there is one."""
+    return pn.pane.HTML("", visible=False, css_classes=["pg-normalised"],
+                        styles={"font-size": "13px", "color": "#444"},
+                        sizing_mode="stretch_width", margin=(0, 10))
+
+
+def show_note(pane: pn.pane.HTML, text: str):
+    set_text(pane, text_html(text) if text else "")
+    pane.visible = bool(text)
+
+
 def empty_curves() -> ColumnDataSource:
     return ColumnDataSource({"epoch": [], "train_loss": [], "train_acc": [],
                              "val_loss": [], "val_acc": []})
 
 
+def normalisation_note(state: MlpLabState) -> str:
+    """What the network sees when inputs are normalised (x̂ = (x − μ)/σ per feature, μ
+    and σ of the training set), as a line of text; "" when they are used as they are."""
+    if not state.normalise:
+        return ""
+    data, lang = state.data, state.lang
+    names = [FEATURE_LABELS[f] for f in (tuple(state.features) or ("x1", "x2"))]
+    each = "; ".join(f"{name}: μ = {float(m):.3g}, σ = {float(sd):.3g}"
+                     for name, m, sd in zip(names, data.mean, data.std, strict=False))
+    return tr("mlp.normalised", lang, features=each)
+
+
 class Plane:
-    """What every heat map of the [−e, e]² plane shares: one colour mapper and the
-    data points (training ●, validation ▲, hidden until asked for)."""
+    """What every heat map shares: one colour mapper, the data points (training ●,
+    validation ▲, hidden until asked for) and the part of the plane shown, the data's
+    (``numerics.decision.plane_frame``: [−6, 6]² for the generated sets)."""
 
     def __init__(self):
         self.color_mapper = LinearColorMapper(palette=binary_palette(), low=0.0, high=1.0)
         self.train_points = ColumnDataSource({"x": [], "y": [], "color": []})
         self.val_points = ColumnDataSource({"x": [], "y": [], "color": []})
         self.val_renderers = []
+        self.framed = []  # (figure, image renderer) of every heat map, framed together
+        self.soft_classes = 0  # K when the map shades K ≥ 3 classes by confidence
 
     def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
         """A heat-map figure drawing the source named ``image_name`` (GRID_SIZE² values,
         ½ until drawn) under the points; returns the figure and that source."""
-        e = GRID_EXTENT
-        fig = figure(x_range=(-e, e), y_range=(-e, e), toolbar_location=None, tools="",
-                     match_aspect=True, **kwargs)
+        f = STANDARD_FRAME
+        fig = figure(x_range=(f.x0, f.x1), y_range=(f.y0, f.y1), toolbar_location=None,
+                     tools="", match_aspect=True, **kwargs)
         source = ColumnDataSource({"image": [np.full((GRID_SIZE, GRID_SIZE), 0.5)]},
                                   name=image_name)
-        fig.image(image="image", x=-e, y=-e, dw=2 * e, dh=2 * e, source=source,
-                  color_mapper=self.color_mapper)
+        image = fig.image(image="image", x=f.x0, y=f.y0, dw=f.width, dh=f.height,
+                          source=source, color_mapper=self.color_mapper)
+        self.framed.append((fig, image))
         fig.scatter("x", "y", source=self.train_points, fill_color="color",
                     line_color="white", size=point_size, line_width=point_line)
         self.val_renderers.append(fig.scatter(
@@ -126,11 +175,20 @@ class Plane:
         return fig, source
 
     def show_points(self, data):
-        """The training and validation points of ``data`` (a ``training.Data``)."""
+        """The training and validation points of ``data`` (a ``training.Data``), every
+        heat map framed on them (the frame the state's grids use: ``data_frame``)."""
         for source, points, y in ((self.train_points, data.points_train, data.y_train),
                                   (self.val_points, data.points_val, data.y_val)):
             source.data = {"x": points[:, 0], "y": points[:, 1],
                            "color": [class_color(c) for c in np.asarray(y)]}
+        self.show_frame(data_frame(data))
+
+    def show_frame(self, frame: Frame):
+        """Every heat map's axes and image over ``frame``."""
+        for fig, image in self.framed:
+            fig.x_range.update(start=frame.x0, end=frame.x1)
+            fig.y_range.update(start=frame.y0, end=frame.y1)
+            image.glyph.update(x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height)
 
     def show_val(self, visible: bool):
         for renderer in self.val_renderers:
@@ -144,7 +202,12 @@ class Plane:
         elif k == 2:
             self.color_mapper.update(palette=binary_palette(), low=0.0, high=1.0)
         else:
-            self.color_mapper.update(palette=class_palette(k), low=0.0, high=float(k))
+            self.color_mapper.update(palette=confidence_palette(k), low=0.0, high=float(k))
+        self.soft_classes = 0 if discretize or k == 2 else k
+
+    def image(self, grid: np.ndarray) -> np.ndarray:
+        """A grid of the state's as the colour mapper takes it (float32)."""
+        return confidence_image(grid) if self.soft_classes else grid.astype(np.float32)
 
 
 class BoundaryView(Viewer):
@@ -160,6 +223,7 @@ class BoundaryView(Viewer):
     def __init__(self, plane: Plane, network: Viewer, **params):
         super().__init__(**params)
         lang = self.state.lang
+        self.plane = plane
         self.boundary_fig, self.image_source = plane.figure(
             "pg-boundary-image", 7, 1, width=460, height=440,
             title=tr("mlp.plot.boundary", lang))
@@ -177,9 +241,10 @@ class BoundaryView(Viewer):
                                              styles={"font-size": "15px"},
                                              sizing_mode="stretch_width")
         self.network = network
+        self.frame_note = frame_note_pane()
         self.layout = pn.Column(
             pn.Row(
-                pn.Column(pn.pane.Bokeh(self.boundary_fig), width=470),
+                pn.Column(pn.pane.Bokeh(self.boundary_fig), self.frame_note, width=470),
                 pn.Column(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
                           pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
                           sizing_mode="stretch_width"),
@@ -192,7 +257,8 @@ class BoundaryView(Viewer):
     def _chart(self, title: str, what: str):
         lang = self.state.lang
         fig = figure(height=215, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width")
+                     sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+        fig.yaxis[0].formatter = readable_ticks()
         # The generalisation gap, shaded between the two curves.
         fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
                   fill_color=VAL_COLOR, fill_alpha=0.12, legend_label=tr("mlp.plot.gap", lang))
@@ -206,13 +272,14 @@ class BoundaryView(Viewer):
         return fig
 
     def reset(self):
-        """A new network: the curves start again."""
+        """A new network: the curves start again; the normalisation is said again."""
         self.curve_feed.clear()
         self.cuts = self.state.cuts
+        show_note(self.frame_note, normalisation_note(self.state))
 
     def draw(self):
         """The heat map (see ``MlpLabState.grid``)."""
-        self.image_source.data = {"image": [self.state.grid().astype(np.float32)]}
+        self.image_source.data = {"image": [self.plane.image(self.state.grid())]}
 
     def show_details(self):
         """The curves, the best epoch's line and the reading."""
@@ -221,6 +288,7 @@ class BoundaryView(Viewer):
             self.cuts = s.cuts
             self.curve_feed.clear()
         self.curve_feed.feed(s.history)
+        fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None])
         self.best_span.location = s.best_epoch
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
@@ -236,11 +304,13 @@ class RaceView(Viewer):
     def __init__(self, plane: Plane, **params):
         super().__init__(**params)
         lang = self.state.lang
+        self.plane = plane
         self.race_images, self.race_boundary_figs = [], []
         for i in range(MAX_RACERS):
-            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=245, height=245,
+            # 4 × 215 px fit a 1280-px window (at 245 even the hidden race view held the
+            # lab wider than the window, and the charts' legends were cut off).
+            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=215, height=215,
                                        title=tr(f"optimizer.{opt.NAMES[i]}", lang))
-            fig.title.text_color = RACE_COLORS[i]
             fig.title.text_font_size = "14px"
             fig.axis.visible = False
             self.race_images.append(source)
@@ -255,8 +325,10 @@ class RaceView(Viewer):
                                        sizing_mode="stretch_width")
         self.race_slots = [pn.Column(pn.pane.Bokeh(fig), margin=0)
                            for fig in self.race_boundary_figs]
+        self.frame_note = frame_note_pane()
         self.layout = pn.Column(
             pn.Row(*self.race_slots),
+            self.frame_note,
             pn.Row(pn.pane.Bokeh(self.race_loss_fig, sizing_mode="stretch_width"),
                    pn.pane.Bokeh(self.race_acc_fig, sizing_mode="stretch_width"),
                    sizing_mode="stretch_width"),
@@ -269,13 +341,15 @@ class RaceView(Viewer):
         """Each racer in its colour: training solid, validation dashed."""
         lang = self.state.lang
         fig = figure(height=260, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width")
+                     sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+        fig.yaxis[0].formatter = readable_ticks()
         by_racer = []
         for i, source in enumerate(self.race_curves):
             name = tr(f"optimizer.{opt.NAMES[i]}", lang)
-            train = fig.line("epoch", f"train_{what}", source=source, color=RACE_COLORS[i],
+            color = optimizer_color(opt.NAMES[i])  # set again for each race (``reset``)
+            train = fig.line("epoch", f"train_{what}", source=source, color=color,
                              line_width=2, legend_label=name)
-            val = fig.line("epoch", f"val_{what}", source=source, color=RACE_COLORS[i],
+            val = fig.line("epoch", f"val_{what}", source=source, color=color,
                            line_width=2, line_dash="dashed")
             by_racer.append((train, val))
         # Beside the plot, where it never hides a curve.
@@ -289,23 +363,27 @@ class RaceView(Viewer):
         """Show as many heat maps and curves as there are racers, named after them."""
         s, lang = self.state, self.state.lang
         racers = s.racers
+        show_note(self.frame_note, normalisation_note(s))
         for i in range(MAX_RACERS):
             active = i < len(racers)
             name = tr(f"optimizer.{racers[i]}", lang) if active else ""
+            # The optimizer's colour, not the slot's: the same in both labs.
+            color = optimizer_color(racers[i]) if active else "#444444"
             self.race_slots[i].visible = active
-            self.race_boundary_figs[i].title.text = name
+            self.race_boundary_figs[i].title.update(text=name, text_color=color)
             self.race_feeds[i].clear()
             for fig, lines in zip((self.race_loss_fig, self.race_acc_fig), self.race_lines,
                                   strict=True):
                 for renderer in lines[i]:
                     renderer.visible = active
+                    renderer.glyph.line_color = color
                 fig.legend.items[i].visible = active
                 fig.legend.items[i].label = {"value": name}
 
     def draw(self):
         """Each racer's heat map (one call for all)."""
         for source, grid in zip(self.race_images, self.state.race_grids(), strict=False):
-            source.data = {"image": [grid.astype(np.float32)]}
+            source.data = {"image": [self.plane.image(grid)]}
 
     def show_details(self):
         """Stream each racer's new rows; a table of where each one stands."""
@@ -320,8 +398,10 @@ class RaceView(Viewer):
                            f"<td>{100 * last[3]:.1f} %")
             span = 3 if diverged is not None else 1
             rows_html.append(
-                f"<tr><td style='color:{RACE_COLORS[i]};font-weight:600'>"
+                f"<tr><td style='color:{optimizer_color(name)};font-weight:600'>"
                 f"{tr(f'optimizer.{name}', lang)}</td><td colspan={span}>{status}</td></tr>")
+        fit_loss_axis(self.race_loss_fig, s.race_history,
+                      [d is not None for d in s.race_diverged])
         head = "".join(f"<th>{tr(k, lang)}</th>" for k in (
             "mlp.race.optimizer", "mlp.train_loss", "mlp.val_loss", "mlp.race.val_acc"))
         set_text(self.race_table, "<table style='font-size:15px;border-spacing:14px 2px'>"

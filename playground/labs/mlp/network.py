@@ -2,9 +2,10 @@
 
 TensorFlow Playground's picture of the network.  Columns are the input features, each
 hidden layer and the output; each node is a thumbnail of what that unit computes over
-the same [−6, 6]² plane as the heat map, and each weight W_ij is a segment from unit i
-to unit j whose width grows with |W_ij| and whose colour is its sign (blue positive,
-orange negative).  Clicking an edge selects that weight for editing.
+the same part of the plane as the heat map (the data's: ``decision.plane_frame``), and
+each weight W_ij is a segment from unit i to unit j whose width grows with |W_ij| and
+whose colour is its sign (blue positive, orange negative).  Clicking an edge selects
+that weight for editing.
 
 The numbers (every unit over the plane, shades, layout) come from
 :mod:`playground.numerics.diagram`,
@@ -249,7 +250,7 @@ class NetworkDiagram(Viewer):
             self._rebuild()
         grids, weights = diagram_values(s.arch, s.model.params, s.model.bn_state,
                                         jnp.asarray(s.data.mean), jnp.asarray(s.data.std),
-                                        self._features())
+                                        self._features(), frame=s.frame)
         units, outputs = shades(np.asarray(grids), s.arch.activation, s.arch.n_inputs,
                                 s.arch.n_classes)
         lay = self.layout

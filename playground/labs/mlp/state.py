@@ -30,7 +30,7 @@ import param
 
 from ...numerics import datasets, mlp, training
 from ...numerics import optimizers as opt
-from ...numerics.decision import decision_grid, decision_grids
+from ...numerics.decision import Frame, data_frame, decision_grid, decision_grids
 from ...numerics.mlp import parse_layers
 from ...numerics.reading import reading
 from ...numerics.training import (
@@ -408,7 +408,13 @@ class MlpLabState(_Knobs):
         return np.asarray(decision_grids(
             self.arch, self.race_models.params, self.race_models.bn_state,
             jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
-            tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize)))
+            tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize),
+            frame=self.frame))
+
+    @property
+    def frame(self) -> Frame:
+        """The part of the plane the pictures show: the data's (``decision.data_frame``)."""
+        return data_frame(self.data)
 
     def precompute(self):
         """The first picture's numbers (the untrained network's heat map), computed and
@@ -420,10 +426,12 @@ class MlpLabState(_Knobs):
         return np.asarray(decision_grid(self.arch, self.model.params, self.model.bn_state,
                                         jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
                                         tuple(self.features) or ("x1", "x2"),
-                                        discrete=bool(self.discretize)))
+                                        discrete=bool(self.discretize), frame=self.frame))
 
     def reading(self) -> str:
-        return reading(self.history, self.data.n_classes)
+        """The verdict on the curves (``numerics.reading``); an upload's noise is unknown."""
+        noise = None if self.dataset == UPLOADED else float(self.noise)
+        return reading(self.history, self.data.n_classes, noise)
 
     def apply_preset(self, name: str):
         """One batched update, so the network is rebuilt once."""

@@ -20,6 +20,9 @@ from ...ui.widgets import respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
+#: CSS for a LaTeX pane: the lines of an array or aligned block start at the left.
+LEFT_ALIGNED_MATH = "mtd { text-align: left; }"
+
 
 def _latex_number(value: float) -> str:
     return latex_number(float(value), significant=4)  # the cards show 4 digits
@@ -284,7 +287,9 @@ class OptimizerLab(Lab):
                               self.critical_md, sizing_mode="stretch_width",
                               styles={"flex": "2 1 0"}),
                     sizing_mode="stretch_width"),
-                sizing_mode="stretch_width"),
+                # Never squeezed by the page's scrolling column: the critical-point text
+                # would run under the readout below.
+                sizing_mode="stretch_width", styles={"flex-shrink": "0", "max-height": "none"}),
         ]
 
     def details(self) -> list:
@@ -395,7 +400,10 @@ class OptimizerLab(Lab):
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
                                      styles={"font-size": "16px"})
             with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
-            at_step = pn.pane.LaTeX("", styles={"font-size": "15px"})
+            # The browser draws KaTeX's MathML, whose table cells it centres whatever
+            # array{l} says: each line of the step starts at the left.
+            at_step = pn.pane.LaTeX("", styles={"font-size": "15px"},
+                                    stylesheets=[LEFT_ALIGNED_MATH])
             card = pn.Column(title, symbolic, with_values, at_step, visible=False, width=540,
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
@@ -447,10 +455,16 @@ class OptimizerLab(Lab):
             name = s.optimizers[0]
             k = opt.NAMES.index(name)
             step = min(int(self.player.value), len(s.result.loss) - 1)
+            end = int(s.result.diverged_at[k])
+            label = tr(f"optimizer.{name}", s.lang)
+            if 0 <= end <= step:  # only steps that exist: the last finite iterate
+                step = max(end - 1, 0)  # (a start that is not finite is refused)
+                title = tr("critical.at_last_iterate", s.lang, optimizer=label, step=step,
+                           diverged=end)
+            else:
+                title = tr("critical.at_iterate", s.lang, optimizer=label, step=step)
             point = s.result.points[step, k]
             if np.all(np.isfinite(point)):
-                title = tr("critical.at_iterate", s.lang,
-                           optimizer=tr(f"optimizer.{name}", s.lang), step=step)
                 lines.append(self._describe(title, critical.analyse(fn, point)))
         lines.append(f"*{tr('critical.points', s.lang)}*")
         self.critical_md.object = "\n\n".join(lines)

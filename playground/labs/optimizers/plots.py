@@ -35,12 +35,11 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
+from ...ui.axes import loss_range, readable_ticks
+from ...ui.palettes import OPTIMIZER_COLORS
 
-#: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector; given
-#: to the registry's optimizers in order.
-OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
-             "#000000")
-COLORS = dict(zip(opt.NAMES, OKABE_ITO, strict=False))
+#: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
+COLORS = OPTIMIZER_COLORS
 N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
@@ -77,6 +76,8 @@ class RacePlots:
             axis.major_label_text_font_size = "13px"
         self.surface_fig.xaxis.axis_label = "x"
         self.surface_fig.yaxis.axis_label = "y"
+        for axis in (self.surface_fig.xaxis[0], self.surface_fig.yaxis[0]):
+            axis.formatter = readable_ticks()  # a custom surface may span 10¹¹
         self.contour = None
         self._view_diagonal, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
         self.critical_source = ColumnDataSource(
@@ -139,10 +140,13 @@ class RacePlots:
                          fill_color="#ffffff", line_color="#222222", line_width=2)
         f.add_tools(HoverTool(renderers=[crit], tooltips=[
             ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
-        # Items arrive with the first race, one per selected optimizer.
+        # Items arrive with the first race, one per selected optimizer.  Below the plot,
+        # never over a trajectory (a minimum in a corner, a start point); a click on an
+        # item hides that optimizer's trail.
         self.legend = Legend(items=[], location="top_left", label_text_font_size="14px",
-                             background_fill_alpha=0.85, click_policy="hide")
-        f.add_layout(self.legend)
+                             click_policy="hide", orientation="horizontal", ncols=3,
+                             border_line_alpha=0.0, margin=4, padding=4, spacing=2)
+        f.add_layout(self.legend, "below")
 
     @staticmethod
     def _cursor() -> Span:
@@ -157,14 +161,20 @@ class RacePlots:
         return self.loss_fig["log"]
 
     def _loss_figure(self, mode: str, cursor: Span):
+        # Linear: the range is set with each race (``loss_range``: diverged tails leave
+        # through the top); log: fitted by Bokeh.
+        ranges = {"y_range": Range1d(0, 1)} if mode == "linear" else {}
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
-                   y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above")
+                   y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above",
+                   **ranges)
         f.title.text_font_size = "16px"
         f.xaxis.axis_label = tr("plot.step", self.lang)
         f.yaxis.axis_label = tr(f"plot.loss.{mode}", self.lang)
         for axis in (f.xaxis, f.yaxis):
             axis.axis_label_text_font_size = "14px"
             axis.major_label_text_font_size = "13px"
+        if mode == "linear":
+            f.yaxis[0].formatter = readable_ticks()
         for name in opt.NAMES:
             f.line("step", "loss" if mode == "linear" else "gap", source=self.loss_source(name),
                    color=COLORS[name], line_width=2.5)
@@ -201,6 +211,9 @@ class RacePlots:
         if not np.isfinite(z).any():
             z = np.zeros_like(z)
         levels = contour_levels(z, surface.log_levels, surface.minimum_value)
+        # Above the top level (the last few % of a steep wall) is drawn in the top band:
+        # left unfilled it was white, the colour of the lowest loss.
+        z = np.minimum(z, levels[-1])
         data = contour_data(xs, ys, np.ma.masked_invalid(z), levels)
         if self.contour is None:
             self.contour = self.surface_fig.contour(
@@ -283,12 +296,22 @@ class RacePlots:
             diverged.append(int(end))
         if self.legend.items != legend_items:
             self.legend.items = legend_items
+        self._fit_loss_axis(indices, race)
         self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged,
             "diagonal": [self._view_diagonal] * len(selected),
         }
+
+    def _fit_loss_axis(self, indices: list[int], race: Race | None):
+        """The linear loss chart's range: every run whole, a diverged one up to where it
+        started (``ui.axes.loss_range``); reset (the toolbar) comes back to it."""
+        curves = [self.loss_source(opt.NAMES[k]).data["loss"] for k in indices]
+        gone = [bool(race.diverged_at[k] >= 0) for k in indices]
+        span = loss_range(curves, gone) or (0.0, 1.0)
+        self.loss_fig["linear"].y_range.update(start=span[0], end=span[1],
+                                               reset_start=span[0], reset_end=span[1])
 
     def set_log_loss(self, log: bool):
         if log:

@@ -1,0 +1,91 @@
+"""Axes that follow what is drawn: a loss range that ignores diverged tails, readable ticks.
+
+Shared by both labs' loss charts (and the optimizer lab's surface): a run that diverged
+climbs to 10¹⁰ in its last steps, and a linear axis fitted to it flattens every other
+curve; huge or tiny numbers printed by Bokeh's default formatter read "−2.000e+11".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from bokeh.models import CustomJSTickFormatter
+
+#: Each end of a loss range adds this fraction of its span.
+RANGE_PADDING = 0.05
+
+
+def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
+               padding: float = RANGE_PADDING) -> tuple[float, float] | None:
+    """A linear loss axis (start, end) for ``curves`` that keeps every run readable.
+
+    Each curve is (steps,) or (steps, series) (e.g. training and validation loss).  A
+    run that did not diverge is shown whole.  A run that diverged counts only up to its
+    first values (where it started): its tail, which climbs without bound before the
+    divergence is seen, leaves through the top instead of flattening the others.
+    Non-finite values are ignored; None when nothing finite is drawn.  Each end is
+    padded by ``padding`` of the span (a flat curve gets a span of 10 % of its level,
+    or 1).
+    """
+    low, high = [], []
+    for curve, gone in zip(curves, diverged, strict=True):
+        values = np.asarray(curve, float)
+        values = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+        finite = np.isfinite(values)
+        if not finite.any():
+            continue
+        low.append(values[finite].min())
+        start = values[0][finite[0]]
+        high.append(start.max() if gone and start.size else values[finite].max())
+    if not low:
+        return None
+    lo, hi = float(min(low)), float(max(high))
+    hi = max(hi, lo)
+    span = hi - lo
+    if span <= 0:
+        span = 0.1 * abs(hi) or 1.0
+        return lo - span / 2, hi + span / 2
+    return lo - padding * span, hi + padding * span
+
+
+#: Ticks as people write them: 0.25, 1500, 2×10¹¹, −1.5×10⁻⁴ (three significant digits
+#: at most, no float noise such as 0.30000000000000004, never "−2.000e+11").
+READABLE_TICKS_JS = r"""
+if (!isFinite(tick)) return "";
+const a = Math.abs(tick);
+const sign = tick < 0 ? "\u2212" : "";
+if (a === 0) return "0";
+if (a >= 1e-3 && a < 1e5) return sign + String(Number(a.toPrecision(6)));
+let e = Math.floor(Math.log10(a));
+let m = Number((a / Math.pow(10, e)).toPrecision(3));
+if (m >= 10) { m = m / 10; e += 1; }
+const sup = {"-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3",
+             "4": "\u2074", "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078",
+             "9": "\u2079"};
+const power = "10" + String(e).split("").map((c) => sup[c]).join("");
+return sign + (m === 1 ? "" : String(m) + "\u00d7") + power;
+"""
+
+
+def readable_ticks() -> CustomJSTickFormatter:
+    """A tick formatter for ``READABLE_TICKS_JS`` (one per axis: Bokeh models are not
+    shared between documents)."""
+    return CustomJSTickFormatter(code=READABLE_TICKS_JS)
+
+
+def readable_tick(tick: float) -> str:
+    """``READABLE_TICKS_JS`` in Python, for tests and for text beside a chart."""
+    if not np.isfinite(tick):
+        return ""
+    a, sign = abs(tick), "\u2212" if tick < 0 else ""
+    if a == 0:
+        return "0"
+    if 1e-3 <= a < 1e5:
+        return sign + f"{float(f'{a:.6g}'):.15g}"
+    e = int(np.floor(np.log10(a)))
+    m = float(f"{a / 10.0 ** e:.3g}")
+    if m >= 10:
+        m, e = m / 10, e + 1
+    power = "10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return sign + ("" if m == 1 else f"{m:g}×") + power

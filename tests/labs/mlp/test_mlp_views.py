@@ -1,0 +1,178 @@
+"""What the MLP lab's pictures say: framed on the data, coloured as the numbers are, read
+as the curves go (issue #11: views that assumed the generated data's scale, encodings
+that misled)."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from playground.labs.mlp.figures import fit_loss_axis
+from playground.labs.mlp.lab import MlpLab
+from playground.labs.optimizers.plots import COLORS
+from playground.ui.palettes import (
+    CLASS_SHADES,
+    HEATMAP_STRENGTH,
+    OPTIMIZER_COLORS,
+    class_color,
+    mix,
+)
+
+
+@pytest.fixture
+def lab():
+    lab = MlpLab()
+    lab.start()
+    return lab
+
+
+def csv_of(points: np.ndarray, labels) -> bytes:
+    rows = "\n".join(f"{float(x)!r},{float(y)!r},{c}"
+                     for (x, y), c in zip(points, labels, strict=True))
+    return ("x1,x2,label\n" + rows).encode()
+
+
+def blobs(low, high, n=80, seed=0):
+    """Two classes: left half and right half of [low, high] (per direction)."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(low, high, size=(n, 2))
+    middle = (np.asarray(low) + np.asarray(high)) / 2
+    return points, (points[:, 0] > np.atleast_1d(middle)[0]).astype(int)
+
+
+def drawn_frame(fig, image):
+    g = image.glyph
+    return ((fig.x_range.start, fig.x_range.end, fig.y_range.start, fig.y_range.end),
+            (g.x, g.x + g.dw, g.y, g.y + g.dh))
+
+
+@pytest.mark.parametrize("low, high", [((20, 20), (80, 80)), ((-0.01, -0.01), (0.01, 0.01)),
+                                       ((1000, -3), (1001, 500))],
+                         ids=["20-80", "tiny", "shifted-anisotropic"])
+def test_an_upload_at_another_scale_is_framed_on_its_points(lab, low, high):
+    points, labels = blobs(low, high)
+    lab.controls.upload.value = csv_of(points, labels)
+    s = lab.state
+    assert s.dataset == "uploaded"
+    lo, hi = points.min(axis=0), points.max(axis=0)
+    for fig, image in lab.plane.framed:  # the heat map and the race's four
+        (x0, x1, y0, y1), (ix0, ix1, iy0, iy1) = drawn_frame(fig, image)
+        assert (x0, x1, y0, y1) == pytest.approx((ix0, ix1, iy0, iy1))  # image = axes
+        assert x0 < lo[0] and x1 > hi[0] and y0 < lo[1] and y1 > hi[1]  # every point in
+        assert (hi[0] - lo[0]) / (x1 - x0) > 0.8 and (hi[1] - lo[1]) / (y1 - y0) > 0.8
+    # The network is evaluated over the same frame: with normalised inputs it learns the
+    # two halves, and the heat map shows both classes over the data.
+    s.normalise = True
+    for _ in range(4):
+        lab.train_chunk(50)
+    image = np.asarray(lab.image_source.data["image"][0])
+    assert image[:, :10].mean() < 0.3 and image[:, -10:].mean() > 0.7
+    # The diagram's input thumbnails are over the frame too: x̂₁ runs from its most
+    # negative (0) at the left to its most positive (253) at the right; x̂₂ bottom to top.
+    inputs = np.asarray(lab.network.unit_images.data["image"][0], float)
+    inputs[inputs == 255] = np.nan  # the gap between thumbnails
+    left, right = np.nanmean(inputs[:, 0]), np.nanmean(inputs[:, -1])
+    assert left < 90 and right > 160  # (0 + 127)/2 and (253 + 127)/2 over x̂₁ and x̂₂
+
+
+def test_the_normalisation_is_said_under_the_heat_map(lab):
+    points, labels = blobs((20, 20), (80, 80))
+    lab.controls.upload.value = csv_of(points, labels)
+    note = lab.boundary.frame_note
+    assert not note.visible  # inputs used as they are: nothing to say
+    lab.state.normalise = True
+    assert note.visible and lab.race_view.frame_note.visible
+    text = re.sub(r"<[^>]+>", "", note.object)
+    mean, std = lab.state.data.mean, lab.state.data.std
+    assert f"x₁: μ = {mean[0]:.3g}, σ = {std[0]:.3g}" in text
+    assert f"x₂: μ = {mean[1]:.3g}, σ = {std[1]:.3g}" in text
+    assert 40 < mean[0] < 60 and 10 < std[0] < 25
+
+
+def test_generated_data_keeps_the_usual_plane(lab):
+    for fig, image in lab.plane.framed:
+        assert drawn_frame(fig, image) == ((-6, 6, -6, 6), (-6, 6, -6, 6))
+
+
+def strength_of(color: str, base: str) -> float:
+    """t with ``color`` = mix(base, t), asserting the hue is ``base``'s."""
+    rgb = lambda c: np.array([int(c[i:i + 2], 16) for i in (1, 3, 5)], float)
+    d = rgb(base) - 255.0
+    t = float(np.dot(rgb(color) - 255.0, d) / np.dot(d, d))
+    assert np.abs(255.0 + t * d - rgb(color)).max() <= 1.0, (color, base)
+    return t
+
+
+def test_three_classes_trained_a_while_paint_confident_regions_strongest(lab):
+    """The fault: p = 1 fell on the next class's white.  Every cell's colour, as Bokeh's
+    linear mapper picks it, against the probability in that cell."""
+    lab.controls.dataset.value = "three_class"
+    for _ in range(4):
+        lab.train_chunk(50)
+    grid = lab.state.grid()  # k + p_k, float64
+    k, p = np.ceil(grid) - 1, grid - (np.ceil(grid) - 1)
+    assert (p > 0.999).mean() > 0.3  # trained a while: large confident regions
+    mapper = lab.plane.color_mapper
+    sent = np.asarray(lab.image_source.data["image"][0], np.float64)
+    n = len(mapper.palette)
+    index = np.clip(np.floor((sent - mapper.low) / (mapper.high - mapper.low) * n), 0, n - 1)
+    step = HEATMAP_STRENGTH / ((1 - 1 / 3) * CLASS_SHADES)
+    for cls, prob, i in zip(k.ravel(), p.ravel(), index.ravel().astype(int), strict=True):
+        t = strength_of(mapper.palette[i], class_color(int(cls)))
+        assert abs(t - HEATMAP_STRENGTH * (prob - 1 / 3) / (2 / 3)) <= step + 0.01
+        if prob > 0.999:
+            assert t > 0.95 * HEATMAP_STRENGTH and mapper.palette[i] != "#ffffff"
+    assert mix(class_color(0), HEATMAP_STRENGTH) in mapper.palette
+
+
+def test_race_colours_follow_the_optimizer_as_in_the_optimizer_lab(lab):
+    lab.state.race = ["momentum", "adam"]
+    lab.train_chunk(2)
+    view = lab.race_view
+    for i, name in enumerate(lab.state.racers):
+        color = OPTIMIZER_COLORS[name]
+        assert color == COLORS[name]  # the optimizer lab's
+        assert view.race_boundary_figs[i].title.text_color == color
+        for lines in view.race_lines:
+            assert {r.glyph.line_color for r in lines[i]} == {color}
+        assert f"color:{color}" in view.race_table.object
+    # Adam moves to the second slot of another race: its colour goes with it.
+    lab.state.race = ["sgd", "adam"]
+    assert view.race_boundary_figs[1].title.text_color == OPTIMIZER_COLORS["adam"]
+    assert view.race_boundary_figs[0].title.text_color == OPTIMIZER_COLORS["sgd"]
+
+
+def test_sgd_with_a_large_step_reads_as_unstable_not_under_fitting(lab):
+    """The issue's case: SGD with α = 5 jumps between losses of about 2 and 14."""
+    s = lab.state
+    s.param.update(dataset="spiral", optimizer="sgd", lr=5.0)
+    for _ in range(4):
+        lab.train_chunk(25)
+    train = s.history[-10:, 0]
+    assert train.max() > 3 * train.min()  # it oscillates
+    assert s.reading() == "unstable"
+    text = lab.boundary.reading_pane.object
+    assert "Unstable" in text and "learning rate" in text and "add hidden layers" not in text
+
+
+def test_noise_free_over_fitting_says_nothing_of_noise(lab):
+    lab.controls.preset_buttons[0].clicks += 1  # the over-fitting lesson …
+    lab.state.noise = 0.0  # … without noise
+    for _ in range(6):
+        lab.train_chunk(50)
+    assert lab.state.reading() in ("overfit_noise_free", "good")
+    assert "noise" not in lab.boundary.reading_pane.object
+
+
+def test_a_racers_diverged_tail_leaves_the_loss_chart_through_the_top(lab):
+    fig = lab.race_view.race_loss_fig
+    steady = np.c_[np.linspace(0.7, 0.1, 50), np.zeros(50), np.linspace(0.7, 0.2, 50),
+                   np.zeros(50)]
+    exploding = steady.copy()
+    exploding[30:, [0, 2]] = 10.0 ** np.arange(20)[:, None]
+    fit_loss_axis(fig, [steady, exploding], [False, True])
+    assert fig.y_range.start < 0.1 and 0.7 < fig.y_range.end < 0.8
+    fit_loss_axis(fig, [steady, exploding], [False, False])
+    assert fig.y_range.end > 1e18  # nothing diverged: all of it
+    assert math.isfinite(fig.y_range.start)

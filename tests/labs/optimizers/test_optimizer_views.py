@@ -1,0 +1,96 @@
+"""What the optimizer lab's pictures say after a divergence, with huge losses, with six
+optimizers (issue #11: extents and overlays that did not follow what is drawn)."""
+
+import numpy as np
+import pytest
+from bokeh.models import CustomJSTickFormatter
+
+from playground.labs.optimizers.lab import LEFT_ALIGNED_MATH, OptimizerLab
+from playground.numerics import optimizers as opt
+
+
+@pytest.fixture
+def lab():
+    lab = OptimizerLab()
+    lab.start()
+    lab.details()
+    return lab
+
+
+def diverge_sgd(lab):
+    """SGD with α = 1.2 on the ravine (curvature 4 across it) diverges at step 11."""
+    lab.state.param.update(optimizers=list(opt.NAMES), sgd_lr=1.2)
+    k = opt.NAMES.index("sgd")
+    end = int(lab.state.result.diverged_at[k])
+    assert 0 < end < lab.state.steps
+    return end
+
+
+def test_the_critical_panel_speaks_only_of_steps_that_exist(lab):
+    end = diverge_sgd(lab)
+    text = lab.critical_md.object
+    assert lab.player.value == lab.state.steps
+    assert f"SGD's last finite iterate, step {end - 1} (it diverged at step {end})" in text
+    assert f"step {lab.state.steps}" not in text
+    last = lab.state.result.points[end - 1, opt.NAMES.index("sgd")]
+    assert f"({last[0]:.4g}, {last[1]:.4g})" in text
+    # Before the divergence the iterate of the step shown is described.
+    lab.player.value = 5
+    lab._show_critical()
+    assert "SGD's iterate, step 5" in lab.critical_md.object
+
+
+def test_a_diverged_tail_does_not_flatten_the_other_curves(lab):
+    diverge_sgd(lab)
+    sgd_loss = np.asarray(lab.plots.loss_source("sgd").data["loss"])
+    assert sgd_loss.max() > 1e6  # the climb before the divergence
+    y = lab.plots.loss_fig["linear"].y_range
+    start_loss = lab.state.result.loss[0, 0]
+    least = min(np.min(lab.plots.loss_source(n).data["loss"]) for n in opt.NAMES)
+    assert (y.start, y.end) == pytest.approx((least - 0.05 * (start_loss - least),
+                                              start_loss + 0.05 * (start_loss - least)))
+    assert (y.reset_start, y.reset_end) == (y.start, y.end)
+    # Without the divergence the whole of every curve is in view.
+    lab.state.sgd_lr = 0.45
+    loss = lab.state.result.loss
+    assert lab.plots.loss_fig["linear"].y_range.end >= loss.max()
+
+
+def test_the_legend_sits_below_the_surface_and_hides_on_click(lab):
+    fig = lab.plots.surface_fig
+    assert lab.plots.legend in fig.below and lab.plots.legend not in fig.center
+    assert lab.plots.legend.click_policy == "hide"
+
+
+def test_huge_values_get_readable_ticks(lab):
+    lab.surface_select.value = "custom"
+    lab.expression_input.value = "1e11*x**2 + y**2"
+    for axis in (lab.plots.loss_fig["linear"].yaxis[0], lab.plots.surface_fig.xaxis[0],
+                 lab.plots.surface_fig.yaxis[0]):
+        assert isinstance(axis.formatter, CustomJSTickFormatter)
+
+
+def test_the_step_cards_lines_start_at_the_left(lab):
+    lab.state.optimizers = ["momentum"]
+    _card, _title, _with_values, at_step = lab.formula_cards["momentum"]
+    assert r"\begin{array}{l}" in at_step.object
+    assert LEFT_ALIGNED_MATH in at_step.stylesheets
+
+
+@pytest.mark.parametrize("surface", ["rastrigin", "rosenbrock", "himmelblau"])
+def test_every_point_of_the_surface_is_in_a_filled_band(lab, surface, monkeypatch):
+    """Above the top contour level was left unfilled: white, the colour of the lowest loss
+    (Rastrigin's highest bumps looked like holes)."""
+    from playground.labs.optimizers import plots
+
+    seen = {}
+    real = plots.contour_data
+
+    def spy(xs, ys, z, levels):
+        seen["z"], seen["levels"] = np.ma.filled(z, np.nan), np.asarray(levels)
+        return real(xs, ys, z, levels)
+
+    monkeypatch.setattr(plots, "contour_data", spy)
+    lab.surface_select.value = surface
+    z, levels = seen["z"], seen["levels"]
+    assert np.nanmax(z) <= levels[-1]  # (below the first level is white, as it should be)

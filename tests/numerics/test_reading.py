@@ -1,0 +1,63 @@
+"""The plain-language reading on constructed curves: each verdict from the curve that shows it."""
+
+import math
+
+import numpy as np
+import pytest
+
+from playground.numerics.reading import reading, unstable
+
+
+def history(train, val, train_acc=0.5, val_acc=0.5):
+    """(epochs, 4) rows: training loss, training accuracy, validation loss, accuracy."""
+    train, val = np.asarray(train, float), np.asarray(val, float)
+    return np.stack([train, np.full_like(train, train_acc), val,
+                     np.full_like(train, val_acc)], axis=1)
+
+
+def test_oscillating_loss_reads_as_unstable_not_under_fitting():
+    """SGD with α = 5: the loss jumps between about 2 and 14, both losses high and close."""
+    train = np.r_[0.69, np.tile([2.0, 14.0], 15)]
+    h = history(train, train * 1.05)
+    assert reading(h, 2) == "unstable"
+    # The same last values, smoothly reached, are the under-fitting the old reading saw.
+    flat = history(np.full(31, math.log(2)), np.full(31, math.log(2)))
+    assert reading(flat, 2) == "underfit"
+
+
+@pytest.mark.parametrize("train", [
+    np.r_[np.linspace(0.7, 0.2, 20), np.linspace(0.2, 0.9, 10)],  # rising
+    np.r_[np.linspace(0.7, 0.3, 20), np.tile([0.3, 0.8], 5)],  # oscillating 0.3 ↔ 0.8
+])
+def test_rising_or_oscillating_training_loss_is_unstable(train):
+    assert unstable(train)
+    assert reading(history(train, train), 2) == "unstable"
+
+
+@pytest.mark.parametrize("train", [
+    np.geomspace(0.7, 0.01, 40),  # a fast, smooth fall
+    np.geomspace(0.7, 0.3, 40) * (1 + 0.02 * np.tile([1, -1], 20)),  # mini-batch jitter
+    np.r_[np.geomspace(0.7, 0.001, 30), 0.001 * (1 + 0.5 * np.tile([1, -1], 10))],  # near 0
+])
+def test_steady_training_is_not_unstable(train):
+    assert not unstable(train)
+
+
+def test_over_fitting_mentions_noise_only_when_there_is_noise():
+    falling = np.linspace(0.7, 0.05, 20)
+    val = np.r_[np.linspace(0.7, 0.4, 10), np.linspace(0.4, 1.0, 10)]
+    h = history(falling, val)
+    assert reading(h, 2, noise=35.0) == "overfit"
+    assert reading(h, 2) == "overfit"  # noise unknown (an upload): "noise and quirks"
+    assert reading(h, 2, noise=0.0) == "overfit_noise_free"
+
+
+def test_every_verdict_has_a_text_and_only_the_noisy_one_speaks_of_noise():
+    from playground.text import tr
+
+    for key in ("early", "unstable", "underfit", "overfit", "overfit_noise_free", "good"):
+        assert tr(f"mlp.reading.{key}")
+    assert "noise" in tr("mlp.reading.overfit")
+    assert "noise" not in tr("mlp.reading.overfit_noise_free")
+    assert "learning rate" in tr("mlp.reading.unstable")
+    assert "add hidden layers" not in tr("mlp.reading.unstable")

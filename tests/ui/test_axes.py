@@ -1,0 +1,62 @@
+"""Axes that follow what is drawn (``playground.ui.axes``): the loss range and the ticks."""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from playground.ui.axes import READABLE_TICKS_JS, loss_range, readable_tick
+
+
+def test_a_diverged_tail_does_not_set_the_range():
+    """SGD climbs to 10¹⁰ before it diverges; the others fall from 8 to 0.001."""
+    others = [8.0 * np.exp(-np.arange(100) / 10 * k) for k in (1, 2)]
+    sgd = 8.0 * 3.0 ** np.arange(21)  # 8 … 2.8·10¹⁰
+    low, high = loss_range([sgd, *others], [True, False, False])
+    least = others[1].min()
+    span = 8.0 - least  # from the lowest loss to where every run started
+    assert (low, high) == pytest.approx((least - 0.05 * span, 8.0 + 0.05 * span))
+    # The same runs, nothing diverged: every value is shown.
+    assert loss_range([sgd, *others], [False, False, False])[1] > 2e10
+
+
+def test_a_run_that_did_not_diverge_is_shown_whole_even_when_it_spikes():
+    spike = np.r_[1.0, 50.0, 0.5, 0.1]
+    assert loss_range([spike], [False])[1] >= 50.0
+    assert loss_range([spike], [True])[1] < 2.0
+
+
+def test_training_and_validation_columns_count_together():
+    history = np.array([[0.7, 0.8], [0.5, 0.9], [80.0, 90.0]])  # (epochs, series)
+    low, high = loss_range([history], [True])
+    assert low < 0.5 and 0.8 < high < 1.0
+
+
+def test_nothing_finite_and_flat_curves():
+    assert loss_range([], []) is None
+    assert loss_range([np.array([np.nan, np.inf])], [True]) is None
+    low, high = loss_range([np.full(5, 3.0)], [False])
+    assert low < 3.0 < high
+    low, high = loss_range([np.zeros(5)], [False])
+    assert low < 0.0 < high
+
+
+@pytest.mark.parametrize("tick, text", [
+    (0, "0"), (0.25, "0.25"), (0.1 + 0.2, "0.3"), (1500, "1500"), (-2e11, "−2×10¹¹"),
+    (1.5e11, "1.5×10¹¹"), (1e12, "10¹²"), (-1.25e-4, "−1.25×10⁻⁴"), (99999.99, "100000"),
+    (1e5, "10⁵"), (9.999e7, "10⁸"),
+])
+def test_readable_ticks(tick, text):
+    assert readable_tick(tick) == text
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node to run the browser's code")
+def test_the_browsers_ticks_are_the_same():
+    ticks = [0, 0.25, 0.1 + 0.2, 1500, -2e11, 1.5e11, 1e12, -1.25e-4, 99999.99, 1e5, 9.999e7,
+             -7.5e-9, 3.0e300, 12345.678]
+    script = ("const f = (tick) => {" + READABLE_TICKS_JS + "};\n"
+              f"console.log(JSON.stringify({json.dumps(ticks)}.map(f)));")
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [readable_tick(t) for t in ticks]
