@@ -234,7 +234,7 @@ def trajectory(args) -> dict:
         raise UsageError(f"the surface is not finite at the start point {start[0]:g},{start[1]:g}")
     outcome = race.run_race(surface.fn, settings)
     result = outcome.of(name)
-    diverged_at = int(outcome.diverged_at[opt.NAMES.index(name)])
+    stop = outcome.stop(opt.NAMES.index(name))
     used = opt.hyperparams_for(name, hyper)
     return {
         "surface": surface.key if args.surface != surfaces.CUSTOM else args.expression,
@@ -242,7 +242,9 @@ def trajectory(args) -> dict:
         "params": {p: used[p] for p in opt.OPTIMIZERS[name].hyperparams},
         "points": result["points"].tolist(),
         "loss": result["loss"].tolist(),
-        "diverged_at": diverged_at if diverged_at >= 0 else None,
+        "diverged_at": stop[1] if stop and stop[0] == "diverged" else None,
+        # A finite point whose gradient is ±∞ or NaN (√x at x = 0): the run stops there.
+        "gradient_undefined_at": stop[1] if stop and stop[0] == "undefined" else None,
     }
 
 

@@ -58,7 +58,11 @@ _EN: dict[str, str] = {
     "surface.custom.name": "Custom: type a formula",
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]². Allowed: numbers, x, y, pi, "
-        "e, + − * / ** (or ^), and the functions {functions}."),
+        "e, + − * / ** (or ^), and the functions {functions}. At a kink the gradient is "
+        "the minimum-norm subgradient: 0 for |x| at x = 0 (sign(0) = 0, as in PyTorch), "
+        "for √(x² + y²) at the origin and for max(a, b) and min(a, b) where a = b and the "
+        "slopes cancel; the same for every way of writing the function. Where the slope "
+        "is infinite (√x at x = 0) the gradient is undefined and that optimizer stops."),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "Cannot use this formula: {error}",
     "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
@@ -140,6 +144,7 @@ _EN: dict[str, str] = {
     "readout.velocity": "v / m̂",
     "readout.effective_lr": "α per dimension",
     "status.diverged": "diverged at step {step}",
+    "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",
     "formulas": "Update rules (with your values)",
     "critical": "Critical-point check",
