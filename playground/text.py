@@ -231,9 +231,35 @@ _EN: dict[str, str] = {
         "is rising or far above it. The network is learning the noise of its few points: "
         "use more data, a smaller network, L2 or dropout, or stop where validation loss "
         "was lowest."),
+    "mlp.reading.no_validation": (
+        "**Training data only** (training share 100 %: no validation points). The network "
+        "fits the points it trains on; whether it generalises, or over-fits, cannot be "
+        "judged without held-out points."),
+    "mlp.reading.underfit_no_validation": (
+        "**Under-fitting** (high bias): the training loss stays high, so the model cannot "
+        "represent the pattern: add hidden layers or neurons, non-linear features, or train "
+        "longer. (No validation points: over-fitting cannot be judged.)"),
     "mlp.reading.good": (
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",
+    "mlp.invalid.batchnorm_batch": (
+        "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
+        "training uses batches of 2."),
+    "mlp.invalid.batchnorm_one_example": (
+        "Batch norm needs at least 2 examples per batch, and there is only 1 training "
+        "example: batch norm is off. Use more points or a larger training share."),
+    "mlp.invalid.batchnorm_linear": "Batch norm acts on hidden layers; a linear model has none.",
+    "mlp.invalid.dropout_linear": "Dropout acts on hidden layers; a linear model has none.",
+    "mlp.invalid.early_stop_race": "Early stopping is off during a race.",
+    "mlp.invalid.no_features": "Choose at least one input feature: x₁ and x₂ are used.",
+    "mlp.invalid.lr_zero": (
+        "The learning-rate schedule has brought α to 0 at epoch {epoch}: training cannot "
+        "change the network any more. Raise N or T, choose another schedule, or press Reset."),
+    "mlp.early_stopped.no_validation": (
+        "Stopped early at epoch {epoch}: there are no validation points (training share "
+        "100 %), so early stopping watches the training loss, which has not improved for "
+        "{patience} epochs since epoch {best}."),
+    "mlp.no_validation": "none (100 % training)",
     "mlp.dataset.uploaded": "Uploaded CSV",
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
@@ -265,6 +291,7 @@ _EN: dict[str, str] = {
     "mlp.patience": "Patience (epochs)",
     "mlp.restore_best": "Restore best",
     "mlp.best": "Best validation loss {loss} at epoch {epoch}",
+    "mlp.best.no_validation": "No validation points: best training loss {loss} at epoch {epoch}",
     "mlp.early_stopped": (
         "Stopped early at epoch {epoch}: validation loss has not improved for "
         "{patience} epochs since epoch {best}. The check runs after each chunk of "
