@@ -259,7 +259,7 @@ _EN: dict[str, str] = {
         "Stopped early at epoch {epoch}: there are no validation points (training share "
         "100 %), so early stopping watches the training loss, which has not improved for "
         "{patience} epochs since epoch {best}."),
-    "mlp.no_validation": "none (100 % training)",
+    "mlp.no_validation": "none",  # the validation loss without validation points
     "mlp.dataset.uploaded": "Uploaded CSV",
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
