@@ -143,6 +143,9 @@ _EN: dict[str, str] = {
     "readout.grad": "g",
     "readout.velocity": "v / m̂",
     "readout.effective_lr": "α per dimension",
+    "run.lr_zero": (
+        "The learning-rate schedule brings α to 0 at step {step}: from there on no optimizer "
+        "moves. Choose a smaller k, a larger N or γ, or another schedule."),
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",
@@ -197,7 +200,7 @@ _EN: dict[str, str] = {
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
     "mlp.batch": "Batch size",
-    "mlp.l1": "L1 penalty λ₁",
+    "mlp.l1": "L1 penalty λ₁ (gradient λ₁·sign(w), 0 at w = 0)",
     "mlp.l2": "L2 penalty λ₂",
     "mlp.dropout": "Dropout rate",
     "mlp.play": "▶ Play",
