@@ -475,8 +475,36 @@ def _constant(tangent: Tangent) -> bool:
     return all(_is_zero(t) for t in tangent)
 
 
-def _scale(d, tangent: Tangent) -> Tangent:
-    return (_times(d, tangent[0]), _times(d, tangent[1]))
+def _plain_times(d, t):
+    if _is_zero(d) or _is_zero(t):
+        return 0.0
+    return d * t if isinstance(d, float) and isinstance(t, float) else jnp.multiply(d, t)
+
+
+def _steep(node: Node) -> bool:
+    """Whether a derivative inside ``node`` can be infinite where its value is finite:
+    √u at u = 0, u^p with 0 < p < 1 (or an exponent that varies) at u = 0.  Elsewhere
+    an infinite derivative comes with an infinite value, so plain products serve (and
+    cost less than ``_times``)."""
+    match node:
+        case Call("sqrt", _):
+            return True
+        case BinaryOp("**", base, Number(p)):
+            return 0.0 < p < 1.0 or _steep(base)
+        case BinaryOp("**", _, _):
+            return True
+        case BinaryOp(_, left, right):
+            return _steep(left) or _steep(right)
+        case Negate(operand):
+            return _steep(operand)
+        case Call(_, arguments):
+            return any(_steep(argument) for argument in arguments)
+    return False
+
+
+def _scale(d, tangent: Tangent, careful: bool = True) -> Tangent:
+    times = _times if careful else _plain_times
+    return (times(d, tangent[0]), times(d, tangent[1]))
 
 
 def _add(a: Tangent, b: Tangent, sign: float = 1.0) -> Tangent:
@@ -541,7 +569,7 @@ def _differentiate(node: Node, variables: dict[str, jax.Array]) -> tuple:
             return jnp.negative(value), _negate(tangent)
         case BinaryOp(operator, left, right):
             return _differentiate_binary(operator, _differentiate(left, variables),
-                                         _differentiate(right, variables))
+                                         _differentiate(right, variables), _steep(node))
         case Call(function, arguments):
             parts = [_differentiate(argument, variables) for argument in arguments]
             values = [value for value, _ in parts]
@@ -553,25 +581,31 @@ def _differentiate(node: Node, variables: dict[str, jax.Array]) -> tuple:
             (u, tangent), = parts
             if _constant(tangent):
                 return value, _ZERO
-            return value, _scale(_DERIVATIVES[function](jnp.asarray(u), value), tangent)
+            return value, _scale(_DERIVATIVES[function](jnp.asarray(u), value), tangent,
+                                 _steep(node))
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _differentiate_binary(operator: str, left: tuple, right: tuple) -> tuple:
+def _differentiate_binary(operator: str, left: tuple, right: tuple, careful: bool) -> tuple:
+    """``careful``: the node is ``_steep``, so its products take 0·∞ = 0."""
     (a, ta), (b, tb) = left, right
     value = _BINARY_OPERATIONS[operator](a, b)
     if operator in "+-":
         return value, _add(ta, tb, 1.0 if operator == "+" else -1.0)
     if operator == "*":  # (ab)' = b a' + a b'
-        return value, _add(_scale(b, ta), _scale(a, tb))
+        return value, _add(_scale(b, ta, careful), _scale(a, tb, careful))
     if operator == "/":  # (a/b)' = a'/b − (a/b) b'/b
-        return value, _add(_scale(1.0 / jnp.asarray(b), ta),
-                           _scale(value / jnp.asarray(b), tb), -1.0)
+        return value, _add(_scale(1.0 / jnp.asarray(b), ta, careful),
+                           _scale(value / jnp.asarray(b), tb, careful), -1.0)
     # (a^b)' = b a^(b−1) a' + a^b ln(a) b'
+    times = _times if careful else _plain_times
+    # A whole exponent: u^(p−1) by multiplications (lax.integer_pow), not exp and log.
+    lowered = int(b) - 1 if isinstance(b, float) and b.is_integer() and abs(b) < 64 \
+        else jnp.subtract(b, 1.0)
     base = _ZERO if _constant(ta) else _scale(
-        _times(b, jnp.power(a, jnp.subtract(b, 1.0))), ta)
+        times(b, jnp.power(a, lowered)), ta, careful)
     exponent = _ZERO if _constant(tb) else _scale(
-        _times(value, jnp.log(jnp.asarray(a, float))), tb)
+        times(value, jnp.log(jnp.asarray(a, float))), tb, careful)
     return value, _add(base, exponent)
 
 

@@ -149,8 +149,9 @@ class _Carry(NamedTuple):
     last_good: jax.Array
     last_good_loss: jax.Array
     states: tuple
-    diverged_at: jax.Array
-    undefined_at: jax.Array
+    # −1 running; n ≥ 0 diverged at step n; −2 − n stopped at step n, gradient undefined
+    # (one array: a second one in the loop's carry costs ~20 % of a race)
+    stopped: jax.Array
     records: jax.Array  # (capacity, N_OPT, _WIDTH)
 
 
@@ -176,13 +177,12 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
         loss, grad = value_and_grad(c.theta)
         bad = (~jnp.all(jnp.isfinite(c.theta), -1) | ~jnp.isfinite(loss)
                | jnp.any(jnp.abs(c.theta) > DIVERGENCE_BOUND, -1))
-        running = (c.diverged_at < 0) & (c.undefined_at < 0)
-        diverged_at = jnp.where(running & bad, n, c.diverged_at)
         # A finite point whose slope is infinite or NaN: stop there, not a divergence.
-        undefined = ~bad & ~jnp.all(jnp.isfinite(grad), -1)
-        undefined_at = jnp.where(running & undefined, n, c.undefined_at)
-        alive = (diverged_at < 0) & (undefined_at < 0)
-        diverged = (diverged_at >= 0)
+        undefined = ~jnp.all(jnp.isfinite(grad), -1)
+        stopped = jnp.where(c.stopped == -1, jnp.where(bad, n, jnp.where(undefined, -2 - n, -1)),
+                            c.stopped)
+        alive = stopped == -1
+        diverged = stopped >= 0
         theta = jnp.where(diverged[:, None], c.last_good, c.theta)
         loss = jnp.where(diverged, c.last_good_loss, loss)
 
@@ -213,14 +213,12 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
         # the row before the divergence is seen (or at a point with an infinite slope).
         row = jnp.where(jnp.isfinite(row), row, 0.0)
         records = c.records.at[n].set(row)
-        return _Carry(theta + step, theta, loss, tuple(states), diverged_at, undefined_at,
-                      records)
+        return _Carry(theta + step, theta, loss, tuple(states), stopped, records)
 
-    never = jnp.full(N_OPT, -1, jnp.int32)
     init = _Carry(theta0, theta0, jnp.zeros(N_OPT), tuple(r.init(theta0[0]) for r in rules),
-                  never, never, jnp.zeros((capacity, N_OPT, _WIDTH)))
+                  jnp.full(N_OPT, -1, jnp.int32), jnp.zeros((capacity, N_OPT, _WIDTH)))
     final = jax.lax.fori_loop(0, s.steps + 1, body, init)
-    return final.records, final.diverged_at, final.undefined_at
+    return final.records, final.stopped
 
 
 # Compiled races by surface.  A cache of pure functions shared by every session
@@ -256,9 +254,9 @@ def capacity_for(steps: int) -> int:
 def run_race(fn: SurfaceFn, settings: RaceSettings) -> Race:
     """Race every optimizer on ``fn``; returns NumPy arrays trimmed to steps + 1 rows."""
     steps = int(settings.steps)
-    records, diverged_at, undefined_at = jax.device_get(
-        compiled_race(fn, capacity_for(steps))(settings))
+    records, stopped = jax.device_get(compiled_race(fn, capacity_for(steps))(settings))
     records = np.asarray(records)[: steps + 1]
     fields = {name: records[:, :, cols] for name, cols in _COLUMNS.items()}
-    return Race(**fields, diverged_at=np.asarray(diverged_at),
-                undefined_at=np.asarray(undefined_at))
+    stopped = np.asarray(stopped)
+    return Race(**fields, diverged_at=np.where(stopped >= 0, stopped, -1),
+                undefined_at=np.where(stopped <= -2, -2 - stopped, -1))
