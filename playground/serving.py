@@ -90,6 +90,23 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and its threads, in seconds (``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_threads(pid: int) -> int:
+    """How many threads process ``pid`` has now."""
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def process_rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid``, in MiB."""
+    pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-quantile (0 ≤ q ≤ 1) of ``values`` with linear interpolation between the
     closest ranks (NumPy's default ``method="linear"``)."""

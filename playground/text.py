@@ -1,7 +1,8 @@
 """Every piece of text users read, keyed by language.
 
-One table per language with the same keys; ``tr(key, lang)`` looks a key up and
-falls back to English, so a missing translation shows English, never a key.
+One table per language with the same keys (English here, Simplified Chinese in
+``text_zh``); ``tr(key, lang)`` looks a key up and falls back to English, so a missing
+translation shows English, never a key.
 Formulas are LaTeX and shared by all languages (they live with the numerics).
 """
 
@@ -10,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from .text_zh import ZH
+
 DEFAULT_LANGUAGE = "en"
+#: The languages a page can show: link code → the name a language switch shows (each
+#: language's name in itself).
+LANGUAGES: Mapping[str, str] = MappingProxyType({"en": "English", "zh": "简体中文"})
 
 _EN: dict[str, str] = {
     "app.title": "Neural network playground",
@@ -325,11 +331,18 @@ _EN: dict[str, str] = {
     "app.build_failed": "The lab could not be built: {error}",
 }
 
-TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({"en": MappingProxyType(_EN)})
+TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({
+    "en": MappingProxyType(_EN), "zh": MappingProxyType(ZH)})
 
 
 def tr(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
-    """The text for ``key`` in ``lang`` (English if missing), formatted with ``fields``."""
+    """The text for ``key`` in ``lang`` (English if the language or the key is missing),
+    formatted with ``fields``.
+
+    Raises:
+        KeyError: ``key`` is in no table (a programming error), or a placeholder of the
+            text is not among ``fields``.
+    """
     table = TEXT.get(lang, TEXT[DEFAULT_LANGUAGE])
     text = table.get(key) or TEXT[DEFAULT_LANGUAGE][key]
     return text.format(**fields) if fields else text

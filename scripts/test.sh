@@ -2,8 +2,9 @@
 # Set up everything the tests need on a fresh machine, then run them all.
 #   bash scripts/test.sh [pytest args]
 # Makes .venv (Python >= 3.11), installs requirements-test.txt, installs Debian's
-# chromium (the browser tests drive it through Playwright; never `playwright install`)
-# and nginx (the deployment test) when missing, then runs ruff and pytest.
+# chromium (the browser tests drive it through Playwright; never `playwright install`),
+# nginx (the deployment test) and fonts-noto-cjk (Chinese in the page and in exported
+# figures) when missing, then runs ruff and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,10 +15,13 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -r requirements-test.txt
 
-# Debian packages the tests drive: chromium (browser tests), nginx (the deployment test).
+# Debian packages the tests drive: chromium (browser tests), nginx (the deployment test),
+# a CJK font (without one Chinese renders as empty boxes in Chromium and in exported figures).
 missing=""
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$missing nginx"
+[ -n "$(fc-list :lang=zh 2>/dev/null)" ] || dpkg -s fonts-noto-cjk >/dev/null 2>&1 \
+  || missing="$missing fonts-noto-cjk"
 if [ -n "$missing" ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -29,4 +33,9 @@ fi
 .venv/bin/ruff check .
 # Tests share the JAX compilation cache with nothing else: a fresh one per run.
 export PLAYGROUND_JAX_CACHE="${PLAYGROUND_JAX_CACHE:-$(mktemp -d)}"
-.venv/bin/python -m pytest -q "$@"
+if [ $# -gt 0 ]; then
+  exec .venv/bin/python -m pytest -q "$@"
+fi
+# Every core runs tests (pytest-xdist); then, alone, the tests that read a server's CPU.
+.venv/bin/python -m pytest -q -n auto -m "not quiet"
+.venv/bin/python -m pytest -q -m quiet

@@ -27,7 +27,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "playground"
 #: Libraries the numerics never import (first component of the module name).
 UI_LIBRARIES = ("param", "panel", "bokeh", "tornado")
 #: Parts of the package the numerics never import (relative to the package).
-ABOVE_NUMERICS = ("ui", "labs", "text", "cli")
+ABOVE_NUMERICS = ("ui", "labs", "text", "text_zh", "cli")
 
 
 def module_names(root: Path) -> dict[str, Path]:

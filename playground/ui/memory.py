@@ -10,6 +10,10 @@ caches and hands the freed pages back to the system (glibc keeps them
 otherwise).  Sessions then reload what they use from the persistent compilation
 cache at its next call, a fraction of a second instead of a compilation.
 
+Pages that close give their programs up too: a session's end calls ``forget(user)``,
+and once the kinds no open page uses cost more than ``idle_mb``, everything is
+released, so that a server whose class has gone home returns to its resting size.
+
 One budget per process, on purpose: the memory is the process's.  It is off (no
 limit) until the server turns it on (``ui.shell.configure_process``), so tests and
 scripts never lose their compiled programs.
@@ -23,6 +27,7 @@ import gc
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable, Hashable
 
 log = logging.getLogger(__name__)
@@ -40,35 +45,61 @@ def release_compiled_programs():
 
 
 class ProgramBudget:
-    """Adds up what distinct kinds of compiled programs cost; past ``limit_mb``,
-    releases them all.
+    """Adds up what distinct kinds of compiled programs cost; past ``limit_mb``, or
+    once the kinds no page uses any more cost over ``idle_mb``, releases them all.
 
     ``limit_mb=None`` (the default) never releases.  Thread-safe: pages are prepared on
-    worker threads.
+    worker threads.  Users (a lab's state) are held weakly.
     """
 
     def __init__(self, limit_mb: float | None = None,
-                 release: Callable[[], None] = release_compiled_programs):
-        self.limit_mb, self.release = limit_mb, release
+                 release: Callable[[], None] = release_compiled_programs,
+                 idle_mb: float = 100.0):
+        self.limit_mb, self.release, self.idle_mb = limit_mb, release, idle_mb
         self.releases = 0
         self._kinds: dict[Hashable, float] = {}
+        self._users: dict[Hashable, weakref.WeakSet] = {}
         self._lock = threading.Lock()
 
-    def note(self, kind: Hashable, megabytes: float) -> bool:
-        """A session uses programs of ``kind`` (e.g. ``("mlp", arch)``) that cost about
-        ``megabytes``; returns whether every compiled program was released first."""
+    def note(self, kind: Hashable, megabytes: float, user: object | None = None) -> bool:
+        """``user`` (a session's lab state) uses programs of ``kind`` (e.g.
+        ``("mlp", arch)``) that cost about ``megabytes``; returns whether every
+        compiled program was released first."""
         with self._lock:
-            if self.limit_mb is None or kind in self._kinds:
+            if self.limit_mb is None:
+                return False
+            if user is not None:
+                self._users.setdefault(kind, weakref.WeakSet()).add(user)
+            if kind in self._kinds:
                 return False
             self._kinds[kind] = megabytes
             if sum(self._kinds.values()) <= self.limit_mb:
                 return False
             self._kinds = {kind: megabytes}
-            self.releases += 1
-            log.info("compiled programs past %g MB: releasing them all (release %d)",
-                     self.limit_mb, self.releases)
-            self.release()
+            self._release("compiled programs past %g MB", self.limit_mb)
         return True
+
+    def forget(self, user: object) -> bool:
+        """``user``'s page has closed: the kinds it used may now be idle.  Returns
+        whether every compiled program was released (idle ones past ``idle_mb``)."""
+        with self._lock:
+            for users in self._users.values():
+                users.discard(user)
+            in_use = {kind for kind, users in self._users.items() if len(users)}
+            idle = sum(mb for kind, mb in self._kinds.items() if kind not in in_use)
+            if self.limit_mb is None or idle <= min(self.idle_mb, self.limit_mb):
+                return False
+            # Pages still open reload theirs from the disk cache at their next call.
+            self._kinds = {k: mb for k, mb in self._kinds.items() if k in in_use}
+            self._users = {k: u for k, u in self._users.items() if k in in_use}
+            self._release("%g MB of programs no open page uses", idle)
+        return True
+
+    def _release(self, why: str, megabytes: float):
+        self.releases += 1
+        log.info(why + ": releasing every compiled program (release %d)", megabytes,
+                 self.releases)
+        self.release()
 
 
 #: The process's budget (off until ``configure_process`` sets a limit).

@@ -76,6 +76,8 @@ def configure_process():
     gc.set_threshold(20_000, 20, 20)
     # JAX keeps every compiled program: past a budget they are released (ui.memory).
     memory.BUDGET.limit_mb = memory.SERVER_LIMIT_MB
+    # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
+    logging.getLogger("playground").setLevel(logging.INFO)
 
 
 def serve(title: str = "Neural network playground"):
@@ -306,6 +308,7 @@ class Page:
     def _on_session_destroyed(self, _session_context):
         if self.lab is not None:
             self.lab.stop()
+            memory.BUDGET.forget(self.lab.state)  # its programs may now be idle
 
     # -- the lab joins the page: pictures, controls, details ----------------------------
 

@@ -6,34 +6,28 @@ threads. Each test has a server of its own, so no other page's work is counted.
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 
-from playground.serving import free_port, start_server, stop_server, wait_for_http
+from playground.serving import (
+    free_port,
+    process_cpu_seconds,
+    process_threads,
+    start_server,
+    stop_server,
+    wait_for_http,
+)
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` and its threads, in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+# They read the server's CPU: run alone (scripts/test.sh runs `-m quiet` by itself).
+pytestmark = [pytest.mark.browser, pytest.mark.quiet, pytest.mark.timeout(300)]
 
 
 def cpu_share(pid: int, seconds: float) -> float:
     """The share of one core that ``pid`` used over the next ``seconds``."""
-    before = cpu_seconds(pid)
+    before = process_cpu_seconds(pid)
     time.sleep(seconds)
-    return (cpu_seconds(pid) - before) / seconds
-
-
-def thread_count(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/task"))
+    return (process_cpu_seconds(pid) - before) / seconds
 
 
 @pytest.fixture
@@ -95,7 +89,7 @@ def test_many_pages_opened_and_closed_leave_no_thread_behind(browser, own_server
     _train(page, url, proc.pid)
     page.close()
     time.sleep(3.0)
-    threads = thread_count(proc.pid)
+    threads = process_threads(proc.pid)
     for i in range(12):  # pages of both labs, some training, closed at once
         page = context.new_page()
         lab = "mlp" if i % 2 else "optimizers"
@@ -107,5 +101,5 @@ def test_many_pages_opened_and_closed_leave_no_thread_behind(browser, own_server
         page.close()
     wait_until_idle(proc.pid, timeout=10.0)  # a closed page does not work on
     # Threads come from pools that may grow by one or two; never one per page.
-    assert thread_count(proc.pid) <= threads + 2, (threads, thread_count(proc.pid))
+    assert process_threads(proc.pid) <= threads + 2, (threads, process_threads(proc.pid))
     context.close()

@@ -15,6 +15,46 @@ def test_a_budget_releases_once_the_kinds_noted_cost_more_than_its_limit():
     assert budget.note(("mlp", 4), 35) and released == [1, 1] and budget.releases == 2
 
 
+class _Page:
+    """A stand-in for a lab's state: anything a weak reference can hold."""
+
+
+def test_pages_that_close_release_the_programs_no_open_page_uses():
+    released = []
+    budget = ProgramBudget(limit_mb=500, release=lambda: released.append(1), idle_mb=100)
+    default, pages = _Page(), [_Page() for _ in range(4)]
+    budget.note("default", 35, user=default)
+    for i, page in enumerate(pages):
+        budget.note(("mlp", i), 35, user=page)
+        budget.note("default", 35, user=page)  # shared kinds count once
+    assert not budget.forget(pages[0]) and not budget.forget(pages[1])  # 70 MB idle
+    assert not budget.forget(_Page())  # a page that noted nothing
+    assert budget.forget(pages[2]) and released == [1]  # 105 MB idle > 100: release
+    # What open pages still use is counted on; the idle kinds are gone.
+    assert not budget.forget(pages[3])  # 35 MB idle again
+    assert budget.note(("mlp", 9), 35, user=default) is False and released == [1]
+
+
+def test_a_budget_off_never_releases_when_pages_close():
+    released = []
+    budget = ProgramBudget(release=lambda: released.append(1), idle_mb=0)
+    page = _Page()
+    budget.note(("mlp", 0), 1e6, user=page)
+    assert not budget.forget(page) and released == []
+
+
+def test_a_state_that_is_gone_uses_nothing():
+    import gc
+
+    released = []
+    budget = ProgramBudget(limit_mb=500, release=lambda: released.append(1), idle_mb=10)
+    page, other = _Page(), _Page()
+    budget.note(("mlp", 0), 35, user=page)
+    del page  # a state dropped without its page's end being seen
+    gc.collect()
+    assert budget.forget(other) and released == [1]
+
+
 def test_without_a_limit_nothing_is_ever_released():
     released = []
     budget = ProgramBudget(release=lambda: released.append(1))
@@ -26,12 +66,14 @@ def test_the_labs_note_each_new_network_and_formula(monkeypatch):
     from playground.labs.optimizers.state import OptimizerLabState
 
     noted = []
-    monkeypatch.setattr(memory.BUDGET, "note", lambda kind, mb: noted.append((kind[0], mb)))
+    monkeypatch.setattr(memory.BUDGET, "note",
+                        lambda kind, mb, user: noted.append((kind[0], mb, type(user).__name__)))
     s = MlpLabState()
     s.apply_query({"layers": "3"})
     OptimizerLabState().apply_query({"surface": "custom", "expr": "x**2 + 3*y**2"})
-    assert ("mlp", memory.MLP_PROGRAMS_MB) in noted
-    assert ("formula", memory.FORMULA_PROGRAMS_MB) in noted
+    # Each noted for the state that uses it, whose page's end gives it up.
+    assert ("mlp", memory.MLP_PROGRAMS_MB, "MlpLabState") in noted
+    assert ("formula", memory.FORMULA_PROGRAMS_MB, "OptimizerLabState") in noted
 
 
 def test_releasing_drops_jaxs_compiled_programs():

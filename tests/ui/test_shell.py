@@ -144,3 +144,16 @@ def test_a_link_value_that_breaks_the_lab_gives_its_defaults_and_a_notice(monkey
 def test_unknown_link_keys_are_named():
     _, problems = app.prepare_state("mlp", {"lab": "mlp", "dataset": "xor", "bogus": "1"}, [])
     assert problems == ["bogus='1' (unknown key)"]
+
+
+def test_a_page_that_ends_stops_its_lab_and_gives_up_its_programs(monkeypatch):
+    from playground.ui import memory
+
+    page = app.Page(None)
+    assert page.lab is not None  # without a server the lab is built at once
+    forgotten, stopped = [], []
+    monkeypatch.setattr(memory.BUDGET, "forget", forgotten.append)
+    stop = page.lab.stop
+    monkeypatch.setattr(page.lab, "stop", lambda: stopped.append(stop()))
+    page._on_session_destroyed(None)
+    assert stopped == [None] and forgotten == [page.lab.state]

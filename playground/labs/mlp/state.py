@@ -214,7 +214,7 @@ class MlpLabState(_Knobs):
             n_inputs=self.data.x_train.shape[1], hidden=hidden, n_classes=self.data.n_classes,
             activation=self.activation, batchnorm=batchnorm, batch_size=batch_size)
         # A new kind of network compiles new programs: the server's budget bounds them.
-        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB)
+        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB, user=self)
         self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
                                          init=self.init)
         first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))

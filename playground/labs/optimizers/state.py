@@ -122,7 +122,7 @@ class OptimizerLabState(_Knobs):
     @param.depends("expression", watch=True)
     def _on_expression_typed(self):
         try:
-            self._custom = _custom_surface(self.expression)
+            self._custom = _custom_surface(self.expression, user=self)
         except ExpressionError as e:
             self.surface_error = tr("surface.expression.error", self.lang, error=e)
             return
@@ -209,7 +209,7 @@ class OptimizerLabState(_Knobs):
                             problem("expr", expression, "only with surface=custom"))
         elif expression is not None:
             try:
-                self._custom = _custom_surface(expression)
+                self._custom = _custom_surface(expression, user=self)
                 values["expression"] = expression
             except ExpressionError as e:
                 problems.insert(after_surface, problem("expr", expression, str(e)))
@@ -241,11 +241,11 @@ URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 OptimizerLabState.LINK_KEYS = LINK.keys
 
 
-def _custom_surface(expression: str) -> surfaces.Surface:
+def _custom_surface(expression: str, user: object) -> surfaces.Surface:
     """The surface of a typed formula (``ExpressionError`` if it is not one); its race
-    compiles programs of its own, which the server's memory budget counts."""
+    compiles programs of its own, which the server's memory budget counts for ``user``."""
     surface = surfaces.custom_surface(parse_expression(expression))
-    BUDGET.note(("formula", surface.fn.source), FORMULA_PROGRAMS_MB)
+    BUDGET.note(("formula", surface.fn.source), FORMULA_PROGRAMS_MB, user=user)
     return surface
 
 

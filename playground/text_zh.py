@@ -1,0 +1,280 @@
+"""The Simplified Chinese table: the same keys as ``text._EN``, the same placeholders.
+
+Its own module so that translators work on one file and ``text.py`` stays readable.
+Terms follow the Chinese edition of *Dive into Deep Learning* (《动手学深度学习》), as
+listed in CONCEPTS.md §7: 学习率, 动量法, 小批量, 迭代周期 (epoch), 批量规范化, 暂退法
+(Dropout), 早停, 过拟合/欠拟合, 损失曲面, 鞍点, 海森矩阵 …; formulas, symbols, optimizer
+and surface names (SGD, Adam, Rosenbrock …) stay as they are. Chinese punctuation is
+full-width (，。：；（）“”); a formula keeps its ASCII parentheses and commas.
+"""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+    "app.title": "神经网络演练场",
+    "app.lab": "实验",
+    "app.loading_lab": "正在加载实验……",
+    "lab.optimizers": "优化器",
+    "lab.optimizers.blurb": "优化器在二维损失曲面上赛跑",
+
+    # Surfaces: names and what each one teaches.
+    "surface": "损失曲面",
+    "surface.ravine.name": "峡谷（病态的碗形曲面）",
+    "surface.ravine.lesson": (
+        "一个又长又窄的碗：横向比纵向陡 40 倍。梯度指向横穿山谷的方向，所以普通的梯度下降"
+        "在两侧谷壁之间来回“之”字形振荡，沿着谷底却只能缓慢爬行。动量法把“之”字形振荡平均掉；"
+        "Adam 和 RMSProp 则对每个方向分别缩放。"),
+    "surface.rosenbrock.name": "Rosenbrock（弯曲的山谷）",
+    "surface.rosenbrock.lesson": (
+        "找到这条弯曲的山谷很容易；沿着它平坦而弯曲的谷底走到 (1, 1) 处的最小值却很难。"
+        "看看谁能到达，又用了多少步。"),
+    "surface.himmelblau.name": "Himmelblau（四个最小值）",
+    "surface.himmelblau.lesson": (
+        "四个深度相同的最小值、一个最大值和四个鞍点。优化器最终到达哪个最小值，取决于它从哪里"
+        "出发、又如何移动：点击图像即可尝试其他起点。"),
+    "surface.beale.name": "Beale（平坦的平原，陡峭的边缘）",
+    "surface.beale.lesson": (
+        "在 (3, 0.5) 处的最小值附近非常平坦，而在四角极其陡峭：同一个学习率无法兼顾两者，"
+        "这正是自适应方法大显身手的地方。"),
+    "surface.rastrigin.name": "Rastrigin（许多局部最小值）",
+    "surface.rastrigin.lesson": (
+        "一个布满凸起的碗：步长较小的优化器都会困在离它最近的局部最小值里。噪声或更大的步长"
+        "可以让它在不同的盆地之间跳跃。"),
+    "surface.saddle.name": "鞍点",
+    "surface.saddle.lesson": (
+        "(0, 0) 处是一个严格鞍点：沿 y 方向是最小值，沿 x 方向是最大值。从稍稍偏离山脊的位置"
+        "出发，梯度下降先滑向鞍点，在梯度几乎为零的地方停滞，然后逃离到 (±1, 0) 处的最小值。"
+        "若恰好从 x = 0 出发，它就永远无法逃离，除非噪声把它推离山脊。"),
+    "surface.plateau.name": "平坦区域（梯度消失）",
+    "surface.plateau.lesson": (
+        "一个盆地周围是一大片近乎平坦的台地。那里的梯度极小，所以普通的梯度下降只能缓慢爬行；"
+        "而按梯度大小做除法的方法（RMSProp、Adam）照样迈出完整大小的步子。"),
+    "surface.custom.name": "自定义：输入公式",
+    "surface.custom.lesson": (
+        "你自己定义的关于 x 和 y 的曲面，绘制范围为 [−3, 3]²。可以使用：数字、x、y、pi、e、"
+        "+ − * / **（或 ^），以及函数 {functions}。"),
+    "surface.expression": "f(x, y) =",
+    "surface.expression.error": "无法使用这个公式：{error}",
+    "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值不是有限数。",
+
+    # Optimizers.
+    "optimizer.sgd": "SGD",
+    "optimizer.momentum": "动量法",
+    "optimizer.nesterov": "Nesterov 动量",
+    "optimizer.adagrad": "AdaGrad",
+    "optimizer.rmsprop": "RMSProp",
+    "optimizer.adam": "Adam",
+    "optimizers": "优化器",
+    "optimizers.none": "请至少选择一个优化器参加比赛。",
+    "optimizer.momentum.note": (
+        "有些课程写作 v ← βv + (1−β)g；这只是把 α 放大为原来的 1/(1−β) 倍。"),
+    "optimizer.nesterov.note": "梯度在 θ 处计算，再用前瞻项 μv 加以修正。",
+    "optimizer.adagrad.note": "s 只增不减，所以步长不断缩小。",
+    "optimizer.rmsprop.note": "与 AdaGrad 类似，但旧的梯度会以速率 ρ 被逐渐遗忘。",
+    "optimizer.adam.note": "动量法加上 RMSProp，再加上偏差修正。",
+    "optimizer.adam.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
+    "hp.lr": "学习率 α",
+    "hp.mu": "动量 μ",
+    "hp.rho": "衰减率 ρ",
+    "hp.beta1": "β₁",
+    "hp.beta2": "β₂",
+    "hp.eps": "ε",
+    "hp.bias_correction": "偏差修正",
+
+    # Run settings.
+    "run": "运行",
+    "start": "起点（点击图像即可移动）",
+    "start.x": "x₀",
+    "start.y": "y₀",
+    "steps": "步数",
+    "noise": "梯度噪声 σ",
+    "noise.help": "g̃ = ∇L + σξ，ξ ~ N(0, I)：模拟小批量带来的噪声（所有优化器共用同一个 ξ）。",
+    "seed": "随机种子",
+    "schedule": "学习率调度",
+    "schedule.constant": "常数：αₜ = α",
+    "schedule.step": "分段：每 N 步除以 k",
+    "schedule.exponential": "指数：αₜ = α·γᵗ⁻¹",
+    "schedule.inverse_time": "1/t 衰减：αₜ = α / (1 + (t−1)/N)",
+    "schedule.cosine": "余弦：α(1 + cos(π(t−1)/T))/2，T = 步数",
+    "schedule.every": "N（步）",
+    "schedule.factor": "k（除数）",
+    "schedule.gamma": "γ（每步）",
+    "clip": "梯度裁剪",
+    "clip.none": "不裁剪",
+    "clip.value": "按值：gᵢ ← clip(gᵢ, −c, c)",
+    "clip.norm": "按范数：g ← g·min(1, c/‖g‖)",
+    "clip.value_label": "c",
+    "view": "显示",
+    "view.log_loss": "损失图使用对数刻度",
+    "view.arrows": "箭头（梯度、速度、更新步）",
+    "view.paths": "完整路径（淡色）",
+    "view.3d": "三维视图",
+    "view.3d.azimuth": "旋转（拖动图像）",
+    "view.3d.elevation": "俯仰",
+    "reset": "恢复该曲面的默认设置",
+    "speed": "每帧步数",
+
+    # Plots and readouts.
+    "plot.surface": "损失曲面与轨迹",
+    "plot.loss": "损失随步数的变化",
+    "plot.loss.log": "L − L_min（对数刻度）",
+    "plot.loss.linear": "L(θ)",
+    "plot.step": "步数 t",
+    "plot.start": "起点",
+    "plot.arrows_scale": "箭头按 ×{scale} 绘制",
+    "plot.arrows_legend": (
+        "点线：−αg，普通梯度下降的一步；虚线：−αv，即速度；实线：实际迈出的一步"),
+    "plot.arrow.gradient": "−α∇L（普通梯度下降的一步）",
+    "plot.arrow.velocity": "−α·v（速度 / m̂）",
+    "plot.arrow.step": "实际更新步 Δθ",
+    "readout.title": "第 {step} 步时的状态",
+    "readout.theta": "θ",
+    "readout.loss": "L",
+    "readout.grad": "g",
+    "readout.velocity": "v / m̂",
+    "readout.effective_lr": "每个维度的 α",
+    "status.diverged": "在第 {step} 步发散",
+    "status.converged": "L = {loss}",
+    "formulas": "更新规则（代入你的取值）",
+    "critical": "临界点检验",
+    "critical.at_start": "在起点处",
+    "critical.at_iterate": "在 {optimizer} 第 {step} 步的迭代点处",
+    "critical.gradient": "梯度",
+    "critical.eigenvalues": "海森矩阵特征值",
+    "critical.verdict.minimum": "最小值（所有特征值 > 0）",
+    "critical.verdict.maximum": "最大值（所有特征值 < 0）",
+    "critical.verdict.saddle": "鞍点（特征值有正有负）",
+    "critical.verdict.degenerate": "退化情形（有一个特征值为零：此检验无法判定）",
+    "critical.is_critical": "∇L = 0：这是一个临界点，是{verdict}",
+    "critical.not_critical": "∇L ≠ 0：这不是临界点；此处的曲率与{verdict}的曲率相同",
+    "critical.points": "该曲面的临界点（将鼠标悬停在标记上查看）",
+    # The MLP lab.
+    "lab.mlp": "神经网络",
+    "mlp.presets": "教学示例",
+    "mlp.preset.default": "重新开始",
+    "mlp.preset.overfit": "过拟合",
+    "mlp.preset.underfit": "欠拟合",
+    "mlp.remedies": "过拟合示例的补救办法：",
+    "mlp.preset.overfit_dropout": "+ 暂退法",
+    "mlp.preset.overfit_l2": "+ L2 正则化",
+    "mlp.preset.overfit_early_stop": "+ 早停",
+    "mlp.data": "数据",
+    "mlp.dataset": "数据集",
+    "mlp.dataset.circle": "圆形",
+    "mlp.dataset.xor": "异或（XOR）",
+    "mlp.dataset.gaussian": "两个高斯分布",
+    "mlp.dataset.spiral": "螺旋",
+    "mlp.dataset.moons": "双月形",
+    "mlp.dataset.three_class": "三个类别",
+    "mlp.noise": "噪声（%）",
+    "mlp.points": "点数",
+    "mlp.train_ratio": "训练集比例（%）",
+    "mlp.seed": "随机种子",
+    "mlp.features": "输入特征",
+    "mlp.normalise": "标准化输入（在训练集上变为均值 0、标准差 1）",
+    "mlp.network": "网络",
+    "mlp.layers": "隐藏层（每层的神经元数，例如 8,8；0 = 线性模型）",
+    "mlp.layer.add": "+ 一层",
+    "mlp.layer.remove": "− 一层",
+    "mlp.layer.width": "第 {n} 层",
+    "mlp.regenerate": "新数据（种子 + 1）",
+    "mlp.activation": "激活函数",
+    "mlp.init": "初始化",
+    "mlp.batchnorm": "批量规范化",
+    "mlp.training": "训练（运行时修改立即生效）",
+    "mlp.optimizer": "优化器",
+    "mlp.lr": "学习率 α",
+    "mlp.batch": "批量大小",
+    "mlp.l1": "L1 正则化系数 λ₁",
+    "mlp.l2": "L2 正则化系数 λ₂",
+    "mlp.dropout": "暂退法（Dropout）概率",
+    "mlp.play": "▶ 运行",
+    "mlp.pause": "❚❚ 暂停",
+    "mlp.step": "单步",
+    "mlp.reset": "重置",
+    "mlp.speed": "每帧迭代周期数",
+    "mlp.epoch": "迭代周期",
+    "mlp.train_loss": "训练损失",
+    "mlp.val_loss": "验证损失",
+    "mlp.show_val": "显示验证集的点",
+    "mlp.plot.boundary": "网络的预测结果",
+    "mlp.plot.loss": "交叉熵随迭代周期的变化",
+    "mlp.plot.accuracy": "准确率随迭代周期的变化",
+    "mlp.plot.epoch": "迭代周期",
+    "mlp.plot.train": "训练集",
+    "mlp.plot.val": "验证集",
+    "mlp.plot.gap": "差距",
+    "mlp.plot.race_loss": "交叉熵随迭代周期的变化（实线：训练集，虚线：验证集）",
+    "mlp.plot.race_accuracy": "准确率随迭代周期的变化（实线：训练集，虚线：验证集）",
+    "mlp.diverged": (
+        "训练在第 {epoch} 个迭代周期发散：损失变成了无穷大或 NaN，因此训练停在了最后一个"
+        "数值有限的网络上。请降低学习率，然后点击“重置”。"),
+    "mlp.reading.early": "点击“运行”或“单步”来训练网络。",
+    "mlp.reading.underfit": (
+        "**欠拟合**（高偏差）：两条损失都很高，而且彼此接近。模型无法表示数据中的规律："
+        "请增加隐藏层或神经元、加入非线性特征，或者训练更长时间。"),
+    "mlp.reading.overfit": (
+        "**过拟合**（高方差）：训练损失持续下降，验证损失却在上升，或者远高于训练损失。"
+        "网络正在学习少量样本点中的噪声：请使用更多数据、更小的网络、L2 正则化或暂退法，"
+        "或者在验证损失最低的地方停止训练。"),
+    "mlp.reading.good": "**拟合良好**：验证损失随训练损失一同下降，并且始终与之接近。",
+    "mlp.error.layers": "无法使用这些层：{error}",
+    "mlp.dataset.uploaded": "上传的 CSV",
+    "mlp.upload.note": (
+        "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
+        "请直接分享文件本身。"),
+    "mlp.discretize": "离散化输出",
+    "mlp.race": "优化器比赛（选择 2–4 个：相同的网络，相同的起点）",
+    "mlp.race.too_many": "一场比赛最多有 {n} 个优化器：只有前 {n} 个参赛。",
+    "mlp.race.all_diverged": "比赛中的所有优化器都发散了。请降低 α 或点击“重置”。",
+    "mlp.race.diverged": "在第 {epoch} 个迭代周期发散",
+    "mlp.race.optimizer": "优化器",
+    "mlp.race.val_acc": "验证准确率",
+    "mlp.race.note": (
+        "比赛中：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
+        "都适用。"),
+    "mlp.hp": "优化器设置",
+    "mlp.schedule": "学习率调度",
+    "mlp.schedule.constant": "常数：α",
+    "mlp.schedule.step": "分段：每 N 个迭代周期将 α 除以 k",
+    "mlp.schedule.exponential": "指数：α·γ^t（t 为迭代周期）",
+    "mlp.schedule.inverse_time": "1/t 衰减：α / (1 + t/N)（t 为迭代周期）",
+    "mlp.schedule.cosine": "余弦：α(1 + cos(π·t/T))/2（t 为迭代周期）",
+    "mlp.schedule.every": "N 或 T（迭代周期数）",
+    "mlp.schedule.factor": "k（除数）",
+    "mlp.schedule.gamma": "γ（每个迭代周期）",
+    "mlp.clip": "梯度裁剪",
+    "mlp.clip.value": "阈值 c",
+    "mlp.lr_now": "当前 α：{lr}",
+    "mlp.early_stop": "早停",
+    "mlp.patience": "耐心值（迭代周期数）",
+    "mlp.restore_best": "恢复最佳模型",
+    "mlp.best": "最低验证损失 {loss}，出现在第 {epoch} 个迭代周期",
+    "mlp.early_stopped": (
+        "已在第 {epoch} 个迭代周期提前停止：自第 {best} 个迭代周期以来，验证损失已经连续 "
+        "{patience} 个迭代周期没有改善。检查在每一组迭代周期结束后进行，因此训练可能会"
+        "略微超出耐心值。"),
+    "mlp.net.title": "网络内部：每个神经元在整个平面上计算的结果",
+    "mlp.net.inputs": "输入",
+    "mlp.net.layer": "第 {layer} 层",
+    "mlp.net.output": "输出",
+    "mlp.net.neuron": "第 {layer} 层，第 {unit} 个神经元",
+    "mlp.net.output_unit": "p{sub}（类别 {k} 的概率）",
+    "mlp.net.hint": "点击一条边（一个权重）即可编辑。",
+    "mlp.net.weight": "从 <b>{source}</b> 到 <b>{target}</b> 的权重",
+    "mlp.net.value": "数值（按回车键确认）",
+    "mlp.net.after_edit": (
+        "本次编辑后：训练损失 {train}，验证损失 {val}。曲线记录的是下一个迭代周期，"
+        "它从编辑后的网络继续训练。"),
+    "mlp.net.legend": (
+        "每个方块显示一个神经元在整个平面上的输出：蓝色为正，橙色为负，白色为 0。边表示权重："
+        "蓝色为正，橙色为负，|w| 越大线越粗。将鼠标悬停在边上可查看它的数值。"),
+    "mlp.weight.not_a_number": "请输入一个数作为权重。",
+    "mlp.weight.not_finite": "权重必须是有限数，不能是 {value}。",
+    "mlp.weight.too_large": "{value} 太大：权重必须介于 −{limit} 和 {limit} 之间。",
+    "mlp.weight.no_such": "该网络的第 {layer} 层没有权重 W[{i}, {j}]。",
+    "url.ignored": "链接中被忽略的部分：{problems}",
+    "url.unusable": "无法使用此链接；实验以默认设置启动。",
+    "error.unexpected": "计算本次运行时出错：{error}",
+    "app.build_failed": "无法构建实验：{error}",
+}
