@@ -65,7 +65,7 @@ _EN: dict[str, str] = {
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]². Allowed: numbers, x, y, pi, "
         "e, + − * / ** (or ^), and the functions {functions}. At a kink the gradient is "
-        "the minimum-norm subgradient: 0 for |x| at x = 0 (sign(0) = 0, as in PyTorch), "
+        "the subgradient of smallest norm: 0 for |x| at x = 0 (sign(0) = 0, as in PyTorch), "
         "for √(x² + y²) at the origin and for max(a, b) and min(a, b) where a = b and the "
         "slopes cancel; the same for every way of writing the function. Where the slope "
         "is infinite (√x at x = 0) the gradient is undefined and that optimizer stops."),

@@ -274,7 +274,8 @@ class RacePlots:
             self.path_renderers[name].visible = show_paths
             label = tr(f"optimizer.{name}", self.lang)
             if stop is not None:
-                status = tr(f"status.{stop[0]}", self.lang, step=end)
+                key = "status.diverged" if stop[0] == "diverged" else "status.undefined"
+                status = tr(key, self.lang, step=end)
                 stopped.append(status)
             else:
                 stopped.append("")
