@@ -10,8 +10,12 @@
         --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
 
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
-bounds as the labs; ``train`` takes them too.  Each command prints one strict JSON
-object (no NaN or Infinity tokens).  Bad input: a one-line message on stderr and exit
+bounds as the labs; ``train`` takes them too, and its defaults are the MLP lab's
+(``training.DEFAULTS``).  Each command prints one strict JSON object (no NaN or
+Infinity tokens; ``train``'s float32 values as their shortest decimal).  Bad input,
+including settings that cannot run together (a knob the optimizer does not have,
+``--expression`` without ``--surface custom``, batch norm with batches of one example,
+dropout or batch norm without hidden layers): a one-line message on stderr and exit
 status 2.
 """
 
@@ -21,6 +25,8 @@ import argparse
 import json
 import math
 import sys
+
+import numpy as np
 
 from .numerics import datasets, mlp, race, surfaces, training
 from .numerics import optimizers as opt
@@ -125,36 +131,81 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--noise", type=_finite("noise", 0.0), default=0.0)
     t.add_argument("--seed", type=_integer("seed", 0, 2**32 - 1), default=0)
     t.add_argument("--schedule", choices=opt.SCHEDULES, default="constant")
-    t.add_argument("--every", type=_finite("every", 1.0), default=100.0,
-                   help="N of the step and inverse-time schedules")
-    t.add_argument("--factor", type=_finite("factor", 1.0), default=2.0,
-                   help="k of the step schedule")
-    t.add_argument("--gamma", type=_finite("gamma", 0.0, 1.0, low_open=True), default=0.99)
+    # None when not given: given with a schedule that does not use it, it is refused.
+    t.add_argument("--every", type=_finite("every", 1.0),
+                   help="N of the step and inverse-time schedules (default 100)")
+    t.add_argument("--factor", type=_finite("factor", 1.0),
+                   help="k of the step schedule (default 2)")
+    t.add_argument("--gamma", type=_finite("gamma", 0.0, 1.0, low_open=True),
+                   help="gamma of the exponential schedule (default 0.99)")
     t.add_argument("--clip", choices=opt.CLIPPING, default="none")
-    t.add_argument("--clip-value", type=_finite("clip-value", 0.0, low_open=True), default=1.0)
+    t.add_argument("--clip-value", type=_finite("clip-value", 0.0, low_open=True),
+                   help="c of --clip value|norm (default 1)")
+    d = training.DEFAULTS
     m = commands.add_parser("train", help="train an MLP on a 2-D data set, as JSON")
-    m.add_argument("--dataset", required=True, choices=list(datasets.DATASETS))
-    m.add_argument("--points", type=_integer("points", 4, 5000), default=500)
-    m.add_argument("--noise", type=_finite("noise", 0.0, 50.0), default=0.0,
+    source = m.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", choices=list(datasets.DATASETS))
+    source.add_argument("--csv", metavar="FILE",
+                        help="x1,x2,label rows instead of --dataset (as the lab's upload)")
+    m.add_argument("--points", type=_integer("points", 4, 5000), default=d["points"])
+    m.add_argument("--noise", type=_finite("noise", 0.0, 50.0), default=d["noise"],
                    help="percent, as in TensorFlow Playground")
-    m.add_argument("--train-ratio", type=_integer("train-ratio", 10, 90), default=50)
-    m.add_argument("--features", default="x1,x2", help="comma list of " +
+    m.add_argument("--train-ratio", type=_integer("train-ratio", int(datasets.MIN_TRAIN_PERCENT),
+                                                  int(datasets.MAX_TRAIN_PERCENT)),
+                   default=int(d["train_ratio"]),
+                   help="percent of the points that train; 100: no validation")
+    m.add_argument("--features", default=",".join(d["features"]), help="comma list of " +
                    ", ".join(datasets.FEATURES))
     m.add_argument("--normalise", action="store_true", help="standardise the inputs")
-    m.add_argument("--layers", type=_layers, default=(8, 8),
+    m.add_argument("--layers", type=_layers, default=mlp.parse_layers(d["layers"]),
                    help="hidden widths, e.g. 8,8; 0 for none (a linear model)")
-    m.add_argument("--activation", choices=list(mlp.ACTIVATIONS), default="tanh")
-    m.add_argument("--init", choices=list(mlp.INITIALISERS), default="xavier")
-    m.add_argument("--optimizer", choices=opt.NAMES, default="sgd")
-    _add_knobs(m, lr=0.03)
-    m.add_argument("--batch", type=_integer("batch", 1, 5000), default=10)
+    m.add_argument("--activation", choices=list(mlp.ACTIVATIONS), default=d["activation"])
+    m.add_argument("--init", choices=list(mlp.INITIALISERS), default=d["init"])
+    m.add_argument("--optimizer", choices=opt.NAMES, default=d["optimizer"])
+    _add_knobs(m)
+    m.add_argument("--batch", type=_integer("batch", 1, 5000), default=d["batch"])
     m.add_argument("--epochs", type=_integer("epochs", 1, 100_000), default=100)
-    m.add_argument("--dropout", type=_finite("dropout", 0.0, 1.0, high_open=True), default=0.0)
+    m.add_argument("--dropout", type=_finite("dropout", 0.0, 1.0, high_open=True),
+                   default=d["dropout"])
     m.add_argument("--batchnorm", action="store_true")
-    m.add_argument("--l1", type=_finite("l1", 0.0), default=0.0)
-    m.add_argument("--l2", type=_finite("l2", 0.0), default=0.0)
-    m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=0)
+    m.add_argument("--l1", type=_finite("l1", 0.0), default=d["l1"])
+    m.add_argument("--l2", type=_finite("l2", 0.0), default=d["l2"])
+    m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=d["seed"])
     return parser
+
+
+def _check_knobs_apply(args) -> None:
+    """Refuse a knob that the chosen optimizer does not have (it would be ignored)."""
+    own = opt.OPTIMIZERS[args.optimizer].hyperparams
+    for key in _given_knobs(args):
+        if key not in own:
+            option = f"--no-{key.replace('_', '-')}" if opt.KNOBS[key].flag else f"--{key}"
+            raise UsageError(f"{option} does not apply to {args.optimizer} "
+                             f"(its knobs: {', '.join(own)})")
+
+
+#: The schedule options and the schedules that use them.
+_SCHEDULE_OPTIONS = {"every": ("step", "inverse_time"), "factor": ("step",),
+                     "gamma": ("exponential",)}
+
+
+def _check_trajectory_settings(args) -> None:
+    """Refuse options that the other settings would ignore."""
+    _check_knobs_apply(args)
+    if args.expression is not None and args.surface != surfaces.CUSTOM:
+        raise UsageError("--expression needs --surface custom")
+    for option, schedules in _SCHEDULE_OPTIONS.items():
+        if getattr(args, option) is not None and args.schedule not in schedules:
+            raise UsageError(f"--{option} applies to --schedule {' or '.join(schedules)}, "
+                             f"not {args.schedule}")
+    if args.clip_value is not None and args.clip == "none":
+        raise UsageError("--clip-value needs --clip value or --clip norm")
+
+
+def _float32(value) -> float:
+    """A float32 as the shortest decimal that reads back as it (0.3, not
+    0.30000001192092896), as a float."""
+    return float(str(np.float32(value)))
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -169,12 +220,25 @@ def train(args) -> dict:
     import jax
     import jax.numpy as jnp
 
+    _check_knobs_apply(args)
+    if not args.layers and (args.dropout > 0 or args.batchnorm):
+        raise UsageError("--dropout and --batchnorm act on hidden layers; --layers 0 has none")
     try:
-        data = datasets.make_dataset(args.dataset, args.points, args.noise, args.seed)
+        if args.csv is not None:
+            try:
+                with open(args.csv, "rb") as file:
+                    data = datasets.parse_csv(file.read(1_000_001))  # past the limit: refused
+            except OSError as e:
+                raise UsageError(f"--csv: {e.strerror}: {args.csv}") from None
+        else:
+            data = datasets.make_dataset(args.dataset, args.points, args.noise, args.seed)
         train_set, val_set = datasets.split(data, args.train_ratio, args.seed)
+        # No validation part (--train-ratio 100): the training set is measured in its place
+        # and the validation columns print as null.
+        held_out = val_set if len(val_set) else train_set
         names = [f for f in args.features.split(",") if f]
         x_train = datasets.feature_matrix(train_set.X, names)
-        x_val = datasets.feature_matrix(val_set.X, names)
+        x_val = datasets.feature_matrix(held_out.X, names)
     except (datasets.DatasetError, ValueError) as e:
         raise UsageError(str(e)) from None
     if args.normalise:
@@ -182,6 +246,9 @@ def train(args) -> dict:
         x_train = datasets.normalise(x_train, mean, std)
         x_val = datasets.normalise(x_val, mean, std)
     batch = min(args.batch, len(train_set.y))
+    if args.batchnorm and batch < 2:
+        raise UsageError(f"--batchnorm needs at least 2 examples per batch, not {batch} "
+                         f"({len(train_set.y)} training points, --batch {args.batch})")
     arch = training.Arch(x_train.shape[1], args.layers, data.n_classes, args.activation,
                          args.batchnorm, batch)
     model = training.init_model(jax.random.key(args.seed), arch, init=args.init)
@@ -190,28 +257,32 @@ def train(args) -> dict:
     f32 = lambda a: jnp.asarray(a, training.DTYPE)
     _, metrics = training.train_epochs(arch, model, hyper, f32(x_train),
                                        jnp.asarray(train_set.y), f32(x_val),
-                                       jnp.asarray(val_set.y), n_epochs=args.epochs)
-    metrics = [[float(v) for v in row] for row in jax.device_get(metrics)]
+                                       jnp.asarray(held_out.y), n_epochs=args.epochs)
+    metrics = [[_float32(v) for v in row] for row in jax.device_get(metrics)]
     columns = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
-    curves = {c: [row[i] for row in metrics] for i, c in enumerate(columns)}
     if not all(math.isfinite(v) for row in metrics for v in row):
         raise UsageError("training diverged (a loss became NaN or infinite): lower --lr")
+    shown = len(columns) if len(val_set) else 2
+    curves = {c: [row[i] for row in metrics] if i < shown else None
+              for i, c in enumerate(columns)}
     return {
         "settings": {
-            "dataset": args.dataset, "points": args.points, "noise": args.noise,
+            "dataset": args.dataset or args.csv, "points": len(data.y), "noise": args.noise,
             "train_ratio": args.train_ratio, "features": names, "normalise": args.normalise,
             "layers": list(args.layers), "activation": args.activation, "init": args.init,
-            "optimizer": args.optimizer, "lr": args.lr, "batch": batch,
+            "optimizer": args.optimizer,
+            "lr": opt.hyperparams_for(args.optimizer, _given_knobs(args))["lr"], "batch": batch,
             "epochs": args.epochs, "dropout": args.dropout, "batchnorm": args.batchnorm,
             "l1": args.l1, "l2": args.l2, "seed": args.seed,
             "n_train": len(train_set.y), "n_val": len(val_set.y), "classes": data.n_classes,
         },
         "epochs": curves,
-        "final": {c: curves[c][-1] for c in columns},
+        "final": {c: None if curves[c] is None else curves[c][-1] for c in columns},
     }
 
 
 def trajectory(args) -> dict:
+    _check_trajectory_settings(args)
     if args.surface == surfaces.CUSTOM:
         if not args.expression:
             raise UsageError("--surface custom needs --expression")
@@ -225,16 +296,20 @@ def trajectory(args) -> dict:
     hyper = {**surface.defaults.get(name, {}), **_given_knobs(args)}
     settings = race.make_settings(
         args.start or surface.start, {name: hyper},
-        schedule=opt.Schedule(opt.SCHEDULES.index(args.schedule), args.every, args.factor,
-                              args.gamma, float(max(args.steps, 1))),
-        clip=args.clip, clip_value=args.clip_value, noise=args.noise, seed=args.seed,
+        schedule=opt.Schedule(opt.SCHEDULES.index(args.schedule),
+                              100.0 if args.every is None else args.every,
+                              2.0 if args.factor is None else args.factor,
+                              0.99 if args.gamma is None else args.gamma,
+                              float(max(args.steps, 1))),
+        clip=args.clip, clip_value=1.0 if args.clip_value is None else args.clip_value,
+        noise=args.noise, seed=args.seed,
         steps=args.steps)
     start = args.start or surface.start
     if not math.isfinite(float(surface.fn(*start))):
         raise UsageError(f"the surface is not finite at the start point {start[0]:g},{start[1]:g}")
     outcome = race.run_race(surface.fn, settings)
     result = outcome.of(name)
-    diverged_at = int(outcome.diverged_at[opt.NAMES.index(name)])
+    stop = outcome.stop(opt.NAMES.index(name))
     used = opt.hyperparams_for(name, hyper)
     return {
         "surface": surface.key if args.surface != surfaces.CUSTOM else args.expression,
@@ -242,7 +317,9 @@ def trajectory(args) -> dict:
         "params": {p: used[p] for p in opt.OPTIMIZERS[name].hyperparams},
         "points": result["points"].tolist(),
         "loss": result["loss"].tolist(),
-        "diverged_at": diverged_at if diverged_at >= 0 else None,
+        "diverged_at": stop[1] if stop and stop[0] == "diverged" else None,
+        # A finite point whose gradient is ±∞ or NaN (√x at x = 0): the run stops there.
+        "gradient_undefined_at": stop[1] if stop and stop[0] == "undefined" else None,
     }
 
 

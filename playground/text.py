@@ -64,7 +64,11 @@ _EN: dict[str, str] = {
     "surface.custom.name": "Custom: type a formula",
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]². Allowed: numbers, x, y, pi, "
-        "e, + − * / ** (or ^), and the functions {functions}."),
+        "e, + − * / ** (or ^), and the functions {functions}. At a kink the gradient is "
+        "the subgradient of smallest norm: 0 for |x| at x = 0 (sign(0) = 0, as in PyTorch), "
+        "for √(x² + y²) at the origin and for max(a, b) and min(a, b) where a = b and the "
+        "slopes cancel; the same for every way of writing the function. Where the slope "
+        "is infinite (√x at x = 0) the gradient is undefined and that optimizer stops."),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "Cannot use this formula: {error}",
     "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
@@ -145,7 +149,11 @@ _EN: dict[str, str] = {
     "readout.grad": "g",
     "readout.velocity": "v / m̂",
     "readout.effective_lr": "α per dimension",
+    "run.lr_zero": (
+        "The learning-rate schedule brings α to 0 at step {step}: from there on no optimizer "
+        "moves. Choose a smaller k, a larger N or γ, or another schedule."),
     "status.diverged": "diverged at step {step}",
+    "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",
     "formulas": "Update rules (with your values)",
     "critical": "Critical-point check",
@@ -203,7 +211,7 @@ _EN: dict[str, str] = {
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
     "mlp.batch": "Batch size",
-    "mlp.l1": "L1 penalty λ₁",
+    "mlp.l1": "L1 penalty λ₁ (gradient λ₁·sign(w), 0 at w = 0)",
     "mlp.l2": "L2 penalty λ₂",
     "mlp.dropout": "Dropout rate",
     "mlp.play": "▶ Play",
@@ -246,9 +254,35 @@ _EN: dict[str, str] = {
         "**Unstable training**: the training loss oscillates or rises instead of falling, so "
         "each step overshoots. This is not the model's fault: lower the learning rate α "
         "(or clip the gradients, or use a decaying schedule)."),
+    "mlp.reading.no_validation": (
+        "**Training data only** (training share 100 %: no validation points). The network "
+        "fits the points it trains on; whether it generalises, or over-fits, cannot be "
+        "judged without held-out points."),
+    "mlp.reading.underfit_no_validation": (
+        "**Under-fitting** (high bias): the training loss stays high, so the model cannot "
+        "represent the pattern: add hidden layers or neurons, non-linear features, or train "
+        "longer. (No validation points: over-fitting cannot be judged.)"),
     "mlp.reading.good": (
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",
+    "mlp.invalid.batchnorm_batch": (
+        "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
+        "training uses batches of 2."),
+    "mlp.invalid.batchnorm_one_example": (
+        "Batch norm needs at least 2 examples per batch, and there is only 1 training "
+        "example: batch norm is off. Use more points or a larger training share."),
+    "mlp.invalid.batchnorm_linear": "Batch norm acts on hidden layers; a linear model has none.",
+    "mlp.invalid.dropout_linear": "Dropout acts on hidden layers; a linear model has none.",
+    "mlp.invalid.early_stop_race": "Early stopping is off during a race.",
+    "mlp.invalid.no_features": "Choose at least one input feature: x₁ and x₂ are used.",
+    "mlp.invalid.lr_zero": (
+        "The learning-rate schedule has brought α to 0 at epoch {epoch}: training cannot "
+        "change the network any more. Raise N or T, choose another schedule, or press Reset."),
+    "mlp.early_stopped.no_validation": (
+        "Stopped early at epoch {epoch}: there are no validation points (training share "
+        "100 %), so early stopping watches the training loss, which has not improved for "
+        "{patience} epochs since epoch {best}."),
+    "mlp.no_validation": "none",  # the validation loss without validation points
     "mlp.dataset.uploaded": "Uploaded CSV",
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
@@ -280,6 +314,7 @@ _EN: dict[str, str] = {
     "mlp.patience": "Patience (epochs)",
     "mlp.restore_best": "Restore best",
     "mlp.best": "Best validation loss {loss} at epoch {epoch}",
+    "mlp.best.no_validation": "No validation points: best training loss {loss} at epoch {epoch}",
     "mlp.early_stopped": (
         "Stopped early at epoch {epoch}: validation loss has not improved for "
         "{patience} epochs since epoch {best}. The check runs after each chunk of "

@@ -52,7 +52,10 @@ ZH: dict[str, str] = {
     "surface.custom.name": "自定义：输入公式",
     "surface.custom.lesson": (
         "你自己定义的关于 x 和 y 的曲面，绘制范围为 [−3, 3]²。可以使用：数字、x、y、pi、e、"
-        "+ − * / **（或 ^），以及函数 {functions}。"),
+        "+ − * / **（或 ^），以及函数 {functions}。在折点处，梯度取范数最小的次梯度：|x| 在 "
+        "x = 0 处取 0（sign(0) = 0，与 PyTorch 相同），√(x² + y²) 在原点处取 0，max(a, b) 和 "
+        "min(a, b) 在 a = b 且两侧斜率相互抵消时也取 0；同一个函数无论怎样书写，结果都相同。"
+        "在斜率为无穷大的地方（√x 在 x = 0 处），梯度无定义，该优化器就停在那里。"),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "无法使用这个公式：{error}",
     "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值不是有限数。",
@@ -133,7 +136,11 @@ ZH: dict[str, str] = {
     "readout.grad": "g",
     "readout.velocity": "v / m̂",
     "readout.effective_lr": "每个维度的 α",
+    "run.lr_zero": (
+        "学习率调度在第 {step} 步把 α 降到了 0：此后没有优化器再移动。请选择更小的 k、"
+        "更大的 N 或 γ，或换一种调度。"),
     "status.diverged": "在第 {step} 步发散",
+    "status.undefined": "在第 {step} 步梯度无定义",
     "status.converged": "L = {loss}",
     "formulas": "更新规则（代入你的取值）",
     "critical": "临界点检验",
@@ -185,7 +192,7 @@ ZH: dict[str, str] = {
     "mlp.optimizer": "优化器",
     "mlp.lr": "学习率 α",
     "mlp.batch": "批量大小",
-    "mlp.l1": "L1 正则化系数 λ₁",
+    "mlp.l1": "L1 正则化系数 λ₁（梯度 λ₁·sign(w)，w = 0 时为 0）",
     "mlp.l2": "L2 正则化系数 λ₂",
     "mlp.dropout": "暂退法（Dropout）概率",
     "mlp.play": "▶ 运行",
@@ -230,7 +237,30 @@ ZH: dict[str, str] = {
     "critical.at_last_iterate": (
         "在 {optimizer} 最后一个有限的迭代点处，第 {step} 步（它在第 {diverged} 步发散）"),
     "mlp.reading.good": "**拟合良好**：验证损失随训练损失一同下降，并且始终与之接近。",
+    "mlp.reading.no_validation": (
+        "**只有训练数据**（训练集比例为 100%：没有验证点）。网络拟合了它所训练的点；它能否泛化、"
+        "是否过拟合，没有留出的验证数据就无法判断。"),
+    "mlp.reading.underfit_no_validation": (
+        "**欠拟合**（高偏差）：训练损失一直很高，模型无法表示这个模式：请增加隐藏层或神经元、"
+        "非线性特征，或者训练更久。（没有验证点：无法判断是否过拟合。）"),
     "mlp.error.layers": "无法使用这些层：{error}",
+    "mlp.invalid.batchnorm_batch": (
+        "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：训练改用大小为 2 "
+        "的小批量。"),
+    "mlp.invalid.batchnorm_one_example": (
+        "批量规范化要求每个小批量至少有 2 个样本，而训练集只有 1 个样本：批量规范化已关闭。"
+        "请增加数据点或提高训练集比例。"),
+    "mlp.invalid.batchnorm_linear": "批量规范化作用于隐藏层；线性模型没有隐藏层。",
+    "mlp.invalid.dropout_linear": "暂退法（Dropout）作用于隐藏层；线性模型没有隐藏层。",
+    "mlp.invalid.early_stop_race": "比赛期间不使用早停。",
+    "mlp.invalid.no_features": "请至少选择一个输入特征：现在使用 x₁ 和 x₂。",
+    "mlp.invalid.lr_zero": (
+        "学习率调度在第 {epoch} 个迭代周期把 α 降到了 0：训练已无法再改变网络。请增大 N 或 T、"
+        "换一种调度，或点击“重置”。"),
+    "mlp.early_stopped.no_validation": (
+        "在第 {epoch} 个迭代周期提前停止：没有验证点（训练集比例为 100%），所以早停监视的是训练"
+        "损失，它自第 {best} 个迭代周期以来已有 {patience} 个迭代周期没有改善。"),
+    "mlp.no_validation": "无",
     "mlp.dataset.uploaded": "上传的 CSV",
     "mlp.upload.note": (
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
@@ -262,6 +292,7 @@ ZH: dict[str, str] = {
     "mlp.patience": "耐心值（迭代周期数）",
     "mlp.restore_best": "恢复最佳模型",
     "mlp.best": "最低验证损失 {loss}，出现在第 {epoch} 个迭代周期",
+    "mlp.best.no_validation": "没有验证点：最低训练损失 {loss}，出现在第 {epoch} 个迭代周期",
     "mlp.early_stopped": (
         "已在第 {epoch} 个迭代周期提前停止：自第 {best} 个迭代周期以来，验证损失已经连续 "
         "{patience} 个迭代周期没有改善。检查在每一组迭代周期结束后进行，因此训练可能会"

@@ -47,6 +47,21 @@ BAD = {
     "custom without expression": ["--surface", "custom", "--optimizer", "sgd"],
     "custom hostile expression": ["--surface", "custom", "--optimizer", "sgd",
                                   "--expression", "__import__('os')"],
+    # Settings that cannot run together: one would be ignored (issue #11).
+    "expression without custom": ["--surface", "ravine", "--optimizer", "sgd",
+                                  "--expression", "x**2"],
+    "knob of another optimizer": ["--surface", "ravine", "--optimizer", "adam",
+                                  "--momentum", "0.5"],
+    "rho for sgd": ["--surface", "ravine", "--optimizer", "sgd", "--decay", "0.5"],
+    "gamma without exponential": ["--surface", "ravine", "--optimizer", "sgd", "--schedule",
+                                  "step", "--gamma", "0.5"],
+    "every with constant": ["--surface", "ravine", "--optimizer", "sgd", "--every", "10"],
+    "factor with cosine": ["--surface", "ravine", "--optimizer", "sgd", "--schedule", "cosine",
+                           "--factor", "3"],
+    "clip value without clipping": ["--surface", "ravine", "--optimizer", "sgd",
+                                    "--clip-value", "2"],
+    "clip value zero": ["--surface", "ravine", "--optimizer", "sgd", "--clip", "norm",
+                        "--clip-value", "0"],
 }
 # The ones also run as real processes.
 BAD_IN_SUBPROCESS = ("unknown surface", "custom hostile expression", "lr nan")
@@ -112,7 +127,8 @@ def test_strict_json_rejects_nan():
 def test_output_shape(name):
     out = good(name)
     steps = int(GOOD[name][GOOD[name].index("--steps") + 1])
-    assert set(out) == {"surface", "optimizer", "params", "points", "loss", "diverged_at"}
+    assert set(out) == {"surface", "optimizer", "params", "points", "loss", "diverged_at",
+                        "gradient_undefined_at"}
     assert out["surface"] == GOOD[name][1]
     assert out["optimizer"] == GOOD[name][3]
     assert len(out["points"]) == steps + 1
@@ -231,7 +247,17 @@ def test_train_prints_curves_and_learns_xor_with_a_hidden_layer():
     ["train", "--dataset", "xor", "--lr", "-1"],
     ["train", "--dataset", "xor", "--dropout", "1"],
     ["train", "--dataset", "xor", "--features", "x1,cos"],
-    ["train", "--dataset", "xor", "--train-ratio", "95"],
+    ["train", "--dataset", "xor", "--train-ratio", "105"],
+    # Settings that cannot run together (issue #11).
+    ["train", "--dataset", "circle", "--batchnorm", "--batch", "1"],
+    ["train", "--dataset", "circle", "--batchnorm", "--points", "10", "--train-ratio", "10"],
+    ["train", "--dataset", "xor", "--layers", "0", "--dropout", "0.5"],
+    ["train", "--dataset", "xor", "--layers", "0", "--batchnorm"],
+    ["train", "--dataset", "xor", "--optimizer", "sgd", "--momentum", "0.5"],
+    ["train", "--dataset", "xor", "--optimizer", "momentum", "--beta1", "0.5"],
+    ["train", "--dataset", "xor", "--optimizer", "sgd", "--no-bias-correction"],
+    ["train", "--dataset", "xor", "--csv", "x.csv"],
+    ["train", "--csv", "/nonexistent/x.csv"],
 ])
 def test_train_rejects_bad_input_with_one_line(argv, capsys):
     assert cli.main(argv) == 2
@@ -255,3 +281,77 @@ def test_a_start_beyond_the_divergence_bound_is_refused_in_one_line(capsys, star
                        f"--start={start}"])
     err = capsys.readouterr().err
     assert status == 2 and err.count("\n") == 1 and "start must be" in err, err
+
+
+# --- issue #11 --------------------------------------------------------------------
+
+def run_main(argv, capsys):
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.mark.parametrize("start", ["1,0", "0,0"])
+def test_the_tip_of_a_cone_is_reached_and_kept_not_a_divergence(capsys, start):
+    """The issue's example: SGD with α = 1 from (1, 0) reaches (0, 0) with loss 0 at step
+    1 and stays at step 2; started at (0, 0) it stays."""
+    status, out, err = run_main(["trajectory", "--surface", "custom", "--expression",
+                                 "sqrt(x**2 + y**2)", "--optimizer", "sgd", "--lr", "1",
+                                 "--steps", "2", f"--start={start}"], capsys)
+    assert status == 0 and err == ""
+    result = strict_json(out)
+    assert result["points"][1:] == [[0.0, 0.0], [0.0, 0.0]]
+    assert result["loss"][1:] == [0.0, 0.0]
+    assert result["diverged_at"] is None and result["gradient_undefined_at"] is None
+
+
+def test_an_infinite_slope_is_reported_as_an_undefined_gradient(capsys):
+    status, out, _ = run_main(["trajectory", "--surface", "custom", "--expression",
+                               "sqrt(x) + y**2", "--optimizer", "momentum", "--steps", "5",
+                               "--start=0,1"], capsys)
+    result = strict_json(out)
+    assert status == 0
+    assert result["gradient_undefined_at"] == 0 and result["diverged_at"] is None
+    assert result["points"] == [[0.0, 1.0]] * 6
+
+
+def test_batchnorm_with_a_batch_of_one_is_one_line_and_status_2_in_a_process():
+    proc = _run(["train", "--dataset", "circle", "--batchnorm", "--batch", "1"])
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert "--batchnorm needs at least 2 examples per batch" in proc.stderr
+
+
+def test_train_prints_float32_values_as_their_shortest_decimal_and_trains_all_of_a_csv(
+        capsys, tmp_path):
+    """XOR's truth table with a training share of 100 %: all 4 points train, the validation
+    columns are null; every number is the float32's shortest decimal (0.25, not
+    0.25000000372529)."""
+    table = tmp_path / "xor.csv"
+    table.write_text("x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n")
+    status, out, err = run_main(["train", "--csv", str(table), "--train-ratio", "100",
+                                 "--layers", "4", "--batch", "4", "--lr", "0.05",
+                                 "--epochs", "300"], capsys)
+    assert status == 0, err
+    result = strict_json(out)
+    assert result["settings"]["n_train"] == 4 and result["settings"]["n_val"] == 0
+    assert result["epochs"]["val_loss"] is None and result["final"]["val_accuracy"] is None
+    assert result["final"]["train_accuracy"] == 1.0
+    values = result["epochs"]["train_loss"] + result["epochs"]["train_accuracy"]
+    for value in values:
+        assert repr(value) == str(np.float32(value)), value
+    assert "0000000" not in out.split('"epochs"')[1]
+
+
+def test_train_defaults_are_the_labs():
+    from playground.labs.mlp.state import MlpLabState
+    from playground.numerics import training
+    args = cli.build_parser().parse_args(["train", "--dataset", "circle"])
+    lab = MlpLabState()
+    for key in ("points", "noise", "train_ratio", "activation", "init", "optimizer", "batch",
+                "dropout", "l1", "l2", "seed", "batchnorm", "normalise"):
+        assert getattr(args, key) == getattr(lab, key), key
+    assert args.features.split(",") == lab.features
+    assert ",".join(map(str, args.layers)) == lab.layers == training.DEFAULTS["layers"]
+    assert cli._given_knobs(args) == {}  # lr: the registry's default, as the lab's
+    assert lab.lr == cli.opt.KNOBS["lr"].default

@@ -56,7 +56,9 @@ MIN_POINTS = 4
 MAX_POINTS = 5000
 MAX_NOISE = 50.0
 MIN_TRAIN_PERCENT = 10.0
-MAX_TRAIN_PERCENT = 90.0
+#: 100 %: every point trains and none is held out (tiny or hand-made data such as
+#: XOR's four-row truth table); the views then say there is no validation.
+MAX_TRAIN_PERCENT = 100.0
 
 DataGenerator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
@@ -297,7 +299,10 @@ def make_dataset(name: str, n_points: int = 200, noise: float = 0.0, seed: int =
 
 def training_count(n: int, train_ratio_percent: float) -> int:
     """How many of ``n ≥ 2`` points :func:`split` puts in the training part:
-    ⌊n·ratio/100 + ½⌋ (rounded half up), kept within 1..n−1 so neither part is empty."""
+    ⌊n·ratio/100 + ½⌋ (rounded half up), kept within 1..n−1 so neither part is empty;
+    all n at 100 % (no validation part)."""
+    if float(train_ratio_percent) >= 100.0:
+        return n
     return min(max(math.floor(n * float(train_ratio_percent) / 100.0 + 0.5), 1), n - 1)
 
 
@@ -307,10 +312,12 @@ def split(dataset: Dataset, train_ratio_percent: float, seed: int) -> tuple[Data
     The points are permuted by ``np.random.default_rng(seed).permutation(n)``; the
     first n_train = ⌊n·ratio/100 + ½⌋ (rounded half up, then kept within 1..n−1 so
     neither part is empty) go to training, the rest to validation.  The ratio is a
-    percentage from 10 to 90.  Both parts keep the full set's classes and name.
+    percentage from 10 to 100; at 100 every point trains and the validation part is
+    empty (0 rows).  Both parts keep the full set's classes and name.
 
     Raises:
-        DatasetError: a training share outside 10–90 %, a bad seed, or fewer than 2 points.
+        DatasetError: a training share outside 10–100 %, a bad seed, or fewer than 2
+            points.
     """
     if not _is_real(train_ratio_percent) or not (
         MIN_TRAIN_PERCENT <= train_ratio_percent <= MAX_TRAIN_PERCENT

@@ -421,6 +421,194 @@ _BINARY_OPERATIONS: dict[str, Callable[..., jax.Array]] = {
 }
 
 
+# ------------------------------------------------------------------- derivatives
+#
+# The gradient of a formula is computed by its own rules, one per node (forward mode,
+# both partial derivatives at once), not by differentiating ``_evaluate``: at a kink
+# autodiff returns whatever its primitives say (jnp.abs'(0) = 1, √ of 0 gives ∞·0 =
+# NaN), which differs from one spelling of a function to the next.  The rules:
+#
+# * |u|' = sign(u), with sign(0) = 0 (PyTorch's and TensorFlow's convention);
+# * max(a, b) and min(a, b) at a tie a = b: the point of the segment between ∇a and ∇b
+#   closest to 0 (the minimum-norm element of their convex hull; ½(∇a + ∇b) when
+#   ‖∇a‖ = ‖∇b‖, as in max(x, −x));
+# * the chain and product rules take 0·∞ = 0: an inner derivative that is exactly 0
+#   makes the term 0 even where the outer one is infinite (√u at u = 0, u^p at u = 0
+#   with p < 1), so √(x²), (x²)^0.5, √(x² + y²) at the origin have gradient 0, as |x|
+#   and max(x, −x) do.  Where the slope is really infinite (√x at x = 0) the gradient
+#   stays ±∞ or NaN: "undefined", which the race reports as such.
+#
+# Hence the minimum-norm subgradient at the kinks of |·|, max, min and the norms
+# written with √, the same for every spelling; elsewhere the ordinary gradient.
+
+Tangent = tuple  # (∂/∂x, ∂/∂y): arrays or Python floats, 0.0 for a constant
+
+_ZERO: Tangent = (0.0, 0.0)
+
+
+def _is_zero(value) -> bool:
+    return isinstance(value, float) and value == 0.0
+
+
+#: Beside an infinite factor, a factor this small counts as 0: it is what is left of a
+#: zero derivative whose square underflowed (√(x²) at x = 10⁻³⁰⁰, where x² = 0).
+_NEGLIGIBLE = 1e-150
+
+
+def _times(d, t):
+    """d·t with 0·∞ = 0: 0 where one factor is 0 (or negligible) and the other infinite.
+
+    Where both are finite it is the plain product, so second derivatives (the
+    Hessian, which JAX takes of these rules) are the ordinary ones off the kinks.
+    """
+    if _is_zero(d) or _is_zero(t):
+        return 0.0
+    if isinstance(d, float) and isinstance(t, float):
+        return d * t
+    plain = jnp.multiply(d, t)
+    zero = (jnp.abs(d) <= _NEGLIGIBLE) | (jnp.abs(t) <= _NEGLIGIBLE)
+    both_finite = jnp.isfinite(d) & jnp.isfinite(t)
+    return jnp.where(both_finite | ~zero, plain, 0.0)
+
+
+def _constant(tangent: Tangent) -> bool:
+    return all(_is_zero(t) for t in tangent)
+
+
+def _plain_times(d, t):
+    if _is_zero(d) or _is_zero(t):
+        return 0.0
+    return d * t if isinstance(d, float) and isinstance(t, float) else jnp.multiply(d, t)
+
+
+def _steep(node: Node) -> bool:
+    """Whether a derivative inside ``node`` can be infinite where its value is finite:
+    √u at u = 0, u^p with 0 < p < 1 (or an exponent that varies) at u = 0.  Elsewhere
+    an infinite derivative comes with an infinite value, so plain products serve (and
+    cost less than ``_times``)."""
+    match node:
+        case Call("sqrt", _):
+            return True
+        case BinaryOp("**", base, Number(p)):
+            return 0.0 < p < 1.0 or _steep(base)
+        case BinaryOp("**", _, _):
+            return True
+        case BinaryOp(_, left, right):
+            return _steep(left) or _steep(right)
+        case Negate(operand):
+            return _steep(operand)
+        case Call(_, arguments):
+            return any(_steep(argument) for argument in arguments)
+    return False
+
+
+def _scale(d, tangent: Tangent, careful: bool = True) -> Tangent:
+    times = _times if careful else _plain_times
+    return (times(d, tangent[0]), times(d, tangent[1]))
+
+
+def _add(a: Tangent, b: Tangent, sign: float = 1.0) -> Tangent:
+    def one(p, q):
+        if _is_zero(q):
+            return p
+        if _is_zero(p):
+            return q if sign > 0 else jnp.negative(q)
+        return p + q if sign > 0 else p - q
+    return (one(a[0], b[0]), one(a[1], b[1]))
+
+
+def _negate(tangent: Tangent) -> Tangent:
+    return tuple(0.0 if _is_zero(t) else jnp.negative(t) for t in tangent)
+
+
+def _minimum_norm(p: Tangent, q: Tangent) -> Tangent:
+    """The point of the segment [p, q] closest to 0: λp + (1 − λ)q with
+    λ = clip(q·(q − p) / ‖q − p‖², 0, 1) (½ when p = q)."""
+    if _constant(p) and _constant(q):
+        return _ZERO
+    px, py, qx, qy = (jnp.asarray(v) for v in (*p, *q))
+    dx, dy = qx - px, qy - py
+    gap = dx * dx + dy * dy
+    safe_gap = jnp.where(gap > 0, gap, 1.0)
+    lam = jnp.where(gap > 0, jnp.clip((qx * dx + qy * dy) / safe_gap, 0.0, 1.0), 0.5)
+    return (lam * px + (1 - lam) * qx, lam * py + (1 - lam) * qy)
+
+
+def _pick(condition, a: Tangent, b: Tangent) -> Tangent:
+    return tuple(jnp.where(condition, p, q) for p, q in zip(a, b, strict=True))
+
+
+#: f'(u) of each one-argument function, given u and f(u).
+_DERIVATIVES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
+    "sin": lambda u, v: jnp.cos(u),
+    "cos": lambda u, v: -jnp.sin(u),
+    "tan": lambda u, v: 1.0 + v * v,
+    "exp": lambda u, v: v,
+    "log": lambda u, v: 1.0 / u,
+    "sqrt": lambda u, v: 0.5 / v,  # ∞ at u = 0: only a zero inner derivative cancels it
+    "abs": lambda u, v: jnp.sign(u),  # sign(0) = 0: the minimum-norm subgradient
+    "tanh": lambda u, v: 1.0 - v * v,
+    "sinh": lambda u, v: jnp.cosh(u),
+    "cosh": lambda u, v: jnp.sinh(u),
+    "atan": lambda u, v: 1.0 / (1.0 + u * u),
+    "sigmoid": lambda u, v: v * (1.0 - v),
+}
+
+
+def _differentiate(node: Node, variables: dict[str, jax.Array]) -> tuple:
+    """(f, (∂f/∂x, ∂f/∂y)) of ``node``, with the subgradient rules above."""
+    match node:
+        case Number(value):
+            return value, _ZERO
+        case Variable(name):
+            return variables[name], ((1.0, 0.0) if name == "x" else (0.0, 1.0))
+        case Constant(name):
+            return ALLOWED_CONSTANTS[name], _ZERO
+        case Negate(operand):
+            value, tangent = _differentiate(operand, variables)
+            return jnp.negative(value), _negate(tangent)
+        case BinaryOp(operator, left, right):
+            return _differentiate_binary(operator, _differentiate(left, variables),
+                                         _differentiate(right, variables), _steep(node))
+        case Call(function, arguments):
+            parts = [_differentiate(argument, variables) for argument in arguments]
+            values = [value for value, _ in parts]
+            value = ALLOWED_FUNCTIONS[function](*values)
+            if function in ("min", "max"):
+                (a, ta), (b, tb) = parts
+                first, second = (a > b, a < b) if function == "max" else (a < b, a > b)
+                return value, _pick(first, ta, _pick(second, tb, _minimum_norm(ta, tb)))
+            (u, tangent), = parts
+            if _constant(tangent):
+                return value, _ZERO
+            return value, _scale(_DERIVATIVES[function](jnp.asarray(u), value), tangent,
+                                 _steep(node))
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _differentiate_binary(operator: str, left: tuple, right: tuple, careful: bool) -> tuple:
+    """``careful``: the node is ``_steep``, so its products take 0·∞ = 0."""
+    (a, ta), (b, tb) = left, right
+    value = _BINARY_OPERATIONS[operator](a, b)
+    if operator in "+-":
+        return value, _add(ta, tb, 1.0 if operator == "+" else -1.0)
+    if operator == "*":  # (ab)' = b a' + a b'
+        return value, _add(_scale(b, ta, careful), _scale(a, tb, careful))
+    if operator == "/":  # (a/b)' = a'/b − (a/b) b'/b
+        return value, _add(_scale(1.0 / jnp.asarray(b), ta, careful),
+                           _scale(value / jnp.asarray(b), tb, careful), -1.0)
+    # (a^b)' = b a^(b−1) a' + a^b ln(a) b'
+    times = _times if careful else _plain_times
+    # A whole exponent: u^(p−1) by multiplications (lax.integer_pow), not exp and log.
+    lowered = int(b) - 1 if isinstance(b, float) and b.is_integer() and abs(b) < 64 \
+        else jnp.subtract(b, 1.0)
+    base = _ZERO if _constant(ta) else _scale(
+        times(b, jnp.power(a, lowered)), ta, careful)
+    exponent = _ZERO if _constant(tb) else _scale(
+        times(value, jnp.log(jnp.asarray(a, float))), tb, careful)
+    return value, _add(base, exponent)
+
+
 def _evaluate(node: Node, variables: dict[str, jax.Array]) -> jax.Array | float:
     match node:
         case Number(value):
@@ -583,6 +771,27 @@ def _latex_parenthesise(text: str, needed: bool) -> str:
     return rf"\left({text}\right)" if needed else text
 
 
+def _with_subgradients(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """f(x, y) of ``tree`` (x, y of one shape and float dtype) whose JVP, hence whose
+    gradient and Hessian, comes from ``_differentiate``."""
+
+    @jax.custom_jvp
+    def function(x, y):
+        # Constant surfaces such as "pi" still fill the whole grid.
+        return jnp.broadcast_to(jnp.asarray(_evaluate(tree, {"x": x, "y": y}), x.dtype),
+                                x.shape)
+
+    @function.defjvp
+    def function_jvp(primals, tangents):
+        x, y = primals
+        tx, ty = tangents
+        value, (gx, gy) = _differentiate(tree, {"x": x, "y": y})
+        fill = lambda v: jnp.broadcast_to(jnp.asarray(v, x.dtype), x.shape)
+        return fill(value), fill(gx) * tx + fill(gy) * ty
+
+    return function
+
+
 # ------------------------------------------------------------------------ expression
 
 
@@ -596,15 +805,29 @@ class Expression:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "canonical", _canonical(self.tree))
+        object.__setattr__(self, "_function", _with_subgradients(self.tree))
 
     def __call__(self, x: ArrayLike, y: ArrayLike) -> jax.Array:
-        """Evaluate at ``x``, ``y`` (scalars or broadcastable arrays) in floating point."""
+        """Evaluate at ``x``, ``y`` (scalars or broadcastable arrays) in floating point.
+
+        Under ``jax.grad`` (and ``jvp``, ``hessian``) the derivative is the formula's
+        own (the subgradient rules above): at a kink, the minimum-norm subgradient.
+        """
         x, y = jnp.asarray(x), jnp.asarray(y)
         dtype = jnp.result_type(x, y, float)
-        x, y = x.astype(dtype), y.astype(dtype)
-        value = jnp.asarray(_evaluate(self.tree, {"x": x, "y": y}), dtype=dtype)
-        # Constant surfaces such as "pi" still fill the whole grid.
-        return jnp.broadcast_to(value, jnp.broadcast_shapes(x.shape, y.shape))
+        shape = jnp.broadcast_shapes(x.shape, y.shape)
+        x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
+        return self._function(x, y)
+
+    def gradient(self, x: ArrayLike, y: ArrayLike) -> tuple[jax.Array, jax.Array]:
+        """(∂f/∂x, ∂f/∂y) at ``x``, ``y`` by the subgradient rules (±∞ or NaN where the
+        slope is infinite or undefined, e.g. √x at x = 0)."""
+        x, y = jnp.asarray(x), jnp.asarray(y)
+        dtype = jnp.result_type(x, y, float)
+        shape = jnp.broadcast_shapes(x.shape, y.shape)
+        x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
+        _, (gx, gy) = _differentiate(self.tree, {"x": x, "y": y})
+        return tuple(jnp.broadcast_to(jnp.asarray(g, dtype), shape) for g in (gx, gy))
 
     def to_latex(self) -> str:
         """LaTeX for display, e.g. ``x^{2} - y^{2} + 0.1 \\sin\\left(3 x\\right)``."""

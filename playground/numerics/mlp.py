@@ -331,14 +331,29 @@ def predict_proba(logits: Array) -> Array:
     return jax.nn.softmax(logits, axis=-1)
 
 
+@jax.custom_jvp
+def abs_with_subgradient(w: Array) -> Array:
+    """|w|, whose derivative is sign(w) with sign(0) = 0: the minimum-norm subgradient
+    at the kink, PyTorch's ``torch.abs`` (JAX's own ``jnp.abs`` gives 1 at 0)."""
+    return jnp.abs(w)
+
+
+@abs_with_subgradient.defjvp
+def _abs_jvp(primals, tangents):
+    (w,), (t,) = primals, tangents
+    return jnp.abs(w), jnp.sign(w) * t
+
+
 def penalty(params: Params, l1: float | Array = 0.0, l2: float | Array = 0.0) -> Array:
     """λ₁ Σ|W| + λ₂ Σ W² over every weight matrix (not biases, not γ, β).
 
-    Its gradient adds λ₁ sign(W) + 2 λ₂ W, so PyTorch's ``weight_decay=wd`` (which
-    adds wd · W) corresponds to λ₂ = wd / 2.
+    Its gradient adds λ₁ sign(W) + 2 λ₂ W, with sign(0) = 0 (the minimum-norm
+    subgradient of |w| at 0, as PyTorch's): a weight at exactly 0 gets no push from
+    L1, so it stays at 0 while the data does not pull it away.  PyTorch's
+    ``weight_decay=wd`` (which adds wd · W) corresponds to λ₂ = wd / 2.
     """
     weights = [layer["W"] for layer in params]
-    return (l1 * sum(jnp.sum(jnp.abs(w)) for w in weights)
+    return (l1 * sum(jnp.sum(abs_with_subgradient(w)) for w in weights)
             + l2 * sum(jnp.sum(jnp.square(w)) for w in weights))
 
 

@@ -27,7 +27,8 @@ def unstable(train: np.ndarray) -> bool:
     return bool(oscillating or rising)
 
 
-def reading(history: np.ndarray, n_classes: int, noise: float | None = None) -> str:
+def reading(history: np.ndarray, n_classes: int, noise: float | None = None,
+            has_validation: bool = True) -> str:
     """A plain-language verdict on a (epochs, 4) history: a ``mlp.reading.*`` key.
 
     Columns: training loss, training accuracy, validation loss, validation accuracy.
@@ -43,12 +44,19 @@ def reading(history: np.ndarray, n_classes: int, noise: float | None = None) -> 
     * ``underfit``: both losses high (a good part of chance, log K) and close, and the
       training accuracy low (below 80 %: noisy labels alone keep the loss high);
     * otherwise ``good``.
+
+    Without validation data (``has_validation=False``; the validation columns are then
+    ignored) over-fitting cannot be seen: after the stability check, under-fitting by
+    the training columns alone (``underfit_no_validation``), else ``no_validation``.
     """
     if len(history) < 6:
         return "early"
     train, val = history[:, 0], history[:, 2]
     if unstable(train):
         return "unstable"
+    if not has_validation:
+        high = train[-1] > 0.35 * math.log(n_classes) and history[-1, 1] < 0.8
+        return "underfit_no_validation" if high else "no_validation"
     best = int(np.argmin(val))
     chance = math.log(n_classes)
     rising = val[-1] > 1.15 * val[best] + 0.02 and train[-1] < train[best]

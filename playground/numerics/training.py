@@ -37,6 +37,7 @@ import functools
 import logging
 import threading
 from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import jax
@@ -51,6 +52,13 @@ from . import optimizers as opt
 logger = logging.getLogger(__name__)
 
 DTYPE = jnp.float32  # small networks train faster in float32; tests use float64
+
+#: The settings nobody chose: the MLP lab's first page and ``python -m playground train``
+#: both start from these (the learning rate and the optimizer knobs: ``optimizers.KNOBS``).
+DEFAULTS = MappingProxyType(dict(
+    dataset="circle", noise=0.0, points=500, train_ratio=50.0, seed=0, features=("x1", "x2"),
+    normalise=False, layers="8,8", activation="tanh", init="xavier", optimizer="adam",
+    batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False))
 
 
 class Arch(NamedTuple):
@@ -396,6 +404,10 @@ class Data(NamedTuple):
     mean: np.ndarray  # the normaliser (0 and 1 when off)
     std: np.ndarray
     n_classes: int
+    # False at a training share of 100 %: x_val, y_val are then the training set (so the
+    # engine's "validation" columns and best epoch follow the training loss) and
+    # points_val is empty.
+    has_validation: bool = True
 
 
 @partial(jax.jit, static_argnames=("arch",))

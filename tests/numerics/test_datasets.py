@@ -152,7 +152,8 @@ def test_make_dataset_validates_its_arguments(kwargs, words):
 
 
 @pytest.mark.parametrize("n, ratio, n_train", [(200, 50, 100), (200, 80, 160), (7, 50, 4),
-                                               (4, 10, 1), (4, 90, 3), (101, 33.3, 34)])
+                                               (4, 10, 1), (4, 90, 3), (101, 33.3, 34),
+                                               (4, 95, 3), (4, 100, 4), (200, 100, 200)])
 def test_split_sizes_and_disjointness(n, ratio, n_train):
     data = make_dataset("gaussian", n, noise=10.0, seed=1)
     train, valid = datasets.split(data, ratio, seed=9)
@@ -168,6 +169,16 @@ def test_split_sizes_and_disjointness(n, ratio, n_train):
         assert part.n_classes == data.n_classes and part.class_names == data.class_names
 
 
+def test_a_training_share_of_100_percent_keeps_no_validation_part():
+    """Issue #11: XOR's four-row truth table trains on all four points."""
+    table = datasets.parse_csv("x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n")
+    train, valid = datasets.split(table, 100, seed=0)
+    assert len(train) == 4 and len(valid) == 0
+    assert valid.X.shape == (0, 2) and valid.y.shape == (0,)
+    np.testing.assert_array_equal(np.sort(train.X, axis=0), np.sort(table.X, axis=0))
+    assert datasets.training_count(4, 100) == 4 and datasets.training_count(4, 99.9) == 3
+
+
 def test_split_is_reproducible_and_seeded():
     data = make_dataset("spiral", 100, noise=10.0, seed=1)
     a, _ = datasets.split(data, 70, seed=3)
@@ -179,7 +190,7 @@ def test_split_is_reproducible_and_seeded():
     assert not np.array_equal(a.X, data.X[:70])
 
 
-@pytest.mark.parametrize("ratio, seed, words", [(5, 0, "training share"), (95, 0, "10 to 90"),
+@pytest.mark.parametrize("ratio, seed, words", [(5, 0, "training share"), (105, 0, "10 to 100"),
                                                  (50, -2, "seed"), ("50", 0, "percentage")])
 def test_split_validates_its_arguments(ratio, seed, words):
     with pytest.raises(DatasetError, match=words):

@@ -476,3 +476,138 @@ def test_expression_keeps_source_and_is_immutable():
     assert expression.source == " x+y "
     with pytest.raises(AttributeError):
         expression.source = "x"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------- kinks (issue #11)
+
+torch = pytest.importorskip("torch")
+
+
+def _gradient(formula: str, x: float, y: float) -> np.ndarray:
+    expression = parse_expression(formula)
+    return np.asarray(jax.grad(lambda p: expression(p[0], p[1]))(jnp.array([x, y])))
+
+
+# Formulas with their PyTorch twin; each is compared with torch.autograd in float64.
+TORCH_TWINS = [
+    ("x**2*y + sin(x*y) - exp(-y^2)",
+     lambda x, y: x**2 * y + torch.sin(x * y) - torch.exp(-y**2)),
+    ("abs(x) + 3*abs(y - 1)", lambda x, y: torch.abs(x) + 3 * torch.abs(y - 1)),
+    ("sqrt(x**2 + y**2 + 1)", lambda x, y: torch.sqrt(x**2 + y**2 + 1)),
+    ("log(1 + x**2) / (2 + cos(y))", lambda x, y: torch.log(1 + x**2) / (2 + torch.cos(y))),
+    ("tanh(x)*sigmoid(y) + atan(x*y)",
+     lambda x, y: torch.tanh(x) * torch.sigmoid(y) + torch.atan(x * y)),
+    ("sinh(x/3)*cosh(y/3) + tan(x/4)",
+     lambda x, y: torch.sinh(x / 3) * torch.cosh(y / 3) + torch.tan(x / 4)),
+    ("max(x, y**2) - min(x*y, 1)",
+     lambda x, y: torch.maximum(x, y**2) - torch.minimum(x * y, torch.ones((), dtype=x.dtype))),
+    ("abs(x)**1.5 + (y**2 + 1)**-0.5", lambda x, y: torch.abs(x)**1.5 + (y**2 + 1)**-0.5),
+    ("2**x + x**3", lambda x, y: 2**x + x**3),
+]
+
+
+@pytest.mark.parametrize("formula, twin", TORCH_TWINS, ids=[f for f, _ in TORCH_TWINS])
+def test_gradient_agrees_with_torch_float64(formula, twin):
+    """Off the kinks, and at the kinks of |·| (torch.abs'(0) = sign(0) = 0)."""
+    points = [*zip(XS, YS, strict=True), (0.0, 1.0), (0.0, 0.0)]
+    for x, y in points:
+        tx = torch.tensor(float(x), dtype=torch.float64, requires_grad=True)
+        ty = torch.tensor(float(y), dtype=torch.float64, requires_grad=True)
+        value = twin(tx, ty)
+        if not torch.isfinite(value) or (formula.startswith("max") and float(x) == float(y)**2):
+            continue  # outside the domain; or a max tie, where torch splits ½–½ (below)
+        value.backward()
+        expected = [0.0 if t.grad is None else t.grad.item() for t in (tx, ty)]
+        np.testing.assert_allclose(_gradient(formula, x, y), expected, rtol=1e-12, atol=1e-12,
+                                   err_msg=f"{formula} at ({x}, {y})")
+
+
+# Every spelling of |x| (and of the cone ‖(x, y)‖) has the same subgradient everywhere.
+ABS_SPELLINGS = ["abs(x)", "sqrt(x**2)", "max(x, -x)", "-min(x, -x)", "(x**2)**0.5",
+                 "(x^2)^(1/2)", "sqrt(x*x)", "abs(-x)", "max(-x, x)", "sqrt(abs(x)**2)"]
+CONE_SPELLINGS = ["sqrt(x**2 + y**2)", "(x**2 + y**2)**0.5", "sqrt(y**2 + x**2 + 0)",
+                  "sqrt(abs(x)**2 + abs(y)**2)", "(x*x + y*y)^0.5"]
+
+
+@pytest.mark.parametrize("formula", ABS_SPELLINGS)
+def test_every_spelling_of_abs_has_subgradient_sign_x(formula):
+    tx = torch.tensor([-2.0, -1e-100, 0.0, 1e-100, 0.5], dtype=torch.float64,
+                      requires_grad=True)
+    torch.abs(tx).sum().backward()  # the oracle: torch's sign, 0 at 0
+    for x, expected in zip(tx.detach().numpy(), tx.grad.numpy(), strict=True):
+        np.testing.assert_array_equal(_gradient(formula, x, 0.7), [expected, 0.0],
+                                      err_msg=f"{formula} at {x}")
+    # Where x² underflows to 0 the spellings with a square are flat in floating point:
+    # their gradient is 0 or ±1 there, never ∞ or NaN.
+    for x in (-1e-300, 1e-300, -5e-324):
+        assert _gradient(formula, x, 0.7)[0] in (-np.sign(-x), 0.0), (formula, x)
+
+
+@pytest.mark.parametrize("formula", CONE_SPELLINGS)
+def test_every_spelling_of_the_cone_has_gradient_zero_at_its_tip(formula):
+    np.testing.assert_array_equal(_gradient(formula, 0.0, 0.0), [0.0, 0.0])
+    # Elsewhere the gradient (x, y)/r, torch's.
+    tx = torch.tensor([0.6, -0.8], dtype=torch.float64, requires_grad=True)
+    torch.linalg.vector_norm(tx).backward()
+    np.testing.assert_allclose(_gradient(formula, 0.6, -0.8), tx.grad.numpy(), rtol=1e-14)
+
+
+CONVEX_KINKS = [
+    ("abs(x) + abs(y)", (0.0, 0.0)), ("abs(x) + abs(y)", (0.0, 1.5)),
+    ("max(x, y)", (1.0, 1.0)), ("max(x, 2*x)", (0.0, 0.3)), ("max(0, x) + y**2", (0.0, 0.0)),
+    ("max(abs(x), abs(y))", (1.0, 1.0)), ("max(abs(x), abs(y))", (0.0, 0.0)),
+    ("max(x + y, x - y)", (0.5, 0.0)), ("abs(x - 1) + abs(x + 1)", (1.0, 0.0)),
+    ("sqrt((x - 1)**2 + y**2)", (1.0, 0.0)), ("abs(x)**1.5 + abs(y)", (0.0, 0.0)),
+]
+
+
+@pytest.mark.parametrize("formula, point", CONVEX_KINKS)
+def test_gradient_at_a_convex_kink_is_a_subgradient(formula, point):
+    """The subgradient inequality f(p + h) ≥ f(p) + g·h, checked by evaluating f (an
+    oracle independent of the derivative rules) in many directions."""
+    f = parse_expression(formula)
+    g = _gradient(formula, *point)
+    rng = np.random.default_rng(0)
+    h = rng.normal(size=(400, 2)) * rng.choice([1e-6, 1e-3, 1.0], size=(400, 1))
+    p = np.asarray(point)
+    values = np.asarray(f(p[0] + h[:, 0], p[1] + h[:, 1]))
+    assert np.all(values >= float(f(*p)) + h @ g - 1e-12 * (1 + np.abs(values)))
+
+
+@pytest.mark.parametrize("formula, point, expected", [
+    # The minimum-norm element of the subdifferential, closed form.
+    ("max(x, y)", (1.0, 1.0), [0.5, 0.5]),
+    ("max(x, 2*x)", (0.0, 0.0), [1.0, 0.0]),  # ∂ = [1, 2]: 1
+    ("max(0, x)", (0.0, 0.0), [0.0, 0.0]),  # ∂ = [0, 1]: 0 (torch.maximum splits: ½)
+    ("min(x, -x)", (0.0, 0.0), [0.0, 0.0]),
+    ("max(abs(x), abs(y))", (2.0, 2.0), [0.5, 0.5]),
+    ("max(x + y, x - y)", (0.5, 0.0), [1.0, 0.0]),
+])
+def test_max_and_min_at_a_tie_take_the_minimum_norm_subgradient(formula, point, expected):
+    np.testing.assert_allclose(_gradient(formula, *point), expected, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("formula, point, finite", [
+    ("sqrt(x)", (0.0, 0.0), [False, True]),
+    ("x**(1/3) + y**2", (0.0, 1.0), [False, True]),
+    ("sqrt(x**2 + y)", (0.0, 0.0), [True, False]),
+    ("x*sqrt(x)", (0.0, 0.0), [True, True]),  # (x^1.5)' = 0 at 0: 0·∞ taken as 0
+    ("x**0 + sqrt(abs(y))", (0.0, 0.0), [True, True]),
+])
+def test_an_infinite_slope_stays_non_finite(formula, point, finite):
+    """Only a zero inner derivative cancels an infinite outer one."""
+    g = _gradient(formula, *point)
+    assert list(np.isfinite(g)) == finite, g
+    e = parse_expression(formula)
+    assert [bool(np.isfinite(v)) for v in e.gradient(*point)] == finite
+
+
+def test_hessian_off_the_kinks_is_the_ordinary_one():
+    # sin(xy) at the origin: an inner derivative (y, x) = 0 must not hide the curvature.
+    hessian = jax.hessian(lambda p: parse_expression("sin(x*y)")(p[0], p[1]))(jnp.zeros(2))
+    np.testing.assert_allclose(hessian, [[0.0, 1.0], [1.0, 0.0]], atol=1e-15)
+    cone = parse_expression("sqrt(x**2 + y**2)")
+    p = jnp.array([0.6, -0.8])
+    expected = (np.eye(2) - np.outer(p, p)) / 1.0  # (I − p̂p̂ᵀ)/r with r = 1
+    np.testing.assert_allclose(jax.hessian(lambda q: cone(q[0], q[1]))(p), expected,
+                               atol=1e-14)

@@ -226,6 +226,22 @@ def test_penalty_and_its_gradient_match_torch():
                 assert np.all(np.asarray(g[name]) == 0)
 
 
+def test_l1_gradient_at_a_zero_weight_is_zero_as_torch():
+    """The minimum-norm subgradient of |w| at w = 0 (issue #11): torch.abs'(0) = 0,
+    where jnp.abs'(0) = 1 would push every zero weight off zero."""
+    params = random_params(8, (2, 3, 2))
+    params[0]["W"][0, :] = 0.0
+    params[1]["W"][[0, 2], 1] = 0.0
+    l1 = 0.5
+    grads = jax.grad(mlp.penalty)(to_jax(params), l1, 0.0)
+    weights = [torch.tensor(layer["W"], requires_grad=True) for layer in params]
+    sum(l1 * w.abs().sum() for w in weights).backward()
+    for g, w in zip(grads, weights, strict=True):
+        np.testing.assert_array_equal(g["W"], w.grad.numpy())
+    assert np.all(np.asarray(grads[0]["W"])[0] == 0.0)
+    assert np.asarray(grads[1]["W"])[0, 1] == 0.0
+
+
 def test_regularised_loss_gradients_match_torch():
     params = random_params(6, (2, 4, 3, 3))
     x, y = data(7, k=3)

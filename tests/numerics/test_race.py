@@ -89,9 +89,17 @@ LOG_SQRT = "log(x) + sqrt(y)"
 
 
 def test_infinite_gradient_at_a_finite_point_is_not_recorded():
+    # √y at y = 0 has an infinite slope: every optimizer stops at once, "gradient
+    # undefined at step 0", which is not a divergence (issue #11).
     r = run(fn=parse_expression(LOG_SQRT), start=(1.0, 0.0), steps=5)
-    assert np.all(r.diverged_at >= 0)
+    assert np.all(r.undefined_at == 0)
+    assert np.all(r.diverged_at == -1)
     assert_all_finite(r)
+    np.testing.assert_array_equal(r.points, np.broadcast_to([1.0, 0.0], r.points.shape))
+    np.testing.assert_array_equal(r.loss, 0.0)
+    np.testing.assert_array_equal(r.step, 0.0)
+    assert [r.stop(k) for k in range(race.N_OPT)] == [("undefined", 0)] * race.N_OPT
+    assert [r.good_rows(k) for k in range(race.N_OPT)] == [1] * race.N_OPT
 
 
 def test_non_finite_surface_is_caught_as_divergence():
@@ -280,3 +288,47 @@ def test_make_settings_applies_overrides_to_one_optimizer_only():
     assert lr[opt.NAMES.index("adam")] == 0.123
     assert np.all(np.delete(lr, opt.NAMES.index("adam")) == opt.DEFAULTS["lr"])
     assert np.asarray(s.hyper["eps"])[opt.NAMES.index("adagrad")] == 1e-10
+
+
+# ---------------------------------------------------------------------------- kinks
+
+CONE_SPELLINGS = ["sqrt(x**2 + y**2)", "(x**2 + y**2)**0.5", "sqrt(x^2 + y^2) + 0*x"]
+
+
+@pytest.mark.parametrize("formula", CONE_SPELLINGS)
+def test_an_optimizer_at_the_tip_of_a_cone_stays_there(formula):
+    """Issue #11: SGD with α = 1 from (1, 0) lands on the tip (0, 0) at step 1 and stays,
+    loss 0, no divergence; started at the tip, every optimizer stays."""
+    fn = parse_expression(formula)
+    r = run({"sgd": {"lr": 1.0}}, fn=fn, start=(1.0, 0.0), steps=3)
+    sgd = r.of("sgd")
+    np.testing.assert_array_equal(sgd["points"], [[1, 0], [0, 0], [0, 0], [0, 0]])
+    np.testing.assert_array_equal(sgd["loss"], [1, 0, 0, 0])
+    assert r.stop(SGD) is None
+    tip = run(fn=fn, start=(0.0, 0.0), steps=20)
+    np.testing.assert_array_equal(tip.points, 0.0)
+    np.testing.assert_array_equal(tip.diverged_at, -1)
+    np.testing.assert_array_equal(tip.undefined_at, -1)
+
+
+@pytest.mark.parametrize("formula", ["abs(x) + abs(y)", "max(x, -x) + max(y, -y)",
+                                     "sqrt(x**2) + sqrt(y**2)", "max(abs(x), abs(y))"])
+def test_every_optimizer_stays_at_the_kink_of_a_polyhedral_minimum(formula):
+    r = run(fn=parse_expression(formula), start=(0.0, 0.0), steps=10)
+    np.testing.assert_array_equal(r.points, 0.0)
+    np.testing.assert_array_equal(r.grad, 0.0)
+    assert all(r.stop(k) is None for k in range(race.N_OPT))
+
+
+def test_an_undefined_gradient_after_some_steps_stops_there():
+    # √|x|·0 + √x: SGD from x = 1 with α = 2 jumps by −2·½ = −1 to x = 0, where the
+    # slope of √x is infinite: stopped at step 1 at (0, 0) with loss 0 recorded.
+    r = run({"sgd": {"lr": 2.0}}, fn=parse_expression("sqrt(x) + y**2"), start=(1.0, 0.0),
+            steps=4)
+    assert r.stop(SGD) == ("undefined", 1)
+    assert r.good_rows(SGD) == 2
+    sgd = r.of("sgd")
+    np.testing.assert_array_equal(sgd["points"], [[1, 0], [0, 0], [0, 0], [0, 0], [0, 0]])
+    np.testing.assert_array_equal(sgd["loss"], [1, 0, 0, 0, 0])
+    np.testing.assert_array_equal(sgd["step"][1:], 0.0)
+    assert_all_finite(r)

@@ -296,6 +296,22 @@ def test_l2_shrinks_the_weights(xor):
     assert norm(decayed) < 0.7 * norm(plain)
 
 
+def test_l1_holds_a_weight_at_exactly_zero(xor):
+    """A weight at 0 with no pull from the data stays at 0 under L1 (sign(0) = 0, the
+    minimum-norm subgradient; with |w|'(0) = 1 it would leave 0 at the first step)."""
+    x_train, y_train, x_val, y_val = xor
+    silent = lambda x: x.at[:, 1].set(0.0)  # input x₂ always 0: no gradient reaches W[1, :]
+    data = (silent(x_train), y_train, silent(x_val), y_val)
+    model = training.init_model(jax.random.key(0), TANH8)
+    first = model.params[0]
+    model = model._replace(params=[{**first, "W": first["W"].at[1, :].set(0.0)},
+                                   *model.params[1:]])
+    for name in ("sgd", "adam"):
+        trained, _ = train(TANH8, model, training.make_hyper(name, lr=0.05, l1=0.01), data, 20)
+        assert np.all(np.asarray(trained.params[0]["W"])[1] == 0.0), name
+        assert np.all(np.asarray(trained.params[0]["W"])[0] != np.asarray(first["W"])[0])
+
+
 def test_zero_initialisation_keeps_hidden_units_identical(xor):
     model = training.init_model(jax.random.key(0), TANH8, init="zeros")
     trained, _ = train(TANH8, model, training.make_hyper("sgd", lr=0.1), xor, 20)

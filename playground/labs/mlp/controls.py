@@ -63,7 +63,8 @@ class MlpControls(Viewer):
         self.points = pn.widgets.IntSlider.from_param(s.param.points, name=t("points"),
                                                       start=10, end=1000, step=10)
         self.train_ratio = pn.widgets.FloatSlider.from_param(
-            s.param.train_ratio, name=t("train_ratio"), start=10, end=90, step=5)
+            s.param.train_ratio, name=t("train_ratio"), start=datasets.MIN_TRAIN_PERCENT,
+            end=datasets.MAX_TRAIN_PERCENT, step=5)
         self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=t("seed"), width=100)
         self.features = pn.widgets.CheckButtonGroup.from_param(
             s.param.features, name=t("features"),
@@ -201,8 +202,8 @@ class MlpControls(Viewer):
         """α now and the best epoch so far."""
         s = self.state
         self._show_lr()
-        set_text(self.best_pane,
-                 tr("mlp.best", s.lang, epoch=s.best_epoch, loss=f"{s.best_val:.3f}"))
+        key = "mlp.best" if s.has_validation else "mlp.best.no_validation"
+        set_text(self.best_pane, tr(key, s.lang, epoch=s.best_epoch, loss=f"{s.best_val:.3f}"))
 
     def show_stopped(self, text: str):
         """Why training stopped on its own (early stopping), or nothing."""

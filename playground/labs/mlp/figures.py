@@ -177,8 +177,10 @@ class Plane:
     def show_points(self, data):
         """The training and validation points of ``data`` (a ``training.Data``), every
         heat map framed on them (the frame the state's grids use: ``data_frame``)."""
+        # Without validation points y_val holds the training labels: none are drawn.
         for source, points, y in ((self.train_points, data.points_train, data.y_train),
-                                  (self.val_points, data.points_val, data.y_val)):
+                                  (self.val_points, data.points_val,
+                                   np.asarray(data.y_val)[:len(data.points_val)])):
             source.data = {"x": points[:, 0], "y": points[:, 1],
                            "color": [class_color(c) for c in np.asarray(y)]}
         self.show_frame(data_frame(data))
@@ -260,12 +262,14 @@ class BoundaryView(Viewer):
                      sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
         fig.yaxis[0].formatter = readable_ticks()
         # The generalisation gap, shaded between the two curves.
-        fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
-                  fill_color=VAL_COLOR, fill_alpha=0.12, legend_label=tr("mlp.plot.gap", lang))
+        gap = fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
+                        fill_color=VAL_COLOR, fill_alpha=0.12,
+                        legend_label=tr("mlp.plot.gap", lang))
         fig.line("epoch", f"train_{what}", source=self.curves, color=TRAIN_COLOR, line_width=2,
                  legend_label=tr("mlp.plot.train", lang))
-        fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR, line_width=2,
-                 legend_label=tr("mlp.plot.val", lang))
+        val = fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR,
+                       line_width=2, legend_label=tr("mlp.plot.val", lang))
+        self.validation_renderers = [*getattr(self, "validation_renderers", []), gap, val]
         # Beside the plot, where it never hides a curve.
         fig.add_layout(fig.legend[0], "right")
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
@@ -276,6 +280,19 @@ class BoundaryView(Viewer):
         self.curve_feed.clear()
         self.cuts = self.state.cuts
         show_note(self.frame_note, normalisation_note(self.state))
+        self._show_validation(self.state.has_validation)
+
+    def _show_validation(self, shown: bool):
+        """Without validation points (training share 100 %) no validation curve, no gap,
+        and no legend entry for them."""
+        for renderer in self.validation_renderers:
+            if renderer.visible != shown:
+                renderer.visible = shown
+        for fig in (self.loss_fig, self.acc_fig):
+            for item in fig.legend[0].items:
+                if item.renderers and item.renderers[0] in self.validation_renderers \
+                        and item.visible != shown:
+                    item.visible = shown
 
     def draw(self):
         """The heat map (see ``MlpLabState.grid``)."""
@@ -289,6 +306,7 @@ class BoundaryView(Viewer):
             self.curve_feed.clear()
         self.curve_feed.feed(s.history)
         fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None])
+        self._show_validation(s.has_validation)
         self.best_span.location = s.best_epoch
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 

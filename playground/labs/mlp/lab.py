@@ -138,13 +138,12 @@ class MlpLab(Lab):
         """Train ``n_epochs`` epochs in one compiled call; the charts follow."""
         s = self.state
         s.train(n_epochs)
-        if s.diverged_at is not None:
-            self.player.pause()  # nothing more to learn until a reset
+        if s.halted:
+            self.player.pause()  # nothing more to learn until a reset (``s.error`` says why)
             return
         if s.should_stop():
             self.player.pause()
-            self.controls.show_stopped(tr("mlp.early_stopped", s.lang, epoch=s.epoch,
-                                          best=s.best_epoch, patience=s.patience))
+            self.controls.show_stopped(s.early_stop_message())
 
     def restore_best(self):
         """Put the best epoch's model back (the curves stay)."""
@@ -238,8 +237,8 @@ class MlpLab(Lab):
         if not details:
             return
         last = s.history[min(s.epoch, len(s.history) - 1)]
-        set_text(self.readout, readout_html(s.epoch, loss_text(last[0]), loss_text(last[2]),
-                                            s.lang))
+        val = loss_text(last[2]) if s.has_validation else tr("mlp.no_validation", s.lang)
+        set_text(self.readout, readout_html(s.epoch, loss_text(last[0]), val, s.lang))
         self.boundary.show_details()
         if s.racers:
             self.race_view.show_details()

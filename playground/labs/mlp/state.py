@@ -86,10 +86,9 @@ PRESETS: Mapping[str, dict] = {
                      features=["x1", "x2"], normalise=False, layers="0",
                      activation="tanh", init="xavier", optimizer="adam", lr=0.01,
                      batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False),
-    "default": dict(**_PLAIN, dataset="circle", noise=0.0, points=500, train_ratio=50.0, seed=0,
-                    features=["x1", "x2"], normalise=False, layers="8,8",
-                    activation="tanh", init="xavier", optimizer="adam", lr=0.01,
-                    batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False),
+    "default": dict(**_PLAIN, **{**training.DEFAULTS,
+                                 "features": list(training.DEFAULTS["features"])},
+                    lr=opt.KNOBS["lr"].default),
 }
 
 UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
@@ -114,23 +113,27 @@ def _users(key: str) -> str:
 _Knobs = type("_Knobs", (LabState,), {
     key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()})
 
+_D = training.DEFAULTS
+MAX_DROPOUT = 0.9  # a rate of 1 would drop every unit: nothing would reach the output
+
 
 class MlpLabState(_Knobs):
     """Every setting of the MLP lab, and the network being trained."""
 
-    dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default="circle")
-    noise = param.Number(0.0, bounds=(0.0, datasets.MAX_NOISE))
-    points = param.Integer(500, bounds=(10, 2000))
-    train_ratio = param.Number(50.0, bounds=(datasets.MIN_TRAIN_PERCENT,
-                                              datasets.MAX_TRAIN_PERCENT))
-    seed = param.Integer(0, bounds=(0, 2**31 - 1))
-    features = param.ListSelector(default=["x1", "x2"], objects=list(datasets.FEATURES),
+    dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default=_D["dataset"])
+    noise = param.Number(_D["noise"], bounds=(0.0, datasets.MAX_NOISE))
+    points = param.Integer(_D["points"], bounds=(10, 2000))
+    train_ratio = param.Number(_D["train_ratio"], bounds=(datasets.MIN_TRAIN_PERCENT,
+                                                          datasets.MAX_TRAIN_PERCENT),
+                               doc="percent of the points that train; 100: no validation")
+    seed = param.Integer(_D["seed"], bounds=(0, 2**31 - 1))
+    features = param.ListSelector(default=list(_D["features"]), objects=list(datasets.FEATURES),
                                   instantiate=True)  # a list per session
-    normalise = param.Boolean(False)
-    layers = param.String("8,8")
-    activation = param.Selector(objects=list(mlp.ACTIVATIONS), default="tanh")
-    init = param.Selector(objects=list(mlp.INITIALISERS), default="xavier")
-    optimizer = param.Selector(objects=list(opt.NAMES), default="adam")
+    normalise = param.Boolean(_D["normalise"])
+    layers = param.String(_D["layers"])
+    activation = param.Selector(objects=list(mlp.ACTIVATIONS), default=_D["activation"])
+    init = param.Selector(objects=list(mlp.INITIALISERS), default=_D["init"])
+    optimizer = param.Selector(objects=list(opt.NAMES), default=_D["optimizer"])
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
     schedule_every = param.Integer(50, bounds=(1, 100_000),
                                    doc="N in epochs (step, 1/t); T in epochs (cosine)")
@@ -140,11 +143,11 @@ class MlpLabState(_Knobs):
     clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
     race = param.ListSelector(default=[], objects=list(opt.NAMES), instantiate=True,
                               doc="2–4 optimizers training the same network side by side")
-    batch = param.Integer(10, bounds=(1, 2000))
-    l1 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
-    l2 = param.Number(0.0, bounds=(0.0, 1.0), softbounds=(0.0, 0.05))
-    dropout = param.Number(0.0, bounds=(0.0, 0.9))
-    batchnorm = param.Boolean(False)
+    batch = param.Integer(_D["batch"], bounds=(1, 2000))
+    l1 = param.Number(_D["l1"], bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
+    l2 = param.Number(_D["l2"], bounds=(0.0, 1.0), softbounds=(0.0, 0.05))
+    dropout = param.Number(_D["dropout"], bounds=(0.0, MAX_DROPOUT))
+    batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
     early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
     patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
@@ -164,6 +167,8 @@ class MlpLabState(_Knobs):
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
         self.cuts = 0  # counts history cuts (training on after "restore best")
         self._hyper_cache: dict = {}  # optimizer or racers → (settings, Hyper); see _cached
+        self.notes: list[str] = []  # settings adjusted or without effect (see _runnable)
+        self._lr_ended = False  # whether the schedule's α has reached 0 (see halted)
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -181,15 +186,18 @@ class MlpLabState(_Knobs):
                                          int(self.seed))
         train, val = datasets.split(full, float(self.train_ratio), int(self.seed))
         features = tuple(self.features) or ("x1", "x2")
+        # No validation part (100 %): the engine measures the training set in its place.
+        held_out = val if len(val) else train
         x_train = datasets.feature_matrix(train.X, features)
-        x_val = datasets.feature_matrix(val.X, features)
+        x_val = datasets.feature_matrix(held_out.X, features)
         if self.normalise:
             mean, std = datasets.fit_normaliser(x_train)
         else:
             mean, std = np.zeros(len(features)), np.ones(len(features))
         f32 = lambda x: jnp.asarray(datasets.normalise(x, mean, std), training.DTYPE)
         return Data(f32(x_train), jnp.asarray(train.y, jnp.int32), f32(x_val),
-                    jnp.asarray(val.y, jnp.int32), train.X, val.X, mean, std, full.n_classes)
+                    jnp.asarray(held_out.y, jnp.int32), train.X, val.X, mean, std,
+                    full.n_classes, has_validation=len(val) > 0)
 
     def _build(self):
         """New data and a fresh network from the current settings (epoch 0)."""
@@ -201,10 +209,10 @@ class MlpLabState(_Knobs):
                 return
             hidden = (8, 8)
         self.data = self._make_data()
+        batch_size, batchnorm, self.notes = self._runnable(hidden)
         self.arch = training.Arch(
             n_inputs=self.data.x_train.shape[1], hidden=hidden, n_classes=self.data.n_classes,
-            activation=self.activation, batchnorm=bool(self.batchnorm),
-            batch_size=max(1, min(int(self.batch), self.n_train)))
+            activation=self.activation, batchnorm=batchnorm, batch_size=batch_size)
         # A new kind of network compiles new programs: the server's budget bounds them.
         BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB, user=self)
         self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
@@ -217,10 +225,47 @@ class MlpLabState(_Knobs):
         self.race_models = training.stack([self.model] * len(racers)) if racers else None
         self.race_history = [self.history.copy() for _ in racers]
         self.race_diverged: list[int | None] = [None] * len(racers)
-        error = (tr("mlp.race.too_many", self.lang, n=MAX_RACERS)
-                 if len(self.race) > MAX_RACERS else "")
-        self.param.update(error=error, diverged_at=None, epoch=0,
+        self._lr_ended = False
+        self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
+
+    def _runnable(self, hidden: tuple[int, ...]) -> tuple[int, bool, list[str]]:
+        """The batch size and batch-norm switch this network trains with, and one line
+        per setting that cannot run as set (adjusted) or has no effect.
+
+        Batch norm in training needs at least 2 examples per batch (a batch of one has
+        no variance): a batch of 1 trains in batches of 2, and with a single training
+        example batch norm is off.  The batch is at most the training set.
+        """
+        lang, n_train = self.lang, self.n_train
+        batch_size = max(1, min(int(self.batch), n_train))
+        batchnorm = bool(self.batchnorm) and bool(hidden)
+        notes = []
+        if len(self.race) > MAX_RACERS:
+            notes.append(tr("mlp.race.too_many", lang, n=MAX_RACERS))
+        if not self.features:
+            notes.append(tr("mlp.invalid.no_features", lang))
+        if batchnorm and batch_size < 2:
+            if n_train >= 2:
+                batch_size = 2
+                notes.append(tr("mlp.invalid.batchnorm_batch", lang))
+            else:
+                batchnorm = False
+                notes.append(tr("mlp.invalid.batchnorm_one_example", lang))
+        if not hidden and self.batchnorm:
+            notes.append(tr("mlp.invalid.batchnorm_linear", lang))
+        if not hidden and self.dropout > 0:
+            notes.append(tr("mlp.invalid.dropout_linear", lang))
+        if self.early_stop and len(self.racers) > 0:
+            notes.append(tr("mlp.invalid.early_stop_race", lang))
+        return batch_size, batchnorm, notes
+
+    @param.depends("dropout", "early_stop", watch=True)
+    def _check_settings(self):
+        """Settings that train on without a reset still get their notes."""
+        if self.diverged_at is None and getattr(self, "arch", None) is not None:
+            self.notes = self._runnable(self.arch.hidden)[2]
+            self.error = "\n".join(self.notes)
 
     @param.depends(*RESET_PARAMS, watch=True)
     def reset(self):
@@ -292,7 +337,7 @@ class MlpLabState(_Knobs):
         Also keeps the model of the epoch with the lowest validation loss.  After
         ``restore_best`` the history beyond the restored epoch is cut first.
         """
-        if self.diverged_at is not None:  # until a reset
+        if self.halted:  # until a reset, or a schedule that lets α be positive again
             return
         n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
         if self.racers:
@@ -351,9 +396,37 @@ class MlpLabState(_Knobs):
             return
         self.epoch = max(len(h) for h in self.race_history) - 1
 
+    @property
+    def has_validation(self) -> bool:
+        """Whether some points are held out (a training share below 100 %)."""
+        return self.data.has_validation
+
+    @property
+    def halted(self) -> bool:
+        """Training cannot go on: it diverged, or the schedule has brought α to 0 (say,
+        cosine past its T), so an epoch could not change the network (``error`` says
+        which)."""
+        if self.diverged_at is not None:
+            return True
+        ended = not self.lr_at_epoch(self.epoch) > 0
+        if ended != self._lr_ended:  # say so once, and take it back once
+            self._lr_ended = ended
+            note = [tr("mlp.invalid.lr_zero", self.lang, epoch=self.epoch)] if ended else []
+            self.error = "\n".join([*self.notes, *note])
+        return ended
+
     def should_stop(self) -> bool:
-        """Early stopping: no better validation loss for ``patience`` epochs."""
-        return bool(self.early_stop) and self.epoch - self.best_epoch >= int(self.patience)
+        """Early stopping: no better validation loss for ``patience`` epochs (without
+        validation data, no better training loss: ``early_stop_message`` says so).
+        Not in a race (the racers keep no best epoch)."""
+        return (bool(self.early_stop) and not self.racers
+                and self.epoch - self.best_epoch >= int(self.patience))
+
+    def early_stop_message(self) -> str:
+        """Why training stopped early, in words."""
+        key = "mlp.early_stopped" if self.has_validation else "mlp.early_stopped.no_validation"
+        return tr(key, self.lang, epoch=self.epoch, best=self.best_epoch,
+                  patience=self.patience)
 
     def restore_best(self):
         """Put back the model of the best epoch; the curves stay as they are."""
@@ -431,7 +504,7 @@ class MlpLabState(_Knobs):
     def reading(self) -> str:
         """The verdict on the curves (``numerics.reading``); an upload's noise is unknown."""
         noise = None if self.dataset == UPLOADED else float(self.noise)
-        return reading(self.history, self.data.n_classes, noise)
+        return reading(self.history, self.data.n_classes, noise, self.has_validation)
 
     def apply_preset(self, name: str):
         """One batched update, so the network is rebuilt once."""

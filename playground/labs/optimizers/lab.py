@@ -55,7 +55,7 @@ def formula_at_step(name: str, result, t: int, h: dict | None = None) -> str | N
     next step.
     """
     k = opt.NAMES.index(name)
-    if t + 1 >= len(result.loss) or 0 <= result.diverged_at[k] <= t + 1:
+    if t + 1 >= result.good_rows(k):
         return None
     h = opt.hyperparams_for(name, h)
     before = (lambda field: getattr(result, field)[t - 1, k] if t > 0

@@ -93,6 +93,7 @@ class RacePlots:
                                                "color": []})
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
+                                      "stopped": [],
                                       "diagonal": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
@@ -192,7 +193,6 @@ class RacePlots:
                   for key in ("theta", "loss", "grad", "velocity", "effective_lr")}
         labels.update(title=tr("readout.title", self.lang),
                       zoom=tr("plot.arrows_scale", self.lang),
-                      diverged=tr("status.diverged", self.lang),
                       legend=tr("plot.arrows_legend", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
@@ -259,7 +259,7 @@ class RacePlots:
             finite = [race.loss[:, k].min() for k in indices] if indices else []
             floor = min([self._grid_min, *finite])
         legend_items = []
-        diverged = []
+        diverged, stopped = [], []  # the step each stopped at (−1: never), and why
         for name in opt.NAMES:
             k = opt.NAMES.index(name)
             if name not in selected:
@@ -267,9 +267,9 @@ class RacePlots:
                 self.loss_source(name).data = {"step": [], "loss": [], "gap": []}
                 self.trail_renderers[name].visible = self.path_renderers[name].visible = False
                 continue
-            end = race.diverged_at[k]
-            rows = len(race.loss) if end < 0 else int(end)  # the good rows
-            rows = max(rows, 1)
+            stop = race.stop(k)
+            end = -1 if stop is None else stop[1]
+            rows = max(race.good_rows(k), 1)
             data = {
                 "x": race.points[:rows, k, 0], "y": race.points[:rows, k, 1],
                 "loss": race.loss[:rows, k],
@@ -286,9 +286,12 @@ class RacePlots:
             self.trail_renderers[name].visible = True
             self.path_renderers[name].visible = show_paths
             label = tr(f"optimizer.{name}", self.lang)
-            if end >= 0:
-                status = tr("status.diverged", self.lang, step=int(end))
+            if stop is not None:
+                key = "status.diverged" if stop[0] == "diverged" else "status.undefined"
+                status = tr(key, self.lang, step=end)
+                stopped.append(status)
             else:
+                stopped.append("")
                 status = tr("status.converged", self.lang, loss=f"{loss[-1]:.4g}")
             item = self.legend_items[name]
             item.label = value(f"{label}: {status}")  # a text, not a column name
@@ -300,7 +303,7 @@ class RacePlots:
         self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
-            "color": [COLORS[n] for n in selected], "diverged": diverged,
+            "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
             "diagonal": [self._view_diagonal] * len(selected),
         }
 
@@ -352,7 +355,7 @@ for (let k = 0; k < names.length; k++) {
     raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
     raw.push(["step", d.x[i], d.y[i], d.sx[i], d.sy[i], color]);
   }
-  const status = stopped ? "<b>" + labels.diverged.replace("{step}", meta.data.diverged[k]) + "</b>"
+  const status = stopped ? "<b>" + meta.data.stopped[k] + "</b>"
                          : fmt(d.loss[i]);
   rows += "<tr><td style='color:" + color + ";font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
@@ -472,8 +475,7 @@ class Surface3D:
                 data["alpha"].append(0.8)
         for name in selected if race is not None else []:
             k = opt.NAMES.index(name)
-            end = race.diverged_at[k]
-            rows = len(race.loss) if end < 0 else max(int(end), 1)
+            rows = max(race.good_rows(k), 1)
             px, py = race.points[:rows, k, 0], race.points[:rows, k, 1]
             inside = ((px >= surface.x_range[0]) & (px <= surface.x_range[1])
                       & (py >= surface.y_range[0]) & (py <= surface.y_range[1]))

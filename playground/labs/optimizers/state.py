@@ -167,7 +167,13 @@ class OptimizerLabState(_Knobs):
             log.exception("the race on the surface %r failed", self.surface)
             self.param.update(error=tr("error.unexpected", self.lang, error=e), result=None)
             return
-        self.param.update(error="", result=result)
+        self.param.update(error=self._schedule_note(result), result=result)
+
+    def _schedule_note(self, result: race.Race) -> str:
+        """A line when the schedule brings every optimizer's α to 0 (it underflows)
+        before the last step: from there on none moves."""
+        zero = np.flatnonzero(np.all(result.lr[:-1] == 0.0, axis=1))
+        return tr("run.lr_zero", self.lang, step=int(zero[0])) if len(zero) else ""
 
     def precompute(self):
         """The first picture's numbers, computed (and compiled, or loaded from the disk

@@ -60,7 +60,7 @@ def test_defaults_give_a_short_link():
     ("dataset", "banana"), ("noise", "80"), ("layers", "8,x"), ("layers", "1,2,3,4,5,6,7"),
     ("layers", "64"), ("activation", "swish"), ("optimizer", "lbfgs"), ("lr", "abc"),
     ("lr", "nan"), ("batch", "0"), ("batch", "400"), ("dropout", "0.95"),
-    ("batchnorm", "maybe"), ("seed", "-1"), ("train_ratio", "99"),
+    ("batchnorm", "maybe"), ("seed", "-1"), ("train_ratio", "101"), ("train_ratio", "5"),
 ])
 def test_bad_link_values_are_reported_not_raised(key, value):
     state = MlpLabState()

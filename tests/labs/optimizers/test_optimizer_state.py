@@ -120,3 +120,15 @@ def test_hyperparameter_parameters_cover_every_optimizer_knob():
     for name, spec in opt.OPTIMIZERS.items():
         for hp in spec.hyperparams:
             assert hp_param(name, hp) in s.param
+
+
+def test_a_schedule_that_brings_alpha_to_zero_is_said():
+    """Issue #11: α ÷ 100 every step underflows to 0 after ~165 steps; the optimizers then
+    stand still, and the page says from which step."""
+    state = OptimizerLabState()
+    state.param.update(schedule="step", schedule_every=1, schedule_factor=100.0, steps=400)
+    first_zero = int(np.flatnonzero(np.all(state.result.lr == 0.0, axis=1))[0])
+    assert 100 < first_zero < 400
+    assert f"brings α to 0 at step {first_zero}" in state.error
+    state.schedule_factor = 2.0
+    assert state.error == ""

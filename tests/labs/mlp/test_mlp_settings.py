@@ -1,0 +1,184 @@
+"""Issue #11: settings that cannot run together, and data too small to split.
+
+Each combination that cannot run is adjusted where it is set, with a one-line reason in
+``state.error`` (the lab shows it in its notice); the network then trains.
+"""
+
+import numpy as np
+import pytest
+
+from playground.labs.mlp.lab import MlpLab
+from playground.labs.mlp.state import MAX_RACERS, PRESETS, MlpLabState
+from playground.numerics import optimizers as opt
+from playground.numerics import training
+
+XOR_TABLE = "x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
+
+
+def trains(state, epochs=3):
+    """Train ``epochs`` epochs, one call each; the history must stay finite."""
+    before = state.epoch
+    for _ in range(epochs):
+        state.train(1)
+    assert state.epoch == before + epochs
+    assert np.all(np.isfinite(state.history))
+
+
+# -- batch norm needs two examples per batch -------------------------------------------
+
+def test_batchnorm_with_a_batch_of_one_trains_in_batches_of_two():
+    state = MlpLabState()
+    assert state.apply_query({"batch": "1", "batchnorm": "1"}) == []
+    assert state.arch.batchnorm and state.arch.batch_size == 2
+    assert "Batch norm needs at least 2 examples per batch" in state.error
+    assert "\n" not in state.error  # one line
+    trains(state)
+
+
+def test_batchnorm_with_one_training_example_is_off_and_says_why():
+    state = MlpLabState()
+    state.param.update(points=10, train_ratio=10.0, batchnorm=True)
+    assert state.n_train == 1 and not state.arch.batchnorm and state.arch.batch_size == 1
+    assert "only 1 training example" in state.error
+    trains(state)
+    state.train_ratio = 50.0  # enough examples again: batch norm is back, the note goes
+    assert state.arch.batchnorm and state.arch.batch_size == 5 and state.error == ""
+
+
+@pytest.mark.parametrize("settings", [
+    dict(batch=1, batchnorm=True, layers="4"),
+    dict(batch=1, batchnorm=True, race=["sgd", "adam"]),
+    dict(points=10, train_ratio=10.0, batchnorm=True, batch=1, dropout=0.5),
+    dict(batch=3, batchnorm=True, points=13, train_ratio=10.0),  # 1 training example
+    dict(layers="0", batchnorm=True, batch=1, dropout=0.3),
+])
+def test_every_batchnorm_combination_trains(settings):
+    state = MlpLabState()
+    state.param.update(**settings)
+    trains(state, 2)
+
+
+# -- settings that do nothing, and races -----------------------------------------------
+
+def test_settings_without_effect_are_said():
+    state = MlpLabState()
+    state.param.update(layers="0", dropout=0.3, batchnorm=True)
+    assert "Dropout acts on hidden layers" in state.error
+    assert "Batch norm acts on hidden layers" in state.error
+    assert not state.arch.batchnorm
+    trains(state, 1)
+    state.dropout = 0.0
+    assert "Dropout" not in state.error and "Batch norm" in state.error
+
+
+def test_a_race_of_more_than_four_races_four_and_says_so():
+    state = MlpLabState()
+    state.race = list(opt.NAMES)
+    assert len(state.racers) == MAX_RACERS
+    assert f"at most {MAX_RACERS}" in state.error
+    trains(state, 1)
+
+
+def test_early_stopping_is_off_in_a_race_and_says_so():
+    state = MlpLabState()
+    state.param.update(race=["sgd", "adam"], early_stop=True, patience=1)
+    trains(state, 3)
+    assert not state.should_stop()
+    assert "Early stopping is off during a race" in state.error
+
+
+def test_no_feature_chosen_uses_x1_x2_and_says_so():
+    state = MlpLabState()
+    state.features = []
+    assert state.arch.n_inputs == 2 and "at least one input feature" in state.error
+
+
+# -- a schedule that reaches α = 0 ------------------------------------------------------
+
+def test_a_schedule_that_reaches_zero_halts_training_with_a_reason():
+    state = MlpLabState()
+    state.param.update(schedule="cosine", schedule_every=2)  # T = 2 epochs: α(2) = 0
+    state.train(1)
+    state.train(1)
+    assert state.epoch == 2 and state.lr_at_epoch(2) == 0.0
+    assert state.halted and "α to 0" in state.error
+    state.train(5)
+    assert state.epoch == 2  # nothing trained
+    state.schedule_every = 50  # α > 0 again: the note goes, training goes on
+    assert not state.halted and state.error == ""
+    trains(state, 1)
+
+
+def test_the_lab_pauses_when_alpha_reaches_zero():
+    lab = MlpLab()
+    lab.start()
+    lab.state.param.update(schedule="cosine", schedule_every=1)
+    lab.player.play.value = True
+    for _ in range(3):
+        lab.player.tick()
+    assert not lab.player.play.value and lab.callback is None
+    assert lab.state.epoch <= 5
+    assert lab.message.visible and "α to 0" in lab.message.object
+
+
+# -- a training share of 100 %: no validation ------------------------------------------
+
+def test_xor_truth_table_trains_on_all_four_points():
+    state = MlpLabState()
+    state.train_ratio = 100.0
+    assert state.load_csv(XOR_TABLE) == ""
+    assert state.n_train == 4 and not state.has_validation
+    assert len(state.data.points_val) == 0
+    state.param.update(layers="4", activation="tanh", optimizer="adam", lr=0.05, batch=4)
+    for _ in range(10):
+        state.train(50)
+    assert state.history[-1, 1] == 1.0  # every one of the four points right
+    assert state.reading() == "no_validation"
+    # The engine's "validation" columns are the training set's (nothing non-finite).
+    np.testing.assert_allclose(state.history[:, 2], state.history[:, 0], rtol=1e-6)
+
+
+def test_without_validation_early_stopping_watches_the_training_loss():
+    state = MlpLabState()
+    state.param.update(train_ratio=100.0, early_stop=True, patience=3, lr=1e-7)
+    assert state.n_train == state.points and not state.has_validation
+    for _ in range(12):
+        state.train(1)
+    message = state.early_stop_message()
+    assert "no validation points" in message and "training loss" in message
+
+
+def test_the_reading_without_validation_still_sees_under_fitting():
+    state = MlpLabState()
+    state.param.update(**{**PRESETS["underfit"], "train_ratio": 100.0})
+    state.train(60)
+    assert state.reading() == "underfit_no_validation"
+
+
+def test_a_link_carries_a_training_share_of_100_percent():
+    state = MlpLabState()
+    assert state.apply_query({"train_ratio": "100", "points": "20", "batch": "20"}) == []
+    assert float(state.to_query()["train_ratio"]) == 100.0
+    again = MlpLabState()
+    assert again.apply_query(state.to_query()) == []
+    assert again.n_train == 20 and not again.has_validation
+
+
+def test_the_lab_hides_validation_curves_without_validation_points():
+    lab = MlpLab()
+    lab.start()
+    lab.state.train_ratio = 100.0
+    lab.step.clicks += 1
+    view = lab.boundary
+    assert view.validation_renderers and not any(r.visible for r in view.validation_renderers)
+    assert "none" in lab.readout.object
+    lab.state.train_ratio = 50.0
+    lab.step.clicks += 1
+    assert all(r.visible for r in view.validation_renderers)
+
+
+def test_the_lab_defaults_are_the_engine_defaults():
+    state = MlpLabState()
+    for key, value in training.DEFAULTS.items():
+        assert getattr(state, key) == (list(value) if key == "features" else value), key
+    assert state.lr == opt.KNOBS["lr"].default
