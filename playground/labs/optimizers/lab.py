@@ -16,7 +16,7 @@ from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
-from ...ui.widgets import respond_at_once, set_text
+from ...ui.widgets import DECADES_FORMAT, Guard, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
@@ -154,10 +154,12 @@ class OptimizerLab(Lab):
             s.param.surface, name=tr("surface", lang), options=surface_names)
         self.expression_input = pn.widgets.TextInput.from_param(
             s.param.expression, name=tr("surface.expression", lang))
-        self.x0 = pn.widgets.FloatInput.from_param(s.param.x0, name=tr("start.x", lang),
-                                                   step=0.1, width=110)
-        self.y0 = pn.widgets.FloatInput.from_param(s.param.y0, name=tr("start.y", lang),
-                                                   step=0.1, width=110)
+        # Typed numbers go through a guard: refused at the box, never silently ignored.
+        self.guards = {}
+        self.x0 = self._guarded("x0", pn.widgets.FloatInput(name=tr("start.x", lang), step=0.1,
+                                                            width=110))
+        self.y0 = self._guarded("y0", pn.widgets.FloatInput(name=tr("start.y", lang), step=0.1,
+                                                            width=110))
         self.optimizer_boxes = pn.widgets.CheckBoxGroup.from_param(
             s.param.optimizers, name=tr("optimizers", lang),
             options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES}, inline=False,
@@ -174,25 +176,25 @@ class OptimizerLab(Lab):
             card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
             cards.append(card)
         self.hp_cards = dict(zip(opt.NAMES, cards, strict=True))
-        self.steps = pn.widgets.EditableIntSlider.from_param(
-            s.param.steps, name=tr("steps", lang), start=10, end=5000, step=10)
-        self.noise = pn.widgets.EditableFloatSlider.from_param(
-            s.param.noise, name=tr("noise", lang), start=0.0, end=5.0, step=0.01)
-        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=tr("seed", lang), width=110)
+        self.steps = self._guarded("steps", pn.widgets.EditableIntSlider(
+            name=tr("steps", lang), start=10, end=5000, step=10))
+        self.noise = self._guarded("noise", pn.widgets.EditableFloatSlider(
+            name=tr("noise", lang), start=0.0, end=5.0, step=0.01))
+        self.seed = self._guarded("seed", pn.widgets.IntInput(name=tr("seed", lang), width=110))
         self.schedule = pn.widgets.Select.from_param(
             s.param.schedule, name=tr("schedule", lang),
             options={tr(f"schedule.{k}", lang): k for k in opt.SCHEDULES})
-        self.schedule_every = pn.widgets.IntInput.from_param(
-            s.param.schedule_every, name=tr("schedule.every", lang), width=110)
-        self.schedule_factor = pn.widgets.FloatInput.from_param(
-            s.param.schedule_factor, name=tr("schedule.factor", lang), width=110)
-        self.schedule_gamma = pn.widgets.FloatInput.from_param(
-            s.param.schedule_gamma, name=tr("schedule.gamma", lang), step=0.001, width=110)
+        self.schedule_every = self._guarded("schedule_every", pn.widgets.IntInput(
+            name=tr("schedule.every", lang), width=110))
+        self.schedule_factor = self._guarded("schedule_factor", pn.widgets.FloatInput(
+            name=tr("schedule.factor", lang), width=110))
+        self.schedule_gamma = self._guarded("schedule_gamma", pn.widgets.FloatInput(
+            name=tr("schedule.gamma", lang), step=0.001, width=110))
         self.clip = pn.widgets.Select.from_param(
             s.param.clip, name=tr("clip", lang),
             options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
-        self.clip_value = pn.widgets.FloatInput.from_param(
-            s.param.clip_value, name=tr("clip.value_label", lang), width=110)
+        self.clip_value = self._guarded("clip_value", pn.widgets.FloatInput(
+            name=tr("clip.value_label", lang), width=110))
         self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
                                             value=bool(s.active_surface.log_levels))
         self.show_paths = pn.widgets.Checkbox(name=tr("view.paths", lang), value=True)
@@ -218,23 +220,37 @@ class OptimizerLab(Lab):
             if knob.flag:
                 w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
             elif knob.key == "lr":
-                w = pn.widgets.EditableFloatSlider.from_param(
-                    s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"],
-                    **self._lr_range(p))
+                w = self._guarded(p, pn.widgets.EditableFloatSlider(
+                    name=label, format="0.[00000]", **self._lr_range(p)))
             elif knob.log:
-                w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
+                w = self._guarded(p, pn.widgets.FloatInput(name=label, format=DECADES_FORMAT))
             else:
-                w = pn.widgets.EditableFloatSlider.from_param(
-                    s.param[p], name=label, start=knob.soft[0], end=knob.soft[1],
-                    step=knob.step)
+                w = self._guarded(p, pn.widgets.EditableFloatSlider(
+                    name=label, start=knob.soft[0], end=knob.soft[1], step=knob.step))
             respond_at_once([w])  # the composite and the widgets inside it
             self.hp_widgets[p] = w
         return self.hp_widgets[p]
 
+    def _guarded(self, p: str, widget):
+        """``widget`` bound to the state's parameter ``p`` through a ``Guard`` (bounds: the
+        knob's for a knob, else the parameter's), with the class ``pg-<p>``."""
+        widget.css_classes = [*widget.css_classes, f"pg-{p}"]
+        bounds = None
+        if p in KNOB_PARAMS:
+            knob = opt.KNOBS[KNOB_PARAMS[p][1]]
+            bounds = (knob.low, knob.high)
+        self.guards[p] = Guard(widget, self.state, p, self.state.lang, bounds)
+        return widget
+
+    def _placed(self, widget):
+        """What goes in the page for ``widget``: its guard's layout (the box and its
+        note) when it has one."""
+        return next((g.layout for g in self.guards.values() if g.widget is widget), widget)
+
     def _fill_card(self, name: str):
         card = self.hp_cards[name]
         if not card.objects:
-            card.objects = [self.hp_widget(hp_param(name, hp))
+            card.objects = [self._placed(self.hp_widget(hp_param(name, hp)))
                             for hp in opt.OPTIMIZERS[name].hyperparams]
 
     def _lr_range(self, p: str) -> dict:
@@ -255,14 +271,17 @@ class OptimizerLab(Lab):
         return [
             self.surface_select, self.surface_info, self.surface_formula,
             self.expression_input, self.expression_error,
-            pn.pane.Markdown(f"**{tr('start', lang)}**"), pn.Row(self.x0, self.y0),
+            pn.pane.Markdown(f"**{tr('start', lang)}**"),
+            pn.Row(self._placed(self.x0), self._placed(self.y0)),
             pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
             *self.hp_cards.values(),
-            pn.pane.Markdown(f"**{tr('run', lang)}**"), self.steps, self.noise,
+            pn.pane.Markdown(f"**{tr('run', lang)}**"), self._placed(self.steps),
+            self._placed(self.noise),
             pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": "12px"}),
-            self.seed, self.schedule,
-            pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma),
-            self.clip, self.clip_value,
+            self._placed(self.seed), self.schedule,
+            pn.Row(*map(self._placed, (self.schedule_every, self.schedule_factor,
+                                       self.schedule_gamma))),
+            self.clip, self._placed(self.clip_value),
             pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
             self.show_3d,
             self.reset,
@@ -316,10 +335,12 @@ class OptimizerLab(Lab):
         self.expression_input.visible = s.surface == surfaces.CUSTOM
         for name, card in self.hp_cards.items():
             card.visible = name in s.optimizers
-        self.schedule_every.visible = s.schedule in ("step", "inverse_time")
-        self.schedule_factor.visible = s.schedule == "step"
-        self.schedule_gamma.visible = s.schedule == "exponential"
-        self.clip_value.visible = s.clip != "none"
+        shown = {"schedule_every": s.schedule in ("step", "inverse_time"),
+                 "schedule_factor": s.schedule == "step",
+                 "schedule_gamma": s.schedule == "exponential",
+                 "clip_value": s.clip != "none"}
+        for p, visible in shown.items():  # the box with its note
+            self.guards[p].widget.visible = self.guards[p].layout.visible = visible
 
     @param.depends("state.active_surface", watch=True)
     def _redraw_surface(self):
@@ -373,12 +394,17 @@ class OptimizerLab(Lab):
     def _redraw_3d(self):
         s = self.state
         if self.show_3d.value and self.surface_3d is None:
+            # Drawn before it joins the page, so it arrives whole: Panel may send a change
+            # to a model before the model itself, which the browser then drops (a blank
+            # view, "unknown reference").
             self.surface_3d = Surface3D(s.lang)
+            self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+            self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
                                                   sizing_mode="stretch_width")]
-        self.view_3d.visible = self.show_3d.value
-        if self.show_3d.value and self._started:
+        elif self.show_3d.value and self._started:
             self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+        self.view_3d.visible = self.show_3d.value
 
     def show_message(self):
         """What a link could not apply, any run error, and "no optimizer chosen"."""

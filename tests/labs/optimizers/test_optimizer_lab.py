@@ -1,6 +1,7 @@
 """The optimizer lab's views without a browser: build them, move a control, look at the data."""
 
 import numpy as np
+import panel as pn
 import pytest
 
 from playground.labs.optimizers.lab import OptimizerLab, formula_with_values
@@ -176,8 +177,10 @@ def test_a_card_gets_its_knobs_when_first_opened(lab):
     card = lab.hp_cards["adam"]
     assert card.objects == [] and "adam_lr" not in lab.hp_widgets
     card.collapsed = False
-    assert card.objects == [lab.hp_widgets[f"adam_{hp}"]
-                            for hp in OPTIMIZERS["adam"].hyperparams]
+    # Each typed knob sits with its guard's note (the first object of its layout).
+    placed = [o[0] if isinstance(o, pn.Column) else o for o in card.objects]
+    assert placed == [lab.hp_widgets[f"adam_{hp}"]
+                      for hp in OPTIMIZERS["adam"].hyperparams]
     assert len(card.objects) == 5  # α, β₁, β₂, ε, bias correction
     slider = lab.hp_widgets["adam_lr"]
     default = lab.state.surface_defaults()["adam_lr"]
@@ -189,7 +192,7 @@ def test_a_card_gets_its_knobs_when_first_opened(lab):
     new_default = lab.state.surface_defaults()["adam_lr"]
     assert slider.end == pytest.approx(float(f"{5 * new_default:.2g}"))
     card.collapsed, card.collapsed = True, False  # opening again builds nothing new
-    assert card.objects[0] is slider
+    assert card.objects[0][0] is slider
 
 
 def test_the_3d_figure_is_built_only_when_asked_for(lab):
