@@ -761,7 +761,7 @@ def test_a_diverging_racer_keeps_its_last_finite_network():
 
 @pytest.mark.parametrize("name, bad", [
     ("lr", 500.0), ("lr", -1.0), ("lr", float("inf")), ("lr", None), ("eps", 2.0),
-    ("momentum", 1.0), ("batch", 0), ("batch", 2.5), ("l1", 5.0), ("l2", -0.1),
+    ("momentum", 1.0), ("batch", 0), ("batch", 5000), ("l1", 5.0), ("l2", -0.1),
     ("seed", -3), ("schedule_every", 0), ("schedule_factor", 0.5), ("schedule_gamma", 1.5),
     ("clip_value", 0.0), ("patience", 0)])
 def test_a_value_outside_its_bounds_is_refused_at_its_box(lab, name, bad):
