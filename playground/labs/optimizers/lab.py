@@ -69,6 +69,13 @@ def formula_at_step(name: str, result, t: int, h: dict | None = None) -> str | N
     return re.sub(r"<(\w+)>", lambda m: fields[m.group(1)], opt.OPTIMIZERS[name].at_step)
 
 
+#: The player's view in the browser redraws its range input from its model.
+REDRAW_PLAYER_JS = """
+const view = Bokeh.index.find_one(cb_obj);
+if (view != null && view.sliderEl != null) view.update_value();
+"""
+
+
 class OptimizerLab(Lab):
     """Optimizers racing on a 2-D loss surface (the lab contract: ``ui.lab.Lab``)."""
 
@@ -85,6 +92,11 @@ class OptimizerLab(Lab):
             name=tr("plot.step", self.state.lang))
         self.player.jscallback(value="cursor.location = cb_obj.value",
                                args={"cursor": self.plots.step_cursor})
+        # Panel's player redraws its range input only when its value changes (not its
+        # start or end): a new run's range must reach the input whatever the order.
+        # (One callback each: Panel registers one property per jscallback call.)
+        self.player.jscallback(end=REDRAW_PLAYER_JS)
+        self.player.jscallback(start=REDRAW_PLAYER_JS)
         # Pressing play at the last step replays from the first.
         self.player.jscallback(direction="""
             if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
