@@ -525,3 +525,4 @@ LINK = LinkTable([
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab.
 MlpLabState.LINK_KEYS = LINK.keys
+MlpLabState.LINK = LINK
