@@ -6,10 +6,11 @@ import math
 
 import panel as pn
 import param
+from bokeh.models import CustomJSTickFormatter
 
 from ..numerics.expression import latex_number
 from ..text import tr
-from .markup import text_html
+from .markup import tagged
 
 
 def respond_at_once(objects):
@@ -43,8 +44,21 @@ def number_text(value: float, significant: int | None = None) -> str:
     return f"{mantissa}×10{exponent.rstrip('}').translate(_SUPERSCRIPT)}"
 
 
-#: The format of a number box for a knob that spans decades (ε, α typed): one in every lab.
-DECADES_FORMAT = "0.[00]e+0"
+#: A number box's text for a knob that spans decades: ``1e-8`` (``number_text``'s
+#: ``1×10⁻⁸`` in a form the box reads back), numbers between 10⁻³ and 10⁴ as they are.
+DECADES_JS = """
+if (tick === 0) return "0";
+const a = Math.abs(tick);
+if (a >= 1e-3 && a < 1e4) return String(Number(tick.toPrecision(6)));
+const [m, e] = Number(tick.toPrecision(6)).toExponential().split("e");
+return m + "e" + Number(e);
+"""
+
+
+def decades_format() -> CustomJSTickFormatter:
+    """The format of a number box for a knob that spans decades (ε), one in every lab (a
+    new model per box: a Bokeh model belongs to one page)."""
+    return CustomJSTickFormatter(code=DECADES_JS)
 
 
 class Guard:
@@ -120,7 +134,7 @@ class Guard:
         shown = typed if isinstance(typed, str) or typed is None else number_text(typed)
         self._refusal = tr("input.refused", self.lang, value=shown, reason=reason,
                            used=number_text(used))
-        set_text(self.note, text_html(self._refusal))
+        set_text(self.note, tagged("pg-refused-text", self._refusal))
         self.note.visible = True
         self._show(used)
         if "end" in self.widget.param and "fixed_end" in self.widget.param:

@@ -21,7 +21,7 @@ from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
 from ...text import tr
 from ...ui.markup import tagged
-from ...ui.widgets import DECADES_FORMAT, Guard, set_text
+from ...ui.widgets import Guard, decades_format, set_text
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -334,5 +334,5 @@ def knob_widget(state, knob: opt.Knob, lang: str):
     if knob.flag:
         return pn.widgets.Checkbox.from_param(state.param[knob.key], name=label)
     if knob.log:  # the optimizer lab's format: 1e-8, as the cards' 1×10⁻⁸
-        return pn.widgets.FloatInput(name=label, width=125, format=DECADES_FORMAT)
+        return pn.widgets.FloatInput(name=label, width=125, format=decades_format())
     return pn.widgets.FloatInput(name=label, step=knob.step, width=95)

@@ -8,6 +8,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
+from bokeh.models import CustomJS
 from panel.io import hold
 
 from ...numerics import critical, surfaces
@@ -16,7 +17,7 @@ from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
-from ...ui.widgets import DECADES_FORMAT, Guard, respond_at_once, set_text
+from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
@@ -76,6 +77,36 @@ if (view != null && view.sliderEl != null) view.update_value();
 """
 
 
+#: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
+#: format, 4 digits), or where it diverged once past it.
+LEGEND_JS = r"""
+const t = Math.max(0, Math.round(cursor.location));
+const sup = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
+             "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"};
+const plain = (v) => {  // Python's f"{v:.4g}", a power of ten as ×10ᵏ
+  if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
+  if (v === 0) return "0";
+  const e = Math.floor(Math.log10(Math.abs(v)));
+  let m = (e < -4 || e >= 4) ? v.toExponential(3) : v.toPrecision(4);
+  let exp = null;
+  if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
+  if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");
+  return exp === null ? m :
+    m + "×10" + String(exp).split("").map((c) => sup[c]).join("");
+};
+const names = meta.data.name;
+for (let k = 0; k < names.length; k++) {
+  const d = fulls[names[k]].data, n = d.loss.length;
+  if (n === 0) continue;
+  const end = meta.data.diverged[k];
+  const loss = d.loss[Math.min(t, n - 1)];
+  const status = end >= 0 && t >= n ? labels.diverged.replace("{step}", end)
+                                    : labels.loss.replace("{loss}", plain(loss));
+  items[names[k]].label = {value: meta.data.label[k] + ": " + status};
+}
+"""
+
+
 class OptimizerLab(Lab):
     """Optimizers racing on a 2-D loss surface (the lab contract: ``ui.lab.Lab``)."""
 
@@ -97,6 +128,14 @@ class OptimizerLab(Lab):
         # (One callback each: Panel registers one property per jscallback call.)
         self.player.jscallback(end=REDRAW_PLAYER_JS)
         self.player.jscallback(start=REDRAW_PLAYER_JS)
+        # The legend gives each optimizer's loss at the step shown (as the readout does).
+        legend = CustomJS(code=LEGEND_JS, args={
+            "cursor": self.plots.step_cursor, "meta": self.plots.meta,
+            "fulls": dict(self.plots.full), "items": dict(self.plots.legend_items),
+            "labels": {"loss": tr("status.converged", lang),
+                       "diverged": tr("status.diverged", lang)}})
+        self.plots.step_cursor.js_on_change("location", legend)
+        self.plots.meta.js_on_change("data", legend)
         # Pressing play at the last step replays from the first.
         self.player.jscallback(direction="""
             if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
@@ -163,7 +202,8 @@ class OptimizerLab(Lab):
         s, lang = self.state, self.state.lang
         surface_names = {tr(f"surface.{k}.name", lang): k for k in s.param.surface.objects}
         self.surface_select = pn.widgets.Select.from_param(
-            s.param.surface, name=tr("surface", lang), options=surface_names)
+            s.param.surface, name=tr("surface", lang), options=surface_names,
+            css_classes=["pg-surface"])
         self.expression_input = pn.widgets.TextInput.from_param(
             s.param.expression, name=tr("surface.expression", lang))
         # Typed numbers go through a guard: refused at the box, never silently ignored.
@@ -235,7 +275,7 @@ class OptimizerLab(Lab):
                 w = self._guarded(p, pn.widgets.EditableFloatSlider(
                     name=label, format="0.[00000]", **self._lr_range(p)))
             elif knob.log:
-                w = self._guarded(p, pn.widgets.FloatInput(name=label, format=DECADES_FORMAT))
+                w = self._guarded(p, pn.widgets.FloatInput(name=label, format=decades_format()))
             else:
                 w = self._guarded(p, pn.widgets.EditableFloatSlider(
                     name=label, start=knob.soft[0], end=knob.soft[1], step=knob.step))

@@ -35,6 +35,7 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
+from ...ui.widgets import number_text
 
 #: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector; given
 #: to the registry's optimizers in order.
@@ -276,7 +277,7 @@ class RacePlots:
             if end >= 0:
                 status = tr("status.diverged", self.lang, step=int(end))
             else:
-                status = tr("status.converged", self.lang, loss=f"{loss[-1]:.4g}")
+                status = tr("status.converged", self.lang, loss=number_text(loss[-1], 4))
             item = self.legend_items[name]
             item.label = value(f"{label}: {status}")  # a text, not a column name
             legend_items.append(item)
