@@ -137,8 +137,12 @@ _EN: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
-    "readout.velocity": "v / m̂",
-    "readout.effective_lr": "α per dimension",
+    "readout.velocity": "v / m̂ after the update",
+    "readout.effective_lr": "α per dimension of the update",
+    "formula.at_step": (
+        "The update from step {step} to step {next}, with the recorded numbers: the state "
+        "before it on the right, after it on the left (the state table's v / m̂ at step "
+        "{step})."),
     "status.diverged": "diverged at step {step}",
     "status.converged": "L = {loss}",
     "formulas": "Update rules (with your values)",

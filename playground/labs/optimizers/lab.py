@@ -161,7 +161,7 @@ class OptimizerLab(Lab):
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
         respond_at_once(self.sidebar())
-        self.formula_cards = {}  # built with the details, after the pictures
+        self.formula_cards, self.step_captions = {}, {}  # built with the details
         self._details_built = False
         self._started = False
 
@@ -467,14 +467,19 @@ class OptimizerLab(Lab):
         """One card per optimizer, built once (with the details: after the first
         picture is in the page); races only change their text."""
         lang = self.state.lang
-        self.formula_cards = {}
+        self.formula_cards, self.step_captions = {}, {}
         for name in opt.NAMES:
             title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
                                      styles={"font-size": "16px"})
             with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
             at_step = pn.pane.LaTeX("", styles={"font-size": "15px"})
-            card = pn.Column(title, symbolic, with_values, at_step, visible=False, width=540,
+            # Which update the numbers are: the state table shows step t, the card t → t+1.
+            caption = pn.pane.Markdown("", css_classes=["pg-at-step-caption"],
+                                       styles={"font-size": "13px", "color": "#555"})
+            self.step_captions[name] = caption
+            card = pn.Column(title, symbolic, with_values, caption, at_step, visible=False,
+                             width=540,
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
             self.formula_cards[name] = (card, title, with_values, at_step)
@@ -501,7 +506,9 @@ class OptimizerLab(Lab):
             numbers = (formula_at_step(name, s.result, shown_step, hyper[name])
                        if s.result is not None else None)
             set_text(at_step, f"${numbers}$" if numbers else "")
-            at_step.visible = bool(numbers)
+            at_step.visible = self.step_captions[name].visible = bool(numbers)
+            set_text(self.step_captions[name],
+                     tr("formula.at_step", s.lang, step=shown_step, next=shown_step + 1))
 
     def _on_tap(self, event):
         self.state.param.update(x0=round(float(event.x), 3), y0=round(float(event.y), 3))
