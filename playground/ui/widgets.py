@@ -141,6 +141,7 @@ class Guard:
             self.widget.param.trigger("start", "end")  # a slider the typed value widened
 
     def _follow(self, event):
+        self.note.visible = False  # its "in use" is no longer the value in use
         self._show(event.new)
 
     def _show(self, value):

@@ -39,13 +39,15 @@ def lab():
 
 
 def test_a_link_round_trips():
-    query = {"dataset": "xor", "noise": "20.0", "train_ratio": "70.0", "layers": "4,3",
+    # Whole numbers are written as integers (noise=20, not 20.0).
+    query = {"dataset": "xor", "noise": "20", "train_ratio": "70", "layers": "4,3",
              "activation": "relu", "init": "he", "optimizer": "momentum", "lr": "0.05",
              "batch": "16", "l1": "0.001", "l2": "0.002", "dropout": "0.2", "batchnorm": "1",
              "seed": "7"}
     state = MlpLabState()
     assert state.apply_query(query) == []
     assert state.to_query() == query
+    assert MlpLabState().apply_query({"noise": "20.0"}) == []
     assert state.arch.hidden == (4, 3) and state.arch.batchnorm and state.arch.batch_size == 16
     again = MlpLabState()
     assert again.apply_query(state.to_query()) == []
