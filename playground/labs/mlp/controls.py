@@ -83,7 +83,10 @@ class MlpControls(Viewer):
         self.remove_layer.on_click(lambda _e: self._edit_layers(add=False))
         self._syncing_widths = False
         self.layer_widths = pn.Row(sizing_mode="stretch_width", styles={"flex-wrap": "wrap"})
-        s.param.watch(lambda _e: self._sync_layer_widths(), "layers")
+        self.layer_note = pn.pane.HTML("", visible=False, css_classes=["pg-refused"],
+                                       margin=(0, 10, 4, 10),
+                                       styles={"color": "#842029", "font-size": "12px"})
+        s.param.watch(self._on_layers, "layers")
         self._sync_layer_widths()
         self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
                                             css_classes=["pg-regenerate"])
@@ -172,6 +175,7 @@ class MlpControls(Viewer):
             pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
             self.features, self.normalise,
             head("network"), pn.Row(self.remove_layer, self.add_layer), self.layer_widths,
+            self.layer_note,
             self.layers, pn.Row(self.activation, self.init),
             self.batchnorm,
             head("training"), self.optimizer, self._placed(self.lr), self.knob_row,
@@ -250,9 +254,9 @@ class MlpControls(Viewer):
         if len(inputs) != len(widths):
             inputs = []
             for i in range(len(widths)):
+                # No limits in the browser (it clamped silently): refused here, visibly.
                 box = pn.widgets.IntInput(name=tr("mlp.layer.width", self.state.lang, n=i + 1),
-                                          start=1, end=mlp.MAX_WIDTH, width=72,
-                                          css_classes=[f"pg-layer-width-{i}"])
+                                          width=72, css_classes=[f"pg-layer-width-{i}"])
                 box.param.watch(self._on_layer_width, "value")
                 inputs.append(box)
             self.layer_widths.objects = inputs
@@ -265,12 +269,28 @@ class MlpControls(Viewer):
         self.add_layer.disabled = len(widths) >= mlp.MAX_HIDDEN_LAYERS
         self.remove_layer.disabled = not widths
 
-    def _on_layer_width(self, _event):
+    def _on_layers(self, _event):
+        self.layer_note.visible = False  # a refusal's "in use" is no longer the network
+        self._sync_layer_widths()
+
+    def _on_layer_width(self, event):
+        """A neuron count typed: used if it is 1 … ``MAX_WIDTH``, else refused under the
+        boxes, which go back to the network in use."""
         if self._syncing_widths:
             return
         widths = [box.value for box in self.layer_widths.objects]
         if all(isinstance(w, int) and 1 <= w <= mlp.MAX_WIDTH for w in widths):
+            self.layer_note.visible = False
             self.state.layers = ",".join(map(str, widths))
+            return
+        in_use = self._widths()
+        shown = "–" if event.new is None else event.new
+        set_text(self.layer_note, tagged("pg-refused-text", tr(
+            "input.refused", self.state.lang, value=shown,
+            reason=tr("input.outside", self.state.lang, low=1, high=mlp.MAX_WIDTH),
+            used=",".join(map(str, in_use)))))
+        self.layer_note.visible = True
+        self._sync_layer_widths()
 
     # -- the data -------------------------------------------------------------------------
 

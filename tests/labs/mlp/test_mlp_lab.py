@@ -786,3 +786,17 @@ def test_a_learning_rate_of_50_is_used_when_typed():
     lab = MlpLab()
     lab.controls.lr.value = 50.0
     assert lab.state.lr == 50.0 and not lab.controls.guards["lr"].note.visible
+
+
+@pytest.mark.parametrize("typed", [0, 1000, None])
+def test_a_neuron_count_outside_its_bounds_is_refused_at_its_box(lab, typed):
+    from playground.numerics.mlp import MAX_WIDTH
+
+    s, c = lab.state, lab.controls
+    generation = s.generation
+    box = c.layer_widths.objects[1]
+    box.value = typed
+    assert s.layers == "8,8" and s.generation == generation and box.value == 8
+    assert c.layer_note.visible and f"outside [1, {MAX_WIDTH}]" in shown(c.layer_note)
+    box.value = 5
+    assert s.arch.hidden == (8, 5) and not c.layer_note.visible
