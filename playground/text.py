@@ -147,11 +147,15 @@ _EN: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
-    "readout.velocity": "v / m̂",
-    "readout.effective_lr": "α per dimension",
+    "readout.velocity": "v / m̂ after the update",
+    "readout.effective_lr": "α per dimension of the update",
     "run.lr_zero": (
         "The learning-rate schedule brings α to 0 at step {step}: from there on no optimizer "
         "moves. Choose a smaller k, a larger N or γ, or another schedule."),
+    "formula.at_step": (
+        "The update from step {step} to step {next}, with the recorded numbers: the state "
+        "before it on the right, after it on the left (the state table's v / m̂ at step "
+        "{step})."),
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",
@@ -339,6 +343,11 @@ _EN: dict[str, str] = {
     "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
     "mlp.weight.too_large": "{value} is too large: a weight must lie between −{limit} and {limit}.",
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
+    "input.refused": "{value} not used ({reason}): {used} is in use.",
+    "input.not_a_number": "not a number",
+    "input.not_finite": "not finite",
+    "input.not_integer": "not a whole number",
+    "input.outside": "outside [{low}, {high}]",
     "url.ignored": "Ignored from the link: {problems}",
     "url.unusable": "The link could not be used; the lab starts with its defaults.",
     "error.unexpected": "Something went wrong computing this run: {error}",

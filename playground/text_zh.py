@@ -134,8 +134,16 @@ ZH: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
-    "readout.velocity": "v / m̂",
-    "readout.effective_lr": "每个维度的 α",
+    "readout.velocity": "更新后的 v / m̂",
+    "readout.effective_lr": "本次更新中每个维度的 α",
+    "formula.at_step": (
+        "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
+        "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
+    "input.not_a_number": "不是数字",
+    "input.not_finite": "不是有限数",
+    "input.not_integer": "不是整数",
+    "input.outside": "超出范围 [{low}, {high}]",
+    "input.refused": "未采用 {value}（{reason}）：正在使用 {used}。",
     "run.lr_zero": (
         "学习率调度在第 {step} 步把 α 降到了 0：此后没有优化器再移动。请选择更小的 k、"
         "更大的 N 或 γ，或换一种调度。"),

@@ -27,7 +27,7 @@ LANGUAGE_NEUTRAL = frozenset({
     "optimizer.sgd", "optimizer.adagrad", "optimizer.rmsprop", "optimizer.adam",
     "hp.beta1", "hp.beta2", "hp.eps", "start.x", "start.y", "clip.value_label",
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
-    "readout.grad", "readout.velocity", "status.converged",
+    "readout.grad", "status.converged",
 })
 
 #: Where an English text says the left (a regular expression, placeholders removed), the

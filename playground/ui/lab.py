@@ -52,6 +52,8 @@ class LabState(param.Parameterized):
     #: Every query key a link may carry for this lab (besides ``lab``); the shell names
     #: any other key as unknown.
     LINK_KEYS: ClassVar[frozenset[str]] = frozenset()
+    #: The lab's link table (a ``ui.link.LinkTable``).
+    LINK: ClassVar = None
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from a link's query values; returns one line per value that was
@@ -61,6 +63,24 @@ class LabState(param.Parameterized):
             NotImplementedError: in this base class.
         """
         raise NotImplementedError
+
+    def apply_link(self, query: Mapping[str, str]) -> list[str]:
+        """Set the state to exactly what a link says: its values, and the defaults of
+        every setting it leaves out (``apply_query`` keeps those as they are).  For the
+        browser's Back and Forward.  Returns what was ignored and why.
+
+        A new state reads the link; this one then takes all of its link's values in
+        one ``apply_query`` (a parameter that does not change fires nothing).
+        """
+        fresh = type(self)(lang=self.lang)
+        problems = fresh.apply_query(query)
+        self.apply_query(fresh.full_query())
+        return problems
+
+    def full_query(self) -> dict[str, str]:
+        """Every setting the link carries, as query values, defaults included (see
+        ``LINK``, the lab's ``ui.link.LinkTable``)."""
+        return {f.key: f.format(getattr(self, f.name)) for f in self.LINK.fields}
 
     def to_query(self) -> dict[str, str]:
         """The state as query values: what a shared link needs to reproduce it.

@@ -95,12 +95,14 @@ def page_location(doc) -> LinkLocation | None:
 
 def format_value(value) -> str:
     """A value as a link writes it: 1/0 for flags, ``repr`` for floats (exact round
-    trip), lists as ``a,b``."""
+    trip) but a whole number as an integer (``35``, not ``35.0``), lists as ``a,b``."""
     if isinstance(value, (list, tuple)):
         return ",".join(map(str, value))
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:  # exact as an integer
+            return str(int(value))
         return repr(value)
     return str(value)
 

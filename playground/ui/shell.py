@@ -26,9 +26,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
+import param
 from bokeh.document import Document
 from panel.io import hold
 from panel.io.state import set_curdoc
+from panel.reactive import ReactiveHTML
 
 from .. import one_xla_thread_per_computation
 from ..text import tr
@@ -243,6 +245,10 @@ class Page:
                              daemon=True).start()
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
                                                  [], [self._waiting()])
+        # The browser's Back and Forward buttons: the page follows the link they show.
+        self.history = HistoryListener(lab=self.lab_key)
+        self.history.param.watch(self._on_history, "popped")
+        self.view.append(self.history)
         if self.in_a_session:
             pn.state.onload(self._on_load)
             pn.state.on_session_destroyed(self._on_session_destroyed)
@@ -261,9 +267,10 @@ class Page:
             options={tr(Lab.title_key(k), self.lang): k for k in LABS},
             value=self.lab_key, button_type="light", align="center", css_classes=["pg-labs"],
             width=160 * len(LABS), margin=(0, 20))
-        # Another lab is another page: its own state, its own link.
-        switcher.jscallback(args={"keys": list(LABS)},
-                            value="window.location.search = '?lab=' + keys[cb_obj.active]")
+        # Another lab is another page: its own state, its own link.  Each lab's latest
+        # link is kept for this tab (sessionStorage), so switching back restores it.
+        switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key},
+                            value=SWITCH_LAB_JS)
         return switcher
 
     def _waiting(self) -> pn.Row:
@@ -353,6 +360,24 @@ class Page:
         else:
             start_background_warmup()
 
+    def _on_history(self, event):
+        """Back or Forward showed another link of this lab: the lab takes exactly its
+        settings (what it leaves out at their defaults); what it cannot set is reported."""
+        if self.lab is None or not self.attached or not event.new:
+            return
+        query, problems = read_query(event.new.split("|", 1)[-1])
+        if query.get("lab", DEFAULT_LAB) != self.lab_key:
+            return  # the browser reloads another lab's page itself
+        known = {"lab", *self.lab.state.LINK_KEYS}
+        problems += [problem(k, v, "unknown key") for k, v in query.items() if k not in known]
+        try:
+            problems += self.lab.state.apply_link(query)
+        except Exception:  # a value no check foresaw: a notice, never a traceback
+            log.exception("the link %r could not be applied", query)
+            problems.append(tr("url.unusable", self.lang))
+        self.lab.report_link_problems(problems)
+        self._write_link()
+
     def _write_link(self, *_events):
         if self.location is not None:
             query = {"lab": self.lab_key, **self.lab.state.to_query()}
@@ -361,6 +386,58 @@ class Page:
     def _show_build_error(self, error: BaseException):
         log.error("the lab %r could not be built", self.lab_key, exc_info=error)
         self.body.objects = [build_error_notice(error)]
+
+
+#: Leaving for another lab: this lab's link is kept for the tab, the other's restored.
+SWITCH_LAB_JS = """
+const key = keys[cb_obj.active];
+let saved = null;
+try {
+  sessionStorage.setItem('pg-link-' + current, window.location.search);
+  saved = sessionStorage.getItem('pg-link-' + key);
+} catch (e) { /* storage off: a fresh lab */ }
+const ok = saved != null && new URLSearchParams(saved).get('lab') === key;
+window.location.search = ok ? saved : '?lab=' + key;
+"""
+
+
+class HistoryListener(ReactiveHTML):
+    """Tells the server which link the browser's Back or Forward buttons showed
+    (``popped``: a count, ``|``, the query string), and reloads the page when that link
+    is another lab's.
+
+    A link rewritten to the address already shown replaces the history entry instead of
+    adding one (Panel's location pushes every change), so that Forward still works after
+    the page follows a Back.
+    """
+
+    lab = param.String(default="")
+    default_lab = param.String(default=DEFAULT_LAB)
+    popped = param.String(default="")
+
+    _template = "<div id='history' style='display:none'></div>"
+    _scripts = {
+        "render": """
+          if (!window.history.pgPatched) {
+            const push = window.history.pushState.bind(window.history);
+            window.history.pushState = (s, title, url) => {
+              const next = new URL(url, window.location.href).href;
+              return next === window.location.href ?
+                window.history.replaceState(s, title, url) : push(s, title, url);
+            };
+            window.history.pgPatched = true;
+          }
+          state.count = 0;
+          state.listener = () => {
+            const lab = new URLSearchParams(window.location.search).get('lab') || data.default_lab;
+            if (lab !== data.lab) { window.location.reload(); return; }
+            state.count += 1;
+            data.popped = state.count + '|' + window.location.search;
+          };
+          window.addEventListener('popstate', state.listener);
+        """,
+        "remove": "window.removeEventListener('popstate', state.listener);",
+    }
 
 
 def layout(title: str, switcher, sidebar: list, main: list):

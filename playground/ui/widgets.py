@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import panel as pn
+import param
+from bokeh.models import CustomJSTickFormatter
+
+from ..numerics.expression import latex_number
+from ..text import tr
+from .markup import tagged
 
 
 def respond_at_once(objects):
@@ -21,3 +29,124 @@ def set_text(pane, text: str):
     """Change a pane's text only when it differs: each change re-renders in the browser."""
     if pane.object != text:
         pane.object = text
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number_text(value: float, significant: int | None = None) -> str:
+    """``value`` as plain text in the formulas' one format (``latex_number``'s twin):
+    ``1×10⁻⁸``, ``0.45``, ``35`` (an integer shows as one)."""
+    latex = latex_number(float(value), significant)
+    mantissa, marker, exponent = latex.partition(r" \times 10^{")
+    if not marker:
+        return latex.replace(r"\infty", "∞")
+    return f"{mantissa}×10{exponent.rstrip('}').translate(_SUPERSCRIPT)}"
+
+
+#: A number box's text for a knob that spans decades: ``1e-8`` (``number_text``'s
+#: ``1×10⁻⁸`` in a form the box reads back), numbers between 10⁻³ and 10⁴ as they are.
+DECADES_JS = """
+if (tick === 0) return "0";
+const a = Math.abs(tick);
+if (a >= 1e-3 && a < 1e4) return String(Number(tick.toPrecision(6)));
+const [m, e] = Number(tick.toPrecision(6)).toExponential().split("e");
+return m + "e" + Number(e);
+"""
+
+
+def decades_format() -> CustomJSTickFormatter:
+    """The format of a number box for a knob that spans decades (ε), one in every lab (a
+    new model per box: a Bokeh model belongs to one page)."""
+    return CustomJSTickFormatter(code=DECADES_JS)
+
+
+class Guard:
+    """A typed number reaches ``owner.<name>`` only if it is a finite number within
+    ``bounds`` (closed; default: the parameter's own) that the parameter accepts.
+
+    Anything else is refused where it was typed: the box goes back to the value in use
+    and a note under it says what was refused and why, until the next accepted value.
+    The widget is made without hard limits of its own, so that the browser sends what
+    was typed instead of clamping it silently.  ``layout`` (the widget and its note) is
+    what goes in the page; the widget follows the parameter.
+    """
+
+    def __init__(self, widget, owner: param.Parameterized, name: str, lang: str = "en",
+                 bounds: tuple[float | None, float | None] | None = None):
+        self.widget, self.owner, self.name, self.lang = widget, owner, name, lang
+        p = owner.param[name]
+        self.integer = isinstance(p, param.Integer)
+        self.bounds = bounds if bounds is not None else (getattr(p, "bounds", None)
+                                                         or (None, None))
+        self.note = pn.pane.HTML("", visible=False, margin=(0, 10, 4, 10),
+                                 css_classes=["pg-refused"],
+                                 styles={"color": "#842029", "font-size": "12px"})
+        self.layout = pn.Column(widget, self.note, margin=0, sizing_mode="stretch_width")
+        self._following = False
+        self._refusal = ""
+        widget.value = getattr(owner, name)
+        widget.param.watch(self._typed, "value")
+        owner.param.watch(self._follow, name)
+
+    @property
+    def refusal(self) -> str:
+        """The note's text: why the last value typed was refused, or ""."""
+        return self._refusal if self.note.visible else ""
+
+    def check(self, value):
+        """``value`` as the parameter's type if it may be used.
+
+        Raises:
+            ValueError: not a number, not finite, not an integer where one is needed, or
+                outside the bounds (the message says which).
+        """
+        if value is None or isinstance(value, bool):
+            raise ValueError(tr("input.not_a_number", self.lang))
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(tr("input.not_a_number", self.lang)) from None
+        if not math.isfinite(number):
+            raise ValueError(tr("input.not_finite", self.lang))
+        if self.integer and not number.is_integer():
+            raise ValueError(tr("input.not_integer", self.lang))
+        low, high = self.bounds
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ValueError(tr("input.outside", self.lang,
+                                low="−∞" if low is None else number_text(low),
+                                high="∞" if high is None else number_text(high)))
+        return int(number) if self.integer else number
+
+    def _typed(self, event):
+        if self._following:
+            return
+        try:
+            value = self.check(event.new)
+            self.owner.param.update({self.name: value})
+        except ValueError as e:
+            self._refuse(event.new, str(e).split("\n")[0])
+        else:
+            self.note.visible = False
+
+    def _refuse(self, typed, reason: str):
+        used = getattr(self.owner, self.name)
+        shown = typed if isinstance(typed, str) or typed is None else number_text(typed)
+        self._refusal = tr("input.refused", self.lang, value=shown, reason=reason,
+                           used=number_text(used))
+        set_text(self.note, tagged("pg-refused-text", self._refusal))
+        self.note.visible = True
+        self._show(used)
+        if "end" in self.widget.param and "fixed_end" in self.widget.param:
+            self.widget.param.trigger("start", "end")  # a slider the typed value widened
+
+    def _follow(self, event):
+        self.note.visible = False  # its "in use" is no longer the value in use
+        self._show(event.new)
+
+    def _show(self, value):
+        self._following = True
+        try:
+            self.widget.value = value
+        finally:
+            self._following = False

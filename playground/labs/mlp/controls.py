@@ -21,7 +21,7 @@ from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
 from ...text import tr
 from ...ui.markup import tagged
-from ...ui.widgets import set_text
+from ...ui.widgets import Guard, decades_format, set_text
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,9 @@ class MlpControls(Viewer):
         self.train_ratio = pn.widgets.FloatSlider.from_param(
             s.param.train_ratio, name=t("train_ratio"), start=datasets.MIN_TRAIN_PERCENT,
             end=datasets.MAX_TRAIN_PERCENT, step=5)
-        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=t("seed"), width=100)
+        # Typed numbers go through a guard: refused at the box, never silently ignored.
+        self.guards: dict[str, Guard] = {}
+        self.seed = self._guarded("seed", pn.widgets.IntInput(name=t("seed"), width=100))
         self.features = pn.widgets.CheckButtonGroup.from_param(
             s.param.features, name=t("features"),
             options={datasets.FEATURE_LABELS[k]: k for k in datasets.FEATURES},
@@ -82,7 +84,10 @@ class MlpControls(Viewer):
         self.remove_layer.on_click(lambda _e: self._edit_layers(add=False))
         self._syncing_widths = False
         self.layer_widths = pn.Row(sizing_mode="stretch_width", styles={"flex-wrap": "wrap"})
-        s.param.watch(lambda _e: self._sync_layer_widths(), "layers")
+        self.layer_note = pn.pane.HTML("", visible=False, css_classes=["pg-refused"],
+                                       margin=(0, 10, 4, 10),
+                                       styles={"color": "#842029", "font-size": "12px"})
+        s.param.watch(self._on_layers, "layers")
         self._sync_layer_widths()
         self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
                                             css_classes=["pg-regenerate"])
@@ -95,38 +100,40 @@ class MlpControls(Viewer):
         self.optimizer = pn.widgets.Select.from_param(
             s.param.optimizer, name=t("optimizer"), width=160,
             options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES})
-        self.lr = pn.widgets.EditableFloatSlider.from_param(
-            s.param.lr, name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]")
-        self.batch = pn.widgets.EditableIntSlider.from_param(
-            s.param.batch, name=t("batch"), start=1, end=max(self.state.n_train, 2))
-        self.l1 = pn.widgets.EditableFloatSlider.from_param(
-            s.param.l1, name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]")
-        self.l2 = pn.widgets.EditableFloatSlider.from_param(
-            s.param.l2, name=t("l2"), start=0.0, end=0.05, step=0.0005, format="0.[0000]")
+        self.lr = self._guarded("lr", pn.widgets.EditableFloatSlider(
+            name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]"))
+        self.batch = self._guarded("batch", pn.widgets.EditableIntSlider(
+            name=t("batch"), start=1, end=max(self.state.n_train, 2)))
+        self.l1 = self._guarded("l1", pn.widgets.EditableFloatSlider(
+            name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]"))
+        self.l2 = self._guarded("l2", pn.widgets.EditableFloatSlider(
+            name=t("l2"), start=0.0, end=0.05, step=0.0005, format="0.[0000]"))
         self.dropout = pn.widgets.FloatSlider.from_param(s.param.dropout, name=t("dropout"),
                                                          start=0.0, end=0.9, step=0.05)
         # Every knob but α (the slider above), from its registry entry: a checkbox for a
         # flag, a number typed in scientific form for one spanning decades, else a box.
         self.knobs = {key: knob_widget(s, knob, lang)
                       for key, knob in opt.KNOBS.items() if key != "lr"}
+        for key, widget in self.knobs.items():
+            if not opt.KNOBS[key].flag:
+                self._guarded(key, widget)
         self.schedule = pn.widgets.Select.from_param(
             s.param.schedule, name=t("schedule"), css_classes=["pg-schedule"],
             sizing_mode="stretch_width",
             options={t(f"schedule.{k}"): k for k in opt.SCHEDULES})
-        self.schedule_every = pn.widgets.IntInput.from_param(
-            s.param.schedule_every, name=t("schedule.every"), start=1, width=105)
-        self.schedule_factor = pn.widgets.FloatInput.from_param(
-            s.param.schedule_factor, name=t("schedule.factor"), start=1.0, step=0.5, width=105)
-        self.schedule_gamma = pn.widgets.FloatInput.from_param(
-            s.param.schedule_gamma, name=t("schedule.gamma"), start=0.5, end=1.0, step=0.001,
-            width=105)
+        self.schedule_every = self._guarded("schedule_every", pn.widgets.IntInput(
+            name=t("schedule.every"), width=105))
+        self.schedule_factor = self._guarded("schedule_factor", pn.widgets.FloatInput(
+            name=t("schedule.factor"), step=0.5, width=105))
+        self.schedule_gamma = self._guarded("schedule_gamma", pn.widgets.FloatInput(
+            name=t("schedule.gamma"), step=0.001, width=105))
         self.lr_now = pn.pane.HTML("", styles={"font-size": "14px", "color": "#333"},
                                    css_classes=["pg-lr-now"], margin=(5, 10, 12, 10))
         self.clip = pn.widgets.Select.from_param(
             s.param.clip, name=t("clip"), css_classes=["pg-clip"], sizing_mode="stretch_width",
             options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
-        self.clip_value = pn.widgets.FloatInput.from_param(
-            s.param.clip_value, name=t("clip.value"), start=1e-6, step=0.1, width=105)
+        self.clip_value = self._guarded("clip_value", pn.widgets.FloatInput(
+            name=t("clip.value"), step=0.1, width=105))
         self.race = pn.widgets.CheckBoxGroup.from_param(
             s.param.race, name=t("race"), css_classes=["pg-race"], inline=True,
             stylesheets=[".bk-input-group { flex-wrap: wrap; row-gap: 4px; }"],
@@ -136,15 +143,15 @@ class MlpControls(Viewer):
             f"<span style='font-size:12px;color:#555'>{t('race.note')}</span>", margin=(0, 10),
             visible=False)
         self.knob_row = pn.Column(
-            pn.Row(*(w for k, w in self.knobs.items() if k != "bias_correction")),
+            pn.Row(*(self._placed(w) for k, w in self.knobs.items() if k != "bias_correction")),
             self.knobs["bias_correction"], margin=0)
         s.param.watch(self._on_optimizer_settings,
                       ["optimizer", "race", "schedule", "clip", "lr", "schedule_every",
                        "schedule_factor", "schedule_gamma"])
         self.early_stop = pn.widgets.Checkbox.from_param(s.param.early_stop,
                                                          name=t("early_stop"))
-        self.patience = pn.widgets.IntInput.from_param(s.param.patience, name=t("patience"),
-                                                       start=1, end=10_000, width=130)
+        self.patience = self._guarded("patience", pn.widgets.IntInput(name=t("patience"),
+                                                                      width=130))
         self.restore = pn.widgets.Button(name=t("restore_best"), width=120,
                                          css_classes=["pg-restore-best"])
         self.restore.on_click(lambda _e: on_restore())
@@ -165,26 +172,40 @@ class MlpControls(Viewer):
             head("data"), self.dataset,
             pn.Row(self.upload, self.upload_error), self.upload_note,
             self.noise, self.points, self.train_ratio,
-            pn.Row(self.seed, self.regenerate, styles={"align-items": "end"}),
+            pn.Row(self._placed(self.seed), self.regenerate, styles={"align-items": "end"}),
             pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
             self.features, self.normalise,
             head("network"), pn.Row(self.remove_layer, self.add_layer), self.layer_widths,
+            self.layer_note,
             self.layers, pn.Row(self.activation, self.init),
             self.batchnorm,
-            head("training"), self.optimizer, self.lr, self.knob_row, self.batch,
-            self.schedule,
-            pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma,
+            head("training"), self.optimizer, self._placed(self.lr), self.knob_row,
+            self._placed(self.batch), self.schedule,
+            pn.Row(*map(self._placed, (self.schedule_every, self.schedule_factor,
+                                       self.schedule_gamma)),
                    self.lr_now, styles={"align-items": "end"}),
-            self.clip, self.clip_value,
-            self.l1, self.l2, self.dropout,
+            self.clip, self._placed(self.clip_value),
+            self._placed(self.l1), self._placed(self.l2), self.dropout,
             pn.pane.Markdown(tr("mlp.race", lang), margin=(0, 10)), self.race, self.race_note,
-            pn.Row(self.early_stop, self.patience, styles={"align-items": "end"}),
+            pn.Row(self.early_stop, self._placed(self.patience), styles={"align-items": "end"}),
             pn.Row(self.restore, self.best_pane, styles={"align-items": "center"}),
             self.stop_note,
         ]
 
     def __panel__(self):
         return pn.Column(*self.sidebar(), width=360)
+
+    def _guarded(self, name: str, widget):
+        """``widget`` bound to the state's parameter ``name`` through a ``Guard``, with
+        the class ``pg-<name>``."""
+        widget.css_classes = [*widget.css_classes, f"pg-{name}"]
+        self.guards[name] = Guard(widget, self.state, name, self.state.lang)
+        return widget
+
+    def _placed(self, widget):
+        """What goes in the page for ``widget``: its guard's layout (the box and its
+        note) when it has one."""
+        return next((g.layout for g in self.guards.values() if g.widget is widget), widget)
 
     # -- what the lab calls --------------------------------------------------------------
 
@@ -234,9 +255,9 @@ class MlpControls(Viewer):
         if len(inputs) != len(widths):
             inputs = []
             for i in range(len(widths)):
+                # No limits in the browser (it clamped silently): refused here, visibly.
                 box = pn.widgets.IntInput(name=tr("mlp.layer.width", self.state.lang, n=i + 1),
-                                          start=1, end=mlp.MAX_WIDTH, width=72,
-                                          css_classes=[f"pg-layer-width-{i}"])
+                                          width=72, css_classes=[f"pg-layer-width-{i}"])
                 box.param.watch(self._on_layer_width, "value")
                 inputs.append(box)
             self.layer_widths.objects = inputs
@@ -249,12 +270,28 @@ class MlpControls(Viewer):
         self.add_layer.disabled = len(widths) >= mlp.MAX_HIDDEN_LAYERS
         self.remove_layer.disabled = not widths
 
-    def _on_layer_width(self, _event):
+    def _on_layers(self, _event):
+        self.layer_note.visible = False  # a refusal's "in use" is no longer the network
+        self._sync_layer_widths()
+
+    def _on_layer_width(self, event):
+        """A neuron count typed: used if it is 1 … ``MAX_WIDTH``, else refused under the
+        boxes, which go back to the network in use."""
         if self._syncing_widths:
             return
         widths = [box.value for box in self.layer_widths.objects]
         if all(isinstance(w, int) and 1 <= w <= mlp.MAX_WIDTH for w in widths):
+            self.layer_note.visible = False
             self.state.layers = ",".join(map(str, widths))
+            return
+        in_use = self._widths()
+        shown = "–" if event.new is None else event.new
+        set_text(self.layer_note, tagged("pg-refused-text", tr(
+            "input.refused", self.state.lang, value=shown,
+            reason=tr("input.outside", self.state.lang, low=1, high=mlp.MAX_WIDTH),
+            used=",".join(map(str, in_use)))))
+        self.layer_note.visible = True
+        self._sync_layer_widths()
 
     # -- the data -------------------------------------------------------------------------
 
@@ -290,13 +327,16 @@ class MlpControls(Viewer):
         used = {hp for name in in_use for hp in opt.OPTIMIZERS[name].hyperparams}
         for hp, widget in self.knobs.items():
             widget.visible = hp in used
+            if hp in self.guards:
+                self.guards[hp].layout.visible = hp in used
         self.optimizer.disabled = bool(racers)
         self.race_note.visible = bool(racers)
         kind = s.schedule
-        self.schedule_every.visible = kind in ("step", "inverse_time", "cosine")
-        self.schedule_factor.visible = kind == "step"
-        self.schedule_gamma.visible = kind == "exponential"
-        self.clip_value.visible = s.clip != "none"
+        shown = {"schedule_every": kind in ("step", "inverse_time", "cosine"),
+                 "schedule_factor": kind == "step", "schedule_gamma": kind == "exponential",
+                 "clip_value": s.clip != "none"}
+        for name, visible in shown.items():  # the box with its note
+            self.guards[name].widget.visible = self.guards[name].layout.visible = visible
         self._show_lr()
 
     def _show_lr(self):
@@ -307,13 +347,13 @@ class MlpControls(Viewer):
 
 
 def knob_widget(state, knob: opt.Knob, lang: str):
-    """The compact widget of ``knob`` (a registry entry) bound to ``state``'s parameter
-    of the same name; its bounds are the parameter's, which are the knob's."""
+    """The compact widget of ``knob`` (a registry entry): a checkbox bound to ``state``'s
+    parameter of the same name for a flag, else a number box without limits of its own
+    (``MlpControls`` binds it through a ``Guard`` with the parameter's bounds, which are
+    the knob's)."""
     label = tr(f"hp.{knob.short}", lang)
     if knob.flag:
         return pn.widgets.Checkbox.from_param(state.param[knob.key], name=label)
-    if knob.log:
-        return pn.widgets.FloatInput.from_param(state.param[knob.key], name=label, width=125,
-                                                format="0.[000000000000]")
-    return pn.widgets.FloatInput.from_param(state.param[knob.key], name=label,
-                                            step=knob.step, width=95)
+    if knob.log:  # the optimizer lab's format: 1e-8, as the cards' 1×10⁻⁸
+        return pn.widgets.FloatInput(name=label, width=125, format=decades_format())
+    return pn.widgets.FloatInput(name=label, step=knob.step, width=95)

@@ -353,7 +353,10 @@ class MlpLabState(_Knobs):
         start = len(self.history)
         if not np.all(np.isfinite(rows)):
             # Keep the last finite network and curves: nothing non-finite is drawn.
-            bad = start + int(np.argmin(np.all(np.isfinite(rows), axis=1)))
+            good = int(np.argmin(np.all(np.isfinite(rows), axis=1)))
+            bad = start + good
+            if good:  # the chunk's finite epochs again (same shuffles): that network
+                self._keep_finite(good, rows[:good])
             self.param.update(diverged_at=bad, error=tr("mlp.diverged", self.lang, epoch=bad))
             return
         self.model, self.best_model = model, best_model
@@ -363,6 +366,22 @@ class MlpLabState(_Knobs):
         if better.any():
             # the first epoch that beat the best so far, then the chunk's own minimum
             val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
+            self.best_epoch = start + int(np.argmin(val))
+        self.epoch = int(self.model.epoch)
+
+    def _keep_finite(self, n_epochs: int, rows: np.ndarray):
+        """Train the ``n_epochs`` finite epochs of a chunk that diverged after them (the
+        model carries its random keys, so they are the same epochs) and keep them: the
+        network shown is then the last finite one, at the epoch before the divergence."""
+        model, best_model, _, _ = train_keeping_best(
+            self.arch, self.model, self.best_model,
+            jnp.asarray(self.best_val, training.DTYPE), self.hyper(), *self.data[:4],
+            n_epochs=n_epochs)
+        start = len(self.history)
+        self.model, self.best_model = model, best_model
+        self.history = np.concatenate([self.history, rows])
+        val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
+        if val.min() < self.history[self.best_epoch, 2]:
             self.best_epoch = start + int(np.argmin(val))
         self.epoch = int(self.model.epoch)
 
@@ -387,14 +406,22 @@ class MlpLabState(_Knobs):
                 keep[i] = True
                 self.race_history[i] = np.concatenate([history, rows[i]])
             else:
-                self.race_diverged[i] = len(history) + int(np.argmin(finite))
+                good = int(np.argmin(finite))
+                self.race_diverged[i] = len(history) + good
+                if good:  # its finite epochs again, alone: its last finite network
+                    only = np.arange(len(racers)) == i
+                    self.race_models, _ = train_race(
+                        self.arch, self.race_models, self.race_hyper(), *self.data[:4],
+                        n_epochs=good, active=only)
+                    self.race_history[i] = np.concatenate([history, rows[i, :good]])
         self.history = self.race_history[0]
+        epoch = max(len(h) for h in self.race_history) - 1
         if not keep.any():
             first = min(d for d in self.race_diverged if d is not None)
-            self.param.update(diverged_at=first,
+            self.param.update(diverged_at=first, epoch=epoch,
                               error=tr("mlp.race.all_diverged", self.lang))
             return
-        self.epoch = max(len(h) for h in self.race_history) - 1
+        self.epoch = epoch
 
     @property
     def has_validation(self) -> bool:
@@ -507,8 +534,13 @@ class MlpLabState(_Knobs):
         return reading(self.history, self.data.n_classes, noise, self.has_validation)
 
     def apply_preset(self, name: str):
-        """One batched update, so the network is rebuilt once."""
+        """One batched update, so the network is rebuilt once; a lesson always starts
+        from a fresh network at epoch 0, even when only a training knob differs (the
+        remedies: the same over-fitting network, trained from the start with the cure)."""
+        generation = self.generation
         self.param.update(**copy.deepcopy(PRESETS[name]))  # its lists are not shared
+        if self.generation == generation:
+            self.reset()
 
     # -- the URL -------------------------------------------------------------------
 
@@ -574,3 +606,4 @@ LINK = LinkTable([
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab.
 MlpLabState.LINK_KEYS = LINK.keys
+MlpLabState.LINK = LINK

@@ -8,6 +8,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
+from bokeh.models import CustomJS
 from panel.io import hold
 
 from ...numerics import critical, surfaces
@@ -16,7 +17,7 @@ from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
-from ...ui.widgets import respond_at_once, set_text
+from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
@@ -72,6 +73,43 @@ def formula_at_step(name: str, result, t: int, h: dict | None = None) -> str | N
     return re.sub(r"<(\w+)>", lambda m: fields[m.group(1)], opt.OPTIMIZERS[name].at_step)
 
 
+#: The player's view in the browser redraws its range input from its model.
+REDRAW_PLAYER_JS = """
+const view = Bokeh.index.find_one(cb_obj);
+if (view != null && view.sliderEl != null) view.update_value();
+"""
+
+
+#: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
+#: format, 4 digits), or where it diverged once past it.
+LEGEND_JS = r"""
+const t = Math.max(0, Math.round(cursor.location));
+const sup = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
+             "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"};
+const plain = (v) => {  // Python's f"{v:.4g}", a power of ten as ×10ᵏ
+  if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
+  if (v === 0) return "0";
+  const e = Math.floor(Math.log10(Math.abs(v)));
+  let m = (e < -4 || e >= 4) ? v.toExponential(3) : v.toPrecision(4);
+  let exp = null;
+  if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
+  if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");
+  return exp === null ? m :
+    m + "×10" + String(exp).split("").map((c) => sup[c]).join("");
+};
+const names = meta.data.name;
+for (let k = 0; k < names.length; k++) {
+  const d = fulls[names[k]].data, n = d.loss.length;
+  if (n === 0) continue;
+  const end = meta.data.diverged[k];
+  const loss = d.loss[Math.min(t, n - 1)];
+  const status = end >= 0 && t >= n ? labels.diverged.replace("{step}", end)
+                                    : labels.loss.replace("{loss}", plain(loss));
+  items[names[k]].label = {value: meta.data.label[k] + ": " + status};
+}
+"""
+
+
 class OptimizerLab(Lab):
     """Optimizers racing on a 2-D loss surface (the lab contract: ``ui.lab.Lab``)."""
 
@@ -88,6 +126,19 @@ class OptimizerLab(Lab):
             name=tr("plot.step", self.state.lang))
         self.player.jscallback(value="cursor.location = cb_obj.value",
                                args={"cursor": self.plots.step_cursor})
+        # Panel's player redraws its range input only when its value changes (not its
+        # start or end): a new run's range must reach the input whatever the order.
+        # (One callback each: Panel registers one property per jscallback call.)
+        self.player.jscallback(end=REDRAW_PLAYER_JS)
+        self.player.jscallback(start=REDRAW_PLAYER_JS)
+        # The legend gives each optimizer's loss at the step shown (as the readout does).
+        legend = CustomJS(code=LEGEND_JS, args={
+            "cursor": self.plots.step_cursor, "meta": self.plots.meta,
+            "fulls": dict(self.plots.full), "items": dict(self.plots.legend_items),
+            "labels": {"loss": tr("status.converged", lang),
+                       "diverged": tr("status.diverged", lang)}})
+        self.plots.step_cursor.js_on_change("location", legend)
+        self.plots.meta.js_on_change("data", legend)
         # Pressing play at the last step replays from the first.
         self.player.jscallback(direction="""
             if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
@@ -113,7 +164,7 @@ class OptimizerLab(Lab):
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
         respond_at_once(self.sidebar())
-        self.formula_cards = {}  # built with the details, after the pictures
+        self.formula_cards, self.step_captions = {}, {}  # built with the details
         self._details_built = False
         self._started = False
 
@@ -154,13 +205,16 @@ class OptimizerLab(Lab):
         s, lang = self.state, self.state.lang
         surface_names = {tr(f"surface.{k}.name", lang): k for k in s.param.surface.objects}
         self.surface_select = pn.widgets.Select.from_param(
-            s.param.surface, name=tr("surface", lang), options=surface_names)
+            s.param.surface, name=tr("surface", lang), options=surface_names,
+            css_classes=["pg-surface"])
         self.expression_input = pn.widgets.TextInput.from_param(
             s.param.expression, name=tr("surface.expression", lang))
-        self.x0 = pn.widgets.FloatInput.from_param(s.param.x0, name=tr("start.x", lang),
-                                                   step=0.1, width=110)
-        self.y0 = pn.widgets.FloatInput.from_param(s.param.y0, name=tr("start.y", lang),
-                                                   step=0.1, width=110)
+        # Typed numbers go through a guard: refused at the box, never silently ignored.
+        self.guards = {}
+        self.x0 = self._guarded("x0", pn.widgets.FloatInput(name=tr("start.x", lang), step=0.1,
+                                                            width=110))
+        self.y0 = self._guarded("y0", pn.widgets.FloatInput(name=tr("start.y", lang), step=0.1,
+                                                            width=110))
         self.optimizer_boxes = pn.widgets.CheckBoxGroup.from_param(
             s.param.optimizers, name=tr("optimizers", lang),
             options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES}, inline=False,
@@ -177,25 +231,25 @@ class OptimizerLab(Lab):
             card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
             cards.append(card)
         self.hp_cards = dict(zip(opt.NAMES, cards, strict=True))
-        self.steps = pn.widgets.EditableIntSlider.from_param(
-            s.param.steps, name=tr("steps", lang), start=10, end=5000, step=10)
-        self.noise = pn.widgets.EditableFloatSlider.from_param(
-            s.param.noise, name=tr("noise", lang), start=0.0, end=5.0, step=0.01)
-        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=tr("seed", lang), width=110)
+        self.steps = self._guarded("steps", pn.widgets.EditableIntSlider(
+            name=tr("steps", lang), start=10, end=5000, step=10))
+        self.noise = self._guarded("noise", pn.widgets.EditableFloatSlider(
+            name=tr("noise", lang), start=0.0, end=5.0, step=0.01))
+        self.seed = self._guarded("seed", pn.widgets.IntInput(name=tr("seed", lang), width=110))
         self.schedule = pn.widgets.Select.from_param(
             s.param.schedule, name=tr("schedule", lang),
             options={tr(f"schedule.{k}", lang): k for k in opt.SCHEDULES})
-        self.schedule_every = pn.widgets.IntInput.from_param(
-            s.param.schedule_every, name=tr("schedule.every", lang), width=110)
-        self.schedule_factor = pn.widgets.FloatInput.from_param(
-            s.param.schedule_factor, name=tr("schedule.factor", lang), width=110)
-        self.schedule_gamma = pn.widgets.FloatInput.from_param(
-            s.param.schedule_gamma, name=tr("schedule.gamma", lang), step=0.001, width=110)
+        self.schedule_every = self._guarded("schedule_every", pn.widgets.IntInput(
+            name=tr("schedule.every", lang), width=110))
+        self.schedule_factor = self._guarded("schedule_factor", pn.widgets.FloatInput(
+            name=tr("schedule.factor", lang), width=110))
+        self.schedule_gamma = self._guarded("schedule_gamma", pn.widgets.FloatInput(
+            name=tr("schedule.gamma", lang), step=0.001, width=110))
         self.clip = pn.widgets.Select.from_param(
             s.param.clip, name=tr("clip", lang),
             options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
-        self.clip_value = pn.widgets.FloatInput.from_param(
-            s.param.clip_value, name=tr("clip.value_label", lang), width=110)
+        self.clip_value = self._guarded("clip_value", pn.widgets.FloatInput(
+            name=tr("clip.value_label", lang), width=110))
         self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
                                             value=bool(s.active_surface.log_levels))
         self.show_paths = pn.widgets.Checkbox(name=tr("view.paths", lang), value=True)
@@ -221,23 +275,37 @@ class OptimizerLab(Lab):
             if knob.flag:
                 w = pn.widgets.Checkbox.from_param(s.param[p], name=label)
             elif knob.key == "lr":
-                w = pn.widgets.EditableFloatSlider.from_param(
-                    s.param[p], name=label, format="0.[00000]", css_classes=[f"pg-{p}"],
-                    **self._lr_range(p))
+                w = self._guarded(p, pn.widgets.EditableFloatSlider(
+                    name=label, format="0.[00000]", **self._lr_range(p)))
             elif knob.log:
-                w = pn.widgets.FloatInput.from_param(s.param[p], name=label, format="0.[0]e+0")
+                w = self._guarded(p, pn.widgets.FloatInput(name=label, format=decades_format()))
             else:
-                w = pn.widgets.EditableFloatSlider.from_param(
-                    s.param[p], name=label, start=knob.soft[0], end=knob.soft[1],
-                    step=knob.step)
+                w = self._guarded(p, pn.widgets.EditableFloatSlider(
+                    name=label, start=knob.soft[0], end=knob.soft[1], step=knob.step))
             respond_at_once([w])  # the composite and the widgets inside it
             self.hp_widgets[p] = w
         return self.hp_widgets[p]
 
+    def _guarded(self, p: str, widget):
+        """``widget`` bound to the state's parameter ``p`` through a ``Guard`` (bounds: the
+        knob's for a knob, else the parameter's), with the class ``pg-<p>``."""
+        widget.css_classes = [*widget.css_classes, f"pg-{p}"]
+        bounds = None
+        if p in KNOB_PARAMS:
+            knob = opt.KNOBS[KNOB_PARAMS[p][1]]
+            bounds = (knob.low, knob.high)
+        self.guards[p] = Guard(widget, self.state, p, self.state.lang, bounds)
+        return widget
+
+    def _placed(self, widget):
+        """What goes in the page for ``widget``: its guard's layout (the box and its
+        note) when it has one."""
+        return next((g.layout for g in self.guards.values() if g.widget is widget), widget)
+
     def _fill_card(self, name: str):
         card = self.hp_cards[name]
         if not card.objects:
-            card.objects = [self.hp_widget(hp_param(name, hp))
+            card.objects = [self._placed(self.hp_widget(hp_param(name, hp)))
                             for hp in opt.OPTIMIZERS[name].hyperparams]
 
     def _lr_range(self, p: str) -> dict:
@@ -258,14 +326,17 @@ class OptimizerLab(Lab):
         return [
             self.surface_select, self.surface_info, self.surface_formula,
             self.expression_input, self.expression_error,
-            pn.pane.Markdown(f"**{tr('start', lang)}**"), pn.Row(self.x0, self.y0),
+            pn.pane.Markdown(f"**{tr('start', lang)}**"),
+            pn.Row(self._placed(self.x0), self._placed(self.y0)),
             pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
             *self.hp_cards.values(),
-            pn.pane.Markdown(f"**{tr('run', lang)}**"), self.steps, self.noise,
+            pn.pane.Markdown(f"**{tr('run', lang)}**"), self._placed(self.steps),
+            self._placed(self.noise),
             pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": "12px"}),
-            self.seed, self.schedule,
-            pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma),
-            self.clip, self.clip_value,
+            self._placed(self.seed), self.schedule,
+            pn.Row(*map(self._placed, (self.schedule_every, self.schedule_factor,
+                                       self.schedule_gamma))),
+            self.clip, self._placed(self.clip_value),
             pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
             self.show_3d,
             self.reset,
@@ -321,10 +392,12 @@ class OptimizerLab(Lab):
         self.expression_input.visible = s.surface == surfaces.CUSTOM
         for name, card in self.hp_cards.items():
             card.visible = name in s.optimizers
-        self.schedule_every.visible = s.schedule in ("step", "inverse_time")
-        self.schedule_factor.visible = s.schedule == "step"
-        self.schedule_gamma.visible = s.schedule == "exponential"
-        self.clip_value.visible = s.clip != "none"
+        shown = {"schedule_every": s.schedule in ("step", "inverse_time"),
+                 "schedule_factor": s.schedule == "step",
+                 "schedule_gamma": s.schedule == "exponential",
+                 "clip_value": s.clip != "none"}
+        for p, visible in shown.items():  # the box with its note
+            self.guards[p].widget.visible = self.guards[p].layout.visible = visible
 
     @param.depends("state.active_surface", watch=True)
     def _redraw_surface(self):
@@ -378,12 +451,17 @@ class OptimizerLab(Lab):
     def _redraw_3d(self):
         s = self.state
         if self.show_3d.value and self.surface_3d is None:
+            # Drawn before it joins the page, so it arrives whole: Panel may send a change
+            # to a model before the model itself, which the browser then drops (a blank
+            # view, "unknown reference").
             self.surface_3d = Surface3D(s.lang)
+            self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+            self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
                                                   sizing_mode="stretch_width")]
-        self.view_3d.visible = self.show_3d.value
-        if self.show_3d.value and self._started:
+        elif self.show_3d.value and self._started:
             self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+        self.view_3d.visible = self.show_3d.value
 
     def show_message(self):
         """What a link could not apply, any run error, and "no optimizer chosen"."""
@@ -394,7 +472,7 @@ class OptimizerLab(Lab):
         """One card per optimizer, built once (with the details: after the first
         picture is in the page); races only change their text."""
         lang = self.state.lang
-        self.formula_cards = {}
+        self.formula_cards, self.step_captions = {}, {}
         for name in opt.NAMES:
             title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
@@ -404,7 +482,12 @@ class OptimizerLab(Lab):
             # array{l} says: each line of the step starts at the left.
             at_step = pn.pane.LaTeX("", styles={"font-size": "15px"},
                                     stylesheets=[LEFT_ALIGNED_MATH])
-            card = pn.Column(title, symbolic, with_values, at_step, visible=False, width=540,
+            # Which update the numbers are: the state table shows step t, the card t → t+1.
+            caption = pn.pane.Markdown("", css_classes=["pg-at-step-caption"],
+                                       styles={"font-size": "13px", "color": "#555"})
+            self.step_captions[name] = caption
+            card = pn.Column(title, symbolic, with_values, caption, at_step, visible=False,
+                             width=540,
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
             self.formula_cards[name] = (card, title, with_values, at_step)
@@ -431,7 +514,9 @@ class OptimizerLab(Lab):
             numbers = (formula_at_step(name, s.result, shown_step, hyper[name])
                        if s.result is not None else None)
             set_text(at_step, f"${numbers}$" if numbers else "")
-            at_step.visible = bool(numbers)
+            at_step.visible = self.step_captions[name].visible = bool(numbers)
+            set_text(self.step_captions[name],
+                     tr("formula.at_step", s.lang, step=shown_step, next=shown_step + 1))
 
     def _on_tap(self, event):
         self.state.param.update(x0=round(float(event.x), 3), y0=round(float(event.y), 3))

@@ -37,6 +37,7 @@ from ...numerics.surfaces import Surface, grid
 from ...text import tr
 from ...ui.axes import loss_range, readable_ticks
 from ...ui.palettes import OPTIMIZER_COLORS
+from ...ui.widgets import number_text
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
 COLORS = OPTIMIZER_COLORS
@@ -292,7 +293,7 @@ class RacePlots:
                 stopped.append(status)
             else:
                 stopped.append("")
-                status = tr("status.converged", self.lang, loss=f"{loss[-1]:.4g}")
+                status = tr("status.converged", self.lang, loss=number_text(loss[-1], 4))
             item = self.legend_items[name]
             item.label = value(f"{label}: {status}")  # a text, not a column name
             legend_items.append(item)
@@ -421,7 +422,7 @@ class Surface3D:
         self.world = ColumnDataSource({"x": [], "y": [], "z": [], "color": [], "width": [],
                                        "alpha": []}, name="surface3d_world")
         self.screen = ColumnDataSource({"xs": [], "ys": [], "color": [], "width": [],
-                                        "alpha": []})
+                                        "alpha": []}, name="surface3d_screen")
         self.fig.multi_line("xs", "ys", source=self.screen, line_color="color",
                             line_width="width", line_alpha="alpha")
         self.azimuth = Slider(title=tr("view.3d.azimuth", lang), start=-180, end=180, step=1,
@@ -487,6 +488,24 @@ class Surface3D:
             data["width"].append(4.0)
             data["alpha"].append(1.0)
         self.world.data = data
+
+    def project(self):
+        """Set the projected lines now (as ``PROJECT_JS`` does in the browser): for a
+        figure filled before it joins the page, whose ``world`` never changes there.
+
+        x_s = x cos a − y sin a,  y_s = z cos e + 0.6 (x sin a + y cos a) sin e,
+        a the azimuth, e the elevation.
+        """
+        a, e = np.radians(self.azimuth.value), np.radians(self.elevation.value)
+        d = self.world.data
+        xs, ys = [], []
+        for x, y, z in zip(d["x"], d["y"], d["z"], strict=True):
+            x, y, z = (np.asarray(v, float) for v in (x, y, z))
+            xs.append((x * np.cos(a) - y * np.sin(a)).tolist())
+            ys.append((z * np.cos(e) + (x * np.sin(a) + y * np.cos(a)) * np.sin(e) * 0.6)
+                      .tolist())
+        self.screen.data = {"xs": xs, "ys": ys, "color": list(d["color"]),
+                            "width": list(d["width"]), "alpha": list(d["alpha"])}
 
 
 WIRE_PALETTE = interp_palette(("#9ecae1", "#4a6fa5", "#1f3b5c"), 16)

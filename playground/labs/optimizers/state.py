@@ -194,6 +194,14 @@ class OptimizerLabState(_Knobs):
             del values["expression"]
         return LINK.write(values, self.surface_defaults())
 
+    def full_query(self) -> dict[str, str]:
+        """Every setting as query values; the formula only with the custom surface."""
+        query = super().full_query()
+        query.pop("expr")
+        if self.surface == surfaces.CUSTOM:
+            query["expr"] = self._custom.fn.source
+        return query
+
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from query values; returns what was ignored and why."""
         values, problems = LINK.read(query)
@@ -239,6 +247,7 @@ LINK = LinkTable([
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab (the formula travels as ``expr``).
 OptimizerLabState.LINK_KEYS = LINK.keys
+OptimizerLabState.LINK = LINK
 
 
 def _custom_surface(expression: str, user: object) -> surfaces.Surface:

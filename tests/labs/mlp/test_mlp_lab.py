@@ -39,13 +39,15 @@ def lab():
 
 
 def test_a_link_round_trips():
-    query = {"dataset": "xor", "noise": "20.0", "train_ratio": "70.0", "layers": "4,3",
+    # Whole numbers are written as integers (noise=20, not 20.0).
+    query = {"dataset": "xor", "noise": "20", "train_ratio": "70", "layers": "4,3",
              "activation": "relu", "init": "he", "optimizer": "momentum", "lr": "0.05",
              "batch": "16", "l1": "0.001", "l2": "0.002", "dropout": "0.2", "batchnorm": "1",
              "seed": "7"}
     state = MlpLabState()
     assert state.apply_query(query) == []
     assert state.to_query() == query
+    assert MlpLabState().apply_query({"noise": "20.0"}) == []
     assert state.arch.hidden == (4, 3) and state.arch.batchnorm and state.arch.batch_size == 16
     again = MlpLabState()
     assert again.apply_query(state.to_query()) == []
@@ -683,3 +685,118 @@ def test_stopping_the_lab_stops_its_periodic_callback():
     callback = lab.callback
     lab.stop()
     assert not callback.running and lab.callback is None
+
+
+# -- state that follows an action (issue #11 §4) ----------------------------------------
+
+def assert_view_shows_the_state(lab):
+    """Every part of the view agrees with the state: the readout's epoch and losses, the
+    curves, the heat map of the model in the state and the best epoch."""
+    s = lab.state
+    assert int(readout(lab, "pg-epoch")) == s.epoch
+    last = s.history[s.epoch]
+    assert readout(lab, "pg-train-loss") == mlp_lab.loss_text(last[0])
+    assert len(lab.boundary.curves.data["epoch"]) == len(s.history) == s.epoch + 1
+    np.testing.assert_allclose(lab.image_source.data["image"][0], s.grid(), atol=1e-6)
+    assert f"epoch {s.best_epoch}" in shown(lab.controls.best_pane)
+
+
+@pytest.mark.parametrize("remedy", ["overfit_dropout", "overfit_l2", "overfit_early_stop"])
+def test_a_remedy_restarts_from_a_fresh_network(lab, remedy):
+    """The remedies exist to compare with the over-fitted run: each starts again at epoch 0
+    from the same fresh network the over-fitting lesson starts from."""
+    s = lab.state
+    lab.controls.preset_buttons[0].clicks += 1
+    fresh = [np.asarray(leaf) for leaf in jax.tree.leaves(s.model.params)]
+    for _ in range(3):
+        lab.train_chunk(20)
+    assert s.epoch == 60
+    generation = s.generation
+    next(b for b in lab.controls.preset_buttons if remedy in b.css_classes[0]).clicks += 1
+    assert s.epoch == 0 and s.generation == generation + 1 and len(s.history) == 1
+    for a, b in zip(fresh, jax.tree.leaves(s.model.params), strict=True):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    assert_view_shows_the_state(lab)
+    lab.train_chunk(7)
+    assert s.epoch == 7  # early stopping counts from the fresh start, not epoch 60
+    assert_view_shows_the_state(lab)
+
+
+def test_after_a_divergence_the_network_shown_is_the_last_finite_one(lab):
+    """A chunk that diverges part-way keeps its finite epochs: the network, the heat map,
+    the curves and the readout are those of the epoch before the divergence, which the
+    message names; the oracle trains the same epochs one at a time."""
+    s = lab.state
+    assert s.apply_query({"optimizer": "nesterov", "momentum": "0.99", "lr": "0.02",
+                          "dataset": "spiral", "layers": "8,8", "activation": "linear",
+                          "features": "x1,x2,x1_sq,x2_sq,x1x2"}) == []
+    start = s.model
+    lab.train_chunk(40)
+    assert s.diverged_at is not None and s.diverged_at > 1, "diverges after some epochs"
+    assert s.epoch == s.diverged_at - 1 == int(s.model.epoch)
+    assert f"diverged at epoch {s.diverged_at}" in lab.message.object
+    assert_view_shows_the_state(lab)
+    model = start
+    for _ in range(s.epoch):  # one epoch per call: the same epochs, chunked otherwise
+        model, _, _, _ = training.train_keeping_best(
+            s.arch, model, model, np.float32(np.inf), s.hyper(), *s.data[:4], n_epochs=1)
+    for a, b in zip(jax.tree.leaves(model.params), jax.tree.leaves(s.model.params),
+                    strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+
+
+def test_a_diverging_racer_keeps_its_last_finite_network():
+    s = MlpLabState()
+    assert s.apply_query({"lr": "0.02", "momentum": "0.99", "dataset": "spiral",
+                          "layers": "8,8", "activation": "linear",
+                          "features": "x1,x2,x1_sq,x2_sq,x1x2",
+                          "race": "nesterov,adagrad"}) == []
+    s.train(40)
+    sgd = s.race_diverged[0]
+    assert sgd is not None and sgd > 1
+    epochs = np.asarray(s.race_models.epoch)
+    assert epochs[0] == sgd - 1 == len(s.race_history[0]) - 1
+    assert epochs[1] == 40 and s.epoch == 40
+
+
+# -- values typed in a box (issue #11 §6) -------------------------------------------------
+
+@pytest.mark.parametrize("name, bad", [
+    ("lr", 500.0), ("lr", -1.0), ("lr", float("inf")), ("lr", None), ("eps", 2.0),
+    ("momentum", 1.0), ("batch", 0), ("batch", 5000), ("l1", 5.0), ("l2", -0.1),
+    ("seed", -3), ("schedule_every", 0), ("schedule_factor", 0.5), ("schedule_gamma", 1.5),
+    ("clip_value", 0.0), ("patience", 0)])
+def test_a_value_outside_its_bounds_is_refused_at_its_box(lab, name, bad):
+    s, guard = lab.state, lab.controls.guards[name]
+    in_use = getattr(s, name)
+    epoch, generation = s.epoch, s.generation
+    guard.widget.value = bad
+    assert getattr(s, name) == in_use and guard.widget.value == in_use
+    assert guard.note.visible and "not used" in shown(guard.note)
+    assert s.generation == generation and s.epoch == epoch
+    value = {"lr": 0.05, "eps": 1e-6, "momentum": 0.5, "batch": 20, "l1": 0.001, "l2": 0.01,
+             "seed": 4, "schedule_every": 10, "schedule_factor": 3.0, "schedule_gamma": 0.9,
+             "clip_value": 2.0, "patience": 5}[name]
+    guard.widget.value = value
+    assert getattr(s, name) == value and not guard.note.visible
+
+
+def test_a_learning_rate_of_50_is_used_when_typed():
+    """50 is inside α's bounds [1e-7, 100]: the box is not the slider's range."""
+    lab = MlpLab()
+    lab.controls.lr.value = 50.0
+    assert lab.state.lr == 50.0 and not lab.controls.guards["lr"].note.visible
+
+
+@pytest.mark.parametrize("typed", [0, 1000, None])
+def test_a_neuron_count_outside_its_bounds_is_refused_at_its_box(lab, typed):
+    from playground.numerics.mlp import MAX_WIDTH
+
+    s, c = lab.state, lab.controls
+    generation = s.generation
+    box = c.layer_widths.objects[1]
+    box.value = typed
+    assert s.layers == "8,8" and s.generation == generation and box.value == 8
+    assert c.layer_note.visible and f"outside [1, {MAX_WIDTH}]" in shown(c.layer_note)
+    box.value = 5
+    assert s.arch.hidden == (8, 5) and not c.layer_note.visible

@@ -1,11 +1,17 @@
 """The optimizer lab's views without a browser: build them, move a control, look at the data."""
 
 import numpy as np
+import panel as pn
 import pytest
 
 from playground.labs.optimizers.lab import OptimizerLab, formula_with_values
 from playground.labs.optimizers.plots import COLORS, contour_levels
+from playground.labs.optimizers.state import KNOB_PARAMS
+from playground.numerics import optimizers as opt
+from playground.numerics.expression import latex_number
 from playground.numerics.optimizers import OPTIMIZERS
+from playground.text import tr
+from playground.ui.widgets import number_text
 
 
 def _label(item) -> str:
@@ -176,8 +182,10 @@ def test_a_card_gets_its_knobs_when_first_opened(lab):
     card = lab.hp_cards["adam"]
     assert card.objects == [] and "adam_lr" not in lab.hp_widgets
     card.collapsed = False
-    assert card.objects == [lab.hp_widgets[f"adam_{hp}"]
-                            for hp in OPTIMIZERS["adam"].hyperparams]
+    # Each typed knob sits with its guard's note (the first object of its layout).
+    placed = [o[0] if isinstance(o, pn.Column) else o for o in card.objects]
+    assert placed == [lab.hp_widgets[f"adam_{hp}"]
+                      for hp in OPTIMIZERS["adam"].hyperparams]
     assert len(card.objects) == 5  # α, β₁, β₂, ε, bias correction
     slider = lab.hp_widgets["adam_lr"]
     default = lab.state.surface_defaults()["adam_lr"]
@@ -189,7 +197,7 @@ def test_a_card_gets_its_knobs_when_first_opened(lab):
     new_default = lab.state.surface_defaults()["adam_lr"]
     assert slider.end == pytest.approx(float(f"{5 * new_default:.2g}"))
     card.collapsed, card.collapsed = True, False  # opening again builds nothing new
-    assert card.objects[0] is slider
+    assert card.objects[0][0] is slider
 
 
 def test_the_3d_figure_is_built_only_when_asked_for(lab):
@@ -222,3 +230,79 @@ def test_the_log_scale_loss_chart_is_built_when_first_asked_for(lab):
     assert not log_fig.visible and lab.plots.loss_fig["linear"].visible
     lab.log_loss.value = True
     assert len(lab.loss_pane.objects) == 2  # built once
+
+
+# -- state that follows an action (issue #11 §4) ----------------------------------------
+
+def assert_view_shows_the_run(lab):
+    """The scrubber, the curves, the trajectories and the legend show the state's run."""
+    s = lab.state
+    steps = len(s.result.loss) - 1
+    assert steps == s.steps and lab.player.end == steps and lab.player.value == steps
+    assert lab.plots.step_cursor.location == steps
+    for name in s.optimizers:
+        k = list(opt.NAMES).index(name)
+        end = int(s.result.diverged_at[k])
+        rows = steps + 1 if end < 0 else max(end, 1)
+        np.testing.assert_array_equal(lab.plots.full[name].data["x"],
+                                      s.result.points[:rows, k, 0])
+    assert [_label(i).split(":")[0] for i in lab.plots.legend.items] == [
+        f"{n}" for n in lab.plots.meta.data["label"]]
+
+
+@pytest.mark.parametrize("action", [
+    {"steps": 1000}, {"surface": "himmelblau"}, {"x0": 2.0}, {"schedule": "cosine"},
+    {"noise": 0.3}, {"sgd_lr": 0.1}])
+def test_every_change_of_the_run_reaches_the_whole_view(lab, action):
+    lab.state.param.update(**action)
+    assert_view_shows_the_run(lab)
+
+
+def test_the_step_card_says_which_update_its_numbers_are(lab):
+    """The card at step t shows the update t → t+1; its v after the update is the state
+    table's v at step t (the race's row t)."""
+    lab.player.value = 7
+    lab._on_player_pause()
+    caption = lab.step_captions["momentum"].object
+    assert "from step 7 to step 8" in caption and lab.step_captions["momentum"].visible
+    full = lab.plots.full["momentum"].data
+    at_step = lab.formula_cards["momentum"][3].object
+    v_after = (full["vx"][7], full["vy"][7])
+    assert latex_number(float(v_after[0]), 4) in at_step
+    assert tr("readout.velocity") == "v / m̂ after the update"
+
+
+def test_the_3d_figure_has_its_picture_before_it_joins_the_page(lab):
+    """Sent with its data and its projection: nothing left for a later message that
+    could overtake the figure itself."""
+    lab.show_3d.value = True
+    screen = lab.surface_3d.screen.data
+    assert len(screen["xs"]) == len(lab.surface_3d.world.data["x"]) > 3
+    a, e = np.radians(lab.surface_3d.azimuth.value), np.radians(lab.surface_3d.elevation.value)
+    x, y, z = (np.asarray(lab.surface_3d.world.data[c][0]) for c in ("x", "y", "z"))
+    np.testing.assert_allclose(screen["xs"][0], x * np.cos(a) - y * np.sin(a))
+    np.testing.assert_allclose(screen["ys"][0],
+                               z * np.cos(e) + 0.6 * np.sin(e) * (x * np.sin(a) + y * np.cos(a)))
+
+
+def test_a_link_applied_whole_resets_what_it_leaves_out(lab):
+    s = lab.state
+    s.param.update(steps=400, noise=0.5, seed=3)
+    assert lab.state.apply_link({"surface": "ravine", "optimizers": "sgd,adam"}) == []
+    assert (s.steps, s.noise, s.seed) == (100, 0.0, 0) and s.optimizers == ["sgd", "adam"]
+    assert_view_shows_the_run(lab)
+
+
+@pytest.mark.parametrize("p, bad", [
+    ("sgd_lr", 1000.0), ("sgd_lr", -1.0), ("x0", 1e9), ("steps", 0), ("steps", 20000),
+    ("noise", -1.0), ("seed", -1), ("schedule_every", 0), ("schedule_factor", 0.5),
+    ("schedule_gamma", 2.0), ("clip_value", 0.0), ("adam_eps", 5.0), ("adam_beta1", 1.0)])
+def test_a_value_outside_its_bounds_is_refused_at_its_box(lab, p, bad):
+    if p in KNOB_PARAMS:
+        lab.hp_widget(p)
+    guard = lab.guards[p]
+    in_use, result = getattr(lab.state, p), lab.state.result
+    guard.widget.value = bad
+    assert getattr(lab.state, p) == in_use and lab.state.result is result
+    assert guard.widget.value == in_use and guard.note.visible
+    assert f"{number_text(in_use)} is in use" in guard.refusal

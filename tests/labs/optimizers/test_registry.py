@@ -44,8 +44,9 @@ def widgets():
     from playground.labs.optimizers.lab import OptimizerLab
 
     lab = OptimizerLab()
-    optimizer_lab = {p: lab.hp_widget(p) for p in opt_state.KNOB_PARAMS}
-    return optimizer_lab, MlpLab().controls.knobs
+    for p in opt_state.KNOB_PARAMS:
+        lab.hp_widget(p)
+    return lab.guards, MlpLab().controls.guards
 
 
 @pytest.mark.parametrize("key", NUMBER_KNOBS)
@@ -68,19 +69,26 @@ def test_each_knob_has_one_pair_of_bounds_in_widgets_links_and_the_cli(key, widg
     assert cli_accepts(key, knob.low) and cli_accepts(key, knob.high)
     assert not cli_accepts(key, below) and not cli_accepts(key, above)
     # The widgets: their hard limits are the knob's bounds (the slider's own range may be
-    # shorter: a typed value may go to the bounds).
+    # shorter: a typed value may go to the bounds), kept by each box's guard: a value
+    # outside is refused at the box, which shows the value in use.
     optimizer_lab, mlp_lab = widgets
+    guards = [optimizer_lab[p] for p, (_, hp) in opt_state.KNOB_PARAMS.items() if hp == key]
+    guards.append(mlp_lab[key])
     for p, (_, hp) in opt_state.KNOB_PARAMS.items():
-        if hp != key:
-            continue
-        w = optimizer_lab[p]
-        limits = ((w.fixed_start, w.fixed_end) if hasattr(w, "fixed_start")
-                  else (w.start, w.end))
-        assert limits == (knob.low, knob.high), p
-        assert opt_state.OptimizerLabState.param[p].bounds == (knob.low, knob.high)
-    if key in mlp_lab:
-        assert (mlp_lab[key].start, mlp_lab[key].end) == (knob.low, knob.high)
+        if hp == key:
+            assert opt_state.OptimizerLabState.param[p].bounds == (knob.low, knob.high)
     assert mlp_state.MlpLabState.param[key].bounds == (knob.low, knob.high)
+    for guard in guards:
+        assert guard.bounds == (knob.low, knob.high), guard.name
+        for value in (knob.low, knob.high):
+            guard.widget.value = value
+            assert getattr(guard.owner, guard.name) == value and guard.refusal == ""
+        in_use = getattr(guard.owner, guard.name)
+        for value in (below, above):
+            guard.widget.value = value
+            assert getattr(guard.owner, guard.name) == in_use, (guard.name, value)
+            assert guard.widget.value == in_use and "outside" in guard.refusal
+            assert guard.note.visible
 
 
 def test_flags_are_on_off_everywhere():

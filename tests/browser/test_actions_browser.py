@@ -1,0 +1,249 @@
+"""State that follows an action, and typed values refused visibly (issue #11 §4 and §6),
+in a real browser: after each action the whole view shows the state.
+
+Bokeh models are read by name (``full_<opt>``, ``race_meta``, ``readout``,
+``surface3d_world``, ``surface3d_screen``; see ``playground.labs.optimizers.plots``);
+the step scrubber is Panel's player (``.pg-player``); each typed box carries the class
+``pg-<parameter>`` and its guard's note ``pg-refused``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+DRAW_TIMEOUT_MS = 60_000
+CHANGE_TIMEOUT_MS = 20_000
+
+_SOURCE = """(name) => {
+  const m = Bokeh.documents[0].get_model_by_name(name);
+  const out = {};
+  for (const [k, v] of Object.entries(m.data)) out[k] = Array.from(v);
+  return out;
+}"""
+
+_LENGTH = """(name) => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return 0;
+  const m = Bokeh.documents[0].get_model_by_name(name);
+  return m == null || m.data.x == null ? 0 : m.data.x.length;
+}"""
+
+#: JS: the player's model and its range input as the page shows it.
+_PLAYER = """() => {
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.constructor.__name__ === 'Player') {
+      const el = Bokeh.index.find_one(m).sliderEl;
+      return {end: m.end, value: m.value, max: Number(el.max), shown: Number(el.value)};
+    }
+  return null;
+}"""
+
+_MOVE_PLAYER = """(step) => {
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.constructor.__name__ === 'Player') m.value = step;
+}"""
+
+_LEGEND = """() => {
+  const out = [];
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.constructor.__name__ === 'Legend')
+      for (const item of m.items) out.push(item.label.value);
+  return out;
+}"""
+
+
+def length(page, name: str) -> int:
+    return page.evaluate(_LENGTH, name)
+
+
+def wait_for_length(page, name: str, n: int, timeout: int = CHANGE_TIMEOUT_MS):
+    page.wait_for_function(f"() => ({_LENGTH})({name!r}) === {n}", timeout=timeout)
+
+
+def open_optimizers(page, url: str):
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(f"() => ({_LENGTH})('full_sgd') > 1", timeout=DRAW_TIMEOUT_MS)
+    page.locator(".pg-steps input").first.wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+
+
+def type_into(locator, text: str):
+    locator.fill(text)
+    locator.press("Enter")
+
+
+def query_of(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def plain4(v: float) -> str:
+    """The legend's number: ``f"{v:.4g}"`` with a power of ten as ×10ᵏ."""
+    from playground.ui.widgets import number_text
+
+    return number_text(v, 4)
+
+
+def assert_optimizer_view_at(page, step: int, steps: int):
+    """The scrubber, the readout and the legend all show step ``step`` of a run of
+    ``steps`` steps."""
+    player = page.evaluate(_PLAYER)
+    assert player["end"] == steps and player["max"] == steps
+    assert player["value"] == step and player["shown"] == step
+    page.wait_for_function(
+        f"() => Bokeh.documents[0].get_model_by_name('readout').text"
+        f".includes('State at step {step} ')", timeout=CHANGE_TIMEOUT_MS)
+    meta = page.evaluate(_SOURCE, "race_meta")
+    legend = page.evaluate(_LEGEND)
+    assert len(legend) == len(meta["name"])
+    for name, label, text in zip(meta["name"], meta["label"], legend, strict=True):
+        loss = page.evaluate(_SOURCE, f"full_{name}")["loss"]
+        assert text == f"{label}: L = {plain4(loss[min(step, len(loss) - 1)])}", text
+
+
+def assert_no_errors(page):
+    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
+
+
+# -- the optimizer lab ------------------------------------------------------------------
+
+
+def test_a_new_number_of_steps_reaches_the_scrubber_and_the_legend_follows_it(
+        page, server_url):
+    open_optimizers(page, server_url)
+    assert_optimizer_view_at(page, 100, 100)
+    type_into(page.locator(".pg-steps input").first, "1000")
+    wait_for_length(page, "full_sgd", 1001)
+    page.wait_for_function(f"() => ({_PLAYER})().max === 1000", timeout=CHANGE_TIMEOUT_MS)
+    assert_optimizer_view_at(page, 1000, 1000)
+    page.evaluate(_MOVE_PLAYER, 10)  # scrubbing: the legend gives the loss at step 10
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 10", timeout=CHANGE_TIMEOUT_MS)
+    assert_optimizer_view_at(page, 10, 1000)
+    # Another surface: another run, and the scrubber's range with it.
+    page.locator(".pg-surface select").select_option(label="Himmelblau (four minima)")
+    page.wait_for_function(f"() => ({_PLAYER})().max === 300", timeout=CHANGE_TIMEOUT_MS)
+    steps = length(page, "full_sgd") - 1
+    assert_optimizer_view_at(page, steps, steps)
+    assert_no_errors(page)
+
+
+def test_the_3d_view_shows_the_first_time_it_is_ticked(page, server_url):
+    open_optimizers(page, server_url)
+    page.locator(".pg-view-3d input").check()
+    page.wait_for_function(
+        "() => { const m = Bokeh.documents[0].get_model_by_name('surface3d_screen');"
+        " return m != null && m.data.xs.length > 0 }", timeout=CHANGE_TIMEOUT_MS)
+    world = page.evaluate(_SOURCE, "surface3d_world")
+    screen = page.evaluate(
+        "() => Bokeh.documents[0].get_model_by_name('surface3d_screen').data.xs.length")
+    assert screen == len(world["x"]) > 3  # the wireframe and one path per optimizer
+    assert world["color"][-3:] == ["#E69F00", "#009E73", "#0072B2"]
+    time.sleep(1)
+    assert_no_errors(page)
+
+
+def test_back_and_forward_change_the_page_to_the_link(page, server_url):
+    open_optimizers(page, server_url)
+    type_into(page.locator(".pg-steps input").first, "300")
+    wait_for_length(page, "full_sgd", 301)
+    page.wait_for_function("() => window.location.search.includes('steps=300')")
+    page.locator(".pg-optimizers input").nth(5).uncheck()  # Adam off
+    page.wait_for_function(f"() => ({_LENGTH})('full_adam') === 0")
+    page.wait_for_function("() => window.location.search.includes('optimizers=sgd%2Cmomentum&')")
+    page.go_back()
+    wait_for_length(page, "full_adam", 301)
+    expect(page.locator(".pg-optimizers input").nth(5)).to_be_checked()
+    assert "steps=300" in page.url
+    page.go_back()
+    wait_for_length(page, "full_sgd", 101)
+    assert_optimizer_view_at(page, 100, 100)
+    expect(page.locator(".pg-steps input").first).to_have_value("100")
+    assert "steps" not in query_of(page)
+    page.go_forward()  # the history entries are still there
+    wait_for_length(page, "full_sgd", 301)
+    assert_optimizer_view_at(page, 300, 300)
+    assert query_of(page)["steps"] == "300"
+    expect(page.locator(".pg-steps input").first).to_have_value("300")
+    assert_no_errors(page)
+
+
+def test_switching_labs_keeps_each_labs_settings(page, server_url):
+    open_optimizers(page, server_url + "?lab=optimizers&surface=rosenbrock&steps=250")
+    page.get_by_text("Neural network", exact=True).click()
+    page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
+    type_into(page.locator(".pg-layers input"), "5")
+    page.wait_for_function("() => window.location.search.includes('layers=5')")
+    page.get_by_text("Optimizers", exact=True).click()
+    page.wait_for_function(f"() => ({_LENGTH})('full_sgd') === 251", timeout=DRAW_TIMEOUT_MS)
+    assert query_of(page)["surface"] == "rosenbrock"
+    page.get_by_text("Neural network", exact=True).click()
+    page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
+    assert query_of(page)["layers"] == "5"
+    assert page.locator(".pg-layers input").input_value() == "5"
+    assert_no_errors(page)
+
+
+@pytest.mark.parametrize("typed", ["1000", "-1"])
+def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_url, typed):
+    open_optimizers(page, server_url)
+    page.locator(".card-header", has_text=re.compile(r"^\s*SGD\s*$")).click()
+    box = page.locator(".pg-sgd_lr input").first
+    box.wait_for(state="visible")
+    before = page.evaluate(_SOURCE, "full_sgd")
+    type_into(box, typed)
+    note = page.locator(".pg-refused-text")
+    note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    assert note.inner_text() == f"{typed} not used (outside [1×10⁻⁷, 100]): 0.45 is in use."
+    assert box.input_value() == "0.45"  # the value in use
+    assert page.evaluate(_SOURCE, "full_sgd") == before and "sgd_lr" not in query_of(page)
+    type_into(box, "0.2")  # a good value: used, and the note goes
+    page.wait_for_function("() => window.location.search.includes('sgd_lr=0.2')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
+    assert_no_errors(page)
+
+
+# -- the MLP lab ------------------------------------------------------------------------
+
+
+def epoch(page) -> int:
+    return int(page.locator(".pg-epoch").inner_text().strip())
+
+
+def wait_for_epoch(page, n: int, timeout_s: float):
+    deadline = time.monotonic() + timeout_s
+    while epoch(page) != n and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert epoch(page) == n
+
+
+def test_mlp_typed_values_and_a_remedy_lesson(page, server_url):
+    page.goto(server_url + "?lab=mlp", wait_until="commit")
+    page.locator(".pg-lr input").first.wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+    box = page.locator(".pg-lr input").first
+    type_into(box, "500")
+    note = page.locator(".pg-refused-text")
+    note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    assert "500 not used (outside" in note.inner_text()
+    assert box.input_value() == "0.01" and "lr" not in query_of(page)
+    type_into(box, "50")  # inside α's bounds, past the slider's range: used
+    page.wait_for_function("() => window.location.search.includes('lr=50')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
+    # ε in the one format of the formulas' numbers (1e-8), not 0.00000001 (Adam's knob).
+    assert page.locator(".pg-eps input").first.input_value() == "1e-8"
+    # The over-fitting lesson, trained a little; a remedy starts again at epoch 0.
+    page.locator(".pg-preset-overfit button").click()
+    page.wait_for_function("() => window.location.search.includes('noise=35&')",
+                           timeout=CHANGE_TIMEOUT_MS)  # an integer written as one
+    for i in range(1, 4):
+        page.locator(".pg-step button").click()
+        wait_for_epoch(page, i, 60)
+    page.locator(".pg-preset-overfit_dropout button").click()
+    wait_for_epoch(page, 0, 30)
+    assert query_of(page)["dropout"] == "0.5"
+    assert_no_errors(page)

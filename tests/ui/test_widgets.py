@@ -1,0 +1,78 @@
+"""The shared widget helpers: a guard refuses typed values visibly; one number format."""
+
+import panel as pn
+import param
+import pytest
+
+from playground.ui.link import format_value, parse_value
+from playground.ui.widgets import Guard, number_text
+
+
+class Settings(param.Parameterized):
+    rate = param.Number(0.5, bounds=(0.0, 1.0))
+    count = param.Integer(10, bounds=(1, 100))
+
+
+@pytest.fixture
+def guarded():
+    s = Settings()
+    return s, Guard(pn.widgets.FloatInput(), s, "rate"), Guard(pn.widgets.FloatInput(), s,
+                                                                 "count")
+
+
+def test_a_value_inside_the_bounds_is_used(guarded):
+    s, rate, _ = guarded
+    assert rate.widget.value == 0.5 and rate.bounds == (0.0, 1.0)
+    rate.widget.value = 1.0  # the bounds are closed
+    assert s.rate == 1.0 and not rate.note.visible and rate.refusal == ""
+
+
+@pytest.mark.parametrize("typed, reason", [
+    (1.5, "outside [0, 1]"), (-0.1, "outside [0, 1]"), (float("inf"), "not finite"),
+    (None, "not a number")])
+def test_anything_else_is_refused_at_the_box(guarded, typed, reason):
+    s, rate, _ = guarded
+    rate.widget.value = typed
+    assert s.rate == 0.5 and rate.widget.value == 0.5  # the box shows the value in use
+    assert rate.note.visible and reason in rate.refusal
+    assert rate.refusal.endswith("0.5 is in use.")
+    assert "pg-refused-text" in rate.note.object
+
+
+def test_an_integer_setting_refuses_a_fraction(guarded):
+    s, _, count = guarded
+    count.widget.value = 2.5
+    assert s.count == 10 and "whole number" in count.refusal
+    count.widget.value = 20.0
+    assert s.count == 20 and isinstance(s.count, int) and not count.note.visible
+
+
+def test_the_box_follows_the_setting_and_an_old_refusal_goes(guarded):
+    s, rate, _ = guarded
+    rate.widget.value = 7.0
+    assert rate.note.visible
+    s.rate = 0.25  # e.g. a link, a lesson or Back
+    assert rate.widget.value == 0.25 and not rate.note.visible
+
+
+def test_an_explicit_pair_of_bounds_wins(guarded):
+    s = Settings()
+    g = Guard(pn.widgets.FloatInput(), s, "rate", bounds=(0.1, 0.9))
+    g.widget.value = 0.95
+    assert s.rate == 0.5 and "outside [0.1, 0.9]" in g.refusal
+
+
+@pytest.mark.parametrize("value, text", [
+    (1e-8, "1×10⁻⁸"), (0.45, "0.45"), (35.0, "35"), (1000.0, "1000"), (-2.5e-12, "-2.5×10⁻¹²"),
+    (1e21, "1×10²¹"), (float("inf"), "∞")])
+def test_numbers_in_the_formulas_one_format_as_plain_text(value, text):
+    assert number_text(value) == text
+
+
+def test_links_write_whole_numbers_as_integers_and_read_them_back():
+    p = Settings.param.rate
+    for value in (35.0, 0.0, -3.0, 0.1, 1e-8, 2.0**60):
+        text = format_value(value)
+        assert float(text) == value
+    assert format_value(35.0) == "35" and format_value(0.1) == "0.1"
+    assert parse_value(p, format_value(1.0)) == 1.0
