@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -51,6 +52,19 @@ from ...ui.link import (
     problem,
 )
 from ...ui.memory import BUDGET, MLP_PROGRAMS_MB
+
+
+class FreshNetwork(NamedTuple):
+    """What ``MlpLabState.fresh_network`` makes: the data, the untrained network, its
+    first row of metrics (1, 4) and the optimizers racing it."""
+
+    data: Data
+    arch: training.Arch
+    model: training.Model
+    history: np.ndarray
+    racers: tuple[str, ...]
+    race_models: training.Model | None  # the network once per racer, stacked
+
 
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
 FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
@@ -160,6 +174,9 @@ class MlpLabState(_Knobs):
 
     def __init__(self, **params):
         super().__init__(**params)
+        #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
+        #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
+        self.run_slow_work = lambda _key, work, apply: apply(work())
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
         self.cuts = 0  # counts history cuts (training on after "restore best")
@@ -200,21 +217,37 @@ class MlpLabState(_Knobs):
             if getattr(self, "arch", None) is not None:
                 return
             hidden = (8, 8)
-        self.data = self._make_data()
-        self.arch = training.Arch(
-            n_inputs=self.data.x_train.shape[1], hidden=hidden, n_classes=self.data.n_classes,
+        if getattr(self, "arch", None) is None:  # the state's first network: now
+            self.use_network(self.fresh_network(hidden))
+        else:  # in a page, on a worker thread (seconds of compilation for a new kind)
+            self.run_slow_work("network", lambda: self.fresh_network(hidden),
+                               self.use_network)
+
+    def fresh_network(self, hidden: tuple[int, ...]) -> FreshNetwork:
+        """The data and the untrained network that the settings make, with hidden layers
+        ``hidden``; changes nothing (any thread: JAX only, the first call for a new kind
+        of network compiles)."""
+        data = self._make_data()
+        arch = training.Arch(
+            n_inputs=data.x_train.shape[1], hidden=hidden, n_classes=data.n_classes,
             activation=self.activation, batchnorm=bool(self.batchnorm),
-            batch_size=max(1, min(int(self.batch), self.n_train)))
+            batch_size=max(1, min(int(self.batch), len(data.y_train))))
         # A new kind of network compiles new programs: the server's budget bounds them.
-        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB)
-        self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
-                                         init=self.init)
-        first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
-        self.history = first[None, :].astype(np.float32)
-        self.best_model, self.best_epoch = self.model, 0
+        BUDGET.note(("mlp", arch, tuple(self.features)), MLP_PROGRAMS_MB)
+        model = training.init_model(jax.random.PRNGKey(int(self.seed)), arch, init=self.init)
+        first = np.asarray(evaluate_both(arch, model, *data[:4]))
         # A race: the same initial network (and the same shuffles) for every optimizer.
         racers = self.racers
-        self.race_models = training.stack([self.model] * len(racers)) if racers else None
+        race_models = training.stack([model] * len(racers)) if racers else None
+        return FreshNetwork(data, arch, model, first[None, :].astype(np.float32), racers,
+                            race_models)
+
+    def use_network(self, fresh: FreshNetwork):
+        """Start from ``fresh`` (``fresh_network``'s): epoch 0, a new generation."""
+        self.data, self.arch, self.model = fresh.data, fresh.arch, fresh.model
+        self.history = fresh.history
+        self.best_model, self.best_epoch = self.model, 0
+        racers, self.race_models = fresh.racers, fresh.race_models
         self.race_history = [self.history.copy() for _ in racers]
         self.race_diverged: list[int | None] = [None] * len(racers)
         error = (tr("mlp.race.too_many", self.lang, n=MAX_RACERS)
@@ -292,18 +325,40 @@ class MlpLabState(_Knobs):
         Also keeps the model of the epoch with the lowest validation loss.  After
         ``restore_best`` the history beyond the restored epoch is cut first.
         """
+        run, record = self.training(n_epochs)
+        record(run())
+
+    def training(self, n_epochs: int) -> tuple[Callable[[], object],
+                                                Callable[[object], None]]:
+        """``train(n_epochs)`` in two halves, ``record(run())``: ``run()`` trains from
+        the network and settings as they are now, changing nothing (any thread: JAX
+        only); ``record(result)`` keeps what it trained (the state's thread), unless
+        the network was replaced meanwhile (a new one, the best restored, a weight
+        edited): then it drops it."""
         if self.diverged_at is not None:  # until a reset
-            return
+            return (lambda: None), (lambda _result: None)
         n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
         if self.racers:
-            self._train_race(n_epochs)
-            return
+            models, active = self.race_models, np.array([d is None for d in self.race_diverged])
+            args = (self.arch, models, self.race_hyper(), *self.data[:4])
+            return (lambda: jax.block_until_ready(train_race(*args, n_epochs=n_epochs,
+                                                             active=active)),
+                    lambda result: (self._record_race(result, n_epochs)
+                                    if self.race_models is models else None))
+        model = self.model
+        args = (self.arch, model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
+                self.hyper(), *self.data[:4])
+        # Computed to the end on the thread that runs it, not when ``record`` reads it.
+        return (lambda: jax.block_until_ready(train_keeping_best(*args, n_epochs=n_epochs)),
+                lambda result: (self._record(result, n_epochs)
+                                if self.model is model else None))
+
+    def _record(self, result, n_epochs: int):
+        """Keep ``train_keeping_best``'s ``result`` of ``n_epochs`` epochs."""
         if len(self.history) != self.epoch + 1:
             self.history = self.history[:self.epoch + 1]
             self.cuts += 1
-        model, best_model, _, metrics = train_keeping_best(
-            self.arch, self.model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
-            self.hyper(), *self.data[:4], n_epochs=n_epochs)
+        model, best_model, _, metrics = result
         rows = np.asarray(metrics[:n_epochs], np.float32)
         start = len(self.history)
         if not np.all(np.isfinite(rows)):
@@ -321,17 +376,14 @@ class MlpLabState(_Knobs):
             self.best_epoch = start + int(np.argmin(val))
         self.epoch = int(self.model.epoch)
 
-    def _train_race(self, n_epochs: int):
-        """Every racer ``n_epochs`` more epochs in one vmapped call.
+    def _record_race(self, result, n_epochs: int):
+        """Keep ``train_race``'s ``result``: every racer ``n_epochs`` more epochs.
 
         A racer whose metrics turn non-finite keeps its last finite network and stops
         ("diverged at epoch k"); the others go on.  Training stops when all diverged.
         """
         racers = self.racers
-        active = np.array([d is None for d in self.race_diverged])
-        self.race_models, metrics = train_race(self.arch, self.race_models, self.race_hyper(),
-                                               *self.data[:4], n_epochs=n_epochs,
-                                               active=active)
+        self.race_models, metrics = result
         rows = np.asarray(metrics, np.float32)[:, :n_epochs]
         keep = np.zeros(len(racers), bool)
         for i, history in enumerate(self.race_history):
@@ -390,12 +442,23 @@ class MlpLabState(_Knobs):
         """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
 
         On success the data set becomes ``"uploaded"`` and the network starts afresh;
-        on failure nothing changes.
+        on failure nothing changes.  (``use_csv(read_csv(content))``.)
         """
+        return self.use_csv(self.read_csv(content))
+
+    @staticmethod
+    def read_csv(content: bytes | str) -> datasets.Dataset | str:
+        """The data set in an uploaded CSV file, or why there is none (any thread:
+        a file of megabytes takes a while)."""
         try:
-            dataset = datasets.parse_csv(content)
+            return datasets.parse_csv(content)
         except datasets.DatasetError as e:
             return str(e)
+
+    def use_csv(self, dataset: datasets.Dataset | str) -> str:
+        """Use ``read_csv``'s data set: "" on success, else why not (nothing changes)."""
+        if isinstance(dataset, str):
+            return dataset
         self.uploaded = dataset
         if self.dataset == UPLOADED:
             self.reset()

@@ -508,6 +508,8 @@ def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, mo
     assert lab.state.epoch == 0  # the frame waited
     finish_compiling()
     assert not lab.player.busy.visible and not lab.player.compiler.compiling
+    lab.player.tick()  # in a page a worker thread trains the chunk; the next frame shows it
+    assert lab.player.in_flight.done.wait(60)
     lab.player.tick()
     assert lab.state.epoch == lab.player.speed.value
     lab.state.layers = "8,8"
