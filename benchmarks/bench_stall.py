@@ -211,6 +211,8 @@ def main():
                     help="watch page A this long after each action ends")
     ap.add_argument("--quiet-s", type=float, default=6.0, help="page A alone, first")
     ap.add_argument("--only", nargs="*", help="the actions to run (names as printed)")
+    ap.add_argument("--verbose", action="store_true",
+                    help="also say when, in each action, page A's longest gaps began")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -235,12 +237,15 @@ def main():
           f"server log {log_path}")
     tracebacks = log_path.read_text().count("Traceback")
     print(f"tracebacks in the server log: {tracebacks}")
-    quiet = results.pop("page A alone")
+    quiet = results.pop("page A alone")[:3]
     print(f"{'action (page B)':44s} {'took':>8s} {'A: longest gap':>15s} {'A: frame gap':>13s}")
     print(f"{'(none: page A alone)':44s} {'':>8s} {quiet[1]:13.2f} s {quiet[2]:11.2f} s")
-    for name, (took, gap, frame_gap) in results.items():
+    for name, (took, gap, frame_gap, where) in results.items():
         print(f"{name:44s} {took:6.2f} s {gap:13.2f} s {frame_gap:11.2f} s")
-    worst = max(gap for _, gap, _ in results.values()) if results else float("nan")
+        if args.verbose:
+            print("    longest gaps (s after the action began, length):", ", ".join(
+                f"{at:.2f} +{length:.2f}" for at, length in where))
+    worst = max(r[1] for r in results.values()) if results else float("nan")
     print(f"stall worst_gap_s={worst:.2f} quiet_gap_s={quiet[1]:.2f}")
 
 
@@ -289,8 +294,16 @@ def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
             browser_b.close()
     changes = [t for t, _ in rec["changes"]]
     frames = rec["frames"]
-    return {name: (took, longest_gap(changes, s, e) / 1000, longest_gap(frames, s, e) / 1000)
+    return {name: (took, longest_gap(changes, s, e) / 1000, longest_gap(frames, s, e) / 1000,
+                   gaps_in(changes, s, e))
             for name, (s, e, took) in windows.items()}
+
+
+def gaps_in(changes: list[float], start: float, end: float, n: int = 3) -> list:
+    """The ``n`` longest gaps overlapping [start, end]: (s from ``start``, length s)."""
+    times = [t for t in changes if t <= end]
+    gaps = [(a, b - a) for a, b in zip(times, times[1:], strict=False) if b >= start]
+    return [((a - start) / 1000, g / 1000) for a, g in sorted(gaps, key=lambda x: -x[1])[:n]]
 
 
 if __name__ == "__main__":

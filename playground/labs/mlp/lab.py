@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import time
 
-import jax
 import jax.numpy as jnp
 import panel as pn
 import param
 from panel.io import hold
 
 from ...numerics import training
-from ...numerics.decision import decision_grid, decision_grids
-from ...numerics.diagram import diagram_values
 from ...numerics.training import train_keeping_best, train_race
 from ...text import tr
 from ...ui.lab import Lab
@@ -39,7 +36,7 @@ from . import state as mlp_state
 from .controls import MlpControls
 from .figures import BoundaryView, Plane, RaceView, loss_text, readout_html
 from .network import NetworkDiagram
-from .state import SPEEDS, FreshNetwork, MlpLabState, next_chunk
+from .state import SPEEDS, MlpLabState, next_chunk
 
 PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
@@ -196,26 +193,8 @@ class MlpLab(Lab):
         (a new network: with the programs its first pictures need compiled there too),
         then ``use`` on the session's thread; per key the latest request wins."""
         if key == "network":
-            work = lambda make=work: self._with_pictures_compiled(make())
+            work = lambda make=work: self.state.compile_pictures(make())
         self.worker.submit(key, work, use)
-
-    def _with_pictures_compiled(self, fresh: FreshNetwork) -> FreshNetwork:
-        """Compile (or load) what drawing ``fresh`` needs, the heat map(s) and the
-        network diagram, on this worker thread rather than on the event loop."""
-        s, d = self.state, fresh.data
-        features = tuple(s.features) or ("x1", "x2")
-        mean, std = jnp.asarray(d.mean), jnp.asarray(d.std)
-        if fresh.racers:
-            m = fresh.race_models
-            jax.block_until_ready(decision_grids(fresh.arch, m.params, m.bn_state, mean, std,
-                                                 features, discrete=bool(s.discretize)))
-        else:
-            m = fresh.model
-            jax.block_until_ready((
-                decision_grid(fresh.arch, m.params, m.bn_state, mean, std, features,
-                              discrete=bool(s.discretize)),
-                diagram_values(fresh.arch, m.params, m.bn_state, mean, std, features)))
-        return fresh
 
     def _show_compiling(self, busy: bool):
         self.compiling.visible = busy

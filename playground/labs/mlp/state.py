@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
+import time
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -32,6 +33,7 @@ import param
 from ...numerics import datasets, mlp, training
 from ...numerics import optimizers as opt
 from ...numerics.decision import decision_grid, decision_grids
+from ...numerics.diagram import diagram_values
 from ...numerics.mlp import parse_layers
 from ...numerics.reading import reading
 from ...numerics.training import (
@@ -69,6 +71,10 @@ class FreshNetwork(NamedTuple):
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
 FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
 MAX_RACERS = 4
+#: A training call lasts about this long at most (seconds; one epoch at least): XLA
+#: runs one computation at a time in the server (``PJRT_NPROC=1``), so every other
+#: page's frame waits behind a call of a heavy network's chunk of epochs.
+SLICE_S = 0.04
 
 
 def next_chunk(previous: int, elapsed_s: float, frame_s: float = FRAME_S,
@@ -247,6 +253,7 @@ class MlpLabState(_Knobs):
         self.data, self.arch, self.model = fresh.data, fresh.arch, fresh.model
         self.history = fresh.history
         self.best_model, self.best_epoch = self.model, 0
+        self._epoch_s = 0.0  # seconds per epoch of this network, as last timed (unknown)
         racers, self.race_models = fresh.racers, fresh.race_models
         self.race_history = [self.history.copy() for _ in racers]
         self.race_diverged: list[int | None] = [None] * len(racers)
@@ -338,20 +345,47 @@ class MlpLabState(_Knobs):
         if self.diverged_at is not None:  # until a reset
             return (lambda: None), (lambda _result: None)
         n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        arch, hyper, data = self.arch, None, self.data[:4]
         if self.racers:
             models, active = self.race_models, np.array([d is None for d in self.race_diverged])
-            args = (self.arch, models, self.race_hyper(), *self.data[:4])
-            return (lambda: jax.block_until_ready(train_race(*args, n_epochs=n_epochs,
-                                                             active=active)),
-                    lambda result: (self._record_race(result, n_epochs)
-                                    if self.race_models is models else None))
-        model = self.model
-        args = (self.arch, model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
-                self.hyper(), *self.data[:4])
-        # Computed to the end on the thread that runs it, not when ``record`` reads it.
-        return (lambda: jax.block_until_ready(train_keeping_best(*args, n_epochs=n_epochs)),
-                lambda result: (self._record(result, n_epochs)
-                                if self.model is model else None))
+            hyper = self.race_hyper()
+
+            def run_race():
+                trained, active_now, parts = models, active, []
+                for k in self._slices(n_epochs):
+                    trained, metrics = train_race(arch, trained, hyper, *data, n_epochs=k,
+                                                  active=active_now)
+                    parts.append(np.asarray(metrics)[:, :k])
+                    # A racer that diverged keeps its last finite network to the end.
+                    active_now = active_now & np.all(np.isfinite(parts[-1]), axis=(1, 2))
+                return trained, np.concatenate(parts, axis=1)
+
+            return run_race, lambda result: (self._record_race(result, n_epochs)
+                                             if self.race_models is models else None)
+        model, best, hyper = self.model, self.best_model, self.hyper()
+        best_loss = jnp.asarray(self.best_val, training.DTYPE)
+
+        def run():
+            trained, kept, kept_loss, parts = model, best, best_loss, []
+            for k in self._slices(n_epochs):
+                trained, kept, kept_loss, metrics = train_keeping_best(
+                    arch, trained, kept, kept_loss, hyper, *data, n_epochs=k)
+                parts.append(np.asarray(metrics[:k]))
+            return trained, kept, kept_loss, np.concatenate(parts)
+
+        return run, lambda result: (self._record(result, n_epochs)
+                                    if self.model is model else None)
+
+    def _slices(self, n_epochs: int):
+        """``n_epochs`` in calls of about ``SLICE_S`` each at most (one epoch at least),
+        each timed as it runs (read on the thread that trains; see ``SLICE_S``)."""
+        left = n_epochs
+        while left:
+            k = min(left, max(1, int(SLICE_S / self._epoch_s)) if self._epoch_s else 1)
+            started = time.perf_counter()
+            yield k  # the caller trains k epochs and reads their metrics
+            self._epoch_s = (time.perf_counter() - started) / k
+            left -= k
 
     def _record(self, result, n_epochs: int):
         """Keep ``train_keeping_best``'s ``result`` of ``n_epochs`` epochs."""
@@ -474,9 +508,30 @@ class MlpLabState(_Knobs):
             tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize)))
 
     def precompute(self):
-        """The first picture's numbers (the untrained network's heat map), computed and
-        compiled.  Pure numerics, so any thread may run it (see ``app.prepare_state``)."""
-        self.grid()
+        """The first picture's numbers (the untrained network's heat map and diagram),
+        computed and compiled.  Pure numerics, so any thread may run it (see
+        ``app.prepare_state``)."""
+        self.compile_pictures(FreshNetwork(self.data, self.arch, self.model, self.history,
+                                           self.racers, self.race_models))
+
+    def compile_pictures(self, fresh: FreshNetwork) -> FreshNetwork:
+        """Compile (or load) what drawing ``fresh`` needs, its heat map(s) and its
+        network diagram, and return it: on the thread that calls this (any thread)
+        rather than on the server's event loop when the lab draws it."""
+        d = fresh.data
+        features = tuple(self.features) or ("x1", "x2")
+        mean, std = jnp.asarray(d.mean), jnp.asarray(d.std)
+        if fresh.racers:
+            m = fresh.race_models
+            jax.block_until_ready(decision_grids(fresh.arch, m.params, m.bn_state, mean, std,
+                                                 features, discrete=bool(self.discretize)))
+        else:
+            m = fresh.model
+            jax.block_until_ready((
+                decision_grid(fresh.arch, m.params, m.bn_state, mean, std, features,
+                              discrete=bool(self.discretize)),
+                diagram_values(fresh.arch, m.params, m.bn_state, mean, std, features)))
+        return fresh
 
     def grid(self) -> np.ndarray:
         """The heat map's values (see ``decision_grid``)."""
