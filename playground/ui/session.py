@@ -124,3 +124,40 @@ class Worker:
                 self.on_error(e)
         if not self.busy():
             self.on_busy(False)
+
+
+def _closed_connection_handler(previous):
+    """An asyncio exception handler that logs a closed connection at debug level."""
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    def handle(loop, context):
+        if isinstance(context.get("exception"), WebSocketClosedError | StreamClosedError):
+            log.debug("a message to a page that had closed was not sent (%s)",
+                      context.get("message"))
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handle.quiets_closed_connections = True
+    return handle
+
+
+def quiet_closed_connections():
+    """On the server's event loop (call on its thread): a page closed while messages
+    were being sent to it is logged at debug level, not as an error.
+
+    Panel 1.9 writes each message as several websocket frames (``dispatch_tornado``);
+    when the page closes between two of them, the next write raises, and the write
+    already started and Panel's sending task end with ``WebSocketClosedError`` that
+    no one awaits: asyncio logged "Task exception was never retrieved" with two
+    tracebacks for a tab closed while its page loaded.  Every other exception goes
+    to the handler there was before (asyncio's default: logged as an error).
+    """
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    previous = loop.get_exception_handler()
+    if not getattr(previous, "quiets_closed_connections", False):
+        loop.set_exception_handler(_closed_connection_handler(previous))
