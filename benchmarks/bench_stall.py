@@ -34,8 +34,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's root
 from playground.serving import (  # noqa: E402
+    EPOCH_PROBE_JS,
+    EPOCH_PROBE_READ_JS,
     free_port,
     launch_chromium,
+    longest_gap,
     start_server,
     stop_server,
     wait_for_http,
@@ -48,36 +51,6 @@ FORMULAS = ("x**2/3 + y**2 + sin(2*x)*cos(3*y)", "x**2 + 3*y**2 + cos(x*y)",
 CSV_BYTES = 7_000_000
 HEAVY_PLAY_S = 8.0
 
-#: JS (page A): record the epoch readout's changes and the animation frames.
-INSTALL_PROBE_JS = """() => {
-  const find = (root) => {
-    const el = root.querySelector('.pg-epoch');
-    if (el) return el;
-    for (const n of root.querySelectorAll('*')) {
-      if (n.shadowRoot) { const f = find(n.shadowRoot); if (f) return f; }
-    }
-    return null;
-  };
-  const first = find(document);
-  const root = first.getRootNode();
-  const now = () => performance.timeOrigin + performance.now();
-  const rec = {changes: [[now(), first.textContent]], frames: [], stop: false};
-  window.__pgStall = rec;
-  let shown = first.textContent;
-  new MutationObserver(() => {
-    const el = root.querySelector('.pg-epoch');
-    const text = el ? el.textContent : null;
-    if (!rec.stop && text !== shown) { shown = text; rec.changes.push([now(), text]); }
-  }).observe(root, {subtree: true, childList: true, characterData: true});
-  const frame = () => {
-    if (rec.stop) return;
-    rec.frames.push(now());
-    requestAnimationFrame(frame);
-  };
-  requestAnimationFrame(frame);
-}"""
-
-READ_PROBE_JS = "() => window.__pgStall"
 
 #: JS (page B): the number of nodes the network diagram draws (null before it exists).
 NODES_JS = """() => {
@@ -193,16 +166,6 @@ def write_csv(path: Path, size: int):
             i += 1
 
 
-def longest_gap(changes: list[float], start: float, end: float) -> float:
-    """The longest time between two epoch changes that overlaps [start, end] (ms); the
-    gap still open at ``end`` counts up to ``end``."""
-    times = [t for t in changes if t <= end]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b >= start]
-    if times:
-        gaps.append(end - max(times[-1], start))
-    return max(gaps) if gaps else end - start
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--keep-cache", action="store_true",
@@ -276,7 +239,7 @@ def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
             a.locator(".pg-play button").click()
             wait_for(a, lambda: float(a.locator(".pg-epoch").inner_text()) > 20, 180,
                      "page A to train")
-            a.evaluate(INSTALL_PROBE_JS)
+            a.evaluate(EPOCH_PROBE_JS)
             windows = {}
             start = time.time() * 1000
             time.sleep(args.quiet_s)
@@ -288,7 +251,7 @@ def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
                 time.sleep(args.settle_s)
                 windows[name] = (start, end + args.settle_s * 1000, (end - start) / 1000)
                 print(f"  done: {name} ({(end - start) / 1000:.2f} s)", flush=True)
-            rec = a.evaluate(READ_PROBE_JS)
+            rec = a.evaluate(EPOCH_PROBE_READ_JS)
         finally:
             browser_a.close()
             browser_b.close()
