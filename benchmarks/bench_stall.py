@@ -117,7 +117,9 @@ def change_layers(page, layers: str):
 
 
 def play_heavy(page, url: str):
+    started = time.monotonic()
     open_mlp(page, url, HEAVY)
+    print(f"    (the heavy page was built in {time.monotonic() - started:.2f} s)", flush=True)
     page.locator(".pg-speed select").select_option("20")
     page.wait_for_timeout(300)
     page.locator(".pg-play button").click()
