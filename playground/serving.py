@@ -29,6 +29,41 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-component-update", "--disable-sync"]
 SERVER_START_TIMEOUT_S = 90.0
 
+#: JS for an MLP lab's page: from now on, record when its epoch number changes on screen
+#: (a ``MutationObserver`` on the readout, inside Panel's shadow DOM) and every animation
+#: frame, in milliseconds since the epoch (``performance.timeOrigin + performance.now()``,
+#: comparable with ``time.time() * 1000`` and across pages).  ``EPOCH_PROBE_READ_JS``
+#: returns ``{changes: [[ms, text], ...], frames: [ms, ...]}``.
+EPOCH_PROBE_JS = """() => {
+  const find = (root) => {
+    const el = root.querySelector('.pg-epoch');
+    if (el) return el;
+    for (const n of root.querySelectorAll('*')) {
+      if (n.shadowRoot) { const f = find(n.shadowRoot); if (f) return f; }
+    }
+    return null;
+  };
+  const first = find(document);
+  const root = first.getRootNode();
+  const now = () => performance.timeOrigin + performance.now();
+  const rec = {changes: [[now(), first.textContent]], frames: [], stop: false};
+  window.__pgStall = rec;
+  let shown = first.textContent;
+  new MutationObserver(() => {
+    const el = root.querySelector('.pg-epoch');
+    const text = el ? el.textContent : null;
+    if (!rec.stop && text !== shown) { shown = text; rec.changes.push([now(), text]); }
+  }).observe(root, {subtree: true, childList: true, characterData: true});
+  const frame = () => {
+    if (rec.stop) return;
+    rec.frames.push(now());
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+}"""
+
+EPOCH_PROBE_READ_JS = "() => window.__pgStall"
+
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on now."""
@@ -115,6 +150,16 @@ def percentile(values: list[float], q: float) -> float:
     low = int(pos)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def longest_gap(times: list[float], start: float, end: float) -> float:
+    """The longest time between two of ``times`` (sorted, ms) that overlaps [start, end]
+    (ms); the gap still open at ``end`` counts up to ``end``."""
+    times = [t for t in times if t <= end]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b >= start]
+    if times:
+        gaps.append(end - max(times[-1], start))
+    return max(gaps) if gaps else end - start
 
 
 def stop_server(proc: subprocess.Popen):

@@ -71,6 +71,7 @@ _EN: dict[str, str] = {
         "is infinite (√x at x = 0) the gradient is undefined and that optimizer stops."),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "Cannot use this formula: {error}",
+    "surface.expression.compiling": "Compiling the formula…",
     "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
 
     # Optimizers.
@@ -224,6 +225,7 @@ _EN: dict[str, str] = {
     "mlp.reset": "Reset",
     "mlp.speed": "Epochs per frame",
     "mlp.epoch": "Epoch",
+    "mlp.compiling": "Compiling the new network…",
     "mlp.train_loss": "Training loss",
     "mlp.val_loss": "Validation loss",
     "mlp.show_val": "Show validation points",

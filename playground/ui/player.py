@@ -14,6 +14,12 @@ on a CPU) while a spinner turns and frames wait, at most ``COMPILE_WAIT_S``.
 Failures are never silent: an exception in a frame, a Step or a background
 compilation pauses the player, goes to the log with its traceback, and is shown in
 the player's ``message`` notice.
+
+In a page, a lab that gives ``split`` has its frames' training run on a worker thread
+(``run``, JAX only: JAX releases Python's lock while it computes) and only the
+results applied by the periodic callback (``finish``, on the session's thread): every
+page shares the server's event loop, and a heavy network's chunk of seconds on it
+stopped every other page's updates for as long.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import panel as pn
 import param
@@ -103,6 +110,10 @@ class Player(Viewer):
         labels: the texts of ``play``, ``pause``, ``step``, ``reset`` and ``speed``.
         on_play, on_pause: called when Play starts the loop and when it stops.
         lang: the language of the error message.
+        split: ``split(n) -> (run, finish)``, ``advance(n)`` as ``finish(run())``:
+            in a page the frames run ``run()`` on a worker thread (it must change
+            nothing a page shows) and ``finish`` its result on the session's thread.
+        waits: frames wait while ``waits()`` is true (e.g. a new network being built).
 
     The lab places the widgets (``play``, ``step``, ``reset``, ``speed``, ``busy``,
     ``message``) or the whole player (``__panel__``), calls ``attach(doc)`` from its
@@ -116,9 +127,16 @@ class Player(Viewer):
                  speeds: Sequence, speed, period_ms: int, labels: Mapping[str, str],
                  pace: Callable[[int, float], int] | None = None,
                  on_play: Callable[[], None] = lambda: None,
-                 on_pause: Callable[[], None] = lambda: None, lang: str = "en"):
+                 on_pause: Callable[[], None] = lambda: None, lang: str = "en",
+                 split: Callable[[int], tuple[Callable[[], object],
+                                              Callable[[object], None]]] | None = None,
+                 waits: Callable[[], bool] = lambda: False):
         super().__init__()
-        self.advance, self.pace = advance, pace
+        self.advance, self.pace, self.split, self.waits = advance, pace, split, waits
+        self.in_flight: _Chunk | None = None  # the chunk a worker thread trains
+        # One thread while playing (starting a thread per chunk made the event loop wait
+        # for each to start: ≈ 10 % of its time with the machine loaded).
+        self._worker: ThreadPoolExecutor | None = None
         self.on_play, self.on_pause = on_play, on_pause
         self.period_ms, self.labels, self.lang = period_ms, labels, lang
         self.callback = None  # the periodic callback while playing
@@ -135,7 +153,7 @@ class Player(Viewer):
         self.speed = pn.widgets.Select(name=labels["speed"], options=list(speeds), value=speed,
                                        width=110, css_classes=["pg-speed"])
         self.busy = pn.indicators.LoadingSpinner(value=True, size=30, visible=False,
-                                                 align="center")
+                                                 align="center", css_classes=["pg-busy"])
         self.message = notice("danger", css_classes=["pg-player-error"])
         self.compiler = BackgroundCompiler(self.busy, on_error=self.fail)
 
@@ -157,8 +175,11 @@ class Player(Viewer):
             self.pause()
             return
         started = time.perf_counter()
-        if self.compiler.waiting(started) or started < self.resume_at:
+        if self.compiler.waiting(started) or started < self.resume_at or self.waits():
             return  # compiling what the frame needs, or resting after a long frame
+        if self.split is not None and self.doc is not None:
+            self._tick_on_a_worker()
+            return
         if self.speed.value != "max":
             ok = self.run_safely(self.advance, int(self.speed.value))
         else:
@@ -171,6 +192,33 @@ class Player(Viewer):
         # A frame longer than the period (a big network, a race at a fixed speed) is
         # followed by a rest half as long, so clicks and messages are never starved.
         self.resume_at = started + elapsed * 1.5 if elapsed > self.period_ms / 1000 else 0.0
+
+    def _tick_on_a_worker(self):
+        """A frame in a page: apply the chunk a worker finished, start the next one."""
+        chunk = self.in_flight
+        if chunk is not None:
+            if not chunk.done.is_set():
+                return  # the worker trains on: this frame has nothing to show
+            self.in_flight = None
+            if chunk.error is not None:
+                self.fail(chunk.error)
+                return
+            if not self.run_safely(chunk.finish, chunk.result):
+                return
+            if self.speed.value == "max":
+                self.chunk = self.pace(self.chunk, chunk.took)
+            if self.callback is None:
+                return  # ``finish`` paused (diverged, stopped early)
+        n = self.chunk if self.speed.value == "max" else int(self.speed.value)
+        try:
+            run, finish = self.split(n)
+        except Exception as e:
+            log.exception("a step of the play loop failed")
+            self.fail(e)
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(1, thread_name_prefix="playground-chunk")
+        self.in_flight = _Chunk(run, finish, self._worker)
 
     def run_safely(self, fn: Callable, *args) -> bool:
         """``fn(*args)``; if it raises, pause and say why (``fail``).  Returns whether it
@@ -207,6 +255,10 @@ class Player(Viewer):
         if self.callback is not None:
             self.callback.stop()
             self.callback = None
+        self.in_flight = None  # a chunk under way is dropped
+        if self._worker is not None:  # its thread ends once the chunk under way has
+            self._worker.shutdown(wait=False)
+            self._worker = None
         self.playing = False
 
     def pause(self):
@@ -214,3 +266,25 @@ class Player(Viewer):
         self.stop()
         if self.play.value:
             self.play.value = False
+
+
+class _Chunk:
+    """A chunk of steps that a worker thread runs (``run()``) for the play loop, which
+    then applies it (``finish(result)``)."""
+
+    def __init__(self, run: Callable[[], object], finish: Callable[[object], None],
+                 worker: ThreadPoolExecutor):
+        self.finish = finish
+        self.result, self.error, self.took = None, None, 0.0
+        self.done = threading.Event()
+        worker.submit(self._run, run)
+
+    def _run(self, run):  # the worker thread
+        started = time.perf_counter()
+        try:
+            self.result = run()
+        except Exception as e:
+            log.exception("a chunk of the play loop failed on its thread")
+            self.error = e
+        self.took = time.perf_counter() - started
+        self.done.set()

@@ -1,12 +1,17 @@
-"""Handing work from a background thread back to a browser session."""
+"""Handing work from a background thread back to a browser session, and running a
+session's slow work off the server's event loop (:class:`Worker`)."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
+import threading
 from collections.abc import Callable
 
 from bokeh.document import Document
 from tornado.ioloop import IOLoop
+
+log = logging.getLogger(__name__)
 
 
 def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], None]:
@@ -39,3 +44,120 @@ def is_connected(doc: Document | None) -> bool:
     session = getattr(context, "_session", None)
     count = getattr(session, "connection_count", None)
     return True if count is None else count > 0
+
+
+class Worker:
+    """One session's slow work off the server's event loop, the latest request winning.
+
+    Every page of a server shares one event loop: a compilation or a training chunk of
+    seconds run on it stops every other page's updates for as long.  ``submit(key,
+    work, apply)`` runs ``work()`` on a thread and then ``apply(result)`` on the
+    session's thread (``next_tick_from_any_thread``).  Per ``key`` one thread runs at a
+    time; a request made meanwhile waits, and only the latest one waiting is run, so
+    the last setting wins and a result that a later request made stale is dropped.
+    A session whose page is closed applies nothing (logged at debug level).
+
+    ``on_error(exc)`` (the session's thread) hears what a ``work`` or an ``apply``
+    raised, after it was logged with its traceback: never silent.  ``on_busy(busy)``
+    (the session's thread) hears when work starts and when no work is left, for the
+    page's "compiling…" line.  Without a session (``attach`` not called: no server,
+    the tests) ``submit`` runs both at once, and what they raise propagates.
+    """
+
+    def __init__(self, on_error: Callable[[BaseException], None],
+                 on_busy: Callable[[bool], None] = lambda busy: None, name: str = "work"):
+        self.on_error, self.on_busy, self.name = on_error, on_busy, name
+        self.doc: Document | None = None
+        self._next_tick = None
+        self._running: set = set()  # keys whose thread runs
+        self._waiting: dict = {}  # key → the latest (work, apply) submitted meanwhile
+
+    def attach(self, doc: Document):
+        """In the live page (the session's thread): work goes to threads from now on."""
+        self.doc, self._next_tick = doc, next_tick_from_any_thread(doc)
+
+    def busy(self, key=None) -> bool:
+        """Whether work for ``key`` (any key: None) runs or waits."""
+        keys = self._running | set(self._waiting)
+        return bool(keys) if key is None else key in keys
+
+    def submit(self, key, work: Callable[[], object], apply: Callable[[object], None]):
+        """``apply(work())``: ``work`` on a thread, ``apply`` on the session's thread."""
+        if self.doc is None:
+            apply(work())
+            return
+        if key in self._running:
+            self._waiting[key] = (work, apply)  # replaces an older request
+            return
+        if not self.busy():
+            self.on_busy(True)
+        self._start(key, work, apply)
+
+    def _start(self, key, work, apply):
+        self._running.add(key)
+
+        def run():  # the thread
+            try:
+                result, error = work(), None
+            except Exception as e:
+                log.exception("%s (%r) failed on its thread", self.name, key)
+                result, error = None, e
+            self._next_tick(lambda: self._done(key, apply, result, error))
+
+        threading.Thread(target=run, name=f"playground-{self.name}", daemon=True).start()
+
+    def _done(self, key, apply, result, error):  # the session's thread
+        self._running.discard(key)
+        if not is_connected(self.doc):
+            self._waiting.clear()
+            log.debug("%s (%r) finished after its page closed: dropped", self.name, key)
+        elif key in self._waiting:  # a later request: this result is stale
+            self._start(key, *self._waiting.pop(key))
+            return
+        elif error is not None:
+            self.on_error(error)
+        else:
+            try:
+                apply(result)
+            except Exception as e:
+                log.exception("applying %s (%r) failed", self.name, key)
+                self.on_error(e)
+        if not self.busy():
+            self.on_busy(False)
+
+
+def _closed_connection_handler(previous):
+    """An asyncio exception handler that logs a closed connection at debug level."""
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    def handle(loop, context):
+        if isinstance(context.get("exception"), WebSocketClosedError | StreamClosedError):
+            log.debug("a message to a page that had closed was not sent (%s)",
+                      context.get("message"))
+        elif previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    handle.quiets_closed_connections = True
+    return handle
+
+
+def quiet_closed_connections():
+    """On the server's event loop (call on its thread): a page closed while messages
+    were being sent to it is logged at debug level, not as an error.
+
+    Panel 1.9 writes each message as several websocket frames (``dispatch_tornado``);
+    when the page closes between two of them, the next write raises, and the write
+    already started and Panel's sending task end with ``WebSocketClosedError`` that
+    no one awaits: asyncio logged "Task exception was never retrieved" with two
+    tracebacks for a tab closed while its page loaded.  Every other exception goes
+    to the handler there was before (asyncio's default: logged as an error).
+    """
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    previous = loop.get_exception_handler()
+    if not getattr(previous, "quiets_closed_connections", False):
+        loop.set_exception_handler(_closed_connection_handler(previous))

@@ -38,7 +38,7 @@ from . import memory
 from .lab import Lab, LabState
 from .link import LinkLocation, page_location, problem, read_query
 from .markup import notice, set_notice
-from .session import next_tick_from_any_thread
+from .session import is_connected, next_tick_from_any_thread, quiet_closed_connections
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ def serve(title: str = "Neural network playground"):
     """Serve one page in ``panel serve app.py``: the process's settings, then the page
     with a location that reads its link safely (see ``ui.link``)."""
     configure_process()
+    quiet_closed_connections()  # once per loop: the handler marks itself
     location = page_location(pn.state.curdoc)
     create_app(location).servable(title=title, location=location or True)
 
@@ -306,6 +307,8 @@ class Page:
         # On the session's thread: after onload, and after the lab is built.
         if self.attached or not (self.loaded and (self.lab is not None or self.error is not None)):
             return
+        if self._closed("attach the lab"):
+            return
         self.attached = True
         if self.error is not None:
             self._show_build_error(self.error)
@@ -320,11 +323,21 @@ class Page:
     # -- the lab joins the page: pictures, controls, details ----------------------------
 
     def _then(self, fn):
-        """``fn`` on the session's next tick (at once without a server)."""
+        """``fn`` on the session's next tick (at once without a server), unless the page
+        has closed by then (see ``_closed``)."""
         if self.in_a_session:
-            self.doc.add_next_tick_callback(fn)
+            self.doc.add_next_tick_callback(lambda: None if self._closed(fn.__name__) else fn())
         else:
             fn()
+
+    def _closed(self, step: str) -> bool:
+        """Whether the page, loaded once, has no browser any more: its tab closed while
+        it was being built.  Its next steps are skipped (and logged at debug level):
+        they would build for no one and send to a closed connection."""
+        if not self.in_a_session or is_connected(self.doc):
+            return False
+        log.debug("the page closed while it loaded: %s skipped", step)
+        return True
 
     def _attach(self):
         """The pictures in the page, in one message; on the next ticks the lab starts in

@@ -122,3 +122,49 @@ def test_a_closed_page_stops_the_loop_at_the_next_frame(counter):
     connections.connection_count = 0  # the tab was closed
     p.tick()
     assert counter.steps == [5] and p.callback is None and not p.play.value
+
+
+def test_in_a_page_chunks_train_on_a_worker_and_frames_apply_them(counter, caplog):
+    """The periodic callback never waits for a chunk: a worker runs it, a later frame
+    shows it and starts the next one; a chunk that fails pauses and says why."""
+    p = counter.player
+    ran, release = [], threading.Event()
+
+    def split(n):
+        def run():
+            release.wait(10)
+            ran.append(threading.current_thread() is not threading.main_thread())
+            return n
+        return run, counter.steps.append
+
+    p.split = split
+    p.attach(SimpleNamespace(session_context=SimpleNamespace(
+        _session=SimpleNamespace(connection_count=1))))
+    p.play.value = True
+    p.tick()  # starts a chunk of 5
+    chunk = p.in_flight
+    p.tick()  # still training: nothing to show, the frame returns at once
+    assert counter.steps == [] and p.in_flight is chunk
+    release.set()
+    assert chunk.done.wait(10)
+    p.tick()  # shows it and starts the next
+    assert counter.steps == [5] and ran[0] is True and p.in_flight is not chunk
+    assert p.in_flight.done.wait(10)
+    p.waits = lambda: True  # e.g. a new network being built: frames wait
+    p.tick()
+    assert counter.steps == [5]
+    p.waits = lambda: False
+
+    def failing(n):
+        def run():
+            raise RuntimeError("XLA ran out of memory")
+        return run, counter.steps.append
+
+    p.split = failing
+    p.tick()  # shows the chunk done, starts a failing one
+    assert counter.steps == [5, 5]
+    assert p.in_flight.done.wait(10)
+    p.tick()
+    assert counter.steps == [5, 5] and not p.play.value and p.callback is None
+    assert p.in_flight is None and "XLA ran out of memory" in p.message.object
+    assert any(r.levelname == "ERROR" and r.exc_info for r in caplog.records)

@@ -69,3 +69,99 @@ def test_is_connected_reads_the_sessions_connections():
     assert is_connected(doc(1)) and not is_connected(doc(0))
     # Where Bokeh's private attribute is missing, never stop an open page.
     assert is_connected(None) and is_connected(SimpleNamespace(session_context=None))
+
+
+# -- Worker: a session's slow work on threads, the latest request winning -------------
+
+import logging  # noqa: E402
+import time  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+import pytest  # noqa: E402
+
+from playground.ui import session as ui_session  # noqa: E402
+from playground.ui.session import Worker  # noqa: E402
+
+
+class _Ticks(list):
+    run_next = None
+
+
+def _page(connections: int = 1):
+    return SimpleNamespace(session_context=SimpleNamespace(
+        _session=SimpleNamespace(connection_count=connections)))
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """The session's next ticks: what threads hand back, run when the test says."""
+    ticks = _Ticks()
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: ticks.append)
+
+    def run_next(timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while not ticks:
+            assert time.monotonic() < deadline, "no thread handed back"
+            time.sleep(0.01)
+        ticks.pop(0)()
+
+    ticks.run_next = run_next
+    return ticks
+
+
+def test_without_a_session_the_worker_runs_work_and_apply_at_once():
+    applied = []
+    worker = Worker(on_error=pytest.fail)
+    worker.submit("net", lambda: 6 * 7, applied.append)
+    assert applied == [42] and not worker.busy()
+    with pytest.raises(ZeroDivisionError):  # and what they raise reaches the caller
+        worker.submit("net", lambda: 1 / 0, applied.append)
+
+
+def test_the_latest_request_wins_and_stale_results_are_dropped(later):
+    ran, applied, busy = [], [], []
+    release = threading.Event()
+    worker = Worker(on_error=pytest.fail, on_busy=busy.append)
+    worker.attach(_page())
+
+    def work(n, wait=False):
+        def run():
+            if wait:
+                release.wait(10)
+            ran.append((n, threading.current_thread() is not threading.main_thread()))
+            return n
+        return run
+
+    worker.submit("net", work(1, wait=True), applied.append)
+    assert worker.busy("net") and busy == [True]
+    worker.submit("net", work(2), applied.append)  # while 1 runs: waits
+    worker.submit("net", work(3), applied.append)  # replaces 2
+    release.set()
+    later.run_next()  # 1 is done, but stale: 3 starts
+    assert applied == [] and worker.busy("net")
+    later.run_next()
+    assert ran == [(1, True), (3, True)] and applied == [3]
+    assert not worker.busy() and busy == [True, False]
+
+
+def test_a_failing_work_is_logged_and_reported_on_the_sessions_thread(later, caplog):
+    errors = []
+    worker = Worker(on_error=errors.append)
+    worker.attach(_page())
+    worker.submit("net", lambda: 1 / 0, pytest.fail)
+    later.run_next()
+    assert [type(e) for e in errors] == [ZeroDivisionError]
+    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+    worker.submit("net", lambda: 1, lambda _r: 1 / 0)  # and so is a failing apply
+    later.run_next()
+    assert [type(e) for e in errors] == [ZeroDivisionError] * 2 and not worker.busy()
+
+
+def test_a_page_closed_meanwhile_applies_nothing(later):
+    page, busy = _page(), []
+    worker = Worker(on_error=pytest.fail, on_busy=busy.append)
+    worker.attach(page)
+    worker.submit("net", lambda: 1, pytest.fail)
+    page.session_context._session.connection_count = 0  # the tab closed
+    later.run_next()
+    assert not worker.busy() and busy == [True, False]

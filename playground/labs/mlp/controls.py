@@ -303,15 +303,26 @@ class MlpControls(Viewer):
         return options
 
     def _on_upload(self, event):
-        """A CSV file arrived: use it, or say in one line why not (the data stays)."""
+        """A CSV file arrived: read it (in a page on a worker thread), then use it or
+        say in one line why not (the data stays)."""
         if event.new is None:
             return
-        s = self.state
-        self.dataset.options = self._dataset_options(uploaded=True)
+        self.state.run_slow_work("upload", lambda content=event.new: self._read(content),
+                                 self._use_upload)
+
+    def _read(self, content) -> datasets.Dataset | str:  # any thread
         try:
-            problem = s.load_csv(event.new)
+            return self.state.read_csv(content)
         except Exception as e:  # never a traceback in the page
             log.exception("the uploaded file could not be read")
+            return f"{type(e).__name__}: {e}"
+
+    def _use_upload(self, dataset: datasets.Dataset | str):
+        self.dataset.options = self._dataset_options(uploaded=True)
+        try:
+            problem = self.state.use_csv(dataset)
+        except Exception as e:  # never a traceback in the page
+            log.exception("the uploaded file could not be used")
             problem = f"{type(e).__name__}: {e}"
         set_text(self.upload_error, tagged("pg-upload-message", problem) if problem else "")
         self.upload_error.visible = bool(problem)

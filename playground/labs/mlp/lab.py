@@ -7,6 +7,12 @@ every ``PERIOD_MS`` a frame trains a chunk of epochs (one compiled call; at spee
 "max" as many as fit in ``state.FRAME_S``) and replaces the heat map's image in
 place; the curves (streamed), the network diagram and the numbers follow every
 ``DETAILS_PERIOD_S``.
+
+In the live page what takes long runs on worker threads, never on the event loop that
+every page shares: the chunks of epochs (the player's ``split``), and a new network
+(new data or architecture: its first metrics and its pictures' programs compiled,
+``ui.session.Worker``; a "compiling" line shows meanwhile, frames wait, and the
+latest setting wins).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from ...text import tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.player import Player
+from ...ui.session import Worker
 from ...ui.widgets import respond_at_once, set_text
 from . import state as mlp_state
 from .controls import MlpControls
@@ -60,9 +67,16 @@ class MlpLab(Lab):
         self.player = Player(
             self.train_chunk, s.reset, speeds=SPEEDS, speed=SPEEDS[1], period_ms=PERIOD_MS,
             pace=next_chunk, on_play=lambda: self.controls.show_stopped(""),
-            on_pause=self._on_pause, lang=lang,
+            on_pause=self._on_pause, lang=lang, split=self.split_chunk,
+            waits=lambda: self.worker.busy("network"),
             labels={k: tr(f"mlp.{k}", lang) for k in ("play", "pause", "step", "reset",
                                                        "speed")})
+        # A new network is made on a worker thread in the live page (``start``).
+        self.worker = Worker(on_error=self.player.fail, on_busy=self._show_compiling,
+                             name="mlp-network")
+        self.compiling = pn.pane.HTML(
+            f"<span style='font-size:14px;color:#555'>{tr('mlp.compiling', lang)}</span>",
+            visible=False, css_classes=["pg-compiling"], margin=(0, 10))
         self.image_source = self.boundary.image_source  # what the page's tests read
         self.message = notice("warning", css_classes=["pg-message"])
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
@@ -88,7 +102,8 @@ class MlpLab(Lab):
     def main(self) -> list:
         p = self.player
         controls = pn.Row(p.play, p.step, p.reset, p.speed, self.readout, p.busy,
-                          sizing_mode="stretch_width", styles={"align-items": "end"})
+                          self.compiling, sizing_mode="stretch_width",
+                          styles={"align-items": "end"})
         return [
             self.message,
             p.message,
@@ -108,12 +123,15 @@ class MlpLab(Lab):
         self._on_reset()
 
     def start(self):
-        """In the live page: compile training in the background."""
+        """In the live page: compile training in the background; from now on a new
+        network is made, and chunks of epochs trained, on worker threads."""
         self.prepare()
         doc = pn.state.curdoc
         if self.player.compiler.doc is None and doc is not None \
                 and doc.session_context is not None:
             self.player.attach(doc)
+            self.worker.attach(doc)
+            self.state.run_slow_work = self._run_slow_work
             self._warm_up()
 
     def stop(self):
@@ -136,8 +154,24 @@ class MlpLab(Lab):
 
     def train_chunk(self, n_epochs: int):
         """Train ``n_epochs`` epochs in one compiled call; the charts follow."""
+        self.state.train(n_epochs)
+        self._after_chunk()
+
+    def split_chunk(self, n_epochs: int):
+        """``train_chunk`` in two halves for the player (``ui.player.Player``'s
+        ``split``): the training on a worker thread, then its result recorded and
+        drawn on the session's thread."""
+        run, record = self.state.training(n_epochs)
+
+        def finish(result):
+            record(result)
+            self._after_chunk()
+
+        return run, finish
+
+    def _after_chunk(self):
+        """Pause when training diverged or stopped early (the charts followed)."""
         s = self.state
-        s.train(n_epochs)
         if s.halted:
             self.player.pause()  # nothing more to learn until a reset (``s.error`` says why)
             return
@@ -152,6 +186,18 @@ class MlpLab(Lab):
         if self._started:
             with hold():
                 self._show_progress()
+
+    def _run_slow_work(self, key, work, use):
+        """The state's ``run_slow_work`` in the live page: ``work`` on a worker thread
+        (a new network: with the programs its first pictures need compiled there too),
+        then ``use`` on the session's thread; per key the latest request wins."""
+        if key == "network":
+            work = lambda make=work: self.state.compile_pictures(make())
+        self.worker.submit(key, work, use)
+
+    def _show_compiling(self, busy: bool):
+        self.compiling.visible = busy
+        self.player.busy.visible = busy or bool(self.player.compiler.compiling)
 
     def _warm_up(self):
         """Compile training for this network in the background (seconds on a CPU; the

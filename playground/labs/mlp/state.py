@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -31,6 +33,7 @@ import param
 from ...numerics import datasets, mlp, training
 from ...numerics import optimizers as opt
 from ...numerics.decision import Frame, data_frame, decision_grid, decision_grids
+from ...numerics.diagram import diagram_values
 from ...numerics.mlp import parse_layers
 from ...numerics.reading import reading
 from ...numerics.training import (
@@ -52,9 +55,27 @@ from ...ui.link import (
 )
 from ...ui.memory import BUDGET, MLP_PROGRAMS_MB
 
+
+class FreshNetwork(NamedTuple):
+    """What ``MlpLabState.fresh_network`` makes: the data, the untrained network, its
+    first row of metrics (1, 4) and the optimizers racing it."""
+
+    data: Data
+    arch: training.Arch
+    model: training.Model
+    history: np.ndarray
+    racers: tuple[str, ...]
+    race_models: training.Model | None  # the network once per racer, stacked
+    notes: list[str]  # settings adjusted, or without effect (``_runnable``)
+
+
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
 FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
 MAX_RACERS = 4
+#: A training call lasts about this long at most (seconds; one epoch at least): XLA
+#: runs one computation at a time in the server (``PJRT_NPROC=1``), so every other
+#: page's frame waits behind a call of a heavy network's chunk of epochs.
+SLICE_S = 0.04
 
 
 def next_chunk(previous: int, elapsed_s: float, frame_s: float = FRAME_S,
@@ -163,6 +184,9 @@ class MlpLabState(_Knobs):
 
     def __init__(self, **params):
         super().__init__(**params)
+        #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
+        #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
+        self.run_slow_work = lambda _key, work, apply: apply(work())
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
         self.cuts = 0  # counts history cuts (training on after "restore best")
@@ -208,36 +232,57 @@ class MlpLabState(_Knobs):
             if getattr(self, "arch", None) is not None:
                 return
             hidden = (8, 8)
-        self.data = self._make_data()
-        batch_size, batchnorm, self.notes = self._runnable(hidden)
-        self.arch = training.Arch(
-            n_inputs=self.data.x_train.shape[1], hidden=hidden, n_classes=self.data.n_classes,
+        if getattr(self, "arch", None) is None:  # the state's first network: now
+            self.use_network(self.fresh_network(hidden))
+        else:  # in a page, on a worker thread (seconds of compilation for a new kind)
+            self.run_slow_work("network", lambda: self.fresh_network(hidden),
+                               self.use_network)
+
+    def fresh_network(self, hidden: tuple[int, ...]) -> FreshNetwork:
+        """The data and the untrained network that the settings make, with hidden layers
+        ``hidden``; changes nothing (any thread: JAX only, the first call for a new kind
+        of network compiles)."""
+        data = self._make_data()
+        batch_size, batchnorm, notes = self._runnable(hidden, len(data.y_train))
+        arch = training.Arch(
+            n_inputs=data.x_train.shape[1], hidden=hidden, n_classes=data.n_classes,
             activation=self.activation, batchnorm=batchnorm, batch_size=batch_size)
         # A new kind of network compiles new programs: the server's budget bounds them.
-        BUDGET.note(("mlp", self.arch, tuple(self.features)), MLP_PROGRAMS_MB, user=self)
-        self.model = training.init_model(jax.random.PRNGKey(int(self.seed)), self.arch,
-                                         init=self.init)
-        first = np.asarray(evaluate_both(self.arch, self.model, *self.data[:4]))
-        self.history = first[None, :].astype(np.float32)
-        self.best_model, self.best_epoch = self.model, 0
+        BUDGET.note(("mlp", arch, tuple(self.features)), MLP_PROGRAMS_MB, user=self)
+        model = training.init_model(jax.random.PRNGKey(int(self.seed)), arch, init=self.init)
+        first = np.asarray(evaluate_both(arch, model, *data[:4]))
         # A race: the same initial network (and the same shuffles) for every optimizer.
         racers = self.racers
-        self.race_models = training.stack([self.model] * len(racers)) if racers else None
+        race_models = training.stack([model] * len(racers)) if racers else None
+        return FreshNetwork(data, arch, model, first[None, :].astype(np.float32), racers,
+                            race_models, notes)
+
+    def use_network(self, fresh: FreshNetwork):
+        """Start from ``fresh`` (``fresh_network``'s): epoch 0, a new generation."""
+        self.data, self.arch, self.model = fresh.data, fresh.arch, fresh.model
+        self.notes = fresh.notes
+        self.history = fresh.history
+        self.best_model, self.best_epoch = self.model, 0
+        self._epoch_s = 0.0  # seconds per epoch of this network, as last timed (unknown)
+        racers, self.race_models = fresh.racers, fresh.race_models
         self.race_history = [self.history.copy() for _ in racers]
         self.race_diverged: list[int | None] = [None] * len(racers)
         self._lr_ended = False
         self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
 
-    def _runnable(self, hidden: tuple[int, ...]) -> tuple[int, bool, list[str]]:
-        """The batch size and batch-norm switch this network trains with, and one line
+    def _runnable(self, hidden: tuple[int, ...],
+                  n_train: int | None = None) -> tuple[int, bool, list[str]]:
+        """The batch size and batch-norm switch a network with hidden layers ``hidden``
+        trains with on ``n_train`` examples (default: the current data's), and one line
         per setting that cannot run as set (adjusted) or has no effect.
 
         Batch norm in training needs at least 2 examples per batch (a batch of one has
         no variance): a batch of 1 trains in batches of 2, and with a single training
         example batch norm is off.  The batch is at most the training set.
         """
-        lang, n_train = self.lang, self.n_train
+        lang = self.lang
+        n_train = self.n_train if n_train is None else n_train
         batch_size = max(1, min(int(self.batch), n_train))
         batchnorm = bool(self.batchnorm) and bool(hidden)
         notes = []
@@ -337,18 +382,67 @@ class MlpLabState(_Knobs):
         Also keeps the model of the epoch with the lowest validation loss.  After
         ``restore_best`` the history beyond the restored epoch is cut first.
         """
+        run, record = self.training(n_epochs)
+        record(run())
+
+    def training(self, n_epochs: int) -> tuple[Callable[[], object],
+                                                Callable[[object], None]]:
+        """``train(n_epochs)`` in two halves, ``record(run())``: ``run()`` trains from
+        the network and settings as they are now, changing nothing (any thread: JAX
+        only); ``record(result)`` keeps what it trained (the state's thread), unless
+        the network was replaced meanwhile (a new one, the best restored, a weight
+        edited): then it drops it."""
         if self.halted:  # until a reset, or a schedule that lets α be positive again
-            return
+            return (lambda: None), (lambda _result: None)
         n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        arch, hyper, data = self.arch, None, self.data[:4]
         if self.racers:
-            self._train_race(n_epochs)
-            return
+            models, active = self.race_models, np.array([d is None for d in self.race_diverged])
+            hyper = self.race_hyper()
+
+            def run_race():
+                trained, active_now, parts = models, active, []
+                for k in self._slices(n_epochs):
+                    trained, metrics = train_race(arch, trained, hyper, *data, n_epochs=k,
+                                                  active=active_now)
+                    parts.append(np.asarray(metrics)[:, :k])
+                    # A racer that diverged keeps its last finite network to the end.
+                    active_now = active_now & np.all(np.isfinite(parts[-1]), axis=(1, 2))
+                return trained, np.concatenate(parts, axis=1)
+
+            return run_race, lambda result: (self._record_race(result, n_epochs, models)
+                                             if self.race_models is models else None)
+        model, best, hyper = self.model, self.best_model, self.hyper()
+        best_loss = jnp.asarray(self.best_val, training.DTYPE)
+
+        def run():
+            trained, kept, kept_loss, parts = model, best, best_loss, []
+            for k in self._slices(n_epochs):
+                trained, kept, kept_loss, metrics = train_keeping_best(
+                    arch, trained, kept, kept_loss, hyper, *data, n_epochs=k)
+                parts.append(np.asarray(metrics[:k]))
+            return trained, kept, kept_loss, np.concatenate(parts)
+
+        return run, lambda result: (self._record(result, n_epochs)
+                                    if self.model is model else None)
+
+    def _slices(self, n_epochs: int):
+        """``n_epochs`` in calls of about ``SLICE_S`` each at most (one epoch at least),
+        each timed as it runs (read on the thread that trains; see ``SLICE_S``)."""
+        left = n_epochs
+        while left:
+            k = min(left, max(1, int(SLICE_S / self._epoch_s)) if self._epoch_s else 1)
+            started = time.perf_counter()
+            yield k  # the caller trains k epochs and reads their metrics
+            self._epoch_s = (time.perf_counter() - started) / k
+            left -= k
+
+    def _record(self, result, n_epochs: int):
+        """Keep ``train_keeping_best``'s ``result`` of ``n_epochs`` epochs."""
         if len(self.history) != self.epoch + 1:
             self.history = self.history[:self.epoch + 1]
             self.cuts += 1
-        model, best_model, _, metrics = train_keeping_best(
-            self.arch, self.model, self.best_model, jnp.asarray(self.best_val, training.DTYPE),
-            self.hyper(), *self.data[:4], n_epochs=n_epochs)
+        model, best_model, _, metrics = result
         rows = np.asarray(metrics[:n_epochs], np.float32)
         start = len(self.history)
         if not np.all(np.isfinite(rows)):
@@ -385,17 +479,15 @@ class MlpLabState(_Knobs):
             self.best_epoch = start + int(np.argmin(val))
         self.epoch = int(self.model.epoch)
 
-    def _train_race(self, n_epochs: int):
-        """Every racer ``n_epochs`` more epochs in one vmapped call.
+    def _record_race(self, result, n_epochs: int, before: training.Model):
+        """Keep ``train_race``'s ``result``: every racer ``n_epochs`` more epochs from
+        the stacked networks ``before``.
 
         A racer whose metrics turn non-finite keeps its last finite network and stops
         ("diverged at epoch k"); the others go on.  Training stops when all diverged.
         """
         racers = self.racers
-        active = np.array([d is None for d in self.race_diverged])
-        self.race_models, metrics = train_race(self.arch, self.race_models, self.race_hyper(),
-                                               *self.data[:4], n_epochs=n_epochs,
-                                               active=active)
+        self.race_models, metrics = result
         rows = np.asarray(metrics, np.float32)[:, :n_epochs]
         keep = np.zeros(len(racers), bool)
         for i, history in enumerate(self.race_history):
@@ -408,12 +500,17 @@ class MlpLabState(_Knobs):
             else:
                 good = int(np.argmin(finite))
                 self.race_diverged[i] = len(history) + good
-                if good:  # its finite epochs again, alone: its last finite network
-                    only = np.arange(len(racers)) == i
-                    self.race_models, _ = train_race(
-                        self.arch, self.race_models, self.race_hyper(), *self.data[:4],
-                        n_epochs=good, active=only)
-                    self.race_history[i] = np.concatenate([history, rows[i, :good]])
+                # Its finite epochs again, alone, from the chunk's start: its last
+                # finite network (the others keep what the chunk trained).
+                only = np.arange(len(racers)) == i
+                redone = before
+                if good:
+                    redone, _ = train_race(self.arch, before, self.race_hyper(),
+                                           *self.data[:4], n_epochs=good, active=only)
+                self.race_models = jax.tree.map(
+                    lambda a, b, m=only: jnp.where(m.reshape((-1,) + (1,) * (jnp.ndim(b) - 1)),
+                                                   a, b), redone, self.race_models)
+                self.race_history[i] = np.concatenate([history, rows[i, :good]])
         self.history = self.race_history[0]
         epoch = max(len(h) for h in self.race_history) - 1
         if not keep.any():
@@ -490,12 +587,23 @@ class MlpLabState(_Knobs):
         """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
 
         On success the data set becomes ``"uploaded"`` and the network starts afresh;
-        on failure nothing changes.
+        on failure nothing changes.  (``use_csv(read_csv(content))``.)
         """
+        return self.use_csv(self.read_csv(content))
+
+    @staticmethod
+    def read_csv(content: bytes | str) -> datasets.Dataset | str:
+        """The data set in an uploaded CSV file, or why there is none (any thread:
+        a file of megabytes takes a while)."""
         try:
-            dataset = datasets.parse_csv(content)
+            return datasets.parse_csv(content)
         except datasets.DatasetError as e:
             return str(e)
+
+    def use_csv(self, dataset: datasets.Dataset | str) -> str:
+        """Use ``read_csv``'s data set: "" on success, else why not (nothing changes)."""
+        if isinstance(dataset, str):
+            return dataset
         self.uploaded = dataset
         if self.dataset == UPLOADED:
             self.reset()
@@ -517,9 +625,30 @@ class MlpLabState(_Knobs):
         return data_frame(self.data)
 
     def precompute(self):
-        """The first picture's numbers (the untrained network's heat map), computed and
-        compiled.  Pure numerics, so any thread may run it (see ``app.prepare_state``)."""
-        self.grid()
+        """The first picture's numbers (the untrained network's heat map and diagram),
+        computed and compiled.  Pure numerics, so any thread may run it (see
+        ``app.prepare_state``)."""
+        self.compile_pictures(FreshNetwork(self.data, self.arch, self.model, self.history,
+                                           self.racers, self.race_models, self.notes))
+
+    def compile_pictures(self, fresh: FreshNetwork) -> FreshNetwork:
+        """Compile (or load) what drawing ``fresh`` needs, its heat map(s) and its
+        network diagram, and return it: on the thread that calls this (any thread)
+        rather than on the server's event loop when the lab draws it."""
+        d = fresh.data
+        features = tuple(self.features) or ("x1", "x2")
+        mean, std = jnp.asarray(d.mean), jnp.asarray(d.std)
+        if fresh.racers:
+            m = fresh.race_models
+            jax.block_until_ready(decision_grids(fresh.arch, m.params, m.bn_state, mean, std,
+                                                 features, discrete=bool(self.discretize)))
+        else:
+            m = fresh.model
+            jax.block_until_ready((
+                decision_grid(fresh.arch, m.params, m.bn_state, mean, std, features,
+                              discrete=bool(self.discretize)),
+                diagram_values(fresh.arch, m.params, m.bn_state, mean, std, features)))
+        return fresh
 
     def grid(self) -> np.ndarray:
         """The heat map's values (see ``decision_grid``)."""

@@ -17,6 +17,7 @@ from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
+from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
@@ -161,6 +162,14 @@ class OptimizerLab(Lab):
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.surface_formula = pn.pane.LaTeX("", styles={"font-size": "17px"})
         self.expression_error = notice("danger", css_classes=["pg-expression-error"])
+        # A typed formula compiles on a worker thread in the live page (``start``).
+        self.compiling = pn.pane.HTML(
+            f"<span style='font-size:13px;color:#555'>"
+            f"{tr('surface.expression.compiling', lang)}</span>",
+            visible=False, css_classes=["pg-compiling"])
+        self.worker = Worker(on_error=self._on_work_failed,
+                             on_busy=lambda busy: setattr(self.compiling, "visible", busy),
+                             name="formula")
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
         respond_at_once(self.sidebar())
@@ -192,6 +201,9 @@ class OptimizerLab(Lab):
         """
         self.prepare()
         doc = doc or pn.state.curdoc
+        if doc is not None and doc.session_context is not None and self.worker.doc is None:
+            self.worker.attach(doc)
+            self.state.run_slow_work = self.worker.submit
         step = self.player.value
         self.player.value = max(step - 1, 0)
         if doc is None:
@@ -325,7 +337,7 @@ class OptimizerLab(Lab):
         lang = self.state.lang
         return [
             self.surface_select, self.surface_info, self.surface_formula,
-            self.expression_input, self.expression_error,
+            self.expression_input, self.compiling, self.expression_error,
             pn.pane.Markdown(f"**{tr('start', lang)}**"),
             pn.Row(self._placed(self.x0), self._placed(self.y0)),
             pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
@@ -517,6 +529,11 @@ class OptimizerLab(Lab):
             at_step.visible = self.step_captions[name].visible = bool(numbers)
             set_text(self.step_captions[name],
                      tr("formula.at_step", s.lang, step=shown_step, next=shown_step + 1))
+
+    def _on_work_failed(self, error: BaseException):
+        """A formula's compilation failed on its thread (logged there): say so."""
+        self.state.surface_error = tr("error.unexpected", self.state.lang,
+                                      error=f"{type(error).__name__}: {error}")
 
     def _on_tap(self, event):
         self.state.param.update(x0=round(float(event.x), 3), y0=round(float(event.y), 3))

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 import numpy as np
 import param
 
+from ...numerics import critical, race, surfaces
 from ...numerics import optimizers as opt
-from ...numerics import race, surfaces
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ...text import tr
 from ...ui.lab import LabState
@@ -88,6 +88,9 @@ class OptimizerLabState(_Knobs):
 
     def __init__(self, **params):
         super().__init__(**params)
+        #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
+        #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
+        self.run_slow_work = lambda _key, work, apply: apply(work())
         self._applying_query = False
         self._custom = surfaces.custom_surface(parse_expression(DEFAULT_EXPRESSION))
         with param.parameterized.discard_events(self):  # no race until one is asked for
@@ -121,11 +124,36 @@ class OptimizerLabState(_Knobs):
 
     @param.depends("expression", watch=True)
     def _on_expression_typed(self):
+        expression = self.expression
+        self.run_slow_work("formula", lambda: self.formula_surface(expression),
+                           self.use_formula)
+
+    def formula_surface(self, expression: str) -> surfaces.Surface | ExpressionError:
+        """The surface of a typed formula, with what racing and drawing it needs
+        compiled (seconds: any thread, in a page a worker's), or why there is none."""
         try:
-            self._custom = _custom_surface(self.expression, user=self)
+            surface = _custom_surface(expression, user=self)
         except ExpressionError as e:
-            self.surface_error = tr("surface.expression.error", self.lang, error=e)
+            return e
+        if self.surface == surfaces.CUSTOM:
+            try:  # compiled here, so that racing and drawing it later is quick
+                start = (self.x0, self.y0)
+                if math.isfinite(float(np.asarray(surface.fn(*start)))):
+                    race.run_race(surface.fn, self.settings())
+                surfaces.grid(surface)
+                critical.analyse(surface.fn, start)
+                critical.critical_points(surface)
+            except Exception:  # the race itself says why in the page (``compute``)
+                log.exception("compiling the formula %r ahead failed", expression)
+        return surface
+
+    def use_formula(self, surface: surfaces.Surface | ExpressionError):
+        """Race ``formula_surface``'s surface (if custom is the surface shown), or say
+        why the formula cannot be used."""
+        if isinstance(surface, ExpressionError):
+            self.surface_error = tr("surface.expression.error", self.lang, error=surface)
             return
+        self._custom = surface
         self.surface_error = ""
         if self.surface == surfaces.CUSTOM:
             self.active_surface = self._custom

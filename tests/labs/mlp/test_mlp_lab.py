@@ -510,6 +510,8 @@ def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, mo
     assert lab.state.epoch == 0  # the frame waited
     finish_compiling()
     assert not lab.player.busy.visible and not lab.player.compiler.compiling
+    lab.player.tick()  # in a page a worker thread trains the chunk; the next frame shows it
+    assert lab.player.in_flight.done.wait(60)
     lab.player.tick()
     assert lab.state.epoch == lab.player.speed.value
     lab.state.layers = "8,8"
@@ -800,3 +802,72 @@ def test_a_neuron_count_outside_its_bounds_is_refused_at_its_box(lab, typed):
     assert c.layer_note.visible and f"outside [1, {MAX_WIDTH}]" in shown(c.layer_note)
     box.value = 5
     assert s.arch.hidden == (8, 5) and not c.layer_note.visible
+
+
+# -- work off the event loop (issue #9 item 4) -------------------------------------------
+
+
+def test_training_in_slices_gives_the_same_network_as_in_one_call():
+    """A heavy network's chunk is trained in calls of about ``SLICE_S`` (other pages'
+    computations queue behind each call): the same numbers as one call."""
+    from playground.labs.mlp import state as mlp_state
+
+    whole, sliced = MlpLabState(dropout=0.2), MlpLabState(dropout=0.2)
+    whole.train(40)
+    sliced._epoch_s = mlp_state.SLICE_S / 7  # calls of 7 epochs
+    sliced.train(40)
+    np.testing.assert_array_equal(whole.history, sliced.history)
+    assert whole.best_epoch == sliced.best_epoch and sliced.epoch == 40
+    for s in (whole, sliced):
+        s.race = ["sgd", "adam"]
+    whole.train(30)
+    sliced._epoch_s = mlp_state.SLICE_S / 4
+    sliced.train(30)
+    for a, b in zip(whole.race_history, sliced.race_history, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_chunk_trained_for_a_network_since_replaced_is_dropped():
+    s = MlpLabState()
+    run, record = s.training(5)
+    result = run()  # on a worker, while the page restores the best epoch
+    s.train(3)
+    s.restore_best()
+    epoch, history = s.epoch, s.history.copy()
+    record(result)
+    assert s.epoch == epoch and np.array_equal(s.history, history)
+    run, record = s.training(5)
+    result = run()
+    s.layers = "3"  # a new network meanwhile (at once without a page)
+    record(result)
+    assert s.epoch == 0 and s.arch.hidden == (3,)
+    run, record = s.training(5)
+    record(run())
+    assert s.epoch == 5
+
+
+def test_in_a_page_a_new_network_is_made_on_a_worker_and_the_last_setting_wins(
+        lab, monkeypatch):
+    from playground.ui import session as ui_session
+
+    later = []
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: later.append)
+    page = type("Page", (), {"session_context": None})()
+    lab.worker.attach(page)
+    lab.state.run_slow_work = lab._run_slow_work
+    generation = lab.state.generation
+    lab.state.layers = "5,3"
+    assert lab.worker.busy("network") and lab.compiling.visible and lab.player.waits()
+    assert lab.state.arch.hidden == (8, 8)  # the old network until the new one is made
+    lab.state.layers = "4"  # typed again before it was made
+    lab.state.layers = "6,2"
+    for _ in range(2):  # "5,3" is made and dropped, then "6,2" (never "4")
+        for _ in range(1200):
+            if later:
+                break
+            time.sleep(0.05)
+        later.pop()()
+    assert lab.state.arch.hidden == (6, 2) and lab.state.generation == generation + 1
+    assert not lab.worker.busy() and not lab.compiling.visible
+    sizes = lab.network._structure[0]
+    assert sizes[1:-1] == (6, 2)  # the diagram shows the new network

@@ -306,3 +306,33 @@ def test_a_value_outside_its_bounds_is_refused_at_its_box(lab, p, bad):
     assert getattr(lab.state, p) == in_use and lab.state.result is result
     assert guard.widget.value == in_use and guard.note.visible
     assert f"{number_text(in_use)} is in use" in guard.refusal
+
+
+def test_in_a_page_a_typed_formula_compiles_on_a_worker_and_the_last_one_wins(
+        lab, monkeypatch):
+    """Issue #9 item 4: a formula's compilation (seconds) never runs on the event loop
+    every page shares; a "compiling" line shows meanwhile."""
+    import time
+
+    from playground.ui import session as ui_session
+
+    later = []
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: later.append)
+    lab.surface_select.value = "custom"
+    lab.worker.attach(type("Page", (), {"session_context": None})())
+    lab.state.run_slow_work = lab.worker.submit
+    drawn = np.array(lab.plots.full["sgd"].data["x"])
+    lab.expression_input.value = "x**2 + 3*y**2"
+    assert lab.compiling.visible and lab.worker.busy("formula")
+    np.testing.assert_array_equal(lab.plots.full["sgd"].data["x"], drawn)  # not yet
+    lab.expression_input.value = "x**2/4 + y**2"  # typed again meanwhile: this one wins
+    for _ in range(2):
+        for _ in range(1200):
+            if later:
+                break
+            time.sleep(0.05)
+        later.pop()()
+    assert not lab.compiling.visible and not lab.worker.busy()
+    assert lab.state.active_surface.fn.source == "x**2/4 + y**2"
+    assert lab.state.to_query()["expr"] == "x**2/4 + y**2"
+    assert not np.array_equal(lab.plots.full["sgd"].data["x"], drawn)

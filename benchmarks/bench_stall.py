@@ -1,0 +1,272 @@
+"""One page's actions against another page's updates: the longest pause page A sees.
+
+    python benchmarks/bench_stall.py [--keep-cache] [--only NAME ...] [--quiet-s 6]
+
+Starts ``panel serve app.py`` (with an empty JAX disk cache, so that every new network
+and formula really compiles, unless ``--keep-cache``) and two headless Chromiums (the
+system ``chromium``), one page each, on the same server:
+
+* page A plays the MLP lab (``?lab=mlp``, its defaults, speed 5), and records in the
+  page when its epoch number changes on screen (a ``MutationObserver`` on the readout,
+  timestamps from ``performance.timeOrigin + performance.now()``) and every animation
+  frame (to tell a stalled server from a starved browser);
+* page B, in turn: opens the MLP lab; types several new architectures into the layers
+  box (``10,10,10`` … ``32,32,32,32,32,32``); opens a heavy network (six layers of 32,
+  2,000 points, batch 1), plays it at speed 20 for 8 s; opens the optimizer lab on a typed
+  formula and types new formulas; uploads a 7 MB CSV file to the MLP lab.
+
+For each action: how long it took in page B (until its result shows and no
+"compiling" indicator is left), and page A's longest gap between two epoch changes
+from the action's start to ``--settle-s`` after its end (a gap still open counts to
+the window's end).  Issue #9 item 4's target: ≤ 0.3 s, the normal gap (A's epoch
+number is redrawn 5 times a second).  Last line:
+``stall worst_gap_s=<..> quiet_gap_s=<..>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's root
+from playground.serving import (  # noqa: E402
+    EPOCH_PROBE_JS,
+    EPOCH_PROBE_READ_JS,
+    free_port,
+    launch_chromium,
+    longest_gap,
+    start_server,
+    stop_server,
+    wait_for_http,
+)
+
+LAYERS = ("10,10,10", "12,12,12", "16,16,16,16", "24,24,24,24,24", "32,32,32,32,32,32")
+HEAVY = "lab=mlp&layers=32,32,32,32,32,32&points=2000&train_ratio=90&batch=1"
+FORMULAS = ("x**2/3 + y**2 + sin(2*x)*cos(3*y)", "x**2 + 3*y**2 + cos(x*y)",
+            "(x-1)**2 + (y-x**2)**2/7 + sin(5*x)/10")
+CSV_BYTES = 7_000_000
+HEAVY_PLAY_S = 8.0
+
+
+#: JS (page B): the number of nodes the network diagram draws (null before it exists).
+NODES_JS = """() => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return null;
+  const m = Bokeh.documents[0].get_model_by_name('pg-network-nodes');
+  return m == null ? null : m.data.x.length;
+}"""
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def wait_until_idle(pid: int, timeout: float = 180.0, share: float = 0.08):
+    """Until the server uses under ``share`` of a core over a second (warm-up done)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        if cpu_seconds(pid) - before < share:
+            return
+    print(f"(the server never came to rest within {timeout:.0f} s)")
+
+
+def wait_for(page, condition, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except Exception:  # not there yet (text, element, document)
+            pass
+        page.wait_for_timeout(50)
+    raise TimeoutError(f"page B: timed out waiting for {what}")
+
+
+def busy(page) -> bool:
+    """Whether page B shows work under way (the player's spinner, a compiling line)."""
+    return any(page.locator(css).first.is_visible()
+               for css in (".pg-busy", ".pg-compiling") if page.locator(css).count())
+
+
+def settled(page):
+    wait_for(page, lambda: not busy(page), 120, "the work under way to end")
+
+
+def open_mlp(page, url: str, query: str = "lab=mlp"):
+    page.goto(f"{url}?{query}", wait_until="load")
+    page.locator(".pg-layers input").wait_for(state="visible", timeout=120_000)
+    wait_for(page, lambda: page.evaluate(NODES_JS), 120, "the network diagram")
+    settled(page)
+
+
+def change_layers(page, layers: str):
+    box = page.locator(".pg-layers input")
+    box.fill(layers)
+    box.press("Enter")
+    nodes = 2 + sum(map(int, layers.split(","))) + 2  # x1, x2 … two classes
+    wait_for(page, lambda: page.evaluate(NODES_JS) == nodes, 120, f"layers {layers}")
+    settled(page)
+
+
+def play_heavy(page):
+    page.locator(".pg-speed select").select_option("20")
+    page.wait_for_timeout(300)
+    page.locator(".pg-play button").click()
+    page.wait_for_timeout(int(HEAVY_PLAY_S * 1000))
+    page.locator(".pg-play button").click()
+    wait_for(page, lambda: page.locator(".pg-play button").inner_text().strip().endswith(
+        "Play"), 60, "the heavy network to pause")
+
+
+def open_formula_lab(page, url: str):
+    page.goto(f"{url}?lab=optimizers&surface=custom", wait_until="load")
+    page.locator(".pg-sidebar input[type=text]").first.wait_for(state="visible",
+                                                                timeout=120_000)
+    settled(page)
+
+
+def type_formula(page, formula: str):
+    from urllib.parse import parse_qs, urlsplit
+
+    box = page.locator(".pg-sidebar input[type=text]").first
+    box.fill(formula)
+    box.press("Enter")
+    expr = lambda: parse_qs(urlsplit(page.url).query).get("expr", [None])[0]
+    wait_for(page, lambda: expr() == formula, 120, f"the formula {formula!r} raced")
+    settled(page)
+
+
+def upload(page, path: Path):
+    page.locator(".pg-upload input[type=file]").set_input_files(str(path))
+    wait_for(page, lambda: page.locator(".pg-upload-message").is_visible()
+             or page.get_by_label("Data set").input_value() == "uploaded", 120,
+             "the upload's answer")
+    settled(page)
+
+
+def write_csv(path: Path, size: int):
+    """An ``x1,x2,label`` file of about ``size`` bytes (two classes)."""
+    row = "{:.6f},{:.6f},{}\n"
+    with path.open("w") as f:
+        f.write("x1,x2,label\n")
+        written, i = 0, 0
+        while written < size:
+            line = row.format((i % 997) / 100 - 5, (i % 991) / 100 - 5, i % 2)
+            f.write(line)
+            written += len(line)
+            i += 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--keep-cache", action="store_true",
+                    help="use the usual JAX disk cache (networks may load, not compile)")
+    ap.add_argument("--settle-s", type=float, default=1.0,
+                    help="watch page A this long after each action ends")
+    ap.add_argument("--quiet-s", type=float, default=6.0, help="page A alone, first")
+    ap.add_argument("--only", nargs="*", help="the actions to run (names as printed)")
+    ap.add_argument("--verbose", action="store_true",
+                    help="also say when, in each action, page A's longest gaps began")
+    args = ap.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-stall-"))
+    env = dict(os.environ)
+    if not args.keep_cache:
+        env["PLAYGROUND_JAX_CACHE"] = str(tmp / "jax-cache")
+    csv_path = tmp / "big.csv"
+    write_csv(csv_path, CSV_BYTES)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/app"
+    log_path = tmp / "server.log"
+    load_before = os.getloadavg()[0]
+    with log_path.open("w") as log:
+        proc = start_server(port, env=env, log=log)
+        try:
+            wait_for_http(url, proc)
+            results = run(url, proc.pid, csv_path, args, sync_playwright)
+        finally:
+            stop_server(proc)
+    print(f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; "
+          f"server log {log_path}")
+    tracebacks = log_path.read_text().count("Traceback")
+    print(f"tracebacks in the server log: {tracebacks}")
+    quiet = results.pop("page A alone")[:3]
+    print(f"{'action (page B)':44s} {'took':>8s} {'A: longest gap':>15s} {'A: frame gap':>13s}")
+    print(f"{'(none: page A alone)':44s} {'':>8s} {quiet[1]:13.2f} s {quiet[2]:11.2f} s")
+    for name, (took, gap, frame_gap, where) in results.items():
+        print(f"{name:44s} {took:6.2f} s {gap:13.2f} s {frame_gap:11.2f} s")
+        if args.verbose:
+            print("    longest gaps (s after the action began, length):", ", ".join(
+                f"{at:.2f} +{length:.2f}" for at, length in where))
+    worst = max(r[1] for r in results.values()) if results else float("nan")
+    print(f"stall worst_gap_s={worst:.2f} quiet_gap_s={quiet[1]:.2f}")
+
+
+def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
+    """Every action in page B, with page A's longest gaps: name → (took s, gap s,
+    A's longest time between animation frames s)."""
+    actions = [("open the MLP lab", lambda b: open_mlp(b, url))]
+    actions += [(f"layers {layers}", lambda b, layers=layers: change_layers(b, layers))
+                for layers in LAYERS]
+    actions += [("open a heavy network", lambda b: open_mlp(b, url, HEAVY)),
+                ("play the heavy network at speed 20 for 8 s", play_heavy),
+                ("open the optimizer lab on a formula", lambda b: open_formula_lab(b, url))]
+    actions += [(f"type {formula}", lambda b, formula=formula: type_formula(b, formula))
+                for formula in FORMULAS]
+    actions += [("open the MLP lab again", lambda b: open_mlp(b, url)),
+                ("upload a 7 MB CSV file", lambda b: upload(b, csv_path))]
+    if args.only:
+        keep = [name for name, _ in actions if any(o in name for o in args.only)]
+        actions = [(n, a) for n, a in actions if n in keep or n.startswith("open")]
+    with sync_playwright() as p:
+        browser_a, browser_b = launch_chromium(p), launch_chromium(p)
+        try:
+            a = browser_a.new_page(viewport={"width": 1400, "height": 1000})
+            b = browser_b.new_page(viewport={"width": 1400, "height": 1000})
+            a.goto(f"{url}?lab=mlp", wait_until="load")
+            a.locator(".pg-epoch").wait_for(state="visible", timeout=180_000)
+            wait_until_idle(pid)
+            a.locator(".pg-play button").click()
+            wait_for(a, lambda: float(a.locator(".pg-epoch").inner_text()) > 20, 180,
+                     "page A to train")
+            a.evaluate(EPOCH_PROBE_JS)
+            windows = {}
+            start = time.time() * 1000
+            time.sleep(args.quiet_s)
+            windows["page A alone"] = (start, time.time() * 1000, 0.0)
+            for name, action in actions:
+                start = time.time() * 1000
+                action(b)
+                end = time.time() * 1000
+                time.sleep(args.settle_s)
+                windows[name] = (start, end + args.settle_s * 1000, (end - start) / 1000)
+                print(f"  done: {name} ({(end - start) / 1000:.2f} s)", flush=True)
+            rec = a.evaluate(EPOCH_PROBE_READ_JS)
+        finally:
+            browser_a.close()
+            browser_b.close()
+    changes = [t for t, _ in rec["changes"]]
+    frames = rec["frames"]
+    return {name: (took, longest_gap(changes, s, e) / 1000, longest_gap(frames, s, e) / 1000,
+                   gaps_in(changes, s, e))
+            for name, (s, e, took) in windows.items()}
+
+
+def gaps_in(changes: list[float], start: float, end: float, n: int = 3) -> list:
+    """The ``n`` longest gaps overlapping [start, end]: (s from ``start``, length s)."""
+    times = [t for t in changes if t <= end]
+    gaps = [(a, b - a) for a, b in zip(times, times[1:], strict=False) if b >= start]
+    return [((a - start) / 1000, g / 1000) for a, g in sorted(gaps, key=lambda x: -x[1])[:n]]
+
+
+if __name__ == "__main__":
+    main()
