@@ -47,6 +47,17 @@ def _ridge_label(value: float) -> str:
     return "0" if value == 0 else f"{value:g}"
 
 
+def _legend_below(fig, columns: int):
+    """The legend under the plot, in ``columns`` columns: it hides no curve."""
+    legend = fig.legend[0]
+    fig.legend.location = "center"
+    legend.ncols = columns
+    legend.label_text_font_size = "12px"
+    legend.spacing, legend.padding, legend.margin = 2, 4, 2
+    legend.border_line_alpha = 0
+    fig.add_layout(legend, "below")
+
+
 class BiasVarianceLab(Lab):
     """The same model family fitted to many training sets: bias, variance, noise."""
 
@@ -134,12 +145,13 @@ class BiasVarianceLab(Lab):
 
     def _build_figures(self):
         lang = self.state.lang
-        self.fits_source = ColumnDataSource({"xs": [], "ys": []})
-        self.mean_source = ColumnDataSource({"x": [], "y": []})
-        self.truth_source = ColumnDataSource({"x": [], "y": []})
-        self.points_source = ColumnDataSource({"x": [], "y": []})
-        self.shown_source = ColumnDataSource({"x": [], "y": []})
-        fig = figure(height=360, sizing_mode="stretch_width", tools="tap,reset,save",
+        # Named: the browser tests read them from the page.
+        self.fits_source = ColumnDataSource({"xs": [], "ys": []}, name="pg-bv-fits")
+        self.mean_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-mean")
+        self.truth_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-truth")
+        self.points_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
+        self.shown_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown")
+        fig = figure(height=400, sizing_mode="stretch_width", tools="tap,reset,save",
                      toolbar_location="above", title=tr("bv.fits.title", lang),
                      x_range=Range1d(0, 1), y_range=Range1d(-2, 2))
         fits = fig.multi_line("xs", "ys", source=self.fits_source, color=FIT_COLOR,
@@ -155,14 +167,13 @@ class BiasVarianceLab(Lab):
                  legend_label=tr("bv.fits.shown", lang))
         fig.scatter("x", "y", source=self.points_source, color=SHOWN_COLOR, size=7,
                     line_color="white", legend_label=tr("bv.fits.points", lang))
-        fig.legend.location = "top_right"
-        fig.legend.label_text_font_size = "12px"
-        fig.legend.background_fill_alpha = 0.7
+        _legend_below(fig, 3)
         fig.xaxis.axis_label = "x"
         self.fits_fig = fig
         self.fits_source.selected.on_change("indices", self._on_tap)
 
-        self.curves_sources = {k: ColumnDataSource({"x": [], "y": []}) for k in COLORS}
+        self.curves_sources = {k: ColumnDataSource({"x": [], "y": []}, name=f"pg-bv-{k}")
+                               for k in COLORS}
         self.curves_fig = None
         self.curves_pane = pn.pane.Bokeh(sizing_mode="stretch_width",
                                          css_classes=["pg-bv-curves"])
@@ -173,7 +184,7 @@ class BiasVarianceLab(Lab):
         """The curves against capacity; a new figure when the axes' kind changes."""
         lang, family = self.state.lang, result.family
         log_x = family in ("features", "network")
-        fig = figure(height=340, sizing_mode="stretch_width", tools="reset,save",
+        fig = figure(height=400, sizing_mode="stretch_width", tools="reset,save",
                      toolbar_location="above", y_axis_type="log",
                      x_axis_type="log" if log_x else "linear",
                      title=tr("bv.curves.title", lang))
@@ -188,10 +199,12 @@ class BiasVarianceLab(Lab):
             if key == "test_error":
                 fig.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
         fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
-        fig.legend.location = "top_left"
-        fig.legend.label_text_font_size = "12px"
-        fig.legend.background_fill_alpha = 0.7
+        _legend_below(fig, 3)
         fig.legend.click_policy = "hide"
+        # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
+        low = max(float(np.min(np.r_[result.bias2, result.variance, result.total])), LOG_FLOOR)
+        high = min(float(np.max(result.test_error)), 1e5 * float(np.min(result.total)))
+        fig.y_range = Range1d(low / 2, max(high * 2, 4 * low))
         self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,
                                 line_alpha=0.6, location=result.capacities[0])
         fig.add_layout(self.chosen_span)
@@ -201,7 +214,6 @@ class BiasVarianceLab(Lab):
                                 line_color="#D55E00", line_alpha=0.8))
             fig.add_layout(Label(x=n, y=5, y_units="screen", text=tr("bv.threshold", lang),
                                  text_font_size="12px", text_color="#D55E00", x_offset=4))
-        fig.legend.visible = True
         return fig
 
     def main(self) -> list:
