@@ -175,6 +175,7 @@ class BiasVarianceLab(Lab):
         self.curves_sources = {k: ColumnDataSource({"x": [], "y": []}, name=f"pg-bv-{k}")
                                for k in COLORS}
         self.curves_fig = None
+        self._curves_key = None  # (family, n for random features): what the figure is for
         self.curves_pane = pn.pane.Bokeh(sizing_mode="stretch_width",
                                          css_classes=["pg-bv-curves"])
         self.fits_pane = pn.pane.Bokeh(self.fits_fig, sizing_mode="stretch_width",
@@ -201,10 +202,7 @@ class BiasVarianceLab(Lab):
         fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
         _legend_below(fig, 3)
         fig.legend.click_policy = "hide"
-        # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
-        low = max(float(np.min(np.r_[result.bias2, result.variance, result.total])), LOG_FLOOR)
-        high = min(float(np.max(result.test_error)), 1e5 * float(np.min(result.total)))
-        fig.y_range = Range1d(low / 2, max(high * 2, 4 * low))
+        fig.y_range = Range1d(1e-3, 1.0)
         self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,
                                 line_alpha=0.6, location=result.capacities[0])
         fig.add_layout(self.chosen_span)
@@ -306,14 +304,22 @@ class BiasVarianceLab(Lab):
             family = bv.FAMILIES[r.family]
             set_text(self.family_note, text_html(tr(f"bv.family.{r.family}.note", s.lang)))
             self.model_formula.object = f"${family.objective}$"
-            fig = self._curves_figure(r)
+            # A new figure only when its axes change kind (a figure costs ~50 ms to build).
+            key = (r.family, int(s.n) if r.family == "features" else None)
+            if key != self._curves_key:
+                self._curves_key = key
+                self.curves_fig = self._curves_figure(r)
+                self.curves_pane.object = self.curves_fig
+            fig = self.curves_fig
+            # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
+            low = max(float(np.min(np.r_[r.bias2, r.variance, r.total])), LOG_FLOOR)
+            high = min(float(np.max(r.test_error)), 1e5 * float(np.min(r.total)))
+            fig.y_range.start, fig.y_range.end = low / 2, max(high * 2, 4 * low)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
             x = np.asarray(caps, float)
-            for key in COLORS:
-                y = np.full(len(x), r.noise) if key == "noise" else getattr(r, key)
-                self.curves_sources[key].data = {"x": x, "y": floor(y)}
-            self.curves_fig = fig
-            self.curves_pane.object = fig
+            for name in COLORS:
+                y = np.full(len(x), r.noise) if name == "noise" else getattr(r, name)
+                self.curves_sources[name].data = {"x": x, "y": floor(y)}
             self._on_pick()
 
     def _on_pick(self, *_events):
