@@ -302,6 +302,7 @@ class BiasVarianceLab(Lab):
             margin = max(0.5, 2.5 * float(s.noise))
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = low - margin, high + margin
             family = bv.FAMILIES[r.family]
+            self.ridge.disabled = not family.ridge  # k-NN has no λ
             set_text(self.family_note, text_html(tr(f"bv.family.{r.family}.note", s.lang)))
             self.model_formula.object = f"${family.objective}$"
             # A new figure only when its axes change kind (a figure costs ~50 ms to build).
