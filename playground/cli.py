@@ -9,6 +9,9 @@
         --optimizer sgd --lr 0.03 --batch 10 --epochs 500 --train-ratio 50 --noise 0 \\
         --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
 
+    python -m playground biasvariance --truth sin --family poly --capacities 0-15 \\
+        --datasets 200 --n 20 --noise 0.3 --ridge 0 --seed 0 [--steps S] [--lr A]
+
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
 bounds as the labs; ``train`` takes them too, and its defaults are the MLP lab's
 (``training.DEFAULTS``).  Each command prints one strict JSON object (no NaN or
@@ -28,6 +31,7 @@ import sys
 
 import numpy as np
 
+from .numerics import biasvariance as bv
 from .numerics import datasets, mlp, race, surfaces, training
 from .numerics import optimizers as opt
 from .numerics.expression import ExpressionError, parse_expression
@@ -171,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--l1", type=_finite("l1", 0.0), default=d["l1"])
     m.add_argument("--l2", type=_finite("l2", 0.0), default=d["l2"])
     m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=d["seed"])
+    b = commands.add_parser("biasvariance",
+                            help="bias², variance and test error per capacity, as JSON")
+    b.add_argument("--truth", choices=list(bv.TRUTHS), default="sin")
+    b.add_argument("--family", choices=list(bv.FAMILIES), default="poly")
+    b.add_argument("--capacities", type=_capacities,
+                   help="e.g. 0-15 or 1,2,5 (default: the family's list)")
+    b.add_argument("--datasets", type=_integer("datasets", *bv.DATASETS_BOUNDS), default=100)
+    b.add_argument("--n", type=_integer("n", *bv.N_BOUNDS), default=20)
+    b.add_argument("--noise", type=_finite("noise", 0.0, 10.0), default=0.3)
+    b.add_argument("--ridge", type=_finite("ridge", 0.0, 1e6), default=0.0)
+    b.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=0)
+    b.add_argument("--steps", type=_integer("steps", 1, 10_000), default=bv.NETWORK_STEPS,
+                   help="the network family's Adam steps")
+    b.add_argument("--lr", type=_finite("lr", 0.0, 10.0, low_open=True), default=bv.NETWORK_LR,
+                   help="the network family's learning rate")
     return parser
 
 
@@ -206,6 +225,53 @@ def _float32(value) -> float:
     """A float32 as the shortest decimal that reads back as it (0.3, not
     0.30000001192092896), as a float."""
     return float(str(np.float32(value)))
+
+
+def _capacities(text: str) -> tuple[int, ...]:
+    """``0-15`` (a range, both ends in) or ``1,2,5``."""
+    try:
+        if "-" in text:
+            low, high = (int(part) for part in text.split("-"))
+            if high < low:
+                raise ValueError
+            return tuple(range(low, high + 1))
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"capacities must be A-B or a comma list of integers, not {text!r}") from None
+
+
+def biasvariance(args) -> dict:
+    try:
+        data = bv.make_data(args.truth, args.n, args.datasets, args.seed)
+        capacities = (None if args.capacities is None
+                      else bv.check_capacities(args.family, args.capacities, args.n))
+        r = bv.decompose(args.family, data, args.noise, capacities, ridge=args.ridge,
+                         seed=args.seed, steps=args.steps, lr=args.lr)
+    except bv.BiasVarianceError as e:
+        raise UsageError(_bv_message(e, args.family)) from None
+    rows = [{"capacity": c, "bias2": float(r.bias2[i]), "variance": float(r.variance[i]),
+             "noise": r.noise, "sum": float(r.total[i]), "test_error": float(r.test_error[i]),
+             "train_error": float(r.train_error[i])} for i, c in enumerate(r.capacities)]
+    if not all(math.isfinite(v) for row in rows for v in row.values()):
+        raise UsageError("a fit was not finite: add a ridge (--ridge) or lower --lr")
+    return {
+        "settings": {"truth": args.truth, "family": args.family, "datasets": args.datasets,
+                     "n": args.n, "noise": args.noise, "ridge": args.ridge, "seed": args.seed,
+                     "capacity": bv.FAMILIES[args.family].symbol,
+                     "capacities": list(r.capacities), "n_test": len(data.x_test),
+                     **({"steps": args.steps, "lr": args.lr}
+                        if args.family == "network" else {})},
+        "capacities": rows,
+    }
+
+
+def _bv_message(error: bv.BiasVarianceError, family: str) -> str:
+    v = error.values
+    if error.code == "out_of_bounds":
+        return (f"--capacities: {v['name']}={v['value']} is outside "
+                f"{v['low']}–{v['high']} ({family})")
+    return str(error)
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -339,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         argv = _attach_formula(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
-        out = trajectory(args) if args.command == "trajectory" else train(args)
+        out = {"trajectory": trajectory, "train": train,
+               "biasvariance": biasvariance}[args.command](args)
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
         return 0

@@ -354,6 +354,72 @@ _EN: dict[str, str] = {
     "url.unusable": "The link could not be used; the lab starts with its defaults.",
     "error.unexpected": "Something went wrong computing this run: {error}",
     "app.build_failed": "The lab could not be built: {error}",
+
+    # The bias-variance lab (its own block; to move into the language tables later).
+    "lab.biasvariance": "Bias & variance",
+    "bv.data": "Truth and data",
+    "bv.model": "Model family and capacity",
+    "bv.truth": "True function f(x)",
+    "bv.truth.sin": "sin 2πx",
+    "bv.truth.step": "A step at x = ½",
+    "bv.truth.abs": "|x − ½|",
+    "bv.truth.cubic": "A cubic",
+    "bv.noise": "Noise σ",
+    "bv.n": "Training points per set n",
+    "bv.datasets": "Training sets M",
+    "bv.seed": "Seed",
+    "bv.family": "Model family",
+    "bv.family.poly": "Polynomial (degree d)",
+    "bv.family.knn": "k nearest neighbours",
+    "bv.family.features": "Random ReLU features (p)",
+    "bv.family.network": "Neural network, one hidden layer (width h)",
+    "bv.family.poly.note": (
+        "Least squares in the Legendre basis; λ > 0 shrinks the coefficients (ridge)."),
+    "bv.family.knn.note": (
+        "The mean of the k nearest training targets. Capacity falls as k grows; λ does not "
+        "apply."),
+    "bv.family.features.note": (
+        "A fixed random first layer of p ReLU units and the minimum-norm least-squares "
+        "output layer. At p = n the features can just interpolate the n points: watch the "
+        "test error peak there and fall again (double descent); λ > 0 flattens the peak."),
+    "bv.family.network.note": (
+        "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
+        "penalty. Computing every width takes a few seconds."),
+    "bv.capacity": "Capacity (d, k, p or h)",
+    "bv.ridge": "Ridge λ",
+    "bv.fits.title": "Every set's fit, their mean and the truth",
+    "bv.fits.each": "fit to one set",
+    "bv.fits.mean": "mean fit f̄",
+    "bv.fits.truth": "truth f",
+    "bv.fits.shown": "one set's fit (click a fit)",
+    "bv.fits.points": "its training points",
+    "bv.curves.title": "Against capacity: the decomposition and the measured error",
+    "bv.curve.bias2": "bias²",
+    "bv.curve.variance": "variance",
+    "bv.curve.noise": "noise σ²",
+    "bv.curve.total": "bias² + variance + σ²",
+    "bv.curve.test_error": "measured test error",
+    "bv.curve.train_error": "training error",
+    "bv.axis.poly": "degree d (capacity grows →)",
+    "bv.axis.knn": "k neighbours (capacity falls as k grows →)",
+    "bv.axis.features": "features p (capacity grows →)",
+    "bv.axis.network": "hidden units h (capacity grows →)",
+    "bv.threshold": "p = n",
+    "bv.busy": "Training every width on every set… {percent} %",
+    "bv.reading": "Reading:",
+    "bv.reading.high_bias": (
+        "High bias: at {symbol} = {value} the mean fit misses the truth; more capacity "
+        "would help."),
+    "bv.reading.high_variance": (
+        "High variance: at {symbol} = {value} the fits disagree from one training set to "
+        "the next; less capacity, more data or a larger λ would help."),
+    "bv.reading.near_best": (
+        "Near the best capacity: at {symbol} = {value} bias² + variance is close to its "
+        "minimum."),
+    "bv.reading.past_threshold": (
+        "Past the interpolation threshold: with p = {value} > n = {n} features every "
+        "training set is fitted exactly, and the minimum-norm solution gets smoother as p "
+        "grows."),
 }
 
 TEXT: Mapping[str, Mapping[str, str]] = MappingProxyType({

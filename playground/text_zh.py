@@ -330,4 +330,62 @@ ZH: dict[str, str] = {
     "url.unusable": "无法使用此链接；实验以默认设置启动。",
     "error.unexpected": "计算本次运行时出错：{error}",
     "app.build_failed": "无法构建实验：{error}",
+    # The bias–variance lab.
+    "lab.biasvariance": "偏差与方差",
+    "bv.axis.features": "特征数 p（容量向右增大 →）",
+    "bv.axis.knn": "近邻数 k（k 越大容量越小 →）",
+    "bv.axis.network": "隐藏单元数 h（容量向右增大 →）",
+    "bv.axis.poly": "次数 d（容量向右增大 →）",
+    "bv.busy": "正在用每个训练集训练每种宽度…… {percent} %",
+    "bv.capacity": "容量（d、k、p 或 h）",
+    "bv.curve.bias2": "偏差²",
+    "bv.curve.noise": "噪声 σ²",
+    "bv.curve.test_error": "实测测试误差",
+    "bv.curve.total": "偏差² + 方差 + σ²",
+    "bv.curve.train_error": "训练误差",
+    "bv.curve.variance": "方差",
+    "bv.curves.title": "随容量变化：误差分解与实测误差",
+    "bv.data": "真实函数与数据",
+    "bv.datasets": "训练集个数 M",
+    "bv.family": "模型族",
+    "bv.family.features": "随机 ReLU 特征（p）",
+    "bv.family.features.note": (
+        "第一层是固定的 p 个随机 ReLU 单元，输出层取最小范数最小二乘解。当 p = n 时，"
+        "这些特征恰好能插值 n 个样本点：注意测试误差在那里出现峰值，随后再次下降（双下降）；"
+        "λ > 0 会压平这个峰。"),
+    "bv.family.knn": "k 近邻",
+    "bv.family.knn.note": "取 k 个最近训练样本目标值的平均。k 越大容量越小；λ 不适用。",
+    "bv.family.network": "神经网络，单隐藏层（宽度 h）",
+    "bv.family.network.note": (
+        "tanh 单元，从同一个起点出发，用 500 步全批量 Adam 训练；λ 是 L2 正则化项。"
+        "计算所有宽度需要几秒钟。"),
+    "bv.family.poly": "多项式（次数 d）",
+    "bv.family.poly.note": "在勒让德（Legendre）基下做最小二乘；λ > 0 会收缩系数（岭回归）。",
+    "bv.fits.each": "在一个训练集上的拟合",
+    "bv.fits.mean": "平均拟合 f̄",
+    "bv.fits.points": "它的训练样本点",
+    "bv.fits.shown": "一个训练集的拟合（点击一条拟合曲线）",
+    "bv.fits.title": "每个训练集的拟合、它们的平均与真实函数",
+    "bv.fits.truth": "真实函数 f",
+    "bv.model": "模型族与容量",
+    "bv.n": "每个训练集的样本点数 n",
+    "bv.noise": "噪声 σ",
+    "bv.reading": "解读：",
+    "bv.reading.high_bias": (
+        "高偏差：在 {symbol} = {value} 时，平均拟合偏离真实函数；增加容量会有帮助。"),
+    "bv.reading.high_variance": (
+        "高方差：在 {symbol} = {value} 时，不同训练集上的拟合彼此差别很大；"
+        "减小容量、增加数据或增大 λ 会有帮助。"),
+    "bv.reading.near_best": "接近最佳容量：在 {symbol} = {value} 时，偏差² + 方差接近其最小值。",
+    "bv.reading.past_threshold": (
+        "越过插值阈值：特征数 p = {value} > n = {n}，每个训练集都被精确拟合，"
+        "而随着 p 增大，最小范数解变得更平滑。"),
+    "bv.ridge": "岭参数 λ",
+    "bv.seed": "随机种子",
+    "bv.threshold": "p = n",
+    "bv.truth": "真实函数 f(x)",
+    "bv.truth.abs": "|x − ½|",
+    "bv.truth.cubic": "三次函数",
+    "bv.truth.sin": "sin 2πx",
+    "bv.truth.step": "在 x = ½ 处的阶跃",
 }

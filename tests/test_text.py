@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from playground.numerics import biasvariance as bv
 from playground.numerics import critical, datasets, surfaces
 from playground.numerics import optimizers as opt
 from playground.text import DEFAULT_LANGUAGE, LANGUAGES, TEXT, tr
@@ -27,7 +28,7 @@ LANGUAGE_NEUTRAL = frozenset({
     "optimizer.sgd", "optimizer.adagrad", "optimizer.rmsprop", "optimizer.adam",
     "hp.beta1", "hp.beta2", "hp.eps", "start.x", "start.y", "clip.value_label",
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
-    "readout.grad", "status.converged",
+    "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
 })
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
@@ -60,7 +61,7 @@ GLOSSARY = {
     r"\bactivation\b": "激活函数",
     r"\binitiali[sz]ation": "初始化",
     r"\blocal minim": "局部最小值",
-    r"\bminim(um|a)\b": "最小值",
+    r"\bminim(um|a)\b(?!-norm)": "最小值",
     r"\boptimizers?\b": "优化器",
     r"\bplateau\b": "平坦区域",
     r"\bschedule\b": "调度",
@@ -352,6 +353,14 @@ def _readings() -> set[str]:
             and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)}
 
 
+def _bv_readings() -> set[str]:
+    """The verdicts ``numerics.biasvariance.reading`` returns."""
+    tree = ast.parse((PACKAGE_ROOT / "numerics" / "biasvariance.py").read_text(encoding="utf-8"))
+    reading = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "reading")
+    return {c.value for n in ast.walk(reading) if isinstance(n, ast.Return)
+            for c in ast.walk(n.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+
+
 def _labs() -> tuple[str, ...]:
     from playground.ui.shell import LABS
     return tuple(LABS)
@@ -379,6 +388,12 @@ REGISTRIES = {
     "mlp.dataset.{}": lambda: datasets.DATASETS,
     "mlp.preset.{}": _mlp_presets,
     "lab.{}": _labs,
+    "bv.truth.{}": lambda: bv.TRUTHS,
+    "bv.family.{}": lambda: bv.FAMILIES,
+    "bv.family.{}.note": lambda: bv.FAMILIES,
+    "bv.axis.{}": lambda: bv.FAMILIES,
+    "bv.curve.{}": lambda: ("bias2", "variance", "noise", "total", "test_error", "train_error"),
+    "bv.reading.{}": _bv_readings,
 }
 
 

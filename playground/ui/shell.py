@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 #: Lab key (as in links) → "module:class", imported when a page asks for it.
 #: Later labs (bias–variance, depth, backprop) are added here.
 LABS = {"optimizers": "playground.labs.optimizers.lab:OptimizerLab",
-        "mlp": "playground.labs.mlp.lab:MlpLab"}
+        "mlp": "playground.labs.mlp.lab:MlpLab",
+        "biasvariance": "playground.labs.biasvariance.lab:BiasVarianceLab"}
 DEFAULT_LAB = "optimizers"
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",

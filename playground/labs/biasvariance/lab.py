@@ -1,0 +1,345 @@
+"""The bias–variance lab: many fits at once, the U-curve computed, and double descent.
+
+The numerics are :mod:`playground.numerics.biasvariance`, the settings
+:mod:`.state`.  Two pictures: every set's fit (faint), their mean f̄, the truth and one
+training set's points (click a fit to show its set); and against capacity bias²,
+variance, σ², their sum, the measured test error and the training error (log axes where
+they span decades).  Beside them a plain-language reading and the decomposition with the
+chosen capacity's numbers.  The network family is computed on a worker thread, its
+result handed back with ``ui.session.next_tick_from_any_thread``; meanwhile a progress
+bar shows how many buckets of widths are done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+import panel as pn
+import param
+from bokeh.models import ColumnDataSource, Label, Range1d, Span, TapTool
+from bokeh.plotting import figure
+from panel.io import hold
+
+from ...numerics import biasvariance as bv
+from ...text import tr
+from ...ui.lab import Lab
+from ...ui.markup import notice, set_notice, text_html
+from ...ui.session import next_tick_from_any_thread
+from ...ui.widgets import respond_at_once, set_text
+from . import state as bv_state
+from .state import BiasVarianceLabState, calculate
+
+log = logging.getLogger(__name__)
+
+#: Okabe–Ito colours (as the optimizer lab): bias², variance, noise, sum, measured, train.
+COLORS = {"bias2": "#0072B2", "variance": "#D55E00", "noise": "#999999", "total": "#000000",
+          "test_error": "#CC79A7", "train_error": "#009E73"}
+FIT_COLOR, MEAN_COLOR, TRUTH_COLOR, SHOWN_COLOR = "#9aa7b4", "#0072B2", "#000000", "#E69F00"
+#: λ values the slider offers (a link may add its own).
+RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
+#: Values below this are drawn at it on the log axis (k = 1 fits its training set exactly).
+LOG_FLOOR = 1e-6
+
+
+def _ridge_label(value: float) -> str:
+    return "0" if value == 0 else f"{value:g}"
+
+
+def _legend_below(fig, columns: int):
+    """The legend under the plot, in ``columns`` columns: it hides no curve."""
+    legend = fig.legend[0]
+    fig.legend.location = "center"
+    legend.ncols = columns
+    legend.label_text_font_size = "12px"
+    legend.spacing, legend.padding, legend.margin = 2, 4, 2
+    legend.border_line_alpha = 0
+    fig.add_layout(legend, "below")
+
+
+class BiasVarianceLab(Lab):
+    """The same model family fitted to many training sets: bias, variance, noise."""
+
+    state = param.ClassSelector(class_=BiasVarianceLabState)
+
+    URL_TRIGGERS = bv_state.URL_KEYS
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        s, lang = self.state, self.state.lang
+        self._started = False
+        self._schedule = None  # hands a thread's result to the session (in a live page)
+        self.message = notice("warning", css_classes=["pg-message"])
+        self.progress = pn.indicators.Progress(value=0, max=100, visible=False, width=300,
+                                               css_classes=["pg-bv-progress"])
+        self.progress_text = pn.pane.HTML("", visible=False, css_classes=["pg-bv-busy"])
+        self._build_figures()
+        self.reading = pn.pane.HTML("", css_classes=["pg-bv-reading"],
+                                    styles={"font-size": "15px"}, sizing_mode="stretch_width")
+        self.formula = pn.pane.LaTeX("", css_classes=["pg-bv-formula"],
+                                     styles={"font-size": "15px"}, sizing_mode="stretch_width")
+        self.model_formula = pn.pane.LaTeX("", css_classes=["pg-bv-model"],
+                                           styles={"font-size": "13px"},
+                                           sizing_mode="stretch_width")
+        self._build_controls(lang)
+        respond_at_once(self.sidebar())
+        s.param.watch(self._on_result, ["result"])
+        s.param.watch(self._on_pick, ["capacity", "shown"])
+        s.param.watch(lambda _e: self.show_message(), ["error"])
+        s.param.watch(self._on_busy, ["busy", "progress"])
+
+    # -- the controls ---------------------------------------------------------------------
+
+    def _build_controls(self, lang):
+        s = self.state
+        self.truth = pn.widgets.Select.from_param(
+            s.param.truth, name=tr("bv.truth", lang), css_classes=["pg-bv-truth"],
+            options={tr(f"bv.truth.{k}", lang): k for k in bv.TRUTHS})
+        self.noise = pn.widgets.FloatSlider.from_param(
+            s.param.noise, name=tr("bv.noise", lang), step=0.05, css_classes=["pg-bv-noise"])
+        # n and M are shapes: a new value compiles new programs, so they apply on release.
+        self.n = self._on_release(pn.widgets.IntSlider(
+            name=tr("bv.n", lang), start=bv.N_BOUNDS[0], end=bv.N_BOUNDS[1], value=s.n,
+            css_classes=["pg-bv-n"]), "n")
+        self.datasets = self._on_release(pn.widgets.IntSlider(
+            name=tr("bv.datasets", lang), start=bv.DATASETS_BOUNDS[0],
+            end=bv.DATASETS_BOUNDS[1], value=s.datasets, css_classes=["pg-bv-datasets"]),
+            "datasets")
+        self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=tr("bv.seed", lang),
+                                                   css_classes=["pg-bv-seed"])
+        self.family = pn.widgets.Select.from_param(
+            s.param.family, name=tr("bv.family", lang), css_classes=["pg-bv-family"],
+            options={tr(f"bv.family.{k}", lang): k for k in bv.FAMILIES})
+        self.capacity = pn.widgets.DiscreteSlider(name=tr("bv.capacity", lang),
+                                                  options=[s.capacity], value=s.capacity,
+                                                  css_classes=["pg-bv-capacity"])
+        self.capacity.param.watch(lambda e: setattr(s, "capacity", int(e.new)), "value")
+        ridges = sorted({*RIDGES, float(s.ridge)})
+        self.ridge = pn.widgets.DiscreteSlider(
+            name=tr("bv.ridge", lang), options={_ridge_label(r): r for r in ridges},
+            value=float(s.ridge), css_classes=["pg-bv-ridge"])
+        self.ridge.param.watch(lambda e: setattr(s, "ridge", float(e.new)), "value")
+        s.param.watch(lambda e: setattr(self.ridge, "value", float(e.new))
+                      if e.new in self.ridge.values else None, ["ridge"])
+        self.family_note = pn.pane.HTML("", css_classes=["pg-bv-family-note"],
+                                        styles={"font-size": "13px", "color": "#444"})
+
+    def _on_release(self, slider, name: str):
+        """``slider`` sets the state's ``name`` when released, and follows it."""
+        s = self.state
+        slider.param.watch(lambda e: setattr(s, name, int(e.new)), "value_throttled")
+        s.param.watch(lambda e: setattr(slider, "value", int(e.new)), [name])
+        return slider
+
+    def sidebar(self) -> list:
+        lang = self.state.lang
+        return [
+            pn.pane.HTML(f"<b>{text_html(tr('bv.data', lang))}</b>"),
+            self.truth, self.noise, self.n, self.datasets, self.seed,
+            pn.pane.HTML(f"<b>{text_html(tr('bv.model', lang))}</b>"),
+            self.family, self.family_note, self.capacity, self.ridge,
+        ]
+
+    # -- the pictures ---------------------------------------------------------------------
+
+    def _build_figures(self):
+        lang = self.state.lang
+        # Named: the browser tests read them from the page.
+        self.fits_source = ColumnDataSource({"xs": [], "ys": []}, name="pg-bv-fits")
+        self.mean_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-mean")
+        self.truth_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-truth")
+        self.points_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
+        self.shown_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown")
+        fig = figure(height=400, sizing_mode="stretch_width", tools="tap,reset,save",
+                     toolbar_location="above", title=tr("bv.fits.title", lang),
+                     x_range=Range1d(0, 1), y_range=Range1d(-2, 2))
+        fits = fig.multi_line("xs", "ys", source=self.fits_source, color=FIT_COLOR,
+                              alpha=0.18, line_width=1, legend_label=tr("bv.fits.each", lang),
+                              nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
+                              selection_alpha=1.0)
+        fig.select_one(TapTool).renderers = [fits]
+        fig.line("x", "y", source=self.truth_source, color=TRUTH_COLOR, line_width=2.5,
+                 line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
+        fig.line("x", "y", source=self.mean_source, color=MEAN_COLOR, line_width=3,
+                 legend_label=tr("bv.fits.mean", lang))
+        fig.line("x", "y", source=self.shown_source, color=SHOWN_COLOR, line_width=2,
+                 legend_label=tr("bv.fits.shown", lang))
+        fig.scatter("x", "y", source=self.points_source, color=SHOWN_COLOR, size=7,
+                    line_color="white", legend_label=tr("bv.fits.points", lang))
+        _legend_below(fig, 3)
+        fig.xaxis.axis_label = "x"
+        self.fits_fig = fig
+        self.fits_source.selected.on_change("indices", self._on_tap)
+
+        self.curves_sources = {k: ColumnDataSource({"x": [], "y": []}, name=f"pg-bv-{k}")
+                               for k in COLORS}
+        self.curves_fig = None
+        self._curves_key = None  # (family, n for random features): what the figure is for
+        self.curves_pane = pn.pane.Bokeh(sizing_mode="stretch_width",
+                                         css_classes=["pg-bv-curves"])
+        self.fits_pane = pn.pane.Bokeh(self.fits_fig, sizing_mode="stretch_width",
+                                       css_classes=["pg-bv-fits"])
+
+    def _curves_figure(self, result: bv.Decomposition) -> figure:
+        """The curves against capacity; a new figure when the axes' kind changes."""
+        lang, family = self.state.lang, result.family
+        log_x = family in ("features", "network")
+        fig = figure(height=400, sizing_mode="stretch_width", tools="reset,save",
+                     toolbar_location="above", y_axis_type="log",
+                     x_axis_type="log" if log_x else "linear",
+                     title=tr("bv.curves.title", lang))
+        styles = {"bias2": {}, "variance": {}, "noise": {"line_dash": "dotted"},
+                  "total": {"line_width": 3}, "train_error": {"line_dash": "dashed"},
+                  "test_error": {}}
+        for key, color in COLORS.items():
+            src = self.curves_sources[key]
+            label = tr(f"bv.curve.{key}", lang)
+            fig.line("x", "y", source=src, color=color, legend_label=label,
+                     **{"line_width": 2, **styles[key]})
+            if key == "test_error":
+                fig.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
+        fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
+        _legend_below(fig, 3)
+        fig.legend.click_policy = "hide"
+        fig.y_range = Range1d(1e-3, 1.0)
+        self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,
+                                line_alpha=0.6, location=result.capacities[0])
+        fig.add_layout(self.chosen_span)
+        if family == "features":
+            n = int(self.state.n)
+            fig.add_layout(Span(dimension="height", location=n, line_dash="dashed",
+                                line_color="#D55E00", line_alpha=0.8))
+            fig.add_layout(Label(x=n, y=5, y_units="screen", text=tr("bv.threshold", lang),
+                                 text_font_size="12px", text_color="#D55E00", x_offset=4))
+        return fig
+
+    def main(self) -> list:
+        return [
+            self.message,
+            pn.Row(self.progress, self.progress_text),
+            pn.Row(self.fits_pane, self.curves_pane, sizing_mode="stretch_width"),
+            self.reading,
+            self.formula,
+            self.model_formula,
+        ]
+
+    # -- the lab contract ---------------------------------------------------------------
+
+    def prepare(self):
+        """Draw the first result (``state.precompute`` computed it)."""
+        if self._started:
+            return
+        self._started = True
+        if self.state.result is not None:
+            self._on_result()
+
+    def start(self):
+        """In the live page: the network family runs on a worker thread from now on."""
+        self.prepare()
+        doc = pn.state.curdoc
+        if doc is not None and doc.session_context is not None:
+            self._schedule = next_tick_from_any_thread(doc)
+            self.state.runner = self._run_in_thread
+        if self.state.result is None and not self.state.busy:
+            self.state.request()
+
+    def stop(self):
+        self.state.runner = None
+        self.state.generation += 1  # a thread still running: its result is dropped
+
+    def show_message(self):
+        set_notice(self.message, (self.link_problems, self.state.error))
+
+    # -- the network family off the event loop ---------------------------------------------
+
+    def _run_in_thread(self, settings, generation):
+        schedule = self._schedule
+        s = self.state
+
+        def on_part(done, parts):
+            schedule(lambda: s.param.update(progress=done / parts)
+                     if generation == s.generation else None)
+
+        def work():
+            try:
+                data, result = calculate(settings, on_part)
+            except Exception as e:  # a message in the page, never a traceback
+                log.exception("the network family could not be computed")
+                schedule(lambda error=e: s.accept(None, None, generation, error))
+                return
+            schedule(lambda: s.accept(data, result, generation))
+
+        threading.Thread(target=work, name="playground-biasvariance", daemon=True).start()
+
+    def _on_busy(self, *_events):
+        s = self.state
+        self.progress.visible = self.progress_text.visible = bool(s.busy)
+        self.progress.value = int(round(100 * s.progress))
+        set_text(self.progress_text, text_html(tr("bv.busy", s.lang,
+                                                  percent=int(round(100 * s.progress)))))
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _on_tap(self, _attr, _old, new):
+        if new:
+            self.state.shown = int(new[0])
+
+    def _on_result(self, *_events):
+        if not self._started:
+            return
+        s, r = self.state, self.state.result
+        if r is None:
+            return
+        with hold():
+            caps = list(r.capacities)
+            self.capacity.options = caps
+            if self.capacity.value != s.chosen:
+                self.capacity.value = s.chosen
+            d = s.data
+            self.truth_source.data = {"x": d.grid, "y": d.f_grid}
+            low, high = float(d.f_grid.min()), float(d.f_grid.max())
+            margin = max(0.5, 2.5 * float(s.noise))
+            self.fits_fig.y_range.start, self.fits_fig.y_range.end = low - margin, high + margin
+            family = bv.FAMILIES[r.family]
+            self.ridge.disabled = not family.ridge  # k-NN has no λ
+            set_text(self.family_note, text_html(tr(f"bv.family.{r.family}.note", s.lang)))
+            self.model_formula.object = f"${family.objective}$"
+            # A new figure only when its axes change kind (a figure costs ~50 ms to build).
+            key = (r.family, int(s.n) if r.family == "features" else None)
+            if key != self._curves_key:
+                self._curves_key = key
+                self.curves_fig = self._curves_figure(r)
+                self.curves_pane.object = self.curves_fig
+            fig = self.curves_fig
+            # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
+            low = max(float(np.min(np.r_[r.bias2, r.variance, r.total])), LOG_FLOOR)
+            high = min(float(np.max(r.test_error)), 1e5 * float(np.min(r.total)))
+            fig.y_range.start, fig.y_range.end = low / 2, max(high * 2, 4 * low)
+            floor = lambda v: np.maximum(v, LOG_FLOOR)
+            x = np.asarray(caps, float)
+            for name in COLORS:
+                y = np.full(len(x), r.noise) if name == "noise" else getattr(r, name)
+                self.curves_sources[name].data = {"x": x, "y": floor(y)}
+            self._on_pick()
+
+    def _on_pick(self, *_events):
+        s, r = self.state, self.state.result
+        if not self._started or r is None:
+            return
+        with hold():
+            i, m = s.index, min(int(s.shown), r.y.shape[0] - 1)
+            d = s.data
+            grid = d.grid
+            fits = r.fits[i]
+            self.fits_source.data = {"xs": [grid] * len(fits), "ys": list(fits)}
+            self.mean_source.data = {"x": grid, "y": r.mean_fit[i]}
+            self.shown_source.data = {"x": grid, "y": fits[m]}
+            self.points_source.data = {"x": d.x[m], "y": r.y[m]}
+            self.chosen_span.location = s.chosen
+            self.capacity.value = s.chosen
+            symbol = bv.FAMILIES[r.family].symbol
+            reading = tr(s.reading_key(), s.lang, symbol=symbol, value=s.chosen, n=int(s.n))
+            set_text(self.reading, f"<b>{text_html(tr('bv.reading', s.lang))}</b> "
+                                   f"{text_html(reading)}")
+            self.formula.object = (f"$\\text{{{symbol} = {s.chosen}}}:\\quad {s.formula()}$")

@@ -1,0 +1,243 @@
+"""The bias–variance lab's state: every setting, its link, and the decomposition.
+
+``BiasVarianceLabState`` is a plain ``param.Parameterized`` (no Panel import), tested
+without a browser.  A declarative table (``LINK``, a ``ui.link.LinkTable``) reads and
+writes the query string:
+``?lab=biasvariance&family=features&truth=sin&n=20&datasets=100&noise=0.3&capacity=20``.
+
+The data settings (truth, noise, n, M, seed), the family and λ are inputs of one
+computation (``numerics.biasvariance.decompose``: every capacity at once); the chosen
+capacity and the highlighted set only pick what is drawn from its result.  The linear
+families and k-NN take milliseconds and are computed at once; the network family takes
+seconds, so its computation is split by width (``partial results``) and the lab runs it
+off the event loop (``calculate`` is pure and may run on any thread; ``accept`` stores
+its result on the session's thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
+
+import numpy as np
+import param
+
+from ...numerics import biasvariance as bv
+from ...text import tr
+from ...ui.lab import LabState
+from ...ui.link import LinkTable, param_field, problem
+
+log = logging.getLogger(__name__)
+
+#: The capacity each family starts at (random features: the threshold p = n).
+DEFAULT_CAPACITY = {"poly": 3, "knn": 5, "features": None, "network": 8}
+#: Settings whose change recomputes every capacity.
+COMPUTE_PARAMS = ("truth", "noise", "n", "datasets", "seed", "family", "ridge")
+
+
+class Settings(NamedTuple):
+    """A snapshot of what one computation depends on (safe to hand to a thread)."""
+
+    truth: str
+    noise: float
+    n: int
+    datasets: int
+    seed: int
+    family: str
+    ridge: float
+
+
+def merge(parts: list[bv.Decomposition]) -> bv.Decomposition:
+    """Decompositions of disjoint capacity lists (one family, one data) as one."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    cat = lambda name, axis=0: np.concatenate([getattr(p, name) for p in parts], axis=axis)
+    return first._replace(
+        capacities=tuple(c for p in parts for c in p.capacities), bias2=cat("bias2"),
+        variance=cat("variance"), total=cat("total"), test_error=cat("test_error"),
+        train_error=cat("train_error"), fits=cat("fits"), mean_fit=cat("mean_fit"))
+
+
+def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = None
+              ) -> tuple[bv.Data, bv.Decomposition]:
+    """The data and the decomposition for ``settings`` (pure: any thread).
+
+    The network family is computed one bucket of widths at a time
+    (``bv.width_buckets``), calling ``on_part(done, parts)`` after each.
+
+    Raises:
+        bv.BiasVarianceError: settings the numerics refuse.
+    """
+    s = settings
+    data = bv.make_data(s.truth, s.n, s.datasets, s.seed)
+    capacities = bv.default_capacities(s.family, s.n)
+    groups = ([hs for _, hs in bv.width_buckets(capacities)] if s.family == "network"
+              else [capacities])
+    parts = []
+    for i, group in enumerate(groups):
+        parts.append(bv.decompose(s.family, data, s.noise, group, ridge=s.ridge, seed=s.seed))
+        if on_part is not None:
+            on_part(i + 1, len(groups))
+    return data, merge(parts)
+
+
+class BiasVarianceLabState(LabState):
+    """Every setting of the bias–variance lab, and the decomposition they produce."""
+
+    truth = param.Selector(objects=list(bv.TRUTHS), default="sin")
+    noise = param.Number(0.3, bounds=(0.0, 2.0), doc="σ of the training and test noise")
+    n = param.Integer(20, bounds=bv.N_BOUNDS, doc="training points per set")
+    datasets = param.Integer(100, bounds=bv.DATASETS_BOUNDS, doc="M, resampled training sets")
+    seed = param.Integer(0, bounds=(0, 2**31 - 1))
+    family = param.Selector(objects=list(bv.FAMILIES), default="poly")
+    capacity = param.Integer(3, bounds=(0, bv.FEATURES_PER_POINT * bv.N_BOUNDS[1]),
+                             doc="d, k, p or h: snapped to a computed capacity")
+    ridge = param.Number(0.0, bounds=(0.0, 1e6), doc="λ (poly, features, network)")
+    shown = param.Integer(0, bounds=(0, bv.DATASETS_BOUNDS[1] - 1),
+                          doc="the training set whose points are drawn")
+
+    # What the settings produce (not in the link).
+    result = param.Parameter(default=None, doc="the latest bv.Decomposition, or None")
+    data = param.Parameter(default=None, doc="the bv.Data of the latest result")
+    error = param.String("", doc="why the latest settings could not be computed")
+    busy = param.Boolean(False, doc="a computation runs off the event loop")
+    progress = param.Number(0.0, bounds=(0.0, 1.0), doc="the running computation's share done")
+
+    lang = param.String("en")
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self._applying = False
+        self._lock = threading.Lock()
+        self.generation = 0  # counts requests: a late result of older settings is dropped
+        #: Runs a computation off the event loop (set by the lab in a live page); None:
+        #: compute at once.
+        self.runner: Callable[[Settings, int], None] | None = None
+
+    # -- settings -------------------------------------------------------------------------
+
+    def settings(self) -> Settings:
+        return Settings(self.truth, float(self.noise), int(self.n), int(self.datasets),
+                        int(self.seed), self.family, float(self.ridge))
+
+    def family_capacity(self, family: str | None = None, n: int | None = None) -> int:
+        """The capacity a family starts at."""
+        family = family or self.family
+        default = DEFAULT_CAPACITY[family]
+        return int(n or self.n) if default is None else default
+
+    @param.depends("family", watch=True)
+    def _on_family(self):
+        if not self._applying:
+            self.capacity = self.family_capacity()
+
+    @param.depends(*COMPUTE_PARAMS, watch=True)
+    def _on_settings(self):
+        if not self._applying:
+            self.request()
+
+    # -- computing ----------------------------------------------------------------------
+
+    def request(self):
+        """Compute the decomposition for the current settings: at once, or through
+        ``runner`` for the network family in a live page."""
+        self.generation += 1
+        if self.family == "network" and self.runner is not None:
+            self.param.update(busy=True, progress=0.0)
+            self.runner(self.settings(), self.generation)
+            return
+        self.compute()
+
+    def compute(self):
+        """Compute at once (this thread) and store the result."""
+        self.generation += 1
+        generation = self.generation
+        try:
+            data, result = calculate(self.settings())
+        except Exception as e:  # a message in the page, never a traceback
+            log.exception("the bias-variance computation failed")
+            self.accept(None, None, generation, e)
+            return
+        self.accept(data, result, generation)
+
+    def accept(self, data, result, generation: int, error: BaseException | None = None):
+        """Store a computation's outcome (on the session's thread); an outcome of older
+        settings than the latest request is dropped."""
+        if generation != self.generation:
+            return
+        if error is not None:
+            self.param.update(busy=False, result=None, data=None,
+                              error=tr("error.unexpected", self.lang, error=error))
+            return
+        self.param.update(busy=False, progress=1.0, error="", data=data, result=result,
+                          shown=min(self.shown, result.y.shape[0] - 1))
+
+    def precompute(self):
+        """The first picture's numbers (not the network family's: the live page computes
+        those off the event loop).  Pure numerics, so any thread may run it."""
+        if self.result is None and self.family != "network":
+            self.compute()
+
+    # -- what the pictures read ----------------------------------------------------------
+
+    @property
+    def index(self) -> int:
+        """The position of the chosen capacity among the computed ones (the nearest)."""
+        caps = np.asarray(self.result.capacities)
+        return int(np.argmin(np.abs(caps - int(self.capacity))))
+
+    @property
+    def chosen(self) -> int:
+        """The computed capacity drawn (the chosen one, snapped)."""
+        return int(self.result.capacities[self.index])
+
+    def reading_key(self) -> str:
+        return f"bv.reading.{bv.reading(self.result, self.index, int(self.n))}"
+
+    def formula(self) -> str:
+        return bv.decomposition_latex(self.result, self.index)
+
+    # -- the link -----------------------------------------------------------------------
+
+    def to_query(self) -> dict[str, str]:
+        """The state as query values: the family, and every setting that differs."""
+        values = {f.name: getattr(self, f.name) for f in LINK.fields}
+        return LINK.write(values, {"capacity": self.family_capacity()})
+
+    def apply_query(self, query: Mapping[str, str]) -> list[str]:
+        """Set the state from query values; returns what was ignored and why."""
+        values, problems = LINK.read(query)
+        family = values.get("family", self.family)
+        n = values.get("n", self.n)
+        spec = bv.FAMILIES[family]
+        if "capacity" in values:
+            high = bv.FEATURES_PER_POINT * n if family == "features" else spec.high
+            if not spec.low <= values["capacity"] <= high:
+                problems.append(problem("capacity", query["capacity"],
+                                        f"outside [{spec.low}, {high}] for {family}"))
+                del values["capacity"]
+        values.setdefault("capacity", self.family_capacity(family, n))
+        if "shown" in values and values["shown"] >= values.get("datasets", self.datasets):
+            problems.append(problem("shown", query["shown"], "no such training set"))
+            del values["shown"]
+        self._applying = True
+        try:
+            self.param.update(**values)
+        finally:
+            self._applying = False
+        self.result = None  # stale: computed again by precompute() or request()
+        return problems
+
+
+#: The link: every row's key is its parameter's name.
+LINK = LinkTable([
+    param_field(BiasVarianceLabState, "family", always=True),
+    *(param_field(BiasVarianceLabState, name) for name in (
+        "truth", "noise", "n", "datasets", "seed", "capacity", "ridge", "shown")),
+])
+#: Parameters carried in links, each under its own name.
+URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
+BiasVarianceLabState.LINK_KEYS = LINK.keys

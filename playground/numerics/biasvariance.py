@@ -1,0 +1,535 @@
+"""Bias and variance, computed: one model family fitted to M resampled training sets.
+
+The setting (CONCEPTS.md §4).  A true function f on [0, 1]; M training sets
+D_m = {(x_i, y_i)}, i = 1 … n, with x_i ~ U[0, 1] and y_i = f(x_i) + σ ε_i, ε_i ~ N(0, 1);
+a test set of T inputs x_t ~ U[0, 1] drawn apart, with noise-free targets f(x_t) (for
+the bias) and, per training set, fresh noisy ones y'_{m,t} = f(x_t) + σ ε'_{m,t} (for
+the measured error).  Every family is fitted to every set and every capacity in one
+jitted call (``vmap`` over sets and capacities; hyper-parameters traced, so a slider
+never recompiles: only a new shape, n, M or the list of capacities, does).
+
+Per capacity, with f_m the fit to D_m and f̄ = (1/M) Σ_m f_m (the mean over the sets),
+averaged over the test inputs (⟨·⟩_t):
+
+* bias²      = ⟨(f̄(x_t) − f(x_t))²⟩_t
+* variance   = ⟨(1/M) Σ_m (f_m(x_t) − f̄(x_t))²⟩_t
+* noise      = σ²
+* sum        = bias² + variance + σ²
+* test error = ⟨(1/M) Σ_m (f_m(x_t) − y'_{m,t})²⟩_t   (measured, fresh test noise)
+* training error = (1/(M n)) Σ_m Σ_i (f_m(x_i) − y_i)²
+
+Because f̄ is the mean over the M sets, bias² + variance = ⟨(1/M) Σ_m (f_m − f)²⟩_t
+exactly, and the measured test error differs from the sum only by the test noise's
+sampling error, whose expectation is 0.
+
+The families (``FAMILIES``), each nested in its capacity so that one factorisation
+serves every capacity:
+
+* ``poly``: c = argmin ‖Φ_d c − y‖² + λ‖c‖², Φ_d the Legendre polynomials P_0 … P_d of
+  t = 2x − 1 (a well-conditioned basis on the data's interval); capacity d = 0 … 20.
+* ``knn``: f(x) = (1/k) Σ of the y of the k training inputs nearest to x (ties: the
+  lower index first); capacity falls as k grows; k > n uses all n points.
+* ``features``: random ReLU features φ_j(x) = max(0, w_j (x − u_j)), w_j ~ N(0, 1),
+  u_j ~ U[0, 1], fixed for all sets (a random first layer); c the minimum-norm
+  least-squares (λ = 0) or ridge (λ > 0) solution for the first p features.  The
+  interpolation threshold is p = n: the double-descent peak (Belkin et al. 2019,
+  "Reconciling modern machine learning practice and the bias-variance trade-off";
+  Nakkiran et al. 2019, "Deep double descent").
+* ``network``: one hidden layer of h tanh units, f(x) = Σ_j v_j tanh(a_j t + b_j) + c,
+  t = 2x − 1, trained on L = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²) by full-batch
+  Adam steps (PyTorch's conventions, CONCEPTS.md §2) from one shared initialisation.
+
+The linear families solve the stacked system [Φ; √λ I] c ≈ [y; 0] by one Householder
+QR per set (never the normal equations): the first p columns of that system are the
+system of the first p features (plus zero rows), so R's leading p × p block solves
+capacity p.  For λ = 0 a tiny ridge λ₀ = ``RIDGE_FLOOR`` · ‖Φ‖²_F keeps R invertible
+where Φ_p has fewer rows than columns (or a zero column): the solution is then the
+minimum-norm least-squares one up to terms of relative size λ₀ / s² for Φ_p's
+singular values s (the tests compare with ``numpy.linalg.lstsq``).
+
+Sources: Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, §7.3
+(the decomposition) and §3.4.1 (ridge); Golub & Van Loan, *Matrix Computations*, §5.3
+(least squares by QR).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .expression import latex_number
+
+#: Inputs of the test set (noise-free and noisy targets) and points of the drawing grid.
+N_TEST = 200
+N_GRID = 121
+#: λ₀ / ‖Φ‖²_F: the ridge that stands in for λ = 0 (see the module's docstring).
+RIDGE_FLOOR = 1e-20
+#: Bounds the lab and the command line share.
+N_BOUNDS = (5, 200)
+DATASETS_BOUNDS = (1, 500)
+MAX_DEGREE = 20
+MAX_K = 50
+MAX_WIDTH = 256
+#: Random features: at most this many per training point (p ≤ 5n).
+FEATURES_PER_POINT = 5
+#: The network family's training: Adam steps and learning rate.
+NETWORK_STEPS = 500
+NETWORK_LR = 0.02
+#: The widths the network family computes (16 of them, 1 … 256).
+NETWORK_WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+class BiasVarianceError(ValueError):
+    """Settings the numerics refuse: ``code`` names the problem, ``values`` its numbers
+    (the UI words them)."""
+
+    def __init__(self, code: str, **values):
+        self.code, self.values = code, values
+        detail = ", ".join(f"{k}={v}" for k, v in values.items())
+        super().__init__(f"{code}: {detail}" if detail else code)
+
+
+class Truth(NamedTuple):
+    """A true function on [0, 1]: ``fn`` maps an array of x to f(x); ``latex`` is f(x)."""
+
+    key: str
+    fn: object
+    latex: str
+
+
+TRUTHS: dict[str, Truth] = {
+    "sin": Truth("sin", lambda x: np.sin(2 * np.pi * x), r"\sin(2\pi x)"),
+    "step": Truth("step", lambda x: np.where(x < 0.5, 0.0, 1.0),
+                  r"\mathbb{1}[x \ge \tfrac{1}{2}]"),
+    "abs": Truth("abs", lambda x: np.abs(x - 0.5), r"\lvert x - \tfrac{1}{2} \rvert"),
+    "cubic": Truth("cubic", lambda x: (2 * x - 1) ** 3 - 0.5 * (2 * x - 1),
+                   r"(2x - 1)^3 - \tfrac{1}{2}(2x - 1)"),
+}
+
+
+class Family(NamedTuple):
+    """A model family: its capacity's symbol, whether capacity rises with it, the bounds
+    of that number, whether λ applies, and the objective it minimises (LaTeX)."""
+
+    key: str
+    symbol: str
+    grows: bool
+    low: int
+    high: int
+    ridge: bool
+    objective: str
+
+
+FAMILIES: dict[str, Family] = {
+    "poly": Family("poly", "d", True, 0, MAX_DEGREE, True,
+                   r"\hat c = \arg\min_c \lVert \Phi_d c - y \rVert^2 + \lambda \lVert c "
+                   r"\rVert^2,\ \Phi_d = [P_0(t_i) \cdots P_d(t_i)],\ t = 2x - 1"),
+    "knn": Family("knn", "k", False, 1, MAX_K, False,
+                  r"\hat f(x) = \frac{1}{k} \sum_{i \in N_k(x)} y_i"),
+    "features": Family("features", "p", True, 1, FEATURES_PER_POINT * N_BOUNDS[1], True,
+                       r"\hat c = \arg\min_c \lVert \Phi_p c - y \rVert^2 + \lambda \lVert c "
+                       r"\rVert^2,\ \phi_j(x) = \max(0, w_j (x - u_j))"),
+    "network": Family("network", "h", True, 1, MAX_WIDTH, True,
+                      r"\min_\theta \sum_i (f_\theta(x_i) - y_i)^2 + \lambda(\lVert a \rVert^2"
+                      r" + \lVert v \rVert^2),\ f_\theta(x) = \sum_{j=1}^{h} v_j "
+                      r"\tanh(a_j t + b_j) + c"),
+}
+
+#: The decomposition as the lab shows it (filled with numbers by ``decomposition_latex``).
+DECOMPOSITION_LATEX = (r"\underbrace{{{test}}}_{{\text{{test error}}}} \approx "
+                       r"\underbrace{{{bias2}}}_{{\text{{bias}}^2}} + "
+                       r"\underbrace{{{variance}}}_{{\text{{variance}}}} + "
+                       r"\underbrace{{{noise}}}_{{\sigma^2}} = {total}")
+
+
+class Data(NamedTuple):
+    """M training sets and the test set, as NumPy float64 arrays.
+
+    x, eps: (M, n) inputs and unit noise (y = f(x) + σ·eps); f_train: (M, n) f(x);
+    x_test, f_test: (T,) test inputs and f there; eps_test: (M, T) unit test noise;
+    grid, f_grid: (G,) the drawing grid on [0, 1] and f there.
+    """
+
+    x: np.ndarray
+    eps: np.ndarray
+    f_train: np.ndarray
+    x_test: np.ndarray
+    f_test: np.ndarray
+    eps_test: np.ndarray
+    grid: np.ndarray
+    f_grid: np.ndarray
+
+
+def _rng(seed: int, stream: int) -> np.random.Generator:
+    # One generator per kind of draw: more sets (M) or features (p) keep the first ones.
+    return np.random.default_rng([int(seed), stream])
+
+
+def make_data(truth: str, n: int, datasets: int, seed: int = 0, n_test: int = N_TEST,
+              n_grid: int = N_GRID) -> Data:
+    """The training sets (inputs and unit noise), the test set and the drawing grid.
+
+    Seeded: the same (truth, n, M, seed) give the same arrays, and a larger M keeps the
+    first sets.  The noise level σ is applied later (``y = f_train + σ·eps``), so moving
+    σ rescales the same draws.
+
+    Raises:
+        BiasVarianceError: unknown truth, or n or M outside their bounds.
+    """
+    if truth not in TRUTHS:
+        raise BiasVarianceError("unknown_truth", truth=truth)
+    _check("n", n, *N_BOUNDS)
+    _check("datasets", datasets, *DATASETS_BOUNDS)
+    f = TRUTHS[truth].fn
+    x = _rng(seed, 1).uniform(0.0, 1.0, (datasets, n))
+    eps = _rng(seed, 2).standard_normal((datasets, n))
+    x_test = np.sort(_rng(seed, 3).uniform(0.0, 1.0, n_test))
+    eps_test = _rng(seed, 4).standard_normal((datasets, n_test))
+    grid = np.linspace(0.0, 1.0, n_grid)
+    return Data(x, eps, f(x), x_test, f(x_test), eps_test, grid, f(grid))
+
+
+def _check(name: str, value: int, low: int, high: int):
+    if not low <= value <= high:
+        raise BiasVarianceError("out_of_bounds", name=name, value=value, low=low, high=high)
+
+
+def default_capacities(family: str, n: int) -> tuple[int, ...]:
+    """The capacities a family is computed for with n training points.
+
+    poly: 0 … 20; knn: 1 … min(50, n); network: ``NETWORK_WIDTHS``; features: about 60
+    values of p from 1 to 5n, denser near the interpolation threshold p = n, which is
+    always one of them.
+
+    Raises:
+        BiasVarianceError: unknown family.
+    """
+    if family == "poly":
+        return tuple(range(MAX_DEGREE + 1))
+    if family == "knn":
+        return tuple(range(1, min(MAX_K, n) + 1))
+    if family == "network":
+        return NETWORK_WIDTHS
+    if family == "features":
+        top = FEATURES_PER_POINT * n
+        spread = np.geomspace(1, top, 44).round().astype(int)
+        near = np.arange(n - 4, n + 5)
+        return tuple(int(p) for p in np.unique(np.concatenate([spread, near, [n, top]]))
+                     if 1 <= p <= top)
+    raise BiasVarianceError("unknown_family", family=family)
+
+
+def check_capacities(family: str, capacities, n: int) -> tuple[int, ...]:
+    """``capacities`` as a sorted tuple of distinct ints within the family's bounds.
+
+    Raises:
+        BiasVarianceError: unknown family, no capacity, or one outside [low, high]
+            (random features: p ≤ 5n).
+    """
+    if family not in FAMILIES:
+        raise BiasVarianceError("unknown_family", family=family)
+    spec = FAMILIES[family]
+    high = FEATURES_PER_POINT * n if family == "features" else spec.high
+    values = tuple(sorted({int(c) for c in capacities}))
+    if not values:
+        raise BiasVarianceError("no_capacity")
+    for c in values:
+        _check(spec.symbol, c, spec.low, high)
+    return values
+
+
+# -- the fits ---------------------------------------------------------------------------
+
+def legendre_basis(x: jax.Array, degree: int) -> jax.Array:
+    """[P_0(t) … P_degree(t)] at t = 2x − 1, shape x.shape + (degree + 1,), by Bonnet's
+    recurrence (k + 1) P_{k+1} = (2k + 1) t P_k − k P_{k−1}."""
+    t = 2.0 * x - 1.0
+    columns = [jnp.ones_like(t), t]
+    for k in range(1, degree):
+        columns.append(((2 * k + 1) * t * columns[k] - k * columns[k - 1]) / (k + 1))
+    return jnp.stack(columns[:degree + 1], axis=-1)
+
+
+def relu_features(x: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
+    """φ_j(x) = max(0, w_j (x − u_j)), shape x.shape + (p,)."""
+    return jnp.maximum(0.0, w * (x[..., None] - u))
+
+
+def random_features(seed: int, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed first layer (w, u), each (p,): w ~ N(0, 1), u ~ U[0, 1]; the first p of
+    a longer draw are the same (one generator each)."""
+    return _rng(seed, 5).standard_normal(p), _rng(seed, 6).uniform(0.0, 1.0, p)
+
+
+def nested_ridge(phi: jax.Array, y: jax.Array, ridge: jax.Array,
+                 sizes: tuple[int, ...]) -> jax.Array:
+    """Ridge coefficients for every prefix of ``phi``'s columns, from one QR.
+
+    c_p = argmin ‖Φ_p c − y‖² + λ_eff ‖c‖², Φ_p the first p columns of Φ (n × P),
+    λ_eff = λ + ``RIDGE_FLOOR``·‖Φ‖²_F.  Householder QR of [Φ; √λ_eff I] = QR, z = Qᵀ[y; 0];
+    then R[:p, :p] c_p = z[:p].  The inverse of an upper-triangular R has the inverses of
+    R's leading blocks as its own leading blocks, so with B = R⁻¹ diag(z),
+    c_p[j] = Σ_{k<p} B[j, k]: every prefix's coefficients are one cumulative sum.
+
+    Args:
+        phi: (n, P) features of one training set; y: (n,) targets; ridge: λ ≥ 0;
+        sizes: the prefixes p (static), each 1 … P.
+    Returns:
+        (len(sizes), P) coefficients, zero past each p.
+    """
+    n, width = phi.shape
+    lam = ridge + RIDGE_FLOOR * jnp.sum(phi * phi)
+    stacked = jnp.concatenate([phi, jnp.sqrt(lam) * jnp.eye(width, dtype=phi.dtype)])
+    q, r = jnp.linalg.qr(stacked)
+    z = q[:n].T @ y
+    r_inv = jax.scipy.linalg.solve_triangular(r, jnp.eye(width, dtype=r.dtype), lower=False)
+    every = jnp.cumsum(r_inv * z[None, :], axis=1).T  # row p − 1: the coefficients c_p
+    return every[np.asarray(sizes) - 1]
+
+
+def _linear_fits(phi_train, phi_eval, y, ridge, sizes):
+    """Fits of every prefix size to every set: (M, C, E) at the evaluation points
+    (``phi_eval``: (E, P), shared) and (M, C, n) at the training inputs."""
+    coef = jax.vmap(lambda p, t: nested_ridge(p, t, ridge, sizes))(phi_train, y)  # (M, C, P)
+    return (jnp.einsum("mcp,ep->mce", coef, phi_eval),
+            jnp.einsum("mcp,mnp->mcn", coef, phi_train))
+
+
+def knn_predict(x_train: jax.Array, y_train: jax.Array, x_eval: jax.Array,
+                ks: tuple[int, ...]) -> jax.Array:
+    """k-NN regression of one set at ``x_eval`` for every k: (len(ks), E).
+
+    The neighbours are the training inputs sorted by |x − x_i| (a stable sort: ties
+    keep the lower index); k > n means all n.
+    """
+    distance = jnp.abs(x_eval[:, None] - x_train[None, :])  # (E, n)
+    _, nearest_y = jax.lax.sort((distance, jnp.broadcast_to(y_train, distance.shape)),
+                                dimension=1, is_stable=True, num_keys=1)
+    running = jnp.cumsum(nearest_y, axis=1)
+    n = x_train.shape[0]
+    k_used = np.minimum(np.asarray(ks), n)
+    return (running[:, k_used - 1] / k_used).T
+
+
+class NetworkInit(NamedTuple):
+    """The shared initialisation, (H,) each and a scalar: input weights a ~ N(0, 3²),
+    biases b ~ N(0, 3²) (transitions spread over t ∈ [−1, 1]), output weights
+    v ~ N(0, 1)/√h (scaled per width in ``network_fits``), c = 0."""
+
+    a: np.ndarray
+    b: np.ndarray
+    v: np.ndarray
+
+
+def network_init(seed: int, width: int) -> NetworkInit:
+    """The first ``width`` units of the seeded initialisation (prefix-stable)."""
+    g = _rng(seed, 7).standard_normal((width, 3))
+    return NetworkInit(3.0 * g[:, 0], 3.0 * g[:, 1], g[:, 2])
+
+
+def network_forward(params, x, mask):
+    """f(x) = Σ_j mask_j v_j tanh(a_j t + b_j) + c, t = 2x − 1; x (E,) → (E,)."""
+    a, b, v, c = params
+    hidden = jnp.tanh((2.0 * x[:, None] - 1.0) * a + b) * mask
+    return hidden @ v + c
+
+
+def train_network(init, x, y, mask, ridge, lr, steps: int, beta1=0.9, beta2=0.999,
+                  eps=1e-8):
+    """``steps`` full-batch Adam steps on L(θ) = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²).
+
+    Adam as PyTorch: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α m̂/(√v̂ + ε) with
+    m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).  ``init``: (a, b, v, c) with shapes (H,), (H,), (H,),
+    (); units where ``mask`` is 0 get zero gradients and stay as they are.
+    """
+    def loss(params):
+        a, _, v, _ = params
+        r = network_forward(params, x, mask) - y
+        return jnp.sum(r * r) + ridge * (jnp.sum(a * a * mask) + jnp.sum(v * v * mask))
+
+    grad = jax.grad(loss)
+    zeros = jax.tree.map(jnp.zeros_like, init)
+
+    def step(carry, t):
+        params, m, s = carry
+        g = grad(params)
+        m = jax.tree.map(lambda m_, g_: beta1 * m_ + (1 - beta1) * g_, m, g)
+        s = jax.tree.map(lambda s_, g_: beta2 * s_ + (1 - beta2) * g_ * g_, s, g)
+        c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
+        params = jax.tree.map(lambda p, m_, s_: p - lr * (m_ / c1) / (jnp.sqrt(s_ / c2) + eps),
+                              params, m, s)
+        return (params, m, s), None
+
+    (params, _, _), _ = jax.lax.scan(step, (init, zeros, zeros),
+                                     jnp.arange(1, steps + 1, dtype=x.dtype))
+    return params
+
+
+# -- one call per family: every set, every capacity -------------------------------------
+
+class Decomposition(NamedTuple):
+    """The decomposition per capacity (C of them), the fits on the grid.
+
+    capacities (C,) ints; bias2, variance, total, test_error, train_error (C,);
+    noise: σ²; fits (C, M, G) every set's fit on ``grid``; mean_fit (C, G) f̄ there;
+    y (M, n) the training targets (for drawing one set's points).
+    """
+
+    family: str
+    capacities: tuple[int, ...]
+    bias2: np.ndarray
+    variance: np.ndarray
+    noise: float
+    total: np.ndarray
+    test_error: np.ndarray
+    train_error: np.ndarray
+    fits: np.ndarray
+    mean_fit: np.ndarray
+    y: np.ndarray
+
+
+def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test):
+    """bias², variance, test error, training error (each (C,)) and the grid fits
+    (C, M, G) from predictions (M, C, E) at [test inputs, grid] and (M, C, n)."""
+    test = pred_eval[:, :, :n_test]
+    mean = test.mean(axis=0)  # f̄, (C, T)
+    bias2 = jnp.mean((mean - f_test) ** 2, axis=-1)
+    variance = jnp.mean((test - mean) ** 2, axis=(0, 2))
+    test_error = jnp.mean((test - y_test[:, None, :]) ** 2, axis=(0, 2))
+    train_error = jnp.mean((pred_train - y[:, None, :]) ** 2, axis=(0, 2))
+    fits = jnp.swapaxes(pred_eval[:, :, n_test:], 0, 1)
+    return bias2, variance, test_error, train_error, fits
+
+
+def width_buckets(widths: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
+    """The widths grouped by the power of 4 (from 4) they are padded to:
+    ``[(padded width, widths), …]``; a width-2 network costs a width-4 one, not 256."""
+    buckets: dict[int, list[int]] = {}
+    for h in widths:
+        pad = 4
+        while pad < h:
+            pad *= 4
+        buckets.setdefault(pad, []).append(h)
+    return [(pad, tuple(hs)) for pad, hs in sorted(buckets.items())]
+
+
+def _network_fits(init, x, y, x_eval, ridge, lr, widths, steps):
+    """Every width trained on every set, (M, C, E) and (M, C, n): one vmap per bucket of
+    ``width_buckets``; the units past each width are masked."""
+    a, b, v = init
+    evals, trains = [], []
+    for pad, hs in width_buckets(widths):
+        masks = (jnp.arange(pad)[None, :] < jnp.asarray(hs)[:, None]).astype(x.dtype)
+        scale = 1.0 / jnp.sqrt(jnp.asarray(hs, x.dtype))
+
+        def one(xs, ys, mask, s, pad=pad):
+            start = (a[:pad], b[:pad], v[:pad] * s, jnp.zeros((), x.dtype))
+            params = train_network(start, xs, ys, mask, ridge, lr, steps)
+            return network_forward(params, x_eval, mask), network_forward(params, xs, mask)
+
+        per_width = jax.vmap(one, in_axes=(None, None, 0, 0))
+        e, t = jax.vmap(per_width, in_axes=(0, 0, None, None))(x, y, masks, scale)
+        evals.append(e)
+        trains.append(t)
+    return jnp.concatenate(evals, axis=1), jnp.concatenate(trains, axis=1)
+
+
+@partial(jax.jit, static_argnames=("family", "capacities", "steps"))
+def _decompose(family, capacities, steps, x, eps, f_train, x_eval, f_test, eps_test,
+               noise, ridge, lr, w, u, init):
+    """The jitted core: ``noise``, ``ridge``, ``lr`` and every array are traced."""
+    y = f_train + noise * eps
+    y_test = f_test + noise * eps_test
+    if family == "poly":
+        top = max(capacities)
+        sizes = tuple(d + 1 for d in capacities)
+        pred_eval, pred_train = _linear_fits(legendre_basis(x, top),
+                                             legendre_basis(x_eval, top), y, ridge, sizes)
+    elif family == "features":
+        pred_eval, pred_train = _linear_fits(relu_features(x, w, u), relu_features(x_eval, w, u),
+                                             y, ridge, capacities)
+    elif family == "knn":
+        both = jnp.concatenate([jnp.broadcast_to(x_eval, (x.shape[0], x_eval.shape[0])), x],
+                               axis=1)
+        pred = jax.vmap(lambda xt, yt, xe: knn_predict(xt, yt, xe, capacities))(x, y, both)
+        pred_eval, pred_train = pred[:, :, :x_eval.shape[0]], pred[:, :, x_eval.shape[0]:]
+    else:  # network
+        pred_eval, pred_train = _network_fits(init, x, y, x_eval, ridge, lr, capacities, steps)
+    return _summarise(pred_eval, pred_train, y, f_test, y_test, f_test.shape[0]) + (y,)
+
+
+def decompose(family: str, data: Data, noise: float, capacities=None, ridge: float = 0.0,
+              seed: int = 0, steps: int = NETWORK_STEPS, lr: float = NETWORK_LR
+              ) -> Decomposition:
+    """Fit ``family`` at every capacity to every set of ``data``: the decomposition.
+
+    Args:
+        family: a key of ``FAMILIES``; data: from ``make_data``; noise: σ ≥ 0 (the
+        targets are f + σ·eps); capacities: ints (default ``default_capacities``);
+        ridge: λ ≥ 0 (poly, features, network); seed: the random features' and the
+        network's initialisation; steps, lr: the network's Adam steps and α.
+    Returns:
+        a ``Decomposition`` (NumPy arrays, finite for finite input).
+    Raises:
+        BiasVarianceError: unknown family, capacities out of bounds, a negative or
+            non-finite σ, λ or α.
+    """
+    n = data.x.shape[1]
+    capacities = check_capacities(family, default_capacities(family, n)
+                                  if capacities is None else capacities, n)
+    for name, value in (("noise", noise), ("ridge", ridge), ("lr", lr)):
+        if not (np.isfinite(value) and value >= 0):
+            raise BiasVarianceError("bad_number", name=name, value=value)
+    width = max(capacities) if family == "features" else 1
+    if family == "network":
+        width = max(pad for pad, _ in width_buckets(capacities))
+    w, u = random_features(seed, width)
+    init = network_init(seed, width)
+    x_eval = np.concatenate([data.x_test, data.grid])
+    out = _decompose(family, capacities, int(steps) if family == "network" else 0,
+                     data.x, data.eps, data.f_train, x_eval, data.f_test, data.eps_test,
+                     float(noise), float(ridge), float(lr), w, u, init)
+    bias2, variance, test_error, train_error, fits, y = (np.asarray(o) for o in out)
+    noise2 = float(noise) ** 2
+    return Decomposition(family, capacities, bias2, variance, noise2,
+                         bias2 + variance + noise2, test_error, train_error, fits,
+                         fits.mean(axis=1), y)
+
+
+def compilations() -> int:
+    """How many programs the jitted core holds (a test counts recompilations)."""
+    return _decompose._cache_size()
+
+
+# -- reading the numbers ----------------------------------------------------------------
+
+def reading(result: Decomposition, index: int, n: int) -> str:
+    """A plain-language verdict at capacity ``result.capacities[index]``: a
+    ``bv.reading.*`` key.
+
+    ``past_threshold``: random features with p > n.  ``near_best``: the sum is within
+    10 % (and 0.01) of its minimum over the capacities.  Otherwise ``high_bias`` when
+    bias² exceeds the variance, else ``high_variance``.
+    """
+    if result.family == "features" and result.capacities[index] > n:
+        return "past_threshold"
+    total = result.total
+    best = float(np.min(total))
+    if total[index] <= 1.1 * best + 0.01:
+        return "near_best"
+    return "high_bias" if result.bias2[index] > result.variance[index] else "high_variance"
+
+
+def decomposition_latex(result: Decomposition, index: int, significant: int = 3) -> str:
+    """``DECOMPOSITION_LATEX`` with the numbers at capacity index ``index`` (LaTeX)."""
+    def number(value: float) -> str:
+        return latex_number(float(value), significant)
+
+    return DECOMPOSITION_LATEX.format(
+        test=number(result.test_error[index]), bias2=number(result.bias2[index]),
+        variance=number(result.variance[index]), noise=number(result.noise),
+        total=number(result.total[index]))

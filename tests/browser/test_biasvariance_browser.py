@@ -1,0 +1,103 @@
+"""The bias–variance lab in a real browser: it loads, each control changes the picture.
+
+"The picture" is read from the page's Bokeh models: the mean fit f̄ (``pg-bv-mean``),
+the highlighted set's points (``pg-bv-points``) and the measured test error against
+capacity (``pg-bv-test_error``).  Every page ends without console errors.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from playground.text import tr
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+CHANGE_TIMEOUT_S = 60.0
+
+_SIGNATURE = """() => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return null;
+  const doc = Bokeh.documents[0];
+  const get = (name, column) => {
+    const m = doc.get_model_by_name(name);
+    return m == null ? [] : Array.from(m.data[column] || []);
+  };
+  const test = get('pg-bv-test_error', 'y');
+  if (test.length === 0) return null;
+  return JSON.stringify([get('pg-bv-mean', 'y'), get('pg-bv-points', 'x'), test,
+                         get('pg-bv-test_error', 'x')]);
+}"""
+
+
+def signature(page):
+    return page.evaluate(_SIGNATURE)
+
+
+def wait_for_picture(page, old=None, timeout=CHANGE_TIMEOUT_S):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        now = signature(page)
+        if now is not None and now != old:
+            return now
+        page.wait_for_timeout(200)
+    raise AssertionError("the picture did not change")
+
+
+def assert_no_errors(page):
+    assert page.errors == [], page.errors
+
+
+def query_of(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def test_the_lab_loads_and_each_control_changes_the_picture(new_page, server_url):
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&datasets=40")
+    picture = wait_for_picture(page)
+    page.locator(".pg-bv-family select").wait_for()
+    def pick(css_class, key):
+        return lambda: page.locator(f".{css_class} select").select_option(label=tr(key))
+
+    actions = [
+        ("truth", pick("pg-bv-truth", "bv.truth.step")),
+        ("noise", lambda: page.locator(".pg-bv-noise .noUi-handle").press("End")),
+        ("n", lambda: page.locator(".pg-bv-n .noUi-handle").press("ArrowRight")),
+        ("datasets", lambda: page.locator(".pg-bv-datasets .noUi-handle").press("ArrowLeft")),
+        ("seed", lambda: (page.locator(".pg-bv-seed input").fill("7"),
+                          page.locator(".pg-bv-seed input").press("Enter"))),
+        ("capacity", lambda: page.locator(".pg-bv-capacity .noUi-handle").press("ArrowRight")),
+        ("ridge", lambda: page.locator(".pg-bv-ridge .noUi-handle").press("End")),
+        ("family", pick("pg-bv-family", "bv.family.knn")),
+        ("features", pick("pg-bv-family", "bv.family.features")),
+    ]
+    for name, act in actions:
+        act()
+        picture = wait_for_picture(page, picture)
+        assert query_of(page).get("lab") == "biasvariance", name
+    deadline = time.monotonic() + 10
+    while query_of(page).get("family") != "features" and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    query = query_of(page)
+    assert query["family"] == "features" and query["truth"] == "step" and query["seed"] == "7"
+    # the reading and the formula are on screen
+    page.get_by_text(tr("bv.reading")).first.wait_for()
+    page.locator(".pg-bv-formula .katex").first.wait_for()
+    assert_no_errors(page)
+
+
+def test_the_network_family_computes_with_progress_and_the_page_stays_live(new_page,
+                                                                           server_url):
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&family=network&datasets=8&n=10")
+    picture = wait_for_picture(page, timeout=180)
+    widths = page.evaluate("() => Bokeh.documents[0].get_model_by_name('pg-bv-test_error')"
+                           ".data.x.length")
+    assert widths == 16
+    # the capacity slider answers at once: no retraining
+    page.locator(".pg-bv-capacity .noUi-handle").press("ArrowRight")
+    wait_for_picture(page, picture, timeout=10)
+    assert_no_errors(page)

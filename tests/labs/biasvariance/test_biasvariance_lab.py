@@ -1,0 +1,125 @@
+"""The bias–variance lab without a browser: the link, bad values, every control."""
+
+import numpy as np
+import pytest
+
+from playground.labs.biasvariance.lab import BiasVarianceLab
+from playground.labs.biasvariance.state import URL_KEYS, BiasVarianceLabState
+from playground.numerics import biasvariance as bv
+
+
+@pytest.fixture
+def state():
+    s = BiasVarianceLabState(datasets=30)
+    s.compute()
+    return s
+
+
+def test_default_state_decomposes_every_degree(state):
+    r = state.result
+    assert r.capacities == tuple(range(21))
+    assert r.fits.shape == (21, 30, bv.N_GRID)
+    np.testing.assert_allclose(r.total, r.bias2 + r.variance + 0.3**2)
+    assert state.chosen == 3 and state.error == ""
+
+
+def test_a_link_round_trips(state):
+    state.param.update(family="features", truth="abs", noise=0.45, n=15, seed=4,
+                       ridge=0.001, shown=7)
+    state.capacity = 30
+    query = state.to_query()
+    assert query == {"family": "features", "truth": "abs", "noise": "0.45", "n": "15",
+                     "datasets": "30", "seed": "4", "capacity": "30", "ridge": "0.001",
+                     "shown": "7"}
+    other = BiasVarianceLabState()
+    assert other.apply_query(query) == []
+    other.precompute()
+    for p in URL_KEYS:
+        assert getattr(other, p) == getattr(state, p), p
+    np.testing.assert_array_equal(other.result.test_error, state.result.test_error)
+
+
+def test_a_family_link_starts_at_its_own_capacity():
+    s = BiasVarianceLabState()
+    assert s.apply_query({"family": "features", "n": "12"}) == []
+    assert s.capacity == 12  # the interpolation threshold p = n
+    assert s.to_query() == {"family": "features", "n": "12"}
+
+
+@pytest.mark.parametrize("query, key", [
+    ({"noise": "-1"}, "noise"), ({"n": "3"}, "n"), ({"datasets": "0"}, "datasets"),
+    ({"truth": "tan"}, "truth"), ({"family": "trees"}, "family"), ({"ridge": "nan"}, "ridge"),
+    ({"capacity": "21"}, "capacity"), ({"family": "features", "n": "10", "capacity": "51"},
+                                       "capacity"),
+    ({"capacity": "x"}, "capacity"), ({"datasets": "5", "shown": "5"}, "shown"),
+])
+def test_bad_values_become_notices_and_defaults(query, key):
+    s = BiasVarianceLabState()
+    problems = s.apply_query(query)
+    assert len(problems) == 1 and problems[0].startswith(f"{key}=")
+    s.precompute()
+    assert s.result is not None
+    lab = BiasVarianceLab(state=s)
+    lab.report_link_problems(problems)
+    assert lab.message.visible and "&lt;" not in problems[0]
+
+
+def test_link_text_is_shown_as_characters():
+    s = BiasVarianceLabState()
+    problems = s.apply_query({"truth": "<script>alert(1)</script>"})
+    lab = BiasVarianceLab(state=s)
+    lab.report_link_problems(problems)
+    assert "<script>" not in lab.message.object and "&lt;script&gt;" in lab.message.object
+
+
+CHANGES = {"truth": "step", "noise": 0.6, "n": 25, "datasets": 40, "seed": 5,
+           "family": "knn", "ridge": 0.5}
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_every_setting_changes_the_result(state, name):
+    before = state.result
+    setattr(state, name, CHANGES[name])
+    after = state.result
+    assert after is not before
+    assert not (after.test_error.shape == before.test_error.shape
+                and np.allclose(after.test_error, before.test_error)
+                and np.allclose(after.fits, before.fits))
+
+
+def test_capacity_and_shown_pick_what_is_drawn(state):
+    lab = BiasVarianceLab(state=state)
+    lab.prepare()
+    lab.main()
+    mean_before = np.array(lab.mean_source.data["y"])
+    state.capacity = 9
+    assert not np.allclose(lab.mean_source.data["y"], mean_before)
+    assert lab.chosen_span.location == 9
+    points_before = np.array(lab.points_source.data["x"])
+    state.shown = 4
+    np.testing.assert_array_equal(lab.points_source.data["x"], state.data.x[4])
+    assert not np.array_equal(points_before, lab.points_source.data["x"])
+    # a tap on a fit picks its set
+    lab._on_tap("indices", [], [11])
+    assert state.shown == 11
+    assert "d = 9" in lab.formula.object and "\\sigma^2" in lab.formula.object
+
+
+def test_reading_and_formula_follow_the_numbers(state):
+    lab = BiasVarianceLab(state=state)
+    lab.prepare()
+    state.capacity = 0
+    assert "High bias" in lab.reading.object
+    r = state.result
+    assert f"{r.bias2[0]:.3g}" in lab.formula.object
+
+
+def test_network_family_is_computed_through_the_runner():
+    s = BiasVarianceLabState(datasets=3, n=8)
+    calls = []
+    s.runner = lambda settings, generation: calls.append((settings, generation))
+    s.family = "network"
+    assert s.busy and len(calls) == 1 and calls[0][0].family == "network"
+    # an older generation's result is dropped; the latest is kept
+    s.accept(None, "stale", calls[0][1] - 1)
+    assert s.result is None

@@ -1,0 +1,246 @@
+"""The bias–variance numerics against independent oracles.
+
+Oracles: ``numpy.polynomial.legendre.legfit`` and ``numpy.linalg.lstsq`` per training
+set (the vmapped, nested QR solver checked against plain per-set solves), a plain loop
+with ``numpy.argsort`` for k-NN, PyTorch float64 Adam training each set alone for the
+network, the closed-form OLS variance σ² φ(x)ᵀ(ΦᵀΦ)⁻¹φ(x), and the Monte-Carlo error of
+the measured test error for the decomposition.
+"""
+
+import math
+
+import numpy as np
+import numpy.polynomial.legendre as npleg
+import pytest
+import torch
+
+from playground.numerics import biasvariance as bv
+
+
+def _y(data, noise):
+    return data.f_train + noise * data.eps
+
+
+def _fit_close(ours, oracle, scale):
+    # fits agree to 1e-6 of their size (the solvers round differently)
+    np.testing.assert_allclose(ours, oracle, rtol=0, atol=1e-6 * scale)
+
+
+@pytest.fixture(scope="module")
+def small():
+    return bv.make_data("sin", 20, 6, seed=3)
+
+
+def test_polynomial_fits_equal_legfit_per_set(small):
+    r = bv.decompose("poly", small, 0.3, capacities=range(0, 13))
+    y = _y(small, 0.3)
+    for c, d in enumerate(r.capacities):
+        for m in range(6):
+            coef = npleg.legfit(2 * small.x[m] - 1, y[m], d)
+            _fit_close(r.fits[c, m], npleg.legval(2 * small.grid - 1, coef), 1.0)
+
+
+def test_polynomial_with_more_coefficients_than_points_is_minimum_norm():
+    data = bv.make_data("cubic", 8, 4, seed=1)
+    r = bv.decompose("poly", data, 0.2, capacities=range(5, 16))
+    y = _y(data, 0.2)
+    for c, d in enumerate(r.capacities):
+        for m in range(4):
+            v = npleg.legvander(2 * data.x[m] - 1, d)
+            coef = np.linalg.lstsq(v, y[m], rcond=None)[0]
+            fit = npleg.legvander(2 * data.grid - 1, d) @ coef
+            np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-5 * np.abs(fit).max())
+
+
+@pytest.mark.parametrize("family, lam", [("poly", 0.05), ("features", 0.05),
+                                         ("poly", 0.0)])
+def test_ridge_equals_lstsq_of_the_stacked_system(small, family, lam):
+    # λ = 0 past degree 12 is ill-conditioned (the other tests cover it)
+    caps = (range(0, 21 if lam else 13) if family == "poly"
+            else (1, 5, 19, 20, 21, 40, 100))
+    r = bv.decompose(family, small, 0.3, capacities=caps, ridge=lam, seed=2)
+    y = _y(small, 0.3)
+    w, u = bv.random_features(2, 100)
+    for c, cap in enumerate(r.capacities):
+        for m in range(6):
+            if family == "poly":
+                phi, grid = (npleg.legvander(2 * z - 1, cap) for z in (small.x[m], small.grid))
+            else:
+                phi, grid = (np.maximum(0, w[:cap] * (z[:, None] - u[:cap]))
+                             for z in (small.x[m], small.grid))
+            lam_eff = lam + bv.RIDGE_FLOOR * np.sum(phi**2)
+            stacked = np.vstack([phi, math.sqrt(lam_eff) * np.eye(phi.shape[1])])
+            coef = np.linalg.lstsq(stacked, np.r_[y[m], np.zeros(phi.shape[1])], rcond=None)[0]
+            _fit_close(r.fits[c, m], grid @ coef, max(1.0, np.abs(grid @ coef).max()))
+
+
+def test_random_features_are_minimum_norm_least_squares(small):
+    """λ = 0 is the ridge-less limit λ₀ = RIDGE_FLOOR·‖Φ‖²_F: it equals lstsq's minimum-norm
+    solution wherever Φ_p has full rank with every singular value above 1e-6 s_max.  Where
+    Φ_p is (nearly) rank-deficient (a feature zero on every training input, two hinges
+    alike there) the two methods regularise differently; the stacked-system test covers
+    that case with λ > 0."""
+    caps = (1, 3, 10, 15, 19, 20, 21, 30, 60, 100)
+    r = bv.decompose("features", small, 0.3, capacities=caps, seed=4)
+    y = _y(small, 0.3)
+    w, u = bv.random_features(4, 100)
+    compared = 0
+    for c, p in enumerate(caps):
+        for m in range(6):
+            phi = np.maximum(0, w[:p] * (small.x[m][:, None] - u[:p]))
+            s = np.linalg.svd(phi, compute_uv=False) / np.linalg.norm(phi, 2)
+            if s.min() < 1e-6:
+                continue
+            compared += 1
+            coef = np.linalg.lstsq(phi, y[m], rcond=1e-13)[0]
+            fit = np.maximum(0, w[:p] * (small.grid[:, None] - u[:p])) @ coef
+            np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-6 * max(1, np.abs(fit).max()))
+    assert compared >= 20
+
+
+def test_knn_equals_a_loop_with_argsort(small):
+    ks = (1, 2, 3, 7, 20, 35)  # 35 > n: every point
+    r = bv.decompose("knn", small, 0.3, capacities=ks)
+    y = _y(small, 0.3)
+    for m in range(6):
+        for g, x0 in enumerate(small.grid):
+            order = np.argsort(np.abs(x0 - small.x[m]), kind="stable")
+            for c, k in enumerate(ks):
+                assert r.fits[c, m, g] == pytest.approx(y[m][order[:min(k, 20)]].mean(),
+                                                        abs=1e-12)
+    # k = 1 reproduces every training target: zero training error
+    assert r.train_error[0] == pytest.approx(0, abs=1e-20)
+
+
+def _torch_train(init, x, y, lam, lr, steps):
+    """One set, one width, PyTorch float64 Adam on Σ(f − y)² + λ(‖a‖² + ‖v‖²)."""
+    a, b, v = (torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in init)
+    c = torch.zeros((), dtype=torch.float64, requires_grad=True)
+    xs, ys = torch.tensor(x), torch.tensor(y)
+    optimiser = torch.optim.Adam([a, b, v, c], lr=lr)
+    for _ in range(steps):
+        optimiser.zero_grad()
+        f = torch.tanh((2 * xs[:, None] - 1) * a + b) @ v + c
+        loss = ((f - ys) ** 2).sum() + lam * ((a * a).sum() + (v * v).sum())
+        loss.backward()
+        optimiser.step()
+    with torch.no_grad():
+        return a.numpy(), b.numpy(), v.numpy(), float(c)
+
+
+def test_network_family_equals_training_each_set_alone():
+    data = bv.make_data("sin", 12, 3, seed=5)
+    widths, steps, lam, lr = (2, 5, 20), 60, 0.01, 0.03
+    r = bv.decompose("network", data, 0.2, capacities=widths, ridge=lam, seed=6,
+                     steps=steps, lr=lr)
+    y = _y(data, 0.2)
+    for c, h in enumerate(widths):
+        first = bv.network_init(6, h)
+        init = (first.a, first.b, first.v / math.sqrt(h))
+        for m in range(3):
+            a, b, v, c0 = _torch_train(init, data.x[m], y[m], lam, lr, steps)
+            fit = np.tanh((2 * data.grid[:, None] - 1) * a + b) @ v + c0
+            np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-8)
+
+
+@pytest.mark.parametrize("family", ["poly", "knn", "features", "network"])
+def test_bias2_variance_noise_add_up_to_the_measured_test_error(family):
+    noise = 0.4
+    data = bv.make_data("sin", 20, 60 if family == "network" else 300, seed=7)
+    caps = {"poly": range(0, 8), "knn": (1, 3, 9, 20), "features": (2, 10, 40, 100),
+            "network": (2, 8)}[family]
+    r = bv.decompose(family, data, noise, capacities=caps, ridge=0.01, steps=150)
+    # The measured error differs from the sum by the test noise's sample mean:
+    # mean(ε'² − σ²) − 2 mean((f_m − f) ε'), with variance (2σ⁴ + 4σ² E(f_m − f)²) / (M T).
+    cells = data.eps_test.size
+    sd = np.sqrt((2 * noise**4 + 4 * noise**2 * (r.bias2 + r.variance)) / cells)
+    np.testing.assert_array_less(np.abs(r.test_error - r.total), 4 * sd)
+    np.testing.assert_allclose(r.total, r.bias2 + r.variance + noise**2)
+
+
+def test_ols_variance_matches_the_closed_form():
+    """Fixed inputs: Var f̂(x) = σ² φ(x)ᵀ(ΦᵀΦ)⁻¹φ(x)."""
+    base = bv.make_data("sin", 15, 1, seed=8)
+    x = np.tile(base.x[0], (3000, 1))  # one set of inputs, 3000 draws of the noise
+    eps = np.random.default_rng(0).standard_normal(x.shape)
+    data = base._replace(x=x, eps=eps, f_train=np.sin(2 * np.pi * x),
+                         eps_test=np.zeros((3000, len(base.x_test))))
+    noise, d = 0.5, 4
+    r = bv.decompose("poly", data, noise, capacities=(d,))
+    measured = r.fits[0].var(axis=0)
+    phi = npleg.legvander(2 * base.x[0] - 1, d)
+    at = npleg.legvander(2 * data.grid - 1, d)
+    closed = noise**2 * np.einsum("gi,ij,gj->g", at, np.linalg.inv(phi.T @ phi), at)
+    # a variance from M samples has relative s.d. √(2/M) ≈ 2.6 %
+    np.testing.assert_allclose(measured, closed, rtol=0.12)
+
+
+def test_double_descent_peaks_at_the_interpolation_threshold_and_ridge_lowers_it():
+    """Seeded: n = 20 points, σ = 0.3, M = 100.  In 1-D the random ReLU features' rank on
+    n points reaches n at p = n or a little later, so the peak sits in n ≤ p ≤ 1.5n (here
+    at p = 21); it is thousands of times the best error and falls again beyond it."""
+    n = 20
+    data = bv.make_data("sin", n, 100, seed=0)
+    plain = bv.decompose("features", data, 0.3)
+    caps = np.array(plain.capacities)
+    peak = caps[plain.test_error.argmax()]
+    assert n <= peak <= 1.5 * n
+    top = plain.test_error.max()
+    assert plain.test_error[caps == n][0] > 1000 * plain.test_error.min()
+    # descent on both sides: far below the peak with few features and with 5n of them
+    assert plain.test_error[caps == 5][0] < top / 1000
+    assert plain.test_error[-1] < top / 10
+    ridged = bv.decompose("features", data, 0.3, ridge=1e-2)
+    assert ridged.test_error.max() < top / 1000
+    assert ridged.test_error[caps == n][0] < plain.test_error[caps == n][0] / 100
+
+
+def test_sliders_do_not_recompile():
+    data = bv.make_data("sin", 20, 30, seed=0)
+    bv.decompose("poly", data, 0.3)
+    before = bv.compilations()
+    for noise, ridge, seed, truth in ((0.1, 0.0, 1, "step"), (0.5, 2.0, 2, "abs"),
+                                      (0.0, 1e-3, 3, "cubic")):
+        again = bv.make_data(truth, 20, 30, seed=seed)
+        bv.decompose("poly", again, noise, ridge=ridge, seed=seed)
+    assert bv.compilations() == before
+
+
+def test_seeded_data_keep_their_first_sets():
+    small, large = bv.make_data("sin", 10, 3, seed=9), bv.make_data("sin", 10, 8, seed=9)
+    np.testing.assert_array_equal(small.x, large.x[:3])
+    np.testing.assert_array_equal(small.eps, large.eps[:3])
+    np.testing.assert_array_equal(small.x_test, large.x_test)
+
+
+@pytest.mark.parametrize("call, code", [
+    (lambda: bv.make_data("nope", 20, 10), "unknown_truth"),
+    (lambda: bv.make_data("sin", 4, 10), "out_of_bounds"),
+    (lambda: bv.make_data("sin", 20, 501), "out_of_bounds"),
+    (lambda: bv.decompose("poly", bv.make_data("sin", 10, 2), 0.1, capacities=[21]),
+     "out_of_bounds"),
+    (lambda: bv.decompose("features", bv.make_data("sin", 10, 2), 0.1, capacities=[51]),
+     "out_of_bounds"),
+    (lambda: bv.decompose("poly", bv.make_data("sin", 10, 2), -0.1), "bad_number"),
+    (lambda: bv.decompose("poly", bv.make_data("sin", 10, 2), 0.1, ridge=math.nan),
+     "bad_number"),
+    (lambda: bv.decompose("trees", bv.make_data("sin", 10, 2), 0.1), "unknown_family"),
+])
+def test_bad_settings_raise_with_a_code(call, code):
+    with pytest.raises(bv.BiasVarianceError) as e:
+        call()
+    assert e.value.code == code
+
+
+def test_reading_and_formula():
+    data = bv.make_data("sin", 20, 100, seed=0)
+    r = bv.decompose("poly", data, 0.3)
+    assert bv.reading(r, 0, 20) == "high_bias"  # a constant for a sine
+    best = int(np.argmin(r.total))
+    assert bv.reading(r, best, 20) == "near_best"
+    assert bv.reading(r, 15, 20) == "high_variance"
+    f = bv.reading(bv.decompose("features", data, 0.3, capacities=(10, 30)), 1, 20)
+    assert f == "past_threshold"
+    latex = bv.decomposition_latex(r, 3)
+    assert f"{r.bias2[3]:.3g}" in latex and f"{r.test_error[3]:.3g}" in latex
+    assert "0.09" in latex  # σ² = 0.3²

@@ -1,0 +1,90 @@
+"""``python -m playground biasvariance``: strict JSON out, one-line errors with status 2.
+
+One real subprocess (the command as users type it); the rest through ``cli.main``, which
+is what ``python -m playground`` calls.  The numbers are checked against the numerics'
+identities: sum = bias² + variance + σ², and the measured error close to the sum.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from playground import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COMMAND = ["biasvariance", "--truth", "sin", "--family", "poly", "--capacities", "0-15",
+           "--datasets", "200", "--n", "20", "--noise", "0.3", "--ridge", "0", "--seed", "0"]
+
+
+def _main(args):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = cli.main(args)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _strict(text):
+    def refuse(token):
+        raise ValueError(f"non-strict JSON token {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_the_command_prints_strict_json_per_capacity():
+    done = subprocess.run([sys.executable, "-m", "playground", *COMMAND], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = _strict(done.stdout)
+    assert out["settings"] == {"truth": "sin", "family": "poly", "datasets": 200, "n": 20,
+                               "noise": 0.3, "ridge": 0.0, "seed": 0, "capacity": "d",
+                               "capacities": list(range(16)), "n_test": 200}
+    rows = out["capacities"]
+    assert [r["capacity"] for r in rows] == list(range(16))
+    for r in rows:
+        assert r["noise"] == pytest.approx(0.09)
+        assert r["sum"] == pytest.approx(r["bias2"] + r["variance"] + 0.09)
+        assert r["test_error"] == pytest.approx(r["sum"], rel=0.05)
+    # the classic picture: a constant under-fits a sine; degree 3 does far better
+    assert rows[0]["bias2"] > 10 * rows[3]["bias2"]
+    assert rows[15]["variance"] > rows[3]["variance"]
+    assert rows[15]["train_error"] < rows[3]["train_error"]
+
+
+@pytest.mark.parametrize("family, capacities", [("knn", "1,5,20"), ("features", "5-25"),
+                                                ("network", "2,8")])
+def test_every_family(family, capacities):
+    args = ["biasvariance", "--family", family, "--capacities", capacities, "--datasets", "20",
+            "--n", "10", "--steps", "50"]
+    status, out, err = _main(args)
+    assert status == 0, err
+    data = _strict(out)
+    assert data["settings"]["family"] == family
+    assert len(data["capacities"]) == len(cli._capacities(capacities))
+
+
+BAD = {
+    "unknown truth": ["--truth", "tan"],
+    "unknown family": ["--family", "trees"],
+    "degree too high": ["--capacities", "0-21"],
+    "features past 5n": ["--family", "features", "--n", "10", "--capacities", "1-51"],
+    "k zero": ["--family", "knn", "--capacities", "0-3"],
+    "capacities not numbers": ["--capacities", "a-b"],
+    "reversed range": ["--capacities", "5-2"],
+    "n too small": ["--n", "4"],
+    "too many sets": ["--datasets", "501"],
+    "noise nan": ["--noise", "nan"],
+    "ridge negative": ["--ridge", "-1"],
+}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_input_is_one_line_on_stderr_and_status_2(name):
+    status, out, err = _main(["biasvariance", *BAD[name]])
+    assert status == 2
+    assert out == ""
+    assert err.startswith("error: ") and err.count("\n") == 1
