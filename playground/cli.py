@@ -9,6 +9,9 @@
         --optimizer sgd --lr 0.03 --batch 10 --epochs 500 --train-ratio 50 --noise 0 \\
         --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
 
+    python -m playground figure "lab=mlp&dataset=xor" out.png|out.svg [--scale 2] \\
+        [--size 1600x900] [--plot NAME]
+
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
 bounds as the labs; ``train`` takes them too.  Each command prints one strict JSON
 object (no NaN or Infinity tokens).  Bad input: a one-line message on stderr and exit
@@ -154,7 +157,43 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--l1", type=_finite("l1", 0.0), default=0.0)
     m.add_argument("--l2", type=_finite("l2", 0.0), default=0.0)
     m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=0)
+    f = commands.add_parser("figure", help="the picture a link describes, as PNG or SVG "
+                                           "(a server and headless Chromium)")
+    f.add_argument("link", help="the link's query (lab=mlp&dataset=xor), or the whole link")
+    f.add_argument("out", help="the file to write: .png or .svg")
+    f.add_argument("--scale", type=_finite("scale", 0.0, 4.0, low_open=True), default=1.0,
+                   help="pixels per CSS pixel (PNG), e.g. 2 for a sharp slide")
+    f.add_argument("--size", type=_size, default="1600x900",
+                   help="the page's viewport WIDTHxHEIGHT in CSS pixels (the PNG's size)")
+    f.add_argument("--plot", help="one plot only, by its name (surface, loss; boundary, "
+                                  "loss, accuracy)")
+    f.add_argument("--timeout", type=_finite("timeout", 1.0), default=120.0,
+                   help="seconds to wait for the lab to draw")
     return parser
+
+
+def _size(text: str) -> tuple[int, int]:
+    from .figure import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def figure(args) -> dict:
+    from pathlib import Path
+
+    from .figure import FigureError, render
+
+    try:
+        made = render(args.link, Path(args.out), scale=args.scale, size=args.size,
+                      plot=args.plot, timeout_s=args.timeout)
+    except FigureError as e:
+        raise UsageError(str(e)) from None
+    return {"out": str(made.path), "width": made.width, "height": made.height,
+            "plots": list(made.plots), "caption": made.caption,
+            "seconds": round(made.seconds, 2)}
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -262,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         argv = _attach_formula(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
-        out = trajectory(args) if args.command == "trajectory" else train(args)
+        commands = {"trajectory": trajectory, "train": train, "figure": figure}
+        out = commands[args.command](args)
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
         return 0

@@ -23,6 +23,7 @@ from panel.viewable import Viewer
 from ...numerics import optimizers as opt
 from ...numerics.decision import GRID_EXTENT, GRID_SIZE
 from ...text import tr
+from ...ui.export import with_downloads
 from ...ui.palettes import binary_palette, class_color, class_palette, hard_palette
 from ...ui.widgets import set_text
 from .state import MAX_RACERS, MlpLabState
@@ -179,9 +180,12 @@ class BoundaryView(Viewer):
         self.network = network
         self.layout = pn.Column(
             pn.Row(
-                pn.Column(pn.pane.Bokeh(self.boundary_fig), width=470),
-                pn.Column(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
-                          pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
+                pn.Column(with_downloads(pn.pane.Bokeh(self.boundary_fig), "boundary",
+                                         self.state), width=470),
+                pn.Column(with_downloads(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
+                                         "loss", self.state),
+                          with_downloads(pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
+                                         "accuracy", self.state),
                           sizing_mode="stretch_width"),
                 sizing_mode="stretch_width"),
             self.reading_pane, self.network, sizing_mode="stretch_width")
