@@ -10,7 +10,7 @@
         --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
 
     python -m playground figure "lab=mlp&dataset=xor" out.png|out.svg [--scale 2] \\
-        [--size 1600x900] [--plot NAME]
+        [--size 1600x900] [--plot NAME] [--server http://HOST:PORT/app]
 
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
 bounds as the labs; ``train`` takes them too.  Each command prints one strict JSON
@@ -167,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the page's viewport WIDTHxHEIGHT in CSS pixels (the PNG's size)")
     f.add_argument("--plot", help="one plot only, by its name (surface, loss; boundary, "
                                   "loss, accuracy)")
+    f.add_argument("--server", help="a playground already serving (http://HOST:PORT/app): "
+                                    "no server is started (faster for many figures)")
     f.add_argument("--timeout", type=_finite("timeout", 1.0), default=120.0,
                    help="seconds to wait for the lab to draw")
     return parser
@@ -188,7 +190,7 @@ def figure(args) -> dict:
 
     try:
         made = render(args.link, Path(args.out), scale=args.scale, size=args.size,
-                      plot=args.plot, timeout_s=args.timeout)
+                      plot=args.plot, timeout_s=args.timeout, server=args.server)
     except FigureError as e:
         raise UsageError(str(e)) from None
     return {"out": str(made.path), "width": made.width, "height": made.height,

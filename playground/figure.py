@@ -37,7 +37,7 @@ from .text import TEXT
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 #: The plots count as drawn once their data and sizes are unchanged this long.
-SETTLED_S = 0.75
+SETTLED_S = 1.0
 POLL_S = 0.25
 #: The default viewport (CSS pixels): a 16:9 slide.
 DEFAULT_SIZE = (1600, 900)
@@ -94,11 +94,26 @@ def _link_problem_prefixes() -> tuple[str, ...]:
     return tuple(p for p in prefixes if p)
 
 
-def _wait_until_drawn(page, timeout_s: float):
-    """Wait for the lab's plots, then until their data and sizes settle.
+def _watch_messages(page) -> dict:
+    """Record when the page last received a message from the server (``["last"]``,
+    ``time.monotonic()``); call before the page opens."""
+    seen = {"last": time.monotonic()}
+
+    def on_websocket(ws):
+        ws.on("framereceived", lambda _payload: seen.__setitem__("last", time.monotonic()))
+
+    page.on("websocket", on_websocket)
+    return seen
+
+
+def _wait_until_drawn(page, seen: dict, timeout_s: float):
+    """Wait for the lab's plots, then until the page is quiet: no message from the server,
+    the same plots with the same data and sizes, and as many models, for ``SETTLED_S``
+    (the lab's picture is complete before its controls and details are sent, and the
+    optimizer lab's player moves to its last step in between).
 
     Raises:
-        FigureError: no plot with a download menu within ``timeout_s`` seconds.
+        FigureError: the lab did not draw, or kept changing, for ``timeout_s`` seconds.
     """
     deadline = time.monotonic() + timeout_s
     try:
@@ -107,12 +122,14 @@ def _wait_until_drawn(page, timeout_s: float):
         raise FigureError(f"the lab did not draw within {timeout_s:.0f} s") from e
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
-        now = _run_js(page, "return pg.fingerprint()")
-        if now != last or now == "[]":
+        now = _run_js(page, """
+            const models = Bokeh.documents.reduce((n, d) => n + d._all_models.size, 0)
+            return models + ":" + pg.fingerprint()""")
+        if now != last or now.endswith(":[]"):
             last, since = now, time.monotonic()
-        elif time.monotonic() - since >= SETTLED_S:
+        elif min(time.monotonic() - since, time.monotonic() - seen["last"]) >= SETTLED_S:
             return
-        time.sleep(POLL_S)
+        page.wait_for_timeout(POLL_S * 1000)  # Playwright's events are handled meanwhile
     raise FigureError(f"the lab did not finish drawing within {timeout_s:.0f} s")
 
 
@@ -168,8 +185,13 @@ def compose_svg(plots: list[dict], width: float, height: float, caption_lines: l
 
 
 def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEFAULT_SIZE,
-           plot: str | None = None, timeout_s: float = 120.0, log=None) -> Figure:
+           plot: str | None = None, timeout_s: float = 120.0, server: str | None = None,
+           log=None) -> Figure:
     """Write the figure of ``link`` to ``out`` (``.png`` or ``.svg``); see the module.
+
+    ``server``: the page's address of a playground already serving
+    (``http://127.0.0.1:5006/app``), used instead of starting one (many figures, one
+    server); ``log``: a file for the started server's output.
 
     Raises:
         FigureError: no Chromium, a bad link (its problems), an unknown ``plot``, a
@@ -193,20 +215,23 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
                           "(the system Chromium is used; no `playwright install`)") from None
     search = link_search(link)
     with contextlib.ExitStack() as stack:
-        log = log or stack.enter_context(tempfile.TemporaryFile(mode="w+"))
-        try:
-            url = stack.enter_context(serving.running_app(log=log))
-        except (RuntimeError, TimeoutError) as e:
-            log.seek(0)
-            raise FigureError(f"{e}: {log.read()[-2000:]}") from None
+        url = server.split("?")[0] if server else None
+        if url is None:
+            log = log or stack.enter_context(tempfile.TemporaryFile(mode="w+"))
+            try:
+                url = stack.enter_context(serving.running_app(log=log))
+            except (RuntimeError, TimeoutError) as e:
+                log.seek(0)
+                raise FigureError(f"{e}: {log.read()[-2000:]}") from None
         p = stack.enter_context(sync_playwright())
         browser = serving.launch_chromium(p)
         stack.callback(browser.close)
         context = browser.new_context(viewport={"width": size[0], "height": size[1]},
                                       device_scale_factor=scale)
         page = context.new_page()
+        seen = _watch_messages(page)
         page.goto(f"{url}?{search}" if search else url)
-        _wait_until_drawn(page, timeout_s)
+        _wait_until_drawn(page, seen, timeout_s)
         problems = _link_problems(page)
         if problems:
             raise FigureError("; ".join(problems))
