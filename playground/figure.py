@@ -186,12 +186,13 @@ def compose_svg(plots: list[dict], width: float, height: float, caption_lines: l
 
 def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEFAULT_SIZE,
            plot: str | None = None, timeout_s: float = 120.0, server: str | None = None,
-           log=None) -> Figure:
+           browser=None, log=None) -> Figure:
     """Write the figure of ``link`` to ``out`` (``.png`` or ``.svg``); see the module.
 
     ``server``: the page's address of a playground already serving
     (``http://127.0.0.1:5006/app``), used instead of starting one (many figures, one
-    server); ``log``: a file for the started server's output.
+    server); ``browser``: a Playwright browser to use (else the system Chromium is
+    launched); ``log``: a file for the started server's output.
 
     Raises:
         FigureError: no Chromium, a bad link (its problems), an unknown ``plot``, a
@@ -223,11 +224,12 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
             except (RuntimeError, TimeoutError) as e:
                 log.seek(0)
                 raise FigureError(f"{e}: {log.read()[-2000:]}") from None
-        p = stack.enter_context(sync_playwright())
-        browser = serving.launch_chromium(p)
-        stack.callback(browser.close)
+        if browser is None:
+            browser = serving.launch_chromium(stack.enter_context(sync_playwright()))
+            stack.callback(browser.close)
         context = browser.new_context(viewport={"width": size[0], "height": size[1]},
                                       device_scale_factor=scale)
+        stack.callback(context.close)
         page = context.new_page()
         seen = _watch_messages(page)
         page.goto(f"{url}?{search}" if search else url)
