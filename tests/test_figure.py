@@ -125,7 +125,7 @@ def test_with_downloads_tags_its_plots_now_and_later():
     column = pn.Column(pn.pane.Bokeh(first))
     wrapped = export.with_downloads(column, "loss", state)
     assert wrapped.objects[1] is column
-    menu = wrapped.objects[0].object
+    menu = wrapped.objects[0].objects[-1].object
     assert isinstance(menu, Dropdown) and menu.name == "pg-download-loss"
     values = [item[1] for item in menu.menu if item is not None]
     assert values == ["png:1", "png:2", "png:3", "svg", "figure"]

@@ -254,11 +254,13 @@ def figure_caption(state: LabState) -> str:
     return " · ".join(parts)
 
 
-def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.pane.Bokeh:
+def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     """A "Download" menu for the plot tagged ``name`` (``tag_figure``; of several, the
     one shown, such as a linear or a log chart): PNG 1×, 2×, 3× and SVG, saved as
     ``NAME.png``, ``NAME@2x.png``, ``NAME.svg``; and "Figure": every tagged plot shown in
-    the page with ``figure_caption(state)`` below, as ``figure.png``."""
+    the page with ``figure_caption(state)`` below, as ``figure.png``.
+
+    Returns a row with the menu at its right end."""
     lang = getattr(state, "lang", "en")
     items = [(f"PNG {s}×", f"png:{s}") for s in PNG_SCALES]
     items += [("SVG", "svg"), None, (tr("export.figure", lang), "figure")]
@@ -276,7 +278,8 @@ def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.pane.Bo
             menu.tags = [figure_caption(state), next(requests)]
 
     menu.on_event(MenuItemClick, on_item)
-    return pn.pane.Bokeh(menu, margin=(0, 5), styles={"align-self": "flex-end"})
+    return pn.Row(pn.layout.HSpacer(), pn.pane.Bokeh(menu, margin=(0, 5)),
+                  sizing_mode="stretch_width", margin=0)
 
 
 def _tag_plots(obj, name: str):
