@@ -196,7 +196,7 @@ const pg = {
 }
 """
 
-# A menu item: export the first of the menu's figures that is shown.
+# A menu item: export the first plot tagged with the menu's name that is shown.
 _ON_ITEM_JS = EXPORT_JS + r"""
 const item = (cb_obj != null && cb_obj.item != null) ? cb_obj.item : this.item
 if (item.startsWith("png:") || item === "svg") {
