@@ -11,6 +11,8 @@
 
     python -m playground biasvariance --truth sin --family poly --capacities 0-15 \\
         --datasets 200 --n 20 --noise 0.3 --ridge 0 --seed 0 [--steps S] [--lr A]
+    python -m playground figure "lab=mlp&dataset=xor" out.png|out.svg [--scale 2] \\
+        [--size 1600x900] [--plot NAME] [--server http://HOST:PORT/app]
 
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
 bounds as the labs; ``train`` takes them too, and its defaults are the MLP lab's
@@ -190,6 +192,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the network family's Adam steps")
     b.add_argument("--lr", type=_finite("lr", 0.0, 10.0, low_open=True), default=bv.NETWORK_LR,
                    help="the network family's learning rate")
+    f = commands.add_parser("figure", help="the picture a link describes, as PNG or SVG "
+                                           "(a server and headless Chromium)")
+    f.add_argument("link", help="the link's query (lab=mlp&dataset=xor), or the whole link")
+    f.add_argument("out", help="the file to write: .png or .svg")
+    f.add_argument("--scale", type=_finite("scale", 0.0, 4.0, low_open=True), default=1.0,
+                   help="pixels per CSS pixel (PNG), e.g. 2 for a sharp slide")
+    f.add_argument("--size", type=_size, default="1600x900",
+                   help="the page's viewport WIDTHxHEIGHT in CSS pixels (the PNG's size)")
+    f.add_argument("--plot", help="one plot only, by its name (surface, loss; boundary, "
+                                  "loss, accuracy)")
+    f.add_argument("--server", help="a playground already serving (http://HOST:PORT/app): "
+                                    "no server is started (faster for many figures)")
+    f.add_argument("--timeout", type=_finite("timeout", 1.0), default=120.0,
+                   help="seconds to wait for the lab to draw")
     return parser
 
 
@@ -272,6 +288,30 @@ def _bv_message(error: bv.BiasVarianceError, family: str) -> str:
         return (f"--capacities: {v['name']}={v['value']} is outside "
                 f"{v['low']}–{v['high']} ({family})")
     return str(error)
+
+
+def _size(text: str) -> tuple[int, int]:
+    from .figure import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def figure(args) -> dict:
+    from pathlib import Path
+
+    from .figure import FigureError, render
+
+    try:
+        made = render(args.link, Path(args.out), scale=args.scale, size=args.size,
+                      plot=args.plot, timeout_s=args.timeout, server=args.server)
+    except FigureError as e:
+        raise UsageError(str(e)) from None
+    return {"out": str(made.path), "width": made.width, "height": made.height,
+            "plots": list(made.plots), "caption": made.caption,
+            "seconds": round(made.seconds, 2)}
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -405,8 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         argv = _attach_formula(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
-        out = {"trajectory": trajectory, "train": train,
-               "biasvariance": biasvariance}[args.command](args)
+        commands = {"trajectory": trajectory, "train": train, "biasvariance": biasvariance,
+                    "figure": figure}
+        out = commands[args.command](args)
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")
         return 0

@@ -1,8 +1,10 @@
 """A real ``panel serve app.py`` in a subprocess, and the system Chromium, for the
-browser tests and the benchmarks (a development tool: the app never imports it).
+browser tests, the benchmarks and ``python -m playground figure`` (a development and
+command-line tool: the app never imports it).
 
-Plain functions, no pytest: ``tests/browser/conftest.py`` builds its fixtures on them
-and ``benchmarks/bench_*.py`` import them, so that no benchmark imports a test module.
+Plain functions, no pytest: ``tests/browser/conftest.py`` builds its fixtures on them,
+``benchmarks/bench_*.py`` import them, so that no benchmark imports a test module, and
+so does ``playground.figure`` (imported by ``playground.cli`` for its ``figure`` command).
 Importing this module imports neither Panel nor JAX nor Playwright: the server runs
 in its own process, and the caller brings Playwright.
 """

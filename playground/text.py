@@ -238,6 +238,12 @@ _EN: dict[str, str] = {
     "mlp.plot.gap": "gap",
     "mlp.plot.race_loss": "Cross-entropy vs epoch (solid: training, dashed: validation)",
     "mlp.plot.race_accuracy": "Accuracy vs epoch (solid: training, dashed: validation)",
+
+    # Figures out of the page (ui.export).
+    "export.download": "Download",
+    "export.figure": "Figure (plots + settings)",
+    "export.defaults": "default settings",
+    "export.epoch": "epoch {epoch}",
     "mlp.diverged": (
         "Training diverged at epoch {epoch}: the loss became infinite or NaN, so training "
         "stopped at the last finite network. Lower the learning rate, then press Reset."),

@@ -221,6 +221,12 @@ ZH: dict[str, str] = {
     "mlp.plot.gap": "差距",
     "mlp.plot.race_loss": "交叉熵随迭代周期的变化（实线：训练集，虚线：验证集）",
     "mlp.plot.race_accuracy": "准确率随迭代周期的变化（实线：训练集，虚线：验证集）",
+
+    # Figures out of the page (ui.export).
+    "export.download": "下载",
+    "export.figure": "整图（图表与设置）",
+    "export.defaults": "默认设置",
+    "export.epoch": "迭代周期 {epoch}",
     "mlp.diverged": (
         "训练在第 {epoch} 个迭代周期发散：损失变成了无穷大或 NaN，因此训练停在了最后一个"
         "数值有限的网络上。请降低学习率，然后点击“重置”。"),

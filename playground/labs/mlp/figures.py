@@ -25,6 +25,7 @@ from ...numerics.datasets import FEATURE_LABELS
 from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
 from ...ui.axes import loss_range, readable_ticks
+from ...ui.export import with_downloads
 from ...ui.markup import text_html
 from ...ui.palettes import (
     binary_palette,
@@ -246,9 +247,12 @@ class BoundaryView(Viewer):
         self.frame_note = frame_note_pane()
         self.layout = pn.Column(
             pn.Row(
-                pn.Column(pn.pane.Bokeh(self.boundary_fig), self.frame_note, width=470),
-                pn.Column(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
-                          pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
+                pn.Column(with_downloads(pn.pane.Bokeh(self.boundary_fig), "boundary",
+                                         self.state), self.frame_note, width=470),
+                pn.Column(with_downloads(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
+                                         "loss", self.state),
+                          with_downloads(pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
+                                         "accuracy", self.state),
                           sizing_mode="stretch_width"),
                 sizing_mode="stretch_width"),
             self.reading_pane, self.network, sizing_mode="stretch_width")

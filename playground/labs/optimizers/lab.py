@@ -15,6 +15,7 @@ from ...numerics import critical, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
+from ...ui.export import with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.session import Worker
@@ -362,9 +363,9 @@ class OptimizerLab(Lab):
                 self.message,
                 pn.Row(self.player, self.speed),
                 pn.Row(
-                    pn.Column(self.surface_pane, sizing_mode="stretch_width",
-                              styles={"flex": "3 1 0"}),
-                    pn.Column(self.loss_pane,
+                    pn.Column(with_downloads(self.surface_pane, "surface", self.state),
+                              sizing_mode="stretch_width", styles={"flex": "3 1 0"}),
+                    pn.Column(with_downloads(self.loss_pane, "loss", self.state),
                               pn.pane.Markdown(f"#### {tr('critical', lang)}",
                                                margin=(0, 10)),
                               self.critical_md, sizing_mode="stretch_width",

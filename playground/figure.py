@@ -1,0 +1,276 @@
+"""``python -m playground figure "LINK-QUERY" out.png|out.svg``: the picture a link
+describes, without a visible browser, for slide decks built by scripts.
+
+It serves the app (``panel serve app.py``, :func:`playground.serving.running_app`),
+opens the link in the headless system Chromium at the viewport ``size`` and
+``device_scale_factor = scale``, waits until the lab has drawn (the plots' data and
+sizes unchanged for ``SETTLED_S``) and runs the page's own export machinery
+(``playground.ui.export.EXPORT_JS``) on the plots that carry a download menu:
+
+* PNG: the plots at their places on the page, their legends, and a caption of the
+  settings (the state the link describes, in words) below, fitted into ``size`` and
+  centred: ``size × scale`` pixels.  With ``--plot NAME``, that plot alone (its own CSS
+  size × scale).
+* SVG: each plot as Bokeh draws it in SVG (paths and ``<text>``), composed at its place
+  in one ``<svg>`` with the caption as SVG text; with ``--plot NAME``, that plot's own SVG.
+
+What a figure shows is what the page shows when the link is opened: the optimizer
+lab's whole run (its player stands at the last step), the MLP lab's network at epoch
+0 (links carry no epoch).  A link that the lab cannot apply in full is refused with
+the page's own message (exit status 2), as is a missing Chromium.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import serving
+from .text import TEXT
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+#: The plots count as drawn once their data and sizes are unchanged this long.
+SETTLED_S = 1.0
+POLL_S = 0.25
+#: The default viewport (CSS pixels): a 16:9 slide.
+DEFAULT_SIZE = (1600, 900)
+MAX_SCALE = 4.0
+
+
+class FigureError(Exception):
+    """The figure cannot be made (bad link, no Chromium, unknown plot); one line."""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """What was written: the path, its pixel size, the plots in it and the caption."""
+
+    path: Path
+    width: int
+    height: int
+    plots: tuple[str, ...]
+    caption: str
+    seconds: float
+
+
+def link_search(link: str) -> str:
+    """The query part of a link: ``lab=mlp&…``, ``?lab=mlp&…`` or a whole URL."""
+    link = link.strip()
+    if "://" in link:
+        return urlsplit(link).query
+    return link.lstrip("?")
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1600x900"`` → (1600, 900).
+
+    Raises:
+        ValueError: not two integers between 200 and 8000 joined by ``x``.
+    """
+    parts = text.lower().replace("×", "x").split("x")
+    try:
+        width, height = (int(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"size must be WIDTHxHEIGHT, such as 1600x900, not {text!r}") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise ValueError("size must be between 200 and 8000 pixels each way")
+    return width, height
+
+
+def _link_problem_prefixes() -> tuple[str, ...]:
+    """How the page's notice starts a line about the link, in every language."""
+    prefixes = []
+    for table in TEXT.values():
+        for key in ("url.ignored", "url.unusable"):
+            if key in table:
+                prefixes.append(table[key].split("{")[0])
+    return tuple(p for p in prefixes if p)
+
+
+def _watch_messages(page) -> dict:
+    """Record when the page last received a message from the server (``["last"]``,
+    ``time.monotonic()``); call before the page opens."""
+    seen = {"last": time.monotonic()}
+
+    def on_websocket(ws):
+        ws.on("framereceived", lambda _payload: seen.__setitem__("last", time.monotonic()))
+
+    page.on("websocket", on_websocket)
+    return seen
+
+
+def _wait_until_drawn(page, seen: dict, timeout_s: float):
+    """Wait for the lab's plots, then until the page is quiet: no message from the server,
+    the same plots with the same data and sizes, and as many models, for ``SETTLED_S``
+    (the lab's picture is complete before its controls and details are sent, and the
+    optimizer lab's player moves to its last step in between).
+
+    Raises:
+        FigureError: the lab did not draw, or kept changing, for ``timeout_s`` seconds.
+    """
+    deadline = time.monotonic() + timeout_s
+    try:
+        page.wait_for_selector(".pg-download", timeout=timeout_s * 1000)
+    except Exception as e:  # Playwright's TimeoutError
+        raise FigureError(f"the lab did not draw within {timeout_s:.0f} s") from e
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = _run_js(page, """
+            const models = Bokeh.documents.reduce((n, d) => n + d._all_models.size, 0)
+            return models + ":" + pg.fingerprint()""")
+        if now != last or now.endswith(":[]"):
+            last, since = now, time.monotonic()
+        elif min(time.monotonic() - since, time.monotonic() - seen["last"]) >= SETTLED_S:
+            return
+        page.wait_for_timeout(POLL_S * 1000)  # Playwright's events are handled meanwhile
+    raise FigureError(f"the lab did not finish drawing within {timeout_s:.0f} s")
+
+
+def _run_js(page, body: str, arg=None):
+    """``body`` (JavaScript that may use ``a``, the argument, and ``pg``) run in ``page``."""
+    from .ui.export import EXPORT_JS
+
+    return page.evaluate("(a) => {" + EXPORT_JS + "\n" + body + "\n}", arg)
+
+
+def _link_problems(page) -> list[str]:
+    """The lines of the lab's notice (``.pg-message``, inside its shadow root) that say
+    what the link could not set."""
+    prefixes = _link_problem_prefixes()
+    texts = _run_js(page, """
+        return [...Bokeh.index.query((v) => v.model != null && v.model.visible
+                                     && Array.isArray(v.model.css_classes)
+                                     && v.model.css_classes.includes("pg-message"))]
+          .map((v) => [...v.shadow_el.children].filter((el) => el.tagName !== "STYLE")
+                                                 .map((el) => el.innerText).join("\\n"))""")
+    lines = [line.strip() for text in texts for line in text.splitlines()]
+    return [line for line in lines if line.startswith(prefixes)]
+
+
+def compose_svg(plots: list[dict], width: float, height: float, caption_lines: list[str],
+                font_px: float, margin: float) -> str:
+    """One SVG document: each plot's SVG (``plots``: name, x, y, svg; CSS pixels, relative
+    to their union of ``width`` × ``height``) nested at its place, and the caption's
+    lines as ``<text>`` below them, on white."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    line_px = round(font_px * 1.4)
+    text_h = len(caption_lines) * line_px + (margin if caption_lines else 0)
+    out_w, out_h = width + 2 * margin, height + text_h + 2 * margin
+    root = ET.Element(f"{{{SVG_NS}}}svg", {
+        "version": "1.1", "width": f"{out_w:g}", "height": f"{out_h:g}",
+        "viewBox": f"0 0 {out_w:g} {out_h:g}"})
+    ET.SubElement(root, f"{{{SVG_NS}}}rect", {"x": "0", "y": "0", "width": "100%",
+                                              "height": "100%", "fill": "#ffffff"})
+    for plot in plots:
+        element = ET.fromstring(plot["svg"])
+        element.set("x", f"{margin + plot['x']:g}")
+        element.set("y", f"{margin + plot['y']:g}")
+        element.set("id", f"plot-{plot['name']}")
+        root.append(element)
+    for i, line in enumerate(caption_lines):
+        text = ET.SubElement(root, f"{{{SVG_NS}}}text", {
+            "x": f"{margin:g}", "y": f"{margin + height + margin + i * line_px + font_px:g}",
+            "font-family": 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif',
+            "font-size": f"{font_px:g}px", "fill": "#222222", "class": "pg-caption"})
+        text.text = line
+    return ET.tostring(root, encoding="unicode", xml_declaration=False)
+
+
+def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEFAULT_SIZE,
+           plot: str | None = None, timeout_s: float = 120.0, server: str | None = None,
+           browser=None, log=None) -> Figure:
+    """Write the figure of ``link`` to ``out`` (``.png`` or ``.svg``); see the module.
+
+    ``server``: the page's address of a playground already serving
+    (``http://127.0.0.1:5006/app``), used instead of starting one (many figures, one
+    server); ``browser``: a Playwright browser to use (else the system Chromium is
+    launched); ``log``: a file for the started server's output.
+
+    Raises:
+        FigureError: no Chromium, a bad link (its problems), an unknown ``plot``, a
+            server that does not start, or a lab that does not draw in ``timeout_s``.
+    """
+    from .ui.export import CAPTION_FONT_PX, MARGIN_PX
+
+    started = time.perf_counter()
+    kind = out.suffix.lower().lstrip(".")
+    if kind not in ("png", "svg"):
+        raise FigureError(f"the output must end in .png or .svg, not {out.name!r}")
+    if not 0 < scale <= MAX_SCALE:
+        raise FigureError(f"scale must be above 0 and at most {MAX_SCALE:g}")
+    if serving.chromium_path() is None:
+        raise FigureError("no `chromium` on PATH: install the system Chromium "
+                          "(Debian: apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise FigureError("Playwright is missing: pip install playwright "
+                          "(the system Chromium is used; no `playwright install`)") from None
+    search = link_search(link)
+    with contextlib.ExitStack() as stack:
+        url = server.split("?")[0] if server else None
+        if url is None:
+            log = log or stack.enter_context(tempfile.TemporaryFile(mode="w+"))
+            try:
+                url = stack.enter_context(serving.running_app(log=log))
+            except (RuntimeError, TimeoutError) as e:
+                log.seek(0)
+                raise FigureError(f"{e}: {log.read()[-2000:]}") from None
+        if browser is None:
+            browser = serving.launch_chromium(stack.enter_context(sync_playwright()))
+            stack.callback(browser.close)
+        context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                      device_scale_factor=scale)
+        stack.callback(context.close)
+        page = context.new_page()
+        seen = _watch_messages(page)
+        page.goto(f"{url}?{search}" if search else url)
+        _wait_until_drawn(page, seen, timeout_s)
+        problems = _link_problems(page)
+        if problems:
+            raise FigureError("; ".join(problems))
+        args = {"plot": plot, "ratio": scale, "size": {"width": size[0], "height": size[1]},
+                "font_px": CAPTION_FONT_PX, "margin": MARGIN_PX}
+        found = _run_js(page, "return {names: pg.tagged(null).map(pg.name_of), "
+                              "caption: pg.caption()}")
+        names, caption = found["names"], found["caption"]
+        if plot is not None and plot not in names:
+            raise FigureError(f"no plot {plot!r} in this lab; its plots: {', '.join(names)}")
+        if kind == "png":
+            data_url = _run_js(page, """
+                const views = pg.tagged(a.plot)
+                const canvas = a.plot != null ? pg.png(views[0], a.ratio)
+                    : pg.compose(views, a.ratio, pg.caption(), a.size, a.font_px, a.margin)
+                return canvas.toDataURL("image/png")""", args)
+            data = base64.b64decode(data_url.split(",", 1)[1])
+            out.write_bytes(data)
+            width, height = _png_size(data)
+        else:
+            found_svg = _run_js(page, """
+                const all = pg.svgs(a.plot)
+                all.lines = pg.caption_lines(pg.caption(), Math.max(all.width, 100), a.font_px)
+                return all""", args)
+            if plot is not None:
+                text = found_svg["plots"][0]["svg"]
+            else:
+                text = compose_svg(found_svg["plots"], found_svg["width"], found_svg["height"],
+                                   found_svg["lines"], CAPTION_FONT_PX, MARGIN_PX)
+            out.write_text(text, encoding="utf-8")
+            root = ET.fromstring(text)
+            width = round(float(root.get("width", "0").removesuffix("px")))
+            height = round(float(root.get("height", "0").removesuffix("px")))
+        shown = tuple([plot] if plot is not None else names)
+    return Figure(out, width, height, shown, caption, time.perf_counter() - started)
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")

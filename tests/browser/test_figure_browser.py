@@ -1,0 +1,174 @@
+"""Figures in a real browser: the Download menus above each plot (PNG 1×/2×/3×, SVG and
+the whole view's figure, saved by the page's own JavaScript) and ``python -m playground
+figure`` on both labs (PNG at scale 1 and 2, SVG; a bad link refused with status 2).
+
+PNG files are checked for their pixel size and for not being blank (several distinct
+colours), with Pillow; SVG files are parsed as XML.
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from playground import figure
+from playground.text import TEXT
+
+ROOT = Path(__file__).resolve().parents[2]
+SVG = "{http://www.w3.org/2000/svg}"
+LINKS = {  # the link, and each plot's name and title
+    "optimizers": ("lab=optimizers&surface=rosenbrock&optimizers=sgd,adam",
+                   {"surface": "plot.surface", "loss": "plot.loss"}),
+    "mlp": ("lab=mlp&dataset=xor&layers=4&activation=relu",
+            {"boundary": "mlp.plot.boundary", "loss": "mlp.plot.loss",
+             "accuracy": "mlp.plot.accuracy"}),
+}
+SIZE = (1280, 720)
+
+
+def _png(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _colours(image: Image.Image) -> int:
+    return len(image.convert("RGB").resize((200, 200)).getcolors(maxcolors=40_000))
+
+
+def _texts(root) -> list[str]:
+    return [t.text or "" for t in root.iter(f"{SVG}text")]
+
+
+def _open(page, url, query):
+    page.goto(f"{url}?{query}")
+    page.wait_for_selector(".pg-download", timeout=60_000)
+    page.wait_for_timeout(1500)  # the optimizer lab's player moves to its last step
+
+
+def _download(page, menu: int, label: str):
+    """Open the page's ``menu``-th Download menu and pick ``label``; the download."""
+    page.locator(".pg-download").nth(menu).locator("button").first.click()
+    with page.expect_download() as info:
+        page.get_by_text(label, exact=True).locator("visible=true").first.click()
+    return info.value
+
+
+@pytest.mark.parametrize("lab", list(LINKS))
+def test_every_plot_downloads_as_png_at_each_scale_and_as_svg(page, server_url, lab, tmp_path):
+    query, titles = LINKS[lab]
+    names = tuple(titles)
+    _open(page, server_url, query)
+    menus = page.locator(".pg-download")
+    assert menus.count() == len(names)
+    for i, name in enumerate(names):
+        css = page.evaluate("""(name) => {
+            const v = [...Bokeh.index.query((v) => v.model != null && Array.isArray(v.model.tags)
+                        && v.model.tags.includes("pg-export:" + name))]
+                      .filter((v) => v.el.getClientRects().length > 0)[0]
+            return [v.bbox.width, v.bbox.height] }""", name)
+        for scale in (1, 2, 3):
+            download = _download(page, i, f"PNG {scale}×")
+            suffix = "" if scale == 1 else f"@{scale}x"
+            assert download.suggested_filename == f"{name}{suffix}.png"
+            image = _png(Path(download.path()).read_bytes())
+            assert image.size == (round(css[0] * scale), round(css[1] * scale)), (name, scale)
+            assert _colours(image) >= 5, name
+        download = _download(page, i, "SVG")
+        assert download.suggested_filename == f"{name}.svg"
+        root = ET.parse(download.path()).getroot()
+        assert root.tag == f"{SVG}svg"
+        assert (float(root.get("width")), float(root.get("height"))) == tuple(css)
+        assert root.find(f".//{SVG}path") is not None
+        assert TEXT["en"][titles[name]] in _texts(root), name
+    # The whole view: every plot and the caption, at 2×.
+    download = _download(page, 0, TEXT["en"]["export.figure"])
+    assert download.suggested_filename == "figure.png"
+    image = _png(Path(download.path()).read_bytes())
+    assert image.width > 600 * 2 and _colours(image) >= 10
+    image.save(tmp_path / f"{lab}-figure.png")
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("lab", list(LINKS))
+@pytest.mark.parametrize("scale", [1, 2])
+def test_the_figure_command_draws_a_png_of_the_size_asked(server_url, browser, lab, scale,
+                                                           tmp_path):
+    query, titles = LINKS[lab]
+    names = tuple(titles)
+    out = tmp_path / f"{lab}.png"
+    made = figure.render(query, out, scale=scale, size=SIZE, server=server_url, browser=browser)
+    image = _png(out.read_bytes())
+    assert image.size == (SIZE[0] * scale, SIZE[1] * scale) == (made.width, made.height)
+    assert _colours(image) >= 20
+    assert made.plots == names
+    assert made.caption.startswith(TEXT["en"][f"lab.{lab}"])
+    if lab == "mlp":
+        assert made.caption.endswith("epoch 0")  # what the link describes: no training
+
+
+@pytest.mark.parametrize("lab", list(LINKS))
+def test_the_figure_command_composes_one_svg_with_the_caption(server_url, browser, lab,
+                                                              tmp_path):
+    query, titles = LINKS[lab]
+    names = tuple(titles)
+    out = tmp_path / f"{lab}.svg"
+    made = figure.render(query, out, size=SIZE, server=server_url, browser=browser)
+    root = ET.parse(out).getroot()
+    assert root.tag == f"{SVG}svg"
+    plots = root.findall(f"{SVG}svg")
+    assert [p.get("id") for p in plots] == [f"plot-{n}" for n in names]
+    assert len(list(root.iter(f"{SVG}path"))) > 20
+    assert {TEXT["en"][t] for t in titles.values()} <= set(_texts(root))
+    captions = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"]
+    assert " ".join(captions) == made.caption
+    # One plot alone: its own SVG.
+    one = tmp_path / "one.svg"
+    figure.render(query, one, plot=names[-1], size=SIZE, server=server_url, browser=browser)
+    assert ET.parse(one).getroot().find(f"{SVG}svg") is None
+    with pytest.raises(figure.FigureError, match="no plot 'nope'"):
+        figure.render(query, tmp_path / "x.svg", plot="nope", size=SIZE, server=server_url,
+                      browser=browser)
+
+
+def test_the_command_end_to_end_and_a_bad_link(tmp_path):
+    """``python -m playground figure`` starts its own server; a link with a bad value
+    is refused with the page's words and status 2, and writes nothing."""
+    out = tmp_path / "mlp.png"
+    done = subprocess.run([sys.executable, "-m", "playground", "figure",
+                           "?lab=mlp&dataset=spiral", str(out), "--scale", "2",
+                           "--size", "1000x700"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert _png(out.read_bytes()).size == (2000, 1400)
+    bad = tmp_path / "bad.png"
+    done = subprocess.run([sys.executable, "-m", "playground", "figure",
+                           "lab=optimizers&surface=nowhere&sgd_lr=abc", str(bad)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1
+    assert "surface='nowhere'" in done.stderr and "sgd_lr='abc'" in done.stderr
+    assert not bad.exists()
+
+
+def test_a_chinese_figure(server_url, browser, tmp_path):
+    """``lang=zh``: the caption and the plots in Chinese (Noto CJK), once links carry it."""
+    from playground.labs.optimizers.state import OptimizerLabState
+
+    if "lang" not in OptimizerLabState.LINK_KEYS:
+        pytest.skip("links do not carry lang yet")
+    out = tmp_path / "zh.svg"
+    made = figure.render("lab=optimizers&lang=zh", out, size=SIZE, server=server_url,
+                         browser=browser)
+    assert made.caption.startswith(TEXT["zh"]["lab.optimizers"])
+    assert TEXT["zh"]["plot.surface"] in _texts(ET.parse(out).getroot())
+    png = tmp_path / "zh.png"
+    figure.render("lab=optimizers&lang=zh", png, scale=2, size=SIZE, server=server_url,
+                  browser=browser)
+    assert _colours(_png(png.read_bytes())) >= 20

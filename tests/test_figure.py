@@ -1,0 +1,153 @@
+"""Figures for slides without a browser: the command's arguments and errors, the SVG it
+composes, the caption, and the download menus the labs place above their plots
+(``playground.ui.export``).  The browser side: ``tests/browser/test_figure_browser.py``."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from contextlib import redirect_stderr, redirect_stdout
+
+import panel as pn
+import pytest
+from bokeh.models import Dropdown
+from bokeh.plotting import figure as bokeh_figure
+
+from playground import cli, figure, serving
+from playground.labs.mlp.state import MlpLabState
+from playground.labs.optimizers.state import OptimizerLabState
+from playground.ui import export
+from playground.ui.lab import LabState
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _main(args):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = cli.main(args)
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("text, size", [("1600x900", (1600, 900)), ("800X600", (800, 600)),
+                                        ("1024×768", (1024, 768))])
+def test_sizes(text, size):
+    assert figure.parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["1600", "ax9", "100x100", "9000x900", "1x2x3", ""])
+def test_bad_sizes(text):
+    with pytest.raises(ValueError):
+        figure.parse_size(text)
+
+
+@pytest.mark.parametrize("link", ["lab=mlp&lr=0.1", "?lab=mlp&lr=0.1",
+                                  "http://127.0.0.1:5006/app?lab=mlp&lr=0.1"])
+def test_a_link_in_any_form_gives_its_query(link):
+    assert figure.link_search(link) == "lab=mlp&lr=0.1"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["figure", "lab=mlp", "out.jpg"], ".png or .svg"),
+    (["figure", "lab=mlp", "out.png", "--size", "huge"], "size must be"),
+    (["figure", "lab=mlp", "out.png", "--scale", "0"], "scale must be"),
+    (["figure", "lab=mlp", "out.png", "--scale", "9"], "scale must be"),
+])
+def test_bad_arguments_are_one_line_and_status_2(args, says, tmp_path):
+    status, out, err = _main([*args[:2], str(tmp_path / args[2]), *args[3:]])
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("error: ") and says in err
+
+
+def test_without_chromium_one_line_and_status_2(monkeypatch, tmp_path):
+    monkeypatch.setattr(serving, "chromium_path", lambda: None)
+    status, out, err = _main(["figure", "lab=optimizers", str(tmp_path / "f.png")])
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "chromium" in err
+    assert not (tmp_path / "f.png").exists()
+
+
+def _plot_svg(width, height, label):
+    return (f'<svg version="1.1" xmlns="http://www.w3.org/2000/svg" width="{width}" '
+            f'height="{height}"><path d="M 0 0 L {width} {height}"/>'
+            f'<text x="5" y="5">{label}</text></svg>')
+
+
+def test_composed_svg_nests_each_plot_at_its_place_with_the_caption():
+    plots = [{"name": "surface", "x": 0, "y": 0, "svg": _plot_svg(600, 500, "x")},
+             {"name": "loss", "x": 620, "y": 40, "svg": _plot_svg(400, 300, "step t")}]
+    text = figure.compose_svg(plots, 1020, 500, ["Optimizers · surface ravine", "学习率 0.1"],
+                              15, 12)
+    root = ET.fromstring(text)
+    assert root.tag == f"{SVG}svg"
+    assert (root.get("width"), root.get("height")) == ("1044", "578")  # margins, 2 lines of 21 px
+    nested = root.findall(f"{SVG}svg")
+    assert [(n.get("id"), n.get("x"), n.get("y")) for n in nested] == [
+        ("plot-surface", "12", "12"), ("plot-loss", "632", "52")]
+    captions = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"]
+    assert captions == ["Optimizers · surface ravine", "学习率 0.1"]
+    assert {t.text for t in root.iter(f"{SVG}text")} >= {"x", "step t"}
+    # One namespace for all, written as the default one (no ns0: prefixes).
+    assert "ns0:" not in text and text.startswith("<svg")
+
+
+def test_the_caption_says_the_lab_and_what_its_link_carries():
+    from playground.labs.optimizers.lab import OptimizerLab  # noqa: F401 (registers the lab)
+
+    state = OptimizerLabState()
+    state.apply_query({"surface": "rosenbrock", "optimizers": "sgd,adam"})
+    caption = export.figure_caption(state)
+    assert caption.startswith("Optimizers · ")
+    assert "surface rosenbrock" in caption and "optimizers sgd,adam" in caption
+
+
+def test_a_lab_that_trains_says_its_epoch():
+    from playground.labs.mlp.lab import MlpLab  # noqa: F401
+
+    state = MlpLabState()
+    assert export.figure_caption(state) == "Neural network · dataset circle · epoch 0"
+    state.train(3)
+    assert export.figure_caption(state).endswith("epoch 3")
+
+
+def test_a_link_that_carries_nothing_says_default_settings():
+    class Bare(LabState):
+        def to_query(self):
+            return {}
+
+    assert export.figure_caption(Bare()) == "Bare · default settings"
+
+
+def test_with_downloads_tags_its_plots_now_and_later():
+    pn.extension()
+    state = OptimizerLabState()
+    first, later = bokeh_figure(), bokeh_figure()
+    column = pn.Column(pn.pane.Bokeh(first))
+    wrapped = export.with_downloads(column, "loss", state)
+    assert wrapped.objects[1] is column
+    menu = wrapped.objects[0].objects[-1].object
+    assert isinstance(menu, Dropdown) and menu.name == "pg-download-loss"
+    values = [item[1] for item in menu.menu if item is not None]
+    assert values == ["png:1", "png:2", "png:3", "svg", "figure"]
+    assert menu.tags[0] == export.figure_caption(state)  # what the command line reads
+    assert set(first.tags) == {"pg-export", "pg-export:loss"}
+    column.append(pn.pane.Bokeh(later))  # e.g. the log-scale chart, built on demand
+    assert set(later.tags) == {"pg-export", "pg-export:loss"}
+
+
+def test_the_labs_offer_downloads_above_their_plots():
+    from playground.labs.mlp.lab import MlpLab
+    from playground.labs.optimizers.lab import OptimizerLab
+
+    def names(objs):
+        menus = [p.object for o in objs for p in pn.panel(o).select(pn.pane.Bokeh)
+                 if isinstance(p.object, Dropdown)]
+        return sorted(m.name for m in menus)
+
+    optimizers = OptimizerLab()
+    assert names(optimizers.main()) == ["pg-download-loss", "pg-download-surface"]
+    assert "pg-export:surface" in optimizers.plots.surface_fig.tags
+    mlp = MlpLab()
+    assert names(mlp.main()) == ["pg-download-accuracy", "pg-download-boundary",
+                                 "pg-download-loss"]
+    assert "pg-export:boundary" in mlp.boundary.boundary_fig.tags
