@@ -240,6 +240,10 @@ class Page:
         # embed=1: no header (an iframe in a course page); hide=: the lab's keys, checked
         # against its link once the lab is imported (``prepare_state``).
         self.embed = read_embedding(self.query)[0]
+        # Loaded by Bokeh's ``server_document`` into another site's page: the browser's
+        # URL is that page's, which the lab's link must not overwrite.
+        self.autoloaded = location is not None and "bokeh-autoload-element" in (
+            location.search or "")
         self.doc = pn.state.curdoc
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
         self.prepared = None  # (state, problems), from the thread
@@ -373,7 +377,7 @@ class Page:
             start_background_warmup()
 
     def _write_link(self, *_events):
-        if self.location is not None:
+        if self.location is not None and not self.autoloaded:
             query = {"lab": self.lab_key, **self.lab.state.to_query(),
                      **write_embedding(self.embed, self._hide_keys())}
             self.location.search = "?" + urlencode(query)

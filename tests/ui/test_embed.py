@@ -67,3 +67,14 @@ def test_the_optimizer_lab_hides_a_knob_in_a_card_built_later(monkeypatch, hide)
     lab.hp_cards["momentum"].collapsed = False
     assert "momentum_lr" in _param_names(lab.hp_cards["momentum"].objects)
     assert f"hide={hide.replace(',', '%2C')}" in location.search
+
+
+def test_a_lab_loaded_by_server_document_leaves_the_host_pages_url_alone(monkeypatch):
+    """``server_document`` loads the lab into another site's page, whose URL the browser
+    shows: the lab reads its arguments but never rewrites that page's link."""
+    page, location = _page(monkeypatch, "?bokeh-autoload-element=p1&bokeh-app-path=/app"
+                                        "&lab=mlp&embed=1&hide=lr&lr=0.05")
+    assert page.lab.state.lr == 0.05 and "lr" not in _param_names(page.side.objects)
+    page.lab.state.lr = 0.07
+    page._write_link()
+    assert location.search.startswith("?bokeh-autoload-element=p1")
