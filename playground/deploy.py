@@ -2,6 +2,7 @@
 
     python -m playground.deploy --backends 2 --port 8080 [--host class.example.org]
                                 [--sticky cookie|ip] [--run-dir DIR]
+                                [--frame-ancestors "'self' https://course.example.org"]
 
 starts ``--backends`` single-process ``panel serve app.py`` servers on loopback ports
 (``--backend-port``, +1, …), writes an nginx configuration that spreads new visitors
@@ -17,6 +18,10 @@ served the page; over HTTPS it is ``SameSite=None; Secure`` so that it also reac
 the server from an iframe on a course site.  Browsers that refuse such cookies, or
 plain HTTP iframes on another site, need ``--sticky ip`` (``ip_hash``: one backend
 per visitor address; a class behind one NAT then shares one backend).
+
+Iframes: the proxy sends no ``X-Frame-Options``, and its Content-Security-Policy has
+no ``frame-ancestors`` unless ``--frame-ancestors SOURCES`` is given: then only those
+pages (CSP sources, e.g. ``'self' https://course.example.org``) may embed the labs.
 
 Each backend gets ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` (on a GPU host JAX would
 otherwise take three quarters of the GPU's memory per process) and answers
@@ -89,18 +94,37 @@ http {{
 """
 
 
+def content_security_policy(frame_ancestors: str | None = None) -> str:
+    """The proxy's Content-Security-Policy: ``CSP``, plus ``frame-ancestors SOURCES``
+    when given (which pages may show the labs in an iframe; without it, any page).
+
+    Raises:
+        ValueError: sources that would break out of the header (a quote, ``;``, ``$``
+            (an nginx variable), a backslash or a control character) or none at all.
+    """
+    if frame_ancestors is None:
+        return CSP
+    sources = " ".join(frame_ancestors.split())
+    if not sources or any(c in sources for c in '"$;\\') \
+            or any(ord(c) < 32 or ord(c) == 127 for c in frame_ancestors):
+        raise ValueError(f"not a list of CSP sources: {frame_ancestors!r}")
+    return f"{CSP}; frame-ancestors {sources}"
+
+
 def nginx_config(backend_ports: list[int], listen: int, run_dir: Path,
-                 sticky: str = "cookie") -> str:
+                 sticky: str = "cookie", frame_ancestors: str | None = None) -> str:
     """The nginx configuration for ``backend_ports`` on loopback behind port ``listen``.
 
     ``sticky``: ``"cookie"`` (least connections for a new visitor, then the backend its
-    ``pg_backend`` cookie names) or ``"ip"`` (``ip_hash``).
+    ``pg_backend`` cookie names) or ``"ip"`` (``ip_hash``).  ``frame_ancestors``: the
+    pages that may embed the labs (``content_security_policy``), else any.
 
     Raises:
-        ValueError: an unknown ``sticky`` or no backend.
+        ValueError: an unknown ``sticky``, no backend, or bad ``frame_ancestors``.
     """
     if sticky not in ("cookie", "ip"):
         raise ValueError(f"sticky must be 'cookie' or 'ip', not {sticky!r}")
+    csp = content_security_policy(frame_ancestors)
     if not backend_ports:
         raise ValueError("at least one backend")
     servers = "\n".join(f"    server 127.0.0.1:{p};" for p in backend_ports)
@@ -118,7 +142,7 @@ def nginx_config(backend_ports: list[int], listen: int, run_dir: Path,
                       '"pg_backend=$upstream_addr; Path=/; HttpOnly; $pg_cookie_flags" always;')
     return NGINX_CONF.format(backends=len(backend_ports), run_dir=run_dir, balance=balance,
                              servers=servers, sticky_map=sticky_map, listen=listen,
-                             target=target, set_cookie=set_cookie, csp=CSP)
+                             target=target, set_cookie=set_cookie, csp=csp)
 
 
 def backend_command(port: int, public_hosts: list[str]) -> list[str]:
@@ -163,7 +187,8 @@ class Cluster:
 def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,
           hosts: list[str] | None = None, sticky: str = "cookie",
           run_dir: Path | None = None, log=None, timeout: float = 120.0,
-          backend_ports: list[int] | None = None) -> Cluster:
+          backend_ports: list[int] | None = None,
+          frame_ancestors: str | None = None) -> Cluster:
     """Start ``backends`` servers (on ``backend_port``, +1, … or on ``backend_ports``)
     and nginx in front; returns once all answer.
 
@@ -192,7 +217,7 @@ def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,
         for p in ports:
             wait_for(f"http://127.0.0.1:{p}/liveness", timeout, cluster.processes)
         conf = run_dir / "nginx.conf"
-        conf.write_text(nginx_config(ports, port, run_dir, sticky))
+        conf.write_text(nginx_config(ports, port, run_dir, sticky, frame_ancestors))
         cluster.processes.append(subprocess.Popen(
             [nginx, "-p", str(run_dir), "-c", str(conf)], start_new_session=True,
             stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT))
@@ -217,15 +242,22 @@ def main(argv: list[str] | None = None) -> int:
                     help="a public HOST[:PORT] visitors use (repeatable)")
     ap.add_argument("--sticky", choices=("cookie", "ip"), default="cookie")
     ap.add_argument("--run-dir", type=Path, help="nginx's files (default /tmp/…)")
+    ap.add_argument("--frame-ancestors", metavar="SOURCES",
+                    help="pages that may embed the labs in an iframe, as CSP sources "
+                         "(e.g. \"'self' https://course.example.org\"); default: any")
     args = ap.parse_args(argv)
     if args.backends < 1:
         ap.error("--backends must be at least 1")
+    try:
+        content_security_policy(args.frame_ancestors)
+    except ValueError as e:
+        ap.error(str(e))
     # A supervisor's SIGTERM (or a closed terminal's SIGHUP) stops everything, as Ctrl-C.
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _interrupt)
     try:
         cluster = start(args.backends, args.port, args.backend_port, args.host, args.sticky,
-                        args.run_dir)
+                        args.run_dir, frame_ancestors=args.frame_ancestors)
     except (FileNotFoundError, RuntimeError, TimeoutError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

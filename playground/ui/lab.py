@@ -40,6 +40,7 @@ import param
 from panel.viewable import Viewer
 
 from ..text import tr
+from .link import LinkTable
 
 
 class LabState(param.Parameterized):
@@ -52,8 +53,8 @@ class LabState(param.Parameterized):
     #: Every query key a link may carry for this lab (besides ``lab``); the shell names
     #: any other key as unknown.
     LINK_KEYS: ClassVar[frozenset[str]] = frozenset()
-    #: The lab's link table (a ``ui.link.LinkTable``).
-    LINK: ClassVar = None
+    #: The lab's link table (``ui.link.LinkTable``): ``hide=KEY`` names its rows.
+    LINK: ClassVar[LinkTable | None] = None
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from a link's query values; returns one line per value that was
@@ -114,6 +115,9 @@ class Lab(Viewer):
             params["state"] = self.state_class()()
         super().__init__(**params)
         self.link_problems = ""  # what the page's link could not set, as one line
+        #: State parameters whose controls the link hides (``hide=KEY``): left out of
+        #: the sidebar, their values still in the state and the link.
+        self.hidden: frozenset[str] = frozenset()
 
     @classmethod
     def state_class(cls) -> type[LabState]:
@@ -151,6 +155,27 @@ class Lab(Viewer):
     def __panel__(self):
         return pn.Row(pn.Column(*self.sidebar(), width=360),
                       pn.Column(*self.main(), *self.details()))
+
+    def hide_controls(self, keys):
+        """Leave out the controls of these link ``keys`` (``hide=KEY,KEY``): their
+        parameters go to ``hidden``, which ``without_hidden`` reads."""
+        table = self.state.LINK
+        self.hidden = frozenset(table.by_key[k].name if table else k for k in keys)
+
+    def without_hidden(self, objects: list) -> list:
+        """``objects`` without the controls of ``hidden`` parameters, looked for inside
+        layouts too (a widget made by ``from_param`` carries its parameter's name in
+        Panel's ``_param_name``).  A lab that builds controls later filters them here."""
+        if not self.hidden:
+            return objects
+        kept = []
+        for obj in objects:
+            if getattr(obj, "_param_name", None) in self.hidden:
+                continue
+            if isinstance(obj, pn.layout.ListLike):
+                obj.objects = self.without_hidden(list(obj.objects))
+            kept.append(obj)
+        return kept
 
     # -- the hooks the shell calls ------------------------------------------------------
 

@@ -261,3 +261,38 @@ def knob_fields(owner, names: Mapping[str, Any]) -> list[LinkField]:
                       owner.param[name].default,
                       None if knob.flag else (knob.low, knob.high))
             for name, knob in names.items()]
+
+
+# -- the page's own fields: embedded, and the controls it hides -------------------------
+
+#: ``embed=1``: one lab, no header or lab switcher, sized to its container (an iframe).
+#: ``hide=KEY,KEY``: the controls of those link keys left out of the page (their values
+#: still read from and written to the link), as TensorFlow Playground's ``_hide`` keys.
+EMBED_LINK = LinkTable([
+    LinkField("embed", "embed", partial(parse_value, param.Boolean()), default=False),
+    LinkField("hide", "hide", lambda text: tuple(dict.fromkeys(k for k in text.split(",") if k)),
+              default=()),
+])
+
+
+def read_embedding(query: Mapping[str, str],
+                   table: LinkTable | None = None) -> tuple[bool, tuple[str, ...], list[str]]:
+    """``(embed, hidden keys, problems)`` from a link's ``embed`` and ``hide`` fields.
+
+    ``table`` is the lab's link: a hidden key must be one of its keys, else it is
+    dropped and reported (``hide='x' (unknown key)``); without it every key is kept.
+    Never raises for any string.
+    """
+    values, problems = EMBED_LINK.read(query)
+    hide = values.get("hide", ())
+    if table is not None:
+        unknown = [k for k in hide if k not in table.by_key]
+        if unknown:
+            problems.append(problem("hide", ",".join(unknown), "unknown key"))
+        hide = tuple(k for k in hide if k in table.by_key)
+    return bool(values.get("embed", False)), hide, problems
+
+
+def write_embedding(embed: bool, hide: Iterable[str]) -> dict[str, str]:
+    """The ``embed`` and ``hide`` fields of a link (nothing for a plain page)."""
+    return EMBED_LINK.write({"embed": embed, "hide": tuple(hide)})

@@ -36,7 +36,14 @@ from .. import one_xla_thread_per_computation
 from ..text import tr
 from . import memory
 from .lab import Lab, LabState
-from .link import LinkLocation, page_location, problem, read_query
+from .link import (
+    LinkLocation,
+    page_location,
+    problem,
+    read_embedding,
+    read_query,
+    write_embedding,
+)
 from .markup import notice, set_notice
 from .session import is_connected, next_tick_from_any_thread, quiet_closed_connections
 
@@ -161,9 +168,10 @@ def prepare_state(lab_key: str, query: dict[str, str],
         state_class = lab_class(lab_key).state_class()
         freeze_imports(lab_key)
         state = state_class()
-        known = {"lab", *state_class.LINK_KEYS}
+        known = {"lab", "embed", "hide", *state_class.LINK_KEYS}
         problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
                                if k not in known]
+        problems = problems + read_embedding(query, state_class.LINK)[2]
         try:
             problems = problems + state.apply_query(query)
         except Exception:  # a value no check foresaw: the lab's defaults, and a notice
@@ -174,10 +182,13 @@ def prepare_state(lab_key: str, query: dict[str, str],
     return state, problems
 
 
-def build_lab(lab_key: str, state: LabState, problems: list[str]) -> Lab:
+def build_lab(lab_key: str, state: LabState, problems: list[str],
+              hide: tuple[str, ...] = ()) -> Lab:
     """The lab around a prepared state, with its first picture drawn (the session's
-    thread: this makes the lab's Panel components)."""
+    thread: this makes the lab's Panel components); the controls of the link keys in
+    ``hide`` left out."""
     lab = lab_class(lab_key)(state=state)
+    lab.hide_controls(hide)
     lab.report_link_problems(problems)
     lab.prepare()
     return lab
@@ -230,6 +241,13 @@ class Page:
             self.problems.append(problem("lab", self.lab_key, "unknown"))
             self.lab_key = DEFAULT_LAB
         self.location, self.lang = location, "en"
+        # embed=1: no header (an iframe in a course page); hide=: the lab's keys, checked
+        # against its link once the lab is imported (``prepare_state``).
+        self.embed = read_embedding(self.query)[0]
+        # Loaded by Bokeh's ``server_document`` into another site's page: the browser's
+        # URL is that page's, which the lab's link must not overwrite.
+        self.autoloaded = location is not None and "bokeh-autoload-element" in (
+            location.search or "")
         self.doc = pn.state.curdoc
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
         self.prepared = None  # (state, problems), from the thread
@@ -246,7 +264,7 @@ class Page:
             threading.Thread(target=self._prepare, name="playground-prepare-lab",
                              daemon=True).start()
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
-                                                 [], [self._waiting()])
+                                                 [], [self._waiting()], embed=self.embed)
         # The browser's Back and Forward buttons: the page follows the link they show.
         self.history = HistoryListener(lab=self.lab_key)
         self.history.param.watch(self._on_history, "popped")
@@ -257,11 +275,16 @@ class Page:
         else:  # no server: build it here
             try:
                 self.lab = build_lab(self.lab_key,
-                                     *prepare_state(self.lab_key, self.query, self.problems))
+                                     *prepare_state(self.lab_key, self.query, self.problems),
+                                     self._hide_keys())
             except Exception as e:  # a message in the page, never a traceback
                 self._show_build_error(e)
             else:
                 self._attach()
+
+    def _hide_keys(self) -> tuple[str, ...]:
+        """The hidden keys that are the lab's (its class is imported by now)."""
+        return read_embedding(self.query, lab_class(self.lab_key).state_class().LINK)[1]
 
     def _switcher(self) -> pn.widgets.RadioButtonGroup:
         switcher = pn.widgets.RadioButtonGroup(
@@ -295,7 +318,7 @@ class Page:
     def _build(self):  # the session's thread
         if self.error is None:
             try:
-                self.lab = build_lab(self.lab_key, *self.prepared)
+                self.lab = build_lab(self.lab_key, *self.prepared, self._hide_keys())
             except Exception as e:
                 self.error = e
         self._attach_when_ready()
@@ -359,7 +382,7 @@ class Page:
     # views while this thread builds the details (the page was complete ≈ 0.1 s sooner).
     def _attach_controls(self):
         with hold():
-            self.side.objects = self.lab.sidebar()
+            self.side.objects = self.lab.without_hidden(self.lab.sidebar())
         self._then(self._attach_details)
 
     def _attach_details(self):
@@ -393,8 +416,9 @@ class Page:
         self._write_link()
 
     def _write_link(self, *_events):
-        if self.location is not None:
-            query = {"lab": self.lab_key, **self.lab.state.to_query()}
+        if self.location is not None and not self.autoloaded:
+            query = {"lab": self.lab_key, **self.lab.state.to_query(),
+                     **write_embedding(self.embed, self._hide_keys())}
             self.location.search = "?" + urlencode(query)
 
     def _show_build_error(self, error: BaseException):
@@ -454,27 +478,57 @@ class HistoryListener(ReactiveHTML):
     }
 
 
-def layout(title: str, switcher, sidebar: list, main: list):
+def layout(title: str, switcher, sidebar: list, main: list, embed: bool = False):
     """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
 
     Returns the page, the sidebar column and the main column.  Plain Panel layouts
     rather than a template: a template styles every component again and tripled the
-    time to build each page (about 1.4 s against 0.4 s here).
+    time to build each page (about 1.4 s against 0.4 s here).  ``embed``: no header,
+    the columns as high as the frame.  Narrower than ``NARROW_PX`` (a 1024-px window, a
+    1400-px one at 150 % zoom, an iframe) the controls move below the pictures and the
+    page scrolls as a whole, never sideways.
     """
+    top = "0px" if embed else "64px"
+    side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
+                     stylesheets=[NARROW_COLUMN],
+                     styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
+                             "border-right": "1px solid #dde3ea", "padding": "6px 10px"})
+    body = pn.Column(*main, sizing_mode="stretch_width", css_classes=["pg-main"],
+                     stylesheets=[NARROW_COLUMN],
+                     styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
+                             "padding": "6px 14px"})
+    columns = pn.Row(side, body, sizing_mode="stretch_width", css_classes=["pg-columns"],
+                     stylesheets=[NARROW_ROW])
+    if embed:
+        return pn.Column(columns, sizing_mode="stretch_width", margin=0,
+                         css_classes=["pg-embed"]), side, body
     header = pn.Row(
         pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
                      f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
                      sizing_mode="stretch_width"),
         switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
-    side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
-                     styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
-                             "border-right": "1px solid #dde3ea", "padding": "6px 10px"})
-    body = pn.Column(*main, sizing_mode="stretch_width",
-                     styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
-                             "padding": "6px 14px"})
-    page = pn.Column(header, pn.Row(side, body, sizing_mode="stretch_width"),
-                     sizing_mode="stretch_width", margin=0)
+    page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0)
     return page, side, body
+
+
+#: Below this window width the controls go below the pictures (a 1280-px projector keeps
+#: them beside; the MLP lab's pictures need about 900 px).
+NARROW_PX = 1200
+# Each column's own stylesheet (Panel puts it in the column's shadow root, where the
+# page's CSS does not reach): narrow, both columns as wide as the page, as high as their
+# content, the pictures first.
+NARROW_COLUMN = f"""
+@media (max-width: {NARROW_PX - 1}px) {{
+  :host {{ flex: 0 0 100% !important; width: 100% !important; min-width: 0 !important;
+          height: auto !important;
+          max-height: none !important;
+          overflow-y: visible !important; border-right: none !important; }}
+  :host(.pg-sidebar) {{ order: 2; border-top: 1px solid #dde3ea; }}
+}}
+"""
+NARROW_ROW = f"""
+@media (max-width: {NARROW_PX - 1}px) {{ :host {{ flex-wrap: wrap; }} }}
+"""
 
 
 CSS = """

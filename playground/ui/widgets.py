@@ -83,6 +83,8 @@ class Guard:
                                  css_classes=["pg-refused"],
                                  styles={"color": "#842029", "font-size": "12px"})
         self.layout = pn.Column(widget, self.note, margin=0, sizing_mode="stretch_width")
+        # Named as ``from_param`` names its widgets, so ``Lab.without_hidden`` finds it.
+        self.layout._param_name = widget._param_name = name
         self._following = False
         self._refusal = ""
         widget.value = getattr(owner, name)

@@ -41,6 +41,8 @@ from .state import MAX_RACERS, MlpLabState
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 MAX_CURVE_POINTS = 400  # per curve: the browser's work per frame stays bounded
 CURVE_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc")  # a history's columns
+#: A Row that wraps when narrow (Bokeh gives a Row its children's sum as minimum width).
+WRAP = ":host { flex-wrap: wrap; min-width: 0 !important; }"
 
 
 class CurveFeed:
@@ -253,9 +255,11 @@ class BoundaryView(Viewer):
                                          "loss", self.state),
                           with_downloads(pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
                                          "accuracy", self.state),
-                          sizing_mode="stretch_width"),
-                sizing_mode="stretch_width"),
-            self.reading_pane, self.network, sizing_mode="stretch_width")
+                          sizing_mode="stretch_width", min_width=330),
+                # Narrow (an iframe, 150 % zoom): the curves go below the heat map.
+                sizing_mode="stretch_width", stylesheets=[WRAP]),
+            self.reading_pane, self.network, sizing_mode="stretch_width",
+            stylesheets=[":host { min-width: 0 !important; }"])
 
     def __panel__(self):
         return self.layout
@@ -349,7 +353,7 @@ class RaceView(Viewer):
                            for fig in self.race_boundary_figs]
         self.frame_note = frame_note_pane()
         self.layout = pn.Column(
-            pn.Row(*self.race_slots),
+            pn.Row(*self.race_slots, stylesheets=[WRAP]),
             self.frame_note,
             pn.Row(pn.pane.Bokeh(self.race_loss_fig, sizing_mode="stretch_width"),
                    pn.pane.Bokeh(self.race_acc_fig, sizing_mode="stretch_width"),

@@ -101,9 +101,11 @@ class MlpLab(Lab):
 
     def main(self) -> list:
         p = self.player
+        # Narrow, two lines (Bokeh gives a Row its children's sum as minimum width).
         controls = pn.Row(p.play, p.step, p.reset, p.speed, self.readout, p.busy,
                           self.compiling, sizing_mode="stretch_width",
-                          styles={"align-items": "end"})
+                          styles={"align-items": "end"},
+                          stylesheets=[":host { flex-wrap: wrap; min-width: 0 !important; }"])
         return [
             self.message,
             p.message,

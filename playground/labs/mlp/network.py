@@ -172,7 +172,9 @@ class NetworkDiagram(Viewer):
 
     def __panel__(self):
         # fixed: the page's default stretch_width would scale x and y differently
-        return pn.Row(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), self.editor)
+        # narrow: the editor below (Bokeh gives a Row its children's sum as minimum width)
+        return pn.Row(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), self.editor,
+                      stylesheets=[":host { flex-wrap: wrap; min-width: 0 !important; }"])
 
     # -- drawing ---------------------------------------------------------------------
 

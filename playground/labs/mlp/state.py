@@ -734,5 +734,4 @@ LINK = LinkTable([
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab.
-MlpLabState.LINK_KEYS = LINK.keys
-MlpLabState.LINK = LINK
+MlpLabState.LINK_KEYS, MlpLabState.LINK = LINK.keys, LINK

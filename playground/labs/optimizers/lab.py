@@ -318,8 +318,9 @@ class OptimizerLab(Lab):
     def _fill_card(self, name: str):
         card = self.hp_cards[name]
         if not card.objects:
-            card.objects = [self._placed(self.hp_widget(hp_param(name, hp)))
-                            for hp in opt.OPTIMIZERS[name].hyperparams]
+            card.objects = self.without_hidden(
+                [self._placed(self.hp_widget(hp_param(name, hp)))
+                 for hp in opt.OPTIMIZERS[name].hyperparams])
 
     def _lr_range(self, p: str) -> dict:
         """A learning-rate slider's range for this surface: up to 5× its default."""

@@ -274,8 +274,7 @@ LINK = LinkTable([
 #: Parameters carried in links (the formula as ``expression``).
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab (the formula travels as ``expr``).
-OptimizerLabState.LINK_KEYS = LINK.keys
-OptimizerLabState.LINK = LINK
+OptimizerLabState.LINK_KEYS, OptimizerLabState.LINK = LINK.keys, LINK
 
 
 def _custom_surface(expression: str, user: object) -> surfaces.Surface:

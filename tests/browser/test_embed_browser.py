@@ -1,0 +1,153 @@
+"""Embedding in a course site (issue #12, "Embed"), in a real browser.
+
+* ``?embed=1&hide=KEY,KEY`` at 820 × 560: no header, the hidden controls absent, the
+  others there, the pictures drawn, nothing to the right of the frame; the rewritten
+  link keeps ``embed`` and ``hide``;
+* no horizontal scrolling at 1024 × 768, 1280 × 720 and 150 % zoom on 1400 × 900
+  (933 × 600 CSS px at a device scale of 1.5);
+* the lab draws inside an 820 × 560 iframe of another page.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from playground.text import tr
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+#: Per lab: hidden keys, the labels and CSS classes of the controls they hide, a label
+#: still shown.
+EMBEDS = {
+    "optimizers": ("surface,optimizers", [tr("surface", "en")], [".pg-optimizers"],
+                   tr("seed", "en")),
+    "mlp": ("lr,optimizer", [tr("mlp.lr", "en"), tr("mlp.optimizer", "en")], [],
+            tr("mlp.batch", "en")),
+}
+#: (width, height, device scale): a small laptop, a projector, 150 % zoom on 1400 × 900.
+SIZES = [(1024, 768, 1.0), (1280, 720, 1.0), (933, 600, 1.5)]
+READY = ".pg-sidebar select"  # the controls are in the page (both labs have a Select)
+
+#: JS: the drawn Bokeh canvases (width, left, right) in the document, shadow roots included.
+_CANVASES = """() => {
+  const out = [];
+  const walk = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (el.classList.contains('bk-Canvas')) {
+      const r = el.getBoundingClientRect();
+      if (r.width > 0 && r.height > 0) out.push([r.width, r.left, r.right]);
+    }
+    if (el.shadowRoot) walk(el.shadowRoot); } };
+  walk(document);
+  return out;
+}"""
+_WIDTHS = "[document.documentElement.scrollWidth, window.innerWidth]"
+
+
+def open_lab(browser, url: str, width: int, height: int, scale: float = 1.0):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=scale)
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
+    page.goto(url)
+    page.wait_for_selector(READY)
+    page.wait_for_timeout(1500)  # the details' tick, then the browser's layout
+    return context, page
+
+
+def has_label(page, text: str) -> bool:
+    """Whether a control's label in the page (shadow roots included) reads ``text``
+    (a slider's is a ``div`` ending in a colon, a box's a ``label``)."""
+    label = re.compile(rf"^{re.escape(text)}:?$")
+    return page.locator("label, div").get_by_text(label).count() > 0
+
+
+def no_sideways_scroll(page) -> bool:
+    scroll_width, inner_width = page.evaluate(_WIDTHS)
+    return scroll_width <= inner_width
+
+
+@pytest.mark.parametrize("lab", list(EMBEDS))
+def test_an_embedded_lab_at_820_by_560_hides_the_header_and_the_chosen_controls(
+        browser, server_url, lab, tmp_path):
+    hide, hidden_labels, hidden_classes, shown_label = EMBEDS[lab]
+    context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1&hide={hide}", 820, 560)
+    try:
+        page.screenshot(path=str(tmp_path / f"{lab}-embed.png"), full_page=True)
+        assert page.locator(".pg-header").count() == 0
+        assert page.locator(".pg-labs").count() == 0
+        for label in hidden_labels:
+            assert not has_label(page, label), label
+        for selector in hidden_classes:
+            assert page.locator(selector).count() == 0, selector
+        assert has_label(page, shown_label)
+        assert no_sideways_scroll(page), page.evaluate(_WIDTHS)
+        canvases = page.evaluate(_CANVASES)
+        assert len(canvases) >= 2  # the surface and the loss / the heat map and the curves
+        assert all(right <= 820 for _, _, right in canvases), canvases
+        assert max(width for width, _, _ in canvases) >= 300
+        # The rewritten link keeps the embedding.
+        deadline = time.monotonic() + 10
+        while "embed=1" not in page.evaluate("location.search") and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        search = page.evaluate("decodeURIComponent(location.search)")
+        assert "embed=1" in search and f"hide={hide}" in search, search
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+def test_an_unknown_hidden_key_is_reported_and_dropped(browser, server_url):
+    context, page = open_lab(browser, f"{server_url}?lab=mlp&embed=1&hide=lr,nonsense",
+                             820, 560)
+    try:
+        page.wait_for_selector("text=nonsense")
+        assert not has_label(page, tr("mlp.lr", "en"))
+        deadline = time.monotonic() + 10
+        while "hide=" not in page.evaluate("location.search") and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert "hide=lr" in page.evaluate("location.search")
+        assert "nonsense" not in page.evaluate("location.search")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lab", list(EMBEDS))
+def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
+        browser, server_url, lab, tmp_path):
+    for width, height, scale in SIZES:
+        context, page = open_lab(browser, f"{server_url}?lab={lab}", width, height, scale)
+        try:
+            page.screenshot(path=str(tmp_path / f"{lab}-{width}x{height}@{scale}.png"))
+            assert no_sideways_scroll(page), (width, height, scale, page.evaluate(_WIDTHS))
+            assert page.locator(".pg-header").count() == 1
+            canvases = page.evaluate(_CANVASES)
+            assert canvases and all(right <= width for _, _, right in canvases), canvases
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("lab", list(EMBEDS))
+def test_a_lab_draws_inside_an_820_by_560_iframe(browser, server_url, lab):
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    context.set_default_timeout(90_000)
+    page = context.new_page()
+    try:
+        src = f"{server_url}?lab={lab}&embed=1&hide={EMBEDS[lab][0]}"
+        page.set_content(f"<h1>A course page</h1><iframe id='lab' src='{src}' width='820' "
+                         f"height='560' style='border:1px solid #ccc'></iframe>")
+        frame = page.frame_locator("#lab")
+        frame.locator(READY).first.wait_for()
+        inner = page.frame(url=lambda u: "embed=1" in u)
+        assert inner is not None
+        inner.wait_for_timeout(1500)
+        scroll_width, inner_width = inner.evaluate(_WIDTHS)
+        assert inner_width <= 820 and scroll_width <= inner_width
+        canvases = inner.evaluate(_CANVASES)
+        assert len(canvases) >= 2 and all(right <= inner_width for _, _, right in canvases)
+    finally:
+        context.close()

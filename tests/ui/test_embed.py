@@ -1,0 +1,80 @@
+"""``embed=1`` and ``hide=KEY,KEY`` (issue #12, "Embed"): read by the link codec, the
+header left out, the hidden keys' controls left out of the sidebar while their values
+stay in the state and in the rewritten link."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from urllib.parse import parse_qs
+
+import panel as pn
+import pytest
+
+from playground.labs.mlp.state import LINK as MLP_LINK
+from playground.ui import shell
+from playground.ui.link import read_embedding, write_embedding
+
+
+def test_embed_and_hide_are_read_and_written_by_the_codec():
+    assert read_embedding({}) == (False, (), [])
+    assert read_embedding({"embed": "1", "hide": "lr,,optimizer,lr"}, MLP_LINK) == (
+        True, ("lr", "optimizer"), [])
+    embed, hide, problems = read_embedding({"embed": "maybe", "hide": "lr,nonsense"}, MLP_LINK)
+    assert (embed, hide) == (False, ("lr",))
+    assert problems == ["embed='maybe' (expected 1 or 0)", "hide='nonsense' (unknown key)"]
+    assert write_embedding(False, ()) == {}
+    assert write_embedding(True, ("lr", "optimizer")) == {"embed": "1", "hide": "lr,optimizer"}
+
+
+def _page(monkeypatch, search: str):
+    monkeypatch.setattr(shell, "start_background_warmup", lambda: None)
+    location = SimpleNamespace(search=search)
+    return shell.Page(location), location
+
+
+def _param_names(objects) -> set[str]:
+    return {w._param_name for o in objects for w in o.select(pn.widgets.Widget)
+            if getattr(w, "_param_name", None)}
+
+
+def test_an_embedded_mlp_lab_has_no_header_and_hides_the_chosen_controls(monkeypatch):
+    page, location = _page(monkeypatch, "?lab=mlp&embed=1&hide=lr,optimizer,nonsense&lr=0.05")
+    assert not any("pg-header" in o.css_classes for o in page.view.select(pn.layout.Row))
+    assert not page.view.select(pn.widgets.RadioButtonGroup)  # no lab switcher
+    shown = _param_names(page.side.objects)
+    assert not {"lr", "optimizer"} & shown and {"batch", "seed", "dataset"} <= shown
+    assert page.lab.state.lr == 0.05  # a hidden control keeps its link value
+    assert "hide='nonsense' (unknown key)" in page.lab.link_problems
+    query = parse_qs(location.search[1:])
+    assert query["embed"] == ["1"] and query["hide"] == ["lr,optimizer"]
+    assert query["lr"] == ["0.05"]
+
+
+def test_a_plain_page_keeps_its_header_and_every_control(monkeypatch):
+    page, location = _page(monkeypatch, "?lab=mlp")
+    assert any("pg-header" in o.css_classes for o in page.view.select(pn.layout.Row))
+    assert {"lr", "optimizer"} <= _param_names(page.side.objects)
+    assert "embed" not in location.search and "hide" not in location.search
+
+
+@pytest.mark.parametrize("hide", ["sgd_lr", "surface,sgd_lr"])
+def test_the_optimizer_lab_hides_a_knob_in_a_card_built_later(monkeypatch, hide):
+    page, location = _page(monkeypatch, f"?lab=optimizers&hide={hide}")
+    lab = page.lab
+    assert ("surface" in _param_names(page.side.objects)) == ("surface" not in hide)
+    lab.hp_cards["sgd"].collapsed = False  # the card's knobs are built now
+    assert "sgd_lr" not in _param_names(lab.hp_cards["sgd"].objects)
+    lab.hp_cards["momentum"].collapsed = False
+    assert "momentum_lr" in _param_names(lab.hp_cards["momentum"].objects)
+    assert f"hide={hide.replace(',', '%2C')}" in location.search
+
+
+def test_a_lab_loaded_by_server_document_leaves_the_host_pages_url_alone(monkeypatch):
+    """``server_document`` loads the lab into another site's page, whose URL the browser
+    shows: the lab reads its arguments but never rewrites that page's link."""
+    page, location = _page(monkeypatch, "?bokeh-autoload-element=p1&bokeh-app-path=/app"
+                                        "&lab=mlp&embed=1&hide=lr&lr=0.05")
+    assert page.lab.state.lr == 0.05 and "lr" not in _param_names(page.side.objects)
+    page.lab.state.lr = 0.07
+    page._write_link()
+    assert location.search.startswith("?bokeh-autoload-element=p1")
