@@ -36,6 +36,8 @@ from . import memory
 from .lab import Lab, LabState
 from .link import LinkLocation, page_location, problem, read_query
 from .markup import notice, set_notice
+from .present import CSS as DISPLAY_CSS
+from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import next_tick_from_any_thread
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,8 @@ DEFAULT_LAB = "optimizers"
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
 
+#: The controls column's width in pixels, without and with lecture mode's larger text.
+SIDEBAR_WIDTH = {False: 370, True: 440}
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
 # What is done once per server process (not per page), under one lock.
@@ -157,7 +161,7 @@ def prepare_state(lab_key: str, query: dict[str, str],
         state_class = lab_class(lab_key).state_class()
         freeze_imports(lab_key)
         state = state_class()
-        known = {"lab", *state_class.LINK_KEYS}
+        known = {"lab", *DISPLAY_LINK.keys, *state_class.LINK_KEYS}
         problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
                                if k not in known]
         try:
@@ -185,7 +189,7 @@ def create_app(location: LinkLocation | None = None) -> pn.Column:
     ``location`` is the page's URL (``ui.link.page_location``); ``None`` outside a
     server, or to read the session's own."""
     pn.extension("katex", sizing_mode="stretch_width", notifications=False,
-                 raw_css=[CSS])
+                 raw_css=[CSS, DISPLAY_CSS])
     try:
         if location is None:
             location = page_location(pn.state.curdoc)
@@ -226,6 +230,11 @@ class Page:
             self.problems.append(problem("lab", self.lab_key, "unknown"))
             self.lab_key = DEFAULT_LAB
         self.location, self.lang = location, "en"
+        # Theme and lecture mode: the shell's, for every lab (``ui.present``).
+        self.display, display_problems = read_display(self.query)
+        self.problems += display_problems
+        self.presenter = Presenter(self.display)
+        self._restyler = None  # styles plots a lab adds later (non-default display only)
         self.doc = pn.state.curdoc
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
         self.prepared = None  # (state, problems), from the thread
@@ -242,7 +251,9 @@ class Page:
             threading.Thread(target=self._prepare, name="playground-prepare-lab",
                              daemon=True).start()
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
-                                                 [], [self._waiting()])
+                                                 [], [self._waiting()], self._display_toggles())
+        self.view.css_classes = self.display.classes()
+        self.side.width = SIDEBAR_WIDTH[self.display.present]
         if self.in_a_session:
             pn.state.onload(self._on_load)
             pn.state.on_session_destroyed(self._on_session_destroyed)
@@ -265,6 +276,53 @@ class Page:
         switcher.jscallback(args={"keys": list(LABS)},
                             value="window.location.search = '?lab=' + keys[cb_obj.active]")
         return switcher
+
+    def _display_toggles(self) -> list:
+        """The header's toggles: the controls column, lecture mode, the dark theme."""
+        side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang), value=True, width=110,
+                                 button_type="light", align="center",
+                                 css_classes=["pg-toggle-sidebar"])
+        side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
+        present = pn.widgets.Toggle(name=tr("app.present", self.lang), value=self.display.present,
+                                    width=140, button_type="light", align="center",
+                                    css_classes=["pg-toggle-present"])
+        present.param.watch(lambda e: self._set_display(present=e.new), "value")
+        dark = pn.widgets.Toggle(name=tr("app.dark", self.lang),
+                                 value=self.display.theme == "dark", width=90,
+                                 button_type="light", align="center",
+                                 css_classes=["pg-toggle-dark"])
+        # Panel styles its widgets with the theme it read when the page was made: another
+        # theme is another page, with the same link otherwise.
+        dark.jscallback(value="""
+            const q = new URLSearchParams(window.location.search);
+            if (cb_obj.active) { q.set('theme', 'dark') } else { q.delete('theme') }
+            window.location.search = '?' + q.toString()""")
+        return [side, present, dark]
+
+    def _set_display(self, **values):
+        """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
+        the lab's own hook and the link."""
+        self.display.param.update(**values)
+        self.view.css_classes = self.display.classes()
+        self.side.width = SIDEBAR_WIDTH[self.display.present]
+        self._restyle()
+        self._write_link()
+
+    def _restyle(self):
+        """Theme and lecture mode on every Bokeh plot in the page."""
+        lab = self.lab
+        thick = None
+        if lab is not None:
+            lab.display_changed(self.display)
+            renderers = lab.thick_renderers()
+            thick = None if renderers is None else {r.id for r in renderers}
+        panes = self.view.select(pn.pane.Bokeh)
+        self.presenter.style([p.object for p in panes if p.object is not None], thick)
+        plain = self.display.theme == "light" and not self.display.present
+        if self.in_a_session and not plain and self._restyler is None:
+            # Plots a lab builds later (the 3-D view, the log-scale chart, a race's
+            # charts) get the display within a second or two.
+            self._restyler = pn.state.add_periodic_callback(self._restyle, period=1500)
 
     def _waiting(self) -> pn.Row:
         return pn.Row(
@@ -306,6 +364,8 @@ class Page:
             self._attach()
 
     def _on_session_destroyed(self, _session_context):
+        if self._restyler is not None:
+            self._restyler.stop()
         if self.lab is not None:
             self.lab.stop()
             memory.BUDGET.forget(self.lab.state)  # its programs may now be idle
@@ -328,6 +388,7 @@ class Page:
         self.lab.state.param.watch(self._write_link, list(self.lab.URL_TRIGGERS))
         with hold():
             self.body.objects = self.lab.main()
+            self._restyle()
         self._then(self._start)
 
     def _start(self):
@@ -344,6 +405,7 @@ class Page:
     def _attach_details(self):
         with hold():
             self.body.objects = [*self.body.objects, *self.lab.details()]
+            self._restyle()
         self._write_link()
         # Once the page is complete: warming up every preset while the first page is
         # built slowed that page by seconds (the threads share Python's lock); a second
@@ -354,8 +416,9 @@ class Page:
             start_background_warmup()
 
     def _write_link(self, *_events):
-        if self.location is not None:
-            query = {"lab": self.lab_key, **self.lab.state.to_query()}
+        if self.location is not None and self.lab is not None:
+            query = {"lab": self.lab_key, **display_query(self.display),
+                     **self.lab.state.to_query()}
             self.location.search = "?" + urlencode(query)
 
     def _show_build_error(self, error: BaseException):
@@ -363,7 +426,7 @@ class Page:
         self.body.objects = [build_error_notice(error)]
 
 
-def layout(title: str, switcher, sidebar: list, main: list):
+def layout(title: str, switcher, sidebar: list, main: list, toggles: list = ()):
     """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
 
     Returns the page, the sidebar column and the main column.  Plain Panel layouts
@@ -374,7 +437,7 @@ def layout(title: str, switcher, sidebar: list, main: list):
         pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
                      f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
                      sizing_mode="stretch_width"),
-        switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
+        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
     side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
                      styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
                              "border-right": "1px solid #dde3ea", "padding": "6px 10px"})

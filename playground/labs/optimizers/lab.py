@@ -8,6 +8,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
+from bokeh.models import Line
 from panel.io import hold
 
 from ...numerics import critical, surfaces
@@ -16,6 +17,7 @@ from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
+from ...ui.present import ink, text_size
 from ...ui.widgets import respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
@@ -106,9 +108,9 @@ class OptimizerLab(Lab):
         self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
-                                            styles={"font-size": "15px"})
+                                            styles={"font-size": text_size(15)})
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": "17px"})
+        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)})
         self.expression_error = notice("danger", css_classes=["pg-expression-error"])
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
@@ -147,6 +149,13 @@ class OptimizerLab(Lab):
             self.player.value = step
         else:
             doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
+
+    def thick_renderers(self) -> list:
+        """Lecture mode thickens the paths and the loss curves, not the contours."""
+        plots = self.plots
+        curves = [r for f in plots.loss_fig.values() for r in f.renderers
+                  if isinstance(getattr(r, "glyph", None), Line)]
+        return [*plots.path_renderers.values(), *plots.trail_renderers.values(), *curves]
 
     # -- controls ------------------------------------------------------------------
 
@@ -262,7 +271,7 @@ class OptimizerLab(Lab):
             pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
             *self.hp_cards.values(),
             pn.pane.Markdown(f"**{tr('run', lang)}**"), self.steps, self.noise,
-            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": "12px"}),
+            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": text_size(12)}),
             self.seed, self.schedule,
             pn.Row(self.schedule_every, self.schedule_factor, self.schedule_gamma),
             self.clip, self.clip_value,
@@ -396,13 +405,14 @@ class OptimizerLab(Lab):
         lang = self.state.lang
         self.formula_cards = {}
         for name in opt.NAMES:
-            title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
+            title = pn.pane.Markdown("", styles={"color": ink(COLORS[name]),
+                                                   "font-size": text_size(15)})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
-                                     styles={"font-size": "16px"})
-            with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
+                                     styles={"font-size": text_size(16)})
+            with_values = pn.pane.LaTeX("", styles={"font-size": text_size(16)})
             # The browser draws KaTeX's MathML, whose table cells it centres whatever
             # array{l} says: each line of the step starts at the left.
-            at_step = pn.pane.LaTeX("", styles={"font-size": "15px"},
+            at_step = pn.pane.LaTeX("", styles={"font-size": text_size(15)},
                                     stylesheets=[LEFT_ALIGNED_MATH])
             card = pn.Column(title, symbolic, with_values, at_step, visible=False, width=540,
                              styles={"border-left": f"4px solid {COLORS[name]}",
