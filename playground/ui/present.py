@@ -205,6 +205,7 @@ class Presenter:
 CSS = """
 .pg-theme-dark {
   --pg-ink: #eeeeee; --pg-muted: #c8ccd0; --pg-error: #ff8a80; --pg-mix: #ffffff;
+  --pg-rule: #3a4048;
   color: #eeeeee;
 }
 body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
