@@ -51,8 +51,6 @@ DEFAULT_LAB = "optimizers"
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
 
-#: The controls column's width in pixels, without and with lecture mode's larger text.
-SIDEBAR_WIDTH = {False: 370, True: 440}
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
 # What is done once per server process (not per page), under one lock.
@@ -253,7 +251,6 @@ class Page:
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
                                                  [], [self._waiting()], self._display_toggles())
         self.view.css_classes = self.display.classes()
-        self.side.width = SIDEBAR_WIDTH[self.display.present]
         if self.in_a_session:
             pn.state.onload(self._on_load)
             pn.state.on_session_destroyed(self._on_session_destroyed)
@@ -304,7 +301,6 @@ class Page:
         the lab's own hook and the link."""
         self.display.param.update(**values)
         self.view.css_classes = self.display.classes()
-        self.side.width = SIDEBAR_WIDTH[self.display.present]
         self._restyle()
         self._write_link()
 

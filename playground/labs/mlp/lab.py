@@ -121,7 +121,7 @@ class MlpLab(Lab):
 
     def display_changed(self, display):
         """Lecture mode: the fixed-size readout grows with its larger numbers."""
-        width, height = (640, 96) if display.present else (440, 58)
+        width, height = (560, 96) if display.present else (440, 58)
         self.readout.param.update(width=width, height=height)
         # Its larger label ("Epochs per frame") would run into the readout.
         if not hasattr(self, "_speed_width"):

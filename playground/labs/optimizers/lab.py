@@ -181,7 +181,7 @@ class OptimizerLab(Lab):
         cards = []
         for name in opt.NAMES:
             card = pn.Card(title=tr(f"optimizer.{name}", lang), collapsed=True,
-                           header_color=COLORS[name], sizing_mode="stretch_width",
+                           header_color=ink(COLORS[name]), sizing_mode="stretch_width",
                            styles={"border-left": f"5px solid {COLORS[name]}"})
             card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
             cards.append(card)
