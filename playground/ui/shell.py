@@ -323,7 +323,8 @@ class Page:
     def _waiting(self) -> pn.Row:
         return pn.Row(
             pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
-            pn.pane.HTML(f"<p style='font-size:18px;color:var(--pg-muted,#444);margin:0;line-height:36px'>"
+            pn.pane.HTML(f"<p style='font-size:18px;color:var(--pg-muted,#444);margin:0;"
+                         f"line-height:36px'>"
                          f"{html.escape(tr('app.loading_lab', self.lang))}</p>",
                          margin=(20, 0)),
             css_classes=["pg-page-loading"])
@@ -436,7 +437,8 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = ()):
         *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
     side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
                      styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
-                             "border-right": "1px solid var(--pg-rule, #dde3ea)", "padding": "6px 10px"})
+                             "border-right": "1px solid var(--pg-rule, #dde3ea)",
+                             "padding": "6px 10px"})
     body = pn.Column(*main, sizing_mode="stretch_width",
                      styles={"overflow-y": "auto", "height": "calc(100vh - 64px)",
                              "padding": "6px 14px"})
