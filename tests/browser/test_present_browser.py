@@ -37,8 +37,11 @@ _PLOT_BACKGROUNDS = """() => Array.from(Bokeh.documents[0].all_models)
 #: JS: each visible text element in the page (through shadow roots), with its colour
 #: and the first opaque background behind it; its contrast ratio (WCAG 2.1).
 _CONTRASTS = """() => {
+  // rgb(r, g, b[, a]) in 0–255, or color(srgb r g b[ / a]) in 0–1 (what color-mix gives)
   const parse = (c) => { const m = c.match(/[\\d.]+/g); if (!m) return null;
-    return {rgb: m.slice(0, 3).map(Number), a: m.length > 3 ? Number(m[3]) : 1}; };
+    const unit = c.startsWith('color(') ? 255 : 1;
+    return {rgb: m.slice(0, 3).map((v) => Number(v) * unit),
+            a: m.length > 3 ? Number(m[3]) : 1}; };
   const lum = ([r, g, b]) => { const f = (v) => { v /= 255;
     return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
@@ -133,7 +136,7 @@ def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
         assert px(page.locator(f".{cls}")) >= 28, cls
     label = page.locator(".pg-epoch").evaluate_handle("e => e.parentElement.firstElementChild")
     assert float(label.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 20
-    assert px(page.locator(".pg-show-val label").first) >= 20
+    assert px(page.get_by_text(tr("mlp.show_val"), exact=True).first) >= 20
     wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
 
     # The header's toggle hides the controls, and shows them again.
@@ -170,10 +173,14 @@ def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     if lab == "mlp":
         assert tr("mlp.epoch") in texts  # the readout is among the samples
     else:
-        page.locator(".pg-readout").scroll_into_view_if_needed()
+        assert tr("optimizer.sgd") in texts  # its formula card's header
+        # The step's readout and the formula cards below the pictures.
+        page.locator(".pg-readout table").scroll_into_view_if_needed()
         samples += page.evaluate(_CONTRASTS)
-        assert any("pg-readout" in str(s["cls"]) or s["text"].startswith(
-            tr("readout.title").split("{")[0].strip()) for s in samples) or len(samples) > 20
+        title = tr("readout.title").split("{")[0].strip()
+        assert any(s["text"].startswith(title) for s in samples)
+        page.get_by_text(tr("formulas")).first.scroll_into_view_if_needed()
+        samples += page.evaluate(_CONTRASTS)
     assert len(samples) >= 15
     poor = [s for s in samples if s["ratio"] < 4.5]
     assert poor == [], poor
