@@ -251,6 +251,7 @@ class Page:
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
                                                  [], [self._waiting()], self._display_toggles())
         self.view.css_classes = self.display.classes()
+        self.side.visible = not self.display.present
         if self.in_a_session:
             pn.state.onload(self._on_load)
             pn.state.on_session_destroyed(self._on_session_destroyed)
@@ -276,10 +277,13 @@ class Page:
 
     def _display_toggles(self) -> list:
         """The header's toggles: the controls column, lecture mode, the dark theme."""
-        side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang), value=True, width=110,
+        # Lecture mode starts with the controls folded away: the pictures get the screen.
+        side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang),
+                                 value=not self.display.present, width=110,
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-sidebar"])
         side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
+        self._side_toggle = side
         present = pn.widgets.Toggle(name=tr("app.present", self.lang), value=self.display.present,
                                     width=140, button_type="light", align="center",
                                     css_classes=["pg-toggle-present"])
@@ -299,6 +303,8 @@ class Page:
     def _set_display(self, **values):
         """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
         the lab's own hook and the link."""
+        if values.get("present", self.display.present) != self.display.present:
+            self._side_toggle.value = not values["present"]
         self.display.param.update(**values)
         self.view.css_classes = self.display.classes()
         self._restyle()
