@@ -22,6 +22,9 @@ _EN: dict[str, str] = {
     "app.title": "Neural network playground",
     "app.lab": "Lab",
     "app.loading_lab": "Loading the lab…",
+    "app.dark": "Dark",
+    "app.present": "Lecture mode",
+    "app.sidebar": "Controls",
     "lab.optimizers": "Optimizers",
     "lab.optimizers.blurb": "Optimizers racing on 2-D loss surfaces",
 

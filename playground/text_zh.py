@@ -14,6 +14,9 @@ ZH: dict[str, str] = {
     "app.title": "神经网络演练场",
     "app.lab": "实验",
     "app.loading_lab": "正在加载实验……",
+    "app.dark": "深色",
+    "app.present": "授课模式",
+    "app.sidebar": "控制面板",
     "lab.optimizers": "优化器",
     "lab.optimizers.blurb": "优化器在二维损失曲面上赛跑",
 

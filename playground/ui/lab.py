@@ -199,3 +199,14 @@ class Lab(Viewer):
 
     def stop(self):
         """The session ended: stop every periodic callback and background work."""
+
+    # -- how the page is shown (``ui.present``: the shell styles every Bokeh plot) -----
+
+    def thick_renderers(self) -> list | None:
+        """The Bokeh renderers whose lines thicken in lecture mode (trajectories, loss
+        curves); None, the default, thickens every line glyph."""
+        return None
+
+    def display_changed(self, display):
+        """The theme or lecture mode (``display``, a ``ui.present.Display``) was set:
+        resize what CSS cannot reach (a fixed-size pane); nothing by default."""

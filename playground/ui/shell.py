@@ -45,6 +45,8 @@ from .link import (
     write_embedding,
 )
 from .markup import notice, set_notice
+from .present import CSS as DISPLAY_CSS
+from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import is_connected, next_tick_from_any_thread, quiet_closed_connections
 
 log = logging.getLogger(__name__)
@@ -168,7 +170,7 @@ def prepare_state(lab_key: str, query: dict[str, str],
         state_class = lab_class(lab_key).state_class()
         freeze_imports(lab_key)
         state = state_class()
-        known = {"lab", "embed", "hide", *state_class.LINK_KEYS}
+        known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *state_class.LINK_KEYS}
         problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
                                if k not in known]
         problems = problems + read_embedding(query, state_class.LINK)[2]
@@ -200,7 +202,7 @@ def create_app(location: LinkLocation | None = None) -> pn.Column:
     ``location`` is the page's URL (``ui.link.page_location``); ``None`` outside a
     server, or to read the session's own."""
     pn.extension("katex", sizing_mode="stretch_width", notifications=False,
-                 raw_css=[CSS])
+                 raw_css=[CSS, DISPLAY_CSS])
     try:
         if location is None:
             location = page_location(pn.state.curdoc)
@@ -248,6 +250,11 @@ class Page:
         # URL is that page's, which the lab's link must not overwrite.
         self.autoloaded = location is not None and "bokeh-autoload-element" in (
             location.search or "")
+        # Theme and lecture mode: the shell's, for every lab (``ui.present``).
+        self.display, display_problems = read_display(self.query)
+        self.problems += display_problems
+        self.presenter = Presenter(self.display)
+        self._restyler = None  # styles plots a lab adds later (non-default display only)
         self.doc = pn.state.curdoc
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
         self.prepared = None  # (state, problems), from the thread
@@ -264,7 +271,10 @@ class Page:
             threading.Thread(target=self._prepare, name="playground-prepare-lab",
                              daemon=True).start()
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
-                                                 [], [self._waiting()], embed=self.embed)
+                                                 [], [self._waiting()], self._display_toggles(),
+                                                 embed=self.embed)
+        self.view.css_classes = self.display.classes()
+        self.side.visible = not self.display.present
         # The browser's Back and Forward buttons: the page follows the link they show.
         self.history = HistoryListener(lab=self.lab_key)
         self.history.param.watch(self._on_history, "popped")
@@ -298,10 +308,62 @@ class Page:
                             value=SWITCH_LAB_JS)
         return switcher
 
+    def _display_toggles(self) -> list:
+        """The header's toggles: the controls column, lecture mode, the dark theme."""
+        # Lecture mode starts with the controls folded away: the pictures get the screen.
+        side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang),
+                                 value=not self.display.present, width=110,
+                                 button_type="light", align="center",
+                                 css_classes=["pg-toggle-sidebar"])
+        side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
+        self._side_toggle = side
+        present = pn.widgets.Toggle(name=tr("app.present", self.lang), value=self.display.present,
+                                    width=140, button_type="light", align="center",
+                                    css_classes=["pg-toggle-present"])
+        present.param.watch(lambda e: self._set_display(present=e.new), "value")
+        dark = pn.widgets.Toggle(name=tr("app.dark", self.lang),
+                                 value=self.display.theme == "dark", width=90,
+                                 button_type="light", align="center",
+                                 css_classes=["pg-toggle-dark"])
+        # Panel styles its widgets with the theme it read when the page was made: another
+        # theme is another page, with the same link otherwise.
+        dark.jscallback(value="""
+            const q = new URLSearchParams(window.location.search);
+            if (cb_obj.active) { q.set('theme', 'dark') } else { q.delete('theme') }
+            window.location.search = '?' + q.toString()""")
+        return [side, present, dark]
+
+    def _set_display(self, **values):
+        """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
+        the lab's own hook and the link."""
+        if values.get("present", self.display.present) != self.display.present:
+            self._side_toggle.value = not values["present"]
+        self.display.param.update(**values)
+        self.view.css_classes = self.display.classes()
+        self._restyle()
+        self._write_link()
+
+    def _restyle(self):
+        """Theme and lecture mode on every Bokeh plot in the page."""
+        lab = self.lab
+        thick = None
+        if lab is not None:
+            lab.display_changed(self.display)
+            renderers = lab.thick_renderers()
+            thick = None if renderers is None else {r.id for r in renderers}
+        panes = self.view.select(pn.pane.Bokeh)
+        self.presenter.style([p.object for p in panes if p.object is not None], thick)
+        plain = self.display.theme == "light" and not self.display.present
+        if self.in_a_session and not plain and self._restyler is None:
+            # Plots a lab builds later (the 3-D view, the log-scale chart, a race's
+            # charts) get the display within a second or two.
+            self._restyler = pn.state.add_periodic_callback(self._restyle, period=1500)
+
     def _waiting(self) -> pn.Row:
         return pn.Row(
             pn.indicators.LoadingSpinner(value=True, size=36, margin=(20, 10)),
-            pn.pane.HTML(f"<p style='font-size:18px;color:#444;margin:0;line-height:36px'>"
+            pn.pane.HTML(f"<p style='font-size:18px;color:var(--pg-muted,#444);margin:0;"
+                         f"line-height:36px'>"
                          f"{html.escape(tr('app.loading_lab', self.lang))}</p>",
                          margin=(20, 0)),
             css_classes=["pg-page-loading"])
@@ -340,6 +402,8 @@ class Page:
             self._attach()
 
     def _on_session_destroyed(self, _session_context):
+        if self._restyler is not None:
+            self._restyler.stop()
         if self.lab is not None:
             self.lab.stop()
             memory.BUDGET.forget(self.lab.state)  # its programs may now be idle
@@ -372,6 +436,7 @@ class Page:
         self.lab.state.param.watch(self._write_link, list(self.lab.URL_TRIGGERS))
         with hold():
             self.body.objects = self.lab.main()
+            self._restyle()
         self._then(self._start)
 
     def _start(self):
@@ -388,6 +453,7 @@ class Page:
     def _attach_details(self):
         with hold():
             self.body.objects = [*self.body.objects, *self.lab.details()]
+            self._restyle()
         self._write_link()
         # Once the page is complete: warming up every preset while the first page is
         # built slowed that page by seconds (the threads share Python's lock); a second
@@ -416,8 +482,9 @@ class Page:
         self._write_link()
 
     def _write_link(self, *_events):
-        if self.location is not None and not self.autoloaded:
-            query = {"lab": self.lab_key, **self.lab.state.to_query(),
+        if self.location is not None and self.lab is not None and not self.autoloaded:
+            query = {"lab": self.lab_key, **display_query(self.display),
+                     **self.lab.state.to_query(),
                      **write_embedding(self.embed, self._hide_keys())}
             self.location.search = "?" + urlencode(query)
 
@@ -478,7 +545,8 @@ class HistoryListener(ReactiveHTML):
     }
 
 
-def layout(title: str, switcher, sidebar: list, main: list, embed: bool = False):
+def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
+           embed: bool = False):
     """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
 
     Returns the page, the sidebar column and the main column.  Plain Panel layouts
@@ -492,7 +560,8 @@ def layout(title: str, switcher, sidebar: list, main: list, embed: bool = False)
     side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
                      stylesheets=[NARROW_COLUMN],
                      styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
-                             "border-right": "1px solid #dde3ea", "padding": "6px 10px"})
+                             "border-right": "1px solid var(--pg-rule, #dde3ea)",
+                             "padding": "6px 10px"})
     body = pn.Column(*main, sizing_mode="stretch_width", css_classes=["pg-main"],
                      stylesheets=[NARROW_COLUMN],
                      styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
@@ -506,7 +575,7 @@ def layout(title: str, switcher, sidebar: list, main: list, embed: bool = False)
         pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
                      f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
                      sizing_mode="stretch_width"),
-        switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
+        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
     page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0)
     return page, side, body
 

@@ -21,6 +21,7 @@ from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
 from ...text import tr
 from ...ui.markup import tagged
+from ...ui.present import text_size
 from ...ui.widgets import Guard, decades_format, set_text
 from .state import UPLOADED, MlpLabState
 
@@ -52,10 +53,12 @@ class MlpControls(Viewer):
                                            css_classes=["pg-upload"], width=220)
         self.upload.param.watch(self._on_upload, "value")
         self.upload_error = pn.pane.HTML("", visible=False, css_classes=["pg-upload-error"],
-                                         styles={"color": "#b00020", "font-size": "13px"},
+                                         styles={"color": "var(--pg-error, #b00020)",
+                                                 "font-size": text_size(13)},
                                          sizing_mode="stretch_width")
         self.upload_note = pn.pane.HTML(
-            f"<span style='font-size:12px;color:#555'>{t('upload.note')}</span>",
+            f"<span style='font-size:{text_size(12)};color:var(--pg-muted,#555)'>"
+            f"{t('upload.note')}</span>",
             margin=(0, 10))
         self.noise = pn.widgets.FloatSlider.from_param(s.param.noise, name=t("noise"),
                                                        start=0, end=50, step=5,
@@ -127,7 +130,8 @@ class MlpControls(Viewer):
             name=t("schedule.factor"), step=0.5, width=105))
         self.schedule_gamma = self._guarded("schedule_gamma", pn.widgets.FloatInput(
             name=t("schedule.gamma"), step=0.001, width=105))
-        self.lr_now = pn.pane.HTML("", styles={"font-size": "14px", "color": "#333"},
+        self.lr_now = pn.pane.HTML("", styles={"font-size": text_size(14),
+                                               "color": "var(--pg-ink, #333)"},
                                    css_classes=["pg-lr-now"], margin=(5, 10, 12, 10))
         self.clip = pn.widgets.Select.from_param(
             s.param.clip, name=t("clip"), css_classes=["pg-clip"], sizing_mode="stretch_width",
@@ -140,7 +144,8 @@ class MlpControls(Viewer):
             options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES},
             sizing_mode="stretch_width")
         self.race_note = pn.pane.HTML(
-            f"<span style='font-size:12px;color:#555'>{t('race.note')}</span>", margin=(0, 10),
+            f"<span style='font-size:{text_size(12)};color:var(--pg-muted,#555)'>"
+            f"{t('race.note')}</span>", margin=(0, 10),
             visible=False)
         self.knob_row = pn.Column(
             pn.Row(*(self._placed(w) for k, w in self.knobs.items() if k != "bias_correction")),
@@ -156,10 +161,12 @@ class MlpControls(Viewer):
                                          css_classes=["pg-restore-best"])
         self.restore.on_click(lambda _e: on_restore())
         self.best_pane = pn.pane.HTML("", css_classes=["pg-best"],
-                                      styles={"font-size": "13px", "color": "#333"},
+                                      styles={"font-size": text_size(13),
+                                              "color": "var(--pg-ink, #333)"},
                                       sizing_mode="stretch_width")
         self.stop_note = pn.pane.HTML("", visible=False, css_classes=["pg-early-stopped"],
-                                      styles={"font-size": "13px", "color": "#555"},
+                                      styles={"font-size": text_size(13),
+                                              "color": "var(--pg-muted, #555)"},
                                       sizing_mode="stretch_width")
 
     def sidebar(self) -> list:

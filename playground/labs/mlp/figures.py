@@ -35,6 +35,7 @@ from ...ui.palettes import (
     hard_palette,
     optimizer_color,
 )
+from ...ui.present import ink, number_size, text_size
 from ...ui.widgets import set_text
 from .state import MAX_RACERS, MlpLabState
 
@@ -99,14 +100,15 @@ def loss_text(loss: float) -> str:
 def readout_html(epoch, train_loss, val_loss, lang: str) -> str:
     """The epoch and both losses, labelled; each stable class sits on the element whose
     text is the number (inside Panel's shadow DOM): ``.pg-epoch`` reads "12"."""
-    cells = (("mlp.epoch", "pg-epoch", epoch, "#222"),
+    cells = (("mlp.epoch", "pg-epoch", epoch, "#222222"),
              ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR),
              ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR))
-    number = "font-size:22px;font-weight:600;font-family:monospace"
+    number = f"font-size:{number_size(22)};font-weight:600;font-family:monospace"
     return "<div style='display:flex;gap:30px'>" + "".join(
-        f"<div style='min-width:110px'><div style='font-size:12px;color:#555'>"
+        f"<div style='min-width:110px'><div style='font-size:{text_size(12)};"
+        f"color:var(--pg-muted,#555)'>"
         f"{tr(key, lang)}</div><span class='{css}' style='{number};"
-        f"color:{color}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
+        f"color:{ink(color)}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
 
 
 def fit_loss_axis(fig, histories, diverged):
@@ -120,7 +122,7 @@ def fit_loss_axis(fig, histories, diverged):
 def frame_note_pane() -> pn.pane.HTML:
     """A line under the heat map(s): the normalisation of the inputs, when there is one."""
     return pn.pane.HTML("", visible=False, css_classes=["pg-normalised"],
-                        styles={"font-size": "13px", "color": "#444"},
+                        styles={"font-size": text_size(13), "color": "var(--pg-muted, #444)"},
                         sizing_mode="stretch_width", margin=(0, 10))
 
 
@@ -243,7 +245,7 @@ class BoundaryView(Viewer):
                               line_dash="dashed", line_width=1.5, line_alpha=0.8)
         self.loss_fig.add_layout(self.best_span)
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
-                                             styles={"font-size": "15px"},
+                                             styles={"font-size": text_size(15)},
                                              sizing_mode="stretch_width")
         self.network = network
         self.frame_note = frame_note_pane()
@@ -430,5 +432,6 @@ class RaceView(Viewer):
                       [d is not None for d in s.race_diverged])
         head = "".join(f"<th>{tr(k, lang)}</th>" for k in (
             "mlp.race.optimizer", "mlp.train_loss", "mlp.val_loss", "mlp.race.val_acc"))
-        set_text(self.race_table, "<table style='font-size:15px;border-spacing:14px 2px'>"
-                                  f"<tr>{head}</tr>{''.join(rows_html)}</table>")
+        set_text(self.race_table, f"<table style='font-size:{text_size(15)};"
+                                  f"border-spacing:14px 2px'><tr>{head}</tr>"
+                                  f"{''.join(rows_html)}</table>")

@@ -139,6 +139,15 @@ class MlpLab(Lab):
     def stop(self):
         self.player.stop()
 
+    def display_changed(self, display):
+        """Lecture mode: the fixed-size readout grows with its larger numbers."""
+        width, height = (560, 96) if display.present else (440, 58)
+        self.readout.param.update(width=width, height=height)
+        # Its larger label ("Epochs per frame") would run into the readout.
+        if not hasattr(self, "_speed_width"):
+            self._speed_width = self.player.speed.width
+        self.player.speed.width = 200 if display.present else self._speed_width
+
     def show_message(self):
         set_notice(self.message, (self.link_problems, self.state.error))
 

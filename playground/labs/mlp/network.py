@@ -55,6 +55,7 @@ from ...numerics.training import evaluate_both
 from ...text import tr
 from ...ui.markup import tagged
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
+from ...ui.present import text_size
 from ...ui.widgets import set_text
 from .state import MlpLabState
 
@@ -150,17 +151,18 @@ class NetworkDiagram(Viewer):
 
     def _build_editor(self):
         lang = self.state.lang
-        small = {"font-size": "13px", "color": "#333"}
+        small = {"font-size": text_size(13), "color": "var(--pg-ink, #333)"}
         self.weight_label = pn.pane.HTML(
             f"<span class='pg-weight-label'>{tr('mlp.net.hint', lang)}</span>",
-            styles={"font-size": "15px"}, sizing_mode="stretch_width")
+            styles={"font-size": text_size(15)}, sizing_mode="stretch_width")
         self.weight_input = pn.widgets.FloatInput(
             name=tr("mlp.net.value", lang), value=None, step=0.1, width=170, disabled=True,
             css_classes=["pg-weight-input"])
         self.weight_input._debounce = 0
         self.weight_input.param.watch(self._on_value, "value")
         self.weight_message = pn.pane.HTML("", visible=False, css_classes=["pg-weight-error"],
-                                           styles={"color": "#b00020", "font-size": "13px"},
+                                           styles={"color": "var(--pg-error, #b00020)",
+                                                   "font-size": text_size(13)},
                                            sizing_mode="stretch_width")
         self.edit_note = pn.pane.HTML("", visible=False, css_classes=["pg-weight-note"],
                                       styles=small, sizing_mode="stretch_width")

@@ -8,7 +8,7 @@ import numpy as np
 import panel as pn
 import param
 from bokeh.events import Tap
-from bokeh.models import CustomJS
+from bokeh.models import CustomJS, Line
 from panel.io import hold
 
 from ...numerics import critical, surfaces
@@ -18,6 +18,7 @@ from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.export import with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
+from ...ui.present import ink, text_size
 from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
@@ -159,9 +160,9 @@ class OptimizerLab(Lab):
         self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
-                                            styles={"font-size": "15px"})
+                                            styles={"font-size": text_size(15)})
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": "17px"})
+        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)})
         self.expression_error = notice("danger", css_classes=["pg-expression-error"])
         # A typed formula compiles on a worker thread in the live page (``start``).
         self.compiling = pn.pane.HTML(
@@ -212,6 +213,13 @@ class OptimizerLab(Lab):
         else:
             doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
 
+    def thick_renderers(self) -> list:
+        """Lecture mode thickens the paths and the loss curves, not the contours."""
+        plots = self.plots
+        curves = [r for f in plots.loss_fig.values() for r in f.renderers
+                  if isinstance(getattr(r, "glyph", None), Line)]
+        return [*plots.path_renderers.values(), *plots.trail_renderers.values(), *curves]
+
     # -- controls ------------------------------------------------------------------
 
     def _build_controls(self):
@@ -239,7 +247,7 @@ class OptimizerLab(Lab):
         cards = []
         for name in opt.NAMES:
             card = pn.Card(title=tr(f"optimizer.{name}", lang), collapsed=True,
-                           header_color=COLORS[name], sizing_mode="stretch_width",
+                           header_color=ink(COLORS[name]), sizing_mode="stretch_width",
                            styles={"border-left": f"5px solid {COLORS[name]}"})
             card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
             cards.append(card)
@@ -346,7 +354,7 @@ class OptimizerLab(Lab):
             *self.hp_cards.values(),
             pn.pane.Markdown(f"**{tr('run', lang)}**"), self._placed(self.steps),
             self._placed(self.noise),
-            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": "12px"}),
+            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": text_size(12)}),
             self._placed(self.seed), self.schedule,
             pn.Row(*map(self._placed, (self.schedule_every, self.schedule_factor,
                                        self.schedule_gamma))),
@@ -488,13 +496,14 @@ class OptimizerLab(Lab):
         lang = self.state.lang
         self.formula_cards, self.step_captions = {}, {}
         for name in opt.NAMES:
-            title = pn.pane.Markdown("", styles={"color": COLORS[name], "font-size": "15px"})
+            title = pn.pane.Markdown("", styles={"color": ink(COLORS[name]),
+                                                   "font-size": text_size(15)})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
-                                     styles={"font-size": "16px"})
-            with_values = pn.pane.LaTeX("", styles={"font-size": "16px"})
+                                     styles={"font-size": text_size(16)})
+            with_values = pn.pane.LaTeX("", styles={"font-size": text_size(16)})
             # The browser draws KaTeX's MathML, whose table cells it centres whatever
             # array{l} says: each line of the step starts at the left.
-            at_step = pn.pane.LaTeX("", styles={"font-size": "15px"},
+            at_step = pn.pane.LaTeX("", styles={"font-size": text_size(15)},
                                     stylesheets=[LEFT_ALIGNED_MATH])
             # Which update the numbers are: the state table shows step t, the card t → t+1.
             caption = pn.pane.Markdown("", css_classes=["pg-at-step-caption"],

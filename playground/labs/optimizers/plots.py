@@ -37,6 +37,7 @@ from ...numerics.surfaces import Surface, grid
 from ...text import tr
 from ...ui.axes import loss_range, readable_ticks
 from ...ui.palettes import OPTIMIZER_COLORS
+from ...ui.present import number_size
 from ...ui.widgets import number_text
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
@@ -104,7 +105,8 @@ class RacePlots:
         self._log_cursor = self._cursor()
         self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
-                           styles={"font-size": "15px", "padding": "0 12px"})
+                           css_classes=["pg-readout"],
+                           styles={"font-size": number_size(15), "padding": "0 12px"})
         # The step shown lives in the linear loss chart's cursor: the player moves it
         # (see OptimizerLab) and every move, or a new race, re-runs the animation.
         self.step_cursor = self.loss_fig["linear"].select_one({"name": "cursor"})
@@ -358,7 +360,8 @@ for (let k = 0; k < names.length; k++) {
   }
   const status = stopped ? "<b>" + meta.data.stopped[k] + "</b>"
                          : fmt(d.loss[i]);
-  rows += "<tr><td style='color:" + color + ";font-weight:600'>" + meta.data.label[k] +
+  rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
+    "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
     vec(d.gx[i], d.gy[i]) + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
     vec(d.ex[i], d.ey[i]) + "</td></tr>";
@@ -391,7 +394,8 @@ const head = "<tr><th></th><th>" + labels.theta + "</th><th>" + labels.loss + "<
 const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
 readout.text = names.length ?
   "<div style='font-weight:600;margin-bottom:4px'>" + labels.title.replace("{step}", t) +
-  " <span style='font-weight:400;color:#555'>(" + labels.zoom.replace("{scale}", zoomText) +
+  " <span style='font-weight:400;color:var(--pg-muted,#555)'>(" +
+  labels.zoom.replace("{scale}", zoomText) +
   "; " + labels.legend + ")</span></div>" +
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums' cellpadding='4'>" +
   head + rows + "</table>" : "";

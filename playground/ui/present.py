@@ -1,0 +1,215 @@
+"""How a page is shown, for every lab: the light or dark theme and lecture mode.
+
+Both are shell conventions: the link carries them (``theme=dark``, ``present=1``, read
+by :data:`DISPLAY_LINK` like any lab's fields, so a bad value gives the usual notice),
+the header toggles them, and this module applies them to whatever a lab draws:
+
+- CSS on the page's root element (:data:`CSS`): custom properties, which cross Panel's
+  shadow roots, set the text colours (``--pg-ink``, ``--pg-muted``), Bokeh's widget font
+  size (``--bokeh-font-size``) and the sizes a lab's HTML reads (``--pg-label-size``,
+  ``--pg-number-size``).  A lab's HTML writes ``color:var(--pg-ink,#222)`` rather than a
+  bare colour so that the theme reaches it.
+- Bokeh models, set on the server (:func:`style_plot`): backgrounds, axes, grids,
+  legends and titles in the theme's colours; in lecture mode larger text and lines
+  ``THICK`` times as wide.  A lab chooses which renderers thicken with
+  ``Lab.thick_renderers()`` (all line glyphs by default).
+- Every plot gets Bokeh's full-screen tool (a button in its toolbar).
+
+The dark colours follow WCAG 2.1: text at least 4.5:1 against its background.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import param
+from bokeh.models import (
+    Axis,
+    FullscreenTool,
+    GlyphRenderer,
+    Grid,
+    Legend,
+    Line,
+    MultiLine,
+    Plot,
+    Segment,
+    Title,
+)
+
+from .link import LinkTable, param_field
+
+log = logging.getLogger(__name__)
+
+THEMES = ("light", "dark")
+#: Lecture mode multiplies line widths by this.
+THICK = 2.0
+#: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend).
+PLOT_FONTS = {"title": "24px", "axis_label": "22px", "tick": "20px", "legend": "20px"}
+
+#: A plot's colours per theme: (background, border, ink, muted ink, grid, legend fill).
+PLOT_COLORS = {
+    "light": {"background": "#ffffff", "border": "#ffffff", "ink": "#222222",
+              "muted": "#444444", "grid": "#e5e5e5", "legend": "#ffffff"},
+    "dark": {"background": "#1e2227", "border": "#15181c", "ink": "#eeeeee",
+             "muted": "#c8ccd0", "grid": "#3a4048", "legend": "#23282e"},
+}
+#: In the dark theme a glyph drawn in a colour this dark (relative luminance) is redrawn
+#: in the theme's ink: black markers and the darkest palette entries would vanish.
+DARK_GLYPH_LUMINANCE = 0.06
+
+
+def ink(color: str) -> str:
+    """A CSS colour for text drawn in ``color``: itself in the light theme, mixed with
+    white in the dark one (``--pg-mix``) so it keeps 4.5:1 against the dark background."""
+    return f"color-mix(in srgb, {color} 40%, var(--pg-mix, {color}))"
+
+
+def text_size(px: float) -> str:
+    """A CSS font size: ``px`` pixels, at least the lecture mode's text size."""
+    return f"max({px}px, var(--pg-text-size, 0px))"
+
+
+def number_size(px: float) -> str:
+    """A CSS font size for a number users watch: ``px``, at least lecture mode's size."""
+    return f"max({px}px, var(--pg-number-size, 0px))"
+
+
+class Display(param.Parameterized):
+    """How one page is shown (not what it shows): its theme and lecture mode."""
+
+    theme = param.Selector(default="light", objects=list(THEMES),
+                           doc="light or dark colours for every pane and plot")
+    present = param.Boolean(default=False,
+                            doc="lecture mode: large text, thick lines, full-screen plots")
+
+    def classes(self) -> list[str]:
+        """The CSS classes of the page's root element."""
+        return [f"pg-theme-{self.theme}"] + (["pg-present"] if self.present else [])
+
+
+#: The link fields of every page, whatever its lab.
+DISPLAY_LINK = LinkTable([param_field(Display, "theme"), param_field(Display, "present")])
+
+
+def read_display(query) -> tuple[Display, list[str]]:
+    """The display a link asks for, and one problem per bad field (never raises)."""
+    values, problems = DISPLAY_LINK.read(query)
+    return Display(**values), problems
+
+
+def display_query(display: Display) -> dict[str, str]:
+    """The link fields of ``display`` that differ from the defaults."""
+    return DISPLAY_LINK.write({"theme": display.theme, "present": display.present})
+
+
+def luminance(color: str) -> float | None:
+    """WCAG relative luminance of a ``#rrggbb`` colour (0 black, 1 white); None for any
+    other form.  Source: WCAG 2.1, "relative luminance"."""
+    if not (isinstance(color, str) and len(color) in (7, 9) and color.startswith("#")):
+        return None
+    try:
+        channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    except ValueError:
+        return None
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+class Presenter:
+    """Applies one page's :class:`Display` to Bokeh plots, and undoes it.
+
+    Remembers each styled model's own values (``originals``: model id → {property:
+    value}) so that switching back restores them exactly.
+    """
+
+    def __init__(self, display: Display):
+        self.display = display
+        self.originals: dict[str, dict[str, object]] = {}
+
+    def _set(self, model, prop: str, value):
+        saved = self.originals.setdefault(model.id, {})
+        if prop not in saved:
+            saved[prop] = getattr(model, prop)
+        if getattr(model, prop) != value:
+            setattr(model, prop, value)
+
+    def _restore(self, model, prop: str):
+        saved = self.originals.get(model.id, {})
+        if prop in saved and getattr(model, prop) != saved[prop]:
+            setattr(model, prop, saved[prop])
+
+    def _apply(self, model, prop: str, value, active: bool):
+        if active:
+            self._set(model, prop, value)
+        else:
+            self._restore(model, prop)
+
+    def style_plot(self, plot: Plot, thick: set[str] | None = None):
+        """Theme and lecture mode on one plot; ``thick`` the ids of the renderers whose
+        lines thicken (None: every line glyph)."""
+        dark = self.display.theme == "dark"
+        big = self.display.present
+        colors = PLOT_COLORS["dark"]
+        if not any(isinstance(t, FullscreenTool) for t in plot.toolbar.tools):
+            plot.add_tools(FullscreenTool())
+        for prop, key in (("background_fill_color", "background"),
+                          ("border_fill_color", "border")):
+            self._apply(plot, prop, colors[key], dark)
+        self._apply(plot, "outline_line_color", colors["grid"], dark)
+        for title in plot.select({"type": Title}):
+            self._apply(title, "text_color", colors["ink"], dark)
+            self._apply(title, "text_font_size", PLOT_FONTS["title"], big)
+        for axis in plot.select({"type": Axis}):
+            for prop in ("axis_line_color", "major_tick_line_color", "minor_tick_line_color"):
+                self._apply(axis, prop, colors["muted"], dark)
+            self._apply(axis, "axis_label_text_color", colors["ink"], dark)
+            self._apply(axis, "major_label_text_color", colors["ink"], dark)
+            self._apply(axis, "axis_label_text_font_size", PLOT_FONTS["axis_label"], big)
+            self._apply(axis, "major_label_text_font_size", PLOT_FONTS["tick"], big)
+            self._apply(axis, "axis_line_width", 2, big)
+        for grid in plot.select({"type": Grid}):
+            self._apply(grid, "grid_line_color", colors["grid"], dark)
+        for legend in plot.select({"type": Legend}):
+            self._apply(legend, "background_fill_color", colors["legend"], dark)
+            self._apply(legend, "border_line_color", colors["grid"], dark)
+            self._apply(legend, "label_text_color", colors["ink"], dark)
+            self._apply(legend, "title_text_color", colors["ink"], dark)
+            self._apply(legend, "label_text_font_size", PLOT_FONTS["legend"], big)
+            self._apply(legend, "glyph_width", 36, big)
+        for renderer in plot.select({"type": GlyphRenderer}):
+            glyph = renderer.glyph
+            for prop in ("line_color", "fill_color", "text_color"):
+                value = getattr(glyph, prop, None)
+                saved = self.originals.get(glyph.id, {}).get(prop, value)
+                shade = luminance(saved) if isinstance(saved, str) else None
+                if shade is not None and shade < DARK_GLYPH_LUMINANCE:
+                    self._apply(glyph, prop, colors["ink"], dark)
+            if isinstance(glyph, (Line, MultiLine, Segment)) and (
+                    thick is None or renderer.id in thick):
+                width = self.originals.get(glyph.id, {}).get("line_width", glyph.line_width)
+                if isinstance(width, (int, float)):
+                    self._apply(glyph, "line_width", width * THICK, big)
+
+    def style(self, objects, thick: set[str] | None = None):
+        """Every Bokeh plot inside ``objects`` (Bokeh models or layouts)."""
+        for obj in objects:
+            try:
+                plots = obj.select({"type": Plot})
+            except Exception:  # a model that cannot be searched: leave it as drawn
+                log.exception("could not style %r", obj)
+                continue
+            for plot in plots:
+                self.style_plot(plot, thick)
+
+
+CSS = """
+.pg-theme-dark {
+  --pg-ink: #eeeeee; --pg-muted: #c8ccd0; --pg-error: #ff8a80; --pg-mix: #ffffff;
+  --pg-rule: #3a4048;
+  color: #eeeeee;
+}
+body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
+.pg-present {
+  --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
+}
+"""

@@ -1,0 +1,205 @@
+"""Lecture mode and the dark theme in both labs (issue #12, "Present"), at 1280 × 720.
+
+* lecture mode (``present=1``): labels ≥ 20 px, the numbers users watch (epoch, losses,
+  the step's readout) ≥ 28 px, the plots' lines twice as wide as without it (read from
+  the Bokeh models), the header's toggle hides and shows the controls;
+* dark (``theme=dark``): the page's background is dark, every visible text element's
+  colour has a contrast ratio ≥ 4.5 (WCAG 2.1) against the background behind it, the
+  readouts and formula cards included, and every Bokeh plot's background is dark;
+* the link keeps ``theme`` and ``present`` after the header's toggles change them.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from playground.text import tr
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+#: JS: the widths of every Line glyph with a numeric width in the page's Bokeh document.
+_LINE_WIDTHS = """() => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return null;
+  return Array.from(Bokeh.documents[0].all_models)
+    .filter((m) => m.type === 'Line' || (m.constructor && m.constructor.__name__ === 'Line'))
+    .map((m) => m.line_width).map((w) => typeof w === 'number' ? w : (w && w.value))
+    .filter((w) => typeof w === 'number');
+}"""
+
+#: JS: every Plot's background fill colour.
+_PLOT_BACKGROUNDS = """() => Array.from(Bokeh.documents[0].all_models)
+  .filter((m) => m.background_fill_color !== undefined && m.renderers !== undefined &&
+                 m.x_range !== undefined)
+  .map((m) => m.background_fill_color)"""
+
+#: JS: each visible text element in the page (through shadow roots), with its colour
+#: and the first opaque background behind it; its contrast ratio (WCAG 2.1).
+_CONTRASTS = """() => {
+  // rgb(r, g, b[, a]) in 0–255, or color(srgb r g b[ / a]) in 0–1 (what color-mix gives)
+  const parse = (c) => { const m = c.match(/[\\d.]+/g); if (!m) return null;
+    const unit = c.startsWith('color(') ? 255 : 1;
+    return {rgb: m.slice(0, 3).map((v) => Number(v) * unit),
+            a: m.length > 3 ? Number(m[3]) : 1}; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const up = (el) => el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+  const behind = (el) => {
+    for (let e = el; e; e = up(e)) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0.5) return c.rgb;
+    }
+    return parse(getComputedStyle(document.body).backgroundColor).rgb;
+  };
+  const out = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || ['SCRIPT', 'STYLE', 'OPTION'].includes(el.tagName)) continue;
+      const box = el.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || box.bottom < 0 || box.top > innerHeight ||
+          !el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      if (el.closest('.katex-mathml')) continue;  // KaTeX's hidden MathML copy
+      const style = getComputedStyle(el);
+      const fg = parse(style.color); const bg = behind(el);
+      const [a, b] = [lum(fg.rgb), lum(bg)].sort((x, y) => y - x);
+      out.push({text: el.textContent.trim().slice(0, 40), cls: el.className && String(el.className),
+                color: style.color, ratio: (a + 0.05) / (b + 0.05)});
+    }
+  };
+  visit(document);
+  return out;
+}"""
+
+
+def wait_until(page, condition, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except (ValueError, TypeError):
+            pass
+        page.wait_for_timeout(250)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def open_page(new_page, url: str):
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(url, wait_until="load")
+    return page
+
+
+def px(locator) -> float:
+    return float(locator.evaluate("e => getComputedStyle(e).fontSize")[:-2])
+
+
+def line_widths(page) -> list[float]:
+    return sorted(page.evaluate(_LINE_WIDTHS) or [])
+
+
+def luminance(css: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` or ``rgb(...)`` colour."""
+    if css.startswith("#"):
+        rgb = [int(css[i:i + 2], 16) for i in (1, 3, 5)]
+    else:
+        rgb = [float(v) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3]]
+    lin = [(c / 255) / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+           for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def open_mlp(new_page, url):
+    page = open_page(new_page, url)
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
+    page.locator(".pg-show-val").wait_for(state="visible", timeout=60_000)
+    page.locator(".pg-toggle-sidebar").wait_for(state="visible", timeout=60_000)
+    return page
+
+
+def open_optimizers(new_page, url):
+    page = open_page(new_page, url)
+    page.locator(".pg-readout table").wait_for(state="attached", timeout=60_000)
+    page.locator(".pg-readout").scroll_into_view_if_needed()
+    return page
+
+
+def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
+    plain = open_mlp(new_page, f"{server_url}?lab=mlp")
+    wait_until(plain, lambda: line_widths(plain), 30, "the loss curves")
+    thin = line_widths(plain)
+    page = open_mlp(new_page, f"{server_url}?lab=mlp&present=1")
+    for cls in ("pg-epoch", "pg-train-loss", "pg-val-loss"):
+        assert px(page.locator(f".{cls}")) >= 28, cls
+    label = page.locator(".pg-epoch").evaluate_handle("e => e.parentElement.firstElementChild")
+    assert float(label.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 20
+    assert px(page.get_by_text(tr("mlp.show_val"), exact=True).first) >= 20
+    wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
+
+    # Lecture mode starts with the controls folded away (at 1280 px the readout and the
+    # legends need the width); the header's toggle shows them, and hides them again.
+    sidebar = page.locator(".pg-sidebar")
+    assert not sidebar.is_visible()
+    assert page.locator(".pg-val-loss").evaluate("e => e.getBoundingClientRect().right") <= 1280
+    page.locator(".pg-toggle-sidebar button").click()
+    wait_until(page, sidebar.is_visible, 10, "the sidebar shown")
+    page.locator(".pg-toggle-sidebar button").click()
+    wait_until(page, lambda: not sidebar.is_visible(), 10, "the sidebar hidden")
+    assert page.errors == []
+
+
+def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
+    plain = open_optimizers(new_page, f"{server_url}?lab=optimizers")
+    thin = line_widths(plain)
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&present=1")
+    cell = page.locator(".pg-readout td").first
+    assert px(cell) >= 28  # the step's losses and gradients
+    assert px(page.get_by_text(tr("speed"), exact=True).first) >= 20
+    wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("lab", ["mlp", "optimizers"])
+def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
+    opener = open_mlp if lab == "mlp" else open_optimizers
+    page = opener(new_page, f"{server_url}?lab={lab}&theme=dark")
+    page.evaluate("() => document.querySelector('body').scrollIntoView()")
+    assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05
+    wait_until(page, lambda: all(luminance(c) < 0.05 for c in page.evaluate(_PLOT_BACKGROUNDS)),
+               30, "dark plots")
+    samples = page.evaluate(_CONTRASTS)
+    texts = " ".join(s["text"] for s in samples)
+    if lab == "mlp":
+        assert tr("mlp.epoch") in texts  # the readout is among the samples
+    else:
+        assert tr("optimizer.sgd") in texts  # its formula card's header
+        # The step's readout and the formula cards below the pictures.
+        page.locator(".pg-readout table").scroll_into_view_if_needed()
+        samples += page.evaluate(_CONTRASTS)
+        title = tr("readout.title").split("{")[0].strip()
+        assert any(s["text"].startswith(title) for s in samples)
+        page.get_by_text(tr("formulas")).first.scroll_into_view_if_needed()
+        samples += page.evaluate(_CONTRASTS)
+    assert len(samples) >= 15
+    poor = [s for s in samples if s["ratio"] < 4.5]
+    assert poor == [], poor
+    assert page.errors == []
+
+
+def test_the_link_keeps_theme_and_lecture_mode(new_page, server_url):
+    page = open_mlp(new_page, f"{server_url}?lab=mlp")
+    page.locator(".pg-toggle-present button").click()
+    wait_until(page, lambda: "present=1" in page.url, 15, "present=1 in the link")
+    assert px(page.locator(".pg-epoch")) >= 28
+    page.locator(".pg-toggle-dark button").click()  # another theme: the page reloads
+    wait_until(page, lambda: "theme=dark" in page.url, 30, "theme=dark in the link")
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
+    page.locator(".pg-show-val").wait_for(state="visible", timeout=60_000)
+    page.wait_for_timeout(1500)  # the lab has rewritten its link by now
+    assert "theme=dark" in page.url and "present=1" in page.url and "lab=mlp" in page.url
+    assert px(page.locator(".pg-epoch")) >= 28
+    assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05

@@ -1,0 +1,71 @@
+"""The display a link asks for (theme, lecture mode) and its effect on Bokeh plots."""
+
+from __future__ import annotations
+
+from bokeh.models import FullscreenTool
+from bokeh.plotting import figure
+
+from playground.ui.present import (
+    PLOT_COLORS,
+    THICK,
+    Display,
+    Presenter,
+    display_query,
+    luminance,
+    read_display,
+)
+
+
+def test_a_link_sets_theme_and_lecture_mode_and_bad_values_are_reported():
+    display, problems = read_display({"theme": "dark", "present": "1", "lab": "mlp"})
+    assert (display.theme, display.present, problems) == ("dark", True, [])
+    assert display_query(display) == {"theme": "dark", "present": "1"}
+    assert display_query(Display()) == {}  # the defaults stay out of links
+    display, problems = read_display({"theme": "purple", "present": "maybe"})
+    assert (display.theme, display.present) == ("light", False)
+    assert len(problems) == 2 and "theme='purple'" in problems[0]
+    assert Display(theme="dark", present=True).classes() == ["pg-theme-dark", "pg-present"]
+
+
+def test_luminance_matches_the_wcag_definition():
+    assert luminance("#000000") == 0 and abs(luminance("#ffffff") - 1) < 1e-12
+    # WCAG's example: #777777 has contrast ≈ 4.48 against white.
+    assert abs(1.05 / (luminance("#777777") + 0.05) - 4.48) < 0.01
+    assert luminance("red") is None
+
+
+def _plot():
+    fig = figure(title="t")
+    line = fig.line([0, 1], [0, 1], line_width=2, color="#000000")
+    fig.scatter([0], [0], fill_color="#0072b2")
+    return fig, line
+
+
+def test_dark_and_lecture_mode_restyle_a_plot_and_switching_back_restores_it():
+    fig, line = _plot()
+    display = Display(theme="dark", present=True)
+    presenter = Presenter(display)
+    presenter.style([fig])
+    assert fig.background_fill_color == PLOT_COLORS["dark"]["background"]
+    assert fig.xaxis[0].major_label_text_color == PLOT_COLORS["dark"]["ink"]
+    assert line.glyph.line_color == PLOT_COLORS["dark"]["ink"]  # black would vanish
+    assert line.glyph.line_width == 2 * THICK
+    assert int(fig.title.text_font_size[:-2]) >= 20
+    assert sum(isinstance(t, FullscreenTool) for t in fig.toolbar.tools) == 1
+    presenter.style([fig])  # again: nothing doubles
+    assert line.glyph.line_width == 2 * THICK
+    assert sum(isinstance(t, FullscreenTool) for t in fig.toolbar.tools) == 1
+
+    display.param.update(theme="light", present=False)
+    presenter.style([fig])
+    fresh, fresh_line = _plot()
+    assert fig.background_fill_color == fresh.background_fill_color
+    assert line.glyph.line_width == 2 and line.glyph.line_color == "#000000"
+    assert fig.title.text_font_size == fresh.title.text_font_size
+
+
+def test_a_lab_chooses_the_renderers_that_thicken():
+    fig, line = _plot()
+    other = fig.line([0, 1], [1, 0], line_width=1)
+    Presenter(Display(present=True)).style([fig], thick={line.id})
+    assert (line.glyph.line_width, other.glyph.line_width) == (2 * THICK, 1)
