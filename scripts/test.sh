@@ -36,6 +36,7 @@ export PLAYGROUND_JAX_CACHE="${PLAYGROUND_JAX_CACHE:-$(mktemp -d)}"
 if [ $# -gt 0 ]; then
   exec .venv/bin/python -m pytest -q "$@"
 fi
-# Every core runs tests (pytest-xdist); then, alone, the tests that read a server's CPU.
-.venv/bin/python -m pytest -q -n auto -m "not quiet"
-.venv/bin/python -m pytest -q -m quiet
+# The Python tests on every core (pytest-xdist); then the browser tests one at a time:
+# they time real pages and read a server's CPU, which tests beside them would disturb.
+.venv/bin/python -m pytest -q -n auto -m "not browser" --durations=10
+.venv/bin/python -m pytest -q -m browser --durations=15

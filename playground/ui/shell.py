@@ -301,7 +301,7 @@ class Page:
             name=tr("app.lab", self.lang),
             options={tr(Lab.title_key(k), self.lang): k for k in LABS},
             value=self.lab_key, button_type="light", align="center", css_classes=["pg-labs"],
-            width=160 * len(LABS), margin=(0, 20))
+            width=130 * len(LABS), margin=(0, 20))
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
         switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key},
@@ -575,7 +575,8 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
         pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
                      f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
                      sizing_mode="stretch_width"),
-        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64)
+        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64,
+        stylesheets=[NARROW_HEADER])
     page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0)
     return page, side, body
 
@@ -593,6 +594,12 @@ NARROW_COLUMN = f"""
           max-height: none !important;
           overflow-y: visible !important; border-right: none !important; }}
   :host(.pg-sidebar) {{ order: 2; border-top: 1px solid #dde3ea; }}
+}}
+"""
+# Narrow, the header's title, toggles and lab switcher wrap onto two lines.
+NARROW_HEADER = f"""
+@media (max-width: {NARROW_PX - 1}px) {{
+  :host {{ flex-wrap: wrap; height: auto !important; min-height: 64px; min-width: 0 !important; }}
 }}
 """
 NARROW_ROW = f"""

@@ -128,14 +128,16 @@ SITECUSTOMIZE = textwrap.dedent('''
 
 
     def _patch_state(module):
-        train = module.MlpLabState.train
+        training = module.MlpLabState.training  # a frame's chunk: run on a worker
 
         def failing(self, n_epochs=1):
+            run, record = training(self, n_epochs)
             if int(self.seed) == 4242:
-                raise RuntimeError("forced failure in a frame")
-            return train(self, n_epochs)
+                def run():
+                    raise RuntimeError("forced failure in a frame")
+            return run, record
 
-        module.MlpLabState.train = failing
+        module.MlpLabState.training = failing
 
 
     def _patch_lab(module):

@@ -507,7 +507,8 @@ class OptimizerLab(Lab):
                                     stylesheets=[LEFT_ALIGNED_MATH])
             # Which update the numbers are: the state table shows step t, the card t → t+1.
             caption = pn.pane.Markdown("", css_classes=["pg-at-step-caption"],
-                                       styles={"font-size": "13px", "color": "#555"})
+                                       styles={"font-size": text_size(13),
+                                               "color": ink("#555555")})
             self.step_captions[name] = caption
             card = pn.Column(title, symbolic, with_values, caption, at_step, visible=False,
                              width=540,
