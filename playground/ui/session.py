@@ -161,3 +161,33 @@ def quiet_closed_connections():
     previous = loop.get_exception_handler()
     if not getattr(previous, "quiets_closed_connections", False):
         loop.set_exception_handler(_closed_connection_handler(previous))
+
+
+def tolerate_connections_lost_twice():
+    """Bokeh 3.9: a socket whose keep-alive ping already failed closes without an
+    ``AssertionError`` traceback in the log (call once per process).
+
+    Bokeh's keep-alive job pings every connection; one whose socket has just closed
+    raises, and the job then detaches its session (``BokehTornado.client_lost``).
+    When tornado then reports the close, ``WSHandler.on_close`` asks that connection
+    for its session and asserts it has one: "Uncaught exception GET /app/ws" with a
+    traceback, seen for tabs of a class closed while their pages were being built
+    (the loop busy, the close event late).  The connection is already lost: log it at
+    debug level and skip the second clean-up.  Reads Bokeh's private
+    ``ServerConnection._session``; without it, Bokeh's own ``on_close`` runs.
+    """
+    from bokeh.server.views.ws import WSHandler
+
+    original = WSHandler.on_close
+    if getattr(original, "tolerates_lost_connections", False):
+        return
+
+    def on_close(self):
+        connection = getattr(self, "connection", None)
+        if connection is not None and getattr(connection, "_session", True) is None:
+            log.debug("a connection that Bokeh's keep-alive had already lost closed")
+            return
+        original(self)
+
+    on_close.tolerates_lost_connections = True
+    WSHandler.on_close = on_close

@@ -47,7 +47,12 @@ from .link import (
 from .markup import notice, set_notice
 from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
-from .session import is_connected, next_tick_from_any_thread, quiet_closed_connections
+from .session import (
+    is_connected,
+    next_tick_from_any_thread,
+    quiet_closed_connections,
+    tolerate_connections_lost_twice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +95,7 @@ def configure_process():
     memory.BUDGET.limit_mb = memory.SERVER_LIMIT_MB
     # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
     logging.getLogger("playground").setLevel(logging.INFO)
+    tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
 
 
 def serve(title: str = "Neural network playground"):

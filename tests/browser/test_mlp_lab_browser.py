@@ -24,10 +24,6 @@ from playground.text import tr
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
-#: A test that passes on a fresh server and fails after the other browser files have
-#: used the shared one (state that accumulates in a long-lived server): quarantined
-#: on 2026-11-30 (see that session's closing note). Fix it and remove this mark.
-QUARANTINE = pytest.mark.xfail(reason="fails after other pages used the server", strict=False)
 
 #: A pixel differs when one of its channels moved by more than this (of 255).
 PIXEL_TOLERANCE = 24
@@ -233,7 +229,6 @@ def test_display_toggles_change_the_picture(page, server_url):
     assert_no_errors(page)
 
 
-@QUARANTINE
 def test_data_and_network_controls_change_the_picture(page, server_url):
     open_lab(page, server_url + "?lab=mlp&dataset=circle")
     steps = [

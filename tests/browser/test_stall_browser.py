@@ -31,10 +31,6 @@ from playground.serving import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
 
-#: A test that passes on a fresh server and fails after the other browser files have
-#: used the shared one (state that accumulates in a long-lived server): quarantined
-#: on 2026-11-30 (see that session's closing note). Fix it and remove this mark.
-QUARANTINE = pytest.mark.xfail(reason="fails after other pages used the server", strict=False)
 
 #: Page A's longest gap while B's architecture changes: at most this share of the time
 #: the change took (it was all of it) …
@@ -122,7 +118,6 @@ def test_a_page_keeps_updating_while_another_compiles_a_new_architecture(
     assert "Traceback" not in log_path.read_text()
 
 
-@QUARANTINE
 def test_tabs_closed_while_their_pages_load_leave_no_traceback_in_the_log(
         browser, logged_server):
     url, log_path = logged_server

@@ -26,7 +26,7 @@ from ...numerics import biasvariance as bv
 from ...text import tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
-from ...ui.session import next_tick_from_any_thread
+from ...ui.session import is_connected, next_tick_from_any_thread
 from ...ui.widgets import respond_at_once, set_text
 from . import state as bv_state
 from .state import BiasVarianceLabState, calculate
@@ -41,6 +41,10 @@ FIT_COLOR, MEAN_COLOR, TRUTH_COLOR, SHOWN_COLOR = "#9aa7b4", "#0072B2", "#000000
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 #: Values below this are drawn at it on the log axis (k = 1 fits its training set exactly).
 LOG_FLOOR = 1e-6
+
+
+class _Abandoned(Exception):
+    """The network family's result is no longer wanted (raised between two parts)."""
 
 
 def _ridge_label(value: float) -> str:
@@ -254,16 +258,23 @@ class BiasVarianceLab(Lab):
     # -- the network family off the event loop ---------------------------------------------
 
     def _run_in_thread(self, settings, generation):
-        schedule = self._schedule
+        schedule, doc = self._schedule, pn.state.curdoc
         s = self.state
 
         def on_part(done, parts):
+            # Between two buckets of widths: a closed page or a newer request stops the
+            # work here, so that the server's computing goes to pages still looking.
+            if generation != s.generation or not is_connected(doc):
+                raise _Abandoned
             schedule(lambda: s.param.update(progress=done / parts)
                      if generation == s.generation else None)
 
         def work():
             try:
                 data, result = calculate(settings, on_part)
+            except _Abandoned:
+                log.debug("the network family of a closed page or older request: abandoned")
+                return
             except Exception as e:  # a message in the page, never a traceback
                 log.exception("the network family could not be computed")
                 schedule(lambda error=e: s.accept(None, None, generation, error))

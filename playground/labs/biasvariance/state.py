@@ -66,7 +66,8 @@ def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = N
     """The data and the decomposition for ``settings`` (pure: any thread).
 
     The network family is computed one bucket of widths at a time
-    (``bv.width_buckets``), calling ``on_part(done, parts)`` after each.
+    (``bv.width_buckets``), calling ``on_part(done, parts)`` before the first and after
+    each (what it raises stops the work there and propagates).
 
     Raises:
         bv.BiasVarianceError: settings the numerics refuse.
@@ -77,6 +78,8 @@ def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = N
     groups = ([hs for _, hs in bv.width_buckets(capacities)] if s.family == "network"
               else [capacities])
     parts = []
+    if on_part is not None:
+        on_part(0, len(groups))
     for i, group in enumerate(groups):
         parts.append(bv.decompose(s.family, data, s.noise, group, ridge=s.ridge, seed=s.seed))
         if on_part is not None:

@@ -84,7 +84,8 @@ if (view != null && view.sliderEl != null) view.update_value();
 
 
 #: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
-#: format, 4 digits), or where it diverged once past it.
+#: format, 4 digits), or, once past the step where it stopped, why: diverged or its
+#: gradient undefined (``meta.stopped``, the server's words).
 LEGEND_JS = r"""
 const t = Math.max(0, Math.round(cursor.location));
 const sup = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
@@ -106,8 +107,9 @@ for (let k = 0; k < names.length; k++) {
   if (n === 0) continue;
   const end = meta.data.diverged[k];
   const loss = d.loss[Math.min(t, n - 1)];
-  const status = end >= 0 && t >= n ? labels.diverged.replace("{step}", end)
-                                    : labels.loss.replace("{loss}", plain(loss));
+  // A run that stopped (diverged, or its gradient undefined) says why, as the server wrote it.
+const status = end >= 0 && t >= n ? meta.data.stopped[k]
+                                  : labels.loss.replace("{loss}", plain(loss));
   items[names[k]].label = {value: meta.data.label[k] + ": " + status};
 }
 """
@@ -138,8 +140,7 @@ class OptimizerLab(Lab):
         legend = CustomJS(code=LEGEND_JS, args={
             "cursor": self.plots.step_cursor, "meta": self.plots.meta,
             "fulls": dict(self.plots.full), "items": dict(self.plots.legend_items),
-            "labels": {"loss": tr("status.converged", lang),
-                       "diverged": tr("status.diverged", lang)}})
+            "labels": {"loss": tr("status.converged", lang)}})
         self.plots.step_cursor.js_on_change("location", legend)
         self.plots.meta.js_on_change("data", legend)
         # Pressing play at the last step replays from the first.

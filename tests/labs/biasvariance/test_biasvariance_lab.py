@@ -123,3 +123,47 @@ def test_network_family_is_computed_through_the_runner():
     # an older generation's result is dropped; the latest is kept
     s.accept(None, "stale", calls[0][1] - 1)
     assert s.result is None
+
+
+def test_calculate_stops_where_on_part_raises(monkeypatch):
+    s = BiasVarianceLabState(datasets=3, n=8, family="network")
+    computed = []
+    real = bv.decompose
+    monkeypatch.setattr(bv, "decompose", lambda *a, **k: computed.append(1) or real(*a, **k))
+
+    class Stop(Exception):
+        pass
+
+    def stop_after(count):
+        def on_part(done, parts):
+            if done == count:
+                raise Stop
+        return on_part
+
+    from playground.labs.biasvariance.state import calculate
+
+    with pytest.raises(Stop):
+        calculate(s.settings(), stop_after(0))
+    assert computed == []  # not one bucket of widths computed
+    with pytest.raises(Stop):
+        calculate(s.settings(), stop_after(1))
+    assert computed == [1]
+
+
+@pytest.mark.parametrize("why", ["page closed", "newer request"])
+def test_the_network_family_of_a_closed_page_or_older_request_is_abandoned(monkeypatch, why):
+    import threading
+
+    from playground.labs.biasvariance import lab as bv_lab
+
+    computed, scheduled = [], []
+    monkeypatch.setattr(bv, "decompose", lambda *a, **k: computed.append(1))
+    lab = BiasVarianceLab(state=BiasVarianceLabState(datasets=3, n=8, family="network"))
+    lab._schedule = scheduled.append
+    if why == "page closed":
+        monkeypatch.setattr(bv_lab, "is_connected", lambda doc: False)
+    started = set(threading.enumerate())
+    lab._run_in_thread(lab.state.settings(), lab.state.generation + (why == "newer request"))
+    for thread in set(threading.enumerate()) - started:
+        thread.join(timeout=30)
+    assert computed == [] and scheduled == []  # no work, no result, no error shown
