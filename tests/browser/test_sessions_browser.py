@@ -90,7 +90,7 @@ def test_many_pages_opened_and_closed_leave_no_thread_behind(browser, own_server
     page.close()
     time.sleep(3.0)
     threads = process_threads(proc.pid)
-    for i in range(12):  # pages of both labs, some training, closed at once
+    for i in range(8):  # pages of both labs, some training, closed at once
         page = context.new_page()
         lab = "mlp" if i % 2 else "optimizers"
         page.goto(f"{url}?lab={lab}", wait_until="load")

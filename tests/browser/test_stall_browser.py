@@ -29,7 +29,8 @@ from playground.serving import (
     wait_for_http,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(420)]
+# They time a page's updates: run alone (scripts/test.sh runs `-m quiet` by itself).
+pytestmark = [pytest.mark.browser, pytest.mark.quiet, pytest.mark.timeout(420)]
 
 
 #: Page A's longest gap while B's architecture changes: at most this share of the time
@@ -45,13 +46,14 @@ _NODES = """() => {
 }"""
 
 
-@pytest.fixture
-def logged_server(tmp_path):
-    """A server of the test's own (fresh JAX disk cache), its output in a file:
+@pytest.fixture(scope="module")
+def logged_server(tmp_path_factory):
+    """A server of this module's own (fresh JAX disk cache), its output in a file:
     yields (url, the log's path)."""
     port = free_port()
-    log_path = tmp_path / "server.log"
-    env = {**os.environ, "PLAYGROUND_JAX_CACHE": str(tmp_path / "jax-cache")}
+    folder = tmp_path_factory.mktemp("stall")
+    log_path = folder / "server.log"
+    env = {**os.environ, "PLAYGROUND_JAX_CACHE": str(folder / "jax-cache")}
     with log_path.open("w") as log:
         proc = start_server(port, env=env, log=log)
         try:
@@ -128,7 +130,7 @@ def test_tabs_closed_while_their_pages_load_leave_no_traceback_in_the_log(
     page.goto(url + "?lab=optimizers", wait_until="load")
     page.locator(".pg-sidebar select").first.wait_for(timeout=180_000)
     page.close()
-    for i in range(24):  # closed at every stage: before the socket, mid-build, built
+    for i in range(16):  # closed at every stage: before the socket, mid-build, built
         page = context.new_page()
         page.goto(f"{url}?lab={('mlp', 'optimizers')[i % 2]}", wait_until="commit")
         page.wait_for_timeout(150 * (i % 8))
