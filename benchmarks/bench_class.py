@@ -158,10 +158,15 @@ def rates(record: dict) -> tuple[float, float, float]:
     return len(times) / span, len(record["painted"]) / span, max(gaps) / 1000
 
 
-def measure_pages(pages, seconds: float) -> list[tuple[float, float, float]]:
+def measure_pages(pages, seconds: float, pid: int | None = None
+                  ) -> list[tuple[float, float, float]]:
+    """Each page's ``rates`` over ``seconds``; with ``pid``, also the server's CPU over
+    the same window in ``measure_pages.server_cpu_s`` (its seconds of CPU)."""
     for page in pages:
         page.evaluate(READ_PROBE_JS)  # a fresh window for every page
+    before = process_cpu_seconds(pid) if pid is not None else 0.0
     time.sleep(seconds)
+    measure_pages.server_cpu_s = (process_cpu_seconds(pid) - before) if pid else 0.0
     return [rates(page.evaluate(READ_PROBE_JS)) for page in pages]
 
 
@@ -173,7 +178,7 @@ def load(args):
     print(f"MLP lab, default setting, default speed; {args.seconds:g} s per measure; "
           f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
     print("pages | received/s min median | repaints/s min median | worst gap s | "
-          "RSS MB | MB/session")
+          "RSS MB | MB/session | server CPU share, ms/heat map")
     with server() as (proc, url, _log), sync_playwright() as p:
         browsers = [launch_chromium(p) for _ in range(max(1, (counts[-1] + 4) // 5))]
         pages = []
@@ -188,14 +193,18 @@ def load(args):
                     time.sleep(args.warmup)  # the first page compiles: let it settle
                     rss_one = process_rss_mb(proc.pid)
             time.sleep(args.warmup)
-            results = measure_pages(pages, args.seconds)
+            results = measure_pages(pages, args.seconds, proc.pid)
+            cpu_s = measure_pages.server_cpu_s
             rss = process_rss_mb(proc.pid)
             per_session = (rss - rss_one) / (n - 1) if n > 1 else rss - rest
             received = [r[0] for r in results]
             repaints = [r[1] for r in results]
             print(f"{n:5d} | {min(received):6.1f} {statistics.median(received):6.1f} | "
                   f"{min(repaints):6.1f} {statistics.median(repaints):6.1f} | "
-                  f"{max(r[2] for r in results):6.2f} | {rss:6.0f} | {per_session:5.1f}")
+                  f"{max(r[2] for r in results):6.2f} | {rss:6.0f} | {per_session:5.1f} | "
+                  f"{cpu_s / args.seconds:4.2f}, "
+                  f"{1000 * cpu_s / max(1, sum(received) * args.seconds):5.1f}")
+            server_ms = 1000 * cpu_s / max(1, sum(received) * args.seconds)
             if min(repaints) >= 15:
                 held = n
         if len(pages) > 2:
@@ -207,7 +216,11 @@ def load(args):
                   f"{max(r[2] for r in results):.2f} s")
         for b in browsers:
             b.close()
-    print(f"class_load pages_held_at_15_repaints_per_s={held} (of {counts})")
+    print(f"class_load pages_held_at_15_repaints_per_s={held} (of {counts}, the browsers "
+          f"on the same {os.cpu_count()} cores)")
+    # The browsers of a class run on the students' machines: what the server alone costs.
+    print(f"class_load server_ms_per_heat_map={server_ms:.1f} (at {counts[-1]} pages): one "
+          f"server core serves {1000 / server_ms / 15:.0f} pages at 15 heat maps/s")
 
 
 def memory(args):

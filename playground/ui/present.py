@@ -1,8 +1,11 @@
-"""How a page is shown, for every lab: the light or dark theme and lecture mode.
+"""How a page is shown, for every lab: its language, the light or dark theme and lecture
+mode.
 
-Both are shell conventions: the link carries them (``theme=dark``, ``present=1``, read
-by :data:`DISPLAY_LINK` like any lab's fields, so a bad value gives the usual notice),
-the header toggles them, and this module applies them to whatever a lab draws:
+All three are shell conventions: the link carries them (``lang=zh``, ``theme=dark``,
+``present=1``, read by :data:`DISPLAY_LINK` like any lab's fields, so a bad value gives
+the usual notice) and the header sets them.  The language is given to the lab's state
+(every text comes from ``playground.text``); for theme and lecture mode this module
+styles whatever a lab draws:
 
 - CSS on the page's root element (:data:`CSS`): custom properties, which cross Panel's
   shadow roots, set the text colours (``--pg-ink``, ``--pg-muted``), Bokeh's widget font
@@ -36,6 +39,7 @@ from bokeh.models import (
     Title,
 )
 
+from ..text import DEFAULT_LANGUAGE, LANGUAGES
 from .link import LinkTable, param_field
 
 log = logging.getLogger(__name__)
@@ -75,8 +79,10 @@ def number_size(px: float) -> str:
 
 
 class Display(param.Parameterized):
-    """How one page is shown (not what it shows): its theme and lecture mode."""
+    """How one page is shown (not what it shows): its language, theme and lecture mode."""
 
+    lang = param.Selector(default=DEFAULT_LANGUAGE, objects=list(LANGUAGES),
+                          doc="the language of every text in the page: en or zh")
     theme = param.Selector(default="light", objects=list(THEMES),
                            doc="light or dark colours for every pane and plot")
     present = param.Boolean(default=False,
@@ -88,7 +94,8 @@ class Display(param.Parameterized):
 
 
 #: The link fields of every page, whatever its lab.
-DISPLAY_LINK = LinkTable([param_field(Display, "theme"), param_field(Display, "present")])
+DISPLAY_LINK = LinkTable([param_field(Display, "lang"), param_field(Display, "theme"),
+                          param_field(Display, "present")])
 
 
 def read_display(query) -> tuple[Display, list[str]]:
@@ -99,7 +106,8 @@ def read_display(query) -> tuple[Display, list[str]]:
 
 def display_query(display: Display) -> dict[str, str]:
     """The link fields of ``display`` that differ from the defaults."""
-    return DISPLAY_LINK.write({"theme": display.theme, "present": display.present})
+    return DISPLAY_LINK.write({"lang": display.lang, "theme": display.theme,
+                               "present": display.present})
 
 
 def luminance(color: str) -> float | None:

@@ -33,7 +33,7 @@ from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
 
 from .. import one_xla_thread_per_computation
-from ..text import tr
+from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from . import memory
 from .lab import Lab, LabState
 from .link import (
@@ -160,9 +160,10 @@ def freeze_imports(lab_key: str):
     gc.freeze()
 
 
-def prepare_state(lab_key: str, query: dict[str, str],
-                  problems: list[str]) -> tuple[LabState, list[str]]:
-    """The lab's state set from its link, with its first picture's numbers computed.
+def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
+                  lang: str = DEFAULT_LANGUAGE) -> tuple[LabState, list[str]]:
+    """The lab's state, in language ``lang``, set from its link, with its first picture's
+    numbers computed.
 
     Returns the state and every problem with the link.  Runs on any thread: it makes
     param objects and runs JAX, but makes no Panel object, since Panel's registries
@@ -175,7 +176,7 @@ def prepare_state(lab_key: str, query: dict[str, str],
         enable_compilation_cache()
         state_class = lab_class(lab_key).state_class()
         freeze_imports(lab_key)
-        state = state_class()
+        state = state_class(lang=lang)
         known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *state_class.LINK_KEYS}
         problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
                                if k not in known]
@@ -184,8 +185,8 @@ def prepare_state(lab_key: str, query: dict[str, str],
             problems = problems + state.apply_query(query)
         except Exception:  # a value no check foresaw: the lab's defaults, and a notice
             log.exception("the link %r could not be applied", query)
-            state = state_class()
-            problems = problems + [tr("url.unusable", "en")]
+            state = state_class(lang=lang)
+            problems = problems + [tr("url.unusable", lang)]
         state.precompute()
     return state, problems
 
@@ -218,10 +219,10 @@ def create_app(location: LinkLocation | None = None) -> pn.Column:
         return pn.Column(build_error_notice(e), margin=20)
 
 
-def build_error_notice(error: BaseException) -> pn.pane.HTML:
+def build_error_notice(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> pn.pane.HTML:
     """The message that replaces a lab that could not be built."""
     message = notice("danger", css_classes=["pg-build-error"])
-    set_notice(message, [tr("app.build_failed", "en", error=error)])
+    set_notice(message, [tr("app.build_failed", lang, error=error)])
     return message
 
 
@@ -248,7 +249,7 @@ class Page:
         if self.lab_key not in LABS:
             self.problems.append(problem("lab", self.lab_key, "unknown"))
             self.lab_key = DEFAULT_LAB
-        self.location, self.lang = location, "en"
+        self.location = location
         # embed=1: no header (an iframe in a course page); hide=: the lab's keys, checked
         # against its link once the lab is imported (``prepare_state``).
         self.embed = read_embedding(self.query)[0]
@@ -259,6 +260,7 @@ class Page:
         # Theme and lecture mode: the shell's, for every lab (``ui.present``).
         self.display, display_problems = read_display(self.query)
         self.problems += display_problems
+        self.lang = self.display.lang
         self.presenter = Presenter(self.display)
         self._restyler = None  # styles plots a lab adds later (non-default display only)
         self.doc = pn.state.curdoc
@@ -291,7 +293,8 @@ class Page:
         else:  # no server: build it here
             try:
                 self.lab = build_lab(self.lab_key,
-                                     *prepare_state(self.lab_key, self.query, self.problems),
+                                     *prepare_state(self.lab_key, self.query, self.problems,
+                                                    self.lang),
                                      self._hide_keys())
             except Exception as e:  # a message in the page, never a traceback
                 self._show_build_error(e)
@@ -315,7 +318,8 @@ class Page:
         return switcher
 
     def _display_toggles(self) -> list:
-        """The header's toggles: the controls column, lecture mode, the dark theme."""
+        """The header's toggles: the controls column, lecture mode, the dark theme, and
+        the language."""
         # Lecture mode starts with the controls folded away: the pictures get the screen.
         side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang),
                                  value=not self.display.present, width=110,
@@ -337,7 +341,18 @@ class Page:
             const q = new URLSearchParams(window.location.search);
             if (cb_obj.active) { q.set('theme', 'dark') } else { q.delete('theme') }
             window.location.search = '?' + q.toString()""")
-        return [side, present, dark]
+        # Each language named in itself.  Every text of the page is made in its language
+        # when the page is built: another language is another page, with the same link.
+        language = pn.widgets.Select(
+            options={name: code for code, name in LANGUAGES.items()}, value=self.lang,
+            width=100, align="center", css_classes=["pg-language"], margin=(0, 10),
+            stylesheets=[LANGUAGE_SELECT])
+        language.jscallback(args={"default_lang": DEFAULT_LANGUAGE}, value="""
+            const q = new URLSearchParams(window.location.search);
+            if (cb_obj.value === default_lang) { q.delete('lang') }
+            else { q.set('lang', cb_obj.value) }
+            window.location.search = '?' + q.toString()""")
+        return [side, present, dark, language]
 
     def _set_display(self, **values):
         """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
@@ -378,7 +393,7 @@ class Page:
 
     def _prepare(self):  # the thread
         try:
-            self.prepared = prepare_state(self.lab_key, self.query, self.problems)
+            self.prepared = prepare_state(self.lab_key, self.query, self.problems, self.lang)
         except Exception as e:  # a message in the page, never a traceback
             self.error = e
         self._next_tick(self._build)
@@ -496,7 +511,7 @@ class Page:
 
     def _show_build_error(self, error: BaseException):
         log.error("the lab %r could not be built", self.lab_key, exc_info=error)
-        self.body.objects = [build_error_notice(error)]
+        self.body.objects = [build_error_notice(error, self.lang)]
 
 
 #: Leaving for another lab: this lab's link is kept for the tab, the other's restored.
@@ -613,7 +628,14 @@ NARROW_ROW = f"""
 """
 
 
+#: The language menu on the header's dark blue: the select's own box, readable.
+LANGUAGE_SELECT = """
+select { background: white; color: #1f3b5c; font-weight: 600; }
+"""
+
+
 CSS = """
-body { margin: 0; font-family: system-ui, 'Segoe UI', Roboto, sans-serif; }
+body { margin: 0; font-family: system-ui, 'Segoe UI', Roboto, 'Noto Sans CJK SC', 'PingFang SC',
+       'Microsoft YaHei', sans-serif; }
 .pg-header { background: #1f3b5c; color: white; align-items: center; }
 """

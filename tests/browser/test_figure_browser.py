@@ -158,11 +158,7 @@ def test_the_command_end_to_end_and_a_bad_link(tmp_path):
 
 
 def test_a_chinese_figure(server_url, browser, tmp_path):
-    """``lang=zh``: the caption and the plots in Chinese (Noto CJK), once links carry it."""
-    from playground.labs.optimizers.state import OptimizerLabState
-
-    if "lang" not in OptimizerLabState.LINK_KEYS:
-        pytest.skip("links do not carry lang yet")
+    """``lang=zh``: the caption and the plots in Chinese (Noto CJK)."""
     out = tmp_path / "zh.svg"
     made = figure.render("lab=optimizers&lang=zh", out, size=SIZE, server=server_url,
                          browser=browser)

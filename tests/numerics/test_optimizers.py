@@ -312,6 +312,21 @@ def test_schedule_changes_the_learning_rate(sched_id):
         assert lr[SCHEDULE_STEPS // 2, 0] == pytest.approx(0.5 * lr[0, 0], rel=1e-12)
 
 
+@pytest.mark.parametrize("sched_id", list(SCHEDULE_CASES))
+def test_the_readouts_compiled_schedule_gives_the_races_learning_rates(sched_id):
+    """``schedule_multiplier_now`` (the MLP readout's α) is α_n of the race at every step,
+    for every kind, from one compilation."""
+    case, schedule, _ = SCHEDULE_CASES[sched_id]
+    lr = race_of(case, schedule=schedule, steps=SCHEDULE_STEPS).lr[:, 0]
+    base = lr[0]
+    first = base * float(opt.schedule_multiplier_now(schedule, 0.0))
+    compiled = opt.schedule_multiplier_now._cache_size()
+    now = [first] + [base * float(opt.schedule_multiplier_now(schedule, float(n)))
+                     for n in range(1, len(lr))]
+    np.testing.assert_allclose(now, lr, rtol=1e-12, atol=1e-300)
+    assert opt.schedule_multiplier_now._cache_size() == compiled  # every value is traced
+
+
 # ---------------------------------------------------------------------------- clipping
 
 CLIP_CASES = {"value": 5.0, "norm": 10.0}

@@ -27,6 +27,15 @@ def test_a_link_sets_theme_and_lecture_mode_and_bad_values_are_reported():
     assert Display(theme="dark", present=True).classes() == ["pg-theme-dark", "pg-present"]
 
 
+def test_a_link_sets_the_language_and_an_unknown_one_is_reported():
+    display, problems = read_display({"lang": "zh"})
+    assert (display.lang, problems) == ("zh", [])
+    assert display_query(display) == {"lang": "zh"}
+    assert display_query(Display(lang="en")) == {}  # English is the default
+    display, problems = read_display({"lang": "klingon"})
+    assert display.lang == "en" and len(problems) == 1 and "lang='klingon'" in problems[0]
+
+
 def test_luminance_matches_the_wcag_definition():
     assert luminance("#000000") == 0 and abs(luminance("#ffffff") - 1) < 1e-12
     # WCAG's example: #777777 has contrast ≈ 4.48 against white.

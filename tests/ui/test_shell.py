@@ -157,3 +157,32 @@ def test_a_page_that_ends_stops_its_lab_and_gives_up_its_programs(monkeypatch):
     monkeypatch.setattr(page.lab, "stop", lambda: stopped.append(stop()))
     page._on_session_destroyed(None)
     assert stopped == [None] and forgotten == [page.lab.state]
+
+
+def test_a_chinese_link_makes_the_whole_page_chinese_and_the_link_keeps_it():
+    from playground.text import TEXT
+    from playground.ui.link import LinkLocation
+
+    zh = TEXT["zh"]
+    location = LinkLocation(search="?lab=optimizers&lang=zh&surface=saddle")
+    page = app.create_app(location)
+    header = page.objects[0]
+    title = header.select(pn.pane.HTML)[0].object
+    assert zh["app.title"] in title
+    switcher = header.select(pn.widgets.RadioButtonGroup)[0]
+    assert zh["lab.optimizers"] in switcher.options and zh["lab.mlp"] in switcher.options
+    language = [w for w in header.select(pn.widgets.Select) if "pg-language" in w.css_classes]
+    assert language[0].value == "zh" and set(language[0].options.values()) == {"en", "zh"}
+    sidebar = page.objects[1].objects[0]
+    names = {w.name for w in sidebar.select(pn.widgets.Widget) if w.name}
+    assert zh["surface"] in names and "Surface" not in names
+    # The lab's state speaks Chinese, and the link it writes keeps the language.
+    assert "lang=zh" in location.search and "surface=saddle" in location.search
+
+
+def test_an_english_page_has_no_language_in_its_link():
+    from playground.ui.link import LinkLocation
+
+    location = LinkLocation(search="?lab=mlp&lang=en")
+    app.create_app(location)
+    assert "lang" not in location.search and "lab=mlp" in location.search

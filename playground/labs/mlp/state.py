@@ -138,6 +138,12 @@ _D = training.DEFAULTS
 MAX_DROPOUT = 0.9  # a rate of 1 would drop every unit: nothing would reach the output
 
 
+def _same_inputs(a: tuple, b: tuple) -> bool:
+    """Whether two ``MlpLabState._grid_inputs()`` give the same heat map (the data set
+    by identity: its arrays are not compared)."""
+    return a[0] == b[0] and a[1] is b[1] and a[2:] == b[2:]
+
+
 class MlpLabState(_Knobs):
     """Every setting of the MLP lab, and the network being trained."""
 
@@ -193,6 +199,8 @@ class MlpLabState(_Knobs):
         self._hyper_cache: dict = {}  # optimizer or racers → (settings, Hyper); see _cached
         self.notes: list[str] = []  # settings adjusted or without effect (see _runnable)
         self._lr_ended = False  # whether the schedule's α has reached 0 (see halted)
+        self._grid_ahead = None  # (network, _grid_inputs(), its heat map) from a worker
+        self._frame = (None, None)  # (data, its frame): see ``frame``
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -336,7 +344,7 @@ class MlpLabState(_Knobs):
     def lr_at_epoch(self, epoch: float) -> float:
         """α at the start of ``epoch`` (0-based), for the readout."""
         n = float(epoch) * self.updates_per_epoch
-        return float(self.lr) * float(opt.schedule_multiplier(self.schedule_in_updates(), n))
+        return float(self.lr) * float(opt.schedule_multiplier_now(self.schedule_in_updates(), n))
 
     def _cached(self, what, build):
         """``build()``, kept until a training setting (or the updates per epoch) changes.
@@ -415,16 +423,28 @@ class MlpLabState(_Knobs):
         model, best, hyper = self.model, self.best_model, self.hyper()
         best_loss = jnp.asarray(self.best_val, training.DTYPE)
 
+        inputs = self._grid_inputs()
+
         def run():
             trained, kept, kept_loss, parts = model, best, best_loss, []
             for k in self._slices(n_epochs):
                 trained, kept, kept_loss, metrics = train_keeping_best(
                     arch, trained, kept, kept_loss, hyper, *data, n_epochs=k)
                 parts.append(np.asarray(metrics[:k]))
-            return trained, kept, kept_loss, np.concatenate(parts)
+            # The heat map of the trained network too: here it is off the event loop.
+            grid = self._grid_of(trained, inputs)
+            return (trained, kept, kept_loss, np.concatenate(parts)), grid
 
-        return run, lambda result: (self._record(result, n_epochs)
-                                    if self.model is model else None)
+        def record(result):
+            if self.model is not model:
+                return
+            trained, grid = result
+            # Before recording: the new epoch draws at once.  Used only if that network
+            # is kept (not one cut at a divergence).
+            self._grid_ahead = (trained[0], inputs, grid)
+            self._record(trained, n_epochs)
+
+        return run, record
 
     def _slices(self, n_epochs: int):
         """``n_epochs`` in calls of about ``SLICE_S`` each at most (one epoch at least),
@@ -622,7 +642,10 @@ class MlpLabState(_Knobs):
     @property
     def frame(self) -> Frame:
         """The part of the plane the pictures show: the data's (``decision.data_frame``)."""
-        return data_frame(self.data)
+        data, frame = self._frame
+        if data is not self.data:  # asked every frame: computed once per data set
+            self._frame = (self.data, frame := data_frame(self.data))
+        return frame
 
     def precompute(self):
         """The first picture's numbers (the untrained network's heat map and diagram),
@@ -651,11 +674,26 @@ class MlpLabState(_Knobs):
         return fresh
 
     def grid(self) -> np.ndarray:
-        """The heat map's values (see ``decision_grid``)."""
-        return np.asarray(decision_grid(self.arch, self.model.params, self.model.bn_state,
-                                        jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
-                                        tuple(self.features) or ("x1", "x2"),
-                                        discrete=bool(self.discretize), frame=self.frame))
+        """The heat map's values (see ``decision_grid``): the one a worker computed with
+        the network's training (``training``) while it still fits, else computed now."""
+        inputs, ahead = self._grid_inputs(), self._grid_ahead
+        if ahead is not None and ahead[0] is self.model and _same_inputs(ahead[1], inputs):
+            return ahead[2]
+        return self._grid_of(self.model, inputs)
+
+    def _grid_inputs(self) -> tuple:
+        """What the heat map depends on besides the network: (arch, data, features,
+        discrete, frame)."""
+        return (self.arch, self.data, tuple(self.features) or ("x1", "x2"),
+                bool(self.discretize), self.frame)
+
+    @staticmethod
+    def _grid_of(model, inputs: tuple) -> np.ndarray:
+        """``model``'s heat map for ``_grid_inputs()``'s ``inputs`` (any thread)."""
+        arch, data, features, discrete, frame = inputs
+        return np.asarray(decision_grid(arch, model.params, model.bn_state,
+                                        jnp.asarray(data.mean), jnp.asarray(data.std),
+                                        features, discrete=discrete, frame=frame))
 
     def reading(self) -> str:
         """The verdict on the curves (``numerics.reading``); an upload's noise is unknown."""

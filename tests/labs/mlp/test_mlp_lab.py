@@ -846,6 +846,31 @@ def test_a_chunk_trained_for_a_network_since_replaced_is_dropped():
     assert s.epoch == 5
 
 
+def test_the_heat_map_of_a_chunk_comes_from_its_worker_while_it_still_fits(monkeypatch):
+    s = MlpLabState(dataset="xor")
+    run, record = s.training(5)
+    result = run()  # the worker: the training and the trained network's heat map
+    computed, real = [], MlpLabState._grid_of
+    monkeypatch.setattr(MlpLabState, "_grid_of", staticmethod(
+        lambda *a: computed.append(1) or real(*a)))
+    drawn = []  # what a page draws when the new epoch arrives (a watcher, as the lab's)
+    s.param.watch(lambda _e: drawn.append(s.grid()), "epoch")
+    record(result)
+    ahead = s.grid()
+    assert drawn[0] is ahead is result[1] and computed == []  # not again on the loop
+    np.testing.assert_array_equal(ahead, real(s.model, s._grid_inputs()))
+    s.discretize = True  # another picture of the same network: computed now
+    hard = s.grid()
+    assert hard is not ahead and set(np.unique(hard)) <= {0.0, 1.0}
+    s.discretize = False
+    run, record = s.training(5)
+    result = run()
+    s.restore_best()  # the network shown is replaced meanwhile: nothing of it is kept
+    record(result)
+    assert s.grid() is not result[1]
+    np.testing.assert_array_equal(s.grid(), s._grid_of(s.model, s._grid_inputs()))
+
+
 def test_in_a_page_a_new_network_is_made_on_a_worker_and_the_last_setting_wins(
         lab, monkeypatch):
     from playground.ui import session as ui_session

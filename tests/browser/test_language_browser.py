@@ -1,0 +1,72 @@
+"""Every lab in Simplified Chinese from its link (``lang=zh``), and the header's language
+menu, in a real browser (issue #12, "in English and 简体中文")."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from playground.text import TEXT
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+ZH, EN = TEXT["zh"], TEXT["en"]
+
+#: JS: the page's visible text, through the shadow roots Panel puts its panes in.
+_VISIBLE_TEXT = """() => {
+  const parts = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      for (const n of el.childNodes)
+        if (n.nodeType === 3 && n.textContent.trim() && el.getClientRects().length)
+          parts.push(n.textContent.trim());
+      if (el.tagName === 'OPTION' && el.selected) parts.push(el.textContent.trim());
+    }
+  };
+  visit(document);
+  return parts.join(' | ');
+}"""
+
+#: Per lab: where its controls are drawn, and a control label that must be in Chinese.
+LABS = {"optimizers": ("surface", "app.sidebar"), "mlp": ("mlp.dataset", "mlp.activation"),
+        "biasvariance": ("bv.family", "bv.truth")}
+
+
+def query_of(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+@pytest.mark.parametrize("lab", list(LABS))
+def test_a_chinese_link_shows_the_lab_in_chinese(page, server_url, lab):
+    page.goto(f"{server_url}?lab={lab}&lang=zh", wait_until="commit")
+    page.locator(".pg-sidebar select, .pg-sidebar input").first.wait_for(timeout=90_000)
+    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ZH[LABS[lab][1]]!r})",
+                           timeout=30_000)
+    text = page.evaluate(_VISIBLE_TEXT)
+    for key in ("app.title", f"lab.{lab}", *LABS[lab]):
+        assert ZH[key] in text, (key, ZH[key])
+    for key in ("app.title", f"lab.{lab}", "app.present", "app.dark"):
+        assert EN[key] not in text, (key, EN[key])
+    assert query_of(page).get("lang") == "zh"  # the link the page rewrites keeps it
+    assert page.errors == []
+
+
+def test_the_language_menu_switches_and_keeps_the_settings(page, server_url):
+    page.goto(f"{server_url}?lab=optimizers&surface=saddle&theme=dark", wait_until="commit")
+    menu = page.locator(".pg-language select")
+    menu.wait_for(timeout=90_000)
+    page.locator(".pg-sidebar select").first.wait_for(timeout=90_000)
+    menu.select_option("zh")
+    page.wait_for_url(lambda url: "lang=zh" in url, timeout=30_000)
+    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ZH['app.title']!r})",
+                           timeout=90_000)
+    query = query_of(page)
+    assert query["surface"] == "saddle" and query["theme"] == "dark"
+    page.locator(".pg-language select").select_option("en")
+    page.wait_for_url(lambda url: "lang=" not in url, timeout=30_000)
+    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({EN['app.title']!r})",
+                           timeout=90_000)
+    assert query_of(page)["surface"] == "saddle"
+    assert page.errors == []
