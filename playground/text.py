@@ -409,6 +409,10 @@ _EN: dict[str, str] = {
     "bv.curve.total": "bias² + variance + σ²",
     "bv.curve.test_error": "measured test error",
     "bv.curve.train_error": "training error",
+    # Under the braces of the decomposition (plain text: no LaTeX).
+    "bv.term.test": "test error",
+    "bv.term.bias": "bias",
+    "bv.term.variance": "variance",
     "bv.axis.poly": "degree d (capacity grows →)",
     "bv.axis.knn": "k neighbours (capacity falls as k grows →)",
     "bv.axis.features": "features p (capacity grows →)",

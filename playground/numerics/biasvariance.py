@@ -54,6 +54,7 @@ Sources: Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 from typing import NamedTuple
 
@@ -140,10 +141,12 @@ FAMILIES: dict[str, Family] = {
 }
 
 #: The decomposition as the lab shows it (filled with numbers by ``decomposition_latex``).
-DECOMPOSITION_LATEX = (r"\underbrace{{{test}}}_{{\text{{test error}}}} \approx "
-                       r"\underbrace{{{bias2}}}_{{\text{{bias}}^2}} + "
-                       r"\underbrace{{{variance}}}_{{\text{{variance}}}} + "
+DECOMPOSITION_LATEX = (r"\underbrace{{{test}}}_{{\text{{{test_label}}}}} \approx "
+                       r"\underbrace{{{bias2}}}_{{\text{{{bias_label}}}^2}} + "
+                       r"\underbrace{{{variance}}}_{{\text{{{variance_label}}}}} + "
                        r"\underbrace{{{noise}}}_{{\sigma^2}} = {total}")
+#: The terms' names under the braces, in English (a lab passes its language's).
+TERM_LABELS = {"test": "test error", "bias": "bias", "variance": "variance"}
 
 
 class Data(NamedTuple):
@@ -524,12 +527,15 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     return "high_bias" if result.bias2[index] > result.variance[index] else "high_variance"
 
 
-def decomposition_latex(result: Decomposition, index: int, significant: int = 3) -> str:
-    """``DECOMPOSITION_LATEX`` with the numbers at capacity index ``index`` (LaTeX)."""
+def decomposition_latex(result: Decomposition, index: int, significant: int = 3,
+                        labels: Mapping[str, str] = TERM_LABELS) -> str:
+    """``DECOMPOSITION_LATEX`` with the numbers at capacity index ``index`` (LaTeX), the
+    terms named by ``labels`` (``TERM_LABELS``' keys; plain text, no LaTeX)."""
     def number(value: float) -> str:
         return latex_number(float(value), significant)
 
     return DECOMPOSITION_LATEX.format(
         test=number(result.test_error[index]), bias2=number(result.bias2[index]),
         variance=number(result.variance[index]), noise=number(result.noise),
-        total=number(result.total[index]))
+        total=number(result.total[index]), test_label=labels["test"],
+        bias_label=labels["bias"], variance_label=labels["variance"])

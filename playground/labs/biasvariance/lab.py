@@ -171,7 +171,7 @@ class BiasVarianceLab(Lab):
                  legend_label=tr("bv.fits.shown", lang))
         fig.scatter("x", "y", source=self.points_source, color=SHOWN_COLOR, size=7,
                     line_color="white", legend_label=tr("bv.fits.points", lang))
-        _legend_below(fig, 3)
+        _legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
         fig.xaxis.axis_label = "x"
         self.fits_fig = fig
         self.fits_source.selected.on_change("indices", self._on_tap)

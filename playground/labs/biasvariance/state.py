@@ -201,7 +201,8 @@ class BiasVarianceLabState(LabState):
         return f"bv.reading.{bv.reading(self.result, self.index, int(self.n))}"
 
     def formula(self) -> str:
-        return bv.decomposition_latex(self.result, self.index)
+        return bv.decomposition_latex(self.result, self.index, labels={
+            name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS})
 
     # -- the link -----------------------------------------------------------------------
 

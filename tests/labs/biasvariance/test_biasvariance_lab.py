@@ -167,3 +167,14 @@ def test_the_network_family_of_a_closed_page_or_older_request_is_abandoned(monke
     for thread in set(threading.enumerate()) - started:
         thread.join(timeout=30)
     assert computed == [] and scheduled == []  # no work, no result, no error shown
+
+
+def test_the_decomposition_names_its_terms_in_the_pages_language():
+    from playground.text import TEXT
+
+    s = BiasVarianceLabState(datasets=3, lang="zh")
+    s.compute()
+    latex = s.formula()
+    for term in ("test", "bias", "variance"):
+        assert TEXT["zh"][f"bv.term.{term}"] in latex
+    assert "test error" not in latex and "variance" not in latex
