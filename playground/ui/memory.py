@@ -33,6 +33,15 @@ from collections.abc import Callable, Hashable
 log = logging.getLogger(__name__)
 
 
+def resident_mb() -> float:
+    """This process's resident memory (RSS), in MiB (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def release_compiled_programs():
     """Drop every program JAX has compiled in this process, and return freed memory."""
     import jax
@@ -48,14 +57,22 @@ class ProgramBudget:
     """Adds up what distinct kinds of compiled programs cost; past ``limit_mb``, or
     once the kinds no page uses any more cost over ``idle_mb``, releases them all.
 
+    The estimates are what programs alone hold; a server's memory is also its sessions
+    and the transient memory of compilations.  So a new kind also releases when the
+    process's resident memory (``resident()``) is past ``resident_limit_mb`` and the
+    kinds noted since the last release cost at least ``idle_mb`` (less would free too
+    little to be worth every page's reloading).
+
     ``limit_mb=None`` (the default) never releases.  Thread-safe: pages are prepared on
     worker threads.  Users (a lab's state) are held weakly.
     """
 
     def __init__(self, limit_mb: float | None = None,
                  release: Callable[[], None] = release_compiled_programs,
-                 idle_mb: float = 100.0):
+                 idle_mb: float = 100.0, resident_limit_mb: float | None = None,
+                 resident: Callable[[], float] = resident_mb):
         self.limit_mb, self.release, self.idle_mb = limit_mb, release, idle_mb
+        self.resident_limit_mb, self.resident = resident_limit_mb, resident
         self.releases = 0
         self._kinds: dict[Hashable, float] = {}
         self._users: dict[Hashable, weakref.WeakSet] = {}
@@ -73,10 +90,16 @@ class ProgramBudget:
             if kind in self._kinds:
                 return False
             self._kinds[kind] = megabytes
-            if sum(self._kinds.values()) <= self.limit_mb:
+            noted = sum(self._kinds.values())
+            if noted > self.limit_mb:
+                why, megabytes_why = "compiled programs past %g MB", self.limit_mb
+            elif (self.resident_limit_mb is not None and noted >= self.idle_mb
+                  and self.resident() > self.resident_limit_mb):
+                why, megabytes_why = "the server past %g MB resident", self.resident_limit_mb
+            else:
                 return False
             self._kinds = {kind: megabytes}
-            self._release("compiled programs past %g MB", self.limit_mb)
+            self._release(why, megabytes_why)
         return True
 
     def forget(self, user: object) -> bool:
@@ -107,5 +130,9 @@ BUDGET = ProgramBudget()
 #: What a server's compiled programs may hold before they are released (MB); a host
 #: with more memory sets ``PLAYGROUND_PROGRAM_BUDGET_MB``.
 SERVER_LIMIT_MB = float(os.environ.get("PLAYGROUND_PROGRAM_BUDGET_MB", "500"))
+#: The server's resident memory past which a new kind of program releases them all
+#: (MB; ``PLAYGROUND_RESIDENT_LIMIT_MB``): under issue #9's 1.5 GB with room for the
+#: compilations then under way.
+SERVER_RESIDENT_LIMIT_MB = float(os.environ.get("PLAYGROUND_RESIDENT_LIMIT_MB", "1000"))
 #: About what one MLP architecture's programs and one formula's hold (MB; measured).
 MLP_PROGRAMS_MB, FORMULA_PROGRAMS_MB = 35.0, 5.0

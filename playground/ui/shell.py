@@ -93,6 +93,7 @@ def configure_process():
     gc.set_threshold(20_000, 20, 20)
     # JAX keeps every compiled program: past a budget they are released (ui.memory).
     memory.BUDGET.limit_mb = memory.SERVER_LIMIT_MB
+    memory.BUDGET.resident_limit_mb = memory.SERVER_RESIDENT_LIMIT_MB
     # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab

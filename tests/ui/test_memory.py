@@ -15,6 +15,29 @@ def test_a_budget_releases_once_the_kinds_noted_cost_more_than_its_limit():
     assert budget.note(("mlp", 4), 35) and released == [1, 1] and budget.releases == 2
 
 
+def test_a_server_past_its_resident_limit_releases_at_a_new_kind_worth_releasing():
+    released, rss = [], [800.0]
+    budget = ProgramBudget(limit_mb=500, release=lambda: released.append(1), idle_mb=100,
+                           resident_limit_mb=1000, resident=lambda: rss[0])
+    assert not budget.note(("mlp", 0), 60)  # under both limits
+    rss[0] = 1200.0  # sessions and compilations, not counted in the estimates
+    assert not budget.note(("mlp", 0), 60)  # a kind already counted: nothing new
+    assert not budget.note(("formula", "x"), 5)  # 65 MB noted: too little to free
+    assert budget.note(("mlp", 1), 60) and released == [1]  # 125 MB ≥ 100 and past 1000
+    # Counting starts again from the kind that caused it: 60 MB, then 65, then 125.
+    rss[0] = 900.0
+    assert not budget.note(("formula", "y"), 5)
+    rss[0] = 1100.0
+    assert budget.note(("mlp", 2), 60) and released == [1, 1]
+    rss[0] = 900.0  # back under: only the programs' own limit counts
+    assert not any(budget.note(("mlp", k), 60) for k in range(3, 10))  # 60 + 420 MB
+    assert budget.note(("mlp", 10), 60) and released == [1, 1, 1]  # 540 MB > 500
+
+
+def test_the_resident_memory_is_read_from_the_system():
+    assert 10 < memory.resident_mb() < 100_000
+
+
 class _Page:
     """A stand-in for a lab's state: anything a weak reference can hold."""
 
