@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from playground.text import TEXT
+from playground.text import LANGUAGES, TEXT
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -58,13 +58,13 @@ def test_the_language_menu_switches_and_keeps_the_settings(page, server_url):
     menu = page.locator(".pg-language select")
     menu.wait_for(timeout=90_000)
     page.locator(".pg-sidebar select").first.wait_for(timeout=90_000)
-    menu.select_option("zh")
+    menu.select_option(label=LANGUAGES["zh"])
     page.wait_for_url(lambda url: "lang=zh" in url, timeout=30_000)
     page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ZH['app.title']!r})",
                            timeout=90_000)
     query = query_of(page)
     assert query["surface"] == "saddle" and query["theme"] == "dark"
-    page.locator(".pg-language select").select_option("en")
+    page.locator(".pg-language select").select_option(label=LANGUAGES["en"])
     page.wait_for_url(lambda url: "lang=" not in url, timeout=30_000)
     page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({EN['app.title']!r})",
                            timeout=90_000)
