@@ -83,6 +83,7 @@ class MlpLab(Lab):
         self.readout = pn.pane.HTML(readout_html(0, "", "", lang), width=440, height=58,
                                     margin=(0, 10))
         self.show_val = pn.widgets.Checkbox(name=tr("mlp.show_val", lang), value=False,
+                                            visible=s.has_validation,
                                             css_classes=["pg-show-val"])
         self.show_val.param.watch(lambda e: self.plane.show_val(e.new), "value")
         self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
@@ -242,6 +243,7 @@ class MlpLab(Lab):
             self.plane.set_colors(s.data.n_classes, s.discretize)
             self.plane.show_points(s.data)
             self.boundary.reset()
+            self.show_val.visible = s.has_validation  # none to show at a 100 % share
             self.boundary.layout.visible = not s.racers
             self.race_view.layout.visible = bool(s.racers)
             self.race_view.reset()

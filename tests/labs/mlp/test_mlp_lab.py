@@ -896,3 +896,13 @@ def test_in_a_page_a_new_network_is_made_on_a_worker_and_the_last_setting_wins(
     assert not lab.worker.busy() and not lab.compiling.visible
     sizes = lab.network._structure[0]
     assert sizes[1:-1] == (6, 2)  # the diagram shows the new network
+
+
+def test_show_validation_points_is_offered_only_when_there_are_some():
+    lab = MlpLab(state=MlpLabState(train_ratio=100))
+    lab.start()
+    assert not lab.show_val.visible
+    lab.state.train_ratio = 50
+    assert lab.show_val.visible
+    lab.state.train_ratio = 100
+    assert not lab.show_val.visible
