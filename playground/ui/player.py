@@ -36,7 +36,7 @@ from panel.viewable import Viewer
 
 from ..text import tr
 from .markup import notice, set_notice
-from .session import is_connected, next_tick_from_any_thread
+from .session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,8 @@ class BackgroundCompiler:
 
         def run():  # the thread
             try:
-                fn()
+                with SLOW_WORK_SLOTS:
+                    fn()
             except Exception as e:
                 log.exception("compiling %r in the background failed", key)
                 next_tick(lambda error=e: done(error))  # ``e`` is unbound after ``except``

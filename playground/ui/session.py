@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -12,6 +13,13 @@ from bokeh.document import Document
 from tornado.ioloop import IOLoop
 
 log = logging.getLogger(__name__)
+
+#: Pages prepared and slow work (compiling a network or a formula, parsing a file) run
+#: this many at a time in the process, whichever sessions ask: each takes a core and
+#: ~100 MB while it compiles.  Five pages compiling at once took a server past 1.7 GB
+#: and stopped a training page for 28 s (benchmarks/README.md); at most half the cores
+#: leaves the rest to the pages that train and to the event loop.
+SLOW_WORK_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
 
 
 def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], None]:
@@ -98,7 +106,8 @@ class Worker:
 
         def run():  # the thread
             try:
-                result, error = work(), None
+                with SLOW_WORK_SLOTS:
+                    result, error = work(), None
             except Exception as e:
                 log.exception("%s (%r) failed on its thread", self.name, key)
                 result, error = None, e

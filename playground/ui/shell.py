@@ -48,6 +48,7 @@ from .markup import notice, set_notice
 from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
+    SLOW_WORK_SLOTS,
     is_connected,
     next_tick_from_any_thread,
     quiet_closed_connections,
@@ -394,7 +395,9 @@ class Page:
 
     def _prepare(self):  # the thread
         try:
-            self.prepared = prepare_state(self.lab_key, self.query, self.problems, self.lang)
+            with SLOW_WORK_SLOTS:
+                self.prepared = prepare_state(self.lab_key, self.query, self.problems,
+                                              self.lang)
         except Exception as e:  # a message in the page, never a traceback
             self.error = e
         self._next_tick(self._build)

@@ -26,7 +26,7 @@ from ...numerics import biasvariance as bv
 from ...text import tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
-from ...ui.session import is_connected, next_tick_from_any_thread
+from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import respond_at_once, set_text
 from . import state as bv_state
 from .state import BiasVarianceLabState, calculate
@@ -271,7 +271,8 @@ class BiasVarianceLab(Lab):
 
         def work():
             try:
-                data, result = calculate(settings, on_part)
+                with SLOW_WORK_SLOTS:
+                    data, result = calculate(settings, on_part)
             except _Abandoned:
                 log.debug("the network family of a closed page or older request: abandoned")
                 return
