@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--dataset", choices=list(datasets.DATASETS))
     source.add_argument("--csv", metavar="FILE",
                         help="x1,x2,label rows instead of --dataset (as the lab's upload)")
-    m.add_argument("--points", type=_integer("points", 4, 5000), default=d["points"])
+    m.add_argument("--points", type=_integer("points", *datasets.GENERATED_POINTS),
+                   default=d["points"])
     m.add_argument("--noise", type=_finite("noise", 0.0, 50.0), default=d["noise"],
                    help="percent, as in TensorFlow Playground")
     m.add_argument("--train-ratio", type=_integer("train-ratio", int(datasets.MIN_TRAIN_PERCENT),

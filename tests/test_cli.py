@@ -355,3 +355,15 @@ def test_train_defaults_are_the_labs():
     assert ",".join(map(str, args.layers)) == lab.layers == training.DEFAULTS["layers"]
     assert cli._given_knobs(args) == {}  # lr: the registry's default, as the lab's
     assert lab.lr == cli.opt.KNOBS["lr"].default
+
+
+@pytest.mark.parametrize("points, ok", [("9", False), ("10", True), ("2000", True),
+                                        ("2001", False)])
+def test_train_points_has_the_labs_bounds(capsys, points, ok):
+    from playground.labs.mlp.state import MlpLabState
+
+    assert MlpLabState.param["points"].bounds == (10, 2000)
+    args = ["train", "--dataset", "xor", "--points", points, "--epochs", "1"]
+    assert cli.main(args) == (0 if ok else 2)
+    if not ok:
+        assert "points" in capsys.readouterr().err

@@ -54,6 +54,9 @@ __all__ = [
 
 MIN_POINTS = 4
 MAX_POINTS = 5000
+#: How many points a generated data set may have where a user picks it (the lab's
+#: slider, the command line's ``--points``): within what the engine takes.
+GENERATED_POINTS = (10, 2000)
 MAX_NOISE = 50.0
 MIN_TRAIN_PERCENT = 10.0
 #: 100 %: every point trains and none is held out (tiny or hand-made data such as

@@ -149,7 +149,7 @@ class MlpLabState(_Knobs):
 
     dataset = param.Selector(objects=[*datasets.DATASETS, UPLOADED], default=_D["dataset"])
     noise = param.Number(_D["noise"], bounds=(0.0, datasets.MAX_NOISE))
-    points = param.Integer(_D["points"], bounds=(10, 2000))
+    points = param.Integer(_D["points"], bounds=datasets.GENERATED_POINTS)
     train_ratio = param.Number(_D["train_ratio"], bounds=(datasets.MIN_TRAIN_PERCENT,
                                                           datasets.MAX_TRAIN_PERCENT),
                                doc="percent of the points that train; 100: no validation")
