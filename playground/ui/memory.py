@@ -104,13 +104,17 @@ class ProgramBudget:
 
     def forget(self, user: object) -> bool:
         """``user``'s page has closed: the kinds it used may now be idle.  Returns
-        whether every compiled program was released (idle ones past ``idle_mb``)."""
+        whether every compiled program was released: idle ones past ``idle_mb``, or any
+        once no page uses any kind (the class has gone home)."""
         with self._lock:
             for users in self._users.values():
                 users.discard(user)
             in_use = {kind for kind, users in self._users.items() if len(users)}
             idle = sum(mb for kind, mb in self._kinds.items() if kind not in in_use)
-            if self.limit_mb is None or idle <= min(self.idle_mb, self.limit_mb):
+            # The last page closed: nothing is left to reload, whatever the estimates say.
+            every_page_closed = idle > 0 and not in_use
+            if self.limit_mb is None or (idle <= min(self.idle_mb, self.limit_mb)
+                                         and not every_page_closed):
                 return False
             # Pages still open reload theirs from the disk cache at their next call.
             self._kinds = {k: mb for k, mb in self._kinds.items() if k in in_use}

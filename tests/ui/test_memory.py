@@ -58,6 +58,17 @@ def test_pages_that_close_release_the_programs_no_open_page_uses():
     assert budget.note(("mlp", 9), 35, user=default) is False and released == [1]
 
 
+def test_the_last_page_closing_releases_whatever_the_estimates():
+    released = []
+    budget = ProgramBudget(limit_mb=500, release=lambda: released.append(1), idle_mb=100)
+    pages = [_Page() for _ in range(3)]
+    for i, page in enumerate(pages):
+        budget.note(("formula", i), 5, user=page)  # 15 MB in all: under idle_mb
+    assert not budget.forget(pages[0]) and not budget.forget(pages[1])
+    assert budget.forget(pages[2]) and released == [1]  # no page left: all released
+    assert not budget.forget(_Page())  # nothing noted since: nothing to release
+
+
 def test_a_budget_off_never_releases_when_pages_close():
     released = []
     budget = ProgramBudget(release=lambda: released.append(1), idle_mb=0)
