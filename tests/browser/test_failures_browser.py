@@ -21,7 +21,8 @@ import pytest
 
 from playground.serving import running_app
 
-from .test_mlp_lab_browser import assert_no_errors, number, wait_until
+from .helpers import wait_until
+from .test_mlp_lab_browser import assert_no_errors, number
 from .test_optimizer_lab_browser import goto_and_wait, model_ready_js, source
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]

@@ -22,6 +22,8 @@ from PIL import Image
 
 from playground.text import tr
 
+from .helpers import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
 
@@ -62,17 +64,6 @@ _HEAT_MAP = """(name) => Array.from(
 def number(page, css_class: str) -> float:
     return float(page.locator(f".{css_class}").inner_text().strip())
 
-
-def wait_until(page, condition, timeout_s: float, what: str):
-    """Poll ``condition()`` (Playwright locators pierce Panel's shadow DOM; JS does not)."""
-    for _ in range(int(timeout_s * 4)):
-        try:
-            if condition():
-                return
-        except ValueError:  # text not there yet
-            pass
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def assert_no_errors(page):

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from playground.text import tr
+
+from .helpers import open_page, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -75,23 +75,6 @@ _CONTRASTS = """() => {
 }"""
 
 
-def wait_until(page, condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except (ValueError, TypeError):
-            pass
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def open_page(new_page, url: str):
-    page = new_page()
-    page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(url, wait_until="load")
-    return page
 
 
 def px(locator) -> float:

@@ -30,6 +30,8 @@ from playground.serving import (
 )
 
 # They time a page's updates: run alone (scripts/test.sh runs `-m quiet` by itself).
+from .helpers import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.quiet, pytest.mark.timeout(420)]
 
 
@@ -62,17 +64,6 @@ def logged_server(tmp_path_factory):
         finally:
             stop_server(proc)
 
-
-def wait_until(page, condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except ValueError:  # text not there yet
-            pass
-        page.wait_for_timeout(100)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def epoch(page) -> float:

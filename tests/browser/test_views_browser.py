@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from playground.ui.palettes import HEATMAP_STRENGTH, class_color, mix
+
+from .helpers import open_page, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -46,23 +47,6 @@ _PLOT = """(name) => {
 BOUNDARY = "pg-boundary-image"
 
 
-def wait_until(page, condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return
-        except (ValueError, TypeError):
-            pass
-        page.wait_for_timeout(250)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def open_page(new_page, url: str):
-    page = new_page()
-    page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(url, wait_until="load")
-    return page
 
 
 def csv_far_away() -> bytes:

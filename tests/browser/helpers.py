@@ -1,0 +1,32 @@
+"""Helpers the browser tests share (the fixtures are in ``conftest.py``)."""
+
+from __future__ import annotations
+
+import time
+
+
+def wait_until(page, condition, timeout_s: float, what: str, every_ms: int = 250):
+    """Poll ``condition()`` every ``every_ms`` until it is true or ``timeout_s`` passed
+    (Playwright locators pierce Panel's shadow DOM; JS does not).  A ``ValueError`` or
+    ``TypeError`` (a number not shown yet) counts as false.
+
+    Raises:
+        AssertionError: ``what`` did not happen in time.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except (ValueError, TypeError):
+            pass
+        page.wait_for_timeout(every_ms)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def open_page(new_page, url: str):
+    """A new page at 1280 × 720 (a lecture hall's projector) that has loaded ``url``."""
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(url, wait_until="load")
+    return page
