@@ -259,7 +259,7 @@ class Page:
         # URL is that page's, which the lab's link must not overwrite.
         self.autoloaded = location is not None and "bokeh-autoload-element" in (
             location.search or "")
-        # Theme and lecture mode: the shell's, for every lab (``ui.present``).
+        # Language, theme and lecture mode: the shell's, for every lab (``ui.present``).
         self.display, display_problems = read_display(self.query)
         self.problems += display_problems
         self.lang = self.display.lang
@@ -315,7 +315,8 @@ class Page:
             width=130 * len(LABS), margin=(0, 20))
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
-        switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key},
+        switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key,
+                                  "display_keys": sorted(DISPLAY_LINK.keys)},
                             value=SWITCH_LAB_JS)
         return switcher
 
@@ -518,7 +519,8 @@ class Page:
         self.body.objects = [build_error_notice(error, self.lang)]
 
 
-#: Leaving for another lab: this lab's link is kept for the tab, the other's restored.
+#: Leaving for another lab: this lab's link is kept for the tab, the other's restored,
+#: with this page's display keys (language, theme, lecture mode).
 SWITCH_LAB_JS = """
 const key = keys[cb_obj.active];
 let saved = null;
@@ -527,7 +529,13 @@ try {
   saved = sessionStorage.getItem('pg-link-' + key);
 } catch (e) { /* storage off: a fresh lab */ }
 const ok = saved != null && new URLSearchParams(saved).get('lab') === key;
-window.location.search = ok ? saved : '?lab=' + key;
+const next = new URLSearchParams(ok ? saved : '?lab=' + key);
+// The page's language, theme and lecture mode go with the reader to the other lab.
+const here = new URLSearchParams(window.location.search);
+for (const k of display_keys) {
+  if (here.has(k)) { next.set(k, here.get(k)) } else { next.delete(k) }
+}
+window.location.search = '?' + next.toString();
 """
 
 

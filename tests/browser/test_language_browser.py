@@ -70,3 +70,22 @@ def test_the_language_menu_switches_and_keeps_the_settings(page, server_url):
                            timeout=90_000)
     assert query_of(page)["surface"] == "saddle"
     assert page.errors == []
+
+
+def test_another_lab_opens_in_the_pages_language(page, server_url):
+    """A lab visited in English earlier comes back in the language chosen since."""
+    page.goto(f"{server_url}?lab=mlp&layers=5", wait_until="commit")
+    page.locator(".pg-layers input").wait_for(timeout=90_000)
+    page.get_by_text(EN["lab.optimizers"], exact=True).click()
+    page.locator(".pg-language select").wait_for(timeout=90_000)
+    page.locator(".pg-sidebar select").first.wait_for(timeout=90_000)
+    page.locator(".pg-language select").select_option(label=LANGUAGES["zh"])
+    page.wait_for_url(lambda url: "lang=zh" in url, timeout=30_000)
+    page.get_by_text(ZH["lab.mlp"], exact=True).click()
+    page.wait_for_url(lambda url: "lab=mlp" in url, timeout=30_000)
+    page.locator(".pg-layers input").wait_for(timeout=90_000)
+    query = query_of(page)
+    assert query.get("lang") == "zh" and query.get("layers") == "5"
+    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ZH['app.title']!r})",
+                           timeout=30_000)
+    assert page.errors == []
