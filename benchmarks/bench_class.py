@@ -158,16 +158,16 @@ def rates(record: dict) -> tuple[float, float, float]:
     return len(times) / span, len(record["painted"]) / span, max(gaps) / 1000
 
 
-def measure_pages(pages, seconds: float, pid: int | None = None
-                  ) -> list[tuple[float, float, float]]:
-    """Each page's ``rates`` over ``seconds``; with ``pid``, also the server's CPU over
-    the same window in ``measure_pages.server_cpu_s`` (its seconds of CPU)."""
+def measure_pages(pages, seconds: float, pid: int
+                  ) -> tuple[list[tuple[float, float, float]], float]:
+    """Each page's ``rates`` over ``seconds``, and the seconds of CPU the server
+    (process ``pid``) used over the same window."""
     for page in pages:
         page.evaluate(READ_PROBE_JS)  # a fresh window for every page
-    before = process_cpu_seconds(pid) if pid is not None else 0.0
+    before = process_cpu_seconds(pid)
     time.sleep(seconds)
-    measure_pages.server_cpu_s = (process_cpu_seconds(pid) - before) if pid else 0.0
-    return [rates(page.evaluate(READ_PROBE_JS)) for page in pages]
+    cpu_s = process_cpu_seconds(pid) - before
+    return [rates(page.evaluate(READ_PROBE_JS)) for page in pages], cpu_s
 
 
 def load(args):
@@ -193,8 +193,7 @@ def load(args):
                     time.sleep(args.warmup)  # the first page compiles: let it settle
                     rss_one = process_rss_mb(proc.pid)
             time.sleep(args.warmup)
-            results = measure_pages(pages, args.seconds, proc.pid)
-            cpu_s = measure_pages.server_cpu_s
+            results, cpu_s = measure_pages(pages, args.seconds, proc.pid)
             rss = process_rss_mb(proc.pid)
             per_session = (rss - rss_one) / (n - 1) if n > 1 else rss - rest
             received = [r[0] for r in results]
@@ -209,7 +208,7 @@ def load(args):
                 held = n
         if len(pages) > 2:
             pages.pop(0).close()  # one page leaves mid-training
-            results = measure_pages(pages, args.seconds)
+            results, _ = measure_pages(pages, args.seconds, proc.pid)
             repaints = [r[1] for r in results]
             print(f"one page closed mid-training: the other {len(pages)}: repaints/s min "
                   f"{min(repaints):.1f}, median {statistics.median(repaints):.1f}; worst gap "
