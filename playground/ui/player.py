@@ -148,9 +148,10 @@ class Player(Viewer):
                                       css_classes=["pg-play"])
         self.play.param.watch(self._on_play, "value")
         self.step = pn.widgets.Button(name=labels["step"], width=80, css_classes=["pg-step"])
-        self.step.on_click(lambda _e: self.run_safely(self.advance, 1))
+        self.step.on_click(lambda _e: self.step_once())
+        self.steps_waiting = 0  # Step clicks made while ``waits()``: run by ``resume``
         self.reset = pn.widgets.Button(name=labels["reset"], width=80, css_classes=["pg-reset"])
-        self.reset.on_click(lambda _e: self.run_safely(reset))
+        self.reset.on_click(lambda _e: self._reset(reset))
         self.speed = pn.widgets.Select(name=labels["speed"], options=list(speeds), value=speed,
                                        width=110, css_classes=["pg-speed"])
         self.busy = pn.indicators.LoadingSpinner(value=True, size=30, visible=False,
@@ -220,6 +221,27 @@ class Player(Viewer):
         if self._worker is None:
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="playground-chunk")
         self.in_flight = _Chunk(run, finish, self._worker)
+
+    def step_once(self):
+        """Step: one step now, or, while ``waits()`` (a new network being made), once
+        it is ready (``resume``): a step pressed right after a change is a step of the
+        new network, not of the old one that the change then throws away."""
+        if self.waits():
+            self.steps_waiting += 1
+            return
+        self.run_safely(self.advance, 1)
+
+    def resume(self):
+        """The lab's ``waits()`` turned false: run the steps pressed meanwhile."""
+        n, self.steps_waiting = self.steps_waiting, 0
+        if n and not self.waits():
+            self.run_safely(self.advance, n)
+        else:
+            self.steps_waiting += n
+
+    def _reset(self, reset: Callable[[], None]):
+        self.steps_waiting = 0
+        self.run_safely(reset)
 
     def run_safely(self, fn: Callable, *args) -> bool:
         """``fn(*args)``; if it raises, pause and say why (``fail``).  Returns whether it

@@ -127,9 +127,11 @@ def open_lab(page, url: str) -> np.ndarray:
 
 
 def change_picture(page, action, what: str, at_least: float,
-                   timeout_s: float = CHANGE_TIMEOUT_S) -> tuple[np.ndarray, np.ndarray]:
+                   timeout_s: float = CHANGE_TIMEOUT_S,
+                   ready=lambda: True) -> tuple[np.ndarray, np.ndarray]:
     """Run ``action()``; within ``timeout_s`` the picture must change in ≥ ``at_least``
-    of its pixels.
+    of its pixels, once ``ready()`` (e.g. the new network's heat map has arrived: a
+    "compiling" line shifting the page changes the picture for a moment too).
 
     Returns the settled pictures before and after.
     """
@@ -140,7 +142,7 @@ def change_picture(page, action, what: str, at_least: float,
     while time.monotonic() < deadline:
         page.wait_for_timeout(200)
         fraction = changed(before, picture(page))
-        if fraction >= at_least:
+        if fraction >= at_least and ready():
             break
     after = settled_picture(page)
     fraction = changed(before, after)
@@ -247,12 +249,14 @@ def test_data_and_network_controls_change_the_picture(page, server_url):
     ]
     for what, action, at_least, (key, value), new_network in steps:
         old = heat_map(page)
+        new_heat_map = lambda old=old: np.abs(heat_map(page) - old).max() > 0.05
         change_picture(page, action, what, at_least,
-                       NETWORK_TIMEOUT_S if new_network else CHANGE_TIMEOUT_S)
+                       NETWORK_TIMEOUT_S if new_network else CHANGE_TIMEOUT_S,
+                       ready=new_heat_map if new_network else lambda: True)
         wait_for_query(page, key, value)
         assert number(page, "pg-epoch") == 0, what  # a fresh network
         if new_network:
-            assert np.abs(heat_map(page) - old).max() > 0.05, f"{what}: the same heat map"
+            assert new_heat_map(), f"{what}: the same heat map"
     assert_no_errors(page)
 
 
@@ -455,7 +459,8 @@ def test_layer_buttons(page, server_url):
     assert n_edges() == 2 * 4 + 4 * 2
 
     change_picture(page, lambda: page.locator(".pg-add-layer button").click(), "+ layer",
-                   HEAT_MAP_CHANGE)
+                   HEAT_MAP_CHANGE, NETWORK_TIMEOUT_S,
+                   ready=lambda: np.abs(heat_map(page) - one_layer).max() > 0.05)
     wait_for_query(page, "layers", "4,4")
     wait_until(page, lambda: width_boxes(page) == [4, 4], CHANGE_TIMEOUT_S,
                "a second neuron-count box")
@@ -464,8 +469,10 @@ def test_layer_buttons(page, server_url):
     assert np.abs(heat_map(page) - one_layer).max() > 0.05, "+ layer: the same heat map"
     assert page.locator(".pg-layers input").input_value() == "4,4"
 
+    two_layers = heat_map(page)
     _, back = change_picture(page, lambda: page.locator(".pg-remove-layer button").click(),
-                             "− layer", HEAT_MAP_CHANGE)
+                             "− layer", HEAT_MAP_CHANGE, NETWORK_TIMEOUT_S,
+                             ready=lambda: np.abs(heat_map(page) - two_layers).max() > 0.05)
     wait_for_query(page, "layers", "4")
     wait_until(page, lambda: width_boxes(page) == [4], CHANGE_TIMEOUT_S,
                "one neuron-count box again")

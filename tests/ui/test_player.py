@@ -40,6 +40,29 @@ def test_step_reset_and_play_pause(counter):
     assert p.play.name == "Play" and counter.pauses == 1
 
 
+def test_steps_pressed_while_the_lab_waits_run_once_it_is_ready(counter):
+    """A Step pressed while a new network is made steps the new one, not the old one
+    (which the change then threw away, leaving epoch 0 on the page)."""
+    p, waiting = counter.player, [True]
+    p.waits = lambda: waiting[0]
+    p.step.clicks += 1
+    p.step.clicks += 1
+    assert counter.steps == []
+    p.resume()  # still waiting (another request came): nothing yet
+    assert counter.steps == []
+    waiting[0] = False
+    p.resume()
+    assert counter.steps == [2]
+    p.resume()  # nothing left
+    assert counter.steps == [2]
+    waiting[0] = True
+    p.step.clicks += 1
+    p.reset.clicks += 1  # Reset forgets the steps pressed before it
+    waiting[0] = False
+    p.resume()
+    assert counter.steps == [2] and counter.resets == 1
+
+
 def test_at_max_speed_the_pace_picks_the_next_chunk(counter):
     p = counter.player
     p.speed.value = "max"

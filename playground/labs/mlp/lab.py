@@ -210,6 +210,8 @@ class MlpLab(Lab):
     def _show_compiling(self, busy: bool):
         self.compiling.visible = busy
         self.player.busy.visible = busy or bool(self.player.compiler.compiling)
+        if not busy:
+            self.player.resume()
 
     def _warm_up(self):
         """Compile training for this network in the background (seconds on a CPU; the
