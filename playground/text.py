@@ -282,7 +282,7 @@ _EN: dict[str, str] = {
     "mlp.error.layers": "Cannot use these layers: {error}",
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
-        "training uses batches of 2."),
+        "the batch is now 2."),
     "mlp.invalid.batchnorm_one_example": (
         "Batch norm needs at least 2 examples per batch, and there is only 1 training "
         "example: batch norm is off. Use more points or a larger training share."),

@@ -201,6 +201,7 @@ class MlpLabState(_Knobs):
         self._lr_ended = False  # whether the schedule's α has reached 0 (see halted)
         self._grid_ahead = None  # (network, _grid_inputs(), its heat map) from a worker
         self._frame = (None, None)  # (data, its frame): see ``frame``
+        self._showing_batch = False  # use_network shows the batch in use (no new network)
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -278,6 +279,13 @@ class MlpLabState(_Knobs):
         self._lr_ended = False
         self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
+        if fresh.arch.batch_size > int(self.batch):
+            # Batch norm raised a batch of one to two: the slider and link show it.
+            self._showing_batch = True
+            try:
+                self.batch = fresh.arch.batch_size
+            finally:
+                self._showing_batch = False
 
     def _runnable(self, hidden: tuple[int, ...],
                   n_train: int | None = None) -> tuple[int, bool, list[str]]:
@@ -323,6 +331,8 @@ class MlpLabState(_Knobs):
     @param.depends(*RESET_PARAMS, watch=True)
     def reset(self):
         """A fresh network on fresh data: epoch 0."""
+        if self._showing_batch:
+            return  # the batch the network already trains with (see use_network)
         self._build()
 
     @property
