@@ -477,6 +477,8 @@ class MlpLabState(_Knobs):
         start = len(self.history)
         if not np.all(np.isfinite(rows)):
             # Keep the last finite network and curves: nothing non-finite is drawn.
+            # Every kink of the network has a finite subgradient (ReLU, |w| at 0), so a
+            # non-finite value is an overflow: divergence, not an undefined gradient.
             good = int(np.argmin(np.all(np.isfinite(rows), axis=1)))
             bad = start + good
             if good:  # the chunk's finite epochs again (same shuffles): that network
