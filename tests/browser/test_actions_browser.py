@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 DRAW_TIMEOUT_MS = 60_000
@@ -246,4 +248,39 @@ def test_mlp_typed_values_and_a_remedy_lesson(page, server_url):
     page.locator(".pg-preset-overfit_dropout button").click()
     wait_for_epoch(page, 0, 30)
     assert query_of(page)["dropout"] == "0.5"
+    assert_no_errors(page)
+
+
+# -- an uploaded file stays with the tab ----------------------------------------------
+
+_XS = """() => Array.from(Bokeh.documents[0].get_model_by_name('pg-train-points').data.x)"""
+
+
+def test_the_tabs_upload_comes_back_after_a_lab_switch_and_a_reload(page, server_url):
+    """A link cannot carry a file, but the tab keeps its last upload (sessionStorage):
+    leaving for another lab and coming back, or reloading, shows the same data."""
+    page.goto(server_url + "?lab=mlp&train_ratio=100", wait_until="load")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+    rows = [(0.5 * i, (-1) ** i * 0.25 * i, i % 2) for i in range(1, 13)]
+    csv = "x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+    upload.set_input_files({"name": "mine.csv", "mimeType": "text/csv",
+                            "buffer": csv.encode()})
+    page.wait_for_function("() => window.location.search.includes('dataset=uploaded')",
+                           timeout=DRAW_TIMEOUT_MS)
+    wait_until(page, lambda: sorted(page.evaluate(_XS)) == [r[0] for r in rows],
+               CHANGE_TIMEOUT_MS / 1000, "the uploaded points")
+
+    page.get_by_text("Optimizers", exact=True).click()
+    page.wait_for_function(f"() => ({_LENGTH})('full_sgd') > 0", timeout=DRAW_TIMEOUT_MS)
+    page.get_by_text("Neural network", exact=True).click()
+    for visit in ("back from the optimizer lab", "a reload"):
+        page.locator(".pg-epoch").wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+        wait_until(page, lambda: query_of(page).get("dataset") == "uploaded"
+                   and sorted(page.evaluate(_XS)) == [r[0] for r in rows],
+                   DRAW_TIMEOUT_MS / 1000, f"the uploaded points, {visit}")
+        shown = page.get_by_label("Data set").evaluate("e => e.options[e.selectedIndex].text")
+        assert shown == "Uploaded CSV", visit
+        expect(page.locator(".pg-message")).not_to_contain_text("uploaded file")
+        page.reload(wait_until="load")
     assert_no_errors(page)

@@ -155,7 +155,8 @@ class Plane:
 
     def __init__(self):
         self.color_mapper = LinearColorMapper(palette=binary_palette(), low=0.0, high=1.0)
-        self.train_points = ColumnDataSource({"x": [], "y": [], "color": []})
+        self.train_points = ColumnDataSource({"x": [], "y": [], "color": []},
+                                             name="pg-train-points")
         self.val_points = ColumnDataSource({"x": [], "y": [], "color": []})
         self.val_renderers = []
         self.framed = []  # (figure, image renderer) of every heat map, framed together

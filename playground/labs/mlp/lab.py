@@ -36,7 +36,7 @@ from . import state as mlp_state
 from .controls import MlpControls
 from .figures import BoundaryView, Plane, RaceView, loss_text, readout_html
 from .network import NetworkDiagram
-from .state import SPEEDS, MlpLabState, next_chunk
+from .state import SPEEDS, UPLOADED, MlpLabState, next_chunk
 
 PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
@@ -94,6 +94,7 @@ class MlpLab(Lab):
         s.param.watch(self._on_trained, ["epoch"])
         s.param.watch(lambda _e: self.show_message(), ["error"])
         s.param.watch(self._on_discretize, ["discretize"])
+        s.param.watch(self._on_dataset, ["dataset"])
 
     # -- the lab contract (playground.ui.lab) ---------------------------------------------
 
@@ -206,6 +207,14 @@ class MlpLab(Lab):
         if key == "network":
             work = lambda make=work: self.state.compile_pictures(make())
         self.worker.submit(key, work, use)
+
+    def _on_dataset(self, event):
+        """The tab gave back the file the link named (``controls.KeptUpload``): the
+        link's notice about it goes."""
+        s = self.state
+        if event.new == UPLOADED and s.upload_problem:
+            self.withdraw_link_problem(s.upload_problem)
+            s.upload_problem = ""
 
     def _show_compiling(self, busy: bool):
         self.compiling.visible = busy

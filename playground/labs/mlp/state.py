@@ -195,6 +195,7 @@ class MlpLabState(_Knobs):
         self.run_slow_work = lambda _key, work, apply: apply(work())
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
+        self.upload_problem = ""  # the link's dataset=uploaded without a file, if any
         self.cuts = 0  # counts history cuts (training on after "restore best")
         self._hyper_cache: dict = {}  # optimizer or racers → (settings, Hyper); see _cached
         self.notes: list[str] = []  # settings adjusted or without effect (see _runnable)
@@ -732,8 +733,10 @@ class MlpLabState(_Knobs):
         values, problems = LINK.read(query)
         if values.get("dataset") == UPLOADED and self.uploaded is None:
             del values["dataset"]
-            problems.insert(0, problem("dataset", query["dataset"],
-                                       "a link cannot carry an uploaded file"))
+            # The tab may give its last upload back (``MlpControls``): then this goes.
+            self.upload_problem = problem("dataset", query["dataset"],
+                                          "a link cannot carry an uploaded file")
+            problems.insert(0, self.upload_problem)
         if "batch" in values:
             n = int(values.get("points", self.points))
             ratio = float(values.get("train_ratio", self.train_ratio))
