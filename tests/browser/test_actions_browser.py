@@ -284,3 +284,59 @@ def test_the_tabs_upload_comes_back_after_a_lab_switch_and_a_reload(page, server
         expect(page.locator(".pg-message")).not_to_contain_text("uploaded file")
         page.reload(wait_until="load")
     assert_no_errors(page)
+
+
+# -- the link carries the view ----------------------------------------------------------
+
+_LOG_CHART_SHOWN = """() => Array.from(Bokeh.documents[0].all_models).some(
+  (m) => m.y_scale != null && m.y_scale.constructor.__name__ === 'LogScale' && m.visible)"""
+
+
+def test_the_link_carries_the_step_the_3d_view_the_log_scale_and_the_paths(page, server_url):
+    open_optimizers(page, server_url + "?lab=optimizers&step=20&view3d=1&log=on&paths=0")
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 20", timeout=CHANGE_TIMEOUT_MS)
+    assert_optimizer_view_at(page, 20, 100)
+    expect(page.locator(".pg-view-3d input")).to_be_checked()
+    page.wait_for_function(
+        "() => Bokeh.documents[0].get_model_by_name('surface3d_world') != null",
+        timeout=DRAW_TIMEOUT_MS)
+    expect(page.locator(".pg-log-loss input")).to_be_checked()  # the ravine's default: linear
+    page.wait_for_function(_LOG_CHART_SHOWN, timeout=CHANGE_TIMEOUT_MS)
+    expect(page.locator(".pg-paths input")).not_to_be_checked()
+    # Scrubbing while paused writes the step; unticking writes the switches.
+    page.evaluate(_MOVE_PLAYER, 35)
+    page.wait_for_function("() => window.location.search.includes('step=35')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-paths input").check()
+    page.wait_for_function("() => !window.location.search.includes('paths=')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()  # the link before: paths off again, the same step
+    expect(page.locator(".pg-paths input")).not_to_be_checked(timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 20", timeout=CHANGE_TIMEOUT_MS)
+    # Another setting, another run: shown from its last step, out of the link.
+    type_into(page.locator(".pg-steps input").first, "150")
+    wait_for_length(page, "full_sgd", 151)
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 150", timeout=CHANGE_TIMEOUT_MS)
+    assert "step" not in query_of(page) and query_of(page)["steps"] == "150"
+    assert_no_errors(page)
+
+
+_VAL_SHOWN = """() => Array.from(Bokeh.documents[0].all_models).some(
+  (m) => m.glyph != null && m.glyph.marker != null && m.glyph.marker.value === 'triangle'
+         && m.visible)"""
+
+
+def test_the_mlp_link_carries_the_validation_points(page, server_url):
+    page.goto(server_url + "?lab=mlp&val=1", wait_until="load")
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+    expect(page.locator(".pg-show-val input")).to_be_checked()
+    page.wait_for_function(_VAL_SHOWN, timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-show-val input").uncheck()
+    page.wait_for_function("() => !window.location.search.includes('val=')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(f"() => !({_VAL_SHOWN})()", timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()
+    expect(page.locator(".pg-show-val input")).to_be_checked(timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(_VAL_SHOWN, timeout=CHANGE_TIMEOUT_MS)
+    assert_no_errors(page)

@@ -82,10 +82,12 @@ class MlpLab(Lab):
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
         self.readout = pn.pane.HTML(readout_html(0, "", "", lang), width=440, height=58,
                                     margin=(0, 10))
-        self.show_val = pn.widgets.Checkbox(name=tr("mlp.show_val", lang), value=False,
-                                            visible=s.has_validation,
-                                            css_classes=["pg-show-val"])
-        self.show_val.param.watch(lambda e: self.plane.show_val(e.new), "value")
+        self.show_val = pn.widgets.Checkbox.from_param(s.param.show_val,
+                                                       name=tr("mlp.show_val", lang),
+                                                       visible=s.has_validation,
+                                                       css_classes=["pg-show-val"])
+        self.plane.show_val(s.show_val)
+        s.param.watch(lambda e: self.plane.show_val(e.new), "show_val")
         self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
                                                          name=tr("mlp.discretize", lang),
                                                          css_classes=["pg-discretize"])

@@ -176,6 +176,7 @@ class MlpLabState(_Knobs):
     dropout = param.Number(_D["dropout"], bounds=(0.0, MAX_DROPOUT))
     batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
+    show_val = param.Boolean(False, doc="the validation points drawn (link key ``val``)")
     early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
     patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
 
@@ -783,6 +784,7 @@ LINK = LinkTable([
     *map(_row, ("schedule", "schedule_every", "schedule_factor", "schedule_gamma", "clip",
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
                 "early_stop", "patience", "race")),
+    param_field(MlpLabState, "show_val", "val"),
 ])
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
