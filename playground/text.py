@@ -25,6 +25,8 @@ _EN: dict[str, str] = {
     "app.dark": "Dark",
     "app.present": "Lecture mode",
     "app.sidebar": "Controls",
+    "app.copy_link": "Copy link",
+    "app.link_copied": "Link copied",
     "lab.optimizers": "Optimizers",
     "lab.optimizers.blurb": "Optimizers racing on 2-D loss surfaces",
 

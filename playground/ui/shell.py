@@ -311,7 +311,7 @@ class Page:
             name=tr("app.lab", self.lang),
             options={tr(Lab.title_key(k), self.lang): k for k in LABS},
             value=self.lab_key, button_type="light", align="center", css_classes=["pg-labs"],
-            width=130 * len(LABS), margin=(0, 20))
+            width=122 * len(LABS), margin=(0, 20))
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
         switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key,
@@ -324,17 +324,17 @@ class Page:
         the language."""
         # Lecture mode starts with the controls folded away: the pictures get the screen.
         side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang),
-                                 value=not self.display.present, width=110,
+                                 value=not self.display.present, width=100,
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-sidebar"])
         side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
         self._side_toggle = side
         present = pn.widgets.Toggle(name=tr("app.present", self.lang), value=self.display.present,
-                                    width=140, button_type="light", align="center",
+                                    width=125, button_type="light", align="center",
                                     css_classes=["pg-toggle-present"])
         present.param.watch(lambda e: self._set_display(present=e.new), "value")
         dark = pn.widgets.Toggle(name=tr("app.dark", self.lang),
-                                 value=self.display.theme == "dark", width=90,
+                                 value=self.display.theme == "dark", width=80,
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-dark"])
         # Panel styles its widgets with the theme it read when the page was made: another
@@ -354,7 +354,20 @@ class Page:
             if (cb_obj.value === default_lang) { q.delete('lang') }
             else { q.set('lang', cb_obj.value) }
             window.location.search = '?' + q.toString()""")
-        return [side, present, dark, language]
+        toggles = [side, present, dark, language]
+        if not self.autoloaded:  # in another site's page the address is that page's
+            toggles.insert(0, self._copy_link_button())
+        return toggles
+
+    def _copy_link_button(self) -> pn.widgets.Button:
+        """Copies the page's link (every setting that changes what is seen) and says so
+        on the button for two seconds."""
+        button = pn.widgets.Button(name=tr("app.copy_link", self.lang), width=100,
+                                   button_type="light", align="center",
+                                   css_classes=["pg-copy-link"])
+        button.js_on_click(args={"copied": tr("app.link_copied", self.lang)},
+                           code=COPY_LINK_JS)
+        return button
 
     def _set_display(self, **values):
         """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
@@ -514,6 +527,38 @@ class Page:
         self.body.objects = [build_error_notice(error, self.lang)]
 
 
+#: The page's link to the clipboard: the Clipboard API where the page is a secure context
+#: (https, localhost), else a selected text area and ``execCommand('copy')``, else a
+#: prompt showing the link to copy by hand.
+COPY_LINK_JS = """
+const url = window.location.href;
+const button = cb_obj.origin || cb_obj;  // the click event's button
+const label = button.label;
+const done = () => {
+  button.label = copied;
+  setTimeout(() => { button.label = label }, 2000);
+};
+const by_hand = () => {
+  const area = document.createElement('textarea');
+  area.value = url;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.appendChild(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+  area.remove();
+  if (ok) { done(); } else { window.prompt(label, url); }
+};
+if (navigator.clipboard && window.isSecureContext) {
+  navigator.clipboard.writeText(url).then(done, by_hand);
+} else {
+  by_hand();
+}
+"""
+
+
 #: Leaving for another lab: this lab's link is kept for the tab, the other's restored,
 #: with this page's display keys (language, theme, lecture mode).
 SWITCH_LAB_JS = """
@@ -607,8 +652,8 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
                      f"display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical'>"
                      f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
                      sizing_mode="stretch_width", css_classes=["pg-title"]),
-        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64,
-        stylesheets=[NARROW_HEADER])
+        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width",
+        styles={"min-height": "64px"}, stylesheets=[NARROW_HEADER])
     page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0)
     return page, side, body
 

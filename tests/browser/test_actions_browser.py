@@ -340,3 +340,18 @@ def test_the_mlp_link_carries_the_validation_points(page, server_url):
     expect(page.locator(".pg-show-val input")).to_be_checked(timeout=CHANGE_TIMEOUT_MS)
     page.wait_for_function(_VAL_SHOWN, timeout=CHANGE_TIMEOUT_MS)
     assert_no_errors(page)
+
+
+@pytest.mark.parametrize("lab", ["optimizers", "mlp", "biasvariance"])
+def test_copy_link_copies_the_pages_link(page, server_url, lab):
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(server_url))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page.goto(server_url + f"?lab={lab}&lang=zh", wait_until="load")
+    button = page.locator(".pg-copy-link button")
+    button.wait_for(timeout=DRAW_TIMEOUT_MS)
+    expect(button).to_have_text("复制链接")
+    button.click()
+    expect(button).to_have_text("链接已复制", timeout=CHANGE_TIMEOUT_MS)
+    assert page.evaluate("() => navigator.clipboard.readText()") == page.url
+    expect(button).to_have_text("复制链接", timeout=CHANGE_TIMEOUT_MS)  # after two seconds
+    assert_no_errors(page)
