@@ -15,8 +15,8 @@ sizes unchanged for ``SETTLED_S``) and runs the page's own export machinery
   in one ``<svg>`` with the caption as SVG text; with ``--plot NAME``, that plot's own SVG.
 
 What a figure shows is what the page shows when the link is opened: the optimizer
-lab's whole run (its player stands at the last step), the MLP lab's network at epoch
-0 (links carry no epoch).  A link that the lab cannot apply in full is refused with
+lab's run at the link's ``step`` (the last by default), the MLP lab's network at the
+link's ``epoch`` (trained that far from its start; 0 by default).  A link that the lab cannot apply in full is refused with
 the page's own message (exit status 2), as is a missing Chromium.
 """
 

@@ -230,6 +230,7 @@ _EN: dict[str, str] = {
     "mlp.reset": "Reset",
     "mlp.speed": "Epochs per frame",
     "mlp.epoch": "Epoch",
+    "mlp.catching_up": "Training to epoch {epoch}, as the link says…",
     "mlp.compiling": "Compiling the new network…",
     "mlp.train_loss": "Training loss",
     "mlp.val_loss": "Validation loss",

@@ -255,6 +255,7 @@ ZH: dict[str, str] = {
         "x̂ = (x − μ) / σ，μ 和 σ 取自训练集（{features}）。"),
     "critical.at_last_iterate": (
         "在 {optimizer} 最后一个有限的迭代点处，第 {step} 步（它在第 {diverged} 步发散）"),
+    "mlp.catching_up": "正在按链接训练到第 {epoch} 个迭代周期……",
     "mlp.compiling": "正在编译新网络…",
     "surface.expression.compiling": "正在编译公式…",
     "mlp.reading.good": "**拟合良好**：验证损失随训练损失一同下降，并且始终与之接近。",

@@ -355,3 +355,30 @@ def test_copy_link_copies_the_pages_link(page, server_url, lab):
     assert page.evaluate("() => navigator.clipboard.readText()") == page.url
     expect(button).to_have_text("复制链接", timeout=CHANGE_TIMEOUT_MS)  # after two seconds
     assert_no_errors(page)
+
+
+def test_the_mlp_link_carries_the_epoch(page, server_url):
+    """``epoch=N``: the page shows the network trained N epochs; Step and Pause write
+    the epoch shown; Back to an earlier epoch trains the network again to it."""
+    page.goto(server_url + "?lab=mlp&dataset=xor&layers=4&epoch=50", wait_until="load")
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+    wait_for_epoch(page, 50, 60)
+    losses = page.locator(".pg-train-loss").inner_text()
+    assert query_of(page)["epoch"] == "50"
+    page.locator(".pg-step button").click()
+    wait_for_epoch(page, 51, 60)
+    page.wait_for_function("() => window.location.search.includes('epoch=51')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()
+    wait_for_epoch(page, 50, 90)
+    expect(page.locator(".pg-train-loss")).to_have_text(losses, timeout=CHANGE_TIMEOUT_MS)
+    assert query_of(page)["epoch"] == "50"
+    page.locator(".pg-play button").click()
+    page.wait_for_timeout(1500)
+    page.locator(".pg-play button").click()  # pause: the link says the epoch shown
+    page.wait_for_function(
+        "() => { const n = new URLSearchParams(window.location.search).get('epoch');"
+        " return n !== null && Number(n) > 51 }", timeout=CHANGE_TIMEOUT_MS)
+    wait_until(page, lambda: epoch(page) == int(query_of(page)["epoch"]), 20,
+               "the link's epoch to be the one shown")
+    assert_no_errors(page)

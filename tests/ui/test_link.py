@@ -247,7 +247,7 @@ def test_random_mlp_lab_states_round_trip_through_a_link(seed):
     rng = random.Random(seed)
     s = mlp_state.MlpLabState()
     values = {f.name: random_value(rng, f.name, s.param[f.name]) for f in mlp_state.LINK.fields}
-    values.update(dataset=rng.choice(["circle", "xor", "gauss"]), points=rng.randint(20, 200),
+    values.update(dataset=rng.choice(["circle", "xor", "gaussian"]), points=rng.randint(20, 200),
                   layers=rng.choice(["4", "3,2", "0"]))
     values["batch"] = rng.randint(1, 9)
     s.param.update(**values)

@@ -36,7 +36,7 @@ from . import state as mlp_state
 from .controls import MlpControls
 from .figures import BoundaryView, Plane, RaceView, loss_text, readout_html
 from .network import NetworkDiagram
-from .state import SPEEDS, UPLOADED, MlpLabState, next_chunk
+from .state import MAX_LINK_EPOCHS, SPEEDS, UPLOADED, MlpLabState, next_chunk
 
 PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
@@ -72,11 +72,13 @@ class MlpLab(Lab):
             labels={k: tr(f"mlp.{k}", lang) for k in ("play", "pause", "step", "reset",
                                                        "speed")})
         # A new network is made on a worker thread in the live page (``start``).
-        self.worker = Worker(on_error=self.player.fail, on_busy=self._show_compiling,
+        self.worker = Worker(on_error=self._on_work_failed, on_busy=self._show_compiling,
                              name="mlp-network")
         self.compiling = pn.pane.HTML(
             f"<span style='font-size:14px;color:#555'>{tr('mlp.compiling', lang)}</span>",
             visible=False, css_classes=["pg-compiling"], margin=(0, 10))
+        self._catching_up = False  # training on to the link's epoch (``_catch_up``)
+        self._written_generation = self.state.generation  # see ``_write_epoch``
         self.image_source = self.boundary.image_source  # what the page's tests read
         self.message = notice("warning", css_classes=["pg-message"])
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
@@ -97,6 +99,8 @@ class MlpLab(Lab):
         s.param.watch(lambda _e: self.show_message(), ["error"])
         s.param.watch(self._on_discretize, ["discretize"])
         s.param.watch(self._on_dataset, ["dataset"])
+        s.param.watch(self._on_link_epoch, ["trained"])
+        s.param.watch(self._write_epoch, ["epoch"])
 
     # -- the lab contract (playground.ui.lab) ---------------------------------------------
 
@@ -218,11 +222,26 @@ class MlpLab(Lab):
             self.withdraw_link_problem(s.upload_problem)
             s.upload_problem = ""
 
+    def _busy_text(self, key: str, **params) -> str:
+        return (f"<span style='font-size:14px;color:#555'>"
+                f"{tr(key, self.state.lang, **params)}</span>")
+
     def _show_compiling(self, busy: bool):
         self.compiling.visible = busy
         self.player.busy.visible = busy or bool(self.player.compiler.compiling)
         if not busy:
+            # A result dropped (stale, its page closed) ended a catch-up too.
+            self._catching_up = False
+            set_text(self.compiling, self._busy_text("mlp.compiling"))
             self.player.resume()
+            self._catch_up()
+
+    def _on_work_failed(self, error: BaseException):
+        """Paused with the reason; a catch-up to the link's epoch is given up (the link
+        then says the epoch shown)."""
+        self._catching_up = False
+        self.state.trained = min(self.state.epoch, MAX_LINK_EPOCHS)
+        self.player.fail(error)
 
     def _warm_up(self):
         """Compile training for this network in the background (seconds on a CPU; the
@@ -263,6 +282,7 @@ class MlpLab(Lab):
             self.controls.reset()
             self._show_progress()
         self._warm_up()
+        self._catch_up()
 
     def _on_discretize(self, *_events):
         if self._started:
@@ -270,7 +290,54 @@ class MlpLab(Lab):
                 self.plane.set_colors(self.state.data.n_classes, self.state.discretize)
                 self._draw_boundaries()
 
+    # -- the link's epoch ---------------------------------------------------------------------
+
+    def _write_epoch(self, *_events):
+        """The epoch shown goes into the link (``trained``), but not frame by frame
+        while playing (``_on_pause`` writes it then), nor while catching up."""
+        s = self.state
+        if s.generation != self._written_generation:
+            # A new network's epoch 0: a change of the user's has cleared ``trained``
+            # already, and a link's new network still has its epoch to reach.
+            self._written_generation = s.generation
+            return
+        if self._started and not self._catching_up and self.player.callback is None:
+            s.trained = min(s.epoch, MAX_LINK_EPOCHS)
+
+    def _on_link_epoch(self, event):
+        """A link (Back/Forward) asks for another epoch: train on to it, or, for an
+        earlier one, start the network again and train to it."""
+        s = self.state
+        if (not self._started or not s.applying_link or self._catching_up
+                or event.new == min(s.epoch, MAX_LINK_EPOCHS)):
+            return  # the page wrote it, or a new network of the user's cleared it
+        self.player.pause()
+        if event.new < s.epoch:
+            s.restart_for_link()  # a new generation: ``_on_reset`` catches up
+        else:
+            self._catch_up()
+
+    def _catch_up(self):
+        """Train on to the link's epoch on the worker (frames wait meanwhile), a chunk
+        at a time so that a newer request or a closed page stops it."""
+        s = self.state
+        if (not self._started or self._catching_up or s.epoch >= s.trained or s.halted
+                or s.should_stop() or self.worker.busy("network")):
+            return
+        self._catching_up = True
+        run, record = s.training(s.trained - s.epoch)
+
+        def use(result):
+            record(result)
+            self._catching_up = False
+            self._after_chunk()
+            self._catch_up()
+
+        set_text(self.compiling, self._busy_text("mlp.catching_up", epoch=s.trained))
+        self.worker.submit("network", run, use)
+
     def _on_pause(self):
+        self._write_epoch()
         if self._started:  # the details skipped while playing
             with hold():
                 self._show_progress()

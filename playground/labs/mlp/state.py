@@ -72,6 +72,9 @@ class FreshNetwork(NamedTuple):
 SPEEDS = (1, 5, 20, "max")  # epochs per frame; "max": as many as fit in a frame
 FRAME_S = 0.014  # at speed "max", the time one frame may take (≥ 30 frames/s with drawing)
 MAX_RACERS = 4
+#: The most epochs a link trains before its page shows (seconds for the default
+#: network: ≥ 2,500 epochs/s); a page paused later than this links to this epoch.
+MAX_LINK_EPOCHS = 5000
 #: A training call lasts about this long at most (seconds; one epoch at least): XLA
 #: runs one computation at a time in the server (``PJRT_NPROC=1``), so every other
 #: page's frame waits behind a call of a heavy network's chunk of epochs.
@@ -177,6 +180,9 @@ class MlpLabState(_Knobs):
     batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
     show_val = param.Boolean(False, doc="the validation points drawn (link key ``val``)")
+    trained = param.Integer(0, bounds=(0, MAX_LINK_EPOCHS),
+                            doc="the epoch the link shows (link key ``epoch``): its network "
+                                "is trained that far from its start (``train_to``)")
     early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
     patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
 
@@ -204,6 +210,9 @@ class MlpLabState(_Knobs):
         self._grid_ahead = None  # (network, _grid_inputs(), its heat map) from a worker
         self._frame = (None, None)  # (data, its frame): see ``frame``
         self._showing_batch = False  # use_network shows the batch in use (no new network)
+        #: Whether ``apply_query`` is setting the values (a link's new network keeps
+        #: ``trained``; the lab trains to it only then).
+        self.applying_link = False
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -335,6 +344,8 @@ class MlpLabState(_Knobs):
         """A fresh network on fresh data: epoch 0."""
         if self._showing_batch:
             return  # the batch the network already trains with (see use_network)
+        if not self.applying_link:  # a new network of the user's starts at epoch 0
+            self.trained = 0
         self._build()
 
     @property
@@ -665,6 +676,7 @@ class MlpLabState(_Knobs):
         """The first picture's numbers (the untrained network's heat map and diagram),
         computed and compiled.  Pure numerics, so any thread may run it (see
         ``app.prepare_state``)."""
+        self.train_to(self.trained)  # a link's trained network: the page shows it
         self.compile_pictures(FreshNetwork(self.data, self.arch, self.model, self.history,
                                            self.racers, self.race_models, self.notes))
 
@@ -747,8 +759,23 @@ class MlpLabState(_Knobs):
                                         f"more than the {n_train} training points"))
                 del values["batch"]
         if values:
-            self.param.update(**values)
+            self.applying_link = True
+            try:
+                self.param.update(**values)
+            finally:
+                self.applying_link = False
         return problems
+
+    def restart_for_link(self):
+        """The network afresh from its start, ``trained`` kept (a link asking for an
+        earlier epoch than the one shown: the page then trains to it)."""
+        self._build()
+
+    def train_to(self, epoch: int):
+        """Train on to ``epoch`` (the link's ``trained``), in chunks, as the play loop
+        would: stops earlier where training halts (divergence) or stops early."""
+        while self.epoch < epoch and not self.halted and not self.should_stop():
+            self.train(min(epoch - self.epoch, CHUNK_CAPACITY))
 
 
 def _layers(text: str) -> str:
@@ -784,7 +811,7 @@ LINK = LinkTable([
     *map(_row, ("schedule", "schedule_every", "schedule_factor", "schedule_gamma", "clip",
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
                 "early_stop", "patience", "race")),
-    param_field(MlpLabState, "show_val", "val"),
+    param_field(MlpLabState, "show_val", "val"), param_field(MlpLabState, "trained", "epoch"),
 ])
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)

@@ -4,6 +4,7 @@ Each combination that cannot run is adjusted where it is set, with a one-line re
 ``state.error`` (the lab shows it in its notice); the network then trains.
 """
 
+import jax
 import numpy as np
 import pytest
 
@@ -190,3 +191,41 @@ def test_the_lab_defaults_are_the_engine_defaults():
     for key, value in training.DEFAULTS.items():
         assert getattr(state, key) == (list(value) if key == "features" else value), key
     assert state.lr == opt.KNOBS["lr"].default
+
+
+# -- the link's epoch ---------------------------------------------------------------------
+
+
+def test_a_link_with_an_epoch_shows_the_network_trained_that_far():
+    """``epoch=N`` in a link: the page shows the network the play loop would have after
+    N epochs (trained in chunks of 5, as at speed 5), curves and all."""
+    linked = MlpLabState()
+    assert linked.apply_query({"layers": "4", "epoch": "30"}) == []
+    linked.precompute()  # the page's first picture
+    assert linked.epoch == 30 and len(linked.history) == 31
+    played = MlpLabState(layers="4")
+    for _ in range(6):
+        played.train(5)
+    np.testing.assert_array_equal(linked.history, played.history)
+    for a, b in zip(jax.tree.leaves(linked.model), jax.tree.leaves(played.model), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert linked.to_query()["epoch"] == "30"
+    # A change of the user's starts a new network at epoch 0: out of the link.
+    linked.layers = "5"
+    assert linked.trained == 0 and "epoch" not in linked.to_query()
+    # Back to the link: the epoch is kept through the new network.
+    linked.apply_link({"layers": "4", "epoch": "30"})
+    assert linked.trained == 30 and linked.layers == "4"
+    linked.train_to(linked.trained)
+    np.testing.assert_array_equal(linked.history, played.history)
+    assert MlpLabState().apply_query({"epoch": "99999"}) != []  # over the bound: named
+
+
+def test_a_link_epoch_past_a_divergence_stops_there():
+    state = MlpLabState()
+    assert state.apply_query({"optimizer": "sgd", "lr": "10", "dataset": "spiral",
+                              "layers": "8,8", "activation": "linear",
+                              "features": "x1,x2,x1_sq,x2_sq,x1x2", "epoch": "400"}) == []
+    state.precompute()
+    assert state.diverged_at is not None and state.epoch < 400
+    assert np.all(np.isfinite(state.history))
