@@ -32,6 +32,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 from bokeh.core.properties import value as literal
@@ -218,7 +219,8 @@ def _style(fig, title_px: int = 16):
 
 def _play_toggle(slider: Slider, lang: str, name: str) -> Toggle:
     """Play/Pause: moves ``slider`` to its end in at most ``PLAY_FRAMES`` frames."""
-    toggle = Toggle(label=tr("mlp.play", lang), width=110, name=name, button_type="success")
+    toggle = Toggle(label=tr("mlp.play", lang), width=110, name=name, button_type="success",
+                    css_classes=["pg-play"])
     toggle.js_on_change("active", CustomJS(
         args={"slider": slider, "play": tr("mlp.play", lang), "pause": tr("mlp.pause", lang),
               "frames": PLAY_FRAMES, "frame_ms": FRAME_MS},
@@ -393,15 +395,16 @@ def build_optimizer_page(state, sweep: str | None = None,
                      line_color="white", line_width=1.5)
 
     readout = Div(text="", width=580, name="pg-readout",
-                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
-                          "white-space": "nowrap"})
+                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif"})
     step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
-                         title=tr("export.step", lang), name="pg-step")
+                         title=tr("export.step", lang), name="pg-step",
+                         css_classes=["pg-slider-step"])
     knob_label = tr(f"hp.{opt.KNOBS[knob].short}", lang)
     sweep_title = tr("export.sweep", lang, knob=knob_label,
                      optimizer=tr(f"optimizer.{name}", lang))
     sweep_slider = Slider(start=0, end=len(values) - 1, step=1, value=index, width=420,
-                          name="pg-sweep", title=sweep_title, format=CustomJSTickFormatter(
+                          name="pg-sweep", css_classes=["pg-slider-sweep"],
+                          title=sweep_title, format=CustomJSTickFormatter(
                               args={"values": values},
                               code="return Number(values[Math.round(tick)].toPrecision(4))"
                                    ".toString()"))
@@ -507,7 +510,8 @@ const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
 readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
   text.title.replace("{step}", t) + " <span style='font-weight:400;color:#555'>(" +
   text.zoom.replace("{scale}", zoomText) + "; " + text.legend + ")</span></div>" +
-  "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums' cellpadding='4'>" +
+  "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
+  "white-space:nowrap' cellpadding='4'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
   "</th><th>" + text.velocity + "</th></tr>" + rows + "</table>";
 """
@@ -612,12 +616,13 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         _style(chart, 15)
         chart.yaxis[0].formatter = readable_ticks()
         chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
-        for split, color in (("train", TRAIN_COLOR), ("val", VAL_COLOR))[: 2 if has_val else 1]:
+        for split, color, key in (("train", TRAIN_COLOR, "mlp.plot.train"),
+                                  ("val", VAL_COLOR, "mlp.plot.val"))[: 2 if has_val else 1]:
             column_name = f"{split}_{what}"
             chart.line("epoch", column_name, source=full, color=color, line_width=1.5,
                        line_alpha=0.25)
             chart.line("epoch", column_name, source=played, color=color, line_width=2.5,
-                       legend_label=tr(f"mlp.plot.{split}", lang))
+                       legend_label=tr(key, lang))
         chart.legend.location = "top_right" if what == "loss" else "bottom_right"
         cursor = Span(location=marks[-1], dimension="height", line_color="#444444",
                       line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
@@ -627,7 +632,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     readout = Div(text="", width=600, name="pg-readout",
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
     slider = Slider(start=0, end=len(marks) - 1, step=1, value=len(marks) - 1, width=520,
-                    title=tr("mlp.epoch", lang), name="pg-epoch", format=CustomJSTickFormatter(
+                    title=tr("mlp.epoch", lang), name="pg-epoch",
+                    css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
                         args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
     play = _play_toggle(slider, lang, "pg-play")
     animate = CustomJS(args={
@@ -712,18 +718,21 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
     raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
 
 
-def export_html(state, **options) -> bytes:
+def export_html(state, lab: str | None = None, **options) -> bytes:
     """The page of a lab's ``state`` as the HTML file's bytes (UTF-8): a fresh state set
     from ``state``'s link (``state`` itself is left as it is, mid-run or not), so the
-    file shows what the link describes.  ``options``: those of ``build_page``.
+    file shows what the link describes.  ``lab``: the lab's key (default: found from
+    the state's class among the labs imported); ``options``: those of ``build_page``.
 
     Raises:
         ExportError: see ``build_page``.
     """
     from .ui.export import lab_key_of
 
-    lab = lab_key_of(state)
+    lab = lab or lab_key_of(state)
     fresh = type(state)(lang=state.lang)
+    if getattr(state, "uploaded", None) is not None:  # a link cannot carry an upload
+        fresh.uploaded = state.uploaded
     fresh.apply_query(state.to_query())
     fresh.precompute()
     return page_html(build_page(fresh, lab, **options)).encode("utf-8")
@@ -735,7 +744,7 @@ def download_button(state, lab: str):
     import panel as pn
 
     return pn.widgets.FileDownload(
-        callback=lambda: io.BytesIO(export_html(state)), filename=f"playground-{lab}.html",
+        callback=lambda: io.BytesIO(export_html(state, lab)), filename=f"playground-{lab}.html",
         label=tr("export.page", state.lang), button_type="light", width=200,
         embed=False, css_classes=["pg-export-page"])
 
@@ -757,13 +766,13 @@ def read_link(link: str):
     Raises:
         ExportError: an unknown lab, or any value the link could not set (its problems).
     """
-    from .figure import link_search
     from .ui.link import problem, read_query
     from .ui.present import read_display
     from .ui.shell import DEFAULT_LAB, prepare_state
     from .ui.shell import LABS as ALL_LABS
 
-    query, problems = read_query(link_search(link))
+    link = link.strip()
+    query, problems = read_query(urlsplit(link).query if "://" in link else link)
     lab = query.get("lab", DEFAULT_LAB)
     if lab not in ALL_LABS:
         raise ExportError("; ".join([*problems, problem("lab", lab, "unknown")]))

@@ -200,3 +200,29 @@ def test_a_bad_link_or_option_is_refused_in_one_line(tmp_path, args):
     assert status == 2 and stdout == ""
     assert stderr.startswith("error: ") and stderr.count("\n") == 1
     assert not (tmp_path / "x.html").exists()
+
+
+# -- the page's button ----------------------------------------------------------------
+
+
+def test_the_button_exports_the_state_as_its_link_describes_it():
+    from playground.labs.optimizers.state import OptimizerLabState
+
+    state = OptimizerLabState()
+    state.apply_query({"surface": "saddle", "optimizers": "adam", "steps": "40"})
+    state.precompute()
+    button = static_export.download_button(state, "optimizers")
+    assert button.filename == "playground-optimizers.html"
+    data = button.callback().getvalue()
+    assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
+    assert b"surface saddle" in data and state.steps == 40  # the state is left as it was
+
+
+def test_the_mlp_button_keeps_an_uploaded_data_set():
+    from playground.labs.mlp.state import MlpLabState
+
+    state = MlpLabState()
+    rows = "\n".join(f"{x},{x * 0.5},{int(x > 0)}" for x in np.linspace(-3, 3, 40))
+    assert state.load_csv("x1,x2,label\n" + rows) == ""
+    fresh_html = static_export.export_html(state, "mlp", epochs=5, snapshots=3).decode()
+    assert "dataset uploaded" in fresh_html
