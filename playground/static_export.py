@@ -90,8 +90,10 @@ N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
-#: A script loaded by a relative URL (``static/…``): the file must need nothing else.
-LOCAL_SCRIPT = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?')
+#: A script or style sheet loaded by a relative URL (``static/…``): the file must need
+#: nothing else.
+LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
+                            r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
 #: A race's columns in the file, per optimizer and step.
 RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr")
 
@@ -691,9 +693,10 @@ def page_html(page: Page) -> str:
     if page.ready is not None:
         doc.js_on_event("document_ready", page.ready)
     html = file_html(doc, INLINE, page.title)
-    # Panel, once imported, adds a script by a relative URL (its ES-module shim, which
-    # nothing here uses): from disk it is a missing file and a console error.
-    html = LOCAL_SCRIPT.sub("", html)
+    # Panel, once imported, adds its own resources by relative URLs (its ES-module shim;
+    # in a server, KaTeX's and Tabulator's CSS), which nothing here uses: from disk each
+    # is a missing file and a console error.
+    html = LOCAL_RESOURCE.sub("", html)
     return html.replace('<html lang="en">', f'<html lang="{page.lang}">', 1)
 
 

@@ -112,7 +112,7 @@ def test_the_default_optimizer_page_fits_the_size_bound_and_needs_no_other_file(
     assert len(page.details["values"]) == static_export.DEFAULT_VALUES
     html = static_export.page_html(page)
     assert len(html.encode()) <= MAX_BYTES
-    assert "src=\"static/" not in html and "<script src=" not in html
+    assert "src=\"static/" not in html and "<script src=" not in html and "<link" not in html
     assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
 
 

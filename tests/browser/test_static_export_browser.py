@@ -105,3 +105,29 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     page.wait_for_timeout(300)
     assert _js(page, "return m('cursor_loss').location") == 15
     assert failed == [] and page.errors == []
+
+
+@pytest.mark.parametrize(("lab", "query"), [
+    ("optimizers", "lab=optimizers&surface=saddle&optimizers=sgd,adam&steps=60"),
+    ("mlp", "lab=mlp&dataset=xor&layers=4"),
+])
+def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server_url, lab,
+                                                          query, tmp_path):
+    from playground.text import tr
+
+    page.goto(f"{server_url}?{query}")
+    button = page.locator(".pg-export-page").get_by_text(tr("export.page", "en"))
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    path = tmp_path / "page.html"
+    info.value.save_as(path)
+    assert path.read_bytes().startswith(b"<!DOCTYPE html>")
+    assert page.errors == []
+    opened = new_page()
+    failed = _open(opened, path)
+    slider = "pg-step" if lab == "optimizers" else "pg-epoch"
+    _press(opened, slider.removeprefix("pg-"), "Home")
+    opened.wait_for_timeout(300)
+    assert _js(opened, f"return m('{slider}').value") == 0
+    assert failed == [] and opened.errors == []
