@@ -566,9 +566,12 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     n_classes, discrete = int(data.n_classes), bool(state.discretize)
     marks, images = [], []
     for epoch in snapshot_epochs(epochs, snapshots):
-        if epoch > state.epoch:
+        while state.epoch < epoch:  # one call trains at most a chunk's capacity
+            before = state.epoch
             state.train(epoch - state.epoch)
-        if marks and state.epoch == marks[-1]:  # training stopped (diverged)
+            if state.epoch == before:  # halted: diverged, or α scheduled to 0
+                break
+        if marks and state.epoch == marks[-1]:
             break
         image, (low, high) = _heat_image(np.asarray(state.grid()), n_classes, discrete)
         marks.append(int(state.epoch))

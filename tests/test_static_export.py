@@ -162,6 +162,23 @@ def test_the_mlp_page_plays_back_the_recorded_run():
     assert not np.array_equal(snaps["image"][0], snaps["image"][-1])
 
 
+def test_snapshots_further_apart_than_one_training_call():
+    _, state = static_export.read_link("lab=mlp&dataset=xor&layers=2&points=50")
+    page = static_export.build_mlp_page(state, epochs=600, snapshots=2)
+    assert list(_source(page, "snapshots").data["epoch"]) == [0, 600] and state.epoch == 600
+
+
+def test_a_run_that_diverges_ends_where_it_diverged():
+    # (a link that diverges after some epochs: ``tests/labs/mlp/test_mlp_lab.py``)
+    _, state = static_export.read_link(
+        "lab=mlp&optimizer=nesterov&momentum=0.99&lr=0.02&dataset=spiral&layers=8,8"
+        "&activation=linear&features=x1,x2,x1_sq,x2_sq,x1x2")
+    page = static_export.build_mlp_page(state, epochs=100, snapshots=11)
+    marks = list(_source(page, "snapshots").data["epoch"])
+    assert state.diverged_at is not None and marks[-1] < 100 and marks == sorted(set(marks))
+    assert len(_source(page, "history").data["epoch"]) == marks[-1] + 1
+
+
 def test_the_default_mlp_page_fits_the_size_bound():
     _, state = static_export.read_link("lab=mlp")
     html = static_export.page_html(static_export.build_mlp_page(state))
