@@ -13,6 +13,8 @@
         --datasets 200 --n 20 --noise 0.3 --ridge 0 --seed 0 [--steps S] [--lr A]
     python -m playground figure "lab=mlp&dataset=xor" out.png|out.svg [--scale 2] \\
         [--size 1600x900] [--plot NAME] [--server http://HOST:PORT/app]
+    python -m playground export "lab=optimizers&surface=ravine" out.html \\
+        [--sweep KNOB|OPTIMIZER.KNOB] [--values 20] | [--epochs 300] [--snapshots 60]
 
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
 bounds as the labs; ``train`` takes them too, and its defaults are the MLP lab's
@@ -207,6 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
                                     "no server is started (faster for many figures)")
     f.add_argument("--timeout", type=_finite("timeout", 1.0), default=120.0,
                    help="seconds to wait for the lab to draw")
+    e = commands.add_parser("export", help="a static interactive page of a link, one HTML "
+                                           "file that opens offline (no server)")
+    e.add_argument("link", help="the link's query (lab=optimizers&surface=ravine), or the "
+                                "whole link")
+    e.add_argument("out", help="the file to write: .html")
+    e.add_argument("--sweep", help="optimizer lab: the knob that becomes a slider, KNOB (the "
+                                   "first optimizer shown that has it) or OPTIMIZER.KNOB "
+                                   "(default: the first optimizer's lr)")
+    e.add_argument("--values", type=_integer("values", 2, 60),
+                   help="optimizer lab: how many values the sweep precomputes (default 20)")
+    e.add_argument("--epochs", type=_integer("epochs", 1, 20_000),
+                   help="MLP lab: epochs trained and played back (default 300)")
+    e.add_argument("--snapshots", type=_integer("snapshots", 2, 200),
+                   help="MLP lab: at most this many heat maps (default 60)")
     return parser
 
 
@@ -313,6 +329,23 @@ def figure(args) -> dict:
     return {"out": str(made.path), "width": made.width, "height": made.height,
             "plots": list(made.plots), "caption": made.caption,
             "seconds": round(made.seconds, 2)}
+
+
+def export(args) -> dict:
+    from pathlib import Path
+
+    from .static_export import ExportError
+    from .static_export import export as write_page
+
+    try:
+        made = write_page(args.link, Path(args.out), sweep=args.sweep, n_values=args.values,
+                          epochs=args.epochs, snapshots=args.snapshots)
+    except ExportError as e:
+        raise UsageError(str(e)) from None
+    details = made.page.details
+    return {"out": str(made.path), "bytes": made.size,
+            "megabytes": round(made.size / 1e6, 2), "seconds": round(made.seconds, 2),
+            "caption": made.page.caption, **details}
 
 
 def _layers(text: str) -> tuple[int, ...]:
@@ -447,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
         argv = _attach_formula(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)
         commands = {"trajectory": trajectory, "train": train, "biasvariance": biasvariance,
-                    "figure": figure}
+                    "figure": figure, "export": export}
         out = commands[args.command](args)
         json.dump(out, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")

@@ -250,6 +250,17 @@ _EN: dict[str, str] = {
     "export.figure": "Figure (plots + settings)",
     "export.defaults": "default settings",
     "export.epoch": "epoch {epoch}",
+    "export.page": "Export page (HTML)",
+    "export.step": "Step",
+    "export.sweep": "{knob} of {optimizer}",
+    "export.note.optimizers": (
+        "A recorded copy: every picture was computed when the page was exported. Drag the "
+        "step slider or press Play; the second slider picks one of {n} precomputed values "
+        "of the {knob} of {optimizer}, from {low} to {high}."),
+    "export.note.mlp": (
+        "A recorded copy: the network was trained {epochs} epochs when the page was "
+        "exported, its prediction kept every {every} epochs ({n} pictures). Drag the epoch "
+        "slider or press Play."),
     "mlp.diverged": (
         "Training diverged at epoch {epoch}: the loss became infinite or NaN, so training "
         "stopped at the last finite network. Lower the learning rate, then press Reset."),

@@ -232,6 +232,15 @@ ZH: dict[str, str] = {
     "export.figure": "整图（图表与设置）",
     "export.defaults": "默认设置",
     "export.epoch": "迭代周期 {epoch}",
+    "export.page": "导出页面（HTML）",
+    "export.step": "步数",
+    "export.sweep": "{optimizer} 的{knob}",
+    "export.note.optimizers": (
+        "这是一份记录：所有图像都在导出页面时计算完成。拖动步数滑块或点击播放；"
+        "第二个滑块在 {optimizer} 的{knob}的 {n} 个预先计算的取值（从 {low} 到 {high}）中选择。"),
+    "export.note.mlp": (
+        "这是一份记录：导出页面时网络训练了 {epochs} 个迭代周期，每 {every} 个迭代周期保存一次"
+        "预测（共 {n} 张图）。拖动迭代周期滑块或点击播放。"),
     "mlp.diverged": (
         "训练在第 {epoch} 个迭代周期发散：损失变成了无穷大或 NaN，因此训练停在了最后一个"
         "数值有限的网络上。请降低学习率，然后点击“重置”。"),

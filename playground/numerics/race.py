@@ -260,3 +260,64 @@ def run_race(fn: SurfaceFn, settings: RaceSettings) -> Race:
     stopped = np.asarray(stopped)
     return Race(**fields, diverged_at=np.where(stopped >= 0, stopped, -1),
                 undefined_at=np.where(stopped <= -2, -2 - stopped, -1))
+
+
+# ---------------------------------------------------------------------------
+# A sweep: one knob of one optimizer over many values, every race in one call.
+
+
+def sweep_settings(settings: RaceSettings, name: str, knob: str, values) -> RaceSettings:
+    """``settings`` repeated once per value in ``values``, optimizer ``name``'s knob
+    ``knob`` set to that value: every hyper-parameter array becomes (V, N_OPT).
+
+    Raises:
+        ValueError: ``name`` lacks ``knob``, or a value outside the knob's bounds.
+    """
+    if knob not in opt.OPTIMIZERS[name].hyperparams:
+        raise ValueError(f"{name} has no knob {knob}")
+    values = np.asarray([opt.check_knob(knob, v) for v in values], np.float64)
+    k = opt.NAMES.index(name)
+    hyper = {p: np.repeat(np.asarray(a, np.float64)[None, :], len(values), axis=0)
+             for p, a in settings.hyper.items()}
+    hyper[knob][:, k] = values
+    return settings._replace(hyper=hyper)
+
+
+def _sweep_axes() -> RaceSettings:
+    """vmap's in_axes for a swept ``RaceSettings``: the hyper-parameters along axis 0."""
+    return RaceSettings(None, {p: 0 for p in opt.HYPERPARAMS}, None, None, None, None,
+                        None, None)
+
+
+def compiled_sweep(fn: SurfaceFn, capacity: int):
+    """The jitted, vmapped race for ``fn`` and ``capacity``: many hyper-parameter rows
+    in one call (cached beside ``compiled_race``)."""
+    key = (fn, capacity, "sweep")
+    with _COMPILED_LOCK:
+        compiled = _COMPILED.get(key)
+        if compiled is not None:
+            _COMPILED.move_to_end(key)
+            return compiled
+        compiled = _COMPILED[key] = jax.jit(jax.vmap(partial(_race, fn, capacity),
+                                                     in_axes=(_sweep_axes(),)))
+        while len(_COMPILED) > _MAX_COMPILED:
+            _COMPILED.popitem(last=False)
+    return compiled
+
+
+def run_sweep(fn: SurfaceFn, settings: RaceSettings, name: str, knob: str, values) -> list[Race]:
+    """One race per value of optimizer ``name``'s knob ``knob`` (``sweep_settings``),
+    all in one jitted ``vmap`` call; each as ``run_race`` returns it (steps + 1 rows).
+
+    Raises:
+        ValueError: see ``sweep_settings``; steps above ``MAX_STEPS``.
+    """
+    swept = sweep_settings(settings, name, knob, values)
+    steps = int(settings.steps)
+    records, stopped = jax.device_get(compiled_sweep(fn, capacity_for(steps))(swept))
+    out = []
+    for rows, stop in zip(np.asarray(records)[:, : steps + 1], np.asarray(stopped), strict=True):
+        fields = {f: rows[:, :, cols] for f, cols in _COLUMNS.items()}
+        out.append(Race(**fields, diverged_at=np.where(stop >= 0, stop, -1),
+                        undefined_at=np.where(stop <= -2, -2 - stop, -1)))
+    return out

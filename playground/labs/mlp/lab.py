@@ -26,6 +26,7 @@ from panel.io import hold
 
 from ...numerics import training
 from ...numerics.training import train_keeping_best, train_race
+from ...static_export import download_button
 from ...text import tr
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
@@ -118,7 +119,7 @@ class MlpLab(Lab):
             self.message,
             p.message,
             controls,
-            pn.Row(self.show_val, self.discretize),
+            pn.Row(self.show_val, self.discretize, download_button(self.state, "mlp")),
             self.boundary,
             self.race_view,
         ]

@@ -14,6 +14,7 @@ from panel.io import hold
 from ...numerics import critical, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
+from ...static_export import download_button
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.export import with_downloads
 from ...ui.lab import Lab
@@ -380,7 +381,7 @@ class OptimizerLab(Lab):
             self.clip, self._placed(self.clip_value),
             pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
             self.show_3d,
-            self.reset,
+            self.reset, download_button(self.state, "optimizers"),
         ]
 
     def main(self) -> list:

@@ -1,0 +1,813 @@
+"""``python -m playground export "LINK-QUERY" out.html``: a static, interactive copy of a
+lab, one HTML file for a course site that hosts only files (no server).
+
+JAX does not run in the browser, so the file holds what was computed when it was
+exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
+
+* **optimizer lab**: the race the link describes, with a step scrubber (slider and
+  Play), each optimizer's marker, trail and arrows (−αg, −αv where it has a velocity,
+  the step Δθ) on the contours, and the loss chart's cursor.  One knob (default: the
+  learning rate of the first optimizer shown) becomes a slider over a sweep of
+  ``n_values`` values computed in one vmapped call (``numerics.race.run_sweep``):
+  log-spaced over a decade either side of the link's value for a knob that spans
+  decades (α, ε), evenly spaced over the knob's usual range otherwise, always inside
+  its bounds (``numerics.optimizers.KNOBS``) and always containing the link's value,
+  where the slider starts.
+* **MLP lab**: the link's network trained ``epochs`` epochs from its start, with
+  snapshots of the heat map every ``ceil(epochs / snapshots)`` epochs, and the
+  training and validation curves, played back with an epoch scrubber.
+
+Bokeh's JavaScript is inlined (``bokeh.resources.INLINE``), so the file opens offline
+from disk.  ``build_optimizer_page`` and ``build_mlp_page`` build the Bokeh layout
+(pure: no file); ``page_html`` makes the file's text; ``export_html`` does both for a
+lab's state (the page's "Export page (HTML)" button, ``download_button``); ``export``
+reads a link, as the command line does.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+from bokeh.core.properties import value as literal
+from bokeh.embed import file_html
+from bokeh.layouts import column, row
+from bokeh.models import (
+    Arrow,
+    ColumnDataSource,
+    CustomJS,
+    CustomJSTickFormatter,
+    Div,
+    Legend,
+    LegendItem,
+    LinearColorMapper,
+    Range1d,
+    Slider,
+    Span,
+    TeeHead,
+    Toggle,
+    VeeHead,
+)
+from bokeh.palettes import interp_palette
+from bokeh.plotting import figure
+from bokeh.resources import INLINE
+
+from .numerics import optimizers as opt
+from .numerics import race, surfaces
+from .text import DEFAULT_LANGUAGE, tr
+from .ui.axes import loss_range, readable_ticks
+from .ui.markup import text_html
+from .ui.palettes import (
+    OPTIMIZER_COLORS,
+    binary_palette,
+    class_color,
+    confidence_image,
+    confidence_palette,
+    hard_palette,
+)
+
+#: The sweep's default number of values, and the bounds on it.
+DEFAULT_VALUES = 20
+VALUES_BOUNDS = (2, 60)
+#: A log knob's sweep spans this many decades either side of the link's value.
+LOG_DECADES = 1.0
+#: The MLP run: epochs trained, and at most this many heat-map snapshots.
+DEFAULT_EPOCHS = 300
+DEFAULT_SNAPSHOTS = 60
+EPOCHS_BOUNDS = (1, 20_000)
+SNAPSHOTS_BOUNDS = (2, 200)
+#: The optimizer race's playback: a frame every FRAME_MS, at most PLAY_FRAMES frames.
+FRAME_MS = 40
+PLAY_FRAMES = 250
+LABS = ("optimizers", "mlp")
+N_LEVELS = 24
+CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
+                              N_LEVELS - 1)
+TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
+#: A script or style sheet loaded by a relative URL (``static/…``): the file must need
+#: nothing else.
+LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
+                            r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
+#: A race's columns in the file, per optimizer and step.
+RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr")
+
+
+class ExportError(Exception):
+    """The page cannot be exported (a bad link, an option that does not apply); one line."""
+
+
+@dataclass
+class Page:
+    """A built page: the Bokeh layout, its title and language, the caption of its
+    settings, and what was precomputed (``details``, plain values for the CLI)."""
+
+    layout: object
+    title: str
+    lang: str
+    caption: str
+    details: dict = field(default_factory=dict)
+    #: Run once when the file opens (draws the first frame).
+    ready: CustomJS | None = None
+    #: The optimizer page's races, one per sweep value (``numerics.race.Race``).
+    races: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# The sweep's values
+
+
+def sweep_values(knob: str, centre: float, n: int = DEFAULT_VALUES) -> list[float]:
+    """``n`` values of knob ``knob`` around the link's value ``centre``, sorted, inside
+    the knob's bounds and containing ``centre`` exactly.
+
+    Log knobs (α, ε): ``geomspace`` over centre·10^(±LOG_DECADES), shifted inside the
+    bounds.  Flags: 0 and 1.  Others: ``linspace`` over the knob's usual range (its
+    ``soft`` bounds, else its bounds).  The grid value nearest ``centre`` is replaced by
+    it (so the slider starts at the link's value).
+
+    Raises:
+        ValueError: ``n`` < 2, or ``centre`` outside the knob's bounds.
+    """
+    k = opt.KNOBS[knob]
+    centre = opt.check_knob(knob, centre)
+    if n < 2:
+        raise ValueError("a sweep needs at least 2 values")
+    if k.flag:
+        return [0.0, 1.0]
+    # In the knob's own scale (log₁₀ for a log knob): a window about the centre, inside
+    # the bounds, and an even grid on it with the centre at one of its points.
+    to, back = (math.log10, lambda u: 10.0**u) if k.log else (float, float)
+    low, high = to(k.low), to(k.high)
+    c = to(max(centre, k.low))
+    if k.log:
+        a = min(max(low, c - LOG_DECADES), max(low, high - 2 * LOG_DECADES))
+        b = min(high, a + 2 * LOG_DECADES)
+    else:
+        a, b = (to(v) for v in (k.soft or (k.low, k.high)))
+        a, b = min(a, c), max(b, c)
+    at = round((c - a) / (b - a) * (n - 1)) if b > a else 0
+    steps = [(c - a) / at if at > 0 else math.inf,
+             (b - c) / (n - 1 - at) if at < n - 1 else math.inf]
+    step = min(steps) if min(steps) > 0 else (b - a) / (n - 1)
+    values = {centre}
+    for i in range(n):
+        if i != at:
+            v = back(c + (i - at) * step)
+            values.add(min(max(float(f"{v:.6g}"), k.low), k.high))
+    return sorted(values)
+
+
+def pick_sweep(shown: list[str], sweep: str | None) -> tuple[str, str]:
+    """(optimizer, knob) of ``--sweep``: ``KNOB`` (the first optimizer shown that has it)
+    or ``OPTIMIZER.KNOB``; None: the first optimizer's learning rate.
+
+    Raises:
+        ExportError: an unknown knob or optimizer, or none shown that has the knob.
+    """
+    if not shown:
+        raise ExportError("the link shows no optimizer (optimizers=…)")
+    if sweep is None:
+        return shown[0], "lr"
+    name, _, knob = sweep.rpartition(".")
+    if knob not in opt.KNOBS:
+        raise ExportError(f"--sweep: unknown knob {knob!r}; knobs: {', '.join(opt.KNOBS)}")
+    if name:
+        if name not in opt.OPTIMIZERS:
+            raise ExportError(f"--sweep: unknown optimizer {name!r}")
+        if name not in shown:
+            raise ExportError(f"--sweep: {name} is not shown (shown: {', '.join(shown)})")
+        if knob not in opt.OPTIMIZERS[name].hyperparams:
+            raise ExportError(f"--sweep: {name} has no knob {knob}")
+        return name, knob
+    for name in shown:
+        if knob in opt.OPTIMIZERS[name].hyperparams:
+            return name, knob
+    raise ExportError(f"--sweep: no optimizer shown has {knob} (shown: {', '.join(shown)})")
+
+
+# ---------------------------------------------------------------------------
+# Shared pieces
+
+
+def _caption(state) -> str:
+    from .ui.export import figure_caption
+
+    return figure_caption(state)
+
+
+def _header(title: str, caption: str, note: str, width: int) -> Div:
+    """The page's title, the caption of its settings and a note on what was computed
+    (every text escaped: a link's formula is a user's text)."""
+    return Div(text=(
+        f"<div style='font:600 22px system-ui,sans-serif;color:#222'>{text_html(title)}</div>"
+        f"<div class='pg-caption' style='font:14px system-ui,sans-serif;color:#333;"
+        f"margin-top:4px'>{text_html(caption)}</div>"
+        f"<div style='font:13px system-ui,sans-serif;color:#555;margin-top:4px'>"
+        f"{text_html(note)}</div>"), width=width, name="pg-header")
+
+
+def _style(fig, title_px: int = 16):
+    fig.title.text_font_size = f"{title_px}px"
+    for axis in (fig.xaxis, fig.yaxis):
+        axis.axis_label_text_font_size = "14px"
+        axis.major_label_text_font_size = "13px"
+
+
+def _play_toggle(slider: Slider, lang: str, name: str) -> Toggle:
+    """Play/Pause: moves ``slider`` to its end in at most ``PLAY_FRAMES`` frames."""
+    toggle = Toggle(label=tr("mlp.play", lang), width=110, name=name, button_type="success",
+                    css_classes=["pg-play"])
+    toggle.js_on_change("active", CustomJS(
+        args={"slider": slider, "play": tr("mlp.play", lang), "pause": tr("mlp.pause", lang),
+              "frames": PLAY_FRAMES, "frame_ms": FRAME_MS},
+        code=PLAY_JS))
+    return toggle
+
+
+PLAY_JS = r"""
+const timers = window.pg_timers = window.pg_timers || {};
+clearInterval(timers[cb_obj.id]);
+if (cb_obj.active) {
+  cb_obj.label = pause;
+  if (slider.value >= slider.end) slider.value = slider.start;
+  const per = Math.max(slider.step, Math.ceil((slider.end - slider.start) / frames));
+  timers[cb_obj.id] = setInterval(() => {
+    const next = Math.min(slider.end, slider.value + per);
+    slider.value = next;
+    if (next >= slider.end) cb_obj.active = false;
+  }, frame_ms);
+} else {
+  cb_obj.label = play;
+}
+"""
+
+
+def _number(v: float) -> str:
+    """A knob's value as the slider's title shows it: 4 significant digits."""
+    return f"{v:.4g}"
+
+
+# ---------------------------------------------------------------------------
+# The optimizer lab
+
+
+def _contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
+    """``N_LEVELS`` levels over z's finite values (log-spaced above the minimum for
+    surfaces drawn that way), as the lab draws them."""
+    finite = z[np.isfinite(z)]
+    low = float(finite.min()) if minimum is None else min(float(minimum), float(finite.min()))
+    high = float(np.percentile(finite, 99.5 if log else 97))
+    if not high > low:
+        high = low + 1.0
+    if log:
+        return low + np.geomspace((high - low) * 1e-5, high - low, N_LEVELS)
+    return np.linspace(low, high, N_LEVELS)
+
+
+def _race_columns(r: race.Race, k: int) -> dict[str, np.ndarray]:
+    """Optimizer ``k``'s rows of race ``r`` that it reached (``good_rows``), as the
+    file's columns (``step`` and ``RACE_COLUMNS``)."""
+    rows = max(r.good_rows(k), 1)
+    return {"step": np.arange(rows, dtype=np.float64),
+            "x": r.points[:rows, k, 0], "y": r.points[:rows, k, 1], "loss": r.loss[:rows, k],
+            "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
+            "sx": r.step[:rows, k, 0], "sy": r.step[:rows, k, 1],
+            "vx": r.velocity[:rows, k, 0], "vy": r.velocity[:rows, k, 1],
+            "lr": r.lr[:rows, k]}
+
+
+def _status(r: race.Race, k: int, lang: str) -> str:
+    stop = r.stop(k)
+    if stop is None:
+        return tr("status.converged", lang, loss=f"{r.loss[-1, k]:.4g}")
+    key = "status.diverged" if stop[0] == "diverged" else "status.undefined"
+    return tr(key, lang, step=stop[1])
+
+
+def build_optimizer_page(state, sweep: str | None = None,
+                         n_values: int = DEFAULT_VALUES) -> Page:
+    """The optimizer lab's race (``state``: an ``OptimizerLabState`` set from a link)
+    as a page that plays it back, with the swept knob as a slider (see the module).
+
+    Sources by name: ``full_NAME`` (what is drawn for optimizer NAME: ``step`` and
+    ``RACE_COLUMNS``), ``sweep_I`` (the swept optimizer's columns for the I-th value;
+    ``full_`` holds the slider's), ``trail_NAME``, ``current``; widgets ``pg-step``,
+    ``pg-sweep``, ``pg-play``.
+
+    Raises:
+        ExportError: no optimizer shown, a bad ``sweep``, a start where the surface is
+            not finite, or ``n_values`` outside ``VALUES_BOUNDS``.
+    """
+    lang = state.lang
+    if not VALUES_BOUNDS[0] <= n_values <= VALUES_BOUNDS[1]:
+        raise ExportError(f"--values must be between {VALUES_BOUNDS[0]} and {VALUES_BOUNDS[1]}")
+    shown = [n for n in opt.NAMES if n in state.optimizers]
+    name, knob = pick_sweep(shown, sweep)
+    surface = state.active_surface
+    start = (float(state.x0), float(state.y0))
+    if not math.isfinite(float(np.asarray(surface.fn(*start)))):
+        raise ExportError(tr("surface.not_finite", lang, x=f"{start[0]:g}", y=f"{start[1]:g}"))
+    centre = state.hyperparams()[name][knob]
+    values = sweep_values(knob, centre, n_values)
+    index = values.index(centre)
+    races = race.run_sweep(surface.fn, state.settings(), name, knob, values)
+    here = races[index]
+    steps = len(here.loss) - 1
+    swept_k = opt.NAMES.index(name)
+
+    full = {n: ColumnDataSource(_race_columns(here, opt.NAMES.index(n)), name=f"full_{n}")
+            for n in shown}
+    sweeps = [ColumnDataSource(_race_columns(r, swept_k), name=f"sweep_{i}")
+              for i, r in enumerate(races)]
+    trails = {n: ColumnDataSource({"x": [], "y": []}, name=f"trail_{n}") for n in shown}
+    current = ColumnDataSource({"x": [], "y": [], "color": []}, name="current")
+    loss_now = ColumnDataSource({"x": [], "y": [], "color": []}, name="loss_now")
+    arrows = {kind: ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": [], "color": []},
+                                     name=f"arrows_{kind}")
+              for kind in ("gradient", "velocity", "step")}
+
+    # The contours, as the lab draws them.
+    xs, ys, z = (np.asarray(a) for a in surfaces.grid(surface))
+    z = np.where(np.isfinite(z), z, np.nan)
+    if not np.isfinite(z).any():
+        z = np.zeros_like(z)
+    levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
+    z = np.minimum(z, levels[-1])
+    fig = figure(title=tr("plot.surface", lang), width=640, height=600,
+                 tools="pan,wheel_zoom,reset,save", active_scroll=None,
+                 x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
+                 toolbar_location="above", name="pg-surface")
+    _style(fig)
+    fig.xaxis.axis_label, fig.yaxis.axis_label = "x", "y"
+    for axis in (fig.xaxis[0], fig.yaxis[0]):
+        axis.formatter = readable_ticks()
+    fig.contour(xs, ys, np.ma.masked_invalid(z), levels, fill_color=CONTOUR_FILL,
+                line_color="#5b6f8a", line_alpha=0.45, line_width=1)
+    items = []
+    for n in shown:
+        color = OPTIMIZER_COLORS[n]
+        fig.line("x", "y", source=full[n], color=color, line_width=2, line_alpha=0.35,
+                 line_dash="dashed")
+        trail = fig.line("x", "y", source=trails[n], color=color, line_width=3.5)
+        items.append(LegendItem(label=literal(tr(f"optimizer.{n}", lang)), renderers=[trail]))
+    for kind, dash, width in (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5),
+                              ("step", "solid", 3.5)):
+        head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
+                if kind != "gradient" else TeeHead(size=8, line_color={"field": "color"}))
+        fig.add_layout(Arrow(end=head, source=arrows[kind], x_start="x0", y_start="y0",
+                             x_end="x1", y_end="y1", line_color={"field": "color"},
+                             line_width=width, line_dash=dash))
+    fig.scatter("x", "y", source=current, size=14, fill_color="color", line_color="white",
+                line_width=2.5)
+    fig.scatter([start[0]], [start[1]], size=16, marker="x", line_width=3, color="#222222")
+    legend = Legend(items=items, location="top_left", label_text_font_size="14px",
+                    click_policy="hide", orientation="horizontal", ncols=2,
+                    border_line_alpha=0.0, margin=4, padding=4, spacing=2, name="pg-legend")
+    fig.add_layout(legend, "below")
+
+    # The loss chart: every sweep value's losses fit its range (diverged tails leave
+    # through the top, as in the lab).
+    curves, gone = [], []
+    for n in shown:
+        k = opt.NAMES.index(n)
+        for r in (races if n == name else [here]):
+            curves.append(r.loss[:max(r.good_rows(k), 1), k])
+            gone.append(bool(r.diverged_at[k] >= 0))
+    low, high = loss_range(curves, gone) or (0.0, 1.0)
+    loss_fig = figure(title=tr("plot.loss", lang), width=560, height=330,
+                      tools="pan,box_zoom,reset,save", toolbar_location="above",
+                      x_range=Range1d(0, max(steps, 1)), y_range=Range1d(low, high),
+                      name="pg-loss")
+    _style(loss_fig)
+    loss_fig.xaxis.axis_label = tr("plot.step", lang)
+    loss_fig.yaxis.axis_label = tr("plot.loss.linear", lang)
+    loss_fig.yaxis[0].formatter = readable_ticks()
+    for n in shown:
+        loss_fig.line("step", "loss", source=full[n], color=OPTIMIZER_COLORS[n], line_width=2.5)
+    cursor = Span(location=steps, dimension="height", line_color="#444444", line_dash="dashed",
+                  line_width=1.5, name="cursor")
+    loss_fig.add_layout(cursor)
+    loss_fig.scatter("x", "y", source=loss_now, size=9, fill_color="color",
+                     line_color="white", line_width=1.5)
+
+    readout = Div(text="", width=580, name="pg-readout",
+                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif"})
+    step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
+                         title=tr("export.step", lang), name="pg-step",
+                         css_classes=["pg-slider-step"])
+    knob_label = tr(f"hp.{opt.KNOBS[knob].short}", lang)
+    sweep_title = tr("export.sweep", lang, knob=knob_label,
+                     optimizer=tr(f"optimizer.{name}", lang))
+    sweep_slider = Slider(start=0, end=len(values) - 1, step=1, value=index, width=420,
+                          name="pg-sweep", css_classes=["pg-slider-sweep"],
+                          title=sweep_title, format=CustomJSTickFormatter(
+                              args={"values": values},
+                              code="return Number(values[Math.round(tick)].toPrecision(4))"
+                                   ".toString()"))
+    play = _play_toggle(step_slider, lang, "pg-play")
+    statuses = {n: ([_status(r, swept_k, lang) for r in races] if n == name
+                    else [_status(here, opt.NAMES.index(n), lang)] * len(races)) for n in shown}
+    diverged = {n: ([int(r.stop(swept_k)[1]) if r.stop(swept_k) else -1 for r in races]
+                    if n == name else [int(here.stop(opt.NAMES.index(n))[1])
+                                       if here.stop(opt.NAMES.index(n)) else -1] * len(races))
+                for n in shown}
+    animate = CustomJS(args={
+        "step": step_slider, "sweep": sweep_slider, "swept": name, "sweeps": sweeps,
+        "names": shown,
+        "labels": [tr(f"optimizer.{n}", lang) for n in shown],
+        "colors": [OPTIMIZER_COLORS[n] for n in shown],
+        "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in shown],
+        "statuses": statuses, "diverged": diverged, "fulls": full, "trails": trails,
+        "current": current, "loss_now": loss_now, "cursor": cursor, "legend": legend,
+        "readout": readout, "arrows_gradient": arrows["gradient"],
+        "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
+        "diagonal": math.hypot(surface.x_range[1] - surface.x_range[0],
+                               surface.y_range[1] - surface.y_range[0]),
+        "text": {"title": tr("readout.title", lang), "theta": tr("readout.theta", lang),
+                 "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
+                 "velocity": tr("readout.velocity", lang),
+                 "zoom": tr("plot.arrows_scale", lang),
+                 "legend": tr("plot.arrows_legend", lang)}},
+        code=OPTIMIZER_JS)
+    step_slider.js_on_change("value", animate)
+    sweep_slider.js_on_change("value", animate)
+    caption = _caption(state)
+    note = tr("export.note.optimizers", lang, n=len(values), knob=knob_label,
+              optimizer=tr(f"optimizer.{name}", lang), low=_number(values[0]),
+              high=_number(values[-1]))
+    title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
+    controls = row(play, step_slider, sweep_slider)
+    layout = column(_header(title, caption, note, 1220), controls,
+                    row(fig, column(loss_fig, readout)), name="pg-page")
+    return Page(layout, title, lang, caption, {
+        "lab": "optimizers", "optimizer": name, "knob": knob, "values": values,
+        "index": index, "steps": steps, "shown": shown},
+        ready=animate, races=races)
+
+
+#: The optimizer page's playback: the step slider's value t, the sweep slider's value i.
+OPTIMIZER_JS = r"""
+const t = Math.max(0, Math.round(step.value));
+const i = Math.round(sweep.value);
+if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
+const fmt = (v) => {
+  if (!isFinite(v)) return "–";
+  const a = Math.abs(v);
+  return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2)
+                                             : Number(v.toPrecision(4)).toString();
+};
+const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
+const cur = {x: [], y: [], color: []}, now = {x: [], y: [], color: []}, raw = [];
+let rows = "";
+for (let k = 0; k < names.length; k++) {
+  const d = fulls[names[k]].data, n = d.x.length;
+  if (n === 0) continue;
+  const j = Math.min(t, n - 1), color = colors[k];
+  trails[names[k]].data = {x: d.x.slice(0, j + 1), y: d.y.slice(0, j + 1)};
+  cur.x.push(d.x[j]); cur.y.push(d.y[j]); cur.color.push(color);
+  now.x.push(j); now.y.push(d.loss[j]); now.color.push(color);
+  const stopped = diverged[names[k]][i] >= 0 && t >= n - 1;
+  if (!stopped) {
+    raw.push(["gradient", d.x[j], d.y[j], -d.lr[j] * d.gx[j], -d.lr[j] * d.gy[j], color]);
+    if (velocity[k])
+      raw.push(["velocity", d.x[j], d.y[j], -d.lr[j] * d.vx[j], -d.lr[j] * d.vy[j], color]);
+    raw.push(["step", d.x[j], d.y[j], d.sx[j], d.sy[j], color]);
+  }
+  const status = statuses[names[k]][i];
+  legend.items[k].label = {value: labels[k] + ": " + status};
+  rows += "<tr><td style='color:" + color + ";font-weight:600'>" + labels[k] + "</td><td>" +
+    vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
+    "</td><td>" + vec(d.gx[j], d.gy[j]) + "</td><td>" +
+    (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
+}
+current.data = cur;
+loss_now.data = now;
+cursor.location = t;
+// One power-of-ten zoom for this frame's arrows: the longest is 5-50 % of the view.
+let longest = 0;
+for (const a of raw) {
+  const len = Math.hypot(a[3], a[4]);
+  if (isFinite(len)) longest = Math.max(longest, len);
+}
+const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(0.5 * diagonal / longest))) : 1;
+const out = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
+             velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
+             step: {x0: [], y0: [], x1: [], y1: [], color: []}};
+for (const [kind, x, y, dx, dy, color] of raw) {
+  if (!(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
+  const a = out[kind];
+  a.x0.push(x); a.y0.push(y); a.x1.push(x + zoom * dx); a.y1.push(y + zoom * dy);
+  a.color.push(color);
+}
+arrows_gradient.data = out.gradient;
+arrows_velocity.data = out.velocity;
+arrows_step.data = out.step;
+const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
+readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
+  text.title.replace("{step}", t) + " <span style='font-weight:400;color:#555'>(" +
+  text.zoom.replace("{scale}", zoomText) + "; " + text.legend + ")</span></div>" +
+  "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
+  "white-space:nowrap' cellpadding='4'>" +
+  "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
+  "</th><th>" + text.velocity + "</th></tr>" + rows + "</table>";
+"""
+
+
+# ---------------------------------------------------------------------------
+# The MLP lab
+
+
+def snapshot_epochs(epochs: int, snapshots: int = DEFAULT_SNAPSHOTS) -> list[int]:
+    """0, k, 2k, …, and ``epochs`` itself: k = ⌈epochs / (snapshots − 1)⌉, so at most
+    ``snapshots`` heat maps."""
+    every = max(1, math.ceil(epochs / max(snapshots - 1, 1)))
+    marks = list(range(0, epochs, every))
+    return [*marks, epochs]
+
+
+def _heat_image(grid: np.ndarray, n_classes: int, discrete: bool) -> tuple[np.ndarray, tuple]:
+    """A snapshot's heat map as stored in the file, and the colour mapper's (low, high):
+    two classes' p₁ as a byte (256 shades for the palette's 128), else float32."""
+    if discrete:
+        return grid.astype(np.float32), (-0.5, n_classes - 0.5)
+    if n_classes == 2:
+        return np.round(np.clip(grid, 0, 1) * 255).astype(np.uint8), (0.0, 255.0)
+    return confidence_image(grid), (0.0, float(n_classes))
+
+
+def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
+                   snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
+    """The MLP lab's network (``state``: an ``MlpLabState`` set from a link, at epoch 0)
+    trained ``epochs`` epochs, as a page that plays the run back (see the module).
+    Trains ``state`` (it ends at the last epoch, or where training diverged).
+
+    Sources by name: ``snapshots`` (``epoch``, ``image``: the heat maps), ``image`` (the
+    one shown), ``history`` (every epoch's losses and accuracies), ``played``; the
+    widget ``pg-epoch``.
+
+    Raises:
+        ExportError: ``epochs`` or ``snapshots`` outside their bounds.
+    """
+    lang = state.lang
+    if not EPOCHS_BOUNDS[0] <= epochs <= EPOCHS_BOUNDS[1]:
+        raise ExportError(f"--epochs must be between {EPOCHS_BOUNDS[0]} and {EPOCHS_BOUNDS[1]}")
+    if not SNAPSHOTS_BOUNDS[0] <= snapshots <= SNAPSHOTS_BOUNDS[1]:
+        raise ExportError(f"--snapshots must be between {SNAPSHOTS_BOUNDS[0]} and "
+                          f"{SNAPSHOTS_BOUNDS[1]}")
+    if state.race:  # the export plays one network back: the link's optimizer
+        state.race = []
+    data = state.data
+    n_classes, discrete = int(data.n_classes), bool(state.discretize)
+    marks, images = [], []
+    for epoch in snapshot_epochs(epochs, snapshots):
+        while state.epoch < epoch:  # one call trains at most a chunk's capacity
+            before = state.epoch
+            state.train(epoch - state.epoch)
+            if state.epoch == before:  # halted: diverged, or α scheduled to 0
+                break
+        if marks and state.epoch == marks[-1]:
+            break
+        image, (low, high) = _heat_image(np.asarray(state.grid()), n_classes, discrete)
+        marks.append(int(state.epoch))
+        images.append(image)
+    history = np.asarray(state.history, np.float64)
+    frame = state.frame
+    if discrete:
+        palette = hard_palette(n_classes)
+    elif n_classes == 2:
+        palette = binary_palette()
+    else:
+        palette = confidence_palette(n_classes)
+    mapper = LinearColorMapper(palette=palette, low=low, high=high)
+    snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
+    shown_image = ColumnDataSource({"image": [images[-1]]}, name="image")
+    heat = figure(title=tr("mlp.plot.boundary", lang), width=520, height=500, tools="save",
+                  toolbar_location="above", match_aspect=True,
+                  x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
+                  name="pg-boundary")
+    _style(heat)
+    heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
+    heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
+               source=shown_image, color_mapper=mapper)
+    y_train = np.asarray(data.y_train)
+    heat.scatter(data.points_train[:, 0], data.points_train[:, 1], size=7, line_color="white",
+                 line_width=1, fill_color=[class_color(int(c)) for c in y_train])
+    has_val = bool(state.has_validation)
+    if has_val:
+        y_val = np.asarray(data.y_val)[:len(data.points_val)]
+        heat.scatter(data.points_val[:, 0], data.points_val[:, 1], size=7, marker="triangle",
+                     line_color="black", line_width=1,
+                     fill_color=[class_color(int(c)) for c in y_val])
+    epochs_axis = np.arange(len(history), dtype=np.float64)
+    columns = {"epoch": epochs_axis, "train_loss": history[:, 0], "train_acc": history[:, 1],
+               "val_loss": history[:, 2], "val_acc": history[:, 3]}
+    full = ColumnDataSource(columns, name="history")
+    played = ColumnDataSource({k: v[: marks[-1] + 1] for k, v in columns.items()},
+                              name="played")
+    cursors, charts = [], []
+    for what, title in (("loss", "mlp.plot.loss"), ("acc", "mlp.plot.accuracy")):
+        span = ((0.0, 1.02) if what == "acc" else
+                loss_range([history[:, [0, 2]] if has_val else history[:, [0]]], [False])
+                or (0.0, 1.0))
+        chart = figure(title=tr(title, lang), width=600, height=250, tools="save",
+                       toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
+                       y_range=Range1d(*span), name=f"pg-{what}")
+        _style(chart, 15)
+        chart.yaxis[0].formatter = readable_ticks()
+        chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        for split, color, key in (("train", TRAIN_COLOR, "mlp.plot.train"),
+                                  ("val", VAL_COLOR, "mlp.plot.val"))[: 2 if has_val else 1]:
+            column_name = f"{split}_{what}"
+            chart.line("epoch", column_name, source=full, color=color, line_width=1.5,
+                       line_alpha=0.25)
+            chart.line("epoch", column_name, source=played, color=color, line_width=2.5,
+                       legend_label=tr(key, lang))
+        chart.legend.location = "top_right" if what == "loss" else "bottom_right"
+        cursor = Span(location=marks[-1], dimension="height", line_color="#444444",
+                      line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
+        chart.add_layout(cursor)
+        cursors.append(cursor)
+        charts.append(chart)
+    readout = Div(text="", width=600, name="pg-readout",
+                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
+    slider = Slider(start=0, end=len(marks) - 1, step=1, value=len(marks) - 1, width=520,
+                    title=tr("mlp.epoch", lang), name="pg-epoch",
+                    css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
+                        args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
+    play = _play_toggle(slider, lang, "pg-play")
+    animate = CustomJS(args={
+        "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
+        "cursors": cursors, "readout": readout, "has_val": has_val,
+        "text": {"epoch": tr("mlp.epoch", lang), "train": tr("mlp.train_loss", lang),
+                 "val": tr("mlp.val_loss", lang), "acc": tr("mlp.plot.accuracy", lang)}},
+        code=MLP_JS)
+    slider.js_on_change("value", animate)
+    caption = _caption(state)
+    every = marks[1] - marks[0] if len(marks) > 1 else 1
+    note = tr("export.note.mlp", lang, epochs=marks[-1], every=every, n=len(marks))
+    if state.diverged_at is not None:
+        note += " " + tr("mlp.diverged", lang, epoch=state.diverged_at)
+    title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
+    layout = column(_header(title, caption, note, 1160), row(play, slider),
+                    row(heat, column(*charts, readout)), name="pg-page")
+    return Page(layout, title, lang, caption, {
+        "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
+        ready=animate)
+
+
+#: The MLP page's playback: the slider's value is a snapshot's index.
+MLP_JS = r"""
+const i = Math.round(slider.value), e = snaps.data.epoch[i];
+image.data = {image: [snaps.data.image[i]]};
+const d = full.data, cut = {};
+for (const k of Object.keys(d)) cut[k] = d[k].slice(0, e + 1);
+played.data = cut;
+for (const c of cursors) c.location = e;
+const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
+const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
+let html = "<div style='display:flex;gap:28px'><div>" + text.epoch +
+  "<br><b class='pg-epoch' style='font-size:24px'>" + e + "</b></div><div>" + text.train +
+  "<br><b class='pg-train-loss' style='font-size:24px;color:#1f3b5c'>" +
+  f(d.train_loss[e]) + "</b> <span style='color:#555'>(" + pct(d.train_acc[e]) + ")</span></div>";
+if (has_val)
+  html += "<div>" + text.val + "<br><b class='pg-val-loss' style='font-size:24px;color:#d62728'>" +
+    f(d.val_loss[e]) + "</b> <span style='color:#555'>(" + pct(d.val_acc[e]) + ")</span></div>";
+readout.text = html + "</div>";
+"""
+
+
+# ---------------------------------------------------------------------------
+# The file
+
+
+def page_html(page: Page) -> str:
+    """The page as one self-contained HTML document (Bokeh's JavaScript inlined), in
+    its language (``<html lang=…>``), its first frame drawn when it opens."""
+    from bokeh.document import Document
+
+    doc = Document()
+    doc.add_root(page.layout)
+    if page.ready is not None:
+        doc.js_on_event("document_ready", page.ready)
+    html = file_html(doc, INLINE, page.title)
+    # Panel, once imported, adds its own resources by relative URLs (its ES-module shim;
+    # in a server, KaTeX's and Tabulator's CSS), which nothing here uses: from disk each
+    # is a missing file and a console error.
+    html = LOCAL_RESOURCE.sub("", html)
+    return html.replace('<html lang="en">', f'<html lang="{page.lang}">', 1)
+
+
+def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
+               epochs: int | None = None, snapshots: int | None = None) -> Page:
+    """``build_optimizer_page`` or ``build_mlp_page`` for ``lab``, refusing options that
+    the other lab's page would ignore.
+
+    Raises:
+        ExportError: a lab without a static export, or an option for the other lab.
+    """
+    if lab == "optimizers":
+        if epochs is not None or snapshots is not None:
+            raise ExportError("--epochs and --snapshots apply to lab=mlp, not optimizers")
+        return build_optimizer_page(state, sweep, DEFAULT_VALUES if n_values is None
+                                    else n_values)
+    if lab == "mlp":
+        if sweep is not None or n_values is not None:
+            raise ExportError("--sweep and --values apply to lab=optimizers, not mlp")
+        return build_mlp_page(state, DEFAULT_EPOCHS if epochs is None else epochs,
+                              DEFAULT_SNAPSHOTS if snapshots is None else snapshots)
+    raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
+
+
+def export_html(state, lab: str | None = None, **options) -> bytes:
+    """The page of a lab's ``state`` as the HTML file's bytes (UTF-8): a fresh state set
+    from ``state``'s link (``state`` itself is left as it is, mid-run or not), so the
+    file shows what the link describes.  ``lab``: the lab's key (default: found from
+    the state's class among the labs imported); ``options``: those of ``build_page``.
+
+    Raises:
+        ExportError: see ``build_page``.
+    """
+    from .ui.export import lab_key_of
+
+    lab = lab or lab_key_of(state)
+    fresh = type(state)(lang=state.lang)
+    if getattr(state, "uploaded", None) is not None:  # a link cannot carry an upload
+        fresh.uploaded = state.uploaded
+    fresh.apply_query(state.to_query())
+    fresh.precompute()
+    return page_html(build_page(fresh, lab, **options)).encode("utf-8")
+
+
+def download_button(state, lab: str):
+    """The page's "Export page (HTML)" button: a Panel ``FileDownload`` whose file is
+    ``export_html(state)`` (computed when clicked, seconds: a sweep or a training)."""
+    import panel as pn
+
+    return pn.widgets.FileDownload(
+        callback=lambda: io.BytesIO(export_html(state, lab)), filename=f"playground-{lab}.html",
+        label=tr("export.page", state.lang), button_type="light", width=200,
+        embed=False, css_classes=["pg-export-page"])
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What ``export`` wrote: the path, its size in bytes, the seconds it took, the page."""
+
+    path: Path
+    size: int
+    seconds: float
+    page: Page
+
+
+def read_link(link: str):
+    """The lab key and its state set from ``link`` (a query or a whole URL), with the
+    first picture's numbers computed, as a page would open it.
+
+    Raises:
+        ExportError: an unknown lab, or any value the link could not set (its problems).
+    """
+    from .ui.link import problem, read_query
+    from .ui.present import read_display
+    from .ui.shell import DEFAULT_LAB, prepare_state
+    from .ui.shell import LABS as ALL_LABS
+
+    link = link.strip()
+    query, problems = read_query(urlsplit(link).query if "://" in link else link)
+    lab = query.get("lab", DEFAULT_LAB)
+    if lab not in ALL_LABS:
+        raise ExportError("; ".join([*problems, problem("lab", lab, "unknown")]))
+    if lab not in LABS:
+        raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
+    display, display_problems = read_display(query)
+    lang = display.lang if display.lang else DEFAULT_LANGUAGE
+    state, problems = prepare_state(lab, query, problems + display_problems, lang)
+    if problems:
+        raise ExportError(tr("url.ignored", "en", problems="; ".join(problems)))
+    return lab, state
+
+
+def export(link: str, out: Path, **options) -> Exported:
+    """Write the static page of ``link`` to ``out`` (``.html``); ``options``: those of
+    ``build_page``.
+
+    Raises:
+        ExportError: a bad link, an option that does not apply, an output that is not
+            ``.html``, or a file that cannot be written.
+    """
+    started = time.perf_counter()
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ExportError(f"the output must end in .html, not {out.name!r}")
+    lab, state = read_link(link)
+    page = build_page(state, lab, **options)
+    data = page_html(page).encode("utf-8")
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise ExportError(f"{out}: {e.strerror}") from None
+    return Exported(out, len(data), time.perf_counter() - started, page)

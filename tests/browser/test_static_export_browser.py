@@ -1,0 +1,133 @@
+"""The static export opened from disk (``file://``, no server running): the optimizer
+race's step scrubber and Play move the markers and the loss chart's cursor, the sweep
+slider changes the trajectory, the MLP run's scrubber changes the heat map; the page
+loads nothing else and logs no error.  Sliders are moved from the keyboard (Bokeh's
+slider handles take Home/End/arrow keys), as a student without a mouse would."""
+
+from __future__ import annotations
+
+import pytest
+
+from playground import static_export
+
+OPTIMIZER_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam"
+MLP_LINK = "lab=mlp&dataset=xor&layers=4&activation=tanh"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export")
+    made = {"optimizers": static_export.export(OPTIMIZER_LINK, folder / "race.html"),
+            "mlp": static_export.export(MLP_LINK, folder / "mlp.html", epochs=100,
+                                        snapshots=21)}
+    return {lab: e.path for lab, e in made.items()}
+
+
+def _open(page, path):
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].get_model_by_name('pg-readout').text !== ''")
+    return failed
+
+
+def _js(page, body: str):
+    return page.evaluate("() => { const m = (n) => Bokeh.documents[0].get_model_by_name(n);\n"
+                         + body + "\n}")
+
+
+def _press(page, slider: str, key: str, times: int = 1):
+    """Focus the handle of the slider named ``slider`` and press ``key``."""
+    handle = page.locator(f".pg-slider-{slider} .noUi-handle").first
+    handle.focus()
+    for _ in range(times):
+        handle.press(key)
+
+
+def test_the_race_plays_back_from_disk(page, exported):
+    failed = _open(page, exported["optimizers"])
+    at_end = _js(page, "return [m('pg-step').value, m('cursor').location, "
+                       "Array.from(m('current').data.x)]")
+    assert at_end[0] == at_end[1] == 100
+
+    _press(page, "step", "Home")
+    page.wait_for_timeout(300)
+    at_start = _js(page, "return [m('pg-step').value, m('cursor').location, "
+                         "Array.from(m('current').data.x), m('trail_sgd').data.x.length, "
+                         "m('loss_now').data.x[0]]")
+    assert at_start[0] == at_start[1] == 0 and at_start[3] == 1 and at_start[4] == 0
+    assert at_start[2] != at_end[2]  # every marker went back to the start
+    assert len(set(at_start[2])) == 1
+
+    _press(page, "step", "ArrowRight", 5)
+    page.wait_for_timeout(300)
+    stepped = _js(page, "return [m('pg-step').value, m('cursor').location, "
+                        "m('arrows_step').data.x0.length, m('arrows_velocity').data.x0.length]")
+    assert stepped[0] == stepped[1] == 5
+    assert stepped[2] == 3 and stepped[3] == 2  # SGD has no velocity
+
+    # Play runs to the end by itself.
+    page.locator(".pg-play button").first.click()
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-step').value === 100",
+                           timeout=20_000)
+    assert _js(page, "return m('cursor').location") == 100
+
+    # The sweep: another learning rate for SGD, another trajectory.
+    before = _js(page, "return Array.from(m('full_sgd').data.x)")
+    momentum = _js(page, "return Array.from(m('full_momentum').data.x)")
+    _press(page, "sweep", "Home")
+    page.wait_for_timeout(300)
+    after = _js(page, "return [Array.from(m('full_sgd').data.x), m('pg-sweep').value, "
+                      "Array.from(m('full_momentum').data.x)]")
+    assert after[1] == 0 and after[0] != before
+    assert after[2] == momentum  # only the swept optimizer changes
+    assert _js(page, "return Array.from(m('full_sgd').data.x)") == _js(
+        page, "return Array.from(m('sweep_0').data.x)")
+    label = page.locator(".pg-slider-sweep .bk-slider-title").inner_text()
+    assert "0.045" in label
+    assert failed == [] and page.errors == []
+
+
+def test_the_mlp_run_plays_back_from_disk(page, exported):
+    failed = _open(page, exported["mlp"])
+    last = _js(page, "return [m('pg-epoch').value, Array.from(m('image').data.image[0]), "
+                     "m('played').data.epoch.length, m('cursor_loss').location]")
+    assert last[0] == 20 and last[2] == 101 and last[3] == 100
+    _press(page, "epoch", "Home")
+    page.wait_for_timeout(300)
+    first = _js(page, "return [m('pg-epoch').value, Array.from(m('image').data.image[0]), "
+                      "m('played').data.epoch.length, m('cursor_loss').location]")
+    assert first[0] == 0 and first[2] == 1 and first[3] == 0
+    assert first[1] != last[1]  # the untrained network's heat map
+    assert "0" in page.locator(".pg-epoch").first.inner_text()
+    _press(page, "epoch", "ArrowRight", 3)
+    page.wait_for_timeout(300)
+    assert _js(page, "return m('cursor_loss').location") == 15
+    assert failed == [] and page.errors == []
+
+
+@pytest.mark.parametrize(("lab", "query"), [
+    ("optimizers", "lab=optimizers&surface=saddle&optimizers=sgd,adam&steps=60"),
+    ("mlp", "lab=mlp&dataset=xor&layers=4"),
+])
+def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server_url, lab,
+                                                          query, tmp_path):
+    from playground.text import tr
+
+    page.goto(f"{server_url}?{query}")
+    button = page.locator(".pg-export-page").get_by_text(tr("export.page", "en"))
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    path = tmp_path / "page.html"
+    info.value.save_as(path)
+    assert path.read_bytes().startswith(b"<!DOCTYPE html>")
+    assert page.errors == []
+    opened = new_page()
+    failed = _open(opened, path)
+    slider = "pg-step" if lab == "optimizers" else "pg-epoch"
+    _press(opened, slider.removeprefix("pg-"), "Home")
+    opened.wait_for_timeout(300)
+    assert _js(opened, f"return m('{slider}').value") == 0
+    assert failed == [] and opened.errors == []

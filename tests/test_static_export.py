@@ -1,0 +1,245 @@
+"""The static interactive export (``playground.static_export``, ``python -m playground
+export``): the page a link gives, built without writing a file.
+
+The sweep's oracle is the race engine's single run (``race.run_race``) for each value,
+and the arrays the page carries must be those; the MLP page's curves are the state's
+own history and its heat maps the network's at each snapshot.  The browser side
+(playback, sliders, opened from disk): ``tests/browser/test_static_export_browser.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from contextlib import redirect_stderr, redirect_stdout
+
+import numpy as np
+import pytest
+
+from playground import cli, static_export
+from playground.numerics import optimizers as opt
+from playground.numerics import race
+
+MAX_BYTES = 5_000_000  # the issue's bound for the default sweep
+
+
+def _main(args):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = cli.main(args)
+    return status, out.getvalue(), err.getvalue()
+
+
+def _source(page, name):
+    found = page.layout.select_one({"name": name})
+    assert found is not None, name
+    return found
+
+
+# -- the sweep's values ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("knob", "centre", "n"), [
+    ("lr", 0.45, 20), ("lr", 100.0, 20), ("lr", 1e-7, 7), ("eps", 1e-8, 5),
+    ("momentum", 0.9, 20), ("momentum", 0.0, 5), ("beta2", 0.999, 11), ("decay", 0.9999, 4),
+])
+def test_sweep_values_hold_the_centre_inside_the_bounds(knob, centre, n):
+    values = static_export.sweep_values(knob, centre, n)
+    k = opt.KNOBS[knob]
+    assert centre in values and len(values) == n
+    assert values == sorted(values) and all(k.low <= v <= k.high for v in values)
+    if k.log:  # log-spaced: equal ratios (to the 6 digits kept), about 2 decades in all
+        ratios = np.diff(np.log10(values))
+        np.testing.assert_allclose(ratios, ratios[0], rtol=1e-4)
+        assert math.isclose(math.log10(values[-1] / values[0]), 2.0 * (n - 1) / (n - 1),
+                            rel_tol=0.15)
+
+
+def test_sweep_values_of_a_flag_are_off_and_on():
+    assert static_export.sweep_values("bias_correction", 1.0) == [0.0, 1.0]
+
+
+def test_pick_sweep():
+    shown = ["sgd", "momentum", "adam"]
+    assert static_export.pick_sweep(shown, None) == ("sgd", "lr")
+    assert static_export.pick_sweep(shown, "momentum") == ("momentum", "momentum")
+    assert static_export.pick_sweep(shown, "beta1") == ("adam", "beta1")
+    assert static_export.pick_sweep(shown, "adam.lr") == ("adam", "lr")
+    for bad in ("decay", "nesterov.lr", "sgd.momentum", "speed", "bogus.lr"):
+        with pytest.raises(static_export.ExportError):
+            static_export.pick_sweep(shown, bad)
+
+
+# -- the optimizer page ---------------------------------------------------------------
+
+
+def test_the_optimizer_page_carries_each_sweep_values_race():
+    link = "lab=optimizers&surface=rosenbrock&optimizers=sgd,momentum&steps=120"
+    _, state = static_export.read_link(link)
+    page = static_export.build_optimizer_page(state, "momentum.lr", n_values=6)
+    values = page.details["values"]
+    assert page.details["optimizer"] == "momentum" and len(values) == 6
+    k = opt.NAMES.index("momentum")
+    hyper = state.hyperparams()
+    assert values[page.details["index"]] == hyper["momentum"]["lr"]
+    for i, value in enumerate(values):
+        settings = race.make_settings(
+            (state.x0, state.y0), {**hyper, "momentum": {**hyper["momentum"], "lr": value}},
+            schedule=state.settings().schedule, steps=state.steps)
+        want = race.run_race(state.active_surface.fn, settings)
+        rows = max(want.good_rows(k), 1)
+        data = _source(page, f"sweep_{i}").data
+        for column, expected in (("x", want.points[:rows, k, 0]),
+                                 ("y", want.points[:rows, k, 1]),
+                                 ("loss", want.loss[:rows, k]), ("sx", want.step[:rows, k, 0]),
+                                 ("vy", want.velocity[:rows, k, 1])):
+            np.testing.assert_allclose(data[column], expected, rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{column} at lr={value}")
+    # What the page first draws is the link's own value, and the other optimizer's race.
+    shown = _source(page, "full_momentum").data
+    here = _source(page, f"sweep_{page.details['index']}").data
+    np.testing.assert_array_equal(shown["x"], here["x"])
+    want = race.run_race(state.active_surface.fn, state.settings())
+    s = opt.NAMES.index("sgd")
+    np.testing.assert_allclose(_source(page, "full_sgd").data["loss"],
+                               want.loss[:max(want.good_rows(s), 1), s], rtol=1e-12)
+    assert page.layout.select_one({"name": "pg-step"}).end == 120
+
+
+def test_the_default_optimizer_page_fits_the_size_bound_and_needs_no_other_file():
+    _, state = static_export.read_link("lab=optimizers")
+    page = static_export.build_optimizer_page(state)
+    assert len(page.details["values"]) == static_export.DEFAULT_VALUES
+    html = static_export.page_html(page)
+    assert len(html.encode()) <= MAX_BYTES
+    assert "src=\"static/" not in html and "<script src=" not in html and "<link" not in html
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="en">' in html
+
+
+def test_a_chinese_link_gives_a_chinese_page():
+    from playground.text import tr
+
+    _, state = static_export.read_link("lab=optimizers&lang=zh&optimizers=adam")
+    page = static_export.build_optimizer_page(state, n_values=3)
+    html = static_export.page_html(page)
+    assert '<html lang="zh">' in html and f"<title>{page.title}</title>" in html
+    assert tr("lab.optimizers", "zh") in page.title
+    assert _source(page, "pg-surface").title.text == tr("plot.surface", "zh")
+    assert _source(page, "pg-step").title == tr("export.step", "zh")
+    assert _source(page, "pg-sweep").title == tr("export.sweep", "zh", knob=tr("hp.lr", "zh"),
+                                                 optimizer="Adam")
+
+
+def test_the_caption_is_escaped():
+    link = "lab=optimizers&surface=custom&expr=x**2%2By**2&optimizers=sgd"
+    _, state = static_export.read_link(link)
+    page = static_export.build_optimizer_page(state, n_values=2)
+    header = page.layout.select_one({"name": "pg-header"}).text
+    assert "x**2+y**2" in page.caption and "<script" not in header
+
+
+# -- the MLP page ---------------------------------------------------------------------
+
+
+def test_snapshot_epochs():
+    assert static_export.snapshot_epochs(300, 61) == list(range(0, 301, 5))
+    assert static_export.snapshot_epochs(10, 60) == list(range(11))
+    marks = static_export.snapshot_epochs(1000, 60)
+    assert marks[0] == 0 and marks[-1] == 1000 and len(marks) <= 60
+
+
+def test_the_mlp_page_plays_back_the_recorded_run():
+    _, state = static_export.read_link("lab=mlp&dataset=xor&layers=4&seed=3")
+    page = static_export.build_mlp_page(state, epochs=40, snapshots=5)
+    snaps = _source(page, "snapshots").data
+    assert list(snaps["epoch"]) == [0, 10, 20, 30, 40] and state.epoch == 40
+    history = _source(page, "history").data
+    np.testing.assert_array_equal(history["train_loss"], state.history[:, 0])
+    np.testing.assert_array_equal(history["val_acc"], state.history[:, 3])
+    # The last heat map is the trained network's (two classes: p₁ as a byte).
+    np.testing.assert_array_equal(snaps["image"][-1],
+                                  np.round(np.clip(state.grid(), 0, 1) * 255).astype(np.uint8))
+    assert not np.array_equal(snaps["image"][0], snaps["image"][-1])
+
+
+def test_snapshots_further_apart_than_one_training_call():
+    _, state = static_export.read_link("lab=mlp&dataset=xor&layers=2&points=50")
+    page = static_export.build_mlp_page(state, epochs=600, snapshots=2)
+    assert list(_source(page, "snapshots").data["epoch"]) == [0, 600] and state.epoch == 600
+
+
+def test_a_run_that_diverges_ends_where_it_diverged():
+    # (a link that diverges after some epochs: ``tests/labs/mlp/test_mlp_lab.py``)
+    _, state = static_export.read_link(
+        "lab=mlp&optimizer=nesterov&momentum=0.99&lr=0.02&dataset=spiral&layers=8,8"
+        "&activation=linear&features=x1,x2,x1_sq,x2_sq,x1x2")
+    page = static_export.build_mlp_page(state, epochs=100, snapshots=11)
+    marks = list(_source(page, "snapshots").data["epoch"])
+    assert state.diverged_at is not None and marks[-1] < 100 and marks == sorted(set(marks))
+    assert len(_source(page, "history").data["epoch"]) == marks[-1] + 1
+
+
+def test_the_default_mlp_page_fits_the_size_bound():
+    _, state = static_export.read_link("lab=mlp")
+    html = static_export.page_html(static_export.build_mlp_page(state))
+    assert len(html.encode()) <= MAX_BYTES
+
+
+# -- the command ----------------------------------------------------------------------
+
+
+def test_the_command_writes_the_file_and_prints_its_size(tmp_path):
+    out = tmp_path / "race.html"
+    status, stdout, stderr = _main(["export", "lab=optimizers&optimizers=adam&steps=50",
+                                    str(out), "--values", "3"])
+    assert status == 0, stderr
+    import json
+
+    printed = json.loads(stdout)
+    assert printed["bytes"] == out.stat().st_size and len(printed["values"]) == 3
+
+
+@pytest.mark.parametrize("args", [
+    ["lab=optimizers&surface=nowhere", "x.html"],  # a value the lab cannot set
+    ["lab=optimizers&bogus=1", "x.html"],  # an unknown key
+    ["lab=nowhere", "x.html"],
+    ["lab=biasvariance", "x.html"],  # no static export
+    ["lab=optimizers", "x.png"],
+    ["lab=optimizers", "x.html", "--sweep", "decay"],  # no optimizer shown has it
+    ["lab=optimizers", "x.html", "--epochs", "10"],  # the MLP lab's option
+    ["lab=mlp", "x.html", "--sweep", "lr"],
+    ["lab=optimizers", "x.html", "--values", "1"],
+    ["lab=mlp", "x.html", "--epochs", "0"],
+])
+def test_a_bad_link_or_option_is_refused_in_one_line(tmp_path, args):
+    args = [args[0], str(tmp_path / args[1]), *args[2:]]
+    status, stdout, stderr = _main(["export", *args])
+    assert status == 2 and stdout == ""
+    assert stderr.startswith("error: ") and stderr.count("\n") == 1
+    assert not (tmp_path / "x.html").exists()
+
+
+# -- the page's button ----------------------------------------------------------------
+
+
+def test_the_button_exports_the_state_as_its_link_describes_it():
+    from playground.labs.optimizers.state import OptimizerLabState
+
+    state = OptimizerLabState()
+    state.apply_query({"surface": "saddle", "optimizers": "adam", "steps": "40"})
+    state.precompute()
+    button = static_export.download_button(state, "optimizers")
+    assert button.filename == "playground-optimizers.html"
+    data = button.callback().getvalue()
+    assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
+    assert b"surface saddle" in data and state.steps == 40  # the state is left as it was
+
+
+def test_the_mlp_button_keeps_an_uploaded_data_set():
+    from playground.labs.mlp.state import MlpLabState
+
+    state = MlpLabState()
+    rows = "\n".join(f"{x},{x * 0.5},{int(x > 0)}" for x in np.linspace(-3, 3, 40))
+    assert state.load_csv("x1,x2,label\n" + rows) == ""
+    fresh_html = static_export.export_html(state, "mlp", epochs=5, snapshots=3).decode()
+    assert "dataset uploaded" in fresh_html
