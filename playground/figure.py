@@ -16,8 +16,9 @@ sizes unchanged for ``SETTLED_S``) and runs the page's own export machinery
 
 What a figure shows is what the page shows when the link is opened: the optimizer
 lab's run at the link's ``step`` (the last by default), the MLP lab's network at the
-link's ``epoch`` (trained that far from its start; 0 by default).  A link that the lab cannot apply in full is refused with
-the page's own message (exit status 2), as is a missing Chromium.
+link's ``epoch`` (trained that far from its start; 0 by default).  A link that the lab
+cannot apply in full is refused with the page's own message (exit status 2), as is a
+missing Chromium.
 """
 
 from __future__ import annotations

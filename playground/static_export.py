@@ -746,11 +746,25 @@ def export_html(state, lab: str | None = None, **options) -> bytes:
 
 def download_button(state, lab: str):
     """The page's "Export page (HTML)" button: a Panel ``FileDownload`` whose file is
-    ``export_html(state)`` (computed when clicked, seconds: a sweep or a training)."""
+    ``export_html(state)`` (computed when clicked, seconds: a sweep or a training, on a
+    thread of the default executor)."""
+    import asyncio
+
     import panel as pn
 
+    from .ui.session import SLOW_WORK_SLOTS
+
+    def export_in_a_slot() -> bytes:
+        with SLOW_WORK_SLOTS:
+            return export_html(state, lab)
+
+    async def make():
+        # Seconds of work on a thread, not the event loop every page shares (issue #9).
+        data = await asyncio.get_running_loop().run_in_executor(None, export_in_a_slot)
+        return io.BytesIO(data)
+
     return pn.widgets.FileDownload(
-        callback=lambda: io.BytesIO(export_html(state, lab)), filename=f"playground-{lab}.html",
+        callback=make, filename=f"playground-{lab}.html",
         label=tr("export.page", state.lang), button_type="light", width=200,
         embed=False, css_classes=["pg-export-page"])
 

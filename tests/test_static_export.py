@@ -9,6 +9,7 @@ own history and its heat maps the network's at each snapshot.  The browser side
 
 from __future__ import annotations
 
+import asyncio
 import io
 import math
 from contextlib import redirect_stderr, redirect_stdout
@@ -230,7 +231,7 @@ def test_the_button_exports_the_state_as_its_link_describes_it():
     state.precompute()
     button = static_export.download_button(state, "optimizers")
     assert button.filename == "playground-optimizers.html"
-    data = button.callback().getvalue()
+    data = asyncio.run(button.callback()).getvalue()  # on a thread, not the event loop
     assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
     assert b"surface saddle" in data and state.steps == 40  # the state is left as it was
 
