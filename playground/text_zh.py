@@ -63,6 +63,41 @@ ZH: dict[str, str] = {
     "surface.expression.error": "无法使用这个公式：{error}",
     "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值不是有限数。",
 
+    # 公式为何不能用（numerics.expression.ExpressionError，按错误代码）。
+    "expr.not_text": "表达式必须是文本",
+    "expr.too_long": "表达式太长（最多 {max} 个字符）",
+    "expr.empty": "表达式为空；请输入一个关于 x 和 y 的公式，例如 x**2 + y**2",
+    "expr.too_many_tokens": "第 {position} 个字符处：表达式太长（最多 {max} 个记号）",
+    "expr.unexpected_character": (
+        "第 {position} 个字符处有不允许的字符 {character}；"
+        "只允许字母、数字、空格和 + - * / ^ ( ) , ."),
+    "expr.unexpected_dot": (
+        "第 {position} 个字符处有不允许的字符 '.'；'.' 只能出现在数字中，例如 0.5"),
+    "expr.non_ascii": (
+        "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符"),
+    "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：'{text}'",
+    "expr.unmatched_close": "第 {position} 个字符处的 ')' 没有与之配对的 '('",
+    "expr.expected_operator": (
+        "第 {position} 个字符处出现了意外的 '{token}'；此处应为运算符，例如 + - * / 或 **"),
+    "expr.expected_operand": (
+        "第 {position} 个字符处出现了意外的 '{token}'；"
+        "此处应为数字、x、y、常数、函数或 '('"),
+    "expr.expected_operand_end": (
+        "表达式在第 {position} 个字符处意外结束；此处应为数字、x、y、常数、函数或 '('"),
+    "expr.unknown_name": (
+        "第 {position} 个字符处有未知的名称 '{name}'；"
+        "可以使用的名称：{names}，以及函数 {functions}"),
+    "expr.needs_parentheses": (
+        "第 {position} 个字符处的函数 '{name}' 需要加括号；请写成 {name}(...)"),
+    "expr.one_argument": "第 {position} 个字符处：{name}() 需要 1 个参数，但给了 {count} 个",
+    "expr.arguments": (
+        "第 {position} 个字符处：{name}() 需要 {expected} 个参数，但给了 {count} 个"),
+    "expr.missing_close": "缺少 ')'：第 {position} 个字符处的 '(' 没有闭合",
+    "expr.expected_close": (
+        "第 {position} 个字符处出现了意外的 '{token}'；"
+        "此处应为 ')'，用来闭合第 {opening} 个字符处的 '('"),
+    "expr.too_deep": "第 {position} 个字符处：表达式嵌套太深（最多 {max} 层）",
+
     # Optimizers.
     "optimizer.sgd": "SGD",
     "optimizer.momentum": "动量法",
@@ -263,6 +298,10 @@ ZH: dict[str, str] = {
         "**欠拟合**（高偏差）：训练损失一直很高，模型无法表示这个模式：请增加隐藏层或神经元、"
         "非线性特征，或者训练更久。（没有验证点：无法判断是否过拟合。）"),
     "mlp.error.layers": "无法使用这些层：{error}",
+    "layers.not_integer": "{item} 不是整数",
+    "layers.width": "每层应有 1 到 {max} 个神经元，而不是 {width} 个",
+    "layers.too_many": "最多 {max} 个隐藏层",
+    "mlp.upload.failed": "无法读取该文件：{error}",
     "mlp.invalid.batchnorm_batch": (
         "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：训练改用大小为 2 "
         "的小批量。"),
@@ -281,6 +320,34 @@ ZH: dict[str, str] = {
         "损失，它自第 {best} 个迭代周期以来已有 {patience} 个迭代周期没有改善。"),
     "mlp.no_validation": "无",
     "mlp.dataset.uploaded": "上传的 CSV",
+    # 上传的 CSV 文件为何不能用（numerics.datasets.DatasetError，按错误代码）。
+    "csv.binary": "这看起来是二进制文件，而不是 CSV 文本（其中含有 NUL 字节）",
+    "csv.not_text": "应为文件的文本或字节，而不是 {type}",
+    "csv.too_large": "文件太大：{size:,} 字节（上限为 {limit:,} 字节）",
+    "csv.utf16": "该文件是 UTF-16 文本，不是 UTF-8；请另存为 CSV（UTF-8）格式",
+    "csv.not_utf8": (
+        "该文件不是 UTF-8 文本（位置 {position} 处有无法解码的字节）；"
+        "请另存为 CSV（UTF-8）格式"),
+    "csv.not_a_number": "第 {line} 行：{column} 不是数字：{value}",
+    "csv.not_finite": "第 {line} 行：{column} 不是有限数：{value}",
+    "csv.too_large_value": "第 {line} 行：{column} = {value} 超出了 ±{limit:g}（请缩放数据）",
+    "csv.columns": "第 {line} 行：应有 3 个以逗号分隔的值（x1,x2,label），但找到 {n} 个",
+    "csv.columns_not_commas": (
+        "第 {line} 行：应有 3 个以逗号分隔的值（x1,x2,label），但找到 {n} 个；"
+        "请用逗号分隔各个值"),
+    "csv.empty": "文件是空的",
+    "csv.unreadable_line": "第 {line} 行：无法读取这些值（{error}）",
+    "csv.empty_label": "第 {line} 行：标签为空",
+    "csv.too_many_rows": "行数太多：超过了 {n:,} 个样本点的上限",
+    "csv.one_row": "只有 1 行数据；至少需要 {min} 个样本点",
+    "csv.too_few_rows": "只有 {n} 行数据；至少需要 {min} 个样本点",
+    "csv.label_not_class": "第 {line} 行：标签 {label} 不是类别编号 0..K−1（K ≤ {max}）",
+    "csv.label_not_integer": (
+        "第 {line} 行：标签 {label} 不是整数；标签必须是整数 0..K−1 或类别名称"),
+    "csv.labels_not_contiguous": (
+        "整数标签必须恰好是 0..{last}，且每个类别都要出现；实际为 {found}"),
+    "csv.one_class": "只有一个类别（{name}）；标签至少需要 2 个类别",
+    "csv.too_many_classes": "类别太多：{k} 个（上限为 {max}）",
     "mlp.upload.note": (
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
         "请直接分享文件本身。"),
@@ -337,6 +404,25 @@ ZH: dict[str, str] = {
     "mlp.weight.no_such": "该网络的第 {layer} 层没有权重 W[{i}, {j}]。",
     "url.ignored": "链接中被忽略的部分：{problems}",
     "url.unusable": "无法使用此链接；实验以默认设置启动。",
+    "url.problem": "{field}={value}（{reason}）",
+    "url.separator": "；",
+    "url.reason.too_many_fields": "前 {max} 个字段之后的 {n} 个字段",
+    "url.reason.twice": "出现了两次：使用第一个",
+    "url.reason.flag": "应为 1 或 0",
+    "url.reason.unknown_items": "未知的取值 {items}",
+    "url.reason.choices": "应为以下之一：{choices}",
+    "url.reason.not_integer": "不是整数",
+    "url.reason.not_number": "不是数字",
+    "url.reason.not_finite": "不是有限数",
+    "url.reason.outside": "超出范围 [{low}, {high}]",
+    "url.reason.unreadable": "无法读取",
+    "url.reason.unknown_key": "未知的键",
+    "url.reason.unknown_lab": "未知的实验",
+    "url.reason.expr_not_custom": "仅在 surface=custom 时可用",
+    "url.reason.uploaded": "链接无法携带上传的文件",
+    "url.reason.batch": "超过了训练样本点数 {n}",
+    "url.reason.no_feature": "至少要选择一个",
+    "url.reason.race": "最多 {n} 个优化器",
     "error.unexpected": "计算本次运行时出错：{error}",
     "app.build_failed": "无法构建实验：{error}",
     # The bias–variance lab.

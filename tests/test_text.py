@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from playground.numerics import biasvariance as bv
-from playground.numerics import critical, datasets, surfaces
+from playground.numerics import critical, datasets, expression, mlp, surfaces
 from playground.numerics import optimizers as opt
 from playground.text import DEFAULT_LANGUAGE, LANGUAGES, TEXT, tr
 
@@ -30,6 +30,10 @@ LANGUAGE_NEUTRAL = frozenset({
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
 })
+
+#: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
+#: marks and no word of either language.
+PUNCTUATION = frozenset({"url.problem", "url.separator"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, CONCEPTS.md §7.
@@ -105,7 +109,10 @@ def test_chinese_is_chinese():
     assert set(EN) >= LANGUAGE_NEUTRAL
     for key, text in ZH.items():
         assert text.strip(), key
-        if key in LANGUAGE_NEUTRAL:
+        if key in PUNCTUATION:
+            assert text != EN[key], f"{key}: Chinese punctuation is full-width"
+            assert not re.search(r"[A-Za-z]", re.sub(r"\{[^}]*\}", "", text)), key
+        elif key in LANGUAGE_NEUTRAL:
             assert text == EN[key], f"{key} is on the neutral list but differs from English"
             assert not CJK.search(text), key
         else:
@@ -340,6 +347,27 @@ def keys_in_code() -> dict[str, set[str]]:
     return found
 
 
+def _tr_error_keys() -> dict[str, set[str]]:
+    """The key templates ``text.tr_error`` builds (``text.py`` is otherwise a table
+    module, whose strings are values, not keys asked for)."""
+    path = PACKAGE_ROOT / "text.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef)
+                    and n.name == "tr_error")
+    return {_template(call.args[0])[0]: {f"playground/text.py:{call.lineno}"}
+            for call in ast.walk(function) if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name) and call.func.id == "tr"
+            and isinstance(call.args[0], ast.JoinedStr)}
+
+
+def _link_reasons() -> set[str]:
+    """The codes of every ``LinkReason("code", …)`` the code raises."""
+    return {call.args[0].value for _, tree in _code_modules() for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id == "LinkReason" and call.args
+            and isinstance(call.args[0], ast.Constant)}
+
+
 def _critical_verdicts() -> set[str]:
     """What ``critical.classify`` says for each sign pattern of two eigenvalues."""
     cases = ([1.0, 2.0], [-1.0, -2.0], [-1.0, 2.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.0])
@@ -395,12 +423,19 @@ REGISTRIES = {
     "bv.term.{}": lambda: bv.TERM_LABELS,
     "bv.curve.{}": lambda: ("bias2", "variance", "noise", "total", "test_error", "train_error"),
     "bv.reading.{}": _bv_readings,
+    "expr.{}": lambda: expression.MESSAGES,
+    "csv.{}": lambda: datasets.MESSAGES,
+    "layers.{}": lambda: mlp.LAYER_MESSAGES,
+    "url.reason.{}": _link_reasons,
 }
 
 
 @pytest.fixture(scope="module")
 def used():
-    return keys_in_code()
+    found = keys_in_code()
+    for key, where in _tr_error_keys().items():
+        found.setdefault(key, set()).update(where)
+    return found
 
 
 def test_the_scan_sees_the_code(used):
