@@ -480,3 +480,106 @@ def test_every_key_in_the_tables_is_used(used):
     unused = {k for k in EN if not any(t.fullmatch(k) for t in templates)}
     assert unused - UNUSED == set(), f"keys no code asks for: {sorted(unused - UNUSED)}"
     assert UNUSED & set(used) == set(), "now used: take them off UNUSED"
+
+
+# -- errors as codes: one English text, the page's language from the tables --------------
+
+#: A run of three English words: an English sentence (or a piece of one).
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
+
+#: Each domain of coded errors → (its English templates, the prefix of its keys).
+ERROR_DOMAINS = {
+    "expr": (expression.MESSAGES, "expr."),
+    "csv": (datasets.MESSAGES, "csv."),
+    "layers": (mlp.LAYER_MESSAGES, "layers."),
+}
+
+
+@pytest.mark.parametrize("domain", ERROR_DOMAINS)
+def test_the_numerics_english_templates_are_the_english_table(domain):
+    """The numerics keep their own English (they import no ``text``): the same text, the
+    same placeholders, and one key per code, neither more nor fewer."""
+    messages, prefix = ERROR_DOMAINS[domain]
+    assert {k for k in EN if k.startswith(prefix)} == {prefix + c for c in messages}
+    for code, template in messages.items():
+        assert EN[prefix + code] == template, code
+
+
+def _raised(function, *args, **kwargs) -> Exception:
+    with pytest.raises(ValueError) as caught:
+        function(*args, **kwargs)
+    return caught.value
+
+
+#: A formula for every code of ``expression.MESSAGES``.
+BAD_FORMULAS = {
+    "not_text": 3, "too_long": "x+" * 200, "empty": "  ",
+    "too_many_tokens": "+".join(["x"] * 150), "unexpected_character": "x @ y",
+    "unexpected_dot": "x.real", "non_ascii": "x²", "malformed_number": "1 + 0x1F",
+    "unmatched_close": "(x + 1))", "expected_operator": "x y", "expected_operand": "x + )",
+    "expected_operand_end": "x**", "unknown_name": "x + foo", "needs_parentheses": "sin + x",
+    "one_argument": "sin(x, y)", "arguments": "max(x)", "missing_close": "sin(x",
+    "expected_close": "(x y", "too_deep": "-" * 41 + "x",
+}
+
+#: A file (and ``parse_csv``'s limits) for every code of ``datasets.MESSAGES``.
+BAD_FILES = {
+    "binary": (b"1,2,0\x00\n", {}), "not_text": (3, {}),
+    "too_large": ("1,2,0\n" * 10, {"max_bytes": 10}), "utf16": (b"\xff\xfe1\x00", {}),
+    "not_utf8": (b"1,2,0\n\xff,2,1\n", {}),
+    "not_a_number": ("x1,x2,label\n1,2,0\n3,4,1\n5,abc,1\n7,8,0\n", {}),
+    "not_finite": ("1,2,0\n3,inf,1\n5,6,1\n7,8,0\n", {}),
+    "too_large_value": ("1,2,0\n3,1e7,1\n5,6,1\n7,8,0\n", {}),
+    "columns": ("1,2\n", {}), "columns_not_commas": ("1;2;0\n", {}), "empty": ("", {}),
+    "unreadable_line": ("1,2," + "a" * 140_000 + "\n", {}), "empty_label": ("1,2,\n", {}),
+    "too_many_rows": ("1,2,0\n3,4,1\n5,6,1\n7,8,0\n9,9,1\n", {"max_rows": 4}),
+    "one_row": ("1,2,0\n", {}), "too_few_rows": ("1,2,0\n3,4,1\n", {}),
+    "label_not_class": ("1,2,0\n3,4,12345678\n5,6,1\n7,8,0\n", {}),
+    "label_not_integer": ("1,2,0\n3,4,1.5\n5,6,1\n7,8,0\n", {}),
+    "labels_not_contiguous": ("1,2,0\n3,4,2\n5,6,2\n7,8,0\n", {}),
+    "one_class": ("1,2,a\n3,4,a\n5,6,a\n7,8,a\n", {}),
+    "too_many_classes": ("".join(f"{i},{i},{c}\n" for i, c in enumerate("abcdefghijkl")), {}),
+}
+
+BAD_LAYERS = {"not_integer": "8,a", "width": "40", "too_many": "1,1,1,1,1,1,1"}
+
+
+def _bad_inputs():
+    for code, formula in BAD_FORMULAS.items():
+        yield pytest.param("expr", code, lambda f=formula: _raised(expression.parse_expression,
+                                                                   f), id=f"expr.{code}")
+    for code, (content, limits) in BAD_FILES.items():
+        yield pytest.param("csv", code, lambda c=content, k=limits: _raised(
+            datasets.parse_csv, c, **k), id=f"csv.{code}")
+    for code, text in BAD_LAYERS.items():
+        yield pytest.param("layers", code, lambda t=text: _raised(mlp.parse_layers, t),
+                           id=f"layers.{code}")
+
+
+def test_every_error_code_has_a_bad_input():
+    assert set(BAD_FORMULAS) == set(expression.MESSAGES)
+    assert set(BAD_FILES) == set(datasets.MESSAGES)
+    assert set(BAD_LAYERS) == set(mlp.LAYER_MESSAGES)
+
+
+@pytest.mark.parametrize(("domain", "code", "bad"), list(_bad_inputs()))
+def test_an_error_reads_the_same_in_english_and_in_chinese_from_the_tables(domain, code, bad):
+    """``str(e)`` (command line, logs) is what the English table renders; the Chinese
+    table renders the same error with no English sentence left."""
+    from playground.text import tr_error
+
+    error = bad()
+    assert (error.domain, error.code) == (domain, code)
+    assert tr_error(error, "en") == str(error)
+    chinese = tr_error(error, "zh")
+    assert CJK.search(chinese), chinese
+    # The file's own words (a csv module message) may stay: they are its detail.
+    detail = str(error.params.get("error", ""))
+    assert not ENGLISH_RUN.search(chinese.replace(detail, "")), chinese
+
+
+def test_an_error_without_a_code_is_its_own_message():
+    from playground.text import tr_error
+
+    assert tr_error(ValueError("plain words here"), "zh") == "plain words here"
+    assert tr_error(datasets.DatasetError("no code"), "zh") == "no code"

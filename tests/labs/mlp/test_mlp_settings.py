@@ -4,6 +4,8 @@ Each combination that cannot run is adjusted where it is set, with a one-line re
 ``state.error`` (the lab shows it in its notice); the network then trains.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -182,3 +184,41 @@ def test_the_lab_defaults_are_the_engine_defaults():
     for key, value in training.DEFAULTS.items():
         assert getattr(state, key) == (list(value) if key == "features" else value), key
     assert state.lr == opt.KNOBS["lr"].default
+
+
+#: Chinese characters, and a run of three English words (an English sentence).
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
+
+
+@pytest.mark.parametrize("content", [
+    "1,2\n3,4\n", "x1,x2,label\n1,2,0\n3,abc,1\n5,6,0\n7,8,1\n", b"\xff\xfe1\x00", "1,2,0\n",
+])
+def test_a_bad_csv_file_is_explained_in_the_pages_language(content):
+    state = MlpLabState(lang="zh")
+    problem = state.load_csv(content)
+    assert CJK.search(problem) and not ENGLISH_RUN.search(problem), problem
+    assert state.dataset != "uploaded"
+    assert MlpLabState().load_csv(content) == str(_csv_error(content))
+
+
+def _csv_error(content):
+    from playground.numerics.datasets import DatasetError, parse_csv
+    with pytest.raises(DatasetError) as caught:
+        parse_csv(content)
+    return caught.value
+
+
+def test_bad_layers_and_a_bad_link_are_explained_in_the_pages_language():
+    from playground.ui.link import render_problems
+
+    state = MlpLabState(lang="zh")
+    state.layers = "8,a"
+    assert CJK.search(state.error) and not ENGLISH_RUN.search(state.error), state.error
+    problems = MlpLabState(lang="zh").apply_query({
+        "dataset": "uploaded", "layers": "40", "features": "", "batch": "900",
+        "race": "sgd,momentum,nesterov,adam,rmsprop"})
+    assert {p.split("=")[0] for p in problems} == {"dataset", "layers", "features", "batch",
+                                                    "race"}
+    shown = render_problems(problems, "zh")
+    assert CJK.search(shown) and not ENGLISH_RUN.search(shown), shown
