@@ -188,6 +188,8 @@ _EN: dict[str, str] = {
     "plot.arrow.velocity": "−α·v (velocity / m̂)",
     "plot.arrow.step": "actual step Δθ",
     "readout.title": "State at step {step}",
+    # After the state table's title: how the arrows are drawn, and what each one is.
+    "readout.caption": "({zoom}; {legend})",
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
@@ -203,6 +205,8 @@ _EN: dict[str, str] = {
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",
+    # One optimizer in the race's legend: its name and how its run ended.
+    "plot.legend_item": "{optimizer}: {status}",
     "formulas": "Update rules (with your values)",
     "critical": "Critical-point check",
     "critical.at_start": "At the start point",
@@ -215,6 +219,13 @@ _EN: dict[str, str] = {
     "critical.verdict.maximum": "maximum (all eigenvalues < 0)",
     "critical.verdict.saddle": "saddle (eigenvalues of both signs)",
     "critical.verdict.degenerate": "degenerate (a zero eigenvalue: the test cannot decide)",
+    "critical.verdict.minimum.short": "minimum",
+    "critical.verdict.maximum.short": "maximum",
+    "critical.verdict.saddle.short": "saddle",
+    "critical.verdict.degenerate.short": "degenerate",
+    # The analysis of a point: its values, and the line of a point where L is not finite.
+    "critical.values": "{gradient} = ({gx}, {gy}), {eigenvalues} = {e1}, {e2}",
+    "critical.not_finite_line": "**{title}**: –",
     "critical.is_critical": "∇L = 0: a critical point, a {verdict}",
     "critical.not_critical": (
         "∇L ≠ 0: not a critical point; the curvature here is that of a {verdict}"),

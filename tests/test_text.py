@@ -33,7 +33,8 @@ LANGUAGE_NEUTRAL = frozenset({
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
 #: marks and no word of either language.
-PUNCTUATION = frozenset({"url.problem", "url.separator"})
+PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
+                         "critical.not_finite_line", "plot.legend_item", "readout.caption"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, CONCEPTS.md §7.
@@ -411,6 +412,7 @@ REGISTRIES = {
     "surface.{}.name": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,
+    "critical.verdict.{}.short": _critical_verdicts,
     "plot.loss.{}": lambda: ("log", "linear"),  # Bokeh's y_axis_type of the two charts
     "mlp.reading.{}": _readings,
     "mlp.dataset.{}": lambda: datasets.DATASETS,
