@@ -182,6 +182,15 @@ _EN: dict[str, str] = {
     "plot.step": "step t",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
+    # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
+    "plot.tool.pan": "Pan",
+    "plot.tool.wheel_zoom": "Wheel Zoom",
+    "plot.tool.box_zoom": "Box Zoom",
+    "plot.tool.reset": "Reset",
+    "plot.tool.save": "Save",
+    "plot.tool.hover": "Hover",
+    "plot.tool.tap": "Tap",
+    "plot.tool.fullscreen": "Fullscreen",
     "plot.arrows_legend": (
         "dotted: −αg, plain GD's step; dashed: −αv, the velocity; solid: the step taken"),
     "plot.arrow.gradient": "−α∇L (plain GD step)",

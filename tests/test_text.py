@@ -390,6 +390,11 @@ def _bv_readings() -> set[str]:
             for c in ast.walk(n.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
 
 
+def _tool_keys() -> tuple[str, ...]:
+    from playground.ui.present import TOOL_KEYS
+    return tuple(TOOL_KEYS.values())
+
+
 def _labs() -> tuple[str, ...]:
     from playground.ui.shell import LABS
     return tuple(LABS)
@@ -413,6 +418,7 @@ REGISTRIES = {
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,
     "critical.verdict.{}.short": _critical_verdicts,
+    "plot.tool.{}": _tool_keys,
     "plot.loss.{}": lambda: ("log", "linear"),  # Bokeh's y_axis_type of the two charts
     "mlp.reading.{}": _readings,
     "mlp.dataset.{}": lambda: datasets.DATASETS,
