@@ -396,6 +396,18 @@ _EN: dict[str, str] = {
         "integer labels must be exactly 0..{last} with every class present; found {found}"),
     "csv.one_class": "only one class ({name}); the labels need at least 2 classes",
     "csv.too_many_classes": "too many classes: {k} (the limit is {max})",
+    # A data setting out of range (numerics.datasets.DataSettingError, by code).
+    "data.unknown": "unknown data set {name}; choose one of {names}",
+    "data.points": "number of points must be an integer from {low} to {high}, not {value}",
+    "data.noise": "noise must be a percentage from 0 to {high:g}, not {value}",
+    "data.seed": "seed must be a non-negative integer, not {value}",
+    "data.train_ratio": (
+        "training share must be a percentage from {low:g} to {high:g}, not {value}"),
+    "data.cannot_split": "cannot split {n} point(s) into two non-empty parts",
+    "data.features_type": "features must be a list of names, not {value}",
+    "data.no_feature": "choose at least one input feature from {names}",
+    "data.unknown_feature": "unknown feature {name}; choose from {names}",
+    "data.feature_twice": "feature {name} is listed more than once",
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
         "cannot carry an uploaded file: share the file itself."),
@@ -585,6 +597,8 @@ def tr_error(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
         return tr(f"expr.{code}", lang, **params)
     if domain == "csv":
         return tr(f"csv.{code}", lang, **params)
+    if domain == "data":
+        return tr(f"data.{code}", lang, **params)
     if domain == "layers":
         return tr(f"layers.{code}", lang, **params)
     if domain == "link":

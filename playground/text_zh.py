@@ -364,6 +364,16 @@ ZH: dict[str, str] = {
         "整数标签必须恰好是 0..{last}，且每个类别都要出现；实际为 {found}"),
     "csv.one_class": "只有一个类别（{name}）；标签至少需要 2 个类别",
     "csv.too_many_classes": "类别太多：{k} 个（上限为 {max}）",
+    "data.unknown": "未知的数据集 {name}；可选：{names}",
+    "data.points": "样本点数必须是 {low} 到 {high} 之间的整数，而不是 {value}",
+    "data.noise": "噪声必须是 0 到 {high:g} 之间的百分比，而不是 {value}",
+    "data.seed": "随机种子必须是非负整数，而不是 {value}",
+    "data.train_ratio": "训练集比例必须是 {low:g} 到 {high:g} 之间的百分比，而不是 {value}",
+    "data.cannot_split": "无法把 {n} 个样本点分成两个非空的部分",
+    "data.features_type": "输入特征必须是名称列表，而不是 {value}",
+    "data.no_feature": "请至少从 {names} 中选择一个输入特征",
+    "data.unknown_feature": "未知的特征 {name}；可选：{names}",
+    "data.feature_twice": "特征 {name} 出现了不止一次",
     "mlp.upload.note": (
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
         "请直接分享文件本身。"),

@@ -434,6 +434,7 @@ REGISTRIES = {
     "expr.{}": lambda: expression.MESSAGES,
     "csv.{}": lambda: datasets.MESSAGES,
     "layers.{}": lambda: mlp.LAYER_MESSAGES,
+    "data.{}": lambda: datasets.DATA_MESSAGES,
     "url.reason.{}": _link_reasons,
 }
 
@@ -500,6 +501,7 @@ ERROR_DOMAINS = {
     "expr": (expression.MESSAGES, "expr."),
     "csv": (datasets.MESSAGES, "csv."),
     "layers": (mlp.LAYER_MESSAGES, "layers."),
+    "data": (datasets.DATA_MESSAGES, "data."),
 }
 
 
@@ -551,6 +553,22 @@ BAD_FILES = {
 
 BAD_LAYERS = {"not_integer": "8,a", "width": "40", "too_many": "1,1,1,1,1,1,1"}
 
+#: A call with a bad setting for every code of ``datasets.DATA_MESSAGES``.
+BAD_SETTINGS = {
+    "unknown": lambda: datasets.make_dataset("donut"),
+    "points": lambda: datasets.make_dataset("xor", n_points=1),
+    "noise": lambda: datasets.make_dataset("xor", noise=80.0),
+    "seed": lambda: datasets.make_dataset("xor", seed=-1),
+    "train_ratio": lambda: datasets.split(datasets.make_dataset("xor"), 5.0, 0),
+    "cannot_split": lambda: datasets.split(datasets.Dataset(
+        X=np.zeros((1, 2)), y=np.zeros(1, dtype=int), n_classes=2, class_names=("a", "b"),
+        name="one"), 50, 0),
+    "features_type": lambda: datasets.feature_matrix(np.zeros((2, 2)), "x1"),
+    "no_feature": lambda: datasets.feature_matrix(np.zeros((2, 2)), []),
+    "unknown_feature": lambda: datasets.feature_matrix(np.zeros((2, 2)), ["x3"]),
+    "feature_twice": lambda: datasets.feature_matrix(np.zeros((2, 2)), ["x1", "x1"]),
+}
+
 
 def _bad_inputs():
     for code, formula in BAD_FORMULAS.items():
@@ -559,6 +577,8 @@ def _bad_inputs():
     for code, (content, limits) in BAD_FILES.items():
         yield pytest.param("csv", code, lambda c=content, k=limits: _raised(
             datasets.parse_csv, c, **k), id=f"csv.{code}")
+    for code, call in BAD_SETTINGS.items():
+        yield pytest.param("data", code, lambda c=call: _raised(c), id=f"data.{code}")
     for code, text in BAD_LAYERS.items():
         yield pytest.param("layers", code, lambda t=text: _raised(mlp.parse_layers, t),
                            id=f"layers.{code}")
@@ -568,6 +588,7 @@ def test_every_error_code_has_a_bad_input():
     assert set(BAD_FORMULAS) == set(expression.MESSAGES)
     assert set(BAD_FILES) == set(datasets.MESSAGES)
     assert set(BAD_LAYERS) == set(mlp.LAYER_MESSAGES)
+    assert set(BAD_SETTINGS) == set(datasets.DATA_MESSAGES)
 
 
 @pytest.mark.parametrize(("domain", "code", "bad"), list(_bad_inputs()))

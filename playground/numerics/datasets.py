@@ -44,6 +44,7 @@ __all__ = [
     "FEATURES",
     "FEATURE_LABELS",
     "Dataset",
+    "DataSettingError",
     "DatasetError",
     "Normaliser",
     "feature_matrix",
@@ -112,6 +113,33 @@ class DatasetError(CodedError):
 
 def _error(code: str, **params) -> DatasetError:
     return DatasetError.coded(code, **params)
+
+
+#: What a :class:`DataSettingError` says, by code (``text._EN``: ``data.{code}``).
+DATA_MESSAGES: dict[str, str] = {
+    "unknown": "unknown data set {name}; choose one of {names}",
+    "points": "number of points must be an integer from {low} to {high}, not {value}",
+    "noise": "noise must be a percentage from 0 to {high:g}, not {value}",
+    "seed": "seed must be a non-negative integer, not {value}",
+    "train_ratio": "training share must be a percentage from {low:g} to {high:g}, not {value}",
+    "cannot_split": "cannot split {n} point(s) into two non-empty parts",
+    "features_type": "features must be a list of names, not {value}",
+    "no_feature": "choose at least one input feature from {names}",
+    "unknown_feature": "unknown feature {name}; choose from {names}",
+    "feature_twice": "feature {name} is listed more than once",
+}
+
+
+class DataSettingError(DatasetError):
+    """A data setting out of range (the command line, or a lab whose bounds slipped):
+    ``code`` of :data:`DATA_MESSAGES` and ``params``."""
+
+    domain = "data"
+    messages = DATA_MESSAGES
+
+
+def _setting_error(code: str, **params) -> DataSettingError:
+    return DataSettingError.coded(code, **params)
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,18 +355,13 @@ def make_dataset(name: str, n_points: int = 200, noise: float = 0.0, seed: int =
         DatasetError: an unknown name, or points, noise or seed out of range.
     """
     if not isinstance(name, str) or name not in DATASETS:
-        raise DatasetError(
-            f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}"
-        )
+        raise _setting_error("unknown", name=repr(name), names=", ".join(DATASETS))
     if not _is_int(n_points) or not MIN_POINTS <= n_points <= MAX_POINTS:
-        raise DatasetError(
-            f"number of points must be an integer from {MIN_POINTS} to {MAX_POINTS}, "
-            f"not {n_points!r}"
-        )
+        raise _setting_error("points", low=MIN_POINTS, high=MAX_POINTS, value=repr(n_points))
     if not _is_real(noise) or not 0.0 <= noise <= MAX_NOISE:  # also rejects NaN
-        raise DatasetError(f"noise must be a percentage from 0 to {MAX_NOISE:g}, not {noise!r}")
+        raise _setting_error("noise", high=MAX_NOISE, value=repr(noise))
     if not _is_int(seed) or seed < 0:
-        raise DatasetError(f"seed must be a non-negative integer, not {seed!r}")
+        raise _setting_error("seed", value=repr(seed))
     X, y = DATASETS[name](int(n_points), float(noise), np.random.default_rng(int(seed)))
     names = CLASS_NAMES[name]
     return Dataset(X=X, y=y, n_classes=len(names), class_names=names, name=name)
@@ -369,15 +392,13 @@ def split(dataset: Dataset, train_ratio_percent: float, seed: int) -> tuple[Data
     if not _is_real(train_ratio_percent) or not (
         MIN_TRAIN_PERCENT <= train_ratio_percent <= MAX_TRAIN_PERCENT
     ):
-        raise DatasetError(
-            f"training share must be a percentage from {MIN_TRAIN_PERCENT:g} to "
-            f"{MAX_TRAIN_PERCENT:g}, not {train_ratio_percent!r}"
-        )
+        raise _setting_error("train_ratio", low=MIN_TRAIN_PERCENT, high=MAX_TRAIN_PERCENT,
+                             value=repr(train_ratio_percent))
     if not _is_int(seed) or seed < 0:
-        raise DatasetError(f"seed must be a non-negative integer, not {seed!r}")
+        raise _setting_error("seed", value=repr(seed))
     n = len(dataset)
     if n < 2:
-        raise DatasetError(f"cannot split {n} point(s) into two non-empty parts")
+        raise _setting_error("cannot_split", n=n)
     n_train = training_count(n, train_ratio_percent)
     order = np.random.default_rng(int(seed)).permutation(n)
 
@@ -432,18 +453,17 @@ def feature_matrix(X, names: Sequence[str]):
         DatasetError: unknown, repeated or no feature names, or points not (n, 2).
     """
     if isinstance(names, str) or not isinstance(names, Iterable):
-        raise DatasetError(f"features must be a list of names, not {names!r}")
+        raise _setting_error("features_type", value=repr(names))
     names = tuple(names)
     if not names:
-        raise DatasetError(f"choose at least one input feature from {', '.join(FEATURES)}")
+        raise _setting_error("no_feature", names=", ".join(FEATURES))
     for feature in names:
         if not isinstance(feature, str) or feature not in FEATURES:
-            raise DatasetError(
-                f"unknown feature {feature!r}; choose from {', '.join(FEATURES)}"
-            )
+            raise _setting_error("unknown_feature", name=repr(feature),
+                                 names=", ".join(FEATURES))
     if len(set(names)) != len(names):
         repeated = next(f for f in names if names.count(f) > 1)
-        raise DatasetError(f"feature {repeated!r} is listed more than once")
+        raise _setting_error("feature_twice", name=repr(repeated))
     xp = _namespace(X)
     X = xp.asarray(X, dtype=xp.float64)
     if X.ndim != 2 or X.shape[1] != 2:
