@@ -345,6 +345,15 @@ _EN: dict[str, str] = {
     "layers.width": "a layer has 1 to {max} neurons, not {width}",
     "layers.too_many": "at most {max} hidden layers",
     "mlp.upload.failed": "The file could not be read: {error}",
+    # The help of a setting (its widget's "?"), the same as the parameter's own doc.
+    "mlp.doc.train_ratio": "percent of the points that train; 100: no validation",
+    "mlp.doc.schedule_every": "N in epochs (step, 1/t); T in epochs (cosine)",
+    "mlp.doc.schedule_factor": "k (step)",
+    "mlp.doc.schedule_gamma": "γ per epoch (exponential)",
+    "mlp.doc.race": "2–4 optimizers training the same network side by side",
+    "mlp.doc.discretize": "the heat map shows the predicted class only",
+    "mlp.doc.early_stop": "pause when validation loss stops improving",
+    "mlp.doc.patience": "epochs without improvement",
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
         "training uses batches of 2."),

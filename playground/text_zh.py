@@ -318,6 +318,14 @@ ZH: dict[str, str] = {
     "layers.width": "每层应有 1 到 {max} 个神经元，而不是 {width} 个",
     "layers.too_many": "最多 {max} 个隐藏层",
     "mlp.upload.failed": "无法读取该文件：{error}",
+    "mlp.doc.train_ratio": "用于训练的样本点所占的百分比；100 表示没有验证集",
+    "mlp.doc.schedule_every": "分段与 1/t 衰减的 N、余弦调度的 T，均以迭代周期计",
+    "mlp.doc.schedule_factor": "k（分段调度）",
+    "mlp.doc.schedule_gamma": "每个迭代周期的 γ（指数调度）",
+    "mlp.doc.race": "2–4 个优化器并排训练同一个网络",
+    "mlp.doc.discretize": "热图只显示预测的类别",
+    "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
+    "mlp.doc.patience": "没有改进的迭代周期数",
     "mlp.invalid.batchnorm_batch": (
         "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：训练改用大小为 2 "
         "的小批量。"),

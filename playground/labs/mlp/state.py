@@ -191,6 +191,11 @@ class MlpLabState(_Knobs):
 
     def __init__(self, **params):
         super().__init__(**params)
+        # The help a widget shows (Panel's "?" from the parameter's doc), in this page's
+        # language: this instance's own copy of each parameter, not the class's.
+        for name in ("train_ratio", "schedule_every", "schedule_factor", "schedule_gamma",
+                     "race", "discretize", "early_stop", "patience"):
+            self.param[name].doc = tr(f"mlp.doc.{name}", self.lang)
         #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
         #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
         self.run_slow_work = lambda _key, work, apply: apply(work())

@@ -222,3 +222,17 @@ def test_bad_layers_and_a_bad_link_are_explained_in_the_pages_language():
                                                     "race"}
     shown = render_problems(problems, "zh")
     assert CJK.search(shown) and not ENGLISH_RUN.search(shown), shown
+
+
+def test_the_settings_help_is_in_the_pages_language():
+    """A setting's help (Panel's "?" from the parameter's doc) is the table's, per page:
+    a Chinese page does not change an English one's."""
+    from playground.text import TEXT
+
+    chinese, english = MlpLabState(lang="zh"), MlpLabState()
+    names = [k.removeprefix("mlp.doc.") for k in TEXT["en"] if k.startswith("mlp.doc.")]
+    assert len(names) == 8
+    for name in names:
+        assert chinese.param[name].doc == TEXT["zh"][f"mlp.doc.{name}"]
+        assert english.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
+        assert MlpLabState.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
