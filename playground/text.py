@@ -25,6 +25,8 @@ _EN: dict[str, str] = {
     "app.dark": "Dark",
     "app.present": "Lecture mode",
     "app.sidebar": "Controls",
+    "app.copy_link": "Copy link",
+    "app.link_copied": "Link copied",
     "lab.optimizers": "Optimizers",
     "lab.optimizers.blurb": "Optimizers racing on 2-D loss surfaces",
 
@@ -356,7 +358,7 @@ _EN: dict[str, str] = {
     "mlp.doc.patience": "epochs without improvement",
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
-        "training uses batches of 2."),
+        "the batch is now 2."),
     "mlp.invalid.batchnorm_one_example": (
         "Batch norm needs at least 2 examples per batch, and there is only 1 training "
         "example: batch norm is off. Use more points or a larger training share."),

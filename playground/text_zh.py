@@ -17,6 +17,8 @@ ZH: dict[str, str] = {
     "app.dark": "深色",
     "app.present": "授课模式",
     "app.sidebar": "控制面板",
+    "app.copy_link": "复制链接",
+    "app.link_copied": "链接已复制",
     "lab.optimizers": "优化器",
     "lab.optimizers.blurb": "优化器在二维损失曲面上赛跑",
 
@@ -327,8 +329,8 @@ ZH: dict[str, str] = {
     "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
     "mlp.doc.patience": "没有改进的迭代周期数",
     "mlp.invalid.batchnorm_batch": (
-        "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：训练改用大小为 2 "
-        "的小批量。"),
+        "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：小批量大小已改为 "
+        "2。"),
     "mlp.invalid.batchnorm_one_example": (
         "批量规范化要求每个小批量至少有 2 个样本，而训练集只有 1 个样本：批量规范化已关闭。"
         "请增加数据点或提高训练集比例。"),

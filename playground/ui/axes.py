@@ -16,6 +16,24 @@ from bokeh.models import CustomJSTickFormatter
 RANGE_PADDING = 0.05
 
 
+def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
+            keep) -> tuple[list[float], list[float]]:
+    """Per curve the lowest value and the highest one that counts (``loss_range``),
+    over the values where ``keep(values)`` holds."""
+    low, high = [], []
+    for curve, gone in zip(curves, diverged, strict=True):
+        values = np.asarray(curve, float)
+        values = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
+        with np.errstate(invalid="ignore"):
+            ok = keep(values)
+        if not ok.any():
+            continue
+        low.append(values[ok].min())
+        start = values[0][ok[0]]
+        high.append(start.max() if gone and start.size else values[ok].max())
+    return low, high
+
+
 def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
                padding: float = RANGE_PADDING) -> tuple[float, float] | None:
     """A linear loss axis (start, end) for ``curves`` that keeps every run readable.
@@ -28,16 +46,7 @@ def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
     padded by ``padding`` of the span (a flat curve gets a span of 10 % of its level,
     or 1).
     """
-    low, high = [], []
-    for curve, gone in zip(curves, diverged, strict=True):
-        values = np.asarray(curve, float)
-        values = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
-        finite = np.isfinite(values)
-        if not finite.any():
-            continue
-        low.append(values[finite].min())
-        start = values[0][finite[0]]
-        high.append(start.max() if gone and start.size else values[finite].max())
+    low, high = _extent(curves, diverged, np.isfinite)
     if not low:
         return None
     lo, hi = float(min(low)), float(max(high))
@@ -47,6 +56,31 @@ def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
         span = 0.1 * abs(hi) or 1.0
         return lo - span / 2, hi + span / 2
     return lo - padding * span, hi + padding * span
+
+
+#: A log loss axis shows at most this many decades below its top: a gap of 10⁻¹⁶ is
+#: float round-off, and 26 decades would squeeze every curve flat.
+LOG_DECADES = 12
+
+
+def log_loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
+                   padding: float = RANGE_PADDING,
+                   decades: float = LOG_DECADES) -> tuple[float, float] | None:
+    """A log axis (start, end) for positive ``curves`` (e.g. L − min L), as
+    ``loss_range`` does for a linear one: a diverged run's tail leaves through the top,
+    and the bottom is at most ``decades`` below the top (lower values leave through
+    the bottom).  Values ≤ 0 or non-finite are ignored; None when none is left.  Each
+    end is padded by ``padding`` of the span in decades (a flat curve: half a decade).
+    """
+    low, high = _extent(curves, diverged, lambda v: np.isfinite(v) & (v > 0))
+    if not low:
+        return None
+    hi = np.log10(max(high))
+    lo = min(max(np.log10(min(low)), hi - decades), hi)
+    span = hi - lo
+    if span <= 0:
+        return float(10 ** (lo - 0.5)), float(10 ** (hi + 0.5))
+    return float(10 ** (lo - padding * span)), float(10 ** (hi + padding * span))
 
 
 #: Ticks as people write them: 0.25, 1500, 2×10¹¹, −1.5×10⁻⁴ (three significant digits

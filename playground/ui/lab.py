@@ -181,10 +181,18 @@ class Lab(Viewer):
 
     def report_link_problems(self, problems: list[str]):
         """Keep what the page's link could not set on screen (``problems``: one line each)."""
+        self.link_problem_lines = list(problems)
         lang = self.state.lang
         self.link_problems = tr("url.ignored", lang,
                                 problems=render_problems(problems, lang)) if problems else ""
         self.show_message()
+
+    def withdraw_link_problem(self, line: str):
+        """``line`` of ``report_link_problems`` no longer holds (e.g. the tab gave back
+        the uploaded file the link named): the notice keeps the others."""
+        lines = getattr(self, "link_problem_lines", [])
+        if line in lines:
+            self.report_link_problems([p for p in lines if p != line])
 
     def show_message(self):
         """Show ``link_problems`` (and the lab's own messages); nothing by default."""

@@ -196,8 +196,8 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
 
 def build_lab(lab_key: str, state: LabState, problems: list[str],
               hide: tuple[str, ...] = ()) -> Lab:
-    """The lab around a prepared state, with its first picture drawn (the session's
-    thread: this makes the lab's Panel components); the controls of the link keys in
+    """The lab around a prepared state, with its first picture drawn (its Panel
+    components, not yet in a document: any thread); the controls of the link keys in
     ``hide`` left out."""
     lab = lab_class(lab_key)(state=state)
     lab.hide_controls(hide)
@@ -233,9 +233,9 @@ class Page:
     """One session's page: its shell at once, its lab once both are ready.
 
     In a server session (``in_a_session``), ``__init__`` starts a thread that runs
-    ``prepare_state`` (``_prepare``) and answers with the shell (``view``); the thread
-    hands over to the session's thread, which runs ``build_lab`` (``_build``).  The lab
-    joins the page (``_attach``) once it is built and the browser has loaded the page
+    ``prepare_state`` and ``build_lab`` (``_prepare``) and answers with the shell
+    (``view``); the thread hands over to the session's thread.  The lab joins the page
+    (``_attach``, on the session's thread) once it is built and the browser has loaded the page
     (``_on_load``), whichever comes last.  Without a server all of it happens in
     ``__init__``, in the same order.
 
@@ -268,7 +268,6 @@ class Page:
         self._restyler = None  # styles plots a lab adds later (non-default display only)
         self.doc = pn.state.curdoc
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
-        self.prepared = None  # (state, problems), from the thread
         self.lab = None
         self.error: BaseException | None = None  # why the lab could not be built
         self.loaded = self.attached = False
@@ -313,7 +312,7 @@ class Page:
             name=tr("app.lab", self.lang),
             options={tr(Lab.title_key(k), self.lang): k for k in LABS},
             value=self.lab_key, button_type="light", align="center", css_classes=["pg-labs"],
-            width=130 * len(LABS), margin=(0, 20))
+            width=122 * len(LABS), margin=(0, 20))
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
         switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key,
@@ -326,17 +325,17 @@ class Page:
         the language."""
         # Lecture mode starts with the controls folded away: the pictures get the screen.
         side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang),
-                                 value=not self.display.present, width=110,
+                                 value=not self.display.present, width=100,
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-sidebar"])
         side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
         self._side_toggle = side
         present = pn.widgets.Toggle(name=tr("app.present", self.lang), value=self.display.present,
-                                    width=140, button_type="light", align="center",
+                                    width=125, button_type="light", align="center",
                                     css_classes=["pg-toggle-present"])
         present.param.watch(lambda e: self._set_display(present=e.new), "value")
         dark = pn.widgets.Toggle(name=tr("app.dark", self.lang),
-                                 value=self.display.theme == "dark", width=90,
+                                 value=self.display.theme == "dark", width=80,
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-dark"])
         # Panel styles its widgets with the theme it read when the page was made: another
@@ -356,7 +355,20 @@ class Page:
             if (cb_obj.value === default_lang) { q.delete('lang') }
             else { q.set('lang', cb_obj.value) }
             window.location.search = '?' + q.toString()""")
-        return [side, present, dark, language]
+        toggles = [side, present, dark, language]
+        if not self.autoloaded:  # in another site's page the address is that page's
+            toggles.insert(0, self._copy_link_button())
+        return toggles
+
+    def _copy_link_button(self) -> pn.widgets.Button:
+        """Copies the page's link (every setting that changes what is seen) and says so
+        on the button for two seconds."""
+        button = pn.widgets.Button(name=tr("app.copy_link", self.lang), width=100,
+                                   button_type="light", align="center",
+                                   css_classes=["pg-copy-link"])
+        button.js_on_click(args={"copied": tr("app.link_copied", self.lang)},
+                           code=COPY_LINK_JS)
+        return button
 
     def _set_display(self, **values):
         """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
@@ -396,21 +408,17 @@ class Page:
     # -- in a session: the thread, then the session's thread ----------------------------
 
     def _prepare(self):  # the thread
+        # The lab's Panel objects are made here too: 0.1–0.5 s of Python that, on the
+        # event loop, paused every other page (issue #9); they join the document on
+        # the loop (``_attach``).  ``set_curdoc``: Panel reads the session's config.
         try:
             with SLOW_WORK_SLOTS:
-                self.prepared = prepare_state(self.lab_key, self.query, self.problems,
-                                              self.lang)
+                prepared = prepare_state(self.lab_key, self.query, self.problems, self.lang)
+            with set_curdoc(self.doc):
+                self.lab = build_lab(self.lab_key, *prepared, self._hide_keys())
         except Exception as e:  # a message in the page, never a traceback
             self.error = e
-        self._next_tick(self._build)
-
-    def _build(self):  # the session's thread
-        if self.error is None:
-            try:
-                self.lab = build_lab(self.lab_key, *self.prepared, self._hide_keys())
-            except Exception as e:
-                self.error = e
-        self._attach_when_ready()
+        self._next_tick(self._attach_when_ready)
 
     def _on_load(self):
         self.loaded = True
@@ -521,6 +529,38 @@ class Page:
         self.body.objects = [build_error_notice(error, self.lang)]
 
 
+#: The page's link to the clipboard: the Clipboard API where the page is a secure context
+#: (https, localhost), else a selected text area and ``execCommand('copy')``, else a
+#: prompt showing the link to copy by hand.
+COPY_LINK_JS = """
+const url = window.location.href;
+const button = cb_obj.origin || cb_obj;  // the click event's button
+const label = button.label;
+const done = () => {
+  button.label = copied;
+  setTimeout(() => { button.label = label }, 2000);
+};
+const by_hand = () => {
+  const area = document.createElement('textarea');
+  area.value = url;
+  area.setAttribute('readonly', '');
+  area.style.position = 'fixed';
+  area.style.opacity = '0';
+  document.body.appendChild(area);
+  area.select();
+  let ok = false;
+  try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+  area.remove();
+  if (ok) { done(); } else { window.prompt(label, url); }
+};
+if (navigator.clipboard && window.isSecureContext) {
+  navigator.clipboard.writeText(url).then(done, by_hand);
+} else {
+  by_hand();
+}
+"""
+
+
 #: Leaving for another lab: this lab's link is kept for the tab, the other's restored,
 #: with this page's display keys (language, theme, lecture mode).
 SWITCH_LAB_JS = """
@@ -607,11 +647,15 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
         return pn.Column(columns, sizing_mode="stretch_width", margin=0,
                          css_classes=["pg-embed"]), side, body
     header = pn.Row(
-        pn.pane.HTML(f"<h1 style='color:white;font-size:26px;font-weight:600;margin:0'>"
+        # Smaller on narrower windows, two lines at most (at 1280 px the second line
+        # of a 26-px title ran out of the header).
+        pn.pane.HTML(f"<h1 style='color:white;font-size:clamp(16px,1.7vw,26px);"
+                     f"line-height:1.15;font-weight:600;margin:0;overflow:hidden;"
+                     f"display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical'>"
                      f"{html.escape(title)}</h1>", margin=(0, 20), align="center",
-                     sizing_mode="stretch_width"),
-        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width", height=64,
-        stylesheets=[NARROW_HEADER])
+                     sizing_mode="stretch_width", css_classes=["pg-title"]),
+        *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width",
+        styles={"min-height": "64px"}, stylesheets=[NARROW_HEADER])
     page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0)
     return page, side, body
 
@@ -631,10 +675,13 @@ NARROW_COLUMN = f"""
   :host(.pg-sidebar) {{ order: 2; border-top: 1px solid #dde3ea; }}
 }}
 """
-# Narrow, the header's title, toggles and lab switcher wrap onto two lines.
+# Narrow, the header's title has a line of its own, above the toggles and lab switcher.
 NARROW_HEADER = f"""
 @media (max-width: {NARROW_PX - 1}px) {{
-  :host {{ flex-wrap: wrap; height: auto !important; min-height: 64px; min-width: 0 !important; }}
+  :host {{ flex-wrap: wrap; height: auto !important; min-height: 64px; min-width: 0 !important;
+          padding-bottom: 6px; }}
+  .pg-title {{ flex: 0 0 calc(100% - 40px) !important; width: calc(100% - 40px) !important;
+               margin-top: 6px !important; }}
 }}
 """
 NARROW_ROW = f"""

@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from playwright.sync_api import expect
 
+from .helpers import wait_until
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 DRAW_TIMEOUT_MS = 60_000
@@ -246,4 +248,110 @@ def test_mlp_typed_values_and_a_remedy_lesson(page, server_url):
     page.locator(".pg-preset-overfit_dropout button").click()
     wait_for_epoch(page, 0, 30)
     assert query_of(page)["dropout"] == "0.5"
+    assert_no_errors(page)
+
+
+# -- an uploaded file stays with the tab ----------------------------------------------
+
+_XS = """() => Array.from(Bokeh.documents[0].get_model_by_name('pg-train-points').data.x)"""
+
+
+def test_the_tabs_upload_comes_back_after_a_lab_switch_and_a_reload(page, server_url):
+    """A link cannot carry a file, but the tab keeps its last upload (sessionStorage):
+    leaving for another lab and coming back, or reloading, shows the same data."""
+    page.goto(server_url + "?lab=mlp&train_ratio=100", wait_until="load")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+    rows = [(0.5 * i, (-1) ** i * 0.25 * i, i % 2) for i in range(1, 13)]
+    csv = "x1,x2,label\n" + "".join(f"{a},{b},{c}\n" for a, b, c in rows)
+    upload.set_input_files({"name": "mine.csv", "mimeType": "text/csv",
+                            "buffer": csv.encode()})
+    page.wait_for_function("() => window.location.search.includes('dataset=uploaded')",
+                           timeout=DRAW_TIMEOUT_MS)
+    wait_until(page, lambda: sorted(page.evaluate(_XS)) == [r[0] for r in rows],
+               CHANGE_TIMEOUT_MS / 1000, "the uploaded points")
+
+    page.get_by_text("Optimizers", exact=True).click()
+    page.wait_for_function(f"() => ({_LENGTH})('full_sgd') > 0", timeout=DRAW_TIMEOUT_MS)
+    page.get_by_text("Neural network", exact=True).click()
+    for visit in ("back from the optimizer lab", "a reload"):
+        page.locator(".pg-epoch").wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+        wait_until(page, lambda: query_of(page).get("dataset") == "uploaded"
+                   and sorted(page.evaluate(_XS)) == [r[0] for r in rows],
+                   DRAW_TIMEOUT_MS / 1000, f"the uploaded points, {visit}")
+        shown = page.get_by_label("Data set").evaluate("e => e.options[e.selectedIndex].text")
+        assert shown == "Uploaded CSV", visit
+        expect(page.locator(".pg-message")).not_to_contain_text("uploaded file")
+        page.reload(wait_until="load")
+    assert_no_errors(page)
+
+
+# -- the link carries the view ----------------------------------------------------------
+
+_LOG_CHART_SHOWN = """() => Array.from(Bokeh.documents[0].all_models).some(
+  (m) => m.y_scale != null && m.y_scale.constructor.__name__ === 'LogScale' && m.visible)"""
+
+
+def test_the_link_carries_the_step_the_3d_view_the_log_scale_and_the_paths(page, server_url):
+    open_optimizers(page, server_url + "?lab=optimizers&step=20&view3d=1&log=on&paths=0")
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 20", timeout=CHANGE_TIMEOUT_MS)
+    assert_optimizer_view_at(page, 20, 100)
+    expect(page.locator(".pg-view-3d input")).to_be_checked()
+    page.wait_for_function(
+        "() => Bokeh.documents[0].get_model_by_name('surface3d_world') != null",
+        timeout=DRAW_TIMEOUT_MS)
+    expect(page.locator(".pg-log-loss input")).to_be_checked()  # the ravine's default: linear
+    page.wait_for_function(_LOG_CHART_SHOWN, timeout=CHANGE_TIMEOUT_MS)
+    expect(page.locator(".pg-paths input")).not_to_be_checked()
+    # Scrubbing while paused writes the step; unticking writes the switches.
+    page.evaluate(_MOVE_PLAYER, 35)
+    page.wait_for_function("() => window.location.search.includes('step=35')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-paths input").check()
+    page.wait_for_function("() => !window.location.search.includes('paths=')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()  # the link before: paths off again, the same step
+    expect(page.locator(".pg-paths input")).not_to_be_checked(timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 20", timeout=CHANGE_TIMEOUT_MS)
+    # Another setting, another run: shown from its last step, out of the link.
+    type_into(page.locator(".pg-steps input").first, "150")
+    wait_for_length(page, "full_sgd", 151)
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 150", timeout=CHANGE_TIMEOUT_MS)
+    assert "step" not in query_of(page) and query_of(page)["steps"] == "150"
+    assert_no_errors(page)
+
+
+_VAL_SHOWN = """() => Array.from(Bokeh.documents[0].all_models).some(
+  (m) => m.glyph != null && m.glyph.marker != null && m.glyph.marker.value === 'triangle'
+         && m.visible)"""
+
+
+def test_the_mlp_link_carries_the_validation_points(page, server_url):
+    page.goto(server_url + "?lab=mlp&val=1", wait_until="load")
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=DRAW_TIMEOUT_MS)
+    expect(page.locator(".pg-show-val input")).to_be_checked()
+    page.wait_for_function(_VAL_SHOWN, timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-show-val input").uncheck()
+    page.wait_for_function("() => !window.location.search.includes('val=')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(f"() => !({_VAL_SHOWN})()", timeout=CHANGE_TIMEOUT_MS)
+    page.go_back()
+    expect(page.locator(".pg-show-val input")).to_be_checked(timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(_VAL_SHOWN, timeout=CHANGE_TIMEOUT_MS)
+    assert_no_errors(page)
+
+
+@pytest.mark.parametrize("lab", ["optimizers", "mlp", "biasvariance"])
+def test_copy_link_copies_the_pages_link(page, server_url, lab):
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(server_url))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page.goto(server_url + f"?lab={lab}&lang=zh", wait_until="load")
+    button = page.locator(".pg-copy-link button")
+    button.wait_for(timeout=DRAW_TIMEOUT_MS)
+    expect(button).to_have_text("复制链接")
+    button.click()
+    expect(button).to_have_text("链接已复制", timeout=CHANGE_TIMEOUT_MS)
+    assert page.evaluate("() => navigator.clipboard.readText()") == page.url
+    expect(button).to_have_text("复制链接", timeout=CHANGE_TIMEOUT_MS)  # after two seconds
     assert_no_errors(page)

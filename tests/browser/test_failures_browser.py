@@ -62,6 +62,10 @@ def test_batchnorm_with_a_batch_of_one_trains_and_says_how(page, server_url):
     frame.  Now the batch of one is trained in batches of two, and the page says why."""
     open_mlp(page, server_url + "?lab=mlp&batch=1&batchnorm=1")
     shows(page, "pg-message", "Batch norm needs at least 2 examples per batch")
+    # The batch control and the link show the batch in use.
+    wait_until(page, lambda: page.locator(".pg-batch input").first.input_value() == "2", 20,
+               "the batch control to show 2")
+    wait_until(page, lambda: "batch=2" in page.url, 20, "batch=2 in the link")
     play_until(page, 5)
     assert not page.locator(".pg-player-error").is_visible()
     assert number(page, "pg-train-loss") > 0

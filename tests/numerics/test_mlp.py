@@ -242,6 +242,30 @@ def test_l1_gradient_at_a_zero_weight_is_zero_as_torch():
     assert np.asarray(grads[1]["W"])[0, 1] == 0.0
 
 
+@pytest.mark.parametrize("batchnorm", [False, True])
+def test_the_networks_kinks_have_torchs_subgradients(batchnorm):
+    """Issue #11: the network's only kinks are ReLU at 0 (derivative 0, as torch) and
+    |w| at 0 (above); a unit whose batch is constant has variance 0 under batch norm.
+    At each the gradient is finite and equals torch's, so in the MLP lab a non-finite
+    value can only be an overflow: divergence, not an undefined gradient."""
+    params = random_params(11, (2, 4, 2), batchnorm=batchnorm)
+    params[0]["W"][:, [0, 2]] = 0.0  # units 0 and 2: pre-activation 0 on every example
+    params[0]["b"][[0, 2]] = 0.0
+    x, y = data(12, n=8)
+    bn_state = ({"mean": jnp.zeros(4, F64), "var": jnp.ones(4, F64)},) if batchnorm else ()
+    if batchnorm:
+        params[0]["beta"][[0, 2]] = 0.0  # ReLU at exactly 0 after batch norm too
+    grads, _ = grad_loss(to_jax(params), bn_state, x, y, activation="relu",
+                         batchnorm=batchnorm, l1=0.1)
+    assert all(np.all(np.isfinite(np.asarray(g))) for g in jax.tree.leaves(grads))
+    net = torch_net(params, "relu", batchnorm=batchnorm)
+    weights = [m.weight for m in net if isinstance(m, torch.nn.Linear)]
+    loss = (torch.nn.functional.cross_entropy(net(torch.from_numpy(x)), torch.from_numpy(y))
+            + sum(0.1 * w.abs().sum() for w in weights))
+    loss.backward()
+    assert_tree_close(grads, torch_grads(net))
+
+
 def test_regularised_loss_gradients_match_torch():
     params = random_params(6, (2, 4, 3, 3))
     x, y = data(7, k=3)

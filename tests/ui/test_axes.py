@@ -7,7 +7,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from playground.ui.axes import READABLE_TICKS_JS, loss_range, readable_tick
+from playground.ui.axes import (
+    LOG_DECADES,
+    READABLE_TICKS_JS,
+    log_loss_range,
+    loss_range,
+    readable_tick,
+)
 
 
 def test_a_diverged_tail_does_not_set_the_range():
@@ -41,6 +47,23 @@ def test_nothing_finite_and_flat_curves():
     assert low < 3.0 < high
     low, high = loss_range([np.zeros(5)], [False])
     assert low < 0.0 < high
+
+
+def test_a_log_axis_also_leaves_a_diverged_tail_and_round_off_out():
+    """The log chart draws L − min L: SGD's tail climbs to 10¹⁰ and a converged run's
+    gap reaches 10⁻¹⁶ (round-off); neither sets the range."""
+    falling = 8.0 * np.exp(-np.arange(100) / 10.0)  # 8 … 4·10⁻⁴
+    converged = np.r_[8.0 * 10.0 ** -np.arange(12.0), np.full(20, 1e-16)]
+    sgd = 8.0 * 3.0 ** np.arange(21)
+    low, high = log_loss_range([sgd, falling], [True, False])
+    decades = np.log10(8.0) - np.log10(falling.min())
+    assert np.log10(high) == pytest.approx(np.log10(8.0) + 0.05 * decades)
+    assert np.log10(low) == pytest.approx(np.log10(falling.min()) - 0.05 * decades)
+    low, high = log_loss_range([converged], [False])
+    assert np.log10(low) == pytest.approx(np.log10(8.0) - LOG_DECADES * 1.05)
+    # Nothing positive and finite: no range; a flat curve: a decade around it.
+    assert log_loss_range([np.array([0.0, np.nan, -1.0])], [False]) is None
+    assert log_loss_range([np.full(4, 0.1)], [False]) == pytest.approx((10**-1.5, 10**-0.5))
 
 
 @pytest.mark.parametrize("tick, text", [

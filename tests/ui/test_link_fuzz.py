@@ -66,8 +66,7 @@ def _check_applied(state, query, problems, parameter_of):
 
 
 def _optimizer_parameters():
-    keys = OptimizerLabState.LINK_KEYS
-    return {k: ("expression" if k == "expr" else k) for k in keys if k != "expr"}
+    return {f.key: f.name for f in OptimizerLabState.LINK.fields if f.key != "expr"}
 
 
 @FUZZ
@@ -97,7 +96,7 @@ _ARCH_KEYS = {"layers", "activation", "features", "batchnorm", "dataset", "point
 def test_mlp_links(query):
     state = MlpLabState()
     problems = state.apply_query(query)
-    _check_applied(state, query, problems, {k: k for k in MlpLabState.LINK_KEYS})
+    _check_applied(state, query, problems, {f.key: f.name for f in MlpLabState.LINK.fields})
     assert np.isfinite(state.grid()).all()
 
 
@@ -107,6 +106,7 @@ def test_mlp_links_that_change_the_network(key, text):
     state = MlpLabState()
     problems = state.apply_query({"lab": "mlp", key: text})
     _check_applied(state, {key: text}, problems,
-                   {k: k for k in MlpLabState.LINK_KEYS - {"layers", "features"}})
+                   {f.key: f.name for f in MlpLabState.LINK.fields
+                    if f.key not in ("layers", "features")})
     grid = state.grid()
     assert np.isfinite(grid).all() and grid.min() >= 0 and grid.max() <= state.data.n_classes

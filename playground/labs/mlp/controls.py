@@ -10,11 +10,15 @@ network changes or trains.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import panel as pn
 import param
+from panel.reactive import ReactiveHTML
 from panel.viewable import Viewer
 
 from ...numerics import datasets, mlp
@@ -30,6 +34,41 @@ log = logging.getLogger(__name__)
 #: The lesson buttons: the first three, then the remedies for over-fitting.
 PRESETS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
            "overfit_early_stop")
+
+
+#: The tab keeps its last CSV file (sessionStorage: this tab only, never the link), so a
+#: page reloaded for a lab switch, Back/Forward or a reload can get it back.
+UPLOAD_KEY = "pg-upload"
+#: The most base64 characters kept (≈ 1.5 MB of CSV; sessionStorage holds ≈ 5 MB).
+UPLOAD_KEEP_CHARS = 2_000_000
+KEEP_UPLOAD_JS = f"""
+try {{
+  if (source.value && source.value.length <= {UPLOAD_KEEP_CHARS})
+    sessionStorage.setItem('{UPLOAD_KEY}', JSON.stringify(
+      {{name: source.filename, type: source.mime_type, value: source.value}}));
+}} catch (e) {{ /* storage off or full: the file is not kept */ }}
+"""
+
+
+class KeptUpload(ReactiveHTML):
+    """On a page whose link names the uploaded data set: the tab's kept file
+    (``KEEP_UPLOAD_JS``) sent back to the server as ``kept`` (its name, ``|``, its
+    base64 content), which uses it as a new upload."""
+
+    kept = param.String(default="")
+
+    _template = "<div id='kept' style='display:none'></div>"
+    _scripts = {
+        "render": f"""
+          if (new URLSearchParams(window.location.search).get('dataset') !== 'uploaded')
+            return;
+          let file = null;
+          try {{ file = JSON.parse(sessionStorage.getItem('{UPLOAD_KEY}')); }}
+          catch (e) {{ return; }}
+          if (file != null && typeof file.value === 'string' && file.value.length > 0)
+            data.kept = (file.name || 'uploaded.csv') + '|' + file.value;
+        """,
+    }
 
 
 class MlpControls(Viewer):
@@ -52,6 +91,11 @@ class MlpControls(Viewer):
         self.upload = pn.widgets.FileInput(accept=".csv", multiple=False,
                                            css_classes=["pg-upload"], width=220)
         self.upload.param.watch(self._on_upload, "value")
+        self.upload.jscallback(value=KEEP_UPLOAD_JS)
+        # The link asks for an uploaded file this page has not seen: the tab's, if kept.
+        self.kept_upload = KeptUpload() if s.upload_problem else None
+        if self.kept_upload is not None:
+            self.kept_upload.param.watch(self._on_kept_upload, "kept")
         self.upload_error = pn.pane.HTML("", visible=False, css_classes=["pg-upload-error"],
                                          styles={"color": "var(--pg-error, #b00020)",
                                                  "font-size": text_size(13)},
@@ -178,6 +222,7 @@ class MlpControls(Viewer):
             pn.Row(*self.preset_buttons[3:]),
             head("data"), self.dataset,
             pn.Row(self.upload, self.upload_error), self.upload_note,
+            *([self.kept_upload] if self.kept_upload is not None else []),
             self.noise, self.points, self.train_ratio,
             pn.Row(self._placed(self.seed), self.regenerate, styles={"align-items": "end"}),
             pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
@@ -316,6 +361,16 @@ class MlpControls(Viewer):
             return
         self.state.run_slow_work("upload", lambda content=event.new: self._read(content),
                                  self._use_upload)
+
+    def _on_kept_upload(self, event):
+        """The tab's kept file (``KeptUpload``): used as if uploaded again."""
+        content = event.new.split("|", 1)[-1]
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (ValueError, binascii.Error):
+            log.warning("the tab's kept upload was not base64: ignored")
+            return
+        self._on_upload(SimpleNamespace(new=data))
 
     def _read(self, content) -> datasets.Dataset | str:  # any thread
         try:

@@ -155,9 +155,11 @@ class Plane:
 
     def __init__(self):
         self.color_mapper = LinearColorMapper(palette=binary_palette(), low=0.0, high=1.0)
-        self.train_points = ColumnDataSource({"x": [], "y": [], "color": []})
+        self.train_points = ColumnDataSource({"x": [], "y": [], "color": []},
+                                             name="pg-train-points")
         self.val_points = ColumnDataSource({"x": [], "y": [], "color": []})
         self.val_renderers = []
+        self.val_visible = False  # whether the validation points are drawn
         self.framed = []  # (figure, image renderer) of every heat map, framed together
         self.soft_classes = 0  # K when the map shades K ≥ 3 classes by confidence
 
@@ -176,7 +178,8 @@ class Plane:
                     line_color="white", size=point_size, line_width=point_line)
         self.val_renderers.append(fig.scatter(
             "x", "y", source=self.val_points, fill_color="color", line_color="black",
-            size=point_size, marker="triangle", line_width=point_line, visible=False))
+            size=point_size, marker="triangle", line_width=point_line,
+            visible=self.val_visible))
         return fig, source
 
     def show_points(self, data):
@@ -198,6 +201,7 @@ class Plane:
             image.glyph.update(x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height)
 
     def show_val(self, visible: bool):
+        self.val_visible = visible
         for renderer in self.val_renderers:
             renderer.visible = visible
 

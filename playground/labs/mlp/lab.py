@@ -36,7 +36,7 @@ from . import state as mlp_state
 from .controls import MlpControls
 from .figures import BoundaryView, Plane, RaceView, loss_text, readout_html
 from .network import NetworkDiagram
-from .state import SPEEDS, MlpLabState, next_chunk
+from .state import SPEEDS, UPLOADED, MlpLabState, next_chunk
 
 PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
@@ -82,10 +82,12 @@ class MlpLab(Lab):
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
         self.readout = pn.pane.HTML(readout_html(0, "", "", lang), width=440, height=58,
                                     margin=(0, 10))
-        self.show_val = pn.widgets.Checkbox(name=tr("mlp.show_val", lang), value=False,
-                                            visible=s.has_validation,
-                                            css_classes=["pg-show-val"])
-        self.show_val.param.watch(lambda e: self.plane.show_val(e.new), "value")
+        self.show_val = pn.widgets.Checkbox.from_param(s.param.show_val,
+                                                       name=tr("mlp.show_val", lang),
+                                                       visible=s.has_validation,
+                                                       css_classes=["pg-show-val"])
+        self.plane.show_val(s.show_val)
+        s.param.watch(lambda e: self.plane.show_val(e.new), "show_val")
         self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
                                                          name=tr("mlp.discretize", lang),
                                                          css_classes=["pg-discretize"])
@@ -94,6 +96,7 @@ class MlpLab(Lab):
         s.param.watch(self._on_trained, ["epoch"])
         s.param.watch(lambda _e: self.show_message(), ["error"])
         s.param.watch(self._on_discretize, ["discretize"])
+        s.param.watch(self._on_dataset, ["dataset"])
 
     # -- the lab contract (playground.ui.lab) ---------------------------------------------
 
@@ -206,6 +209,14 @@ class MlpLab(Lab):
         if key == "network":
             work = lambda make=work: self.state.compile_pictures(make())
         self.worker.submit(key, work, use)
+
+    def _on_dataset(self, event):
+        """The tab gave back the file the link named (``controls.KeptUpload``): the
+        link's notice about it goes."""
+        s = self.state
+        if event.new == UPLOADED and s.upload_problem:
+            self.withdraw_link_problem(s.upload_problem)
+            s.upload_problem = ""
 
     def _show_compiling(self, busy: bool):
         self.compiling.visible = busy

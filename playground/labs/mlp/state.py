@@ -177,6 +177,7 @@ class MlpLabState(_Knobs):
     dropout = param.Number(_D["dropout"], bounds=(0.0, MAX_DROPOUT))
     batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
+    show_val = param.Boolean(False, doc="the validation points drawn (link key ``val``)")
     early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
     patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
 
@@ -201,12 +202,14 @@ class MlpLabState(_Knobs):
         self.run_slow_work = lambda _key, work, apply: apply(work())
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
+        self.upload_problem = ""  # the link's dataset=uploaded without a file, if any
         self.cuts = 0  # counts history cuts (training on after "restore best")
         self._hyper_cache: dict = {}  # optimizer or racers → (settings, Hyper); see _cached
         self.notes: list[str] = []  # settings adjusted or without effect (see _runnable)
         self._lr_ended = False  # whether the schedule's α has reached 0 (see halted)
         self._grid_ahead = None  # (network, _grid_inputs(), its heat map) from a worker
         self._frame = (None, None)  # (data, its frame): see ``frame``
+        self._showing_batch = False  # use_network shows the batch in use (no new network)
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -284,6 +287,13 @@ class MlpLabState(_Knobs):
         self._lr_ended = False
         self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
+        if fresh.arch.batch_size > int(self.batch):
+            # Batch norm raised a batch of one to two: the slider and link show it.
+            self._showing_batch = True
+            try:
+                self.batch = fresh.arch.batch_size
+            finally:
+                self._showing_batch = False
 
     def _runnable(self, hidden: tuple[int, ...],
                   n_train: int | None = None) -> tuple[int, bool, list[str]]:
@@ -329,6 +339,8 @@ class MlpLabState(_Knobs):
     @param.depends(*RESET_PARAMS, watch=True)
     def reset(self):
         """A fresh network on fresh data: epoch 0."""
+        if self._showing_batch:
+            return  # the batch the network already trains with (see use_network)
         self._build()
 
     @property
@@ -473,6 +485,8 @@ class MlpLabState(_Knobs):
         start = len(self.history)
         if not np.all(np.isfinite(rows)):
             # Keep the last finite network and curves: nothing non-finite is drawn.
+            # Every kink of the network has a finite subgradient (ReLU, |w| at 0), so a
+            # non-finite value is an overflow: divergence, not an undefined gradient.
             good = int(np.argmin(np.all(np.isfinite(rows), axis=1)))
             bad = start + good
             if good:  # the chunk's finite epochs again (same shuffles): that network
@@ -725,7 +739,9 @@ class MlpLabState(_Knobs):
         values, problems = LINK.read(query)
         if values.get("dataset") == UPLOADED and self.uploaded is None:
             del values["dataset"]
-            problems.insert(0, problem("dataset", query["dataset"], LinkReason("uploaded")))
+            # The tab may give its last upload back (``MlpControls``): then this goes.
+            self.upload_problem = problem("dataset", query["dataset"], LinkReason("uploaded"))
+            problems.insert(0, self.upload_problem)
         if "batch" in values:
             n = int(values.get("points", self.points))
             ratio = float(values.get("train_ratio", self.train_ratio))
@@ -771,6 +787,7 @@ LINK = LinkTable([
     *map(_row, ("schedule", "schedule_every", "schedule_factor", "schedule_gamma", "clip",
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
                 "early_stop", "patience", "race")),
+    param_field(MlpLabState, "show_val", "val"),
 ])
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)

@@ -182,7 +182,8 @@ class OptimizerLab(Lab):
         self._details_built = False
         self._started = False
 
-    URL_TRIGGERS = ("result", "optimizers", "surface", "expression")
+    URL_TRIGGERS = ("result", "optimizers", "surface", "expression", "step", "view_3d",
+                    "log_loss", "paths")
 
     def prepare(self):
         """Draw the surface and the first race, before the lab is in the page (the
@@ -274,18 +275,24 @@ class OptimizerLab(Lab):
             options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
         self.clip_value = self._guarded("clip_value", pn.widgets.FloatInput(
             name=tr("clip.value_label", lang), width=110))
+        # The view's switches are the state's (``step``, ``view_3d``, ``log_loss``,
+        # ``paths``): a link and Back/Forward carry them.
         self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
-                                            value=bool(s.active_surface.log_levels))
-        self.show_paths = pn.widgets.Checkbox(name=tr("view.paths", lang), value=True)
-        self.show_3d = pn.widgets.Checkbox(name=tr("view.3d", lang), value=False,
-                                           css_classes=["pg-view-3d"])
-        self.show_3d.param.watch(lambda _e: self._redraw_3d(), "value")
+                                            value=self._log_scale(), css_classes=["pg-log-loss"])
+        self.show_paths = pn.widgets.Checkbox.from_param(s.param.paths, name=tr("view.paths", lang),
+                                                         css_classes=["pg-paths"])
+        self.show_3d = pn.widgets.Checkbox.from_param(s.param.view_3d, name=tr("view.3d", lang),
+                                                      css_classes=["pg-view-3d"])
+        s.param.watch(lambda _e: self._redraw_3d(), "view_3d")
         self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
-        self.log_loss.param.watch(lambda e: self._show_log_loss(e.new), "value")
+        self.log_loss.param.watch(self._on_log_loss_ticked, "value")
+        s.param.watch(lambda _e: setattr(self.log_loss, "value", self._log_scale()), "log_loss")
         self._show_log_loss(self.log_loss.value)
-        self.show_paths.param.watch(lambda e: self.plots.set_paths_visible(e.new), "value")
+        s.param.watch(lambda e: self.plots.set_paths_visible(e.new), "paths")
         self.player.param.watch(self._on_player_pause, ["value_throttled", "direction"])
+        self.player.param.watch(self._on_player_step, "value")
+        s.param.watch(self._on_step, "step")
         self._sync_visibility()
 
     def hp_widget(self, p: str):
@@ -338,6 +345,17 @@ class OptimizerLab(Lab):
         default = self.state.surface_defaults()[p]
         return {"start": 0.0, "end": float(f"{5 * default:.2g}"),
                 "step": float(f"{default / 50:.2g}")}
+
+    def _log_scale(self) -> bool:
+        """Whether the loss chart is on a log scale: the link's choice, else the surface's."""
+        choice = self.state.log_loss
+        return bool(self.state.active_surface.log_levels) if choice == "auto" else choice == "on"
+
+    def _on_log_loss_ticked(self, event):
+        s = self.state
+        s.log_loss = ("auto" if event.new == bool(s.active_surface.log_levels)
+                      else ("on" if event.new else "off"))
+        self._show_log_loss(event.new)
 
     def _show_log_loss(self, log: bool):
         with hold():  # one chart out, the other in, in one message
@@ -437,7 +455,7 @@ class OptimizerLab(Lab):
         self.plots.show_surface(surface)
         if self._details_built:  # else they come with the details
             self.plots.show_critical_points(surface)
-        self.log_loss.value = bool(surface.log_levels)
+        self.log_loss.value = self._log_scale()
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
             p = hp_param(name, "lr")
             if p in self.hp_widgets:
@@ -465,17 +483,27 @@ class OptimizerLab(Lab):
     def _redraw_race_held(self):
         s = self.state
         self.show_message()
-        self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0),
-                             show_paths=self.show_paths.value)
+        self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0), show_paths=s.paths)
         rows = 0 if s.result is None else len(s.result.loss) - 1
-        self.player.param.update(end=max(rows, 1), value=rows)
+        self.player.param.update(end=max(rows, 1), value=self._shown_step(rows))
         self._show_formulas()
         self._show_critical()
         self._redraw_3d()
 
+    def _shown_step(self, rows: int) -> int:
+        """The step the player shows: the state's (a link's), else the last of ``rows``."""
+        step = self.state.step
+        return rows if step < 0 else min(step, rows)
+
+    def _on_step(self, _event):
+        """A link (Back/Forward) set the step: the player goes there."""
+        s = self.state
+        if s.result is not None and self.player.direction == 0:
+            self.player.value = self._shown_step(len(s.result.loss) - 1)
+
     def _redraw_3d(self):
         s = self.state
-        if self.show_3d.value and self.surface_3d is None:
+        if s.view_3d and self.surface_3d is None:
             # Drawn before it joins the page, so it arrives whole: Panel may send a change
             # to a model before the model itself, which the browser then drops (a blank
             # view, "unknown reference").
@@ -484,9 +512,9 @@ class OptimizerLab(Lab):
             self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
                                                   sizing_mode="stretch_width")]
-        elif self.show_3d.value and self._started:
+        elif s.view_3d and self._started:
             self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
-        self.view_3d.visible = self.show_3d.value
+        self.view_3d.visible = s.view_3d
 
     def show_message(self):
         """What a link could not apply, any run error, and "no optimizer chosen"."""
@@ -555,8 +583,16 @@ class OptimizerLab(Lab):
 
     def _on_player_pause(self, *_events):
         if self.player.direction == 0:
+            self._on_player_step()
             self._show_critical()
             self._show_formulas()
+
+    def _on_player_step(self, *_events):
+        """The step shown goes into the state and the link, while paused (playing, a
+        history entry per frame would bury Back); the last step is the default."""
+        s, value = self.state, int(self.player.value)
+        if self.player.direction == 0 and s.result is not None and self._started:
+            s.step = -1 if value >= len(s.result.loss) - 1 else value
 
     def _show_critical(self):
         """The analysis at the start and at the iterate, under the loss chart: filled

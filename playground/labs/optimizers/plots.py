@@ -35,7 +35,7 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
-from ...ui.axes import loss_range, readable_ticks
+from ...ui.axes import log_loss_range, loss_range, readable_ticks
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import number_size
 from ...ui.widgets import number_text
@@ -162,12 +162,13 @@ class RacePlots:
         """The loss chart with a log scale (of L − min L), built on first use."""
         if "log" not in self.loss_fig:
             self.loss_fig["log"] = self._loss_figure("log", self._log_cursor)
+            self._fit_log_axis()
         return self.loss_fig["log"]
 
     def _loss_figure(self, mode: str, cursor: Span):
-        # Linear: the range is set with each race (``loss_range``: diverged tails leave
-        # through the top); log: fitted by Bokeh.
-        ranges = {"y_range": Range1d(0, 1)} if mode == "linear" else {}
+        # The range is set with each race (``loss_range``, ``log_loss_range``: diverged
+        # tails leave through the top).
+        ranges = {"y_range": Range1d(0, 1) if mode == "linear" else Range1d(1e-3, 1)}
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
                    y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above",
                    **ranges)
@@ -313,13 +314,22 @@ class RacePlots:
         }
 
     def _fit_loss_axis(self, indices: list[int], race: Race | None):
-        """The linear loss chart's range: every run whole, a diverged one up to where it
-        started (``ui.axes.loss_range``); reset (the toolbar) comes back to it."""
-        curves = [self.loss_source(opt.NAMES[k]).data["loss"] for k in indices]
+        """The loss charts' ranges: every run whole, a diverged one up to where it
+        started (``ui.axes.loss_range``, ``log_loss_range``); reset (the toolbar) comes
+        back to them."""
+        sources = [self.loss_source(opt.NAMES[k]).data for k in indices]
         gone = [bool(race.diverged_at[k] >= 0) for k in indices]
-        span = loss_range(curves, gone) or (0.0, 1.0)
+        span = loss_range([d["loss"] for d in sources], gone) or (0.0, 1.0)
         self.loss_fig["linear"].y_range.update(start=span[0], end=span[1],
                                                reset_start=span[0], reset_end=span[1])
+        self._log_span = log_loss_range([d["gap"] for d in sources], gone) or (1e-3, 1.0)
+        self._fit_log_axis()
+
+    def _fit_log_axis(self):
+        span = getattr(self, "_log_span", None)
+        if span is not None and "log" in self.loss_fig:
+            self.loss_fig["log"].y_range.update(start=span[0], end=span[1],
+                                                reset_start=span[0], reset_end=span[1])
 
     def set_log_loss(self, log: bool):
         if log:

@@ -87,6 +87,13 @@ class OptimizerLabState(_Knobs):
 
     lang = param.String("en")
 
+    # What the page shows of the run, not its numbers (no new race): in links too.
+    step = param.Integer(-1, bounds=(-1, 10000), doc="the step the player shows; -1: the last")
+    view_3d = param.Boolean(False, doc="the 3-D view shown")
+    log_loss = param.Selector(objects=["auto", "on", "off"], default="auto",
+                              doc="the loss chart's log scale; auto: the surface's choice")
+    paths = param.Boolean(True, doc="the trajectories drawn")
+
     def __init__(self, **params):
         super().__init__(**params)
         #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
@@ -120,7 +127,7 @@ class OptimizerLabState(_Knobs):
         if self._applying_query:  # a link sets the surface and its own values together
             return
         # One batched update, so the race is computed once, with the new defaults.
-        self.param.update(active_surface=self._surface_for(self.surface),
+        self.param.update(active_surface=self._surface_for(self.surface), log_loss="auto",
                           **self.surface_defaults())
 
     @param.depends("expression", watch=True)
@@ -197,7 +204,9 @@ class OptimizerLabState(_Knobs):
             log.exception("the race on the surface %r failed", self.surface)
             self.param.update(error=tr("error.unexpected", self.lang, error=e), result=None)
             return
-        self.param.update(error=self._schedule_note(result), result=result)
+        # A new run is shown from its last step; a link's (or the first) run, at the link's.
+        step = {} if self._applying_query or self.result is None else {"step": -1}
+        self.param.update(error=self._schedule_note(result), result=result, **step)
 
     def _schedule_note(self, result: race.Race) -> str:
         """A line when the schedule brings every optimizer's α to 0 (it underflows)
@@ -272,6 +281,9 @@ LINK = LinkTable([
     *(param_field(OptimizerLabState, p) for p in (
         "steps", "noise", "seed", "schedule", "schedule_every", "schedule_factor",
         "schedule_gamma", "clip", "clip_value")),
+    # The view: the player's step, the 3-D view, the log scale, the trajectories.
+    param_field(OptimizerLabState, "step"), param_field(OptimizerLabState, "view_3d", "view3d"),
+    param_field(OptimizerLabState, "log_loss", "log"), param_field(OptimizerLabState, "paths"),
 ])
 #: Parameters carried in links (the formula as ``expression``).
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)

@@ -34,7 +34,15 @@ def test_batchnorm_with_a_batch_of_one_trains_in_batches_of_two():
     assert state.arch.batchnorm and state.arch.batch_size == 2
     assert "Batch norm needs at least 2 examples per batch" in state.error
     assert "\n" not in state.error  # one line
+    # The control and the link show the batch in use, without a second new network.
+    generation = state.generation
+    assert state.batch == 2 and state.to_query()["batch"] == "2"
     trains(state)
+    state.batchnorm = False
+    state.batch = 1  # without batch norm a batch of one is fine
+    assert state.arch.batch_size == 1 and state.error == "" and state.generation > generation
+    state.batchnorm = True  # set at the control: adjusted there too
+    assert state.batch == 2 and state.arch.batch_size == 2
 
 
 def test_batchnorm_with_one_training_example_is_off_and_says_why():

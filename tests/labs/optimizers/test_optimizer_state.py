@@ -55,6 +55,31 @@ def test_a_link_round_trips_through_the_query(state):
     np.testing.assert_array_equal(other.result.points, state.result.points)
 
 
+def test_the_link_carries_the_view_and_a_new_run_starts_at_its_last_step(state):
+    """Issue #12: the player's step, the 3-D view, the log scale and the trajectories."""
+    assert {"step", "view3d", "log", "paths"} <= state.LINK_KEYS
+    assert not {"step", "view3d", "log", "paths"} & set(state.to_query())  # the defaults
+    state.param.update(step=40, view_3d=True, log_loss="on", paths=False)
+    query = state.to_query()
+    assert (query["step"], query["view3d"], query["log"], query["paths"]) == ("40", "1", "on", "0")
+    other = OptimizerLabState()
+    assert other.apply_query(query) == []
+    assert (other.step, other.view_3d, other.log_loss, other.paths) == (40, True, "on", False)
+    other.precompute()  # the page's first race
+    assert other.result is not None and other.step == 40  # the link's race keeps its step
+    # Back to a link without them: the defaults (Back/Forward apply the whole link).
+    assert other.apply_link({"surface": "ravine"}) == []
+    assert (other.step, other.view_3d, other.log_loss, other.paths) == (-1, False, "auto", True)
+    # A new run (another setting) is shown from its last step; a new surface, its log scale.
+    other.param.update(step=10, log_loss="off")
+    other.steps = 150
+    assert other.step == -1
+    other.surface = "rosenbrock"
+    assert other.log_loss == "auto"
+    assert other.apply_query({"step": "-2", "log": "maybe"}) != []  # refused, named
+    assert (other.step, other.log_loss) == (-1, "auto")
+
+
 def test_a_link_with_only_a_surface_gets_that_surfaces_defaults():
     s = OptimizerLabState()
     assert s.apply_query({"surface": "plateau"}) == []
