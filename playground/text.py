@@ -79,6 +79,46 @@ _EN: dict[str, str] = {
     "surface.expression.compiling": "Compiling the formula…",
     "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
 
+    # Why a typed formula was refused (numerics.expression.ExpressionError, by code: the
+    # English is the same as that module's MESSAGES, which a test checks).
+    "expr.not_text": "the expression must be text",
+    "expr.too_long": "expression too long (max {max} characters)",
+    "expr.empty": "empty expression; type a formula in x and y, e.g. x**2 + y**2",
+    "expr.too_many_tokens": "expression too long (max {max} tokens) at position {position}",
+    "expr.unexpected_character": (
+        "unexpected character {character} at position {position}; "
+        "allowed are letters, digits, spaces and + - * / ^ ( ) , ."),
+    "expr.unexpected_dot": (
+        "unexpected character '.' at position {position}; "
+        "'.' may only appear inside a number such as 0.5"),
+    "expr.non_ascii": (
+        "unexpected character {character} at position {position}; "
+        "only plain ASCII characters are allowed"),
+    "expr.malformed_number": "malformed number '{text}' at position {position}",
+    "expr.unmatched_close": "unmatched ')' at position {position}",
+    "expr.expected_operator": (
+        "unexpected '{token}' at position {position}; "
+        "expected an operator such as + - * / or **"),
+    "expr.expected_operand": (
+        "unexpected '{token}' at position {position}; "
+        "expected a number, x, y, a constant, a function or '('"),
+    "expr.expected_operand_end": (
+        "unexpected end of expression at position {position}; "
+        "expected a number, x, y, a constant, a function or '('"),
+    "expr.unknown_name": (
+        "unknown name '{name}' at position {position}; "
+        "allowed: {names} and the functions {functions}"),
+    "expr.needs_parentheses": (
+        "function '{name}' needs parentheses at position {position}; write {name}(...)"),
+    "expr.one_argument": "{name}() takes 1 argument but got {count} at position {position}",
+    "expr.arguments": (
+        "{name}() takes {expected} arguments but got {count} at position {position}"),
+    "expr.missing_close": "missing ')' for the '(' at position {position}",
+    "expr.expected_close": (
+        "unexpected '{token}' at position {position}; "
+        "expected ')' to close the '(' at position {opening}"),
+    "expr.too_deep": "expression nested too deeply (max {max} levels) at position {position}",
+
     # Optimizers.
     "optimizer.sgd": "SGD",
     "optimizer.momentum": "Momentum",
@@ -144,12 +184,23 @@ _EN: dict[str, str] = {
     "plot.step": "step t",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
+    # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
+    "plot.tool.pan": "Pan",
+    "plot.tool.wheel_zoom": "Wheel Zoom",
+    "plot.tool.box_zoom": "Box Zoom",
+    "plot.tool.reset": "Reset",
+    "plot.tool.save": "Save",
+    "plot.tool.hover": "Hover",
+    "plot.tool.tap": "Tap",
+    "plot.tool.fullscreen": "Fullscreen",
     "plot.arrows_legend": (
         "dotted: −αg, plain GD's step; dashed: −αv, the velocity; solid: the step taken"),
     "plot.arrow.gradient": "−α∇L (plain GD step)",
     "plot.arrow.velocity": "−α·v (velocity / m̂)",
     "plot.arrow.step": "actual step Δθ",
     "readout.title": "State at step {step}",
+    # After the state table's title: how the arrows are drawn, and what each one is.
+    "readout.caption": "({zoom}; {legend})",
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
@@ -165,6 +216,8 @@ _EN: dict[str, str] = {
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",
+    # One optimizer in the race's legend: its name and how its run ended.
+    "plot.legend_item": "{optimizer}: {status}",
     "formulas": "Update rules (with your values)",
     "critical": "Critical-point check",
     "critical.at_start": "At the start point",
@@ -177,6 +230,13 @@ _EN: dict[str, str] = {
     "critical.verdict.maximum": "maximum (all eigenvalues < 0)",
     "critical.verdict.saddle": "saddle (eigenvalues of both signs)",
     "critical.verdict.degenerate": "degenerate (a zero eigenvalue: the test cannot decide)",
+    "critical.verdict.minimum.short": "minimum",
+    "critical.verdict.maximum.short": "maximum",
+    "critical.verdict.saddle.short": "saddle",
+    "critical.verdict.degenerate.short": "degenerate",
+    # The analysis of a point: its values, and the line of a point where L is not finite.
+    "critical.values": "{gradient} = ({gx}, {gy}), {eigenvalues} = {e1}, {e2}",
+    "critical.not_finite_line": "**{title}**: –",
     "critical.is_critical": "∇L = 0: a critical point, a {verdict}",
     "critical.not_critical": (
         "∇L ≠ 0: not a critical point; the curvature here is that of a {verdict}"),
@@ -294,6 +354,20 @@ _EN: dict[str, str] = {
     "mlp.reading.good": (
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",
+    # Why a text of hidden-layer widths was refused (numerics.mlp.LayersError, by code).
+    "layers.not_integer": "{item} is not a whole number",
+    "layers.width": "a layer has 1 to {max} neurons, not {width}",
+    "layers.too_many": "at most {max} hidden layers",
+    "mlp.upload.failed": "The file could not be read: {error}",
+    # The help of a setting (its widget's "?"), the same as the parameter's own doc.
+    "mlp.doc.train_ratio": "percent of the points that train; 100: no validation",
+    "mlp.doc.schedule_every": "N in epochs (step, 1/t); T in epochs (cosine)",
+    "mlp.doc.schedule_factor": "k (step)",
+    "mlp.doc.schedule_gamma": "γ per epoch (exponential)",
+    "mlp.doc.race": "2–4 optimizers training the same network side by side",
+    "mlp.doc.discretize": "the heat map shows the predicted class only",
+    "mlp.doc.early_stop": "pause when validation loss stops improving",
+    "mlp.doc.patience": "epochs without improvement",
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
         "the batch is now 2."),
@@ -313,6 +387,50 @@ _EN: dict[str, str] = {
         "{patience} epochs since epoch {best}."),
     "mlp.no_validation": "none",  # the validation loss without validation points
     "mlp.dataset.uploaded": "Uploaded CSV",
+    # Why an uploaded CSV file was refused (numerics.datasets.DatasetError, by code: the
+    # English is the same as that module's MESSAGES, which a test checks).
+    "csv.binary": "this looks like a binary file, not CSV text (it contains NUL bytes)",
+    "csv.not_text": "expected the file's text or bytes, not {type}",
+    "csv.too_large": "file too large: {size:,} bytes (the limit is {limit:,} bytes)",
+    "csv.utf16": "the file is UTF-16 text, not UTF-8; save it as CSV (UTF-8)",
+    "csv.not_utf8": (
+        "the file is not UTF-8 text (undecodable byte at position {position}); "
+        "save it as CSV (UTF-8)"),
+    "csv.not_a_number": "line {line}: {column} is not a number: {value}",
+    "csv.not_finite": "line {line}: {column} is not a finite number: {value}",
+    "csv.too_large_value": (
+        "line {line}: {column} = {value} is outside ±{limit:g} (rescale the data)"),
+    "csv.columns": "line {line}: expected 3 comma-separated values (x1,x2,label) but found {n}",
+    "csv.columns_not_commas": (
+        "line {line}: expected 3 comma-separated values (x1,x2,label) but found {n}; "
+        "separate the values with commas"),
+    "csv.empty": "the file is empty",
+    "csv.unreadable_line": "line {line}: cannot read the values ({error})",
+    "csv.empty_label": "line {line}: the label is empty",
+    "csv.too_many_rows": "too many rows: more than {n:,} points (the limit)",
+    "csv.one_row": "only 1 data row; need at least {min} points",
+    "csv.too_few_rows": "only {n} data rows; need at least {min} points",
+    "csv.label_not_class": (
+        "line {line}: label {label} is not a class number 0..K−1 (K ≤ {max})"),
+    "csv.label_not_integer": (
+        "line {line}: label {label} is not a whole number; labels must be integers 0..K−1 "
+        "or class names"),
+    "csv.labels_not_contiguous": (
+        "integer labels must be exactly 0..{last} with every class present; found {found}"),
+    "csv.one_class": "only one class ({name}); the labels need at least 2 classes",
+    "csv.too_many_classes": "too many classes: {k} (the limit is {max})",
+    # A data setting out of range (numerics.datasets.DataSettingError, by code).
+    "data.unknown": "unknown data set {name}; choose one of {names}",
+    "data.points": "number of points must be an integer from {low} to {high}, not {value}",
+    "data.noise": "noise must be a percentage from 0 to {high:g}, not {value}",
+    "data.seed": "seed must be a non-negative integer, not {value}",
+    "data.train_ratio": (
+        "training share must be a percentage from {low:g} to {high:g}, not {value}"),
+    "data.cannot_split": "cannot split {n} point(s) into two non-empty parts",
+    "data.features_type": "features must be a list of names, not {value}",
+    "data.no_feature": "choose at least one input feature from {names}",
+    "data.unknown_feature": "unknown feature {name}; choose from {names}",
+    "data.feature_twice": "feature {name} is listed more than once",
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
         "cannot carry an uploaded file: share the file itself."),
@@ -375,6 +493,26 @@ _EN: dict[str, str] = {
     "input.outside": "outside [{low}, {high}]",
     "url.ignored": "Ignored from the link: {problems}",
     "url.unusable": "The link could not be used; the lab starts with its defaults.",
+    # One ignored field of a link, the separator between two, and why it was ignored.
+    "url.problem": "{field}={value} ({reason})",
+    "url.separator": "; ",
+    "url.reason.too_many_fields": "{n} fields past the first {max}",
+    "url.reason.twice": "given twice: the first is used",
+    "url.reason.flag": "expected 1 or 0",
+    "url.reason.unknown_items": "unknown {items}",
+    "url.reason.choices": "expected one of {choices}",
+    "url.reason.not_integer": "not an integer",
+    "url.reason.not_number": "not a number",
+    "url.reason.not_finite": "not finite",
+    "url.reason.outside": "outside [{low}, {high}]",
+    "url.reason.unreadable": "unreadable",
+    "url.reason.unknown_key": "unknown key",
+    "url.reason.unknown_lab": "unknown",
+    "url.reason.expr_not_custom": "only with surface=custom",
+    "url.reason.uploaded": "a link cannot carry an uploaded file",
+    "url.reason.batch": "more than the {n} training points",
+    "url.reason.no_feature": "choose at least one",
+    "url.reason.race": "at most {n} optimizers",
     "error.unexpected": "Something went wrong computing this run: {error}",
     "app.build_failed": "The lab could not be built: {error}",
 
@@ -464,3 +602,28 @@ def tr(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
     table = TEXT.get(lang, TEXT[DEFAULT_LANGUAGE])
     text = table.get(key) or TEXT[DEFAULT_LANGUAGE][key]
     return text.format(**fields) if fields else text
+
+
+def tr_error(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:
+    """What ``error`` says, in ``lang``: an error with a ``code`` (``numerics.errors.
+    CodedError``, ``ui.link.LinkReason``) is rendered from the tables by its ``domain``
+    and ``params``; any other error is its own (English) message.
+
+    E.g. ``tr_error(ExpressionError.coded("too_long", max=300), "zh")`` reads
+    ``"表达式太长（最多 300 个字符）"``.
+    """
+    code, params = getattr(error, "code", None), getattr(error, "params", None) or {}
+    domain = getattr(error, "domain", None)
+    if code is None:
+        return str(error)
+    if domain == "expr":
+        return tr(f"expr.{code}", lang, **params)
+    if domain == "csv":
+        return tr(f"csv.{code}", lang, **params)
+    if domain == "data":
+        return tr(f"data.{code}", lang, **params)
+    if domain == "layers":
+        return tr(f"layers.{code}", lang, **params)
+    if domain == "link":
+        return tr(f"url.reason.{code}", lang, **params)
+    return str(error)

@@ -65,6 +65,41 @@ ZH: dict[str, str] = {
     "surface.expression.error": "无法使用这个公式：{error}",
     "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值不是有限数。",
 
+    # 公式为何不能用（numerics.expression.ExpressionError，按错误代码）。
+    "expr.not_text": "表达式必须是文本",
+    "expr.too_long": "表达式太长（最多 {max} 个字符）",
+    "expr.empty": "表达式为空；请输入一个关于 x 和 y 的公式，例如 x**2 + y**2",
+    "expr.too_many_tokens": "第 {position} 个字符处：表达式太长（最多 {max} 个记号）",
+    "expr.unexpected_character": (
+        "第 {position} 个字符处有不允许的字符 {character}；"
+        "只允许字母、数字、空格和 + - * / ^ ( ) , ."),
+    "expr.unexpected_dot": (
+        "第 {position} 个字符处有不允许的字符 '.'；'.' 只能出现在数字中，例如 0.5"),
+    "expr.non_ascii": (
+        "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符"),
+    "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：'{text}'",
+    "expr.unmatched_close": "第 {position} 个字符处的 ')' 没有与之配对的 '('",
+    "expr.expected_operator": (
+        "第 {position} 个字符处出现了意外的 '{token}'；此处应为运算符，例如 + - * / 或 **"),
+    "expr.expected_operand": (
+        "第 {position} 个字符处出现了意外的 '{token}'；"
+        "此处应为数字、x、y、常数、函数或 '('"),
+    "expr.expected_operand_end": (
+        "表达式在第 {position} 个字符处意外结束；此处应为数字、x、y、常数、函数或 '('"),
+    "expr.unknown_name": (
+        "第 {position} 个字符处有未知的名称 '{name}'；"
+        "可以使用的名称：{names}，以及函数 {functions}"),
+    "expr.needs_parentheses": (
+        "第 {position} 个字符处的函数 '{name}' 需要加括号；请写成 {name}(...)"),
+    "expr.one_argument": "第 {position} 个字符处：{name}() 需要 1 个参数，但给了 {count} 个",
+    "expr.arguments": (
+        "第 {position} 个字符处：{name}() 需要 {expected} 个参数，但给了 {count} 个"),
+    "expr.missing_close": "缺少 ')'：第 {position} 个字符处的 '(' 没有闭合",
+    "expr.expected_close": (
+        "第 {position} 个字符处出现了意外的 '{token}'；"
+        "此处应为 ')'，用来闭合第 {opening} 个字符处的 '('"),
+    "expr.too_deep": "第 {position} 个字符处：表达式嵌套太深（最多 {max} 层）",
+
     # Optimizers.
     "optimizer.sgd": "SGD",
     "optimizer.momentum": "动量法",
@@ -130,12 +165,21 @@ ZH: dict[str, str] = {
     "plot.step": "步数 t",
     "plot.start": "起点",
     "plot.arrows_scale": "箭头按 ×{scale} 绘制",
+    "plot.tool.pan": "平移",
+    "plot.tool.wheel_zoom": "滚轮缩放",
+    "plot.tool.box_zoom": "框选缩放",
+    "plot.tool.reset": "重置视图",
+    "plot.tool.save": "保存为 PNG",
+    "plot.tool.hover": "悬停查看数值",
+    "plot.tool.tap": "点击选择",
+    "plot.tool.fullscreen": "全屏",
     "plot.arrows_legend": (
         "点线：−αg，普通梯度下降的一步；虚线：−αv，即速度；实线：实际迈出的一步"),
     "plot.arrow.gradient": "−α∇L（普通梯度下降的一步）",
     "plot.arrow.velocity": "−α·v（速度 / m̂）",
     "plot.arrow.step": "实际更新步 Δθ",
     "readout.title": "第 {step} 步时的状态",
+    "readout.caption": "（{zoom}；{legend}）",
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
@@ -155,6 +199,7 @@ ZH: dict[str, str] = {
     "status.diverged": "在第 {step} 步发散",
     "status.undefined": "在第 {step} 步梯度无定义",
     "status.converged": "L = {loss}",
+    "plot.legend_item": "{optimizer}：{status}",
     "formulas": "更新规则（代入你的取值）",
     "critical": "临界点检验",
     "critical.at_start": "在起点处",
@@ -165,6 +210,12 @@ ZH: dict[str, str] = {
     "critical.verdict.maximum": "最大值（所有特征值 < 0）",
     "critical.verdict.saddle": "鞍点（特征值有正有负）",
     "critical.verdict.degenerate": "退化情形（有一个特征值为零：此检验无法判定）",
+    "critical.verdict.minimum.short": "最小值",
+    "critical.verdict.maximum.short": "最大值",
+    "critical.verdict.saddle.short": "鞍点",
+    "critical.verdict.degenerate.short": "退化情形",
+    "critical.values": "{gradient} = ({gx}, {gy})；{eigenvalues} = {e1}, {e2}",
+    "critical.not_finite_line": "**{title}**：–",
     "critical.is_critical": "∇L = 0：这是一个临界点，是{verdict}",
     "critical.not_critical": "∇L ≠ 0：这不是临界点；此处的曲率与{verdict}的曲率相同",
     "critical.points": "该曲面的临界点（将鼠标悬停在标记上查看）",
@@ -275,6 +326,18 @@ ZH: dict[str, str] = {
         "**欠拟合**（高偏差）：训练损失一直很高，模型无法表示这个模式：请增加隐藏层或神经元、"
         "非线性特征，或者训练更久。（没有验证点：无法判断是否过拟合。）"),
     "mlp.error.layers": "无法使用这些层：{error}",
+    "layers.not_integer": "{item} 不是整数",
+    "layers.width": "每层应有 1 到 {max} 个神经元，而不是 {width} 个",
+    "layers.too_many": "最多 {max} 个隐藏层",
+    "mlp.upload.failed": "无法读取该文件：{error}",
+    "mlp.doc.train_ratio": "用于训练的样本点所占的百分比；100 表示没有验证集",
+    "mlp.doc.schedule_every": "分段与 1/t 衰减的 N、余弦调度的 T，均以迭代周期计",
+    "mlp.doc.schedule_factor": "k（分段调度）",
+    "mlp.doc.schedule_gamma": "每个迭代周期的 γ（指数调度）",
+    "mlp.doc.race": "2–4 个优化器并排训练同一个网络",
+    "mlp.doc.discretize": "热图只显示预测的类别",
+    "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
+    "mlp.doc.patience": "没有改进的迭代周期数",
     "mlp.invalid.batchnorm_batch": (
         "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：小批量大小已改为 "
         "2。"),
@@ -293,6 +356,44 @@ ZH: dict[str, str] = {
         "损失，它自第 {best} 个迭代周期以来已有 {patience} 个迭代周期没有改善。"),
     "mlp.no_validation": "无",
     "mlp.dataset.uploaded": "上传的 CSV",
+    # 上传的 CSV 文件为何不能用（numerics.datasets.DatasetError，按错误代码）。
+    "csv.binary": "这看起来是二进制文件，而不是 CSV 文本（其中含有 NUL 字节）",
+    "csv.not_text": "应为文件的文本或字节，而不是 {type}",
+    "csv.too_large": "文件太大：{size:,} 字节（上限为 {limit:,} 字节）",
+    "csv.utf16": "该文件是 UTF-16 文本，不是 UTF-8；请另存为 CSV（UTF-8）格式",
+    "csv.not_utf8": (
+        "该文件不是 UTF-8 文本（位置 {position} 处有无法解码的字节）；"
+        "请另存为 CSV（UTF-8）格式"),
+    "csv.not_a_number": "第 {line} 行：{column} 不是数字：{value}",
+    "csv.not_finite": "第 {line} 行：{column} 不是有限数：{value}",
+    "csv.too_large_value": "第 {line} 行：{column} = {value} 超出了 ±{limit:g}（请缩放数据）",
+    "csv.columns": "第 {line} 行：应有 3 个以逗号分隔的值（x1,x2,label），但找到 {n} 个",
+    "csv.columns_not_commas": (
+        "第 {line} 行：应有 3 个以逗号分隔的值（x1,x2,label），但找到 {n} 个；"
+        "请用逗号分隔各个值"),
+    "csv.empty": "文件是空的",
+    "csv.unreadable_line": "第 {line} 行：无法读取这些值（{error}）",
+    "csv.empty_label": "第 {line} 行：标签为空",
+    "csv.too_many_rows": "行数太多：超过了 {n:,} 个样本点的上限",
+    "csv.one_row": "只有 1 行数据；至少需要 {min} 个样本点",
+    "csv.too_few_rows": "只有 {n} 行数据；至少需要 {min} 个样本点",
+    "csv.label_not_class": "第 {line} 行：标签 {label} 不是类别编号 0..K−1（K ≤ {max}）",
+    "csv.label_not_integer": (
+        "第 {line} 行：标签 {label} 不是整数；标签必须是整数 0..K−1 或类别名称"),
+    "csv.labels_not_contiguous": (
+        "整数标签必须恰好是 0..{last}，且每个类别都要出现；实际为 {found}"),
+    "csv.one_class": "只有一个类别（{name}）；标签至少需要 2 个类别",
+    "csv.too_many_classes": "类别太多：{k} 个（上限为 {max}）",
+    "data.unknown": "未知的数据集 {name}；可选：{names}",
+    "data.points": "样本点数必须是 {low} 到 {high} 之间的整数，而不是 {value}",
+    "data.noise": "噪声必须是 0 到 {high:g} 之间的百分比，而不是 {value}",
+    "data.seed": "随机种子必须是非负整数，而不是 {value}",
+    "data.train_ratio": "训练集比例必须是 {low:g} 到 {high:g} 之间的百分比，而不是 {value}",
+    "data.cannot_split": "无法把 {n} 个样本点分成两个非空的部分",
+    "data.features_type": "输入特征必须是名称列表，而不是 {value}",
+    "data.no_feature": "请至少从 {names} 中选择一个输入特征",
+    "data.unknown_feature": "未知的特征 {name}；可选：{names}",
+    "data.feature_twice": "特征 {name} 出现了不止一次",
     "mlp.upload.note": (
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
         "请直接分享文件本身。"),
@@ -349,6 +450,25 @@ ZH: dict[str, str] = {
     "mlp.weight.no_such": "该网络的第 {layer} 层没有权重 W[{i}, {j}]。",
     "url.ignored": "链接中被忽略的部分：{problems}",
     "url.unusable": "无法使用此链接；实验以默认设置启动。",
+    "url.problem": "{field}={value}（{reason}）",
+    "url.separator": "；",
+    "url.reason.too_many_fields": "另有 {n} 个字段超出了前 {max} 个的上限",
+    "url.reason.twice": "出现了两次：使用第一个",
+    "url.reason.flag": "应为 1 或 0",
+    "url.reason.unknown_items": "未知的取值 {items}",
+    "url.reason.choices": "应为以下之一：{choices}",
+    "url.reason.not_integer": "不是整数",
+    "url.reason.not_number": "不是数字",
+    "url.reason.not_finite": "不是有限数",
+    "url.reason.outside": "超出范围 [{low}, {high}]",
+    "url.reason.unreadable": "无法读取",
+    "url.reason.unknown_key": "未知的键",
+    "url.reason.unknown_lab": "未知的实验",
+    "url.reason.expr_not_custom": "仅在 surface=custom 时可用",
+    "url.reason.uploaded": "链接无法携带上传的文件",
+    "url.reason.batch": "超过了训练样本点数 {n}",
+    "url.reason.no_feature": "至少要选择一个",
+    "url.reason.race": "最多 {n} 个优化器",
     "error.unexpected": "计算本次运行时出错：{error}",
     "app.build_failed": "无法构建实验：{error}",
     # The bias–variance lab.

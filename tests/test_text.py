@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from playground.numerics import biasvariance as bv
-from playground.numerics import critical, datasets, surfaces
+from playground.numerics import critical, datasets, expression, mlp, surfaces
 from playground.numerics import optimizers as opt
 from playground.text import DEFAULT_LANGUAGE, LANGUAGES, TEXT, tr
 
@@ -30,6 +30,11 @@ LANGUAGE_NEUTRAL = frozenset({
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
 })
+
+#: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
+#: marks and no word of either language.
+PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
+                         "critical.not_finite_line", "plot.legend_item", "readout.caption"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, CONCEPTS.md §7.
@@ -105,7 +110,10 @@ def test_chinese_is_chinese():
     assert set(EN) >= LANGUAGE_NEUTRAL
     for key, text in ZH.items():
         assert text.strip(), key
-        if key in LANGUAGE_NEUTRAL:
+        if key in PUNCTUATION:
+            assert text != EN[key], f"{key}: Chinese punctuation is full-width"
+            assert not re.search(r"[A-Za-z]", re.sub(r"\{[^}]*\}", "", text)), key
+        elif key in LANGUAGE_NEUTRAL:
             assert text == EN[key], f"{key} is on the neutral list but differs from English"
             assert not CJK.search(text), key
         else:
@@ -340,6 +348,27 @@ def keys_in_code() -> dict[str, set[str]]:
     return found
 
 
+def _tr_error_keys() -> dict[str, set[str]]:
+    """The key templates ``text.tr_error`` builds (``text.py`` is otherwise a table
+    module, whose strings are values, not keys asked for)."""
+    path = PACKAGE_ROOT / "text.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    function = next(n for n in tree.body if isinstance(n, ast.FunctionDef)
+                    and n.name == "tr_error")
+    return {_template(call.args[0])[0]: {f"playground/text.py:{call.lineno}"}
+            for call in ast.walk(function) if isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Name) and call.func.id == "tr"
+            and isinstance(call.args[0], ast.JoinedStr)}
+
+
+def _link_reasons() -> set[str]:
+    """The codes of every ``LinkReason("code", …)`` the code raises."""
+    return {call.args[0].value for _, tree in _code_modules() for call in ast.walk(tree)
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
+            and call.func.id == "LinkReason" and call.args
+            and isinstance(call.args[0], ast.Constant)}
+
+
 def _critical_verdicts() -> set[str]:
     """What ``critical.classify`` says for each sign pattern of two eigenvalues."""
     cases = ([1.0, 2.0], [-1.0, -2.0], [-1.0, 2.0], [0.0, 1.0], [0.0, -1.0], [0.0, 0.0])
@@ -359,6 +388,11 @@ def _bv_readings() -> set[str]:
     reading = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "reading")
     return {c.value for n in ast.walk(reading) if isinstance(n, ast.Return)
             for c in ast.walk(n.value) if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+
+
+def _tool_keys() -> tuple[str, ...]:
+    from playground.ui.present import TOOL_KEYS
+    return tuple(TOOL_KEYS.values())
 
 
 def _labs() -> tuple[str, ...]:
@@ -383,6 +417,8 @@ REGISTRIES = {
     "surface.{}.name": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,
+    "critical.verdict.{}.short": _critical_verdicts,
+    "plot.tool.{}": _tool_keys,
     "plot.loss.{}": lambda: ("log", "linear"),  # Bokeh's y_axis_type of the two charts
     "mlp.reading.{}": _readings,
     "mlp.dataset.{}": lambda: datasets.DATASETS,
@@ -395,12 +431,20 @@ REGISTRIES = {
     "bv.term.{}": lambda: bv.TERM_LABELS,
     "bv.curve.{}": lambda: ("bias2", "variance", "noise", "total", "test_error", "train_error"),
     "bv.reading.{}": _bv_readings,
+    "expr.{}": lambda: expression.MESSAGES,
+    "csv.{}": lambda: datasets.MESSAGES,
+    "layers.{}": lambda: mlp.LAYER_MESSAGES,
+    "data.{}": lambda: datasets.DATA_MESSAGES,
+    "url.reason.{}": _link_reasons,
 }
 
 
 @pytest.fixture(scope="module")
 def used():
-    return keys_in_code()
+    found = keys_in_code()
+    for key, where in _tr_error_keys().items():
+        found.setdefault(key, set()).update(where)
+    return found
 
 
 def test_the_scan_sees_the_code(used):
@@ -445,3 +489,126 @@ def test_every_key_in_the_tables_is_used(used):
     unused = {k for k in EN if not any(t.fullmatch(k) for t in templates)}
     assert unused - UNUSED == set(), f"keys no code asks for: {sorted(unused - UNUSED)}"
     assert UNUSED & set(used) == set(), "now used: take them off UNUSED"
+
+
+# -- errors as codes: one English text, the page's language from the tables --------------
+
+#: A run of three English words: an English sentence (or a piece of one).
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
+
+#: Each domain of coded errors → (its English templates, the prefix of its keys).
+ERROR_DOMAINS = {
+    "expr": (expression.MESSAGES, "expr."),
+    "csv": (datasets.MESSAGES, "csv."),
+    "layers": (mlp.LAYER_MESSAGES, "layers."),
+    "data": (datasets.DATA_MESSAGES, "data."),
+}
+
+
+@pytest.mark.parametrize("domain", ERROR_DOMAINS)
+def test_the_numerics_english_templates_are_the_english_table(domain):
+    """The numerics keep their own English (they import no ``text``): the same text, the
+    same placeholders, and one key per code, neither more nor fewer."""
+    messages, prefix = ERROR_DOMAINS[domain]
+    assert {k for k in EN if k.startswith(prefix)} == {prefix + c for c in messages}
+    for code, template in messages.items():
+        assert EN[prefix + code] == template, code
+
+
+def _raised(function, *args, **kwargs) -> Exception:
+    with pytest.raises(ValueError) as caught:
+        function(*args, **kwargs)
+    return caught.value
+
+
+#: A formula for every code of ``expression.MESSAGES``.
+BAD_FORMULAS = {
+    "not_text": 3, "too_long": "x+" * 200, "empty": "  ",
+    "too_many_tokens": "+".join(["x"] * 150), "unexpected_character": "x @ y",
+    "unexpected_dot": "x.real", "non_ascii": "x²", "malformed_number": "1 + 0x1F",
+    "unmatched_close": "(x + 1))", "expected_operator": "x y", "expected_operand": "x + )",
+    "expected_operand_end": "x**", "unknown_name": "x + foo", "needs_parentheses": "sin + x",
+    "one_argument": "sin(x, y)", "arguments": "max(x)", "missing_close": "sin(x",
+    "expected_close": "(x y", "too_deep": "-" * 41 + "x",
+}
+
+#: A file (and ``parse_csv``'s limits) for every code of ``datasets.MESSAGES``.
+BAD_FILES = {
+    "binary": (b"1,2,0\x00\n", {}), "not_text": (3, {}),
+    "too_large": ("1,2,0\n" * 10, {"max_bytes": 10}), "utf16": (b"\xff\xfe1\x00", {}),
+    "not_utf8": (b"1,2,0\n\xff,2,1\n", {}),
+    "not_a_number": ("x1,x2,label\n1,2,0\n3,4,1\n5,abc,1\n7,8,0\n", {}),
+    "not_finite": ("1,2,0\n3,inf,1\n5,6,1\n7,8,0\n", {}),
+    "too_large_value": ("1,2,0\n3,1e7,1\n5,6,1\n7,8,0\n", {}),
+    "columns": ("1,2\n", {}), "columns_not_commas": ("1;2;0\n", {}), "empty": ("", {}),
+    "unreadable_line": ("1,2," + "a" * 140_000 + "\n", {}), "empty_label": ("1,2,\n", {}),
+    "too_many_rows": ("1,2,0\n3,4,1\n5,6,1\n7,8,0\n9,9,1\n", {"max_rows": 4}),
+    "one_row": ("1,2,0\n", {}), "too_few_rows": ("1,2,0\n3,4,1\n", {}),
+    "label_not_class": ("1,2,0\n3,4,12345678\n5,6,1\n7,8,0\n", {}),
+    "label_not_integer": ("1,2,0\n3,4,1.5\n5,6,1\n7,8,0\n", {}),
+    "labels_not_contiguous": ("1,2,0\n3,4,2\n5,6,2\n7,8,0\n", {}),
+    "one_class": ("1,2,a\n3,4,a\n5,6,a\n7,8,a\n", {}),
+    "too_many_classes": ("".join(f"{i},{i},{c}\n" for i, c in enumerate("abcdefghijkl")), {}),
+}
+
+BAD_LAYERS = {"not_integer": "8,a", "width": "40", "too_many": "1,1,1,1,1,1,1"}
+
+#: A call with a bad setting for every code of ``datasets.DATA_MESSAGES``.
+BAD_SETTINGS = {
+    "unknown": lambda: datasets.make_dataset("donut"),
+    "points": lambda: datasets.make_dataset("xor", n_points=1),
+    "noise": lambda: datasets.make_dataset("xor", noise=80.0),
+    "seed": lambda: datasets.make_dataset("xor", seed=-1),
+    "train_ratio": lambda: datasets.split(datasets.make_dataset("xor"), 5.0, 0),
+    "cannot_split": lambda: datasets.split(datasets.Dataset(
+        X=np.zeros((1, 2)), y=np.zeros(1, dtype=int), n_classes=2, class_names=("a", "b"),
+        name="one"), 50, 0),
+    "features_type": lambda: datasets.feature_matrix(np.zeros((2, 2)), "x1"),
+    "no_feature": lambda: datasets.feature_matrix(np.zeros((2, 2)), []),
+    "unknown_feature": lambda: datasets.feature_matrix(np.zeros((2, 2)), ["x3"]),
+    "feature_twice": lambda: datasets.feature_matrix(np.zeros((2, 2)), ["x1", "x1"]),
+}
+
+
+def _bad_inputs():
+    for code, formula in BAD_FORMULAS.items():
+        yield pytest.param("expr", code, lambda f=formula: _raised(expression.parse_expression,
+                                                                   f), id=f"expr.{code}")
+    for code, (content, limits) in BAD_FILES.items():
+        yield pytest.param("csv", code, lambda c=content, k=limits: _raised(
+            datasets.parse_csv, c, **k), id=f"csv.{code}")
+    for code, call in BAD_SETTINGS.items():
+        yield pytest.param("data", code, lambda c=call: _raised(c), id=f"data.{code}")
+    for code, text in BAD_LAYERS.items():
+        yield pytest.param("layers", code, lambda t=text: _raised(mlp.parse_layers, t),
+                           id=f"layers.{code}")
+
+
+def test_every_error_code_has_a_bad_input():
+    assert set(BAD_FORMULAS) == set(expression.MESSAGES)
+    assert set(BAD_FILES) == set(datasets.MESSAGES)
+    assert set(BAD_LAYERS) == set(mlp.LAYER_MESSAGES)
+    assert set(BAD_SETTINGS) == set(datasets.DATA_MESSAGES)
+
+
+@pytest.mark.parametrize(("domain", "code", "bad"), list(_bad_inputs()))
+def test_an_error_reads_the_same_in_english_and_in_chinese_from_the_tables(domain, code, bad):
+    """``str(e)`` (command line, logs) is what the English table renders; the Chinese
+    table renders the same error with no English sentence left."""
+    from playground.text import tr_error
+
+    error = bad()
+    assert (error.domain, error.code) == (domain, code)
+    assert tr_error(error, "en") == str(error)
+    chinese = tr_error(error, "zh")
+    assert CJK.search(chinese), chinese
+    # The file's own words (a csv module message) may stay: they are its detail.
+    detail = str(error.params.get("error", ""))
+    assert not ENGLISH_RUN.search(chinese.replace(detail, "")), chinese
+
+
+def test_an_error_without_a_code_is_its_own_message():
+    from playground.text import tr_error
+
+    assert tr_error(ValueError("plain words here"), "zh") == "plain words here"
+    assert tr_error(datasets.DatasetError("no code"), "zh") == "no code"

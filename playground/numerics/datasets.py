@@ -36,12 +36,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .errors import CodedError
+
 __all__ = [
     "CLASS_NAMES",
     "DATASETS",
     "FEATURES",
     "FEATURE_LABELS",
     "Dataset",
+    "DataSettingError",
     "DatasetError",
     "Normaliser",
     "feature_matrix",
@@ -66,8 +69,77 @@ MAX_TRAIN_PERCENT = 100.0
 DataGenerator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
 
-class DatasetError(ValueError):
-    """A one-line, user-facing explanation of why data or a data setting was rejected."""
+#: What a :class:`DatasetError` about an uploaded file says, by code (English;
+#: ``text._EN`` has the same templates under ``csv.{code}``, the other languages theirs).
+MESSAGES: dict[str, str] = {
+    "binary": "this looks like a binary file, not CSV text (it contains NUL bytes)",
+    "not_text": "expected the file's text or bytes, not {type}",
+    "too_large": "file too large: {size:,} bytes (the limit is {limit:,} bytes)",
+    "utf16": "the file is UTF-16 text, not UTF-8; save it as CSV (UTF-8)",
+    "not_utf8": ("the file is not UTF-8 text (undecodable byte at position {position}); "
+                 "save it as CSV (UTF-8)"),
+    "not_a_number": "line {line}: {column} is not a number: {value}",
+    "not_finite": "line {line}: {column} is not a finite number: {value}",
+    "too_large_value": "line {line}: {column} = {value} is outside ±{limit:g} (rescale the data)",
+    "columns": "line {line}: expected 3 comma-separated values (x1,x2,label) but found {n}",
+    "columns_not_commas": ("line {line}: expected 3 comma-separated values (x1,x2,label) "
+                           "but found {n}; separate the values with commas"),
+    "empty": "the file is empty",
+    "unreadable_line": "line {line}: cannot read the values ({error})",
+    "empty_label": "line {line}: the label is empty",
+    "too_many_rows": "too many rows: more than {n:,} points (the limit)",
+    "one_row": "only 1 data row; need at least {min} points",
+    "too_few_rows": "only {n} data rows; need at least {min} points",
+    "label_not_class": "line {line}: label {label} is not a class number 0..K−1 (K ≤ {max})",
+    "label_not_integer": ("line {line}: label {label} is not a whole number; labels must be "
+                          "integers 0..K−1 or class names"),
+    "labels_not_contiguous": ("integer labels must be exactly 0..{last} with every class "
+                              "present; found {found}"),
+    "one_class": "only one class ({name}); the labels need at least 2 classes",
+    "too_many_classes": "too many classes: {k} (the limit is {max})",
+}
+
+
+class DatasetError(CodedError):
+    """A one-line, user-facing explanation of why data or a data setting was rejected.
+
+    A file's problems carry a ``code`` of :data:`MESSAGES` and ``params`` (the page
+    shows them in its language); a bad data setting is a plain English message.
+    """
+
+    domain = "csv"
+    messages = MESSAGES
+
+
+def _error(code: str, **params) -> DatasetError:
+    return DatasetError.coded(code, **params)
+
+
+#: What a :class:`DataSettingError` says, by code (``text._EN``: ``data.{code}``).
+DATA_MESSAGES: dict[str, str] = {
+    "unknown": "unknown data set {name}; choose one of {names}",
+    "points": "number of points must be an integer from {low} to {high}, not {value}",
+    "noise": "noise must be a percentage from 0 to {high:g}, not {value}",
+    "seed": "seed must be a non-negative integer, not {value}",
+    "train_ratio": "training share must be a percentage from {low:g} to {high:g}, not {value}",
+    "cannot_split": "cannot split {n} point(s) into two non-empty parts",
+    "features_type": "features must be a list of names, not {value}",
+    "no_feature": "choose at least one input feature from {names}",
+    "unknown_feature": "unknown feature {name}; choose from {names}",
+    "feature_twice": "feature {name} is listed more than once",
+}
+
+
+class DataSettingError(DatasetError):
+    """A data setting out of range (the command line, or a lab whose bounds slipped):
+    ``code`` of :data:`DATA_MESSAGES` and ``params``."""
+
+    domain = "data"
+    messages = DATA_MESSAGES
+
+
+def _setting_error(code: str, **params) -> DataSettingError:
+    return DataSettingError.coded(code, **params)
 
 
 @dataclass(frozen=True, eq=False)
@@ -283,18 +355,13 @@ def make_dataset(name: str, n_points: int = 200, noise: float = 0.0, seed: int =
         DatasetError: an unknown name, or points, noise or seed out of range.
     """
     if not isinstance(name, str) or name not in DATASETS:
-        raise DatasetError(
-            f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}"
-        )
+        raise _setting_error("unknown", name=repr(name), names=", ".join(DATASETS))
     if not _is_int(n_points) or not MIN_POINTS <= n_points <= MAX_POINTS:
-        raise DatasetError(
-            f"number of points must be an integer from {MIN_POINTS} to {MAX_POINTS}, "
-            f"not {n_points!r}"
-        )
+        raise _setting_error("points", low=MIN_POINTS, high=MAX_POINTS, value=repr(n_points))
     if not _is_real(noise) or not 0.0 <= noise <= MAX_NOISE:  # also rejects NaN
-        raise DatasetError(f"noise must be a percentage from 0 to {MAX_NOISE:g}, not {noise!r}")
+        raise _setting_error("noise", high=MAX_NOISE, value=repr(noise))
     if not _is_int(seed) or seed < 0:
-        raise DatasetError(f"seed must be a non-negative integer, not {seed!r}")
+        raise _setting_error("seed", value=repr(seed))
     X, y = DATASETS[name](int(n_points), float(noise), np.random.default_rng(int(seed)))
     names = CLASS_NAMES[name]
     return Dataset(X=X, y=y, n_classes=len(names), class_names=names, name=name)
@@ -325,15 +392,13 @@ def split(dataset: Dataset, train_ratio_percent: float, seed: int) -> tuple[Data
     if not _is_real(train_ratio_percent) or not (
         MIN_TRAIN_PERCENT <= train_ratio_percent <= MAX_TRAIN_PERCENT
     ):
-        raise DatasetError(
-            f"training share must be a percentage from {MIN_TRAIN_PERCENT:g} to "
-            f"{MAX_TRAIN_PERCENT:g}, not {train_ratio_percent!r}"
-        )
+        raise _setting_error("train_ratio", low=MIN_TRAIN_PERCENT, high=MAX_TRAIN_PERCENT,
+                             value=repr(train_ratio_percent))
     if not _is_int(seed) or seed < 0:
-        raise DatasetError(f"seed must be a non-negative integer, not {seed!r}")
+        raise _setting_error("seed", value=repr(seed))
     n = len(dataset)
     if n < 2:
-        raise DatasetError(f"cannot split {n} point(s) into two non-empty parts")
+        raise _setting_error("cannot_split", n=n)
     n_train = training_count(n, train_ratio_percent)
     order = np.random.default_rng(int(seed)).permutation(n)
 
@@ -388,18 +453,17 @@ def feature_matrix(X, names: Sequence[str]):
         DatasetError: unknown, repeated or no feature names, or points not (n, 2).
     """
     if isinstance(names, str) or not isinstance(names, Iterable):
-        raise DatasetError(f"features must be a list of names, not {names!r}")
+        raise _setting_error("features_type", value=repr(names))
     names = tuple(names)
     if not names:
-        raise DatasetError(f"choose at least one input feature from {', '.join(FEATURES)}")
+        raise _setting_error("no_feature", names=", ".join(FEATURES))
     for feature in names:
         if not isinstance(feature, str) or feature not in FEATURES:
-            raise DatasetError(
-                f"unknown feature {feature!r}; choose from {', '.join(FEATURES)}"
-            )
+            raise _setting_error("unknown_feature", name=repr(feature),
+                                 names=", ".join(FEATURES))
     if len(set(names)) != len(names):
         repeated = next(f for f in names if names.count(f) > 1)
-        raise DatasetError(f"feature {repeated!r} is listed more than once")
+        raise _setting_error("feature_twice", name=repr(repeated))
     xp = _namespace(X)
     X = xp.asarray(X, dtype=xp.float64)
     if X.ndim != 2 or X.shape[1] != 2:
@@ -461,8 +525,6 @@ _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 #: The largest |x1|, |x2| an uploaded file may hold.
 MAX_COORDINATE = 1e6
 
-_BINARY = "this looks like a binary file, not CSV text (it contains NUL bytes)"
-
 
 def _show(value: str, limit: int = 30) -> str:
     """A short, one-line quotation of ``value`` for an error message."""
@@ -476,49 +538,40 @@ def _decode(data: str | bytes, max_bytes: int) -> str:
     elif isinstance(data, str):
         size = len(data.encode("utf-8", "surrogatepass"))
     else:
-        raise DatasetError(f"expected the file's text or bytes, not {type(data).__name__}")
+        raise _error("not_text", type=type(data).__name__)
     if size > max_bytes:
-        raise DatasetError(
-            f"file too large: {size:,} bytes (the limit is {max_bytes:,} bytes)"
-        )
+        raise _error("too_large", size=size, limit=max_bytes)
     if isinstance(data, bytes):
         if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise DatasetError("the file is UTF-16 text, not UTF-8; save it as CSV (UTF-8)")
+            raise _error("utf16")
         if b"\x00" in data:
-            raise DatasetError(_BINARY)
+            raise _error("binary")
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise DatasetError(
-                f"the file is not UTF-8 text (undecodable byte at position {e.start}); "
-                "save it as CSV (UTF-8)"
-            ) from None
+            raise _error("not_utf8", position=e.start) from None
     if "\x00" in data:
-        raise DatasetError(_BINARY)
+        raise _error("binary")
     return data.removeprefix("\ufeff")
 
 
 def _coordinate(text: str, column: str, line_no: int) -> float:
     if not _NUMBER.fullmatch(text):
-        raise DatasetError(f"line {line_no}: {column} is not a number: {_show(text)}")
+        raise _error("not_a_number", line=line_no, column=column, value=_show(text))
     value = float(text)
     if not math.isfinite(value):
-        raise DatasetError(f"line {line_no}: {column} is not a finite number: {_show(text)}")
+        raise _error("not_finite", line=line_no, column=column, value=_show(text))
     if abs(value) > MAX_COORDINATE:
         # The network computes in float32; features such as x1² would overflow.
-        raise DatasetError(f"line {line_no}: {column} = {_show(text)} is outside "
-                           f"±{MAX_COORDINATE:g} (rescale the data)")
+        raise _error("too_large_value", line=line_no, column=column, value=_show(text),
+                     limit=MAX_COORDINATE)
     return value
 
 
 def _wrong_columns(fields: list[str], line: str, line_no: int) -> DatasetError:
-    message = (
-        f"line {line_no}: expected 3 comma-separated values (x1,x2,label) "
-        f"but found {len(fields)}"
-    )
-    if len(fields) == 1 and (";" in line or "\t" in line):
-        message += "; separate the values with commas"
-    return DatasetError(message)
+    other_separator = len(fields) == 1 and (";" in line or "\t" in line)
+    return _error("columns_not_commas" if other_separator else "columns", line=line_no,
+                  n=len(fields))
 
 
 def parse_csv(
@@ -548,7 +601,7 @@ def parse_csv(
     """
     content = _decode(text, max_bytes)
     if not content.strip():
-        raise DatasetError("the file is empty")
+        raise _error("empty")
     lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
     points: list[tuple[float, float]] = []
@@ -561,7 +614,7 @@ def parse_csv(
         try:
             fields = next(csv.reader([line.strip()], skipinitialspace=True))
         except csv.Error as e:
-            raise DatasetError(f"line {line_no}: cannot read the values ({e})") from None
+            raise _error("unreadable_line", line=line_no, error=str(e)) from None
         fields = [field.strip() for field in fields]
         if len(fields) != 3:
             raise _wrong_columns(fields, line, line_no)
@@ -572,18 +625,16 @@ def parse_csv(
                 continue  # a header row
         point = (_coordinate(x1, "x1", line_no), _coordinate(x2, "x2", line_no))
         if not label:
-            raise DatasetError(f"line {line_no}: the label is empty")
+            raise _error("empty_label", line=line_no)
         if len(points) == max_rows:
-            raise DatasetError(f"too many rows: more than {max_rows:,} points (the limit)")
+            raise _error("too_many_rows", n=max_rows)
         points.append(point)
         labels.append(label)
         label_lines.append(line_no)
 
     if len(points) < MIN_POINTS:
-        raise DatasetError(
-            f"only {len(points)} data row{'s' * (len(points) != 1)}; "
-            f"need at least {MIN_POINTS} points"
-        )
+        raise _error("one_row" if len(points) == 1 else "too_few_rows", n=len(points),
+                     min=MIN_POINTS)
     y, class_names = _labels(labels, label_lines, max_classes)
     return Dataset(
         X=np.array(points, dtype=np.float64),
@@ -602,26 +653,18 @@ def _labels(
         values = []
         for label, line_no in zip(labels, line_numbers, strict=True):
             if len(label.lstrip("+-").lstrip("0")) > 6:  # never a class number 0..K−1
-                raise DatasetError(
-                    f"line {line_no}: label {_show(label)} is not a class number 0..K−1 "
-                    f"(K ≤ {max_classes})"
-                )
+                raise _error("label_not_class", line=line_no, label=_show(label),
+                             max=max_classes)
             value = int(label) if _INTEGER.fullmatch(label) else float(label)
             if not float(value).is_integer():
-                raise DatasetError(
-                    f"line {line_no}: label {_show(label)} is not a whole number; "
-                    "labels must be integers 0..K−1 or class names"
-                )
+                raise _error("label_not_integer", line=line_no, label=_show(label))
             values.append(int(value))
         found = sorted(set(values))
         k = len(found)
         _check_class_count(k, [str(v) for v in found], max_classes)
         if found != list(range(k)):
             shown = ", ".join(str(v) for v in found[:12]) + (", …" if k > 12 else "")
-            raise DatasetError(
-                f"integer labels must be exactly 0..{k - 1} with every class present; "
-                f"found {shown}"
-            )
+            raise _error("labels_not_contiguous", last=k - 1, found=shown)
         return np.array(values, dtype=np.int64), tuple(str(v) for v in range(k))
 
     index: dict[str, int] = {}
@@ -633,8 +676,6 @@ def _labels(
 
 def _check_class_count(k: int, names: list[str], max_classes: int) -> None:
     if k < 2:
-        raise DatasetError(
-            f"only one class ({_show(names[0])}); the labels need at least 2 classes"
-        )
+        raise _error("one_class", name=_show(names[0]))
     if k > max_classes:
-        raise DatasetError(f"too many classes: {k} (the limit is {max_classes})")
+        raise _error("too_many_classes", k=k, max=max_classes)

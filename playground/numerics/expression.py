@@ -46,6 +46,8 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
+from .errors import CodedError
+
 __all__ = [
     "ALLOWED_CONSTANTS",
     "ALLOWED_FUNCTIONS",
@@ -83,29 +85,67 @@ _TWO_ARGUMENT_FUNCTIONS = frozenset({"min", "max"})
 # Spellings of the same function share one tree node, hence one canonical form.
 _FUNCTION_ALIASES = {"arctan": "atan"}
 
-_ALLOWED_NAMES_HINT = (
-    f"allowed: {', '.join(VARIABLES + tuple(ALLOWED_CONSTANTS))} "
-    f"and the functions {', '.join(ALLOWED_FUNCTIONS)}"
-)
+#: What an :class:`ExpressionError` says, by code (English; ``text._EN`` has the same
+#: templates under ``expr.{code}``, and the other languages theirs).
+MESSAGES: dict[str, str] = {
+    "not_text": "the expression must be text",
+    "too_long": "expression too long (max {max} characters)",
+    "empty": "empty expression; type a formula in x and y, e.g. x**2 + y**2",
+    "too_many_tokens": "expression too long (max {max} tokens) at position {position}",
+    "unexpected_character": (
+        "unexpected character {character} at position {position}; "
+        "allowed are letters, digits, spaces and + - * / ^ ( ) , ."),
+    "unexpected_dot": (
+        "unexpected character '.' at position {position}; "
+        "'.' may only appear inside a number such as 0.5"),
+    "non_ascii": (
+        "unexpected character {character} at position {position}; "
+        "only plain ASCII characters are allowed"),
+    "malformed_number": "malformed number '{text}' at position {position}",
+    "unmatched_close": "unmatched ')' at position {position}",
+    "expected_operator": (
+        "unexpected '{token}' at position {position}; "
+        "expected an operator such as + - * / or **"),
+    "expected_operand": (
+        "unexpected '{token}' at position {position}; "
+        "expected a number, x, y, a constant, a function or '('"),
+    "expected_operand_end": (
+        "unexpected end of expression at position {position}; "
+        "expected a number, x, y, a constant, a function or '('"),
+    "unknown_name": (
+        "unknown name '{name}' at position {position}; "
+        "allowed: {names} and the functions {functions}"),
+    "needs_parentheses": (
+        "function '{name}' needs parentheses at position {position}; write {name}(...)"),
+    "one_argument": "{name}() takes 1 argument but got {count} at position {position}",
+    "arguments": "{name}() takes {expected} arguments but got {count} at position {position}",
+    "missing_close": "missing ')' for the '(' at position {position}",
+    "expected_close": (
+        "unexpected '{token}' at position {position}; "
+        "expected ')' to close the '(' at position {opening}"),
+    "too_deep": "expression nested too deeply (max {max} levels) at position {position}",
+}
 
 
-class ExpressionError(ValueError):
-    """A user-facing explanation of why an expression was rejected.
+class ExpressionError(CodedError):
+    """A user-facing explanation of why an expression was rejected: ``code`` (a key of
+    :data:`MESSAGES`) and ``params``; ``str()`` is the English message.
 
     ``position`` is the 1-based character index the message points at, or ``None``
     when the problem is not tied to one place (empty or over-long input).
     """
 
-    def __init__(self, message: str, position: int | None = None) -> None:
-        super().__init__(message)
-        self.position = position
+    domain = "expr"
+    messages = MESSAGES
+
+    def __init__(self, message: str, position: int | None = None, *,
+                 code: str | None = None, params: dict | None = None) -> None:
+        super().__init__(message, code=code, params=params)
+        self.position = self.params.get("position") if position is None else position
 
 
-def _error(problem: str, position: int | None = None, hint: str = "") -> ExpressionError:
-    message = problem if position is None else f"{problem} at position {position}"
-    if hint:
-        message = f"{message}; {hint}"
-    return ExpressionError(message, position)
+def _error(code: str, **params) -> ExpressionError:
+    return ExpressionError.coded(code, **params)
 
 
 # --------------------------------------------------------------------------- tokens
@@ -141,7 +181,7 @@ def tokenize(text: str) -> list[Token]:
         token, index = _next_token(text, index)
         tokens.append(token)
         if len(tokens) > MAX_TOKENS:
-            raise _error(f"expression too long (max {MAX_TOKENS} tokens)", token.position)
+            raise _error("too_many_tokens", max=MAX_TOKENS, position=token.position)
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
 
@@ -161,8 +201,10 @@ def _next_token(text: str, start: int) -> tuple[Token, int]:
         return Token("operator", character, position), start + 1
     if character in _PUNCTUATION:
         return Token(character, character, position), start + 1
-    raise _error(f"unexpected character {_describe_character(character)}", position,
-                 _character_hint(character))
+    if character == ".":
+        raise _error("unexpected_dot", position=position)
+    code = "unexpected_character" if character.isascii() else "non_ascii"
+    raise _error(code, character=_describe_character(character), position=position)
 
 
 def _scan_number(text: str, start: int) -> int:
@@ -179,7 +221,7 @@ def _scan_number(text: str, start: int) -> int:
     if end < len(text) and (text[end] in _NAME_CHARACTERS or text[end] == "."):
         # Show the whole run the user probably meant as one number.
         malformed_end = _skip(text, end, _NAME_CHARACTERS | {"."})
-        raise _error(f"malformed number '{text[start:malformed_end]}'", start + 1)
+        raise _error("malformed_number", text=text[start:malformed_end], position=start + 1)
     return end
 
 
@@ -198,18 +240,6 @@ def _describe_character(character: str) -> str:
         return f"'{character}'"
     code_point = f"U+{ord(character):04X}"
     return f"'{character}' ({code_point})" if character.isprintable() else code_point
-
-
-def _character_hint(character: str) -> str:
-    if character == ".":
-        return "'.' may only appear inside a number such as 0.5"
-    if not character.isascii():
-        return "only plain ASCII characters are allowed"
-    return "allowed are letters, digits, spaces and + - * / ^ ( ) , ."
-
-
-def _describe_token(token: Token) -> str:
-    return "end of expression" if token.kind == "end" else f"'{token.text}'"
 
 
 # ----------------------------------------------------------------------------- tree
@@ -266,10 +296,9 @@ class _Parser:
         tree = self._expression()
         token = self._peek()
         if token.kind == ")":
-            raise _error("unmatched ')'", token.position)
+            raise _error("unmatched_close", position=token.position)
         if token.kind != "end":
-            raise _error(f"unexpected {_describe_token(token)}", token.position,
-                         "expected an operator such as + - * / or **")
+            raise _error("expected_operator", token=token.text, position=token.position)
         return tree
 
     def _expression(self) -> Node:
@@ -314,8 +343,9 @@ class _Parser:
                 inner = self._expression()
             self._close(token)
             return inner
-        raise _error(f"unexpected {_describe_token(token)}", token.position,
-                     "expected a number, x, y, a constant, a function or '('")
+        if token.kind == "end":
+            raise _error("expected_operand_end", position=token.position)
+        raise _error("expected_operand", token=token.text, position=token.position)
 
     def _named(self, token: Token) -> Node:
         name = token.text
@@ -325,24 +355,24 @@ class _Parser:
             return Constant(name)
         if name in ALLOWED_FUNCTIONS:
             return self._call(token)
-        raise _error(f"unknown name '{name}'", token.position, _ALLOWED_NAMES_HINT)
+        raise _error("unknown_name", name=name, position=token.position,
+                     names=", ".join(VARIABLES + tuple(ALLOWED_CONSTANTS)),
+                     functions=", ".join(ALLOWED_FUNCTIONS))
 
     def _call(self, name_token: Token) -> Node:
         name = name_token.text
         opening = self._peek()
         if opening.kind != "(":
-            raise _error(f"function '{name}' needs parentheses", name_token.position,
-                         f"write {name}(...)")
+            raise _error("needs_parentheses", name=name, position=name_token.position)
         self._advance()
         with self._nested(opening):
             arguments = [] if self._peek().kind == ")" else self._arguments()
         self._close(opening)
         expected = 2 if name in _TWO_ARGUMENT_FUNCTIONS else 1
         if len(arguments) != expected:
-            raise _error(
-                f"{name}() takes {_count_arguments(expected)} but got {len(arguments)}",
-                name_token.position,
-            )
+            raise _error("one_argument" if expected == 1 else "arguments", name=name,
+                         expected=expected, count=len(arguments),
+                         position=name_token.position)
         return Call(_FUNCTION_ALIASES.get(name, name), tuple(arguments))
 
     def _arguments(self) -> list[Node]:
@@ -358,10 +388,9 @@ class _Parser:
             self._advance()
             return
         if token.kind == "end":
-            raise ExpressionError(f"missing ')' for the '(' at position {opening.position}",
-                                  opening.position)
-        raise _error(f"unexpected {_describe_token(token)}", token.position,
-                     f"expected ')' to close the '(' at position {opening.position}")
+            raise _error("missing_close", position=opening.position)
+        raise _error("expected_close", token=token.text, position=token.position,
+                     opening=opening.position)
 
     @contextmanager
     def _nested(self, token: Token) -> Iterator[None]:
@@ -369,8 +398,7 @@ class _Parser:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _error(f"expression nested too deeply (max {MAX_DEPTH} levels)",
-                             token.position)
+                raise _error("too_deep", max=MAX_DEPTH, position=token.position)
             yield
         finally:
             self._depth -= 1
@@ -389,10 +417,6 @@ class _Parser:
         return token.kind == "operator" and token.text in operators
 
 
-def _count_arguments(count: int) -> str:
-    return "1 argument" if count == 1 else f"{count} arguments"
-
-
 def parse_expression(text: str) -> Expression:
     """Parse user text into an :class:`Expression`, or raise :class:`ExpressionError`.
 
@@ -400,11 +424,11 @@ def parse_expression(text: str) -> Expression:
         ExpressionError: anything outside the whitelist grammar, with the position.
     """
     if not isinstance(text, str):
-        raise ExpressionError("the expression must be text")
+        raise _error("not_text")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"expression too long (max {MAX_LENGTH} characters)")
+        raise _error("too_long", max=MAX_LENGTH)
     if not text.strip():
-        raise ExpressionError("empty expression; type a formula in x and y, e.g. x**2 + y**2")
+        raise _error("empty")
     tree = _Parser(tokenize(text)).parse()
     return Expression(text, tree)
 

@@ -51,6 +51,8 @@ from types import MappingProxyType
 import jax
 import jax.numpy as jnp
 
+from .errors import CodedError
+
 Array = jax.Array
 Params = list[dict[str, Array]]
 BNState = tuple[dict[str, Array], ...]
@@ -361,14 +363,28 @@ def penalty(params: Params, l1: float | Array = 0.0, l2: float | Array = 0.0) ->
 MAX_HIDDEN_LAYERS = 6
 MAX_WIDTH = 32
 
+#: What a :class:`LayersError` says, by code (English; ``text._EN`` has the same
+#: templates under ``layers.{code}``, the other languages theirs).
+LAYER_MESSAGES: dict[str, str] = {
+    "not_integer": "{item} is not a whole number",
+    "width": "a layer has 1 to {max} neurons, not {width}",
+    "too_many": "at most {max} hidden layers",
+}
+
+
+class LayersError(CodedError):
+    """Why a text of hidden-layer widths was refused (a ``ValueError``): ``code`` of
+    :data:`LAYER_MESSAGES` and ``params``; ``str()`` is the English reason."""
+
+    domain = "layers"
+    messages = LAYER_MESSAGES
+
 
 def parse_layers(text: str) -> tuple[int, ...]:
     """Hidden layer widths from ``"8,8"``; ``""`` or ``"0"`` is a linear model.
 
-    ValueError (a short reason) for anything else than 0–6 widths of 1–32.
-
     Raises:
-        ValueError: anything but 0–6 widths of 1–32 (a short reason).
+        LayersError: anything but 0–6 widths of 1–32 (a ValueError with a short reason).
     """
     text = str(text).strip()
     if text in ("", "0"):
@@ -377,11 +393,11 @@ def parse_layers(text: str) -> tuple[int, ...]:
     for item in text.split(","):
         item = item.strip()
         if not item.isdigit():
-            raise ValueError(f"{item!r} is not a whole number")
+            raise LayersError.coded("not_integer", item=repr(item))
         width = int(item)
         if not 1 <= width <= MAX_WIDTH:
-            raise ValueError(f"a layer has 1 to {MAX_WIDTH} neurons, not {width}")
+            raise LayersError.coded("width", max=MAX_WIDTH, width=width)
         widths.append(width)
     if len(widths) > MAX_HIDDEN_LAYERS:
-        raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers")
+        raise LayersError.coded("too_many", max=MAX_HIDDEN_LAYERS)
     return tuple(widths)

@@ -40,7 +40,7 @@ import param
 from panel.viewable import Viewer
 
 from ..text import tr
-from .link import LinkTable
+from .link import LinkTable, render_problems
 
 
 class LabState(param.Parameterized):
@@ -182,8 +182,9 @@ class Lab(Viewer):
     def report_link_problems(self, problems: list[str]):
         """Keep what the page's link could not set on screen (``problems``: one line each)."""
         self.link_problem_lines = list(problems)
-        self.link_problems = tr("url.ignored", self.state.lang,
-                                problems="; ".join(problems)) if problems else ""
+        lang = self.state.lang
+        self.link_problems = tr("url.ignored", lang,
+                                problems=render_problems(problems, lang)) if problems else ""
         self.show_message()
 
     def withdraw_link_problem(self, line: str):

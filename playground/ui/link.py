@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl
 import param
 from panel.io.location import Location
 
+from ..text import DEFAULT_LANGUAGE, tr, tr_error
+
 logger = logging.getLogger(__name__)
 
 #: At most this many fields are read from one link (a class's links are short).
@@ -49,7 +51,8 @@ def read_query(search: str) -> tuple[dict[str, str], list[str]]:
     problems: list[str] = []
     pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True, errors="replace")
     if len(pairs) > MAX_FIELDS:
-        problems.append(f"{len(pairs) - MAX_FIELDS} fields past the first {MAX_FIELDS}")
+        problems.append(Problem(None, None, LinkReason(
+            "too_many_fields", n=len(pairs) - MAX_FIELDS, max=MAX_FIELDS)))
         pairs = pairs[:MAX_FIELDS]
     query: dict[str, str] = {}
     for key, value in pairs:
@@ -57,7 +60,7 @@ def read_query(search: str) -> tuple[dict[str, str], list[str]]:
             continue
         if key in query:
             if shown(value) != shown(query[key]):
-                problems.append(problem(key, value, "given twice: the first is used"))
+                problems.append(problem(key, value, LinkReason("twice")))
             continue
         query[key] = value
     return query, problems
@@ -69,9 +72,66 @@ def shown(value: str) -> str:
     return repr(value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…")
 
 
-def problem(key: str, value: str, reason: str) -> str:
-    """One ignored link field, as the notice lists it: ``key='value' (reason)``."""
-    return f"{shown(key)[1:-1]}={shown(value)} ({reason})"
+class LinkReason(ValueError):
+    """Why a link value is refused: ``code`` (the key ``url.reason.{code}`` of the
+    language tables) and ``params``; ``str()`` is the English text.
+
+    Raises:
+        KeyError: at construction, for a code or a placeholder the tables lack.
+    """
+
+    domain = "link"
+
+    def __init__(self, code: str, **params) -> None:
+        super().__init__(tr(f"url.reason.{code}", DEFAULT_LANGUAGE, **params))
+        self.code = code
+        self.params = params
+
+
+class Problem(str):
+    """One ignored link field, ``key='value' (reason)``: the English text (a ``str``,
+    for logs, tests and the command line) that :meth:`render` gives in any language.
+
+    ``reason`` is text (shown as is), or an error with a ``code`` (``LinkReason``, a
+    numerics ``CodedError``) rendered by ``text.tr_error``.  ``key`` ``None``: a problem
+    with the whole link, the reason alone.
+    """
+
+    key: str | None
+    value: str | None
+    reason: str | BaseException
+
+    def __new__(cls, key: str | None, value: str | None, reason: str | BaseException):
+        english = str(reason) if key is None else (
+            f"{shown(key)[1:-1]}={shown(value)} ({reason})")
+        self = super().__new__(cls, english)
+        self.key, self.value, self.reason = key, value, reason
+        return self
+
+    def render(self, lang: str) -> str:
+        """The problem in language ``lang`` (``url.problem``: Chinese brackets in Chinese)."""
+        reason = (tr_error(self.reason, lang) if isinstance(self.reason, BaseException)
+                  else self.reason)
+        if self.key is None:
+            return reason
+        return tr("url.problem", lang, field=shown(self.key)[1:-1], value=shown(self.value),
+                  reason=reason)
+
+
+def problem(key: str, value: str, reason: str | BaseException) -> Problem:
+    """One ignored link field, as the notice lists it: ``key='value' (reason)``.
+
+    ``reason``: an error with a code (``LinkReason``, ``ExpressionError`` …), rendered
+    in the page's language, or plain text shown as is.
+    """
+    return Problem(key, value, reason)
+
+
+def render_problems(problems: Iterable[str], lang: str) -> str:
+    """The link's problems as one line in ``lang`` (each :class:`Problem` rendered;
+    other text, already in the page's language, as is)."""
+    return tr("url.separator", lang).join(
+        p.render(lang) if isinstance(p, Problem) else p for p in problems)
 
 
 class LinkLocation(Location):
@@ -118,34 +178,34 @@ def parse_value(p: param.Parameter, text: str):
             return True
         if text.lower() in ("0", "false", "no", "off"):
             return False
-        raise ValueError("expected 1 or 0")
+        raise LinkReason("flag")
     if isinstance(p, param.ListSelector):
         items = [item for item in text.split(",") if item]
         unknown = [item for item in items if item not in p.objects]
         if unknown:
-            raise ValueError(f"unknown {', '.join(unknown)}")
+            raise LinkReason("unknown_items", items=", ".join(unknown))
         return list(dict.fromkeys(items))
     if isinstance(p, param.Selector):
         if text not in p.objects:
-            raise ValueError(f"expected one of {', '.join(map(str, p.objects))}")
+            raise LinkReason("choices", choices=", ".join(map(str, p.objects)))
         return text
     if isinstance(p, param.Integer):
         try:
             value = int(text)
         except ValueError:
-            raise ValueError("not an integer") from None
+            raise LinkReason("not_integer") from None
     elif isinstance(p, param.Number):
         try:
             value = float(text)
         except ValueError:
-            raise ValueError("not a number") from None
+            raise LinkReason("not_number") from None
         if not math.isfinite(value):
-            raise ValueError("not finite")
+            raise LinkReason("not_finite")
     else:
         return text
     low, high = p.bounds or (None, None)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(f"outside [{low}, {high}]")
+        raise LinkReason("outside", low=low, high=high)
     return value
 
 
@@ -217,13 +277,13 @@ class LinkTable:
             try:
                 value = f.parse(text)
                 if _outside(value, f.bounds):
-                    raise ValueError(f"outside [{f.bounds[0]}, {f.bounds[1]}]")
+                    raise LinkReason("outside", low=f.bounds[0], high=f.bounds[1])
             except ValueError as e:
-                problems.append(problem(f.key, text, str(e)))
+                problems.append(problem(f.key, text, e))
                 continue
             except Exception:  # a parser's bug must not blank the page
                 logger.exception("link field %r could not be read", f.key)
-                problems.append(problem(f.key, text, "unreadable"))
+                problems.append(problem(f.key, text, LinkReason("unreadable")))
                 continue
             values[f.name] = value
         return values, problems
@@ -288,7 +348,7 @@ def read_embedding(query: Mapping[str, str],
     if table is not None:
         unknown = [k for k in hide if k not in table.by_key]
         if unknown:
-            problems.append(problem("hide", ",".join(unknown), "unknown key"))
+            problems.append(problem("hide", ",".join(unknown), LinkReason("unknown_key")))
         hide = tuple(k for k in hide if k in table.by_key)
     return bool(values.get("embed", False)), hide, problems
 

@@ -39,7 +39,7 @@ from bokeh.models import (
     Title,
 )
 
-from ..text import DEFAULT_LANGUAGE, LANGUAGES
+from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from .link import LinkTable, param_field
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,23 @@ def display_query(display: Display) -> dict[str, str]:
                                "present": display.present})
 
 
+#: Bokeh's toolbar tools (by class) → the key of the tooltip its button shows
+#: (``plot.tool.{key}``): Bokeh's own descriptions are English.
+TOOL_KEYS = {"PanTool": "pan", "WheelZoomTool": "wheel_zoom", "BoxZoomTool": "box_zoom",
+             "ResetTool": "reset", "SaveTool": "save", "HoverTool": "hover", "TapTool": "tap",
+             "FullscreenTool": "fullscreen"}
+
+
+def describe_tools(plot: Plot, lang: str) -> None:
+    """Name each toolbar button of ``plot`` in ``lang`` (its tooltip); a tool with a
+    description of its own keeps it."""
+    for tool in plot.toolbar.tools:
+        key = TOOL_KEYS.get(type(tool).__name__)
+        if key is not None and getattr(tool, "description", None) in (None, "", *(
+                tr(f"plot.tool.{key}", code) for code in LANGUAGES)):
+            tool.description = tr(f"plot.tool.{key}", lang)
+
+
 def luminance(color: str) -> float | None:
     """WCAG relative luminance of a ``#rrggbb`` colour (0 black, 1 white); None for any
     other form.  Source: WCAG 2.1, "relative luminance"."""
@@ -160,6 +177,7 @@ class Presenter:
         colors = PLOT_COLORS["dark"]
         if not any(isinstance(t, FullscreenTool) for t in plot.toolbar.tools):
             plot.add_tools(FullscreenTool())
+        describe_tools(plot, self.display.lang)
         for prop, key in (("background_fill_color", "background"),
                           ("border_fill_color", "border")):
             self._apply(plot, prop, colors[key], dark)

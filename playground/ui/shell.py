@@ -38,6 +38,7 @@ from . import memory
 from .lab import Lab, LabState
 from .link import (
     LinkLocation,
+    LinkReason,
     page_location,
     problem,
     read_embedding,
@@ -180,7 +181,7 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
         freeze_imports(lab_key)
         state = state_class(lang=lang)
         known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *state_class.LINK_KEYS}
-        problems = problems + [problem(k, v, "unknown key") for k, v in query.items()
+        problems = problems + [problem(k, v, LinkReason("unknown_key")) for k, v in query.items()
                                if k not in known]
         problems = problems + read_embedding(query, state_class.LINK)[2]
         try:
@@ -249,7 +250,7 @@ class Page:
         self.query, self.problems = read_query(location.search if location is not None else "")
         self.lab_key = self.query.get("lab", DEFAULT_LAB)
         if self.lab_key not in LABS:
-            self.problems.append(problem("lab", self.lab_key, "unknown"))
+            self.problems.append(problem("lab", self.lab_key, LinkReason("unknown_lab")))
             self.lab_key = DEFAULT_LAB
         self.location = location
         # embed=1: no header (an iframe in a course page); hide=: the lab's keys, checked
@@ -506,7 +507,8 @@ class Page:
         if query.get("lab", DEFAULT_LAB) != self.lab_key:
             return  # the browser reloads another lab's page itself
         known = {"lab", *self.lab.state.LINK_KEYS}
-        problems += [problem(k, v, "unknown key") for k, v in query.items() if k not in known]
+        problems += [problem(k, v, LinkReason("unknown_key")) for k, v in query.items()
+                     if k not in known]
         try:
             problems += self.lab.state.apply_link(query)
         except Exception:  # a value no check foresaw: a notice, never a traceback

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from playground.text import LANGUAGES, TEXT
+from playground.numerics.expression import ALLOWED_FUNCTIONS
+from playground.text import LANGUAGES, TEXT, tr
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -88,4 +89,32 @@ def test_another_lab_opens_in_the_pages_language(page, server_url):
     assert query.get("lang") == "zh" and query.get("layers") == "5"
     page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ZH['app.title']!r})",
                            timeout=30_000)
+    assert page.errors == []
+
+
+def test_a_bad_formula_is_explained_in_chinese(page, server_url):
+    """A formula the link carries and one typed in the page: the parser's reasons, from
+    the Chinese table, and no English sentence of them."""
+    page.goto(f"{server_url}?lab=optimizers&lang=zh&surface=custom&expr=foo(x)",
+              wait_until="commit")
+    page.locator(".pg-sidebar select").first.wait_for(timeout=90_000)
+    ignored = ZH["url.ignored"].split("{")[0]
+    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ignored!r})", timeout=60_000)
+    text = page.evaluate(_VISIBLE_TEXT)
+    reason = tr("expr.unknown_name", "zh", name="foo", position=1, names="x, y, pi, e",
+                functions=", ".join(ALLOWED_FUNCTIONS))
+    assert f"expr='foo(x)'（{reason}）" in text
+    assert "unknown name" not in text and "Ignored from the link" not in text
+
+    page.goto(f"{server_url}?lab=optimizers&lang=zh&surface=custom&expr=x**2",
+              wait_until="commit")
+    formula = page.get_by_label(ZH["surface.expression"])
+    formula.wait_for(timeout=90_000)
+    formula.fill("sin(x")
+    formula.press("Enter")
+    cannot = ZH["surface.expression.error"].split("{")[0]
+    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({cannot!r})", timeout=60_000)
+    text = page.evaluate(_VISIBLE_TEXT)
+    assert cannot + tr("expr.missing_close", "zh", position=4) in text
+    assert "missing" not in text and "Cannot use this formula" not in text
     assert page.errors == []

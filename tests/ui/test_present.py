@@ -78,3 +78,20 @@ def test_a_lab_chooses_the_renderers_that_thicken():
     other = fig.line([0, 1], [1, 0], line_width=1)
     Presenter(Display(present=True)).style([fig], thick={line.id})
     assert (line.glyph.line_width, other.glyph.line_width) == (2 * THICK, 1)
+
+
+def test_toolbar_buttons_are_named_in_the_pages_language():
+    from bokeh.plotting import figure
+
+    from playground.text import TEXT
+    from playground.ui.present import Display, Presenter
+
+    plot = figure(tools="pan,wheel_zoom,box_zoom,reset,save,hover")
+    Presenter(Display(lang="zh")).style_plot(plot)
+    names = {type(t).__name__: t.description for t in plot.toolbar.tools}
+    assert names["WheelZoomTool"] == TEXT["zh"]["plot.tool.wheel_zoom"]
+    assert names["FullscreenTool"] == TEXT["zh"]["plot.tool.fullscreen"]
+    assert all(names.values()), names
+    english = figure(tools="pan,save")
+    Presenter(Display()).style_plot(english)
+    assert [t.description for t in english.toolbar.tools] == ["Pan", "Save", "Fullscreen"]

@@ -180,6 +180,27 @@ def test_a_chinese_link_makes_the_whole_page_chinese_and_the_link_keeps_it():
     assert "lang=zh" in location.search and "surface=saddle" in location.search
 
 
+def test_a_chinese_link_says_in_chinese_what_it_could_not_use():
+    """A bad formula, a bad number and an unknown key: one line, in Chinese, with the
+    link's own text quoted and no English sentence."""
+    import re
+
+    from playground.text import TEXT
+    from playground.ui.link import LinkLocation
+
+    location = LinkLocation(search="?lab=optimizers&lang=zh&surface=custom&expr=foo(x)"
+                                   "&steps=many&colour=red")
+    page = app.Page(location)
+    shown = page.lab.link_problems
+    assert shown.startswith(TEXT["zh"]["url.ignored"].split("{")[0])
+    for quoted in ("expr='foo(x)'（", "steps='many'（", "colour='red'（", "'foo'"):
+        assert quoted in shown, shown
+    assert not re.search(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b", shown), shown
+    english = app.Page(LinkLocation(search="?lab=optimizers&surface=custom&expr=foo(x)"))
+    assert "expr='foo(x)' (unknown name 'foo' at position 1; allowed: x, y, pi, e" in (
+        english.lab.link_problems)
+
+
 def test_an_english_page_has_no_language_in_its_link():
     from playground.ui.link import LinkLocation
 

@@ -377,7 +377,7 @@ class MlpControls(Viewer):
             return self.state.read_csv(content)
         except Exception as e:  # never a traceback in the page
             log.exception("the uploaded file could not be read")
-            return f"{type(e).__name__}: {e}"
+            return tr("mlp.upload.failed", self.state.lang, error=e)
 
     def _use_upload(self, dataset: datasets.Dataset | str):
         self.dataset.options = self._dataset_options(uploaded=True)
@@ -385,7 +385,7 @@ class MlpControls(Viewer):
             problem = self.state.use_csv(dataset)
         except Exception as e:  # never a traceback in the page
             log.exception("the uploaded file could not be used")
-            problem = f"{type(e).__name__}: {e}"
+            problem = tr("mlp.upload.failed", self.state.lang, error=e)
         set_text(self.upload_error, tagged("pg-upload-message", problem) if problem else "")
         self.upload_error.visible = bool(problem)
         self.dataset.options = self._dataset_options()

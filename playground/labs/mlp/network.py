@@ -340,7 +340,7 @@ class NetworkDiagram(Viewer):
                 self.select(int(lay.edge_layer[k]), int(lay.edge_i[k]), int(lay.edge_j[k]))
         except Exception as e:  # never a traceback in the page
             log.exception("the tapped edge could not be selected")
-            self._set_message(f"{type(e).__name__}: {e}")
+            self._set_message(tr("error.unexpected", self.state.lang, error=e))
 
     def _on_value(self, event):
         if self._syncing or self.selected is None:
@@ -366,4 +366,4 @@ class NetworkDiagram(Viewer):
                 self.update()
         except Exception as e:  # never a traceback in the page
             log.exception("the typed weight could not be applied")
-            self._set_message(f"{type(e).__name__}: {e}")
+            self._set_message(tr("error.unexpected", self.state.lang, error=e))

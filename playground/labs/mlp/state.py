@@ -43,9 +43,10 @@ from ...numerics.training import (
     train_keeping_best,
     train_race,
 )
-from ...text import tr
+from ...text import tr, tr_error
 from ...ui.lab import LabState
 from ...ui.link import (
+    LinkReason,
     LinkTable,
     knob_fields,
     knob_parameter,
@@ -197,6 +198,11 @@ class MlpLabState(_Knobs):
 
     def __init__(self, **params):
         super().__init__(**params)
+        # The help a widget shows (Panel's "?" from the parameter's doc), in this page's
+        # language: this instance's own copy of each parameter, not the class's.
+        for name in ("train_ratio", "schedule_every", "schedule_factor", "schedule_gamma",
+                     "race", "discretize", "early_stop", "patience"):
+            self.param[name].doc = tr(f"mlp.doc.{name}", self.lang)
         #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
         #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
         self.run_slow_work = lambda _key, work, apply: apply(work())
@@ -248,7 +254,7 @@ class MlpLabState(_Knobs):
         try:
             hidden = parse_layers(self.layers)
         except ValueError as e:
-            self.error = tr("mlp.error.layers", self.lang, error=e)
+            self.error = tr("mlp.error.layers", self.lang, error=tr_error(e, self.lang))
             if getattr(self, "arch", None) is not None:
                 return
             hidden = (8, 8)
@@ -636,14 +642,13 @@ class MlpLabState(_Knobs):
         """
         return self.use_csv(self.read_csv(content))
 
-    @staticmethod
-    def read_csv(content: bytes | str) -> datasets.Dataset | str:
-        """The data set in an uploaded CSV file, or why there is none (any thread:
-        a file of megabytes takes a while)."""
+    def read_csv(self, content: bytes | str) -> datasets.Dataset | str:
+        """The data set in an uploaded CSV file, or why there is none, in the page's
+        language (any thread: a file of megabytes takes a while)."""
         try:
             return datasets.parse_csv(content)
         except datasets.DatasetError as e:
-            return str(e)
+            return tr_error(e, self.lang)
 
     def use_csv(self, dataset: datasets.Dataset | str) -> str:
         """Use ``read_csv``'s data set: "" on success, else why not (nothing changes)."""
@@ -747,16 +752,14 @@ class MlpLabState(_Knobs):
         if values.get("dataset") == UPLOADED and self.uploaded is None:
             del values["dataset"]
             # The tab may give its last upload back (``MlpControls``): then this goes.
-            self.upload_problem = problem("dataset", query["dataset"],
-                                          "a link cannot carry an uploaded file")
+            self.upload_problem = problem("dataset", query["dataset"], LinkReason("uploaded"))
             problems.insert(0, self.upload_problem)
         if "batch" in values:
             n = int(values.get("points", self.points))
             ratio = float(values.get("train_ratio", self.train_ratio))
             n_train = datasets.training_count(n, ratio)
             if values["batch"] > n_train:
-                problems.append(problem("batch", query["batch"],
-                                        f"more than the {n_train} training points"))
+                problems.append(problem("batch", query["batch"], LinkReason("batch", n=n_train)))
                 del values["batch"]
         if values:
             self.applying_link = True
@@ -786,14 +789,14 @@ def _layers(text: str) -> str:
 def _some_features(text: str) -> list[str]:
     features = parse_value(MlpLabState.param.features, text)
     if not features:
-        raise ValueError("choose at least one")
+        raise LinkReason("no_feature")
     return features
 
 
 def _racers(text: str) -> list[str]:
     racers = parse_value(MlpLabState.param.race, text)
     if len(racers) > MAX_RACERS:
-        raise ValueError(f"at most {MAX_RACERS} optimizers")
+        raise LinkReason("race", n=MAX_RACERS)
     return racers
 
 

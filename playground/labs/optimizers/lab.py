@@ -111,7 +111,8 @@ for (let k = 0; k < names.length; k++) {
   // A run that stopped (diverged, or its gradient undefined) says why, as the server wrote it.
 const status = end >= 0 && t >= n ? meta.data.stopped[k]
                                   : labels.loss.replace("{loss}", plain(loss));
-  items[names[k]].label = {value: meta.data.label[k] + ": " + status};
+  items[names[k]].label = {value: labels.item.replace("{optimizer}", () => meta.data.label[k])
+                                             .replace("{status}", () => status)};
 }
 """
 
@@ -141,7 +142,8 @@ class OptimizerLab(Lab):
         legend = CustomJS(code=LEGEND_JS, args={
             "cursor": self.plots.step_cursor, "meta": self.plots.meta,
             "fulls": dict(self.plots.full), "items": dict(self.plots.legend_items),
-            "labels": {"loss": tr("status.converged", lang)}})
+            "labels": {"loss": tr("status.converged", lang),
+                       "item": tr("plot.legend_item", lang)}})
         self.plots.step_cursor.js_on_change("location", legend)
         self.plots.meta.js_on_change("data", legend)
         # Pressing play at the last step replays from the first.
@@ -624,11 +626,14 @@ class OptimizerLab(Lab):
     def _describe(self, title: str, a: critical.PointAnalysis) -> str:
         lang = self.state.lang
         if not a.finite:
-            return f"**{title}**: –"
-        verdict = tr(f"critical.verdict.{a.verdict}", lang).split(" (")[0]
+            return tr("critical.not_finite_line", lang, title=title)
+        verdict = tr(f"critical.verdict.{a.verdict}.short", lang)
         key = "critical.is_critical" if a.is_critical else "critical.not_critical"
+        values = tr("critical.values", lang,
+                    gradient=tr("critical.gradient", lang),
+                    gx=f"{a.gradient[0]:.3g}", gy=f"{a.gradient[1]:.3g}",
+                    eigenvalues=tr("critical.eigenvalues", lang),
+                    e1=f"{a.eigenvalues[0]:.3g}", e2=f"{a.eigenvalues[1]:.3g}")
         return (f"**{title}** ({a.point[0]:.4g}, {a.point[1]:.4g})  \n"
-                f"{tr('critical.gradient', lang)} = ({a.gradient[0]:.3g}, {a.gradient[1]:.3g}), "
-                f"{tr('critical.eigenvalues', lang)} = {a.eigenvalues[0]:.3g}, "
-                f"{a.eigenvalues[1]:.3g}  \n{tr(key, lang, verdict=verdict)}")
+                f"{values}  \n{tr(key, lang, verdict=verdict)}")
 

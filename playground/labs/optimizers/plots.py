@@ -197,7 +197,8 @@ class RacePlots:
                   for key in ("theta", "loss", "grad", "velocity", "effective_lr")}
         labels.update(title=tr("readout.title", self.lang),
                       zoom=tr("plot.arrows_scale", self.lang),
-                      legend=tr("plot.arrows_legend", self.lang))
+                      legend=tr("plot.arrows_legend", self.lang),
+                      caption=tr("readout.caption", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
                 "labels": labels, "fulls": dict(self.full), "trails": dict(self.trail)}
@@ -298,7 +299,8 @@ class RacePlots:
                 stopped.append("")
                 status = tr("status.converged", self.lang, loss=number_text(loss[-1], 4))
             item = self.legend_items[name]
-            item.label = value(f"{label}: {status}")  # a text, not a column name
+            # A text, not a column name.
+            item.label = value(tr("plot.legend_item", self.lang, optimizer=label, status=status))
             legend_items.append(item)
             diverged.append(int(end))
         if self.legend.items != legend_items:
@@ -404,9 +406,9 @@ const head = "<tr><th></th><th>" + labels.theta + "</th><th>" + labels.loss + "<
 const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
 readout.text = names.length ?
   "<div style='font-weight:600;margin-bottom:4px'>" + labels.title.replace("{step}", t) +
-  " <span style='font-weight:400;color:var(--pg-muted,#555)'>(" +
-  labels.zoom.replace("{scale}", zoomText) +
-  "; " + labels.legend + ")</span></div>" +
+  " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
+  labels.caption.replace("{zoom}", () => labels.zoom.replace("{scale}", zoomText))
+    .replace("{legend}", () => labels.legend) + "</span></div>" +
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums' cellpadding='4'>" +
   head + rows + "</table>" : "";
 """

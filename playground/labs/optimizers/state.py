@@ -22,10 +22,11 @@ import param
 from ...numerics import critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
-from ...text import tr
+from ...text import tr, tr_error
 from ...ui.lab import LabState
 from ...ui.link import (
     LinkField,
+    LinkReason,
     LinkTable,
     knob_fields,
     knob_parameter,
@@ -158,7 +159,8 @@ class OptimizerLabState(_Knobs):
         """Race ``formula_surface``'s surface (if custom is the surface shown), or say
         why the formula cannot be used."""
         if isinstance(surface, ExpressionError):
-            self.surface_error = tr("surface.expression.error", self.lang, error=surface)
+            self.surface_error = tr("surface.expression.error", self.lang,
+                                    error=tr_error(surface, self.lang))
             return
         self._custom = surface
         self.surface_error = ""
@@ -251,13 +253,13 @@ class OptimizerLabState(_Knobs):
         after_surface = int("surface" in query and "surface" not in values)  # in table order
         if surface != surfaces.CUSTOM and expression is not None:
             problems.insert(after_surface,
-                            problem("expr", expression, "only with surface=custom"))
+                            problem("expr", expression, LinkReason("expr_not_custom")))
         elif expression is not None:
             try:
                 self._custom = _custom_surface(expression, user=self)
                 values["expression"] = expression
             except ExpressionError as e:
-                problems.insert(after_surface, problem("expr", expression, str(e)))
+                problems.insert(after_surface, problem("expr", expression, e))
                 surface = "ravine"
         values = {**self.surface_defaults(surface), **values, "surface": surface}
         values["active_surface"] = self._surface_for(surface)

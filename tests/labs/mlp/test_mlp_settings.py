@@ -4,6 +4,8 @@ Each combination that cannot run is adjusted where it is set, with a one-line re
 ``state.error`` (the lab shows it in its notice); the network then trains.
 """
 
+import re
+
 import jax
 import numpy as np
 import pytest
@@ -229,3 +231,55 @@ def test_a_link_epoch_past_a_divergence_stops_there():
     state.precompute()
     assert state.diverged_at is not None and state.epoch < 400
     assert np.all(np.isfinite(state.history))
+
+
+#: Chinese characters, and a run of three English words (an English sentence).
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
+
+
+@pytest.mark.parametrize("content", [
+    "1,2\n3,4\n", "x1,x2,label\n1,2,0\n3,abc,1\n5,6,0\n7,8,1\n", b"\xff\xfe1\x00", "1,2,0\n",
+])
+def test_a_bad_csv_file_is_explained_in_the_pages_language(content):
+    state = MlpLabState(lang="zh")
+    problem = state.load_csv(content)
+    assert CJK.search(problem) and not ENGLISH_RUN.search(problem), problem
+    assert state.dataset != "uploaded"
+    assert MlpLabState().load_csv(content) == str(_csv_error(content))
+
+
+def _csv_error(content):
+    from playground.numerics.datasets import DatasetError, parse_csv
+    with pytest.raises(DatasetError) as caught:
+        parse_csv(content)
+    return caught.value
+
+
+def test_bad_layers_and_a_bad_link_are_explained_in_the_pages_language():
+    from playground.ui.link import render_problems
+
+    state = MlpLabState(lang="zh")
+    state.layers = "8,a"
+    assert CJK.search(state.error) and not ENGLISH_RUN.search(state.error), state.error
+    problems = MlpLabState(lang="zh").apply_query({
+        "dataset": "uploaded", "layers": "40", "features": "", "batch": "900",
+        "race": "sgd,momentum,nesterov,adam,rmsprop"})
+    assert {p.split("=")[0] for p in problems} == {"dataset", "layers", "features", "batch",
+                                                    "race"}
+    shown = render_problems(problems, "zh")
+    assert CJK.search(shown) and not ENGLISH_RUN.search(shown), shown
+
+
+def test_the_settings_help_is_in_the_pages_language():
+    """A setting's help (Panel's "?" from the parameter's doc) is the table's, per page:
+    a Chinese page does not change an English one's."""
+    from playground.text import TEXT
+
+    chinese, english = MlpLabState(lang="zh"), MlpLabState()
+    names = [k.removeprefix("mlp.doc.") for k in TEXT["en"] if k.startswith("mlp.doc.")]
+    assert len(names) == 8
+    for name in names:
+        assert chinese.param[name].doc == TEXT["zh"][f"mlp.doc.{name}"]
+        assert english.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
+        assert MlpLabState.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]

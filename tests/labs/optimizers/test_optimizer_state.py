@@ -1,5 +1,7 @@
 """The optimizer lab's state without a browser: links, defaults, bad input."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,31 @@ def test_a_schedule_that_brings_alpha_to_zero_is_said():
     assert f"brings α to 0 at step {first_zero}" in state.error
     state.schedule_factor = 2.0
     assert state.error == ""
+
+
+#: Chinese characters, and a run of three English words (an English sentence).
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
+
+
+def test_a_bad_formula_is_explained_in_the_pages_language():
+    s = OptimizerLabState(lang="zh")
+    s.surface = "custom"
+    s.expression = "foo(x)"
+    assert CJK.search(s.surface_error) and "foo" in s.surface_error
+    assert not ENGLISH_RUN.search(s.surface_error), s.surface_error
+    english = OptimizerLabState()
+    english.surface = "custom"
+    english.expression = "foo(x)"
+    assert "unknown name 'foo' at position 1" in english.surface_error
+
+
+def test_a_bad_formula_in_a_chinese_link_is_reported_in_chinese():
+    from playground.ui.link import render_problems
+
+    s = OptimizerLabState(lang="zh")
+    problems = s.apply_query({"surface": "custom", "expr": "foo(x)", "steps": "many"})
+    assert [p.split("=")[0] for p in problems] == ["expr", "steps"]
+    shown = render_problems(problems, "zh")
+    assert CJK.search(shown) and "'foo(x)'" in shown and "'many'" in shown
+    assert "；" in shown and "（" in shown and not ENGLISH_RUN.search(shown), shown
