@@ -52,6 +52,11 @@ def test_polynomial_with_more_coefficients_than_points_is_minimum_norm():
             np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-5 * np.abs(fit).max())
 
 
+def _features(data, seed, m, p, z):
+    w, u = bv.random_features(data.x, seed)
+    return np.maximum(0, w[m, :p] * (z[:, None] - u[m, :p]))
+
+
 @pytest.mark.parametrize("family, lam", [("poly", 0.05), ("features", 0.05),
                                          ("poly", 0.0)])
 def test_ridge_equals_lstsq_of_the_stacked_system(small, family, lam):
@@ -60,42 +65,52 @@ def test_ridge_equals_lstsq_of_the_stacked_system(small, family, lam):
             else (1, 5, 19, 20, 21, 40, 100))
     r = bv.decompose(family, small, 0.3, capacities=caps, ridge=lam, seed=2)
     y = _y(small, 0.3)
-    w, u = bv.random_features(2, 100)
     for c, cap in enumerate(r.capacities):
         for m in range(6):
             if family == "poly":
                 phi, grid = (npleg.legvander(2 * z - 1, cap) for z in (small.x[m], small.grid))
             else:
-                phi, grid = (np.maximum(0, w[:cap] * (z[:, None] - u[:cap]))
-                             for z in (small.x[m], small.grid))
-            lam_eff = lam + bv.RIDGE_FLOOR * np.sum(phi**2)
-            stacked = np.vstack([phi, math.sqrt(lam_eff) * np.eye(phi.shape[1])])
+                phi, grid = (_features(small, 2, m, cap, z) for z in (small.x[m], small.grid))
+            stacked = np.vstack([phi, math.sqrt(lam) * np.eye(phi.shape[1])])
             coef = np.linalg.lstsq(stacked, np.r_[y[m], np.zeros(phi.shape[1])], rcond=None)[0]
             _fit_close(r.fits[c, m], grid @ coef, max(1.0, np.abs(grid @ coef).max()))
 
 
-def test_random_features_are_minimum_norm_least_squares(small):
-    """λ = 0 is the ridge-less limit λ₀ = RIDGE_FLOOR·‖Φ‖²_F: it equals lstsq's minimum-norm
-    solution wherever Φ_p has full rank with every singular value above 1e-6 s_max.  Where
-    Φ_p is (nearly) rank-deficient (a feature zero on every training input, two hinges
-    alike there) the two methods regularise differently; the stacked-system test covers
-    that case with λ > 0."""
-    caps = (1, 3, 10, 15, 19, 20, 21, 30, 60, 100)
-    r = bv.decompose("features", small, 0.3, capacities=caps, seed=4)
-    y = _y(small, 0.3)
-    w, u = bv.random_features(4, 100)
-    compared = 0
+def test_random_features_have_rank_min_p_n():
+    """Every set's first p features have rank min(p, n): full column rank up to the
+    interpolation threshold p = n, full row rank past it."""
+    data = bv.make_data("sin", 15, 20, seed=11)
+    w, u = bv.random_features(data.x, 11)
+    assert w.shape == u.shape == (20, 75) and (w >= 0).all()
+    for m in range(20):
+        for p in (1, 7, 14, 15, 16, 30, 75):
+            phi = np.maximum(0, w[m, :p] * (data.x[m][:, None] - u[m, :p]))
+            s = np.linalg.svd(phi, compute_uv=False)
+            assert (s > 1e-9 * s[0]).sum() == min(p, 15), (m, p)
+    # seeded and prefix-stable in M
+    again = bv.random_features(data.x[:5], 11)
+    np.testing.assert_array_equal(again[0], w[:5])
+    np.testing.assert_array_equal(again[1], u[:5])
+
+
+@pytest.mark.parametrize("n", [6, 20])
+def test_random_features_are_minimum_norm_least_squares(n):
+    """λ = 0 is minimum-norm least squares, against ``numpy.linalg.pinv`` on every set and
+    every p, below, at and past the interpolation threshold p = n.  Past n the kernel
+    form squares Φ_p's condition number κ: the fits agree to κ²ε of their size."""
+    data = bv.make_data("sin", n, 12, seed=4)
+    caps = tuple(sorted({1, 2, n // 2, n - 1, n, n + 1, n + 3, 2 * n, 3 * n, 5 * n}))
+    r = bv.decompose("features", data, 0.3, capacities=caps, seed=4)
+    y = _y(data, 0.3)
     for c, p in enumerate(caps):
-        for m in range(6):
-            phi = np.maximum(0, w[:p] * (small.x[m][:, None] - u[:p]))
-            s = np.linalg.svd(phi, compute_uv=False) / np.linalg.norm(phi, 2)
-            if s.min() < 1e-6:
-                continue
-            compared += 1
-            coef = np.linalg.lstsq(phi, y[m], rcond=1e-13)[0]
-            fit = np.maximum(0, w[:p] * (small.grid[:, None] - u[:p])) @ coef
-            np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-6 * max(1, np.abs(fit).max()))
-    assert compared >= 20
+        for m in range(12):
+            phi = _features(data, 4, m, p, data.x[m])
+            s = np.linalg.svd(phi, compute_uv=False)
+            kappa = s[0] / s[min(n, p) - 1]
+            fit = _features(data, 4, m, p, data.grid) @ (np.linalg.pinv(phi, rcond=1e-15) @ y[m])
+            tol = max(1e-7, 1e3 * kappa**2 * np.finfo(float).eps)
+            np.testing.assert_allclose(r.fits[c, m], fit, rtol=0,
+                                       atol=tol * max(1, np.abs(fit).max()), err_msg=f"{p} {m}")
 
 
 def test_knn_equals_a_loop_with_argsort(small):
