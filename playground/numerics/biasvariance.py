@@ -5,8 +5,9 @@ D_m = {(x_i, y_i)}, i = 1 … n, with x_i ~ U[0, 1] and y_i = f(x_i) + σ ε_i, 
 a test set of T inputs x_t ~ U[0, 1] drawn apart, with noise-free targets f(x_t) (for
 the bias) and, per training set, fresh noisy ones y'_{m,t} = f(x_t) + σ ε'_{m,t} (for
 the measured error).  Every family is fitted to every set and every capacity in one
-jitted call (``vmap`` over sets and capacities; hyper-parameters traced, so a slider
-never recompiles: only a new shape, n, M or the list of capacities, does).
+jitted call (``vmap`` over sets and capacities; hyper-parameters and capacities traced,
+and n, M and the number of capacities padded to buckets with the padding masked, so a
+slider recompiles only when n or M leaves its bucket).
 
 Per capacity, with f_m the fit to D_m and f̄ = (1/M) Σ_m f_m (the mean over the sets),
 averaged over the test inputs (⟨·⟩_t):
@@ -29,8 +30,9 @@ serves every capacity:
   t = 2x − 1 (a well-conditioned basis on the data's interval); capacity d = 0 … 20.
 * ``knn``: f(x) = (1/k) Σ of the y of the k training inputs nearest to x (ties: the
   lower index first); capacity falls as k grows; k > n uses all n points.
-* ``features``: random ReLU features φ_j(x) = max(0, w_j (x − u_j)), w_j ~ N(0, 1),
-  u_j ~ U[0, 1], fixed for all sets (a random first layer); c the minimum-norm
+* ``features``: random ReLU features φ_j(x) = max(0, w_j (x − u_j)), w_j = |N(0, 1)|,
+  a random first layer drawn for each set with its kinks u_j in the gaps between the
+  set's inputs (``random_features``: so that Φ_p has rank min(p, n)); c the minimum-norm
   least-squares (λ = 0) or ridge (λ > 0) solution for the first p features.  The
   interpolation threshold is p = n: the double-descent peak (Belkin et al. 2019,
   "Reconciling modern machine learning practice and the bias-variance trade-off";
@@ -39,13 +41,13 @@ serves every capacity:
   t = 2x − 1, trained on L = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²) by full-batch
   Adam steps (PyTorch's conventions, CONCEPTS.md §2) from one shared initialisation.
 
-The linear families solve the stacked system [Φ; √λ I] c ≈ [y; 0] by one Householder
-QR per set (never the normal equations): the first p columns of that system are the
-system of the first p features (plus zero rows), so R's leading p × p block solves
-capacity p.  For λ = 0 a tiny ridge λ₀ = ``RIDGE_FLOOR`` · ‖Φ‖²_F keeps R invertible
-where Φ_p has fewer rows than columns (or a zero column): the solution is then the
-minimum-norm least-squares one up to terms of relative size λ₀ / s² for Φ_p's
-singular values s (the tests compare with ``numpy.linalg.lstsq``).
+The linear families never form the normal equations of an ill-conditioned basis.
+Polynomials solve the stacked system [Φ; √λ I] c ≈ [y; 0] by one Householder QR per set
+(``nested_ridge``: R's leading p × p block solves capacity p), exact for λ > 0 or
+p ≤ n; for λ = 0 and p > n the minimum-norm solution comes from a QR of the right side
+(``min_norm_wide``).  Random features solve p ≤ n by the same nested QR and p > n in the
+kernel form (Cholesky of Φ_pΦ_pᵀ + λI, refined; ``_feature_solve``).  The tests compare
+with ``numpy.linalg.lstsq`` and ``pinv`` per set.
 
 Sources: Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, §7.3
 (the decomposition) and §3.4.1 (ridge); Golub & Van Loan, *Matrix Computations*, §5.3
@@ -67,8 +69,6 @@ from .expression import latex_number
 #: Inputs of the test set (noise-free and noisy targets) and points of the drawing grid.
 N_TEST = 200
 N_GRID = 121
-#: λ₀ / ‖Φ‖²_F: the ridge that stands in for λ = 0 (see the module's docstring).
-RIDGE_FLOOR = 1e-20
 #: Bounds the lab and the command line share.
 N_BOUNDS = (5, 200)
 DATASETS_BOUNDS = (1, 500)
@@ -247,12 +247,13 @@ def check_capacities(family: str, capacities, n: int) -> tuple[int, ...]:
 
 # -- shapes: n, M and the capacity list padded to buckets ----------------------------------
 
-#: n, M and the number of capacities are padded up to the next of these (the extra points,
-#: sets and capacities are masked out of every sum), so that moving the n or M slider
-#: within a bucket reuses the compiled program; past the last, multiples of it.
+#: n, M and the number of capacities (per family; every default list fits the first) are
+#: padded up to the next of these (the extra points, sets and capacities are masked out
+#: of every sum), so that moving the n or M slider within a bucket reuses the compiled
+#: program; past the last, multiples of it.
 N_BUCKETS = (8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 100, 128, 160, 200)
 M_BUCKETS = (8, 16, 32, 50, 64, 100, 128, 200, 256, 350, 500)
-CAPACITY_BUCKETS = (24, 64)
+CAPACITY_BUCKETS = {"poly": (MAX_DEGREE + 1,), "knn": (MAX_K,), "features": (64,)}
 #: Random features' Gram matrices held at once (floats): larger problems go set by set.
 GRAM_FLOATS = 1 << 22
 
@@ -322,8 +323,9 @@ def hinge_values(coef: jax.Array, w: jax.Array, u: jax.Array, x: jax.Array) -> j
     order = jnp.argsort(u)
     scaled = coef[:, order] * w[order]
     zero = jnp.zeros((coef.shape[0], 1), coef.dtype)
-    slope = jnp.concatenate([zero, jnp.cumsum(scaled, axis=1)], axis=1)
-    offset = jnp.concatenate([zero, -jnp.cumsum(scaled * u[order], axis=1)], axis=1)
+    running = lambda a: jax.lax.associative_scan(jnp.add, a, axis=1)  # cumulative sums
+    slope = jnp.concatenate([zero, running(scaled)], axis=1)
+    offset = jnp.concatenate([zero, -running(scaled * u[order])], axis=1)
     k = jnp.searchsorted(u[order], x, side="left")  # kinks below x
     return slope[:, k] * x + offset[:, k]
 
@@ -390,58 +392,71 @@ def _poly_fits(phi_train, phi_eval, y, free, ridge, sizes, n):
             jnp.einsum("mcp,mnp->mcn", coef, phi_train))
 
 
-#: Where two training inputs nearly coincide (closer than about 1e-8 of the interval)
+#: Where two training inputs nearly coincide (closer than about 1e-6 of the interval)
 #: Φ_p Φ_pᵀ can be singular in floating point; its Cholesky factor then fails, and that
-#: set's kernel systems are solved with this much of trace(K)/n added to the diagonal.
+#: set's kernel systems are solved again with this much of trace(K)/n added to the
+#: diagonal (a fit that interpolates to about 1e-3 instead of exactly).
 KERNEL_JITTER = 1e-13
 
 
-def _feature_solve(phi, y, pts, ridge, sizes, n):
-    """One set's random-feature coefficients at every capacity: (C, P).
+def _feature_solve(phi, y, pts, ridge, sizes, n, jitter):
+    """One set's random-feature coefficients at every capacity, (C, P), and whether they
+    are finite.
 
     p ≤ n: least squares (or ridge) on the first p features, Φ_p having full column rank
     (``random_features``), by the nested QR of ``nested_ridge``.  p > n: the kernel form
-    c = Φ_pᵀ α, (Φ_pΦ_pᵀ + λI) α = y, by Cholesky and one step of iterative refinement:
-    the minimum-norm interpolant at λ = 0 (Φ_p has full row rank), the ridge solution
-    for λ > 0 (Woodbury).  The kernels K_p = Σ_{j<p} φ_j φ_jᵀ of every p are one
-    cumulative sum.  Padded points (``pts`` 0) are zero rows with an equation α_i = 0 of
-    their own.  Accuracy: the kernel form squares Φ_p's condition number κ, so the
-    coefficients carry relative errors of about κ²ε (ε = 2.2e-16); past n, κ is
-    bounded by how close two training inputs are.
+    c = Φ_pᵀ α, (Φ_pΦ_pᵀ + λI) α = y, by Cholesky and two steps of iterative refinement
+    (residuals through Φ_p): the minimum-norm interpolant at λ = 0 (Φ_p has full row
+    rank), the ridge solution for λ > 0 (Woodbury).  The kernels K_p = Σ_{j<p} φ_j φ_jᵀ
+    of every p are one cumulative sum.  Padded points (``pts`` 0) are zero rows with an
+    equation α_i = 0 of their own; ``jitter`` > 0 adds jitter · trace(K_p)/n to K_p's
+    diagonal (``KERNEL_JITTER``).  Accuracy: the kernel form squares Φ_p's condition
+    number κ, so the fits past n carry relative errors of about κ²ε (ε = 2.2e-16); κ is
+    bounded there by how close two training inputs are.
     """
     rows, width = phi.shape
     narrow = nested_ridge(phi[:, :rows], y, ridge, jnp.minimum(sizes, rows))  # (C, n)
     narrow = jnp.concatenate([narrow, jnp.zeros((sizes.shape[0], width - rows), phi.dtype)], 1)
-    kernel = jnp.cumsum(phi.T[:, :, None] * phi.T[:, None, :], axis=0)[sizes - 1]  # (C, n, n)
-    eye = jnp.eye(rows, dtype=phi.dtype)
-
-    def solve(jitter):
-        a = kernel + eye * (ridge * pts + 1 - pts + jitter[:, None, None] * pts)
-        factor = jax.scipy.linalg.cho_factor(a, lower=True)
-        once = lambda rhs: jax.scipy.linalg.cho_solve(factor, rhs[..., None])[..., 0]
-        alpha = once(jnp.broadcast_to(y, (sizes.shape[0], rows)))
-        return alpha + once(y - jnp.einsum("cij,cj->ci", a, alpha))
-
-    alpha = solve(jnp.zeros(sizes.shape[0], phi.dtype))
-    trace = jnp.trace(kernel, axis1=1, axis2=2) / jnp.maximum(n, 1)
-    alpha = jax.lax.cond(jnp.all(jnp.isfinite(alpha)), lambda: alpha,
-                         lambda: solve(KERNEL_JITTER * trace))
+    # (a log-depth scan: XLA's cumsum on the CPU is a slower reduce-window here)
+    outer = phi.T[:, :, None] * phi.T[:, None, :]
+    kernel = jax.lax.associative_scan(jnp.add, outer, axis=0)[sizes - 1]  # (C, n, n)
     mask = (jnp.arange(width)[None, :] < sizes[:, None]).astype(phi.dtype)  # (C, P)
-    return jnp.where((sizes <= n)[:, None], narrow, (alpha @ phi) * mask)
+    extra = jitter * jnp.trace(kernel, axis1=1, axis2=2)[:, None] / jnp.maximum(n, 1)
+    diagonal = ridge * pts + 1 - pts + extra * pts  # (C, n)
+    factor = jax.scipy.linalg.cho_factor(kernel + jnp.eye(rows, dtype=phi.dtype) *
+                                         diagonal[:, None, :], lower=True)
+    once = lambda rhs: jax.scipy.linalg.cho_solve(factor, rhs[..., None])[..., 0]
+    alpha = once(jnp.broadcast_to(y, (sizes.shape[0], rows)))
+    for _ in range(2):  # refinement, the residual through Φ_p (not the rounded K_p)
+        alpha = alpha + once(y - ((alpha @ phi) * mask) @ phi.T - alpha * diagonal)
+    coef = jnp.where((sizes <= n)[:, None], narrow, (alpha @ phi) * mask)
+    return coef, jnp.all(jnp.isfinite(coef))
 
 
 def _feature_fits(x, x_eval, y, pts, ridge, w, u, sizes, n):
-    """Random-feature fits of every set at every p: (M, C, E) and (M, C, n); the sets are
-    computed together, or in groups where their kernels would pass ``GRAM_FLOATS``."""
-    def one(args):
-        xs, ys, ws, us = args
-        phi = relu_features(xs, ws, us) * pts[:, None]
-        coef = _feature_solve(phi, ys * pts, pts, ridge, sizes, n)
-        return hinge_values(coef, ws, us, x_eval), hinge_values(coef, ws, us, xs)
-
+    """Random-feature fits of every set at every p: (M, C, E) and (M, C, n).  The sets
+    are computed together, or in groups where their kernels would pass ``GRAM_FLOATS``;
+    a set whose kernel's Cholesky factor fails (inputs nearly coinciding) is computed
+    again with ``KERNEL_JITTER`` (``lax.cond``: only when one fails)."""
     per = (w.shape[1] + sizes.shape[0]) * x.shape[1] ** 2
     group = max(1, min(x.shape[0], GRAM_FLOATS // per))
-    return jax.lax.map(one, (x, y, w, u), batch_size=group)
+
+    def coefficients(jitters):
+        def one(args):
+            xs, ys, ws, us, jitter = args
+            phi = relu_features(xs, ws, us) * pts[:, None]
+            return _feature_solve(phi, ys * pts, pts, ridge, sizes, n, jitter)
+        return jax.lax.map(one, (x, y, w, u, jitters), batch_size=group)
+
+    coef, ok = coefficients(jnp.zeros(x.shape[0], x.dtype))
+    coef = jax.lax.cond(jnp.all(ok), lambda: coef,
+                        lambda: coefficients(jnp.where(ok, 0.0, KERNEL_JITTER))[0])
+
+    def values(args):
+        c, ws, us, xs = args
+        return hinge_values(c, ws, us, x_eval), hinge_values(c, ws, us, xs)
+
+    return jax.lax.map(values, (coef, w, u, x), batch_size=group)
 
 
 def knn_predict(x_train: jax.Array, y_train: jax.Array, x_eval: jax.Array, ks: jax.Array,
@@ -657,7 +672,8 @@ def decompose(family: str, data: Data, noise: float, capacities=None, ridge: flo
     n_pad = bucket(n, N_BUCKETS) if pad else n
     m_pad = bucket(sets, M_BUCKETS) if pad else sets
     count = len(capacities)
-    c_pad = bucket(count, CAPACITY_BUCKETS) if pad else count
+    c_pad = (bucket(count, CAPACITY_BUCKETS[family]) if pad and family in CAPACITY_BUCKETS
+             else count)
     # Capacities as prefix sizes (a degree d has d + 1 coefficients), sorted, padded in
     # front with copies of the smallest (their results are dropped).
     sizes = np.asarray(capacities, np.int64) + (1 if family == "poly" else 0)

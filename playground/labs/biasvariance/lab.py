@@ -102,7 +102,7 @@ class BiasVarianceLab(Lab):
             options={tr(f"bv.truth.{k}", lang): k for k in bv.TRUTHS})
         self.noise = pn.widgets.FloatSlider.from_param(
             s.param.noise, name=tr("bv.noise", lang), step=0.05, css_classes=["pg-bv-noise"])
-        # n and M are shapes: a new value compiles new programs, so they apply on release.
+        # n and M are shapes (padded to buckets: a new bucket compiles), applied on release.
         self.n = self._on_release(pn.widgets.IntSlider(
             name=tr("bv.n", lang), start=bv.N_BOUNDS[0], end=bv.N_BOUNDS[1], value=s.n,
             css_classes=["pg-bv-n"]), "n")
