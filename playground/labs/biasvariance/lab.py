@@ -24,6 +24,7 @@ from panel.io import hold
 
 from ...numerics import biasvariance as bv
 from ...text import tr
+from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
@@ -222,7 +223,9 @@ class BiasVarianceLab(Lab):
         return [
             self.message,
             pn.Row(self.progress, self.progress_text),
-            pn.Row(self.fits_pane, self.curves_pane, sizing_mode="stretch_width"),
+            pn.Row(with_downloads(self.fits_pane, "fits", self.state),
+                   with_downloads(self.curves_pane, "curves", self.state),
+                   sizing_mode="stretch_width"),
             self.reading,
             self.formula,
             self.model_formula,
@@ -322,6 +325,7 @@ class BiasVarianceLab(Lab):
             if key != self._curves_key:
                 self._curves_key = key
                 self.curves_fig = self._curves_figure(r)
+                tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
                 self.curves_pane.object = self.curves_fig
             fig = self.curves_fig
             # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
