@@ -2,6 +2,9 @@
 
     PYTHONPATH=. python benchmarks/bench_biasvariance.py [--repeat 30] [--network-sets 100]
 
+(``--network-sets 0`` skips the network family.)  The load average is printed first: on a
+shared machine every figure grows with it.
+
 Targets (issue #13): polynomial 21 degrees × 200 sets × n = 20 ≤ 20 ms; random features
 60 widths × 100 sets ≤ 100 ms; the network family 16 widths × 100 sets × 500 steps
 (reported); a slider's recompute and redraw (M = 100, degrees 0–20, n = 20) p95 ≤ 150 ms,
@@ -11,6 +14,7 @@ checks that none compiles again.
 """
 
 import argparse
+import os
 import statistics
 import time
 
@@ -48,6 +52,9 @@ def main():
     ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--network-sets", type=int, default=100)
     args = ap.parse_args()
+    one, five, fifteen = os.getloadavg()
+    print(f"load average (1, 5, 15 min): {one:.1f} {five:.1f} {fifteen:.1f} "
+          f"on {os.cpu_count()} cores")
 
     poly = bv.make_data("sin", 20, 200, seed=0)
     report("poly 21 degrees x 200 sets x n=20",
@@ -65,9 +72,10 @@ def main():
     report("k-NN k=1..20 x 100 sets x n=20",
            timed(lambda i: bv.decompose("knn", knn, 0.3 + 0.01 * i), args.repeat))
 
-    network = bv.make_data("sin", 20, args.network_sets, seed=0)
-    report(f"network 16 widths x {args.network_sets} sets x 500 steps",
-           timed(lambda i: bv.decompose("network", network, 0.3, ridge=1e-3 * i), 3))
+    if args.network_sets:
+        network = bv.make_data("sin", 20, args.network_sets, seed=0)
+        report(f"network 16 widths x {args.network_sets} sets x 500 steps",
+               timed(lambda i: bv.decompose("network", network, 0.3, ridge=1e-3 * i), 3))
 
     state = BiasVarianceLabState(datasets=100)
     state.precompute()

@@ -5,8 +5,9 @@ D_m = {(x_i, y_i)}, i = 1 … n, with x_i ~ U[0, 1] and y_i = f(x_i) + σ ε_i, 
 a test set of T inputs x_t ~ U[0, 1] drawn apart, with noise-free targets f(x_t) (for
 the bias) and, per training set, fresh noisy ones y'_{m,t} = f(x_t) + σ ε'_{m,t} (for
 the measured error).  Every family is fitted to every set and every capacity in one
-jitted call (``vmap`` over sets and capacities; hyper-parameters traced, so a slider
-never recompiles: only a new shape, n, M or the list of capacities, does).
+jitted call (``vmap`` over sets and capacities; hyper-parameters and capacities traced,
+and n, M and the number of capacities padded to buckets with the padding masked, so a
+slider recompiles only when n or M leaves its bucket).
 
 Per capacity, with f_m the fit to D_m and f̄ = (1/M) Σ_m f_m (the mean over the sets),
 averaged over the test inputs (⟨·⟩_t):
@@ -29,8 +30,9 @@ serves every capacity:
   t = 2x − 1 (a well-conditioned basis on the data's interval); capacity d = 0 … 20.
 * ``knn``: f(x) = (1/k) Σ of the y of the k training inputs nearest to x (ties: the
   lower index first); capacity falls as k grows; k > n uses all n points.
-* ``features``: random ReLU features φ_j(x) = max(0, w_j (x − u_j)), w_j ~ N(0, 1),
-  u_j ~ U[0, 1], fixed for all sets (a random first layer); c the minimum-norm
+* ``features``: random ReLU features φ_j(x) = max(0, w_j (x − u_j)), w_j = |N(0, 1)|,
+  a random first layer drawn for each set with its kinks u_j in the gaps between the
+  set's inputs (``random_features``: so that Φ_p has rank min(p, n)); c the minimum-norm
   least-squares (λ = 0) or ridge (λ > 0) solution for the first p features.  The
   interpolation threshold is p = n: the double-descent peak (Belkin et al. 2019,
   "Reconciling modern machine learning practice and the bias-variance trade-off";
@@ -39,13 +41,13 @@ serves every capacity:
   t = 2x − 1, trained on L = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²) by full-batch
   Adam steps (PyTorch's conventions, CONCEPTS.md §2) from one shared initialisation.
 
-The linear families solve the stacked system [Φ; √λ I] c ≈ [y; 0] by one Householder
-QR per set (never the normal equations): the first p columns of that system are the
-system of the first p features (plus zero rows), so R's leading p × p block solves
-capacity p.  For λ = 0 a tiny ridge λ₀ = ``RIDGE_FLOOR`` · ‖Φ‖²_F keeps R invertible
-where Φ_p has fewer rows than columns (or a zero column): the solution is then the
-minimum-norm least-squares one up to terms of relative size λ₀ / s² for Φ_p's
-singular values s (the tests compare with ``numpy.linalg.lstsq``).
+The linear families never form the normal equations of an ill-conditioned basis.
+Polynomials solve the stacked system [Φ; √λ I] c ≈ [y; 0] by one Householder QR per set
+(``nested_ridge``: R's leading p × p block solves capacity p), exact for λ > 0 or
+p ≤ n; for λ = 0 and p > n the minimum-norm solution comes from a QR of the right side
+(``min_norm_wide``).  Random features solve p ≤ n by the same nested QR and p > n in the
+kernel form (Cholesky of Φ_pΦ_pᵀ + λI, refined; ``_feature_solve``).  The tests compare
+with ``numpy.linalg.lstsq`` and ``pinv`` per set.
 
 Sources: Hastie, Tibshirani & Friedman, *The Elements of Statistical Learning*, §7.3
 (the decomposition) and §3.4.1 (ridge); Golub & Van Loan, *Matrix Computations*, §5.3
@@ -67,8 +69,6 @@ from .expression import latex_number
 #: Inputs of the test set (noise-free and noisy targets) and points of the drawing grid.
 N_TEST = 200
 N_GRID = 121
-#: λ₀ / ‖Φ‖²_F: the ridge that stands in for λ = 0 (see the module's docstring).
-RIDGE_FLOOR = 1e-20
 #: Bounds the lab and the command line share.
 N_BOUNDS = (5, 200)
 DATASETS_BOUNDS = (1, 500)
@@ -245,6 +245,27 @@ def check_capacities(family: str, capacities, n: int) -> tuple[int, ...]:
     return values
 
 
+# -- shapes: n, M and the capacity list padded to buckets ----------------------------------
+
+#: n, M and the number of capacities (per family; every default list fits the first) are
+#: padded up to the next of these (the extra points, sets and capacities are masked out
+#: of every sum), so that moving the n or M slider within a bucket reuses the compiled
+#: program; past the last, multiples of it.
+N_BUCKETS = (8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 100, 128, 160, 200)
+M_BUCKETS = (8, 16, 32, 50, 64, 100, 128, 200, 256, 350, 500)
+CAPACITY_BUCKETS = {"poly": (MAX_DEGREE + 1,), "knn": (MAX_K,), "features": (64,)}
+#: Random features' Gram matrices held at once (floats): larger problems go set by set.
+GRAM_FLOATS = 1 << 22
+
+
+def bucket(value: int, buckets: tuple[int, ...]) -> int:
+    """The smallest of ``buckets`` ≥ value (past the last: a multiple of the last)."""
+    for b in buckets:
+        if value <= b:
+            return b
+    return -(-value // buckets[-1]) * buckets[-1]
+
+
 # -- the fits ---------------------------------------------------------------------------
 
 def legendre_basis(x: jax.Array, degree: int) -> jax.Array:
@@ -262,59 +283,197 @@ def relu_features(x: jax.Array, w: jax.Array, u: jax.Array) -> jax.Array:
     return jnp.maximum(0.0, w * (x[..., None] - u))
 
 
-def random_features(seed: int, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed first layer (w, u), each (p,): w ~ N(0, 1), u ~ U[0, 1]; the first p of
-    a longer draw are the same (one generator each)."""
-    return _rng(seed, 5).standard_normal(p), _rng(seed, 6).uniform(0.0, 1.0, p)
+#: Random features: the kinks of round r (features r·n … r·n + n − 1) sit at this fraction
+#: of their gaps (away from the training inputs, which would make Φ ill-conditioned).
+KINK_FRACTIONS = (0.5, 0.25, 0.75, 0.125, 0.875)
+
+
+def random_features(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every set's random first layer (w, u), each (M, 5n), for the inputs x (M, n).
+
+    Set m's features are hinges φ_j(x) = max(0, w_j (x − u_j)) with w_j = |N(0, 1)| and
+    a kink u_j in a gap between the set's sorted inputs (the n gaps (0, x_(1)),
+    (x_(1), x_(2)), …, (x_(n−1), x_(n))): features r·n … r·n + n − 1 take every gap once,
+    in a random order, at ``KINK_FRACTIONS[r]`` of its width.  So the first p ≤ n
+    features have kinks in p different gaps and Φ_p has rank p (in the sorted inputs'
+    order its columns are in echelon form), and every p ≥ n has rank n: the
+    interpolation threshold is exactly p = n on every set.  A first layer shared by all
+    sets cannot do this in 1-D: p hinges reach rank n on n random inputs only once no
+    three inputs share a gap between kinks, around p ≈ n ln n / 2.
+
+    Seeded (streams 5 and 6); the first sets of a larger M are the same.
+    """
+    sets, n = x.shape
+    edges = np.concatenate([np.zeros((sets, 1)), np.sort(x, axis=1)], axis=1)
+    keys = _rng(seed, 5).uniform(size=(sets, FEATURES_PER_POINT, n))
+    gaps = np.argsort(keys, axis=2).reshape(sets, -1)
+    low = np.take_along_axis(edges, gaps, 1)
+    high = np.take_along_axis(edges, gaps + 1, 1)
+    u = low + np.repeat(KINK_FRACTIONS, n) * (high - low)
+    w = np.abs(_rng(seed, 6).standard_normal((sets, FEATURES_PER_POINT * n)))
+    return w, u
+
+
+def hinge_values(coef: jax.Array, w: jax.Array, u: jax.Array, x: jax.Array) -> jax.Array:
+    """f_c(x) = Σ_j coef[c, j] w_j max(0, x − u_j) for w_j ≥ 0, shape (C, E), in
+    O(C (P + E)): with the kinks sorted, f is a_k x + b_k between kinks k − 1 and k, where
+    a_k = Σ_{j<k} coef_j w_j and b_k = −Σ_{j<k} coef_j w_j u_j (cumulative sums).
+
+    Args: coef (C, P); w, u (P,); x (E,)."""
+    order = jnp.argsort(u)
+    scaled = coef[:, order] * w[order]
+    zero = jnp.zeros((coef.shape[0], 1), coef.dtype)
+    running = lambda a: jax.lax.associative_scan(jnp.add, a, axis=1)  # cumulative sums
+    slope = jnp.concatenate([zero, running(scaled)], axis=1)
+    offset = jnp.concatenate([zero, -running(scaled * u[order])], axis=1)
+    k = jnp.searchsorted(u[order], x, side="left")  # kinks below x
+    return slope[:, k] * x + offset[:, k]
 
 
 def nested_ridge(phi: jax.Array, y: jax.Array, ridge: jax.Array,
-                 sizes: tuple[int, ...]) -> jax.Array:
+                 sizes: jax.Array) -> jax.Array:
     """Ridge coefficients for every prefix of ``phi``'s columns, from one QR.
 
-    c_p = argmin ‖Φ_p c − y‖² + λ_eff ‖c‖², Φ_p the first p columns of Φ (n × P),
-    λ_eff = λ + ``RIDGE_FLOOR``·‖Φ‖²_F.  Householder QR of [Φ; √λ_eff I] = QR, z = Qᵀ[y; 0];
-    then R[:p, :p] c_p = z[:p].  The inverse of an upper-triangular R has the inverses of
-    R's leading blocks as its own leading blocks, so with B = R⁻¹ diag(z),
-    c_p[j] = Σ_{k<p} B[j, k]: every prefix's coefficients are one cumulative sum.
+    c_p = argmin ‖Φ_p c − y‖² + λ‖c‖², Φ_p the first p columns of Φ (n × P).  Householder
+    QR of [Φ; √λ I] = QR, z = Qᵀ[y; 0]; then R[:p, :p] c_p = z[:p].  The inverse of an
+    upper-triangular R has the inverses of R's leading blocks as its own leading blocks,
+    so with B = R⁻¹ diag(z), c_p[j] = Σ_{k<p} B[j, k]: every prefix's coefficients are
+    one cumulative sum.  Exact where Φ_p has full column rank or λ > 0; with λ = 0 past
+    the rank, R has zeros on its diagonal and those prefixes are garbage (finite):
+    ``min_norm_wide`` solves them.
 
     Args:
         phi: (n, P) features of one training set; y: (n,) targets; ridge: λ ≥ 0;
-        sizes: the prefixes p (static), each 1 … P.
+        sizes: (C,) ints, the prefixes p, each 1 … P.
     Returns:
-        (len(sizes), P) coefficients, zero past each p.
+        (C, P) coefficients, zero past each p.
     """
     n, width = phi.shape
-    lam = ridge + RIDGE_FLOOR * jnp.sum(phi * phi)
-    stacked = jnp.concatenate([phi, jnp.sqrt(lam) * jnp.eye(width, dtype=phi.dtype)])
+    stacked = jnp.concatenate([phi, jnp.sqrt(ridge) * jnp.eye(width, dtype=phi.dtype)])
     q, r = jnp.linalg.qr(stacked)
     z = q[:n].T @ y
+    # An exact zero on the diagonal (λ = 0 past the rank) would make every column NaN.
+    r = r + jnp.diag(jnp.where(jnp.diagonal(r) == 0, 1.0, 0.0).astype(r.dtype))
     r_inv = jax.scipy.linalg.solve_triangular(r, jnp.eye(width, dtype=r.dtype), lower=False)
     every = jnp.cumsum(r_inv * z[None, :], axis=1).T  # row p − 1: the coefficients c_p
-    return every[np.asarray(sizes) - 1]
+    return every[sizes - 1]
 
 
-def _linear_fits(phi_train, phi_eval, y, ridge, sizes):
-    """Fits of every prefix size to every set: (M, C, E) at the evaluation points
-    (``phi_eval``: (E, P), shared) and (M, C, n) at the training inputs."""
-    coef = jax.vmap(lambda p, t: nested_ridge(p, t, ridge, sizes))(phi_train, y)  # (M, C, P)
+def min_norm_wide(phi: jax.Array, y: jax.Array, free: jax.Array, p: jax.Array) -> jax.Array:
+    """The minimum-norm solution of Φ_p c = y for Φ_p (the first p columns of ``phi``) of
+    full row rank, by a QR of the right side: [Φ_pᵀ; D] = QR (D = diag(free) gives the
+    padded rows, which are zero, an equation of their own), c = Φ_pᵀ (Φ_pΦ_pᵀ)⁻¹ y
+    = Q_top R⁻ᵀ y, Q_top the first P rows of Q (no normal equations formed).
+
+    Args: phi (n, P) with zero rows where ``free`` (n,) is 1; y (n,), zero there; p ≤ P.
+    Returns: (P,) coefficients, zero past p.
+    """
+    width = phi.shape[1]
+    use = (jnp.arange(width) < p).astype(phi.dtype)
+    q, r = jnp.linalg.qr(jnp.concatenate([(phi * use).T, jnp.diag(free)]))
+    return q[:width] @ jax.scipy.linalg.solve_triangular(r.T, y, lower=True)
+
+
+def _poly_fits(phi_train, phi_eval, y, free, ridge, sizes, n):
+    """Polynomial fits of every set at every degree: (M, C, E) and (M, C, n).  Nested QR
+    for λ > 0 or p ≤ n; for λ = 0 and p > n the minimum-norm solution (``lax.cond``:
+    computed only where needed)."""
+    coef = jax.vmap(nested_ridge, (0, 0, None, None))(phi_train, y, ridge, sizes)  # (M, C, P)
+
+    def wide(i):
+        p = sizes[i]
+        return jax.lax.cond((ridge == 0) & (p > n),
+                            lambda: jax.vmap(min_norm_wide, (0, 0, None, None))(
+                                phi_train, y, free, p),
+                            lambda: coef[:, i])
+
+    coef = jnp.swapaxes(jax.lax.map(wide, jnp.arange(sizes.shape[0])), 0, 1)
     return (jnp.einsum("mcp,ep->mce", coef, phi_eval),
             jnp.einsum("mcp,mnp->mcn", coef, phi_train))
 
 
-def knn_predict(x_train: jax.Array, y_train: jax.Array, x_eval: jax.Array,
-                ks: tuple[int, ...]) -> jax.Array:
+#: Where two training inputs nearly coincide (closer than about 1e-6 of the interval)
+#: Φ_p Φ_pᵀ can be singular in floating point; its Cholesky factor then fails, and that
+#: set's kernel systems are solved again with this much of trace(K)/n added to the
+#: diagonal (a fit that interpolates to about 1e-3 instead of exactly).
+KERNEL_JITTER = 1e-13
+
+
+def _feature_solve(phi, y, pts, ridge, sizes, n, jitter):
+    """One set's random-feature coefficients at every capacity, (C, P), and whether they
+    are finite.
+
+    p ≤ n: least squares (or ridge) on the first p features, Φ_p having full column rank
+    (``random_features``), by the nested QR of ``nested_ridge``.  p > n: the kernel form
+    c = Φ_pᵀ α, (Φ_pΦ_pᵀ + λI) α = y, by Cholesky and two steps of iterative refinement
+    (residuals through Φ_p): the minimum-norm interpolant at λ = 0 (Φ_p has full row
+    rank), the ridge solution for λ > 0 (Woodbury).  The kernels K_p = Σ_{j<p} φ_j φ_jᵀ
+    of every p are one cumulative sum.  Padded points (``pts`` 0) are zero rows with an
+    equation α_i = 0 of their own; ``jitter`` > 0 adds jitter · trace(K_p)/n to K_p's
+    diagonal (``KERNEL_JITTER``).  Accuracy: the kernel form squares Φ_p's condition
+    number κ, so the fits past n carry relative errors of about κ²ε (ε = 2.2e-16); κ is
+    bounded there by how close two training inputs are.
+    """
+    rows, width = phi.shape
+    narrow = nested_ridge(phi[:, :rows], y, ridge, jnp.minimum(sizes, rows))  # (C, n)
+    narrow = jnp.concatenate([narrow, jnp.zeros((sizes.shape[0], width - rows), phi.dtype)], 1)
+    # (a log-depth scan: XLA's cumsum on the CPU is a slower reduce-window here)
+    outer = phi.T[:, :, None] * phi.T[:, None, :]
+    kernel = jax.lax.associative_scan(jnp.add, outer, axis=0)[sizes - 1]  # (C, n, n)
+    mask = (jnp.arange(width)[None, :] < sizes[:, None]).astype(phi.dtype)  # (C, P)
+    extra = jitter * jnp.trace(kernel, axis1=1, axis2=2)[:, None] / jnp.maximum(n, 1)
+    diagonal = ridge * pts + 1 - pts + extra * pts  # (C, n)
+    factor = jax.scipy.linalg.cho_factor(kernel + jnp.eye(rows, dtype=phi.dtype) *
+                                         diagonal[:, None, :], lower=True)
+    once = lambda rhs: jax.scipy.linalg.cho_solve(factor, rhs[..., None])[..., 0]
+    alpha = once(jnp.broadcast_to(y, (sizes.shape[0], rows)))
+    for _ in range(2):  # refinement, the residual through Φ_p (not the rounded K_p)
+        alpha = alpha + once(y - ((alpha @ phi) * mask) @ phi.T - alpha * diagonal)
+    coef = jnp.where((sizes <= n)[:, None], narrow, (alpha @ phi) * mask)
+    return coef, jnp.all(jnp.isfinite(coef))
+
+
+def _feature_fits(x, x_eval, y, pts, ridge, w, u, sizes, n):
+    """Random-feature fits of every set at every p: (M, C, E) and (M, C, n).  The sets
+    are computed together, or in groups where their kernels would pass ``GRAM_FLOATS``;
+    a set whose kernel's Cholesky factor fails (inputs nearly coinciding) is computed
+    again with ``KERNEL_JITTER`` (``lax.cond``: only when one fails)."""
+    per = (w.shape[1] + sizes.shape[0]) * x.shape[1] ** 2
+    group = max(1, min(x.shape[0], GRAM_FLOATS // per))
+
+    def coefficients(jitters):
+        def one(args):
+            xs, ys, ws, us, jitter = args
+            phi = relu_features(xs, ws, us) * pts[:, None]
+            return _feature_solve(phi, ys * pts, pts, ridge, sizes, n, jitter)
+        return jax.lax.map(one, (x, y, w, u, jitters), batch_size=group)
+
+    coef, ok = coefficients(jnp.zeros(x.shape[0], x.dtype))
+    coef = jax.lax.cond(jnp.all(ok), lambda: coef,
+                        lambda: coefficients(jnp.where(ok, 0.0, KERNEL_JITTER))[0])
+
+    def values(args):
+        c, ws, us, xs = args
+        return hinge_values(c, ws, us, x_eval), hinge_values(c, ws, us, xs)
+
+    return jax.lax.map(values, (coef, w, u, x), batch_size=group)
+
+
+def knn_predict(x_train: jax.Array, y_train: jax.Array, x_eval: jax.Array, ks: jax.Array,
+                pts: jax.Array | None = None) -> jax.Array:
     """k-NN regression of one set at ``x_eval`` for every k: (len(ks), E).
 
     The neighbours are the training inputs sorted by |x − x_i| (a stable sort: ties
-    keep the lower index); k > n means all n.
+    keep the lower index); k > n means all n.  ``pts`` (n,) masks padded inputs out.
     """
     distance = jnp.abs(x_eval[:, None] - x_train[None, :])  # (E, n)
+    if pts is None:
+        pts = jnp.ones_like(x_train)
+    distance = jnp.where(pts[None, :] > 0, distance, jnp.inf)
     _, nearest_y = jax.lax.sort((distance, jnp.broadcast_to(y_train, distance.shape)),
                                 dimension=1, is_stable=True, num_keys=1)
     running = jnp.cumsum(nearest_y, axis=1)
-    n = x_train.shape[0]
-    k_used = np.minimum(np.asarray(ks), n)
+    k_used = jnp.minimum(jnp.asarray(ks), jnp.sum(pts).astype(jnp.asarray(ks).dtype))
     return (running[:, k_used - 1] / k_used).T
 
 
@@ -342,17 +501,20 @@ def network_forward(params, x, mask):
 
 
 def train_network(init, x, y, mask, ridge, lr, steps: int, beta1=0.9, beta2=0.999,
-                  eps=1e-8):
+                  eps=1e-8, pts=None):
     """``steps`` full-batch Adam steps on L(θ) = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²).
 
     Adam as PyTorch: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α m̂/(√v̂ + ε) with
     m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).  ``init``: (a, b, v, c) with shapes (H,), (H,), (H,),
-    (); units where ``mask`` is 0 get zero gradients and stay as they are.
+    (); units where ``mask`` is 0 get zero gradients and stay as they are; points where
+    ``pts`` (n,) is 0 (padding) are left out of the sum.
     """
+    weight = jnp.ones_like(x) if pts is None else pts
+
     def loss(params):
         a, _, v, _ = params
         r = network_forward(params, x, mask) - y
-        return jnp.sum(r * r) + ridge * (jnp.sum(a * a * mask) + jnp.sum(v * v * mask))
+        return jnp.sum(weight * r * r) + ridge * (jnp.sum(a * a * mask) + jnp.sum(v * v * mask))
 
     grad = jax.grad(loss)
     zeros = jax.tree.map(jnp.zeros_like, init)
@@ -395,15 +557,20 @@ class Decomposition(NamedTuple):
     y: np.ndarray
 
 
-def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test):
+def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test, sets, pts):
     """bias², variance, test error, training error (each (C,)) and the grid fits
-    (C, M, G) from predictions (M, C, E) at [test inputs, grid] and (M, C, n)."""
+    (C, M, G) from predictions (M, C, E) at [test inputs, grid] and (M, C, n); padded
+    sets (``sets`` 0) and points (``pts`` 0) are left out of every mean."""
+    count, points = jnp.sum(sets), jnp.sum(pts)
+    weight = sets[:, None, None]
     test = pred_eval[:, :, :n_test]
-    mean = test.mean(axis=0)  # f̄, (C, T)
+    mean = jnp.sum(test * weight, axis=0) / count  # f̄, (C, T)
     bias2 = jnp.mean((mean - f_test) ** 2, axis=-1)
-    variance = jnp.mean((test - mean) ** 2, axis=(0, 2))
-    test_error = jnp.mean((test - y_test[:, None, :]) ** 2, axis=(0, 2))
-    train_error = jnp.mean((pred_train - y[:, None, :]) ** 2, axis=(0, 2))
+    variance = jnp.sum((test - mean) ** 2 * weight, axis=(0, 2)) / (count * n_test)
+    test_error = jnp.sum((test - y_test[:, None, :]) ** 2 * weight, axis=(0, 2)) / (
+        count * n_test)
+    train_error = jnp.sum((pred_train - y[:, None, :]) ** 2 * weight * pts, axis=(0, 2)) / (
+        count * points)
     fits = jnp.swapaxes(pred_eval[:, :, n_test:], 0, 1)
     return bias2, variance, test_error, train_error, fits
 
@@ -420,7 +587,7 @@ def width_buckets(widths: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
     return [(pad, tuple(hs)) for pad, hs in sorted(buckets.items())]
 
 
-def _network_fits(init, x, y, x_eval, ridge, lr, widths, steps):
+def _network_fits(init, x, y, x_eval, pts, ridge, lr, widths, steps):
     """Every width trained on every set, (M, C, E) and (M, C, n): one vmap per bucket of
     ``width_buckets``; the units past each width are masked."""
     a, b, v = init
@@ -431,7 +598,7 @@ def _network_fits(init, x, y, x_eval, ridge, lr, widths, steps):
 
         def one(xs, ys, mask, s, pad=pad):
             start = (a[:pad], b[:pad], v[:pad] * s, jnp.zeros((), x.dtype))
-            params = train_network(start, xs, ys, mask, ridge, lr, steps)
+            params = train_network(start, xs, ys, mask, ridge, lr, steps, pts=pts)
             return network_forward(params, x_eval, mask), network_forward(params, xs, mask)
 
         per_width = jax.vmap(one, in_axes=(None, None, 0, 0))
@@ -441,62 +608,98 @@ def _network_fits(init, x, y, x_eval, ridge, lr, widths, steps):
     return jnp.concatenate(evals, axis=1), jnp.concatenate(trains, axis=1)
 
 
-@partial(jax.jit, static_argnames=("family", "capacities", "steps"))
-def _decompose(family, capacities, steps, x, eps, f_train, x_eval, f_test, eps_test,
-               noise, ridge, lr, w, u, init):
-    """The jitted core: ``noise``, ``ridge``, ``lr`` and every array are traced."""
-    y = f_train + noise * eps
+@partial(jax.jit, static_argnames=("family", "widths", "steps"))
+def _decompose(family, widths, steps, x, eps, f_train, x_eval, f_test, eps_test, sets, pts,
+               noise, ridge, lr, sizes, w, u, init):
+    """The jitted core.  Static: the family, the network's widths and steps (and every
+    array's shape: n, M, the number of capacities padded to their buckets); everything
+    else is traced, the capacities (``sizes``), σ, λ and α included."""
+    y = (f_train + noise * eps) * pts
     y_test = f_test + noise * eps_test
+    n = jnp.sum(pts).astype(sizes.dtype)
     if family == "poly":
-        top = max(capacities)
-        sizes = tuple(d + 1 for d in capacities)
-        pred_eval, pred_train = _linear_fits(legendre_basis(x, top),
-                                             legendre_basis(x_eval, top), y, ridge, sizes)
+        basis = lambda z: legendre_basis(z, MAX_DEGREE)
+        pred_eval, pred_train = _poly_fits(basis(x) * pts[:, None], basis(x_eval), y,
+                                           1 - pts, ridge, sizes, n)
     elif family == "features":
-        pred_eval, pred_train = _linear_fits(relu_features(x, w, u), relu_features(x_eval, w, u),
-                                             y, ridge, capacities)
+        pred_eval, pred_train = _feature_fits(x, x_eval, y, pts, ridge, w, u, sizes, n)
     elif family == "knn":
         both = jnp.concatenate([jnp.broadcast_to(x_eval, (x.shape[0], x_eval.shape[0])), x],
                                axis=1)
-        pred = jax.vmap(lambda xt, yt, xe: knn_predict(xt, yt, xe, capacities))(x, y, both)
+        pred = jax.vmap(lambda xt, yt, xe: knn_predict(xt, yt, xe, sizes, pts))(x, y, both)
         pred_eval, pred_train = pred[:, :, :x_eval.shape[0]], pred[:, :, x_eval.shape[0]:]
     else:  # network
-        pred_eval, pred_train = _network_fits(init, x, y, x_eval, ridge, lr, capacities, steps)
-    return _summarise(pred_eval, pred_train, y, f_test, y_test, f_test.shape[0]) + (y,)
+        pred_eval, pred_train = _network_fits(init, x, y, x_eval, pts, ridge, lr, widths,
+                                              steps)
+    return _summarise(pred_eval, pred_train, y, f_test, y_test, f_test.shape[0], sets,
+                      pts) + (y,)
+
+
+def _pad(a: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """``a`` extended to ``size`` along ``axis`` by repeating its first entry there (the
+    padding is masked; copies keep every fit finite)."""
+    extra = size - a.shape[axis]
+    if extra == 0:
+        return a
+    first = np.take(a, [0], axis=axis)
+    return np.concatenate([a, np.repeat(first, extra, axis=axis)], axis=axis)
 
 
 def decompose(family: str, data: Data, noise: float, capacities=None, ridge: float = 0.0,
-              seed: int = 0, steps: int = NETWORK_STEPS, lr: float = NETWORK_LR
-              ) -> Decomposition:
+              seed: int = 0, steps: int = NETWORK_STEPS, lr: float = NETWORK_LR,
+              pad: bool = True) -> Decomposition:
     """Fit ``family`` at every capacity to every set of ``data``: the decomposition.
 
     Args:
         family: a key of ``FAMILIES``; data: from ``make_data``; noise: σ ≥ 0 (the
         targets are f + σ·eps); capacities: ints (default ``default_capacities``);
         ridge: λ ≥ 0 (poly, features, network); seed: the random features' and the
-        network's initialisation; steps, lr: the network's Adam steps and α.
+        network's initialisation; steps, lr: the network's Adam steps and α; pad: pad
+        n, M and the capacities to their buckets (``N_BUCKETS``, ``M_BUCKETS``,
+        ``CAPACITY_BUCKETS``; the same numbers, fewer compilations), else exact shapes.
     Returns:
         a ``Decomposition`` (NumPy arrays, finite for finite input).
     Raises:
         BiasVarianceError: unknown family, capacities out of bounds, a negative or
             non-finite σ, λ or α.
     """
-    n = data.x.shape[1]
+    sets, n = data.x.shape
     capacities = check_capacities(family, default_capacities(family, n)
                                   if capacities is None else capacities, n)
     for name, value in (("noise", noise), ("ridge", ridge), ("lr", lr)):
         if not (np.isfinite(value) and value >= 0):
             raise BiasVarianceError("bad_number", name=name, value=value)
-    width = max(capacities) if family == "features" else 1
-    if family == "network":
-        width = max(pad for pad, _ in width_buckets(capacities))
-    w, u = random_features(seed, width)
-    init = network_init(seed, width)
+    n_pad = bucket(n, N_BUCKETS) if pad else n
+    m_pad = bucket(sets, M_BUCKETS) if pad else sets
+    count = len(capacities)
+    c_pad = (bucket(count, CAPACITY_BUCKETS[family]) if pad and family in CAPACITY_BUCKETS
+             else count)
+    # Capacities as prefix sizes (a degree d has d + 1 coefficients), sorted, padded in
+    # front with copies of the smallest (their results are dropped).
+    sizes = np.asarray(capacities, np.int64) + (1 if family == "poly" else 0)
+    sizes = np.concatenate([np.full(c_pad - count, sizes[0]), sizes])
+    width = FEATURES_PER_POINT * n_pad
+    if family == "features":
+        w, u = random_features(data.x, seed)
+        w = _pad(np.pad(w, ((0, 0), (0, width - w.shape[1]))), m_pad, 0)
+        u = _pad(np.pad(u, ((0, 0), (0, width - u.shape[1])), constant_values=2.0), m_pad, 0)
+    else:
+        w = u = np.zeros((m_pad, 1))
+    widths = capacities if family == "network" else ()
+    init = network_init(seed, max(p for p, _ in width_buckets(capacities))
+                        if family == "network" else 1)
     x_eval = np.concatenate([data.x_test, data.grid])
-    out = _decompose(family, capacities, int(steps) if family == "network" else 0,
-                     data.x, data.eps, data.f_train, x_eval, data.f_test, data.eps_test,
-                     float(noise), float(ridge), float(lr), w, u, init)
+    points = lambda a: _pad(_pad(a, n_pad, 1), m_pad, 0)
+    out = _decompose(family, widths, int(steps) if family == "network" else 0,
+                     points(data.x), points(data.eps), points(data.f_train), x_eval,
+                     data.f_test, _pad(data.eps_test, m_pad, 0),
+                     (np.arange(m_pad) < sets).astype(float), (np.arange(n_pad) < n).astype(float),
+                     float(noise), float(ridge), float(lr), sizes, w, u, init)
     bias2, variance, test_error, train_error, fits, y = (np.asarray(o) for o in out)
+    keep = slice(c_pad - count, c_pad)  # the padding is in front
+    bias2, variance, test_error, train_error = (a[keep] for a in (bias2, variance,
+                                                                  test_error, train_error))
+    fits, y = fits[keep, :sets], y[:sets, :n]
     noise2 = float(noise) ** 2
     return Decomposition(family, capacities, bias2, variance, noise2,
                          bias2 + variance + noise2, test_error, train_error, fits,

@@ -52,6 +52,11 @@ def test_polynomial_with_more_coefficients_than_points_is_minimum_norm():
             np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-5 * np.abs(fit).max())
 
 
+def _features(data, seed, m, p, z):
+    w, u = bv.random_features(data.x, seed)
+    return np.maximum(0, w[m, :p] * (z[:, None] - u[m, :p]))
+
+
 @pytest.mark.parametrize("family, lam", [("poly", 0.05), ("features", 0.05),
                                          ("poly", 0.0)])
 def test_ridge_equals_lstsq_of_the_stacked_system(small, family, lam):
@@ -60,42 +65,52 @@ def test_ridge_equals_lstsq_of_the_stacked_system(small, family, lam):
             else (1, 5, 19, 20, 21, 40, 100))
     r = bv.decompose(family, small, 0.3, capacities=caps, ridge=lam, seed=2)
     y = _y(small, 0.3)
-    w, u = bv.random_features(2, 100)
     for c, cap in enumerate(r.capacities):
         for m in range(6):
             if family == "poly":
                 phi, grid = (npleg.legvander(2 * z - 1, cap) for z in (small.x[m], small.grid))
             else:
-                phi, grid = (np.maximum(0, w[:cap] * (z[:, None] - u[:cap]))
-                             for z in (small.x[m], small.grid))
-            lam_eff = lam + bv.RIDGE_FLOOR * np.sum(phi**2)
-            stacked = np.vstack([phi, math.sqrt(lam_eff) * np.eye(phi.shape[1])])
+                phi, grid = (_features(small, 2, m, cap, z) for z in (small.x[m], small.grid))
+            stacked = np.vstack([phi, math.sqrt(lam) * np.eye(phi.shape[1])])
             coef = np.linalg.lstsq(stacked, np.r_[y[m], np.zeros(phi.shape[1])], rcond=None)[0]
             _fit_close(r.fits[c, m], grid @ coef, max(1.0, np.abs(grid @ coef).max()))
 
 
-def test_random_features_are_minimum_norm_least_squares(small):
-    """λ = 0 is the ridge-less limit λ₀ = RIDGE_FLOOR·‖Φ‖²_F: it equals lstsq's minimum-norm
-    solution wherever Φ_p has full rank with every singular value above 1e-6 s_max.  Where
-    Φ_p is (nearly) rank-deficient (a feature zero on every training input, two hinges
-    alike there) the two methods regularise differently; the stacked-system test covers
-    that case with λ > 0."""
-    caps = (1, 3, 10, 15, 19, 20, 21, 30, 60, 100)
-    r = bv.decompose("features", small, 0.3, capacities=caps, seed=4)
-    y = _y(small, 0.3)
-    w, u = bv.random_features(4, 100)
-    compared = 0
+def test_random_features_have_rank_min_p_n():
+    """Every set's first p features have rank min(p, n): full column rank up to the
+    interpolation threshold p = n, full row rank past it."""
+    data = bv.make_data("sin", 15, 20, seed=11)
+    w, u = bv.random_features(data.x, 11)
+    assert w.shape == u.shape == (20, 75) and (w >= 0).all()
+    for m in range(20):
+        for p in (1, 7, 14, 15, 16, 30, 75):
+            phi = np.maximum(0, w[m, :p] * (data.x[m][:, None] - u[m, :p]))
+            s = np.linalg.svd(phi, compute_uv=False)
+            assert (s > 1e-9 * s[0]).sum() == min(p, 15), (m, p)
+    # seeded and prefix-stable in M
+    again = bv.random_features(data.x[:5], 11)
+    np.testing.assert_array_equal(again[0], w[:5])
+    np.testing.assert_array_equal(again[1], u[:5])
+
+
+@pytest.mark.parametrize("n", [6, 20])
+def test_random_features_are_minimum_norm_least_squares(n):
+    """λ = 0 is minimum-norm least squares, against ``numpy.linalg.pinv`` on every set and
+    every p, below, at and past the interpolation threshold p = n.  Past n the kernel
+    form squares Φ_p's condition number κ: the fits agree to κ²ε of their size."""
+    data = bv.make_data("sin", n, 12, seed=4)
+    caps = tuple(sorted({1, 2, n // 2, n - 1, n, n + 1, n + 3, 2 * n, 3 * n, 5 * n}))
+    r = bv.decompose("features", data, 0.3, capacities=caps, seed=4)
+    y = _y(data, 0.3)
     for c, p in enumerate(caps):
-        for m in range(6):
-            phi = np.maximum(0, w[:p] * (small.x[m][:, None] - u[:p]))
-            s = np.linalg.svd(phi, compute_uv=False) / np.linalg.norm(phi, 2)
-            if s.min() < 1e-6:
-                continue
-            compared += 1
-            coef = np.linalg.lstsq(phi, y[m], rcond=1e-13)[0]
-            fit = np.maximum(0, w[:p] * (small.grid[:, None] - u[:p])) @ coef
-            np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-6 * max(1, np.abs(fit).max()))
-    assert compared >= 20
+        for m in range(12):
+            phi = _features(data, 4, m, p, data.x[m])
+            s = np.linalg.svd(phi, compute_uv=False)
+            kappa = s[0] / s[min(n, p) - 1]
+            fit = _features(data, 4, m, p, data.grid) @ (np.linalg.pinv(phi, rcond=1e-15) @ y[m])
+            tol = max(1e-7, 1e3 * kappa**2 * np.finfo(float).eps)
+            np.testing.assert_allclose(r.fits[c, m], fit, rtol=0,
+                                       atol=tol * max(1, np.abs(fit).max()), err_msg=f"{p} {m}")
 
 
 def test_knn_equals_a_loop_with_argsort(small):
@@ -193,6 +208,72 @@ def test_double_descent_peaks_at_the_interpolation_threshold_and_ridge_lowers_it
     ridged = bv.decompose("features", data, 0.3, ridge=1e-2)
     assert ridged.test_error.max() < top / 1000
     assert ridged.test_error[caps == n][0] < plain.test_error[caps == n][0] / 100
+
+
+@pytest.mark.parametrize("n, seeds", [(20, range(8)), (12, range(4)), (40, range(4))])
+def test_double_descent_peaks_at_p_equals_n_on_every_seed(n, seeds):
+    """Not one lucky seed: on every seed the measured test error of the random features
+    peaks at the interpolation threshold (within n ≤ p ≤ n + n/10), thousands of times
+    its minimum, and λ = 10⁻² takes the peak down a hundredfold at least."""
+    for seed in seeds:
+        data = bv.make_data("sin", n, 100, seed=seed)
+        plain = bv.decompose("features", data, 0.3, seed=seed)
+        caps = np.array(plain.capacities)
+        peak = caps[plain.test_error.argmax()]
+        assert n <= peak <= n + max(1, n // 10), (seed, peak)
+        top = plain.test_error.max()
+        assert top > 1000 * plain.test_error.min(), seed
+        # the second descent, at p = 5n (weaker with few points: 60 features for n = 12)
+        assert plain.test_error[-1] < top / (10 if n >= 20 else 3), seed
+        ridged = bv.decompose("features", data, 0.3, ridge=1e-2, seed=seed)
+        assert ridged.test_error.max() < top / 100, seed
+
+
+@pytest.mark.parametrize("family", ["poly", "knn", "features", "network"])
+def test_padded_shapes_give_the_unpadded_numbers(family):
+    """n = 17 → 20 points and M = 45 → 50 sets (masked): the same numbers as the exact
+    shapes, to 1e-9.  At λ = 0 the ill-conditioned capacities (polynomial degree > 10,
+    random features from p = n/2 on, where κ reaches 1e6 … 1e12) amplify the rounding of a
+    different summation order (past n the kernel form squares κ), so there they are
+    compared to 1e-2 only."""
+    n = 17
+    data = bv.make_data("cubic", n, 45 if family != "network" else 5, seed=2)
+    extra = {"capacities": (2, 5), "steps": 30} if family == "network" else {}
+    for ridge in (0.0, 0.1):
+        padded = bv.decompose(family, data, 0.3, ridge=ridge, seed=2, **extra)
+        exact = bv.decompose(family, data, 0.3, ridge=ridge, seed=2, pad=False, **extra)
+        assert padded.capacities == exact.capacities
+        caps = np.array(exact.capacities)
+        shaky = np.zeros(len(caps), bool)
+        if ridge == 0 and family == "poly":
+            shaky = caps > 10
+        if ridge == 0 and family == "features":
+            shaky = caps > n // 2
+        assert (~shaky).sum() >= len(caps) // 4
+        for name in ("bias2", "variance", "test_error", "train_error", "fits"):
+            a, b = getattr(padded, name), getattr(exact, name)
+            assert a.shape == b.shape, name
+            np.testing.assert_allclose(a[~shaky], b[~shaky], rtol=1e-9, atol=1e-12,
+                                       err_msg=name)
+            if name == "fits":  # each fit to 1e-2 of its largest value
+                scale = np.abs(b[shaky]).max(axis=-1, keepdims=True)
+                assert (np.abs(a[shaky] - b[shaky]) <= 1e-2 * scale + 1e-9).all()
+            else:
+                # training error past n: 0 up to rounding (≤ 1e-7, against σ² = 0.09)
+                np.testing.assert_allclose(a[shaky], b[shaky], rtol=1e-2, atol=1e-6,
+                                           err_msg=name)
+        np.testing.assert_array_equal(padded.y, exact.y)
+
+
+def test_n_and_m_within_a_bucket_do_not_recompile():
+    """n = 17 … 20 share one padded shape (20 points), M = 33 … 50 another (50 sets), and
+    the capacity lists their bucket: moving the n or M slider compiles nothing new."""
+    for family in ("poly", "knn", "features"):
+        bv.decompose(family, bv.make_data("sin", 17, 33, seed=0), 0.3)
+        before = bv.compilations()
+        for n, m in ((18, 40), (20, 50), (19, 35), (17, 49)):
+            bv.decompose(family, bv.make_data("abs", n, m, seed=n), 0.2, ridge=0.01, seed=m)
+        assert bv.compilations() == before, family
 
 
 def test_sliders_do_not_recompile():

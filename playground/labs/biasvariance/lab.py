@@ -24,6 +24,7 @@ from panel.io import hold
 
 from ...numerics import biasvariance as bv
 from ...text import tr
+from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
@@ -102,7 +103,7 @@ class BiasVarianceLab(Lab):
             options={tr(f"bv.truth.{k}", lang): k for k in bv.TRUTHS})
         self.noise = pn.widgets.FloatSlider.from_param(
             s.param.noise, name=tr("bv.noise", lang), step=0.05, css_classes=["pg-bv-noise"])
-        # n and M are shapes: a new value compiles new programs, so they apply on release.
+        # n and M are shapes (padded to buckets: a new bucket compiles), applied on release.
         self.n = self._on_release(pn.widgets.IntSlider(
             name=tr("bv.n", lang), start=bv.N_BOUNDS[0], end=bv.N_BOUNDS[1], value=s.n,
             css_classes=["pg-bv-n"]), "n")
@@ -222,7 +223,9 @@ class BiasVarianceLab(Lab):
         return [
             self.message,
             pn.Row(self.progress, self.progress_text),
-            pn.Row(self.fits_pane, self.curves_pane, sizing_mode="stretch_width"),
+            pn.Row(with_downloads(self.fits_pane, "fits", self.state),
+                   with_downloads(self.curves_pane, "curves", self.state),
+                   sizing_mode="stretch_width"),
             self.reading,
             self.formula,
             self.model_formula,
@@ -322,6 +325,7 @@ class BiasVarianceLab(Lab):
             if key != self._curves_key:
                 self._curves_key = key
                 self.curves_fig = self._curves_figure(r)
+                tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
                 self.curves_pane.object = self.curves_fig
             fig = self.curves_fig
             # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
