@@ -540,9 +540,11 @@ _EN: dict[str, str] = {
         "The mean of the k nearest training targets. Capacity falls as k grows; λ does not "
         "apply."),
     "bv.family.features.note": (
-        "A fixed random first layer of p ReLU units and the minimum-norm least-squares "
-        "output layer. At p = n the features can just interpolate the n points: watch the "
-        "test error peak there and fall again (double descent); λ > 0 flattens the peak."),
+        "A fixed (untrained) first layer of p ReLU units with random slopes, their kinks "
+        "placed between each set's training inputs in random order, and the minimum-norm "
+        "least-squares output layer. At p = n the features can just interpolate the n "
+        "points: watch the test error peak there and fall again (double descent); λ > 0 "
+        "flattens the peak."),
     "bv.family.network.note": (
         "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
         "penalty. Computing every width takes a few seconds."),
