@@ -27,7 +27,7 @@ LINKS = {  # the link, and each plot's name and title
                    {"surface": "plot.surface", "loss": "plot.loss"}),
     "mlp": ("lab=mlp&dataset=xor&layers=4&activation=relu",
             {"boundary": "mlp.plot.boundary", "loss": "mlp.plot.loss",
-             "accuracy": "mlp.plot.accuracy"}),
+             "accuracy": "mlp.plot.accuracy", "network": "mlp.net.title"}),
 }
 SIZE = (1280, 720)
 
@@ -54,7 +54,7 @@ def _open(page, url, query):
 
 def _download(page, menu: int, label: str):
     """Open the page's ``menu``-th Download menu and pick ``label``; the download."""
-    page.locator(".pg-download").nth(menu).locator("button").first.click()
+    page.locator(".pg-download:visible").nth(menu).locator("button").first.click()
     with page.expect_download() as info:
         page.get_by_text(label, exact=True).locator("visible=true").first.click()
     return info.value
@@ -65,7 +65,7 @@ def test_every_plot_downloads_as_png_at_each_scale_and_as_svg(page, server_url, 
     query, titles = LINKS[lab]
     names = tuple(titles)
     _open(page, server_url, query)
-    menus = page.locator(".pg-download")
+    menus = page.locator(".pg-download:visible")  # (a race's charts have theirs, hidden)
     assert menus.count() == len(names)
     for i, name in enumerate(names):
         css = page.evaluate("""(name) => {
@@ -168,3 +168,21 @@ def test_a_chinese_figure(server_url, browser, tmp_path):
     figure.render("lab=optimizers&lang=zh", png, scale=2, size=SIZE, server=server_url,
                   browser=browser)
     assert _colours(_png(png.read_bytes())) >= 20
+
+
+def test_a_races_charts_download_and_its_heat_maps_join_the_figure(page, server_url):
+    page.goto(f"{server_url}?lab=mlp&dataset=xor&layers=4&race=sgd,adam")
+    page.locator(".pg-download:visible").first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    names = page.evaluate("""() => [...Bokeh.index.query((v) => v.model != null
+        && Array.isArray(v.model.tags) && v.el != null && v.el.getClientRects != null)]
+        .filter((v) => v.el.getClientRects().length > 0)
+        .flatMap((v) => v.model.tags.filter((t) => String(t).startsWith("pg-export:")))""")
+    assert {"pg-export:race_loss", "pg-export:race_accuracy", "pg-export:race_1",
+            "pg-export:race_2"} <= set(names), names
+    download = _download(page, 0, "PNG 2×")
+    assert download.suggested_filename == "race_loss@2x.png"
+    assert _colours(_png(Path(download.path()).read_bytes())) >= 5
+    download = _download(page, 0, TEXT["en"]["export.figure"])
+    assert _png(Path(download.path()).read_bytes()).width > 600 * 2
+    assert page.errors == []

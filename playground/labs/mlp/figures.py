@@ -25,7 +25,7 @@ from ...numerics.datasets import FEATURE_LABELS
 from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
 from ...ui.axes import loss_range, readable_ticks
-from ...ui.export import with_downloads
+from ...ui.export import tag_figure, with_downloads
 from ...ui.markup import text_html
 from ...ui.palettes import (
     binary_palette,
@@ -357,13 +357,16 @@ class RaceView(Viewer):
                                        sizing_mode="stretch_width")
         self.race_slots = [pn.Column(pn.pane.Bokeh(fig), margin=0)
                            for fig in self.race_boundary_figs]
+        for i, fig in enumerate(self.race_boundary_figs):  # in the whole view's figure
+            tag_figure(fig, f"race_{i + 1}")
         self.frame_note = frame_note_pane()
+        chart = lambda fig, name: with_downloads(
+            pn.pane.Bokeh(fig, sizing_mode="stretch_width"), name, self.state)
         self.layout = pn.Column(
             pn.Row(*self.race_slots, stylesheets=[WRAP]),
             self.frame_note,
-            pn.Row(pn.pane.Bokeh(self.race_loss_fig, sizing_mode="stretch_width"),
-                   pn.pane.Bokeh(self.race_acc_fig, sizing_mode="stretch_width"),
-                   sizing_mode="stretch_width"),
+            pn.Row(chart(self.race_loss_fig, "race_loss"),
+                   chart(self.race_acc_fig, "race_accuracy"), sizing_mode="stretch_width"),
             self.race_table, visible=False, sizing_mode="stretch_width")
 
     def __panel__(self):

@@ -53,6 +53,7 @@ from ...numerics.diagram import (
 )
 from ...numerics.training import evaluate_both
 from ...text import tr
+from ...ui.export import with_downloads
 from ...ui.markup import tagged
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.present import text_size
@@ -175,7 +176,8 @@ class NetworkDiagram(Viewer):
     def __panel__(self):
         # fixed: the page's default stretch_width would scale x and y differently
         # narrow: the editor below (Bokeh gives a Row its children's sum as minimum width)
-        return pn.Row(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), self.editor,
+        return pn.Row(with_downloads(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), "network",
+                                     self.state), self.editor,
                       stylesheets=[":host { flex-wrap: wrap; min-width: 0 !important; }"])
 
     # -- drawing ---------------------------------------------------------------------
