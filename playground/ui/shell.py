@@ -675,8 +675,10 @@ NARROW_COLUMN = f"""
   :host(.pg-sidebar) {{ order: 2; border-top: 1px solid #dde3ea; }}
 }}
 """
+# Lecture mode enlarges the lab, not the header (its buttons have fixed widths).
 # Narrow, the header's title has a line of its own, above the toggles and lab switcher.
 NARROW_HEADER = f"""
+:host {{ --bokeh-font-size: 14px; font-size: 14px; }}
 @media (max-width: {NARROW_PX - 1}px) {{
   :host {{ flex-wrap: wrap; height: auto !important; min-height: 64px; min-width: 0 !important;
           padding-bottom: 6px; }}
