@@ -435,7 +435,7 @@ _EN: dict[str, str] = {
         "grows."),
     # Lessons (ui.lesson): the bar, the sidebar's card, a lesson file's problems.
     "lesson.label": "Lesson",
-    "lesson.panel": "Lessons",
+    "lesson.panel": "Guided lessons",
     "lesson.step": "step {k} of {n}",
     "lesson.back": "Back",
     "lesson.next": "Next",
@@ -443,6 +443,7 @@ _EN: dict[str, str] = {
     "lesson.pick": "Step through a prepared lesson (Next, Back, or PageDown and PageUp):",
     "lesson.upload": "Or open your own lesson file (JSON or YAML):",
     "lesson.unknown": "no such lesson",
+    "lesson.loading": "Loading the lesson…",
     "lesson.refused": "This lesson file cannot be used: {error}",
     "lesson.not_kept": ("The uploaded lesson is not kept in this tab any more: open the "
                         "lesson file again."),

@@ -402,7 +402,7 @@ ZH: dict[str, str] = {
     "bv.truth.step": "在 x = ½ 处的阶跃",
     # Lessons (ui.lesson): the bar, the sidebar's card, a lesson file's problems.
     "lesson.label": "课程",
-    "lesson.panel": "课程",
+    "lesson.panel": "分步课程",
     "lesson.step": "第 {k} 步，共 {n} 步",
     "lesson.back": "上一步",
     "lesson.next": "下一步",
@@ -410,6 +410,7 @@ ZH: dict[str, str] = {
     "lesson.pick": "逐步演示一节准备好的课程（“下一步”“上一步”，或 PageDown 和 PageUp 键）：",
     "lesson.upload": "或打开你自己的课程文件（JSON 或 YAML）：",
     "lesson.unknown": "没有这节课程",
+    "lesson.loading": "正在加载课程……",
     "lesson.refused": "无法使用这个课程文件：{error}",
     "lesson.not_kept": "这个标签页已不再保存上传的课程，请重新打开课程文件。",
     "lesson.where.file": "文件",

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import json
 import logging
 import re
@@ -394,6 +395,9 @@ class LessonGuide:
         values, self.problems = LESSON_LINK.read(query)
         name = values.get("lesson", "")
         self.step = values.get("lesson_step", 1)
+        # The tab's uploaded lesson comes after the page: its bar is there from the start
+        # (a bar shown once the lab was in the page did not always reach the browser).
+        self.waiting = name == UPLOADED
         if name and name != UPLOADED:
             self.lesson = self._shipped(name)
             if self.lesson is None:
@@ -450,9 +454,14 @@ class LessonGuide:
     def show(self):
         """The bar as the lesson and its step are now."""
         lesson = self.lesson
-        self.row.visible = lesson is not None
-        self.bar.visible = lesson is not None or self.message.visible
+        self.row.visible = lesson is not None or self.waiting
+        self.bar.visible = self.row.visible or self.message.visible
         if lesson is None:
+            if self.waiting:  # the uploaded lesson on its way from the tab
+                self.text.object = (f"<div class='pg-lesson-caption' style='font-size:"
+                                    f"{text_size(16)};color:var(--pg-ink,#1f2933)'>"
+                                    f"{text_html(tr('lesson.loading', self.lang))}</div>")
+                self.back.disabled = self.next.disabled = True
             return
         n = len(lesson.steps)
         self.step = k = min(max(self.step, 1), n)
@@ -580,13 +589,26 @@ class LessonGuide:
             self.go(1)
 
     def _on_kept(self, event):
-        """The tab's uploaded lesson, for a page whose link says ``lesson=uploaded``."""
-        name, _, encoded = event.new.partition("|")
+        """The tab's uploaded lesson, for a page whose link says ``lesson=uploaded``
+        (shown on the next tick: changes made while the browser's message is handled
+        did not all reach it)."""
+        self._later(lambda: self._use_kept(event.new))
+
+    def _use_kept(self, kept: str):
+        name, _, encoded = kept.partition("|")
         try:
             content = base64.b64decode(encoded, validate=True) if encoded else b""
         except (binascii.Error, ValueError):
             content = b""
         if not content:
-            self.say(tr("lesson.not_kept", self.lang))
+            line = tr("lesson.not_kept", self.lang)
         elif self.use_file(content, name):
+            self.waiting = False
             self.show()
+            return
+        else:
+            line = self.message.object and html.unescape(self.message.object)
+        # In the bar itself, which the page already shows.
+        self.text.object = (f"<div class='pg-lesson-caption pg-lesson-problem' style='font-size:"
+                            f"{text_size(15)};color:var(--pg-error,#b00020)'>"
+                            f"{text_html(line)}</div>")
