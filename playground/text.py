@@ -434,7 +434,7 @@ _EN: dict[str, str] = {
         "training set is fitted exactly, and the minimum-norm solution gets smoother as p "
         "grows."),
     # Lessons (ui.lesson): the bar, the sidebar's card, a lesson file's problems.
-    "lesson.label": "Lesson",
+    "lesson.heading": "Lesson: {title}",
     "lesson.panel": "Guided lessons",
     "lesson.step": "step {k} of {n}",
     "lesson.back": "Back",

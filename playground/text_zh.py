@@ -401,7 +401,7 @@ ZH: dict[str, str] = {
     "bv.truth.sin": "sin 2πx",
     "bv.truth.step": "在 x = ½ 处的阶跃",
     # Lessons (ui.lesson): the bar, the sidebar's card, a lesson file's problems.
-    "lesson.label": "课程",
+    "lesson.heading": "课程：{title}",
     "lesson.panel": "分步课程",
     "lesson.step": "第 {k} 步，共 {n} 步",
     "lesson.back": "上一步",

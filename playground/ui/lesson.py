@@ -468,8 +468,9 @@ class LessonGuide:
         step = lesson.steps[k - 1]
         self.text.object = (
             f"<div style='font-size:{text_size(13)};color:var(--pg-muted,#444)'>"
-            f"<b class='pg-lesson-title'>{text_html(tr('lesson.label', self.lang))}: "
-            f"{text_html(lesson.title_in(self.lang))}</b> · "
+            f"<b class='pg-lesson-title'>"
+            f"{text_html(tr('lesson.heading', self.lang, title=lesson.title_in(self.lang)))}"
+            f"</b> · "
             f"<span class='pg-lesson-count'>"
             f"{text_html(tr('lesson.step', self.lang, k=k, n=n))}</span></div>"
             f"<div class='pg-lesson-caption' style='font-size:{text_size(16)};"
