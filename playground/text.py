@@ -491,6 +491,8 @@ _EN: dict[str, str] = {
     "keys.player.last": "Last step",
     "keys.player.slower": "Slower",
     "keys.player.faster": "Faster",
+    "keys.increase": "increase",
+    "keys.decrease": "decrease",
     "keys.player.scrubber": "Step shown",
 }
 

@@ -457,5 +457,7 @@ ZH: dict[str, str] = {
     "keys.player.last": "最后一步",
     "keys.player.slower": "减速",
     "keys.player.faster": "加速",
+    "keys.increase": "增大",
+    "keys.decrease": "减小",
     "keys.player.scrubber": "显示的步数",
 }

@@ -119,7 +119,51 @@ kb.label = () => {  // accessible names for the player's icon buttons
       slider.setAttribute('aria-label', kb.data.player_names.scrubber);
   }
 };
-kb.timer = setInterval(kb.label, 1000);
+// Every other control whose widget draws no label of its own: the widget's title (or
+// its composite's, e.g. an editable slider's), and for a number box's arrows that title
+// with "increase"/"decrease".
+const nameless = (el) => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
+  && !(el.tagName === 'BUTTON' && el.textContent.trim());
+const titleOf = (view) => {
+  for (let v = view, up = 0; v != null && up < 3; v = v.parent, up++) {
+    const m = v.model;
+    const own = m.title || m.label;
+    if (typeof own === 'string' && own.trim()) return own.trim();
+    if (up > 0 && v.child_views) {  // a composite: the text of its first child that has some
+      for (const c of v.child_views) {
+        const root = c.shadow_el || c.el;
+        const t = root && root.textContent ? root.textContent.trim() : '';
+        if (t && t.length < 80 && c.model.type !== 'Spinner')
+          return t.replace(/[:：]\\s*[^:：]*$/, '');
+      }
+    }
+  }
+  return '';
+};
+kb.name = () => {
+  if (!window.Bokeh || !Bokeh.documents) return;
+  for (const doc of Bokeh.documents) {
+    for (const m of doc.all_models) {
+      if (!('title' in m || 'label' in m)) continue;
+      const view = Bokeh.index.find_one(m);
+      if (view == null || view.shadow_el == null) continue;
+      const controls = view.shadow_el.querySelectorAll(
+        'input:not([type=hidden]), select, textarea, button, [role=slider]');
+      if (controls.length === 0) continue;
+      let title = null;
+      for (const el of controls) {
+        if (!nameless(el)) continue;
+        if (title === null) title = titleOf(view);
+        if (!title) break;
+        const cls = el.classList;
+        el.setAttribute('aria-label', cls.contains('bk-spin-btn-up') ?
+          title + ': ' + kb.data.player_names.increase :
+          cls.contains('bk-spin-btn-down') ? title + ': ' + kb.data.player_names.decrease : title);
+      }
+    }
+  }
+};
+kb.timer = setInterval(() => { kb.label(); kb.name(); }, 1000);
 kb.typing = (e) => {
   const el = e.composedPath()[0];
   if (!el || !el.tagName) return false;
@@ -231,6 +275,8 @@ class KeyboardShortcuts(ReactiveHTML):
         """The shortcuts of a page of ``lab`` in ``lang``."""
         names = {cls_: tr(key, lang) for cls_, key in PLAYER_BUTTONS.items()}
         names["scrubber"] = tr("keys.player.scrubber", lang)
+        names["increase"] = tr("keys.increase", lang)
+        names["decrease"] = tr("keys.decrease", lang)
         return cls(rows=help_rows(lab, lang), title=tr("keys.title", lang),
                    note=tr("keys.note", lang), close=tr("keys.close_button", lang),
                    player_names=names)

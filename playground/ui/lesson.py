@@ -299,8 +299,8 @@ def shipped_lesson(name: str, tables: Callable[[str], LinkTable | None]) -> Less
 
 def first_step_query(query: Mapping[str, str],
                      tables: Callable[[str], LinkTable | None]) -> dict[str, str]:
-    """``?lesson=NAME`` alone (nothing but the page's keys): the link of its first step
-    with the page's keys and ``lesson_step=1``; any other link as it is."""
+    """``?lesson=NAME`` with nothing but the page's keys: the link of its step
+    (``lesson_step``, else the first) with the page's keys; any other link as it is."""
     name = query.get("lesson", "")
     if not name or name == UPLOADED or set(query) - PAGE_KEYS:
         return dict(query)
@@ -308,8 +308,10 @@ def first_step_query(query: Mapping[str, str],
         lesson = shipped_lesson(name, tables)
     except LessonError:
         return dict(query)  # the guide reports it
-    first, _ = read_query(lesson.steps[0].link)
-    return {**first, **query, "lesson_step": "1"}
+    k = LESSON_LINK.read(query)[0].get("lesson_step", 1)
+    k = k if k <= len(lesson.steps) else 1  # the guide reports a step past the end
+    step, _ = read_query(lesson.steps[k - 1].link)
+    return {**step, **query, "lesson_step": str(k)}
 
 
 def step_search(lesson: Lesson, k: int, display: Mapping[str, str]) -> str:
@@ -322,8 +324,8 @@ def step_search(lesson: Lesson, k: int, display: Mapping[str, str]) -> str:
 
 class LessonScript(ReactiveHTML):
     """The browser's side of a lesson: ``go`` (a count, ``|``, a percent-encoded query
-    string) loads that link; ``kept`` is the tab's uploaded lesson (its file name, ``|``, its base64
-    content; just ``|`` when the tab has none), sent on a page whose link says
+    string) loads that link; ``kept`` is the tab's uploaded lesson (its file name, ``|``,
+    its base64 content; just ``|`` when the tab has none), sent on a page whose link says
     ``lesson=uploaded``."""
 
     go = param.String(default="")

@@ -170,10 +170,14 @@ def test_a_step_in_place_and_a_step_to_another_lab():
     assert guide.lesson is None and not guide.row.visible
 
 
-def test_lesson_alone_in_a_link_opens_its_first_step():
+def test_lesson_alone_in_a_link_opens_its_step():
     query = ls.first_step_query({"lesson": "momentum_ravine", "lang": "zh"}, link_table)
     first = read_query(ls.shipped_lesson("momentum_ravine", link_table).steps[0].link)[0]
     assert query == {**first, "lesson": "momentum_ravine", "lang": "zh", "lesson_step": "1"}
+    third = read_query(ls.shipped_lesson("momentum_ravine", link_table).steps[2].link)[0]
+    assert ls.first_step_query({"lesson": "momentum_ravine", "lesson_step": "3"},
+                               link_table) == {**third, "lesson": "momentum_ravine",
+                                               "lesson_step": "3"}
     kept = {"lesson": "momentum_ravine", "lab": "mlp"}
     assert ls.first_step_query(kept, link_table) == kept  # a link of its own stands
 
