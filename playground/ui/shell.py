@@ -35,7 +35,9 @@ from panel.reactive import ReactiveHTML
 from .. import one_xla_thread_per_computation
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from . import memory
+from .keyboard import KeyboardShortcuts
 from .lab import Lab, LabState
+from .lesson import LESSON_LINK, LessonGuide, first_step_query, lab_link
 from .link import (
     LinkLocation,
     LinkReason,
@@ -180,7 +182,8 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
         state_class = lab_class(lab_key).state_class()
         freeze_imports(lab_key)
         state = state_class(lang=lang)
-        known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *state_class.LINK_KEYS}
+        known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *LESSON_LINK.keys,
+                 *state_class.LINK_KEYS}
         problems = problems + [problem(k, v, LinkReason("unknown_key")) for k, v in query.items()
                                if k not in known]
         problems = problems + read_embedding(query, state_class.LINK)[2]
@@ -192,6 +195,11 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
             problems = problems + [tr("url.unusable", lang)]
         state.precompute()
     return state, problems
+
+
+def link_table(lab_key: str):
+    """The link table of lab ``lab_key`` (its module imported now), None if no lab."""
+    return lab_link(lab_class(lab_key).state_class()) if lab_key in LABS else None
 
 
 def build_lab(lab_key: str, state: LabState, problems: list[str],
@@ -248,6 +256,7 @@ class Page:
         # The raw query string, read by our own codec: Panel's ``query_params`` guesses
         # types and raised on '²' (a blank page).
         self.query, self.problems = read_query(location.search if location is not None else "")
+        self.query = first_step_query(self.query, link_table)  # ?lesson=NAME: its first step
         self.lab_key = self.query.get("lab", DEFAULT_LAB)
         if self.lab_key not in LABS:
             self.problems.append(problem("lab", self.lab_key, LinkReason("unknown_lab")))
@@ -264,6 +273,10 @@ class Page:
         self.display, display_problems = read_display(self.query)
         self.problems += display_problems
         self.lang = self.display.lang
+        # A lesson's bar and keys (``ui.lesson``): its link keys are the shell's.
+        self.lesson = LessonGuide(self.query, self.lab_key, self.display, link_table,
+                                  follow=self.follow_link, rewrite=self._write_link)
+        self.problems += self.lesson.problems
         self.presenter = Presenter(self.display)
         self._restyler = None  # styles plots a lab adds later (non-default display only)
         self.doc = pn.state.curdoc
@@ -281,7 +294,8 @@ class Page:
             threading.Thread(target=self._prepare, name="playground-prepare-lab",
                              daemon=True).start()
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
-                                                 [], [self._waiting()], self._display_toggles(),
+                                                 [], [self.lesson.bar, self._waiting()],
+                                                 self._display_toggles(),
                                                  embed=self.embed)
         self.view.css_classes = self.display.classes()
         self.side.visible = not self.display.present
@@ -289,6 +303,7 @@ class Page:
         self.history = HistoryListener(lab=self.lab_key)
         self.history.param.watch(self._on_history, "popped")
         self.view.append(self.history)
+        self.view.extend([self.lesson.script, KeyboardShortcuts.for_page(self.lab_key, self.lang)])
         if self.in_a_session:
             pn.state.onload(self._on_load)
             pn.state.on_session_destroyed(self._on_session_destroyed)
@@ -316,7 +331,7 @@ class Page:
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
         switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key,
-                                  "display_keys": sorted(DISPLAY_LINK.keys)},
+                                  "display_keys": sorted(DISPLAY_LINK.keys | LESSON_LINK.keys)},
                             value=SWITCH_LAB_JS)
         return switcher
 
@@ -470,7 +485,7 @@ class Page:
         browser had drawn since.)"""
         self.lab.state.param.watch(self._write_link, list(self.lab.URL_TRIGGERS))
         with hold():
-            self.body.objects = self.lab.main()
+            self.body.objects = [self.lesson.bar, *self.lab.main()]
             self._restyle()
         self._then(self._start)
 
@@ -482,7 +497,8 @@ class Page:
     # views while this thread builds the details (the page was complete ≈ 0.1 s sooner).
     def _attach_controls(self):
         with hold():
-            self.side.objects = self.lab.without_hidden(self.lab.sidebar())
+            self.side.objects = [*self.lab.without_hidden(self.lab.sidebar()),
+                                 *([] if self.embed else [self.lesson.card()])]
         self._then(self._attach_details)
 
     def _attach_details(self):
@@ -501,12 +517,20 @@ class Page:
     def _on_history(self, event):
         """Back or Forward showed another link of this lab: the lab takes exactly its
         settings (what it leaves out at their defaults); what it cannot set is reported."""
-        if self.lab is None or not self.attached or not event.new:
-            return
-        query, problems = read_query(event.new.split("|", 1)[-1])
+        if event.new:
+            self.follow_link(event.new.split("|", 1)[-1])
+
+    def follow_link(self, search: str) -> bool:
+        """This lab's link ``search`` applied in place (Back / Forward, a lesson's step):
+        False if the lab is not in the page yet or the link is another lab's."""
+        if self.lab is None or not self.attached:
+            return False
+        query, problems = read_query(search)
         if query.get("lab", DEFAULT_LAB) != self.lab_key:
-            return  # the browser reloads another lab's page itself
-        known = {"lab", *self.lab.state.LINK_KEYS}
+            return False  # the browser reloads another lab's page itself
+        self.lesson.follow(query)
+        known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *LESSON_LINK.keys,
+                 *self.lab.state.LINK_KEYS}
         problems += [problem(k, v, LinkReason("unknown_key")) for k, v in query.items()
                      if k not in known]
         try:
@@ -516,11 +540,12 @@ class Page:
             problems.append(tr("url.unusable", self.lang))
         self.lab.report_link_problems(problems)
         self._write_link()
+        return True
 
     def _write_link(self, *_events):
         if self.location is not None and self.lab is not None and not self.autoloaded:
             query = {"lab": self.lab_key, **display_query(self.display),
-                     **self.lab.state.to_query(),
+                     **self.lab.state.to_query(), **self.lesson.query(),
                      **write_embedding(self.embed, self._hide_keys())}
             self.location.search = "?" + urlencode(query)
 

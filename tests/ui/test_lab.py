@@ -102,8 +102,12 @@ def test_the_shell_builds_a_lab_in_the_contracts_order(toy_page):
     assert lab.calls == [("report_link_problems", ["bogus='1' (unknown key)"]), "prepare",
                          "main", "start", "sidebar", "details"]
     sidebar, body = page.view.objects[1].objects
-    assert [o.css_classes for o in body.objects] == [["toy-picture"], ["toy-details"]]
-    assert len(sidebar.objects) == 1
+    # The shell's lesson bar (hidden without a lesson) above the lab's pictures, and its
+    # lesson card below the lab's controls (issue #12, ``ui.lesson``).
+    assert [o.css_classes for o in body.objects] == [["pg-lesson-bar"], ["toy-picture"],
+                                                     ["toy-details"]]
+    assert not body.objects[0].visible
+    assert len(sidebar.objects) == 2 and sidebar.objects[1] is page.lesson.card()
     assert location.search == "?lab=mlp&size=3"  # the link, rewritten from the state
 
 

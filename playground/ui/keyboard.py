@@ -1,0 +1,282 @@
+"""Keyboard shortcuts for every page, and the help overlay that lists them (``?``).
+
+One small script per page (:class:`KeyboardShortcuts`, a ReactiveHTML component the
+shell adds once, like its ``HistoryListener``) listens to the window's keys and presses
+the labs' own buttons, found by their CSS classes, so a key does exactly what a click
+does (and the server hears of it the same way):
+
+====================  ============================================================
+Space                 Play / Pause: the MLP lab's ``pg-play`` toggle; the optimizer
+                      lab's step player (``pg-player``)
+→                     the optimizer lab's scrubber one step on (the player's next
+                      button: as many steps as its speed); the MLP lab's Step
+←                     the optimizer lab's scrubber one step back; nothing in the MLP
+                      lab (training cannot be undone)
+R                     the MLP lab's Reset (a new network); the optimizer lab's
+                      scrubber back to step 0
+PageDown, Shift+→     the lesson's next step (a presenter's clicker sends PageDown)
+PageUp, Shift+←       the lesson's step before
+?                     this help; Esc closes it
+====================  ============================================================
+
+The lesson's keys are not the arrows alone, which step the player.  A key typed into
+a text box, a number box, a list or a text area is the box's: no shortcut acts then,
+nor with Ctrl, Alt or Meta held.  Space on a focused button is that button's own (the
+browser presses it).  The optimizer lab's player buttons, which Panel draws as icons,
+get accessible names (``aria-label``) here too.
+"""
+
+from __future__ import annotations
+
+import param
+from panel.reactive import ReactiveHTML
+
+from ..text import tr
+
+#: The Panel player's buttons (their CSS classes) → the text keys of their names.
+PLAYER_BUTTONS = {"first": "keys.player.first", "previous": "keys.player.previous",
+                  "reverse": "keys.player.reverse", "pause": "keys.player.pause",
+                  "play": "keys.player.play", "next": "keys.player.next",
+                  "last": "keys.player.last", "slower": "keys.player.slower",
+                  "faster": "keys.player.faster"}
+
+#: The help's rows per lab: (keys, text key); the shared rows follow.
+LAB_ROWS = {
+    "optimizers": (("Space", "keys.opt.play"), ("→", "keys.opt.right"),
+                   ("←", "keys.opt.left"), ("R", "keys.opt.reset")),
+    "mlp": (("Space", "keys.mlp.play"), ("→", "keys.mlp.right"), ("←", "keys.mlp.left"),
+            ("R", "keys.mlp.reset")),
+}
+SHARED_ROWS = (("PageDown · Shift+→", "keys.lesson.next"),
+               ("PageUp · Shift+←", "keys.lesson.back"),
+               ("?", "keys.help"), ("Esc", "keys.close"))
+
+
+def help_rows(lab: str, lang: str) -> list[list[str]]:
+    """The help overlay's rows for a page of ``lab``: ``[keys, what they do]``."""
+    own = LAB_ROWS.get(lab, (("Space · ← → · R", "keys.none"),))
+    return [[keys, tr(key, lang)] for keys, key in (*own, *SHARED_ROWS)]
+
+
+KEYS_JS = """
+// Panel sends string parameters HTML-escaped: a textarea gives the characters back
+// (its content is never markup).
+const un = (s) => {
+  const t = document.createElement('textarea');
+  t.innerHTML = s;
+  return t.value;
+};
+const texts = {title: un(data.title), note: un(data.note), close: un(data.close),
+               rows: data.rows.map((row) => row.map(un)),
+               player_names: Object.fromEntries(
+                 Object.entries(data.player_names).map(([k, v]) => [k, un(v)]))};
+if (window.pgKeyboard) { window.pgKeyboard.data = texts; return; }
+const kb = window.pgKeyboard = {data: texts};
+// The view of the first visible model whose css_classes has `cls`, and its shadow root.
+const views = (cls) => {
+  const out = [];
+  if (!window.Bokeh || !Bokeh.documents) return out;
+  for (const doc of Bokeh.documents) {
+    for (const m of doc.all_models) {
+      if (!m.css_classes || !m.css_classes.includes(cls) || m.visible === false) continue;
+      const view = Bokeh.index.find_one(m);
+      if (view != null && view.shadow_el != null) out.push([m, view]);
+    }
+  }
+  return out;
+};
+const button = (cls, inner) => {
+  for (const [m, view] of views(cls)) {
+    const b = view.shadow_el.querySelector(inner || 'button');
+    if (b != null && !b.disabled) return [m, b];
+  }
+  return [null, null];
+};
+const press = (cls, inner) => {
+  const [, b] = button(cls, inner);
+  if (b) b.click();
+  return b != null;
+};
+const player = (what) => {
+  const [m, b] = button('pg-player', 'button.' + what);
+  if (b == null) return false;
+  if (what !== 'pause' && m.direction !== 0) {
+    const [, p] = button('pg-player', 'button.pause'); if (p) p.click();
+  }
+  b.click();
+  return true;
+};
+kb.label = () => {  // accessible names for the player's icon buttons
+  for (const [, view] of views('pg-player')) {
+    for (const [cls, name] of Object.entries(kb.data.player_names)) {
+      const b = view.shadow_el.querySelector('button.' + cls);
+      if (b != null && b.getAttribute('aria-label') !== name) {
+        b.setAttribute('aria-label', name); b.setAttribute('title', name);
+      }
+    }
+    const slider = view.shadow_el.querySelector('input[type=range]');
+    if (slider != null && !slider.getAttribute('aria-label'))
+      slider.setAttribute('aria-label', kb.data.player_names.scrubber);
+  }
+};
+// Every other control whose widget draws no label of its own: the widget's title (or
+// its composite's, e.g. an editable slider's), and for a number box's arrows that title
+// with "increase"/"decrease".
+const nameless = (el) => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
+  && !(el.tagName === 'BUTTON' && el.textContent.trim());
+const titleOf = (view) => {
+  for (let v = view, up = 0; v != null && up < 3; v = v.parent, up++) {
+    const m = v.model;
+    const own = m.title || m.label;
+    if (typeof own === 'string' && own.trim()) return own.trim();
+    if (up > 0 && v.child_views) {  // a composite: the text of its first child that has some
+      for (const c of v.child_views) {
+        const root = c.shadow_el || c.el;
+        const t = root && root.textContent ? root.textContent.trim() : '';
+        if (t && t.length < 80 && c.model.type !== 'Spinner')
+          return t.replace(/[:：]\\s*[^:：]*$/, '');
+      }
+    }
+  }
+  return '';
+};
+kb.name = () => {
+  if (!window.Bokeh || !Bokeh.documents) return;
+  for (const doc of Bokeh.documents) {
+    for (const m of doc.all_models) {
+      if (!('title' in m || 'label' in m)) continue;
+      const view = Bokeh.index.find_one(m);
+      if (view == null || view.shadow_el == null) continue;
+      const controls = view.shadow_el.querySelectorAll(
+        'input:not([type=hidden]), select, textarea, button, [role=slider]');
+      if (controls.length === 0) continue;
+      let title = null;
+      for (const el of controls) {
+        if (!nameless(el)) continue;
+        if (title === null) title = titleOf(view);
+        if (!title) break;
+        const cls = el.classList;
+        el.setAttribute('aria-label', cls.contains('bk-spin-btn-up') ?
+          title + ': ' + kb.data.player_names.increase :
+          cls.contains('bk-spin-btn-down') ? title + ': ' + kb.data.player_names.decrease : title);
+      }
+    }
+  }
+};
+kb.timer = setInterval(() => { kb.label(); kb.name(); }, 1000);
+kb.typing = (e) => {
+  const el = e.composedPath()[0];
+  if (!el || !el.tagName) return false;
+  const tag = el.tagName.toLowerCase();
+  return tag === 'input' || tag === 'textarea' || tag === 'select' || el.isContentEditable;
+};
+kb.overlay = null;
+kb.closeHelp = () => {
+  if (kb.overlay == null) return;
+  kb.overlay.remove(); kb.overlay = null;
+  if (kb.before && kb.before.focus) kb.before.focus();
+};
+kb.openHelp = () => {
+  if (kb.overlay != null) return;
+  const dark = document.querySelector('.pg-theme-dark') != null;
+  const o = document.createElement('div');
+  o.className = 'pg-help-overlay';
+  o.style.cssText = 'position:fixed;inset:0;background:rgba(0,0,0,0.45);z-index:10000;' +
+    'display:flex;align-items:center;justify-content:center';
+  const box = document.createElement('div');
+  box.setAttribute('role', 'dialog'); box.setAttribute('aria-modal', 'true');
+  box.setAttribute('aria-labelledby', 'pg-help-title');
+  box.className = 'pg-help';
+  box.style.cssText = 'max-width:640px;width:90%;border-radius:10px;padding:18px 24px;' +
+    'font:16px/1.45 system-ui,sans-serif;box-shadow:0 10px 40px rgba(0,0,0,0.4);' +
+    (dark ? 'background:#1e2227;color:#eeeeee' : 'background:white;color:#1f2933');
+  const h = document.createElement('h2');
+  h.id = 'pg-help-title'; h.textContent = kb.data.title;
+  h.style.cssText = 'margin:0 0 10px 0;font-size:22px';
+  box.appendChild(h);
+  const table = document.createElement('table');
+  table.style.cssText = 'border-collapse:collapse;width:100%';
+  for (const [keys, what] of kb.data.rows) {
+    const tr = document.createElement('tr');
+    const k = document.createElement('th'); k.scope = 'row';
+    k.style.cssText = 'text-align:left;padding:5px 14px 5px 0;white-space:nowrap;' +
+      'font-family:ui-monospace,monospace;vertical-align:top';
+    k.textContent = keys;
+    const w = document.createElement('td'); w.style.padding = '5px 0'; w.textContent = what;
+    tr.appendChild(k); tr.appendChild(w); table.appendChild(tr);
+  }
+  box.appendChild(table);
+  const note = document.createElement('p');
+  note.textContent = kb.data.note; note.style.cssText = 'margin:10px 0;opacity:0.85';
+  box.appendChild(note);
+  const close = document.createElement('button');
+  close.textContent = kb.data.close; close.className = 'pg-help-close';
+  close.style.cssText = 'font-size:16px;padding:6px 16px;cursor:pointer';
+  close.addEventListener('click', kb.closeHelp);
+  box.appendChild(close);
+  o.appendChild(box);
+  o.addEventListener('click', (e) => { if (e.target === o) kb.closeHelp(); });
+  kb.before = document.activeElement;
+  document.body.appendChild(o);
+  kb.overlay = o;
+  close.focus();
+};
+kb.onKey = (e) => {
+  if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+  if (kb.overlay != null) {
+    if (e.key === 'Escape' || e.key === '?') { kb.closeHelp(); e.preventDefault(); }
+    return;  // the help is open: the page's keys wait
+  }
+  if (kb.typing(e)) return;
+  const el = e.composedPath()[0];
+  const onButton = el && el.tagName && el.tagName.toLowerCase() === 'button';
+  let done = false;
+  if (e.key === '?') { kb.openHelp(); done = true; }
+  else if (e.key === 'PageDown' || (e.shiftKey && e.key === 'ArrowRight'))
+    done = press('pg-lesson-next');
+  else if (e.key === 'PageUp' || (e.shiftKey && e.key === 'ArrowLeft'))
+    done = press('pg-lesson-back');
+  else if (e.shiftKey) return;
+  else if (e.key === ' ' || e.key === 'Spacebar') {
+    if (onButton) return;  // the browser presses the focused button
+    done = press('pg-play') || (() => {
+      const [m] = button('pg-player', 'button.play');
+      return m != null && player(m.direction !== 0 ? 'pause' : 'play');
+    })();
+  }
+  else if (e.key === 'ArrowRight') done = press('pg-step') || player('next');
+  else if (e.key === 'ArrowLeft') done = player('previous');
+  else if (e.key === 'r' || e.key === 'R') done = press('pg-reset') || player('first');
+  if (done) e.preventDefault();
+};
+window.addEventListener('keydown', kb.onKey);
+"""
+
+
+class KeyboardShortcuts(ReactiveHTML):
+    """The page's keys (see the module's table) and the help overlay (``?``).
+
+    Its texts come from the server in the page's language: ``rows`` (``[keys, what]``),
+    ``title``, ``note``, ``close`` and ``player_names`` (the player's button class →
+    its accessible name).  Added once per page; a second one only hands its texts over.
+    """
+
+    rows = param.List(default=[])
+    title = param.String(default="")
+    note = param.String(default="")
+    close = param.String(default="")
+    player_names = param.Dict(default={})
+
+    _template = "<div id='keyboard' style='display:none'></div>"
+    _scripts = {"render": KEYS_JS}
+
+    @classmethod
+    def for_page(cls, lab: str, lang: str) -> KeyboardShortcuts:
+        """The shortcuts of a page of ``lab`` in ``lang``."""
+        names = {cls_: tr(key, lang) for cls_, key in PLAYER_BUTTONS.items()}
+        names["scrubber"] = tr("keys.player.scrubber", lang)
+        names["increase"] = tr("keys.increase", lang)
+        names["decrease"] = tr("keys.decrease", lang)
+        return cls(rows=help_rows(lab, lang), title=tr("keys.title", lang),
+                   note=tr("keys.note", lang), close=tr("keys.close_button", lang),
+                   player_names=names)

@@ -1,0 +1,619 @@
+"""Lesson sequences: an instructor's steps through the labs, each a link and a caption.
+
+A lesson is a short file, JSON or YAML (an instructor's own, uploaded in the page, or one
+shipped in ``playground/lessons/NAME.json`` and opened with ``?lesson=NAME``)::
+
+    title: {en: Momentum through a ravine, zh: 动量法穿越峡谷}    # or a plain string
+    steps:
+      - link: lab=optimizers&surface=ravine&optimizers=sgd        # a link's query string
+        caption: {en: Plain gradient descent zig-zags…, zh: …}    # or a plain string
+
+Nothing else is accepted (:func:`parse_lesson`): a key not listed here, a link that the
+lab's own link table (``ui.link.LinkTable``) does not read without a problem, a link
+with the page's own keys (language, theme, lecture mode, embedding, the lesson), more
+than ``MAX_STEPS`` steps, over-long texts and files over ``MAX_BYTES`` are refused with
+one line (:class:`LessonError`, worded by ``playground.text``).  Captions and titles are
+plain text, shown escaped (``ui.markup.text_html``): HTML or Markdown in a file shows as
+its characters.
+
+In the page (:class:`LessonGuide`) a bar above the lab's pictures shows the title, "step
+k of n", the caption and Back / Next; the link carries ``lesson=NAME&lesson_step=k``
+(:data:`LESSON_LINK`, shell keys like the display's), so Back / Forward and reloads
+keep the place.  A step of the lab shown is applied in place (as Back / Forward
+apply a link); a step of another lab loads that lab's page, with the lesson's keys and
+the display's.  An uploaded lesson is kept by the tab (sessionStorage, never the link:
+``lesson=uploaded``) and read again by the next page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import panel as pn
+import param
+from panel.reactive import ReactiveHTML
+
+from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
+from .link import LinkField, LinkReason, LinkTable, problem, read_query
+from .markup import notice, set_notice, text_html
+from .present import DISPLAY_LINK, Display, display_query, text_size
+
+log = logging.getLogger(__name__)
+
+#: The lessons shipped with the package: ``NAME.json`` here is ``?lesson=NAME``.
+LESSON_DIR = Path(__file__).resolve().parents[1] / "lessons"
+#: The link's name of the lesson uploaded in this tab.
+UPLOADED = "uploaded"
+#: A lesson file's limits: bytes, steps, characters of a title, a caption and a link.
+MAX_BYTES = 64_000
+MAX_STEPS = 40
+MAX_TITLE = 200
+MAX_CAPTION = 2_000
+MAX_LINK = 2_000
+NAME_SHAPE = re.compile(r"[a-z0-9_]{1,40}")
+#: The keys a lesson file and each of its steps may have.
+LESSON_KEYS = frozenset({"title", "steps"})
+STEP_KEYS = frozenset({"link", "caption"})
+#: The sessionStorage entry that keeps this tab's uploaded lesson (its base64 content).
+KEEP_KEY = "pg-lesson"
+
+
+def _step_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError("not an integer") from None
+    if value < 1:
+        raise ValueError("outside [1, None]")
+    return value
+
+
+def _lesson_name(text: str) -> str:
+    if not NAME_SHAPE.fullmatch(text):
+        raise ValueError("not a lesson name")
+    return text
+
+
+#: The shell's link fields of a lesson: its name and the step shown (from 1).
+LESSON_LINK = LinkTable([LinkField("lesson", "lesson", _lesson_name, default=""),
+                         LinkField("lesson_step", "lesson_step", _step_number, default=1)])
+#: Keys a step's link may not carry: the page's own, which the reader keeps.
+PAGE_KEYS = frozenset({"embed", "hide", *DISPLAY_LINK.keys, *LESSON_LINK.keys})
+
+
+#: A lesson file's problems: code → text key (its fields: ``where`` and the code's own).
+MESSAGES = {
+    "unknown": "lesson.error.unknown", "too_big": "lesson.error.too_big",
+    "not_utf8": "lesson.error.not_utf8", "syntax": "lesson.error.syntax",
+    "not_a_lesson": "lesson.error.not_a_lesson", "duplicate_key": "lesson.error.duplicate_key",
+    "unknown_key": "lesson.error.unknown_key", "missing": "lesson.error.missing",
+    "not_text": "lesson.error.not_text", "too_long": "lesson.error.too_long",
+    "no_steps": "lesson.error.no_steps", "too_many_steps": "lesson.error.too_many_steps",
+    "not_a_step": "lesson.error.not_a_step", "bad_link": "lesson.error.bad_link",
+}
+#: Where in a file a problem is, besides "step k": the file, its title.
+PLACES = {"file": "lesson.where.file", "title": "lesson.where.title"}
+
+
+def lab_link(state_class) -> LinkTable:
+    """A lab state class's link table; for a lab without one, a table of its
+    ``LINK_KEYS`` that takes any value (the page reports a bad one when it loads)."""
+    return state_class.LINK or LinkTable(LinkField(k, k, str) for k in
+                                         sorted(state_class.LINK_KEYS))
+
+
+class LessonError(ValueError):
+    """Why a lesson file is refused: a text key (``lesson.error.<code>``) and its fields."""
+
+    def __init__(self, code: str, where: str | int = "file", **fields):
+        super().__init__(f"{code} ({where}): {fields}")
+        self.code, self.where, self.fields = code, where, fields
+
+    def message(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The one line the page shows, in ``lang``: where (the file, its title, step k),
+        then what is wrong."""
+        where = (tr("lesson.where.step", lang, k=self.where) if isinstance(self.where, int)
+                 else tr(PLACES[self.where], lang))
+        return tr(MESSAGES[self.code], lang, where=where, **self.fields)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: ``link`` (a query string without ``?``, naming its ``lab``) and its
+    caption per language."""
+
+    link: str
+    lab: str
+    caption: Mapping[str, str]
+
+    def caption_in(self, lang: str) -> str:
+        return _in(self.caption, lang)
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson: its ``name`` in links, its title per language and its steps."""
+
+    name: str
+    title: Mapping[str, str]
+    steps: tuple[Step, ...]
+
+    def title_in(self, lang: str) -> str:
+        return _in(self.title, lang)
+
+
+def _in(texts: Mapping[str, str], lang: str) -> str:
+    """The text in ``lang``, else English, else the first one given."""
+    return texts.get(lang) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()))
+
+
+def _text(value, where: str | int, limit: int) -> dict[str, str]:
+    """A title or caption: a plain string (every language) or ``{en: ..., zh: ...}``."""
+    if isinstance(value, str):
+        value = {DEFAULT_LANGUAGE: value}
+    if not isinstance(value, dict) or not value:
+        raise LessonError("not_text", where=where)
+    for lang, text in value.items():
+        if lang not in LANGUAGES:
+            raise LessonError("unknown_key", where=where, field=str(lang)[:40])
+        if not isinstance(text, str) or not text.strip():
+            raise LessonError("not_text", where=where)
+        if len(text) > limit:
+            raise LessonError("too_long", where=where, limit=limit)
+    return {lang: text.strip() for lang, text in value.items()}
+
+
+def _link(value, where: int, tables: Callable[[str], LinkTable | None]) -> tuple[str, str]:
+    """A step's link, checked as the page reads it: ``(query string, lab)``."""
+    if not isinstance(value, str) or not value.strip():
+        raise LessonError("not_text", where=where)
+    if len(value) > MAX_LINK:
+        raise LessonError("too_long", where=where, limit=MAX_LINK)
+    link = value.strip().lstrip("?")
+    query, problems = read_query(link)
+    lab = query.get("lab", "")
+    table = tables(lab) if lab else None
+    if problems:
+        raise LessonError("bad_link", where=where, problem=problems[0])
+    if table is None:
+        raise LessonError("bad_link", where=where,
+                          problem=problem("lab", lab, LinkReason("unknown_lab")))
+    for key, text in query.items():
+        if key != "lab" and (key in PAGE_KEYS or key not in table.by_key):
+            raise LessonError("bad_link", where=where,
+                              problem=problem(key, text, LinkReason("unknown_key")))
+    problems = table.read(query)[1]
+    if problems:
+        raise LessonError("bad_link", where=where, problem=problems[0])
+    return link, lab
+
+
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    for k in keys:
+        if keys.count(k) > 1:
+            raise LessonError("duplicate_key", field=str(k)[:40])
+    return dict(pairs)
+
+
+def read_lesson_file(content: bytes | str, filename: str = "") -> object:
+    """A lesson file's data: JSON, or YAML (``.yaml``/``.yml``, or what is not JSON).
+
+    Raises:
+        LessonError: too big, not UTF-8, or not JSON/YAML (with the line).
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+    if len(data) > MAX_BYTES:
+        raise LessonError("too_big", size=len(data), limit=MAX_BYTES)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LessonError("not_utf8") from None
+    if not filename.lower().endswith((".yaml", ".yml")):
+        try:
+            return json.loads(text, object_pairs_hook=_no_duplicates)
+        except json.JSONDecodeError as e:
+            if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+                raise LessonError("syntax", line=e.lineno) from None
+    import yaml  # PyYAML: only for YAML files
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise LessonError("syntax", line=(mark.line + 1) if mark else 1) from None
+
+
+def parse_lesson(content: bytes | str, tables: Callable[[str], LinkTable | None],
+                 name: str = UPLOADED, filename: str = "") -> Lesson:
+    """A lesson from a file's content, checked strictly.
+
+    Args:
+        content: the file (bytes or text), at most ``MAX_BYTES`` bytes.
+        tables: lab key → its link table (``None`` for a key that is no lab).
+        name: the lesson's name in links.
+        filename: the file's name (``.yaml``/``.yml`` read as YAML).
+
+    Raises:
+        LessonError: the first thing wrong (its ``message(lang)`` is one line).
+    """
+    data = read_lesson_file(content, filename)
+    if not isinstance(data, dict):
+        raise LessonError("not_a_lesson")
+    for key in data:
+        if key not in LESSON_KEYS:
+            raise LessonError("unknown_key", field=str(key)[:40])
+    if "title" not in data or "steps" not in data:
+        raise LessonError("missing", field="title" if "title" not in data else "steps")
+    title = _text(data["title"], "title", MAX_TITLE)
+    steps = data["steps"]
+    if not isinstance(steps, list) or not steps:
+        raise LessonError("no_steps")
+    if len(steps) > MAX_STEPS:
+        raise LessonError("too_many_steps", count=len(steps), limit=MAX_STEPS)
+    parsed = []
+    for k, step in enumerate(steps, 1):
+        where = k
+        if not isinstance(step, dict):
+            raise LessonError("not_a_step", where=where)
+        for key in step:
+            if key not in STEP_KEYS:
+                raise LessonError("unknown_key", where=where, field=str(key)[:40])
+        for key in ("link", "caption"):
+            if key not in step:
+                raise LessonError("missing", field=key, where=where)
+        link, lab = _link(step["link"], where, tables)
+        parsed.append(Step(link, lab, _text(step["caption"], where, MAX_CAPTION)))
+    return Lesson(name, title, tuple(parsed))
+
+
+def shipped_names() -> tuple[str, ...]:
+    """The names of the lessons shipped in ``LESSON_DIR``, sorted."""
+    return tuple(sorted(p.stem for p in LESSON_DIR.glob("*.json")
+                        if NAME_SHAPE.fullmatch(p.stem)))
+
+
+@cache
+def _shipped_text(name: str) -> bytes:
+    return (LESSON_DIR / f"{name}.json").read_bytes()
+
+
+def shipped_lesson(name: str, tables: Callable[[str], LinkTable | None]) -> Lesson:
+    """The shipped lesson ``name``.
+
+    Raises:
+        LessonError: no such lesson (``unknown``), or its file is wrong.
+    """
+    if name not in shipped_names():
+        raise LessonError("unknown", name=name[:40])
+    return parse_lesson(_shipped_text(name), tables, name=name, filename=f"{name}.json")
+
+
+def first_step_query(query: Mapping[str, str],
+                     tables: Callable[[str], LinkTable | None]) -> dict[str, str]:
+    """``?lesson=NAME`` with nothing but the page's keys: the link of its step
+    (``lesson_step``, else the first) with the page's keys; any other link as it is."""
+    name = query.get("lesson", "")
+    if not name or name == UPLOADED or set(query) - PAGE_KEYS:
+        return dict(query)
+    try:
+        lesson = shipped_lesson(name, tables)
+    except LessonError:
+        return dict(query)  # the guide reports it
+    k = LESSON_LINK.read(query)[0].get("lesson_step", 1)
+    k = k if k <= len(lesson.steps) else 1  # the guide reports a step past the end
+    step, _ = read_query(lesson.steps[k - 1].link)
+    return {**step, **query, "lesson_step": str(k)}
+
+
+def step_search(lesson: Lesson, k: int, display: Mapping[str, str]) -> str:
+    """The query string of step ``k`` (from 1): its link, the page's ``display`` keys
+    (``ui.present.display_query``) and the lesson's keys."""
+    query = {**read_query(lesson.steps[k - 1].link)[0], **display,
+             "lesson": lesson.name, "lesson_step": str(k)}
+    return "?" + urlencode(query)
+
+
+class LessonScript(ReactiveHTML):
+    """The browser's side of a lesson: ``go`` (a count, ``|``, a percent-encoded query
+    string) loads that link; ``kept`` is the tab's uploaded lesson (its file name, ``|``,
+    its base64 content; just ``|`` when the tab has none), sent on a page whose link says
+    ``lesson=uploaded``."""
+
+    go = param.String(default="")
+    kept = param.String(default="")
+
+    _template = "<div id='lesson-script' style='display:none'></div>"
+    _scripts = {
+        "render": f"""
+          if (new URLSearchParams(window.location.search).get('lesson') !== '{UPLOADED}')
+            return;
+          let file = null;
+          try {{ file = JSON.parse(sessionStorage.getItem('{KEEP_KEY}')); }}
+          catch (e) {{ file = null; }}
+          data.kept = (file && typeof file.value === 'string')
+            ? (file.name || 'lesson') + '|' + file.value : '|';
+        """,
+        "go": """
+          if (!data.go) return;
+          try {  // the lab left keeps its link for the tab, as the lab switcher does
+            const here = new URLSearchParams(window.location.search);
+            sessionStorage.setItem('pg-link-' + (here.get('lab') || 'optimizers'),
+                                   window.location.search);
+          } catch (e) { /* storage off */ }
+          // Percent-encoded: Panel sends a string parameter HTML-escaped (& as &amp;).
+          window.location.search = decodeURIComponent(data.go.slice(data.go.indexOf('|') + 1));
+        """,
+    }
+
+
+#: The upload's content kept by the tab (base64; at most ``MAX_BYTES`` of file).
+KEEP_UPLOAD_JS = f"""
+try {{
+  if (source.value && source.value.length <= {MAX_BYTES * 4 // 3 + 8})
+    sessionStorage.setItem('{KEEP_KEY}', JSON.stringify(
+      {{name: source.filename, value: source.value}}));
+}} catch (e) {{ /* storage off or full: the lesson is not kept */ }}
+"""
+
+
+class LessonGuide:
+    """One page's lesson: the bar above the pictures, the sidebar's lesson card and the
+    link's ``lesson``/``lesson_step``.
+
+    Args:
+        query: the page's link (``ui.link.read_query``).
+        lab: the lab this page shows.
+        display: the page's ``ui.present.Display`` (its keys go with a step to another lab).
+        tables: lab key → its link table (``None`` for a key that is no lab).
+        follow: ``follow(search) -> bool`` applies a link of this lab in place (as
+            Back / Forward do, the lesson's step included); False when it cannot (the
+            lab is not in the page yet).
+        rewrite: rewrites the page's link (after the lesson closes).
+
+    Attributes:
+        problems: what the link's lesson keys could not set (for the link's notice).
+        bar: the bar (hidden without a lesson) with its one-line message box.
+        script: the browser's side (:class:`LessonScript`), once per page.
+    """
+
+    def __init__(self, query: Mapping[str, str], lab: str, display: Display,
+                 tables: Callable[[str], LinkTable | None],
+                 follow: Callable[[str], bool] = lambda _search: False,
+                 rewrite: Callable[[], None] = lambda: None):
+        self.lab, self.display, self.lang = lab, display, display.lang
+        self.tables, self.follow_link, self.rewrite = tables, follow, rewrite
+        self.lesson: Lesson | None = None
+        self.known: dict[str, Lesson] = {}  # the lessons this page has shown, by name
+        self._go_count = 0
+        values, self.problems = LESSON_LINK.read(query)
+        name = values.get("lesson", "")
+        self.step = values.get("lesson_step", 1)
+        # The tab's uploaded lesson comes after the page: its bar is there from the start
+        # (a bar shown once the lab was in the page did not always reach the browser).
+        self.waiting = name == UPLOADED
+        if name and name != UPLOADED:
+            self.lesson = self._shipped(name)
+            if self.lesson is None:
+                self.problems.append(problem("lesson", name, tr("lesson.unknown", self.lang)))
+        if self.lesson is not None and self.step > len(self.lesson.steps):
+            self.problems.append(problem("lesson_step", str(self.step),
+                                         f"outside [1, {len(self.lesson.steps)}]"))
+            self.step = 1
+
+        t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731
+        dark = display.theme == "dark"
+        self.text = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["pg-lesson-text"],
+                                 margin=(4, 10))
+        self.back = pn.widgets.Button(name=t("back"), width=90, align="center",
+                                      css_classes=["pg-lesson-back"])
+        self.next = pn.widgets.Button(name=t("next"), width=90, align="center",
+                                      button_type="primary", css_classes=["pg-lesson-next"])
+        self.close = pn.widgets.Button(name=t("close"), width=80, align="center",
+                                       button_type="light", css_classes=["pg-lesson-close"])
+        self.back.on_click(lambda _e: self.go(self.step - 1))
+        self.next.on_click(lambda _e: self.go(self.step + 1))
+        self.close.on_click(lambda _e: self.end())
+        self.row = pn.Row(self.text, self.back, self.next, self.close,
+                          sizing_mode="stretch_width", css_classes=["pg-lesson"],
+                          styles={"background": "#23303f" if dark else "#eef4fb",
+                                  "border-left": "6px solid #2a6fb0", "border-radius": "6px",
+                                  "padding": "4px 8px", "align-items": "center"})
+        self.message = notice("warning", css_classes=["pg-lesson-error"])
+        # Sticky: the caption stays in sight while the pictures below it scroll.
+        self.bar = pn.Column(self.message, self.row, sizing_mode="stretch_width",
+                             margin=(0, 0, 6, 0), css_classes=["pg-lesson-bar"],
+                             styles={"position": "sticky", "top": "0", "z-index": "10",
+                                     "background": "#15181c" if dark else "white"})
+        self.script = LessonScript()
+        doc = pn.state.curdoc
+        self._later = (doc.add_next_tick_callback if doc is not None
+                       and doc.session_context is not None else lambda fn: fn())
+        self.script.param.watch(self._on_kept, "kept")
+        self._card = None
+        self.show()
+
+    def _shipped(self, name: str) -> Lesson | None:
+        try:
+            lesson = shipped_lesson(name, self.tables)
+        except LessonError as e:
+            if e.code != "unknown":
+                log.error("the shipped lesson %r is wrong: %s", name, e)
+            return None
+        self.known[name] = lesson
+        return lesson
+
+    # -- what the page shows ------------------------------------------------------------
+
+    def show(self):
+        """The bar as the lesson and its step are now."""
+        lesson = self.lesson
+        self.row.visible = lesson is not None or self.waiting
+        self.bar.visible = self.row.visible or self.message.visible
+        if lesson is None:
+            if self.waiting:  # the uploaded lesson on its way from the tab
+                self.text.object = (f"<div class='pg-lesson-caption' style='font-size:"
+                                    f"{text_size(16)};color:var(--pg-ink,#1f2933)'>"
+                                    f"{text_html(tr('lesson.loading', self.lang))}</div>")
+                self.back.disabled = self.next.disabled = True
+            return
+        n = len(lesson.steps)
+        self.step = k = min(max(self.step, 1), n)
+        step = lesson.steps[k - 1]
+        self.text.object = (
+            f"<div style='font-size:{text_size(13)};color:var(--pg-muted,#444)'>"
+            f"<b class='pg-lesson-title'>"
+            f"{text_html(tr('lesson.heading', self.lang, title=lesson.title_in(self.lang)))}"
+            f"</b> · "
+            f"<span class='pg-lesson-count'>"
+            f"{text_html(tr('lesson.step', self.lang, k=k, n=n))}</span></div>"
+            f"<div class='pg-lesson-caption' style='font-size:{text_size(16)};"
+            f"color:var(--pg-ink,#1f2933);line-height:1.4;margin-top:2px'>"
+            f"{text_html(step.caption_in(self.lang))}</div>")
+        self.back.disabled = k <= 1
+        self.next.disabled = k >= n
+
+    def say(self, line: str):
+        """One line about the lesson above its bar ("" hides it)."""
+        set_notice(self.message, [line])
+        self.bar.visible = self.lesson is not None or bool(line)
+
+    def card(self) -> pn.Card:
+        """The sidebar's card: a button per shipped lesson and an upload (built once)."""
+        if self._card is None:
+            t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731
+            buttons = []
+            for name in shipped_names():
+                lesson = self._shipped(name)
+                if lesson is None:
+                    continue
+                button = pn.widgets.Button(name=lesson.title_in(self.lang),
+                                           sizing_mode="stretch_width", button_type="light",
+                                           css_classes=[f"pg-lesson-open-{name}"])
+                button.on_click(lambda _e, n=name: self.open(n))
+                buttons.append(button)
+            self.upload = pn.widgets.FileInput(accept=".json,.yaml,.yml", multiple=False,
+                                               css_classes=["pg-lesson-upload"],
+                                               sizing_mode="stretch_width")
+            self.upload.jscallback(value=KEEP_UPLOAD_JS)
+            self.upload.param.watch(self._on_upload, "value")
+            small = f"font-size:{text_size(13)};color:var(--pg-ink,#222)"
+            self._card = pn.Card(
+                pn.pane.HTML(f"<span style='{small}'>{text_html(t('pick'))}</span>",
+                             margin=(0, 5)),
+                *buttons,
+                pn.pane.HTML(f"<span style='{small}'>{text_html(t('upload'))}</span>",
+                             margin=(8, 5, 0, 5)),
+                self.upload, title=t("panel"), collapsed=True, sizing_mode="stretch_width",
+                css_classes=["pg-lesson-card"])
+        return self._card
+
+    # -- moving through it --------------------------------------------------------------
+
+    def query(self) -> dict[str, str]:
+        """The lesson's link fields (nothing without a lesson)."""
+        if self.lesson is None:
+            return {}
+        return {"lesson": self.lesson.name, "lesson_step": str(self.step)}
+
+    def go(self, k: int):
+        """Step ``k`` (from 1): in place if it is this lab's, else its lab's page."""
+        if self.lesson is None or not 1 <= k <= len(self.lesson.steps):
+            return
+        search = step_search(self.lesson, k, display_query(self.display))
+        here = self.lesson.steps[k - 1].lab == self.lab
+        self.step = k
+        self.show()  # at once, so that a second key press moves on from here
+        # On the next tick, which holds the document's lock (a button's click does not).
+        self._later(lambda: (here and self.follow_link(search)) or self._load(search))
+
+    def _load(self, search: str):
+        """The page of the link ``search`` (another lab's, or the lab not ready)."""
+        self._go_count += 1
+        self.script.go = f"{self._go_count}|{quote(search, safe='')}"
+
+    def follow(self, query: Mapping[str, str]):
+        """A link of this page (Back / Forward, or a step applied): its lesson and step
+        (a lesson this page has shown; a link without one closes the bar)."""
+        values = LESSON_LINK.read(query)[0]
+        name = values.get("lesson", "")
+        self.lesson = self.known.get(name) or (self._shipped(name) if name else None)
+        if self.lesson is not None:
+            self.step = values.get("lesson_step", 1)
+        self.show()
+
+    def open(self, name: str):
+        """Start the shipped lesson ``name`` at its first step."""
+        self.lesson = self._shipped(name)
+        if self.lesson is None:
+            self.say(LessonError("unknown", name=name).message(self.lang))
+            return
+        self.say("")
+        self.step = 1
+        self.show()
+        self.go(1)
+
+    def end(self):
+        """Close the lesson: the bar goes, and the link's lesson keys with it."""
+        self.lesson = None
+        self.say("")
+        self.show()
+        self._later(self.rewrite)
+
+    # -- an uploaded lesson ------------------------------------------------------------
+
+    def use_file(self, content: bytes | str, filename: str) -> bool:
+        """An uploaded lesson file as this page's lesson, or a one-line message why not."""
+        try:
+            lesson = parse_lesson(content, self.tables, UPLOADED, filename)
+        except LessonError as e:
+            self.say(tr("lesson.refused", self.lang, error=e.message(self.lang)))
+            return False
+        except Exception as e:  # a message in the page, never a traceback
+            log.exception("the lesson file %r could not be read", filename)
+            self.say(tr("lesson.refused", self.lang, error=e))
+            return False
+        self.lesson = self.known[UPLOADED] = lesson
+        self.say("")
+        return True
+
+    def _on_upload(self, event):
+        if event.new is not None and self.use_file(event.new, self.upload.filename or ""):
+            self.step = 1
+            self.show()
+            self.go(1)
+
+    def _on_kept(self, event):
+        """The tab's uploaded lesson, for a page whose link says ``lesson=uploaded``
+        (shown on the next tick: changes made while the browser's message is handled
+        did not all reach it)."""
+        self._later(lambda: self._use_kept(event.new))
+
+    def _use_kept(self, kept: str):
+        name, _, encoded = kept.partition("|")
+        try:
+            content = base64.b64decode(encoded, validate=True) if encoded else b""
+        except (binascii.Error, ValueError):
+            content = b""
+        if not content:
+            line = tr("lesson.not_kept", self.lang)
+        elif self.use_file(content, name):
+            self.waiting = False
+            self.show()
+            return
+        else:
+            line = self.message.object and html.unescape(self.message.object)
+        # In the bar itself, which the page already shows.
+        self.text.object = (f"<div class='pg-lesson-caption pg-lesson-problem' style='font-size:"
+                            f"{text_size(15)};color:var(--pg-error,#b00020)'>"
+                            f"{text_html(line)}</div>")

@@ -1,0 +1,152 @@
+"""Keyboard shortcuts in both labs and the help overlay (issue #12, "Present"), at
+1280 × 720 (``playground.ui.keyboard``).
+
+* optimizer lab: Space plays and pauses the step player, → and ← move its scrubber,
+  R goes back to step 0; the player's icon buttons have accessible names;
+* MLP lab: Space plays and pauses training, → is Step, ← does nothing, R resets;
+* ``?`` opens the help (a dialog named "Keyboard shortcuts", in the page's language),
+  Esc closes it; keys typed into a box are the box's;
+* no console errors.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from .helpers import open_page, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+LOAD_MS = 60_000
+
+#: JS: the step player's model: its value, end and direction (1 playing, 0 paused).
+_PLAYER = """() => {
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.css_classes && m.css_classes.includes('pg-player'))
+      return {value: m.value, end: m.end, direction: m.direction};
+  return null;
+}"""
+
+
+def player(page) -> dict:
+    return page.evaluate(_PLAYER)
+
+
+def number(page, css_class: str) -> float:
+    return float(page.locator(f".{css_class}").inner_text().strip())
+
+
+def assert_no_errors(page):
+    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
+
+
+def open_optimizers(new_page, url):
+    page = open_page(new_page, url)
+    page.locator(".pg-player").wait_for(state="visible", timeout=LOAD_MS)
+    page.locator(".pg-optimizers").wait_for(state="visible", timeout=LOAD_MS)
+    wait_until(page, lambda: player(page)["end"] > 1, 60, "the race")
+    return page
+
+
+def open_mlp(new_page, url):
+    page = open_page(new_page, url)
+    page.locator(".pg-epoch").wait_for(state="visible", timeout=LOAD_MS)
+    page.locator(".pg-layers").wait_for(state="visible", timeout=LOAD_MS)
+    wait_until(page, lambda: number(page, "pg-epoch") == 0, 60, "epoch 0")
+    return page
+
+
+def test_space_arrows_and_r_in_the_optimizer_lab(new_page, server_url):
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&steps=400")
+    wait_until(page, lambda: player(page)["value"] == 400, 30, "the animation's end")
+    page.keyboard.press("r")
+    wait_until(page, lambda: player(page)["value"] == 0, 10, "step 0")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    wait_until(page, lambda: player(page)["value"] == 2, 10, "step 2")
+    page.keyboard.press("ArrowLeft")
+    wait_until(page, lambda: player(page)["value"] == 1, 10, "step 1")
+    page.keyboard.press("Space")
+    wait_until(page, lambda: player(page)["direction"] == 1, 10, "playing")
+    wait_until(page, lambda: player(page)["value"] > 5, 10, "the scrubber moving")
+    page.keyboard.press("Space")
+    wait_until(page, lambda: player(page)["direction"] == 0, 10, "paused")
+    stopped = player(page)["value"]
+    page.wait_for_timeout(800)
+    assert player(page)["value"] == stopped < 400
+
+    # Every player button has a name a screen reader reads.
+    box = page.locator(".pg-player")
+    for name in ("Play", "Pause", "Step forward", "Step back", "First step", "Last step",
+                 "Play backwards", "Slower", "Faster"):
+        expect(box.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    expect(box.get_by_role("slider", name="Step shown")).to_have_count(1)
+    box.get_by_role("button", name="Step forward", exact=True).click()
+    wait_until(page, lambda: player(page)["value"] == stopped + 1, 10, "one step on")
+
+    # A key typed into a box is the box's.
+    steps = page.locator(".pg-steps input").first
+    steps.click()
+    page.keyboard.press("r")
+    page.keyboard.press("?")
+    page.wait_for_timeout(300)
+    assert player(page)["value"] == stopped + 1
+    assert page.locator(".pg-help").count() == 0
+    assert_no_errors(page)
+
+
+def test_space_step_and_reset_in_the_mlp_lab(new_page, server_url):
+    page = open_mlp(new_page, f"{server_url}?lab=mlp&dataset=xor&layers=4")
+    page.keyboard.press("ArrowRight")
+    wait_until(page, lambda: number(page, "pg-epoch") == 1, 60, "epoch 1")
+    page.keyboard.press("ArrowLeft")  # training cannot be undone: nothing
+    page.wait_for_timeout(500)
+    assert number(page, "pg-epoch") == 1
+    page.keyboard.press("Space")
+    wait_until(page, lambda: number(page, "pg-epoch") >= 20, 60, "training")
+    expect(page.locator(".pg-play button")).to_have_text("❚❚ Pause")
+    page.keyboard.press("Space")
+    expect(page.locator(".pg-play button")).to_have_text("▶ Play")
+    page.wait_for_timeout(500)
+    stopped = number(page, "pg-epoch")
+    page.wait_for_timeout(1000)
+    assert number(page, "pg-epoch") == stopped
+    page.keyboard.press("R")
+    wait_until(page, lambda: number(page, "pg-epoch") == 0, 60, "a new network")
+    for name in ("▶ Play", "Step", "Reset"):
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(1)
+    assert_no_errors(page)
+
+
+def test_the_help_overlay_lists_every_shortcut_and_closes(new_page, server_url):
+    page = open_mlp(new_page, f"{server_url}?lab=mlp")
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
+    expect(dialog).to_be_visible()
+    text = dialog.inner_text()
+    for keys in ("Space", "→", "←", "R", "PageDown", "PageUp", "Esc", "?"):
+        assert keys in text, keys
+    assert "Train one step" in text and "Lesson: the next step" in text
+    page.keyboard.press("Space")  # the help is open: the page's keys wait
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert number(page, "pg-epoch") == 0
+    page.keyboard.press("?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_have_count(0)
+    assert_no_errors(page)
+
+
+def test_the_help_in_chinese(new_page, server_url):
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&lang=zh")
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="键盘快捷键")
+    expect(dialog).to_be_visible()
+    assert "步数滑块后退一步" in dialog.inner_text()
+    expect(page.locator(".pg-player").get_by_role("button", name="播放", exact=True)
+           ).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    assert_no_errors(page)

@@ -1,0 +1,241 @@
+"""Lesson files (``playground.ui.lesson``): the format, its strict checks, the shipped
+lessons (every step's link read by the shell's own reader without a problem) and the
+guide's link keys, without a browser."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from playground.text import LANGUAGES
+from playground.ui import lesson as ls
+from playground.ui.link import read_query
+from playground.ui.present import Display
+from playground.ui.shell import LABS, Page, lab_class, link_table, prepare_state
+
+GOOD = {
+    "title": {"en": "Two steps", "zh": "两步"},
+    "steps": [
+        {"link": "lab=optimizers&surface=ravine&optimizers=sgd",
+         "caption": {"en": "First.", "zh": "第一步。"}},
+        {"link": "?lab=mlp&dataset=xor&layers=4", "caption": "Second."},
+    ],
+}
+
+
+def parse(data, filename="lesson.json", **kwargs):
+    text = data if isinstance(data, (str, bytes)) else json.dumps(data)
+    return ls.parse_lesson(text, link_table, filename=filename, **kwargs)
+
+
+def refused(data, filename="lesson.json") -> ls.LessonError:
+    with pytest.raises(ls.LessonError) as info:
+        parse(data, filename)
+    for lang in LANGUAGES:  # every problem has its one line in every language
+        line = info.value.message(lang)
+        assert line and "\n" not in line and "{" not in line
+    return info.value
+
+
+def test_a_good_lesson_in_json_and_in_yaml():
+    lesson = parse(GOOD)
+    assert lesson.name == ls.UPLOADED
+    assert lesson.title_in("zh") == "两步" and lesson.title_in("fr") == "Two steps"
+    assert [s.lab for s in lesson.steps] == ["optimizers", "mlp"]
+    assert lesson.steps[1].link == "lab=mlp&dataset=xor&layers=4"  # the "?" dropped
+    assert lesson.steps[1].caption_in("zh") == "Second."  # one text for every language
+    yaml_text = """
+title: {en: Two steps, zh: 两步}
+steps:
+  - link: lab=optimizers&surface=ravine&optimizers=sgd
+    caption: {en: First., zh: 第一步。}
+  - link: "?lab=mlp&dataset=xor&layers=4"
+    caption: Second.
+"""
+    assert parse(yaml_text, "lesson.yaml") == lesson
+    assert parse(yaml_text, "lesson") == lesson  # not JSON: read as YAML
+
+
+@pytest.mark.parametrize(("change", "code", "field"), [
+    ({"colour": "red"}, "unknown_key", "colour"),
+    ({"steps": [{**GOOD["steps"][0], "note": "x"}]}, "unknown_key", "note"),
+    ({"title": {"en": "x", "fr": "y"}}, "unknown_key", "fr"),
+    ({"title": None}, "not_text", None),
+    ({"steps": []}, "no_steps", None),
+    ({"steps": "lab=mlp"}, "no_steps", None),
+    ({"steps": [GOOD["steps"][0]] * (ls.MAX_STEPS + 1)}, "too_many_steps", None),
+    ({"steps": ["lab=mlp"]}, "not_a_step", None),
+    ({"steps": [{"link": "lab=mlp"}]}, "missing", "caption"),
+    ({"steps": [{"link": "lab=mlp", "caption": "x" * (ls.MAX_CAPTION + 1)}]},
+     "too_long", None),
+    ({"steps": [{"link": "lab=mlp", "caption": 3}]}, "not_text", None),
+])
+def test_a_lesson_with_a_wrong_part_is_refused(change, code, field):
+    error = refused({**GOOD, **change})
+    assert error.code == code
+    if field is not None:
+        assert error.fields["field"] == field
+        assert field in error.message("en") and field in error.message("zh")
+
+
+@pytest.mark.parametrize(("link", "shown"), [
+    ("surface=ravine", "lab=''"),  # no lab
+    ("lab=physics", "lab='physics'"),
+    ("lab=optimizers&surface=moon", "surface='moon'"),
+    ("lab=optimizers&sgd_lr=1000", "sgd_lr='1000'"),
+    ("lab=optimizers&colour=red", "colour='red' (unknown key)"),
+    ("lab=mlp&layers=8&lr=0.1", "lr='0.1' (unknown key)"),  # the MLP's knob is `lr`...
+    ("lab=optimizers&lang=zh", "lang='zh' (unknown key)"),  # the page's own keys
+    ("lab=optimizers&lesson=x&lesson_step=2", "lesson='x' (unknown key)"),
+    ("lab=mlp&embed=1", "embed='1' (unknown key)"),
+    ("lab=optimizers&lab=mlp", "given twice"),
+    ("lab=biasvariance&truths=sin", "truths='sin' (unknown key)"),
+])
+def test_a_link_the_page_cannot_read_is_refused(link, shown):
+    if link == "lab=mlp&layers=8&lr=0.1":  # ... so this one is good
+        parse({**GOOD, "steps": [{"link": link, "caption": "x"}]})
+        return
+    error = refused({**GOOD, "steps": [GOOD["steps"][0], {"link": link, "caption": "x"}]})
+    assert error.code == "bad_link" and error.where == 2
+    assert shown in error.fields["problem"]
+    assert error.message("en").startswith("step 2 has a link")
+    assert error.message("zh").startswith("第 2 步")
+
+
+def test_too_big_and_unreadable_files_are_refused():
+    big = json.dumps({**GOOD, "title": "x" * ls.MAX_BYTES})
+    assert refused(big).code == "too_big"
+    assert refused(b"\xff\xfe{").code == "not_utf8"
+    assert refused("{\"title\": ").code == "syntax"
+    assert refused("title: [unclosed\n", "lesson.yaml").code == "syntax"
+    assert refused('{"title": "a", "title": "b", "steps": []}').code == "duplicate_key"
+    assert refused("[1, 2]").code == "not_a_lesson"
+    assert refused("just words", "lesson.yml").code == "not_a_lesson"
+
+
+def test_hostile_text_stays_text_in_the_bar():
+    """A caption's HTML, Markdown and script show as their characters, never markup."""
+    hostile = ('<img src=x onerror="alert(1)"> <script>alert(2)</script> **b** '
+               '[a](javascript:alert(3)) &amp;')
+    lesson = parse({"title": "<b>t</b>", "steps": [
+        {"link": GOOD["steps"][0]["link"], "caption": hostile}]})
+    assert lesson.steps[0].caption_in("en") == hostile  # kept as written
+    guide = ls.LessonGuide({}, "optimizers", Display(), link_table)
+    guide.lesson = lesson
+    guide.show()
+    html = guide.text.object
+    assert "<img" not in html and "<script" not in html and "<b>t" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+    assert "&amp;amp;" in html and "**b**" in html
+    assert "href" not in html
+
+
+def test_the_guide_reads_and_writes_its_link_keys():
+    guide = ls.LessonGuide({"lesson": "saddle_escape", "lesson_step": "3"}, "optimizers",
+                           Display(), link_table)
+    assert guide.problems == [] and guide.step == 3
+    assert guide.query() == {"lesson": "saddle_escape", "lesson_step": "3"}
+    assert "step 3 of 4" in guide.text.object
+    assert guide.row.visible and not guide.back.disabled and not guide.next.disabled
+    for query, shown in (({"lesson": "nope"}, "lesson='nope' (no such lesson)"),
+                         ({"lesson": "../etc"}, "lesson='../etc' (not a lesson name)"),
+                         ({"lesson": "saddle_escape", "lesson_step": "9"},
+                          "lesson_step='9' (outside [1, 4])"),
+                         ({"lesson": "saddle_escape", "lesson_step": "x"},
+                          "lesson_step='x' (not an integer)")):
+        guide = ls.LessonGuide(query, "optimizers", Display(), link_table)
+        assert guide.problems == [shown]
+    guide = ls.LessonGuide({}, "optimizers", Display(), link_table)
+    assert guide.query() == {} and not guide.bar.visible
+
+
+def test_a_step_in_place_and_a_step_to_another_lab():
+    followed = []
+    guide = ls.LessonGuide({"lesson": "overfitting", "lesson_step": "5"}, "mlp",
+                           Display(lang="zh", present=True), link_table,
+                           follow=lambda search: followed.append(search) or True)
+    guide.go(6)
+    assert guide.step == 6 and len(followed) == 1 and guide.script.go == ""
+    assert read_query(followed[0])[0]["lesson_step"] == "6"
+    guide.follow(read_query(followed[0])[0])
+    assert guide.step == 6 and guide.next.disabled is False
+    guide.go(7)  # the bias-variance lab: its page, with the display's keys
+    assert len(followed) == 1 and guide.script.go.startswith("1|")
+    from urllib.parse import unquote
+    query = read_query(unquote(guide.script.go.split("|", 1)[1]))[0]
+    assert query["lab"] == "biasvariance" and query["lesson_step"] == "7"
+    assert query["lang"] == "zh" and query["present"] == "1"
+    guide.follow({"lab": "mlp"})  # Back to a link from before the lesson: no bar
+    assert guide.lesson is None and not guide.row.visible
+
+
+def test_lesson_alone_in_a_link_opens_its_step():
+    query = ls.first_step_query({"lesson": "momentum_ravine", "lang": "zh"}, link_table)
+    first = read_query(ls.shipped_lesson("momentum_ravine", link_table).steps[0].link)[0]
+    assert query == {**first, "lesson": "momentum_ravine", "lang": "zh", "lesson_step": "1"}
+    third = read_query(ls.shipped_lesson("momentum_ravine", link_table).steps[2].link)[0]
+    assert ls.first_step_query({"lesson": "momentum_ravine", "lesson_step": "3"},
+                               link_table) == {**third, "lesson": "momentum_ravine",
+                                               "lesson_step": "3"}
+    kept = {"lesson": "momentum_ravine", "lab": "mlp"}
+    assert ls.first_step_query(kept, link_table) == kept  # a link of its own stands
+
+
+def test_an_uploaded_lesson_comes_back_from_the_tab():
+    import base64
+    guide = ls.LessonGuide({"lesson": "uploaded", "lesson_step": "2"}, "mlp", Display(),
+                           link_table)
+    assert guide.problems == [] and guide.lesson is None
+    guide.script.kept = "mine.json|" + base64.b64encode(json.dumps(GOOD).encode()).decode()
+    assert guide.lesson is not None and guide.step == 2 and guide.row.visible
+    guide = ls.LessonGuide({"lesson": "uploaded"}, "mlp", Display(), link_table)
+    assert guide.row.visible and "Loading the lesson" in guide.text.object
+    guide.script.kept = "|"  # the tab has none: said in the bar the page shows
+    assert guide.row.visible and "open the lesson file again" in guide.text.object
+    guide = ls.LessonGuide({"lesson": "uploaded"}, "mlp", Display(), link_table)
+    guide.script.kept = "x.json|" + base64.b64encode(b'{"title": "<b>"}').decode()
+    assert "the file lacks its steps" in guide.text.object and "<b>" not in guide.text.object
+
+
+def test_a_bad_upload_says_one_line():
+    guide = ls.LessonGuide({}, "optimizers", Display(), link_table)
+    guide.card()
+    guide.upload.filename = "bad.json"
+    guide.upload.value = b'{"title": "x", "steps": [], "colour": "red"}'
+    assert guide.lesson is None and guide.message.visible
+    assert guide.message.object == ("This lesson file cannot be used: the file has an "
+                                    "unknown key: colour.")
+
+
+@pytest.mark.parametrize("name", ls.shipped_names())
+def test_every_shipped_step_is_read_by_the_shell_without_a_problem(name):
+    lesson = ls.shipped_lesson(name, link_table)
+    assert lesson.name == name and len(lesson.steps) >= 3
+    for lang in LANGUAGES:  # English and Chinese for every text
+        assert lesson.title.get(lang)
+        assert all(step.caption.get(lang) for step in lesson.steps)
+    for k, step in enumerate(lesson.steps, 1):
+        query, problems = read_query(ls.step_search(lesson, k, {"lang": "zh"}))
+        assert problems == []
+        state_class = lab_class(step.lab).state_class()
+        assert set(query) - {"lab"} <= {*state_class.LINK_KEYS, *ls.PAGE_KEYS}
+        if step.lab == "biasvariance":  # its state computes for seconds: its link's check
+            assert link_table(step.lab).read(query)[1] == []
+            continue
+        state = state_class()
+        assert state.apply_query(query) == [], (name, k)
+
+
+def test_shipped_names_are_the_lessons_the_issue_asks_for():
+    assert {"momentum_ravine", "saddle_escape", "overfitting"} <= set(ls.shipped_names())
+    assert set(LABS) >= {s.lab for n in ls.shipped_names()
+                         for s in ls.shipped_lesson(n, link_table).steps}
+
+
+def test_the_page_without_a_server_shows_the_lessons_first_step():
+    page = Page(None)
+    assert page.lesson.lesson is None
+    state, problems = prepare_state("optimizers", {"lesson": "saddle_escape",
+                                                   "lesson_step": "2"}, [])
+    assert problems == []  # the shell knows the lesson's keys
