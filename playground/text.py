@@ -472,6 +472,12 @@ _EN: dict[str, str] = {
     "mlp.net.output": "Output",
     "mlp.net.neuron": "layer {layer}, neuron {unit}",
     "mlp.net.output_unit": "p{sub} (probability of class {k})",
+    "mlp.net.pick": "Or choose a weight by number (Tab, type, Enter):",
+    "mlp.net.pick_layer": "Layer",
+    "mlp.net.pick_from": "From unit",
+    "mlp.net.pick_to": "To unit",
+    "mlp.net.pick_none": (
+        "No such weight: layers 1–{layers}, units from 1 (inputs, then each layer)."),
     "mlp.net.hint": "Click an edge (a weight) to edit it.",
     "mlp.net.weight": "Weight from <b>{source}</b> to <b>{target}</b>",
     "mlp.net.value": "Value (press Enter)",

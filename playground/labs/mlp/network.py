@@ -169,8 +169,20 @@ class NetworkDiagram(Viewer):
                                       styles=small, sizing_mode="stretch_width")
         self.legend = pn.pane.HTML(tr("mlp.net.legend", lang), styles=small,
                                    sizing_mode="stretch_width")
+        # The keyboard's way to a weight (no mouse): its layer and the units it joins.
+        pick = lambda key, css: pn.widgets.IntInput(name=tr(f"mlp.net.pick_{key}", lang),
+                                                    value=None, start=1, width=88,
+                                                    css_classes=[css])
+        self.pick_layer = pick("layer", "pg-pick-layer")
+        self.pick_from = pick("from", "pg-pick-from")
+        self.pick_to = pick("to", "pg-pick-to")
+        for box in (self.pick_layer, self.pick_from, self.pick_to):
+            box.param.watch(self._on_pick, "value")
+        self.picker = pn.Column(
+            pn.pane.HTML(tr("mlp.net.pick", lang), styles=small, margin=(10, 10, 0, 10)),
+            pn.Row(self.pick_layer, self.pick_from, self.pick_to), margin=0)
         self.editor = pn.Column(self.weight_label, self.weight_input, self.weight_message,
-                                self.edit_note, self.legend, width=300,
+                                self.edit_note, self.picker, self.legend, width=300,
                                 margin=(40, 10, 10, 10))
 
     def __panel__(self):
@@ -302,6 +314,7 @@ class NetworkDiagram(Viewer):
             self.weight_input.disabled = True
             return
         self.selected = (layer, i, j)
+        self._sync_picks(layer, i, j)
         data = self.edge_source.data
         label = tr("mlp.net.weight", lang, source=data["src"][k], target=data["dst"][k])
         set_text(self.weight_label, tagged("pg-weight-label", label))
@@ -317,6 +330,31 @@ class NetworkDiagram(Viewer):
         self.highlight_source.data = {"x0": [x0], "y0": [y0], "x1": [x1], "y1": [y1],
                                       "w": [w], "width": [width], "halo": [width + 4.0]}
         self._sync_input(round(w, 4))
+
+    def _sync_picks(self, layer: int, i: int, j: int):
+        """The number boxes show the selected weight (1-based: layer, from, to)."""
+        self._syncing = True
+        try:
+            self.pick_layer.value, self.pick_from.value, self.pick_to.value = (
+                layer + 1, i + 1, j + 1)
+        finally:
+            self._syncing = False
+
+    def _on_pick(self, _event):
+        """A weight chosen by number: W[from, to] of the layer, if there is one."""
+        if self._syncing:
+            return
+        picks = (self.pick_layer.value, self.pick_from.value, self.pick_to.value)
+        if any(v is None for v in picks):
+            return
+        layer, i, j = (int(v) - 1 for v in picks)
+        params = self.state.model.params
+        shape = params[layer]["W"].shape if 0 <= layer < len(params) else (0, 0)
+        if 0 <= i < shape[0] and 0 <= j < shape[1]:
+            self.select(layer, i, j)
+        else:
+            self.select(None)
+            self._set_message(tr("mlp.net.pick_none", self.state.lang, layers=len(params)))
 
     def _sync_input(self, value):
         current = self.weight_input.value

@@ -255,6 +255,25 @@ def test_clicking_near_an_edge_selects_it_and_elsewhere_does_not(lab):
     assert len(net.highlight_source.data["w"]) == 0
 
 
+def test_a_weight_is_chosen_by_number_from_the_keyboard(lab):
+    """Issue #12: weights editable without a mouse: layer, from unit, to unit (1-based)."""
+    net, s = lab.network, lab.state
+    net.pick_layer.value, net.pick_from.value = 2, 4
+    assert net.selected is None  # not all three yet
+    net.pick_to.value = 7
+    assert net.selected == (1, 3, 6) and not net.weight_input.disabled
+    net.weight_input.value = 2.5
+    assert float(s.model.params[1]["W"][3, 6]) == 2.5
+    net.pick_to.value = 99  # no such unit: said, nothing selected
+    assert net.selected is None and net.weight_message.visible
+    assert "No such weight" in net.weight_message.object
+    k = net._index(0, 1, 2)  # a click selects, and the boxes follow it
+    x0, y0, x1, y1 = net.layout.edges[k]
+    net._on_tap(SimpleNamespace(x=(x0 + x1) / 2, y=(y0 + y1) / 2))
+    assert (net.pick_layer.value, net.pick_from.value, net.pick_to.value) == (1, 2, 3)
+    assert not net.weight_message.visible
+
+
 def test_training_changes_the_thumbnails(lab):
     net = lab.network
     before = [np.array(im) for im in net.unit_images.data["image"]]
