@@ -318,7 +318,9 @@ def test_the_link_carries_the_step_the_3d_view_the_log_scale_and_the_paths(page,
     type_into(page.locator(".pg-steps input").first, "150")
     wait_for_length(page, "full_sgd", 151)
     page.wait_for_function(f"() => ({_PLAYER})().shown === 150", timeout=CHANGE_TIMEOUT_MS)
-    assert "step" not in query_of(page) and query_of(page)["steps"] == "150"
+    wait_until(page, lambda: query_of(page).get("steps") == "150", CHANGE_TIMEOUT_MS / 1000,
+               "steps=150 in the link")
+    assert "step" not in query_of(page)
     assert_no_errors(page)
 
 

@@ -150,3 +150,27 @@ def test_the_help_in_chinese(new_page, server_url):
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
     assert_no_errors(page)
+
+
+def test_a_weight_edited_from_the_keyboard(new_page, server_url):
+    """Weights editable without a mouse: its layer and units typed, then its value."""
+    page = open_mlp(new_page, server_url + "?lab=mlp&dataset=xor&layers=4")
+    layer = page.locator(".pg-pick-layer input")
+    layer.wait_for(state="visible", timeout=LOAD_MS)
+    # Layer 1, from x₂, to its third neuron: each box focused (Tab also visits the
+    # boxes' arrow buttons), typed and entered.
+    for css, text in (("pg-pick-layer", "1"), ("pg-pick-from", "2"), ("pg-pick-to", "3")):
+        page.locator(f".{css} input").focus()
+        page.keyboard.press("Control+a")
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+    value = page.locator(".pg-weight-input input")
+    expect(value).to_be_enabled(timeout=20_000)
+    expect(page.locator(".pg-weight-label")).to_contain_text("x₂")
+    value.focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("-3")
+    page.keyboard.press("Enter")
+    expect(page.locator("span.pg-weight-note")).to_be_visible(timeout=20_000)
+    assert number(page, "pg-epoch") == 0  # the same network, edited
+    assert_no_errors(page)

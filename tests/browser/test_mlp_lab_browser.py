@@ -242,7 +242,7 @@ def test_data_and_network_controls_change_the_picture(page, server_url):
          POINTS_CHANGE, ("dataset", "spiral"), False),
         ("noise 50 %", lambda: page.locator(".pg-noise .noUi-handle").press("End"),
          POINTS_CHANGE, ("noise", "50"), False),
-        ("seed 7", lambda: type_into(page.get_by_label("Seed"), "7"),
+        ("seed 7", lambda: type_into(page.get_by_label("Seed", exact=True), "7"),
          HEAT_MAP_CHANGE, ("seed", "7"), True),
         ("the over-fitting lesson", lambda: page.locator(".pg-preset-overfit button").click(),
          HEAT_MAP_CHANGE, ("layers", "32,32,32"), True),
