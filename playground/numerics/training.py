@@ -222,7 +222,14 @@ def evaluate(arch: Arch, model: Model, x, y):
     """
     logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
                                train=False, batchnorm=arch.batchnorm)
-    return mlp.cross_entropy(logits, y), mlp.accuracy(logits, y)
+    return reported_loss(mlp.cross_entropy(logits, y)), mlp.accuracy(logits, y)
+
+
+def reported_loss(ce):
+    """A cross-entropy as reported, never below 0: log-softmax's rounding can give
+    −1e-8 for a network that is sure and right, which read "−0.000" (a loss, not a
+    gradient: training is unchanged)."""
+    return jnp.where(ce <= 0, 0.0, ce)  # NaN stays NaN: a divergence is seen
 
 
 def epoch_order(key, n: int, batch_size: int):
@@ -291,7 +298,7 @@ def _train(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val, n
         logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
                                    train=False, batchnorm=arch.batchnorm,
                                    layer=mlp.affine_fused)
-        return mlp.cross_entropy(logits, y), mlp.accuracy(logits, y)
+        return reported_loss(mlp.cross_entropy(logits, y)), mlp.accuracy(logits, y)
 
     def one(model, _):
         model = _epoch(arch, h, x_train, y_train, model, dropout, clipping)

@@ -14,6 +14,9 @@ from bokeh.models import CustomJSTickFormatter
 
 #: Each end of a loss range adds this fraction of its span.
 RANGE_PADDING = 0.05
+#: A diverged run's values count up to this multiple of where it started (a loss that
+#: rose a little before it diverged stays in view; the tail to 10¹⁰ leaves the top).
+DIVERGED_HEADROOM = 2.0
 
 
 def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
@@ -30,7 +33,11 @@ def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
             continue
         low.append(values[ok].min())
         start = values[0][ok[0]]
-        high.append(start.max() if gone and start.size else values[ok].max())
+        if gone and start.size:  # up to twice where it started: a rise, not the tail
+            kept = values[ok]
+            high.append(kept[kept <= max(DIVERGED_HEADROOM * start.max(), start.max())].max())
+        else:
+            high.append(values[ok].max())
     return low, high
 
 
@@ -39,9 +46,10 @@ def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
     """A linear loss axis (start, end) for ``curves`` that keeps every run readable.
 
     Each curve is (steps,) or (steps, series) (e.g. training and validation loss).  A
-    run that did not diverge is shown whole.  A run that diverged counts only up to its
-    first values (where it started): its tail, which climbs without bound before the
-    divergence is seen, leaves through the top instead of flattening the others.
+    run that did not diverge is shown whole.  A run that diverged counts only up to
+    ``DIVERGED_HEADROOM`` times its first values (where it started): its tail, which
+    climbs without bound before the divergence is seen, leaves through the top instead
+    of flattening the others.
     Non-finite values are ignored; None when nothing finite is drawn.  Each end is
     padded by ``padding`` of the span (a flat curve gets a span of 10 % of its level,
     or 1).

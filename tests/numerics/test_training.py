@@ -486,3 +486,13 @@ def test_importing_the_training_engine_compiles_nothing():
     at_import, after_probe = map(int, out)
     assert at_import == 0
     assert after_probe >= 1  # the counter does see the probe's compilation
+
+
+def test_a_reported_loss_is_never_negative_zero_or_below():
+    """Rounding in log-softmax gave −1e-8 (shown "−0.000") for a sure, right network."""
+    from playground.numerics.training import reported_loss
+
+    values = np.asarray(reported_loss(jnp.array([-1e-8, -0.0, 0.0, 0.25, np.nan, np.inf])))
+    assert list(values[:4]) == [0.0, 0.0, 0.0, 0.25]
+    assert not np.signbit(values[:4]).any()
+    assert np.isnan(values[4]) and values[5] == np.inf  # a divergence is still seen

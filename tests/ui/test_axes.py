@@ -83,3 +83,10 @@ def test_the_browsers_ticks_are_the_same():
               f"console.log(JSON.stringify({json.dumps(ticks)}.map(f)));")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [readable_tick(t) for t in ticks]
+
+
+def test_a_diverged_run_that_rose_a_little_first_stays_in_view():
+    """The review's MLP run: 0.735/0.766 at epoch 0, 0.838 at epoch 1, then non-finite."""
+    history = np.array([[0.735, 0.766], [0.838, 0.80], [np.inf, np.nan]])
+    low, high = loss_range([history], [True])
+    assert low < 0.735 and high > 0.838

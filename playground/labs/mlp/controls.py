@@ -267,6 +267,8 @@ class MlpControls(Viewer):
         s = self.state
         self.dataset.options = self._dataset_options()
         self.batch.end = max(s.n_train, 2)
+        # An uploaded file has its own points: the generator's sliders would mislead.
+        self.points.visible = self.noise.visible = s.dataset != UPLOADED
         self.show_stopped("")
         self.restore.disabled = self.early_stop.disabled = bool(s.racers)
         self._on_optimizer_settings()
