@@ -388,7 +388,8 @@ def train(args) -> dict:
     batch = min(args.batch, len(train_set.y))
     if args.batchnorm and batch < 2:
         raise UsageError(f"--batchnorm needs at least 2 examples per batch, not {batch} "
-                         f"({len(train_set.y)} training points, --batch {args.batch})")
+                         f"({_count(len(train_set.y), 'training point')}, "
+                         f"--batch {args.batch})")
     arch = training.Arch(x_train.shape[1], args.layers, data.n_classes, args.activation,
                          args.batchnorm, batch)
     model = training.init_model(jax.random.key(args.seed), arch, init=args.init)
@@ -488,3 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 training point``, ``2 training points``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
