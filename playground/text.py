@@ -221,6 +221,9 @@ _EN: dict[str, str] = {
     "formulas": "Update rules (with your values)",
     "critical": "Critical-point check",
     "critical.at_start": "At the start point",
+    "critical.at_stopped_iterate": (
+        "At {optimizer}'s last iterate, step {step} (its gradient is undefined there: it "
+        "stopped)"),
     "critical.at_iterate": "At {optimizer}'s iterate, step {step}",
     "critical.at_last_iterate": (
         "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),

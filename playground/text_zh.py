@@ -203,6 +203,8 @@ ZH: dict[str, str] = {
     "formulas": "更新规则（代入你的取值）",
     "critical": "临界点检验",
     "critical.at_start": "在起点处",
+    "critical.at_stopped_iterate": (
+        "在 {optimizer} 最后的迭代点处，第 {step} 步（此处梯度无定义：已停止）"),
     "critical.at_iterate": "在 {optimizer} 第 {step} 步的迭代点处",
     "critical.gradient": "梯度",
     "critical.eigenvalues": "海森矩阵特征值",

@@ -18,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from playground.serving import running_app
 
@@ -124,6 +125,9 @@ def test_an_infinite_slope_is_an_undefined_gradient(page, server_url):
     page.wait_for_url(re.compile(r"sqrt%28x%29"), timeout=30_000)
     assert "SGD: gradient undefined at step 0" in page.evaluate(LEGEND_JS)
     assert "diverged" not in " ".join(page.evaluate(LEGEND_JS))
+    # The critical-point panel speaks of the step where it stopped, not of step 5.
+    expect(page.get_by_text("At SGD's last iterate, step 0 (its gradient is undefined")
+           ).to_be_visible(timeout=30_000)
     assert_no_errors(page)
 
 

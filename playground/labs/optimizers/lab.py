@@ -610,11 +610,15 @@ class OptimizerLab(Lab):
             k = opt.NAMES.index(name)
             step = min(int(self.player.value), len(s.result.loss) - 1)
             end = int(s.result.diverged_at[k])
+            stop = s.result.stop(k)
             label = tr(f"optimizer.{name}", s.lang)
             if 0 <= end <= step:  # only steps that exist: the last finite iterate
                 step = max(end - 1, 0)  # (a start that is not finite is refused)
                 title = tr("critical.at_last_iterate", s.lang, optimizer=label, step=step,
                            diverged=end)
+            elif stop is not None and stop[0] == "undefined" and stop[1] <= step:
+                step = stop[1]  # it stopped there: no later step exists
+                title = tr("critical.at_stopped_iterate", s.lang, optimizer=label, step=step)
             else:
                 title = tr("critical.at_iterate", s.lang, optimizer=label, step=step)
             point = s.result.points[step, k]
