@@ -170,12 +170,11 @@ class NetworkDiagram(Viewer):
         self.legend = pn.pane.HTML(tr("mlp.net.legend", lang), styles=small,
                                    sizing_mode="stretch_width")
         # The keyboard's way to a weight (no mouse): its layer and the units it joins.
-        pick = lambda key, css: pn.widgets.IntInput(name=tr(f"mlp.net.pick_{key}", lang),
-                                                    value=None, start=1, width=88,
-                                                    css_classes=[css])
-        self.pick_layer = pick("layer", "pg-pick-layer")
-        self.pick_from = pick("from", "pg-pick-from")
-        self.pick_to = pick("to", "pg-pick-to")
+        pick = lambda name, css: pn.widgets.IntInput(name=name, value=None, start=1,
+                                                     width=88, css_classes=[css])
+        self.pick_layer = pick(tr("mlp.net.pick_layer", lang), "pg-pick-layer")
+        self.pick_from = pick(tr("mlp.net.pick_from", lang), "pg-pick-from")
+        self.pick_to = pick(tr("mlp.net.pick_to", lang), "pg-pick-to")
         for box in (self.pick_layer, self.pick_from, self.pick_to):
             box.param.watch(self._on_pick, "value")
         self.picker = pn.Column(
