@@ -16,7 +16,7 @@ from bokeh.models import CustomJSTickFormatter
 RANGE_PADDING = 0.05
 #: A diverged run's values count up to this multiple of where it started (a loss that
 #: rose a little before it diverged stays in view; the tail to 10¹⁰ leaves the top).
-DIVERGED_HEADROOM = 2.0
+DIVERGED_HEADROOM = 1.25
 
 
 def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
@@ -33,7 +33,7 @@ def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
             continue
         low.append(values[ok].min())
         start = values[0][ok[0]]
-        if gone and start.size:  # up to twice where it started: a rise, not the tail
+        if gone and start.size:  # a little above where it started: a rise, not the tail
             kept = values[ok]
             high.append(kept[kept <= max(DIVERGED_HEADROOM * start.max(), start.max())].max())
         else:

@@ -727,7 +727,10 @@ class MlpLabState(_Knobs):
                                         features, discrete=discrete, frame=frame))
 
     def reading(self) -> str:
-        """The verdict on the curves (``numerics.reading``); an upload's noise is unknown."""
+        """The verdict on the curves (``numerics.reading``); an upload's noise is unknown.
+        A run that diverged is unstable, however few its epochs."""
+        if self.diverged_at is not None:
+            return "unstable"
         noise = None if self.dataset == UPLOADED else float(self.noise)
         return reading(self.history, self.data.n_classes, noise, self.has_validation)
 

@@ -231,6 +231,7 @@ def test_a_link_epoch_past_a_divergence_stops_there():
     state.precompute()
     assert state.diverged_at is not None and state.epoch < 400
     assert np.all(np.isfinite(state.history))
+    assert state.reading() == "unstable"  # not "press Play", however few the epochs
 
 
 #: Chinese characters, and a run of three English words (an English sentence).
