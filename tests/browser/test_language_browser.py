@@ -10,7 +10,7 @@ import pytest
 from playground.numerics.expression import ALLOWED_FUNCTIONS
 from playground.text import LANGUAGES, TEXT, tr
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(360)]
 
 ZH, EN = TEXT["zh"], TEXT["en"]
 
@@ -97,7 +97,9 @@ def test_a_bad_formula_is_explained_in_chinese(page, server_url):
     the Chinese table, and no English sentence of them."""
     page.goto(f"{server_url}?lab=optimizers&lang=zh&surface=custom&expr=foo(x)",
               wait_until="commit")
-    page.locator(".pg-sidebar select").first.wait_for(timeout=90_000)
+    # Up to 180 s: on CI (a cold JAX cache, another file's pages on the other core) this
+    # first page of the optimizer lab once took over 90 s; to investigate (see the note).
+    page.locator(".pg-sidebar select").first.wait_for(timeout=180_000)
     ignored = ZH["url.ignored"].split("{")[0]
     page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ignored!r})", timeout=60_000)
     text = page.evaluate(_VISIBLE_TEXT)
