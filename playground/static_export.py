@@ -61,7 +61,7 @@ from bokeh.resources import INLINE
 from .numerics import optimizers as opt
 from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
-from .ui.axes import loss_range, readable_ticks
+from .ui.axes import ARROWS_JS, loss_range, readable_ticks
 from .ui.markup import text_html
 from .ui.palettes import (
     OPTIMIZER_COLORS,
@@ -452,7 +452,7 @@ def build_optimizer_page(state, sweep: str | None = None,
 
 
 #: The optimizer page's playback: the step slider's value t, the sweep slider's value i.
-OPTIMIZER_JS = r"""
+OPTIMIZER_JS = ARROWS_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
@@ -489,22 +489,7 @@ for (let k = 0; k < names.length; k++) {
 current.data = cur;
 loss_now.data = now;
 cursor.location = t;
-// One power-of-ten zoom for this frame's arrows: the longest is 5-50 % of the view.
-let longest = 0;
-for (const a of raw) {
-  const len = Math.hypot(a[3], a[4]);
-  if (isFinite(len)) longest = Math.max(longest, len);
-}
-const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(0.5 * diagonal / longest))) : 1;
-const out = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
-             velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
-             step: {x0: [], y0: [], x1: [], y1: [], color: []}};
-for (const [kind, x, y, dx, dy, color] of raw) {
-  if (!(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
-  const a = out[kind];
-  a.x0.push(x); a.y0.push(y); a.x1.push(x + zoom * dx); a.y1.push(y + zoom * dy);
-  a.color.push(color);
-}
+const {zoom, arrows: out} = pgArrows(raw, diagonal);  // ui.axes.ARROWS_JS
 arrows_gradient.data = out.gradient;
 arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;

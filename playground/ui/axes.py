@@ -131,3 +131,29 @@ def readable_tick(tick: float) -> str:
         m, e = m / 10, e + 1
     power = "10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
     return sign + ("" if m == 1 else f"{m:g}×") + power
+
+
+#: JS: one frame's optimizer arrows at one power-of-ten zoom, the longest 5–50 % of the
+#: view's diagonal (short steps stay visible, long ones on screen).  ``raw``: rows
+#: ``[kind, x, y, dx, dy, color]``, kind ``gradient``, ``velocity`` or ``step``.
+#: Prepended to the optimizer lab's playback and to the static export's.
+ARROWS_JS = r"""
+function pgArrows(raw, diagonal) {
+  let longest = 0;
+  for (const a of raw) {
+    const len = Math.hypot(a[3], a[4]);
+    if (isFinite(len)) longest = Math.max(longest, len);
+  }
+  const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(0.5 * diagonal / longest))) : 1;
+  const arrows = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
+                  velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
+                  step: {x0: [], y0: [], x1: [], y1: [], color: []}};
+  for (const [kind, x, y, dx, dy, color] of raw) {
+    if (!(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
+    const a = arrows[kind];
+    a.x0.push(x); a.y0.push(y); a.x1.push(x + zoom * dx); a.y1.push(y + zoom * dy);
+    a.color.push(color);
+  }
+  return {zoom, arrows};
+}
+"""

@@ -35,7 +35,7 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
-from ...ui.axes import log_loss_range, loss_range, readable_ticks
+from ...ui.axes import ARROWS_JS, log_loss_range, loss_range, readable_ticks
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import number_size
 from ...ui.widgets import number_text
@@ -344,7 +344,7 @@ class RacePlots:
 
 
 #: Runs in the browser when the step shown (the cursor's location) or the race changes.
-ANIMATE_JS = r"""
+ANIMATE_JS = ARROWS_JS + r"""
 const t = Math.max(0, Math.round(cursors[0].location));
 const names = meta.data.name;
 const fmt = (v) => {
@@ -379,24 +379,8 @@ for (let k = 0; k < names.length; k++) {
     vec(d.ex[i], d.ey[i]) + "</td></tr>";
 }
 current.data = cur;
-// One power-of-ten zoom for every arrow of this frame: the longest is 5-50 % of the
-// view's diagonal, so short steps stay visible and long ones stay on screen.
-let longest = 0;
-for (const a of raw) {
-  const len = Math.hypot(a[3], a[4]);
-  if (isFinite(len)) longest = Math.max(longest, len);
-}
 const diagonal = meta.data.diagonal.length ? meta.data.diagonal[0] : 1;
-const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(0.5 * diagonal / longest))) : 1;
-const arrows = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
-                velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
-                step: {x0: [], y0: [], x1: [], y1: [], color: []}};
-for (const [kind, x, y, dx, dy, color] of raw) {
-  if (!(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
-  const a = arrows[kind];
-  a.x0.push(x); a.y0.push(y); a.x1.push(x + zoom * dx); a.y1.push(y + zoom * dy);
-  a.color.push(color);
-}
+const {zoom, arrows} = pgArrows(raw, diagonal);  // ui.axes.ARROWS_JS
 arrows_gradient.data = arrows.gradient;
 arrows_velocity.data = arrows.velocity;
 arrows_step.data = arrows.step;
