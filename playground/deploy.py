@@ -263,10 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:  # stopped while starting: ``start`` stopped what it started
         return 0
-    print(f"serving {cluster.url} over {args.backends} backends "
-          f"(ports {cluster.backend_ports[0]}–{cluster.backend_ports[-1]}); Ctrl-C stops",
-          flush=True)
-    try:
+    try:  # the line below is the go-ahead: a signal may come as soon as it is read
+        print(f"serving {cluster.url} over {args.backends} backends "
+              f"(ports {cluster.backend_ports[0]}–{cluster.backend_ports[-1]}); Ctrl-C stops",
+              flush=True)
         while all(p.poll() is None for p in cluster.processes):
             time.sleep(1)
         print("a process exited; stopping", file=sys.stderr)
