@@ -3,6 +3,7 @@ session's slow work off the server's event loop (:class:`Worker`)."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -14,12 +15,65 @@ from tornado.ioloop import IOLoop
 
 log = logging.getLogger(__name__)
 
+class FairSlots:
+    """A semaphore of ``slots`` that serves its waiters first come, first served, and
+    lets long work hand its slot on between two parts (:meth:`pass_on`).
+
+    ``threading.Semaphore`` lets the thread that releases take its slot straight back
+    before a woken waiter runs: a page opened while another page computes a family of
+    networks (tens of seconds on a cold cache) would wait for all of it.  Use as a
+    context manager (``with SLOW_WORK_SLOTS:``).
+    """
+
+    def __init__(self, slots: int):
+        if slots < 1:
+            raise ValueError(f"slots must be at least 1, not {slots}")
+        self._condition = threading.Condition()
+        self._free = slots
+        self._queue: collections.deque = collections.deque()  # waiting threads' tickets
+
+    def acquire(self):
+        ticket = object()
+        with self._condition:
+            self._queue.append(ticket)
+            while self._queue[0] is not ticket or self._free == 0:
+                self._condition.wait()
+            self._queue.popleft()
+            self._free -= 1
+            self._condition.notify_all()  # the next in line, if a slot is left
+
+    def release(self):
+        with self._condition:
+            self._free += 1
+            self._condition.notify_all()
+
+    def waiting(self) -> int:
+        """How many threads wait for a slot."""
+        with self._condition:
+            return len(self._queue)
+
+    def pass_on(self):
+        """Held between two parts of long work: when others wait, they go first, and
+        this thread takes a slot again behind them."""
+        if self.waiting():
+            self.release()
+            self.acquire()
+
+    def __enter__(self):
+        self.acquire()
+        return self
+
+    def __exit__(self, *_exc):
+        self.release()
+
+
 #: Pages prepared and slow work (compiling a network or a formula, parsing a file) run
 #: this many at a time in the process, whichever sessions ask: each takes a core and
 #: ~100 MB while it compiles.  Five pages compiling at once took a server past 1.7 GB
 #: and stopped a training page for 28 s (benchmarks/README.md); at most half the cores
-#: leaves the rest to the pages that train and to the event loop.
-SLOW_WORK_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
+#: leaves the rest to the pages that train and to the event loop.  Long work (the
+#: bias–variance lab's family of fits) hands its slot on between parts.
+SLOW_WORK_SLOTS = FairSlots(max(1, (os.cpu_count() or 2) // 2))
 
 
 def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], None]:

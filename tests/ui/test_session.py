@@ -231,3 +231,82 @@ def test_a_close_of_a_live_connection_still_cleans_up(monkeypatch):
     handler = _handler_with_a_connection(session)
     handler.on_close()
     assert session.notified == 1 and handler.application.lost == [handler.connection]
+
+
+# -- FairSlots: the process-wide bound on slow work ---------------------------------------
+
+def _wait_until(condition, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_slots_serve_waiters_first_come_first_served():
+    slots, order = ui_session.FairSlots(1), []
+    slots.acquire()
+    threads = []
+    for name in "abc":
+        t = threading.Thread(target=lambda n=name: (slots.acquire(), order.append(n),
+                                                    slots.release()))
+        t.start()
+        threads.append(t)
+        queued = len(threads)
+        _wait_until(lambda k=queued: slots.waiting() == k)  # queued in this order
+    slots.release()
+    for t in threads:
+        t.join(5)
+    assert order == ["a", "b", "c"]
+
+
+def test_long_work_hands_its_slot_to_a_page_waiting_between_two_parts():
+    """A plain semaphore lets the releasing thread take its slot straight back; here the
+    waiter runs first, and the long work resumes after it."""
+    slots, order = ui_session.FairSlots(1), []
+    page_waits = threading.Event()
+
+    def long_work():
+        with slots:
+            order.append("part 1")
+            page_waits.wait(5)
+            _wait_until(lambda: slots.waiting() == 1)
+            slots.pass_on()
+            order.append("part 2")
+
+    def page():
+        page_waits.set()
+        with slots:
+            order.append("page")
+            time.sleep(0.05)  # still holding: part 2 must not start meanwhile
+
+    worker = threading.Thread(target=long_work)
+    worker.start()
+    _wait_until(lambda: order == ["part 1"])
+    opener = threading.Thread(target=page)
+    opener.start()
+    worker.join(5)
+    opener.join(5)
+    assert order == ["part 1", "page", "part 2"]
+
+
+def test_pass_on_with_nobody_waiting_keeps_the_slot():
+    slots = ui_session.FairSlots(1)
+    with slots:
+        slots.pass_on()
+        assert slots._free == 0 and slots.waiting() == 0
+    assert slots._free == 1
+
+
+def test_two_slots_let_two_run_and_the_third_waits():
+    slots = ui_session.FairSlots(2)
+    slots.acquire()
+    slots.acquire()
+    got = threading.Event()
+    t = threading.Thread(target=lambda: (slots.acquire(), got.set()))
+    t.start()
+    assert not got.wait(0.1)
+    slots.release()
+    assert got.wait(5)
+    t.join(5)
+    with pytest.raises(ValueError):
+        ui_session.FairSlots(0)

@@ -269,6 +269,7 @@ class BiasVarianceLab(Lab):
             # work here, so that the server's computing goes to pages still looking.
             if generation != s.generation or not is_connected(doc):
                 raise _Abandoned
+            SLOW_WORK_SLOTS.pass_on()  # a page being opened need not wait for every part
             schedule(lambda: s.param.update(progress=done / parts)
                      if generation == s.generation else None)
 
