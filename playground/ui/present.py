@@ -182,10 +182,15 @@ class Presenter:
                           ("border_fill_color", "border")):
             self._apply(plot, prop, colors[key], dark)
         self._apply(plot, "outline_line_color", colors["grid"], dark)
-        for title in plot.select({"type": Title}):
+        models = plot.references()  # one walk of the plot's models (a ``select`` is one each)
+
+        def of_type(kind):
+            return [m for m in models if isinstance(m, kind)]
+
+        for title in of_type(Title):
             self._apply(title, "text_color", colors["ink"], dark)
             self._apply(title, "text_font_size", PLOT_FONTS["title"], big)
-        for axis in plot.select({"type": Axis}):
+        for axis in of_type(Axis):
             for prop in ("axis_line_color", "major_tick_line_color", "minor_tick_line_color"):
                 self._apply(axis, prop, colors["muted"], dark)
             self._apply(axis, "axis_label_text_color", colors["ink"], dark)
@@ -193,16 +198,16 @@ class Presenter:
             self._apply(axis, "axis_label_text_font_size", PLOT_FONTS["axis_label"], big)
             self._apply(axis, "major_label_text_font_size", PLOT_FONTS["tick"], big)
             self._apply(axis, "axis_line_width", 2, big)
-        for grid in plot.select({"type": Grid}):
+        for grid in of_type(Grid):
             self._apply(grid, "grid_line_color", colors["grid"], dark)
-        for legend in plot.select({"type": Legend}):
+        for legend in of_type(Legend):
             self._apply(legend, "background_fill_color", colors["legend"], dark)
             self._apply(legend, "border_line_color", colors["grid"], dark)
             self._apply(legend, "label_text_color", colors["ink"], dark)
             self._apply(legend, "title_text_color", colors["ink"], dark)
             self._apply(legend, "label_text_font_size", PLOT_FONTS["legend"], big)
             self._apply(legend, "glyph_width", 36, big)
-        for renderer in plot.select({"type": GlyphRenderer}):
+        for renderer in of_type(GlyphRenderer):
             glyph = renderer.glyph
             for prop in ("line_color", "fill_color", "text_color"):
                 value = getattr(glyph, prop, None)
@@ -219,8 +224,8 @@ class Presenter:
     def style(self, objects, thick: set[str] | None = None):
         """Every Bokeh plot inside ``objects`` (Bokeh models or layouts)."""
         for obj in objects:
-            try:
-                plots = obj.select({"type": Plot})
+            try:  # a plot itself needs no walk of its models
+                plots = [obj] if isinstance(obj, Plot) else obj.select({"type": Plot})
             except Exception:  # a model that cannot be searched: leave it as drawn
                 log.exception("could not style %r", obj)
                 continue

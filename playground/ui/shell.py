@@ -72,6 +72,9 @@ CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
 
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
+#: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
+#: the other pages' frames and their training threads get the loop and the GIL.
+STEP_PAUSE_MS = 60
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()
 _warmup_started = False
@@ -397,19 +400,30 @@ class Page:
 
     def _restyle(self):
         """Theme and lecture mode on every Bokeh plot in the page."""
-        lab = self.lab
-        thick = None
-        if lab is not None:
-            lab.display_changed(self.display)
-            renderers = lab.thick_renderers()
-            thick = None if renderers is None else {r.id for r in renderers}
+        if self.lab is not None:
+            self.lab.display_changed(self.display)
         panes = self.view.select(pn.pane.Bokeh)
-        self.presenter.style([p.object for p in panes if p.object is not None], thick)
+        self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
         plain = self.display.theme == "light" and not self.display.present
         if self.in_a_session and not plain and self._restyler is None:
             # Plots a lab builds later (the 3-D view, the log-scale chart, a race's
             # charts) get the display within a second or two.
             self._restyler = pn.state.add_periodic_callback(self._restyle, period=1500)
+
+    def _thick(self) -> set[str] | None:
+        """The ids of the renderers whose lines thicken in lecture mode (None: all)."""
+        renderers = None if self.lab is None else self.lab.thick_renderers()
+        return None if renderers is None else {r.id for r in renderers}
+
+    def _styled(self, objects: list) -> list:
+        """``objects`` with their plots styled before they join the document: a tool
+        added to a plot in a document made Bokeh re-collect every model of the page
+        (0.5 s of the event loop per page opened, benchmarks/README.md)."""
+        objects = [obj.__panel__() if isinstance(obj, pn.viewable.Viewer) else obj
+                   for obj in objects]  # a view's layout, made once, is what joins
+        panes = [pane for obj in objects for pane in obj.select(pn.pane.Bokeh)]
+        self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
+        return objects
 
     def _waiting(self) -> pn.Row:
         return pn.Row(
@@ -464,7 +478,8 @@ class Page:
         """``fn`` on the session's next tick (at once without a server), unless the page
         has closed by then (see ``_closed``)."""
         if self.in_a_session:
-            self.doc.add_next_tick_callback(lambda: None if self._closed(fn.__name__) else fn())
+            self.doc.add_timeout_callback(lambda: None if self._closed(fn.__name__) else fn(),
+                                          STEP_PAUSE_MS)
         else:
             fn()
 
@@ -478,14 +493,16 @@ class Page:
         return True
 
     def _attach(self):
-        """The pictures in the page, in one message; on the next ticks the lab starts in
-        the live page and the controls and details follow, built here while the browser
-        draws the pictures.  (Not ``hold(freeze=True)``: the second message then sent
-        every model of the first again, with the server's values, undoing what the
-        browser had drawn since.)"""
+        """The pictures in the page, in one message; then the lab starts in the live
+        page and the controls and details follow, built here while the browser draws
+        the pictures.  Each step is 0.2–0.8 s of the event loop: ``STEP_PAUSE_MS``
+        between them lets other pages' frames through.  (Not ``hold(freeze=True)``: the
+        second message then sent every model of the first again, with the server's
+        values, undoing what the browser had drawn since.)"""
         self.lab.state.param.watch(self._write_link, list(self.lab.URL_TRIGGERS))
+        main = self._styled(self.lab.main())
         with hold():
-            self.body.objects = [self.lesson.bar, *self.lab.main()]
+            self.body.objects = [self.lesson.bar, *main]
             self._restyle()
         self._then(self._start)
 
@@ -493,17 +510,26 @@ class Page:
         self.lab.start()  # e.g. the optimizer lab's player, which animates the picture
         self._then(self._attach_controls)
 
-    # The controls and the details in two messages: the browser builds the controls'
-    # views while this thread builds the details (the page was complete ≈ 0.1 s sooner).
+    # The controls and the details in messages of their own: the browser builds the
+    # controls' views while this thread builds the details (the page was complete ≈ 0.1 s
+    # sooner); the controls in two halves, each half the time on the loop.
     def _attach_controls(self):
+        controls = [*self._styled(self.lab.without_hidden(self.lab.sidebar())),
+                    *([] if self.embed else [self.lesson.card()])]
+        half = (len(controls) + 1) // 2
         with hold():
-            self.side.objects = [*self.lab.without_hidden(self.lab.sidebar()),
-                                 *([] if self.embed else [self.lesson.card()])]
+            self.side.objects = controls[:half]
+        self._then(lambda: self._attach_rest_of_controls(controls[half:]))
+
+    def _attach_rest_of_controls(self, rest: list):
+        with hold():
+            self.side.objects = [*self.side.objects, *rest]
         self._then(self._attach_details)
 
     def _attach_details(self):
+        details = self._styled(self.lab.details())
         with hold():
-            self.body.objects = [*self.body.objects, *self.lab.details()]
+            self.body.objects = [*self.body.objects, *details]
             self._restyle()
         self._write_link()
         # Once the page is complete: warming up every preset while the first page is
