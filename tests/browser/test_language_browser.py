@@ -43,7 +43,8 @@ def query_of(page) -> dict[str, str]:
 def test_a_chinese_link_shows_the_lab_in_chinese(page, server_url, lab):
     page.goto(f"{server_url}?lab={lab}&lang=zh", wait_until="commit")
     page.locator(".pg-sidebar select, .pg-sidebar input").first.wait_for(timeout=90_000)
-    page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({ZH[LABS[lab][1]]!r})",
+    wanted = [ZH[key] for key in LABS[lab]]  # the controls join in parts: wait for both
+    page.wait_for_function(f"() => {wanted!r}.every(t => ({_VISIBLE_TEXT})().includes(t))",
                            timeout=30_000)
     text = page.evaluate(_VISIBLE_TEXT)
     for key in ("app.title", f"lab.{lab}", *LABS[lab]):
