@@ -36,8 +36,13 @@ class FairSlots:
         ticket = object()
         with self._condition:
             self._queue.append(ticket)
-            while self._queue[0] is not ticket or self._free == 0:
-                self._condition.wait()
+            try:
+                while self._queue[0] is not ticket or self._free == 0:
+                    self._condition.wait()
+            except BaseException:  # never a ticket left at the head, blocking the rest
+                self._queue.remove(ticket)
+                self._condition.notify_all()
+                raise
             self._queue.popleft()
             self._free -= 1
             self._condition.notify_all()  # the next in line, if a slot is left
