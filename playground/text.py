@@ -522,6 +522,9 @@ _EN: dict[str, str] = {
     "url.reason.batch": "more than the {n} training points",
     "url.reason.no_feature": "choose at least one",
     "url.reason.race": "at most {n} optimizers",
+    "url.reason.at_least": "at least {low}",
+    "url.reason.lesson_name": "not a lesson name",
+    "url.reason.no_lesson": "no such lesson",
     "error.unexpected": "Something went wrong computing this run: {error}",
     "app.build_failed": "The lab could not be built: {error}",
 
@@ -605,7 +608,6 @@ _EN: dict[str, str] = {
     "lesson.close": "Close",
     "lesson.pick": "Step through a prepared lesson (Next, Back, or PageDown and PageUp):",
     "lesson.upload": "Or open your own lesson file (JSON or YAML):",
-    "lesson.unknown": "no such lesson",
     "lesson.loading": "Loading the lesson…",
     "lesson.refused": "This lesson file cannot be used: {error}",
     "lesson.not_kept": ("The uploaded lesson is not kept in this tab any more: open the "

@@ -476,6 +476,9 @@ ZH: dict[str, str] = {
     "url.reason.batch": "超过了训练样本点数 {n}",
     "url.reason.no_feature": "至少要选择一个",
     "url.reason.race": "最多 {n} 个优化器",
+    "url.reason.at_least": "至少为 {low}",
+    "url.reason.lesson_name": "不是课程名称",
+    "url.reason.no_lesson": "没有这节课程",
     "error.unexpected": "计算本次运行时出错：{error}",
     "app.build_failed": "无法构建实验：{error}",
     # The bias–variance lab.
@@ -549,7 +552,6 @@ ZH: dict[str, str] = {
     "lesson.close": "关闭",
     "lesson.pick": "逐步演示一节准备好的课程（“下一步”“上一步”，或 PageDown 和 PageUp 键）：",
     "lesson.upload": "或打开你自己的课程文件（JSON 或 YAML）：",
-    "lesson.unknown": "没有这节课程",
     "lesson.loading": "正在加载课程……",
     "lesson.refused": "无法使用这个课程文件：{error}",
     "lesson.not_kept": "这个标签页已不再保存上传的课程，请重新打开课程文件。",
