@@ -55,6 +55,7 @@ from bokeh.models import (
     Slider,
     Span,
     TeeHead,
+    Title,
     Toggle,
     VeeHead,
 )
@@ -767,14 +768,16 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                                         name=f"played_{k}"))
     gone = [d is not None for d in state.race_diverged]
     cursors, charts = [], []
-    for what, title in (("loss", "mlp.plot.race_loss"), ("acc", "mlp.plot.race_accuracy")):
+    for what, title in (("loss", "mlp.plot.loss"), ("acc", "mlp.plot.accuracy")):
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([h[:, [0, 2]] if has_val else h[:, [0]] for h in histories], gone)
                 or (0.0, 1.0))
         chart = figure(title=tr(title, lang), width=640, height=260, tools="save",
                        toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
-        _style(chart, 14)
+        _style(chart, 15)
+        chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
+                               text_font_size="13px"), "above")
         chart.yaxis[0].formatter = readable_ticks()
         chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         for k in range(len(racers)):

@@ -306,8 +306,8 @@ _EN: dict[str, str] = {
     "mlp.plot.train": "training",
     "mlp.plot.val": "validation",
     "mlp.plot.gap": "gap",
-    "mlp.plot.race_loss": "Cross-entropy vs epoch (solid: training, dashed: validation)",
-    "mlp.plot.race_accuracy": "Accuracy vs epoch (solid: training, dashed: validation)",
+    "mlp.plot.race_lines": "solid: training, dashed: validation",
+    "mlp.readout.whose": "{what} ({optimizer})",
 
     # Figures out of the page (ui.export).
     "export.download": "Download",

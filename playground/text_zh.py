@@ -278,8 +278,8 @@ ZH: dict[str, str] = {
     "mlp.plot.train": "训练集",
     "mlp.plot.val": "验证集",
     "mlp.plot.gap": "差距",
-    "mlp.plot.race_loss": "交叉熵随迭代周期的变化（实线：训练集，虚线：验证集）",
-    "mlp.plot.race_accuracy": "准确率随迭代周期的变化（实线：训练集，虚线：验证集）",
+    "mlp.plot.race_lines": "实线：训练集，虚线：验证集",
+    "mlp.readout.whose": "{what}（{optimizer}）",
 
     # Figures out of the page (ui.export).
     "export.download": "下载",
