@@ -15,7 +15,11 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   where the slider starts.
 * **MLP lab**: the link's network trained ``epochs`` epochs from its start, with
   snapshots of the heat map every ``ceil(epochs / snapshots)`` epochs, and the
-  training and validation curves, played back with an epoch scrubber.
+  training and validation curves, played back with an epoch scrubber.  A link with an
+  optimizer race (``race=…``) gives what the page shows for it: every racer's heat
+  map, the race's two charts (every racer in its colour) and its table.
+* The optimizer lab's loss chart comes in both scales, linear and log (of L − min L,
+  as the lab draws it); the link's choice is shown and a toggle switches.
 
 Bokeh's JavaScript is inlined (``bokeh.resources.INLINE``), so the file opens offline
 from disk.  ``build_optimizer_page`` and ``build_mlp_page`` build the Bokeh layout
@@ -51,6 +55,7 @@ from bokeh.models import (
     Slider,
     Span,
     TeeHead,
+    Title,
     Toggle,
     VeeHead,
 )
@@ -61,7 +66,7 @@ from bokeh.resources import INLINE
 from .numerics import optimizers as opt
 from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
-from .ui.axes import ARROWS_JS, loss_range, readable_ticks
+from .ui.axes import ARROWS_JS, log_loss_range, loss_range, readable_ticks
 from .ui.markup import text_html
 from .ui.palettes import (
     OPTIMIZER_COLORS,
@@ -95,7 +100,7 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
                             r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
 #: A race's columns in the file, per optimizer and step.
-RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr")
+RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr", "gap")
 
 
 class ExportError(Exception):
@@ -270,16 +275,34 @@ def _contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarr
     return np.linspace(low, high, N_LEVELS)
 
 
-def _race_columns(r: race.Race, k: int) -> dict[str, np.ndarray]:
+def _race_columns(r: race.Race, k: int, floor: float = 0.0) -> dict[str, np.ndarray]:
     """Optimizer ``k``'s rows of race ``r`` that it reached (``good_rows``), as the
-    file's columns (``step`` and ``RACE_COLUMNS``)."""
+    file's columns (``step``, ``RACE_COLUMNS`` and ``gap``, L − ``floor`` for the
+    log-scale chart, as the lab computes it)."""
     rows = max(r.good_rows(k), 1)
+    loss = r.loss[:rows, k]
     return {"step": np.arange(rows, dtype=np.float64),
+            "gap": np.maximum(loss - floor, 1e-16 * max(1.0, abs(floor))),
             "x": r.points[:rows, k, 0], "y": r.points[:rows, k, 1], "loss": r.loss[:rows, k],
             "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
             "sx": r.step[:rows, k, 0], "sy": r.step[:rows, k, 1],
             "vx": r.velocity[:rows, k, 0], "vy": r.velocity[:rows, k, 1],
             "lr": r.lr[:rows, k]}
+
+
+def _loss_floor(surface, z: np.ndarray, races: list, indices: list[int]) -> float:
+    """The log-scale chart's min L, as the lab's: the surface's known minimum, else the
+    lowest of the grid and of every run's finite losses."""
+    if surface.minimum_value is not None:
+        return float(surface.minimum_value)
+    lows = [float(np.nanmin(z))]
+    for r in races:
+        for k in indices:
+            loss = r.loss[:max(r.good_rows(k), 1), k]
+            loss = loss[np.isfinite(loss)]
+            if loss.size:
+                lows.append(float(loss.min()))
+    return min(lows)
 
 
 def _status(r: race.Race, k: int, lang: str) -> str:
@@ -320,23 +343,24 @@ def build_optimizer_page(state, sweep: str | None = None,
     here = races[index]
     steps = len(here.loss) - 1
     swept_k = opt.NAMES.index(name)
+    xs, ys, z = (np.asarray(a) for a in surfaces.grid(surface))
+    z = np.where(np.isfinite(z), z, np.nan)
+    if not np.isfinite(z).any():
+        z = np.zeros_like(z)
+    floor = _loss_floor(surface, z, races, [opt.NAMES.index(n) for n in shown])
 
-    full = {n: ColumnDataSource(_race_columns(here, opt.NAMES.index(n)), name=f"full_{n}")
-            for n in shown}
-    sweeps = [ColumnDataSource(_race_columns(r, swept_k), name=f"sweep_{i}")
+    full = {n: ColumnDataSource(_race_columns(here, opt.NAMES.index(n), floor),
+                                name=f"full_{n}") for n in shown}
+    sweeps = [ColumnDataSource(_race_columns(r, swept_k, floor), name=f"sweep_{i}")
               for i, r in enumerate(races)]
     trails = {n: ColumnDataSource({"x": [], "y": []}, name=f"trail_{n}") for n in shown}
     current = ColumnDataSource({"x": [], "y": [], "color": []}, name="current")
-    loss_now = ColumnDataSource({"x": [], "y": [], "color": []}, name="loss_now")
+    loss_now = ColumnDataSource({"x": [], "y": [], "gap": [], "color": []}, name="loss_now")
     arrows = {kind: ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": [], "color": []},
                                      name=f"arrows_{kind}")
               for kind in ("gradient", "velocity", "step")}
 
     # The contours, as the lab draws them.
-    xs, ys, z = (np.asarray(a) for a in surfaces.grid(surface))
-    z = np.where(np.isfinite(z), z, np.nan)
-    if not np.isfinite(z).any():
-        z = np.zeros_like(z)
     levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
     z = np.minimum(z, levels[-1])
     fig = figure(title=tr("plot.surface", lang), width=640, height=600,
@@ -371,30 +395,49 @@ def build_optimizer_page(state, sweep: str | None = None,
                     border_line_alpha=0.0, margin=4, padding=4, spacing=2, name="pg-legend")
     fig.add_layout(legend, "below")
 
-    # The loss chart: every sweep value's losses fit its range (diverged tails leave
-    # through the top, as in the lab).
-    curves, gone = [], []
+    # The loss charts, linear and log scale (of L − min L), as the lab's: every sweep
+    # value's losses fit the range (diverged tails leave through the top).
+    curves, gaps, gone = [], [], []
     for n in shown:
         k = opt.NAMES.index(n)
         for r in (races if n == name else [here]):
-            curves.append(r.loss[:max(r.good_rows(k), 1), k])
+            columns = _race_columns(r, k, floor)
+            curves.append(columns["loss"])
+            gaps.append(columns["gap"])
             gone.append(bool(r.diverged_at[k] >= 0))
-    low, high = loss_range(curves, gone) or (0.0, 1.0)
-    loss_fig = figure(title=tr("plot.loss", lang), width=560, height=330,
-                      tools="pan,box_zoom,reset,save", toolbar_location="above",
-                      x_range=Range1d(0, max(steps, 1)), y_range=Range1d(low, high),
-                      name="pg-loss")
-    _style(loss_fig)
-    loss_fig.xaxis.axis_label = tr("plot.step", lang)
-    loss_fig.yaxis.axis_label = tr("plot.loss.linear", lang)
-    loss_fig.yaxis[0].formatter = readable_ticks()
-    for n in shown:
-        loss_fig.line("step", "loss", source=full[n], color=OPTIMIZER_COLORS[n], line_width=2.5)
-    cursor = Span(location=steps, dimension="height", line_color="#444444", line_dash="dashed",
-                  line_width=1.5, name="cursor")
-    loss_fig.add_layout(cursor)
-    loss_fig.scatter("x", "y", source=loss_now, size=9, fill_color="color",
-                     line_color="white", line_width=1.5)
+    log = (state.log_loss == "on"
+           or (state.log_loss == "auto" and bool(surface.log_levels)))
+    loss_figs, cursors = {}, []
+    for mode, span in (("linear", loss_range(curves, gone) or (0.0, 1.0)),
+                       ("log", log_loss_range(gaps, gone) or (1e-3, 1.0))):
+        f = figure(title=tr("plot.loss", lang), width=560, height=330, y_axis_type=mode,
+                   tools="pan,box_zoom,reset,save", toolbar_location="above",
+                   x_range=Range1d(0, max(steps, 1)), y_range=Range1d(*span),
+                   name="pg-loss" if mode == "linear" else "pg-loss-log",
+                   visible=log == (mode == "log"))
+        _style(f)
+        f.xaxis.axis_label = tr("plot.step", lang)
+        f.yaxis.axis_label = tr(f"plot.loss.{mode}", lang)
+        if mode == "linear":
+            f.yaxis[0].formatter = readable_ticks()
+        column_name = "loss" if mode == "linear" else "gap"
+        for n in shown:
+            f.line("step", column_name, source=full[n], color=OPTIMIZER_COLORS[n],
+                   line_width=2.5)
+        cursor = Span(location=steps, dimension="height", line_color="#444444",
+                      line_dash="dashed", line_width=1.5,
+                      name="cursor" if mode == "linear" else "cursor_log")
+        f.add_layout(cursor)
+        f.scatter("x", "y" if mode == "linear" else "gap", source=loss_now, size=9,
+                  fill_color="color",
+                  line_color="white", line_width=1.5)
+        loss_figs[mode] = f
+        cursors.append(cursor)
+    log_toggle = Toggle(label=tr("view.log_loss", lang), active=log, width=200,
+                        name="pg-log-loss", css_classes=["pg-log-loss"])
+    log_toggle.js_on_change("active", CustomJS(
+        args={"linear": loss_figs["linear"], "log": loss_figs["log"]},
+        code="log.visible = cb_obj.active; linear.visible = !cb_obj.active;"))
 
     readout = Div(text="", width=580, name="pg-readout",
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif"})
@@ -424,7 +467,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         "colors": [OPTIMIZER_COLORS[n] for n in shown],
         "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in shown],
         "statuses": statuses, "diverged": diverged, "fulls": full, "trails": trails,
-        "current": current, "loss_now": loss_now, "cursor": cursor, "legend": legend,
+        "current": current, "loss_now": loss_now, "cursors": cursors, "legend": legend,
         "readout": readout, "arrows_gradient": arrows["gradient"],
         "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
         "diagonal": math.hypot(surface.x_range[1] - surface.x_range[0],
@@ -442,12 +485,13 @@ def build_optimizer_page(state, sweep: str | None = None,
               optimizer=tr(f"optimizer.{name}", lang), low=_number(values[0]),
               high=_number(values[-1]))
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
-    controls = row(play, step_slider, sweep_slider)
+    controls = row(play, step_slider, sweep_slider, log_toggle)
     layout = column(_header(title, caption, note, 1220), controls,
-                    row(fig, column(loss_fig, readout)), name="pg-page")
+                    row(fig, column(loss_figs["linear"], loss_figs["log"], readout)),
+                    name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "optimizers", "optimizer": name, "knob": knob, "values": values,
-        "index": index, "steps": steps, "shown": shown},
+        "index": index, "steps": steps, "shown": shown, "log": log, "floor": floor},
         ready=animate, races=races)
 
 
@@ -463,7 +507,7 @@ const fmt = (v) => {
                                              : Number(v.toPrecision(4)).toString();
 };
 const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
-const cur = {x: [], y: [], color: []}, now = {x: [], y: [], color: []}, raw = [];
+const cur = {x: [], y: [], color: []}, now = {x: [], y: [], gap: [], color: []}, raw = [];
 let rows = "";
 for (let k = 0; k < names.length; k++) {
   const d = fulls[names[k]].data, n = d.x.length;
@@ -471,7 +515,7 @@ for (let k = 0; k < names.length; k++) {
   const j = Math.min(t, n - 1), color = colors[k];
   trails[names[k]].data = {x: d.x.slice(0, j + 1), y: d.y.slice(0, j + 1)};
   cur.x.push(d.x[j]); cur.y.push(d.y[j]); cur.color.push(color);
-  now.x.push(j); now.y.push(d.loss[j]); now.color.push(color);
+  now.x.push(j); now.y.push(d.loss[j]); now.gap.push(d.gap[j]); now.color.push(color);
   const stopped = diverged[names[k]][i] >= 0 && t >= n - 1;
   if (!stopped) {
     raw.push(["gradient", d.x[j], d.y[j], -d.lr[j] * d.gx[j], -d.lr[j] * d.gy[j], color]);
@@ -488,7 +532,7 @@ for (let k = 0; k < names.length; k++) {
 }
 current.data = cur;
 loss_now.data = now;
-cursor.location = t;
+for (const c of cursors) c.location = t;
 const {zoom, arrows: out} = pgArrows(raw, diagonal);  // ui.axes.ARROWS_JS
 arrows_gradient.data = out.gradient;
 arrows_velocity.data = out.velocity;
@@ -545,21 +589,14 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     if not SNAPSHOTS_BOUNDS[0] <= snapshots <= SNAPSHOTS_BOUNDS[1]:
         raise ExportError(f"--snapshots must be between {SNAPSHOTS_BOUNDS[0]} and "
                           f"{SNAPSHOTS_BOUNDS[1]}")
-    if state.race:  # the export plays one network back: the link's optimizer
-        state.race = []
+    if state.racers:  # a race: every racer, as the page shows it
+        return build_mlp_race_page(state, epochs, snapshots)
     data = state.data
     n_classes, discrete = int(data.n_classes), bool(state.discretize)
-    marks, images = [], []
-    for epoch in snapshot_epochs(epochs, snapshots):
-        while state.epoch < epoch:  # one call trains at most a chunk's capacity
-            before = state.epoch
-            state.train(epoch - state.epoch)
-            if state.epoch == before:  # halted: diverged, or α scheduled to 0
-                break
-        if marks and state.epoch == marks[-1]:
-            break
-        image, (low, high) = _heat_image(np.asarray(state.grid()), n_classes, discrete)
-        marks.append(int(state.epoch))
+    marks, grids = _train_snapshots(state, epochs, snapshots, lambda: np.asarray(state.grid()))
+    images = []
+    for grid in grids:
+        image, (low, high) = _heat_image(grid, n_classes, discrete)
         images.append(image)
     history = np.asarray(state.history, np.float64)
     frame = state.frame
@@ -580,15 +617,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
     heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
                source=shown_image, color_mapper=mapper)
-    y_train = np.asarray(data.y_train)
-    heat.scatter(data.points_train[:, 0], data.points_train[:, 1], size=7, line_color="white",
-                 line_width=1, fill_color=[class_color(int(c)) for c in y_train])
+    _data_points(heat, state)
     has_val = bool(state.has_validation)
-    if has_val:
-        y_val = np.asarray(data.y_val)[:len(data.points_val)]
-        heat.scatter(data.points_val[:, 0], data.points_val[:, 1], size=7, marker="triangle",
-                     line_color="black", line_width=1,
-                     fill_color=[class_color(int(c)) for c in y_val])
     epochs_axis = np.arange(len(history), dtype=np.float64)
     columns = {"epoch": epochs_axis, "train_loss": history[:, 0], "train_acc": history[:, 1],
                "val_loss": history[:, 2], "val_acc": history[:, 3]}
@@ -644,6 +674,185 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
         ready=animate)
+
+
+def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, list]:
+    """Train ``state`` to ``epochs`` (or until it halts), taking ``grids()`` at each of
+    ``snapshot_epochs``: the epochs reached and what ``grids`` gave there."""
+    marks, taken = [], []
+    for epoch in snapshot_epochs(epochs, snapshots):
+        while state.epoch < epoch:  # one call trains at most a chunk's capacity
+            before = state.epoch
+            state.train(epoch - state.epoch)
+            if state.epoch == before:  # halted: diverged, or α scheduled to 0
+                break
+        if marks and state.epoch == marks[-1]:
+            break
+        marks.append(int(state.epoch))
+        taken.append(grids())
+    return marks, taken
+
+
+def _data_points(fig, state, size: int = 7):
+    """The training points (circles) and, when there are some, the validation points
+    (triangles) on a heat map, in their classes' colours."""
+    data = state.data
+    y_train = np.asarray(data.y_train)
+    fig.scatter(data.points_train[:, 0], data.points_train[:, 1], size=size,
+                line_color="white", line_width=1,
+                fill_color=[class_color(int(c)) for c in y_train])
+    if state.has_validation:
+        y_val = np.asarray(data.y_val)[:len(data.points_val)]
+        fig.scatter(data.points_val[:, 0], data.points_val[:, 1], size=size,
+                    marker="triangle", line_color="black", line_width=1,
+                    fill_color=[class_color(int(c)) for c in y_val])
+
+
+def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
+                        snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
+    """An MLP link's optimizer race (``state.racers``) as the page shows it: every
+    racer's heat map, one pair of charts with every racer in its colour (training
+    solid, validation dashed) and a table of where each stands, played back with an
+    epoch scrubber.  Trains ``state`` as ``build_mlp_page`` does.
+
+    Sources by name: ``snapshots`` (``epoch``, ``image_K``: racer K's heat maps),
+    ``image_K`` (the one shown), ``history_K`` (racer K's losses and accuracies, up to
+    where it diverged), ``played_K``; the widget ``pg-epoch``.
+    """
+    lang, racers = state.lang, list(state.racers)
+    n_classes, discrete = int(state.data.n_classes), bool(state.discretize)
+    marks, grids = _train_snapshots(state, epochs, snapshots,
+                                    lambda: np.asarray(state.race_grids()))
+    low = high = None
+    images = [[] for _ in racers]
+    for grid in grids:
+        for k in range(len(racers)):
+            image, (low, high) = _heat_image(grid[k], n_classes, discrete)
+            images[k].append(image)
+    if discrete:
+        palette = hard_palette(n_classes)
+    elif n_classes == 2:
+        palette = binary_palette()
+    else:
+        palette = confidence_palette(n_classes)
+    mapper = LinearColorMapper(palette=palette, low=low, high=high)
+    snaps = ColumnDataSource({"epoch": marks, **{f"image_{k}": images[k]
+                                                 for k in range(len(racers))}},
+                             name="snapshots")
+    frame, has_val = state.frame, bool(state.has_validation)
+    labels = [tr(f"optimizer.{n}", lang) for n in racers]
+    colors = [OPTIMIZER_COLORS[n] for n in racers]
+    shown, heats = [], []
+    for k in range(len(racers)):
+        source = ColumnDataSource({"image": [images[k][-1]]}, name=f"image_{k}")
+        heat = figure(title=labels[k], width=290, height=290, tools="save",
+                      toolbar_location="above", match_aspect=True,
+                      x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
+                      name=f"pg-boundary-{k}")
+        _style(heat)
+        heat.title.text_color = colors[k]
+        heat.axis.visible = False
+        heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
+                   source=source, color_mapper=mapper)
+        _data_points(heat, state, size=5)
+        shown.append(source)
+        heats.append(heat)
+    histories = [np.asarray(h, np.float64) for h in state.race_history]
+    fulls, playeds = [], []
+    for k, history in enumerate(histories):
+        columns = {"epoch": np.arange(len(history), dtype=np.float64),
+                   "train_loss": history[:, 0], "train_acc": history[:, 1],
+                   "val_loss": history[:, 2], "val_acc": history[:, 3]}
+        fulls.append(ColumnDataSource(columns, name=f"history_{k}"))
+        playeds.append(ColumnDataSource({c: v[: marks[-1] + 1] for c, v in columns.items()},
+                                        name=f"played_{k}"))
+    gone = [d is not None for d in state.race_diverged]
+    cursors, charts = [], []
+    for what, title in (("loss", "mlp.plot.loss"), ("acc", "mlp.plot.accuracy")):
+        span = ((0.0, 1.02) if what == "acc" else
+                loss_range([h[:, [0, 2]] if has_val else h[:, [0]] for h in histories], gone)
+                or (0.0, 1.0))
+        chart = figure(title=tr(title, lang), width=640, height=260, tools="save",
+                       toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
+                       y_range=Range1d(*span), name=f"pg-{what}")
+        _style(chart, 15)
+        chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
+                               text_font_size="13px"), "above")
+        chart.yaxis[0].formatter = readable_ticks()
+        chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        for k in range(len(racers)):
+            for split, dash in (("train", "solid"), ("val", "dashed"))[: 2 if has_val else 1]:
+                chart.line("epoch", f"{split}_{what}", source=fulls[k], color=colors[k],
+                           line_width=1.5, line_alpha=0.25, line_dash=dash)
+                line = chart.line("epoch", f"{split}_{what}", source=playeds[k],
+                                  color=colors[k], line_width=2.5, line_dash=dash)
+                if split == "train":
+                    line.name = f"line_{what}_{k}"
+        chart.add_layout(Legend(items=[LegendItem(
+            label=literal(labels[k]),
+            renderers=[chart.select_one({"name": f"line_{what}_{k}"})])
+            for k in range(len(racers))], label_text_font_size="13px",
+            border_line_alpha=0.0), "right")
+        cursor = Span(location=marks[-1], dimension="height", line_color="#444444",
+                      line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
+        chart.add_layout(cursor)
+        cursors.append(cursor)
+        charts.append(chart)
+    readout = Div(text="", width=640, name="pg-readout",
+                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
+    slider = Slider(start=0, end=len(marks) - 1, step=1, value=len(marks) - 1, width=520,
+                    title=tr("mlp.epoch", lang), name="pg-epoch",
+                    css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
+                        args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
+    play = _play_toggle(slider, lang, "pg-play")
+    heads = ["mlp.race.optimizer", "mlp.train_loss"] + (
+        ["mlp.val_loss", "mlp.race.val_acc"] if has_val else [])
+    animate = CustomJS(args={
+        "slider": slider, "snaps": snaps, "images": shown, "fulls": fulls,
+        "playeds": playeds, "cursors": cursors, "readout": readout, "has_val": has_val,
+        "labels": labels, "colors": colors,
+        "diverged": [-1 if d is None else int(d) for d in state.race_diverged],
+        "statuses": [tr("mlp.race.diverged", lang, epoch=d) if d is not None else ""
+                     for d in state.race_diverged],
+        "text": {"epoch": tr("mlp.epoch", lang),
+                 "heads": [tr(key, lang) for key in heads]}},
+        code=MLP_RACE_JS)
+    slider.js_on_change("value", animate)
+    caption = _caption(state)
+    every = marks[1] - marks[0] if len(marks) > 1 else 1
+    note = tr("export.note.mlp", lang, epochs=marks[-1], every=every, n=len(marks))
+    title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
+    layout = column(_header(title, caption, note, 1220), row(play, slider), row(*heats),
+                    row(column(*charts), readout), name="pg-page")
+    return Page(layout, title, lang, caption, {
+        "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every,
+        "racers": racers}, ready=animate)
+
+
+#: The race page's playback: the slider's value is a snapshot's index; a racer that
+#: diverged shows its last epoch and says so.
+MLP_RACE_JS = r"""
+const i = Math.round(slider.value), e = snaps.data.epoch[i];
+const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
+const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
+let rows = "";
+for (let k = 0; k < images.length; k++) {
+  images[k].data = {image: [snaps.data["image_" + k][i]]};
+  const d = fulls[k].data, n = d.epoch.length, j = Math.min(e, n - 1), cut = {};
+  for (const c of Object.keys(d)) cut[c] = d[c].slice(0, j + 1);
+  playeds[k].data = cut;
+  const cells = (diverged[k] >= 0 && e >= diverged[k])
+    ? "<td colspan=" + (has_val ? 3 : 1) + ">" + statuses[k] + "</td>"
+    : "<td class='pg-race-train'>" + f(d.train_loss[j]) + "</td>" + (has_val
+      ? "<td>" + f(d.val_loss[j]) + "</td><td>" + pct(d.val_acc[j]) + "</td>" : "");
+  rows += "<tr><td style='color:" + colors[k] + ";font-weight:600'>" + labels[k] + "</td>" +
+    cells + "</tr>";
+}
+for (const c of cursors) c.location = e;
+readout.text = "<div>" + text.epoch + "<br><b class='pg-epoch' style='font-size:24px'>" + e +
+  "</b></div><table style='border-spacing:14px 4px;font-variant-numeric:tabular-nums'><tr>" +
+  text.heads.map((h) => "<th>" + h + "</th>").join("") + "</tr>" + rows + "</table>";
+"""
 
 
 #: The MLP page's playback: the slider's value is a snapshot's index.

@@ -25,6 +25,7 @@ _EN: dict[str, str] = {
     "app.dark": "Dark",
     "app.present": "Lecture mode",
     "app.sidebar": "Controls",
+    "app.language": "Language",
     "app.copy_link": "Copy link",
     "app.link_copied": "Link copied",
     "lab.optimizers": "Optimizers",
@@ -305,8 +306,8 @@ _EN: dict[str, str] = {
     "mlp.plot.train": "training",
     "mlp.plot.val": "validation",
     "mlp.plot.gap": "gap",
-    "mlp.plot.race_loss": "Cross-entropy vs epoch (solid: training, dashed: validation)",
-    "mlp.plot.race_accuracy": "Accuracy vs epoch (solid: training, dashed: validation)",
+    "mlp.plot.race_lines": "solid: training, dashed: validation",
+    "mlp.readout.whose": "{what} ({optimizer})",
 
     # Figures out of the page (ui.export).
     "export.download": "Download",
@@ -522,6 +523,9 @@ _EN: dict[str, str] = {
     "url.reason.batch": "more than the {n} training points",
     "url.reason.no_feature": "choose at least one",
     "url.reason.race": "at most {n} optimizers",
+    "url.reason.at_least": "at least {low}",
+    "url.reason.lesson_name": "not a lesson name",
+    "url.reason.no_lesson": "no such lesson",
     "error.unexpected": "Something went wrong computing this run: {error}",
     "app.build_failed": "The lab could not be built: {error}",
 
@@ -605,7 +609,6 @@ _EN: dict[str, str] = {
     "lesson.close": "Close",
     "lesson.pick": "Step through a prepared lesson (Next, Back, or PageDown and PageUp):",
     "lesson.upload": "Or open your own lesson file (JSON or YAML):",
-    "lesson.unknown": "no such lesson",
     "lesson.loading": "Loading the lesson…",
     "lesson.refused": "This lesson file cannot be used: {error}",
     "lesson.not_kept": ("The uploaded lesson is not kept in this tab any more: open the "

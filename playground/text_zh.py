@@ -17,6 +17,7 @@ ZH: dict[str, str] = {
     "app.dark": "深色",
     "app.present": "授课模式",
     "app.sidebar": "控制面板",
+    "app.language": "语言",
     "app.copy_link": "复制链接",
     "app.link_copied": "链接已复制",
     "lab.optimizers": "优化器",
@@ -277,8 +278,8 @@ ZH: dict[str, str] = {
     "mlp.plot.train": "训练集",
     "mlp.plot.val": "验证集",
     "mlp.plot.gap": "差距",
-    "mlp.plot.race_loss": "交叉熵随迭代周期的变化（实线：训练集，虚线：验证集）",
-    "mlp.plot.race_accuracy": "准确率随迭代周期的变化（实线：训练集，虚线：验证集）",
+    "mlp.plot.race_lines": "实线：训练集，虚线：验证集",
+    "mlp.readout.whose": "{what}（{optimizer}）",
 
     # Figures out of the page (ui.export).
     "export.download": "下载",
@@ -476,6 +477,9 @@ ZH: dict[str, str] = {
     "url.reason.batch": "超过了训练样本点数 {n}",
     "url.reason.no_feature": "至少要选择一个",
     "url.reason.race": "最多 {n} 个优化器",
+    "url.reason.at_least": "至少为 {low}",
+    "url.reason.lesson_name": "不是课程名称",
+    "url.reason.no_lesson": "没有这节课程",
     "error.unexpected": "计算本次运行时出错：{error}",
     "app.build_failed": "无法构建实验：{error}",
     # The bias–variance lab.
@@ -549,7 +553,6 @@ ZH: dict[str, str] = {
     "lesson.close": "关闭",
     "lesson.pick": "逐步演示一节准备好的课程（“下一步”“上一步”，或 PageDown 和 PageUp 键）：",
     "lesson.upload": "或打开你自己的课程文件（JSON 或 YAML）：",
-    "lesson.unknown": "没有这节课程",
     "lesson.loading": "正在加载课程……",
     "lesson.refused": "无法使用这个课程文件：{error}",
     "lesson.not_kept": "这个标签页已不再保存上传的课程，请重新打开课程文件。",

@@ -107,6 +107,43 @@ def test_the_optimizer_page_carries_each_sweep_values_race():
     assert page.layout.select_one({"name": "pg-step"}).end == 120
 
 
+@pytest.mark.parametrize(("link", "log"), [
+    ("lab=optimizers&surface=ravine&optimizers=sgd,adam&steps=80&log=on", True),
+    ("lab=optimizers&surface=ravine&optimizers=sgd,adam&steps=80", False),  # the surface's
+    ("lab=optimizers&surface=rosenbrock&optimizers=sgd,adam&steps=80", True),  # own choice
+    ("lab=optimizers&surface=rosenbrock&optimizers=sgd,adam&steps=80&log=off", False),
+])
+def test_the_optimizer_page_has_the_log_scale_loss_chart(link, log):
+    """The log-scale chart (of L − min L, as the lab's) is in every page, shown when the
+    link's state has it on; a toggle switches between the two."""
+    _, state = static_export.read_link(link)
+    page = static_export.build_optimizer_page(state, n_values=3)
+    linear, log_fig = _source(page, "pg-loss"), _source(page, "pg-loss-log")
+    assert page.details["log"] is log and log_fig.visible is log and linear.visible is not log
+    assert log_fig.y_scale.__class__.__name__ == "LogScale"
+    toggle = _source(page, "pg-log-loss")
+    assert toggle.active is log
+    floor = page.details["floor"]
+    assert floor == state.active_surface.minimum_value == 0.0
+    for n in ("sgd", "adam"):
+        data = _source(page, f"full_{n}").data
+        np.testing.assert_array_equal(data["gap"], np.maximum(data["loss"] - floor, 1e-16))
+    for i in range(3):  # the sweep's values carry theirs too
+        data = _source(page, f"sweep_{i}").data
+        np.testing.assert_array_equal(data["gap"], np.maximum(data["loss"] - floor, 1e-16))
+    low, high = log_fig.y_range.start, log_fig.y_range.end
+    assert 0 < low < high
+
+
+def test_the_log_chart_floor_without_a_known_minimum_is_the_lowest_loss():
+    _, state = static_export.read_link(
+        "lab=optimizers&surface=custom&expr=x%2By&optimizers=sgd&steps=20&log=on")
+    page = static_export.build_optimizer_page(state, n_values=2)
+    data = _source(page, "full_sgd").data
+    assert page.details["floor"] <= min(data["loss"])
+    assert (np.asarray(data["gap"]) > 0).all()
+
+
 def test_the_default_optimizer_page_fits_the_size_bound_and_needs_no_other_file():
     _, state = static_export.read_link("lab=optimizers")
     page = static_export.build_optimizer_page(state)
@@ -178,6 +215,33 @@ def test_a_run_that_diverges_ends_where_it_diverged():
     marks = list(_source(page, "snapshots").data["epoch"])
     assert state.diverged_at is not None and marks[-1] < 100 and marks == sorted(set(marks))
     assert len(_source(page, "history").data["epoch"]) == marks[-1] + 1
+
+
+def test_an_mlp_race_exports_every_racer():
+    """A race's page carries every racer (the page shows them all), each the network
+    that optimizer alone trains from the same start (the oracle: the export of that
+    optimizer's own link, no race)."""
+    link = "lab=mlp&dataset=xor&layers=4&seed=3&points=100"
+    _, state = static_export.read_link(link + "&race=sgd,adam")
+    page = static_export.build_mlp_page(state, epochs=30, snapshots=4)
+    assert page.details["racers"] == ["sgd", "adam"]
+    snaps = _source(page, "snapshots").data
+    assert list(snaps["epoch"]) == [0, 10, 20, 30]
+    assert [_source(page, f"pg-boundary-{k}").title.text for k in range(2)] == ["SGD", "Adam"]
+    grids = np.asarray(state.race_grids())
+    for k, name in enumerate(["sgd", "adam"]):
+        _, alone = static_export.read_link(f"{link}&optimizer={name}")
+        single = static_export.build_mlp_page(alone, epochs=30, snapshots=4)
+        np.testing.assert_allclose(_source(page, f"history_{k}").data["train_loss"],
+                                   _source(single, "history").data["train_loss"], rtol=1e-9)
+        np.testing.assert_allclose(_source(page, f"history_{k}").data["val_acc"],
+                                   _source(single, "history").data["val_acc"], rtol=1e-9)
+        np.testing.assert_array_equal(
+            snaps[f"image_{k}"][-1], np.round(np.clip(grids[k], 0, 1) * 255).astype(np.uint8))
+    assert not np.array_equal(snaps["image_0"][-1], snaps["image_1"][-1])
+    for what in ("loss", "acc"):
+        legend = _source(page, f"pg-{what}").legend[0]
+        assert [item.label.value for item in legend.items] == ["SGD", "Adam"]
 
 
 def test_the_default_mlp_page_fits_the_size_bound():

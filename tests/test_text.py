@@ -34,7 +34,8 @@ LANGUAGE_NEUTRAL = frozenset({
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
 #: marks and no word of either language.
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
-                         "critical.not_finite_line", "plot.legend_item", "readout.caption"})
+                         "critical.not_finite_line", "plot.legend_item", "readout.caption",
+                         "mlp.readout.whose"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, CONCEPTS.md §7.

@@ -23,7 +23,11 @@ The lesson's keys are not the arrows alone, which step the player.  A key typed 
 a text box, a number box, a list or a text area is the box's: no shortcut acts then,
 nor with Ctrl, Alt or Meta held.  Space on a focused button is that button's own (the
 browser presses it).  The optimizer lab's player buttons, which Panel draws as icons,
-get accessible names (``aria-label``) here too.
+get accessible names (``aria-label``) here too, and so does every control whose widget
+draws no label of its own: an editable slider's number box, its arrow buttons and its
+slider (from the slider's label), the header's language menu (``CLASS_NAMES``).  A
+number box's arrow buttons are no Tab stops (``tabindex=-1``): the box is, and ↑/↓
+in it do what they do.
 """
 
 from __future__ import annotations
@@ -39,6 +43,10 @@ PLAYER_BUTTONS = {"first": "keys.player.first", "previous": "keys.player.previou
                   "play": "keys.player.play", "next": "keys.player.next",
                   "last": "keys.player.last", "slower": "keys.player.slower",
                   "faster": "keys.player.faster"}
+
+#: Controls that show no label of their own (their CSS class) → the text keys of
+#: their accessible names.
+CLASS_NAMES = {"pg-language": "app.language"}
 
 #: The help's rows per lab: (keys, text key); the shared rows follow.
 LAB_ROWS = {
@@ -69,7 +77,9 @@ const un = (s) => {
 const texts = {title: un(data.title), note: un(data.note), close: un(data.close),
                rows: data.rows.map((row) => row.map(un)),
                player_names: Object.fromEntries(
-                 Object.entries(data.player_names).map(([k, v]) => [k, un(v)]))};
+                 Object.entries(data.player_names).map(([k, v]) => [k, un(v)])),
+               class_names: Object.fromEntries(
+                 Object.entries(data.class_names).map(([k, v]) => [k, un(v)]))};
 if (window.pgKeyboard) { window.pgKeyboard.data = texts; return; }
 const kb = window.pgKeyboard = {data: texts};
 // The view of the first visible model whose css_classes has `cls`, and its shadow root.
@@ -124,17 +134,33 @@ kb.label = () => {  // accessible names for the player's icon buttons
 // with "increase"/"decrease".
 const nameless = (el) => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
   && !(el.tagName === 'BUTTON' && el.textContent.trim());
+// A label's text: a Bokeh Div's (Panel's StaticText, e.g. an editable slider's
+// "Steps:"), its markup and the final colon dropped; else the first such text of a row.
+const labelOf = (m, depth) => {
+  if (m == null) return '';
+  if (m.type === 'Div' && typeof m.text === 'string') {
+    const t = un(m.text).replace(/<[^>]*>/g, '').trim().replace(/\\s*[:：]\\s*$/, '');
+    return t.length < 80 ? t : '';
+  }
+  if (depth > 0 && Array.isArray(m.children)) {
+    for (const c of m.children) {
+      const t = labelOf(c, depth - 1);
+      if (t) return t;
+    }
+  }
+  return '';
+};
 const titleOf = (view) => {
   for (let v = view, up = 0; v != null && up < 3; v = v.parent, up++) {
     const m = v.model;
     const own = m.title || m.label;
     if (typeof own === 'string' && own.trim()) return own.trim();
-    if (up > 0 && v.child_views) {  // a composite: the text of its first child that has some
-      for (const c of v.child_views) {
-        const root = c.shadow_el || c.el;
-        const t = root && root.textContent ? root.textContent.trim() : '';
-        if (t && t.length < 80 && c.model.type !== 'Spinner')
-          return t.replace(/[:：]\\s*[^:：]*$/, '');
+    const named = (m.css_classes || []).find((c) => kb.data.class_names[c]);
+    if (named) return kb.data.class_names[named];
+    if (up > 0 && Array.isArray(m.children)) {  // a composite: its label's text
+      for (const c of m.children) {
+        const t = labelOf(c, 1);
+        if (t) return t;
       }
     }
   }
@@ -152,6 +178,9 @@ kb.name = () => {
       if (controls.length === 0) continue;
       let title = null;
       for (const el of controls) {
+        // A number box's arrows are the mouse's: the keyboard has ↑/↓ in the box.
+        if (el.classList.contains('bk-spin-btn') && el.getAttribute('tabindex') !== '-1')
+          el.setAttribute('tabindex', '-1');
         if (!nameless(el)) continue;
         if (title === null) title = titleOf(view);
         if (!title) break;
@@ -257,8 +286,10 @@ class KeyboardShortcuts(ReactiveHTML):
     """The page's keys (see the module's table) and the help overlay (``?``).
 
     Its texts come from the server in the page's language: ``rows`` (``[keys, what]``),
-    ``title``, ``note``, ``close`` and ``player_names`` (the player's button class →
-    its accessible name).  Added once per page; a second one only hands its texts over.
+    ``title``, ``note``, ``close``, ``player_names`` (the player's button class →
+    its accessible name) and ``class_names`` (a control's CSS class → its accessible
+    name, for controls that show no label, e.g. the header's language menu).  Added
+    once per page; a second one only hands its texts over.
     """
 
     rows = param.List(default=[])
@@ -266,6 +297,7 @@ class KeyboardShortcuts(ReactiveHTML):
     note = param.String(default="")
     close = param.String(default="")
     player_names = param.Dict(default={})
+    class_names = param.Dict(default={})
 
     _template = "<div id='keyboard' style='display:none'></div>"
     _scripts = {"render": KEYS_JS}
@@ -279,4 +311,5 @@ class KeyboardShortcuts(ReactiveHTML):
         names["decrease"] = tr("keys.decrease", lang)
         return cls(rows=help_rows(lab, lang), title=tr("keys.title", lang),
                    note=tr("keys.note", lang), close=tr("keys.close_button", lang),
-                   player_names=names)
+                   player_names=names,
+                   class_names={c: tr(key, lang) for c, key in CLASS_NAMES.items()})

@@ -44,7 +44,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
-from .link import LinkField, LinkReason, LinkTable, problem, read_query
+from .link import LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import DISPLAY_LINK, Display, display_query, text_size
 
@@ -72,15 +72,15 @@ def _step_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ValueError("not an integer") from None
+        raise LinkReason("not_integer") from None
     if value < 1:
-        raise ValueError("outside [1, None]")
+        raise LinkReason("at_least", low=1)
     return value
 
 
 def _lesson_name(text: str) -> str:
     if not NAME_SHAPE.fullmatch(text):
-        raise ValueError("not a lesson name")
+        raise LinkReason("lesson_name")
     return text
 
 
@@ -124,7 +124,9 @@ class LessonError(ValueError):
         then what is wrong."""
         where = (tr("lesson.where.step", lang, k=self.where) if isinstance(self.where, int)
                  else tr(PLACES[self.where], lang))
-        return tr(MESSAGES[self.code], lang, where=where, **self.fields)
+        fields = {key: value.render(lang) if isinstance(value, Problem) else value
+                  for key, value in self.fields.items()}  # a link's problem in ``lang``
+        return tr(MESSAGES[self.code], lang, where=where, **fields)
 
 
 @dataclass(frozen=True)
@@ -405,10 +407,10 @@ class LessonGuide:
         if name and name != UPLOADED:
             self.lesson = self._shipped(name)
             if self.lesson is None:
-                self.problems.append(problem("lesson", name, tr("lesson.unknown", self.lang)))
+                self.problems.append(problem("lesson", name, LinkReason("no_lesson")))
         if self.lesson is not None and self.step > len(self.lesson.steps):
-            self.problems.append(problem("lesson_step", str(self.step),
-                                         f"outside [1, {len(self.lesson.steps)}]"))
+            self.problems.append(problem("lesson_step", str(self.step), LinkReason(
+                "outside", low=1, high=len(self.lesson.steps))))
             self.step = 1
 
         t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731

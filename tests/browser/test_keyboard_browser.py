@@ -6,6 +6,9 @@
 * MLP lab: Space plays and pauses training, → is Step, ← does nothing, R resets;
 * ``?`` opens the help (a dialog named "Keyboard shortcuts", in the page's language),
   Esc closes it; keys typed into a box are the box's;
+* every control has an accessible name in the page's language (the header's language
+  menu, an editable slider's number box, its arrow buttons and its slider), and Tab
+  goes from a number box to the next control, never to the box's arrow buttons;
 * no console errors.
 """
 
@@ -13,6 +16,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+
+from playground.text import tr
 
 from .helpers import open_page, wait_until
 
@@ -157,8 +162,7 @@ def test_a_weight_edited_from_the_keyboard(new_page, server_url):
     page = open_mlp(new_page, server_url + "?lab=mlp&dataset=xor&layers=4")
     layer = page.locator(".pg-pick-layer input")
     layer.wait_for(state="visible", timeout=LOAD_MS)
-    # Layer 1, from x₂, to its third neuron: each box focused (Tab also visits the
-    # boxes' arrow buttons), typed and entered.
+    # Layer 1, from x₂, to its third neuron: each box focused, typed and entered.
     for css, text in (("pg-pick-layer", "1"), ("pg-pick-from", "2"), ("pg-pick-to", "3")):
         page.locator(f".{css} input").focus()
         page.keyboard.press("Control+a")
@@ -173,4 +177,56 @@ def test_a_weight_edited_from_the_keyboard(new_page, server_url):
     page.keyboard.press("Enter")
     expect(page.locator("span.pg-weight-note")).to_be_visible(timeout=20_000)
     assert number(page, "pg-epoch") == 0  # the same network, edited
+    assert_no_errors(page)
+
+
+#: JS: the focused element, through the shadow roots: its tag, classes and name.
+_FOCUSED = """() => {
+  let e = document.activeElement;
+  while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  return e ? {tag: e.tagName, cls: e.className, name: e.getAttribute('aria-label')} : null;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_control_is_named_and_arrows_are_no_tab_stops(new_page, server_url, lang):
+    """The accessibility tree names the language menu and every part of an editable
+    slider, in the page's language; Tab visits a number box, never its arrows."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&lang={lang}")
+    expect(page.get_by_role("combobox", name=tr("app.language", lang), exact=True)
+           ).to_have_count(1, timeout=10_000)
+    for key in ("steps", "noise"):  # the optimizer lab's editable sliders
+        name = tr(key, lang)
+        expect(page.get_by_role("textbox", name=name, exact=True)).to_have_count(1)
+        expect(page.get_by_role("slider", name=name, exact=True)).to_have_count(1)
+        for arrow in ("keys.increase", "keys.decrease"):
+            expect(page.get_by_role("button", name=f"{name}: {tr(arrow, lang)}", exact=True)
+                   ).to_have_count(1)
+    snapshot = page.locator("body").aria_snapshot()
+    for role in ("combobox", "textbox", "slider", "spinbutton"):
+        assert f"- {role}:" not in snapshot and f"- {role}\n" not in snapshot, role
+    # Tab from the Steps box: its slider next (not its arrows), then the noise box.
+    page.get_by_role("textbox", name=tr("steps", lang), exact=True).focus()
+    seen = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate(_FOCUSED))
+    assert [f["name"] for f in seen] == [tr("steps", lang), tr("noise", lang),
+                                         tr("noise", lang)]
+    assert seen[0]["tag"] == "DIV" and seen[1]["tag"] == "INPUT"
+    assert not any("spin-btn" in f["cls"] for f in seen)
+    assert_no_errors(page)
+
+
+def test_the_mlp_labs_sliders_are_named_in_chinese(new_page, server_url):
+    page = open_mlp(new_page, f"{server_url}?lab=mlp&lang=zh")
+    name = tr("mlp.lr", "zh")
+    box = page.get_by_role("textbox", name=name, exact=True)
+    expect(box).to_have_count(1, timeout=10_000)
+    expect(page.get_by_role("slider", name=name, exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name=f"{name}: 增大", exact=True)).to_have_count(1)
+    box.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(_FOCUSED)
+    assert focused["name"] == name and "spin-btn" not in focused["cls"]
     assert_no_errors(page)

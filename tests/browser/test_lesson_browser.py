@@ -180,3 +180,30 @@ def test_a_lesson_in_chinese(new_page, server_url):
     assert caption(page) == lesson.steps[0].caption["zh"]
     assert page.locator(".pg-lesson-next button").inner_text().strip() == "下一步"
     assert_no_errors(page)
+
+
+def test_a_bad_link_in_an_uploaded_lesson_is_said_in_chinese(new_page, server_url, tmp_path):
+    """The link's problem inside the message is the tables' Chinese, not English."""
+    page = open_page(new_page, f"{server_url}?lab=optimizers&lang=zh")
+    page.locator(".pg-lesson-card").wait_for(state="visible", timeout=LOAD_S * 1000)
+    page.locator(".pg-lesson-card").get_by_text("分步课程").click()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("title: 坏链接\nsteps:\n  - link: lab=optimizers&sgd_lr=1000\n"
+                   "    caption: x\n  - link: lab=optimizers&view3d=maybe\n    caption: y\n")
+    page.locator(".pg-lesson-upload input[type=file]").set_input_files(str(bad))
+    line = page.get_by_text("无法使用这个课程文件：第 1 步的链接页面无法读取："
+                            "sgd_lr='1000'（超出范围 [1e-07, 100.0]）。", exact=True)
+    line.wait_for(state="visible", timeout=20_000)
+    text = page.locator(".pg-lesson-error").inner_text()
+    assert "outside" not in text and "(" not in text
+    assert_no_errors(page)
+
+
+def test_a_bad_lesson_step_in_the_link_is_said_in_chinese(new_page, server_url):
+    page = open_page(new_page, f"{server_url}?lab=optimizers&lesson=saddle_escape"
+                               "&lesson_step=9&lang=zh")
+    page.locator(".pg-lesson-caption").wait_for(state="visible", timeout=LOAD_S * 1000)
+    notice = page.get_by_text("lesson_step='9'（超出范围 [1, 4]）")
+    notice.wait_for(state="visible", timeout=LOAD_S * 1000)
+    assert "outside" not in notice.inner_text()
+    assert_no_errors(page)

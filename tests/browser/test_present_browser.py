@@ -6,7 +6,9 @@
 * dark (``theme=dark``): the page's background is dark, every visible text element's
   colour has a contrast ratio ≥ 4.5 (WCAG 2.1) against the background behind it, the
   readouts and formula cards included, and every Bokeh plot's background is dark;
-* the link keeps ``theme`` and ``present`` after the header's toggles change them.
+* the link keeps ``theme`` and ``present`` after the header's toggles change them;
+* lecture mode with an MLP race of four: every plot title fits its plot (measured with
+  the title's own font), and the headline losses name the racer they belong to.
 """
 
 from __future__ import annotations
@@ -186,3 +188,55 @@ def test_the_link_keeps_theme_and_lecture_mode(new_page, server_url):
     assert "theme=dark" in page.url and "present=1" in page.url and "lab=mlp" in page.url
     assert px(page.locator(".pg-epoch")) >= 28
     assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05
+
+
+#: JS: every visible plot's titles: the width a title needs (from the frame's left
+#: edge, measured in its own font) and the plot's width.
+_TITLES = r"""() => {
+  const ctx = document.createElement('canvas').getContext('2d');
+  const v_ = (p) => typeof p === 'string' ? p : (p && p.value) || 'normal';
+  const out = [];
+  for (const m of Bokeh.documents[0].all_models) {
+    if ((m.type !== 'Figure' && m.type !== 'Plot') || !m.visible) continue;
+    const v = Bokeh.index.find_one(m);
+    if (v == null) continue;
+    const r = v.el.getBoundingClientRect();
+    if (r.width === 0) continue;
+    for (const t of [m.title, ...m.above].filter((t) => t && t.type === 'Title' && t.text)) {
+      ctx.font = v_(t.text_font_style) + ' ' + v_(t.text_font_size) + ' ' + v_(t.text_font);
+      out.push({text: t.text, need: v.frame.bbox.left + ctx.measureText(t.text).width,
+                width: r.width, right: r.right});
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_lecture_mode_with_a_race_of_four(new_page, server_url, lang):
+    page = open_mlp(new_page, f"{server_url}?lab=mlp&present=1&lang={lang}&dataset=xor"
+                              "&layers=4&race=sgd,momentum,adam,rmsprop&epoch=20")
+    wait_until(page, lambda: page.locator(".pg-epoch").inner_text().strip() == "20", 120,
+               "epoch 20")
+    page.locator(".pg-race-table td").first.wait_for(state="attached", timeout=30_000)
+    titles = page.evaluate(_TITLES)
+    shown = {t["text"] for t in titles}
+    for key in ("mlp.plot.loss", "mlp.plot.accuracy", "mlp.plot.race_lines"):
+        assert tr(key, lang) in shown, key
+    for t in titles:  # whole, inside its plot and inside the window
+        assert t["need"] <= t["width"] and t["right"] <= 1280, t
+    # The headline's losses say whose they are: the first racer's, SGD.
+    whose = page.locator(".pg-readout-whose")
+    assert whose.count() == 2
+    assert {whose.nth(i).inner_text().strip() for i in range(2)} == {"SGD"}
+    assert tr("mlp.readout.whose", lang, what=tr("mlp.train_loss", lang), optimizer="SGD") in (
+        page.locator(".pg-train-loss").evaluate("e => e.parentElement.innerText"))
+    first_row = page.locator(".pg-race-table tr").nth(1).locator("td")
+    assert first_row.nth(0).inner_text().strip() == "SGD"
+    assert first_row.nth(1).inner_text().strip() == (
+        page.locator(".pg-train-loss").inner_text().strip())
+    for cls in ("pg-train-loss", "pg-val-loss"):
+        assert px(page.locator(f".{cls}")) >= 28, cls
+        assert page.locator(f".{cls}").evaluate(
+            "e => e.parentElement.getBoundingClientRect().right") <= 1280
+    assert page.errors == []

@@ -1,8 +1,10 @@
 """The static export opened from disk (``file://``, no server running): the optimizer
 race's step scrubber and Play move the markers and the loss chart's cursor, the sweep
-slider changes the trajectory, the MLP run's scrubber changes the heat map; the page
-loads nothing else and logs no error.  Sliders are moved from the keyboard (Bokeh's
-slider handles take Home/End/arrow keys), as a student without a mouse would."""
+slider changes the trajectory, the log-scale loss chart is shown when the link has it
+on and a toggle switches scales, the MLP run's scrubber changes the heat map, an MLP
+race plays back every racer; the page loads nothing else and logs no error.  Sliders
+are moved from the keyboard (Bokeh's slider handles take Home/End/arrow keys), as a
+student without a mouse would."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from playground import static_export
 
 OPTIMIZER_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam"
 MLP_LINK = "lab=mlp&dataset=xor&layers=4&activation=tanh"
+LOG_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum&steps=60&log=on"
+RACE_LINK = "lab=mlp&dataset=xor&layers=4&race=sgd,momentum,adam,rmsprop"
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +23,10 @@ def exported(tmp_path_factory):
     folder = tmp_path_factory.mktemp("export")
     made = {"optimizers": static_export.export(OPTIMIZER_LINK, folder / "race.html"),
             "mlp": static_export.export(MLP_LINK, folder / "mlp.html", epochs=100,
-                                        snapshots=21)}
+                                        snapshots=21),
+            "log": static_export.export(LOG_LINK, folder / "log.html", n_values=3),
+            "race": static_export.export(RACE_LINK, folder / "race_mlp.html", epochs=60,
+                                         snapshots=7)}
     return {lab: e.path for lab, e in made.items()}
 
 
@@ -104,6 +111,53 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     _press(page, "epoch", "ArrowRight", 3)
     page.wait_for_timeout(300)
     assert _js(page, "return m('cursor_loss').location") == 15
+    assert failed == [] and page.errors == []
+
+
+def _shown(page, name: str) -> bool:
+    """Whether the plot named ``name`` is drawn with a size in the page."""
+    return _js(page, f"const v = Bokeh.index.find_one(m('{name}'));"
+                     "const r = v.el.getBoundingClientRect();"
+                     "return m('" + name + "').visible && r.width > 0 && r.height > 0")
+
+
+def test_the_log_scale_loss_chart_from_disk(page, exported):
+    failed = _open(page, exported["log"])
+    assert _shown(page, "pg-loss-log") and not _shown(page, "pg-loss")
+    _press(page, "step", "Home")
+    page.wait_for_timeout(300)
+    state = _js(page, "return [m('cursor_log').location, m('loss_now').data.gap[0], "
+                      "m('full_sgd').data.gap[0]]")
+    assert state[0] == 0 and state[1] == state[2] > 0
+    toggle = page.locator(".pg-log-loss button").first
+    toggle.click()
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-loss').visible")
+    assert _shown(page, "pg-loss") and not _shown(page, "pg-loss-log")
+    toggle.click()
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-loss-log').visible")
+    assert failed == [] and page.errors == []
+
+
+def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
+    failed = _open(page, exported["race"])
+    for k in range(4):
+        assert _shown(page, f"pg-boundary-{k}")
+    titles = _js(page, "return [0, 1, 2, 3].map((k) => m('pg-boundary-' + k).title.text)")
+    assert titles == ["SGD", "Momentum", "RMSProp", "Adam"]
+    last = _js(page, "return [0, 1, 2, 3].map((k) => [Array.from(m('image_' + k).data.image[0]),"
+                     " m('played_' + k).data.epoch.length])")
+    assert all(n == 61 for _, n in last)
+    assert last[0][0] != last[3][0]  # four networks, not one
+    table = page.locator("table").filter(has_text="Optimizer").first.inner_text()
+    for name in titles:  # a row per racer in the readout
+        assert name in table
+    _press(page, "epoch", "Home")
+    page.wait_for_timeout(300)
+    first = _js(page, "return [0, 1, 2, 3].map((k) => [Array.from(m('image_' + k).data.image[0]),"
+                      " m('played_' + k).data.epoch.length])")
+    assert all(n == 1 for _, n in first)
+    assert first[0][0] == first[3][0]  # the same untrained network for every racer
+    assert _js(page, "return m('cursor_loss').location") == 0
     assert failed == [] and page.errors == []
 
 

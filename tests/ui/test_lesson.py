@@ -10,7 +10,7 @@ import pytest
 
 from playground.text import LANGUAGES
 from playground.ui import lesson as ls
-from playground.ui.link import read_query
+from playground.ui.link import read_query, render_problems
 from playground.ui.present import Display
 from playground.ui.shell import LABS, Page, lab_class, link_table, prepare_state
 
@@ -103,6 +103,26 @@ def test_a_link_the_page_cannot_read_is_refused(link, shown):
     assert error.message("zh").startswith("第 2 步")
 
 
+@pytest.mark.parametrize(("link", "chinese"), [
+    ("surface=ravine", "lab=''（未知的实验）"),
+    ("lab=physics", "lab='physics'（未知的实验）"),
+    ("lab=optimizers&surface=moon", "surface='moon'（应为以下之一：ravine, "),
+    ("lab=optimizers&sgd_lr=1000", "sgd_lr='1000'（超出范围 [1e-07, 100.0]）"),
+    ("lab=optimizers&colour=red", "colour='red'（未知的键）"),
+    ("lab=optimizers&lab=mlp", "lab='mlp'（出现了两次：使用第一个）"),
+    ("lab=mlp&batch=abc", "batch='abc'（不是整数）"),
+    ("lab=optimizers&view3d=maybe", "view3d='maybe'（应为 1 或 0）"),
+])
+def test_a_bad_link_is_said_wholly_in_the_pages_language(link, chinese):
+    """The link's problem inside a lesson's message comes from the language tables too
+    (it was the English text inside a Chinese sentence)."""
+    error = refused({**GOOD, "steps": [GOOD["steps"][0], {"link": link, "caption": "x"}]})
+    zh = error.message("zh")
+    assert zh.startswith(f"第 2 步的链接页面无法读取：{chinese}") and zh.endswith("。")
+    english_reason = str(error.fields["problem"]).split(" (", 1)[1][:-1]
+    assert english_reason not in zh and "(" not in zh
+
+
 def test_too_big_and_unreadable_files_are_refused():
     big = json.dumps({**GOOD, "title": "x" * ls.MAX_BYTES})
     assert refused(big).code == "too_big"
@@ -146,6 +166,16 @@ def test_the_guide_reads_and_writes_its_link_keys():
                           "lesson_step='x' (not an integer)")):
         guide = ls.LessonGuide(query, "optimizers", Display(), link_table)
         assert guide.problems == [shown]
+    for query, shown in (({"lesson": "nope"}, "lesson='nope'（没有这节课程）"),
+                         ({"lesson": "../etc"}, "lesson='../etc'（不是课程名称）"),
+                         ({"lesson": "saddle_escape", "lesson_step": "9"},
+                          "lesson_step='9'（超出范围 [1, 4]）"),
+                         ({"lesson": "saddle_escape", "lesson_step": "0"},
+                          "lesson_step='0'（至少为 1）"),
+                         ({"lesson": "saddle_escape", "lesson_step": "x"},
+                          "lesson_step='x'（不是整数）")):  # the tables' words, not English
+        guide = ls.LessonGuide(query, "optimizers", Display(lang="zh"), link_table)
+        assert render_problems(guide.problems, "zh") == shown
     guide = ls.LessonGuide({}, "optimizers", Display(), link_table)
     assert guide.query() == {} and not guide.bar.visible
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d, Span
+from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d, Span, Title
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
@@ -97,17 +97,28 @@ def loss_text(loss: float) -> str:
     return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
 
 
-def readout_html(epoch, train_loss, val_loss, lang: str) -> str:
+def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None) -> str:
     """The epoch and both losses, labelled; each stable class sits on the element whose
-    text is the number (inside Panel's shadow DOM): ``.pg-epoch`` reads "12"."""
+    text is the number (inside Panel's shadow DOM): ``.pg-epoch`` reads "12".
+
+    ``whose``: in a race, the optimizer whose losses these are (the first racer's),
+    named in the losses' labels (``.pg-readout-whose``) in its colour."""
     cells = (("mlp.epoch", "pg-epoch", epoch, "#222222"),
              ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR),
              ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR))
     number = f"font-size:{number_size(22)};font-weight:600;font-family:monospace"
+
+    def label(key: str) -> str:
+        if whose is None or key == "mlp.epoch":
+            return tr(key, lang)
+        name = (f"<b class='pg-readout-whose' style='color:{ink(optimizer_color(whose))}'>"
+                f"{tr(f'optimizer.{whose}', lang)}</b>")
+        return tr("mlp.readout.whose", lang, what=tr(key, lang), optimizer=name)
+
     return "<div style='display:flex;gap:30px'>" + "".join(
         f"<div style='min-width:110px'><div style='font-size:{text_size(12)};"
-        f"color:var(--pg-muted,#555)'>"
-        f"{tr(key, lang)}</div><span class='{css}' style='{number};"
+        f"color:var(--pg-muted,#555);white-space:nowrap'>"
+        f"{label(key)}</div><span class='{css}' style='{number};"
         f"color:{ink(color)}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
 
 
@@ -350,8 +361,8 @@ class RaceView(Viewer):
         self.race_curves = [empty_curves() for _ in range(MAX_RACERS)]
         self.race_feeds = [CurveFeed(source) for source in self.race_curves]
         self.race_lines = []  # per chart, per racer: (training line, validation line)
-        self.race_loss_fig = self._race_chart(tr("mlp.plot.race_loss", lang), "loss")
-        self.race_acc_fig = self._race_chart(tr("mlp.plot.race_accuracy", lang), "acc")
+        self.race_loss_fig = self._race_chart(tr("mlp.plot.loss", lang), "loss")
+        self.race_acc_fig = self._race_chart(tr("mlp.plot.accuracy", lang), "acc")
         self.race_acc_fig.y_range.start, self.race_acc_fig.y_range.end = 0.0, 1.02
         self.race_table = pn.pane.HTML("", css_classes=["pg-race-table"],
                                        sizing_mode="stretch_width")
@@ -377,6 +388,10 @@ class RaceView(Viewer):
         lang = self.state.lang
         fig = figure(height=260, title=title, toolbar_location=None, tools="",
                      sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+        # What the two dashes mean, on a line of its own (in one title, lecture mode's
+        # larger text cut it off at 1280 px).
+        fig.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
+                             text_font_size="12px"), "above")
         fig.yaxis[0].formatter = readable_ticks()
         by_racer = []
         for i, source in enumerate(self.race_curves):

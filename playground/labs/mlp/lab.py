@@ -378,7 +378,9 @@ class MlpLab(Lab):
             return
         last = s.history[min(s.epoch, len(s.history) - 1)]
         val = loss_text(last[2]) if s.has_validation else tr("mlp.no_validation", s.lang)
-        set_text(self.readout, readout_html(s.epoch, loss_text(last[0]), val, s.lang))
+        # In a race the headline is the first racer's (``state.history``): said so.
+        set_text(self.readout, readout_html(s.epoch, loss_text(last[0]), val, s.lang,
+                                            whose=s.racers[0] if s.racers else None))
         self.boundary.show_details()
         if s.racers:
             self.race_view.show_details()
