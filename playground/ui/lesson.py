@@ -313,9 +313,9 @@ def first_step_query(query: Mapping[str, str],
     except LessonError:
         return dict(query)  # the guide reports it
     k = LESSON_LINK.read(query)[0].get("lesson_step", 1)
-    k = k if k <= len(lesson.steps) else 1  # the guide reports a step past the end
-    step, _ = read_query(lesson.steps[k - 1].link)
-    return {**step, **query, "lesson_step": str(k)}
+    step, _ = read_query(lesson.steps[(k if k <= len(lesson.steps) else 1) - 1].link)
+    # A step past the end opens the first; the link keeps it, for the guide to report.
+    return {**step, "lesson_step": "1", **query}
 
 
 def step_search(lesson: Lesson, k: int, display: Mapping[str, str]) -> str:

@@ -534,11 +534,10 @@ class Page:
         self._write_link()
         # Once the page is complete: warming up every preset while the first page is
         # built slowed that page by seconds (the threads share Python's lock); a second
-        # later, the last messages are out.
+        # later, the last messages are out.  Only in a server: without one (a script,
+        # the tests) the thread would still be compiling when Python exits, which aborts.
         if self.in_a_session:
             self.doc.add_timeout_callback(start_background_warmup, WARMUP_DELAY_MS)
-        else:
-            start_background_warmup()
 
     def _on_history(self, event):
         """Back or Forward showed another link of this lab: the lab takes exactly its

@@ -212,6 +212,17 @@ def test_lesson_alone_in_a_link_opens_its_step():
     assert ls.first_step_query(kept, link_table) == kept  # a link of its own stands
 
 
+@pytest.mark.parametrize("step", ["99", "0", "abc"])
+def test_a_bad_step_alone_in_a_link_opens_the_first_and_is_reported(step):
+    lesson = ls.shipped_lesson("momentum_ravine", link_table)
+    query = ls.first_step_query({"lesson": "momentum_ravine", "lesson_step": step}, link_table)
+    assert query == {**read_query(lesson.steps[0].link)[0], "lesson": "momentum_ravine",
+                     "lesson_step": step}  # the bad step kept, for the guide to report
+    guide = ls.LessonGuide(query, "optimizers", Display(), link_table)
+    assert len(guide.problems) == 1 and guide.problems[0].startswith(f"lesson_step='{step}'")
+    assert guide.step == 1
+
+
 def test_an_uploaded_lesson_comes_back_from_the_tab():
     import base64
     guide = ls.LessonGuide({"lesson": "uploaded", "lesson_step": "2"}, "mlp", Display(),
