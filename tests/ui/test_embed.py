@@ -78,3 +78,11 @@ def test_a_lab_loaded_by_server_document_leaves_the_host_pages_url_alone(monkeyp
     page.lab.state.lr = 0.07
     page._write_link()
     assert location.search.startswith("?bokeh-autoload-element=p1")
+
+
+@pytest.mark.parametrize("lab, key", [("optimizers", "surface"), ("mlp", "dataset"),
+                                      ("biasvariance", "family")])
+def test_every_lab_reports_an_unknown_hidden_key(monkeypatch, lab, key):
+    page, location = _page(monkeypatch, f"?lab={lab}&embed=1&hide={key},bogus")
+    assert "hide='bogus' (unknown key)" in page.lab.link_problems
+    assert parse_qs(location.search[1:])["hide"] == [key]

@@ -19,6 +19,10 @@ def test_every_registered_lab_keeps_the_contract(key):
     assert issubclass(lab_class, Lab) and issubclass(state_class, LabState)
     assert tr(Lab.title_key(key), "en")  # its name, shown before the lab is imported
     assert state_class.LINK_KEYS and "lab" not in state_class.LINK_KEYS
+    # Back / Forward and ``hide`` read the table itself (it was missing in one lab).
+    assert state_class.LINK is not None and state_class.LINK.keys == state_class.LINK_KEYS
+    state = state_class(lang="en")
+    assert state.apply_link(state.full_query()) == []  # its own full link, taken back
     assert set(lab_class.URL_TRIGGERS) <= set(state_class.param)
     for hook in ("sidebar", "main"):
         assert getattr(lab_class, hook) is not getattr(Lab, hook), hook
