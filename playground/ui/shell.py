@@ -23,7 +23,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import panel as pn
 import param
@@ -70,6 +70,9 @@ DEFAULT_LAB = "optimizers"
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
 
+#: Link keys that follow progress (the step shown, the epochs trained): their changes
+#: replace the tab's history entry instead of adding one.
+PROGRESS_KEYS = frozenset({"step", "epoch"})
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
 #: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
@@ -286,7 +289,7 @@ class Page:
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
         self.lab = None
         self.error: BaseException | None = None  # why the lab could not be built
-        self.loaded = self.attached = False
+        self.loaded = self.attached = self.complete = False
 
         # In a session, a thread imports the numerics and computes the first picture
         # from here on, while this thread answers with the page's shell and the browser
@@ -303,7 +306,7 @@ class Page:
         self.view.css_classes = self.display.classes()
         self.side.visible = not self.display.present
         # The browser's Back and Forward buttons: the page follows the link they show.
-        self.history = HistoryListener(lab=self.lab_key)
+        self.history = HistoryListener(lab=self.lab_key, lang=self.lang)
         self.history.param.watch(self._on_history, "popped")
         self.view.append(self.history)
         self.view.extend([self.lesson.script, KeyboardShortcuts.for_page(self.lab_key, self.lang)])
@@ -532,6 +535,7 @@ class Page:
             self.body.objects = [*self.body.objects, *details]
             self._restyle()
         self._write_link()
+        self.complete = True  # from now on a change of the reader's is a history entry
         # Once the page is complete: warming up every preset while the first page is
         # built slowed that page by seconds (the threads share Python's lock); a second
         # later, the last messages are out.  Only in a server: without one (a script,
@@ -554,6 +558,9 @@ class Page:
         if query.get("lab", DEFAULT_LAB) != self.lab_key:
             return False  # the browser reloads another lab's page itself
         self.lesson.follow(query)
+        shown = read_display(query)[0]  # a theme or lecture mode that Back brings back
+        if (shown.theme, shown.present) != (self.display.theme, self.display.present):
+            self._set_display(theme=shown.theme, present=shown.present)
         known = {"lab", "embed", "hide", *DISPLAY_LINK.keys, *LESSON_LINK.keys,
                  *self.lab.state.LINK_KEYS}
         problems += [problem(k, v, LinkReason("unknown_key")) for k, v in query.items()
@@ -572,6 +579,12 @@ class Page:
             query = {"lab": self.lab_key, **display_query(self.display),
                      **self.lab.state.to_query(), **self.lesson.query(),
                      **write_embedding(self.embed, self._hide_keys())}
+            before = dict(parse_qsl(self.location.search.lstrip("?")))
+            changed = {k for k in {*before, *query} if before.get(k) != query.get(k)}
+            # A new history entry for what the reader changed; the page's own rewrites
+            # while it loads, and progress (the step shown, the epochs trained), replace.
+            self.history.mode = ("push" if self.complete and changed - PROGRESS_KEYS
+                                 else "replace")
             self.location.search = "?" + urlencode(query)
 
     def _show_build_error(self, error: BaseException):
@@ -634,16 +647,21 @@ window.location.search = '?' + next.toString();
 class HistoryListener(ReactiveHTML):
     """Tells the server which link the browser's Back or Forward buttons showed
     (``popped``: a count, ``|``, the query string), and reloads the page when that link
-    is another lab's.
+    is another lab's or in another language.
 
-    A link rewritten to the address already shown replaces the history entry instead of
-    adding one (Panel's location pushes every change), so that Forward still works after
-    the page follows a Back.
+    Panel's location pushes every change; here only a change the reader made (``mode``
+    "push") adds a history entry.  The page's own rewrites while it loads, progress (the
+    step shown, the epochs trained) and a link rewritten to the address already shown
+    (so that Forward still works after the page follows a Back) replace the entry.
     """
 
     lab = param.String(default="")
     default_lab = param.String(default=DEFAULT_LAB)
+    lang = param.String(default=DEFAULT_LANGUAGE)  # every text is made in it: a reload
+    default_lang = param.String(default=DEFAULT_LANGUAGE)
     popped = param.String(default="")
+    #: How the server's next link change goes into the tab's history (see ``_write_link``).
+    mode = param.Selector(default="replace", objects=["replace", "push"])
 
     _template = "<div id='history' style='display:none'></div>"
     _scripts = {
@@ -652,15 +670,17 @@ class HistoryListener(ReactiveHTML):
             const push = window.history.pushState.bind(window.history);
             window.history.pushState = (s, title, url) => {
               const next = new URL(url, window.location.href).href;
-              return next === window.location.href ?
+              return next === window.location.href || data.mode !== 'push' ?
                 window.history.replaceState(s, title, url) : push(s, title, url);
             };
             window.history.pgPatched = true;
           }
           state.count = 0;
           state.listener = () => {
-            const lab = new URLSearchParams(window.location.search).get('lab') || data.default_lab;
-            if (lab !== data.lab) { window.location.reload(); return; }
+            const shown = new URLSearchParams(window.location.search);
+            const lab = shown.get('lab') || data.default_lab;
+            const lang = shown.get('lang') || data.default_lang;
+            if (lab !== data.lab || lang !== data.lang) { window.location.reload(); return; }
             state.count += 1;
             data.popped = state.count + '|' + window.location.search;
           };

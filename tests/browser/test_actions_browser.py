@@ -173,6 +173,41 @@ def test_back_and_forward_change_the_page_to_the_link(page, server_url):
     assert_no_errors(page)
 
 
+def test_the_pages_own_link_rewrites_add_no_history_entry(page, server_url):
+    """Only the reader's changes are history entries: arriving from another page, one
+    Back leaves the lab, however often the page rewrote its link while it loaded and
+    played (the step shown), or trained (the epoch); a language switch is undone too."""
+    page.goto(server_url + "?lab=mlp&dataset=xor", wait_until="commit")
+    page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
+    page.wait_for_function("() => window.location.search.includes('dataset=xor')")
+    entries = page.evaluate("history.length")
+    open_optimizers(page, server_url + "?lab=optimizers&surface=beale")
+    page.wait_for_function("() => window.location.search.includes('optimizers=')")
+    time.sleep(2)  # playback ends: the step shown is written
+    assert page.evaluate("history.length") == entries + 1
+    page.go_back()
+    page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
+    assert query_of(page).get("lab") == "mlp" and query_of(page)["dataset"] == "xor"
+    # Training writes the epoch: no entry.  A language switch is one, and Back undoes it.
+    page.locator(".pg-play button").click()
+    wait_until(page, lambda: float(page.locator(".pg-epoch").inner_text()) > 5, 60, "training")
+    page.locator(".pg-play button").click()
+    page.wait_for_function("() => window.location.search.includes('epoch=')",
+                           timeout=DRAW_TIMEOUT_MS)
+    page.locator(".pg-language select").select_option(label="简体中文")
+    page.wait_for_function("() => window.location.search.includes('lang=zh')")
+    page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
+    entries = page.evaluate("history.length")
+    page.go_back()
+    page.wait_for_function("() => document.title !== '' && !window.location.search"
+                           ".includes('lang=zh')")
+    page.get_by_text("Neural network", exact=True).wait_for(timeout=DRAW_TIMEOUT_MS)
+    time.sleep(2)
+    # English again, and the Chinese page is still there for Forward.
+    assert "lang" not in query_of(page) and page.evaluate("history.length") == entries
+    assert_no_errors(page)
+
+
 def test_switching_labs_keeps_each_labs_settings(page, server_url):
     open_optimizers(page, server_url + "?lab=optimizers&surface=rosenbrock&steps=250")
     page.get_by_text("Neural network", exact=True).click()
