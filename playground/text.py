@@ -284,7 +284,7 @@ _EN: dict[str, str] = {
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
     "mlp.batch": "Batch size",
-    "mlp.l1": "L1 penalty λ₁ (gradient λ₁·sign(w), 0 at w = 0)",
+    "mlp.l1": "L1 penalty λ₁ (after each step w ← sign(w)·max(|w| − α·λ₁, 0))",
     "mlp.l2": "L2 penalty λ₂",
     "mlp.dropout": "Dropout rate",
     "mlp.play": "▶ Play",

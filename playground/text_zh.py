@@ -258,7 +258,7 @@ ZH: dict[str, str] = {
     "mlp.optimizer": "优化器",
     "mlp.lr": "学习率 α",
     "mlp.batch": "批量大小",
-    "mlp.l1": "L1 正则化系数 λ₁（梯度 λ₁·sign(w)，w = 0 时为 0）",
+    "mlp.l1": "L1 正则化系数 λ₁（每步之后 w ← sign(w)·max(|w| − α·λ₁, 0)）",
     "mlp.l2": "L2 正则化系数 λ₂",
     "mlp.dropout": "暂退法（Dropout）概率",
     "mlp.play": "▶ 运行",
