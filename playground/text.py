@@ -304,6 +304,7 @@ _EN: dict[str, str] = {
     "mlp.plot.epoch": "epoch",
     "mlp.plot.train": "training",
     "mlp.plot.val": "validation",
+    "mlp.plot.best": "best epoch",
     "mlp.plot.gap": "gap",
     "mlp.plot.race_loss": "Cross-entropy vs epoch (solid: training, dashed: validation)",
     "mlp.plot.race_accuracy": "Accuracy vs epoch (solid: training, dashed: validation)",

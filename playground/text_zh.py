@@ -276,6 +276,7 @@ ZH: dict[str, str] = {
     "mlp.plot.epoch": "迭代周期",
     "mlp.plot.train": "训练集",
     "mlp.plot.val": "验证集",
+    "mlp.plot.best": "最佳迭代周期",
     "mlp.plot.gap": "差距",
     "mlp.plot.race_loss": "交叉熵随迭代周期的变化（实线：训练集，虚线：验证集）",
     "mlp.plot.race_accuracy": "准确率随迭代周期的变化（实线：训练集，虚线：验证集）",

@@ -245,9 +245,14 @@ class BoundaryView(Viewer):
         self.loss_fig = self._chart(tr("mlp.plot.loss", lang), "loss")
         self.acc_fig = self._chart(tr("mlp.plot.accuracy", lang), "acc")
         self.acc_fig.y_range.start, self.acc_fig.y_range.end = 0.0, 1.02
-        self.best_span = Span(location=0, dimension="height", line_color=VAL_COLOR,
-                              line_dash="dashed", line_width=1.5, line_alpha=0.8)
+        best_style = dict(line_color=VAL_COLOR, line_dash="dashed", line_width=1.5,
+                          line_alpha=0.8)
+        self.best_span = Span(location=0, dimension="height", **best_style)
         self.loss_fig.add_layout(self.best_span)
+        # A Span has no legend entry: a line that draws nothing (one NaN point; with no
+        # point at all Bokeh draws no key either) stands for it in the legend.
+        self.best_key = self.loss_fig.line(np.array([np.nan]), np.array([np.nan]),
+                                           **best_style, legend_label=tr("mlp.plot.best", lang))
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
                                              styles={"font-size": text_size(15)},
                                              sizing_mode="stretch_width")
