@@ -1,7 +1,9 @@
 """The charts' keys and points in a real browser at 1280 × 720 (issue #11, review).
 
 * the MLP lab's best-epoch marker (a dashed line) has its entry in the loss chart's legend,
-  drawn as the marker is, in both languages.
+  drawn as the marker is, in both languages;
+* a curve of one point (the MLP lab at epoch 0, a run stopped at its first step in the
+  optimizer lab) is drawn as a dot on a step axis from 0 (it drew nothing on −1 … 1).
 """
 
 from __future__ import annotations
@@ -69,4 +71,30 @@ def test_the_best_epoch_marker_has_its_legend_entry(new_page, server_url, lang):
     accuracy = chart(page, tr("mlp.plot.accuracy", lang))
     assert accuracy["spans"] == []
     assert tr("mlp.plot.best", lang) not in {item["label"] for item in accuracy["items"]}
+    assert page.errors == []
+
+
+def dots(fig) -> list[dict]:
+    return [r for r in fig["renderers"] if r["type"] == "Scatter"]
+
+
+def test_a_curve_of_one_point_is_a_dot_on_an_axis_from_0(new_page, server_url):
+    page = open_page(new_page, f"{server_url}?lab=mlp")
+    for title in ("mlp.plot.loss", "mlp.plot.accuracy"):
+        fig = chart(page, tr(title))
+        assert fig["x_range"] == pytest.approx([-0.02, 1]), title
+        assert [d["n"] for d in dots(fig)] == [1, 1], title  # training and validation
+    page.locator(".pg-step button, button:has-text('Step')").first.click()
+    wait_until(page, lambda: chart(page, tr("mlp.plot.loss"))["x_range"][1] == 1
+               and dots(chart(page, tr("mlp.plot.loss"))) == [], 60, "the lines")
+    assert page.errors == []
+
+
+def test_a_run_stopped_at_its_first_step_is_a_dot(new_page, server_url):
+    """sqrt(x) + y² from (0, 1): the gradient is undefined at the start."""
+    page = open_page(new_page, f"{server_url}?lab=optimizers&surface=custom"
+                               "&expr=sqrt(x)%2By**2&x0=0&y0=1&optimizers=momentum&steps=5")
+    fig = chart(page, tr("plot.loss"))
+    assert fig["x_range"] == pytest.approx([-0.1, 5])
+    assert [d["n"] for d in dots(fig)] == [1]
     assert page.errors == []

@@ -35,7 +35,15 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
-from ...ui.axes import ARROWS_JS, log_loss_range, loss_range, readable_ticks
+from ...ui.axes import (
+    ARROWS_JS,
+    fit_step_axis,
+    log_loss_range,
+    loss_range,
+    readable_ticks,
+    show_lone_points,
+    step_range,
+)
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import number_size
 from ...ui.widgets import number_text
@@ -103,6 +111,8 @@ class RacePlots:
         # The log-scale chart is built when first asked for (``log_loss_figure``);
         # its cursor exists from the start, for the animation's arguments.
         self._log_cursor = self._cursor()
+        self.step_range = step_range()  # both loss charts': steps 0 … the run's last
+        self.lone_markers = {name: [] for name in opt.NAMES}  # per chart, a lone point's dot
         self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            css_classes=["pg-readout"],
@@ -163,6 +173,7 @@ class RacePlots:
         if "log" not in self.loss_fig:
             self.loss_fig["log"] = self._loss_figure("log", self._log_cursor)
             self._fit_log_axis()
+            self._show_lone_points()
         return self.loss_fig["log"]
 
     def _loss_figure(self, mode: str, cursor: Span):
@@ -171,7 +182,7 @@ class RacePlots:
         ranges = {"y_range": Range1d(0, 1) if mode == "linear" else Range1d(1e-3, 1)}
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
                    y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above",
-                   **ranges)
+                   x_range=self.step_range, **ranges)
         f.title.text_font_size = "16px"
         f.xaxis.axis_label = tr("plot.step", self.lang)
         f.yaxis.axis_label = tr(f"plot.loss.{mode}", self.lang)
@@ -181,8 +192,12 @@ class RacePlots:
         if mode == "linear":
             f.yaxis[0].formatter = readable_ticks()
         for name in opt.NAMES:
-            f.line("step", "loss" if mode == "linear" else "gap", source=self.loss_source(name),
-                   color=COLORS[name], line_width=2.5)
+            y = "loss" if mode == "linear" else "gap"
+            f.line("step", y, source=self.loss_source(name), color=COLORS[name], line_width=2.5)
+            # A run stopped at its first step has one point, which a line cannot draw.
+            self.lone_markers[name].append(f.scatter(
+                "step", y, source=self.loss_source(name), color=COLORS[name], size=8,
+                visible=False))
         f.add_layout(cursor)
         return f
 
@@ -306,12 +321,19 @@ class RacePlots:
         if self.legend.items != legend_items:
             self.legend.items = legend_items
         self._fit_loss_axis(indices, race)
+        if race is not None:
+            fit_step_axis(self.step_range, len(race.loss) - 1)
+        self._show_lone_points()
         self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
             "diagonal": [self._view_diagonal] * len(selected),
         }
+
+    def _show_lone_points(self):
+        show_lone_points([(marker, True) for markers in self.lone_markers.values()
+                          for marker in markers])
 
     def _fit_loss_axis(self, indices: list[int], race: Race | None):
         """The loss charts' ranges: every run whole, a diverged one up to where it
