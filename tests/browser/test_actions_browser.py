@@ -384,3 +384,23 @@ def test_the_mlp_link_carries_the_epoch(page, server_url):
     wait_until(page, lambda: epoch(page) == int(query_of(page)["epoch"]), 20,
                "the link's epoch to be the one shown")
     assert_no_errors(page)
+
+
+def test_a_refusal_goes_with_a_new_surface_even_when_the_value_stays(page, server_url):
+    """Saddle and custom both start SGD at α = 0.05: the note about 1000 spoke of the
+    saddle's run and goes with the new surface, though the box still reads 0.05."""
+    from playground.text import tr
+
+    open_optimizers(page, server_url + "?lab=optimizers&surface=saddle")
+    page.locator(".card-header", has_text=re.compile(r"^\s*SGD\s*$")).click()
+    box = page.locator(".pg-sgd_lr input").first
+    box.wait_for(state="visible")
+    type_into(box, "1000")
+    note = page.locator(".pg-refused-text")
+    note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-surface select").select_option(label=tr("surface.custom.name"))
+    page.wait_for_function("() => window.location.search.includes('surface=custom')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
+    assert box.input_value() == "0.05"
+    assert_no_errors(page)

@@ -134,7 +134,8 @@ class MlpControls(Viewer):
         self.layer_note = pn.pane.HTML("", visible=False, css_classes=["pg-refused"],
                                        margin=(0, 10, 4, 10),
                                        styles={"color": "#842029", "font-size": "12px"})
-        s.param.watch(self._on_layers, "layers")
+        # Every assignment (a lesson, a link setting the same layers): a refusal goes.
+        s.param.watch(self._on_layers, "layers", onlychanged=False)
         self._sync_layer_widths()
         self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
                                             css_classes=["pg-regenerate"])
