@@ -372,6 +372,8 @@ _EN: dict[str, str] = {
     "mlp.doc.discretize": "the heat map shows the predicted class only",
     "mlp.doc.early_stop": "pause when validation loss stops improving",
     "mlp.doc.patience": "epochs without improvement",
+    "mlp.invalid.batch_training_set": (
+        "A batch holds at most the training set: the batch is now {n}."),
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
         "the batch is now 2."),

@@ -341,6 +341,7 @@ ZH: dict[str, str] = {
     "mlp.doc.discretize": "热图只显示预测的类别",
     "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
     "mlp.doc.patience": "没有改进的迭代周期数",
+    "mlp.invalid.batch_training_set": "小批量最多包含整个训练集：小批量大小已改为 {n}。",
     "mlp.invalid.batchnorm_batch": (
         "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：小批量大小已改为 "
         "2。"),

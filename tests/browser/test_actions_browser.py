@@ -404,3 +404,25 @@ def test_a_refusal_goes_with_a_new_surface_even_when_the_value_stays(page, serve
     note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
     assert box.input_value() == "0.05"
     assert_no_errors(page)
+
+
+def test_a_small_upload_shows_the_batch_in_use(page, server_url):
+    """XOR's four rows at a 50 % share: two points train, and the batch control says 2
+    (it said 10), bounded by the data, with a line saying why."""
+    page.goto(server_url + "?lab=mlp", wait_until="load")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+    upload.set_input_files({"name": "xor.csv", "mimeType": "text/csv",
+                            "buffer": b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"})
+    page.wait_for_function("() => window.location.search.includes('dataset=uploaded')",
+                           timeout=DRAW_TIMEOUT_MS)
+    box = page.locator(".pg-batch input").first
+    wait_until(page, lambda: box.input_value() == "2", CHANGE_TIMEOUT_MS / 1000,
+               "the batch in use in its box")
+    assert query_of(page)["batch"] == "2"
+    expect(page.locator(".pg-message")).to_contain_text("the batch is now 2")
+    type_into(box, "3")  # more than the training set: refused at the box
+    note = page.locator(".pg-refused-text")
+    note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    assert "outside [1, 2]" in note.inner_text() and box.input_value() == "2"
+    assert_no_errors(page)

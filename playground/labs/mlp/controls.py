@@ -152,6 +152,7 @@ class MlpControls(Viewer):
             name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]"))
         self.batch = self._guarded("batch", pn.widgets.EditableIntSlider(
             name=t("batch"), start=1, end=max(self.state.n_train, 2)))
+        self._fit_batch_to_data()
         self.l1 = self._guarded("l1", pn.widgets.EditableFloatSlider(
             name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]"))
         self.l2 = self._guarded("l2", pn.widgets.EditableFloatSlider(
@@ -262,12 +263,21 @@ class MlpControls(Viewer):
 
     # -- what the lab calls --------------------------------------------------------------
 
+    def _fit_batch_to_data(self):
+        """The batch control's bounds are the training set's: the slider ends there (a
+        slider needs two ends), its box refuses more, and one training point leaves
+        nothing to choose.  The state shows the batch in use (``use_network``)."""
+        n = self.state.n_train
+        self.batch.end = max(n, 2)
+        self.batch.disabled = n < 2
+        self.guards["batch"].bounds = (1, max(n, 1))
+
     def reset(self):
         """A new network (and data): the batch slider's range, the race's locks, no
         early-stopping note."""
         s = self.state
         self.dataset.options = self._dataset_options()
-        self.batch.end = max(s.n_train, 2)
+        self._fit_batch_to_data()
         # An uploaded file has its own points: the generator's sliders would mislead.
         self.points.visible = self.noise.visible = s.dataset != UPLOADED
         self.show_stopped("")
