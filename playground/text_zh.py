@@ -242,6 +242,9 @@ ZH: dict[str, str] = {
     "mlp.noise": "噪声（%）",
     "mlp.points": "点数",
     "mlp.train_ratio": "训练集比例（%）",
+    "mlp.train_ratio.few": (
+        "只有 {n} 个数据点：训练集比例设为 100 % 时全部用于训练"
+        "（没有验证集；曲线和解读随后只看训练损失）。"),
     "mlp.seed": "随机种子",
     "mlp.features": "输入特征",
     "mlp.normalise": "标准化输入（在训练集上变为均值 0、标准差 1）",

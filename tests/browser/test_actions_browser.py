@@ -426,3 +426,18 @@ def test_a_small_upload_shows_the_batch_in_use(page, server_url):
     note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
     assert "outside [1, 2]" in note.inner_text() and box.input_value() == "2"
     assert_no_errors(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_tiny_upload_says_a_training_share_of_100_percent_exists(page, server_url, lang):
+    from playground.text import tr
+
+    page.goto(server_url + f"?lab=mlp&lang={lang}", wait_until="load")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+    upload.set_input_files({"name": "xor.csv", "mimeType": "text/csv",
+                            "buffer": b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"})
+    hint = page.locator(".pg-share-hint")
+    expect(hint).to_be_visible(timeout=DRAW_TIMEOUT_MS)
+    expect(hint).to_contain_text(tr("mlp.train_ratio.few", lang, n=4))
+    assert_no_errors(page)

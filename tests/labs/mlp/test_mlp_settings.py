@@ -311,3 +311,24 @@ def test_the_settings_help_is_in_the_pages_language():
         assert chinese.param[name].doc == TEXT["zh"][f"mlp.doc.{name}"]
         assert english.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
         assert MlpLabState.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Only 4 points: a training share of 100 %"),
+                                         ("zh", "只有 4 个数据点：训练集比例设为 100 %")])
+def test_few_points_get_a_line_saying_a_share_of_100_percent_exists(lang, words):
+    lab = MlpLab(state=MlpLabState(lang=lang))
+    lab.start()
+    s, c = lab.state, lab.controls
+    assert not c.share_hint.visible  # 500 points
+    c.upload.value = b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
+    assert s.dataset == "uploaded" and s.train_ratio == 50.0
+    assert c.share_hint.visible and words in c.share_hint.object
+    s.train_ratio = 100.0  # chosen: the line has said what it had to
+    assert not c.share_hint.visible
+    s.param.update(dataset="circle", points=10, train_ratio=50.0)  # ten generated points
+    assert c.share_hint.visible and "10" in c.share_hint.object
+    s.points = 30
+    assert not c.share_hint.visible
+    # Hidden with its slider (``hide=train_ratio``).
+    lab.hidden = frozenset({"train_ratio"})
+    assert lab.without_hidden([c.share_box, c.points]) == [c.points]
