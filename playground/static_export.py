@@ -95,7 +95,7 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
                             r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
 #: A race's columns in the file, per optimizer and step.
-RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr")
+RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr", "gstate")
 
 
 class ExportError(Exception):
@@ -274,7 +274,13 @@ def _race_columns(r: race.Race, k: int) -> dict[str, np.ndarray]:
     """Optimizer ``k``'s rows of race ``r`` that it reached (``good_rows``), as the
     file's columns (``step`` and ``RACE_COLUMNS``)."""
     rows = max(r.good_rows(k), 1)
-    return {"step": np.arange(rows, dtype=np.float64),
+    # What g is: 0 the gradient, 1 the minimum-norm subgradient (θ at a kink), 2 undefined
+    # (the iterate where the run stopped, its slope infinite).
+    gstate = (np.zeros(rows) if r.kink is None else r.kink[:rows, k].astype(np.float64))
+    stop = r.stop(k)
+    if stop is not None and stop[0] == "undefined" and stop[1] < rows:
+        gstate[stop[1]] = 2.0
+    return {"step": np.arange(rows, dtype=np.float64), "gstate": gstate,
             "x": r.points[:rows, k, 0], "y": r.points[:rows, k, 1], "loss": r.loss[:rows, k],
             "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
             "sx": r.step[:rows, k, 0], "sy": r.step[:rows, k, 1],
@@ -431,6 +437,8 @@ def build_optimizer_page(state, sweep: str | None = None,
                                surface.y_range[1] - surface.y_range[0]),
         "text": {"title": tr("readout.title", lang), "theta": tr("readout.theta", lang),
                  "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
+                 "grad_undefined": tr("readout.grad_undefined", lang),
+                 "subgradient": tr("readout.subgradient", lang),
                  "velocity": tr("readout.velocity", lang),
                  "zoom": tr("plot.arrows_scale", lang),
                  "legend": tr("plot.arrows_legend", lang)}},
@@ -483,8 +491,10 @@ for (let k = 0; k < names.length; k++) {
   legend.items[k].label = {value: labels[k] + ": " + status};
   rows += "<tr><td style='color:" + color + ";font-weight:600'>" + labels[k] + "</td><td>" +
     vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
-    "</td><td>" + vec(d.gx[j], d.gy[j]) + "</td><td>" +
-    (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
+    "</td><td>" + (d.gstate[j] === 2 ? "<i>" + text.grad_undefined + "</i>"
+                   : vec(d.gx[j], d.gy[j]) + (d.gstate[j] === 1 ? "<br><span style=" +
+                     "'font-size:85%;color:#555'>" + text.subgradient + "</span>" : "")) +
+    "</td><td>" + (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
 }
 current.data = cur;
 loss_now.data = now;

@@ -204,6 +204,8 @@ _EN: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
+    "readout.grad_undefined": "undefined (infinite slope)",
+    "readout.subgradient": "a kink: the minimum-norm subgradient",
     "readout.velocity": "v / m̂ after the update",
     "readout.effective_lr": "α per dimension of the update",
     "run.lr_zero": (
@@ -228,6 +230,7 @@ _EN: dict[str, str] = {
     "critical.at_last_iterate": (
         "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),
     "critical.gradient": "gradient",
+    "critical.subgradient": "A kink: the gradient shown is the minimum-norm subgradient.",
     "critical.eigenvalues": "Hessian eigenvalues",
     "critical.verdict.minimum": "minimum (all eigenvalues > 0)",
     "critical.verdict.maximum": "maximum (all eigenvalues < 0)",

@@ -183,6 +183,8 @@ ZH: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
+    "readout.grad_undefined": "无定义（斜率无穷大）",
+    "readout.subgradient": "不可导点：取范数最小的次梯度",
     "readout.velocity": "更新后的 v / m̂",
     "readout.effective_lr": "本次更新中每个维度的 α",
     "formula.at_step": (
@@ -207,6 +209,7 @@ ZH: dict[str, str] = {
         "在 {optimizer} 最后的迭代点处，第 {step} 步（此处梯度无定义：已停止）"),
     "critical.at_iterate": "在 {optimizer} 第 {step} 步的迭代点处",
     "critical.gradient": "梯度",
+    "critical.subgradient": "不可导点：这里的梯度取范数最小的次梯度。",
     "critical.eigenvalues": "海森矩阵特征值",
     "critical.verdict.minimum": "最小值（所有特征值 > 0）",
     "critical.verdict.maximum": "最大值（所有特征值 < 0）",

@@ -53,7 +53,8 @@ COLORS = OPTIMIZER_COLORS
 N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
-_FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr")
+_FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr",
+                 "kink")
 VERDICT_MARKERS = {"minimum": "star", "maximum": "triangle", "saddle": "square_x",
                    "degenerate": "diamond"}
 
@@ -103,7 +104,7 @@ class RacePlots:
                                                "color": []})
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
-                                      "stopped": [],
+                                      "stopped": [], "undefined": [],
                                       "diagonal": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
@@ -209,7 +210,8 @@ class RacePlots:
 
     def _js_args(self) -> dict:
         labels = {key: tr(f"readout.{key}", self.lang)
-                  for key in ("theta", "loss", "grad", "velocity", "effective_lr")}
+                  for key in ("theta", "loss", "grad", "velocity", "effective_lr",
+                              "grad_undefined", "subgradient")}
         labels.update(title=tr("readout.title", self.lang),
                       zoom=tr("plot.arrows_scale", self.lang),
                       legend=tr("plot.arrows_legend", self.lang),
@@ -280,6 +282,7 @@ class RacePlots:
             floor = min([self._grid_min, *finite])
         legend_items = []
         diverged, stopped = [], []  # the step each stopped at (−1: never), and why
+        undefined = []  # the step whose gradient is undefined (−1: none)
         for name in opt.NAMES:
             k = opt.NAMES.index(name)
             if name not in selected:
@@ -298,6 +301,9 @@ class RacePlots:
                 "vx": race.velocity[:rows, k, 0], "vy": race.velocity[:rows, k, 1],
                 "ex": race.effective_lr[:rows, k, 0], "ey": race.effective_lr[:rows, k, 1],
                 "lr": race.lr[:rows, k],
+                # g there is the minimum-norm subgradient (θ at a kink of the formula)
+                "kink": (np.zeros(rows, bool) if race.kink is None
+                         else race.kink[:rows, k]).astype(np.int8),
             }
             self.full[name].data = data
             loss = race.loss[:rows, k]
@@ -318,6 +324,7 @@ class RacePlots:
             item.label = value(tr("plot.legend_item", self.lang, optimizer=label, status=status))
             legend_items.append(item)
             diverged.append(int(end))
+            undefined.append(int(end) if stop is not None and stop[0] == "undefined" else -1)
         if self.legend.items != legend_items:
             self.legend.items = legend_items
         self._fit_loss_axis(indices, race)
@@ -328,6 +335,7 @@ class RacePlots:
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
+            "undefined": undefined,
             "diagonal": [self._view_diagonal] * len(selected),
         }
 
@@ -387,6 +395,12 @@ for (let k = 0; k < names.length; k++) {
   trails[names[k]].data = {x: d.x.slice(0, i + 1), y: d.y.slice(0, i + 1)};
   cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
   const stopped = meta.data.diverged[k] >= 0 && t >= n;
+  // The iterate where the gradient is undefined (it stopped there): no number for g.
+  const undefinedHere = meta.data.undefined[k] >= 0 && i >= meta.data.undefined[k];
+  let grad = undefinedHere ? "<i>" + labels.grad_undefined + "</i>" : vec(d.gx[i], d.gy[i]);
+  if (!undefinedHere && d.kink[i])  // θ at a kink: g is the minimum-norm subgradient
+    grad += "<br><span style='font-size:85%;color:var(--pg-muted,#555)'>" +
+      labels.subgradient + "</span>";
   if (!stopped) {
     raw.push(["gradient", d.x[i], d.y[i], -d.lr[i] * d.gx[i], -d.lr[i] * d.gy[i], color]);
     raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
@@ -397,7 +411,7 @@ for (let k = 0; k < names.length; k++) {
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
     "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
-    vec(d.gx[i], d.gy[i]) + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
+    grad + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
     vec(d.ex[i], d.ey[i]) + "</td></tr>";
 }
 current.data = cur;

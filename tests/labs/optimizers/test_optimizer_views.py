@@ -113,3 +113,23 @@ def test_a_run_of_one_point_is_a_dot_on_a_step_axis_from_0(lab):
                            "steps": "30"})
     assert not any(m.visible for markers in plots.lone_markers.values() for m in markers)
     assert plots.loss_fig["linear"].x_range.end == 30.0
+
+
+def test_the_critical_panel_says_where_the_gradient_is_a_subgradient(lab):
+    lab.state.apply_query({"surface": "custom", "expr": "abs(x) + y**2", "x0": "0",
+                           "y0": "1", "optimizers": "sgd", "steps": "5"})
+    lab._show_critical()
+    text = lab.critical_md.object
+    assert text.count("the minimum-norm subgradient") == 2  # the start and SGD's iterate
+    full = lab.plots.full["sgd"].data
+    assert list(full["kink"]) == [1] * 6
+    assert lab.plots.meta.data["undefined"] == [-1]
+    lab.state.apply_query({"x0": "0.5"})
+    lab._show_critical()
+    assert "subgradient" not in lab.critical_md.object
+
+
+def test_the_readout_knows_the_step_whose_gradient_is_undefined(lab):
+    lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0",
+                           "y0": "1", "optimizers": "momentum", "steps": "5"})
+    assert lab.plots.meta.data["undefined"] == [0]
