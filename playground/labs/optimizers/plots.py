@@ -72,13 +72,18 @@ def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarra
     return np.linspace(low, high, N_LEVELS)
 
 
+#: The surface plot's height with its legend: on a 1280 × 720 screen its legend ends above
+#: the fold (it was 560, and the legend was below it).
+SURFACE_HEIGHT = 500
+
+
 class RacePlots:
     """The surface, the loss chart and the readout of one browser session."""
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self.surface_fig = figure(
-            title=tr("plot.surface", lang), height=560, sizing_mode="stretch_width",
+            title=tr("plot.surface", lang), height=SURFACE_HEIGHT, sizing_mode="stretch_width",
             tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
             toolbar_location="above", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
         self.surface_fig.title.text_font_size = "16px"
@@ -158,9 +163,13 @@ class RacePlots:
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
         # item hides that optimizer's trail.
-        self.legend = Legend(items=[], location="top_left", label_text_font_size="14px",
-                             click_policy="hide", orientation="horizontal", ncols=3,
-                             border_line_alpha=0.0, margin=4, padding=4, spacing=2)
+        # Compact, so that six optimizers' entries fit the plot's width and, with the
+        # plot, a 1280 × 720 screen (``SURFACE_HEIGHT``).
+        self.legend = Legend(items=[], location="top_left", label_text_font_size="12px",
+                             click_policy="hide", orientation="horizontal", ncols=2,
+                             border_line_alpha=0.0, margin=2, padding=2, spacing=8,
+                             glyph_width=16, glyph_height=12, label_standoff=3,
+                             label_height=12)
         f.add_layout(self.legend, "below")
 
     @staticmethod
