@@ -100,7 +100,7 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
                             r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
 #: A race's columns in the file, per optimizer and step.
-RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr", "gap")
+RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr", "gap", "gstate")
 
 
 class ExportError(Exception):
@@ -277,11 +277,17 @@ def _contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarr
 
 def _race_columns(r: race.Race, k: int, floor: float = 0.0) -> dict[str, np.ndarray]:
     """Optimizer ``k``'s rows of race ``r`` that it reached (``good_rows``), as the
-    file's columns (``step``, ``RACE_COLUMNS`` and ``gap``, L − ``floor`` for the
+    file's columns (``step`` and ``RACE_COLUMNS``, of which ``gap`` is L − ``floor`` for the
     log-scale chart, as the lab computes it)."""
     rows = max(r.good_rows(k), 1)
     loss = r.loss[:rows, k]
-    return {"step": np.arange(rows, dtype=np.float64),
+    # What g is: 0 the gradient, 1 the minimum-norm subgradient (θ at a kink), 2 undefined
+    # (the iterate where the run stopped, its slope infinite).
+    gstate = (np.zeros(rows) if r.kink is None else r.kink[:rows, k].astype(np.float64))
+    stop = r.stop(k)
+    if stop is not None and stop[0] == "undefined" and stop[1] < rows:
+        gstate[stop[1]] = 2.0
+    return {"step": np.arange(rows, dtype=np.float64), "gstate": gstate,
             "gap": np.maximum(loss - floor, 1e-16 * max(1.0, abs(floor))),
             "x": r.points[:rows, k, 0], "y": r.points[:rows, k, 1], "loss": r.loss[:rows, k],
             "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
@@ -474,6 +480,8 @@ def build_optimizer_page(state, sweep: str | None = None,
                                surface.y_range[1] - surface.y_range[0]),
         "text": {"title": tr("readout.title", lang), "theta": tr("readout.theta", lang),
                  "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
+                 "grad_undefined": tr("readout.grad_undefined", lang),
+                 "subgradient": tr("readout.subgradient", lang),
                  "velocity": tr("readout.velocity", lang),
                  "zoom": tr("plot.arrows_scale", lang),
                  "legend": tr("plot.arrows_legend", lang)}},
@@ -527,8 +535,10 @@ for (let k = 0; k < names.length; k++) {
   legend.items[k].label = {value: labels[k] + ": " + status};
   rows += "<tr><td style='color:" + color + ";font-weight:600'>" + labels[k] + "</td><td>" +
     vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
-    "</td><td>" + vec(d.gx[j], d.gy[j]) + "</td><td>" +
-    (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
+    "</td><td>" + (d.gstate[j] === 2 ? "<i>" + text.grad_undefined + "</i>"
+                   : vec(d.gx[j], d.gy[j]) + (d.gstate[j] === 1 ? "<br><span style=" +
+                     "'font-size:85%;color:#555'>" + text.subgradient + "</span>" : "")) +
+    "</td><td>" + (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
 }
 current.data = cur;
 loss_now.data = now;

@@ -205,6 +205,8 @@ _EN: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
+    "readout.grad_undefined": "undefined (infinite slope)",
+    "readout.subgradient": "a kink: the minimum-norm subgradient",
     "readout.velocity": "v / m̂ after the update",
     "readout.effective_lr": "α per dimension of the update",
     "run.lr_zero": (
@@ -229,6 +231,7 @@ _EN: dict[str, str] = {
     "critical.at_last_iterate": (
         "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),
     "critical.gradient": "gradient",
+    "critical.subgradient": "A kink: the gradient shown is the minimum-norm subgradient.",
     "critical.eigenvalues": "Hessian eigenvalues",
     "critical.verdict.minimum": "minimum (all eigenvalues > 0)",
     "critical.verdict.maximum": "maximum (all eigenvalues < 0)",
@@ -266,6 +269,9 @@ _EN: dict[str, str] = {
     "mlp.noise": "Noise (%)",
     "mlp.points": "Points",
     "mlp.train_ratio": "Training share (%)",
+    "mlp.train_ratio.few": (
+        "Only {n} points: a training share of 100 % trains on all of them (no validation "
+        "set; the curves and the reading then follow the training loss)."),
     "mlp.seed": "Seed",
     "mlp.features": "Input features",
     "mlp.normalise": "Normalise inputs (mean 0, std 1 on the training set)",
@@ -285,7 +291,7 @@ _EN: dict[str, str] = {
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
     "mlp.batch": "Batch size",
-    "mlp.l1": "L1 penalty λ₁ (gradient λ₁·sign(w), 0 at w = 0)",
+    "mlp.l1": "L1 penalty λ₁ (after each step w ← sign(w)·max(|w| − α·λ₁, 0))",
     "mlp.l2": "L2 penalty λ₂",
     "mlp.dropout": "Dropout rate",
     "mlp.play": "▶ Play",
@@ -305,6 +311,7 @@ _EN: dict[str, str] = {
     "mlp.plot.epoch": "epoch",
     "mlp.plot.train": "training",
     "mlp.plot.val": "validation",
+    "mlp.plot.best": "best epoch",
     "mlp.plot.gap": "gap",
     "mlp.plot.race_lines": "solid: training, dashed: validation",
     "mlp.readout.whose": "{what} ({optimizer})",
@@ -372,6 +379,8 @@ _EN: dict[str, str] = {
     "mlp.doc.discretize": "the heat map shows the predicted class only",
     "mlp.doc.early_stop": "pause when validation loss stops improving",
     "mlp.doc.patience": "epochs without improvement",
+    "mlp.invalid.batch_training_set": (
+        "A batch holds at most the training set: the batch is now {n}."),
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
         "the batch is now 2."),

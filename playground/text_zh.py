@@ -184,6 +184,8 @@ ZH: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
+    "readout.grad_undefined": "无定义（斜率无穷大）",
+    "readout.subgradient": "不可导点：取范数最小的次梯度",
     "readout.velocity": "更新后的 v / m̂",
     "readout.effective_lr": "本次更新中每个维度的 α",
     "formula.at_step": (
@@ -208,6 +210,7 @@ ZH: dict[str, str] = {
         "在 {optimizer} 最后的迭代点处，第 {step} 步（此处梯度无定义：已停止）"),
     "critical.at_iterate": "在 {optimizer} 第 {step} 步的迭代点处",
     "critical.gradient": "梯度",
+    "critical.subgradient": "不可导点：这里的梯度取范数最小的次梯度。",
     "critical.eigenvalues": "海森矩阵特征值",
     "critical.verdict.minimum": "最小值（所有特征值 > 0）",
     "critical.verdict.maximum": "最大值（所有特征值 < 0）",
@@ -243,6 +246,9 @@ ZH: dict[str, str] = {
     "mlp.noise": "噪声（%）",
     "mlp.points": "点数",
     "mlp.train_ratio": "训练集比例（%）",
+    "mlp.train_ratio.few": (
+        "只有 {n} 个数据点：训练集比例设为 100 % 时全部用于训练"
+        "（没有验证集；曲线和解读随后只看训练损失）。"),
     "mlp.seed": "随机种子",
     "mlp.features": "输入特征",
     "mlp.normalise": "标准化输入（在训练集上变为均值 0、标准差 1）",
@@ -259,7 +265,7 @@ ZH: dict[str, str] = {
     "mlp.optimizer": "优化器",
     "mlp.lr": "学习率 α",
     "mlp.batch": "批量大小",
-    "mlp.l1": "L1 正则化系数 λ₁（梯度 λ₁·sign(w)，w = 0 时为 0）",
+    "mlp.l1": "L1 正则化系数 λ₁（每步之后 w ← sign(w)·max(|w| − α·λ₁, 0)）",
     "mlp.l2": "L2 正则化系数 λ₂",
     "mlp.dropout": "暂退法（Dropout）概率",
     "mlp.play": "▶ 运行",
@@ -277,6 +283,7 @@ ZH: dict[str, str] = {
     "mlp.plot.epoch": "迭代周期",
     "mlp.plot.train": "训练集",
     "mlp.plot.val": "验证集",
+    "mlp.plot.best": "最佳迭代周期",
     "mlp.plot.gap": "差距",
     "mlp.plot.race_lines": "实线：训练集，虚线：验证集",
     "mlp.readout.whose": "{what}（{optimizer}）",
@@ -341,6 +348,7 @@ ZH: dict[str, str] = {
     "mlp.doc.discretize": "热图只显示预测的类别",
     "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
     "mlp.doc.patience": "没有改进的迭代周期数",
+    "mlp.invalid.batch_training_set": "小批量最多包含整个训练集：小批量大小已改为 {n}。",
     "mlp.invalid.batchnorm_batch": (
         "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：小批量大小已改为 "
         "2。"),

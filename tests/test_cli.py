@@ -367,3 +367,15 @@ def test_train_points_has_the_labs_bounds(capsys, points, ok):
     assert cli.main(args) == (0 if ok else 2)
     if not ok:
         assert "points" in capsys.readouterr().err
+
+
+def test_train_help_says_the_l1_rule_the_lab_shows(capsys):
+    """``--l1`` is the proximal step the engine applies, in the words the lab's control
+    carries (``text`` key ``mlp.l1``), in both languages."""
+    from playground.text import tr
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    rule = "sign(w)·max(|w| − α·λ₁, 0)"
+    assert rule in shown
+    assert rule in tr("mlp.l1", "en") and rule in tr("mlp.l1", "zh")

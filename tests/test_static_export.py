@@ -308,3 +308,22 @@ def test_the_mlp_button_keeps_an_uploaded_data_set():
     assert state.load_csv("x1,x2,label\n" + rows) == ""
     fresh_html = static_export.export_html(state, "mlp", epochs=5, snapshots=3).decode()
     assert "dataset uploaded" in fresh_html
+
+
+def test_the_files_readout_knows_a_subgradient_and_an_undefined_gradient():
+    """``gstate`` per row: 1 where g is the minimum-norm subgradient (|x| + y² on x = 0),
+    2 at the iterate where the gradient is undefined (√x at x = 0), else 0; the page's
+    script words them (``readout.subgradient``, ``readout.grad_undefined``)."""
+    from playground.numerics.expression import parse_expression
+
+    settings = race.make_settings((0.0, 1.0), {"sgd": {"lr": 0.1}}, steps=3)
+    sgd = opt.NAMES.index("sgd")
+    kink = race.run_race(parse_expression("abs(x) + y**2"), settings)
+    assert static_export._race_columns(kink, sgd)["gstate"].tolist() == [1, 1, 1, 1]
+    steep = race.run_race(parse_expression("sqrt(x) + y**2"), settings)
+    assert static_export._race_columns(steep, sgd)["gstate"].tolist() == [2]
+    smooth = race.run_race(parse_expression("x**2 + y**2"),
+                           race.make_settings((1.0, 1.0), steps=3))
+    assert static_export._race_columns(smooth, sgd)["gstate"].tolist() == [0] * 4
+    assert "text.subgradient" in static_export.OPTIMIZER_JS
+    assert "text.grad_undefined" in static_export.OPTIMIZER_JS

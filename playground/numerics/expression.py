@@ -633,6 +633,50 @@ def _differentiate_binary(operator: str, left: tuple, right: tuple, careful: boo
     return value, _add(base, exponent)
 
 
+def _nonzero(tangent: Tangent):
+    """Whether a tangent (∂/∂x, ∂/∂y) is not (0, 0), elementwise."""
+    if _constant(tangent):
+        return False
+    return (jnp.asarray(tangent[0]) != 0) | (jnp.asarray(tangent[1]) != 0)
+
+
+def _at_kink(node: Node, variables: dict[str, jax.Array]):
+    """Whether ``node`` is at one of its kinks, where ``_differentiate`` takes a
+    subgradient: |u| at u = 0 where u's gradient is not 0, max/min at a tie of arguments
+    whose gradients differ, √u and u^p (0 < p < 1, or a varying exponent) at u = 0 for a
+    u that varies (√(x⁴) at 0 is counted too, though smooth: its subgradient is then
+    its gradient).  (There the gradient used is the minimum-norm subgradient, or undefined
+    where the slope is infinite, which the race reports as such.)"""
+    match node:
+        case Number() | Variable() | Constant():
+            return False
+        case Negate(operand):
+            return _at_kink(operand, variables)
+        case BinaryOp(operator, left, right):
+            here = _at_kink(left, variables) | _at_kink(right, variables)
+            if operator == "**" and (not isinstance(right, Number) or 0 < right.value < 1):
+                base, tangent = _differentiate(left, variables)
+                if not _constant(tangent):
+                    here = here | (jnp.asarray(base) == 0)
+            return here
+        case Call(function, arguments):
+            here = False
+            for argument in arguments:
+                here = here | _at_kink(argument, variables)
+            if function in ("min", "max"):
+                (a, ta), (b, tb) = (_differentiate(arg, variables) for arg in arguments)
+                differ = _nonzero(_add(ta, tb, -1.0))
+                return here | ((jnp.asarray(a) == jnp.asarray(b)) & differ)
+            if function == "abs":  # |u| at u = 0 is smooth where u's gradient is 0 too
+                u, tangent = _differentiate(arguments[0], variables)
+                return here | ((jnp.asarray(u) == 0) & _nonzero(tangent))
+            if function == "sqrt":  # √u at u = 0: infinite slope, or 0·∞ taken as 0
+                u, tangent = _differentiate(arguments[0], variables)
+                return here if _constant(tangent) else here | (jnp.asarray(u) == 0)
+            return here
+    raise TypeError(f"not an expression node: {node!r}")
+
+
 def _evaluate(node: Node, variables: dict[str, jax.Array]) -> jax.Array | float:
     match node:
         case Number(value):
@@ -852,6 +896,17 @@ class Expression:
         x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
         _, (gx, gy) = _differentiate(self.tree, {"x": x, "y": y})
         return tuple(jnp.broadcast_to(jnp.asarray(g, dtype), shape) for g in (gx, gy))
+
+    def at_kink(self, x: ArrayLike, y: ArrayLike) -> jax.Array:
+        """Whether (x, y) is at a kink of the formula (|·| at 0, a tie of max or min, √
+        at 0), where ``gradient`` is a subgradient, not a gradient (booleans, x's and
+        y's broadcast shape)."""
+        x, y = jnp.asarray(x), jnp.asarray(y)
+        dtype = jnp.result_type(x, y, float)
+        shape = jnp.broadcast_shapes(x.shape, y.shape)
+        x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
+        return jnp.broadcast_to(jnp.asarray(_at_kink(self.tree, {"x": x, "y": y}), bool),
+                                shape)
 
     def to_latex(self) -> str:
         """LaTeX for display, e.g. ``x^{2} - y^{2} + 0.1 \\sin\\left(3 x\\right)``."""

@@ -21,7 +21,8 @@ probabilities by the softmax p_k = e^{z_k} / Σ_j e^{z_j}.  Two classes also use
 logits and the softmax (not one logit and a sigmoid): one rule for every K.  The two
 are equivalent, σ(z₁ − z₀) = softmax(z)₁.  The loss is the mean negative
 log-likelihood (cross-entropy) L = −(1/N) Σ_i log p_{y_i}(x_i), plus an optional
-penalty λ₁ Σ|W| + λ₂ Σ W² over the weight matrices only.
+penalty λ₁ Σ|W| + λ₂ Σ W² over the weight matrices only (training descends the
+L2 part and applies L1 as a proximal step: ``training.prox_l1``).
 
 Batch norm (per feature, over the mini-batch, before the activation; PyTorch's
 ``BatchNorm1d`` conventions)::
@@ -349,10 +350,11 @@ def _abs_jvp(primals, tangents):
 def penalty(params: Params, l1: float | Array = 0.0, l2: float | Array = 0.0) -> Array:
     """λ₁ Σ|W| + λ₂ Σ W² over every weight matrix (not biases, not γ, β).
 
-    Its gradient adds λ₁ sign(W) + 2 λ₂ W, with sign(0) = 0 (the minimum-norm
-    subgradient of |w| at 0, as PyTorch's): a weight at exactly 0 gets no push from
-    L1, so it stays at 0 while the data does not pull it away.  PyTorch's
-    ``weight_decay=wd`` (which adds wd · W) corresponds to λ₂ = wd / 2.
+    The objective's penalty.  Its gradient is λ₁ sign(W) + 2 λ₂ W, with sign(0) = 0 (the
+    minimum-norm subgradient of |w| at 0, as PyTorch's).  Training takes only the L2
+    part's gradient: L1 is applied as a proximal step after each update
+    (``training.prox_l1``, W ← sign(W)·max(|W| − α λ₁, 0)), which sets weights to exactly
+    0.  PyTorch's ``weight_decay=wd`` (which adds wd · W) corresponds to λ₂ = wd / 2.
     """
     weights = [layer["W"] for layer in params]
     return (l1 * sum(jnp.sum(abs_with_subgradient(w)) for w in weights)

@@ -26,7 +26,9 @@ An undefined gradient is not a divergence: at a finite iterate with a finite los
 whose gradient is ±∞ or NaN (√x at x = 0: an infinite slope; custom formulas take
 the minimum-norm subgradient at kinks, see ``expression``, so |x|, √(x² + y²) and
 max(x, −x) at 0 have gradient 0) the optimizer stops there: ``undefined_at`` records
-the step, that iterate is recorded (with zero arrows) and repeated.
+the step, that iterate is recorded (with zero arrows) and repeated.  Where a formula's
+g is a subgradient (θₙ at a kink, ``Expression.at_kink``) ``kink`` says so, so that
+what shows g can say it is the minimum-norm subgradient.
 """
 
 from __future__ import annotations
@@ -80,12 +82,15 @@ class Race(NamedTuple):
     # (N_OPT,) the step whose iterate has an undefined gradient (the optimizer stopped
     # there), −1 when none did
     undefined_at: np.ndarray | None = None
+    # (steps+1, N_OPT) whether θₙ is at a kink of a formula (``Expression.at_kink``):
+    # its g is the minimum-norm subgradient there, not a gradient
+    kink: np.ndarray | None = None
 
     def of(self, name: str) -> dict[str, np.ndarray]:
         """One optimizer's columns."""
         k = opt.NAMES.index(name)
         return {f: getattr(self, f)[:, k] for f in self._fields
-                if f not in ("diverged_at", "undefined_at")}
+                if f not in ("diverged_at", "undefined_at") and getattr(self, f) is not None}
 
     def stop(self, k: int) -> tuple[str, int] | None:
         """Why and where optimizer ``k`` stopped: ``("diverged", step)``,
@@ -158,8 +163,8 @@ class _Carry(NamedTuple):
 # Columns of each field in the single record row: vectors take 2, scalars 1.
 _COLUMNS = {"points": slice(0, 2), "grad": slice(2, 4), "step": slice(4, 6),
             "velocity": slice(6, 8), "effective_lr": slice(8, 10), "loss": 10, "lr": 11,
-            "second_moment": slice(12, 14)}
-_WIDTH = 14
+            "second_moment": slice(12, 14), "kink": 14}
+_WIDTH = 15
 
 
 def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
@@ -170,6 +175,7 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
     base_lr = s.hyper["lr"]
     theta0 = jnp.broadcast_to(s.start, (N_OPT, 2))
     value_and_grad = jax.vmap(jax.value_and_grad(lambda p: fn(p[0], p[1])))
+    at_kink = getattr(fn, "at_kink", None)  # a formula's; other functions have no kinks
     # Drawn up front: random bits inside the loop would cost more than the optimizers.
     noise = s.noise * jax.random.normal(jax.random.key(s.seed), (capacity, 2))
 
@@ -208,6 +214,8 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
             jnp.where(live, alpha[:, None] * jnp.stack(scales), 0.0),
             loss[:, None], alpha[:, None],
             jnp.where(live, jnp.stack(seconds), 0.0),
+            (jnp.zeros(N_OPT) if at_kink is None
+             else at_kink(theta[:, 0], theta[:, 1]).astype(theta.dtype))[:, None],
         ], axis=1)
         # θ and L are finite by construction; a gradient or step can still overflow on
         # the row before the divergence is seen (or at a point with an infinite slope).
@@ -257,6 +265,7 @@ def run_race(fn: SurfaceFn, settings: RaceSettings) -> Race:
     records, stopped = jax.device_get(compiled_race(fn, capacity_for(steps))(settings))
     records = np.asarray(records)[: steps + 1]
     fields = {name: records[:, :, cols] for name, cols in _COLUMNS.items()}
+    fields["kink"] = fields["kink"] > 0
     stopped = np.asarray(stopped)
     return Race(**fields, diverged_at=np.where(stopped >= 0, stopped, -1),
                 undefined_at=np.where(stopped <= -2, -2 - stopped, -1))
@@ -318,6 +327,7 @@ def run_sweep(fn: SurfaceFn, settings: RaceSettings, name: str, knob: str, value
     out = []
     for rows, stop in zip(np.asarray(records)[:, : steps + 1], np.asarray(stopped), strict=True):
         fields = {f: rows[:, :, cols] for f, cols in _COLUMNS.items()}
+        fields["kink"] = fields["kink"] > 0
         out.append(Race(**fields, diverged_at=np.where(stop >= 0, stop, -1),
                         undefined_at=np.where(stop <= -2, -2 - stop, -1)))
     return out

@@ -9,6 +9,12 @@ activation, batch norm, batch size) and data shape; everything a slider moves �
 the optimizer and its knobs, the learning rate and its schedule, clipping, L1, L2,
 the dropout rate — is a traced value in ``Hyper``, so moving it never recompiles.
 
+L1 is a proximal step, not a gradient: the optimizer steps on cross-entropy + λ₂ Σ W²,
+then every weight is soft-thresholded, W ← sign(W)·max(|W| − α_n λ₁, 0) (``prox_l1``;
+ISTA, and in effect TensorFlow Playground's rule that a weight whose L1 step would cross
+0 is set to 0).  So L1 drives weights that the data does not need to exactly 0 and holds
+them there; a subgradient step (λ₁ sign(W)) only makes them hop around 0.
+
 The optimizer is a traced index too: the six update rules of
 :mod:`playground.numerics.optimizers` (optax transformations, PyTorch's conventions) run
 behind one ``lax.switch`` on a state that holds every rule's fields
@@ -178,8 +184,18 @@ def unflatten_state(flat: OptimizerState, params) -> OptimizerState:
                             if slot != opt.COUNT_SLOT})
 
 
+def prox_l1(params, threshold):
+    """Soft-thresholding of every weight matrix (not biases, not γ, β):
+    W ← sign(W)·max(|W| − threshold, 0), the proximal step of threshold·Σ|W|."""
+    def shrink(w):
+        t = jnp.asarray(threshold, w.dtype)
+        return jnp.sign(w) * jnp.maximum(jnp.abs(w) - t, 0.0)
+    return [{**layer, "W": shrink(layer["W"])} for layer in params]
+
+
 def apply_update(params, state: OptimizerState, grads, h: Hyper, step, clipping=None):
-    """θ ← θ − α_n · direction, the direction from the selected rule.
+    """θ ← θ − α_n · direction, the direction from the selected rule; then L1's proximal
+    step on the weights, W ← sign(W)·max(|W| − α_n λ₁, 0) (``prox_l1``).
 
     ``state`` is flat (``flatten_state``): the rules run on one vector per field, so
     ``lax.switch`` passes a few arrays in and out instead of one per layer and field
@@ -198,11 +214,12 @@ def apply_update(params, state: OptimizerState, grads, h: Hyper, step, clipping=
     direction, state = jax.lax.switch(h.optimizer, branches, flat_grads, state, h)
     alpha = h.lr * opt.schedule_multiplier(h.schedule, step)
     params = jax.tree.map(lambda p, d: p - alpha.astype(p.dtype) * d, params, unravel(direction))
-    return params, state
+    return prox_l1(params, alpha * h.l1), state
 
 
-def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l1, l2):
-    """The training objective, cross-entropy + ``mlp.penalty``; ``(loss, new_bn_state)``.
+def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l2):
+    """The objective's smooth part, cross-entropy + λ₂ Σ W² (``mlp.penalty`` without L1,
+    which ``apply_update``'s proximal step applies); ``(loss, new_bn_state)``.
 
     ``mlp.forward`` in training mode with ``mlp.affine_fused`` layers; a concrete
     ``dropout_rate`` of 0 draws no random numbers and needs no ``key``.
@@ -210,7 +227,7 @@ def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l1, l2):
     logits, bn_state, _ = mlp.forward(
         params, bn_state, x, activation=arch.activation, train=True, key=key,
         dropout_rate=dropout_rate, batchnorm=arch.batchnorm, layer=mlp.affine_fused)
-    return mlp.cross_entropy(logits, y) + mlp.penalty(params, l1, l2), bn_state
+    return mlp.cross_entropy(logits, y) + mlp.penalty(params, 0.0, l2), bn_state
 
 
 def evaluate(arch: Arch, model: Model, x, y):
@@ -275,8 +292,7 @@ def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None
             params, bn_state, state, n = carry
             xb, yb, batch_key = batch
             rate = h.dropout if with_dropout else 0.0
-            grads, bn_state = grad_fn(params, bn_state, xb, yb, arch, batch_key, rate,
-                                      h.l1, h.l2)
+            grads, bn_state = grad_fn(params, bn_state, xb, yb, arch, batch_key, rate, h.l2)
             params, state = apply_update(params, state, grads, h, n, clipping)
             return (params, bn_state, state, n + 1), None
 

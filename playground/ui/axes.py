@@ -1,4 +1,5 @@
-"""Axes that follow what is drawn: a loss range that ignores diverged tails, readable ticks.
+"""Axes that follow what is drawn: a loss range that ignores diverged tails, readable ticks,
+a step axis that starts at 0 and a curve of one point drawn as a point.
 
 Shared by both labs' loss charts (and the optimizer lab's surface): a run that diverged
 climbs to 10¹⁰ in its last steps, and a linear axis fitted to it flattens every other
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from bokeh.models import CustomJSTickFormatter
+from bokeh.models import CustomJSTickFormatter, Range1d
 
 #: Each end of a loss range adds this fraction of its span.
 RANGE_PADDING = 0.05
@@ -39,6 +40,41 @@ def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
         else:
             high.append(values[ok].max())
     return low, high
+
+
+def step_range() -> Range1d:
+    """An x axis of steps or epochs, 0 … 1 until ``fit_step_axis`` sets it."""
+    return Range1d(*step_axis(1))
+
+
+#: A step axis starts this fraction of its span before 0 (a dot at step 0 is seen whole).
+STEP_AXIS_LEAD = 0.02
+
+
+def step_axis(last: int) -> tuple[float, float]:
+    """The (start, end) of a step (or epoch) axis for steps 0 … ``last``, at least 0 … 1:
+    a curve of one point sits near the left of a unit span (Bokeh's automatic range
+    made it −1 … 1), just after the start."""
+    end = float(max(int(last), 1))
+    return -STEP_AXIS_LEAD * end, end
+
+
+def fit_step_axis(x_range: Range1d, last: int):
+    """``x_range`` to ``step_axis(last)``; reset (the toolbar) comes back to it."""
+    start, end = step_axis(last)
+    if (x_range.start, x_range.end) != (start, end):
+        x_range.update(start=start, end=end, reset_start=start, reset_end=end)
+
+
+def show_lone_points(markers):
+    """``markers``: (scatter renderer, whether its curve is shown) pairs, each drawing a
+    curve's points: shown only while the curve has exactly one point, which a line
+    cannot draw."""
+    for renderer, shown in markers:
+        lone = bool(shown) and renderer.data_source is not None and \
+            len(next(iter(renderer.data_source.data.values()), [])) == 1
+        if renderer.visible != lone:
+            renderer.visible = lone
 
 
 def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],

@@ -66,7 +66,9 @@ class Guard:
     ``bounds`` (closed; default: the parameter's own) that the parameter accepts.
 
     Anything else is refused where it was typed: the box goes back to the value in use
-    and a note under it says what was refused and why, until the next accepted value.
+    and a note under it says what was refused and why, until the parameter is set again
+    by anything (a value typed, a link, a lesson, a reset to defaults, a new surface), even
+    to the value it has: the note speaks of the state when it was refused.
     The widget is made without hard limits of its own, so that the browser sends what
     was typed instead of clamping it silently.  ``layout`` (the widget and its note) is
     what goes in the page; the widget follows the parameter.
@@ -89,7 +91,8 @@ class Guard:
         self._refusal = ""
         widget.value = getattr(owner, name)
         widget.param.watch(self._typed, "value")
-        owner.param.watch(self._follow, name)
+        # Every assignment, not only a change: a reset to the value in use starts anew.
+        owner.param.watch(self._follow, name, onlychanged=False)
 
     @property
     def refusal(self) -> str:
@@ -143,8 +146,9 @@ class Guard:
             self.widget.param.trigger("start", "end")  # a slider the typed value widened
 
     def _follow(self, event):
-        self.note.visible = False  # its "in use" is no longer the value in use
-        self._show(event.new)
+        self.note.visible = False  # it spoke of the state before this assignment
+        if self.widget.value != event.new:
+            self._show(event.new)
 
     def _show(self, value):
         self._following = True

@@ -419,3 +419,60 @@ def test_the_mlp_link_carries_the_epoch(page, server_url):
     wait_until(page, lambda: epoch(page) == int(query_of(page)["epoch"]), 20,
                "the link's epoch to be the one shown")
     assert_no_errors(page)
+
+
+def test_a_refusal_goes_with_a_new_surface_even_when_the_value_stays(page, server_url):
+    """Saddle and custom both start SGD at α = 0.05: the note about 1000 spoke of the
+    saddle's run and goes with the new surface, though the box still reads 0.05."""
+    from playground.text import tr
+
+    open_optimizers(page, server_url + "?lab=optimizers&surface=saddle")
+    page.locator(".card-header", has_text=re.compile(r"^\s*SGD\s*$")).click()
+    box = page.locator(".pg-sgd_lr input").first
+    box.wait_for(state="visible")
+    type_into(box, "1000")
+    note = page.locator(".pg-refused-text")
+    note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-surface select").select_option(label=tr("surface.custom.name"))
+    page.wait_for_function("() => window.location.search.includes('surface=custom')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
+    assert box.input_value() == "0.05"
+    assert_no_errors(page)
+
+
+def test_a_small_upload_shows_the_batch_in_use(page, server_url):
+    """XOR's four rows at a 50 % share: two points train, and the batch control says 2
+    (it said 10), bounded by the data, with a line saying why."""
+    page.goto(server_url + "?lab=mlp", wait_until="load")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+    upload.set_input_files({"name": "xor.csv", "mimeType": "text/csv",
+                            "buffer": b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"})
+    page.wait_for_function("() => window.location.search.includes('dataset=uploaded')",
+                           timeout=DRAW_TIMEOUT_MS)
+    box = page.locator(".pg-batch input").first
+    wait_until(page, lambda: box.input_value() == "2", CHANGE_TIMEOUT_MS / 1000,
+               "the batch in use in its box")
+    assert query_of(page)["batch"] == "2"
+    expect(page.locator(".pg-message")).to_contain_text("the batch is now 2")
+    type_into(box, "3")  # more than the training set: refused at the box
+    note = page.locator(".pg-refused-text")
+    note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
+    assert "outside [1, 2]" in note.inner_text() and box.input_value() == "2"
+    assert_no_errors(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_tiny_upload_says_a_training_share_of_100_percent_exists(page, server_url, lang):
+    from playground.text import tr
+
+    page.goto(server_url + f"?lab=mlp&lang={lang}", wait_until="load")
+    upload = page.locator(".pg-upload input[type=file]")
+    upload.wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+    upload.set_input_files({"name": "xor.csv", "mimeType": "text/csv",
+                            "buffer": b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"})
+    hint = page.locator(".pg-share-hint")
+    expect(hint).to_be_visible(timeout=DRAW_TIMEOUT_MS)
+    expect(hint).to_contain_text(tr("mlp.train_ratio.few", lang, n=4))
+    assert_no_errors(page)

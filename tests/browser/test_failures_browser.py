@@ -102,6 +102,13 @@ def test_xor_truth_table_trains_on_all_four_points(page, server_url):
 # -- kinks in the optimizer lab ---------------------------------------------------------
 
 
+def readout_cells(page) -> list[str]:
+    """The readout's first optimizer row, cell by cell (HTML): name, θ, L, g, …"""
+    html = page.evaluate("() => Bokeh.documents[0].get_model_by_name('readout').text")
+    row = re.findall(r"<tr><td[^>]*>.*?</tr>", html)[0]
+    return re.findall(r"<td[^>]*>(.*?)</td>", row)
+
+
 def test_the_tip_of_a_cone_is_reached_not_a_divergence(page, server_url):
     goto_and_wait(page, server_url + "?lab=optimizers&surface=custom&expr=sqrt(x**2%2By**2)"
                   "&optimizers=sgd&sgd_lr=1&x0=1&y0=0&steps=2")
@@ -128,6 +135,32 @@ def test_an_infinite_slope_is_an_undefined_gradient(page, server_url):
     # The critical-point panel speaks of the step where it stopped, not of step 5.
     expect(page.get_by_text("At SGD's last iterate, step 0 (its gradient is undefined")
            ).to_be_visible(timeout=30_000)
+    # The readout's g: undefined, not (0, 0).
+    expect(page.locator(".pg-readout")).to_contain_text("undefined (infinite slope)",
+                                                        timeout=30_000)
+    assert readout_cells(page)[3] == "<i>undefined (infinite slope)</i>"
+    assert_no_errors(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_readout_says_where_g_is_the_minimum_norm_subgradient(page, server_url, lang):
+    """|x| + y² from (0, 1): every iterate is on the kink x = 0."""
+    from playground.text import tr
+
+    page.goto(server_url + f"?lab=optimizers&lang={lang}&surface=custom&expr=abs(x)%2By**2"
+              "&optimizers=sgd&x0=0&y0=1&steps=5", wait_until="commit")
+    page.wait_for_function(model_ready_js("full_sgd", 6), timeout=60_000)
+    assert source(page, "full_sgd")["kink"] == [1] * 6
+    expect(page.locator(".pg-readout")).to_contain_text(tr("readout.subgradient", lang),
+                                                        timeout=30_000)
+    assert readout_cells(page)[3].startswith("(0.000, ")  # g = (0, 2y): a subgradient
+    # Off the kink (x₀ = 0.5) the readout says nothing of the kind.
+    page.goto(server_url + f"?lab=optimizers&lang={lang}&surface=custom&expr=abs(x)%2By**2"
+              "&optimizers=sgd&x0=0.5&y0=1&steps=2", wait_until="commit")
+    page.wait_for_function(model_ready_js("full_sgd", 3), timeout=60_000)
+    expect(page.locator(".pg-readout")).to_contain_text(tr("readout.grad", lang),
+                                                        timeout=30_000)
+    assert tr("readout.subgradient", lang) not in page.locator(".pg-readout").inner_text()
     assert_no_errors(page)
 
 

@@ -4,7 +4,8 @@
   the data's frame, and the normalisation is said under the picture;
 * three classes trained a while: the confident regions are painted in their class's
   strongest shade (screenshot pixels at cell centres, against the heat map's values);
-* the optimizer lab's legend sits below the surface's frame, never over a trajectory;
+* the optimizer lab's legend sits below the surface's frame, never over a trajectory, whole
+  on its canvas and above the fold of a 1280 × 720 screen, six optimizers included;
   after a divergence the loss axis stays on the other curves and the critical-point
   panel names the last finite iterate.
 """
@@ -127,8 +128,10 @@ _LEGEND_AND_FRAME = """() => {
   const lv = Bokeh.index.find_one(legend);
   if (fv == null || lv == null) return null;
   const f = fv.frame.bbox, l = lv.bbox;
+  const c = fv.canvas_view.el.getBoundingClientRect();
   return {frame: [f.left, f.top, f.right, f.bottom], legend: [l.left, l.top, l.right, l.bottom],
-          items: legend.items.length};
+          items: legend.items.length, canvas: [c.left, c.top + window.scrollY, c.width, c.height],
+          labels: legend.items.map((i) => i.label.value ?? i.label)};
 }"""
 
 
@@ -143,6 +146,12 @@ def test_the_legend_is_below_the_surface_and_a_divergence_keeps_the_loss_axis(
                "six legend items")
     box = page.evaluate(_LEGEND_AND_FRAME)
     assert box["legend"][1] >= box["frame"][3]  # its top is below the frame's bottom
+    # The whole legend is on the canvas (the longest label, "Adam: L = 1.091×10⁻¹¹", was
+    # cut at its right edge) and above the fold of a 1280 × 720 screen.
+    left, top, width, height = box["canvas"]
+    assert box["legend"][0] >= 0 and box["legend"][2] <= width and box["legend"][3] <= height
+    assert top + box["legend"][3] <= 720, (top, box["legend"])
+    assert any("×10" in label for label in box["labels"]) or "sgd_lr" in query
     if "sgd_lr" in query:
         loss_range = page.evaluate("""() => {
           const doc = Bokeh.documents[0];

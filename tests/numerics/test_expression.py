@@ -611,3 +611,34 @@ def test_hessian_off_the_kinks_is_the_ordinary_one():
     expected = (np.eye(2) - np.outer(p, p)) / 1.0  # (I − p̂p̂ᵀ)/r with r = 1
     np.testing.assert_allclose(jax.hessian(lambda q: cone(q[0], q[1]))(p), expected,
                                atol=1e-14)
+
+
+# -- where the gradient is a subgradient (``at_kink``) ----------------------------------
+
+@pytest.mark.parametrize("formula", ABS_SPELLINGS)
+def test_every_spelling_of_abs_is_at_a_kink_at_0_only(formula):
+    e = parse_expression(formula)
+    assert bool(e.at_kink(0.0, 0.7))
+    assert not np.any(e.at_kink(np.array([-2.0, 0.5, 1e-3]), 0.7))
+
+
+@pytest.mark.parametrize("formula", CONE_SPELLINGS)
+def test_every_spelling_of_the_cone_is_at_a_kink_at_its_tip_only(formula):
+    e = parse_expression(formula)
+    assert bool(e.at_kink(0.0, 0.0)) and not bool(e.at_kink(0.6, -0.8))
+
+
+@pytest.mark.parametrize("formula, point", CONVEX_KINKS)
+def test_every_convex_kink_is_said(formula, point):
+    assert bool(parse_expression(formula).at_kink(*point)), formula
+
+
+@pytest.mark.parametrize("formula, point", [
+    ("x**2 + y**2", (0.0, 0.0)), ("sin(x) * y", (0.0, 0.0)), ("max(x, x)", (0.0, 0.0)),
+    ("abs(x * y)", (0.0, 0.0)), ("abs(x**2)", (0.0, 0.0)), ("abs(3) + x", (0.0, 0.0)),
+    ("max(x, y)", (1.0, 2.0)), ("sqrt(x**2 + 1)", (0.0, 0.0)),
+    ("(x - 1)**2 + 100*(y - x**2)**2", (1.0, 1.0))])
+def test_a_smooth_point_is_not_a_kink(formula, point):
+    """|x·y| and |x²| are differentiable at the origin (their gradient is 0 there); a tie
+    of max between equal gradients is no kink."""
+    assert not bool(parse_expression(formula).at_kink(*point)), formula

@@ -14,7 +14,8 @@ from playground.numerics.expression import parse_expression
 RAVINE = surfaces.SURFACES["ravine"]
 START = RAVINE.start  # (-9, 1.5)
 SGD = opt.NAMES.index("sgd")
-FIELDS = ("points", "loss", "grad", "step", "velocity", "second_moment", "effective_lr", "lr")
+FIELDS = ("points", "loss", "grad", "step", "velocity", "second_moment", "effective_lr", "lr",
+          "kink")
 
 
 def ravine_gradient(points):
@@ -266,7 +267,7 @@ def test_row_count_and_shapes(steps):
     n = len(opt.NAMES)
     for field in ("points", "grad", "step", "velocity", "second_moment", "effective_lr"):
         assert getattr(r, field).shape == (steps + 1, n, 2), field
-    assert r.loss.shape == r.lr.shape == (steps + 1, n)
+    assert r.loss.shape == r.lr.shape == r.kink.shape == (steps + 1, n)
     assert r.diverged_at.shape == (n,)
     np.testing.assert_allclose(r.loss, ravine_loss(r.points), rtol=1e-13, atol=1e-300)
     col = r.of("adam")
@@ -332,3 +333,16 @@ def test_an_undefined_gradient_after_some_steps_stops_there():
     np.testing.assert_array_equal(sgd["loss"], [1, 0, 0, 0, 0])
     np.testing.assert_array_equal(sgd["step"][1:], 0.0)
     assert_all_finite(r)
+
+
+def test_the_race_says_where_g_is_a_subgradient():
+    """|x| + y² from (0, 1): SGD slides down y along the kink x = 0, each g the
+    minimum-norm subgradient (0, 2y); off the kink, and on smooth surfaces, a gradient."""
+    r = run({"sgd": {"lr": 0.1}}, fn=parse_expression("abs(x) + y**2"), start=(0.0, 1.0),
+            steps=5)
+    assert r.kink[:, SGD].all() and r.of("sgd")["kink"].all()
+    off = run({"sgd": {"lr": 0.1}}, fn=parse_expression("abs(x) + y**2"), start=(0.5, 1.0),
+              steps=2)
+    assert not off.kink[:, SGD].any()
+    smooth = run(fn=surfaces.SURFACES["himmelblau"].fn, start=(0.0, 0.0), steps=5)
+    assert smooth.kink.dtype == bool and not smooth.kink.any()

@@ -124,8 +124,11 @@ def engine_plan(model, n, rate=0.0):
 
 
 def torch_train(model, data, plan, make_optimizer, *, rate=0.0, clip=None, clip_value=1.0,
-                make_scheduler=None, l2=0.0):
+                make_scheduler=None, l2=0.0, l1=0.0):
     """Mini-batch training in PyTorch float64 over the batches and masks of ``plan``.
+
+    L1 by hand, as the proximal step (ISTA): after each optimizer step every weight
+    matrix W ← sign(W)·max(|W| − α λ₁, 0), α the step's learning rate.
 
     Returns the linear layers and the clipping norms seen (``clip`` "norm": the global
     gradient norms before clipping).
@@ -158,6 +161,12 @@ def torch_train(model, data, plan, make_optimizer, *, rate=0.0, clip=None, clip_
             elif clip == "value":
                 torch.nn.utils.clip_grad_value_(parameters, clip_value)
             optimizer.step()
+            if l1:
+                threshold = optimizer.param_groups[0]["lr"] * l1
+                with torch.no_grad():
+                    for lin in linears:
+                        w = lin.weight
+                        w.copy_(torch.sign(w) * torch.clamp(w.abs() - threshold, min=0.0))
             if scheduler is not None:
                 scheduler.step()  # the engine's schedule counts updates, not epochs
     return linears, norms
@@ -296,9 +305,56 @@ def test_l2_shrinks_the_weights(xor):
     assert norm(decayed) < 0.7 * norm(plain)
 
 
+L1_TORCH = {
+    "sgd": lambda p: torch.optim.SGD(p, lr=0.05),
+    "momentum": lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
+    "adam": lambda p: torch.optim.Adam(p, lr=0.05),
+}
+
+
+@pytest.mark.parametrize("name", list(L1_TORCH))
+def test_l1_proximal_step_inside_training_matches_torch(three_class, name):
+    """L1 is soft-thresholding after each update, W ← sign(W)·max(|W| − α λ₁, 0), with
+    α the scheduled rate of that update; torch's reference does the same by hand."""
+    schedule = opt.Schedule(kind=opt.SCHEDULES.index("step"), every=4.0, factor=2.0)
+    h = training.make_hyper(name, lr=0.05, l1=1.0, l2=0.005, schedule=schedule, dtype=F64)
+    model, trained, _ = oracle_run(three_class, h)
+    linears, _ = torch_train(model, three_class, engine_plan(model, 45), L1_TORCH[name],
+                             make_scheduler=TORCH_SCHEDULERS["step"], l2=0.005, l1=1.0)
+    assert_same_network(trained.params, linears)
+    zeros = [np.asarray(layer["W"]) == 0.0 for layer in trained.params]
+    assert sum(int(z.sum()) for z in zeros) > 0  # the step set weights to exactly 0 ...
+    for z, lin in zip(zeros, linears, strict=True):  # ... the same ones as torch's
+        np.testing.assert_array_equal(z, lin.weight.detach().numpy().T == 0.0)
+    assert all(np.all(layer["b"] != 0.0) for layer in trained.params)  # biases untouched
+
+
+def test_l1_gives_exactly_zero_weights_to_useless_inputs():
+    """Two Gaussian blobs with two extra inputs of pure noise: with L1 every weight from a
+    noise input ends exactly 0 (the proximal step), the blobs are still told apart, and
+    without L1 no weight is 0.  (Plain and momentum SGD: Adam's steps are about α whatever
+    the gradient's size, so its weights rarely fall inside the threshold α λ₁.)"""
+    ds = datasets.make_dataset("gaussian", 400, 0.0, 0)
+    cast = lambda d, k: (jnp.concatenate([jnp.asarray(d.X, F64), jax.random.normal(
+        jax.random.key(k), (len(d.y), 2), F64)], axis=1), jnp.asarray(d.y))
+    data = (*cast(datasets.split(ds, 50, 0)[0], 1), *cast(datasets.split(ds, 50, 0)[1], 2))
+    arch = training.Arch(4, (8,), 2, "tanh", False, 50)
+    model = training.init_model(jax.random.key(0), arch, dtype=F64)
+    for name, lr in (("sgd", 0.3), ("momentum", 0.05)):
+        sparse, metrics = train(arch, model, training.make_hyper(name, lr=lr, l1=0.02,
+                                                                 dtype=F64), data, 400, 100)
+        w = np.asarray(sparse.params[0]["W"])
+        assert np.all(w[2:] == 0.0), (name, w[2:])  # the noise inputs: cut off
+        assert np.count_nonzero(w[:2]) >= 2, name  # x₁, x₂ still used
+        assert metrics[-1, 3] > 0.95, name  # validation accuracy
+        dense, _ = train(arch, model, training.make_hyper(name, lr=lr, dtype=F64), data,
+                         400, 100)
+        assert np.count_nonzero(np.asarray(dense.params[0]["W"]) == 0.0) == 0, name
+
+
 def test_l1_holds_a_weight_at_exactly_zero(xor):
-    """A weight at 0 with no pull from the data stays at 0 under L1 (sign(0) = 0, the
-    minimum-norm subgradient; with |w|'(0) = 1 it would leave 0 at the first step)."""
+    """A weight at 0 with no pull from the data stays at 0 under L1 (the proximal step
+    leaves 0 at 0; a step along |w|'(0) = 1 would leave 0 at the first step)."""
     x_train, y_train, x_val, y_val = xor
     silent = lambda x: x.at[:, 1].set(0.0)  # input x₂ always 0: no gradient reaches W[1, :]
     data = (silent(x_train), y_train, silent(x_val), y_val)
@@ -446,17 +502,18 @@ def test_fused_and_matrix_product_layers_give_the_same_forward_pass(hidden, k, a
 
 
 def test_training_uses_the_one_forward_pass(three_class):
-    """``training.loss`` is ``mlp.forward`` (fused layers) + cross-entropy + penalty."""
+    """``training.loss`` is ``mlp.forward`` (fused layers) + cross-entropy + the L2
+    penalty (L1 is the update's proximal step, not a gradient)."""
     arch = training.Arch(2, (5, 4), 3, "relu", True, 10)
     model = training.init_model(jax.random.key(6), arch, dtype=F64)
     x, y = three_class[0][:10], three_class[1][:10]
     key = jax.random.key(9)
     @jax.jit
     def both(params, bn_state, x, y, key):
-        got = training.loss(params, bn_state, x, y, arch, key, 0.2, 0.01, 0.02)
+        got = training.loss(params, bn_state, x, y, arch, key, 0.2, 0.02)
         logits, state, _ = mlp.forward(params, bn_state, x, activation="relu", train=True,
                                        key=key, dropout_rate=0.2, batchnorm=True)
-        return got, (mlp.cross_entropy(logits, y) + mlp.penalty(params, 0.01, 0.02), state)
+        return got, (mlp.cross_entropy(logits, y) + mlp.penalty(params, 0.0, 0.02), state)
 
     (got, state), (expected, expected_state) = both(model.params, model.bn_state, x, y, key)
     assert float(got) == pytest.approx(float(expected), rel=1e-12)

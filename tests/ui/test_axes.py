@@ -90,3 +90,20 @@ def test_a_diverged_run_that_rose_a_little_first_stays_in_view():
     history = np.array([[0.735, 0.766], [0.838, 0.80], [np.inf, np.nan]])
     low, high = loss_range([history], [True])
     assert low < 0.735 and high > 0.838
+
+
+def test_a_step_axis_starts_just_before_0_and_spans_at_least_one_step():
+    from bokeh.models import ColumnDataSource, Range1d
+    from bokeh.plotting import figure
+
+    from playground.ui.axes import fit_step_axis, show_lone_points, step_axis
+    assert step_axis(0) == step_axis(1) == (-0.02, 1.0)
+    assert step_axis(500) == (-10.0, 500.0)
+    r = Range1d(0, 1)
+    fit_step_axis(r, 40)
+    assert (r.start, r.end, r.reset_start, r.reset_end) == (-0.8, 40.0, -0.8, 40.0)
+    fig = figure()
+    one, two = (ColumnDataSource({"x": list(range(n)), "y": list(range(n))}) for n in (1, 2))
+    dots = [fig.scatter("x", "y", source=src, visible=False) for src in (one, two, one)]
+    show_lone_points([(dots[0], True), (dots[1], True), (dots[2], False)])
+    assert [d.visible for d in dots] == [True, False, False]

@@ -55,6 +55,20 @@ def test_the_box_follows_the_setting_and_an_old_refusal_goes(guarded):
     assert rate.widget.value == 0.25 and not rate.note.visible
 
 
+def test_a_refusal_goes_when_the_setting_is_set_again_even_to_its_value(guarded):
+    """A reset (new surface, defaults, a lesson, a link) that leaves the value as it was
+    still ends the note: it spoke of the state before."""
+    s, rate, count = guarded
+    rate.widget.value = 7.0
+    count.widget.value = 0
+    assert rate.note.visible and count.note.visible
+    s.param.update(rate=0.5)  # the value in use, set again
+    assert not rate.note.visible and rate.refusal == "" and rate.widget.value == 0.5
+    assert count.note.visible  # another setting's note stays: its state did not change
+    s.count = 10
+    assert not count.note.visible
+
+
 def test_an_explicit_pair_of_bounds_wins(guarded):
     s = Settings()
     g = Guard(pn.widgets.FloatInput(), s, "rate", bounds=(0.1, 0.9))

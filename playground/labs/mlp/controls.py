@@ -24,7 +24,7 @@ from panel.viewable import Viewer
 from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
 from ...text import tr
-from ...ui.markup import tagged
+from ...ui.markup import tagged, text_html
 from ...ui.present import text_size
 from ...ui.widgets import Guard, decades_format, set_text
 from .state import UPLOADED, MlpLabState
@@ -38,6 +38,8 @@ PRESETS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
 
 #: The tab keeps its last CSV file (sessionStorage: this tab only, never the link), so a
 #: page reloaded for a lab switch, Back/Forward or a reload can get it back.
+#: A data set of at most this many points gets a line saying a 100 % share exists.
+FEW_POINTS = 20
 UPLOAD_KEY = "pg-upload"
 #: The most base64 characters kept (≈ 1.5 MB of CSV; sessionStorage holds ≈ 5 MB).
 UPLOAD_KEEP_CHARS = 2_000_000
@@ -112,6 +114,15 @@ class MlpControls(Viewer):
         self.train_ratio = pn.widgets.FloatSlider.from_param(
             s.param.train_ratio, name=t("train_ratio"), start=datasets.MIN_TRAIN_PERCENT,
             end=datasets.MAX_TRAIN_PERCENT, step=5)
+        # Few points: say that a share of 100 % trains on all of them (hidden with it).
+        self.share_hint = pn.pane.HTML("", visible=False, css_classes=["pg-share-hint"],
+                                       margin=(0, 10, 4, 10),
+                                       styles={"font-size": text_size(12),
+                                               "color": "var(--pg-muted, #555)"})
+        self.share_box = pn.Column(self.train_ratio, self.share_hint, margin=0,
+                                   sizing_mode="stretch_width")
+        self.share_box._param_name = "train_ratio"  # ``Lab.without_hidden`` finds it
+        self._show_share_hint()
         # Typed numbers go through a guard: refused at the box, never silently ignored.
         self.guards: dict[str, Guard] = {}
         self.seed = self._guarded("seed", pn.widgets.IntInput(name=t("seed"), width=100))
@@ -134,7 +145,8 @@ class MlpControls(Viewer):
         self.layer_note = pn.pane.HTML("", visible=False, css_classes=["pg-refused"],
                                        margin=(0, 10, 4, 10),
                                        styles={"color": "#842029", "font-size": "12px"})
-        s.param.watch(self._on_layers, "layers")
+        # Every assignment (a lesson, a link setting the same layers): a refusal goes.
+        s.param.watch(self._on_layers, "layers", onlychanged=False)
         self._sync_layer_widths()
         self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
                                             css_classes=["pg-regenerate"])
@@ -151,6 +163,7 @@ class MlpControls(Viewer):
             name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]"))
         self.batch = self._guarded("batch", pn.widgets.EditableIntSlider(
             name=t("batch"), start=1, end=max(self.state.n_train, 2)))
+        self._fit_batch_to_data()
         self.l1 = self._guarded("l1", pn.widgets.EditableFloatSlider(
             name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]"))
         self.l2 = self._guarded("l2", pn.widgets.EditableFloatSlider(
@@ -223,7 +236,7 @@ class MlpControls(Viewer):
             head("data"), self.dataset,
             pn.Row(self.upload, self.upload_error), self.upload_note,
             *([self.kept_upload] if self.kept_upload is not None else []),
-            self.noise, self.points, self.train_ratio,
+            self.noise, self.points, self.share_box,
             pn.Row(self._placed(self.seed), self.regenerate, styles={"align-items": "end"}),
             pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
             self.features, self.normalise,
@@ -261,12 +274,33 @@ class MlpControls(Viewer):
 
     # -- what the lab calls --------------------------------------------------------------
 
+    def _show_share_hint(self):
+        """With at most ``FEW_POINTS`` points and a share under 100 %: a line saying that
+        100 % trains on every point (no validation)."""
+        s = self.state
+        data = getattr(s, "data", None)
+        n = 0 if data is None else len(data.points_train) + len(data.points_val)
+        shown = 0 < n <= FEW_POINTS and float(s.train_ratio) < datasets.MAX_TRAIN_PERCENT
+        set_text(self.share_hint, text_html(tr("mlp.train_ratio.few", s.lang, n=n))
+                 if shown else "")
+        self.share_hint.visible = shown
+
+    def _fit_batch_to_data(self):
+        """The batch control's bounds are the training set's: the slider ends there (a
+        slider needs two ends), its box refuses more, and one training point leaves
+        nothing to choose.  The state shows the batch in use (``use_network``)."""
+        n = self.state.n_train
+        self.batch.end = max(n, 2)
+        self.batch.disabled = n < 2
+        self.guards["batch"].bounds = (1, max(n, 1))
+
     def reset(self):
         """A new network (and data): the batch slider's range, the race's locks, no
         early-stopping note."""
         s = self.state
         self.dataset.options = self._dataset_options()
-        self.batch.end = max(s.n_train, 2)
+        self._fit_batch_to_data()
+        self._show_share_hint()
         # An uploaded file has its own points: the generator's sliders would mislead.
         self.points.visible = self.noise.visible = s.dataset != UPLOADED
         self.show_stopped("")

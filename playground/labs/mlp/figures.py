@@ -24,7 +24,7 @@ from ...numerics import optimizers as opt
 from ...numerics.datasets import FEATURE_LABELS
 from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
-from ...ui.axes import loss_range, readable_ticks
+from ...ui.axes import fit_step_axis, loss_range, readable_ticks, show_lone_points, step_range
 from ...ui.export import tag_figure, with_downloads
 from ...ui.markup import text_html
 from ...ui.palettes import (
@@ -256,9 +256,14 @@ class BoundaryView(Viewer):
         self.loss_fig = self._chart(tr("mlp.plot.loss", lang), "loss")
         self.acc_fig = self._chart(tr("mlp.plot.accuracy", lang), "acc")
         self.acc_fig.y_range.start, self.acc_fig.y_range.end = 0.0, 1.02
-        self.best_span = Span(location=0, dimension="height", line_color=VAL_COLOR,
-                              line_dash="dashed", line_width=1.5, line_alpha=0.8)
+        best_style = dict(line_color=VAL_COLOR, line_dash="dashed", line_width=1.5,
+                          line_alpha=0.8)
+        self.best_span = Span(location=0, dimension="height", **best_style)
         self.loss_fig.add_layout(self.best_span)
+        # A Span has no legend entry: a line that draws nothing (one NaN point; with no
+        # point at all Bokeh draws no key either) stands for it in the legend.
+        self.best_key = self.loss_fig.line(np.array([np.nan]), np.array([np.nan]),
+                                           **best_style, legend_label=tr("mlp.plot.best", lang))
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
                                              styles={"font-size": text_size(15)},
                                              sizing_mode="stretch_width")
@@ -284,7 +289,8 @@ class BoundaryView(Viewer):
     def _chart(self, title: str, what: str):
         lang = self.state.lang
         fig = figure(height=215, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+                     sizing_mode="stretch_width", x_range=step_range(),
+                     y_range=Range1d(0.0, 1.0))
         fig.yaxis[0].formatter = readable_ticks()
         # The generalisation gap, shaded between the two curves.
         gap = fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
@@ -295,6 +301,11 @@ class BoundaryView(Viewer):
         val = fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR,
                        line_width=2, legend_label=tr("mlp.plot.val", lang))
         self.validation_renderers = [*getattr(self, "validation_renderers", []), gap, val]
+        # A curve of one point (epoch 0) is a dot: a line of one point draws nothing.
+        self.lone_markers = [*getattr(self, "lone_markers", []), *(
+            (fig.scatter("epoch", f"{part}_{what}", source=self.curves, color=color, size=7,
+                         visible=False), part == "val")
+            for part, color in (("train", TRAIN_COLOR), ("val", VAL_COLOR)))]
         # Beside the plot, where it never hides a curve.
         fig.add_layout(fig.legend[0], "right")
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
@@ -306,6 +317,15 @@ class BoundaryView(Viewer):
         self.cuts = self.state.cuts
         show_note(self.frame_note, normalisation_note(self.state))
         self._show_validation(self.state.has_validation)
+        self._fit_epochs()
+
+    def _fit_epochs(self):
+        """The epoch axes from 0 to the last epoch drawn; a lone point as a dot."""
+        s = self.state
+        for fig in (self.loss_fig, self.acc_fig):
+            fit_step_axis(fig.x_range, len(s.history) - 1)
+        show_lone_points([(marker, s.has_validation or not is_val)
+                          for marker, is_val in self.lone_markers])
 
     def _show_validation(self, shown: bool):
         """Without validation points (training share 100 %) no validation curve, no gap,
@@ -332,6 +352,7 @@ class BoundaryView(Viewer):
         self.curve_feed.feed(s.history)
         fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None])
         self._show_validation(s.has_validation)
+        self._fit_epochs()
         self.best_span.location = s.best_epoch
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
@@ -361,6 +382,7 @@ class RaceView(Viewer):
         self.race_curves = [empty_curves() for _ in range(MAX_RACERS)]
         self.race_feeds = [CurveFeed(source) for source in self.race_curves]
         self.race_lines = []  # per chart, per racer: (training line, validation line)
+        self.race_dots = []  # (racer, its lone-point dots), per chart
         self.race_loss_fig = self._race_chart(tr("mlp.plot.loss", lang), "loss")
         self.race_acc_fig = self._race_chart(tr("mlp.plot.accuracy", lang), "acc")
         self.race_acc_fig.y_range.start, self.race_acc_fig.y_range.end = 0.0, 1.02
@@ -387,7 +409,8 @@ class RaceView(Viewer):
         """Each racer in its colour: training solid, validation dashed."""
         lang = self.state.lang
         fig = figure(height=260, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width", y_range=Range1d(0.0, 1.0))
+                     sizing_mode="stretch_width", x_range=step_range(),
+                     y_range=Range1d(0.0, 1.0))
         # What the two dashes mean, on a line of its own (in one title, lecture mode's
         # larger text cut it off at 1280 px).
         fig.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
@@ -401,6 +424,12 @@ class RaceView(Viewer):
                              line_width=2, legend_label=name)
             val = fig.line("epoch", f"val_{what}", source=source, color=color,
                            line_width=2, line_dash="dashed")
+            # A lone point as a dot (filled: training; hollow: validation).
+            dots = [fig.scatter("epoch", f"train_{what}", source=source, color=color, size=7,
+                                visible=False),
+                    fig.scatter("epoch", f"val_{what}", source=source, line_color=color,
+                                fill_color=None, line_width=2, size=8, visible=False)]
+            self.race_dots.append((i, dots))
             by_racer.append((train, val))
         # Beside the plot, where it never hides a curve.
         fig.add_layout(fig.legend[0], "right")
@@ -429,6 +458,11 @@ class RaceView(Viewer):
                     renderer.glyph.line_color = color
                 fig.legend.items[i].visible = active
                 fig.legend.items[i].label = {"value": name}
+        for i, dots in self.race_dots:
+            active = i < len(racers)
+            color = optimizer_color(racers[i]) if active else "#444444"
+            dots[0].glyph.update(fill_color=color, line_color=color)
+            dots[1].glyph.line_color = color
 
     def draw(self):
         """Each racer's heat map (one call for all)."""
@@ -452,6 +486,11 @@ class RaceView(Viewer):
                 f"{tr(f'optimizer.{name}', lang)}</td><td colspan={span}>{status}</td></tr>")
         fit_loss_axis(self.race_loss_fig, s.race_history,
                       [d is not None for d in s.race_diverged])
+        last = max((len(h) for h in s.race_history), default=1) - 1
+        for fig in (self.race_loss_fig, self.race_acc_fig):
+            fit_step_axis(fig.x_range, last)
+        show_lone_points([(dot, i < len(s.racers) and (k == 0 or s.has_validation))
+                          for i, dots in self.race_dots for k, dot in enumerate(dots)])
         head = "".join(f"<th>{tr(k, lang)}</th>" for k in (
             "mlp.race.optimizer", "mlp.train_loss", "mlp.val_loss", "mlp.race.val_acc"))
         set_text(self.race_table, f"<table style='font-size:{text_size(15)};"

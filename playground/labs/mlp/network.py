@@ -91,6 +91,8 @@ class NetworkDiagram(Viewer):
         self._build_figure()
         self._build_editor()
         self._rebuild()
+        # A refused weight and an edit's losses speak of the network as it was then.
+        self.state.param.watch(self._network_moved, ["epoch", "generation"])
 
     # -- building ------------------------------------------------------------------
 
@@ -366,6 +368,13 @@ class NetworkDiagram(Viewer):
             self.weight_input.value = value
         finally:
             self._syncing = False
+
+    def _network_moved(self, *_events):
+        """Trained on, or a new network: the last edit's note and a refusal go."""
+        self._set_message("")
+        if self.edit_note.visible:
+            set_text(self.edit_note, "")
+            self.edit_note.visible = False
 
     def _set_message(self, text: str):
         set_text(self.weight_message, tagged("pg-weight-message", text) if text else "")

@@ -296,8 +296,9 @@ class MlpLabState(_Knobs):
         self._lr_ended = False
         self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
-        if fresh.arch.batch_size > int(self.batch):
-            # Batch norm raised a batch of one to two: the slider and link show it.
+        if fresh.arch.batch_size != int(self.batch):
+            # The batch in use (at most the training set; batch norm raises one to two):
+            # the slider and the link show it.
             self._showing_batch = True
             try:
                 self.batch = fresh.arch.batch_size
@@ -312,13 +313,16 @@ class MlpLabState(_Knobs):
 
         Batch norm in training needs at least 2 examples per batch (a batch of one has
         no variance): a batch of 1 trains in batches of 2, and with a single training
-        example batch norm is off.  The batch is at most the training set.
+        example batch norm is off.  The batch is at most the training set (a note says
+        so; ``use_network`` shows the batch in use on the slider).
         """
         lang = self.lang
         n_train = self.n_train if n_train is None else n_train
         batch_size = max(1, min(int(self.batch), n_train))
         batchnorm = bool(self.batchnorm) and bool(hidden)
         notes = []
+        if batch_size < int(self.batch):
+            notes.append(tr("mlp.invalid.batch_training_set", lang, n=batch_size))
         if len(self.race) > MAX_RACERS:
             notes.append(tr("mlp.race.too_many", lang, n=MAX_RACERS))
         if not self.features:

@@ -638,6 +638,9 @@ class OptimizerLab(Lab):
                     gx=f"{a.gradient[0]:.3g}", gy=f"{a.gradient[1]:.3g}",
                     eigenvalues=tr("critical.eigenvalues", lang),
                     e1=f"{a.eigenvalues[0]:.3g}", e2=f"{a.eigenvalues[1]:.3g}")
+        at_kink = getattr(self.state.active_surface.fn, "at_kink", None)
+        if at_kink is not None and bool(at_kink(*a.point)):
+            values += f"  \n{tr('critical.subgradient', lang)}"
         return (f"**{title}** ({a.point[0]:.4g}, {a.point[1]:.4g})  \n"
                 f"{values}  \n{tr(key, lang, verdict=verdict)}")
 

@@ -35,7 +35,15 @@ from ...numerics import optimizers as opt
 from ...numerics.race import Race
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
-from ...ui.axes import ARROWS_JS, log_loss_range, loss_range, readable_ticks
+from ...ui.axes import (
+    ARROWS_JS,
+    fit_step_axis,
+    log_loss_range,
+    loss_range,
+    readable_ticks,
+    show_lone_points,
+    step_range,
+)
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import number_size
 from ...ui.widgets import number_text
@@ -45,7 +53,8 @@ COLORS = OPTIMIZER_COLORS
 N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
-_FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr")
+_FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr",
+                 "kink")
 VERDICT_MARKERS = {"minimum": "star", "maximum": "triangle", "saddle": "square_x",
                    "degenerate": "diamond"}
 
@@ -63,13 +72,18 @@ def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarra
     return np.linspace(low, high, N_LEVELS)
 
 
+#: The surface plot's height with its legend: on a 1280 × 720 screen its legend ends above
+#: the fold (it was 560, and the legend was below it).
+SURFACE_HEIGHT = 500
+
+
 class RacePlots:
     """The surface, the loss chart and the readout of one browser session."""
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self.surface_fig = figure(
-            title=tr("plot.surface", lang), height=560, sizing_mode="stretch_width",
+            title=tr("plot.surface", lang), height=SURFACE_HEIGHT, sizing_mode="stretch_width",
             tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
             toolbar_location="above", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
         self.surface_fig.title.text_font_size = "16px"
@@ -95,7 +109,7 @@ class RacePlots:
                                                "color": []})
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
-                                      "stopped": [],
+                                      "stopped": [], "undefined": [],
                                       "diagonal": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
@@ -103,6 +117,8 @@ class RacePlots:
         # The log-scale chart is built when first asked for (``log_loss_figure``);
         # its cursor exists from the start, for the animation's arguments.
         self._log_cursor = self._cursor()
+        self.step_range = step_range()  # both loss charts': steps 0 … the run's last
+        self.lone_markers = {name: [] for name in opt.NAMES}  # per chart, a lone point's dot
         self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            css_classes=["pg-readout"],
@@ -147,9 +163,13 @@ class RacePlots:
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
         # item hides that optimizer's trail.
-        self.legend = Legend(items=[], location="top_left", label_text_font_size="14px",
-                             click_policy="hide", orientation="horizontal", ncols=3,
-                             border_line_alpha=0.0, margin=4, padding=4, spacing=2)
+        # Compact, so that six optimizers' entries fit the plot's width and, with the
+        # plot, a 1280 × 720 screen (``SURFACE_HEIGHT``).
+        self.legend = Legend(items=[], location="top_left", label_text_font_size="12px",
+                             click_policy="hide", orientation="horizontal", ncols=2,
+                             border_line_alpha=0.0, margin=2, padding=2, spacing=8,
+                             glyph_width=16, glyph_height=12, label_standoff=3,
+                             label_height=12)
         f.add_layout(self.legend, "below")
 
     @staticmethod
@@ -163,6 +183,7 @@ class RacePlots:
         if "log" not in self.loss_fig:
             self.loss_fig["log"] = self._loss_figure("log", self._log_cursor)
             self._fit_log_axis()
+            self._show_lone_points()
         return self.loss_fig["log"]
 
     def _loss_figure(self, mode: str, cursor: Span):
@@ -171,7 +192,7 @@ class RacePlots:
         ranges = {"y_range": Range1d(0, 1) if mode == "linear" else Range1d(1e-3, 1)}
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
                    y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above",
-                   **ranges)
+                   x_range=self.step_range, **ranges)
         f.title.text_font_size = "16px"
         f.xaxis.axis_label = tr("plot.step", self.lang)
         f.yaxis.axis_label = tr(f"plot.loss.{mode}", self.lang)
@@ -181,8 +202,12 @@ class RacePlots:
         if mode == "linear":
             f.yaxis[0].formatter = readable_ticks()
         for name in opt.NAMES:
-            f.line("step", "loss" if mode == "linear" else "gap", source=self.loss_source(name),
-                   color=COLORS[name], line_width=2.5)
+            y = "loss" if mode == "linear" else "gap"
+            f.line("step", y, source=self.loss_source(name), color=COLORS[name], line_width=2.5)
+            # A run stopped at its first step has one point, which a line cannot draw.
+            self.lone_markers[name].append(f.scatter(
+                "step", y, source=self.loss_source(name), color=COLORS[name], size=8,
+                visible=False))
         f.add_layout(cursor)
         return f
 
@@ -194,7 +219,8 @@ class RacePlots:
 
     def _js_args(self) -> dict:
         labels = {key: tr(f"readout.{key}", self.lang)
-                  for key in ("theta", "loss", "grad", "velocity", "effective_lr")}
+                  for key in ("theta", "loss", "grad", "velocity", "effective_lr",
+                              "grad_undefined", "subgradient")}
         labels.update(title=tr("readout.title", self.lang),
                       zoom=tr("plot.arrows_scale", self.lang),
                       legend=tr("plot.arrows_legend", self.lang),
@@ -265,6 +291,7 @@ class RacePlots:
             floor = min([self._grid_min, *finite])
         legend_items = []
         diverged, stopped = [], []  # the step each stopped at (−1: never), and why
+        undefined = []  # the step whose gradient is undefined (−1: none)
         for name in opt.NAMES:
             k = opt.NAMES.index(name)
             if name not in selected:
@@ -283,6 +310,9 @@ class RacePlots:
                 "vx": race.velocity[:rows, k, 0], "vy": race.velocity[:rows, k, 1],
                 "ex": race.effective_lr[:rows, k, 0], "ey": race.effective_lr[:rows, k, 1],
                 "lr": race.lr[:rows, k],
+                # g there is the minimum-norm subgradient (θ at a kink of the formula)
+                "kink": (np.zeros(rows, bool) if race.kink is None
+                         else race.kink[:rows, k]).astype(np.int8),
             }
             self.full[name].data = data
             loss = race.loss[:rows, k]
@@ -303,15 +333,24 @@ class RacePlots:
             item.label = value(tr("plot.legend_item", self.lang, optimizer=label, status=status))
             legend_items.append(item)
             diverged.append(int(end))
+            undefined.append(int(end) if stop is not None and stop[0] == "undefined" else -1)
         if self.legend.items != legend_items:
             self.legend.items = legend_items
         self._fit_loss_axis(indices, race)
+        if race is not None:
+            fit_step_axis(self.step_range, len(race.loss) - 1)
+        self._show_lone_points()
         self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
+            "undefined": undefined,
             "diagonal": [self._view_diagonal] * len(selected),
         }
+
+    def _show_lone_points(self):
+        show_lone_points([(marker, True) for markers in self.lone_markers.values()
+                          for marker in markers])
 
     def _fit_loss_axis(self, indices: list[int], race: Race | None):
         """The loss charts' ranges: every run whole, a diverged one up to where it
@@ -365,6 +404,12 @@ for (let k = 0; k < names.length; k++) {
   trails[names[k]].data = {x: d.x.slice(0, i + 1), y: d.y.slice(0, i + 1)};
   cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
   const stopped = meta.data.diverged[k] >= 0 && t >= n;
+  // The iterate where the gradient is undefined (it stopped there): no number for g.
+  const undefinedHere = meta.data.undefined[k] >= 0 && i >= meta.data.undefined[k];
+  let grad = undefinedHere ? "<i>" + labels.grad_undefined + "</i>" : vec(d.gx[i], d.gy[i]);
+  if (!undefinedHere && d.kink[i])  // θ at a kink: g is the minimum-norm subgradient
+    grad += "<br><span style='font-size:85%;color:var(--pg-muted,#555)'>" +
+      labels.subgradient + "</span>";
   if (!stopped) {
     raw.push(["gradient", d.x[i], d.y[i], -d.lr[i] * d.gx[i], -d.lr[i] * d.gy[i], color]);
     raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
@@ -375,7 +420,7 @@ for (let k = 0; k < names.length; k++) {
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
     "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
-    vec(d.gx[i], d.gy[i]) + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
+    grad + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
     vec(d.ex[i], d.ey[i]) + "</td></tr>";
 }
 current.data = cur;

@@ -906,3 +906,19 @@ def test_show_validation_points_is_offered_only_when_there_are_some():
     assert lab.show_val.visible
     lab.state.train_ratio = 100
     assert not lab.show_val.visible
+
+
+def test_a_refusal_goes_when_a_lesson_or_link_sets_the_value_again(lab):
+    """The over-fitting lesson sets α = 0.01, the value in use: the refusal typed before
+    spoke of the state before the lesson, and goes (so does a refused neuron count when a
+    link sets the same layers)."""
+    s, c = lab.state, lab.controls
+    guard = c.guards["lr"]
+    guard.widget.value = 500.0
+    assert guard.note.visible and s.lr == 0.01
+    s.apply_preset("overfit")
+    assert s.lr == 0.01 and not guard.note.visible and guard.refusal == ""
+    c.layer_widths.objects[0].value = 0
+    assert c.layer_note.visible
+    s.layers = s.layers  # set again, unchanged
+    assert not c.layer_note.visible

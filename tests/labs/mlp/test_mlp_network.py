@@ -340,3 +340,18 @@ def test_a_refused_weight_is_quoted_as_typed_not_rounded():
     """100.0001 is refused as 100.0001 ("100 is too large" read as a contradiction)."""
     problem = MlpLabState().set_weight(0, 0, 0, 100.0001)
     assert problem.startswith("100.0001 is too large")
+
+
+def test_a_weights_notes_go_when_the_network_trains_on_or_is_new(lab):
+    """A refused weight and an edit's losses speak of the network of that moment."""
+    net, s = lab.network, lab.state
+    net.select(0, 1, 2)
+    net.weight_input.value = -2.0
+    assert net.edit_note.visible
+    lab.train_chunk(1)  # trained on: the edit's losses are history
+    assert not net.edit_note.visible and net.edit_note.object == ""
+    net.select(0, 1, 2)
+    net.weight_input.value = 250.0
+    assert net.weight_message.visible
+    s.reset()  # a new network: no refusal of a weight of the old one
+    assert not net.weight_message.visible

@@ -52,8 +52,35 @@ def test_batchnorm_with_one_training_example_is_off_and_says_why():
     assert state.n_train == 1 and not state.arch.batchnorm and state.arch.batch_size == 1
     assert "only 1 training example" in state.error
     trains(state)
-    state.train_ratio = 50.0  # enough examples again: batch norm is back, the note goes
-    assert state.arch.batchnorm and state.arch.batch_size == 5 and state.error == ""
+    assert state.batch == 1  # the control shows the batch in use
+    # Enough examples again: batch norm is back, raising the batch of one to two.
+    state.train_ratio = 50.0
+    assert state.arch.batchnorm and state.arch.batch_size == 2 == state.batch
+    state.batch = 5  # a batch the data allows: the notes go
+    assert state.arch.batch_size == 5 and state.error == ""
+
+
+@pytest.mark.parametrize("rows, ratio, used", [(4, 50.0, 2), (10, 50.0, 5), (4, 100.0, 4),
+                                               (10, 10.0, 1)])
+def test_a_batch_larger_than_the_training_set_is_shown_as_the_batch_in_use(rows, ratio,
+                                                                           used):
+    """A small upload: the batch is at most the training set; the setting (the control and
+    the link) shows the batch in use, with a note, and the control's bounds are the data's."""
+    lab = MlpLab()
+    lab.start()
+    s, c = lab.state, lab.controls
+    assert s.batch == 10
+    points = "\n".join(f"{i % 2},{i // 2 % 2},{(i % 2) ^ (i // 2 % 2)}" for i in range(rows))
+    s.train_ratio = ratio
+    c.upload.value = f"x1,x2,label\n{points}".encode()
+    assert s.dataset == "uploaded" and s.n_train == used
+    assert s.arch.batch_size == used == s.batch == c.batch.value
+    assert s.to_query()["batch"] == str(used)
+    assert f"the batch is now {used}" in s.error
+    assert c.batch.end == max(used, 2) and c.batch.disabled == (used < 2)
+    guard = c.guards["batch"]
+    guard.widget.value = used + 1  # more than the training set: refused at the box
+    assert s.batch == used and guard.note.visible and f"outside [1, {used}]" in guard.refusal
 
 
 @pytest.mark.parametrize("settings", [
@@ -284,3 +311,24 @@ def test_the_settings_help_is_in_the_pages_language():
         assert chinese.param[name].doc == TEXT["zh"][f"mlp.doc.{name}"]
         assert english.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
         assert MlpLabState.param[name].doc == TEXT["en"][f"mlp.doc.{name}"]
+
+
+@pytest.mark.parametrize("lang, words", [("en", "Only 4 points: a training share of 100 %"),
+                                         ("zh", "只有 4 个数据点：训练集比例设为 100 %")])
+def test_few_points_get_a_line_saying_a_share_of_100_percent_exists(lang, words):
+    lab = MlpLab(state=MlpLabState(lang=lang))
+    lab.start()
+    s, c = lab.state, lab.controls
+    assert not c.share_hint.visible  # 500 points
+    c.upload.value = b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
+    assert s.dataset == "uploaded" and s.train_ratio == 50.0
+    assert c.share_hint.visible and words in c.share_hint.object
+    s.train_ratio = 100.0  # chosen: the line has said what it had to
+    assert not c.share_hint.visible
+    s.param.update(dataset="circle", points=10, train_ratio=50.0)  # ten generated points
+    assert c.share_hint.visible and "10" in c.share_hint.object
+    s.points = 30
+    assert not c.share_hint.visible
+    # Hidden with its slider (``hide=train_ratio``).
+    lab.hidden = frozenset({"train_ratio"})
+    assert lab.without_hidden([c.share_box, c.points]) == [c.points]

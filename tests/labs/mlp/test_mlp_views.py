@@ -11,6 +11,7 @@ import pytest
 from playground.labs.mlp.figures import fit_loss_axis
 from playground.labs.mlp.lab import MlpLab
 from playground.labs.optimizers.plots import COLORS
+from playground.ui.axes import step_axis
 from playground.ui.palettes import (
     CLASS_SHADES,
     HEATMAP_STRENGTH,
@@ -176,3 +177,43 @@ def test_a_racers_diverged_tail_leaves_the_loss_chart_through_the_top(lab):
     fit_loss_axis(fig, [steady, exploding], [False, False])
     assert fig.y_range.end > 1e18  # nothing diverged: all of it
     assert math.isfinite(fig.y_range.start)
+
+
+def lone_dots(markers) -> list[bool]:
+    return [m.visible for m in markers]
+
+
+def test_a_curve_of_one_point_is_a_dot_on_an_epoch_axis_from_0(lab):
+    """At epoch 0 each curve is one point: a dot (a line of one point draws nothing) on
+    an axis 0 … 1 (Bokeh's own range made it −1 … 1); once trained, lines on 0 … epoch."""
+    view, s = lab.boundary, lab.state
+    assert len(view.curves.data["epoch"]) == 1
+    for fig in (view.loss_fig, view.acc_fig):
+        assert (fig.x_range.start, fig.x_range.end) == step_axis(1)
+    assert -0.05 < step_axis(1)[0] < 0 and step_axis(1)[1] == 1.0
+    assert lone_dots(m for m, _ in view.lone_markers) == [True] * 4
+    lab.train_chunk(5)
+    assert lone_dots(m for m, _ in view.lone_markers) == [False] * 4
+    for fig in (view.loss_fig, view.acc_fig):
+        assert (fig.x_range.start, fig.x_range.end) == step_axis(5)
+        assert fig.x_range.end == len(s.history) - 1
+    s.train_ratio = 100.0  # a new network without validation: the training dot only
+    assert len(view.curves.data["epoch"]) == 1
+    assert lone_dots(m for m, is_val in view.lone_markers) == [True, False, True, False]
+    assert [is_val for _, is_val in view.lone_markers] == [False, True, False, True]
+
+
+def test_a_race_of_one_epoch_draws_each_racer_as_a_dot(lab):
+    view = lab.race_view
+    lab.state.race = ["momentum", "adam"]
+    view.show_details()
+    shown = {i: [d.visible for d in dots] for i, dots in view.race_dots}
+    assert all(shown[i] == ([True, True] if i < 2 else [False, False]) for i in shown)
+    for i, dots in view.race_dots:
+        if i < 2:
+            assert dots[0].glyph.fill_color == OPTIMIZER_COLORS[lab.state.racers[i]]
+    for fig in (view.race_loss_fig, view.race_acc_fig):
+        assert (fig.x_range.start, fig.x_range.end) == step_axis(1)
+    lab.train_chunk(3)
+    assert not any(d.visible for _, dots in view.race_dots for d in dots)
+    assert view.race_loss_fig.x_range.end == 3.0

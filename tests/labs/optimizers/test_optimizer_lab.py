@@ -336,3 +336,28 @@ def test_in_a_page_a_typed_formula_compiles_on_a_worker_and_the_last_one_wins(
     assert lab.state.active_surface.fn.source == "x**2/4 + y**2"
     assert lab.state.to_query()["expr"] == "x**2/4 + y**2"
     assert not np.array_equal(lab.plots.full["sgd"].data["x"], drawn)
+
+
+@pytest.mark.parametrize("action", ["surface", "defaults", "link"])
+def test_a_refusal_goes_when_the_values_are_reset_even_to_the_same(lab, action):
+    """Saddle and custom both start SGD at α = 0.05: a refusal typed on the saddle spoke
+    of the saddle's run, and goes with a new surface (or defaults, or a link) even though
+    α stays 0.05."""
+    s = lab.state
+    s.surface = "saddle"
+    lab.hp_widget("sgd_lr")
+    guard = lab.guards["sgd_lr"]
+    guard.widget.value = 1000.0
+    assert guard.note.visible and s.sgd_lr == 0.05
+    steps = lab.guards["steps"]
+    steps.widget.value = 0
+    assert steps.note.visible
+    if action == "surface":
+        s.surface = "custom"
+    elif action == "defaults":
+        s.reset_to_surface_defaults()
+    else:
+        assert s.apply_link({"surface": "saddle", "optimizers": "sgd"}) == []
+    assert s.sgd_lr == 0.05 and guard.widget.value == 0.05
+    assert not guard.note.visible and guard.refusal == ""
+    assert not steps.note.visible  # the steps were set again too

@@ -94,3 +94,42 @@ def test_every_point_of_the_surface_is_in_a_filled_band(lab, surface, monkeypatc
     lab.surface_select.value = surface
     z, levels = seen["z"], seen["levels"]
     assert np.nanmax(z) <= levels[-1]  # (below the first level is white, as it should be)
+
+
+def test_a_run_of_one_point_is_a_dot_on_a_step_axis_from_0(lab):
+    """sqrt(x) + y² at x = 0: the gradient is undefined at the start, the run has one
+    point, drawn as a dot (a line of one point draws nothing) on the steps 0 … steps."""
+    lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0",
+                           "y0": "1", "optimizers": "momentum", "steps": "5"})
+    plots = lab.plots
+    plots.set_log_loss(True)  # the log chart too, built after the race
+    assert len(plots.loss_source("momentum").data["step"]) == 1
+    for fig in plots.loss_fig.values():
+        assert (fig.x_range.start, fig.x_range.end) == (-0.1, 5.0)  # a dot at 0 seen whole
+    assert [m.visible for m in plots.lone_markers["momentum"]] == [True, True]
+    assert not any(m.visible for name, markers in plots.lone_markers.items()
+                   if name != "momentum" for m in markers)
+    lab.state.apply_query({"surface": "ravine", "optimizers": "momentum,adam",
+                           "steps": "30"})
+    assert not any(m.visible for markers in plots.lone_markers.values() for m in markers)
+    assert plots.loss_fig["linear"].x_range.end == 30.0
+
+
+def test_the_critical_panel_says_where_the_gradient_is_a_subgradient(lab):
+    lab.state.apply_query({"surface": "custom", "expr": "abs(x) + y**2", "x0": "0",
+                           "y0": "1", "optimizers": "sgd", "steps": "5"})
+    lab._show_critical()
+    text = lab.critical_md.object
+    assert text.count("the minimum-norm subgradient") == 2  # the start and SGD's iterate
+    full = lab.plots.full["sgd"].data
+    assert list(full["kink"]) == [1] * 6
+    assert lab.plots.meta.data["undefined"] == [-1]
+    lab.state.apply_query({"x0": "0.5"})
+    lab._show_critical()
+    assert "subgradient" not in lab.critical_md.object
+
+
+def test_the_readout_knows_the_step_whose_gradient_is_undefined(lab):
+    lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0",
+                           "y0": "1", "optimizers": "momentum", "steps": "5"})
+    assert lab.plots.meta.data["undefined"] == [0]

@@ -1,0 +1,100 @@
+"""The charts' keys and points in a real browser at 1280 × 720 (issue #11, review).
+
+* the MLP lab's best-epoch marker (a dashed line) has its entry in the loss chart's legend,
+  drawn as the marker is, in both languages;
+* a curve of one point (the MLP lab at epoch 0, a run stopped at its first step in the
+  optimizer lab) is drawn as a dot on a step axis from 0 (it drew nothing on −1 … 1).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from playground.text import tr
+
+from .helpers import open_page, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+#: JS: the shown figure titled ``title``: its ranges, its visible legend entries (label, the
+#: first renderer's colour and dash), its height-spanning Spans, its visible renderers
+#: (glyph type, number of points) and its legend's box and canvas size (canvas pixels).
+CHART = """(title) => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return null;
+  const doc = Bokeh.documents[0];
+  const fig = Array.from(doc.all_models).find((m) => m.renderers != null &&
+      m.title != null && m.title.text === title);
+  if (fig == null) return null;
+  const view = Bokeh.index.find_one(fig);
+  if (view == null || !view.canvas_view.el.checkVisibility()) return null;
+  const v = (x) => (x != null && typeof x === 'object' && 'value' in x) ? x.value : x;
+  const parts = [...fig.right, ...fig.below, ...fig.left, ...fig.above, ...fig.center];
+  const legend = parts.find((m) => m.items != null);
+  const lv = legend == null ? null : Bokeh.index.find_one(legend);
+  const style = (g) => ({color: v(g.line_color), dash: JSON.stringify(v(g.line_dash))});
+  return {
+    x_range: [fig.x_range.start, fig.x_range.end],
+    y_range: [fig.y_range.start, fig.y_range.end],
+    items: legend == null ? [] : legend.items.filter((i) => i.visible).map((i) => ({
+      label: v(i.label), ...style(i.renderers[0].glyph)})),
+    spans: fig.center.filter((m) => m.dimension === 'height' && 'location' in m)
+      .filter((m) => m.visible).map((m) => ({location: m.location, ...style(m)})),
+    renderers: fig.renderers.filter((r) => r.visible && r.data_source != null).map((r) => ({
+      type: r.glyph.type, n: r.data_source.get_length()})),
+    legend: lv == null ? null : [lv.bbox.left, lv.bbox.top, lv.bbox.right, lv.bbox.bottom],
+    canvas: [view.canvas_view.bbox.width, view.canvas_view.bbox.height],
+  };
+}"""
+
+
+def chart(page, title: str, timeout_s: float = 90):
+    wait_until(page, lambda: page.evaluate(CHART, title) is not None, timeout_s, title)
+    return page.evaluate(CHART, title)
+
+
+def inside(box, canvas) -> bool:
+    left, top, right, bottom = box
+    return left >= 0 and top >= 0 and right <= canvas[0] + 0.5 and bottom <= canvas[1] + 0.5
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_best_epoch_marker_has_its_legend_entry(new_page, server_url, lang):
+    page = open_page(new_page, f"{server_url}?lab=mlp&lang={lang}")
+    loss = chart(page, tr("mlp.plot.loss", lang))
+    [marker] = loss["spans"]
+    entries = {item["label"]: item for item in loss["items"]}
+    key = entries[tr("mlp.plot.best", lang)]
+    assert (key["color"], key["dash"]) == (marker["color"], marker["dash"])
+    assert key["dash"] not in ("null", '"solid"', "[]")  # drawn dashed, as the marker is
+    assert inside(loss["legend"], loss["canvas"])  # the whole legend is on the canvas
+    # The accuracy chart has no marker and no entry for it.
+    accuracy = chart(page, tr("mlp.plot.accuracy", lang))
+    assert accuracy["spans"] == []
+    assert tr("mlp.plot.best", lang) not in {item["label"] for item in accuracy["items"]}
+    assert page.errors == []
+
+
+def dots(fig) -> list[dict]:
+    return [r for r in fig["renderers"] if r["type"] == "Scatter"]
+
+
+def test_a_curve_of_one_point_is_a_dot_on_an_axis_from_0(new_page, server_url):
+    page = open_page(new_page, f"{server_url}?lab=mlp")
+    for title in ("mlp.plot.loss", "mlp.plot.accuracy"):
+        fig = chart(page, tr(title))
+        assert fig["x_range"] == pytest.approx([-0.02, 1]), title
+        assert [d["n"] for d in dots(fig)] == [1, 1], title  # training and validation
+    page.locator(".pg-step button, button:has-text('Step')").first.click()
+    wait_until(page, lambda: chart(page, tr("mlp.plot.loss"))["x_range"][1] == 1
+               and dots(chart(page, tr("mlp.plot.loss"))) == [], 60, "the lines")
+    assert page.errors == []
+
+
+def test_a_run_stopped_at_its_first_step_is_a_dot(new_page, server_url):
+    """sqrt(x) + y² from (0, 1): the gradient is undefined at the start."""
+    page = open_page(new_page, f"{server_url}?lab=optimizers&surface=custom"
+                               "&expr=sqrt(x)%2By**2&x0=0&y0=1&optimizers=momentum&steps=5")
+    fig = chart(page, tr("plot.loss"))
+    assert fig["x_range"] == pytest.approx([-0.1, 5])
+    assert [d["n"] for d in dots(fig)] == [1]
+    assert page.errors == []
