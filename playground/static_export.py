@@ -13,7 +13,8 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   decades (α, ε), evenly spaced over the knob's usual range otherwise, always inside
   its bounds (``numerics.optimizers.KNOBS``) and always containing the link's value,
   where the slider starts.
-* **MLP lab**: the link's network trained ``epochs`` epochs from its start, with
+* **MLP lab**: the link's network trained ``epochs`` epochs from its start (default:
+  the link's ``epoch=N``, else ``DEFAULT_EPOCHS``), with
   snapshots of the heat map every ``ceil(epochs / snapshots)`` epochs, and the
   training and validation curves, played back with an epoch scrubber.  A link with an
   optimizer race (``race=…``) gives what the page shows for it: every racer's heat
@@ -572,9 +573,11 @@ def _heat_image(grid: np.ndarray, n_classes: int, discrete: bool) -> tuple[np.nd
 
 def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                    snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
-    """The MLP lab's network (``state``: an ``MlpLabState`` set from a link, at epoch 0)
-    trained ``epochs`` epochs, as a page that plays the run back (see the module).
-    Trains ``state`` (it ends at the last epoch, or where training diverged).
+    """The MLP lab's network (``state``: an ``MlpLabState`` set from a link) trained
+    ``epochs`` epochs from its start, as a page that plays the run back (see the
+    module).  A state already trained (a link's ``epoch=N``) starts afresh from its
+    initial network first, so the recording covers epochs 0…``epochs``.  Trains
+    ``state`` (it ends at the last epoch, or where training diverged).
 
     Sources by name: ``snapshots`` (``epoch``, ``image``: the heat maps), ``image`` (the
     one shown), ``history`` (every epoch's losses and accuracies), ``played``; the
@@ -589,6 +592,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     if not SNAPSHOTS_BOUNDS[0] <= snapshots <= SNAPSHOTS_BOUNDS[1]:
         raise ExportError(f"--snapshots must be between {SNAPSHOTS_BOUNDS[0]} and "
                           f"{SNAPSHOTS_BOUNDS[1]}")
+    if state.epoch != 0:  # a link's trained network (``epoch=N``): record from its start
+        state.restart_for_link()
     if state.racers:  # a race: every racer, as the page shows it
         return build_mlp_race_page(state, epochs, snapshots)
     data = state.data
@@ -897,6 +902,12 @@ def page_html(page: Page) -> str:
     return html.replace('<html lang="en">', f'<html lang="{page.lang}">', 1)
 
 
+def mlp_epochs(state) -> int:
+    """The MLP run's default length: the link's epoch (``epoch=N``, the network the
+    page shows), else ``DEFAULT_EPOCHS``."""
+    return int(state.trained) or DEFAULT_EPOCHS
+
+
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
                epochs: int | None = None, snapshots: int | None = None) -> Page:
     """``build_optimizer_page`` or ``build_mlp_page`` for ``lab``, refusing options that
@@ -913,7 +924,7 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
     if lab == "mlp":
         if sweep is not None or n_values is not None:
             raise ExportError("--sweep and --values apply to lab=optimizers, not mlp")
-        return build_mlp_page(state, DEFAULT_EPOCHS if epochs is None else epochs,
+        return build_mlp_page(state, mlp_epochs(state) if epochs is None else epochs,
                               DEFAULT_SNAPSHOTS if snapshots is None else snapshots)
     raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
 

@@ -217,6 +217,30 @@ def test_a_run_that_diverges_ends_where_it_diverged():
     assert len(_source(page, "history").data["epoch"]) == marks[-1] + 1
 
 
+@pytest.mark.parametrize("race_part", ["", "&race=sgd,adam"])
+def test_a_link_at_a_trained_epoch_records_from_epoch_0_to_it(race_part):
+    """The page writes ``epoch=N`` into its link once it trains: the export still
+    records the run from the untrained network to epoch N (snapshots spread over 0…N),
+    the same run as the link without ``epoch`` exported for N epochs."""
+    link = "lab=mlp&dataset=xor&layers=4&seed=3&points=100" + race_part
+    _, state = static_export.read_link(link + "&epoch=50")
+    assert state.epoch == 50  # the page's network: trained to the link's epoch
+    page = static_export.build_page(state, "mlp", snapshots=6)
+    snaps = _source(page, "snapshots").data
+    assert list(snaps["epoch"]) == [0, 10, 20, 30, 40, 50] and state.epoch == 50
+    assert _source(page, "pg-epoch").end == 5 > _source(page, "pg-epoch").start
+    _, plain = static_export.read_link(link)
+    oracle = static_export.build_page(plain, "mlp", epochs=50, snapshots=6)
+    history = "history_0" if race_part else "history"
+    np.testing.assert_array_equal(_source(page, history).data["train_loss"],
+                                  _source(oracle, history).data["train_loss"])
+    assert len(_source(page, history).data["epoch"]) == 51
+    image = "image_0" if race_part else "image"
+    assert not np.array_equal(snaps[image][0], snaps[image][-1])
+    for a, b in zip(snaps[image], _source(oracle, "snapshots").data[image], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_an_mlp_race_exports_every_racer():
     """A race's page carries every racer (the page shows them all), each the network
     that optimizer alone trains from the same start (the oracle: the export of that

@@ -16,6 +16,9 @@ OPTIMIZER_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam"
 MLP_LINK = "lab=mlp&dataset=xor&layers=4&activation=tanh"
 LOG_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum&steps=60&log=on"
 RACE_LINK = "lab=mlp&dataset=xor&layers=4&race=sgd,momentum,adam,rmsprop"
+#: What the page's link says once it has trained (``epoch=N``), alone and in a race.
+TRAINED_LINK = "lab=mlp&dataset=moons&layers=4&points=100&epoch=80"
+TRAINED_RACE_LINK = "lab=mlp&dataset=moons&layers=4&points=100&race=sgd,adam&epoch=40"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +29,9 @@ def exported(tmp_path_factory):
                                         snapshots=21),
             "log": static_export.export(LOG_LINK, folder / "log.html", n_values=3),
             "race": static_export.export(RACE_LINK, folder / "race_mlp.html", epochs=60,
-                                         snapshots=7)}
+                                         snapshots=7),
+            "trained": static_export.export(TRAINED_LINK, folder / "trained.html"),
+            "trained_race": static_export.export(TRAINED_RACE_LINK, folder / "trained_race.html")}
     return {lab: e.path for lab, e in made.items()}
 
 
@@ -111,6 +116,30 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     _press(page, "epoch", "ArrowRight", 3)
     page.wait_for_timeout(300)
     assert _js(page, "return m('cursor_loss').location") == 15
+    assert failed == [] and page.errors == []
+
+
+@pytest.mark.parametrize(("which", "epochs", "image"), [
+    ("trained", 80, "image"), ("trained_race", 40, "image_0")])
+def test_a_link_at_a_trained_epoch_scrubs_from_epoch_0(page, exported, which, epochs, image):
+    """A link with ``epoch=N`` (the page writes it once it trains): a recording 0…N that
+    the slider scrubs (dragged with the mouse), no slider with start == end."""
+    failed = _open(page, exported[which])
+    last = _js(page, f"return [m('pg-epoch').start, m('pg-epoch').end, m('pg-epoch').value, "
+                     f"Array.from(m('{image}').data.image[0]), m('cursor_loss').location]")
+    assert last[0] == 0 and last[1] > 1 and last[2] == last[1] and last[4] == epochs
+    handle = page.locator(".pg-slider-epoch .noUi-handle").first
+    box = handle.bounding_box()
+    track = page.locator(".pg-slider-epoch .noUi-base").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] - 20, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    first = _js(page, f"return [m('pg-epoch').value, Array.from(m('{image}').data.image[0]), "
+                      "m('cursor_loss').location]")
+    assert first[0] == 0 and first[2] == 0
+    assert first[1] != last[1]  # the untrained network's heat map, not epoch N's
     assert failed == [] and page.errors == []
 
 
