@@ -67,7 +67,7 @@ from bokeh.resources import INLINE
 from .numerics import optimizers as opt
 from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
-from .ui.axes import ARROWS_JS, log_loss_range, loss_range, readable_ticks
+from .ui.axes import ARROWS_JS, PLAIN_JS, log_loss_range, loss_range, readable_ticks
 from .ui.markup import text_html
 from .ui.palettes import (
     OPTIMIZER_COLORS,
@@ -364,7 +364,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     # The contours, as the lab draws them.
     levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
     z = np.minimum(z, levels[-1])
-    fig = figure(title=tr("plot.surface", lang), width=640, height=600,
+    fig = figure(title=tr("plot.surface", lang), width=600, height=580,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="above", name="pg-surface")
@@ -440,8 +440,10 @@ def build_optimizer_page(state, sweep: str | None = None,
         args={"linear": loss_figs["linear"], "log": loss_figs["log"]},
         code="log.visible = cb_obj.active; linear.visible = !cb_obj.active;"))
 
-    readout = Div(text="", width=580, name="pg-readout",
-                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif"})
+    # The page fits 1280 px: 600 px beside the surface (the table wraps, never widens it).
+    readout = Div(text="", width=600, name="pg-readout",
+                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
+                          "max-width": "600px"})
     step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
                          title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
@@ -477,7 +479,9 @@ def build_optimizer_page(state, sweep: str | None = None,
                  "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
                  "velocity": tr("readout.velocity", lang),
                  "zoom": tr("plot.arrows_scale", lang),
-                 "legend": tr("plot.arrows_legend", lang)}},
+                 "legend": tr("plot.arrows_legend", lang),
+                 "converged": tr("status.converged", lang),
+                 "item": tr("plot.legend_item", lang)}},
         code=OPTIMIZER_JS)
     step_slider.js_on_change("value", animate)
     sweep_slider.js_on_change("value", animate)
@@ -497,7 +501,7 @@ def build_optimizer_page(state, sweep: str | None = None,
 
 
 #: The optimizer page's playback: the step slider's value t, the sweep slider's value i.
-OPTIMIZER_JS = ARROWS_JS + r"""
+OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
@@ -525,7 +529,12 @@ for (let k = 0; k < names.length; k++) {
     raw.push(["step", d.x[j], d.y[j], d.sx[j], d.sy[j], color]);
   }
   const status = statuses[names[k]][i];
-  legend.items[k].label = {value: labels[k] + ": " + status};
+  // The legend gives each optimizer's loss at step t, as the lab's legend does; past
+  // the step where it stopped, why.
+  const said = diverged[names[k]][i] >= 0 && t >= n
+    ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
+  legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
+                                           .replace("{status}", () => said)};
   rows += "<tr><td style='color:" + color + ";font-weight:600'>" + labels[k] + "</td><td>" +
     vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
     "</td><td>" + vec(d.gx[j], d.gy[j]) + "</td><td>" +
@@ -543,7 +552,7 @@ readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
   text.title.replace("{step}", t) + " <span style='font-weight:400;color:#555'>(" +
   text.zoom.replace("{scale}", zoomText) + "; " + text.legend + ")</span></div>" +
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
-  "white-space:nowrap' cellpadding='4'>" +
+  "font-size:13px;max-width:600px' cellpadding='3'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
   "</th><th>" + text.velocity + "</th></tr>" + rows + "</table>";
 """

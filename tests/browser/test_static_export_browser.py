@@ -119,6 +119,53 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     assert failed == [] and page.errors == []
 
 
+def _legend(page):
+    return _js(page, "return m('pg-legend').items.map((item) => item.label.value)")
+
+
+def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported):
+    """The legend gives each optimizer's loss at the step shown (as the lab's legend,
+    in ``number_text``'s format); an optimizer that diverged keeps its finite losses
+    drawn and says so once past them; the page does not scroll sideways at 1280×720."""
+    from playground.text import tr
+    from playground.ui.widgets import number_text
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    failed = _open(page, exported["optimizers"])
+    labels = ["SGD", "Momentum", "Adam"]
+    for t in (100, 40, 0):
+        page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {t}")
+        page.wait_for_timeout(300)
+        losses = _js(page, f"return ['sgd', 'momentum', 'adam'].map((n) => "
+                           f"m('full_' + n).data.loss[{t}])")
+        assert _legend(page) == [f"{name}: L = {number_text(loss, 4)}"
+                                 for name, loss in zip(labels, losses, strict=True)]
+    # SGD's last α of the sweep diverges: its finite losses stay drawn, its legend says
+    # where it stopped once the step is past them.
+    page.evaluate("() => { const m = (n) => Bokeh.documents[0].get_model_by_name(n);"
+                  " m('pg-sweep').value = m('pg-sweep').end; }")
+    page.wait_for_timeout(300)
+    sgd = _js(page, "const d = m('full_sgd').data, s = m('sweep_' + m('pg-sweep').end).data;"
+                    "return [Array.from(d.loss), Array.from(s.loss)]")
+    assert 1 < len(sgd[0]) < 101 and sgd[0] == sgd[1]
+    assert all(abs(v) < float("inf") for v in sgd[0])
+    drawn = _js(page, "const f = m('pg-loss'); const r = f.renderers.find((r) => "
+                      "r.data_source === m('full_sgd'));"
+                      "return [r.visible, Bokeh.index.find_one(r).glyph.sy.length]")
+    assert drawn == [True, len(sgd[0])]
+    n = len(sgd[0])
+    page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n - 1}")
+    page.wait_for_timeout(300)
+    assert _legend(page)[0] == f"SGD: L = {number_text(sgd[0][n - 1], 4)}"
+    page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n}")
+    page.wait_for_timeout(300)
+    assert _legend(page)[0].startswith("SGD: " + tr("status.diverged", "en", step="")[:8])
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert failed == [] and page.errors == []
+
+
 @pytest.mark.parametrize(("which", "epochs", "image"), [
     ("trained", 80, "image"), ("trained_race", 40, "image_0")])
 def test_a_link_at_a_trained_epoch_scrubs_from_epoch_0(page, exported, which, epochs, image):
