@@ -18,6 +18,7 @@ LOG_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum&steps=60&log=o
 RACE_LINK = "lab=mlp&dataset=xor&layers=4&race=sgd,momentum,adam,rmsprop"
 #: What the page's link says once it has trained (``epoch=N``), alone and in a race.
 TRAINED_LINK = "lab=mlp&dataset=moons&layers=4&points=100&epoch=80"
+DARK_LINK = "lab=mlp&dataset=xor&layers=4&points=100&theme=dark&val=1"
 TRAINED_RACE_LINK = "lab=mlp&dataset=moons&layers=4&points=100&race=sgd,adam&epoch=40"
 
 
@@ -31,6 +32,8 @@ def exported(tmp_path_factory):
             "race": static_export.export(RACE_LINK, folder / "race_mlp.html", epochs=60,
                                          snapshots=7),
             "trained": static_export.export(TRAINED_LINK, folder / "trained.html"),
+            "dark": static_export.export(DARK_LINK, folder / "dark.html", epochs=40,
+                                         snapshots=5),
             "trained_race": static_export.export(TRAINED_RACE_LINK, folder / "trained_race.html")}
     return {lab: e.path for lab, e in made.items()}
 
@@ -187,6 +190,22 @@ def test_a_link_at_a_trained_epoch_scrubs_from_epoch_0(page, exported, which, ep
                       "m('cursor_loss').location]")
     assert first[0] == 0 and first[2] == 0
     assert first[1] != last[1]  # the untrained network's heat map, not epoch N's
+    assert failed == [] and page.errors == []
+
+
+def test_a_dark_mlp_page_from_disk(page, exported):
+    """``theme=dark``: the page's background and the plots dark, the readout's text
+    light; the gap and the validation points drawn (``val=1``); it scrubs."""
+    failed = _open(page, exported["dark"])
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(21, 24, 28)"
+    assert _js(page, "return m('pg-loss').background_fill_color") == "#1e2227"
+    color = page.locator(".pg-epoch").first.evaluate("(e) => getComputedStyle(e).color")
+    assert color in ("rgb(238, 238, 238)", "rgb(255, 255, 255)"), color
+    _press(page, "epoch", "Home")
+    page.wait_for_timeout(300)
+    assert _js(page, "return [m('pg-epoch').value, m('played').data.epoch.length, "
+                     "m('gap_loss').visible]") == [0, 1, True]
     assert failed == [] and page.errors == []
 
 

@@ -371,7 +371,7 @@ class OptimizerLab(Lab):
             self.clip, self._placed(self.clip_value),
             pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
             self.show_3d,
-            self.reset, download_button(self.state, "optimizers"),
+            self.reset, download_button(self.state, "optimizers", lambda: self.theme),
         ]
 
     def main(self) -> list:
