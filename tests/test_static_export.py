@@ -135,6 +135,17 @@ def test_the_optimizer_page_has_the_log_scale_loss_chart(link, log):
     assert 0 < low < high
 
 
+def test_the_loss_charts_step_axis_is_padded_as_the_labs():
+    """A run that diverges leaves through the top after step 1: with the axis at step 0
+    its finite part would lie on the axis line; the lab's axis (``DataRange1d``) has 5 %
+    padding each side, and so has the export's."""
+    _, state = static_export.read_link("lab=optimizers&optimizers=sgd&steps=80")
+    page = static_export.build_optimizer_page(state, n_values=2)
+    for name in ("pg-loss", "pg-loss-log"):
+        x = _source(page, name).x_range
+        assert (x.start, x.end) == pytest.approx((-4.0, 84.0))
+
+
 def test_the_log_chart_floor_without_a_known_minimum_is_the_lowest_loss():
     _, state = static_export.read_link(
         "lab=optimizers&surface=custom&expr=x%2By&optimizers=sgd&steps=20&log=on")
