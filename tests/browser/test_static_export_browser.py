@@ -259,6 +259,8 @@ def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
 @pytest.mark.parametrize(("lab", "query"), [
     ("optimizers", "lab=optimizers&surface=saddle&optimizers=sgd,adam&steps=60"),
     ("mlp", "lab=mlp&dataset=xor&layers=4"),
+    # A trained page in the dark theme: the file is dark, its run from epoch 0 to 30.
+    ("mlp", "lab=mlp&dataset=xor&layers=4&theme=dark&epoch=30"),
 ])
 def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server_url, lab,
                                                           query, tmp_path):
@@ -279,4 +281,8 @@ def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server
     _press(opened, slider.removeprefix("pg-"), "Home")
     opened.wait_for_timeout(300)
     assert _js(opened, f"return m('{slider}').value") == 0
+    assert (static_export.DARK_CSS in path.read_text()) == ("theme=dark" in query)
+    if "epoch=30" in query:
+        assert _js(opened, "return [m('pg-epoch').end > 1, m('cursor_loss').location, "
+                           "m('snapshots').data.epoch.at(-1)]") == [True, 0, 30]
     assert failed == [] and opened.errors == []
