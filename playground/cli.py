@@ -223,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--values", type=_integer("values", 2, 60),
                    help="optimizer lab: how many values the sweep precomputes (default 20)")
     e.add_argument("--epochs", type=_integer("epochs", 1, 20_000),
-                   help="MLP lab: epochs trained and played back (default 300)")
+                   help="MLP lab: epochs trained and played back (default: the link's "
+                        "epoch=N, else 300)")
     e.add_argument("--snapshots", type=_integer("snapshots", 2, 200),
                    help="MLP lab: at most this many heat maps (default 60)")
     return parser

@@ -13,11 +13,15 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   decades (α, ε), evenly spaced over the knob's usual range otherwise, always inside
   its bounds (``numerics.optimizers.KNOBS``) and always containing the link's value,
   where the slider starts.
-* **MLP lab**: the link's network trained ``epochs`` epochs from its start, with
+* **MLP lab**: the link's network trained ``epochs`` epochs from its start (default:
+  the link's ``epoch=N``, else ``DEFAULT_EPOCHS``), with
   snapshots of the heat map every ``ceil(epochs / snapshots)`` epochs, and the
   training and validation curves, played back with an epoch scrubber.  A link with an
   optimizer race (``race=…``) gives what the page shows for it: every racer's heat
   map, the race's two charts (every racer in its colour) and its table.
+* As the lab shows the link: the MLP page's validation points only with ``val=1``, its
+  generalisation gap shaded; ``theme=dark`` styles the plots (``ui.present.Presenter``)
+  and the file's page (``DARK_CSS``); the button exports in the page's theme.
 * The optimizer lab's loss chart comes in both scales, linear and log (of L − min L,
   as the lab draws it); the link's choice is shown and a toggle switches.
 
@@ -66,7 +70,7 @@ from bokeh.resources import INLINE
 from .numerics import optimizers as opt
 from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
-from .ui.axes import ARROWS_JS, log_loss_range, loss_range, readable_ticks
+from .ui.axes import ARROWS_JS, PLAIN_JS, log_loss_range, loss_range, readable_ticks
 from .ui.markup import text_html
 from .ui.palettes import (
     OPTIMIZER_COLORS,
@@ -121,6 +125,8 @@ class Page:
     ready: CustomJS | None = None
     #: The optimizer page's races, one per sweep value (``numerics.race.Race``).
     races: list = field(default_factory=list)
+    #: ``light`` or ``dark`` (the link's ``theme``): the plots styled as the page's.
+    theme: str = "light"
 
 
 # ---------------------------------------------------------------------------
@@ -210,10 +216,12 @@ def _header(title: str, caption: str, note: str, width: int) -> Div:
     """The page's title, the caption of its settings and a note on what was computed
     (every text escaped: a link's formula is a user's text)."""
     return Div(text=(
-        f"<div style='font:600 22px system-ui,sans-serif;color:#222'>{text_html(title)}</div>"
-        f"<div class='pg-caption' style='font:14px system-ui,sans-serif;color:#333;"
-        f"margin-top:4px'>{text_html(caption)}</div>"
-        f"<div style='font:13px system-ui,sans-serif;color:#555;margin-top:4px'>"
+        f"<div style='font:600 22px system-ui,sans-serif;color:var(--pg-ink,#222)'>"
+        f"{text_html(title)}</div>"
+        f"<div class='pg-caption' style='font:14px system-ui,sans-serif;"
+        f"color:var(--pg-ink,#333);margin-top:4px'>{text_html(caption)}</div>"
+        f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555);"
+        f"margin-top:4px'>"
         f"{text_html(note)}</div>"), width=width, name="pg-header")
 
 
@@ -251,6 +259,23 @@ if (cb_obj.active) {
   cb_obj.label = play;
 }
 """
+
+
+#: ``ink(color)``: a coloured text's CSS colour, readable in either theme (``ui.present.ink``).
+INK_JS = r"""
+const ink = (c) => "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + c + "))";
+"""
+#: The dark theme's page (the live page's ``ui.present.CSS``): Bokeh's widgets and the
+#: readouts inherit its colours.
+DARK_CSS = ("<style>body { background: #15181c; color: #eeeeee; --pg-ink: #eeeeee; "
+            "--pg-muted: #c8ccd0; --pg-mix: #ffffff; }</style>")
+
+
+def _padded(end: float) -> tuple[float, float]:
+    """A step axis over 0…``end`` padded 5 % each side, as the lab's (Bokeh's
+    ``DataRange1d``): a curve that leaves through the top at step 1 (a diverging run)
+    still shows beside the axis rather than on it."""
+    return -0.05 * end, 1.05 * end
 
 
 def _number(v: float) -> str:
@@ -369,7 +394,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     # The contours, as the lab draws them.
     levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
     z = np.minimum(z, levels[-1])
-    fig = figure(title=tr("plot.surface", lang), width=640, height=600,
+    fig = figure(title=tr("plot.surface", lang), width=600, height=580,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="above", name="pg-surface")
@@ -418,7 +443,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                        ("log", log_loss_range(gaps, gone) or (1e-3, 1.0))):
         f = figure(title=tr("plot.loss", lang), width=560, height=330, y_axis_type=mode,
                    tools="pan,box_zoom,reset,save", toolbar_location="above",
-                   x_range=Range1d(0, max(steps, 1)), y_range=Range1d(*span),
+                   x_range=Range1d(*_padded(max(steps, 1))), y_range=Range1d(*span),
                    name="pg-loss" if mode == "linear" else "pg-loss-log",
                    visible=log == (mode == "log"))
         _style(f)
@@ -445,8 +470,10 @@ def build_optimizer_page(state, sweep: str | None = None,
         args={"linear": loss_figs["linear"], "log": loss_figs["log"]},
         code="log.visible = cb_obj.active; linear.visible = !cb_obj.active;"))
 
-    readout = Div(text="", width=580, name="pg-readout",
-                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif"})
+    # The page fits 1280 px: 600 px beside the surface (the table wraps, never widens it).
+    readout = Div(text="", width=600, name="pg-readout",
+                  styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
+                          "max-width": "600px"})
     step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
                          title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
@@ -484,7 +511,9 @@ def build_optimizer_page(state, sweep: str | None = None,
                  "subgradient": tr("readout.subgradient", lang),
                  "velocity": tr("readout.velocity", lang),
                  "zoom": tr("plot.arrows_scale", lang),
-                 "legend": tr("plot.arrows_legend", lang)}},
+                 "legend": tr("plot.arrows_legend", lang),
+                 "converged": tr("status.converged", lang),
+                 "item": tr("plot.legend_item", lang)}},
         code=OPTIMIZER_JS)
     step_slider.js_on_change("value", animate)
     sweep_slider.js_on_change("value", animate)
@@ -504,7 +533,7 @@ def build_optimizer_page(state, sweep: str | None = None,
 
 
 #: The optimizer page's playback: the step slider's value t, the sweep slider's value i.
-OPTIMIZER_JS = ARROWS_JS + r"""
+OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + INK_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
@@ -532,8 +561,13 @@ for (let k = 0; k < names.length; k++) {
     raw.push(["step", d.x[j], d.y[j], d.sx[j], d.sy[j], color]);
   }
   const status = statuses[names[k]][i];
-  legend.items[k].label = {value: labels[k] + ": " + status};
-  rows += "<tr><td style='color:" + color + ";font-weight:600'>" + labels[k] + "</td><td>" +
+  // The legend gives each optimizer's loss at step t, as the lab's legend does; past
+  // the step where it stopped, why.
+  const said = diverged[names[k]][i] >= 0 && t >= n
+    ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
+  legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
+                                           .replace("{status}", () => said)};
+  rows += "<tr><td style='color:" + ink(color) + ";font-weight:600'>" + labels[k] + "</td><td>" +
     vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
     "</td><td>" + (d.gstate[j] === 2 ? "<i>" + text.grad_undefined + "</i>"
                    : vec(d.gx[j], d.gy[j]) + (d.gstate[j] === 1 ? "<br><span style=" +
@@ -549,10 +583,10 @@ arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;
 const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
 readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
-  text.title.replace("{step}", t) + " <span style='font-weight:400;color:#555'>(" +
+  text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>(" +
   text.zoom.replace("{scale}", zoomText) + "; " + text.legend + ")</span></div>" +
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
-  "white-space:nowrap' cellpadding='4'>" +
+  "font-size:13px;max-width:600px' cellpadding='3'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
   "</th><th>" + text.velocity + "</th></tr>" + rows + "</table>";
 """
@@ -582,9 +616,11 @@ def _heat_image(grid: np.ndarray, n_classes: int, discrete: bool) -> tuple[np.nd
 
 def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                    snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
-    """The MLP lab's network (``state``: an ``MlpLabState`` set from a link, at epoch 0)
-    trained ``epochs`` epochs, as a page that plays the run back (see the module).
-    Trains ``state`` (it ends at the last epoch, or where training diverged).
+    """The MLP lab's network (``state``: an ``MlpLabState`` set from a link) trained
+    ``epochs`` epochs from its start, as a page that plays the run back (see the
+    module).  A state already trained (a link's ``epoch=N``) starts afresh from its
+    initial network first, so the recording covers epochs 0…``epochs``.  Trains
+    ``state`` (it ends at the last epoch, or where training diverged).
 
     Sources by name: ``snapshots`` (``epoch``, ``image``: the heat maps), ``image`` (the
     one shown), ``history`` (every epoch's losses and accuracies), ``played``; the
@@ -599,6 +635,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     if not SNAPSHOTS_BOUNDS[0] <= snapshots <= SNAPSHOTS_BOUNDS[1]:
         raise ExportError(f"--snapshots must be between {SNAPSHOTS_BOUNDS[0]} and "
                           f"{SNAPSHOTS_BOUNDS[1]}")
+    if state.epoch != 0:  # a link's trained network (``epoch=N``): record from its start
+        state.restart_for_link()
     if state.racers:  # a race: every racer, as the page shows it
         return build_mlp_race_page(state, epochs, snapshots)
     data = state.data
@@ -646,6 +684,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         _style(chart, 15)
         chart.yaxis[0].formatter = readable_ticks()
         chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        if has_val:  # the generalisation gap, shaded between the curves, as the lab's
+            chart.varea("epoch", f"train_{what}", f"val_{what}", source=played,
+                        fill_color=VAL_COLOR, fill_alpha=0.12, name=f"gap_{what}",
+                        legend_label=tr("mlp.plot.gap", lang))
         for split, color, key in (("train", TRAIN_COLOR, "mlp.plot.train"),
                                   ("val", VAL_COLOR, "mlp.plot.val"))[: 2 if has_val else 1]:
             column_name = f"{split}_{what}"
@@ -669,6 +711,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
         "cursors": cursors, "readout": readout, "has_val": has_val,
+        "train_color": TRAIN_COLOR, "val_color": VAL_COLOR,
         "text": {"epoch": tr("mlp.epoch", lang), "train": tr("mlp.train_loss", lang),
                  "val": tr("mlp.val_loss", lang), "acc": tr("mlp.plot.accuracy", lang)}},
         code=MLP_JS)
@@ -704,14 +747,15 @@ def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, l
 
 
 def _data_points(fig, state, size: int = 7):
-    """The training points (circles) and, when there are some, the validation points
-    (triangles) on a heat map, in their classes' colours."""
+    """The training points (circles) and, when the link shows them (``val=1``) and
+    there are some, the validation points (triangles) on a heat map, in their classes'
+    colours."""
     data = state.data
     y_train = np.asarray(data.y_train)
     fig.scatter(data.points_train[:, 0], data.points_train[:, 1], size=size,
                 line_color="white", line_width=1,
                 fill_color=[class_color(int(c)) for c in y_train])
-    if state.has_validation:
+    if state.has_validation and state.show_val:  # the link's ``val=1``, as the page
         y_val = np.asarray(data.y_val)[:len(data.points_val)]
         fig.scatter(data.points_val[:, 0], data.points_val[:, 1], size=size,
                     marker="triangle", line_color="black", line_width=1,
@@ -841,7 +885,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
 
 #: The race page's playback: the slider's value is a snapshot's index; a racer that
 #: diverged shows its last epoch and says so.
-MLP_RACE_JS = r"""
+MLP_RACE_JS = INK_JS + r"""
 const i = Math.round(slider.value), e = snaps.data.epoch[i];
 const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
 const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
@@ -855,8 +899,8 @@ for (let k = 0; k < images.length; k++) {
     ? "<td colspan=" + (has_val ? 3 : 1) + ">" + statuses[k] + "</td>"
     : "<td class='pg-race-train'>" + f(d.train_loss[j]) + "</td>" + (has_val
       ? "<td>" + f(d.val_loss[j]) + "</td><td>" + pct(d.val_acc[j]) + "</td>" : "");
-  rows += "<tr><td style='color:" + colors[k] + ";font-weight:600'>" + labels[k] + "</td>" +
-    cells + "</tr>";
+  rows += "<tr><td style='color:" + ink(colors[k]) + ";font-weight:600'>" + labels[k] +
+    "</td>" + cells + "</tr>";
 }
 for (const c of cursors) c.location = e;
 readout.text = "<div>" + text.epoch + "<br><b class='pg-epoch' style='font-size:24px'>" + e +
@@ -866,7 +910,7 @@ readout.text = "<div>" + text.epoch + "<br><b class='pg-epoch' style='font-size:
 
 
 #: The MLP page's playback: the slider's value is a snapshot's index.
-MLP_JS = r"""
+MLP_JS = INK_JS + r"""
 const i = Math.round(slider.value), e = snaps.data.epoch[i];
 image.data = {image: [snaps.data.image[i]]};
 const d = full.data, cut = {};
@@ -877,11 +921,13 @@ const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
 const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
 let html = "<div style='display:flex;gap:28px'><div>" + text.epoch +
   "<br><b class='pg-epoch' style='font-size:24px'>" + e + "</b></div><div>" + text.train +
-  "<br><b class='pg-train-loss' style='font-size:24px;color:#1f3b5c'>" +
-  f(d.train_loss[e]) + "</b> <span style='color:#555'>(" + pct(d.train_acc[e]) + ")</span></div>";
+  "<br><b class='pg-train-loss' style='font-size:24px;color:" + ink(train_color) + "'>" +
+  f(d.train_loss[e]) + "</b> <span style='color:var(--pg-muted,#555)'>(" + pct(d.train_acc[e]) +
+  ")</span></div>";
 if (has_val)
-  html += "<div>" + text.val + "<br><b class='pg-val-loss' style='font-size:24px;color:#d62728'>" +
-    f(d.val_loss[e]) + "</b> <span style='color:#555'>(" + pct(d.val_acc[e]) + ")</span></div>";
+  html += "<div>" + text.val + "<br><b class='pg-val-loss' style='font-size:24px;color:" +
+    ink(val_color) + "'>" + f(d.val_loss[e]) + "</b> <span style='color:var(--pg-muted,#555)'>(" +
+    pct(d.val_acc[e]) + ")</span></div>";
 readout.text = html + "</div>";
 """
 
@@ -904,11 +950,36 @@ def page_html(page: Page) -> str:
     # in a server, KaTeX's and Tabulator's CSS), which nothing here uses: from disk each
     # is a missing file and a console error.
     html = LOCAL_RESOURCE.sub("", html)
+    if page.theme == "dark":
+        # After the head's first tag (a "</head>" also occurs in Bokeh's inlined script).
+        html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + DARK_CSS, 1)
     return html.replace('<html lang="en">', f'<html lang="{page.lang}">', 1)
 
 
+def mlp_epochs(state) -> int:
+    """The MLP run's default length: the link's epoch (``epoch=N``, the network the
+    page shows), else ``DEFAULT_EPOCHS``."""
+    return int(state.trained) or DEFAULT_EPOCHS
+
+
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
-               epochs: int | None = None, snapshots: int | None = None) -> Page:
+               epochs: int | None = None, snapshots: int | None = None,
+               theme: str = "light") -> Page:
+    """``_build_page`` in the link's ``theme`` (``light`` or ``dark``): the plots styled
+    as the page's (``ui.present.Presenter``), the file's background and text too."""
+    page = _build_page(state, lab, sweep, n_values, epochs, snapshots)
+    if theme == "dark":
+        from .ui.present import PLOT_COLORS, Display, Presenter
+
+        Presenter(Display(lang=page.lang, theme="dark")).style([page.layout])
+        for cursor in page.layout.select({"type": Span}):  # the step's or epoch's line
+            cursor.line_color = PLOT_COLORS["dark"]["muted"]
+        page.theme = "dark"
+    return page
+
+
+def _build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
+                epochs: int | None = None, snapshots: int | None = None) -> Page:
     """``build_optimizer_page`` or ``build_mlp_page`` for ``lab``, refusing options that
     the other lab's page would ignore.
 
@@ -923,7 +994,7 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
     if lab == "mlp":
         if sweep is not None or n_values is not None:
             raise ExportError("--sweep and --values apply to lab=optimizers, not mlp")
-        return build_mlp_page(state, DEFAULT_EPOCHS if epochs is None else epochs,
+        return build_mlp_page(state, mlp_epochs(state) if epochs is None else epochs,
                               DEFAULT_SNAPSHOTS if snapshots is None else snapshots)
     raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
 
@@ -948,10 +1019,10 @@ def export_html(state, lab: str | None = None, **options) -> bytes:
     return page_html(build_page(fresh, lab, **options)).encode("utf-8")
 
 
-def download_button(state, lab: str):
+def download_button(state, lab: str, theme=lambda: "light"):
     """The page's "Export page (HTML)" button: a Panel ``FileDownload`` whose file is
     ``export_html(state)`` (computed when clicked, seconds: a sweep or a training, on a
-    thread of the default executor)."""
+    thread of the default executor), in the page's theme (``theme()``, when clicked)."""
     import asyncio
 
     import panel as pn
@@ -960,7 +1031,7 @@ def download_button(state, lab: str):
 
     def export_in_a_slot() -> bytes:
         with SLOW_WORK_SLOTS:
-            return export_html(state, lab)
+            return export_html(state, lab, theme=theme())
 
     async def make():
         # Seconds of work on a thread, not the event loop every page shares (issue #9).
@@ -1010,6 +1081,16 @@ def read_link(link: str):
     return lab, state
 
 
+def link_theme(link: str) -> str:
+    """The theme ``link`` asks for (``theme=dark``), else ``light``."""
+    from .ui.link import read_query
+    from .ui.present import read_display
+
+    link = link.strip()
+    query, _ = read_query(urlsplit(link).query if "://" in link else link)
+    return read_display(query)[0].theme
+
+
 def export(link: str, out: Path, **options) -> Exported:
     """Write the static page of ``link`` to ``out`` (``.html``); ``options``: those of
     ``build_page``.
@@ -1022,7 +1103,7 @@ def export(link: str, out: Path, **options) -> Exported:
     if out.suffix.lower() not in (".html", ".htm"):
         raise ExportError(f"the output must end in .html, not {out.name!r}")
     lab, state = read_link(link)
-    page = build_page(state, lab, **options)
+    page = build_page(state, lab, theme=link_theme(link), **options)
     data = page_html(page).encode("utf-8")
     try:
         out.write_bytes(data)

@@ -135,6 +135,17 @@ def test_the_optimizer_page_has_the_log_scale_loss_chart(link, log):
     assert 0 < low < high
 
 
+def test_the_loss_charts_step_axis_is_padded_as_the_labs():
+    """A run that diverges leaves through the top after step 1: with the axis at step 0
+    its finite part would lie on the axis line; the lab's axis (``DataRange1d``) has 5 %
+    padding each side, and so has the export's."""
+    _, state = static_export.read_link("lab=optimizers&optimizers=sgd&steps=80")
+    page = static_export.build_optimizer_page(state, n_values=2)
+    for name in ("pg-loss", "pg-loss-log"):
+        x = _source(page, name).x_range
+        assert (x.start, x.end) == pytest.approx((-4.0, 84.0))
+
+
 def test_the_log_chart_floor_without_a_known_minimum_is_the_lowest_loss():
     _, state = static_export.read_link(
         "lab=optimizers&surface=custom&expr=x%2By&optimizers=sgd&steps=20&log=on")
@@ -215,6 +226,86 @@ def test_a_run_that_diverges_ends_where_it_diverged():
     marks = list(_source(page, "snapshots").data["epoch"])
     assert state.diverged_at is not None and marks[-1] < 100 and marks == sorted(set(marks))
     assert len(_source(page, "history").data["epoch"]) == marks[-1] + 1
+
+
+@pytest.mark.parametrize("race_part", ["", "&race=sgd,adam"])
+def test_a_link_at_a_trained_epoch_records_from_epoch_0_to_it(race_part):
+    """The page writes ``epoch=N`` into its link once it trains: the export still
+    records the run from the untrained network to epoch N (snapshots spread over 0…N),
+    the same run as the link without ``epoch`` exported for N epochs."""
+    link = "lab=mlp&dataset=xor&layers=4&seed=3&points=100" + race_part
+    _, state = static_export.read_link(link + "&epoch=50")
+    assert state.epoch == 50  # the page's network: trained to the link's epoch
+    page = static_export.build_page(state, "mlp", snapshots=6)
+    snaps = _source(page, "snapshots").data
+    assert list(snaps["epoch"]) == [0, 10, 20, 30, 40, 50] and state.epoch == 50
+    assert _source(page, "pg-epoch").end == 5 > _source(page, "pg-epoch").start
+    _, plain = static_export.read_link(link)
+    oracle = static_export.build_page(plain, "mlp", epochs=50, snapshots=6)
+    history = "history_0" if race_part else "history"
+    np.testing.assert_array_equal(_source(page, history).data["train_loss"],
+                                  _source(oracle, history).data["train_loss"])
+    assert len(_source(page, history).data["epoch"]) == 51
+    image = "image_0" if race_part else "image"
+    assert not np.array_equal(snaps[image][0], snaps[image][-1])
+    for a, b in zip(snaps[image], _source(oracle, "snapshots").data[image], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def _triangles(page, name="pg-boundary"):
+    """The heat map's validation points (triangles): how many are drawn."""
+    from bokeh.models import Scatter
+
+    return sum(len(r.data_source.data["x"]) for r in _source(page, name).renderers
+               if isinstance(r.glyph, Scatter) and r.glyph.marker == "triangle")
+
+
+def test_the_mlp_page_follows_the_link_validation_points_gap_and_theme():
+    """As the page: validation points only with ``val=1``; the generalisation gap
+    shaded between the played curves; ``theme=dark`` styles the plots and the file."""
+    from bokeh.models import VArea
+
+    from playground.ui.present import PLOT_COLORS
+
+    link = "lab=mlp&dataset=xor&layers=4&seed=3&points=100"
+    _, plain = static_export.read_link(link)
+    page = static_export.build_page(plain, "mlp", epochs=10, snapshots=3)
+    assert _triangles(page) == 0 and page.theme == "light"
+    for what in ("loss", "acc"):
+        gap = _source(page, f"gap_{what}")
+        assert isinstance(gap.glyph, VArea) and gap.data_source is _source(page, "played")
+        assert (gap.glyph.y1, gap.glyph.y2) == (f"train_{what}", f"val_{what}")
+    assert _source(page, "pg-boundary").background_fill_color != PLOT_COLORS["dark"]["background"]
+    assert static_export.DARK_CSS not in static_export.page_html(page)
+
+    dark_link = link + "&val=1&theme=dark"
+    _, shown = static_export.read_link(dark_link)
+    page = static_export.build_page(shown, "mlp", epochs=10, snapshots=3,
+                                    theme=static_export.link_theme(dark_link))
+    assert _triangles(page) == len(shown.data.points_val) > 0
+    assert page.theme == "dark"
+    for name in ("pg-boundary", "pg-loss", "pg-acc"):
+        assert _source(page, name).background_fill_color == PLOT_COLORS["dark"]["background"]
+    html = static_export.page_html(page)
+    assert static_export.DARK_CSS in html and html.index(static_export.DARK_CSS) < 400
+    # No validation part (100 % training): no points, no gap, whatever the link says.
+    _, alone = static_export.read_link(link + "&val=1&train_ratio=100")
+    page = static_export.build_page(alone, "mlp", epochs=10, snapshots=3)
+    assert _triangles(page) == 0
+    assert page.layout.select_one({"name": "gap_loss"}) is None
+
+
+def test_a_dark_optimizer_page_and_race_page():
+    from playground.ui.present import PLOT_COLORS
+
+    dark = PLOT_COLORS["dark"]["background"]
+    _, state = static_export.read_link("lab=optimizers&optimizers=adam&steps=30")
+    page = static_export.build_page(state, "optimizers", n_values=2, theme="dark")
+    assert _source(page, "pg-surface").background_fill_color == dark
+    _, state = static_export.read_link("lab=mlp&dataset=xor&layers=4&race=sgd,adam&val=1")
+    page = static_export.build_page(state, "mlp", epochs=10, snapshots=2, theme="dark")
+    assert _source(page, "pg-loss").background_fill_color == dark
+    assert _triangles(page, "pg-boundary-0") > 0
 
 
 def test_an_mlp_race_exports_every_racer():

@@ -173,6 +173,26 @@ def readable_tick(tick: float) -> str:
 #: view's diagonal (short steps stay visible, long ones on screen).  ``raw``: rows
 #: ``[kind, x, y, dx, dy, color]``, kind ``gradient``, ``velocity`` or ``step``.
 #: Prepended to the optimizer lab's playback and to the static export's.
+#: ``pgPlain(v)``: a number as the optimizer lab's legend writes it (Python's
+#: ``f"{v:.4g}"``, a power of ten as ×10ᵏ: ``number_text(v, 4)``'s twin), for the live
+#: lab's legend and the static export's.
+PLAIN_JS = r"""
+const pgPlain = (v) => {
+  const sup = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
+               "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"};
+  if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
+  if (v === 0) return "0";
+  const e = Math.floor(Math.log10(Math.abs(v)));
+  let m = (e < -4 || e >= 4) ? v.toExponential(3) : v.toPrecision(4);
+  let exp = null;
+  if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
+  if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");
+  return exp === null ? m :
+    m + "×10" + String(exp).split("").map((c) => sup[c]).join("");
+};
+"""
+
+
 ARROWS_JS = r"""
 function pgArrows(raw, diagonal) {
   let longest = 0;

@@ -109,6 +109,8 @@ class Lab(Viewer):
 
     #: State parameters whose change rewrites the page's link.
     URL_TRIGGERS: ClassVar[tuple[str, ...]] = ()
+    #: The page's theme, as ``display_changed`` last gave it.
+    theme: ClassVar[str] = "light"
 
     def __init__(self, **params):
         if "state" not in params:
@@ -218,4 +220,6 @@ class Lab(Viewer):
 
     def display_changed(self, display):
         """The theme or lecture mode (``display``, a ``ui.present.Display``) was set:
-        resize what CSS cannot reach (a fixed-size pane); nothing by default."""
+        resize what CSS cannot reach (a fixed-size pane); by default only the theme
+        kept (``theme``: the static export's, ``static_export.download_button``)."""
+        self.theme = display.theme

@@ -16,6 +16,10 @@ OPTIMIZER_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam"
 MLP_LINK = "lab=mlp&dataset=xor&layers=4&activation=tanh"
 LOG_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum&steps=60&log=on"
 RACE_LINK = "lab=mlp&dataset=xor&layers=4&race=sgd,momentum,adam,rmsprop"
+#: What the page's link says once it has trained (``epoch=N``), alone and in a race.
+TRAINED_LINK = "lab=mlp&dataset=moons&layers=4&points=100&epoch=80"
+DARK_LINK = "lab=mlp&dataset=xor&layers=4&points=100&theme=dark&val=1"
+TRAINED_RACE_LINK = "lab=mlp&dataset=moons&layers=4&points=100&race=sgd,adam&epoch=40"
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +30,11 @@ def exported(tmp_path_factory):
                                         snapshots=21),
             "log": static_export.export(LOG_LINK, folder / "log.html", n_values=3),
             "race": static_export.export(RACE_LINK, folder / "race_mlp.html", epochs=60,
-                                         snapshots=7)}
+                                         snapshots=7),
+            "trained": static_export.export(TRAINED_LINK, folder / "trained.html"),
+            "dark": static_export.export(DARK_LINK, folder / "dark.html", epochs=40,
+                                         snapshots=5),
+            "trained_race": static_export.export(TRAINED_RACE_LINK, folder / "trained_race.html")}
     return {lab: e.path for lab, e in made.items()}
 
 
@@ -114,6 +122,93 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     assert failed == [] and page.errors == []
 
 
+def _legend(page):
+    return _js(page, "return m('pg-legend').items.map((item) => item.label.value)")
+
+
+def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported):
+    """The legend gives each optimizer's loss at the step shown (as the lab's legend,
+    in ``number_text``'s format); an optimizer that diverged keeps its finite losses
+    drawn and says so once past them; the page does not scroll sideways at 1280×720."""
+    from playground.text import tr
+    from playground.ui.widgets import number_text
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    failed = _open(page, exported["optimizers"])
+    labels = ["SGD", "Momentum", "Adam"]
+    for t in (100, 40, 0):
+        page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {t}")
+        page.wait_for_timeout(300)
+        losses = _js(page, f"return ['sgd', 'momentum', 'adam'].map((n) => "
+                           f"m('full_' + n).data.loss[{t}])")
+        assert _legend(page) == [f"{name}: L = {number_text(loss, 4)}"
+                                 for name, loss in zip(labels, losses, strict=True)]
+    # SGD's last α of the sweep diverges: its finite losses stay drawn, its legend says
+    # where it stopped once the step is past them.
+    page.evaluate("() => { const m = (n) => Bokeh.documents[0].get_model_by_name(n);"
+                  " m('pg-sweep').value = m('pg-sweep').end; }")
+    page.wait_for_timeout(300)
+    sgd = _js(page, "const d = m('full_sgd').data, s = m('sweep_' + m('pg-sweep').end).data;"
+                    "return [Array.from(d.loss), Array.from(s.loss)]")
+    assert 1 < len(sgd[0]) < 101 and sgd[0] == sgd[1]
+    assert all(abs(v) < float("inf") for v in sgd[0])
+    drawn = _js(page, "const f = m('pg-loss'); const r = f.renderers.find((r) => "
+                      "r.data_source === m('full_sgd'));"
+                      "return [r.visible, Bokeh.index.find_one(r).glyph.sy.length]")
+    assert drawn == [True, len(sgd[0])]
+    n = len(sgd[0])
+    page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n - 1}")
+    page.wait_for_timeout(300)
+    assert _legend(page)[0] == f"SGD: L = {number_text(sgd[0][n - 1], 4)}"
+    page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n}")
+    page.wait_for_timeout(300)
+    assert _legend(page)[0].startswith("SGD: " + tr("status.diverged", "en", step="")[:8])
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert failed == [] and page.errors == []
+
+
+@pytest.mark.parametrize(("which", "epochs", "image"), [
+    ("trained", 80, "image"), ("trained_race", 40, "image_0")])
+def test_a_link_at_a_trained_epoch_scrubs_from_epoch_0(page, exported, which, epochs, image):
+    """A link with ``epoch=N`` (the page writes it once it trains): a recording 0…N that
+    the slider scrubs (dragged with the mouse), no slider with start == end."""
+    failed = _open(page, exported[which])
+    last = _js(page, f"return [m('pg-epoch').start, m('pg-epoch').end, m('pg-epoch').value, "
+                     f"Array.from(m('{image}').data.image[0]), m('cursor_loss').location]")
+    assert last[0] == 0 and last[1] > 1 and last[2] == last[1] and last[4] == epochs
+    handle = page.locator(".pg-slider-epoch .noUi-handle").first
+    box = handle.bounding_box()
+    track = page.locator(".pg-slider-epoch .noUi-base").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] - 20, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(300)
+    first = _js(page, f"return [m('pg-epoch').value, Array.from(m('{image}').data.image[0]), "
+                      "m('cursor_loss').location]")
+    assert first[0] == 0 and first[2] == 0
+    assert first[1] != last[1]  # the untrained network's heat map, not epoch N's
+    assert failed == [] and page.errors == []
+
+
+def test_a_dark_mlp_page_from_disk(page, exported):
+    """``theme=dark``: the page's background and the plots dark, the readout's text
+    light; the gap and the validation points drawn (``val=1``); it scrubs."""
+    failed = _open(page, exported["dark"])
+    background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(21, 24, 28)"
+    assert _js(page, "return m('pg-loss').background_fill_color") == "#1e2227"
+    color = page.locator(".pg-epoch").first.evaluate("(e) => getComputedStyle(e).color")
+    assert color in ("rgb(238, 238, 238)", "rgb(255, 255, 255)"), color
+    _press(page, "epoch", "Home")
+    page.wait_for_timeout(300)
+    assert _js(page, "return [m('pg-epoch').value, m('played').data.epoch.length, "
+                     "m('gap_loss').visible]") == [0, 1, True]
+    assert failed == [] and page.errors == []
+
+
 def _shown(page, name: str) -> bool:
     """Whether the plot named ``name`` is drawn with a size in the page."""
     return _js(page, f"const v = Bokeh.index.find_one(m('{name}'));"
@@ -164,6 +259,8 @@ def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
 @pytest.mark.parametrize(("lab", "query"), [
     ("optimizers", "lab=optimizers&surface=saddle&optimizers=sgd,adam&steps=60"),
     ("mlp", "lab=mlp&dataset=xor&layers=4"),
+    # A trained page in the dark theme: the file is dark, its run from epoch 0 to 30.
+    ("mlp", "lab=mlp&dataset=xor&layers=4&theme=dark&epoch=30"),
 ])
 def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server_url, lab,
                                                           query, tmp_path):
@@ -184,4 +281,8 @@ def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server
     _press(opened, slider.removeprefix("pg-"), "Home")
     opened.wait_for_timeout(300)
     assert _js(opened, f"return m('{slider}').value") == 0
+    assert (static_export.DARK_CSS in path.read_text()) == ("theme=dark" in query)
+    if "epoch=30" in query:
+        assert _js(opened, "return [m('pg-epoch').end > 1, m('cursor_loss').location, "
+                           "m('snapshots').data.epoch.at(-1)]") == [True, 0, 30]
     assert failed == [] and opened.errors == []

@@ -119,7 +119,8 @@ class MlpLab(Lab):
             self.message,
             p.message,
             controls,
-            pn.Row(self.show_val, self.discretize, download_button(self.state, "mlp")),
+            pn.Row(self.show_val, self.discretize, download_button(self.state, "mlp",
+                                                                  lambda: self.theme)),
             self.boundary,
             self.race_view,
         ]
@@ -150,6 +151,7 @@ class MlpLab(Lab):
 
     def display_changed(self, display):
         """Lecture mode: the fixed-size readout grows with its larger numbers."""
+        super().display_changed(display)
         width, height = (560, 96) if display.present else (440, 58)
         self.readout.param.update(width=width, height=height)
         # Its larger label ("Epochs per frame") would run into the readout.

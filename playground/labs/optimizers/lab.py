@@ -16,6 +16,7 @@ from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...static_export import download_button
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
+from ...ui.axes import PLAIN_JS
 from ...ui.export import with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
@@ -87,21 +88,8 @@ if (view != null && view.sliderEl != null) view.update_value();
 #: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
 #: format, 4 digits), or, once past the step where it stopped, why: diverged or its
 #: gradient undefined (``meta.stopped``, the server's words).
-LEGEND_JS = r"""
+LEGEND_JS = PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursor.location));
-const sup = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
-             "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"};
-const plain = (v) => {  // Python's f"{v:.4g}", a power of ten as ×10ᵏ
-  if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
-  if (v === 0) return "0";
-  const e = Math.floor(Math.log10(Math.abs(v)));
-  let m = (e < -4 || e >= 4) ? v.toExponential(3) : v.toPrecision(4);
-  let exp = null;
-  if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
-  if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");
-  return exp === null ? m :
-    m + "×10" + String(exp).split("").map((c) => sup[c]).join("");
-};
 const names = meta.data.name;
 for (let k = 0; k < names.length; k++) {
   const d = fulls[names[k]].data, n = d.loss.length;
@@ -110,7 +98,7 @@ for (let k = 0; k < names.length; k++) {
   const loss = d.loss[Math.min(t, n - 1)];
   // A run that stopped (diverged, or its gradient undefined) says why, as the server wrote it.
 const status = end >= 0 && t >= n ? meta.data.stopped[k]
-                                  : labels.loss.replace("{loss}", plain(loss));
+                                  : labels.loss.replace("{loss}", pgPlain(loss));
   items[names[k]].label = {value: labels.item.replace("{optimizer}", () => meta.data.label[k])
                                              .replace("{status}", () => status)};
 }
@@ -383,7 +371,7 @@ class OptimizerLab(Lab):
             self.clip, self._placed(self.clip_value),
             pn.pane.Markdown(f"**{tr('view', lang)}**"), self.log_loss, self.show_paths,
             self.show_3d,
-            self.reset, download_button(self.state, "optimizers"),
+            self.reset, download_button(self.state, "optimizers", lambda: self.theme),
         ]
 
     def main(self) -> list:
