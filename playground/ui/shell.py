@@ -23,7 +23,7 @@ import os
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import panel as pn
 import param
@@ -70,9 +70,6 @@ DEFAULT_LAB = "optimizers"
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
 
-#: Link keys that follow progress (the step shown, the epochs trained): their changes
-#: replace the tab's history entry instead of adding one.
-PROGRESS_KEYS = frozenset({"step", "epoch"})
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
 #: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
@@ -579,12 +576,9 @@ class Page:
             query = {"lab": self.lab_key, **display_query(self.display),
                      **self.lab.state.to_query(), **self.lesson.query(),
                      **write_embedding(self.embed, self._hide_keys())}
-            before = dict(parse_qsl(self.location.search.lstrip("?")))
-            changed = {k for k in {*before, *query} if before.get(k) != query.get(k)}
-            # A new history entry for what the reader changed; the page's own rewrites
-            # while it loads, and progress (the step shown, the epochs trained), replace.
-            self.history.mode = ("push" if self.complete and changed - PROGRESS_KEYS
-                                 else "replace")
+            # A history entry for a change once the page is complete; the page's own
+            # rewrites while it loads replace the entry it was opened at.
+            self.history.mode = "push" if self.complete else "replace"
             self.location.search = "?" + urlencode(query)
 
     def _show_build_error(self, error: BaseException):
@@ -649,10 +643,9 @@ class HistoryListener(ReactiveHTML):
     (``popped``: a count, ``|``, the query string), and reloads the page when that link
     is another lab's or in another language.
 
-    Panel's location pushes every change; here only a change the reader made (``mode``
-    "push") adds a history entry.  The page's own rewrites while it loads, progress (the
-    step shown, the epochs trained) and a link rewritten to the address already shown
-    (so that Forward still works after the page follows a Back) replace the entry.
+    Panel's location pushes every change; here the page's own rewrites while it loads
+    (``mode`` "replace") and a link rewritten to the address already shown (so that
+    Forward still works after the page follows a Back) replace the entry instead.
     """
 
     lab = param.String(default="")

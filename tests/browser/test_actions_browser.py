@@ -174,9 +174,8 @@ def test_back_and_forward_change_the_page_to_the_link(page, server_url):
 
 
 def test_the_pages_own_link_rewrites_add_no_history_entry(page, server_url):
-    """Only the reader's changes are history entries: arriving from another page, one
-    Back leaves the lab, however often the page rewrote its link while it loaded and
-    played (the step shown), or trained (the epoch); a language switch is undone too."""
+    """The page's own rewrites while it loads are no history entries: arriving from
+    another page, one Back leaves the lab; a language switch is undone by Back too."""
     page.goto(server_url + "?lab=mlp&dataset=xor", wait_until="commit")
     page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
     page.wait_for_function("() => window.location.search.includes('dataset=xor')")
@@ -188,7 +187,7 @@ def test_the_pages_own_link_rewrites_add_no_history_entry(page, server_url):
     page.go_back()
     page.locator(".pg-layers input").wait_for(timeout=DRAW_TIMEOUT_MS)
     assert query_of(page).get("lab") == "mlp" and query_of(page)["dataset"] == "xor"
-    # Training writes the epoch: no entry.  A language switch is one, and Back undoes it.
+    # A language switch is an entry, and Back undoes it.
     page.locator(".pg-play button").click()
     wait_until(page, lambda: float(page.locator(".pg-epoch").inner_text()) > 5, 60, "training")
     page.locator(".pg-play button").click()
