@@ -106,7 +106,10 @@ class RacePlots:
         self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            css_classes=["pg-readout"],
-                           styles={"font-size": number_size(15), "padding": "0 12px"})
+                           # A table wider than the page (lecture mode in an 820 px
+                           # frame) scrolls within its own box, not the page.
+                           styles={"font-size": number_size(15), "padding": "0 12px",
+                                   "overflow-x": "auto"})
         # The step shown lives in the linear loss chart's cursor: the player moves it
         # (see OptimizerLab) and every move, or a new race, re-runs the animation.
         self.step_cursor = self.loss_fig["linear"].select_one({"name": "cursor"})
