@@ -9,6 +9,7 @@
 * the optimizer lab's formulas (Adam's update rule is the widest) scroll within their own
   boxes, never widen the page, in lecture mode at 150 % zoom and embedded at 820 × 560
   (dark, Chinese);
+* the embedded optimizer lab's legend stays clear of the critical-point text beside it;
 * the lab draws inside an 820 × 560 iframe of another page.
 """
 
@@ -180,6 +181,30 @@ def test_the_optimizer_formulas_scroll_within_their_boxes_not_the_page(
         assert max(scroll - client for *_, scroll, client in formulas) > 0, formulas
         assert no_sideways_scroll(page), page.evaluate(_WIDTHS)
         assert page.errors == []
+    finally:
+        context.close()
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+@pytest.mark.parametrize("query", [
+    "lab=optimizers&surface=rosenbrock&embed=1&hide=surface",
+    "lab=optimizers&surface=rosenbrock&embed=1&hide=surface&present=1",
+], ids=["embedded", "embedded-lecture"])
+def test_the_embedded_optimizer_legend_stays_clear_of_the_critical_point_text(
+        browser, server_url, query, tmp_path):
+    context, page = open_lab(browser, f"{server_url}?{query}", 820, 560)
+    try:
+        legends = boxes(page, "bk-Legend")
+        critical = boxes(page, "pg-critical")
+        page.screenshot(path=str(tmp_path / "legend.png"), full_page=True)
+        assert len(legends) == 1 and len(critical) == 1, (legends, critical)
+        legend, text = legends[0], critical[0]
+        assert legend[3] - legend[2] > 40  # three items drawn, one a line
+        assert not _overlap(legend, text), (legend, text)
+        assert legend[1] <= 820
     finally:
         context.close()
 

@@ -149,9 +149,10 @@ class RacePlots:
             ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
-        # item hides that optimizer's trail.
+        # item hides that optimizer's trail.  One item a line: three side by side were
+        # wider than the plot at 820 px or in lecture mode and ran under the text beside it.
         self.legend = Legend(items=[], location="top_left", label_text_font_size="14px",
-                             click_policy="hide", orientation="horizontal", ncols=3,
+                             click_policy="hide", orientation="vertical",
                              border_line_alpha=0.0, margin=4, padding=4, spacing=2)
         f.add_layout(self.legend, "below")
 
