@@ -113,6 +113,45 @@ def open_optimizers(new_page, url):
     return page
 
 
+def open_biasvariance(new_page, url):
+    page = open_page(new_page, url)
+    page.locator(".pg-bv-family-note").wait_for(state="visible", timeout=120_000)
+    page.locator(".pg-bv-seed").wait_for(state="visible", timeout=60_000)
+    return page
+
+
+#: JS: each drawn number box's arrows (through shadow roots): the colour of the arrow
+#: (its ::before's border) and its contrast ratio against the box's background.
+_ARROWS = """() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const up = (el) => el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+  const behind = (el) => {
+    for (let e = el; e; e = up(e)) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return parse(getComputedStyle(document.body).backgroundColor);
+  };
+  const out = [];
+  const visit = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) visit(el.shadowRoot);
+    if (!el.classList.contains('bk-spin-btn')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    const before = getComputedStyle(el, '::before');
+    const color = el.classList.contains('bk-spin-btn-up') ? before.borderBottomColor
+                                                          : before.borderTopColor;
+    const [a, b] = [lum(parse(color)), lum(behind(el))].sort((x, y) => y - x);
+    out.push({color, ratio: (a + 0.05) / (b + 0.05)});
+  } };
+  visit(document);
+  return out;
+}"""
+
+
 def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
     plain = open_mlp(new_page, f"{server_url}?lab=mlp")
     wait_until(plain, lambda: line_widths(plain), 30, "the loss curves")
@@ -148,9 +187,10 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     assert page.errors == []
 
 
-@pytest.mark.parametrize("lab", ["mlp", "optimizers"])
+@pytest.mark.parametrize("lab", ["mlp", "optimizers", "biasvariance"])
 def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
-    opener = open_mlp if lab == "mlp" else open_optimizers
+    opener = {"mlp": open_mlp, "optimizers": open_optimizers,
+              "biasvariance": open_biasvariance}[lab]
     page = opener(new_page, f"{server_url}?lab={lab}&theme=dark")
     page.evaluate("() => document.querySelector('body').scrollIntoView()")
     assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05
@@ -160,6 +200,14 @@ def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     texts = " ".join(s["text"] for s in samples)
     if lab == "mlp":
         assert tr("mlp.epoch") in texts  # the readout is among the samples
+    elif lab == "biasvariance":
+        note = tr("bv.family.poly.note")[:20]
+        wait_until(page, lambda: note in " ".join(s["text"] for s in page.evaluate(_CONTRASTS)),
+                   30, "the family's description")
+        samples = page.evaluate(_CONTRASTS)  # the family's description among them
+        # The seed box's arrows (drawn once a second's walk has reached them).
+        wait_until(page, lambda: (arrows := page.evaluate(_ARROWS)) and
+                   min(a["ratio"] for a in arrows) >= 4.5, 10, "visible arrows")
     else:
         assert tr("optimizer.sgd") in texts  # its formula card's header
         # The step's readout and the formula cards below the pictures.

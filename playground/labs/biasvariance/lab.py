@@ -27,6 +27,7 @@ from ...text import tr
 from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
+from ...ui.present import text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import respond_at_once, set_text
 from . import state as bv_state
@@ -127,8 +128,10 @@ class BiasVarianceLab(Lab):
         self.ridge.param.watch(lambda e: setattr(s, "ridge", float(e.new)), "value")
         s.param.watch(lambda e: setattr(self.ridge, "value", float(e.new))
                       if e.new in self.ridge.values else None, ["ridge"])
+        # The theme's muted ink (#444 on the dark theme's background read at 1.9:1).
         self.family_note = pn.pane.HTML("", css_classes=["pg-bv-family-note"],
-                                        styles={"font-size": "13px", "color": "#444"})
+                                        styles={"font-size": text_size(13),
+                                                "color": "var(--pg-muted, #444)"})
 
     def _on_release(self, slider, name: str):
         """``slider`` sets the state's ``name`` when released, and follows it."""
