@@ -65,7 +65,7 @@ _BOXES = """(cls) => {
 }"""
 
 
-def boxes(page, cls: str, at_least: int = 1, timeout_s: float = 60) -> list:
+def boxes(page, cls: str, at_least: int = 1, timeout_s: float = 120) -> list:
     """The drawn elements of class ``cls``, once there are ``at_least`` of them."""
     deadline = time.monotonic() + timeout_s
     while True:

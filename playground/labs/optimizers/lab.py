@@ -550,9 +550,10 @@ class OptimizerLab(Lab):
                                        styles={"font-size": text_size(13),
                                                "color": ink("#555555")})
             self.step_captions[name] = caption
-            # At most 540 px wide, narrower when the page is (lecture mode, a frame).
+            # As wide as the page allows up to 900 px (Adam's numbers need about 800 px);
+            # narrower with the page (lecture mode, a frame), where formulas scroll.
             card = pn.Column(title, symbolic, with_values, caption, at_step, visible=False,
-                             sizing_mode="stretch_width", max_width=540,
+                             sizing_mode="stretch_width", max_width=900,
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
             self.formula_cards[name] = (card, title, with_values, at_step)
