@@ -141,10 +141,12 @@ FAMILIES: dict[str, Family] = {
 }
 
 #: The decomposition as the lab shows it (filled with numbers by ``decomposition_latex``).
+#: The squares' 2 under the braces at the names' size (\scriptstyle), not a size smaller:
+#: in lecture mode every text is ≥ 20 px.
 DECOMPOSITION_LATEX = (r"\underbrace{{{test}}}_{{\text{{{test_label}}}}} \approx "
-                       r"\underbrace{{{bias2}}}_{{\text{{{bias_label}}}^2}} + "
+                       r"\underbrace{{{bias2}}}_{{\text{{{bias_label}}}^{{\scriptstyle 2}}}} + "
                        r"\underbrace{{{variance}}}_{{\text{{{variance_label}}}}} + "
-                       r"\underbrace{{{noise}}}_{{\sigma^2}} = {total}")
+                       r"\underbrace{{{noise}}}_{{\sigma^{{\scriptstyle 2}}}} = {total}")
 #: The terms' names under the braces, in English (a lab passes its language's).
 TERM_LABELS = {"test": "test error", "bias": "bias", "variance": "variance"}
 

@@ -177,10 +177,16 @@ kb.name = () => {
         'input:not([type=hidden]), select, textarea, button, [role=slider]');
       if (controls.length === 0) continue;
       let title = null;
+      const dark = document.querySelector('.pg-theme-dark') != null;
       for (const el of controls) {
         // A number box's arrows are the mouse's: the keyboard has ↑/↓ in the box.
         if (el.classList.contains('bk-spin-btn') && el.getAttribute('tabindex') !== '-1')
           el.setAttribute('tabindex', '-1');
+        // Bokeh draws the arrows in its --color, near black whatever Panel's theme: in
+        // the dark theme they take the theme's ink (the widget's own CSS is out of reach
+        // in its shadow root).
+        if (dark && el.classList.contains('bk-spin-btn') && !el.style.getPropertyValue('--color'))
+          el.style.setProperty('--color', 'var(--pg-ink, #eeeeee)');
         if (!nameless(el)) continue;
         if (title === null) title = titleOf(view);
         if (!title) break;

@@ -8,7 +8,11 @@
   readouts and formula cards included, and every Bokeh plot's background is dark;
 * the link keeps ``theme`` and ``present`` after the header's toggles change them;
 * lecture mode with an MLP race of four: every plot title fits its plot (measured with
-  the title's own font), and the headline losses name the racer they belong to.
+  the title's own font), and the headline losses name the racer they belong to;
+* the bias–variance lab in lecture mode (English, Chinese) and embedded at 820 px: both
+  titles whole inside their frames, every legend entry whole and apart from the others,
+  no sideways scroll; in lecture mode the reading and the decomposition (the names under
+  its braces included) at ≥ 20 px.
 """
 
 from __future__ import annotations
@@ -113,6 +117,45 @@ def open_optimizers(new_page, url):
     return page
 
 
+def open_biasvariance(new_page, url):
+    page = open_page(new_page, url)
+    page.locator(".pg-bv-family-note").wait_for(state="visible", timeout=120_000)
+    page.locator(".pg-bv-seed").wait_for(state="visible", timeout=60_000)
+    return page
+
+
+#: JS: each drawn number box's arrows (through shadow roots): the colour of the arrow
+#: (its ::before's border) and its contrast ratio against the box's background.
+_ARROWS = """() => {
+  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const up = (el) => el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+  const behind = (el) => {
+    for (let e = el; e; e = up(e)) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c;
+    }
+    return parse(getComputedStyle(document.body).backgroundColor);
+  };
+  const out = [];
+  const visit = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) visit(el.shadowRoot);
+    if (!el.classList.contains('bk-spin-btn')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    const before = getComputedStyle(el, '::before');
+    const color = el.classList.contains('bk-spin-btn-up') ? before.borderBottomColor
+                                                          : before.borderTopColor;
+    const [a, b] = [lum(parse(color)), lum(behind(el))].sort((x, y) => y - x);
+    out.push({color, ratio: (a + 0.05) / (b + 0.05)});
+  } };
+  visit(document);
+  return out;
+}"""
+
+
 def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
     plain = open_mlp(new_page, f"{server_url}?lab=mlp")
     wait_until(plain, lambda: line_widths(plain), 30, "the loss curves")
@@ -148,9 +191,10 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     assert page.errors == []
 
 
-@pytest.mark.parametrize("lab", ["mlp", "optimizers"])
+@pytest.mark.parametrize("lab", ["mlp", "optimizers", "biasvariance"])
 def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
-    opener = open_mlp if lab == "mlp" else open_optimizers
+    opener = {"mlp": open_mlp, "optimizers": open_optimizers,
+              "biasvariance": open_biasvariance}[lab]
     page = opener(new_page, f"{server_url}?lab={lab}&theme=dark")
     page.evaluate("() => document.querySelector('body').scrollIntoView()")
     assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05
@@ -160,6 +204,14 @@ def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     texts = " ".join(s["text"] for s in samples)
     if lab == "mlp":
         assert tr("mlp.epoch") in texts  # the readout is among the samples
+    elif lab == "biasvariance":
+        note = tr("bv.family.poly.note")[:20]
+        wait_until(page, lambda: note in " ".join(s["text"] for s in page.evaluate(_CONTRASTS)),
+                   30, "the family's description")
+        samples = page.evaluate(_CONTRASTS)  # the family's description among them
+        # The seed box's arrows (drawn once a second's walk has reached them).
+        wait_until(page, lambda: (arrows := page.evaluate(_ARROWS)) and
+                   min(a["ratio"] for a in arrows) >= 4.5, 10, "visible arrows")
     else:
         assert tr("optimizer.sgd") in texts  # its formula card's header
         # The step's readout and the formula cards below the pictures.
@@ -205,7 +257,7 @@ _TITLES = r"""() => {
     for (const t of [m.title, ...m.above].filter((t) => t && t.type === 'Title' && t.text)) {
       ctx.font = v_(t.text_font_style) + ' ' + v_(t.text_font_size) + ' ' + v_(t.text_font);
       out.push({text: t.text, need: v.frame.bbox.left + ctx.measureText(t.text).width,
-                width: r.width, right: r.right});
+                width: r.width, right: r.right, frame_right: v.frame.bbox.right});
     }
   }
   return out;
@@ -239,4 +291,93 @@ def test_lecture_mode_with_a_race_of_four(new_page, server_url, lang):
         assert px(page.locator(f".{cls}")) >= 28, cls
         assert page.locator(f".{cls}").evaluate(
             "e => e.parentElement.getBoundingClientRect().right") <= 1280
+    assert page.errors == []
+
+
+#: JS: every drawn legend entry (through shadow roots): its box, its label's right edge
+#: and the right edge of the plot it is drawn in.
+_LEGEND_ITEMS = """() => {
+  const up = (el) => el.parentElement || (el.getRootNode() && el.getRootNode().host) || null;
+  const out = [];
+  const visit = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (el.shadowRoot) visit(el.shadowRoot);
+    if (!el.classList.contains('bk-item')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const label = el.querySelector('.bk-label') || el;
+    let plot = up(el);
+    while (plot && !(plot.classList.contains('bk-Figure') || plot.classList.contains('bk-Plot')))
+      plot = up(plot);
+    out.push({text: el.textContent, left: r.left, right: r.right, top: r.top,
+              bottom: r.bottom, label_right: label.getBoundingClientRect().right,
+              plot_right: plot ? plot.getBoundingClientRect().right : innerWidth});
+  } };
+  visit(document);
+  return out;
+}"""
+
+#: JS: the font size of every drawn element with its own text in the elements of a CSS
+#: class (through shadow roots; KaTeX's MathML included: the browser draws it).
+_FONT_SIZES = """(cls) => {
+  const out = [];
+  const inside = (root, on) => { for (const el of root.querySelectorAll('*')) {
+    const mine = on || el.classList.contains(cls);
+    if (el.shadowRoot) inside(el.shadowRoot, mine);
+    if (!mine) continue;
+    const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (own && box.width > 2 && box.height > 2 && !['STYLE', 'SCRIPT'].includes(el.tagName))
+      out.push([el.textContent.trim().slice(0, 30), parseFloat(getComputedStyle(el).fontSize)]);
+  } };
+  inside(document, false);
+  return out;
+}"""
+
+
+def legends_readable(items: list[dict], width: int):
+    """Every legend entry whole (its label inside it, inside its plot and the window),
+    none touching another (≥ 6 px apart side by side)."""
+    for item in items:
+        assert item["label_right"] <= item["right"] + 0.5, item
+        assert item["right"] <= min(item["plot_right"], width) + 0.5, item
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            same_row = a["top"] < b["bottom"] and b["top"] < a["bottom"]
+            if same_row:
+                gap = max(b["left"] - a["right"], a["left"] - b["right"])
+                assert gap >= 6, (a, b)
+
+
+def open_biasvariance_at(new_page, url, width, height):
+    page = new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(url)
+    page.locator(".pg-bv-formula .katex").first.wait_for(state="attached", timeout=180_000)
+    wait_until(page, lambda: len(page.evaluate(_LEGEND_ITEMS)) >= 11, 60, "both legends")
+    page.wait_for_timeout(1000)  # the browser's layout
+    return page
+
+
+@pytest.mark.parametrize(("query", "width", "height"), [
+    ("present=1", 1280, 720), ("present=1&lang=zh", 1280, 720),
+    ("family=features&embed=1&hide=family,noise", 820, 560),
+], ids=["lecture", "lecture-zh", "embedded-820"])
+def test_the_biasvariance_titles_legends_and_text_fit(new_page, server_url, query, width,
+                                                        height):
+    page = open_biasvariance_at(new_page, f"{server_url}?lab=biasvariance&{query}", width,
+                                height)
+    lang = "zh" if "lang=zh" in query else "en"
+    titles = page.evaluate(_TITLES)
+    shown = {t["text"] for t in titles}
+    assert {tr("bv.fits.title", lang), tr("bv.curves.title", lang)} <= shown, shown
+    for t in titles:  # whole, inside the plot's frame (clear of its toolbar), in the window
+        assert t["need"] <= t["frame_right"] and t["right"] <= width, t
+    legends_readable(page.evaluate(_LEGEND_ITEMS), width)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if "present=1" in query:  # lecture mode's text sizes, the names under the braces too
+        for cls in ("pg-bv-reading", "pg-bv-formula"):
+            sizes = page.evaluate(_FONT_SIZES, cls)
+            assert len(sizes) >= (1 if cls == "pg-bv-reading" else 5), (cls, sizes)
+            small = [s for s in sizes if s[1] < 20]
+            assert small == [], (cls, small)
     assert page.errors == []

@@ -27,6 +27,7 @@ from ...text import tr
 from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
+from ...ui.present import number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import respond_at_once, set_text
 from . import state as bv_state
@@ -58,7 +59,8 @@ def _legend_below(fig, columns: int):
     fig.legend.location = "center"
     legend.ncols = columns
     legend.label_text_font_size = "12px"
-    legend.spacing, legend.padding, legend.margin = 2, 4, 2
+    # Entries 10 px apart: at 2 px, side by side in lecture mode, they touched.
+    legend.spacing, legend.padding, legend.margin = 10, 4, 2
     legend.border_line_alpha = 0
     fig.add_layout(legend, "below")
 
@@ -80,12 +82,18 @@ class BiasVarianceLab(Lab):
                                                css_classes=["pg-bv-progress"])
         self.progress_text = pn.pane.HTML("", visible=False, css_classes=["pg-bv-busy"])
         self._build_figures()
+        # Lecture mode's sizes: the reading's text ≥ 20 px, the decomposition's numbers
+        # those users watch (30 px: the names under its braces, at 0.7 of it, ≥ 20 px).
         self.reading = pn.pane.HTML("", css_classes=["pg-bv-reading"],
-                                    styles={"font-size": "15px"}, sizing_mode="stretch_width")
+                                    styles={"font-size": text_size(15)},
+                                    sizing_mode="stretch_width")
         self.formula = pn.pane.LaTeX("", css_classes=["pg-bv-formula"],
-                                     styles={"font-size": "15px"}, sizing_mode="stretch_width")
+                                     styles={"font-size": number_size(15),
+                                             "overflow-x": "auto"},
+                                     sizing_mode="stretch_width")
         self.model_formula = pn.pane.LaTeX("", css_classes=["pg-bv-model"],
-                                           styles={"font-size": "13px"},
+                                           styles={"font-size": text_size(13),
+                                                   "overflow-x": "auto"},
                                            sizing_mode="stretch_width")
         self._build_controls(lang)
         respond_at_once(self.sidebar())
@@ -127,8 +135,10 @@ class BiasVarianceLab(Lab):
         self.ridge.param.watch(lambda e: setattr(s, "ridge", float(e.new)), "value")
         s.param.watch(lambda e: setattr(self.ridge, "value", float(e.new))
                       if e.new in self.ridge.values else None, ["ridge"])
+        # The theme's muted ink (#444 on the dark theme's background read at 1.9:1).
         self.family_note = pn.pane.HTML("", css_classes=["pg-bv-family-note"],
-                                        styles={"font-size": "13px", "color": "#444"})
+                                        styles={"font-size": text_size(13),
+                                                "color": "var(--pg-muted, #444)"})
 
     def _on_release(self, slider, name: str):
         """``slider`` sets the state's ``name`` when released, and follows it."""
@@ -157,7 +167,7 @@ class BiasVarianceLab(Lab):
         self.points_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
         self.shown_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown")
         fig = figure(height=400, sizing_mode="stretch_width", tools="tap,reset,save",
-                     toolbar_location="above", title=tr("bv.fits.title", lang),
+                     toolbar_location="right", title=tr("bv.fits.title", lang),
                      x_range=Range1d(0, 1), y_range=Range1d(-2, 2))
         fits = fig.multi_line("xs", "ys", source=self.fits_source, color=FIT_COLOR,
                               alpha=0.18, line_width=1, legend_label=tr("bv.fits.each", lang),
@@ -191,7 +201,7 @@ class BiasVarianceLab(Lab):
         lang, family = self.state.lang, result.family
         log_x = family in ("features", "network")
         fig = figure(height=400, sizing_mode="stretch_width", tools="reset,save",
-                     toolbar_location="above", y_axis_type="log",
+                     toolbar_location="right", y_axis_type="log",
                      x_axis_type="log" if log_x else "linear",
                      title=tr("bv.curves.title", lang))
         styles = {"bias2": {}, "variance": {}, "noise": {"line_dash": "dotted"},
@@ -205,7 +215,7 @@ class BiasVarianceLab(Lab):
             if key == "test_error":
                 fig.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
         fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
-        _legend_below(fig, 3)
+        _legend_below(fig, 2)  # six entries: three columns touched in lecture mode
         fig.legend.click_policy = "hide"
         fig.y_range = Range1d(1e-3, 1.0)
         self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,

@@ -28,6 +28,10 @@ from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
 #: CSS for a LaTeX pane: the lines of an array or aligned block start at the left.
 LEFT_ALIGNED_MATH = "mtd { text-align: left; }"
+#: CSS for a formula card's LaTeX pane: never wider than its card; a formula wider than
+#: the card (Adam's in lecture mode, or in an 820 px frame) scrolls within its own box
+#: rather than widening the page.
+FORMULA_BOX = ":host { max-width: 100%; overflow-x: auto; overflow-y: hidden; }"
 
 
 def _latex_number(value: float) -> str:
@@ -152,6 +156,7 @@ class OptimizerLab(Lab):
         self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
+                                            css_classes=["pg-critical"],
                                             styles={"font-size": text_size(15)})
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)})
@@ -519,19 +524,24 @@ class OptimizerLab(Lab):
             title = pn.pane.Markdown("", styles={"color": ink(COLORS[name]),
                                                    "font-size": text_size(15)})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
-                                     styles={"font-size": text_size(16)})
-            with_values = pn.pane.LaTeX("", styles={"font-size": text_size(16)})
+                                     styles={"font-size": text_size(16)},
+                                     stylesheets=[FORMULA_BOX], css_classes=["pg-formula"])
+            with_values = pn.pane.LaTeX("", styles={"font-size": text_size(16)},
+                                        stylesheets=[FORMULA_BOX], css_classes=["pg-formula"])
             # The browser draws KaTeX's MathML, whose table cells it centres whatever
             # array{l} says: each line of the step starts at the left.
             at_step = pn.pane.LaTeX("", styles={"font-size": text_size(15)},
-                                    stylesheets=[LEFT_ALIGNED_MATH])
+                                    stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX],
+                                    css_classes=["pg-formula"])
             # Which update the numbers are: the state table shows step t, the card t → t+1.
             caption = pn.pane.Markdown("", css_classes=["pg-at-step-caption"],
                                        styles={"font-size": text_size(13),
                                                "color": ink("#555555")})
             self.step_captions[name] = caption
+            # As wide as the page allows up to 900 px (Adam's numbers need about 800 px);
+            # narrower with the page (lecture mode, a frame), where formulas scroll.
             card = pn.Column(title, symbolic, with_values, caption, at_step, visible=False,
-                             width=540,
+                             sizing_mode="stretch_width", max_width=900,
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
             self.formula_cards[name] = (card, title, with_values, at_step)

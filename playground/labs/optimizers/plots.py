@@ -122,7 +122,10 @@ class RacePlots:
         self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            css_classes=["pg-readout"],
-                           styles={"font-size": number_size(15), "padding": "0 12px"})
+                           # A table wider than the page (lecture mode in an 820 px
+                           # frame) scrolls within its own box, not the page.
+                           styles={"font-size": number_size(15), "padding": "0 12px",
+                                   "overflow-x": "auto"})
         # The step shown lives in the linear loss chart's cursor: the player moves it
         # (see OptimizerLab) and every move, or a new race, re-runs the animation.
         self.step_cursor = self.loss_fig["linear"].select_one({"name": "cursor"})
@@ -162,8 +165,8 @@ class RacePlots:
             ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
-        # item hides that optimizer's trail.
-        # Compact, so that six optimizers' entries fit the plot's width and, with the
+        # item hides that optimizer's trail.  Compact, two a line, so that six optimizers'
+        # entries fit the plot's width (at 820 px and in lecture mode too) and, with the
         # plot, a 1280 × 720 screen (``SURFACE_HEIGHT``).
         self.legend = Legend(items=[], location="top_left", label_text_font_size="12px",
                              click_policy="hide", orientation="horizontal", ncols=2,
