@@ -165,12 +165,12 @@ class RacePlots:
             ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
-        # item hides that optimizer's trail.  Compact, two a line, so that six optimizers'
-        # entries fit the plot's width (at 820 px and in lecture mode too) and, with the
-        # plot, a 1280 × 720 screen (``SURFACE_HEIGHT``).
+        # item hides that optimizer's trail.  One a line (two side by side ran under the
+        # text beside the plot at 820 px), compact, so that six optimizers' entries and the
+        # plot fit a 1280 × 720 screen (``SURFACE_HEIGHT``).
         self.legend = Legend(items=[], location="top_left", label_text_font_size="12px",
-                             click_policy="hide", orientation="horizontal", ncols=2,
-                             border_line_alpha=0.0, margin=2, padding=2, spacing=8,
+                             click_policy="hide", orientation="vertical",
+                             border_line_alpha=0.0, margin=2, padding=2, spacing=0,
                              glyph_width=16, glyph_height=12, label_standoff=3,
                              label_height=12)
         f.add_layout(self.legend, "below")
