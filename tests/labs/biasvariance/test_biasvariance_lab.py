@@ -102,7 +102,7 @@ def test_capacity_and_shown_pick_what_is_drawn(state):
     # a tap on a fit picks its set
     lab._on_tap("indices", [], [11])
     assert state.shown == 11
-    assert "d = 9" in lab.formula.object and "\\sigma^2" in lab.formula.object
+    assert "d = 9" in lab.formula.object and "\\sigma^{\\scriptstyle 2}" in lab.formula.object
 
 
 def test_reading_and_formula_follow_the_numbers(state):
