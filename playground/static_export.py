@@ -696,17 +696,11 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
             chart.line("epoch", column_name, source=played, color=color, line_width=2.5,
                        legend_label=tr(key, lang))
         chart.legend.location = "top_right" if what == "loss" else "bottom_right"
-        cursor = Span(location=marks[-1], dimension="height", line_color="#444444",
-                      line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
-        chart.add_layout(cursor)
-        cursors.append(cursor)
+        cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
     readout = Div(text="", width=600, name="pg-readout",
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
-    slider = Slider(start=0, end=len(marks) - 1, step=1, value=len(marks) - 1, width=520,
-                    title=tr("mlp.epoch", lang), name="pg-epoch",
-                    css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
-                        args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
+    slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play")
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
@@ -847,17 +841,11 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
             renderers=[chart.select_one({"name": f"line_{what}_{k}"})])
             for k in range(len(racers))], label_text_font_size="13px",
             border_line_alpha=0.0), "right")
-        cursor = Span(location=marks[-1], dimension="height", line_color="#444444",
-                      line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
-        chart.add_layout(cursor)
-        cursors.append(cursor)
+        cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
     readout = Div(text="", width=640, name="pg-readout",
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
-    slider = Slider(start=0, end=len(marks) - 1, step=1, value=len(marks) - 1, width=520,
-                    title=tr("mlp.epoch", lang), name="pg-epoch",
-                    css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
-                        args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
+    slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play")
     heads = ["mlp.race.optimizer", "mlp.train_loss"] + (
         ["mlp.val_loss", "mlp.race.val_acc"] if has_val else [])
@@ -1017,6 +1005,22 @@ def export_html(state, lab: str | None = None, **options) -> bytes:
     fresh.apply_query(state.to_query())
     fresh.precompute()
     return page_html(build_page(fresh, lab, **options)).encode("utf-8")
+
+
+def _epoch_cursor(chart, what: str, epoch) -> Span:
+    """The epoch shown, a dashed vertical line on an MLP page's chart ``what``."""
+    cursor = Span(location=epoch, dimension="height", line_color="#444444",
+                  line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
+    chart.add_layout(cursor)
+    return cursor
+
+
+def _epoch_slider(marks: list, lang: str) -> Slider:
+    """An MLP page's epoch slider over its snapshots, labelled with their epochs."""
+    return Slider(start=0, end=len(marks) - 1, step=1, value=len(marks) - 1, width=520,
+                  title=tr("mlp.epoch", lang), name="pg-epoch",
+                  css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
+                      args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
 
 
 def download_button(state, lab: str, theme=lambda: "light"):
