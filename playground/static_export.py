@@ -74,11 +74,9 @@ from .ui.axes import ARROWS_JS, PLAIN_JS, log_loss_range, loss_range, readable_t
 from .ui.markup import text_html
 from .ui.palettes import (
     OPTIMIZER_COLORS,
-    binary_palette,
     class_color,
     confidence_image,
-    confidence_palette,
-    hard_palette,
+    heat_palette,
 )
 
 #: The sweep's default number of values, and the bounds on it.
@@ -648,13 +646,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         images.append(image)
     history = np.asarray(state.history, np.float64)
     frame = state.frame
-    if discrete:
-        palette = hard_palette(n_classes)
-    elif n_classes == 2:
-        palette = binary_palette()
-    else:
-        palette = confidence_palette(n_classes)
-    mapper = LinearColorMapper(palette=palette, low=low, high=high)
+    mapper = LinearColorMapper(palette=heat_palette(n_classes, discrete), low=low, high=high)
     snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
     shown_image = ColumnDataSource({"image": [images[-1]]}, name="image")
     heat = figure(title=tr("mlp.plot.boundary", lang), width=520, height=500, tools="save",
@@ -777,13 +769,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         for k in range(len(racers)):
             image, (low, high) = _heat_image(grid[k], n_classes, discrete)
             images[k].append(image)
-    if discrete:
-        palette = hard_palette(n_classes)
-    elif n_classes == 2:
-        palette = binary_palette()
-    else:
-        palette = confidence_palette(n_classes)
-    mapper = LinearColorMapper(palette=palette, low=low, high=high)
+    mapper = LinearColorMapper(palette=heat_palette(n_classes, discrete), low=low, high=high)
     snaps = ColumnDataSource({"epoch": marks, **{f"image_{k}": images[k]
                                                  for k in range(len(racers))}},
                              name="snapshots")

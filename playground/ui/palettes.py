@@ -93,6 +93,14 @@ def hard_palette(n_classes: int) -> list[str]:
     return [mix(class_color(k), 0.6) for k in range(n_classes)]
 
 
+def heat_palette(n_classes: int, discrete: bool) -> list[str]:
+    """The decision heat map's palette: one flat colour per class (discrete), the
+    probability of class 1 (two classes), else each class's confidence shades."""
+    if discrete:
+        return hard_palette(n_classes)
+    return binary_palette() if n_classes == 2 else confidence_palette(n_classes)
+
+
 def diverging_palette(shades: int = 64) -> list[str]:
     """Orange (−1) → white (0) → blue (+1) at full strength, for signed values."""
     return ([mix(NEGATIVE, 1 - i / shades) for i in range(shades)]

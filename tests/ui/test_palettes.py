@@ -99,3 +99,11 @@ def test_one_colour_per_optimizer_in_both_labs():
     assert len(set(palettes.OPTIMIZER_COLORS.values())) == len(opt.NAMES)
     assert COLORS is palettes.OPTIMIZER_COLORS
     assert RaceView is not None  # the MLP race reads the same registry (tests/labs/mlp)
+
+
+def test_the_heat_maps_palette_per_kind_of_picture():
+    from playground.ui import palettes as pal
+    assert pal.heat_palette(3, True) == pal.hard_palette(3)
+    assert pal.heat_palette(2, False) == pal.binary_palette()
+    assert pal.heat_palette(3, False) == pal.confidence_palette(3)
+    assert len(pal.heat_palette(2, True)) == 2  # one flat colour per class

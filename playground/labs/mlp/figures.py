@@ -31,8 +31,7 @@ from ...ui.palettes import (
     binary_palette,
     class_color,
     confidence_image,
-    confidence_palette,
-    hard_palette,
+    heat_palette,
     optimizer_color,
 )
 from ...ui.present import ink, number_size, text_size
@@ -219,12 +218,8 @@ class Plane:
     def set_colors(self, n_classes: int, discretize: bool):
         """Soft colours (probability) or hard ones (discretize: the predicted class)."""
         k = n_classes
-        if discretize:
-            self.color_mapper.update(palette=hard_palette(k), low=-0.5, high=k - 0.5)
-        elif k == 2:
-            self.color_mapper.update(palette=binary_palette(), low=0.0, high=1.0)
-        else:
-            self.color_mapper.update(palette=confidence_palette(k), low=0.0, high=float(k))
+        low, high = (-0.5, k - 0.5) if discretize else (0.0, 1.0) if k == 2 else (0.0, float(k))
+        self.color_mapper.update(palette=heat_palette(k, discretize), low=low, high=high)
         self.soft_classes = 0 if discretize or k == 2 else k
 
     def image(self, grid: np.ndarray) -> np.ndarray:
