@@ -179,7 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--batchnorm", action="store_true")
     m.add_argument("--l1", type=_finite("l1", 0.0), default=d["l1"],
                    help="L1 strength λ₁: after each update every weight "
-                        "w ← sign(w)·max(|w| − α·λ₁, 0) (a proximal step: exact zeros)")
+                        "w ← sign(w)·max(|w| − α·λ₁, 0) (a proximal step: exact zeros "
+                        "with sgd or momentum)")
     m.add_argument("--l2", type=_finite("l2", 0.0), default=d["l2"],
                    help="L2 strength λ₂: the loss adds λ₂·Σw²")
     m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=d["seed"])

@@ -179,12 +179,13 @@ def stop_server(proc: subprocess.Popen):
 
 
 @contextlib.contextmanager
-def running_app(env: dict | None = None, log=None):
+def running_app(env: dict | None = None, log=None, on_start=None):
     """``with running_app() as url``: a ``panel serve app.py`` answering at ``url``
     (``http://127.0.0.1:<port>/app``), stopped on leaving.
 
     ``env`` is the server's environment (default: this process's); its output goes to
-    the file ``log`` (default: nowhere).
+    the file ``log`` (default: nowhere).  ``on_start(process)`` hears of the server's
+    ``subprocess.Popen`` once it answers.
 
     Raises:
         RuntimeError: the server exited before answering.
@@ -195,6 +196,8 @@ def running_app(env: dict | None = None, log=None):
     try:
         url = f"http://127.0.0.1:{port}/app"
         wait_for_http(url, proc)
+        if on_start is not None:
+            on_start(proc)
         yield url
     finally:
         stop_server(proc)

@@ -70,7 +70,14 @@ from bokeh.resources import INLINE
 from .numerics import optimizers as opt
 from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
-from .ui.axes import ARROWS_JS, PLAIN_JS, log_loss_range, loss_range, readable_ticks
+from .ui.axes import (
+    ARROWS_JS,
+    PLAIN_JS,
+    log_loss_range,
+    loss_range,
+    readable_ticks,
+    whole_step_ticks,
+)
 from .ui.markup import text_html
 from .ui.palettes import (
     OPTIMIZER_COLORS,
@@ -446,6 +453,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                    visible=log == (mode == "log"))
         _style(f)
         f.xaxis.axis_label = tr("plot.step", lang)
+        whole_step_ticks(f)
         f.yaxis.axis_label = tr(f"plot.loss.{mode}", lang)
         if mode == "linear":
             f.yaxis[0].formatter = readable_ticks()
@@ -676,6 +684,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         _style(chart, 15)
         chart.yaxis[0].formatter = readable_ticks()
         chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        whole_step_ticks(chart)
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
             chart.varea("epoch", f"train_{what}", f"val_{what}", source=played,
                         fill_color=VAL_COLOR, fill_alpha=0.12, name=f"gap_{what}",
@@ -814,6 +823,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                                text_font_size="13px"), "above")
         chart.yaxis[0].formatter = readable_ticks()
         chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        whole_step_ticks(chart)
         for k in range(len(racers)):
             for split, dash in (("train", "solid"), ("val", "dashed"))[: 2 if has_val else 1]:
                 chart.line("epoch", f"{split}_{what}", source=fulls[k], color=colors[k],

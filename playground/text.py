@@ -242,11 +242,20 @@ _EN: dict[str, str] = {
     "critical.verdict.saddle.short": "saddle",
     "critical.verdict.degenerate.short": "degenerate",
     # The analysis of a point: its values, and the line of a point where L is not finite.
+    "critical.values_no_hessian": "{gradient} = ({gx}, {gy}); the Hessian is undefined here",
     "critical.values": "{gradient} = ({gx}, {gy}), {eigenvalues} = {e1}, {e2}",
-    "critical.not_finite_line": "**{title}**: –",
+    "critical.not_finite_line": "**{title}** ({x}, {y}): L is not finite here.",
+    "critical.undefined_gradient_line": (
+        "**{title}** ({x}, {y}): L = {loss}; the gradient is undefined here (an infinite "
+        "slope), so no optimizer can take a step from this point."),
     "critical.is_critical": "∇L = 0: a critical point, a {verdict}",
-    "critical.not_critical": (
-        "∇L ≠ 0: not a critical point; the curvature here is that of a {verdict}"),
+    "critical.not_critical": "∇L ≠ 0: not a critical point; the curvature here is {shape}",
+    # The local shape that the Hessian's eigenvalues describe away from a critical point.
+    "critical.shape.minimum": "a bowl's (both eigenvalues > 0)",
+    "critical.shape.maximum": "a dome's (both eigenvalues < 0)",
+    "critical.shape.saddle": "a saddle's (eigenvalues of both signs)",
+    "critical.shape.degenerate": "flat in one direction (a zero eigenvalue)",
+    "critical.shape.undefined": "unknown: the Hessian is undefined here",
     "critical.points": "Critical points of this surface (hover the markers)",
     # The MLP lab.
     "lab.mlp": "Neural network",

@@ -220,10 +220,19 @@ ZH: dict[str, str] = {
     "critical.verdict.maximum.short": "最大值",
     "critical.verdict.saddle.short": "鞍点",
     "critical.verdict.degenerate.short": "退化情形",
+    "critical.values_no_hessian": "{gradient} = ({gx}, {gy})；此处 Hessian 无定义",
     "critical.values": "{gradient} = ({gx}, {gy})；{eigenvalues} = {e1}, {e2}",
-    "critical.not_finite_line": "**{title}**：–",
+    "critical.not_finite_line": "**{title}**（{x}, {y}）：此处 L 不是有限值。",
+    "critical.undefined_gradient_line": (
+        "**{title}**（{x}, {y}）：L = {loss}；此处梯度无定义（斜率为无穷大），"
+        "任何优化器都无法从这一点迈出一步。"),
     "critical.is_critical": "∇L = 0：这是一个临界点，是{verdict}",
-    "critical.not_critical": "∇L ≠ 0：这不是临界点；此处的曲率与{verdict}的曲率相同",
+    "critical.not_critical": "∇L ≠ 0：这不是临界点；此处的曲率{shape}",
+    "critical.shape.minimum": "像碗底（两个特征值都 > 0）",
+    "critical.shape.maximum": "像山顶（两个特征值都 < 0）",
+    "critical.shape.saddle": "像马鞍（特征值有正有负）",
+    "critical.shape.degenerate": "在一个方向上是平的（有一个特征值为零）",
+    "critical.shape.undefined": "未知：此处 Hessian 无定义",
     "critical.points": "该曲面的临界点（将鼠标悬停在标记上查看）",
     # The MLP lab.
     "lab.mlp": "神经网络",

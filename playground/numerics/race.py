@@ -101,6 +101,13 @@ class Race(NamedTuple):
             return "undefined", int(self.undefined_at[k])
         return None
 
+    def last_step(self, names) -> int:
+        """The last step that one of the optimizers ``names`` reached (each stops where
+        it diverges or its gradient is undefined): the run's last unless every one
+        stopped before it; the run's last when ``names`` is empty."""
+        reached = [self.good_rows(opt.NAMES.index(n)) for n in names]
+        return max(max(reached, default=len(self.loss)) - 1, 0)
+
     def good_rows(self, k: int) -> int:
         """How many leading rows of optimizer ``k`` are iterates it reached: all, the
         step it diverged at (that iterate was not finite), or one past the step whose

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from bokeh.models import CustomJSTickFormatter, Range1d
+from bokeh.models import BasicTicker, CustomJSTickFormatter, Range1d
 
 #: Each end of a loss range adds this fraction of its span.
 RANGE_PADDING = 0.05
@@ -57,6 +57,12 @@ def step_axis(last: int) -> tuple[float, float]:
     made it −1 … 1), just after the start."""
     end = float(max(int(last), 1))
     return -STEP_AXIS_LEAD * end, end
+
+
+def whole_step_ticks(fig):
+    """Ticks of ``fig``'s x axis (steps or epochs) at whole numbers only: a run of one
+    step or epoch read 0, 0.2, 0.4 … 1."""
+    fig.xaxis.ticker = BasicTicker(min_interval=1)
 
 
 def fit_step_axis(x_range: Range1d, last: int):

@@ -61,7 +61,8 @@ class ProgramBudget:
     and the transient memory of compilations.  So a new kind also releases when the
     process's resident memory (``resident()``) is past ``resident_limit_mb`` and the
     kinds noted since the last release cost at least ``idle_mb`` (less would free too
-    little to be worth every page's reloading).
+    little to be worth every page's reloading), and it has grown by ``idle_mb`` since
+    just after the last release (what a release could not free, another cannot either).
 
     ``limit_mb=None`` (the default) never releases.  Thread-safe: pages are prepared on
     worker threads.  Users (a lab's state) are held weakly.
@@ -74,6 +75,11 @@ class ProgramBudget:
         self.limit_mb, self.release, self.idle_mb = limit_mb, release, idle_mb
         self.resident_limit_mb, self.resident = resident_limit_mb, resident
         self.releases = 0
+        # Resident memory just after the last release: memory that a release did not give
+        # back (sessions, the allocator's) releases again only once grown by ``idle_mb``;
+        # else a server stuck past its limit released at every new page (eight times in
+        # a test run), and every open page reloaded its programs each time.
+        self._resident_after_release = 0.0
         self._kinds: dict[Hashable, float] = {}
         self._users: dict[Hashable, weakref.WeakSet] = {}
         self._lock = threading.Lock()
@@ -94,7 +100,8 @@ class ProgramBudget:
             if noted > self.limit_mb:
                 why, megabytes_why = "compiled programs past %g MB", self.limit_mb
             elif (self.resident_limit_mb is not None and noted >= self.idle_mb
-                  and self.resident() > self.resident_limit_mb):
+                  and self.resident() > max(self.resident_limit_mb,
+                                            self._resident_after_release + self.idle_mb)):
                 why, megabytes_why = "the server past %g MB resident", self.resident_limit_mb
             else:
                 return False
@@ -127,6 +134,7 @@ class ProgramBudget:
         log.info(why + ": releasing every compiled program (release %d)", megabytes,
                  self.releases)
         self.release()
+        self._resident_after_release = self.resident()
 
 
 #: The process's budget (off until ``configure_process`` sets a limit).

@@ -15,11 +15,13 @@ The browser spends that time loading its JavaScript, so neither waits for the ot
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import html
 import importlib
 import logging
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -104,6 +106,9 @@ def configure_process():
     # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
+    if hasattr(signal, "SIGUSR1"):
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
 def serve(title: str = "Neural network playground"):

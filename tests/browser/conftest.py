@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -24,16 +26,52 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+#: The session server's output file, for the report of a test that fails (a hang in the
+#: server shows there, not in the browser).
+_server_log: list = []
+
+
 @pytest.fixture(scope="session")
 def server_url():
     """Base URL (``http://127.0.0.1:<port>/app``) of a ``panel serve app.py`` for the session."""
+    processes = []
     with tempfile.TemporaryFile(mode="w+") as log, contextlib.ExitStack() as stack:
         try:
-            url = stack.enter_context(running_app(log=log))
+            url = stack.enter_context(running_app(log=log, on_start=processes.append))
         except (RuntimeError, TimeoutError) as e:
             log.seek(0)
             pytest.fail(f"{e}\n--- server output ---\n{log.read()[-5000:]}")
-        yield url  # the server stops when the stack closes
+        _server_log.append((log, processes[0]))
+        try:
+            yield url  # the server stops when the stack closes
+        finally:
+            _server_log.clear()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    # A server started for this test (the first) has printed nothing before it.
+    item.server_log_start = {id(log): os.fstat(log.fileno()).st_size for log, _ in _server_log}
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report carries what the server printed meanwhile, ending with
+    every server thread's stack (``SIGUSR1``, see ``configure_process``): its last
+    20,000 characters."""
+    report = (yield).get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for log, process in _server_log:
+        start = getattr(item, "server_log_start", {}).get(id(log), 0)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGUSR1)
+            time.sleep(1)  # the handler writes from the server's signal handler
+        with open(log.fileno(), closefd=False, errors="replace") as reader:
+            reader.seek(start)
+            printed = reader.read()
+        report.sections.append(("server output during the test", printed[-20000:] or "nothing"))
 
 
 @pytest.fixture(scope="session")

@@ -132,13 +132,29 @@ def test_an_infinite_slope_is_an_undefined_gradient(page, server_url):
     page.wait_for_url(re.compile(r"sqrt%28x%29"), timeout=30_000)
     assert "SGD: gradient undefined at step 0" in page.evaluate(LEGEND_JS)
     assert "diverged" not in " ".join(page.evaluate(LEGEND_JS))
-    # The critical-point panel speaks of the step where it stopped, not of step 5.
-    expect(page.get_by_text("At SGD's last iterate, step 0 (its gradient is undefined")
+    # Every run stopped at its start: only step 0 exists, and every view says so.  The
+    # critical-point panel speaks of the start, where the gradient is undefined.
+    expect(page.get_by_text("At the start point (0, 1): L = 1; the gradient is undefined")
            ).to_be_visible(timeout=30_000)
-    # The readout's g: undefined, not (0, 0).
-    expect(page.locator(".pg-readout")).to_contain_text("undefined (infinite slope)",
-                                                        timeout=30_000)
-    assert readout_cells(page)[3] == "<i>undefined (infinite slope)</i>"
+    assert "step 5" not in page.locator(".pg-readout").inner_text()
+    expect(page.locator(".pg-readout")).to_contain_text("State at step 0", timeout=30_000)
+    # The readout: θ, L = 1 at the start, g undefined (not (0, 0)), no update from there.
+    _name, theta, loss, grad, velocity, alpha = readout_cells(page)
+    assert (theta, loss, grad) == ("(0.000, 1.000)", "1.000",
+                                   "<i>undefined (infinite slope)</i>")
+    assert velocity == alpha == "–"
+    # The player ends at step 0; the loss chart's step axis is 0 … 1, its cursor at 0.
+    views = page.evaluate("""() => {
+      const out = {};
+      for (const m of Bokeh.documents[0].all_models) {
+        if (m.properties.loop_policy != null) out.player = [m.value, m.end];  // Panel's Player
+        const cursor = (m.center || []).filter((r) => r.name === 'cursor');
+        if (m.y_scale != null && m.y_scale.type === 'LinearScale' && cursor.length)
+          out.loss = [m.x_range.end, cursor[0].location];
+      }
+      return out;
+    }""")
+    assert views == {"player": [0, 0], "loss": [1, 0]}, views
     assert_no_errors(page)
 
 

@@ -329,16 +329,18 @@ def test_l1_proximal_step_inside_training_matches_torch(three_class, name):
     assert all(np.all(layer["b"] != 0.0) for layer in trained.params)  # biases untouched
 
 
-def test_l1_gives_exactly_zero_weights_to_useless_inputs():
+@pytest.mark.parametrize("batch", [10, 50])  # the lab's default batch and a large one
+def test_l1_gives_exactly_zero_weights_to_useless_inputs(batch):
     """Two Gaussian blobs with two extra inputs of pure noise: with L1 every weight from a
     noise input ends exactly 0 (the proximal step), the blobs are still told apart, and
-    without L1 no weight is 0.  (Plain and momentum SGD: Adam's steps are about α whatever
-    the gradient's size, so its weights rarely fall inside the threshold α λ₁.)"""
+    without L1 no weight is 0.  (Plain and momentum SGD, as README says: Adam's steps are
+    about α whatever the gradient's size, so its weights rarely stay inside the threshold
+    α λ₁.)"""
     ds = datasets.make_dataset("gaussian", 400, 0.0, 0)
     cast = lambda d, k: (jnp.concatenate([jnp.asarray(d.X, F64), jax.random.normal(
         jax.random.key(k), (len(d.y), 2), F64)], axis=1), jnp.asarray(d.y))
     data = (*cast(datasets.split(ds, 50, 0)[0], 1), *cast(datasets.split(ds, 50, 0)[1], 2))
-    arch = training.Arch(4, (8,), 2, "tanh", False, 50)
+    arch = training.Arch(4, (8,), 2, "tanh", False, batch)
     model = training.init_model(jax.random.key(0), arch, dtype=F64)
     for name, lr in (("sgd", 0.3), ("momentum", 0.05)):
         sparse, metrics = train(arch, model, training.make_hyper(name, lr=lr, l1=0.02,

@@ -16,22 +16,42 @@ def test_a_budget_releases_once_the_kinds_noted_cost_more_than_its_limit():
 
 
 def test_a_server_past_its_resident_limit_releases_at_a_new_kind_worth_releasing():
-    released, rss = [], [800.0]
-    budget = ProgramBudget(limit_mb=500, release=lambda: released.append(1), idle_mb=100,
-                           resident_limit_mb=1000, resident=lambda: rss[0])
+    rss = [800.0]
+    released = []
+    budget = ProgramBudget(limit_mb=500, idle_mb=100, resident_limit_mb=1000,
+                           resident=lambda: rss[0],
+                           release=lambda: (released.append(1), rss.__setitem__(0, 900.0)))
     assert not budget.note(("mlp", 0), 60)  # under both limits
     rss[0] = 1200.0  # sessions and compilations, not counted in the estimates
     assert not budget.note(("mlp", 0), 60)  # a kind already counted: nothing new
     assert not budget.note(("formula", "x"), 5)  # 65 MB noted: too little to free
     assert budget.note(("mlp", 1), 60) and released == [1]  # 125 MB ≥ 100 and past 1000
-    # Counting starts again from the kind that caused it: 60 MB, then 65, then 125.
-    rss[0] = 900.0
+    # The release gave memory back (900 MB).  Counting starts again from the kind that
+    # caused it: 60 MB, then 65, then 125.
     assert not budget.note(("formula", "y"), 5)
     rss[0] = 1100.0
     assert budget.note(("mlp", 2), 60) and released == [1, 1]
     rss[0] = 900.0  # back under: only the programs' own limit counts
     assert not any(budget.note(("mlp", k), 60) for k in range(3, 10))  # 60 + 420 MB
     assert budget.note(("mlp", 10), 60) and released == [1, 1, 1]  # 540 MB > 500
+
+
+def test_a_release_that_frees_nothing_is_not_repeated_at_every_new_kind():
+    """A server whose resident memory stays past the limit after a release (memory that
+    programs did not hold) releases again only once it has grown by ``idle_mb``."""
+    rss, released = [1200.0], []
+    budget = ProgramBudget(limit_mb=5000, idle_mb=100, resident_limit_mb=1000,
+                           resident=lambda: rss[0], release=lambda: released.append(1))
+    assert budget.note(("mlp", 0), 150) and released == [1]  # past 1000: released...
+    # ... but the server is still at 1200 MB: new pages do not release again,
+    assert not any(budget.note(("mlp", k), 150) for k in range(1, 5))
+    rss[0] = 1290.0
+    assert not budget.note(("mlp", 5), 150)
+    rss[0] = 1310.0  # until it has grown by 100 MB since
+    assert budget.note(("mlp", 6), 150) and released == [1, 1]
+    assert not budget.note(("mlp", 7), 150)  # and again from 1310 MB
+    # The programs' own limit still holds: 150 + 150 + 4800 MB > 5000 MB.
+    assert budget.note(("big", 0), 4800) and released == [1, 1, 1]
 
 
 def test_the_resident_memory_is_read_from_the_system():

@@ -24,7 +24,14 @@ from ...numerics import optimizers as opt
 from ...numerics.datasets import FEATURE_LABELS
 from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
-from ...ui.axes import fit_step_axis, loss_range, readable_ticks, show_lone_points, step_range
+from ...ui.axes import (
+    fit_step_axis,
+    loss_range,
+    readable_ticks,
+    show_lone_points,
+    step_range,
+    whole_step_ticks,
+)
 from ...ui.export import tag_figure, with_downloads
 from ...ui.markup import text_html
 from ...ui.palettes import (
@@ -287,6 +294,7 @@ class BoundaryView(Viewer):
                      sizing_mode="stretch_width", x_range=step_range(),
                      y_range=Range1d(0.0, 1.0))
         fig.yaxis[0].formatter = readable_ticks()
+        whole_step_ticks(fig)
         # The generalisation gap, shaded between the two curves.
         gap = fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
                         fill_color=VAL_COLOR, fill_alpha=0.12,
@@ -406,6 +414,7 @@ class RaceView(Viewer):
         fig = figure(height=260, title=title, toolbar_location=None, tools="",
                      sizing_mode="stretch_width", x_range=step_range(),
                      y_range=Range1d(0.0, 1.0))
+        whole_step_ticks(fig)
         # What the two dashes mean, on a line of its own (in one title, lecture mode's
         # larger text cut it off at 1280 px).
         fig.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",

@@ -89,8 +89,24 @@ if (view != null && view.sliderEl != null) view.update_value();
 """
 
 
+#: Once the 3-D view has arrived in the page (polled, up to 5 s), scroll it into sight.
+SCROLL_TO_3D_JS = """
+if (!cb_obj.active) return;  // Panel's Checkbox is Bokeh's, whose value is `active`
+let tries = 0;
+const go = () => {
+  const view = Bokeh.index.find_one(target);
+  if (view != null && target.visible && target.children.length > 0) {
+    view.el.scrollIntoView({behavior: "smooth", block: "nearest"});
+  } else if (tries++ < 50) {
+    setTimeout(go, 100);
+  }
+};
+setTimeout(go, 100);
+"""
+
+
 #: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
-#: format, 4 digits), or, once past the step where it stopped, why: diverged or its
+#: format, 4 digits), or, from the step where it stopped, why: diverged or its
 #: gradient undefined (``meta.stopped``, the server's words).
 LEGEND_JS = PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursor.location));
@@ -100,9 +116,10 @@ for (let k = 0; k < names.length; k++) {
   if (n === 0) continue;
   const end = meta.data.diverged[k];
   const loss = d.loss[Math.min(t, n - 1)];
-  // A run that stopped (diverged, or its gradient undefined) says why, as the server wrote it.
-const status = end >= 0 && t >= n ? meta.data.stopped[k]
-                                  : labels.loss.replace("{loss}", pgPlain(loss));
+  // From the step where a run stopped (diverged: that iterate is not finite; or its
+  // gradient undefined there: no step was taken from it) it says why, as the server wrote it.
+  const status = end >= 0 && t >= end ? meta.data.stopped[k]
+                                      : labels.loss.replace("{loss}", pgPlain(loss));
   items[names[k]].label = {value: labels.item.replace("{optimizer}", () => meta.data.label[k])
                                              .replace("{status}", () => status)};
 }
@@ -205,7 +222,15 @@ class OptimizerLab(Lab):
             self.worker.attach(doc)
             self.state.run_slow_work = self.worker.submit
         step = self.player.value
-        self.player.value = max(step - 1, 0)
+        if step == 0:  # e.g. every run stopped at its start: move the step cursor instead
+            cursor = self.plots.step_cursor
+            cursor.location = -1  # the animation shows step max(0, ·)
+            if doc is None:
+                cursor.location = 0
+            else:
+                doc.add_next_tick_callback(lambda: setattr(cursor, "location", 0))
+            return
+        self.player.value = step - 1
         if doc is None:
             self.player.value = step
         else:
@@ -278,6 +303,9 @@ class OptimizerLab(Lab):
         self.show_3d = pn.widgets.Checkbox.from_param(s.param.view_3d, name=tr("view.3d", lang),
                                                       css_classes=["pg-view-3d"])
         s.param.watch(lambda _e: self._redraw_3d(), "view_3d")
+        # Ticked, the view appears below the formulas' table, under the fold at 1280×720:
+        # the page scrolls to it once it has arrived.
+        self.show_3d.jscallback(value=SCROLL_TO_3D_JS, args={"target": self.view_3d})
         self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
         self.log_loss.param.watch(self._on_log_loss_ticked, "value")
@@ -478,11 +506,18 @@ class OptimizerLab(Lab):
         s = self.state
         self.show_message()
         self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0), show_paths=s.paths)
-        rows = 0 if s.result is None else len(s.result.loss) - 1
-        self.player.param.update(end=max(rows, 1), value=self._shown_step(rows))
+        rows = self._last_step()
+        # end = 0 when every run stopped at its start (e.g. √x at x = 0): only step 0 exists
+        self.player.param.update(end=rows, value=self._shown_step(rows))
         self._show_formulas()
         self._show_critical()
         self._redraw_3d()
+
+    def _last_step(self) -> int:
+        """The last step one of the shown optimizers reached (panels speak only of steps
+        that exist)."""
+        r = self.state.result
+        return 0 if r is None else r.last_step(self.state.optimizers)
 
     def _shown_step(self, rows: int) -> int:
         """The step the player shows: the state's (a link's), else the last of ``rows``."""
@@ -493,7 +528,7 @@ class OptimizerLab(Lab):
         """A link (Back/Forward) set the step: the player goes there."""
         s = self.state
         if s.result is not None and self.player.direction == 0:
-            self.player.value = self._shown_step(len(s.result.loss) - 1)
+            self.player.value = self._shown_step(self._last_step())
 
     def _redraw_3d(self):
         s = self.state
@@ -591,7 +626,7 @@ class OptimizerLab(Lab):
         history entry per frame would bury Back); the last step is the default."""
         s, value = self.state, int(self.player.value)
         if self.player.direction == 0 and s.result is not None and self._started:
-            s.step = -1 if value >= len(s.result.loss) - 1 else value
+            s.step = -1 if value >= self._last_step() else value
 
     def _show_critical(self):
         """The analysis at the start and at the iterate, under the loss chart: filled
@@ -620,25 +655,34 @@ class OptimizerLab(Lab):
             else:
                 title = tr("critical.at_iterate", s.lang, optimizer=label, step=step)
             point = s.result.points[step, k]
-            if np.all(np.isfinite(point)):
+            if step > 0 and np.all(np.isfinite(point)):  # step 0 is the start, above
                 lines.append(self._describe(title, critical.analyse(fn, point)))
         lines.append(f"*{tr('critical.points', s.lang)}*")
         self.critical_md.object = "\n\n".join(lines)
 
     def _describe(self, title: str, a: critical.PointAnalysis) -> str:
         lang = self.state.lang
-        if not a.finite:
-            return tr("critical.not_finite_line", lang, title=title)
-        verdict = tr(f"critical.verdict.{a.verdict}.short", lang)
-        key = "critical.is_critical" if a.is_critical else "critical.not_critical"
-        values = tr("critical.values", lang,
-                    gradient=tr("critical.gradient", lang),
-                    gx=f"{a.gradient[0]:.3g}", gy=f"{a.gradient[1]:.3g}",
-                    eigenvalues=tr("critical.eigenvalues", lang),
-                    e1=f"{a.eigenvalues[0]:.3g}", e2=f"{a.eigenvalues[1]:.3g}")
+        x, y = f"{a.point[0]:.4g}", f"{a.point[1]:.4g}"
+        if not np.isfinite(a.value):
+            return tr("critical.not_finite_line", lang, title=title, x=x, y=y)
+        if not np.all(np.isfinite(a.gradient)):  # e.g. √x at x = 0: where runs stop
+            return tr("critical.undefined_gradient_line", lang, title=title, x=x, y=y,
+                      loss=f"{a.value:.4g}")
+        hessian_known = bool(np.all(np.isfinite(a.eigenvalues)))
+        gradient = dict(gradient=tr("critical.gradient", lang),
+                        gx=f"{a.gradient[0]:.3g}", gy=f"{a.gradient[1]:.3g}")
+        values = (tr("critical.values", lang, **gradient,
+                     eigenvalues=tr("critical.eigenvalues", lang),
+                     e1=f"{a.eigenvalues[0]:.3g}", e2=f"{a.eigenvalues[1]:.3g}")
+                  if hessian_known else tr("critical.values_no_hessian", lang, **gradient))
         at_kink = getattr(self.state.active_surface.fn, "at_kink", None)
         if at_kink is not None and bool(at_kink(*a.point)):
             values += f"  \n{tr('critical.subgradient', lang)}"
-        return (f"**{title}** ({a.point[0]:.4g}, {a.point[1]:.4g})  \n"
-                f"{values}  \n{tr(key, lang, verdict=verdict)}")
-
+        if a.is_critical:
+            verdict = tr(f"critical.verdict.{a.verdict}.short", lang)
+            sentence = tr("critical.is_critical", lang, verdict=verdict)
+        else:
+            shape = a.verdict if hessian_known else "undefined"
+            sentence = tr("critical.not_critical", lang,
+                          shape=tr(f"critical.shape.{shape}", lang))
+        return f"**{title}** ({x}, {y})  \n{values}  \n{sentence}"

@@ -43,6 +43,7 @@ from ...ui.axes import (
     readable_ticks,
     show_lone_points,
     step_range,
+    whole_step_ticks,
 )
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import number_size
@@ -198,6 +199,7 @@ class RacePlots:
                    x_range=self.step_range, **ranges)
         f.title.text_font_size = "16px"
         f.xaxis.axis_label = tr("plot.step", self.lang)
+        whole_step_ticks(f)
         f.yaxis.axis_label = tr(f"plot.loss.{mode}", self.lang)
         for axis in (f.xaxis, f.yaxis):
             axis.axis_label_text_font_size = "14px"
@@ -340,10 +342,11 @@ class RacePlots:
         if self.legend.items != legend_items:
             self.legend.items = legend_items
         self._fit_loss_axis(indices, race)
+        last = race.last_step(selected) if race is not None else 0  # only steps reached
         if race is not None:
-            fit_step_axis(self.step_range, len(race.loss) - 1)
+            fit_step_axis(self.step_range, last)
         self._show_lone_points()
-        self.step_cursor.location = len(race.loss) - 1 if race is not None else 0
+        self.step_cursor.location = last
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
@@ -423,8 +426,8 @@ for (let k = 0; k < names.length; k++) {
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
     "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
-    grad + "</td><td>" + vec(d.vx[i], d.vy[i]) + "</td><td>" +
-    vec(d.ex[i], d.ey[i]) + "</td></tr>";
+    grad + "</td><td>" + (undefinedHere ? "–" : vec(d.vx[i], d.vy[i])) + "</td><td>" +
+    (undefinedHere ? "–" : vec(d.ex[i], d.ey[i])) + "</td></tr>";  // no update from there
 }
 current.data = cur;
 const diagonal = meta.data.diagonal.length ? meta.data.diagonal[0] : 1;

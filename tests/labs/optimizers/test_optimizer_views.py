@@ -98,14 +98,16 @@ def test_every_point_of_the_surface_is_in_a_filled_band(lab, surface, monkeypatc
 
 def test_a_run_of_one_point_is_a_dot_on_a_step_axis_from_0(lab):
     """sqrt(x) + y² at x = 0: the gradient is undefined at the start, the run has one
-    point, drawn as a dot (a line of one point draws nothing) on the steps 0 … steps."""
+    point, drawn as a dot (a line of one point draws nothing) on a step axis 0 … 1: the
+    only step that exists, seen whole (not 0 … steps, where nothing happened)."""
     lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0",
                            "y0": "1", "optimizers": "momentum", "steps": "5"})
     plots = lab.plots
     plots.set_log_loss(True)  # the log chart too, built after the race
     assert len(plots.loss_source("momentum").data["step"]) == 1
     for fig in plots.loss_fig.values():
-        assert (fig.x_range.start, fig.x_range.end) == (-0.1, 5.0)  # a dot at 0 seen whole
+        assert (fig.x_range.start, fig.x_range.end) == (-0.02, 1.0)  # a dot at 0 seen whole
+    assert plots.step_cursor.location == 0
     assert [m.visible for m in plots.lone_markers["momentum"]] == [True, True]
     assert not any(m.visible for name, markers in plots.lone_markers.items()
                    if name != "momentum" for m in markers)
@@ -133,3 +135,38 @@ def test_the_readout_knows_the_step_whose_gradient_is_undefined(lab):
     lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0",
                            "y0": "1", "optimizers": "momentum", "steps": "5"})
     assert lab.plots.meta.data["undefined"] == [0]
+
+
+def test_a_run_that_stopped_at_its_start_is_shown_at_step_0_everywhere(lab):
+    """Every optimizer stopped at step 0 (√x at x = 0): the player, the cursor, the
+    formulas and the critical panel speak of step 0, and the panel says why."""
+    lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0",
+                           "y0": "1", "optimizers": "sgd,adam", "steps": "200"})
+    assert (lab.player.value, lab.player.end) == (0, 0)
+    assert lab.plots.step_cursor.location == 0
+    text = lab.critical_md.object
+    assert "(0, 1): L = 1; the gradient is undefined here" in text
+    assert "step 200" not in text and "iterate" not in text  # step 0 is the start
+    # From x = 0.5 both reach x = 0 at step 10 and stop there: the run ends at step 10.
+    lab.state.apply_query({"surface": "custom", "expr": "sqrt(x) + y**2", "x0": "0.5",
+                           "y0": "1", "optimizers": "sgd,adam", "steps": "200"})
+    assert lab.state.result.last_step(["sgd", "adam"]) == lab.player.end < 200
+    lab.state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "steps": "200"})
+    assert lab.player.end == 200
+
+
+@pytest.mark.parametrize(("expr", "x0", "y0", "shape"), [
+    ("abs(x) + y**2", "0", "1", "flat in one direction (a zero eigenvalue)"),  # on the kink
+    ("sqrt(x**2 + y**2)", "1", "0", "flat in one direction (a zero eigenvalue)"),  # a cone
+    ("x**2 + y**2", "1", "1", "a bowl's (both eigenvalues > 0)"),
+    ("x**2 - y**2", "1", "1", "a saddle's (eigenvalues of both signs)"),
+])
+def test_the_critical_panel_names_the_curvature_in_a_whole_sentence(lab, expr, x0, y0,
+                                                                     shape):
+    """Away from a critical point the panel says what the curvature is like (it once
+    ended "… that of a degenerate")."""
+    lab.state.apply_query({"surface": "custom", "expr": expr, "x0": x0, "y0": y0,
+                           "optimizers": "sgd", "steps": "5"})
+    lab._show_critical()
+    first = lab.critical_md.object.split("\n\n")[0]
+    assert first.endswith(f"∇L ≠ 0: not a critical point; the curvature here is {shape}")
