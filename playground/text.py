@@ -199,6 +199,7 @@ _EN: dict[str, str] = {
     "plot.arrow.gradient": "−α∇L (plain GD step)",
     "plot.arrow.velocity": "−α·v (velocity / m̂)",
     "plot.arrow.step": "actual step Δθ",
+    "headline.loss_of": "L ({optimizer})",
     "readout.title": "State at step {step}",
     # After the state table's title: how the arrows are drawn, and what each one is.
     "readout.caption": "({zoom}; {legend})",
@@ -453,6 +454,7 @@ _EN: dict[str, str] = {
     "data.no_feature": "choose at least one input feature from {names}",
     "data.unknown_feature": "unknown feature {name}; choose from {names}",
     "data.feature_twice": "feature {name} is listed more than once",
+    "mlp.upload.choose": "Choose a CSV file…",
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
         "cannot carry an uploaded file: share the file itself."),
@@ -626,6 +628,7 @@ _EN: dict[str, str] = {
     "lesson.next": "Next",
     "lesson.close": "Close",
     "lesson.pick": "Step through a prepared lesson (Next, Back, or PageDown and PageUp):",
+    "lesson.choose": "Choose a lesson file…",
     "lesson.upload": "Or open your own lesson file (JSON or YAML):",
     "lesson.loading": "Loading the lesson…",
     "lesson.refused": "This lesson file cannot be used: {error}",

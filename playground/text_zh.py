@@ -179,6 +179,7 @@ ZH: dict[str, str] = {
     "plot.arrow.gradient": "−α∇L（普通梯度下降的一步）",
     "plot.arrow.velocity": "−α·v（速度 / m̂）",
     "plot.arrow.step": "实际更新步 Δθ",
+    "headline.loss_of": "L（{optimizer}）",
     "readout.title": "第 {step} 步时的状态",
     "readout.caption": "（{zoom}；{legend}）",
     "readout.theta": "θ",
@@ -414,6 +415,7 @@ ZH: dict[str, str] = {
     "data.no_feature": "请至少从 {names} 中选择一个输入特征",
     "data.unknown_feature": "未知的特征 {name}；可选：{names}",
     "data.feature_twice": "特征 {name} 出现了不止一次",
+    "mlp.upload.choose": "选择 CSV 文件…",
     "mlp.upload.note": (
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
         "请直接分享文件本身。"),
@@ -569,6 +571,7 @@ ZH: dict[str, str] = {
     "lesson.next": "下一步",
     "lesson.close": "关闭",
     "lesson.pick": "逐步演示一节准备好的课程（“下一步”“上一步”，或 PageDown 和 PageUp 键）：",
+    "lesson.choose": "选择课程文件…",
     "lesson.upload": "或打开你自己的课程文件（JSON 或 YAML）：",
     "lesson.loading": "正在加载课程……",
     "lesson.refused": "无法使用这个课程文件：{error}",

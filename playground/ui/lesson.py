@@ -47,6 +47,7 @@ from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from .link import LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import DISPLAY_LINK, Display, display_query, text_size
+from .widgets import file_picker
 
 log = logging.getLogger(__name__)
 
@@ -516,7 +517,8 @@ class LessonGuide:
                 *buttons,
                 pn.pane.HTML(f"<span style='{small}'>{text_html(t('upload'))}</span>",
                              margin=(8, 5, 0, 5)),
-                self.upload, title=t("panel"), collapsed=True, sizing_mode="stretch_width",
+                file_picker(self.upload, t("choose"), "pg-lesson-upload-button"),
+                title=t("panel"), collapsed=True, sizing_mode="stretch_width",
                 css_classes=["pg-lesson-card"])
         return self._card
 

@@ -73,6 +73,11 @@ def text_size(px: float) -> str:
     return f"max({px}px, var(--pg-text-size, 0px))"
 
 
+#: A CSS ``display`` that shows an element in lecture mode only (a custom property crosses
+#: Panel's shadow roots).
+LECTURE_ONLY = "var(--pg-lecture-display, none)"
+
+
 def number_size(px: float) -> str:
     """A CSS font size for a number users watch: ``px``, at least lecture mode's size."""
     return f"max({px}px, var(--pg-number-size, 0px))"
@@ -182,6 +187,10 @@ class Presenter:
                           ("border_fill_color", "border")):
             self._apply(plot, prop, colors[key], dark)
         self._apply(plot, "outline_line_color", colors["grid"], dark)
+        # Lecture mode's larger titles ran under a toolbar above the plot: it goes right.
+        if self.originals.get(plot.id, {}).get("toolbar_location",
+                                               plot.toolbar_location) == "above":
+            self._apply(plot, "toolbar_location", "right", big)
         models = plot.references()  # one walk of the plot's models (a ``select`` is one each)
 
         def of_type(kind):
@@ -242,5 +251,6 @@ CSS = """
 body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
 .pg-present {
   --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
+  --pg-lecture-display: block;
 }
 """

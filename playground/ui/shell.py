@@ -428,6 +428,9 @@ class Page:
                    for obj in objects]  # a view's layout, made once, is what joins
         panes = [pane for obj in objects for pane in obj.select(pn.pane.Bokeh)]
         self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
+        for widget in (w for obj in objects for w in obj.select(pn.widgets.Widget)):
+            if INPUT_TEXT not in widget.stylesheets:
+                widget.stylesheets = [*widget.stylesheets, INPUT_TEXT]
         return objects
 
     def _waiting(self) -> pn.Row:
@@ -764,6 +767,12 @@ LANGUAGE_SELECT = """
 select { background: white; color: #1f3b5c; font-weight: 600; }
 """
 
+
+#: Inside each widget's shadow root: a select's or a number box's value at the page's text
+#: size (lecture mode: 20 px); the browser's own 13.3 px for form controls otherwise.
+INPUT_TEXT = """
+.bk-input, select, input { font-size: max(13.3333px, var(--pg-text-size, 0px)); }
+"""
 
 CSS = """
 body { margin: 0; font-family: system-ui, 'Segoe UI', Roboto, 'Noto Sans CJK SC', 'PingFang SC',

@@ -156,3 +156,27 @@ class Guard:
             self.widget.value = value
         finally:
             self._following = False
+
+
+#: The native file input stays in the page (uploads and tests reach it) but unseen: its
+#: "Choose File / No file chosen" is in the browser's language, not the page's.
+_HIDDEN_FILE_INPUT = "input[type=file] { display: none; }"
+
+#: A click on the picker's button opens the hidden input's file dialog (in the click's
+#: own handler, which the browser requires of a file dialog).
+_OPEN_FILE_DIALOG_JS = """
+const view = Bokeh.index.find_one(upload);
+if (view != null && view.input_el != null) view.input_el.click();
+"""
+
+
+def file_picker(upload: pn.widgets.FileInput, label: str, css_class: str,
+                **button_params) -> pn.Row:
+    """``upload`` behind a button labelled ``label`` in the page's language (CSS class
+    ``css_class``): a row of both, the input itself unseen."""
+    upload.stylesheets = [*upload.stylesheets, _HIDDEN_FILE_INPUT]
+    upload.margin = 0
+    button = pn.widgets.Button(name=label, button_type="default", css_classes=[css_class],
+                               **button_params)
+    button.js_on_click(args={"upload": upload}, code=_OPEN_FILE_DIALOG_JS)
+    return pn.Row(button, upload, margin=0, styles={"align-items": "center"})

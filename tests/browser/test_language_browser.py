@@ -121,3 +121,28 @@ def test_a_bad_formula_is_explained_in_chinese(page, server_url):
     assert cannot + tr("expr.missing_close", "zh", position=4) in text
     assert "missing" not in text and "Cannot use this formula" not in text
     assert page.errors == []
+
+
+@pytest.mark.parametrize(("lab", "button", "key"), [
+    ("mlp", ".pg-upload-button button", "mlp.upload.choose"),
+    ("optimizers", ".pg-lesson-upload-button button", "lesson.choose")])
+def test_the_upload_buttons_speak_the_pages_language_and_open_the_file_dialog(
+        page, server_url, lab, button, key):
+    """A file input's own button and "no file chosen" are in the browser's language: the
+    page shows its own button instead, which opens the dialog."""
+    page.goto(f"{server_url}?lab={lab}&lang=zh", wait_until="commit")
+    picker = page.locator(button)
+    if lab == "optimizers":  # the lesson panel is folded
+        page.locator(".pg-lesson-card").first.wait_for(timeout=90_000)
+        page.locator(".pg-lesson-card .card-header, .pg-lesson-card button").first.click()
+    picker.wait_for(state="visible", timeout=90_000)
+    assert picker.inner_text().strip() == ZH[key]
+    assert not page.locator("input[type=file]").first.is_visible()
+    with page.expect_file_chooser(timeout=10_000) as chooser:
+        picker.click()
+    if lab == "mlp":
+        chooser.value.set_files({"name": "xor.csv", "mimeType": "text/csv",
+                                 "buffer": b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"})
+        page.wait_for_function("() => location.search.includes('dataset=uploaded')",
+                               timeout=60_000)
+    assert page.errors == []

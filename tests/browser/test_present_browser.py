@@ -183,11 +183,32 @@ def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
 def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     plain = open_optimizers(new_page, f"{server_url}?lab=optimizers")
     thin = line_widths(plain)
+    # The headline (lecture mode only): the step and each optimizer's loss, ≥ 28 px, in
+    # the first screen.
+    assert not plain.locator(".pg-step-now").is_visible()
     page = open_optimizers(new_page, f"{server_url}?lab=optimizers&present=1")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    step, losses = page.locator(".pg-step-now"), page.locator(".pg-loss-now")
+    assert step.inner_text() == "100" and losses.count() == 3
+    for number in (step, losses.first, losses.last):
+        assert px(number) >= 28
+        assert number.evaluate("e => e.getBoundingClientRect().bottom") <= 720
     cell = page.locator(".pg-readout td").first
     assert px(cell) >= 28  # the step's losses and gradients
     assert px(page.get_by_text(tr("speed"), exact=True).first) >= 20
     wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
+    # With the controls shown: the values in selects and number boxes at ≥ 20 px, and
+    # every toolbar beside its plot (above it, lecture mode's titles ran under it).
+    page.locator(".pg-toggle-sidebar button").click()
+    wait_until(page, page.locator(".pg-sidebar").is_visible, 10, "the sidebar shown")
+    for box in (page.locator(".pg-sidebar select").first,
+                page.locator(".pg-sidebar input[type=text]").first):
+        assert px(box) >= 20
+    assert px(plain.locator(".pg-sidebar select").first) < 20  # as the browser draws them
+    toolbars = page.evaluate("""() => Array.from(Bokeh.documents[0].all_models)
+      .filter((m) => m.toolbar_location !== undefined && m.renderers !== undefined)
+      .map((m) => m.toolbar_location)""")
+    assert toolbars and set(toolbars) <= {"right", None}, toolbars
     assert page.errors == []
 
 

@@ -26,7 +26,7 @@ from ...numerics import optimizers as opt
 from ...text import tr
 from ...ui.markup import tagged, text_html
 from ...ui.present import text_size
-from ...ui.widgets import Guard, decades_format, set_text
+from ...ui.widgets import Guard, decades_format, file_picker, set_text
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -236,7 +236,8 @@ class MlpControls(Viewer):
             pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
             pn.Row(*self.preset_buttons[3:]),
             head("data"), self.dataset,
-            pn.Row(self.upload, self.upload_error), self.upload_note,
+            pn.Row(file_picker(self.upload, tr("mlp.upload.choose", lang), "pg-upload-button"),
+                   self.upload_error), self.upload_note,
             *([self.kept_upload] if self.kept_upload is not None else []),
             self.noise, self.points, self.share_box,
             pn.Row(self._placed(self.seed), self.regenerate, styles={"align-items": "end"}),

@@ -413,7 +413,11 @@ class OptimizerLab(Lab):
         return [
             pn.Column(
                 self.message,
-                pn.Row(self.player, self.speed),
+                # The headline goes under the player where the row is too narrow.
+                pn.Row(self.player, self.speed,
+                       pn.pane.Bokeh(self.plots.headline, sizing_mode="stretch_width",
+                                     min_width=320, margin=(5, 10, 5, 30)),
+                       sizing_mode="stretch_width", styles={"flex-wrap": "wrap"}),
                 pn.Row(
                     pn.Column(with_downloads(self.surface_pane, "surface", self.state),
                               sizing_mode="stretch_width", styles={"flex": "3 1 0"}),
@@ -505,6 +509,7 @@ class OptimizerLab(Lab):
     def _redraw_race_held(self):
         s = self.state
         self.show_message()
+        self.plots.frame(s.active_surface)
         self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0), show_paths=s.paths)
         rows = self._last_step()
         # end = 0 when every run stopped at its start (e.g. √x at x = 0): only step 0 exists

@@ -46,7 +46,7 @@ from ...ui.axes import (
     whole_step_ticks,
 )
 from ...ui.palettes import OPTIMIZER_COLORS
-from ...ui.present import number_size
+from ...ui.present import LECTURE_ONLY, number_size
 from ...ui.widgets import number_text
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
@@ -127,6 +127,13 @@ class RacePlots:
                            # frame) scrolls within its own box, not the page.
                            styles={"font-size": number_size(15), "padding": "0 12px",
                                    "overflow-x": "auto"})
+        # The numbers a lecture hall watches, in large type (≥ 28 px): the step shown and
+        # each optimizer's loss there, filled by the animation; shown in lecture mode only
+        # (elsewhere the legend and the readout say the same in less room).
+        self.headline = Div(text="", name="headline", css_classes=["pg-headline"],
+                            styles={"font-size": number_size(22), "font-weight": "600",
+                                    "font-variant-numeric": "tabular-nums",
+                                    "display": LECTURE_ONLY})
         # The step shown lives in the linear loss chart's cursor: the player moves it
         # (see OptimizerLab) and every move, or a new race, re-runs the animation.
         self.step_cursor = self.loss_fig["linear"].select_one({"name": "cursor"})
@@ -226,12 +233,14 @@ class RacePlots:
         labels = {key: tr(f"readout.{key}", self.lang)
                   for key in ("theta", "loss", "grad", "velocity", "effective_lr",
                               "grad_undefined", "subgradient")}
-        labels.update(title=tr("readout.title", self.lang),
+        labels.update(title=tr("readout.title", self.lang), step=tr("plot.step", self.lang),
+                      loss_of=tr("headline.loss_of", self.lang),
                       zoom=tr("plot.arrows_scale", self.lang),
                       legend=tr("plot.arrows_legend", self.lang),
                       caption=tr("readout.caption", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
+                "headline": self.headline,
                 "labels": labels, "fulls": dict(self.full), "trails": dict(self.trail)}
         for kind, source in self.arrows.items():
             args[f"arrows_{kind}"] = source
@@ -240,6 +249,24 @@ class RacePlots:
         return args
 
     # -- filling -------------------------------------------------------------------
+
+    def frame(self, surface: Surface):
+        """The surface plot's view of ``surface``, the arrows' scale to it and the loss
+        charts' floor (call before ``show_race``: a change of surface redraws the race
+        first, and arrows scaled to the old view reopened from a link at another
+        zoom)."""
+        f = self.surface_fig
+        f.x_range.start, f.x_range.end = surface.x_range
+        f.y_range.start, f.y_range.end = surface.y_range
+        f.x_range.reset_start, f.x_range.reset_end = surface.x_range
+        f.y_range.reset_start, f.y_range.reset_end = surface.y_range
+        self._view_diagonal = math.hypot(surface.x_range[1] - surface.x_range[0],
+                                         surface.y_range[1] - surface.y_range[0])
+        # The loss charts' floor (the log chart draws L − floor): the surface's own.
+        z = np.asarray(grid(surface)[2])
+        finite = z[np.isfinite(z)]
+        self._loss_floor = surface.minimum_value
+        self._grid_min = float(finite.min()) if finite.size else 0.0
 
     def show_surface(self, surface: Surface):
         xs, ys, z = (np.asarray(a) for a in grid(surface))
@@ -261,15 +288,7 @@ class RacePlots:
             renderers.insert(0, self.contour)
         else:
             self.contour.set_data(data)
-        f = self.surface_fig
-        f.x_range.start, f.x_range.end = surface.x_range
-        f.y_range.start, f.y_range.end = surface.y_range
-        f.x_range.reset_start, f.x_range.reset_end = surface.x_range
-        f.y_range.reset_start, f.y_range.reset_end = surface.y_range
-        self._view_diagonal = math.hypot(surface.x_range[1] - surface.x_range[0],
-                                         surface.y_range[1] - surface.y_range[0])
-        self._loss_floor = surface.minimum_value
-        self._grid_min = float(np.nanmin(z))
+        self.frame(surface)
 
     def show_critical_points(self, surface: Surface):
         """Mark the surface's critical points (hover: verdict and Hessian eigenvalues).
@@ -401,6 +420,11 @@ const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
 const cur = {x: [], y: [], color: []};
 const raw = [];  // [kind, x, y, dx, dy, color]
 let rows = "";
+// The headline: the step, then each optimizer's loss at it (or why it stopped).
+const small = "<span style='display:block;font-size:max(12px, var(--pg-text-size, 0px));" +
+  "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>";
+let numbers = "<div style='min-width:90px'>" + small + labels.step + "</span>" +
+  "<span class='pg-step-now'>" + t + "</span></div>";
 for (let k = 0; k < names.length; k++) {
   const d = fulls[names[k]].data;
   const n = d.x.length;
@@ -423,6 +447,10 @@ for (let k = 0; k < names.length; k++) {
   }
   const status = stopped ? "<b>" + meta.data.stopped[k] + "</b>"
                          : fmt(d.loss[i]);
+  const ink = "color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color + "))";
+  numbers += "<div>" + small + labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
+    "</span><span class='pg-loss-now' style='color:" + ink + "'>" +
+    (stopped || undefinedHere ? "–" : fmt(d.loss[i])) + "</span></div>";
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
     "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
@@ -430,6 +458,8 @@ for (let k = 0; k < names.length; k++) {
     (undefinedHere ? "–" : vec(d.ex[i], d.ey[i])) + "</td></tr>";  // no update from there
 }
 current.data = cur;
+headline.text = "<div style='display:flex;flex-wrap:wrap;column-gap:24px;row-gap:4px'>" +
+  numbers + "</div>";
 const diagonal = meta.data.diagonal.length ? meta.data.diagonal[0] : 1;
 const {zoom, arrows} = pgArrows(raw, diagonal);  // ui.axes.ARROWS_JS
 arrows_gradient.data = arrows.gradient;

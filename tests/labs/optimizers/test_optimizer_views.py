@@ -170,3 +170,24 @@ def test_the_critical_panel_names_the_curvature_in_a_whole_sentence(lab, expr, x
     lab._show_critical()
     first = lab.critical_md.object.split("\n\n")[0]
     assert first.endswith(f"∇L ≠ 0: not a critical point; the curvature here is {shape}")
+
+
+def test_a_race_redrawn_before_its_surface_scales_its_arrows_to_the_new_view(lab):
+    """In a page a change of surface redraws the race before the surface: its arrows were
+    scaled to the old view (a copied link then reopened at another zoom) and its log
+    chart measured L − min L against the old surface's floor."""
+    import math
+
+    import param
+
+    from playground.numerics import surfaces
+
+    lab.surface_select.value = "himmelblau"
+    saddle = surfaces.SURFACES["saddle"]
+    with param.parameterized.discard_events(lab.state):  # the surface's redraw not yet run
+        lab.state.active_surface = saddle
+    lab._redraw_race()
+    diagonal = math.hypot(saddle.x_range[1] - saddle.x_range[0],
+                          saddle.y_range[1] - saddle.y_range[0])
+    assert lab.plots.meta.data["diagonal"] == [diagonal] * len(lab.state.optimizers)
+    assert lab.plots._loss_floor == saddle.minimum_value
