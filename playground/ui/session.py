@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Callable
 
 from bokeh.document import Document
@@ -79,6 +80,50 @@ class FairSlots:
 #: leaves the rest to the pages that train and to the event loop.  Long work (the
 #: bias–variance lab's family of fits) hands its slot on between parts.
 SLOW_WORK_SLOTS = FairSlots(max(1, (os.cpu_count() or 2) // 2))
+
+
+class LockedWeakKeyDictionary(weakref.WeakKeyDictionary):
+    """A ``WeakKeyDictionary`` that other threads may add to while one iterates it:
+    additions wait for a lock, and ``keys``/``values``/``items`` are lists made under it.
+
+    For Panel's registry of links and JavaScript callbacks (``panel.links.Callback.
+    registry``, process-wide): pages are built on threads (their ``jscallback``s add to
+    it) while the event loop renders another page, whose ``_process_callbacks`` iterates
+    it; the loop then raised "dictionary changed size during iteration" and that page
+    never opened (seen in a browser test run).
+    """
+
+    def __init__(self, *args):
+        self._lock = threading.RLock()
+        super().__init__(*args)
+
+    def __setitem__(self, key, value):
+        with self._lock:
+            super().__setitem__(key, value)
+
+    def keys(self):
+        with self._lock:
+            return list(super().keys())
+
+    def values(self):
+        with self._lock:
+            return list(super().values())
+
+    def items(self):
+        with self._lock:
+            return list(super().items())
+
+    def __iter__(self):
+        return iter(self.keys())
+
+
+def make_panel_links_thread_safe():
+    """Panel's registry of links and callbacks becomes a ``LockedWeakKeyDictionary``
+    (once per process: ``configure_process``)."""
+    from panel.links import Callback
+
+    if not isinstance(Callback.registry, LockedWeakKeyDictionary):
+        Callback.registry = LockedWeakKeyDictionary(Callback.registry)
 
 
 def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], None]:

@@ -55,6 +55,7 @@ from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
     SLOW_WORK_SLOTS,
     is_connected,
+    make_panel_links_thread_safe,
     next_tick_from_any_thread,
     quiet_closed_connections,
     tolerate_connections_lost_twice,
@@ -106,6 +107,7 @@ def configure_process():
     # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
+    make_panel_links_thread_safe()  # pages are built on threads while others render
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)

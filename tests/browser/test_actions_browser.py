@@ -134,7 +134,10 @@ def test_a_new_number_of_steps_reaches_the_scrubber_and_the_legend_follows_it(
 
 
 def test_the_3d_view_shows_the_first_time_it_is_ticked(page, server_url):
+    page.set_viewport_size({"width": 1280, "height": 720})
     open_optimizers(page, server_url)
+    # Where it appears (below the state table) is under the fold at 1280 × 720.
+    assert page.locator(".pg-readout").evaluate("e => e.getBoundingClientRect().bottom") > 720
     page.locator(".pg-view-3d input").check()
     page.wait_for_function(
         "() => { const m = Bokeh.documents[0].get_model_by_name('surface3d_screen');"
@@ -144,6 +147,12 @@ def test_the_3d_view_shows_the_first_time_it_is_ticked(page, server_url):
         "() => Bokeh.documents[0].get_model_by_name('surface3d_screen').data.xs.length")
     assert screen == len(world["x"]) > 3  # the wireframe and one path per optimizer
     assert world["color"][-3:] == ["#E69F00", "#009E73", "#0072B2"]
+    # The page scrolls to it.
+    page.wait_for_function("""() => {
+      const v = Bokeh.index.find_one(Bokeh.documents[0].get_model_by_name('pg-view-3d'));
+      const box = v && v.el.getBoundingClientRect();
+      return box != null && box.top >= 0 && box.top < innerHeight;
+    }""", timeout=CHANGE_TIMEOUT_MS)
     time.sleep(1)
     assert_no_errors(page)
 

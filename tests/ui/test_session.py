@@ -310,3 +310,61 @@ def test_two_slots_let_two_run_and_the_third_waits():
     t.join(5)
     with pytest.raises(ValueError):
         ui_session.FairSlots(0)
+
+
+def test_panels_link_registry_can_be_read_while_another_thread_adds_to_it():
+    """Pages are built on threads (their jscallbacks register in Panel's process-wide
+    registry) while the event loop iterates it for another page: a plain
+    WeakKeyDictionary raised "dictionary changed size during iteration"."""
+    import threading
+    import weakref
+
+    from playground.ui.session import LockedWeakKeyDictionary
+
+    class Key:
+        pass
+
+    def hammer(registry) -> list:
+        keys, stop, errors = [Key() for _ in range(20_000)], threading.Event(), []
+
+        def add():
+            for key in keys:
+                if stop.is_set():
+                    return
+                registry[key] = [1]
+
+        adder = threading.Thread(target=add)
+        adder.start()
+        try:
+            while adder.is_alive():
+                try:
+                    sum(len(v) for v in registry.values())
+                except RuntimeError as e:
+                    errors.append(e)
+                    break
+        finally:
+            stop.set()
+            adder.join()
+        return errors
+
+    assert hammer(LockedWeakKeyDictionary()) == []
+    # The oracle: the plain dictionary fails this way (else the test shows nothing).
+    assert any("changed size" in str(e) for attempt in range(5)
+               for e in hammer(weakref.WeakKeyDictionary()))
+
+
+def test_configure_process_makes_panels_registry_thread_safe_keeping_its_entries():
+    import panel as pn
+    from panel.links import Callback
+
+    from playground.ui.session import LockedWeakKeyDictionary, make_panel_links_thread_safe
+
+    saved = Callback.registry
+    try:
+        button = pn.widgets.Button()
+        button.js_on_click(code="1")
+        make_panel_links_thread_safe()
+        assert isinstance(Callback.registry, LockedWeakKeyDictionary)
+        assert button in Callback.registry
+    finally:
+        Callback.registry = saved

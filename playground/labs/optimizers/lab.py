@@ -93,9 +93,11 @@ if (view != null && view.sliderEl != null) view.update_value();
 SCROLL_TO_3D_JS = """
 if (!cb_obj.active) return;  // Panel's Checkbox is Bokeh's, whose value is `active`
 let tries = 0;
-const go = () => {
-  const view = Bokeh.index.find_one(target);
-  if (view != null && target.visible && target.children.length > 0) {
+const go = () => {  // the view is made on the server once ticked: found by its name
+  const model = Bokeh.documents[0].get_model_by_name("pg-view-3d");
+  const view = model == null ? null : Bokeh.index.find_one(model);
+  // drawn, not only in the page: a column still hidden would not scroll
+  if (view != null && view.el.getBoundingClientRect().height > 100) {
     view.el.scrollIntoView({behavior: "smooth", block: "nearest"});
   } else if (tries++ < 50) {
     setTimeout(go, 100);
@@ -305,7 +307,7 @@ class OptimizerLab(Lab):
         s.param.watch(lambda _e: self._redraw_3d(), "view_3d")
         # Ticked, the view appears below the formulas' table, under the fold at 1280×720:
         # the page scrolls to it once it has arrived.
-        self.show_3d.jscallback(value=SCROLL_TO_3D_JS, args={"target": self.view_3d})
+        self.show_3d.jscallback(value=SCROLL_TO_3D_JS)
         self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
         self.log_loss.param.watch(self._on_log_loss_ticked, "value")

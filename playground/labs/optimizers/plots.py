@@ -519,7 +519,7 @@ class Surface3D:
                                              code=DRAG_JS))
         self.layout = column(self.fig, row(self.azimuth, self.elevation,
                                            sizing_mode="stretch_width"),
-                             sizing_mode="stretch_width")
+                             sizing_mode="stretch_width", name="pg-view-3d")
 
     def show(self, surface: Surface, race: Race | None, selected: list[str]):
         xs = np.linspace(*surface.x_range, self.SAMPLES)
