@@ -34,7 +34,7 @@ LANGUAGE_NEUTRAL = frozenset({
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
 #: marks and no word of either language.
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
-                         "critical.not_finite_line", "plot.legend_item", "readout.caption",
+                         "plot.legend_item", "readout.caption",
                          "mlp.readout.whose"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
@@ -419,6 +419,7 @@ REGISTRIES = {
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,
     "critical.verdict.{}.short": _critical_verdicts,
+    "critical.shape.{}": lambda: [*_critical_verdicts(), "undefined"],
     "plot.tool.{}": _tool_keys,
     "plot.loss.{}": lambda: ("log", "linear"),  # Bokeh's y_axis_type of the two charts
     "mlp.reading.{}": _readings,

@@ -8,7 +8,6 @@ import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
 
-from ..numerics.expression import latex_number
 from ..text import tr
 from .markup import tagged
 
@@ -37,6 +36,9 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def number_text(value: float, significant: int | None = None) -> str:
     """``value`` as plain text in the formulas' one format (``latex_number``'s twin):
     ``1×10⁻⁸``, ``0.45``, ``35`` (an integer shows as one)."""
+    # Imported here: the shell (which uses this module) answers before JAX is imported.
+    from ..numerics.expression import latex_number
+
     latex = latex_number(float(value), significant)
     mantissa, marker, exponent = latex.partition(r" \times 10^{")
     if not marker:
