@@ -26,6 +26,7 @@ from bokeh.events import MenuItemClick
 from bokeh.models import CustomJS, Dropdown, Plot
 
 from ..text import tr
+from .caption import joined
 from .lab import LabState
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
@@ -238,20 +239,13 @@ def lab_key_of(state: LabState) -> str | None:
 
 
 def figure_caption(state: LabState) -> str:
-    """The settings in one line: the lab's name, each value its link carries
-    (``key value``; the lab's defaults when it carries none) and, for a lab that
-    trains, the epoch shown."""
+    """The settings in one line, in the page's language: the lab's name and its state's
+    ``caption_parts()`` (each setting once, in the words the page shows; a lab that
+    trains ends with the epoch shown)."""
     lang = getattr(state, "lang", "en")
     key = lab_key_of(state)
     title = tr(f"lab.{key}", lang) if key is not None else type(state).__name__
-    query = state.to_query()
-    settings = (", ".join(f"{k} {v}" for k, v in query.items()) if query
-                else tr("export.defaults", lang))
-    parts = [title, settings]
-    epoch = getattr(state, "epoch", None)
-    if isinstance(epoch, int):
-        parts.append(tr("export.epoch", lang, epoch=epoch))
-    return " · ".join(parts)
+    return joined([title, *state.caption_parts()], lang)
 
 
 def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
