@@ -75,21 +75,36 @@ def _plot_svg(width, height, label):
 
 
 def test_composed_svg_nests_each_plot_at_its_place_with_the_caption():
-    plots = [{"name": "surface", "x": 0, "y": 0, "svg": _plot_svg(600, 500, "x")},
-             {"name": "loss", "x": 620, "y": 40, "svg": _plot_svg(400, 300, "step t")}]
-    text = figure.compose_svg(plots, 1020, 500, ["Optimizers · surface ravine", "学习率 0.1"],
-                              15, 12)
+    plots = [{"name": "surface", "x": 24, "y": 24, "width": 600, "height": 500,
+              "svg": _plot_svg(600, 500, "x")},
+             {"name": "loss", "x": 648, "y": 64, "width": 400, "height": 300,
+              "svg": _plot_svg(400, 300, "step t")}]
+    text = figure.compose_svg(plots, 1600, 900, ["Optimizers · surface ravine", "学习率 0.1"],
+                              22, 24, 548)
     root = ET.fromstring(text)
     assert root.tag == f"{SVG}svg"
-    assert (root.get("width"), root.get("height")) == ("1044", "578")  # margins, 2 lines of 21 px
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == (
+        "1600", "900", "0 0 1600 900")  # the size asked, whatever the plots
     nested = root.findall(f"{SVG}svg")
     assert [(n.get("id"), n.get("x"), n.get("y")) for n in nested] == [
-        ("plot-surface", "12", "12"), ("plot-loss", "632", "52")]
-    captions = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"]
-    assert captions == ["Optimizers · surface ravine", "学习率 0.1"]
+        ("plot-surface", "24", "24"), ("plot-loss", "648", "64")]
+    captions = [(t.text, t.get("y"), t.get("font-size")) for t in root.iter(f"{SVG}text")
+                if t.get("class") == "pg-caption"]
+    assert captions == [("Optimizers · surface ravine", "570", "22px"),  # lines of 31 px
+                        ("学习率 0.1", "601", "22px")]
     assert {t.text for t in root.iter(f"{SVG}text")} >= {"x", "step t"}
     # One namespace for all, written as the default one (no ns0: prefixes).
     assert "ns0:" not in text and text.startswith("<svg")
+
+
+@pytest.mark.parametrize("size, sizes", [
+    ((1600, 900), {"fraction": 1, "text_px": 20, "font_px": 22, "margin": 24}),
+    ((3200, 1800), {"fraction": 2, "text_px": 40, "font_px": 44, "margin": 48}),
+    ((1600, 450), {"fraction": 0.5, "text_px": 10, "font_px": 11, "margin": 12}),
+    ((400, 300), {"fraction": 0.25, "text_px": 10, "font_px": 10, "margin": 6}),
+])
+def test_a_figures_text_is_a_slides_in_proportion_to_its_size(size, sizes):
+    assert figure.slide_sizes(size) == sizes
 
 
 def test_the_caption_says_the_lab_and_what_its_link_carries():
