@@ -132,10 +132,27 @@ const pg = {
             boxes: rects.map((r) => ({x: r.left - left, y: r.top - top,
                                       width: r.width, height: r.height}))}
   },
+  // The caption's lines: broken after a " ·" between two settings where one does not
+  // fit on the line (a setting longer than a line is broken at its spaces).
   caption_lines(caption, width, font_px) {
     const ctx = document.createElement("canvas").getContext("2d")
     ctx.font = pg.font(font_px)
-    return caption ? pg.wrap(ctx, caption, width) : []
+    if (!caption) return []
+    const lines = []
+    let line = ""
+    for (const part of caption.split(" · ")) {
+      const joined = line === "" ? part : line + " · " + part
+      if (ctx.measureText(joined).width <= width) {
+        line = joined
+        continue
+      }
+      if (line !== "") lines.push(line + " ·")
+      const pieces = pg.wrap(ctx, part, width)
+      lines.push(...pieces.slice(0, -1))
+      line = pieces[pieces.length - 1]
+    }
+    lines.push(line)
+    return lines
   },
   font(px) {
     return `${px}px system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif`

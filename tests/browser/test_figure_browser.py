@@ -269,6 +269,13 @@ def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, se
     assert right - left >= 0.9 * (1600 - 48), boxes
     lines = len(layout["lines"])
     assert bottom + 24 + lines * 31 <= 900 - 24 and bottom >= 900 - 24 - 24 - lines * 31 - 40
+    # A caption longer than a line breaks between settings, not inside one.
+    parts = ["Optimizers", "Loss surface: Rosenbrock (curved valley)", "SGD, α = 0.0015",
+             "Gradient noise σ = 0.3, Seed: 0", "step 40 of 1000"]
+    lines = _run_js(page, "return pg.caption_lines(a, 600, 22)", " · ".join(parts))
+    assert len(lines) >= 2 and all(line.endswith(" ·") for line in lines[:-1]), lines
+    assert all(any(part in line for line in lines) for part in parts), lines
+    assert " ".join(lines) == " · ".join(parts)
     plots = page.evaluate("(a) => {" + figure_js() + "\nreturn (" + FONT_PROPS_JS + ")(a)}")
     for plot in plots:
         for kind, prop, px, text in plot["sizes"]:
