@@ -42,9 +42,8 @@ import panel as pn
 from playwright.sync_api import sync_playwright
 from playground import one_xla_thread_per_computation
 one_xla_thread_per_computation()
-from playground.figure import _run_js
+from playground.figure import _arrange, _run_js
 from playground.serving import launch_chromium
-from playground.ui.export import CAPTION_FONT_PX, MARGIN_PX
 from playground.ui.link import read_query
 from playground.ui.shell import build_lab, prepare_state
 
@@ -59,9 +58,9 @@ with sync_playwright() as p:
     page.goto(html.as_uri())
     page.wait_for_selector(".pg-download")
     page.wait_for_timeout(300)
-    url = _run_js(page, "return pg.compose(pg.tagged(null), 2, pg.caption(), "
-                  "{width: 1600, height: 900}, a.font, a.margin).toDataURL('image/png')",
-                  {"font": CAPTION_FONT_PX, "margin": MARGIN_PX})
+    layout = _arrange(page, (1600, 900))
+    url = _run_js(page, "return pg.paint(pg.tagged(null), a, a.size, 2, a.font_px)"
+                  ".toDataURL('image/png')", layout)
     Path(sys.argv[2]).write_bytes(base64.b64decode(url.split(",", 1)[1]))
     browser.close()
 """

@@ -7,12 +7,15 @@ opens the link in the headless system Chromium at the viewport ``size`` and
 sizes unchanged for ``SETTLED_S``) and runs the page's own export machinery
 (``playground.ui.export.EXPORT_JS``) on the plots that carry a download menu:
 
-* PNG: the plots at their places on the page, their legends, and a caption of the
-  settings (the state the link describes, in words) below, fitted into ``size`` and
-  centred: ``size × scale`` pixels.  With ``--plot NAME``, that plot alone (its own CSS
-  size × scale).
-* SVG: each plot as Bokeh draws it in SVG (paths and ``<text>``), composed at its place
-  in one ``<svg>`` with the caption as SVG text; with ``--plot NAME``, that plot's own SVG.
+* PNG: the plots laid out again to fill ``size`` (``pg.arrange``: rows or columns, the
+  page's charts resized, plots of a fixed size kept in shape; each resized in the page
+  and drawn by Bokeh at its new size, never resampled), their text at a slide's size
+  (``slide_sizes``), their legends, and a caption of the settings (the state the link
+  describes, in the page's words) below: ``size × scale`` pixels.  With ``--plot NAME``,
+  that plot alone (its own CSS size × scale).
+* SVG: the same layout, each plot as Bokeh draws it in SVG (paths and ``<text>``, each
+  text once) nested at its box in one ``<svg>`` of ``size``, with the caption as SVG
+  text; with ``--plot NAME``, that plot's own SVG.
 
 What a figure shows is what the page shows when the link is opened: the optimizer
 lab's run at the link's ``step`` (the last by default), the MLP lab's network at the
@@ -43,6 +46,13 @@ POLL_S = 0.25
 #: The default viewport (CSS pixels): a 16:9 slide.
 DEFAULT_SIZE = (1600, 900)
 MAX_SCALE = 4.0
+#: At ``DEFAULT_SIZE`` (CSS px; in proportion at other sizes): the plots' text (ticks,
+#: legends; axis labels 1.1 and titles 1.2 times as large), the caption's, and the margin
+#: around and between the plots.  Lecture mode's sizes: read from the back of a hall.
+TEXT_PX = 20
+CAPTION_PX = 22
+MARGIN_PX = 24
+MIN_TEXT_PX = 10
 
 
 class FigureError(Exception):
@@ -118,7 +128,8 @@ def _wait_until_drawn(page, seen: dict, timeout_s: float):
     """
     deadline = time.monotonic() + timeout_s
     try:
-        page.wait_for_selector(".pg-download", timeout=timeout_s * 1000)
+        # A menu shown (a race hides the single network's charts and their menus).
+        page.locator(".pg-download:visible").first.wait_for(timeout=timeout_s * 1000)
     except Exception as e:  # Playwright's TimeoutError
         raise FigureError(f"the lab did not draw within {timeout_s:.0f} s") from e
     last, since = None, time.monotonic()
@@ -156,33 +167,56 @@ def _link_problems(page) -> list[str]:
 
 
 def compose_svg(plots: list[dict], width: float, height: float, caption_lines: list[str],
-                font_px: float, margin: float) -> str:
-    """One SVG document: each plot's SVG (``plots``: name, x, y, svg; CSS pixels, relative
-    to their union of ``width`` × ``height``) nested at its place, and the caption's
-    lines as ``<text>`` below them, on white."""
+                font_px: float, text_x: float, text_y: float) -> str:
+    """One SVG document of ``width`` × ``height`` on white: each plot's SVG (``plots``:
+    name, x, y, width, height, svg; CSS pixels) nested at its box, and the caption's
+    lines as ``<text>`` from (``text_x``, ``text_y``) down, ``font_px`` high."""
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     line_px = round(font_px * 1.4)
-    text_h = len(caption_lines) * line_px + (margin if caption_lines else 0)
-    out_w, out_h = width + 2 * margin, height + text_h + 2 * margin
     root = ET.Element(f"{{{SVG_NS}}}svg", {
-        "version": "1.1", "width": f"{out_w:g}", "height": f"{out_h:g}",
-        "viewBox": f"0 0 {out_w:g} {out_h:g}"})
+        "version": "1.1", "width": f"{width:g}", "height": f"{height:g}",
+        "viewBox": f"0 0 {width:g} {height:g}"})
     ET.SubElement(root, f"{{{SVG_NS}}}rect", {"x": "0", "y": "0", "width": "100%",
                                               "height": "100%", "fill": "#ffffff"})
     for plot in plots:
         element = ET.fromstring(plot["svg"])
-        element.set("x", f"{margin + plot['x']:g}")
-        element.set("y", f"{margin + plot['y']:g}")
+        element.set("x", f"{plot['x']:g}")
+        element.set("y", f"{plot['y']:g}")
         element.set("id", f"plot-{plot['name']}")
         root.append(element)
     for i, line in enumerate(caption_lines):
         text = ET.SubElement(root, f"{{{SVG_NS}}}text", {
-            "x": f"{margin:g}", "y": f"{margin + height + margin + i * line_px + font_px:g}",
+            "x": f"{text_x:g}", "y": f"{text_y + i * line_px + font_px:g}",
             "font-family": 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif',
             "font-size": f"{font_px:g}px", "fill": "#222222", "class": "pg-caption"})
         text.text = line
     return ET.tostring(root, encoding="unicode", xml_declaration=False)
+
+
+def slide_sizes(size: tuple[int, int]) -> dict:
+    """The text, caption and margin sizes (CSS px) of a figure of ``size``: a slide's
+    (``TEXT_PX``, ``CAPTION_PX``, ``MARGIN_PX`` at 1600 × 900), in proportion to the size
+    (``fraction``)."""
+    fraction = min(size[0] / DEFAULT_SIZE[0], size[1] / DEFAULT_SIZE[1])
+    return {"fraction": fraction, "text_px": max(round(TEXT_PX * fraction), MIN_TEXT_PX),
+            "font_px": max(round(CAPTION_PX * fraction), MIN_TEXT_PX),
+            "margin": max(round(MARGIN_PX * fraction), 6)}
+
+
+def _arrange(page, size: tuple[int, int], timeout_s: float = 15.0) -> dict:
+    """Lay the page's plots out to fill ``size`` (``pg.arrange``) and wait until Bokeh
+    has drawn them at their new sizes; the layout (boxes, caption lines and place)."""
+    args = {"size": {"width": size[0], "height": size[1]}, **slide_sizes(size)}
+    layout = _run_js(page, "return pg.arrange(pg.tagged(null), a.size, pg.caption(), "
+                           "a.text_px, a.font_px, a.margin, a.fraction)", args)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if _run_js(page, "return pg.arranged(pg.tagged(null), a)", layout):
+            break
+        page.wait_for_timeout(POLL_S * 1000)
+    page.wait_for_timeout(POLL_S * 1000)  # the plots painted at their new sizes
+    return {**layout, **args}
 
 
 def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEFAULT_SIZE,
@@ -199,8 +233,6 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
         FigureError: no Chromium, a bad link (its problems), an unknown ``plot``, a
             server that does not start, or a lab that does not draw in ``timeout_s``.
     """
-    from .ui.export import CAPTION_FONT_PX, MARGIN_PX
-
     started = time.perf_counter()
     kind = out.suffix.lower().lstrip(".")
     if kind not in ("png", "svg"):
@@ -238,32 +270,29 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
         problems = _link_problems(page)
         if problems:
             raise FigureError("; ".join(problems))
-        args = {"plot": plot, "ratio": scale, "size": {"width": size[0], "height": size[1]},
-                "font_px": CAPTION_FONT_PX, "margin": MARGIN_PX}
         found = _run_js(page, "return {names: pg.tagged(null).map(pg.name_of), "
                               "caption: pg.caption()}")
         names, caption = found["names"], found["caption"]
         if plot is not None and plot not in names:
             raise FigureError(f"no plot {plot!r} in this lab; its plots: {', '.join(names)}")
+        layout = _arrange(page, size) if plot is None else None
         if kind == "png":
             data_url = _run_js(page, """
-                const views = pg.tagged(a.plot)
-                const canvas = a.plot != null ? pg.png(views[0], a.ratio)
-                    : pg.compose(views, a.ratio, pg.caption(), a.size, a.font_px, a.margin)
-                return canvas.toDataURL("image/png")""", args)
+                const canvas = a.plot != null ? pg.png(pg.tagged(a.plot)[0], a.ratio)
+                    : pg.paint(pg.tagged(null), a.layout, a.layout.size, a.ratio,
+                               a.layout.font_px)
+                return canvas.toDataURL("image/png")""",
+                               {"plot": plot, "ratio": scale, "layout": layout})
             data = base64.b64decode(data_url.split(",", 1)[1])
             out.write_bytes(data)
             width, height = _png_size(data)
         else:
-            found_svg = _run_js(page, """
-                const all = pg.svgs(a.plot)
-                all.lines = pg.caption_lines(pg.caption(), Math.max(all.width, 100), a.font_px)
-                return all""", args)
             if plot is not None:
-                text = found_svg["plots"][0]["svg"]
+                text = _run_js(page, "return pg.svg(pg.tagged(a)[0])", plot)
             else:
-                text = compose_svg(found_svg["plots"], found_svg["width"], found_svg["height"],
-                                   found_svg["lines"], CAPTION_FONT_PX, MARGIN_PX)
+                plots = _run_js(page, "return pg.placed_svgs(pg.tagged(null), a)", layout)
+                text = compose_svg(plots, size[0], size[1], layout["lines"],
+                                   layout["font_px"], layout["text_x"], layout["text_y"])
             out.write_text(text, encoding="utf-8")
             root = ET.fromstring(text)
             width = round(float(root.get("width", "0").removesuffix("px")))

@@ -5,6 +5,7 @@ composes, the caption, and the download menus the labs place above their plots
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from contextlib import redirect_stderr, redirect_stdout
 
@@ -74,38 +75,101 @@ def _plot_svg(width, height, label):
 
 
 def test_composed_svg_nests_each_plot_at_its_place_with_the_caption():
-    plots = [{"name": "surface", "x": 0, "y": 0, "svg": _plot_svg(600, 500, "x")},
-             {"name": "loss", "x": 620, "y": 40, "svg": _plot_svg(400, 300, "step t")}]
-    text = figure.compose_svg(plots, 1020, 500, ["Optimizers · surface ravine", "学习率 0.1"],
-                              15, 12)
+    plots = [{"name": "surface", "x": 24, "y": 24, "width": 600, "height": 500,
+              "svg": _plot_svg(600, 500, "x")},
+             {"name": "loss", "x": 648, "y": 64, "width": 400, "height": 300,
+              "svg": _plot_svg(400, 300, "step t")}]
+    text = figure.compose_svg(plots, 1600, 900, ["Optimizers · surface ravine", "学习率 0.1"],
+                              22, 24, 548)
     root = ET.fromstring(text)
     assert root.tag == f"{SVG}svg"
-    assert (root.get("width"), root.get("height")) == ("1044", "578")  # margins, 2 lines of 21 px
+    assert (root.get("width"), root.get("height"), root.get("viewBox")) == (
+        "1600", "900", "0 0 1600 900")  # the size asked, whatever the plots
     nested = root.findall(f"{SVG}svg")
     assert [(n.get("id"), n.get("x"), n.get("y")) for n in nested] == [
-        ("plot-surface", "12", "12"), ("plot-loss", "632", "52")]
-    captions = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"]
-    assert captions == ["Optimizers · surface ravine", "学习率 0.1"]
+        ("plot-surface", "24", "24"), ("plot-loss", "648", "64")]
+    captions = [(t.text, t.get("y"), t.get("font-size")) for t in root.iter(f"{SVG}text")
+                if t.get("class") == "pg-caption"]
+    assert captions == [("Optimizers · surface ravine", "570", "22px"),  # lines of 31 px
+                        ("学习率 0.1", "601", "22px")]
     assert {t.text for t in root.iter(f"{SVG}text")} >= {"x", "step t"}
     # One namespace for all, written as the default one (no ns0: prefixes).
     assert "ns0:" not in text and text.startswith("<svg")
+
+
+@pytest.mark.parametrize("size, sizes", [
+    ((1600, 900), {"fraction": 1, "text_px": 20, "font_px": 22, "margin": 24}),
+    ((3200, 1800), {"fraction": 2, "text_px": 40, "font_px": 44, "margin": 48}),
+    ((1600, 450), {"fraction": 0.5, "text_px": 10, "font_px": 11, "margin": 12}),
+    ((400, 300), {"fraction": 0.25, "text_px": 10, "font_px": 10, "margin": 6}),
+])
+def test_a_figures_text_is_a_slides_in_proportion_to_its_size(size, sizes):
+    assert figure.slide_sizes(size) == sizes
 
 
 def test_the_caption_says_the_lab_and_what_its_link_carries():
     from playground.labs.optimizers.lab import OptimizerLab  # noqa: F401 (registers the lab)
 
     state = OptimizerLabState()
-    state.apply_query({"surface": "rosenbrock", "optimizers": "sgd,adam"})
+    state.apply_query({"surface": "rosenbrock", "optimizers": "sgd,adam", "adam_lr": "0.02",
+                       "adam_beta1": "0.95", "step": "40"})
     caption = export.figure_caption(state)
-    assert caption.startswith("Optimizers · ")
-    assert "surface rosenbrock" in caption and "optimizers sgd,adam" in caption
+    assert caption == ("Optimizers · Loss surface: Rosenbrock (curved valley) · "
+                       "SGD, α = 0.0015 · Adam, α = 0.02, β₁ = 0.95 · step 40 of 1000")
+
+
+def test_the_caption_is_the_settings_in_words_each_once():
+    """The reviewer's example: values in the page's words, not link keys, the epoch once."""
+    from playground.labs.mlp.lab import MlpLab  # noqa: F401
+
+    state = MlpLabState()
+    state.apply_query({"dataset": "xor", "layers": "8,8", "activation": "tanh",
+                       "optimizer": "adam", "lr": "0.03", "epoch": "3"})
+    state.train_to(3)
+    caption = export.figure_caption(state)
+    assert caption == ("Neural network · Data: Exclusive or (XOR) · Network: 8,8, tanh · "
+                       "Adam, α = 0.03 · epoch 3")
+    assert caption.count("epoch") == 1 and "dataset" not in caption and "lr" not in caption
+
+
+def test_a_chinese_caption_is_chinese_with_full_width_marks():
+    from playground.labs.mlp.lab import MlpLab  # noqa: F401
+    from playground.labs.optimizers.lab import OptimizerLab  # noqa: F401
+
+    state = MlpLabState(lang="zh")
+    state.apply_query({"dataset": "xor", "layers": "8,8", "activation": "tanh",
+                       "optimizer": "momentum", "lr": "0.03", "momentum": "0.95",
+                       "l2": "0.01", "race": "sgd,adam"})
+    caption = export.figure_caption(state)
+    assert caption == ("神经网络 · 数据：异或（XOR） · 网络：8,8、tanh · 比赛：SGD、Adam、"
+                       "α = 0.03、L2 正则化系数 λ₂ = 0.01 · 迭代周期 0")  # μ: no racer uses it
+    optimizers = OptimizerLabState(lang="zh")
+    optimizers.apply_query({"surface": "saddle", "optimizers": "sgd", "noise": "0.5"})
+    words = export.figure_caption(optimizers)
+    assert words.startswith("优化器 · 损失曲面：鞍点 · SGD、α = ")
+    assert "梯度噪声 σ = 0.5、随机种子：0" in words
+    # No English word (formulas and optimizer names aside) in either caption.
+    for text in (caption, words):
+        assert not re.search(r"\b(?!SGD|Adam|XOR|tanh)[A-Za-z]{3,}", text), text
+
+
+def test_a_bias_variance_caption():
+    from playground.labs.biasvariance.lab import BiasVarianceLab  # noqa: F401
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+
+    state = BiasVarianceLabState()
+    state.apply_query({"family": "features", "ridge": "0.1", "n": "15"})
+    assert export.figure_caption(state) == (
+        "Bias & variance · True function f(x): sin 2πx, Noise σ = 0.3, Training points per "
+        "set n = 15, Training sets M = 100 · Random ReLU features (p), p = 15, Ridge λ = 0.1")
 
 
 def test_a_lab_that_trains_says_its_epoch():
     from playground.labs.mlp.lab import MlpLab  # noqa: F401
 
     state = MlpLabState()
-    assert export.figure_caption(state) == "Neural network · dataset circle · epoch 0"
+    assert export.figure_caption(state) == (
+        "Neural network · Data: Circle · Network: 8,8, tanh · Adam, α = 0.01 · epoch 0")
     state.train(3)
     assert export.figure_caption(state).endswith("epoch 3")
 

@@ -388,7 +388,8 @@ def test_the_button_exports_the_state_as_its_link_describes_it():
     assert button.filename == "playground-optimizers.html"
     data = asyncio.run(button.callback()).getvalue()  # on a thread, not the event loop
     assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
-    assert b"surface saddle" in data and state.steps == 40  # the state is left as it was
+    # The caption in words; the state is left as it was.
+    assert b"Loss surface: Saddle point" in data and state.steps == 40
 
 
 def test_the_mlp_button_keeps_an_uploaded_data_set():
@@ -398,7 +399,7 @@ def test_the_mlp_button_keeps_an_uploaded_data_set():
     rows = "\n".join(f"{x},{x * 0.5},{int(x > 0)}" for x in np.linspace(-3, 3, 40))
     assert state.load_csv("x1,x2,label\n" + rows) == ""
     fresh_html = static_export.export_html(state, "mlp", epochs=5, snapshots=3).decode()
-    assert "dataset uploaded" in fresh_html
+    assert "Data: Uploaded CSV" in fresh_html
 
 
 def test_the_files_readout_knows_a_subgradient_and_an_undefined_gradient():

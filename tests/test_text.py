@@ -29,13 +29,14 @@ LANGUAGE_NEUTRAL = frozenset({
     "hp.beta1", "hp.beta2", "hp.eps", "start.x", "start.y", "clip.value_label",
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
+    "caption.separator",
 })
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
 #: marks and no word of either language.
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "plot.legend_item", "readout.caption",
-                         "mlp.readout.whose"})
+                         "mlp.readout.whose", "caption.setting", "caption.list"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, CONCEPTS.md §7.

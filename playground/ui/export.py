@@ -10,10 +10,12 @@ which ``EXPORT_JS`` sets to the scale asked for while it paints) or into an SVG 
 A lab offers this with one call per plot, ``with_downloads(pane, name, state)``: a
 small "Download" menu (a Bokeh ``Dropdown``) placed above the plot, whose figure is
 tagged ``pg-export`` and ``pg-export:NAME``; the menu's last item, "Figure", asks the
-server for the caption (``figure_caption``: the state's link in words, and the epoch
-for a lab that trains) and then composes every tagged plot shown in the page at its
+server for the caption (``figure_caption``: the state's settings in the page's words,
+``LabState.caption_parts``) and then composes every tagged plot shown in the page at its
 place on screen, with the caption below it.  ``python -m playground figure`` runs the
-same JavaScript (``EXPORT_JS``) in a headless Chromium (see ``playground.figure``).
+same JavaScript (``EXPORT_JS``) in a headless Chromium (see ``playground.figure``), where
+``pg.arrange`` first lays the plots out again to fill the size asked, with a slide's text.
+An SVG has each text once (``pg.single_texts``: Bokeh's invisible stroked copies dropped).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bokeh.events import MenuItemClick
 from bokeh.models import CustomJS, Dropdown, Plot
 
 from ..text import tr
+from .caption import joined
 from .lab import LabState
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
@@ -72,8 +75,23 @@ const pg = {
   png(view, ratio) {  // a canvas of (CSS size × ratio) pixels
     return pg.scaled(ratio, () => view.export("png", true)).canvas
   },
-  svg(view) {  // the plot as an SVG document (text)
-    return view.export("svg", false).ctx.get_serialized_svg(true)
+  svg(view) {  // the plot as an SVG document (text), each text once
+    return pg.single_texts(view.export("svg", false).ctx.get_serialized_svg(true))
+  },
+  // Bokeh paints every text twice, filled and then stroked (its outline, transparent
+  // unless a text_outline_color is set); in SVG the stroke is a second <text> with no
+  // fill and an invisible stroke.  Those are dropped; a visible outline is kept.
+  single_texts(svg) {
+    const doc = new DOMParser().parseFromString(svg, "image/svg+xml")
+    if (doc.querySelector("parsererror") != null) return svg
+    const none = (v) => v == null || v === "none" || v === "transparent"
+    for (const el of [...doc.getElementsByTagName("text")]) {
+      const opacity = el.getAttribute("stroke-opacity")
+      if (none(el.getAttribute("fill"))
+          && (none(el.getAttribute("stroke")) || (opacity != null && Number(opacity) === 0)))
+        el.remove()
+    }
+    return new XMLSerializer().serializeToString(doc.documentElement)
   },
   save(blob, filename) {
     const link = document.createElement("a")
@@ -114,57 +132,242 @@ const pg = {
             boxes: rects.map((r) => ({x: r.left - left, y: r.top - top,
                                       width: r.width, height: r.height}))}
   },
+  // The caption's lines: broken after a " ·" between two settings where one does not
+  // fit on the line (a setting longer than a line is broken at its spaces).
   caption_lines(caption, width, font_px) {
     const ctx = document.createElement("canvas").getContext("2d")
     ctx.font = pg.font(font_px)
-    return caption ? pg.wrap(ctx, caption, width) : []
+    if (!caption) return []
+    const lines = []
+    let line = ""
+    for (const part of caption.split(" · ")) {
+      const joined = line === "" ? part : line + " · " + part
+      if (ctx.measureText(joined).width <= width) {
+        line = joined
+        continue
+      }
+      if (line !== "") lines.push(line + " ·")
+      const pieces = pg.wrap(ctx, part, width)
+      lines.push(...pieces.slice(0, -1))
+      line = pieces[pieces.length - 1]
+    }
+    lines.push(line)
+    return lines
   },
   font(px) {
     return `${px}px system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif`
   },
-  // The plots shown, at their places, and the caption below them: a canvas of
-  // (size, or their union and the caption) × ratio pixels.  With `size`, the plots are
-  // scaled to fill it (painted again at that scale, never resampled) and centred.
-  compose(views, ratio, caption, size, font_px, margin) {
+  // The plots shown, at their places on the page, and the caption below them: a
+  // canvas of (their union and the caption) × ratio pixels (the page's Figure item).
+  compose(views, ratio, caption, font_px, margin) {
     const {width, height, boxes} = pg.layout(views)
     const line_px = Math.round(font_px * 1.4)
-    const text_height = (lines) => lines.length ? lines.length * line_px + margin : 0
-    let fit = 1
-    let lines = pg.caption_lines(caption, Math.max(width, 300), font_px)
-    if (size != null) {
-      for (let i = 0; i < 2; i++) {  // the caption's width follows the plots' width
-        fit = Math.min((size.width - 2 * margin) / width,
-                       (size.height - 2 * margin - text_height(lines)) / height, 3)
-        lines = pg.caption_lines(caption, Math.max(Math.min(width * fit, size.width - 2 * margin),
-                                                   300), font_px)
-      }
-    }
-    const block_w = width * fit, block_h = height * fit, text_h = text_height(lines)
-    const out_w = size != null ? size.width : block_w + 2 * margin
-    const out_h = size != null ? size.height : block_h + text_h + 2 * margin
+    const lines = pg.caption_lines(caption, Math.max(width, 300), font_px)
+    const text_h = lines.length ? lines.length * line_px + margin : 0
+    const canvas = pg.blank(width + 2 * margin, height + text_h + 2 * margin, ratio)
+    views.forEach((view, i) => {
+      const box = boxes[i]
+      canvas.getContext("2d").drawImage(pg.png(view, ratio), Math.round((margin + box.x) * ratio),
+                                        Math.round((margin + box.y) * ratio))
+    })
+    pg.write(canvas, ratio, lines, margin, margin + height + margin, font_px)
+    return canvas
+  },
+  blank(width, height, ratio) {  // a white canvas of (width, height) × ratio pixels
     const canvas = document.createElement("canvas")
-    canvas.width = Math.round(out_w * ratio)
-    canvas.height = Math.round(out_h * ratio)
+    canvas.width = Math.round(width * ratio)
+    canvas.height = Math.round(height * ratio)
     const ctx = canvas.getContext("2d")
     ctx.fillStyle = "#ffffff"
     ctx.fillRect(0, 0, canvas.width, canvas.height)
-    const x0 = Math.max((out_w - block_w) / 2, margin)
-    const y0 = Math.max((out_h - block_h - text_h) / 2, margin)
-    views.forEach((view, i) => {
-      const box = boxes[i]
-      ctx.drawImage(pg.png(view, ratio * fit), Math.round((x0 + box.x * fit) * ratio),
-                    Math.round((y0 + box.y * fit) * ratio))
-    })
+    return canvas
+  },
+  write(canvas, ratio, lines, x, y, font_px) {  // the caption's lines from (x, y) down
+    const ctx = canvas.getContext("2d")
+    ctx.save()
     ctx.scale(ratio, ratio)
     ctx.fillStyle = "#222222"
     ctx.font = pg.font(font_px)
     ctx.textBaseline = "top"
-    const text_x = Math.min(x0, Math.max(out_w - margin - Math.max(...lines.map(
-      (line) => ctx.measureText(line).width), 0), margin))
-    lines.forEach((line, i) => {
-      ctx.fillText(line, text_x, y0 + block_h + margin + i * line_px)
+    lines.forEach((line, i) => ctx.fillText(line, x, y + i * Math.round(font_px * 1.4)))
+    ctx.restore()
+  },
+
+  // ---- A figure of a given size (python -m playground figure): the plots re-laid out
+  // to fill it, their text at a slide's size.  ``arrange`` resizes the plots and their
+  // fonts in the page (a page of its own: the command's); once Bokeh has laid them out
+  // again, ``paint`` or ``placed_svgs`` draws them at the boxes it chose.
+  //
+  // Each plot keeps its aspect ratio and at least its page size (× ``fraction``, the
+  // figure's size to a slide's: its text is that much smaller too) unless the page
+  // stretches it (a chart, a surface): those may be up to twice as tall for their
+  // width (never taller than wide) or 1.5 times as wide (at least 2.5 times as wide as
+  // tall).  Items: [lowest, page's, highest aspect, least width].
+  aspects(view, fraction) {
+    const a = view.bbox.width / view.bbox.height
+    const mode = String(view.model.sizing_mode || "fixed")
+    const width = view.bbox.width * fraction
+    if (!mode.startsWith("stretch") && !mode.startsWith("scale")) return [a, a, a, width]
+    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0]
+  },
+  // One arrangement: ``groups`` (lists of item indices) as rows of W × H, each row one
+  // height; items: [low, natural, high] aspects.  Returns the boxes and the area used.
+  rows(items, groups, W, H, gap, least) {
+    const spans = groups.map((g) => {
+      const inner = W - gap * (g.length - 1)
+      const lo = g.reduce((t, i) => t + items[i][0], 0), hi = g.reduce((t, i) => t + items[i][2], 0)
+      return {inner, low: inner / hi, high: inner / lo}  // the heights at which it fills W
     })
+    const room = H - gap * (groups.length - 1)
+    const low = spans.reduce((t, r) => t + r.low, 0), high = spans.reduce((t, r) => t + r.high, 0)
+    // Each row first gets ``least`` (or less, if it fills the width lower), then what
+    // it needs to fill the width, then up to its highest.
+    const base = spans.map((r) => Math.min(least, r.high))
+    const based = base.reduce((t, b) => t + b, 0)
+    let heights
+    if (based >= room) {
+      heights = base.map((b) => b * room / based)
+    } else if (low > room) {
+      const need = spans.map((r, k) => Math.max(r.low - base[k], 0))
+      const needed = need.reduce((t, n) => t + n, 0)
+      heights = base.map((b, k) => b + (room - based) * need[k] / needed)
+    } else if (high <= room) {
+      heights = spans.map((r) => r.high)
+    } else {
+      heights = spans.map((r) => r.low + (room - low) / (high - low) * (r.high - r.low))
+    }
+    const boxes = new Array(items.length)
+    let used = 0, y = 0
+    groups.forEach((g, k) => {
+      const h = heights[k], want = spans[k].inner / h
+      const lo = g.reduce((t, i) => t + items[i][0], 0), hi = g.reduce((t, i) => t + items[i][2], 0)
+      const s = hi > lo ? Math.min(Math.max((want - lo) / (hi - lo), 0), 1) : 0
+      const widths = g.map((i) => (items[i][0] + s * (items[i][2] - items[i][0])) * h)
+      const row_w = widths.reduce((t, w) => t + w, 0) + gap * (g.length - 1)
+      let x = Math.max((W - row_w) / 2, 0)
+      g.forEach((i, j) => {
+        boxes[i] = {x, y, width: widths[j], height: h}
+        used += widths[j] * h
+        x += widths[j] + gap
+      })
+      y += h + gap
+    })
+    const total_h = y - gap
+    for (const b of boxes) b.y += Math.max((H - total_h) / 2, 0)
+    return {boxes, score: used / (W * H)}
+  },
+  orders(n) {  // the orders tried: every one up to 5 plots, else the page's
+    if (n > 5) return [[...Array(n).keys()]]
+    const out = []
+    const walk = (prefix, rest) => {
+      if (rest.length === 0) out.push(prefix)
+      rest.forEach((r, i) => walk([...prefix, r], [...rest.slice(0, i), ...rest.slice(i + 1)]))
+    }
+    walk([], [...Array(n).keys()])
+    return out
+  },
+  // Rows or columns, in any order: the most area used, less a plot too small for its
+  // text (under ``least`` high or 1.4 ``least`` wide), a plot of a fixed size made
+  // smaller than the page draws it, plots of one size made unequal, and a change of the
+  // page's order.
+  best_boxes(items, W, H, gap, least) {
+    const n = items.length
+    let best = null
+    for (const order of pg.orders(n)) {
+      const moved = order.reduce((t, v, i) => t + order.slice(i + 1).filter((w) => w < v).length, 0)
+      for (let cuts = 0; cuts < 2 ** (n - 1); cuts++) {
+        const groups = [[order[0]]]
+        for (let i = 1; i < n; i++) {
+          if (cuts & (1 << (i - 1))) groups.push([order[i]])
+          else groups[groups.length - 1].push(order[i])
+        }
+        for (const across of [false, true]) {
+          let found
+          if (!across) {
+            found = pg.rows(items, groups, W, H, gap, least)
+          } else {  // columns: the same problem turned by a quarter
+            const turned = items.map(([lo, a, hi]) => [1 / hi, 1 / a, 1 / lo, 0])
+            found = pg.rows(turned, groups, H, W, gap, 1.4 * least)
+            found.boxes = found.boxes.map((b) => ({x: b.y, y: b.x, width: b.height,
+                                                   height: b.width}))
+          }
+          const cramped = found.boxes.reduce((t, b) => t + Math.max(0, 1 - b.height / least)
+                                             + Math.max(0, 1 - b.width / (1.4 * least)), 0)
+          const shrunk = found.boxes.reduce(
+            (t, b, i) => t + (items[i][3] > 0 ? Math.max(0, 1 - b.width / items[i][3]) : 0), 0)
+          // Plots of one fixed size in the page (a race's heat maps) at one size here.
+          const uneven = found.boxes.reduce((t, b, i) => t + found.boxes.reduce((u, c, j) => u
+            + (j > i && items[i][3] > 0 && items[i][3] === items[j][3]
+               ? Math.abs(b.width - c.width) / Math.max(b.width, c.width) : 0), 0), 0)
+          const score = found.score - 0.5 * cramped - 1.5 * shrunk - uneven - 0.01 * moved
+          if (best == null || score > best.score + 1e-9) best = {...found, score}
+        }
+      }
+    }
+    return best.boxes
+  },
+  // Every text of a plot at least ``px`` (a title 1.2 px, an axis label 1.1 px).
+  enlarge(view, px) {
+    const m = view.model
+    const models = [m.title, ...m.above, ...m.below, ...m.left, ...m.right, ...m.center,
+                    ...m.renderers.map((r) => r.glyph)].filter((x) => x != null)
+    const size = (v) => {
+      const text = String(v != null && typeof v === "object" ? v.value : v)
+      const n = parseFloat(text)
+      if (!isFinite(n)) return 0
+      return text.endsWith("pt") ? n * 4 / 3 : text.endsWith("em") ? n * 16 : n
+    }
+    const want = {text_font_size: px, axis_label_text_font_size: 1.1 * px,
+                  major_label_text_font_size: px, label_text_font_size: px,
+                  title_text_font_size: px}
+    for (const model of models) {
+      for (const [prop, least] of Object.entries(want)) {
+        if (!(prop in model.properties)) continue
+        const target = Math.round(model.type === "Title" ? 1.2 * least : least)
+        const value = model[prop]
+        if (size(value) >= target) continue
+        const spec = value != null && typeof value === "object" && "value" in value
+        model[prop] = spec ? {value: `${target}px`} : `${target}px`
+      }
+    }
+  },
+  // Lay the plots out in ``size`` (CSS px) above the caption, resize them and their
+  // text (``text_px``) in the page; returns the boxes and the caption's lines.
+  arrange(views, size, caption, text_px, font_px, margin, fraction) {
+    const line_px = Math.round(font_px * 1.4)
+    const W = size.width - 2 * margin
+    const lines = pg.caption_lines(caption, W, font_px)
+    const text_h = lines.length ? lines.length * line_px + margin : 0
+    const H = size.height - 2 * margin - text_h
+    const boxes = pg.best_boxes(views.map((v) => pg.aspects(v, fraction)), W, H, margin,
+                                12 * text_px)
+      .map((b) => ({x: Math.round(margin + b.x), y: Math.round(margin + b.y),
+                    width: Math.floor(b.width), height: Math.floor(b.height)}))
+    views.forEach((view, i) => {
+      pg.enlarge(view, text_px)
+      view.model.setv({sizing_mode: "fixed", width: boxes[i].width, height: boxes[i].height})
+    })
+    const bottom = Math.max(...boxes.map((b) => b.y + b.height))
+    return {boxes, lines, text_x: margin, text_y: bottom + margin}
+  },
+  arranged(views, layout) {  // whether Bokeh has laid every plot out at its box
+    return views.every((v, i) => Math.abs(v.bbox.width - layout.boxes[i].width) < 1
+                                 && Math.abs(v.bbox.height - layout.boxes[i].height) < 1)
+  },
+  paint(views, layout, size, ratio, font_px) {
+    const canvas = pg.blank(size.width, size.height, ratio)
+    const ctx = canvas.getContext("2d")
+    views.forEach((view, i) => {
+      const box = layout.boxes[i]  // a plot Bokeh did not resize is fitted into its box
+      const fit = Math.min(box.width / view.bbox.width, box.height / view.bbox.height)
+      ctx.drawImage(pg.png(view, Math.abs(fit - 1) < 0.01 ? ratio : ratio * fit),
+                    Math.round(box.x * ratio), Math.round(box.y * ratio))
+    })
+    pg.write(canvas, ratio, layout.lines, layout.text_x, layout.text_y, font_px)
     return canvas
+  },
+  placed_svgs(views, layout) {  // each plot's SVG at its box
+    return views.map((v, i) => ({name: pg.name_of(v), ...layout.boxes[i], svg: pg.svg(v)}))
   },
   caption() {  // the caption the menus hold (set by the server)
     const menu = Bokeh.index.query_one((v) => v.model != null && typeof v.model.name === "string"
@@ -216,7 +419,7 @@ _ON_CAPTION_JS = EXPORT_JS + r"""
 const caption = cb_obj.tags.length ? cb_obj.tags[0] : ""
 const views = pg.tagged(null)
 if (views.length === 0) return
-pg.save_canvas(pg.compose(views, scale, caption, null, font_px, margin), "figure.png")
+pg.save_canvas(pg.compose(views, scale, caption, font_px, margin), "figure.png")
 """
 
 
@@ -238,20 +441,13 @@ def lab_key_of(state: LabState) -> str | None:
 
 
 def figure_caption(state: LabState) -> str:
-    """The settings in one line: the lab's name, each value its link carries
-    (``key value``; the lab's defaults when it carries none) and, for a lab that
-    trains, the epoch shown."""
+    """The settings in one line, in the page's language: the lab's name and its state's
+    ``caption_parts()`` (each setting once, in the words the page shows; a lab that
+    trains ends with the epoch shown)."""
     lang = getattr(state, "lang", "en")
     key = lab_key_of(state)
     title = tr(f"lab.{key}", lang) if key is not None else type(state).__name__
-    query = state.to_query()
-    settings = (", ".join(f"{k} {v}" for k, v in query.items()) if query
-                else tr("export.defaults", lang))
-    parts = [title, settings]
-    epoch = getattr(state, "epoch", None)
-    if isinstance(epoch, int):
-        parts.append(tr("export.epoch", lang, epoch=epoch))
-    return " · ".join(parts)
+    return joined([title, *state.caption_parts()], lang)
 
 
 def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:

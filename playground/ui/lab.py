@@ -91,6 +91,15 @@ class LabState(param.Parameterized):
         """
         raise NotImplementedError
 
+    def caption_parts(self) -> list[str]:
+        """The settings in words for a figure's caption (``ui.export.figure_caption``),
+        each once, in ``self.lang`` (``ui.caption``'s helpers).  This default lists the
+        link's values (``key value``); a lab says them as its page does."""
+        lang = getattr(self, "lang", "en")
+        query = self.to_query()
+        return [", ".join(f"{k} {v}" for k, v in query.items()) if query
+                else tr("export.defaults", lang)]
+
     def precompute(self):
         """Compute (and compile) the first picture's numbers.  Runs on a worker thread
         before the lab is built, so it may run JAX but must make no Panel object."""

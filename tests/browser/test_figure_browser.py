@@ -46,6 +46,19 @@ def _texts(root) -> list[str]:
     return [t.text or "" for t in root.iter(f"{SVG}text")]
 
 
+def _invisible_texts(root) -> list[str]:
+    """The ``<text>`` elements with neither a fill nor a visible stroke."""
+    return [t.text or "" for t in root.iter(f"{SVG}text")
+            if t.get("fill") in (None, "none") and (t.get("stroke") in (None, "none")
+                                                    or t.get("stroke-opacity") == "0")]
+
+
+def _filled(image: Image.Image) -> tuple[float, float]:
+    """The share of the width and of the height that the non-white pixels span."""
+    box = Image.eval(image.convert("L"), lambda v: 255 if v < 245 else 0).getbbox()
+    return (box[2] - box[0]) / image.width, (box[3] - box[1]) / image.height
+
+
 def _open(page, url, query):
     page.goto(f"{url}?{query}")
     page.wait_for_selector(".pg-download", timeout=60_000)
@@ -86,7 +99,9 @@ def test_every_plot_downloads_as_png_at_each_scale_and_as_svg(page, server_url, 
         assert root.tag == f"{SVG}svg"
         assert (float(root.get("width")), float(root.get("height"))) == tuple(css)
         assert root.find(f".//{SVG}path") is not None
-        assert TEXT["en"][titles[name]] in _texts(root), name
+        # Each text once (Bokeh also strokes every text: an invisible copy, dropped).
+        assert _texts(root).count(TEXT["en"][titles[name]]) == 1, name
+        assert _invisible_texts(root) == [], name
     # The whole view: every plot and the caption, at 2×.
     download = _download(page, 0, TEXT["en"]["export.figure"])
     assert download.suggested_filename == "figure.png"
@@ -107,10 +122,14 @@ def test_the_figure_command_draws_a_png_of_the_size_asked(server_url, browser, l
     image = _png(out.read_bytes())
     assert image.size == (SIZE[0] * scale, SIZE[1] * scale) == (made.width, made.height)
     assert _colours(image) >= 20
+    # The plots and the caption fill the size (the plots once took two thirds of it).
+    across, down = _filled(image)
+    assert across >= 0.85 and down >= 0.85, (across, down)
     assert made.plots == names
     assert made.caption.startswith(TEXT["en"][f"lab.{lab}"])
     if lab == "mlp":
         assert made.caption.endswith("epoch 0")  # what the link describes: no training
+        assert made.caption.count("epoch") == 1
 
 
 @pytest.mark.parametrize("lab", list(LINKS))
@@ -125,9 +144,13 @@ def test_the_figure_command_composes_one_svg_with_the_caption(server_url, browse
     plots = root.findall(f"{SVG}svg")
     assert [p.get("id") for p in plots] == [f"plot-{n}" for n in names]
     assert len(list(root.iter(f"{SVG}path"))) > 20
-    assert {TEXT["en"][t] for t in titles.values()} <= set(_texts(root))
+    assert (root.get("width"), root.get("height")) == tuple(map(str, SIZE))
+    for title in titles.values():  # each title once (not once more, invisible)
+        assert _texts(root).count(TEXT["en"][title]) == 1, title
+    assert _invisible_texts(root) == []
     captions = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"]
     assert " ".join(captions) == made.caption
+    assert all(_texts(root).count(line) == 1 for line in captions)
     # One plot alone: its own SVG.
     one = tmp_path / "one.svg"
     figure.render(query, one, plot=names[-1], size=SIZE, server=server_url, browser=browser)
@@ -186,3 +209,81 @@ def test_a_races_charts_download_and_its_heat_maps_join_the_figure(page, server_
     download = _download(page, 0, TEXT["en"]["export.figure"])
     assert _png(Path(download.path()).read_bytes()).width > 600 * 2
     assert page.errors == []
+
+
+#: The smallest text a slide of 1600 × 900 shows (CSS px = the PNG's pixels at scale 1):
+#: tick labels, legends and labels; an axis label 1.1 and a title 1.2 times as large.
+FONT_PROPS_JS = """(a) => pg.tagged(null).map((v) => {
+  const m = v.model
+  const models = [m.title, ...m.above, ...m.below, ...m.left, ...m.right, ...m.center,
+                  ...m.renderers.map((r) => r.glyph)].filter((x) => x != null)
+  const sizes = []
+  for (const model of models) {
+    for (const prop of ["text_font_size", "axis_label_text_font_size",
+                        "major_label_text_font_size", "label_text_font_size",
+                        "title_text_font_size"]) {
+      if (!(prop in model.properties)) continue
+      const value = model[prop]
+      if (value != null && typeof value === "object" && !("value" in value)) continue
+      const text = String(value != null && typeof value === "object" ? value.value : value)
+      sizes.push([model.type, prop, parseFloat(text), text])
+    }
+  }
+  return {name: pg.name_of(v), width: v.bbox.width, height: v.bbox.height, sizes}
+})"""
+
+
+@pytest.mark.parametrize("query", ["lab=optimizers&surface=rosenbrock&optimizers=sgd,adam",
+                                   "lab=mlp&dataset=xor&layers=8,8&epoch=20",
+                                   "lab=mlp&race=sgd,adam&lang=zh", "lab=biasvariance"])
+def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, server_url,
+                                                                     query):
+    """``figure``'s layout at 1600 × 900: the plots re-laid out to fill the slide, in
+    boxes that do not overlap, Bokeh has drawn them at those sizes, and every text of
+    every plot is at least 20 px (titles 24) where the page's were 11-13 px."""
+    from playground.figure import (
+        DEFAULT_SIZE,
+        _arrange,
+        _run_js,
+        _wait_until_drawn,
+        _watch_messages,
+    )
+
+    page = new_page()
+    page.set_viewport_size({"width": DEFAULT_SIZE[0], "height": DEFAULT_SIZE[1]})
+    seen = _watch_messages(page)
+    page.goto(f"{server_url}?{query}")
+    _wait_until_drawn(page, seen, 120)
+    layout = _arrange(page, DEFAULT_SIZE)
+    assert _run_js(page, "return pg.arranged(pg.tagged(null), a)", layout)
+    boxes = layout["boxes"]
+    for b in boxes:
+        assert b["x"] >= 24 and b["y"] >= 24 and b["x"] + b["width"] <= 1600 - 24
+    for i, b in enumerate(boxes):
+        for c in boxes[i + 1:]:
+            assert (b["x"] + b["width"] <= c["x"] or c["x"] + c["width"] <= b["x"]
+                    or b["y"] + b["height"] <= c["y"] or c["y"] + c["height"] <= b["y"]), (b, c)
+    left = min(b["x"] for b in boxes)
+    right = max(b["x"] + b["width"] for b in boxes)
+    bottom = max(b["y"] + b["height"] for b in boxes)
+    assert right - left >= 0.9 * (1600 - 48), boxes
+    lines = len(layout["lines"])
+    assert bottom + 24 + lines * 31 <= 900 - 24 and bottom >= 900 - 24 - 24 - lines * 31 - 40
+    # A caption longer than a line breaks between settings, not inside one.
+    parts = ["Optimizers", "Loss surface: Rosenbrock (curved valley)", "SGD, α = 0.0015",
+             "Gradient noise σ = 0.3, Seed: 0", "step 40 of 1000"]
+    lines = _run_js(page, "return pg.caption_lines(a, 600, 22)", " · ".join(parts))
+    assert len(lines) >= 2 and all(line.endswith(" ·") for line in lines[:-1]), lines
+    assert all(any(part in line for line in lines) for part in parts), lines
+    assert " ".join(lines) == " · ".join(parts)
+    plots = page.evaluate("(a) => {" + figure_js() + "\nreturn (" + FONT_PROPS_JS + ")(a)}")
+    for plot in plots:
+        for kind, prop, px, text in plot["sizes"]:
+            least = 24 if kind == "Title" else 22 if prop.startswith("axis_label") else 20
+            assert text.endswith("px") and px >= least, (plot["name"], kind, prop, text)
+    assert page.errors == []
+
+
+def figure_js() -> str:
+    from playground.ui.export import EXPORT_JS
+    return EXPORT_JS

@@ -26,6 +26,7 @@ import param
 
 from ...numerics import biasvariance as bv
 from ...text import tr
+from ...ui import caption
 from ...ui.lab import LabState
 from ...ui.link import LinkTable, param_field, problem
 
@@ -205,6 +206,23 @@ class BiasVarianceLabState(LabState):
             name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS})
 
     # -- the link -----------------------------------------------------------------------
+
+    def caption_parts(self) -> list[str]:
+        """The settings in words, each once (``ui.caption``): the truth and the data, the
+        family with its capacity (and λ where it applies and is not 0)."""
+        lang, changed = self.lang, self.to_query()
+        data = [caption.named(tr("bv.truth", lang), tr(f"bv.truth.{self.truth}", lang), lang),
+                caption.equals(tr("bv.noise", lang), self.noise),
+                caption.equals(tr("bv.n", lang), self.n),
+                caption.equals(tr("bv.datasets", lang), self.datasets)]
+        if "seed" in changed:
+            data.append(caption.named(tr("bv.seed", lang), str(self.seed), lang))
+        family = bv.FAMILIES[self.family]
+        model = [tr(f"bv.family.{self.family}", lang), caption.equals(family.symbol,
+                                                                      self.capacity)]
+        if family.ridge and self.ridge > 0:
+            model.append(caption.equals(tr("bv.ridge", lang), self.ridge))
+        return [caption.listed(data, lang), caption.listed(model, lang)]
 
     def to_query(self) -> dict[str, str]:
         """The state as query values: the family, and every setting that differs."""

@@ -44,6 +44,7 @@ from ...numerics.training import (
     train_race,
 )
 from ...text import tr, tr_error
+from ...ui import caption
 from ...ui.lab import LabState
 from ...ui.link import (
     LinkReason,
@@ -748,6 +749,60 @@ class MlpLabState(_Knobs):
             self.reset()
 
     # -- the URL -------------------------------------------------------------------
+
+    def caption_parts(self) -> list[str]:
+        """The settings in words, each once (``ui.caption``): the data, the network, the
+        training, then the epoch; a setting at its default only where the picture needs
+        it (the data set, the layers and activation, the optimizer and α)."""
+        lang, changed = self.lang, self.to_query()
+        t = lambda key, **kw: tr(f"mlp.{key}", lang, **kw)
+        name = (tr(f"mlp.dataset.{self.dataset}", lang) if self.dataset != UPLOADED
+                else t("dataset.uploaded"))
+        data = [name]
+        for key, text in (("noise", "caption.mlp.noise"), ("points", "caption.mlp.points"),
+                          ("train_ratio", "caption.mlp.train_ratio"),
+                          ("seed", "caption.mlp.seed")):
+            if key in changed:
+                data.append(tr(text, lang, value=caption.number(getattr(self, key))))
+        if "features" in changed:
+            data.append(caption.named(t("features"), caption.listed(
+                [datasets.FEATURE_LABELS[f] for f in self.features], lang), lang))
+        if self.normalise:
+            data.append(tr("caption.mlp.normalised", lang))
+        layers = self.layers if self.layers != "0" else tr("caption.mlp.no_hidden", lang)
+        network = [layers, self.activation]
+        if "init" in changed:
+            network.append(caption.named(t("init"), self.init, lang))
+        if self.batchnorm:
+            network.append(t("batchnorm"))
+        knobs = {k: getattr(self, k) for k in opt.KNOBS}
+        shown = {"lr", *(k for k in opt.KNOBS if k in changed)}
+        if self.racers:
+            training_parts = [caption.named(tr("caption.race", lang), caption.listed(
+                [tr(f"optimizer.{n}", lang) for n in self.racers], lang), lang)]
+            training_parts.append(caption.knobs(self.racers, knobs, shown, lang))
+        else:
+            training_parts = [caption.optimizer(self.optimizer, knobs, shown, lang)]
+        training_parts.append(caption.schedule(self.schedule, "mlp.schedule", {
+            "N": self.schedule_every, "T": self.schedule_every, "k": self.schedule_factor,
+            "γ": self.schedule_gamma}, lang))
+        training_parts.append(caption.clipping(self.clip, self.clip_value, lang))
+        if "batch" in changed:
+            training_parts.append(caption.named(t("batch"), caption.number(self.batch), lang))
+        for key, text in (("l1", "caption.mlp.l1"), ("l2", "caption.mlp.l2")):
+            if getattr(self, key) > 0:
+                training_parts.append(tr(text, lang, value=caption.number(getattr(self, key))))
+        if self.dropout > 0:
+            training_parts.append(caption.named(t("dropout"), caption.number(self.dropout),
+                                                lang))
+        if self.early_stop:
+            training_parts.append(caption.listed(
+                [t("early_stop"), caption.named(t("patience"), str(self.patience), lang)],
+                lang))
+        return [caption.named(t("data"), caption.listed(data, lang), lang),
+                caption.named(t("network"), caption.listed(network, lang), lang),
+                caption.listed([p for p in training_parts if p], lang),
+                tr("export.epoch", lang, epoch=self.epoch)]
 
     def to_query(self) -> dict[str, str]:
         """The state as query values: the data set, and every setting that differs."""

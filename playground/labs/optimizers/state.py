@@ -23,6 +23,7 @@ from ...numerics import critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ...text import tr, tr_error
+from ...ui import caption
 from ...ui.lab import LabState
 from ...ui.link import (
     LinkField,
@@ -223,6 +224,44 @@ class OptimizerLabState(_Knobs):
         surfaces.grid(self.active_surface)
 
     # -- the URL ---------------------------------------------------------------
+
+    def caption_parts(self) -> list[str]:
+        """The settings in words, each once (``ui.caption``): the surface (a formula as
+        typed), the start where it is not the surface's, each optimizer with its α and
+        any knob that differs from the surface's defaults, the run's settings that
+        differ, and the step shown."""
+        lang, changed = self.lang, self.to_query()
+        if self.surface == surfaces.CUSTOM:
+            surface = f"{tr('surface.expression', lang)} {self._custom.fn.source}"
+        else:
+            surface = tr(f"surface.{self.surface}.name", lang)
+        parts = [caption.named(tr("surface", lang), surface, lang)]
+        if "x0" in changed or "y0" in changed:
+            parts.append(caption.listed([caption.equals(tr("start.x", lang), self.x0),
+                                         caption.equals(tr("start.y", lang), self.y0)], lang))
+        racers = [n for n in opt.NAMES if n in self.optimizers]
+        for name in racers:
+            values = {hp: getattr(self, hp_param(name, hp))
+                      for hp in opt.OPTIMIZERS[name].hyperparams}
+            shown = {hp for hp in values
+                     if hp == "lr" or hp_param(name, hp) in changed}
+            parts.append(caption.optimizer(name, values, shown, lang))
+        run = []
+        if self.noise > 0:
+            run.append(caption.equals(tr("noise", lang), self.noise))
+            run.append(caption.named(tr("seed", lang), str(self.seed), lang))
+        run.append(caption.schedule(self.schedule, "schedule", {
+            "N": self.schedule_every, "k": self.schedule_factor, "γ": self.schedule_gamma},
+            lang))
+        run.append(caption.clipping(self.clip, self.clip_value, lang))
+        if any(run):
+            parts.append(caption.listed([r for r in run if r], lang))
+        last = self.result.last_step(racers) if self.result is not None else int(self.steps)
+        if self.step >= 0 and self.step < last:
+            parts.append(tr("caption.step_of", lang, step=self.step, steps=last))
+        else:
+            parts.append(tr("caption.steps", lang, steps=last))
+        return parts
 
     def to_query(self) -> dict[str, str]:
         """The state as query-string values: surface, optimizers, and what differs."""

@@ -1,0 +1,92 @@
+"""A lab's settings in words, for the caption under an exported figure
+(``ui.export.figure_caption``): the labels and option names the page itself shows, in the
+page's language, each setting once.
+
+A lab's state builds its caption's parts (``LabState.caption_parts``) with these helpers;
+no Panel import (a state is made off the session's thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..numerics import optimizers as opt
+from ..text import tr
+
+#: Each optimizer knob's symbol, as the update rules write it (``optimizers.KNOBS``' LaTeX).
+KNOB_SYMBOLS = {"lr": "α", "momentum": "μ", "decay": "ρ", "beta1": "β₁", "beta2": "β₂",
+                "eps": "ε"}
+
+
+def number(value) -> str:
+    """A setting's number as a person writes it: ``0.03``, ``100``, ``1e-08``."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, int):
+        return str(value)
+    return f"{float(value):.6g}"
+
+
+def named(label: str, value: str, lang: str) -> str:
+    """``label: value`` (``标签：值`` in Chinese)."""
+    return tr("caption.setting", lang, label=label, value=value)
+
+
+def equals(symbol: str, value) -> str:
+    """``symbol = value`` (a number formatted by :func:`number`)."""
+    return f"{symbol} = {value if isinstance(value, str) else number(value)}"
+
+
+def listed(items: Iterable[str], lang: str) -> str:
+    """Items joined as a list (``, ``; ``、`` in Chinese)."""
+    return tr("caption.list", lang).join(items)
+
+
+def joined(parts: Iterable[str], lang: str) -> str:
+    """The caption's parts in one line (`` · ``)."""
+    return tr("caption.separator", lang).join(p for p in parts if p)
+
+
+def knobs(names: str | Iterable[str], values: dict[str, float], shown: Iterable[str],
+          lang: str) -> str:
+    """The knobs ``shown`` (keys of ``values``) that optimizer ``names`` (one, or several
+    sharing them) use, in symbols: ``α = 0.03, β₁ = 0.95``; bias correction switched off
+    in words."""
+    names = [names] if isinstance(names, str) else list(names)
+    used = {k for n in names for k in opt.OPTIMIZERS[n].hyperparams}
+    items = []
+    for key in (k for k in opt.KNOBS if k in used):
+        if key not in shown:
+            continue
+        if opt.KNOBS[key].flag:
+            if not values[key]:
+                items.append(tr("caption.no_bias_correction", lang))
+        else:
+            items.append(equals(KNOB_SYMBOLS[key], values[key]))
+    return listed(items, lang)
+
+
+def optimizer(name: str, values: dict[str, float], shown: Iterable[str], lang: str) -> str:
+    """``Adam, α = 0.03`` (the optimizer's name and its knobs ``shown``)."""
+    settings = knobs(name, values, shown, lang)
+    return listed([tr(f"optimizer.{name}", lang), settings] if settings else
+                  [tr(f"optimizer.{name}", lang)], lang)
+
+
+def schedule(kind: str, label_key: str, numbers: dict[str, float], lang: str) -> str:
+    """A learning-rate schedule that is not constant: its option's text (``label_key``
+    ``.KIND``) and the numbers it uses (``numbers``: symbol → value, those of this
+    schedule), e.g. ``step: α / k every N epochs, N = 50, k = 2``."""
+    if kind == "constant":
+        return ""
+    uses = {"step": ("N", "k"), "inverse_time": ("N",), "cosine": ("T",),
+            "exponential": ("γ",)}[kind]
+    return listed([tr(f"{label_key}.{kind}", lang),
+                   *(equals(s, numbers[s]) for s in uses if s in numbers)], lang)
+
+
+def clipping(kind: str, value: float, lang: str) -> str:
+    """Gradient clipping that is on: its option's text and ``c``."""
+    if kind == "none":
+        return ""
+    return listed([tr(f"clip.{kind}", lang), equals("c", value)], lang)
