@@ -29,16 +29,21 @@ LINKS = [  # (link, extra arguments): the defaults first, then every preset surf
       ("rosenbrock", "himmelblau", "beale", "rastrigin", "saddle", "plateau")),
     ("lab=optimizers&surface=rosenbrock", ["--sweep", "momentum"]),
     ("lab=mlp&dataset=spiral&layers=8,8", ["--epochs", "1000"]),
+    ("lab=biasvariance", []),
+    *((f"lab=biasvariance&family={f}", []) for f in ("knn", "features", "network")),
+    ("lab=biasvariance&n=200&datasets=500", []),  # past the fits' budget
 ]
+#: ``--only TEXT``: the links that contain TEXT (e.g. ``biasvariance``).
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--only", default="", help="only the links containing this text")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "page.html"
-        for link, extra in LINKS:
+        for link, extra in (entry for entry in LINKS if args.only in entry[0]):
             walls, inner, size = [], [], 0
             for _ in range(args.runs):
                 started = time.perf_counter()

@@ -15,6 +15,7 @@
         [--size 1600x900] [--plot NAME] [--server http://HOST:PORT/app]
     python -m playground export "lab=optimizers&surface=ravine" out.html \\
         [--sweep KNOB|OPTIMIZER.KNOB] [--values 20] | [--epochs 300] [--snapshots 60]
+    python -m playground export "lab=biasvariance&family=features" out.html
 
 The optimizer options are the registry's knobs (``optimizers.KNOBS``), with the same
 bounds as the labs; ``train`` takes them too, and its defaults are the MLP lab's

@@ -19,6 +19,16 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   training and validation curves, played back with an epoch scrubber.  A link with an
   optimizer race (``race=…``) gives what the page shows for it: every racer's heat
   map, the race's two charts (every racer in its colour) and its table.
+* **bias–variance lab**: the family fitted at every capacity to every training set (what
+  the lab computes for the link; the network family is trained here, which takes
+  seconds to a minute), with the capacity as a slider over that family: every set's
+  fit, their mean f̄, the truth and one set's points (click a fit to show its set);
+  the curves against capacity with the chosen capacity's line; the reading and the
+  decomposition with that capacity's numbers.  The fits are stored as 16-bit codes
+  over a window 16 plot heights either side of the plot (``FIT_WINDOW``; finer than a
+  pixel, what leaves the window is drawn at its edge, far off the plot), and at most
+  ``FIT_BYTES`` of them: past that, the first sets' fits only (the page says how
+  many; bias², variance and the errors are of every set).
 * As the lab shows the link: the MLP page's validation points only with ``val=1``, its
   generalisation gap shaded; ``theme=dark`` styles the plots (``ui.present.Presenter``)
   and the file's page (``DARK_CSS``); the button exports in the page's theme.
@@ -52,12 +62,14 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     Div,
+    Label,
     Legend,
     LegendItem,
     LinearColorMapper,
     Range1d,
     Slider,
     Span,
+    TapTool,
     TeeHead,
     Title,
     Toggle,
@@ -67,12 +79,16 @@ from bokeh.palettes import interp_palette
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
+from .numerics import biasvariance as bv
 from .numerics import optimizers as opt
 from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
 from .ui.axes import (
     ARROWS_JS,
+    LOG_FLOOR,
     PLAIN_JS,
+    decomposition_range,
+    fits_range,
     log_loss_range,
     loss_range,
     readable_ticks,
@@ -80,7 +96,12 @@ from .ui.axes import (
 )
 from .ui.markup import text_html
 from .ui.palettes import (
+    DECOMPOSITION_COLORS,
+    FIT_COLOR,
+    MEAN_COLOR,
     OPTIMIZER_COLORS,
+    SHOWN_COLOR,
+    TRUTH_COLOR,
     class_color,
     confidence_image,
     heat_palette,
@@ -99,7 +120,13 @@ SNAPSHOTS_BOUNDS = (2, 200)
 #: The optimizer race's playback: a frame every FRAME_MS, at most PLAY_FRAMES frames.
 FRAME_MS = 40
 PLAY_FRAMES = 250
-LABS = ("optimizers", "mlp")
+LABS = ("optimizers", "mlp", "biasvariance")
+#: The bias–variance page: the fits' window either side of the plot, in plot heights,
+#: and the most bytes its fits' codes (and their sets' points) take in the file.
+FIT_WINDOW = 16
+FIT_BYTES = 2_000_000
+#: A fit's code for a value that is not finite (drawn as a gap).
+FIT_GAP = 65535
 N_LEVELS = 24
 CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
                               N_LEVELS - 1)
@@ -916,6 +943,249 @@ readout.text = html + "</div>";
 """
 
 
+
+# ---------------------------------------------------------------------------
+# The bias–variance lab
+
+
+def fit_codes(fits: np.ndarray, low: float, high: float) -> tuple[np.ndarray, float, float]:
+    """``fits`` as 16-bit codes over [``low``, ``high``] widened by ``FIT_WINDOW`` times
+    its height either side: (codes, the window's bottom, the step); a value is
+    ``bottom + code · step``, clipped to the window; not finite: ``FIT_GAP``."""
+    height = high - low
+    bottom, top = low - FIT_WINDOW * height, high + FIT_WINDOW * height
+    step = (top - bottom) / (FIT_GAP - 1)
+    finite = np.isfinite(fits)
+    codes = np.round((np.clip(np.where(finite, fits, bottom), bottom, top) - bottom) / step)
+    return np.where(finite, codes, FIT_GAP).astype(np.uint16), bottom, step
+
+
+def fit_values(codes: np.ndarray, bottom: float, step: float) -> np.ndarray:
+    """What the page draws for ``fit_codes``' codes (NaN: a gap)."""
+    return np.where(codes == FIT_GAP, np.nan, bottom + codes.astype(np.float64) * step)
+
+
+def kept_sets(sets: int, n: int, capacities: int, grid: int, shown: int) -> list[int]:
+    """The training sets whose fits the file holds: all ``sets``, or as many as
+    ``FIT_BYTES`` allows (each costs its fits' codes and its points), the first ones
+    and the link's ``shown`` set."""
+    each = capacities * grid * 2 + n * 2 * 8
+    k = max(1, min(sets, FIT_BYTES // each))
+    kept = list(range(k))
+    if shown >= k:
+        kept[-1] = shown
+    return kept
+
+
+def _html_number(value: float, significant: int = 3) -> str:
+    """``value`` as the lab's decomposition writes it (``latex_number``), in HTML:
+    ``1.23 × 10<sup>-5</sup>``."""
+    text = f"{value:.{significant}g}"
+    mantissa, marker, exponent = text.partition("e")
+    return f"{mantissa} × 10<sup>{int(exponent)}</sup>" if marker else mantissa
+
+
+def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
+    """The lab's decomposition at capacity index ``index`` (``bv.decomposition_latex``)
+    in HTML: each number with its name under a rule, as under a brace."""
+    def term(value: float, label: str, css: str) -> str:
+        return (f"<span class='pg-bv-term {css}' style='display:inline-flex;"
+                f"flex-direction:column;align-items:center;vertical-align:top;"
+                f"margin:0 4px'><b style='font-size:24px'>{_html_number(value)}</b>"
+                f"<span style='border-top:2px solid var(--pg-muted,#555);padding:2px 6px 0;"
+                f"font-size:15px;color:var(--pg-muted,#555)'>{label}</span></span>")
+
+    sign = "<span style='font-size:24px;vertical-align:top;margin:0 4px'>{}</span>"
+    return (f"<span style='font-size:20px;vertical-align:top;margin-right:10px'>"
+            f"{symbol} = {result.capacities[index]}:</span>"
+            + term(result.test_error[index], text_html(tr("bv.term.test", lang)), "pg-bv-test")
+            + sign.format("≈")
+            + term(result.bias2[index], text_html(tr("bv.term.bias", lang)) + "²",
+                   "pg-bv-bias2")
+            + sign.format("+")
+            + term(result.variance[index], text_html(tr("bv.term.variance", lang)),
+                   "pg-bv-variance")
+            + sign.format("+") + term(result.noise, "σ²", "pg-bv-noise")
+            + sign.format("=")
+            + f"<b class='pg-bv-total' style='font-size:24px;vertical-align:top;margin-left:4px'>"
+              f"{_html_number(result.total[index])}</b>")
+
+
+def _legend_below(fig, columns: int):
+    """The legend under the plot in ``columns`` columns, as the lab's."""
+    legend = fig.legend[0]
+    fig.legend.location = "center"
+    legend.ncols = columns
+    legend.label_text_font_size = "12px"
+    legend.spacing, legend.padding, legend.margin = 10, 4, 2
+    legend.border_line_alpha = 0
+    fig.add_layout(legend, "below")
+
+
+def build_biasvariance_page(state) -> Page:
+    """The bias–variance lab (``state``: a ``BiasVarianceLabState`` set from a link) as
+    a page whose capacity slider picks from the family computed at every capacity (see
+    the module).  Computes the result when ``state`` has none (the network family).
+
+    Sources by name: ``bv_codes`` (``codes``: per capacity the kept sets' fits as
+    ``FIT_GAP``-coded ``uint16``, set-major), ``bv_means`` (``y``: f̄ per capacity),
+    ``bv_sets`` (``x``, ``y``: the kept sets' training points), ``pg-bv-fits``,
+    ``pg-bv-mean``, ``pg-bv-truth``, ``pg-bv-shown``, ``pg-bv-points`` (what is drawn),
+    ``pg-bv-KEY`` per curve; the span ``pg-bv-chosen``; widgets ``pg-capacity``;
+    the Divs ``pg-bv-reading``, ``pg-bv-formula``.
+
+    Raises:
+        ExportError: the settings could not be computed (the lab's message).
+    """
+    lang = state.lang
+    if state.result is None:
+        state.compute()
+    if state.result is None:
+        raise ExportError(state.error or "the settings could not be computed")
+    r, d = state.result, state.data
+    caps = [int(c) for c in r.capacities]
+    n_sets, n = r.y.shape
+    grid = np.asarray(d.grid, np.float64)
+    index, family = state.index, bv.FAMILIES[r.family]
+    kept = kept_sets(n_sets, n, len(caps), len(grid), int(state.shown))
+    shown = kept.index(min(int(state.shown), n_sets - 1)) if int(state.shown) in kept else 0
+    low, high = fits_range(d.f_grid, state.noise)
+    codes, bottom, step = fit_codes(np.asarray(r.fits)[:, kept, :], low, high)
+    store = ColumnDataSource({"codes": [c.ravel() for c in codes]}, name="bv_codes")
+    means = ColumnDataSource({"y": [np.asarray(m, np.float64) for m in r.mean_fit]},
+                             name="bv_means")
+    sets = ColumnDataSource({"x": [np.asarray(d.x[m], np.float64) for m in kept],
+                             "y": [np.asarray(r.y[m], np.float64) for m in kept]},
+                            name="bv_sets")
+    fits_src = ColumnDataSource({"xs": [], "ys": []}, name="pg-bv-fits")
+    mean_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-mean")
+    truth_src = ColumnDataSource({"x": grid, "y": np.asarray(d.f_grid, np.float64)},
+                                 name="pg-bv-truth")
+    shown_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown", tags=[shown])
+    points_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
+
+    fig = figure(title=tr("bv.fits.title", lang), width=600, height=430,
+                 tools="tap,reset,save", toolbar_location="right",
+                 x_range=Range1d(0, 1), y_range=Range1d(low, high), name="pg-bv-fits-plot")
+    _style(fig)
+    lines = fig.multi_line("xs", "ys", source=fits_src, color=FIT_COLOR, alpha=0.18,
+                           line_width=1, legend_label=tr("bv.fits.each", lang),
+                           nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
+                           selection_alpha=1.0)
+    fig.select_one(TapTool).renderers = [lines]
+    fig.line("x", "y", source=truth_src, color=TRUTH_COLOR, line_width=2.5,
+             line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
+    fig.line("x", "y", source=mean_src, color=MEAN_COLOR, line_width=3,
+             legend_label=tr("bv.fits.mean", lang))
+    fig.line("x", "y", source=shown_src, color=SHOWN_COLOR, line_width=2,
+             legend_label=tr("bv.fits.shown", lang))
+    fig.scatter("x", "y", source=points_src, color=SHOWN_COLOR, size=7, line_color="white",
+                legend_label=tr("bv.fits.points", lang))
+    _legend_below(fig, 2)
+    fig.xaxis.axis_label = "x"
+
+    log_x = r.family in ("features", "network")
+    curves = figure(title=tr("bv.curves.title", lang), width=600, height=430,
+                    tools="reset,save", toolbar_location="right", y_axis_type="log",
+                    x_axis_type="log" if log_x else "linear",
+                    y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
+    _style(curves)
+    styles = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
+              "train_error": {"line_dash": "dashed"}}
+    x = np.asarray(caps, np.float64)
+    for key, color in DECOMPOSITION_COLORS.items():
+        y = np.full(len(x), r.noise) if key == "noise" else np.asarray(getattr(r, key))
+        src = ColumnDataSource({"x": x, "y": np.maximum(y, LOG_FLOOR)}, name=f"pg-bv-{key}")
+        label = tr(f"bv.curve.{key}", lang)
+        curves.line("x", "y", source=src, color=color, legend_label=label,
+                    **{"line_width": 2, **styles.get(key, {})})
+        if key == "test_error":
+            curves.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
+    curves.xaxis.axis_label = tr(f"bv.axis.{r.family}", lang)
+    _legend_below(curves, 2)
+    curves.legend.click_policy = "hide"
+    chosen = Span(dimension="height", line_color="#444444", line_width=2, line_alpha=0.6,
+                  location=caps[index], name="pg-bv-chosen")
+    curves.add_layout(chosen)
+    if r.family == "features":
+        curves.add_layout(Span(dimension="height", location=int(state.n), line_dash="dashed",
+                               line_color="#D55E00", line_alpha=0.8))
+        curves.add_layout(Label(x=int(state.n), y=5, y_units="screen",
+                                text=tr("bv.threshold", lang), text_font_size="12px",
+                                text_color="#D55E00", x_offset=4))
+
+    slider = Slider(start=0, end=max(len(caps) - 1, 1), step=1, value=index, width=520,
+                    title=tr("bv.capacity", lang), name="pg-capacity",
+                    css_classes=["pg-slider-capacity"], disabled=len(caps) < 2,
+                    format=CustomJSTickFormatter(
+                        args={"caps": caps},
+                        code="return String(caps[Math.min(Math.round(tick), caps.length - 1)])"))
+    readings = []
+    for i, c in enumerate(caps):
+        key = f"bv.reading.{bv.reading(r, i, int(state.n))}"
+        readings.append(f"<b>{text_html(tr('bv.reading', lang))}</b> " + text_html(
+            tr(key, lang, symbol=family.symbol, value=c, n=int(state.n))))
+    formulas = [_decomposition_html(r, i, family.symbol, lang) for i in range(len(caps))]
+    reading = Div(text=readings[index], width=1220, name="pg-bv-reading", disable_math=True,
+                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif",
+                          "color": "var(--pg-ink, #222)"})
+    formula = Div(text=formulas[index], width=1220, name="pg-bv-formula", disable_math=True,
+                  styles={"font-family": "system-ui, sans-serif",
+                          "color": "var(--pg-ink, #222)", "margin-top": "6px"})
+    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)), width=1220,
+                      disable_math=True, name="pg-bv-family-note",
+                      styles={"font-size": "13px", "font-family": "system-ui, sans-serif",
+                              "color": "var(--pg-muted, #555)"})
+    animate = CustomJS(args={
+        "slider": slider, "store": store, "means": means, "sets": sets, "grid": grid,
+        "fits": fits_src, "mean": mean_src, "shown": shown_src, "points": points_src,
+        "chosen": chosen, "caps": caps, "reading": reading, "formula": formula,
+        "readings": readings, "formulas": formulas, "bottom": bottom, "step": step,
+        "gap": FIT_GAP, "count": len(kept)}, code=BIASVARIANCE_JS)
+    slider.js_on_change("value", animate)
+    fits_src.selected.js_on_change("indices", animate)
+
+    caption = _caption(state)
+    note = tr("export.note.biasvariance", lang, n=len(caps), symbol=family.symbol,
+              low=caps[0], high=caps[-1], sets=n_sets)
+    if len(kept) < n_sets:
+        note += " " + tr("export.note.biasvariance_sets", lang, kept=len(kept), sets=n_sets)
+    title = f"{tr('app.title', lang)} · {tr('lab.biasvariance', lang)}"
+    layout = column(_header(title, caption, note, 1220), slider, row(fig, curves),
+                    reading, formula, family_note, name="pg-page")
+    return Page(layout, title, lang, caption, {
+        "lab": "biasvariance", "family": r.family, "capacities": caps,
+        "capacity": caps[index], "sets": n_sets, "sets_drawn": len(kept)}, ready=animate)
+
+
+#: The bias–variance page: the slider's value is a capacity's index; a tapped fit (the
+#: selection's first index) becomes the set shown, kept in ``shown.tags``.
+BIASVARIANCE_JS = r"""
+const i = Math.round(slider.value), G = grid.length, q = store.data.codes[i];
+const tapped = fits.selected.indices;
+if (cb_obj === fits.selected && tapped.length === 0) return;  // a tap beside every fit
+if (tapped.length > 0) shown.tags = [tapped[0]];
+const m = Math.min(shown.tags[0] || 0, count - 1);
+if (cb_obj !== fits.selected) {
+  const xs = [], ys = [];
+  for (let s = 0; s < count; s++) {
+    const y = new Float64Array(G);
+    for (let g = 0; g < G; g++) {
+      const c = q[s * G + g];
+      y[g] = c === gap ? NaN : bottom + c * step;
+    }
+    xs.push(grid); ys.push(y);
+  }
+  fits.data = {xs: xs, ys: ys};
+  mean.data = {x: grid, y: means.data.y[i]};
+  chosen.location = caps[i];
+  reading.text = readings[i];
+  formula.text = formulas[i];
+}
+shown.data = {x: grid, y: fits.data.ys[m]};
+points.data = {x: sets.data.x[m], y: sets.data.y[m]};
+"""
+
 # ---------------------------------------------------------------------------
 # The file
 
@@ -956,16 +1226,17 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
         from .ui.present import PLOT_COLORS, Display, Presenter
 
         Presenter(Display(lang=page.lang, theme="dark")).style([page.layout])
-        for cursor in page.layout.select({"type": Span}):  # the step's or epoch's line
-            cursor.line_color = PLOT_COLORS["dark"]["muted"]
+        for cursor in page.layout.select({"type": Span}):  # the step's, epoch's, capacity's
+            if cursor.line_color == "#444444":
+                cursor.line_color = PLOT_COLORS["dark"]["muted"]
         page.theme = "dark"
     return page
 
 
 def _build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
                 epochs: int | None = None, snapshots: int | None = None) -> Page:
-    """``build_optimizer_page`` or ``build_mlp_page`` for ``lab``, refusing options that
-    the other lab's page would ignore.
+    """``build_optimizer_page``, ``build_mlp_page`` or ``build_biasvariance_page`` for
+    ``lab``, refusing options that another lab's page would ignore.
 
     Raises:
         ExportError: a lab without a static export, or an option for the other lab.
@@ -980,7 +1251,15 @@ def _build_page(state, lab: str, sweep: str | None = None, n_values: int | None 
             raise ExportError("--sweep and --values apply to lab=optimizers, not mlp")
         return build_mlp_page(state, mlp_epochs(state) if epochs is None else epochs,
                               DEFAULT_SNAPSHOTS if snapshots is None else snapshots)
-    raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
+    if lab == "biasvariance":
+        given = [name for name, v in (("--sweep", sweep), ("--values", n_values),
+                                      ("--epochs", epochs), ("--snapshots", snapshots))
+                 if v is not None]
+        if given:
+            raise ExportError(f"lab=biasvariance takes none of --sweep, --values, --epochs, "
+                              f"--snapshots (given: {', '.join(given)})")
+        return build_biasvariance_page(state)
+    raise ExportError(f"lab={lab} has no static export (only {', '.join(LABS)})")
 
 
 def export_html(state, lab: str | None = None, **options) -> bytes:
@@ -1072,7 +1351,7 @@ def read_link(link: str):
     if lab not in ALL_LABS:
         raise ExportError("; ".join([*problems, problem("lab", lab, "unknown")]))
     if lab not in LABS:
-        raise ExportError(f"lab={lab} has no static export (only {' and '.join(LABS)})")
+        raise ExportError(f"lab={lab} has no static export (only {', '.join(LABS)})")
     display, display_problems = read_display(query)
     lang = display.lang if display.lang else DEFAULT_LANGUAGE
     state, problems = prepare_state(lab, query, problems + display_problems, lang)

@@ -358,6 +358,13 @@ _EN: dict[str, str] = {
         "A recorded copy: the network was trained {epochs} epochs when the page was "
         "exported, its prediction kept every {every} epochs ({n} pictures). Drag the epoch "
         "slider or press Play."),
+    "export.note.biasvariance": (
+        "A recorded copy: every fit was computed when the page was exported, at {n} "
+        "capacities ({symbol} from {low} to {high}) on {sets} training sets. Drag the "
+        "capacity slider; click a fit to show its training set."),
+    "export.note.biasvariance_sets": (
+        "The fits of {kept} of the {sets} sets are drawn (to keep the file small); bias², "
+        "variance and the errors are of all {sets}."),
     "mlp.diverged": (
         "Training diverged at epoch {epoch}: the loss became infinite or NaN, so training "
         "stopped at the last finite network. Lower the learning rate, then press Reset."),

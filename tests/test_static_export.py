@@ -341,6 +341,124 @@ def test_the_default_mlp_page_fits_the_size_bound():
     assert len(html.encode()) <= MAX_BYTES
 
 
+# -- the bias–variance page ---------------------------------------------------------------
+
+
+def _document(html: str) -> dict:
+    """The file's Bokeh document (its JSON), refusing NaN and ±Infinity tokens."""
+    import json
+    import re
+
+    text = re.search(r'<script type="application/json" id="[^"]*">(.*?)</script>', html,
+                     re.S).group(1)
+
+    def refuse(token):
+        raise AssertionError(f"{token} in the page's document")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_the_biasvariance_page_carries_every_capacitys_fits():
+    """What the page draws at each capacity is the numerics' own decomposition (called
+    here directly): every set's fit (to the 16-bit code's step), f̄, the curves, the
+    sets' points; the slider starts at the link's capacity."""
+    from playground.numerics import biasvariance as bv
+
+    _, state = static_export.read_link("lab=biasvariance&truth=abs&n=12&datasets=30"
+                                       "&noise=0.2&capacity=5&shown=4")
+    page = static_export.build_biasvariance_page(state)
+    data = bv.make_data("abs", 12, 30, 0)
+    want = bv.decompose("poly", data, 0.2)
+    assert page.details["capacities"] == list(range(21)) and page.details["sets_drawn"] == 30
+    slider = _source(page, "pg-capacity")
+    assert (slider.start, slider.end, slider.value) == (0, 20, 5)
+    low, high = static_export.fits_range(data.f_grid, 0.2)
+    codes = _source(page, "bv_codes").data["codes"]
+    window = (high - low) * static_export.FIT_WINDOW
+    step = (high - low) * (2 * static_export.FIT_WINDOW + 1) / (static_export.FIT_GAP - 1)
+    for c in range(21):
+        drawn = static_export.fit_values(np.asarray(codes[c]).reshape(30, bv.N_GRID),
+                                         low - window, step)
+        # Within the window exactly (to half a code's step), past it at its edge.
+        np.testing.assert_allclose(drawn, np.clip(want.fits[c], low - window, high + window),
+                                   atol=step / 2 + 1e-12)
+        np.testing.assert_allclose(_source(page, "bv_means").data["y"][c], want.mean_fit[c],
+                                   rtol=1e-12)
+    assert np.abs(want.fits).max() > high + window  # degree 20 on 12 points: clipped
+    np.testing.assert_allclose(_source(page, "pg-bv-total").data["y"],
+                               np.maximum(want.total, 1e-6), rtol=1e-12)
+    np.testing.assert_allclose(_source(page, "pg-bv-test_error").data["y"],
+                               np.maximum(want.test_error, 1e-6), rtol=1e-12)
+    sets = _source(page, "bv_sets").data
+    np.testing.assert_array_equal(sets["x"][4], data.x[4])
+    np.testing.assert_allclose(sets["y"][4], data.f_train[4] + 0.2 * data.eps[4], rtol=1e-12)
+    assert _source(page, "pg-bv-shown").tags == [4]
+    assert _source(page, "pg-bv-chosen").location == 5
+    assert "0.04" in _source(page, "pg-bv-formula").text  # σ² = 0.2²
+
+
+def test_the_biasvariance_file_is_in_the_links_language_without_nan():
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+    from playground.text import tr
+
+    state = BiasVarianceLabState(lang="zh")
+    state.apply_query({"family": "knn", "datasets": "20"})
+    html = static_export.export_html(state, "biasvariance").decode()
+    import json
+
+    assert '<html lang="zh">' in html
+    document = json.dumps(_document(html), ensure_ascii=False)  # no NaN or Infinity token
+    for key in ("lab.biasvariance", "bv.fits.title", "bv.curves.title", "bv.capacity",
+                "bv.axis.knn", "bv.family.knn.note", "bv.reading", "bv.term.variance"):
+        assert tr(key, "zh") in document, key
+    assert tr("bv.fits.title", "en") not in document
+    page = static_export.build_page(state, "biasvariance")
+    for codes in _source(page, "bv_codes").data["codes"]:
+        assert static_export.FIT_GAP not in np.asarray(codes)  # every fit finite
+
+
+@pytest.mark.parametrize("link", ["lab=biasvariance", "lab=biasvariance&family=features",
+                                  "lab=biasvariance&family=knn&theme=dark"])
+def test_the_default_biasvariance_pages_fit_the_size_bound(link):
+    lab, state = static_export.read_link(link)
+    page = static_export.build_page(state, lab, theme=static_export.link_theme(link))
+    html = static_export.page_html(page)
+    assert len(html.encode()) <= MAX_BYTES
+    assert page.details["sets_drawn"] == page.details["sets"] == 100
+    assert "<script src=" not in html and "<link" not in html
+    assert (static_export.DARK_CSS in html) == ("theme=dark" in link)
+
+
+def test_many_sets_keep_the_first_fits_and_the_shown_set_within_the_budget():
+    kept = static_export.kept_sets(500, 200, 60, 121, shown=450)
+    each = 60 * 121 * 2 + 200 * 2 * 8
+    assert len(kept) * each <= static_export.FIT_BYTES < (len(kept) + 1) * each
+    assert kept[:-1] == list(range(len(kept) - 1)) and kept[-1] == 450
+    assert static_export.kept_sets(100, 20, 21, 121, shown=3) == list(range(100))
+
+
+def test_fit_codes_round_trip_and_mark_what_is_not_finite():
+    fits = np.array([[0.0, 1.0, -1.5, 1e9, -1e9, np.nan, np.inf]])
+    codes, bottom, step = static_export.fit_codes(fits, -2.0, 2.0)
+    drawn = static_export.fit_values(codes, bottom, step)
+    np.testing.assert_allclose(drawn[0, :3], fits[0, :3], atol=step / 2)
+    assert drawn[0, 3] == pytest.approx(2.0 + 16 * 4.0) and drawn[0, 4] == pytest.approx(-66.0)
+    assert np.isnan(drawn[0, 5:]).all() and codes.dtype == np.uint16
+
+
+def test_the_biasvariance_button_exports_the_lab_state():
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+
+    state = BiasVarianceLabState()
+    state.apply_query({"family": "knn", "datasets": "10", "capacity": "7"})
+    state.precompute()
+    button = static_export.download_button(state, "biasvariance", lambda: "dark")
+    assert button.filename == "playground-biasvariance.html"
+    data = asyncio.run(button.callback()).getvalue()
+    assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
+    assert static_export.DARK_CSS.encode() in data and b"capacity 7" in data
+
+
 # -- the command ----------------------------------------------------------------------
 
 
@@ -355,11 +473,26 @@ def test_the_command_writes_the_file_and_prints_its_size(tmp_path):
     assert printed["bytes"] == out.stat().st_size and len(printed["values"]) == 3
 
 
+def test_the_command_exports_a_biasvariance_link(tmp_path):
+    import json
+
+    out = tmp_path / "bv.html"
+    status, stdout, stderr = _main(["export", "lab=biasvariance&family=knn&datasets=20",
+                                    str(out)])
+    assert status == 0, stderr
+    printed = json.loads(stdout)
+    assert printed["bytes"] == out.stat().st_size <= MAX_BYTES
+    assert printed["lab"] == "biasvariance" and printed["capacities"] == list(range(1, 21))
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
 @pytest.mark.parametrize("args", [
     ["lab=optimizers&surface=nowhere", "x.html"],  # a value the lab cannot set
     ["lab=optimizers&bogus=1", "x.html"],  # an unknown key
     ["lab=nowhere", "x.html"],
-    ["lab=biasvariance", "x.html"],  # no static export
+    ["lab=biasvariance&family=trees", "x.html"],
+    ["lab=biasvariance&capacity=99", "x.html"],  # outside the family's capacities
+    ["lab=biasvariance", "x.html", "--epochs", "10"],  # another lab's option
     ["lab=optimizers", "x.png"],
     ["lab=optimizers", "x.html", "--sweep", "decay"],  # no optimizer shown has it
     ["lab=optimizers", "x.html", "--epochs", "10"],  # the MLP lab's option

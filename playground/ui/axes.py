@@ -13,6 +13,26 @@ from collections.abc import Sequence
 import numpy as np
 from bokeh.models import BasicTicker, CustomJSTickFormatter, Range1d
 
+#: The bias–variance curves: values below this are drawn at it on the log axis (k = 1
+#: fits its training set exactly).
+LOG_FLOOR = 1e-6
+
+
+def fits_range(truth: np.ndarray, noise: float) -> tuple[float, float]:
+    """The bias–variance fits plot's y range: the truth's, widened by max(½, 2.5σ)."""
+    margin = max(0.5, 2.5 * float(noise))
+    return float(np.min(truth)) - margin, float(np.max(truth)) + margin
+
+
+def decomposition_range(result) -> tuple[float, float]:
+    """The log y range of the curves against capacity (a ``numerics.biasvariance
+    .Decomposition``): the U and the peak in view; values past 10⁵ × the smallest sum
+    leave the top."""
+    low = max(float(np.min(np.r_[result.bias2, result.variance, result.total])), LOG_FLOOR)
+    high = min(float(np.max(result.test_error)), 1e5 * float(np.min(result.total)))
+    return low / 2, max(high * 2, 4 * low)
+
+
 #: Each end of a loss range adds this fraction of its span.
 RANGE_PADDING = 0.05
 #: A diverged run's values count up to this multiple of where it started (a loss that

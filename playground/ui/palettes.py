@@ -26,6 +26,13 @@ OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "
              "#000000")
 #: One colour per optimizer, the registry's in order, in every lab, chart and table.
 OPTIMIZER_COLORS = MappingProxyType(dict(zip(opt.NAMES, OKABE_ITO, strict=False)))
+#: The bias–variance lab's curves (Okabe–Ito, as the optimizers): bias², variance, noise,
+#: their sum, the measured test error, the training error; in the lab and its static page.
+DECOMPOSITION_COLORS = MappingProxyType({
+    "bias2": "#0072B2", "variance": "#D55E00", "noise": "#999999", "total": "#000000",
+    "test_error": "#CC79A7", "train_error": "#009E73"})
+#: The bias–variance lab's fits: each set's, their mean f̄, the truth, the set shown.
+FIT_COLOR, MEAN_COLOR, TRUTH_COLOR, SHOWN_COLOR = "#9aa7b4", "#0072B2", "#000000", "#E69F00"
 #: Shades per class in a K-class heat map (``confidence_palette``).
 CLASS_SHADES = 48
 

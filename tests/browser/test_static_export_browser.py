@@ -286,3 +286,91 @@ def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server
         assert _js(opened, "return [m('pg-epoch').end > 1, m('cursor_loss').location, "
                            "m('snapshots').data.epoch.at(-1)]") == [True, 0, 30]
     assert failed == [] and opened.errors == []
+
+
+BIASVARIANCE_LINK = "lab=biasvariance&datasets=40"
+
+
+@pytest.fixture(scope="module")
+def exported_bv(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export_bv")
+    return {theme: static_export.export(f"{BIASVARIANCE_LINK}&theme={theme}",
+                                        folder / f"bv_{theme}.html").path
+            for theme in ("light", "dark")}
+
+
+def _open_bv(page, path):
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].get_model_by_name('pg-bv-fits').data.xs "
+                           "&& Bokeh.documents[0].get_model_by_name('pg-bv-fits')"
+                           ".data.xs.length > 0")
+    return failed
+
+
+def _bv_state(page):
+    return _js(page, "return [m('pg-capacity').value, m('pg-bv-chosen').location, "
+                     "m('pg-bv-fits').data.ys.length, Array.from(m('pg-bv-fits').data.ys[0]), "
+                     "Array.from(m('pg-bv-mean').data.y), m('pg-bv-formula').text, "
+                     "m('pg-bv-reading').text]")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_biasvariance_page_moves_its_capacity_from_disk(page, exported_bv, theme):
+    """Opened from disk with no server: the capacity slider, moved from the keyboard,
+    redraws every fit, f̄, the chosen capacity's line, the decomposition and the
+    picture itself; clicking a fit's set (its selection) shows that set's points."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    failed = _open_bv(page, exported_bv[theme])
+    plot = page.locator(".bk-Figure").first
+    at_link = _bv_state(page)
+    assert at_link[:3] == [3, 3, 40] and "d = 3" in at_link[5]
+    picture = plot.screenshot()
+    _press(page, "capacity", "Home")
+    page.wait_for_timeout(300)
+    at_zero = _bv_state(page)
+    assert at_zero[:3] == [0, 0, 40] and "d = 0" in at_zero[5]
+    assert at_zero[3] != at_link[3] and at_zero[4] != at_link[4]
+    assert max(at_zero[4]) - min(at_zero[4]) < 1e-9  # degree 0: every fit a constant
+    assert plot.screenshot() != picture  # the picture changed
+    _press(page, "capacity", "End")
+    page.wait_for_timeout(300)
+    assert _bv_state(page)[:2] == [20, 20]
+    assert page.locator(".pg-slider-capacity .bk-slider-title").inner_text().endswith("20")
+    _js(page, "m('pg-bv-fits').selected.indices = [7];")
+    page.wait_for_timeout(300)
+    shown = _js(page, "return [Array.from(m('pg-bv-points').data.x), "
+                      "Array.from(m('bv_sets').data.x[7]), Array.from(m('pg-bv-shown').data.y), "
+                      "Array.from(m('pg-bv-fits').data.ys[7])]")
+    assert shown[0] == shown[1] and shown[2] == shown[3]
+    if theme == "dark":
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(21, 24, 28)"
+        assert _js(page, "return m('pg-bv-curves').background_fill_color") == "#1e2227"
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, "
+                           "document.documentElement.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert failed == [] and page.errors == []
+
+
+def test_the_biasvariance_button_downloads_a_page_that_moves(page, new_page, server_url,
+                                                             tmp_path):
+    from playground.text import tr
+
+    page.goto(f"{server_url}?lab=biasvariance&family=knn&datasets=20&capacity=9")
+    button = page.locator(".pg-export-page").get_by_text(tr("export.page", "en"))
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    path = tmp_path / "page.html"
+    info.value.save_as(path)
+    assert page.errors == []
+    opened = new_page()
+    failed = _open_bv(opened, path)
+    assert _js(opened, "return m('pg-bv-chosen').location") == 9
+    _press(opened, "capacity", "Home")
+    opened.wait_for_timeout(300)
+    assert _js(opened, "return [m('pg-capacity').value, m('pg-bv-chosen').location]") == [0, 1]
+    assert failed == [] and opened.errors == []

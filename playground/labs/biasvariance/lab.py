@@ -23,10 +23,19 @@ from bokeh.plotting import figure
 from panel.io import hold
 
 from ...numerics import biasvariance as bv
+from ...static_export import download_button
 from ...text import tr
+from ...ui.axes import LOG_FLOOR, decomposition_range, fits_range
 from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
+from ...ui.palettes import (
+    DECOMPOSITION_COLORS,
+    FIT_COLOR,
+    MEAN_COLOR,
+    SHOWN_COLOR,
+    TRUTH_COLOR,
+)
 from ...ui.present import number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import respond_at_once, set_text
@@ -35,14 +44,10 @@ from .state import BiasVarianceLabState, calculate
 
 log = logging.getLogger(__name__)
 
-#: Okabe–Ito colours (as the optimizer lab): bias², variance, noise, sum, measured, train.
-COLORS = {"bias2": "#0072B2", "variance": "#D55E00", "noise": "#999999", "total": "#000000",
-          "test_error": "#CC79A7", "train_error": "#009E73"}
-FIT_COLOR, MEAN_COLOR, TRUTH_COLOR, SHOWN_COLOR = "#9aa7b4", "#0072B2", "#000000", "#E69F00"
+#: bias², variance, noise, sum, measured, train (shared with the static page).
+COLORS = DECOMPOSITION_COLORS
 #: λ values the slider offers (a link may add its own).
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
-#: Values below this are drawn at it on the log axis (k = 1 fits its training set exactly).
-LOG_FLOOR = 1e-6
 
 
 class _Abandoned(Exception):
@@ -154,6 +159,7 @@ class BiasVarianceLab(Lab):
             self.truth, self.noise, self.n, self.datasets, self.seed,
             pn.pane.HTML(f"<b>{text_html(tr('bv.model', lang))}</b>"),
             self.family, self.family_note, self.capacity, self.ridge,
+            download_button(self.state, "biasvariance", lambda: self.theme),
         ]
 
     # -- the pictures ---------------------------------------------------------------------
@@ -324,9 +330,8 @@ class BiasVarianceLab(Lab):
                 self.capacity.value = s.chosen
             d = s.data
             self.truth_source.data = {"x": d.grid, "y": d.f_grid}
-            low, high = float(d.f_grid.min()), float(d.f_grid.max())
-            margin = max(0.5, 2.5 * float(s.noise))
-            self.fits_fig.y_range.start, self.fits_fig.y_range.end = low - margin, high + margin
+            self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
+                d.f_grid, s.noise)
             family = bv.FAMILIES[r.family]
             self.ridge.disabled = not family.ridge  # k-NN has no λ
             set_text(self.family_note, text_html(tr(f"bv.family.{r.family}.note", s.lang)))
@@ -339,10 +344,7 @@ class BiasVarianceLab(Lab):
                 tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
                 self.curves_pane.object = self.curves_fig
             fig = self.curves_fig
-            # The U and the peak in view: values past 10⁵ × the smallest sum leave the top.
-            low = max(float(np.min(np.r_[r.bias2, r.variance, r.total])), LOG_FLOOR)
-            high = min(float(np.max(r.test_error)), 1e5 * float(np.min(r.total)))
-            fig.y_range.start, fig.y_range.end = low / 2, max(high * 2, 4 * low)
+            fig.y_range.start, fig.y_range.end = decomposition_range(r)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
             x = np.asarray(caps, float)
             for name in COLORS:
