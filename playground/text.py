@@ -249,6 +249,12 @@ _EN: dict[str, str] = {
     "critical.undefined_gradient_line": (
         "**{title}** ({x}, {y}): L = {loss}; the gradient is undefined here (an infinite "
         "slope), so no optimizer can take a step from this point."),
+    "critical.is_critical_degenerate": (
+        "∇L = 0: a critical point, of a kind the second-derivative test cannot tell (a zero "
+        "eigenvalue)"),
+    "critical.is_critical_kink": (
+        "0 is a subgradient here: a critical point at a kink, where the second-derivative "
+        "test does not apply"),
     "critical.is_critical": "∇L = 0: a critical point, a {verdict}",
     "critical.not_critical": "∇L ≠ 0: not a critical point; the curvature here is {shape}",
     # The local shape that the Hessian's eigenvalues describe away from a critical point.

@@ -227,6 +227,10 @@ ZH: dict[str, str] = {
     "critical.undefined_gradient_line": (
         "**{title}**（{x}, {y}）：L = {loss}；此处梯度无定义（斜率为无穷大），"
         "任何优化器都无法从这一点迈出一步。"),
+    "critical.is_critical_degenerate": (
+        "∇L = 0：这是一个临界点，但二阶导数检验无法判断其类型（有一个特征值为零）"),
+    "critical.is_critical_kink": (
+        "0 是这里的一个次梯度：这是不可导点处的临界点，二阶导数检验在此不适用"),
     "critical.is_critical": "∇L = 0：这是一个临界点，是{verdict}",
     "critical.not_critical": "∇L ≠ 0：这不是临界点；此处的曲率{shape}",
     "critical.shape.minimum": "像碗底（两个特征值都 > 0）",

@@ -456,7 +456,7 @@ def test_the_biasvariance_button_exports_the_lab_state():
     assert button.filename == "playground-biasvariance.html"
     data = asyncio.run(button.callback()).getvalue()
     assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
-    assert static_export.DARK_CSS.encode() in data and "k nearest neighbours, k = 7".encode() in data
+    assert static_export.DARK_CSS.encode() in data and b"k nearest neighbours, k = 7" in data
 
 
 # -- the command ----------------------------------------------------------------------

@@ -206,8 +206,9 @@ class MlpControls(Viewer):
             visible=False)
         self.knob_row = pn.Column(
             # Wraps: Adam's β₁, β₂ and ε are wider than the sidebar at 1280 px.
-            pn.Row(*(self._placed(w) for k, w in self.knobs.items() if k != "bias_correction"),
-                   sizing_mode="stretch_width", styles={"flex-wrap": "wrap"}),
+            pn.FlexBox(*(self._placed(w) for k, w in self.knobs.items()
+                         if k != "bias_correction"),
+                       flex_wrap="wrap", sizing_mode="stretch_width", margin=0),
             self.knobs["bias_correction"], margin=0)
         s.param.watch(self._on_optimizer_settings,
                       ["optimizer", "race", "schedule", "clip", "lr", "schedule_every",

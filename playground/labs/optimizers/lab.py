@@ -675,17 +675,23 @@ class OptimizerLab(Lab):
         if not np.all(np.isfinite(a.gradient)):  # e.g. √x at x = 0: where runs stop
             return tr("critical.undefined_gradient_line", lang, title=title, x=x, y=y,
                       loss=f"{a.value:.4g}")
-        hessian_known = bool(np.all(np.isfinite(a.eigenvalues)))
+        at_kink = getattr(self.state.active_surface.fn, "at_kink", None)
+        kink = at_kink is not None and bool(at_kink(*a.point))
+        # At a kink the second derivatives describe neither side (|x| is a V, not flat).
+        hessian_known = bool(np.all(np.isfinite(a.eigenvalues))) and not kink
         gradient = dict(gradient=tr("critical.gradient", lang),
                         gx=f"{a.gradient[0]:.3g}", gy=f"{a.gradient[1]:.3g}")
         values = (tr("critical.values", lang, **gradient,
                      eigenvalues=tr("critical.eigenvalues", lang),
                      e1=f"{a.eigenvalues[0]:.3g}", e2=f"{a.eigenvalues[1]:.3g}")
                   if hessian_known else tr("critical.values_no_hessian", lang, **gradient))
-        at_kink = getattr(self.state.active_surface.fn, "at_kink", None)
-        if at_kink is not None and bool(at_kink(*a.point)):
+        if kink:
             values += f"  \n{tr('critical.subgradient', lang)}"
-        if a.is_critical:
+        if a.is_critical and kink:
+            sentence = tr("critical.is_critical_kink", lang)
+        elif a.is_critical and a.verdict == "degenerate":
+            sentence = tr("critical.is_critical_degenerate", lang)
+        elif a.is_critical:
             verdict = tr(f"critical.verdict.{a.verdict}.short", lang)
             sentence = tr("critical.is_critical", lang, verdict=verdict)
         else:

@@ -156,7 +156,8 @@ def test_a_run_that_stopped_at_its_start_is_shown_at_step_0_everywhere(lab):
 
 
 @pytest.mark.parametrize(("expr", "x0", "y0", "shape"), [
-    ("abs(x) + y**2", "0", "1", "flat in one direction (a zero eigenvalue)"),  # on the kink
+    # on the kink x = 0: |x| is a V there, not flat; its Hessian says nothing
+    ("abs(x) + y**2", "0", "1", "unknown: the Hessian is undefined here"),
     ("sqrt(x**2 + y**2)", "1", "0", "flat in one direction (a zero eigenvalue)"),  # a cone
     ("x**2 + y**2", "1", "1", "a bowl's (both eigenvalues > 0)"),
     ("x**2 - y**2", "1", "1", "a saddle's (eigenvalues of both signs)"),
@@ -191,3 +192,16 @@ def test_a_race_redrawn_before_its_surface_scales_its_arrows_to_the_new_view(lab
                           saddle.y_range[1] - saddle.y_range[0])
     assert lab.plots.meta.data["diagonal"] == [diagonal] * len(lab.state.optimizers)
     assert lab.plots._loss_floor == saddle.minimum_value
+
+
+@pytest.mark.parametrize(("expr", "sentence"), [
+    ("sqrt(x**2 + y**2)", "a critical point at a kink, where the second-derivative test "
+                          "does not apply"),  # the cone's tip
+    ("x**4 + y**2", "a critical point, of a kind the second-derivative test cannot tell"),
+    ("x**2 + y**2", "∇L = 0: a critical point, a minimum"),
+])
+def test_a_critical_point_is_named_in_a_whole_sentence(lab, expr, sentence):
+    lab.state.apply_query({"surface": "custom", "expr": expr, "x0": "0", "y0": "0",
+                           "optimizers": "sgd", "steps": "5"})
+    lab._show_critical()
+    assert sentence in lab.critical_md.object.split("\n\n")[0]
