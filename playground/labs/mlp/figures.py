@@ -266,6 +266,8 @@ class BoundaryView(Viewer):
         # point at all Bokeh draws no key either) stands for it in the legend.
         self.best_key = self.loss_fig.line(np.array([np.nan]), np.array([np.nan]),
                                            **best_style, legend_label=tr("mlp.plot.best", lang))
+        # The best epoch is the best on validation: without validation points, none.
+        self.validation_renderers.append(self.best_key)
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
                                              styles={"font-size": text_size(15)},
                                              sizing_mode="stretch_width")
@@ -333,7 +335,7 @@ class BoundaryView(Viewer):
     def _show_validation(self, shown: bool):
         """Without validation points (training share 100 %) no validation curve, no gap,
         and no legend entry for them."""
-        for renderer in self.validation_renderers:
+        for renderer in [*self.validation_renderers, self.best_span]:
             if renderer.visible != shown:
                 renderer.visible = shown
         for fig in (self.loss_fig, self.acc_fig):

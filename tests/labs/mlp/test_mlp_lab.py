@@ -908,6 +908,21 @@ def test_show_validation_points_is_offered_only_when_there_are_some():
     assert not lab.show_val.visible
 
 
+def test_without_validation_there_is_no_best_epoch_to_mark():
+    """The best epoch is the best on validation: at a 100 % share neither its line nor
+    its legend entry is drawn (the legend said "best epoch" with nothing to be best on)."""
+    lab = MlpLab(state=MlpLabState(train_ratio=100))
+    lab.start()
+    lab.train_chunk(3)
+    view = lab.boundary
+    best = [item for item in view.loss_fig.legend[0].items
+            if item.renderers and item.renderers[0] is view.best_key]
+    assert len(best) == 1 and not best[0].visible and not view.best_span.visible
+    lab.state.train_ratio = 50
+    lab.train_chunk(1)
+    assert best[0].visible and view.best_span.visible
+
+
 def test_a_refusal_goes_when_a_lesson_or_link_sets_the_value_again(lab):
     """The over-fitting lesson sets α = 0.01, the value in use: the refusal typed before
     spoke of the state before the lesson, and goes (so does a refused neuron count when a
