@@ -40,6 +40,7 @@ from .numerics import biasvariance as bv
 from .numerics import datasets, mlp, race, surfaces, training
 from .numerics import optimizers as opt
 from .numerics.expression import ExpressionError, parse_expression
+from .text import tr
 
 
 class UsageError(Exception):
@@ -143,9 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     # None when not given: given with a schedule that does not use it, it is refused.
     t.add_argument("--every", type=_finite("every", 1.0),
                    help="N of the step and inverse-time schedules (default 100)")
-    t.add_argument("--factor", type=_finite("factor", 1.0),
+    t.add_argument("--factor", type=_finite("factor", *opt.SCHEDULE_FACTOR_BOUNDS),
                    help="k of the step schedule (default 2)")
-    t.add_argument("--gamma", type=_finite("gamma", 0.0, 1.0, low_open=True),
+    t.add_argument("--gamma", type=_finite("gamma", *opt.SCHEDULE_GAMMA_BOUNDS),
                    help="gamma of the exponential schedule (default 0.99)")
     t.add_argument("--clip", choices=opt.CLIPPING, default="none")
     t.add_argument("--clip-value", type=_finite("clip-value", 0.0, low_open=True),
@@ -457,6 +458,9 @@ def trajectory(args) -> dict:
     outcome = race.run_race(surface.fn, settings)
     result = outcome.of(name)
     stop = outcome.stop(opt.NAMES.index(name))
+    zero = np.flatnonzero(result["lr"][:-1] == 0.0)
+    if len(zero):  # as the lab says it: from there on the optimizer does not move
+        print(f"note: {tr('run.lr_zero', 'en', step=int(zero[0]))}", file=sys.stderr)
     used = opt.hyperparams_for(name, hyper)
     return {
         "surface": surface.key if args.surface != surfaces.CUSTOM else args.expression,

@@ -62,6 +62,11 @@ BAD = {
                                     "--clip-value", "2"],
     "clip value zero": ["--surface", "ravine", "--optimizer", "sgd", "--clip", "norm",
                         "--clip-value", "0"],
+    # The lab's bounds (numerics.optimizers): past them α is 0 after a few steps.
+    "factor huge": ["--surface", "ravine", "--optimizer", "sgd", "--steps", "20",
+                    "--schedule", "step", "--factor", "1e300", "--every", "1"],
+    "gamma tiny": ["--surface", "ravine", "--optimizer", "sgd", "--schedule", "exponential",
+                   "--gamma", "0.01"],
 }
 # The ones also run as real processes.
 BAD_IN_SUBPROCESS = ("unknown surface", "custom hostile expression", "lr nan")
@@ -379,3 +384,17 @@ def test_train_help_says_the_l1_rule_the_lab_shows(capsys):
     rule = "sign(w)·max(|w| − α·λ₁, 0)"
     assert rule in shown
     assert rule in tr("mlp.l1", "en") and rule in tr("mlp.l1", "zh")
+
+
+def test_a_schedule_that_brings_alpha_to_zero_says_so_on_stderr():
+    """As the lab's note: within the bounds, k = 100 every step underflows α (float64)
+    near step 154; the run goes on and says where α reached 0."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = cli.main(["trajectory", "--surface", "ravine", "--optimizer", "sgd",
+                           "--steps", "300", "--schedule", "step", "--factor", "100",
+                           "--every", "1"])
+    assert status == 0
+    assert err.getvalue().startswith("note: The learning-rate schedule brings α to 0 at step ")
+    points = strict_json(out.getvalue())["points"]
+    assert points[-1] == points[-50]  # no step once α is 0

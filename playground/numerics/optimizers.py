@@ -307,6 +307,10 @@ def symbolic_latex(name: str, h: Mapping[str, float] | None = None) -> str:
 # Learning-rate schedules: α_t as a function of the step index n = t − 1.
 
 SCHEDULES: tuple[str, ...] = ("constant", "step", "exponential", "inverse_time", "cosine")
+#: The step schedule's k and the exponential schedule's γ, as every lab and the command
+#: line accept them: past k = 100 or under γ = 0.5, α falls to 0 within a few steps.
+SCHEDULE_FACTOR_BOUNDS = (1.0, 100.0)
+SCHEDULE_GAMMA_BOUNDS = (0.5, 1.0)
 
 
 class Schedule(NamedTuple):

@@ -169,8 +169,9 @@ class MlpLabState(_Knobs):
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
     schedule_every = param.Integer(50, bounds=(1, 100_000),
                                    doc="N in epochs (step, 1/t); T in epochs (cosine)")
-    schedule_factor = param.Number(2.0, bounds=(1.0, 100.0), doc="k (step)")
-    schedule_gamma = param.Number(0.99, bounds=(0.5, 1.0), doc="γ per epoch (exponential)")
+    schedule_factor = param.Number(2.0, bounds=opt.SCHEDULE_FACTOR_BOUNDS, doc="k (step)")
+    schedule_gamma = param.Number(0.99, bounds=opt.SCHEDULE_GAMMA_BOUNDS,
+                                  doc="γ per epoch (exponential)")
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
     clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
     race = param.ListSelector(default=[], objects=list(opt.NAMES), instantiate=True,

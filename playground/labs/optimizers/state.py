@@ -75,8 +75,8 @@ class OptimizerLabState(_Knobs):
     seed = param.Integer(0, bounds=(0, 2**31 - 1))
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
     schedule_every = param.Integer(100, bounds=(1, 10000))
-    schedule_factor = param.Number(2.0, bounds=(1.0, 100.0))
-    schedule_gamma = param.Number(0.99, bounds=(0.5, 1.0))
+    schedule_factor = param.Number(2.0, bounds=opt.SCHEDULE_FACTOR_BOUNDS)
+    schedule_gamma = param.Number(0.99, bounds=opt.SCHEDULE_GAMMA_BOUNDS)
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
     clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
 
