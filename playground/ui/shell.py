@@ -534,6 +534,10 @@ class Page:
     def _attach_rest_of_controls(self, rest: list):
         with hold():
             self.side.objects = [*self.side.objects, *rest]
+        # From now on the reader can act, and a change of theirs is a history entry (on
+        # a loaded machine a click came before the details: it replaced the entry the
+        # page was opened at, and Back then left the page).
+        self.complete = True
         self._then(self._attach_details)
 
     def _attach_details(self):
@@ -541,8 +545,7 @@ class Page:
         with hold():
             self.body.objects = [*self.body.objects, *details]
             self._restyle()
-        self._write_link()
-        self.complete = True  # from now on a change of the reader's is a history entry
+        self._write_link(replace=True)  # the page's own: the details' settings
         # Once the page is complete: warming up every preset while the first page is
         # built slowed that page by seconds (the threads share Python's lock); a second
         # later, the last messages are out.  Only in a server: without one (a script,
@@ -581,14 +584,14 @@ class Page:
         self._write_link()
         return True
 
-    def _write_link(self, *_events):
+    def _write_link(self, *_events, replace: bool = False):
         if self.location is not None and self.lab is not None and not self.autoloaded:
             query = {"lab": self.lab_key, **display_query(self.display),
                      **self.lab.state.to_query(), **self.lesson.query(),
                      **write_embedding(self.embed, self._hide_keys())}
             # A history entry for a change once the page is complete; the page's own
             # rewrites while it loads replace the entry it was opened at.
-            self.history.mode = "push" if self.complete else "replace"
+            self.history.mode = "push" if self.complete and not replace else "replace"
             self.location.search = "?" + urlencode(query)
 
     def _show_build_error(self, error: BaseException):
