@@ -89,6 +89,7 @@ from .ui.axes import (
     PLAIN_JS,
     decomposition_range,
     fits_range,
+    legend_below,
     log_loss_range,
     loss_range,
     readable_ticks,
@@ -1011,17 +1012,6 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
               f"{_html_number(result.total[index])}</b>")
 
 
-def _legend_below(fig, columns: int):
-    """The legend under the plot in ``columns`` columns, as the lab's."""
-    legend = fig.legend[0]
-    fig.legend.location = "center"
-    legend.ncols = columns
-    legend.label_text_font_size = "12px"
-    legend.spacing, legend.padding, legend.margin = 10, 4, 2
-    legend.border_line_alpha = 0
-    fig.add_layout(legend, "below")
-
-
 def build_biasvariance_page(state) -> Page:
     """The bias–variance lab (``state``: a ``BiasVarianceLabState`` set from a link) as
     a page whose capacity slider picks from the family computed at every capacity (see
@@ -1081,7 +1071,7 @@ def build_biasvariance_page(state) -> Page:
              legend_label=tr("bv.fits.shown", lang))
     fig.scatter("x", "y", source=points_src, color=SHOWN_COLOR, size=7, line_color="white",
                 legend_label=tr("bv.fits.points", lang))
-    _legend_below(fig, 2)
+    legend_below(fig, 2)
     fig.xaxis.axis_label = "x"
 
     log_x = r.family in ("features", "network")
@@ -1102,7 +1092,7 @@ def build_biasvariance_page(state) -> Page:
         if key == "test_error":
             curves.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
     curves.xaxis.axis_label = tr(f"bv.axis.{r.family}", lang)
-    _legend_below(curves, 2)
+    legend_below(curves, 2)
     curves.legend.click_policy = "hide"
     chosen = Span(dimension="height", line_color="#444444", line_width=2, line_alpha=0.6,
                   location=caps[index], name="pg-bv-chosen")

@@ -25,7 +25,7 @@ from panel.io import hold
 from ...numerics import biasvariance as bv
 from ...static_export import download_button
 from ...text import tr
-from ...ui.axes import LOG_FLOOR, decomposition_range, fits_range
+from ...ui.axes import LOG_FLOOR, decomposition_range, fits_range, legend_below
 from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
@@ -56,18 +56,6 @@ class _Abandoned(Exception):
 
 def _ridge_label(value: float) -> str:
     return "0" if value == 0 else f"{value:g}"
-
-
-def _legend_below(fig, columns: int):
-    """The legend under the plot, in ``columns`` columns: it hides no curve."""
-    legend = fig.legend[0]
-    fig.legend.location = "center"
-    legend.ncols = columns
-    legend.label_text_font_size = "12px"
-    # Entries 10 px apart: at 2 px, side by side in lecture mode, they touched.
-    legend.spacing, legend.padding, legend.margin = 10, 4, 2
-    legend.border_line_alpha = 0
-    fig.add_layout(legend, "below")
 
 
 class BiasVarianceLab(Lab):
@@ -188,7 +176,7 @@ class BiasVarianceLab(Lab):
                  legend_label=tr("bv.fits.shown", lang))
         fig.scatter("x", "y", source=self.points_source, color=SHOWN_COLOR, size=7,
                     line_color="white", legend_label=tr("bv.fits.points", lang))
-        _legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
+        legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
         fig.xaxis.axis_label = "x"
         self.fits_fig = fig
         self.fits_source.selected.on_change("indices", self._on_tap)
@@ -221,7 +209,7 @@ class BiasVarianceLab(Lab):
             if key == "test_error":
                 fig.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
         fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
-        _legend_below(fig, 2)  # six entries: three columns touched in lecture mode
+        legend_below(fig, 2)  # six entries: three columns touched in lecture mode
         fig.legend.click_policy = "hide"
         fig.y_range = Range1d(1e-3, 1.0)
         self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,
