@@ -256,6 +256,20 @@ def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
     assert failed == [] and page.errors == []
 
 
+def download_page(page, url: str, tmp_path):
+    """Open ``url`` and save what its "Export page (HTML)" button downloads."""
+    from playground.text import tr
+
+    page.goto(url)
+    button = page.locator(".pg-export-page").get_by_text(tr("export.page", "en"))
+    button.wait_for(timeout=60_000)
+    with page.expect_download(timeout=120_000) as info:
+        button.click()
+    path = tmp_path / "page.html"
+    info.value.save_as(path)
+    return path
+
+
 @pytest.mark.parametrize(("lab", "query"), [
     ("optimizers", "lab=optimizers&surface=saddle&optimizers=sgd,adam&steps=60"),
     ("mlp", "lab=mlp&dataset=xor&layers=4"),
@@ -264,15 +278,7 @@ def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
 ])
 def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server_url, lab,
                                                           query, tmp_path):
-    from playground.text import tr
-
-    page.goto(f"{server_url}?{query}")
-    button = page.locator(".pg-export-page").get_by_text(tr("export.page", "en"))
-    button.wait_for(timeout=60_000)
-    with page.expect_download(timeout=120_000) as info:
-        button.click()
-    path = tmp_path / "page.html"
-    info.value.save_as(path)
+    path = download_page(page, f"{server_url}?{query}", tmp_path)
     assert path.read_bytes().startswith(b"<!DOCTYPE html>")
     assert page.errors == []
     opened = new_page()
@@ -357,15 +363,8 @@ def test_the_biasvariance_page_moves_its_capacity_from_disk(page, exported_bv, t
 
 def test_the_biasvariance_button_downloads_a_page_that_moves(page, new_page, server_url,
                                                              tmp_path):
-    from playground.text import tr
-
-    page.goto(f"{server_url}?lab=biasvariance&family=knn&datasets=20&capacity=9")
-    button = page.locator(".pg-export-page").get_by_text(tr("export.page", "en"))
-    button.wait_for(timeout=60_000)
-    with page.expect_download(timeout=120_000) as info:
-        button.click()
-    path = tmp_path / "page.html"
-    info.value.save_as(path)
+    path = download_page(page, f"{server_url}?lab=biasvariance&family=knn&datasets=20"
+                               "&capacity=9", tmp_path)
     assert page.errors == []
     opened = new_page()
     failed = _open_bv(opened, path)
