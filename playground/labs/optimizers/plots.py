@@ -97,6 +97,7 @@ class RacePlots:
             axis.formatter = readable_ticks()  # a custom surface may span 10¹¹
         self.contour = None
         self._view_diagonal, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
+        self._framed: Surface | None = None  # the surface the view is set to
         self.critical_source = ColumnDataSource(
             {"x": [], "y": [], "verdict": [], "eig": [], "marker": []}, name="critical_points")
         self.start_source = ColumnDataSource({"x": [], "y": []})
@@ -254,7 +255,11 @@ class RacePlots:
         """The surface plot's view of ``surface``, the arrows' scale to it and the loss
         charts' floor (call before ``show_race``: a change of surface redraws the race
         first, and arrows scaled to the old view reopened from a link at another
-        zoom)."""
+        zoom).  Once per surface: a race redrawn on the same one keeps the reader's pan
+        and zoom, and samples no grid."""
+        if surface is self._framed:
+            return
+        self._framed = surface
         f = self.surface_fig
         f.x_range.start, f.x_range.end = surface.x_range
         f.y_range.start, f.y_range.end = surface.y_range

@@ -205,3 +205,14 @@ def test_a_critical_point_is_named_in_a_whole_sentence(lab, expr, sentence):
                            "optimizers": "sgd", "steps": "5"})
     lab._show_critical()
     assert sentence in lab.critical_md.object.split("\n\n")[0]
+
+
+def test_a_new_race_on_the_same_surface_keeps_the_readers_zoom(lab):
+    """Only a change of surface sets the surface plot's view: moving α (a new race)
+    left the reader's pan and zoom alone before, and still does."""
+    x_range = lab.plots.surface_fig.x_range
+    x_range.start, x_range.end = -2.0, 2.0  # the reader zoomed in
+    lab.state.sgd_lr = 0.3
+    assert (x_range.start, x_range.end) == (-2.0, 2.0)
+    lab.surface_select.value = "himmelblau"
+    assert (x_range.start, x_range.end) == lab.state.active_surface.x_range
