@@ -419,7 +419,8 @@ _EN: dict[str, str] = {
     "mlp.doc.early_stop": "pause when validation loss stops improving",
     "mlp.doc.patience": "epochs without improvement",
     "mlp.invalid.batch_training_set": (
-        "A batch holds at most the training set: the batch is now {n}."),
+        "A batch holds at most the training set: the batch is now {n} (the {asked} asked "
+        "for comes back with more training points)."),
     "mlp.invalid.batchnorm_batch": (
         "Batch norm needs at least 2 examples per batch (a batch of one has no variance): "
         "the batch is now 2."),
@@ -546,6 +547,7 @@ _EN: dict[str, str] = {
     "mlp.weight.too_large": "{value} is too large: a weight must lie between −{limit} and {limit}.",
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
     "input.refused": "{value} not used ({reason}): {used} is in use.",
+    "input.key_refused": "Only a number fits here: “{text}” was left out.",
     "input.not_a_number": "not a number",
     "input.not_finite": "not finite",
     "input.not_integer": "not a whole number",

@@ -192,6 +192,7 @@ ZH: dict[str, str] = {
     "formula.at_step": (
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
         "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
+    "input.key_refused": "这里只能输入数字：“{text}”未被输入。",
     "input.not_a_number": "不是数字",
     "input.not_finite": "不是有限数",
     "input.not_integer": "不是整数",
@@ -384,7 +385,8 @@ ZH: dict[str, str] = {
     "mlp.doc.discretize": "热图只显示预测的类别",
     "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
     "mlp.doc.patience": "没有改进的迭代周期数",
-    "mlp.invalid.batch_training_set": "小批量最多包含整个训练集：小批量大小已改为 {n}。",
+    "mlp.invalid.batch_training_set": (
+        "小批量最多包含整个训练集：小批量大小已改为 {n}（训练点足够多时恢复为所设的 {asked}）。"),
     "mlp.invalid.batchnorm_batch": (
         "批量规范化要求每个小批量至少有 2 个样本（只有一个样本的小批量没有方差）：小批量大小已改为 "
         "2。"),

@@ -28,6 +28,13 @@ draws no label of its own: an editable slider's number box, its arrow buttons an
 slider (from the slider's label), the header's language menu (``CLASS_NAMES``).  A
 number box's arrow buttons are no Tab stops (``tabindex=-1``): the box is, and ↑/↓
 in it do what they do.
+
+A number box takes only what can begin a number: Bokeh puts the box back as it was
+when a key would make it anything else (a letter, a second point).  The script says
+so where it happened, so that a refused key is not lost in silence: a short note
+under the box (``pg-key-refused``, read out by screen readers) names what was left
+out, until the next key or for a few seconds.  A number that is typed whole but is
+outside the control's bounds is the server's to refuse (``widgets.Guard``).
 """
 
 from __future__ import annotations
@@ -79,7 +86,8 @@ const texts = {title: un(data.title), note: un(data.note), close: un(data.close)
                player_names: Object.fromEntries(
                  Object.entries(data.player_names).map(([k, v]) => [k, un(v)])),
                class_names: Object.fromEntries(
-                 Object.entries(data.class_names).map(([k, v]) => [k, un(v)]))};
+                 Object.entries(data.class_names).map(([k, v]) => [k, un(v)])),
+               key_refused: un(data.key_refused)};
 if (window.pgKeyboard) { window.pgKeyboard.data = texts; return; }
 const kb = window.pgKeyboard = {data: texts};
 // The view of the first visible model whose css_classes has `cls`, and its shadow root.
@@ -285,6 +293,49 @@ kb.onKey = (e) => {
   if (done) e.preventDefault();
 };
 window.addEventListener('keydown', kb.onKey);
+// A number box's refused key.  Bokeh's own listener on the box puts the old text back
+// when the new one is no number's beginning; the window sees the event before it
+// (capture) and after it (bubble): a text that changed in between was refused.
+kb.refusedNote = null;
+kb.hideRefused = () => {
+  if (kb.refusedNote != null) { kb.refusedNote.remove(); kb.refusedNote = null; }
+  clearTimeout(kb.refusedTimer);
+};
+kb.beforeInput = (e) => {
+  const el = e.composedPath()[0];
+  kb.typed = (el && el.tagName === 'INPUT' && el.closest('.bk-input-group')) ?
+    [el, el.value, e.data] : null;
+};
+kb.afterInput = (e) => {
+  const seen = kb.typed; kb.typed = null;
+  if (seen == null || seen[0] !== e.composedPath()[0]) return;
+  const [el, wanted, data] = seen;
+  const before = kb.refusedNote != null && kb.refusedEl === el ? kb.refusedText : '';
+  kb.hideRefused();
+  if (el.value === wanted) return;  // taken: the box's note goes
+  // Keys typed one after the other are said together ("abc", not "c").
+  kb.refusedText = (before + ((data != null && data !== '') ? data : wanted)).slice(-24);
+  kb.refusedEl = el;
+  const note = document.createElement('div');
+  note.className = 'pg-key-refused';
+  note.setAttribute('role', 'status');
+  note.textContent = kb.data.key_refused.replace('{text}', kb.refusedText);
+  const r = el.getBoundingClientRect();
+  const dark = document.querySelector('.pg-theme-dark') != null;
+  const big = document.querySelector('.pg-present') != null;
+  note.style.cssText = 'position:fixed;z-index:10001;max-width:320px;padding:3px 8px;' +
+    'border-radius:4px;box-shadow:0 2px 8px rgba(0,0,0,0.25);pointer-events:none;' +
+    'font:' + (big ? '18px' : '13px') + '/1.35 system-ui,sans-serif;' +
+    (dark ? 'background:#3b1d22;color:#ffd7dc;' : 'background:#f8d7da;color:#842029;') +
+    'left:' + Math.max(4, r.left) + 'px;top:' + (r.bottom + 3) + 'px';
+  document.body.appendChild(note);
+  kb.refusedNote = note;
+  kb.refusedTimer = setTimeout(kb.hideRefused, 4000);
+};
+window.addEventListener('input', kb.beforeInput, true);
+window.addEventListener('input', kb.afterInput);
+window.addEventListener('focusout', kb.hideRefused);
+window.addEventListener('scroll', kb.hideRefused, true);
 """
 
 
@@ -293,8 +344,9 @@ class KeyboardShortcuts(ReactiveHTML):
 
     Its texts come from the server in the page's language: ``rows`` (``[keys, what]``),
     ``title``, ``note``, ``close``, ``player_names`` (the player's button class →
-    its accessible name) and ``class_names`` (a control's CSS class → its accessible
-    name, for controls that show no label, e.g. the header's language menu).  Added
+    its accessible name), ``class_names`` (a control's CSS class → its accessible
+    name, for controls that show no label, e.g. the header's language menu) and
+    ``key_refused`` (a number box's refused key: ``{text}`` is what was left out).  Added
     once per page; a second one only hands its texts over.
     """
 
@@ -304,6 +356,7 @@ class KeyboardShortcuts(ReactiveHTML):
     close = param.String(default="")
     player_names = param.Dict(default={})
     class_names = param.Dict(default={})
+    key_refused = param.String(default="")
 
     _template = "<div id='keyboard' style='display:none'></div>"
     _scripts = {"render": KEYS_JS}
@@ -318,4 +371,5 @@ class KeyboardShortcuts(ReactiveHTML):
         return cls(rows=help_rows(lab, lang), title=tr("keys.title", lang),
                    note=tr("keys.note", lang), close=tr("keys.close_button", lang),
                    player_names=names,
-                   class_names={c: tr(key, lang) for c, key in CLASS_NAMES.items()})
+                   class_names={c: tr(key, lang) for c, key in CLASS_NAMES.items()},
+                   key_refused=tr("input.key_refused", lang))

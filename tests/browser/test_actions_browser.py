@@ -252,6 +252,36 @@ def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_u
     assert_no_errors(page)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_letters_typed_into_a_number_box_are_said_to_be_left_out(page, server_url, lang):
+    """Bokeh's number box drops a key that would make its text no number; the page says
+    so under the box (all the keys dropped in a row), and a key it takes ends the note."""
+    from playground.text import tr
+
+    open_optimizers(page, server_url + f"?lang={lang}")
+    page.locator(".card-header", has_text=re.compile(r"^\s*SGD\s*$")).click()
+    box = page.locator(".pg-sgd_lr input").first
+    box.wait_for(state="visible")
+    box.click()
+    box.press("End")
+    box.press_sequentially("abc", delay=50)
+    note = page.locator(".pg-key-refused")
+    expect(note).to_have_text(tr("input.key_refused", lang, text="abc"),
+                              timeout=CHANGE_TIMEOUT_MS)
+    assert note.get_attribute("role") == "status"
+    assert box.input_value() == "0.45"  # the box as it was: the value in use
+    box.press_sequentially("1", delay=50)  # taken: the note goes
+    expect(note).to_have_count(0)
+    box.press("Enter")
+    page.wait_for_function("() => window.location.search.includes('sgd_lr=0.451')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    box.press_sequentially("x", delay=50)
+    expect(note).to_have_text(tr("input.key_refused", lang, text="x"))
+    box.blur()  # leaving the box ends it too
+    expect(note).to_have_count(0)
+    assert_no_errors(page)
+
+
 # -- the MLP lab ------------------------------------------------------------------------
 
 

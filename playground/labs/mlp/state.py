@@ -218,6 +218,10 @@ class MlpLabState(_Knobs):
         self._grid_ahead = None  # (network, _grid_inputs(), its heat map) from a worker
         self._frame = (None, None)  # (data, its frame): see ``frame``
         self._showing_batch = False  # use_network shows the batch in use (no new network)
+        # The batch asked for (by the user, a link, a lesson) and the one use_network last
+        # showed in its place: a training set too small for the one asked for cuts it
+        # for as long as it lasts, and a larger one brings it back (see _runnable).
+        self._asked_batch, self._shown_batch = int(self.batch), None
         #: Whether ``apply_query`` is setting the values (a link's new network keeps
         #: ``trained``; the lab trains to it only then).
         self.applying_link = False
@@ -298,6 +302,7 @@ class MlpLabState(_Knobs):
         self._lr_ended = False
         self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
+        self._shown_batch = fresh.arch.batch_size
         if fresh.arch.batch_size != int(self.batch):
             # The batch in use (at most the training set; batch norm raises one to two):
             # the slider and the link show it.
@@ -316,15 +321,21 @@ class MlpLabState(_Knobs):
         Batch norm in training needs at least 2 examples per batch (a batch of one has
         no variance): a batch of 1 trains in batches of 2, and with a single training
         example batch norm is off.  The batch is at most the training set (a note says
-        so; ``use_network`` shows the batch in use on the slider).
+        so; ``use_network`` shows the batch in use on the slider); the batch asked for
+        comes back with a training set large enough for it, unless another was chosen
+        meanwhile.
         """
         lang = self.lang
         n_train = self.n_train if n_train is None else n_train
-        batch_size = max(1, min(int(self.batch), n_train))
+        if int(self.batch) != self._shown_batch:  # a batch chosen since: the one asked for
+            self._asked_batch = int(self.batch)
+        asked = self._asked_batch
+        batch_size = max(1, min(asked, n_train))
         batchnorm = bool(self.batchnorm) and bool(hidden)
         notes = []
-        if batch_size < int(self.batch):
-            notes.append(tr("mlp.invalid.batch_training_set", lang, n=batch_size))
+        if batch_size < asked:
+            notes.append(tr("mlp.invalid.batch_training_set", lang, n=batch_size,
+                            asked=asked))
         if len(self.race) > MAX_RACERS:
             notes.append(tr("mlp.race.too_many", lang, n=MAX_RACERS))
         if not self.features:

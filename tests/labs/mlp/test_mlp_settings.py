@@ -53,11 +53,14 @@ def test_batchnorm_with_one_training_example_is_off_and_says_why():
     assert "only 1 training example" in state.error
     trains(state)
     assert state.batch == 1  # the control shows the batch in use
-    # Enough examples again: batch norm is back, raising the batch of one to two.
+    # Enough examples again: batch norm is back, the 10 asked for cut to the 5 there are.
     state.train_ratio = 50.0
-    assert state.arch.batchnorm and state.arch.batch_size == 2 == state.batch
-    state.batch = 5  # a batch the data allows: the notes go
-    assert state.arch.batch_size == 5 and state.error == ""
+    assert state.arch.batchnorm and state.arch.batch_size == 5 == state.batch
+    assert "the batch is now 5 (the 10 asked for" in state.error
+    state.batch = 1  # chosen now: batch norm raises it to two
+    assert state.arch.batch_size == 2 == state.batch
+    state.batch = 4  # a batch the data allows: the notes go
+    assert state.arch.batch_size == 4 and state.error == ""
 
 
 @pytest.mark.parametrize("rows, ratio, used", [(4, 50.0, 2), (10, 50.0, 5), (4, 100.0, 4),
@@ -81,6 +84,32 @@ def test_a_batch_larger_than_the_training_set_is_shown_as_the_batch_in_use(rows,
     guard = c.guards["batch"]
     guard.widget.value = used + 1  # more than the training set: refused at the box
     assert s.batch == used and guard.note.visible and f"outside [1, {used}]" in guard.refusal
+
+
+def test_the_batch_asked_for_comes_back_with_more_training_points():
+    """XOR at a 50 % share trains in batches of 2; at 100 % in batches of 4; a larger
+    data set gets the 10 asked for back.  A batch chosen meanwhile is the new one asked
+    for; batch norm's 2 for a batch of 1 gives the 1 back when it is off."""
+    lab = MlpLab()
+    lab.start()
+    s, c = lab.state, lab.controls
+    xor = "x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0"
+    s.train_ratio = 50.0
+    c.upload.value = xor.encode()
+    assert s.arch.batch_size == s.batch == 2 and "(the 10 asked for" in s.error
+    s.train_ratio = 100.0
+    assert s.n_train == 4 and s.arch.batch_size == s.batch == 4
+    s.dataset = "circle"
+    assert s.n_train > 10 and s.arch.batch_size == s.batch == 10 and s.error == ""
+    s.dataset = "uploaded"  # the XOR file again, and a batch chosen on it
+    assert s.batch == 4
+    s.batch = 3
+    s.dataset = "circle"
+    assert s.arch.batch_size == s.batch == 3
+    s.param.update(batch=1, batchnorm=True)
+    assert s.arch.batch_size == s.batch == 2
+    s.batchnorm = False
+    assert s.arch.batch_size == s.batch == 1
 
 
 @pytest.mark.parametrize("settings", [
