@@ -27,8 +27,6 @@ the display's.  An uploaded lesson is kept by the tab (sessionStorage, never the
 
 from __future__ import annotations
 
-import base64
-import binascii
 import html
 import json
 import logging
@@ -47,7 +45,7 @@ from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from .link import LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import DISPLAY_LINK, Display, display_query, text_size
-from .widgets import file_picker
+from .widgets import KeptFile, file_picker, keep_in_tab, kept_file
 
 log = logging.getLogger(__name__)
 
@@ -329,24 +327,12 @@ def step_search(lesson: Lesson, k: int, display: Mapping[str, str]) -> str:
 
 class LessonScript(ReactiveHTML):
     """The browser's side of a lesson: ``go`` (a count, ``|``, a percent-encoded query
-    string) loads that link; ``kept`` is the tab's uploaded lesson (its file name, ``|``,
-    its base64 content; just ``|`` when the tab has none), sent on a page whose link says
-    ``lesson=uploaded``."""
+    string) loads that link."""
 
     go = param.String(default="")
-    kept = param.String(default="")
 
     _template = "<div id='lesson-script' style='display:none'></div>"
     _scripts = {
-        "render": f"""
-          if (new URLSearchParams(window.location.search).get('lesson') !== '{UPLOADED}')
-            return;
-          let file = null;
-          try {{ file = JSON.parse(sessionStorage.getItem('{KEEP_KEY}')); }}
-          catch (e) {{ file = null; }}
-          data.kept = (file && typeof file.value === 'string')
-            ? (file.name || 'lesson') + '|' + file.value : '|';
-        """,
         "go": """
           if (!data.go) return;
           try {  // the lab left keeps its link for the tab, as the lab switcher does
@@ -358,16 +344,6 @@ class LessonScript(ReactiveHTML):
           window.location.search = decodeURIComponent(data.go.slice(data.go.indexOf('|') + 1));
         """,
     }
-
-
-#: The upload's content kept by the tab (base64; at most ``MAX_BYTES`` of file).
-KEEP_UPLOAD_JS = f"""
-try {{
-  if (source.value && source.value.length <= {MAX_BYTES * 4 // 3 + 8})
-    sessionStorage.setItem('{KEEP_KEY}', JSON.stringify(
-      {{name: source.filename, value: source.value}}));
-}} catch (e) {{ /* storage off or full: the lesson is not kept */ }}
-"""
 
 
 class LessonGuide:
@@ -439,10 +415,12 @@ class LessonGuide:
                              styles={"position": "sticky", "top": "0", "z-index": "10",
                                      "background": "#15181c" if dark else "white"})
         self.script = LessonScript()
+        # The tab's uploaded lesson, for a page whose link says lesson=uploaded.
+        self.kept = KeptFile(key=KEEP_KEY, field="lesson", value=UPLOADED)
         doc = pn.state.curdoc
         self._later = (doc.add_next_tick_callback if doc is not None
                        and doc.session_context is not None else lambda fn: fn())
-        self.script.param.watch(self._on_kept, "kept")
+        self.kept.param.watch(self._on_kept, "kept")
         self._card = None
         self.show()
 
@@ -508,7 +486,7 @@ class LessonGuide:
             self.upload = pn.widgets.FileInput(accept=".json,.yaml,.yml", multiple=False,
                                                css_classes=["pg-lesson-upload"],
                                                sizing_mode="stretch_width")
-            self.upload.jscallback(value=KEEP_UPLOAD_JS)
+            keep_in_tab(self.upload, KEEP_KEY, MAX_BYTES)
             self.upload.param.watch(self._on_upload, "value")
             small = f"font-size:{text_size(13)};color:var(--pg-ink,#222)"
             self._card = pn.Card(
@@ -604,11 +582,7 @@ class LessonGuide:
         self._later(lambda: self._use_kept(event.new))
 
     def _use_kept(self, kept: str):
-        name, _, encoded = kept.partition("|")
-        try:
-            content = base64.b64decode(encoded, validate=True) if encoded else b""
-        except (binascii.Error, ValueError):
-            content = b""
+        name, content = kept_file(kept)
         if not content:
             line = tr("lesson.not_kept", self.lang)
         elif self.use_file(content, name):

@@ -313,7 +313,8 @@ class Page:
         self.history = HistoryListener(lab=self.lab_key, lang=self.lang)
         self.history.param.watch(self._on_history, "popped")
         self.view.append(self.history)
-        self.view.extend([self.lesson.script, KeyboardShortcuts.for_page(self.lab_key, self.lang)])
+        self.view.extend([self.lesson.script, self.lesson.kept,
+                          KeyboardShortcuts.for_page(self.lab_key, self.lang)])
         if self.in_a_session:
             pn.state.onload(self._on_load)
             pn.state.on_session_destroyed(self._on_session_destroyed)

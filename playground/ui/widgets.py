@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 
 import panel as pn
 import param
 from bokeh.models import CustomJSTickFormatter
+from panel.reactive import ReactiveHTML
 
 from ..text import tr
 from .markup import tagged
@@ -182,3 +185,56 @@ def file_picker(upload: pn.widgets.FileInput, label: str, css_class: str,
                                **button_params)
     button.js_on_click(args={"upload": upload}, code=_OPEN_FILE_DIALOG_JS)
     return pn.Row(button, upload, margin=0, styles={"align-items": "center"})
+
+
+# -- a file the tab keeps -----------------------------------------------------------------
+# A page reloaded (a lab switch, Back/Forward, a reload, a lesson's step) is a new Panel
+# session: a file the visitor uploaded is kept by the tab (sessionStorage: this tab only,
+# never the link or the server) and sent back to the page whose link names it.
+
+_KEEP_FILE_JS = """
+try {{
+  if (source.value && source.value.length <= {max_chars})
+    sessionStorage.setItem('{key}', JSON.stringify({{name: source.filename, value: source.value}}));
+}} catch (e) {{ /* storage off or full: the file is not kept */ }}
+"""
+
+
+def keep_in_tab(upload: pn.widgets.FileInput, key: str, max_bytes: int):
+    """The tab keeps ``upload``'s latest file of at most ``max_bytes`` under ``key``
+    (``KeptFile`` gives it back); a larger file, or storage turned off or full, is not
+    kept (sessionStorage holds about 5 MB per site)."""
+    upload.jscallback(value=_KEEP_FILE_JS.format(key=key, max_chars=-(-max_bytes // 3) * 4))
+
+
+class KeptFile(ReactiveHTML):
+    """The tab's file kept under ``key`` (``keep_in_tab``), sent to the server as
+    ``kept`` on a page whose link has ``field=value``: its name, ``|``, its base64
+    content; just ``|`` when the tab keeps none (``kept_file`` reads it)."""
+
+    key = param.String(default="")
+    field = param.String(default="")
+    value = param.String(default="")
+    kept = param.String(default="")
+
+    _template = "<div id='kept' style='display:none'></div>"
+    _scripts = {
+        "render": """
+          if (new URLSearchParams(window.location.search).get(data.field) !== data.value)
+            return;
+          let file = null;
+          try { file = JSON.parse(sessionStorage.getItem(data.key)); } catch (e) { file = null; }
+          data.kept = (file && typeof file.value === 'string' && file.value.length > 0)
+            ? (file.name || '') + '|' + file.value : '|';
+        """,
+    }
+
+
+def kept_file(kept: str) -> tuple[str, bytes]:
+    """``KeptFile.kept`` read: the file's name and content, ``b""`` when the tab kept
+    none or sent what is not base64."""
+    name, _, encoded = kept.partition("|")
+    try:
+        return name, base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return name, b""

@@ -228,14 +228,14 @@ def test_an_uploaded_lesson_comes_back_from_the_tab():
     guide = ls.LessonGuide({"lesson": "uploaded", "lesson_step": "2"}, "mlp", Display(),
                            link_table)
     assert guide.problems == [] and guide.lesson is None
-    guide.script.kept = "mine.json|" + base64.b64encode(json.dumps(GOOD).encode()).decode()
+    guide.kept.kept = "mine.json|" + base64.b64encode(json.dumps(GOOD).encode()).decode()
     assert guide.lesson is not None and guide.step == 2 and guide.row.visible
     guide = ls.LessonGuide({"lesson": "uploaded"}, "mlp", Display(), link_table)
     assert guide.row.visible and "Loading the lesson" in guide.text.object
-    guide.script.kept = "|"  # the tab has none: said in the bar the page shows
+    guide.kept.kept = "|"  # the tab has none: said in the bar the page shows
     assert guide.row.visible and "open the lesson file again" in guide.text.object
     guide = ls.LessonGuide({"lesson": "uploaded"}, "mlp", Display(), link_table)
-    guide.script.kept = "x.json|" + base64.b64encode(b'{"title": "<b>"}').decode()
+    guide.kept.kept = "x.json|" + base64.b64encode(b'{"title": "<b>"}').decode()
     assert "the file lacks its steps" in guide.text.object and "<b>" not in guide.text.object
 
 

@@ -5,7 +5,7 @@ import param
 import pytest
 
 from playground.ui.link import format_value, parse_value
-from playground.ui.widgets import Guard, number_text
+from playground.ui.widgets import Guard, kept_file, number_text
 
 
 class Settings(param.Parameterized):
@@ -90,3 +90,13 @@ def test_links_write_whole_numbers_as_integers_and_read_them_back():
         assert float(text) == value
     assert format_value(35.0) == "35" and format_value(0.1) == "0.1"
     assert parse_value(p, format_value(1.0)) == 1.0
+
+
+@pytest.mark.parametrize("kept, expected", [
+    ("data.csv|eCwxCg==", ("data.csv", b"x,1\n")),
+    ("|", ("", b"")),  # the tab keeps none
+    ("a.csv|not base64!", ("a.csv", b"")),
+    ("", ("", b"")),
+])
+def test_a_kept_file_is_read_or_is_none(kept, expected):
+    assert kept_file(kept) == expected

@@ -10,15 +10,12 @@ network changes or trains.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Callable
 from types import SimpleNamespace
 
 import panel as pn
 import param
-from panel.reactive import ReactiveHTML
 from panel.viewable import Viewer
 
 from ...numerics import datasets, mlp
@@ -26,7 +23,15 @@ from ...numerics import optimizers as opt
 from ...text import tr
 from ...ui.markup import tagged, text_html
 from ...ui.present import text_size
-from ...ui.widgets import Guard, decades_format, file_picker, set_text
+from ...ui.widgets import (
+    Guard,
+    KeptFile,
+    decades_format,
+    file_picker,
+    keep_in_tab,
+    kept_file,
+    set_text,
+)
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -36,41 +41,13 @@ PRESETS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
            "overfit_early_stop")
 
 
-#: The tab keeps its last CSV file (sessionStorage: this tab only, never the link), so a
-#: page reloaded for a lab switch, Back/Forward or a reload can get it back.
 #: A data set of at most this many points gets a line saying a 100 % share exists.
 FEW_POINTS = 20
+#: The tab keeps its last CSV file (``ui.widgets.keep_in_tab``) under this key, up to
+#: this size, so that a page reloaded for a lab switch, Back/Forward or a reload can get
+#: it back.
 UPLOAD_KEY = "pg-upload"
-#: The most base64 characters kept (≈ 1.5 MB of CSV; sessionStorage holds ≈ 5 MB).
-UPLOAD_KEEP_CHARS = 2_000_000
-KEEP_UPLOAD_JS = f"""
-try {{
-  if (source.value && source.value.length <= {UPLOAD_KEEP_CHARS})
-    sessionStorage.setItem('{UPLOAD_KEY}', JSON.stringify(
-      {{name: source.filename, type: source.mime_type, value: source.value}}));
-}} catch (e) {{ /* storage off or full: the file is not kept */ }}
-"""
-
-
-class KeptUpload(ReactiveHTML):
-    """On a page whose link names the uploaded data set: the tab's kept file
-    (``KEEP_UPLOAD_JS``) sent back to the server as ``kept`` (its name, ``|``, its
-    base64 content), which uses it as a new upload."""
-
-    kept = param.String(default="")
-
-    _template = "<div id='kept' style='display:none'></div>"
-    _scripts = {
-        "render": f"""
-          if (new URLSearchParams(window.location.search).get('dataset') !== 'uploaded')
-            return;
-          let file = null;
-          try {{ file = JSON.parse(sessionStorage.getItem('{UPLOAD_KEY}')); }}
-          catch (e) {{ return; }}
-          if (file != null && typeof file.value === 'string' && file.value.length > 0)
-            data.kept = (file.name || 'uploaded.csv') + '|' + file.value;
-        """,
-    }
+UPLOAD_KEEP_BYTES = 1_500_000
 
 
 class MlpControls(Viewer):
@@ -93,9 +70,10 @@ class MlpControls(Viewer):
         self.upload = pn.widgets.FileInput(accept=".csv", multiple=False,
                                            css_classes=["pg-upload"], width=220)
         self.upload.param.watch(self._on_upload, "value")
-        self.upload.jscallback(value=KEEP_UPLOAD_JS)
+        keep_in_tab(self.upload, UPLOAD_KEY, UPLOAD_KEEP_BYTES)
         # The link asks for an uploaded file this page has not seen: the tab's, if kept.
-        self.kept_upload = KeptUpload() if s.upload_problem else None
+        self.kept_upload = (KeptFile(key=UPLOAD_KEY, field="dataset", value=UPLOADED)
+                            if s.upload_problem else None)
         if self.kept_upload is not None:
             self.kept_upload.param.watch(self._on_kept_upload, "kept")
         self.upload_error = pn.pane.HTML("", visible=False, css_classes=["pg-upload-error"],
@@ -403,14 +381,11 @@ class MlpControls(Viewer):
                                  self._use_upload)
 
     def _on_kept_upload(self, event):
-        """The tab's kept file (``KeptUpload``): used as if uploaded again."""
-        content = event.new.split("|", 1)[-1]
-        try:
-            data = base64.b64decode(content, validate=True)
-        except (ValueError, binascii.Error):
-            log.warning("the tab's kept upload was not base64: ignored")
-            return
-        self._on_upload(SimpleNamespace(new=data))
+        """The tab's kept file (``KeptFile``): used as if uploaded again; without one
+        the link's notice (``upload_problem``) says what is missing."""
+        _name, data = kept_file(event.new)
+        if data:
+            self._on_upload(SimpleNamespace(new=data))
 
     def _read(self, content) -> datasets.Dataset | str:  # any thread
         try:

@@ -218,7 +218,7 @@ class MlpLab(Lab):
         self.worker.submit(key, work, use)
 
     def _on_dataset(self, event):
-        """The tab gave back the file the link named (``controls.KeptUpload``): the
+        """The tab gave back the file the link named (``ui.widgets.KeptFile``): the
         link's notice about it goes."""
         s = self.state
         if event.new == UPLOADED and s.upload_problem:
