@@ -21,7 +21,8 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   map, the race's two charts (every racer in its colour) and its table.
 * **bias–variance lab**: the family fitted at every capacity to every training set (what
   the lab computes for the link; the network family is trained here, which takes
-  seconds to a minute), with the capacity as a slider over that family: every set's
+  seconds to a minute), with the capacity as a slider over that family (Play sweeps
+  it from the simplest model to the most complex): every set's
   fit, their mean f̄, the truth and one set's points (click a fit to show its set);
   the curves against capacity with the chosen capacity's line; the reading and the
   decomposition with that capacity's numbers.  The fits are stored as 16-bit codes
@@ -121,6 +122,8 @@ SNAPSHOTS_BOUNDS = (2, 200)
 #: The optimizer race's playback: a frame every FRAME_MS, at most PLAY_FRAMES frames.
 FRAME_MS = 40
 PLAY_FRAMES = 250
+#: The bias–variance page's Play: each capacity shown this long (its fits redrawn).
+CAPACITY_FRAME_MS = 350
 LABS = ("optimizers", "mlp", "biasvariance")
 #: The bias–variance page: the fits' window either side of the plot, in plot heights,
 #: and the most bytes its fits' codes (and their sets' points) take in the file.
@@ -265,13 +268,14 @@ def _style(fig, title_px: int = 16):
         axis.major_label_text_font_size = "13px"
 
 
-def _play_toggle(slider: Slider, lang: str, name: str) -> Toggle:
-    """Play/Pause: moves ``slider`` to its end in at most ``PLAY_FRAMES`` frames."""
+def _play_toggle(slider: Slider, lang: str, name: str, frame_ms: int = FRAME_MS) -> Toggle:
+    """Play/Pause: moves ``slider`` to its end in at most ``PLAY_FRAMES`` frames, one
+    every ``frame_ms``."""
     toggle = Toggle(label=tr("mlp.play", lang), width=110, name=name, button_type="success",
                     css_classes=["pg-play"])
     toggle.js_on_change("active", CustomJS(
         args={"slider": slider, "play": tr("mlp.play", lang), "pause": tr("mlp.pause", lang),
-              "frames": PLAY_FRAMES, "frame_ms": FRAME_MS},
+              "frames": PLAY_FRAMES, "frame_ms": frame_ms},
         code=PLAY_JS))
     return toggle
 
@@ -1021,8 +1025,8 @@ def build_biasvariance_page(state) -> Page:
     ``FIT_GAP``-coded ``uint16``, set-major), ``bv_means`` (``y``: f̄ per capacity),
     ``bv_sets`` (``x``, ``y``: the kept sets' training points), ``pg-bv-fits``,
     ``pg-bv-mean``, ``pg-bv-truth``, ``pg-bv-shown``, ``pg-bv-points`` (what is drawn),
-    ``pg-bv-KEY`` per curve; the span ``pg-bv-chosen``; widgets ``pg-capacity``;
-    the Divs ``pg-bv-reading``, ``pg-bv-formula``.
+    ``pg-bv-KEY`` per curve; the span ``pg-bv-chosen``; widgets ``pg-capacity`` and
+    ``pg-play`` (Play sweeps the capacity); the Divs ``pg-bv-reading``, ``pg-bv-formula``.
 
     Raises:
         ExportError: the settings could not be computed (the lab's message).
@@ -1106,6 +1110,7 @@ def build_biasvariance_page(state) -> Page:
 
     slider = Slider(start=0, end=max(len(caps) - 1, 1), step=1, value=index, width=520,
                     title=tr("bv.capacity", lang), name="pg-capacity",
+                    margin=(5, 5, 5, 10), align="center",
                     css_classes=["pg-slider-capacity"], disabled=len(caps) < 2,
                     format=CustomJSTickFormatter(
                         args={"caps": caps},
@@ -1141,7 +1146,10 @@ def build_biasvariance_page(state) -> Page:
     if len(kept) < n_sets:
         note += " " + tr("export.note.biasvariance_sets", lang, kept=len(kept), sets=n_sets)
     title = f"{tr('app.title', lang)} · {tr('lab.biasvariance', lang)}"
-    layout = column(_header(title, caption, note, 1220), slider, row(fig, curves),
+    # Play sweeps the capacity from the first (or from where it is) to the last.
+    play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
+    play.disabled = len(caps) < 2
+    layout = column(_header(title, caption, note, 1220), row(play, slider), row(fig, curves),
                     reading, formula, family_note, name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "biasvariance", "family": r.family, "capacities": caps,

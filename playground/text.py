@@ -367,7 +367,7 @@ _EN: dict[str, str] = {
     "export.note.biasvariance": (
         "A recorded copy: every fit was computed when the page was exported, at {n} "
         "capacities ({symbol} from {low} to {high}) on {sets} training sets. Drag the "
-        "capacity slider; click a fit to show its training set."),
+        "capacity slider or press Play; click a fit to show its training set."),
     "export.note.biasvariance_sets": (
         "The fits of {kept} of the {sets} sets are drawn (to keep the file small); bias², "
         "variance and the errors are of all {sets}."),

@@ -355,6 +355,16 @@ def test_the_biasvariance_page_moves_its_capacity_from_disk(page, exported_bv, t
         background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
         assert background == "rgb(21, 24, 28)"
         assert _js(page, "return m('pg-bv-curves').background_fill_color") == "#1e2227"
+    # Play sweeps every capacity from the first to the last, then stops.
+    _js(page, "m('pg-capacity').value = 0;")
+    page.locator(".pg-play button").click()
+    seen = set()
+    for _ in range(60):
+        seen.add(_js(page, "return m('pg-bv-chosen').location"))
+        if not _js(page, "return m('pg-play').active") and 20 in seen:
+            break
+        page.wait_for_timeout(150)
+    assert seen >= {0, 10, 20} and _js(page, "return m('pg-capacity').value") == 20
     widths = page.evaluate("() => [document.documentElement.scrollWidth, "
                            "document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
