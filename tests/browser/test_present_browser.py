@@ -193,6 +193,16 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     for number in (step, losses.first, losses.last):
         assert px(number) >= 28
         assert number.evaluate("e => e.getBoundingClientRect().bottom") <= 720
+    # The same numbers as the legend's, written alike (0.0003848, not 3.85e-4).
+    legend = page.evaluate("""() => Array.from(Bokeh.documents[0].all_models)
+      .filter((m) => m.constructor.__name__ === 'LegendItem').map((m) => m.label.value)""")
+    for loss in losses.all_inner_texts():
+        assert any(label.endswith(f"L = {loss}") for label in legend), (loss, legend)
+    # Beside the player's speed (or under it, where the row is narrow), not over its label.
+    label = page.get_by_text(tr("speed"), exact=True).first.bounding_box()
+    here = step.bounding_box()
+    assert (label["x"] + label["width"] <= here["x"]
+            or label["y"] + label["height"] <= here["y"]), (label, here)
     cell = page.locator(".pg-readout td").first
     assert px(cell) >= 28  # the step's losses and gradients
     assert px(page.get_by_text(tr("speed"), exact=True).first) >= 20

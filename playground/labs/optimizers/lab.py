@@ -161,7 +161,7 @@ class OptimizerLab(Lab):
         self.player.jscallback(direction="""
             if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
         self.speed = pn.widgets.Select(name=tr("speed", lang), options=[1, 2, 5, 10, 20, 50, 100],
-                                       value=1, width=120)
+                                       value=1, width=160)  # its label whole at 20 px
         self.speed.jslink(self.player, value="step")
         self.surface_pane = pn.pane.Bokeh(self.plots.surface_fig, sizing_mode="stretch_width")
         self.loss_pane = pn.Column(

@@ -37,6 +37,7 @@ from ...numerics.surfaces import Surface, grid
 from ...text import tr
 from ...ui.axes import (
     ARROWS_JS,
+    PLAIN_JS,
     fit_step_axis,
     log_loss_range,
     loss_range,
@@ -413,7 +414,7 @@ class RacePlots:
 
 
 #: Runs in the browser when the step shown (the cursor's location) or the race changes.
-ANIMATE_JS = ARROWS_JS + r"""
+ANIMATE_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursors[0].location));
 const names = meta.data.name;
 const fmt = (v) => {
@@ -455,7 +456,7 @@ for (let k = 0; k < names.length; k++) {
   const ink = "color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color + "))";
   numbers += "<div>" + small + labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + ink + "'>" +
-    (stopped || undefinedHere ? "–" : fmt(d.loss[i])) + "</span></div>";
+    (stopped || undefinedHere ? "–" : pgPlain(d.loss[i])) + "</span></div>";  // as the legend
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
     "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
