@@ -96,6 +96,13 @@ class Guard:
         self._refusal = ""
         widget.value = getattr(owner, name)
         widget.param.watch(self._typed, "value")
+        # An editable slider: the browser widens its slider to a typed value, refused or
+        # not; the slider's range stays the widget's, widened only to the value in use.
+        self._slider = getattr(widget, "_slider", None)
+        if self._slider is not None and "fixed_end" in widget.param:
+            self._slider.param.watch(self._hold_range, ["start", "end"])
+        else:
+            self._slider = None
         # Every assignment, not only a change: a reset to the value in use starts anew.
         owner.param.watch(self._follow, name, onlychanged=False)
 
@@ -119,6 +126,8 @@ class Guard:
             raise ValueError(tr("input.not_a_number", self.lang)) from None
         if not math.isfinite(number):
             raise ValueError(tr("input.not_finite", self.lang))
+        if not self.integer:  # a slider's steps add float noise (0.9960000000000001)
+            number = float(f"{number:.12g}")
         if self.integer and not number.is_integer():
             raise ValueError(tr("input.not_integer", self.lang))
         low, high = self.bounds
@@ -138,6 +147,11 @@ class Guard:
             self._refuse(event.new, str(e).split("\n")[0])
         else:
             self.note.visible = False
+            if value != event.new:
+                self._show(value)  # as used (rounded)
+            if self._slider is not None:  # a value past the slider's range, used
+                w = self.widget
+                w.param.update(start=min(w.start, value), end=max(w.end, value))
 
     def _refuse(self, typed, reason: str):
         used = getattr(self.owner, self.name)
@@ -147,13 +161,24 @@ class Guard:
         set_text(self.note, tagged("pg-refused-text", self._refusal))
         self.note.visible = True
         self._show(used)
-        if "end" in self.widget.param and "fixed_end" in self.widget.param:
-            self.widget.param.trigger("start", "end")  # a slider the typed value widened
+        self._hold_range()
+
+    def _hold_range(self, _event=None):
+        """The slider's range: the widget's, widened to the value in use only."""
+        if self._slider is None:
+            return
+        w, used = self.widget, getattr(self.owner, self.name)
+        low, high = w.start, w.end
+        if used is not None:
+            low, high = min(low, used), max(high, used)
+        if (self._slider.start, self._slider.end) != (low, high):
+            self._slider.param.update(start=low, end=high)
 
     def _follow(self, event):
         self.note.visible = False  # it spoke of the state before this assignment
         if self.widget.value != event.new:
             self._show(event.new)
+        self._hold_range()
 
     def _show(self, value):
         self._following = True

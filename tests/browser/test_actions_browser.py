@@ -239,11 +239,17 @@ def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_u
     box = page.locator(".pg-sgd_lr input").first
     box.wait_for(state="visible")
     before = page.evaluate(_SOURCE, "full_sgd")
+    handle = page.locator(".pg-sgd_lr .noUi-handle").first
+    span = [handle.get_attribute("aria-valuemin"), handle.get_attribute("aria-valuemax")]
     type_into(box, typed)
     note = page.locator(".pg-refused-text")
     note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
     assert note.inner_text() == f"{typed} not used (outside [1×10⁻⁷, 100]): 0.45 is in use."
     assert box.input_value() == "0.45"  # the value in use
+    # The slider beside it keeps its range (the browser had widened it to what was typed).
+    wait_until(page, lambda: [handle.get_attribute("aria-valuemin"),
+                              handle.get_attribute("aria-valuemax")] == span, 10,
+               f"the slider's range back to {span}")
     assert page.evaluate(_SOURCE, "full_sgd") == before and "sgd_lr" not in query_of(page)
     type_into(box, "0.2")  # a good value: used, and the note goes
     page.wait_for_function("() => window.location.search.includes('sgd_lr=0.2')",
@@ -305,10 +311,14 @@ def test_mlp_typed_values_and_a_remedy_lesson(page, server_url):
     note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
     assert "500 not used (outside" in note.inner_text()
     assert box.input_value() == "0.01" and "lr" not in query_of(page)
+    handle = page.locator(".pg-lr .noUi-handle").first
     type_into(box, "50")  # inside α's bounds, past the slider's range: used
     page.wait_for_function("() => window.location.search.includes('lr=50')",
                            timeout=CHANGE_TIMEOUT_MS)
     note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
+    # The slider widened to the value in use, and no further.
+    wait_until(page, lambda: float(handle.get_attribute("aria-valuemax")) == 50, 10,
+               "the slider's end at 50")
     # ε in the one format of the formulas' numbers (1e-8), not 0.00000001 (Adam's knob).
     assert page.locator(".pg-eps input").first.input_value() == "1e-8"
     # The over-fitting lesson, trained a little; a remedy starts again at epoch 0.

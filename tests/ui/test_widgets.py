@@ -100,3 +100,22 @@ def test_links_write_whole_numbers_as_integers_and_read_them_back():
 ])
 def test_a_kept_file_is_read_or_is_none(kept, expected):
     assert kept_file(kept) == expected
+
+
+def test_a_sliders_float_noise_is_not_used_nor_shown(guarded):
+    s, rate, _ = guarded
+    rate.widget.value = 0.9960000000000001  # three steps of 0.001 down from 0.999
+    assert s.rate == 0.996 and rate.widget.value == 0.996
+
+
+def test_an_editable_sliders_range_follows_the_value_in_use():
+    """The browser widens the slider to a typed value; a refused one is taken back, a
+    used one past the range widens the widget's own range."""
+    s = Settings()
+    slider = pn.widgets.EditableFloatSlider(start=0.0, end=0.8)
+    guard = Guard(slider, s, "rate")
+    slider._slider.end = 5.0  # what the browser does for a typed 5
+    slider.value = 5.0
+    assert guard.refusal and (slider._slider.start, slider._slider.end) == (0.0, 0.8)
+    slider.value = 0.9
+    assert s.rate == 0.9 and slider.end == 0.9 and slider._slider.end == 0.9
