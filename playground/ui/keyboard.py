@@ -302,14 +302,16 @@ kb.hideRefused = () => {
   clearTimeout(kb.refusedTimer);
 };
 kb.beforeInput = (e) => {
-  const el = e.composedPath()[0];
+  const path = e.composedPath(), el = path[0];
+  // The note stays inside the sidebar the box is in (else the window).
+  const side = path.find((n) => n.classList && n.classList.contains('pg-sidebar'));
   kb.typed = (el && el.tagName === 'INPUT' && el.closest('.bk-input-group')) ?
-    [el, el.value, e.data] : null;
+    [el, el.value, e.data, side] : null;
 };
 kb.afterInput = (e) => {
   const seen = kb.typed; kb.typed = null;
   if (seen == null || seen[0] !== e.composedPath()[0]) return;
-  const [el, wanted, data] = seen;
+  const [el, wanted, data, side] = seen;
   const before = kb.refusedNote != null && kb.refusedEl === el ? kb.refusedText : '';
   kb.hideRefused();
   if (el.value === wanted) return;  // taken: the box's note goes
@@ -323,12 +325,17 @@ kb.afterInput = (e) => {
   const r = el.getBoundingClientRect();
   const dark = document.querySelector('.pg-theme-dark') != null;
   const big = document.querySelector('.pg-present') != null;
-  note.style.cssText = 'position:fixed;z-index:10001;max-width:320px;padding:3px 8px;' +
+  const box = side ? side.getBoundingClientRect() : {left: 0, right: window.innerWidth};
+  const room = Math.max(160, box.right - box.left - 8);
+  note.style.cssText = 'position:fixed;z-index:10001;padding:3px 8px;box-sizing:border-box;' +
     'border-radius:4px;box-shadow:0 2px 8px rgba(0,0,0,0.25);pointer-events:none;' +
     'font:' + (big ? '18px' : '13px') + '/1.35 system-ui,sans-serif;' +
     (dark ? 'background:#3b1d22;color:#ffd7dc;' : 'background:#f8d7da;color:#842029;') +
-    'left:' + Math.max(4, r.left) + 'px;top:' + (r.bottom + 3) + 'px';
+    'max-width:' + Math.min(320, room) + 'px;top:' + (r.bottom + 3) + 'px';
   document.body.appendChild(note);
+  // Under the box, moved left as far as it must to end inside the sidebar.
+  const right = Math.min(box.right - 4, window.innerWidth - 4);
+  note.style.left = Math.max(box.left + 4, Math.min(r.left, right - note.offsetWidth)) + 'px';
   kb.refusedNote = note;
   kb.refusedTimer = setTimeout(kb.hideRefused, 4000);
 };

@@ -276,6 +276,10 @@ def test_letters_typed_into_a_number_box_are_said_to_be_left_out(page, server_ur
                               timeout=CHANGE_TIMEOUT_MS)
     assert note.get_attribute("role") == "status"
     assert box.input_value() == "0.45"  # the box as it was: the value in use
+    sidebar = page.locator(".pg-sidebar").first.bounding_box()
+    shown = note.bounding_box()  # inside the sidebar, not over the pictures
+    assert sidebar["x"] <= shown["x"] and (shown["x"] + shown["width"]
+                                           <= sidebar["x"] + sidebar["width"]), (shown, sidebar)
     box.press_sequentially("1", delay=50)  # taken: the note goes
     expect(note).to_have_count(0)
     box.press("Enter")
