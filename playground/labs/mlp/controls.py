@@ -32,6 +32,7 @@ from ...ui.widgets import (
     kept_file,
     set_text,
 )
+from .figures import loss_text
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -294,7 +295,10 @@ class MlpControls(Viewer):
         s = self.state
         self._show_lr()
         key = "mlp.best" if s.has_validation else "mlp.best.no_validation"
-        set_text(self.best_pane, tr(key, s.lang, epoch=s.best_epoch, loss=f"{s.best_val:.3f}"))
+        # The race's networks keep no best epoch (early stopping is a single network's).
+        self.best_pane.visible = not s.racers
+        set_text(self.best_pane, tr(key, s.lang, epoch=s.best_epoch,
+                                    loss=loss_text(s.best_val)))  # as the readout writes it
 
     def show_stopped(self, text: str):
         """Why training stopped on its own (early stopping), or nothing."""

@@ -937,3 +937,18 @@ def test_a_refusal_goes_when_a_lesson_or_link_sets_the_value_again(lab):
     assert c.layer_note.visible
     s.layers = s.layers  # set again, unchanged
     assert not c.layer_note.visible
+
+
+def test_the_best_epoch_line_is_a_single_networks(lab):
+    """A race keeps no best epoch: the sidebar's line goes (it spoke of the network not
+    trained), and comes back with a single network; its loss as the readout writes it."""
+    s, best = lab.state, lab.controls.best_pane
+    assert best.visible and "epoch 0" in shown(best)
+    s.race = ["sgd", "adam"]
+    s.train(3)
+    lab.controls.show_details()
+    assert not best.visible
+    s.race = []
+    s.train(3)
+    lab.controls.show_details()
+    assert best.visible and mlp_lab.loss_text(s.best_val) in shown(best)
