@@ -20,7 +20,7 @@ from panel.viewable import Viewer
 
 from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
-from ...text import tr
+from ...text import tr, tr_error
 from ...ui.markup import tagged, text_html
 from ...ui.present import text_size
 from ...ui.widgets import (
@@ -110,8 +110,14 @@ class MlpControls(Viewer):
             options={datasets.FEATURE_LABELS[k]: k for k in datasets.FEATURES},
             button_type="primary", button_style="outline", sizing_mode="stretch_width")
         self.normalise = pn.widgets.Checkbox.from_param(s.param.normalise, name=t("normalise"))
-        self.layers = pn.widgets.TextInput.from_param(s.param.layers, name=t("layers"),
-                                                      css_classes=["pg-layers"])
+        # The layers typed as text: a list the network cannot have is refused at the box
+        # (which goes back to the layers in use), as the number boxes' values are.
+        self.layers = pn.widgets.TextInput(name=t("layers"), value=s.layers,
+                                           css_classes=["pg-layers"])
+        self.layers.param.watch(self._on_layers_typed, "value")
+        self.layers_note = pn.pane.HTML("", visible=False, css_classes=["pg-refused"],
+                                        margin=(0, 10, 4, 10),
+                                        styles={"color": "#842029", "font-size": "12px"})
         # TensorFlow Playground's + and − for layers and neurons, kept in step with the text.
         self.add_layer = pn.widgets.Button(name=t("layer.add"), width=100,
                                            css_classes=["pg-add-layer"])
@@ -225,7 +231,7 @@ class MlpControls(Viewer):
             self.features, self.normalise,
             head("network"), pn.Row(self.remove_layer, self.add_layer), self.layer_widths,
             self.layer_note,
-            self.layers, pn.Row(self.activation, self.init),
+            self.layers, self.layers_note, pn.Row(self.activation, self.init),
             self.batchnorm,
             head("training"), self.optimizer, self._placed(self.lr), self.knob_row,
             self._placed(self.batch), self.schedule,
@@ -345,8 +351,35 @@ class MlpControls(Viewer):
         self.remove_layer.disabled = not widths
 
     def _on_layers(self, _event):
-        self.layer_note.visible = False  # a refusal's "in use" is no longer the network
+        # A refusal's "in use" is no longer the network.
+        self.layer_note.visible = self.layers_note.visible = False
+        self._show_layers_text()
         self._sync_layer_widths()
+
+    def _show_layers_text(self):
+        self._syncing_widths = True
+        try:
+            self.layers.value = self.state.layers
+        finally:
+            self._syncing_widths = False
+
+    def _on_layers_typed(self, event):
+        """Layers typed as text: used if the network can have them, else refused under
+        the box, which goes back to the layers in use."""
+        if self._syncing_widths:
+            return
+        s = self.state
+        try:
+            hidden = mlp.parse_layers(event.new)
+        except ValueError as e:
+            set_text(self.layers_note, tagged("pg-refused-text", tr(
+                "input.refused", s.lang, value=event.new, reason=tr_error(e, s.lang),
+                used=s.layers)))
+            self.layers_note.visible = True
+            self._show_layers_text()
+            return
+        s.layers = ",".join(map(str, hidden)) or "0"
+        self._show_layers_text()  # as used (e.g. "8, 8" is 8,8)
 
     def _on_layer_width(self, event):
         """A neuron count typed: used if it is 1 … ``MAX_WIDTH``, else refused under the
@@ -360,10 +393,13 @@ class MlpControls(Viewer):
             return
         in_use = self._widths()
         shown = "–" if event.new is None else event.new
+        boxes = list(self.layer_widths.objects)
+        used = in_use[boxes.index(event.obj)] if event.obj in boxes else ",".join(
+            map(str, in_use))  # this box's width in use
         set_text(self.layer_note, tagged("pg-refused-text", tr(
             "input.refused", self.state.lang, value=shown,
             reason=tr("input.outside", self.state.lang, low=1, high=mlp.MAX_WIDTH),
-            used=",".join(map(str, in_use)))))
+            used=used)))
         self.layer_note.visible = True
         self._sync_layer_widths()
 

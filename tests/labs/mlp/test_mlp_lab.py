@@ -800,8 +800,26 @@ def test_a_neuron_count_outside_its_bounds_is_refused_at_its_box(lab, typed):
     box.value = typed
     assert s.layers == "8,8" and s.generation == generation and box.value == 8
     assert c.layer_note.visible and f"outside [1, {MAX_WIDTH}]" in shown(c.layer_note)
+    assert shown(c.layer_note).endswith("8 is in use.")  # this box's width, not "8,8"
     box.value = 5
     assert s.arch.hidden == (8, 5) and not c.layer_note.visible
+
+
+@pytest.mark.parametrize("typed, reason", [("8,99", "not 99"), ("a,b", ""), ("8,,8", "")])
+def test_layers_typed_as_text_the_network_cannot_have_are_refused_at_the_box(lab, typed,
+                                                                           reason):
+    """The box goes back to the layers in use and the link keeps them; the note names
+    what was typed; the next layers used end it."""
+    s, c = lab.state, lab.controls
+    generation = s.generation
+    c.layers.value = typed
+    assert s.layers == "8,8" and s.generation == generation and c.layers.value == "8,8"
+    assert s.to_query().get("layers", "8,8") == "8,8"
+    note = shown(c.layers_note)
+    assert c.layers_note.visible and note.startswith(f"{typed} not used (")
+    assert reason in note and note.endswith("8,8 is in use.")
+    c.layers.value = " 4, 4 "
+    assert s.layers == "4,4" and c.layers.value == "4,4" and not c.layers_note.visible
 
 
 # -- work off the event loop (issue #9 item 4) -------------------------------------------
