@@ -400,7 +400,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         raise ExportError(f"--values must be between {VALUES_BOUNDS[0]} and {VALUES_BOUNDS[1]}")
     shown = [n for n in opt.NAMES if n in state.optimizers]
     name, knob = pick_sweep(shown, sweep)
-    surface = state.active_surface
+    surface = state.shown_surface  # its view widened to a far start
     start = (float(state.x0), float(state.y0))
     if not math.isfinite(float(np.asarray(surface.fn(*start)))):
         raise ExportError(tr("surface.not_finite", lang, x=f"{start[0]:g}", y=f"{start[1]:g}"))

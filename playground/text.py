@@ -69,7 +69,8 @@ _EN: dict[str, str] = {
         "(RMSProp, Adam) take full-sized steps anyway."),
     "surface.custom.name": "Custom: type a formula",
     "surface.custom.lesson": (
-        "Your own surface in x and y, drawn over [−3, 3]². Allowed: numbers, x, y, pi, "
+        "Your own surface in x and y, drawn over [−3, 3]² (wider to show a start or a run "
+        "outside it). Allowed: numbers, x, y, pi, "
         "e, + − * / ** (or ^), and the functions {functions}. At a kink the gradient is "
         "the subgradient of smallest norm: 0 for |x| at x = 0 (sign(0) = 0, as in PyTorch), "
         "for √(x² + y²) at the origin and for max(a, b) and min(a, b) where a = b and the "

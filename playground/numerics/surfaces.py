@@ -17,7 +17,7 @@ story live in :mod:`playground.text`, keyed ``surface.<key>.lesson``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from types import MappingProxyType
 
@@ -184,6 +184,32 @@ def custom_surface(expression: Expression) -> Surface:
             "rmsprop": {"lr": 0.02}, "adam": {"lr": 0.05},
         },
     )
+
+
+#: The margin left around a start point the view was widened to (a share of its span).
+VIEW_MARGIN = 0.1
+
+
+def framed(surface: Surface, *points: tuple[float, float]) -> Surface:
+    """``surface`` with its view widened to show ``points`` (with ``VIEW_MARGIN`` of the
+    new span beyond the farthest) when some lie outside the view; else ``surface``
+    itself.  Non-finite points are left out.
+
+    A start the user moved far away (a formula's own minimum at (50, 50), a link's
+    x0 = 300) is drawn with the surface around it and where the runs end, never off
+    the plot."""
+    (x0, x1), (y0, y1) = surface.x_range, surface.y_range
+    kept = [(float(x), float(y)) for x, y in points if np.isfinite(x) and np.isfinite(y)]
+    if all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in kept):
+        return surface
+
+    def widened(low, high, values):
+        lo, hi = min(low, *values), max(high, *values)
+        pad = VIEW_MARGIN * (hi - lo)
+        return (lo - pad if lo < low else low), (hi + pad if hi > high else high)
+
+    return replace(surface, x_range=widened(x0, x1, [x for x, _ in kept]),
+                   y_range=widened(y0, y1, [y for _, y in kept]))
 
 
 #: Samples per side of the contour picture (the lab draws and warms up this grid).

@@ -313,3 +313,17 @@ def test_the_latex_shown_is_the_function_computed(name):
     # Both come from one plain-text formula.
     assert surface.fn == parse_expression(surface.fn.source)
     assert surface.latex == "f = " + parse_expression(surface.fn.source).to_latex()
+
+
+def test_a_view_widens_to_a_far_point_with_a_margin_and_only_then():
+    from playground.numerics.surfaces import SURFACES, VIEW_MARGIN, framed
+
+    ravine = SURFACES["ravine"]
+    assert framed(ravine, ravine.start) is ravine
+    assert framed(ravine, (float("nan"), 0.0), ravine.start) is ravine
+    wide = framed(ravine, (300.0, -40.0), ravine.start)
+    (x0, x1), (y0, y1) = wide.x_range, wide.y_range
+    assert x0 == ravine.x_range[0] and y1 == ravine.y_range[1]  # the other sides stay
+    assert x1 - 300.0 == pytest.approx(VIEW_MARGIN * (300.0 - x0))
+    assert -40.0 - y0 == pytest.approx(VIEW_MARGIN * (y1 + 40.0))
+    assert wide.fn is ravine.fn and wide.start == ravine.start

@@ -442,7 +442,7 @@ class OptimizerLab(Lab):
             self._build_formula_cards()
             self._show_formulas()
             self._show_critical()
-            self.plots.show_critical_points(self.state.active_surface)
+            self.plots.show_critical_points(self.state.shown_surface)
         return [
             self.readout_pane,
             self.view_3d,
@@ -480,15 +480,21 @@ class OptimizerLab(Lab):
                   else tr(f"surface.{surface.key}.lesson", s.lang))
         self.surface_info.object = lesson
         self.surface_formula.object = f"${surface.latex}$"
-        self.plots.show_surface(surface)
-        if self._details_built:  # else they come with the details
-            self.plots.show_critical_points(surface)
+        self._show_surface()
         self.log_loss.value = self._log_scale()
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
             p = hp_param(name, "lr")
             if p in self.hp_widgets:
                 self.hp_widgets[p].param.update(**self._lr_range(p))
         self._show_critical()
+
+    def _show_surface(self):
+        """The contours (and critical points, once the details are built) over the view
+        the start needs (``state.shown_surface``)."""
+        surface = self.state.shown_surface
+        self.plots.show_surface(surface)
+        if self._details_built:  # else they come with the details
+            self.plots.show_critical_points(surface)
 
     @param.depends("state.steps", watch=True)
     def _pick_speed(self):
@@ -511,7 +517,9 @@ class OptimizerLab(Lab):
     def _redraw_race_held(self):
         s = self.state
         self.show_message()
-        self.plots.frame(s.active_surface)
+        if s.shown_surface is not self.plots.drawn_surface:  # a start outside the view
+            self._show_surface()
+        self.plots.frame(s.shown_surface)
         self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0), show_paths=s.paths)
         rows = self._last_step()
         # end = 0 when every run stopped at its start (e.g. √x at x = 0): only step 0 exists
@@ -544,12 +552,12 @@ class OptimizerLab(Lab):
             # to a model before the model itself, which the browser then drops (a blank
             # view, "unknown reference").
             self.surface_3d = Surface3D(s.lang)
-            self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+            self.surface_3d.show(s.shown_surface, s.result, list(s.optimizers))
             self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
                                                   sizing_mode="stretch_width")]
         elif s.view_3d and self._started:
-            self.surface_3d.show(s.active_surface, s.result, list(s.optimizers))
+            self.surface_3d.show(s.shown_surface, s.result, list(s.optimizers))
         self.view_3d.visible = s.view_3d
 
     def show_message(self):

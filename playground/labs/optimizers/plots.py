@@ -99,6 +99,7 @@ class RacePlots:
         self.contour = None
         self._view_diagonal, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
         self._framed: Surface | None = None  # the surface the view is set to
+        self.drawn_surface: Surface | None = None  # the surface the contours are of
         self.critical_source = ColumnDataSource(
             {"x": [], "y": [], "verdict": [], "eig": [], "marker": []}, name="critical_points")
         self.start_source = ColumnDataSource({"x": [], "y": []})
@@ -275,6 +276,7 @@ class RacePlots:
         self._grid_min = float(finite.min()) if finite.size else 0.0
 
     def show_surface(self, surface: Surface):
+        self.drawn_surface = surface
         xs, ys, z = (np.asarray(a) for a in grid(surface))
         z = np.where(np.isfinite(z), z, np.nan)
         if not np.isfinite(z).any():

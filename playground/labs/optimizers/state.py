@@ -110,6 +110,25 @@ class OptimizerLabState(_Knobs):
     def _surface_for(self, key: str) -> surfaces.Surface:
         return self._custom if key == surfaces.CUSTOM else surfaces.SURFACES[key]
 
+    @property
+    def shown_surface(self) -> surfaces.Surface:
+        """The surface as the pictures show it: its view widened to the start point and
+        to where the shown runs that did not diverge end (``surfaces.framed``); the
+        same object while that view stays the same."""
+        points = [(self.x0, self.y0)]
+        r = self.result
+        if r is not None:
+            for k, name in enumerate(opt.NAMES):
+                if name in self.optimizers and r.diverged_at[k] < 0:
+                    points.append(tuple(r.points[r.last_step([name]), k]))
+        view = surfaces.framed(self.active_surface, *points)
+        kept = getattr(self, "_shown", None)
+        if kept is not None and (kept.fn, kept.key, kept.x_range, kept.y_range) == (
+                view.fn, view.key, view.x_range, view.y_range):
+            return kept
+        self._shown = view
+        return view
+
     def surface_defaults(self, key: str | None = None) -> dict:
         """The parameter values that the surface ``key`` starts with."""
         s = self._surface_for(key or self.surface)

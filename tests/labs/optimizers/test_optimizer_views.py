@@ -188,8 +188,11 @@ def test_a_race_redrawn_before_its_surface_scales_its_arrows_to_the_new_view(lab
     with param.parameterized.discard_events(lab.state):  # the surface's redraw not yet run
         lab.state.active_surface = saddle
     lab._redraw_race()
-    diagonal = math.hypot(saddle.x_range[1] - saddle.x_range[0],
-                          saddle.y_range[1] - saddle.y_range[0])
+    # The saddle's view (widened to the Himmelblau start and ends the state still has).
+    shown = lab.state.shown_surface
+    assert shown.fn is saddle.fn
+    diagonal = math.hypot(shown.x_range[1] - shown.x_range[0],
+                          shown.y_range[1] - shown.y_range[0])
     assert lab.plots.meta.data["diagonal"] == [diagonal] * len(lab.state.optimizers)
     assert lab.plots._loss_floor == saddle.minimum_value
 
@@ -216,3 +219,33 @@ def test_a_new_race_on_the_same_surface_keeps_the_readers_zoom(lab):
     assert (x_range.start, x_range.end) == (-2.0, 2.0)
     lab.surface_select.value = "himmelblau"
     assert (x_range.start, x_range.end) == lab.state.active_surface.x_range
+
+
+@pytest.mark.parametrize("query, start", [
+    ({"surface": "custom", "expr": "(x-50)**2+(y-50)**2", "x0": "45", "y0": "45"}, (45, 45)),
+    ({"surface": "ravine", "x0": "300", "y0": "40"}, (300, 40)),
+    ({"surface": "custom", "expr": "0.001*(x**2+y**2)", "x0": "500", "y0": "-300"},
+     (500, -300)),
+])
+def test_a_start_outside_the_surfaces_view_is_drawn_with_the_surface_around_it(lab, query,
+                                                                               start):
+    """The view and the contours' grid widen to the start and to where the runs end
+    (the formula's minimum at (50, 50)), with a margin; the start moved back inside a
+    preset's view gives that view again."""
+    lab.state.apply_query(query)
+    fig, shown = lab.plots.surface_fig, lab.state.shown_surface
+    for low, high, v in ((fig.x_range.start, fig.x_range.end, start[0]),
+                         (fig.y_range.start, fig.y_range.end, start[1])):
+        assert low < v < high and min(v - low, high - v) >= 0.08 * (high - low)
+    assert lab.plots.drawn_surface is shown  # the contours sampled over that view
+    assert (fig.x_range.start, fig.x_range.end) == shown.x_range
+    r = lab.state.result
+    for k in range(r.points.shape[1]):  # every run's end is in sight
+        x, y = r.points[r.last_step([]), k]
+        assert fig.x_range.start < x < fig.x_range.end and fig.y_range.start < y < fig.y_range.end
+    if query["surface"] == "custom":
+        return
+    lab.state.param.update(x0=shown.start[0], y0=shown.start[1])
+    own = lab.state.active_surface
+    assert lab.state.shown_surface is own
+    assert (fig.x_range.start, fig.x_range.end) == own.x_range
