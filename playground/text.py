@@ -434,7 +434,8 @@ _EN: dict[str, str] = {
     "mlp.invalid.no_features": "Choose at least one input feature: x₁ and x₂ are used.",
     "mlp.invalid.lr_zero": (
         "The learning-rate schedule has brought α to 0 at epoch {epoch}: training cannot "
-        "change the network any more. Raise N or T, choose another schedule, or press Reset."),
+        "change the network any more. Choose a smaller k, a larger N, T or γ, another "
+        "schedule, or press Reset."),
     "mlp.early_stopped.no_validation": (
         "Stopped early at epoch {epoch}: there are no validation points (training share "
         "100 %), so early stopping watches the training loss, which has not improved for "

@@ -399,8 +399,8 @@ ZH: dict[str, str] = {
     "mlp.invalid.early_stop_race": "比赛期间不使用早停。",
     "mlp.invalid.no_features": "请至少选择一个输入特征：现在使用 x₁ 和 x₂。",
     "mlp.invalid.lr_zero": (
-        "学习率调度在第 {epoch} 个迭代周期把 α 降到了 0：训练已无法再改变网络。请增大 N 或 T、"
-        "换一种调度，或点击“重置”。"),
+        "学习率调度在第 {epoch} 个迭代周期把 α 降到了 0：训练已无法再改变网络。"
+        "请选择更小的 k、更大的 N、T 或 γ、换一种调度，或点击“重置”。"),
     "mlp.early_stopped.no_validation": (
         "在第 {epoch} 个迭代周期提前停止：没有验证点（训练集比例为 100%），所以早停监视的是训练"
         "损失，它自第 {best} 个迭代周期以来已有 {patience} 个迭代周期没有改善。"),
