@@ -493,6 +493,9 @@ _EN: dict[str, str] = {
     "mlp.discretize": "Discretize output",
     "mlp.race": "Race optimizers (choose 2–4: the same network, the same start)",
     "mlp.race.too_many": "A race takes at most {n} optimizers: the first {n} race.",
+    "mlp.race.too_few": (
+        "A race needs at least two optimizers (only {optimizer} is chosen): the single "
+        "network trains."),
     "mlp.race.all_diverged": "Every optimizer in the race diverged. Lower α or press Reset.",
     "mlp.race.diverged": "diverged at epoch {epoch}",
     "mlp.race.optimizer": "Optimizer",

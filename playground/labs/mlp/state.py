@@ -338,6 +338,9 @@ class MlpLabState(_Knobs):
                             asked=asked))
         if len(self.race) > MAX_RACERS:
             notes.append(tr("mlp.race.too_many", lang, n=MAX_RACERS))
+        elif len(self.race) == 1:  # the single network trains, with its own optimizer
+            notes.append(tr("mlp.race.too_few", lang,
+                            optimizer=tr(f"optimizer.{self.race[0]}", lang)))
         if not self.features:
             notes.append(tr("mlp.invalid.no_features", lang))
         if batchnorm and batch_size < 2:

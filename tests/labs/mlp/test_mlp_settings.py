@@ -361,3 +361,11 @@ def test_few_points_get_a_line_saying_a_share_of_100_percent_exists(lang, words)
     # Hidden with its slider (``hide=train_ratio``).
     lab.hidden = frozenset({"train_ratio"})
     assert lab.without_hidden([c.share_box, c.points]) == [c.points]
+
+
+def test_a_race_of_one_says_the_single_network_trains():
+    state = MlpLabState(race=["adam"])
+    assert state.racers == () and state.race_models is None
+    assert "at least two optimizers (only Adam is chosen)" in state.error
+    state.race = ["adam", "sgd"]
+    assert state.racers == ("sgd", "adam") and "at least two" not in state.error
