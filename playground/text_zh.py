@@ -527,6 +527,7 @@ ZH: dict[str, str] = {
     "url.reason.no_feature": "至少要选择一个",
     "url.reason.race": "最多 {n} 个优化器",
     "url.reason.at_least": "至少为 {low}",
+    "url.reason.past_last_step": "超过了最后一步，即第 {last} 步：显示最后一步",
     "url.reason.lesson_name": "不是课程名称",
     "url.reason.no_lesson": "没有这节课程",
     "error.unexpected": "计算本次运行时出错：{error}",

@@ -118,6 +118,10 @@ class Lab(Viewer):
 
     #: State parameters whose change rewrites the page's link.
     URL_TRIGGERS: ClassVar[tuple[str, ...]] = ()
+    #: Those of ``URL_TRIGGERS`` that say where the reader is in what a setting gives
+    #: (a player's step), not a setting: their change alone rewrites the tab's current
+    #: history entry, so that Back returns to the previous setting.
+    URL_REPLACES: ClassVar[tuple[str, ...]] = ()
     #: The page's theme, as ``display_changed`` last gave it.
     theme: ClassVar[str] = "light"
 

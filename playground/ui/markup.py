@@ -35,6 +35,19 @@ def tagged(css_class: str, text: object) -> str:
     return f"<span class='{html.escape(css_class, quote=True)}'>{text_html(text)}</span>"
 
 
+def tagged_template(css_class: str, template: str, **fields: object) -> str:
+    """One ``<span>`` with ``css_class`` holding ``template`` filled with ``fields``.
+
+    ``template`` is a text of the language tables (ours, trusted) and may hold the
+    inline markup the tables use (``<b>``); every field is escaped with
+    :func:`text_html`, so a name from a file or a link shows as its characters.
+    E.g. ``tagged_template("c", "from <b>{a}</b>", a="<i>")`` is
+    ``"<span class='c'>from <b>&lt;i&gt;</b></span>"``.
+    """
+    body = template.format(**{k: text_html(v) for k, v in fields.items()})
+    return f"<span class='{html.escape(css_class, quote=True)}'>{body}</span>"
+
+
 def notice(kind: str = "warning", css_classes: Iterable[str] = (), **kwargs) -> pn.pane.HTML:
     """An empty, hidden message box for plain-text lines (see :func:`set_notice`)."""
     styles = {**NOTICE_STYLES[kind], "border-radius": "6px", "padding": "8px 12px",

@@ -510,7 +510,7 @@ class Page:
         between them lets other pages' frames through.  (Not ``hold(freeze=True)``: the
         second message then sent every model of the first again, with the server's
         values, undoing what the browser had drawn since.)"""
-        self.lab.state.param.watch(self._write_link, list(self.lab.URL_TRIGGERS))
+        self.lab.state.param.watch(self._on_state_change, list(self.lab.URL_TRIGGERS))
         main = self._styled(self.lab.main())
         with hold():
             self.body.objects = [self.lesson.bar, *main]
@@ -584,6 +584,12 @@ class Page:
         self.lab.report_link_problems(problems)
         self._write_link()
         return True
+
+    def _on_state_change(self, *events):
+        """A setting changed: a history entry; only a player's step (``URL_REPLACES``)
+        changed: the current entry rewritten (a step per entry buried Back)."""
+        replaces = self.lab.URL_REPLACES
+        self._write_link(replace=bool(events) and all(e.name in replaces for e in events))
 
     def _write_link(self, *_events, replace: bool = False):
         if self.location is not None and self.lab is not None and not self.autoloaded:

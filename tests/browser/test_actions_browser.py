@@ -182,6 +182,46 @@ def test_back_and_forward_change_the_page_to_the_link(page, server_url):
     assert_no_errors(page)
 
 
+def test_player_steps_rewrite_the_history_entry_and_back_returns_to_the_setting(
+        page, server_url):
+    """Stepping, scrubbing and playing change the link's step in place: no history
+    entry each; Back returns to the setting before (issue #12, review)."""
+    open_optimizers(page, server_url + "?lab=optimizers&steps=60")
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 60", timeout=DRAW_TIMEOUT_MS)
+    type_into(page.locator(".pg-steps input").first, "80")  # a setting: an entry
+    wait_for_length(page, "full_sgd", 81)
+    page.wait_for_function("() => window.location.search.includes('steps=80')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 80", timeout=CHANGE_TIMEOUT_MS)
+    entries = page.evaluate("history.length")
+    page.locator(".pg-player").get_by_role("button", name="First step", exact=True).click()
+    page.wait_for_function("() => window.location.search.includes('step=0')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    forward = page.locator(".pg-player").get_by_role("button", name="Step forward", exact=True)
+    for k in range(1, 6):
+        forward.click()
+        page.wait_for_function(f"() => window.location.search.includes('step={k}')",
+                               timeout=CHANGE_TIMEOUT_MS)
+    page.keyboard.press("ArrowRight")  # the keyboard's step too
+    page.wait_for_function("() => window.location.search.includes('step=6')",
+                           timeout=CHANGE_TIMEOUT_MS)
+    page.locator(".pg-player").get_by_role("button", name="Play", exact=True).click()
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 80", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function("() => !window.location.search.includes('step=')",
+                           timeout=CHANGE_TIMEOUT_MS)  # played to the end: the default
+    time.sleep(1)
+    assert page.evaluate("history.length") == entries
+    page.go_back()  # the setting before: 60 steps
+    wait_for_length(page, "full_sgd", 61)
+    expect(page.locator(".pg-steps input").first).to_have_value("60")
+    assert query_of(page)["steps"] == "60"
+    page.go_forward()  # and the 80 steps again, at the step the entry was left at
+    wait_for_length(page, "full_sgd", 81)
+    assert query_of(page)["steps"] == "80" and "step" not in query_of(page)
+    assert_optimizer_view_at(page, 80, 80)
+    assert_no_errors(page)
+
+
 def test_the_pages_own_link_rewrites_add_no_history_entry(page, server_url):
     """The page's own rewrites while it loads are no history entries: arriving from
     another page, one Back leaves the lab; a language switch is undone by Back too."""
@@ -397,10 +437,10 @@ def test_the_link_carries_the_step_the_3d_view_the_log_scale_and_the_paths(page,
     page.locator(".pg-paths input").check()
     page.wait_for_function("() => !window.location.search.includes('paths=')",
                            timeout=CHANGE_TIMEOUT_MS)
-    page.go_back()  # the link before: paths off again, the same step
+    page.go_back()  # the link before: paths off again, the step it was scrubbed to
     expect(page.locator(".pg-paths input")).not_to_be_checked(timeout=CHANGE_TIMEOUT_MS)
-    page.go_back()
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 20", timeout=CHANGE_TIMEOUT_MS)
+    page.wait_for_function(f"() => ({_PLAYER})().shown === 35", timeout=CHANGE_TIMEOUT_MS)
+    assert query_of(page)["step"] == "35"  # the scrub rewrote the entry: no step-20 entry
     # Another setting, another run: shown from its last step, out of the link.
     type_into(page.locator(".pg-steps input").first, "150")
     wait_for_length(page, "full_sgd", 151)

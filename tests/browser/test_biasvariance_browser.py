@@ -89,6 +89,61 @@ def test_the_lab_loads_and_each_control_changes_the_picture(new_page, server_url
     assert_no_errors(page)
 
 
+_SLIDER_TITLE = """() => {
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.constructor.__name__ === 'Div' && (m.css_classes || []).includes('pg-bv-capacity'))
+      return m.text;
+  return '';
+}"""
+
+
+def slider_text(page) -> str:
+    """The capacity slider's title and value, as its model holds them (``…: <b>5</b>``)."""
+    return page.evaluate(_SLIDER_TITLE).replace("<b>", "").replace("</b>", "")
+
+
+def wait_for_view(page, picture: str, capacity: int, what: str):
+    """The picture ``picture`` and the slider at ``capacity``."""
+    deadline = time.monotonic() + CHANGE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if signature(page) == picture and slider_text(page).endswith(f": {capacity}"):
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"{what}: the slider reads {slider_text(page)!r}, "
+                         f"the picture {'is' if signature(page) == picture else 'is not'} "
+                         "the one expected")
+
+
+def test_back_and_forward_restore_the_capacity_and_the_picture(new_page, server_url):
+    """Back and Forward set the link's capacity (the slider, the picture) and its true
+    function (issue #12, review: the slider and picture stayed at k = 7)."""
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&family=knn&datasets=40")
+    at_5 = wait_for_picture(page)
+    handle = page.locator(".pg-bv-capacity .noUi-handle")
+    handle.wait_for()
+    wait_for_view(page, at_5, 5, "the page opened")
+    handle.press("ArrowRight")
+    handle.press("ArrowRight")
+    page.wait_for_function("() => window.location.search.includes('capacity=7')")
+    at_7 = wait_for_picture(page, at_5)
+    page.locator(".pg-bv-truth select").select_option(label=tr("bv.truth.step"))
+    page.wait_for_function("() => window.location.search.includes('truth=step')")
+    wait_for_picture(page, at_7)
+    page.go_back()  # capacity=7 with the default truth again
+    page.wait_for_function("() => !window.location.search.includes('truth=')")
+    wait_for_view(page, at_7, 7, "Back to capacity=7")
+    page.go_back()  # family=knn: k = 5
+    page.wait_for_function("() => !window.location.search.includes('capacity=')")
+    wait_for_view(page, at_5, 5, "Back to family=knn")
+    page.go_forward()  # capacity=7 again
+    page.wait_for_function("() => window.location.search.includes('capacity=7')")
+    wait_for_view(page, at_7, 7, "Forward to capacity=7")
+    assert query_of(page) == {"lab": "biasvariance", "family": "knn", "datasets": "40",
+                              "capacity": "7"}
+    assert_no_errors(page)
+
+
 def test_the_network_family_computes_with_progress_and_the_page_stays_live(new_page,
                                                                            server_url):
     page = new_page()

@@ -418,6 +418,8 @@ def test_editing_a_weight(page, server_url):
                "a click on an edge to select its weight")
     label = page.locator(".pg-weight-label").inner_text()
     assert edges["src"][k] in label and edges["dst"][k] in label, (label, k)
+    assert "<b>" not in label and "<" not in label, label  # the names bold, no tag shown
+    assert page.locator(".pg-weight-label b").count() == 2
     wait_until(page, lambda: weight_input.input_value() != "", CHANGE_TIMEOUT_S,
                "the weight's value in the input")
     assert float(weight_input.input_value()) == pytest.approx(edges["w"][k], abs=1e-4)

@@ -233,6 +233,7 @@ def test_random_optimizer_lab_states_round_trip_through_a_link(seed):
     values = {f.name: random_value(rng, f.name, s.param[f.name]) for f in opt_state.LINK.fields
               if f.name not in ("surface", "expression")}
     values.update(steps=rng.randint(1, 300), x0=rng.uniform(-3, 3), y0=rng.uniform(-3, 3))
+    values["step"] = rng.randint(-1, values["steps"])  # a step of the run (-1: its last)
     s.param.update(**values)
     other = opt_state.OptimizerLabState()
     assert other.apply_query(s.to_query()) == []

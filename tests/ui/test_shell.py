@@ -207,3 +207,23 @@ def test_an_english_page_has_no_language_in_its_link():
     location = LinkLocation(search="?lab=mlp&lang=en")
     app.create_app(location)
     assert "lang" not in location.search and "lab=mlp" in location.search
+
+
+def test_a_players_step_rewrites_the_history_entry_and_a_setting_adds_one(monkeypatch):
+    """The optimizer lab's step (``URL_REPLACES``) alone: the link rewritten in the
+    entry it is in; a setting, or a setting with a step (a new run): a new entry."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr(app, "start_background_warmup", lambda: None)
+    location = SimpleNamespace(search="?lab=optimizers&steps=50")
+    page = app.Page(location)
+    s = page.lab.state
+    assert page.complete and page.lab.URL_REPLACES == ("step",)
+    s.step = 7
+    assert "step=7" in location.search and page.history.mode == "replace"
+    s.optimizers = ["sgd", "adam"]
+    assert "optimizers=sgd%2Cadam" in location.search and page.history.mode == "push"
+    s.step = 9
+    assert "step=9" in location.search and page.history.mode == "replace"
+    s.param.update(log_loss="on", step=-1)
+    assert "step=" not in location.search and page.history.mode == "push"

@@ -245,12 +245,26 @@ class BiasVarianceLabState(LabState):
         if "shown" in values and values["shown"] >= values.get("datasets", self.datasets):
             problems.append(problem("shown", query["shown"], "no such training set"))
             del values["shown"]
+        before = self.settings()
         self._applying = True
         try:
             self.param.update(**values)
         finally:
             self._applying = False
-        self.result = None  # stale: computed again by precompute() or request()
+        if self.settings() != before:
+            self.result = None  # stale: computed again by precompute() or request()
+        return problems
+
+    def apply_link(self, query: Mapping[str, str]) -> list[str]:
+        """Exactly what a link says (Back/Forward, a lesson's step), and its picture: the
+        decomposition computed again when the link's settings differ (``apply_query``
+        leaves that to ``precompute``); a new capacity or training set alone is drawn
+        from the result there is."""
+        before = self.settings()
+        problems = super().apply_link(query)
+        # (a computation of older settings still running: its result is dropped)
+        if self.settings() != before or (self.result is None and not self.busy):
+            self.request()
         return problems
 
 

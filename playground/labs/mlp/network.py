@@ -54,7 +54,7 @@ from ...numerics.diagram import (
 from ...numerics.training import evaluate_both
 from ...text import tr
 from ...ui.export import with_downloads
-from ...ui.markup import tagged
+from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.present import text_size
 from ...ui.widgets import set_text
@@ -317,8 +317,9 @@ class NetworkDiagram(Viewer):
         self.selected = (layer, i, j)
         self._sync_picks(layer, i, j)
         data = self.edge_source.data
-        label = tr("mlp.net.weight", lang, source=data["src"][k], target=data["dst"][k])
-        set_text(self.weight_label, tagged("pg-weight-label", label))
+        set_text(self.weight_label, tagged_template(
+            "pg-weight-label", tr("mlp.net.weight", lang),
+            source=data["src"][k], target=data["dst"][k]))
         self.weight_input.disabled = False
         self._show_selected()
 

@@ -197,6 +197,7 @@ class OptimizerLab(Lab):
 
     URL_TRIGGERS = ("result", "optimizers", "surface", "expression", "step", "view_3d",
                     "log_loss", "paths")
+    URL_REPLACES = ("step",)  # the player's step rewrites the history entry it is in
 
     def prepare(self):
         """Draw the surface and the first race, before the lab is in the page (the
@@ -638,7 +639,8 @@ class OptimizerLab(Lab):
 
     def _on_player_step(self, *_events):
         """The step shown goes into the state and the link, while paused (playing, a
-        history entry per frame would bury Back); the last step is the default."""
+        link per frame is needless traffic); the last step is the default.  The link is
+        rewritten in place (``URL_REPLACES``): Back returns to the previous setting."""
         s, value = self.state, int(self.player.value)
         if self.player.direction == 0 and s.result is not None and self._started:
             s.step = -1 if value >= self._last_step() else value

@@ -321,6 +321,13 @@ class OptimizerLabState(_Knobs):
                 surface = "ravine"
         values = {**self.surface_defaults(surface), **values, "surface": surface}
         values["active_surface"] = self._surface_for(surface)
+        # A step past the run's last: its default (the last step shown), and said so.
+        last = int(values.get("steps", self.steps))
+        if values.get("step", -1) > last:
+            values["step"] = -1
+            later = sum(getattr(p, "key", None) in _AFTER_STEP for p in problems)
+            problems.insert(len(problems) - later, problem(
+                "step", query["step"], LinkReason("past_last_step", last=last)))
         self._applying_query = True
         try:
             self.param.update(**values)
@@ -343,6 +350,9 @@ LINK = LinkTable([
     param_field(OptimizerLabState, "step"), param_field(OptimizerLabState, "view_3d", "view3d"),
     param_field(OptimizerLabState, "log_loss", "log"), param_field(OptimizerLabState, "paths"),
 ])
+#: The link's keys after ``step``, in table order (its problems are listed in that order).
+_AFTER_STEP = frozenset(f.key for f in LINK.fields[
+    [f.key for f in LINK.fields].index("step") + 1:])
 #: Parameters carried in links (the formula as ``expression``).
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab (the formula travels as ``expr``).

@@ -105,6 +105,46 @@ def test_capacity_and_shown_pick_what_is_drawn(state):
     assert "d = 9" in lab.formula.object and "\\sigma^{\\scriptstyle 2}" in lab.formula.object
 
 
+def test_back_and_forward_restore_the_capacity_and_the_picture():
+    """``apply_link`` (Back/Forward) sets the link's capacity, draws it, and computes the
+    decomposition again when the link's settings differ (issue #12, review)."""
+    s = BiasVarianceLabState(datasets=20)
+    assert s.apply_query({"family": "knn"}) == []
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    lab.main()
+    lab.sidebar()
+    assert s.capacity == lab.capacity.value == 5
+    lab.capacity.value = 7
+    s.truth = "step"
+    step_error = np.array(s.result.test_error)
+    assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (7, 7, 7)
+    # Back to capacity=7 with the default truth: computed again for sin
+    assert s.apply_link({"family": "knn", "capacity": "7"}) == []
+    assert s.result is not None and s.truth == "sin"
+    assert not np.allclose(s.result.test_error, step_error)
+    sin_at_7 = np.array(lab.mean_source.data["y"])
+    # Back to family=knn: k = 5, the slider, the marker and the fits too
+    assert s.apply_link({"family": "knn"}) == []
+    assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (5, 5, 5)
+    np.testing.assert_allclose(lab.mean_source.data["y"], s.result.mean_fit[s.index])
+    # Forward to capacity=7: the same picture as before
+    assert s.apply_link({"family": "knn", "capacity": "7"}) == []
+    assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (7, 7, 7)
+    np.testing.assert_allclose(lab.mean_source.data["y"], sin_at_7)
+
+
+def test_back_to_other_network_settings_computes_them_through_the_runner():
+    s = BiasVarianceLabState(datasets=3, n=8)
+    calls = []
+    s.runner = lambda settings, generation: calls.append((settings, generation))
+    s.apply_link({"family": "network", "n": "9"})
+    assert s.busy and s.result is None and calls[-1][0].n == 9
+    s.apply_link({"family": "network", "n": "9", "capacity": "2"})  # no new settings
+    assert len(calls) == 1 and s.capacity == 2
+
+
 def test_reading_and_formula_follow_the_numbers(state):
     lab = BiasVarianceLab(state=state)
     lab.prepare()

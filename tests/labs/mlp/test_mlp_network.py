@@ -218,6 +218,8 @@ def test_editing_a_weight_redraws_at_once_even_when_paused(lab):
     net.select(0, 1, 2)
     label = net.weight_label.object
     assert "x₂" in label and "layer 1, neuron 3" in label
+    # the names bold, the table's tags not shown as characters
+    assert "<b>x₂</b>" in label and "<b>layer 1, neuron 3</b>" in label and "&lt;" not in label
     assert net.weight_input.value == pytest.approx(float(s.model.params[0]["W"][1, 2]), abs=1e-4)
     net.weight_input.value = -6.0
     assert float(s.model.params[0]["W"][1, 2]) == -6.0 and not net.weight_message.visible

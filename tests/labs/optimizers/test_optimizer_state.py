@@ -80,6 +80,29 @@ def test_the_link_carries_the_view_and_a_new_run_starts_at_its_last_step(state):
     assert (other.step, other.log_loss) == (-1, "auto")
 
 
+def test_a_step_past_the_runs_last_is_reported_and_the_last_is_shown():
+    """A link's step beyond its ``steps`` (or the default 100): the default (the last
+    step) and a note, as for any other value left out; in both languages."""
+    from playground.ui.link import render_problems
+
+    s = OptimizerLabState()
+    assert s.apply_query({"step": "9999"}) == [
+        "step='9999' (past the last step, 100: the last is shown)"]
+    assert s.step == -1
+    s = OptimizerLabState(lang="zh")
+    problems = s.apply_query({"steps": "300", "step": "301", "paths": "x"})
+    assert s.step == -1 and s.steps == 300
+    assert [p.key for p in problems] == ["step", "paths"]  # in the table's order
+    assert "第 300 步" in render_problems(problems, "zh")
+    assert "past" not in render_problems(problems, "zh")
+    # the run's own steps (also a bad steps' default) decide; the last step itself is fine
+    assert OptimizerLabState().apply_query({"steps": "abc", "step": "150"})[-1].key == "step"
+    s = OptimizerLabState()
+    assert s.apply_query({"steps": "300", "step": "300"}) == [] and s.step == 300
+    # Back to such a link says so too
+    assert s.apply_link({"step": "500"})[0].key == "step" and s.step == -1
+
+
 def test_a_link_with_only_a_surface_gets_that_surfaces_defaults():
     s = OptimizerLabState()
     assert s.apply_query({"surface": "plateau"}) == []
