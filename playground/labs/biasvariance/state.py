@@ -28,7 +28,7 @@ from ...numerics import biasvariance as bv
 from ...text import tr
 from ...ui import caption
 from ...ui.lab import LabState
-from ...ui.link import LinkTable, param_field, problem
+from ...ui.link import LinkReason, LinkTable, param_field, problem
 
 log = logging.getLogger(__name__)
 
@@ -239,11 +239,12 @@ class BiasVarianceLabState(LabState):
             high = bv.FEATURES_PER_POINT * n if family == "features" else spec.high
             if not spec.low <= values["capacity"] <= high:
                 problems.append(problem("capacity", query["capacity"],
-                                        f"outside [{spec.low}, {high}] for {family}"))
+                                        LinkReason("capacity", low=spec.low, high=high)))
                 del values["capacity"]
         values.setdefault("capacity", self.family_capacity(family, n))
         if "shown" in values and values["shown"] >= values.get("datasets", self.datasets):
-            problems.append(problem("shown", query["shown"], "no such training set"))
+            problems.append(problem("shown", query["shown"], LinkReason(
+                "no_such_set", sets=values.get("datasets", self.datasets))))
             del values["shown"]
         before = self.settings()
         self._applying = True
