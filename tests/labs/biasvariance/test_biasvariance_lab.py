@@ -218,3 +218,17 @@ def test_the_decomposition_names_its_terms_in_the_pages_language():
     for term in ("test", "bias", "variance"):
         assert TEXT["zh"][f"bv.term.{term}"] in latex
     assert "test error" not in latex and "variance" not in latex
+
+
+def test_a_links_capacity_and_training_set_that_do_not_exist_are_said_in_each_language():
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+
+    state = BiasVarianceLabState()
+    problems = state.apply_query({"family": "knn", "capacity": "999", "datasets": "10",
+                                  "shown": "12"})
+    assert [p.render("en") for p in problems] == [
+        "capacity='999' (outside [1, 50] for this family)",
+        "shown='12' (no such training set: there are 10)"]
+    zh = " ".join(p.render("zh") for p in problems)
+    assert "超出此模型族的范围 [1, 50]" in zh and "没有这个训练集：共 10 个" in zh
+    assert "outside" not in zh and "training set" not in zh
