@@ -408,8 +408,10 @@ def train(args) -> dict:
                                        jnp.asarray(held_out.y), n_epochs=args.epochs)
     metrics = [[_float32(v) for v in row] for row in jax.device_get(metrics)]
     columns = ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
-    if not all(math.isfinite(v) for row in metrics for v in row):
-        raise UsageError("training diverged (a loss became NaN or infinite): lower --lr")
+    bad = next((i for i, row in enumerate(metrics) if not all(map(math.isfinite, row))), None)
+    if bad is not None:  # metrics[i] is epoch i + 1's
+        raise UsageError(f"training diverged at epoch {bad + 1} (a loss became NaN or "
+                         f"infinite): lower --lr")
     shown = len(columns) if len(val_set) else 2
     curves = {c: [row[i] for row in metrics] if i < shown else None
               for i, c in enumerate(columns)}

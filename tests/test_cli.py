@@ -10,6 +10,7 @@ To keep the suite fast, "momentum-defaults" and every command of BAD also go thr
 
 import io
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -398,3 +399,16 @@ def test_a_schedule_that_brings_alpha_to_zero_says_so_on_stderr():
     assert err.getvalue().startswith("note: The learning-rate schedule brings α to 0 at step ")
     points = strict_json(out.getvalue())["points"]
     assert points[-1] == points[-50]  # no step once α is 0
+
+
+def test_training_that_diverges_names_the_first_epoch_without_a_finite_loss(capsys):
+    status, out, err = run_main(["train", "--dataset", "spiral", "--layers", "8,8",
+                                 "--activation", "linear", "--optimizer", "sgd",
+                                 "--lr", "100", "--epochs", "30"], capsys)
+    assert status == 2 and out == "" and err.count("\n") == 1, err
+    epoch = int(re.search(r"diverged at epoch (\d+) \(", err).group(1))
+    assert 1 <= epoch <= 30
+    status, out, _ = run_main(["train", "--dataset", "spiral", "--layers", "8,8",
+                               "--activation", "linear", "--optimizer", "sgd", "--lr", "100",
+                               "--epochs", str(epoch - 1)], capsys) if epoch > 1 else (0, "", "")
+    assert status == 0  # one epoch fewer is finite
