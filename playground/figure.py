@@ -11,7 +11,8 @@ sizes unchanged for ``SETTLED_S``) and runs the page's own export machinery
   page's charts resized, plots of a fixed size kept in shape; each resized in the page
   and drawn by Bokeh at its new size, never resampled), their text at a slide's size
   (``slide_sizes``), their legends, and a caption of the settings (the state the link
-  describes, in the page's words) below: ``size × scale`` pixels.  With ``--plot NAME``,
+  describes, in the page's words) below, on the plots' background (``theme=dark``: dark,
+  the caption light): ``size × scale`` pixels.  With ``--plot NAME``,
   that plot alone (its own CSS size × scale).
 * SVG: the same layout, each plot as Bokeh draws it in SVG (paths and ``<text>``, each
   text once) nested at its box in one ``<svg>`` of ``size``, with the caption as SVG
@@ -167,10 +168,12 @@ def _link_problems(page) -> list[str]:
 
 
 def compose_svg(plots: list[dict], width: float, height: float, caption_lines: list[str],
-                font_px: float, text_x: float, text_y: float) -> str:
-    """One SVG document of ``width`` × ``height`` on white: each plot's SVG (``plots``:
-    name, x, y, width, height, svg; CSS pixels) nested at its box, and the caption's
-    lines as ``<text>`` from (``text_x``, ``text_y``) down, ``font_px`` high."""
+                font_px: float, text_x: float, text_y: float, background: str = "#ffffff",
+                ink: str = "#222222") -> str:
+    """One SVG document of ``width`` × ``height`` on ``background`` (the plots' theme,
+    ``pg.colors``): each plot's SVG (``plots``: name, x, y, width, height, svg; CSS
+    pixels) nested at its box, and the caption's lines as ``<text>`` in ``ink`` from
+    (``text_x``, ``text_y``) down, ``font_px`` high."""
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     line_px = round(font_px * 1.4)
@@ -178,7 +181,7 @@ def compose_svg(plots: list[dict], width: float, height: float, caption_lines: l
         "version": "1.1", "width": f"{width:g}", "height": f"{height:g}",
         "viewBox": f"0 0 {width:g} {height:g}"})
     ET.SubElement(root, f"{{{SVG_NS}}}rect", {"x": "0", "y": "0", "width": "100%",
-                                              "height": "100%", "fill": "#ffffff"})
+                                              "height": "100%", "fill": background})
     for plot in plots:
         element = ET.fromstring(plot["svg"])
         element.set("x", f"{plot['x']:g}")
@@ -189,7 +192,7 @@ def compose_svg(plots: list[dict], width: float, height: float, caption_lines: l
         text = ET.SubElement(root, f"{{{SVG_NS}}}text", {
             "x": f"{text_x:g}", "y": f"{text_y + i * line_px + font_px:g}",
             "font-family": 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif',
-            "font-size": f"{font_px:g}px", "fill": "#222222", "class": "pg-caption"})
+            "font-size": f"{font_px:g}px", "fill": ink, "class": "pg-caption"})
         text.text = line
     return ET.tostring(root, encoding="unicode", xml_declaration=False)
 
@@ -292,7 +295,8 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
             else:
                 plots = _run_js(page, "return pg.placed_svgs(pg.tagged(null), a)", layout)
                 text = compose_svg(plots, size[0], size[1], layout["lines"],
-                                   layout["font_px"], layout["text_x"], layout["text_y"])
+                                   layout["font_px"], layout["text_x"], layout["text_y"],
+                                   layout["background"], layout["ink"])
             out.write_text(text, encoding="utf-8")
             root = ET.fromstring(text)
             width = round(float(root.get("width", "0").removesuffix("px")))

@@ -63,6 +63,7 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     Div,
+    HoverTool,
     Label,
     Legend,
     LegendItem,
@@ -81,8 +82,8 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from .numerics import biasvariance as bv
+from .numerics import critical, race, surfaces
 from .numerics import optimizers as opt
-from .numerics import race, surfaces
 from .text import DEFAULT_LANGUAGE, tr
 from .ui.axes import (
     ARROWS_JS,
@@ -96,6 +97,7 @@ from .ui.axes import (
     readable_ticks,
     whole_step_ticks,
 )
+from .ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from .ui.markup import text_html
 from .ui.palettes import (
     DECOMPOSITION_COLORS,
@@ -457,7 +459,11 @@ def build_optimizer_page(state, sweep: str | None = None,
                              line_width=width, line_dash=dash))
     fig.scatter("x", "y", source=current, size=14, fill_color="color", line_color="white",
                 line_width=2.5)
-    fig.scatter([start[0]], [start[1]], size=16, marker="x", line_width=3, color="#222222")
+    # The start and the critical points, as the lab marks them (readable in both themes).
+    start_mark(fig, ColumnDataSource({"x": [start[0]], "y": [start[1]]}, name="start"))
+    fig.add_tools(HoverTool(renderers=[critical_marks(fig, ColumnDataSource(
+        critical_columns(critical.critical_points(surface), lang), name="critical_points"))],
+        tooltips=CRITICAL_TOOLTIPS))
     legend = Legend(items=items, location="top_left", label_text_font_size="14px",
                     click_policy="hide", orientation="horizontal", ncols=2,
                     border_line_alpha=0.0, margin=4, padding=4, spacing=2, name="pg-legend")

@@ -88,3 +88,42 @@ def test_bad_input_is_one_line_on_stderr_and_status_2(name):
     assert status == 2
     assert out == ""
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_the_readmes_double_descent_example_peaks_at_p_equals_n_and_descends_again():
+    """README's example (``family=features&n=20&datasets=20&noise=0.1``, λ = 0): the mean
+    test error peaks at p = n, is lower on both sides of it, and falls again past it by
+    over two decades; λ = 0.001 (once suggested) shows no peak at p = n at all."""
+    from playground.numerics import biasvariance as bv
+
+    data = bv.make_data("sin", 20, 20, 0)
+    r = bv.decompose("features", data, 0.1)
+    te = dict(zip(r.capacities, (float(v) for v in r.test_error), strict=True))
+    assert max(te, key=te.get) == 20
+    assert te[20] > 10 * max(te[9], te[100]) and te[100] < te[20] / 100
+    assert min(te[c] for c in te if c < 20) < 0.2  # the first descent
+    ridged = bv.decompose("features", data, 0.1, ridge=0.001)
+    te = dict(zip(ridged.capacities, (float(v) for v in ridged.test_error), strict=True))
+    assert te[20] <= min(te[c] for c in te if c <= 20) * 1.05  # no peak at p = n
+
+
+def test_the_overfitting_lessons_last_caption_says_what_its_chart_shows():
+    """Its chart (poly, n = 20, 100 sets, σ = 0.3): bias² highest at degree 0, lowest
+    near degree 5 and huge by degree 12; the test error lowest around degree 3 to 5."""
+    import json
+    from pathlib import Path
+
+    from playground.numerics import biasvariance as bv
+
+    lesson = json.loads((Path(__file__).resolve().parents[1] / "playground" / "lessons"
+                         / "overfitting.json").read_text(encoding="utf-8"))
+    caption = lesson["steps"][-1]["caption"]
+    assert "lowest near degree 5" in caption["en"] and "约 5 次时最低" in caption["zh"]
+    assert "lowest at small degrees" not in caption["en"]
+    r = bv.decompose("poly", bv.make_data("sin", 20, 100, 0), 0.3)
+    bias2 = dict(zip(r.capacities, (float(v) for v in r.bias2), strict=True))
+    test = dict(zip(r.capacities, (float(v) for v in r.test_error), strict=True))
+    upto12 = [d for d in bias2 if d <= 12]
+    assert min(upto12, key=bias2.get) == 5 and bias2[12] > 100 * bias2[0]
+    assert max((d for d in upto12 if d <= 5), key=bias2.get) == 0
+    assert min(upto12, key=test.get) in (3, 4, 5)

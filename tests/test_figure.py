@@ -216,3 +216,28 @@ def test_the_labs_offer_downloads_above_their_plots():
                                  "pg-download-loss", "pg-download-network",
                                  "pg-download-race_accuracy", "pg-download-race_loss"]
     assert "pg-export:boundary" in mlp.boundary.boundary_fig.tags
+
+
+def test_a_dark_svg_figure_is_on_the_plots_background_with_a_light_caption():
+    plots = [{"name": "loss", "x": 24, "y": 24, "width": 400, "height": 300,
+              "svg": _plot_svg(400, 300, "step t")}]
+    root = ET.fromstring(figure.compose_svg(plots, 800, 450, ["Optimizers"], 22, 24, 348,
+                                            background="#15181c", ink="#eeeeee"))
+    assert root.find(f"{SVG}rect").get("fill") == "#15181c"
+    assert [t.get("fill") for t in root.iter(f"{SVG}text")
+            if t.get("class") == "pg-caption"] == ["#eeeeee"]
+
+
+def test_an_exported_plot_with_a_horizontal_axis_has_room_for_its_last_tick():
+    """``tag_figure``: room right of the frame for half the last tick label ("1000" on
+    the frame's edge); a plot without a horizontal axis (the network diagram, a race's
+    heat maps) keeps its own border."""
+    chart, diagram, hidden = bokeh_figure(), bokeh_figure(x_axis_type=None, min_border=0), \
+        bokeh_figure()
+    hidden.axis.visible = False
+    wide = bokeh_figure(min_border_right=40)
+    for i, fig in enumerate((chart, diagram, hidden, wide)):
+        export.tag_figure(fig, f"p{i}")
+    assert chart.min_border_right == export.RIGHT_ROOM_PX >= 20
+    assert (diagram.min_border_right, hidden.min_border_right) == (None, None)
+    assert wide.min_border_right == 40

@@ -25,7 +25,7 @@ import sys
 
 import panel as pn
 from bokeh.events import MenuItemClick
-from bokeh.models import CustomJS, Dropdown, Plot
+from bokeh.models import Axis, CustomJS, Dropdown, Plot
 
 from ..text import tr
 from .caption import joined
@@ -37,6 +37,10 @@ EXPORT_TAG = "pg-export"
 PNG_SCALES = (1, 2, 3)
 #: The whole view's figure is saved at this scale.
 FIGURE_SCALE = 2
+#: Room right of a plot's frame (CSS px) for half its last tick label ("1000" centred on
+#: the frame's edge, at lecture mode's 20 px; Bokeh's default, 5 px, cut it in half).
+#: ``pg.right_room`` gives a figure for a slide room for its larger text.
+RIGHT_ROOM_PX = 24
 #: The caption's font (CSS pixels) and the margin around a composed figure.
 CAPTION_FONT_PX = 15
 MARGIN_PX = 12
@@ -72,8 +76,32 @@ const pg = {
       else delete window.devicePixelRatio
     }
   },
-  png(view, ratio) {  // a canvas of (CSS size × ratio) pixels
-    return pg.scaled(ratio, () => view.export("png", true)).canvas
+  // A canvas of (CSS size × ratio) pixels.  A legend's glyphs are small canvases of
+  // their own, made at the page's pixel ratio and copied as they are into the export:
+  // they are painted again at ``ratio`` first (else a 1× glyph in the corner of its 2×
+  // or 3× box), and at the page's afterwards.
+  png(view, ratio) {
+    const legends = [...view.renderer_views.values()].filter(
+      (v) => typeof v._paint_glyphs === "function" && Array.isArray(v.entries))
+    const glyphs = () => legends.forEach((v) => v._paint_glyphs())
+    try {
+      return pg.scaled(ratio, () => { glyphs(); return view.export("png", true) }).canvas
+    } finally {
+      glyphs()
+    }
+  },
+  // The figure's canvas and caption colours: the plots' border fill (the theme's, as
+  // ``ui.present`` sets it; white when none) and a caption ink that reads on it.
+  colors(views) {
+    const ctx = document.createElement("canvas").getContext("2d")
+    let fill = views.length ? views[0].model.border_fill_color : null
+    ctx.fillStyle = "#ffffff"
+    if (typeof fill === "string" && fill !== "") ctx.fillStyle = fill
+    fill = ctx.fillStyle  // "#rrggbb" (or "rgba(…)" for a translucent colour: white)
+    const background = /^#[0-9a-f]{6}$/i.test(fill) ? fill : "#ffffff"
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(background.slice(i, i + 2), 16) / 255)
+    const dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
+    return {background, ink: dark ? "#eeeeee" : "#222222"}
   },
   svg(view) {  // the plot as an SVG document (text), each text once
     return pg.single_texts(view.export("svg", false).ctx.get_serialized_svg(true))
@@ -132,6 +160,25 @@ const pg = {
             boxes: rects.map((r) => ({x: r.left - left, y: r.top - top,
                                       width: r.width, height: r.height}))}
   },
+  // ``layout`` with every empty band across it (rows, then columns, that no plot
+  // covers: the page's readouts and controls between its plots) narrowed to ``gap``.
+  packed(layout, gap) {
+    const boxes = layout.boxes.map((b) => ({...b}))
+    for (const [pos, size] of [["y", "height"], ["x", "width"]]) {
+      const spans = boxes.map((b) => [b[pos], b[pos] + b[size]]).sort((a, b) => a[0] - b[0])
+      const cuts = []  // [where the band ends, how much it is narrowed]
+      let end = spans.length ? spans[0][1] : 0
+      for (const [lo, hi] of spans) {
+        if (lo - end > gap) cuts.push([lo, lo - end - gap])
+        end = Math.max(end, hi)
+      }
+      for (const b of boxes) {
+        b[pos] -= cuts.reduce((t, [at, by]) => t + (b[pos] >= at ? by : 0), 0)
+      }
+    }
+    return {width: Math.max(...boxes.map((b) => b.x + b.width)),
+            height: Math.max(...boxes.map((b) => b.y + b.height)), boxes}
+  },
   // The caption's lines: broken after a " ·" between two settings where one does not
   // fit on the line (a setting longer than a line is broken at its spaces).
   caption_lines(caption, width, font_px) {
@@ -157,36 +204,39 @@ const pg = {
   font(px) {
     return `${px}px system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif`
   },
-  // The plots shown, at their places on the page, and the caption below them: a
-  // canvas of (their union and the caption) × ratio pixels (the page's Figure item).
+  // The plots shown, at their places on the page (the empty bands between them
+  // narrowed to the margin), and the caption below them: a canvas of (their union and
+  // the caption) × ratio pixels in the plots' colours (the page's Figure item).
   compose(views, ratio, caption, font_px, margin) {
-    const {width, height, boxes} = pg.layout(views)
+    const {width, height, boxes} = pg.packed(pg.layout(views), margin)
     const line_px = Math.round(font_px * 1.4)
     const lines = pg.caption_lines(caption, Math.max(width, 300), font_px)
     const text_h = lines.length ? lines.length * line_px + margin : 0
-    const canvas = pg.blank(width + 2 * margin, height + text_h + 2 * margin, ratio)
+    const colors = pg.colors(views)
+    const canvas = pg.blank(width + 2 * margin, height + text_h + 2 * margin, ratio,
+                            colors.background)
     views.forEach((view, i) => {
       const box = boxes[i]
       canvas.getContext("2d").drawImage(pg.png(view, ratio), Math.round((margin + box.x) * ratio),
                                         Math.round((margin + box.y) * ratio))
     })
-    pg.write(canvas, ratio, lines, margin, margin + height + margin, font_px)
+    pg.write(canvas, ratio, lines, margin, margin + height + margin, font_px, colors.ink)
     return canvas
   },
-  blank(width, height, ratio) {  // a white canvas of (width, height) × ratio pixels
+  blank(width, height, ratio, background = "#ffffff") {  // (width, height) × ratio pixels
     const canvas = document.createElement("canvas")
     canvas.width = Math.round(width * ratio)
     canvas.height = Math.round(height * ratio)
     const ctx = canvas.getContext("2d")
-    ctx.fillStyle = "#ffffff"
+    ctx.fillStyle = background
     ctx.fillRect(0, 0, canvas.width, canvas.height)
     return canvas
   },
-  write(canvas, ratio, lines, x, y, font_px) {  // the caption's lines from (x, y) down
+  write(canvas, ratio, lines, x, y, font_px, ink = "#222222") {  // the caption, (x, y) down
     const ctx = canvas.getContext("2d")
     ctx.save()
     ctx.scale(ratio, ratio)
-    ctx.fillStyle = "#222222"
+    ctx.fillStyle = ink
     ctx.font = pg.font(font_px)
     ctx.textBaseline = "top"
     lines.forEach((line, i) => ctx.fillText(line, x, y + i * Math.round(font_px * 1.4)))
@@ -345,17 +395,27 @@ const pg = {
                     width: Math.floor(b.width), height: Math.floor(b.height)}))
     views.forEach((view, i) => {
       pg.enlarge(view, text_px)
-      view.model.setv({sizing_mode: "fixed", width: boxes[i].width, height: boxes[i].height})
+      view.model.setv({sizing_mode: "fixed", width: boxes[i].width, height: boxes[i].height,
+                       ...pg.right_room(view, text_px)})
     })
     const bottom = Math.max(...boxes.map((b) => b.y + b.height))
-    return {boxes, lines, text_x: margin, text_y: bottom + margin}
+    return {boxes, lines, text_x: margin, text_y: bottom + margin, ...pg.colors(views)}
+  },
+  // Room right of the frame for half the last tick label of a horizontal axis ("1000"
+  // centred on the frame's edge) at ``text_px``: {} for a plot without one.
+  right_room(view, text_px) {
+    const m = view.model
+    const axis = [...m.below, ...m.above].some((a) => a != null && a.visible
+                                               && "major_label_text_font_size" in a.properties)
+    const room = Math.ceil(1.3 * text_px)
+    return axis && (m.min_border_right ?? m.min_border ?? 0) < room ? {min_border_right: room} : {}
   },
   arranged(views, layout) {  // whether Bokeh has laid every plot out at its box
     return views.every((v, i) => Math.abs(v.bbox.width - layout.boxes[i].width) < 1
                                  && Math.abs(v.bbox.height - layout.boxes[i].height) < 1)
   },
   paint(views, layout, size, ratio, font_px) {
-    const canvas = pg.blank(size.width, size.height, ratio)
+    const canvas = pg.blank(size.width, size.height, ratio, layout.background)
     const ctx = canvas.getContext("2d")
     views.forEach((view, i) => {
       const box = layout.boxes[i]  // a plot Bokeh did not resize is fitted into its box
@@ -363,7 +423,7 @@ const pg = {
       ctx.drawImage(pg.png(view, Math.abs(fit - 1) < 0.01 ? ratio : ratio * fit),
                     Math.round(box.x * ratio), Math.round(box.y * ratio))
     })
-    pg.write(canvas, ratio, layout.lines, layout.text_x, layout.text_y, font_px)
+    pg.write(canvas, ratio, layout.lines, layout.text_x, layout.text_y, font_px, layout.ink)
     return canvas
   },
   placed_svgs(views, layout) {  // each plot's SVG at its box
@@ -424,10 +484,15 @@ pg.save_canvas(pg.compose(views, scale, caption, font_px, margin), "figure.png")
 
 
 def tag_figure(figure, name: str):
-    """Mark ``figure`` as exportable under ``name`` (what ``--plot NAME`` picks)."""
+    """Mark ``figure`` as exportable under ``name`` (what ``--plot NAME`` picks), with
+    ``RIGHT_ROOM_PX`` right of its frame if it has a horizontal axis."""
     for tag in (EXPORT_TAG, f"{EXPORT_TAG}:{name}"):
         if tag not in figure.tags:
             figure.tags = [*figure.tags, tag]
+    if any(axis.visible for axis in [*figure.below, *figure.above] if isinstance(axis, Axis)):
+        border = figure.min_border_right
+        if ((figure.min_border if border is None else border) or 0) < RIGHT_ROOM_PX:
+            figure.min_border_right = RIGHT_ROOM_PX
 
 
 def lab_key_of(state: LabState) -> str | None:

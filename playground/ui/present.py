@@ -60,6 +60,10 @@ PLOT_COLORS = {
 #: In the dark theme a glyph drawn in a colour this dark (relative luminance) is redrawn
 #: in the theme's ink: black markers and the darkest palette entries would vanish.
 DARK_GLYPH_LUMINANCE = 0.06
+#: A glyph tagged so (Bokeh's ``tags``: ``fig.scatter(…, tags=[KEEP_INK])``) keeps its
+#: colours in the dark theme: a mark drawn on a fill that is the same in both themes (the
+#: optimizer lab's contours, ``ui.marks``).
+KEEP_INK = "pg-keep-ink"
 
 
 def ink(color: str) -> str:
@@ -218,7 +222,8 @@ class Presenter:
             self._apply(legend, "glyph_width", 36, big)
         for renderer in of_type(GlyphRenderer):
             glyph = renderer.glyph
-            for prop in ("line_color", "fill_color", "text_color"):
+            for prop in () if KEEP_INK in glyph.tags else (
+                    "line_color", "fill_color", "text_color"):
                 value = getattr(glyph, prop, None)
                 saved = self.originals.get(glyph.id, {}).get(prop, value)
                 shade = luminance(saved) if isinstance(saved, str) else None

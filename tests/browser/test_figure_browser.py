@@ -287,3 +287,132 @@ def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, se
 def figure_js() -> str:
     from playground.ui.export import EXPORT_JS
     return EXPORT_JS
+
+
+# -- issue #12's review: legends at 2×/3×, the theme's canvas, the last tick, gaps -------
+
+
+#: The legend's box in a plot (CSS px, relative to the plot).
+LEGEND_JS = """(name) => {
+  const view = pg.tagged(name)[0]
+  const legend = [...view.renderer_views.values()].find((v) => Array.isArray(v.entries))
+  return {x: legend.bbox.x, y: legend.bbox.y, width: legend.bbox.width,
+          height: legend.bbox.height}
+}"""
+
+
+def _near(image: Image.Image, box, colour: str, scale: float, tolerance: int = 40) -> int:
+    """Pixels within ``tolerance`` (each channel) of ``colour`` inside ``box`` (CSS px)."""
+    target = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    crop = image.convert("RGB").crop(tuple(round(v * scale) for v in (
+        box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"])))
+    return sum(n for n, rgb in crop.getcolors(maxcolors=1 << 20)
+               if all(abs(a - b) <= tolerance for a, b in zip(rgb, target, strict=True)))
+
+
+def test_a_legends_glyphs_scale_with_the_png(page, server_url):
+    """PNG 2× and 3× from the page: the legend's glyphs (small canvases of their own,
+    made at the page's pixel ratio) are drawn at the scale asked, as its labels: the
+    validation line's red in the legend covers about scale² times the pixels it covers
+    at 1× (it stayed at 1×, in the corner of its box, before)."""
+    from playground.labs.mlp.figures import VAL_COLOR
+
+    _open(page, server_url, "lab=mlp&dataset=xor&layers=4&val=1")
+    box = page.evaluate("(n) => {" + figure_js() + "\nreturn (" + LEGEND_JS + ")(n)}", "loss")
+    counts = {}
+    for scale in (1, 2, 3):
+        download = _download(page, 1, f"PNG {scale}×")
+        counts[scale] = _near(_png(Path(download.path()).read_bytes()), box, VAL_COLOR,
+                              scale)
+    assert counts[1] > 0, counts
+    for scale in (2, 3):  # (anti-aliasing takes a larger share of a thinner line)
+        assert counts[scale] >= 0.5 * scale ** 2 * counts[1], counts
+    assert page.errors == []
+
+
+def _caption_ink(image: Image.Image, background: tuple) -> tuple[int, int]:
+    """The grey levels' extremes of the figure's lowest text (its caption's last line):
+    the rows above the last one that is not all ``background``."""
+    rgb = image.convert("RGB")
+    grey = image.convert("L")
+    for y in range(image.height - 1, 0, -1):
+        if rgb.crop((0, y, image.width, y + 1)).getcolors(maxcolors=1 << 16) != [
+                (image.width, background)]:
+            return grey.crop((0, max(y - 12, 0), image.width, y + 1)).getextrema()
+    raise AssertionError("a blank figure")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_figure_is_on_its_themes_background_with_a_caption_that_reads(
+        page, server_url, browser, theme, tmp_path):
+    """The page's Figure and the command's PNG and SVG: the canvas is the plots' border
+    colour (white, or the dark theme's) and the caption's ink reads on it (it was a
+    black caption on white around dark plots)."""
+    from playground.ui.present import PLOT_COLORS
+
+    query = "lab=optimizers&optimizers=sgd,adam" + ("&theme=dark" if theme == "dark" else "")
+    back = PLOT_COLORS[theme]["border"]
+    rgb = tuple(int(back[i:i + 2], 16) for i in (1, 3, 5))
+    _open(page, server_url, query)
+    download = _download(page, 0, TEXT["en"]["export.figure"])
+    shown = _png(Path(download.path()).read_bytes())
+    made = tmp_path / "cli.png"
+    figure.render(query, made, size=SIZE, server=server_url, browser=browser)
+    for image, scale in ((shown, 2), (_png(made.read_bytes()), 1)):
+        assert image.convert("RGB").getpixel((2, 2)) == rgb
+        low, high = _caption_ink(image, rgb)
+        # The caption's ink: far from the background, on the side away from it.
+        assert (low <= 80) if theme == "light" else (high >= 200), (theme, scale, low, high)
+    svg = tmp_path / "cli.svg"
+    figure.render(query, svg, size=SIZE, server=server_url, browser=browser)
+    root = ET.parse(svg).getroot()
+    assert root.find(f"{SVG}rect").get("fill") == back
+    inks = {t.get("fill") for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"}
+    assert inks == {"#eeeeee" if theme == "dark" else "#222222"}
+    assert page.errors == []
+
+
+def test_a_figure_closes_the_pages_gaps_and_leaves_room_for_the_last_tick(new_page,
+                                                                          server_url):
+    """The page's Figure: the bands between plots that hold no plot (the MLP lab's
+    readouts between its charts and its network diagram) narrowed to the margin; each
+    plot with a horizontal axis has room right of its frame for half its last tick
+    label, on the page and, after ``pg.arrange``, at a slide's text size."""
+    from playground.figure import (
+        DEFAULT_SIZE,
+        _arrange,
+        _run_js,
+        _wait_until_drawn,
+        _watch_messages,
+    )
+    from playground.ui.export import MARGIN_PX, RIGHT_ROOM_PX
+
+    page = new_page()
+    page.set_viewport_size({"width": DEFAULT_SIZE[0], "height": DEFAULT_SIZE[1]})
+    seen = _watch_messages(page)
+    page.goto(f"{server_url}?lab=mlp&dataset=xor&layers=4")
+    _wait_until_drawn(page, seen, 120)
+    packed = _run_js(page, "return pg.packed(a, 12)", {
+        "width": 300, "height": 700, "boxes": [
+            {"x": 0, "y": 0, "width": 100, "height": 50},
+            {"x": 200, "y": 10, "width": 100, "height": 80},
+            {"x": 0, "y": 400, "width": 100, "height": 300}]})
+    assert [(b["x"], b["y"]) for b in packed["boxes"]] == [(0, 0), (112, 10), (0, 102)]
+    assert (packed["width"], packed["height"]) == (212, 402)
+    page_layout = _run_js(page, "return pg.layout(pg.tagged(null))")
+    figure_layout = _run_js(page, "return pg.packed(pg.layout(pg.tagged(null)), a)",
+                            MARGIN_PX)
+    assert figure_layout["height"] < page_layout["height"] - 50, (page_layout, figure_layout)
+    spans = sorted((b["y"], b["y"] + b["height"]) for b in figure_layout["boxes"])
+    end = spans[0][1]
+    for lo, hi in spans[1:]:
+        assert lo - end <= MARGIN_PX, spans
+        end = max(end, hi)
+    room = """() => pg.tagged(null).filter((v) => v.model.below.some((a) => a.visible))
+                .map((v) => [pg.name_of(v), v.model.min_border_right])"""
+    rooms = _run_js(page, "return (" + room + ")()")
+    assert {name for name, _ in rooms} >= {"boundary", "loss", "accuracy"}
+    assert all(px >= RIGHT_ROOM_PX for _, px in rooms), rooms
+    _arrange(page, DEFAULT_SIZE)
+    assert all(px >= 1.3 * 20 for _, px in _run_js(page, "return (" + room + ")()"))
+    assert page.errors == []

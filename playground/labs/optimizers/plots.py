@@ -46,6 +46,7 @@ from ...ui.axes import (
     step_range,
     whole_step_ticks,
 )
+from ...ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import LECTURE_ONLY, number_size
 from ...ui.widgets import number_text
@@ -57,8 +58,6 @@ CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6
                               N_LEVELS - 1)
 _FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr",
                  "kink")
-VERDICT_MARKERS = {"minimum": "star", "maximum": "triangle", "saddle": "square_x",
-                   "degenerate": "diamond"}
 
 
 def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
@@ -101,7 +100,8 @@ class RacePlots:
         self._framed: Surface | None = None  # the surface the view is set to
         self.drawn_surface: Surface | None = None  # the surface the contours are of
         self.critical_source = ColumnDataSource(
-            {"x": [], "y": [], "verdict": [], "eig": [], "marker": []}, name="critical_points")
+            {"x": [], "y": [], "verdict": [], "eig": [], "marker": [], "size": []},
+            name="critical_points")
         self.start_source = ColumnDataSource({"x": [], "y": []})
         # Named, so tests and embedders can find them: Bokeh's get_model_by_name("full_adam").
         self.full = {n: ColumnDataSource({c: [] for c in _FULL_COLUMNS}, name=f"full_{n}")
@@ -168,12 +168,11 @@ class RacePlots:
                                line_width=width, line_dash=dash))
         f.scatter("x", "y", source=self.current, size=14, fill_color="color",
                   line_color="white", line_width=2.5)
-        f.scatter("x", "y", source=self.start_source, size=16, marker="x", line_width=3,
-                  color="#222222")
-        crit = f.scatter("x", "y", source=self.critical_source, marker="marker", size=13,
-                         fill_color="#ffffff", line_color="#222222", line_width=2)
-        f.add_tools(HoverTool(renderers=[crit], tooltips=[
-            ("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]))
+        # The start and the critical points: dark with a white outline, in both themes
+        # (the contours' centre is light and their rim dark, whatever the theme).
+        start_mark(f, self.start_source)
+        crit = critical_marks(f, self.critical_source)
+        f.add_tools(HoverTool(renderers=[crit], tooltips=CRITICAL_TOOLTIPS))
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
         # item hides that optimizer's trail.  One a line (two side by side ran under the
@@ -303,13 +302,8 @@ class RacePlots:
 
         Separate from ``show_surface``: finding them compiles derivatives, so the lab
         marks them with its details, after the first picture."""
-        points = critical.critical_points(surface)
-        self.critical_source.data = {
-            "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
-            "verdict": [tr(f"critical.verdict.{p.verdict}", self.lang) for p in points],
-            "eig": [f"{p.eigenvalues[0]:.3g}, {p.eigenvalues[1]:.3g}" for p in points],
-            "marker": [VERDICT_MARKERS[p.verdict] for p in points],
-        }
+        self.critical_source.data = critical_columns(critical.critical_points(surface),
+                                                     self.lang)
 
     def show_race(self, race: Race | None, selected: list[str], start, show_paths=True):
         """Fill every source from ``race`` for the ``selected`` optimizers."""

@@ -1,0 +1,66 @@
+"""Marks on the optimizer surface's contours, drawn alike by the lab and its static page:
+the start point and the critical points.
+
+The contours' fill is the same in both themes (light at the minimum, dark blue up the
+walls), so a mark is dark with a white outline (``MARK_INK``, ``MARK_OUTLINE``): it reads
+on the light centre, the dark rim and the dark theme's background.  Their glyphs are
+tagged ``present.KEEP_INK``: the dark theme leaves them as drawn (it redraws other dark
+glyphs in its light ink, which vanished on the light centre).
+"""
+
+from __future__ import annotations
+
+from ..text import tr
+from .present import KEEP_INK
+
+MARK_INK, MARK_OUTLINE = "#1b1f24", "#ffffff"
+#: Each verdict's marker (``critical.CriticalPoint.verdict``).
+VERDICT_MARKERS = {"minimum": "star", "maximum": "triangle", "saddle": "square_x",
+                   "degenerate": "diamond"}
+#: The critical points' markers and the start's (px); a star is drawn larger (its body is
+#: thin, and the white outline took half of it at 15 px).
+CRITICAL_SIZE, START_SIZE = 15, 16
+MARKER_SCALE = {"star": 1.6}
+
+
+def outlined_marks(fig, source, marker: str, size, hollow: bool = False,
+                   line_width: float = 2):
+    """Markers in ``MARK_INK`` with a white outline, their glyphs tagged ``KEEP_INK``;
+    ``marker`` a marker name or a column of ``source`` (x, y), ``size`` px or a column.
+    A ``hollow`` marker (an ``x``: lines only; ``size`` in px) is drawn twice, a wider
+    white one beneath.  Returns the top renderer (for a hover tool)."""
+    if hollow:
+        fig.scatter("x", "y", source=source, marker=marker, size=size + 2,
+                    line_color=MARK_OUTLINE, line_width=line_width + 3.5, tags=[KEEP_INK])
+        return fig.scatter("x", "y", source=source, marker=marker, size=size,
+                           line_color=MARK_INK, line_width=line_width, tags=[KEEP_INK])
+    return fig.scatter("x", "y", source=source, marker=marker, size=size,
+                       fill_color=MARK_INK, line_color=MARK_OUTLINE, line_width=line_width,
+                       tags=[KEEP_INK])
+
+
+def start_mark(fig, source):
+    """The start point: an ``x``."""
+    return outlined_marks(fig, source, "x", START_SIZE, hollow=True, line_width=3)
+
+
+def critical_marks(fig, source):
+    """The critical points (``source``: ``critical_columns``), each verdict's marker."""
+    return outlined_marks(fig, source, "marker", "size", line_width=1.5)
+
+
+def critical_columns(points, lang: str) -> dict[str, list]:
+    """A ``critical_marks`` source's columns for ``critical.critical_points``: x, y, the
+    verdict in ``lang``, the Hessian's eigenvalues as text, the marker and its size."""
+    markers = [VERDICT_MARKERS[p.verdict] for p in points]
+    return {
+        "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
+        "verdict": [tr(f"critical.verdict.{p.verdict}", lang) for p in points],
+        "eig": [f"{p.eigenvalues[0]:.3g}, {p.eigenvalues[1]:.3g}" for p in points],
+        "marker": markers,
+        "size": [CRITICAL_SIZE * MARKER_SCALE.get(m, 1) for m in markers],
+    }
+
+
+#: The critical points' hover: verdict, position, eigenvalues.
+CRITICAL_TOOLTIPS = [("", "@verdict"), ("(x, y)", "(@x{0.000}, @y{0.000})"), ("λ(H)", "@eig")]
