@@ -181,7 +181,7 @@ _EN: dict[str, str] = {
     # Plots and readouts.
     "plot.surface": "Loss surface and trajectories",
     "plot.loss": "Loss vs step",
-    "plot.loss.log": "L − L_min (log scale)",
+    "plot.loss.log": "L − Lₘᵢₙ (log scale)",
     "plot.loss.linear": "L(θ)",
     "plot.step": "step t",
     "plot.start": "start",
@@ -494,8 +494,8 @@ _EN: dict[str, str] = {
     "mlp.race": "Race optimizers (choose 2–4: the same network, the same start)",
     "mlp.race.too_many": "A race takes at most {n} optimizers: the first {n} race.",
     "mlp.race.too_few": (
-        "A race needs at least two optimizers (only {optimizer} is chosen): the single "
-        "network trains."),
+        "A race needs at least two optimizers (only {optimizer} is ticked): the single "
+        "network trains, with the optimizer chosen above ({single})."),
     "mlp.race.all_diverged": "Every optimizer in the race diverged. Lower α or press Reset.",
     "mlp.race.diverged": "diverged at epoch {epoch}",
     "mlp.race.optimizer": "Optimizer",

@@ -162,7 +162,7 @@ ZH: dict[str, str] = {
     # Plots and readouts.
     "plot.surface": "损失曲面与轨迹",
     "plot.loss": "损失随步数的变化",
-    "plot.loss.log": "L − L_min（对数刻度）",
+    "plot.loss.log": "L − Lₘᵢₙ（对数刻度）",
     "plot.loss.linear": "L(θ)",
     "plot.step": "步数 t",
     "plot.start": "起点",
@@ -451,7 +451,9 @@ ZH: dict[str, str] = {
     "mlp.discretize": "离散化输出",
     "mlp.race": "优化器比赛（选择 2–4 个：相同的网络，相同的起点）",
     "mlp.race.too_many": "一场比赛最多有 {n} 个优化器：只有前 {n} 个参赛。",
-    "mlp.race.too_few": "一场比赛至少需要两个优化器（只选了 {optimizer}）：训练的是单个网络。",
+    "mlp.race.too_few": (
+        "一场比赛至少需要两个优化器（只勾选了 {optimizer}）：训练的是单个网络，"
+        "使用上方所选的优化器（{single}）。"),
     "mlp.race.all_diverged": "比赛中的所有优化器都发散了。请降低 α 或点击“重置”。",
     "mlp.race.diverged": "在第 {epoch} 个迭代周期发散",
     "mlp.race.optimizer": "优化器",

@@ -372,6 +372,7 @@ class MlpControls(Viewer):
         try:
             hidden = mlp.parse_layers(event.new)
         except ValueError as e:
+            self.layer_note.visible = False  # one refusal shown at a time
             set_text(self.layers_note, tagged("pg-refused-text", tr(
                 "input.refused", s.lang, value=event.new, reason=tr_error(e, s.lang),
                 used=s.layers)))
@@ -401,6 +402,7 @@ class MlpControls(Viewer):
             reason=tr("input.outside", self.state.lang, low=1, high=mlp.MAX_WIDTH),
             used=used)))
         self.layer_note.visible = True
+        self.layers_note.visible = False  # one refusal shown at a time
         self._sync_layer_widths()
 
     # -- the data -------------------------------------------------------------------------

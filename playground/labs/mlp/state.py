@@ -340,7 +340,8 @@ class MlpLabState(_Knobs):
             notes.append(tr("mlp.race.too_many", lang, n=MAX_RACERS))
         elif len(self.race) == 1:  # the single network trains, with its own optimizer
             notes.append(tr("mlp.race.too_few", lang,
-                            optimizer=tr(f"optimizer.{self.race[0]}", lang)))
+                            optimizer=tr(f"optimizer.{self.race[0]}", lang),
+                            single=tr(f"optimizer.{self.optimizer}", lang)))
         if not self.features:
             notes.append(tr("mlp.invalid.no_features", lang))
         if batchnorm and batch_size < 2:
@@ -358,7 +359,7 @@ class MlpLabState(_Knobs):
             notes.append(tr("mlp.invalid.early_stop_race", lang))
         return batch_size, batchnorm, notes
 
-    @param.depends("dropout", "early_stop", watch=True)
+    @param.depends("dropout", "early_stop", "optimizer", watch=True)
     def _check_settings(self):
         """Settings that train on without a reset still get their notes."""
         if self.diverged_at is None and getattr(self, "arch", None) is not None:

@@ -113,14 +113,15 @@ class OptimizerLabState(_Knobs):
     @property
     def shown_surface(self) -> surfaces.Surface:
         """The surface as the pictures show it: its view widened to the start point and
-        to where the shown runs that did not diverge end (``surfaces.framed``); the
-        same object while that view stays the same."""
+        to the whole paths of the shown runs that did not diverge (``surfaces.framed``);
+        the same object while that view stays the same."""
         points = [(self.x0, self.y0)]
         r = self.result
         if r is not None:
             for k, name in enumerate(opt.NAMES):
                 if name in self.optimizers and r.diverged_at[k] < 0:
-                    points.append(tuple(r.points[r.last_step([name]), k]))
+                    path = r.points[: r.last_step([name]) + 1, k]  # its corners suffice
+                    points += [tuple(path.min(axis=0)), tuple(path.max(axis=0))]
         view = surfaces.framed(self.active_surface, *points)
         kept = getattr(self, "_shown", None)
         if kept is not None and (kept.fn, kept.key, kept.x_range, kept.y_range) == (

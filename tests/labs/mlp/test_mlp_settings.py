@@ -366,6 +366,8 @@ def test_few_points_get_a_line_saying_a_share_of_100_percent_exists(lang, words)
 def test_a_race_of_one_says_the_single_network_trains():
     state = MlpLabState(race=["adam"])
     assert state.racers == () and state.race_models is None
-    assert "at least two optimizers (only Adam is chosen)" in state.error
+    state.optimizer = "sgd"
+    assert "at least two optimizers (only Adam is ticked)" in state.error
+    assert "with the optimizer chosen above (SGD)" in state.error
     state.race = ["adam", "sgd"]
     assert state.racers == ("sgd", "adam") and "at least two" not in state.error

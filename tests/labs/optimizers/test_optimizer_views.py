@@ -229,9 +229,9 @@ def test_a_new_race_on_the_same_surface_keeps_the_readers_zoom(lab):
 ])
 def test_a_start_outside_the_surfaces_view_is_drawn_with_the_surface_around_it(lab, query,
                                                                                start):
-    """The view and the contours' grid widen to the start and to where the runs end
-    (the formula's minimum at (50, 50)), with a margin; the start moved back inside a
-    preset's view gives that view again."""
+    """The view and the contours' grid widen to the start and to the runs' whole paths
+    (to the formula's minimum at (50, 50); the ravine's zig-zags), with a margin; the
+    start moved back inside a preset's view gives that view again."""
     lab.state.apply_query(query)
     fig, shown = lab.plots.surface_fig, lab.state.shown_surface
     for low, high, v in ((fig.x_range.start, fig.x_range.end, start[0]),
@@ -240,9 +240,10 @@ def test_a_start_outside_the_surfaces_view_is_drawn_with_the_surface_around_it(l
     assert lab.plots.drawn_surface is shown  # the contours sampled over that view
     assert (fig.x_range.start, fig.x_range.end) == shown.x_range
     r = lab.state.result
-    for k in range(r.points.shape[1]):  # every run's end is in sight
-        x, y = r.points[r.last_step([]), k]
-        assert fig.x_range.start < x < fig.x_range.end and fig.y_range.start < y < fig.y_range.end
+    for k in range(r.points.shape[1]):  # every run's whole path is in sight
+        xs, ys = r.points[:, k].T
+        assert fig.x_range.start < xs.min() and xs.max() < fig.x_range.end
+        assert fig.y_range.start < ys.min() and ys.max() < fig.y_range.end
     if query["surface"] == "custom":
         return
     lab.state.param.update(x0=shown.start[0], y0=shown.start[1])
