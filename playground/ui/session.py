@@ -126,6 +126,24 @@ def make_panel_links_thread_safe():
         Callback.registry = LockedWeakKeyDictionary(Callback.registry)
 
 
+@contextlib.contextmanager
+def _record_no_modules(applications=None, handler=None):
+    yield
+
+
+def record_no_modules_per_page():
+    """Panel records the modules each page's script imports (for ``--autoreload``) by
+    diffing ``sys.modules`` around the script and looking each new name up: a thread
+    building another page that imported JAX's modules meanwhile made a name vanish
+    between the two (``KeyError``, a 500 for that page).  Served without autoreload
+    there is nothing to record (once per process: ``configure_process``)."""
+    import panel.io.handlers
+    from panel.config import config
+
+    if not config.autoreload:
+        panel.io.handlers.record_modules = _record_no_modules
+
+
 def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], None]:
     """``schedule(fn)``, callable from any thread, runs ``fn`` on ``doc``'s next tick.
 

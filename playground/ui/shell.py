@@ -58,6 +58,7 @@ from .session import (
     make_panel_links_thread_safe,
     next_tick_from_any_thread,
     quiet_closed_connections,
+    record_no_modules_per_page,
     tolerate_connections_lost_twice,
 )
 
@@ -108,6 +109,7 @@ def configure_process():
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
     make_panel_links_thread_safe()  # pages are built on threads while others render
+    record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)

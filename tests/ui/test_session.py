@@ -368,3 +368,27 @@ def test_configure_process_makes_panels_registry_thread_safe_keeping_its_entries
         assert button in Callback.registry
     finally:
         Callback.registry = saved
+
+
+def test_pages_served_without_autoreload_record_no_modules():
+    """Panel's per-page module recording (for --autoreload) looked up each module that
+    appeared while the page's script ran: one another thread's import dropped meanwhile
+    raised KeyError, a 500 (seen on CI).  Without autoreload nothing is recorded;
+    with it Panel's own recording stays."""
+    import panel as pn
+    import panel.io.handlers
+    from panel.io.reload import record_modules
+
+    from playground.ui.session import record_no_modules_per_page
+
+    saved = panel.io.handlers.record_modules
+    try:
+        with pn.config.set(autoreload=True):
+            record_no_modules_per_page()
+        assert panel.io.handlers.record_modules is record_modules
+        record_no_modules_per_page()
+        assert panel.io.handlers.record_modules is not record_modules
+        with panel.io.handlers.record_modules(handler=None):
+            pass  # yields, reads nothing
+    finally:
+        panel.io.handlers.record_modules = saved
