@@ -73,6 +73,18 @@ def _download(page, menu: int, label: str):
     return info.value
 
 
+def slide_page(new_page, url: str):
+    """A page at the ``figure`` command's slide size, opened at ``url`` and drawn."""
+    from playground.figure import DEFAULT_SIZE, _wait_until_drawn, _watch_messages
+
+    page = new_page()
+    page.set_viewport_size({"width": DEFAULT_SIZE[0], "height": DEFAULT_SIZE[1]})
+    seen = _watch_messages(page)
+    page.goto(url)
+    _wait_until_drawn(page, seen, 120)
+    return page
+
+
 @pytest.mark.parametrize("lab", list(LINKS))
 def test_every_plot_downloads_as_png_at_each_scale_and_as_svg(page, server_url, lab, tmp_path):
     query, titles = LINKS[lab]
@@ -241,19 +253,9 @@ def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, se
     """``figure``'s layout at 1600 × 900: the plots re-laid out to fill the slide, in
     boxes that do not overlap, Bokeh has drawn them at those sizes, and every text of
     every plot is at least 20 px (titles 24) where the page's were 11-13 px."""
-    from playground.figure import (
-        DEFAULT_SIZE,
-        _arrange,
-        _run_js,
-        _wait_until_drawn,
-        _watch_messages,
-    )
+    from playground.figure import DEFAULT_SIZE, _arrange, _run_js
 
-    page = new_page()
-    page.set_viewport_size({"width": DEFAULT_SIZE[0], "height": DEFAULT_SIZE[1]})
-    seen = _watch_messages(page)
-    page.goto(f"{server_url}?{query}")
-    _wait_until_drawn(page, seen, 120)
+    page = slide_page(new_page, f"{server_url}?{query}")
     layout = _arrange(page, DEFAULT_SIZE)
     assert _run_js(page, "return pg.arranged(pg.tagged(null), a)", layout)
     boxes = layout["boxes"]
@@ -378,20 +380,10 @@ def test_a_figure_closes_the_pages_gaps_and_leaves_room_for_the_last_tick(new_pa
     readouts between its charts and its network diagram) narrowed to the margin; each
     plot with a horizontal axis has room right of its frame for half its last tick
     label, on the page and, after ``pg.arrange``, at a slide's text size."""
-    from playground.figure import (
-        DEFAULT_SIZE,
-        _arrange,
-        _run_js,
-        _wait_until_drawn,
-        _watch_messages,
-    )
+    from playground.figure import DEFAULT_SIZE, _arrange, _run_js
     from playground.ui.export import MARGIN_PX, RIGHT_ROOM_PX
 
-    page = new_page()
-    page.set_viewport_size({"width": DEFAULT_SIZE[0], "height": DEFAULT_SIZE[1]})
-    seen = _watch_messages(page)
-    page.goto(f"{server_url}?lab=mlp&dataset=xor&layers=4")
-    _wait_until_drawn(page, seen, 120)
+    page = slide_page(new_page, f"{server_url}?lab=mlp&dataset=xor&layers=4")
     packed = _run_js(page, "return pg.packed(a, 12)", {
         "width": 300, "height": 700, "boxes": [
             {"x": 0, "y": 0, "width": 100, "height": 50},
