@@ -10,7 +10,8 @@
         --seed 0 [--dropout P] [--batchnorm] [--l1 R] [--l2 R] [--init NAME]
 
     python -m playground biasvariance --truth sin --family poly --capacities 0-15 \\
-        --datasets 200 --n 20 --noise 0.3 --ridge 0 --seed 0 [--steps S] [--lr A]
+        --datasets 200 --n 20 --noise 0.3 --ridge 0 --seed 0 [--inputs spread|uniform]
+        [--steps S] [--lr A]
     python -m playground figure "lab=mlp&dataset=xor" out.png|out.svg [--scale 2] \\
         [--size 1600x900] [--plot NAME] [--server http://HOST:PORT/app]
     python -m playground export "lab=optimizers&surface=ravine" out.html \\
@@ -189,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     b = commands.add_parser("biasvariance",
                             help="bias², variance and test error per capacity, as JSON")
     b.add_argument("--truth", choices=list(bv.TRUTHS), default="sin")
+    b.add_argument("--inputs", choices=list(bv.INPUTS), default="spread",
+                   help="training inputs: spread (one per n-th of [0, 1], jittered, as the "
+                        "lab's default) or uniform (independent, uniform at random)")
     b.add_argument("--family", choices=list(bv.FAMILIES), default="poly")
     b.add_argument("--capacities", type=_capacities,
                    help="e.g. 0-15 or 1,2,5 (default: the family's list)")
@@ -283,7 +287,7 @@ def _capacities(text: str) -> tuple[int, ...]:
 
 def biasvariance(args) -> dict:
     try:
-        data = bv.make_data(args.truth, args.n, args.datasets, args.seed)
+        data = bv.make_data(args.truth, args.n, args.datasets, args.seed, inputs=args.inputs)
         capacities = (None if args.capacities is None
                       else bv.check_capacities(args.family, args.capacities, args.n))
         r = bv.decompose(args.family, data, args.noise, capacities, ridge=args.ridge,
@@ -296,7 +300,8 @@ def biasvariance(args) -> dict:
     if not all(math.isfinite(v) for row in rows for v in row.values()):
         raise UsageError("a fit was not finite: add a ridge (--ridge) or lower --lr")
     return {
-        "settings": {"truth": args.truth, "family": args.family, "datasets": args.datasets,
+        "settings": {"truth": args.truth, "inputs": args.inputs, "family": args.family,
+                     "datasets": args.datasets,
                      "n": args.n, "noise": args.noise, "ridge": args.ridge, "seed": args.seed,
                      "capacity": bv.FAMILIES[args.family].symbol,
                      "capacities": list(r.capacities), "n_test": len(data.x_test),

@@ -597,6 +597,9 @@ _EN: dict[str, str] = {
     "bv.truth.step": "A step at x = ½",
     "bv.truth.abs": "|x − ½|",
     "bv.truth.cubic": "A cubic",
+    "bv.inputs": "Training inputs x",
+    "bv.inputs.uniform": "Uniform at random",
+    "bv.inputs.spread": "Spread evenly (one per n-th of [0, 1])",
     "bv.noise": "Noise σ",
     "bv.n": "Training points per set n",
     "bv.datasets": "Training sets M",
@@ -616,7 +619,8 @@ _EN: dict[str, str] = {
         "placed between each set's training inputs in random order, and the minimum-norm "
         "least-squares output layer. At p = n the features can just interpolate the n "
         "points: watch the test error peak there and fall again (double descent); λ > 0 "
-        "flattens the peak."),
+        "flattens the peak. With inputs uniform at random, a few sets have two inputs almost "
+        "together: fits that interpolate them explode and dominate the average past p = n."),
     "bv.family.network.note": (
         "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
         "penalty. Computing every width takes a few seconds."),

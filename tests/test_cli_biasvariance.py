@@ -40,7 +40,8 @@ def test_the_command_prints_strict_json_per_capacity():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     out = _strict(done.stdout)
-    assert out["settings"] == {"truth": "sin", "family": "poly", "datasets": 200, "n": 20,
+    assert out["settings"] == {"truth": "sin", "inputs": "spread", "family": "poly",
+                               "datasets": 200, "n": 20,
                                "noise": 0.3, "ridge": 0.0, "seed": 0, "capacity": "d",
                                "capacities": list(range(16)), "n_test": 200}
     rows = out["capacities"]
@@ -69,6 +70,7 @@ def test_every_family(family, capacities):
 
 BAD = {
     "unknown truth": ["--truth", "tan"],
+    "unknown inputs": ["--inputs", "grid"],
     "unknown family": ["--family", "trees"],
     "degree too high": ["--capacities", "0-21"],
     "features past 5n": ["--family", "features", "--n", "10", "--capacities", "1-51"],
@@ -91,25 +93,28 @@ def test_bad_input_is_one_line_on_stderr_and_status_2(name):
 
 
 def test_the_readmes_double_descent_example_peaks_at_p_equals_n_and_descends_again():
-    """README's example (``family=features&n=20&datasets=20&noise=0.1``, λ = 0): the mean
-    test error peaks at p = n, is lower on both sides of it, and falls again past it by
-    over two decades; λ = 0.001 (once suggested) shows no peak at p = n at all."""
+    """README's example (``family=features&noise=0.1``: n = 20, 100 sets, spread inputs,
+    λ = 0): the mean test error's U bottoms out before p = n, peaks at p = n, and descends
+    again past it below the U's bottom; λ = 0.001 shows no peak at p = n.  The numbers
+    README quotes, to two digits."""
     from playground.numerics import biasvariance as bv
 
-    data = bv.make_data("sin", 20, 20, 0)
+    data = bv.make_data("sin", 20, 100, 0, inputs="spread")
     r = bv.decompose("features", data, 0.1)
     te = dict(zip(r.capacities, (float(v) for v in r.test_error), strict=True))
-    assert max(te, key=te.get) == 20
-    assert te[20] > 10 * max(te[9], te[100]) and te[100] < te[20] / 100
-    assert min(te[c] for c in te if c < 20) < 0.2  # the first descent
+    first = min((c for c in te if c < 20), key=te.get)
+    assert first == 12 and f"{te[12]:.2g}" == "0.032"
+    assert max((c for c in te if c >= 5), key=te.get) == 20 and f"{te[20]:.2g}" == "0.39"
+    assert te[100] < te[12] and f"{te[100]:.2g}" == "0.023"
     ridged = bv.decompose("features", data, 0.1, ridge=0.001)
     te = dict(zip(ridged.capacities, (float(v) for v in ridged.test_error), strict=True))
     assert te[20] <= min(te[c] for c in te if c <= 20) * 1.05  # no peak at p = n
 
 
 def test_the_overfitting_lessons_last_caption_says_what_its_chart_shows():
-    """Its chart (poly, n = 20, 100 sets, σ = 0.3): bias² highest at degree 0, lowest
-    near degree 5 and huge by degree 12; the test error lowest around degree 3 to 5."""
+    """Its chart (poly, n = 20, 100 sets, σ = 0.3, spread inputs): bias² highest at degree
+    0, lowest near degree 5 and small after; variance climbing past 5; at degree 12 nearly
+    all of the error is variance; the test error lowest around degree 3 to 5."""
     import json
     from pathlib import Path
 
@@ -119,11 +124,15 @@ def test_the_overfitting_lessons_last_caption_says_what_its_chart_shows():
                          / "overfitting.json").read_text(encoding="utf-8"))
     caption = lesson["steps"][-1]["caption"]
     assert "lowest near degree 5" in caption["en"] and "约 5 次时最低" in caption["zh"]
-    assert "lowest at small degrees" not in caption["en"]
-    r = bv.decompose("poly", bv.make_data("sin", 20, 100, 0), 0.3)
+    assert "nearly all of the error is variance" in caption["en"]
+    assert "几乎全是方差" in caption["zh"]
+    r = bv.decompose("poly", bv.make_data("sin", 20, 100, 0, inputs="spread"), 0.3)
     bias2 = dict(zip(r.capacities, (float(v) for v in r.bias2), strict=True))
+    variance = dict(zip(r.capacities, (float(v) for v in r.variance), strict=True))
     test = dict(zip(r.capacities, (float(v) for v in r.test_error), strict=True))
     upto12 = [d for d in bias2 if d <= 12]
-    assert min(upto12, key=bias2.get) == 5 and bias2[12] > 100 * bias2[0]
-    assert max((d for d in upto12 if d <= 5), key=bias2.get) == 0
+    assert min(upto12, key=bias2.get) == 5 and max(upto12, key=bias2.get) == 0
+    assert all(bias2[d] < 0.02 for d in upto12 if d >= 5)  # "stays small"
+    assert all(variance[d + 1] > variance[d] for d in range(5, 12))  # climbs past 5
+    assert variance[12] > 5 * variance[10] and variance[12] > 50 * bias2[12]
     assert min(upto12, key=test.get) in (3, 4, 5)

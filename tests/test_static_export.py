@@ -367,7 +367,7 @@ def test_the_biasvariance_page_carries_every_capacitys_fits():
     _, state = static_export.read_link("lab=biasvariance&truth=abs&n=12&datasets=30"
                                        "&noise=0.2&capacity=5&shown=4")
     page = static_export.build_biasvariance_page(state)
-    data = bv.make_data("abs", 12, 30, 0)
+    data = bv.make_data("abs", 12, 30, 0, inputs="spread")  # the lab's default
     want = bv.decompose("poly", data, 0.2)
     assert page.details["capacities"] == list(range(21)) and page.details["sets_drawn"] == 30
     slider = _source(page, "pg-capacity")

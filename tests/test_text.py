@@ -428,6 +428,7 @@ REGISTRIES = {
     "mlp.preset.{}": _mlp_presets,
     "lab.{}": _labs,
     "bv.truth.{}": lambda: bv.TRUTHS,
+    "bv.inputs.{}": lambda: bv.INPUTS,
     "bv.family.{}": lambda: bv.FAMILIES,
     "bv.family.{}.note": lambda: bv.FAMILIES,
     "bv.axis.{}": lambda: bv.FAMILIES,

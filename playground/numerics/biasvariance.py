@@ -1,7 +1,9 @@
 """Bias and variance, computed: one model family fitted to M resampled training sets.
 
 The setting (CONCEPTS.md §4).  A true function f on [0, 1]; M training sets
-D_m = {(x_i, y_i)}, i = 1 … n, with x_i ~ U[0, 1] and y_i = f(x_i) + σ ε_i, ε_i ~ N(0, 1);
+D_m = {(x_i, y_i)}, i = 1 … n, with y_i = f(x_i) + σ ε_i, ε_i ~ N(0, 1) and the inputs
+either x_i ~ U[0, 1] ("uniform") or one in each interval [(i − 1)/n, i/n), jittered about
+its middle ("spread", ``INPUTS``);
 a test set of T inputs x_t ~ U[0, 1] drawn apart, with noise-free targets f(x_t) (for
 the bias) and, per training set, fresh noisy ones y'_{m,t} = f(x_t) + σ ε'_{m,t} (for
 the measured error).  Every family is fitted to every set and every capacity in one
@@ -82,6 +84,15 @@ NETWORK_STEPS = 500
 NETWORK_LR = 0.02
 #: The widths the network family computes (16 of them, 1 … 256).
 NETWORK_WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+
+
+#: How each set's training inputs are drawn.  "uniform": x_i ~ U[0, 1] independently, so
+#: two inputs may nearly coincide, and a fit that interpolates their different noisy
+#: targets must be steep there (the rare sets whose interpolating fits explode dominate
+#: the average past p = n).  "spread": x_i = (i − ½ + SPREAD_JITTER (U_i − ½)) / n,
+#: U_i ~ U[0, 1]: one input in each n-th of [0, 1], never closer than (1 − SPREAD_JITTER)/n.
+INPUTS = ("uniform", "spread")
+SPREAD_JITTER = 0.8
 
 
 class BiasVarianceError(ValueError):
@@ -175,22 +186,27 @@ def _rng(seed: int, stream: int) -> np.random.Generator:
 
 
 def make_data(truth: str, n: int, datasets: int, seed: int = 0, n_test: int = N_TEST,
-              n_grid: int = N_GRID) -> Data:
+              n_grid: int = N_GRID, inputs: str = "uniform") -> Data:
     """The training sets (inputs and unit noise), the test set and the drawing grid.
 
-    Seeded: the same (truth, n, M, seed) give the same arrays, and a larger M keeps the
-    first sets.  The noise level σ is applied later (``y = f_train + σ·eps``), so moving
-    σ rescales the same draws.
+    Seeded: the same (truth, n, M, seed, inputs) give the same arrays, and a larger M
+    keeps the first sets.  The noise level σ is applied later (``y = f_train + σ·eps``),
+    so moving σ rescales the same draws.  ``inputs``: how the training inputs are drawn
+    (``INPUTS``); the test set is uniform either way.
 
     Raises:
-        BiasVarianceError: unknown truth, or n or M outside their bounds.
+        BiasVarianceError: unknown truth or inputs, or n or M outside their bounds.
     """
     if truth not in TRUTHS:
         raise BiasVarianceError("unknown_truth", truth=truth)
+    if inputs not in INPUTS:
+        raise BiasVarianceError("unknown_inputs", inputs=inputs)
     _check("n", n, *N_BOUNDS)
     _check("datasets", datasets, *DATASETS_BOUNDS)
     f = TRUTHS[truth].fn
     x = _rng(seed, 1).uniform(0.0, 1.0, (datasets, n))
+    if inputs == "spread":
+        x = (np.arange(n) + 0.5 + SPREAD_JITTER * (x - 0.5)) / n
     eps = _rng(seed, 2).standard_normal((datasets, n))
     x_test = np.sort(_rng(seed, 3).uniform(0.0, 1.0, n_test))
     eps_test = _rng(seed, 4).standard_normal((datasets, n_test))

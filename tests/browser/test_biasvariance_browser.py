@@ -64,6 +64,7 @@ def test_the_lab_loads_and_each_control_changes_the_picture(new_page, server_url
 
     actions = [
         ("truth", pick("pg-bv-truth", "bv.truth.step")),
+        ("inputs", pick("pg-bv-inputs", "bv.inputs.uniform")),
         ("noise", lambda: page.locator(".pg-bv-noise .noUi-handle").press("End")),
         ("n", lambda: page.locator(".pg-bv-n .noUi-handle").press("ArrowRight")),
         ("datasets", lambda: page.locator(".pg-bv-datasets .noUi-handle").press("ArrowLeft")),
@@ -83,6 +84,7 @@ def test_the_lab_loads_and_each_control_changes_the_picture(new_page, server_url
         page.wait_for_timeout(100)
     query = query_of(page)
     assert query["family"] == "features" and query["truth"] == "step" and query["seed"] == "7"
+    assert query["inputs"] == "uniform"
     # the reading and the formula are on screen
     page.get_by_text(tr("bv.reading")).first.wait_for()
     page.locator(".pg-bv-formula .katex").first.wait_for()

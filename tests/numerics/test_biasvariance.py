@@ -229,6 +229,49 @@ def test_double_descent_peaks_at_p_equals_n_on_every_seed(n, seeds):
         assert ridged.test_error.max() < top / 100, seed
 
 
+def test_spread_inputs_are_one_in_each_nth_of_the_interval():
+    """``inputs="spread"``: input i of every set lies in [i/n, (i + 1)/n), at least
+    (1 − SPREAD_JITTER)/(2n) inside it; seeded; the noise and the test set are the
+    uniform design's draws (only the inputs differ)."""
+    n, sets = 20, 50
+    spread = bv.make_data("sin", n, sets, seed=4, inputs="spread")
+    uniform = bv.make_data("sin", n, sets, seed=4)
+    margin = (1 - bv.SPREAD_JITTER) / (2 * n)
+    low = np.arange(n) / n
+    assert np.all(spread.x >= low + margin - 1e-15)
+    assert np.all(spread.x <= low + 1 / n - margin + 1e-15)
+    assert np.diff(spread.x, axis=1).min() >= 2 * margin - 1e-15
+    assert np.diff(np.sort(uniform.x, axis=1), axis=1).min() < 1e-4  # what spread avoids
+    np.testing.assert_array_equal(spread.eps, uniform.eps)
+    np.testing.assert_array_equal(spread.x_test, uniform.x_test)
+    np.testing.assert_allclose(spread.f_train, np.sin(2 * np.pi * spread.x))
+    again = bv.make_data("sin", n, sets, seed=4, inputs="spread")
+    np.testing.assert_array_equal(spread.x, again.x)
+    with pytest.raises(bv.BiasVarianceError):
+        bv.make_data("sin", n, sets, inputs="grid")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_double_descent_with_spread_inputs_is_the_textbook_curve(seed):
+    """The lab's default design (spread inputs), n = 20, M = 100: the U-curve, the peak
+    at p = n exactly, over five times the U's minimum, then a second descent back to the
+    U's minimum (σ = 0.3) or below it (σ = 0.1: more features beat the best small model);
+    λ = 10⁻³ flattens the peak.  With uniform inputs the average past p = n is dominated
+    by the few sets with two inputs almost together (the test above: thousands of times)."""
+    n = 20
+    data = bv.make_data("sin", n, 100, seed=seed, inputs="spread")
+    for noise, back in ((0.3, 1.5), (0.1, 0.9)):
+        plain = bv.decompose("features", data, noise, seed=seed)
+        caps, error = np.array(plain.capacities), plain.test_error
+        first = error[caps < n].min()
+        past_half = caps >= n // 2
+        assert caps[past_half][error[past_half].argmax()] == n, (noise, error)
+        assert error[caps == n][0] > 5 * first, noise
+        assert error[-1] < back * first, (noise, error[-1], first)
+        ridged = bv.decompose("features", data, noise, ridge=1e-3, seed=seed)
+        assert ridged.test_error[caps == n][0] < error[caps == n][0] / 4, noise
+
+
 @pytest.mark.parametrize("family", ["poly", "knn", "features", "network"])
 def test_padded_shapes_give_the_unpadded_numbers(family):
     """n = 17 → 20 points and M = 45 → 50 sets (masked): the same numbers as the exact

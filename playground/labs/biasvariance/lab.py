@@ -102,6 +102,9 @@ class BiasVarianceLab(Lab):
         self.truth = pn.widgets.Select.from_param(
             s.param.truth, name=tr("bv.truth", lang), css_classes=["pg-bv-truth"],
             options={tr(f"bv.truth.{k}", lang): k for k in bv.TRUTHS})
+        self.inputs = pn.widgets.Select.from_param(
+            s.param.inputs, name=tr("bv.inputs", lang), css_classes=["pg-bv-inputs"],
+            options={tr(f"bv.inputs.{k}", lang): k for k in bv.INPUTS})
         self.noise = pn.widgets.FloatSlider.from_param(
             s.param.noise, name=tr("bv.noise", lang), step=0.05, css_classes=["pg-bv-noise"])
         # n and M are shapes (padded to buckets: a new bucket compiles), applied on release.
@@ -144,7 +147,7 @@ class BiasVarianceLab(Lab):
         lang = self.state.lang
         return [
             pn.pane.HTML(f"<b>{text_html(tr('bv.data', lang))}</b>"),
-            self.truth, self.noise, self.n, self.datasets, self.seed,
+            self.truth, self.inputs, self.noise, self.n, self.datasets, self.seed,
             pn.pane.HTML(f"<b>{text_html(tr('bv.model', lang))}</b>"),
             self.family, self.family_note, self.capacity, self.ridge,
             download_button(self.state, "biasvariance", lambda: self.theme),

@@ -35,13 +35,14 @@ log = logging.getLogger(__name__)
 #: The capacity each family starts at (random features: the threshold p = n).
 DEFAULT_CAPACITY = {"poly": 3, "knn": 5, "features": None, "network": 8}
 #: Settings whose change recomputes every capacity.
-COMPUTE_PARAMS = ("truth", "noise", "n", "datasets", "seed", "family", "ridge")
+COMPUTE_PARAMS = ("truth", "inputs", "noise", "n", "datasets", "seed", "family", "ridge")
 
 
 class Settings(NamedTuple):
     """A snapshot of what one computation depends on (safe to hand to a thread)."""
 
     truth: str
+    inputs: str
     noise: float
     n: int
     datasets: int
@@ -74,7 +75,7 @@ def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = N
         bv.BiasVarianceError: settings the numerics refuse.
     """
     s = settings
-    data = bv.make_data(s.truth, s.n, s.datasets, s.seed)
+    data = bv.make_data(s.truth, s.n, s.datasets, s.seed, inputs=s.inputs)
     capacities = bv.default_capacities(s.family, s.n)
     groups = ([hs for _, hs in bv.width_buckets(capacities)] if s.family == "network"
               else [capacities])
@@ -92,6 +93,9 @@ class BiasVarianceLabState(LabState):
     """Every setting of the bias–variance lab, and the decomposition they produce."""
 
     truth = param.Selector(objects=list(bv.TRUTHS), default="sin")
+    # How each set's training inputs are drawn (bv.INPUTS).  No doc: a widget made from
+    # the parameter would show it, in English, as a tooltip.
+    inputs = param.Selector(objects=list(bv.INPUTS), default="spread")
     noise = param.Number(0.3, bounds=(0.0, 2.0), doc="σ of the training and test noise")
     n = param.Integer(20, bounds=bv.N_BOUNDS, doc="training points per set")
     datasets = param.Integer(100, bounds=bv.DATASETS_BOUNDS, doc="M, resampled training sets")
@@ -124,8 +128,8 @@ class BiasVarianceLabState(LabState):
     # -- settings -------------------------------------------------------------------------
 
     def settings(self) -> Settings:
-        return Settings(self.truth, float(self.noise), int(self.n), int(self.datasets),
-                        int(self.seed), self.family, float(self.ridge))
+        return Settings(self.truth, self.inputs, float(self.noise), int(self.n),
+                        int(self.datasets), int(self.seed), self.family, float(self.ridge))
 
     def family_capacity(self, family: str | None = None, n: int | None = None) -> int:
         """The capacity a family starts at."""
@@ -215,6 +219,9 @@ class BiasVarianceLabState(LabState):
                 caption.equals(tr("bv.noise", lang), self.noise),
                 caption.equals(tr("bv.n", lang), self.n),
                 caption.equals(tr("bv.datasets", lang), self.datasets)]
+        if "inputs" in changed:  # (the default, spread, goes without saying)
+            data.append(caption.named(tr("bv.inputs", lang), tr(f"bv.inputs.{self.inputs}",
+                                                                 lang), lang))
         if "seed" in changed:
             data.append(caption.named(tr("bv.seed", lang), str(self.seed), lang))
         family = bv.FAMILIES[self.family]
@@ -273,7 +280,7 @@ class BiasVarianceLabState(LabState):
 LINK = LinkTable([
     param_field(BiasVarianceLabState, "family", always=True),
     *(param_field(BiasVarianceLabState, name) for name in (
-        "truth", "noise", "n", "datasets", "seed", "capacity", "ridge", "shown")),
+        "truth", "inputs", "noise", "n", "datasets", "seed", "capacity", "ridge", "shown")),
 ])
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)

@@ -24,11 +24,12 @@ def test_default_state_decomposes_every_degree(state):
 
 
 def test_a_link_round_trips(state):
-    state.param.update(family="features", truth="abs", noise=0.45, n=15, seed=4,
-                       ridge=0.001, shown=7)
+    state.param.update(family="features", truth="abs", inputs="uniform", noise=0.45, n=15,
+                       seed=4, ridge=0.001, shown=7)
     state.capacity = 30
     query = state.to_query()
-    assert query == {"family": "features", "truth": "abs", "noise": "0.45", "n": "15",
+    assert query == {"family": "features", "truth": "abs", "inputs": "uniform",
+                     "noise": "0.45", "n": "15",
                      "datasets": "30", "seed": "4", "capacity": "30", "ridge": "0.001",
                      "shown": "7"}
     other = BiasVarianceLabState()
@@ -48,7 +49,8 @@ def test_a_family_link_starts_at_its_own_capacity():
 
 @pytest.mark.parametrize("query, key", [
     ({"noise": "-1"}, "noise"), ({"n": "3"}, "n"), ({"datasets": "0"}, "datasets"),
-    ({"truth": "tan"}, "truth"), ({"family": "trees"}, "family"), ({"ridge": "nan"}, "ridge"),
+    ({"truth": "tan"}, "truth"), ({"inputs": "grid"}, "inputs"), ({"family": "trees"}, "family"),
+    ({"ridge": "nan"}, "ridge"),
     ({"capacity": "21"}, "capacity"), ({"family": "features", "n": "10", "capacity": "51"},
                                        "capacity"),
     ({"capacity": "x"}, "capacity"), ({"datasets": "5", "shown": "5"}, "shown"),
@@ -72,7 +74,7 @@ def test_link_text_is_shown_as_characters():
     assert "<script>" not in lab.message.object and "&lt;script&gt;" in lab.message.object
 
 
-CHANGES = {"truth": "step", "noise": 0.6, "n": 25, "datasets": 40, "seed": 5,
+CHANGES = {"truth": "step", "inputs": "uniform", "noise": 0.6, "n": 25, "datasets": 40, "seed": 5,
            "family": "knn", "ridge": 0.5}
 
 
