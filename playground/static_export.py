@@ -33,6 +33,8 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
 * As the lab shows the link: the MLP page's validation points only with ``val=1``, its
   generalisation gap shaded; ``theme=dark`` styles the plots (``ui.present.Presenter``)
   and the file's page (``DARK_CSS``); the button exports in the page's theme.
+* As wide as the window, never wider, from ``MIN_WIDTH`` (an iframe) up, as the live
+  page: rows of plots wrap (``WRAP_CSS``), charts and texts stretch to the width left.
 * The optimizer lab's loss chart comes in both scales, linear and log (of L − min L,
   as the lab draws it); the link's choice is shown and a toggle switches.
 
@@ -250,9 +252,37 @@ def _caption(state) -> str:
     return figure_caption(state)
 
 
-def _header(title: str, caption: str, note: str, width: int) -> Div:
+#: A row whose children wrap onto the next line when the window is too narrow for them
+#: side by side (the live page's ``labs.mlp.figures.WRAP``): the page is as wide as its
+#: window, never wider, from ``MIN_WIDTH`` up.
+WRAP_CSS = ":host { flex-wrap: wrap; min-width: 0 !important; }"
+#: The narrowest window (an embedding iframe) the page fits without scrolling sideways.
+MIN_WIDTH = 820
+
+
+#: The optimizer page's loss charts and state table: at least this wide, beside the
+#: surface where the window has room for both, else below it, as wide as the page.
+LOSS_MIN_WIDTH = 420
+
+
+#: The MLP page's charts: at least this wide, beside the heat map(s) where the window
+#: has room, else below, as wide as the page.
+CHARTS_MIN_WIDTH = 420
+#: The bias–variance page's two plots: side by side from twice this width, each at
+#: most ``BV_MAX_WIDTH`` (wider, a plot of 430 px height reads flat).
+BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
+
+
+def _wrap(*children, **options):
+    """``children`` side by side while the window is wide enough, else below each other;
+    the row as wide as the page (``WRAP_CSS``)."""
+    return row(*children, sizing_mode="stretch_width", stylesheets=[WRAP_CSS], **options)
+
+
+def _header(title: str, caption: str, note: str) -> Div:
     """The page's title, the caption of its settings and a note on what was computed
-    (every text escaped: a link's formula is a user's text)."""
+    (every text escaped: a link's formula is a user's text), as wide as the page, its
+    lines wrapping."""
     return Div(text=(
         f"<div style='font:600 22px system-ui,sans-serif;color:var(--pg-ink,#222)'>"
         f"{text_html(title)}</div>"
@@ -260,7 +290,7 @@ def _header(title: str, caption: str, note: str, width: int) -> Div:
         f"color:var(--pg-ink,#333);margin-top:4px'>{text_html(caption)}</div>"
         f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555);"
         f"margin-top:4px'>"
-        f"{text_html(note)}</div>"), width=width, name="pg-header")
+        f"{text_html(note)}</div>"), sizing_mode="stretch_width", name="pg-header")
 
 
 def _style(fig, title_px: int = 16):
@@ -484,7 +514,8 @@ def build_optimizer_page(state, sweep: str | None = None,
     loss_figs, cursors = {}, []
     for mode, span in (("linear", loss_range(curves, gone) or (0.0, 1.0)),
                        ("log", log_loss_range(gaps, gone) or (1e-3, 1.0))):
-        f = figure(title=tr("plot.loss", lang), width=560, height=330, y_axis_type=mode,
+        f = figure(title=tr("plot.loss", lang), height=330, y_axis_type=mode,
+                   sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH,
                    tools="pan,box_zoom,reset,save", toolbar_location="above",
                    x_range=Range1d(*_padded(max(steps, 1))), y_range=Range1d(*span),
                    name="pg-loss" if mode == "linear" else "pg-loss-log",
@@ -514,10 +545,11 @@ def build_optimizer_page(state, sweep: str | None = None,
         args={"linear": loss_figs["linear"], "log": loss_figs["log"]},
         code="log.visible = cb_obj.active; linear.visible = !cb_obj.active;"))
 
-    # The page fits 1280 px: 600 px beside the surface (the table wraps, never widens it).
-    readout = Div(text="", width=600, name="pg-readout",
+    # Beside the surface where the window has room, below it otherwise (the table's
+    # cells wrap, never widen the page).
+    readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
-                          "max-width": "600px"})
+                          "overflow-x": "auto"})
     step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
                          title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
@@ -566,10 +598,11 @@ def build_optimizer_page(state, sweep: str | None = None,
               optimizer=tr(f"optimizer.{name}", lang), low=_number(values[0]),
               high=_number(values[-1]))
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
-    controls = row(play, step_slider, sweep_slider, log_toggle)
-    layout = column(_header(title, caption, note, 1220), controls,
-                    row(fig, column(loss_figs["linear"], loss_figs["log"], readout)),
-                    name="pg-page")
+    controls = _wrap(play, step_slider, sweep_slider, log_toggle)
+    layout = column(_header(title, caption, note), controls,
+                    _wrap(fig, column(loss_figs["linear"], loss_figs["log"], readout,
+                                      sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH)),
+                    sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "optimizers", "optimizer": name, "knob": knob, "values": values,
         "index": index, "steps": steps, "shown": shown, "log": log, "floor": floor},
@@ -716,7 +749,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([history[:, [0, 2]] if has_val else history[:, [0]]], [False])
                 or (0.0, 1.0))
-        chart = figure(title=tr(title, lang), width=600, height=250, tools="save",
+        chart = figure(title=tr(title, lang), height=250, tools="save",
+                       sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
                        toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
@@ -737,7 +771,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         chart.legend.location = "top_right" if what == "loss" else "bottom_right"
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
-    readout = Div(text="", width=600, name="pg-readout",
+    readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
     slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play")
@@ -755,8 +789,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     if state.diverged_at is not None:
         note += " " + tr("mlp.diverged", lang, epoch=state.diverged_at)
     title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
-    layout = column(_header(title, caption, note, 1160), row(play, slider),
-                    row(heat, column(*charts, readout)), name="pg-page")
+    layout = column(_header(title, caption, note), _wrap(play, slider),
+                    _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
+                                       min_width=CHARTS_MIN_WIDTH)),
+                    sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
         ready=animate)
@@ -853,7 +889,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([h[:, [0, 2]] if has_val else h[:, [0]] for h in histories], gone)
                 or (0.0, 1.0))
-        chart = figure(title=tr(title, lang), width=640, height=260, tools="save",
+        chart = figure(title=tr(title, lang), height=260, tools="save",
+                       sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
                        toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
@@ -877,8 +914,9 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
             border_line_alpha=0.0), "right")
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
-    readout = Div(text="", width=640, name="pg-readout",
-                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
+    readout = Div(text="", sizing_mode="stretch_width", min_width=300, name="pg-readout",
+                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif",
+                          "overflow-x": "auto"})
     slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play")
     heads = ["mlp.race.optimizer", "mlp.train_loss"] + (
@@ -898,8 +936,10 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     every = marks[1] - marks[0] if len(marks) > 1 else 1
     note = tr("export.note.mlp", lang, epochs=marks[-1], every=every, n=len(marks))
     title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
-    layout = column(_header(title, caption, note, 1220), row(play, slider), row(*heats),
-                    row(column(*charts), readout), name="pg-page")
+    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats),
+                    _wrap(column(*charts, sizing_mode="stretch_width",
+                                 min_width=CHARTS_MIN_WIDTH), readout),
+                    sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every,
         "racers": racers}, ready=animate)
@@ -1064,7 +1104,8 @@ def build_biasvariance_page(state) -> Page:
     shown_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown", tags=[shown])
     points_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
 
-    fig = figure(title=tr("bv.fits.title", lang), width=600, height=430,
+    fig = figure(title=tr("bv.fits.title", lang), height=430, sizing_mode="stretch_width",
+                 min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
                  tools="tap,reset,save", toolbar_location="right",
                  x_range=Range1d(0, 1), y_range=Range1d(low, high), name="pg-bv-fits-plot")
     _style(fig)
@@ -1085,7 +1126,8 @@ def build_biasvariance_page(state) -> Page:
     fig.xaxis.axis_label = "x"
 
     log_x = r.family in ("features", "network")
-    curves = figure(title=tr("bv.curves.title", lang), width=600, height=430,
+    curves = figure(title=tr("bv.curves.title", lang), height=430,
+                    sizing_mode="stretch_width", min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
                     tools="reset,save", toolbar_location="right", y_axis_type="log",
                     x_axis_type="log" if log_x else "linear",
                     y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
@@ -1127,13 +1169,16 @@ def build_biasvariance_page(state) -> Page:
         readings.append(f"<b>{text_html(tr('bv.reading', lang))}</b> " + text_html(
             tr(key, lang, symbol=family.symbol, value=c, n=int(state.n))))
     formulas = [_decomposition_html(r, i, family.symbol, lang) for i in range(len(caps))]
-    reading = Div(text=readings[index], width=1220, name="pg-bv-reading", disable_math=True,
+    reading = Div(text=readings[index], sizing_mode="stretch_width", name="pg-bv-reading",
+                  disable_math=True,
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)"})
-    formula = Div(text=formulas[index], width=1220, name="pg-bv-formula", disable_math=True,
+    formula = Div(text=formulas[index], sizing_mode="stretch_width", name="pg-bv-formula",
+                  disable_math=True,
                   styles={"font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)", "margin-top": "6px"})
-    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)), width=1220,
+    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)),
+                      sizing_mode="stretch_width",
                       disable_math=True, name="pg-bv-family-note",
                       styles={"font-size": "13px", "font-family": "system-ui, sans-serif",
                               "color": "var(--pg-muted, #555)"})
@@ -1155,8 +1200,9 @@ def build_biasvariance_page(state) -> Page:
     # Play sweeps the capacity from the first (or from where it is) to the last.
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
-    layout = column(_header(title, caption, note, 1220), row(play, slider), row(fig, curves),
-                    reading, formula, family_note, name="pg-page")
+    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(fig, curves),
+                    reading, formula, family_note, sizing_mode="stretch_width",
+                    name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "biasvariance", "family": r.family, "capacities": caps,
         "capacity": caps[index], "sets": n_sets, "sets_drawn": len(kept)}, ready=animate)

@@ -383,3 +383,45 @@ def test_the_biasvariance_button_downloads_a_page_that_moves(page, new_page, ser
     opened.wait_for_timeout(300)
     assert _js(opened, "return [m('pg-capacity').value, m('pg-bv-chosen').location]") == [0, 1]
     assert failed == [] and opened.errors == []
+
+
+#: Each page's plots by name (the optimizer page's log-scale chart is hidden unless the
+#: link has ``log=on``).
+PLOTS = {"optimizers": ["pg-surface", "pg-loss"], "mlp": ["pg-boundary", "pg-loss", "pg-acc"],
+         "race": ["pg-boundary-0", "pg-boundary-3", "pg-loss", "pg-acc"],
+         "bv": ["pg-bv-fits-plot", "pg-bv-curves"]}
+
+
+def _boxes(page, names):
+    """The page's width (scroll, client) and each named plot's box (left, top, right,
+    bottom) as drawn."""
+    return page.evaluate(
+        "(names) => [document.documentElement.scrollWidth, "
+        "document.documentElement.clientWidth, names.map((n) => { const r = Bokeh.index"
+        ".find_one(Bokeh.documents[0].get_model_by_name(n)).el.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; })]", names)
+
+
+@pytest.mark.parametrize("size", [(static_export.MIN_WIDTH, 560), (1024, 768)])
+@pytest.mark.parametrize("which", ["optimizers", "mlp", "race", "bv"])
+def test_the_page_is_as_wide_as_its_window(page, exported, exported_bv, which, size):
+    """Like the live page: no scrolling sideways from 820 px (an embedding iframe) up;
+    every plot whole inside the window, those that do not fit side by side below each
+    other.  At 1024 px the MLP page's charts are beside its heat map."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    failed = (_open_bv(page, exported_bv["light"]) if which == "bv"
+              else _open(page, exported[which]))
+    page.wait_for_timeout(300)
+    scroll, client, boxes = _boxes(page, PLOTS[which])
+    assert client == size[0] and scroll <= client, (scroll, client)
+    for name, (left, top, right, bottom) in zip(PLOTS[which], boxes, strict=True):
+        assert 0 <= left < right <= client and bottom > top, (name, left, right)
+    first, second = boxes[0], boxes[1 if which != "race" else 2]
+    beside = second[0] >= first[2] and second[1] < first[3]
+    below = second[1] >= first[3]
+    assert beside or below
+    if size[0] == 820 and which in ("optimizers", "mlp"):
+        assert below  # 600 + 420 px do not fit in 820
+    if size[0] == 1024 and which in ("mlp", "bv"):
+        assert beside
+    assert failed == [] and page.errors == []
