@@ -144,7 +144,8 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
                             r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
 #: A race's columns in the file, per optimizer and step.
-RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr", "gap", "gstate")
+RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr", "gap",
+                "gstate")
 
 
 class ExportError(Exception):
@@ -262,7 +263,7 @@ MIN_WIDTH = 820
 
 #: The optimizer page's loss charts and state table: at least this wide, beside the
 #: surface where the window has room for both, else below it, as wide as the page.
-LOSS_MIN_WIDTH = 420
+LOSS_MIN_WIDTH = 470
 
 
 #: The MLP page's charts: at least this wide, beside the heat map(s) where the window
@@ -387,6 +388,8 @@ def _race_columns(r: race.Race, k: int, floor: float = 0.0) -> dict[str, np.ndar
             "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
             "sx": r.step[:rows, k, 0], "sy": r.step[:rows, k, 1],
             "vx": r.velocity[:rows, k, 0], "vy": r.velocity[:rows, k, 1],
+            # α per dimension of the update (the lab's table's last column)
+            "ex": r.effective_lr[:rows, k, 0], "ey": r.effective_lr[:rows, k, 1],
             "lr": r.lr[:rows, k]}
 
 
@@ -463,7 +466,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     # The contours, as the lab draws them.
     levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
     z = np.minimum(z, levels[-1])
-    fig = figure(title=tr("plot.surface", lang), width=600, height=580,
+    fig = figure(title=tr("plot.surface", lang), width=520, height=500,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="above", name="pg-surface")
@@ -586,6 +589,8 @@ def build_optimizer_page(state, sweep: str | None = None,
                  "grad_undefined": tr("readout.grad_undefined", lang),
                  "subgradient": tr("readout.subgradient", lang),
                  "velocity": tr("readout.velocity", lang),
+                 "effective_lr": tr("readout.effective_lr", lang),
+                 "caption": tr("readout.caption", lang),
                  "zoom": tr("plot.arrows_scale", lang),
                  "legend": tr("plot.arrows_legend", lang),
                  "converged": tr("status.converged", lang),
@@ -620,7 +625,9 @@ const fmt = (v) => {
   return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2)
                                              : Number(v.toPrecision(4)).toString();
 };
-const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
+// A pair breaks after its comma, never inside a number (at an exponent's minus sign).
+const whole = (v) => "<span style='white-space:nowrap'>" + fmt(v) + "</span>";
+const vec = (a, b) => "(" + whole(a) + ", " + whole(b) + ")";
 const cur = {x: [], y: [], color: []}, now = {x: [], y: [], gap: [], color: []}, raw = [];
 let rows = "";
 for (let k = 0; k < names.length; k++) {
@@ -644,12 +651,18 @@ for (let k = 0; k < names.length; k++) {
     ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
   legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
                                            .replace("{status}", () => said)};
+  // As the lab's table: no update from an iterate whose gradient is undefined.
+  const undefinedHere = d.gstate[j] === 2;
   rows += "<tr><td style='color:" + ink(color) + ";font-weight:600'>" + labels[k] + "</td><td>" +
-    vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
-    "</td><td>" + (d.gstate[j] === 2 ? "<i>" + text.grad_undefined + "</i>"
+    vec(d.x[j], d.y[j]) + "</td><td style='white-space:nowrap'>" +
+    (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
+    "</td><td>" + (undefinedHere ? "<i>" + text.grad_undefined + "</i>"
                    : vec(d.gx[j], d.gy[j]) + (d.gstate[j] === 1 ? "<br><span style=" +
-                     "'font-size:85%;color:#555'>" + text.subgradient + "</span>" : "")) +
-    "</td><td>" + (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
+                     "'font-size:85%;color:var(--pg-muted,#555)'>" + text.subgradient +
+                     "</span>" : "")) +
+    "</td><td>" + (!velocity[k] ? "" : undefinedHere ? "–" : vec(d.vx[j], d.vy[j])) +
+    "</td><td class='pg-effective-lr'>" + (undefinedHere ? "–" : vec(d.ex[j], d.ey[j])) +
+    "</td></tr>";
 }
 current.data = cur;
 loss_now.data = now;
@@ -660,12 +673,14 @@ arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;
 const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
 readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
-  text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>(" +
-  text.zoom.replace("{scale}", zoomText) + "; " + text.legend + ")</span></div>" +
+  text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
+  text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
+    .replace("{legend}", () => text.legend) + "</span></div>" +
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
-  "font-size:13px;max-width:600px' cellpadding='3'>" +
+  "font-size:13px' cellpadding='2'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
-  "</th><th>" + text.velocity + "</th></tr>" + rows + "</table>";
+  "</th><th>" + text.velocity + "</th><th>" + text.effective_lr + "</th></tr>" + rows +
+  "</table>";
 """
 
 

@@ -93,7 +93,9 @@ def test_the_optimizer_page_carries_each_sweep_values_race():
         for column, expected in (("x", want.points[:rows, k, 0]),
                                  ("y", want.points[:rows, k, 1]),
                                  ("loss", want.loss[:rows, k]), ("sx", want.step[:rows, k, 0]),
-                                 ("vy", want.velocity[:rows, k, 1])):
+                                 ("vy", want.velocity[:rows, k, 1]),
+                                 ("ex", want.effective_lr[:rows, k, 0]),
+                                 ("ey", want.effective_lr[:rows, k, 1])):
             np.testing.assert_allclose(data[column], expected, rtol=1e-12, atol=1e-12,
                                        err_msg=f"{column} at lr={value}")
     # What the page first draws is the link's own value, and the other optimizer's race.

@@ -425,3 +425,48 @@ def test_the_page_is_as_wide_as_its_window(page, exported, exported_bv, which, s
     if size[0] == 1024 and which in ("mlp", "bv"):
         assert beside
     assert failed == [] and page.errors == []
+
+
+_TABLE_JS = """(html) => {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const step = doc.querySelector('div').textContent.match(/\\d+/)[0];
+  return [Number(step), Array.from(doc.querySelectorAll('th')).map((c) => c.textContent),
+          Array.from(doc.querySelectorAll('tr')).slice(1).map((r) =>
+            Array.from(r.querySelectorAll('td')).map((c) => c.textContent))];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_state_table_has_the_live_pages_columns(page, new_page, server_url, tmp_path, lang):
+    """The file's state table has the live page's columns, headed alike from the language
+    tables (α per dimension of the update last), and at the step the live page shows,
+    each optimizer's α per dimension is the live page's."""
+    from playground.text import tr
+
+    link = f"lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam&steps=40&lang={lang}"
+    path = static_export.export(link, tmp_path / "race.html", n_values=3).path
+    page.goto(f"{server_url}?{link}")
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].get_model_by_name('readout') && "
+                           "Bokeh.documents[0].get_model_by_name('readout').text.includes"
+                           "('<table')", timeout=60_000)
+    step, live_heads, live_rows = page.evaluate(
+        _TABLE_JS, _js(page, "return m('readout').text"))
+    opened = new_page()
+    failed = _open(opened, path)
+    _js(opened, f"m('pg-step').value = {step};")
+    opened.wait_for_timeout(300)
+    shown, heads, rows = opened.evaluate(_TABLE_JS, _js(opened, "return m('pg-readout').text"))
+    assert shown == step
+    assert heads == live_heads == ["", *(tr(f"readout.{key}", lang) for key in (
+        "theta", "loss", "grad", "velocity", "effective_lr"))]
+    assert [len(r) for r in rows] == [6, 6, 6]
+
+    def numbers(cell):
+        return [float(v) for v in cell.strip("()").split(",")]
+
+    for row, live in zip(rows, live_rows, strict=True):
+        assert row[0] == live[0]
+        assert numbers(row[5]) == pytest.approx(numbers(live[5]), rel=1e-3)
+    assert numbers(rows[0][5]) == [0.45, 0.45]  # SGD's α in each dimension: the link's α
+    assert failed == [] and opened.errors == [] and page.errors == []
