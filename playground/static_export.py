@@ -269,6 +269,9 @@ LOSS_MIN_WIDTH = 470
 #: The MLP page's charts: at least this wide, beside the heat map(s) where the window
 #: has room, else below, as wide as the page.
 CHARTS_MIN_WIDTH = 420
+#: Room right of a stretched chart's frame for its last tick label (``ui.export``'s
+#: ``RIGHT_ROOM_PX``; that module imports Panel, which the command does not need).
+TICK_ROOM_PX = 24
 #: The bias–variance page's two plots: side by side from twice this width, each at
 #: most ``BV_MAX_WIDTH`` (wider, a plot of 430 px height reads flat).
 BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
@@ -766,6 +769,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                 or (0.0, 1.0))
         chart = figure(title=tr(title, lang), height=250, tools="save",
                        sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
+                       min_border_right=TICK_ROOM_PX,
                        toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
@@ -795,7 +799,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         "cursors": cursors, "readout": readout, "has_val": has_val,
         "train_color": TRAIN_COLOR, "val_color": VAL_COLOR,
         "text": {"epoch": tr("mlp.epoch", lang), "train": tr("mlp.train_loss", lang),
-                 "val": tr("mlp.val_loss", lang), "acc": tr("mlp.plot.accuracy", lang)}},
+                 "val": tr("mlp.val_loss", lang), "acc": tr("mlp.readout.accuracy", lang)}},
         code=MLP_JS)
     slider.js_on_change("value", animate)
     caption = _caption(state)
@@ -996,15 +1000,17 @@ played.data = cut;
 for (const c of cursors) c.location = e;
 const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
 const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
-let html = "<div style='display:flex;gap:28px'><div>" + text.epoch +
+// Each loss with its accuracy under it, labelled ("(accuracy 99.6 %)").
+const acc = (v, css) => "<br><span class='" + css + "' style='color:var(--pg-muted,#555)'>" +
+  text.acc.replace("{value}", () => pct(v)) + "</span>";
+let html = "<div style='display:flex;flex-wrap:wrap;column-gap:28px'><div>" + text.epoch +
   "<br><b class='pg-epoch' style='font-size:24px'>" + e + "</b></div><div>" + text.train +
   "<br><b class='pg-train-loss' style='font-size:24px;color:" + ink(train_color) + "'>" +
-  f(d.train_loss[e]) + "</b> <span style='color:var(--pg-muted,#555)'>(" + pct(d.train_acc[e]) +
-  ")</span></div>";
+  f(d.train_loss[e]) + "</b>" + acc(d.train_acc[e], "pg-train-acc") + "</div>";
 if (has_val)
   html += "<div>" + text.val + "<br><b class='pg-val-loss' style='font-size:24px;color:" +
-    ink(val_color) + "'>" + f(d.val_loss[e]) + "</b> <span style='color:var(--pg-muted,#555)'>(" +
-    pct(d.val_acc[e]) + ")</span></div>";
+    ink(val_color) + "'>" + f(d.val_loss[e]) + "</b>" + acc(d.val_acc[e], "pg-val-acc") +
+    "</div>";
 readout.text = html + "</div>";
 """
 

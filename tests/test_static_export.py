@@ -554,3 +554,9 @@ def test_the_files_readout_knows_a_subgradient_and_an_undefined_gradient():
     assert static_export._race_columns(smooth, sgd)["gstate"].tolist() == [0] * 4
     assert "text.subgradient" in static_export.OPTIMIZER_JS
     assert "text.grad_undefined" in static_export.OPTIMIZER_JS
+
+
+def test_a_stretched_chart_keeps_the_pages_room_for_its_last_tick_label():
+    from playground.ui.export import RIGHT_ROOM_PX
+
+    assert static_export.TICK_ROOM_PX == RIGHT_ROOM_PX

@@ -470,3 +470,27 @@ def test_the_state_table_has_the_live_pages_columns(page, new_page, server_url, 
         assert numbers(row[5]) == pytest.approx(numbers(live[5]), rel=1e-3)
     assert numbers(rows[0][5]) == [0.45, 0.45]  # SGD's α in each dimension: the link's α
     assert failed == [] and opened.errors == [] and page.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_mlp_readout_says_which_number_is_the_accuracy(page, tmp_path, lang):
+    """Beside each loss its accuracy, labelled as such in the page's language
+    (``mlp.readout.accuracy``), at the epoch shown."""
+    from playground.text import tr
+
+    path = static_export.export(f"lab=mlp&dataset=xor&layers=4&points=100&lang={lang}",
+                                tmp_path / "mlp.html", epochs=20, snapshots=3).path
+    failed = _open(page, path)
+    for press in (None, "Home"):
+        if press:
+            _press(page, "epoch", press)
+            page.wait_for_timeout(300)
+        epoch, train, val = _js(page, "const d = m('history').data, "
+                                      "e = m('snapshots').data.epoch[m('pg-epoch').value];"
+                                      "return [e, d.train_acc[e], d.val_acc[e]]")
+        for css, acc in (("pg-train-acc", train), ("pg-val-acc", val)):
+            said = page.locator(f".{css}").first.inner_text()
+            assert said == tr("mlp.readout.accuracy", lang, value=f"{100 * acc:.1f} %"), (
+                epoch, said)
+    assert epoch == 0
+    assert failed == [] and page.errors == []
