@@ -61,6 +61,7 @@ from bokeh.embed import file_html
 from bokeh.layouts import column, row
 from bokeh.models import (
     Arrow,
+    Axis,
     ColumnDataSource,
     CustomJS,
     CustomJSTickFormatter,
@@ -272,6 +273,11 @@ CHARTS_MIN_WIDTH = 420
 #: Room right of a stretched chart's frame for its last tick label (``ui.export``'s
 #: ``RIGHT_ROOM_PX``; that module imports Panel, which the command does not need).
 TICK_ROOM_PX = 24
+#: The plots' text: the page's own fonts (``ui.export``'s figures', the live page's), not
+#: Bokeh's "helvetica".  In a page whose language is Chinese (``<html lang="zh">``), the
+#: browser draws a "helvetica" text's combining marks from a CJK font, beside the letter
+#: rather than over it: the f̄ of the bias–variance legend read as "f ˉ", faint.
+PLOT_FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif'
 #: The bias–variance page's two plots: side by side from twice this width, each at
 #: most ``BV_MAX_WIDTH`` (wider, a plot of 430 px height reads flat).
 BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
@@ -1144,6 +1150,7 @@ def build_biasvariance_page(state) -> Page:
     fig.scatter("x", "y", source=points_src, color=SHOWN_COLOR, size=7, line_color="white",
                 legend_label=tr("bv.fits.points", lang))
     legend_below(fig, 2)
+    fig.legend[0].name = "pg-bv-legend"
     fig.xaxis.axis_label = "x"
 
     log_x = r.family in ("features", "network")
@@ -1287,12 +1294,24 @@ def mlp_epochs(state) -> int:
     return int(state.trained) or DEFAULT_EPOCHS
 
 
+def plot_fonts(layout):
+    """Every text drawn in ``layout``'s plots (titles, axes, legends, labels) in
+    ``PLOT_FONT``."""
+    fonts = {Title: ("text_font",), Axis: ("axis_label_text_font", "major_label_text_font"),
+             Legend: ("label_text_font", "title_text_font"), Label: ("text_font",)}
+    for kind, names in fonts.items():
+        for model in layout.select({"type": kind}):
+            model.update(**dict.fromkeys(names, PLOT_FONT))
+
+
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
                epochs: int | None = None, snapshots: int | None = None,
                theme: str = "light") -> Page:
     """``_build_page`` in the link's ``theme`` (``light`` or ``dark``): the plots styled
-    as the page's (``ui.present.Presenter``), the file's background and text too."""
+    as the page's (``ui.present.Presenter``), the file's background and text too; their
+    text in ``PLOT_FONT`` (``plot_fonts``)."""
     page = _build_page(state, lab, sweep, n_values, epochs, snapshots)
+    plot_fonts(page.layout)
     if theme == "dark":
         from .ui.present import PLOT_COLORS, Display, Presenter
 

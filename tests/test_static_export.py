@@ -560,3 +560,27 @@ def test_a_stretched_chart_keeps_the_pages_room_for_its_last_tick_label():
     from playground.ui.export import RIGHT_ROOM_PX
 
     assert static_export.TICK_ROOM_PX == RIGHT_ROOM_PX
+
+
+@pytest.mark.parametrize("link", [
+    "lab=biasvariance&datasets=10&lang=zh&theme=dark",
+    "lab=optimizers&surface=ravine&optimizers=sgd,adam&steps=20&lang=zh",
+    "lab=mlp&dataset=xor&layers=4&points=100&race=sgd,adam&lang=zh"])
+def test_every_plot_text_is_in_the_pages_font(link):
+    """Titles, axes, legends and labels in ``PLOT_FONT``, none in Bokeh's "helvetica"
+    (whose f̄ a Chinese page drew with its bar beside the f)."""
+    from bokeh.models import Axis, Label, Legend, Title
+
+    lab, state = static_export.read_link(link)
+    page = static_export.build_page(state, lab, theme=static_export.link_theme(link),
+                                    **({"epochs": 4, "snapshots": 2} if lab == "mlp" else {}))
+    fonts = {Title: ["text_font"], Axis: ["axis_label_text_font", "major_label_text_font"],
+             Legend: ["label_text_font", "title_text_font"], Label: ["text_font"]}
+    seen = set()
+    for kind, names in fonts.items():
+        for model in page.layout.select({"type": kind}):
+            seen.add(kind)
+            for name in names:
+                assert getattr(model, name) == static_export.PLOT_FONT, (model, name)
+    assert seen >= {Title, Axis, Legend}
+    assert "Noto Sans CJK SC" in static_export.PLOT_FONT

@@ -494,3 +494,42 @@ def test_the_mlp_readout_says_which_number_is_the_accuracy(page, tmp_path, lang)
                 epoch, said)
     assert epoch == 0
     assert failed == [] and page.errors == []
+
+
+@pytest.fixture(scope="module")
+def exported_bv_zh(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export_bv_zh")
+    return {theme: static_export.export(f"{BIASVARIANCE_LINK}&lang=zh&theme={theme}",
+                                        folder / f"bv_zh_{theme}.html").path
+            for theme in ("light", "dark")}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_mean_fits_bar_sits_over_its_f_in_chinese(page, exported_bv_zh, theme):
+    """In a Chinese page the legend's "平均拟合 f̄" is drawn in the page's font, whose f
+    carries its bar: the bar adds no width and no ink right of the f (in Bokeh's
+    "helvetica" the browser took the bar from a CJK font and set it beside the f, a
+    faint mark after it).  The legend's text is the theme's ink, as every entry's."""
+    from playground.text import tr
+
+    failed = _open_bv(page, exported_bv_zh[theme])
+    assert page.evaluate("() => document.documentElement.lang") == "zh"
+    measured = _js(page, """
+      const l = m('pg-bv-legend');
+      const c = document.createElement('canvas');
+      document.body.appendChild(c);
+      const x = c.getContext('2d');
+      x.font = l.label_text_font_style + ' ' + l.label_text_font_size + ' ' + l.label_text_font;
+      const f = x.measureText('f'), bar = x.measureText('f\\u0304');
+      c.remove();
+      return [l.items.map((i) => i.label.value), l.label_text_color,
+              [f.width, f.actualBoundingBoxRight], [bar.width, bar.actualBoundingBoxRight]];""")
+    labels, color, f, bar = measured
+    assert tr("bv.fits.mean", "zh") in labels and "f\u0304" in tr("bv.fits.mean", "zh")
+    assert bar[0] == pytest.approx(f[0], abs=0.01)
+    assert bar[1] <= f[1] + 0.5
+    if theme == "dark":
+        from playground.ui.present import PLOT_COLORS
+
+        assert color == PLOT_COLORS["dark"]["ink"]
+    assert failed == [] and page.errors == []
