@@ -33,6 +33,8 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
 * As the lab shows the link: the MLP page's validation points only with ``val=1``, its
   generalisation gap shaded; ``theme=dark`` styles the plots (``ui.present.Presenter``)
   and the file's page (``DARK_CSS``); the button exports in the page's theme.
+* As wide as the window, never wider, from ``MIN_WIDTH`` (an iframe) up, as the live
+  page: rows of plots wrap (``WRAP_CSS``), charts and texts stretch to the width left.
 * The optimizer lab's loss chart comes in both scales, linear and log (of L − min L,
   as the lab draws it); the link's choice is shown and a toggle switches.
 
@@ -59,6 +61,7 @@ from bokeh.embed import file_html
 from bokeh.layouts import column, row
 from bokeh.models import (
     Arrow,
+    Axis,
     ColumnDataSource,
     CustomJS,
     CustomJSTickFormatter,
@@ -142,7 +145,8 @@ TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
                             r'|<link[^>]*\shref="(?![a-z]+:)[^"]*"[^>]*>\n?')
 #: A race's columns in the file, per optimizer and step.
-RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "lr", "gap", "gstate")
+RACE_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr", "gap",
+                "gstate")
 
 
 class ExportError(Exception):
@@ -250,9 +254,45 @@ def _caption(state) -> str:
     return figure_caption(state)
 
 
-def _header(title: str, caption: str, note: str, width: int) -> Div:
+#: A row whose children wrap onto the next line when the window is too narrow for them
+#: side by side (the live page's ``labs.mlp.figures.WRAP``): the page is as wide as its
+#: window, never wider, from ``MIN_WIDTH`` up.
+WRAP_CSS = ":host { flex-wrap: wrap; min-width: 0 !important; }"
+#: The narrowest window (an embedding iframe) the page fits without scrolling sideways.
+MIN_WIDTH = 820
+
+
+#: The optimizer page's loss charts and state table: at least this wide, beside the
+#: surface where the window has room for both, else below it, as wide as the page.
+LOSS_MIN_WIDTH = 470
+
+
+#: The MLP page's charts: at least this wide, beside the heat map(s) where the window
+#: has room, else below, as wide as the page.
+CHARTS_MIN_WIDTH = 420
+#: Room right of a stretched chart's frame for its last tick label (``ui.export``'s
+#: ``RIGHT_ROOM_PX``; that module imports Panel, which the command does not need).
+TICK_ROOM_PX = 24
+#: The plots' text: the page's own fonts (``ui.export``'s figures', the live page's), not
+#: Bokeh's "helvetica".  In a page whose language is Chinese (``<html lang="zh">``), the
+#: browser draws a "helvetica" text's combining marks from a CJK font, beside the letter
+#: rather than over it: the f̄ of the bias–variance legend read as "f ˉ", faint.
+PLOT_FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif'
+#: The bias–variance page's two plots: side by side from twice this width, each at
+#: most ``BV_MAX_WIDTH`` (wider, a plot of 430 px height reads flat).
+BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
+
+
+def _wrap(*children, **options):
+    """``children`` side by side while the window is wide enough, else below each other;
+    the row as wide as the page (``WRAP_CSS``)."""
+    return row(*children, sizing_mode="stretch_width", stylesheets=[WRAP_CSS], **options)
+
+
+def _header(title: str, caption: str, note: str) -> Div:
     """The page's title, the caption of its settings and a note on what was computed
-    (every text escaped: a link's formula is a user's text)."""
+    (every text escaped: a link's formula is a user's text), as wide as the page, its
+    lines wrapping."""
     return Div(text=(
         f"<div style='font:600 22px system-ui,sans-serif;color:var(--pg-ink,#222)'>"
         f"{text_html(title)}</div>"
@@ -260,7 +300,7 @@ def _header(title: str, caption: str, note: str, width: int) -> Div:
         f"color:var(--pg-ink,#333);margin-top:4px'>{text_html(caption)}</div>"
         f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555);"
         f"margin-top:4px'>"
-        f"{text_html(note)}</div>"), width=width, name="pg-header")
+        f"{text_html(note)}</div>"), sizing_mode="stretch_width", name="pg-header")
 
 
 def _style(fig, title_px: int = 16):
@@ -357,6 +397,8 @@ def _race_columns(r: race.Race, k: int, floor: float = 0.0) -> dict[str, np.ndar
             "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
             "sx": r.step[:rows, k, 0], "sy": r.step[:rows, k, 1],
             "vx": r.velocity[:rows, k, 0], "vy": r.velocity[:rows, k, 1],
+            # α per dimension of the update (the lab's table's last column)
+            "ex": r.effective_lr[:rows, k, 0], "ey": r.effective_lr[:rows, k, 1],
             "lr": r.lr[:rows, k]}
 
 
@@ -433,7 +475,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     # The contours, as the lab draws them.
     levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
     z = np.minimum(z, levels[-1])
-    fig = figure(title=tr("plot.surface", lang), width=600, height=580,
+    fig = figure(title=tr("plot.surface", lang), width=520, height=500,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="above", name="pg-surface")
@@ -484,7 +526,8 @@ def build_optimizer_page(state, sweep: str | None = None,
     loss_figs, cursors = {}, []
     for mode, span in (("linear", loss_range(curves, gone) or (0.0, 1.0)),
                        ("log", log_loss_range(gaps, gone) or (1e-3, 1.0))):
-        f = figure(title=tr("plot.loss", lang), width=560, height=330, y_axis_type=mode,
+        f = figure(title=tr("plot.loss", lang), height=330, y_axis_type=mode,
+                   sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH,
                    tools="pan,box_zoom,reset,save", toolbar_location="above",
                    x_range=Range1d(*_padded(max(steps, 1))), y_range=Range1d(*span),
                    name="pg-loss" if mode == "linear" else "pg-loss-log",
@@ -514,10 +557,11 @@ def build_optimizer_page(state, sweep: str | None = None,
         args={"linear": loss_figs["linear"], "log": loss_figs["log"]},
         code="log.visible = cb_obj.active; linear.visible = !cb_obj.active;"))
 
-    # The page fits 1280 px: 600 px beside the surface (the table wraps, never widens it).
-    readout = Div(text="", width=600, name="pg-readout",
+    # Beside the surface where the window has room, below it otherwise (the table's
+    # cells wrap, never widen the page).
+    readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
-                          "max-width": "600px"})
+                          "overflow-x": "auto"})
     step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
                          title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
@@ -554,6 +598,8 @@ def build_optimizer_page(state, sweep: str | None = None,
                  "grad_undefined": tr("readout.grad_undefined", lang),
                  "subgradient": tr("readout.subgradient", lang),
                  "velocity": tr("readout.velocity", lang),
+                 "effective_lr": tr("readout.effective_lr", lang),
+                 "caption": tr("readout.caption", lang),
                  "zoom": tr("plot.arrows_scale", lang),
                  "legend": tr("plot.arrows_legend", lang),
                  "converged": tr("status.converged", lang),
@@ -566,10 +612,11 @@ def build_optimizer_page(state, sweep: str | None = None,
               optimizer=tr(f"optimizer.{name}", lang), low=_number(values[0]),
               high=_number(values[-1]))
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
-    controls = row(play, step_slider, sweep_slider, log_toggle)
-    layout = column(_header(title, caption, note, 1220), controls,
-                    row(fig, column(loss_figs["linear"], loss_figs["log"], readout)),
-                    name="pg-page")
+    controls = _wrap(play, step_slider, sweep_slider, log_toggle)
+    layout = column(_header(title, caption, note), controls,
+                    _wrap(fig, column(loss_figs["linear"], loss_figs["log"], readout,
+                                      sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH)),
+                    sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "optimizers", "optimizer": name, "knob": knob, "values": values,
         "index": index, "steps": steps, "shown": shown, "log": log, "floor": floor},
@@ -587,7 +634,9 @@ const fmt = (v) => {
   return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2)
                                              : Number(v.toPrecision(4)).toString();
 };
-const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
+// A pair breaks after its comma, never inside a number (at an exponent's minus sign).
+const whole = (v) => "<span style='white-space:nowrap'>" + fmt(v) + "</span>";
+const vec = (a, b) => "(" + whole(a) + ", " + whole(b) + ")";
 const cur = {x: [], y: [], color: []}, now = {x: [], y: [], gap: [], color: []}, raw = [];
 let rows = "";
 for (let k = 0; k < names.length; k++) {
@@ -611,12 +660,18 @@ for (let k = 0; k < names.length; k++) {
     ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
   legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
                                            .replace("{status}", () => said)};
+  // As the lab's table: no update from an iterate whose gradient is undefined.
+  const undefinedHere = d.gstate[j] === 2;
   rows += "<tr><td style='color:" + ink(color) + ";font-weight:600'>" + labels[k] + "</td><td>" +
-    vec(d.x[j], d.y[j]) + "</td><td>" + (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
-    "</td><td>" + (d.gstate[j] === 2 ? "<i>" + text.grad_undefined + "</i>"
+    vec(d.x[j], d.y[j]) + "</td><td style='white-space:nowrap'>" +
+    (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
+    "</td><td>" + (undefinedHere ? "<i>" + text.grad_undefined + "</i>"
                    : vec(d.gx[j], d.gy[j]) + (d.gstate[j] === 1 ? "<br><span style=" +
-                     "'font-size:85%;color:#555'>" + text.subgradient + "</span>" : "")) +
-    "</td><td>" + (velocity[k] ? vec(d.vx[j], d.vy[j]) : "") + "</td></tr>";
+                     "'font-size:85%;color:var(--pg-muted,#555)'>" + text.subgradient +
+                     "</span>" : "")) +
+    "</td><td>" + (!velocity[k] ? "" : undefinedHere ? "–" : vec(d.vx[j], d.vy[j])) +
+    "</td><td class='pg-effective-lr'>" + (undefinedHere ? "–" : vec(d.ex[j], d.ey[j])) +
+    "</td></tr>";
 }
 current.data = cur;
 loss_now.data = now;
@@ -627,12 +682,14 @@ arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;
 const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
 readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
-  text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>(" +
-  text.zoom.replace("{scale}", zoomText) + "; " + text.legend + ")</span></div>" +
+  text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
+  text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
+    .replace("{legend}", () => text.legend) + "</span></div>" +
   "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
-  "font-size:13px;max-width:600px' cellpadding='3'>" +
+  "font-size:13px' cellpadding='2'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
-  "</th><th>" + text.velocity + "</th></tr>" + rows + "</table>";
+  "</th><th>" + text.velocity + "</th><th>" + text.effective_lr + "</th></tr>" + rows +
+  "</table>";
 """
 
 
@@ -716,7 +773,9 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([history[:, [0, 2]] if has_val else history[:, [0]]], [False])
                 or (0.0, 1.0))
-        chart = figure(title=tr(title, lang), width=600, height=250, tools="save",
+        chart = figure(title=tr(title, lang), height=250, tools="save",
+                       sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
+                       min_border_right=TICK_ROOM_PX,
                        toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
@@ -737,7 +796,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         chart.legend.location = "top_right" if what == "loss" else "bottom_right"
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
-    readout = Div(text="", width=600, name="pg-readout",
+    readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
     slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play")
@@ -746,7 +805,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         "cursors": cursors, "readout": readout, "has_val": has_val,
         "train_color": TRAIN_COLOR, "val_color": VAL_COLOR,
         "text": {"epoch": tr("mlp.epoch", lang), "train": tr("mlp.train_loss", lang),
-                 "val": tr("mlp.val_loss", lang), "acc": tr("mlp.plot.accuracy", lang)}},
+                 "val": tr("mlp.val_loss", lang), "acc": tr("mlp.readout.accuracy", lang)}},
         code=MLP_JS)
     slider.js_on_change("value", animate)
     caption = _caption(state)
@@ -755,8 +814,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     if state.diverged_at is not None:
         note += " " + tr("mlp.diverged", lang, epoch=state.diverged_at)
     title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
-    layout = column(_header(title, caption, note, 1160), row(play, slider),
-                    row(heat, column(*charts, readout)), name="pg-page")
+    layout = column(_header(title, caption, note), _wrap(play, slider),
+                    _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
+                                       min_width=CHARTS_MIN_WIDTH)),
+                    sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
         ready=animate)
@@ -853,7 +914,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([h[:, [0, 2]] if has_val else h[:, [0]] for h in histories], gone)
                 or (0.0, 1.0))
-        chart = figure(title=tr(title, lang), width=640, height=260, tools="save",
+        chart = figure(title=tr(title, lang), height=260, tools="save",
+                       sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
                        toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
@@ -877,8 +939,9 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
             border_line_alpha=0.0), "right")
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
-    readout = Div(text="", width=640, name="pg-readout",
-                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
+    readout = Div(text="", sizing_mode="stretch_width", min_width=300, name="pg-readout",
+                  styles={"font-size": "16px", "font-family": "system-ui, sans-serif",
+                          "overflow-x": "auto"})
     slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play")
     heads = ["mlp.race.optimizer", "mlp.train_loss"] + (
@@ -898,8 +961,10 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     every = marks[1] - marks[0] if len(marks) > 1 else 1
     note = tr("export.note.mlp", lang, epochs=marks[-1], every=every, n=len(marks))
     title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
-    layout = column(_header(title, caption, note, 1220), row(play, slider), row(*heats),
-                    row(column(*charts), readout), name="pg-page")
+    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats),
+                    _wrap(column(*charts, sizing_mode="stretch_width",
+                                 min_width=CHARTS_MIN_WIDTH), readout),
+                    sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every,
         "racers": racers}, ready=animate)
@@ -941,15 +1006,17 @@ played.data = cut;
 for (const c of cursors) c.location = e;
 const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
 const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
-let html = "<div style='display:flex;gap:28px'><div>" + text.epoch +
+// Each loss with its accuracy under it, labelled ("(accuracy 99.6 %)").
+const acc = (v, css) => "<br><span class='" + css + "' style='color:var(--pg-muted,#555)'>" +
+  text.acc.replace("{value}", () => pct(v)) + "</span>";
+let html = "<div style='display:flex;flex-wrap:wrap;column-gap:28px'><div>" + text.epoch +
   "<br><b class='pg-epoch' style='font-size:24px'>" + e + "</b></div><div>" + text.train +
   "<br><b class='pg-train-loss' style='font-size:24px;color:" + ink(train_color) + "'>" +
-  f(d.train_loss[e]) + "</b> <span style='color:var(--pg-muted,#555)'>(" + pct(d.train_acc[e]) +
-  ")</span></div>";
+  f(d.train_loss[e]) + "</b>" + acc(d.train_acc[e], "pg-train-acc") + "</div>";
 if (has_val)
   html += "<div>" + text.val + "<br><b class='pg-val-loss' style='font-size:24px;color:" +
-    ink(val_color) + "'>" + f(d.val_loss[e]) + "</b> <span style='color:var(--pg-muted,#555)'>(" +
-    pct(d.val_acc[e]) + ")</span></div>";
+    ink(val_color) + "'>" + f(d.val_loss[e]) + "</b>" + acc(d.val_acc[e], "pg-val-acc") +
+    "</div>";
 readout.text = html + "</div>";
 """
 
@@ -1064,7 +1131,8 @@ def build_biasvariance_page(state) -> Page:
     shown_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown", tags=[shown])
     points_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
 
-    fig = figure(title=tr("bv.fits.title", lang), width=600, height=430,
+    fig = figure(title=tr("bv.fits.title", lang), height=430, sizing_mode="stretch_width",
+                 min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
                  tools="tap,reset,save", toolbar_location="right",
                  x_range=Range1d(0, 1), y_range=Range1d(low, high), name="pg-bv-fits-plot")
     _style(fig)
@@ -1082,10 +1150,12 @@ def build_biasvariance_page(state) -> Page:
     fig.scatter("x", "y", source=points_src, color=SHOWN_COLOR, size=7, line_color="white",
                 legend_label=tr("bv.fits.points", lang))
     legend_below(fig, 2)
+    fig.legend[0].name = "pg-bv-legend"
     fig.xaxis.axis_label = "x"
 
     log_x = r.family in ("features", "network")
-    curves = figure(title=tr("bv.curves.title", lang), width=600, height=430,
+    curves = figure(title=tr("bv.curves.title", lang), height=430,
+                    sizing_mode="stretch_width", min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
                     tools="reset,save", toolbar_location="right", y_axis_type="log",
                     x_axis_type="log" if log_x else "linear",
                     y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
@@ -1127,13 +1197,16 @@ def build_biasvariance_page(state) -> Page:
         readings.append(f"<b>{text_html(tr('bv.reading', lang))}</b> " + text_html(
             tr(key, lang, symbol=family.symbol, value=c, n=int(state.n))))
     formulas = [_decomposition_html(r, i, family.symbol, lang) for i in range(len(caps))]
-    reading = Div(text=readings[index], width=1220, name="pg-bv-reading", disable_math=True,
+    reading = Div(text=readings[index], sizing_mode="stretch_width", name="pg-bv-reading",
+                  disable_math=True,
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)"})
-    formula = Div(text=formulas[index], width=1220, name="pg-bv-formula", disable_math=True,
+    formula = Div(text=formulas[index], sizing_mode="stretch_width", name="pg-bv-formula",
+                  disable_math=True,
                   styles={"font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)", "margin-top": "6px"})
-    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)), width=1220,
+    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)),
+                      sizing_mode="stretch_width",
                       disable_math=True, name="pg-bv-family-note",
                       styles={"font-size": "13px", "font-family": "system-ui, sans-serif",
                               "color": "var(--pg-muted, #555)"})
@@ -1155,8 +1228,9 @@ def build_biasvariance_page(state) -> Page:
     # Play sweeps the capacity from the first (or from where it is) to the last.
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
-    layout = column(_header(title, caption, note, 1220), row(play, slider), row(fig, curves),
-                    reading, formula, family_note, name="pg-page")
+    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(fig, curves),
+                    reading, formula, family_note, sizing_mode="stretch_width",
+                    name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "biasvariance", "family": r.family, "capacities": caps,
         "capacity": caps[index], "sets": n_sets, "sets_drawn": len(kept)}, ready=animate)
@@ -1220,12 +1294,24 @@ def mlp_epochs(state) -> int:
     return int(state.trained) or DEFAULT_EPOCHS
 
 
+def plot_fonts(layout):
+    """Every text drawn in ``layout``'s plots (titles, axes, legends, labels) in
+    ``PLOT_FONT``."""
+    fonts = {Title: ("text_font",), Axis: ("axis_label_text_font", "major_label_text_font"),
+             Legend: ("label_text_font", "title_text_font"), Label: ("text_font",)}
+    for kind, names in fonts.items():
+        for model in layout.select({"type": kind}):
+            model.update(**dict.fromkeys(names, PLOT_FONT))
+
+
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
                epochs: int | None = None, snapshots: int | None = None,
                theme: str = "light") -> Page:
     """``_build_page`` in the link's ``theme`` (``light`` or ``dark``): the plots styled
-    as the page's (``ui.present.Presenter``), the file's background and text too."""
+    as the page's (``ui.present.Presenter``), the file's background and text too; their
+    text in ``PLOT_FONT`` (``plot_fonts``)."""
     page = _build_page(state, lab, sweep, n_values, epochs, snapshots)
+    plot_fonts(page.layout)
     if theme == "dark":
         from .ui.present import PLOT_COLORS, Display, Presenter
 

@@ -332,6 +332,7 @@ _EN: dict[str, str] = {
     "mlp.plot.gap": "gap",
     "mlp.plot.race_lines": "solid: training, dashed: validation",
     "mlp.readout.whose": "{what} ({optimizer})",
+    "mlp.readout.accuracy": "(accuracy {value})",
 
     # Figures out of the page (ui.export).
     "export.download": "Download",

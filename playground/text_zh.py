@@ -303,6 +303,7 @@ ZH: dict[str, str] = {
     "mlp.plot.gap": "差距",
     "mlp.plot.race_lines": "实线：训练集，虚线：验证集",
     "mlp.readout.whose": "{what}（{optimizer}）",
+    "mlp.readout.accuracy": "（准确率 {value}）",
 
     # Figures out of the page (ui.export).
     "export.download": "下载",

@@ -93,7 +93,9 @@ def test_the_optimizer_page_carries_each_sweep_values_race():
         for column, expected in (("x", want.points[:rows, k, 0]),
                                  ("y", want.points[:rows, k, 1]),
                                  ("loss", want.loss[:rows, k]), ("sx", want.step[:rows, k, 0]),
-                                 ("vy", want.velocity[:rows, k, 1])):
+                                 ("vy", want.velocity[:rows, k, 1]),
+                                 ("ex", want.effective_lr[:rows, k, 0]),
+                                 ("ey", want.effective_lr[:rows, k, 1])):
             np.testing.assert_allclose(data[column], expected, rtol=1e-12, atol=1e-12,
                                        err_msg=f"{column} at lr={value}")
     # What the page first draws is the link's own value, and the other optimizer's race.
@@ -552,3 +554,33 @@ def test_the_files_readout_knows_a_subgradient_and_an_undefined_gradient():
     assert static_export._race_columns(smooth, sgd)["gstate"].tolist() == [0] * 4
     assert "text.subgradient" in static_export.OPTIMIZER_JS
     assert "text.grad_undefined" in static_export.OPTIMIZER_JS
+
+
+def test_a_stretched_chart_keeps_the_pages_room_for_its_last_tick_label():
+    from playground.ui.export import RIGHT_ROOM_PX
+
+    assert static_export.TICK_ROOM_PX == RIGHT_ROOM_PX
+
+
+@pytest.mark.parametrize("link", [
+    "lab=biasvariance&datasets=10&lang=zh&theme=dark",
+    "lab=optimizers&surface=ravine&optimizers=sgd,adam&steps=20&lang=zh",
+    "lab=mlp&dataset=xor&layers=4&points=100&race=sgd,adam&lang=zh"])
+def test_every_plot_text_is_in_the_pages_font(link):
+    """Titles, axes, legends and labels in ``PLOT_FONT``, none in Bokeh's "helvetica"
+    (whose f̄ a Chinese page drew with its bar beside the f)."""
+    from bokeh.models import Axis, Label, Legend, Title
+
+    lab, state = static_export.read_link(link)
+    page = static_export.build_page(state, lab, theme=static_export.link_theme(link),
+                                    **({"epochs": 4, "snapshots": 2} if lab == "mlp" else {}))
+    fonts = {Title: ["text_font"], Axis: ["axis_label_text_font", "major_label_text_font"],
+             Legend: ["label_text_font", "title_text_font"], Label: ["text_font"]}
+    seen = set()
+    for kind, names in fonts.items():
+        for model in page.layout.select({"type": kind}):
+            seen.add(kind)
+            for name in names:
+                assert getattr(model, name) == static_export.PLOT_FONT, (model, name)
+    assert seen >= {Title, Axis, Legend}
+    assert "Noto Sans CJK SC" in static_export.PLOT_FONT

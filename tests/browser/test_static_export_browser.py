@@ -383,3 +383,153 @@ def test_the_biasvariance_button_downloads_a_page_that_moves(page, new_page, ser
     opened.wait_for_timeout(300)
     assert _js(opened, "return [m('pg-capacity').value, m('pg-bv-chosen').location]") == [0, 1]
     assert failed == [] and opened.errors == []
+
+
+#: Each page's plots by name (the optimizer page's log-scale chart is hidden unless the
+#: link has ``log=on``).
+PLOTS = {"optimizers": ["pg-surface", "pg-loss"], "mlp": ["pg-boundary", "pg-loss", "pg-acc"],
+         "race": ["pg-boundary-0", "pg-boundary-3", "pg-loss", "pg-acc"],
+         "bv": ["pg-bv-fits-plot", "pg-bv-curves"]}
+
+
+def _boxes(page, names):
+    """The page's width (scroll, client) and each named plot's box (left, top, right,
+    bottom) as drawn."""
+    return page.evaluate(
+        "(names) => [document.documentElement.scrollWidth, "
+        "document.documentElement.clientWidth, names.map((n) => { const r = Bokeh.index"
+        ".find_one(Bokeh.documents[0].get_model_by_name(n)).el.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; })]", names)
+
+
+@pytest.mark.parametrize("size", [(static_export.MIN_WIDTH, 560), (1024, 768)])
+@pytest.mark.parametrize("which", ["optimizers", "mlp", "race", "bv"])
+def test_the_page_is_as_wide_as_its_window(page, exported, exported_bv, which, size):
+    """Like the live page: no scrolling sideways from 820 px (an embedding iframe) up;
+    every plot whole inside the window, those that do not fit side by side below each
+    other.  At 1024 px the MLP page's charts are beside its heat map."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    failed = (_open_bv(page, exported_bv["light"]) if which == "bv"
+              else _open(page, exported[which]))
+    page.wait_for_timeout(300)
+    scroll, client, boxes = _boxes(page, PLOTS[which])
+    assert client == size[0] and scroll <= client, (scroll, client)
+    for name, (left, top, right, bottom) in zip(PLOTS[which], boxes, strict=True):
+        assert 0 <= left < right <= client and bottom > top, (name, left, right)
+    first, second = boxes[0], boxes[1 if which != "race" else 2]
+    beside = second[0] >= first[2] and second[1] < first[3]
+    below = second[1] >= first[3]
+    assert beside or below
+    if size[0] == 820 and which in ("optimizers", "mlp"):
+        assert below  # 600 + 420 px do not fit in 820
+    if size[0] == 1024 and which in ("mlp", "bv"):
+        assert beside
+    assert failed == [] and page.errors == []
+
+
+_TABLE_JS = """(html) => {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const step = doc.querySelector('div').textContent.match(/\\d+/)[0];
+  return [Number(step), Array.from(doc.querySelectorAll('th')).map((c) => c.textContent),
+          Array.from(doc.querySelectorAll('tr')).slice(1).map((r) =>
+            Array.from(r.querySelectorAll('td')).map((c) => c.textContent))];
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_state_table_has_the_live_pages_columns(page, new_page, server_url, tmp_path, lang):
+    """The file's state table has the live page's columns, headed alike from the language
+    tables (α per dimension of the update last), and at the step the live page shows,
+    each optimizer's α per dimension is the live page's."""
+    from playground.text import tr
+
+    link = f"lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam&steps=40&lang={lang}"
+    path = static_export.export(link, tmp_path / "race.html", n_values=3).path
+    page.goto(f"{server_url}?{link}")
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].get_model_by_name('readout') && "
+                           "Bokeh.documents[0].get_model_by_name('readout').text.includes"
+                           "('<table')", timeout=60_000)
+    step, live_heads, live_rows = page.evaluate(
+        _TABLE_JS, _js(page, "return m('readout').text"))
+    opened = new_page()
+    failed = _open(opened, path)
+    _js(opened, f"m('pg-step').value = {step};")
+    opened.wait_for_timeout(300)
+    shown, heads, rows = opened.evaluate(_TABLE_JS, _js(opened, "return m('pg-readout').text"))
+    assert shown == step
+    assert heads == live_heads == ["", *(tr(f"readout.{key}", lang) for key in (
+        "theta", "loss", "grad", "velocity", "effective_lr"))]
+    assert [len(r) for r in rows] == [6, 6, 6]
+
+    def numbers(cell):
+        return [float(v) for v in cell.strip("()").split(",")]
+
+    for row, live in zip(rows, live_rows, strict=True):
+        assert row[0] == live[0]
+        assert numbers(row[5]) == pytest.approx(numbers(live[5]), rel=1e-3)
+    assert numbers(rows[0][5]) == [0.45, 0.45]  # SGD's α in each dimension: the link's α
+    assert failed == [] and opened.errors == [] and page.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_mlp_readout_says_which_number_is_the_accuracy(page, tmp_path, lang):
+    """Beside each loss its accuracy, labelled as such in the page's language
+    (``mlp.readout.accuracy``), at the epoch shown."""
+    from playground.text import tr
+
+    path = static_export.export(f"lab=mlp&dataset=xor&layers=4&points=100&lang={lang}",
+                                tmp_path / "mlp.html", epochs=20, snapshots=3).path
+    failed = _open(page, path)
+    for press in (None, "Home"):
+        if press:
+            _press(page, "epoch", press)
+            page.wait_for_timeout(300)
+        epoch, train, val = _js(page, "const d = m('history').data, "
+                                      "e = m('snapshots').data.epoch[m('pg-epoch').value];"
+                                      "return [e, d.train_acc[e], d.val_acc[e]]")
+        for css, acc in (("pg-train-acc", train), ("pg-val-acc", val)):
+            said = page.locator(f".{css}").first.inner_text()
+            assert said == tr("mlp.readout.accuracy", lang, value=f"{100 * acc:.1f} %"), (
+                epoch, said)
+    assert epoch == 0
+    assert failed == [] and page.errors == []
+
+
+@pytest.fixture(scope="module")
+def exported_bv_zh(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("export_bv_zh")
+    return {theme: static_export.export(f"{BIASVARIANCE_LINK}&lang=zh&theme={theme}",
+                                        folder / f"bv_zh_{theme}.html").path
+            for theme in ("light", "dark")}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_mean_fits_bar_sits_over_its_f_in_chinese(page, exported_bv_zh, theme):
+    """In a Chinese page the legend's "平均拟合 f̄" is drawn in the page's font, whose f
+    carries its bar: the bar adds no width and no ink right of the f (in Bokeh's
+    "helvetica" the browser took the bar from a CJK font and set it beside the f, a
+    faint mark after it).  The legend's text is the theme's ink, as every entry's."""
+    from playground.text import tr
+
+    failed = _open_bv(page, exported_bv_zh[theme])
+    assert page.evaluate("() => document.documentElement.lang") == "zh"
+    measured = _js(page, """
+      const l = m('pg-bv-legend');
+      const c = document.createElement('canvas');
+      document.body.appendChild(c);
+      const x = c.getContext('2d');
+      x.font = l.label_text_font_style + ' ' + l.label_text_font_size + ' ' + l.label_text_font;
+      const f = x.measureText('f'), bar = x.measureText('f\\u0304');
+      c.remove();
+      return [l.items.map((i) => i.label.value), l.label_text_color,
+              [f.width, f.actualBoundingBoxRight], [bar.width, bar.actualBoundingBoxRight]];""")
+    labels, color, f, bar = measured
+    assert tr("bv.fits.mean", "zh") in labels and "f\u0304" in tr("bv.fits.mean", "zh")
+    assert bar[0] == pytest.approx(f[0], abs=0.01)
+    assert bar[1] <= f[1] + 0.5
+    if theme == "dark":
+        from playground.ui.present import PLOT_COLORS
+
+        assert color == PLOT_COLORS["dark"]["ink"]
+    assert failed == [] and page.errors == []
