@@ -305,16 +305,20 @@ def settled(page, width: int, timeout_s: float = 10) -> tuple[bool, list]:
 
 
 @pytest.mark.parametrize("present", ["", "&present=1"], ids=["plain", "lecture"])
-@pytest.mark.parametrize("lab", list(EMBEDS))
+@pytest.mark.parametrize(("lab", "widths"), [
+    ("optimizers", SWEEP), ("mlp", SWEEP),
+    # The MLP lab's race: three small heat maps and two charts of four racers.
+    ("mlp&race=sgd,momentum,adam", [640, 720, 820]),
+], ids=["optimizers", "mlp", "mlp-race"])
 def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_width(
-        browser, server_url, lab, present, tmp_path):
+        browser, server_url, lab, widths, present, tmp_path):
     """Each width loaded afresh, as an iframe of that width would be."""
-    for width in SWEEP:
+    for width in widths:
         context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1{present}",
                                  width, 560)
         try:
             fit, plots = settled(page, width)
-            page.screenshot(path=str(tmp_path / f"{lab}-{width}.png"), full_page=True)
+            page.screenshot(path=str(tmp_path / f"{width}.png"), full_page=True)
             assert no_sideways_scroll(page), (width, page.evaluate(_WIDTHS))
             assert fit, (width, plots)
             assert page.errors == []

@@ -414,7 +414,8 @@ class RaceView(Viewer):
             pn.Row(chart(self.race_loss_fig, "race_loss"),
                    chart(self.race_acc_fig, "race_accuracy"), sizing_mode="stretch_width",
                    stylesheets=[WRAP]),
-            self.race_table, visible=False, sizing_mode="stretch_width")
+            self.race_table, visible=False, sizing_mode="stretch_width",
+            stylesheets=[":host { min-width: 0 !important; }"])
 
     def __panel__(self):
         return self.layout
