@@ -29,6 +29,7 @@ from bokeh.models import Axis, CustomJS, Dropdown, Plot
 
 from ..text import tr
 from .caption import joined
+from .flow import WHOLE_LABEL
 from .lab import LabState
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
@@ -527,7 +528,7 @@ def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     items += [("SVG", "svg"), None, (tr("export.figure", lang), "figure")]
     # The caption as the link describes the state now (the command line reads it).
     menu = Dropdown(label=tr("export.download", lang), menu=items, width=width,
-                    button_type="light", css_classes=["pg-download"],
+                    button_type="light", css_classes=["pg-download"], stylesheets=[WHOLE_LABEL],
                     tags=[figure_caption(state), 0], name=f"pg-download-{name}")
     menu.js_on_event(MenuItemClick, CustomJS(args={"name": name}, code=_ON_ITEM_JS))
     menu.js_on_change("tags", CustomJS(args={"scale": FIGURE_SCALE, "font_px": CAPTION_FONT_PX,

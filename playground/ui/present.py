@@ -256,6 +256,6 @@ CSS = """
 body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
 .pg-present {
   --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
-  --pg-lecture-display: block;
+  --pg-lecture-display: block; --pg-lecture: 1;
 }
 """

@@ -37,6 +37,7 @@ from panel.reactive import ReactiveHTML
 from .. import one_xla_thread_per_computation
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from . import memory
+from .flow import WHOLE_LABEL, WRAP, WRAP_BUTTONS, WRAP_LABEL
 from .keyboard import KeyboardShortcuts
 from .lab import Lab, LabState
 from .lesson import LESSON_LINK, LessonGuide, first_step_query, lab_link
@@ -425,17 +426,30 @@ class Page:
         renderers = None if self.lab is None else self.lab.thick_renderers()
         return None if renderers is None else {r.id for r in renderers}
 
-    def _styled(self, objects: list) -> list:
+    def _styled(self, objects: list, controls: bool = False) -> list:
         """``objects`` with their plots styled before they join the document: a tool
         added to a plot in a document made Bokeh re-collect every model of the page
-        (0.5 s of the event loop per page opened, benchmarks/README.md)."""
+        (0.5 s of the event loop per page opened, benchmarks/README.md).  Every button
+        as wide as its label at least (``ui.flow.WHOLE_LABEL``), a group of them
+        wrapping (``WRAP_BUTTONS``), a widget's label too (``WRAP_LABEL``);
+        ``controls`` (the sidebar's, a fixed width): every row wraps (``WRAP``), so
+        that buttons grown to their labels (lecture mode's 20-px text) go to a next
+        line rather than out of the column."""
         objects = [obj.__panel__() if isinstance(obj, pn.viewable.Viewer) else obj
                    for obj in objects]  # a view's layout, made once, is what joins
         panes = [pane for obj in objects for pane in obj.select(pn.pane.Bokeh)]
         self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
         for widget in (w for obj in objects for w in obj.select(pn.widgets.Widget)):
-            if INPUT_TEXT not in widget.stylesheets:
-                widget.stylesheets = [*widget.stylesheets, INPUT_TEXT]
+            extra = [INPUT_TEXT, WRAP_LABEL,
+                     *([WHOLE_LABEL] if isinstance(widget, BUTTONS) else []),
+                     *([WRAP_BUTTONS] if isinstance(widget, BUTTON_GROUPS) else [])]
+            missing = [sheet for sheet in extra if sheet not in widget.stylesheets]
+            if missing:
+                widget.stylesheets = [*widget.stylesheets, *missing]
+        if controls:
+            for row in (r for obj in objects for r in obj.select(pn.Row)):
+                if WRAP not in row.stylesheets:
+                    row.stylesheets = [*row.stylesheets, WRAP]
         return objects
 
     def _waiting(self) -> pn.Row:
@@ -527,8 +541,9 @@ class Page:
     # controls' views while this thread builds the details (the page was complete ≈ 0.1 s
     # sooner); the controls in two halves, each half the time on the loop.
     def _attach_controls(self):
-        controls = [*self._styled(self.lab.without_hidden(self.lab.sidebar())),
-                    *([] if self.embed else [self.lesson.card()])]
+        controls = self._styled([*self.lab.without_hidden(self.lab.sidebar()),
+                                 *([] if self.embed else [self.lesson.card()])],
+                                controls=True)
         half = (len(controls) + 1) // 2
         with hold():
             self.side.objects = controls[:half]
@@ -717,8 +732,8 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
     page scrolls as a whole, never sideways.
     """
     top = "0px" if embed else "64px"
-    side = pn.Column(*sidebar, width=370, css_classes=["pg-sidebar"],
-                     stylesheets=[NARROW_COLUMN],
+    side = pn.Column(*sidebar, width=SIDEBAR_PX, css_classes=["pg-sidebar"],
+                     stylesheets=[LECTURE_SIDEBAR, NARROW_COLUMN],
                      styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
                              "border-right": "1px solid var(--pg-rule, #dde3ea)",
                              "padding": "6px 10px"})
@@ -741,10 +756,21 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
                      sizing_mode="stretch_width", css_classes=["pg-title"]),
         *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width",
         styles={"min-height": "64px"}, stylesheets=[NARROW_HEADER])
-    page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0)
+    page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0,
+                     stylesheets=[NARROW_PAGE])
     return page, side, body
 
 
+#: The controls' column: its width, and in lecture mode (20-px text, the controls open
+#: on a 1280-px projector) less, so that the MLP lab's curves keep their place beside
+#: the heat map (``ui.flow.chart_room``) rather than go below it, off the screen.
+SIDEBAR_PX, LECTURE_SIDEBAR_PX = 370, 320
+_SIDEBAR_WIDTH = (f"calc({SIDEBAR_PX}px"
+                  f" - var(--pg-lecture, 0) * {SIDEBAR_PX - LECTURE_SIDEBAR_PX}px)")
+# Bokeh gives the column its width as basis, width and minimum width: all three.
+LECTURE_SIDEBAR = (f":host {{ flex: 0 0 {_SIDEBAR_WIDTH} !important;"
+                   f" width: {_SIDEBAR_WIDTH} !important;"
+                   f" min-width: {_SIDEBAR_WIDTH} !important; }}")
 #: Below this window width the controls go below the pictures (a 1280-px projector keeps
 #: them beside; the MLP lab's pictures need about 900 px).
 NARROW_PX = 1200
@@ -774,6 +800,12 @@ NARROW_HEADER = f"""
 NARROW_ROW = f"""
 @media (max-width: {NARROW_PX - 1}px) {{ :host {{ flex-wrap: wrap; }} }}
 """
+# The page's column: Bokeh gives it the header's summed widths (its buttons, 871 px) as
+# its minimum, which held the page wider than a 640–870-px window although the header
+# wraps there.
+NARROW_PAGE = f"""
+@media (max-width: {NARROW_PX - 1}px) {{ :host {{ min-width: 0 !important; }} }}
+"""
 
 
 #: The language menu on the header's dark blue: the select's own box, readable.
@@ -781,6 +813,12 @@ LANGUAGE_SELECT = """
 select { background: white; color: #1f3b5c; font-weight: 600; }
 """
 
+
+#: The buttons a lab shows (and the lesson card's): never narrower than their labels.
+BUTTONS = (pn.widgets.Button, pn.widgets.Toggle, pn.widgets.MenuButton,
+           pn.widgets.FileDownload)
+#: Groups of toggle buttons: they wrap in a column narrower than the group.
+BUTTON_GROUPS = (pn.widgets.CheckButtonGroup, pn.widgets.RadioButtonGroup)
 
 #: Inside each widget's shadow root: a select's or a number box's value at the page's text
 #: size (lecture mode: 20 px); the browser's own 13.3 px for form controls otherwise.

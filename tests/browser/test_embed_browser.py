@@ -10,7 +10,13 @@
   boxes, never widen the page, in lecture mode at 150 % zoom and embedded at 820 × 560
   (dark, Chinese);
 * the embedded optimizer lab's legend stays clear of the critical-point text beside it;
-* the lab draws inside an 820 × 560 iframe of another page.
+* the lab draws inside an 820 × 560 iframe of another page;
+* from 640 px up (640 … 820 px wide, where the MLP lab's curves once sat beside the heat
+  map in 25 px and held the page wider than its frame), embedded and plain, in lecture
+  mode too: no sideways scrolling and every chart's frame at least 200 px wide (a
+  chart goes below rather than shrink);
+* lecture mode at 1280 × 720 with the controls open: no button narrower than its label
+  or outside its box, the sidebar or the window, and the charts' frames as above.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 import pytest
 
 from playground.text import tr
+from playground.ui.flow import CHART_FRAME_MIN_PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -227,5 +234,139 @@ def test_a_lab_draws_inside_an_820_by_560_iframe(browser, server_url, lab):
         assert inner_width <= 820 and scroll_width <= inner_width
         canvases = inner.evaluate(_CANVASES)
         assert len(canvases) >= 2 and all(right <= inner_width for _, _, right in canvases)
+    finally:
+        context.close()
+
+
+#: Widths (CSS px) from the narrowest embed up to where the MLP lab's curves fit beside
+#: its heat map; its curves sat there squeezed from about 650 to 810 px.
+SWEEP = [640, 680, 720, 760, 800, 820]
+#: JS: every drawn plot (a Bokeh plot view in the page): its title (or type), the left
+#: and right of its box and the width of its frame (where the data are drawn).
+_PLOTS = """() => [...Bokeh.index.query((v) => v.frame != null && v.bbox != null
+                                          && v.bbox.width > 0 && v.el.isConnected
+                                          && v.el.offsetParent !== null)]
+  .map((v) => {
+    const r = v.el.getBoundingClientRect();
+    return [v.model.title != null && v.model.title.text ? v.model.title.text : v.model.type,
+            r.left, r.right, v.frame.bbox.width];
+  })"""
+#: JS: the drawn buttons whose label does not fit: wider than the button's box
+#: (scrollWidth), out of the widget's own box (the label ran under the next button), out
+#: of the window or, in the sidebar, out of the sidebar; and the sidebar's own widths.
+_CLIPPED_BUTTONS = """() => {
+  const W = document.documentElement.clientWidth;
+  let side = null;
+  const buttons = [];
+  const walk = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (side == null && el.classList.contains('pg-sidebar')) side = el;
+    if (el.tagName === 'BUTTON') buttons.push(el);
+    if (el.shadowRoot) walk(el.shadowRoot); } };
+  walk(document);
+  const s = side == null ? null : side.getBoundingClientRect();
+  const bad = [];
+  for (const b of buttons) {
+    const r = b.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    const host = b.getRootNode().host;
+    const h = host == null ? r : host.getBoundingClientRect();
+    const inSide = s != null && s.width > 0 && r.left < s.right && r.right > s.left
+                   && r.top < s.bottom && r.bottom > s.top;
+    if (b.scrollWidth > b.clientWidth + 1 || r.left < h.left - 1 || r.right > h.right + 1
+        || r.left < 0 || r.right > W + 0.5 || (inSide && (r.left < s.left - 0.5
+                                                          || r.right > s.right + 0.5)))
+      bad.push([b.textContent.trim(), Math.round(r.left), Math.round(r.right),
+                Math.round(h.left), Math.round(h.right), b.scrollWidth, b.clientWidth]);
+  }
+  return {bad, count: buttons.length,
+          side: side == null ? null : [s.width, side.scrollWidth, side.clientWidth]};
+}"""
+
+
+def plots_fit(page, width: int) -> tuple[bool, list]:
+    """Whether every drawn plot is inside the window and its frame is at least
+    ``CHART_FRAME_MIN_PX`` wide; and the plots."""
+    plots = page.evaluate(_PLOTS)
+    fit = bool(plots) and all(left >= -0.5 and right <= width + 0.5
+                              and frame >= CHART_FRAME_MIN_PX
+                              for _, left, right, frame in plots)
+    return fit, plots
+
+
+def settled(page, width: int, timeout_s: float = 10) -> tuple[bool, list]:
+    """``plots_fit`` once the layout has settled after a load or a resize (Bokeh lays
+    its plots out again on a resize observer's tick)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        fit, plots = plots_fit(page, width)
+        if (fit and no_sideways_scroll(page)) or time.monotonic() > deadline:
+            return fit, plots
+        page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("present", ["", "&present=1"], ids=["plain", "lecture"])
+@pytest.mark.parametrize(("lab", "widths"), [
+    ("optimizers", SWEEP), ("mlp", SWEEP),
+    # The MLP lab's race: three small heat maps and two charts of four racers.
+    ("mlp&race=sgd,momentum,adam", [640, 720, 820]),
+], ids=["optimizers", "mlp", "mlp-race"])
+def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_width(
+        browser, server_url, lab, widths, present, tmp_path):
+    """Each width loaded afresh, as an iframe of that width would be."""
+    for width in widths:
+        context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1{present}",
+                                 width, 560)
+        try:
+            fit, plots = settled(page, width)
+            page.screenshot(path=str(tmp_path / f"{width}.png"), full_page=True)
+            assert no_sideways_scroll(page), (width, page.evaluate(_WIDTHS))
+            assert fit, (width, plots)
+            assert page.errors == []
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize("query", ["", "&present=1"], ids=["plain", "lecture"])
+@pytest.mark.parametrize("lab", list(EMBEDS))
+def test_the_page_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_width(
+        browser, server_url, lab, query):
+    """The whole page (header, controls below the pictures), its window resized from
+    820 down to 640 px and back up past where the controls go beside the pictures."""
+    context, page = open_lab(browser, f"{server_url}?lab={lab}{query}", SWEEP[-1], 600)
+    try:
+        for width in [*reversed(SWEEP), 1024, 1280]:
+            page.set_viewport_size({"width": width, "height": 600})
+            fit, plots = settled(page, width)
+            assert no_sideways_scroll(page), (width, page.evaluate(_WIDTHS))
+            assert fit, (width, plots)
+        assert page.errors == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("lab", list(EMBEDS))
+def test_lecture_mode_with_the_controls_open_at_1280_by_720_clips_no_button(
+        browser, server_url, lab, tmp_path):
+    """What an instructor projects: the controls opened beside the pictures in lecture
+    mode's 20-px text (the MLP lab's lesson buttons ran under each other and out of the
+    sidebar, its curves were squeezed beside the heat map)."""
+    context, page = open_lab(browser, f"{server_url}?lab={lab}&present=1", 1280, 720)
+    try:
+        sidebar = page.locator(".pg-sidebar")
+        assert not sidebar.is_visible()  # lecture mode starts with the controls folded
+        page.locator(".pg-toggle-sidebar button").click()
+        deadline = time.monotonic() + 10
+        while not sidebar.is_visible() and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        fit, plots = settled(page, 1280)
+        page.screenshot(path=str(tmp_path / f"{lab}-lecture-controls.png"))
+        buttons = page.evaluate(_CLIPPED_BUTTONS)
+        assert buttons["count"] >= 5, buttons  # the controls' buttons are in the page
+        assert buttons["bad"] == [], buttons["bad"]
+        side_width, side_scroll, side_client = buttons["side"]
+        assert side_width > 200 and side_scroll <= side_client, buttons["side"]
+        assert no_sideways_scroll(page), page.evaluate(_WIDTHS)
+        assert fit, plots
+        assert page.errors == []
     finally:
         context.close()

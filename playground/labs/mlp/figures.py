@@ -33,6 +33,7 @@ from ...ui.axes import (
     whole_step_ticks,
 )
 from ...ui.export import tag_figure, with_downloads
+from ...ui.flow import WRAP, chart_room
 from ...ui.markup import text_html
 from ...ui.palettes import (
     binary_palette,
@@ -48,8 +49,12 @@ from .state import MAX_RACERS, MlpLabState
 TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 MAX_CURVE_POINTS = 400  # per curve: the browser's work per frame stays bounded
 CURVE_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc")  # a history's columns
-#: A Row that wraps when narrow (Bokeh gives a Row its children's sum as minimum width).
-WRAP = ":host { flex-wrap: wrap; min-width: 0 !important; }"
+#: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
+#: mode (measured: 166 and 234 px for the loss chart in English): its column's least
+#: width is the frame's least width plus these (``ui.flow.chart_room``).
+CURVES_ROOM = chart_room(180, 250)
+#: The race's charts: the legend of four optimizers in 11-px text.
+RACE_CURVES_ROOM = chart_room(200, 270)
 
 
 class CurveFeed:
@@ -277,12 +282,14 @@ class BoundaryView(Viewer):
             pn.Row(
                 pn.Column(with_downloads(pn.pane.Bokeh(self.boundary_fig), "boundary",
                                          self.state), self.frame_note, width=470),
-                pn.Column(with_downloads(pn.pane.Bokeh(self.loss_fig, sizing_mode="stretch_width"),
-                                         "loss", self.state),
-                          with_downloads(pn.pane.Bokeh(self.acc_fig, sizing_mode="stretch_width"),
-                                         "accuracy", self.state),
-                          sizing_mode="stretch_width", min_width=330),
-                # Narrow (an iframe, 150 % zoom): the curves go below the heat map.
+                # Beside the heat map one above the other; narrow (an iframe, 150 %
+                # zoom, lecture mode with the controls open), below it, side by side
+                # where both have room.
+                pn.Row(*(pn.Column(with_downloads(pn.pane.Bokeh(fig, sizing_mode="stretch_width"),
+                                                  name, self.state),
+                                   sizing_mode="stretch_width", stylesheets=[CURVES_ROOM])
+                         for fig, name in ((self.loss_fig, "loss"), (self.acc_fig, "accuracy"))),
+                       sizing_mode="stretch_width", stylesheets=[WRAP, CURVES_ROOM]),
                 sizing_mode="stretch_width", stylesheets=[WRAP]),
             self.reading_pane, self.network, sizing_mode="stretch_width",
             stylesheets=[":host { min-width: 0 !important; }"])
@@ -398,14 +405,17 @@ class RaceView(Viewer):
         for i, fig in enumerate(self.race_boundary_figs):  # in the whole view's figure
             tag_figure(fig, f"race_{i + 1}")
         self.frame_note = frame_note_pane()
-        chart = lambda fig, name: with_downloads(
-            pn.pane.Bokeh(fig, sizing_mode="stretch_width"), name, self.state)
+        chart = lambda fig, name: pn.Column(
+            with_downloads(pn.pane.Bokeh(fig, sizing_mode="stretch_width"), name, self.state),
+            sizing_mode="stretch_width", stylesheets=[RACE_CURVES_ROOM])
         self.layout = pn.Column(
             pn.Row(*self.race_slots, stylesheets=[WRAP]),
             self.frame_note,
             pn.Row(chart(self.race_loss_fig, "race_loss"),
-                   chart(self.race_acc_fig, "race_accuracy"), sizing_mode="stretch_width"),
-            self.race_table, visible=False, sizing_mode="stretch_width")
+                   chart(self.race_acc_fig, "race_accuracy"), sizing_mode="stretch_width",
+                   stylesheets=[WRAP]),
+            self.race_table, visible=False, sizing_mode="stretch_width",
+            stylesheets=[":host { min-width: 0 !important; }"])
 
     def __panel__(self):
         return self.layout

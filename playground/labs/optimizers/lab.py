@@ -18,6 +18,7 @@ from ...static_export import download_button
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import PLAIN_JS
 from ...ui.export import with_downloads
+from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.present import ink, text_size
@@ -31,6 +32,10 @@ LEFT_ALIGNED_MATH = "mtd { text-align: left; }"
 #: CSS for a formula card's LaTeX pane: never wider than its card; a formula wider than
 #: the card (Adam's in lecture mode, or in an 820 px frame) scrolls within its own box
 #: rather than widening the page.
+#: The charts' axes, toolbar and margins beside their frames, in plain and lecture mode
+#: (measured: 78 and 100 px for the surface, 69 and 88 px for the loss chart).
+SURFACE_ROOM = chart_room(100, 120)
+LOSS_ROOM = chart_room(90, 110)
 FORMULA_BOX = ":host { max-width: 100%; overflow-x: auto; overflow-y: hidden; }"
 
 
@@ -421,15 +426,18 @@ class OptimizerLab(Lab):
                        pn.pane.Bokeh(self.plots.headline, sizing_mode="stretch_width",
                                      min_width=320, margin=(5, 10, 5, 30)),
                        sizing_mode="stretch_width", styles={"flex-wrap": "wrap"}),
+                # Side by side (3 : 2) where each chart has room, else the loss chart
+                # and the critical-point text below the surface.
                 pn.Row(
                     pn.Column(with_downloads(self.surface_pane, "surface", self.state),
-                              sizing_mode="stretch_width", styles={"flex": "3 1 0"}),
+                              sizing_mode="stretch_width", styles={"flex": "3 1 0"},
+                              stylesheets=[SURFACE_ROOM]),
                     pn.Column(with_downloads(self.loss_pane, "loss", self.state),
                               pn.pane.Markdown(f"#### {tr('critical', lang)}",
                                                margin=(0, 10)),
                               self.critical_md, sizing_mode="stretch_width",
-                              styles={"flex": "2 1 0"}),
-                    sizing_mode="stretch_width"),
+                              styles={"flex": "2 1 0"}, stylesheets=[LOSS_ROOM]),
+                    sizing_mode="stretch_width", stylesheets=[WRAP]),
                 # Never squeezed by the page's scrolling column: the critical-point text
                 # would run under the readout below.
                 sizing_mode="stretch_width", styles={"flex-shrink": "0", "max-height": "none"}),
