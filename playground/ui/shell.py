@@ -311,7 +311,8 @@ class Page:
                                                  self._display_toggles(),
                                                  embed=self.embed)
         self.view.css_classes = self.display.classes()
-        self.side.visible = not self.display.present
+        # (embedded: no header, no toggle to open them again, so the controls stay)
+        self.side.visible = self.embed or not self.display.present
         # The browser's Back and Forward buttons: the page follows the link they show.
         self.history = HistoryListener(lab=self.lab_key, lang=self.lang)
         self.history.param.watch(self._on_history, "popped")
@@ -354,7 +355,7 @@ class Page:
         the language."""
         # Lecture mode starts with the controls folded away: the pictures get the screen.
         side = pn.widgets.Toggle(name=tr("app.sidebar", self.lang),
-                                 value=not self.display.present, width=100,
+                                 value=self.embed or not self.display.present, width=100,
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-sidebar"])
         side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
@@ -403,7 +404,7 @@ class Page:
         """Lecture mode (or a theme) changed in the page: its root's classes, its plots,
         the lab's own hook and the link."""
         if values.get("present", self.display.present) != self.display.present:
-            self._side_toggle.value = not values["present"]
+            self._side_toggle.value = self.embed or not values["present"]
         self.display.param.update(**values)
         self.view.css_classes = self.display.classes()
         self._restyle()

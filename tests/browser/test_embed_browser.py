@@ -370,3 +370,17 @@ def test_lecture_mode_with_the_controls_open_at_1280_by_720_clips_no_button(
         assert page.errors == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lab", list(EMBEDS))
+def test_embedded_lecture_mode_keeps_the_controls(browser, server_url, lab):
+    """Lecture mode folds the controls away and the header's toggle opens them; an
+    embedded page has no header, so there its controls stay in the page."""
+    context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1&present=1", 820, 560)
+    try:
+        assert page.locator(".pg-toggle-sidebar").count() == 0  # no header, no toggle
+        side = page.locator(".pg-sidebar").first
+        assert side.is_visible()
+        assert side.locator("select").first.is_visible()
+    finally:
+        context.close()
