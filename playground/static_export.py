@@ -1310,6 +1310,7 @@ def download_button(state, lab: str, theme=lambda: "light"):
 
     import panel as pn
 
+    from .ui.present import PAGE_BUTTON
     from .ui.session import SLOW_WORK_SLOTS
 
     def export_in_a_slot() -> bytes:
@@ -1323,7 +1324,7 @@ def download_button(state, lab: str, theme=lambda: "light"):
 
     return pn.widgets.FileDownload(
         callback=make, filename=f"playground-{lab}.html",
-        label=tr("export.page", state.lang), button_type="light", width=200,
+        label=tr("export.page", state.lang), button_type=PAGE_BUTTON, width=200,
         embed=False, css_classes=["pg-export-page"])
 
 

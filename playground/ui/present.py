@@ -45,6 +45,13 @@ from .link import LinkTable, param_field
 log = logging.getLogger(__name__)
 
 THEMES = ("light", "dark")
+
+#: The ``button_type`` of every button in the page below the header.  Panel's "light"
+#: buttons are white with dark text whatever the theme: unseen on the light page (no
+#: border, white on white) and glaring on the dark one.  "default" is the theme's own
+#: (light grey on the light page, dark grey on the dark), like Step and Reset; only the
+#: header's buttons, on its dark blue in both themes, are "light".
+PAGE_BUTTON = "default"
 #: Lecture mode multiplies line widths by this.
 THICK = 2.0
 #: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend).

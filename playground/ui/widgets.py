@@ -13,6 +13,7 @@ from panel.reactive import ReactiveHTML
 
 from ..text import tr
 from .markup import tagged
+from .present import PAGE_BUTTON
 
 
 def respond_at_once(objects):
@@ -206,7 +207,7 @@ def file_picker(upload: pn.widgets.FileInput, label: str, css_class: str,
     ``css_class``): a row of both, the input itself unseen."""
     upload.stylesheets = [*upload.stylesheets, _HIDDEN_FILE_INPUT]
     upload.margin = 0
-    button = pn.widgets.Button(name=label, button_type="default", css_classes=[css_class],
+    button = pn.widgets.Button(name=label, button_type=PAGE_BUTTON, css_classes=[css_class],
                                **button_params)
     button.js_on_click(args={"upload": upload}, code=_OPEN_FILE_DIALOG_JS)
     return pn.Row(button, upload, margin=0, styles={"align-items": "center"})

@@ -20,7 +20,7 @@ from ...ui.axes import PLAIN_JS
 from ...ui.export import with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
-from ...ui.present import ink, text_size
+from ...ui.present import PAGE_BUTTON, ink, text_size
 from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
@@ -309,7 +309,7 @@ class OptimizerLab(Lab):
         # Ticked, the view appears below the formulas' table, under the fold at 1280×720:
         # the page scrolls to it once it has arrived.
         self.show_3d.jscallback(value=SCROLL_TO_3D_JS)
-        self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
+        self.reset = pn.widgets.Button(name=tr("reset", lang), button_type=PAGE_BUTTON)
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
         self.log_loss.param.watch(self._on_log_loss_ticked, "value")
         s.param.watch(lambda _e: setattr(self.log_loss, "value", self._log_scale()), "log_loss")
