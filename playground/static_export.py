@@ -438,7 +438,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="above", name="pg-surface")
     _style(fig)
-    fig.xaxis.axis_label, fig.yaxis.axis_label = "x", "y"
+    fig.xaxis.axis_label, fig.yaxis.axis_label = tr("plot.axis.x", lang), tr("plot.axis.y", lang)
     for axis in (fig.xaxis[0], fig.yaxis[0]):
         axis.formatter = readable_ticks()
     fig.contour(xs, ys, np.ma.masked_invalid(z), levels, fill_color=CONTOUR_FILL,

@@ -175,6 +175,7 @@ _EN: dict[str, str] = {
     "view.3d": "3-D view",
     "view.3d.azimuth": "turn (drag the picture)",
     "view.3d.elevation": "tilt",
+    "view.3d.loss_log": "L(θ), log scale",
     "reset": "Reset to the surface's defaults",
     "speed": "Steps per frame",
 
@@ -184,6 +185,8 @@ _EN: dict[str, str] = {
     "plot.loss.log": "L − Lₘᵢₙ (log scale)",
     "plot.loss.linear": "L(θ)",
     "plot.step": "step t",
+    "plot.axis.x": "x",
+    "plot.axis.y": "y",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
     # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).

@@ -156,6 +156,7 @@ ZH: dict[str, str] = {
     "view.3d": "三维视图",
     "view.3d.azimuth": "旋转（拖动图像）",
     "view.3d.elevation": "俯仰",
+    "view.3d.loss_log": "L(θ)（对数刻度）",
     "reset": "恢复该曲面的默认设置",
     "speed": "每帧步数",
 
@@ -165,6 +166,8 @@ ZH: dict[str, str] = {
     "plot.loss.log": "L − Lₘᵢₙ（对数刻度）",
     "plot.loss.linear": "L(θ)",
     "plot.step": "步数 t",
+    "plot.axis.x": "x",
+    "plot.axis.y": "y",
     "plot.start": "起点",
     "plot.arrows_scale": "箭头按 ×{scale} 绘制",
     "plot.tool.pan": "平移",

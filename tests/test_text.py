@@ -29,7 +29,7 @@ LANGUAGE_NEUTRAL = frozenset({
     "hp.beta1", "hp.beta2", "hp.eps", "start.x", "start.y", "clip.value_label",
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
-    "caption.separator",
+    "caption.separator", "plot.axis.x", "plot.axis.y",
 })
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)

@@ -172,6 +172,7 @@ class OptimizerLab(Lab):
         # trips a Panel bug (stylesheet types).  The 3-D figure is built when first
         # shown.
         self.surface_3d = None
+        self._lecture = False  # lecture mode, as display_changed last said
         self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
@@ -238,6 +239,14 @@ class OptimizerLab(Lab):
             self.player.value = step
         else:
             doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
+
+    def display_changed(self, display):
+        """Lecture mode's sizes for the 3-D view's axes (drawn as text glyphs, which
+        the shell's styling of axes does not reach)."""
+        super().display_changed(display)
+        self._lecture = display.present
+        if self.surface_3d is not None:
+            self.surface_3d.set_lecture(display.present)
 
     def thick_renderers(self) -> list:
         """Lecture mode thickens the paths and the loss curves, not the contours."""
@@ -553,6 +562,7 @@ class OptimizerLab(Lab):
             # to a model before the model itself, which the browser then drops (a blank
             # view, "unknown reference").
             self.surface_3d = Surface3D(s.lang)
+            self.surface_3d.set_lecture(self._lecture)
             self.surface_3d.show(s.shown_surface, s.result, list(s.optimizers))
             self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
