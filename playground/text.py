@@ -554,6 +554,11 @@ _EN: dict[str, str] = {
     "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
     "mlp.weight.too_large": "{value} is too large: a weight must lie between −{limit} and {limit}.",
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
+    "mlp.weight.too_many": (
+        "A link carries at most {n} weight edits: reset the network to edit more."),
+    "mlp.weight.not_in_link": (
+        "A link cannot reach a network past epoch {epoch}: it does not carry this edit."),
+    "mlp.edits.dropped": "A weight edit in the link was left out: {problem}",
     "input.refused": "{value} not used ({reason}): {used} is in use.",
     "input.key_refused": "Only a number fits here: “{text}” was left out.",
     "input.not_a_number": "not a number",
@@ -580,6 +585,14 @@ _EN: dict[str, str] = {
     "url.reason.expr_not_custom": "only with surface=custom",
     "url.reason.uploaded": "a link cannot carry an uploaded file",
     "url.reason.batch": "more than the {n} training points",
+    "url.reason.edits_many": "at most {n} edits",
+    "url.reason.edit_form": (
+        "{item} is not EPOCH:LAYER:FROM:TO:VALUE (an epoch 0–{max}, then the layer and "
+        "units counted from 1)"),
+    "url.reason.edit_value": "{item}: a weight lies between −{limit} and {limit}",
+    "url.reason.edit_order": "{item}: edits go in the order they were made (epochs never decrease)",
+    "url.reason.edit_after": "an edit after the link's epoch, {epoch}",
+    "url.reason.edit_no_weight": "this network has no weight W[{i}, {j}] in layer {layer}",
     "url.reason.no_feature": "choose at least one",
     "url.reason.race": "at most {n} optimizers",
     "url.reason.at_least": "at least {low}",
