@@ -1194,6 +1194,30 @@ points.data = {x: sets.data.x[m], y: sets.data.y[m]};
 # The file
 
 
+#: A Bokeh slider's title is "label: value", its ": " written by Bokeh at each value:
+#: in a page whose language has its own colon (Chinese "：") it takes that one, made
+#: again whenever Bokeh writes the title (as the live page's script does, ``ui.keyboard``).
+COLON_JS = """
+const fix = (el) => {
+  const t = el.firstChild;
+  if (t != null && t.nodeType === 3 && t.textContent.endsWith(': '))
+    t.textContent = t.textContent.slice(0, -2) + colon;
+};
+const watch = () => {
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    const view = Bokeh.index.find_one(m);
+    const el = view && view.shadow_el ? view.shadow_el.querySelector('.bk-slider-title') : null;
+    if (el == null || el.pgColon) continue;
+    el.pgColon = new MutationObserver(() => fix(el));
+    el.pgColon.observe(el, {childList: true, characterData: true, subtree: true});
+    fix(el);
+  }
+};
+setTimeout(watch, 0);
+setTimeout(watch, 1000);
+"""
+
+
 def page_html(page: Page) -> str:
     """The page as one self-contained HTML document (Bokeh's JavaScript inlined), in
     its language (``<html lang=…>``), its first frame drawn when it opens."""
@@ -1203,6 +1227,9 @@ def page_html(page: Page) -> str:
     doc.add_root(page.layout)
     if page.ready is not None:
         doc.js_on_event("document_ready", page.ready)
+    colon = tr("widget.colon", page.lang)
+    if colon != ": ":  # the sliders' titles with the language's colon
+        doc.js_on_event("document_ready", CustomJS(args={"colon": colon}, code=COLON_JS))
     html = file_html(doc, INLINE, page.title)
     # Panel, once imported, adds its own resources by relative URLs (its ES-module shim;
     # in a server, KaTeX's and Tabulator's CSS), which nothing here uses: from disk each

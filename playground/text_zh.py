@@ -517,6 +517,7 @@ ZH: dict[str, str] = {
     "url.unusable": "无法使用此链接；实验以默认设置启动。",
     "url.problem": "{field}={value}（{reason}）",
     "url.separator": "；",
+    "widget.colon": "：",
     "url.reason.too_many_fields": "另有 {n} 个字段超出了前 {max} 个的上限",
     "url.reason.twice": "出现了两次：使用第一个",
     "url.reason.flag": "应为 1 或 0",

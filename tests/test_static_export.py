@@ -552,3 +552,16 @@ def test_the_files_readout_knows_a_subgradient_and_an_undefined_gradient():
     assert static_export._race_columns(smooth, sgd)["gstate"].tolist() == [0] * 4
     assert "text.subgradient" in static_export.OPTIMIZER_JS
     assert "text.grad_undefined" in static_export.OPTIMIZER_JS
+
+
+def test_a_chinese_page_joins_its_sliders_titles_with_the_chinese_colon():
+    """Bokeh writes "label: value" in a slider's title: a Chinese page's script puts
+    "：" in its place (``COLON_JS``); an English page has no such script."""
+    from bokeh.models import Div
+
+    from playground.static_export import Page, page_html
+
+    zh = page_html(Page(Div(text="x"), "t", "zh", "c"))
+    en = page_html(Page(Div(text="x"), "t", "en", "c"))
+    assert "pgColon" in zh and ("\\uff1a" in zh or "：" in zh)
+    assert "pgColon" not in en
