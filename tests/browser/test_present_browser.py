@@ -8,8 +8,9 @@
   readouts and formula cards included, and every Bokeh plot's background is dark;
 * the link keeps ``theme`` and ``present`` after the header's toggles change them;
 * every button below the header (the lesson's Back, Next and Close, the lesson and preset
-  buttons, the Download menus) is drawn in the theme, as the player's Step is: none is
-  Panel's "light" button, white whatever the theme (unseen on the light page);
+  buttons, the Download menus, the optimizer lab's step player) is drawn in the theme, as
+  the player's Step is: none is Panel's "light" button, white whatever the theme (unseen
+  on the light page), nor the browser's own grey one;
 * lecture mode with an MLP race of four: every plot title fits its plot (measured with
   the title's own font), and the headline losses name the racer they belong to;
 * the bias–variance lab in lecture mode (English, Chinese) and embedded at 820 px: both
@@ -421,18 +422,22 @@ def test_the_biasvariance_titles_legends_and_text_fit(new_page, server_url, quer
 #: colours.
 _PAGE_BUTTONS = """() => {
   const out = [];
-  const visit = (node, header) => { for (const el of node.children) {
+  const visit = (node, header, inPlayer) => { for (const el of node.children) {
     const inside = header || el.classList.contains('pg-header');
-    if (el.tagName === 'BUTTON' && el.classList.contains('bk-btn') && !inside) {
+    const within = inPlayer || el.classList.contains('pg-player');
+    const player = el.tagName === 'BUTTON' && within;  // the step player's icon buttons
+    if (el.tagName === 'BUTTON' && (el.classList.contains('bk-btn') || player) && !inside) {
       const box = el.getBoundingClientRect(); const s = getComputedStyle(el);
       if (box.width > 0 && box.height > 0)
-        out.push({cls: el.className, text: el.textContent.trim(), bg: s.backgroundColor,
+        out.push({cls: player ? 'pg-player-button' : el.className,
+                  text: el.textContent.trim() || el.getAttribute('aria-label') || '',
+                  bg: s.backgroundColor,
                   color: s.color});
     }
-    if (el.shadowRoot) visit(el.shadowRoot, inside);
-    visit(el, inside);
+    if (el.shadowRoot) visit(el.shadowRoot, inside, within);
+    visit(el, inside, within);
   } };
-  visit(document, false);
+  visit(document, false, false);
   return out;
 }"""
 
@@ -451,7 +456,9 @@ def test_the_buttons_below_the_header_are_drawn_in_the_theme(new_page, server_ur
     names = {b["text"] for b in buttons}
     assert {tr("lesson.close"), tr("lesson.next"), tr("export.download")} <= names, names
     assert not [b for b in buttons if "bk-btn-light" in b["cls"]]
-    plain = [b for b in buttons if "bk-btn-default" in b["cls"]]
+    plain = [b for b in buttons if "bk-btn-default" in b["cls"] or b["cls"] == "pg-player-button"]
+    if lab == "optimizers":  # its step player's buttons, as the others
+        assert sum(b["cls"] == "pg-player-button" for b in buttons) >= 7
     assert len(plain) >= 5
     looks = {(b["bg"], b["color"]) for b in plain}  # one look, the player's Step's too
     assert len(looks) == 1, plain

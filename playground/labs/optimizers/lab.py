@@ -20,7 +20,7 @@ from ...ui.axes import PLAIN_JS
 from ...ui.export import with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
-from ...ui.present import PAGE_BUTTON, ink, text_size
+from ...ui.present import PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
@@ -140,7 +140,7 @@ class OptimizerLab(Lab):
         self.message = notice("warning", css_classes=["pg-message"])
         self.player = pn.widgets.Player(
             start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
-            width=460, show_value=False, css_classes=["pg-player"],
+            width=460, show_value=False, css_classes=["pg-player"], stylesheets=[PLAYER_CSS],
             name=tr("plot.step", self.state.lang))
         self.player.jscallback(value="cursor.location = cb_obj.value",
                                args={"cursor": self.plots.step_cursor})
