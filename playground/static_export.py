@@ -480,7 +480,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="above", name="pg-surface")
     _style(fig)
-    fig.xaxis.axis_label, fig.yaxis.axis_label = "x", "y"
+    fig.xaxis.axis_label, fig.yaxis.axis_label = tr("plot.axis.x", lang), tr("plot.axis.y", lang)
     for axis in (fig.xaxis[0], fig.yaxis[0]):
         axis.formatter = readable_ticks()
     fig.contour(xs, ys, np.ma.masked_invalid(z), levels, fill_color=CONTOUR_FILL,
@@ -1268,6 +1268,30 @@ points.data = {x: sets.data.x[m], y: sets.data.y[m]};
 # The file
 
 
+#: A Bokeh slider's title is "label: value", its ": " written by Bokeh at each value:
+#: in a page whose language has its own colon (Chinese "：") it takes that one, made
+#: again whenever Bokeh writes the title (as the live page's script does, ``ui.keyboard``).
+COLON_JS = """
+const fix = (el) => {
+  const t = el.firstChild;
+  if (t != null && t.nodeType === 3 && t.textContent.endsWith(': '))
+    t.textContent = t.textContent.slice(0, -2) + colon;
+};
+const watch = () => {
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    const view = Bokeh.index.find_one(m);
+    const el = view && view.shadow_el ? view.shadow_el.querySelector('.bk-slider-title') : null;
+    if (el == null || el.pgColon) continue;
+    el.pgColon = new MutationObserver(() => fix(el));
+    el.pgColon.observe(el, {childList: true, characterData: true, subtree: true});
+    fix(el);
+  }
+};
+setTimeout(watch, 0);
+setTimeout(watch, 1000);
+"""
+
+
 def page_html(page: Page) -> str:
     """The page as one self-contained HTML document (Bokeh's JavaScript inlined), in
     its language (``<html lang=…>``), its first frame drawn when it opens."""
@@ -1277,6 +1301,9 @@ def page_html(page: Page) -> str:
     doc.add_root(page.layout)
     if page.ready is not None:
         doc.js_on_event("document_ready", page.ready)
+    colon = tr("widget.colon", page.lang)
+    if colon != ": ":  # the sliders' titles with the language's colon
+        doc.js_on_event("document_ready", CustomJS(args={"colon": colon}, code=COLON_JS))
     html = file_html(doc, INLINE, page.title)
     # Panel, once imported, adds its own resources by relative URLs (its ES-module shim;
     # in a server, KaTeX's and Tabulator's CSS), which nothing here uses: from disk each
@@ -1396,6 +1423,7 @@ def download_button(state, lab: str, theme=lambda: "light"):
 
     import panel as pn
 
+    from .ui.present import PAGE_BUTTON
     from .ui.session import SLOW_WORK_SLOTS
 
     def export_in_a_slot() -> bytes:
@@ -1409,7 +1437,7 @@ def download_button(state, lab: str, theme=lambda: "light"):
 
     return pn.widgets.FileDownload(
         callback=make, filename=f"playground-{lab}.html",
-        label=tr("export.page", state.lang), button_type="light", width=200,
+        label=tr("export.page", state.lang), button_type=PAGE_BUTTON, width=200,
         embed=False, css_classes=["pg-export-page"])
 
 

@@ -175,6 +175,7 @@ _EN: dict[str, str] = {
     "view.3d": "3-D view",
     "view.3d.azimuth": "turn (drag the picture)",
     "view.3d.elevation": "tilt",
+    "view.3d.loss_log": "L(θ), log scale",
     "reset": "Reset to the surface's defaults",
     "speed": "Steps per frame",
 
@@ -184,6 +185,8 @@ _EN: dict[str, str] = {
     "plot.loss.log": "L − Lₘᵢₙ (log scale)",
     "plot.loss.linear": "L(θ)",
     "plot.step": "step t",
+    "plot.axis.x": "x",
+    "plot.axis.y": "y",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
     # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
@@ -552,6 +555,11 @@ _EN: dict[str, str] = {
     "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
     "mlp.weight.too_large": "{value} is too large: a weight must lie between −{limit} and {limit}.",
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
+    "mlp.weight.too_many": (
+        "A link carries at most {n} weight edits: reset the network to edit more."),
+    "mlp.weight.not_in_link": (
+        "A link cannot reach a network past epoch {epoch}: it does not carry this edit."),
+    "mlp.edits.dropped": "A weight edit in the link was left out: {problem}",
     "input.refused": "{value} not used ({reason}): {used} is in use.",
     "input.key_refused": "Only a number fits here: “{text}” was left out.",
     "input.not_a_number": "not a number",
@@ -563,6 +571,7 @@ _EN: dict[str, str] = {
     # One ignored field of a link, the separator between two, and why it was ignored.
     "url.problem": "{field}={value} ({reason})",
     "url.separator": "; ",
+    "widget.colon": ": ",
     "url.reason.too_many_fields": "{n} fields past the first {max}",
     "url.reason.twice": "given twice: the first is used",
     "url.reason.flag": "expected 1 or 0",
@@ -578,6 +587,14 @@ _EN: dict[str, str] = {
     "url.reason.expr_not_custom": "only with surface=custom",
     "url.reason.uploaded": "a link cannot carry an uploaded file",
     "url.reason.batch": "more than the {n} training points",
+    "url.reason.edits_many": "at most {n} edits",
+    "url.reason.edit_form": (
+        "{item} is not EPOCH:LAYER:FROM:TO:VALUE (an epoch 0–{max}, then the layer and "
+        "units counted from 1)"),
+    "url.reason.edit_value": "{item}: a weight lies between −{limit} and {limit}",
+    "url.reason.edit_order": "{item}: edits go in the order they were made (epochs never decrease)",
+    "url.reason.edit_after": "an edit after the link's epoch, {epoch}",
+    "url.reason.edit_no_weight": "this network has no weight W[{i}, {j}] in layer {layer}",
     "url.reason.no_feature": "choose at least one",
     "url.reason.race": "at most {n} optimizers",
     "url.reason.at_least": "at least {low}",

@@ -584,3 +584,16 @@ def test_every_plot_text_is_in_the_pages_font(link):
                 assert getattr(model, name) == static_export.PLOT_FONT, (model, name)
     assert seen >= {Title, Axis, Legend}
     assert "Noto Sans CJK SC" in static_export.PLOT_FONT
+
+
+def test_a_chinese_page_joins_its_sliders_titles_with_the_chinese_colon():
+    """Bokeh writes "label: value" in a slider's title: a Chinese page's script puts
+    "：" in its place (``COLON_JS``); an English page has no such script."""
+    from bokeh.models import Div
+
+    from playground.static_export import Page, page_html
+
+    zh = page_html(Page(Div(text="x"), "t", "zh", "c"))
+    en = page_html(Page(Div(text="x"), "t", "en", "c"))
+    assert "pgColon" in zh and ("\\uff1a" in zh or "：" in zh)
+    assert "pgColon" not in en

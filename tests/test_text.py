@@ -29,14 +29,15 @@ LANGUAGE_NEUTRAL = frozenset({
     "hp.beta1", "hp.beta2", "hp.eps", "start.x", "start.y", "clip.value_label",
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
-    "caption.separator",
+    "caption.separator", "plot.axis.x", "plot.axis.y",
 })
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
 #: marks and no word of either language.
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "plot.legend_item", "readout.caption",
-                         "mlp.readout.whose", "caption.setting", "caption.list"})
+                         "mlp.readout.whose", "caption.setting", "caption.list",
+                         "widget.colon"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, CONCEPTS.md §7.
@@ -172,6 +173,26 @@ def test_chinese_punctuation_is_full_width():
              if re.search(r"[\u4e00-\u9fff][,:;!?]|[\u4e00-\u9fff]\.(\s|$)"
                           r"|\([^()]*[\u4e00-\u9fff][^()]*\)", text)]
     assert not wrong, "\n".join(wrong)
+
+
+#: What is not Chinese prose in a Chinese text: formulas ($…$, \(…\)), code (`…`),
+#: placeholders ({…}), HTML tags, and a link's own syntax in capitals (EPOCH:LAYER).
+_NOT_PROSE = re.compile(r"\$[^$]*\$|\\\(.*?\\\)|`[^`]*`|\{[^}]*\}|<[^>]*>|[A-Z]+(?::[A-Z]+)+")
+
+
+def test_chinese_sets_no_ascii_colon_before_a_space():
+    """Chinese sets "：" after a label ("学习率：0.03"): no ASCII ": " (or a colon ending
+    the text) after a Chinese character, a full-width bracket or a symbol such as α in
+    a Chinese sentence; formulas, code and placeholders keep theirs."""
+    colon = re.compile(r"[^\x00-\x7f] ?:(\s|$)")
+    wrong = [f"{key}: {text!r}" for key, text in ZH.items()
+             if CJK.search(text) and colon.search(_NOT_PROSE.sub(" ", text))]
+    assert not wrong, "\n".join(wrong)
+    # The colon a control's label and its value are joined by (Panel and Bokeh write
+    # an ASCII one): Chinese has its own.
+    assert ZH["widget.colon"] == "："
+    assert colon.search("学习率 α: 0.03") and colon.search("噪声（%）: 0")  # what it finds
+    assert not colon.search(_NOT_PROSE.sub(" ", "{item} 不符合 EPOCH:LAYER 的格式"))
 
 
 def test_tr_formats_and_falls_back_to_english():

@@ -178,6 +178,21 @@ def readable_ticks() -> CustomJSTickFormatter:
     return CustomJSTickFormatter(code=READABLE_TICKS_JS)
 
 
+def nice_ticks(low: float, high: float, target: int = 5) -> list[float]:
+    """Round numbers between ``low`` and ``high`` (both included), about ``target`` of
+    them: the multiples of one step of 1, 2 or 5 × 10ᵏ (as an axis's ticks), for axes
+    drawn by hand (the 3-D view's).  ``[low]`` for an empty or non-finite range."""
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= low:
+        return [float(low)] if np.isfinite(low) else []
+    rough = (high - low) / max(target, 1)
+    power = 10.0 ** np.floor(np.log10(rough))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= rough)
+    first = np.ceil(low / step - 1e-9) * step
+    ticks = np.arange(first, high + step * 1e-9, step)
+    # -0.0 and 0.30000000000000004 as people write them
+    return [float(f"{t:.12g}") + 0.0 for t in ticks]
+
+
 def readable_tick(tick: float) -> str:
     """``READABLE_TICKS_JS`` in Python, for tests and for text beside a chart."""
     if not np.isfinite(tick):

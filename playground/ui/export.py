@@ -25,12 +25,13 @@ import sys
 
 import panel as pn
 from bokeh.events import MenuItemClick
-from bokeh.models import Axis, CustomJS, Dropdown, Plot
+from bokeh.models import Axis, CustomJS, Dropdown, InlineStyleSheet, Plot
 
 from ..text import tr
 from .caption import joined
 from .flow import WHOLE_LABEL
 from .lab import LabState
+from .present import PAGE_BUTTON
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
 EXPORT_TAG = "pg-export"
@@ -516,6 +517,21 @@ def figure_caption(state: LabState) -> str:
     return joined([title, *state.caption_parts()], lang)
 
 
+#: The menu is a Bokeh ``Dropdown`` (its clicks run the export's JS in the browser), which
+#: Panel's theme does not style: it takes a Panel button's look from the theme's custom
+#: properties (which cross shadow roots), as a ``PAGE_BUTTON`` in either theme, its
+#: open list too.
+MENU_STYLE = """
+.bk-btn.bk-btn-default { background-color: var(--panel-surface-color, #f3f3f3);
+  color: var(--panel-on-surface-color, #1a1d21); border: 1px solid transparent; }
+.bk-btn.bk-btn-default:hover { filter: brightness(0.95); }
+.bk-menu { background-color: var(--panel-background-color, #ffffff);
+  color: var(--panel-on-background-color, #212529);
+  border-color: var(--panel-border-color, #e0e0e0); }
+.bk-menu > :not(.bk-divider):hover { background-color: var(--panel-surface-color, #f3f3f3); }
+"""
+
+
 def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     """A "Download" menu for the plot tagged ``name`` (``tag_figure``; of several, the
     one shown, such as a linear or a log chart): PNG 1×, 2×, 3× and SVG, saved as
@@ -528,7 +544,8 @@ def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     items += [("SVG", "svg"), None, (tr("export.figure", lang), "figure")]
     # The caption as the link describes the state now (the command line reads it).
     menu = Dropdown(label=tr("export.download", lang), menu=items, width=width,
-                    button_type="light", css_classes=["pg-download"], stylesheets=[WHOLE_LABEL],
+                    button_type=PAGE_BUTTON, css_classes=["pg-download"],
+                    stylesheets=[WHOLE_LABEL, InlineStyleSheet(css=MENU_STYLE)],
                     tags=[figure_caption(state), 0], name=f"pg-download-{name}")
     menu.js_on_event(MenuItemClick, CustomJS(args={"name": name}, code=_ON_ITEM_JS))
     menu.js_on_change("tags", CustomJS(args={"scale": FIGURE_SCALE, "font_px": CAPTION_FONT_PX,

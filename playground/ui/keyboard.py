@@ -87,7 +87,7 @@ const texts = {title: un(data.title), note: un(data.note), close: un(data.close)
                  Object.entries(data.player_names).map(([k, v]) => [k, un(v)])),
                class_names: Object.fromEntries(
                  Object.entries(data.class_names).map(([k, v]) => [k, un(v)])),
-               key_refused: un(data.key_refused)};
+               key_refused: un(data.key_refused), colon: un(data.colon)};
 if (window.pgKeyboard) { window.pgKeyboard.data = texts; return; }
 const kb = window.pgKeyboard = {data: texts};
 // The view of the first visible model whose css_classes has `cls`, and its shadow root.
@@ -181,6 +181,7 @@ kb.name = () => {
       if (!('title' in m || 'label' in m)) continue;
       const view = Bokeh.index.find_one(m);
       if (view == null || view.shadow_el == null) continue;
+      kb.colon(view.shadow_el.querySelector('.bk-slider-title'));
       const controls = view.shadow_el.querySelectorAll(
         'input:not([type=hidden]), select, textarea, button, [role=slider]');
       if (controls.length === 0) continue;
@@ -205,6 +206,21 @@ kb.name = () => {
       }
     }
   }
+};
+// A Bokeh slider's title is "label: value", its ": " written by Bokeh at each value:
+// the page's colon in its place ("：" in Chinese), made again whenever Bokeh writes it.
+kb.colonNow = (el) => {
+  const t = el.firstChild, colon = kb.data.colon;
+  if (t != null && t.nodeType === 3 && t.textContent.endsWith(': ') && colon !== ': ')
+    t.textContent = t.textContent.slice(0, -2) + colon;
+};
+kb.colon = (el) => {
+  if (el == null || !kb.data.colon || kb.data.colon === ': ') return;
+  if (!el.pgColon) {
+    el.pgColon = new MutationObserver(() => kb.colonNow(el));
+    el.pgColon.observe(el, {childList: true, characterData: true, subtree: true});
+  }
+  kb.colonNow(el);
 };
 kb.timer = setInterval(() => { kb.label(); kb.name(); }, 1000);
 kb.typing = (e) => {
@@ -353,7 +369,8 @@ class KeyboardShortcuts(ReactiveHTML):
     ``title``, ``note``, ``close``, ``player_names`` (the player's button class →
     its accessible name), ``class_names`` (a control's CSS class → its accessible
     name, for controls that show no label, e.g. the header's language menu) and
-    ``key_refused`` (a number box's refused key: ``{text}`` is what was left out).  Added
+    ``key_refused`` (a number box's refused key: ``{text}`` is what was left out) and
+    ``colon`` (what joins a slider's title and its value: "：" in Chinese).  Added
     once per page; a second one only hands its texts over.
     """
 
@@ -364,6 +381,7 @@ class KeyboardShortcuts(ReactiveHTML):
     player_names = param.Dict(default={})
     class_names = param.Dict(default={})
     key_refused = param.String(default="")
+    colon = param.String(default=": ")
 
     _template = "<div id='keyboard' style='display:none'></div>"
     _scripts = {"render": KEYS_JS}
@@ -379,4 +397,5 @@ class KeyboardShortcuts(ReactiveHTML):
                    note=tr("keys.note", lang), close=tr("keys.close_button", lang),
                    player_names=names,
                    class_names={c: tr(key, lang) for c, key in CLASS_NAMES.items()},
-                   key_refused=tr("input.key_refused", lang))
+                   key_refused=tr("input.key_refused", lang),
+                   colon=tr("widget.colon", lang))

@@ -44,7 +44,7 @@ from panel.reactive import ReactiveHTML
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from .link import LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
-from .present import DISPLAY_LINK, Display, display_query, text_size
+from .present import DISPLAY_LINK, PAGE_BUTTON, Display, display_query, text_size
 from .widgets import KeptFile, file_picker, keep_in_tab, kept_file
 
 log = logging.getLogger(__name__)
@@ -395,11 +395,12 @@ class LessonGuide:
         self.text = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["pg-lesson-text"],
                                  margin=(4, 10))
         self.back = pn.widgets.Button(name=t("back"), width=90, align="center",
+                                      button_type=PAGE_BUTTON,
                                       css_classes=["pg-lesson-back"])
         self.next = pn.widgets.Button(name=t("next"), width=90, align="center",
                                       button_type="primary", css_classes=["pg-lesson-next"])
         self.close = pn.widgets.Button(name=t("close"), width=80, align="center",
-                                       button_type="light", css_classes=["pg-lesson-close"])
+                                       button_type=PAGE_BUTTON, css_classes=["pg-lesson-close"])
         self.back.on_click(lambda _e: self.go(self.step - 1))
         self.next.on_click(lambda _e: self.go(self.step + 1))
         self.close.on_click(lambda _e: self.end())
@@ -479,7 +480,7 @@ class LessonGuide:
                 if lesson is None:
                     continue
                 button = pn.widgets.Button(name=lesson.title_in(self.lang),
-                                           sizing_mode="stretch_width", button_type="light",
+                                           sizing_mode="stretch_width", button_type=PAGE_BUTTON,
                                            css_classes=[f"pg-lesson-open-{name}"])
                 button.on_click(lambda _e, n=name: self.open(n))
                 buttons.append(button)

@@ -45,6 +45,23 @@ from .link import LinkTable, param_field
 log = logging.getLogger(__name__)
 
 THEMES = ("light", "dark")
+
+#: The ``button_type`` of every button in the page below the header.  Panel's "light"
+#: buttons are white with dark text whatever the theme: unseen on the light page (no
+#: border, white on white) and glaring on the dark one.  "default" is the theme's own
+#: (light grey on the light page, dark grey on the dark), like Step and Reset; only the
+#: header's buttons, on its dark blue in both themes, are "light".
+PAGE_BUTTON = "default"
+#: Panel's step player draws the browser's own buttons (grey with a black outset border,
+#: in either theme): its stylesheet gives them a ``PAGE_BUTTON``'s look from the theme's
+#: custom properties (its icons are drawn in the text's colour).
+PLAYER_CSS = """
+button { background-color: var(--panel-surface-color, #f3f3f3);
+  color: var(--panel-on-surface-color, #1a1d21); border: 1px solid transparent;
+  border-radius: 4px; cursor: pointer; }
+button:hover { filter: brightness(0.95); }
+button:focus-visible { outline: 2px solid var(--panel-primary-color, #0072b5); }
+"""
 #: Lecture mode multiplies line widths by this.
 THICK = 2.0
 #: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend).

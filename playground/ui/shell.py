@@ -125,15 +125,25 @@ def serve(title: str = "Neural network playground"):
     create_app(location).servable(title=title, location=location or True)
 
 
+#: One thread at a time imports a lab's modules (and JAX with them).  A lesson's link
+#: imports the labs its steps name on the session's thread while a page's thread may be
+#: importing JAX: two threads in JAX's circular imports met a half-made ``jax.numpy``
+#: ("cannot import name 'tanh' from partially initialized module"), and the page failed.
+_imports_lock = threading.RLock()
+
+
 def lab_class(key: str) -> type[Lab]:
-    """The lab class registered as ``key`` in ``LABS`` (its module imported now)."""
+    """The lab class registered as ``key`` in ``LABS`` (its module imported now, by one
+    thread at a time)."""
     module, name = LABS[key].split(":")
-    return getattr(importlib.import_module(module), name)
+    with _imports_lock:
+        return getattr(importlib.import_module(module), name)
 
 
 def enable_compilation_cache():
     """JAX's persistent cache: a restarted server skips most compilation."""
-    import jax
+    with _imports_lock:  # JAX's first import, as a lab's (``lab_class``)
+        import jax
 
     try:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from panel.reactive import ReactiveHTML
 
 from ..text import tr
 from .markup import tagged
+from .present import PAGE_BUTTON
 
 
 def respond_at_once(objects):
@@ -66,6 +67,47 @@ def decades_format() -> CustomJSTickFormatter:
     return CustomJSTickFormatter(code=DECADES_JS)
 
 
+# -- a control's label and its value: the page's language's colon --------------------
+
+def label_colon(lang: str) -> str:
+    """What follows a control's label before its value: ": " in English, "：" in
+    Chinese (``widget.colon``).  Panel and Bokeh write an ASCII ": " themselves: the
+    editable sliders' labels take this one (``localize_label``), a ``DiscreteSlider``'s
+    too, and the page script Bokeh's sliders' titles (``ui.keyboard``)."""
+    return tr("widget.colon", lang)
+
+
+def localize_label(widget, lang: str):
+    """An editable slider's label (Panel writes ``f"{label}:"``) with the page's colon,
+    now and whenever its label changes."""
+    label = getattr(widget, "_label", None)
+    if label is None or "label" not in widget.param:
+        return
+
+    def put(*_events):
+        if widget.label:
+            label.value = f"{widget.label}{label_colon(lang)}"
+
+    put()
+    widget.param.watch(put, "label")
+
+
+class DiscreteSlider(pn.widgets.DiscreteSlider):
+    """Panel's ``DiscreteSlider`` whose label and value are joined by the page's colon
+    (``colon``: ``label_colon(lang)``; Panel's own is an ASCII ": ")."""
+
+    colon = param.String(default=": ", doc="between the label and the value")
+
+    @property
+    def labels(self):
+        title = f"{self.label}{self.colon}" if self.label else ""
+        options = self.options
+        if isinstance(options, dict):
+            return [title + f"<b>{o}</b>" for o in options]
+        return [title + "<b>%s</b>" % (o if isinstance(o, str) else (self.formatter % o))
+                for o in options]
+
+
 class Guard:
     """A typed number reaches ``owner.<name>`` only if it is a finite number within
     ``bounds`` (closed; default: the parameter's own) that the parameter accepts.
@@ -82,6 +124,7 @@ class Guard:
     def __init__(self, widget, owner: param.Parameterized, name: str, lang: str = "en",
                  bounds: tuple[float | None, float | None] | None = None):
         self.widget, self.owner, self.name, self.lang = widget, owner, name, lang
+        localize_label(widget, lang)  # an editable slider's "label：" in Chinese
         p = owner.param[name]
         self.integer = isinstance(p, param.Integer)
         self.bounds = bounds if bounds is not None else (getattr(p, "bounds", None)
@@ -206,7 +249,7 @@ def file_picker(upload: pn.widgets.FileInput, label: str, css_class: str,
     ``css_class``): a row of both, the input itself unseen."""
     upload.stylesheets = [*upload.stylesheets, _HIDDEN_FILE_INPUT]
     upload.margin = 0
-    button = pn.widgets.Button(name=label, button_type="default", css_classes=[css_class],
+    button = pn.widgets.Button(name=label, button_type=PAGE_BUTTON, css_classes=[css_class],
                                **button_params)
     button.js_on_click(args={"upload": upload}, code=_OPEN_FILE_DIALOG_JS)
     return pn.Row(button, upload, margin=0, styles={"align-items": "center"})

@@ -13,6 +13,7 @@ import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -154,6 +155,48 @@ def test_the_3d_view_shows_the_first_time_it_is_ticked(page, server_url):
       return box != null && box.top >= 0 && box.top < innerHeight;
     }""", timeout=CHANGE_TIMEOUT_MS)
     time.sleep(1)
+    assert_no_errors(page)
+
+
+def test_the_3d_views_axes_turn_with_it(page, server_url):
+    """The axes' names in the page's language, and placed again by the browser when the
+    picture turns and tilts, where the server's ``axes_screen`` puts them."""
+    from playground.labs.optimizers.plots import axes_screen
+    from playground.text import tr
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_optimizers(page, server_url + "?lab=optimizers&view3d=1&surface=rosenbrock&lang=zh")
+    page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name("
+                           "'surface3d_axes_title'); return m != null && m.data.x.length > 0 }",
+                           timeout=DRAW_TIMEOUT_MS)
+    spec = page.evaluate(_SOURCE, "surface3d_axes")
+    titles = page.evaluate(_SOURCE, "surface3d_axes_title")["text"]
+    assert titles == [tr("plot.axis.x", "zh"), tr("plot.axis.y", "zh"),
+                      tr("view.3d.loss_log", "zh")]
+    before = page.evaluate(_SOURCE, "surface3d_axes_tick")
+    page.evaluate("""() => {
+      const doc = Bokeh.documents[0];
+      doc.get_model_by_name('pg-3d-azimuth').value = 120;
+      doc.get_model_by_name('pg-3d-elevation').value = 60;
+    }""")
+    page.wait_for_function("(x0) => Bokeh.documents[0].get_model_by_name("
+                           "'surface3d_axes_tick').data.x[0] !== x0", arg=before["x"][0],
+                           timeout=CHANGE_TIMEOUT_MS)
+    lines, ticks, labels = axes_screen(spec, 120, 60)
+    shown = {"lines": page.evaluate(_SOURCE, "surface3d_axes_lines"),
+             "ticks": page.evaluate(_SOURCE, "surface3d_axes_ticks"),
+             "tick": page.evaluate(_SOURCE, "surface3d_axes_tick"),
+             "title": page.evaluate(_SOURCE, "surface3d_axes_title")}
+    for key in ("xs", "ys"):
+        np.testing.assert_allclose(shown["lines"][key], lines[key], atol=1e-9)
+    for key in ("x", "y"):
+        np.testing.assert_allclose(shown["ticks"][key], ticks[key], atol=1e-9)
+    for kind in ("tick", "title"):
+        for key in ("x", "y", "dx", "dy"):
+            np.testing.assert_allclose(shown[kind][key], labels[kind][key], atol=1e-9,
+                                       err_msg=f"{kind} {key}")
+        for key in ("text", "align", "baseline", "axis"):
+            assert shown[kind][key] == labels[kind][key], (kind, key)
     assert_no_errors(page)
 
 

@@ -3,12 +3,15 @@ menu, in a real browser (issue #12, "in English and 简体中文")."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from playground.numerics.expression import ALLOWED_FUNCTIONS
 from playground.text import LANGUAGES, TEXT, tr
+
+from .helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(360)]
 
@@ -29,6 +32,11 @@ _VISIBLE_TEXT = """() => {
   visit(document);
   return parts.join(' | ');
 }"""
+
+#: Chinese text with an ASCII colon where Chinese sets "：" (after a Chinese character,
+#: a full-width bracket or a symbol such as α: "学习率 α: 0.03"); the page's own texts
+#: and the ": " Panel and Bokeh write between a control's label and its value.
+_ASCII_COLON = re.compile(r"[^\x00-\x7f] ?:(\s|$)")
 
 #: Per lab: where its controls are drawn, and a control label that must be in Chinese.
 LABS = {"optimizers": ("surface", "app.sidebar"), "mlp": ("mlp.dataset", "mlp.activation"),
@@ -52,6 +60,10 @@ def test_a_chinese_link_shows_the_lab_in_chinese(page, server_url, lab):
     for key in ("app.title", f"lab.{lab}", "app.present", "app.dark"):
         assert EN[key] not in text, (key, EN[key])
     assert query_of(page).get("lang") == "zh"  # the link the page rewrites keeps it
+    # Chinese colons, the sliders' too (the page script sets them within a second).
+    wait_until(page, lambda: not _ASCII_COLON.search(page.evaluate(_VISIBLE_TEXT)), 10,
+               "full-width colons")
+    assert "：" in page.evaluate(_VISIBLE_TEXT)
     assert page.errors == []
 
 

@@ -445,6 +445,38 @@ def test_editing_a_weight(page, server_url):
     assert_no_errors(page)
 
 
+def test_an_edited_weight_is_in_the_link_and_back_and_forward_restore_it(page, new_page,
+                                                                        server_url):
+    """The weight typed goes into the link (``edits``): a page opened from it shows the
+    edited network; Back shows it unedited, Forward edited again."""
+    open_lab(page, server_url + "?lab=mlp&dataset=xor&layers=4")
+    before = heat_map(page)
+    for css, text in (("pg-pick-layer", "1"), ("pg-pick-from", "2"), ("pg-pick-to", "3")):
+        type_into(page.locator(f".{css} input"), text)
+    weight_input = page.locator(".pg-weight-input input")
+    wait_until(page, lambda: weight_input.is_enabled(), CHANGE_TIMEOUT_S, "weight selected")
+    type_into(weight_input, "-3")
+    edits = lambda p: parse_qs(urlsplit(p.url).query).get("edits")  # noqa: E731
+    wait_until(page, lambda: edits(page) == ["0:1:2:3:-3"], CHANGE_TIMEOUT_S,
+               "the edit in the link")
+    wait_until(page, lambda: np.abs(heat_map(page) - before).max() > 0.01, CHANGE_TIMEOUT_S,
+               "the heat map of the edited network")
+    edited = heat_map(page)
+    other = new_page()
+    open_lab(other, page.url)
+    wait_until(other, lambda: np.allclose(heat_map(other), edited, atol=1e-6),
+               CHANGE_TIMEOUT_S, "the linked page's network, edited")
+    page.go_back()
+    wait_until(page, lambda: edits(page) is None and np.allclose(heat_map(page), before,
+                                                                 atol=1e-6),
+               NETWORK_TIMEOUT_S, "Back: the network unedited")
+    page.go_forward()
+    wait_until(page, lambda: edits(page) == ["0:1:2:3:-3"] and np.allclose(
+        heat_map(page), edited, atol=1e-6), NETWORK_TIMEOUT_S, "Forward: edited again")
+    assert_no_errors(page)
+    assert_no_errors(other)
+
+
 def width_boxes(page) -> list[int]:
     """The values in the neuron-count boxes, one per hidden layer."""
     values = []

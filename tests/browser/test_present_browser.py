@@ -7,6 +7,10 @@
   colour has a contrast ratio ≥ 4.5 (WCAG 2.1) against the background behind it, the
   readouts and formula cards included, and every Bokeh plot's background is dark;
 * the link keeps ``theme`` and ``present`` after the header's toggles change them;
+* every button below the header (the lesson's Back, Next and Close, the lesson and preset
+  buttons, the Download menus, the optimizer lab's step player) is drawn in the theme, as
+  the player's Step is: none is Panel's "light" button, white whatever the theme (unseen
+  on the light page), nor the browser's own grey one;
 * lecture mode with an MLP race of four: every plot title fits its plot (measured with
   the title's own font), and the headline losses name the racer they belong to;
 * the bias–variance lab in lecture mode (English, Chinese) and embedded at 820 px: both
@@ -411,4 +415,58 @@ def test_the_biasvariance_titles_legends_and_text_fit(new_page, server_url, quer
             assert len(sizes) >= (1 if cls == "pg-bv-reading" else 5), (cls, sizes)
             small = [s for s in sizes if s[1] < 20]
             assert small == [], (cls, small)
+    assert page.errors == []
+
+
+#: JS: every drawn button below the header (through shadow roots): its kind, text and
+#: colours.
+_PAGE_BUTTONS = """() => {
+  const out = [];
+  const visit = (node, header, inPlayer) => { for (const el of node.children) {
+    const inside = header || el.classList.contains('pg-header');
+    const within = inPlayer || el.classList.contains('pg-player');
+    const player = el.tagName === 'BUTTON' && within;  // the step player's icon buttons
+    if (el.tagName === 'BUTTON' && (el.classList.contains('bk-btn') || player) && !inside) {
+      const box = el.getBoundingClientRect(); const s = getComputedStyle(el);
+      if (box.width > 0 && box.height > 0)
+        out.push({cls: player ? 'pg-player-button' : el.className,
+                  text: el.textContent.trim() || el.getAttribute('aria-label') || '',
+                  bg: s.backgroundColor,
+                  color: s.color});
+    }
+    if (el.shadowRoot) visit(el.shadowRoot, inside, within);
+    visit(el, inside, within);
+  } };
+  visit(document, false, false);
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("lab,theme", [("mlp", "light"), ("mlp", "dark"),
+                                       ("optimizers", "light")])
+def test_the_buttons_below_the_header_are_drawn_in_the_theme(new_page, server_url, lab, theme):
+    opener = {"mlp": open_mlp, "optimizers": open_optimizers}[lab]
+    lesson = {"mlp": "overfitting", "optimizers": "momentum_ravine"}[lab]
+    page = opener(new_page, f"{server_url}?lab={lab}&theme={theme}&lesson={lesson}")
+    page.locator(".pg-lesson-close").wait_for(state="visible", timeout=60_000)
+    page.locator(".pg-lesson-card").get_by_text(tr("lesson.panel")).click()  # its buttons
+    page.locator(".pg-lesson-open-saddle_escape").wait_for(state="visible", timeout=30_000)
+    page.locator(".pg-download").first.wait_for(state="visible", timeout=30_000)
+    buttons = page.evaluate(_PAGE_BUTTONS)
+    names = {b["text"] for b in buttons}
+    assert {tr("lesson.close"), tr("lesson.next"), tr("export.download")} <= names, names
+    assert not [b for b in buttons if "bk-btn-light" in b["cls"]]
+    plain = [b for b in buttons if "bk-btn-default" in b["cls"] or b["cls"] == "pg-player-button"]
+    if lab == "optimizers":  # its step player's buttons, as the others
+        assert sum(b["cls"] == "pg-player-button" for b in buttons) >= 7
+    assert len(plain) >= 5
+    looks = {(b["bg"], b["color"]) for b in plain}  # one look, the player's Step's too
+    assert len(looks) == 1, plain
+    (fill, _ink), = looks
+    # Seen: their fill stands apart from the page's background, dark in the dark theme.
+    body = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    ratio = ((max(luminance(fill), luminance(body)) + 0.05)
+             / (min(luminance(fill), luminance(body)) + 0.05))
+    assert ratio > 1.08, (fill, body, ratio)  # a "light" button on the light page: 1.0
+    assert (luminance(fill) < 0.1) == (theme == "dark")
     assert page.errors == []

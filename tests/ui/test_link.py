@@ -156,6 +156,8 @@ def test_every_keys_bad_values_are_reported_with_the_key_named(lab):
             bad.append(",")
         if f.name == "race":
             bad.append(",".join(opt.NAMES[:5]))
+        if f.name == "edits":
+            bad = ["x", "0:1:1:1", "0:0:1:1:1", "0:1:1:1:nan", "5:1:1:1:1,4:1:1:1:1"]
         for text in bad:
             values, problems = table.read({f.key: text})
             assert values == {} and len(problems) == 1, (f.key, text, values)
@@ -184,6 +186,11 @@ def random_value(rng: random.Random, name: str, p: param.Parameter):
         return ",".join(str(rng.randint(1, 32)) for _ in range(rng.randint(1, 6)))
     if name == "expression":
         return rng.choice(["x**2 + y**2", "sin(x)*cos(y)", "abs(x) + 3*y**2"])
+    if name == "edits":  # the MLP lab's weight edits, in the order made
+        epochs = sorted(rng.randint(0, mlp_state.MAX_LINK_EPOCHS) for _ in range(rng.randint(0, 5)))
+        return [mlp_state.WeightEdit(e, rng.randint(0, 3), rng.randint(0, 7), rng.randint(0, 7),
+                                     rng.choice([rng.uniform(-100, 100), 0.0, -100.0]))
+                for e in epochs]
     if isinstance(p, param.Boolean):
         return rng.random() < 0.5
     if isinstance(p, param.ListSelector):

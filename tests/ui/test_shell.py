@@ -36,6 +36,32 @@ def test_float64_whichever_is_imported_first():
         assert _run(code) == "float64"
 
 
+_RACING_IMPORTS = """
+import threading
+from playground.ui import shell
+start, errors = threading.Barrier(2), []
+def page():  # a page's thread: JAX, then its lab
+    start.wait()
+    try: shell.enable_compilation_cache(); shell.lab_class("optimizers")
+    except Exception as e: errors.append(repr(e))
+def lesson():  # a lesson's link, on the session's thread: the labs its steps name
+    start.wait()
+    try: shell.lab_class("mlp")
+    except Exception as e: errors.append(repr(e))
+threads = [threading.Thread(target=page), threading.Thread(target=lesson)]
+[t.start() for t in threads]; [t.join() for t in threads]
+print(errors)
+"""
+
+
+def test_two_threads_importing_labs_and_jax_at_once_both_get_them():
+    """A fresh server's first page imports JAX on its thread while a lesson's page
+    imports its labs on the session's: unserialised, 5 runs in 6 met a half-made
+    ``jax.numpy`` (ImportError) and the lesson's page failed."""
+    for _ in range(2):
+        assert _run(_RACING_IMPORTS) == "[]"
+
+
 def test_the_imports_are_frozen_out_of_the_collector_once_per_lab():
     """The objects alive after a lab's imports (JAX's, the lab's) are frozen once;
     what later pages make is collected as usual (the frozen count stays put)."""

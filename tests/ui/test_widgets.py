@@ -119,3 +119,27 @@ def test_an_editable_sliders_range_follows_the_value_in_use():
     assert guard.refusal and (slider._slider.start, slider._slider.end) == (0.0, 0.8)
     slider.value = 0.9
     assert s.rate == 0.9 and slider.end == 0.9 and slider._slider.end == 0.9
+
+
+def test_a_controls_label_and_value_are_joined_by_the_pages_colon():
+    """Panel writes an editable slider's label as "label:" and a discrete slider's as
+    "label: value": in Chinese both take "：" (``widget.colon``)."""
+    from playground.ui.widgets import DiscreteSlider, label_colon
+
+    class Owner(param.Parameterized):
+        lr = param.Number(0.03, bounds=(0.0, 1.0))
+
+    slider = pn.widgets.EditableFloatSlider(name="学习率 α", start=0.0, end=1.0)
+    Guard(slider, Owner(), "lr", "zh")
+    assert slider._label.value == "学习率 α："
+    slider.name = "动量 β"
+    assert slider._label.value == "动量 β："
+    english = pn.widgets.EditableFloatSlider(name="Learning rate α", start=0.0, end=1.0)
+    Guard(english, Owner(), "lr", "en")
+    assert english._label.value.rstrip() == "Learning rate α:"
+    discrete = DiscreteSlider(name="容量", colon=label_colon("zh"), options=[1, 2, 3], value=2)
+    assert discrete.labels == ["容量：<b>1</b>", "容量：<b>2</b>", "容量：<b>3</b>"]
+    assert discrete._text.value == "容量：<b>2</b>"
+    plain = DiscreteSlider(name="Capacity", colon=label_colon("en"), options=[1, 2], value=1)
+    assert plain.labels == pn.widgets.DiscreteSlider(name="Capacity", options=[1, 2],
+                                                     value=1).labels

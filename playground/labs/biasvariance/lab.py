@@ -38,7 +38,7 @@ from ...ui.palettes import (
 )
 from ...ui.present import number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
-from ...ui.widgets import respond_at_once, set_text
+from ...ui.widgets import DiscreteSlider, label_colon, respond_at_once, set_text
 from . import state as bv_state
 from .state import BiasVarianceLabState, calculate
 
@@ -120,13 +120,14 @@ class BiasVarianceLab(Lab):
         self.family = pn.widgets.Select.from_param(
             s.param.family, name=tr("bv.family", lang), css_classes=["pg-bv-family"],
             options={tr(f"bv.family.{k}", lang): k for k in bv.FAMILIES})
-        self.capacity = pn.widgets.DiscreteSlider(name=tr("bv.capacity", lang),
-                                                  options=[s.capacity], value=s.capacity,
-                                                  css_classes=["pg-bv-capacity"])
+        self.capacity = DiscreteSlider(name=tr("bv.capacity", lang), colon=label_colon(lang),
+                                       options=[s.capacity], value=s.capacity,
+                                       css_classes=["pg-bv-capacity"])
         self.capacity.param.watch(lambda e: setattr(s, "capacity", int(e.new)), "value")
         ridges = sorted({*RIDGES, float(s.ridge)})
-        self.ridge = pn.widgets.DiscreteSlider(
-            name=tr("bv.ridge", lang), options={_ridge_label(r): r for r in ridges},
+        self.ridge = DiscreteSlider(
+            name=tr("bv.ridge", lang), colon=label_colon(lang),
+            options={_ridge_label(r): r for r in ridges},
             value=float(s.ridge), css_classes=["pg-bv-ridge"])
         self.ridge.param.watch(lambda e: setattr(s, "ridge", float(e.new)), "value")
         s.param.watch(lambda e: setattr(self.ridge, "value", float(e.new))

@@ -22,7 +22,7 @@ from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
 from ...text import tr, tr_error
 from ...ui.markup import tagged, text_html
-from ...ui.present import text_size
+from ...ui.present import PAGE_BUTTON, text_size
 from ...ui.widgets import (
     Guard,
     KeptFile,
@@ -62,7 +62,7 @@ class MlpControls(Viewer):
         t = lambda key: tr(f"mlp.{key}", lang)
         self.preset_buttons = []
         for name in PRESETS:
-            b = pn.widgets.Button(name=t(f"preset.{name}"), button_type="light",
+            b = pn.widgets.Button(name=t(f"preset.{name}"), button_type=PAGE_BUTTON,
                                   css_classes=[f"pg-preset-{name}"])
             b.on_click(lambda _e, n=name: self.state.apply_preset(n))
             self.preset_buttons.append(b)

@@ -341,15 +341,19 @@ class BoundaryView(Viewer):
 
     def _show_validation(self, shown: bool):
         """Without validation points (training share 100 %) no validation curve, no gap,
-        and no legend entry for them."""
+        and no legend entry for them.  The best epoch's line and its legend entry wait
+        for a trained epoch too: before one there is no best to mark."""
+        best = shown and len(self.state.history) > 1
+        wanted = {id(r): best if r in (self.best_key, self.best_span) else shown
+                  for r in [*self.validation_renderers, self.best_span]}
         for renderer in [*self.validation_renderers, self.best_span]:
-            if renderer.visible != shown:
-                renderer.visible = shown
+            if renderer.visible != wanted[id(renderer)]:
+                renderer.visible = wanted[id(renderer)]
         for fig in (self.loss_fig, self.acc_fig):
             for item in fig.legend[0].items:
-                if item.renderers and item.renderers[0] in self.validation_renderers \
-                        and item.visible != shown:
-                    item.visible = shown
+                key = id(item.renderers[0]) if item.renderers else None
+                if key in wanted and item.visible != wanted[key]:
+                    item.visible = wanted[key]
 
     def draw(self):
         """The heat map (see ``MlpLabState.grid``)."""

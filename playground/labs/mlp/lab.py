@@ -100,7 +100,7 @@ class MlpLab(Lab):
         s.param.watch(lambda _e: self.show_message(), ["error"])
         s.param.watch(self._on_discretize, ["discretize"])
         s.param.watch(self._on_dataset, ["dataset"])
-        s.param.watch(self._on_link_epoch, ["trained"])
+        s.param.watch(self._on_link_epoch, ["trained", "edits"])
         s.param.watch(self._write_epoch, ["epoch"])
 
     # -- the lab contract (playground.ui.lab) ---------------------------------------------
@@ -307,25 +307,33 @@ class MlpLab(Lab):
         if self._started and not self._catching_up and self.player.callback is None:
             s.trained = min(s.epoch, MAX_LINK_EPOCHS)
 
-    def _on_link_epoch(self, event):
-        """A link (Back/Forward) asks for another epoch: train on to it, or, for an
-        earlier one, start the network again and train to it."""
+    def _on_link_epoch(self, *events):
+        """A link (Back/Forward) asks for another epoch or other weight edits: train on
+        to it, or, for an earlier epoch or edits the network shown has but the link
+        does not, start the network again and train to it (making the link's edits)."""
         s = self.state
-        if (not self._started or not s.applying_link or self._catching_up
-                or event.new == min(s.epoch, MAX_LINK_EPOCHS)):
+        if not self._started or not s.applying_link or self._catching_up:
             return  # the page wrote it, or a new network of the user's cleared it
+        pending = s.edits_pending()
+        edits_moved = any(e.name == "edits" for e in events)
+        if s.trained == min(s.epoch, MAX_LINK_EPOCHS) and not edits_moved:
+            return
         self.player.pause()
-        if event.new < s.epoch:
+        if s.trained < s.epoch or pending is None or any(e.epoch < s.epoch for e in pending):
             s.restart_for_link()  # a new generation: ``_on_reset`` catches up
         else:
             self._catch_up()
 
     def _catch_up(self):
         """Train on to the link's epoch on the worker (frames wait meanwhile), a chunk
-        at a time so that a newer request or a closed page stops it."""
+        at a time so that a newer request or a closed page stops it; each chunk ends at
+        the link's next weight edit, which its record makes."""
         s = self.state
-        if (not self._started or self._catching_up or s.epoch >= s.trained or s.halted
-                or s.should_stop() or self.worker.busy("network")):
+        if not self._started or self._catching_up or self.worker.busy("network"):
+            return
+        if not s.racers and s.apply_due_edits():  # the link's edits at the epoch shown
+            self._on_trained()
+        if s.epoch >= s.trained or s.halted or s.should_stop():
             return
         self._catching_up = True
         run, record = s.training(s.trained - s.epoch)

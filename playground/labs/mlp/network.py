@@ -58,7 +58,7 @@ from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.present import text_size
 from ...ui.widgets import set_text
-from .state import MlpLabState
+from .state import MAX_LINK_EPOCHS, MlpLabState
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +407,8 @@ class NetworkDiagram(Viewer):
             losses = np.asarray(evaluate_both(s.arch, s.model, *s.data[:4]))
             note = tr("mlp.net.after_edit", s.lang, train=f"{losses[0]:.3f}",
                       val=f"{losses[2]:.3f}")
+            if not s.last_edit_linked and not s.racers:  # past the epochs a link reaches
+                note += " " + tr("mlp.weight.not_in_link", s.lang, epoch=MAX_LINK_EPOCHS)
             set_text(self.edit_note, tagged("pg-weight-note", note))
             self.edit_note.visible = True
             if self.on_edit is not None:

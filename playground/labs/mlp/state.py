@@ -47,13 +47,16 @@ from ...text import tr, tr_error
 from ...ui import caption
 from ...ui.lab import LabState
 from ...ui.link import (
+    LinkField,
     LinkReason,
     LinkTable,
+    format_value,
     knob_fields,
     knob_parameter,
     param_field,
     parse_value,
     problem,
+    shown,
 )
 from ...ui.memory import BUDGET, MLP_PROGRAMS_MB
 
@@ -118,6 +121,23 @@ PRESETS: Mapping[str, dict] = {
 }
 
 UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
+
+#: A weight typed in the editor lies in [−WEIGHT_LIMIT, WEIGHT_LIMIT].
+WEIGHT_LIMIT = 100.0
+#: A link carries at most this many weight edits (``edits``): a run's further edits are
+#: refused, so that the link always reproduces the network shown.
+MAX_EDITS = 20
+
+
+class WeightEdit(NamedTuple):
+    """W[i, j] of ``layer`` (0-based) set to ``value`` when the network was at ``epoch``
+    (after that many epochs, before the next): one entry of the link's ``edits``."""
+
+    epoch: int
+    layer: int
+    i: int
+    j: int
+    value: float
 
 #: Settings that go into ``training.Hyper`` (the network trains on when they change).
 HYPER_PARAMS = ("optimizer", *opt.KNOBS, "schedule", "schedule_every", "schedule_factor",
@@ -186,6 +206,10 @@ class MlpLabState(_Knobs):
     trained = param.Integer(0, bounds=(0, MAX_LINK_EPOCHS),
                             doc="the epoch the link shows (link key ``epoch``): its network "
                                 "is trained that far from its start (``train_to``)")
+    edits = param.List(default=[], instantiate=True,
+                       doc="the weights edited in this run, in order (link key ``edits``): a "
+                           "link's network is trained to each edit's epoch, edited, and "
+                           "trained on (``WeightEdit``)")
     early_stop = param.Boolean(False, doc="pause when validation loss stops improving")
     patience = param.Integer(20, bounds=(1, 10_000), doc="epochs without improvement")
 
@@ -222,6 +246,11 @@ class MlpLabState(_Knobs):
         # showed in its place: a training set too small for the one asked for cuts it
         # for as long as it lasts, and a larger one brings it back (see _runnable).
         self._asked_batch, self._shown_batch = int(self.batch), None
+        #: The edits made to the network now shown, in order: ``edits`` begins with them
+        #: (the rest are still to come, at their epochs), or the network must be made
+        #: again (``edits_pending``).
+        self.applied_edits: list[WeightEdit] = []
+        self.last_edit_linked = True  # whether the latest typed edit is in the link
         #: Whether ``apply_query`` is setting the values (a link's new network keeps
         #: ``trained``; the lab trains to it only then).
         self.applying_link = False
@@ -300,6 +329,9 @@ class MlpLabState(_Knobs):
         self.race_history = [self.history.copy() for _ in racers]
         self.race_diverged: list[int | None] = [None] * len(racers)
         self._lr_ended = False
+        self.applied_edits = []
+        if not racers:
+            self._apply_due_edits(0)  # a link's edits of the untrained network
         self.param.update(error="\n".join(self.notes), diverged_at=None, epoch=0,
                           generation=self.generation + 1)
         self._shown_batch = fresh.arch.batch_size
@@ -372,7 +404,7 @@ class MlpLabState(_Knobs):
         if self._showing_batch:
             return  # the batch the network already trains with (see use_network)
         if not self.applying_link:  # a new network of the user's starts at epoch 0
-            self.trained = 0
+            self.param.update(trained=0, edits=[])
         self._build()
 
     @property
@@ -449,10 +481,16 @@ class MlpLabState(_Knobs):
         the network and settings as they are now, changing nothing (any thread: JAX
         only); ``record(result)`` keeps what it trained (the state's thread), unless
         the network was replaced meanwhile (a new one, the best restored, a weight
-        edited): then it drops it."""
+        edited): then it drops it.  A single network's chunk ends at the epoch of the
+        link's next weight edit (``edits``), which ``record`` then makes."""
         if self.halted:  # until a reset, or a schedule that lets α be positive again
             return (lambda: None), (lambda _result: None)
         n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        if not self.racers:  # stop at the next edit's epoch: ``_record`` makes it there
+            self.apply_due_edits()
+            upcoming = [e.epoch for e in self.edits_pending() or () if e.epoch > self.epoch]
+            if upcoming:
+                n_epochs = min(n_epochs, upcoming[0] - self.epoch)
         arch, hyper, data = self.arch, None, self.data[:4]
         if self.racers:
             models, active = self.race_models, np.array([d is None for d in self.race_diverged])
@@ -533,6 +571,7 @@ class MlpLabState(_Knobs):
             # the first epoch that beat the best so far, then the chunk's own minimum
             val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
             self.best_epoch = start + int(np.argmin(val))
+        self._apply_due_edits(int(self.model.epoch))  # drawn with the epoch, edited
         self.epoch = int(self.model.epoch)
 
     def _keep_finite(self, n_epochs: int, rows: np.ndarray):
@@ -549,6 +588,7 @@ class MlpLabState(_Knobs):
         val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
         if val.min() < self.history[self.best_epoch, 2]:
             self.best_epoch = start + int(np.argmin(val))
+        self._apply_due_edits(int(self.model.epoch))  # drawn with the epoch, edited
         self.epoch = int(self.model.epoch)
 
     def _record_race(self, result, n_epochs: int, before: training.Model):
@@ -625,9 +665,13 @@ class MlpLabState(_Knobs):
                   patience=self.patience)
 
     def restore_best(self):
-        """Put back the model of the best epoch; the curves stay as they are."""
+        """Put back the model of the best epoch; the curves stay as they are.  The
+        edits made at that epoch or later are not in it (the best model was kept
+        before them): the link drops them."""
         self.model = self.best_model
-        self.epoch = int(self.model.epoch)
+        best = int(self.model.epoch)
+        self.applied_edits = [e for e in self.applied_edits if e.epoch < best]
+        self.param.update(edits=[e for e in self.edits if e.epoch < best], epoch=best)
 
     def set_weight(self, layer: int, i: int, j: int, value) -> str:
         """Set W[i, j] of ``layer`` (unit i of its input → unit j): "" on success, else why not.
@@ -635,25 +679,82 @@ class MlpLabState(_Knobs):
         A functional update: the model gets a new parameter pytree, so ``best_model``
         (which may share the old one), the optimizer state and the curves stay as they
         are; the next epoch trains on from the edited network.  Values that are not
-        finite numbers, |value| > 100 and weights the network does not have are
-        refused, and nothing changes.
+        finite numbers, |value| > ``WEIGHT_LIMIT`` and weights the network does not
+        have are refused, and nothing changes.
+
+        The edit joins ``edits`` (the link: a page opened from it trains to this epoch,
+        makes the edit and trains on), the link's epoch with it; a second value for the
+        same weight at the same epoch replaces the first.  Past ``MAX_EDITS`` edits an
+        edit is refused; past ``MAX_LINK_EPOCHS`` (which a link cannot reach) it is made
+        but not linked (``last_edit_linked``, which the editor says).  In a race the
+        racers are not edited: the single network is, unlinked.
         """
-        limit = 100.0
         try:
             value = float(value)
         except (TypeError, ValueError):
             return tr("mlp.weight.not_a_number", self.lang)
         if not math.isfinite(value):
             return tr("mlp.weight.not_finite", self.lang, value=value)
-        if abs(value) > limit:
-            return tr("mlp.weight.too_large", self.lang, value=repr(value), limit=f"{limit:g}")
+        if abs(value) > WEIGHT_LIMIT:
+            return tr("mlp.weight.too_large", self.lang, value=repr(value),
+                      limit=f"{WEIGHT_LIMIT:g}")
+        edit = WeightEdit(int(self.epoch), int(layer), int(i), int(j), value)
+        linked = not self.racers and edit.epoch <= MAX_LINK_EPOCHS
+        same = bool(self.edits) and self.edits[-1][:4] == edit[:4]
+        if linked and not same and len(self.edits) >= MAX_EDITS:
+            return tr("mlp.weight.too_many", self.lang, n=MAX_EDITS)
+        problem = self._replace_weight(edit)
+        if problem:
+            return problem
+        self.last_edit_linked = linked
+        if linked:
+            kept = self.edits[:-1] if same else list(self.edits)
+            self.applied_edits = [*(self.applied_edits[:-1] if same else self.applied_edits),
+                                  edit]
+            self.param.update(edits=[*kept, edit], trained=edit.epoch)
+        return ""
+
+    def _replace_weight(self, edit: WeightEdit) -> str:
+        """The model with ``edit``'s weight set: "" , or why not (no such weight)."""
         params = self.model.params
+        layer, i, j = edit.layer, edit.i, edit.j
         shape = params[layer]["W"].shape if 0 <= layer < len(params) else (0, 0)
         if not (0 <= i < shape[0] and 0 <= j < shape[1]):
             return tr("mlp.weight.no_such", self.lang, layer=layer, i=i, j=j)
-        edited = {**params[layer], "W": params[layer]["W"].at[i, j].set(value)}
-        self.model = self.model._replace(params=[*params[:layer], edited, *params[layer + 1:]])
+        changed = {**params[layer], "W": params[layer]["W"].at[i, j].set(edit.value)}
+        self.model = self.model._replace(params=[*params[:layer], changed,
+                                                 *params[layer + 1:]])
         return ""
+
+    def edits_pending(self) -> list[WeightEdit] | None:
+        """The link's edits not yet made to the network shown (at later epochs, or at
+        this one still to make); None when the network shown has edits the link does
+        not begin with (it must be made again: ``restart_for_link``)."""
+        n = len(self.applied_edits)
+        if list(self.edits[:n]) != self.applied_edits:
+            return None
+        return list(self.edits[n:])
+
+    def apply_due_edits(self) -> bool:
+        """Make the link's edits due at the epoch shown; whether the network changed."""
+        return self._apply_due_edits(int(self.epoch))
+
+    def _apply_due_edits(self, epoch: int) -> bool:
+        pending = self.edits_pending()
+        changed = False
+        for edit in pending or ():
+            if edit.epoch > epoch:
+                break
+            problem = self._replace_weight(edit)
+            if problem:  # a weight the network does not have (a CSV's other classes)
+                self.notes = [*self.notes, tr("mlp.edits.dropped", self.lang,
+                                              problem=problem)]
+                self.error = "\n".join(self.notes)
+                self.edits = [e for e in self.edits if e != edit]
+                continue
+            self.applied_edits = [*self.applied_edits, edit]
+            changed = True
+        return changed
 
     def load_csv(self, content: bytes | str) -> str:
         """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
@@ -839,6 +940,11 @@ class MlpLabState(_Knobs):
             if values["batch"] > n_train:
                 problems.append(problem("batch", query["batch"], LinkReason("batch", n=n_train)))
                 del values["batch"]
+        if values.get("edits"):
+            reason = self._edits_problem(values["edits"], values)
+            if reason is not None:
+                problems.append(problem("edits", query["edits"], reason))
+                del values["edits"]
         if values:
             self.applying_link = True
             try:
@@ -847,6 +953,34 @@ class MlpLabState(_Knobs):
                 self.applying_link = False
         return problems
 
+    def _edits_problem(self, edits: list[WeightEdit], values: Mapping) -> LinkReason | None:
+        """Why a link's ``edits`` do not fit the rest of it (``values``, the state's own
+        for what it leaves out): an edit after the link's epoch, or a weight the
+        network it describes does not have; None when they fit."""
+        trained = int(values.get("trained", self.trained))
+        late = next((e for e in edits if e.epoch > trained), None)
+        if late is not None:
+            return LinkReason("edit_after", epoch=trained)
+        try:
+            hidden = parse_layers(values.get("layers", self.layers))
+        except ValueError:
+            return None  # the layers' own problem is reported; nothing is built from them
+        features = values.get("features", self.features)
+        dataset = values.get("dataset", self.dataset)
+        if dataset == UPLOADED:
+            outputs = self.uploaded.n_classes if self.uploaded is not None else None
+        else:
+            low = datasets.GENERATED_POINTS[0]
+            outputs = datasets.make_dataset(dataset, low, 0.0, 0).n_classes
+        sizes = [len(features) or 2, *hidden, outputs]
+        for e in edits:
+            n_to = sizes[e.layer + 1] if e.layer + 1 < len(sizes) else 0
+            if (e.layer + 1 >= len(sizes) or e.i >= sizes[e.layer]
+                    or (n_to is not None and e.j >= n_to)):
+                return LinkReason("edit_no_weight", layer=e.layer + 1, i=e.i + 1,
+                                  j=e.j + 1)
+        return None
+
     def restart_for_link(self):
         """The network afresh from its start, ``trained`` kept (a link asking for an
         earlier epoch than the one shown: the page then trains to it)."""
@@ -854,7 +988,9 @@ class MlpLabState(_Knobs):
 
     def train_to(self, epoch: int):
         """Train on to ``epoch`` (the link's ``trained``), in chunks, as the play loop
-        would: stops earlier where training halts (divergence) or stops early."""
+        would, making the link's weight edits at their epochs: stops earlier where
+        training halts (divergence) or stops early."""
+        self.apply_due_edits()
         while self.epoch < epoch and not self.halted and not self.should_stop():
             self.train(min(epoch - self.epoch, CHUNK_CAPACITY))
 
@@ -878,6 +1014,44 @@ def _racers(text: str) -> list[str]:
     return racers
 
 
+def parse_edits(text: str) -> list[WeightEdit]:
+    """The link's ``edits``: ``EPOCH:LAYER:FROM:TO:VALUE`` items joined by commas, the
+    layer and units counted from 1 as the weight editor shows them, in the order they
+    were made (epochs never decreasing); at most ``MAX_EDITS``, each value a finite
+    number within ±``WEIGHT_LIMIT``, each epoch at most ``MAX_LINK_EPOCHS``.
+
+    Raises:
+        LinkReason: the first thing wrong (the whole field is refused).
+    """
+    items = [item for item in text.split(",") if item]
+    if len(items) > MAX_EDITS:
+        raise LinkReason("edits_many", n=MAX_EDITS)
+    edits: list[WeightEdit] = []
+    for item in items:
+        parts = item.split(":")
+        try:
+            if len(parts) != 5:
+                raise ValueError
+            epoch, layer, i, j = (int(p) for p in parts[:4])
+            value = float(parts[4])
+        except ValueError:
+            raise LinkReason("edit_form", item=shown(item), max=MAX_LINK_EPOCHS) from None
+        if min(layer, i, j) < 1 or not 0 <= epoch <= MAX_LINK_EPOCHS:
+            raise LinkReason("edit_form", item=shown(item), max=MAX_LINK_EPOCHS)
+        if not (math.isfinite(value) and abs(value) <= WEIGHT_LIMIT):
+            raise LinkReason("edit_value", item=shown(item), limit=f"{WEIGHT_LIMIT:g}")
+        if edits and epoch < edits[-1].epoch:
+            raise LinkReason("edit_order", item=shown(item))
+        edits.append(WeightEdit(epoch, layer - 1, i - 1, j - 1, value))
+    return edits
+
+
+def format_edits(edits) -> str:
+    """``edits`` as the link writes them (``parse_edits`` reads them back exactly)."""
+    return ",".join(f"{e.epoch}:{e.layer + 1}:{e.i + 1}:{e.j + 1}:{format_value(float(e.value))}"
+                    for e in map(WeightEdit._make, edits))
+
+
 def _row(name: str):
     special = {"layers": _layers, "features": _some_features, "race": _racers}
     return param_field(MlpLabState, name, parse=special.get(name), always=name == "dataset")
@@ -893,6 +1067,7 @@ LINK = LinkTable([
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
                 "early_stop", "patience", "race")),
     param_field(MlpLabState, "show_val", "val"), param_field(MlpLabState, "trained", "epoch"),
+    LinkField("edits", "edits", parse_edits, format_edits, []),
 ])
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)

@@ -21,7 +21,7 @@ from ...ui.export import with_downloads
 from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
-from ...ui.present import ink, text_size
+from ...ui.present import PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
@@ -145,7 +145,7 @@ class OptimizerLab(Lab):
         self.message = notice("warning", css_classes=["pg-message"])
         self.player = pn.widgets.Player(
             start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
-            width=460, show_value=False, css_classes=["pg-player"],
+            width=460, show_value=False, css_classes=["pg-player"], stylesheets=[PLAYER_CSS],
             name=tr("plot.step", self.state.lang))
         self.player.jscallback(value="cursor.location = cb_obj.value",
                                args={"cursor": self.plots.step_cursor})
@@ -177,6 +177,7 @@ class OptimizerLab(Lab):
         # trips a Panel bug (stylesheet types).  The 3-D figure is built when first
         # shown.
         self.surface_3d = None
+        self._lecture = False  # lecture mode, as display_changed last said
         self.view_3d = pn.Column(sizing_mode="stretch_width", visible=False)
         self.formulas = pn.FlexBox(sizing_mode="stretch_width")
         self.critical_md = pn.pane.Markdown("", sizing_mode="stretch_width",
@@ -243,6 +244,14 @@ class OptimizerLab(Lab):
             self.player.value = step
         else:
             doc.add_next_tick_callback(lambda: setattr(self.player, "value", step))
+
+    def display_changed(self, display):
+        """Lecture mode's sizes for the 3-D view's axes (drawn as text glyphs, which
+        the shell's styling of axes does not reach)."""
+        super().display_changed(display)
+        self._lecture = display.present
+        if self.surface_3d is not None:
+            self.surface_3d.set_lecture(display.present)
 
     def thick_renderers(self) -> list:
         """Lecture mode thickens the paths and the loss curves, not the contours."""
@@ -314,7 +323,7 @@ class OptimizerLab(Lab):
         # Ticked, the view appears below the formulas' table, under the fold at 1280×720:
         # the page scrolls to it once it has arrived.
         self.show_3d.jscallback(value=SCROLL_TO_3D_JS)
-        self.reset = pn.widgets.Button(name=tr("reset", lang), button_type="light")
+        self.reset = pn.widgets.Button(name=tr("reset", lang), button_type=PAGE_BUTTON)
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
         self.log_loss.param.watch(self._on_log_loss_ticked, "value")
         s.param.watch(lambda _e: setattr(self.log_loss, "value", self._log_scale()), "log_loss")
@@ -561,6 +570,7 @@ class OptimizerLab(Lab):
             # to a model before the model itself, which the browser then drops (a blank
             # view, "unknown reference").
             self.surface_3d = Surface3D(s.lang)
+            self.surface_3d.set_lecture(self._lecture)
             self.surface_3d.show(s.shown_surface, s.result, list(s.optimizers))
             self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,

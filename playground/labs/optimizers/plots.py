@@ -41,6 +41,8 @@ from ...ui.axes import (
     fit_step_axis,
     log_loss_range,
     loss_range,
+    nice_ticks,
+    readable_tick,
     readable_ticks,
     show_lone_points,
     step_range,
@@ -48,7 +50,7 @@ from ...ui.axes import (
 )
 from ...ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from ...ui.palettes import OPTIMIZER_COLORS
-from ...ui.present import LECTURE_ONLY, number_size
+from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size
 from ...ui.widgets import number_text
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
@@ -91,8 +93,8 @@ class RacePlots:
         for axis in (self.surface_fig.xaxis, self.surface_fig.yaxis):
             axis.axis_label_text_font_size = "15px"
             axis.major_label_text_font_size = "13px"
-        self.surface_fig.xaxis.axis_label = "x"
-        self.surface_fig.yaxis.axis_label = "y"
+        self.surface_fig.xaxis.axis_label = tr("plot.axis.x", lang)
+        self.surface_fig.yaxis.axis_label = tr("plot.axis.y", lang)
         for axis in (self.surface_fig.xaxis[0], self.surface_fig.yaxis[0]):
             axis.formatter = readable_ticks()  # a custom surface may span 10¹¹
         self.contour = None
@@ -497,7 +499,7 @@ class Surface3D:
         self.lang = lang
         self.fig = figure(height=460, sizing_mode="stretch_width", tools="save",
                           toolbar_location="above", title=tr("view.3d", lang),
-                          x_range=Range1d(-1.6, 1.6), y_range=Range1d(-1.1, 1.7),
+                          x_range=Range1d(-1.75, 1.75), y_range=Range1d(-1.3, 1.75),
                           match_aspect=True)
         self.fig.axis.visible = False
         self.fig.grid.visible = False
@@ -508,14 +510,39 @@ class Surface3D:
                                         "alpha": []}, name="surface3d_screen")
         self.fig.multi_line("xs", "ys", source=self.screen, line_color="color",
                             line_width="width", line_alpha="alpha")
+        # The axes: x and y along the box's near edges, the loss up its left corner,
+        # each with round ticks in the surface's own numbers and its name (as the 2-D
+        # view's and the loss chart's); placed again at every turn (``axes_screen``).
+        self.axes = ColumnDataSource({"axis": [], "at": [], "text": [], "title": []},
+                                     name="surface3d_axes")
+        self.axes_lines = ColumnDataSource({"xs": [], "ys": []}, name="surface3d_axes_lines")
+        self.axes_ticks = ColumnDataSource({"x": [], "y": []}, name="surface3d_axes_ticks")
+        self.axes_labels = {kind: ColumnDataSource(
+            {"x": [], "y": [], "text": [], "align": [], "baseline": [], "dx": [], "dy": [],
+             "axis": []}, name=f"surface3d_axes_{kind}") for kind in ("tick", "title")}
+        self.fig.multi_line("xs", "ys", source=self.axes_lines, line_color=AXIS_INK,
+                            line_width=1.2, line_alpha=0.9)
+        self.fig.scatter("x", "y", source=self.axes_ticks, size=4, color=AXIS_INK)
+        self.label_glyphs = {
+            kind: self.fig.text(
+                "x", "y", text="text", source=source, text_align="align",
+                text_baseline="baseline", x_offset="dx", y_offset="dy", text_color=AXIS_TEXT,
+                text_font_size=AXIS_FONTS[kind][False],
+                text_font_style="italic" if kind == "title" else "normal").glyph
+            for kind, source in self.axes_labels.items()}
         self.azimuth = Slider(title=tr("view.3d.azimuth", lang), start=-180, end=180, step=1,
-                              value=-55, sizing_mode="stretch_width")
+                              value=-55, sizing_mode="stretch_width", name="pg-3d-azimuth")
         self.elevation = Slider(title=tr("view.3d.elevation", lang), start=5, end=90, step=1,
-                                value=30, sizing_mode="stretch_width")
+                                value=30, sizing_mode="stretch_width",
+                                name="pg-3d-elevation")
         project = CustomJS(args={"world": self.world, "screen": self.screen,
-                                 "az": self.azimuth, "el": self.elevation}, code=PROJECT_JS)
+                                 "az": self.azimuth, "el": self.elevation, "axes": self.axes,
+                                 "axes_lines": self.axes_lines, "axes_ticks": self.axes_ticks,
+                                 "tick_labels": self.axes_labels["tick"],
+                                 "title_labels": self.axes_labels["title"]},
+                           code=AXES_JS + PROJECT_JS)
         for model, attr in ((self.azimuth, "value"), (self.elevation, "value"),
-                            (self.world, "data")):
+                            (self.world, "data"), (self.axes, "data")):
             model.js_on_change(attr, project)
         self.fig.js_on_event("pan", CustomJS(args={"az": self.azimuth, "el": self.elevation},
                                              code=DRAG_JS))
@@ -557,6 +584,7 @@ class Surface3D:
                 data["color"].append(WIRE_PALETTE[level])
                 data["width"].append(1.0)
                 data["alpha"].append(0.8)
+        wire_top = max((max(z) for z in data["z"]), default=1.0) or 1.0  # ≤ 1.2
         for name in selected if race is not None else []:
             k = opt.NAMES.index(name)
             rows = max(race.good_rows(k), 1)
@@ -570,7 +598,58 @@ class Surface3D:
             data["color"].append(COLORS[name])
             data["width"].append(4.0)
             data["alpha"].append(1.0)
+        # The axes (set before the wireframe: the browser projects both on its change).
+        self.axes.data = self.axes_spec(surface, floor, top, wire_top)
         self.world.data = data
+
+    def axes_spec(self, surface: Surface, floor: float, top: float, z_top: float) -> dict:
+        """The axes' rows (``axis`` x, y or z; ``at``, where along it in the picture's
+        unit box; ``text``; ``title``): round ticks of x and y over the surface's
+        range, of L over the heights drawn (``z`` = h / top with h = L − floor, or
+        log₁₀(1 + L − floor) on a surface with log-spaced contours: ticks at L − floor
+        = 0, 1, 2, 5, 10, … spaced apart), and each axis's name (x and y beside their
+        middles, the loss at its axis's top, ``z_top``)."""
+        rows = {"axis": [], "at": [], "text": [], "title": []}
+
+        def add(axis, at, text, title=False):
+            rows["axis"].append(axis)
+            rows["at"].append(float(at))
+            rows["text"].append(text)
+            rows["title"].append(title)
+
+        for axis, (low, high) in (("x", surface.x_range), ("y", surface.y_range)):
+            centre, half = (low + high) / 2, (high - low) / 2
+            for tick in nice_ticks(low, high):
+                add(axis, (tick - centre) / half, readable_tick(tick))
+        if surface.log_levels:
+            above, last = [0.0], 0.0
+            for k in range(0, 16):
+                for m in (1, 2, 5):
+                    d = m * 10.0 ** k
+                    z = np.log10(1.0 + d) / top
+                    if z > z_top + 1e-9:
+                        break
+                    if z - last >= 0.18:  # Z_LABEL_SPACING apart up to a 33° tilt
+                        above.append(d)
+                        last = z
+            for d in above:
+                add("z", np.log10(1.0 + d) / top, readable_tick(floor + d))
+        else:
+            for tick in nice_ticks(floor, floor + z_top * top, 4):
+                add("z", (tick - floor) / top, readable_tick(tick))
+        add("x", 0.0, tr("plot.axis.x", self.lang), True)
+        add("y", 0.0, tr("plot.axis.y", self.lang), True)
+        add("z", z_top, tr("view.3d.loss_log" if surface.log_levels else "plot.loss.linear",
+                           self.lang), True)
+        return rows
+
+    def set_lecture(self, big: bool):
+        """Lecture mode's sizes for the axes' text (the shell's styling reaches a
+        plot's axes, not text drawn as glyphs)."""
+        for kind, glyph in self.label_glyphs.items():
+            size = AXIS_FONTS[kind][big]
+            if glyph.text_font_size != size:
+                glyph.text_font_size = size
 
     def project(self):
         """Set the projected lines now (as ``PROJECT_JS`` does in the browser): for a
@@ -589,6 +668,98 @@ class Surface3D:
                       .tolist())
         self.screen.data = {"xs": xs, "ys": ys, "color": list(d["color"]),
                             "width": list(d["width"]), "alpha": list(d["alpha"])}
+        lines, ticks, labels = axes_screen(self.axes.data, self.azimuth.value,
+                                           self.elevation.value)
+        self.axes_lines.data, self.axes_ticks.data = lines, ticks
+        for kind, source in self.axes_labels.items():
+            source.data = labels[kind]
+
+
+#: The 3-D view's axes: dark ink (the dark theme redraws it in its own), text in the
+#: 2-D view's sizes (lecture mode: the shell's plot fonts).
+AXIS_INK, AXIS_TEXT = "#555555", "#333333"
+AXIS_FONTS = {"tick": {False: "13px", True: PLOT_FONTS["tick"]},
+              "title": {False: "15px", True: PLOT_FONTS["axis_label"]}}
+#: Pixels between an axis and its tick labels, and to its name (beyond them).
+TICK_GAP_PX, TITLE_GAP_PX = 8, 40
+#: Pixels between the loss axis's top and its name.
+Z_TITLE_GAP_PX = 12
+#: The least height between two of the loss's tick labels, in the picture's units
+#: (about 20 px: its height is fixed); a label closer to the last one is left out.
+Z_LABEL_SPACING = 0.15
+
+
+def _placement(du: float, dv: float) -> tuple[str, str]:
+    """Text set off in screen direction (du, dv) (a unit vector, v up): its align and
+    baseline, so that it starts at its anchor and runs away from the axis."""
+    align = "right" if du < -0.35 else "left" if du > 0.35 else "center"
+    baseline = "top" if dv < -0.35 else "bottom" if dv > 0.35 else "middle"
+    return align, baseline
+
+
+def axes_screen(spec: dict, azimuth: float, elevation: float):
+    """Where the 3-D view's axes are drawn at ``azimuth``, ``elevation`` (degrees), as
+    ``AXES_JS`` places them in the browser: x along the box's edge nearest the viewer
+    (y = y₀, the smaller depth x sin a + y cos a), y along the nearest x = x₀ edge, the
+    loss up the corner furthest left; tick labels set off the box, away from its
+    middle (none of x or y at the loss axis's foot), the names of x and y further out
+    beside their middles, the loss's above its axis.
+
+    Returns (lines, tick marks, {"tick": labels, "title": labels}) as the sources'
+    data."""
+    a, e = math.radians(azimuth), math.radians(elevation)
+    ca, sa, ce, se = math.cos(a), math.sin(a), math.cos(e), math.sin(e)
+
+    def at(x, y, z):
+        return x * ca - y * sa, z * ce + (x * sa + y * ca) * se * 0.6
+
+    def unit(p, q, fallback=(0.0, -1.0)):
+        du, dv = q[0] - p[0], q[1] - p[1]
+        n = math.hypot(du, dv)
+        return (du / n, dv / n) if n > 1e-3 else fallback
+
+    y0 = -1.0 if ca >= 0 else 1.0
+    x0 = -1.0 if sa >= 0 else 1.0
+    xc, yc = (-1.0 if ca >= 0 else 1.0), (1.0 if sa >= 0 else -1.0)
+    rows = list(zip(spec["axis"], spec["at"], spec["text"], spec["title"], strict=True))
+    z_top = max([r[1] for r in rows if r[0] == "z" and r[3]], default=1.0)
+    edges = {"x": (lambda t: (t, y0, 0.0)), "y": (lambda t: (x0, t, 0.0)),
+             "z": (lambda t: (xc, yc, t))}
+    ends = {"x": (-1.0, 1.0), "y": (-1.0, 1.0), "z": (0.0, z_top)}
+    out = {"x": (lambda t: (t, 2 * y0, 0.0)), "y": (lambda t: (2 * x0, t, 0.0))}
+    lines = {"xs": [], "ys": []}
+    for axis in ("x", "y", "z"):
+        p, q = (at(*edges[axis](t)) for t in ends[axis])
+        lines["xs"].append([p[0], q[0]])
+        lines["ys"].append([p[1], q[1]])
+    ticks = {"x": [], "y": []}
+    labels = {kind: {"x": [], "y": [], "text": [], "align": [], "baseline": [], "dx": [],
+                     "dy": [], "axis": []} for kind in ("tick", "title")}
+    last_z = -math.inf
+    for axis, t, text, title in rows:
+        p = at(*edges[axis](t))
+        du, dv = (0.0, 1.0) if axis == "z" and title else (
+            (-1.0, 0.0) if axis == "z" else unit(p, at(*out[axis](t))))
+        gap, kind = (TITLE_GAP_PX, "title") if title else (TICK_GAP_PX, "tick")
+        if title and axis == "z":
+            gap = Z_TITLE_GAP_PX
+        if not title:
+            ticks["x"].append(p[0])
+            ticks["y"].append(p[1])
+            foot = edges[axis](t)
+            if axis != "z" and abs(foot[0] - xc) < 1e-9 and abs(foot[1] - yc) < 1e-9:
+                continue  # the loss axis's foot: its "0" is read there
+            if axis == "z":  # tilted far, the loss's labels close up: every other one
+                if p[1] - last_z < Z_LABEL_SPACING - 1e-12:
+                    continue
+                last_z = p[1]
+        align, baseline = _placement(du, dv)
+        row = labels[kind]
+        for key, v in (("x", p[0]), ("y", p[1]), ("text", text), ("align", align),
+                       ("baseline", baseline), ("dx", gap * du), ("dy", -gap * dv),
+                       ("axis", axis)):
+            row[key].append(v)
+    return lines, ticks, labels
 
 
 WIRE_PALETTE = interp_palette(("#9ecae1", "#4a6fa5", "#1f3b5c"), 16)
@@ -609,6 +780,64 @@ for (let k = 0; k < d.x.length; k++) {
 }
 screen.data = {xs: xs, ys: ys, color: d.color, width: d.width, alpha: d.alpha};
 """
+
+#: ``axes_screen`` in the browser: the axes placed for the azimuth and elevation, before
+#: ``PROJECT_JS`` (which ends by setting the wireframe).
+AXES_JS = r"""
+{
+const a = az.value * Math.PI / 180, e = el.value * Math.PI / 180;
+const ca = Math.cos(a), sa = Math.sin(a), ce = Math.cos(e), se = Math.sin(e);
+const at = (p) => [p[0] * ca - p[1] * sa, p[2] * ce + (p[0] * sa + p[1] * ca) * se * 0.6];
+const unit = (p, q) => { const du = q[0] - p[0], dv = q[1] - p[1], n = Math.hypot(du, dv);
+  return n > 1e-3 ? [du / n, dv / n] : [0, -1]; };
+const place = (du, dv) => [du < -0.35 ? "right" : du > 0.35 ? "left" : "center",
+                           dv < -0.35 ? "top" : dv > 0.35 ? "bottom" : "middle"];
+const y0 = ca >= 0 ? -1 : 1, x0 = sa >= 0 ? -1 : 1;
+const xc = ca >= 0 ? -1 : 1, yc = sa >= 0 ? 1 : -1;
+const s = axes.data;
+let zTop = null;
+for (let i = 0; i < s.axis.length; i++)
+  if (s.axis[i] === "z" && s.title[i]) zTop = zTop === null ? s.at[i] : Math.max(zTop, s.at[i]);
+if (zTop === null) zTop = 1;
+const edges = {x: (t) => [t, y0, 0], y: (t) => [x0, t, 0], z: (t) => [xc, yc, t]};
+const ends = {x: [-1, 1], y: [-1, 1], z: [0, zTop]};
+const out = {x: (t) => [t, 2 * y0, 0], y: (t) => [2 * x0, t, 0]};
+const lines = {xs: [], ys: []};
+for (const axis of ["x", "y", "z"]) {
+  const p = at(edges[axis](ends[axis][0])), q = at(edges[axis](ends[axis][1]));
+  lines.xs.push([p[0], q[0]]); lines.ys.push([p[1], q[1]]);
+}
+const ticks = {x: [], y: []};
+const empty = () => ({x: [], y: [], text: [], align: [], baseline: [], dx: [], dy: [],
+                      axis: []});
+const labels = {tick: empty(), title: empty()};
+let lastZ = -Infinity;
+for (let i = 0; i < s.axis.length; i++) {
+  const axis = s.axis[i], title = s.title[i], w = edges[axis](s.at[i]), p = at(w);
+  const d = axis === "z" ? (title ? [0, 1] : [-1, 0]) : unit(p, at(out[axis](s.at[i])));
+  const kind = title ? "title" : "tick";
+  const gap = title ? (axis === "z" ? Z_TITLE_GAP : TITLE_GAP) : TICK_GAP;
+  if (!title) {
+    ticks.x.push(p[0]); ticks.y.push(p[1]);
+    const foot = Math.abs(w[0] - xc) < 1e-9 && Math.abs(w[1] - yc) < 1e-9;
+    if (axis !== "z" && foot) continue;  // the loss axis's foot: its "0" is read there
+    if (axis === "z") {  // tilted far, the loss's labels close up: every other one
+      if (p[1] - lastZ < Z_SPACING - 1e-12) continue;
+      lastZ = p[1];
+    }
+  }
+  const [align, baseline] = place(d[0], d[1]), row = labels[kind];
+  row.x.push(p[0]); row.y.push(p[1]); row.text.push(s.text[i]); row.align.push(align);
+  row.baseline.push(baseline); row.dx.push(gap * d[0]); row.dy.push(-gap * d[1]);
+  row.axis.push(axis);
+}
+axes_lines.data = lines; axes_ticks.data = ticks;
+tick_labels.data = labels.tick; title_labels.data = labels.title;
+}
+"""
+for _name, _value in (("Z_SPACING", Z_LABEL_SPACING), ("Z_TITLE_GAP", Z_TITLE_GAP_PX),
+                      ("TICK_GAP", TICK_GAP_PX), ("TITLE_GAP", TITLE_GAP_PX)):
+    AXES_JS = AXES_JS.replace(_name, str(_value))
 
 #: Dragging the picture turns it.
 DRAG_JS = r"""

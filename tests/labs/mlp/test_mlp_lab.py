@@ -941,6 +941,21 @@ def test_without_validation_there_is_no_best_epoch_to_mark():
     assert best[0].visible and view.best_span.visible
 
 
+def test_the_best_epoch_is_marked_once_an_epoch_is_trained(lab):
+    """Before any training there is no best epoch: no line at epoch 0, no legend entry;
+    after a trained epoch both, at the best epoch; a new network hides them again."""
+    view = lab.boundary
+    best = [item for item in view.loss_fig.legend[0].items
+            if item.renderers and item.renderers[0] is view.best_key]
+    assert len(best) == 1 and not best[0].visible and not view.best_span.visible
+    lab.train_chunk(3)
+    assert best[0].visible and view.best_span.visible
+    assert view.best_span.location == lab.state.best_epoch
+    lab.player.reset.clicks += 1  # a new network at epoch 0
+    assert lab.state.epoch == 0
+    assert not best[0].visible and not view.best_span.visible
+
+
 def test_a_refusal_goes_when_a_lesson_or_link_sets_the_value_again(lab):
     """The over-fitting lesson sets α = 0.01, the value in use: the refusal typed before
     spoke of the state before the lesson, and goes (so does a refused neuron count when a

@@ -170,6 +170,109 @@ def test_the_3d_view_draws_the_surface_and_the_paths(lab):
     assert lab.surface_3d.world.data["color"][-1] == COLORS["adam"]
 
 
+def _axis_map(spec, axis):
+    """The (unit position, number) of an axis's ticks, from their labels."""
+    ticks = [(at, float(text.replace("\u2212", "-"))) for ax, at, text, title in
+             zip(spec["axis"], spec["at"], spec["text"], spec["title"], strict=True)
+             if ax == axis and not title]
+    return np.array(ticks)
+
+
+#: The surfaces' formulas as their pages write them (f = 0.05x² + 2y², Rosenbrock's).
+_CLOSED_FORMS = {"ravine": lambda x, y: 0.05 * x**2 + 2 * y**2,
+                 "rosenbrock": lambda x, y: (1 - x)**2 + 100 * (y - x**2)**2}
+
+
+@pytest.mark.parametrize("surface", ["ravine", "rosenbrock"])
+def test_the_3d_views_axes_read_the_surface_drawn(surface):
+    """Each axis's ticks name what is drawn there: a wireframe point, read back through
+    the x, y and loss ticks (linear, or log₁₀(1 + L − L_min) on Rosenbrock's log-spaced
+    picture), is the surface's value there, from its formula in closed form."""
+    from playground.labs.optimizers.plots import Surface3D
+    from playground.numerics.surfaces import SURFACES
+
+    s = SURFACES[surface]
+    view = Surface3D("zh")
+    view.show(s, None, [])
+    spec = view.axes.data
+    titles = [t for t, title in zip(spec["text"], spec["title"], strict=True) if title]
+    loss_name = "view.3d.loss_log" if s.log_levels else "plot.loss.linear"
+    assert titles == [tr("plot.axis.x", "zh"), tr("plot.axis.y", "zh"), tr(loss_name, "zh")]
+    xs, ys, zs = _axis_map(spec, "x"), _axis_map(spec, "y"), _axis_map(spec, "z")
+    assert len(xs) >= 3 and len(ys) >= 3 and len(zs) >= 3
+    # x and y: one straight map from the unit box to the surface's coordinates.
+    fx, fy = (np.polyfit(m[:, 0], m[:, 1], 1) for m in (xs, ys))
+    for m, f in ((xs, fx), (ys, fy)):
+        np.testing.assert_allclose(np.polyval(f, m[:, 0]), m[:, 1], atol=1e-9)
+    # The loss: straight in L, or in log₁₀(1 + L − L₀) where L₀ is the "0" tick's value.
+    base = zs[0, 1]
+    value = (lambda v: np.log10(1 + v - base)) if s.log_levels else (lambda v: v)
+    fz = np.polyfit(zs[:, 0], value(zs[:, 1]), 1)
+    np.testing.assert_allclose(np.polyval(fz, zs[:, 0]), value(zs[:, 1]), atol=1e-9)
+    world = view.world.data
+    for line in (0, 7, 20):  # grid lines of the wireframe
+        for i in (0, 13, 40):
+            x, y, z = (world[c][line][i] for c in ("x", "y", "z"))
+            if z >= 1.2:  # clipped at the picture's top
+                continue
+            loss = _CLOSED_FORMS[surface](np.polyval(fx, x), np.polyval(fy, y))
+            np.testing.assert_allclose(np.polyval(fz, z), value(loss), rtol=1e-6, atol=1e-6)
+
+
+def _corners(a, e):
+    return {(x, y): (x * np.cos(a) - y * np.sin(a),
+                     0.6 * np.sin(e) * (x * np.sin(a) + y * np.cos(a)))
+            for x in (-1.0, 1.0) for y in (-1.0, 1.0)}
+
+
+@pytest.mark.parametrize("surface", ["ravine", "rosenbrock"])
+def test_the_3d_views_axes_stand_on_the_near_edges_and_the_left_corner(surface):
+    """At every turn and tilt: x and y along the box's floor edges nearest the viewer
+    (lowest on screen), the loss up the corner furthest left, the tick labels set away
+    from the box, none of x or y at the loss axis's foot, the loss's all there up to
+    the default tilt and apart at any."""
+    from playground.labs.optimizers.plots import Z_LABEL_SPACING, Surface3D, axes_screen
+    from playground.numerics.surfaces import SURFACES
+
+    view = Surface3D()
+    view.show(SURFACES[surface], None, [])
+    spec = view.axes.data
+    n_ticks = {ax: sum(1 for a_, t in zip(spec["axis"], spec["title"], strict=True)
+                       if a_ == ax and not t) for ax in "xyz"}
+    for azimuth in range(-180, 180, 20):
+        for elevation in (5, 30, 60, 90):
+            a, e = np.radians(azimuth), np.radians(elevation)
+            corners = _corners(a, e)
+            lines, ticks, labels = axes_screen(spec, azimuth, elevation)
+            xa, ya, za = zip(lines["xs"], lines["ys"], strict=True)  # (xs, ys) per axis
+            low = min(np.mean([corners[(-1, y)][1], corners[(1, y)][1]]) for y in (-1, 1))
+            assert np.mean(xa[1]) == pytest.approx(low)  # x: the lower of its two edges
+            low = min(np.mean([corners[(x, -1)][1], corners[(x, 1)][1]]) for x in (-1, 1))
+            assert np.mean(ya[1]) == pytest.approx(low)
+            assert za[0][0] == za[0][1] == pytest.approx(min(c[0] for c in corners.values()))
+            assert za[1][1] > za[1][0]  # the loss axis goes up
+            assert len(ticks["x"]) == sum(n_ticks.values())
+            # One x or y tick label fewer: the one at the loss axis's foot.  The loss's
+            # from its 0 up, left out where closer than Z_LABEL_SPACING to the last.
+            tick = labels["tick"]
+            beside = [k for k, axis in enumerate(tick["axis"]) if axis == "z"]
+            assert all(tick["dx"][k] < 0 and tick["dy"][k] == 0 for k in beside)  # left
+            assert len(tick["text"]) - len(beside) == n_ticks["x"] + n_ticks["y"] - 1
+            heights = [tick["y"][k] for k in beside]
+            assert tick["text"][beside[0]] == "0" and 1 <= len(beside) <= n_ticks["z"]
+            assert np.all(np.diff(heights) >= Z_LABEL_SPACING - 1e-9)
+            if elevation <= 30:
+                assert len(beside) == n_ticks["z"]
+            # Tick labels of x and y are set off straight away from the box's middle
+            # (which the projection puts at 0, 0): towards their edge's midpoint.
+            away = [np.array([np.mean(lines["xs"][k]), np.mean(lines["ys"][k])])
+                    for k in (0, 1)]
+            away = [m / np.linalg.norm(m) for m in away if np.linalg.norm(m) > 1e-3]
+            for dx, dy, axis in zip(tick["dx"], tick["dy"], tick["axis"], strict=True):
+                if axis == "z":
+                    continue
+                d = np.array([dx, -dy]) / np.hypot(dx, dy)  # screen pixels run down
+                assert not away or min(np.linalg.norm(d - m) for m in away) < 1e-6
 def test_an_empty_selection_says_what_to_do(lab):
     lab.optimizer_boxes.value = []
     assert lab.message.visible and "Select at least one optimizer" in lab.message.object
