@@ -30,6 +30,7 @@ LANGUAGE_NEUTRAL = frozenset({
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
     "caption.separator", "plot.axis.x", "plot.axis.y",
+    "mlp.activation.relu", "mlp.activation.tanh", "mlp.activation.sigmoid",
 })
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
@@ -450,6 +451,8 @@ REGISTRIES = {
     "lab.{}": _labs,
     "bv.truth.{}": lambda: bv.TRUTHS,
     "bv.inputs.{}": lambda: bv.INPUTS,
+    "mlp.activation.{}": lambda: mlp.ACTIVATIONS,
+    "mlp.init.{}": lambda: mlp.INITIALISERS,
     "bv.family.{}": lambda: bv.FAMILIES,
     "bv.family.{}.note": lambda: bv.FAMILIES,
     "bv.axis.{}": lambda: bv.FAMILIES,

@@ -152,7 +152,9 @@ class Player(Viewer):
         self.steps_waiting = 0  # Step clicks made while ``waits()``: run by ``resume``
         self.reset = pn.widgets.Button(name=labels["reset"], width=80, css_classes=["pg-reset"])
         self.reset.on_click(lambda _e: self._reset(reset))
-        self.speed = pn.widgets.Select(name=labels["speed"], options=list(speeds), value=speed,
+        # (speeds are numbers but "max", which is said in the page's language)
+        self.speed = pn.widgets.Select(name=labels["speed"], value=speed, options={
+            labels.get(f"speed.{v}", str(v)) if v == "max" else str(v): v for v in speeds},
                                        width=110, css_classes=["pg-speed"])
         self.busy = pn.indicators.LoadingSpinner(value=True, size=30, visible=False,
                                                  align="center", css_classes=["pg-busy"])

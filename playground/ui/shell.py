@@ -116,13 +116,23 @@ def configure_process():
         faulthandler.register(signal.SIGUSR1, all_threads=True)
 
 
-def serve(title: str = "Neural network playground"):
+def serve():
     """Serve one page in ``panel serve app.py``: the process's settings, then the page
-    with a location that reads its link safely (see ``ui.link``)."""
+    with a location that reads its link safely (see ``ui.link``), titled in its language."""
     configure_process()
     quiet_closed_connections()  # once per loop: the handler marks itself
     location = page_location(pn.state.curdoc)
-    create_app(location).servable(title=title, location=location or True)
+    create_app(location).servable(title=page_title(location), location=location or True)
+
+
+def page_title(location: LinkLocation | None) -> str:
+    """The browser tab's title, in the language the link asks for (else English)."""
+    try:
+        query, _ = read_query(location.search if location is not None else "")
+        return tr("app.title", read_display(query)[0].lang)
+    except Exception:  # the page itself reports a link it cannot read
+        log.exception("the page's title could not be read from its link")
+        return tr("app.title", DEFAULT_LANGUAGE)
 
 
 #: One thread at a time imports a lab's modules (and JAX with them).  A lesson's link

@@ -60,6 +60,7 @@ def test_a_chinese_link_shows_the_lab_in_chinese(page, server_url, lab):
     for key in ("app.title", f"lab.{lab}", "app.present", "app.dark"):
         assert EN[key] not in text, (key, EN[key])
     assert query_of(page).get("lang") == "zh"  # the link the page rewrites keeps it
+    assert page.title() == ZH["app.title"]  # the browser tab's name too
     # Chinese colons, the sliders' too (the page script sets them within a second).
     wait_until(page, lambda: not _ASCII_COLON.search(page.evaluate(_VISIBLE_TEXT)), 10,
                "full-width colons")
@@ -157,4 +158,33 @@ def test_the_upload_buttons_speak_the_pages_language_and_open_the_file_dialog(
                                  "buffer": b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"})
         page.wait_for_function("() => location.search.includes('dataset=uploaded')",
                                timeout=60_000)
+    assert page.errors == []
+
+
+_OPTION_TEXTS = """() => {
+  const out = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'OPTION') out.push(el.textContent.trim());
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return out;
+}"""
+
+
+def test_the_mlp_labs_menus_name_their_choices_in_chinese(page, server_url):
+    """The menus' choices are said in the page's language, never a code's identifier
+    (review: 'linear', 'zeros', 'small_uniform', 'max' showed in the Chinese page)."""
+    page.goto(f"{server_url}?lab=mlp&lang=zh", wait_until="commit")
+    page.locator(".pg-speed select").wait_for(timeout=90_000)
+    wait_until(page, lambda: ZH["mlp.init.small_uniform"] in page.evaluate(_OPTION_TEXTS), 30,
+               "the initialisation menu")
+    options = page.evaluate(_OPTION_TEXTS)
+    for key in ("mlp.activation.linear", "mlp.init.zeros", "mlp.init.small_uniform",
+                "mlp.init.xavier", "mlp.init.he", "mlp.speed.max"):
+        assert ZH[key] in options, (key, options)
+    for raw in ("linear", "zeros", "small_uniform", "xavier", "he", "max"):
+        assert raw not in options, (raw, options)
     assert page.errors == []

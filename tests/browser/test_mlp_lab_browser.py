@@ -235,7 +235,8 @@ def test_data_and_network_controls_change_the_picture(page, server_url):
          HEAT_MAP_CHANGE, ("features", "x1,x2,x1_sq"), True),
         ("layers 4", lambda: type_into(page.locator(".pg-layers input"), "4"),
          HEAT_MAP_CHANGE, ("layers", "4"), True),
-        ("activation relu", lambda: page.get_by_label("Activation").select_option("relu"),
+        ("activation relu", lambda: page.get_by_label("Activation").select_option(
+            label=tr("mlp.activation.relu")),
          HEAT_MAP_CHANGE, ("activation", "relu"), True),
         # A new data set keeps the network's start (the same seed): its points move.
         ("data set spiral", lambda: page.get_by_label("Data set").select_option(label="Spiral"),

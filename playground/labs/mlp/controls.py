@@ -136,9 +136,12 @@ class MlpControls(Viewer):
         self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
                                             css_classes=["pg-regenerate"])
         self.regenerate.on_click(lambda _e: setattr(self.state, "seed", self.state.seed + 1))
-        self.activation = pn.widgets.Select.from_param(s.param.activation, name=t("activation"),
-                                                       width=150)
-        self.init = pn.widgets.Select.from_param(s.param.init, name=t("init"), width=150)
+        self.activation = pn.widgets.Select.from_param(
+            s.param.activation, name=t("activation"), width=150,
+            options={t(f"activation.{k}"): k for k in mlp.ACTIVATIONS})
+        self.init = pn.widgets.Select.from_param(
+            s.param.init, name=t("init"), width=150,
+            options={t(f"init.{k}"): k for k in mlp.INITIALISERS})
         self.batchnorm = pn.widgets.Checkbox.from_param(s.param.batchnorm, name=t("batchnorm"),
                                                         css_classes=["pg-batchnorm"])
         self.optimizer = pn.widgets.Select.from_param(

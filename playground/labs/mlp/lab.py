@@ -71,7 +71,7 @@ class MlpLab(Lab):
             on_pause=self._on_pause, lang=lang, split=self.split_chunk,
             waits=lambda: self.worker.busy("network"),
             labels={k: tr(f"mlp.{k}", lang) for k in ("play", "pause", "step", "reset",
-                                                       "speed")})
+                                                       "speed", "speed.max")})
         # A new network is made on a worker thread in the live page (``start``).
         self.worker = Worker(on_error=self._on_work_failed, on_busy=self._show_compiling,
                              name="mlp-network")

@@ -1000,6 +1000,15 @@ def _layers(text: str) -> str:
     return ",".join(map(str, parse_layers(text))) or "0"
 
 
+def _dataset(text: str) -> str:
+    """A data set's name; ``uploaded`` is read (and said, if no file is there) by
+    ``apply_query``, and left out of the names a wrong one is told (a link cannot carry
+    a file)."""
+    if text != UPLOADED and text not in datasets.DATASETS:
+        raise LinkReason("choices", choices=", ".join(datasets.DATASETS))
+    return text
+
+
 def _some_features(text: str) -> list[str]:
     features = parse_value(MlpLabState.param.features, text)
     if not features:
@@ -1053,7 +1062,8 @@ def format_edits(edits) -> str:
 
 
 def _row(name: str):
-    special = {"layers": _layers, "features": _some_features, "race": _racers}
+    special = {"dataset": _dataset, "layers": _layers, "features": _some_features,
+               "race": _racers}
     return param_field(MlpLabState, name, parse=special.get(name), always=name == "dataset")
 
 

@@ -223,6 +223,9 @@ def test_a_good_csv_upload_is_used_and_trains(lab):
     # a link cannot carry the file: loading it elsewhere says so
     problems = MlpLabState().apply_query({"dataset": "uploaded"})
     assert len(problems) == 1 and "cannot carry" in problems[0]
+    # and an unknown data set is told the names a link can carry: not "uploaded"
+    problems = MlpLabState().apply_query({"dataset": "donut"})
+    assert len(problems) == 1 and "spiral" in problems[0] and "uploaded" not in problems[0]
 
 
 @pytest.mark.parametrize("content, words", [
