@@ -478,7 +478,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     fig = figure(title=tr("plot.surface", lang), width=520, height=500,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
-                 toolbar_location="above", name="pg-surface")
+                 toolbar_location="right", name="pg-surface")
     _style(fig)
     fig.xaxis.axis_label, fig.yaxis.axis_label = tr("plot.axis.x", lang), tr("plot.axis.y", lang)
     for axis in (fig.xaxis[0], fig.yaxis[0]):
@@ -528,7 +528,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                        ("log", log_loss_range(gaps, gone) or (1e-3, 1.0))):
         f = figure(title=tr("plot.loss", lang), height=330, y_axis_type=mode,
                    sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH,
-                   tools="pan,box_zoom,reset,save", toolbar_location="above",
+                   tools="pan,box_zoom,reset,save", toolbar_location="right",
                    x_range=Range1d(*_padded(max(steps, 1))), y_range=Range1d(*span),
                    name="pg-loss" if mode == "linear" else "pg-loss-log",
                    visible=log == (mode == "log"))
@@ -753,7 +753,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
     shown_image = ColumnDataSource({"image": [images[-1]]}, name="image")
     heat = figure(title=tr("mlp.plot.boundary", lang), width=520, height=500, tools="save",
-                  toolbar_location="above", match_aspect=True,
+                  toolbar_location="right", match_aspect=True,
                   x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
                   name="pg-boundary")
     _style(heat)
@@ -776,7 +776,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         chart = figure(title=tr(title, lang), height=250, tools="save",
                        sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
                        min_border_right=TICK_ROOM_PX,
-                       toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
+                       toolbar_location="right", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
         chart.yaxis[0].formatter = readable_ticks()
@@ -888,7 +888,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     for k in range(len(racers)):
         source = ColumnDataSource({"image": [images[k][-1]]}, name=f"image_{k}")
         heat = figure(title=labels[k], width=290, height=290, tools="save",
-                      toolbar_location="above", match_aspect=True,
+                      toolbar_location="right", match_aspect=True,
                       x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
                       name=f"pg-boundary-{k}")
         _style(heat)
@@ -916,7 +916,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                 or (0.0, 1.0))
         chart = figure(title=tr(title, lang), height=260, tools="save",
                        sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
-                       toolbar_location="above", x_range=Range1d(0, max(marks[-1], 1)),
+                       toolbar_location="right", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
         _style(chart, 15)
         chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",

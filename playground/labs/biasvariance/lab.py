@@ -36,7 +36,7 @@ from ...ui.palettes import (
     SHOWN_COLOR,
     TRUTH_COLOR,
 )
-from ...ui.present import number_size, text_size
+from ...ui.present import math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import DiscreteSlider, label_colon, respond_at_once, set_text
 from . import state as bv_state
@@ -47,6 +47,11 @@ log = logging.getLogger(__name__)
 #: bias², variance, noise, sum, measured, train (shared with the static page).
 COLORS = DECOMPOSITION_COLORS
 #: λ values the slider offers (a link may add its own).
+#: The plots' height, and in lecture mode: its larger title, axis labels and two-column
+#: legend (``ui.present.PLOT_FONTS``) took ~200 px of the 400, leaving a frame ~200 px
+#: tall at 1280 × 720, where the log axis's 20 px labels (10⁴ … 10⁻⁴, one per decade)
+#: touched; at 560 the frame keeps ≥ 300 px, the labels a gap, the plots fit in 720 px.
+PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 560
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
@@ -68,6 +73,7 @@ class BiasVarianceLab(Lab):
     def __init__(self, **params):
         super().__init__(**params)
         s, lang = self.state, self.state.lang
+        self._lecture = False  # lecture mode (``display_changed``)
         self._started = False
         self._schedule = None  # hands a thread's result to the session (in a live page)
         self.message = notice("warning", css_classes=["pg-message"])
@@ -85,7 +91,7 @@ class BiasVarianceLab(Lab):
                                              "overflow-x": "auto"},
                                      sizing_mode="stretch_width")
         self.model_formula = pn.pane.LaTeX("", css_classes=["pg-bv-model"],
-                                           styles={"font-size": text_size(13),
+                                           styles={"font-size": math_size(13),
                                                    "overflow-x": "auto"},
                                            sizing_mode="stretch_width")
         self._build_controls(lang)
@@ -164,7 +170,7 @@ class BiasVarianceLab(Lab):
         self.truth_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-truth")
         self.points_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
         self.shown_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown")
-        fig = figure(height=400, sizing_mode="stretch_width", tools="tap,reset,save",
+        fig = figure(height=PLOT_HEIGHT, sizing_mode="stretch_width", tools="tap,reset,save",
                      toolbar_location="right", title=tr("bv.fits.title", lang),
                      x_range=Range1d(0, 1), y_range=Range1d(-2, 2))
         fits = fig.multi_line("xs", "ys", source=self.fits_source, color=FIT_COLOR,
@@ -198,7 +204,7 @@ class BiasVarianceLab(Lab):
         """The curves against capacity; a new figure when the axes' kind changes."""
         lang, family = self.state.lang, result.family
         log_x = family in ("features", "network")
-        fig = figure(height=400, sizing_mode="stretch_width", tools="reset,save",
+        fig = figure(height=PLOT_HEIGHT, sizing_mode="stretch_width", tools="reset,save",
                      toolbar_location="right", y_axis_type="log",
                      x_axis_type="log" if log_x else "linear",
                      title=tr("bv.curves.title", lang))
@@ -225,7 +231,20 @@ class BiasVarianceLab(Lab):
                                 line_color="#D55E00", line_alpha=0.8))
             fig.add_layout(Label(x=n, y=5, y_units="screen", text=tr("bv.threshold", lang),
                                  text_font_size="12px", text_color="#D55E00", x_offset=4))
+        self._size_for_lecture(fig)
         return fig
+
+    def _size_for_lecture(self, fig):
+        """A plot's height for lecture mode or not."""
+        fig.height = LECTURE_PLOT_HEIGHT if self._lecture else PLOT_HEIGHT
+
+    def display_changed(self, display):
+        """Lecture mode: taller plots (its larger text squeezed them)."""
+        super().display_changed(display)
+        self._lecture = display.present
+        for fig in (self.fits_fig, self.curves_fig):
+            if fig is not None:
+                self._size_for_lecture(fig)
 
     def main(self) -> list:
         return [

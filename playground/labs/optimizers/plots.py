@@ -88,7 +88,7 @@ class RacePlots:
         self.surface_fig = figure(
             title=tr("plot.surface", lang), height=SURFACE_HEIGHT, sizing_mode="stretch_width",
             tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
-            toolbar_location="above", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
+            toolbar_location="right", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
         self.surface_fig.title.text_font_size = "16px"
         for axis in (self.surface_fig.xaxis, self.surface_fig.yaxis):
             axis.axis_label_text_font_size = "15px"
@@ -206,7 +206,7 @@ class RacePlots:
         # tails leave through the top).
         ranges = {"y_range": Range1d(0, 1) if mode == "linear" else Range1d(1e-3, 1)}
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
-                   y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="above",
+                   y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="right",
                    x_range=self.step_range, **ranges)
         f.title.text_font_size = "16px"
         f.xaxis.axis_label = tr("plot.step", self.lang)
@@ -498,7 +498,7 @@ class Surface3D:
     def __init__(self, lang: str = "en"):
         self.lang = lang
         self.fig = figure(height=460, sizing_mode="stretch_width", tools="save",
-                          toolbar_location="above", title=tr("view.3d", lang),
+                          toolbar_location="right", title=tr("view.3d", lang),
                           x_range=Range1d(-1.75, 1.75), y_range=Range1d(-1.3, 1.75),
                           match_aspect=True)
         self.fig.axis.visible = False
