@@ -86,7 +86,7 @@ def localize_label(widget, lang: str):
 
     def put(*_events):
         if widget.label:
-            label.value = f"{widget.label}{label_colon(lang)}"
+            label.value = f"{widget.label}{label_colon(lang).rstrip()}"  # value: its own box
 
     put()
     widget.param.watch(put, "label")
