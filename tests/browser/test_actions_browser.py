@@ -594,7 +594,10 @@ def test_a_small_upload_shows_the_batch_in_use(page, server_url):
     type_into(box, "3")  # more than the training set: refused at the box
     note = page.locator(".pg-refused-text")
     note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
-    assert "outside [1, 2]" in note.inner_text() and box.input_value() == "2"
+    assert "outside [1, 2]" in note.inner_text()
+    # the box goes back to the batch in use (a round trip to the server: not at once)
+    wait_until(page, lambda: box.input_value() == "2", CHANGE_TIMEOUT_MS / 1000,
+               "the refused box back to the batch in use")
     assert_no_errors(page)
 
 

@@ -59,7 +59,10 @@ def inside(box, canvas) -> bool:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_the_best_epoch_marker_has_its_legend_entry(new_page, server_url, lang):
-    page = open_page(new_page, f"{server_url}?lab=mlp&lang={lang}")
+    # (the marker waits for a trained epoch: the link trains 20)
+    page = open_page(new_page, f"{server_url}?lab=mlp&lang={lang}&epoch=20")
+    wait_until(page, lambda: len(chart(page, tr("mlp.plot.loss", lang))["spans"]) == 1, 60,
+               "the best epoch's marker")
     loss = chart(page, tr("mlp.plot.loss", lang))
     [marker] = loss["spans"]
     entries = {item["label"]: item for item in loss["items"]}
