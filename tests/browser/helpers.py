@@ -30,3 +30,19 @@ def open_page(new_page, url: str):
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(url, wait_until="load")
     return page
+
+
+def open_in_viewport(browser, url: str, width: int, height: int, scale: float = 1.0,
+                     ready: str = ".bk-Canvas", timeout_ms: int = 90_000):
+    """A page of its own browser context at ``width`` × ``height`` CSS pixels (``scale``
+    device pixels each), its errors collected in ``page.errors``, once ``ready`` is in
+    the page.  Returns the context (close it) and the page."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=scale)
+    context.set_default_timeout(timeout_ms)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
+    page.goto(url)
+    page.wait_for_selector(ready, state="attached")
+    return context, page

@@ -29,6 +29,8 @@ import pytest
 from playground.text import tr
 from playground.ui.flow import CHART_FRAME_MIN_PX
 
+from .helpers import open_in_viewport
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 #: Per lab: hidden keys, the labels and CSS classes of the controls they hide, a label
@@ -83,14 +85,8 @@ def boxes(page, cls: str, at_least: int = 1, timeout_s: float = 120) -> list:
 
 
 def open_lab(browser, url: str, width: int, height: int, scale: float = 1.0):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  device_scale_factor=scale)
-    context.set_default_timeout(90_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
-    page.goto(url)
-    page.wait_for_selector(READY, state="attached")  # lecture mode folds the controls away
+    # (attached, not visible: lecture mode folds the controls away)
+    context, page = open_in_viewport(browser, url, width, height, scale, ready=READY)
     page.wait_for_timeout(1500)  # the details' tick, then the browser's layout
     return context, page
 

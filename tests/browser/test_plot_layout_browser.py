@@ -22,6 +22,8 @@ import pytest
 
 from playground.ui.present import MATH_SCALE, PLOT_FONTS
 
+from .helpers import open_in_viewport
+
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 #: JS: every drawn plot: its title, its title's box and its toolbar's box ([left, right,
@@ -101,15 +103,7 @@ def plots(page, titled: int, timeout_s: float = 120) -> list:
 
 
 def open_at(browser, url: str, width: int, height: int, scale: float = 1.0):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  device_scale_factor=scale)
-    context.set_default_timeout(120_000)
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
-    page.goto(url)
-    page.wait_for_selector(".bk-Canvas", state="attached")
-    return context, page
+    return open_in_viewport(browser, url, width, height, scale, timeout_ms=120_000)
 
 
 #: The clear space a title keeps from its toolbar (px): a title that merely touched the
