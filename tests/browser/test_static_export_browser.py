@@ -297,12 +297,16 @@ def test_the_page_button_downloads_a_page_that_plays_back(page, new_page, server
 BIASVARIANCE_LINK = "lab=biasvariance&datasets=40"
 
 
+def export_both_themes(folder, link: str, stem: str) -> dict:
+    """The page of ``link`` exported in the light and the dark theme: theme → path."""
+    return {theme: static_export.export(f"{link}&theme={theme}",
+                                        folder / f"{stem}_{theme}.html").path
+            for theme in ("light", "dark")}
+
+
 @pytest.fixture(scope="module")
 def exported_bv(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("export_bv")
-    return {theme: static_export.export(f"{BIASVARIANCE_LINK}&theme={theme}",
-                                        folder / f"bv_{theme}.html").path
-            for theme in ("light", "dark")}
+    return export_both_themes(tmp_path_factory.mktemp("export_bv"), BIASVARIANCE_LINK, "bv")
 
 
 def _open_bv(page, path):
@@ -498,10 +502,8 @@ def test_the_mlp_readout_says_which_number_is_the_accuracy(page, tmp_path, lang)
 
 @pytest.fixture(scope="module")
 def exported_bv_zh(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("export_bv_zh")
-    return {theme: static_export.export(f"{BIASVARIANCE_LINK}&lang=zh&theme={theme}",
-                                        folder / f"bv_zh_{theme}.html").path
-            for theme in ("light", "dark")}
+    return export_both_themes(tmp_path_factory.mktemp("export_bv_zh"),
+                              f"{BIASVARIANCE_LINK}&lang=zh", "bv_zh")
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
