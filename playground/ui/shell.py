@@ -316,7 +316,7 @@ class Page:
         self.in_a_session = self.doc is not None and self.doc.session_context is not None
         self.lab = None
         self.error: BaseException | None = None  # why the lab could not be built
-        self.loaded = self.attached = self.complete = False
+        self.loaded = self.attached = self.interactive = self.complete = False
 
         # In a session, a thread imports the numerics and computes the first picture
         # from here on, while this thread answers with the page's shell and the browser
@@ -330,7 +330,7 @@ class Page:
                                                  [], [self.lesson.bar, self._waiting()],
                                                  self._display_toggles(),
                                                  embed=self.embed)
-        self.view.css_classes = self.display.classes()
+        self.view.css_classes = self._root_classes()
         # (embedded: no header, no toggle to open them again, so the controls stay)
         self.side.visible = self.embed or not self.display.present
         # The browser's Back and Forward buttons: the page follows the link they show.
@@ -426,9 +426,14 @@ class Page:
         if values.get("present", self.display.present) != self.display.present:
             self._side_toggle.value = self.embed or not values["present"]
         self.display.param.update(**values)
-        self.view.css_classes = self.display.classes()
+        self.view.css_classes = self._root_classes()
         self._restyle()
         self._write_link()
+
+    def _root_classes(self) -> list[str]:
+        """The page root's classes: the display's, and ``pg-complete`` once every part of
+        the lab is in the page (what a script or a test driving the page waits for)."""
+        return [*self.display.classes(), *(["pg-complete"] if self.complete else [])]
 
     def _restyle(self):
         """Theme and lecture mode on every Bokeh plot in the page."""
@@ -556,6 +561,10 @@ class Page:
 
     def _start(self):
         self.lab.start()  # e.g. the optimizer lab's player, which animates the picture
+        # From now on the reader can act (the pictures have buttons and boxes), and a
+        # change of theirs is a history entry: a click before the controls came replaced
+        # the entry the page was opened at, and Back then left the page.
+        self.interactive = True
         self._then(self._attach_controls)
 
     # The controls and the details in messages of their own: the browser builds the
@@ -573,17 +582,15 @@ class Page:
     def _attach_rest_of_controls(self, rest: list):
         with hold():
             self.side.objects = [*self.side.objects, *rest]
-        # From now on the reader can act, and a change of theirs is a history entry (on
-        # a loaded machine a click came before the details: it replaced the entry the
-        # page was opened at, and Back then left the page).
-        self.complete = True
         self._then(self._attach_details)
 
     def _attach_details(self):
         details = self._styled(self.lab.details())
+        self.complete = True
         with hold():
             self.body.objects = [*self.body.objects, *details]
             self._restyle()
+            self.view.css_classes = self._root_classes()
         self._write_link(replace=True)  # the page's own: the details' settings
         # Once the page is complete: warming up every preset while the first page is
         # built slowed that page by seconds (the threads share Python's lock); a second
@@ -634,9 +641,9 @@ class Page:
             query = {"lab": self.lab_key, **display_query(self.display),
                      **self.lab.state.to_query(), **self.lesson.query(),
                      **write_embedding(self.embed, self._hide_keys())}
-            # A history entry for a change once the page is complete; the page's own
+            # A history entry for a change once the reader can act; the page's own
             # rewrites while it loads replace the entry it was opened at.
-            self.history.mode = "push" if self.complete and not replace else "replace"
+            self.history.mode = "push" if self.interactive and not replace else "replace"
             self.location.search = "?" + urlencode(query)
 
     def _show_build_error(self, error: BaseException):

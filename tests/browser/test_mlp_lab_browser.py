@@ -121,6 +121,8 @@ def open_lab(page, url: str) -> np.ndarray:
     """Open the lab at ``url`` (a query) and return its first settled picture."""
     page.goto(url, wait_until="load")
     page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
+    # Every part in the page: the controls join after the pictures.
+    page.locator(".pg-complete").wait_for(state="attached", timeout=60_000)
     wait_until(page, lambda: page.evaluate(_FRAME, BOUNDARY) is not None, 30,
                "the decision-boundary plot")
     return settled_picture(page)

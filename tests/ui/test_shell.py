@@ -244,7 +244,8 @@ def test_a_players_step_rewrites_the_history_entry_and_a_setting_adds_one(monkey
     location = SimpleNamespace(search="?lab=optimizers&steps=50")
     page = app.Page(location)
     s = page.lab.state
-    assert page.complete and page.lab.URL_REPLACES == ("step",)
+    assert page.interactive and page.lab.URL_REPLACES == ("step",)
+    assert "pg-complete" in page.view.css_classes  # every part of the lab is in the page
     s.step = 7
     assert "step=7" in location.search and page.history.mode == "replace"
     s.optimizers = ["sgd", "adam"]

@@ -69,7 +69,9 @@ class MlpLab(Lab):
             self.train_chunk, s.reset, speeds=SPEEDS, speed=SPEEDS[1], period_ms=PERIOD_MS,
             pace=next_chunk, on_play=lambda: self.controls.show_stopped(""),
             on_pause=self._on_pause, lang=lang, split=self.split_chunk,
-            waits=lambda: self.worker.busy("network"),
+            # A new network or an uploaded file being read: a Step pressed meanwhile
+            # is a step of the network that comes of it.
+            waits=lambda: self.worker.busy(),
             labels={k: tr(f"mlp.{k}", lang) for k in ("play", "pause", "step", "reset",
                                                        "speed", "speed.max")})
         # A new network is made on a worker thread in the live page (``start``).

@@ -919,6 +919,35 @@ def test_in_a_page_a_new_network_is_made_on_a_worker_and_the_last_setting_wins(
     assert sizes[1:-1] == (6, 2)  # the diagram shows the new network
 
 
+def test_a_step_pressed_while_an_upload_is_read_steps_the_uploaded_network(
+        lab, monkeypatch):
+    """Upload, then Step at once: the file is read on a worker, and the step waits for
+    the network made from it (it stepped the old network, which the upload then threw
+    away: the page showed epoch 0 after a Step)."""
+    from types import SimpleNamespace
+
+    from playground.ui import session as ui_session
+
+    lab.state.train_ratio = 100  # (before the worker: a new network at once)
+    later = []
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: later.append)
+    page = type("Page", (), {"session_context": None})()
+    lab.worker.attach(page)
+    lab.state.run_slow_work = lab._run_slow_work
+    lab.controls._on_upload(SimpleNamespace(new=b"x1,x2,label\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"))
+    assert lab.worker.busy("upload") and lab.player.waits()
+    lab.player.step_once()
+    assert lab.state.epoch == 0 and lab.player.steps_waiting == 1
+    while later or lab.worker.busy():  # the file read, then its network made
+        for _ in range(1200):
+            if later:
+                break
+            time.sleep(0.05)
+        later.pop()()
+    assert lab.state.dataset == "uploaded" and len(lab.state.data.y_train) == 4
+    assert lab.state.epoch == 1 and lab.player.steps_waiting == 0
+
+
 def test_show_validation_points_is_offered_only_when_there_are_some():
     lab = MlpLab(state=MlpLabState(train_ratio=100))
     lab.start()
