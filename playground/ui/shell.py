@@ -56,6 +56,7 @@ from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
     SLOW_WORK_SLOTS,
     is_connected,
+    link_callbacks_without_a_walk,
     make_panel_links_thread_safe,
     next_tick_from_any_thread,
     quiet_closed_connections,
@@ -110,6 +111,7 @@ def configure_process():
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
     make_panel_links_thread_safe()  # pages are built on threads while others render
+    link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
     if hasattr(signal, "SIGUSR1"):
@@ -548,6 +550,7 @@ class Page:
         second message then sent every model of the first again, with the server's
         values, undoing what the browser had drawn since.)"""
         self.lab.state.param.watch(self._on_state_change, list(self.lab.URL_TRIGGERS))
+        self.lab.styler = self._styled  # what the lab builds later is styled as it joins
         main = self._styled(self.lab.main())
         with hold():
             self.body.objects = [self.lesson.bar, *main]
