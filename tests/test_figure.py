@@ -213,6 +213,9 @@ def test_the_labs_offer_downloads_above_their_plots():
     assert "pg-export:surface" in optimizers.plots.surface_fig.tags
     mlp = MlpLab()
     assert names(mlp.main()) == ["pg-download-accuracy", "pg-download-boundary",
+                                 "pg-download-loss", "pg-download-network"]
+    mlp.race()  # a race's view, built when a race first starts
+    assert names(mlp.main()) == ["pg-download-accuracy", "pg-download-boundary",
                                  "pg-download-loss", "pg-download-network",
                                  "pg-download-race_accuracy", "pg-download-race_loss"]
     assert "pg-export:boundary" in mlp.boundary.boundary_fig.tags

@@ -32,7 +32,7 @@ in ``shell.LABS``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import ClassVar
 
 import panel as pn
@@ -133,6 +133,9 @@ class Lab(Viewer):
         #: State parameters whose controls the link hides (``hide=KEY``): left out of
         #: the sidebar, their values still in the state and the link.
         self.hidden: frozenset[str] = frozenset()
+        #: How the page styles what joins it (``Page._styled``), set by the shell when
+        #: the lab joins its page; None before, and without a page (``styled``).
+        self.styler: Callable[[list], list] | None = None
 
     @classmethod
     def state_class(cls) -> type[LabState]:
@@ -225,6 +228,14 @@ class Lab(Viewer):
         """The session ended: stop every periodic callback and background work."""
 
     # -- how the page is shown (``ui.present``: the shell styles every Bokeh plot) -----
+
+    def styled(self, objects: list) -> list:
+        """``objects`` that the lab puts in its page after it joined (a view built when
+        first needed, e.g. the MLP lab's race), styled as the shell styles what joins
+        the page (the theme and lecture mode on their plots, the widgets' look), before
+        they join it; as they are while the lab is not in a page yet (``main()`` etc.
+        are styled when they join)."""
+        return objects if self.styler is None else self.styler(objects)
 
     def thick_renderers(self) -> list | None:
         """The Bokeh renderers whose lines thicken in lecture mode (trajectories, loss

@@ -223,6 +223,11 @@ class Presenter:
         if self.originals.get(plot.id, {}).get("toolbar_location",
                                                plot.toolbar_location) == "above":
             self._apply(plot, "toolbar_location", "right", big)
+        if not (dark or big or self.originals):
+            # The default display on plots never styled otherwise: nothing to set or to
+            # restore, and no walk of the plot's models (each page opened styles its
+            # plots on the event loop every page shares).
+            return
         models = plot.references()  # one walk of the plot's models (a ``select`` is one each)
 
         def of_type(kind):
@@ -252,7 +257,9 @@ class Presenter:
             glyph = renderer.glyph
             for prop in () if KEEP_INK in glyph.tags else (
                     "line_color", "fill_color", "text_color"):
-                value = getattr(glyph, prop, None)
+                if prop not in glyph.properties():
+                    continue  # (a missing one raises, its message made by difflib: slow)
+                value = getattr(glyph, prop)
                 saved = self.originals.get(glyph.id, {}).get(prop, value)
                 shade = luminance(saved) if isinstance(saved, str) else None
                 if shade is not None and shade < DARK_GLYPH_LUMINANCE:

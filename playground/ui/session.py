@@ -7,6 +7,7 @@ import collections
 import contextlib
 import logging
 import os
+import sys
 import threading
 import weakref
 from collections.abc import Callable
@@ -124,6 +125,64 @@ def make_panel_links_thread_safe():
 
     if not isinstance(Callback.registry, LockedWeakKeyDictionary):
         Callback.registry = LockedWeakKeyDictionary(Callback.registry)
+
+
+def _link_rendered_callbacks(cls, root_view, root_model, changed=None, old_models=None):
+    """Panel's ``Callback._process_callbacks`` (a preprocessing hook, run at every change
+    of a layout's children), without walking the page.
+
+    Panel's looks for the links' and JavaScript callbacks' sources among every Panel
+    object *and every Bokeh model* of the page (``root_model.select``: all ~900 models
+    of an MLP page, four times while a page opens, ≈ 0.3 s of the event loop that every
+    page shares; benchmarks/README.md).  A source is in the page exactly when Panel made
+    a model for it under this root (``ref in source._models``), which needs no walk; the
+    registry (every page's sources, a few dozen each) is gone through instead.  Each
+    link is then given to Panel's own generator, which skips one already on its model
+    (as Panel's own pass does, which gives it every link of the page each time).
+
+    Links whose source or target is a bare Bokeh model (not a Panel object) can only be
+    found by the walk, and HoloViews' plots need Panel's own pass: for those Panel's."""
+    if not root_model:
+        return
+    from bokeh.model import Model
+    from panel.reactive import Reactive
+
+    registry = list(cls.registry.items())
+    if "holoviews" in sys.modules or any(
+            isinstance(source, Model) or isinstance(getattr(link, "target", None), Model)
+            for source, links in registry for link in links):
+        return _PANEL_PROCESS_CALLBACKS.__func__(cls, root_view, root_model, changed,
+                                                 old_models)
+    ref = root_model.ref["id"]
+    for source, links in registry:
+        if not isinstance(source, Reactive) or ref not in source._models:
+            continue  # another page's, or not in this page (now)
+        for link in list(links):
+            target = getattr(link, "target", None)
+            if link._requires_target and target is None:
+                continue
+            if target is not None and ref not in getattr(target, "_models", [ref]):
+                continue  # its target is not in this page (yet): when it joins
+            cls._callbacks[type(link)](root_model, link, source, target, arg_overrides={})
+
+
+_PANEL_PROCESS_CALLBACKS = None  # Panel's own, kept by ``link_callbacks_without_a_walk``
+
+
+def link_callbacks_without_a_walk():
+    """Panel's pass that puts the links' and JavaScript callbacks' code on their models
+    becomes ``_link_rendered_callbacks`` (once per process: ``configure_process``)."""
+    global _PANEL_PROCESS_CALLBACKS
+    from panel.links import Callback
+    from panel.viewable import Viewable
+
+    if _PANEL_PROCESS_CALLBACKS is not None:
+        return
+    _PANEL_PROCESS_CALLBACKS = Callback.__dict__["_process_callbacks"]
+    panels = Callback._process_callbacks  # the bound method Panel registers as a hook
+    Callback._process_callbacks = classmethod(_link_rendered_callbacks)
+    hooks = Viewable._preprocessing_hooks
+    hooks[:] = [Callback._process_callbacks if hook == panels else hook for hook in hooks]
 
 
 @contextlib.contextmanager

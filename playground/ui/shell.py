@@ -30,6 +30,14 @@ from urllib.parse import urlencode
 import panel as pn
 import param
 from bokeh.document import Document
+from bokeh.models import (
+    BoxSelectTool,
+    GlyphRenderer,
+    LassoSelectTool,
+    Plot,
+    PolySelectTool,
+    TapTool,
+)
 from panel.io import hold
 from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
@@ -56,6 +64,7 @@ from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
     SLOW_WORK_SLOTS,
     is_connected,
+    link_callbacks_without_a_walk,
     make_panel_links_thread_safe,
     next_tick_from_any_thread,
     quiet_closed_connections,
@@ -110,6 +119,7 @@ def configure_process():
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
     make_panel_links_thread_safe()  # pages are built on threads while others render
+    link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
     if hasattr(signal, "SIGUSR1"):
@@ -245,6 +255,28 @@ def build_lab(lab_key: str, state: LabState, problems: list[str],
     lab.report_link_problems(problems)
     lab.prepare()
     return lab
+
+
+#: Tools that select a plot's points: with one, the unselected points' look matters.
+SELECTING_TOOLS = (TapTool, BoxSelectTool, LassoSelectTool, PolySelectTool)
+
+
+def lean_renderers(plot) -> None:
+    """Bokeh gives every glyph renderer two more glyph models, for its points when others
+    are selected and for when its legend entry mutes it; a plot that can neither select
+    (no selecting tool) nor mute (no legend that mutes) never shows them, and BokehJS
+    makes them itself when asked ("auto").  Each model of a page costs the event loop
+    that every page shares at each change of the page (Bokeh walks them all again), and
+    these were 45 of an MLP page's 450 (issue #9 item 4).  Only for a plot not yet in a
+    document (one in a page would be walked again for it)."""
+    if not isinstance(plot, Plot) or plot.document is not None:
+        return
+    if any(isinstance(tool, SELECTING_TOOLS) for tool in plot.toolbar.tools) or any(
+            legend.click_policy == "mute" for legend in plot.legend):
+        return
+    for renderer in plot.renderers:
+        if isinstance(renderer, GlyphRenderer) and not renderer.muted:
+            renderer.update(nonselection_glyph="auto", muted_glyph="auto")
 
 
 def create_app(location: LinkLocation | None = None) -> pn.Column:
@@ -464,6 +496,8 @@ class Page:
         objects = [obj.__panel__() if isinstance(obj, pn.viewable.Viewer) else obj
                    for obj in objects]  # a view's layout, made once, is what joins
         panes = [pane for obj in objects for pane in obj.select(pn.pane.Bokeh)]
+        for pane in panes:
+            lean_renderers(pane.object)
         self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
         for widget in (w for obj in objects for w in obj.select(pn.widgets.Widget)):
             extra = [INPUT_TEXT, WRAP_LABEL,
@@ -553,6 +587,7 @@ class Page:
         second message then sent every model of the first again, with the server's
         values, undoing what the browser had drawn since.)"""
         self.lab.state.param.watch(self._on_state_change, list(self.lab.URL_TRIGGERS))
+        self.lab.styler = self._styled  # what the lab builds later is styled as it joins
         main = self._styled(self.lab.main())
         with hold():
             self.body.objects = [self.lesson.bar, *main]

@@ -73,6 +73,30 @@ def test_dark_and_lecture_mode_restyle_a_plot_and_switching_back_restores_it():
     assert fig.title.text_font_size == fresh.title.text_font_size
 
 
+def test_the_default_display_walks_no_plot_until_another_was_shown(monkeypatch):
+    """Issue #9 item 4: styling walked every model of every plot of a page opened, on
+    the event loop every page shares, though the default display sets nothing.  A
+    plot is walked once a theme or lecture mode has been shown (to restore it)."""
+    from bokeh.model import Model
+
+    walked = []
+    references = Model.references
+    monkeypatch.setattr(Model, "references", lambda self: (
+        walked.append(self), references(self))[1])
+    fig, line = _plot()
+    display = Display()
+    presenter = Presenter(display)
+    presenter.style([fig])
+    assert walked == []
+    assert sum(isinstance(t, FullscreenTool) for t in fig.toolbar.tools) == 1  # still
+    display.param.update(theme="dark")
+    presenter.style([fig])
+    assert walked and line.glyph.line_color == PLOT_COLORS["dark"]["ink"]
+    display.param.update(theme="light")
+    presenter.style([fig])  # walked again: the dark ink goes
+    assert line.glyph.line_color == "#000000"
+
+
 def test_a_lab_chooses_the_renderers_that_thicken():
     fig, line = _plot()
     other = fig.line([0, 1], [1, 0], line_width=1)

@@ -254,3 +254,42 @@ def test_a_players_step_rewrites_the_history_entry_and_a_setting_adds_one(monkey
     assert "step=9" in location.search and page.history.mode == "replace"
     s.param.update(log_loss="on", step=-1)
     assert "step=" not in location.search and page.history.mode == "push"
+
+
+def _page_document(search: str):
+    from bokeh.document import Document
+
+    from playground.ui.link import LinkLocation
+
+    doc = Document()
+    doc.add_root(app.create_app(LinkLocation(search=search)).get_root(doc))
+    return doc
+
+
+def test_an_mlp_page_holds_half_the_bokeh_models_it_did():
+    """Issue #9 item 4: Bokeh walks every model of a page again at each change of it, on
+    the event loop every page shares, and sends each.  An MLP page held 926 (the race's
+    view built, hidden; two spare glyphs per curve); a race adds its view."""
+    assert len(_page_document("?lab=mlp").models) < 500
+    assert len(_page_document("?lab=mlp&race=sgd,adam").models) < 850
+
+
+def test_plots_that_cannot_select_or_mute_leave_those_glyphs_to_bokehjs():
+    from bokeh.document import Document
+    from bokeh.models import TapTool
+    from bokeh.plotting import figure
+
+    plain, tapped, joined = (figure(tools=""), figure(tools=[TapTool()]), figure(tools=""))
+    lines = [fig.line([0, 1], [0, 1], legend_label="a") for fig in (plain, tapped, joined)]
+    Document().add_root(joined)
+    for fig in (plain, tapped, joined):
+        app.lean_renderers(fig)
+    assert (lines[0].nonselection_glyph, lines[0].muted_glyph) == ("auto", "auto")
+    assert lines[0].glyph.line_color == "#1f77b4"  # the line itself as it was
+    assert lines[1].nonselection_glyph not in (None, "auto")  # a tap selects: kept
+    assert lines[2].nonselection_glyph not in (None, "auto")  # in a page already: left
+    muting = figure(tools="")
+    line = muting.line([0, 1], [0, 1], legend_label="a")
+    muting.legend.click_policy = "mute"
+    app.lean_renderers(muting)
+    assert line.muted_glyph not in (None, "auto")

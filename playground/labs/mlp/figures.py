@@ -184,11 +184,13 @@ class Plane:
         self.val_visible = False  # whether the validation points are drawn
         self.framed = []  # (figure, image renderer) of every heat map, framed together
         self.soft_classes = 0  # K when the map shades K ≥ 3 classes by confidence
+        self.frame = STANDARD_FRAME  # the part of the plane shown (``show_frame``)
 
     def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
         """A heat-map figure drawing the source named ``image_name`` (GRID_SIZE² values,
-        ½ until drawn) under the points; returns the figure and that source."""
-        f = STANDARD_FRAME
+        ½ until drawn) under the points, over the frame the other heat maps show (a race's
+        are built when a race first starts); returns the figure and that source."""
+        f = self.frame
         fig = figure(x_range=(f.x0, f.x1), y_range=(f.y0, f.y1), toolbar_location=None,
                      tools="", match_aspect=True, **kwargs)
         source = ColumnDataSource({"image": [np.full((GRID_SIZE, GRID_SIZE), 0.5)]},
@@ -217,6 +219,7 @@ class Plane:
 
     def show_frame(self, frame: Frame):
         """Every heat map's axes and image over ``frame``."""
+        self.frame = frame
         for fig, image in self.framed:
             fig.x_range.update(start=frame.x0, end=frame.x1)
             fig.y_range.update(start=frame.y0, end=frame.y1)
@@ -376,7 +379,8 @@ class BoundaryView(Viewer):
 class RaceView(Viewer):
     """An optimizer race: up to four small heat maps and one pair of charts.
 
-    Built once; a race shows as many as it has racers and renames them (``reset``).
+    Built once, when the page first shows a race (``MlpLab.race``); a race shows as many
+    as it has racers and renames them (``reset``).
     """
 
     state = param.ClassSelector(class_=MlpLabState)

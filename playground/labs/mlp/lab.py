@@ -63,7 +63,11 @@ class MlpLab(Lab):
         self.plane = Plane()
         self.network = NetworkDiagram(state=s, on_edit=self._on_trained)
         self.boundary = BoundaryView(self.plane, self.network, state=s)
-        self.race_view = RaceView(self.plane, state=s)
+        # A race's view (four heat maps, two charts: 400 of the page's 900 Bokeh models)
+        # is built when a race first starts (``race``), in this column.
+        self.race_view: RaceView | None = None
+        self.race_area = pn.Column(visible=False, sizing_mode="stretch_width", margin=0,
+                                   stylesheets=[":host { min-width: 0 !important; }"])
         self.controls = MlpControls(on_restore=self.restore_best, state=s)
         self.player = Player(
             self.train_chunk, s.reset, speeds=SPEEDS, speed=SPEEDS[1], period_ms=PERIOD_MS,
@@ -124,7 +128,7 @@ class MlpLab(Lab):
             pn.Row(self.show_val, self.discretize, download_button(self.state, "mlp",
                                                                   lambda: self.theme)),
             self.boundary,
-            self.race_view,
+            self.race_area,
         ]
 
     def prepare(self):
@@ -277,17 +281,31 @@ class MlpLab(Lab):
             return
         s = self.state
         with hold():
+            if s.racers:
+                self.race()  # built before the plane frames its heat maps
             self.plane.set_colors(s.data.n_classes, s.discretize)
             self.plane.show_points(s.data)
             self.boundary.reset()
             self.show_val.visible = s.has_validation  # none to show at a 100 % share
             self.boundary.layout.visible = not s.racers
-            self.race_view.layout.visible = bool(s.racers)
-            self.race_view.reset()
+            self.race_area.visible = bool(s.racers)
+            if self.race_view is not None:
+                self.race_view.layout.visible = bool(s.racers)
+                self.race_view.reset()
             self.controls.reset()
             self._show_progress()
         self._warm_up()
         self._catch_up()
+
+    def race(self) -> RaceView:
+        """The race's view, built the first time a race is shown: a page that never
+        races never makes its models (each of which Bokeh walks again at every change
+        of the page, on the event loop every page shares)."""
+        if self.race_view is None:
+            self.race_view = RaceView(self.plane, state=self.state)
+            self.race_view.layout.visible = False  # ``_on_reset`` shows it
+            self.race_area.objects = self.styled([self.race_view.layout])
+        return self.race_view
 
     def _on_discretize(self, *_events):
         if self._started:
@@ -372,7 +390,7 @@ class MlpLab(Lab):
     def _draw_boundaries(self):
         """The heat map(s): the network's, or each racer's (one call for all)."""
         if self.state.racers:
-            self.race_view.draw()
+            self.race().draw()
         else:
             self.boundary.draw()
 
@@ -395,7 +413,7 @@ class MlpLab(Lab):
                                             whose=s.racers[0] if s.racers else None))
         self.boundary.show_details()
         if s.racers:
-            self.race_view.show_details()
+            self.race().show_details()
         else:
             self.network.update()
         self.controls.show_details()

@@ -10,7 +10,7 @@ import pytest
 
 from playground.labs.mlp import lab as mlp_lab
 from playground.labs.mlp.lab import PERIOD_MS, MlpLab
-from playground.labs.mlp.state import MlpLabState
+from playground.labs.mlp.state import MAX_RACERS, MlpLabState
 from playground.numerics import training
 from playground.numerics.mlp import parse_layers
 from playground.numerics.reading import reading
@@ -470,6 +470,51 @@ def test_the_race_view_shows_one_heat_map_and_one_curve_per_racer(lab):
     assert "Adam" in lab.race_view.race_table.object
     lab.state.race = []
     assert lab.boundary.layout.visible and not lab.race_view.layout.visible
+
+
+def _page_models(lab) -> int:
+    """How many Bokeh models the lab's page holds (its main column, controls and
+    details in one document, as the shell joins them)."""
+    import panel as pn
+    from bokeh.document import Document
+
+    return len(pn.Column(*lab.main(), *lab.sidebar(), *lab.details()).get_root(
+        Document()).references())
+
+
+def test_a_page_builds_the_race_view_only_once_a_race_starts():
+    """Issue #9 item 4: every Bokeh model of a page is walked again by Bokeh at each
+    change of the page, on the event loop every page shares.  The race's view (four heat
+    maps, two charts of four racers: ~430 models) was built, hidden, in every page: 926
+    models per MLP page, now under 550; a race builds it, styled as the page's plots."""
+    lab = MlpLab()
+    styled = []
+    lab.styler = lambda objects: (styled.extend(objects), objects)[1]
+    lab.start()
+    assert lab.race_view is None and lab.race_area.objects == []
+    assert len(lab.plane.framed) == 1  # the network's heat map only
+    assert _page_models(lab) < 550
+    lab.state.race = ["sgd", "adam"]
+    view = lab.race_view
+    assert view is not None and lab.race_area.objects == [view.layout] == styled
+    assert lab.race_area.visible and view.layout.visible and not lab.boundary.layout.visible
+    assert len(lab.plane.framed) == 1 + MAX_RACERS
+    assert _page_models(lab) > 800  # the race's heat maps and charts are in the page now
+    lab.state.race = []  # built once: hidden, kept for the next race
+    assert lab.race_view is view and not lab.race_area.visible
+    lab.state.race = ["momentum", "adam", "rmsprop"]
+    assert lab.race_view is view and lab.race_area.visible and len(styled) == 1
+
+
+def test_a_link_with_a_race_builds_its_view_before_the_page_shows_it():
+    from playground.ui import shell
+
+    lab = shell.build_lab("mlp", *shell.prepare_state("mlp", {"race": "sgd,adam",
+                                                                "dataset": "xor"}, []))
+    assert lab.race_view is not None and lab.race_area.visible
+    assert lab.race_area in lab.main() and lab.race_area.objects == [lab.race_view.layout]
+    titles = [f.title.text for f in lab.race_view.race_boundary_figs[:2]]
+    assert titles == ["SGD", "Adam"]
 
 
 def test_layers_and_neurons_are_added_and_removed_with_buttons(lab):

@@ -83,12 +83,29 @@ def test_the_normalisation_is_said_under_the_heat_map(lab):
     note = lab.boundary.frame_note
     assert not note.visible  # inputs used as they are: nothing to say
     lab.state.normalise = True
-    assert note.visible and lab.race_view.frame_note.visible
+    assert note.visible
+    assert lab.race_view is None  # no race yet: its view is not built
+    lab.state.race = ["sgd", "adam"]
+    assert lab.race_view.frame_note.visible and lab.race_view.frame_note.object == note.object
     text = re.sub(r"<[^>]+>", "", note.object)
     mean, std = lab.state.data.mean, lab.state.data.std
     assert f"x₁: μ = {mean[0]:.3g}, σ = {std[0]:.3g}" in text
     assert f"x₂: μ = {mean[1]:.3g}, σ = {std[1]:.3g}" in text
     assert 40 < mean[0] < 60 and 10 < std[0] < 25
+
+
+def test_a_race_started_after_an_upload_frames_its_heat_maps_on_the_points(lab):
+    """The race's heat maps are built when a race starts (issue #9 item 4), over the
+    frame the network's heat map shows, not the generated data's [−6, 6]²."""
+    points, labels = blobs((20, 20), (80, 80))
+    lab.controls.upload.value = csv_of(points, labels)
+    framed = drawn_frame(*lab.plane.framed[0])
+    assert framed[0][0] > 10  # the upload's frame
+    lab.race()  # built outside a new network's redraw too
+    lab.state.race = ["sgd", "adam"]
+    assert len(lab.plane.framed) == 5
+    for fig, image in lab.plane.framed[1:]:
+        assert drawn_frame(fig, image) == framed
 
 
 def test_generated_data_keeps_the_usual_plane(lab):
@@ -167,7 +184,7 @@ def test_noise_free_over_fitting_says_nothing_of_noise(lab):
 
 
 def test_a_racers_diverged_tail_leaves_the_loss_chart_through_the_top(lab):
-    fig = lab.race_view.race_loss_fig
+    fig = lab.race().race_loss_fig
     steady = np.c_[np.linspace(0.7, 0.1, 50), np.zeros(50), np.linspace(0.7, 0.2, 50),
                    np.zeros(50)]
     exploding = steady.copy()
@@ -204,8 +221,8 @@ def test_a_curve_of_one_point_is_a_dot_on_an_epoch_axis_from_0(lab):
 
 
 def test_a_race_of_one_epoch_draws_each_racer_as_a_dot(lab):
-    view = lab.race_view
     lab.state.race = ["momentum", "adam"]
+    view = lab.race_view
     view.show_details()
     shown = {i: [d.visible for d in dots] for i, dots in view.race_dots}
     assert all(shown[i] == ([True, True] if i < 2 else [False, False]) for i in shown)
