@@ -676,6 +676,7 @@ _EN: dict[str, str] = {
     "bv.axis.network": "hidden units h (capacity grows →)",
     "bv.threshold": "p = n",
     "bv.busy": "Training every width on every set… {percent} %",
+    "bv.busy.fits": "Fitting every capacity to every set… {percent} %",
     "bv.reading": "Reading:",
     "bv.reading.high_bias": (
         "High bias: at {symbol} = {value} the mean fit misses the truth; more capacity "

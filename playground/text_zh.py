@@ -568,6 +568,7 @@ ZH: dict[str, str] = {
     "bv.axis.network": "隐藏单元数 h（容量向右增大 →）",
     "bv.axis.poly": "次数 d（容量向右增大 →）",
     "bv.busy": "正在用每个训练集训练每种宽度…… {percent} %",
+    "bv.busy.fits": "正在对每个训练集拟合每种容量…… {percent} %",
     "bv.capacity": "容量（d、k、p 或 h）",
     "bv.curve.bias2": "偏差²",
     "bv.curve.noise": "噪声 σ²",

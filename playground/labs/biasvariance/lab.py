@@ -5,9 +5,10 @@ The numerics are :mod:`playground.numerics.biasvariance`, the settings
 training set's points (click a fit to show its set); and against capacity bias²,
 variance, σ², their sum, the measured test error and the training error (log axes where
 they span decades).  Beside them a plain-language reading and the decomposition with the
-chosen capacity's numbers.  The network family is computed on a worker thread, its
-result handed back with ``ui.session.next_tick_from_any_thread``; meanwhile a progress
-bar shows how many buckets of widths are done.
+chosen capacity's numbers.  The network family, and random features on many points and
+sets, are computed on a worker thread (``state.off_the_loop``), the result handed back
+with ``ui.session.next_tick_from_any_thread``; meanwhile a progress bar shows how many
+parts (buckets of widths, runs of p) are done.
 """
 
 from __future__ import annotations
@@ -269,7 +270,8 @@ class BiasVarianceLab(Lab):
             self._on_result()
 
     def start(self):
-        """In the live page: the network family runs on a worker thread from now on."""
+        """In the live page: long computations (``state.off_the_loop``) run on a
+        worker thread from now on."""
         self.prepare()
         doc = pn.state.curdoc
         if doc is not None and doc.session_context is not None:
@@ -285,15 +287,16 @@ class BiasVarianceLab(Lab):
     def show_message(self):
         set_notice(self.message, (self.link_problems, self.state.error))
 
-    # -- the network family off the event loop ---------------------------------------------
+    # -- long computations off the event loop ----------------------------------------------
 
     def _run_in_thread(self, settings, generation):
         schedule, doc = self._schedule, pn.state.curdoc
         s = self.state
 
         def on_part(done, parts):
-            # Between two buckets of widths: a closed page or a newer request stops the
-            # work here, so that the server's computing goes to pages still looking.
+            # Between two parts (buckets of widths, runs of p): a closed page or a newer
+            # request stops the work here, so that the server's computing goes to pages
+            # still looking.
             if generation != s.generation or not is_connected(doc):
                 raise _Abandoned
             SLOW_WORK_SLOTS.pass_on()  # a page being opened need not wait for every part
@@ -305,10 +308,10 @@ class BiasVarianceLab(Lab):
                 with SLOW_WORK_SLOTS:
                     data, result = calculate(settings, on_part)
             except _Abandoned:
-                log.debug("the network family of a closed page or older request: abandoned")
+                log.debug("a computation of a closed page or older request: abandoned")
                 return
             except Exception as e:  # a message in the page, never a traceback
-                log.exception("the network family could not be computed")
+                log.exception("the %s family could not be computed", settings.family)
                 schedule(lambda error=e: s.accept(None, None, generation, error))
                 return
             schedule(lambda: s.accept(data, result, generation))
@@ -319,7 +322,8 @@ class BiasVarianceLab(Lab):
         s = self.state
         self.progress.visible = self.progress_text.visible = bool(s.busy)
         self.progress.value = int(round(100 * s.progress))
-        set_text(self.progress_text, text_html(tr("bv.busy", s.lang,
+        key = "bv.busy" if s.family == "network" else "bv.busy.fits"
+        set_text(self.progress_text, text_html(tr(key, s.lang,
                                                   percent=int(round(100 * s.progress)))))
 
     # -- drawing ---------------------------------------------------------------------------

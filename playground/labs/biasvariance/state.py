@@ -8,10 +8,10 @@ writes the query string:
 The data settings (truth, noise, n, M, seed), the family and λ are inputs of one
 computation (``numerics.biasvariance.decompose``: every capacity at once); the chosen
 capacity and the highlighted set only pick what is drawn from its result.  The linear
-families and k-NN take milliseconds and are computed at once; the network family takes
-seconds, so its computation is split by width (``partial results``) and the lab runs it
-off the event loop (``calculate`` is pure and may run on any thread; ``accept`` stores
-its result on the session's thread).
+families and k-NN take milliseconds and are computed at once; the network family, and
+random features on many points and sets, take seconds, so their computation is split
+(``parts``) and the lab runs it off the event loop (``calculate`` is pure and may run on
+any thread; ``accept`` stores its result on the session's thread).
 """
 
 from __future__ import annotations
@@ -63,30 +63,57 @@ def merge(parts: list[bv.Decomposition]) -> bv.Decomposition:
         train_error=cat("train_error"), fits=cat("fits"), mean_fit=cat("mean_fit"))
 
 
+#: Random features for n·M up to this (the default 20 × 100 and a few times more:
+#: ≤ 0.1–0.3 s) are one call; more (n = 200, M = 500 took minutes on the event loop,
+#: stalling every page of the server) go off the loop in ``FEATURE_PARTS`` parts.
+FEATURES_AT_ONCE = 8_000
+FEATURE_PARTS = 8
+
+
+def parts(settings: Settings) -> list[tuple[int, ...]]:
+    """The capacities computed in one call each: the network family one bucket of widths
+    at a time (``bv.width_buckets``); random features with n·M past
+    ``FEATURES_AT_ONCE`` in ``FEATURE_PARTS`` runs of capacities (a set's features do
+    not depend on the others computed with them: the same numbers); else all at once."""
+    s = settings
+    capacities = bv.default_capacities(s.family, s.n)
+    if s.family == "network":
+        return [hs for _, hs in bv.width_buckets(capacities)]
+    if s.family == "features" and s.n * s.datasets > FEATURES_AT_ONCE:
+        return [tuple(int(p) for p in run)
+                for run in np.array_split(np.asarray(capacities), FEATURE_PARTS) if len(run)]
+    return [capacities]
+
+
+def off_the_loop(settings: Settings) -> bool:
+    """Whether a live page computes ``settings`` on a thread, with progress: the
+    network family, and any computation of several ``parts``."""
+    return settings.family == "network" or len(parts(settings)) > 1
+
+
 def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = None
               ) -> tuple[bv.Data, bv.Decomposition]:
     """The data and the decomposition for ``settings`` (pure: any thread).
 
-    The network family is computed one bucket of widths at a time
-    (``bv.width_buckets``), calling ``on_part(done, parts)`` before the first and after
-    each (what it raises stops the work there and propagates).
+    Computed ``parts(settings)`` one call at a time, calling ``on_part(done, parts)``
+    before the first and after each (what it raises stops the work there and
+    propagates).
 
     Raises:
         bv.BiasVarianceError: settings the numerics refuse.
     """
     s = settings
     data = bv.make_data(s.truth, s.n, s.datasets, s.seed, inputs=s.inputs)
-    capacities = bv.default_capacities(s.family, s.n)
-    groups = ([hs for _, hs in bv.width_buckets(capacities)] if s.family == "network"
-              else [capacities])
-    parts = []
+    groups = parts(s)
+    parts_done = []
     if on_part is not None:
         on_part(0, len(groups))
     for i, group in enumerate(groups):
-        parts.append(bv.decompose(s.family, data, s.noise, group, ridge=s.ridge, seed=s.seed))
+        parts_done.append(bv.decompose(s.family, data, s.noise, group, ridge=s.ridge,
+                                       seed=s.seed))
         if on_part is not None:
             on_part(i + 1, len(groups))
-    return data, merge(parts)
+    return data, merge(parts_done)
 
 
 class BiasVarianceLabState(LabState):
@@ -151,9 +178,9 @@ class BiasVarianceLabState(LabState):
 
     def request(self):
         """Compute the decomposition for the current settings: at once, or through
-        ``runner`` for the network family in a live page."""
+        ``runner`` in a live page where it takes seconds (``off_the_loop``)."""
         self.generation += 1
-        if self.family == "network" and self.runner is not None:
+        if self.runner is not None and off_the_loop(self.settings()):
             self.param.update(busy=True, progress=0.0)
             self.runner(self.settings(), self.generation)
             return
@@ -184,9 +211,9 @@ class BiasVarianceLabState(LabState):
                           shown=min(self.shown, result.y.shape[0] - 1))
 
     def precompute(self):
-        """The first picture's numbers (not the network family's: the live page computes
-        those off the event loop).  Pure numerics, so any thread may run it."""
-        if self.result is None and self.family != "network":
+        """The first picture's numbers (not those the live page computes off the event
+        loop, ``off_the_loop``).  Pure numerics, so any thread may run it."""
+        if self.result is None and not off_the_loop(self.settings()):
             self.compute()
 
     # -- what the pictures read ----------------------------------------------------------

@@ -167,6 +167,36 @@ def test_network_family_is_computed_through_the_runner():
     assert s.result is None
 
 
+def test_many_points_and_sets_of_random_features_go_off_the_loop_in_parts(monkeypatch):
+    """n = 200, M = 500 random features took minutes in one call on the event loop (every
+    page of the server waited): past ``FEATURES_AT_ONCE`` they run through the runner,
+    in parts, and the parts give the numbers of one call."""
+    from playground.labs.biasvariance import state as bv_state
+
+    s = BiasVarianceLabState(datasets=100, n=20, family="features")
+    assert not bv_state.off_the_loop(s.settings())  # the default: one quick call
+    s = BiasVarianceLabState(datasets=3, n=8)
+    calls = []
+    s.runner = lambda settings, generation: calls.append(settings)
+    s.param.update(family="features", n=200, datasets=500)
+    assert s.busy and s.result is None and calls[-1].n == 200 and calls[-1].datasets == 500
+    assert len(bv_state.parts(calls[-1])) == bv_state.FEATURE_PARTS
+    # Small enough to compute here, split all the same: the parts agree with one call.
+    monkeypatch.setattr(bv_state, "FEATURES_AT_ONCE", 10)
+    settings = s.settings()._replace(n=12, datasets=6)
+    groups = bv_state.parts(settings)
+    assert len(groups) == bv_state.FEATURE_PARTS
+    assert sum(groups, ()) == bv.default_capacities("features", 12)
+    seen = []
+    data, split = bv_state.calculate(settings, lambda done, total: seen.append((done, total)))
+    whole = bv.decompose("features", data, settings.noise, seed=settings.seed)
+    assert seen[0] == (0, len(groups)) and seen[-1] == (len(groups), len(groups))
+    assert split.capacities == whole.capacities
+    for name in ("bias2", "variance", "test_error", "train_error", "fits"):
+        np.testing.assert_allclose(getattr(split, name), getattr(whole, name),
+                                   rtol=1e-9, atol=1e-12, err_msg=name)
+
+
 def test_calculate_stops_where_on_part_raises(monkeypatch):
     s = BiasVarianceLabState(datasets=3, n=8, family="network")
     computed = []
