@@ -198,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="e.g. 0-15 or 1,2,5 (default: the family's list)")
     b.add_argument("--datasets", type=_integer("datasets", *bv.DATASETS_BOUNDS), default=100)
     b.add_argument("--n", type=_integer("n", *bv.N_BOUNDS), default=20)
-    b.add_argument("--noise", type=_finite("noise", 0.0, 10.0), default=0.3)
-    b.add_argument("--ridge", type=_finite("ridge", 0.0, 1e6), default=0.0)
+    b.add_argument("--noise", type=_finite("noise", *bv.NOISE_BOUNDS), default=0.3)
+    b.add_argument("--ridge", type=_finite("ridge", *bv.RIDGE_BOUNDS), default=0.0)
     b.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=0)
     b.add_argument("--steps", type=_integer("steps", 1, 10_000), default=bv.NETWORK_STEPS,
                    help="the network family's Adam steps")
@@ -290,6 +290,10 @@ def biasvariance(args) -> dict:
         data = bv.make_data(args.truth, args.n, args.datasets, args.seed, inputs=args.inputs)
         capacities = (None if args.capacities is None
                       else bv.check_capacities(args.family, args.capacities, args.n))
+        if args.family == "knn" and capacities and max(capacities) > args.n:
+            # (the lab's slider stops at n too: more neighbours than points is k = n again)
+            raise UsageError(f"k must be at most n = {args.n} (k > n is the fit of k = n), "
+                             f"got {max(capacities)}")
         r = bv.decompose(args.family, data, args.noise, capacities, ridge=args.ridge,
                          seed=args.seed, steps=args.steps, lr=args.lr)
     except bv.BiasVarianceError as e:

@@ -56,7 +56,7 @@ def test_the_command_prints_strict_json_per_capacity():
     assert rows[15]["train_error"] < rows[3]["train_error"]
 
 
-@pytest.mark.parametrize("family, capacities", [("knn", "1,5,20"), ("features", "5-25"),
+@pytest.mark.parametrize("family, capacities", [("knn", "1,5,10"), ("features", "5-25"),
                                                 ("network", "2,8")])
 def test_every_family(family, capacities):
     args = ["biasvariance", "--family", family, "--capacities", capacities, "--datasets", "20",
@@ -75,6 +75,10 @@ BAD = {
     "degree too high": ["--capacities", "0-21"],
     "features past 5n": ["--family", "features", "--n", "10", "--capacities", "1-51"],
     "k zero": ["--family", "knn", "--capacities", "0-3"],
+    # More neighbours than points: the same fit as k = n (rows 21-50 repeated row 20).
+    "k past n": ["--family", "knn", "--n", "20", "--capacities", "1-50"],
+    # The lab's and the link's bound (the command line took up to 10).
+    "noise past the lab's bound": ["--noise", "2.5"],
     "capacities not numbers": ["--capacities", "a-b"],
     "reversed range": ["--capacities", "5-2"],
     "n too small": ["--n", "4"],

@@ -74,6 +74,9 @@ N_GRID = 121
 #: Bounds the lab and the command line share.
 N_BOUNDS = (5, 200)
 DATASETS_BOUNDS = (1, 500)
+#: σ of the noise and the ridge λ: the lab's, the link's and the command line's bounds.
+NOISE_BOUNDS = (0.0, 2.0)
+RIDGE_BOUNDS = (0.0, 1e6)
 MAX_DEGREE = 20
 MAX_K = 50
 MAX_WIDTH = 256
@@ -125,7 +128,9 @@ TRUTHS: dict[str, Truth] = {
 
 class Family(NamedTuple):
     """A model family: its capacity's symbol, whether capacity rises with it, the bounds
-    of that number, whether λ applies, and the objective it minimises (LaTeX)."""
+    of that number, whether λ applies, and the objective it minimises (LaTeX; Φ⁺ the
+    pseudo-inverse: at λ = 0 the minimum-norm least-squares solution, what
+    ``min_norm_wide`` computes where the minimiser is not unique)."""
 
     key: str
     symbol: str
@@ -139,16 +144,18 @@ class Family(NamedTuple):
 FAMILIES: dict[str, Family] = {
     "poly": Family("poly", "d", True, 0, MAX_DEGREE, True,
                    r"\hat c = \arg\min_c \lVert \Phi_d c - y \rVert^2 + \lambda \lVert c "
-                   r"\rVert^2,\ \Phi_d = [P_0(t_i) \cdots P_d(t_i)],\ t = 2x - 1"),
+                   r"\rVert^2\ (\lambda = 0{:}\ \hat c = \Phi_d^{+} y),\ "
+                   r"\Phi_d = [P_0(t_i) \cdots P_d(t_i)],\ t = 2x - 1"),
     "knn": Family("knn", "k", False, 1, MAX_K, False,
                   r"\hat f(x) = \frac{1}{k} \sum_{i \in N_k(x)} y_i"),
     "features": Family("features", "p", True, 1, FEATURES_PER_POINT * N_BOUNDS[1], True,
                        r"\hat c = \arg\min_c \lVert \Phi_p c - y \rVert^2 + \lambda \lVert c "
-                       r"\rVert^2,\ \phi_j(x) = \max(0, w_j (x - u_j))"),
+                       r"\rVert^2\ (\lambda = 0{:}\ \hat c = \Phi_p^{+} y),\ "
+                       r"\phi_j(x) = \max(0, w_j (x - u_j))"),
     "network": Family("network", "h", True, 1, MAX_WIDTH, True,
                       r"\min_\theta \sum_i (f_\theta(x_i) - y_i)^2 + \lambda(\lVert a \rVert^2"
                       r" + \lVert v \rVert^2),\ f_\theta(x) = \sum_{j=1}^{h} v_j "
-                      r"\tanh(a_j t + b_j) + c"),
+                      r"\tanh(a_j t + b_j) + c,\ t = 2x - 1"),
 }
 
 #: The decomposition as the lab shows it (filled with numbers by ``decomposition_latex``).

@@ -123,14 +123,14 @@ class BiasVarianceLabState(LabState):
     # How each set's training inputs are drawn (bv.INPUTS).  No doc: a widget made from
     # the parameter would show it, in English, as a tooltip.
     inputs = param.Selector(objects=list(bv.INPUTS), default="spread")
-    noise = param.Number(0.3, bounds=(0.0, 2.0), doc="σ of the training and test noise")
+    noise = param.Number(0.3, bounds=bv.NOISE_BOUNDS, doc="σ of the training and test noise")
     n = param.Integer(20, bounds=bv.N_BOUNDS, doc="training points per set")
     datasets = param.Integer(100, bounds=bv.DATASETS_BOUNDS, doc="M, resampled training sets")
     seed = param.Integer(0, bounds=(0, 2**31 - 1))
     family = param.Selector(objects=list(bv.FAMILIES), default="poly")
     capacity = param.Integer(3, bounds=(0, bv.FEATURES_PER_POINT * bv.N_BOUNDS[1]),
                              doc="d, k, p or h: snapped to a computed capacity")
-    ridge = param.Number(0.0, bounds=(0.0, 1e6), doc="λ (poly, features, network)")
+    ridge = param.Number(0.0, bounds=bv.RIDGE_BOUNDS, doc="λ (poly, features, network)")
     shown = param.Integer(0, bounds=(0, bv.DATASETS_BOUNDS[1] - 1),
                           doc="the training set whose points are drawn")
 
