@@ -272,8 +272,19 @@ def check_capacities(family: str, capacities, n: int) -> tuple[int, ...]:
 N_BUCKETS = (8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 100, 128, 160, 200)
 M_BUCKETS = (8, 16, 32, 50, 64, 100, 128, 200, 256, 350, 500)
 CAPACITY_BUCKETS = {"poly": (MAX_DEGREE + 1,), "knn": (MAX_K,), "features": (64,)}
-#: Random features' Gram matrices held at once (floats): larger problems go set by set.
-GRAM_FLOATS = 1 << 22
+#: Random features: the sets are computed in groups holding about this many floats at
+#: once (each set's Φ, kernel, and coefficients and fits at every capacity): groups that
+#: stay in the cache are faster than all sets at once (``set_group``).
+GROUP_FLOATS = 1 << 19
+
+
+def set_group(sets: int, per: int) -> int:
+    """How many sets go in one group when each holds ``per`` floats: at most
+    ``GROUP_FLOATS // per`` (at least 1), a divisor of ``sets`` where one is at least
+    half that (no remainder group: one program fewer to compile)."""
+    most = max(1, min(sets, GROUP_FLOATS // per))
+    divisor = max(d for d in range(1, most + 1) if sets % d == 0)
+    return divisor if 2 * divisor > most else most
 
 
 def bucket(value: int, buckets: tuple[int, ...]) -> int:
@@ -466,11 +477,13 @@ def _feature_solve(phi, y, pts, ridge, sizes, n, jitter):
 
 def _feature_fits(x, x_eval, y, pts, ridge, w, u, sizes, n):
     """Random-feature fits of every set at every p: (M, E, C) and (M, n, C).  The sets
-    are computed together, or in groups where their kernels would pass ``GRAM_FLOATS``;
-    a set whose kernel's Cholesky factor fails (inputs nearly coinciding) is computed
-    again with ``KERNEL_JITTER`` (``lax.cond``: only when one fails)."""
-    per = (w.shape[1] + sizes.shape[0]) * x.shape[1] ** 2
-    group = max(1, min(x.shape[0], GRAM_FLOATS // per))
+    are computed in groups (``set_group``; each set holds Φ (n × P), its kernel (n × n),
+    and coefficients and fits at every capacity, C × (P + E + n)); a set whose kernel's
+    Cholesky factor fails (inputs nearly coinciding) is computed again with
+    ``KERNEL_JITTER`` (``lax.cond``: only when one fails)."""
+    rows, width = x.shape[1], w.shape[1]
+    per = rows * (width + rows) + sizes.shape[0] * (width + x_eval.shape[0] + rows)
+    group = set_group(x.shape[0], per)
 
     def coefficients(jitters):
         def one(args):
