@@ -7,9 +7,10 @@ its middle ("spread", ``INPUTS``);
 a test set of T inputs x_t ~ U[0, 1] drawn apart, with noise-free targets f(x_t) (for
 the bias) and, per training set, fresh noisy ones y'_{m,t} = f(x_t) + σ ε'_{m,t} (for
 the measured error).  Every family is fitted to every set and every capacity in one
-jitted call (``vmap`` over sets and capacities; hyper-parameters and capacities traced,
-and n, M and the number of capacities padded to buckets with the padding masked, so a
-slider recompiles only when n or M leaves its bucket).
+jitted call (``vmap`` over sets and capacities, or for random features a scan over the
+capacities; hyper-parameters and capacities traced, and n, M and the number of
+capacities padded to buckets with the padding masked, so a slider recompiles only when n
+or M leaves its bucket).
 
 Per capacity, with f_m the fit to D_m and f̄ = (1/M) Σ_m f_m (the mean over the sets),
 averaged over the test inputs (⟨·⟩_t):
