@@ -7,9 +7,10 @@ its middle ("spread", ``INPUTS``);
 a test set of T inputs x_t ~ U[0, 1] drawn apart, with noise-free targets f(x_t) (for
 the bias) and, per training set, fresh noisy ones y'_{m,t} = f(x_t) + σ ε'_{m,t} (for
 the measured error).  Every family is fitted to every set and every capacity in one
-jitted call (``vmap`` over sets and capacities; hyper-parameters and capacities traced,
-and n, M and the number of capacities padded to buckets with the padding masked, so a
-slider recompiles only when n or M leaves its bucket).
+jitted call (``vmap`` over sets and capacities, or for random features a scan over the
+capacities; hyper-parameters and capacities traced, and n, M and the number of
+capacities padded to buckets with the padding masked, so a slider recompiles only when n
+or M leaves its bucket).
 
 Per capacity, with f_m the fit to D_m and f̄ = (1/M) Σ_m f_m (the mean over the sets),
 averaged over the test inputs (⟨·⟩_t):
@@ -279,8 +280,19 @@ def check_capacities(family: str, capacities, n: int) -> tuple[int, ...]:
 N_BUCKETS = (8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 100, 128, 160, 200)
 M_BUCKETS = (8, 16, 32, 50, 64, 100, 128, 200, 256, 350, 500)
 CAPACITY_BUCKETS = {"poly": (MAX_DEGREE + 1,), "knn": (MAX_K,), "features": (64,)}
-#: Random features' Gram matrices held at once (floats): larger problems go set by set.
-GRAM_FLOATS = 1 << 22
+#: Random features: the sets are computed in groups holding about this many floats at
+#: once (each set's Φ, kernel, and coefficients and fits at every capacity): groups that
+#: stay in the cache are faster than all sets at once (``set_group``).
+GROUP_FLOATS = 1 << 19
+
+
+def set_group(sets: int, per: int) -> int:
+    """How many sets go in one group when each holds ``per`` floats: at most
+    ``GROUP_FLOATS // per`` (at least 1), a divisor of ``sets`` where one is at least
+    half that (no remainder group: one program fewer to compile)."""
+    most = max(1, min(sets, GROUP_FLOATS // per))
+    divisor = max(d for d in range(1, most + 1) if sets % d == 0)
+    return divisor if 2 * divisor > most else most
 
 
 def bucket(value: int, buckets: tuple[int, ...]) -> int:
@@ -340,19 +352,21 @@ def random_features(x: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def hinge_values(coef: jax.Array, w: jax.Array, u: jax.Array, x: jax.Array) -> jax.Array:
-    """f_c(x) = Σ_j coef[c, j] w_j max(0, x − u_j) for w_j ≥ 0, shape (C, E), in
-    O(C (P + E)): with the kinks sorted, f is a_k x + b_k between kinks k − 1 and k, where
-    a_k = Σ_{j<k} coef_j w_j and b_k = −Σ_{j<k} coef_j w_j u_j (cumulative sums).
+    """f_c(x) = Σ_j coef[c, j] w_j max(0, x − u_j) for w_j ≥ 0, shape (E, C) (points
+    first), in O(C (P + E)): with the kinks sorted, f is a_k x + b_k between kinks k − 1
+    and k, where a_k = Σ_{j<k} coef_j w_j and b_k = −Σ_{j<k} coef_j w_j u_j (cumulative
+    sums, kept as (P + 1, C) so that each x gathers one contiguous row of every
+    capacity's a and b).
 
     Args: coef (C, P); w, u (P,); x (E,)."""
     order = jnp.argsort(u)
-    scaled = coef[:, order] * w[order]
-    zero = jnp.zeros((coef.shape[0], 1), coef.dtype)
-    running = lambda a: jax.lax.associative_scan(jnp.add, a, axis=1)  # cumulative sums
-    slope = jnp.concatenate([zero, running(scaled)], axis=1)
-    offset = jnp.concatenate([zero, -running(scaled * u[order])], axis=1)
+    scaled = coef.T[order] * w[order][:, None]  # (P, C), in the kinks' order
+    zero = jnp.zeros((1, coef.shape[0]), coef.dtype)
+    running = lambda a: jax.lax.associative_scan(jnp.add, a, axis=0)  # cumulative sums
+    slope = jnp.concatenate([zero, running(scaled)], axis=0)
+    offset = jnp.concatenate([zero, -running(scaled * u[order][:, None])], axis=0)
     k = jnp.searchsorted(u[order], x, side="left")  # kinks below x
-    return slope[:, k] * x + offset[:, k]
+    return slope[k] * x[:, None] + offset[k]
 
 
 def nested_ridge(phi: jax.Array, y: jax.Array, ridge: jax.Array,
@@ -400,7 +414,7 @@ def min_norm_wide(phi: jax.Array, y: jax.Array, free: jax.Array, p: jax.Array) -
 
 
 def _poly_fits(phi_train, phi_eval, y, free, ridge, sizes, n):
-    """Polynomial fits of every set at every degree: (M, C, E) and (M, C, n).  Nested QR
+    """Polynomial fits of every set at every degree: (M, E, C) and (M, n, C).  Nested QR
     for λ > 0 or p ≤ n; for λ = 0 and p > n the minimum-norm solution (``lax.cond``:
     computed only where needed)."""
     coef = jax.vmap(nested_ridge, (0, 0, None, None))(phi_train, y, ridge, sizes)  # (M, C, P)
@@ -413,8 +427,8 @@ def _poly_fits(phi_train, phi_eval, y, free, ridge, sizes, n):
                             lambda: coef[:, i])
 
     coef = jnp.swapaxes(jax.lax.map(wide, jnp.arange(sizes.shape[0])), 0, 1)
-    return (jnp.einsum("mcp,ep->mce", coef, phi_eval),
-            jnp.einsum("mcp,mnp->mcn", coef, phi_train))
+    return (jnp.einsum("mcp,ep->mec", coef, phi_eval),
+            jnp.einsum("mcp,mnp->mnc", coef, phi_train))
 
 
 #: Where two training inputs nearly coincide (closer than about 1e-6 of the interval)
@@ -432,39 +446,52 @@ def _feature_solve(phi, y, pts, ridge, sizes, n, jitter):
     (``random_features``), by the nested QR of ``nested_ridge``.  p > n: the kernel form
     c = Φ_pᵀ α, (Φ_pΦ_pᵀ + λI) α = y, by Cholesky and two steps of iterative refinement
     (residuals through Φ_p): the minimum-norm interpolant at λ = 0 (Φ_p has full row
-    rank), the ridge solution for λ > 0 (Woodbury).  The kernels K_p = Σ_{j<p} φ_j φ_jᵀ
-    of every p are one cumulative sum.  Padded points (``pts`` 0) are zero rows with an
-    equation α_i = 0 of their own; ``jitter`` > 0 adds jitter · trace(K_p)/n to K_p's
-    diagonal (``KERNEL_JITTER``).  Accuracy: the kernel form squares Φ_p's condition
-    number κ, so the fits past n carry relative errors of about κ²ε (ε = 2.2e-16); κ is
-    bounded there by how close two training inputs are.
+    rank), the ridge solution for λ > 0 (Woodbury).  One scan over the capacities (sorted)
+    carries the kernel K_p = Σ_{j<p} φ_j φ_jᵀ, adding the features p_{c−1} … p_c − 1 one
+    by one, and factors it only where p > n (``lax.cond``).  Padded points (``pts`` 0)
+    are zero rows with an equation α_i = 0 of their own; ``jitter`` > 0 adds
+    jitter · trace(K_p)/n to K_p's diagonal (``KERNEL_JITTER``).  Accuracy: the kernel
+    form squares Φ_p's condition number κ, so the fits past n carry relative errors of
+    about κ²ε (ε = 2.2e-16); κ is bounded there by how close two training inputs are.
     """
     rows, width = phi.shape
     narrow = nested_ridge(phi[:, :rows], y, ridge, jnp.minimum(sizes, rows))  # (C, n)
     narrow = jnp.concatenate([narrow, jnp.zeros((sizes.shape[0], width - rows), phi.dtype)], 1)
-    # (a log-depth scan: XLA's cumsum on the CPU is a slower reduce-window here)
-    outer = phi.T[:, :, None] * phi.T[:, None, :]
-    kernel = jax.lax.associative_scan(jnp.add, outer, axis=0)[sizes - 1]  # (C, n, n)
-    mask = (jnp.arange(width)[None, :] < sizes[:, None]).astype(phi.dtype)  # (C, P)
-    extra = jitter * jnp.trace(kernel, axis1=1, axis2=2)[:, None] / jnp.maximum(n, 1)
-    diagonal = ridge * pts + 1 - pts + extra * pts  # (C, n)
-    factor = jax.scipy.linalg.cho_factor(kernel + jnp.eye(rows, dtype=phi.dtype) *
-                                         diagonal[:, None, :], lower=True)
-    once = lambda rhs: jax.scipy.linalg.cho_solve(factor, rhs[..., None])[..., 0]
-    alpha = once(jnp.broadcast_to(y, (sizes.shape[0], rows)))
-    for _ in range(2):  # refinement, the residual through Φ_p (not the rounded K_p)
-        alpha = alpha + once(y - ((alpha @ phi) * mask) @ phi.T - alpha * diagonal)
-    coef = jnp.where((sizes <= n)[:, None], narrow, (alpha @ phi) * mask)
+    eye = jnp.eye(rows, dtype=phi.dtype)
+
+    def wide(kernel, p):
+        mask = (jnp.arange(width) < p).astype(phi.dtype)  # (P,)
+        extra = jitter * jnp.trace(kernel) / jnp.maximum(n, 1)
+        diagonal = ridge * pts + 1 - pts + extra * pts  # (n,)
+        factor = jax.scipy.linalg.cho_factor(kernel + eye * diagonal, lower=True)
+        once = lambda rhs: jax.scipy.linalg.cho_solve(factor, rhs)
+        alpha = once(y)
+        for _ in range(2):  # refinement, the residual through Φ_p (not the rounded K_p)
+            alpha = alpha + once(y - phi @ ((alpha @ phi) * mask) - alpha * diagonal)
+        return (alpha @ phi) * mask
+
+    def step(carry, p):
+        kernel, done = carry
+        kernel = jax.lax.fori_loop(done, p, lambda j, k: k + jnp.outer(phi[:, j], phi[:, j]),
+                                   kernel)
+        coef = jax.lax.cond(p > n, wide, lambda k, p: jnp.zeros(width, phi.dtype), kernel, p)
+        return (kernel, jnp.maximum(done, p)), coef
+
+    start = (jnp.zeros((rows, rows), phi.dtype), jnp.zeros((), sizes.dtype))
+    coef = jax.lax.scan(step, start, sizes)[1]
+    coef = jnp.where((sizes <= n)[:, None], narrow, coef)
     return coef, jnp.all(jnp.isfinite(coef))
 
 
 def _feature_fits(x, x_eval, y, pts, ridge, w, u, sizes, n):
-    """Random-feature fits of every set at every p: (M, C, E) and (M, C, n).  The sets
-    are computed together, or in groups where their kernels would pass ``GRAM_FLOATS``;
-    a set whose kernel's Cholesky factor fails (inputs nearly coinciding) is computed
-    again with ``KERNEL_JITTER`` (``lax.cond``: only when one fails)."""
-    per = (w.shape[1] + sizes.shape[0]) * x.shape[1] ** 2
-    group = max(1, min(x.shape[0], GRAM_FLOATS // per))
+    """Random-feature fits of every set at every p: (M, E, C) and (M, n, C).  The sets
+    are computed in groups (``set_group``; each set holds Φ (n × P), its kernel (n × n),
+    and coefficients and fits at every capacity, C × (P + E + n)); a set whose kernel's
+    Cholesky factor fails (inputs nearly coinciding) is computed again with
+    ``KERNEL_JITTER`` (``lax.cond``: only when one fails)."""
+    rows, width = x.shape[1], w.shape[1]
+    per = rows * (width + rows) + sizes.shape[0] * (width + x_eval.shape[0] + rows)
+    group = set_group(x.shape[0], per)
 
     def coefficients(jitters):
         def one(args):
@@ -477,9 +504,10 @@ def _feature_fits(x, x_eval, y, pts, ridge, w, u, sizes, n):
     coef = jax.lax.cond(jnp.all(ok), lambda: coef,
                         lambda: coefficients(jnp.where(ok, 0.0, KERNEL_JITTER))[0])
 
-    def values(args):
+    def values(args):  # at the evaluation points and the set's own inputs, in one pass
         c, ws, us, xs = args
-        return hinge_values(c, ws, us, x_eval), hinge_values(c, ws, us, xs)
+        both = hinge_values(c, ws, us, jnp.concatenate([x_eval, xs]))
+        return both[:x_eval.shape[0]], both[x_eval.shape[0]:]
 
     return jax.lax.map(values, (coef, w, u, x), batch_size=group)
 
@@ -584,19 +612,19 @@ class Decomposition(NamedTuple):
 
 def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test, sets, pts):
     """bias², variance, test error, training error (each (C,)) and the grid fits
-    (C, M, G) from predictions (M, C, E) at [test inputs, grid] and (M, C, n); padded
-    sets (``sets`` 0) and points (``pts`` 0) are left out of every mean."""
+    (C, M, G) from predictions (M, E, C) at [test inputs, grid] and (M, n, C) (points
+    before capacities); padded sets (``sets`` 0) and points (``pts`` 0) are left out of
+    every mean.  Each sum over the sets is a product with ``sets`` (M,) of per-set sums
+    over the points."""
     count, points = jnp.sum(sets), jnp.sum(pts)
-    weight = sets[:, None, None]
-    test = pred_eval[:, :, :n_test]
-    mean = jnp.sum(test * weight, axis=0) / count  # f̄, (C, T)
-    bias2 = jnp.mean((mean - f_test) ** 2, axis=-1)
-    variance = jnp.sum((test - mean) ** 2 * weight, axis=(0, 2)) / (count * n_test)
-    test_error = jnp.sum((test - y_test[:, None, :]) ** 2 * weight, axis=(0, 2)) / (
-        count * n_test)
-    train_error = jnp.sum((pred_train - y[:, None, :]) ** 2 * weight * pts, axis=(0, 2)) / (
+    test = pred_eval[:, :n_test]
+    mean = jnp.einsum("m,mtc->tc", sets, test) / count  # f̄, (T, C)
+    bias2 = jnp.mean((mean - f_test[:, None]) ** 2, axis=0)
+    variance = sets @ jnp.sum((test - mean) ** 2, axis=1) / (count * n_test)
+    test_error = sets @ jnp.sum((test - y_test[:, :, None]) ** 2, axis=1) / (count * n_test)
+    train_error = sets @ jnp.sum((pred_train - y[:, :, None]) ** 2 * pts[:, None], axis=1) / (
         count * points)
-    fits = jnp.swapaxes(pred_eval[:, :, n_test:], 0, 1)
+    fits = jnp.transpose(pred_eval[:, n_test:], (2, 0, 1))
     return bias2, variance, test_error, train_error, fits
 
 
@@ -613,7 +641,7 @@ def width_buckets(widths: tuple[int, ...]) -> list[tuple[int, tuple[int, ...]]]:
 
 
 def _network_fits(init, x, y, x_eval, pts, ridge, lr, widths, steps):
-    """Every width trained on every set, (M, C, E) and (M, C, n): one vmap per bucket of
+    """Every width trained on every set, (M, E, C) and (M, n, C): one vmap per bucket of
     ``width_buckets``; the units past each width are masked."""
     a, b, v = init
     evals, trains = [], []
@@ -630,7 +658,8 @@ def _network_fits(init, x, y, x_eval, pts, ridge, lr, widths, steps):
         e, t = jax.vmap(per_width, in_axes=(0, 0, None, None))(x, y, masks, scale)
         evals.append(e)
         trains.append(t)
-    return jnp.concatenate(evals, axis=1), jnp.concatenate(trains, axis=1)
+    return (jnp.swapaxes(jnp.concatenate(evals, axis=1), 1, 2),
+            jnp.swapaxes(jnp.concatenate(trains, axis=1), 1, 2))
 
 
 @partial(jax.jit, static_argnames=("family", "widths", "steps"))
@@ -651,8 +680,8 @@ def _decompose(family, widths, steps, x, eps, f_train, x_eval, f_test, eps_test,
     elif family == "knn":
         both = jnp.concatenate([jnp.broadcast_to(x_eval, (x.shape[0], x_eval.shape[0])), x],
                                axis=1)
-        pred = jax.vmap(lambda xt, yt, xe: knn_predict(xt, yt, xe, sizes, pts))(x, y, both)
-        pred_eval, pred_train = pred[:, :, :x_eval.shape[0]], pred[:, :, x_eval.shape[0]:]
+        pred = jax.vmap(lambda xt, yt, xe: knn_predict(xt, yt, xe, sizes, pts).T)(x, y, both)
+        pred_eval, pred_train = pred[:, :x_eval.shape[0]], pred[:, x_eval.shape[0]:]
     else:  # network
         pred_eval, pred_train = _network_fits(init, x, y, x_eval, pts, ridge, lr, widths,
                                               steps)
