@@ -1078,7 +1078,7 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
             f"{symbol} = {result.capacities[index]}:</span>"
             + term(result.test_error[index], text_html(tr("bv.term.test", lang)), "pg-bv-test")
             + sign.format("≈")
-            + term(result.bias2[index], text_html(tr("bv.term.bias", lang)) + "²",
+            + term(max(result.bias2[index], 0.0), text_html(tr("bv.term.bias", lang)) + "²",
                    "pg-bv-bias2")
             + sign.format("+")
             + term(result.variance[index], text_html(tr("bv.term.variance", lang)),

@@ -15,16 +15,20 @@ or M leaves its bucket).
 Per capacity, with f_m the fit to D_m and f̄ = (1/M) Σ_m f_m (the mean over the sets),
 averaged over the test inputs (⟨·⟩_t):
 
-* bias²      = ⟨(f̄(x_t) − f(x_t))²⟩_t
-* variance   = ⟨(1/M) Σ_m (f_m(x_t) − f̄(x_t))²⟩_t
+* variance   = ⟨(1/(M − 1)) Σ_m (f_m(x_t) − f̄(x_t))²⟩_t   (0 for M = 1)
+* bias²      = ⟨(f̄(x_t) − f(x_t))²⟩_t − variance/M
 * noise      = σ²
 * sum        = bias² + variance + σ²
 * test error = ⟨(1/M) Σ_m (f_m(x_t) − y'_{m,t})²⟩_t   (measured, fresh test noise)
 * training error = (1/(M n)) Σ_m Σ_i (f_m(x_i) − y_i)²
 
-Because f̄ is the mean over the M sets, bias² + variance = ⟨(1/M) Σ_m (f_m − f)²⟩_t
-exactly, and the measured test error differs from the sum only by the test noise's
-sampling error, whose expectation is 0.
+Both are unbiased estimates of CONCEPTS' expectations over training sets: f̄ is itself
+an average of M fits, so (f̄ − f)² overstates the bias² by variance/M on average, which
+at high capacity (variance in the thousands) made a bias² that grew with the degree and
+shrank as M grew.  Where the true bias² is below that sampling error the estimate may be
+a little below 0 (drawn at the charts' floor).  Because f̄ is the mean over the M sets,
+bias² + variance = ⟨(1/M) Σ_m (f_m − f)²⟩_t exactly, and the measured test error differs
+from the sum only by the test noise's sampling error, whose expectation is 0.
 
 The families (``FAMILIES``), each nested in its capacity so that one factorisation
 serves every capacity:
@@ -619,8 +623,11 @@ def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test, sets, pts):
     count, points = jnp.sum(sets), jnp.sum(pts)
     test = pred_eval[:, :n_test]
     mean = jnp.einsum("m,mtc->tc", sets, test) / count  # f̄, (T, C)
-    bias2 = jnp.mean((mean - f_test[:, None]) ** 2, axis=0)
-    variance = sets @ jnp.sum((test - mean) ** 2, axis=1) / (count * n_test)
+    # Unbiased (see the module's docstring): M − 1 in the variance, its share in f̄ out
+    # of the bias²; one set has no variance to estimate.
+    spread = sets @ jnp.sum((test - mean) ** 2, axis=1) / n_test
+    variance = jnp.where(count > 1, spread / jnp.maximum(count - 1, 1), 0.0)
+    bias2 = jnp.mean((mean - f_test[:, None]) ** 2, axis=0) - variance / count
     test_error = sets @ jnp.sum((test - y_test[:, :, None]) ** 2, axis=1) / (count * n_test)
     train_error = sets @ jnp.sum((pred_train - y[:, :, None]) ** 2 * pts[:, None], axis=1) / (
         count * points)
@@ -792,7 +799,8 @@ def decomposition_latex(result: Decomposition, index: int, significant: int = 3,
         return latex_number(float(value), significant)
 
     return DECOMPOSITION_LATEX.format(
-        test=number(result.test_error[index]), bias2=number(result.bias2[index]),
+        # (an estimate below 0, within its sampling error of it, reads as 0)
+        test=number(result.test_error[index]), bias2=number(max(result.bias2[index], 0.0)),
         variance=number(result.variance[index]), noise=number(result.noise),
         total=number(result.total[index]), test_label=labels["test"],
         bias_label=labels["bias"], variance_label=labels["variance"])

@@ -27,8 +27,11 @@ def fits_range(truth: np.ndarray, noise: float) -> tuple[float, float]:
 def decomposition_range(result) -> tuple[float, float]:
     """The log y range of the curves against capacity (a ``numerics.biasvariance
     .Decomposition``): the U and the peak in view; values past 10⁵ × the smallest sum
-    leave the top."""
-    low = max(float(np.min(np.r_[result.bias2, result.variance, result.total])), LOG_FLOOR)
+    leave the top; a bias² estimate at or below 0 (within its sampling error of 0) leaves
+    the bottom."""
+    bias2 = np.asarray(result.bias2)
+    low = max(float(np.min(np.r_[bias2[bias2 > 0], result.variance, result.total])),
+              LOG_FLOOR)
     high = min(float(np.max(result.test_error)), 1e5 * float(np.min(result.total)))
     return low / 2, max(high * 2, 4 * low)
 

@@ -368,3 +368,43 @@ def test_reading_and_formula():
     latex = bv.decomposition_latex(r, 3)
     assert f"{r.bias2[3]:.3g}" in latex and f"{r.test_error[3]:.3g}" in latex
     assert "0.09" in latex  # σ² = 0.3²
+
+
+def test_random_features_finish_with_two_xla_threads():
+    """Two XLA threads (``PJRT_NPROC=2``, what a 2-core machine gets unless told): two
+    batched LAPACK factorisations that ran at once in the random-features program each
+    held one of the pool's two threads, waiting for the other's (jaxlib's
+    ``ParallelBatchMap``), and ``decompose`` hung for good (0 % CPU).  The factorisations
+    now come one after the other (one pass over the capacities); the app runs with one
+    thread, but a notebook on a 2-core machine does not."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from playground.numerics import biasvariance as bv\n"
+            "d = bv.make_data('sin', n=20, datasets=100, seed=0, inputs='spread')\n"
+            "r = bv.decompose('features', d, 0.3)\n"
+            "print(len(r.capacities))\n")
+    env = {**os.environ, "PJRT_NPROC": "2"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert int(done.stdout.split()[-1]) == len(bv.default_capacities("features", 20))
+
+
+
+def test_bias2_is_unbiased_where_the_truth_is_in_the_family():
+    """A cubic truth fitted by least squares with degree ≥ 3 has no bias: E[f_D] = f.
+    The plug-in ⟨(f̄ − f)²⟩ is then variance/M on average (f̄ averages M noisy fits); the
+    estimate shown takes that out, so over many seeds it averages to 0 within its
+    sampling error, while the plug-in stays at variance/M."""
+    sets, shown, plug_in = 10, [], []
+    for seed in range(12):
+        data = bv.make_data("cubic", 20, sets, seed, inputs="spread")
+        r = bv.decompose("poly", data, 0.5, capacities=(5, 9))
+        shown.append(r.bias2)
+        plug_in.append(r.bias2 + r.variance / sets)  # what (f̄ − f)² averaged to
+    shown, plug_in = np.array(shown), np.array(plug_in)
+    error = shown.std(axis=0) / np.sqrt(len(shown))
+    assert np.all(np.abs(shown.mean(axis=0)) < 3 * error)
+    assert np.all(plug_in.mean(axis=0) > 5 * np.abs(shown.mean(axis=0)))

@@ -107,3 +107,19 @@ def test_a_step_axis_starts_just_before_0_and_spans_at_least_one_step():
     dots = [fig.scatter("x", "y", source=src, visible=False) for src in (one, two, one)]
     show_lone_points([(dots[0], True), (dots[1], True), (dots[2], False)])
     assert [d.visible for d in dots] == [True, False, False]
+
+
+def test_a_bias2_estimate_below_zero_leaves_the_bottom_of_the_decomposition_range():
+    """The unbiased bias² may dip below 0 where a family has next to no bias: the range
+    follows the positive values (it went down to the 1e-6 floor, four decades of
+    nothing under the curves)."""
+    from types import SimpleNamespace
+
+    from playground.ui.axes import decomposition_range
+
+    result = SimpleNamespace(bias2=np.array([0.5, 0.004, -0.0002, -3.0]),
+                             variance=np.array([0.006, 0.02, 0.03, 900.0]),
+                             total=np.array([0.6, 0.11, 0.12, 990.0]),
+                             test_error=np.array([0.6, 0.11, 0.12, 1000.0]))
+    low, high = decomposition_range(result)
+    assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2000.0)
