@@ -1078,7 +1078,7 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
             f"{symbol} = {result.capacities[index]}:</span>"
             + term(result.test_error[index], text_html(tr("bv.term.test", lang)), "pg-bv-test")
             + sign.format("≈")
-            + term(max(result.bias2[index], 0.0), text_html(tr("bv.term.bias", lang)) + "²",
+            + term(bv.resolved_bias2(result)[index], text_html(tr("bv.term.bias", lang)) + "²",
                    "pg-bv-bias2")
             + sign.format("+")
             + term(result.variance[index], text_html(tr("bv.term.variance", lang)),
@@ -1164,7 +1164,8 @@ def build_biasvariance_page(state) -> Page:
               "train_error": {"line_dash": "dashed"}}
     x = np.asarray(caps, np.float64)
     for key, color in DECOMPOSITION_COLORS.items():
-        y = np.full(len(x), r.noise) if key == "noise" else np.asarray(getattr(r, key))
+        y = (np.full(len(x), r.noise) if key == "noise" else bv.resolved_bias2(r)
+             if key == "bias2" else np.asarray(getattr(r, key)))
         src = ColumnDataSource({"x": x, "y": np.maximum(y, LOG_FLOOR)}, name=f"pg-bv-{key}")
         label = tr(f"bv.curve.{key}", lang)
         curves.line("x", "y", source=src, color=color, legend_label=label,

@@ -614,6 +614,22 @@ class Decomposition(NamedTuple):
     y: np.ndarray
 
 
+#: A bias² estimate under this many times variance/M is drawn and shown as 0
+#: (``resolved_bias2``).
+BIAS_RESOLUTION = 2.0
+
+
+def resolved_bias2(result: Decomposition) -> np.ndarray:
+    """The bias² a page shows (C,): the estimate where it exceeds ``BIAS_RESOLUTION`` ×
+    variance/M, else 0.  Below that, M sets cannot tell it from no bias (the estimate's
+    own sampling error is of the size of variance/M, which at high capacity is large:
+    the unbiased estimate jumped between −10⁵ and +6 past degree 15); the command line
+    prints the estimate itself."""
+    sets = result.y.shape[0]
+    bias2 = np.asarray(result.bias2, float)
+    return np.where(bias2 > BIAS_RESOLUTION * np.asarray(result.variance) / sets, bias2, 0.0)
+
+
 def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test, sets, pts):
     """bias², variance, test error, training error (each (C,)) and the grid fits
     (C, M, G) from predictions (M, E, C) at [test inputs, grid] and (M, n, C) (points
@@ -799,8 +815,7 @@ def decomposition_latex(result: Decomposition, index: int, significant: int = 3,
         return latex_number(float(value), significant)
 
     return DECOMPOSITION_LATEX.format(
-        # (an estimate below 0, within its sampling error of it, reads as 0)
-        test=number(result.test_error[index]), bias2=number(max(result.bias2[index], 0.0)),
+        test=number(result.test_error[index]), bias2=number(resolved_bias2(result)[index]),
         variance=number(result.variance[index]), noise=number(result.noise),
         total=number(result.total[index]), test_label=labels["test"],
         bias_label=labels["bias"], variance_label=labels["variance"])

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 from bokeh.models import BasicTicker, CustomJSTickFormatter, Range1d
 
+from ..numerics.biasvariance import resolved_bias2
+
 #: The bias–variance curves: values below this are drawn at it on the log axis (k = 1
 #: fits its training set exactly).
 LOG_FLOOR = 1e-6
@@ -27,9 +29,9 @@ def fits_range(truth: np.ndarray, noise: float) -> tuple[float, float]:
 def decomposition_range(result) -> tuple[float, float]:
     """The log y range of the curves against capacity (a ``numerics.biasvariance
     .Decomposition``): the U and the peak in view; values past 10⁵ × the smallest sum
-    leave the top; a bias² estimate at or below 0 (within its sampling error of 0) leaves
-    the bottom."""
-    bias2 = np.asarray(result.bias2)
+    leave the top; a bias² shown as 0 (``numerics.biasvariance.resolved_bias2``: within
+    its sampling error of 0) leaves the bottom."""
+    bias2 = resolved_bias2(result)
     low = max(float(np.min(np.r_[bias2[bias2 > 0], result.variance, result.total])),
               LOG_FLOOR)
     high = min(float(np.max(result.test_error)), 1e5 * float(np.min(result.total)))

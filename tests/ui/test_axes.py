@@ -109,17 +109,20 @@ def test_a_step_axis_starts_just_before_0_and_spans_at_least_one_step():
     assert [d.visible for d in dots] == [True, False, False]
 
 
-def test_a_bias2_estimate_below_zero_leaves_the_bottom_of_the_decomposition_range():
-    """The unbiased bias² may dip below 0 where a family has next to no bias: the range
-    follows the positive values (it went down to the 1e-6 floor, four decades of
-    nothing under the curves)."""
+def test_a_bias2_within_its_sampling_error_of_0_leaves_the_bottom_of_the_range():
+    """The unbiased bias² may dip below 0, or sit just above it, where a family has next
+    to no bias: those are shown as 0 (under 2 × variance/M) and the range follows the
+    rest (it went down to the 1e-6 floor, four decades of nothing under the curves)."""
     from types import SimpleNamespace
 
+    from playground.numerics.biasvariance import resolved_bias2
     from playground.ui.axes import decomposition_range
 
-    result = SimpleNamespace(bias2=np.array([0.5, 0.004, -0.0002, -3.0]),
-                             variance=np.array([0.006, 0.02, 0.03, 900.0]),
-                             total=np.array([0.6, 0.11, 0.12, 990.0]),
-                             test_error=np.array([0.6, 0.11, 0.12, 1000.0]))
+    result = SimpleNamespace(bias2=np.array([0.5, 0.004, -0.0002, 0.0005, 5.9]),
+                             variance=np.array([0.006, 0.02, 0.03, 0.03, 900.0]),
+                             total=np.array([0.6, 0.11, 0.12, 0.12, 990.0]),
+                             test_error=np.array([0.6, 0.11, 0.12, 0.12, 1000.0]),
+                             y=np.zeros((100, 20)))  # M = 100 sets
+    np.testing.assert_array_equal(resolved_bias2(result), [0.5, 0.004, 0.0, 0.0, 0.0])
     low, high = decomposition_range(result)
     assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2000.0)

@@ -363,7 +363,8 @@ class BiasVarianceLab(Lab):
             floor = lambda v: np.maximum(v, LOG_FLOOR)
             x = np.asarray(caps, float)
             for name in COLORS:
-                y = np.full(len(x), r.noise) if name == "noise" else getattr(r, name)
+                y = (np.full(len(x), r.noise) if name == "noise" else bv.resolved_bias2(r)
+                     if name == "bias2" else getattr(r, name))
                 self.curves_sources[name].data = {"x": x, "y": floor(y)}
             self._on_pick()
 
