@@ -31,7 +31,9 @@ if [ -n "$missing" ]; then
 fi
 
 .venv/bin/ruff check .
-# Tests share the JAX compilation cache with nothing else: a fresh one per run.
+# One JAX compilation cache for this run alone (fresh), shared by every test process:
+# the Python tests' workers (tests/conftest.py) and the browser tests' servers, which
+# load what the Python tests compiled.
 export PLAYGROUND_JAX_CACHE="${PLAYGROUND_JAX_CACHE:-$(mktemp -d)}"
 if [ $# -gt 0 ]; then
   exec .venv/bin/python -m pytest -q "$@"

@@ -1,4 +1,9 @@
-"""Shared test oracles: hand-derived closed-form gradients of the preset surfaces (NumPy)."""
+"""Shared test oracles: hand-derived closed-form gradients of the preset surfaces (NumPy);
+the test processes' JAX settings."""
+
+import os
+import shutil
+import tempfile
 
 import numpy as np
 import pytest
@@ -7,6 +12,23 @@ import playground
 
 # Tests compute as the server does (a speed setting; before the first computation).
 playground.one_xla_thread_per_computation()
+
+
+def pytest_configure(config):
+    """Every test process (each xdist worker, the browser tests' servers) shares compiled
+    programs through one JAX disk cache, as a server's pages do: a network compiled by one
+    worker is loaded, not compiled again, by the other (``PLAYGROUND_JAX_CACHE``, else a
+    folder for this run, removed at its end)."""
+    if "PLAYGROUND_JAX_CACHE" not in os.environ:  # the first process: xdist's controller
+        folder = tempfile.mkdtemp(prefix="playground-jax-tests-")
+        os.environ["PLAYGROUND_JAX_CACHE"] = folder  # workers and servers inherit it
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    if getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput"):
+        return  # xdist's controller runs no test: no JAX
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", os.environ["PLAYGROUND_JAX_CACHE"])
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 
 def _himmelblau(x, y):
