@@ -609,6 +609,7 @@ _EN: dict[str, str] = {
     "url.reason.at_least": "at least {low}",
     "url.reason.past_last_step": "past the last step, {last}: the last is shown",
     "url.reason.capacity": "outside [{low}, {high}] for this family",
+    "url.reason.not_computed": "not a capacity computed here: the nearest, {nearest}, is shown",
     "url.reason.no_such_set": "no such training set: there are {sets}",
     "url.reason.lesson_name": "not a lesson name",
     "url.reason.no_lesson": "no such lesson",

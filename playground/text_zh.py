@@ -556,6 +556,7 @@ ZH: dict[str, str] = {
     "url.reason.at_least": "至少为 {low}",
     "url.reason.past_last_step": "超过了最后一步，即第 {last} 步：显示最后一步",
     "url.reason.capacity": "超出此模型族的范围 [{low}, {high}]",
+    "url.reason.not_computed": "不在计算的容量之中：显示最接近的 {nearest}",
     "url.reason.no_such_set": "没有这个训练集：共 {sets} 个",
     "url.reason.lesson_name": "不是课程名称",
     "url.reason.no_lesson": "没有这节课程",

@@ -336,9 +336,6 @@ class BiasVarianceLab(Lab):
             return
         with hold():
             caps = list(r.capacities)
-            self.capacity.options = caps
-            if self.capacity.value != s.chosen:
-                self.capacity.value = s.chosen
             d = s.data
             self.truth_source.data = {"x": d.grid, "y": d.f_grid}
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
@@ -354,6 +351,10 @@ class BiasVarianceLab(Lab):
                 self.curves_fig = self._curves_figure(r)
                 tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
                 self.curves_pane.object = self.curves_fig
+            # The options and the value at once: options alone that lack the slider's
+            # value set it to their first (and the state's capacity with it).  After the
+            # figure: the value snaps the state's capacity, which redraws its line.
+            self.capacity.param.update(options=caps, value=s.chosen)
             fig = self.curves_fig
             fig.y_range.start, fig.y_range.end = decomposition_range(r)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
@@ -365,8 +366,8 @@ class BiasVarianceLab(Lab):
 
     def _on_pick(self, *_events):
         s, r = self.state, self.state.result
-        if not self._started or r is None:
-            return
+        if not self._started or r is None or self.curves_fig is None:
+            return  # (``_on_result`` draws the first picture)
         with hold():
             i, m = s.index, min(int(s.shown), r.y.shape[0] - 1)
             d = s.data

@@ -248,6 +248,13 @@ class BiasVarianceLabState(LabState):
                 problems.append(problem("capacity", query["capacity"],
                                         LinkReason("capacity", low=spec.low, high=high)))
                 del values["capacity"]
+        if "capacity" in values:  # in range, but not among the capacities computed
+            computed = np.asarray(bv.default_capacities(family, n))
+            nearest = int(computed[np.argmin(np.abs(computed - values["capacity"]))])
+            if nearest != values["capacity"]:
+                problems.append(problem("capacity", query["capacity"],
+                                        LinkReason("not_computed", nearest=nearest)))
+                values["capacity"] = nearest
         values.setdefault("capacity", self.family_capacity(family, n))
         if "shown" in values and values["shown"] >= values.get("datasets", self.datasets):
             problems.append(problem("shown", query["shown"], LinkReason(

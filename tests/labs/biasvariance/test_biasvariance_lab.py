@@ -234,3 +234,46 @@ def test_a_links_capacity_and_training_set_that_do_not_exist_are_said_in_each_la
     zh = " ".join(p.render("zh") for p in problems)
     assert "超出此模型族的范围 [1, 50]" in zh and "没有这个训练集：共 10 个" in zh
     assert "outside" not in zh and "training set" not in zh
+
+
+@pytest.mark.parametrize("query, nearest", [
+    ({"family": "knn", "capacity": "50"}, 20),  # k ≤ n = 20 is computed
+    ({"family": "knn", "capacity": "21"}, 20),
+    ({"family": "knn", "n": "10", "capacity": "13"}, 10),
+    ({"family": "features", "capacity": "10"}, 9),  # p = 9 and 11 computed (a tie: the lower)
+    ({"family": "features", "capacity": "99"}, 100),
+    ({"family": "network", "capacity": "100"}, min(bv.NETWORK_WIDTHS,
+                                                   key=lambda h: (abs(h - 100), h))),
+])
+def test_a_links_capacity_that_is_not_computed_snaps_to_the_nearest_with_a_notice(query,
+                                                                                     nearest):
+    """A capacity in range that the lab does not compute (issue #13, review): the lab is
+    built as the shell builds it, shows the nearest computed capacity and says so."""
+    from playground.ui.shell import build_lab, prepare_state
+
+    state, problems = prepare_state("biasvariance", {**query, "datasets": "10"}, [])
+    assert [p.key for p in problems] == ["capacity"]
+    assert str(nearest) in problems[0].render("en") and str(nearest) in problems[0].render("zh")
+    if query["family"] == "network":
+        state.compute()  # (the live page computes it off the event loop)
+    lab = build_lab("biasvariance", state, problems)
+    lab.main()
+    lab.sidebar()
+    assert state.capacity == state.chosen == lab.capacity.value == nearest
+    assert lab.chosen_span.location == nearest
+    assert lab.message.visible and "capacity=" in lab.message.object
+    assert state.to_query()["capacity"] == str(nearest)
+    np.testing.assert_allclose(lab.mean_source.data["y"], state.result.mean_fit[state.index])
+
+
+def test_a_capacity_no_longer_computed_after_n_falls_snaps_to_the_nearest():
+    """k = 15, then n = 10: k becomes 10 (the slider's new options lacked its value, and
+    Panel then set the first, k = 1)."""
+    s = BiasVarianceLabState(datasets=10)
+    assert s.apply_query({"family": "knn", "capacity": "15"}) == []
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    lab.main()
+    s.n = 10
+    assert s.capacity == lab.capacity.value == lab.chosen_span.location == 10
