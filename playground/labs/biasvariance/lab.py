@@ -36,7 +36,7 @@ from ...ui.palettes import (
     SHOWN_COLOR,
     TRUTH_COLOR,
 )
-from ...ui.present import math_size, number_size, text_size
+from ...ui.present import PLOT_COLORS, math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import DiscreteSlider, label_colon, respond_at_once, set_text
 from . import state as bv_state
@@ -222,8 +222,8 @@ class BiasVarianceLab(Lab):
         legend_below(fig, 2)  # six entries: three columns touched in lecture mode
         fig.legend.click_policy = "hide"
         fig.y_range = Range1d(1e-3, 1.0)
-        self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,
-                                line_alpha=0.6, location=result.capacities[0])
+        self.chosen_span = Span(dimension="height", line_color=self._span_color(),
+                                line_width=2, line_alpha=0.6, location=result.capacities[0])
         fig.add_layout(self.chosen_span)
         if family == "features":
             n = int(self.state.n)
@@ -234,17 +234,25 @@ class BiasVarianceLab(Lab):
         self._size_for_lecture(fig)
         return fig
 
+    def _span_color(self) -> str:
+        """The chosen capacity's line: the theme's muted ink (#444 was unseen on the dark
+        theme's background; the static export draws it so too)."""
+        return PLOT_COLORS[self.theme]["muted"]
+
     def _size_for_lecture(self, fig):
         """A plot's height for lecture mode or not."""
         fig.height = LECTURE_PLOT_HEIGHT if self._lecture else PLOT_HEIGHT
 
     def display_changed(self, display):
-        """Lecture mode: taller plots (its larger text squeezed them)."""
+        """Lecture mode: taller plots (its larger text squeezed them); the theme: the
+        chosen capacity's line in its ink."""
         super().display_changed(display)
         self._lecture = display.present
         for fig in (self.fits_fig, self.curves_fig):
             if fig is not None:
                 self._size_for_lecture(fig)
+        if self.curves_fig is not None and self.chosen_span.line_color != self._span_color():
+            self.chosen_span.line_color = self._span_color()
 
     def main(self) -> list:
         return [
@@ -350,6 +358,10 @@ class BiasVarianceLab(Lab):
                 self._curves_key = key
                 self.curves_fig = self._curves_figure(r)
                 tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
+                # Styled as the page is (theme, lecture mode, full-screen tool) before it
+                # joins: the dark theme's restyle, a second later, added a tool to the
+                # figure in the page and BokehJS then lost its legend and toolbar.
+                self.styled([pn.pane.Bokeh(self.curves_fig)])
                 self.curves_pane.object = self.curves_fig
             # The options and the value at once: options alone that lack the slider's
             # value set it to their first (and the state's capacity with it).  After the

@@ -1,6 +1,7 @@
 """The bias–variance lab without a browser: the link, bad values, every control."""
 
 import numpy as np
+import panel as pn
 import pytest
 
 from playground.labs.biasvariance.lab import BiasVarianceLab
@@ -277,3 +278,57 @@ def test_a_capacity_no_longer_computed_after_n_falls_snaps_to_the_nearest():
     lab.main()
     s.n = 10
     assert s.capacity == lab.capacity.value == lab.chosen_span.location == 10
+
+
+def _dark_lab():
+    """A lab on a dark page: styled as the shell styles what joins the page."""
+    from playground.ui.present import Display, Presenter
+
+    display = Display(theme="dark")
+    presenter = Presenter(display)
+    s = BiasVarianceLabState(datasets=10)
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+
+    def styler(objects):
+        presenter.style([p.object for o in objects for p in o.select(pn.pane.Bokeh)])
+        return objects
+
+    lab.styler = styler
+    lab.prepare()
+    lab.main()
+    lab.display_changed(display)
+    presenter.style([lab.fits_fig, lab.curves_fig])
+    return lab
+
+
+def test_a_chart_rebuilt_for_another_family_joins_the_page_styled():
+    """Dark theme: the error chart built for a new family is styled before it joins
+    (issue #13 review: styled later, in the page, BokehJS lost its legend and toolbar)."""
+    from bokeh.models import FullscreenTool, Legend
+
+    from playground.ui.present import PLOT_COLORS
+
+    lab = _dark_lab()
+    first = lab.curves_fig
+    for family in ("knn", "features"):
+        lab.state.family = family
+        fig = lab.curves_pane.object
+        assert fig is lab.curves_fig and fig is not first
+        assert any(isinstance(t, FullscreenTool) for t in fig.toolbar.tools), family
+        assert fig.background_fill_color == PLOT_COLORS["dark"]["background"]
+        (legend,) = fig.select({"type": Legend})
+        assert legend.label_text_color == PLOT_COLORS["dark"]["ink"], family
+        first = fig
+
+
+def test_the_chosen_capacity_line_is_drawn_in_the_themes_ink():
+    from playground.ui.present import PLOT_COLORS, Display
+
+    lab = _dark_lab()
+    dark, light = PLOT_COLORS["dark"]["muted"], PLOT_COLORS["light"]["muted"]
+    assert lab.chosen_span.line_color == dark
+    lab.state.family = "knn"  # a new chart: its line too
+    assert lab.chosen_span in lab.curves_fig.center and lab.chosen_span.line_color == dark
+    lab.display_changed(Display(theme="light"))
+    assert lab.chosen_span.line_color == light
