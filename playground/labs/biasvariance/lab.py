@@ -18,7 +18,7 @@ import threading
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Label, Range1d, Span, TapTool
+from bokeh.models import ColumnDataSource, Label, Range1d, Span
 from bokeh.plotting import figure
 from panel.io import hold
 
@@ -36,6 +36,7 @@ from ...ui.palettes import (
     SHOWN_COLOR,
     TRUTH_COLOR,
 )
+from ...ui.pick import pick_nearest_line
 from ...ui.present import PLOT_COLORS, math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import DiscreteSlider, label_colon, respond_at_once, set_text
@@ -177,7 +178,7 @@ class BiasVarianceLab(Lab):
                               alpha=0.18, line_width=1, legend_label=tr("bv.fits.each", lang),
                               nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
                               selection_alpha=1.0)
-        fig.select_one(TapTool).renderers = [fits]
+        pick_nearest_line(fig, fits)  # one fit highlighted: the nearest to the click
         fig.line("x", "y", source=self.truth_source, color=TRUTH_COLOR, line_width=2.5,
                  line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
         fig.line("x", "y", source=self.mean_source, color=MEAN_COLOR, line_width=3,
@@ -333,7 +334,9 @@ class BiasVarianceLab(Lab):
     # -- drawing ---------------------------------------------------------------------------
 
     def _on_tap(self, _attr, _old, new):
-        if new:
+        # One fit: a tap that hit several is narrowed to the nearest in the browser
+        # (``ui.pick``), which sends that one next.
+        if len(new) == 1:
             self.state.shown = int(new[0])
 
     def _on_result(self, *_events):
@@ -389,6 +392,8 @@ class BiasVarianceLab(Lab):
             self.mean_source.data = {"x": grid, "y": r.mean_fit[i]}
             self.shown_source.data = {"x": grid, "y": fits[m]}
             self.points_source.data = {"x": d.x[m], "y": r.y[m]}
+            if list(self.fits_source.selected.indices) != [m]:  # the one highlighted
+                self.fits_source.selected.indices = [m]
             self.chosen_span.location = s.chosen
             self.capacity.value = s.chosen
             symbol = bv.FAMILIES[r.family].symbol
