@@ -1206,7 +1206,7 @@ def build_biasvariance_page(state) -> Page:
                   disable_math=True,
                   styles={"font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)", "margin-top": "6px"})
-    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)),
+    family_note = Div(text=text_html(state.family_note()),
                       sizing_mode="stretch_width",
                       disable_math=True, name="pg-bv-family-note",
                       styles={"font-size": "13px", "font-family": "system-ui, sans-serif",

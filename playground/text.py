@@ -636,6 +636,8 @@ _EN: dict[str, str] = {
     "bv.family.poly": "Polynomial (degree d)",
     "bv.family.knn": "k nearest neighbours",
     "bv.family.features": "Random ReLU features (p)",
+    "bv.knn.upto_n": "Here k runs from 1 to n = {n}: no more neighbours than training points.",
+    "bv.knn.upto_max": "Here k runs from 1 to {high}, the most this lab computes.",
     "bv.family.network": "Neural network, one hidden layer (width h)",
     "bv.family.poly.note": (
         "Least squares in the Legendre basis; λ > 0 shrinks the coefficients (ridge)."),

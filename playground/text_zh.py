@@ -592,6 +592,8 @@ ZH: dict[str, str] = {
         "插值它们的拟合会剧烈震荡，在 p > n 处主导平均值。"),
     "bv.family.knn": "k 近邻",
     "bv.family.knn.note": "取 k 个最近训练样本目标值的平均。k 越大容量越小；λ 不适用。",
+    "bv.knn.upto_n": "这里 k 从 1 到 n = {n}：近邻数不能超过训练点数。",
+    "bv.knn.upto_max": "这里 k 从 1 到 {high}，即本实验计算的最大值。",
     "bv.family.network": "神经网络，单隐藏层（宽度 h）",
     "bv.family.network.note": (
         "tanh 单元，从同一个起点出发，用 500 步全批量 Adam 训练；λ 是 L2 正则化项。"

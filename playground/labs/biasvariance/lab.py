@@ -353,7 +353,7 @@ class BiasVarianceLab(Lab):
                 d.f_grid, s.noise)
             family = bv.FAMILIES[r.family]
             self.ridge.disabled = not family.ridge  # k-NN has no λ
-            set_text(self.family_note, text_html(tr(f"bv.family.{r.family}.note", s.lang)))
+            set_text(self.family_note, text_html(s.family_note()))  # k-NN: how far k goes
             self.model_formula.object = f"${family.objective}$"
             # A new figure only when its axes change kind (a figure costs ~50 ms to build).
             key = (r.family, int(s.n) if r.family == "features" else None)

@@ -205,6 +205,17 @@ class BiasVarianceLabState(LabState):
     def reading_key(self) -> str:
         return f"bv.reading.{bv.reading(self.result, self.index, int(self.n))}"
 
+    def family_note(self) -> str:
+        """The family's note under its name; k-NN's says how far k goes (1 … min(50, n):
+        the slider's end) and why."""
+        note = tr(f"bv.family.{self.family}.note", self.lang)
+        if self.family != "knn":
+            return note
+        n = int(self.n)
+        more = (tr("bv.knn.upto_n", self.lang, n=n) if n <= bv.MAX_K
+                else tr("bv.knn.upto_max", self.lang, high=bv.MAX_K))
+        return f"{note} {more}" if self.lang == "en" else f"{note}{more}"
+
     def formula(self) -> str:
         return bv.decomposition_latex(self.result, self.index, labels={
             name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS})

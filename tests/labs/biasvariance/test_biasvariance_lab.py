@@ -332,3 +332,25 @@ def test_the_chosen_capacity_line_is_drawn_in_the_themes_ink():
     assert lab.chosen_span in lab.curves_fig.center and lab.chosen_span.line_color == dark
     lab.display_changed(Display(theme="light"))
     assert lab.chosen_span.line_color == light
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_knn_note_says_how_far_k_goes_and_why(lang):
+    """The k-NN slider ends at min(50, n): the note under the family says so, with the
+    number, in the page's language (issue #13 review: 1–20 at n = 20, unexplained)."""
+    from playground.text import TEXT
+    from playground.ui.markup import text_html
+
+    s = BiasVarianceLabState(datasets=5, lang=lang)
+    s.apply_query({"family": "knn", "n": "20"})
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    lab.main()
+    assert lab.capacity.values[-1] == 20
+    assert TEXT[lang]["bv.knn.upto_n"].format(n=20) in lab.family_note.object
+    s.n = 60
+    assert lab.capacity.values[-1] == 50
+    assert TEXT[lang]["bv.knn.upto_max"].format(high=50) in lab.family_note.object
+    s.family = "poly"
+    assert lab.family_note.object == text_html(TEXT[lang]["bv.family.poly.note"])
