@@ -369,3 +369,36 @@ def test_a_click_on_the_static_pages_fits_highlights_one_the_nearest(new_page, t
                            " Array.from(d.get_model_by_name('bv_sets').data.x[i])]; }", nearest)
     np.testing.assert_array_equal(points[0], points[1])
     assert_no_errors(page)
+
+
+#: The reading's and the decomposition's text: [left, top, right, bottom] of each.
+_TEXT_BOXES = """() => { const out = {};
+  const leaves = (root, acc) => { for (const x of root.querySelectorAll('*')) {
+      if (x.children.length === 0 && (x.textContent || '').trim()) {
+        const r = x.getBoundingClientRect(); if (r.width > 0) acc.push(r); }
+      if (x.shadowRoot) leaves(x.shadowRoot, acc); } return acc; };
+  const visit = (root) => { for (const e of root.querySelectorAll('*')) {
+      for (const cls of ['pg-bv-reading', 'pg-bv-formula']) if (e.classList.contains(cls)) {
+        const rs = leaves(e.shadowRoot || e, []);
+        out[cls] = [Math.min(...rs.map(r => r.left)), Math.min(...rs.map(r => r.top)),
+                    Math.max(...rs.map(r => r.right)), Math.max(...rs.map(r => r.bottom))]; }
+      if (e.shadowRoot) visit(e.shadowRoot); } };
+  visit(document); return out; }"""
+
+
+@pytest.mark.parametrize("query", ["present=1", "present=1&lang=zh&family=features", ""])
+def test_the_reading_and_the_decomposition_are_seen_without_scrolling(new_page, server_url,
+                                                                      query):
+    """At 1280 × 720, lecture mode too: the reading and the decomposition's numbers in
+    the window, starting at one left edge (issue #13 review: below the fold)."""
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server_url}?lab=biasvariance&datasets=30&{query}")
+    wait_for_picture(page)
+    page.locator(".pg-bv-formula .katex").first.wait_for()
+    page.wait_for_timeout(1000)  # the browser's layout
+    boxes = page.evaluate(_TEXT_BOXES)
+    for box in boxes.values():
+        assert box[0] >= 0 and box[2] <= 1280 and box[1] >= 64 and box[3] <= 720, boxes
+    assert abs(boxes["pg-bv-reading"][0] - boxes["pg-bv-formula"][0]) <= 1, boxes
+    assert_no_errors(page)
