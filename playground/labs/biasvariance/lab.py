@@ -51,9 +51,9 @@ COLORS = DECOMPOSITION_COLORS
 #: The plots' height, and in lecture mode: its larger title, axis labels and two-column
 #: legend (``ui.present.PLOT_FONTS``) took ~200 px of the 400, leaving a frame ~200 px
 #: tall at 1280 × 720, where the log axis's 20 px labels (10⁴ … 10⁻⁴, one per decade)
-#: touched; at 470 the frame keeps ~270 px, the labels a gap, and the plots fit in 720 px
-#: below the reading and the decomposition (~190 px with the header).
-PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 470
+#: touched; at 500 the frame keeps ≥ 300 px, the labels a gap, and the plots fit in 720 px
+#: below the decomposition's numbers (~150 px with the header).
+PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 500
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
@@ -260,13 +260,14 @@ class BiasVarianceLab(Lab):
         return [
             self.message,
             pn.Row(self.progress, self.progress_text),
-            # The reading and the decomposition's numbers above the plots: in lecture
-            # mode at 1280 × 720 below them they were under the fold.
-            self.reading,
+            # The decomposition's numbers above the plots: in lecture mode at 1280 × 720
+            # below them they were under the fold (the reading too there would push the
+            # plots' legends under it, or squeeze their frames below 300 px).
             self.formula,
             pn.Row(with_downloads(self.fits_pane, "fits", self.state),
                    with_downloads(self.curves_pane, "curves", self.state),
                    sizing_mode="stretch_width"),
+            self.reading,
             self.model_formula,
         ]
 
