@@ -74,7 +74,6 @@ from bokeh.models import (
     Range1d,
     Slider,
     Span,
-    TapTool,
     TeeHead,
     Title,
     Toggle,
@@ -113,6 +112,7 @@ from .ui.palettes import (
     confidence_image,
     heat_palette,
 )
+from .ui.pick import pick_nearest_line
 
 #: The sweep's default number of values, and the bounds on it.
 DEFAULT_VALUES = 20
@@ -1125,6 +1125,7 @@ def build_biasvariance_page(state) -> Page:
                              "y": [np.asarray(r.y[m], np.float64) for m in kept]},
                             name="bv_sets")
     fits_src = ColumnDataSource({"xs": [], "ys": []}, name="pg-bv-fits")
+    fits_src.selected.indices = [shown]  # the fit highlighted: the set shown's
     mean_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-mean")
     truth_src = ColumnDataSource({"x": grid, "y": np.asarray(d.f_grid, np.float64)},
                                  name="pg-bv-truth")
@@ -1140,7 +1141,7 @@ def build_biasvariance_page(state) -> Page:
                            line_width=1, legend_label=tr("bv.fits.each", lang),
                            nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
                            selection_alpha=1.0)
-    fig.select_one(TapTool).renderers = [lines]
+    pick_nearest_line(fig, lines)  # one fit highlighted: the nearest to the click
     fig.line("x", "y", source=truth_src, color=TRUTH_COLOR, line_width=2.5,
              line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
     fig.line("x", "y", source=mean_src, color=MEAN_COLOR, line_width=3,
@@ -1206,7 +1207,7 @@ def build_biasvariance_page(state) -> Page:
                   disable_math=True,
                   styles={"font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)", "margin-top": "6px"})
-    family_note = Div(text=text_html(tr(f"bv.family.{r.family}.note", lang)),
+    family_note = Div(text=text_html(state.family_note()),
                       sizing_mode="stretch_width",
                       disable_math=True, name="pg-bv-family-note",
                       styles={"font-size": "13px", "font-family": "system-ui, sans-serif",

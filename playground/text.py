@@ -609,6 +609,7 @@ _EN: dict[str, str] = {
     "url.reason.at_least": "at least {low}",
     "url.reason.past_last_step": "past the last step, {last}: the last is shown",
     "url.reason.capacity": "outside [{low}, {high}] for this family",
+    "url.reason.not_computed": "not a capacity computed here: the nearest, {nearest}, is shown",
     "url.reason.no_such_set": "no such training set: there are {sets}",
     "url.reason.lesson_name": "not a lesson name",
     "url.reason.no_lesson": "no such lesson",
@@ -635,6 +636,8 @@ _EN: dict[str, str] = {
     "bv.family.poly": "Polynomial (degree d)",
     "bv.family.knn": "k nearest neighbours",
     "bv.family.features": "Random ReLU features (p)",
+    "bv.knn.upto_n": "Here k runs from 1 to n = {n}: no more neighbours than training points.",
+    "bv.knn.upto_max": "Here k runs from 1 to {high}, the most this lab computes.",
     "bv.family.network": "Neural network, one hidden layer (width h)",
     "bv.family.poly.note": (
         "Least squares in the Legendre basis; λ > 0 shrinks the coefficients (ridge)."),

@@ -556,6 +556,7 @@ ZH: dict[str, str] = {
     "url.reason.at_least": "至少为 {low}",
     "url.reason.past_last_step": "超过了最后一步，即第 {last} 步：显示最后一步",
     "url.reason.capacity": "超出此模型族的范围 [{low}, {high}]",
+    "url.reason.not_computed": "不在计算的容量之中：显示最接近的 {nearest}",
     "url.reason.no_such_set": "没有这个训练集：共 {sets} 个",
     "url.reason.lesson_name": "不是课程名称",
     "url.reason.no_lesson": "没有这节课程",
@@ -592,6 +593,8 @@ ZH: dict[str, str] = {
         "插值它们的拟合会剧烈震荡，在 p > n 处主导平均值。"),
     "bv.family.knn": "k 近邻",
     "bv.family.knn.note": "取 k 个最近训练样本目标值的平均。k 越大容量越小；λ 不适用。",
+    "bv.knn.upto_n": "这里 k 从 1 到 n = {n}：近邻数不能超过训练点数。",
+    "bv.knn.upto_max": "这里 k 从 1 到 {high}，即本实验计算的最大值。",
     "bv.family.network": "神经网络，单隐藏层（宽度 h）",
     "bv.family.network.note": (
         "tanh 单元，从同一个起点出发，用 500 步全批量 Adam 训练；λ 是 L2 正则化项。"

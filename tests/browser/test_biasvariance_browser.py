@@ -201,3 +201,207 @@ def test_both_plots_download_and_the_figure_command_draws_the_lab(new_page, serv
     assert made.plots == ("fits", "curves")
     assert Image.open(out).size == (1280, 720) == (made.width, made.height)
     assert made.caption.startswith(tr("lab.biasvariance"))
+
+
+def page_text(page) -> str:
+    """Every text of the page, shadow roots included."""
+    return page.evaluate("""() => { const all = [];
+      const rec = (root) => { all.push(root.textContent || '');
+        for (const e of root.querySelectorAll('*')) if (e.shadowRoot) rec(e.shadowRoot); };
+      rec(document); return all.join(' | '); }""")
+
+
+def test_a_links_capacity_that_is_not_computed_opens_at_the_nearest_with_a_notice(
+        new_page, server_url):
+    """k = 50 with n = 20 (k ≤ n is computed): the lab opens at k = 20 and says so
+    (issue #13 review: "The lab could not be built: … no attribute 'chosen_span'")."""
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&family=knn&capacity=50&datasets=20")
+    picture = wait_for_picture(page)
+    page.locator(".pg-bv-capacity .noUi-handle").wait_for()
+    wait_for_view(page, picture, 20, "k = 50 asked")
+    text = page_text(page)
+    assert "could not be built" not in text and "Traceback" not in text
+    assert "capacity='50' (" + tr("url.reason.not_computed", nearest=20) + ")" in text
+    page.wait_for_function("() => window.location.search.includes('capacity=20')")
+    assert_no_errors(page)
+
+
+#: The error chart: its frame, its legend and its toolbar (px, from the plot's corner).
+_CURVES_LAYOUT = """(title) => {
+  const plot = [...Bokeh.documents[0].all_models].find(
+    m => m.title && m.title.text === title && Bokeh.index.find_one(m) != null);
+  const view = Bokeh.index.find_one(plot);
+  const legend = Bokeh.index.find_one(plot.below.find(m => m.constructor.__name__ === 'Legend'));
+  const toolbar = Bokeh.index.find_one(plot.toolbar);
+  const at = view.el.getBoundingClientRect(), bar = toolbar.el.getBoundingClientRect();
+  const box = (b) => [b.x0, b.y0, b.x1, b.y1];
+  return {size: [at.width, at.height], frame: box(view.frame.bbox),
+          legend: box(legend.bbox), toolbar: [bar.left - at.left, bar.top - at.top,
+                                             bar.right - at.left, bar.bottom - at.top]};
+}"""
+
+
+@pytest.mark.parametrize("family", ["features", "knn"])
+def test_the_error_chart_of_another_family_keeps_its_legend_in_the_dark_theme(
+        new_page, server_url, family):
+    """Dark theme, another family: the new error chart's legend lies below its frame
+    and its toolbar beside it (issue #13 review: no legend, the toolbar outside)."""
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&theme=dark&datasets=20")
+    picture = wait_for_picture(page)
+    page.locator(".pg-bv-family select").select_option(label=tr(f"bv.family.{family}"))
+    wait_for_picture(page, picture)
+    page.wait_for_timeout(3000)  # the dark theme's restyle of plots joined later: 1.5 s
+    layout = page.evaluate(_CURVES_LAYOUT, tr("bv.curves.title"))
+    width, height = layout["size"]
+    frame, legend, toolbar = layout["frame"], layout["legend"], layout["toolbar"]
+    assert legend[1] >= frame[3] and legend[3] <= height, layout
+    assert 0 < legend[0] < legend[2] < width, layout  # centred below the frame
+    assert toolbar[0] >= frame[2] and toolbar[3] <= height, layout
+    assert_no_errors(page)
+
+
+_FITS = """() => {
+  const doc = Bokeh.documents[0];
+  const fits = doc.get_model_by_name('pg-bv-fits');
+  const plot = [...doc.all_models].find(m => m.renderers && m.renderers.some(
+    r => r.data_source === fits) && Bokeh.index.find_one(m) != null);
+  const view = Bokeh.index.find_one(plot), at = view.el.getBoundingClientRect();
+  const f = view.frame;
+  return {xs: fits.data.xs.map(a => Array.from(a)), ys: fits.data.ys.map(a => Array.from(a)),
+          selected: Array.from(fits.selected.indices),
+          shown: Array.from(doc.get_model_by_name('pg-bv-shown').data.y),
+          mean: [Array.from(doc.get_model_by_name('pg-bv-mean').data.x),
+                 Array.from(doc.get_model_by_name('pg-bv-mean').data.y)],
+          left: at.left, top: at.top, frame: [f.bbox.x0, f.bbox.y0, f.bbox.x1, f.bbox.y1],
+          x: [plot.x_range.start, plot.x_range.end], y: [plot.y_range.start, plot.y_range.end]};
+}"""
+
+
+def _pixel_distances(fits, px, py):
+    """Each fit's distance in pixels to the page point (px, py): to its nearest segment."""
+    import numpy as np
+
+    x0, y0, x1, y1 = fits["frame"]
+    sx = lambda x: fits["left"] + x0 + (np.asarray(x) - fits["x"][0]) / (
+        fits["x"][1] - fits["x"][0]) * (x1 - x0)
+    sy = lambda y: fits["top"] + y1 - (np.asarray(y) - fits["y"][0]) / (
+        fits["y"][1] - fits["y"][0]) * (y1 - y0)
+    out = []
+    for xs, ys in zip(fits["xs"], fits["ys"], strict=True):
+        ax, ay = sx(xs[:-1]) - px, sy(ys[:-1]) - py
+        dx, dy = sx(xs[1:]) - px - ax, sy(ys[1:]) - py - ay
+        t = np.clip(-(ax * dx + ay * dy) / np.maximum(dx * dx + dy * dy, 1e-12), 0, 1)
+        out.append(float(np.min(np.hypot(ax + t * dx, ay + t * dy))))
+    return np.array(out)
+
+
+def _click_where_fits_crowd(page, check=lambda nearest: True):
+    """Click on the mean fit at x = 0.62, where the fits crowd; returns the fit nearest
+    to the click (in pixels: the distance to its segments) and the fits once the page
+    highlights exactly it and shows its set (and ``check(nearest)`` holds)."""
+    import numpy as np
+
+    fits = page.evaluate(_FITS)
+    i = int(np.argmin(np.abs(np.asarray(fits["mean"][0]) - 0.62)))
+    x, y = fits["mean"][0][i], fits["mean"][1][i]
+    x0, y0, x1, y1 = fits["frame"]
+    px = fits["left"] + x0 + (x - fits["x"][0]) / (fits["x"][1] - fits["x"][0]) * (x1 - x0)
+    py = fits["top"] + y1 - (y - fits["y"][0]) / (fits["y"][1] - fits["y"][0]) * (y1 - y0)
+    distances = _pixel_distances(fits, px, py)
+    assert np.sum(distances < 2) >= 2  # the click hits several fits
+    nearest = int(np.argmin(distances))
+    page.mouse.click(px, py)
+    deadline = time.monotonic() + CHANGE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        now = page.evaluate(_FITS)
+        if (now["selected"] == [nearest] and np.allclose(now["shown"], now["ys"][nearest])
+                and check(nearest)):
+            break
+        page.wait_for_timeout(200)
+    assert now["selected"] == [nearest], (now["selected"], nearest)
+    np.testing.assert_allclose(now["shown"], now["ys"][nearest])
+    return nearest, now
+
+
+def test_a_click_on_the_fits_highlights_one_the_nearest_and_settings_keep_it_the_shown(
+        new_page, server_url):
+    """A click where several fits pass highlights one fit, the nearest, whose set's
+    points are drawn; new settings keep the one highlighted the set shown (issue #13
+    review: four fits orange, the points of one; stale ones after a new seed)."""
+    import numpy as np
+
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&datasets=100")
+    picture = wait_for_picture(page)
+    assert page.evaluate(_FITS)["selected"] == [0]  # the set shown (0) is the one highlighted
+    linked = lambda nearest: query_of(page).get("shown", "0") == str(nearest)
+    nearest, _ = _click_where_fits_crowd(page, linked)
+    assert linked(nearest)
+    picture = signature(page)
+    seed = page.locator(".pg-bv-seed input")
+    seed.fill("3")
+    seed.press("Enter")
+    wait_for_picture(page, picture)
+    page.wait_for_timeout(500)
+    after = page.evaluate(_FITS)
+    assert after["selected"] == [nearest]
+    np.testing.assert_allclose(after["shown"], after["ys"][nearest])
+    assert_no_errors(page)
+
+
+def test_a_click_on_the_static_pages_fits_highlights_one_the_nearest(new_page, tmp_path):
+    """The exported page too: one fit highlighted, the nearest, its set's points drawn."""
+    import numpy as np
+
+    from playground import static_export
+
+    path = static_export.export("lab=biasvariance&datasets=100", tmp_path / "bv.html").path
+    page = new_page()
+    page.goto(path.as_uri())
+    page.wait_for_function("() => window.Bokeh && Bokeh.documents.length > 0 && "
+                           "Bokeh.documents[0].get_model_by_name('pg-bv-fits').data.xs.length")
+    assert page.evaluate(_FITS)["selected"] == [0]
+    nearest, now = _click_where_fits_crowd(page)
+    points = page.evaluate("(i) => { const d = Bokeh.documents[0];"
+                           " return [Array.from(d.get_model_by_name('pg-bv-points').data.x),"
+                           " Array.from(d.get_model_by_name('bv_sets').data.x[i])]; }", nearest)
+    np.testing.assert_array_equal(points[0], points[1])
+    assert_no_errors(page)
+
+
+#: The reading's and the decomposition's text: [left, top, right, bottom] of each.
+_TEXT_BOXES = """() => { const out = {};
+  const leaves = (root, acc) => { for (const x of root.querySelectorAll('*')) {
+      if (x.children.length === 0 && (x.textContent || '').trim()) {
+        const r = x.getBoundingClientRect(); if (r.width > 0) acc.push(r); }
+      if (x.shadowRoot) leaves(x.shadowRoot, acc); } return acc; };
+  const visit = (root) => { for (const e of root.querySelectorAll('*')) {
+      for (const cls of ['pg-bv-reading', 'pg-bv-formula']) if (e.classList.contains(cls)) {
+        const rs = leaves(e.shadowRoot || e, []);
+        out[cls] = [Math.min(...rs.map(r => r.left)), Math.min(...rs.map(r => r.top)),
+                    Math.max(...rs.map(r => r.right)), Math.max(...rs.map(r => r.bottom))]; }
+      if (e.shadowRoot) visit(e.shadowRoot); } };
+  visit(document); return out; }"""
+
+
+@pytest.mark.parametrize("query", ["present=1", "present=1&lang=zh&family=features", ""])
+def test_the_reading_and_the_decomposition_are_seen_without_scrolling(new_page, server_url,
+                                                                      query):
+    """At 1280 × 720, lecture mode too: the decomposition's numbers in the window (and
+    the reading, outside lecture mode), starting at the reading's left edge (issue #13
+    review: below the fold)."""
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server_url}?lab=biasvariance&datasets=30&{query}")
+    wait_for_picture(page)
+    page.locator(".pg-bv-formula .katex").first.wait_for()
+    page.wait_for_timeout(1000)  # the browser's layout
+    boxes = page.evaluate(_TEXT_BOXES)
+    for name, box in boxes.items():
+        if name == "pg-bv-reading" and "present=1" in query:
+            continue  # (below the plots: 20-px text above them squeezed the plots)
+        assert box[0] >= 0 and box[2] <= 1280 and box[1] >= 64 and box[3] <= 720, boxes
+    assert abs(boxes["pg-bv-reading"][0] - boxes["pg-bv-formula"][0]) <= 1, boxes
+    assert_no_errors(page)

@@ -19,7 +19,7 @@ import threading
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Label, Range1d, Span, TapTool
+from bokeh.models import ColumnDataSource, Label, Range1d, Span
 from bokeh.plotting import figure
 from panel.io import hold
 
@@ -37,7 +37,8 @@ from ...ui.palettes import (
     SHOWN_COLOR,
     TRUTH_COLOR,
 )
-from ...ui.present import math_size, number_size, text_size
+from ...ui.pick import pick_nearest_line
+from ...ui.present import PLOT_COLORS, math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import DiscreteSlider, label_colon, respond_at_once, set_text
 from . import state as bv_state
@@ -51,8 +52,9 @@ COLORS = DECOMPOSITION_COLORS
 #: The plots' height, and in lecture mode: its larger title, axis labels and two-column
 #: legend (``ui.present.PLOT_FONTS``) took ~200 px of the 400, leaving a frame ~200 px
 #: tall at 1280 × 720, where the log axis's 20 px labels (10⁴ … 10⁻⁴, one per decade)
-#: touched; at 560 the frame keeps ≥ 300 px, the labels a gap, the plots fit in 720 px.
-PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 560
+#: touched; at 500 the frame keeps ≥ 300 px, the labels a gap, and the plots fit in 720 px
+#: below the decomposition's numbers (~150 px with the header).
+PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 500
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
@@ -178,7 +180,7 @@ class BiasVarianceLab(Lab):
                               alpha=0.18, line_width=1, legend_label=tr("bv.fits.each", lang),
                               nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
                               selection_alpha=1.0)
-        fig.select_one(TapTool).renderers = [fits]
+        pick_nearest_line(fig, fits)  # one fit highlighted: the nearest to the click
         fig.line("x", "y", source=self.truth_source, color=TRUTH_COLOR, line_width=2.5,
                  line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
         fig.line("x", "y", source=self.mean_source, color=MEAN_COLOR, line_width=3,
@@ -223,8 +225,8 @@ class BiasVarianceLab(Lab):
         legend_below(fig, 2)  # six entries: three columns touched in lecture mode
         fig.legend.click_policy = "hide"
         fig.y_range = Range1d(1e-3, 1.0)
-        self.chosen_span = Span(dimension="height", line_color="#444", line_width=2,
-                                line_alpha=0.6, location=result.capacities[0])
+        self.chosen_span = Span(dimension="height", line_color=self._span_color(),
+                                line_width=2, line_alpha=0.6, location=result.capacities[0])
         fig.add_layout(self.chosen_span)
         if family == "features":
             n = int(self.state.n)
@@ -235,27 +237,38 @@ class BiasVarianceLab(Lab):
         self._size_for_lecture(fig)
         return fig
 
+    def _span_color(self) -> str:
+        """The chosen capacity's line: the theme's muted ink (#444 was unseen on the dark
+        theme's background; the static export draws it so too)."""
+        return PLOT_COLORS[self.theme]["muted"]
+
     def _size_for_lecture(self, fig):
         """A plot's height for lecture mode or not."""
         fig.height = LECTURE_PLOT_HEIGHT if self._lecture else PLOT_HEIGHT
 
     def display_changed(self, display):
-        """Lecture mode: taller plots (its larger text squeezed them)."""
+        """Lecture mode: taller plots (its larger text squeezed them); the theme: the
+        chosen capacity's line in its ink."""
         super().display_changed(display)
         self._lecture = display.present
         for fig in (self.fits_fig, self.curves_fig):
             if fig is not None:
                 self._size_for_lecture(fig)
+        if self.curves_fig is not None and self.chosen_span.line_color != self._span_color():
+            self.chosen_span.line_color = self._span_color()
 
     def main(self) -> list:
         return [
             self.message,
             pn.Row(self.progress, self.progress_text),
+            # The decomposition's numbers above the plots: in lecture mode at 1280 × 720
+            # below them they were under the fold (the reading too there would push the
+            # plots' legends under it, or squeeze their frames below 300 px).
+            self.formula,
             pn.Row(with_downloads(self.fits_pane, "fits", self.state),
                    with_downloads(self.curves_pane, "curves", self.state),
                    sizing_mode="stretch_width"),
             self.reading,
-            self.formula,
             self.model_formula,
         ]
 
@@ -329,7 +342,9 @@ class BiasVarianceLab(Lab):
     # -- drawing ---------------------------------------------------------------------------
 
     def _on_tap(self, _attr, _old, new):
-        if new:
+        # One fit: a tap that hit several is narrowed to the nearest in the browser
+        # (``ui.pick``), which sends that one next.
+        if len(new) == 1:
             self.state.shown = int(new[0])
 
     def _on_result(self, *_events):
@@ -340,16 +355,13 @@ class BiasVarianceLab(Lab):
             return
         with hold():
             caps = list(r.capacities)
-            self.capacity.options = caps
-            if self.capacity.value != s.chosen:
-                self.capacity.value = s.chosen
             d = s.data
             self.truth_source.data = {"x": d.grid, "y": d.f_grid}
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
                 d.f_grid, s.noise)
             family = bv.FAMILIES[r.family]
             self.ridge.disabled = not family.ridge  # k-NN has no λ
-            set_text(self.family_note, text_html(tr(f"bv.family.{r.family}.note", s.lang)))
+            set_text(self.family_note, text_html(s.family_note()))  # k-NN: how far k goes
             self.model_formula.object = f"${family.objective}$"
             # A new figure only when its axes change kind (a figure costs ~50 ms to build).
             key = (r.family, int(s.n) if r.family == "features" else None)
@@ -357,7 +369,15 @@ class BiasVarianceLab(Lab):
                 self._curves_key = key
                 self.curves_fig = self._curves_figure(r)
                 tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
+                # Styled as the page is (theme, lecture mode, full-screen tool) before it
+                # joins: the dark theme's restyle, a second later, added a tool to the
+                # figure in the page and BokehJS then lost its legend and toolbar.
+                self.styled([pn.pane.Bokeh(self.curves_fig)])
                 self.curves_pane.object = self.curves_fig
+            # The options and the value at once: options alone that lack the slider's
+            # value set it to their first (and the state's capacity with it).  After the
+            # figure: the value snaps the state's capacity, which redraws its line.
+            self.capacity.param.update(options=caps, value=s.chosen)
             fig = self.curves_fig
             fig.y_range.start, fig.y_range.end = decomposition_range(r)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
@@ -370,8 +390,8 @@ class BiasVarianceLab(Lab):
 
     def _on_pick(self, *_events):
         s, r = self.state, self.state.result
-        if not self._started or r is None:
-            return
+        if not self._started or r is None or self.curves_fig is None:
+            return  # (``_on_result`` draws the first picture)
         with hold():
             i, m = s.index, min(int(s.shown), r.y.shape[0] - 1)
             d = s.data
@@ -381,6 +401,8 @@ class BiasVarianceLab(Lab):
             self.mean_source.data = {"x": grid, "y": r.mean_fit[i]}
             self.shown_source.data = {"x": grid, "y": fits[m]}
             self.points_source.data = {"x": d.x[m], "y": r.y[m]}
+            if list(self.fits_source.selected.indices) != [m]:  # the one highlighted
+                self.fits_source.selected.indices = [m]
             self.chosen_span.location = s.chosen
             self.capacity.value = s.chosen
             symbol = bv.FAMILIES[r.family].symbol

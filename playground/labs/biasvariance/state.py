@@ -232,6 +232,17 @@ class BiasVarianceLabState(LabState):
     def reading_key(self) -> str:
         return f"bv.reading.{bv.reading(self.result, self.index, int(self.n))}"
 
+    def family_note(self) -> str:
+        """The family's note under its name; k-NN's says how far k goes (1 … min(50, n):
+        the slider's end) and why."""
+        note = tr(f"bv.family.{self.family}.note", self.lang)
+        if self.family != "knn":
+            return note
+        n = int(self.n)
+        more = (tr("bv.knn.upto_n", self.lang, n=n) if n <= bv.MAX_K
+                else tr("bv.knn.upto_max", self.lang, high=bv.MAX_K))
+        return f"{note} {more}" if self.lang == "en" else f"{note}{more}"
+
     def formula(self) -> str:
         return bv.decomposition_latex(self.result, self.index, labels={
             name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS})
@@ -275,6 +286,13 @@ class BiasVarianceLabState(LabState):
                 problems.append(problem("capacity", query["capacity"],
                                         LinkReason("capacity", low=spec.low, high=high)))
                 del values["capacity"]
+        if "capacity" in values:  # in range, but not among the capacities computed
+            computed = np.asarray(bv.default_capacities(family, n))
+            nearest = int(computed[np.argmin(np.abs(computed - values["capacity"]))])
+            if nearest != values["capacity"]:
+                problems.append(problem("capacity", query["capacity"],
+                                        LinkReason("not_computed", nearest=nearest)))
+                values["capacity"] = nearest
         values.setdefault("capacity", self.family_capacity(family, n))
         if "shown" in values and values["shown"] >= values.get("datasets", self.datasets):
             problems.append(problem("shown", query["shown"], LinkReason(

@@ -1,6 +1,7 @@
 """The bias–variance lab without a browser: the link, bad values, every control."""
 
 import numpy as np
+import panel as pn
 import pytest
 
 from playground.labs.biasvariance.lab import BiasVarianceLab
@@ -264,3 +265,122 @@ def test_a_links_capacity_and_training_set_that_do_not_exist_are_said_in_each_la
     zh = " ".join(p.render("zh") for p in problems)
     assert "超出此模型族的范围 [1, 50]" in zh and "没有这个训练集：共 10 个" in zh
     assert "outside" not in zh and "training set" not in zh
+
+
+@pytest.mark.parametrize("query, nearest", [
+    ({"family": "knn", "capacity": "50"}, 20),  # k ≤ n = 20 is computed
+    ({"family": "knn", "capacity": "21"}, 20),
+    ({"family": "knn", "n": "10", "capacity": "13"}, 10),
+    ({"family": "features", "capacity": "10"}, 9),  # p = 9 and 11 computed (a tie: the lower)
+    ({"family": "features", "capacity": "99"}, 100),
+    ({"family": "network", "capacity": "100"}, min(bv.NETWORK_WIDTHS,
+                                                   key=lambda h: (abs(h - 100), h))),
+])
+def test_a_links_capacity_that_is_not_computed_snaps_to_the_nearest_with_a_notice(query,
+                                                                                     nearest):
+    """A capacity in range that the lab does not compute (issue #13, review): the lab is
+    built as the shell builds it, shows the nearest computed capacity and says so."""
+    from playground.ui.shell import build_lab, prepare_state
+
+    state, problems = prepare_state("biasvariance", {**query, "datasets": "10"}, [])
+    assert [p.key for p in problems] == ["capacity"]
+    assert str(nearest) in problems[0].render("en") and str(nearest) in problems[0].render("zh")
+    if query["family"] == "network":
+        state.compute()  # (the live page computes it off the event loop)
+    lab = build_lab("biasvariance", state, problems)
+    lab.main()
+    lab.sidebar()
+    assert state.capacity == state.chosen == lab.capacity.value == nearest
+    assert lab.chosen_span.location == nearest
+    assert lab.message.visible and "capacity=" in lab.message.object
+    assert state.to_query()["capacity"] == str(nearest)
+    np.testing.assert_allclose(lab.mean_source.data["y"], state.result.mean_fit[state.index])
+
+
+def test_a_capacity_no_longer_computed_after_n_falls_snaps_to_the_nearest():
+    """k = 15, then n = 10: k becomes 10 (the slider's new options lacked its value, and
+    Panel then set the first, k = 1)."""
+    s = BiasVarianceLabState(datasets=10)
+    assert s.apply_query({"family": "knn", "capacity": "15"}) == []
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    lab.main()
+    s.n = 10
+    assert s.capacity == lab.capacity.value == lab.chosen_span.location == 10
+
+
+def _dark_lab():
+    """A lab on a dark page: styled as the shell styles what joins the page."""
+    from playground.ui.present import Display, Presenter
+
+    display = Display(theme="dark")
+    presenter = Presenter(display)
+    s = BiasVarianceLabState(datasets=10)
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+
+    def styler(objects):
+        presenter.style([p.object for o in objects for p in o.select(pn.pane.Bokeh)])
+        return objects
+
+    lab.styler = styler
+    lab.prepare()
+    lab.main()
+    lab.display_changed(display)
+    presenter.style([lab.fits_fig, lab.curves_fig])
+    return lab
+
+
+def test_a_chart_rebuilt_for_another_family_joins_the_page_styled():
+    """Dark theme: the error chart built for a new family is styled before it joins
+    (issue #13 review: styled later, in the page, BokehJS lost its legend and toolbar)."""
+    from bokeh.models import FullscreenTool, Legend
+
+    from playground.ui.present import PLOT_COLORS
+
+    lab = _dark_lab()
+    first = lab.curves_fig
+    for family in ("knn", "features"):
+        lab.state.family = family
+        fig = lab.curves_pane.object
+        assert fig is lab.curves_fig and fig is not first
+        assert any(isinstance(t, FullscreenTool) for t in fig.toolbar.tools), family
+        assert fig.background_fill_color == PLOT_COLORS["dark"]["background"]
+        (legend,) = fig.select({"type": Legend})
+        assert legend.label_text_color == PLOT_COLORS["dark"]["ink"], family
+        first = fig
+
+
+def test_the_chosen_capacity_line_is_drawn_in_the_themes_ink():
+    from playground.ui.present import PLOT_COLORS, Display
+
+    lab = _dark_lab()
+    dark, light = PLOT_COLORS["dark"]["muted"], PLOT_COLORS["light"]["muted"]
+    assert lab.chosen_span.line_color == dark
+    lab.state.family = "knn"  # a new chart: its line too
+    assert lab.chosen_span in lab.curves_fig.center and lab.chosen_span.line_color == dark
+    lab.display_changed(Display(theme="light"))
+    assert lab.chosen_span.line_color == light
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_knn_note_says_how_far_k_goes_and_why(lang):
+    """The k-NN slider ends at min(50, n): the note under the family says so, with the
+    number, in the page's language (issue #13 review: 1–20 at n = 20, unexplained)."""
+    from playground.text import TEXT
+    from playground.ui.markup import text_html
+
+    s = BiasVarianceLabState(datasets=5, lang=lang)
+    s.apply_query({"family": "knn", "n": "20"})
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    lab.main()
+    assert lab.capacity.values[-1] == 20
+    assert TEXT[lang]["bv.knn.upto_n"].format(n=20) in lab.family_note.object
+    s.n = 60
+    assert lab.capacity.values[-1] == 50
+    assert TEXT[lang]["bv.knn.upto_max"].format(high=50) in lab.family_note.object
+    s.family = "poly"
+    assert lab.family_note.object == text_html(TEXT[lang]["bv.family.poly.note"])
