@@ -397,7 +397,13 @@ class BiasVarianceLab(Lab):
             d = s.data
             grid = d.grid
             fits = r.fits[i]
-            self.fits_source.data = {"xs": [grid] * len(fits), "ys": list(fits)}
+            xs = self.fits_source.data["xs"]
+            if len(xs) == len(fits) and len(xs) and np.array_equal(xs[0], grid):
+                # Only the fits' y column goes to the browser (one message of M arrays,
+                # not M copies of the same x grid besides).
+                self.fits_source.data["ys"] = list(fits)
+            else:
+                self.fits_source.data = {"xs": [grid] * len(fits), "ys": list(fits)}
             self.mean_source.data = {"x": grid, "y": r.mean_fit[i]}
             self.shown_source.data = {"x": grid, "y": fits[m]}
             self.points_source.data = {"x": d.x[m], "y": r.y[m]}
