@@ -653,7 +653,7 @@ _EN: dict[str, str] = {
         "together: fits that interpolate them explode and dominate the average past p = n."),
     "bv.family.network.note": (
         "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
-        "penalty. Computing every width takes a few seconds."),
+        "penalty. Every width on every set takes about half a minute (the bar shows how far)."),
     "bv.capacity": "Capacity (d, k, p or h)",
     "bv.ridge": "Ridge λ",
     "bv.fits.title": "Fits to many training sets",

@@ -598,7 +598,7 @@ ZH: dict[str, str] = {
     "bv.family.network": "神经网络，单隐藏层（宽度 h）",
     "bv.family.network.note": (
         "tanh 单元，从同一个起点出发，用 500 步全批量 Adam 训练；λ 是 L2 正则化项。"
-        "计算所有宽度需要几秒钟。"),
+        "在每个训练集上计算所有宽度约需半分钟（进度条显示进度）。"),
     "bv.family.poly": "多项式（次数 d）",
     "bv.family.poly.note": "在勒让德（Legendre）基下做最小二乘；λ > 0 会收缩系数（岭回归）。",
     "bv.fits.each": "在一个训练集上的拟合",
