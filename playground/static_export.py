@@ -1066,6 +1066,8 @@ def _html_number(value: float, significant: int = 3) -> str:
 def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
     """The lab's decomposition at capacity index ``index`` (``bv.decomposition_latex``)
     in HTML: each number with its name under a rule, as under a brace."""
+    result = bv.as_shown(result)  # the terms as drawn, their sum what they add up to
+
     def term(value: float, label: str, css: str) -> str:
         return (f"<span class='pg-bv-term {css}' style='display:inline-flex;"
                 f"flex-direction:column;align-items:center;vertical-align:top;"
@@ -1078,7 +1080,7 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
             f"{symbol} = {result.capacities[index]}:</span>"
             + term(result.test_error[index], text_html(tr("bv.term.test", lang)), "pg-bv-test")
             + sign.format("≈")
-            + term(bv.resolved_bias2(result)[index], text_html(tr("bv.term.bias", lang)) + "²",
+            + term(result.bias2[index], text_html(tr("bv.term.bias", lang)) + "²",
                    "pg-bv-bias2")
             + sign.format("+")
             + term(result.variance[index], text_html(tr("bv.term.variance", lang)),
@@ -1165,8 +1167,8 @@ def build_biasvariance_page(state) -> Page:
               "train_error": {"line_dash": "dashed"}}
     x = np.asarray(caps, np.float64)
     for key, color in DECOMPOSITION_COLORS.items():
-        y = (np.full(len(x), r.noise) if key == "noise" else bv.resolved_bias2(r)
-             if key == "bias2" else np.asarray(getattr(r, key)))
+        y = (np.full(len(x), r.noise) if key == "noise"
+             else np.asarray(getattr(bv.as_shown(r), key)))  # (the terms that add up)
         src = ColumnDataSource({"x": x, "y": np.maximum(y, LOG_FLOOR)}, name=f"pg-bv-{key}")
         label = tr(f"bv.curve.{key}", lang)
         curves.line("x", "y", source=src, color=color, legend_label=label,

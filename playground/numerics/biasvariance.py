@@ -630,6 +630,15 @@ def resolved_bias2(result: Decomposition) -> np.ndarray:
     return np.where(bias2 > BIAS_RESOLUTION * np.asarray(result.variance) / sets, bias2, 0.0)
 
 
+def as_shown(result: Decomposition) -> Decomposition:
+    """``result`` as a page draws and writes it: bias² resolved (``resolved_bias2``) and
+    the sum of the terms shown, so that the numbers on screen add up (a bias² of −2.6
+    shown as 0 left "0 + 91.9 + 0.09 = 89.4")."""
+    bias2 = resolved_bias2(result)
+    return result._replace(bias2=bias2, total=bias2 + np.asarray(result.variance)
+                           + result.noise)
+
+
 def _summarise(pred_eval, pred_train, y, f_test, y_test, n_test, sets, pts):
     """bias², variance, test error, training error (each (C,)) and the grid fits
     (C, M, G) from predictions (M, E, C) at [test inputs, grid] and (M, n, C) (points
@@ -814,8 +823,10 @@ def decomposition_latex(result: Decomposition, index: int, significant: int = 3,
     def number(value: float) -> str:
         return latex_number(float(value), significant)
 
+    result = as_shown(result)
+
     return DECOMPOSITION_LATEX.format(
-        test=number(result.test_error[index]), bias2=number(resolved_bias2(result)[index]),
+        test=number(result.test_error[index]), bias2=number(result.bias2[index]),
         variance=number(result.variance[index]), noise=number(result.noise),
         total=number(result.total[index]), test_label=labels["test"],
         bias_label=labels["bias"], variance_label=labels["variance"])

@@ -408,3 +408,15 @@ def test_bias2_is_unbiased_where_the_truth_is_in_the_family():
     error = shown.std(axis=0) / np.sqrt(len(shown))
     assert np.all(np.abs(shown.mean(axis=0)) < 3 * error)
     assert np.all(plug_in.mean(axis=0) > 5 * np.abs(shown.mean(axis=0)))
+
+
+def test_the_terms_shown_add_up():
+    """A bias² of −2.6 shown as 0 left "89.4 ≈ 0 + 91.9 + 0.09 = 89.4" on the page: the
+    sum shown is the sum of the terms shown (``as_shown``), in the lab's formula too."""
+    data = bv.make_data("sin", 20, 25, 0, inputs="spread")
+    r = bv.decompose("poly", data, 0.3, capacities=(3, 15))
+    shown = bv.as_shown(r)
+    assert r.bias2[1] < 0 and shown.bias2[1] == 0.0  # (this seed's estimate at d = 15)
+    np.testing.assert_allclose(shown.total, shown.bias2 + shown.variance + r.noise)
+    latex = bv.decomposition_latex(r, 1)
+    assert f"= {bv.latex_number(float(shown.total[1]), 3)}" in latex

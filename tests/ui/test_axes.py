@@ -126,3 +126,4 @@ def test_a_bias2_within_its_sampling_error_of_0_leaves_the_bottom_of_the_range()
     np.testing.assert_array_equal(resolved_bias2(result), [0.5, 0.004, 0.0, 0.0, 0.0])
     low, high = decomposition_range(result)
     assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2000.0)
+

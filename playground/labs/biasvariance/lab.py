@@ -381,10 +381,10 @@ class BiasVarianceLab(Lab):
             fig = self.curves_fig
             fig.y_range.start, fig.y_range.end = decomposition_range(r)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
+            shown = bv.as_shown(r)  # what the page says adds up
             x = np.asarray(caps, float)
             for name in COLORS:
-                y = (np.full(len(x), r.noise) if name == "noise" else bv.resolved_bias2(r)
-                     if name == "bias2" else getattr(r, name))
+                y = np.full(len(x), r.noise) if name == "noise" else getattr(shown, name)
                 self.curves_sources[name].data = {"x": x, "y": floor(y)}
             self._on_pick()
 
