@@ -66,6 +66,7 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     Div,
+    FixedTicker,
     HoverTool,
     Label,
     Legend,
@@ -92,6 +93,7 @@ from .ui.axes import (
     LOG_FLOOR,
     PLAIN_JS,
     decomposition_range,
+    decomposition_ticks,
     fits_range,
     legend_below,
     log_loss_range,
@@ -1162,6 +1164,7 @@ def build_biasvariance_page(state) -> Page:
                     tools="reset,save", toolbar_location="right", y_axis_type="log",
                     x_axis_type="log" if log_x else "linear",
                     y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
+    curves.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(*decomposition_range(r)))
     _style(curves)
     styles = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
               "train_error": {"line_dash": "dashed"}}

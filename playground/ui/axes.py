@@ -38,6 +38,22 @@ def decomposition_range(result) -> tuple[float, float]:
     return low / 2, max(high * 2, 4 * low)
 
 
+def decomposition_ticks(low: float, high: float) -> list[float]:
+    """Ticks for the log axis [low, high] of the curves against capacity: 1, 2, 5 × 10ᵏ
+    over up to three decades, each decade's 10ᵏ over more (every other past eight).
+    Bokeh's own ticker, over two or three decades, fell back to linear steps: 0.3, 0.25,
+    0.2, 0.15 piled up at the top and nothing below 0.05 (the network family's chart)."""
+    if not (0 < low < high):
+        return []
+    k_low, k_high = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    decades = np.log10(high / low)
+    mantissas = (1, 2, 5) if decades <= 3 else (1,)
+    step = 2 if decades > 8 else 1
+    ticks = [m * 10.0**k for k in range(k_low, k_high + 1) for m in mantissas
+             if (k % step == 0 or m != 1)]
+    return [t for t in ticks if low <= t <= high]
+
+
 #: Each end of a loss range adds this fraction of its span.
 RANGE_PADDING = 0.05
 #: A diverged run's values count up to this multiple of where it started (a loss that

@@ -127,3 +127,16 @@ def test_a_bias2_within_its_sampling_error_of_0_leaves_the_bottom_of_the_range()
     low, high = decomposition_range(result)
     assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2000.0)
 
+
+
+@pytest.mark.parametrize("low, high, want", [
+    (0.0025, 0.6, [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]),  # the network family's chart
+    (5e-4, 2e4, [1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1e3, 1e4]),  # polynomials: decades
+    (1e-6, 1e6, [1e-6, 1e-4, 1e-2, 1.0, 100.0, 1e4, 1e6]),  # every other decade
+])
+def test_the_decomposition_axis_ticks_are_1_2_5_or_decades(low, high, want):
+    """Bokeh's log ticker over two or three decades fell back to linear steps (0.3, 0.25,
+    0.2, 0.15 piled at the top, nothing below 0.05)."""
+    from playground.ui.axes import decomposition_ticks
+
+    np.testing.assert_allclose(decomposition_ticks(low, high), want)

@@ -19,14 +19,20 @@ import threading
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Label, Range1d, Span
+from bokeh.models import ColumnDataSource, FixedTicker, Label, Range1d, Span
 from bokeh.plotting import figure
 from panel.io import hold
 
 from ...numerics import biasvariance as bv
 from ...static_export import download_button
 from ...text import tr
-from ...ui.axes import LOG_FLOOR, decomposition_range, fits_range, legend_below
+from ...ui.axes import (
+    LOG_FLOOR,
+    decomposition_range,
+    decomposition_ticks,
+    fits_range,
+    legend_below,
+)
 from ...ui.export import tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
@@ -225,6 +231,7 @@ class BiasVarianceLab(Lab):
         legend_below(fig, 2)  # six entries: three columns touched in lecture mode
         fig.legend.click_policy = "hide"
         fig.y_range = Range1d(1e-3, 1.0)
+        fig.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(1e-3, 1.0))
         self.chosen_span = Span(dimension="height", line_color=self._span_color(),
                                 line_width=2, line_alpha=0.6, location=result.capacities[0])
         fig.add_layout(self.chosen_span)
@@ -379,7 +386,8 @@ class BiasVarianceLab(Lab):
             # figure: the value snaps the state's capacity, which redraws its line.
             self.capacity.param.update(options=caps, value=s.chosen)
             fig = self.curves_fig
-            fig.y_range.start, fig.y_range.end = decomposition_range(r)
+            fig.y_range.start, fig.y_range.end = low, high = decomposition_range(r)
+            fig.yaxis.ticker.ticks = decomposition_ticks(low, high)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
             shown = bv.as_shown(r)  # what the page says adds up
             x = np.asarray(caps, float)
