@@ -215,8 +215,11 @@ def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], N
     loop = IOLoop.current()
 
     def add(fn):
-        with contextlib.suppress(Exception):  # the session may have ended
+        try:
             doc.add_next_tick_callback(fn)
+        except Exception:  # the session has ended (said, in case it had not)
+            log.info("a callback for a page whose session had ended was dropped",
+                     exc_info=True)
 
     return lambda fn: loop.add_callback(add, fn)
 

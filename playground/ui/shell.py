@@ -576,7 +576,8 @@ class Page:
         they would build for no one and send to a closed connection."""
         if not self.in_a_session or is_connected(self.doc):
             return False
-        log.debug("the page closed while it loaded: %s skipped", step)
+        # (info: a page that never completes in a test then says why in the server's log)
+        log.info("a page closed while it loaded: %s skipped", step)
         return True
 
     def _attach(self):

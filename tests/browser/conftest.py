@@ -72,6 +72,42 @@ def pytest_runtest_makereport(item, call):
             reader.seek(start)
             printed = reader.read()
         report.sections.append(("server output during the test", printed[-20000:] or "nothing"))
+    make = item.funcargs.get("new_page")
+    for i, page in enumerate(getattr(make, "pages", ())):
+        report.sections.append((f"browser page {i} when the test failed", _page_state(page)))
+
+
+#: What a failed test's report says of each page it opened: a page that never completed
+#: shows here whether it still waited for its lab, showed a notice, or lost its script.
+_PAGE_STATE = """() => {
+    const all = [];
+    const walk = (node) => {
+        for (const el of node.querySelectorAll('*')) {
+            if (el.shadowRoot) walk(el.shadowRoot);
+            if (el.classList && [...el.classList].some(c => c.startsWith('pg-')))
+                all.push(el);
+        }
+    };
+    walk(document);
+    const classes = [...new Set(all.flatMap(el => [...el.classList])
+                                   .filter(c => c.startsWith('pg-')))].sort();
+    const said = all.filter(el => [...el.classList].some(
+        c => /^pg-(notice|page-loading|build-error|message)/.test(c)))
+        .map(el => [...(el.shadowRoot || el).children]
+            .filter(c => !['STYLE', 'LINK', 'SCRIPT'].includes(c.tagName))
+            .map(c => c.innerText || '').join(' ').trim()).filter(t => t).map(t => t.slice(0, 300));
+    return {pg_classes: classes, notices: [...new Set(said)]};
+}"""
+
+
+def _page_state(page) -> str:
+    try:
+        if page.is_closed():
+            return "closed"
+        state = page.evaluate(_PAGE_STATE)
+    except Exception as e:  # the report says why, the test's own failure stays
+        state = f"could not be read: {e!r}"
+    return f"url: {page.url}\nerrors: {getattr(page, 'errors', [])}\nstate: {state}"
 
 
 @pytest.fixture(scope="session")
@@ -109,8 +145,11 @@ def new_page(browser):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(30_000)
         contexts.append(context)
-        return _record_errors(context.new_page())
+        page = _record_errors(context.new_page())
+        make.pages.append(page)  # a failed test's report says how each page stood
+        return page
 
+    make.pages = []
     yield make
     for context in contexts:
         context.close()
