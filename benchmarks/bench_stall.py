@@ -1,6 +1,6 @@
 """One page's actions against another page's updates: the longest pause page A sees.
 
-    python benchmarks/bench_stall.py [--keep-cache] [--only NAME ...] [--quiet-s 6]
+    python benchmarks/bench_stall.py [--keep-cache] [--only NAME ...] [--quiet-s 6] [--opens 1]
 
 Starts ``panel serve app.py`` (with an empty JAX disk cache, so that every new network
 and formula really compiles, unless ``--keep-cache``) and two headless Chromiums (the
@@ -104,6 +104,7 @@ def open_mlp(page, url: str, query: str = "lab=mlp"):
     page.goto(f"{url}?{query}", wait_until="load")
     page.locator(".pg-layers input").wait_for(state="visible", timeout=120_000)
     wait_for(page, lambda: page.evaluate(NODES_JS), 120, "the network diagram")
+    page.locator(".pg-complete").wait_for(state="attached", timeout=120_000)  # every part
     settled(page)
 
 
@@ -173,6 +174,8 @@ def main():
                     help="watch page A this long after each action ends")
     ap.add_argument("--quiet-s", type=float, default=6.0, help="page A alone, first")
     ap.add_argument("--only", nargs="*", help="the actions to run (names as printed)")
+    ap.add_argument("--opens", type=int, default=1,
+                    help="how many times page B opens the MLP lab first (a gap's spread)")
     ap.add_argument("--verbose", action="store_true",
                     help="also say when, in each action, page A's longest gaps began")
     args = ap.parse_args()
@@ -214,7 +217,8 @@ def main():
 def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
     """Every action in page B, with page A's longest gaps: name → (took s, gap s,
     A's longest time between animation frames s)."""
-    actions = [("open the MLP lab", lambda b: open_mlp(b, url))]
+    actions = [(f"open the MLP lab{f' #{i + 1}' if args.opens > 1 else ''}",
+                lambda b: open_mlp(b, url)) for i in range(args.opens)]
     actions += [(f"layers {layers}", lambda b, layers=layers: change_layers(b, layers))
                 for layers in LAYERS]
     actions += [("open a heavy network", lambda b: open_mlp(b, url, HEAVY)),

@@ -41,6 +41,7 @@ from bokeh.models import (
 from panel.io import hold
 from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
+from tornado.ioloop import IOLoop
 
 from .. import one_xla_thread_per_computation
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
@@ -89,6 +90,9 @@ WARMUP_DELAY_MS = 1000
 #: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
 #: the other pages' frames and their training threads get the loop and the GIL.
 STEP_PAUSE_MS = 60
+#: The controls join the page this many at a time, a step each: the MLP lab's ~45 in one
+#: step held the loop 0.28 s, every other page's updates with it (issue #9 item 4).
+CONTROLS_PER_STEP = 12
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()
 _warmup_started = False
@@ -356,8 +360,11 @@ class Page:
         # the browser is ready too.
         if self.in_a_session:
             self._next_tick = next_tick_from_any_thread(self.doc)
-            threading.Thread(target=self._prepare, name="playground-prepare-lab",
-                             daemon=True).start()
+            # Started once the loop has answered the request: begun here, the thread
+            # shared Python's lock with the shell's rendering and held the loop (every
+            # other page) twice as long (issue #9 item 4).
+            IOLoop.current().add_callback(threading.Thread(
+                target=self._prepare, name="playground-prepare-lab", daemon=True).start)
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
                                                  [], [self.lesson.bar, self._waiting()],
                                                  self._display_toggles(),
@@ -605,20 +612,19 @@ class Page:
 
     # The controls and the details in messages of their own: the browser builds the
     # controls' views while this thread builds the details (the page was complete ≈ 0.1 s
-    # sooner); the controls in two halves, each half the time on the loop.
+    # sooner); the controls in parts of ``CONTROLS_PER_STEP``, each a short time on the loop.
     def _attach_controls(self):
         controls = self._styled([*self.lab.without_hidden(self.lab.sidebar()),
                                  *([] if self.embed else [self.lesson.card()])],
                                 controls=True)
-        half = (len(controls) + 1) // 2
-        with hold():
-            self.side.objects = controls[:half]
-        self._then(lambda: self._attach_rest_of_controls(controls[half:]))
+        self._attach_rest_of_controls(controls, first=True)
 
-    def _attach_rest_of_controls(self, rest: list):
+    def _attach_rest_of_controls(self, rest: list, first: bool = False):
+        part, rest = rest[:CONTROLS_PER_STEP], rest[CONTROLS_PER_STEP:]
         with hold():
-            self.side.objects = [*self.side.objects, *rest]
-        self._then(self._attach_details)
+            self.side.objects = [*([] if first else self.side.objects), *part]
+        self._then(lambda: self._attach_rest_of_controls(rest) if rest
+                   else self._attach_details())
 
     def _attach_details(self):
         details = self._styled(self.lab.details())
