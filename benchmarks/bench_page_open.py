@@ -111,7 +111,8 @@ def main():
         for step in (*STEPS, "total", "longest step"):
             print(f"  {step:26s} {statistics.median(times[step]):.3f} s")
         print("  the last page's steps in order:",
-              ", ".join(f"{name.lstrip('_').replace('<lambda>', 'part')} {took:.3f}" for name, took in times["each"]))
+              ", ".join(f"{name.lstrip('_').replace('<lambda>', 'part')} {took:.3f}"
+                        for name, took in times["each"]))
         print(f"page_open query={query} loop_cpu_s={statistics.median(times['total']):.3f}"
               f" longest_step_s={statistics.median(times['longest step']):.3f}"
               f" models={models}", flush=True)
