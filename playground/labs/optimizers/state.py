@@ -242,6 +242,13 @@ class OptimizerLabState(_Knobs):
         if self.result is None and not self.error:
             self.compute()
         surfaces.grid(self.active_surface)
+        # The critical-point analysis the details show, compiled here: in the details'
+        # step it held the event loop (every page) 0.4 s per new formula (issue #9).
+        try:
+            critical.critical_points(self.shown_surface)
+            critical.analyse(self.active_surface.fn, (self.x0, self.y0))
+        except Exception:  # the details compute it again and say what failed
+            log.warning("the critical points could not be prepared", exc_info=True)
 
     # -- the URL ---------------------------------------------------------------
 
