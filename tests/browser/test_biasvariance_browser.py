@@ -386,6 +386,21 @@ _TEXT_BOXES = """() => { const out = {};
   visit(document); return out; }"""
 
 
+def _settled(page, script, still_ms=1000, timeout_s=30):
+    """``script``'s value once it has stayed the same for ``still_ms``: the browser's
+    layout, which on a loaded machine goes on after the text is there (CI measured the
+    decomposition 445 px tall, typeset before KaTeX's style sheet had arrived)."""
+    deadline, last, since = time.monotonic() + timeout_s, None, time.monotonic()
+    while time.monotonic() < deadline:
+        now = page.evaluate(script)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= still_ms / 1000:
+            return now
+        page.wait_for_timeout(200)
+    return last
+
+
 @pytest.mark.parametrize("query", ["present=1", "present=1&lang=zh&family=features", ""])
 def test_the_reading_and_the_decomposition_are_seen_without_scrolling(new_page, server_url,
                                                                       query):
@@ -397,8 +412,7 @@ def test_the_reading_and_the_decomposition_are_seen_without_scrolling(new_page, 
     page.goto(f"{server_url}?lab=biasvariance&datasets=30&{query}")
     wait_for_picture(page)
     page.locator(".pg-bv-formula .katex").first.wait_for()
-    page.wait_for_timeout(1000)  # the browser's layout
-    boxes = page.evaluate(_TEXT_BOXES)
+    boxes = _settled(page, _TEXT_BOXES)
     for name, box in boxes.items():
         if name == "pg-bv-reading" and "present=1" in query:
             continue  # (below the plots: 20-px text above them squeezed the plots)
