@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import datasets, mlp, training
+from .programs import Programs, run
 
 GRID_SIZE = 80
 GRID_EXTENT = 6.0  # the generated data sets' plane: [−6, 6]²
@@ -96,9 +97,9 @@ def frame_array(frame: Frame | None, extent: float = GRID_EXTENT) -> jax.Array:
 
 def decision_grid(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
                   size: int = GRID_SIZE, extent: float = GRID_EXTENT, discrete: bool = False,
-                  frame: Frame | None = None):
+                  frame: Frame | None = None, programs: Programs | None = None):
     """The network (evaluation mode) on a size × size grid over ``frame`` (default
-    [−extent, extent]²).
+    [−extent, extent]²); compiled into ``programs`` when given (a page's own).
 
     Row i is y_i, column j is x_j (a Bokeh ``image``), y_i = y0 + (y1 − y0)·i/(size − 1).
     Two classes: the class-1 probability p₁ ∈ [0, 1].  K classes: k + p_k for the
@@ -107,11 +108,14 @@ def decision_grid(arch: training.Arch, params, bn_state, mean, std, features: tu
     itself (0, 1, …, K−1), for hard colours.  The frame is traced: new data never
     recompiles this.
     """
-    return _decision_grid(arch, params, bn_state, mean, std, features, frame_array(frame, extent),
-                          size=size, discrete=discrete)
+    return run(programs, _decision_grid, _STATIC, arch, params, bn_state, mean, std, features,
+               frame_array(frame, extent), size=size, discrete=discrete)
 
 
-@partial(jax.jit, static_argnames=("arch", "features", "size", "discrete"))
+_STATIC = ("arch", "features", "size", "discrete")
+
+
+@partial(jax.jit, static_argnames=_STATIC)
 def _decision_grid(arch: training.Arch, params, bn_state, mean, std, features, frame,
                    size: int, discrete: bool):
     points = grid_points(frame, size)
@@ -131,13 +135,13 @@ def _decision_grid(arch: training.Arch, params, bn_state, mean, std, features, f
 
 def decision_grids(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
                    size: int = GRID_SIZE, extent: float = GRID_EXTENT, discrete: bool = False,
-                   frame: Frame | None = None):
+                   frame: Frame | None = None, programs: Programs | None = None):
     """``decision_grid`` for a stack of networks (leading axis of params and bn_state)."""
-    return _decision_grids(arch, params, bn_state, mean, std, features,
-                           frame_array(frame, extent), size=size, discrete=discrete)
+    return run(programs, _decision_grids, _STATIC, arch, params, bn_state, mean, std, features,
+               frame_array(frame, extent), size=size, discrete=discrete)
 
 
-@partial(jax.jit, static_argnames=("arch", "features", "size", "discrete"))
+@partial(jax.jit, static_argnames=_STATIC)
 def _decision_grids(arch, params, bn_state, mean, std, features, frame, size, discrete):
     one = partial(_decision_grid.__wrapped__, arch, mean=mean, std=std, features=features,
                   frame=frame, size=size, discrete=discrete)

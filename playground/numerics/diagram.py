@@ -18,6 +18,7 @@ import numpy as np
 
 from . import datasets, mlp, training
 from .decision import GRID_EXTENT, Frame, frame_array, grid_points
+from .programs import Programs, run
 
 THUMB_SIZE = 24  # grid points per thumbnail side
 W_CLIP = 4.0  # |w| at which an edge reaches its column pair's widest line
@@ -56,11 +57,12 @@ def _unit_grids(arch, params, bn_state, mean, std, features, frame, size):
 
 
 def diagram_values(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],
-                   size: int = THUMB_SIZE, frame: Frame | None = None):
+                   size: int = THUMB_SIZE, frame: Frame | None = None,
+                   programs: Programs | None = None):
     """``unit_grids`` over ``frame`` and every weight matrix flattened (layer by layer,
-    W.ravel()), at once."""
-    return _diagram_values(arch, params, bn_state, mean, std, features, frame_array(frame),
-                           size=size)
+    W.ravel()), at once; compiled into ``programs`` when given (a page's own)."""
+    return run(programs, _diagram_values, ("arch", "features", "size"), arch, params, bn_state,
+               mean, std, features, frame_array(frame), size=size)
 
 
 @partial(jax.jit, static_argnames=("arch", "features", "size"))

@@ -306,6 +306,13 @@ def build_error_notice(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> pn
     return message
 
 
+def _forget(state):  # a thread
+    try:
+        memory.BUDGET.forget(state)
+    except Exception:  # (no page to tell: it has closed)
+        log.exception("releasing a closed page's programs failed")
+
+
 class Page:
     """One session's page: its shell at once, its lab once both are ready.
 
@@ -564,7 +571,11 @@ class Page:
             self._restyler.stop()
         if self.lab is not None:
             self.lab.stop()
-            memory.BUDGET.forget(self.lab.state)  # its programs may now be idle
+            # Its programs may now be idle.  A release holds Python's lock for ~0.3 s at a
+            # time (``benchmarks/bench_release.py``): off the loop, the loop waits that
+            # long at most instead of the whole release's 0.6-0.8 s.
+            threading.Thread(target=_forget, args=(self.lab.state,), daemon=True,
+                             name="playground-release").start()
 
     # -- the lab joins the page: pictures, controls, details ----------------------------
 

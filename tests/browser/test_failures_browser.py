@@ -203,14 +203,24 @@ SITECUSTOMIZE = textwrap.dedent('''
 
 
     def _patch_lab(module):
-        real = module.train_keeping_best
+        real = module.MlpLab._warm_up
 
-        def failing(arch, *args, **kwargs):
-            if tuple(arch.hidden) == (7,):
+        def warm_up(self):  # the background compilation of a (7,) network fails
+            compiler = self.player.compiler
+            if tuple(self.state.arch.hidden) != (7,):
+                return real(self)
+
+            def fail():
                 raise RuntimeError("forced failure in a compile thread")
-            return real(arch, *args, **kwargs)
 
-        module.train_keeping_best = failing
+            compile_for_real = compiler.compile
+            compiler.compile = lambda key, _fn: compile_for_real(key, fail)
+            try:
+                return real(self)
+            finally:
+                del compiler.compile
+
+        module.MlpLab._warm_up = warm_up
 
 
     PATCHES = {"playground.labs.mlp.state": _patch_state, "playground.labs.mlp.lab": _patch_lab}

@@ -25,7 +25,6 @@ import param
 from panel.io import hold
 
 from ...numerics import training
-from ...numerics.training import train_keeping_best, train_race
 from ...static_export import download_button
 from ...text import tr
 from ...ui.lab import Lab
@@ -267,11 +266,11 @@ class MlpLab(Lab):
         best_loss = jnp.asarray(s.best_val, training.DTYPE)
         if s.racers:
             models, hypers = s.race_models, s.race_hyper()
-            compiler.compile(shapes, lambda: train_race(arch, models, hypers, *data,
-                                                        n_epochs=1))
+            compiler.compile(shapes, lambda: s.train_race(arch, models, hypers, data,
+                                                          n_epochs=1))
         else:
-            compiler.compile(shapes, lambda: train_keeping_best(
-                arch, model, model, best_loss, hyper, *data, n_epochs=1))
+            compiler.compile(shapes, lambda: s.train_keeping_best(
+                arch, model, model, best_loss, hyper, data, n_epochs=1))
 
     # -- reactions -------------------------------------------------------------------------
 

@@ -51,7 +51,6 @@ from ...numerics.diagram import (
     shades,
     stack,
 )
-from ...numerics.training import evaluate_both
 from ...text import tr
 from ...ui.export import with_downloads
 from ...ui.markup import tagged, tagged_template
@@ -269,7 +268,8 @@ class NetworkDiagram(Viewer):
             self._rebuild()
         grids, weights = diagram_values(s.arch, s.model.params, s.model.bn_state,
                                         jnp.asarray(s.data.mean), jnp.asarray(s.data.std),
-                                        self._features(), frame=s.frame)
+                                        self._features(), frame=s.frame,
+                                        programs=s.programs)
         units, outputs = shades(np.asarray(grids), s.arch.activation, s.arch.n_inputs,
                                 s.arch.n_classes)
         lay = self.layout
@@ -404,7 +404,7 @@ class NetworkDiagram(Viewer):
                 self._set_message(problem)
                 return
             self._set_message("")
-            losses = np.asarray(evaluate_both(s.arch, s.model, *s.data[:4]))
+            losses = np.asarray(s.evaluate(s.arch, s.model, s.data))
             note = tr("mlp.net.after_edit", s.lang, train=f"{losses[0]:.3f}",
                       val=f"{losses[2]:.3f}")
             if not s.last_edit_linked and not s.racers:  # past the epochs a link reaches

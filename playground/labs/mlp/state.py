@@ -35,6 +35,7 @@ from ...numerics import optimizers as opt
 from ...numerics.decision import Frame, data_frame, decision_grid, decision_grids
 from ...numerics.diagram import diagram_values
 from ...numerics.mlp import parse_layers
+from ...numerics.programs import Programs
 from ...numerics.reading import reading
 from ...numerics.training import (
     CHUNK_CAPACITY,
@@ -232,6 +233,9 @@ class MlpLabState(_Knobs):
         #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
         #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
         self.run_slow_work = lambda _key, work, apply: apply(work())
+        #: This page's compiled training programs, its own: a release of the server's
+        #: (``ui.memory``) does not make it reload them, and they go with the page.
+        self.programs = Programs()
         self.history = np.zeros((0, 4), np.float32)  # one row per epoch, epoch 0 first
         self.uploaded: datasets.Dataset | None = None  # the latest good CSV upload
         self.upload_problem = ""  # the link's dataset=uploaded without a file, if any
@@ -311,7 +315,7 @@ class MlpLabState(_Knobs):
         # A new kind of network compiles new programs: the server's budget bounds them.
         BUDGET.note(("mlp", arch, tuple(self.features)), MLP_PROGRAMS_MB, user=self)
         model = training.init_model(jax.random.PRNGKey(int(self.seed)), arch, init=self.init)
-        first = np.asarray(evaluate_both(arch, model, *data[:4]))
+        first = np.asarray(self.evaluate(arch, model, data))
         # A race: the same initial network (and the same shuffles) for every optimizer.
         racers = self.racers
         race_models = training.stack([model] * len(racers)) if racers else None
@@ -499,8 +503,8 @@ class MlpLabState(_Knobs):
             def run_race():
                 trained, active_now, parts = models, active, []
                 for k in self._slices(n_epochs):
-                    trained, metrics = train_race(arch, trained, hyper, *data, n_epochs=k,
-                                                  active=active_now)
+                    trained, metrics = self.train_race(arch, trained, hyper, data,
+                                                       n_epochs=k, active=active_now)
                     parts.append(np.asarray(metrics)[:, :k])
                     # A racer that diverged keeps its last finite network to the end.
                     active_now = active_now & np.all(np.isfinite(parts[-1]), axis=(1, 2))
@@ -516,8 +520,8 @@ class MlpLabState(_Knobs):
         def run():
             trained, kept, kept_loss, parts = model, best, best_loss, []
             for k in self._slices(n_epochs):
-                trained, kept, kept_loss, metrics = train_keeping_best(
-                    arch, trained, kept, kept_loss, hyper, *data, n_epochs=k)
+                trained, kept, kept_loss, metrics = self.train_keeping_best(
+                    arch, trained, kept, kept_loss, hyper, data, n_epochs=k)
                 parts.append(np.asarray(metrics[:k]))
             # The heat map of the trained network too: here it is off the event loop.
             grid = self._grid_of(trained, inputs)
@@ -533,6 +537,22 @@ class MlpLabState(_Knobs):
             self._record(trained, n_epochs)
 
         return run, record
+
+    # -- this page's programs (``programs``: see ``numerics.programs``) ---------------------
+
+    def train_keeping_best(self, arch, model, best, best_loss, hyper, data, n_epochs):
+        """``training.train_keeping_best`` on ``data``'s training and validation sets."""
+        return self.programs.call(train_keeping_best, ("arch", "capacity"), arch, model, best,
+                                  best_loss, hyper, *data[:4], n_epochs=n_epochs)
+
+    def train_race(self, arch, models, hypers, data, n_epochs, active=None):
+        """``training.train_race`` on ``data``'s training and validation sets."""
+        return self.programs.call(train_race, ("arch", "capacity"), arch, models, hypers,
+                                  *data[:4], n_epochs=n_epochs, active=active)
+
+    def evaluate(self, arch, model, data):
+        """``training.evaluate_both``: [train loss, train accuracy, val loss, val accuracy]."""
+        return self.programs.call(evaluate_both, ("arch",), arch, model, *data[:4])
 
     def _slices(self, n_epochs: int):
         """``n_epochs`` in calls of about ``SLICE_S`` each at most (one epoch at least),
@@ -578,9 +598,9 @@ class MlpLabState(_Knobs):
         """Train the ``n_epochs`` finite epochs of a chunk that diverged after them (the
         model carries its random keys, so they are the same epochs) and keep them: the
         network shown is then the last finite one, at the epoch before the divergence."""
-        model, best_model, _, _ = train_keeping_best(
+        model, best_model, _, _ = self.train_keeping_best(
             self.arch, self.model, self.best_model,
-            jnp.asarray(self.best_val, training.DTYPE), self.hyper(), *self.data[:4],
+            jnp.asarray(self.best_val, training.DTYPE), self.hyper(), self.data,
             n_epochs=n_epochs)
         start = len(self.history)
         self.model, self.best_model = model, best_model
@@ -617,8 +637,8 @@ class MlpLabState(_Knobs):
                 only = np.arange(len(racers)) == i
                 redone = before
                 if good:
-                    redone, _ = train_race(self.arch, before, self.race_hyper(),
-                                           *self.data[:4], n_epochs=good, active=only)
+                    redone, _ = self.train_race(self.arch, before, self.race_hyper(),
+                                                self.data, n_epochs=good, active=only)
                 self.race_models = jax.tree.map(
                     lambda a, b, m=only: jnp.where(m.reshape((-1,) + (1,) * (jnp.ndim(b) - 1)),
                                                    a, b), redone, self.race_models)
@@ -789,7 +809,7 @@ class MlpLabState(_Knobs):
             self.arch, self.race_models.params, self.race_models.bn_state,
             jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
             tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize),
-            frame=self.frame))
+            frame=self.frame, programs=self.programs))
 
     @property
     def frame(self) -> Frame:
@@ -817,13 +837,15 @@ class MlpLabState(_Knobs):
         if fresh.racers:
             m = fresh.race_models
             jax.block_until_ready(decision_grids(fresh.arch, m.params, m.bn_state, mean, std,
-                                                 features, discrete=bool(self.discretize)))
+                                                 features, discrete=bool(self.discretize),
+                                                 programs=self.programs))
         else:
             m = fresh.model
             jax.block_until_ready((
                 decision_grid(fresh.arch, m.params, m.bn_state, mean, std, features,
-                              discrete=bool(self.discretize)),
-                diagram_values(fresh.arch, m.params, m.bn_state, mean, std, features)))
+                              discrete=bool(self.discretize), programs=self.programs),
+                diagram_values(fresh.arch, m.params, m.bn_state, mean, std, features,
+                               programs=self.programs)))
         return fresh
 
     def grid(self) -> np.ndarray:
@@ -840,13 +862,13 @@ class MlpLabState(_Knobs):
         return (self.arch, self.data, tuple(self.features) or ("x1", "x2"),
                 bool(self.discretize), self.frame)
 
-    @staticmethod
-    def _grid_of(model, inputs: tuple) -> np.ndarray:
+    def _grid_of(self, model, inputs: tuple) -> np.ndarray:
         """``model``'s heat map for ``_grid_inputs()``'s ``inputs`` (any thread)."""
         arch, data, features, discrete, frame = inputs
         return np.asarray(decision_grid(arch, model.params, model.bn_state,
                                         jnp.asarray(data.mean), jnp.asarray(data.std),
-                                        features, discrete=discrete, frame=frame))
+                                        features, discrete=discrete, frame=frame,
+                                        programs=self.programs))
 
     def reading(self) -> str:
         """The verdict on the curves (``numerics.reading``); an upload's noise is unknown.

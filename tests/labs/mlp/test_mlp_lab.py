@@ -713,7 +713,9 @@ def test_an_error_in_the_background_compilation_pauses_the_lab_and_says_so(
         lab, monkeypatch, caplog):
     later = []
     monkeypatch.setattr(ui_player, "next_tick_from_any_thread", lambda doc: later.append)
-    monkeypatch.setattr(mlp_lab, "train_keeping_best", lambda *a, **k: 1 / 0)
+    compile_for_real = lab.player.compiler.compile  # the compilation itself fails
+    monkeypatch.setattr(lab.player.compiler, "compile",
+                        lambda key, _fn: compile_for_real(key, lambda: 1 / 0))
     lab.player.attach(object())
     lab.player.play.value = True
     lab.controls.layers.value = "5,3"  # a new network compiles in a thread, and fails
@@ -917,14 +919,14 @@ def test_the_heat_map_of_a_chunk_comes_from_its_worker_while_it_still_fits(monke
     run, record = s.training(5)
     result = run()  # the worker: the training and the trained network's heat map
     computed, real = [], MlpLabState._grid_of
-    monkeypatch.setattr(MlpLabState, "_grid_of", staticmethod(
-        lambda *a: computed.append(1) or real(*a)))
+    monkeypatch.setattr(MlpLabState, "_grid_of",
+                        lambda *a: computed.append(1) or real(*a))
     drawn = []  # what a page draws when the new epoch arrives (a watcher, as the lab's)
     s.param.watch(lambda _e: drawn.append(s.grid()), "epoch")
     record(result)
     ahead = s.grid()
     assert drawn[0] is ahead is result[1] and computed == []  # not again on the loop
-    np.testing.assert_array_equal(ahead, real(s.model, s._grid_inputs()))
+    np.testing.assert_array_equal(ahead, real(s, s.model, s._grid_inputs()))
     s.discretize = True  # another picture of the same network: computed now
     hard = s.grid()
     assert hard is not ahead and set(np.unique(hard)) <= {0.0, 1.0}
@@ -1062,3 +1064,21 @@ def test_the_best_epoch_line_is_a_single_networks(lab):
     s.train(3)
     lab.controls.show_details()
     assert best.visible and mlp_lab.loss_text(s.best_val) in shown(best)
+
+
+def test_a_page_keeps_its_programs_through_a_release_of_the_servers():
+    """The server's memory bound drops JAX's caches (``ui.memory``); a page holds its
+    training programs (``numerics.programs``): it trains on without compiling, as a
+    page that saw no release, a single network and a race."""
+    from playground.ui import memory
+
+    for settings in ({}, {"race": ["sgd", "adam"]}):
+        untouched, released = MlpLabState(**settings), MlpLabState(**settings)
+        untouched.train(4)
+        released.train(4)
+        compiled = released.programs.compilations
+        memory.release_compiled_programs()
+        untouched.train(6)
+        released.train(6)
+        assert released.programs.compilations == compiled, settings
+        np.testing.assert_array_equal(released.history, untouched.history)

@@ -1,0 +1,90 @@
+"""What a release of the server's compiled programs costs an open MLP page.
+
+    PYTHONPATH=. python benchmarks/bench_release.py [--others 5]
+
+In one process with JAX's persistent cache (a fresh directory), as a server: page A
+trains the default network; ``--others`` pages each train another architecture and
+close; then the memory bound's release (``ui.memory.release_compiled_programs``).
+Prints the release's time and the memory before and after it, then page A's next
+epoch: through its own programs (``numerics.programs``, what the lab does) and, for
+comparison, through ``jax.jit``'s caches (what the lab did before: a trace and a
+reload from the disk cache after every release).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+
+import playground
+
+playground.one_xla_thread_per_computation()  # as the server
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+
+from playground.labs.mlp.state import MlpLabState  # noqa: E402
+from playground.numerics import training  # noqa: E402
+from playground.ui import memory  # noqa: E402
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    jax.block_until_ready(fn())
+    return time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--others", type=int, default=5)
+    parser.add_argument("--log-compiles", action="store_true",
+                        help="name what page A's next epoch compiles")
+    args = parser.parse_args()
+    jax.config.update("jax_compilation_cache_dir", tempfile.mkdtemp())
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+
+    page = MlpLabState()
+    page.train(5)
+    jit_args = (page.arch, page.model, page.model, jnp.asarray(page.best_val, training.DTYPE),
+                page.hyper(), *page.data[:4])
+    print(f"page A's first epochs (compiling): "
+          f"{timed(lambda: training.train_keeping_best(*jit_args, n_epochs=1)):.2f} s "
+          "through jax.jit (compiling it for the comparison)")
+    for k in range(args.others):
+        other = MlpLabState(layers=f"{9 + k},{9 + k},{9 + k}")
+        other.train(3)
+        del other
+    before = memory.resident_mb()
+    gaps, running = [], threading.Event()
+    running.set()
+
+    def ticker():  # another thread (a page's loop) that wants Python every 5 ms
+        last = time.perf_counter()
+        while running.is_set():
+            time.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    thread = threading.Thread(target=ticker)
+    thread.start()
+    took = timed(lambda: memory.release_compiled_programs())
+    running.clear()
+    thread.join()
+    print(f"release: {took:.2f} s; {before:.0f} → {memory.resident_mb():.0f} MB resident; "
+          f"another thread's longest wait meanwhile {max(gaps) * 1000:.0f} ms")
+    compiled = page.programs.compilations
+    if args.log_compiles:
+        jax.config.update("jax_log_compiles", True)
+    own = timed(lambda: page.train(1) or page.history)
+    print(f"page A's next epoch, its own programs: {own * 1000:.1f} ms "
+          f"(compilations {page.programs.compilations - compiled})")
+    through_jit = timed(lambda: training.train_keeping_best(*jit_args, n_epochs=1))
+    print(f"page A's next epoch through jax.jit's caches: {through_jit * 1000:.0f} ms "
+          "(a trace and a load from the disk cache)")
+
+
+if __name__ == "__main__":
+    main()
