@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import latex2mathml.converter
 import numpy as np
 from bokeh.core.properties import value as literal
 from bokeh.embed import file_html
@@ -1093,6 +1094,13 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
               f"{_html_number(result.total[index])}</b>")
 
 
+def objective_mathml(latex: str) -> str:
+    """A family's objective (``bv.Family.objective``, LaTeX) as MathML (``latex2mathml``;
+    its ``\\arg`` comes out as a backslash and ``\\operatorname`` as italic letters, so
+    arg min is upright text)."""
+    return latex2mathml.converter.convert(latex.replace(r"\arg\min", r"\text{arg min}"))
+
+
 def build_biasvariance_page(state) -> Page:
     """The bias–variance lab (``state``: a ``BiasVarianceLabState`` set from a link) as
     a page whose capacity slider picks from the family computed at every capacity (see
@@ -1212,6 +1220,12 @@ def build_biasvariance_page(state) -> Page:
                   disable_math=True,
                   styles={"font-family": "system-ui, sans-serif",
                           "color": "var(--pg-ink, #222)", "margin-top": "6px"})
+    # The model's objective as MathML, which browsers draw themselves: a static page
+    # carries no LaTeX renderer (the live lab's is KaTeX).
+    model = Div(text=objective_mathml(family.objective), sizing_mode="stretch_width",
+                disable_math=True, name="pg-bv-model",
+                styles={"font-size": "17px", "color": "var(--pg-ink, #222)",
+                        "overflow-x": "auto", "margin-top": "6px"})
     family_note = Div(text=text_html(state.family_note()),
                       sizing_mode="stretch_width",
                       disable_math=True, name="pg-bv-family-note",
@@ -1236,7 +1250,7 @@ def build_biasvariance_page(state) -> Page:
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
     layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(fig, curves),
-                    reading, formula, family_note, sizing_mode="stretch_width",
+                    reading, formula, model, family_note, sizing_mode="stretch_width",
                     name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "biasvariance", "family": r.family, "capacities": caps,

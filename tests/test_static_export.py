@@ -419,6 +419,28 @@ def test_the_biasvariance_file_is_in_the_links_language_without_nan():
         assert static_export.FIT_GAP not in np.asarray(codes)  # every fit finite
 
 
+@pytest.mark.parametrize("family, reads", [
+    ("poly", ["argmin", "‖Φdc−y‖2+λ‖c‖2", "Φd=[P0(ti)⋯Pd(ti)]", "t=2x−1"]),
+    ("knn", ["f^(x)=1k∑i∈Nk(x)yi"]),
+    ("features", ["argmin", "‖Φpc−y‖2", "ϕj(x)=max(0,wj(x−uj))"]),
+    ("network", ["minθ∑i(fθ(xi)−yi)2+λ(‖a‖2+‖v‖2)", "tanh(ajt+bj)+c"]),
+])
+def test_the_biasvariance_page_shows_the_models_objective_as_mathml(family, reads):
+    """As the live lab's (KaTeX) but drawn by the browser: each symbol where the LaTeX
+    puts it (the text in reading order; issue #13: the static page lacked it)."""
+    import xml.etree.ElementTree as ET
+
+    _, state = static_export.read_link(f"lab=biasvariance&family={family}&datasets=10")
+    page = static_export.build_page(state, "biasvariance")
+    model = next(m for m in page.layout.select({"name": "pg-bv-model"}))
+    root = ET.fromstring(model.text)
+    assert root.tag == "{http://www.w3.org/1998/Math/MathML}math"
+    text = "".join(root.itertext()).replace("\xa0", "")
+    assert "\\" not in text  # no LaTeX command left as text (latex2mathml's \arg)
+    for part in reads:
+        assert part in text, (part, text)
+
+
 @pytest.mark.parametrize("link", ["lab=biasvariance", "lab=biasvariance&family=features",
                                   "lab=biasvariance&family=knn&theme=dark"])
 def test_the_default_biasvariance_pages_fit_the_size_bound(link):
