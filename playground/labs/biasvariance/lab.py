@@ -136,7 +136,7 @@ class BiasVarianceLab(Lab):
             s.param.family, name=tr("bv.family", lang), css_classes=["pg-bv-family"],
             options={tr(f"bv.family.{k}", lang): k for k in bv.FAMILIES})
         self.capacity = DiscreteSlider(name=tr("bv.capacity", lang), colon=label_colon(lang),
-                                       options=[s.capacity], value=s.capacity,
+                                       options=self._coming_capacities(), value=s.capacity,
                                        css_classes=["pg-bv-capacity"])
         self.capacity.param.watch(lambda e: setattr(s, "capacity", int(e.new)), "value")
         ridges = sorted({*RIDGES, float(s.ridge)})
@@ -148,9 +148,21 @@ class BiasVarianceLab(Lab):
         s.param.watch(lambda e: setattr(self.ridge, "value", float(e.new))
                       if e.new in self.ridge.values else None, ["ridge"])
         # The theme's muted ink (#444 on the dark theme's background read at 1.9:1).
-        self.family_note = pn.pane.HTML("", css_classes=["pg-bv-family-note"],
+        self.family_note = pn.pane.HTML(text_html(s.family_note()),
+                                        css_classes=["pg-bv-family-note"],
                                         styles={"font-size": text_size(13),
                                                 "color": "var(--pg-muted, #444)"})
+
+    def _coming_capacities(self) -> list[int]:
+        """The capacities the family will be computed at, and the state's: the slider's
+        handle where it will be while a result is computed (at the left on a single
+        option, it moved when the result came: issue #13)."""
+        s = self.state
+        try:
+            coming = bv.default_capacities(s.family, int(s.n))
+        except bv.BiasVarianceError:  # (the state refuses such a family first)
+            coming = ()
+        return sorted({*coming, int(s.capacity)})
 
     def _on_release(self, slider, name: str):
         """``slider`` sets the state's ``name`` when released, and follows it."""
@@ -338,8 +350,14 @@ class BiasVarianceLab(Lab):
 
         threading.Thread(target=work, name="playground-biasvariance", daemon=True).start()
 
-    def _on_busy(self, *_events):
+    def _on_busy(self, *events):
         s = self.state
+        started = any(e.name == "busy" and e.new for e in events)
+        if started and (s.result is None or s.result.family != s.family
+                        or s.family == "features"):  # (its capacities depend on n)
+            # The value with them: it is among them, so the state's capacity stays.
+            self.capacity.param.update(options=self._coming_capacities(), value=s.capacity)
+            set_text(self.family_note, text_html(s.family_note()))
         self.progress.visible = self.progress_text.visible = bool(s.busy)
         self.progress.value = int(round(100 * s.progress))
         key = "bv.busy" if s.family == "network" else "bv.busy.fits"

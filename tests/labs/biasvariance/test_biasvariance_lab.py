@@ -7,6 +7,7 @@ import pytest
 from playground.labs.biasvariance.lab import BiasVarianceLab
 from playground.labs.biasvariance.state import URL_KEYS, BiasVarianceLabState
 from playground.numerics import biasvariance as bv
+from playground.ui.markup import text_html
 
 
 @pytest.fixture
@@ -384,3 +385,20 @@ def test_the_knn_note_says_how_far_k_goes_and_why(lang):
     assert TEXT[lang]["bv.knn.upto_max"].format(high=50) in lab.family_note.object
     s.family = "poly"
     assert lab.family_note.object == text_html(TEXT[lang]["bv.family.poly.note"])
+
+
+def test_the_capacity_slider_stands_where_it_will_while_the_family_is_computed():
+    """Before a result: the family's capacities, the handle at the link's (it sat at the
+    left on one option, then jumped when n = 200 features arrived: issue #13)."""
+    s = BiasVarianceLabState(family="features", n=200, capacity=200, datasets=10)
+    lab = BiasVarianceLab(state=s)
+    coming = list(bv.default_capacities("features", 200))
+    assert list(lab.capacity.values) == coming and lab.capacity.value == 200
+    assert "ReLU" in lab.family_note.object  # the family's note too
+    assert coming.index(200) > len(coming) // 2  # p = n: right of the middle
+    s.runner = lambda _settings, _generation: None  # a page's thread, still computing
+    s.family = "network"  # another family while nothing is computed yet
+    assert s.busy and s.result is None
+    assert list(lab.capacity.values) == sorted({*bv.NETWORK_WIDTHS, s.capacity})
+    assert lab.capacity.value == s.capacity
+    assert lab.family_note.object == text_html(s.family_note())
