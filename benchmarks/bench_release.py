@@ -1,4 +1,4 @@
-"""What a release of the server's compiled programs costs an open MLP page.
+"""What a release of the server's compiled programs costs the pages still open.
 
     PYTHONPATH=. python benchmarks/bench_release.py [--others 5]
 
@@ -8,7 +8,8 @@ close; then the memory bound's release (``ui.memory.release_compiled_programs``)
 Prints the release's time and the memory before and after it, then page A's next
 epoch: through its own programs (``numerics.programs``, what the lab does) and, for
 comparison, through ``jax.jit``'s caches (what the lab did before: a trace and a
-reload from the disk cache after every release).
+reload from the disk cache after every release); the same for an optimizer page's next
+slider move (a race, on the event loop).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 
 from playground.labs.mlp.state import MlpLabState  # noqa: E402
-from playground.numerics import training  # noqa: E402
+from playground.labs.optimizers.state import OptimizerLabState  # noqa: E402
+from playground.numerics import race, training  # noqa: E402
 from playground.ui import memory  # noqa: E402
 
 
@@ -47,6 +49,9 @@ def main():
 
     page = MlpLabState()
     page.train(5)
+    optimizers = OptimizerLabState()
+    optimizers.compute()
+    race.run_race(optimizers.active_surface.fn, optimizers.settings())  # (jit's, warm)
     jit_args = (page.arch, page.model, page.model, jnp.asarray(page.best_val, training.DTYPE),
                 page.hyper(), *page.data[:4])
     print(f"page A's first epochs (compiling): "
@@ -84,6 +89,14 @@ def main():
     through_jit = timed(lambda: training.train_keeping_best(*jit_args, n_epochs=1))
     print(f"page A's next epoch through jax.jit's caches: {through_jit * 1000:.0f} ms "
           "(a trace and a load from the disk cache)")
+    compiled = optimizers.programs.compilations
+    own = timed(lambda: setattr(optimizers, "x0", optimizers.x0 + 0.25)
+                or optimizers.result.loss)
+    print(f"an optimizer page's next slider move (a race), its own programs: "
+          f"{own * 1000:.1f} ms (compilations {optimizers.programs.compilations - compiled})")
+    through_jit = timed(lambda: race.run_race(optimizers.active_surface.fn,
+                                              optimizers.settings()).loss)
+    print(f"the same race through jax.jit's caches: {through_jit * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .programs import Programs, run
 from .surfaces import Surface, SurfaceFn
 
 #: ‖g‖ below this counts as a critical point.
@@ -64,10 +65,11 @@ def _derivatives(fn: SurfaceFn):
     return derivatives
 
 
-def analyse(fn: SurfaceFn, point) -> PointAnalysis:
-    """Value, gradient, Hessian, eigenvalues and verdict of ``fn`` at ``point``."""
+def analyse(fn: SurfaceFn, point, programs: Programs | None = None) -> PointAnalysis:
+    """Value, gradient, Hessian, eigenvalues and verdict of ``fn`` at ``point``
+    (compiled into ``programs`` when given: a page's own)."""
     p = jnp.asarray(point, jnp.float64)
-    value, gradient, hessian = (np.asarray(a) for a in _derivatives(fn)(p))
+    value, gradient, hessian = (np.asarray(a) for a in run(programs, _derivatives(fn), (), p))
     hessian = 0.5 * (hessian + hessian.T)
     if np.all(np.isfinite(hessian)):
         eigenvalues = np.linalg.eigvalsh(hessian)

@@ -41,11 +41,14 @@ class Programs:
     whose static arguments are named in ``static``: the first call with new static values
     or new shapes compiles (``fn.lower(...).compile()``: from JAX's persistent cache when
     it has the program); later ones run the held program.  The ``capacity`` most recently
-    used are kept (a page that tries many networks holds the latest few).  Thread-safe:
-    a page trains on worker threads and warms up on another.
+    used are kept: an MLP page runs up to seven (training, evaluation, two heat maps, the
+    diagram; a race and its heat maps), so about the last two networks it tried, ≈ 70 MB
+    (``ui.memory.MLP_PROGRAMS_MB`` a network).  A program dropped is compiled again when
+    asked for, from JAX's caches in milliseconds while they hold it.  Thread-safe: a page
+    trains on worker threads and warms up on another.
     """
 
-    def __init__(self, capacity: int = 6):
+    def __init__(self, capacity: int = 8):
         self.capacity = capacity
         self._compiled: OrderedDict = OrderedDict()
         self._lock = threading.Lock()

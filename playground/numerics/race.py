@@ -44,6 +44,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import optimizers as opt
+from .programs import Programs, run
 from .surfaces import SurfaceFn
 
 DIVERGENCE_BOUND = 1e6
@@ -266,10 +267,13 @@ def capacity_for(steps: int) -> int:
     raise ValueError(f"steps must be at most {MAX_STEPS}")
 
 
-def run_race(fn: SurfaceFn, settings: RaceSettings) -> Race:
-    """Race every optimizer on ``fn``; returns NumPy arrays trimmed to steps + 1 rows."""
+def run_race(fn: SurfaceFn, settings: RaceSettings, programs: Programs | None = None) -> Race:
+    """Race every optimizer on ``fn``; returns NumPy arrays trimmed to steps + 1 rows.
+    Compiled into ``programs`` when given (a page's own, kept through a release of
+    JAX's caches)."""
     steps = int(settings.steps)
-    records, stopped = jax.device_get(compiled_race(fn, capacity_for(steps))(settings))
+    records, stopped = jax.device_get(run(programs, compiled_race(fn, capacity_for(steps)), (),
+                                          settings))
     records = np.asarray(records)[: steps + 1]
     fields = {name: records[:, :, cols] for name, cols in _COLUMNS.items()}
     fields["kink"] = fields["kink"] > 0

@@ -672,7 +672,7 @@ class OptimizerLab(Lab):
         lines = []
         fn = s.active_surface.fn
         lines.append(self._describe(tr("critical.at_start", s.lang),
-                                    critical.analyse(fn, (s.x0, s.y0))))
+                                    critical.analyse(fn, (s.x0, s.y0), s.programs)))
         if s.result is not None and s.optimizers:
             name = s.optimizers[0]
             k = opt.NAMES.index(name)
@@ -691,7 +691,7 @@ class OptimizerLab(Lab):
                 title = tr("critical.at_iterate", s.lang, optimizer=label, step=step)
             point = s.result.points[step, k]
             if step > 0 and np.all(np.isfinite(point)):  # step 0 is the start, above
-                lines.append(self._describe(title, critical.analyse(fn, point)))
+                lines.append(self._describe(title, critical.analyse(fn, point, s.programs)))
         lines.append(f"*{tr('critical.points', s.lang)}*")
         self.critical_md.object = "\n\n".join(lines)
 

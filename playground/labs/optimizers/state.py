@@ -22,6 +22,7 @@ import param
 from ...numerics import critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
+from ...numerics.programs import Programs
 from ...text import tr, tr_error
 from ...ui import caption
 from ...ui.lab import LabState
@@ -101,6 +102,9 @@ class OptimizerLabState(_Knobs):
         #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
         self.run_slow_work = lambda _key, work, apply: apply(work())
         self._applying_query = False
+        #: This page's compiled races, its own: a release of the server's (``ui.memory``)
+        #: does not make the next slider move trace and reload on the event loop.
+        self.programs = Programs()
         self._custom = surfaces.custom_surface(parse_expression(DEFAULT_EXPRESSION))
         with param.parameterized.discard_events(self):  # no race until one is asked for
             self.active_surface = self._surface_for(self.surface)
@@ -168,9 +172,9 @@ class OptimizerLabState(_Knobs):
             try:  # compiled here, so that racing and drawing it later is quick
                 start = (self.x0, self.y0)
                 if math.isfinite(float(np.asarray(surface.fn(*start)))):
-                    race.run_race(surface.fn, self.settings())
+                    race.run_race(surface.fn, self.settings(), self.programs)
                 surfaces.grid(surface)
-                critical.analyse(surface.fn, start)
+                critical.analyse(surface.fn, start, self.programs)
                 critical.critical_points(surface)
             except Exception:  # the race itself says why in the page (``compute``)
                 log.exception("compiling the formula %r ahead failed", expression)
@@ -220,7 +224,7 @@ class OptimizerLabState(_Knobs):
                                                      x=f"{self.x0:g}", y=f"{self.y0:g}"))
             return
         try:
-            result = race.run_race(surface.fn, self.settings())
+            result = race.run_race(surface.fn, self.settings(), self.programs)
         except Exception as e:  # a message in the page, never a traceback
             log.exception("the race on the surface %r failed", self.surface)
             self.param.update(error=tr("error.unexpected", self.lang, error=e), result=None)
@@ -246,7 +250,7 @@ class OptimizerLabState(_Knobs):
         # step it held the event loop (every page) 0.4 s per new formula (issue #9).
         try:
             critical.critical_points(self.shown_surface)
-            critical.analyse(self.active_surface.fn, (self.x0, self.y0))
+            critical.analyse(self.active_surface.fn, (self.x0, self.y0), self.programs)
         except Exception:  # the details compute it again and say what failed
             log.warning("the critical points could not be prepared", exc_info=True)
 

@@ -210,3 +210,20 @@ def test_a_bad_formula_in_a_chinese_link_is_reported_in_chinese():
     shown = render_problems(problems, "zh")
     assert CJK.search(shown) and "'foo(x)'" in shown and "'many'" in shown
     assert "；" in shown and "（" in shown and not ENGLISH_RUN.search(shown), shown
+
+
+def test_a_page_keeps_its_races_through_a_release_of_the_servers():
+    """The server's memory bound drops JAX's caches (``ui.memory``); the next slider move
+    races on the page's own program (``numerics.programs``): no trace and reload on the
+    event loop, the same race as a page that saw no release."""
+    from playground.ui import memory
+
+    released, untouched = OptimizerLabState(), OptimizerLabState()
+    released.compute()
+    compiled = released.programs.compilations
+    memory.release_compiled_programs()
+    for s in (released, untouched):
+        s.x0 = -1.25  # a slider move
+    assert released.programs.compilations == compiled
+    np.testing.assert_array_equal(released.result.loss, untouched.result.loss)
+    assert released.result.loss.shape[0] == released.steps + 1
