@@ -80,6 +80,11 @@ class Programs:
                     self._compiled.popitem(last=False)
         return compiled(*dynamic[0], **dynamic[1])
 
+    def clear(self):
+        """Drop every held program (its holder's page has closed)."""
+        with self._lock:
+            self._compiled.clear()
+
     def __len__(self) -> int:
         return len(self._compiled)
 

@@ -571,6 +571,10 @@ class Page:
             self._restyler.stop()
         if self.lab is not None:
             self.lab.stop()
+            # Its own compiled programs go now, whenever Python frees the lab itself.
+            programs = getattr(self.lab.state, "programs", None)
+            if programs is not None:
+                programs.clear()
             # Its programs may now be idle.  A release holds Python's lock for ~0.3 s at a
             # time (``benchmarks/bench_release.py``): off the loop, the loop waits that
             # long at most instead of the whole release's 0.6-0.8 s.

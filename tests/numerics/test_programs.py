@@ -62,3 +62,12 @@ def test_only_the_most_recently_used_programs_are_kept():
 def test_a_bad_call_raises_as_the_function_would():
     with pytest.raises(TypeError):
         Programs().call(_powered, ("power", "scale"), jnp.ones(2), 2, colour="red")
+
+
+def test_clear_drops_every_held_program():
+    programs = Programs()
+    programs.call(_powered, ("power", "scale"), jnp.ones(2), 2)
+    programs.clear()
+    assert len(programs) == 0
+    programs.call(_powered, ("power", "scale"), jnp.ones(2), 2)
+    assert programs.compilations == 2

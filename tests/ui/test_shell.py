@@ -184,8 +184,10 @@ def test_a_page_that_ends_stops_its_lab_and_gives_up_its_programs(monkeypatch):
         (state, threading.current_thread().name)))
     stop = page.lab.stop
     monkeypatch.setattr(page.lab, "stop", lambda: stopped.append(stop()))
+    page.lab.state.compute()
+    assert len(page.lab.state.programs) > 0
     page._on_session_destroyed(None)
-    assert stopped == [None]
+    assert stopped == [None] and len(page.lab.state.programs) == 0  # its programs gone
     deadline = time.monotonic() + 10
     while not forgotten and time.monotonic() < deadline:
         time.sleep(0.01)
