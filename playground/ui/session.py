@@ -102,6 +102,14 @@ class LockedWeakKeyDictionary(weakref.WeakKeyDictionary):
         with self._lock:
             super().__setitem__(key, value)
 
+    def __delitem__(self, key):
+        with self._lock:
+            super().__delitem__(key)
+
+    def pop(self, key, *default):
+        with self._lock:
+            return super().pop(key, *default)
+
     def keys(self):
         with self._lock:
             return list(super().keys())
@@ -125,6 +133,23 @@ def make_panel_links_thread_safe():
 
     if not isinstance(Callback.registry, LockedWeakKeyDictionary):
         Callback.registry = LockedWeakKeyDictionary(Callback.registry)
+
+
+def forget_links(objects) -> int:
+    """Drop Panel's links and JavaScript callbacks whose source is one of ``objects`` (a
+    closed page's); returns how many sources.
+
+    The registry (``panel.links.Callback.registry``) is keyed weakly by source, but its
+    values hold their keys alive: ``speed.jslink(player)`` keeps the player, whose
+    watchers hold the lab's methods, and the lab holds ``speed``.  Every MLP and optimizer
+    page ever opened stayed in the server's memory until this ran at a page's end."""
+    from panel.links import Callback
+
+    mine = {id(o) for o in objects}
+    sources = [key for key in list(Callback.registry) if id(key) in mine]
+    for key in sources:
+        Callback.registry.pop(key, None)
+    return len(sources)
 
 
 def _link_rendered_callbacks(cls, root_view, root_model, changed=None, old_models=None):

@@ -64,6 +64,7 @@ from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
     SLOW_WORK_SLOTS,
+    forget_links,
     is_connected,
     link_callbacks_without_a_walk,
     make_panel_links_thread_safe,
@@ -569,6 +570,10 @@ class Page:
     def _on_session_destroyed(self, _session_context):
         if self._restyler is not None:
             self._restyler.stop()
+        try:  # else Panel's registry of JS links keeps the page's objects for good
+            forget_links(self.view.select())
+        except Exception:  # (logged: the lab below must still stop)
+            log.exception("dropping a closed page's JS links failed")
         if self.lab is not None:
             self.lab.stop()
             # Its own compiled programs go now, whenever Python frees the lab itself.

@@ -303,3 +303,25 @@ def test_plots_that_cannot_select_or_mute_leave_those_glyphs_to_bokehjs():
     muting.legend.click_policy = "mute"
     app.lean_renderers(muting)
     assert line.muted_glyph not in (None, "auto")
+
+
+
+@pytest.mark.parametrize("lab", ["optimizers", "mlp"])
+def test_a_page_that_ends_is_freed(lab):
+    """Panel's registry of JS links kept every MLP and optimizer page alive for good
+    (its values hold their keys: a jslink's target, its watchers, the lab, the source);
+    the page's end drops its entries (issue #9: a server's memory)."""
+    import gc
+    import weakref
+
+    from panel.links import Callback
+
+    from playground.ui.link import LinkLocation
+
+    page = app.Page(LinkLocation(search=f"?lab={lab}"))
+    assert any(key in Callback.registry for key in page.view.select())  # (what leaked)
+    lab_ref = weakref.ref(page.lab)
+    page._on_session_destroyed(None)
+    del page
+    gc.collect()
+    assert lab_ref() is None
