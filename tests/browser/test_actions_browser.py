@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from .helpers import wait_until
@@ -46,6 +47,20 @@ _PLAYER = """() => {
     }
   return null;
 }"""
+
+
+def wait_for_player(page, condition: str, timeout: int):
+    """Wait until the player (``_PLAYER``'s fields) satisfies ``condition`` (JS, e.g.
+    ``p.shown === 80``); a timeout says how the player stood (its model and its range
+    input) and the link, which a bare timeout did not (a CI run timed out once here)."""
+    try:
+        page.wait_for_function(
+            f"() => {{ const p = ({_PLAYER})(); return p != null && ({condition}); }}",
+            timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the player never had {condition}: it had "
+                             f"{page.evaluate(_PLAYER)} at {page.url}") from None
+
 
 _MOVE_PLAYER = """(step) => {
   for (const m of Bokeh.documents[0].all_models)
@@ -121,14 +136,14 @@ def test_a_new_number_of_steps_reaches_the_scrubber_and_the_legend_follows_it(
     assert_optimizer_view_at(page, 100, 100)
     type_into(page.locator(".pg-steps input").first, "1000")
     wait_for_length(page, "full_sgd", 1001)
-    page.wait_for_function(f"() => ({_PLAYER})().max === 1000", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.max === 1000", CHANGE_TIMEOUT_MS)
     assert_optimizer_view_at(page, 1000, 1000)
     page.evaluate(_MOVE_PLAYER, 10)  # scrubbing: the legend gives the loss at step 10
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 10", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 10", CHANGE_TIMEOUT_MS)
     assert_optimizer_view_at(page, 10, 1000)
     # Another surface: another run, and the scrubber's range with it.
     page.locator(".pg-surface select").select_option(label="Himmelblau (four minima)")
-    page.wait_for_function(f"() => ({_PLAYER})().max === 300", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.max === 300", CHANGE_TIMEOUT_MS)
     steps = length(page, "full_sgd") - 1
     assert_optimizer_view_at(page, steps, steps)
     assert_no_errors(page)
@@ -230,12 +245,12 @@ def test_player_steps_rewrite_the_history_entry_and_back_returns_to_the_setting(
     """Stepping, scrubbing and playing change the link's step in place: no history
     entry each; Back returns to the setting before (issue #12, review)."""
     open_optimizers(page, server_url + "?lab=optimizers&steps=60")
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 60", timeout=DRAW_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 60", DRAW_TIMEOUT_MS)
     type_into(page.locator(".pg-steps input").first, "80")  # a setting: an entry
     wait_for_length(page, "full_sgd", 81)
     page.wait_for_function("() => window.location.search.includes('steps=80')",
                            timeout=CHANGE_TIMEOUT_MS)
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 80", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 80", CHANGE_TIMEOUT_MS)
     entries = page.evaluate("history.length")
     page.locator(".pg-player").get_by_role("button", name="First step", exact=True).click()
     page.wait_for_function("() => window.location.search.includes('step=0')",
@@ -249,7 +264,7 @@ def test_player_steps_rewrite_the_history_entry_and_back_returns_to_the_setting(
     page.wait_for_function("() => window.location.search.includes('step=6')",
                            timeout=CHANGE_TIMEOUT_MS)
     page.locator(".pg-player").get_by_role("button", name="Play", exact=True).click()
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 80", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 80", CHANGE_TIMEOUT_MS)
     page.wait_for_function("() => !window.location.search.includes('step=')",
                            timeout=CHANGE_TIMEOUT_MS)  # played to the end: the default
     time.sleep(1)
@@ -464,7 +479,7 @@ _LOG_CHART_SHOWN = """() => Array.from(Bokeh.documents[0].all_models).some(
 
 def test_the_link_carries_the_step_the_3d_view_the_log_scale_and_the_paths(page, server_url):
     open_optimizers(page, server_url + "?lab=optimizers&step=20&view3d=1&log=on&paths=0")
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 20", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 20", CHANGE_TIMEOUT_MS)
     assert_optimizer_view_at(page, 20, 100)
     expect(page.locator(".pg-view-3d input")).to_be_checked()
     page.wait_for_function(
@@ -482,12 +497,12 @@ def test_the_link_carries_the_step_the_3d_view_the_log_scale_and_the_paths(page,
                            timeout=CHANGE_TIMEOUT_MS)
     page.go_back()  # the link before: paths off again, the step it was scrubbed to
     expect(page.locator(".pg-paths input")).not_to_be_checked(timeout=CHANGE_TIMEOUT_MS)
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 35", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 35", CHANGE_TIMEOUT_MS)
     assert query_of(page)["step"] == "35"  # the scrub rewrote the entry: no step-20 entry
     # Another setting, another run: shown from its last step, out of the link.
     type_into(page.locator(".pg-steps input").first, "150")
     wait_for_length(page, "full_sgd", 151)
-    page.wait_for_function(f"() => ({_PLAYER})().shown === 150", timeout=CHANGE_TIMEOUT_MS)
+    wait_for_player(page, "p.shown === 150", CHANGE_TIMEOUT_MS)
     wait_until(page, lambda: query_of(page).get("steps") == "150", CHANGE_TIMEOUT_MS / 1000,
                "steps=150 in the link")
     assert "step" not in query_of(page)
