@@ -133,6 +133,9 @@ class Lab(Viewer):
         #: State parameters whose controls the link hides (``hide=KEY``): left out of
         #: the sidebar, their values still in the state and the link.
         self.hidden: frozenset[str] = frozenset()
+        #: The controls ``without_hidden`` left out of the page (their links are dropped
+        #: with the page's when it ends: ``ui.session.forget_links``).
+        self.left_out: list = []
         #: How the page styles what joins it (``Page._styled``), set by the shell when
         #: the lab joins its page; None before, and without a page (``styled``).
         self.styler: Callable[[list], list] | None = None
@@ -189,6 +192,7 @@ class Lab(Viewer):
         kept = []
         for obj in objects:
             if getattr(obj, "_param_name", None) in self.hidden:
+                self.left_out.append(obj)
                 continue
             if isinstance(obj, pn.layout.ListLike):
                 obj.objects = self.without_hidden(list(obj.objects))

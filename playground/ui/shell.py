@@ -571,7 +571,8 @@ class Page:
         if self._restyler is not None:
             self._restyler.stop()
         try:  # else Panel's registry of JS links keeps the page's objects for good
-            forget_links(self.view.select())
+            left_out = [] if self.lab is None else self.lab.left_out
+            forget_links([*self.view.select(), *(o for obj in left_out for o in obj.select())])
         except Exception:  # (logged: the lab below must still stop)
             log.exception("dropping a closed page's JS links failed")
         if self.lab is not None:

@@ -306,8 +306,12 @@ def test_plots_that_cannot_select_or_mute_leave_those_glyphs_to_bokehjs():
 
 
 
-@pytest.mark.parametrize("lab", ["optimizers", "mlp"])
-def test_a_page_that_ends_is_freed(lab):
+# (Embedded MLP pages are left out of the hiding case: one built after another page in
+# the same process is still kept alive by something not yet found; issue #9's note.)
+@pytest.mark.parametrize(("lab", "hide"), [("optimizers", False), ("mlp", False),
+                                           ("optimizers", True)],
+                         ids=["optimizers", "mlp", "optimizers-embedded-hiding-every-control"])
+def test_a_page_that_ends_is_freed(lab, hide):
     """Panel's registry of JS links kept every MLP and optimizer page alive for good
     (its values hold their keys: a jslink's target, its watchers, the lab, the source);
     the page's end drops its entries (issue #9: a server's memory)."""
@@ -318,8 +322,12 @@ def test_a_page_that_ends_is_freed(lab):
 
     from playground.ui.link import LinkLocation
 
-    page = app.Page(LinkLocation(search=f"?lab={lab}"))
+    # Embedded with ``hide=``: the controls left out of the page had links of their own
+    # (a speed box linked to the player), which kept the page as well.
+    keys = ",".join(sorted(app.lab_class(lab).state_class().LINK_KEYS))
+    page = app.Page(LinkLocation(search=f"?lab={lab}" + (f"&embed=1&hide={keys}" if hide else "")))
     assert any(key in Callback.registry for key in page.view.select())  # (what leaked)
+    assert bool(page.lab.left_out) == hide
     lab_ref = weakref.ref(page.lab)
     page._on_session_destroyed(None)
     del page
