@@ -210,6 +210,39 @@ def link_callbacks_without_a_walk():
     hooks[:] = [Callback._process_callbacks if hook == panels else hook for hook in hooks]
 
 
+def _reopening_the_queue(dispatch):
+    """Panel's ``_dispatch_msgs`` that first reopens a page's closed queue when messages
+    still wait in it (see ``send_every_queued_message``)."""
+    from panel.io import document
+
+    async def dispatch_msgs(doc):
+        if doc not in document._WRITE_BLOCK and document._WRITE_MSGS.get(doc):
+            document._WRITE_BLOCK[doc] = True  # (a destroyed page's queue is gone: skipped)
+        await dispatch(doc)
+
+    dispatch_msgs.reopens = True
+    return dispatch_msgs
+
+
+def send_every_queued_message():
+    """Panel 1.9's queue of a page's outgoing messages (``panel.io.document``) could
+    keep one for good.  A message queued in the loop iteration in which the dispatch
+    before it finished its last write found that dispatch then closing the queue
+    (``_WRITE_BLOCK``), and its own dispatch returned at once.  The browser never got
+    it until something else changed: pages that never showed their last part
+    (``pg-complete``) with the server idle, in three CI runs; ``tests/ui/
+    test_session.py`` plays the race.  Panel's queue was rewritten after 1.9.4; until
+    then a dispatch reopens a queue that still holds messages (once per process:
+    ``configure_process``; a Panel without that queue is left as it is)."""
+    from panel.io import document
+
+    dispatch = getattr(document, "_dispatch_msgs", None)
+    if (dispatch is None or not hasattr(document, "_WRITE_MSGS")
+            or getattr(dispatch, "reopens", False)):
+        return
+    document._dispatch_msgs = _reopening_the_queue(dispatch)
+
+
 @contextlib.contextmanager
 def _record_no_modules(applications=None, handler=None):
     yield

@@ -71,6 +71,7 @@ from .session import (
     next_tick_from_any_thread,
     quiet_closed_connections,
     record_no_modules_per_page,
+    send_every_queued_message,
     tolerate_connections_lost_twice,
 )
 
@@ -126,6 +127,7 @@ def configure_process():
     make_panel_links_thread_safe()  # pages are built on threads while others render
     link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
+    send_every_queued_message()  # Panel 1.9's queue of a page's messages kept one
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)

@@ -394,6 +394,78 @@ def test_pages_served_without_autoreload_record_no_modules():
         panel.io.handlers.record_modules = saved
 
 
+def _play_the_queue_race(monkeypatch) -> tuple[list, object]:
+    """Panel's queue of a page's messages, with a connection whose writes finish when the
+    test says: a first message is being written; in one loop iteration its write
+    finishes and a second message is queued.  Returns what was written and the page."""
+    from bokeh.document import Document
+    from panel.io import document
+    from tornado.websocket import WebSocketHandler
+
+    written, writes = [], []
+
+    def write(conn, events=None, msg=None):  # Panel's dispatch_tornado, a future per message
+        written.append(msg)
+        writes.append(asyncio.get_running_loop().create_future())
+        return [writes[-1]]
+
+    class Connection:
+        _socket = WebSocketHandler.__new__(WebSocketHandler)  # its write lock never held
+        protocol = SimpleNamespace(create=lambda kind, events: (kind, *events))
+
+    monkeypatch.setattr(document, "dispatch_tornado", write)
+    doc, connection = Document(), Connection()
+
+    async def race():
+        document.schedule_write_events(doc, [connection], ["first"])
+        for _ in range(3):  # its dispatch writes it and waits for the write
+            await asyncio.sleep(0)
+        assert written == [("PATCH-DOC", "first")]
+
+        def one_iteration():
+            writes[0].set_result(None)
+            document.schedule_write_events(doc, [connection], ["second"])
+
+        asyncio.get_running_loop().call_soon(one_iteration)
+        for _ in range(20):
+            await asyncio.sleep(0.005)
+            for done in writes:
+                if not done.done():
+                    done.set_result(None)
+
+    asyncio.run(race())
+    return written, doc
+
+
+def test_panels_queue_of_messages_strands_one_without_the_fix(monkeypatch):
+    """The race as Panel 1.9.4 runs it: the second message stays queued, never written
+    (when this fails, Panel's queue no longer loses it: ``send_every_queued_message``
+    can go)."""
+    from panel.io import document
+
+    if not hasattr(document, "_WRITE_MSGS"):
+        pytest.skip("this Panel's queue of messages is another")
+    written, doc = _play_the_queue_race(monkeypatch)
+    assert written == [("PATCH-DOC", "first")]
+    assert list(document._WRITE_MSGS[doc].values()) == [[("PATCH-DOC", "second")]]
+
+
+def test_every_queued_message_is_written_once_in_order(monkeypatch):
+    from panel.io import document
+
+    from playground.ui.session import send_every_queued_message
+
+    if not hasattr(document, "_WRITE_MSGS"):
+        pytest.skip("this Panel's queue of messages is another")
+    monkeypatch.setattr(document, "_dispatch_msgs", document._dispatch_msgs)  # restored
+    send_every_queued_message()
+    send_every_queued_message()  # once only: a second call wraps nothing again
+    assert document._dispatch_msgs.reopens
+    written, doc = _play_the_queue_race(monkeypatch)
+    assert written == [("PATCH-DOC", "first"), ("PATCH-DOC", "second")]
+    assert doc not in document._WRITE_MSGS and doc not in document._WRITE_BLOCK
+
+
 # -- Panel's links and JavaScript callbacks, put on their models without a walk --------
 
 _LINKS_SCRIPT = """
