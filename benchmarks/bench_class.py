@@ -2,7 +2,7 @@
 
     PYTHONPATH=. python benchmarks/bench_class.py load [--pages 1,5,10,25] [--seconds 10]
     PYTHONPATH=. python benchmarks/bench_class.py memory [--architectures 50] [--formulas 50]
-    PYTHONPATH=. python benchmarks/bench_class.py sessions [--sessions 100]
+    PYTHONPATH=. python benchmarks/bench_class.py sessions [--sessions 100] [--query &embed=1]
 
 Each mode starts its own ``panel serve app.py`` (as ``serving.start_server`` does) and
 drives headless system Chromium, several pages per browser; the server is read from
@@ -302,7 +302,7 @@ def sessions(args):
         for i in range(args.sessions):
             page = context.new_page()
             lab = "mlp" if i % 2 else "optimizers"
-            page.goto(f"{url}?lab={lab}", wait_until="load")
+            page.goto(f"{url}?lab={lab}{args.query}", wait_until="load")
             page.locator(".pg-sidebar select").first.wait_for(timeout=90_000)
             if lab == "mlp" and i % 4 == 1:
                 page.locator(".pg-play button").click()
@@ -312,7 +312,8 @@ def sessions(args):
         time.sleep(args.linger)  # every session ended
         idle_after = wait_until_idle(pid, timeout=30)
         share = cpu_share(pid, 5.0)
-        print(f"{args.sessions} pages opened and closed in {opened:.0f} s; then threads "
+        links = f" ({args.query})" if args.query else ""
+        print(f"{args.sessions} pages{links} opened and closed in {opened:.0f} s; then threads "
               f"{threads} → {process_threads(pid)}, RSS {rss:.0f} → {process_rss_mb(pid):.0f}"
               f" MB; at rest {idle_after:.0f} s after the sessions ended, CPU "
               f"{share * 100:.1f} % of a core")
@@ -337,6 +338,7 @@ def main():
     a.add_argument("--verbose", action="store_true", help="print the server's releases")
     a = sub.add_parser("sessions", help="pages opened and closed")
     a.add_argument("--sessions", type=int, default=100)
+    a.add_argument("--query", default="", help="added to each page's link, e.g. '&embed=1'")
     a.add_argument("--linger", type=float, default=40.0, help="s for sessions to end")
     args = ap.parse_args()
     {"load": load, "memory": memory, "sessions": sessions}[args.mode](args)
