@@ -46,3 +46,12 @@ def open_in_viewport(browser, url: str, width: int, height: int, scale: float = 
     page.goto(url)
     page.wait_for_selector(ready, state="attached")
     return context, page
+
+
+def close_tab(page):
+    """Close ``page`` without waiting for Chromium to say it closed.  The app sets no
+    ``beforeunload`` handler, so the tab closes at once; Playwright's waiting close can
+    hang for good when the close races a navigation's commit (a Chromium race:
+    microsoft/playwright#42366; seen once in the quiet phase, closing a page whose link
+    the app had just rewritten)."""
+    page.close(run_before_unload=True)

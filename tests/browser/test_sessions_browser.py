@@ -19,6 +19,8 @@ from playground.serving import (
     wait_for_http,
 )
 
+from .helpers import close_tab
+
 # They read the server's CPU: run alone (scripts/test.sh runs `-m quiet` by itself).
 pytestmark = [pytest.mark.browser, pytest.mark.quiet, pytest.mark.timeout(300)]
 
@@ -98,7 +100,7 @@ def test_many_pages_opened_and_closed_leave_no_thread_behind(browser, own_server
         if lab == "mlp" and i % 4 == 1:
             page.locator(".pg-play button").click()
             page.wait_for_timeout(500)
-        page.close()
+        close_tab(page)
     wait_until_idle(proc.pid, timeout=10.0)  # a closed page does not work on
     # Threads come from pools that may grow by one or two; never one per page.
     assert process_threads(proc.pid) <= threads + 2, (threads, process_threads(proc.pid))

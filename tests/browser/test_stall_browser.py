@@ -30,7 +30,7 @@ from playground.serving import (
 )
 
 # They time a page's updates: run alone (scripts/test.sh runs `-m quiet` by itself).
-from .helpers import wait_until
+from .helpers import close_tab, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.quiet, pytest.mark.timeout(420)]
 
@@ -125,7 +125,7 @@ def test_tabs_closed_while_their_pages_load_leave_no_traceback_in_the_log(
         page = context.new_page()
         page.goto(f"{url}?lab={('mlp', 'optimizers')[i % 2]}", wait_until="commit")
         page.wait_for_timeout(150 * (i % 8))
-        page.close()
+        close_tab(page)
     time.sleep(5)  # what the server still does for them
     context.close()
     log = log_path.read_text()
