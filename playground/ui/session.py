@@ -220,7 +220,7 @@ def _reopening_the_queue(dispatch):
             document._WRITE_BLOCK[doc] = True  # (a destroyed page's queue is gone: skipped)
         await dispatch(doc)
 
-    dispatch_msgs.reopens = True
+    dispatch_msgs.reopens, dispatch_msgs.__wrapped__ = True, dispatch
     return dispatch_msgs
 
 

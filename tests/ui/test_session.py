@@ -445,6 +445,8 @@ def test_panels_queue_of_messages_strands_one_without_the_fix(monkeypatch):
 
     if not hasattr(document, "_WRITE_MSGS"):
         pytest.skip("this Panel's queue of messages is another")
+    panels = getattr(document._dispatch_msgs, "__wrapped__", document._dispatch_msgs)
+    monkeypatch.setattr(document, "_dispatch_msgs", panels)  # Panel's own, even if patched
     written, doc = _play_the_queue_race(monkeypatch)
     assert written == [("PATCH-DOC", "first")]
     assert list(document._WRITE_MSGS[doc].values()) == [[("PATCH-DOC", "second")]]
