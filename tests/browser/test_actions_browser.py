@@ -263,6 +263,11 @@ def test_player_steps_rewrite_the_history_entry_and_back_returns_to_the_setting(
     page.keyboard.press("ArrowRight")  # the keyboard's step too
     page.wait_for_function("() => window.location.search.includes('step=6')",
                            timeout=CHANGE_TIMEOUT_MS)
+    # Scrubbed near the end, so that playing takes a few frames: at 60 ms a frame on
+    # paper, a loaded two-core machine drew one in 0.3 s (74 frames overran 20 s in CI).
+    page.locator(".pg-player input[type=range]").fill("74")
+    page.wait_for_function("() => window.location.search.includes('step=74')",
+                           timeout=CHANGE_TIMEOUT_MS)
     page.locator(".pg-player").get_by_role("button", name="Play", exact=True).click()
     wait_for_player(page, "p.shown === 80", CHANGE_TIMEOUT_MS)
     page.wait_for_function("() => !window.location.search.includes('step=')",
