@@ -41,6 +41,7 @@ from panel.viewable import Viewer
 
 from ..text import tr
 from .link import LinkTable, render_problems
+from .widgets import respond_at_once
 
 
 class LabState(param.Parameterized):
@@ -109,9 +110,11 @@ class Lab(Viewer):
     """A lab's view around one :class:`LabState`: what the shell puts in the page.
 
     ``sidebar()``, ``main()`` and ``details()`` return lists of Panel components; the
-    shell calls each once.  The hooks have empty defaults; ``report_link_problems``
-    keeps its text in ``link_problems`` and calls ``show_message()``, where a lab shows
-    it next to its own messages.
+    shell calls each once.  A lab implements ``build_sidebar()``; ``sidebar()`` keeps
+    what it built (a lab calls it at the end of its ``__init__``, so that its controls
+    are made on the thread that prepares the page, not on the event loop).  The hooks
+    have empty defaults; ``report_link_problems`` keeps its text in ``link_problems``
+    and calls ``show_message()``, where a lab shows it next to its own messages.
     """
 
     state = param.ClassSelector(class_=LabState, doc="the lab's settings and results")
@@ -139,6 +142,7 @@ class Lab(Viewer):
         #: How the page styles what joins it (``Page._styled``), set by the shell when
         #: the lab joins its page; None before, and without a page (``styled``).
         self.styler: Callable[[list], list] | None = None
+        self._sidebar: list | None = None  # built once (``sidebar``)
 
     @classmethod
     def state_class(cls) -> type[LabState]:
@@ -154,7 +158,19 @@ class Lab(Viewer):
     # -- what the shell puts in the page ------------------------------------------------
 
     def sidebar(self) -> list:
-        """The controls (the page's left column).
+        """The controls (the page's left column), built once by ``build_sidebar``, with
+        Panel's debounce of browser events dropped (``respond_at_once``).
+
+        Raises:
+            NotImplementedError: when the lab has no ``build_sidebar``.
+        """
+        if self._sidebar is None:
+            self._sidebar = self.build_sidebar()
+            respond_at_once(self._sidebar)
+        return list(self._sidebar)
+
+    def build_sidebar(self) -> list:
+        """The controls, made anew (``sidebar`` calls it once).
 
         Raises:
             NotImplementedError: in this base class.

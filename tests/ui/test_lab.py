@@ -24,8 +24,9 @@ def test_every_registered_lab_keeps_the_contract(key):
     state = state_class(lang="en")
     assert state.apply_link(state.full_query()) == []  # its own full link, taken back
     assert set(lab_class.URL_TRIGGERS) <= set(state_class.param)
-    for hook in ("sidebar", "main"):
+    for hook in ("build_sidebar", "main"):
         assert getattr(lab_class, hook) is not getattr(Lab, hook), hook
+    assert lab_class.sidebar is Lab.sidebar  # built once, kept by the base class
 
 
 def test_the_base_classes_say_what_is_missing():
@@ -78,7 +79,7 @@ class ToyLab(Lab):
     def start(self):
         self.calls.append("start")
 
-    def sidebar(self):
+    def build_sidebar(self):
         self.calls.append("sidebar")
         return [pn.widgets.IntInput.from_param(self.state.param.size)]
 
@@ -113,6 +114,16 @@ def test_the_shell_builds_a_lab_in_the_contracts_order(toy_page):
     assert not body.objects[0].visible
     assert len(sidebar.objects) == 2 and sidebar.objects[1] is page.lesson.card()
     assert location.search == "?lab=mlp&size=3"  # the link, rewritten from the state
+
+
+def test_the_sidebar_is_built_once(toy_page):
+    """The shell's ``sidebar()`` returns the controls the lab built, not new ones (a
+    second build left objects behind that held the page until a later collection)."""
+    page, _ = toy_page
+    first = page.lab.sidebar()
+    again = page.lab.sidebar()
+    assert page.lab.calls.count("sidebar") == 1
+    assert len(again) == len(first) and all(a is b for a, b in zip(first, again, strict=True))
 
 
 def test_the_link_follows_the_url_triggers_and_the_session_end_stops_the_lab(toy_page):

@@ -46,7 +46,7 @@ from ...ui.palettes import (
 from ...ui.pick import pick_nearest_line
 from ...ui.present import PLOT_COLORS, math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
-from ...ui.widgets import DiscreteSlider, label_colon, respond_at_once, set_text
+from ...ui.widgets import DiscreteSlider, label_colon, set_text
 from . import state as bv_state
 from .state import BiasVarianceLabState, calculate
 
@@ -104,7 +104,7 @@ class BiasVarianceLab(Lab):
                                                    "overflow-x": "auto"},
                                            sizing_mode="stretch_width")
         self._build_controls(lang)
-        respond_at_once(self.sidebar())
+        self.sidebar()  # built here, on the thread that prepares the page
         s.param.watch(self._on_result, ["result"])
         s.param.watch(self._on_pick, ["capacity", "shown"])
         s.param.watch(lambda _e: self.show_message(), ["error"])
@@ -171,7 +171,7 @@ class BiasVarianceLab(Lab):
         s.param.watch(lambda e: setattr(slider, "value", int(e.new)), [name])
         return slider
 
-    def sidebar(self) -> list:
+    def build_sidebar(self) -> list:
         lang = self.state.lang
         return [
             pn.pane.HTML(f"<b>{text_html(tr('bv.data', lang))}</b>"),

@@ -31,7 +31,7 @@ from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.player import Player
 from ...ui.session import Worker
-from ...ui.widgets import respond_at_once, set_text
+from ...ui.widgets import set_text
 from . import state as mlp_state
 from .controls import MlpControls
 from .figures import BoundaryView, Plane, RaceView, loss_text, readout_html
@@ -99,7 +99,7 @@ class MlpLab(Lab):
         self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
                                                          name=tr("mlp.discretize", lang),
                                                          css_classes=["pg-discretize"])
-        respond_at_once(self.sidebar())
+        self.sidebar()  # built here, on the thread that prepares the page
         s.param.watch(self._on_reset, ["generation"])
         s.param.watch(self._on_trained, ["epoch"])
         s.param.watch(lambda _e: self.show_message(), ["error"])
@@ -110,7 +110,7 @@ class MlpLab(Lab):
 
     # -- the lab contract (playground.ui.lab) ---------------------------------------------
 
-    def sidebar(self) -> list:
+    def build_sidebar(self) -> list:
         return self.controls.sidebar()
 
     def main(self) -> list:

@@ -196,7 +196,7 @@ class OptimizerLab(Lab):
                              name="formula")
         self.plots.surface_fig.on_event(Tap, self._on_tap)
         self._build_controls()
-        respond_at_once(self.sidebar())
+        self.sidebar()  # built here, on the thread that prepares the page
         self.formula_cards, self.step_captions = {}, {}  # built with the details
         self._details_built = False
         self._started = False
@@ -403,7 +403,7 @@ class OptimizerLab(Lab):
                                                     sizing_mode="stretch_width"))
             self.plots.set_log_loss(log)
 
-    def sidebar(self) -> list:
+    def build_sidebar(self) -> list:
         lang = self.state.lang
         return [
             self.surface_select, self.surface_info, self.surface_formula,
