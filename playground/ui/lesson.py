@@ -423,6 +423,7 @@ class LessonGuide:
                        and doc.session_context is not None else lambda fn: fn())
         self.kept.param.watch(self._on_kept, "kept")
         self._card = None
+        self.upload: pn.widgets.FileInput | None = None  # in the card, once it is opened
         self.show()
 
     def _shipped(self, name: str) -> Lesson | None:
@@ -471,35 +472,44 @@ class LessonGuide:
         self.bar.visible = self.lesson is not None or bool(line)
 
     def card(self) -> pn.Card:
-        """The sidebar's card: a button per shipped lesson and an upload (built once)."""
+        """The sidebar's card, closed (built once); its contents, a button per shipped
+        lesson and an upload, are built when it is first opened (``fill_card``): they
+        were the heaviest step of joining the optimizer lab's page (issue #9 item 4)."""
         if self._card is None:
-            t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731
-            buttons = []
-            for name in shipped_names():
-                lesson = self._shipped(name)
-                if lesson is None:
-                    continue
-                button = pn.widgets.Button(name=lesson.title_in(self.lang),
-                                           sizing_mode="stretch_width", button_type=PAGE_BUTTON,
-                                           css_classes=[f"pg-lesson-open-{name}"])
-                button.on_click(lambda _e, n=name: self.open(n))
-                buttons.append(button)
-            self.upload = pn.widgets.FileInput(accept=".json,.yaml,.yml", multiple=False,
-                                               css_classes=["pg-lesson-upload"],
-                                               sizing_mode="stretch_width")
-            keep_in_tab(self.upload, KEEP_KEY, MAX_BYTES)
-            self.upload.param.watch(self._on_upload, "value")
-            small = f"font-size:{text_size(13)};color:var(--pg-ink,#222)"
-            self._card = pn.Card(
-                pn.pane.HTML(f"<span style='{small}'>{text_html(t('pick'))}</span>",
-                             margin=(0, 5)),
-                *buttons,
-                pn.pane.HTML(f"<span style='{small}'>{text_html(t('upload'))}</span>",
-                             margin=(8, 5, 0, 5)),
-                file_picker(self.upload, t("choose"), "pg-lesson-upload-button"),
-                title=t("panel"), collapsed=True, sizing_mode="stretch_width",
-                css_classes=["pg-lesson-card"])
+            self._card = pn.Card(title=tr("lesson.panel", self.lang), collapsed=True,
+                                 sizing_mode="stretch_width", css_classes=["pg-lesson-card"])
+            self._card.param.watch(lambda _e: self.fill_card(), "collapsed")
         return self._card
+
+    def fill_card(self):
+        """The card's contents, once: a button per shipped lesson and an upload."""
+        card = self.card()
+        if card.objects:
+            return
+        t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731
+        buttons = []
+        for name in shipped_names():
+            lesson = self._shipped(name)
+            if lesson is None:
+                continue
+            button = pn.widgets.Button(name=lesson.title_in(self.lang),
+                                       sizing_mode="stretch_width", button_type=PAGE_BUTTON,
+                                       css_classes=[f"pg-lesson-open-{name}"])
+            button.on_click(lambda _e, n=name: self.open(n))
+            buttons.append(button)
+        self.upload = pn.widgets.FileInput(accept=".json,.yaml,.yml", multiple=False,
+                                           css_classes=["pg-lesson-upload"],
+                                           sizing_mode="stretch_width")
+        keep_in_tab(self.upload, KEEP_KEY, MAX_BYTES)
+        self.upload.param.watch(self._on_upload, "value")
+        small = f"font-size:{text_size(13)};color:var(--pg-ink,#222)"
+        card.objects = [
+            pn.pane.HTML(f"<span style='{small}'>{text_html(t('pick'))}</span>",
+                         margin=(0, 5)),
+            *buttons,
+            pn.pane.HTML(f"<span style='{small}'>{text_html(t('upload'))}</span>",
+                         margin=(8, 5, 0, 5)),
+            file_picker(self.upload, t("choose"), "pg-lesson-upload-button")]
 
     # -- moving through it --------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import panel as pn
 import pytest
 
 from playground.text import LANGUAGES
@@ -241,7 +242,13 @@ def test_an_uploaded_lesson_comes_back_from_the_tab():
 
 def test_a_bad_upload_says_one_line():
     guide = ls.LessonGuide({}, "optimizers", Display(), link_table)
-    guide.card()
+    card = guide.card()
+    assert card.collapsed and not card.objects and guide.upload is None  # built when opened
+    card.collapsed = False
+    assert guide.upload is not None and guide.upload in card.select(pn.widgets.FileInput)
+    card.collapsed = True
+    card.collapsed = False  # built once
+    assert len(card.select(pn.widgets.FileInput)) == 1
     guide.upload.filename = "bad.json"
     guide.upload.value = b'{"title": "x", "steps": [], "colour": "red"}'
     assert guide.lesson is None and guide.message.visible
