@@ -457,7 +457,6 @@ class OptimizerLab(Lab):
         lang = self.state.lang
         if not self._details_built:
             self._details_built = True
-            self._build_formula_cards()
             self._show_formulas()
             self._show_critical()
             self.plots.show_critical_points(self.state.shown_surface)
@@ -585,11 +584,13 @@ class OptimizerLab(Lab):
         set_notice(self.message, (self.link_problems, self.state.error, empty))
 
     def _build_formula_cards(self):
-        """One card per optimizer, built once (with the details: after the first
-        picture is in the page); races only change their text."""
+        """A card for each shown optimizer that has none yet (with the details: after the
+        first picture is in the page; an optimizer's when it is first shown: the six
+        cards' 36 panes were most of the last step of joining a page); races only
+        change their text."""
         lang = self.state.lang
-        self.formula_cards, self.step_captions = {}, {}
-        for name in opt.NAMES:
+        missing = [n for n in self.state.optimizers if n not in self.formula_cards]
+        for name in missing:
             title = pn.pane.Markdown("", styles={"color": ink(COLORS[name]),
                                                    "font-size": text_size(15)})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
@@ -614,11 +615,16 @@ class OptimizerLab(Lab):
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
             self.formula_cards[name] = (card, title, with_values, at_step)
-        self.formulas.objects = [c[0] for c in self.formula_cards.values()]
+        if missing:
+            self.formulas.objects = [self.formula_cards[n][0] for n in opt.NAMES
+                                     if n in self.formula_cards]
         del lang
 
     def _show_formulas(self):
+        if not self._details_built:
+            return
         s = self.state
+        self._build_formula_cards()
         hyper = s.hyperparams()
         # At the last step there is no next one: show the step that led there.
         shown_step = max(min(int(self.player.value), int(self.player.end) - 1), 0)
