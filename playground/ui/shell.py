@@ -92,9 +92,11 @@ WARMUP_DELAY_MS = 1000
 #: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
 #: the other pages' frames and their training threads get the loop and the GIL.
 STEP_PAUSE_MS = 60
-#: The controls join the page this many at a time, a step each: the MLP lab's ~45 in one
-#: step held the loop 0.28 s, every other page's updates with it (issue #9 item 4).
-CONTROLS_PER_STEP = 12
+#: The controls join the page in parts of about this many Panel objects (a widget, a
+#: pane, a layout: each one Bokeh model or more), a step each: the MLP lab's whole
+#: sidebar in one step held the loop 0.28 s, every other page's updates with it, and
+#: parts of 12 top-level controls were uneven (one held 73 objects, 0.38 s; issue #9 item 4).
+CONTROLS_PER_STEP = 30
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()
 _warmup_started = False
@@ -307,6 +309,19 @@ def build_error_notice(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> pn
     message = notice("danger", css_classes=["pg-build-error"])
     set_notice(message, [tr("app.build_failed", lang, error=error)])
     return message
+
+
+def next_part(objects: list, budget: int) -> tuple[list, list]:
+    """The first of ``objects`` whose Panel objects (each with everything inside it)
+    number at most ``budget`` in all, at least one, and the rest: what joins a page in
+    one step, and what is left for the next ones."""
+    taken = 0
+    for i, obj in enumerate(objects):
+        view = obj.__panel__() if isinstance(obj, pn.viewable.Viewer) else obj
+        taken += len(view.select()) if isinstance(view, pn.viewable.Viewable) else 1
+        if taken > budget and i > 0:
+            return objects[:i], objects[i:]
+    return objects, []
 
 
 def _forget(state):  # a thread
@@ -643,7 +658,7 @@ class Page:
         self._attach_rest_of_controls(controls, first=True)
 
     def _attach_rest_of_controls(self, rest: list, first: bool = False):
-        part, rest = rest[:CONTROLS_PER_STEP], rest[CONTROLS_PER_STEP:]
+        part, rest = next_part(rest, CONTROLS_PER_STEP)
         with hold():
             self.side.objects = [*([] if first else self.side.objects), *part]
         self._then(lambda: self._attach_rest_of_controls(rest) if rest

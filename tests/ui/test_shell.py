@@ -337,3 +337,38 @@ def test_a_page_that_ends_is_freed(lab, hide):
         if gc.collect() == 0:
             break
     assert lab_ref() is None
+
+
+def test_the_controls_join_in_parts_of_about_equal_weight():
+    """``next_part`` counts every Panel object inside each control (a layout of 18 weighs
+    18, a slider 1), so that no step of joining the sidebar holds the loop much longer
+    than another; a control heavier than the budget goes alone, never dropped."""
+
+    class Wrapped(pn.viewable.Viewer):  # a view counts by what it shows
+        def __panel__(self):
+            return pn.Column(*(pn.widgets.Checkbox() for _ in range(4)))
+
+    sliders = [pn.widgets.FloatSlider() for _ in range(5)]
+    heavy = pn.Column(*(pn.widgets.Checkbox() for _ in range(12)))  # 13 objects
+    controls = [*sliders, Wrapped(), heavy, pn.widgets.Select()]
+    parts, rest = [], controls
+    while rest:
+        part, rest = app.next_part(rest, 9)
+        parts.append(part)
+    # 5 sliders; the view (a column and 4 boxes: 5); the heavy column alone; the select
+    assert parts == [[*sliders], [controls[5]], [heavy], [controls[7]]]
+    assert [obj for part in parts for obj in part] == controls  # all, in order
+    assert app.next_part([], 9) == ([], [])
+    assert app.next_part(sliders, 5) == (sliders, [])
+
+
+def test_the_mlp_sidebar_joins_in_steps_of_at_most_the_budget():
+    page = app.Page(app.LinkLocation(search="?lab=mlp"))
+    rest = list(page.lab.without_hidden(page.lab.sidebar()))
+    sizes = []
+    while rest:
+        part, rest = app.next_part(rest, app.CONTROLS_PER_STEP)
+        weight = sum(len(obj.select()) for obj in part)
+        assert weight <= app.CONTROLS_PER_STEP or len(part) == 1
+        sizes.append(weight)
+    assert len(sizes) >= 4, sizes  # the whole sidebar is about 150 objects
