@@ -473,8 +473,9 @@ class LessonGuide:
 
     def card(self) -> pn.Card:
         """The sidebar's card, closed (built once); its contents, a button per shipped
-        lesson and an upload, are built when it is first opened (``fill_card``): they
-        were the heaviest step of joining the optimizer lab's page (issue #9 item 4)."""
+        lesson and an upload, are built when it is first opened (``fill_card``): most
+        pages never open it, and each page joins its document on the shared event loop
+        (issue #9 item 4)."""
         if self._card is None:
             self._card = pn.Card(title=tr("lesson.panel", self.lang), collapsed=True,
                                  sizing_mode="stretch_width", css_classes=["pg-lesson-card"])
