@@ -37,8 +37,8 @@ import sys
 
 import numpy as np
 
+from .numerics import SEED_BOUNDS, datasets, mlp, race, surfaces, training
 from .numerics import biasvariance as bv
-from .numerics import datasets, mlp, race, surfaces, training
 from .numerics import optimizers as opt
 from .numerics.expression import ExpressionError, parse_expression
 from .text import tr
@@ -70,13 +70,14 @@ def _finite(kind: str, low: float | None = None, high: float | None = None,
     return parse
 
 
-def _integer(kind: str, low: int, high: int):
+def _integer(kind: str, low: int | None = None, high: int | None = None):
+    """An integer within ``[low, high]`` (unchecked where None: another module checks)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{kind} must be an integer, not {text!r}") from None
-        if not low <= value <= high:
+        if low is not None and high is not None and not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{kind} must be between {low} and {high}")
         return value
     return parse
@@ -122,9 +123,7 @@ def _point(text: str) -> tuple[float, float]:
     parts = text.split(",")
     if len(parts) != 2:
         raise argparse.ArgumentTypeError(f"start must be X,Y (two numbers), not {text!r}")
-    # Outside ±DIVERGENCE_BOUND the race counts the start itself as diverged.
-    bound = race.DIVERGENCE_BOUND
-    number = _finite("start", -bound, bound)
+    number = _finite("start", *race.START_BOUNDS)  # the lab's bound on x₀ and y₀
     return number(parts[0]), number(parts[1])
 
 
@@ -136,21 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=[*surfaces.PRESETS, surfaces.CUSTOM])
     t.add_argument("--expression", help="the formula of --surface custom, in x and y")
     t.add_argument("--optimizer", required=True, choices=opt.NAMES)
-    t.add_argument("--steps", type=_integer("steps", 0, race.MAX_STEPS), default=100)
+    t.add_argument("--steps", type=_integer("steps", *race.STEPS_BOUNDS), default=100)
     t.add_argument("--start", type=_point, help="X,Y (default: the surface's start)")
     _add_knobs(t)
-    t.add_argument("--noise", type=_finite("noise", 0.0), default=0.0)
-    t.add_argument("--seed", type=_integer("seed", 0, 2**32 - 1), default=0)
+    t.add_argument("--noise", type=_finite("noise", *race.NOISE_BOUNDS), default=0.0)
+    t.add_argument("--seed", type=_integer("seed", *SEED_BOUNDS), default=0)
     t.add_argument("--schedule", choices=opt.SCHEDULES, default="constant")
     # None when not given: given with a schedule that does not use it, it is refused.
-    t.add_argument("--every", type=_finite("every", 1.0),
+    t.add_argument("--every", type=_integer("every", *opt.SCHEDULE_EVERY_BOUNDS),
                    help="N of the step and inverse-time schedules (default 100)")
     t.add_argument("--factor", type=_finite("factor", *opt.SCHEDULE_FACTOR_BOUNDS),
                    help="k of the step schedule (default 2)")
     t.add_argument("--gamma", type=_finite("gamma", *opt.SCHEDULE_GAMMA_BOUNDS),
                    help="gamma of the exponential schedule (default 0.99)")
     t.add_argument("--clip", choices=opt.CLIPPING, default="none")
-    t.add_argument("--clip-value", type=_finite("clip-value", 0.0, low_open=True),
+    t.add_argument("--clip-value", type=_finite("clip-value", *opt.CLIP_VALUE_BOUNDS),
                    help="c of --clip value|norm (default 1)")
     d = training.DEFAULTS
     m = commands.add_parser("train", help="train an MLP on a 2-D data set, as JSON")
@@ -162,9 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
                    default=d["points"])
     m.add_argument("--noise", type=_finite("noise", 0.0, 50.0), default=d["noise"],
                    help="percent, as in TensorFlow Playground")
-    m.add_argument("--train-ratio", type=_integer("train-ratio", int(datasets.MIN_TRAIN_PERCENT),
-                                                  int(datasets.MAX_TRAIN_PERCENT)),
-                   default=int(d["train_ratio"]),
+    m.add_argument("--train-ratio", type=_finite("train-ratio", datasets.MIN_TRAIN_PERCENT,
+                                                 datasets.MAX_TRAIN_PERCENT),
+                   default=d["train_ratio"],
                    help="percent of the points that train; 100: no validation")
     m.add_argument("--features", default=",".join(d["features"]), help="comma list of " +
                    ", ".join(datasets.FEATURES))
@@ -175,18 +174,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--init", choices=list(mlp.INITIALISERS), default=d["init"])
     m.add_argument("--optimizer", choices=opt.NAMES, default=d["optimizer"])
     _add_knobs(m)
-    m.add_argument("--batch", type=_integer("batch", 1, 5000), default=d["batch"])
+    m.add_argument("--batch", type=_integer("batch", *datasets.BATCH_BOUNDS), default=d["batch"])
     m.add_argument("--epochs", type=_integer("epochs", 1, 100_000), default=100)
-    m.add_argument("--dropout", type=_finite("dropout", 0.0, 1.0, high_open=True),
+    m.add_argument("--dropout", type=_finite("dropout", 0.0, training.MAX_DROPOUT),
                    default=d["dropout"])
     m.add_argument("--batchnorm", action="store_true")
-    m.add_argument("--l1", type=_finite("l1", 0.0), default=d["l1"],
+    m.add_argument("--l1", type=_finite("l1", *training.PENALTY_BOUNDS), default=d["l1"],
                    help="L1 strength λ₁: after each update every weight "
                         "w ← sign(w)·max(|w| − α·λ₁, 0) (a proximal step: exact zeros "
                         "with sgd or momentum)")
-    m.add_argument("--l2", type=_finite("l2", 0.0), default=d["l2"],
+    m.add_argument("--l2", type=_finite("l2", *training.PENALTY_BOUNDS), default=d["l2"],
                    help="L2 strength λ₂: the loss adds λ₂·Σw²")
-    m.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=d["seed"])
+    m.add_argument("--seed", type=_integer("seed", *SEED_BOUNDS), default=d["seed"])
     b = commands.add_parser("biasvariance",
                             help="bias², variance and test error per capacity, as JSON")
     b.add_argument("--truth", choices=list(bv.TRUTHS), default="sin")
@@ -200,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--n", type=_integer("n", *bv.N_BOUNDS), default=20)
     b.add_argument("--noise", type=_finite("noise", *bv.NOISE_BOUNDS), default=0.3)
     b.add_argument("--ridge", type=_finite("ridge", *bv.RIDGE_BOUNDS), default=0.0)
-    b.add_argument("--seed", type=_integer("seed", 0, 2**31 - 1), default=0)
+    b.add_argument("--seed", type=_integer("seed", *SEED_BOUNDS), default=0)
     b.add_argument("--steps", type=_integer("steps", 1, 10_000), default=bv.NETWORK_STEPS,
                    help="the network family's Adam steps")
     b.add_argument("--lr", type=_finite("lr", 0.0, 10.0, low_open=True), default=bv.NETWORK_LR,
@@ -227,12 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--sweep", help="optimizer lab: the knob that becomes a slider, KNOB (the "
                                    "first optimizer shown that has it) or OPTIMIZER.KNOB "
                                    "(default: the first optimizer's lr)")
-    e.add_argument("--values", type=_integer("values", 2, 60),
+    # Their bounds are static_export's, checked there (importing it here would load Panel).
+    e.add_argument("--values", type=_integer("values"),
                    help="optimizer lab: how many values the sweep precomputes (default 20)")
-    e.add_argument("--epochs", type=_integer("epochs", 1, 20_000),
+    e.add_argument("--epochs", type=_integer("epochs"),
                    help="MLP lab: epochs trained and played back (default: the link's "
                         "epoch=N, else 300)")
-    e.add_argument("--snapshots", type=_integer("snapshots", 2, 200),
+    e.add_argument("--snapshots", type=_integer("snapshots"),
                    help="MLP lab: at most this many heat maps (default 60)")
     return parser
 

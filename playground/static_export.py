@@ -1041,11 +1041,6 @@ def fit_codes(fits: np.ndarray, low: float, high: float) -> tuple[np.ndarray, fl
     return np.where(finite, codes, FIT_GAP).astype(np.uint16), bottom, step
 
 
-def fit_values(codes: np.ndarray, bottom: float, step: float) -> np.ndarray:
-    """What the page draws for ``fit_codes``' codes (NaN: a gap)."""
-    return np.where(codes == FIT_GAP, np.nan, bottom + codes.astype(np.float64) * step)
-
-
 def kept_sets(sets: int, n: int, capacities: int, grid: int, shown: int) -> list[int]:
     """The training sets whose fits the file holds: all ``sets``, or as many as
     ``FIT_BYTES`` allows (each costs its fits' codes and its points), the first ones

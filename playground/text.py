@@ -136,7 +136,7 @@ _EN: dict[str, str] = {
     "optimizer.adagrad.note": "s only grows, so the step keeps shrinking.",
     "optimizer.rmsprop.note": "Like AdaGrad, but old gradients are forgotten at rate ρ.",
     "optimizer.adam.note": "Momentum plus RMSProp plus bias correction.",
-    "optimizer.adam.no_bias_correction": "Bias correction off: m̂ = m, v̂ = v.",
+    "optimizer.no_bias_correction": "Bias correction off: m̂ = m, v̂ = v.",
     "hp.lr": "learning rate α",
     "hp.mu": "momentum μ",
     "hp.rho": "decay ρ",

@@ -1,8 +1,8 @@
 """The Simplified Chinese table: the same keys as ``text._EN``, the same placeholders.
 
 Its own module so that translators work on one file and ``text.py`` stays readable.
-Terms follow the Chinese edition of *Dive into Deep Learning* (《动手学深度学习》), as
-listed in CONCEPTS.md §7: 学习率, 动量法, 小批量, 迭代周期 (epoch), 批量规范化, 暂退法
+Terms follow the Chinese edition of *Dive into Deep Learning* (《动手学深度学习》):
+学习率, 动量法, 小批量, 迭代周期 (epoch), 批量规范化, 暂退法
 (Dropout), 早停, 过拟合/欠拟合, 损失曲面, 鞍点, 海森矩阵 …; formulas, symbols, optimizer
 and surface names (SGD, Adam, Rosenbrock …) stay as they are. Chinese punctuation is
 full-width (，。：；（）“”); a formula keeps its ASCII parentheses and commas.
@@ -117,7 +117,7 @@ ZH: dict[str, str] = {
     "optimizer.adagrad.note": "s 只增不减，所以步长不断缩小。",
     "optimizer.rmsprop.note": "与 AdaGrad 类似，但旧的梯度会以速率 ρ 被逐渐遗忘。",
     "optimizer.adam.note": "动量法加上 RMSProp，再加上偏差修正。",
-    "optimizer.adam.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
+    "optimizer.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
     "hp.lr": "学习率 α",
     "hp.mu": "动量 μ",
     "hp.rho": "衰减率 ρ",

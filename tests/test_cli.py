@@ -412,3 +412,60 @@ def test_training_that_diverges_names_the_first_epoch_without_a_finite_loss(caps
                                "--activation", "linear", "--optimizer", "sgd", "--lr", "100",
                                "--epochs", str(epoch - 1)], capsys) if epoch > 1 else (0, "", "")
     assert status == 0  # one epoch fewer is finite
+
+
+# --- one bound per setting ----------------------------------------------------------
+
+_COMMAND_START = {"trajectory": ["trajectory", "--surface", "ravine", "--optimizer", "sgd"],
+                  "train": ["train", "--dataset", "xor"], "biasvariance": ["biasvariance"]}
+
+
+def _lab_state(lab: str):
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+    from playground.labs.mlp.state import MlpLabState
+    from playground.labs.optimizers.state import OptimizerLabState
+    return {"optimizers": OptimizerLabState, "mlp": MlpLabState,
+            "biasvariance": BiasVarianceLabState}[lab]
+
+
+@pytest.mark.parametrize("command, option, lab, name", [
+    ("trajectory", "--steps", "optimizers", "steps"),
+    ("trajectory", "--noise", "optimizers", "noise"),
+    ("trajectory", "--seed", "optimizers", "seed"),
+    ("trajectory", "--every", "optimizers", "schedule_every"),
+    ("trajectory", "--factor", "optimizers", "schedule_factor"),
+    ("trajectory", "--gamma", "optimizers", "schedule_gamma"),
+    ("trajectory", "--clip-value", "optimizers", "clip_value"),
+    ("trajectory", "--start", "optimizers", "x0"),
+    ("train", "--points", "mlp", "points"),
+    ("train", "--noise", "mlp", "noise"),
+    ("train", "--train-ratio", "mlp", "train_ratio"),
+    ("train", "--batch", "mlp", "batch"),
+    ("train", "--dropout", "mlp", "dropout"),
+    ("train", "--l1", "mlp", "l1"),
+    ("train", "--l2", "mlp", "l2"),
+    ("train", "--seed", "mlp", "seed"),
+    ("biasvariance", "--n", "biasvariance", "n"),
+    ("biasvariance", "--datasets", "biasvariance", "datasets"),
+    ("biasvariance", "--noise", "biasvariance", "noise"),
+    ("biasvariance", "--ridge", "biasvariance", "ridge"),
+    ("biasvariance", "--seed", "biasvariance", "seed"),
+])
+def test_an_option_has_its_labs_bounds(command, option, lab, name):
+    """The command line accepts a setting's two ends in the lab and refuses just beyond
+    them: one pair of bounds per setting (the page refused a batch the command line took)."""
+    low, high = _lab_state(lab).param[name].bounds
+    integer = isinstance(low, int) and isinstance(high, int)
+    def outside(end, sign):
+        return end + sign * (1 if integer else max(abs(end) * 1e-3, 1e-9))
+
+    def accepts(value) -> bool:
+        text = f"{value!r},0" if option == "--start" else repr(value)
+        try:
+            cli.build_parser().parse_args([*_COMMAND_START[command], f"{option}={text}"])
+        except cli.UsageError:
+            return False
+        return True
+
+    assert accepts(low) and accepts(high), (low, high)
+    assert not accepts(outside(low, -1)) and not accepts(outside(high, +1)), (low, high)

@@ -37,6 +37,13 @@ def _source(page, name):
     return found
 
 
+def fit_values(codes: np.ndarray, bottom: float, step: float) -> np.ndarray:
+    """What the page's script draws for ``fit_codes``' codes: ``bottom + code · step``,
+    NaN (a gap) for ``FIT_GAP``."""
+    return np.where(codes == static_export.FIT_GAP, np.nan,
+                    bottom + codes.astype(np.float64) * step)
+
+
 # -- the sweep's values ---------------------------------------------------------------
 
 
@@ -379,7 +386,7 @@ def test_the_biasvariance_page_carries_every_capacitys_fits():
     window = (high - low) * static_export.FIT_WINDOW
     step = (high - low) * (2 * static_export.FIT_WINDOW + 1) / (static_export.FIT_GAP - 1)
     for c in range(21):
-        drawn = static_export.fit_values(np.asarray(codes[c]).reshape(30, bv.N_GRID),
+        drawn = fit_values(np.asarray(codes[c]).reshape(30, bv.N_GRID),
                                          low - window, step)
         # Within the window exactly (to half a code's step), past it at its edge.
         np.testing.assert_allclose(drawn, np.clip(want.fits[c], low - window, high + window),
@@ -464,7 +471,7 @@ def test_many_sets_keep_the_first_fits_and_the_shown_set_within_the_budget():
 def test_fit_codes_round_trip_and_mark_what_is_not_finite():
     fits = np.array([[0.0, 1.0, -1.5, 1e9, -1e9, np.nan, np.inf]])
     codes, bottom, step = static_export.fit_codes(fits, -2.0, 2.0)
-    drawn = static_export.fit_values(codes, bottom, step)
+    drawn = fit_values(codes, bottom, step)
     np.testing.assert_allclose(drawn[0, :3], fits[0, :3], atol=step / 2)
     assert drawn[0, 3] == pytest.approx(2.0 + 16 * 4.0) and drawn[0, 4] == pytest.approx(-66.0)
     assert np.isnan(drawn[0, 5:]).all() and codes.dtype == np.uint16
@@ -554,7 +561,7 @@ def test_the_mlp_button_keeps_an_uploaded_data_set():
 
     state = MlpLabState()
     rows = "\n".join(f"{x},{x * 0.5},{int(x > 0)}" for x in np.linspace(-3, 3, 40))
-    assert state.load_csv("x1,x2,label\n" + rows) == ""
+    assert state.use_csv(state.read_csv("x1,x2,label\n" + rows)) == ""
     fresh_html = static_export.export_html(state, "mlp", epochs=5, snapshots=3).decode()
     assert "Data: Uploaded CSV" in fresh_html
 

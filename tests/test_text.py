@@ -1,5 +1,5 @@
 """The language tables (``playground.text``): the same keys and placeholders in every
-language, Chinese that is Chinese and uses the course's terms (CONCEPTS.md §7), and
+language, Chinese that is Chinese and uses the course's terms (those of 《动手学深度学习》), and
 every key the code asks for present, read from the code itself (``ast``)."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "widget.colon"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
-#: Chinese says the right: one term per concept, CONCEPTS.md §7.
+#: Chinese says the right: one term per concept, 《动手学深度学习》's.
 GLOSSARY = {
     r"\blearning[- ]rate": "学习率",
     r"\bepochs?\b": "迭代周期",
@@ -146,7 +146,7 @@ def test_chinese_uses_the_course_terms(english_term, chinese_term):
 
 
 def test_chinese_terms_of_named_keys():
-    """The keys a lecturer would look at first carry exactly CONCEPTS.md §7's terms."""
+    """The keys a lecturer would look at first carry exactly the course's terms (``GLOSSARY``'s)."""
     expected = {
         "hp.lr": "学习率", "mlp.lr": "学习率", "mlp.batchnorm": "批量规范化",
         "mlp.dropout": "暂退法（Dropout）", "mlp.early_stop": "早停",
@@ -434,6 +434,7 @@ def _mlp_presets() -> tuple[str, ...]:
 REGISTRIES = {
     "optimizer.{}": lambda: opt.NAMES,
     "optimizer.{}.note": None,
+    "optimizer.no_{}": lambda: [key for key, knob in opt.KNOBS.items() if knob.flag],
     "hp.{}": lambda: [k.short for k in opt.KNOBS.values()],
     "schedule.{}": lambda: opt.SCHEDULES,
     "mlp.schedule.{}": lambda: opt.SCHEDULES,

@@ -1,6 +1,6 @@
 """Bias and variance, computed: one model family fitted to M resampled training sets.
 
-The setting (CONCEPTS.md §4).  A true function f on [0, 1]; M training sets
+The setting.  A true function f on [0, 1]; M training sets
 D_m = {(x_i, y_i)}, i = 1 … n, with y_i = f(x_i) + σ ε_i, ε_i ~ N(0, 1) and the inputs
 either x_i ~ U[0, 1] ("uniform") or one in each interval [(i − 1)/n, i/n), jittered about
 its middle ("spread", ``INPUTS``);
@@ -22,7 +22,7 @@ averaged over the test inputs (⟨·⟩_t):
 * test error = ⟨(1/M) Σ_m (f_m(x_t) − y'_{m,t})²⟩_t   (measured, fresh test noise)
 * training error = (1/(M n)) Σ_m Σ_i (f_m(x_i) − y_i)²
 
-Both are unbiased estimates of CONCEPTS' expectations over training sets: f̄ is itself
+Both are unbiased estimates of the expectations over training sets: f̄ is itself
 an average of M fits, so (f̄ − f)² overstates the bias² by variance/M on average, which
 at high capacity (variance in the thousands) made a bias² that grew with the degree and
 shrank as M grew.  Where the true bias² is below that sampling error the estimate may be
@@ -46,7 +46,7 @@ serves every capacity:
   Nakkiran et al. 2019, "Deep double descent").
 * ``network``: one hidden layer of h tanh units, f(x) = Σ_j v_j tanh(a_j t + b_j) + c,
   t = 2x − 1, trained on L = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²) by full-batch
-  Adam steps (PyTorch's conventions, CONCEPTS.md §2) from one shared initialisation.
+  Adam steps (PyTorch's conventions, ``torch.optim.Adam``) from one shared initialisation.
 
 The linear families never form the normal equations of an ill-conditioned basis.
 Polynomials solve the stacked system [Φ; √λ I] c ≈ [y; 0] by one Householder QR per set

@@ -65,6 +65,9 @@ MIN_TRAIN_PERCENT = 10.0
 #: 100 %: every point trains and none is held out (tiny or hand-made data such as
 #: XOR's four-row truth table); the views then say there is no validation.
 MAX_TRAIN_PERCENT = 100.0
+#: A mini-batch's size as the labs and the command line accept it: at most every
+#: point a data set can hold (a network uses at most its training set's size).
+BATCH_BOUNDS = (1, MAX_POINTS)
 
 DataGenerator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 

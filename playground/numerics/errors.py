@@ -1,4 +1,4 @@
-"""Errors that users read, as codes with parameters (STYLE.md: "errors as codes").
+"""Errors that users read, as codes with parameters: the page words them in its language.
 
 The numerics know no language: an error carries a ``code`` and its ``params``, and the
 page renders it from the language tables (``text.tr_error``: the key is

@@ -311,6 +311,11 @@ SCHEDULES: tuple[str, ...] = ("constant", "step", "exponential", "inverse_time",
 #: line accept them: past k = 100 or under γ = 0.5, α falls to 0 within a few steps.
 SCHEDULE_FACTOR_BOUNDS = (1.0, 100.0)
 SCHEDULE_GAMMA_BOUNDS = (0.5, 1.0)
+#: N of the step and inverse-time schedules, T of the cosine one (steps in the
+#: optimizer lab, epochs in the MLP lab).
+SCHEDULE_EVERY_BOUNDS = (1, 100_000)
+#: c of value and norm clipping.
+CLIP_VALUE_BOUNDS = (1e-6, 1e6)
 
 
 class Schedule(NamedTuple):

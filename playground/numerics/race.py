@@ -52,6 +52,11 @@ DIVERGENCE_BOUND = 1e6
 #: within a capacity reuse the compiled function.
 CAPACITIES = (1024, 10240)
 MAX_STEPS = CAPACITIES[-1] - 1
+#: A race's steps, its start's coordinates and its gradient noise σ as the lab, its
+#: links and the command line accept them.
+STEPS_BOUNDS = (1, 10_000)
+START_BOUNDS = (-1e4, 1e4)
+NOISE_BOUNDS = (0.0, 100.0)
 N_OPT = len(opt.NAMES)
 
 
@@ -261,6 +266,13 @@ def compiled_race(fn: SurfaceFn, capacity: int):
 
 
 def capacity_for(steps: int) -> int:
+    """The buffer length (one of ``CAPACITIES``) a race of ``steps`` steps is computed in:
+    the shortest that holds its ``steps + 1`` points, so that races within one share a
+    compiled program.
+
+    Raises:
+        ValueError: ``steps`` above ``MAX_STEPS``.
+    """
     for capacity in CAPACITIES:
         if steps + 1 <= capacity:
             return capacity

@@ -65,6 +65,9 @@ DEFAULTS = MappingProxyType(dict(
     dataset="circle", noise=0.0, points=500, train_ratio=50.0, seed=0, features=("x1", "x2"),
     normalise=False, layers="8,8", activation="tanh", init="xavier", optimizer="adam",
     batch=10, l1=0.0, l2=0.0, dropout=0.0, batchnorm=False))
+MAX_DROPOUT = 0.9  # a rate of 1 would drop every unit: nothing would reach the output
+#: λ₁ and λ₂ as the lab and the command line accept them.
+PENALTY_BOUNDS = (0.0, 1.0)
 
 
 class Arch(NamedTuple):

@@ -10,8 +10,9 @@ A lab is two classes, registered in ``shell.LABS`` under the key its links carry
 * its view, a :class:`Lab` (a Panel ``Viewer``) around one state: the components of the
   sidebar and of the main column, and the hooks the shell calls.
 
-What the shell does with a lab, in this order (the first line on a worker thread, the
-rest on the session's thread; each numbered step on a later tick, so the browser draws
+What the shell does with a lab, in this order (the first two lines on a worker thread,
+the lab's Panel objects made there with the session's document as Panel's current one;
+the numbered steps on the session's thread, each on a later tick, so the browser draws
 one while the next is built)::
 
     state = StateClass(); problems += state.apply_query(query); state.precompute()

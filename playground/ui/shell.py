@@ -93,9 +93,8 @@ WARMUP_DELAY_MS = 1000
 #: the other pages' frames and their training threads get the loop and the GIL.
 STEP_PAUSE_MS = 60
 #: The controls join the page in parts of about this many Panel objects (a widget, a
-#: pane, a layout: each one Bokeh model or more), a step each: the MLP lab's whole
-#: sidebar in one step held the loop 0.28 s, every other page's updates with it, and
-#: parts of 12 top-level controls were uneven (one held 73 objects, 0.38 s; issue #9 item 4).
+#: pane, a layout: each one Bokeh model or more), a step each, so that no step holds
+#: the loop long (figures in benchmarks/README.md).
 CONTROLS_PER_STEP = 30
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qs, urlsplit
 
 
 def wait_until(page, condition, timeout_s: float, what: str, every_ms: int = 250):
@@ -55,3 +56,13 @@ def close_tab(page):
     microsoft/playwright#42366; seen once in the quiet phase, closing a page whose link
     the app had just rewritten)."""
     page.close(run_before_unload=True)
+
+
+def query_of(page) -> dict[str, str]:
+    """The page's link as a dict (each key's first value)."""
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def assert_no_errors(page):
+    """No console error and no uncaught exception in ``page`` (``page.errors``)."""
+    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 import time
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from .helpers import wait_until
+from .helpers import assert_no_errors, query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -95,10 +95,6 @@ def type_into(locator, text: str):
     locator.press("Enter")
 
 
-def query_of(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
-
-
 def plain4(v: float) -> str:
     """The legend's number: ``f"{v:.4g}"`` with a power of ten as ×10ᵏ."""
     from playground.ui.widgets import number_text
@@ -121,10 +117,6 @@ def assert_optimizer_view_at(page, step: int, steps: int):
     for name, label, text in zip(meta["name"], meta["label"], legend, strict=True):
         loss = page.evaluate(_SOURCE, f"full_{name}")["loss"]
         assert text == f"{label}: L = {plain4(loss[min(step, len(loss) - 1)])}", text
-
-
-def assert_no_errors(page):
-    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
 
 
 # -- the optimizer lab ------------------------------------------------------------------

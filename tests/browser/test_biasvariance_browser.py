@@ -8,11 +8,12 @@ capacity (``pg-bv-test_error``).  Every page ends without console errors.
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from playground.text import tr
+
+from .helpers import assert_no_errors, query_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -44,14 +45,6 @@ def wait_for_picture(page, old=None, timeout=CHANGE_TIMEOUT_S):
             return now
         page.wait_for_timeout(200)
     raise AssertionError("the picture did not change")
-
-
-def assert_no_errors(page):
-    assert page.errors == [], page.errors
-
-
-def query_of(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
 def test_the_lab_loads_and_each_control_changes_the_picture(new_page, server_url):

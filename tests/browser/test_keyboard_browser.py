@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from playground.text import tr
 
-from .helpers import open_page, wait_until
+from .helpers import assert_no_errors, open_page, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -40,10 +40,6 @@ def player(page) -> dict:
 
 def number(page, css_class: str) -> float:
     return float(page.locator(f".{css_class}").inner_text().strip())
-
-
-def assert_no_errors(page):
-    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
 
 
 def open_optimizers(new_page, url):

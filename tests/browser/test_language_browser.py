@@ -4,14 +4,13 @@ menu, in a real browser (issue #12, "in English and 简体中文")."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from playground.numerics.expression import ALLOWED_FUNCTIONS
 from playground.text import LANGUAGES, TEXT, tr
 
-from .helpers import wait_until
+from .helpers import query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(360)]
 
@@ -41,10 +40,6 @@ _ASCII_COLON = re.compile(r"[^\x00-\x7f] ?:(\s|$)")
 #: Per lab: where its controls are drawn, and a control label that must be in Chinese.
 LABS = {"optimizers": ("surface", "app.sidebar"), "mlp": ("mlp.dataset", "mlp.activation"),
         "biasvariance": ("bv.family", "bv.truth")}
-
-
-def query_of(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
 @pytest.mark.parametrize("lab", list(LABS))

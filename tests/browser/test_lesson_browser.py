@@ -13,22 +13,16 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
-
 import pytest
 
 from playground.ui.lesson import shipped_lesson, step_search
 from playground.ui.shell import link_table
 
-from .helpers import open_page, wait_until
+from .helpers import assert_no_errors, open_page, query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 LOAD_S = 60
-
-
-def query_of(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
 def count(page) -> str:
@@ -52,10 +46,6 @@ def wait_for_lab(page, lab: str):
     page.locator(ready[lab]).first.wait_for(state="visible", timeout=LOAD_S * 1000)
     # The controls come last (hidden in lecture mode): then the page is complete.
     page.locator(".pg-lesson-card").wait_for(state="attached", timeout=LOAD_S * 1000)
-
-
-def assert_no_errors(page):
-    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
 
 
 def test_keyboard_steps_in_place_and_back_forward_keep_the_step(new_page, server_url):

@@ -22,7 +22,7 @@ from PIL import Image
 
 from playground.text import tr
 
-from .helpers import wait_until
+from .helpers import assert_no_errors, query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
@@ -64,14 +64,6 @@ _HEAT_MAP = """(name) => Array.from(
 def number(page, css_class: str) -> float:
     return float(page.locator(f".{css_class}").inner_text().strip())
 
-
-
-def assert_no_errors(page):
-    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
-
-
-def query_of(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
 
 
 def wait_for_query(page, key: str, value: str | None, timeout_s: float = CHANGE_TIMEOUT_S):

@@ -11,11 +11,12 @@ import math
 import re
 import subprocess
 import sys
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from playground.serving import REPO_ROOT
+
+from .helpers import assert_no_errors, query_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -73,10 +74,6 @@ def wait_until_xy_differs(page, name: str, old_x: list, old_y: list,
         }""", arg=[name, old_x, old_y], timeout=timeout)
 
 
-def query_of(page) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
-
-
 def wait_for_query(page, key: str, value: str | None = None, timeout: int = CHANGE_TIMEOUT_MS):
     """Until the page's URL has ``key`` (with ``value``, when given) in its query."""
     page.wait_for_function(
@@ -98,10 +95,6 @@ def set_learning_rate(page, optimizer: str, label: str, value: str):
     lr_input.wait_for(state="visible")
     lr_input.fill(value)
     lr_input.press("Enter")
-
-
-def assert_no_errors(page):
-    assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
 
 
 # --------------------------------------------------------------------------- tests

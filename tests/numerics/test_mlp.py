@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
+from torch_oracle import torch_net
 
 import playground  # noqa: F401  (enables float64 in JAX)
 from playground.numerics import mlp
@@ -21,12 +22,6 @@ F64 = jnp.float64
 RTOL = 1e-10
 ATOL = 1e-12
 
-TORCH_ACTIVATIONS = {
-    "relu": torch.nn.ReLU,
-    "tanh": torch.nn.Tanh,
-    "sigmoid": torch.nn.Sigmoid,
-    "linear": torch.nn.Identity,
-}
 
 
 def random_params(seed, sizes, batchnorm=False):
@@ -44,28 +39,6 @@ def random_params(seed, sizes, batchnorm=False):
 
 def to_jax(params):
     return jax.tree.map(lambda v: jnp.asarray(v, F64), params)
-
-
-def torch_net(params, activation, batchnorm=False, momentum=0.1, eps=1e-5):
-    """The same network from torch modules; torch's ``Linear.weight`` is our W transposed."""
-    modules = []
-    for i, layer in enumerate(params):
-        w = np.asarray(layer["W"])
-        linear = torch.nn.Linear(*w.shape, dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(w.T.copy()))
-            linear.bias.copy_(torch.from_numpy(np.asarray(layer["b"])))
-        modules.append(linear)
-        if i < len(params) - 1:
-            if batchnorm:
-                bn = torch.nn.BatchNorm1d(w.shape[1], eps=eps, momentum=momentum,
-                                          dtype=torch.float64)
-                with torch.no_grad():
-                    bn.weight.copy_(torch.from_numpy(np.asarray(layer["gamma"])))
-                    bn.bias.copy_(torch.from_numpy(np.asarray(layer["beta"])))
-                modules.append(bn)
-            modules.append(TORCH_ACTIVATIONS[activation]())
-    return torch.nn.Sequential(*modules)
 
 
 def torch_grads(net):

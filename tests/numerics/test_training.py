@@ -14,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 import torch
+from torch_oracle import torch_net
 
 import playground  # noqa: F401  (enables float64 in JAX)
 from playground.numerics import datasets, mlp, training
@@ -58,20 +59,6 @@ TANH8 = training.Arch(2, (8,), 2, "tanh", False, 10)
 @pytest.fixture(scope="module")
 def xor():
     return xor_data()
-
-
-def torch_net(params, activation):
-    """The same network in PyTorch, from our weights (W is (n_in, n_out): transpose)."""
-    layers = []
-    for i, layer in enumerate(params):
-        lin = torch.nn.Linear(*layer["W"].shape, dtype=torch.float64)
-        with torch.no_grad():
-            lin.weight.copy_(torch.tensor(np.asarray(layer["W"]).T))
-            lin.bias.copy_(torch.tensor(np.asarray(layer["b"])))
-        layers.append(lin)
-        if i < len(params) - 1:
-            layers.append({"tanh": torch.nn.Tanh(), "relu": torch.nn.ReLU()}[activation])
-    return torch.nn.Sequential(*layers)
 
 
 TORCH_OPTIMIZERS = {

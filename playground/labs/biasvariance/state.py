@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 import param
 
+from ...numerics import SEED_BOUNDS
 from ...numerics import biasvariance as bv
 from ...text import tr
 from ...ui import caption
@@ -126,7 +127,7 @@ class BiasVarianceLabState(LabState):
     noise = param.Number(0.3, bounds=bv.NOISE_BOUNDS, doc="σ of the training and test noise")
     n = param.Integer(20, bounds=bv.N_BOUNDS, doc="training points per set")
     datasets = param.Integer(100, bounds=bv.DATASETS_BOUNDS, doc="M, resampled training sets")
-    seed = param.Integer(0, bounds=(0, 2**31 - 1))
+    seed = param.Integer(0, bounds=SEED_BOUNDS)
     family = param.Selector(objects=list(bv.FAMILIES), default="poly")
     capacity = param.Integer(3, bounds=(0, bv.FEATURES_PER_POINT * bv.N_BOUNDS[1]),
                              doc="d, k, p or h: snapped to a computed capacity")

@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 import param
 
-from ...numerics import datasets, mlp, training
+from ...numerics import SEED_BOUNDS, datasets, mlp, training
 from ...numerics import optimizers as opt
 from ...numerics.decision import Frame, data_frame, decision_grid, decision_grids
 from ...numerics.diagram import diagram_values
@@ -161,7 +161,6 @@ _Knobs = type("_Knobs", (LabState,), {
     key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()})
 
 _D = training.DEFAULTS
-MAX_DROPOUT = 0.9  # a rate of 1 would drop every unit: nothing would reach the output
 
 
 def _same_inputs(a: tuple, b: tuple) -> bool:
@@ -179,7 +178,7 @@ class MlpLabState(_Knobs):
     train_ratio = param.Number(_D["train_ratio"], bounds=(datasets.MIN_TRAIN_PERCENT,
                                                           datasets.MAX_TRAIN_PERCENT),
                                doc="percent of the points that train; 100: no validation")
-    seed = param.Integer(_D["seed"], bounds=(0, 2**31 - 1))
+    seed = param.Integer(_D["seed"], bounds=SEED_BOUNDS)
     features = param.ListSelector(default=list(_D["features"]), objects=list(datasets.FEATURES),
                                   instantiate=True)  # a list per session
     normalise = param.Boolean(_D["normalise"])
@@ -188,19 +187,19 @@ class MlpLabState(_Knobs):
     init = param.Selector(objects=list(mlp.INITIALISERS), default=_D["init"])
     optimizer = param.Selector(objects=list(opt.NAMES), default=_D["optimizer"])
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
-    schedule_every = param.Integer(50, bounds=(1, 100_000),
+    schedule_every = param.Integer(50, bounds=opt.SCHEDULE_EVERY_BOUNDS,
                                    doc="N in epochs (step, 1/t); T in epochs (cosine)")
     schedule_factor = param.Number(2.0, bounds=opt.SCHEDULE_FACTOR_BOUNDS, doc="k (step)")
     schedule_gamma = param.Number(0.99, bounds=opt.SCHEDULE_GAMMA_BOUNDS,
                                   doc="γ per epoch (exponential)")
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
-    clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
+    clip_value = param.Number(1.0, bounds=opt.CLIP_VALUE_BOUNDS, softbounds=(0.01, 10.0))
     race = param.ListSelector(default=[], objects=list(opt.NAMES), instantiate=True,
                               doc="2–4 optimizers training the same network side by side")
-    batch = param.Integer(_D["batch"], bounds=(1, 2000))
-    l1 = param.Number(_D["l1"], bounds=(0.0, 1.0), softbounds=(0.0, 0.01))
-    l2 = param.Number(_D["l2"], bounds=(0.0, 1.0), softbounds=(0.0, 0.05))
-    dropout = param.Number(_D["dropout"], bounds=(0.0, MAX_DROPOUT))
+    batch = param.Integer(_D["batch"], bounds=datasets.BATCH_BOUNDS)
+    l1 = param.Number(_D["l1"], bounds=training.PENALTY_BOUNDS, softbounds=(0.0, 0.01))
+    l2 = param.Number(_D["l2"], bounds=training.PENALTY_BOUNDS, softbounds=(0.0, 0.05))
+    dropout = param.Number(_D["dropout"], bounds=(0.0, training.MAX_DROPOUT))
     batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
     show_val = param.Boolean(False, doc="the validation points drawn (link key ``val``)")
@@ -775,14 +774,6 @@ class MlpLabState(_Knobs):
             self.applied_edits = [*self.applied_edits, edit]
             changed = True
         return changed
-
-    def load_csv(self, content: bytes | str) -> str:
-        """Use an uploaded ``x1,x2,label`` CSV file: "" on success, else why not.
-
-        On success the data set becomes ``"uploaded"`` and the network starts afresh;
-        on failure nothing changes.  (``use_csv(read_csv(content))``.)
-        """
-        return self.use_csv(self.read_csv(content))
 
     def read_csv(self, content: bytes | str) -> datasets.Dataset | str:
         """The data set in an uploaded CSV file, or why there is none, in the page's

@@ -632,10 +632,12 @@ class OptimizerLab(Lab):
             card.visible = name in s.optimizers
             if not card.visible:
                 continue
-            note_key = f"optimizer.{name}.note"
-            note = tr(note_key, s.lang) if note_key in TEXT[DEFAULT_LANGUAGE] else ""
-            if name == "adam" and not s.adam_bias_correction:
-                note = tr("optimizer.adam.no_bias_correction", s.lang)
+            # The optimizer's note, or what a flag knob switched off changes (text key
+            # ``optimizer.no_<knob>``, e.g. Adam without bias correction).
+            keys = [f"optimizer.no_{knob}" for knob in opt.OPTIMIZERS[name].latex_off
+                    if not hyper[name].get(knob, opt.KNOBS[knob].default)]
+            keys = [k for k in [*keys, f"optimizer.{name}.note"] if k in TEXT[DEFAULT_LANGUAGE]]
+            note = tr(keys[0], s.lang) if keys else ""
             set_text(title,
                      f"**{tr(f'optimizer.{name}', s.lang)}**" + (f": {note}" if note else ""))
             set_text(with_values,

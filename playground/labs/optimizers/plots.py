@@ -76,7 +76,7 @@ def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarra
 
 
 #: The surface plot's height with its legend: on a 1280 × 720 screen its legend ends above
-#: the fold (it was 560, and the legend was below it).
+#: the fold.
 SURFACE_HEIGHT = 500
 
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 import numpy as np
 import param
 
-from ...numerics import critical, race, surfaces
+from ...numerics import SEED_BOUNDS, critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
 from ...numerics.programs import Programs
@@ -66,20 +66,20 @@ class OptimizerLabState(_Knobs):
 
     surface = param.Selector(objects=[*surfaces.PRESETS, surfaces.CUSTOM], default="ravine")
     expression = param.String(DEFAULT_EXPRESSION)
-    x0 = param.Number(-9.0, bounds=(-1e4, 1e4))
-    y0 = param.Number(1.5, bounds=(-1e4, 1e4))
+    x0 = param.Number(-9.0, bounds=race.START_BOUNDS)
+    y0 = param.Number(1.5, bounds=race.START_BOUNDS)
     optimizers = param.ListSelector(default=["sgd", "momentum", "adam"], objects=list(opt.NAMES),
                                     instantiate=True)  # a list per session
 
-    steps = param.Integer(100, bounds=(1, 10000))
-    noise = param.Number(0.0, bounds=(0.0, 100.0), softbounds=(0.0, 5.0))
-    seed = param.Integer(0, bounds=(0, 2**31 - 1))
+    steps = param.Integer(100, bounds=race.STEPS_BOUNDS)
+    noise = param.Number(0.0, bounds=race.NOISE_BOUNDS, softbounds=(0.0, 5.0))
+    seed = param.Integer(0, bounds=SEED_BOUNDS)
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
-    schedule_every = param.Integer(100, bounds=(1, 10000))
+    schedule_every = param.Integer(100, bounds=opt.SCHEDULE_EVERY_BOUNDS)
     schedule_factor = param.Number(2.0, bounds=opt.SCHEDULE_FACTOR_BOUNDS)
     schedule_gamma = param.Number(0.99, bounds=opt.SCHEDULE_GAMMA_BOUNDS)
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
-    clip_value = param.Number(1.0, bounds=(1e-6, 1e6), softbounds=(0.01, 10.0))
+    clip_value = param.Number(1.0, bounds=opt.CLIP_VALUE_BOUNDS, softbounds=(0.01, 10.0))
 
     # What the settings produce (not in the URL).
     result = param.Parameter(default=None, doc="the latest race.Race, or None")

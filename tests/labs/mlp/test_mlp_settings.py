@@ -193,7 +193,7 @@ def test_the_lab_pauses_when_alpha_reaches_zero():
 def test_xor_truth_table_trains_on_all_four_points():
     state = MlpLabState()
     state.train_ratio = 100.0
-    assert state.load_csv(XOR_TABLE) == ""
+    assert state.use_csv(state.read_csv(XOR_TABLE)) == ""
     assert state.n_train == 4 and not state.has_validation
     assert len(state.data.points_val) == 0
     state.param.update(layers="4", activation="tanh", optimizer="adam", lr=0.05, batch=4)
@@ -300,10 +300,11 @@ ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b")
 ])
 def test_a_bad_csv_file_is_explained_in_the_pages_language(content):
     state = MlpLabState(lang="zh")
-    problem = state.load_csv(content)
+    problem = state.use_csv(state.read_csv(content))
     assert CJK.search(problem) and not ENGLISH_RUN.search(problem), problem
     assert state.dataset != "uploaded"
-    assert MlpLabState().load_csv(content) == str(_csv_error(content))
+    english = MlpLabState()
+    assert english.use_csv(english.read_csv(content)) == str(_csv_error(content))
 
 
 def _csv_error(content):

@@ -65,7 +65,12 @@ def test_the_formula_cards_and_the_analysis_come_with_the_details_after_the_pict
     assert lab.formulas.objects == [lab.formula_cards[n][0] for n in ("sgd", "momentum", "adam")]
     assert all(c.visible for c in lab.formulas.objects)
     title = lab.formula_cards["adam"][1].object
-    assert "Adam" in title
+    assert "Adam" in title and "Bias correction off" not in title
+    # A flag knob switched off says what it changes on its optimizer's card.
+    lab.state.adam_bias_correction = False
+    assert "Bias correction off" in lab.formula_cards["adam"][1].object
+    lab.state.adam_bias_correction = True
+    assert lab.formula_cards["adam"][1].object == title
 
 
 def test_selecting_optimizers_shows_their_cards_and_curves(lab):

@@ -6,6 +6,8 @@ plain NumPy with PyTorch's formulas (README, Conventions; written again here, no
 the project), and compared with the card's own result and with the trajectory.  The
 state the card shows (v, s, m̂, v̂, before and after the step) is compared with an
 independent NumPy replay of the same formulas over the race's recorded gradients.
+The rule in symbols (the card's first line) is read as arithmetic and run over the
+race's gradients: it must give the race's path.
 """
 
 import re
@@ -185,3 +187,76 @@ def test_every_symbol_of_a_rule_becomes_the_users_number(name):
         if symbol:
             assert not re.search(re.escape(symbol) + r"(?![A-Za-z_])", latex), (hp, latex)
     assert r"\alpha_t" in formula_with_values(name, h, scheduled=True)
+
+
+# -- the rule in symbols, run as written --------------------------------------------------
+
+_SYMBOLS = [(r"\hat m", "m_hat"), (r"\hat v", "v_hat"), (r"\theta", "theta"),
+            (r"\alpha", "alpha"), (r"\mu", "mu"), (r"\rho", "rho"), (r"\beta_1", "beta1"),
+            (r"\beta_2", "beta2"), (r"\varepsilon", "eps")]
+_TOKEN = r"[A-Za-z_][A-Za-z_0-9]*|\d+(?:\.\d+)?|\*\*|[-+*/()]"
+
+
+def python_of(latex: str) -> str:
+    """The arithmetic of a LaTeX term of the rules, as Python: symbols named, ``\\frac``
+    and ``\\sqrt`` as division and ``sqrt``, a product where LaTeX writes two factors side
+    by side (``\\mu v``, ``\\alpha\\, g``)."""
+    s = latex.replace(r"\left(", "(").replace(r"\right)", ")").replace(r"\,", " ")
+    for symbol, name in _SYMBOLS:
+        s = s.replace(symbol, f" {name} ")
+    s = re.sub(r"\\sqrt\{([^{}]*)\}", r" sqrt(\1) ", s)
+    s = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r" ((\1)/(\2)) ", s)
+    s = s.replace("^", "**")
+    tokens = re.findall(_TOKEN, s)
+    assert re.sub(_TOKEN, "", s).strip() == "", f"not read: {s!r}"
+    out = []
+    for token in tokens:
+        operand = re.fullmatch(r"\w+", token) or token == "("
+        if out and operand and (re.fullmatch(r"\w+", out[-1]) or out[-1] == ")") \
+                and out[-1] != "sqrt":
+            out.append("*")
+        out.append(token)
+    return " ".join(out)
+
+
+def rule_of(latex: str) -> list[tuple[str, str]]:
+    """``a \\leftarrow …,\\quad b = …``: the assignments in order, as (name, Python)."""
+    assignments = []
+    for part in latex.split(r",\quad"):
+        target, term = re.split(r"\\leftarrow|=", part, maxsplit=1)
+        assignments.append((python_of(target).strip(), python_of(term)))
+    return assignments
+
+
+@pytest.mark.parametrize("name", opt.NAMES)
+@pytest.mark.parametrize("case", ["rosenbrock-noise", "himmelblau-knobs"])
+def test_the_rule_in_symbols_computes_the_trajectory(case, name):
+    """The card's symbolic rule, run as written over the race's gradients (the noisy g
+    each step used) and its α_t, gives the race's path step by step: a wrong symbol, a
+    missing term or a wrong order of updates in the formula shown would not."""
+    surface_name, hyper, kw, schedule = CASES[case]
+    s = SURFACES[surface_name]
+    hyper = s.defaults if hyper is None else hyper
+    sched = opt.Schedule(opt.SCHEDULES.index(schedule), 100.0, 2.0, 0.97, 40.0)
+    r = race.run_race(s.fn, race.make_settings(s.start, hyper, steps=40, schedule=sched, **kw))
+    k = opt.NAMES.index(name)
+    h = opt.hyperparams_for(name, hyper.get(name))
+    rule = rule_of(opt.symbolic_latex(name, h))
+    values = {"theta": r.points[0, k].copy(), "v": np.zeros(2), "s": np.zeros(2),
+              "m": np.zeros(2), "mu": h["momentum"], "rho": h["decay"],
+              "beta1": h["beta1"], "beta2": h["beta2"], "eps": h["eps"], "sqrt": np.sqrt}
+    for t in range(1, 41):
+        values.update(g=r.grad[t - 1, k], alpha=r.lr[t - 1, k], t=t)
+        for target, term in rule:
+            values[target] = eval(term, {"__builtins__": {}}, values)  # the registry's text
+        np.testing.assert_allclose(values["theta"], r.points[t, k], rtol=1e-9, atol=1e-12,
+                                   err_msg=f"{name} at step {t}: {rule}")
+
+
+def test_the_reader_of_the_rules_reads_products_and_fractions():
+    assert python_of(r"\mu v + g") == "mu * v + g"
+    assert python_of(r"\frac{\alpha\, g}{\sqrt{s} + \varepsilon}") == \
+        "( ( alpha * g ) / ( sqrt ( s ) + eps ) )"
+    assert python_of(r"\alpha\left(g + \mu v\right)") == "alpha * ( g + mu * v )"
+    assert rule_of(r"v \leftarrow \mu v + g,\quad \theta \leftarrow \theta - \alpha\, v") == [
+        ("v", "mu * v + g"), ("theta", "theta - alpha * v")]
