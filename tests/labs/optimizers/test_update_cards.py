@@ -128,17 +128,22 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("name", opt.NAMES)
-@pytest.mark.parametrize("case", list(CASES))
-def test_the_card_at_step_t_recomputes_from_its_own_numbers(case, name):
+def race_of(case: str, name: str):
+    """The race of ``CASES[case]`` (40 steps): it, ``name``'s index in it, the optimizers'
+    knobs given and ``name``'s every knob."""
     surface_name, hyper, kw, schedule = CASES[case]
     s = SURFACES[surface_name]
     hyper = s.defaults if hyper is None else hyper
     sched = opt.Schedule(opt.SCHEDULES.index(schedule), 100.0, 2.0, 0.97, 40.0)
     r = race.run_race(s.fn, race.make_settings(s.start, hyper, steps=40, schedule=sched, **kw))
-    k = opt.NAMES.index(name)
+    return r, opt.NAMES.index(name), hyper, opt.hyperparams_for(name, hyper.get(name))
+
+
+@pytest.mark.parametrize("name", opt.NAMES)
+@pytest.mark.parametrize("case", list(CASES))
+def test_the_card_at_step_t_recomputes_from_its_own_numbers(case, name):
+    r, k, hyper, h = race_of(case, name)
     assert r.diverged_at[k] == -1
-    h = opt.hyperparams_for(name, hyper.get(name))
     states = replay(name, r.grad[:, k], h)
     for t in (0, 1, 17, 39):
         index, items = read_card(formula_at_step(name, r, t, hyper.get(name)))
@@ -234,13 +239,7 @@ def test_the_rule_in_symbols_computes_the_trajectory(case, name):
     """The card's symbolic rule, run as written over the race's gradients (the noisy g
     each step used) and its α_t, gives the race's path step by step: a wrong symbol, a
     missing term or a wrong order of updates in the formula shown would not."""
-    surface_name, hyper, kw, schedule = CASES[case]
-    s = SURFACES[surface_name]
-    hyper = s.defaults if hyper is None else hyper
-    sched = opt.Schedule(opt.SCHEDULES.index(schedule), 100.0, 2.0, 0.97, 40.0)
-    r = race.run_race(s.fn, race.make_settings(s.start, hyper, steps=40, schedule=sched, **kw))
-    k = opt.NAMES.index(name)
-    h = opt.hyperparams_for(name, hyper.get(name))
+    r, k, hyper, h = race_of(case, name)
     rule = rule_of(opt.symbolic_latex(name, h))
     values = {"theta": r.points[0, k].copy(), "v": np.zeros(2), "s": np.zeros(2),
               "m": np.zeros(2), "mu": h["momentum"], "rho": h["decay"],
