@@ -34,20 +34,19 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   generalisation gap shaded; ``theme=dark`` styles the plots (``ui.present.Presenter``)
   and the file's page (``DARK_CSS``); the button exports in the page's theme.
 * As wide as the window, never wider, from ``MIN_WIDTH`` (an iframe) up, as the live
-  page: rows of plots wrap (``WRAP_CSS``), charts and texts stretch to the width left.
+  page: rows of plots wrap (``WRAP``), charts and texts stretch to the width left.
 * The optimizer lab's loss chart comes in both scales, linear and log (of L − min L,
   as the lab draws it); the link's choice is shown and a toggle switches.
 
 Bokeh's JavaScript is inlined (``bokeh.resources.INLINE``), so the file opens offline
 from disk.  ``build_optimizer_page`` and ``build_mlp_page`` build the Bokeh layout
 (pure: no file); ``page_html`` makes the file's text; ``export_html`` does both for a
-lab's state (the page's "Export page (HTML)" button, ``download_button``); ``export``
+lab's state (the page's "Export page (HTML)" button, ``ui.export.download_button``); ``export``
 reads a link, as the command line does.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import re
 import time
@@ -81,7 +80,6 @@ from bokeh.models import (
     Toggle,
     VeeHead,
 )
-from bokeh.palettes import interp_palette
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
@@ -102,20 +100,27 @@ from .ui.axes import (
     readable_ticks,
     whole_step_ticks,
 )
+from .ui.caption import race_status
+from .ui.flow import WRAP
 from .ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from .ui.markup import text_html
 from .ui.palettes import (
+    CONTOUR_FILL,
     DECOMPOSITION_COLORS,
     FIT_COLOR,
     MEAN_COLOR,
     OPTIMIZER_COLORS,
     SHOWN_COLOR,
+    TRAIN_COLOR,
     TRUTH_COLOR,
+    VAL_COLOR,
     class_color,
     confidence_image,
+    contour_levels,
     heat_palette,
 )
 from .ui.pick import pick_nearest_line
+from .ui.widgets import number_text
 
 #: The sweep's default number of values, and the bounds on it.
 DEFAULT_VALUES = 20
@@ -139,10 +144,6 @@ FIT_WINDOW = 16
 FIT_BYTES = 2_000_000
 #: A fit's code for a value that is not finite (drawn as a gap).
 FIT_GAP = 65535
-N_LEVELS = 24
-CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
-                              N_LEVELS - 1)
-TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 #: A script or style sheet loaded by a relative URL (``static/…``): the file must need
 #: nothing else.
 LOCAL_RESOURCE = re.compile(r'<script[^>]*\ssrc="(?![a-z]+:)[^"]*"[^>]*></script>\n?'
@@ -257,10 +258,6 @@ def _caption(state) -> str:
     return figure_caption(state)
 
 
-#: A row whose children wrap onto the next line when the window is too narrow for them
-#: side by side (the live page's ``labs.mlp.figures.WRAP``): the page is as wide as its
-#: window, never wider, from ``MIN_WIDTH`` up.
-WRAP_CSS = ":host { flex-wrap: wrap; min-width: 0 !important; }"
 #: The narrowest window (an embedding iframe) the page fits without scrolling sideways.
 MIN_WIDTH = 820
 
@@ -288,8 +285,8 @@ BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
 
 def _wrap(*children, **options):
     """``children`` side by side while the window is wide enough, else below each other;
-    the row as wide as the page (``WRAP_CSS``)."""
-    return row(*children, sizing_mode="stretch_width", stylesheets=[WRAP_CSS], **options)
+    the row as wide as the page (``WRAP``)."""
+    return row(*children, sizing_mode="stretch_width", stylesheets=[WRAP], **options)
 
 
 def _header(title: str, caption: str, note: str) -> Div:
@@ -369,40 +366,21 @@ def _number(v: float) -> str:
 # The optimizer lab
 
 
-def _contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
-    """``N_LEVELS`` levels over z's finite values (log-spaced above the minimum for
-    surfaces drawn that way), as the lab draws them."""
-    finite = z[np.isfinite(z)]
-    low = float(finite.min()) if minimum is None else min(float(minimum), float(finite.min()))
-    high = float(np.percentile(finite, 99.5 if log else 97))
-    if not high > low:
-        high = low + 1.0
-    if log:
-        return low + np.geomspace((high - low) * 1e-5, high - low, N_LEVELS)
-    return np.linspace(low, high, N_LEVELS)
-
-
 def _race_columns(r: race.Race, k: int, floor: float = 0.0) -> dict[str, np.ndarray]:
-    """Optimizer ``k``'s rows of race ``r`` that it reached (``good_rows``), as the
-    file's columns (``step`` and ``RACE_COLUMNS``, of which ``gap`` is L − ``floor`` for the
-    log-scale chart, as the lab computes it)."""
-    rows = max(r.good_rows(k), 1)
-    loss = r.loss[:rows, k]
+    """Optimizer ``k``'s rows of race ``r`` that it reached, as the file's columns (the
+    lab's, ``Race.reached``, with ``step``, ``gap`` = L − ``floor`` for the log-scale
+    chart, and ``gstate`` in place of ``kink``)."""
+    columns = r.reached(k)
+    kink = columns.pop("kink")
+    rows = len(kink)
     # What g is: 0 the gradient, 1 the minimum-norm subgradient (θ at a kink), 2 undefined
     # (the iterate where the run stopped, its slope infinite).
-    gstate = (np.zeros(rows) if r.kink is None else r.kink[:rows, k].astype(np.float64))
+    gstate = kink.astype(np.float64)
     stop = r.stop(k)
     if stop is not None and stop[0] == "undefined" and stop[1] < rows:
         gstate[stop[1]] = 2.0
     return {"step": np.arange(rows, dtype=np.float64), "gstate": gstate,
-            "gap": np.maximum(loss - floor, 1e-16 * max(1.0, abs(floor))),
-            "x": r.points[:rows, k, 0], "y": r.points[:rows, k, 1], "loss": r.loss[:rows, k],
-            "gx": r.grad[:rows, k, 0], "gy": r.grad[:rows, k, 1],
-            "sx": r.step[:rows, k, 0], "sy": r.step[:rows, k, 1],
-            "vx": r.velocity[:rows, k, 0], "vy": r.velocity[:rows, k, 1],
-            # α per dimension of the update (the lab's table's last column)
-            "ex": r.effective_lr[:rows, k, 0], "ey": r.effective_lr[:rows, k, 1],
-            "lr": r.lr[:rows, k]}
+            "gap": race.loss_gap(columns["loss"], floor), **columns}
 
 
 def _loss_floor(surface, z: np.ndarray, races: list, indices: list[int]) -> float:
@@ -418,14 +396,6 @@ def _loss_floor(surface, z: np.ndarray, races: list, indices: list[int]) -> floa
             if loss.size:
                 lows.append(float(loss.min()))
     return min(lows)
-
-
-def _status(r: race.Race, k: int, lang: str) -> str:
-    stop = r.stop(k)
-    if stop is None:
-        return tr("status.converged", lang, loss=f"{r.loss[-1, k]:.4g}")
-    key = "status.diverged" if stop[0] == "diverged" else "status.undefined"
-    return tr(key, lang, step=stop[1])
 
 
 def build_optimizer_page(state, sweep: str | None = None,
@@ -476,7 +446,7 @@ def build_optimizer_page(state, sweep: str | None = None,
               for kind in ("gradient", "velocity", "step")}
 
     # The contours, as the lab draws them.
-    levels = _contour_levels(z, surface.log_levels, surface.minimum_value)
+    levels = contour_levels(z, surface.log_levels, surface.minimum_value)
     z = np.minimum(z, levels[-1])
     fig = figure(title=tr("plot.surface", lang), width=520, height=500,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
@@ -578,8 +548,8 @@ def build_optimizer_page(state, sweep: str | None = None,
                               code="return Number(values[Math.round(tick)].toPrecision(4))"
                                    ".toString()"))
     play = _play_toggle(step_slider, lang, "pg-play")
-    statuses = {n: ([_status(r, swept_k, lang) for r in races] if n == name
-                    else [_status(here, opt.NAMES.index(n), lang)] * len(races)) for n in shown}
+    statuses = {n: ([race_status(r, swept_k, lang) for r in races] if n == name
+                    else [race_status(here, opt.NAMES.index(n), lang)] * len(races)) for n in shown}
     diverged = {n: ([int(r.stop(swept_k)[1]) if r.stop(swept_k) else -1 for r in races]
                     if n == name else [int(here.stop(opt.NAMES.index(n))[1])
                                        if here.stop(opt.NAMES.index(n)) else -1] * len(races))
@@ -1053,14 +1023,6 @@ def kept_sets(sets: int, n: int, capacities: int, grid: int, shown: int) -> list
     return kept
 
 
-def _html_number(value: float, significant: int = 3) -> str:
-    """``value`` as the lab's decomposition writes it (``latex_number``), in HTML:
-    ``1.23 × 10<sup>-5</sup>``."""
-    text = f"{value:.{significant}g}"
-    mantissa, marker, exponent = text.partition("e")
-    return f"{mantissa} × 10<sup>{int(exponent)}</sup>" if marker else mantissa
-
-
 def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
     """The lab's decomposition at capacity index ``index`` (``bv.decomposition_latex``)
     in HTML: each number with its name under a rule, as under a brace."""
@@ -1069,7 +1031,7 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
     def term(value: float, label: str, css: str) -> str:
         return (f"<span class='pg-bv-term {css}' style='display:inline-flex;"
                 f"flex-direction:column;align-items:center;vertical-align:top;"
-                f"margin:0 4px'><b style='font-size:24px'>{_html_number(value)}</b>"
+                f"margin:0 4px'><b style='font-size:24px'>{text_html(number_text(value, 3))}</b>"
                 f"<span style='border-top:2px solid var(--pg-muted,#555);padding:2px 6px 0;"
                 f"font-size:15px;color:var(--pg-muted,#555)'>{label}</span></span>")
 
@@ -1086,7 +1048,7 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
             + sign.format("+") + term(result.noise, "σ²", "pg-bv-noise")
             + sign.format("=")
             + f"<b class='pg-bv-total' style='font-size:24px;vertical-align:top;margin-left:4px'>"
-              f"{_html_number(result.total[index])}</b>")
+              f"{text_html(number_text(result.total[index], 3))}</b>")
 
 
 def objective_mathml(latex: str) -> str:
@@ -1429,32 +1391,6 @@ def _epoch_slider(marks: list, lang: str) -> Slider:
                   title=tr("mlp.epoch", lang), name="pg-epoch",
                   css_classes=["pg-slider-epoch"], format=CustomJSTickFormatter(
                       args={"marks": marks}, code="return String(marks[Math.round(tick)])"))
-
-
-def download_button(state, lab: str, theme=lambda: "light"):
-    """The page's "Export page (HTML)" button: a Panel ``FileDownload`` whose file is
-    ``export_html(state)`` (computed when clicked, seconds: a sweep or a training, on a
-    thread of the default executor), in the page's theme (``theme()``, when clicked)."""
-    import asyncio
-
-    import panel as pn
-
-    from .ui.present import PAGE_BUTTON
-    from .ui.session import SLOW_WORK_SLOTS
-
-    def export_in_a_slot() -> bytes:
-        with SLOW_WORK_SLOTS:
-            return export_html(state, lab, theme=theme())
-
-    async def make():
-        # Seconds of work on a thread, not the event loop every page shares (issue #9).
-        data = await asyncio.get_running_loop().run_in_executor(None, export_in_a_slot)
-        return io.BytesIO(data)
-
-    return pn.widgets.FileDownload(
-        callback=make, filename=f"playground-{lab}.html",
-        label=tr("export.page", state.lang), button_type=PAGE_BUTTON, width=200,
-        embed=False, css_classes=["pg-export-page"])
 
 
 @dataclass(frozen=True)

@@ -86,10 +86,18 @@ def _within(name: str, prefix: str) -> bool:
 def wall_violations(graph: dict[str, set[str]], package: str) -> list[str]:
     """One line per import that crosses a wall, e.g. ``p.numerics.x imports panel``."""
     numerics, ui, labs = f"{package}.numerics", f"{package}.ui", f"{package}.labs"
+    text = f"{package}.text"
     forbidden_in_numerics = (*UI_LIBRARIES, *(f"{package}.{p}" for p in ABOVE_NUMERICS))
     problems = []
     for module, imported in sorted(graph.items()):
         for target in sorted(imported):
+            # Below the labs and in them, the package's own modules are numerics, ui and
+            # text only (the app's commands, the static export and the rest sit above).
+            if (_within(module, ui) or _within(module, labs)) and _within(target, package) \
+                    and target != package and not any(
+                        _within(target, layer) for layer in (numerics, ui, text, labs)):
+                problems.append(f"{module} imports {target} (the UI layer and the labs "
+                                "import only numerics, ui and text)")
             if _within(module, numerics) and any(_within(target, f)
                                                  for f in forbidden_in_numerics):
                 problems.append(f"{module} imports {target} (numerics import no UI)")
@@ -232,6 +240,10 @@ def test_relative_imports_are_resolved(tmp_path):
      "pkg.labs.one.lab imports pkg.labs.two.state"),
     ({"labs/one/lab.py": "import pkg.labs.two\n", "labs/two/state.py": ""},
      "pkg.labs.one.lab imports pkg.labs.two"),
+    ({"labs/one/lab.py": "from ...static_export import button\n", "static_export.py": ""},
+     "pkg.labs.one.lab imports pkg.static_export"),
+    ({"ui/widgets.py": "def f():\n    from .. import cli\n", "cli.py": ""},
+     "pkg.ui.widgets imports pkg.cli"),
 ])
 def test_a_crossed_wall_is_reported(tmp_path, files, expected):
     problems = wall_violations(imports_of(_package(tmp_path, files)), "pkg")

@@ -20,6 +20,7 @@ import pytest
 from playground import cli, static_export
 from playground.numerics import optimizers as opt
 from playground.numerics import race
+from playground.ui.export import download_button
 
 MAX_BYTES = 5_000_000  # the bound for the default sweep
 
@@ -483,7 +484,7 @@ def test_the_biasvariance_button_exports_the_lab_state():
     state = BiasVarianceLabState()
     state.apply_query({"family": "knn", "datasets": "10", "capacity": "7"})
     state.precompute()
-    button = static_export.download_button(state, "biasvariance", lambda: "dark")
+    button = download_button(state, "biasvariance", lambda: "dark")
     assert button.filename == "playground-biasvariance.html"
     data = asyncio.run(button.callback()).getvalue()
     assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES
@@ -548,7 +549,7 @@ def test_the_button_exports_the_state_as_its_link_describes_it():
     state = OptimizerLabState()
     state.apply_query({"surface": "saddle", "optimizers": "adam", "steps": "40"})
     state.precompute()
-    button = static_export.download_button(state, "optimizers")
+    button = download_button(state, "optimizers")
     assert button.filename == "playground-optimizers.html"
     data = asyncio.run(button.callback()).getvalue()  # on a thread, not the event loop
     assert data.startswith(b"<!DOCTYPE html>") and len(data) <= MAX_BYTES

@@ -114,6 +114,22 @@ class Race(NamedTuple):
         reached = [self.good_rows(opt.NAMES.index(n)) for n in names]
         return max(max(reached, default=len(self.loss)) - 1, 0)
 
+    def reached(self, k: int) -> dict[str, np.ndarray]:
+        """Optimizer ``k``'s rows that it reached (``good_rows``, at least one) as the
+        charts' columns, each of length n: ``x``, ``y`` (θ), ``loss``, ``gx``, ``gy`` (g),
+        ``sx``, ``sy`` (θₙ₊₁ − θₙ), ``vx``, ``vy`` (the velocity), ``ex``, ``ey`` (α per
+        dimension), ``lr`` (α_n) and ``kink`` (bool: g is the minimum-norm subgradient
+        at a kink of the formula)."""
+        rows = max(self.good_rows(k), 1)
+        return {"x": self.points[:rows, k, 0], "y": self.points[:rows, k, 1],
+                "loss": self.loss[:rows, k],
+                "gx": self.grad[:rows, k, 0], "gy": self.grad[:rows, k, 1],
+                "sx": self.step[:rows, k, 0], "sy": self.step[:rows, k, 1],
+                "vx": self.velocity[:rows, k, 0], "vy": self.velocity[:rows, k, 1],
+                "ex": self.effective_lr[:rows, k, 0], "ey": self.effective_lr[:rows, k, 1],
+                "lr": self.lr[:rows, k],
+                "kink": (np.zeros(rows, bool) if self.kink is None else self.kink[:rows, k])}
+
     def good_rows(self, k: int) -> int:
         """How many leading rows of optimizer ``k`` are iterates it reached: all, the
         step it diverged at (that iterate was not finite), or one past the step whose
@@ -122,6 +138,12 @@ class Race(NamedTuple):
         if stop is None:
             return len(self.loss)
         return stop[1] if stop[0] == "diverged" else stop[1] + 1
+
+
+def loss_gap(loss: np.ndarray, floor: float) -> np.ndarray:
+    """L − ``floor``, what a log-scale loss chart draws: kept above 10⁻¹⁶·max(1, |floor|),
+    so that reaching the minimum shows as the chart's bottom, not as a gap."""
+    return np.maximum(loss - floor, 1e-16 * max(1.0, abs(floor)))
 
 
 def make_settings(

@@ -20,6 +20,7 @@ An SVG has each text once (``pg.single_texts``: Bokeh's invisible stroked copies
 
 from __future__ import annotations
 
+import io
 import itertools
 import sys
 
@@ -577,3 +578,35 @@ def with_downloads(obj, name: str, state: LabState) -> pn.Column:
     return pn.Column(download_menu(name, state), obj,
                      sizing_mode=getattr(obj, "sizing_mode", None) or "stretch_width",
                      margin=0)
+
+
+#: The static export, loaded by name when a page's "Export page (HTML)" button is first
+#: clicked (as the shell loads labs): it is above the labs, and most pages never use it.
+STATIC_EXPORT = "playground.static_export:export_html"
+
+
+def download_button(state: LabState, lab: str, theme=lambda: "light"):
+    """The page's "Export page (HTML)" button: a Panel ``FileDownload`` whose file is
+    ``static_export.export_html(state)`` (computed when clicked, seconds: a sweep or a
+    training, on a thread of the default executor, in a ``SLOW_WORK_SLOTS`` slot), in
+    the page's theme (``theme()``, when clicked)."""
+    import asyncio
+    import importlib
+
+    from .session import SLOW_WORK_SLOTS
+
+    def export_in_a_slot() -> bytes:
+        module, name = STATIC_EXPORT.split(":")
+        export_html = getattr(importlib.import_module(module), name)
+        with SLOW_WORK_SLOTS:
+            return export_html(state, lab, theme=theme())
+
+    async def make():
+        # Seconds of work on a thread, not the event loop every page shares.
+        data = await asyncio.get_running_loop().run_in_executor(None, export_in_a_slot)
+        return io.BytesIO(data)
+
+    return pn.widgets.FileDownload(
+        callback=make, filename=f"playground-{lab}.html",
+        label=tr("export.page", state.lang), button_type=PAGE_BUTTON, width=200,
+        embed=False, css_classes=["pg-export-page"])

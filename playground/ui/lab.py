@@ -266,5 +266,5 @@ class Lab(Viewer):
     def display_changed(self, display):
         """The theme or lecture mode (``display``, a ``ui.present.Display``) was set:
         resize what CSS cannot reach (a fixed-size pane); by default only the theme
-        kept (``theme``: the static export's, ``static_export.download_button``)."""
+        kept (``theme``: the static export's, ``ui.export.download_button``)."""
         self.theme = display.theme

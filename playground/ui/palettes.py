@@ -11,6 +11,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 import numpy as np
+from bokeh.palettes import interp_palette
 
 from ..numerics import optimizers as opt
 
@@ -33,6 +34,12 @@ DECOMPOSITION_COLORS = MappingProxyType({
     "test_error": "#CC79A7", "train_error": "#009E73"})
 #: The bias–variance lab's fits: each set's, their mean f̄, the truth, the set shown.
 FIT_COLOR, MEAN_COLOR, TRUTH_COLOR, SHOWN_COLOR = "#9aa7b4", "#0072B2", "#000000", "#E69F00"
+#: Training and validation curves (loss, accuracy), in the MLP lab and its static page.
+TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
+#: A loss surface's filled contours: this many levels, light (low) to dark (high).
+N_LEVELS = 24
+CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
+                              N_LEVELS - 1)
 #: Shades per class in a K-class heat map (``confidence_palette``).
 CLASS_SHADES = 48
 
@@ -117,3 +124,19 @@ def diverging_palette(shades: int = 64) -> list[str]:
 def optimizer_color(name: str) -> str:
     """Optimizer ``name``'s colour (a key of ``numerics.optimizers.OPTIMIZERS``)."""
     return OPTIMIZER_COLORS[name]
+
+
+def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
+    """``N_LEVELS`` contour levels over the finite values of ``z`` (any shape): from the
+    lowest (or ``minimum``, the surface's known minimum, if lower) to the 97th
+    percentile, or log-spaced above the minimum to the 99.5th for surfaces drawn
+    that way (``log``), so that a few huge values do not take every level."""
+    finite = z[np.isfinite(z)]
+    low = float(finite.min()) if minimum is None else min(float(minimum), float(finite.min()))
+    high = float(np.percentile(finite, 99.5 if log else 97))
+    if not high > low:
+        high = low + 1.0
+    if log:
+        span = high - low
+        return low + np.geomspace(span * 1e-5, span, N_LEVELS)
+    return np.linspace(low, high, N_LEVELS)

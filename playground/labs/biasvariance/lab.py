@@ -24,7 +24,6 @@ from bokeh.plotting import figure
 from panel.io import hold
 
 from ...numerics import biasvariance as bv
-from ...static_export import download_button
 from ...text import tr
 from ...ui.axes import (
     LOG_FLOOR,
@@ -33,7 +32,7 @@ from ...ui.axes import (
     fits_range,
     legend_below,
 )
-from ...ui.export import tag_figure, with_downloads
+from ...ui.export import download_button, tag_figure, with_downloads
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.palettes import (

@@ -36,6 +36,8 @@ from ...ui.export import tag_figure, with_downloads
 from ...ui.flow import WRAP, chart_room
 from ...ui.markup import text_html
 from ...ui.palettes import (
+    TRAIN_COLOR,
+    VAL_COLOR,
     binary_palette,
     class_color,
     confidence_image,
@@ -46,7 +48,6 @@ from ...ui.present import ink, number_size, text_size
 from ...ui.widgets import set_text
 from .state import MAX_RACERS, MlpLabState
 
-TRAIN_COLOR, VAL_COLOR = "#1f3b5c", "#d62728"
 MAX_CURVE_POINTS = 400  # per curve: the browser's work per frame stays bounded
 CURVE_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc")  # a history's columns
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture

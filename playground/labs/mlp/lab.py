@@ -25,8 +25,9 @@ import param
 from panel.io import hold
 
 from ...numerics import training
-from ...static_export import download_button
 from ...text import tr
+from ...ui.export import download_button
+from ...ui.flow import WRAP
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.player import Player
@@ -119,7 +120,7 @@ class MlpLab(Lab):
         controls = pn.Row(p.play, p.step, p.reset, p.speed, self.readout, p.busy,
                           self.compiling, sizing_mode="stretch_width",
                           styles={"align-items": "end"},
-                          stylesheets=[":host { flex-wrap: wrap; min-width: 0 !important; }"])
+                          stylesheets=[WRAP])
         return [
             self.message,
             p.message,

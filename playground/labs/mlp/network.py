@@ -53,6 +53,7 @@ from ...numerics.diagram import (
 )
 from ...text import tr
 from ...ui.export import with_downloads
+from ...ui.flow import WRAP
 from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.present import text_size
@@ -190,7 +191,7 @@ class NetworkDiagram(Viewer):
         # narrow: the editor below (Bokeh gives a Row its children's sum as minimum width)
         return pn.Row(with_downloads(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), "network",
                                      self.state), self.editor,
-                      stylesheets=[":host { flex-wrap: wrap; min-width: 0 !important; }"])
+                      stylesheets=[WRAP])
 
     # -- drawing ---------------------------------------------------------------------
 

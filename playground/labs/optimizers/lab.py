@@ -14,10 +14,9 @@ from panel.io import hold
 from ...numerics import critical, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
-from ...static_export import download_button
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import PLAIN_JS
-from ...ui.export import with_downloads
+from ...ui.export import download_button, with_downloads
 from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice

@@ -32,7 +32,7 @@ from bokeh.plotting.contour import contour_data
 
 from ...numerics import critical
 from ...numerics import optimizers as opt
-from ...numerics.race import Race
+from ...numerics.race import Race, loss_gap
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
 from ...ui.axes import (
@@ -48,31 +48,15 @@ from ...ui.axes import (
     step_range,
     whole_step_ticks,
 )
+from ...ui.caption import race_status
 from ...ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
-from ...ui.palettes import OPTIMIZER_COLORS
+from ...ui.palettes import CONTOUR_FILL, OPTIMIZER_COLORS, contour_levels
 from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size
-from ...ui.widgets import number_text
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
 COLORS = OPTIMIZER_COLORS
-N_LEVELS = 24
-CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6fa5"),
-                              N_LEVELS - 1)
 _FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey", "lr",
                  "kink")
-
-
-def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
-    """N_LEVELS contour levels over the finite values of z, log-spaced above the minimum."""
-    finite = z[np.isfinite(z)]
-    low = float(finite.min()) if minimum is None else min(float(minimum), float(finite.min()))
-    high = float(np.percentile(finite, 99.5 if log else 97))
-    if not high > low:
-        high = low + 1.0
-    if log:
-        span = high - low
-        return low + np.geomspace(span * 1e-5, span, N_LEVELS)
-    return np.linspace(low, high, N_LEVELS)
 
 
 #: The surface plot's height with its legend: on a 1280 × 720 screen its legend ends above
@@ -329,33 +313,17 @@ class RacePlots:
                 continue
             stop = race.stop(k)
             end = -1 if stop is None else stop[1]
-            rows = max(race.good_rows(k), 1)
-            data = {
-                "x": race.points[:rows, k, 0], "y": race.points[:rows, k, 1],
-                "loss": race.loss[:rows, k],
-                "gx": race.grad[:rows, k, 0], "gy": race.grad[:rows, k, 1],
-                "sx": race.step[:rows, k, 0], "sy": race.step[:rows, k, 1],
-                "vx": race.velocity[:rows, k, 0], "vy": race.velocity[:rows, k, 1],
-                "ex": race.effective_lr[:rows, k, 0], "ey": race.effective_lr[:rows, k, 1],
-                "lr": race.lr[:rows, k],
-                # g there is the minimum-norm subgradient (θ at a kink of the formula)
-                "kink": (np.zeros(rows, bool) if race.kink is None
-                         else race.kink[:rows, k]).astype(np.int8),
-            }
+            data = race.reached(k)
+            data["kink"] = data["kink"].astype(np.int8)
             self.full[name].data = data
-            loss = race.loss[:rows, k]
-            gap = np.maximum(loss - floor, 1e-16 * max(1.0, abs(floor)))
-            self.loss_source(name).data = {"step": np.arange(rows), "loss": loss, "gap": gap}
+            loss = data["loss"]
+            self.loss_source(name).data = {"step": np.arange(len(loss)), "loss": loss,
+                                           "gap": loss_gap(loss, floor)}
             self.trail_renderers[name].visible = True
             self.path_renderers[name].visible = show_paths
             label = tr(f"optimizer.{name}", self.lang)
-            if stop is not None:
-                key = "status.diverged" if stop[0] == "diverged" else "status.undefined"
-                status = tr(key, self.lang, step=end)
-                stopped.append(status)
-            else:
-                stopped.append("")
-                status = tr("status.converged", self.lang, loss=number_text(loss[-1], 4))
+            status = race_status(race, k, self.lang)
+            stopped.append("" if stop is None else status)
             item = self.legend_items[name]
             # A text, not a column name.
             item.label = value(tr("plot.legend_item", self.lang, optimizer=label, status=status))

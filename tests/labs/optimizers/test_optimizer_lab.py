@@ -5,7 +5,7 @@ import panel as pn
 import pytest
 
 from playground.labs.optimizers.lab import OptimizerLab, formula_with_values
-from playground.labs.optimizers.plots import COLORS, contour_levels
+from playground.labs.optimizers.plots import COLORS
 from playground.labs.optimizers.state import KNOB_PARAMS
 from playground.numerics import optimizers as opt
 from playground.numerics.expression import latex_number
@@ -153,15 +153,6 @@ def test_adam_formula_without_bias_correction_and_with_a_schedule():
     latex = formula_with_values("adam", h, scheduled=True)
     assert r"\hat m = m" in latex and r"1-0.9^t" not in latex
     assert r"\alpha_t" in latex and "0.1" not in latex.replace("0.1\\", "")
-
-
-def test_log_contour_levels_are_increasing_and_start_near_the_minimum():
-    z = np.linspace(0.0, 1000.0, 10_000).reshape(100, 100)
-    levels = contour_levels(z, log=True, minimum=0.0)
-    assert np.all(np.diff(levels) > 0)
-    assert levels[0] < 0.1 and levels[-1] <= 1000.0
-    ratios = np.diff(np.log(levels))
-    np.testing.assert_allclose(ratios, ratios[0])
 
 
 # The cards at step t (θₜ₊₁ recomputed from the numbers shown, for all six optimizers,
