@@ -84,7 +84,7 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 
 from .numerics import biasvariance as bv
-from .numerics import critical, race, surfaces
+from .numerics import critical, race
 from .numerics import optimizers as opt
 from .text import DEFAULT_LANGUAGE, tr
 from .ui.axes import (
@@ -101,11 +101,11 @@ from .ui.axes import (
     whole_step_ticks,
 )
 from .ui.caption import race_status
+from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.flow import WRAP
 from .ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from .ui.markup import text_html
 from .ui.palettes import (
-    CONTOUR_FILL,
     DECOMPOSITION_COLORS,
     FIT_COLOR,
     MEAN_COLOR,
@@ -116,7 +116,6 @@ from .ui.palettes import (
     VAL_COLOR,
     class_color,
     confidence_image,
-    contour_levels,
     heat_palette,
 )
 from .ui.pick import pick_nearest_line
@@ -428,10 +427,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     here = races[index]
     steps = len(here.loss) - 1
     swept_k = opt.NAMES.index(name)
-    xs, ys, z = (np.asarray(a) for a in surfaces.grid(surface))
-    z = np.where(np.isfinite(z), z, np.nan)
-    if not np.isfinite(z).any():
-        z = np.zeros_like(z)
+    xs, ys, z = surface_grid(surface)
     floor = _loss_floor(surface, z, races, [opt.NAMES.index(n) for n in shown])
 
     full = {n: ColumnDataSource(_race_columns(here, opt.NAMES.index(n), floor),
@@ -447,7 +443,6 @@ def build_optimizer_page(state, sweep: str | None = None,
 
     # The contours, as the lab draws them.
     levels = contour_levels(z, surface.log_levels, surface.minimum_value)
-    z = np.minimum(z, levels[-1])
     fig = figure(title=tr("plot.surface", lang), width=520, height=500,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
@@ -456,8 +451,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     fig.xaxis.axis_label, fig.yaxis.axis_label = tr("plot.axis.x", lang), tr("plot.axis.y", lang)
     for axis in (fig.xaxis[0], fig.yaxis[0]):
         axis.formatter = readable_ticks()
-    fig.contour(xs, ys, np.ma.masked_invalid(z), levels, fill_color=CONTOUR_FILL,
-                line_color="#5b6f8a", line_alpha=0.45, line_width=1)
+    add_contours(fig, xs, ys, z, levels)
     items = []
     for n in shown:
         color = OPTIMIZER_COLORS[n]

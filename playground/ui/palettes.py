@@ -124,19 +124,3 @@ def diverging_palette(shades: int = 64) -> list[str]:
 def optimizer_color(name: str) -> str:
     """Optimizer ``name``'s colour (a key of ``numerics.optimizers.OPTIMIZERS``)."""
     return OPTIMIZER_COLORS[name]
-
-
-def contour_levels(z: np.ndarray, log: bool, minimum: float | None) -> np.ndarray:
-    """``N_LEVELS`` contour levels over the finite values of ``z`` (any shape): from the
-    lowest (or ``minimum``, the surface's known minimum, if lower) to the 97th
-    percentile, or log-spaced above the minimum to the 99.5th for surfaces drawn
-    that way (``log``), so that a few huge values do not take every level."""
-    finite = z[np.isfinite(z)]
-    low = float(finite.min()) if minimum is None else min(float(minimum), float(finite.min()))
-    high = float(np.percentile(finite, 99.5 if log else 97))
-    if not high > low:
-        high = low + 1.0
-    if log:
-        span = high - low
-        return low + np.geomspace(span * 1e-5, span, N_LEVELS)
-    return np.linspace(low, high, N_LEVELS)

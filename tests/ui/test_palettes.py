@@ -18,7 +18,6 @@ from playground.ui.palettes import (
     class_color,
     confidence_image,
     confidence_palette,
-    contour_levels,
     mix,
 )
 
@@ -108,12 +107,3 @@ def test_the_heat_maps_palette_per_kind_of_picture():
     assert pal.heat_palette(2, False) == pal.binary_palette()
     assert pal.heat_palette(3, False) == pal.confidence_palette(3)
     assert len(pal.heat_palette(2, True)) == 2  # one flat colour per class
-
-
-def test_log_contour_levels_are_increasing_and_start_near_the_minimum():
-    z = np.linspace(0.0, 1000.0, 10_000).reshape(100, 100)
-    levels = contour_levels(z, log=True, minimum=0.0)
-    assert np.all(np.diff(levels) > 0)
-    assert levels[0] < 0.1 and levels[-1] <= 1000.0
-    ratios = np.diff(np.log(levels))
-    np.testing.assert_allclose(ratios, ratios[0])

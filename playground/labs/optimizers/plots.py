@@ -28,7 +28,6 @@ from bokeh.models import (
 )
 from bokeh.palettes import interp_palette
 from bokeh.plotting import figure
-from bokeh.plotting.contour import contour_data
 
 from ...numerics import critical
 from ...numerics import optimizers as opt
@@ -49,8 +48,9 @@ from ...ui.axes import (
     whole_step_ticks,
 )
 from ...ui.caption import race_status
+from ...ui.contour import add_contours, contour_levels, redraw_contours, surface_grid
 from ...ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
-from ...ui.palettes import CONTOUR_FILL, OPTIMIZER_COLORS, contour_levels
+from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
@@ -262,25 +262,12 @@ class RacePlots:
 
     def show_surface(self, surface: Surface):
         self.drawn_surface = surface
-        xs, ys, z = (np.asarray(a) for a in grid(surface))
-        z = np.where(np.isfinite(z), z, np.nan)
-        if not np.isfinite(z).any():
-            z = np.zeros_like(z)
+        xs, ys, z = surface_grid(surface)
         levels = contour_levels(z, surface.log_levels, surface.minimum_value)
-        # Above the top level (the last few % of a steep wall) is drawn in the top band:
-        # left unfilled it was white, the colour of the lowest loss.
-        z = np.minimum(z, levels[-1])
-        data = contour_data(xs, ys, np.ma.masked_invalid(z), levels)
-        if self.contour is None:
-            self.contour = self.surface_fig.contour(
-                xs, ys, np.ma.masked_invalid(z), levels, fill_color=CONTOUR_FILL,
-                line_color="#5b6f8a", line_alpha=0.45, line_width=1)
-            # Contours go beneath the trajectories.
-            renderers = self.surface_fig.renderers
-            renderers.remove(self.contour)
-            renderers.insert(0, self.contour)
+        if self.contour is None:  # beneath the trajectories
+            self.contour = add_contours(self.surface_fig, xs, ys, z, levels)
         else:
-            self.contour.set_data(data)
+            redraw_contours(self.contour, xs, ys, z, levels)
         self.frame(surface)
 
     def show_critical_points(self, surface: Surface):

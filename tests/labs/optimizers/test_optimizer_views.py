@@ -81,16 +81,16 @@ def test_the_step_cards_lines_start_at_the_left(lab):
 def test_every_point_of_the_surface_is_in_a_filled_band(lab, surface, monkeypatch):
     """Above the top contour level was left unfilled: white, the colour of the lowest loss
     (Rastrigin's highest bumps looked like holes)."""
-    from playground.labs.optimizers import plots
+    from playground.ui import contour
 
     seen = {}
-    real = plots.contour_data
+    real = contour.contour_data
 
     def spy(xs, ys, z, levels):
         seen["z"], seen["levels"] = np.ma.filled(z, np.nan), np.asarray(levels)
         return real(xs, ys, z, levels)
 
-    monkeypatch.setattr(plots, "contour_data", spy)
+    monkeypatch.setattr(contour, "contour_data", spy)
     lab.surface_select.value = surface
     z, levels = seen["z"], seen["levels"]
     assert np.nanmax(z) <= levels[-1]  # (below the first level is white, as it should be)
