@@ -136,7 +136,6 @@ FRAME_MS = 40
 PLAY_FRAMES = 250
 #: The bias–variance page's Play: each capacity shown this long (its fits redrawn).
 CAPACITY_FRAME_MS = 350
-LABS = ("optimizers", "mlp", "biasvariance")
 #: The bias–variance page: the fits' window either side of the plot, in plot heights,
 #: and the most bytes its fits' codes (and their sets' points) take in the file.
 FIT_WINDOW = 16
@@ -1309,7 +1308,8 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
     """``_build_page`` in the link's ``theme`` (``light`` or ``dark``): the plots styled
     as the page's (``ui.present.Presenter``), the file's background and text too; their
     text in ``PLOT_FONT`` (``plot_fonts``)."""
-    page = _build_page(state, lab, sweep, n_values, epochs, snapshots)
+    page = _build_page(state, lab, sweep=sweep, n_values=n_values, epochs=epochs,
+                       snapshots=snapshots)
     plot_fonts(page.layout)
     if theme == "dark":
         from .ui.present import PLOT_COLORS, Display, Presenter
@@ -1322,33 +1322,39 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
     return page
 
 
-def _build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
-                epochs: int | None = None, snapshots: int | None = None) -> Page:
-    """``build_optimizer_page``, ``build_mlp_page`` or ``build_biasvariance_page`` for
-    ``lab``, refusing options that another lab's page would ignore.
+#: The command line's name of each option of ``build_page``.
+_OPTION_NAMES = {"sweep": "--sweep", "n_values": "--values", "epochs": "--epochs",
+                 "snapshots": "--snapshots"}
+#: Each lab's static page: its builder from a state and the options it takes (a lab
+#: with a static page adds its line here).
+PAGES = {
+    "optimizers": (lambda state, sweep=None, n_values=None: build_optimizer_page(
+        state, sweep, DEFAULT_VALUES if n_values is None else n_values),
+                   ("sweep", "n_values")),
+    "mlp": (lambda state, epochs=None, snapshots=None: build_mlp_page(
+        state, mlp_epochs(state) if epochs is None else epochs,
+        DEFAULT_SNAPSHOTS if snapshots is None else snapshots), ("epochs", "snapshots")),
+    "biasvariance": (lambda state: build_biasvariance_page(state), ()),
+}
+
+
+def _build_page(state, lab: str, **options) -> Page:
+    """Lab ``lab``'s page (``PAGES``) with the ``options`` given (None: not given),
+    refusing an option that lab's page would ignore.
 
     Raises:
-        ExportError: a lab without a static export, or an option for the other lab.
+        ExportError: a lab without a static export, or an option its page does not take.
     """
-    if lab == "optimizers":
-        if epochs is not None or snapshots is not None:
-            raise ExportError("--epochs and --snapshots apply to lab=mlp, not optimizers")
-        return build_optimizer_page(state, sweep, DEFAULT_VALUES if n_values is None
-                                    else n_values)
-    if lab == "mlp":
-        if sweep is not None or n_values is not None:
-            raise ExportError("--sweep and --values apply to lab=optimizers, not mlp")
-        return build_mlp_page(state, mlp_epochs(state) if epochs is None else epochs,
-                              DEFAULT_SNAPSHOTS if snapshots is None else snapshots)
-    if lab == "biasvariance":
-        given = [name for name, v in (("--sweep", sweep), ("--values", n_values),
-                                      ("--epochs", epochs), ("--snapshots", snapshots))
-                 if v is not None]
-        if given:
-            raise ExportError(f"lab=biasvariance takes none of --sweep, --values, --epochs, "
-                              f"--snapshots (given: {', '.join(given)})")
-        return build_biasvariance_page(state)
-    raise ExportError(f"lab={lab} has no static export (only {', '.join(LABS)})")
+    if lab not in PAGES:
+        raise ExportError(f"lab={lab} has no static export (only {', '.join(PAGES)})")
+    build, takes = PAGES[lab]
+    given = {k: v for k, v in options.items() if v is not None}
+    ignored = [_OPTION_NAMES[k] for k in given if k not in takes]
+    if ignored:
+        allowed = ", ".join(_OPTION_NAMES[k] for k in takes) or "none"
+        raise ExportError(f"lab={lab} takes {allowed} of the options, not "
+                          f"{', '.join(ignored)}")
+    return build(state, **given)
 
 
 def export_html(state, lab: str | None = None, **options) -> bytes:
@@ -1414,8 +1420,8 @@ def read_link(link: str):
     lab = query.get("lab", DEFAULT_LAB)
     if lab not in ALL_LABS:
         raise ExportError("; ".join([*problems, problem("lab", lab, "unknown")]))
-    if lab not in LABS:
-        raise ExportError(f"lab={lab} has no static export (only {', '.join(LABS)})")
+    if lab not in PAGES:
+        raise ExportError(f"lab={lab} has no static export (only {', '.join(PAGES)})")
     display, display_problems = read_display(query)
     lang = display.lang if display.lang else DEFAULT_LANGUAGE
     state, problems = prepare_state(lab, query, problems + display_problems, lang)

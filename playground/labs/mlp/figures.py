@@ -1,13 +1,13 @@
 """The MLP lab's pictures: the heat map(s) over the plane, the curves, the race's view.
 
-* :class:`Plane`: what every heat map shares (the colour mapper, the data points);
+* ``ui.heatmap.Plane``: what every heat map shares (the colour mapper, the data points);
 * :class:`BoundaryView`: one network's heat map, its loss and accuracy curves (the
   generalisation gap shaded), the reading and the network diagram;
 * :class:`RaceView`: an optimizer race, one small heat map per racer and one pair of
   charts, every racer in its colour, and a table of where each stands.
 
 Bokeh figures are built once and their sources patched in place; curves are streamed
-through :class:`CurveFeed`, so a frame costs the browser the same after 100 or
+through ``ui.curves.CurveFeed``, so a frame costs the browser the same after 100 or
 100,000 epochs.
 """
 
@@ -16,13 +16,12 @@ from __future__ import annotations
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, LinearColorMapper, Range1d, Span, Title
+from bokeh.models import ColumnDataSource, Range1d, Span, Title
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
 from ...numerics import optimizers as opt
 from ...numerics.datasets import FEATURE_LABELS
-from ...numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ...text import tr
 from ...ui.axes import (
     fit_step_axis,
@@ -32,71 +31,26 @@ from ...ui.axes import (
     step_range,
     whole_step_ticks,
 )
+from ...ui.curves import CurveFeed
 from ...ui.export import tag_figure, with_downloads
 from ...ui.flow import WRAP, chart_room
+from ...ui.heatmap import Plane
 from ...ui.markup import text_html
 from ...ui.palettes import (
     TRAIN_COLOR,
     VAL_COLOR,
-    binary_palette,
-    class_color,
-    confidence_image,
-    heat_palette,
     optimizer_color,
 )
 from ...ui.present import ink, number_size, text_size
 from ...ui.widgets import set_text
 from .state import MAX_RACERS, MlpLabState
 
-MAX_CURVE_POINTS = 400  # per curve: the browser's work per frame stays bounded
-CURVE_COLUMNS = ("train_loss", "train_acc", "val_loss", "val_acc")  # a history's columns
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
 #: mode (measured: 166 and 234 px for the loss chart in English): its column's least
 #: width is the frame's least width plus these (``ui.flow.chart_room``).
 CURVES_ROOM = chart_room(180, 250)
 #: The race's charts: the legend of four optimizers in 11-px text.
 RACE_CURVES_ROOM = chart_room(200, 270)
-
-
-class CurveFeed:
-    """Moves a growing history (epochs × 4) into a chart's ColumnDataSource.
-
-    The chart gets every k-th epoch, k = 1, 2, 4, … doubling whenever the chart would
-    hold more than ``max_points`` points (it is then rebuilt once at the new stride),
-    so redrawing it costs the browser the same after 100 or 100,000 epochs.
-    """
-
-    def __init__(self, source: ColumnDataSource, max_points: int = MAX_CURVE_POINTS):
-        self.source, self.max_points = source, max_points
-        self.stride, self.fed = 1, 0  # fed: history rows already considered
-
-    @staticmethod
-    def columns(history: np.ndarray, epochs: np.ndarray) -> dict:
-        rows = history[epochs]
-        return {"epoch": epochs, **{c: rows[:, i] for i, c in enumerate(CURVE_COLUMNS)}}
-
-    def clear(self):
-        self.stride, self.fed = 1, 0
-        self.source.data = self.columns(np.zeros((0, 4), np.float32), np.zeros(0, int))
-
-    def feed(self, history: np.ndarray):
-        n = len(history)
-        if n < self.fed:  # the history was cut: start again
-            self.clear()
-        if n == self.fed:
-            return
-        stride = self.stride
-        while n > stride * self.max_points:
-            stride *= 2
-        if stride != self.stride:
-            self.stride = stride
-            self.source.data = self.columns(history, np.arange(0, n, stride))
-        else:
-            first = -(-self.fed // stride) * stride
-            epochs = np.arange(first, n, stride)
-            if len(epochs):
-                self.source.stream(self.columns(history, epochs))
-        self.fed = n
 
 
 def loss_text(loss: float) -> str:
@@ -169,78 +123,6 @@ def normalisation_note(state: MlpLabState) -> str:
     each = "; ".join(f"{name}: μ = {float(m):.3g}, σ = {float(sd):.3g}"
                      for name, m, sd in zip(names, data.mean, data.std, strict=False))
     return tr("mlp.normalised", lang, features=each)
-
-
-class Plane:
-    """What every heat map shares: one colour mapper, the data points (training ●,
-    validation ▲, hidden until asked for) and the part of the plane shown, the data's
-    (``numerics.decision.plane_frame``: [−6, 6]² for the generated sets)."""
-
-    def __init__(self):
-        self.color_mapper = LinearColorMapper(palette=binary_palette(), low=0.0, high=1.0)
-        self.train_points = ColumnDataSource({"x": [], "y": [], "color": []},
-                                             name="pg-train-points")
-        self.val_points = ColumnDataSource({"x": [], "y": [], "color": []})
-        self.val_renderers = []
-        self.val_visible = False  # whether the validation points are drawn
-        self.framed = []  # (figure, image renderer) of every heat map, framed together
-        self.soft_classes = 0  # K when the map shades K ≥ 3 classes by confidence
-        self.frame = STANDARD_FRAME  # the part of the plane shown (``show_frame``)
-
-    def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
-        """A heat-map figure drawing the source named ``image_name`` (GRID_SIZE² values,
-        ½ until drawn) under the points, over the frame the other heat maps show (a race's
-        are built when a race first starts); returns the figure and that source."""
-        f = self.frame
-        fig = figure(x_range=(f.x0, f.x1), y_range=(f.y0, f.y1), toolbar_location=None,
-                     tools="", match_aspect=True, **kwargs)
-        source = ColumnDataSource({"image": [np.full((GRID_SIZE, GRID_SIZE), 0.5)]},
-                                  name=image_name)
-        image = fig.image(image="image", x=f.x0, y=f.y0, dw=f.width, dh=f.height,
-                          source=source, color_mapper=self.color_mapper)
-        self.framed.append((fig, image))
-        fig.scatter("x", "y", source=self.train_points, fill_color="color",
-                    line_color="white", size=point_size, line_width=point_line)
-        self.val_renderers.append(fig.scatter(
-            "x", "y", source=self.val_points, fill_color="color", line_color="black",
-            size=point_size, marker="triangle", line_width=point_line,
-            visible=self.val_visible))
-        return fig, source
-
-    def show_points(self, data):
-        """The training and validation points of ``data`` (a ``training.Data``), every
-        heat map framed on them (the frame the state's grids use: ``data_frame``)."""
-        # Without validation points y_val holds the training labels: none are drawn.
-        for source, points, y in ((self.train_points, data.points_train, data.y_train),
-                                  (self.val_points, data.points_val,
-                                   np.asarray(data.y_val)[:len(data.points_val)])):
-            source.data = {"x": points[:, 0], "y": points[:, 1],
-                           "color": [class_color(c) for c in np.asarray(y)]}
-        self.show_frame(data_frame(data))
-
-    def show_frame(self, frame: Frame):
-        """Every heat map's axes and image over ``frame``."""
-        self.frame = frame
-        for fig, image in self.framed:
-            fig.x_range.update(start=frame.x0, end=frame.x1)
-            fig.y_range.update(start=frame.y0, end=frame.y1)
-            image.glyph.update(x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height)
-
-    def show_val(self, visible: bool):
-        self.val_visible = visible
-        for renderer in self.val_renderers:
-            renderer.visible = visible
-
-    def set_colors(self, n_classes: int, discretize: bool):
-        """Soft colours (probability) or hard ones (discretize: the predicted class)."""
-        k = n_classes
-        low, high = (-0.5, k - 0.5) if discretize else (0.0, 1.0) if k == 2 else (0.0, float(k))
-        self.color_mapper.update(palette=heat_palette(k, discretize), low=low, high=high)
-        self.soft_classes = 0 if discretize or k == 2 else k
-
-    def image(self, grid: np.ndarray) -> np.ndarray:
-        """A grid of the state's as the colour mapper takes it (float32)."""
-        return confidence_image(grid) if self.soft_classes else grid.astype(np.float32)
 
 
 class BoundaryView(Viewer):

@@ -28,6 +28,7 @@ from ...numerics import training
 from ...text import tr
 from ...ui.export import download_button
 from ...ui.flow import WRAP
+from ...ui.heatmap import Plane
 from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.player import Player
@@ -35,7 +36,7 @@ from ...ui.session import Worker
 from ...ui.widgets import set_text
 from . import state as mlp_state
 from .controls import MlpControls
-from .figures import BoundaryView, Plane, RaceView, loss_text, readout_html
+from .figures import BoundaryView, RaceView, loss_text, readout_html
 from .network import NetworkDiagram
 from .state import MAX_LINK_EPOCHS, SPEEDS, UPLOADED, MlpLabState, next_chunk
 

@@ -571,7 +571,7 @@ def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, mo
 def test_the_charts_hold_a_bounded_number_of_points_however_long_training_runs():
     from bokeh.models import ColumnDataSource
 
-    from playground.labs.mlp.figures import CurveFeed
+    from playground.ui.curves import CurveFeed
 
     source = ColumnDataSource({})
     feed = CurveFeed(source, max_points=100)
