@@ -34,6 +34,7 @@ import argparse
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -153,6 +154,35 @@ def backend_command(port: int, public_hosts: list[str]) -> list[str]:
             "--address", "127.0.0.1", "--use-xheaders", "--liveness", *origins]
 
 
+def check_ports_free(ports: list[int]):
+    """Refuse ports something already listens on (a cluster left running answers the
+    health check as if it were the new one).
+
+    Raises:
+        RuntimeError: one of ``ports`` is in use, named.
+    """
+    for port in ports:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past closed links
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                raise RuntimeError(f"port {port} is in use (a cluster still running? stop "
+                                   f"it, or choose other ports)") from None
+
+
+def _die_with_parent(parent: int):
+    """In a child, before it runs its program (Linux): SIGTERM to it when this command
+    dies, even by SIGKILL, so that no backend or nginx outlives it."""
+    def arrange():
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the line above
+            os.kill(os.getpid(), signal.SIGTERM)
+    return arrange if sys.platform.startswith("linux") else None
+
+
 def wait_for(url: str, timeout: float, procs: list[subprocess.Popen]):
     """Until ``url`` answers 200 (see ``serving.wait_for_http``), watching each of ``procs``.
 
@@ -192,11 +222,15 @@ def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,
     """Start ``backends`` servers (on ``backend_port``, +1, … or on ``backend_ports``)
     and nginx in front; returns once all answer.
 
+    Each process gets SIGTERM if the calling process dies (Linux), as ``stop`` would.
+
     Raises:
         FileNotFoundError: no ``nginx`` on PATH (Debian: ``apt-get install nginx``).
-        RuntimeError, TimeoutError: a process exited or did not answer in time
-            (everything started is stopped again).
+        RuntimeError: a port in use; or, as TimeoutError, a process exited or did not
+            answer in time (everything started is stopped again).
     """
+    ports = list(backend_ports or [backend_port + i for i in range(backends)])
+    check_ports_free([port, *ports])
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
                                       else None)
     if nginx is None:
@@ -205,22 +239,24 @@ def start(backends: int = 2, port: int = 8080, backend_port: int = 5101,
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (run_dir / "tmp" / sub).mkdir(parents=True, exist_ok=True)
         (run_dir / "tmp" / sub).chmod(0o777)  # nginx's workers may run as another user
-    ports = list(backend_ports or [backend_port + i for i in range(backends)])
     public = [f"127.0.0.1:{port}", f"localhost:{port}", *(hosts or [])]
     env = {**os.environ, "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
     cluster = Cluster(port, ports, run_dir)
+    orphan_guard = _die_with_parent(os.getpid())
     try:
         for p in ports:
             cluster.processes.append(subprocess.Popen(
                 backend_command(p, public), cwd=REPO_ROOT, env=env, start_new_session=True,
-                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT))
+                stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                preexec_fn=orphan_guard))
         for p in ports:
             wait_for(f"http://127.0.0.1:{p}/liveness", timeout, cluster.processes)
         conf = run_dir / "nginx.conf"
         conf.write_text(nginx_config(ports, port, run_dir, sticky, frame_ancestors))
         cluster.processes.append(subprocess.Popen(
             [nginx, "-p", str(run_dir), "-c", str(conf)], start_new_session=True,
-            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT))
+            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            preexec_fn=orphan_guard))
         wait_for(f"http://127.0.0.1:{port}/liveness", timeout, cluster.processes)
     except BaseException:
         cluster.stop()

@@ -518,7 +518,7 @@ ZH: dict[str, str] = {
         "蓝色为正，橙色为负，|w| 越大线越粗。将鼠标悬停在边上可查看它的数值。"),
     "mlp.weight.not_a_number": "请输入一个数作为权重。",
     "mlp.weight.not_finite": "权重必须是有限数，不能是 {value}。",
-    "mlp.weight.too_large": "{value} 太大：权重必须介于 −{limit} 和 {limit} 之间。",
+    "mlp.weight.outside": "{value} 超出范围：权重必须介于 −{limit} 和 {limit} 之间。",
     "mlp.weight.no_such": "该网络的第 {layer} 层没有权重 W[{i}, {j}]。",
     "mlp.weight.too_many": "一个链接最多记录 {n} 处权重修改：请重置网络后再修改。",
     "mlp.weight.not_in_link": "链接无法到达第 {epoch} 个迭代周期之后的网络：它不包含这次修改。",

@@ -30,3 +30,18 @@ def test_sources_that_would_break_the_header_are_refused(sources):
         deploy.content_security_policy(sources)
     with pytest.raises(SystemExit):  # the command says so before starting anything
         deploy.main(["--frame-ancestors", sources])
+
+
+def test_a_port_in_use_is_refused_before_anything_starts():
+    """A cluster left running answers the health check as if it were the new one: the
+    command names the port instead."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        with pytest.raises(RuntimeError, match=f"port {taken} is in use"):
+            deploy.start(port=taken, backend_ports=[taken + 1])
+        with pytest.raises(RuntimeError, match=f"port {taken} is in use"):
+            deploy.check_ports_free([taken])

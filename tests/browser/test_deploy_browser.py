@@ -9,7 +9,6 @@ proxy.
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
 import urllib.request
 from pathlib import Path
@@ -84,8 +83,10 @@ def test_the_config_keeps_visitors_on_their_backend():
         deploy.nginx_config([5101], 8080, Path("/run/x"), sticky="round-robin")
 
 
-def test_sigterm_to_the_command_stops_backends_and_nginx(tmp_path):
-    """A supervisor stops the command with SIGTERM: nothing may be left listening."""
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGKILL"])
+def test_a_stopped_command_leaves_no_backend_nor_nginx(tmp_path, signame):
+    """A supervisor stops the command with SIGTERM, or kills it (SIGKILL, which it cannot
+    catch): nothing may be left listening."""
     import signal
     import subprocess
     import sys
@@ -101,14 +102,17 @@ def test_sigterm_to_the_command_stops_backends_and_nginx(tmp_path):
     try:
         deploy.wait_for(f"http://127.0.0.1:{port}/liveness", 120, [proc])
         assert proc.stdout.readline().startswith("serving")  # it is up and waiting
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=30) == 0
-        time.sleep(0.5)
-        for p in (port, first):  # both ports free again: nginx and the backend are gone
-            with socket.socket() as s:  # (REUSEADDR: closed connections may linger)
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("127.0.0.1", p))  # fails while anything still listens there
-                s.listen()
+        proc.send_signal(getattr(signal, signame))
+        assert proc.wait(timeout=30) == (0 if signame == "SIGTERM" else -signal.SIGKILL)
+        deadline = time.monotonic() + 20  # killed: its children get SIGTERM and exit
+        while True:
+            try:  # both ports free again: nginx and the backend are gone
+                deploy.check_ports_free([port, first])
+                break
+            except RuntimeError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
     finally:
         if proc.poll() is None:
             proc.kill()

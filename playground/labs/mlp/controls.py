@@ -79,7 +79,10 @@ class MlpControls(Viewer):
             self.kept_upload.param.watch(self._on_kept_upload, "kept")
         self.upload_error = pn.pane.HTML("", visible=False, css_classes=["pg-upload-error"],
                                          styles={"color": "var(--pg-error, #b00020)",
-                                                 "font-size": text_size(13)},
+                                                 "font-size": text_size(13),
+                                                 # a quoted value of 30 digits breaks
+                                                 "overflow-wrap": "anywhere",
+                                                 "min-width": "0"},
                                          sizing_mode="stretch_width")
         self.upload_note = pn.pane.HTML(
             f"<span style='font-size:{text_size(12)};color:var(--pg-muted,#555)'>"

@@ -338,10 +338,12 @@ def test_the_lab_shows_the_diagram_below_the_pictures(lab):
     assert not np.array_equal(edges, lab.network.edge_source.data["w"])
 
 
-def test_a_refused_weight_is_quoted_as_typed_not_rounded():
-    """100.0001 is refused as 100.0001 ("100 is too large" read as a contradiction)."""
-    problem = MlpLabState().set_weight(0, 0, 0, 100.0001)
-    assert problem.startswith("100.0001 is too large")
+@pytest.mark.parametrize("typed", [100.0001, -100.00001])
+def test_a_refused_weight_is_quoted_as_typed_not_rounded(typed):
+    """100.0001 is refused as 100.0001 ("100 is too large" read as a contradiction), and
+    −100.00001 is not called too large."""
+    problem = MlpLabState().set_weight(0, 0, 0, typed)
+    assert problem.startswith(f"{typed!r} is outside the range: a weight must lie between")
 
 
 def test_a_weights_notes_go_when_the_network_trains_on_or_is_new(lab):
