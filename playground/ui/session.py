@@ -275,9 +275,12 @@ def next_tick_from_any_thread(doc: Document) -> Callable[[Callable[[], None]], N
     def add(fn):
         try:
             doc.add_next_tick_callback(fn)
-        except Exception:  # the session has ended (said, in case it had not)
-            log.info("a callback for a page whose session had ended was dropped",
-                     exc_info=True)
+        except (AttributeError, RuntimeError):  # Bokeh's ended document: it refuses, or
+            # has deleted its callback lists
+            log.info("a callback for a page whose session had ended was dropped")
+        except Exception:  # not known to happen: said in full
+            log.warning("a callback for a page could not be scheduled; dropped",
+                        exc_info=True)
 
     return lambda fn: loop.add_callback(add, fn)
 

@@ -13,8 +13,11 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from playground.labs.biasvariance.state import BiasVarianceLabState
 from playground.labs.mlp.state import MlpLabState
 from playground.labs.optimizers.state import OptimizerLabState
+
+from .helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -89,14 +92,16 @@ def _assert_nothing_injected(page, asked, where: str):
 
 
 @pytest.mark.parametrize("lab, state_class", [("optimizers", OptimizerLabState),
-                                              ("mlp", MlpLabState)])
+                                              ("mlp", MlpLabState),
+                                              ("biasvariance", BiasVarianceLabState)])
 def test_link_values_are_shown_as_text_under_every_key(page, server_url, lab, state_class):
     asked = _watch_requests(page)
     for name, template in PAYLOADS.items():
         page.goto(server_url + _link(lab, state_class.LINK_KEYS, template), wait_until="commit")
         text = _wait_for_notice(page, "Ignored from the link")
-        # The value is quoted as the characters it is (cut to 40 in the notice).
-        assert template.replace("{key}", "nokey")[:30] in text, (name, text)
+        # The value is quoted as the characters it is, as Python quotes it (a backslash
+        # doubled), cut to 40 in the notice.
+        assert repr(template.replace("{key}", "nokey"))[1:31] in text, (name, text)
         assert "nokey" in text and "unknown key" in text
         _assert_nothing_injected(page, asked, f"{lab} link, {name}")
     assert page.errors == []
@@ -131,18 +136,37 @@ def test_uploaded_csv_names_and_fields_are_shown_as_text(page, server_url):
     page.goto(server_url + "?lab=mlp", wait_until="commit")
     upload = page.locator(".pg-upload input[type=file]")
     upload.wait_for(state="attached", timeout=60_000)
+
+    def send(name: str, content: str):
+        upload.set_input_files({"name": f"{name[:20]}.csv", "mimeType": "text/csv",
+                                "buffer": content.encode()})
+
+    # Labels that are words are class names: a file whose classes are payloads is taken.
+    names = [PAYLOADS[k].replace("{key}", "label").replace(",", " ")
+             for k in ("script", "img-onerror")]
+    send(names[0], "x1,x2,label\n" + "".join(f"{i},{i % 3},{names[i % 2]}\n"
+                                             for i in range(8)))
+    data_set = page.locator(".pg-sidebar select").first
+    data_set.wait_for(timeout=60_000)
+    wait_until(page, lambda: "Uploaded" in data_set.evaluate(
+        "s => s.options[s.selectedIndex].text"), 60,
+        "the file with payloads for class names to be used")
+    _assert_nothing_injected(page, asked, "CSV class names")
+    # Refused files: each message quotes the hostile part, and names its own line, so
+    # that each check waits for its own file's answer (not the message before).
+    line = 1
     for name, template in PAYLOADS.items():
         payload = template.replace("{key}", "csv")
-        files = {  # each is refused, and its message quotes the hostile part
-            "field": f"x1,x2,label\n1,{payload},0\n",
-            "label": "1,2," + payload.replace(",", " ") + "\n3,4,0\n",
-            "columns": payload + "\n",
-        }
-        for what, content in files.items():
-            upload.set_input_files({"name": f"{payload[:20]}.csv", "mimeType": "text/csv",
-                                    "buffer": content.encode()})
-            message = page.locator(".pg-upload-message")
+        for what, bad in (("field", f"1,{payload},0\n"),
+                          ("columns", payload.replace(",", " ") + "\n")):
+            line += 1
+            good = "".join(f"{i},{i},0\n" for i in range(line - 2))
+            send(payload, "x1,x2,label\n" + good + bad)
+            message = page.locator(".pg-upload-message", has_text=f"line {line}:")
             message.wait_for(state="visible", timeout=30_000)
+            if what == "field":
+                quoted = repr(payload)[1:21]  # as Python quotes it: a backslash doubled
+                assert quoted in message.inner_text(), (name, message.inner_text())
             _assert_nothing_injected(page, asked, f"CSV {what}, {name}")
     assert page.errors == []
 

@@ -40,7 +40,7 @@ def _schedule_from_a_worker(doc) -> tuple[threading.Thread, list]:
         worker.join()
         for _ in range(200):
             await asyncio.sleep(0.005)
-            if ran or doc.ended:
+            if ran or getattr(doc, "ended", False):
                 break
 
     server = threading.Thread(target=asyncio.run, args=(session(),))
@@ -61,6 +61,23 @@ def test_a_session_that_ended_meanwhile_is_skipped_quietly(caplog):
     assert ran == []
     # The loop logs what a callback raises ("Exception in callback ...").
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_a_bokeh_document_destroyed_meanwhile_is_skipped_without_a_traceback(caplog):
+    """Bokeh deletes a destroyed document's callback lists: scheduling on it raised
+    AttributeError, logged with its traceback for every page closed mid-work."""
+    from bokeh.document import Document as BokehDocument
+
+    doc = BokehDocument()
+    doc.callbacks.destroy()  # what the session's end does (``Document.destroy``)
+    with pytest.raises(AttributeError):
+        doc.add_next_tick_callback(lambda: None)
+    caplog.set_level(logging.INFO, logger=ui_session.log.name)
+    _, ran = _schedule_from_a_worker(doc)
+    assert ran == []
+    dropped = [r for r in caplog.records if "session had ended" in r.getMessage()]
+    assert len(dropped) == 1 and dropped[0].exc_info is None
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_is_connected_reads_the_sessions_connections():
