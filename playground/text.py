@@ -562,7 +562,8 @@ _EN: dict[str, str] = {
         "for larger |w|. Hover an edge to read its value."),
     "mlp.weight.not_a_number": "Enter a number for the weight.",
     "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
-    "mlp.weight.outside": "{value} is outside the range: a weight must lie between −{limit} and {limit}.",
+    "mlp.weight.outside": (
+        "{value} is outside the range: a weight must lie between −{limit} and {limit}."),
     "mlp.weight.no_such": "This network has no weight W[{i}, {j}] in layer {layer}.",
     "mlp.weight.too_many": (
         "A link carries at most {n} weight edits: reset the network to edit more."),
