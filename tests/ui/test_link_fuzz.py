@@ -1,7 +1,9 @@
 """Fuzzing every lab's link with hypothesis: whatever a link holds, the lab takes what
 it can, names what it refuses, and computes nothing non-finite.
 
-500 links per lab in the suite (``derandomize``: the same cases on every run);
+500 links of the optimizer and MLP labs, 250 of the bias–variance lab, and fewer for
+the keys that change what is compiled, in the suite (``derandomize``: the same cases on
+every run);
 ``benchmarks/fuzz_links.py`` runs more (``PLAYGROUND_FUZZ_EXAMPLES``).
 """
 
@@ -15,6 +17,7 @@ import param
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from playground.labs.biasvariance.state import BiasVarianceLabState
 from playground.labs.mlp.state import MlpLabState
 from playground.labs.optimizers.state import OptimizerLabState
 
@@ -110,3 +113,38 @@ def test_mlp_links_that_change_the_network(key, text):
                     if f.key not in ("layers", "features")})
     grid = state.grid()
     assert np.isfinite(grid).all() and grid.min() >= 0 and grid.max() <= state.data.n_classes
+
+
+def _biasvariance_finite(state):
+    """The decomposition the first picture draws is finite wherever it is drawn."""
+    state.precompute()
+    r = state.result
+    if r is None:  # computed off the event loop in a page (``off_the_loop``): not here
+        return
+    for name in ("bias2", "variance", "test_error", "train_error"):
+        values = np.asarray(getattr(r, name), dtype=float)
+        assert np.isfinite(values).all(), (name, values)
+
+
+#: Keys that change what is compiled (the family, and the shapes: n and M).
+_SHAPE_KEYS = {"family", "n", "datasets"}
+
+
+@settings(FUZZ, max_examples=max(150, EXAMPLES // 2))
+@given(query=_queries(BiasVarianceLabState, BiasVarianceLabState.LINK_KEYS - _SHAPE_KEYS))
+def test_biasvariance_links(query):
+    state = BiasVarianceLabState()
+    problems = state.apply_query(query)
+    _check_applied(state, query, problems,
+                   {f.key: f.name for f in BiasVarianceLabState.LINK.fields})
+    _biasvariance_finite(state)
+
+
+@settings(FUZZ, max_examples=max(60, EXAMPLES // 8))
+@given(key=st.sampled_from(sorted(_SHAPE_KEYS)), text=_values(BiasVarianceLabState))
+def test_biasvariance_links_that_change_the_shapes(key, text):
+    state = BiasVarianceLabState()
+    problems = state.apply_query({"lab": "biasvariance", key: text})
+    _check_applied(state, {key: text}, problems,
+                   {f.key: f.name for f in BiasVarianceLabState.LINK.fields})
+    _biasvariance_finite(state)
