@@ -183,7 +183,9 @@ class OptimizerLab(Lab):
                                             css_classes=["pg-critical"],
                                             styles={"font-size": text_size(15)})
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
-        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)})
+        # A long formula (Rastrigin's) scrolls sideways in the sidebar, never cut off.
+        self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)},
+                                             stylesheets=[FORMULA_BOX])
         self.expression_error = notice("danger", css_classes=["pg-expression-error"])
         # A typed formula compiles on a worker thread in the live page (``start``).
         self.compiling = pn.pane.HTML(
