@@ -317,7 +317,7 @@ def test_a_legends_glyphs_scale_with_the_png(page, server_url):
     made at the page's pixel ratio) are drawn at the scale asked, as its labels: the
     validation line's red in the legend covers about scale² times the pixels it covers
     at 1× (it stayed at 1×, in the corner of its box, before)."""
-    from playground.labs.mlp.figures import VAL_COLOR
+    from playground.ui.palettes import VAL_COLOR
 
     _open(page, server_url, "lab=mlp&dataset=xor&layers=4&val=1")
     box = page.evaluate("(n) => {" + figure_js() + "\nreturn (" + LEGEND_JS + ")(n)}", "loss")

@@ -8,9 +8,10 @@ import pytest
 from bokeh.models import ColumnDataSource, GlyphRenderer
 from bokeh.plotting import figure
 
-from playground.labs.optimizers.plots import CONTOUR_FILL, RacePlots
+from playground.labs.optimizers.plots import RacePlots
 from playground.numerics.surfaces import SURFACES
 from playground.ui.marks import MARK_INK, MARK_OUTLINE
+from playground.ui.palettes import CONTOUR_FILL
 from playground.ui.present import KEEP_INK, PLOT_COLORS, Display, Presenter, luminance
 
 
