@@ -174,13 +174,19 @@ def check_ports_free(ports: list[int]):
 def _die_with_parent(parent: int):
     """In a child, before it runs its program (Linux): SIGTERM to it when this command
     dies, even by SIGKILL, so that no backend or nginx outlives it."""
-    def arrange():
-        import ctypes
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    # Looked up here, in the parent: the child, forked from a process that may have
+    # threads, only calls it (loading a library after fork can deadlock).
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def arrange():
+        prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the parent died before the line above
             os.kill(os.getpid(), signal.SIGTERM)
-    return arrange if sys.platform.startswith("linux") else None
+    return arrange
 
 
 def wait_for(url: str, timeout: float, procs: list[subprocess.Popen]):
