@@ -52,6 +52,22 @@ def _js(page, body: str):
                          + body + "\n}")
 
 
+def _wait_played_to(page, end: int) -> None:
+    """Wait for Play to start, then to reach ``end``; a loaded CI machine runs the page's
+    40 ms frames far slower than a person's, so the end gets a minute and a half."""
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-play').active "
+                           "|| Bokeh.documents[0].get_model_by_name('pg-step').value > 5",
+                           timeout=20_000)
+    try:
+        page.wait_for_function("(end) => Bokeh.documents[0].get_model_by_name('pg-step')"
+                               ".value === end", arg=end, timeout=90_000)
+    except Exception as error:
+        state = _js(page, "return [m('pg-step').value, m('pg-play').active, "
+                          "m('pg-play').label]")
+        raise AssertionError(f"Play stopped short of {end}: [step, active, label] = "
+                             f"{state}") from error
+
+
 def _press(page, slider: str, key: str, times: int = 1):
     """Focus the handle of the slider named ``slider`` and press ``key``."""
     handle = page.locator(f".pg-slider-{slider} .noUi-handle").first
@@ -84,8 +100,7 @@ def test_the_race_plays_back_from_disk(page, exported):
 
     # Play runs to the end by itself.
     page.locator(".pg-play button").first.click()
-    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-step').value === 100",
-                           timeout=20_000)
+    _wait_played_to(page, 100)
     assert _js(page, "return m('cursor').location") == 100
 
     # The sweep: another learning rate for SGD, another trajectory.
@@ -367,7 +382,7 @@ def test_the_biasvariance_page_moves_its_capacity_from_disk(page, exported_bv, t
     page.locator(".pg-play button").click()
     page.wait_for_function("() => { const m = (n) => Bokeh.documents[0].get_model_by_name(n);"
                            " return !m('pg-play').active && m('pg-capacity').value === 20; }",
-                           timeout=30_000)
+                           timeout=90_000)
     seen = page.evaluate("() => window.__pgSeen")
     assert seen == list(range(21)), seen  # one degree a frame, 0 to 20
     widths = page.evaluate("() => [document.documentElement.scrollWidth, "
