@@ -43,5 +43,5 @@ fi
 # last, alone, the `quiet` ones: they time real pages and read a server's CPU, which
 # tests beside them would disturb.
 .venv/bin/python -m pytest -q -n auto -m "not browser" --durations=10
-.venv/bin/python -m pytest -q -n 2 --dist loadfile -m "browser and not quiet" --durations=15
+.venv/bin/python -m pytest -q -n 2 --dist loadfile -m "browser and not quiet" --durations=40
 .venv/bin/python -m pytest -q -m "browser and quiet" --durations=5
