@@ -3,9 +3,9 @@
 A course sends a whole class through links it did not write.  Every place that
 shows text a link or a user supplied must show it as characters: no script runs,
 no element, link or image is created, nothing is fetched.  Each payload below is
-put under every link key of every lab at once (and under an unknown key and as the
-name of a lab, which opens the default one), into an
-uploaded CSV file (its name and fields) and into the formula box.
+put under every link key of every lab at once (and under an unknown key, and as the
+name of a lab, which opens the default one), into an uploaded CSV file (its name and
+fields) and into the formula box.
 """
 
 from __future__ import annotations
