@@ -243,11 +243,10 @@ def test_a_lab_draws_inside_an_820_by_560_iframe(browser, server_url, lab):
 #: Widths (CSS px) from the narrowest embed up to where the MLP lab's curves fit beside
 #: its heat map; its curves sat there squeezed from about 650 to 810 px.
 SWEEP = [640, 680, 720, 760, 800, 820]
-#: The widths loaded afresh (an iframe of that width): the two ends; the middle is the
-#: narrow page resized (each load is seconds of a loaded CI machine); a window resized
-#: through every width of ``SWEEP`` is the test after.
-FRESH = [640, 820]
-RESIZED = {640: 720}
+#: The widths loaded afresh (an iframe of that width), the two ends, each then resized to
+#: the widths listed: the middle is the narrow page resized (each load is seconds of a
+#: loaded CI machine); a window resized through every width of ``SWEEP`` is the test after.
+FRESH = {640: [720], 820: []}
 #: JS: every drawn plot (a Bokeh plot view in the page): its title (or type), the left
 #: and right of its box and the width of its frame (where the data are drawn).
 _PLOTS = """() => [...Bokeh.index.query((v) => v.frame != null && v.bbox != null
@@ -321,11 +320,11 @@ def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_wid
         browser, server_url, lab, widths, present, tmp_path):
     """Each end width loaded afresh, as an iframe of that width would be; the narrow one
     then resized to the middle width."""
-    for loaded in widths:
+    for loaded, resized in widths.items():
         context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1{present}",
                                  loaded, 560)
         try:
-            for width in [loaded, *([RESIZED[loaded]] if loaded in RESIZED else [])]:
+            for width in [loaded, *resized]:
                 if width != loaded:
                     page.set_viewport_size({"width": width, "height": 560})
                 fit, plots = settled(page, width)
