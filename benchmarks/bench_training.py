@@ -4,12 +4,15 @@
 
 TensorFlow Playground's spiral setting: 2-8-8-2 tanh, 250 training points, batch 10,
 SGD lr 0.03, no noise.  Prints epochs/s of one network, and the time of 32 networks
-trained at once with vmap against one (target ≤ 3×), and of a 4-optimizer race.
+trained at once with vmap against one (target ≤ 3×), and of a 4-optimizer race; then
+the lab's own functions: ``train_keeping_best`` (one network) and ``train_race`` (two
+and four racers).
 Every figure includes the evaluation of both sets after every epoch.  Times are the
 best of 5 runs (the machine may be shared).
 """
 
 import time
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -52,6 +55,18 @@ def main():
     four = training.stack([one] * 4)
     t4 = timed(lambda: training.train_many(arch, four, race, x, y, xv, yv, n_epochs=epochs))
     print(f"race of 4 optimizers: {t4:.3f} s for {epochs} epochs = {t4 / t1:.1f}× one")
+
+    inf = jnp.asarray(jnp.inf, training.DTYPE)
+    tk = timed(lambda: training.train_keeping_best(arch, one, one, inf, h, x, y, xv, yv,
+                                                   epochs))
+    print(f"the lab's loop (train_keeping_best): {epochs / tk:,.0f} epochs/s")
+    for n in (2, 4):
+        hypers = training.stack([training.make_hyper(name, lr=0.01) for name in
+                                 ("sgd", "momentum", "rmsprop", "adam")[:n]])
+        models = training.stack([one] * n)
+        tr = timed(partial(training.train_race, arch, models, hypers, x, y, xv, yv, epochs))
+        print(f"the lab's race of {n} (train_race): {tr:.3f} s for {epochs} epochs "
+              f"= {tr / tk:.1f}× the lab's loop")
 
 
 if __name__ == "__main__":

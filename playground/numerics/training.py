@@ -445,10 +445,10 @@ def evaluate_both(arch: Arch, model: Model, x_train, y_train, x_val, y_val):
 
 def _train_keeping_best(arch: Arch, model: Model, best: Model,
                         best_loss, h: Hyper, x_train, y_train, x_val, y_val,
-                        n_epochs, capacity: int):
+                        n_epochs, capacity: int, dropout=None, clipping=None):
     def one(i, carry):
         model, best, best_loss, metrics = carry
-        model = _epoch(arch, h, x_train, y_train, model)
+        model = _epoch(arch, h, x_train, y_train, model, dropout, clipping)
         row = jnp.stack([*evaluate(arch, model, x_train, y_train),
                          *evaluate(arch, model, x_val, y_val)])
         better = row[2] < best_loss
@@ -485,13 +485,17 @@ def train_race(arch: Arch, models: Model, h: Hyper, x_train,
     A model comes back trained only if it is ``active`` (default: all) and all its
     metrics stayed finite; otherwise it comes back as it went in (a racer that
     diverged keeps its last finite network).  Returns the models and their
-    (n_models, capacity, 4) metrics.
+    (n_models, capacity, 4) metrics.  Dropout and clipping are skipped for the whole
+    stack when no model uses them (as ``train_many``).
     """
+    # Asked once for the stack: per model, under vmap, each cond would run both branches.
+    dropout = jnp.any(h.dropout > 0)
+    clipping = jnp.any(h.clip_kind != 0)
 
     def one(model, hh, is_active):
         trained, _, _, metrics = _train_keeping_best(
             arch, model, model, jnp.asarray(jnp.inf, DTYPE), hh, x_train, y_train,
-            x_val, y_val, n_epochs, capacity)
+            x_val, y_val, n_epochs, capacity, dropout, clipping)
         keep = is_active & jnp.all(jnp.isfinite(metrics))
         return jax.tree.map(lambda new, old: jnp.where(keep, new, old), trained, model), metrics
 

@@ -436,6 +436,29 @@ def test_many_seeds_train_as_if_alone_with_dropout_and_clipping_for_some(xor):
     assert not np.allclose(metrics[0], metrics[1])
 
 
+def test_a_race_with_dropout_and_clipping_for_some_trains_each_as_if_alone(xor):
+    """``train_race`` asks once whether any racer uses dropout or clipping; a racer
+    without them still trains exactly as alone (``train_keeping_best``), and an
+    inactive racer comes back as it went in."""
+    model = training.init_model(jax.random.key(3), TANH8)
+    settings = [("adam", 0.0, "none"), ("sgd", 0.3, "none"), ("momentum", 0.0, "norm"),
+                ("rmsprop", 0.0, "none")]
+    hypers = [training.make_hyper(name, lr=0.05, dropout=d, clip=c, clip_value=0.2)
+              for name, d, c in settings]
+    active = jnp.asarray([True, True, True, False])
+    raced, metrics = training.train_race(TANH8, training.stack([model] * 4),
+                                         training.stack(hypers), *xor, 12, active, capacity=16)
+    inf = jnp.asarray(jnp.inf, training.DTYPE)
+    for k, h in enumerate(hypers[:3]):
+        alone, _, _, expected = training.train_keeping_best(TANH8, model, model, inf, h, *xor,
+                                                            12, capacity=16)
+        np.testing.assert_allclose(metrics[k, :12], expected[:12], rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(raced.params[0]["W"][k], alone.params[0]["W"], rtol=1e-4,
+                                   atol=1e-5)
+    np.testing.assert_array_equal(raced.params[0]["W"][3], model.params[0]["W"])
+    assert int(raced.epoch[3]) == 0 and int(raced.epoch[0]) == 12
+
+
 # --- The one forward pass: matrix-product and fused layers agree -----------------------
 
 def random_network(seed, sizes, batchnorm):
