@@ -136,26 +136,40 @@ def _record_errors(page):
     return page
 
 
+@pytest.fixture(scope="session")
+def shared_context(browser):
+    """One browser context for the session's pages (``new_page``): each page is its own
+    tab (its own history and sessionStorage; the app keeps nothing else in the
+    browser), and all share the context's cache, so Chromium compiles Bokeh's and
+    Panel's 5 MB of JavaScript once, not once per page (4.1 → 1.2 s of Chromium's CPU
+    per MLP page opened, benchmarks/README.md "Test-suite time")."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
 @pytest.fixture
-def new_page(browser):
-    """``new_page()``: a page in a fresh browser context, with ``page.errors`` recorded."""
-    contexts = []
+def new_page(shared_context):
+    """``new_page()``: a new tab at 1400 × 1000 with ``page.errors`` recorded; closed,
+    with every tab the test opened, when the test ends (permissions it granted too)."""
 
     def make():
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        context.set_default_timeout(30_000)
-        contexts.append(context)
-        page = _record_errors(context.new_page())
+        page = _record_errors(shared_context.new_page())
         make.pages.append(page)  # a failed test's report says how each page stood
         return page
 
     make.pages = []
     yield make
-    for context in contexts:
-        context.close()
+    for page in shared_context.pages:
+        with contextlib.suppress(Exception):  # (a tab that closed itself meanwhile)
+            page.close(run_before_unload=True)
+    shared_context.clear_permissions()
 
 
 @pytest.fixture
 def page(new_page):
-    """A Playwright page (fresh context) whose console and page errors go to ``page.errors``."""
+    """A Playwright page (a new tab) whose console and page errors go to ``page.errors``."""
     return new_page()
