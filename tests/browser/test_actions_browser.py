@@ -613,7 +613,9 @@ def test_a_small_upload_shows_the_batch_in_use(page, server_url):
     box = page.locator(".pg-batch input").first
     wait_until(page, lambda: box.input_value() == "2", CHANGE_TIMEOUT_MS / 1000,
                "the batch in use in its box")
-    assert query_of(page)["batch"] == "2"
+    # the link follows in a message of its own
+    wait_until(page, lambda: query_of(page).get("batch") == "2", CHANGE_TIMEOUT_MS / 1000,
+               "the batch in use in the link")
     expect(page.locator(".pg-message")).to_contain_text("the batch is now 2")
     hint = page.locator(".pg-share-hint")
     expect(hint).to_be_visible(timeout=DRAW_TIMEOUT_MS)
