@@ -445,3 +445,35 @@ def tolerate_connections_lost_twice():
 
     on_close.tolerates_lost_connections = True
     WSHandler.on_close = on_close
+
+
+def drop_messages_from_closed_pages():
+    """Bokeh 3.9: a message that a closing page sent, handled after its connection lost
+    its session, is dropped at debug level, not logged as an error with a traceback
+    (call once per process).
+
+    Tornado hands a socket's messages to ``WSHandler.on_message`` as tasks; a tab closed
+    while its page settles sends a last few (a plot's new size, a link's new address),
+    and when the close is handled first, Bokeh's handler for each asks the connection
+    for its session and asserts it has one: "error handling message" and an
+    ``AssertionError`` traceback per message, seen when a class's tabs closed while
+    their pages loaded.  No one is there to read a reply.  Reads Bokeh's private
+    ``ServerConnection._session``; the check and Bokeh's read of it run in one step
+    of the event loop, so the session cannot go in between.
+    """
+    from bokeh.server.views.ws import WSHandler
+
+    original = WSHandler._handle
+    if getattr(original, "drops_messages_from_closed_pages", False):
+        return
+
+    async def _handle(self, message):
+        connection = getattr(self, "connection", None)
+        if connection is not None and getattr(connection, "_session", True) is None:
+            log.debug("a message from a page that had closed was dropped (%s)",
+                      getattr(message, "msgtype", message))
+            return None
+        return await original(self, message)
+
+    _handle.drops_messages_from_closed_pages = True
+    WSHandler._handle = _handle

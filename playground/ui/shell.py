@@ -64,6 +64,7 @@ from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
     SLOW_WORK_SLOTS,
+    drop_messages_from_closed_pages,
     forget_links,
     is_connected,
     link_callbacks_without_a_walk,
@@ -125,6 +126,7 @@ def configure_process():
     # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
     logging.getLogger("playground").setLevel(logging.INFO)
     tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
+    drop_messages_from_closed_pages()  # and another one, per message it sent last
     make_panel_links_thread_safe()  # pages are built on threads while others render
     link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
