@@ -2,10 +2,11 @@
 
 A course sends a whole class through links it did not write.  Every place that
 shows text a link or a user supplied must show it as characters: no script runs,
-no element, link or image is created, nothing is fetched.  Each payload below is
-put under every link key of every lab at once (and under an unknown key, and as the
-name of a lab, which opens the default one), into an uploaded CSV file (its name and
-fields) and into the formula box.
+no element, link or image is created, nothing is fetched.  Every link key of every lab
+(and an unknown key, and the name of a lab, which opens the default one) carries a
+payload at once, all the payloads in each page, each key a different one in each of
+the lab's pages; the payloads also go into an uploaded CSV file (its name and fields)
+and into the formula box.
 """
 
 from __future__ import annotations
@@ -60,13 +61,20 @@ _FOUND = """() => {
 }"""
 
 
-def _link(lab: str, keys, template: str) -> str:
-    # The optimizer lab is the default: the payload as the lab's name opens it (one page
-    # load fewer per payload than a test of its own).
-    query = {"lab": lab if lab != "optimizers" else template.replace("{key}", "lab")}
-    query.update({key: template.replace("{key}", key) for key in sorted(keys)})
-    query["nokey"] = template.replace("{key}", "nokey")
-    return "?" + urlencode(query)
+#: Pages per lab: in page ``k`` the i-th key (sorted; the unknown key last) carries
+#: payload ``(i + k * 3) % 8``, so each page holds all eight and each key three of them.
+_ROTATIONS = 3
+
+
+def _link(lab: str, keys, rotation: int) -> tuple[str, dict[str, str]]:
+    """A link whose every key carries a payload, and each key's payload (a template)."""
+    names = list(PAYLOADS)
+    keys = [*sorted(keys), "nokey"] + (["lab"] if lab == "optimizers" else [])
+    given = {key: PAYLOADS[names[(i + rotation * 3) % len(names)]]
+             for i, key in enumerate(keys)}
+    # The optimizer lab is the default: a payload as the lab's name opens it.
+    query = {"lab": lab} | {key: t.replace("{key}", key) for key, t in given.items()}
+    return "?" + urlencode(query), given
 
 
 def _watch_requests(page) -> list[str]:
@@ -99,16 +107,18 @@ def _assert_nothing_injected(page, asked, where: str):
                                               ("biasvariance", BiasVarianceLabState)])
 def test_link_values_are_shown_as_text_under_every_key(page, server_url, lab, state_class):
     asked = _watch_requests(page)
-    for name, template in PAYLOADS.items():
-        page.goto(server_url + _link(lab, state_class.LINK_KEYS, template), wait_until="commit")
+    for rotation in range(_ROTATIONS):
+        link, given = _link(lab, state_class.LINK_KEYS, rotation)
+        assert set(given.values()) == set(PAYLOADS.values())  # all of them in each page
+        page.goto(server_url + link, wait_until="commit")
         text = _wait_for_notice(page, "Ignored from the link")
-        # The value is quoted as the characters it is, as Python quotes it (a backslash
-        # doubled), cut to 40 in the notice.
-        assert repr(template.replace("{key}", "nokey"))[1:31] in text, (name, text)
-        assert "nokey" in text and "unknown key" in text
-        if lab == "optimizers":  # an unknown lab, named by the payload: the default opens
-            assert repr(template.replace("{key}", "lab"))[1:31] in text, (name, text)
-        _assert_nothing_injected(page, asked, f"{lab} link, {name}")
+        # Each value is quoted as the characters it is, as Python quotes it (a
+        # backslash doubled), cut to 40 in the notice.
+        for key in ("nokey", "lab") if lab == "optimizers" else ("nokey",):
+            value = given[key].replace("{key}", key)
+            assert repr(value)[1:31] in text, (key, value, text)
+        assert "nokey=" in text and "unknown key" in text
+        _assert_nothing_injected(page, asked, f"{lab} link {link}")
     assert page.errors == []
 
 
