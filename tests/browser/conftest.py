@@ -151,6 +151,25 @@ def shared_context(browser):
         context.close()
 
 
+@pytest.fixture(scope="session")
+def contexts(browser, shared_context):
+    """``contexts(scale)``: the session's browser context whose pages have ``scale``
+    device pixels per CSS pixel (a zoomed page), made once; 1 is ``shared_context``."""
+    made = {1.0: shared_context}
+
+    def at(scale: float = 1.0):
+        if scale not in made:
+            made[scale] = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                              device_scale_factor=scale)
+            made[scale].set_default_timeout(30_000)
+        return made[scale]
+
+    yield at
+    for scale, context in made.items():
+        if scale != 1.0:
+            context.close()
+
+
 @pytest.fixture
 def new_page(shared_context):
     """``new_page()``: a new tab at 1400 × 1000 with ``page.errors`` recorded; closed,

@@ -33,20 +33,19 @@ def open_page(new_page, url: str):
     return page
 
 
-def open_in_viewport(browser, url: str, width: int, height: int, scale: float = 1.0,
+def open_in_viewport(contexts, url: str, width: int, height: int, scale: float = 1.0,
                      ready: str = ".bk-Canvas", timeout_ms: int = 90_000):
-    """A page of its own browser context at ``width`` × ``height`` CSS pixels (``scale``
-    device pixels each), its errors collected in ``page.errors``, once ``ready`` is in
-    the page.  Returns the context (close it) and the page."""
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  device_scale_factor=scale)
-    context.set_default_timeout(timeout_ms)
-    page = context.new_page()
+    """A new tab at ``width`` × ``height`` CSS pixels (``scale`` device pixels each, a
+    tab of ``contexts(scale)``, the fixture), its errors collected in ``page.errors``,
+    once ``ready`` is in the page.  Returns the page (close it)."""
+    page = contexts(scale).new_page()
+    page.set_default_timeout(timeout_ms)
+    page.set_viewport_size({"width": width, "height": height})
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(f"pageerror: {exc}"))
     page.goto(url)
     page.wait_for_selector(ready, state="attached")
-    return context, page
+    return page
 
 
 def close_tab(page):

@@ -86,11 +86,11 @@ def boxes(page, cls: str, at_least: int = 1, timeout_s: float = 120) -> list:
         page.wait_for_timeout(300)
 
 
-def open_lab(browser, url: str, width: int, height: int, scale: float = 1.0):
+def open_lab(contexts, url: str, width: int, height: int, scale: float = 1.0):
     # (attached, not visible: lecture mode folds the controls away)
-    context, page = open_in_viewport(browser, url, width, height, scale, ready=READY)
+    page = open_in_viewport(contexts, url, width, height, scale, ready=READY)
     page.wait_for_timeout(500)  # the browser's layout of the last part
-    return context, page
+    return page
 
 
 def has_label(page, text: str) -> bool:
@@ -107,9 +107,9 @@ def no_sideways_scroll(page) -> bool:
 
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_an_embedded_lab_at_820_by_560_hides_the_header_and_the_chosen_controls(
-        browser, server_url, lab, tmp_path):
+        contexts, server_url, lab, tmp_path):
     hide, hidden_labels, hidden_classes, shown_label = EMBEDS[lab]
-    context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1&hide={hide}", 820, 560)
+    page = open_lab(contexts, f"{server_url}?lab={lab}&embed=1&hide={hide}", 820, 560)
     try:
         page.screenshot(path=str(tmp_path / f"{lab}-embed.png"), full_page=True)
         assert page.locator(".pg-header").count() == 0
@@ -132,11 +132,11 @@ def test_an_embedded_lab_at_820_by_560_hides_the_header_and_the_chosen_controls(
         assert "embed=1" in search and f"hide={hide}" in search, search
         assert page.errors == []
     finally:
-        context.close()
+        page.close()
 
 
-def test_an_unknown_hidden_key_is_reported_and_dropped(browser, server_url):
-    context, page = open_lab(browser, f"{server_url}?lab=mlp&embed=1&hide=lr,nonsense",
+def test_an_unknown_hidden_key_is_reported_and_dropped(contexts, server_url):
+    page = open_lab(contexts, f"{server_url}?lab=mlp&embed=1&hide=lr,nonsense",
                              820, 560)
     try:
         page.wait_for_selector("text=nonsense")
@@ -147,15 +147,15 @@ def test_an_unknown_hidden_key_is_reported_and_dropped(browser, server_url):
         assert "hide=lr" in page.evaluate("location.search")
         assert "nonsense" not in page.evaluate("location.search")
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.mark.parametrize("present", ["", "&present=1"], ids=["plain", "lecture"])
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
-        browser, server_url, lab, present, tmp_path):
+        contexts, server_url, lab, present, tmp_path):
     for (width, height, scale), resized in LOADED_SIZES.items():
-        context, page = open_lab(browser, f"{server_url}?lab={lab}{present}", width, height,
+        page = open_lab(contexts, f"{server_url}?lab={lab}{present}", width, height,
                                  scale)
         try:
             for w, h in [(width, height), *resized]:
@@ -168,7 +168,7 @@ def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
                 canvases = page.evaluate(_CANVASES)
                 assert canvases and all(right <= w for _, _, right in canvases), canvases
         finally:
-            context.close()
+            page.close()
 
 
 @pytest.mark.parametrize(("query", "width", "height", "scale"), [
@@ -176,8 +176,8 @@ def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
     ("lab=optimizers&embed=1&present=1&theme=dark&lang=zh", 820, 560, 1.0),
 ], ids=["lecture-150%", "embedded-lecture-dark-zh"])
 def test_the_optimizer_formulas_scroll_within_their_boxes_not_the_page(
-        browser, server_url, query, width, height, scale, tmp_path):
-    context, page = open_lab(browser, f"{server_url}?{query}", width, height, scale)
+        contexts, server_url, query, width, height, scale, tmp_path):
+    page = open_lab(contexts, f"{server_url}?{query}", width, height, scale)
     try:
         # Three optimizers by default, three formula panes each (rule, values, numbers).
         formulas = boxes(page, "pg-formula", at_least=9)
@@ -191,7 +191,7 @@ def test_the_optimizer_formulas_scroll_within_their_boxes_not_the_page(
         assert no_sideways_scroll(page), page.evaluate(_WIDTHS)
         assert page.errors == []
     finally:
-        context.close()
+        page.close()
 
 
 def _overlap(a, b) -> bool:
@@ -203,8 +203,8 @@ def _overlap(a, b) -> bool:
     "lab=optimizers&surface=rosenbrock&embed=1&hide=surface&present=1",
 ], ids=["embedded", "embedded-lecture"])
 def test_the_embedded_optimizer_legend_stays_clear_of_the_critical_point_text(
-        browser, server_url, query, tmp_path):
-    context, page = open_lab(browser, f"{server_url}?{query}", 820, 560)
+        contexts, server_url, query, tmp_path):
+    page = open_lab(contexts, f"{server_url}?{query}", 820, 560)
     try:
         legends = boxes(page, "bk-Legend")
         critical = boxes(page, "pg-critical")
@@ -215,14 +215,14 @@ def test_the_embedded_optimizer_legend_stays_clear_of_the_critical_point_text(
         assert not _overlap(legend, text), (legend, text)
         assert legend[1] <= 820
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.mark.parametrize("lab", list(EMBEDS))
-def test_a_lab_draws_inside_an_820_by_560_iframe(browser, server_url, lab):
-    context = browser.new_context(viewport={"width": 1000, "height": 700})
-    context.set_default_timeout(90_000)
-    page = context.new_page()
+def test_a_lab_draws_inside_an_820_by_560_iframe(contexts, server_url, lab):
+    page = contexts().new_page()
+    page.set_default_timeout(90_000)
+    page.set_viewport_size({"width": 1000, "height": 700})
     try:
         src = f"{server_url}?lab={lab}&embed=1&hide={EMBEDS[lab][0]}"
         page.set_content(f"<h1>A course page</h1><iframe id='lab' src='{src}' width='820' "
@@ -237,7 +237,7 @@ def test_a_lab_draws_inside_an_820_by_560_iframe(browser, server_url, lab):
         canvases = inner.evaluate(_CANVASES)
         assert len(canvases) >= 2 and all(right <= inner_width for _, _, right in canvases)
     finally:
-        context.close()
+        page.close()
 
 
 #: Widths (CSS px) from the narrowest embed up to where the MLP lab's curves fit beside
@@ -317,11 +317,11 @@ def settled(page, width: int, timeout_s: float = 10) -> tuple[bool, list]:
     ("mlp&race=sgd,momentum,adam", FRESH),
 ], ids=["optimizers", "mlp", "mlp-race"])
 def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_width(
-        browser, server_url, lab, widths, present, tmp_path):
+        contexts, server_url, lab, widths, present, tmp_path):
     """Each end width loaded afresh, as an iframe of that width would be; the narrow one
     then resized to the middle width."""
     for loaded, resized in widths.items():
-        context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1{present}",
+        page = open_lab(contexts, f"{server_url}?lab={lab}&embed=1{present}",
                                  loaded, 560)
         try:
             for width in [loaded, *resized]:
@@ -333,16 +333,16 @@ def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_wid
                 assert fit, (width, plots)
             assert page.errors == []
         finally:
-            context.close()
+            page.close()
 
 
 @pytest.mark.parametrize("query", ["", "&present=1"], ids=["plain", "lecture"])
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_the_page_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_width(
-        browser, server_url, lab, query):
+        contexts, server_url, lab, query):
     """The whole page (header, controls below the pictures), its window resized from
     820 down to 640 px and back up past where the controls go beside the pictures."""
-    context, page = open_lab(browser, f"{server_url}?lab={lab}{query}", SWEEP[-1], 600)
+    page = open_lab(contexts, f"{server_url}?lab={lab}{query}", SWEEP[-1], 600)
     try:
         for width in [*reversed(SWEEP), 1024, 1280]:
             page.set_viewport_size({"width": width, "height": 600})
@@ -351,16 +351,16 @@ def test_the_page_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_wid
             assert fit, (width, plots)
         assert page.errors == []
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_lecture_mode_with_the_controls_open_at_1280_by_720_clips_no_button(
-        browser, server_url, lab, tmp_path):
+        contexts, server_url, lab, tmp_path):
     """What an instructor projects: the controls opened beside the pictures in lecture
     mode's 20-px text (the MLP lab's lesson buttons ran under each other and out of the
     sidebar, its curves were squeezed beside the heat map)."""
-    context, page = open_lab(browser, f"{server_url}?lab={lab}&present=1", 1280, 720)
+    page = open_lab(contexts, f"{server_url}?lab={lab}&present=1", 1280, 720)
     try:
         sidebar = page.locator(".pg-sidebar")
         assert not sidebar.is_visible()  # lecture mode starts with the controls folded
@@ -379,18 +379,18 @@ def test_lecture_mode_with_the_controls_open_at_1280_by_720_clips_no_button(
         assert fit, plots
         assert page.errors == []
     finally:
-        context.close()
+        page.close()
 
 
 @pytest.mark.parametrize("lab", list(EMBEDS))
-def test_embedded_lecture_mode_keeps_the_controls(browser, server_url, lab):
+def test_embedded_lecture_mode_keeps_the_controls(contexts, server_url, lab):
     """Lecture mode folds the controls away and the header's toggle opens them; an
     embedded page has no header, so there its controls stay in the page."""
-    context, page = open_lab(browser, f"{server_url}?lab={lab}&embed=1&present=1", 820, 560)
+    page = open_lab(contexts, f"{server_url}?lab={lab}&embed=1&present=1", 820, 560)
     try:
         assert page.locator(".pg-toggle-sidebar").count() == 0  # no header, no toggle
         side = page.locator(".pg-sidebar").first
         assert side.is_visible()
         assert side.locator("select").first.is_visible()
     finally:
-        context.close()
+        page.close()

@@ -102,8 +102,8 @@ def plots(page, titled: int, timeout_s: float = 120) -> list:
         page.wait_for_timeout(500)
 
 
-def open_at(browser, url: str, width: int, height: int, scale: float = 1.0):
-    return open_in_viewport(browser, url, width, height, scale, timeout_ms=120_000)
+def open_at(contexts, url: str, width: int, height: int, scale: float = 1.0):
+    return open_in_viewport(contexts, url, width, height, scale, timeout_ms=120_000)
 
 
 #: The clear space a title keeps from its toolbar (px): a title that merely touched the
@@ -118,8 +118,8 @@ def _overlap(a, b, margin: float = 0) -> bool:
 
 
 def test_lecture_mode_biasvariance_plots_are_tall_with_log_labels_apart(
-        browser, server_url, tmp_path):
-    context, page = open_at(browser, f"{server_url}?lab=biasvariance&present=1", 1280, 720)
+        contexts, server_url, tmp_path):
+    page = open_at(contexts, f"{server_url}?lab=biasvariance&present=1", 1280, 720)
     try:
         page.locator(".pg-bv-model .katex").first.wait_for(state="attached")
         found = plots(page, 2)
@@ -143,7 +143,7 @@ def test_lecture_mode_biasvariance_plots_are_tall_with_log_labels_apart(
             assert whole >= 20 * MATH_SCALE - 0.5 and smallest >= 20, sizes
         assert page.errors == []
     finally:
-        context.close()
+        page.close()
 
 
 #: (lab, query, drawn titled plots at least).
@@ -155,13 +155,13 @@ LABS = [("optimizers", "hide=surface,optimizers,sgd_lr", 2), ("mlp", "", 1),
     (820, 560, 1.0, True), (1280, 720, 1.0, False), (933, 600, 1.5, False)],
     ids=["embed-820", "1280", "zoom-150"])
 @pytest.mark.parametrize(("lab", "query", "titled"), LABS, ids=[lab for lab, *_ in LABS])
-def test_no_plot_title_meets_its_toolbar(browser, server_url, lab, query, titled, width,
+def test_no_plot_title_meets_its_toolbar(contexts, server_url, lab, query, titled, width,
                                          height, scale, embed, tmp_path):
     if scale != 1.0 and lab != "optimizers":
         pytest.skip("150 % zoom: the optimizer lab, where the reviewer saw it")
     link = f"{server_url}?lab={lab}" + ("&embed=1" if embed else "") + (
         f"&{query}" if query and embed else "")
-    context, page = open_at(browser, link, width, height, scale)
+    page = open_at(contexts, link, width, height, scale)
     try:
         found = plots(page, titled)
         page.wait_for_timeout(1500)  # the layout settles
@@ -176,4 +176,4 @@ def test_no_plot_title_meets_its_toolbar(browser, server_url, lab, query, titled
                 assert not _overlap(p["title_box"], p["toolbar"], CLEAR_PX), p
         assert page.errors == []
     finally:
-        context.close()
+        page.close()
