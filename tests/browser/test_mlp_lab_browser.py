@@ -175,7 +175,7 @@ def press_step(page, times: int):
 
 
 def test_play_trains_and_pause_stops(page, server_url):
-    page.goto(server_url + "?lab=mlp&dataset=xor&layers=8&optimizer=adam&lr=0.03",
+    page.goto(server_url + "?lab=mlp&dataset=xor&layers=4&optimizer=adam&lr=0.03",
               wait_until="load")
     page.locator(".pg-epoch").wait_for(state="visible", timeout=60_000)
     wait_until(page, lambda: number(page, "pg-epoch") == 0, 60, "epoch 0")
