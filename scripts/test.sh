@@ -38,10 +38,11 @@ export PLAYGROUND_JAX_CACHE="${PLAYGROUND_JAX_CACHE:-$(mktemp -d)}"
 if [ $# -gt 0 ]; then
   exec .venv/bin/python -m pytest -q "$@"
 fi
-# The Python tests on every core (pytest-xdist); then the browser tests two files at a
-# time (each process its own server; a page mostly waits, for the server or a render);
-# last, alone, the `quiet` ones: they time real pages and read a server's CPU, which
-# tests beside them would disturb.
+# The Python tests on every core (pytest-xdist); then the browser tests on two workers,
+# each its own server, test by test (a file whose module fixture starts a server or
+# exports pages runs on one worker: its `xdist_group`), so that neither waits long for
+# the other at the end; last, alone, the `quiet` ones: they time real pages and read a
+# server's CPU, which tests beside them would disturb.
 .venv/bin/python -m pytest -q -n auto -m "not browser" --durations=10
-.venv/bin/python -m pytest -q -n 2 --dist loadfile -m "browser and not quiet" --durations=40
+.venv/bin/python -m pytest -q -n 2 --dist loadgroup -m "browser and not quiet" --durations=40
 .venv/bin/python -m pytest -q -m "browser and quiet" --durations=5

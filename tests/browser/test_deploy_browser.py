@@ -18,7 +18,8 @@ import pytest
 from playground import deploy
 from playground.serving import free_port
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+# One worker runs the module (its fixture starts a cluster): scripts/test.sh's loadgroup.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240), pytest.mark.xdist_group("deploy")]
 
 _DRAWN = """() => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;

@@ -26,7 +26,9 @@ from .helpers import wait_until
 from .test_mlp_lab_browser import assert_no_errors, number
 from .test_optimizer_lab_browser import goto_and_wait, model_ready_js, source
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+# One worker runs the module (its fixture starts a server): scripts/test.sh's loadgroup.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240),
+              pytest.mark.xdist_group("failures")]
 
 
 LEGEND_JS = """() => {

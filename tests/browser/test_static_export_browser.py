@@ -12,6 +12,9 @@ import pytest
 
 from playground import static_export
 
+# One worker runs the module (its fixtures export pages): scripts/test.sh's loadgroup.
+pytestmark = pytest.mark.xdist_group("static_export")
+
 OPTIMIZER_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum,adam"
 MLP_LINK = "lab=mlp&dataset=xor&layers=4&activation=tanh"
 LOG_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,momentum&steps=60&log=on"
