@@ -253,13 +253,7 @@ def test_a_diverging_optimizer_is_reported(page, server_url):
     assert adam_diverged == -1
     page.wait_for_function(f"() => ({_MODEL})('readout').text.includes('diverged at step')")
     assert f"diverged at step {sgd_diverged}" in readout_text(page)
-    legend = page.evaluate("""() => {
-      const labels = [];
-      for (const m of Bokeh.documents[0].all_models)
-        if (m.type === 'Legend' || (m.items != null && m.click_policy != null))
-          for (const item of m.items) labels.push(item.label.value);
-      return labels;
-    }""")
+    legend = page.evaluate(_LEGEND_LABELS)
     assert f"SGD: diverged at step {sgd_diverged}" in legend
     sgd = source(page, "full_sgd")
     assert 1 <= len(sgd["x"]) <= max(sgd_diverged, 1)
@@ -268,6 +262,32 @@ def test_a_diverging_optimizer_is_reported(page, server_url):
     adam_x, adam_y = xy(page, "full_adam")
     assert len(adam_x) == 101 and all(math.isfinite(v) for v in adam_x + adam_y)
     assert_no_errors(page)
+
+    # Every run diverged (ln x from x = 2): the run ends at step 41, SGD's last finite
+    # iterate, and there its entry says it diverged at step 42, as the others say theirs.
+    goto_and_wait(page, server_url + "?surface=custom&expr=log(x)&x0=2&y0=1.5"
+                  "&optimizers=sgd,momentum,adam", "full_adam")
+    page.wait_for_function(f"""() => ({_MODEL})('race_meta').data.name.length === 3""")
+    # The page's own script writes the entries as the player moves: to the start, back.
+    page.locator(".pg-player button.first").click()
+    page.wait_for_function("(read) => eval(read)().some((l) => l.startsWith('SGD: L = '))",
+                           arg=_LEGEND_LABELS)
+    page.locator(".pg-player button.last").click()
+    page.wait_for_function("(read) => !eval(read)().some((l) => l.startsWith('SGD: L = '))",
+                           arg=_LEGEND_LABELS)
+    legend = page.evaluate(_LEGEND_LABELS)
+    assert "SGD: diverged at step 42" in legend, legend
+    assert "Momentum: diverged at step 36" in legend, legend
+    assert_no_errors(page)
+
+
+_LEGEND_LABELS = """() => {
+  const labels = [];
+  for (const m of Bokeh.documents[0].all_models)
+    if (m.type === 'Legend' || (m.items != null && m.click_policy != null))
+      for (const item of m.items) labels.push(item.label.value);
+  return labels;
+}"""
 
 
 def test_a_rejected_formula_shows_an_error_and_keeps_the_race(page, server_url):

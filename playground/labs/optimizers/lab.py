@@ -113,7 +113,9 @@ setTimeout(go, 100);
 
 #: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
 #: format, 4 digits), or, from the step where it stopped, why: diverged or its
-#: gradient undefined (``meta.stopped``, the server's words).
+#: gradient undefined (``meta.stopped``, the server's words).  At the run's last step
+#: (``meta.last``) every run that stopped says why: when all diverged, the last to go
+#: diverged one step after the run's last step, which is its last finite iterate.
 LEGEND_JS = PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursor.location));
 const names = meta.data.name;
@@ -124,7 +126,7 @@ for (let k = 0; k < names.length; k++) {
   const loss = d.loss[Math.min(t, n - 1)];
   // From the step where a run stopped (diverged: that iterate is not finite; or its
   // gradient undefined there: no step was taken from it) it says why, as the server wrote it.
-  const status = end >= 0 && t >= end ? meta.data.stopped[k]
+  const status = end >= 0 && (t >= end || t >= meta.data.last[k]) ? meta.data.stopped[k]
                                       : labels.loss.replace("{loss}", pgPlain(loss));
   items[names[k]].label = {value: labels.item.replace("{optimizer}", () => meta.data.label[k])
                                              .replace("{status}", () => status)};
@@ -689,7 +691,9 @@ class OptimizerLab(Lab):
             end = int(s.result.diverged_at[k])
             stop = s.result.stop(k)
             label = tr(f"optimizer.{name}", s.lang)
-            if 0 <= end <= step:  # only steps that exist: the last finite iterate
+            # Diverged by the step shown, or right after the run's last step (all
+            # stopped, this one last): the last finite iterate, and when it diverged.
+            if end >= 0 and (end <= step or step >= self._last_step()):
                 step = max(end - 1, 0)  # (a start that is not finite is refused)
                 title = tr("critical.at_last_iterate", s.lang, optimizer=label, step=step,
                            diverged=end)

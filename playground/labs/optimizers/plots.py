@@ -99,7 +99,7 @@ class RacePlots:
                                                "color": []})
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
-                                      "stopped": [], "undefined": [],
+                                      "stopped": [], "undefined": [], "last": [],
                                       "diagonal": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
@@ -328,7 +328,7 @@ class RacePlots:
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
-            "undefined": undefined,
+            "undefined": undefined, "last": [last] * len(selected),
             "diagonal": [self._view_diagonal] * len(selected),
         }
 

@@ -155,6 +155,24 @@ def test_a_run_that_stopped_at_its_start_is_shown_at_step_0_everywhere(lab):
     assert lab.player.end == 200
 
 
+def test_when_every_run_diverged_the_last_to_go_says_so_at_the_runs_end(lab):
+    """ln x from x = 2: each run steps past x = 0, momentum and Adam at step 36, SGD at
+    step 42.  The run ends at SGD's last finite iterate (41), where its legend entry
+    (``meta.last``) and the critical panel say that it diverged at step 42."""
+    lab.state.apply_query({"surface": "custom", "expr": "log(x)", "x0": "2", "y0": "1.5",
+                           "optimizers": "sgd,momentum,adam", "steps": "200"})
+    meta = lab.plots.meta.data
+    assert meta["name"] == ["sgd", "momentum", "adam"]
+    assert meta["diverged"] == [42, 36, 36]
+    assert lab.player.end == 41 and meta["last"] == [41, 41, 41]
+    assert meta["stopped"][0] == "diverged at step 42"
+    assert "At SGD's last finite iterate, step 41 (it diverged at step 42)" in (
+        lab.critical_md.object)
+    lab.player.value = 20  # before any run stopped: SGD's iterate at step 20
+    lab._show_critical()
+    assert "At SGD's iterate, step 20" in lab.critical_md.object
+
+
 @pytest.mark.parametrize(("expr", "x0", "y0", "shape"), [
     # on the kink x = 0: |x| is a V there, not flat; its Hessian says nothing
     ("abs(x) + y**2", "0", "1", "unknown: the Hessian is undefined here"),
