@@ -104,11 +104,16 @@ def test_xor_truth_table_trains_on_all_four_points(page, server_url):
 # -- kinks in the optimizer lab ---------------------------------------------------------
 
 
+#: A number in the readout: one span that never breaks across lines.
+NUMBER = re.compile(r"<span style='white-space:nowrap'>([^<]*)</span>")
+
+
 def readout_cells(page) -> list[str]:
-    """The readout's first optimizer row, cell by cell (HTML): name, θ, L, g, …"""
+    """The readout's first optimizer row, cell by cell (HTML, each number unwrapped
+    from its ``NUMBER`` span): name, θ, L, g, …"""
     html = page.evaluate("() => Bokeh.documents[0].get_model_by_name('readout').text")
     row = re.findall(r"<tr><td[^>]*>.*?</tr>", html)[0]
-    return re.findall(r"<td[^>]*>(.*?)</td>", row)
+    return [NUMBER.sub(r"\1", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
 
 
 def test_the_tip_of_a_cone_is_reached_not_a_divergence(page, server_url):
@@ -142,6 +147,8 @@ def test_an_infinite_slope_is_an_undefined_gradient(page, server_url):
     expect(page.locator(".pg-readout")).to_contain_text("State at step 0", timeout=30_000)
     # The readout: θ, L = 1 at the start, g undefined (not (0, 0)), no update from there.
     _name, theta, loss, grad, velocity, alpha = readout_cells(page)
+    html = page.evaluate("() => Bokeh.documents[0].get_model_by_name('readout').text")
+    assert NUMBER.findall(html)[:3] == ["0.000", "1.000", "1.000"]  # θ, then L
     assert (theta, loss, grad) == ("(0.000, 1.000)", "1.000",
                                    "<i>undefined (infinite slope)</i>")
     assert velocity == alpha == "–"

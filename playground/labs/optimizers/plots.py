@@ -370,10 +370,12 @@ class RacePlots:
 ANIMATE_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursors[0].location));
 const names = meta.data.name;
+// A number in the state table: never broken across lines (8.69e-5 read as 8.69e- / 5).
 const fmt = (v) => {
   if (!isFinite(v)) return "–";
   const a = Math.abs(v);
-  return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2) : v.toPrecision(4);
+  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2) : v.toPrecision(4);
+  return "<span style='white-space:nowrap'>" + text + "</span>";
 };
 const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
 const cur = {x: [], y: [], color: []};
