@@ -119,7 +119,7 @@ from .ui.palettes import (
     heat_palette,
 )
 from .ui.pick import pick_nearest_line
-from .ui.widgets import number_text
+from .ui.widgets import LOSS_TEXT_JS, number_text
 
 #: The sweep's default number of values, and the bounds on it.
 DEFAULT_VALUES = 20
@@ -938,9 +938,9 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
 
 #: The race page's playback: the slider's value is a snapshot's index; a racer that
 #: diverged shows its last epoch and says so.
-MLP_RACE_JS = INK_JS + r"""
+MLP_RACE_JS = INK_JS + LOSS_TEXT_JS + r"""
 const i = Math.round(slider.value), e = snaps.data.epoch[i];
-const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
+const f = lossText;  // ui.widgets.loss_text, as the live page
 const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
 let rows = "";
 for (let k = 0; k < images.length; k++) {
@@ -963,14 +963,14 @@ readout.text = "<div>" + text.epoch + "<br><b class='pg-epoch' style='font-size:
 
 
 #: The MLP page's playback: the slider's value is a snapshot's index.
-MLP_JS = INK_JS + r"""
+MLP_JS = INK_JS + LOSS_TEXT_JS + r"""
 const i = Math.round(slider.value), e = snaps.data.epoch[i];
 image.data = {image: [snaps.data.image[i]]};
 const d = full.data, cut = {};
 for (const k of Object.keys(d)) cut[k] = d[k].slice(0, e + 1);
 played.data = cut;
 for (const c of cursors) c.location = e;
-const f = (v) => isFinite(v) ? v.toFixed(3) : "–";
+const f = lossText;  // ui.widgets.loss_text, as the live page
 const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
 // Each loss with its accuracy under it, labelled ("(accuracy 99.6 %)").
 const acc = (v, css) => "<br><span class='" + css + "' style='color:var(--pg-muted,#555)'>" +

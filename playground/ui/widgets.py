@@ -50,6 +50,31 @@ def number_text(value: float, significant: int | None = None) -> str:
     return f"{mantissa}×10{exponent.rstrip('}').translate(_SUPERSCRIPT)}"
 
 
+def loss_text(loss: float) -> str:
+    """A loss in a readout: three decimals, two significant digits below 0.001
+    (``4.2e-05``, never a bare 0.000), and ``0`` only for a loss that is 0 in float32.
+
+    A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
+    reads 0, never "−0.000".  ``LOSS_TEXT_JS`` is its twin in a page's script."""
+    if -1e-6 < loss < 0:
+        loss = 0.0
+    if loss == 0:
+        return "0"
+    return f"{loss:.3f}" if loss >= 0.001 else f"{loss:.1e}"
+
+
+#: ``lossText(v)``: ``loss_text`` in JavaScript ("–" for a value that is not finite).
+LOSS_TEXT_JS = r"""
+const lossText = (v) => {
+  if (!isFinite(v)) return "–";
+  if (v > -1e-6 && v < 0) v = 0;
+  if (v === 0) return "0";
+  return v >= 1e-3 ? v.toFixed(3) : v.toExponential(1)
+    .replace(/e([+-])(\d)$/, (_, sign, digit) => "e" + sign + "0" + digit);  // 4.2e-05
+};
+"""
+
+
 #: A number box's text for a knob that spans decades: ``1e-8`` (``number_text``'s
 #: ``1×10⁻⁸`` in a form the box reads back), numbers between 10⁻³ and 10⁴ as they are.
 DECADES_JS = """

@@ -5,7 +5,7 @@ import param
 import pytest
 
 from playground.ui.link import format_value, parse_value
-from playground.ui.widgets import Guard, kept_file, number_text
+from playground.ui.widgets import Guard, kept_file, loss_text, number_text
 
 
 class Settings(param.Parameterized):
@@ -143,3 +143,14 @@ def test_a_controls_label_and_value_are_joined_by_the_pages_colon():
     plain = DiscreteSlider(name="Capacity", colon=label_colon("en"), options=[1, 2], value=1)
     assert plain.labels == pn.widgets.DiscreteSlider(name="Capacity", options=[1, 2],
                                                      value=1).labels
+
+
+#: A loss, its readout text: three decimals, two significant digits below 0.001, and
+#: "0" only for a loss that is 0 (float32's −1e−8 near a perfect fit included).
+LOSSES = [(0.6931, "0.693"), (12.25, "12.250"), (0.001, "0.001"), (4.2e-5, "4.2e-05"),
+          (2.5e-08, "2.5e-08"), (0.0, "0"), (-1e-8, "0")]
+
+
+@pytest.mark.parametrize(("loss", "text"), LOSSES)
+def test_a_tiny_loss_is_not_shown_as_zero(loss, text):
+    assert loss_text(loss) == text

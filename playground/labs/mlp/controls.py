@@ -30,9 +30,9 @@ from ...ui.widgets import (
     file_picker,
     keep_in_tab,
     kept_file,
+    loss_text,
     set_text,
 )
-from .figures import loss_text
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)

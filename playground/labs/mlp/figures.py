@@ -42,7 +42,7 @@ from ...ui.palettes import (
     optimizer_color,
 )
 from ...ui.present import ink, number_size, text_size
-from ...ui.widgets import set_text
+from ...ui.widgets import loss_text, set_text
 from .state import MAX_RACERS, MlpLabState
 
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
@@ -51,16 +51,6 @@ from .state import MAX_RACERS, MlpLabState
 CURVES_ROOM = chart_room(180, 250)
 #: The race's charts: the legend of four optimizers in 11-px text.
 RACE_CURVES_ROOM = chart_room(200, 270)
-
-
-def loss_text(loss: float) -> str:
-    """Three decimals, or two significant digits below 0.001 (never a bare 0.000).
-
-    A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
-    reads 0, never "−0.000"."""
-    if -1e-6 < loss < 0:
-        loss = 0.0
-    return f"{loss:.3f}" if loss >= 0.001 or loss == 0 else f"{loss:.1e}"
 
 
 def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None) -> str:

@@ -665,13 +665,6 @@ def test_a_lesson_leaves_a_race_and_a_schedule(lab):
     assert lab.boundary.layout.visible
 
 
-def test_a_tiny_loss_is_not_shown_as_zero():
-    from playground.labs.mlp.figures import loss_text
-
-    assert loss_text(0.6931) == "0.693" and loss_text(4.2e-5) == "4.2e-05"
-    assert loss_text(0.0) == "0.000"
-
-
 def test_frames_stop_waiting_for_a_compilation_that_never_reports(lab):
     from playground.ui.player import COMPILE_WAIT_S
 
