@@ -424,7 +424,9 @@ def build_optimizer_page(state, sweep: str | None = None,
     index = values.index(centre)
     races = race.run_sweep(surface.fn, state.settings(), name, knob, values)
     here = races[index]
-    steps = len(here.loss) - 1
+    # The player ends where the lab's run does: the last step a shown run reached (for
+    # any value of the sweep), not steps after every run stopped.
+    steps = max(r.last_step(shown) for r in races)
     swept_k = opt.NAMES.index(name)
     xs, ys, z = surface_grid(surface)
     floor = _loss_floor(surface, z, races, [opt.NAMES.index(n) for n in shown])
@@ -619,10 +621,11 @@ for (let k = 0; k < names.length; k++) {
       raw.push(["velocity", d.x[j], d.y[j], -d.lr[j] * d.vx[j], -d.lr[j] * d.vy[j], color]);
     raw.push(["step", d.x[j], d.y[j], d.sx[j], d.sy[j], color]);
   }
-  const status = statuses[names[k]][i];
-  // The legend gives each optimizer's loss at step t, as the lab's legend does; past
-  // the step where it stopped, why.
-  const said = diverged[names[k]][i] >= 0 && t >= n
+  const status = statuses[names[k]][i], end = diverged[names[k]][i];
+  // The legend gives each optimizer's loss at step t, as the lab's legend does; from
+  // the step where it stopped, why; at the player's last step every stopped run says
+  // why (when all diverged, the last to go diverged right after the last step).
+  const said = end >= 0 && (t >= end || t >= step.end)
     ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
   legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
                                            .replace("{status}", () => said)};

@@ -156,6 +156,30 @@ def test_the_loss_charts_step_axis_is_padded_as_the_labs():
         assert (x.start, x.end) == pytest.approx((-4.0, 84.0))
 
 
+def test_a_race_where_every_run_stops_ends_where_the_last_one_did():
+    """SGD at α = 0.05 on ln x from x = 2: x ← x − α/x leaves the domain at step 42
+    (worked out below in float64), the last of the three to go; the page's player and
+    loss charts end at step 41, its last finite iterate, as the lab's run does, not at
+    the 200 steps the link asks for; a sweep whose values all stop by then too."""
+    x, diverged = 2.0, None
+    for t in range(1, 200):
+        x -= 0.05 / x
+        if x <= 0:
+            diverged = t
+            break
+    assert diverged == 42
+    _, state = static_export.read_link(
+        "lab=optimizers&surface=custom&expr=log(x)&x0=2&y0=1.5&optimizers=sgd,momentum,adam")
+    assert state.steps == 200
+    page = static_export.build_optimizer_page(state, "adam.eps", n_values=3)
+    assert page.details["steps"] == diverged - 1
+    assert page.layout.select_one({"name": "pg-step"}).end == diverged - 1
+    assert len(_source(page, "full_sgd").data["loss"]) == diverged
+    # A sweep where some value keeps going: the player ends where that one does.
+    page = static_export.build_optimizer_page(state, "momentum.lr", n_values=3)
+    assert page.details["values"][0] == 0.001 and page.details["steps"] == 200
+
+
 def test_the_log_chart_floor_without_a_known_minimum_is_the_lowest_loss():
     _, state = static_export.read_link(
         "lab=optimizers&surface=custom&expr=x%2By&optimizers=sgd&steps=20&log=on")

@@ -23,6 +23,9 @@ RACE_LINK = "lab=mlp&dataset=xor&layers=4&race=sgd,momentum,adam,rmsprop"
 TRAINED_LINK = "lab=mlp&dataset=moons&layers=4&points=100&epoch=80"
 DARK_LINK = "lab=mlp&dataset=xor&layers=4&points=100&theme=dark&val=1"
 TRAINED_RACE_LINK = "lab=mlp&dataset=moons&layers=4&points=100&race=sgd,adam&epoch=40"
+#: Every run diverges on ln x from x = 2; SGD last, at step 42 (the lab's run ends at 41).
+ALL_DIVERGE_LINK = ("lab=optimizers&surface=custom&expr=log(x)&x0=2&y0=1.5"
+                    "&optimizers=sgd,momentum,adam")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +40,9 @@ def exported(tmp_path_factory):
             "trained": static_export.export(TRAINED_LINK, folder / "trained.html"),
             "dark": static_export.export(DARK_LINK, folder / "dark.html", epochs=40,
                                          snapshots=5),
-            "trained_race": static_export.export(TRAINED_RACE_LINK, folder / "trained_race.html")}
+            "trained_race": static_export.export(TRAINED_RACE_LINK, folder / "trained_race.html"),
+            "diverged": static_export.export(ALL_DIVERGE_LINK, folder / "diverged.html",
+                                             sweep="adam.eps", n_values=3)}
     return {lab: e.path for lab, e in made.items()}
 
 
@@ -184,6 +189,25 @@ def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported)
     widths = page.evaluate("() => [document.documentElement.scrollWidth, "
                            "document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
+    assert failed == [] and page.errors == []
+
+
+def test_when_every_run_diverged_the_last_to_go_says_so_at_the_end(page, exported):
+    """As in the lab: the player ends at step 41, SGD's last finite iterate; there every
+    legend entry says where its run diverged, SGD's (step 42) too; a step earlier SGD
+    still gives its loss."""
+    from playground.ui.widgets import number_text
+
+    failed = _open(page, exported["diverged"])
+    assert _js(page, "return [m('pg-step').value, m('pg-step').end]") == [41, 41]
+    legend = _legend(page)
+    assert legend[0] == "SGD: diverged at step 42", legend
+    assert legend[1] == "Momentum: diverged at step 36", legend
+    assert legend[2].startswith("Adam: diverged at step "), legend
+    _press(page, "step", "ArrowLeft")
+    page.wait_for_timeout(300)
+    loss = _js(page, "return m('full_sgd').data.loss[40]")
+    assert _legend(page)[0] == f"SGD: L = {number_text(loss, 4)}"
     assert failed == [] and page.errors == []
 
 
