@@ -61,6 +61,9 @@ button { background-color: var(--panel-surface-color, #f3f3f3);
   border-radius: 4px; cursor: pointer; }
 button:hover { filter: brightness(0.95); }
 button:focus-visible { outline: 2px solid var(--panel-primary-color, #0072b5); }
+button { min-height: calc(22px + var(--pg-lecture, 0) * 14px); }
+button svg { width: calc(12px + var(--pg-lecture, 0) * 10px);
+  height: calc(12px + var(--pg-lecture, 0) * 10px); }
 """
 #: Lecture mode multiplies line widths by this.
 THICK = 2.0
@@ -103,6 +106,21 @@ def math_size(px: float) -> str:
     """A CSS font size for a formula (KaTeX): ``px``, at least lecture mode's text size
     times :data:`MATH_SCALE` (so that it reads as large as the text beside it)."""
     return f"max({px}px, calc(var(--pg-text-size, 0px) * {MATH_SCALE}))"
+
+
+def katex_html_stylesheets() -> list[str]:
+    """Stylesheets for a LaTeX pane that KaTeX lays out itself (HTML, its braces drawn
+    as SVG), not the browser from KaTeX's MathML (Panel's way): Chromium does not
+    stretch an operator along a line, so ``\\underbrace{0.00479}`` drew a 6-px cup under
+    one digit.  KaTeX's CSS goes into the pane's shadow root, its HTML is shown at the
+    pane's own size (not 1.21 em), in the system's serif: Panel ships no KaTeX fonts
+    (each one asked for was a 404)."""
+    from panel.models.katex import KaTeX  # (its CSS's path follows Panel's resources)
+
+    return [*KaTeX.__css__,
+            ".katex { font-size: 1em; } .katex span.katex-html { display: inline; }"
+            " .katex, .katex * { font-family: 'Times New Roman', 'Liberation Serif',"
+            " 'DejaVu Serif', serif !important; }"]
 
 
 #: A CSS ``display`` that shows an element in lecture mode only (a custom property crosses

@@ -210,6 +210,13 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     cell = page.locator(".pg-readout td").first
     assert px(cell) >= 28  # the step's losses and gradients
     assert px(page.get_by_text(tr("speed"), exact=True).first) >= 20
+    # The player's buttons and their icons, large enough to hit and to see from the
+    # back of the hall (Panel draws 12-px icons).
+    for button in (page.locator(".pg-player button.play"), page.locator(".pg-player button.last")):
+        box = button.bounding_box()
+        icon = button.locator("svg").bounding_box()
+        assert box["height"] >= 32 and icon["width"] >= 20 and icon["height"] >= 20, (box, icon)
+    assert plain.locator(".pg-player button.play svg").bounding_box()["width"] < 16
     wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
     # With the controls shown: the values in selects and number boxes at ≥ 20 px, and
     # every toolbar beside its plot (above it, lecture mode's titles ran under it).
@@ -312,6 +319,13 @@ def test_lecture_mode_with_a_race_of_four(new_page, server_url, lang):
         assert tr(key, lang) in shown, key
     for t in titles:  # whole, inside its plot and inside the window
         assert t["need"] <= t["width"] and t["right"] <= 1280, t
+    # The four heat maps share the row's width (each ≥ 250 px, not Panel's 215), side
+    # by side, inside the window.
+    maps = page.locator(".pg-race-map")
+    assert maps.count() == 4
+    boxes = [maps.nth(i).bounding_box() for i in range(4)]
+    assert all(b["width"] >= 250 for b in boxes), boxes
+    assert len({round(b["y"]) for b in boxes}) == 1 and boxes[-1]["x"] + boxes[-1]["width"] <= 1280
     # The headline's losses say whose they are: the first racer's, SGD.
     whose = page.locator(".pg-readout-whose")
     assert whose.count() == 2

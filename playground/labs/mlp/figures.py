@@ -49,6 +49,9 @@ from .state import MAX_RACERS, MlpLabState
 #: mode (measured: 166 and 234 px for the loss chart in English): its column's least
 #: width is the frame's least width plus these (``ui.flow.chart_room``).
 CURVES_ROOM = chart_room(180, 250)
+#: The widest a racer's heat map grows (px): four fill a 1920-px window, the charts
+#: still above the fold on a 1080-px projector in lecture mode.
+RACE_IMAGE_MAX_PX = 360
 #: The race's charts: the legend of four optimizers in 11-px text.
 RACE_CURVES_ROOM = chart_room(200, 270)
 
@@ -264,9 +267,12 @@ class RaceView(Viewer):
         self.plane = plane
         self.race_images, self.race_boundary_figs = [], []
         for i in range(MAX_RACERS):
-            # 4 × 215 px fit a 1280-px window (at 245 even the hidden race view held the
-            # lab wider than the window, and the charts' legends were cut off).
+            # Square, as wide as its quarter of the row from 215 px (4 × 215 fit a 1280-px
+            # window; at 245 even the hidden race view held the lab wider than the window)
+            # to RACE_IMAGE_MAX_PX (a wide window, lecture mode on a projector).
             fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=215, height=215,
+                                       sizing_mode="scale_width", min_width=215,
+                                       max_width=RACE_IMAGE_MAX_PX, css_classes=["pg-race-map"],
                                        title=tr(f"optimizer.{opt.NAMES[i]}", lang))
             fig.title.text_font_size = "14px"
             fig.axis.visible = False
@@ -281,7 +287,8 @@ class RaceView(Viewer):
         self.race_acc_fig.y_range.start, self.race_acc_fig.y_range.end = 0.0, 1.02
         self.race_table = pn.pane.HTML("", css_classes=["pg-race-table"],
                                        sizing_mode="stretch_width")
-        self.race_slots = [pn.Column(pn.pane.Bokeh(fig), margin=0)
+        self.race_slots = [pn.Column(pn.pane.Bokeh(fig, sizing_mode="scale_width"), margin=0,
+                                     sizing_mode="stretch_width", min_width=215)
                            for fig in self.race_boundary_figs]
         for i, fig in enumerate(self.race_boundary_figs):  # in the whole view's figure
             tag_figure(fig, f"race_{i + 1}")
