@@ -413,4 +413,28 @@ def test_the_reading_and_the_decomposition_are_seen_without_scrolling(new_page, 
             continue  # (below the plots: 20-px text above them squeezed the plots)
         assert box[0] >= 0 and box[2] <= 1280 and box[1] >= 64 and box[3] <= 720, boxes
     assert abs(boxes["pg-bv-reading"][0] - boxes["pg-bv-formula"][0]) <= 1, boxes
-    assert_no_errors(page)
+    # Each brace spans the number above it (the browser's MathML drew a 6-px cup under
+    # a 33-px number: Chromium does not stretch an operator along a line).
+    braces = page.evaluate(_BRACES)
+    assert len(braces) == 4, braces
+    for brace in braces:  # [its width, the text above it, that text's width]
+        assert brace[1] and brace[0] >= 0.95 * brace[2], braces
+    assert_no_errors(page)  # (no font asked for that is not there)
+
+
+#: JS: each of the decomposition's braces: [its width, the text just above it, that
+#: text's width].
+_BRACES = """() => { let out = null;
+  const visit = (root) => { for (const e of root.querySelectorAll('*')) {
+      if (e.classList.contains('pg-bv-formula')) { const r = e.shadowRoot || e;
+        const leaves = Array.from(r.querySelectorAll('.katex-html *'))
+          .filter((x) => x.children.length === 0 && x.textContent.trim())
+          .map((x) => [x.textContent, x.getBoundingClientRect()]);
+        out = Array.from(r.querySelectorAll('.stretchy'), (b) => {
+          const box = b.getBoundingClientRect();
+          const above = leaves.filter(([, t]) => t.bottom <= box.top + 3 &&
+            t.right > box.left && t.left < box.right).sort((p, q) => q[1].bottom - p[1].bottom);
+          const number = above.length ? above[0] : ['', {width: 0}];
+          return [box.width, number[0], number[1].width]; }); }
+      if (e.shadowRoot) visit(e.shadowRoot); } };
+  visit(document); return out; }"""

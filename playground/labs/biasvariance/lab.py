@@ -43,7 +43,7 @@ from ...ui.palettes import (
     TRUTH_COLOR,
 )
 from ...ui.pick import pick_nearest_line
-from ...ui.present import PLOT_COLORS, math_size, number_size, text_size
+from ...ui.present import PLOT_COLORS, katex_html_stylesheets, math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import DiscreteSlider, label_colon, set_text
 from . import state as bv_state
@@ -97,6 +97,7 @@ class BiasVarianceLab(Lab):
         self.formula = pn.pane.LaTeX("", css_classes=["pg-bv-formula"],
                                      styles={"font-size": number_size(15),
                                              "overflow-x": "auto"},
+                                     stylesheets=katex_html_stylesheets(),  # its braces
                                      sizing_mode="stretch_width")
         self.model_formula = pn.pane.LaTeX("", css_classes=["pg-bv-model"],
                                            styles={"font-size": math_size(13),
