@@ -303,10 +303,10 @@ class Presenter:
 CSS = """
 .pg-theme-dark {
   --pg-ink: #eeeeee; --pg-muted: #c8ccd0; --pg-error: #ff8a80; --pg-mix: #ffffff;
-  --pg-rule: #3a4048;
+  --pg-rule: #3a4048; --pg-page: #15181c;
   color: #eeeeee;
 }
-body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
+html:has(.pg-theme-dark), body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
 .pg-present {
   --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
   --pg-lecture-display: block; --pg-lecture: 1;

@@ -189,9 +189,58 @@ def test_the_optimizer_formulas_scroll_within_their_boxes_not_the_page(
         # test would see it spill out of the page.
         assert max(scroll - client for *_, scroll, client in formulas) > 0, formulas
         assert no_sideways_scroll(page), page.evaluate(_WIDTHS)
+        # A shadow marks the edge with more formula beyond it: the right one at first,
+        # the left one once scrolled to the end (a scroll bar is not always drawn).
+        left, right = _edges_off_the_page(page, scroll_to_end=False)
+        assert right > left + 8, (left, right)
+        left, right = _edges_off_the_page(page, scroll_to_end=True)
+        assert left > right + 8, (left, right)
         assert page.errors == []
     finally:
         page.close()
+
+
+#: JS: the formula pane that scrolls the most, scrolled to its start or end and into
+#: view: its box (CSS px) and the page's background colour behind it.
+_WIDEST_FORMULA = """(end) => {
+  let best = null;
+  const walk = (root) => { for (const el of root.querySelectorAll('*')) {
+    if (el.classList.contains('pg-formula') && el.getBoundingClientRect().width > 0 &&
+        (!best || el.scrollWidth - el.clientWidth > best.scrollWidth - best.clientWidth))
+      best = el;
+    if (el.shadowRoot) walk(el.shadowRoot); } };
+  walk(document);
+  best.scrollIntoView({block: 'center'});
+  best.scrollLeft = end ? best.scrollWidth : 0;
+  const r = best.getBoundingClientRect();
+  return {x: r.left, y: r.top, width: r.width, height: r.height,
+          page: getComputedStyle(document.body).backgroundColor};
+}"""
+
+
+def _edges_off_the_page(page, scroll_to_end: bool) -> tuple[float, float]:
+    """How far the widest formula's left and right edges (the median of their outer
+    4 px, in 0–255 per channel) are from the page's colour: a shadow, or not."""
+    import io
+
+    from PIL import Image
+
+    box = page.evaluate(_WIDEST_FORMULA, scroll_to_end)
+    page.wait_for_timeout(200)
+    colour = [float(v) for v in re.findall(r"[\d.]+", box.pop("page"))]
+    # (a transparent body is the browser's white canvas)
+    page_rgb = [255, 255, 255] if len(colour) == 4 and colour[3] == 0 else colour[:3]
+    shot = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
+    w, h = shot.size
+    edge = max(int(4 * w / box["width"]), 1)  # 4 CSS px in device pixels
+
+    def off(x0: int, x1: int) -> float:
+        pixels = sorted(sum(abs(c - p) for c, p in zip(shot.getpixel((x, y)), page_rgb,
+                                                          strict=True))
+                        for x in range(x0, x1) for y in range(h // 4, 3 * h // 4))
+        return pixels[len(pixels) // 2]
+
+    return off(0, edge), off(w - edge, w)
 
 
 def _overlap(a, b) -> bool:

@@ -240,6 +240,10 @@ def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     page = opener(new_page, f"{server_url}?lab={lab}&theme=dark")
     page.evaluate("() => document.querySelector('body').scrollIntoView()")
     assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05
+    # The page below the first screen too (the root's own background, not Chromium's
+    # dark #121212 beside the body's #15181c).
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == (
+        page.evaluate("getComputedStyle(document.body).backgroundColor"))
     wait_until(page, lambda: all(luminance(c) < 0.05 for c in page.evaluate(_PLOT_BACKGROUNDS)),
                30, "dark plots")
     samples = page.evaluate(_CONTRASTS)
@@ -282,6 +286,10 @@ def test_the_link_keeps_theme_and_lecture_mode(new_page, server_url):
     assert "theme=dark" in page.url and "present=1" in page.url and "lab=mlp" in page.url
     assert px(page.locator(".pg-epoch")) >= 28
     assert luminance(page.evaluate("getComputedStyle(document.body).backgroundColor")) < 0.05
+    # The page below the first screen too (the root's own background, not Chromium's
+    # dark #121212 beside the body's #15181c).
+    assert page.evaluate("getComputedStyle(document.documentElement).backgroundColor") == (
+        page.evaluate("getComputedStyle(document.body).backgroundColor"))
 
 
 #: JS: every visible plot's titles: the width a title needs (from the frame's left

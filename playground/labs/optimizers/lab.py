@@ -30,12 +30,23 @@ from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 LEFT_ALIGNED_MATH = "mtd { text-align: left; }"
 #: CSS for a formula card's LaTeX pane: never wider than its card; a formula wider than
 #: the card (Adam's in lecture mode, or in an 820 px frame) scrolls within its own box
-#: rather than widening the page.
+#: rather than widening the page, with a shadow at each edge that has more formula
+#: beyond it (a scroll bar is not always drawn: macOS, a touch screen).  The shadows
+#: lie under the box's background, whose covers (in the page's colour, ``--pg-page``)
+#: scroll with the formula and hide a shadow once its end is in view.
 #: The charts' axes, toolbar and margins beside their frames, in plain and lecture mode
 #: (measured: 78 and 100 px for the surface, 69 and 88 px for the loss chart).
 SURFACE_ROOM = chart_room(100, 120)
 LOSS_ROOM = chart_room(90, 110)
-FORMULA_BOX = ":host { max-width: 100%; overflow-x: auto; overflow-y: hidden; }"
+FORMULA_BOX = """:host { max-width: 100%; overflow-x: auto; overflow-y: hidden;
+  background:
+    linear-gradient(to right, var(--pg-page, #ffffff) 40%, transparent) left / 28px 100%,
+    linear-gradient(to left, var(--pg-page, #ffffff) 40%, transparent) right / 28px 100%,
+    radial-gradient(farthest-side at 0 50%, rgba(128, 128, 128, 0.6), transparent)
+      left / 14px 100%,
+    radial-gradient(farthest-side at 100% 50%, rgba(128, 128, 128, 0.6), transparent)
+      right / 14px 100%;
+  background-repeat: no-repeat; background-attachment: local, local, scroll, scroll; }"""
 
 
 def _latex_number(value: float) -> str:
