@@ -131,10 +131,12 @@ _EN: dict[str, str] = {
     "optimizers": "Optimizers",
     "optimizers.none": "Select at least one optimizer to race.",
     "optimizer.momentum.note": (
-        "Some courses write v ← βv + (1−β)g; that only rescales α by 1/(1−β)."),
+        "Some courses write v ← μv + (1−μ)g: the same steps as this rule with α(1−μ) "
+        "for α, so that form needs α/(1−μ) to step as far."),
     "optimizer.nesterov.note": "The gradient is taken at θ, then corrected by the look-ahead μv.",
     "optimizer.adagrad.note": "s only grows, so the step keeps shrinking.",
-    "optimizer.rmsprop.note": "Like AdaGrad, but old gradients are forgotten at rate ρ.",
+    "optimizer.rmsprop.note": (
+        "Like AdaGrad, but s is a moving average: each step keeps a share ρ of it."),
     "optimizer.adam.note": "Momentum plus RMSProp plus bias correction.",
     "optimizer.no_bias_correction": "Bias correction off: m̂ = m, v̂ = v.",
     "hp.lr": "learning rate α",
@@ -199,7 +201,8 @@ _EN: dict[str, str] = {
     "plot.tool.tap": "Tap",
     "plot.tool.fullscreen": "Fullscreen",
     "plot.arrows_legend": (
-        "dotted: −αg, plain GD's step; dashed: −αv, the velocity; solid: the step taken"),
+        "dotted: −αg, plain GD's step; dashed: −αv, the velocity (Adam's: −αm̂); "
+        "solid: the step taken"),
     "plot.arrow.gradient": "−α∇L (plain GD step)",
     "plot.arrow.velocity": "−α·v (velocity / m̂)",
     "plot.arrow.step": "actual step Δθ",
@@ -520,9 +523,9 @@ _EN: dict[str, str] = {
     "mlp.schedule": "Learning-rate schedule",
     "mlp.schedule.constant": "constant: α",
     "mlp.schedule.step": "step: α / k every N epochs",
-    "mlp.schedule.exponential": "exponential: α·γ^epoch",
-    "mlp.schedule.inverse_time": "1/t: α / (1 + epoch/N)",
-    "mlp.schedule.cosine": "cosine: α(1 + cos(π·epoch/T))/2",
+    "mlp.schedule.exponential": "exponential: α·γ^e (e: epochs so far, fractional)",
+    "mlp.schedule.inverse_time": "1/t: α / (1 + e/N) (e: epochs so far, fractional)",
+    "mlp.schedule.cosine": "cosine: α(1 + cos(π·e/T))/2 (e: epochs so far, fractional)",
     "mlp.schedule.every": "N or T (epochs)",
     "mlp.schedule.factor": "k (divide by)",
     "mlp.schedule.gamma": "γ (per epoch)",
@@ -695,6 +698,10 @@ _EN: dict[str, str] = {
         "Past the interpolation threshold: with p = {value} > n = {n} features every "
         "training set is fitted exactly, and the minimum-norm solution gets smoother as p "
         "grows."),
+    "bv.reading.past_threshold_ridge": (
+        "Past the interpolation threshold: p = {value} > n = {n} features, but with λ > 0 "
+        "the fits are ridge solutions: they do not pass through every training point, "
+        "and λ keeps them smooth."),
     # Lessons (ui.lesson): the bar, the sidebar's card, a lesson file's problems.
     "lesson.heading": "Lesson: {title}",
     "lesson.panel": "Guided lessons",

@@ -112,10 +112,11 @@ ZH: dict[str, str] = {
     "optimizers": "优化器",
     "optimizers.none": "请至少选择一个优化器参加比赛。",
     "optimizer.momentum.note": (
-        "有些课程写作 v ← βv + (1−β)g；这只是把 α 放大为原来的 1/(1−β) 倍。"),
+        "有些课程写作 v ← μv + (1−μ)g：它与这里的规则在 α 换成 α(1−μ) 时步子相同，"
+        "所以那种写法要用 α/(1−μ) 才能走得一样远。"),
     "optimizer.nesterov.note": "梯度在 θ 处计算，再用前瞻项 μv 加以修正。",
     "optimizer.adagrad.note": "s 只增不减，所以步长不断缩小。",
-    "optimizer.rmsprop.note": "与 AdaGrad 类似，但旧的梯度会以速率 ρ 被逐渐遗忘。",
+    "optimizer.rmsprop.note": "与 AdaGrad 类似，但 s 是滑动平均：每一步保留其中 ρ 的份额。",
     "optimizer.adam.note": "动量法加上 RMSProp，再加上偏差修正。",
     "optimizer.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
     "hp.lr": "学习率 α",
@@ -179,7 +180,7 @@ ZH: dict[str, str] = {
     "plot.tool.tap": "点击选择",
     "plot.tool.fullscreen": "全屏",
     "plot.arrows_legend": (
-        "点线：−αg，普通梯度下降的一步；虚线：−αv，即速度；实线：实际迈出的一步"),
+        "点线：−αg，普通梯度下降的一步；虚线：−αv，即速度（Adam 为 −αm̂）；实线：实际迈出的一步"),
     "plot.arrow.gradient": "−α∇L（普通梯度下降的一步）",
     "plot.arrow.velocity": "−α·v（速度 / m̂）",
     "plot.arrow.step": "实际更新步 Δθ",
@@ -478,9 +479,9 @@ ZH: dict[str, str] = {
     "mlp.schedule": "学习率调度",
     "mlp.schedule.constant": "常数：α",
     "mlp.schedule.step": "分段：每 N 个迭代周期将 α 除以 k",
-    "mlp.schedule.exponential": "指数：α·γ^t（t 为迭代周期）",
-    "mlp.schedule.inverse_time": "1/t 衰减：α / (1 + t/N)（t 为迭代周期）",
-    "mlp.schedule.cosine": "余弦：α(1 + cos(π·t/T))/2（t 为迭代周期）",
+    "mlp.schedule.exponential": "指数：α·γ^e（e 为已训练的迭代周期数，含小数）",
+    "mlp.schedule.inverse_time": "1/t 衰减：α / (1 + e/N)（e 为已训练的迭代周期数，含小数）",
+    "mlp.schedule.cosine": "余弦：α(1 + cos(π·e/T))/2（e 为已训练的迭代周期数，含小数）",
     "mlp.schedule.every": "N 或 T（迭代周期数）",
     "mlp.schedule.factor": "k（除数）",
     "mlp.schedule.gamma": "γ（每个迭代周期）",
@@ -623,6 +624,9 @@ ZH: dict[str, str] = {
     "bv.reading.past_threshold": (
         "越过插值阈值：特征数 p = {value} > n = {n}，每个训练集都被精确拟合，"
         "而随着 p 增大，最小范数解变得更平滑。"),
+    "bv.reading.past_threshold_ridge": (
+        "越过插值阈值：特征数 p = {value} > n = {n}，但 λ > 0 时拟合是岭回归解："
+        "它们并不经过每个训练点，λ 使它们保持平滑。"),
     "bv.ridge": "岭参数 λ",
     "bv.seed": "随机种子",
     "bv.threshold": "p = n",

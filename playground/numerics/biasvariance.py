@@ -598,7 +598,8 @@ class Decomposition(NamedTuple):
 
     capacities (C,) ints; bias2, variance, total, test_error, train_error (C,);
     noise: σ²; fits (C, M, G) every set's fit on ``grid``; mean_fit (C, G) f̄ there;
-    y (M, n) the training targets (for drawing one set's points).
+    y (M, n) the training targets (for drawing one set's points); ridge: the λ fitted
+    with.
     """
 
     family: str
@@ -612,6 +613,7 @@ class Decomposition(NamedTuple):
     fits: np.ndarray
     mean_fit: np.ndarray
     y: np.ndarray
+    ridge: float = 0.0
 
 
 #: A bias² estimate under this many times variance/M is drawn and shown as 0
@@ -789,7 +791,7 @@ def decompose(family: str, data: Data, noise: float, capacities=None, ridge: flo
     noise2 = float(noise) ** 2
     return Decomposition(family, capacities, bias2, variance, noise2,
                          bias2 + variance + noise2, test_error, train_error, fits,
-                         fits.mean(axis=1), y)
+                         fits.mean(axis=1), y, float(ridge))
 
 
 def compilations() -> int:
@@ -803,17 +805,19 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     """A plain-language verdict at capacity ``result.capacities[index]``: a
     ``bv.reading.*`` key.
 
-    ``past_threshold``: random features with p > n.  ``near_best``: the sum is within
-    10 % (and 0.01) of its minimum over the capacities.  Otherwise ``high_bias`` when
-    bias² exceeds the variance, else ``high_variance``.
+    ``past_threshold``: random features with p > n, fitted with λ = 0 (minimum norm:
+    every set interpolated); ``past_threshold_ridge`` the same with λ > 0 (ridge fits,
+    which do not interpolate).  ``near_best``: bias² + variance (as shown, ``as_shown``)
+    within 10 % (and 0.01) of its minimum over the capacities.  Otherwise ``high_bias``
+    when bias² exceeds the variance, else ``high_variance``.
     """
     if result.family == "features" and result.capacities[index] > n:
-        return "past_threshold"
-    total = result.total
-    best = float(np.min(total))
-    if total[index] <= 1.1 * best + 0.01:
+        return "past_threshold" if result.ridge == 0 else "past_threshold_ridge"
+    shown = as_shown(result)
+    reducible = shown.bias2 + np.asarray(shown.variance)
+    if reducible[index] <= 1.1 * float(np.min(reducible)) + 0.01:
         return "near_best"
-    return "high_bias" if result.bias2[index] > result.variance[index] else "high_variance"
+    return "high_bias" if shown.bias2[index] > shown.variance[index] else "high_variance"
 
 
 def decomposition_latex(result: Decomposition, index: int, significant: int = 3,

@@ -151,7 +151,7 @@ def test_an_infinite_slope_is_an_undefined_gradient(page, server_url):
     assert NUMBER.findall(html)[:3] == ["0.000", "1.000", "1.000"]  # θ, then L
     assert (theta, loss, grad) == ("(0.000, 1.000)", "1.000",
                                    "<i>undefined (infinite slope)</i>")
-    assert velocity == alpha == "–"
+    assert velocity == "" and alpha == "–"  # SGD keeps no velocity; no update from there
     # The player ends at step 0; the loss chart's step axis is 0 … 1, its cursor at 0.
     views = page.evaluate("""() => {
       const out = {};

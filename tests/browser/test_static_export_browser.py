@@ -516,6 +516,9 @@ def test_the_state_table_has_the_live_pages_columns(page, new_page, server_url, 
         assert row[0] == live[0]
         assert numbers(row[5]) == pytest.approx(numbers(live[5]), rel=1e-3)
     assert numbers(rows[0][5]) == [0.45, 0.45]  # SGD's α in each dimension: the link's α
+    # SGD keeps no velocity: no v in either table (the live one wrote (0, 0)).
+    assert rows[0][4].strip() == live_rows[0][4].strip() == ""
+    assert numbers(rows[1][4]) == pytest.approx(numbers(live_rows[1][4]), rel=1e-3)
     assert failed == [] and opened.errors == [] and page.errors == []
 
 

@@ -370,6 +370,29 @@ def test_reading_and_formula():
     assert "0.09" in latex  # σ² = 0.3²
 
 
+def test_past_the_threshold_with_a_ridge_the_sets_are_not_fitted_exactly():
+    """The reading says every set is fitted exactly only where it is: λ = 0 (minimum
+    norm; training error 0), not with λ > 0 (ridge; training error well above 0)."""
+    data = bv.make_data("sin", 20, 20, seed=0)
+    exact = bv.decompose("features", data, 0.3, capacities=(40, 100))
+    ridge = bv.decompose("features", data, 0.3, capacities=(40, 100), ridge=1.0)
+    assert np.all(exact.train_error < 1e-6) and np.all(ridge.train_error > 0.1)
+    assert [bv.reading(exact, i, 20) for i in range(2)] == ["past_threshold"] * 2
+    assert [bv.reading(ridge, i, 20) for i in range(2)] == ["past_threshold_ridge"] * 2
+
+
+def test_near_the_best_capacity_is_about_bias2_plus_variance_not_the_noise():
+    """"bias² + variance is close to its minimum" (the reading's words): at d = 6 of the
+    lab's default data bias² + variance is 1.7 × its minimum (d = 3), though the test
+    error, which adds σ² = 0.09 to both, is within 15 % of its own."""
+    data = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
+    r = bv.decompose("poly", data, 0.3)
+    reducible = bv.resolved_bias2(r) + r.variance
+    assert int(np.argmin(reducible)) == 3 and bv.reading(r, 3, 20) == "near_best"
+    assert reducible[6] > 1.5 * reducible[3] and r.total[6] < 1.15 * r.total[3]
+    assert bv.reading(r, 6, 20) == "high_variance"  # variance 0.0405 ≫ bias²
+
+
 def test_random_features_finish_with_two_xla_threads():
     """Two XLA threads (``PJRT_NPROC=2``, what a 2-core machine gets unless told): two
     batched LAPACK factorisations that ran at once in the random-features program each

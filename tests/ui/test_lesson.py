@@ -287,3 +287,23 @@ def test_the_page_without_a_server_shows_the_lessons_first_step():
     state, problems = prepare_state("optimizers", {"lesson": "saddle_escape",
                                                    "lesson_step": "2"}, [])
     assert problems == []  # the shell knows the lesson's keys
+
+
+def test_the_ravine_lessons_too_large_step_grows_as_its_caption_says():
+    """momentum_ravine, step 2: on f = 0.05x² + 2y² a step multiplies y by 1 − 4α, −1.08
+    at α = 0.52 (the closed form), so from y = 1.5 |y| is 1.5 · 1.08¹⁰⁰ ≈ 3,300 after
+    100 steps, the caption's figure; the run grows without bound, yet under the lab's
+    divergence bound it is not reported as diverged (the caption no longer says so)."""
+    import numpy as np
+
+    step = ls.shipped_lesson("momentum_ravine", link_table).steps[1]
+    assert "3,300" in step.caption_in("en") and "3300" in step.caption_in("zh")
+    assert "diverge" not in step.caption_in("en")
+    state, problems = prepare_state("optimizers", read_query(step.link)[0], [])
+    assert problems == [] and state.sgd_lr == 0.52 and state.y0 == 1.5
+    result = state.result
+    y = result.points[:, 0, 1]  # SGD, the only racer, is optimizer 0
+    closed = 1.5 * (1 - 4 * 0.52) ** np.arange(len(y))
+    np.testing.assert_allclose(y, closed, rtol=1e-3)
+    assert len(y) == 101 and abs(y[-1]) == pytest.approx(3300, rel=0.01)
+    assert int(result.diverged_at[0]) == -1

@@ -628,7 +628,7 @@ class OptimizerLab(Lab):
                              sizing_mode="stretch_width", max_width=900,
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
-            self.formula_cards[name] = (card, title, with_values, at_step)
+            self.formula_cards[name] = (card, title, symbolic, with_values, at_step)
         if missing:
             self.formulas.objects = [self.formula_cards[n][0] for n in opt.NAMES
                                      if n in self.formula_cards]
@@ -642,7 +642,7 @@ class OptimizerLab(Lab):
         hyper = s.hyperparams()
         # At the last step there is no next one: show the step that led there.
         shown_step = max(min(int(self.player.value), int(self.player.end) - 1), 0)
-        for name, (card, title, with_values, at_step) in self.formula_cards.items():
+        for name, (card, title, symbolic, with_values, at_step) in self.formula_cards.items():
             card.visible = name in s.optimizers
             if not card.visible:
                 continue
@@ -654,6 +654,9 @@ class OptimizerLab(Lab):
             note = tr(keys[0], s.lang) if keys else ""
             set_text(title,
                      f"**{tr(f'optimizer.{name}', s.lang)}**" + (f": {note}" if note else ""))
+            # The rule in symbols as its flag knobs set it (Adam without bias correction:
+            # m̂ = m), the same rule as the line with the numbers below it.
+            set_text(symbolic, f"${opt.symbolic_latex(name, hyper[name])}$")
             set_text(with_values,
                  f"${formula_with_values(name, hyper[name], s.schedule != 'constant')}$")
             numbers = (formula_at_step(name, s.result, shown_step, hyper[name])

@@ -100,6 +100,7 @@ class RacePlots:
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
                                       "stopped": [], "undefined": [], "last": [],
+                                      "velocity": [],
                                       "diagonal": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
@@ -329,6 +330,8 @@ class RacePlots:
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
             "undefined": undefined, "last": [last] * len(selected),
+            # Whether it keeps a velocity (SGD, AdaGrad and RMSProp do not: no v column).
+            "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in selected],
             "diagonal": [self._view_diagonal] * len(selected),
         }
 
@@ -403,7 +406,8 @@ for (let k = 0; k < names.length; k++) {
       labels.subgradient + "</span>";
   if (!stopped) {
     raw.push(["gradient", d.x[i], d.y[i], -d.lr[i] * d.gx[i], -d.lr[i] * d.gy[i], color]);
-    raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
+    if (meta.data.velocity[k])
+      raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
     raw.push(["step", d.x[i], d.y[i], d.sx[i], d.sy[i], color]);
   }
   const status = stopped ? "<b>" + meta.data.stopped[k] + "</b>"
@@ -415,7 +419,8 @@ for (let k = 0; k < names.length; k++) {
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
     "));font-weight:600'>" + meta.data.label[k] +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
-    grad + "</td><td>" + (undefinedHere ? "–" : vec(d.vx[i], d.vy[i])) + "</td><td>" +
+    grad + "</td><td>" + (!meta.data.velocity[k] ? "" : undefinedHere ? "–"
+                          : vec(d.vx[i], d.vy[i])) + "</td><td>" +
     (undefinedHere ? "–" : vec(d.ex[i], d.ey[i])) + "</td></tr>";  // no update from there
 }
 current.data = cur;

@@ -372,7 +372,7 @@ def test_the_step_card_says_which_update_its_numbers_are(lab):
     caption = lab.step_captions["momentum"].object
     assert "from step 7 to step 8" in caption and lab.step_captions["momentum"].visible
     full = lab.plots.full["momentum"].data
-    at_step = lab.formula_cards["momentum"][3].object
+    at_step = lab.formula_cards["momentum"][-1].object
     v_after = (full["vx"][7], full["vy"][7])
     assert latex_number(float(v_after[0]), 4) in at_step
     assert tr("readout.velocity") == "v / m̂ after the update"

@@ -72,9 +72,23 @@ def test_huge_values_get_readable_ticks(lab):
 
 def test_the_step_cards_lines_start_at_the_left(lab):
     lab.state.optimizers = ["momentum"]
-    _card, _title, _with_values, at_step = lab.formula_cards["momentum"]
+    _card, _title, _symbolic, _with_values, at_step = lab.formula_cards["momentum"]
     assert r"\begin{array}{l}" in at_step.object
     assert LEFT_ALIGNED_MATH in at_step.stylesheets
+
+
+def test_adams_card_without_bias_correction_says_so_in_symbols_too(lab):
+    """Both lines of the card follow the flag: the rule in symbols (it kept m̂ = m/(1−β₁ᵗ)
+    while the line with the numbers said m̂ = m), the numbers, and the title's note."""
+    from playground.labs.optimizers.state import hp_param
+
+    lab.state.optimizers = ["adam"]
+    _card, title, symbolic, with_values, _at_step = lab.formula_cards["adam"]
+    assert r"\frac{m}{1-\beta_1^t}" in symbolic.object
+    setattr(lab.state, hp_param("adam", "bias_correction"), False)
+    for pane in (symbolic, with_values):
+        assert r"\hat m = m" in pane.object and "^t}" not in pane.object, pane.object
+    assert "m̂ = m" in title.object
 
 
 @pytest.mark.parametrize("surface", ["rastrigin", "rosenbrock", "himmelblau"])
