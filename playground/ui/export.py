@@ -260,7 +260,8 @@ const pg = {
     const a = view.bbox.width / view.bbox.height
     const mode = String(view.model.sizing_mode || "fixed")
     const width = view.bbox.width * fraction
-    if (!mode.startsWith("stretch") && !mode.startsWith("scale")) return [a, a, a, width]
+    // (a "scale_*" plot keeps its aspect: a racer's square heat map)
+    if (!mode.startsWith("stretch")) return [a, a, a, width]
     return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0]
   },
   // One arrangement: ``groups`` (lists of item indices) as rows of W × H, each row one
@@ -399,7 +400,8 @@ const pg = {
     views.forEach((view, i) => {
       pg.enlarge(view, text_px)
       view.model.setv({sizing_mode: "fixed", width: boxes[i].width, height: boxes[i].height,
-                       ...pg.right_room(view, text_px)})
+                       min_width: null, max_width: null, min_height: null, max_height: null,
+                       ...pg.right_room(view, text_px)})  // (the page's bounds would cap it)
     })
     const bottom = Math.max(...boxes.map((b) => b.y + b.height))
     return {boxes, lines, text_x: margin, text_y: bottom + margin, ...pg.colors(views)}

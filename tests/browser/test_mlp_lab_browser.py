@@ -186,6 +186,10 @@ def test_play_trains_and_pause_stops(page, server_url):
     page.locator(".pg-play button").click()
     wait_until(page, lambda: number(page, "pg-epoch") >= 40, 90, "40 epochs")
     page.locator(".pg-play button").click()  # pause
+    # Once the server has taken the pause (it relabels the button; on a loaded machine
+    # that can be seconds after the click), no epoch follows.
+    wait_until(page, lambda: tr("mlp.play") in page.locator(".pg-play button").inner_text(),
+               30, "the button relabelled Play")
     page.wait_for_timeout(500)
     stopped_at = number(page, "pg-epoch")
     page.wait_for_timeout(1500)
