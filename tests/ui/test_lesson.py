@@ -307,3 +307,29 @@ def test_the_ravine_lessons_too_large_step_grows_as_its_caption_says():
     np.testing.assert_allclose(y, closed, rtol=1e-3)
     assert len(y) == 101 and abs(y[-1]) == pytest.approx(3300, rel=0.01)
     assert int(result.diverged_at[0]) == -1
+
+
+def test_the_overfitting_lessons_curves_do_what_their_captions_say():
+    """overfitting, steps 1–3, trained 300 epochs as the page trains them: the big
+    network on 60 points drives its training loss to about 0 while the validation loss
+    is lowest early and climbs (over-fitting, 1.7 above at epoch 300); on 500 points the
+    gap stays about 0.2; the small network's validation loss falls for about 200 epochs
+    (its minimum between 150 and 250) and its gap stays smaller."""
+    import numpy as np
+
+    lesson = ls.shipped_lesson("overfitting", link_table)
+    curves = []
+    for step in lesson.steps[:3]:
+        state, problems = prepare_state("mlp", read_query(step.link)[0], [])
+        assert problems == []
+        state.train_to(300)
+        history = np.asarray(state.history)
+        assert len(history) == 301
+        curves.append((history[:, 0], history[:, 2]))  # training, validation loss
+    (train1, val1), (train2, val2), (train3, val3) = curves
+    assert train1[-1] < 0.05 and int(np.argmin(val1)) < 30 and val1[-1] > 2 * val1.min()
+    assert 1.4 < val1[-1] - train1[-1] < 2.0  # "1.7 above"
+    assert 0.1 < val2[-1] - train2[-1] < 0.3  # "about 0.2 above"
+    assert 150 <= int(np.argmin(val3)) <= 250  # "falls for about 200 epochs"
+    assert val3[-1] - train3[-1] < 0.5 * (val1[-1] - train1[-1])
+    assert "1.7" in lesson.steps[1].caption_in("en") and "0.2" in lesson.steps[1].caption_in("en")
