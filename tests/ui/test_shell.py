@@ -140,7 +140,7 @@ def test_the_thread_that_prepares_a_lab_makes_no_panel_object_and_holds_no_page(
         thread.join()
     assert made == [] and held == []
     assert set(query.items()) <= set(prepared["state"].to_query().items())
-    lab = app.build_lab(lab_key, prepared["state"], [])  # the session's thread's part
+    lab = app.build_lab(lab_key, prepared["state"], [])  # (then, with the page's document current)
     assert made and lab.state is prepared["state"]
 
 
