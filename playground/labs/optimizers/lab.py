@@ -652,8 +652,8 @@ class OptimizerLab(Lab):
                     if not hyper[name].get(knob, opt.KNOBS[knob].default)]
             keys = [k for k in [*keys, f"optimizer.{name}.note"] if k in TEXT[DEFAULT_LANGUAGE]]
             note = tr(keys[0], s.lang) if keys else ""
-            set_text(title,
-                     f"**{tr(f'optimizer.{name}', s.lang)}**" + (f": {note}" if note else ""))
+            bold = f"**{tr(f'optimizer.{name}', s.lang)}**"
+            set_text(title, bold + (tr("widget.colon", s.lang) + note if note else ""))
             # The rule in symbols as its flag knobs set it (Adam without bias correction:
             # m̂ = m), the same rule as the line with the numbers below it.
             set_text(symbolic, f"${opt.symbolic_latex(name, hyper[name])}$")
@@ -663,8 +663,10 @@ class OptimizerLab(Lab):
                        if s.result is not None else None)
             set_text(at_step, f"${numbers}$" if numbers else "")
             at_step.visible = self.step_captions[name].visible = bool(numbers)
+            last = shown_step < int(self.player.value)  # (the player is at the last step)
             set_text(self.step_captions[name],
-                     tr("formula.at_step", s.lang, step=shown_step, next=shown_step + 1))
+                     tr("formula.at_last_step" if last else "formula.at_step", s.lang,
+                        step=shown_step, next=shown_step + 1))
 
     def _on_work_failed(self, error: BaseException):
         """A formula's compilation failed on its thread (logged there): say so."""

@@ -6,7 +6,7 @@ import pytest
 
 from playground.labs.optimizers.lab import OptimizerLab, formula_with_values
 from playground.labs.optimizers.plots import COLORS
-from playground.labs.optimizers.state import KNOB_PARAMS
+from playground.labs.optimizers.state import KNOB_PARAMS, OptimizerLabState
 from playground.numerics import optimizers as opt
 from playground.numerics.expression import latex_number
 from playground.numerics.optimizers import OPTIMIZERS
@@ -376,6 +376,32 @@ def test_the_step_card_says_which_update_its_numbers_are(lab):
     v_after = (full["vx"][7], full["vy"][7])
     assert latex_number(float(v_after[0]), 4) in at_step
     assert tr("readout.velocity") == "v / m̂ after the update"
+
+
+def test_at_the_last_step_the_card_says_it_shows_the_update_that_led_there(lab):
+    """At the last step no update follows: the card shows the step before's (its
+    numbers the state table's at that step) and says so (review: two m̂ under one step)."""
+    end = int(lab.player.end)
+    lab.player.value = end
+    lab._on_player_pause()
+    caption = lab.step_captions["adam"].object
+    assert f"from step {end - 1} to step {end}" in caption and "no update after it" in caption
+    full = lab.plots.full["adam"].data
+    assert latex_number(float(full["vx"][end - 1]), 4) in lab.formula_cards["adam"][-1].object
+    lab.player.value = end - 1
+    lab._on_player_pause()
+    assert "no update after it" not in lab.step_captions["adam"].object
+
+
+def test_a_cards_title_joins_its_note_with_the_languages_colon():
+    lab = OptimizerLab(state=OptimizerLabState(lang="zh", optimizers=["adam"]))
+    lab.start()
+    lab.details()
+    assert lab.formula_cards["adam"][1].object.startswith("**Adam**：")
+    english = OptimizerLab(state=OptimizerLabState(optimizers=["adam"]))
+    english.start()
+    english.details()
+    assert english.formula_cards["adam"][1].object.startswith("**Adam**: ")
 
 
 def test_the_3d_figure_has_its_picture_before_it_joins_the_page(lab):
