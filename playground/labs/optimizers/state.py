@@ -158,6 +158,7 @@ class OptimizerLabState(_Knobs):
     @param.depends("expression", watch=True)
     def _on_expression_typed(self):
         expression = self.expression
+        self.surface_error = ""  # the last formula's error goes while this one compiles
         self.run_slow_work("formula", lambda: self.formula_surface(expression),
                            self.use_formula)
 

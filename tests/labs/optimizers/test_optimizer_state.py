@@ -145,6 +145,24 @@ def test_a_custom_formula_is_raced_and_a_bad_one_keeps_the_last(state):
     assert state.active_surface.fn.source == "x**2 + 3*y**2"
 
 
+def test_a_new_formula_clears_the_last_ones_error_while_it_compiles(state):
+    """In a page a formula compiles on a worker for seconds: the last formula's error
+    does not stay beside "Compiling the formula…" (review)."""
+    pending = []
+    state.run_slow_work = lambda _key, work, apply: pending.append((work, apply))
+    state.surface = "custom"
+    state.expression = "x.__class__"
+    work, apply = pending.pop()
+    apply(work())
+    assert "position" in state.surface_error
+    state.expression = "log(x) + y**2"
+    assert state.surface_error == "" and len(pending) == 1
+    state.expression = "x y"  # a bad one still says why once its work is done
+    work, apply = pending.pop()
+    apply(work())
+    assert state.surface_error
+
+
 def test_a_start_where_the_surface_is_not_finite_gives_a_message(state):
     state.surface = "custom"
     state.expression = "log(x)"
