@@ -401,8 +401,9 @@ class NetworkDiagram(Viewer):
                 problem = tr("mlp.weight.not_a_number", s.lang)
             else:
                 problem = s.set_weight(*self.selected, event.new)
-            if problem:
+            if problem:  # said under the box, which goes back to the weight in use
                 self._set_message(problem)
+                self._sync_input(round(self.weight(*self.selected), 4))
                 return
             self._set_message("")
             losses = np.asarray(s.evaluate(s.arch, s.model, s.data))

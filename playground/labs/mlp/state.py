@@ -60,6 +60,7 @@ from ...ui.link import (
     shown,
 )
 from ...ui.memory import BUDGET, MLP_PROGRAMS_MB
+from ...ui.widgets import number_text
 
 
 class FreshNetwork(NamedTuple):
@@ -715,7 +716,7 @@ class MlpLabState(_Knobs):
         if not math.isfinite(value):
             return tr("mlp.weight.not_finite", self.lang, value=value)
         if abs(value) > WEIGHT_LIMIT:
-            return tr("mlp.weight.outside", self.lang, value=repr(value),
+            return tr("mlp.weight.outside", self.lang, value=number_text(value),
                       limit=f"{WEIGHT_LIMIT:g}")
         edit = WeightEdit(int(self.epoch), int(layer), int(i), int(j), value)
         linked = not self.racers and edit.epoch <= MAX_LINK_EPOCHS

@@ -346,6 +346,21 @@ def test_a_refused_weight_is_quoted_as_typed_not_rounded(typed):
     assert problem.startswith(f"{typed!r} is outside the range: a weight must lie between")
 
 
+@pytest.mark.parametrize("typed, said", [(1e5, "100000"), (1e30, "1×10³⁰")])
+def test_a_refused_weight_leaves_the_box_at_the_weight_in_use(lab, typed, said):
+    """The box goes back to the weight in use, as every other box does, and the message
+    writes the number as they do (review: the box kept 100000, the message said
+    100000.0)."""
+    net = lab.network
+    net.select(0, 1, 2)
+    net.weight_input.value = 50.0
+    assert net.weight(0, 1, 2) == 50.0
+    net.weight_input.value = typed
+    assert net.weight(0, 1, 2) == 50.0 and net.weight_input.value == 50.0
+    assert net.weight_message.visible and f"{said} is outside the range" in (
+        net.weight_message.object)
+
+
 def test_a_weights_notes_go_when_the_network_trains_on_or_is_new(lab):
     """A refused weight and an edit's losses speak of the network of that moment."""
     net, s = lab.network, lab.state
