@@ -21,6 +21,9 @@ GRID_SIZE = 80
 GRID_EXTENT = 6.0  # the generated data sets' plane: [−6, 6]²
 #: Each side of a data-framed plane adds this fraction of the data's span.
 FRAME_MARGIN = 0.1
+#: The usual plane holds data whose points are this far inside its edges at least (a
+#: point's marker, about 0.1 of the plane's units): a point on the edge was cut in half.
+EDGE_ROOM = 0.12
 
 
 class Frame(NamedTuple):
@@ -51,8 +54,9 @@ def plane_frame(points) -> Frame:
     generated sets' scale (centred inside [−6, 6]² and spanning at least a third of it
     in each direction) gets TensorFlow Playground's [−6, 6]², widened to that box where
     noise throws points beyond it: the plane stays put from one data set to the next,
-    and no point is ever outside the picture.  A direction in which the points do not
-    vary (under 10⁻⁶ of the other's span) gets the other's span.
+    and no point is ever outside the picture or on its edge (``EDGE_ROOM``).  A
+    direction in which the points do not vary (under 10⁻⁶ of the other's span) gets
+    the other's span.
     """
     points = np.asarray(points, float).reshape(-1, 2)
     if len(points) == 0:
@@ -68,8 +72,10 @@ def plane_frame(points) -> Frame:
     e = GRID_EXTENT
     if np.all(np.abs(centre) <= e) and np.all(span >= 2 * e / 3):
         low, high = np.minimum(low, -e), np.maximum(high, e)
-        if np.all(points.min(axis=0) >= -e) and np.all(points.max(axis=0) <= e):
+        inside = e - EDGE_ROOM
+        if np.all(points.min(axis=0) >= -inside) and np.all(points.max(axis=0) <= inside):
             return STANDARD_FRAME
+        low, high = np.minimum(low, -e - EDGE_ROOM), np.maximum(high, e + EDGE_ROOM)
     return Frame(float(low[0]), float(high[0]), float(low[1]), float(high[1]))
 
 

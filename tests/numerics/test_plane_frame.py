@@ -49,6 +49,16 @@ def test_other_data_is_framed_with_a_margin(points):
     assert span[0] / f.width >= 0.8 and span[1] / f.height >= 0.8
 
 
+def test_a_point_on_the_usual_planes_edge_is_framed_inside_it():
+    """An upload at the generated sets' scale with a point at y = 6 (review: drawn on
+    the top edge, half outside the picture)."""
+    points = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0], [1.0, 1.0], [2.0, 2.0]])
+    f = plane_frame(points)
+    assert f.y1 >= 6 + decision.EDGE_ROOM and f.x0 <= -6 and f.y0 <= -6 and f.x1 >= 6
+    assert f.height < 14  # the usual plane widened, not another one
+    assert plane_frame(points - [0, 0.5]) == STANDARD_FRAME  # 5.5: well inside
+
+
 def test_points_on_a_line_or_one_point_get_a_square():
     line = np.c_[np.full(20, 30.0), np.linspace(0, 10, 20)]
     f = plane_frame(line)
