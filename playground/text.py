@@ -299,8 +299,8 @@ _EN: dict[str, str] = {
     "mlp.points": "Points",
     "mlp.train_ratio": "Training share (%)",
     "mlp.train_ratio.few": (
-        "Only {n} points: a training share of 100 % trains on all of them (no validation "
-        "set; the curves and the reading then follow the training loss)."),
+        "Only {n} points: set the training share to 100 % to train on all of them (no "
+        "validation set; the curves and the reading then follow the training loss)."),
     "mlp.seed": "Seed",
     "mlp.features": "Input features",
     "mlp.normalise": "Normalise inputs (mean 0, std 1 on the training set)",
