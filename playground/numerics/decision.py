@@ -71,7 +71,6 @@ def plane_frame(points) -> Frame:
     low, high = centre - span * (0.5 + FRAME_MARGIN), centre + span * (0.5 + FRAME_MARGIN)
     e = GRID_EXTENT
     if np.all(np.abs(centre) <= e) and np.all(span >= 2 * e / 3):
-        low, high = np.minimum(low, -e), np.maximum(high, e)
         inside = e - EDGE_ROOM
         if np.all(points.min(axis=0) >= -inside) and np.all(points.max(axis=0) <= inside):
             return STANDARD_FRAME
