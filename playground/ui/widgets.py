@@ -224,12 +224,12 @@ class Guard:
     def _refuse(self, typed, reason: str):
         used = getattr(self.owner, self.name)
         shown = typed if isinstance(typed, str) or typed is None else number_text(typed)
+        self._show(used)  # the box first: whoever reads the note sees the value in use
+        self._hold_range()
         self._refusal = tr("input.refused", self.lang, value=shown, reason=reason,
                            used=number_text(used))
         set_text(self.note, tagged("pg-refused-text", self._refusal))
         self.note.visible = True
-        self._show(used)
-        self._hold_range()
 
     def _hold_range(self, _event=None):
         """The slider's range: the widget's, widened to the value in use only."""
@@ -243,10 +243,10 @@ class Guard:
             self._slider.param.update(start=low, end=high)
 
     def _follow(self, event):
-        self.note.visible = False  # it spoke of the state before this assignment
         if self.widget.value != event.new:
             self._show(event.new)
         self._hold_range()
+        self.note.visible = False  # it spoke of the state before this assignment
 
     def _show(self, value):
         self._following = True

@@ -340,7 +340,7 @@ def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_u
         type_into(box, typed)
         expect(note).to_have_text(f"{typed} not used (outside [1×10⁻⁷, 100]): 0.45 is in use.",
                                   timeout=CHANGE_TIMEOUT_MS)
-        assert box.input_value() == "0.45"  # the value in use
+        expect(box).to_have_value("0.45")  # the value in use
         # The slider beside it keeps its range (the browser had widened it to what was typed).
         wait_until(page, lambda: [handle.get_attribute("aria-valuemin"),
                                   handle.get_attribute("aria-valuemax")] == span, 10,
@@ -409,7 +409,8 @@ def test_mlp_typed_values_and_a_remedy_lesson(page, server_url):
     note = page.locator(".pg-refused-text")
     note.wait_for(state="visible", timeout=CHANGE_TIMEOUT_MS)
     assert "500 not used (outside" in note.inner_text()
-    assert box.input_value() == "0.01" and "lr" not in query_of(page)
+    expect(box).to_have_value("0.01")
+    assert "lr" not in query_of(page)
     handle = page.locator(".pg-lr .noUi-handle").first
     type_into(box, "50")  # inside α's bounds, past the slider's range: used
     page.wait_for_function("() => window.location.search.includes('lr=50')",
@@ -593,7 +594,7 @@ def test_a_refusal_goes_with_a_new_surface_even_when_the_value_stays(page, serve
     page.wait_for_function("() => window.location.search.includes('surface=custom')",
                            timeout=CHANGE_TIMEOUT_MS)
     note.wait_for(state="hidden", timeout=CHANGE_TIMEOUT_MS)
-    assert box.input_value() == "0.05"
+    expect(box).to_have_value("0.05")
     assert_no_errors(page)
 
 
