@@ -1,6 +1,7 @@
 """One page's actions against another page's updates: the longest pause page A sees.
 
     python benchmarks/bench_stall.py [--keep-cache] [--only NAME ...] [--quiet-s 6] [--opens 1]
+                                     [--backends N]
 
 Starts ``panel serve app.py`` (with an empty JAX disk cache, so that every new network
 and formula really compiles, unless ``--keep-cache``) and two headless Chromiums (the
@@ -15,6 +16,14 @@ system ``chromium``), one page each, on the same server:
   2,000 points, batch 1), plays it at speed 20 for 8 s; opens the optimizer lab on a typed
   formula and types new formulas; uploads a 7 MB CSV file to the MLP lab.
 
+With ``--backends N`` the pages go through ``playground.deploy``'s nginx to N
+single-process servers instead (README, "Deployment": one per core), so that page A and
+page B, the first two visitors, are on two backends (``least_conn``, kept there by the
+``pg_backend`` cookie; the backend each page reached is printed).  ``--pin`` (with
+``--backends 2``) also keeps page A's Chromium and backend on CPU 0 and page B's on CPU 1,
+as if each visitor had a core of the server and a machine of their own: what is left of
+page A's gaps is then neither the event loop nor the CPU that page B uses.
+
 For each action: how long it took in page B (until its result shows and no
 "compiling" indicator is left), and page A's longest gap between two epoch changes
 from the action's start to ``--settle-s`` after its end (a gap still open counts to
@@ -26,9 +35,11 @@ number is redrawn 5 times a second).  Last line:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,15 +78,52 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def wait_until_idle(pid: int, timeout: float = 180.0, share: float = 0.08):
-    """Until the server uses under ``share`` of a core over a second (warm-up done)."""
+def wait_until_idle(pids: list[int], timeout: float = 180.0, share: float = 0.08):
+    """Until the servers use under ``share`` of a core over a second (warm-up done)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        before = cpu_seconds(pid)
+        before = sum(map(cpu_seconds, pids))
         time.sleep(1.0)
-        if cpu_seconds(pid) - before < share:
+        if sum(map(cpu_seconds, pids)) - before < share:
             return
     print(f"(the server never came to rest within {timeout:.0f} s)")
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (``/proc``'s parent links)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):  # gone meanwhile
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def pin(roots: dict[int, int]):
+    """Every thread of every process below each root on its CPU (``root → cpu``)."""
+    for root, cpu in roots.items():
+        for pid in process_tree(root):
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                with contextlib.suppress(OSError):
+                    os.sched_setaffinity(int(task.name), {cpu})
+
+
+def chromium_roots() -> set[int]:
+    """The Chromium browser processes now running (not their renderers and helpers)."""
+    roots = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        with contextlib.suppress(OSError):
+            args = cmdline.read_bytes().split(b"\0")
+            if b"chrom" in args[0] and not any(a.startswith(b"--type=") for a in args):
+                roots.add(int(cmdline.parent.name))
+    return roots
 
 
 def wait_for(page, condition, timeout_s: float, what: str):
@@ -176,6 +224,11 @@ def main():
     ap.add_argument("--only", nargs="*", help="the actions to run (names as printed)")
     ap.add_argument("--opens", type=int, default=1,
                     help="how many times page B opens the MLP lab first (a gap's spread)")
+    ap.add_argument("--backends", type=int, default=0,
+                    help="through the deployment's proxy to this many servers (0: one "
+                         "server, no proxy)")
+    ap.add_argument("--pin", action="store_true",
+                    help="with --backends 2: page A's browser and backend on CPU 0, B's on 1")
     ap.add_argument("--verbose", action="store_true",
                     help="also say when, in each action, page A's longest gaps began")
     args = ap.parse_args()
@@ -192,12 +245,24 @@ def main():
     log_path = tmp / "server.log"
     load_before = os.getloadavg()[0]
     with log_path.open("w") as log:
-        proc = start_server(port, env=env, log=log)
+        if args.backends:
+            from playground import deploy
+
+            os.environ.update(env)  # the backends' environment: the benchmark's cache
+            cluster = deploy.start(port=port, run_dir=tmp / "cluster", log=log,
+                                   backend_ports=[free_port() for _ in range(args.backends)])
+            pids = {str(port): p.pid for port, p in zip(cluster.backend_ports,
+                                                         cluster.processes, strict=False)}
+            stop = cluster.stop
+        else:
+            proc = start_server(port, env=env, log=log)
+            pids, stop = {str(port): proc.pid}, lambda: stop_server(proc)
         try:
-            wait_for_http(url, proc)
-            results = run(url, proc.pid, csv_path, args, sync_playwright)
+            if not args.backends:
+                wait_for_http(url, proc)
+            results = run(url, pids, csv_path, args, sync_playwright)
         finally:
-            stop_server(proc)
+            stop()
     print(f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f}; "
           f"server log {log_path}")
     tracebacks = log_path.read_text().count("Traceback")
@@ -214,7 +279,7 @@ def main():
     print(f"stall worst_gap_s={worst:.2f} quiet_gap_s={quiet[1]:.2f}")
 
 
-def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
+def run(url: str, pids: dict[str, int], csv_path: Path, args, sync_playwright) -> dict:
     """Every action in page B, with page A's longest gaps: name → (took s, gap s,
     A's longest time between animation frames s)."""
     actions = [(f"open the MLP lab{f' #{i + 1}' if args.opens > 1 else ''}",
@@ -232,16 +297,39 @@ def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
         keep = [name for name, _ in actions if any(o in name for o in args.only)]
         actions = [(n, a) for n, a in actions if n in keep or n.startswith("open")]
     with sync_playwright() as p:
-        browser_a, browser_b = launch_chromium(p), launch_chromium(p)
+        before = chromium_roots()
+        browser_a = launch_chromium(p)
+        roots_a = chromium_roots() - before
+        browser_b = launch_chromium(p)
+        roots_b = chromium_roots() - before - roots_a
+        pinning = threading.Event()
         try:
             a = browser_a.new_page(viewport={"width": 1400, "height": 1000})
             b = browser_b.new_page(viewport={"width": 1400, "height": 1000})
             a.goto(f"{url}?lab=mlp", wait_until="load")
             a.locator(".pg-epoch").wait_for(state="visible", timeout=180_000)
-            wait_until_idle(pid)
+            wait_until_idle(list(pids.values()))
             a.locator(".pg-play button").click()
             wait_for(a, lambda: float(a.locator(".pg-epoch").inner_text()) > 20, 180,
                      "page A to train")
+            if args.backends:
+                open_mlp(b, url)  # B's backend: least_conn's choice, then its cookie's
+                backend = {}
+                for name, page in (("A", a), ("B", b)):
+                    cookie = {c["name"]: c["value"] for c in page.context.cookies()}
+                    backend[name] = pids[cookie["pg_backend"].rsplit(":", 1)[1]]
+                    print(f"page {name}: backend {cookie['pg_backend']}", flush=True)
+            if args.pin:
+                roots = {**{r: 0 for r in roots_a}, **{r: 1 for r in roots_b},
+                         backend["A"]: 0, backend["B"]: 1}
+                print(f"pinned to CPU 0 and 1: {roots}", flush=True)
+
+                def keep_pinned():  # new renderers and threads come as pages open
+                    while not pinning.wait(0.25):
+                        pin(roots)
+                pin(roots)
+                threading.Thread(target=keep_pinned, daemon=True).start()
+                time.sleep(2.0)  # page A's frames settle on its one core
             a.evaluate(EPOCH_PROBE_JS)
             windows = {}
             start = time.time() * 1000
@@ -256,6 +344,7 @@ def run(url: str, pid: int, csv_path: Path, args, sync_playwright) -> dict:
                 print(f"  done: {name} ({(end - start) / 1000:.2f} s)", flush=True)
             rec = a.evaluate(EPOCH_PROBE_READ_JS)
         finally:
+            pinning.set()
             browser_a.close()
             browser_b.close()
     changes = [t for t, _ in rec["changes"]]
