@@ -363,6 +363,24 @@ def test_train_defaults_are_the_labs():
     assert lab.lr == cli.opt.KNOBS["lr"].default
 
 
+def test_train_uses_the_learning_rate_it_prints():
+    """Without --lr: the optimizer's default α, the same curves as that α typed (it had
+    trained at 0.03 and printed Adam's 0.01)."""
+    argv = ["train", "--dataset", "xor", "--points", "60", "--layers", "4", "--epochs", "15",
+            "--optimizer", "adam"]
+    results = {}
+    for extra in ([], ["--lr", "0.01"], ["--lr", "0.03"]):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert cli.main(argv + extra) == 0
+        results[tuple(extra)] = strict_json(out.getvalue())
+    default = results[()]
+    assert default["settings"]["lr"] == 0.01 == cli.opt.OPTIMIZERS["adam"].defaults.get(
+        "lr", cli.opt.KNOBS["lr"].default)
+    assert default["epochs"] == results[("--lr", "0.01")]["epochs"]
+    assert default["epochs"] != results[("--lr", "0.03")]["epochs"]
+
+
 @pytest.mark.parametrize("points, ok", [("9", False), ("10", True), ("2000", True),
                                         ("2001", False)])
 def test_train_points_has_the_labs_bounds(capsys, points, ok):

@@ -100,22 +100,24 @@ class Hyper(NamedTuple):
     dropout: jax.Array
 
 
-def make_hyper(optimizer: str = "sgd", *, lr: float = 0.03, schedule: opt.Schedule | None = None,
-               clip: str = "none", clip_value: float = 1.0, l1: float = 0.0, l2: float = 0.0,
+def make_hyper(optimizer: str = "sgd", *, lr: float | None = None,
+               schedule: opt.Schedule | None = None, clip: str = "none",
+               clip_value: float = 1.0, l1: float = 0.0, l2: float = 0.0,
                dropout: float = 0.0, dtype=DTYPE, **knobs) -> Hyper:
-    """Settings from plain values; ``knobs`` are the optimizer's (momentum, eps, ...).
+    """Settings from plain values; ``knobs`` are the optimizer's (momentum, eps, ...);
+    ``lr`` None is the registry's learning rate for ``optimizer`` (what the lab starts at).
 
     Raises:
         ValueError: an optimizer not in the registry.
     """
     if optimizer not in opt.NAMES:
         raise ValueError(f"unknown optimizer {optimizer!r}")
-    h = opt.hyperparams_for(optimizer, knobs)
+    h = opt.hyperparams_for(optimizer, knobs if lr is None else {**knobs, "lr": lr})
     f = lambda v: jnp.asarray(v, dtype)
     s = schedule or opt.Schedule()
     return Hyper(
-        optimizer=jnp.asarray(opt.NAMES.index(optimizer), jnp.int32), lr=f(lr),
-        **{k: f(h[k]) for k in opt.HYPERPARAMS if k != "lr"},
+        optimizer=jnp.asarray(opt.NAMES.index(optimizer), jnp.int32),
+        **{k: f(h[k]) for k in opt.HYPERPARAMS},
         schedule=opt.Schedule(jnp.asarray(s.kind, jnp.int32), f(s.every), f(s.factor),
                               f(s.gamma), f(s.horizon)),
         clip_kind=jnp.asarray(opt.CLIPPING.index(clip), jnp.int32), clip_value=f(clip_value),
