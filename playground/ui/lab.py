@@ -107,6 +107,14 @@ class LabState(param.Parameterized):
         before the lab is built, so it may run JAX but must make no Panel object."""
 
 
+def controls(obj, *names: str):
+    """Mark ``obj`` (a widget, a button, a layout) as a control of the state's parameters
+    ``names``, so that ``hide=`` leaves it out when any of them is hidden (a page that
+    fixes a setting keeps no button that changes it); returns ``obj``."""
+    obj._pg_controls = frozenset(names) | getattr(obj, "_pg_controls", frozenset())
+    return obj
+
+
 class Lab(Viewer):
     """A lab's view around one :class:`LabState`: what the shell puts in the page.
 
@@ -203,12 +211,15 @@ class Lab(Viewer):
     def without_hidden(self, objects: list) -> list:
         """``objects`` without the controls of ``hidden`` parameters, looked for inside
         layouts too (a widget made by ``from_param`` carries its parameter's name in
-        Panel's ``_param_name``).  A lab that builds controls later filters them here."""
+        Panel's ``_param_name``; anything else that sets one says so with ``controls``).
+        The shell filters the sidebar, the pictures and the details; a lab that builds
+        controls later filters them here."""
         if not self.hidden:
             return objects
         kept = []
         for obj in objects:
-            if getattr(obj, "_param_name", None) in self.hidden:
+            if (getattr(obj, "_param_name", None) in self.hidden
+                    or self.hidden & getattr(obj, "_pg_controls", frozenset())):
                 self.left_out.append(obj)
                 continue
             if isinstance(obj, pn.layout.ListLike):

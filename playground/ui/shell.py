@@ -635,7 +635,7 @@ class Page:
         values, undoing what the browser had drawn since.)"""
         self.lab.state.param.watch(self._on_state_change, list(self.lab.URL_TRIGGERS))
         self.lab.styler = self._styled  # what the lab builds later is styled as it joins
-        main = self._styled(self.lab.main())
+        main = self._styled(self.lab.without_hidden(self.lab.main()))
         with hold():
             self.body.objects = [self.lesson.bar, *main]
             self._restyle()
@@ -666,7 +666,7 @@ class Page:
                    else self._attach_details())
 
     def _attach_details(self):
-        details = self._styled(self.lab.details())
+        details = self._styled(self.lab.without_hidden(self.lab.details()))
         self.complete = True
         with hold():
             self.body.objects = [*self.body.objects, *details]

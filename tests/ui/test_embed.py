@@ -86,3 +86,50 @@ def test_every_lab_reports_an_unknown_hidden_key(monkeypatch, lab, key):
     page, location = _page(monkeypatch, f"?lab={lab}&embed=1&hide={key},bogus")
     assert "hide='bogus' (unknown key)" in page.lab.link_problems
     assert parse_qs(location.search[1:])["hide"] == [key]
+
+
+#: Link keys with no control of their own: the player's step and epoch, the weights
+#: edited by tapping the diagram, the fit picked by tapping the plot.
+NO_CONTROL = {"optimizers": {"step"}, "mlp": {"epoch", "edits"}, "biasvariance": {"shown"}}
+
+
+def _widgets(objects) -> list:
+    """The widgets in ``objects`` (a ``Viewer``'s pictures hold none that a key sets)."""
+    return [w for o in objects if hasattr(o, "select") for w in o.select(pn.widgets.Widget)]
+
+
+@pytest.mark.parametrize("lab_key", sorted(NO_CONTROL))
+def test_every_link_key_with_a_control_is_hidden_by_hide(lab_key):
+    """``hide=KEY`` leaves out every control of KEY wherever the lab puts it (the
+    sidebar, under the pictures), and every button that would change it: the MLP
+    lab's lessons, "new data", the optimizer lab's reset to the surface's defaults."""
+    import importlib
+
+    def build(hidden=()):
+        module, name = shell.LABS[lab_key].split(":")
+        lab = getattr(importlib.import_module(module), name)()
+        lab.hide_controls(hidden)
+        return lab, _widgets(lab.without_hidden([*lab.sidebar(), *lab.main(), *lab.details()]))
+
+    lab, every = build()
+    table = lab.state.LINK
+    missed = {}
+    for key in sorted(set(table.by_key) - NO_CONTROL[lab_key]):
+        _, kept = build([key])
+        gone = [w for w in every if not any(k is w for k in kept)]
+        if not gone:
+            missed[key] = "nothing left out"
+    assert missed == {}
+    # The buttons that set a hidden key go with it.
+    _, kept = build(["seed"])
+    labels = {getattr(w, "name", "") for w in kept}
+    if lab_key == "mlp":
+        from playground.text import tr
+        assert tr("mlp.regenerate", "en") not in labels
+        assert tr("mlp.preset.overfit", "en") not in labels
+        assert tr("mlp.preset.overfit", "en") in {w.name for w in every}
+    if lab_key == "optimizers":
+        _, kept = build(["x0"])
+        from playground.text import tr
+        assert tr("reset", "en") not in {w.name for w in kept}
+        assert tr("reset", "en") in {w.name for w in every}

@@ -33,7 +33,7 @@ from ...ui.axes import (
     legend_below,
 )
 from ...ui.export import download_button, tag_figure, with_downloads
-from ...ui.lab import Lab
+from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.palettes import (
     DECOMPOSITION_COLORS,
@@ -139,12 +139,14 @@ class BiasVarianceLab(Lab):
                                        options=self._coming_capacities(), value=s.capacity,
                                        css_classes=["pg-bv-capacity"])
         self.capacity.param.watch(lambda e: setattr(s, "capacity", int(e.new)), "value")
+        controls(self.capacity, "capacity")
         ridges = sorted({*RIDGES, float(s.ridge)})
         self.ridge = DiscreteSlider(
             name=tr("bv.ridge", lang), colon=label_colon(lang),
             options={_ridge_label(r): r for r in ridges},
             value=float(s.ridge), css_classes=["pg-bv-ridge"])
         self.ridge.param.watch(lambda e: setattr(s, "ridge", float(e.new)), "value")
+        controls(self.ridge, "ridge")
         s.param.watch(lambda e: setattr(self.ridge, "value", float(e.new))
                       if e.new in self.ridge.values else None, ["ridge"])
         # The theme's muted ink (#444 on the dark theme's background read at 1.9:1).
@@ -169,7 +171,7 @@ class BiasVarianceLab(Lab):
         s = self.state
         slider.param.watch(lambda e: setattr(s, name, int(e.new)), "value_throttled")
         s.param.watch(lambda e: setattr(slider, "value", int(e.new)), [name])
-        return slider
+        return controls(slider, name)
 
     def build_sidebar(self) -> list:
         lang = self.state.lang

@@ -21,6 +21,7 @@ from panel.viewable import Viewer
 from ...numerics import datasets, mlp
 from ...numerics import optimizers as opt
 from ...text import tr, tr_error
+from ...ui.lab import controls
 from ...ui.markup import tagged, text_html
 from ...ui.present import PAGE_BUTTON, text_size
 from ...ui.widgets import (
@@ -33,6 +34,7 @@ from ...ui.widgets import (
     loss_text,
     set_text,
 )
+from .state import PRESETS as PRESET_VALUES
 from .state import UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -139,6 +141,7 @@ class MlpControls(Viewer):
         self.regenerate = pn.widgets.Button(name=t("regenerate"), width=150,
                                             css_classes=["pg-regenerate"])
         self.regenerate.on_click(lambda _e: setattr(self.state, "seed", self.state.seed + 1))
+        controls(self.regenerate, "seed")
         self.activation = pn.widgets.Select.from_param(
             s.param.activation, name=t("activation"), width=150,
             options={t(f"activation.{k}"): k for k in mlp.ACTIVATIONS})
@@ -224,9 +227,12 @@ class MlpControls(Viewer):
         lang = self.state.lang
         head = lambda key: pn.pane.Markdown(f"**{tr(f'mlp.{key}', lang)}**", margin=(6, 10, 0, 10))
         return [
-            head("presets"), pn.Row(*self.preset_buttons[:3]),
-            pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
-            pn.Row(*self.preset_buttons[3:]),
+            # Every lesson sets nearly every setting: none is left where one is hidden.
+            controls(pn.Column(head("presets"), pn.Row(*self.preset_buttons[:3]),
+                               pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
+                               pn.Row(*self.preset_buttons[3:]), margin=0,
+                               sizing_mode="stretch_width"),
+                     *{k for values in PRESET_VALUES.values() for k in values}),
             head("data"), self.dataset,
             pn.Row(file_picker(self.upload, tr("mlp.upload.choose", lang), "pg-upload-button"),
                    self.upload_error), self.upload_note,
@@ -235,9 +241,11 @@ class MlpControls(Viewer):
             pn.Row(self._placed(self.seed), self.regenerate, styles={"align-items": "end"}),
             pn.pane.Markdown(tr("mlp.features", lang), margin=(0, 10)),
             self.features, self.normalise,
-            head("network"), pn.Row(self.remove_layer, self.add_layer), self.layer_widths,
-            self.layer_note,
-            self.layers, self.layers_note, pn.Row(self.activation, self.init),
+            head("network"),
+            controls(pn.Column(pn.Row(self.remove_layer, self.add_layer), self.layer_widths,
+                               self.layer_note, self.layers, self.layers_note, margin=0,
+                               sizing_mode="stretch_width"), "layers"),
+            pn.Row(self.activation, self.init),
             self.batchnorm,
             head("training"), self.optimizer, self._placed(self.lr), self.knob_row,
             self._placed(self.batch), self.schedule,

@@ -18,7 +18,7 @@ from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import PLAIN_JS
 from ...ui.export import download_button, with_downloads
 from ...ui.flow import WRAP, chart_room
-from ...ui.lab import Lab
+from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice
 from ...ui.present import PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.session import Worker
@@ -339,6 +339,8 @@ class OptimizerLab(Lab):
         self.show_3d.jscallback(value=SCROLL_TO_3D_JS)
         self.reset = pn.widgets.Button(name=tr("reset", lang), button_type=PAGE_BUTTON)
         self.reset.on_click(lambda _e: self.state.reset_to_surface_defaults())
+        controls(self.reset, *s.surface_defaults())
+        controls(self.log_loss, "log_loss")
         self.log_loss.param.watch(self._on_log_loss_ticked, "value")
         s.param.watch(lambda _e: setattr(self.log_loss, "value", self._log_scale()), "log_loss")
         self._show_log_loss(self.log_loss.value)
