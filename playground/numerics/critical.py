@@ -21,8 +21,10 @@ from .surfaces import Surface, SurfaceFn
 
 #: ‖g‖ below this counts as a critical point.
 GRADIENT_TOLERANCE = 1e-6
-#: |λ| below this (relative to the largest |λ|) counts as zero curvature.
-CURVATURE_TOLERANCE = 1e-8
+#: |λ| below this (relative to the largest |λ|) counts as zero curvature: float64's
+#: rounding of the Hessian and of ``eigvalsh`` (about ε‖H‖), with a margin; no larger,
+#: or a steep direction hides a real curvature (exp(20x) + y²: λ = 2 beside 1.9×10¹¹).
+CURVATURE_TOLERANCE = 100 * float(np.finfo(np.float64).eps)
 
 class PointAnalysis(NamedTuple):
     point: tuple[float, float]

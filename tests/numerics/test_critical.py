@@ -40,8 +40,10 @@ def saddle_hessian(x, y):
         ((0.0, 1.0), "degenerate"),
         ((-1.0, 0.0), "degenerate"),
         ((0.0, 0.0), "degenerate"),
-        ((1e-12, 1.0), "degenerate"),  # numerically zero curvature
-        ((-1e-12, -1.0), "degenerate"),
+        ((1e-15, 1.0), "degenerate"),  # numerically zero curvature (float64's rounding)
+        ((-1e-15, -1.0), "degenerate"),
+        ((2.0, 1.94e11), "minimum"),  # exp(20x) + y² at (1, 1): a bowl, not flat
+        ((-2.0, 1.94e11), "saddle"),
     ],
 )
 def test_classify(eigenvalues, verdict):
@@ -171,3 +173,13 @@ def test_degenerate_and_non_finite_points():
     assert not c.finite
     assert c.verdict == "degenerate"
     assert np.all(np.isnan(c.eigenvalues))
+
+
+def test_a_steep_direction_does_not_hide_the_curvature_of_the_other():
+    """exp(20x) + y² at (1, 1): H = diag(400 e²⁰, 2), both > 0, a bowl (it was called
+    flat: λ = 2 fell under a tolerance relative to 1.9×10¹¹)."""
+    from playground.numerics.expression import parse_expression
+
+    a = critical.analyse(parse_expression("exp(20*x) + y**2"), (1.0, 1.0))
+    np.testing.assert_allclose(a.eigenvalues, (2.0, 400 * np.exp(20.0)), rtol=1e-12)
+    assert a.verdict == "minimum"
