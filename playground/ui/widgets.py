@@ -133,6 +133,18 @@ class DiscreteSlider(pn.widgets.DiscreteSlider):
                 for o in options]
 
 
+class EmptyableFloatInput(pn.widgets.FloatInput):
+    """A ``FloatInput`` whose ``None`` shows an empty box: Panel sends ``None`` as NaN,
+    which Bokeh's box then shows as the text "NaN"."""
+
+    def _process_param_change(self, params):
+        empty = params.get("value", False) is None
+        params = super()._process_param_change(params)
+        if empty:
+            params["value"] = None
+        return params
+
+
 class Guard:
     """A typed number reaches ``owner.<name>`` only if it is a finite number within
     ``bounds`` (closed; default: the parameter's own) that the parameter accepts.

@@ -448,6 +448,11 @@ def test_editing_a_weight(page, server_url):
     page.wait_for_timeout(500)
     np.testing.assert_array_equal(heat_map(page), edited)
     assert page.evaluate(_DIAGRAM_EDGES)["w"][k] == new
+
+    # A layer the network does not have: nothing selected, an empty box (not "NaN").
+    type_into(page.locator(".pg-pick-layer input"), "4")
+    wait_until(page, lambda: weight_input.is_disabled(), CHANGE_TIMEOUT_S, "no weight chosen")
+    assert weight_input.input_value() == ""
     assert_no_errors(page)
 
 

@@ -57,7 +57,7 @@ from ...ui.flow import WRAP
 from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.present import text_size
-from ...ui.widgets import set_text
+from ...ui.widgets import EmptyableFloatInput, set_text
 from .state import MAX_LINK_EPOCHS, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class NetworkDiagram(Viewer):
         self.weight_label = pn.pane.HTML(
             f"<span class='pg-weight-label'>{tr('mlp.net.hint', lang)}</span>",
             styles={"font-size": text_size(15)}, sizing_mode="stretch_width")
-        self.weight_input = pn.widgets.FloatInput(
+        self.weight_input = EmptyableFloatInput(
             name=tr("mlp.net.value", lang), value=None, step=0.1, width=170, disabled=True,
             css_classes=["pg-weight-input"])
         self.weight_input._debounce = 0
