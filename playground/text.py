@@ -697,6 +697,9 @@ _EN: dict[str, str] = {
     "bv.reading.high_variance": (
         "High variance: at {symbol} = {value} the fits disagree from one training set to "
         "the next; less capacity, more data or a larger λ would help."),
+    "bv.reading.high_bias_ridge": (
+        "High bias: at {symbol} = {value} the mean fit misses the truth, and more capacity "
+        "would not help: the ridge λ holds every fit back. A smaller λ would help."),
     "bv.reading.near_best": (
         "Near the best capacity: at {symbol} = {value} bias² + variance is close to its "
         "minimum."),

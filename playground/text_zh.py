@@ -624,6 +624,9 @@ ZH: dict[str, str] = {
     "bv.reading.high_variance": (
         "高方差：在 {symbol} = {value} 时，不同训练集上的拟合彼此差别很大；"
         "减小容量、增加数据或增大 λ 会有帮助。"),
+    "bv.reading.high_bias_ridge": (
+        "高偏差：在 {symbol} = {value} 时，平均拟合偏离真实函数，增加容量也无济于事："
+        "岭参数 λ 束缚了每一个拟合。减小 λ 会有帮助。"),
     "bv.reading.near_best": "接近最佳容量：在 {symbol} = {value} 时，偏差² + 方差接近其最小值。",
     "bv.reading.past_threshold": (
         "越过插值阈值：特征数 p = {value} > n = {n}，每个训练集都被精确拟合，"

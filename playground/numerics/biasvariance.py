@@ -808,16 +808,23 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     ``past_threshold``: random features with p > n, fitted with λ = 0 (minimum norm:
     every set interpolated); ``past_threshold_ridge`` the same with λ > 0 (ridge fits,
     which do not interpolate).  ``near_best``: bias² + variance (as shown, ``as_shown``)
-    within 10 % (and 0.01) of its minimum over the capacities.  Otherwise ``high_bias``
-    when bias² exceeds the variance, else ``high_variance``.
+    within 10 % (and 0.01) of its minimum over the capacities, unless bias² there
+    exceeds both the variance and the noise σ² (the best capacity still under-fits):
+    then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
+    ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
+    ``high_variance``.
     """
     if result.family == "features" and result.capacities[index] > n:
         return "past_threshold" if result.ridge == 0 else "past_threshold_ridge"
     shown = as_shown(result)
+    bias2, variance = float(shown.bias2[index]), float(shown.variance[index])
     reducible = shown.bias2 + np.asarray(shown.variance)
     if reducible[index] <= 1.1 * float(np.min(reducible)) + 0.01:
-        return "near_best"
-    return "high_bias" if shown.bias2[index] > shown.variance[index] else "high_variance"
+        if bias2 <= max(variance, float(result.noise)):
+            return "near_best"
+        return ("high_bias_ridge" if FAMILIES[result.family].ridge and result.ridge > 0
+                else "high_bias")
+    return "high_bias" if bias2 > variance else "high_variance"
 
 
 def decomposition_latex(result: Decomposition, index: int, significant: int = 3,

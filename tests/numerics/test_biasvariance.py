@@ -370,6 +370,17 @@ def test_reading_and_formula():
     assert "0.09" in latex  # σ² = 0.3²
 
 
+def test_a_large_ridge_under_fits_at_every_capacity_and_the_reading_says_so():
+    """λ = 10: every fit is held flat (bias² > 2σ² > 2 × variance from d = 3 on); near the
+    best capacity the reading names the bias and the λ, not "near the best"."""
+    data = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
+    r = bv.decompose("poly", data, 0.3, ridge=10.0)
+    best = int(np.argmin(bv.resolved_bias2(r) + r.variance))
+    assert r.bias2[best] > 2 * r.noise > 2 * r.variance[best]
+    assert bv.reading(r, best, 20) == "high_bias_ridge"
+    assert bv.reading(bv.decompose("poly", data, 0.3), 3, 20) == "near_best"  # λ = 0
+
+
 def test_past_the_threshold_with_a_ridge_the_sets_are_not_fitted_exactly():
     """The reading says every set is fitted exactly only where it is: λ = 0 (minimum
     norm; training error 0), not with λ > 0 (ridge; training error well above 0)."""
