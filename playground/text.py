@@ -581,6 +581,7 @@ _EN: dict[str, str] = {
     "mlp.edits.dropped": "A weight edit in the link was left out: {problem}",
     "input.refused": "{value} not used ({reason}): {used} is in use.",
     "input.key_refused": "Only a number fits here: “{text}” was left out.",
+    "input.key_refused_integer": "Only a whole number fits here: “{text}” was left out.",
     "input.not_a_number": "not a number",
     "input.not_finite": "not finite",
     "input.not_integer": "not a whole number",

@@ -202,6 +202,7 @@ ZH: dict[str, str] = {
         "代入记录下的数值（状态表在第 {step} 步显示它的 v / m̂；"
         "在第 {next} 步显示的是一次未执行的更新的 v / m̂）。"),
     "input.key_refused": "这里只能输入数字：“{text}”未被输入。",
+    "input.key_refused_integer": "这里只能输入整数：“{text}”未被输入。",
     "input.not_a_number": "不是数字",
     "input.not_finite": "不是有限数",
     "input.not_integer": "不是整数",

@@ -87,7 +87,8 @@ const texts = {title: un(data.title), note: un(data.note), close: un(data.close)
                  Object.entries(data.player_names).map(([k, v]) => [k, un(v)])),
                class_names: Object.fromEntries(
                  Object.entries(data.class_names).map(([k, v]) => [k, un(v)])),
-               key_refused: un(data.key_refused), colon: un(data.colon)};
+               key_refused: un(data.key_refused),
+               key_refused_integer: un(data.key_refused_integer), colon: un(data.colon)};
 if (window.pgKeyboard) { window.pgKeyboard.data = texts; return; }
 const kb = window.pgKeyboard = {data: texts};
 // The view of the first visible model whose css_classes has `cls`, and its shadow root.
@@ -321,23 +322,32 @@ kb.beforeInput = (e) => {
   const path = e.composedPath(), el = path[0];
   // The note stays inside the sidebar the box is in (else the window).
   const side = path.find((n) => n.classList && n.classList.contains('pg-sidebar'));
+  // A box for whole numbers (``pg-integer``) says so: "0.5" and "1e9" are numbers.
+  const integer = path.some((n) => n.classList && n.classList.contains('pg-integer'));
+  // One key typed (not a paste): said together with the keys refused just before it.
+  // (Not "<event>.data.length": Panel reads "data.<name>" in a script as a parameter.)
+  const inserted = e.data;
+  const key = e.inputType === 'insertText' && inserted != null && inserted.length === 1;
   kb.typed = (el && el.tagName === 'INPUT' && el.closest('.bk-input-group')) ?
-    [el, el.value, e.data, side] : null;
+    [el, el.value, inserted, side, integer, key] : null;
 };
 kb.afterInput = (e) => {
   const seen = kb.typed; kb.typed = null;
   if (seen == null || seen[0] !== e.composedPath()[0]) return;
-  const [el, wanted, data, side] = seen;
-  const before = kb.refusedNote != null && kb.refusedEl === el ? kb.refusedText : '';
+  const [el, wanted, data, side, integer, key] = seen;
+  const before = (kb.refusedNote != null && kb.refusedEl === el && key && kb.refusedKey) ?
+    kb.refusedText : '';
   kb.hideRefused();
   if (el.value === wanted) return;  // taken: the box's note goes
   // Keys typed one after the other are said together ("abc", not "c").
   kb.refusedText = (before + ((data != null && data !== '') ? data : wanted)).slice(-24);
   kb.refusedEl = el;
+  kb.refusedKey = key;
   const note = document.createElement('div');
   note.className = 'pg-key-refused';
   note.setAttribute('role', 'status');
-  note.textContent = kb.data.key_refused.replace('{text}', kb.refusedText);
+  note.textContent = (integer ? kb.data.key_refused_integer : kb.data.key_refused)
+    .replace('{text}', kb.refusedText);
   const r = el.getBoundingClientRect();
   const dark = document.querySelector('.pg-theme-dark') != null;
   const big = document.querySelector('.pg-present') != null;
@@ -369,7 +379,8 @@ class KeyboardShortcuts(ReactiveHTML):
     ``title``, ``note``, ``close``, ``player_names`` (the player's button class →
     its accessible name), ``class_names`` (a control's CSS class → its accessible
     name, for controls that show no label, e.g. the header's language menu) and
-    ``key_refused`` (a number box's refused key: ``{text}`` is what was left out) and
+    ``key_refused`` (a number box's refused key: ``{text}`` is what was left out),
+    ``key_refused_integer`` (the same in a box for whole numbers, class ``pg-integer``) and
     ``colon`` (what joins a slider's title and its value: "：" in Chinese).  Added
     once per page; a second one only hands its texts over.
     """
@@ -381,6 +392,7 @@ class KeyboardShortcuts(ReactiveHTML):
     player_names = param.Dict(default={})
     class_names = param.Dict(default={})
     key_refused = param.String(default="")
+    key_refused_integer = param.String(default="")
     colon = param.String(default=": ")
 
     _template = "<div id='keyboard' style='display:none'></div>"
@@ -398,4 +410,5 @@ class KeyboardShortcuts(ReactiveHTML):
                    player_names=names,
                    class_names={c: tr(key, lang) for c, key in CLASS_NAMES.items()},
                    key_refused=tr("input.key_refused", lang),
+                   key_refused_integer=tr("input.key_refused_integer", lang),
                    colon=tr("widget.colon", lang))

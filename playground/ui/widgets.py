@@ -34,6 +34,10 @@ def set_text(pane, text: str):
         pane.object = text
 
 
+#: The class of a box for whole numbers: a key it refuses is said to need one
+#: (``ui.keyboard``), since "0.5" and "1e9" are numbers.
+INTEGER_CLASS = "pg-integer"
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -164,6 +168,8 @@ class Guard:
         localize_label(widget, lang)  # an editable slider's "label：" in Chinese
         p = owner.param[name]
         self.integer = isinstance(p, param.Integer)
+        if self.integer:  # the page's note for a refused key says "whole number"
+            widget.css_classes = [*widget.css_classes, INTEGER_CLASS]
         self.bounds = bounds if bounds is not None else (getattr(p, "bounds", None)
                                                          or (None, None))
         self.note = pn.pane.HTML("", visible=False, margin=(0, 10, 4, 10),

@@ -387,6 +387,27 @@ def test_letters_typed_into_a_number_box_are_said_to_be_left_out(page, server_ur
     assert_no_errors(page)
 
 
+def test_a_box_for_whole_numbers_says_so_and_a_paste_is_said_alone(page, server_url):
+    """"0.5" and "1e9" are numbers: a box for whole numbers (the steps) that drops them
+    says it takes whole numbers; each paste is said on its own, keys typed in a row
+    together."""
+    from playground.text import tr
+
+    open_optimizers(page, server_url)
+    box = page.locator(".pg-steps input").first
+    box.wait_for(state="visible")
+    note = page.locator(".pg-key-refused")
+    for pasted in ("1e9", "0.5"):
+        box.fill(pasted)
+        expect(note).to_have_text(tr("input.key_refused_integer", "en", text=pasted),
+                                  timeout=CHANGE_TIMEOUT_MS)
+    box.click()
+    box.press("End")
+    box.press_sequentially("e.", delay=50)
+    expect(note).to_have_text(tr("input.key_refused_integer", "en", text="e."))
+    assert_no_errors(page)
+
+
 # -- the MLP lab ------------------------------------------------------------------------
 
 

@@ -45,7 +45,7 @@ from ...ui.palettes import (
 from ...ui.pick import pick_nearest_line
 from ...ui.present import PLOT_COLORS, katex_html_stylesheets, math_size, number_size, text_size
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
-from ...ui.widgets import DiscreteSlider, label_colon, set_text
+from ...ui.widgets import INTEGER_CLASS, DiscreteSlider, label_colon, set_text
 from . import state as bv_state
 from .state import BiasVarianceLabState, calculate
 
@@ -131,7 +131,7 @@ class BiasVarianceLab(Lab):
             end=bv.DATASETS_BOUNDS[1], value=s.datasets, css_classes=["pg-bv-datasets"]),
             "datasets")
         self.seed = pn.widgets.IntInput.from_param(s.param.seed, name=tr("bv.seed", lang),
-                                                   css_classes=["pg-bv-seed"])
+                                                   css_classes=["pg-bv-seed", INTEGER_CLASS])
         self.family = pn.widgets.Select.from_param(
             s.param.family, name=tr("bv.family", lang), css_classes=["pg-bv-family"],
             options={tr(f"bv.family.{k}", lang): k for k in bv.FAMILIES})

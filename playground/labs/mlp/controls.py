@@ -25,6 +25,7 @@ from ...ui.lab import controls
 from ...ui.markup import tagged, text_html
 from ...ui.present import PAGE_BUTTON, text_size
 from ...ui.widgets import (
+    INTEGER_CLASS,
     Guard,
     KeptFile,
     decades_format,
@@ -351,7 +352,8 @@ class MlpControls(Viewer):
             for i in range(len(widths)):
                 # No limits in the browser (it clamped silently): refused here, visibly.
                 box = pn.widgets.IntInput(name=tr("mlp.layer.width", self.state.lang, n=i + 1),
-                                          width=72, css_classes=[f"pg-layer-width-{i}"])
+                                          width=72,
+                                          css_classes=[f"pg-layer-width-{i}", INTEGER_CLASS])
                 box.param.watch(self._on_layer_width, "value")
                 inputs.append(box)
             self.layer_widths.objects = inputs

@@ -57,7 +57,7 @@ from ...ui.flow import WRAP
 from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
 from ...ui.present import text_size
-from ...ui.widgets import EmptyableFloatInput, set_text
+from ...ui.widgets import INTEGER_CLASS, EmptyableFloatInput, set_text
 from .state import MAX_LINK_EPOCHS, MlpLabState
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ class NetworkDiagram(Viewer):
                                    sizing_mode="stretch_width")
         # The keyboard's way to a weight (no mouse): its layer and the units it joins.
         pick = lambda name, css: pn.widgets.IntInput(name=name, value=None, start=1,
-                                                     width=88, css_classes=[css])
+                                                     width=88, css_classes=[css, INTEGER_CLASS])
         self.pick_layer = pick(tr("mlp.net.pick_layer", lang), "pg-pick-layer")
         self.pick_from = pick(tr("mlp.net.pick_from", lang), "pg-pick-from")
         self.pick_to = pick(tr("mlp.net.pick_to", lang), "pg-pick-to")
