@@ -399,7 +399,8 @@ class Page:
         # (embedded: no header, no toggle to open them again, so the controls stay)
         self.side.visible = self.embed or not self.display.present
         # The browser's Back and Forward buttons: the page follows the link they show.
-        self.history = HistoryListener(lab=self.lab_key, lang=self.lang)
+        self.history = HistoryListener(lab=self.lab_key, lang=self.lang,
+                                       own_page=not self.autoloaded)
         self.history.param.watch(self._on_history, "popped")
         self.view.append(self.history)
         self.view.extend([self.lesson.script, self.lesson.kept,
@@ -799,12 +800,16 @@ class HistoryListener(ReactiveHTML):
     lang = param.String(default=DEFAULT_LANGUAGE)  # every text is made in it: a reload
     default_lang = param.String(default=DEFAULT_LANGUAGE)
     popped = param.String(default="")
+    #: The page is the playground's own (not another site's that loaded the lab): its
+    #: ``<html lang>`` is the page's language, for screen readers and Chinese fonts.
+    own_page = param.Boolean(default=True)
     #: How the server's next link change goes into the tab's history (see ``_write_link``).
     mode = param.Selector(default="replace", objects=["replace", "push"])
 
     _template = "<div id='history' style='display:none'></div>"
     _scripts = {
         "render": """
+          if (data.own_page) { document.documentElement.lang = data.lang; }
           if (!window.history.pgPatched) {
             const push = window.history.pushState.bind(window.history);
             window.history.pushState = (s, title, url) => {

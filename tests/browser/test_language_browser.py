@@ -74,11 +74,14 @@ def test_the_language_menu_switches_and_keeps_the_settings(page, server_url):
                            timeout=90_000)
     query = query_of(page)
     assert query["surface"] == "saddle" and query["theme"] == "dark"
+    # The document says its language (screen readers, the browser's choice of CJK font).
+    page.wait_for_function("() => document.documentElement.lang === 'zh'", timeout=30_000)
     page.locator(".pg-language select").select_option(label=LANGUAGES["en"])
     page.wait_for_url(lambda url: "lang=" not in url, timeout=30_000)
     page.wait_for_function(f"() => ({_VISIBLE_TEXT})().includes({EN['app.title']!r})",
                            timeout=90_000)
     assert query_of(page)["surface"] == "saddle"
+    assert page.evaluate("document.documentElement.lang") == "en"
     assert page.errors == []
 
 

@@ -75,6 +75,7 @@ def test_a_lab_loaded_by_server_document_leaves_the_host_pages_url_alone(monkeyp
     page, location = _page(monkeypatch, "?bokeh-autoload-element=p1&bokeh-app-path=/app"
                                         "&lab=mlp&embed=1&hide=lr&lr=0.05")
     assert page.lab.state.lr == 0.05 and "lr" not in _param_names(page.side.objects)
+    assert not page.history.own_page  # the host page's <html lang> is its own
     page.lab.state.lr = 0.07
     page._write_link()
     assert location.search.startswith("?bokeh-autoload-element=p1")
