@@ -567,8 +567,9 @@ _EN: dict[str, str] = {
         "the next epoch, which trains on from the edited network."),
     "mlp.net.legend": (
         "Each square shows one neuron's output over the plane: blue positive, orange "
-        "negative, white 0. Edges are weights: blue positive, orange negative, thicker "
-        "for larger |w|. Hover an edge to read its value."),
+        "negative, white 0. An output square pₖ is the probability of class k, in that "
+        "class's colour: white 0, full colour 1. Edges are weights: blue positive, orange "
+        "negative, thicker for larger |w|. Hover an edge to read its value."),
     "mlp.weight.not_a_number": "Enter a number for the weight.",
     "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
     "mlp.weight.outside": (

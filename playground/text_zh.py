@@ -289,9 +289,9 @@ ZH: dict[str, str] = {
     "mlp.activation.sigmoid": "sigmoid",
     "mlp.activation.tanh": "tanh",
     "mlp.init": "初始化",
-    "mlp.init.he": "He（Kaiming）",
+    "mlp.init.he": "He (Kaiming)",
     "mlp.init.small_uniform": "小范围均匀（±0.5）",
-    "mlp.init.xavier": "Xavier（Glorot）",
+    "mlp.init.xavier": "Xavier (Glorot)",
     "mlp.init.zeros": "全零",
     "mlp.batchnorm": "批量规范化",
     "mlp.training": "训练（运行时修改立即生效）",
@@ -520,7 +520,8 @@ ZH: dict[str, str] = {
         "本次编辑后：训练损失 {train}，验证损失 {val}。曲线记录的是下一个迭代周期，"
         "它从编辑后的网络继续训练。"),
     "mlp.net.legend": (
-        "每个方块显示一个神经元在整个平面上的输出：蓝色为正，橙色为负，白色为 0。边表示权重："
+        "每个方块显示一个神经元在整个平面上的输出：蓝色为正，橙色为负，白色为 0。"
+        "输出方块 pₖ 是类别 k 的概率，用该类别的颜色表示：白色为 0，最深为 1。边表示权重："
         "蓝色为正，橙色为负，|w| 越大线越粗。将鼠标悬停在边上可查看它的数值。"),
     "mlp.weight.not_a_number": "请输入一个数作为权重。",
     "mlp.weight.not_finite": "权重必须是有限数，不能是 {value}。",
