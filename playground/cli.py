@@ -212,8 +212,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pixels per CSS pixel (PNG), e.g. 2 for a sharp slide")
     f.add_argument("--size", type=_size, default="1600x900",
                    help="the page's viewport WIDTHxHEIGHT in CSS pixels (the PNG's size)")
-    f.add_argument("--plot", help="one plot only, by its name (surface, loss; boundary, "
-                                  "loss, accuracy)")
+    f.add_argument("--plot", help="one plot only, by its name (optimizers: surface, loss; "
+                                  "MLP: boundary, loss, accuracy, network, and in a race "
+                                  "race_loss, race_accuracy, race_1 … race_4; bias–variance: "
+                                  "fits, curves)")
     f.add_argument("--server", help="a playground already serving (http://HOST:PORT/app): "
                                     "no server is started (faster for many figures)")
     f.add_argument("--timeout", type=_finite("timeout", 1.0), default=120.0,

@@ -244,3 +244,24 @@ def test_an_exported_plot_with_a_horizontal_axis_has_room_for_its_last_tick():
     assert chart.min_border_right == export.RIGHT_ROOM_PX >= 20
     assert (diagram.min_border_right, hidden.min_border_right) == (None, None)
     assert wide.min_border_right == 40
+
+
+def test_the_plot_option_names_every_plot_a_lab_offers():
+    """``figure --help`` names each plot that a lab places with a download menu (the
+    names ``with_downloads`` gets as text in the labs' code)."""
+    import ast
+    from pathlib import Path
+
+    import playground
+
+    names = set()
+    for path in (Path(playground.__file__).parent / "labs").rglob("*.py"):
+        for call in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "with_downloads"
+                    and len(call.args) > 1 and isinstance(call.args[1], ast.Constant)):
+                names.add(call.args[1].value)
+    assert {"surface", "boundary", "network", "fits", "curves"} <= names
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    help_text = sub.choices["figure"]._option_string_actions["--plot"].help
+    assert {n for n in names if not re.search(rf"\b{n}\b", help_text)} == set()
