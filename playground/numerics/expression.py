@@ -911,3 +911,20 @@ class Expression:
     def to_latex(self) -> str:
         """LaTeX for display, e.g. ``x^{2} - y^{2} + 0.1 \\sin\\left(3 x\\right)``."""
         return _latex(self.tree)
+
+    def latex_terms(self) -> list[str]:
+        """``to_latex`` cut before each + or − of the top-level sum (the operator starts
+        its term: ``["x^{2}", "- y^{2}", "+ 0.1 \\sin\\left(3 x\\right)"]``), so that a
+        long formula can be set on several lines; joined by spaces, ``to_latex``."""
+        rights = []
+        node = self.tree
+        while isinstance(node, BinaryOp) and node.operator in "+-":
+            rights.append((node.operator, node.right))
+            node = node.left
+        terms = [_latex(node)]
+        for operator, right in reversed(rights):
+            text = _latex(right)
+            needed = (_needs_parentheses(operator, _latex_precedence(right), False)
+                      or text.startswith("-"))
+            terms.append(f"{operator} {_latex_parenthesise(text, needed)}")
+        return terms

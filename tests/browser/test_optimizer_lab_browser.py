@@ -387,3 +387,31 @@ def test_a_link_to_a_log_scale_surface_shows_the_last_step_once_the_page_is_comp
         "() => Bokeh.documents[0].get_model_by_name('trail_sgd').data.x.length")
     assert trail == steps + 1  # the trail drawn up to the step shown
     assert_no_errors(page)
+
+
+#: JS: the sidebar formula's box: [its width, the formula's width] (CSS px).
+_FORMULA_WIDTHS = """() => {
+  const find = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.classList.contains('pg-surface-formula')) return el;
+      const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+      if (inner) return inner;
+    }
+    return null;
+  };
+  const el = find(document);
+  return el == null ? null : [el.clientWidth, el.scrollWidth];
+}"""
+
+
+def test_a_long_surface_formula_fits_the_sidebar_at_1280_by_720(page, server_url):
+    """Beale's and Rastrigin's formulas are set on lines that fit the sidebar: nothing to
+    scroll sideways to (they were cut at the box's edge)."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    for surface in ("beale", "rastrigin"):
+        goto_and_wait(page, f"{server_url}?lab=optimizers&surface={surface}")
+        page.wait_for_function(f"() => ({_FORMULA_WIDTHS})() != null && "
+                               f"({_FORMULA_WIDTHS})()[1] > 100", timeout=DRAW_TIMEOUT_MS)
+        box, formula = page.evaluate(_FORMULA_WIDTHS)
+        assert formula <= box + 1, (surface, box, formula)
+    assert_no_errors(page)

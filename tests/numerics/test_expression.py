@@ -642,3 +642,16 @@ def test_a_smooth_point_is_not_a_kink(formula, point):
     """|x·y| and |x²| are differentiable at the origin (their gradient is 0 there); a tie
     of max between equal gradients is no kink."""
     assert not bool(parse_expression(formula).at_kink(*point)), formula
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("x**2 - y**2 + 0.1*sin(3*x)", ["x^{2}", "- y^{2}", r"+ 0.1 \sin\left(3 x\right)"]),
+    ("x - (y - 1)", ["x", r"- \left(y - 1\right)"]),
+    ("x + -y", ["x", r"+ \left(-y\right)"]),
+    ("(x + y)*2", [r"\left(x + y\right) \cdot 2"]),
+    ("-x - y", ["-x", "- y"]),
+])
+def test_latex_terms_cut_the_top_level_sum_and_join_to_the_formula(text, terms):
+    e = parse_expression(text)
+    assert e.latex_terms() == terms
+    assert " ".join(terms) == e.to_latex()

@@ -49,6 +49,37 @@ FORMULA_BOX = """:host { max-width: 100%; overflow-x: auto; overflow-y: hidden;
   background-repeat: no-repeat; background-attachment: local, local, scroll, scroll; }"""
 
 
+#: About how many characters of a formula the sidebar shows on one line at 17 px
+#: (``shown_length``; measured: Beale's first 30 and Rastrigin's first 28 fitted).
+FORMULA_LINE_CHARS = 26
+
+
+def shown_length(latex: str) -> int:
+    """About how many characters ``latex`` shows: its commands' names as written for
+    functions (``\\cos``: 3), one for a symbol (``\\pi``), no braces or ``\\left``."""
+    text = re.sub(r"\\(left|right)\b", "", latex)
+    text = re.sub(r"\\(sin|cos|tan|exp|log|tanh|sinh|cosh|arctan)\b", r"\1", text)
+    text = re.sub(r"\\[A-Za-z]+", "x", text)
+    return len(re.sub(r"[{}^_\s]", "", text))
+
+
+def formula_lines(surface, width: int = FORMULA_LINE_CHARS) -> str:
+    """The surface's formula for the sidebar (LaTeX, no ``$``): on several lines, each
+    starting with its + or − (a line of terms no longer than ``width`` characters
+    shown, ``shown_length``), where it is longer than that; else ``surface.latex``."""
+    terms = getattr(surface.fn, "latex_terms", None)
+    if terms is None or shown_length(surface.latex) <= width:
+        return surface.latex
+    lines, empty = [surface.latex[:surface.latex.index("=") + 1]], True  # "f ="
+    for term in terms():
+        if not empty and shown_length(f"{lines[-1]} {term}") > width:
+            lines.append(r"\qquad " + term)
+        else:
+            lines[-1] = f"{lines[-1]} {term}"
+        empty = False
+    return r"\begin{array}{l}" + r" \\ ".join(lines) + r"\end{array}"
+
+
 def _latex_number(value: float) -> str:
     return latex_number(float(value), significant=4)  # the cards show 4 digits
 
@@ -198,7 +229,8 @@ class OptimizerLab(Lab):
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
         # A long formula (Rastrigin's) scrolls sideways in the sidebar, never cut off.
         self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)},
-                                             stylesheets=[FORMULA_BOX])
+                                             stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX],
+                                             css_classes=["pg-surface-formula"])
         self.expression_error = notice("danger", css_classes=["pg-expression-error"])
         # A typed formula compiles on a worker thread in the live page (``start``).
         self.compiling = pn.pane.HTML(
@@ -512,7 +544,7 @@ class OptimizerLab(Lab):
         lesson = (custom_lesson(s.lang) if surface.key == surfaces.CUSTOM
                   else tr(f"surface.{surface.key}.lesson", s.lang))
         self.surface_info.object = lesson
-        self.surface_formula.object = f"${surface.latex}$"
+        self.surface_formula.object = f"${formula_lines(surface)}$"
         self._show_surface()
         self.log_loss.value = self._log_scale()
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates

@@ -282,3 +282,23 @@ def test_a_start_outside_the_surfaces_view_is_drawn_with_the_surface_around_it(l
     own = lab.state.active_surface
     assert lab.state.shown_surface is own
     assert (fig.x_range.start, fig.x_range.end) == own.x_range
+
+
+def test_a_long_surface_formula_is_set_on_lines_that_fit_the_sidebar():
+    """Beale's three squares and Rastrigin's five terms on several lines, each no longer
+    than the sidebar shows (measured: 28-30 characters fitted at 1280 × 720), every
+    term once and in order; a short formula stays on one line."""
+    from playground.labs.optimizers.lab import FORMULA_LINE_CHARS, formula_lines, shown_length
+    from playground.numerics.surfaces import SURFACES
+
+    for key in ("beale", "rastrigin"):
+        surface = SURFACES[key]
+        latex = formula_lines(surface)
+        assert latex.startswith(r"\begin{array}{l}") and latex.endswith(r"\end{array}")
+        lines = latex[len(r"\begin{array}{l}"):-len(r"\end{array}")].split(r" \\ ")
+        assert len(lines) >= 2
+        assert all(shown_length(line) <= FORMULA_LINE_CHARS for line in lines), lines
+        joined = " ".join(line.removeprefix(r"\qquad ") for line in lines)
+        assert joined == surface.latex
+    assert formula_lines(SURFACES["rosenbrock"]) == SURFACES["rosenbrock"].latex
+    assert shown_length(r"10 \cos\left(2 \pi x\right)") == len("10cos(2πx)")
