@@ -309,6 +309,9 @@ _EN: dict[str, str] = {
         "x̂ = (x − μ) / σ with the training set's μ and σ ({features})."),
     "mlp.network": "Network",
     "mlp.layers": "Hidden layers (neurons per layer, e.g. 8,8; 0 = linear model)",
+    "mlp.layers.empty": (
+        "Nothing typed: type the neurons per layer (e.g. 8,8), or 0 for a linear model; "
+        "{used} is in use."),
     "mlp.layer.add": "+ layer",
     "mlp.layer.remove": "− layer",
     "mlp.layer.width": "layer {n}",

@@ -279,6 +279,8 @@ ZH: dict[str, str] = {
     "mlp.normalise": "标准化输入（在训练集上变为均值 0、标准差 1）",
     "mlp.network": "网络",
     "mlp.layers": "隐藏层（每层的神经元数，例如 8,8；0 = 线性模型）",
+    "mlp.layers.empty": (
+        "未输入内容：请输入每层的神经元数（例如 8,8），或输入 0 表示线性模型；正在使用 {used}。"),
     "mlp.layer.add": "+ 一层",
     "mlp.layer.remove": "− 一层",
     "mlp.layer.width": "第 {n} 层",

@@ -387,11 +387,14 @@ class MlpControls(Viewer):
         s = self.state
         try:
             hidden = mlp.parse_layers(event.new)
+            refusal = ("" if str(event.new).strip()  # emptied to type anew: not a "0"
+                       else tr("mlp.layers.empty", s.lang, used=s.layers))
         except ValueError as e:
+            refusal = tr("input.refused", s.lang, value=event.new, reason=tr_error(e, s.lang),
+                         used=s.layers)
+        if refusal:
             self.layer_note.visible = False  # one refusal shown at a time
-            set_text(self.layers_note, tagged("pg-refused-text", tr(
-                "input.refused", s.lang, value=event.new, reason=tr_error(e, s.lang),
-                used=s.layers)))
+            set_text(self.layers_note, tagged("pg-refused-text", refusal))
             self.layers_note.visible = True
             self._show_layers_text()
             return

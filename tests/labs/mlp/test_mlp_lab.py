@@ -14,6 +14,7 @@ from playground.labs.mlp.state import MAX_RACERS, MlpLabState
 from playground.numerics import training
 from playground.numerics.mlp import parse_layers
 from playground.numerics.reading import reading
+from playground.text import tr
 from playground.ui import player as ui_player
 
 
@@ -863,6 +864,19 @@ def test_layers_typed_as_text_the_network_cannot_have_are_refused_at_the_box(lab
     assert reason in note and note.endswith("8,8 is in use.")
     c.layers.value = " 4, 4 "
     assert s.layers == "4,4" and c.layers.value == "4,4" and not c.layers_note.visible
+
+
+def test_an_emptied_layers_box_is_no_linear_model(lab):
+    """Emptying the box (to type anew) and leaving it changes nothing and says how to
+    ask for a linear model (``0``); a ``0`` typed is one."""
+    s, c = lab.state, lab.controls
+    generation = s.generation
+    c.layers.value = "  "
+    assert s.layers == "8,8" and s.generation == generation and c.layers.value == "8,8"
+    assert c.layers_note.visible and shown(c.layers_note) == tr(
+        "mlp.layers.empty", "en", used="8,8")
+    c.layers.value = "0"
+    assert s.layers == "0" and not c.layers_note.visible
 
 
 # -- work off the event loop (issue #9 item 4) -------------------------------------------
