@@ -42,8 +42,10 @@ _LENGTH = """(name) => {
 _PLAYER = """() => {
   for (const m of Bokeh.documents[0].all_models)
     if (m.constructor.__name__ === 'Player') {
-      const el = Bokeh.index.find_one(m).sliderEl;
-      return {end: m.end, value: m.value, max: Number(el.max), shown: Number(el.value)};
+      const view = Bokeh.index.find_one(m), el = view.sliderEl;
+      const title = view.shadow_el.querySelector('.pn-player-value');
+      return {end: m.end, value: m.value, max: Number(el.max), shown: Number(el.value),
+              title: title == null ? null : title.textContent};
     }
   return null;
 }"""
@@ -108,6 +110,7 @@ def assert_optimizer_view_at(page, step: int, steps: int):
     player = page.evaluate(_PLAYER)
     assert player["end"] == steps and player["max"] == steps
     assert player["value"] == step and player["shown"] == step
+    assert player["title"] == str(step)  # beside "step t", in plain mode too
     page.wait_for_function(
         f"() => Bokeh.documents[0].get_model_by_name('readout').text"
         f".includes('State at step {step} ')", timeout=CHANGE_TIMEOUT_MS)

@@ -133,6 +133,12 @@ REDRAW_PLAYER_JS = """
 const view = Bokeh.index.find_one(cb_obj);
 if (view != null && view.sliderEl != null) view.update_value();
 """
+#: The step beside the player's title: Panel's player writes it only when the reader
+#: moves the player, not when the server sets its value (a new number of steps).
+PLAYER_TITLE_JS = """
+const view = Bokeh.index.find_one(cb_obj);
+if (view != null && view.titleEl != null) view.update_title_and_value();
+"""
 
 
 #: Once the 3-D view has arrived in the page (polled, up to 5 s), scroll it into sight.
@@ -188,7 +194,7 @@ class OptimizerLab(Lab):
         self.message = notice("warning", css_classes=["pg-message"])
         self.player = pn.widgets.Player(
             start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
-            width=460, show_value=False, css_classes=["pg-player"], stylesheets=[PLAYER_CSS],
+            width=460, show_value=True, css_classes=["pg-player"], stylesheets=[PLAYER_CSS],
             name=tr("plot.step", self.state.lang))
         self.player.jscallback(value="cursor.location = cb_obj.value",
                                args={"cursor": self.plots.step_cursor})
@@ -197,6 +203,7 @@ class OptimizerLab(Lab):
         # (One callback each: Panel registers one property per jscallback call.)
         self.player.jscallback(end=REDRAW_PLAYER_JS)
         self.player.jscallback(start=REDRAW_PLAYER_JS)
+        self.player.jscallback(value=PLAYER_TITLE_JS)
         # The legend gives each optimizer's loss at the step shown (as the readout does).
         legend = CustomJS(code=LEGEND_JS, args={
             "cursor": self.plots.step_cursor, "meta": self.plots.meta,
