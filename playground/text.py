@@ -696,6 +696,11 @@ _EN: dict[str, str] = {
     "bv.busy": "Training every width on every set… {percent} %",
     "bv.busy.fits": "Fitting every capacity to every set… {percent} %",
     "bv.reading": "Reading:",
+    "bv.bias2_zero": (
+        "Bias² is drawn as 0, below the chart's bottom, at {where}: there it is within its "
+        "sampling error of 0 (the M training sets cannot tell it from 0)."),
+    "bv.where.from": "{symbol} ≥ {value}",
+    "bv.where.at": "{symbol} = {values}",
     "bv.reading.high_bias": (
         "High bias: at {symbol} = {value} the mean fit misses the truth; more capacity "
         "would help."),

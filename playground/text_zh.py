@@ -623,6 +623,11 @@ ZH: dict[str, str] = {
     "bv.inputs.uniform": "均匀随机",
     "bv.noise": "噪声 σ",
     "bv.reading": "解读：",
+    "bv.bias2_zero": (
+        "在 {where} 处，偏差² 画作 0（位于图的下边界以下）：在那里它与 0 的差距在抽样误差之内"
+        "（M 个训练集无法把它与 0 区分开）。"),
+    "bv.where.from": "{symbol} ≥ {value}",
+    "bv.where.at": "{symbol} = {values}",
     "bv.reading.high_bias": (
         "高偏差：在 {symbol} = {value} 时，平均拟合偏离真实函数；增加容量会有帮助。"),
     "bv.reading.high_variance": (

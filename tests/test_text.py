@@ -26,6 +26,7 @@ TABLE_MODULES = ("text.py", "text_zh.py")
 #: Keys whose text is the same in every language: symbols, formulas and names.
 LANGUAGE_NEUTRAL = frozenset({
     "mlp.init.xavier", "mlp.init.he",  # names (the menu shows them whole)
+    "bv.where.from", "bv.where.at",  # formulas
     "optimizer.sgd", "optimizer.adagrad", "optimizer.rmsprop", "optimizer.adam",
     "hp.beta1", "hp.beta2", "hp.eps", "start.x", "start.y", "clip.value_label",
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",

@@ -94,6 +94,11 @@ class BiasVarianceLab(Lab):
         self.reading = pn.pane.HTML("", css_classes=["pg-bv-reading"],
                                     styles={"font-size": text_size(15)},
                                     sizing_mode="stretch_width")
+        # Where bias² is drawn as 0, its line leaves the log axis's bottom: said here.
+        self.zero_note = pn.pane.HTML("", css_classes=["pg-bv-zero-note"], visible=False,
+                                      styles={"font-size": text_size(13),
+                                              "color": "var(--pg-muted, #444)"},
+                                      sizing_mode="stretch_width")
         self.formula = pn.pane.LaTeX("", css_classes=["pg-bv-formula"],
                                      styles={"font-size": number_size(15),
                                              "overflow-x": "auto"},
@@ -289,6 +294,7 @@ class BiasVarianceLab(Lab):
             pn.Row(with_downloads(self.fits_pane, "fits", self.state),
                    with_downloads(self.curves_pane, "curves", self.state),
                    sizing_mode="stretch_width"),
+            self.zero_note,
             self.reading,
             self.model_formula,
         ]
@@ -414,7 +420,23 @@ class BiasVarianceLab(Lab):
             for name in COLORS:
                 y = np.full(len(x), r.noise) if name == "noise" else getattr(shown, name)
                 self.curves_sources[name].data = {"x": x, "y": floor(y)}
+            self._say_where_bias2_is_zero(caps, shown.bias2)
             self._on_pick()
+
+    def _say_where_bias2_is_zero(self, caps, bias2):
+        """The note under the curves: at which capacities bias² is drawn as 0."""
+        s = self.state
+        zero = [int(c) for c, b in zip(caps, np.asarray(bias2), strict=True) if b <= 0]
+        symbol = bv.FAMILIES[s.result.family].symbol
+        if not zero:
+            self.zero_note.visible = False
+            return
+        tail = zero == [int(c) for c in caps[len(caps) - len(zero):]] and len(zero) > 1
+        where = (tr("bv.where.from", s.lang, symbol=symbol, value=zero[0]) if tail
+                 else tr("bv.where.at", s.lang, symbol=symbol,
+                         values=", ".join(map(str, zero))))
+        set_text(self.zero_note, text_html(tr("bv.bias2_zero", s.lang, where=where)))
+        self.zero_note.visible = True
 
     def _on_pick(self, *_events):
         s, r = self.state, self.state.result

@@ -402,3 +402,20 @@ def test_the_capacity_slider_stands_where_it_will_while_the_family_is_computed()
     assert list(lab.capacity.values) == sorted({*bv.NETWORK_WIDTHS, s.capacity})
     assert lab.capacity.value == s.capacity
     assert lab.family_note.object == text_html(s.family_note())
+
+
+def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
+    """bias² within its sampling error of 0 is drawn as 0, off the log axis's bottom:
+    the note under the curves names those capacities (the lab's default: every degree
+    from the first such one on), and goes where there are none."""
+    lab = BiasVarianceLab(state=state)
+    lab.prepare()
+    r = state.result
+    zero = [int(c) for c, b in zip(r.capacities, bv.as_shown(r).bias2, strict=True) if b <= 0]
+    assert zero and zero == list(r.capacities[len(r.capacities) - len(zero):])
+    assert lab.zero_note.visible
+    assert f"at d ≥ {zero[0]}:" in lab.zero_note.object
+    lab._say_where_bias2_is_zero(r.capacities, np.ones(len(r.capacities)))
+    assert not lab.zero_note.visible
+    lab._say_where_bias2_is_zero((1, 2, 3), np.array([0.0, 1.0, 0.0]))
+    assert "at d = 1, 3:" in lab.zero_note.object
