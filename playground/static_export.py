@@ -762,7 +762,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                        line_alpha=0.25)
             chart.line("epoch", column_name, source=played, color=color, line_width=2.5,
                        legend_label=tr(key, lang))
-        chart.legend.location = "top_right" if what == "loss" else "bottom_right"
+        chart.add_layout(chart.legend[0], "right")  # beside, as the lab's: over no curve
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
     readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",

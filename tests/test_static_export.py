@@ -309,6 +309,8 @@ def test_the_mlp_page_follows_the_link_validation_points_gap_and_theme():
         gap = _source(page, f"gap_{what}")
         assert isinstance(gap.glyph, VArea) and gap.data_source is _source(page, "played")
         assert (gap.glyph.y1, gap.glyph.y2) == (f"train_{what}", f"val_{what}")
+        chart = _source(page, f"pg-{what}")  # its legend beside it, over no curve
+        assert chart.legend[0] in chart.right and chart.legend[0] not in chart.center
     assert _source(page, "pg-boundary").background_fill_color != PLOT_COLORS["dark"]["background"]
     assert static_export.DARK_CSS not in static_export.page_html(page)
 
