@@ -646,6 +646,10 @@ AXIS_FONTS = {"tick": {False: "13px", True: PLOT_FONTS["tick"]},
 TICK_GAP_PX, TITLE_GAP_PX = 8, 40
 #: Pixels between the loss axis's top and its name.
 Z_TITLE_GAP_PX = 12
+#: How near (in the box's unit coordinates) a tick of x or y may come to a corner where
+#: another axis's labels are read: closer, its label is left out (Rastrigin's x = −5 at
+#: −0.98 sat on the loss's "0").
+CORNER_ROOM = 0.12
 #: The least height between two of the loss's tick labels, in the picture's units
 #: (about 20 px: its height is fixed); a label closer to the last one is left out.
 Z_LABEL_SPACING = 0.15
@@ -709,8 +713,11 @@ def axes_screen(spec: dict, azimuth: float, elevation: float):
             ticks["x"].append(p[0])
             ticks["y"].append(p[1])
             foot = edges[axis](t)
-            if axis != "z" and abs(foot[0] - xc) < 1e-9 and abs(foot[1] - yc) < 1e-9:
-                continue  # the loss axis's foot: its "0" is read there
+            if axis != "z" and (abs(foot[0] - xc) < CORNER_ROOM
+                                and abs(foot[1] - yc) < CORNER_ROOM):
+                continue  # at the loss axis's foot: its "0" is read there
+            if axis == "y" and abs(t - y0) < CORNER_ROOM:
+                continue  # at the corner x's axis shares: x's label is read there
             if axis == "z":  # tilted far, the loss's labels close up: every other one
                 if p[1] - last_z < Z_LABEL_SPACING - 1e-12:
                     continue
@@ -781,8 +788,9 @@ for (let i = 0; i < s.axis.length; i++) {
   const gap = title ? (axis === "z" ? Z_TITLE_GAP : TITLE_GAP) : TICK_GAP;
   if (!title) {
     ticks.x.push(p[0]); ticks.y.push(p[1]);
-    const foot = Math.abs(w[0] - xc) < 1e-9 && Math.abs(w[1] - yc) < 1e-9;
-    if (axis !== "z" && foot) continue;  // the loss axis's foot: its "0" is read there
+    const foot = Math.abs(w[0] - xc) < CORNER_ROOM && Math.abs(w[1] - yc) < CORNER_ROOM;
+    if (axis !== "z" && foot) continue;  // at the loss axis's foot: its "0" is read there
+    if (axis === "y" && Math.abs(s.at[i] - y0) < CORNER_ROOM) continue;  // x's corner
     if (axis === "z") {  // tilted far, the loss's labels close up: every other one
       if (p[1] - lastZ < Z_SPACING - 1e-12) continue;
       lastZ = p[1];
@@ -797,7 +805,8 @@ axes_lines.data = lines; axes_ticks.data = ticks;
 tick_labels.data = labels.tick; title_labels.data = labels.title;
 }
 """
-for _name, _value in (("Z_SPACING", Z_LABEL_SPACING), ("Z_TITLE_GAP", Z_TITLE_GAP_PX),
+for _name, _value in (("CORNER_ROOM", CORNER_ROOM),
+                      ("Z_SPACING", Z_LABEL_SPACING), ("Z_TITLE_GAP", Z_TITLE_GAP_PX),
                       ("TICK_GAP", TICK_GAP_PX), ("TITLE_GAP", TITLE_GAP_PX)):
     AXES_JS = AXES_JS.replace(_name, str(_value))
 

@@ -228,13 +228,19 @@ def _corners(a, e):
             for x in (-1.0, 1.0) for y in (-1.0, 1.0)}
 
 
-@pytest.mark.parametrize("surface", ["ravine", "rosenbrock"])
+@pytest.mark.parametrize("surface", ["ravine", "rosenbrock", "rastrigin"])
 def test_the_3d_views_axes_stand_on_the_near_edges_and_the_left_corner(surface):
     """At every turn and tilt: x and y along the box's floor edges nearest the viewer
     (lowest on screen), the loss up the corner furthest left, the tick labels set away
-    from the box, none of x or y at the loss axis's foot, the loss's all there up to
-    the default tilt and apart at any."""
-    from playground.labs.optimizers.plots import Z_LABEL_SPACING, Surface3D, axes_screen
+    from the box, none of x or y near the loss axis's foot nor y's near the corner it
+    shares with x (Rastrigin's x = −5 sat on the loss's "0"), the loss's all there up
+    to the default tilt and apart at any."""
+    from playground.labs.optimizers.plots import (
+        CORNER_ROOM,
+        Z_LABEL_SPACING,
+        Surface3D,
+        axes_screen,
+    )
     from playground.numerics.surfaces import SURFACES
 
     view = Surface3D()
@@ -255,12 +261,25 @@ def test_the_3d_views_axes_stand_on_the_near_edges_and_the_left_corner(surface):
             assert za[0][0] == za[0][1] == pytest.approx(min(c[0] for c in corners.values()))
             assert za[1][1] > za[1][0]  # the loss axis goes up
             assert len(ticks["x"]) == sum(n_ticks.values())
-            # One x or y tick label fewer: the one at the loss axis's foot.  The loss's
-            # from its 0 up, left out where closer than Z_LABEL_SPACING to the last.
+            # The x and y tick labels but those near a corner where another axis's are
+            # read: the loss axis's foot (its "0"), and, for y, the corner it shares with
+            # x.  The loss's from its 0 up, left out where closer than Z_LABEL_SPACING
+            # to the last.
             tick = labels["tick"]
             beside = [k for k, axis in enumerate(tick["axis"]) if axis == "z"]
             assert all(tick["dx"][k] < 0 and tick["dy"][k] == 0 for k in beside)  # left
-            assert len(tick["text"]) - len(beside) == n_ticks["x"] + n_ticks["y"] - 1
+            foot = min(corners, key=lambda c: corners[c][0])  # the loss axis's (x, y)
+            y0 = min((-1, 1), key=lambda y: corners[(-1, y)][1] + corners[(1, y)][1])
+            x0 = min((-1, 1), key=lambda x: corners[(x, -1)][1] + corners[(x, 1)][1])
+            kept = 0
+            for axis, at, title in zip(spec["axis"], spec["at"], spec["title"], strict=True):
+                if title or axis == "z":
+                    continue
+                world = (at, y0) if axis == "x" else (x0, at)
+                near_foot = all(abs(w - f) < CORNER_ROOM for w, f in zip(world, foot,
+                                                                          strict=True))
+                kept += not (near_foot or (axis == "y" and abs(at - y0) < CORNER_ROOM))
+            assert len(tick["text"]) - len(beside) == kept > 0
             heights = [tick["y"][k] for k in beside]
             assert tick["text"][beside[0]] == "0" and 1 <= len(beside) <= n_ticks["z"]
             assert np.all(np.diff(heights) >= Z_LABEL_SPACING - 1e-9)
