@@ -33,8 +33,11 @@ A number box takes only what can begin a number: Bokeh puts the box back as it w
 when a key would make it anything else (a letter, a second point).  The script says
 so where it happened, so that a refused key is not lost in silence: a short note
 under the box (``pg-key-refused``, read out by screen readers) names what was left
-out, until the next key or for a few seconds.  A number that is typed whole but is
-outside the control's bounds is the server's to refuse (``widgets.Guard``).
+out (the keys refused in a row; in a box for whole numbers, ``pg-integer``, that it
+takes whole numbers) for a few seconds or until the box is left, whatever keys are
+taken meanwhile (the "e" of "1e9", typed, must not go unsaid once the 9 is in).  A
+number typed whole but outside the control's bounds is the server's to refuse
+(``widgets.Guard``).
 """
 
 from __future__ import annotations
@@ -335,10 +338,12 @@ kb.afterInput = (e) => {
   const seen = kb.typed; kb.typed = null;
   if (seen == null || seen[0] !== e.composedPath()[0]) return;
   const [el, wanted, data, side, integer, key] = seen;
+  // Taken: a note stays its time, what it says was left out still is ("1e9" typed
+  // into a box for whole numbers is 19: the "e" must not go unsaid when the 9 comes).
+  if (el.value === wanted) { kb.refusedKey = false; return; }  // and ends the row
   const before = (kb.refusedNote != null && kb.refusedEl === el && key && kb.refusedKey) ?
     kb.refusedText : '';
   kb.hideRefused();
-  if (el.value === wanted) return;  // taken: the box's note goes
   // Keys typed one after the other are said together ("abc", not "c").
   kb.refusedText = (before + ((data != null && data !== '') ? data : wanted)).slice(-24);
   kb.refusedEl = el;
