@@ -26,6 +26,8 @@ from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
+#: CSS for a formula card: at most 900 px wide, 1,260 px in lecture mode.
+CARD_WIDTH = ":host { max-width: calc(900px + var(--pg-lecture, 0) * 360px); }"
 #: CSS for a LaTeX pane: the lines of an array or aligned block start at the left.
 LEFT_ALIGNED_MATH = "mtd { text-align: left; }"
 #: CSS for a formula card's LaTeX pane: never wider than its card; a formula wider than
@@ -663,10 +665,11 @@ class OptimizerLab(Lab):
                                        styles={"font-size": text_size(13),
                                                "color": ink("#555555")})
             self.step_captions[name] = caption
-            # As wide as the page allows up to 900 px (Adam's numbers need about 800 px);
-            # narrower with the page (lecture mode, a frame), where formulas scroll.
+            # As wide as the page allows up to 900 px (Adam's numbers need about 800 px),
+            # 1,260 px in lecture mode (its type is 1.4 × as large); narrower with the
+            # page (a frame), where formulas scroll.
             card = pn.Column(title, symbolic, with_values, caption, at_step, visible=False,
-                             sizing_mode="stretch_width", max_width=900,
+                             sizing_mode="stretch_width", stylesheets=[CARD_WIDTH],
                              styles={"border-left": f"4px solid {COLORS[name]}",
                                      "padding-left": "10px"})
             self.formula_cards[name] = (card, title, symbolic, with_values, at_step)
