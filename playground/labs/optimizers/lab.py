@@ -60,7 +60,7 @@ def shown_length(latex: str) -> int:
     """About how many characters ``latex`` shows: its commands' names as written for
     functions (``\\cos``: 3), one for a symbol (``\\pi``), no braces or ``\\left``."""
     text = re.sub(r"\\(left|right)\b", "", latex)
-    text = re.sub(r"\\(sin|cos|tan|exp|log|tanh|sinh|cosh|arctan)\b", r"\1", text)
+    text = re.sub(r"\\(sin|cos|tan|exp|ln|tanh|sinh|cosh|arctan|min|max)\b", r"\1", text)
     text = re.sub(r"\\[A-Za-z]+", "x", text)
     return len(re.sub(r"[{}^_\s]", "", text))
 

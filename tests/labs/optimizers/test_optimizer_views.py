@@ -302,3 +302,4 @@ def test_a_long_surface_formula_is_set_on_lines_that_fit_the_sidebar():
         assert joined == surface.latex
     assert formula_lines(SURFACES["rosenbrock"]) == SURFACES["rosenbrock"].latex
     assert shown_length(r"10 \cos\left(2 \pi x\right)") == len("10cos(2πx)")
+    assert shown_length(r"\min\left(x, \ln\left(y\right)\right)") == len("min(x,ln(y))")
