@@ -1,7 +1,7 @@
 """One page's actions against another page's updates: the longest pause page A sees.
 
     python benchmarks/bench_stall.py [--keep-cache] [--only NAME ...] [--quiet-s 6] [--opens 1]
-                                     [--backends N]
+                                     [--backends N [--pin]] [--sends]
 
 Starts ``panel serve app.py`` (with an empty JAX disk cache, so that every new network
 and formula really compiles, unless ``--keep-cache``) and two headless Chromiums (the
@@ -24,6 +24,13 @@ page B, the first two visitors, are on two backends (``least_conn``, kept there 
 as if each visitor had a core of the server and a machine of their own: what is left of
 page A's gaps is then neither the event loop nor the CPU that page B uses.
 
+With ``--sends`` (one server) the server also notes when it sends each page a message
+(``benchmarks/send_log.py``), and each action gets page A's longest gap between two
+messages the server sent it: a pause of the server itself, apart from a browser that
+drew late because the machine's cores were busy (page A plays, so the server sends it
+a frame many times a second); and ``loop_sampler.py``'s samples of its event loop are
+in ``loop.tsv`` beside the server's log (``--verbose`` prints each action's window).
+
 For each action: how long it took in page B (until its result shows and no
 "compiling" indicator is left), and page A's longest gap between two epoch changes
 from the action's start to ``--settle-s`` after its end (a gap still open counts to
@@ -37,6 +44,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -44,12 +52,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository's root
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # send_log
 from playground.serving import (  # noqa: E402
     EPOCH_PROBE_JS,
     EPOCH_PROBE_READ_JS,
+    REPO_ROOT,
     free_port,
     launch_chromium,
     longest_gap,
+    server_command,
     start_server,
     stop_server,
     wait_for_http,
@@ -229,6 +240,9 @@ def main():
                          "server, no proxy)")
     ap.add_argument("--pin", action="store_true",
                     help="with --backends 2: page A's browser and backend on CPU 0, B's on 1")
+    ap.add_argument("--sends", action="store_true",
+                    help="(one server) also page A's longest gap between the server's "
+                         "messages to it (benchmarks/send_log.py)")
     ap.add_argument("--verbose", action="store_true",
                     help="also say when, in each action, page A's longest gaps began")
     args = ap.parse_args()
@@ -255,7 +269,14 @@ def main():
                                                          cluster.processes, strict=False)}
             stop = cluster.stop
         else:
-            proc = start_server(port, env=env, log=log)
+            if args.sends:  # the same server, through the wrapper that notes its sends
+                command = [sys.executable, str(Path(__file__).with_name("send_log.py")),
+                           str(tmp / "sends.tsv"), str(tmp / "loop.tsv"), "--",
+                           *server_command(port)[3:]]
+                proc = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+            else:
+                proc = start_server(port, env=env, log=log)
             pids, stop = {str(port): proc.pid}, lambda: stop_server(proc)
         try:
             if not args.backends:
@@ -267,16 +288,34 @@ def main():
           f"server log {log_path}")
     tracebacks = log_path.read_text().count("Traceback")
     print(f"tracebacks in the server log: {tracebacks}")
+    sent = {}
+    if args.sends:  # page A connected first: connection 0
+        from send_log import read
+
+        times = read(str(tmp / "sends.tsv"), 0)
+        windows = results["windows"]
+        sent = {name: longest_gap(times, s, e) / 1000 for name, (s, e) in windows.items()}
+        sent_where = {name: gaps_in(times, s, e) for name, (s, e) in windows.items()}
+    results.pop("windows", None)
     quiet = results.pop("page A alone")[:3]
-    print(f"{'action (page B)':44s} {'took':>8s} {'A: longest gap':>15s} {'A: frame gap':>13s}")
-    print(f"{'(none: page A alone)':44s} {'':>8s} {quiet[1]:13.2f} s {quiet[2]:11.2f} s")
+    server = lambda name: f" {sent[name]:10.2f} s" if sent else ""
+    print(f"{'action (page B)':44s} {'took':>8s} {'A: longest gap':>15s} {'A: frame gap':>13s}"
+          + (f" {'A: sent gap':>12s}" if sent else ""))
+    print(f"{'(none: page A alone)':44s} {'':>8s} {quiet[1]:13.2f} s {quiet[2]:11.2f} s"
+          + server("page A alone"))
     for name, (took, gap, frame_gap, where) in results.items():
-        print(f"{name:44s} {took:6.2f} s {gap:13.2f} s {frame_gap:11.2f} s")
+        print(f"{name:44s} {took:6.2f} s {gap:13.2f} s {frame_gap:11.2f} s" + server(name))
+        if args.verbose and sent:
+            print(f"    window: --start {windows[name][0]:.0f} --end {windows[name][1]:.0f};"
+                  " longest sent gaps:", ", ".join(f"{at:.2f} +{length:.2f}"
+                                                  for at, length in sent_where[name]))
         if args.verbose:
             print("    longest gaps (s after the action began, length):", ", ".join(
                 f"{at:.2f} +{length:.2f}" for at, length in where))
     worst = max(r[1] for r in results.values()) if results else float("nan")
-    print(f"stall worst_gap_s={worst:.2f} quiet_gap_s={quiet[1]:.2f}")
+    print(f"stall worst_gap_s={worst:.2f} quiet_gap_s={quiet[1]:.2f}" + (
+        f" worst_sent_gap_s={max(v for k, v in sent.items() if k != 'page A alone'):.2f}"
+        if sent else ""))
 
 
 def run(url: str, pids: dict[str, int], csv_path: Path, args, sync_playwright) -> dict:
@@ -349,9 +388,11 @@ def run(url: str, pids: dict[str, int], csv_path: Path, args, sync_playwright) -
             browser_b.close()
     changes = [t for t, _ in rec["changes"]]
     frames = rec["frames"]
-    return {name: (took, longest_gap(changes, s, e) / 1000, longest_gap(frames, s, e) / 1000,
-                   gaps_in(changes, s, e))
-            for name, (s, e, took) in windows.items()}
+    results = {name: (took, longest_gap(changes, s, e) / 1000,
+                      longest_gap(frames, s, e) / 1000, gaps_in(changes, s, e))
+               for name, (s, e, took) in windows.items()}
+    results["windows"] = {name: (s, e) for name, (s, e, _) in windows.items()}
+    return results
 
 
 def gaps_in(changes: list[float], start: float, end: float, n: int = 3) -> list:

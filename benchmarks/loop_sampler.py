@@ -29,6 +29,15 @@ MAX_INTERVAL_MS = 60.0
 
 
 def serve(samples: str, panel_args: list[str]):
+    start_sampler(samples)
+    from panel.command import main
+
+    sys.argv = ["panel", *panel_args]
+    main()
+
+
+def start_sampler(samples: str):
+    """Every ``PERIOD_S``, the main thread's stack as a line of ``samples`` (a thread)."""
     out = open(samples, "w", buffering=1 << 16)  # noqa: SIM115 (open while serving)
     main_id = threading.main_thread().ident
 
@@ -49,10 +58,6 @@ def serve(samples: str, panel_args: list[str]):
                 out.flush()
 
     threading.Thread(target=sample, name="loop-sampler", daemon=True).start()
-    from panel.command import main
-
-    sys.argv = ["panel", *panel_args]
-    main()
 
 
 def idle(stack: list[str]) -> bool:

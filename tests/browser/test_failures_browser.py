@@ -201,8 +201,8 @@ SITECUSTOMIZE = textwrap.dedent('''
     def _patch_state(module):
         training = module.MlpLabState.training  # a frame's chunk: run on a worker
 
-        def failing(self, n_epochs=1):
-            run, record = training(self, n_epochs)
+        def failing(self, n_epochs=1, **options):
+            run, record = training(self, n_epochs, **options)
             if int(self.seed) == 4242:
                 def run():
                     raise RuntimeError("forced failure in a frame")

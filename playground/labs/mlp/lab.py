@@ -190,7 +190,12 @@ class MlpLab(Lab):
         """``train_chunk`` in two halves for the player (``ui.player.Player``'s
         ``split``): the training on a worker thread, then its result recorded and
         drawn on the session's thread."""
-        run, record = self.state.training(n_epochs)
+        # A race's four heat maps come with the chunk only when its frame will draw them
+        # (``_on_trained``: every RACE_PICTURE_PERIOD_S), a frame from now.
+        due = (self.player.callback is None
+               or time.perf_counter() - self._picture_at >= RACE_PICTURE_PERIOD_S
+               - PERIOD_MS / 1000)
+        run, record = self.state.training(n_epochs, pictures=due)
 
         def finish(result):
             record(result)

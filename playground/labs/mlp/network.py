@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 
-import jax.numpy as jnp
 import numpy as np
 import panel as pn
 import param
@@ -43,7 +42,6 @@ from ...numerics.diagram import (
     LEVELS,
     MIN_EDGE_WIDTH,
     diagram_layout,
-    diagram_values,
     edge_widths,
     nearest_edge,
     pool,
@@ -267,11 +265,8 @@ class NetworkDiagram(Viewer):
         sizes = (s.arch.n_inputs, *s.arch.hidden, s.arch.n_classes)
         if self._structure != (sizes, self._features()):
             self._rebuild()
-        grids, weights = diagram_values(s.arch, s.model.params, s.model.bn_state,
-                                        jnp.asarray(s.data.mean), jnp.asarray(s.data.std),
-                                        self._features(), frame=s.frame,
-                                        programs=s.programs)
-        units, outputs = shades(np.asarray(grids), s.arch.activation, s.arch.n_inputs,
+        grids, weights = s.diagram()  # (computed with the training while playing)
+        units, outputs = shades(grids, s.arch.activation, s.arch.n_inputs,
                                 s.arch.n_classes)
         lay = self.layout
         images, start = [], 0

@@ -244,6 +244,9 @@ class MlpLabState(_Knobs):
         self.notes: list[str] = []  # settings adjusted or without effect (see _runnable)
         self._lr_ended = False  # whether the schedule's α has reached 0 (see halted)
         self._grid_ahead = None  # (network, _grid_inputs(), its heat map) from a worker
+        self._diagram_ahead = None  # (network, _grid_inputs(), its diagram's values), the same
+        self._multiplier_ahead = None  # (schedule, n, α_n / α) for the readout, the same
+        self._race_grids_ahead = None  # (racers' networks, _grid_inputs(), heat maps), the same
         self._frame = (None, None)  # (data, its frame): see ``frame``
         self._showing_batch = False  # use_network shows the batch in use (no new network)
         # The batch asked for (by the user, a link, a lesson) and the one use_network last
@@ -428,9 +431,13 @@ class MlpLabState(_Knobs):
                             every)
 
     def lr_at_epoch(self, epoch: float) -> float:
-        """α at the start of ``epoch`` (0-based), for the readout."""
+        """α at the start of ``epoch`` (0-based), for the readout: the value a chunk's
+        worker computed (``training``) when it is that epoch's, else computed now."""
         n = float(epoch) * self.updates_per_epoch
-        return float(self.lr) * float(opt.schedule_multiplier_now(self.schedule_in_updates(), n))
+        schedule, ahead = self.schedule_in_updates(), self._multiplier_ahead
+        if ahead is not None and ahead[0] == schedule and ahead[1] == n:
+            return float(self.lr) * ahead[2]
+        return float(self.lr) * float(opt.schedule_multiplier_now(schedule, n))
 
     def _cached(self, what, build):
         """``build()``, kept until a training setting (or the updates per epoch) changes.
@@ -479,23 +486,48 @@ class MlpLabState(_Knobs):
         run, record = self.training(n_epochs)
         record(run())
 
-    def training(self, n_epochs: int) -> tuple[Callable[[], object],
-                                                Callable[[object], None]]:
+    def training(self, n_epochs: int, pictures: bool = True) -> tuple[Callable[[], object],
+                                                                      Callable[[object], None]]:
         """``train(n_epochs)`` in two halves, ``record(run())``: ``run()`` trains from
         the network and settings as they are now, changing nothing (any thread: JAX
         only); ``record(result)`` keeps what it trained (the state's thread), unless
         the network was replaced meanwhile (a new one, the best restored, a weight
         edited): then it drops it.  A single network's chunk ends at the epoch of the
-        link's next weight edit (``edits``), which ``record`` then makes."""
+        link's next weight edit (``edits``), which ``record`` then makes.
+
+        ``run()`` also computes what the new epoch's frame draws (``grid``, ``diagram``,
+        the readout's α; a race's heat maps only with ``pictures``), so that drawing it
+        makes no computation on the session's thread, which every page shares: there a
+        call waits for XLA's one thread and, after a release of the compiled programs
+        (``ui.memory``), for its program's reload."""
         if self.halted:  # until a reset, or a schedule that lets α be positive again
             return (lambda: None), (lambda _result: None)
         n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        run, record = self._training(n_epochs, pictures)
+        # The readout's α at the chunk's end, computed with it: ``lr_at_epoch`` on the
+        # session's thread then makes no computation (see ``diagram``).
+        schedule = self.schedule_in_updates()
+        n = float(self.epoch + n_epochs) * self.updates_per_epoch
+
+        def run_with_alpha():
+            return run(), (schedule, n, float(opt.schedule_multiplier_now(schedule, n)))
+
+        def record_with_alpha(result):
+            trained, self._multiplier_ahead = result
+            record(trained)
+
+        return run_with_alpha, record_with_alpha
+
+    def _training(self, n_epochs: int, pictures: bool) -> tuple[Callable[[], object],
+                                                                 Callable[[object], None]]:
+        """``training``'s two halves, the readout's α left out."""
         if not self.racers:  # stop at the next edit's epoch: ``_record`` makes it there
             self.apply_due_edits()
             upcoming = [e.epoch for e in self.edits_pending() or () if e.epoch > self.epoch]
             if upcoming:
                 n_epochs = min(n_epochs, upcoming[0] - self.epoch)
         arch, hyper, data = self.arch, None, self.data[:4]
+        inputs = self._grid_inputs()
         if self.racers:
             models, active = self.race_models, np.array([d is None for d in self.race_diverged])
             hyper = self.race_hyper()
@@ -508,32 +540,40 @@ class MlpLabState(_Knobs):
                     parts.append(np.asarray(metrics)[:, :k])
                     # A racer that diverged keeps its last finite network to the end.
                     active_now = active_now & np.all(np.isfinite(parts[-1]), axis=(1, 2))
-                return trained, np.concatenate(parts, axis=1)
+                grids = self._race_grids_of(trained, inputs) if pictures else None
+                return (trained, np.concatenate(parts, axis=1)), grids
 
-            return run_race, lambda result: (self._record_race(result, n_epochs, models)
-                                             if self.race_models is models else None)
+            def record_race(result):
+                if self.race_models is not models:
+                    return
+                raced, grids = result
+                self._race_grids_ahead = None if grids is None else (raced[0], inputs, grids)
+                self._record_race(raced, n_epochs, models)
+
+            return run_race, record_race
         model, best, hyper = self.model, self.best_model, self.hyper()
-        best_loss = jnp.asarray(self.best_val, training.DTYPE)
-
-        inputs = self._grid_inputs()
+        best_val = self.best_val
 
         def run():
+            best_loss = jnp.asarray(best_val, training.DTYPE)  # (JAX: not on the loop)
             trained, kept, kept_loss, parts = model, best, best_loss, []
             for k in self._slices(n_epochs):
                 trained, kept, kept_loss, metrics = self.train_keeping_best(
                     arch, trained, kept, kept_loss, hyper, data, n_epochs=k)
                 parts.append(np.asarray(metrics[:k]))
-            # The heat map of the trained network too: here it is off the event loop.
-            grid = self._grid_of(trained, inputs)
-            return (trained, kept, kept_loss, np.concatenate(parts)), grid
+            # The trained network's heat map and diagram too: here, off the event loop,
+            # where no page waits for XLA's one thread or for a reload after a release.
+            grid, diagram = self._grid_of(trained, inputs), self._diagram_of(trained, inputs)
+            return (trained, kept, kept_loss, np.concatenate(parts)), grid, diagram
 
         def record(result):
             if self.model is not model:
                 return
-            trained, grid = result
+            trained, grid, diagram = result
             # Before recording: the new epoch draws at once.  Used only if that network
             # is kept (not one cut at a divergence).
             self._grid_ahead = (trained[0], inputs, grid)
+            self._diagram_ahead = (trained[0], inputs, diagram)
             self._record(trained, n_epochs)
 
         return run, record
@@ -796,12 +836,21 @@ class MlpLabState(_Knobs):
         return ""
 
     def race_grids(self) -> np.ndarray:
-        """Each racer's heat map, (n_racers, size, size), in one call."""
+        """Each racer's heat map, (n_racers, size, size), in one call: the ones a chunk's
+        worker computed (``training`` with ``pictures``) while they still fit, else now."""
+        inputs, ahead = self._grid_inputs(), self._race_grids_ahead
+        if ahead is not None and ahead[0] is self.race_models and _same_inputs(ahead[1], inputs):
+            return ahead[2]
+        return self._race_grids_of(self.race_models, inputs)
+
+    def _race_grids_of(self, models, inputs: tuple) -> np.ndarray:
+        """The stacked ``models``' heat maps for ``_grid_inputs()``'s ``inputs`` (any
+        thread)."""
+        arch, data, features, discrete, frame = inputs
         return np.asarray(decision_grids(
-            self.arch, self.race_models.params, self.race_models.bn_state,
-            jnp.asarray(self.data.mean), jnp.asarray(self.data.std),
-            tuple(self.features) or ("x1", "x2"), discrete=bool(self.discretize),
-            frame=self.frame, programs=self.programs))
+            arch, models.params, models.bn_state, jnp.asarray(data.mean),
+            jnp.asarray(data.std), features, discrete=discrete, frame=frame,
+            programs=self.programs))
 
     @property
     def frame(self) -> Frame:
@@ -847,6 +896,23 @@ class MlpLabState(_Knobs):
         if ahead is not None and ahead[0] is self.model and _same_inputs(ahead[1], inputs):
             return ahead[2]
         return self._grid_of(self.model, inputs)
+
+    def diagram(self) -> tuple[np.ndarray, np.ndarray]:
+        """The network diagram's values (see ``numerics.diagram.diagram_values``: every
+        unit's thumbnail grid, every weight flattened): the ones a worker computed with
+        the network's training (``training``) while they still fit, else computed now."""
+        inputs, ahead = self._grid_inputs(), self._diagram_ahead
+        if ahead is not None and ahead[0] is self.model and _same_inputs(ahead[1], inputs):
+            return ahead[2]
+        return self._diagram_of(self.model, inputs)
+
+    def _diagram_of(self, model, inputs: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """``model``'s diagram values for ``_grid_inputs()``'s ``inputs`` (any thread)."""
+        arch, data, features, _, frame = inputs
+        grids, weights = diagram_values(arch, model.params, model.bn_state,
+                                        jnp.asarray(data.mean), jnp.asarray(data.std),
+                                        features, frame=frame, programs=self.programs)
+        return np.asarray(grids), np.asarray(weights)
 
     def _grid_inputs(self) -> tuple:
         """What the heat map depends on besides the network: (arch, data, features,

@@ -932,8 +932,9 @@ def test_the_heat_map_of_a_chunk_comes_from_its_worker_while_it_still_fits(monke
     s.param.watch(lambda _e: drawn.append(s.grid()), "epoch")
     record(result)
     ahead = s.grid()
-    assert drawn[0] is ahead is result[1] and computed == []  # not again on the loop
+    assert drawn[0] is ahead is result[0][1] and computed == []  # not again on the loop
     np.testing.assert_array_equal(ahead, real(s, s.model, s._grid_inputs()))
+    assert s.diagram() is result[0][2]  # the diagram's values: the worker's too
     s.discretize = True  # another picture of the same network: computed now
     hard = s.grid()
     assert hard is not ahead and set(np.unique(hard)) <= {0.0, 1.0}
@@ -942,8 +943,59 @@ def test_the_heat_map_of_a_chunk_comes_from_its_worker_while_it_still_fits(monke
     result = run()
     s.restore_best()  # the network shown is replaced meanwhile: nothing of it is kept
     record(result)
-    assert s.grid() is not result[1]
+    assert s.grid() is not result[0][1]
     np.testing.assert_array_equal(s.grid(), s._grid_of(s.model, s._grid_inputs()))
+
+
+@pytest.mark.parametrize("race", [[], ["sgd", "adam"]], ids=["network", "race"])
+def test_a_playing_frame_draws_without_a_computation_on_the_sessions_thread(lab, race):
+    """A frame's heat map(s), diagram and α come from the chunk's worker: on the
+    session's thread (every page's event loop) nothing is traced or compiled, even after
+    a release of every compiled program (``ui.memory``), which before made each page
+    reload its diagram's programs there, and nothing waits for XLA's one thread."""
+    lab.state.race = race
+    lab.split_chunk(1)[1](lab.split_chunk(1)[0]())  # a first chunk, as in a page
+    jax.clear_caches()  # a release: only programs called from now on are made again
+    events = []
+    listener = lambda name, *args, **kwargs: events.append(name)
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    try:
+        run, finish = lab.split_chunk(5)  # the session's thread
+        in_the_frame = list(events)
+        result = run()  # the worker: it reloads what it needs
+        in_the_worker = events[len(in_the_frame):]
+        del events[:]
+        finish(result)  # the session's thread: the new epoch, its heat map and diagram
+        in_the_frame += events
+        again = None if race else lab.state._diagram_of(lab.state.model,
+                                                        lab.state._grid_inputs())
+    finally:
+        jax.monitoring.unregister_event_duration_listener(listener)
+    assert lab.state.epoch == 6
+    made = lambda names: [e for e in names if "compile" in e or "trace" in e]
+    assert not made(in_the_frame), in_the_frame
+    assert made(in_the_worker)  # the listener hears what is made: the worker's reloads
+    if race:  # the heat maps drawn are the racers' networks' own
+        drawn = [source.data["image"][0] for source in lab.race().race_images[:len(race)]]
+        fresh = lab.state._race_grids_of(lab.state.race_models, lab.state._grid_inputs())
+        for image, grid in zip(drawn, fresh, strict=True):
+            np.testing.assert_array_equal(image, lab.race().plane.image(grid))
+    else:
+        np.testing.assert_array_equal(lab.state.diagram()[0], again[0])
+        np.testing.assert_array_equal(lab.network.weights, again[1])
+
+
+def test_the_readouts_alpha_comes_with_the_chunk_and_follows_the_schedule():
+    """α_n = α·γⁿ per update, so γ per epoch at the start of each epoch (a closed form),
+    whether the chunk's worker computed it (its epoch) or the readout computes it now."""
+    s = MlpLabState(dataset="xor", schedule="exponential", schedule_gamma=0.9, lr=0.1)
+    run, record = s.training(5)
+    record(run())
+    assert s.epoch == 5 and s._multiplier_ahead[2] == pytest.approx(0.9**5, rel=1e-5)
+    assert s.lr_at_epoch(5) == pytest.approx(0.1 * 0.9**5, rel=1e-5)  # the worker's
+    assert s.lr_at_epoch(3) == pytest.approx(0.1 * 0.9**3, rel=1e-5)  # computed now
+    s.schedule_gamma = 0.5  # a new schedule: the worker's value no longer fits
+    assert s.lr_at_epoch(5) == pytest.approx(0.1 * 0.5**5, rel=1e-5)
 
 
 def test_in_a_page_a_new_network_is_made_on_a_worker_and_the_last_setting_wins(
