@@ -54,13 +54,15 @@ THEMES = ("light", "dark")
 PAGE_BUTTON = "default"
 #: Panel's step player draws the browser's own buttons (grey with a black outset border,
 #: in either theme): its stylesheet gives them a ``PAGE_BUTTON``'s look from the theme's
-#: custom properties (its icons are drawn in the text's colour).
+#: custom properties (its icons are drawn in the text's colour).  Its title (the step
+#: shown) goes in lecture mode (``--pg-plain-display``), where the headline says it large.
 PLAYER_CSS = """
 button { background-color: var(--panel-surface-color, #f3f3f3);
   color: var(--panel-on-surface-color, #1a1d21); border: 1px solid transparent;
   border-radius: 4px; cursor: pointer; }
 button:hover { filter: brightness(0.95); }
 button:focus-visible { outline: 2px solid var(--panel-primary-color, #0072b5); }
+.pn-player-title { display: var(--pg-plain-display, block); }
 button { min-height: calc(22px + var(--pg-lecture, 0) * 14px); }
 button svg { width: calc(12px + var(--pg-lecture, 0) * 10px);
   height: calc(12px + var(--pg-lecture, 0) * 10px); }
@@ -309,6 +311,6 @@ CSS = """
 html:has(.pg-theme-dark), body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
 .pg-present {
   --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
-  --pg-lecture-display: block; --pg-lecture: 1;
+  --pg-lecture-display: block; --pg-plain-display: none; --pg-lecture: 1;
 }
 """

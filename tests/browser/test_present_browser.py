@@ -194,6 +194,10 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     page.evaluate("() => window.scrollTo(0, 0)")
     step, losses = page.locator(".pg-step-now"), page.locator(".pg-loss-now")
     assert step.inner_text() == "100" and losses.count() == 3
+    # The step once, large: the player's own small "step t: 100" goes (it stays outside).
+    assert not page.locator(".pg-player .pn-player-title").is_visible()
+    assert plain.locator(".pg-player .pn-player-title").inner_text().replace(" ", "") == \
+        "stept:100"
     for number in (step, losses.first, losses.last):
         assert px(number) >= 28
         assert number.evaluate("e => e.getBoundingClientRect().bottom") <= 720
