@@ -1064,7 +1064,8 @@ def build_biasvariance_page(state) -> Page:
     ``bv_sets`` (``x``, ``y``: the kept sets' training points), ``pg-bv-fits``,
     ``pg-bv-mean``, ``pg-bv-truth``, ``pg-bv-shown``, ``pg-bv-points`` (what is drawn),
     ``pg-bv-KEY`` per curve; the span ``pg-bv-chosen``; widgets ``pg-capacity`` and
-    ``pg-play`` (Play sweeps the capacity); the Divs ``pg-bv-reading``, ``pg-bv-formula``.
+    ``pg-play`` (Play sweeps the capacity); the Divs ``pg-bv-reading``, ``pg-bv-formula``,
+    ``pg-bv-zero-note`` (where bias² is drawn as 0; hidden where nowhere).
 
     Raises:
         ExportError: the settings could not be computed (the lab's message).
@@ -1179,6 +1180,13 @@ def build_biasvariance_page(state) -> Page:
                 disable_math=True, name="pg-bv-model",
                 styles={"font-size": "17px", "color": "var(--pg-ink, #222)",
                         "overflow-x": "auto", "margin-top": "6px"})
+    # Where bias² is within its sampling error of 0 it is drawn at the chart's bottom:
+    # said under the charts, as in the live page.
+    zero_note = Div(text=text_html(state.bias2_zero_note()), sizing_mode="stretch_width",
+                    disable_math=True, name="pg-bv-zero-note",
+                    visible=bool(state.bias2_zero_note()),
+                    styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
+                            "color": "var(--pg-muted, #555)"})
     family_note = Div(text=text_html(state.family_note()),
                       sizing_mode="stretch_width",
                       disable_math=True, name="pg-bv-family-note",
@@ -1203,7 +1211,7 @@ def build_biasvariance_page(state) -> Page:
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
     layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(fig, curves),
-                    reading, formula, model, family_note, sizing_mode="stretch_width",
+                    zero_note, reading, formula, model, family_note, sizing_mode="stretch_width",
                     name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "biasvariance", "family": r.family, "capacities": caps,

@@ -10,6 +10,7 @@ own history and its heat maps the network's at each snapshot.  The browser side
 from __future__ import annotations
 
 import asyncio
+import html
 import io
 import math
 from contextlib import redirect_stderr, redirect_stdout
@@ -431,6 +432,23 @@ def test_the_biasvariance_page_carries_every_capacitys_fits():
     assert _source(page, "pg-bv-shown").tags == [4]
     assert _source(page, "pg-bv-chosen").location == 5
     assert "0.04" in _source(page, "pg-bv-formula").text  # σ² = 0.2²
+    # Where bias² is drawn as 0 (at the log chart's bottom), the page says so, as the
+    # live lab does: the capacities read from the numerics' own decomposition.
+    zero = [c for c, b in enumerate(bv.as_shown(want).bias2) if b <= 0]
+    note = _source(page, "pg-bv-zero-note")
+    assert zero and note.visible
+    where = (f"d ≥ {zero[0]}" if zero == list(range(zero[0], 21)) and len(zero) > 1
+             else "d = " + ", ".join(map(str, zero)))
+    assert f"drawn as 0, below the chart's bottom, at {where}:" in html.unescape(note.text)
+
+
+def test_the_biasvariance_page_says_nothing_of_a_zero_bias2_where_there_is_none():
+    _, state = static_export.read_link("lab=biasvariance&truth=abs&n=12&datasets=30"
+                                       "&noise=0.2&capacity=5")
+    state.compute()  # then bias² well above its sampling error at every capacity
+    state.result = state.result._replace(bias2=np.asarray(state.result.variance) * 1e3 + 1.0)
+    note = _source(static_export.build_biasvariance_page(state), "pg-bv-zero-note")
+    assert not note.visible and note.text == ""
 
 
 def test_the_biasvariance_file_is_in_the_links_language_without_nan():

@@ -47,7 +47,7 @@ from ...ui.present import PLOT_COLORS, katex_html_stylesheets, math_size, number
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import INTEGER_CLASS, DiscreteSlider, label_colon, set_text
 from . import state as bv_state
-from .state import BiasVarianceLabState, calculate
+from .state import BiasVarianceLabState, bias2_zero_note, calculate
 
 log = logging.getLogger(__name__)
 
@@ -426,17 +426,9 @@ class BiasVarianceLab(Lab):
     def _say_where_bias2_is_zero(self, caps, bias2):
         """The note under the curves: at which capacities bias² is drawn as 0."""
         s = self.state
-        zero = [int(c) for c, b in zip(caps, np.asarray(bias2), strict=True) if b <= 0]
-        symbol = bv.FAMILIES[s.result.family].symbol
-        if not zero:
-            self.zero_note.visible = False
-            return
-        tail = zero == [int(c) for c in caps[len(caps) - len(zero):]] and len(zero) > 1
-        where = (tr("bv.where.from", s.lang, symbol=symbol, value=zero[0]) if tail
-                 else tr("bv.where.at", s.lang, symbol=symbol,
-                         values=", ".join(map(str, zero))))
-        set_text(self.zero_note, text_html(tr("bv.bias2_zero", s.lang, where=where)))
-        self.zero_note.visible = True
+        note = bias2_zero_note(caps, bias2, bv.FAMILIES[s.result.family].symbol, s.lang)
+        set_text(self.zero_note, text_html(note))
+        self.zero_note.visible = bool(note)
 
     def _on_pick(self, *_events):
         s, r = self.state, self.state.result

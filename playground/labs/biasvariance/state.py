@@ -117,6 +117,19 @@ def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = N
     return data, merge(parts_done)
 
 
+def bias2_zero_note(capacities, bias2, symbol: str, lang: str) -> str:
+    """The note under the curves, in ``lang``: at which of ``capacities`` bias² (as
+    shown, ``bv.as_shown``) is drawn as 0, off the log axis's bottom ("from d ≥ 7" when
+    it is every capacity from one on); "" where it is nowhere."""
+    zero = [int(c) for c, b in zip(capacities, np.asarray(bias2), strict=True) if b <= 0]
+    if not zero:
+        return ""
+    tail = zero == [int(c) for c in capacities[len(capacities) - len(zero):]] and len(zero) > 1
+    where = (tr("bv.where.from", lang, symbol=symbol, value=zero[0]) if tail
+             else tr("bv.where.at", lang, symbol=symbol, values=", ".join(map(str, zero))))
+    return tr("bv.bias2_zero", lang, where=where)
+
+
 class BiasVarianceLabState(LabState):
     """Every setting of the bias–variance lab, and the decomposition they produce."""
 
@@ -243,6 +256,15 @@ class BiasVarianceLabState(LabState):
         more = (tr("bv.knn.upto_n", self.lang, n=n) if n <= bv.MAX_K
                 else tr("bv.knn.upto_max", self.lang, high=bv.MAX_K))
         return f"{note} {more}" if self.lang == "en" else f"{note}{more}"
+
+    def bias2_zero_note(self) -> str:
+        """The result's note on where bias² is drawn as 0 (``bias2_zero_note``); ""
+        where it is nowhere or nothing is computed."""
+        r = self.result
+        if r is None:
+            return ""
+        return bias2_zero_note(r.capacities, bv.as_shown(r).bias2,
+                               bv.FAMILIES[r.family].symbol, self.lang)
 
     def formula(self) -> str:
         return bv.decomposition_latex(self.result, self.index, labels={
