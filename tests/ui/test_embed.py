@@ -91,6 +91,9 @@ def test_every_lab_reports_an_unknown_hidden_key(monkeypatch, lab, key):
 
 #: Link keys with no control of their own: the player's step and epoch, the weights
 #: edited by tapping the diagram, the fit picked by tapping the plot.
+# Keys no sidebar or picture widget sets: the player's position, the set whose fit is
+# drawn (a click on it), and the link's weight edits, whose editor lives inside the
+# network diagram (``hide=edits`` locks it: tests/labs/mlp/test_mlp_network.py).
 NO_CONTROL = {"optimizers": {"step"}, "mlp": {"epoch", "edits"}, "biasvariance": {"shown"}}
 
 

@@ -115,6 +115,13 @@ class MlpLab(Lab):
     def build_sidebar(self) -> list:
         return self.controls.sidebar()
 
+    def hide_controls(self, keys):
+        """``Lab.hide_controls``; the weight editor, in the network diagram, is the
+        control of ``edits``."""
+        super().hide_controls(keys)
+        if "edits" in self.hidden:
+            self.network.lock_weights()
+
     def main(self) -> list:
         p = self.player
         # Narrow, two lines (Bokeh gives a Row its children's sum as minimum width).

@@ -87,6 +87,7 @@ class NetworkDiagram(Viewer):
         self._structure = None
         self._syncing = False  # the input is being set from the state, not by a person
         self._build_figure()
+        self.editable = True  # (``lock_weights``)
         self._build_editor()
         self._rebuild()
         # A refused weight and an edit's losses speak of the network as it was then.
@@ -183,6 +184,15 @@ class NetworkDiagram(Viewer):
         self.editor = pn.Column(self.weight_label, self.weight_input, self.weight_message,
                                 self.edit_note, self.picker, self.legend, width=300,
                                 margin=(40, 10, 10, 10))
+
+    def lock_weights(self):
+        """No weight can be edited (``hide=edits``: a page that fixes the link's weights
+        keeps no control that changes them): the editor goes, its legend stays, and a
+        click on a weight selects nothing."""
+        self.editable = False
+        for part in (self.weight_label, self.weight_input, self.weight_message,
+                     self.edit_note, self.picker):
+            part.visible = False
 
     def __panel__(self):
         # fixed: the page's default stretch_width would scale x and y differently
@@ -378,6 +388,8 @@ class NetworkDiagram(Viewer):
         self.weight_message.visible = bool(text)
 
     def _on_tap(self, event):
+        if not self.editable:
+            return
         try:
             k, dist = nearest_edge(self.layout.edges, float(event.x), float(event.y))
             lay = self.layout

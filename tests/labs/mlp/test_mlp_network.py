@@ -276,6 +276,30 @@ def test_a_weight_is_chosen_by_number_from_the_keyboard(lab):
     assert not net.weight_message.visible
 
 
+def test_hide_edits_locks_the_links_weights():
+    """``hide=edits`` (a page that fixes the link's edited weights): the weight editor,
+    the diagram's control of ``edits``, goes; a click on a weight selects nothing; the
+    link's edit is still made, and the legend stays."""
+    state = MlpLabState()
+    assert state.apply_query({"edits": "0:1:1:1:2.5"}) == []
+    lab = MlpLab(state=state)
+    lab.hide_controls(["edits"])
+    lab.start()
+    net = lab.network
+    assert float(state.model.params[0]["W"][0, 0]) == 2.5
+    hidden = (net.weight_label, net.weight_input, net.weight_message, net.edit_note,
+              net.picker)
+    assert not any(part.visible for part in hidden) and net.legend.visible
+    k = net._index(0, 1, 2)
+    x0, y0, x1, y1 = net.layout.edges[k]
+    net._on_tap(SimpleNamespace(x=(x0 + x1) / 2, y=(y0 + y1) / 2))
+    assert net.selected is None
+    other = MlpLab()  # without hide=edits: the same click selects that weight
+    other.start()
+    other.network._on_tap(SimpleNamespace(x=(x0 + x1) / 2, y=(y0 + y1) / 2))
+    assert other.network.selected == (0, 1, 2) and other.network.weight_input.visible
+
+
 def test_training_changes_the_thumbnails(lab):
     net = lab.network
     before = [np.array(im) for im in net.unit_images.data["image"]]
