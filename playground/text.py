@@ -224,12 +224,12 @@ _EN: dict[str, str] = {
         "The update from step {step} to step {next}, with the recorded numbers: the state "
         "before it on the right, after it on the left (the state table's v / m̂ at step "
         "{step})."),
-    # The player at the last step: no update follows it, so the card shows the one
-    # that led there, while the state table shows the state an update from there would have.
+    # The player at the last step: the run takes no further update, but the state table
+    # and the arrows show the one it would take, and so does the card.
     "formula.at_last_step": (
-        "The last step has no update after it: this is the update that led to it, from "
-        "step {step} to step {next}, with the recorded numbers (the state table shows its "
-        "v / m̂ at step {step}; at step {next} it shows those of an update not taken)."),
+        "The run ends at step {step}: this is the update a further step would make, from "
+        "step {step} to step {next}, with its numbers (the state table's v / m̂ and the "
+        "arrows at step {step} are this update's)."),
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
     "status.converged": "L = {loss}",

@@ -198,9 +198,8 @@ ZH: dict[str, str] = {
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
         "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
     "formula.at_last_step": (
-        "最后一步之后没有更新：这里是到达它的那次更新，从第 {step} 步到第 {next} 步，"
-        "代入记录下的数值（状态表在第 {step} 步显示它的 v / m̂；"
-        "在第 {next} 步显示的是一次未执行的更新的 v / m̂）。"),
+        "运行在第 {step} 步结束：这里是再走一步时会做的更新，从第 {step} 步到第 {next} 步，"
+        "代入它的数值（状态表中第 {step} 步的 v / m̂ 和箭头都属于这次更新）。"),
     "input.key_refused": "这里只能输入数字：“{text}”未被输入。",
     "input.key_refused_integer": "这里只能输入整数：“{text}”未被输入。",
     "input.not_a_number": "不是数字",

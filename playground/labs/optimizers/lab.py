@@ -109,11 +109,14 @@ def formula_at_step(name: str, result, t: int, h: dict | None = None) -> str | N
 
     Every number comes from the race's records or from ``h`` (the knobs; default:
     the optimizer's defaults), so the right-hand side equals the next point of the
-    trajectory (tests recompute it from the numbers shown).  None when there is no
-    next step.
+    trajectory (tests recompute it from the numbers shown).  At the run's last step it
+    is the update a further step would make, the one the state table and the arrows
+    show there.  None past the iterates reached, or where the update has no finite
+    result (a divergence, an undefined gradient).
     """
     k = opt.NAMES.index(name)
-    if t + 1 >= result.good_rows(k):
+    if t >= result.good_rows(k) or not np.all(np.isfinite(result.points[t, k]
+                                                          + result.step[t, k])):
         return None
     h = opt.hyperparams_for(name, h)
     before = (lambda field: getattr(result, field)[t - 1, k] if t > 0
@@ -684,8 +687,8 @@ class OptimizerLab(Lab):
         s = self.state
         self._build_formula_cards()
         hyper = s.hyperparams()
-        # At the last step there is no next one: show the step that led there.
-        shown_step = max(min(int(self.player.value), int(self.player.end) - 1), 0)
+        # At the last step: the update a further step would make (the table's, the arrows').
+        shown_step = max(min(int(self.player.value), int(self.player.end)), 0)
         for name, (card, title, symbolic, with_values, at_step) in self.formula_cards.items():
             card.visible = name in s.optimizers
             if not card.visible:
@@ -707,7 +710,7 @@ class OptimizerLab(Lab):
                        if s.result is not None else None)
             set_text(at_step, f"${numbers}$" if numbers else "")
             at_step.visible = self.step_captions[name].visible = bool(numbers)
-            last = shown_step < int(self.player.value)  # (the player is at the last step)
+            last = shown_step >= int(self.player.end)  # (the player is at the last step)
             set_text(self.step_captions[name],
                      tr("formula.at_last_step" if last else "formula.at_step", s.lang,
                         step=shown_step, next=shown_step + 1))

@@ -397,19 +397,22 @@ def test_the_step_card_says_which_update_its_numbers_are(lab):
     assert tr("readout.velocity") == "v / m̂ after the update"
 
 
-def test_at_the_last_step_the_card_says_it_shows_the_update_that_led_there(lab):
-    """At the last step no update follows: the card shows the step before's (its
-    numbers the state table's at that step) and says so (review: two m̂ under one step)."""
+def test_at_the_last_step_the_card_shows_the_update_the_table_and_arrows_show(lab):
+    """At the last step the run takes no further update, but the state table and the
+    arrows show the one it would take: so does the card, and it says so (reviews: two
+    m̂ under one step, then the card a step behind the table)."""
     end = int(lab.player.end)
     lab.player.value = end
     lab._on_player_pause()
     caption = lab.step_captions["adam"].object
-    assert f"from step {end - 1} to step {end}" in caption and "no update after it" in caption
+    assert f"ends at step {end}" in caption and f"from step {end} to step {end + 1}" in caption
     full = lab.plots.full["adam"].data
-    assert latex_number(float(full["vx"][end - 1]), 4) in lab.formula_cards["adam"][-1].object
+    card = lab.formula_cards["adam"][-1].object
+    assert latex_number(float(full["vx"][end]), 4) in card  # the table's m̂ at step `end`
     lab.player.value = end - 1
     lab._on_player_pause()
-    assert "no update after it" not in lab.step_captions["adam"].object
+    assert "ends at step" not in lab.step_captions["adam"].object
+    assert f"from step {end - 1} to step {end}" in lab.step_captions["adam"].object
 
 
 def test_a_cards_title_joins_its_note_with_the_languages_colon():

@@ -145,7 +145,7 @@ def test_the_card_at_step_t_recomputes_from_its_own_numbers(case, name):
     r, k, hyper, h = race_of(case, name)
     assert r.diverged_at[k] == -1
     states = replay(name, r.grad[:, k], h)
-    for t in (0, 1, 17, 39):
+    for t in (0, 1, 17, 39, 40):  # 40: the last step, the update a further step makes
         index, items = read_card(formula_at_step(name, r, t, hyper.get(name)))
         assert index == t + 1
         assert len(items) == len(LAYOUT[name]), (name, items)
@@ -171,8 +171,11 @@ def test_the_card_at_step_t_recomputes_from_its_own_numbers(case, name):
         for key, (value, terms) in implied.items():
             shown_close(value, n[key], scale=terms, what=f"{key} from the shown numbers")
         shown_close(new, n["new"], scale=scale, what="θₜ₊₁ from the shown numbers")
-        shown_close(new, r.points[t + 1, k], scale=scale, what="θₜ₊₁ of the trajectory")
-    assert formula_at_step(name, r, 40) is None  # no step after the last one
+        if t < 40:
+            shown_close(new, r.points[t + 1, k], scale=scale, what="θₜ₊₁ of the trajectory")
+        else:  # no iterate 41: the arrows' step, which the state table's numbers are of
+            shown_close(new, r.points[t, k] + r.step[t, k], scale=scale, what="θ + Δθ")
+    assert formula_at_step(name, r, 41) is None  # past the run's rows
 
 
 def test_nesterovs_card_shows_mu_as_a_number():
