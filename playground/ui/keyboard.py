@@ -227,12 +227,18 @@ kb.colon = (el) => {
   kb.colonNow(el);
 };
 kb.timer = setInterval(() => { kb.label(); kb.name(); }, 1000);
+// A box that takes keys: text, numbers, a list, a radio group (arrows move its choice);
+// not a checkbox, which takes only Space (left to it: see kb.pressable).
 kb.typing = (e) => {
   const el = e.composedPath()[0];
   if (!el || !el.tagName) return false;
   const tag = el.tagName.toLowerCase();
-  return tag === 'input' || tag === 'textarea' || tag === 'select' || el.isContentEditable;
+  if (tag === 'input') return !kb.pressable(el);
+  return tag === 'textarea' || tag === 'select' || el.isContentEditable;
 };
+kb.pressable = (el) => !!el && !!el.tagName && (el.tagName.toLowerCase() === 'button'
+  || (el.tagName.toLowerCase() === 'input'
+      && ['checkbox', 'button', 'submit', 'reset'].includes((el.type || '').toLowerCase())));
 kb.overlay = null;
 kb.closeHelp = () => {
   if (kb.overlay == null) return;
@@ -292,7 +298,7 @@ kb.onKey = (e) => {
   }
   if (kb.typing(e)) return;
   const el = e.composedPath()[0];
-  const onButton = el && el.tagName && el.tagName.toLowerCase() === 'button';
+  const onButton = kb.pressable(el);  // Space presses it (or ticks the box)
   let done = false;
   if (e.key === '?') { kb.openHelp(); done = true; }
   else if (e.key === 'PageDown' || (e.shiftKey && e.key === 'ArrowRight'))

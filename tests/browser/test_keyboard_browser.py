@@ -94,6 +94,22 @@ def test_space_arrows_and_r_in_the_optimizer_lab(new_page, server_url):
     page.wait_for_timeout(300)
     assert player(page)["value"] == stopped + 1
     assert page.locator(".pg-help").count() == 0
+
+    # A ticked checkbox keeps the keys working (review: R and → did nothing after an
+    # optimizer was ticked); Space stays the box's own.
+    box = page.get_by_role("checkbox", name="Nesterov", exact=True)
+    box.click()
+    expect(box).to_be_checked()
+    wait_until(page, lambda: "nesterov" in page.url, 30, "Nesterov in the race's link")
+    page.wait_for_timeout(1000)  # its race drawn
+    page.keyboard.press("r")
+    wait_until(page, lambda: player(page)["value"] == 0, 10, "step 0 from the checkbox")
+    page.keyboard.press("ArrowRight")
+    wait_until(page, lambda: player(page)["value"] == 1, 10, "step 1 from the checkbox")
+    page.keyboard.press("Space")
+    expect(box).not_to_be_checked()
+    assert player(page)["direction"] == 0
+
     assert_no_errors(page)
 
 
