@@ -393,7 +393,7 @@ class BiasVarianceLab(Lab):
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
                 d.f_grid, s.noise)
             family = bv.FAMILIES[r.family]
-            self.ridge.disabled = not family.ridge  # k-NN has no λ
+            self.ridge.visible = family.ridge  # k-NN has no λ: no slider that does nothing
             set_text(self.family_note, text_html(s.family_note()))  # k-NN: how far k goes
             self.model_formula.object = f"${family.objective}$"
             # A new figure only when its axes change kind (a figure costs ~50 ms to build).
