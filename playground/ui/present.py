@@ -110,6 +110,14 @@ def math_size(px: float) -> str:
     return f"max({px}px, calc(var(--pg-text-size, 0px) * {MATH_SCALE}))"
 
 
+#: A LaTeX pane's formula as the browser draws it from KaTeX's MathML (Panel's way), in
+#: the page's sans-serif; a symbol that font lacks (‖ of a norm, drawn as ∥) is taken
+#: from a font chosen by the page's language, and Chinese fonts draw ∥ slanted, as "//":
+#: fonts with an upright one come first (Linux's, Windows's, macOS's).
+MATH_FONT = ("math { font-family: Helvetica, Arial, 'DejaVu Sans', 'Segoe UI Symbol', "
+             "'Apple Symbols', 'STIX Two Math', sans-serif; }")
+
+
 def katex_html_stylesheets() -> list[str]:
     """Stylesheets for a LaTeX pane that KaTeX lays out itself (HTML, its braces drawn
     as SVG), not the browser from KaTeX's MathML (Panel's way): Chromium does not

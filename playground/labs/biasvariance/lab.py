@@ -43,7 +43,14 @@ from ...ui.palettes import (
     TRUTH_COLOR,
 )
 from ...ui.pick import pick_nearest_line
-from ...ui.present import PLOT_COLORS, katex_html_stylesheets, math_size, number_size, text_size
+from ...ui.present import (
+    MATH_FONT,
+    PLOT_COLORS,
+    katex_html_stylesheets,
+    math_size,
+    number_size,
+    text_size,
+)
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import INTEGER_CLASS, DiscreteSlider, label_colon, set_text
 from . import state as bv_state
@@ -107,7 +114,7 @@ class BiasVarianceLab(Lab):
         self.model_formula = pn.pane.LaTeX("", css_classes=["pg-bv-model"],
                                            styles={"font-size": math_size(13),
                                                    "overflow-x": "auto"},
-                                           sizing_mode="stretch_width")
+                                           stylesheets=[MATH_FONT], sizing_mode="stretch_width")
         self._build_controls(lang)
         self.sidebar()  # built here, on the thread that prepares the page
         s.param.watch(self._on_result, ["result"])

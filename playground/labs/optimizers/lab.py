@@ -20,7 +20,7 @@ from ...ui.export import download_button, with_downloads
 from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice
-from ...ui.present import PAGE_BUTTON, PLAYER_CSS, ink, text_size
+from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
@@ -241,7 +241,8 @@ class OptimizerLab(Lab):
         self.surface_info = pn.pane.Markdown("", sizing_mode="stretch_width")
         # A long formula (Rastrigin's) scrolls sideways in the sidebar, never cut off.
         self.surface_formula = pn.pane.LaTeX("", styles={"font-size": text_size(17)},
-                                             stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX],
+                                             stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX,
+                                                          MATH_FONT],
                                              css_classes=["pg-surface-formula"])
         self.expression_error = notice("danger", css_classes=["pg-expression-error"])
         # A typed formula compiles on a worker thread in the live page (``start``).
@@ -655,13 +656,15 @@ class OptimizerLab(Lab):
                                                    "font-size": text_size(15)})
             symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
                                      styles={"font-size": text_size(16)},
-                                     stylesheets=[FORMULA_BOX], css_classes=["pg-formula"])
+                                     stylesheets=[FORMULA_BOX, MATH_FONT],
+                                     css_classes=["pg-formula"])
             with_values = pn.pane.LaTeX("", styles={"font-size": text_size(16)},
-                                        stylesheets=[FORMULA_BOX], css_classes=["pg-formula"])
+                                        stylesheets=[FORMULA_BOX, MATH_FONT],
+                                     css_classes=["pg-formula"])
             # The browser draws KaTeX's MathML, whose table cells it centres whatever
             # array{l} says: each line of the step starts at the left.
             at_step = pn.pane.LaTeX("", styles={"font-size": text_size(15)},
-                                    stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX],
+                                    stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX, MATH_FONT],
                                     css_classes=["pg-formula"])
             # Which update the numbers are: the state table shows step t, the card t → t+1.
             caption = pn.pane.Markdown("", css_classes=["pg-at-step-caption"],
