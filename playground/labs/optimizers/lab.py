@@ -19,7 +19,7 @@ from ...ui.axes import PLAIN_JS
 from ...ui.export import download_button, with_downloads
 from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab, controls
-from ...ui.markup import notice, set_notice
+from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.session import Worker
 from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
@@ -503,8 +503,11 @@ class OptimizerLab(Lab):
                               sizing_mode="stretch_width", styles={"flex": "3 1 0"},
                               stylesheets=[SURFACE_ROOM]),
                     pn.Column(with_downloads(self.loss_pane, "loss", self.state),
-                              pn.pane.Markdown(f"#### {tr('critical', lang)}",
-                                               margin=(0, 10)),
+                              # A heading larger than the text under it (15 px).
+                              pn.pane.HTML(f"<b>{text_html(tr('critical', lang))}</b>",
+                                           styles={"font-size": text_size(18)},
+                                           margin=(10, 10, 0, 10),
+                                           css_classes=["pg-critical-title"]),
                               self.critical_md, sizing_mode="stretch_width",
                               styles={"flex": "2 1 0"}, stylesheets=[LOSS_ROOM]),
                     sizing_mode="stretch_width", stylesheets=[WRAP]),
