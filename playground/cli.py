@@ -484,6 +484,8 @@ def trajectory(args) -> dict:
         "diverged_at": stop[1] if stop and stop[0] == "diverged" else None,
         # A finite point whose gradient is ±∞ or NaN (√x at x = 0): the run stops there.
         "gradient_undefined_at": stop[1] if stop and stop[0] == "undefined" else None,
+        # A step to a point where the formula has no value (√x at x < 0): not a blow-up.
+        "outside_domain_at": stop[1] if stop and stop[0] == "outside" else None,
     }
 
 

@@ -232,6 +232,7 @@ _EN: dict[str, str] = {
         "arrows at step {step} are this update's)."),
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
+    "status.outside": "no value at step {step} (outside the formula's domain)",
     "status.converged": "L = {loss}",
     # One optimizer in the race's legend: its name and how its run ended.
     "plot.legend_item": "{optimizer}: {status}",
@@ -244,6 +245,9 @@ _EN: dict[str, str] = {
     "critical.at_iterate": "At {optimizer}'s iterate, step {step}",
     "critical.at_last_iterate": (
         "At {optimizer}'s last finite iterate, step {step} (it diverged at step {diverged})"),
+    "critical.at_last_iterate_outside": (
+        "At {optimizer}'s last iterate, step {step} (step {diverged} left the formula's "
+        "domain)"),
     "critical.gradient": "gradient",
     "critical.subgradient": "A kink: the gradient shown is the minimum-norm subgradient.",
     "critical.eigenvalues": "Hessian eigenvalues",

@@ -212,6 +212,7 @@ ZH: dict[str, str] = {
         "更大的 N 或 γ，或换一种调度。"),
     "status.diverged": "在第 {step} 步发散",
     "status.undefined": "在第 {step} 步梯度无定义",
+    "status.outside": "第 {step} 步无函数值（超出公式的定义域）",
     "status.converged": "L = {loss}",
     "plot.legend_item": "{optimizer}：{status}",
     "formulas": "更新规则（代入你的取值）",
@@ -383,6 +384,8 @@ ZH: dict[str, str] = {
         "x̂ = (x − μ) / σ，μ 和 σ 取自训练集（{features}）。"),
     "critical.at_last_iterate": (
         "在 {optimizer} 最后一个有限的迭代点处，第 {step} 步（它在第 {diverged} 步发散）"),
+    "critical.at_last_iterate_outside": (
+        "在 {optimizer} 的最后一个迭代点处，第 {step} 步（第 {diverged} 步超出了公式的定义域）"),
     "mlp.catching_up": "正在按链接训练到第 {epoch} 个迭代周期……",
     "mlp.compiling": "正在编译新网络…",
     "surface.expression.compiling": "正在编译公式…",

@@ -134,7 +134,7 @@ def test_output_shape(name):
     out = good(name)
     steps = int(GOOD[name][GOOD[name].index("--steps") + 1])
     assert set(out) == {"surface", "optimizer", "params", "points", "loss", "diverged_at",
-                        "gradient_undefined_at"}
+                        "gradient_undefined_at", "outside_domain_at"}
     assert out["surface"] == GOOD[name][1]
     assert out["optimizer"] == GOOD[name][3]
     assert len(out["points"]) == steps + 1
@@ -319,6 +319,27 @@ def test_an_infinite_slope_is_reported_as_an_undefined_gradient(capsys):
     assert status == 0
     assert result["gradient_undefined_at"] == 0 and result["diverged_at"] is None
     assert result["points"] == [[0.0, 1.0]] * 6
+
+
+def test_a_step_out_of_the_formulas_domain_is_not_called_a_divergence(capsys):
+    """√x + y² by SGD from (2, 1.5), α = 0.05 (review: "diverged" on a falling loss):
+    the loss falls until a step jumps over x = 0 to x < 0, where √x has no value."""
+    status, out, _ = run_main(["trajectory", "--surface", "custom", "--expression",
+                               "sqrt(x)+y**2", "--optimizer", "sgd", "--lr", "0.05",
+                               "--start=2,1.5"], capsys)
+    result = strict_json(out)
+    k = result["outside_domain_at"]
+    assert status == 0 and result["diverged_at"] is None and k is not None
+    assert result["gradient_undefined_at"] is None
+    assert all(a > b for a, b in zip(result["loss"][:k - 1], result["loss"][1:k], strict=True))
+    x, y = result["points"][k - 1]
+    g = 0.5 / np.sqrt(x)  # ∂/∂x of √x: the step SGD took from there overshot 0
+    assert x > 0 and x - 0.05 * g < 0
+    # A real blow-up is still one: Rosenbrock at α = 0.5.
+    status, out, _ = run_main(["trajectory", "--surface", "rosenbrock", "--optimizer",
+                               "sgd", "--lr", "0.5"], capsys)
+    result = strict_json(out)
+    assert result["diverged_at"] is not None and result["outside_domain_at"] is None
 
 
 def test_batchnorm_with_a_batch_of_one_is_one_line_and_status_2_in_a_process():

@@ -20,7 +20,9 @@ step shared by all optimizers (common random numbers make the race fair).
 Divergence: an iterate that is not finite, leaves ``|θ| ≤ DIVERGENCE_BOUND`` or whose
 loss is not finite stops that optimizer: ``diverged_at`` records the step, and every
 later record repeats the last good iterate with zero arrows, so nothing
-non-finite ever leaves this module.
+non-finite ever leaves this module.  Where that step went to a finite point within the
+bound whose loss is NaN (√x at x < 0), the formula has no value there: ``outside``
+says so (``outside_domain``), and ``stop`` calls it ``"outside"``, not a divergence.
 
 An undefined gradient is not a divergence: at a finite iterate with a finite loss
 whose gradient is ±∞ or NaN (√x at x = 0: an infinite slope; custom formulas take
@@ -91,18 +93,24 @@ class Race(NamedTuple):
     # (steps+1, N_OPT) whether θₙ is at a kink of a formula (``Expression.at_kink``):
     # its g is the minimum-norm subgradient there, not a gradient
     kink: np.ndarray | None = None
+    # (N_OPT,) whether the step it "diverged" at left the formula's domain: a finite point
+    # within the bound where the loss is NaN (√x at x < 0), not a blow-up
+    outside: np.ndarray | None = None
 
     def of(self, name: str) -> dict[str, np.ndarray]:
         """One optimizer's columns."""
         k = opt.NAMES.index(name)
         return {f: getattr(self, f)[:, k] for f in self._fields
-                if f not in ("diverged_at", "undefined_at") and getattr(self, f) is not None}
+                if f not in ("diverged_at", "undefined_at", "outside")
+                and getattr(self, f) is not None}
 
     def stop(self, k: int) -> tuple[str, int] | None:
-        """Why and where optimizer ``k`` stopped: ``("diverged", step)``,
+        """Why and where optimizer ``k`` stopped: ``("diverged", step)``, ``("outside",
+        step)`` (that step's point is outside the formula's domain: its loss is NaN),
         ``("undefined", step)`` (its gradient there is undefined) or None."""
         if self.diverged_at[k] >= 0:
-            return "diverged", int(self.diverged_at[k])
+            outside = self.outside is not None and bool(self.outside[k])
+            return "outside" if outside else "diverged", int(self.diverged_at[k])
         if self.undefined_at is not None and self.undefined_at[k] >= 0:
             return "undefined", int(self.undefined_at[k])
         return None
@@ -137,7 +145,7 @@ class Race(NamedTuple):
         stop = self.stop(k)
         if stop is None:
             return len(self.loss)
-        return stop[1] if stop[0] == "diverged" else stop[1] + 1
+        return stop[1] + 1 if stop[0] == "undefined" else stop[1]
 
 
 def loss_gap(loss: np.ndarray, floor: float) -> np.ndarray:
@@ -301,6 +309,25 @@ def capacity_for(steps: int) -> int:
     raise ValueError(f"steps must be at most {MAX_STEPS}")
 
 
+def outside_domain(fn: SurfaceFn, points: np.ndarray, step: np.ndarray,
+                   diverged_at: np.ndarray) -> np.ndarray:
+    """(N_OPT,) bool: whether each optimizer's divergence was a step out of ``fn``'s
+    domain, the point it stepped to (θ of the step before plus its step, which the race
+    records) finite and within ``DIVERGENCE_BOUND`` with a loss that is NaN (√x at x < 0,
+    log x at x ≤ 0), rather than a blow-up (a point or loss that overflows)."""
+    out = np.zeros(len(diverged_at), bool)
+    for k, d in enumerate(diverged_at):
+        if d < 1:
+            continue
+        taken = np.asarray(step[d - 1, k], np.float64)
+        to = np.asarray(points[d - 1, k], np.float64) + taken
+        # (a step that overflowed is recorded as 0: that is a blow-up)
+        if np.any(taken != 0) and np.all(np.isfinite(to)) and np.all(
+                np.abs(to) <= DIVERGENCE_BOUND):
+            out[k] = bool(np.isnan(float(fn(to[0], to[1]))))
+    return out
+
+
 def run_race(fn: SurfaceFn, settings: RaceSettings, programs: Programs | None = None) -> Race:
     """Race every optimizer on ``fn``; returns NumPy arrays trimmed to steps + 1 rows.
     Compiled into ``programs`` when given (a page's own, kept through a release of
@@ -312,8 +339,10 @@ def run_race(fn: SurfaceFn, settings: RaceSettings, programs: Programs | None = 
     fields = {name: records[:, :, cols] for name, cols in _COLUMNS.items()}
     fields["kink"] = fields["kink"] > 0
     stopped = np.asarray(stopped)
-    return Race(**fields, diverged_at=np.where(stopped >= 0, stopped, -1),
-                undefined_at=np.where(stopped <= -2, -2 - stopped, -1))
+    diverged_at = np.where(stopped >= 0, stopped, -1)
+    return Race(**fields, diverged_at=diverged_at,
+                undefined_at=np.where(stopped <= -2, -2 - stopped, -1),
+                outside=outside_domain(fn, fields["points"], fields["step"], diverged_at))
 
 
 # ---------------------------------------------------------------------------
@@ -373,6 +402,9 @@ def run_sweep(fn: SurfaceFn, settings: RaceSettings, name: str, knob: str, value
     for rows, stop in zip(np.asarray(records)[:, : steps + 1], np.asarray(stopped), strict=True):
         fields = {f: rows[:, :, cols] for f, cols in _COLUMNS.items()}
         fields["kink"] = fields["kink"] > 0
-        out.append(Race(**fields, diverged_at=np.where(stop >= 0, stop, -1),
-                        undefined_at=np.where(stop <= -2, -2 - stop, -1)))
+        diverged_at = np.where(stop >= 0, stop, -1)
+        out.append(Race(**fields, diverged_at=diverged_at,
+                        undefined_at=np.where(stop <= -2, -2 - stop, -1),
+                        outside=outside_domain(fn, fields["points"], fields["step"],
+                                               diverged_at)))
     return out

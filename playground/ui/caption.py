@@ -94,12 +94,11 @@ def clipping(kind: str, value: float, lang: str) -> str:
 
 def race_status(race, k: int, lang: str) -> str:
     """How optimizer ``k`` of ``race`` (a ``numerics.race.Race``) ended, as its legend
-    says it: its last loss (four digits), or the step where it diverged or met an
-    undefined gradient."""
+    says it: its last loss (four digits), or the step where it diverged, stepped out of
+    the formula's domain or met an undefined gradient."""
     from .widgets import number_text  # Panel's module: not at the import of a state
 
     stop = race.stop(k)
     if stop is None:
         return tr("status.converged", lang, loss=number_text(race.loss[-1, k], 4))
-    key = "status.diverged" if stop[0] == "diverged" else "status.undefined"
-    return tr(key, lang, step=stop[1])
+    return tr(f"status.{stop[0]}", lang, step=stop[1])

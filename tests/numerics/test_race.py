@@ -44,7 +44,7 @@ def test_sgd_divergence_is_caught_and_frozen(lr):
     steps = 200
     r = run({**RAVINE.defaults, "sgd": {"lr": lr}}, steps=steps)
     k = int(r.diverged_at[SGD])
-    assert 0 < k <= steps
+    assert 0 < k <= steps and r.stop(SGD) == ("diverged", k)  # out of bounds: a blow-up
     assert_all_finite(r)
     sgd = r.of("sgd")
     # Before k: ordinary SGD on the closed form, with |θ| ≤ the bound.
@@ -108,6 +108,8 @@ def test_non_finite_surface_is_caught_as_divergence():
     # where log is NaN.
     r = run({"sgd": {"lr": 10.0}}, fn=parse_expression(LOG_SQRT), start=(2.0, 4.0), steps=50)
     assert r.diverged_at[SGD] == 1
+    # Not a blow-up: a finite point where the formula has no value (log of x < 0).
+    assert r.stop(SGD) == ("outside", 1) and r.good_rows(SGD) == 1
     assert_all_finite(r)
     sgd = r.of("sgd")
     np.testing.assert_array_equal(sgd["points"], np.broadcast_to([2.0, 4.0], (51, 2)))

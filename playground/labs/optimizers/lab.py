@@ -764,8 +764,9 @@ class OptimizerLab(Lab):
             # stopped, this one last): the last finite iterate, and when it diverged.
             if end >= 0 and (end <= step or step >= self._last_step()):
                 step = max(end - 1, 0)  # (a start that is not finite is refused)
-                title = tr("critical.at_last_iterate", s.lang, optimizer=label, step=step,
-                           diverged=end)
+                key = ("critical.at_last_iterate_outside" if stop and stop[0] == "outside"
+                       else "critical.at_last_iterate")
+                title = tr(key, s.lang, optimizer=label, step=step, diverged=end)
             elif stop is not None and stop[0] == "undefined" and stop[1] <= step:
                 step = stop[1]  # it stopped there: no later step exists
                 title = tr("critical.at_stopped_iterate", s.lang, optimizer=label, step=step)

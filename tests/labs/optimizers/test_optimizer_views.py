@@ -171,16 +171,17 @@ def test_a_run_that_stopped_at_its_start_is_shown_at_step_0_everywhere(lab):
 
 def test_when_every_run_diverged_the_last_to_go_says_so_at_the_runs_end(lab):
     """ln x from x = 2: each run steps past x = 0, momentum and Adam at step 36, SGD at
-    step 42.  The run ends at SGD's last finite iterate (41), where its legend entry
-    (``meta.last``) and the critical panel say that it diverged at step 42."""
+    step 42.  The run ends at SGD's last iterate (41), where its legend entry
+    (``meta.last``) and the critical panel say that step 42 left the formula's domain
+    (ln of x < 0 has no value: not a blow-up, which "diverged" had said)."""
     lab.state.apply_query({"surface": "custom", "expr": "log(x)", "x0": "2", "y0": "1.5",
                            "optimizers": "sgd,momentum,adam", "steps": "200"})
     meta = lab.plots.meta.data
     assert meta["name"] == ["sgd", "momentum", "adam"]
     assert meta["diverged"] == [42, 36, 36]
     assert lab.player.end == 41 and meta["last"] == [41, 41, 41]
-    assert meta["stopped"][0] == "diverged at step 42"
-    assert "At SGD's last finite iterate, step 41 (it diverged at step 42)" in (
+    assert meta["stopped"][0] == "no value at step 42 (outside the formula's domain)"
+    assert "At SGD's last iterate, step 41 (step 42 left the formula's domain)" in (
         lab.critical_md.object)
     lab.player.value = 20  # before any run stopped: SGD's iterate at step 20
     lab._show_critical()
