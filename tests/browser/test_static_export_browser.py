@@ -193,17 +193,17 @@ def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported)
 
 
 def test_when_every_run_diverged_the_last_to_go_says_so_at_the_end(page, exported):
-    """As in the lab: the player ends at step 41, SGD's last finite iterate; there every
-    legend entry says where its run diverged, SGD's (step 42) too; a step earlier SGD
-    still gives its loss."""
+    """As in the lab: the player ends at step 41, SGD's last iterate; there every
+    legend entry says where its run stopped (stepping out of ln's domain), SGD's (step
+    42) too; a step earlier SGD still gives its loss."""
     from playground.ui.widgets import number_text
 
     failed = _open(page, exported["diverged"])
     assert _js(page, "return [m('pg-step').value, m('pg-step').end]") == [41, 41]
-    legend = _legend(page)
-    assert legend[0] == "SGD: diverged at step 42", legend
-    assert legend[1] == "Momentum: diverged at step 36", legend
-    assert legend[2].startswith("Adam: diverged at step "), legend
+    legend = _legend(page)  # (each stepped past x = 0, where ln has no value)
+    assert legend[0] == "SGD: no value at step 42 (outside the formula's domain)", legend
+    assert legend[1] == "Momentum: no value at step 36 (outside the formula's domain)", legend
+    assert legend[2].startswith("Adam: no value at step "), legend
     _press(page, "step", "ArrowLeft")
     page.wait_for_timeout(300)
     loss = _js(page, "return m('full_sgd').data.loss[40]")
