@@ -596,10 +596,10 @@ OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + INK_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
-const fmt = (v) => {
+const fmt = (v) => {  // a very small or large number as the legend writes it (×10ⁿ)
   if (!isFinite(v)) return "–";
   const a = Math.abs(v);
-  return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2)
+  return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v)
                                              : Number(v.toPrecision(4)).toString();
 };
 // A pair breaks after its comma, never inside a number (at an exponent's minus sign).

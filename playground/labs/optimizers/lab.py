@@ -22,7 +22,7 @@ from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.session import Worker
-from ...ui.widgets import Guard, decades_format, respond_at_once, set_text
+from ...ui.widgets import Guard, decades_format, number_text, respond_at_once, set_text
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
@@ -780,21 +780,22 @@ class OptimizerLab(Lab):
 
     def _describe(self, title: str, a: critical.PointAnalysis) -> str:
         lang = self.state.lang
-        x, y = f"{a.point[0]:.4g}", f"{a.point[1]:.4g}"
+        x, y = number_text(a.point[0], 4), number_text(a.point[1], 4)
         if not np.isfinite(a.value):
             return tr("critical.not_finite_line", lang, title=title, x=x, y=y)
         if not np.all(np.isfinite(a.gradient)):  # e.g. √x at x = 0: where runs stop
             return tr("critical.undefined_gradient_line", lang, title=title, x=x, y=y,
-                      loss=f"{a.value:.4g}")
+                      loss=number_text(a.value, 4))
         at_kink = getattr(self.state.active_surface.fn, "at_kink", None)
         kink = at_kink is not None and bool(at_kink(*a.point))
         # At a kink the second derivatives describe neither side (|x| is a V, not flat).
         hessian_known = bool(np.all(np.isfinite(a.eigenvalues))) and not kink
         gradient = dict(gradient=tr("critical.gradient", lang),
-                        gx=f"{a.gradient[0]:.3g}", gy=f"{a.gradient[1]:.3g}")
+                        gx=number_text(a.gradient[0], 3), gy=number_text(a.gradient[1], 3))
         values = (tr("critical.values", lang, **gradient,
                      eigenvalues=tr("critical.eigenvalues", lang),
-                     e1=f"{a.eigenvalues[0]:.3g}", e2=f"{a.eigenvalues[1]:.3g}")
+                     e1=number_text(a.eigenvalues[0], 3),
+                     e2=number_text(a.eigenvalues[1], 3))
                   if hessian_known else tr("critical.values_no_hessian", lang, **gradient))
         if kink:
             values += f"  \n{tr('critical.subgradient', lang)}"

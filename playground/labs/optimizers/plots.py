@@ -373,11 +373,12 @@ class RacePlots:
 ANIMATE_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursors[0].location));
 const names = meta.data.name;
-// A number in the state table: never broken across lines (8.69e-5 read as 8.69e- / 5).
+// A number in the state table: never broken across lines; a very small or large one as
+// the legend and the headline write it (8.691×10⁻⁵, not 8.69e-5).
 const fmt = (v) => {
   if (!isFinite(v)) return "–";
   const a = Math.abs(v);
-  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? v.toExponential(2) : v.toPrecision(4);
+  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v) : v.toPrecision(4);
   return "<span style='white-space:nowrap'>" + text + "</span>";
 };
 const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";

@@ -7,6 +7,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from playground.labs.optimizers.lab import LEFT_ALIGNED_MATH, OptimizerLab
 from playground.numerics import optimizers as opt
+from playground.ui.widgets import number_text
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def test_the_critical_panel_speaks_only_of_steps_that_exist(lab):
     assert f"SGD's last finite iterate, step {end - 1} (it diverged at step {end})" in text
     assert f"step {lab.state.steps}" not in text
     last = lab.state.result.points[end - 1, opt.NAMES.index("sgd")]
-    assert f"({last[0]:.4g}, {last[1]:.4g})" in text
+    # (written as the legend writes numbers: ×10ⁿ, not e-notation)
+    assert f"({number_text(last[0], 4)}, {number_text(last[1], 4)})" in text
     # Before the divergence the iterate of the step shown is described.
     lab.player.value = 5
     lab._show_critical()
