@@ -91,6 +91,7 @@ from .ui.axes import (
     ARROWS_JS,
     LOG_FLOOR,
     PLAIN_JS,
+    arrow_reach,
     decomposition_range,
     decomposition_ticks,
     fits_range,
@@ -559,8 +560,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         "current": current, "loss_now": loss_now, "cursors": cursors, "legend": legend,
         "readout": readout, "arrows_gradient": arrows["gradient"],
         "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
-        "diagonal": math.hypot(surface.x_range[1] - surface.x_range[0],
-                               surface.y_range[1] - surface.y_range[0]),
+        "reach": arrow_reach(surface.x_range, surface.y_range),
         "text": {"title": tr("readout.title", lang), "theta": tr("readout.theta", lang),
                  "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
                  "grad_undefined": tr("readout.grad_undefined", lang),
@@ -645,7 +645,7 @@ for (let k = 0; k < names.length; k++) {
 current.data = cur;
 loss_now.data = now;
 for (const c of cursors) c.location = t;
-const {zoom, arrows: out} = pgArrows(raw, diagonal);  // ui.axes.ARROWS_JS
+const {zoom, arrows: out} = pgArrows(raw, reach);  // ui.axes.ARROWS_JS
 arrows_gradient.data = out.gradient;
 arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;

@@ -255,14 +255,26 @@ const pgPlain = (v) => {
 """
 
 
+#: The longest arrow at a step is drawn (scaled by a power of ten, the caption's "×100")
+#: at most this share of the view's shorter side: at half its diagonal, the arrows of an
+#: iterate near a minimum, ×100, ran off the plot unless it sat in the middle.
+ARROW_REACH = 0.25
+
+
+def arrow_reach(x_range, y_range) -> float:
+    """How long the longest arrow may be drawn in a view of ``x_range`` × ``y_range``
+    (``pgArrows``'s ``reach``), in the plot's units."""
+    return ARROW_REACH * min(x_range[1] - x_range[0], y_range[1] - y_range[0])
+
+
 ARROWS_JS = r"""
-function pgArrows(raw, diagonal) {
+function pgArrows(raw, reach) {
   let longest = 0;
   for (const a of raw) {
     const len = Math.hypot(a[3], a[4]);
     if (isFinite(len)) longest = Math.max(longest, len);
   }
-  const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(0.5 * diagonal / longest))) : 1;
+  const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(reach / longest))) : 1;
   const arrows = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
                   velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
                   step: {x0: [], y0: [], x1: [], y1: [], color: []}};

@@ -244,6 +244,33 @@ def test_playback_animates_in_the_browser(page, server_url):
     assert_no_errors(page)
 
 
+def test_the_arrows_stay_inside_the_plot_near_a_minimum(page, server_url):
+    """At the last step, near the minimum, the arrows are drawn ×100 or more; from an
+    iterate off the view's middle (a start the reader clicked) every arrow still ends
+    inside the plot (review: Adam's −αg arrow ran off its top)."""
+    goto_and_wait(page, server_url + "?lab=optimizers&x0=-4.517&y0=-1.44", "full_adam")
+    page.wait_for_function(f"() => ({_MODEL})('arrows_step').data.x0.length > 0",
+                           timeout=DRAW_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    ends = page.evaluate("""() => {
+      const m = (n) => Bokeh.documents[0].get_model_by_name(n);
+      const f = m('pg-surface-plot'), out = [];
+      for (const kind of ['gradient', 'velocity', 'step']) {
+        const d = m('arrows_' + kind).data;
+        for (let i = 0; i < d.x1.length; i++) out.push([kind, d.x1[i], d.y1[i]]);
+      }
+      return {ends: out, x: [f.x_range.start, f.x_range.end],
+              y: [f.y_range.start, f.y_range.end], text: m('readout').text};
+    }""")
+    assert len(ends["ends"]) >= 6, ends
+    match = re.search(r"arrows drawn ×(\d+)", ends["text"])
+    assert match and int(match.group(1)) >= 100, ends["text"]  # scaled up, and still:
+    (x0, x1), (y0, y1) = ends["x"], ends["y"]
+    for kind, x, y in ends["ends"]:
+        assert x0 <= x <= x1 and y0 <= y <= y1, (kind, x, y, ends["x"], ends["y"])
+    assert_no_errors(page)
+
+
 def test_a_diverging_optimizer_is_reported(page, server_url):
     goto_and_wait(page, server_url + "?surface=ravine&optimizers=sgd,adam&sgd_lr=5", "full_adam")
     meta = source(page, "race_meta")

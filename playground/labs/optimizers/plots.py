@@ -37,6 +37,7 @@ from ...text import tr
 from ...ui.axes import (
     ARROWS_JS,
     PLAIN_JS,
+    arrow_reach,
     fit_step_axis,
     log_loss_range,
     loss_range,
@@ -72,7 +73,8 @@ class RacePlots:
         self.surface_fig = figure(
             title=tr("plot.surface", lang), height=SURFACE_HEIGHT, sizing_mode="stretch_width",
             tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
-            toolbar_location="right", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1))
+            toolbar_location="right", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1),
+            name="pg-surface-plot")
         self.surface_fig.title.text_font_size = "16px"
         for axis in (self.surface_fig.xaxis, self.surface_fig.yaxis):
             axis.axis_label_text_font_size = "15px"
@@ -82,7 +84,7 @@ class RacePlots:
         for axis in (self.surface_fig.xaxis[0], self.surface_fig.yaxis[0]):
             axis.formatter = readable_ticks()  # a custom surface may span 10¹¹
         self.contour = None
-        self._view_diagonal, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
+        self._arrow_reach, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
         self._framed: Surface | None = None  # the surface the view is set to
         self.drawn_surface: Surface | None = None  # the surface the contours are of
         self.critical_source = ColumnDataSource(
@@ -96,12 +98,12 @@ class RacePlots:
                       for n in opt.NAMES}
         self.current = ColumnDataSource({"x": [], "y": [], "color": []})
         self.arrows = {kind: ColumnDataSource({"x0": [], "y0": [], "x1": [], "y1": [],
-                                               "color": []})
+                                               "color": []}, name=f"arrows_{kind}")
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
                                       "stopped": [], "undefined": [], "last": [],
                                       "velocity": [],
-                                      "diagonal": []}, name="race_meta")
+                                      "reach": []}, name="race_meta")
         self.path_renderers = {}
         self.trail_renderers = {}
         self._draw_surface_glyphs()
@@ -253,8 +255,7 @@ class RacePlots:
         f.y_range.start, f.y_range.end = surface.y_range
         f.x_range.reset_start, f.x_range.reset_end = surface.x_range
         f.y_range.reset_start, f.y_range.reset_end = surface.y_range
-        self._view_diagonal = math.hypot(surface.x_range[1] - surface.x_range[0],
-                                         surface.y_range[1] - surface.y_range[0])
+        self._arrow_reach = arrow_reach(surface.x_range, surface.y_range)
         # The loss charts' floor (the log chart draws L − floor): the surface's own.
         z = np.asarray(grid(surface)[2])
         finite = z[np.isfinite(z)]
@@ -332,7 +333,7 @@ class RacePlots:
             "undefined": undefined, "last": [last] * len(selected),
             # Whether it keeps a velocity (SGD, AdaGrad and RMSProp do not: no v column).
             "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in selected],
-            "diagonal": [self._view_diagonal] * len(selected),
+            "reach": [self._arrow_reach] * len(selected),
         }
 
     def _show_lone_points(self):
@@ -427,8 +428,8 @@ for (let k = 0; k < names.length; k++) {
 current.data = cur;
 headline.text = "<div style='display:flex;flex-wrap:wrap;column-gap:24px;row-gap:4px'>" +
   numbers + "</div>";
-const diagonal = meta.data.diagonal.length ? meta.data.diagonal[0] : 1;
-const {zoom, arrows} = pgArrows(raw, diagonal);  // ui.axes.ARROWS_JS
+const reach = meta.data.reach.length ? meta.data.reach[0] : 1;
+const {zoom, arrows} = pgArrows(raw, reach);  // ui.axes.ARROWS_JS
 arrows_gradient.data = arrows.gradient;
 arrows_velocity.data = arrows.velocity;
 arrows_step.data = arrows.step;
