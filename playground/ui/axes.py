@@ -231,8 +231,8 @@ def readable_tick(tick: float) -> str:
     return sign + ("" if m == 1 else f"{m:g}×") + power
 
 
-#: JS: one frame's optimizer arrows at one power-of-ten zoom, the longest 5–50 % of the
-#: view's diagonal (short steps stay visible, long ones on screen).  ``raw``: rows
+#: JS: one frame's optimizer arrows at one power-of-ten zoom, the longest 10–100 % of
+#: ``reach`` (``arrow_reach``: short steps stay visible, long ones on screen).  ``raw``: rows
 #: ``[kind, x, y, dx, dy, color]``, kind ``gradient``, ``velocity`` or ``step``.
 #: Prepended to the optimizer lab's playback and to the static export's.
 #: ``pgPlain(v)``: a number as the optimizer lab's legend writes it (Python's
