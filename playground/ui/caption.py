@@ -101,4 +101,6 @@ def race_status(race, k: int, lang: str) -> str:
     stop = race.stop(k)
     if stop is None:
         return tr("status.converged", lang, loss=number_text(race.loss[-1, k], 4))
-    return tr(f"status.{stop[0]}", lang, step=stop[1])
+    key = {"diverged": "status.diverged", "outside": "status.outside",
+           "undefined": "status.undefined"}[stop[0]]
+    return tr(key, lang, step=stop[1])
