@@ -47,9 +47,6 @@ from .state import MAX_RACERS, MlpLabState
 
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
 #: mode (measured: 166 and 234 px for the loss chart in English): its column's least
-#: Between a curve chart and its legend beside it, in px: room for half of the last x
-#: tick's label ("1000" in lecture mode's 20-px type is about 44 px wide).
-LEGEND_MARGIN = 26
 #: width is the frame's least width plus these (``ui.flow.chart_room``).
 CURVES_ROOM = chart_room(180, 250)
 #: The widest a racer's heat map grows (px): four fill a 1920-px window, the charts
@@ -200,10 +197,8 @@ class BoundaryView(Viewer):
             (fig.scatter("epoch", f"{part}_{what}", source=self.curves, color=color, size=7,
                          visible=False), part == "val")
             for part, color in (("train", TRAIN_COLOR), ("val", VAL_COLOR)))]
-        # Beside the plot, where it never hides a curve; clear of the last tick's label,
-        # half of which lies right of the plot (lecture mode's "100" was cut to "10").
+        # Beside the plot, where it never hides a curve.
         fig.add_layout(fig.legend[0], "right")
-        fig.legend[0].margin = LEGEND_MARGIN
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         return fig
 
@@ -340,9 +335,8 @@ class RaceView(Viewer):
                                 fill_color=None, line_width=2, size=8, visible=False)]
             self.race_dots.append((i, dots))
             by_racer.append((train, val))
-        # Beside the plot, where it never hides a curve (clear of the last tick's label).
+        # Beside the plot, where it never hides a curve.
         fig.add_layout(fig.legend[0], "right")
-        fig.legend[0].margin = LEGEND_MARGIN
         fig.legend.label_text_font_size = "11px"
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         self.race_lines.append(by_racer)
