@@ -14,8 +14,9 @@ compiles).  What a server adds on top, serialising each step's new models into i
 message and sending it, grows with the same models; it is not counted here.
 
 The process has the server's patches (``ui.session.make_panel_links_thread_safe``,
-``link_callbacks_without_a_walk``) unless ``--panel-links`` (Panel's own pass, as
-before issue #9 item 4).  Last line per link:
+``link_callbacks_without_a_walk``, ``attach_new_models_only``) unless ``--panel-links``
+(Panel's own pass, as before issue #9 item 4) or ``--bokeh-recompute`` (Bokeh's own walk
+of the page's models after each change).  Last line per link:
 ``page_open query=<..> loop_cpu_s=<..> longest_step_s=<..> models=<..>`` (the longest
 step: what another page waits for at most).
 """
@@ -96,12 +97,16 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--panel-links", action="store_true",
                     help="Panel's own pass over the page's models for its links")
+    ap.add_argument("--bokeh-recompute", action="store_true",
+                    help="Bokeh's own walk of the whole page after each change of its models")
     args = ap.parse_args()
     from playground.ui import session
 
     session.make_panel_links_thread_safe()
     if not args.panel_links:
         session.link_callbacks_without_a_walk()
+    if not args.bokeh_recompute:
+        session.attach_new_models_only()
     for query in args.queries:
         times, models = open_pages(query, args.runs)
         print(f"{query}: {models} Bokeh models; the loop's CPU per step (median of "

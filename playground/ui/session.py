@@ -210,6 +210,122 @@ def link_callbacks_without_a_walk():
     hooks[:] = [Callback._process_callbacks if hook == panels else hook for hook in hooks]
 
 
+class _ModelsByChange:
+    """Bokeh's ``DocumentModelManager`` methods that keep a page's set of models up to
+    date from each change instead of walking the whole page (``attach_new_models_only``).
+
+    The set is exactly the models reachable from the document's roots.  A property
+    change whose old value's models are all still in its new value removes nothing: the
+    models now reachable are the old ones plus those reachable from the added values
+    that are not yet in the document.  Any other change (a model dropped or replaced,
+    a root added or removed, a caller that asks for it) recomputes the whole set as
+    Bokeh does."""
+
+    full = False  # a change that may have removed models is waiting
+    added: list | None = None  # values newly referenced by changes waiting
+
+    @staticmethod
+    def note(models, old, new):
+        """A property of a model in the document changed from ``old`` to ``new``
+        (either holds models); applied now unless the set is frozen."""
+        from bokeh.model.util import visit_value_and_its_immediate_references
+
+        if not models.__dict__.get("_pg_full", False):
+            before, after = {}, {}
+            visit_value_and_its_immediate_references(old, lambda m: before.setdefault(id(m), m))
+            visit_value_and_its_immediate_references(new, lambda m: after.setdefault(id(m), m))
+            if before.keys() <= after.keys():
+                models.__dict__.setdefault("_pg_added", []).extend(
+                    m for key, m in after.items() if key not in before)
+            else:
+                models._pg_full = True
+        if models._freeze_count == 0:
+            _ModelsByChange.flush(models)
+
+    @staticmethod
+    def flush(models):
+        from bokeh.model.util import collect_filtered_models
+
+        full = models.__dict__.pop("_pg_full", False)
+        added = models.__dict__.pop("_pg_added", [])
+        if full:
+            _BOKEH_RECOMPUTE(models)
+            return
+        document = models._document()
+        if document is None or not added:
+            return
+        known = models._models
+        for model in collect_filtered_models(lambda m: m.id in known, *added):
+            known[model.id] = model
+            if model.name is not None:
+                models._models_by_name.add_value(model.name, model)
+            model._attach_document(document)
+            models._new_models.add(model)
+
+    @staticmethod
+    def invalidate(models):
+        models._pg_full = True
+        if models._freeze_count == 0:
+            _ModelsByChange.flush(models)
+
+    @staticmethod
+    def pop_freeze(models):
+        models._freeze_count -= 1
+        if models._freeze_count == 0:
+            _ModelsByChange.flush(models)
+
+    @staticmethod
+    @contextlib.contextmanager
+    def freeze(models):  # the document's own uses: its roots change
+        models._push_freeze()
+        try:
+            yield
+        finally:
+            models._pg_full = True
+            _ModelsByChange.pop_freeze(models)
+
+    @staticmethod
+    def trigger(model, attr, old, new, hint=None, setter=None):
+        """Bokeh's ``Model.trigger`` with ``note`` in place of ``invalidate``."""
+        from bokeh.model import Model
+        from bokeh.model.util import visit_value_and_its_immediate_references
+
+        if hint is None and model._document is not None:
+            dirty = []
+            visit_value_and_its_immediate_references(new, dirty.append)
+            visit_value_and_its_immediate_references(old, dirty.append)
+            if dirty:
+                _ModelsByChange.note(model.document.models, old, new)
+        descriptor = model.lookup(attr)
+        super(Model, model).trigger(descriptor.name, old, new, hint=hint, setter=setter)
+
+
+_BOKEH_RECOMPUTE = None  # Bokeh's own, kept by ``attach_new_models_only``
+
+
+def attach_new_models_only():
+    """Bokeh recomputes a page's whole set of models (every property of every model:
+    40–90 ms for an MLP page on the event loop all pages share) after each change that
+    adds a model to it, so once per step that joins a lab's part to its page; here a
+    change that only adds models attaches just the new ones (``_ModelsByChange``; once
+    per process: ``configure_process``)."""
+    global _BOKEH_RECOMPUTE
+    from bokeh.document.models import DocumentModelManager
+    from bokeh.model import Model
+
+    if _BOKEH_RECOMPUTE is not None:
+        return
+    if not all(hasattr(DocumentModelManager, name) for name in
+               ("recompute", "invalidate", "freeze", "_push_freeze", "_pop_freeze")):
+        log.warning("this Bokeh keeps a page's models otherwise: its own walk is kept")
+        return
+    _BOKEH_RECOMPUTE = DocumentModelManager.recompute
+    DocumentModelManager.invalidate = _ModelsByChange.invalidate
+    DocumentModelManager._pop_freeze = _ModelsByChange.pop_freeze
+    DocumentModelManager.freeze = _ModelsByChange.freeze
+    Model.trigger = _ModelsByChange.trigger
+
+
 def _reopening_the_queue(dispatch):
     """Panel's ``_dispatch_msgs`` that first reopens a page's closed queue when messages
     still wait in it (see ``send_every_queued_message``)."""

@@ -64,6 +64,7 @@ from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
     SLOW_WORK_SLOTS,
+    attach_new_models_only,
     drop_messages_from_closed_pages,
     forget_links,
     is_connected,
@@ -129,6 +130,7 @@ def configure_process():
     drop_messages_from_closed_pages()  # and another one, per message it sent last
     make_panel_links_thread_safe()  # pages are built on threads while others render
     link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
+    attach_new_models_only()  # and Bokeh's walked it again after each change
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
     send_every_queued_message()  # Panel 1.9's queue of a page's messages kept one
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.

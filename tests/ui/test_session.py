@@ -606,3 +606,125 @@ def test_links_and_callbacks_reach_their_models_as_panels_own_pass_puts_them():
     assert {k: ours[k] for k in expected} == expected
     assert panels["walks"] >= 2  # Panel's walked the page at each of the two changes
     assert ours["walks"] == 0
+
+
+# -- a page's set of models, kept from each change instead of a walk of the page -------
+
+_MODELS_SCRIPT = """
+import json, sys, time
+import panel as pn
+from bokeh.document import Document
+from bokeh.model.util import collect_models
+from bokeh.plotting import figure
+from panel.io.state import set_curdoc
+from playground.ui import session, shell
+from playground.ui.link import LinkLocation
+
+if sys.argv[1] == "ours":
+    session.attach_new_models_only()
+    session.attach_new_models_only()  # once per process: twice changes nothing
+    bokehs = session._BOKEH_RECOMPUTE
+    walks = []
+    session._BOKEH_RECOMPUTE = lambda models: (walks.append(1), bokehs(models))[1]
+else:
+    from bokeh.document.models import DocumentModelManager
+    bokehs = DocumentModelManager.recompute
+    walks = []
+    DocumentModelManager.recompute = lambda models: (walks.append(1), bokehs(models))[1]
+mismatches, checks = [], [0]
+
+def check(doc, what):
+    checks[0] += 1
+    reachable = {m.id: m for m in collect_models(*doc.roots)}
+    kept = {m.id: m for m in doc.models}
+    if reachable.keys() != kept.keys():
+        mismatches.append([what, len(reachable.keys() - kept.keys()),
+                           len(kept.keys() - reachable.keys())])
+    if any(m.document is not doc for m in kept.values()):
+        mismatches.append([what, "a kept model without its document"])
+    for m in kept.values():
+        if m.name is not None and m not in doc.models.get_all_by_name(m.name):
+            mismatches.append([what, "a name not found", m.name])
+
+pages = []
+attach = shell.Page._attach
+shell.Page._attach = lambda page: pages.append(page)
+for query in sys.argv[2:]:
+    doc = Document()
+    with set_curdoc(doc):
+        view = shell.create_app(LinkLocation(search="?" + query))
+        doc.add_root(view.get_root(doc))
+        check(doc, query + ": shell")
+        page = pages.pop()
+        queue = [lambda: attach(page)]
+        page._then = queue.append
+        while queue:
+            queue.pop(0)()
+            check(doc, query + ": a step")
+
+# generic changes: append, replace, remove, a plot's renderers, a root added and removed
+doc = Document()
+with set_curdoc(doc):
+    column = pn.Column(pn.pane.Markdown("a"), pn.widgets.IntSlider(name="s"))
+    doc.add_root(column.get_root(doc))
+    check(doc, "a column")
+    doc.models.flush_synced()
+    column.append(pn.Row(pn.widgets.Button(name="b"), pn.pane.HTML("<b>h</b>")))
+    check(doc, "appended")
+    added = {type(m).__name__ for m in doc.models._new_models}
+    column[0] = pn.widgets.Select(options=["x", "y"])
+    check(doc, "replaced")
+    column.pop(1)
+    check(doc, "removed")
+    plot = figure(width=200, height=200)
+    column.append(pn.pane.Bokeh(plot))
+    check(doc, "a plot")
+    line = plot.line([0, 1], [1, 0])
+    check(doc, "a renderer added in place")
+    plot.renderers = []
+    check(doc, "renderers dropped")
+    other = pn.Row(pn.widgets.Toggle(name="t"))
+    other_root = other.get_root(doc)
+    doc.add_root(other_root)
+    check(doc, "a second root")
+    doc.remove_root(other_root)
+    check(doc, "a root removed")
+    gone = other_root.document is None
+print(json.dumps({"mismatches": mismatches, "checks": checks[0],
+                  "walks": len(walks),
+                  "appended_new": sorted(added), "gone": gone}))
+"""
+
+
+def _models_kept(which: str, *queries: str) -> dict:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-c", _MODELS_SCRIPT, which, *queries],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_pages_models_kept_from_each_change_are_those_reachable_from_its_roots():
+    """Issue #9 item 4: Bokeh walked every model of a page after each change that added
+    one (40–90 ms of the shared event loop per step of an MLP page opening).  Kept from
+    each change, the page's models are at every step exactly those its roots reach
+    (each with its document, found by name), for the three labs' pages opening and for
+    a column's children appended, replaced and removed, a plot's renderers and a second
+    root; the appended models are the ones sent to the browser as new; and the whole
+    page is walked only where models may have gone."""
+    queries = ("lab=mlp&race=sgd,adam", "lab=optimizers", "lab=biasvariance")
+    ours = _models_kept("ours", *queries)
+    assert ours["mismatches"] == [], ours["mismatches"]
+    assert ours["checks"] >= 20
+    assert {"Row", "Button", "HTML"} <= set(ours["appended_new"])
+    assert ours["gone"]
+    bokehs = _models_kept("bokeh", *queries)
+    assert bokehs["mismatches"] == [] and bokehs["appended_new"] == ours["appended_new"]
+    # Bokeh's: once per step and change; ours: a page's first two steps (its shell,
+    # then the lab in place of its placeholder), and the changes that drop models.
+    assert ours["walks"] == 3 * 2 + 6
+    assert bokehs["walks"] >= 3 * 6 + 8
