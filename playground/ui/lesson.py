@@ -515,9 +515,12 @@ class LessonGuide:
     # -- moving through it --------------------------------------------------------------
 
     def query(self) -> dict[str, str]:
-        """The lesson's link fields (nothing without a lesson)."""
+        """The lesson's link fields (nothing without a lesson).  While the tab's uploaded
+        lesson is awaited, the link still asks for it: the page rewrites its link as it
+        completes, and ``KeptFile`` sends the file only on a link that names it (a page
+        built sooner than the browser drew the bar lost its lesson)."""
         if self.lesson is None:
-            return {}
+            return {"lesson": UPLOADED, "lesson_step": str(self.step)} if self.waiting else {}
         return {"lesson": self.lesson.name, "lesson_step": str(self.step)}
 
     def go(self, k: int):

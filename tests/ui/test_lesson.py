@@ -229,8 +229,12 @@ def test_an_uploaded_lesson_comes_back_from_the_tab():
     guide = ls.LessonGuide({"lesson": "uploaded", "lesson_step": "2"}, "mlp", Display(),
                            link_table)
     assert guide.problems == [] and guide.lesson is None
+    # Its link still names it while it is awaited (the page rewrites its link as it
+    # completes; the tab sends the file only on a link that names it).
+    assert guide.query() == {"lesson": "uploaded", "lesson_step": "2"}
     guide.kept.kept = "mine.json|" + base64.b64encode(json.dumps(GOOD).encode()).decode()
     assert guide.lesson is not None and guide.step == 2 and guide.row.visible
+    assert guide.query() == {"lesson": "uploaded", "lesson_step": "2"}
     guide = ls.LessonGuide({"lesson": "uploaded"}, "mlp", Display(), link_table)
     assert guide.row.visible and "Loading the lesson" in guide.text.object
     guide.kept.kept = "|"  # the tab has none: said in the bar the page shows
