@@ -86,6 +86,15 @@ DARK_GLYPH_LUMINANCE = 0.06
 #: colours in the dark theme: a mark drawn on a fill that is the same in both themes (the
 #: optimizer lab's contours, ``ui.marks``).
 KEEP_INK = "pg-keep-ink"
+#: A plot tagged ``lecture_height(px)`` is that tall in lecture mode: a chart whose
+#: frame lecture mode's larger type and legend would leave a strip (the MLP lab's
+#: curves, 215 px: a frame of 90 px on a projector).
+LECTURE_HEIGHT = "pg-lecture-height="
+
+
+def lecture_height(px: int) -> str:
+    """The tag of a plot ``px`` tall in lecture mode (see :data:`LECTURE_HEIGHT`)."""
+    return f"{LECTURE_HEIGHT}{int(px)}"
 
 
 def ink(color: str) -> str:
@@ -251,6 +260,9 @@ class Presenter:
         if self.originals.get(plot.id, {}).get("toolbar_location",
                                                plot.toolbar_location) == "above":
             self._apply(plot, "toolbar_location", "right", big)
+        for tag in plot.tags:
+            if isinstance(tag, str) and tag.startswith(LECTURE_HEIGHT):
+                self._apply(plot, "height", int(tag[len(LECTURE_HEIGHT):]), big)
         if not (dark or big or self.originals):
             # The default display on plots never styled otherwise: nothing to set or to
             # restore, and no walk of the plot's models (each page opened styles its

@@ -11,6 +11,7 @@ from playground.ui.present import (
     Display,
     Presenter,
     display_query,
+    lecture_height,
     luminance,
     read_display,
 )
@@ -71,6 +72,20 @@ def test_dark_and_lecture_mode_restyle_a_plot_and_switching_back_restores_it():
     assert fig.background_fill_color == fresh.background_fill_color
     assert line.glyph.line_width == 2 and line.glyph.line_color == "#000000"
     assert fig.title.text_font_size == fresh.title.text_font_size
+
+
+def test_a_plot_tagged_with_a_lecture_height_has_it_in_lecture_mode_only():
+    """A chart whose frame lecture mode's larger type would leave a strip is as tall as
+    its tag says there, and its own height again in plain mode; an untagged plot keeps
+    its height in both."""
+    tall, other = (figure(height=215, tags=[lecture_height(400)]), figure(height=215))
+    display = Display(present=True)
+    presenter = Presenter(display)
+    presenter.style([tall, other])
+    assert (tall.height, other.height) == (400, 215)
+    display.param.update(present=False)
+    presenter.style([tall, other])
+    assert (tall.height, other.height) == (215, 215)
 
 
 def test_the_default_display_walks_no_plot_until_another_was_shown(monkeypatch):

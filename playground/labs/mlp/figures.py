@@ -41,19 +41,26 @@ from ...ui.palettes import (
     VAL_COLOR,
     optimizer_color,
 )
-from ...ui.present import ink, number_size, text_size
+from ...ui.present import ink, lecture_height, number_size, text_size
 from ...ui.widgets import loss_text, set_text
 from .state import MAX_RACERS, MlpLabState
 
+#: Between a curve chart and its legend beside it, in px: room for half of the last x
+#: tick's label ("1000" in lecture mode's 20-px type is about 44 px wide).
+LEGEND_MARGIN = 26
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
 #: mode (measured: 166 and 234 px for the loss chart in English): its column's least
-#: width is the frame's least width plus these (``ui.flow.chart_room``).
-CURVES_ROOM = chart_room(180, 250)
+#: width is the frame's least width plus these (``ui.flow.chart_room``), the legend's
+#: margin beyond Bokeh's 10 px included.
+CURVES_ROOM = chart_room(180 + LEGEND_MARGIN - 10, 250 + LEGEND_MARGIN - 10)
+#: A curve chart's height in lecture mode (px), about the heat map's beside it (at
+#: plain mode's 215 px, lecture mode's type left a frame of 90 px on a projector).
+LECTURE_CHART_PX = 400
 #: The widest a racer's heat map grows (px): four fill a 1920-px window, the charts
 #: still above the fold on a 1080-px projector in lecture mode.
 RACE_IMAGE_MAX_PX = 360
 #: The race's charts: the legend of four optimizers in 11-px text.
-RACE_CURVES_ROOM = chart_room(200, 270)
+RACE_CURVES_ROOM = chart_room(200 + LEGEND_MARGIN - 10, 270 + LEGEND_MARGIN - 10)
 
 
 def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None) -> str:
@@ -180,7 +187,7 @@ class BoundaryView(Viewer):
         lang = self.state.lang
         fig = figure(height=215, title=title, toolbar_location=None, tools="",
                      sizing_mode="stretch_width", x_range=step_range(),
-                     y_range=Range1d(0.0, 1.0))
+                     y_range=Range1d(0.0, 1.0), tags=[lecture_height(LECTURE_CHART_PX)])
         fig.yaxis[0].formatter = readable_ticks()
         whole_step_ticks(fig)
         # The generalisation gap, shaded between the two curves.
@@ -197,8 +204,10 @@ class BoundaryView(Viewer):
             (fig.scatter("epoch", f"{part}_{what}", source=self.curves, color=color, size=7,
                          visible=False), part == "val")
             for part, color in (("train", TRAIN_COLOR), ("val", VAL_COLOR)))]
-        # Beside the plot, where it never hides a curve.
+        # Beside the plot, where it never hides a curve; clear of the last tick's label,
+        # half of which lies right of the plot (lecture mode's "100" was cut to "10").
         fig.add_layout(fig.legend[0], "right")
+        fig.legend[0].margin = LEGEND_MARGIN
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         return fig
 
@@ -335,8 +344,9 @@ class RaceView(Viewer):
                                 fill_color=None, line_width=2, size=8, visible=False)]
             self.race_dots.append((i, dots))
             by_racer.append((train, val))
-        # Beside the plot, where it never hides a curve.
+        # Beside the plot, where it never hides a curve (clear of the last tick's label).
         fig.add_layout(fig.legend[0], "right")
+        fig.legend[0].margin = LEGEND_MARGIN
         fig.legend.label_text_font_size = "11px"
         fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         self.race_lines.append(by_racer)
