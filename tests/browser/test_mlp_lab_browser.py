@@ -406,6 +406,30 @@ def test_optimizer_race(page, server_url):
     assert_no_errors(page)
 
 
+def test_in_lecture_mode_the_larger_diagram_still_selects_the_edge_clicked(page, server_url):
+    """Lecture mode draws the network's diagram LECTURE_SCALE times larger (its text
+    read from the back of a hall); a click on an edge still selects that edge."""
+    from playground.labs.mlp.network import FIG_W, LECTURE_SCALE
+
+    open_lab(page, server_url + "?lab=mlp&dataset=xor&layers=4&present=1")
+    width = page.evaluate("""() => {
+      const doc = Bokeh.documents[0];
+      const edges = doc.get_model_by_name('pg-network-edges');
+      const fig = Array.from(doc.all_models).find((m) => m.renderers != null &&
+          m.x_range != null && m.renderers.some((r) => r.data_source === edges));
+      return Bokeh.index.find_one(fig).canvas_view.el.getBoundingClientRect().width; }""")
+    assert FIG_W * 1.2 < width <= FIG_W * LECTURE_SCALE + 2, width  # the window: 1280
+    edges = page.evaluate(_DIAGRAM_EDGES)
+    k, x, y = edge_to_click(np.asarray(edges["ends"]))
+    page.mouse.click(x, y)
+    weight_input = page.locator(".pg-weight-input input")
+    wait_until(page, lambda: weight_input.is_enabled(), CHANGE_TIMEOUT_S,
+               "a click on an edge to select its weight")
+    label = page.locator(".pg-weight-label").inner_text()
+    assert edges["src"][k] in label and edges["dst"][k] in label, (label, k)
+    assert_no_errors(page)
+
+
 def test_editing_a_weight(page, server_url):
     open_lab(page, server_url + "?lab=mlp&dataset=xor&layers=4")
     before = heat_map(page)

@@ -164,7 +164,8 @@ class MlpLab(Lab):
         self.player.stop()
 
     def display_changed(self, display):
-        """Lecture mode: the fixed-size readout grows with its larger numbers."""
+        """Lecture mode: the fixed-size readout grows with its larger numbers, the
+        network's diagram with its text."""
         super().display_changed(display)
         width, height = (560, 96) if display.present else (440, 58)
         self.readout.param.update(width=width, height=height)
@@ -172,6 +173,7 @@ class MlpLab(Lab):
         if not hasattr(self, "_speed_width"):
             self._speed_width = self.player.speed.width
         self.player.speed.width = 200 if display.present else self._speed_width
+        self.network.display_changed(display)
 
     def show_message(self):
         set_notice(self.message, (self.link_problems, self.state.error))

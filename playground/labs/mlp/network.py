@@ -64,6 +64,12 @@ log = logging.getLogger(__name__)
 # The view.
 
 FIG_W, FIG_H = 580, 470  # the figure, in pixels: one data unit is one pixel
+#: The figure's size and its text in lecture mode, over plain mode's: read from the back
+#: of a lecture hall (its 14–16 px labels become 19–22 px).
+LECTURE_SCALE = 1.35
+#: The diagram's least width in lecture mode (its 20-px title's), or the page's where
+#: that is less; 0 in plain mode, where its size is fixed.
+LECTURE_LEAST_WIDTH = ":host { min-width: min(100%, calc(var(--pg-lecture, 0) * 700px)); }"
 TAP_RADIUS = 7.0  # pixels from an edge that still select it
 
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -84,11 +90,19 @@ class NetworkDiagram(Viewer):
     def __init__(self, **params):
         super().__init__(**params)
         self.selected: tuple[int, int, int] | None = None  # (layer, i, j) of W[i, j]
+        self.scale = 1.0  # LECTURE_SCALE in lecture mode (``display_changed``)
+        self._label_px: list[int] = []
         self._structure = None
         self._syncing = False  # the input is being set from the state, not by a person
         self._build_figure()
         self.editable = True  # (``lock_weights``)
         self._build_editor()
+        self.pane = pn.pane.Bokeh(self.fig, sizing_mode="fixed")
+        self.picture = with_downloads(self.pane, "network", self.state)
+        # In lecture mode (``display_changed``) as wide as its title at least, the editor
+        # then going below it; never wider than the page.
+        self.picture.stylesheets = [*self.picture.stylesheets, LECTURE_LEAST_WIDTH]
+        self.view = pn.Row(self.picture, self.editor, stylesheets=[WRAP])
         self._rebuild()
         # A refused weight and an edit's losses speak of the network as it was then.
         self.state.param.watch(self._network_moved, ["epoch", "generation"])
@@ -103,8 +117,9 @@ class NetworkDiagram(Viewer):
                      y_range=Range1d(0, FIG_H), tools="", toolbar_location=None,
                      x_axis_type=None, y_axis_type=None, min_border=0,
                      outline_line_color=None)
-        fig.text([6], [FIG_H - 14], text=[tr("mlp.net.title", lang)], text_font_size="16px",
-                 text_font_style="bold", text_baseline="middle", text_color="#333333")
+        self.title_text = fig.text([6], [FIG_H - 14], text=[tr("mlp.net.title", lang)],
+                                   text_font_size="16px", text_font_style="bold",
+                                   text_baseline="middle", text_color="#333333")
         fig.grid.visible = False
         self.edge_mapper = LinearColorMapper(palette=[NEGATIVE, POSITIVE], low=-1.0, high=1.0)
         self.edge_source = ColumnDataSource(
@@ -185,6 +200,28 @@ class NetworkDiagram(Viewer):
                                 self.edit_note, self.picker, self.legend, width=300,
                                 margin=(40, 10, 10, 10))
 
+    def _label_sizes(self) -> list[str]:
+        return [f"{round(px * self.scale)}px" for px in self._label_px]
+
+    def display_changed(self, display):
+        """Lecture mode: the figure and its text ``LECTURE_SCALE`` times larger (its
+        ranges kept, so every square, thumbnail and click lands as before)."""
+        scale = LECTURE_SCALE if display.present else 1.0
+        if scale == self.scale:
+            return  # (called again every 1.5 s while the display is not plain)
+        self.scale = scale
+        # Larger where the page has room: in a narrower window its width, and with it
+        # its height, shrinks (a fixed size would run out of the page).
+        width, height = round(FIG_W * scale), round(FIG_H * scale)
+        self.fig.update(width=width, height=height)
+        large = scale > 1
+        for part in (self.pane, self.picture):
+            part.param.update(sizing_mode=("scale_width" if part is self.pane else
+                                           "stretch_width") if large else "fixed",
+                              max_width=width if large else None)
+        self.title_text.glyph.text_font_size = "20px" if scale > 1 else "16px"
+        self.label_source.data = {**self.label_source.data, "size": self._label_sizes()}
+
     def lock_weights(self):
         """No weight can be edited (``hide=edits``: a page that fixes the link's weights
         keeps no control that changes them): the editor goes, its legend stays, and a
@@ -197,9 +234,7 @@ class NetworkDiagram(Viewer):
     def __panel__(self):
         # fixed: the page's default stretch_width would scale x and y differently
         # narrow: the editor below (Bokeh gives a Row its children's sum as minimum width)
-        return pn.Row(with_downloads(pn.pane.Bokeh(self.fig, sizing_mode="fixed"), "network",
-                                     self.state), self.editor,
-                      stylesheets=[WRAP])
+        return self.view
 
     # -- drawing ---------------------------------------------------------------------
 
@@ -243,7 +278,7 @@ class NetworkDiagram(Viewer):
         x = [first.x - first.side / 2 - 6] * d + [last.x + last.side / 2 + 5] * k
         y = [*lay.node_y[:d], *lay.node_y[-k:]]
         align = ["right"] * d + ["left"] * k
-        size = ["16px"] * (d + k)
+        px = [16] * (d + k)
         titles = ([tr("mlp.net.inputs", lang)]
                   + [tr("mlp.net.layer", lang, layer=n) for n in range(1, len(arch.hidden) + 1)]
                   + [tr("mlp.net.output", lang)])
@@ -252,8 +287,10 @@ class NetworkDiagram(Viewer):
             x.append(col.x)
             y.append(FIG_H - 40)
             align.append("center")
-            size.append("14px")
-        self.label_source.data = {"x": x, "y": y, "text": text, "align": align, "size": size}
+            px.append(14)
+        self._label_px = px
+        self.label_source.data = {"x": x, "y": y, "text": text, "align": align,
+                                  "size": self._label_sizes()}
         geometry = lambda cols: {"x": [c.x - c.side / 2 for c in cols],
                                  "y": [c.bottom for c in cols],
                                  "dw": [c.side for c in cols], "dh": [c.height for c in cols]}

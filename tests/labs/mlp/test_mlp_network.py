@@ -326,6 +326,30 @@ def test_a_new_architecture_rebuilds_nodes_and_edges(lab):
     assert net.label_source.data["text"][-2:] == ["Inputs", "Output"]
 
 
+def test_lecture_mode_draws_the_diagram_larger_and_plain_mode_as_before(lab):
+    """In lecture mode the figure and its text are LECTURE_SCALE times larger, its
+    ranges (one data unit a pixel in plain mode) kept; a new architecture keeps the
+    scale; plain mode brings back the sizes exactly."""
+    from playground.labs.mlp.network import FIG_H, FIG_W, LECTURE_SCALE
+    from playground.ui.present import Display
+
+    net = lab.network
+    plain = list(net.label_source.data["size"])
+    assert set(plain) == {"16px", "14px"}
+    lab.display_changed(Display(present=True))
+    assert (net.fig.width, net.fig.height) == (round(FIG_W * LECTURE_SCALE),
+                                               round(FIG_H * LECTURE_SCALE))
+    assert (net.fig.x_range.end, net.fig.y_range.end) == (FIG_W, FIG_H)
+    assert set(net.label_source.data["size"]) == {"22px", "19px"}  # 16 and 14 × 1.35
+    assert net.title_text.glyph.text_font_size == "20px"
+    lab.controls.layers.value = "3"  # rebuilt in lecture mode: still large
+    assert set(net.label_source.data["size"]) == {"22px", "19px"}
+    lab.display_changed(Display(present=False))
+    assert (net.fig.width, net.fig.height) == (FIG_W, FIG_H)
+    assert set(net.label_source.data["size"]) == {"16px", "14px"}
+    assert net.title_text.glyph.text_font_size == "16px"
+
+
 def test_six_wide_layers_with_batch_norm_and_three_classes():
     s = MlpLabState()
     assert s.apply_query({"layers": "32,32,32,32,32,32", "batchnorm": "1", "activation": "relu",
