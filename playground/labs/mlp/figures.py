@@ -56,6 +56,9 @@ CURVES_ROOM = chart_room(180 + LEGEND_MARGIN - 10, 250 + LEGEND_MARGIN - 10)
 #: A curve chart's height in lecture mode (px), about the heat map's beside it (at
 #: plain mode's 215 px, lecture mode's type left a frame of 90 px on a projector).
 LECTURE_CHART_PX = 400
+#: A race chart's height in lecture mode (px): its frame 150 px tall, the charts still
+#: above the fold below three racers' heat maps on a 1080-px projector.
+LECTURE_RACE_CHART_PX = 330
 #: The widest a racer's heat map grows (px): four fill a 1920-px window, the charts
 #: still above the fold on a 1080-px projector in lecture mode.
 RACE_IMAGE_MAX_PX = 360
@@ -322,7 +325,8 @@ class RaceView(Viewer):
         lang = self.state.lang
         fig = figure(height=260, title=title, toolbar_location=None, tools="",
                      sizing_mode="stretch_width", x_range=step_range(),
-                     y_range=Range1d(0.0, 1.0))
+                     y_range=Range1d(0.0, 1.0),
+                     tags=[lecture_height(LECTURE_RACE_CHART_PX)])
         whole_step_ticks(fig)
         # What the two dashes mean, on a line of its own (in one title, lecture mode's
         # larger text cut it off at 1280 px).
