@@ -419,6 +419,7 @@ class Page:
             except Exception as e:  # a message in the page, never a traceback
                 self._show_build_error(e)
             else:
+                self.attached = True
                 self._attach()
 
     def _hide_keys(self) -> tuple[str, ...]:
@@ -687,7 +688,10 @@ class Page:
         """Back or Forward showed another link of this lab: the lab takes exactly its
         settings (what it leaves out at their defaults); what it cannot set is reported."""
         if event.new:
-            self.follow_link(event.new.split("|", 1)[-1])
+            count, search = event.new.split("|", 1)
+            # Before the link is written: the browser keeps each write from now on.
+            self.history.followed = int(count)
+            self.follow_link(search)
 
     def follow_link(self, search: str) -> bool:
         """This lab's link ``search`` applied in place (Back / Forward, a lesson's step):
@@ -794,7 +798,10 @@ class HistoryListener(ReactiveHTML):
 
     Panel's location pushes every change; here the page's own rewrites while it loads
     (``mode`` "replace") and a link rewritten to the address already shown (so that
-    Forward still works after the page follows a Back) replace the entry instead.
+    Forward still works after the page follows a Back) replace the entry instead.  A link
+    the server wrote before it followed the browser's latest Back or Forward (``followed``
+    is the last count it followed) is an older page's and is dropped: pushed, it cut off
+    the entries Forward goes to (two quick Backs, or a Forward before the Back's link came).
     """
 
     lab = param.String(default="")
@@ -807,6 +814,8 @@ class HistoryListener(ReactiveHTML):
     own_page = param.Boolean(default=True)
     #: How the server's next link change goes into the tab's history (see ``_write_link``).
     mode = param.Selector(default="replace", objects=["replace", "push"])
+    #: The count of the last ``popped`` link the server followed.
+    followed = param.Integer(default=0)
 
     _template = "<div id='history' style='display:none'></div>"
     _scripts = {
@@ -815,20 +824,21 @@ class HistoryListener(ReactiveHTML):
           if (!window.history.pgPatched) {
             const push = window.history.pushState.bind(window.history);
             window.history.pushState = (s, title, url) => {
+              if (window.history.pgPops > data.followed) { return; }  // an older link
               const next = new URL(url, window.location.href).href;
               return next === window.location.href || data.mode !== 'push' ?
                 window.history.replaceState(s, title, url) : push(s, title, url);
             };
             window.history.pgPatched = true;
+            window.history.pgPops = 0;  // the page's: a render again keeps counting
           }
-          state.count = 0;
           state.listener = () => {
             const shown = new URLSearchParams(window.location.search);
             const lab = shown.get('lab') || data.default_lab;
             const lang = shown.get('lang') || data.default_lang;
             if (lab !== data.lab || lang !== data.lang) { window.location.reload(); return; }
-            state.count += 1;
-            data.popped = state.count + '|' + window.location.search;
+            window.history.pgPops += 1;
+            data.popped = window.history.pgPops + '|' + window.location.search;
           };
           window.addEventListener('popstate', state.listener);
         """,

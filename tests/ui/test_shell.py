@@ -266,6 +266,34 @@ def test_a_players_step_rewrites_the_history_entry_and_a_setting_adds_one(monkey
     assert "step=" not in location.search and page.history.mode == "push"
 
 
+def test_a_link_back_shows_is_followed_and_counted_before_its_link_is_written(monkeypatch):
+    """Back's link (``popped``: count | query) sets the lab, and the count the server
+    followed reaches the browser with the link it writes (links written before it are an
+    older page's: the browser drops them)."""
+    class Location:  # each link written, with the count the page had followed then
+        def __init__(self, search):
+            self._search, self.writes, self.history = search, [], None
+
+        @property
+        def search(self):
+            return self._search
+
+        @search.setter
+        def search(self, value):
+            self._search = value
+            if self.history is not None:
+                self.writes.append((self.history.followed, value))
+
+    monkeypatch.setattr(app, "start_background_warmup", lambda: None)
+    location = Location("?lab=optimizers&steps=50")
+    page = app.Page(location)
+    location.history = page.history
+    page.history.popped = "3|?lab=optimizers&steps=300"
+    assert page.lab.state.steps == 300 and "steps=300" in location.search
+    assert location.writes and all(count == 3 for count, _ in location.writes)
+    assert page.history.followed == 3 and page.history.mode == "push"
+
+
 def _page_document(search: str):
     from bokeh.document import Document
 
