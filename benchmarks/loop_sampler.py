@@ -48,10 +48,13 @@ def start_sampler(samples: str):
             frame = sys._current_frames().get(main_id)
             now = time.time() * 1000
             stack = []
-            while frame is not None:
-                code = frame.f_code
-                stack.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
-                frame = frame.f_back
+            try:
+                while frame is not None:
+                    code = frame.f_code
+                    stack.append(f"{os.path.basename(code.co_filename)}:{code.co_name}")
+                    frame = frame.f_back
+            except AttributeError:  # a frame torn down while read (seen once): no sample
+                continue
             out.write(f"{now:.1f}\t{';'.join(reversed(stack))}\n")
             n += 1
             if n % 25 == 0:
