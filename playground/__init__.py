@@ -6,8 +6,8 @@ palettes); ``playground.labs`` one package per lab.  See ARCHITECTURE.md.
 
 Importing the package makes one process setting, and only one: JAX computes in
 float64 (below).  Settings for speed are made by explicit calls:
-:func:`one_xla_thread_per_computation` here, and ``playground.ui.shell.configure_process``
-for the server (``serve()`` calls it).
+:func:`one_xla_thread_per_computation` and :func:`compute_on_the_cpu` here, and
+``playground.ui.shell.configure_process`` for the server (``serve()`` calls it).
 """
 
 import os
@@ -22,7 +22,7 @@ os.environ["JAX_ENABLE_X64"] = "1"
 if "jax" in sys.modules:  # JAX came first: too late for the environment
     sys.modules["jax"].config.update("jax_enable_x64", True)
 
-__all__ = ["__version__", "one_xla_thread_per_computation"]
+__all__ = ["__version__", "compute_on_the_cpu", "one_xla_thread_per_computation"]
 __version__ = "0.1.0"
 
 
@@ -37,3 +37,19 @@ def one_xla_thread_per_computation():
     ``configure_process``, the command line and the benchmarks do); later it has no effect.
     """
     os.environ.setdefault("PJRT_NPROC", "1")
+
+
+def compute_on_the_cpu():
+    """Compute on the CPU even where JAX sees a GPU (``JAX_PLATFORMS=cpu``), unless the
+    environment already names the platforms (``JAX_PLATFORMS=cuda`` computes on the GPU).
+
+    A speed setting, not a correctness one: the playground's programs are small and
+    sequential (a race's 1,000 steps, an epoch's 25 updates of a 2-8-8-2 network), so a GPU
+    spends them launching kernels.  On an H200 machine a race of six optimizers took 34 ms
+    on the GPU and 3.5 ms on its CPU; one network trained 690 epochs/s there and 13,300 on
+    the CPU (benchmarks/README.md, "The numerics on a GPU").  Call it before the first
+    computation, as :func:`one_xla_thread_per_computation`.
+    """
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    if "jax" in sys.modules:  # JAX read the environment when it was imported
+        sys.modules["jax"].config.update("jax_platforms", os.environ["JAX_PLATFORMS"])

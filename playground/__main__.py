@@ -2,9 +2,11 @@
 
 import sys
 
-from . import one_xla_thread_per_computation
+from . import compute_on_the_cpu, one_xla_thread_per_computation
 
-one_xla_thread_per_computation()  # as the server; before importing the CLI, which may compute
+# As the server; before importing the CLI, which may compute.
+one_xla_thread_per_computation()
+compute_on_the_cpu()
 
 from .cli import main  # noqa: E402
 

@@ -12,6 +12,7 @@ import playground
 
 # Tests compute as the server does (a speed setting; before the first computation).
 playground.one_xla_thread_per_computation()
+playground.compute_on_the_cpu()  # JAX_PLATFORMS=cuda runs them on a GPU
 
 
 def pytest_configure(config):

@@ -43,7 +43,7 @@ from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
 from tornado.ioloop import IOLoop
 
-from .. import one_xla_thread_per_computation
+from .. import compute_on_the_cpu, one_xla_thread_per_computation
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from . import memory
 from .flow import WHOLE_LABEL, WRAP, WRAP_BUTTONS, WRAP_LABEL
@@ -115,6 +115,7 @@ def configure_process():
             return
         _process_configured = True
     one_xla_thread_per_computation()
+    compute_on_the_cpu()  # the playground's small programs: faster there than on a GPU
     # Figures for both in benchmarks/README.md ("Where the server-start time goes").
     # The lab's threads and the event loop share Python's lock: hand it over in 0.5 ms.
     sys.setswitchinterval(0.0005)

@@ -514,3 +514,14 @@ def test_vmap_over_stacked_models():
         p, s, *outputs = jax.tree.map(lambda leaf, i=i: leaf[i], stacked)
         assert_tree_close(outputs, list(one_model(p, s, keys[i], rates[i])), rtol=1e-12)
     assert not np.allclose(logits[0], logits[1])
+
+
+def test_the_matrix_product_keeps_float32_on_every_device():
+    """``affine`` asks XLA for the arrays' own precision: a GPU's default rounds float32
+    factors to TensorFloat-32 (on an H200 the lab's two training paths then disagreed by
+    7e-4 after 7 epochs; benchmarks/README.md, "The numerics on a GPU")."""
+    a, w, b = jnp.ones((5, 3), jnp.float32), jnp.ones((3, 2), jnp.float32), jnp.ones(2, jnp.float32)
+    dots = [e for e in jax.make_jaxpr(mlp.affine)(a, w, b).jaxpr.eqns
+            if e.primitive.name == "dot_general"]
+    assert len(dots) == 1
+    assert dots[0].params["precision"] == (jax.lax.Precision.HIGHEST,) * 2

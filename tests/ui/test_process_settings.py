@@ -22,7 +22,8 @@ _THREADS_AFTER_A_COMPUTATION = (
 
 
 def _run(code: str, **env: str) -> str:
-    environ = {k: v for k, v in os.environ.items() if k != "PJRT_NPROC"}
+    """``code``'s output in a fresh interpreter, without the settings this process made."""
+    environ = {k: v for k, v in os.environ.items() if k not in ("PJRT_NPROC", "JAX_PLATFORMS")}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=REPO_ROOT, env={**environ, **env}).stdout.strip()
 
@@ -68,3 +69,24 @@ def test_the_environment_overrides_the_thread_count():
     out = _run("import playground\nplayground.one_xla_thread_per_computation()\n"
                + _THREADS_AFTER_A_COMPUTATION, PJRT_NPROC="3")
     assert out.split()[0] == "3"
+
+
+_PLATFORMS = "import jax\nprint(jax.config.jax_platforms)\n"
+
+
+def test_configure_process_computes_on_the_cpu_even_where_jax_sees_a_gpu():
+    """JAX imported first, as in the server: the setting still reaches it."""
+    out = _run("import jax, playground.ui.shell as shell\nshell.configure_process()\n"
+               + _PLATFORMS)
+    assert out == "cpu"
+    cli = ("import runpy, sys\nsys.argv = ['playground', '--help']\n"
+           "try:\n    runpy.run_module('playground', run_name='__main__')\n"
+           "except SystemExit:\n    pass\n" + _PLATFORMS)
+    assert _run(cli).splitlines()[-1] == "cpu"
+    assert _run("import playground\n" + _PLATFORMS) == "None"  # importing sets nothing
+
+
+def test_the_environment_chooses_the_gpu():
+    out = _run("import playground.ui.shell as shell\nshell.configure_process()\n" + _PLATFORMS,
+               JAX_PLATFORMS="cuda")
+    assert out == "cuda"
