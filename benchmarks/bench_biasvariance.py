@@ -22,6 +22,8 @@ import playground
 
 playground.one_xla_thread_per_computation()  # before any computation, as the server
 
+playground.compute_on_the_cpu()  # as the server; JAX_PLATFORMS=cuda for a GPU
+
 from playground.labs.biasvariance.lab import BiasVarianceLab  # noqa: E402
 from playground.labs.biasvariance.state import BiasVarianceLabState  # noqa: E402
 from playground.numerics import biasvariance as bv  # noqa: E402

@@ -36,9 +36,10 @@ def main():
     os.environ["PLAYGROUND_JAX_CACHE"] = tempfile.mkdtemp(prefix="compile-beside-")
     import numpy as np
 
-    from playground import one_xla_thread_per_computation
+    from playground import compute_on_the_cpu, one_xla_thread_per_computation
 
     one_xla_thread_per_computation()  # as the server (ui.shell.configure_process)
+    compute_on_the_cpu()
     sys.setswitchinterval(0.0005)
     from playground.labs.mlp.state import MlpLabState
 

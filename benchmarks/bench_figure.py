@@ -40,8 +40,9 @@ from pathlib import Path
 from bokeh.resources import INLINE
 import panel as pn
 from playwright.sync_api import sync_playwright
-from playground import one_xla_thread_per_computation
+from playground import compute_on_the_cpu, one_xla_thread_per_computation
 one_xla_thread_per_computation()
+compute_on_the_cpu()  # as the server; JAX_PLATFORMS=cuda for a GPU
 from playground.figure import _arrange, _run_js
 from playground.serving import launch_chromium
 from playground.ui.link import read_query

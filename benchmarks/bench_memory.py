@@ -22,6 +22,8 @@ import playground
 
 playground.one_xla_thread_per_computation()  # as the server
 
+playground.compute_on_the_cpu()  # as the server; JAX_PLATFORMS=cuda for a GPU
+
 import jax  # noqa: E402
 
 from playground.labs.mlp.state import MlpLabState  # noqa: E402

@@ -178,6 +178,7 @@ def main():
     ap.add_argument("--no-engine", action="store_true", help="skip the engine figure")
     args = ap.parse_args()
     playground.one_xla_thread_per_computation()  # the engine figure below, as the server
+    playground.compute_on_the_cpu()  # as the server; JAX_PLATFORMS=cuda for a GPU
     load_before = os.getloadavg()[0]
     with running_app() if args.url is None else contextlib.nullcontext(args.url) as url:
         rec = measure(f"{url}?{QUERY}", args.seconds, args.warmup, args.speed)

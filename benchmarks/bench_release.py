@@ -23,6 +23,8 @@ import playground
 
 playground.one_xla_thread_per_computation()  # as the server
 
+playground.compute_on_the_cpu()  # as the server; JAX_PLATFORMS=cuda for a GPU
+
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 

@@ -21,6 +21,8 @@ import playground
 
 playground.one_xla_thread_per_computation()  # before any computation, as the server
 
+playground.compute_on_the_cpu()  # as the server; JAX_PLATFORMS=cuda for a GPU
+
 from playground.numerics import datasets, training  # noqa: E402
 
 
