@@ -518,8 +518,8 @@ def test_vmap_over_stacked_models():
 
 def test_the_matrix_product_keeps_float32_on_every_device():
     """``affine`` asks XLA for the arrays' own precision: a GPU's default rounds float32
-    factors to TensorFloat-32 (on an H200 the lab's two training paths then disagreed by
-    7e-4 after 7 epochs; benchmarks/README.md, "The numerics on a GPU")."""
+    factors to TensorFloat-32 (on an H200 the lab's two training paths then disagreed by up to
+    7e-4, relative, after 7 epochs; benchmarks/README.md, "The numerics on a GPU")."""
     a, w, b = jnp.ones((5, 3), jnp.float32), jnp.ones((3, 2), jnp.float32), jnp.ones(2, jnp.float32)
     dots = [e for e in jax.make_jaxpr(mlp.affine)(a, w, b).jaxpr.eqns
             if e.primitive.name == "dot_general"]
