@@ -29,12 +29,15 @@ def fits_range(truth: np.ndarray, noise: float) -> tuple[float, float]:
 def decomposition_range(result) -> tuple[float, float]:
     """The log y range of the curves against capacity (a ``numerics.biasvariance
     .Decomposition``): the U and the peak in view; values past 10⁵ × the smallest sum
-    leave the top; a bias² shown as 0 (``numerics.biasvariance.resolved_bias2``: within
+    leave the top, unless they are below twice the targets' variance (a constant
+    fit's error: with no noise the smallest sum is ~10⁻¹⁴, and the whole U had left
+    the top); a bias² shown as 0 (``numerics.biasvariance.resolved_bias2``: within
     its sampling error of 0) leaves the bottom."""
     bias2 = resolved_bias2(result)
     low = max(float(np.min(np.r_[bias2[bias2 > 0], result.variance, result.total])),
               LOG_FLOOR)
-    high = min(float(np.max(result.test_error)), 1e5 * float(np.min(result.total)))
+    cap = max(1e5 * float(np.min(result.total)), 2 * float(np.var(result.y)))
+    high = min(float(np.max(result.test_error)), cap)
     return low / 2, max(high * 2, 4 * low)
 
 

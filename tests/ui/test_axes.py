@@ -128,6 +128,22 @@ def test_a_bias2_within_its_sampling_error_of_0_leaves_the_bottom_of_the_range()
     assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2000.0)
 
 
+def test_with_no_noise_the_whole_u_stays_in_the_range():
+    """σ = 0: polynomials fit the truth to ~10⁻¹⁴ at high degree, and the top had been
+    capped at 10⁵ × that sum: the axis ran from 5×10⁻⁷ to 4×10⁻⁶ and every curve (bias²
+    0.49 at d = 0) was off its top (a new user's review)."""
+    from playground.numerics import biasvariance as bv
+    from playground.ui.axes import decomposition_range
+
+    data = bv.make_data(next(iter(bv.TRUTHS)), 20, 30, inputs="spread")
+    result = bv.decompose("poly", data, 0.0)
+    assert float(np.min(result.total)) < 1e-9  # the case: a sum far under the floor
+    low, high = decomposition_range(result)
+    shown = bv.as_shown(result)
+    assert high >= float(np.max(shown.test_error)) > 0.3
+    assert high >= float(np.max(shown.bias2)) and low <= 1e-6
+
+
 
 @pytest.mark.parametrize("low, high, want", [
     (0.0025, 0.6, [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5]),  # the network family's chart
