@@ -175,7 +175,7 @@ def test_bias2_variance_noise_add_up_to_the_measured_test_error(family):
 
 def test_ols_variance_matches_the_closed_form():
     """Fixed inputs: Var f̂(x) = σ² φ(x)ᵀ(ΦᵀΦ)⁻¹φ(x)."""
-    base = bv.make_data("sin", 15, 1, seed=8)
+    base = bv.make_data("sin", 15, 2, seed=8)
     x = np.tile(base.x[0], (3000, 1))  # one set of inputs, 3000 draws of the noise
     eps = np.random.default_rng(0).standard_normal(x.shape)
     data = base._replace(x=x, eps=eps, f_train=np.sin(2 * np.pi * x),
@@ -341,6 +341,7 @@ def test_seeded_data_keep_their_first_sets():
     (lambda: bv.make_data("nope", 20, 10), "unknown_truth"),
     (lambda: bv.make_data("sin", 4, 10), "out_of_bounds"),
     (lambda: bv.make_data("sin", 20, 501), "out_of_bounds"),
+    (lambda: bv.make_data("sin", 20, 1), "out_of_bounds"),  # M = 1: no variance to estimate
     (lambda: bv.decompose("poly", bv.make_data("sin", 10, 2), 0.1, capacities=[21]),
      "out_of_bounds"),
     (lambda: bv.decompose("features", bv.make_data("sin", 10, 2), 0.1, capacities=[51]),

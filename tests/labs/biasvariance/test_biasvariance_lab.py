@@ -51,6 +51,7 @@ def test_a_family_link_starts_at_its_own_capacity():
 
 @pytest.mark.parametrize("query, key", [
     ({"noise": "-1"}, "noise"), ({"n": "3"}, "n"), ({"datasets": "0"}, "datasets"),
+    ({"datasets": "1"}, "datasets"),  # M = 1 has no variance to estimate
     ({"truth": "tan"}, "truth"), ({"inputs": "grid"}, "inputs"), ({"family": "trees"}, "family"),
     ({"ridge": "nan"}, "ridge"),
     ({"capacity": "21"}, "capacity"), ({"family": "features", "n": "10", "capacity": "51"},
