@@ -41,8 +41,13 @@ from .text import TEXT
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-#: The plots count as drawn once their data and sizes are unchanged this long.
+#: The plots count as drawn once their data and sizes are unchanged this long, and no
+#: indicator of work in progress (``BUSY_CLASSES``) shows.
 SETTLED_S = 1.0
+#: A lab at work: the player's spinner (a network or a formula compiling) and the
+#: bias–variance lab's progress bar (the network family's widths train for half a minute,
+#: with no message for seconds at a time: the figure had drawn the previous picture).
+BUSY_CLASSES = ("pg-busy", "pg-bv-progress")
 POLL_S = 0.25
 #: The default viewport (CSS pixels): a 16:9 slide.
 DEFAULT_SIZE = (1600, 900)
@@ -122,7 +127,8 @@ def _wait_until_drawn(page, seen: dict, timeout_s: float):
     """Wait for the lab's plots, then until the page is quiet: no message from the server,
     the same plots with the same data and sizes, and as many models, for ``SETTLED_S``
     (the lab's picture is complete before its controls and details are sent, and the
-    optimizer lab's player moves to its last step in between).
+    optimizer lab's player moves to its last step in between), with no indicator of work
+    in progress (``BUSY_CLASSES``) shown.
 
     Raises:
         FigureError: the lab did not draw, or kept changing, for ``timeout_s`` seconds.
@@ -135,10 +141,13 @@ def _wait_until_drawn(page, seen: dict, timeout_s: float):
         raise FigureError(f"the lab did not draw within {timeout_s:.0f} s") from e
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
-        now = _run_js(page, """
+        now, busy = _run_js(page, """
             const models = Bokeh.documents.reduce((n, d) => n + d._all_models.size, 0)
-            return models + ":" + pg.fingerprint()""")
-        if now != last or now.endswith(":[]"):
+            const busy = [...Bokeh.index.query((v) => v.model != null && v.model.visible
+                && Array.isArray(v.model.css_classes)
+                && v.model.css_classes.some((c) => a.includes(c)))].length > 0
+            return [models + ":" + pg.fingerprint(), busy]""", list(BUSY_CLASSES))
+        if now != last or now.endswith(":[]") or busy:
             last, since = now, time.monotonic()
         elif min(time.monotonic() - since, time.monotonic() - seen["last"]) >= SETTLED_S:
             return

@@ -175,6 +175,19 @@ def test_the_figure_command_composes_one_svg_with_the_caption(server_url, browse
                       browser=browser)
 
 
+def test_a_figure_waits_for_a_lab_still_at_work(server_url, browser, tmp_path):
+    """The bias–variance network family trains its widths for seconds after the page is
+    drawn, sending nothing for a second or more at a time: the figure was the fits' frame
+    alone, empty, with no error chart (a new user's review).  It now waits while the
+    lab's progress bar shows."""
+    out = tmp_path / "network.png"
+    made = figure.render("lab=biasvariance&family=network&n=8&datasets=4", out, size=SIZE,
+                         server=server_url, browser=browser)
+    assert made.plots == ("fits", "curves")
+    assert made.caption.endswith("h = 8")
+    assert _colours(_png(out.read_bytes())) >= 20
+
+
 def test_the_command_end_to_end_and_a_bad_link(tmp_path):
     """``python -m playground figure`` starts its own server; a link with a bad value
     is refused with the page's words and status 2, and writes nothing."""
