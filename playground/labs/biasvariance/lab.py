@@ -375,9 +375,27 @@ class BiasVarianceLab(Lab):
             set_text(self.family_note, text_html(s.family_note()))
         self.progress.visible = self.progress_text.visible = bool(s.busy)
         self.progress.value = int(round(100 * s.progress))
+        self._dim(bool(s.busy))
         key = "bv.busy" if s.family == "network" else "bv.busy.fits"
         set_text(self.progress_text, text_html(tr(key, s.lang,
                                                   percent=int(round(100 * s.progress)))))
+
+    #: How the pictures and numbers of the previous settings show while new ones compute.
+    STALE_OPACITY = "0.35"
+
+    def _dim(self, stale: bool):
+        """The outputs faded while they belong to the previous settings (a family's
+        widths train for half a minute; they read as the new family's before)."""
+        # The figures themselves: a Bokeh pane takes its styles from its figure.
+        for item in (self.fits_fig, self.curves_fig, self.formula, self.reading,
+                     self.zero_note, self.model_formula):
+            if item is None:
+                continue
+            styles = {k: v for k, v in dict(item.styles).items() if k != "opacity"}
+            if stale:
+                styles["opacity"] = self.STALE_OPACITY
+            if styles != dict(item.styles):
+                item.styles = styles
 
     # -- drawing ---------------------------------------------------------------------------
 
@@ -441,6 +459,9 @@ class BiasVarianceLab(Lab):
         s, r = self.state, self.state.result
         if not self._started or r is None or self.curves_fig is None:
             return  # (``_on_result`` draws the first picture)
+        if r.family != s.family:
+            return  # another family's result, faded while the new one computes (its
+            # nearest capacity drawn under the new family's symbol read as the new one's)
         with hold():
             i, m = s.index, min(int(s.shown), r.y.shape[0] - 1)
             d = s.data

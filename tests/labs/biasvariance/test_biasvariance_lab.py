@@ -422,3 +422,38 @@ def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
     assert not lab.zero_note.visible
     lab._say_where_bias2_is_zero((1, 2, 3), np.array([0.0, 1.0, 0.0]))
     assert "at d = 1, 3:" in lab.zero_note.object
+
+
+def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_computes():
+    """Switching to the network family (half a minute of training) redrew the random
+    features' picture at the nearest of their capacities to h = 8, under "p = 8", with
+    that verdict in the reading: numbers of another model read as the new one's (a new
+    user's review).  Now they stay as they were, faded, until the new result comes."""
+    s = BiasVarianceLabState(family="features", n=12, datasets=6)
+    s.compute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    faded = (lab.fits_fig, lab.curves_fig, lab.formula, lab.reading, lab.model_formula)
+    before = (lab.formula.object, lab.reading.object, lab.mean_source.data["y"].copy())
+    assert all("opacity" not in pane.styles for pane in faded)
+    calls = []
+    s.runner = lambda settings, generation: calls.append((settings, generation))
+    s.family = "network"
+    assert s.busy and s.capacity == 8 and s.result.family == "features"
+    assert (lab.formula.object, lab.reading.object) == before[:2]
+    np.testing.assert_array_equal(lab.mean_source.data["y"], before[2])
+    assert all(pane.styles.get("opacity") == lab.STALE_OPACITY for pane in faded)
+    s.capacity = 4  # moved meanwhile: still nothing of the old family redrawn
+    assert lab.formula.object == before[0]
+    data, result = bv_state_calculate(calls[-1][0])
+    s.accept(data, result, calls[-1][1])
+    faded = (lab.fits_fig, lab.curves_fig, lab.formula, lab.reading, lab.model_formula)
+    assert all("opacity" not in pane.styles for pane in faded)
+    assert lab.formula.object.startswith("$\\text{h = 4}")
+    assert lab.reading.object != before[1]
+
+
+def bv_state_calculate(settings):
+    from playground.labs.biasvariance.state import calculate
+
+    return calculate(settings)
