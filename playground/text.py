@@ -711,6 +711,11 @@ _EN: dict[str, str] = {
     "bv.reading.high_variance": (
         "High variance: at {symbol} = {value} the fits disagree from one training set to "
         "the next; less capacity, more data or a larger λ would help."),
+    "bv.reading.near_threshold": (
+        "High variance near the interpolation threshold: at p = {value} ≤ n = {n} the fits "
+        "must pass through (nearly) every noisy point. Less capacity, more data or a larger "
+        "λ would help, and so would more capacity: past p = n the error falls again "
+        "(double descent)."),
     "bv.reading.high_bias_ridge": (
         "High bias: at {symbol} = {value} the mean fit misses the truth, and more capacity "
         "would not help: the ridge λ holds every fit back. A smaller λ would help."),

@@ -635,6 +635,10 @@ ZH: dict[str, str] = {
     "bv.reading.high_variance": (
         "高方差：在 {symbol} = {value} 时，不同训练集上的拟合彼此差别很大；"
         "减小容量、增加数据或增大 λ 会有帮助。"),
+    "bv.reading.near_threshold": (
+        "接近插值阈值的高方差：在 p = {value} ≤ n = {n} 时，拟合必须（几乎）经过每一个带噪声的"
+        "训练点。减小容量、增加数据或增大 λ 会有帮助，增加容量也会：越过 p = n 后误差再次下降"
+        "（双下降）。"),
     "bv.reading.high_bias_ridge": (
         "高偏差：在 {symbol} = {value} 时，平均拟合偏离真实函数，增加容量也无济于事："
         "岭参数 λ 束缚了每一个拟合。减小 λ 会有帮助。"),

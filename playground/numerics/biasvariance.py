@@ -813,7 +813,9 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     exceeds both the variance and the noise σ² (the best capacity still under-fits):
     then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
     ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
-    ``high_variance``.
+    ``high_variance``, or ``near_threshold`` for random features at p ≤ n when a
+    capacity past n has a lower bias² + variance (double descent: more capacity helps
+    there too, which the plain advice of less capacity left out).
     """
     if result.family == "features" and result.capacities[index] > n:
         return "past_threshold" if result.ridge == 0 else "past_threshold_ridge"
@@ -825,7 +827,13 @@ def reading(result: Decomposition, index: int, n: int) -> str:
             return "near_best"
         return ("high_bias_ridge" if FAMILIES[result.family].ridge and result.ridge > 0
                 else "high_bias")
-    return "high_bias" if bias2 > variance else "high_variance"
+    if bias2 > variance:
+        return "high_bias"
+    past = np.asarray(result.capacities) > n
+    if (result.family == "features" and past.any()
+            and float(np.min(reducible[past])) < reducible[index]):
+        return "near_threshold"
+    return "high_variance"
 
 
 def decomposition_latex(result: Decomposition, index: int, significant: int = 3,

@@ -371,6 +371,19 @@ def test_reading_and_formula():
     assert "0.09" in latex  # σ² = 0.3²
 
 
+def test_at_the_threshold_the_reading_says_more_capacity_helps_too():
+    """Random features at p = n = 20 (the double-descent link): high variance, and past
+    n the error falls below it, so the reading says that more capacity helps as well
+    (it gave only "less capacity, more data or a larger λ", against the chart beside it).
+    Polynomials at high variance keep the plain advice."""
+    data = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
+    r = bv.decompose("features", data, 0.1, capacities=(5, 20, 100))
+    assert r.variance[1] > r.bias2[1] and r.total[2] < r.total[1]
+    assert bv.reading(r, 1, 20) == "near_threshold"
+    assert bv.reading(r, 2, 20) == "past_threshold"
+    assert bv.reading(bv.decompose("poly", data, 0.3), 15, 20) == "high_variance"
+
+
 def test_a_large_ridge_under_fits_at_every_capacity_and_the_reading_says_so():
     """λ = 10: every fit is held flat (bias² > 2σ² > 2 × variance from d = 3 on); near the
     best capacity the reading names the bias and the λ, not "near the best"."""
