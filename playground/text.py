@@ -370,6 +370,7 @@ _EN: dict[str, str] = {
     # A figure's caption (ui.caption): the settings in words.
     "caption.setting": "{label}: {value}",
     "caption.list": ", ",
+    "caption.with": "{name}, {settings}",
     "caption.separator": " · ",
     "caption.no_bias_correction": "no bias correction",
     "caption.race": "Race",

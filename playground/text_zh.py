@@ -333,6 +333,7 @@ ZH: dict[str, str] = {
     # 导出图的说明文字（ui.caption）。
     "caption.setting": "{label}：{value}",
     "caption.list": "、",
+    "caption.with": "{name}，{settings}",
     "caption.separator": " · ",
     "caption.no_bias_correction": "无偏差修正",
     "caption.race": "比赛",

@@ -146,7 +146,7 @@ def test_a_chinese_caption_is_chinese_with_full_width_marks():
     optimizers = OptimizerLabState(lang="zh")
     optimizers.apply_query({"surface": "saddle", "optimizers": "sgd", "noise": "0.5"})
     words = export.figure_caption(optimizers)
-    assert words.startswith("优化器 · 损失曲面：鞍点 · SGD、α = ")
+    assert words.startswith("优化器 · 损失曲面：鞍点 · SGD，α = ")  # not "SGD and α"
     assert "梯度噪声 σ = 0.5、随机种子：0" in words
     # No English word (formulas and optimizer names aside) in either caption.
     for text in (caption, words):

@@ -39,7 +39,7 @@ LANGUAGE_NEUTRAL = frozenset({
 #: marks and no word of either language.
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "plot.legend_item", "readout.caption",
-                         "mlp.readout.whose", "caption.setting", "caption.list",
+                         "mlp.readout.whose", "caption.setting", "caption.list", "caption.with",
                          "widget.colon"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the

@@ -42,6 +42,12 @@ def listed(items: Iterable[str], lang: str) -> str:
     return tr("caption.list", lang).join(items)
 
 
+def with_settings(name: str, settings: str, lang: str) -> str:
+    """A named thing and its settings: ``Adam, α = 0.03`` (``Adam，α = 0.03`` in Chinese:
+    ``、`` joins items of one kind, and read "Adam and α")."""
+    return tr("caption.with", lang, name=name, settings=settings) if settings else name
+
+
 def joined(parts: Iterable[str], lang: str) -> str:
     """The caption's parts in one line (`` · ``)."""
     return tr("caption.separator", lang).join(p for p in parts if p)
@@ -69,8 +75,7 @@ def knobs(names: str | Iterable[str], values: dict[str, float], shown: Iterable[
 def optimizer(name: str, values: dict[str, float], shown: Iterable[str], lang: str) -> str:
     """``Adam, α = 0.03`` (the optimizer's name and its knobs ``shown``)."""
     settings = knobs(name, values, shown, lang)
-    return listed([tr(f"optimizer.{name}", lang), settings] if settings else
-                  [tr(f"optimizer.{name}", lang)], lang)
+    return with_settings(tr(f"optimizer.{name}", lang), settings, lang)
 
 
 def schedule(kind: str, label_key: str, numbers: dict[str, float], lang: str) -> str:
@@ -81,15 +86,16 @@ def schedule(kind: str, label_key: str, numbers: dict[str, float], lang: str) ->
         return ""
     uses = {"step": ("N", "k"), "inverse_time": ("N",), "cosine": ("T",),
             "exponential": ("γ",)}[kind]
-    return listed([tr(f"{label_key}.{kind}", lang),
-                   *(equals(s, numbers[s]) for s in uses if s in numbers)], lang)
+    return with_settings(tr(f"{label_key}.{kind}", lang),
+                         listed([equals(s, numbers[s]) for s in uses if s in numbers], lang),
+                         lang)
 
 
 def clipping(kind: str, value: float, lang: str) -> str:
     """Gradient clipping that is on: its option's text and ``c``."""
     if kind == "none":
         return ""
-    return listed([tr(f"clip.{kind}", lang), equals("c", value)], lang)
+    return with_settings(tr(f"clip.{kind}", lang), equals("c", value), lang)
 
 
 def race_status(race, k: int, lang: str) -> str:

@@ -286,11 +286,12 @@ class BiasVarianceLabState(LabState):
         if "seed" in changed:
             data.append(caption.named(tr("bv.seed", lang), str(self.seed), lang))
         family = bv.FAMILIES[self.family]
-        model = [tr(f"bv.family.{self.family}", lang), caption.equals(family.symbol,
-                                                                      self.capacity)]
+        model = [caption.equals(family.symbol, self.capacity)]
         if family.ridge and self.ridge > 0:
             model.append(caption.equals(tr("bv.ridge", lang), self.ridge))
-        return [caption.listed(data, lang), caption.listed(model, lang)]
+        return [caption.listed(data, lang),
+                caption.with_settings(tr(f"bv.family.{self.family}", lang),
+                                      caption.listed(model, lang), lang)]
 
     def to_query(self) -> dict[str, str]:
         """The state as query values: the family, and every setting that differs."""

@@ -993,8 +993,8 @@ class MlpLabState(_Knobs):
             training_parts.append(caption.named(t("dropout"), caption.number(self.dropout),
                                                 lang))
         if self.early_stop:
-            training_parts.append(caption.listed(
-                [t("early_stop"), caption.named(t("patience"), str(self.patience), lang)],
+            training_parts.append(caption.with_settings(
+                t("early_stop"), caption.named(t("patience"), str(self.patience), lang),
                 lang))
         return [caption.named(t("data"), caption.listed(data, lang), lang),
                 caption.named(t("network"), caption.listed(network, lang), lang),
