@@ -564,6 +564,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         "text": {"title": tr("readout.title", lang), "theta": tr("readout.theta", lang),
                  "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
                  "grad_undefined": tr("readout.grad_undefined", lang),
+                 "row_step": tr("readout.row_step", lang),
                  "subgradient": tr("readout.subgradient", lang),
                  "velocity": tr("readout.velocity", lang),
                  "effective_lr": tr("readout.effective_lr", lang),
@@ -631,7 +632,12 @@ for (let k = 0; k < names.length; k++) {
                                            .replace("{status}", () => said)};
   // As the lab's table: no update from an iterate whose gradient is undefined.
   const undefinedHere = d.gstate[j] === 2;
-  rows += "<tr><td style='color:" + ink(color) + ";font-weight:600'>" + labels[k] + "</td><td>" +
+  // A run that stopped before step t: its row is its last iterate's, and says which.
+  const rowStep = j >= t ? "" : "<br><span class='pg-row-step' style='font-size:85%;" +
+    "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>" +
+    text.row_step.replace("{step}", j) + "</span>";
+  rows += "<tr><td style='color:" + ink(color) + ";font-weight:600'>" + labels[k] + rowStep +
+    "</td><td>" +
     vec(d.x[j], d.y[j]) + "</td><td style='white-space:nowrap'>" +
     (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
     "</td><td>" + (undefinedHere ? "<i>" + text.grad_undefined + "</i>"

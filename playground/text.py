@@ -214,6 +214,7 @@ _EN: dict[str, str] = {
     "readout.loss": "L",
     "readout.grad": "g",
     "readout.grad_undefined": "undefined (infinite slope)",
+    "readout.row_step": "at step {step}, its last",
     "readout.subgradient": "a kink: the minimum-norm subgradient",
     "readout.velocity": "v / m̂ after the update",
     "readout.effective_lr": "α per dimension of the update",

@@ -191,6 +191,7 @@ ZH: dict[str, str] = {
     "readout.loss": "L",
     "readout.grad": "g",
     "readout.grad_undefined": "无定义（斜率无穷大）",
+    "readout.row_step": "第 {step} 步，即其最后一步",
     "readout.subgradient": "不可导点：取范数最小的次梯度",
     "readout.velocity": "更新后的 v / m̂",
     "readout.effective_lr": "本次更新中每个维度的 α",

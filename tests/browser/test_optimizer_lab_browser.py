@@ -280,6 +280,10 @@ def test_a_diverging_optimizer_is_reported(page, server_url):
     assert adam_diverged == -1
     page.wait_for_function(f"() => ({_MODEL})('readout').text.includes('diverged at step')")
     assert f"diverged at step {sgd_diverged}" in readout_text(page)
+    # SGD's row is its last finite iterate's, not step 100's, and says so; Adam's is 100's.
+    sgd_row, adam_row = readout_text(page).split("<tr>")[2:4]
+    sgd_last = len(source(page, "full_sgd")["x"]) - 1
+    assert f"at step {sgd_last}, its last" in sgd_row and "its last" not in adam_row
     legend = page.evaluate(_LEGEND_LABELS)
     assert f"SGD: diverged at step {sgd_diverged}" in legend
     sgd = source(page, "full_sgd")

@@ -183,9 +183,15 @@ def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported)
     page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n - 1}")
     page.wait_for_timeout(300)
     assert _legend(page)[0] == f"SGD: L = {number_text(sgd[0][n - 1], 4)}"
+    row_step = tr("readout.row_step", "en", step=n - 1)
+    assert row_step not in _js(page, "return m('pg-readout').text")
     page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n}")
     page.wait_for_timeout(300)
     assert _legend(page)[0].startswith("SGD: " + tr("status.diverged", "en", step="")[:8])
+    # The table's SGD row is its last iterate's and says so (it read as step 100's).
+    rows = _js(page, "return m('pg-readout').text").split("<tr>")
+    assert row_step in rows[2] and "Momentum" not in rows[2]
+    assert all(row_step not in r for r in rows[3:])
     widths = page.evaluate("() => [document.documentElement.scrollWidth, "
                            "document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths

@@ -223,7 +223,7 @@ class RacePlots:
     def _js_args(self) -> dict:
         labels = {key: tr(f"readout.{key}", self.lang)
                   for key in ("theta", "loss", "grad", "velocity", "effective_lr",
-                              "grad_undefined", "subgradient")}
+                              "grad_undefined", "subgradient", "row_step")}
         labels.update(title=tr("readout.title", self.lang), step=tr("plot.step", self.lang),
                       loss_of=tr("headline.loss_of", self.lang),
                       zoom=tr("plot.arrows_scale", self.lang),
@@ -383,6 +383,10 @@ const fmt = (v) => {
   return "<span style='white-space:nowrap'>" + text + "</span>";
 };
 const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
+// A run that stopped before step t: its row is its last iterate's, and says which.
+const rowStep = (i) => i >= t ? "" : "<br><span class='pg-row-step' style='font-size:85%;" +
+  "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>" +
+  labels.row_step.replace("{step}", i) + "</span>";
 const cur = {x: [], y: [], color: []};
 const raw = [];  // [kind, x, y, dx, dy, color]
 let rows = "";
@@ -419,7 +423,7 @@ for (let k = 0; k < names.length; k++) {
     "</span><span class='pg-loss-now' style='color:" + ink + "'>" +
     (stopped || undefinedHere ? "–" : pgPlain(d.loss[i])) + "</span></div>";  // as the legend
   rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
-    "));font-weight:600'>" + meta.data.label[k] +
+    "));font-weight:600'>" + meta.data.label[k] + rowStep(i) +
     "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
     grad + "</td><td>" + (!meta.data.velocity[k] ? "" : undefinedHere ? "–"
                           : vec(d.vx[i], d.vy[i])) + "</td><td>" +
