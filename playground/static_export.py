@@ -1054,9 +1054,10 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
 
 
 def objective_mathml(latex: str) -> str:
-    """A family's objective (``bv.Family.objective``, LaTeX) as MathML (``latex2mathml``;
-    its ``\\arg`` comes out as a backslash and ``\\operatorname`` as italic letters, so
-    arg min is upright text)."""
+    """A family's objective (``bv.Family.objective``) or the terms' definitions
+    (``bv.definitions_latex``), LaTeX, as MathML (``latex2mathml``; its ``\\arg`` comes
+    out as a backslash and ``\\operatorname`` as italic letters, so arg min is upright
+    text)."""
     return latex2mathml.converter.convert(latex.replace(r"\arg\min", r"\text{arg min}"))
 
 
@@ -1186,6 +1187,16 @@ def build_biasvariance_page(state) -> Page:
                 disable_math=True, name="pg-bv-model",
                 styles={"font-size": "17px", "color": "var(--pg-ink, #222)",
                         "overflow-x": "auto", "margin-top": "6px"})
+    # What the terms are, as the live page says it.
+    definitions = Div(text=objective_mathml(state.definitions()), sizing_mode="stretch_width",
+                      disable_math=True, name="pg-bv-definitions",
+                      styles={"font-size": "17px", "color": "var(--pg-ink, #222)",
+                              "overflow-x": "auto", "margin-top": "6px"})
+    definitions_note = Div(text=text_html(tr("bv.definitions.note", lang)),
+                           sizing_mode="stretch_width", disable_math=True,
+                           name="pg-bv-definitions-note",
+                           styles={"font-size": "13px", "font-family": "system-ui, sans-serif",
+                                   "color": "var(--pg-muted, #555)"})
     # Where bias² is within its sampling error of 0 it is drawn at the chart's bottom:
     # said under the charts, as in the live page.
     zero_note = Div(text=text_html(state.bias2_zero_note()), sizing_mode="stretch_width",
@@ -1217,7 +1228,8 @@ def build_biasvariance_page(state) -> Page:
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
     layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(fig, curves),
-                    zero_note, reading, formula, model, family_note, sizing_mode="stretch_width",
+                    zero_note, reading, formula, definitions, definitions_note, model,
+                    family_note, sizing_mode="stretch_width",
                     name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "biasvariance", "family": r.family, "capacities": caps,

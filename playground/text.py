@@ -691,6 +691,10 @@ _EN: dict[str, str] = {
     "bv.curve.test_error": "measured test error",
     "bv.curve.train_error": "training error",
     # Under the braces of the decomposition (plain text: no LaTeX).
+    "bv.definitions.note": (
+        "fₘ: the fit to training set m of the M; f̄: their mean; ⟨·⟩ₓ: the mean over the "
+        "test inputs. Both are unbiased estimates of the expectations over training sets "
+        "(f̄ is itself a mean of M fits: its own spread, variance/M, is taken out of bias²)."),
     "bv.term.test": "test error",
     "bv.term.bias": "bias",
     "bv.term.variance": "variance",

@@ -589,6 +589,10 @@ ZH: dict[str, str] = {
     "bv.curve.test_error": "实测测试误差",
     "bv.curve.total": "偏差² + 方差 + σ²",
     "bv.curve.train_error": "训练误差",
+    "bv.definitions.note": (
+        "fₘ：对第 m 个训练集（共 M 个）的拟合；f̄：它们的平均；⟨·⟩ₓ：对测试输入取平均。"
+        "两者都是对训练集期望的无偏估计（f̄ 本身是 M 个拟合的平均，它自身的波动 variance/M "
+        "已从偏差² 中扣除）。"),
     "bv.term.test": "测试误差",
     "bv.term.bias": "偏差",
     "bv.term.variance": "方差",

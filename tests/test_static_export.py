@@ -493,6 +493,24 @@ def test_the_biasvariance_page_shows_the_models_objective_as_mathml(family, read
         assert part in text, (part, text)
 
 
+@pytest.mark.parametrize("lang, variance", [("en", "variance"), ("zh", "方差")])
+def test_the_biasvariance_page_defines_its_terms_as_the_live_page(lang, variance):
+    """The terms' definitions (``bv.definitions_latex``, a review found none) in the
+    page's language, as MathML, with the note on what f_m, f̄ and ⟨·⟩ₓ are."""
+    import xml.etree.ElementTree as ET
+
+    from playground.text import tr
+    from playground.ui.markup import text_html
+
+    _, state = static_export.read_link(f"lab=biasvariance&datasets=10&lang={lang}")
+    page = static_export.build_page(state, "biasvariance")
+    shown = next(m for m in page.layout.select({"name": "pg-bv-definitions"}))
+    text = "".join(ET.fromstring(shown.text).itertext()).replace("\xa0", "")
+    assert text.startswith(f"{variance}=⟨1M−1∑m(fm(x)−f") and "\\" not in text, text
+    note = next(m for m in page.layout.select({"name": "pg-bv-definitions-note"}))
+    assert note.text == text_html(tr("bv.definitions.note", lang))
+
+
 @pytest.mark.parametrize("link", ["lab=biasvariance", "lab=biasvariance&family=features",
                                   "lab=biasvariance&family=knn&theme=dark"])
 def test_the_default_biasvariance_pages_fit_the_size_bound(link):

@@ -173,6 +173,14 @@ DECOMPOSITION_LATEX = (r"\underbrace{{{test}}}_{{\text{{{test_label}}}}} \approx
                        r"\underbrace{{{noise}}}_{{\sigma^{{\scriptstyle 2}}}} = {total}")
 #: The terms' names under the braces, in English (a lab passes its language's).
 TERM_LABELS = {"test": "test error", "bias": "bias", "variance": "variance"}
+#: What the two terms are, as computed (the module's docstring): f_m the fit to set m of
+#: M, f̄ their mean, ⟨·⟩ₓ the mean over the test inputs (``definitions_latex``).
+DEFINITIONS_LATEX = (
+    r"\displaystyle \text{{{variance_label}}} = \left\langle \frac{{1}}{{M-1}} \sum_m "
+    r"(f_m(x) - \bar f(x))^2 \right\rangle_x,\quad "
+    r"\text{{{bias_label}}}^2 = \left\langle (\bar f(x) - f(x))^2 \right\rangle_x "
+    r"- \frac{{\text{{{variance_label}}}}}{{M}},\quad "
+    r"\bar f = \frac{{1}}{{M}} \sum_m f_m")
 
 
 class Data(NamedTuple):
@@ -834,6 +842,12 @@ def reading(result: Decomposition, index: int, n: int) -> str:
             and float(np.min(reducible[past])) < reducible[index]):
         return "near_threshold"
     return "high_variance"
+
+
+def definitions_latex(labels: Mapping[str, str] = TERM_LABELS) -> str:
+    """``DEFINITIONS_LATEX``, the terms named by ``labels`` (plain text, no LaTeX)."""
+    return DEFINITIONS_LATEX.format(variance_label=labels["variance"],
+                                    bias_label=labels["bias"])
 
 
 def decomposition_latex(result: Decomposition, index: int, significant: int = 3,

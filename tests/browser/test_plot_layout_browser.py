@@ -137,10 +137,11 @@ def test_lecture_mode_biasvariance_plots_are_tall_with_log_labels_apart(
         ys = sorted(ticks[0])
         gaps = [b - a for a, b in zip(ys, ys[1:], strict=False)]
         assert min(gaps) >= label, (gaps, label)
-        sizes = page.evaluate(_MATH_SIZES, "pg-bv-model")
-        assert sizes, "no model formula drawn"
-        for whole, smallest in sizes:
-            assert whole >= 20 * MATH_SCALE - 0.5 and smallest >= 20, sizes
+        for name in ("pg-bv-model", "pg-bv-definitions"):  # the objective, the terms
+            sizes = page.evaluate(_MATH_SIZES, name)
+            assert sizes, f"no {name} drawn"
+            for whole, smallest in sizes:
+                assert whole >= 20 * MATH_SCALE - 0.5 and smallest >= 20, (name, sizes)
         assert page.errors == []
     finally:
         page.close()

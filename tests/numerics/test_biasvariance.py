@@ -371,6 +371,27 @@ def test_reading_and_formula():
     assert "0.09" in latex  # σ² = 0.3²
 
 
+@pytest.mark.parametrize("family", ["poly", "knn"])
+def test_the_definitions_on_screen_are_what_is_computed(family):
+    """The page's ``definitions_latex``: variance = ⟨1/(M−1) Σ_m (f_m − f̄)²⟩ₓ and bias² =
+    ⟨(f̄ − f)²⟩ₓ − variance/M, f̄ = (1/M) Σ_m f_m, evaluated here in NumPy from the fits
+    at the test inputs (the grid made the test set), against the lab's numbers."""
+    base = bv.make_data("sin", 12, 7, seed=6, inputs="spread")
+    data = base._replace(x_test=base.grid, f_test=base.f_grid,
+                         eps_test=np.zeros((7, len(base.grid))))
+    r = bv.decompose(family, data, 0.3, capacities=(1, 3, 6))
+    fits = np.asarray(r.fits, float)  # (C, M, x)
+    mean = fits.mean(axis=1)
+    variance = ((fits - mean[:, None]) ** 2).sum(axis=1).mean(axis=1) / (7 - 1)
+    bias2 = ((mean - base.f_grid) ** 2).mean(axis=1) - variance / 7
+    np.testing.assert_allclose(r.variance, variance, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(r.bias2, bias2, rtol=1e-9, atol=1e-12)
+    latex = bv.definitions_latex()
+    assert r"\frac{1}{M-1} \sum_m (f_m(x) - \bar f(x))^2" in latex
+    assert r"\text{bias}^2 = \left\langle (\bar f(x) - f(x))^2 \right\rangle_x - " \
+           r"\frac{\text{variance}}{M}" in latex
+
+
 def test_at_the_threshold_the_reading_says_more_capacity_helps_too():
     """Random features at p = n = 20 (the double-descent link): high variance, and past
     n the error falls below it, so the reading says that more capacity helps as well

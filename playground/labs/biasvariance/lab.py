@@ -115,6 +115,17 @@ class BiasVarianceLab(Lab):
                                            styles={"font-size": math_size(13),
                                                    "overflow-x": "auto"},
                                            stylesheets=[MATH_FONT], sizing_mode="stretch_width")
+        # What the terms are, beside the objective (CONCEPTS §4: each idea's formula).
+        self.definitions = pn.pane.LaTeX(f"${s.definitions()}$",
+                                         css_classes=["pg-bv-definitions"],
+                                         styles={"font-size": math_size(13),
+                                                 "overflow-x": "auto"},
+                                         stylesheets=[MATH_FONT], sizing_mode="stretch_width")
+        self.definitions_note = pn.pane.HTML(
+            text_html(tr("bv.definitions.note", lang)),
+            css_classes=["pg-bv-definitions-note"],
+            styles={"font-size": text_size(13), "color": "var(--pg-muted, #444)"},
+            sizing_mode="stretch_width")
         self._build_controls(lang)
         self.sidebar()  # built here, on the thread that prepares the page
         s.param.watch(self._on_result, ["result"])
@@ -303,6 +314,8 @@ class BiasVarianceLab(Lab):
                    sizing_mode="stretch_width"),
             self.zero_note,
             self.reading,
+            self.definitions,
+            self.definitions_note,
             self.model_formula,
         ]
 

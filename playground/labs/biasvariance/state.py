@@ -266,9 +266,15 @@ class BiasVarianceLabState(LabState):
         return bias2_zero_note(r.capacities, bv.as_shown(r).bias2,
                                bv.FAMILIES[r.family].symbol, self.lang)
 
+    def term_labels(self) -> dict[str, str]:
+        return {name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS}
+
     def formula(self) -> str:
-        return bv.decomposition_latex(self.result, self.index, labels={
-            name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS})
+        return bv.decomposition_latex(self.result, self.index, labels=self.term_labels())
+
+    def definitions(self) -> str:
+        """What variance and bias² are, as computed (LaTeX; ``bv.definitions_latex``)."""
+        return bv.definitions_latex(self.term_labels())
 
     # -- the link -----------------------------------------------------------------------
 

@@ -453,6 +453,17 @@ def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_
     assert lab.reading.object != before[1]
 
 
+@pytest.mark.parametrize("lang, variance", [("en", "variance"), ("zh", "方差")])
+def test_the_page_defines_the_terms_it_decomposes_into(lang, variance):
+    """CONCEPTS §4's definitions beside the numbers, as computed (a review found only
+    the terms' names), in the page's language."""
+    s = BiasVarianceLabState(lang=lang, datasets=10)
+    lab = BiasVarianceLab(state=s)
+    assert lab.definitions in lab.main() and lab.definitions_note in lab.main()
+    assert lab.definitions.object == f"${bv.definitions_latex(s.term_labels())}$"
+    assert lab.definitions.object.startswith(f"$\\displaystyle \\text{{{variance}}} = ")
+
+
 def bv_state_calculate(settings):
     from playground.labs.biasvariance.state import calculate
 
