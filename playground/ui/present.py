@@ -31,6 +31,7 @@ from bokeh.models import (
     FullscreenTool,
     GlyphRenderer,
     Grid,
+    Label,
     Legend,
     Line,
     MultiLine,
@@ -69,7 +70,8 @@ button svg { width: calc(12px + var(--pg-lecture, 0) * 10px);
 """
 #: Lecture mode multiplies line widths by this.
 THICK = 2.0
-#: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend).
+#: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend; a
+#: label in the plot, such as the bias–variance chart's "p = n", as a tick label).
 PLOT_FONTS = {"title": "24px", "axis_label": "22px", "tick": "20px", "legend": "20px"}
 
 #: A plot's colours per theme: (background, border, ink, muted ink, grid, legend fill).
@@ -286,6 +288,8 @@ class Presenter:
             self._apply(axis, "axis_line_width", 2, big)
         for grid in of_type(Grid):
             self._apply(grid, "grid_line_color", colors["grid"], dark)
+        for label in of_type(Label):  # (12 px: unread from a lecture hall's back rows)
+            self._apply(label, "text_font_size", PLOT_FONTS["tick"], big)
         for legend in of_type(Legend):
             self._apply(legend, "background_fill_color", colors["legend"], dark)
             self._apply(legend, "border_line_color", colors["grid"], dark)

@@ -74,6 +74,25 @@ def test_dark_and_lecture_mode_restyle_a_plot_and_switching_back_restores_it():
     assert fig.title.text_font_size == fresh.title.text_font_size
 
 
+def test_a_label_in_a_plot_is_a_tick_labels_size_in_lecture_mode_only():
+    """The bias–variance chart's "p = n", which names the double-descent peak, stayed
+    12 px in lecture mode (a new user's review)."""
+    from bokeh.models import Label
+
+    from playground.ui.present import PLOT_FONTS
+
+    fig, _line = _plot()
+    label = Label(x=1, y=5, y_units="screen", text="p = n", text_font_size="12px")
+    fig.add_layout(label)
+    display = Display(present=True)
+    presenter = Presenter(display)
+    presenter.style([fig])
+    assert label.text_font_size == PLOT_FONTS["tick"] == "20px"
+    display.param.update(present=False)
+    presenter.style([fig])
+    assert label.text_font_size == "12px"
+
+
 def test_a_plot_tagged_with_a_lecture_height_has_it_in_lecture_mode_only():
     """A chart whose frame lecture mode's larger type would leave a strip is as tall as
     its tag says there, and its own height again in plain mode; an untagged plot keeps
