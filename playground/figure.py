@@ -209,11 +209,15 @@ def compose_svg(plots: list[dict], width: float, height: float, caption_lines: l
 def slide_sizes(size: tuple[int, int]) -> dict:
     """The text, caption and margin sizes (CSS px) of a figure of ``size``: a slide's
     (``TEXT_PX``, ``CAPTION_PX``, ``MARGIN_PX`` at 1600 × 900), in proportion to the size
-    (``fraction``)."""
+    (``fraction``), and how many times thicker the plots' lines are drawn (``thick``:
+    lecture mode's ``THICK`` at 1600 × 900, in proportion, at least 1)."""
+    from .ui.present import THICK
+
     fraction = min(size[0] / DEFAULT_SIZE[0], size[1] / DEFAULT_SIZE[1])
     return {"fraction": fraction, "text_px": max(round(TEXT_PX * fraction), MIN_TEXT_PX),
             "font_px": max(round(CAPTION_PX * fraction), MIN_TEXT_PX),
-            "margin": max(round(MARGIN_PX * fraction), 6)}
+            "margin": max(round(MARGIN_PX * fraction), 6),
+            "thick": max(1.0, THICK * fraction)}
 
 
 def _arrange(page, size: tuple[int, int], timeout_s: float = 15.0) -> dict:
@@ -221,7 +225,7 @@ def _arrange(page, size: tuple[int, int], timeout_s: float = 15.0) -> dict:
     has drawn them at their new sizes; the layout (boxes, caption lines and place)."""
     args = {"size": {"width": size[0], "height": size[1]}, **slide_sizes(size)}
     layout = _run_js(page, "return pg.arrange(pg.tagged(null), a.size, pg.caption(), "
-                           "a.text_px, a.font_px, a.margin, a.fraction)", args)
+                           "a.text_px, a.font_px, a.margin, a.fraction, a.thick)", args)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if _run_js(page, "return pg.arranged(pg.tagged(null), a)", layout):

@@ -682,6 +682,7 @@ _EN: dict[str, str] = {
     "bv.fits.mean": "mean fit f̄",
     "bv.fits.truth": "truth f",
     "bv.fits.shown": "one set's fit (click one)",
+    "bv.fits.shown.figure": "one set's fit",
     "bv.fits.points": "its training points",
     "bv.curves.title": "Error against capacity",
     "bv.curve.bias2": "bias²",

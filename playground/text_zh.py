@@ -622,6 +622,7 @@ ZH: dict[str, str] = {
     "bv.fits.mean": "平均拟合 f̄",
     "bv.fits.points": "它的训练样本点",
     "bv.fits.shown": "一个训练集的拟合（可点选）",
+    "bv.fits.shown.figure": "一个训练集的拟合",
     "bv.fits.title": "多个训练集上的拟合",
     "bv.fits.truth": "真实函数 f",
     "bv.model": "模型族与容量",

@@ -98,12 +98,14 @@ def test_composed_svg_nests_each_plot_at_its_place_with_the_caption():
 
 
 @pytest.mark.parametrize("size, sizes", [
-    ((1600, 900), {"fraction": 1, "text_px": 20, "font_px": 22, "margin": 24}),
-    ((3200, 1800), {"fraction": 2, "text_px": 40, "font_px": 44, "margin": 48}),
-    ((1600, 450), {"fraction": 0.5, "text_px": 10, "font_px": 11, "margin": 12}),
-    ((400, 300), {"fraction": 0.25, "text_px": 10, "font_px": 10, "margin": 6}),
+    ((1600, 900), {"fraction": 1, "text_px": 20, "font_px": 22, "margin": 24, "thick": 2}),
+    ((3200, 1800), {"fraction": 2, "text_px": 40, "font_px": 44, "margin": 48, "thick": 4}),
+    ((1600, 450), {"fraction": 0.5, "text_px": 10, "font_px": 11, "margin": 12, "thick": 1}),
+    ((400, 300), {"fraction": 0.25, "text_px": 10, "font_px": 10, "margin": 6, "thick": 1}),
 ])
 def test_a_figures_text_is_a_slides_in_proportion_to_its_size(size, sizes):
+    """Text, caption, margins and the lines' thickness (lecture mode's at 1600 × 900: the
+    page's 1–2 px lines were too thin for a slide, a new user's review)."""
     assert figure.slide_sizes(size) == sizes
 
 

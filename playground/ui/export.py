@@ -385,9 +385,39 @@ const pg = {
       }
     }
   },
+  // Lines ``thick`` times as wide and markers √thick times as large (a slide's lines, as
+  // lecture mode's: the page's 1–2 px were unseen from a hall's back rows).
+  // The legend entries' figure words (``figure_label``) in place of the page's.
+  relabel(view) {
+    const m = view.model
+    for (const legend of [...m.center, ...m.above, ...m.below, ...m.left, ...m.right]) {
+      if (legend == null || legend.type !== "Legend") continue
+      for (const item of legend.items) {
+        const words = item.tags.map((t) => t != null && typeof t === "object"
+                                           ? t.pg_figure_label : null).find((w) => w != null)
+        if (words != null) item.label = {value: words}
+      }
+    }
+  },
+  thicken(view, thick) {
+    if (!(thick > 1)) return
+    const scaled = (v, k) => typeof v === "number" ? v * k
+      : v != null && typeof v === "object" && typeof v.value === "number"
+        ? {...v, value: v.value * k} : v
+    for (const r of view.model.renderers) {
+      for (const g of [r.glyph, r.selection_glyph, r.nonselection_glyph, r.hover_glyph,
+                       r.muted_glyph]) {
+        if (g == null || typeof g !== "object" || g.properties == null) continue
+        if ("line_width" in g.properties) g.line_width = scaled(g.line_width, thick)
+        if (g.type === "Scatter" && "size" in g.properties)
+          g.size = scaled(g.size, Math.sqrt(thick))
+      }
+    }
+  },
   // Lay the plots out in ``size`` (CSS px) above the caption, resize them and their
-  // text (``text_px``) in the page; returns the boxes and the caption's lines.
-  arrange(views, size, caption, text_px, font_px, margin, fraction) {
+  // text (``text_px``) and lines (``thick``) in the page; returns the boxes and the
+  // caption's lines.
+  arrange(views, size, caption, text_px, font_px, margin, fraction, thick = 1) {
     const line_px = Math.round(font_px * 1.4)
     const W = size.width - 2 * margin
     const lines = pg.caption_lines(caption, W, font_px)
@@ -399,6 +429,8 @@ const pg = {
                     width: Math.floor(b.width), height: Math.floor(b.height)}))
     views.forEach((view, i) => {
       pg.enlarge(view, text_px)
+      pg.thicken(view, thick)
+      pg.relabel(view)
       view.model.setv({sizing_mode: "fixed", width: boxes[i].width, height: boxes[i].height,
                        min_width: null, max_width: null, min_height: null, max_height: null,
                        ...pg.right_room(view, text_px)})  // (the page's bounds would cap it)
@@ -498,6 +530,22 @@ def tag_figure(figure, name: str):
         border = figure.min_border_right
         if ((figure.min_border if border is None else border) or 0) < RIGHT_ROOM_PX:
             figure.min_border_right = RIGHT_ROOM_PX
+
+
+#: A legend entry's words in a figure, where they differ from the page's (a tag of the
+#: entry: ``{FIGURE_LABEL: text}``); ``pg.arrange`` puts them in.
+FIGURE_LABEL = "pg_figure_label"
+
+
+def figure_label(figure, label: str, words: str):
+    """The legend entry ``label`` of ``figure`` reads ``words`` in a figure for slides (the
+    page's "one set's fit (click one)" asked a slide's reader to click)."""
+    for legend in figure.legend:
+        for item in legend.items:
+            if getattr(item.label, "value", item.label) == label:
+                item.tags = [*(t for t in item.tags if not (isinstance(t, dict)
+                                                            and FIGURE_LABEL in t)),
+                             {FIGURE_LABEL: words}]
 
 
 def lab_key_of(state: LabState) -> str | None:

@@ -188,6 +188,24 @@ def test_a_figure_waits_for_a_lab_still_at_work(server_url, browser, tmp_path):
     assert _colours(_png(out.read_bytes())) >= 20
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_slide_has_thick_lines_and_no_instruction_to_click(server_url, browser, lang,
+                                                             tmp_path):
+    """At 1600 × 900 the plots' lines are lecture mode's (twice the page's: the mean fit's
+    3 px line is 6 px) and the legend says "one set's fit" without the page's "(click
+    one)" (a new user's review of figures as slides)."""
+    out = tmp_path / "bv.svg"
+    figure.render(f"lab=biasvariance&datasets=10&lang={lang}", out, size=(1600, 900),
+                  server=server_url, browser=browser)
+    root = ET.parse(out).getroot()
+    texts = _texts(root)
+    assert TEXT[lang]["bv.fits.shown.figure"] in texts
+    assert TEXT[lang]["bv.fits.shown"] not in texts
+    widths = {float(p.get("stroke-width")) for p in root.iter(f"{SVG}path")
+              if p.get("stroke-width")}
+    assert 6 in widths and max(widths) <= 6, sorted(widths)
+
+
 def test_the_command_end_to_end_and_a_bad_link(tmp_path):
     """``python -m playground figure`` starts its own server; a link with a bad value
     is refused with the page's words and status 2, and writes nothing."""

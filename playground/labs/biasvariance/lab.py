@@ -32,7 +32,7 @@ from ...ui.axes import (
     fits_range,
     legend_below,
 )
-from ...ui.export import download_button, tag_figure, with_downloads
+from ...ui.export import download_button, figure_label, tag_figure, with_downloads
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.palettes import (
@@ -232,6 +232,7 @@ class BiasVarianceLab(Lab):
                  legend_label=tr("bv.fits.shown", lang))
         fig.scatter("x", "y", source=self.points_source, color=SHOWN_COLOR, size=7,
                     line_color="white", legend_label=tr("bv.fits.points", lang))
+        figure_label(fig, tr("bv.fits.shown", lang), tr("bv.fits.shown.figure", lang))
         legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
         fig.xaxis.axis_label = "x"
         self.fits_fig = fig
