@@ -10,7 +10,9 @@ sizes unchanged for ``SETTLED_S``) and runs the page's own export machinery
 * PNG: the plots laid out again to fill ``size`` (``pg.arrange``: rows or columns, the
   page's charts resized, plots of a fixed size kept in shape; each resized in the page
   and drawn by Bokeh at its new size, never resampled), their text at a slide's size
-  (``slide_sizes``), their legends, and a caption of the settings (the state the link
+  and their lines as thick as lecture mode's (``slide_sizes``), their legends (an entry
+  that asks the page's reader to click says what it shows instead), and a caption of the
+  settings (the state the link
   describes, in the page's words) below, on the plots' background (``theme=dark``: dark,
   the caption light): ``size × scale`` pixels.  With ``--plot NAME``,
   that plot alone (its own CSS size × scale).
