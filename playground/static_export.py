@@ -1161,7 +1161,7 @@ def build_biasvariance_page(state) -> Page:
                                 text_color="#D55E00", x_offset=4))
 
     slider = Slider(start=0, end=max(len(caps) - 1, 1), step=1, value=index, width=520,
-                    title=tr("bv.capacity", lang), name="pg-capacity",
+                    title=tr(f"bv.capacity.{r.family}", lang), name="pg-capacity",
                     margin=(5, 5, 5, 10), align="center",
                     css_classes=["pg-slider-capacity"], disabled=len(caps) < 2,
                     format=CustomJSTickFormatter(

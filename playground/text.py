@@ -675,7 +675,10 @@ _EN: dict[str, str] = {
     "bv.family.network.note": (
         "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
         "penalty. Every width on every set takes about half a minute (the bar shows how far)."),
-    "bv.capacity": "Capacity (d, k, p or h)",
+    "bv.capacity.poly": "Degree d (the capacity)",
+    "bv.capacity.knn": "Neighbours k (capacity falls as k grows)",
+    "bv.capacity.features": "Features p (the capacity)",
+    "bv.capacity.network": "Hidden units h (the capacity)",
     "bv.ridge": "Ridge λ",
     "bv.fits.title": "Fits to many training sets",
     "bv.fits.each": "fit to one set",

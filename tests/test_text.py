@@ -459,6 +459,7 @@ REGISTRIES = {
     "bv.family.{}": lambda: bv.FAMILIES,
     "bv.family.{}.note": lambda: bv.FAMILIES,
     "bv.axis.{}": lambda: bv.FAMILIES,
+    "bv.capacity.{}": lambda: bv.FAMILIES,
     "bv.term.{}": lambda: bv.TERM_LABELS,
     "bv.curve.{}": lambda: ("bias2", "variance", "noise", "total", "test_error", "train_error"),
     "bv.reading.{}": _bv_readings,

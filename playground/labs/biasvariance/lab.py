@@ -158,10 +158,14 @@ class BiasVarianceLab(Lab):
         self.family = pn.widgets.Select.from_param(
             s.param.family, name=tr("bv.family", lang), css_classes=["pg-bv-family"],
             options={tr(f"bv.family.{k}", lang): k for k in bv.FAMILIES})
-        self.capacity = DiscreteSlider(name=tr("bv.capacity", lang), colon=label_colon(lang),
+        # Named for the family's own symbol (it said "d, k, p or h" for all four).
+        self.capacity = DiscreteSlider(name=tr(f"bv.capacity.{s.family}", lang),
+                                       colon=label_colon(lang),
                                        options=self._coming_capacities(), value=s.capacity,
                                        css_classes=["pg-bv-capacity"])
         self.capacity.param.watch(lambda e: setattr(s, "capacity", int(e.new)), "value")
+        s.param.watch(lambda e: setattr(self.capacity, "name",
+                                        tr(f"bv.capacity.{e.new}", s.lang)), "family")
         controls(self.capacity, "capacity")
         ridges = sorted({*RIDGES, float(s.ridge)})
         self.ridge = DiscreteSlider(

@@ -464,6 +464,17 @@ def test_the_page_defines_the_terms_it_decomposes_into(lang, variance):
     assert lab.definitions.object.startswith(f"$\\displaystyle \\text{{{variance}}} = ")
 
 
+def test_the_capacity_slider_is_named_for_the_familys_symbol():
+    """It read "Capacity (d, k, p or h)" for every family (a new user's review)."""
+    from playground.text import tr
+
+    s = BiasVarianceLabState(datasets=5, lang="zh")
+    lab = BiasVarianceLab(state=s)
+    assert lab.capacity.name == tr("bv.capacity.poly", "zh") == "次数 d（即容量）"
+    s.family = "knn"
+    assert lab.capacity.name == tr("bv.capacity.knn", "zh")
+
+
 def bv_state_calculate(settings):
     from playground.labs.biasvariance.state import calculate
 
