@@ -347,6 +347,9 @@ const ink = (c) => "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + c + "))"
 #: readouts inherit its colours.
 DARK_CSS = ("<style>body { background: #15181c; color: #eeeeee; --pg-ink: #eeeeee; "
             "--pg-muted: #c8ccd0; --pg-mix: #ffffff; }</style>")
+#: The file's page: a margin around the content (the browser's 8 px, less Bokeh's,
+#: left the text 5 px from the window's edge); the layout stays as wide as the window.
+PAGE_CSS = "<style>html body { padding: 12px 20px; }</style>"  # (over Bokeh's "html, body")
 
 
 def _padded(end: float) -> tuple[float, float]:
@@ -1309,9 +1312,9 @@ def page_html(page: Page) -> str:
     # in a server, KaTeX's and Tabulator's CSS), which nothing here uses: from disk each
     # is a missing file and a console error.
     html = LOCAL_RESOURCE.sub("", html)
-    if page.theme == "dark":
-        # After the head's first tag (a "</head>" also occurs in Bokeh's inlined script).
-        html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + DARK_CSS, 1)
+    # After the head's first tag (a "</head>" also occurs in Bokeh's inlined script).
+    css = PAGE_CSS + (DARK_CSS if page.theme == "dark" else "")
+    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + css, 1)
     return html.replace('<html lang="en">', f'<html lang="{page.lang}">', 1)
 
 

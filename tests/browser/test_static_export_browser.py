@@ -195,6 +195,8 @@ def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported)
     widths = page.evaluate("() => [document.documentElement.scrollWidth, "
                            "document.documentElement.clientWidth]")
     assert widths[0] <= widths[1], widths
+    # A margin around the page (its text sat 5 px from the window's edge).
+    assert page.evaluate("() => getComputedStyle(document.body).paddingLeft") == "20px"
     assert failed == [] and page.errors == []
 
 
