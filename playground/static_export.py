@@ -135,6 +135,9 @@ SNAPSHOTS_BOUNDS = (2, 200)
 #: The optimizer race's playback: a frame every FRAME_MS, at most PLAY_FRAMES frames.
 FRAME_MS = 40
 PLAY_FRAMES = 250
+#: The MLP run's playback: a frame every MLP_FRAME_MS (300 epochs in 12 s, about the
+#: live lab's default pace; at FRAME_MS they went by in 6 s, too fast to talk over).
+MLP_FRAME_MS = 80
 #: The bias–variance page's Play: each capacity shown this long (its fits redrawn).
 CAPACITY_FRAME_MS = 350
 #: The bias–variance page: the fits' window either side of the plot, in plot heights,
@@ -777,7 +780,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
     slider = _epoch_slider(marks, lang)
-    play = _play_toggle(slider, lang, "pg-play")
+    play = _play_toggle(slider, lang, "pg-play", MLP_FRAME_MS)
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
         "cursors": cursors, "readout": readout, "has_val": has_val,
@@ -921,7 +924,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif",
                           "overflow-x": "auto"})
     slider = _epoch_slider(marks, lang)
-    play = _play_toggle(slider, lang, "pg-play")
+    play = _play_toggle(slider, lang, "pg-play", MLP_FRAME_MS)
     heads = ["mlp.race.optimizer", "mlp.train_loss"] + (
         ["mlp.val_loss", "mlp.race.val_acc"] if has_val else [])
     animate = CustomJS(args={
