@@ -408,9 +408,13 @@ const pg = {
       for (const g of [r.glyph, r.selection_glyph, r.nonselection_glyph, r.hover_glyph,
                        r.muted_glyph]) {
         if (g == null || typeof g !== "object" || g.properties == null) continue
-        if ("line_width" in g.properties) g.line_width = scaled(g.line_width, thick)
+        const change = {}
+        if ("line_width" in g.properties) change.line_width = scaled(g.line_width, thick)
         if (g.type === "Scatter" && "size" in g.properties)
-          g.size = scaled(g.size, Math.sqrt(thick))
+          change.size = scaled(g.size, Math.sqrt(thick))
+        // Drawn, not sent: the server's Line takes a number where BokehJS holds a spec
+        // ({value: n}), and refused it (an error reply for each line).
+        g.setv(change, {sync: false})
       }
     }
   },
