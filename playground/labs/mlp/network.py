@@ -34,6 +34,7 @@ import param
 from bokeh.events import Tap
 from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper, Range1d
 from bokeh.plotting import figure
+from panel.io import hold
 from panel.viewable import Viewer
 
 from ...numerics import datasets
@@ -358,13 +359,17 @@ class NetworkDiagram(Viewer):
             self.weight_input.disabled = True
             return
         self.selected = (layer, i, j)
-        self._sync_picks(layer, i, j)
-        data = self.edge_source.data
-        set_text(self.weight_label, tagged_template(
-            "pg-weight-label", tr("mlp.net.weight", lang),
-            source=data["src"][k], target=data["dst"][k]))
-        self.weight_input.disabled = False
-        self._show_selected()
+        # The label, the value and the enabled box in one message also from a tap on an
+        # edge (a Bokeh callback, which Panel does not batch as it does its widgets'
+        # events): a value arriving after the label could replace what a reader typed.
+        with hold():
+            self._sync_picks(layer, i, j)
+            data = self.edge_source.data
+            set_text(self.weight_label, tagged_template(
+                "pg-weight-label", tr("mlp.net.weight", lang),
+                source=data["src"][k], target=data["dst"][k]))
+            self.weight_input.disabled = False
+            self._show_selected()
 
     def _show_selected(self):
         layer, i, j = self.selected
