@@ -1,7 +1,8 @@
 """The charts' keys and points in a real browser at 1280 × 720 (issue #11, review).
 
-* the MLP lab's best-epoch marker (a dashed line) has its entry in the loss chart's legend,
-  drawn as the marker is, in both languages;
+* the MLP lab's best-epoch marker (a dashed line) has its entry in each chart's legend,
+  drawn as the marker is, in both languages, and the two charts' frames are equally wide
+  (their legends hold the same entries: Chinese's long "best epoch" was in one alone);
 * a curve of one point (the MLP lab at epoch 0, a run stopped at its first step in the
   optimizer lab) is drawn as a dot on a step axis from 0 (it drew nothing on −1 … 1).
 """
@@ -43,6 +44,7 @@ CHART = """(title) => {
       type: r.glyph.type, n: r.data_source.get_length()})),
     legend: lv == null ? null : [lv.bbox.left, lv.bbox.top, lv.bbox.right, lv.bbox.bottom],
     canvas: [view.canvas_view.bbox.width, view.canvas_view.bbox.height],
+    frame_width: view.frame.bbox.width,
   };
 }"""
 
@@ -63,17 +65,17 @@ def test_the_best_epoch_marker_has_its_legend_entry(new_page, server_url, lang):
     page = open_page(new_page, f"{server_url}?lab=mlp&lang={lang}&epoch=20")
     wait_until(page, lambda: len(chart(page, tr("mlp.plot.loss", lang))["spans"]) == 1, 60,
                "the best epoch's marker")
-    loss = chart(page, tr("mlp.plot.loss", lang))
-    [marker] = loss["spans"]
-    entries = {item["label"]: item for item in loss["items"]}
-    key = entries[tr("mlp.plot.best", lang)]
-    assert (key["color"], key["dash"]) == (marker["color"], marker["dash"])
-    assert key["dash"] not in ("null", '"solid"', "[]")  # drawn dashed, as the marker is
-    assert inside(loss["legend"], loss["canvas"])  # the whole legend is on the canvas
-    # The accuracy chart has no marker and no entry for it.
-    accuracy = chart(page, tr("mlp.plot.accuracy", lang))
-    assert accuracy["spans"] == []
-    assert tr("mlp.plot.best", lang) not in {item["label"] for item in accuracy["items"]}
+    charts = [chart(page, tr(title, lang)) for title in ("mlp.plot.loss", "mlp.plot.accuracy")]
+    for fig in charts:
+        [marker] = fig["spans"]
+        entries = {item["label"]: item for item in fig["items"]}
+        key = entries[tr("mlp.plot.best", lang)]
+        assert (key["color"], key["dash"]) == (marker["color"], marker["dash"])
+        assert key["dash"] not in ("null", '"solid"', "[]")  # drawn dashed, as the marker is
+        assert inside(fig["legend"], fig["canvas"])  # the whole legend is on the canvas
+    assert charts[0]["spans"][0]["location"] == charts[1]["spans"][0]["location"]
+    # Equal legends, equal frames: one above the other, their epochs line up.
+    assert charts[0]["frame_width"] == pytest.approx(charts[1]["frame_width"], abs=1)
     assert page.errors == []
 
 

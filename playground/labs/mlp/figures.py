@@ -154,14 +154,20 @@ class BoundaryView(Viewer):
         self.acc_fig.y_range.start, self.acc_fig.y_range.end = 0.0, 1.02
         best_style = dict(line_color=VAL_COLOR, line_dash="dashed", line_width=1.5,
                           line_alpha=0.8)
-        self.best_span = Span(location=0, dimension="height", **best_style)
-        self.loss_fig.add_layout(self.best_span)
+        # The best epoch (lowest validation loss, what "restore best" goes back to) on
+        # both charts: its accuracy read there too, and both legends hold the same
+        # entries, so that the two frames are equally wide and their epochs line up.
+        self.best_spans = tuple(Span(location=0, dimension="height", **best_style)
+                                for _ in range(2))
         # A Span has no legend entry: a line that draws nothing (one NaN point; with no
         # point at all Bokeh draws no key either) stands for it in the legend.
-        self.best_key = self.loss_fig.line(np.array([np.nan]), np.array([np.nan]),
-                                           **best_style, legend_label=tr("mlp.plot.best", lang))
+        self.best_keys = []
+        for fig, span in zip((self.loss_fig, self.acc_fig), self.best_spans, strict=True):
+            fig.add_layout(span)
+            self.best_keys.append(fig.line(np.array([np.nan]), np.array([np.nan]),
+                                           **best_style, legend_label=tr("mlp.plot.best", lang)))
         # The best epoch is the best on validation: without validation points, none.
-        self.validation_renderers.append(self.best_key)
+        self.validation_renderers.extend(self.best_keys)
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],
                                              styles={"font-size": text_size(15)},
                                              sizing_mode="stretch_width")
@@ -235,9 +241,10 @@ class BoundaryView(Viewer):
         and no legend entry for them.  The best epoch's line and its legend entry wait
         for a trained epoch too: before one there is no best to mark."""
         best = shown and len(self.state.history) > 1
-        wanted = {id(r): best if r in (self.best_key, self.best_span) else shown
-                  for r in [*self.validation_renderers, self.best_span]}
-        for renderer in [*self.validation_renderers, self.best_span]:
+        marks = [*self.best_keys, *self.best_spans]
+        wanted = {id(r): best if any(r is m for m in marks) else shown
+                  for r in [*self.validation_renderers, *self.best_spans]}
+        for renderer in [*self.validation_renderers, *self.best_spans]:
             if renderer.visible != wanted[id(renderer)]:
                 renderer.visible = wanted[id(renderer)]
         for fig in (self.loss_fig, self.acc_fig):
@@ -260,7 +267,8 @@ class BoundaryView(Viewer):
         fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None])
         self._show_validation(s.has_validation)
         self._fit_epochs()
-        self.best_span.location = s.best_epoch
+        for span in self.best_spans:
+            span.location = s.best_epoch
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
 

@@ -262,7 +262,7 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     assert lab.controls.stop_note.visible
     val = s.history[:, 2]
     assert s.best_epoch == int(np.argmin(val)) and s.best_val == val.min()
-    assert lab.boundary.best_span.location == s.best_epoch
+    assert [span.location for span in lab.boundary.best_spans] == [s.best_epoch] * 2
     curves = {k: np.array(v) for k, v in lab.boundary.curves.data.items()}
     stopped_at = s.epoch
     lab.controls.restore.clicks += 1
@@ -1064,34 +1064,45 @@ def test_show_validation_points_is_offered_only_when_there_are_some():
     assert not lab.show_val.visible
 
 
+def best_marks(view):
+    """Each chart's legend entry for the best epoch, and its line: (loss, accuracy)."""
+    entries = []
+    for fig, key in zip((view.loss_fig, view.acc_fig), view.best_keys, strict=True):
+        entries += [item for item in fig.legend[0].items
+                    if item.renderers and item.renderers[0] is key]
+    assert len(entries) == 2
+    return entries, view.best_spans
+
+
+def marks_shown(marks) -> list[bool]:
+    entries, spans = marks
+    return [item.visible for item in entries] + [span.visible for span in spans]
+
+
 def test_without_validation_there_is_no_best_epoch_to_mark():
     """The best epoch is the best on validation: at a 100 % share neither its line nor
     its legend entry is drawn (the legend said "best epoch" with nothing to be best on)."""
     lab = MlpLab(state=MlpLabState(train_ratio=100))
     lab.start()
     lab.train_chunk(3)
-    view = lab.boundary
-    best = [item for item in view.loss_fig.legend[0].items
-            if item.renderers and item.renderers[0] is view.best_key]
-    assert len(best) == 1 and not best[0].visible and not view.best_span.visible
+    marks = best_marks(lab.boundary)
+    assert marks_shown(marks) == [False] * 4
     lab.state.train_ratio = 50
     lab.train_chunk(1)
-    assert best[0].visible and view.best_span.visible
+    assert marks_shown(marks) == [True] * 4
 
 
 def test_the_best_epoch_is_marked_once_an_epoch_is_trained(lab):
     """Before any training there is no best epoch: no line at epoch 0, no legend entry;
     after a trained epoch both, at the best epoch; a new network hides them again."""
-    view = lab.boundary
-    best = [item for item in view.loss_fig.legend[0].items
-            if item.renderers and item.renderers[0] is view.best_key]
-    assert len(best) == 1 and not best[0].visible and not view.best_span.visible
+    marks = best_marks(lab.boundary)
+    assert marks_shown(marks) == [False] * 4
     lab.train_chunk(3)
-    assert best[0].visible and view.best_span.visible
-    assert view.best_span.location == lab.state.best_epoch
+    assert marks_shown(marks) == [True] * 4
+    assert [span.location for span in marks[1]] == [lab.state.best_epoch] * 2
     lab.player.reset.clicks += 1  # a new network at epoch 0
     assert lab.state.epoch == 0
-    assert not best[0].visible and not view.best_span.visible
+    assert marks_shown(marks) == [False] * 4
 
 
 def test_a_refusal_goes_when_a_lesson_or_link_sets_the_value_again(lab):
