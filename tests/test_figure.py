@@ -17,6 +17,7 @@ from bokeh.plotting import figure as bokeh_figure
 from playground import cli, figure, serving
 from playground.labs.mlp.state import MlpLabState
 from playground.labs.optimizers.state import OptimizerLabState
+from playground.text import tr
 from playground.ui import export
 from playground.ui.lab import LabState
 
@@ -164,6 +165,21 @@ def test_a_bias_variance_caption():
     assert export.figure_caption(state) == (
         "Bias & variance · True function f(x): sin 2πx, Noise σ = 0.3, Training points per "
         "set n = 15, Training sets M = 100 · Random ReLU features (p), p = 15, Ridge λ = 0.1")
+
+
+def test_a_figure_says_where_bias2_is_drawn_as_0():
+    """The page's note under the curves (bias² within its sampling error of 0, drawn off
+    the log axis) was left out of a figure: its caption ends with it, in its language."""
+    from playground.labs.biasvariance.lab import BiasVarianceLab  # noqa: F401
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+
+    for lang in ("en", "zh"):
+        state = BiasVarianceLabState(lang=lang, datasets=20)
+        before = export.figure_caption(state)  # nothing computed yet: no note
+        state.precompute()
+        note = state.bias2_zero_note()  # the page's note (tests/labs/biasvariance)
+        assert note.startswith(tr("bv.bias2_zero", lang).split("{")[0])
+        assert export.figure_caption(state) == before + tr("caption.separator", lang) + note
 
 
 def test_a_lab_that_trains_says_its_epoch():

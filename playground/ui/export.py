@@ -565,11 +565,11 @@ def lab_key_of(state: LabState) -> str | None:
 def figure_caption(state: LabState) -> str:
     """The settings in one line, in the page's language: the lab's name and its state's
     ``caption_parts()`` (each setting once, in the words the page shows; a lab that
-    trains ends with the epoch shown)."""
+    trains ends with the epoch shown), then its ``caption_notes()``."""
     lang = getattr(state, "lang", "en")
     key = lab_key_of(state)
     title = tr(f"lab.{key}", lang) if key is not None else type(state).__name__
-    return joined([title, *state.caption_parts()], lang)
+    return joined([title, *state.caption_parts(), *state.caption_notes()], lang)
 
 
 #: The menu is a Bokeh ``Dropdown`` (its clicks run the export's JS in the browser), which

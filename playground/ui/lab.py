@@ -102,6 +102,12 @@ class LabState(param.Parameterized):
         return [", ".join(f"{k} {v}" for k, v in query.items()) if query
                 else tr("export.defaults", lang)]
 
+    def caption_notes(self) -> list[str]:
+        """What a figure's reader must be told of the pictures themselves (a value drawn
+        other than as computed), in ``self.lang``, after the settings in its caption;
+        none by default."""
+        return []
+
     def precompute(self):
         """Compute (and compile) the first picture's numbers.  Runs on a worker thread
         before the lab is built, so it may run JAX but must make no Panel object."""

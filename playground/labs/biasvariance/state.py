@@ -266,6 +266,11 @@ class BiasVarianceLabState(LabState):
         return bias2_zero_note(r.capacities, bv.as_shown(r).bias2,
                                bv.FAMILIES[r.family].symbol, self.lang)
 
+    def caption_notes(self) -> list[str]:
+        """A figure says where bias² is drawn as 0, as the page does under the curves."""
+        note = self.bias2_zero_note()
+        return [note] if note else []
+
     def term_labels(self) -> dict[str, str]:
         return {name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS}
 
