@@ -255,14 +255,29 @@ const pg = {
   // figure's size to a slide's: its text is that much smaller too) unless the page
   // stretches it (a chart, a surface): those may be up to twice as tall for their
   // width (never taller than wide) or 1.5 times as wide (at least 2.5 times as wide as
-  // tall).  Items: [lowest, page's, highest aspect, least width].
-  aspects(view, fraction) {
+  // tall).  Items: [lowest, page's, highest aspect, least width, least height]: a plot
+  // with axes at least its title, axes and legend (the page's, grown with its text to
+  // ``text_px``) and a frame 8 ``text_px`` tall (a chart below two big plots was left a
+  // frame of 6 lines at 1600 × 900).
+  aspects(view, fraction, text_px = 0) {
     const a = view.bbox.width / view.bbox.height
     const mode = String(view.model.sizing_mode || "fixed")
     const width = view.bbox.width * fraction
+    const frame = view.frame != null ? view.frame.bbox.height : 0
+    const axis = [...view.model.below, ...view.model.left].find(
+      (m) => m != null && "major_label_text_font_size" in m.properties)
+    const page_px = axis != null ? pg.px(axis.major_label_text_font_size) : 0
+    const height = frame > 0 && page_px > 0
+      ? (view.bbox.height - frame) * Math.max(1, text_px / page_px) + 8 * text_px : 0
     // (a "scale_*" plot keeps its aspect: a racer's square heat map)
-    if (!mode.startsWith("stretch")) return [a, a, a, width]
-    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0]
+    if (!mode.startsWith("stretch")) return [a, a, a, width, height]
+    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0, height]
+  },
+  px(value) {  // a font size's CSS pixels ("11px", "9pt", "1.2em" or {value: …}); 0 if none
+    const text = String(value != null && typeof value === "object" ? value.value : value)
+    const n = parseFloat(text)
+    if (!isFinite(n)) return 0
+    return text.endsWith("pt") ? n * 4 / 3 : text.endsWith("em") ? n * 16 : n
   },
   // One arrangement: ``groups`` (lists of item indices) as rows of W × H, each row one
   // height; items: [low, natural, high] aspects.  Returns the boxes and the area used.
@@ -276,7 +291,8 @@ const pg = {
     const low = spans.reduce((t, r) => t + r.low, 0), high = spans.reduce((t, r) => t + r.high, 0)
     // Each row first gets ``least`` (or less, if it fills the width lower), then what
     // it needs to fill the width, then up to its highest.
-    const base = spans.map((r) => Math.min(least, r.high))
+    const base = spans.map((r, k) => Math.min(
+      Math.max(least, ...groups[k].map((i) => items[i][4] || 0)), r.high))
     const based = base.reduce((t, b) => t + b, 0)
     let heights
     if (based >= room) {
@@ -340,13 +356,14 @@ const pg = {
           if (!across) {
             found = pg.rows(items, groups, W, H, gap, least)
           } else {  // columns: the same problem turned by a quarter
-            const turned = items.map(([lo, a, hi]) => [1 / hi, 1 / a, 1 / lo, 0])
+            const turned = items.map(([lo, a, hi]) => [1 / hi, 1 / a, 1 / lo, 0, 0])
             found = pg.rows(turned, groups, H, W, gap, 1.4 * least)
             found.boxes = found.boxes.map((b) => ({x: b.y, y: b.x, width: b.height,
                                                    height: b.width}))
           }
-          const cramped = found.boxes.reduce((t, b) => t + Math.max(0, 1 - b.height / least)
-                                             + Math.max(0, 1 - b.width / (1.4 * least)), 0)
+          const cramped = found.boxes.reduce((t, b, i) => t
+            + Math.max(0, 1 - b.height / Math.max(least, items[i][4]))
+            + Math.max(0, 1 - b.width / (1.4 * least)), 0)
           const shrunk = found.boxes.reduce(
             (t, b, i) => t + (items[i][3] > 0 ? Math.max(0, 1 - b.width / items[i][3]) : 0), 0)
           // Plots of one fixed size in the page (a race's heat maps) at one size here.
@@ -360,17 +377,13 @@ const pg = {
     }
     return best.boxes
   },
-  // Every text of a plot at least ``px`` (a title 1.2 px, an axis label 1.1 px).
+  // Every text of a plot at least ``px`` (a title 1.2 px, an axis label 1.1 px), its
+  // title 0.8 ``px`` above its frame.
   enlarge(view, px) {
     const m = view.model
     const models = [m.title, ...m.above, ...m.below, ...m.left, ...m.right, ...m.center,
                     ...m.renderers.map((r) => r.glyph)].filter((x) => x != null)
-    const size = (v) => {
-      const text = String(v != null && typeof v === "object" ? v.value : v)
-      const n = parseFloat(text)
-      if (!isFinite(n)) return 0
-      return text.endsWith("pt") ? n * 4 / 3 : text.endsWith("em") ? n * 16 : n
-    }
+    const size = pg.px
     const want = {text_font_size: px, axis_label_text_font_size: 1.1 * px,
                   major_label_text_font_size: px, label_text_font_size: px,
                   title_text_font_size: px}
@@ -384,6 +397,10 @@ const pg = {
         model[prop] = spec ? {value: `${target}px`} : `${target}px`
       }
     }
+    // A title clear of what its plot draws at its top (the network's column headers,
+    // grown with the text, touched its title).
+    if (m.title != null && "standoff" in m.title.properties)
+      m.title.standoff = Math.max(m.title.standoff, Math.round(0.8 * px))
   },
   // Lines ``thick`` times as wide and markers √thick times as large (a slide's lines, as
   // lecture mode's: the page's 1–2 px were unseen from a hall's back rows).
@@ -427,7 +444,7 @@ const pg = {
     const lines = pg.caption_lines(caption, W, font_px)
     const text_h = lines.length ? lines.length * line_px + margin : 0
     const H = size.height - 2 * margin - text_h
-    const boxes = pg.best_boxes(views.map((v) => pg.aspects(v, fraction)), W, H, margin,
+    const boxes = pg.best_boxes(views.map((v) => pg.aspects(v, fraction, text_px)), W, H, margin,
                                 12 * text_px)
       .map((b) => ({x: Math.round(margin + b.x), y: Math.round(margin + b.y),
                     width: Math.floor(b.width), height: Math.floor(b.height)}))

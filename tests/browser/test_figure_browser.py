@@ -285,8 +285,10 @@ FONT_PROPS_JS = """(a) => pg.tagged(null).map((v) => {
 def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, server_url,
                                                                      query):
     """``figure``'s layout at 1600 × 900: the plots re-laid out to fill the slide, in
-    boxes that do not overlap, Bokeh has drawn them at those sizes, and every text of
-    every plot is at least 20 px (titles 24) where the page's were 11-13 px."""
+    boxes that do not overlap, Bokeh has drawn them at those sizes, every text of
+    every plot is at least 20 px (titles 24) where the page's were 11-13 px, and every
+    plot with axes has a frame at least 8 of those lines tall (the MLP charts' were 6.5
+    under the heat map and the diagram: a new user's review)."""
     from playground.figure import DEFAULT_SIZE, _arrange, _run_js
 
     page = slide_page(new_page, f"{server_url}?{query}")
@@ -317,6 +319,9 @@ def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, se
         for kind, prop, px, text in plot["sizes"]:
             least = 24 if kind == "Title" else 22 if prop.startswith("axis_label") else 20
             assert text.endswith("px") and px >= least, (plot["name"], kind, prop, text)
+    frames = _run_js(page, "return pg.tagged(null).filter((v) => v.model.below.length > 0)"
+                           ".map((v) => [pg.name_of(v), v.frame.bbox.height])", None)
+    assert frames and all(height >= 8 * 20 for _, height in frames), frames
     assert page.errors == []
 
 
