@@ -65,6 +65,11 @@ log = logging.getLogger(__name__)
 # The view.
 
 FIG_W, FIG_H = 580, 470  # the figure, in pixels: one data unit is one pixel
+#: Below the figure's top (px): the title's centre, the column headers' centre, and the
+#: thumbnails' top; apart enough that a slide figure's 20-px text (``pg.enlarge``, in a
+#: diagram drawn smaller) keeps them apart (30 px between centres: the headers touched
+#: the title).
+TITLE_BELOW, HEADERS_BELOW, NODES_BELOW = 14, 44, 62
 #: The figure's size and its text in lecture mode, over plain mode's: read from the back
 #: of a lecture hall (its 14–16 px labels become 19–22 px).
 LECTURE_SCALE = 1.35
@@ -118,7 +123,7 @@ class NetworkDiagram(Viewer):
                      y_range=Range1d(0, FIG_H), tools="", toolbar_location=None,
                      x_axis_type=None, y_axis_type=None, min_border=0,
                      outline_line_color=None)
-        self.title_text = fig.text([6], [FIG_H - 14], text=[tr("mlp.net.title", lang)],
+        self.title_text = fig.text([6], [FIG_H - TITLE_BELOW], text=[tr("mlp.net.title", lang)],
                                    text_font_size="16px", text_font_style="bold",
                                    text_baseline="middle", text_color="#333333")
         fig.grid.visible = False
@@ -257,7 +262,7 @@ class NetworkDiagram(Viewer):
         arch = s.arch
         sizes = (arch.n_inputs, *arch.hidden, arch.n_classes)
         self._structure = (sizes, self._features())
-        self.layout = lay = diagram_layout(sizes, FIG_W, FIG_H)
+        self.layout = lay = diagram_layout(sizes, FIG_W, FIG_H, top=NODES_BELOW)
         self.names = names = self._unit_names()
         starts = np.cumsum((0, *sizes))
         self.edge_source.data = {
@@ -286,7 +291,7 @@ class NetworkDiagram(Viewer):
         for col, title in zip(lay.columns, titles, strict=True):
             text.append(title)
             x.append(col.x)
-            y.append(FIG_H - 40)
+            y.append(FIG_H - HEADERS_BELOW)
             align.append("center")
             px.append(14)
         self._label_px = px
