@@ -264,8 +264,9 @@ def _caption(state) -> str:
 MIN_WIDTH = 820
 
 
-#: The optimizer page's loss charts and state table: at least this wide, beside the
-#: surface where the window has room for both, else below it, as wide as the page.
+#: The optimizer page's loss charts: at least this wide, beside the surface where the
+#: window has room for both, else below it, as wide as the page (the state table is
+#: below them, as wide as the page).
 LOSS_MIN_WIDTH = 470
 
 
@@ -532,8 +533,8 @@ def build_optimizer_page(state, sweep: str | None = None,
         args={"linear": loss_figs["linear"], "log": loss_figs["log"]},
         code="log.visible = cb_obj.active; linear.visible = !cb_obj.active;"))
 
-    # Beside the surface where the window has room, below it otherwise (the table's
-    # cells wrap, never widen the page).
+    # Below the pictures, as wide as the page: beside the surface, at 1280 px, its
+    # pairs broke over two lines (the table's cells wrap, never widen the page).
     readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
                           "overflow-x": "auto"})
@@ -589,9 +590,9 @@ def build_optimizer_page(state, sweep: str | None = None,
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
     controls = _wrap(play, step_slider, sweep_slider, log_toggle)
     layout = column(_header(title, caption, note), controls,
-                    _wrap(fig, column(loss_figs["linear"], loss_figs["log"], readout,
+                    _wrap(fig, column(loss_figs["linear"], loss_figs["log"],
                                       sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH)),
-                    sizing_mode="stretch_width", name="pg-page")
+                    readout, sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "optimizers", "optimizer": name, "knob": knob, "values": values,
         "index": index, "steps": steps, "shown": shown, "log": log, "floor": floor},
@@ -666,8 +667,8 @@ readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
   text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
   text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
     .replace("{legend}", () => text.legend) + "</span></div>" +
-  "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums;" +
-  "font-size:13px' cellpadding='2'>" +
+  "<table style='border-collapse:separate;border-spacing:12px 3px;margin-left:-12px;" +
+  "font-variant-numeric:tabular-nums;font-size:13px'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
   "</th><th>" + text.velocity + "</th><th>" + text.effective_lr + "</th></tr>" + rows +
   "</table>";

@@ -166,6 +166,11 @@ def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported)
                            f"m('full_' + n).data.loss[{t}])")
         assert _legend(page) == [f"{name}: L = {number_text(loss, 4)}"
                                  for name, loss in zip(labels, losses, strict=True)]
+        if t == 100:  # the state table below the pictures: each row on one line (its
+            # pairs broke over two, beside the surface)
+            heights = page.locator("table tr:has(td)").evaluate_all(
+                "(rows) => rows.map((r) => r.getBoundingClientRect().height)")
+            assert len(heights) == 3 and max(heights) < 1.7 * 13 + 6, heights
     # SGD's last α of the sweep diverges: its finite losses stay drawn, its legend says
     # where it stopped once the step is past them.
     page.evaluate("() => { const m = (n) => Bokeh.documents[0].get_model_by_name(n);"
