@@ -13,7 +13,8 @@ that connected, then 1, 2, …).
 is a pause of the server (its event loop or A's training thread), whatever A's browser
 did with them.  With ``SAMPLES``, ``loop_sampler.py``'s samples of the event loop too
 (``loop_sampler.py report SAMPLES --start MS --end MS`` reads a window of them).  Used for
-issue #9 item 4 (benchmarks/README.md).
+issue #9 item 4 (benchmarks/README.md).  Each garbage collection of 10 ms or more is
+noted in ``SENDS.gc`` (``note_collections``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def serve(sends: str, panel_args: list[str], samples: str | None = None):
 
     WSHandler.send_message = noted_send_message
     panel.io.document.dispatch_tornado = noted_dispatch_tornado  # looked up at each call
+    note_collections(sends + ".gc")
     if samples:
         from loop_sampler import start_sampler
 
@@ -56,6 +58,29 @@ def serve(sends: str, panel_args: list[str], samples: str | None = None):
 
     sys.argv = ["panel", *panel_args]
     main()
+
+
+def note_collections(path: str, least_ms: float = 10.0):
+    """Each garbage collection of ``least_ms`` or more as a line of ``path``: its start
+    (ms since the epoch), its length (ms), its generation and the thread it ran on (a
+    collection holds Python's lock: every thread, the event loop too, waits for it)."""
+    import gc
+    import threading
+
+    out = open(path, "w", buffering=1)  # noqa: SIM115 (open while serving)
+    started = {}
+
+    def on_collection(phase, info):
+        now = time.time() * 1000
+        if phase == "start":
+            started[threading.get_ident()] = now
+            return
+        begun = started.pop(threading.get_ident(), now)
+        if now - begun >= least_ms:
+            out.write(f"{begun:.1f}\t{now - begun:.1f}\t{info['generation']}\t"
+                      f"{threading.current_thread().name}\n")
+
+    gc.callbacks.append(on_collection)
 
 
 def read(sends: str, connection: int) -> list[float]:
