@@ -93,6 +93,7 @@ from .ui.axes import (
     PLAIN_JS,
     arrow_reach,
     decomposition_range,
+    decomposition_tick_format,
     decomposition_ticks,
     fits_range,
     legend_below,
@@ -1141,6 +1142,7 @@ def build_biasvariance_page(state) -> Page:
                     x_axis_type="log" if log_x else "linear",
                     y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
     curves.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(*decomposition_range(r)))
+    curves.yaxis.formatter = decomposition_tick_format()
     _style(curves)
     styles = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
               "train_error": {"line_dash": "dashed"}}

@@ -196,6 +196,26 @@ return sign + (m === 1 ? "" : String(m) + "\u00d7") + power;
 """
 
 
+#: The bias–variance error chart's log axis (``decomposition_ticks``): powers of ten as
+#: 10⁻², and 1, 2, 5 × 10ᵏ (over three decades or fewer) as people write them, 0.05
+#: (Bokeh's log formatter wrote those "5.000e-2").
+DECOMPOSITION_TICKS_JS = r"""
+const pgPowers = ticks.length > 0 && ticks.every(
+  (t) => t > 0 && Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
+if (pgPowers && tick > 0) {
+  const pgSup = {"-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3",
+                 "4": "\u2074", "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078",
+                 "9": "\u2079"};
+  return "10" + String(Math.round(Math.log10(tick))).split("").map((c) => pgSup[c]).join("");
+}
+""" + READABLE_TICKS_JS
+
+
+def decomposition_tick_format() -> CustomJSTickFormatter:
+    """A tick formatter for ``DECOMPOSITION_TICKS_JS`` (one per axis)."""
+    return CustomJSTickFormatter(code=DECOMPOSITION_TICKS_JS)
+
+
 def readable_ticks() -> CustomJSTickFormatter:
     """A tick formatter for ``READABLE_TICKS_JS`` (one per axis: Bokeh models are not
     shared between documents)."""

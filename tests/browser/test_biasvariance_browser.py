@@ -13,7 +13,7 @@ import pytest
 
 from playground.text import tr
 
-from .helpers import assert_no_errors, query_of
+from .helpers import assert_no_errors, query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -151,14 +151,45 @@ def test_back_and_forward_restore_the_capacity_and_the_picture(new_page, server_
     assert_no_errors(page)
 
 
+#: JS: how many points each named source has, and the shown opacity of the two plots.
+_WAITING = """() => {
+  if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return null;
+  const doc = Bokeh.documents[0];
+  const n = (name) => { const m = doc.get_model_by_name(name);
+                        return m == null ? -1 : m.get_length(); };
+  const plots = [...doc.all_models].filter((m) => m.type === 'Figure' && m.title != null);
+  const opacity = plots.map((m) => { const v = Bokeh.index.find_one(m);
+                                    return v == null ? null : getComputedStyle(v.el).opacity; });
+  const curves = plots.find((m) => m.y_scale != null && m.y_scale.type === 'LogScale');
+  const labels = curves == null ? [] : curves.left[0].formatter.doFormat(
+    curves.left[0].ticker.ticks, {loc: 0});
+  return {truth: n('pg-bv-truth'), points: n('pg-bv-points'), noise: n('pg-bv-noise'),
+          test: n('pg-bv-test_error'), opacity, labels};
+}"""
+
+
 def test_the_network_family_computes_with_progress_and_the_page_stays_live(new_page,
                                                                            server_url):
+    """While the first result trains (seconds), the truth, the training points and the
+    error chart with its noise floor are drawn, faded (the fits chart was empty and the
+    error chart missing); once it comes, the whole picture is opaque (it stayed faded),
+    its log axis written 0.05, 0.1 (it read "5.000e-2")."""
     page = new_page()
     page.goto(f"{server_url}?lab=biasvariance&family=network&datasets=8&n=8")
+    wait_until(page, lambda: (page.evaluate(_WAITING) or {}).get("truth", 0) > 0, 60,
+               "the truth drawn")
+    waiting = page.evaluate(_WAITING)
+    if waiting["test"] == 0:  # (the result had not come yet)
+        assert waiting["points"] == 8 and waiting["noise"] == 16, waiting
+        assert float(max(waiting["opacity"])) < 0.5, waiting
     picture = wait_for_picture(page, timeout=180)
     widths = page.evaluate("() => Bokeh.documents[0].get_model_by_name('pg-bv-test_error')"
                            ".data.x.length")
     assert widths == 16
+    wait_until(page, lambda: all(o == "1" for o in page.evaluate(_WAITING)["opacity"]), 10,
+               "the picture opaque again")
+    labels = page.evaluate(_WAITING)["labels"]
+    assert labels and not any("e" in label for label in labels), labels
     # the capacity slider answers at once: no retraining
     page.locator(".pg-bv-capacity .noUi-handle").press("ArrowRight")
     wait_for_picture(page, picture, timeout=10)

@@ -28,6 +28,7 @@ from ...text import tr
 from ...ui.axes import (
     LOG_FLOOR,
     decomposition_range,
+    decomposition_tick_format,
     decomposition_ticks,
     fits_range,
     legend_below,
@@ -251,9 +252,10 @@ class BiasVarianceLab(Lab):
         self.fits_pane = pn.pane.Bokeh(self.fits_fig, sizing_mode="stretch_width",
                                        css_classes=["pg-bv-fits"])
 
-    def _curves_figure(self, result: bv.Decomposition) -> figure:
-        """The curves against capacity; a new figure when the axes' kind changes."""
-        lang, family = self.state.lang, result.family
+    def _curves_figure(self, family: str, chosen: float) -> figure:
+        """The curves against capacity for ``family``, the chosen capacity's line at
+        ``chosen``; a new figure when the axes' kind changes."""
+        lang = self.state.lang
         log_x = family in ("features", "network")
         fig = figure(height=PLOT_HEIGHT, sizing_mode="stretch_width", tools="reset,save",
                      toolbar_location="right", y_axis_type="log",
@@ -274,8 +276,9 @@ class BiasVarianceLab(Lab):
         fig.legend.click_policy = "hide"
         fig.y_range = Range1d(1e-3, 1.0)
         fig.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(1e-3, 1.0))
+        fig.yaxis.formatter = decomposition_tick_format()
         self.chosen_span = Span(dimension="height", line_color=self._span_color(),
-                                line_width=2, line_alpha=0.6, location=result.capacities[0])
+                                line_width=2, line_alpha=0.6, location=chosen)
         fig.add_layout(self.chosen_span)
         if family == "features":
             n = int(self.state.n)
@@ -391,6 +394,8 @@ class BiasVarianceLab(Lab):
             # The value with them: it is among them, so the state's capacity stays.
             self.capacity.param.update(options=self._coming_capacities(), value=s.capacity)
             set_text(self.family_note, text_html(s.family_note()))
+        if started and s.result is None and self._started:
+            self._draw_the_data()
         self.progress.visible = self.progress_text.visible = bool(s.busy)
         self.progress.value = int(round(100 * s.progress))
         self._dim(bool(s.busy))
@@ -409,9 +414,10 @@ class BiasVarianceLab(Lab):
                      self.zero_note, self.model_formula):
             if item is None:
                 continue
-            styles = {k: v for k, v in dict(item.styles).items() if k != "opacity"}
-            if stale:
-                styles["opacity"] = self.STALE_OPACITY
+            # Opaque again by saying so: a style left out of the new ones stays in the
+            # browser (the first result of a page opened on a long family stayed faded).
+            styles = {**dict(item.styles),
+                      "opacity": self.STALE_OPACITY if stale else "1"}
             if styles != dict(item.styles):
                 item.styles = styles
 
@@ -439,17 +445,7 @@ class BiasVarianceLab(Lab):
             self.ridge.visible = family.ridge  # k-NN has no λ: no slider that does nothing
             set_text(self.family_note, text_html(s.family_note()))  # k-NN: how far k goes
             self.model_formula.object = f"${family.objective}$"
-            # A new figure only when its axes change kind (a figure costs ~50 ms to build).
-            key = (r.family, int(s.n) if r.family == "features" else None)
-            if key != self._curves_key:
-                self._curves_key = key
-                self.curves_fig = self._curves_figure(r)
-                tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
-                # Styled as the page is (theme, lecture mode, full-screen tool) before it
-                # joins: the dark theme's restyle, a second later, added a tool to the
-                # figure in the page and BokehJS then lost its legend and toolbar.
-                self.styled([pn.pane.Bokeh(self.curves_fig)])
-                self.curves_pane.object = self.curves_fig
+            self._ensure_curves_figure(r.family, r.capacities[0])
             # The options and the value at once: options alone that lack the slider's
             # value set it to their first (and the state's capacity with it).  After the
             # figure: the value snaps the state's capacity, which redraws its line.
@@ -465,6 +461,50 @@ class BiasVarianceLab(Lab):
                 self.curves_sources[name].data = {"x": x, "y": floor(y)}
             self._say_where_bias2_is_zero(caps, shown.bias2)
             self._on_pick()
+
+    def _ensure_curves_figure(self, family: str, chosen: float):
+        """The curves' figure for ``family``: a new one only when its axes change kind
+        (a figure costs ~50 ms to build)."""
+        key = (family, int(self.state.n) if family == "features" else None)
+        if key == self._curves_key:
+            return
+        self._curves_key = key
+        self.curves_fig = self._curves_figure(family, chosen)
+        tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
+        # Styled as the page is (theme, lecture mode, full-screen tool) before it joins:
+        # the dark theme's restyle, a second later, added a tool to the figure in the
+        # page and BokehJS then lost its legend and toolbar.
+        self.styled([pn.pane.Bokeh(self.curves_fig)])
+        self.curves_pane.object = self.curves_fig
+
+    def _draw_the_data(self):
+        """While a first result computes (a family's widths train for half a minute):
+        what does not wait for it, faded as the rest.  The truth and the shown set's
+        training points; the curves' chart with its axes and legend and the noise
+        floor σ² across the capacities to come (the fits chart was empty and the curves'
+        chart missing until then)."""
+        s = self.state
+        try:
+            d = bv.make_data(s.truth, int(s.n), int(s.datasets), int(s.seed),
+                             inputs=s.inputs)
+            caps = bv.default_capacities(s.family, int(s.n))
+        except bv.BiasVarianceError:  # (the state says why in its message)
+            return
+        m = min(int(s.shown), d.x.shape[0] - 1)
+        with hold():
+            self.truth_source.data = {"x": d.grid, "y": d.f_grid}
+            self.points_source.data = {"x": d.x[m], "y": d.f_train[m] + s.noise * d.eps[m]}
+            self.fits_source.data = {"xs": [], "ys": []}
+            self.mean_source.data = self.shown_source.data = {"x": [], "y": []}
+            self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
+                d.f_grid, s.noise)
+            self._ensure_curves_figure(s.family, int(s.capacity))
+            x = np.asarray(caps, float)
+            for name in COLORS:
+                self.curves_sources[name].data = (
+                    {"x": x, "y": np.full(len(x), max(s.noise ** 2, LOG_FLOOR))}
+                    if name == "noise" else {"x": [], "y": []})
+            self.chosen_span.location = int(s.capacity)
 
     def _say_where_bias2_is_zero(self, caps, bias2):
         """The note under the curves: at which capacities bias² is drawn as 0."""

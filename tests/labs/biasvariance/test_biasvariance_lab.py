@@ -4,9 +4,10 @@ import numpy as np
 import panel as pn
 import pytest
 
-from playground.labs.biasvariance.lab import BiasVarianceLab
+from playground.labs.biasvariance.lab import COLORS, BiasVarianceLab
 from playground.labs.biasvariance.state import URL_KEYS, BiasVarianceLabState
 from playground.numerics import biasvariance as bv
+from playground.text import tr
 from playground.ui.markup import text_html
 
 
@@ -435,7 +436,7 @@ def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_
     lab.prepare()
     faded = (lab.fits_fig, lab.curves_fig, lab.formula, lab.reading, lab.model_formula)
     before = (lab.formula.object, lab.reading.object, lab.mean_source.data["y"].copy())
-    assert all("opacity" not in pane.styles for pane in faded)
+    assert all(pane.styles.get("opacity", "1") == "1" for pane in faded)
     calls = []
     s.runner = lambda settings, generation: calls.append((settings, generation))
     s.family = "network"
@@ -448,9 +449,47 @@ def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_
     data, result = bv_state_calculate(calls[-1][0])
     s.accept(data, result, calls[-1][1])
     faded = (lab.fits_fig, lab.curves_fig, lab.formula, lab.reading, lab.model_formula)
-    assert all("opacity" not in pane.styles for pane in faded)
+    # Said opaque (a style only left out stays in the browser), or a new figure.
+    assert all(pane.styles.get("opacity") == "1" for pane in faded
+               if pane is not lab.curves_fig)
+    assert lab.curves_fig.styles.get("opacity", "1") == "1"
     assert lab.formula.object.startswith("$\\text{h = 4}")
     assert lab.reading.object != before[1]
+
+
+def test_while_a_first_result_computes_the_data_and_the_empty_error_chart_are_drawn():
+    """A page opened on the network family waited up to half a minute on an empty fits
+    chart and no error chart at all.  What does not wait for the result is drawn at
+    once, faded: the truth, the shown set's training points (the numerics' data, with
+    this σ), the error chart's axes for the family with the noise floor σ² across the
+    capacities to come; the rest comes with the result, opaque again."""
+    s = BiasVarianceLabState(family="network", n=8, datasets=4, seed=3, noise=0.2, shown=2)
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    assert s.result is None and lab.curves_fig is None
+    calls = []
+    s.runner = lambda settings, generation: calls.append((settings, generation))
+    s.request()
+    assert s.busy and calls
+    d = bv.make_data("sin", 8, 4, 3, inputs=s.inputs)
+    np.testing.assert_allclose(lab.truth_source.data["y"], np.sin(2 * np.pi * d.grid),
+                               atol=1e-12)
+    np.testing.assert_allclose(lab.points_source.data["x"], d.x[2])
+    np.testing.assert_allclose(lab.points_source.data["y"], d.f_train[2] + 0.2 * d.eps[2])
+    assert len(lab.fits_source.data["xs"]) == 0 and len(lab.mean_source.data["y"]) == 0
+    noise = lab.curves_sources["noise"].data
+    assert list(noise["x"]) == list(bv.default_capacities("network", 8))
+    np.testing.assert_allclose(noise["y"], 0.04)
+    assert all(len(lab.curves_sources[k].data["y"]) == 0 for k in COLORS if k != "noise")
+    assert lab.curves_fig.xaxis[0].axis_label == tr("bv.axis.network")
+    faded = (lab.fits_fig, lab.curves_fig)
+    assert all(fig.styles.get("opacity") == lab.STALE_OPACITY for fig in faded)
+    figure_then = lab.curves_fig
+    data, result = bv_state_calculate(calls[-1][0])
+    s.accept(data, result, calls[-1][1])
+    assert lab.curves_fig is figure_then  # the same axes: filled, not built again
+    assert len(lab.curves_sources["test_error"].data["y"]) == len(result.capacities)
+    assert all(fig.styles.get("opacity") == "1" for fig in faded)
 
 
 @pytest.mark.parametrize("lang, variance", [("en", "variance"), ("zh", "方差")])
