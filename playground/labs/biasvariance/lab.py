@@ -388,7 +388,7 @@ class BiasVarianceLab(Lab):
 
     def _on_busy(self, *events):
         s = self.state
-        started = any(e.name == "busy" and e.new for e in events)
+        started = any(e.name == "busy" and e.new for e in events)  # (a new request)
         if started and (s.result is None or s.result.family != s.family
                         or s.family == "features"):  # (its capacities depend on n)
             # The value with them: it is among them, so the state's capacity stays.

@@ -192,10 +192,15 @@ class BiasVarianceLabState(LabState):
 
     def request(self):
         """Compute the decomposition for the current settings: at once, or through
-        ``runner`` in a live page where it takes seconds (``off_the_loop``)."""
+        ``runner`` in a live page where it takes seconds (``off_the_loop``) or while
+        another computation runs there (a fast family's call waited on the event loop
+        for XLA to finish the slow one's part: seconds of a frozen page)."""
         self.generation += 1
-        if self.runner is not None and off_the_loop(self.settings()):
+        if self.runner is not None and (off_the_loop(self.settings()) or self.busy):
+            was_busy = self.busy
             self.param.update(busy=True, progress=0.0)
+            if was_busy:  # a new request all the same (the page redraws what it shows)
+                self.param.trigger("busy")
             self.runner(self.settings(), self.generation)
             return
         self.compute()

@@ -492,6 +492,41 @@ def test_while_a_first_result_computes_the_data_and_the_empty_error_chart_are_dr
     assert all(fig.styles.get("opacity") == "1" for fig in faded)
 
 
+def test_a_request_while_one_computes_goes_to_the_thread_and_the_controls_follow_at_once():
+    """A fast family chosen while the network family trained was computed on the event
+    loop, which then waited seconds for XLA to finish the network's part: the page froze
+    with the old note and slider.  It goes to the page's thread too, the slider and the
+    note follow at once, and a new σ redraws the data shown meanwhile."""
+    s = BiasVarianceLabState(family="network", n=8, datasets=4)
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    calls = []
+    s.runner = lambda settings, generation: calls.append((settings, generation))
+    s.request()
+    assert len(calls) == 1 and s.busy
+    s.progress = 0.5  # (the network's first part done)
+    s.family = "poly"  # a fast family: at once on the loop when nothing computes
+    assert len(calls) == 2 and calls[-1][0].family == "poly" and s.result is None
+    assert s.busy and s.progress == 0
+    assert list(lab.capacity.values) == sorted({*bv.default_capacities("poly", 8),
+                                                s.capacity})
+    assert lab.family_note.object == text_html(s.family_note())
+    s.noise = 0.5
+    assert len(calls) == 3
+    d = bv.make_data(s.truth, 8, 4, s.seed, inputs=s.inputs)
+    np.testing.assert_allclose(lab.points_source.data["y"],
+                               d.f_train[s.shown] + 0.5 * d.eps[s.shown])
+    np.testing.assert_allclose(lab.curves_sources["noise"].data["y"], 0.25)
+    data, result = bv_state_calculate(calls[0][0])  # the network's, late: dropped
+    s.accept(data, result, calls[0][1])
+    assert s.result is None and s.busy
+    data, result = bv_state_calculate(calls[-1][0])
+    s.accept(data, result, calls[-1][1])
+    assert s.result.family == "poly" and not s.busy
+    s.noise = 0.4  # nothing computing: at once, as before
+    assert len(calls) == 3 and s.result.noise == pytest.approx(0.16)
+
+
 @pytest.mark.parametrize("lang, variance", [("en", "variance"), ("zh", "方差")])
 def test_the_page_defines_the_terms_it_decomposes_into(lang, variance):
     """CONCEPTS §4's definitions beside the numbers, as computed (a review found only
