@@ -45,6 +45,7 @@ CHART = """(title) => {
     legend: lv == null ? null : [lv.bbox.left, lv.bbox.top, lv.bbox.right, lv.bbox.bottom],
     canvas: [view.canvas_view.bbox.width, view.canvas_view.bbox.height],
     frame_width: view.frame.bbox.width,
+    frame_left: view.el.getBoundingClientRect().left + view.frame.bbox.left,
   };
 }"""
 
@@ -76,6 +77,18 @@ def test_the_best_epoch_marker_has_its_legend_entry(new_page, server_url, lang):
     assert charts[0]["spans"][0]["location"] == charts[1]["spans"][0]["location"]
     # Equal legends, equal frames: one above the other, their epochs line up.
     assert charts[0]["frame_width"] == pytest.approx(charts[1]["frame_width"], abs=1)
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("query", ["lab=mlp", "lab=mlp&present=1&lang=zh"])
+def test_the_two_charts_epochs_line_up_from_epoch_0(new_page, server_url, query):
+    """At epoch 0 the loss axis's labels (0.86 … 0.92) were wider than the accuracy's
+    (0 … 1): one frame started 6 px right of the other, one above the other."""
+    page = open_page(new_page, f"{server_url}?{query}")
+    lang = "zh" if "lang=zh" in query else "en"
+    charts = [chart(page, tr(title, lang)) for title in ("mlp.plot.loss", "mlp.plot.accuracy")]
+    assert charts[0]["frame_left"] == pytest.approx(charts[1]["frame_left"], abs=1), charts
+    assert charts[0]["frame_width"] == pytest.approx(charts[1]["frame_width"], abs=1), charts
     assert page.errors == []
 
 

@@ -53,6 +53,8 @@ LEGEND_MARGIN = 26
 #: width is the frame's least width plus these (``ui.flow.chart_room``), the legend's
 #: margin beyond Bokeh's 10 px included.
 CURVES_ROOM = chart_room(180 + LEGEND_MARGIN - 10, 250 + LEGEND_MARGIN - 10)
+#: Left of a curve chart's frame (px): room for its widest usual tick label ("0.001").
+CHART_LEFT_PX = 44
 #: A curve chart's height in lecture mode (px), about the heat map's beside it (at
 #: plain mode's 215 px, lecture mode's type left a frame of 90 px on a projector).
 LECTURE_CHART_PX = 400
@@ -194,9 +196,12 @@ class BoundaryView(Viewer):
 
     def _chart(self, title: str, what: str):
         lang = self.state.lang
+        # One width for both charts' tick labels ("0.86" beside "1" at epoch 0 moved
+        # one frame 6 px): their epochs line up one above the other.
         fig = figure(height=215, title=title, toolbar_location=None, tools="",
                      sizing_mode="stretch_width", x_range=step_range(),
-                     y_range=Range1d(0.0, 1.0), tags=[lecture_height(LECTURE_CHART_PX)])
+                     y_range=Range1d(0.0, 1.0), tags=[lecture_height(LECTURE_CHART_PX)],
+                     min_border_left=CHART_LEFT_PX)
         fig.yaxis[0].formatter = readable_ticks()
         whole_step_ticks(fig)
         # The generalisation gap, shaded between the two curves.
