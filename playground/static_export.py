@@ -663,12 +663,12 @@ const {zoom, arrows: out} = pgArrows(raw, reach);  // ui.axes.ARROWS_JS
 arrows_gradient.data = out.gradient;
 arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;
-const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
+const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
 readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
   text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
   text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
     .replace("{legend}", () => text.legend) + "</span></div>" +
-  "<table style='border-collapse:separate;border-spacing:12px 3px;margin-left:-12px;" +
+  "<table style='border-collapse:separate;border-spacing:0.9em 0.25em;margin-left:-0.9em;" +
   "font-variant-numeric:tabular-nums;font-size:13px'>" +
   "<tr><th></th><th>" + text.theta + "</th><th>" + text.loss + "</th><th>" + text.grad +
   "</th><th>" + text.velocity + "</th><th>" + text.effective_lr + "</th></tr>" + rows +

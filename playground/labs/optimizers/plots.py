@@ -440,13 +440,15 @@ arrows_step.data = arrows.step;
 cursors[1].location = t;
 const head = "<tr><th></th><th>" + labels.theta + "</th><th>" + labels.loss + "</th><th>" +
   labels.grad + "</th><th>" + labels.velocity + "</th><th>" + labels.effective_lr + "</th></tr>";
-const zoomText = zoom >= 1 ? String(zoom) : zoom.toExponential(0);
+const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
 readout.text = names.length ?
   "<div style='font-weight:600;margin-bottom:4px'>" + labels.title.replace("{step}", t) +
   " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
   labels.caption.replace("{zoom}", () => labels.zoom.replace("{scale}", zoomText))
     .replace("{legend}", () => labels.legend) + "</span></div>" +
-  "<table style='border-collapse:collapse;font-variant-numeric:tabular-nums' cellpadding='4'>" +
+  // Columns apart by a share of the text (lecture mode's ran together at 4 px).
+  "<table style='border-collapse:separate;border-spacing:0.9em 0.3em;margin-left:-0.9em;" +
+  "font-variant-numeric:tabular-nums'>" +
   head + rows + "</table>" : "";
 """
 
