@@ -556,7 +556,7 @@ _EN: dict[str, str] = {
         "Stopped early at epoch {epoch}: validation loss has not improved for "
         "{patience} epochs since epoch {best}. The check runs after each chunk of "
         "epochs, so training may go a little past the patience."),
-    "mlp.net.title": "Inside the network: what each neuron computes over the plane",
+    "mlp.net.title": "Each neuron's output over the input plane",
     "mlp.net.inputs": "Inputs",
     "mlp.net.layer": "Layer {layer}",
     "mlp.net.output": "Output",
