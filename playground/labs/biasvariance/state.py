@@ -121,12 +121,24 @@ def bias2_zero_note(capacities, bias2, symbol: str, lang: str) -> str:
     """The note under the curves, in ``lang``: at which of ``capacities`` bias² (as
     shown, ``bv.as_shown``) is drawn as 0, off the log axis's bottom ("from d ≥ 7" when
     it is every capacity from one on); "" where it is nowhere."""
-    zero = [int(c) for c, b in zip(capacities, np.asarray(bias2), strict=True) if b <= 0]
-    if not zero:
+    at = [i for i, b in enumerate(np.asarray(bias2)) if b <= 0]
+    if not at:
         return ""
-    tail = zero == [int(c) for c in capacities[len(capacities) - len(zero):]] and len(zero) > 1
-    where = (tr("bv.where.from", lang, symbol=symbol, value=zero[0]) if tail
-             else tr("bv.where.at", lang, symbol=symbol, values=", ".join(map(str, zero))))
+    caps = [int(c) for c in capacities]
+    tail = at == list(range(len(caps) - len(at), len(caps))) and len(at) > 1
+    if tail:
+        where = tr("bv.where.from", lang, symbol=symbol, value=caps[at[0]])
+    else:  # runs of three or more neighbours as "5–18" (it listed "5, 6, 7, …, 18")
+        runs, parts = [[at[0]]], []
+        for i in at[1:]:
+            if i == runs[-1][-1] + 1:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            parts += ([f"{caps[run[0]]}–{caps[run[-1]]}"] if len(run) >= 3
+                      else [str(caps[i]) for i in run])
+        where = tr("bv.where.at", lang, symbol=symbol, values=", ".join(parts))
     return tr("bv.bias2_zero", lang, where=where)
 
 

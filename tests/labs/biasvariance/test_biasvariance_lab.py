@@ -423,6 +423,15 @@ def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
     assert not lab.zero_note.visible
     lab._say_where_bias2_is_zero((1, 2, 3), np.array([0.0, 1.0, 0.0]))
     assert "at d = 1, 3:" in lab.zero_note.object
+    # Neighbours in threes or more as a range (a review read "d = 5, 6, 7, …, 18").
+    caps = tuple(range(21))
+    bias2 = np.ones(21)
+    bias2[[2, *range(5, 19)]] = 0.0
+    lab._say_where_bias2_is_zero(caps, bias2)
+    assert "at d = 2, 5–18:" in lab.zero_note.object
+    bias2[[7, 8, 9]] = 1.0
+    lab._say_where_bias2_is_zero(caps, bias2)
+    assert "at d = 2, 5, 6, 10–18:" in lab.zero_note.object
 
 
 def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_computes():
