@@ -534,11 +534,30 @@ if (item.startsWith("png:") || item === "svg") {
 
 # The caption came back from the server (``tags``: [caption, counter]): compose.
 _ON_CAPTION_JS = EXPORT_JS + r"""
+if (cb_obj.tags[2] === QUIET) return  // the caption kept up to date, not asked for
 const caption = cb_obj.tags.length ? cb_obj.tags[0] : ""
 const views = pg.tagged(null)
 if (views.length === 0) return
 pg.save_canvas(pg.compose(views, scale, caption, font_px, margin), "figure.png")
 """
+
+
+#: A menu's third tag when the server only brings its caption up to date
+#: (``refresh_captions``): no figure is composed then.
+QUIET = "quiet"
+_ON_CAPTION_JS = _ON_CAPTION_JS.replace("QUIET", f'"{QUIET}"')
+
+
+def refresh_captions(obj, state: LabState):
+    """Bring the caption of every Download menu in ``obj`` (a Panel object) up to date
+    with ``state``, quietly: what ``python -m playground figure`` reads when a lab's
+    result came after the page was built (the bias–variance network family's note)."""
+    for pane in obj.select(pn.pane.Bokeh):
+        menu = pane.object
+        if (isinstance(menu, Dropdown) and str(menu.name).startswith("pg-download-")
+                and menu.tags[:1] != [figure_caption(state)]):
+            menu.tags = [figure_caption(state), menu.tags[1] if len(menu.tags) > 1 else 0,
+                         QUIET]
 
 
 def tag_figure(figure, name: str):

@@ -33,7 +33,13 @@ from ...ui.axes import (
     fits_range,
     legend_below,
 )
-from ...ui.export import download_button, figure_label, tag_figure, with_downloads
+from ...ui.export import (
+    download_button,
+    figure_label,
+    refresh_captions,
+    tag_figure,
+    with_downloads,
+)
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.palettes import (
@@ -246,6 +252,7 @@ class BiasVarianceLab(Lab):
         self.curves_sources = {k: ColumnDataSource({"x": [], "y": []}, name=f"pg-bv-{k}")
                                for k in COLORS}
         self.curves_fig = None
+        self.plots = None  # (``main``)
         self._curves_key = None  # (family, n for random features): what the figure is for
         self.curves_pane = pn.pane.Bokeh(sizing_mode="stretch_width",
                                          css_classes=["pg-bv-curves"])
@@ -317,15 +324,21 @@ class BiasVarianceLab(Lab):
             # below them they were under the fold (the reading too there would push the
             # plots' legends under it, or squeeze their frames below 300 px).
             self.formula,
-            pn.Row(with_downloads(self.fits_pane, "fits", self.state),
-                   with_downloads(self.curves_pane, "curves", self.state),
-                   sizing_mode="stretch_width"),
+            self._plots(),
             self.zero_note,
             self.reading,
             self.definitions,
             self.definitions_note,
             self.model_formula,
         ]
+
+    def _plots(self) -> pn.Row:
+        """The two plots under their Download menus (kept: a result that comes later
+        brings their figures' caption up to date)."""
+        self.plots = pn.Row(with_downloads(self.fits_pane, "fits", self.state),
+                            with_downloads(self.curves_pane, "curves", self.state),
+                            sizing_mode="stretch_width")
+        return self.plots
 
     # -- the lab contract ---------------------------------------------------------------
 
@@ -461,6 +474,8 @@ class BiasVarianceLab(Lab):
                 self.curves_sources[name].data = {"x": x, "y": floor(y)}
             self._say_where_bias2_is_zero(caps, shown.bias2)
             self._on_pick()
+            if self.plots is not None:  # (the figure's note on bias² drawn as 0)
+                refresh_captions(self.plots, s)
 
     def _ensure_curves_figure(self, family: str, chosen: float):
         """The curves' figure for ``family``: a new one only when its axes change kind
