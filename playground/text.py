@@ -376,6 +376,8 @@ _EN: dict[str, str] = {
     "caption.no_bias_correction": "no bias correction",
     "caption.race": "Race",
     "caption.steps": "{steps} steps",
+    # A figure's note on the surface's arrows (scaled to be seen, as the page's table says).
+    "caption.arrows": "arrows at the step shown, scaled to be seen: {legend}",
     "caption.step_of": "step {step} of {steps}",
     "caption.mlp.noise": "noise {value} %",
     "caption.mlp.points": "{value} points",

@@ -118,7 +118,8 @@ def test_the_caption_says_the_lab_and_what_its_link_carries():
                        "adam_beta1": "0.95", "step": "40"})
     caption = export.figure_caption(state)
     assert caption == ("Optimizers · Loss surface: Rosenbrock (curved valley) · "
-                       "SGD, α = 0.0015 · Adam, α = 0.02, β₁ = 0.95 · step 40 of 1000")
+                       "SGD, α = 0.0015 · Adam, α = 0.02, β₁ = 0.95 · step 40 of 1000 · "
+                       + tr("caption.arrows", "en", legend=tr("plot.arrows_legend", "en")))
 
 
 def test_the_caption_is_the_settings_in_words_each_once():
@@ -180,6 +181,45 @@ def test_a_figure_says_where_bias2_is_drawn_as_0():
         note = state.bias2_zero_note()  # the page's note (tests/labs/biasvariance)
         assert note.startswith(tr("bv.bias2_zero", lang).split("{")[0])
         assert export.figure_caption(state) == before + tr("caption.separator", lang) + note
+
+
+def test_an_optimizer_figure_says_what_its_arrows_are_while_a_run_has_them():
+    """On a slide without the page's state table the dotted −αg read as an error bar:
+    the caption says what the arrows are, while a run still has them at the step shown."""
+    from playground.labs.optimizers.lab import OptimizerLab  # noqa: F401
+
+    note = tr("caption.arrows", "en", legend=tr("plot.arrows_legend", "en"))
+    state = OptimizerLabState()
+    state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "step": "40"})
+    state.precompute()
+    assert export.figure_caption(state).endswith(tr("caption.separator", "en") + note)
+    # Every run diverged before the last step: no arrows there, no note.
+    state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "5"})
+    state.precompute()
+    assert state.result.stop(0) is not None and note not in export.figure_caption(state)
+
+
+def test_the_bias_variance_menus_caption_follows_a_result_that_comes_later():
+    """``figure`` reads the menus' caption: built with the page, before a slow family's
+    result, it lacked the result's note; it is brought up to date, quietly (no figure
+    composed in the browser)."""
+    from playground.labs.biasvariance.lab import BiasVarianceLab
+    from playground.labs.biasvariance.state import BiasVarianceLabState
+
+    pn.extension()
+    state = BiasVarianceLabState(datasets=20)
+    lab = BiasVarianceLab(state=state)
+    lab.prepare()
+    lab.main()
+    menus = [p.object for p in lab.plots.select(pn.pane.Bokeh)
+             if isinstance(p.object, Dropdown)]
+    assert len(menus) == 2 and all(m.tags[0] == export.figure_caption(state) for m in menus)
+    calls = []
+    state.runner = lambda settings, generation: calls.append(generation)
+    state.noise = 0.0  # (no runner for a fast family: computed at once)
+    assert state.result.noise == 0.0 and state.bias2_zero_note()
+    assert all(m.tags[0] == export.figure_caption(state) and m.tags[2] == export.QUIET
+               for m in menus)
 
 
 def test_a_lab_that_trains_says_its_epoch():

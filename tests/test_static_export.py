@@ -437,8 +437,15 @@ def test_the_biasvariance_page_carries_every_capacitys_fits():
     zero = [c for c, b in enumerate(bv.as_shown(want).bias2) if b <= 0]
     note = _source(page, "pg-bv-zero-note")
     assert zero and note.visible
+    runs = []  # neighbouring degrees, three or more written as a range ("11–20")
+    for c in zero:
+        if runs and c == runs[-1][-1] + 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    written = [f"{r[0]}–{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs]
     where = (f"d ≥ {zero[0]}" if zero == list(range(zero[0], 21)) and len(zero) > 1
-             else "d = " + ", ".join(map(str, zero)))
+             else "d = " + ", ".join(written))
     assert f"drawn as 0, below the chart's bottom, at {where}:" in html.unescape(note.text)
 
 

@@ -295,6 +295,21 @@ class OptimizerLabState(_Knobs):
             parts.append(tr("caption.steps", lang, steps=last))
         return parts
 
+    def caption_notes(self) -> list[str]:
+        """A figure says what the surface's arrows are (the page's state table does; on a
+        slide the dotted −αg read as an error bar), when a run still has them at the
+        step shown (a run that stopped before it has none)."""
+        r = self.result
+        if r is None:
+            return []
+        last = r.last_step([n for n in opt.NAMES if n in self.optimizers])
+        step = last if self.step < 0 else min(int(self.step), last)
+        drawn = any(r.stop(opt.NAMES.index(n)) is None
+                    or step < r.good_rows(opt.NAMES.index(n)) - 1
+                    for n in self.optimizers)
+        return [tr("caption.arrows", self.lang, legend=tr("plot.arrows_legend", self.lang))
+                ] if drawn else []
+
     def to_query(self) -> dict[str, str]:
         """The state as query-string values: surface, optimizers, and what differs."""
         values = {f.name: getattr(self, f.name) for f in LINK.fields}
