@@ -73,8 +73,6 @@ THICK = 2.0
 #: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend; a
 #: label in the plot, such as the bias–variance chart's "p = n", as a tick label).
 PLOT_FONTS = {"title": "24px", "axis_label": "22px", "tick": "20px", "legend": "20px"}
-#: Lecture mode's tick labels over the page's (Bokeh's 11 px).
-LECTURE_TICK_SCALE = 20 / 11
 
 #: A plot's colours per theme: (background, border, ink, muted ink, grid, legend fill).
 PLOT_COLORS = {
@@ -267,11 +265,6 @@ class Presenter:
         for tag in plot.tags:
             if isinstance(tag, str) and tag.startswith(LECTURE_HEIGHT):
                 self._apply(plot, "height", int(tag[len(LECTURE_HEIGHT):]), big)
-        # Room set aside for tick labels grows with them (charts that line up, one
-        # above the other, by it).
-        left = self.originals.get(plot.id, {}).get("min_border_left", plot.min_border_left)
-        if left:
-            self._apply(plot, "min_border_left", round(left * LECTURE_TICK_SCALE), big)
         if not (dark or big or self.originals):
             # The default display on plots never styled otherwise: nothing to set or to
             # restore, and no walk of the plot's models (each page opened styles its

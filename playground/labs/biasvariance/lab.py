@@ -490,6 +490,9 @@ class BiasVarianceLab(Lab):
         # the dark theme's restyle, a second later, added a tool to the figure in the
         # page and BokehJS then lost its legend and toolbar.
         self.styled([pn.pane.Bokeh(self.curves_fig)])
+        if self.state.busy:  # faded as it joins (set after, the browser kept it opaque)
+            self.curves_fig.styles = {**dict(self.curves_fig.styles),
+                                      "opacity": self.STALE_OPACITY}
         self.curves_pane.object = self.curves_fig
 
     def _draw_the_data(self):

@@ -49,12 +49,14 @@ from .state import MAX_RACERS, MlpLabState
 #: tick's label ("1000" in lecture mode's 20-px type is about 44 px wide).
 LEGEND_MARGIN = 26
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
-#: mode (measured: 166 and 234 px for the loss chart in English): its column's least
+#: mode (measured: 166 and 234 px for the loss chart in English; plain's 6 more for
+#: ``CHART_LEFT_PX``): its column's least
 #: width is the frame's least width plus these (``ui.flow.chart_room``), the legend's
 #: margin beyond Bokeh's 10 px included.
-CURVES_ROOM = chart_room(180 + LEGEND_MARGIN - 10, 250 + LEGEND_MARGIN - 10)
-#: Left of a curve chart's frame (px): room for its widest usual tick label ("0.001").
-CHART_LEFT_PX = 44
+CURVES_ROOM = chart_room(186 + LEGEND_MARGIN - 10, 250 + LEGEND_MARGIN - 10)
+#: Left of a curve chart's frame (px): its widest usual tick label ("0.001" in 11-px
+#: type) and tick; lecture mode's larger labels take what they need.
+CHART_LEFT_PX = 38
 #: A curve chart's height in lecture mode (px), about the heat map's beside it (at
 #: plain mode's 215 px, lecture mode's type left a frame of 90 px on a projector).
 LECTURE_CHART_PX = 400
