@@ -532,20 +532,18 @@ if (item.startsWith("png:") || item === "svg") {
 }
 """
 
-# The caption came back from the server (``tags``: [caption, counter]): compose.
-_ON_CAPTION_JS = EXPORT_JS + r"""
-if (cb_obj.tags[2] === QUIET) return  // the caption kept up to date, not asked for
+#: A menu's third tag when the server only brings its caption up to date
+#: (``refresh_captions``): no figure is composed then.
+QUIET = "quiet"
+
+# The caption came back from the server (``tags``: [caption, counter]): compose; not
+# when it was only brought up to date (a third tag, ``QUIET``).
+_ON_CAPTION_JS = EXPORT_JS + f"if (cb_obj.tags[2] === {QUIET!r}) return\n" + r"""
 const caption = cb_obj.tags.length ? cb_obj.tags[0] : ""
 const views = pg.tagged(null)
 if (views.length === 0) return
 pg.save_canvas(pg.compose(views, scale, caption, font_px, margin), "figure.png")
 """
-
-
-#: A menu's third tag when the server only brings its caption up to date
-#: (``refresh_captions``): no figure is composed then.
-QUIET = "quiet"
-_ON_CAPTION_JS = _ON_CAPTION_JS.replace("QUIET", f'"{QUIET}"')
 
 
 def refresh_captions(obj, state: LabState):
