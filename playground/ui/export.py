@@ -550,12 +550,12 @@ def refresh_captions(obj, state: LabState):
     """Bring the caption of every Download menu in ``obj`` (a Panel object) up to date
     with ``state``, quietly: what ``python -m playground figure`` reads when a lab's
     result came after the page was built (the bias–variance network family's note)."""
+    caption = figure_caption(state)
     for pane in obj.select(pn.pane.Bokeh):
         menu = pane.object
         if (isinstance(menu, Dropdown) and str(menu.name).startswith("pg-download-")
-                and menu.tags[:1] != [figure_caption(state)]):
-            menu.tags = [figure_caption(state), menu.tags[1] if len(menu.tags) > 1 else 0,
-                         QUIET]
+                and menu.tags[:1] != [caption]):
+            menu.tags = [caption, menu.tags[1] if len(menu.tags) > 1 else 0, QUIET]
 
 
 def tag_figure(figure, name: str):
