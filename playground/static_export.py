@@ -82,6 +82,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
+from param.parameterized import discard_events
 
 from .numerics import biasvariance as bv
 from .numerics import critical, race
@@ -261,6 +262,33 @@ def _caption(state) -> str:
     return figure_caption(state)
 
 
+def captions_along(state, settings: list[dict]) -> list[str]:
+    """The caption of ``state`` with each of ``settings`` (parameter → value) set in
+    turn, as if its link had set them: the caption that follows a page's slider.
+    Nothing is recomputed (the watchers do not run: a setting that is a result, such
+    as the optimizer lab's ``result``, is given with the others) and ``state`` is left
+    as it was."""
+    kept = {key: getattr(state, key) for each in settings for key in each}
+    captions = []
+    try:
+        for each in settings:
+            with discard_events(state):
+                state.param.update(each)
+            captions.append(_caption(state))
+    finally:
+        with discard_events(state):
+            state.param.update(kept)
+    return captions
+
+
+def _header_follows(slider: Slider, header: Div, title: str, captions: list[str],
+                    note: str):
+    """The header's caption is ``captions[i]`` while ``slider`` is at ``i``."""
+    slider.js_on_change("value", CustomJS(
+        args={"header": header, "headers": [_header_html(title, c, note) for c in captions]},
+        code="header.text = headers[Math.round(cb_obj.value)];"))
+
+
 #: The narrowest window (an embedding iframe) the page fits without scrolling sideways.
 MIN_WIDTH = 820
 
@@ -297,14 +325,18 @@ def _header(title: str, caption: str, note: str) -> Div:
     """The page's title, the caption of its settings and a note on what was computed
     (every text escaped: a link's formula is a user's text), as wide as the page, its
     lines wrapping."""
-    return Div(text=(
-        f"<div style='font:600 22px system-ui,sans-serif;color:var(--pg-ink,#222)'>"
-        f"{text_html(title)}</div>"
-        f"<div class='pg-caption' style='font:14px system-ui,sans-serif;"
-        f"color:var(--pg-ink,#333);margin-top:4px'>{text_html(caption)}</div>"
-        f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555);"
-        f"margin-top:4px'>"
-        f"{text_html(note)}</div>"), sizing_mode="stretch_width", name="pg-header")
+    return Div(text=_header_html(title, caption, note), sizing_mode="stretch_width",
+               name="pg-header")
+
+
+def _header_html(title: str, caption: str, note: str) -> str:
+    return (f"<div style='font:600 22px system-ui,sans-serif;color:var(--pg-ink,#222)'>"
+            f"{text_html(title)}</div>"
+            f"<div class='pg-caption' style='font:14px system-ui,sans-serif;"
+            f"color:var(--pg-ink,#333);margin-top:4px'>{text_html(caption)}</div>"
+            f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555);"
+            f"margin-top:4px'>"
+            f"{text_html(note)}</div>")
 
 
 def _style(fig, title_px: int = 16):
@@ -585,12 +617,18 @@ def build_optimizer_page(state, sweep: str | None = None,
     step_slider.js_on_change("value", animate)
     sweep_slider.js_on_change("value", animate)
     caption = _caption(state)
+    from .labs.optimizers.state import hp_param
+
+    captions = captions_along(state, [{hp_param(name, knob): v, "result": r}
+                                      for v, r in zip(values, races, strict=True)])
     note = tr("export.note.optimizers", lang, n=len(values), knob=knob_label,
               optimizer=tr(f"optimizer.{name}", lang), low=_number(values[0]),
               high=_number(values[-1]))
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
     controls = _wrap(play, step_slider, sweep_slider, log_toggle)
-    layout = column(_header(title, caption, note), controls,
+    header = _header(title, caption, note)
+    _header_follows(sweep_slider, header, title, captions, note)  # the α it names
+    layout = column(header, controls,
                     _wrap(fig, column(loss_figs["linear"], loss_figs["log"],
                                       sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH)),
                     readout, sizing_mode="stretch_width", name="pg-page")
@@ -1236,7 +1274,10 @@ def build_biasvariance_page(state) -> Page:
     # Play sweeps the capacity from the first (or from where it is) to the last.
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
-    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(fig, curves),
+    header = _header(title, caption, note)
+    _header_follows(slider, header, title,
+                    captions_along(state, [{"capacity": c} for c in caps]), note)
+    layout = column(header, _wrap(play, slider), _wrap(fig, curves),
                     zero_note, reading, formula, definitions, definitions_note, model,
                     family_note, sizing_mode="stretch_width",
                     name="pg-page")

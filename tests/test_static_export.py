@@ -33,6 +33,12 @@ def _main(args):
     return status, out.getvalue(), err.getvalue()
 
 
+def _header_at_each_value(page, slider: str) -> list[str]:
+    """The header's text the page shows at each of ``slider``'s values."""
+    return [cb for cb in page.layout.select_one({"name": slider})
+            .js_property_callbacks["change:value"] if "headers" in cb.args][0].args["headers"]
+
+
 def _source(page, name):
     found = page.layout.select_one({"name": name})
     assert found is not None, name
@@ -116,6 +122,26 @@ def test_the_optimizer_page_carries_each_sweep_values_race():
     np.testing.assert_allclose(_source(page, "full_sgd").data["loss"],
                                want.loss[:max(want.good_rows(s), 1), s], rtol=1e-12)
     assert page.layout.select_one({"name": "pg-step"}).end == 120
+
+
+def test_the_optimizer_pages_caption_follows_the_sweep():
+    """Each sweep value's header says what that value's own link would: its α, and how
+    far its race ran (a diverging α stops sooner)."""
+    link = "lab=optimizers&surface=rosenbrock&optimizers=sgd,momentum&steps=120"
+    _, state = static_export.read_link(link)
+    page = static_export.build_optimizer_page(state, "momentum.lr", n_values=4)
+    values = page.details["values"]
+    headers = _header_at_each_value(page, "pg-sweep")
+    assert len(headers) == len(values)
+    for value, header in zip(values, headers, strict=True):
+        _, own = static_export.read_link(f"{link}&momentum_lr={value!r}")
+        assert html.escape(static_export._caption(own)) in header, value
+    assert len(set(headers)) == len(values)
+    # The page opens on the link's value, and the state it was built from is unchanged.
+    here = page.layout.select_one({"name": "pg-header"}).text
+    assert here == headers[page.details["index"]]
+    assert page.caption == static_export._caption(state)
+    assert state.momentum_lr == values[page.details["index"]]
 
 
 @pytest.mark.parametrize(("link", "log"), [
@@ -447,6 +473,21 @@ def test_the_biasvariance_page_carries_every_capacitys_fits():
     where = (f"d ≥ {zero[0]}" if zero == list(range(zero[0], 21)) and len(zero) > 1
              else "d = " + ", ".join(written))
     assert f"drawn as 0, below the chart's bottom, at {where}:" in html.unescape(note.text)
+
+
+def test_the_biasvariance_pages_caption_follows_the_capacity():
+    link = "lab=biasvariance&family=knn&n=12&datasets=20"
+    _, state = static_export.read_link(link)
+    page = static_export.build_biasvariance_page(state)
+    caps = page.details["capacities"]
+    headers = _header_at_each_value(page, "pg-capacity")
+    assert len(headers) == len(caps) == len(set(headers))
+    for cap in (caps[0], page.details["capacity"], caps[-1]):
+        _, own = static_export.read_link(f"{link}&capacity={cap}")
+        assert html.escape(static_export._caption(own)) in headers[caps.index(cap)], cap
+    assert page.layout.select_one({"name": "pg-header"}).text == headers[
+        caps.index(page.details["capacity"])]
+    assert state.capacity == page.details["capacity"]
 
 
 def test_the_biasvariance_page_says_nothing_of_a_zero_bias2_where_there_is_none():

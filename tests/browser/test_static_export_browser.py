@@ -114,6 +114,8 @@ def test_the_race_plays_back_from_disk(page, exported):
     # The sweep: another learning rate for SGD, another trajectory.
     before = _js(page, "return Array.from(m('full_sgd').data.x)")
     momentum = _js(page, "return Array.from(m('full_momentum').data.x)")
+    caption = page.locator(".pg-caption")
+    linked = caption.inner_text()
     _press(page, "sweep", "Home")
     page.wait_for_timeout(300)
     after = _js(page, "return [Array.from(m('full_sgd').data.x), m('pg-sweep').value, "
@@ -124,6 +126,8 @@ def test_the_race_plays_back_from_disk(page, exported):
         page, "return Array.from(m('sweep_0').data.x)")
     label = page.locator(".pg-slider-sweep .bk-slider-title").inner_text()
     assert "0.045" in label
+    # The header names the slider's α, not the link's.
+    assert "0.045" in caption.inner_text() and "0.045" not in linked
     assert failed == [] and page.errors == []
 
 
@@ -404,6 +408,8 @@ def test_the_biasvariance_page_moves_its_capacity_from_disk(page, exported_bv, t
     page.wait_for_timeout(300)
     assert _bv_state(page)[:2] == [20, 20]
     assert page.locator(".pg-slider-capacity .bk-slider-title").inner_text().endswith("20")
+    # The header's caption names the slider's capacity, not the link's.
+    assert "d = 20" in page.locator(".pg-caption").inner_text()
     _js(page, "m('pg-bv-fits').selected.indices = [7];")
     page.wait_for_timeout(300)
     shown = _js(page, "return [Array.from(m('pg-bv-points').data.x), "
