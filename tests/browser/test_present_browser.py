@@ -184,6 +184,28 @@ def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
     assert page.errors == []
 
 
+#: The state table's pairs (how many) and those whose two numbers lie on different
+#: lines (their texts).
+PAIRS_ON_ONE_LINE = """() => {
+    const bad = [];
+    let pairs = 0;
+    const walk = (node) => {
+        for (const el of node.querySelectorAll('*')) {
+            if (el.shadowRoot) walk(el.shadowRoot);
+            if (el.tagName !== 'TD') continue;
+            const spans = el.querySelectorAll("span[style*='nowrap']");
+            if (spans.length !== 2) continue;
+            pairs += 1;
+            if (Math.abs(spans[0].getBoundingClientRect().top -
+                         spans[1].getBoundingClientRect().top) > 2)
+                bad.push(el.innerText);
+        }
+    };
+    walk(document);
+    return {broken: bad, pairs: pairs};
+}"""
+
+
 def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     plain = open_optimizers(new_page, f"{server_url}?lab=optimizers")
     thin = line_widths(plain)
@@ -222,6 +244,13 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
         assert box["height"] >= 32 and icon["width"] >= 20 and icon["height"] >= 20, (box, icon)
     assert plain.locator(".pg-player button.play svg").bounding_box()["width"] < 16
     wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
+    # On a projector's 1920 × 1080 every pair in the state table keeps to one line (its
+    # headings wrap instead: at their whole width they left the pairs no room).
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    wait_until(page, lambda: page.evaluate(PAIRS_ON_ONE_LINE)["broken"] == [], 10,
+               "pairs on one line")
+    assert page.evaluate(PAIRS_ON_ONE_LINE)["pairs"] >= 8  # θ, g, v and α of 3 runs, less
+    page.set_viewport_size({"width": 1400, "height": 1000})
     # With the controls shown: the values in selects and number boxes at ≥ 20 px, and
     # every toolbar beside its plot (above it, lecture mode's titles ran under it).
     page.locator(".pg-toggle-sidebar button").click()
