@@ -99,6 +99,18 @@ def lecture_height(px: int) -> str:
     return f"{LECTURE_HEIGHT}{int(px)}"
 
 
+#: A plot tagged ``lecture_left(px)`` keeps ``px`` left of its frame in lecture mode
+#: (``min_border_left``): two charts one above the other whose tick labels differ in
+#: width ("0.92" and "0.8" in 20-px type) still line up their x axes.
+LECTURE_LEFT = "pg-lecture-left="
+
+
+def lecture_left(px: int) -> str:
+    """The tag of a plot with ``px`` left of its frame in lecture mode (see
+    :data:`LECTURE_LEFT`)."""
+    return f"{LECTURE_LEFT}{int(px)}"
+
+
 def ink(color: str) -> str:
     """A CSS colour for text drawn in ``color``: itself in the light theme, mixed with
     white in the dark one (``--pg-mix``) so it keeps 4.5:1 against the dark background."""
@@ -265,6 +277,8 @@ class Presenter:
         for tag in plot.tags:
             if isinstance(tag, str) and tag.startswith(LECTURE_HEIGHT):
                 self._apply(plot, "height", int(tag[len(LECTURE_HEIGHT):]), big)
+            if isinstance(tag, str) and tag.startswith(LECTURE_LEFT):
+                self._apply(plot, "min_border_left", int(tag[len(LECTURE_LEFT):]), big)
         if not (dark or big or self.originals):
             # The default display on plots never styled otherwise: nothing to set or to
             # restore, and no walk of the plot's models (each page opened styles its

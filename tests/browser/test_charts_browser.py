@@ -80,12 +80,11 @@ def test_the_best_epoch_marker_has_its_legend_entry(new_page, server_url, lang):
     assert page.errors == []
 
 
-@pytest.mark.parametrize("query", ["lab=mlp", "lab=mlp&lang=zh"])
+@pytest.mark.parametrize("query", ["lab=mlp", "lab=mlp&lang=zh", "lab=mlp&present=1"])
 def test_the_two_charts_epochs_line_up_from_epoch_0(new_page, server_url, query):
     """At epoch 0 the loss axis's labels (0.86 … 0.92) were wider than the accuracy's
-    (0 … 1): one frame started 6 px right of the other, one above the other.  (Lecture
-    mode's 20-px labels take what they need: room kept for them beside a heat map
-    squeezed the charts under their 200 px.)"""
+    (0 … 1): one frame started 6 px right of the other (11 px in lecture mode's 20-px
+    type), one above the other."""
     page = open_page(new_page, f"{server_url}?{query}")
     lang = "zh" if "lang=zh" in query else "en"
     charts = [chart(page, tr(title, lang)) for title in ("mlp.plot.loss", "mlp.plot.accuracy")]

@@ -181,6 +181,13 @@ def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
     wait_until(page, sidebar.is_visible, 10, "the sidebar shown")
     page.locator(".pg-toggle-sidebar button").click()
     wait_until(page, lambda: not sidebar.is_visible(), 10, "the sidebar hidden")
+    # The weight editor grows with its text: its hint and the value box's label keep to
+    # one line each (at plain mode's 300 px they wrapped every few words).
+    for text in (tr("mlp.net.hint"), tr("mlp.net.value")):
+        line = page.get_by_text(text, exact=True).first
+        line.scroll_into_view_if_needed()
+        size = px(line)
+        assert size >= 20 and line.bounding_box()["height"] < 1.6 * size, text
     assert page.errors == []
 
 

@@ -41,7 +41,7 @@ from ...ui.palettes import (
     VAL_COLOR,
     optimizer_color,
 )
-from ...ui.present import ink, lecture_height, number_size, text_size
+from ...ui.present import ink, lecture_height, lecture_left, number_size, text_size
 from ...ui.widgets import loss_text, set_text
 from .state import MAX_RACERS, MlpLabState
 
@@ -49,14 +49,14 @@ from .state import MAX_RACERS, MlpLabState
 #: tick's label ("1000" in lecture mode's 20-px type is about 44 px wide).
 LEGEND_MARGIN = 26
 #: A curve chart's axes, legend (beside it) and margins, in px, in plain and lecture
-#: mode (measured: 166 and 234 px for the loss chart in English; plain's 6 more for
-#: ``CHART_LEFT_PX``): its column's least
+#: mode (measured: 166 and 234 px for the loss chart in English; 6 and 11 more for
+#: ``CHART_LEFT_PX`` and ``LECTURE_CHART_LEFT_PX``): its column's least
 #: width is the frame's least width plus these (``ui.flow.chart_room``), the legend's
 #: margin beyond Bokeh's 10 px included.
-CURVES_ROOM = chart_room(186 + LEGEND_MARGIN - 10, 250 + LEGEND_MARGIN - 10)
+CURVES_ROOM = chart_room(186 + LEGEND_MARGIN - 10, 261 + LEGEND_MARGIN - 10)
 #: Left of a curve chart's frame (px): its widest usual tick label ("0.001" in 11-px
-#: type) and tick; lecture mode's larger labels take what they need.
-CHART_LEFT_PX = 38
+#: type, in lecture mode's 20-px type) and tick.
+CHART_LEFT_PX, LECTURE_CHART_LEFT_PX = 38, 64
 #: A curve chart's height in lecture mode (px), about the heat map's beside it (at
 #: plain mode's 215 px, lecture mode's type left a frame of 90 px on a projector).
 LECTURE_CHART_PX = 400
@@ -202,8 +202,9 @@ class BoundaryView(Viewer):
         # one frame 6 px): their epochs line up one above the other.
         fig = figure(height=215, title=title, toolbar_location=None, tools="",
                      sizing_mode="stretch_width", x_range=step_range(),
-                     y_range=Range1d(0.0, 1.0), tags=[lecture_height(LECTURE_CHART_PX)],
-                     min_border_left=CHART_LEFT_PX)
+                     y_range=Range1d(0.0, 1.0), min_border_left=CHART_LEFT_PX,
+                     tags=[lecture_height(LECTURE_CHART_PX),
+                           lecture_left(LECTURE_CHART_LEFT_PX)])
         fig.yaxis[0].formatter = readable_ticks()
         whole_step_ticks(fig)
         # The generalisation gap, shaded between the two curves.

@@ -73,6 +73,8 @@ TITLE_BELOW, HEADERS_BELOW, NODES_BELOW = 14, 44, 62
 #: The figure's size and its text in lecture mode, over plain mode's: read from the back
 #: of a lecture hall (its 14–16 px labels become 19–22 px).
 LECTURE_SCALE = 1.35
+#: The weight editor's width, its value box's and each number box's (plain mode), px.
+EDITOR_W, VALUE_W, PICK_W = 300, 170, 88
 #: The diagram's least width in lecture mode (its 20-px title's), or the page's where
 #: that is less; 0 in plain mode, where its size is fixed.
 LECTURE_LEAST_WIDTH = ":host { min-width: min(100%, calc(var(--pg-lecture, 0) * 700px)); }"
@@ -179,7 +181,7 @@ class NetworkDiagram(Viewer):
             f"<span class='pg-weight-label'>{tr('mlp.net.hint', lang)}</span>",
             styles={"font-size": text_size(15)}, sizing_mode="stretch_width")
         self.weight_input = EmptyableFloatInput(
-            name=tr("mlp.net.value", lang), value=None, step=0.1, width=170, disabled=True,
+            name=tr("mlp.net.value", lang), value=None, step=0.1, width=VALUE_W, disabled=True,
             css_classes=["pg-weight-input"])
         self.weight_input._debounce = 0
         self.weight_input.param.watch(self._on_value, "value")
@@ -193,7 +195,8 @@ class NetworkDiagram(Viewer):
                                    sizing_mode="stretch_width")
         # The keyboard's way to a weight (no mouse): its layer and the units it joins.
         pick = lambda name, css: pn.widgets.IntInput(name=name, value=None, start=1,
-                                                     width=88, css_classes=[css, INTEGER_CLASS])
+                                                     width=PICK_W,
+                                                     css_classes=[css, INTEGER_CLASS])
         self.pick_layer = pick(tr("mlp.net.pick_layer", lang), "pg-pick-layer")
         self.pick_from = pick(tr("mlp.net.pick_from", lang), "pg-pick-from")
         self.pick_to = pick(tr("mlp.net.pick_to", lang), "pg-pick-to")
@@ -203,7 +206,7 @@ class NetworkDiagram(Viewer):
             pn.pane.HTML(tr("mlp.net.pick", lang), styles=small, margin=(10, 10, 0, 10)),
             pn.Row(self.pick_layer, self.pick_from, self.pick_to), margin=0)
         self.editor = pn.Column(self.weight_label, self.weight_input, self.weight_message,
-                                self.edit_note, self.picker, self.legend, width=300,
+                                self.edit_note, self.picker, self.legend, width=EDITOR_W,
                                 margin=(40, 10, 10, 10))
 
     def _label_sizes(self) -> list[str]:
@@ -225,6 +228,12 @@ class NetworkDiagram(Viewer):
             part.param.update(sizing_mode=("scale_width" if part is self.pane else
                                            "stretch_width") if large else "fixed",
                               max_width=width if large else None)
+        # The editor as much wider as its text is larger (at 300 px lecture mode's text
+        # wrapped every few words, "Value (press Enter)" over two lines).
+        self.editor.width = round(EDITOR_W * scale)
+        self.weight_input.width = round(VALUE_W * scale)
+        for box in (self.pick_layer, self.pick_from, self.pick_to):
+            box.width = round(PICK_W * scale)
         self.title_text.glyph.text_font_size = "20px" if scale > 1 else "16px"
         self.label_source.data = {**self.label_source.data, "size": self._label_sizes()}
 
