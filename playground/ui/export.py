@@ -255,7 +255,8 @@ const pg = {
   // figure's size to a slide's: its text is that much smaller too) unless the page
   // stretches it (a chart, a surface): those may be up to twice as tall for their
   // width (never taller than wide) or 1.5 times as wide (at least 2.5 times as wide as
-  // tall).  Items: [lowest, page's, highest aspect, least width, least height]: a plot
+  // tall).  Items: [lowest, page's, highest aspect, least width, least height, what its
+  // x axis is along (a stretched chart's axis label, else "")]: a plot
   // with axes at least its title, axes and legend (the page's, grown with its text to
   // ``text_px``) and a frame 8 ``text_px`` tall (a chart below two big plots was left a
   // frame of 6 lines at 1600 × 900).
@@ -270,8 +271,14 @@ const pg = {
     const height = frame > 0 && page_px > 0
       ? (view.bbox.height - frame) * Math.max(1, text_px / page_px) + 8 * text_px : 0
     // (a "scale_*" plot keeps its aspect: a racer's square heat map)
-    if (!mode.startsWith("stretch")) return [a, a, a, width, height]
-    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0, height]
+    if (!mode.startsWith("stretch")) return [a, a, a, width, height, ""]
+    // Charts over one quantity (the MLP lab's loss and accuracy, both "epoch") are read
+    // together: ``best_boxes`` keeps them in one row or one column.
+    const below = view.model.below.find((m) => m != null && "axis_label" in m.properties)
+    const label = below != null ? below.axis_label : null
+    const along = String(label != null && typeof label === "object" ? label.value ?? ""
+                                                                     : label ?? "")
+    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0, height, along]
   },
   px(value) {  // a font size's CSS pixels ("11px", "9pt", "1.2em" or {value: …}); 0 if none
     const text = String(value != null && typeof value === "object" ? value.value : value)
@@ -338,10 +345,16 @@ const pg = {
   },
   // Rows or columns, in any order: the most area used, less a plot too small for its
   // text (under ``least`` high or 1.4 ``least`` wide), a plot of a fixed size made
-  // smaller than the page draws it, plots of one size made unequal, and a change of the
-  // page's order.
+  // smaller than the page draws it, plots of one size made unequal, two charts over one
+  // quantity (items' sixth entry) in different rows or columns (at 1200 × 900 the MLP
+  // lab's loss and accuracy were laid out diagonally, their epochs nowhere in line),
+  // and a change of the page's order.
   best_boxes(items, W, H, gap, least) {
     const n = items.length
+    const pairs = []
+    for (let i = 0; i < n; i++)
+      for (let j = i + 1; j < n; j++)
+        if (items[i][5] && items[i][5] === items[j][5]) pairs.push([i, j])
     let best = null
     for (const order of pg.orders(n)) {
       const moved = order.reduce((t, v, i) => t + order.slice(i + 1).filter((w) => w < v).length, 0)
@@ -370,7 +383,11 @@ const pg = {
           const uneven = found.boxes.reduce((t, b, i) => t + found.boxes.reduce((u, c, j) => u
             + (j > i && items[i][3] > 0 && items[i][3] === items[j][3]
                ? Math.abs(b.width - c.width) / Math.max(b.width, c.width) : 0), 0), 0)
-          const score = found.score - 0.5 * cramped - 1.5 * shrunk - uneven - 0.01 * moved
+          const group = []
+          groups.forEach((g, k) => g.forEach((i) => { group[i] = k }))
+          const apart = pairs.filter(([i, j]) => group[i] !== group[j]).length
+          const score = found.score - 0.5 * cramped - 1.5 * shrunk - uneven - 0.2 * apart
+            - 0.01 * moved
           if (best == null || score > best.score + 1e-9) best = {...found, score}
         }
       }

@@ -74,12 +74,14 @@ def _download(page, menu: int, label: str):
     return info.value
 
 
-def slide_page(new_page, url: str):
-    """A page at the ``figure`` command's slide size, opened at ``url`` and drawn."""
+def slide_page(new_page, url: str, size: tuple[int, int] | None = None):
+    """A page at a slide's size (the ``figure`` command's default), opened at ``url``
+    and drawn."""
     from playground.figure import DEFAULT_SIZE, _wait_until_drawn, _watch_messages
 
     page = new_page()
-    page.set_viewport_size({"width": DEFAULT_SIZE[0], "height": DEFAULT_SIZE[1]})
+    width, height = size or DEFAULT_SIZE
+    page.set_viewport_size({"width": width, "height": height})
     seen = _watch_messages(page)
     page.goto(url)
     _wait_until_drawn(page, seen, 120)
@@ -332,6 +334,23 @@ def test_a_figure_for_a_slide_fills_it_with_text_readable_from_afar(new_page, se
                            ".map((v) => [pg.name_of(v), v.frame.bbox.height])", None)
     assert frames and all(height >= 8 * 20 for _, height in frames), frames
     assert page.errors == []
+
+
+def test_a_figures_loss_and_accuracy_charts_share_a_row_or_a_column(new_page, server_url):
+    """The MLP lab's two charts over epochs are read together: at 1200 × 900 they were
+    laid out diagonally (the loss beside the heat map, the accuracy under it), their
+    epochs nowhere in line (a review)."""
+    from playground.figure import _arrange, _run_js
+
+    page = slide_page(new_page, f"{server_url}?lab=mlp&epoch=20", (1200, 900))
+    layout = _arrange(page, (1200, 900))
+    names = _run_js(page, "return pg.tagged(null).map((v) => pg.name_of(v))", None)
+    box = dict(zip(names, layout["boxes"], strict=True))
+    loss, accuracy = box["loss"], box["accuracy"]
+    in_a_row = (loss["y"], loss["height"]) == (accuracy["y"], accuracy["height"])
+    in_a_column = (loss["x"], loss["width"]) == (accuracy["x"], accuracy["width"])
+    assert in_a_row or in_a_column, box
+    assert len(box) == 4 and page.errors == []
 
 
 def figure_js() -> str:
