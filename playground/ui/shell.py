@@ -672,11 +672,10 @@ class Page:
         return True
 
     def _attach(self):
-        """The pictures in the page, in parts (``next_pictures``): the lab starts in the
-        live page once the first part is in, then the rest follow, then the controls and
-        details, built here while the browser draws the pictures.  Each step is about
-        0.05 s of a quiet process's event loop: ``STEP_PAUSE_MS`` between them lets
-        other pages' frames through.
+        """The pictures in the page, in parts (``next_pictures``); then the lab starts
+        in the live page and the controls and details follow, built here while the
+        browser draws the pictures.  Each step is about 0.05 s of a quiet process's
+        event loop: ``STEP_PAUSE_MS`` between them lets other pages' frames through.
         (Not ``hold(freeze=True)``: the second message then sent every model of the
         first again, with the server's values, undoing what the browser had drawn
         since.)"""
@@ -687,13 +686,13 @@ class Page:
         with hold():
             self.body.objects = [self.lesson.bar, *now]
             self._restyle()
-        self._then(lambda: self._start(later))
+        self._then(lambda: self._attach_rest_of_pictures(later))
 
     def _attach_rest_of_pictures(self, later: list[tuple]):
         """The pictures' next parts (``next_pictures``), about ``PICTURES_PER_STEP`` in
-        one message; then the next step, and once all have joined, the controls."""
+        one message; then the next step, and once all have joined, ``_start``."""
         if not later:
-            self._attach_controls()
+            self._start()
             return
         budget = PICTURES_PER_STEP
         with hold():
@@ -712,14 +711,13 @@ class Page:
             self._restyle()
         self._then(lambda: self._attach_rest_of_pictures(later))
 
-    def _start(self, later: list[tuple]):
-        """The lab starts once its first pictures are in the page; the rest follow."""
+    def _start(self):
         self.lab.start()  # e.g. the optimizer lab's player, which animates the picture
         # From now on the reader can act (the pictures have buttons and boxes), and a
         # change of theirs is a history entry: a click before the controls came replaced
         # the entry the page was opened at, and Back then left the page.
         self.interactive = True
-        self._then(lambda: self._attach_rest_of_pictures(later))
+        self._then(self._attach_controls)
 
     # The controls and the details in messages of their own: the browser builds the
     # controls' views while this thread builds the details (the page was complete ≈ 0.1 s

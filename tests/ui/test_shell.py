@@ -421,7 +421,7 @@ class _Joining:
     def _then(self, fn):
         self.steps.append(fn)
 
-    def _attach_controls(self):  # what follows the pictures
+    def _start(self):
         self.started = True
 
     _attach_rest_of_pictures = app.Page._attach_rest_of_pictures
