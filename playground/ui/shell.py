@@ -91,7 +91,7 @@ CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
 
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
-#: Between two steps of joining a lab to its page (each about 0.05 s of a quiet loop):
+#: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
 #: the other pages' frames and their training threads get the loop and the GIL.
 STEP_PAUSE_MS = 60
 #: The controls join the page in parts of about this many Panel objects (a widget, a
@@ -672,13 +672,12 @@ class Page:
         return True
 
     def _attach(self):
-        """The pictures in the page, in parts (``next_pictures``); then the lab starts
-        in the live page and the controls and details follow, built here while the
-        browser draws the pictures.  Each step is about 0.05 s of a quiet process's
-        event loop: ``STEP_PAUSE_MS`` between them lets other pages' frames through.
-        (Not ``hold(freeze=True)``: the second message then sent every model of the
-        first again, with the server's values, undoing what the browser had drawn
-        since.)"""
+        """The pictures in the page, in one message; then the lab starts in the live
+        page and the controls and details follow, built here while the browser draws
+        the pictures.  Each step is 0.2–0.8 s of the event loop: ``STEP_PAUSE_MS``
+        between them lets other pages' frames through.  (Not ``hold(freeze=True)``: the
+        second message then sent every model of the first again, with the server's
+        values, undoing what the browser had drawn since.)"""
         self.lab.state.param.watch(self._on_state_change, list(self.lab.URL_TRIGGERS))
         self.lab.styler = self._styled  # what the lab builds later is styled as it joins
         main = self._styled(self.lab.without_hidden(self.lab.main()))
