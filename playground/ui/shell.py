@@ -98,9 +98,6 @@ STEP_PAUSE_MS = 60
 #: pane, a layout: each one Bokeh model or more), a step each, so that no step holds
 #: the loop long (figures in benchmarks/README.md).
 CONTROLS_PER_STEP = 30
-#: The pictures, the same way (``next_pictures``), a plot counted as ``PLOT_WEIGHT``
-#: objects (its axes, glyphs and sources: 60–150 Bokeh models, where a widget has 1–5).
-PICTURES_PER_STEP, PLOT_WEIGHT = 45, 10
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()
 _warmup_started = False
@@ -329,43 +326,6 @@ def next_part(objects: list, budget: int) -> tuple[list, list]:
         if taken > budget and i > 0:
             return objects[:i], objects[i:]
     return objects, []
-
-
-def next_pictures(objects: list, budget: int, into=None) -> tuple[list, list[tuple]]:
-    """What of ``objects`` joins a page now (about ``budget`` Panel objects in all, at
-    least one), to be appended to the layout ``into`` (None: the page's body), and what
-    follows: ``(layout, children, kept)``, the children to append to ``layout`` (None:
-    the body) if it still holds every one of ``kept`` (None: whatever it holds).
-    A Column or Row too large for what is left joins with its first children only, and
-    so on inside them (the MLP lab's pictures, 41 objects and 308 Bokeh models, held the
-    event loop 0.17 s in one message, every other page waiting)."""
-    now, later, taken = [], [], 0
-    for i, obj in enumerate(objects):
-        count = _weight(obj)
-        if taken + count <= budget or not now and not _splittable(obj):
-            now.append(obj)
-            taken += count
-        elif _splittable(obj) and taken < budget:
-            kept, inside = next_pictures(list(obj.objects), budget - taken - 1, obj)  # (1: obj)
-            obj.objects = kept  # not in the page yet: no message
-            now.append(obj)
-            later += inside
-            taken = budget
-        else:
-            later.append((into, objects[i:], None if into is None else list(now)))
-            break
-    return now, later
-
-
-def _weight(obj) -> int:
-    """Panel objects in ``obj``, each plot as ``PLOT_WEIGHT``."""
-    if not isinstance(obj, pn.viewable.Viewable):
-        return 1
-    return sum(PLOT_WEIGHT if isinstance(o, pn.pane.Bokeh) else 1 for o in obj.select())
-
-
-def _splittable(obj) -> bool:
-    return type(obj) in (pn.Column, pn.Row) and len(obj.objects) > 0
 
 
 def _forget(state):  # a thread
@@ -681,34 +641,10 @@ class Page:
         self.lab.state.param.watch(self._on_state_change, list(self.lab.URL_TRIGGERS))
         self.lab.styler = self._styled  # what the lab builds later is styled as it joins
         main = self._styled(self.lab.without_hidden(self.lab.main()))
-        now, later = next_pictures(main, PICTURES_PER_STEP)
         with hold():
-            self.body.objects = [self.lesson.bar, *now]
+            self.body.objects = [self.lesson.bar, *main]
             self._restyle()
-        self._then(lambda: self._attach_rest_of_pictures(later))
-
-    def _attach_rest_of_pictures(self, later: list[tuple]):
-        """The pictures' next parts (``next_pictures``), about ``PICTURES_PER_STEP`` in
-        one message; then the next step, and once all have joined, ``_start``."""
-        if not later:
-            self._start()
-            return
-        budget = PICTURES_PER_STEP
-        with hold():
-            while later and budget > 0:
-                (layout, children, kept), later = later[0], later[1:]
-                target = self.body if layout is None else layout
-                if kept is not None and not {id(o) for o in kept} <= {
-                        id(o) for o in target.objects}:
-                    # (the lab has since set the layout's children itself: its own win)
-                    log.debug("a part of the pictures was left out: its layout changed")
-                    continue
-                now, rest = next_pictures(children, budget, layout)
-                target.objects = [*target.objects, *now]
-                budget -= sum(_weight(o) for o in now)
-                later = rest + later
-            self._restyle()
-        self._then(lambda: self._attach_rest_of_pictures(later))
+        self._then(self._start)
 
     def _start(self):
         self.lab.start()  # e.g. the optimizer lab's player, which animates the picture
