@@ -27,7 +27,10 @@ from __future__ import annotations
 
 #: A Row that wraps when narrow and claims no minimum width (Bokeh gives a Row its
 #: children's sum).
-WRAP = ":host { flex-wrap: wrap; min-width: 0 !important; }"
+#: (No ``max-height``: Bokeh gives a layout ``max-height: 100%``, which held a row taller
+#: than the page's column, such as lecture mode's heat map beside two charts in a
+#: 720-px window, at the column's height: what followed it was drawn over its charts.)
+WRAP = ":host { flex-wrap: wrap; min-width: 0 !important; max-height: none !important; }"
 
 #: The narrowest a chart's frame (where its curves are drawn) is allowed to be.
 CHART_FRAME_MIN_PX = 200

@@ -188,7 +188,30 @@ def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
         line.scroll_into_view_if_needed()
         size = px(line)
         assert size >= 20 and line.bounding_box()["height"] < 1.6 * size, text
+    # On a 720-px projector the heat map beside both charts is taller than the page's
+    # column: every layout around the accuracy chart still holds it (Bokeh's
+    # ``max-height: 100%`` had cut them at the column's height, and the reading and the
+    # network were drawn over the chart).
+    page.set_viewport_size({"width": 1280, "height": 720})
+    wait_until(page, lambda: page.evaluate(CHART_HELD, tr("mlp.plot.accuracy")) == [], 10,
+               "the accuracy chart inside every layout around it")
     assert page.errors == []
+
+
+#: The layouts around the plot titled so whose bottom is above the plot's (type, px).
+CHART_HELD = """(title) => {
+    const fig = Array.from(Bokeh.documents[0].all_models).find(
+        (m) => m.title != null && m.title.text === title);
+    let view = Bokeh.index.find_one(fig);
+    const bottom = view.el.getBoundingClientRect().bottom, short = [];
+    for (let v = view.parent; v != null && v.parent != null; v = v.parent) {
+        const css = v.el.classList;
+        if ([...css].includes('pg-main')) break;  // the page's scrolling column
+        const b = v.el.getBoundingClientRect().bottom;
+        if (b < bottom - 1) short.push([v.model.type, Math.round(bottom - b)]);
+    }
+    return short;
+}"""
 
 
 #: The state table's pairs (how many) and those whose two numbers lie on different

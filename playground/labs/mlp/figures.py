@@ -191,7 +191,7 @@ class BoundaryView(Viewer):
                        sizing_mode="stretch_width", stylesheets=[WRAP, CURVES_ROOM]),
                 sizing_mode="stretch_width", stylesheets=[WRAP]),
             self.reading_pane, self.network, sizing_mode="stretch_width",
-            stylesheets=[":host { min-width: 0 !important; }"])
+            stylesheets=[":host { min-width: 0 !important; max-height: none !important; }"])
 
     def __panel__(self):
         return self.layout
