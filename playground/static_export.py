@@ -256,13 +256,13 @@ def pick_sweep(shown: list[str], sweep: str | None) -> tuple[str, str]:
 # Shared pieces
 
 
-def _caption(state) -> str:
+def _caption(state, notes: bool = True) -> str:
     from .ui.export import figure_caption
 
-    return figure_caption(state)
+    return figure_caption(state, notes)
 
 
-def captions_along(state, settings: list[dict]) -> list[str]:
+def captions_along(state, settings: list[dict], notes: bool = True) -> list[str]:
     """The caption of ``state`` with each of ``settings`` (parameter → value) set in
     turn, as if its link had set them: the caption that follows a page's slider.
     Nothing is recomputed (the watchers do not run: a setting that is a result, such
@@ -274,7 +274,7 @@ def captions_along(state, settings: list[dict]) -> list[str]:
         for each in settings:
             with discard_events(state):
                 state.param.update(each)
-            captions.append(_caption(state))
+            captions.append(_caption(state, notes))
     finally:
         with discard_events(state):
             state.param.update(kept)
@@ -1275,9 +1275,10 @@ def build_biasvariance_page(state) -> Page:
     # Play sweeps the capacity from the first (or from where it is) to the last.
     play = _play_toggle(slider, lang, "pg-play", CAPACITY_FRAME_MS)
     play.disabled = len(caps) < 2
-    header = _header(title, caption, note)
+    # (without the bias² note: the page shows it under the charts)
+    header = _header(title, _caption(state, notes=False), note)
     _header_follows(slider, header, title,
-                    captions_along(state, [{"capacity": c} for c in caps]), note)
+                    captions_along(state, [{"capacity": c} for c in caps], notes=False), note)
     layout = column(header, _wrap(play, slider), _wrap(fig, curves),
                     zero_note, reading, formula, definitions, definitions_note, model,
                     family_note, sizing_mode="stretch_width",

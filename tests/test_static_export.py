@@ -484,7 +484,13 @@ def test_the_biasvariance_pages_caption_follows_the_capacity():
     assert len(headers) == len(caps) == len(set(headers))
     for cap in (caps[0], page.details["capacity"], caps[-1]):
         _, own = static_export.read_link(f"{link}&capacity={cap}")
-        assert html.escape(static_export._caption(own)) in headers[caps.index(cap)], cap
+        own.compute()
+        shown = static_export._caption(own, notes=False)
+        assert html.escape(shown) in headers[caps.index(cap)], cap
+    # The bias² note once in the page: under the charts, not in the header too.
+    zero_note = _source(page, "pg-bv-zero-note")
+    assert zero_note.visible and zero_note.text
+    assert all(html.unescape(zero_note.text) not in html.unescape(h) for h in headers)
     assert page.layout.select_one({"name": "pg-header"}).text == headers[
         caps.index(page.details["capacity"])]
     assert state.capacity == page.details["capacity"]

@@ -613,14 +613,16 @@ def lab_key_of(state: LabState) -> str | None:
     return None
 
 
-def figure_caption(state: LabState) -> str:
+def figure_caption(state: LabState, notes: bool = True) -> str:
     """The settings in one line, in the page's language: the lab's name and its state's
     ``caption_parts()`` (each setting once, in the words the page shows; a lab that
-    trains ends with the epoch shown), then its ``caption_notes()``."""
+    trains ends with the epoch shown), then its ``caption_notes()`` unless ``notes`` is
+    False (a page that shows them itself)."""
     lang = getattr(state, "lang", "en")
     key = lab_key_of(state)
     title = tr(f"lab.{key}", lang) if key is not None else type(state).__name__
-    return joined([title, *state.caption_parts(), *state.caption_notes()], lang)
+    return joined([title, *state.caption_parts(), *(state.caption_notes() if notes else [])],
+                  lang)
 
 
 #: The menu is a Bokeh ``Dropdown`` (its clicks run the export's JS in the browser), which
