@@ -708,10 +708,8 @@ readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
     .replace("{legend}", () => text.legend) + "</span></div>" +
   "<table style='border-collapse:separate;border-spacing:0.9em 0.25em;margin-left:-0.9em;" +
   "font-variant-numeric:tabular-nums;font-size:13px'>" +
-  "<tr><th></th>" + [text.theta, text.loss, text.grad, text.velocity, text.effective_lr].map(
-    (label) => "<th><span style='display:inline-block;max-width:9em'>" + label +
-               "</span></th>").join("") +  // a heading wraps: the pairs keep their room
-  "</tr>" + rows + "</table>";
+  pgStateHeadings([text.theta, text.loss, text.grad, text.velocity, text.effective_lr]) +
+  rows + "</table>";
 """
 
 

@@ -291,6 +291,13 @@ def arrow_reach(x_range, y_range) -> float:
 
 
 ARROWS_JS = r"""
+// The state table's heading row (a first empty cell over the optimizers' names); each
+// heading wraps within 9em: at its whole width ("α per dimension of the update") the
+// table had no room left for the pairs, which broke over two lines even at 1920 px.
+function pgStateHeadings(labels) {
+  return "<tr><th></th>" + labels.map((label) => "<th><span style='display:inline-block;" +
+    "max-width:9em'>" + label + "</span></th>").join("") + "</tr>";
+}
 function pgArrows(raw, reach) {
   let longest = 0;
   for (const a of raw) {

@@ -438,12 +438,8 @@ arrows_gradient.data = arrows.gradient;
 arrows_velocity.data = arrows.velocity;
 arrows_step.data = arrows.step;
 cursors[1].location = t;
-// A heading wraps within 9em: at its whole width ("α per dimension of the update") the
-// table had no room left for the pairs, which broke over two lines even at 1920 px.
-const th = (label) => "<th><span style='display:inline-block;max-width:9em'>" + label +
-  "</span></th>";
-const head = "<tr><th></th>" + th(labels.theta) + th(labels.loss) + th(labels.grad) +
-  th(labels.velocity) + th(labels.effective_lr) + "</tr>";
+const head = pgStateHeadings([labels.theta, labels.loss, labels.grad, labels.velocity,
+                               labels.effective_lr]);  // ui.axes.ARROWS_JS
 const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
 readout.text = names.length ?
   "<div style='font-weight:600;margin-bottom:4px'>" + labels.title.replace("{step}", t) +
