@@ -32,10 +32,13 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 SERVER_START_TIMEOUT_S = 90.0
 
 #: JS for an MLP lab's page: from now on, record when its epoch number changes on screen
-#: (a ``MutationObserver`` on the readout, inside Panel's shadow DOM) and every animation
-#: frame, in milliseconds since the epoch (``performance.timeOrigin + performance.now()``,
-#: comparable with ``time.time() * 1000`` and across pages).  ``EPOCH_PROBE_READ_JS``
-#: returns ``{changes: [[ms, text], ...], frames: [ms, ...]}``.
+#: (a ``MutationObserver`` on the readout, inside Panel's shadow DOM), every animation
+#: frame, and the animation frames that show a new heat map (its image's array replaced:
+#: the page's main picture, redrawn up to 40 times a second while it plays; the readout
+#: only 5 times), in milliseconds since the epoch (``performance.timeOrigin +
+#: performance.now()``, comparable with ``time.time() * 1000`` and across pages).
+#: ``EPOCH_PROBE_READ_JS`` returns ``{changes: [[ms, text], ...], frames: [ms, ...],
+#: paints: [ms, ...]}``.
 EPOCH_PROBE_JS = """() => {
   const find = (root) => {
     const el = root.querySelector('.pg-epoch');
@@ -56,9 +59,14 @@ EPOCH_PROBE_JS = """() => {
     const text = el ? el.textContent : null;
     if (!rec.stop && text !== shown) { shown = text; rec.changes.push([now(), text]); }
   }).observe(root, {subtree: true, childList: true, characterData: true});
+  const image = Bokeh.documents[0].get_model_by_name('pg-boundary-image');
+  rec.paints = [];
+  let picture = image.data.image[0];
   const frame = () => {
     if (rec.stop) return;
-    rec.frames.push(now());
+    const t = now();
+    rec.frames.push(t);
+    if (image.data.image[0] !== picture) { picture = image.data.image[0]; rec.paints.push(t); }
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
