@@ -103,7 +103,7 @@ from .ui.axes import (
     readable_ticks,
     whole_step_ticks,
 )
-from .ui.caption import race_status
+from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.flow import WRAP
 from .ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
@@ -580,9 +580,10 @@ def build_optimizer_page(state, sweep: str | None = None,
     sweep_slider = Slider(start=0, end=len(values) - 1, step=1, value=index, width=420,
                           name="pg-sweep", css_classes=["pg-slider-sweep"],
                           title=sweep_title, format=CustomJSTickFormatter(
-                              args={"values": values},
-                              code="return Number(values[Math.round(tick)].toPrecision(4))"
-                                   ".toString()"))
+                              # Written as the header's caption writes it (6 digits):
+                              # the slider's 4 digits read as another value.
+                              args={"labels": [number(v) for v in values]},
+                              code="return labels[Math.round(tick)];"))
     play = _play_toggle(step_slider, lang, "pg-play")
     statuses = {n: ([race_status(r, swept_k, lang) for r in races] if n == name
                     else [race_status(here, opt.NAMES.index(n), lang)] * len(races)) for n in shown}

@@ -137,6 +137,12 @@ def test_the_optimizer_pages_caption_follows_the_sweep():
         _, own = static_export.read_link(f"{link}&momentum_lr={value!r}")
         assert html.escape(static_export._caption(own)) in header, value
     assert len(set(headers)) == len(values)
+    # The slider writes each α as the header does (it showed 4 digits of 6: 0.05665 for
+    # the header's 0.0566516).
+    labels = page.layout.select_one({"name": "pg-sweep"}).format.args["labels"]
+    assert any(len(label) > 6 for label in labels)
+    for label, header in zip(labels, headers, strict=True):
+        assert f"α = {label}" in html.unescape(header)
     # The page opens on the link's value, and the state it was built from is unchanged.
     here = page.layout.select_one({"name": "pg-header"}).text
     assert here == headers[page.details["index"]]
