@@ -128,6 +128,15 @@ def pin(roots: dict[int, int]):
                     os.sched_setaffinity(int(task.name), {cpu})
 
 
+def renice(roots: set[int], niceness: int):
+    """Every thread of every process below each of ``roots`` at ``niceness``."""
+    for root in roots:
+        for pid in process_tree(root):
+            for task in Path(f"/proc/{pid}/task").glob("*"):
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
+
+
 def chromium_roots() -> set[int]:
     """The Chromium browser processes now running (not their renderers and helpers)."""
     roots = set()
@@ -242,6 +251,10 @@ def main():
                          "server, no proxy)")
     ap.add_argument("--pin", action="store_true",
                     help="with --backends 2: page A's browser and backend on CPU 0, B's on 1")
+    ap.add_argument("--nice-b", type=int, default=0,
+                    help="page B's Chromium at this niceness (every process and thread, "
+                         "re-applied as they come): as if B's browser ran on another "
+                         "machine, as far as page A's browser is concerned")
     ap.add_argument("--sends", action="store_true",
                     help="(one server) also page A's longest gap between the server's "
                          "messages to it (benchmarks/send_log.py)")
@@ -375,6 +388,12 @@ def run(url: str, pids: dict[str, int], csv_path: Path, args, sync_playwright) -
                 pin(roots)
                 threading.Thread(target=keep_pinned, daemon=True).start()
                 time.sleep(2.0)  # page A's frames settle on its one core
+            if args.nice_b:
+                def keep_niced():  # new renderers and threads come as pages open
+                    while not pinning.wait(0.25):
+                        renice(roots_b, args.nice_b)
+                renice(roots_b, args.nice_b)
+                threading.Thread(target=keep_niced, daemon=True).start()
             a.evaluate(EPOCH_PROBE_JS)
             windows = {}
             start = time.time() * 1000
