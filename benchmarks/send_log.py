@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+from pathlib import Path
 
 
 def serve(sends: str, panel_args: list[str], samples: str | None = None):
@@ -62,23 +63,32 @@ def serve(sends: str, panel_args: list[str], samples: str | None = None):
 
 def note_collections(path: str, least_ms: float = 10.0):
     """Each garbage collection of ``least_ms`` or more as a line of ``path``: its start
-    (ms since the epoch), its length (ms), its generation and the thread it ran on (a
-    collection holds Python's lock: every thread, the event loop too, waits for it)."""
+    (ms since the epoch), its length (ms), its generation, the thread it ran on (a
+    collection holds Python's lock: every thread, the event loop too, waits for it),
+    the thread's CPU time in it (ms: less than its length when the thread had no core),
+    the objects it found unreachable, the objects left in the oldest generation after a
+    full collection, and the Python function it ran under (``gc.collect`` called, or
+    where an allocation set it off)."""
     import gc
+    import sys
     import threading
 
     out = open(path, "w", buffering=1)  # noqa: SIM115 (open while serving)
     started = {}
 
     def on_collection(phase, info):
-        now = time.time() * 1000
+        now, cpu = time.time() * 1000, time.thread_time() * 1000
         if phase == "start":
-            started[threading.get_ident()] = now
+            started[threading.get_ident()] = now, cpu
             return
-        begun = started.pop(threading.get_ident(), now)
+        begun, cpu_begun = started.pop(threading.get_ident(), (now, cpu))
         if now - begun >= least_ms:
+            frame = sys._getframe(1)
+            where = f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}"
+            old = len(gc.get_objects(2)) if info["generation"] == 2 else -1
             out.write(f"{begun:.1f}\t{now - begun:.1f}\t{info['generation']}\t"
-                      f"{threading.current_thread().name}\n")
+                      f"{threading.current_thread().name}\t{cpu - cpu_begun:.1f}\t"
+                      f"{info['collected']}\t{old}\t{where}\n")
 
     gc.callbacks.append(on_collection)
 
