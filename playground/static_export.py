@@ -315,6 +315,10 @@ PLOT_FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif'
 BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
 
 
+#: A slider's margin (top, right, bottom, left) where two stand side by side.
+SLIDER_MARGIN = (5, 20, 5, 20)
+
+
 def _wrap(*children, **options):
     """``children`` side by side while the window is wide enough, else below each other;
     the row as wide as the page (``WRAP``)."""
@@ -571,14 +575,15 @@ def build_optimizer_page(state, sweep: str | None = None,
     readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
                           "overflow-x": "auto"})
-    step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=420,
-                         title=tr("export.step", lang), name="pg-step",
+    # Two sliders side by side: a wider margin between them, or they read as one track.
+    step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=400,
+                         margin=SLIDER_MARGIN, title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
     knob_label = tr(f"hp.{opt.KNOBS[knob].short}", lang)
     sweep_title = tr("export.sweep", lang, knob=knob_label,
                      optimizer=tr(f"optimizer.{name}", lang))
-    sweep_slider = Slider(start=0, end=len(values) - 1, step=1, value=index, width=420,
-                          name="pg-sweep", css_classes=["pg-slider-sweep"],
+    sweep_slider = Slider(start=0, end=len(values) - 1, step=1, value=index, width=400,
+                          margin=SLIDER_MARGIN, name="pg-sweep", css_classes=["pg-slider-sweep"],
                           title=sweep_title, format=CustomJSTickFormatter(
                               # Written as the header's caption writes it (6 digits):
                               # the slider's 4 digits read as another value.

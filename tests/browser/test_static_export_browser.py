@@ -98,6 +98,11 @@ def test_the_race_plays_back_from_disk(page, exported):
     assert at_start[0] == at_start[1] == 0 and at_start[3] == 1 and at_start[4] == 0
     assert at_start[2] != at_end[2]  # every marker went back to the start
     assert len(set(at_start[2])) == 1
+    # The step and sweep sliders, side by side, read as two tracks (they touched).
+    step = page.locator(".pg-slider-step .noUi-target").first.bounding_box()
+    sweep = page.locator(".pg-slider-sweep .noUi-target").first.bounding_box()
+    if abs(step["y"] - sweep["y"]) < 5:  # on one line (a narrow window wraps them)
+        assert sweep["x"] - (step["x"] + step["width"]) >= 30, (step, sweep)
 
     _press(page, "step", "ArrowRight", 5)
     page.wait_for_timeout(300)
