@@ -521,7 +521,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         tooltips=CRITICAL_TOOLTIPS))
     legend = Legend(items=items, location="top_left", label_text_font_size="14px",
                     click_policy="hide", orientation="horizontal", ncols=2,
-                    border_line_alpha=0.0, margin=4, padding=4, spacing=2, name="pg-legend")
+                    border_line_alpha=0.0, margin=4, padding=4, spacing=16, name="pg-legend")
     fig.add_layout(legend, "below")
 
     # The loss charts, linear and log scale (of L − min L), as the lab's: every sweep
