@@ -55,7 +55,7 @@ from ...ui.export import with_downloads
 from ...ui.flow import WRAP
 from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
-from ...ui.present import text_size
+from ...ui.present import PLOT_FONTS, text_size
 from ...ui.widgets import INTEGER_CLASS, EmptyableFloatInput, set_text
 from .state import MAX_LINK_EPOCHS, MlpLabState
 
@@ -234,7 +234,8 @@ class NetworkDiagram(Viewer):
         self.weight_input.width = round(VALUE_W * scale)
         for box in (self.pick_layer, self.pick_from, self.pick_to):
             box.width = round(PICK_W * scale)
-        self.title_text.glyph.text_font_size = "20px" if scale > 1 else "16px"
+        # As large as the charts' titles (at 20 px it was smaller than its own headers).
+        self.title_text.glyph.text_font_size = PLOT_FONTS["title"] if large else "16px"
         self.label_source.data = {**self.label_source.data, "size": self._label_sizes()}
 
     def lock_weights(self):

@@ -331,7 +331,7 @@ def test_lecture_mode_draws_the_diagram_larger_and_plain_mode_as_before(lab):
     ranges (one data unit a pixel in plain mode) kept; a new architecture keeps the
     scale; plain mode brings back the sizes exactly."""
     from playground.labs.mlp.network import FIG_H, FIG_W, LECTURE_SCALE
-    from playground.ui.present import Display
+    from playground.ui.present import PLOT_FONTS, Display
 
     net = lab.network
     plain = list(net.label_source.data["size"])
@@ -341,7 +341,8 @@ def test_lecture_mode_draws_the_diagram_larger_and_plain_mode_as_before(lab):
                                                round(FIG_H * LECTURE_SCALE))
     assert (net.fig.x_range.end, net.fig.y_range.end) == (FIG_W, FIG_H)
     assert set(net.label_source.data["size"]) == {"22px", "19px"}  # 16 and 14 × 1.35
-    assert net.title_text.glyph.text_font_size == "20px"
+    # The title as large as the charts' titles, larger than the column headers.
+    assert net.title_text.glyph.text_font_size == PLOT_FONTS["title"] == "24px"
     lab.controls.layers.value = "3"  # rebuilt in lecture mode: still large
     assert set(net.label_source.data["size"]) == {"22px", "19px"}
     lab.display_changed(Display(present=False))
