@@ -166,6 +166,20 @@ def number_size(px: float) -> str:
     return f"max({px}px, var(--pg-number-size, 0px))"
 
 
+#: Lecture mode's table of numbers: this share of the window's width per px of type
+#: (``table_number_size``).  A table of five columns of pairs fits 1280 px at 20 px.
+TABLE_VW = 1.6
+
+
+def table_number_size(px: float) -> str:
+    """A CSS font size for a wide table of numbers: ``px``; in lecture mode the watched
+    numbers' size where the window has room for it, else ``TABLE_VW`` % of the window's
+    width, never under lecture mode's text size (at 30 px in a 1280-px window the
+    optimizer lab's state table broke every pair over two lines)."""
+    return (f"max({px}px, min(var(--pg-number-size, 0px), "
+            f"max(var(--pg-text-size, 0px), {TABLE_VW}vw)))")
+
+
 class Display(param.Parameterized):
     """How one page is shown (not what it shows): its language, theme and lecture mode."""
 

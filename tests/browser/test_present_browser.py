@@ -264,7 +264,7 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     assert (label["x"] + label["width"] <= here["x"]
             or label["y"] + label["height"] <= here["y"]), (label, here)
     cell = page.locator(".pg-readout td").first
-    assert px(cell) >= 28  # the step's losses and gradients
+    assert px(cell) >= 20  # the step's losses and gradients: at least lecture text's size
     assert px(page.get_by_text(tr("speed"), exact=True).first) >= 20
     # The player's buttons and their icons, large enough to hit and to see from the
     # back of the hall (Panel draws 12-px icons).
@@ -280,6 +280,13 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     wait_until(page, lambda: page.evaluate(PAIRS_ON_ONE_LINE)["broken"] == [], 10,
                "pairs on one line")
     assert page.evaluate(PAIRS_ON_ONE_LINE)["pairs"] >= 8  # θ, g, v and α of 3 runs, less
+    assert px(cell) >= 28  # there, as large as the numbers a hall watches
+    # On a 1280 × 720 projector too, in type as large as lecture mode's text (at 30 px
+    # every pair broke over two lines).
+    page.set_viewport_size({"width": 1280, "height": 720})
+    wait_until(page, lambda: page.evaluate(PAIRS_ON_ONE_LINE)["broken"] == [], 10,
+               "pairs on one line at 1280 px")
+    assert px(cell) >= 20
     page.set_viewport_size({"width": 1400, "height": 1000})
     # With the controls shown: the values in selects and number boxes at ≥ 20 px, and
     # every toolbar beside its plot (above it, lecture mode's titles ran under it).

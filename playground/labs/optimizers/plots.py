@@ -52,7 +52,7 @@ from ...ui.caption import race_status
 from ...ui.contour import add_contours, contour_levels, redraw_contours, surface_grid
 from ...ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from ...ui.palettes import OPTIMIZER_COLORS
-from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size
+from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size, table_number_size
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
 COLORS = OPTIMIZER_COLORS
@@ -117,8 +117,8 @@ class RacePlots:
                            css_classes=["pg-readout"],
                            # A table wider than the page (lecture mode in an 820 px
                            # frame) scrolls within its own box, not the page.
-                           styles={"font-size": number_size(15), "padding": "0 12px",
-                                   "overflow-x": "auto"})
+                           styles={"font-size": table_number_size(15),
+                                   "padding": "0 12px", "overflow-x": "auto"})
         # The numbers a lecture hall watches, in large type (≥ 28 px): the step shown and
         # each optimizer's loss there, filled by the animation; shown in lecture mode only
         # (elsewhere the legend and the readout say the same in less room).
