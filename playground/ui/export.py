@@ -36,6 +36,9 @@ from .present import PAGE_BUTTON
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
 EXPORT_TAG = "pg-export"
+#: A text glyph that is its plot's title (the network diagram draws its own): a figure
+#: enlarges it as a title, 1.2 times its other text.
+TITLE_TAG = "pg-title"
 #: The PNG scales the menu offers (pixels per CSS pixel).
 PNG_SCALES = (1, 2, 3)
 #: The whole view's figure is saved at this scale.
@@ -407,7 +410,8 @@ const pg = {
     for (const model of models) {
       for (const [prop, least] of Object.entries(want)) {
         if (!(prop in model.properties)) continue
-        const target = Math.round(model.type === "Title" ? 1.2 * least : least)
+        const title = model.type === "Title" || (model.tags || []).includes("pg-title")
+        const target = Math.round(title ? 1.2 * least : least)  // (pg-title: TITLE_TAG)
         const value = model[prop]
         if (size(value) >= target) continue
         const spec = value != null && typeof value === "object" && "value" in value

@@ -269,7 +269,8 @@ def test_a_races_charts_download_and_its_heat_maps_join_the_figure(page, server_
 
 
 #: The smallest text a slide of 1600 × 900 shows (CSS px = the PNG's pixels at scale 1):
-#: tick labels, legends and labels; an axis label 1.1 and a title 1.2 times as large.
+#: tick labels, legends and labels; an axis label 1.1 and a title 1.2 times as large (a
+#: text glyph tagged as its plot's title, ``ui.export.TITLE_TAG``, too).
 FONT_PROPS_JS = """(a) => pg.tagged(null).map((v) => {
   const m = v.model
   const models = [m.title, ...m.above, ...m.below, ...m.left, ...m.right, ...m.center,
@@ -283,7 +284,8 @@ FONT_PROPS_JS = """(a) => pg.tagged(null).map((v) => {
       const value = model[prop]
       if (value != null && typeof value === "object" && !("value" in value)) continue
       const text = String(value != null && typeof value === "object" ? value.value : value)
-      sizes.push([model.type, prop, parseFloat(text), text])
+      const kind = (model.tags || []).includes("pg-title") ? "Title" : model.type
+      sizes.push([kind, prop, parseFloat(text), text])
     }
   }
   return {name: pg.name_of(v), width: v.bbox.width, height: v.bbox.height, sizes}

@@ -51,7 +51,7 @@ from ...numerics.diagram import (
     stack,
 )
 from ...text import tr
-from ...ui.export import with_downloads
+from ...ui.export import TITLE_TAG, with_downloads
 from ...ui.flow import WRAP
 from ...ui.markup import tagged, tagged_template
 from ...ui.palettes import NEGATIVE, POSITIVE, class_palette, diverging_palette
@@ -128,6 +128,7 @@ class NetworkDiagram(Viewer):
         self.title_text = fig.text([6], [FIG_H - TITLE_BELOW], text=[tr("mlp.net.title", lang)],
                                    text_font_size="16px", text_font_style="bold",
                                    text_baseline="middle", text_color="#333333")
+        self.title_text.glyph.tags = [TITLE_TAG]  # a figure enlarges it as a title
         fig.grid.visible = False
         self.edge_mapper = LinearColorMapper(palette=[NEGATIVE, POSITIVE], low=-1.0, high=1.0)
         self.edge_source = ColumnDataSource(
