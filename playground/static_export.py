@@ -122,6 +122,7 @@ from .ui.palettes import (
     heat_palette,
 )
 from .ui.pick import pick_nearest_line
+from .ui.present import MATH_FONT
 from .ui.widgets import LOSS_TEXT_JS, number_text
 
 #: The sweep's default number of values, and the bounds on it.
@@ -1108,8 +1109,11 @@ def objective_mathml(latex: str) -> str:
     """A family's objective (``bv.Family.objective``) or the terms' definitions
     (``bv.definitions_latex``), LaTeX, as MathML (``latex2mathml``; its ``\\arg`` comes
     out as a backslash and ``\\operatorname`` as italic letters, so arg min is upright
-    text)."""
-    return latex2mathml.converter.convert(latex.replace(r"\arg\min", r"\text{arg min}"))
+    text).  A norm's bars keep their size (``‖`` is a stretchy fence in MathML: the
+    left one grew to the height of the terms between, the right one, under its ², did
+    not)."""
+    mathml = latex2mathml.converter.convert(latex.replace(r"\arg\min", r"\text{arg min}"))
+    return mathml.replace("<mo>&#x02016;</mo>", '<mo stretchy="false">&#x02016;</mo>')
 
 
 def build_biasvariance_page(state) -> Page:
@@ -1236,12 +1240,12 @@ def build_biasvariance_page(state) -> Page:
     # The model's objective as MathML, which browsers draw themselves: a static page
     # carries no LaTeX renderer (the live lab's is KaTeX).
     model = Div(text=objective_mathml(family.objective), sizing_mode="stretch_width",
-                disable_math=True, name="pg-bv-model",
+                disable_math=True, name="pg-bv-model", stylesheets=[MATH_FONT],
                 styles={"font-size": "17px", "color": "var(--pg-ink, #222)",
                         "overflow-x": "auto", "margin-top": "6px"})
     # What the terms are, as the live page says it.
     definitions = Div(text=objective_mathml(state.definitions()), sizing_mode="stretch_width",
-                      disable_math=True, name="pg-bv-definitions",
+                      disable_math=True, name="pg-bv-definitions", stylesheets=[MATH_FONT],
                       styles={"font-size": "17px", "color": "var(--pg-ink, #222)",
                               "overflow-x": "auto", "margin-top": "6px"})
     definitions_note = Div(text=text_html(tr("bv.definitions.note", lang)),

@@ -551,6 +551,9 @@ def test_the_biasvariance_page_shows_the_models_objective_as_mathml(family, read
     assert "\\" not in text  # no LaTeX command left as text (latex2mathml's \arg)
     for part in reads:
         assert part in text, (part, text)
+    # A norm's two bars of one size: the left one stretched over the terms between.
+    bars = [e for e in root.iter("{http://www.w3.org/1998/Math/MathML}mo") if e.text == "‖"]
+    assert all(e.get("stretchy") == "false" for e in bars), family
 
 
 @pytest.mark.parametrize("lang, variance", [("en", "variance"), ("zh", "方差")])

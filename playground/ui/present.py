@@ -134,11 +134,13 @@ def math_size(px: float) -> str:
 
 
 #: A LaTeX pane's formula as the browser draws it from KaTeX's MathML (Panel's way), in
-#: the page's sans-serif; a symbol that font lacks (‖ of a norm, drawn as ∥) is taken
-#: from a font chosen by the page's language, and Chinese fonts draw ∥ slanted, as "//":
-#: fonts with an upright one come first (Linux's, Windows's, macOS's).
-MATH_FONT = ("math { font-family: Helvetica, Arial, 'DejaVu Sans', 'Segoe UI Symbol', "
-             "'Apple Symbols', 'STIX Two Math', sans-serif; }")
+#: a font with an OpenType MATH table (macOS's, Windows's, Linux's), named: the browser
+#: places accents, radicals' bars and fractions from it (in a text font v̂ drew as a
+#: diamond, √ had no bar), and the generic ``math`` family follows the page's language
+#: (a Chinese font drew a norm's ∥ slanted, as "//").  Fractions in display style
+#: (``math-style: normal``): inline, their terms were 60 % of the text.
+MATH_FONT = ("math { font-family: 'STIX Two Math', 'Cambria Math', 'Latin Modern Math', "
+             "'DejaVu Math TeX Gyre', math, serif; math-style: normal; }")
 
 
 def katex_html_stylesheets() -> list[str]:
