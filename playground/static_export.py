@@ -459,7 +459,7 @@ def build_optimizer_page(state, sweep: str | None = None,
     lang = state.lang
     if not VALUES_BOUNDS[0] <= n_values <= VALUES_BOUNDS[1]:
         raise ExportError(f"--values must be between {VALUES_BOUNDS[0]} and {VALUES_BOUNDS[1]}")
-    shown = [n for n in opt.NAMES if n in state.optimizers]
+    shown = state.racers
     name, knob = pick_sweep(shown, sweep)
     surface = state.shown_surface  # its view widened to a far start
     start = (float(state.x0), float(state.y0))

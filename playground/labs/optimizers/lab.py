@@ -601,7 +601,7 @@ class OptimizerLab(Lab):
         if s.shown_surface is not self.plots.drawn_surface:  # a start outside the view
             self._show_surface()
         self.plots.frame(s.shown_surface)
-        self.plots.show_race(s.result, list(s.optimizers), (s.x0, s.y0), show_paths=s.paths)
+        self.plots.show_race(s.result, s.racers, (s.x0, s.y0), show_paths=s.paths)
         rows = self._last_step()
         # end = 0 when every run stopped at its start (e.g. √x at x = 0): only step 0 exists
         self.player.param.update(end=rows, value=self._shown_step(rows))
@@ -634,12 +634,12 @@ class OptimizerLab(Lab):
             # view, "unknown reference").
             self.surface_3d = Surface3D(s.lang)
             self.surface_3d.set_lecture(self._lecture)
-            self.surface_3d.show(s.shown_surface, s.result, list(s.optimizers))
+            self.surface_3d.show(s.shown_surface, s.result, s.racers)
             self.surface_3d.project()
             self.view_3d.objects = [pn.pane.Bokeh(self.surface_3d.layout,
                                                   sizing_mode="stretch_width")]
         elif s.view_3d and self._started:
-            self.surface_3d.show(s.shown_surface, s.result, list(s.optimizers))
+            self.surface_3d.show(s.shown_surface, s.result, s.racers)
         self.view_3d.visible = s.view_3d
 
     def show_message(self):

@@ -255,6 +255,13 @@ class OptimizerLabState(_Knobs):
         except Exception:  # the details compute it again and say what failed
             log.warning("the critical points could not be prepared", exc_info=True)
 
+    @property
+    def racers(self) -> list[str]:
+        """The optimizers shown, in the lab's order (``optimizers.NAMES``), whatever
+        order a link gave them in: the legend, the headline, the state table and the
+        caption list them alike."""
+        return [n for n in opt.NAMES if n in self.optimizers]
+
     # -- the URL ---------------------------------------------------------------
 
     def caption_parts(self) -> list[str]:
@@ -271,8 +278,7 @@ class OptimizerLabState(_Knobs):
         if "x0" in changed or "y0" in changed:
             parts.append(caption.listed([caption.equals(tr("start.x", lang), self.x0),
                                          caption.equals(tr("start.y", lang), self.y0)], lang))
-        racers = [n for n in opt.NAMES if n in self.optimizers]
-        for name in racers:
+        for name in self.racers:
             values = {hp: getattr(self, hp_param(name, hp))
                       for hp in opt.OPTIMIZERS[name].hyperparams}
             shown = {hp for hp in values
@@ -288,7 +294,7 @@ class OptimizerLabState(_Knobs):
         run.append(caption.clipping(self.clip, self.clip_value, lang))
         if any(run):
             parts.append(caption.listed([r for r in run if r], lang))
-        last = self.result.last_step(racers) if self.result is not None else int(self.steps)
+        last = self.result.last_step(self.racers) if self.result is not None else int(self.steps)
         if self.step >= 0 and self.step < last:
             parts.append(tr("caption.step_of", lang, step=self.step, steps=last))
         else:
@@ -302,7 +308,7 @@ class OptimizerLabState(_Knobs):
         r = self.result
         if r is None:
             return []
-        last = r.last_step([n for n in opt.NAMES if n in self.optimizers])
+        last = r.last_step(self.racers)
         step = last if self.step < 0 else min(int(self.step), last)
         drawn = any(r.stop(opt.NAMES.index(n)) is None
                     or step < r.good_rows(opt.NAMES.index(n)) - 1

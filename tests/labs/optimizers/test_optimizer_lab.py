@@ -39,6 +39,21 @@ def test_start_draws_the_selected_optimizers(lab):
         "SGD", "Momentum", "Adam"]
 
 
+def test_the_racers_are_listed_in_one_order_whatever_the_links():
+    """The headline and the state table (the plots' ``meta``, in the browser) list the
+    racers as the legend and the caption do: a link's ``adam,rmsprop`` put Adam before
+    RMSProp in the first two and after it in the others (a review)."""
+    lab = OptimizerLab(state=OptimizerLabState(optimizers=["adam", "sgd", "rmsprop",
+                                                           "momentum"]))
+    lab.start()
+    legend = [_label(item).split(":")[0] for item in lab.plots.legend.items]
+    assert legend == ["SGD", "Momentum", "RMSProp", "Adam"]
+    assert lab.plots.meta.data["name"] == ["sgd", "momentum", "rmsprop", "adam"]
+    caption = " ".join(lab.state.caption_parts())
+    assert caption.index("SGD") < caption.index("Momentum") < caption.index(
+        "RMSProp") < caption.index("Adam")
+
+
 def test_moving_a_control_redraws_the_trajectory(lab):
     before = np.array(lab.plots.full["sgd"].data["x"])
     lab.hp_widget("sgd_lr").value = 0.2
