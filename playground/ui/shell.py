@@ -948,9 +948,14 @@ BUTTONS = (pn.widgets.Button, pn.widgets.Toggle, pn.widgets.MenuButton,
 BUTTON_GROUPS = (pn.widgets.CheckButtonGroup, pn.widgets.RadioButtonGroup)
 
 #: Inside each widget's shadow root: a select's or a number box's value at the page's text
-#: size (lecture mode: 20 px); the browser's own 13.3 px for form controls otherwise.
+#: size (lecture mode: 20 px); the browser's own 13.3 px for form controls otherwise.  A
+#: check box or radio button as large as its label's x-height and more (lecture mode: it
+#: stayed 13 px beside 20-px labels).
 INPUT_TEXT = """
 .bk-input, select, input { font-size: max(13.3333px, var(--pg-text-size, 0px)); }
+input[type=checkbox], input[type=radio] {
+  width: max(13px, calc(var(--pg-text-size, 0px) * 0.9));
+  height: max(13px, calc(var(--pg-text-size, 0px) * 0.9)); }
 """
 
 CSS = """

@@ -170,6 +170,10 @@ def test_lecture_mode_in_the_mlp_lab(new_page, server_url):
     label = page.locator(".pg-epoch").evaluate_handle("e => e.parentElement.firstElementChild")
     assert float(label.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 20
     assert px(page.get_by_text(tr("mlp.show_val"), exact=True).first) >= 20
+    # Its check box grows with it (it stayed the browser's 13 px).
+    box = page.locator(".pg-main input[type=checkbox]").first.bounding_box()
+    assert box["width"] >= 17 and box["height"] >= 17, box
+    assert plain.locator(".pg-main input[type=checkbox]").first.bounding_box()["width"] < 15
     wait_until(page, lambda: max(line_widths(page)) >= 2 * max(thin), 30, "thick lines")
 
     # Lecture mode starts with the controls folded away (at 1280 px the readout and the
