@@ -388,7 +388,7 @@ const ink = (c) => "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + c + "))"
 #: The dark theme's page (the live page's ``ui.present.CSS``): Bokeh's widgets and the
 #: readouts inherit its colours.
 DARK_CSS = ("<style>body { background: #15181c; color: #eeeeee; --pg-ink: #eeeeee; "
-            "--pg-muted: #c8ccd0; --pg-mix: #ffffff; }</style>")
+            "--pg-muted: #c8ccd0; --pg-mix: #ffffff; --bokeh-icon-color: #c8ccd0; }</style>")
 #: The file's page: a margin around the content (the browser's 8 px, less Bokeh's,
 #: left the text 5 px from the window's edge); the layout stays as wide as the window.
 PAGE_CSS = "<style>html body { padding: 12px 20px; }</style>"  # (over Bokeh's "html, body")

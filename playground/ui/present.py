@@ -360,6 +360,7 @@ CSS = """
 .pg-theme-dark {
   --pg-ink: #eeeeee; --pg-muted: #c8ccd0; --pg-error: #ff8a80; --pg-mix: #ffffff;
   --pg-rule: #3a4048; --pg-page: #15181c;
+  --bokeh-icon-color: #c8ccd0;  /* the plots' tool icons (Bokeh's #747679 on #1e2227) */
   color: #eeeeee;
 }
 html:has(.pg-theme-dark), body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }

@@ -46,6 +46,20 @@ _PLOT_BACKGROUNDS = """() => Array.from(Bokeh.documents[0].all_models)
 
 #: JS: each visible text element in the page (through shadow roots), with its colour
 #: and the first opaque background behind it; its contrast ratio (WCAG 2.1).
+#: The colours of the plots' toolbar icons (Bokeh draws each as a mask filled with its
+#: background colour).
+_TOOL_ICON_COLORS = """() => {
+  const out = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      if (/bk-tool-icon-/.test(String(el.className)))
+        out.push(getComputedStyle(el).backgroundColor);
+    }
+  };
+  visit(document);
+  return out;
+}"""
 _CONTRASTS = """() => {
   // rgb(r, g, b[, a]) in 0–255, or color(srgb r g b[ / a]) in 0–1 (what color-mix gives)
   const parse = (c) => { const m = c.match(/[\\d.]+/g); if (!m) return null;
@@ -320,6 +334,9 @@ def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
         page.evaluate("getComputedStyle(document.body).backgroundColor"))
     wait_until(page, lambda: all(luminance(c) < 0.05 for c in page.evaluate(_PLOT_BACKGROUNDS)),
                30, "dark plots")
+    # The plots' tool icons light on the dark plots (Bokeh's #747679 was dark on dark).
+    icons = page.evaluate(_TOOL_ICON_COLORS)  # (the MLP lab's plots have no toolbar)
+    assert (icons or lab == "mlp") and all(luminance(c) >= 0.4 for c in icons), icons
     samples = page.evaluate(_CONTRASTS)
     texts = " ".join(s["text"] for s in samples)
     if lab == "mlp":
