@@ -103,6 +103,7 @@ from .ui.axes import (
     readable_ticks,
     whole_step_ticks,
 )
+from .ui.caption import equals as caption_equals
 from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.flow import WRAP
@@ -1209,6 +1210,13 @@ def build_biasvariance_page(state) -> Page:
     chosen = Span(dimension="height", line_color="#444444", line_width=2, line_alpha=0.6,
                   location=caps[index], name="pg-bv-chosen")
     curves.add_layout(chosen)
+    # The line's label ("d = 3", the live lab's), under the frame's top edge.
+    chosen_labels = [caption_equals(family.symbol, int(c)) for c in caps]
+    chosen_label = Label(x=caps[index], y=decomposition_range(r)[1], x_offset=4, y_offset=-4,
+                         text_baseline="top", text=chosen_labels[index],
+                         text_font_size="13px", text_color="#444444",
+                         name="pg-bv-chosen-label")
+    curves.add_layout(chosen_label)
     if r.family == "features":
         curves.add_layout(Span(dimension="height", location=int(state.n), line_dash="dashed",
                                line_color="#D55E00", line_alpha=0.8))
@@ -1268,7 +1276,8 @@ def build_biasvariance_page(state) -> Page:
     animate = CustomJS(args={
         "slider": slider, "store": store, "means": means, "sets": sets, "grid": grid,
         "fits": fits_src, "mean": mean_src, "shown": shown_src, "points": points_src,
-        "chosen": chosen, "caps": caps, "reading": reading, "formula": formula,
+        "chosen": chosen, "chosen_label": chosen_label, "chosen_labels": chosen_labels,
+        "caps": caps, "reading": reading, "formula": formula,
         "readings": readings, "formulas": formulas, "bottom": bottom, "step": step,
         "gap": FIT_GAP, "count": len(kept)}, code=BIASVARIANCE_JS)
     slider.js_on_change("value", animate)
@@ -1317,6 +1326,8 @@ if (cb_obj !== fits.selected) {
   fits.data = {xs: xs, ys: ys};
   mean.data = {x: grid, y: means.data.y[i]};
   chosen.location = caps[i];
+  chosen_label.x = caps[i];
+  chosen_label.text = chosen_labels[i];
   reading.text = readings[i];
   formula.text = formulas[i];
 }
@@ -1407,6 +1418,9 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
         for cursor in page.layout.select({"type": Span}):  # the step's, epoch's, capacity's
             if cursor.line_color == "#444444":
                 cursor.line_color = PLOT_COLORS["dark"]["muted"]
+        for label in page.layout.select({"type": Label}):  # the capacity line's
+            if label.text_color == "#444444":
+                label.text_color = PLOT_COLORS["dark"]["muted"]
         page.theme = "dark"
     return page
 

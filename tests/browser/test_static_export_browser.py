@@ -388,7 +388,8 @@ def _bv_state(page):
     return _js(page, "return [m('pg-capacity').value, m('pg-bv-chosen').location, "
                      "m('pg-bv-fits').data.ys.length, Array.from(m('pg-bv-fits').data.ys[0]), "
                      "Array.from(m('pg-bv-mean').data.y), m('pg-bv-formula').text, "
-                     "m('pg-bv-reading').text]")
+                     "m('pg-bv-reading').text, m('pg-bv-chosen-label').text, "
+                     "m('pg-bv-chosen-label').x]")
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -406,6 +407,7 @@ def test_the_biasvariance_page_moves_its_capacity_from_disk(page, exported_bv, t
     page.wait_for_timeout(300)
     at_zero = _bv_state(page)
     assert at_zero[:3] == [0, 0, 40] and "d = 0" in at_zero[5]
+    assert at_link[7:] == ["d = 3", 3] and at_zero[7:] == ["d = 0", 0]  # the line's label
     assert at_zero[3] != at_link[3] and at_zero[4] != at_link[4]
     assert max(at_zero[4]) - min(at_zero[4]) < 1e-9  # degree 0: every fit a constant
     assert plot.screenshot() != picture  # the picture changed

@@ -25,6 +25,7 @@ from panel.io import hold
 
 from ...numerics import biasvariance as bv
 from ...text import tr
+from ...ui import caption
 from ...ui.axes import (
     LOG_FLOOR,
     decomposition_range,
@@ -79,6 +80,11 @@ RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.
 
 class _Abandoned(Exception):
     """The network family's result is no longer wanted (raised between two parts)."""
+
+
+def chosen_text(family: str, capacity: float) -> str:
+    """The chosen capacity's line's label: ``d = 3``, as the caption writes it."""
+    return caption.equals(bv.FAMILIES[family].symbol, int(capacity))
 
 
 def _ridge_label(value: float) -> str:
@@ -287,6 +293,14 @@ class BiasVarianceLab(Lab):
         self.chosen_span = Span(dimension="height", line_color=self._span_color(),
                                 line_width=2, line_alpha=0.6, location=chosen)
         fig.add_layout(self.chosen_span)
+        # The line says what it is ("d = 3"), under the frame's top edge (its bottom
+        # holds random features' "p = n" and the curves that fall to 0).
+        self.chosen_label = Label(x=chosen, y=1.0, x_offset=4, y_offset=-4,
+                                  text_baseline="top",
+                                  text=chosen_text(family, chosen),
+                                  text_font_size="13px",
+                                  text_color=self._span_color(), name="pg-bv-chosen-label")
+        fig.add_layout(self.chosen_label)
         if family == "features":
             n = int(self.state.n)
             fig.add_layout(Span(dimension="height", location=n, line_dash="dashed",
@@ -315,6 +329,12 @@ class BiasVarianceLab(Lab):
                 self._size_for_lecture(fig)
         if self.curves_fig is not None and self.chosen_span.line_color != self._span_color():
             self.chosen_span.line_color = self._span_color()
+            self.chosen_label.text_color = self._span_color()
+
+    def _show_chosen(self, family: str, chosen: float):
+        """The chosen capacity's line and its label at ``chosen``."""
+        self.chosen_span.location = chosen
+        self.chosen_label.update(x=chosen, text=chosen_text(family, chosen))
 
     def main(self) -> list:
         return [
@@ -465,6 +485,7 @@ class BiasVarianceLab(Lab):
             self.capacity.param.update(options=caps, value=s.chosen)
             fig = self.curves_fig
             fig.y_range.start, fig.y_range.end = low, high = decomposition_range(r)
+            self.chosen_label.y = high
             fig.yaxis.ticker.ticks = decomposition_ticks(low, high)
             floor = lambda v: np.maximum(v, LOG_FLOOR)
             shown = bv.as_shown(r)  # what the page says adds up
@@ -522,7 +543,7 @@ class BiasVarianceLab(Lab):
                 self.curves_sources[name].data = (
                     {"x": x, "y": np.full(len(x), max(s.noise ** 2, LOG_FLOOR))}
                     if name == "noise" else {"x": [], "y": []})
-            self.chosen_span.location = int(s.capacity)
+            self._show_chosen(s.family, int(s.capacity))
 
     def _say_where_bias2_is_zero(self, caps, bias2):
         """The note under the curves: at which capacities bias² is drawn as 0."""
@@ -555,7 +576,7 @@ class BiasVarianceLab(Lab):
             self.points_source.data = {"x": d.x[m], "y": r.y[m]}
             if list(self.fits_source.selected.indices) != [m]:  # the one highlighted
                 self.fits_source.selected.indices = [m]
-            self.chosen_span.location = s.chosen
+            self._show_chosen(r.family, s.chosen)
             self.capacity.value = s.chosen
             symbol = bv.FAMILIES[r.family].symbol
             reading = tr(s.reading_key(), s.lang, symbol=symbol, value=s.chosen, n=int(s.n))

@@ -101,6 +101,11 @@ def test_capacity_and_shown_pick_what_is_drawn(state):
     state.capacity = 9
     assert not np.allclose(lab.mean_source.data["y"], mean_before)
     assert lab.chosen_span.location == 9
+    # The line is labelled, at its place, under the frame's top (a review: "what is the
+    # grey line?").
+    label = lab.chosen_label
+    assert (label.text, label.x) == ("d = 9", 9)
+    assert label.y == lab.curves_fig.y_range.end and label.text_baseline == "top"
     points_before = np.array(lab.points_source.data["x"])
     state.shown = 4
     np.testing.assert_array_equal(lab.points_source.data["x"], state.data.x[4])
@@ -134,6 +139,7 @@ def test_back_and_forward_restore_the_capacity_and_the_picture():
     # Back to family=knn: k = 5, the slider, the marker and the fits too
     assert s.apply_link({"family": "knn"}) == []
     assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (5, 5, 5)
+    assert lab.chosen_label.text == "k = 5"
     np.testing.assert_allclose(lab.mean_source.data["y"], s.result.mean_fit[s.index])
     # Forward to capacity=7: the same picture as before
     assert s.apply_link({"family": "knn", "capacity": "7"}) == []
