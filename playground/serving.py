@@ -122,9 +122,11 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-def launch_chromium(playwright):
+def launch_chromium(playwright, profile: str | os.PathLike | None = None, **context_options):
     """The system Chromium, headless (never a browser downloaded by Playwright), through
-    Playwright's sync API (``sync_playwright()``'s object).
+    Playwright's sync API (``sync_playwright()``'s object): a ``Browser``, or, given a
+    ``profile`` folder, one ``BrowserContext`` kept in it (with ``context_options``,
+    e.g. ``viewport``), whose disk cache keeps V8's compiled code between pages.
 
     Raises:
         RuntimeError: no ``chromium`` on PATH.
@@ -132,6 +134,9 @@ def launch_chromium(playwright):
     path = chromium_path()
     if path is None:
         raise RuntimeError("no `chromium` on PATH: install the system Chromium")
+    if profile is not None:
+        return playwright.chromium.launch_persistent_context(
+            profile, executable_path=path, args=CHROMIUM_ARGS, headless=True, **context_options)
     return playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
 
 
