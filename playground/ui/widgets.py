@@ -172,10 +172,10 @@ class Guard:
             widget.css_classes = [*widget.css_classes, INTEGER_CLASS]
         self.bounds = bounds if bounds is not None else (getattr(p, "bounds", None)
                                                          or (None, None))
-        self.note = pn.pane.HTML("", visible=False, margin=(0, 10, 4, 10),
-                                 css_classes=["pg-refused"],
-                                 styles={"color": "#842029", "font-size": "12px"})
-        self.layout = pn.Column(widget, self.note, margin=0, sizing_mode="stretch_width")
+        # The note is made at the first refusal: most boxes never refuse, and each
+        # hidden pane cost every page a Bokeh model and the browser a shadow root.
+        self.note: pn.pane.HTML | None = None
+        self.layout = pn.Column(widget, margin=0, sizing_mode="stretch_width")
         # Named as ``from_param`` names its widgets, so ``Lab.without_hidden`` finds it.
         self.layout._param_name = widget._param_name = name
         self._following = False
@@ -195,7 +195,7 @@ class Guard:
     @property
     def refusal(self) -> str:
         """The note's text: why the last value typed was refused, or ""."""
-        return self._refusal if self.note.visible else ""
+        return self._refusal if self.note is not None and self.note.visible else ""
 
     def check(self, value):
         """``value`` as the parameter's type if it may be used.
@@ -232,7 +232,7 @@ class Guard:
         except ValueError as e:
             self._refuse(event.new, str(e).split("\n")[0])
         else:
-            self.note.visible = False
+            self._hide_note()
             if value != event.new:
                 self._show(value)  # as used (rounded)
             if self._slider is not None:  # a value past the slider's range, used
@@ -246,8 +246,17 @@ class Guard:
         self._hold_range()
         self._refusal = tr("input.refused", self.lang, value=shown, reason=reason,
                            used=number_text(used))
+        if self.note is None:
+            self.note = pn.pane.HTML("", visible=False, margin=(0, 10, 4, 10),
+                                     css_classes=["pg-refused"],
+                                     styles={"color": "#842029", "font-size": "12px"})
+            self.layout.append(self.note)
         set_text(self.note, tagged("pg-refused-text", self._refusal))
         self.note.visible = True
+
+    def _hide_note(self):
+        if self.note is not None:
+            self.note.visible = False
 
     def _hold_range(self, _event=None):
         """The slider's range: the widget's, widened to the value in use only."""
@@ -264,7 +273,7 @@ class Guard:
         if self.widget.value != event.new:
             self._show(event.new)
         self._hold_range()
-        self.note.visible = False  # it spoke of the state before this assignment
+        self._hide_note()  # it spoke of the state before this assignment
 
     def _show(self, value):
         self._following = True

@@ -24,7 +24,25 @@ def test_a_value_inside_the_bounds_is_used(guarded):
     s, rate, _ = guarded
     assert rate.widget.value == 0.5 and rate.bounds == (0.0, 1.0)
     rate.widget.value = 1.0  # the bounds are closed
-    assert s.rate == 1.0 and not rate.note.visible and rate.refusal == ""
+    assert s.rate == 1.0 and rate.note is None and rate.refusal == ""
+
+
+def test_the_note_is_made_at_the_first_refusal_and_kept_for_the_next(guarded):
+    """A box that never refuses adds no pane to the page (each hidden one cost every
+    page a Bokeh model and the browser a shadow root); the first refusal adds its note
+    under the box, later ones reuse it, and a value used hides it."""
+    s, rate, _ = guarded
+    assert list(rate.layout) == [rate.widget]
+    rate.widget.value = 2.0
+    note = rate.note
+    assert list(rate.layout) == [rate.widget, note] and note.visible
+    rate.widget.value = 0.25
+    assert s.rate == 0.25 and not note.visible and rate.refusal == ""
+    rate.widget.value = -3.0
+    assert rate.note is note and list(rate.layout) == [rate.widget, note] and note.visible
+    assert "-3" in rate.refusal or "−3" in rate.refusal
+    s.rate = 0.75  # any assignment (a link, a lesson) hides it too
+    assert not note.visible and rate.widget.value == 0.75
 
 
 @pytest.mark.parametrize("typed, reason", [
