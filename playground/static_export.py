@@ -109,6 +109,7 @@ from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.flow import WRAP
 from .ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
 from .ui.markup import text_html
+from .ui.paint import skip_css_variables
 from .ui.palettes import (
     DECOMPOSITION_COLORS,
     FIT_COLOR,
@@ -1370,6 +1371,7 @@ def page_html(page: Page) -> str:
 
     doc = Document()
     doc.add_root(page.layout)
+    skip_css_variables(doc)  # (its Play repaints as the live page's)
     if page.ready is not None:
         doc.js_on_event("document_ready", page.ready)
     colon = tr("widget.colon", page.lang)

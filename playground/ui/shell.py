@@ -60,6 +60,7 @@ from .link import (
     write_embedding,
 )
 from .markup import notice, set_notice
+from .paint import skip_css_variables
 from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
 from .session import (
@@ -388,6 +389,7 @@ class Page:
         # loads its JavaScript.  Then this thread builds the lab; it joins the page once
         # the browser is ready too.
         if self.in_a_session:
+            skip_css_variables(self.doc)  # before the lab's plots join the page
             self._next_tick = next_tick_from_any_thread(self.doc)
             # Started once the loop has answered the request: begun here, the thread
             # shared Python's lock with the shell's rendering and held the loop (every

@@ -25,9 +25,12 @@ def wait_until(page, condition, timeout_s: float, what: str, every_ms: int = 250
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def open_page(new_page, url: str):
-    """A new page at 1280 × 720 (a lecture hall's projector) that has loaded ``url``."""
+def open_page(new_page, url: str, init_script: str | None = None):
+    """A new page at 1280 × 720 (a lecture hall's projector) that has loaded ``url``,
+    ``init_script`` run in it before the page's own scripts."""
     page = new_page()
+    if init_script is not None:
+        page.add_init_script(init_script)
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(url, wait_until="load")
     return page

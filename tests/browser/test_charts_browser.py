@@ -4,7 +4,8 @@
   drawn as the marker is, in both languages, and the two charts' frames are equally wide
   (their legends hold the same entries: Chinese's long "best epoch" was in one alone);
 * a curve of one point (the MLP lab at epoch 0, a run stopped at its first step in the
-  optimizer lab) is drawn as a dot on a step axis from 0 (it drew nothing on −1 … 1).
+  optimizer lab) is drawn as a dot on a step axis from 0 (it drew nothing on −1 … 1);
+* the plots are painted without BokehJS's CSS-variable lookups (``ui.paint``).
 """
 
 from __future__ import annotations
@@ -97,8 +98,18 @@ def dots(fig) -> list[dict]:
     return [r for r in fig["renderers"] if r["type"] == "Scatter"]
 
 
+#: JS run before the page's own: counts the page's reads of ``--bk-`` CSS variables.
+COUNT_CSS_VARIABLE_READS = """
+window.pgCssVariableReads = 0;
+const read = CSSStyleDeclaration.prototype.getPropertyValue;
+CSSStyleDeclaration.prototype.getPropertyValue = function (name) {
+  if (String(name).startsWith('--bk-')) window.pgCssVariableReads++;
+  return read.call(this, name);
+};"""
+
+
 def test_a_curve_of_one_point_is_a_dot_on_an_axis_from_0(new_page, server_url):
-    page = open_page(new_page, f"{server_url}?lab=mlp")
+    page = open_page(new_page, f"{server_url}?lab=mlp", init_script=COUNT_CSS_VARIABLE_READS)
     for title in ("mlp.plot.loss", "mlp.plot.accuracy"):
         fig = chart(page, tr(title))
         assert fig["x_range"] == pytest.approx([-0.02, 1]), title
@@ -106,6 +117,9 @@ def test_a_curve_of_one_point_is_a_dot_on_an_axis_from_0(new_page, server_url):
     page.locator(".pg-step button, button:has-text('Step')").first.click()
     wait_until(page, lambda: chart(page, tr("mlp.plot.loss"))["x_range"][1] == 1
                and dots(chart(page, tr("mlp.plot.loss"))) == [], 60, "the lines")
+    # Every plot painted twice, and not one CSS-variable lookup (``ui.paint``): each
+    # made the browser recompute the page's styles.
+    assert page.evaluate("window.pgCssVariableReads") == 0
     assert page.errors == []
 
 
