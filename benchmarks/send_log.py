@@ -66,9 +66,12 @@ def note_collections(path: str, least_ms: float = 10.0):
     (ms since the epoch), its length (ms), its generation, the thread it ran on (a
     collection holds Python's lock: every thread, the event loop too, waits for it),
     the thread's CPU time in it (ms: less than its length when the thread had no core),
-    the objects it found unreachable, the objects left in the oldest generation after a
-    full collection, and the Python function it ran under (``gc.collect`` called, or
-    where an allocation set it off)."""
+    the objects it found unreachable, and the Python function it ran under
+    (``gc.collect`` called, or where an allocation set it off).  Not the oldest
+    generation's size: ``gc.get_objects()`` in a callback holds a reference to every
+    object, a tuple that another thread is still building among them, whose next step
+    then failed ("SystemError: bad argument to internal function", in a lab's training
+    thread)."""
     import gc
     import sys
     import threading
@@ -85,10 +88,9 @@ def note_collections(path: str, least_ms: float = 10.0):
         if now - begun >= least_ms:
             frame = sys._getframe(1)
             where = f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}"
-            old = len(gc.get_objects(2)) if info["generation"] == 2 else -1
             out.write(f"{begun:.1f}\t{now - begun:.1f}\t{info['generation']}\t"
                       f"{threading.current_thread().name}\t{cpu - cpu_begun:.1f}\t"
-                      f"{info['collected']}\t{old}\t{where}\n")
+                      f"{info['collected']}\t{where}\n")
 
     gc.callbacks.append(on_collection)
 
