@@ -375,6 +375,8 @@ class LessonGuide:
         self.lesson: Lesson | None = None
         self.known: dict[str, Lesson] = {}  # the lessons this page has shown, by name
         self._go_count = 0
+        # The link fields while another lab's page is on its way (see ``go``).
+        self._leaving: dict[str, str] | None = None
         values, self.problems = LESSON_LINK.read(query)
         name = values.get("lesson", "")
         self.step = values.get("lesson_step", 1)
@@ -519,16 +521,27 @@ class LessonGuide:
         lesson is awaited, the link still asks for it: the page rewrites its link as it
         completes, and ``KeptFile`` sends the file only on a link that names it (a page
         built sooner than the browser drew the bar lost its lesson)."""
+        if self._leaving is not None:
+            return dict(self._leaving)
         if self.lesson is None:
             return {"lesson": UPLOADED, "lesson_step": str(self.step)} if self.waiting else {}
         return {"lesson": self.lesson.name, "lesson_step": str(self.step)}
 
-    def go(self, k: int):
-        """Step ``k`` (from 1): in place if it is this lab's, else its lab's page."""
+    def go(self, k: int, shown: dict[str, str] | None = None):
+        """Step ``k`` (from 1): in place if it is this lab's, else its lab's page.
+        ``shown``: the link fields of what the page shows, if not ``query()`` (a lesson
+        just opened)."""
         if self.lesson is None or not 1 <= k <= len(self.lesson.steps):
             return
         search = step_search(self.lesson, k, display_query(self.display))
         here = self.lesson.steps[k - 1].lab == self.lab
+        # Until the other lab's page replaces this one, the link keeps the step this page
+        # shows: a link written meanwhile (the lab training) named the other lab's step,
+        # and Back returned to this lab at a step that is not its own.
+        if here:
+            self._leaving = None
+        elif self._leaving is None:
+            self._leaving = self.query() if shown is None else shown
         self.step = k
         self.show()  # at once, so that a second key press moves on from here
         # On the next tick, which holds the document's lock (a button's click does not).
@@ -543,6 +556,7 @@ class LessonGuide:
         """A link of this page (Back / Forward, or a step applied): its lesson and step
         (a lesson this page has shown; a link without one closes the bar)."""
         values = LESSON_LINK.read(query)[0]
+        self._leaving = None
         name = values.get("lesson", "")
         self.lesson = self.known.get(name) or (self._shipped(name) if name else None)
         if self.lesson is not None:
@@ -551,6 +565,7 @@ class LessonGuide:
 
     def open(self, name: str):
         """Start the shipped lesson ``name`` at its first step."""
+        shown = self.query()
         self.lesson = self._shipped(name)
         if self.lesson is None:
             self.say(LessonError("unknown", name=name).message(self.lang))
@@ -558,11 +573,11 @@ class LessonGuide:
         self.say("")
         self.step = 1
         self.show()
-        self.go(1)
+        self.go(1, shown)
 
     def end(self):
         """Close the lesson: the bar goes, and the link's lesson keys with it."""
-        self.lesson = None
+        self.lesson, self._leaving = None, None
         self.say("")
         self.show()
         self._later(self.rewrite)
@@ -585,10 +600,11 @@ class LessonGuide:
         return True
 
     def _on_upload(self, event):
+        shown = self.query()
         if event.new is not None and self.use_file(event.new, self.upload.filename or ""):
             self.step = 1
             self.show()
-            self.go(1)
+            self.go(1, shown)
 
     def _on_kept(self, event):
         """The tab's uploaded lesson, for a page whose link says ``lesson=uploaded``

@@ -193,12 +193,20 @@ def test_a_step_in_place_and_a_step_to_another_lab():
     assert guide.step == 6 and guide.next.disabled is False
     guide.go(7)  # the bias-variance lab: its page, with the display's keys
     assert len(followed) == 1 and guide.script.go.startswith("1|")
+    # The bar says where it goes; a link the lab writes before the page is replaced keeps
+    # this page's step (Back came to the MLP lab at step 7, the other lab's, in CI).
+    assert guide.step == 7 and "第 7 步，共 7 步" in guide.text.object
+    assert guide.query() == {"lesson": "overfitting", "lesson_step": "6"}
     from urllib.parse import unquote
     query = read_query(unquote(guide.script.go.split("|", 1)[1]))[0]
     assert query["lab"] == "biasvariance" and query["lesson_step"] == "7"
     assert query["lang"] == "zh" and query["present"] == "1"
     guide.follow({"lab": "mlp"})  # Back to a link from before the lesson: no bar
-    assert guide.lesson is None and not guide.row.visible
+    assert guide.lesson is None and not guide.row.visible and guide.query() == {}
+    guide.open("saddle_escape")  # its first step is the optimizer lab's: that page
+    assert guide.script.go.startswith("2|") and guide.query() == {}
+    guide.end()
+    assert guide.query() == {}
 
 
 def test_lesson_alone_in_a_link_opens_its_step():
