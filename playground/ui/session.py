@@ -326,6 +326,55 @@ def attach_new_models_only():
     Model.trigger = _ModelsByChange.trigger
 
 
+_BOKEH_QUERY = None  # Bokeh's own, kept by ``serialize_set_values_only``
+
+
+def serialize_set_values_only():
+    """Bokeh serialises a model (every new model of a page, in the message that sends
+    it) by reading every property, defaults included, and only then dropping those not
+    sent (``HasProps.query_properties_with_values``; its own TODO says so): each default
+    is made and validated again, 0.16 s of the 0.31 s in which the event loop joined an
+    MLP page's pictures (issue #9 item 4).  Here a property that would be dropped is
+    not read at all, unless it may have no value (no default: reading it is Bokeh's
+    check that every property is set, kept).  What is sent is the same (``tests/ui/
+    test_session.py`` compares both on every model of each lab's page).  Once per
+    process: ``configure_process``."""
+    global _BOKEH_QUERY
+    from bokeh.core.has_props import HasProps
+
+    if _BOKEH_QUERY is not None:
+        return
+    if not hasattr(HasProps, "query_properties_with_values"):
+        log.warning("this Bokeh serialises models otherwise: its own way is kept")
+        return
+    _BOKEH_QUERY = HasProps.query_properties_with_values
+    HasProps.query_properties_with_values = _query_set_values
+
+
+def _query_set_values(model, query, *, include_defaults=True, include_undefined=False):
+    """``HasProps.query_properties_with_values`` that, without defaults, skips what Bokeh's
+    would read and then drop: a property neither set, nor an unstable default, nor
+    themed, that has a default (so reading it could not fail)."""
+    if include_defaults:
+        return _BOKEH_QUERY(model, query, include_defaults=True,
+                            include_undefined=include_undefined)
+    sent = set(model._property_values) | set(model._unstable_default_values)
+    themed = model.themed_values()
+    if themed is not None:
+        sent |= set(themed)
+    return _BOKEH_QUERY(
+        model, lambda descriptor: query(descriptor) and (
+            descriptor.name in sent or not _has_default(descriptor)),
+        include_defaults=False, include_undefined=include_undefined)
+
+
+def _has_default(descriptor) -> bool:
+    from bokeh.core.property.singletons import Undefined
+
+    prop = getattr(descriptor, "property", None)
+    return prop is not None and getattr(prop, "_default", Undefined) is not Undefined
+
+
 def _reopening_the_queue(dispatch):
     """Panel's ``_dispatch_msgs`` that first reopens a page's closed queue when messages
     still wait in it (see ``send_every_queued_message``)."""

@@ -75,6 +75,7 @@ from .session import (
     quiet_closed_connections,
     record_no_modules_per_page,
     send_every_queued_message,
+    serialize_set_values_only,
     tolerate_connections_lost_twice,
 )
 
@@ -133,6 +134,7 @@ def configure_process():
     make_panel_links_thread_safe()  # pages are built on threads while others render
     link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
     attach_new_models_only()  # and Bokeh's walked it again after each change
+    serialize_set_values_only()  # Bokeh made every default to send a new model
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
     send_every_queued_message()  # Panel 1.9's queue of a page's messages kept one
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
