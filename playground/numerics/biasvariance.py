@@ -72,6 +72,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expression import latex_number
+from .optimizers import scale_by_adam
 
 #: Inputs of the test set (noise-free and noisy targets) and points of the drawing grid.
 N_TEST = 200
@@ -583,20 +584,14 @@ def train_network(init, x, y, mask, ridge, lr, steps: int, beta1=0.9, beta2=0.99
         return jnp.sum(weight * r * r) + ridge * (jnp.sum(a * a * mask) + jnp.sum(v * v * mask))
 
     grad = jax.grad(loss)
-    zeros = jax.tree.map(jnp.zeros_like, init)
+    adam = scale_by_adam(beta1, beta2, eps)  # the optimizer lab's and the MLP lab's Adam
 
-    def step(carry, t):
-        params, m, s = carry
-        g = grad(params)
-        m = jax.tree.map(lambda m_, g_: beta1 * m_ + (1 - beta1) * g_, m, g)
-        s = jax.tree.map(lambda s_, g_: beta2 * s_ + (1 - beta2) * g_ * g_, s, g)
-        c1, c2 = 1 - beta1 ** t, 1 - beta2 ** t
-        params = jax.tree.map(lambda p, m_, s_: p - lr * (m_ / c1) / (jnp.sqrt(s_ / c2) + eps),
-                              params, m, s)
-        return (params, m, s), None
+    def step(carry, _):
+        params, state = carry
+        direction, state = adam.update(grad(params), state)
+        return (jax.tree.map(lambda p, u: p - lr * u, params, direction), state), None
 
-    (params, _, _), _ = jax.lax.scan(step, (init, zeros, zeros),
-                                     jnp.arange(1, steps + 1, dtype=x.dtype))
+    (params, _), _ = jax.lax.scan(step, (init, adam.init(init)), None, length=steps)
     return params
 
 

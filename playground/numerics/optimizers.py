@@ -134,15 +134,20 @@ class Knob:
     log: bool = False  # spans decades: typed in scientific form, or a slider of its own range
     step: float | None = None  # a slider's step
     soft: tuple[float, float] | None = None  # a slider's usual range, inside the bounds
+    symbol: str = ""  # ``latex`` in plain text, for captions (``α``, ``β₁``)
 
 
 KNOBS: Mapping[str, Knob] = MappingProxyType({k.key: k for k in (
-    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True),
-    Knob("momentum", "mu", r"\mu", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
-    Knob("decay", "rho", r"\rho", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
-    Knob("beta1", "beta1", r"\beta_1", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
-    Knob("beta2", "beta2", r"\beta_2", 0.999, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999)),
-    Knob("eps", "eps", r"\varepsilon", 1e-8, 1e-12, 1.0, log=True),
+    Knob("lr", "lr", r"\alpha", 0.01, 1e-7, 100.0, log=True, symbol="α"),
+    Knob("momentum", "mu", r"\mu", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999),
+         symbol="μ"),
+    Knob("decay", "rho", r"\rho", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999),
+         symbol="ρ"),
+    Knob("beta1", "beta1", r"\beta_1", 0.9, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999),
+         symbol="β₁"),
+    Knob("beta2", "beta2", r"\beta_2", 0.999, 0.0, 0.9999, step=0.001, soft=(0.0, 0.999),
+         symbol="β₂"),
+    Knob("eps", "eps", r"\varepsilon", 1e-8, 1e-12, 1.0, log=True, symbol="ε"),
     Knob("bias_correction", "bias_correction", "", 1.0, 0.0, 1.0, flag=True),
 )})
 

@@ -81,23 +81,18 @@ class Arch(NamedTuple):
     batch_size: int = 10
 
 
-class Hyper(NamedTuple):
-    """Traced training settings (scalars; leading axis when vmapped)."""
-
-    optimizer: jax.Array  # index into optimizers.NAMES
-    lr: jax.Array
-    momentum: jax.Array
-    decay: jax.Array
-    beta1: jax.Array
-    beta2: jax.Array
-    eps: jax.Array
-    bias_correction: jax.Array
-    schedule: opt.Schedule
-    clip_kind: jax.Array
-    clip_value: jax.Array
-    l1: jax.Array
-    l2: jax.Array
-    dropout: jax.Array
+#: Traced training settings (scalars; leading axis when vmapped): the optimizer (an index
+#: into ``optimizers.NAMES``), one field per knob of the registry (``optimizers.KNOBS``:
+#: ``lr``, ``momentum``, … ``bias_correction``), the schedule, clipping, L1/L2 and dropout.
+Hyper = NamedTuple("Hyper", [
+    ("optimizer", jax.Array),
+    *[(knob, jax.Array) for knob in opt.HYPERPARAMS],
+    ("schedule", opt.Schedule),
+    ("clip_kind", jax.Array),
+    ("clip_value", jax.Array),
+    ("l1", jax.Array),
+    ("l2", jax.Array),
+    ("dropout", jax.Array)])
 
 
 def make_hyper(optimizer: str = "sgd", *, lr: float | None = None,

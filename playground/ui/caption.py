@@ -13,10 +13,6 @@ from collections.abc import Iterable
 from ..numerics import optimizers as opt
 from ..text import tr
 
-#: Each optimizer knob's symbol, as the update rules write it (``optimizers.KNOBS``' LaTeX).
-KNOB_SYMBOLS = {"lr": "α", "momentum": "μ", "decay": "ρ", "beta1": "β₁", "beta2": "β₂",
-                "eps": "ε"}
-
 
 def number(value) -> str:
     """A setting's number as a person writes it: ``0.03``, ``100``, ``1e-08``."""
@@ -68,7 +64,7 @@ def knobs(names: str | Iterable[str], values: dict[str, float], shown: Iterable[
             if not values[key]:
                 items.append(tr("caption.no_bias_correction", lang))
         else:
-            items.append(equals(KNOB_SYMBOLS[key], values[key]))
+            items.append(equals(opt.KNOBS[key].symbol, values[key]))
     return listed(items, lang)
 
 

@@ -433,3 +433,25 @@ def test_build_matches_torch(name):
     ref = torch_run(surface_name, name, start, steps, h,
                     scheduler=lambda o: torch.optim.lr_scheduler.ExponentialLR(o, gamma=0.97))
     close(np.array(points), ref["points"])
+
+
+def test_each_knob_is_one_registry_entry_its_plain_symbol_and_its_training_field():
+    """A knob's plain symbol (captions) is its LaTeX symbol's character, read from
+    Unicode's names (``\\beta_1`` → GREEK SMALL LETTER BETA, SUBSCRIPT ONE), and the
+    MLP engine's traced settings have one field per knob, in the registry's order."""
+    import unicodedata
+
+    from playground.numerics import training
+
+    digits = {"1": "ONE", "2": "TWO"}
+    for key, knob in opt.KNOBS.items():
+        if knob.flag:
+            continue
+        letter, _, index = knob.latex.lstrip("\\").partition("_")
+        letter = letter.removeprefix("var")  # \varepsilon: the same letter, ε
+        expected = unicodedata.lookup(f"GREEK SMALL LETTER {letter.upper()}") + (
+            unicodedata.lookup(f"SUBSCRIPT {digits[index]}") if index else "")
+        assert knob.symbol == expected, key
+    fields = training.Hyper._fields
+    assert [f for f in fields if f in opt.KNOBS] == list(opt.HYPERPARAMS)
+    assert fields[1:1 + len(opt.HYPERPARAMS)] == opt.HYPERPARAMS
