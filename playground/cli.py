@@ -128,6 +128,10 @@ def _point(text: str) -> tuple[float, float]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: one sub-command per function below (``trajectory``,
+    ``train``, ``biasvariance``, ``figure``, ``export``), each option checked against the
+    same bounds as the labs (the registry's knobs, ``datasets.GENERATED_POINTS``).
+    """
     parser = _Parser(prog="python -m playground", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     t = commands.add_parser("trajectory", help="one optimizer's path on a surface, as JSON")
@@ -288,6 +292,14 @@ def _capacities(text: str) -> tuple[int, ...]:
 
 
 def biasvariance(args) -> dict:
+    """The bias–variance decomposition of ``args.family`` on ``args.datasets`` training sets
+    of ``args.n`` points: its settings and, per capacity, bias², variance, noise σ², their
+    sum, the measured test error and the training error (squared errors, the targets' units²;
+    ``numerics.biasvariance.decompose``).
+
+    Raises:
+        UsageError: a setting out of bounds, or a fit that is not finite.
+    """
     try:
         data = bv.make_data(args.truth, args.n, args.datasets, args.seed, inputs=args.inputs)
         capacities = (None if args.capacities is None
@@ -335,6 +347,12 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def figure(args) -> dict:
+    """``args.link``'s picture written to ``args.out`` (PNG or SVG; ``playground.figure.render``):
+    its path, size in pixels, plots and caption, and the seconds it took.
+
+    Raises:
+        UsageError: a bad link, size or plot name, or a lab that did not draw in time.
+    """
     from pathlib import Path
 
     from .figure import FigureError, render
@@ -350,6 +368,13 @@ def figure(args) -> dict:
 
 
 def export(args) -> dict:
+    """``args.link``'s lab as one interactive HTML file at ``args.out``
+    (``playground.static_export.export``): its path, size in bytes and MB, seconds taken,
+    caption and the lab's own details (e.g. the epochs recorded).
+
+    Raises:
+        UsageError: a bad link or an option outside its bounds.
+    """
     from pathlib import Path
 
     from .static_export import ExportError
@@ -375,6 +400,14 @@ def _layers(text: str) -> tuple[int, ...]:
 
 
 def train(args) -> dict:
+    """An MLP trained ``args.epochs`` epochs in batches of ``args.batch``
+    (``numerics.training.train_epochs``) on a generated data set or ``args.csv``: its
+    settings and, per epoch, training and validation cross-entropy (nats) and accuracy
+    (fraction); validation ``None`` at ``--train-ratio 100``.
+
+    Raises:
+        UsageError: a bad data file or setting, or training that diverged.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -443,6 +476,13 @@ def train(args) -> dict:
 
 
 def trajectory(args) -> dict:
+    """One optimizer's path of ``args.steps`` steps on a surface (``numerics.race.run_race``):
+    the points (steps + 1, 2), the loss at each and where the run diverged, met an undefined
+    gradient or left the formula's domain (a step index, else ``None``).
+
+    Raises:
+        UsageError: a bad formula, setting or start point.
+    """
     _check_trajectory_settings(args)
     if args.surface == surfaces.CUSTOM:
         if not args.expression:
@@ -502,6 +542,9 @@ def _attach_formula(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command in ``argv`` (default ``sys.argv[1:]``) and print its result as one line
+    of JSON: exit status 0, or 2 with ``error: …`` on standard error for a usage error.
+    """
     try:
         argv = _attach_formula(list(sys.argv[1:] if argv is None else argv))
         args = build_parser().parse_args(argv)

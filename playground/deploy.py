@@ -275,6 +275,9 @@ def _interrupt(signum, _frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Start ``--backends`` servers behind an nginx on ``--port`` (see the module's
+    docstring) and serve until Ctrl-C, SIGTERM or SIGHUP (exit status 0); 2 when they
+    cannot start, 1 when one of the processes exits."""
     ap = argparse.ArgumentParser(prog="python -m playground.deploy", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--backends", type=int, default=2, help="panel serve processes (≥ 1)")

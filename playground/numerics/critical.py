@@ -27,6 +27,9 @@ GRADIENT_TOLERANCE = 1e-6
 CURVATURE_TOLERANCE = 100 * float(np.finfo(np.float64).eps)
 
 class PointAnalysis(NamedTuple):
+    """A surface at one point: its value, gradient (2,), Hessian (2, 2), the Hessian's
+    eigenvalues in ascending order, and the verdict they give.
+    """
     point: tuple[float, float]
     value: float
     gradient: tuple[float, float]

@@ -126,6 +126,10 @@ OptimizerState = NamedTuple("OptimizerState", [(slot, Any) for slot in opt.STATE
 
 
 class Model(NamedTuple):
+    """A network in training: its parameters and batch-norm statistics, every optimizer's
+    state (``OptimizerState``), the random key for shuffling and dropout, the updates made
+    so far (the schedule's n) and the epochs trained.
+    """
     params: list
     bn_state: tuple
     opt_state: OptimizerState

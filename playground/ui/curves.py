@@ -27,14 +27,19 @@ class CurveFeed:
 
     @staticmethod
     def columns(history: np.ndarray, epochs: np.ndarray) -> dict:
+        """The source's columns for ``epochs`` (k,) of ``history`` (epochs, 4)."""
         rows = history[epochs]
         return {"epoch": epochs, **{c: rows[:, i] for i, c in enumerate(CURVE_COLUMNS)}}
 
     def clear(self):
+        """An empty chart; the stride back to 1."""
         self.stride, self.fed = 1, 0
         self.source.data = self.columns(np.zeros((0, 4), np.float32), np.zeros(0, int))
 
     def feed(self, history: np.ndarray):
+        """The chart brought up to ``history`` (epochs, 4): new rows at the stride, which
+        doubles (and the kept rows thin out) past ``max_points``; a shorter history
+        starts again."""
         n = len(history)
         if n < self.fed:  # the history was cut: start again
             self.clear()

@@ -70,6 +70,7 @@ class Plane:
             image.glyph.update(x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height)
 
     def show_val(self, visible: bool):
+        """Show or hide the validation points on every heat map."""
         self.val_visible = visible
         for renderer in self.val_renderers:
             renderer.visible = visible

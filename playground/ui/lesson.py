@@ -138,6 +138,7 @@ class Step:
     caption: Mapping[str, str]
 
     def caption_in(self, lang: str) -> str:
+        """The caption in ``lang``, else in English, else in the first language given."""
         return _in(self.caption, lang)
 
 
@@ -150,6 +151,7 @@ class Lesson:
     steps: tuple[Step, ...]
 
     def title_in(self, lang: str) -> str:
+        """The title in ``lang``, else in English, else in the first language given."""
         return _in(self.title, lang)
 
 

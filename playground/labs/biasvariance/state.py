@@ -181,6 +181,7 @@ class BiasVarianceLabState(LabState):
     # -- settings -------------------------------------------------------------------------
 
     def settings(self) -> Settings:
+        """What the computed result depends on (its cache key)."""
         return Settings(self.truth, self.inputs, float(self.noise), int(self.n),
                         int(self.datasets), int(self.seed), self.family, float(self.ridge))
 
@@ -261,6 +262,7 @@ class BiasVarianceLabState(LabState):
         return int(self.result.capacities[self.index])
 
     def reading_key(self) -> str:
+        """The text key of the plain-language reading at the chosen capacity."""
         return f"bv.reading.{bv.reading(self.result, self.index, int(self.n))}"
 
     def family_note(self) -> str:
@@ -289,9 +291,11 @@ class BiasVarianceLabState(LabState):
         return [note] if note else []
 
     def term_labels(self) -> dict[str, str]:
+        """The decomposition's terms in the page's language, keyed as ``bv.TERM_LABELS``."""
         return {name: tr(f"bv.term.{name}", self.lang) for name in bv.TERM_LABELS}
 
     def formula(self) -> str:
+        """The decomposition at the chosen capacity with its numbers (LaTeX)."""
         return bv.decomposition_latex(self.result, self.index, labels=self.term_labels())
 
     def definitions(self) -> str:

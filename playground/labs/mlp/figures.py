@@ -111,11 +111,13 @@ def frame_note_pane() -> pn.pane.HTML:
 
 
 def show_note(pane: pn.pane.HTML, text: str):
+    """``text`` as plain characters in ``pane``, hidden when empty."""
     set_text(pane, text_html(text) if text else "")
     pane.visible = bool(text)
 
 
 def empty_curves() -> ColumnDataSource:
+    """A training-curve source with no epoch yet."""
     return ColumnDataSource({"epoch": [], "train_loss": [], "train_acc": [],
                              "val_loss": [], "val_acc": []})
 

@@ -215,6 +215,7 @@ class RacePlots:
         return f
 
     def loss_source(self, name: str) -> ColumnDataSource:
+        """Optimizer ``name``'s loss curve (step, loss, gap), shared by both loss charts."""
         if not hasattr(self, "_loss_sources"):
             self._loss_sources = {n: ColumnDataSource({"step": [], "loss": [], "gap": []})
                                   for n in opt.NAMES}
@@ -359,6 +360,7 @@ class RacePlots:
                                                 reset_start=span[0], reset_end=span[1])
 
     def set_log_loss(self, log: bool):
+        """The log-scale loss chart (built when first asked for) or the linear one."""
         if log:
             self.log_loss_figure()
         if "log" in self.loss_fig:
@@ -366,6 +368,7 @@ class RacePlots:
         self.loss_fig["linear"].visible = not log
 
     def set_paths_visible(self, visible: bool):
+        """Each whole run's dashed path, for the optimizers whose trail is shown."""
         for name, renderer in self.path_renderers.items():
             renderer.visible = visible and self.trail_renderers[name].visible
 
@@ -521,6 +524,7 @@ class Surface3D:
                              sizing_mode="stretch_width", name="pg-view-3d")
 
     def show(self, surface: Surface, race: Race | None, selected: list[str]):
+        """``surface`` as a wire-frame and the ``selected`` runs of ``race`` on it."""
         xs = np.linspace(*surface.x_range, self.SAMPLES)
         ys = np.linspace(*surface.y_range, self.SAMPLES)
         _, _, z = (np.asarray(a) for a in grid(surface, self.SAMPLES))

@@ -145,6 +145,7 @@ class OptimizerLabState(_Knobs):
         return values
 
     def reset_to_surface_defaults(self):
+        """Every setting back to the shown surface's defaults (its start, steps, knobs)."""
         self.param.update(**self.surface_defaults())
 
     @param.depends("surface", watch=True)
@@ -197,6 +198,7 @@ class OptimizerLabState(_Knobs):
     # -- the race --------------------------------------------------------------
 
     def hyperparams(self) -> dict[str, dict[str, float]]:
+        """Each optimizer's knobs as set: ``{name: {knob: value}}``, for every optimizer."""
         return {
             name: {hp: float(getattr(self, hp_param(name, hp)))
                    for hp in opt.OPTIMIZERS[name].hyperparams}
@@ -204,6 +206,7 @@ class OptimizerLabState(_Knobs):
         }
 
     def settings(self) -> race.RaceSettings:
+        """The race as set (start, knobs, schedule, clipping, noise, seed, steps)."""
         return race.make_settings(
             (self.x0, self.y0), self.hyperparams(),
             schedule=opt.Schedule(opt.SCHEDULES.index(self.schedule), float(self.schedule_every),
@@ -402,4 +405,5 @@ def _custom_surface(expression: str, user: object) -> surfaces.Surface:
 
 
 def custom_lesson(lang: str = "en") -> str:
+    """What a typed formula may use (its functions named), in ``lang``."""
     return tr("surface.custom.lesson", lang, functions=", ".join(ALLOWED_FUNCTIONS))
