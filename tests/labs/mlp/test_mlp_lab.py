@@ -520,9 +520,14 @@ def test_a_link_with_a_race_builds_its_view_before_the_page_shows_it():
 
 def test_layers_and_neurons_are_added_and_removed_with_buttons(lab):
     lab.state.layers = "8,8"
+    first = list(lab.controls.layer_widths.objects)
     lab.controls.add_layer.clicks += 1
     assert lab.state.layers == "8,8,8" and lab.state.arch.hidden == (8, 8, 8)
     assert [box.value for box in lab.controls.layer_widths.objects] == [8, 8, 8]
+    # The boxes of the layers kept stay (made again, each was sent to the page again).
+    assert lab.controls.layer_widths.objects[:2] == first
+    assert [b.name for b in lab.controls.layer_widths.objects] == [
+        "layer 1", "layer 2", "layer 3"]
     lab.controls.layer_widths.objects[1].value = 3
     assert lab.state.arch.hidden == (8, 3, 8)
     for _ in range(3):
