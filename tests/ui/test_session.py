@@ -610,15 +610,53 @@ def test_links_and_callbacks_reach_their_models_as_panels_own_pass_puts_them():
 
 # -- a page's set of models, kept from each change instead of a walk of the page -------
 
+#: Prepended to the scripts below: ``build_page(query, each_step)``, a lab's whole page in
+#: a document without a server, its steps (pictures, controls, details) run in order.
+_BUILD_PAGE = """
+from bokeh.document import Document
+from panel.io.state import set_curdoc
+from playground.ui import shell
+from playground.ui.link import LinkLocation
+
+_pages = []
+_attach = shell.Page._attach
+shell.Page._attach = lambda page: _pages.append(page)
+
+def build_page(query, each_step=lambda doc, what: None):
+    doc = Document()
+    with set_curdoc(doc):
+        view = shell.create_app(LinkLocation(search="?" + query))
+        doc.add_root(view.get_root(doc))
+        each_step(doc, query + ": shell")
+        page = _pages.pop()
+        queue = [lambda: _attach(page)]
+        page._then = queue.append
+        while queue:
+            queue.pop(0)()
+            each_step(doc, query + ": a step")
+    return doc
+"""
+
+
+def _run_script(script: str, *args: str) -> dict:
+    """``script`` (after ``_BUILD_PAGE``) in a fresh Python: its last line, as JSON."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-c", _BUILD_PAGE + script, *args],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 _MODELS_SCRIPT = """
 import json, sys, time
 import panel as pn
-from bokeh.document import Document
 from bokeh.model.util import collect_models
 from bokeh.plotting import figure
-from panel.io.state import set_curdoc
-from playground.ui import session, shell
-from playground.ui.link import LinkLocation
+from playground.ui import session
 
 if sys.argv[1] == "ours":
     session.attach_new_models_only()
@@ -646,21 +684,8 @@ def check(doc, what):
         if m.name is not None and m not in doc.models.get_all_by_name(m.name):
             mismatches.append([what, "a name not found", m.name])
 
-pages = []
-attach = shell.Page._attach
-shell.Page._attach = lambda page: pages.append(page)
 for query in sys.argv[2:]:
-    doc = Document()
-    with set_curdoc(doc):
-        view = shell.create_app(LinkLocation(search="?" + query))
-        doc.add_root(view.get_root(doc))
-        check(doc, query + ": shell")
-        page = pages.pop()
-        queue = [lambda: attach(page)]
-        page._then = queue.append
-        while queue:
-            queue.pop(0)()
-            check(doc, query + ": a step")
+    build_page(query, check)
 
 # generic changes: append, replace, remove, a plot's renderers, a root added and removed
 doc = Document()
@@ -697,15 +722,7 @@ print(json.dumps({"mismatches": mismatches, "checks": checks[0],
 
 
 def _models_kept(which: str, *queries: str) -> dict:
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    out = subprocess.run([sys.executable, "-c", _MODELS_SCRIPT, which, *queries],
-                         capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return _run_script(_MODELS_SCRIPT, which, *queries)
 
 
 def test_a_pages_models_kept_from_each_change_are_those_reachable_from_its_roots():
@@ -736,11 +753,8 @@ _SERIALIZE_SCRIPT = """
 import json, sys
 import numpy as np
 from bokeh.core.has_props import HasProps
-from bokeh.document import Document
 from bokeh.models import Slider
-from panel.io.state import set_curdoc
-from playground.ui import session, shell
-from playground.ui.link import LinkLocation
+from playground.ui import session
 
 session.serialize_set_values_only()
 session.serialize_set_values_only()  # once per process: twice changes nothing
@@ -762,19 +776,9 @@ def sent(model, query):
     values = query(model, lambda d: d.serialized, include_defaults=False)
     return json.dumps(plain(values), sort_keys=True)
 
-pages, compared, differ = [], 0, []
-attach = shell.Page._attach
-shell.Page._attach = lambda page: pages.append(page)
+compared, differ = 0, []
 for query in sys.argv[1:]:
-    doc = Document()
-    with set_curdoc(doc):
-        view = shell.create_app(LinkLocation(search="?" + query))
-        doc.add_root(view.get_root(doc))
-        page = pages.pop()
-        queue = [lambda: attach(page)]
-        page._then = queue.append
-        while queue:
-            queue.pop(0)()
+    doc = build_page(query)
     for model in doc.models:  # ours first: Bokeh's reads everything (and may keep it)
         ours, theirs = sent(model, session._query_set_values), sent(model, bokehs)
         compared += 1
@@ -784,8 +788,7 @@ for query in sys.argv[1:]:
 unset = []
 for query in (session._query_set_values, bokehs):
     try:
-        query(Slider(start=0, end=1, value=0).__class__(start=0, end=1), lambda d: d.serialized,
-              include_defaults=False)
+        query(Slider(start=0, end=1), lambda d: d.serialized, include_defaults=False)
     except ValueError as e:
         unset.append(type(e).__name__)
 print(json.dumps({"compared": compared, "differ": differ, "unset": unset}))
@@ -798,17 +801,9 @@ def test_a_model_is_sent_with_the_same_values_without_its_defaults_made():
     loop joined an MLP page's pictures).  Every model of each lab's page (lecture mode,
     the dark theme and Chinese among them) is sent the same without them made, and a
     model missing a value it must have is still refused."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
     queries = ("lab=mlp&race=sgd,adam", "lab=optimizers&theme=dark&present=1",
                "lab=biasvariance&lang=zh")
-    out = subprocess.run([sys.executable, "-c", _SERIALIZE_SCRIPT, *queries],
-                         capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = _run_script(_SERIALIZE_SCRIPT, *queries)
     assert result["differ"] == []
     assert result["compared"] > 3 * 300  # every model of three pages
     assert result["unset"] == ["UnsetValueError", "UnsetValueError"]
