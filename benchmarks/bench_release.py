@@ -4,7 +4,9 @@
 
 In one process with JAX's persistent cache (a fresh directory), as a server: page A
 trains the default network; ``--others`` pages each train another architecture and
-close; then the memory bound's release (``ui.memory.release_compiled_programs``).
+close; then the memory bound's release (``ui.memory.release_compiled_programs``; with
+``--at-once``, one ``jax.clear_caches()`` as before its steps), and the longest another
+thread (a page's loop, asking every 5 ms) waited for Python meanwhile.
 Prints the release's time and the memory before and after it, then page A's next
 epoch: through its own programs (``numerics.programs``, what the lab does) and, for
 comparison, through ``jax.jit``'s caches (what the lab did before: a trace and a
@@ -15,6 +17,8 @@ slider move (a race, on the event loop).
 from __future__ import annotations
 
 import argparse
+import gc
+import sys
 import tempfile
 import threading
 import time
@@ -43,9 +47,13 @@ def timed(fn) -> float:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--others", type=int, default=5)
+    parser.add_argument("--at-once", action="store_true",
+                        help="release with one jax.clear_caches() (before the steps)")
     parser.add_argument("--log-compiles", action="store_true",
                         help="name what page A's next epoch compiles")
     args = parser.parse_args()
+    sys.setswitchinterval(0.0005)  # as the server (ui.shell.configure_process)
+    gc.freeze()  # (the imports' objects out of the collector's sight, as the server)
     jax.config.update("jax_compilation_cache_dir", tempfile.mkdtemp())
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
@@ -77,6 +85,8 @@ def main():
 
     thread = threading.Thread(target=ticker)
     thread.start()
+    if args.at_once:  # what the release was until 2026-12-05
+        memory._evict_in_steps = lambda: None
     took = timed(lambda: memory.release_compiled_programs())
     running.clear()
     thread.join()

@@ -44,14 +44,65 @@ def resident_mb() -> float:
 
 
 def release_compiled_programs():
-    """Drop every program JAX has compiled in this process, and return freed memory."""
+    """Drop every program JAX has compiled in this process (those a page holds in its
+    ``numerics.programs.Programs`` stay), and return freed memory to the system.
+
+    In steps (:func:`_evict_in_steps`): ``jax.clear_caches()`` frees them in one call
+    that holds Python's lock 0.4–0.7 s, and every page's event loop and training thread
+    waited for it (``benchmarks/bench_release.py``).  ``jax.clear_caches()`` then
+    empties whatever is left, and everything if the steps failed (JAX's private caches
+    changed).
+    """
     import jax
 
+    try:
+        _evict_in_steps()
+    except Exception:  # (JAX's internals: the one call below still releases everything)
+        log.exception("releasing JAX's caches in steps failed; releasing them at once")
     jax.clear_caches()
     gc.collect()
     # glibc keeps freed pages without this; another C library reuses them later.
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _evict_in_steps():
+    """Empty JAX's caches one entry at a time: between two steps, a thread waiting for
+    Python's lock gets it (``sys.setswitchinterval``), so none waits for all of them.
+
+    The order matters, since an entry is freed by the last cache that lets it go: the
+    dispatch caches (C++) first, whose executables the compilation cache still holds;
+    then the compiled executables and lowered modules, a program each; then every other
+    cache, a key (mostly a function) at a time, whose traced programs (jaxprs) the
+    traced-call cache ``_infer_params_cached`` still holds; last that one, keyed by
+    function too (evicting a function frees all its shapes' jaxprs at once: 0.17 s for
+    eight networks' training), so its entries are held here and let go one by one.
+    Raises whatever JAX's private caches raise if they changed (the caller falls back).
+    """
+    from jax._src import pjit, util
+    from jax._src.interpreters import pxla
+    from jax._src.lib import _jax
+
+    pjit._cpp_pjit_cache_fun_only.clear()
+    pjit._cpp_pjit_cache_explicit_attributes.clear()
+    _jax.PjitFunctionCache.clear_all()
+    first = [pxla._cached_compilation, pxla._cached_lowering_to_hlo]
+    traced = pjit._infer_params_cached
+    rest = [c for c in list(util._caches) if c is not traced and c not in first]
+    for cache in [*first, *rest, traced]:
+        if not hasattr(cache, "evict_weakref"):
+            continue  # (functools caches: small; ``jax.clear_caches()`` empties them)
+        by_owner: dict[int, tuple[object, list]] = {}
+        for key in cache.cache_keys():
+            owner = key[0]()  # (the weakly held first argument; None once it has gone)
+            if owner is not None:
+                by_owner.setdefault(id(owner), (owner, []))[1].append(key)
+        for owner, keys in by_owner.values():
+            # A cache hit returns the entry (a miss, cheap here, an empty one).
+            held = [traced(owner, *k[2], **k[3]) for k in keys] if cache is traced else []
+            cache.evict_weakref(owner)
+            while held:
+                held.pop()
 
 
 class ProgramBudget:
