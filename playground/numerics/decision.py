@@ -93,11 +93,13 @@ def grid_points(frame, size: int):
     return jnp.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
-def frame_array(frame: Frame | None, extent: float = GRID_EXTENT) -> jax.Array:
-    """``frame`` as the traced (4,) array the grids take; None: [−extent, extent]²."""
+def frame_array(frame: Frame | None, extent: float = GRID_EXTENT) -> np.ndarray:
+    """``frame`` as the traced (4,) array the grids take; None: [−extent, extent]².
+    NumPy: an array made with JAX is a small program of its own, compiled again after
+    each release of the server's programs (``ui.memory``)."""
     if frame is None:
         frame = Frame(-extent, extent, -extent, extent)
-    return jnp.asarray(tuple(frame), jnp.float64)
+    return np.asarray(tuple(frame), np.float64)
 
 
 def decision_grid(arch: training.Arch, params, bn_state, mean, std, features: tuple[str, ...],

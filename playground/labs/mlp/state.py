@@ -437,7 +437,12 @@ class MlpLabState(_Knobs):
         schedule, ahead = self.schedule_in_updates(), self._multiplier_ahead
         if ahead is not None and ahead[0] == schedule and ahead[1] == n:
             return float(self.lr) * ahead[2]
-        return float(self.lr) * float(opt.schedule_multiplier_now(schedule, n))
+        return float(self.lr) * self._multiplier(schedule, n)
+
+    def _multiplier(self, schedule: opt.Schedule, n: float) -> float:
+        """``optimizers.schedule_multiplier`` after ``n`` updates, through this page's
+        programs (any thread)."""
+        return float(self.programs.call(opt.schedule_multiplier_now, (), schedule, n))
 
     def _cached(self, what, build):
         """``build()``, kept until a training setting (or the updates per epoch) changes.
@@ -510,7 +515,7 @@ class MlpLabState(_Knobs):
         n = float(self.epoch + n_epochs) * self.updates_per_epoch
 
         def run_with_alpha():
-            return run(), (schedule, n, float(opt.schedule_multiplier_now(schedule, n)))
+            return run(), (schedule, n, self._multiplier(schedule, n))
 
         def record_with_alpha(result):
             trained, self._multiplier_ahead = result
@@ -555,12 +560,12 @@ class MlpLabState(_Knobs):
         best_val = self.best_val
 
         def run():
-            best_loss = jnp.asarray(best_val, training.DTYPE)  # (JAX: not on the loop)
+            best_loss = np.asarray(best_val, training.DTYPE)
             trained, kept, kept_loss, parts = model, best, best_loss, []
             for k in self._slices(n_epochs):
                 trained, kept, kept_loss, metrics = self.train_keeping_best(
                     arch, trained, kept, kept_loss, hyper, data, n_epochs=k)
-                parts.append(np.asarray(metrics[:k]))
+                parts.append(np.asarray(metrics)[:k])
             # The trained network's heat map and diagram too: here, off the event loop,
             # where no page waits for XLA's one thread or for a reload after a release.
             grid, diagram = self._grid_of(trained, inputs), self._diagram_of(trained, inputs)
@@ -848,8 +853,8 @@ class MlpLabState(_Knobs):
         thread)."""
         arch, data, features, discrete, frame = inputs
         return np.asarray(decision_grids(
-            arch, models.params, models.bn_state, jnp.asarray(data.mean),
-            jnp.asarray(data.std), features, discrete=discrete, frame=frame,
+            arch, models.params, models.bn_state, data.mean,
+            data.std, features, discrete=discrete, frame=frame,
             programs=self.programs))
 
     @property
@@ -910,7 +915,7 @@ class MlpLabState(_Knobs):
         """``model``'s diagram values for ``_grid_inputs()``'s ``inputs`` (any thread)."""
         arch, data, features, _, frame = inputs
         grids, weights = diagram_values(arch, model.params, model.bn_state,
-                                        jnp.asarray(data.mean), jnp.asarray(data.std),
+                                        data.mean, data.std,
                                         features, frame=frame, programs=self.programs)
         return np.asarray(grids), np.asarray(weights)
 
@@ -924,7 +929,7 @@ class MlpLabState(_Knobs):
         """``model``'s heat map for ``_grid_inputs()``'s ``inputs`` (any thread)."""
         arch, data, features, discrete, frame = inputs
         return np.asarray(decision_grid(arch, model.params, model.bn_state,
-                                        jnp.asarray(data.mean), jnp.asarray(data.std),
+                                        data.mean, data.std,
                                         features, discrete=discrete, frame=frame,
                                         programs=self.programs))
 

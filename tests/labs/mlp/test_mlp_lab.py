@@ -957,7 +957,8 @@ def test_a_playing_frame_draws_without_a_computation_on_the_sessions_thread(lab,
     """A frame's heat map(s), diagram and α come from the chunk's worker: on the
     session's thread (every page's event loop) nothing is traced or compiled, even after
     a release of every compiled program (``ui.memory``), which before made each page
-    reload its diagram's programs there, and nothing waits for XLA's one thread."""
+    reload its diagram's programs there, and nothing waits for XLA's one thread.  The
+    worker runs the page's own programs: nothing is made there either."""
     lab.state.race = race
     lab.split_chunk(1)[1](lab.split_chunk(1)[0]())  # a first chunk, as in a page
     jax.clear_caches()  # a release: only programs called from now on are made again
@@ -967,19 +968,23 @@ def test_a_playing_frame_draws_without_a_computation_on_the_sessions_thread(lab,
     try:
         run, finish = lab.split_chunk(5)  # the session's thread
         in_the_frame = list(events)
-        result = run()  # the worker: it reloads what it needs
+        result = run()  # the worker: the page's programs, held through the release
         in_the_worker = events[len(in_the_frame):]
         del events[:]
         finish(result)  # the session's thread: the new epoch, its heat map and diagram
         in_the_frame += events
         again = None if race else lab.state._diagram_of(lab.state.model,
                                                         lab.state._grid_inputs())
+        del events[:]
+        jax.jit(lambda x: x * 3.0)(1.0)  # a program of JAX's own: the listener hears it
+        heard = list(events)
     finally:
         jax.monitoring.unregister_event_duration_listener(listener)
     assert lab.state.epoch == 6
     made = lambda names: [e for e in names if "compile" in e or "trace" in e]
+    assert made(heard)
     assert not made(in_the_frame), in_the_frame
-    assert made(in_the_worker)  # the listener hears what is made: the worker's reloads
+    assert not made(in_the_worker), in_the_worker
     if race:  # the heat maps drawn are the racers' networks' own
         drawn = [source.data["image"][0] for source in lab.race().race_images[:len(race)]]
         fresh = lab.state._race_grids_of(lab.state.race_models, lab.state._grid_inputs())
@@ -1157,3 +1162,43 @@ def test_a_page_keeps_its_programs_through_a_release_of_the_servers():
         released.train(6)
         assert released.programs.compilations == compiled, settings
         np.testing.assert_array_equal(released.history, untouched.history)
+
+
+def test_a_pages_next_frame_after_a_release_compiles_nothing():
+    """Every computation of a frame (its training, the readout's α, the heat maps and
+    the diagram) runs through the page's own programs: an array or a small op made
+    with JAX outside them is a program of JAX's, compiled again after each release of
+    the server's (10–20 ms each; six in a frame paused a page's updates on a loaded
+    server: benchmarks/README.md)."""
+    import logging
+
+    from playground.ui import memory
+
+    compiled = []
+
+    class Compilations(logging.Handler):
+        def emit(self, record):
+            if record.getMessage().startswith("Compiling "):
+                compiled.append(record.getMessage()[:60])
+
+    def frame(s):
+        run, record = s.training(3)
+        record(run())
+        s.grid(), s.diagram(), s.lr_at_epoch(s.epoch)
+        if s.racers:
+            s.race_grids()
+
+    handler, jax_log = Compilations(), logging.getLogger("jax")
+    for settings in ({}, {"race": ["sgd", "adam"], "discretize": True},
+                     {"dataset": "spiral", "features": ["x1", "x2", "x1x2"],
+                      "batchnorm": True, "dropout": 0.2, "schedule": "step"}):
+        s = MlpLabState(**settings)
+        frame(s), frame(s)
+        memory.release_compiled_programs()
+        jax_log.addHandler(handler)
+        try:
+            with jax.log_compiles(True):
+                frame(s)
+        finally:
+            jax_log.removeHandler(handler)
+        assert compiled == [], settings
