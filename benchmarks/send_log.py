@@ -86,8 +86,11 @@ def note_collections(path: str, least_ms: float = 10.0):
             return
         begun, cpu_begun = started.pop(threading.get_ident(), (now, cpu))
         if now - begun >= least_ms:
-            frame = sys._getframe(1)
-            where = f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}"
+            try:
+                frame = sys._getframe(1)
+                where = f"{Path(frame.f_code.co_filename).name}:{frame.f_code.co_name}"
+            except ValueError:  # a collection at the interpreter's exit: no caller
+                where = "(exit)"
             out.write(f"{begun:.1f}\t{now - begun:.1f}\t{info['generation']}\t"
                       f"{threading.current_thread().name}\t{cpu - cpu_begun:.1f}\t"
                       f"{info['collected']}\t{where}\n")
