@@ -71,3 +71,32 @@ def closed_form_gradient(name, x, y):
 def gradient_of():
     """``gradient_of(name, x, y)``: the closed-form gradient of a preset surface."""
     return closed_form_gradient
+
+
+@pytest.fixture
+def jax_compilations():
+    """``with jax_compilations() as made:``: ``made`` lists what JAX compiles in the block
+    (its "Compiling …" log lines, ``jax.log_compiles``)."""
+    import contextlib
+    import logging
+
+    import jax
+
+    @contextlib.contextmanager
+    def record():
+        made = []
+
+        class Compilations(logging.Handler):
+            def emit(self, record):
+                if record.getMessage().startswith("Compiling "):
+                    made.append(record.getMessage()[:80])
+
+        handler, jax_log = Compilations(), logging.getLogger("jax")
+        jax_log.addHandler(handler)
+        try:
+            with jax.log_compiles(True):
+                yield made
+        finally:
+            jax_log.removeHandler(handler)
+
+    return record

@@ -295,6 +295,14 @@ def compiled_race(fn: SurfaceFn, capacity: int):
     return compiled
 
 
+@partial(jax.jit, static_argnames=("fn",))
+def value_at(fn: SurfaceFn, x, y) -> jax.Array:
+    """``fn(x, y)`` at a point (scalars) as one compiled call, which a page holds in its
+    programs (``programs.run``): evaluated op by op it was five small programs of JAX's,
+    compiled again on the event loop after each release of the server's (``ui.memory``)."""
+    return fn(x, y)
+
+
 def capacity_for(steps: int) -> int:
     """The buffer length (one of ``CAPACITIES``) a race of ``steps`` steps is computed in:
     the shortest that holds its ``steps + 1`` points, so that races within one share a

@@ -22,7 +22,7 @@ import param
 from ...numerics import SEED_BOUNDS, critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import ALLOWED_FUNCTIONS, ExpressionError, parse_expression
-from ...numerics.programs import Programs
+from ...numerics.programs import Programs, run
 from ...text import tr, tr_error
 from ...ui import caption
 from ...ui.lab import LabState
@@ -222,7 +222,8 @@ class OptimizerLabState(_Knobs):
     def compute(self):
         """Race every optimizer with the current settings into ``result``."""
         surface = self.active_surface
-        start_value = float(np.asarray(surface.fn(self.x0, self.y0)))
+        start_value = float(run(self.programs, race.value_at, ("fn",), surface.fn, self.x0,
+                                self.y0))
         if not math.isfinite(start_value):
             self.param.update(result=None, error=tr("surface.not_finite", self.lang,
                                                      x=f"{self.x0:g}", y=f"{self.y0:g}"))
@@ -287,16 +288,16 @@ class OptimizerLabState(_Knobs):
             shown = {hp for hp in values
                      if hp == "lr" or hp_param(name, hp) in changed}
             parts.append(caption.optimizer(name, values, shown, lang))
-        run = []
+        settings = []
         if self.noise > 0:
-            run.append(caption.equals(tr("noise", lang), self.noise))
-            run.append(caption.named(tr("seed", lang), str(self.seed), lang))
-        run.append(caption.schedule(self.schedule, "schedule", {
+            settings.append(caption.equals(tr("noise", lang), self.noise))
+            settings.append(caption.named(tr("seed", lang), str(self.seed), lang))
+        settings.append(caption.schedule(self.schedule, "schedule", {
             "N": self.schedule_every, "k": self.schedule_factor, "γ": self.schedule_gamma},
             lang))
-        run.append(caption.clipping(self.clip, self.clip_value, lang))
-        if any(run):
-            parts.append(caption.listed([r for r in run if r], lang))
+        settings.append(caption.clipping(self.clip, self.clip_value, lang))
+        if any(settings):
+            parts.append(caption.listed([r for r in settings if r], lang))
         last = self.result.last_step(self.racers) if self.result is not None else int(self.steps)
         if self.step >= 0 and self.step < last:
             parts.append(tr("caption.step_of", lang, step=self.step, steps=last))

@@ -1164,22 +1164,13 @@ def test_a_page_keeps_its_programs_through_a_release_of_the_servers():
         np.testing.assert_array_equal(released.history, untouched.history)
 
 
-def test_a_pages_next_frame_after_a_release_compiles_nothing():
+def test_a_pages_next_frame_after_a_release_compiles_nothing(jax_compilations):
     """Every computation of a frame (its training, the readout's α, the heat maps and
     the diagram) runs through the page's own programs: an array or a small op made
     with JAX outside them is a program of JAX's, compiled again after each release of
     the server's (10–20 ms each; six in a frame paused a page's updates on a loaded
     server: benchmarks/README.md)."""
-    import logging
-
     from playground.ui import memory
-
-    compiled = []
-
-    class Compilations(logging.Handler):
-        def emit(self, record):
-            if record.getMessage().startswith("Compiling "):
-                compiled.append(record.getMessage()[:60])
 
     def frame(s):
         run, record = s.training(3)
@@ -1188,17 +1179,12 @@ def test_a_pages_next_frame_after_a_release_compiles_nothing():
         if s.racers:
             s.race_grids()
 
-    handler, jax_log = Compilations(), logging.getLogger("jax")
     for settings in ({}, {"race": ["sgd", "adam"], "discretize": True},
                      {"dataset": "spiral", "features": ["x1", "x2", "x1x2"],
                       "batchnorm": True, "dropout": 0.2, "schedule": "step"}):
         s = MlpLabState(**settings)
         frame(s), frame(s)
         memory.release_compiled_programs()
-        jax_log.addHandler(handler)
-        try:
-            with jax.log_compiles(True):
-                frame(s)
-        finally:
-            jax_log.removeHandler(handler)
-        assert compiled == [], settings
+        with jax_compilations() as made:
+            frame(s)
+        assert made == [], settings
