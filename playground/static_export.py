@@ -60,7 +60,6 @@ from bokeh.core.properties import value as literal
 from bokeh.embed import file_html
 from bokeh.layouts import column, row
 from bokeh.models import (
-    Arrow,
     Axis,
     ColumnDataSource,
     CustomJS,
@@ -75,10 +74,8 @@ from bokeh.models import (
     Range1d,
     Slider,
     Span,
-    TeeHead,
     Title,
     Toggle,
-    VeeHead,
 )
 from bokeh.plotting import figure
 from bokeh.resources import INLINE
@@ -107,7 +104,13 @@ from .ui.caption import equals as caption_equals
 from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.flow import WRAP
-from .ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
+from .ui.marks import (
+    CRITICAL_TOOLTIPS,
+    critical_columns,
+    critical_marks,
+    start_mark,
+    state_arrows,
+)
 from .ui.markup import text_html
 from .ui.paint import skip_css_variables
 from .ui.palettes import (
@@ -508,13 +511,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                  line_dash="dashed")
         trail = fig.line("x", "y", source=trails[n], color=color, line_width=3.5)
         items.append(LegendItem(label=literal(tr(f"optimizer.{n}", lang)), renderers=[trail]))
-    for kind, dash, width in (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5),
-                              ("step", "solid", 3.5)):
-        head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
-                if kind != "gradient" else TeeHead(size=8, line_color={"field": "color"}))
-        fig.add_layout(Arrow(end=head, source=arrows[kind], x_start="x0", y_start="y0",
-                             x_end="x1", y_end="y1", line_color={"field": "color"},
-                             line_width=width, line_dash=dash))
+    state_arrows(fig, arrows)
     fig.scatter("x", "y", source=current, size=14, fill_color="color", line_color="white",
                 line_width=2.5)
     # The start and the critical points, as the lab marks them (readable in both themes).
@@ -652,32 +649,20 @@ OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + INK_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
-const fmt = (v) => {  // a very small or large number as the legend writes it (×10ⁿ)
-  if (!isFinite(v)) return "–";
-  const a = Math.abs(v);
-  return (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v)
-                                             : Number(v.toPrecision(4)).toString();
-};
-// A pair breaks after its comma, never inside a number (at an exponent's minus sign).
-const whole = (v) => "<span style='white-space:nowrap'>" + fmt(v) + "</span>";
-const vec = (a, b) => "(" + whole(a) + ", " + whole(b) + ")";
 const cur = {x: [], y: [], color: []}, now = {x: [], y: [], gap: [], color: []}, raw = [];
 let rows = "";
 for (let k = 0; k < names.length; k++) {
-  const d = fulls[names[k]].data, n = d.x.length;
-  if (n === 0) continue;
-  const j = Math.min(t, n - 1), color = colors[k];
+  const d = fulls[names[k]].data;
+  if (d.x.length === 0) continue;
+  const color = colors[k], status = statuses[names[k]][i], end = diverged[names[k]][i];
+  // The lab's table, row for row (gstate: 1 at a kink, 2 where g is undefined).
+  const shown = pgStateRow(raw, d, t, {  // ui.axes.ARROWS_JS
+    label: labels[k], color, velocity: velocity[k], end, status,
+    undefinedAt: d.gstate.indexOf(2), kink: (j) => d.gstate[j] === 1, text});
+  const j = shown.i;
   trails[names[k]].data = {x: d.x.slice(0, j + 1), y: d.y.slice(0, j + 1)};
   cur.x.push(d.x[j]); cur.y.push(d.y[j]); cur.color.push(color);
   now.x.push(j); now.y.push(d.loss[j]); now.gap.push(d.gap[j]); now.color.push(color);
-  const stopped = diverged[names[k]][i] >= 0 && t >= n - 1;
-  if (!stopped) {
-    raw.push(["gradient", d.x[j], d.y[j], -d.lr[j] * d.gx[j], -d.lr[j] * d.gy[j], color]);
-    if (velocity[k])
-      raw.push(["velocity", d.x[j], d.y[j], -d.lr[j] * d.vx[j], -d.lr[j] * d.vy[j], color]);
-    raw.push(["step", d.x[j], d.y[j], d.sx[j], d.sy[j], color]);
-  }
-  const status = statuses[names[k]][i], end = diverged[names[k]][i];
   // The legend gives each optimizer's loss at step t, as the lab's legend does; from
   // the step where it stopped, why; at the player's last step every stopped run says
   // why (when all diverged, the last to go diverged right after the last step).
@@ -685,23 +670,7 @@ for (let k = 0; k < names.length; k++) {
     ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
   legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
                                            .replace("{status}", () => said)};
-  // As the lab's table: no update from an iterate whose gradient is undefined.
-  const undefinedHere = d.gstate[j] === 2;
-  // A run that stopped before step t: its row is its last iterate's, and says which.
-  const rowStep = j >= t ? "" : "<br><span class='pg-row-step' style='font-size:85%;" +
-    "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>" +
-    text.row_step.replace("{step}", j) + "</span>";
-  rows += "<tr><td style='color:" + ink(color) + ";font-weight:600'>" + labels[k] + rowStep +
-    "</td><td>" +
-    vec(d.x[j], d.y[j]) + "</td><td style='white-space:nowrap'>" +
-    (stopped ? "<b>" + status + "</b>" : fmt(d.loss[j])) +
-    "</td><td>" + (undefinedHere ? "<i>" + text.grad_undefined + "</i>"
-                   : vec(d.gx[j], d.gy[j]) + (d.gstate[j] === 1 ? "<br><span style=" +
-                     "'font-size:85%;color:var(--pg-muted,#555)'>" + text.subgradient +
-                     "</span>" : "")) +
-    "</td><td>" + (!velocity[k] ? "" : undefinedHere ? "–" : vec(d.vx[j], d.vy[j])) +
-    "</td><td class='pg-effective-lr'>" + (undefinedHere ? "–" : vec(d.ex[j], d.ey[j])) +
-    "</td></tr>";
+  rows += shown.row;
 }
 current.data = cur;
 loss_now.data = now;
@@ -710,15 +679,7 @@ const {zoom, arrows: out} = pgArrows(raw, reach);  // ui.axes.ARROWS_JS
 arrows_gradient.data = out.gradient;
 arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;
-const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
-readout.text = "<div style='font-weight:600;margin-bottom:4px'>" +
-  text.title.replace("{step}", t) + " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
-  text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
-    .replace("{legend}", () => text.legend) + "</span></div>" +
-  "<table style='border-collapse:separate;border-spacing:0.9em 0.25em;margin-left:-0.9em;" +
-  "font-variant-numeric:tabular-nums;font-size:13px'>" +
-  pgStateHeadings([text.theta, text.loss, text.grad, text.velocity, text.effective_lr]) +
-  rows + "</table>";
+readout.text = pgStateTable(text, t, zoom, rows, ";font-size:13px");
 """
 
 

@@ -290,6 +290,10 @@ def arrow_reach(x_range, y_range) -> float:
     return ARROW_REACH * min(x_range[1] - x_range[0], y_range[1] - y_range[0])
 
 
+#: Prepended (after :data:`PLAIN_JS`) to the optimizer lab's playback and to the static
+#: export's: one code for both pages' arrows and state table.  ``pgArrows(raw, reach)``
+#: scales the arrows; ``pgStateRow(raw, d, t, o)`` is one optimizer's row at step t (and
+#: its arrows, pushed to ``raw``); ``pgStateTable(text, t, zoom, rows, style)`` the readout.
 ARROWS_JS = r"""
 // The state table's heading row (a first empty cell over the optimizers' names); each
 // heading wraps within 9em: at its whole width ("α per dimension of the update") the
@@ -297,6 +301,63 @@ ARROWS_JS = r"""
 function pgStateHeadings(labels) {
   return "<tr><th></th>" + labels.map((label) => "<th><span style='display:inline-block;" +
     "max-width:9em'>" + label + "</span></th>").join("") + "</tr>";
+}
+// A number in the state table: never broken across lines (a pair breaks after its comma);
+// a very small or large one as the legend writes it (8.691×10⁻⁵, not 8.69e-5).
+function pgStateNumber(v) {
+  if (!isFinite(v)) return "–";
+  const a = Math.abs(v);
+  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v) : v.toPrecision(4);
+  return "<span style='white-space:nowrap'>" + text + "</span>";
+}
+function pgStatePair(a, b) {
+  return "(" + pgStateNumber(a) + ", " + pgStateNumber(b) + ")";
+}
+// One optimizer's row of the state table at step t, its arrows pushed to raw ([kind, x, y,
+// dx, dy, color]).  d: its run's columns (numerics.race.Race.reached: x, y, loss, gx, gy,
+// sx, sy, vx, vy, ex, ey, lr); o: {label, color, velocity (it keeps one), end (the step it
+// stopped at, -1: never), status (why), undefinedAt (the iterate whose gradient is
+// undefined, -1: none), kink(i) (g at iterate i is the minimum-norm subgradient), text
+// (row_step, grad_undefined, subgradient)}.  A run that stopped before step t shows its
+// last iterate, and says so.  Returns {row, stopped, undefinedHere, i}.
+function pgStateRow(raw, d, t, o) {
+  const n = d.x.length, i = Math.min(t, n - 1);
+  const stopped = o.end >= 0 && t >= n;  // past its last iterate
+  const undefinedHere = o.undefinedAt >= 0 && i >= o.undefinedAt;
+  if (!stopped) {
+    raw.push(["gradient", d.x[i], d.y[i], -d.lr[i] * d.gx[i], -d.lr[i] * d.gy[i], o.color]);
+    if (o.velocity)
+      raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], o.color]);
+    raw.push(["step", d.x[i], d.y[i], d.sx[i], d.sy[i], o.color]);
+  }
+  const note = (text, extra) => "<br><span " + extra + "style='font-size:85%;" +
+    "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>" + text + "</span>";
+  const rowStep = i >= t ? "" : note(o.text.row_step.replace("{step}", i), "class='pg-row-step' ");
+  // No number for g where it is undefined, nor any update from there.
+  const grad = undefinedHere ? "<i>" + o.text.grad_undefined + "</i>"
+    : pgStatePair(d.gx[i], d.gy[i]) + (o.kink(i) ? note(o.text.subgradient, "") : "");
+  const ink = "color-mix(in srgb, " + o.color + " 40%, var(--pg-mix, " + o.color + "))";
+  const row = "<tr><td style='color:" + ink + ";font-weight:600'>" + o.label + rowStep +
+    "</td><td>" + pgStatePair(d.x[i], d.y[i]) + "</td><td style='white-space:nowrap'>" +
+    (stopped ? "<b>" + o.status + "</b>" : pgStateNumber(d.loss[i])) + "</td><td>" + grad +
+    "</td><td>" + (!o.velocity ? "" : undefinedHere ? "–" : pgStatePair(d.vx[i], d.vy[i])) +
+    "</td><td class='pg-effective-lr'>" +
+    (undefinedHere ? "–" : pgStatePair(d.ex[i], d.ey[i])) + "</td></tr>";
+  return {row, stopped, undefinedHere, i};
+}
+// The readout: its title at step t, the caption naming the arrows' zoom, the table of
+// rows (text: title, caption, zoom, legend and the five headings; style: more CSS).
+function pgStateTable(text, t, zoom, rows, style) {
+  const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
+  return "<div style='font-weight:600;margin-bottom:4px'>" + text.title.replace("{step}", t) +
+    " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
+    text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
+      .replace("{legend}", () => text.legend) + "</span></div>" +
+    // Columns apart by a share of the text (lecture mode's ran together at 4 px).
+    "<table style='border-collapse:separate;border-spacing:0.9em 0.3em;margin-left:-0.9em;" +
+    "font-variant-numeric:tabular-nums" + (style || "") + "'>" +
+    pgStateHeadings([text.theta, text.loss, text.grad, text.velocity, text.effective_lr]) +
+    rows + "</table>";
 }
 function pgArrows(raw, reach) {
   let longest = 0;

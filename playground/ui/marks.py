@@ -1,5 +1,5 @@
 """Marks on the optimizer surface's contours, drawn alike by the lab and its static page:
-the start point and the critical points.
+the start point, the critical points, and each optimizer's state as arrows.
 
 The contours' fill is the same in both themes (light at the minimum, dark blue up the
 walls), so a mark is dark with a white outline (``MARK_INK``, ``MARK_OUTLINE``): it reads
@@ -9,6 +9,8 @@ glyphs in its light ink, which vanished on the light centre).
 """
 
 from __future__ import annotations
+
+from bokeh.models import Arrow, TeeHead, VeeHead
 
 from ..text import tr
 from .present import KEEP_INK
@@ -37,6 +39,23 @@ def outlined_marks(fig, source, marker: str, size, hollow: bool = False,
     return fig.scatter("x", "y", source=source, marker=marker, size=size,
                        fill_color=MARK_INK, line_color=MARK_OUTLINE, line_width=line_width,
                        tags=[KEEP_INK])
+
+
+#: The state's arrows (``ui.axes.ARROWS_JS`` fills their sources): the step plain gradient
+#: descent would take (−αg, dotted, a bar at its end), the velocity (−αv, dashed) and the
+#: step taken (solid): the kind, its dash and its width (px).
+STATE_ARROWS = (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5), ("step", "solid", 3.5))
+
+
+def state_arrows(fig, sources: dict):
+    """Each kind of :data:`STATE_ARROWS` on ``fig``, drawn from ``sources[kind]`` (columns
+    ``x0``, ``y0``, ``x1``, ``y1``, ``color``)."""
+    for kind, dash, width in STATE_ARROWS:
+        head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
+                if kind != "gradient" else TeeHead(size=8, line_color={"field": "color"}))
+        fig.add_layout(Arrow(end=head, source=sources[kind], x_start="x0", y_start="y0",
+                             x_end="x1", y_end="y1", line_color={"field": "color"},
+                             line_width=width, line_dash=dash))
 
 
 def start_mark(fig, source):

@@ -13,7 +13,6 @@ import numpy as np
 from bokeh.core.properties import value
 from bokeh.layouts import column, row
 from bokeh.models import (
-    Arrow,
     ColumnDataSource,
     CustomJS,
     Div,
@@ -23,8 +22,6 @@ from bokeh.models import (
     Range1d,
     Slider,
     Span,
-    TeeHead,
-    VeeHead,
 )
 from bokeh.palettes import interp_palette
 from bokeh.plotting import figure
@@ -50,7 +47,13 @@ from ...ui.axes import (
 )
 from ...ui.caption import race_status
 from ...ui.contour import add_contours, contour_levels, redraw_contours, surface_grid
-from ...ui.marks import CRITICAL_TOOLTIPS, critical_columns, critical_marks, start_mark
+from ...ui.marks import (
+    CRITICAL_TOOLTIPS,
+    critical_columns,
+    critical_marks,
+    start_mark,
+    state_arrows,
+)
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size, table_number_size
 
@@ -148,13 +151,7 @@ class RacePlots:
         self.legend_items = {n: LegendItem(label=tr(f"optimizer.{n}", self.lang),
                                            renderers=[self.trail_renderers[n]])
                              for n in opt.NAMES}
-        for kind, dash, width in (("gradient", "dotted", 2.5), ("velocity", "dashed", 2.5),
-                                  ("step", "solid", 3.5)):
-            head = (VeeHead(size=10, line_color={"field": "color"}, line_width=width)
-                    if kind != "gradient" else TeeHead(size=8, line_color={"field": "color"}))
-            f.add_layout(Arrow(end=head, source=self.arrows[kind], x_start="x0", y_start="y0",
-                               x_end="x1", y_end="y1", line_color={"field": "color"},
-                               line_width=width, line_dash=dash))
+        state_arrows(f, self.arrows)
         f.scatter("x", "y", source=self.current, size=14, fill_color="color",
                   line_color="white", line_width=2.5)
         # The start and the critical points: dark with a white outline, in both themes
@@ -377,19 +374,6 @@ class RacePlots:
 ANIMATE_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(cursors[0].location));
 const names = meta.data.name;
-// A number in the state table: never broken across lines; a very small or large one as
-// the legend and the headline write it (8.691×10⁻⁵, not 8.69e-5).
-const fmt = (v) => {
-  if (!isFinite(v)) return "–";
-  const a = Math.abs(v);
-  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v) : v.toPrecision(4);
-  return "<span style='white-space:nowrap'>" + text + "</span>";
-};
-const vec = (a, b) => "(" + fmt(a) + ", " + fmt(b) + ")";
-// A run that stopped before step t: its row is its last iterate's, and says which.
-const rowStep = (i) => i >= t ? "" : "<br><span class='pg-row-step' style='font-size:85%;" +
-  "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>" +
-  labels.row_step.replace("{step}", i) + "</span>";
 const cur = {x: [], y: [], color: []};
 const raw = [];  // [kind, x, y, dx, dy, color]
 let rows = "";
@@ -400,37 +384,21 @@ let numbers = "<div style='min-width:90px'>" + small + labels.step + "</span>" +
   "<span class='pg-step-now'>" + t + "</span></div>";
 for (let k = 0; k < names.length; k++) {
   const d = fulls[names[k]].data;
-  const n = d.x.length;
-  if (n === 0) continue;
-  const i = Math.min(t, n - 1);
+  if (d.x.length === 0) continue;
   const color = meta.data.color[k];
+  const shown = pgStateRow(raw, d, t, {  // ui.axes.ARROWS_JS
+    label: meta.data.label[k], color, velocity: meta.data.velocity[k],
+    end: meta.data.diverged[k], status: meta.data.stopped[k],
+    undefinedAt: meta.data.undefined[k], kink: (i) => d.kink[i], text: labels});
+  const i = shown.i;
   trails[names[k]].data = {x: d.x.slice(0, i + 1), y: d.y.slice(0, i + 1)};
   cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
-  const stopped = meta.data.diverged[k] >= 0 && t >= n;
-  // The iterate where the gradient is undefined (it stopped there): no number for g.
-  const undefinedHere = meta.data.undefined[k] >= 0 && i >= meta.data.undefined[k];
-  let grad = undefinedHere ? "<i>" + labels.grad_undefined + "</i>" : vec(d.gx[i], d.gy[i]);
-  if (!undefinedHere && d.kink[i])  // θ at a kink: g is the minimum-norm subgradient
-    grad += "<br><span style='font-size:85%;color:var(--pg-muted,#555)'>" +
-      labels.subgradient + "</span>";
-  if (!stopped) {
-    raw.push(["gradient", d.x[i], d.y[i], -d.lr[i] * d.gx[i], -d.lr[i] * d.gy[i], color]);
-    if (meta.data.velocity[k])
-      raw.push(["velocity", d.x[i], d.y[i], -d.lr[i] * d.vx[i], -d.lr[i] * d.vy[i], color]);
-    raw.push(["step", d.x[i], d.y[i], d.sx[i], d.sy[i], color]);
-  }
-  const status = stopped ? "<b>" + meta.data.stopped[k] + "</b>"
-                         : fmt(d.loss[i]);
   const ink = "color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color + "))";
   numbers += "<div>" + small + labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + ink + "'>" +
-    (stopped || undefinedHere ? "–" : pgPlain(d.loss[i])) + "</span></div>";  // as the legend
-  rows += "<tr><td style='color:color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color +
-    "));font-weight:600'>" + meta.data.label[k] + rowStep(i) +
-    "</td><td>" + vec(d.x[i], d.y[i]) + "</td><td>" + status + "</td><td>" +
-    grad + "</td><td>" + (!meta.data.velocity[k] ? "" : undefinedHere ? "–"
-                          : vec(d.vx[i], d.vy[i])) + "</td><td>" +
-    (undefinedHere ? "–" : vec(d.ex[i], d.ey[i])) + "</td></tr>";  // no update from there
+    (shown.stopped || shown.undefinedHere ? "–" : pgPlain(d.loss[i])) +
+    "</span></div>";  // as the legend
+  rows += shown.row;
 }
 current.data = cur;
 headline.text = "<div style='display:flex;flex-wrap:wrap;column-gap:24px;row-gap:4px'>" +
@@ -441,18 +409,7 @@ arrows_gradient.data = arrows.gradient;
 arrows_velocity.data = arrows.velocity;
 arrows_step.data = arrows.step;
 cursors[1].location = t;
-const head = pgStateHeadings([labels.theta, labels.loss, labels.grad, labels.velocity,
-                               labels.effective_lr]);  // ui.axes.ARROWS_JS
-const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
-readout.text = names.length ?
-  "<div style='font-weight:600;margin-bottom:4px'>" + labels.title.replace("{step}", t) +
-  " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
-  labels.caption.replace("{zoom}", () => labels.zoom.replace("{scale}", zoomText))
-    .replace("{legend}", () => labels.legend) + "</span></div>" +
-  // Columns apart by a share of the text (lecture mode's ran together at 4 px).
-  "<table style='border-collapse:separate;border-spacing:0.9em 0.3em;margin-left:-0.9em;" +
-  "font-variant-numeric:tabular-nums'>" +
-  head + rows + "</table>" : "";
+readout.text = names.length ? pgStateTable(labels, t, zoom, rows) : "";
 """
 
 
