@@ -199,6 +199,10 @@ def test_the_race_legend_follows_the_step_and_the_page_fits_1280(page, exported)
     assert _legend(page)[0] == f"SGD: L = {number_text(sgd[0][n - 1], 4)}"
     row_step = tr("readout.row_step", "en", step=n - 1)
     assert row_step not in _js(page, "return m('pg-readout').text")
+    # Its last finite iterate is a step of the run, as in the lab: its loss, not why it
+    # stopped (the file's own copy of the table called it stopped one step early).
+    last = _js(page, "return m('pg-readout').text").split("<tr>")[2]
+    assert "<b>" not in last and number_text(sgd[0][n - 1], 4)[:4] in last, last
     page.evaluate(f"() => Bokeh.documents[0].get_model_by_name('pg-step').value = {n}")
     page.wait_for_timeout(300)
     assert _legend(page)[0].startswith("SGD: " + tr("status.diverged", "en", step="")[:8])
