@@ -163,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="x1,x2,label rows instead of --dataset (as the lab's upload)")
     m.add_argument("--points", type=_integer("points", *datasets.GENERATED_POINTS),
                    default=d["points"])
-    m.add_argument("--noise", type=_finite("noise", 0.0, 50.0), default=d["noise"],
+    m.add_argument("--noise", type=_finite("noise", 0.0, datasets.MAX_NOISE), default=d["noise"],
                    help="percent, as in TensorFlow Playground")
     m.add_argument("--train-ratio", type=_finite("train-ratio", datasets.MIN_TRAIN_PERCENT,
                                                  datasets.MAX_TRAIN_PERCENT),
@@ -254,8 +254,7 @@ def _check_knobs_apply(args) -> None:
 
 
 #: The schedule options and the schedules that use them.
-_SCHEDULE_OPTIONS = {"every": ("step", "inverse_time"), "factor": ("step",),
-                     "gamma": ("exponential",)}
+_SCHEDULE_OPTIONS = opt.SCHEDULE_SETTINGS
 
 
 def _check_trajectory_settings(args) -> None:

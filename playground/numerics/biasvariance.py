@@ -72,7 +72,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expression import latex_number
-from .optimizers import scale_by_adam
+from .optimizers import DEFAULTS, scale_by_adam
 
 #: Inputs of the test set (noise-free and noisy targets) and points of the drawing grid.
 N_TEST = 200
@@ -567,8 +567,8 @@ def network_forward(params, x, mask):
     return hidden @ v + c
 
 
-def train_network(init, x, y, mask, ridge, lr, steps: int, beta1=0.9, beta2=0.999,
-                  eps=1e-8, pts=None):
+def train_network(init, x, y, mask, ridge, lr, steps: int, beta1=DEFAULTS["beta1"],
+                  beta2=DEFAULTS["beta2"], eps=DEFAULTS["eps"], pts=None):
     """``steps`` full-batch Adam steps on L(θ) = Σ_i (f(x_i) − y_i)² + λ(‖a‖² + ‖v‖²).
 
     Adam as PyTorch: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², θ ← θ − α m̂/(√v̂ + ε) with

@@ -27,8 +27,11 @@ The registry: ``OPTIMIZERS`` holds one :class:`OptimizerSpec` per optimizer (its
 its LaTeX, how to read its state, its knobs) and ``KNOBS`` one :class:`Knob` per
 hyper-parameter (symbol, bounds, default, widget hints).  Both labs' parameters and
 links, the command line, the race, the training engine, the update-rule cards and the
-playback derive from them: adding an optimizer is one new entry here (plus its
-oracle in ``tests/numerics/test_optimizers.py``).
+playback derive from them: adding an optimizer is one new entry here, plus its name in
+the language tables (``optimizer.<name>`` in ``text.py`` and ``text_zh.py``; an
+``optimizer.<name>.note`` is optional), its oracle in ``tests/numerics/test_optimizers.py``
+and, for a preset surface where the knobs' defaults do not suit it, its line in that
+surface's ``defaults`` (``numerics.surfaces``).
 """
 
 from __future__ import annotations
@@ -319,6 +322,11 @@ SCHEDULE_GAMMA_BOUNDS = (0.5, 1.0)
 #: N of the step and inverse-time schedules, T of the cosine one (steps in the
 #: optimizer lab, epochs in the MLP lab).
 SCHEDULE_EVERY_BOUNDS = (1, 100_000)
+#: The settings each schedule reads besides α: N (``every``) the step and inverse-time
+#: schedules, k (``factor``) the step one, γ (``gamma``) the exponential one.  Cosine's T
+#: is the run's length (the MLP lab sets it in the N box, in epochs).
+SCHEDULE_SETTINGS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "every": ("step", "inverse_time"), "factor": ("step",), "gamma": ("exponential",)})
 #: c of value and norm clipping.
 CLIP_VALUE_BOUNDS = (1e-6, 1e6)
 

@@ -86,7 +86,8 @@ class Programs:
             self._compiled.clear()
 
     def __len__(self) -> int:
-        return len(self._compiled)
+        with self._lock:
+            return len(self._compiled)
 
 
 def run(programs: Programs | None, fn: Callable, static: tuple[str, ...], *args, **kwargs):

@@ -206,6 +206,10 @@ def apply_update(params, state: OptimizerState, grads, h: Hyper, step, clipping=
     (each a copy per step for the rules that leave it unchanged).  ``clipping``
     (default ``h.clip_kind != 0``) may be False only when no clipping is selected: the
     clipped forms are then not computed at all.
+
+    Shapes: ``params`` and ``grads`` a list of layers, each ``{"W": (d_in, d_out), "b":
+    (d_out,)}`` (batch norm's ``gamma``, ``beta`` (d_out,) too); ``step`` the step index n
+    (scalar, 0 first).  Returns ``(params, state)`` in the same shapes.
     """
     if clipping is None:
         clipping = h.clip_kind != 0
@@ -226,7 +230,9 @@ def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l2):
     which ``apply_update``'s proximal step applies); ``(loss, new_bn_state)``.
 
     ``mlp.forward`` in training mode with ``mlp.affine_fused`` layers; a concrete
-    ``dropout_rate`` of 0 draws no random numbers and needs no ``key``.
+    ``dropout_rate`` of 0 draws no random numbers and needs no ``key``.  ``x``: (B, F)
+    inputs (F: the input features), ``y``: (B,) integer class labels; the loss is a scalar
+    (nats per example).
     """
     logits, bn_state, _ = mlp.forward(
         params, bn_state, x, activation=arch.activation, train=True, key=key,
@@ -235,7 +241,8 @@ def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l2):
 
 
 def evaluate(arch: Arch, model: Model, x, y):
-    """(cross-entropy, accuracy) of the network in evaluation mode.
+    """(cross-entropy, accuracy) of the network in evaluation mode on ``x`` (N, F) with
+    labels ``y`` (N,): two scalars, nats per example and the share classified right.
 
     With ``mlp.affine``'s matrix products: faster than ``mlp.affine_fused`` on 250 rows
     in a default-compiled function (the lab's); ``train_epochs`` gets the same values,

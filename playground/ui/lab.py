@@ -48,9 +48,14 @@ from .widgets import respond_at_once
 class LabState(param.Parameterized):
     """Every setting of a lab as a parameter, and what they produce (no Panel object).
 
-    Subclasses declare their settings, ``lang`` and ``LINK_KEYS``, and implement
-    ``apply_query`` and ``to_query`` with ``playground.ui.link``'s codec.
+    Subclasses declare their settings, ``LINK`` and ``LINK_KEYS``, and implement
+    ``apply_query`` with ``playground.ui.link``'s codec (``to_query`` writes ``LINK``'s
+    fields; a lab with defaults of its own overrides it).  The shell makes a state as
+    ``state_class(lang=...)``.
     """
+
+    lang = param.String("en", doc="the language of every text the lab shows "
+                                  "(a key of text.LANGUAGES)")
 
     #: Every query key a link may carry for this lab (besides ``lab``); the shell names
     #: any other key as unknown.
@@ -85,13 +90,25 @@ class LabState(param.Parameterized):
         ``LINK``, the lab's ``ui.link.LinkTable``)."""
         return {f.key: f.format(getattr(self, f.name)) for f in self.LINK.fields}
 
-    def to_query(self) -> dict[str, str]:
-        """The state as query values: what a shared link needs to reproduce it.
+    def link_values(self) -> dict[str, object]:
+        """Each link field's parameter value (``LINK``'s fields), for ``LINK.write``.
 
         Raises:
-            NotImplementedError: in this base class.
+            NotImplementedError: the lab declares no ``LINK``.
         """
-        raise NotImplementedError
+        if self.LINK is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no LINK")
+        return {f.name: getattr(self, f.name) for f in self.LINK.fields}
+
+    def to_query(self) -> dict[str, str]:
+        """The state as query values: what a shared link needs to reproduce it (every
+        link field whose value differs from its default).
+
+        Raises:
+            NotImplementedError: the lab declares no ``LINK`` (nor its own ``to_query``).
+        """
+        values = self.link_values()  # (first: it names a missing LINK)
+        return self.LINK.write(values)
 
     def caption_parts(self) -> list[str]:
         """The settings in words for a figure's caption (``ui.export.figure_caption``),

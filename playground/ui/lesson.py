@@ -42,7 +42,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
-from .link import LinkField, LinkReason, LinkTable, Problem, problem, read_query
+from .link import DEFAULT_LAB, LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import DISPLAY_LINK, PAGE_BUTTON, Display, display_query, text_size
 from .widgets import KeptFile, file_picker, keep_in_tab, kept_file
@@ -339,7 +339,7 @@ class LessonScript(ReactiveHTML):
           if (!data.go) return;
           try {  // the lab left keeps its link for the tab, as the lab switcher does
             const here = new URLSearchParams(window.location.search);
-            sessionStorage.setItem('pg-link-' + (here.get('lab') || 'optimizers'),
+            sessionStorage.setItem('pg-link-' + (here.get('lab') || '""" + DEFAULT_LAB + """'),
                                    window.location.search);
           } catch (e) { /* storage off */ }
           // Percent-encoded: Panel sends a string parameter HTML-escaped (& as &amp;).

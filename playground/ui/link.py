@@ -32,6 +32,9 @@ from ..text import DEFAULT_LANGUAGE, tr, tr_error
 
 logger = logging.getLogger(__name__)
 
+#: The lab a link without ``lab=`` opens.
+DEFAULT_LAB = "optimizers"
+
 #: At most this many fields are read from one link (a class's links are short).
 MAX_FIELDS = 200
 #: A value is quoted in a notice up to this many characters.

@@ -51,6 +51,7 @@ from .keyboard import KeyboardShortcuts
 from .lab import Lab, LabState
 from .lesson import LESSON_LINK, LessonGuide, first_step_query, lab_link
 from .link import (
+    DEFAULT_LAB,
     LinkLocation,
     LinkReason,
     page_location,
@@ -86,7 +87,6 @@ log = logging.getLogger(__name__)
 LABS = {"optimizers": "playground.labs.optimizers.lab:OptimizerLab",
         "mlp": "playground.labs.mlp.lab:MlpLab",
         "biasvariance": "playground.labs.biasvariance.lab:BiasVarianceLab"}
-DEFAULT_LAB = "optimizers"
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))

@@ -43,7 +43,6 @@ def test_the_base_classes_say_what_is_missing():
 
 class ToyState(LabState):
     size = param.Integer(1, bounds=(1, 10))
-    lang = param.String("en")
     LINK_KEYS = frozenset({"size"})
 
     def apply_query(self, query):

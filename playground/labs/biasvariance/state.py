@@ -167,7 +167,6 @@ class BiasVarianceLabState(LabState):
     busy = param.Boolean(False, doc="a computation runs off the event loop")
     progress = param.Number(0.0, bounds=(0.0, 1.0), doc="the running computation's share done")
 
-    lang = param.String("en")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -327,8 +326,7 @@ class BiasVarianceLabState(LabState):
 
     def to_query(self) -> dict[str, str]:
         """The state as query values: the family, and every setting that differs."""
-        values = {f.name: getattr(self, f.name) for f in LINK.fields}
-        return LINK.write(values, {"capacity": self.family_capacity()})
+        return LINK.write(self.link_values(), {"capacity": self.family_capacity()})
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from query values; returns what was ignored and why."""

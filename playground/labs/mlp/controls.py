@@ -18,7 +18,7 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
-from ...numerics import datasets, mlp
+from ...numerics import datasets, mlp, training
 from ...numerics import optimizers as opt
 from ...text import tr, tr_error
 from ...ui.lab import controls
@@ -160,11 +160,14 @@ class MlpControls(Viewer):
             name=t("batch"), start=1, end=max(self.state.n_train, 2)))
         self._fit_batch_to_data()
         self.l1 = self._guarded("l1", pn.widgets.EditableFloatSlider(
-            name=t("l1"), start=0.0, end=0.01, step=0.0001, format="0.[0000]"))
+            name=t("l1"), start=0.0, end=s.param.l1.softbounds[1], step=0.0001,
+            format="0.[0000]"))
         self.l2 = self._guarded("l2", pn.widgets.EditableFloatSlider(
-            name=t("l2"), start=0.0, end=0.05, step=0.0005, format="0.[0000]"))
+            name=t("l2"), start=0.0, end=s.param.l2.softbounds[1], step=0.0005,
+            format="0.[0000]"))
         self.dropout = pn.widgets.FloatSlider.from_param(s.param.dropout, name=t("dropout"),
-                                                         start=0.0, end=0.9, step=0.05)
+                                                         start=0.0, end=training.MAX_DROPOUT,
+                                                         step=0.05)
         # Every knob but α (the slider above), from its registry entry: a checkbox for a
         # flag, a number typed in scientific form for one spanning decades, else a box.
         self.knobs = {key: knob_widget(s, knob, lang)
@@ -483,9 +486,10 @@ class MlpControls(Viewer):
         self.optimizer.disabled = bool(racers)
         self.race_note.visible = bool(racers)
         kind = s.schedule
-        shown = {"schedule_every": kind in ("step", "inverse_time", "cosine"),
-                 "schedule_factor": kind == "step", "schedule_gamma": kind == "exponential",
-                 "clip_value": s.clip != "none"}
+        shown = {f"schedule_{setting}": kind in kinds
+                 for setting, kinds in opt.SCHEDULE_SETTINGS.items()}
+        shown["schedule_every"] |= kind == "cosine"  # here N is also cosine's T (epochs)
+        shown["clip_value"] = s.clip != "none"
         for name, visible in shown.items():  # the box with its note
             self.guards[name].widget.visible = self.guards[name].layout.visible = visible
         self._show_lr()

@@ -23,6 +23,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import NamedTuple
 
 import jax
@@ -107,7 +108,7 @@ _OVERFIT = dict(**_PLAIN, dataset="circle", noise=35.0, points=60, train_ratio=5
                 batchnorm=False)
 
 #: Named settings that show one lesson each.
-PRESETS: Mapping[str, dict] = {
+PRESETS: Mapping[str, dict] = MappingProxyType({
     "overfit": _OVERFIT,
     # The over-fitting lesson with one remedy each: one click from the problem to a cure.
     "overfit_dropout": {**_OVERFIT, "dropout": 0.5},
@@ -120,7 +121,7 @@ PRESETS: Mapping[str, dict] = {
     "default": dict(**_PLAIN, **{**training.DEFAULTS,
                                  "features": list(training.DEFAULTS["features"])},
                     lr=opt.KNOBS["lr"].default),
-}
+})
 
 UPLOADED = "uploaded"  # the data set name of an uploaded CSV file
 
@@ -221,7 +222,6 @@ class MlpLabState(_Knobs):
     diverged_at = param.Integer(None, allow_None=True,
                                 doc="the epoch whose loss was not finite (training stops)")
 
-    lang = param.String("en")
 
     def __init__(self, **params):
         super().__init__(**params)
@@ -1005,10 +1005,6 @@ class MlpLabState(_Knobs):
                 caption.named(t("network"), caption.listed(network, lang), lang),
                 caption.listed([p for p in training_parts if p], lang),
                 tr("export.epoch", lang, epoch=self.epoch)]
-
-    def to_query(self) -> dict[str, str]:
-        """The state as query values: the data set, and every setting that differs."""
-        return LINK.write({f.name: getattr(self, f.name) for f in LINK.fields})
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
         """Set the state from query values; returns what was ignored and why."""

@@ -544,10 +544,9 @@ class OptimizerLab(Lab):
         self.expression_input.visible = s.surface == surfaces.CUSTOM
         for name, card in self.hp_cards.items():
             card.visible = name in s.optimizers
-        shown = {"schedule_every": s.schedule in ("step", "inverse_time"),
-                 "schedule_factor": s.schedule == "step",
-                 "schedule_gamma": s.schedule == "exponential",
-                 "clip_value": s.clip != "none"}
+        shown = {f"schedule_{setting}": s.schedule in kinds
+                 for setting, kinds in opt.SCHEDULE_SETTINGS.items()}
+        shown["clip_value"] = s.clip != "none"
         for p, visible in shown.items():  # the box with its note
             self.guards[p].widget.visible = self.guards[p].layout.visible = visible
 

@@ -87,7 +87,6 @@ class OptimizerLabState(_Knobs):
     surface_error = param.String("", doc="why the typed formula was rejected")
     active_surface = param.Parameter(default=None, doc="the surfaces.Surface being raced")
 
-    lang = param.String("en")
 
     # What the page shows of the run, not its numbers (no new race): in links too.
     step = param.Integer(-1, bounds=(-1, 10000), doc="the step the player shows; -1: the last")
@@ -322,7 +321,7 @@ class OptimizerLabState(_Knobs):
 
     def to_query(self) -> dict[str, str]:
         """The state as query-string values: surface, optimizers, and what differs."""
-        values = {f.name: getattr(self, f.name) for f in LINK.fields}
+        values = self.link_values()
         # The formula being raced, not a rejected one still in the box; only for custom.
         values["expression"] = self._custom.fn.source
         if self.surface != surfaces.CUSTOM:

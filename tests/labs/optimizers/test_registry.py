@@ -127,7 +127,11 @@ FAKE = textwrap.dedent(r'''
     import playground
     from playground.numerics import optimizers as opt
 
-    # signSGD (Bernstein et al. 2018): θ ← θ − α sign(g).  One entry, nothing else edited.
+    # signSGD (Bernstein et al. 2018): θ ← θ − α sign(g).  One entry, and its name in the
+    # language tables (``optimizer.<name>``); nothing else edited.
+    from playground import text
+    text.TEXT = MappingProxyType({lang: MappingProxyType({**table, "optimizer.signsgd": "signSGD"})
+                                  for lang, table in text.TEXT.items()})
     fake = opt.OptimizerSpec(
         "signsgd", ("lr",), lambda h: optax.scale_by_sign(),
         r"\theta \leftarrow \theta - \alpha\,\mathrm{sign}(g)",
@@ -173,13 +177,27 @@ FAKE = textwrap.dedent(r'''
     assert "signsgd" in MlpLabState.param.optimizer.objects
     assert cli.main(["trajectory", "--surface", "ravine", "--optimizer", "signsgd",
                      "--steps", "2", "--lr", "0.1"]) == 0
+
+    # Both labs' pages: its controls, its card, its legend entry, its optimizer choice.
+    from playground.labs.mlp.lab import MlpLab
+    from playground.labs.optimizers.lab import OptimizerLab
+
+    lab = OptimizerLab(state=OptimizerLabState(optimizers=["sgd", "signsgd"]))
+    lab.prepare()
+    shown = [*lab.main(), *lab.sidebar(), *lab.details()]
+    assert any("signSGD" in str(getattr(o, "object", "")) or "signSGD" in str(
+        getattr(o, "name", "")) for view in shown for o in view.select())
+    mlp = MlpLab(state=MlpLabState(optimizer="signsgd"))
+    mlp.prepare()
+    assert [*mlp.main(), *mlp.sidebar(), *mlp.details()]
     print("ok")
 ''')
 
 
 def test_a_new_optimizer_is_one_registry_entry():
-    """A fake optimizer added to the registry alone (in a fresh process) races, trains,
-    gets its lab parameters, link keys, CLI option and card."""
+    """A fake optimizer added to the registry (and its name to the language tables) in a
+    fresh process races, trains, gets its lab parameters, link keys, CLI option, card and
+    both labs' pages."""
     proc = subprocess.run([sys.executable, "-c", FAKE], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
