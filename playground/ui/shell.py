@@ -87,6 +87,9 @@ log = logging.getLogger(__name__)
 LABS = {"optimizers": "playground.labs.optimizers.lab:OptimizerLab",
         "mlp": "playground.labs.mlp.lab:MlpLab",
         "biasvariance": "playground.labs.biasvariance.lab:BiasVarianceLab"}
+#: Up to this many labs the header shows a button for each; past it a drop-down list
+#: (six labs' buttons pushed the title out of a 1280-px header).
+SWITCHER_BUTTONS = 3
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
@@ -431,12 +434,17 @@ class Page:
         """The hidden keys that are the lab's (its class is imported by now)."""
         return read_embedding(self.query, lab_class(self.lab_key).state_class().LINK)[1]
 
-    def _switcher(self) -> pn.widgets.RadioButtonGroup:
-        switcher = pn.widgets.RadioButtonGroup(
-            name=tr("app.lab", self.lang),
-            options={tr(Lab.title_key(k), self.lang): k for k in LABS},
-            value=self.lab_key, button_type="light", align="center", css_classes=["pg-labs"],
-            width=122 * len(LABS), margin=(0, 20))
+    def _switcher(self) -> pn.widgets.RadioButtonGroup | pn.widgets.Select:
+        """The labs: a button each, or past ``SWITCHER_BUTTONS`` labs a drop-down list."""
+        options = {tr(Lab.title_key(k), self.lang): k for k in LABS}
+        common = dict(options=options, value=self.lab_key, align="center",
+                      css_classes=["pg-labs"], margin=(0, 20))
+        if len(LABS) <= SWITCHER_BUTTONS:
+            switcher = pn.widgets.RadioButtonGroup(name=tr("app.lab", self.lang),
+                                                   button_type="light",
+                                                   width=122 * len(LABS), **common)
+        else:  # (no label above it: the header has one line)
+            switcher = pn.widgets.Select(width=200, **common)
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
         switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key,
@@ -779,7 +787,11 @@ if (navigator.clipboard && window.isSecureContext) {
 #: Leaving for another lab: this lab's link is kept for the tab, the other's restored,
 #: with this page's display keys (language, theme, lecture mode).
 SWITCH_LAB_JS = """
-const key = keys[cb_obj.active];
+// The button chosen, or the list's entry: its place among the list's own options (their
+// texts as the model holds them, "&" escaped alike), the labs' order.
+const shown = cb_obj.active !== undefined ? [] :
+  cb_obj.options.map((o) => Array.isArray(o) ? o[0] : o);
+const key = keys[cb_obj.active !== undefined ? cb_obj.active : shown.indexOf(cb_obj.value)];
 let saved = null;
 try {
   sessionStorage.setItem('pg-link-' + current, window.location.search);

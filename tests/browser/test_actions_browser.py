@@ -10,6 +10,7 @@ the step scrubber is Panel's player (``.pg-player``); each typed box carries the
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
+
+from playground.serving import REPO_ROOT, free_port, server_command, stop_server, wait_for_http
 
 from .helpers import assert_no_errors, query_of, wait_until
 
@@ -711,3 +714,58 @@ def test_a_tiny_upload_says_a_training_share_of_100_percent_exists_in_chinese(pa
     expect(hint).to_be_visible(timeout=DRAW_TIMEOUT_MS)
     expect(hint).to_contain_text(tr("mlp.train_ratio.few", "zh", n=4))
     assert_no_errors(page)
+
+
+#: ``panel serve --setup``: three more labs (the MLP lab under other keys and names), as
+#: the house will have six: past ``SWITCHER_BUTTONS`` the header lists them in a drop-down.
+_SIX_LABS = '''
+from types import MappingProxyType
+import playground.text as text
+import playground.ui.shell as shell
+names = {"depth": "Gradients through depth", "backprop": "Backprop & gradient checking",
+         "landscape": "Loss landscape"}
+for key in names:
+    shell.LABS[key] = "playground.labs.mlp.lab:MlpLab"
+text.TEXT = MappingProxyType({lang: MappingProxyType({**table, **{
+    f"lab.{key}": name for key, name in names.items()}}) for lang, table in text.TEXT.items()})
+'''
+
+
+def test_six_labs_are_a_drop_down_in_the_header_that_switches_labs(browser, tmp_path):
+    """At 1280 px the header keeps its title and every toggle, and choosing a lab from
+    the list (a name with "&" too) opens it in the page's language."""
+
+    setup = tmp_path / "six_labs.py"
+    setup.write_text(_SIX_LABS, encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen([*server_command(port), "--setup", str(setup)], cwd=REPO_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        url = f"http://127.0.0.1:{port}/app"
+        wait_for_http(url, proc)
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(url + "?lab=mlp&lang=zh")
+        labs = page.locator(".pg-labs select")
+        labs.wait_for(timeout=DRAW_TIMEOUT_MS)
+        assert labs.locator("option").all_inner_texts()[3:] == [
+            "Gradients through depth", "Backprop & gradient checking", "Loss landscape"]
+        header = page.locator(".pg-header").bounding_box()
+        for part in (".pg-title", ".pg-labs", ".pg-toggle-present"):
+            box = page.locator(part).first.bounding_box()
+            assert box["x"] >= header["x"] and box["x"] + box["width"] <= 1280, (part, box)
+        labs.select_option(index=0)
+        page.wait_for_url("**lab=optimizers**", timeout=DRAW_TIMEOUT_MS)
+        labs = page.locator(".pg-labs select")
+        labs.wait_for(timeout=DRAW_TIMEOUT_MS)
+        labs.select_option(label="Backprop & gradient checking")
+        page.wait_for_url("**lab=backprop**", timeout=DRAW_TIMEOUT_MS)
+        assert query_of(page)["lang"] == "zh"
+        page.locator(".pg-labs select").wait_for(timeout=DRAW_TIMEOUT_MS)
+        assert errors == []
+    finally:
+        context.close()
+        stop_server(proc)
