@@ -253,16 +253,12 @@ def _check_knobs_apply(args) -> None:
                              f"(its knobs: {', '.join(own)})")
 
 
-#: The schedule options and the schedules that use them.
-_SCHEDULE_OPTIONS = opt.SCHEDULE_SETTINGS
-
-
 def _check_trajectory_settings(args) -> None:
     """Refuse options that the other settings would ignore."""
     _check_knobs_apply(args)
     if args.expression is not None and args.surface != surfaces.CUSTOM:
         raise UsageError("--expression needs --surface custom")
-    for option, schedules in _SCHEDULE_OPTIONS.items():
+    for option, schedules in opt.SCHEDULE_SETTINGS.items():  # the schedules using each
         if getattr(args, option) is not None and args.schedule not in schedules:
             raise UsageError(f"--{option} applies to --schedule {' or '.join(schedules)}, "
                              f"not {args.schedule}")

@@ -98,6 +98,7 @@ from .ui.axes import (
     log_loss_range,
     loss_range,
     readable_ticks,
+    state_table_text,
     whole_step_ticks,
 )
 from .ui.caption import equals as caption_equals
@@ -127,6 +128,7 @@ from .ui.palettes import (
     heat_palette,
 )
 from .ui.pick import pick_nearest_line
+from .ui.present import INK_JS as PRESENT_INK_JS
 from .ui.present import MATH_FONT
 from .ui.widgets import LOSS_TEXT_JS, number_text
 
@@ -387,9 +389,7 @@ if (cb_obj.active) {
 
 
 #: ``ink(color)``: a coloured text's CSS colour, readable in either theme (``ui.present.ink``).
-INK_JS = r"""
-const ink = (c) => "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + c + "))";
-"""
+INK_JS = PRESENT_INK_JS + "const ink = pgInk;\n"
 #: The dark theme's page (the live page's ``ui.present.CSS``): Bokeh's widgets and the
 #: readouts inherit its colours.
 DARK_CSS = ("<style>body { background: #15181c; color: #eeeeee; --pg-ink: #eeeeee; "
@@ -607,17 +607,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         "readout": readout, "arrows_gradient": arrows["gradient"],
         "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
         "reach": arrow_reach(surface.x_range, surface.y_range),
-        "text": {"title": tr("readout.title", lang), "theta": tr("readout.theta", lang),
-                 "loss": tr("readout.loss", lang), "grad": tr("readout.grad", lang),
-                 "grad_undefined": tr("readout.grad_undefined", lang),
-                 "row_step": tr("readout.row_step", lang),
-                 "subgradient": tr("readout.subgradient", lang),
-                 "velocity": tr("readout.velocity", lang),
-                 "effective_lr": tr("readout.effective_lr", lang),
-                 "caption": tr("readout.caption", lang),
-                 "zoom": tr("plot.arrows_scale", lang),
-                 "legend": tr("plot.arrows_legend", lang),
-                 "converged": tr("status.converged", lang),
+        "text": {**state_table_text(lang), "converged": tr("status.converged", lang),
                  "item": tr("plot.legend_item", lang)}},
         code=OPTIMIZER_JS)
     step_slider.js_on_change("value", animate)
@@ -645,7 +635,7 @@ def build_optimizer_page(state, sweep: str | None = None,
 
 
 #: The optimizer page's playback: the step slider's value t, the sweep slider's value i.
-OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + INK_JS + r"""
+OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);

@@ -21,6 +21,7 @@ import pytest
 from playground import cli, static_export
 from playground.numerics import optimizers as opt
 from playground.numerics import race
+from playground.text import tr
 from playground.ui.export import download_button
 
 MAX_BYTES = 5_000_000  # the bound for the default sweep
@@ -707,8 +708,12 @@ def test_the_files_readout_knows_a_subgradient_and_an_undefined_gradient():
     smooth = race.run_race(parse_expression("x**2 + y**2"),
                            race.make_settings((1.0, 1.0), steps=3))
     assert static_export._race_columns(smooth, sgd)["gstate"].tolist() == [0] * 4
-    assert "text.subgradient" in static_export.OPTIMIZER_JS
-    assert "text.grad_undefined" in static_export.OPTIMIZER_JS
+    # The file's table (the lab's code, ui.axes.ARROWS_JS) words both from its own texts.
+    assert "o.text.subgradient" in static_export.OPTIMIZER_JS
+    assert "o.text.grad_undefined" in static_export.OPTIMIZER_JS
+    texts = static_export.state_table_text("zh")
+    assert texts["subgradient"] == tr("readout.subgradient", "zh")
+    assert texts["grad_undefined"] == tr("readout.grad_undefined", "zh")
 
 
 def test_a_stretched_chart_keeps_the_pages_room_for_its_last_tick_label():

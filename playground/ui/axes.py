@@ -14,6 +14,8 @@ import numpy as np
 from bokeh.models import BasicTicker, CustomJSTickFormatter, Range1d
 
 from ..numerics.biasvariance import resolved_bias2
+from ..text import tr
+from .present import INK_JS
 
 #: The bias–variance curves: values below this are drawn at it on the log axis (k = 1
 #: fits its training set exactly).
@@ -290,11 +292,12 @@ def arrow_reach(x_range, y_range) -> float:
     return ARROW_REACH * min(x_range[1] - x_range[0], y_range[1] - y_range[0])
 
 
-#: Prepended (after :data:`PLAIN_JS`) to the optimizer lab's playback and to the static
+#: Prepended, with :data:`PLAIN_JS`, to the optimizer lab's playback and to the static
 #: export's: one code for both pages' arrows and state table.  ``pgArrows(raw, reach)``
 #: scales the arrows; ``pgStateRow(raw, d, t, o)`` is one optimizer's row at step t (and
-#: its arrows, pushed to ``raw``); ``pgStateTable(text, t, zoom, rows, style)`` the readout.
-ARROWS_JS = r"""
+#: its arrows, pushed to ``raw``); ``pgStateTable(text, t, zoom, rows, style)`` the readout
+#: (its texts: :func:`state_table_text`); ``pgInk`` comes with it (``present.INK_JS``).
+ARROWS_JS = INK_JS + r"""
 // The state table's heading row (a first empty cell over the optimizers' names); each
 // heading wraps within 9em: at its whole width ("α per dimension of the update") the
 // table had no room left for the pairs, which broke over two lines even at 1920 px.
@@ -336,8 +339,7 @@ function pgStateRow(raw, d, t, o) {
   // No number for g where it is undefined, nor any update from there.
   const grad = undefinedHere ? "<i>" + o.text.grad_undefined + "</i>"
     : pgStatePair(d.gx[i], d.gy[i]) + (o.kink(i) ? note(o.text.subgradient, "") : "");
-  const ink = "color-mix(in srgb, " + o.color + " 40%, var(--pg-mix, " + o.color + "))";
-  const row = "<tr><td style='color:" + ink + ";font-weight:600'>" + o.label + rowStep +
+  const row = "<tr><td style='color:" + pgInk(o.color) + ";font-weight:600'>" + o.label + rowStep +
     "</td><td>" + pgStatePair(d.x[i], d.y[i]) + "</td><td style='white-space:nowrap'>" +
     (stopped ? "<b>" + o.status + "</b>" : pgStateNumber(d.loss[i])) + "</td><td>" + grad +
     "</td><td>" + (!o.velocity ? "" : undefinedHere ? "–" : pgStatePair(d.vx[i], d.vy[i])) +
@@ -378,6 +380,16 @@ function pgArrows(raw, reach) {
   return {zoom, arrows};
 }
 """
+
+
+def state_table_text(lang: str) -> dict[str, str]:
+    """The texts ``pgStateRow`` and ``pgStateTable`` read (``ARROWS_JS``), in ``lang``: the
+    lab's page and its static page pass them alike."""
+    text = {key: tr(f"readout.{key}", lang)
+            for key in ("title", "caption", "theta", "loss", "grad", "velocity",
+                        "effective_lr", "grad_undefined", "subgradient", "row_step")}
+    text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang))
+    return text
 
 
 def legend_below(fig, columns: int):

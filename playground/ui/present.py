@@ -117,6 +117,15 @@ def ink(color: str) -> str:
     return f"color-mix(in srgb, {color} 40%, var(--pg-mix, {color}))"
 
 
+#: ``pgInk(color)``: :func:`ink` in the browser (the optimizer pages' tables and headline,
+#: the static pages' readouts).
+INK_JS = r"""
+function pgInk(c) {
+  return "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + c + "))";
+}
+"""
+
+
 def text_size(px: float) -> str:
     """A CSS font size: ``px`` pixels, at least the lecture mode's text size."""
     return f"max({px}px, var(--pg-text-size, 0px))"

@@ -113,7 +113,8 @@ _process_configured = False
 def configure_process():
     """The server process's settings, once, before the first page and the first JAX
     computation (``serve`` calls it; importing this module changes nothing in the
-    process)."""
+    process).  Two more follow a lab's first import, on a page's prepare thread, since
+    they need JAX: ``enable_compilation_cache`` and ``freeze_imports``."""
     global _process_configured
     with _once_lock:
         if _process_configured:
@@ -180,7 +181,10 @@ def lab_class(key: str) -> type[Lab]:
 
 
 def enable_compilation_cache():
-    """JAX's persistent cache: a restarted server skips most compilation."""
+    """JAX's persistent cache: a restarted server skips most compilation.  A process
+    setting made here, on the thread that prepares a page (or the ``figure``/``export``
+    command's), not in ``configure_process``: it imports JAX, which a page's first answer
+    does not wait for."""
     with _imports_lock:  # JAX's first import, as a lab's (``lab_class``)
         import jax
 

@@ -167,7 +167,6 @@ class BiasVarianceLabState(LabState):
     busy = param.Boolean(False, doc="a computation runs off the event loop")
     progress = param.Number(0.0, bounds=(0.0, 1.0), doc="the running computation's share done")
 
-
     def __init__(self, **params):
         super().__init__(**params)
         self._applying = False

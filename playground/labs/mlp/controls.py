@@ -92,7 +92,8 @@ class MlpControls(Viewer):
             f"{t('upload.note')}</span>",
             margin=(0, 10))
         self.noise = pn.widgets.FloatSlider.from_param(s.param.noise, name=t("noise"),
-                                                       start=0, end=50, step=5,
+                                                       start=0, end=datasets.MAX_NOISE,
+                                                       step=5,
                                                        css_classes=["pg-noise"])
         self.points = pn.widgets.IntSlider.from_param(s.param.points, name=t("points"),
                                                       start=10, end=1000, step=10)

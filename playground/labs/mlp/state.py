@@ -222,7 +222,6 @@ class MlpLabState(_Knobs):
     diverged_at = param.Integer(None, allow_None=True,
                                 doc="the epoch whose loss was not finite (training stops)")
 
-
     def __init__(self, **params):
         super().__init__(**params)
         # The help a widget shows (Panel's "?" from the parameter's doc), in this page's

@@ -354,7 +354,7 @@ class OptimizerLab(Lab):
         self.steps = self._guarded("steps", pn.widgets.EditableIntSlider(
             name=tr("steps", lang), start=10, end=5000, step=10))
         self.noise = self._guarded("noise", pn.widgets.EditableFloatSlider(
-            name=tr("noise", lang), start=0.0, end=5.0, step=0.01))
+            name=tr("noise", lang), start=0.0, end=s.param.noise.softbounds[1], step=0.01))
         self.seed = self._guarded("seed", pn.widgets.IntInput(name=tr("seed", lang), width=110))
         self.schedule = pn.widgets.Select.from_param(
             s.param.schedule, name=tr("schedule", lang),

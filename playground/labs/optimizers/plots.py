@@ -42,6 +42,7 @@ from ...ui.axes import (
     readable_tick,
     readable_ticks,
     show_lone_points,
+    state_table_text,
     step_range,
     whole_step_ticks,
 )
@@ -219,14 +220,8 @@ class RacePlots:
         return self._loss_sources[name]
 
     def _js_args(self) -> dict:
-        labels = {key: tr(f"readout.{key}", self.lang)
-                  for key in ("theta", "loss", "grad", "velocity", "effective_lr",
-                              "grad_undefined", "subgradient", "row_step")}
-        labels.update(title=tr("readout.title", self.lang), step=tr("plot.step", self.lang),
-                      loss_of=tr("headline.loss_of", self.lang),
-                      zoom=tr("plot.arrows_scale", self.lang),
-                      legend=tr("plot.arrows_legend", self.lang),
-                      caption=tr("readout.caption", self.lang))
+        labels = state_table_text(self.lang)
+        labels.update(step=tr("plot.step", self.lang), loss_of=tr("headline.loss_of", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
                 "headline": self.headline,
@@ -393,9 +388,8 @@ for (let k = 0; k < names.length; k++) {
   const i = shown.i;
   trails[names[k]].data = {x: d.x.slice(0, i + 1), y: d.y.slice(0, i + 1)};
   cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
-  const ink = "color-mix(in srgb, " + color + " 40%, var(--pg-mix, " + color + "))";
   numbers += "<div>" + small + labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
-    "</span><span class='pg-loss-now' style='color:" + ink + "'>" +
+    "</span><span class='pg-loss-now' style='color:" + pgInk(color) + "'>" +
     (shown.stopped || shown.undefinedHere ? "–" : pgPlain(d.loss[i])) +
     "</span></div>";  // as the legend
   rows += shown.row;

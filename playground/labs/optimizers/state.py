@@ -87,7 +87,6 @@ class OptimizerLabState(_Knobs):
     surface_error = param.String("", doc="why the typed formula was rejected")
     active_surface = param.Parameter(default=None, doc="the surfaces.Surface being raced")
 
-
     # What the page shows of the run, not its numbers (no new race): in links too.
     step = param.Integer(-1, bounds=(-1, 10000), doc="the step the player shows; -1: the last")
     view_3d = param.Boolean(False, doc="the 3-D view shown")

@@ -1,8 +1,9 @@
 """The optimizer and knob registry (``numerics.optimizers``) drives every surface.
 
 One set of bounds per knob: the widgets of both labs, both labs' links and the command
-line accept exactly ``[low, high]``.  A new optimizer is one registry entry: the labs'
-parameters and links, the CLI, the race, the training engine and the cards follow.
+line accept exactly ``[low, high]``.  A new optimizer is one registry entry and its name in
+the language tables: the labs' parameters, links and pages, the CLI, the race, the
+training engine and the cards follow.
 """
 
 import subprocess
@@ -194,7 +195,7 @@ FAKE = textwrap.dedent(r'''
 ''')
 
 
-def test_a_new_optimizer_is_one_registry_entry():
+def test_a_new_optimizer_is_one_registry_entry_and_its_name():
     """A fake optimizer added to the registry (and its name to the language tables) in a
     fresh process races, trains, gets its lab parameters, link keys, CLI option, card and
     both labs' pages."""
