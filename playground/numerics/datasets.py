@@ -511,7 +511,8 @@ def fit_normaliser(X) -> Normaliser:
 
 
 def normalise(X, mean, std):
-    """x̂_ij = (x_ij − μ_j) / σ_j; NumPy or JAX in, the same kind out."""
+    """x̂_ij = (x_ij − μ_j) / σ_j: ``X`` (N, F), ``mean`` and ``std`` (F,), in float64;
+    NumPy or JAX in, the same kind out, (N, F)."""
     xp = _namespace(X)
     return (xp.asarray(X, dtype=xp.float64) - xp.asarray(mean)) / xp.asarray(std)
 

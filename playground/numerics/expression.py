@@ -863,6 +863,15 @@ def _with_subgradients(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array
 # ------------------------------------------------------------------------ expression
 
 
+def _broadcast_pair(x: ArrayLike, y: ArrayLike):
+    """``x`` and ``y`` as floating-point arrays of their broadcast shape: ``(x, y, dtype,
+    shape)``."""
+    x, y = jnp.asarray(x), jnp.asarray(y)
+    dtype = jnp.result_type(x, y, float)
+    shape = jnp.broadcast_shapes(x.shape, y.shape)
+    return (*(jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y)), dtype, shape)
+
+
 @dataclass(frozen=True)
 class Expression:
     """A parsed surface ``f(x, y)``; equal and hashable by its canonical form."""
@@ -881,19 +890,13 @@ class Expression:
         Under ``jax.grad`` (and ``jvp``, ``hessian``) the derivative is the formula's
         own (the subgradient rules above): at a kink, the minimum-norm subgradient.
         """
-        x, y = jnp.asarray(x), jnp.asarray(y)
-        dtype = jnp.result_type(x, y, float)
-        shape = jnp.broadcast_shapes(x.shape, y.shape)
-        x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
+        x, y, _, _ = _broadcast_pair(x, y)
         return self._function(x, y)
 
     def gradient(self, x: ArrayLike, y: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """(∂f/∂x, ∂f/∂y) at ``x``, ``y`` by the subgradient rules (±∞ or NaN where the
         slope is infinite or undefined, e.g. √x at x = 0)."""
-        x, y = jnp.asarray(x), jnp.asarray(y)
-        dtype = jnp.result_type(x, y, float)
-        shape = jnp.broadcast_shapes(x.shape, y.shape)
-        x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
+        x, y, dtype, shape = _broadcast_pair(x, y)
         _, (gx, gy) = _differentiate(self.tree, {"x": x, "y": y})
         return tuple(jnp.broadcast_to(jnp.asarray(g, dtype), shape) for g in (gx, gy))
 
@@ -901,10 +904,7 @@ class Expression:
         """Whether (x, y) is at a kink of the formula (|·| at 0, a tie of max or min, √
         at 0), where ``gradient`` is a subgradient, not a gradient (booleans, x's and
         y's broadcast shape)."""
-        x, y = jnp.asarray(x), jnp.asarray(y)
-        dtype = jnp.result_type(x, y, float)
-        shape = jnp.broadcast_shapes(x.shape, y.shape)
-        x, y = (jnp.broadcast_to(v.astype(dtype), shape) for v in (x, y))
+        x, y, _, shape = _broadcast_pair(x, y)
         return jnp.broadcast_to(jnp.asarray(_at_kink(self.tree, {"x": x, "y": y}), bool),
                                 shape)
 

@@ -168,7 +168,9 @@ def _same_types(update, grads, state, h):
 
 
 def clip_tree(grads, kind, threshold):
-    """Clip a gradient pytree by value or by its global norm (``kind`` indexes CLIPPING)."""
+    """Clip a gradient pytree by value or by its global norm (``kind`` indexes CLIPPING:
+    none, each entry to [−c, c], or the whole tree scaled to norm ≤ c; ``threshold`` c);
+    the same pytree, every leaf its own shape."""
     by_value, _ = optax.clip(threshold).update(grads, optax.EmptyState())
     by_norm, _ = optax.clip_by_global_norm(threshold).update(grads, optax.EmptyState())
     return jax.tree.map(lambda g, v, n: jnp.stack([g, v, n])[kind], grads, by_value, by_norm)

@@ -25,7 +25,8 @@ HEATMAP_STRENGTH = 0.75
 #: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector.
 OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
              "#000000")
-#: One colour per optimizer, the registry's in order, in every lab, chart and table.
+#: One colour per optimizer, the registry's in order, in every lab, chart and table
+#: (eight: a ninth optimizer in the registry needs a ninth colour here).
 OPTIMIZER_COLORS = MappingProxyType(dict(zip(opt.NAMES, OKABE_ITO, strict=False)))
 #: The bias–variance lab's curves (Okabe–Ito, as the optimizers): bias², variance, noise,
 #: their sum, the measured test error, the training error; in the lab and its static page.
