@@ -627,14 +627,17 @@ class MlpLabState(_Knobs):
                 self._keep_finite(good, rows[:good])
             self.param.update(diverged_at=bad, error=tr("mlp.diverged", self.lang, epoch=bad))
             return
+        self._append(model, best_model, rows)
+
+    def _append(self, model: training.Model, best_model: training.Model, rows: np.ndarray):
+        """Keep a chunk's trained networks and its metrics ``rows`` (epochs × 4, all
+        finite; columns as ``history``'s), and move the best epoch to the chunk's
+        minimum validation loss when that beats the best so far."""
+        start = len(self.history)
         self.model, self.best_model = model, best_model
         self.history = np.concatenate([self.history, rows])
-        with np.errstate(invalid="ignore"):
-            better = rows[:, 2] < self.history[self.best_epoch, 2]
-        if better.any():
-            # the first epoch that beat the best so far, then the chunk's own minimum
-            val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
-            self.best_epoch = start + int(np.argmin(val))
+        if rows[:, 2].min() < self.history[self.best_epoch, 2]:
+            self.best_epoch = start + int(np.argmin(rows[:, 2]))
         self._apply_due_edits(int(self.model.epoch))  # drawn with the epoch, edited
         self.epoch = int(self.model.epoch)
 
@@ -646,14 +649,7 @@ class MlpLabState(_Knobs):
             self.arch, self.model, self.best_model,
             jnp.asarray(self.best_val, training.DTYPE), self.hyper(), self.data,
             n_epochs=n_epochs)
-        start = len(self.history)
-        self.model, self.best_model = model, best_model
-        self.history = np.concatenate([self.history, rows])
-        val = np.where(np.isfinite(rows[:, 2]), rows[:, 2], np.inf)
-        if val.min() < self.history[self.best_epoch, 2]:
-            self.best_epoch = start + int(np.argmin(val))
-        self._apply_due_edits(int(self.model.epoch))  # drawn with the epoch, edited
-        self.epoch = int(self.model.epoch)
+        self._append(model, best_model, rows)
 
     def _record_race(self, result, n_epochs: int, before: training.Model):
         """Keep ``train_race``'s ``result``: every racer ``n_epochs`` more epochs from
