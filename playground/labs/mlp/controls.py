@@ -35,13 +35,13 @@ from ...ui.widgets import (
     loss_text,
     set_text,
 )
-from .state import PRESETS as PRESET_VALUES
-from .state import UPLOADED, MlpLabState
+from .state import PRESETS, UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
 
-#: The lesson buttons: the first three, then the remedies for over-fitting.
-PRESETS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
+#: The lesson buttons, in order (every one of ``state.PRESETS``): the first three, then
+#: the remedies for over-fitting.
+PRESET_BUTTONS = ("overfit", "underfit", "default", "overfit_dropout", "overfit_l2",
            "overfit_early_stop")
 
 
@@ -64,7 +64,7 @@ class MlpControls(Viewer):
         s, lang = self.state, self.state.lang
         t = lambda key: tr(f"mlp.{key}", lang)
         self.preset_buttons = []
-        for name in PRESETS:
+        for name in PRESET_BUTTONS:
             b = pn.widgets.Button(name=t(f"preset.{name}"), button_type=PAGE_BUTTON,
                                   css_classes=[f"pg-preset-{name}"])
             b.on_click(lambda _e, n=name: self.state.apply_preset(n))
@@ -237,7 +237,7 @@ class MlpControls(Viewer):
                                pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
                                pn.Row(*self.preset_buttons[3:]), margin=0,
                                sizing_mode="stretch_width"),
-                     *{k for values in PRESET_VALUES.values() for k in values}),
+                     *{k for values in PRESETS.values() for k in values}),
             head("data"), self.dataset,
             pn.Row(file_picker(self.upload, tr("mlp.upload.choose", lang), "pg-upload-button"),
                    self.upload_error), self.upload_note,

@@ -10,7 +10,7 @@ import pytest
 
 from playground.labs.mlp import lab as mlp_lab
 from playground.labs.mlp.lab import PERIOD_MS, MlpLab
-from playground.labs.mlp.state import MAX_RACERS, MlpLabState
+from playground.labs.mlp.state import MAX_RACERS, PRESETS, MlpLabState
 from playground.numerics import training
 from playground.numerics.mlp import parse_layers
 from playground.numerics.reading import reading
@@ -627,6 +627,17 @@ def test_the_race_settings_are_stacked_once_until_one_changes():
     again = s.race_hyper()
     assert again is not first and np.allclose(np.asarray(again.lr), 0.05)
     assert list(np.asarray(again.optimizer)) == [0, 5]
+
+
+def test_every_preset_has_one_button_that_applies_it(lab):
+    """The sidebar's lesson buttons are the state's presets, each once; a button sets its
+    preset's settings."""
+    names = [b.css_classes[0].removeprefix("pg-preset-") for b in lab.controls.preset_buttons]
+    assert sorted(names) == sorted(PRESETS)
+    button = lab.controls.preset_buttons[names.index("overfit_l2")]
+    button.clicks += 1
+    assert lab.state.l2 == PRESETS["overfit_l2"]["l2"] > 0
+    assert lab.state.layers == PRESETS["overfit_l2"]["layers"]
 
 
 @pytest.mark.parametrize("remedy", ["overfit_dropout", "overfit_l2"])
