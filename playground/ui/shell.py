@@ -90,6 +90,12 @@ LABS = {"optimizers": "playground.labs.optimizers.lab:OptimizerLab",
 #: Up to this many labs the header shows a button for each; past it a drop-down list
 #: (six labs' buttons pushed the title out of a 1280-px header).
 SWITCHER_BUTTONS = 3
+#: The drop-down's label, there for a screen reader and out of sight (the usual
+#: "visually hidden" rule: ``display: none`` would hide it from the reader too).
+VISUALLY_HIDDEN_LABEL = """
+label { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0;
+        overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
+"""
 
 CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
                                 Path.home() / ".cache" / "playground-jax"))
@@ -447,8 +453,9 @@ class Page:
             switcher = pn.widgets.RadioButtonGroup(name=tr("app.lab", self.lang),
                                                    button_type="light",
                                                    width=122 * len(LABS), **common)
-        else:  # (no label above it: the header has one line)
-            switcher = pn.widgets.Select(width=200, **common)
+        else:  # its label is read out, not shown: the header has one line
+            switcher = pn.widgets.Select(name=tr("app.lab", self.lang), width=200,
+                                         stylesheets=[VISUALLY_HIDDEN_LABEL], **common)
         # Another lab is another page: its own state, its own link.  Each lab's latest
         # link is kept for this tab (sessionStorage), so switching back restores it.
         switcher.jscallback(args={"keys": list(LABS), "current": self.lab_key,

@@ -753,6 +753,10 @@ def test_six_labs_are_a_drop_down_in_the_header_that_switches_labs(browser, tmp_
         labs.wait_for(timeout=DRAW_TIMEOUT_MS)
         assert labs.locator("option").all_inner_texts()[3:] == [
             "Gradients through depth", "Backprop & gradient checking", "Loss landscape"]
+        # a screen reader names it; its label takes no room in the header
+        assert page.get_by_role("combobox", name="实验", exact=True).count() == 1
+        label = page.locator(".pg-labs label").bounding_box()
+        assert label is not None and label["width"] <= 1 and label["height"] <= 1
         header = page.locator(".pg-header").bounding_box()
         for part in (".pg-title", ".pg-labs", ".pg-toggle-present"):
             box = page.locator(part).first.bounding_box()
