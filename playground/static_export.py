@@ -432,21 +432,6 @@ def _race_columns(r: race.Race, k: int, floor: float = 0.0) -> dict[str, np.ndar
             "gap": race.loss_gap(columns["loss"], floor), **columns}
 
 
-def _loss_floor(surface, z: np.ndarray, races: list, indices: list[int]) -> float:
-    """The log-scale chart's min L, as the lab's: the surface's known minimum, else the
-    lowest of the grid and of every run's finite losses."""
-    if surface.minimum_value is not None:
-        return float(surface.minimum_value)
-    lows = [float(np.nanmin(z))]
-    for r in races:
-        for k in indices:
-            loss = r.loss[:max(r.good_rows(k), 1), k]
-            loss = loss[np.isfinite(loss)]
-            if loss.size:
-                lows.append(float(loss.min()))
-    return min(lows)
-
-
 def build_optimizer_page(state, sweep: str | None = None,
                          n_values: int = DEFAULT_VALUES) -> Page:
     """The optimizer lab's race (``state``: an ``OptimizerLabState`` set from a link)
@@ -480,7 +465,8 @@ def build_optimizer_page(state, sweep: str | None = None,
     steps = max(r.last_step(shown) for r in races)
     swept_k = opt.NAMES.index(name)
     xs, ys, z = surface_grid(surface)
-    floor = _loss_floor(surface, z, races, [opt.NAMES.index(n) for n in shown])
+    floor = race.loss_floor(surface.minimum_value, float(np.nanmin(z)), races,
+                            [opt.NAMES.index(n) for n in shown])
 
     full = {n: ColumnDataSource(_race_columns(here, opt.NAMES.index(n), floor),
                                 name=f"full_{n}") for n in shown}

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import NamedTuple
 
@@ -146,6 +146,24 @@ class Race(NamedTuple):
         if stop is None:
             return len(self.loss)
         return stop[1] + 1 if stop[0] == "undefined" else stop[1]
+
+
+def loss_floor(minimum: float | None, grid_min: float, races: Sequence[Race],
+               indices: Sequence[int]) -> float:
+    """The floor a log-scale loss chart subtracts (``loss_gap``): the surface's known
+    minimum value ``minimum``, else the lowest of ``grid_min`` (the lowest finite L on
+    the grid drawn) and of the finite losses optimizers ``indices`` reached in each of
+    ``races`` (before they stopped)."""
+    if minimum is not None:
+        return float(minimum)
+    lows = [float(grid_min)]
+    for r in races:
+        for k in indices:
+            loss = r.loss[:max(r.good_rows(k), 1), k]
+            loss = loss[np.isfinite(loss)]
+            if loss.size:
+                lows.append(float(loss.min()))
+    return min(lows)
 
 
 def loss_gap(loss: np.ndarray, floor: float) -> np.ndarray:

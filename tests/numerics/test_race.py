@@ -71,6 +71,22 @@ def test_sgd_divergence_is_caught_and_frozen(lr):
     np.testing.assert_array_equal(calm.points[:, others], r.points[:, others])
 
 
+def test_the_log_charts_floor_is_the_known_minimum_else_the_lowest_loss_reached():
+    diverging = run({**RAVINE.defaults, "sgd": {"lr": 1.5}}, steps=60)
+    calm = run(steps=60)
+    k = int(diverging.diverged_at[SGD])
+    adam = opt.NAMES.index("adam")
+    assert race.loss_floor(0.0, -5.0, [diverging], [SGD]) == 0.0  # the known minimum
+    # Else the lowest of the grid's and of the closed-form losses on the paths reached.
+    reached = ravine_loss(diverging.of("sgd")["points"][:k])
+    assert race.loss_floor(None, 1e9, [diverging], [SGD]) == pytest.approx(reached.min())
+    assert race.loss_floor(None, -5.0, [diverging], [SGD]) == -5.0
+    lowest = min(reached.min(), ravine_loss(calm.of("adam")["points"]).min(),
+                 ravine_loss(diverging.of("adam")["points"]).min())
+    assert race.loss_floor(None, 1e9, [diverging, calm], [SGD, adam]) == pytest.approx(
+        lowest, rel=1e-9, abs=1e-300)
+
+
 def test_divergence_at_the_start():
     r = run(start=(2e6, 0.0), steps=5)
     np.testing.assert_array_equal(r.diverged_at, 0)

@@ -28,7 +28,7 @@ from bokeh.plotting import figure
 
 from ...numerics import critical
 from ...numerics import optimizers as opt
-from ...numerics.race import Race, loss_gap
+from ...numerics.race import Race, loss_floor, loss_gap
 from ...numerics.surfaces import Surface, grid
 from ...text import tr
 from ...ui.axes import (
@@ -279,10 +279,7 @@ class RacePlots:
         if race is None:
             selected = []
         indices = [opt.NAMES.index(n) for n in selected]
-        floor = self._loss_floor
-        if floor is None:
-            finite = [race.loss[:, k].min() for k in indices] if indices else []
-            floor = min([self._grid_min, *finite])
+        floor = loss_floor(self._loss_floor, self._grid_min, [race] if race else [], indices)
         legend_items = []
         diverged, stopped = [], []  # the step each stopped at (−1: never), and why
         undefined = []  # the step whose gradient is undefined (−1: none)
