@@ -96,9 +96,11 @@ from .ui.axes import (
     fits_range,
     legend_below,
     log_loss_range,
+    loss_axes,
     loss_range,
     readable_ticks,
     state_table_text,
+    text_sizes,
     whole_step_ticks,
 )
 from .ui.caption import equals as caption_equals
@@ -109,8 +111,11 @@ from .ui.marks import (
     CRITICAL_TOOLTIPS,
     critical_columns,
     critical_marks,
+    current_points,
+    race_path,
     start_mark,
     state_arrows,
+    step_cursor,
 )
 from .ui.markup import text_html
 from .ui.paint import skip_css_variables
@@ -351,13 +356,6 @@ def _header_html(title: str, caption: str, note: str) -> str:
             f"{text_html(note)}</div>")
 
 
-def _style(fig, title_px: int = 16):
-    fig.title.text_font_size = f"{title_px}px"
-    for axis in (fig.xaxis, fig.yaxis):
-        axis.axis_label_text_font_size = "14px"
-        axis.major_label_text_font_size = "13px"
-
-
 def _play_toggle(slider: Slider, lang: str, name: str, frame_ms: int = FRAME_MS) -> Toggle:
     """Play/Pause: moves ``slider`` to its end in at most ``PLAY_FRAMES`` frames, one
     every ``frame_ms``."""
@@ -485,21 +483,17 @@ def build_optimizer_page(state, sweep: str | None = None,
                  tools="pan,wheel_zoom,reset,save", active_scroll=None,
                  x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
                  toolbar_location="right", name="pg-surface")
-    _style(fig)
+    text_sizes(fig, label_px=15)  # as the lab's
     fig.xaxis.axis_label, fig.yaxis.axis_label = tr("plot.axis.x", lang), tr("plot.axis.y", lang)
     for axis in (fig.xaxis[0], fig.yaxis[0]):
         axis.formatter = readable_ticks()
     add_contours(fig, xs, ys, z, levels)
     items = []
     for n in shown:
-        color = OPTIMIZER_COLORS[n]
-        fig.line("x", "y", source=full[n], color=color, line_width=2, line_alpha=0.35,
-                 line_dash="dashed")
-        trail = fig.line("x", "y", source=trails[n], color=color, line_width=3.5)
+        trail = race_path(fig, full[n], trails[n], OPTIMIZER_COLORS[n])[1]
         items.append(LegendItem(label=literal(tr(f"optimizer.{n}", lang)), renderers=[trail]))
     state_arrows(fig, arrows)
-    fig.scatter("x", "y", source=current, size=14, fill_color="color", line_color="white",
-                line_width=2.5)
+    current_points(fig, current)
     # The start and the critical points, as the lab marks them (readable in both themes).
     start_mark(fig, ColumnDataSource({"x": [start[0]], "y": [start[1]]}, name="start"))
     fig.add_tools(HoverTool(renderers=[critical_marks(fig, ColumnDataSource(
@@ -531,19 +525,13 @@ def build_optimizer_page(state, sweep: str | None = None,
                    x_range=Range1d(*_padded(max(steps, 1))), y_range=Range1d(*span),
                    name="pg-loss" if mode == "linear" else "pg-loss-log",
                    visible=log == (mode == "log"))
-        _style(f)
-        f.xaxis.axis_label = tr("plot.step", lang)
-        whole_step_ticks(f)
-        f.yaxis.axis_label = tr(f"plot.loss.{mode}", lang)
-        if mode == "linear":
-            f.yaxis[0].formatter = readable_ticks()
+        text_sizes(f)
+        loss_axes(f, mode, lang)
         column_name = "loss" if mode == "linear" else "gap"
         for n in shown:
             f.line("step", column_name, source=full[n], color=OPTIMIZER_COLORS[n],
                    line_width=2.5)
-        cursor = Span(location=steps, dimension="height", line_color="#444444",
-                      line_dash="dashed", line_width=1.5,
-                      name="cursor" if mode == "linear" else "cursor_log")
+        cursor = step_cursor(steps, "cursor" if mode == "linear" else "cursor_log")
         f.add_layout(cursor)
         f.scatter("x", "y" if mode == "linear" else "gap", source=loss_now, size=9,
                   fill_color="color",
@@ -722,7 +710,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                   toolbar_location="right", match_aspect=True,
                   x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
                   name="pg-boundary")
-    _style(heat)
+    text_sizes(heat)
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
     heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
                source=shown_image, color_mapper=mapper)
@@ -744,7 +732,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                        min_border_right=TICK_ROOM_PX,
                        toolbar_location="right", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
-        _style(chart, 15)
+        text_sizes(chart, 15)
         chart.yaxis[0].formatter = readable_ticks()
         chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         whole_step_ticks(chart)
@@ -857,7 +845,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                       toolbar_location="right", match_aspect=True,
                       x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
                       name=f"pg-boundary-{k}")
-        _style(heat)
+        text_sizes(heat)
         heat.title.text_color = colors[k]
         heat.axis.visible = False
         heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
@@ -884,7 +872,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                        sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
                        toolbar_location="right", x_range=Range1d(0, max(marks[-1], 1)),
                        y_range=Range1d(*span), name=f"pg-{what}")
-        _style(chart, 15)
+        text_sizes(chart, 15)
         chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
                                text_font_size="13px"), "above")
         chart.yaxis[0].formatter = readable_ticks()
@@ -1103,7 +1091,7 @@ def build_biasvariance_page(state) -> Page:
                  min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
                  tools="tap,reset,save", toolbar_location="right",
                  x_range=Range1d(0, 1), y_range=Range1d(low, high), name="pg-bv-fits-plot")
-    _style(fig)
+    text_sizes(fig)
     lines = fig.multi_line("xs", "ys", source=fits_src, color=FIT_COLOR, alpha=0.18,
                            line_width=1, legend_label=tr("bv.fits.each", lang),
                            nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
@@ -1129,7 +1117,7 @@ def build_biasvariance_page(state) -> Page:
                     y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
     curves.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(*decomposition_range(r)))
     curves.yaxis.formatter = decomposition_tick_format()
-    _style(curves)
+    text_sizes(curves)
     styles = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
               "train_error": {"line_dash": "dashed"}}
     x = np.asarray(caps, np.float64)

@@ -111,6 +111,25 @@ def whole_step_ticks(fig):
     fig.xaxis.ticker = BasicTicker(min_interval=1)
 
 
+def text_sizes(fig, title_px: int = 16, label_px: int = 14, tick_px: int = 13):
+    """``fig``'s title, axis labels and tick labels at these sizes (px): a lab's charts
+    and its static page's alike (lecture mode enlarges them all, ``ui.present``)."""
+    fig.title.text_font_size = f"{title_px}px"
+    for axis in (fig.xaxis, fig.yaxis):
+        axis.axis_label_text_font_size = f"{label_px}px"
+        axis.major_label_text_font_size = f"{tick_px}px"
+
+
+def loss_axes(fig, mode: str, lang: str):
+    """A loss chart's axes: steps (whole numbers) across, L or L − min L (``mode``:
+    "linear" or "log") up, the linear one's ticks readable at any size."""
+    fig.xaxis.axis_label = tr("plot.step", lang)
+    whole_step_ticks(fig)
+    fig.yaxis.axis_label = tr(f"plot.loss.{mode}", lang)
+    if mode == "linear":
+        fig.yaxis[0].formatter = readable_ticks()
+
+
 def fit_step_axis(x_range: Range1d, last: int):
     """``x_range`` to ``step_axis(last)``; reset (the toolbar) comes back to it."""
     start, end = step_axis(last)

@@ -1,5 +1,6 @@
 """Marks on the optimizer surface's contours, drawn alike by the lab and its static page:
-the start point, the critical points, and each optimizer's state as arrows.
+each optimizer's path, trail and iterate, the start point, the critical points, each
+optimizer's state as arrows, and the loss charts' step cursor.
 
 The contours' fill is the same in both themes (light at the minimum, dark blue up the
 walls), so a mark is dark with a white outline (``MARK_INK``, ``MARK_OUTLINE``): it reads
@@ -10,7 +11,7 @@ glyphs in its light ink, which vanished on the light centre).
 
 from __future__ import annotations
 
-from bokeh.models import Arrow, TeeHead, VeeHead
+from bokeh.models import Arrow, Span, TeeHead, VeeHead
 
 from ..text import tr
 from .present import KEEP_INK
@@ -39,6 +40,28 @@ def outlined_marks(fig, source, marker: str, size, hollow: bool = False,
     return fig.scatter("x", "y", source=source, marker=marker, size=size,
                        fill_color=MARK_INK, line_color=MARK_OUTLINE, line_width=line_width,
                        tags=[KEEP_INK])
+
+
+def race_path(fig, full, trail, color: str):
+    """One optimizer's whole path, faint and dashed (``full``: x, y), and its trail up to
+    the step shown, solid (``trail``: x, y), in its ``color``.  Returns both renderers
+    (the trail's is the legend's)."""
+    path = fig.line("x", "y", source=full, color=color, line_width=2, line_alpha=0.35,
+                    line_dash="dashed")
+    return path, fig.line("x", "y", source=trail, color=color, line_width=3.5)
+
+
+def current_points(fig, source):
+    """Each optimizer's iterate at the step shown (``source``: x, y, color), a dot in its
+    colour with a white outline."""
+    return fig.scatter("x", "y", source=source, size=14, fill_color="color",
+                       line_color="white", line_width=2.5)
+
+
+def step_cursor(location: float = 0, name: str = "cursor") -> Span:
+    """The step shown on a loss chart: a dashed vertical line at step ``location``."""
+    return Span(location=location, dimension="height", line_color="#444444",
+                line_dash="dashed", line_width=1.5, name=name)
 
 
 #: The state's arrows (``ui.axes.ARROWS_JS`` fills their sources): the step plain gradient

@@ -37,6 +37,7 @@ from ...ui.axes import (
     arrow_reach,
     fit_step_axis,
     log_loss_range,
+    loss_axes,
     loss_range,
     nice_ticks,
     readable_tick,
@@ -44,7 +45,7 @@ from ...ui.axes import (
     show_lone_points,
     state_table_text,
     step_range,
-    whole_step_ticks,
+    text_sizes,
 )
 from ...ui.caption import race_status
 from ...ui.contour import add_contours, contour_levels, redraw_contours, surface_grid
@@ -52,8 +53,11 @@ from ...ui.marks import (
     CRITICAL_TOOLTIPS,
     critical_columns,
     critical_marks,
+    current_points,
+    race_path,
     start_mark,
     state_arrows,
+    step_cursor,
 )
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size, table_number_size
@@ -79,10 +83,7 @@ class RacePlots:
             tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
             toolbar_location="right", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1),
             name="pg-surface-plot")
-        self.surface_fig.title.text_font_size = "16px"
-        for axis in (self.surface_fig.xaxis, self.surface_fig.yaxis):
-            axis.axis_label_text_font_size = "15px"
-            axis.major_label_text_font_size = "13px"
+        text_sizes(self.surface_fig, label_px=15)
         self.surface_fig.xaxis.axis_label = tr("plot.axis.x", lang)
         self.surface_fig.yaxis.axis_label = tr("plot.axis.y", lang)
         for axis in (self.surface_fig.xaxis[0], self.surface_fig.yaxis[0]):
@@ -113,10 +114,10 @@ class RacePlots:
         self._draw_surface_glyphs()
         # The log-scale chart is built when first asked for (``log_loss_figure``);
         # its cursor exists from the start, for the animation's arguments.
-        self._log_cursor = self._cursor()
+        self._log_cursor = step_cursor()
         self.step_range = step_range()  # both loss charts': steps 0 … the run's last
         self.lone_markers = {name: [] for name in opt.NAMES}  # per chart, a lone point's dot
-        self.loss_fig = {"linear": self._loss_figure("linear", self._cursor())}
+        self.loss_fig = {"linear": self._loss_figure("linear", step_cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            css_classes=["pg-readout"],
                            # A table wider than the page (lecture mode in an 820 px
@@ -142,19 +143,14 @@ class RacePlots:
     def _draw_surface_glyphs(self):
         f = self.surface_fig
         for name in opt.NAMES:
-            color = COLORS[name]
-            path = f.line("x", "y", source=self.full[name], color=color, line_width=2,
-                          line_alpha=0.35, line_dash="dashed")
-            trail = f.line("x", "y", source=self.trail[name], color=color, line_width=3.5)
-            self.path_renderers[name] = path
-            self.trail_renderers[name] = trail
+            self.path_renderers[name], self.trail_renderers[name] = race_path(
+                f, self.full[name], self.trail[name], COLORS[name])
         # Built once and relabelled: new legend models on every race cost a round trip.
         self.legend_items = {n: LegendItem(label=tr(f"optimizer.{n}", self.lang),
                                            renderers=[self.trail_renderers[n]])
                              for n in opt.NAMES}
         state_arrows(f, self.arrows)
-        f.scatter("x", "y", source=self.current, size=14, fill_color="color",
-                  line_color="white", line_width=2.5)
+        current_points(f, self.current)
         # The start and the critical points: dark with a white outline, in both themes
         # (the contours' centre is light and their rim dark, whatever the theme).
         start_mark(f, self.start_source)
@@ -172,12 +168,6 @@ class RacePlots:
                              label_height=12)
         f.add_layout(self.legend, "below")
 
-    @staticmethod
-    def _cursor() -> Span:
-        """The step shown, a dashed vertical line on a loss chart."""
-        return Span(location=0, dimension="height", line_color="#444444",
-                    line_dash="dashed", line_width=1.5, name="cursor")
-
     def log_loss_figure(self):
         """The loss chart with a log scale (of L − min L), built on first use."""
         if "log" not in self.loss_fig:
@@ -193,15 +183,8 @@ class RacePlots:
         f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
                    y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="right",
                    x_range=self.step_range, **ranges)
-        f.title.text_font_size = "16px"
-        f.xaxis.axis_label = tr("plot.step", self.lang)
-        whole_step_ticks(f)
-        f.yaxis.axis_label = tr(f"plot.loss.{mode}", self.lang)
-        for axis in (f.xaxis, f.yaxis):
-            axis.axis_label_text_font_size = "14px"
-            axis.major_label_text_font_size = "13px"
-        if mode == "linear":
-            f.yaxis[0].formatter = readable_ticks()
+        text_sizes(f)
+        loss_axes(f, mode, self.lang)
         for name in opt.NAMES:
             y = "loss" if mode == "linear" else "gap"
             f.line("step", y, source=self.loss_source(name), color=COLORS[name], line_width=2.5)
