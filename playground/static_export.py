@@ -702,40 +702,21 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         image, (low, high) = _heat_image(grid, n_classes, discrete)
         images.append(image)
     history = np.asarray(state.history, np.float64)
-    frame = state.frame
     mapper = LinearColorMapper(palette=heat_palette(n_classes, discrete), low=low, high=high)
     snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
     shown_image = ColumnDataSource({"image": [images[-1]]}, name="image")
-    heat = figure(title=tr("mlp.plot.boundary", lang), width=520, height=500, tools="save",
-                  toolbar_location="right", match_aspect=True,
-                  x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
-                  name="pg-boundary")
-    text_sizes(heat)
+    heat = _heat_figure(state, tr("mlp.plot.boundary", lang), (520, 500), shown_image,
+                        mapper, "pg-boundary")
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
-    heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
-               source=shown_image, color_mapper=mapper)
-    _data_points(heat, state)
     has_val = bool(state.has_validation)
-    epochs_axis = np.arange(len(history), dtype=np.float64)
-    columns = {"epoch": epochs_axis, "train_loss": history[:, 0], "train_acc": history[:, 1],
-               "val_loss": history[:, 2], "val_acc": history[:, 3]}
-    full = ColumnDataSource(columns, name="history")
-    played = ColumnDataSource({k: v[: marks[-1] + 1] for k, v in columns.items()},
-                              name="played")
+    full, played = _history_sources(history, marks[-1])
     cursors, charts = [], []
-    for what, title in (("loss", "mlp.plot.loss"), ("acc", "mlp.plot.accuracy")):
+    for what in ("loss", "acc"):
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([history[:, [0, 2]] if has_val else history[:, [0]]], [False])
                 or (0.0, 1.0))
-        chart = figure(title=tr(title, lang), height=250, tools="save",
-                       sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
-                       min_border_right=TICK_ROOM_PX,
-                       toolbar_location="right", x_range=Range1d(0, max(marks[-1], 1)),
-                       y_range=Range1d(*span), name=f"pg-{what}")
-        text_sizes(chart, 15)
-        chart.yaxis[0].formatter = readable_ticks()
-        chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
-        whole_step_ticks(chart)
+        chart = _epoch_chart(what, lang, span, marks[-1], 250,
+                             min_border_right=TICK_ROOM_PX)
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
             chart.varea("epoch", f"train_{what}", f"val_{what}", source=played,
                         fill_color=VAL_COLOR, fill_alpha=0.12, name=f"gap_{what}",
@@ -810,6 +791,50 @@ def _data_points(fig, state, size: int = 7):
                     fill_color=[class_color(int(c)) for c in y_val])
 
 
+def _heat_figure(state, title: str, size: tuple[int, int], source: ColumnDataSource,
+                 mapper: LinearColorMapper, name: str, point_size: int = 7):
+    """A heat map of ``state``'s frame (``source``'s ``image``, coloured by ``mapper``)
+    with the data points on it, ``size`` (width, height) px."""
+    frame = state.frame
+    heat = figure(title=title, width=size[0], height=size[1], tools="save",
+                  toolbar_location="right", match_aspect=True,
+                  x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
+                  name=name)
+    text_sizes(heat)
+    heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
+               source=source, color_mapper=mapper)
+    _data_points(heat, state, size=point_size)
+    return heat
+
+
+def _history_sources(history: np.ndarray, last: int, suffix: str = ""):
+    """An MLP history (epochs × 4: training loss and accuracy, validation loss and
+    accuracy) as two sources: ``history{suffix}`` every epoch, ``played{suffix}`` the
+    epochs up to ``last`` (the playback grows it)."""
+    columns = {"epoch": np.arange(len(history), dtype=np.float64),
+               "train_loss": history[:, 0], "train_acc": history[:, 1],
+               "val_loss": history[:, 2], "val_acc": history[:, 3]}
+    played = {k: v[: last + 1] for k, v in columns.items()}
+    return (ColumnDataSource(columns, name=f"history{suffix}"),
+            ColumnDataSource(played, name=f"played{suffix}"))
+
+
+def _epoch_chart(what: str, lang: str, span: tuple[float, float], last: int,
+                 height: int, **extra):
+    """An MLP page's loss (``what`` = "loss") or accuracy ("acc") chart over epochs
+    0 … ``last``, L or accuracy within ``span``, with its cursor ``cursor_{what}``."""
+    title = "mlp.plot.loss" if what == "loss" else "mlp.plot.accuracy"
+    chart = figure(title=tr(title, lang), height=height, tools="save",
+                   sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
+                   toolbar_location="right", x_range=Range1d(0, max(last, 1)),
+                   y_range=Range1d(*span), name=f"pg-{what}", **extra)
+    text_sizes(chart, 15)
+    chart.yaxis[0].formatter = readable_ticks()
+    chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+    whole_step_ticks(chart)
+    return chart
+
+
 def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                         snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
     """An MLP link's optimizer race (``state.racers``) as the page shows it: every
@@ -835,49 +860,30 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     snaps = ColumnDataSource({"epoch": marks, **{f"image_{k}": images[k]
                                                  for k in range(len(racers))}},
                              name="snapshots")
-    frame, has_val = state.frame, bool(state.has_validation)
+    has_val = bool(state.has_validation)
     labels = [tr(f"optimizer.{n}", lang) for n in racers]
     colors = [OPTIMIZER_COLORS[n] for n in racers]
     shown, heats = [], []
     for k in range(len(racers)):
         source = ColumnDataSource({"image": [images[k][-1]]}, name=f"image_{k}")
-        heat = figure(title=labels[k], width=290, height=290, tools="save",
-                      toolbar_location="right", match_aspect=True,
-                      x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
-                      name=f"pg-boundary-{k}")
-        text_sizes(heat)
+        heat = _heat_figure(state, labels[k], (290, 290), source, mapper,
+                            f"pg-boundary-{k}", point_size=5)
         heat.title.text_color = colors[k]
         heat.axis.visible = False
-        heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
-                   source=source, color_mapper=mapper)
-        _data_points(heat, state, size=5)
         shown.append(source)
         heats.append(heat)
     histories = [np.asarray(h, np.float64) for h in state.race_history]
-    fulls, playeds = [], []
-    for k, history in enumerate(histories):
-        columns = {"epoch": np.arange(len(history), dtype=np.float64),
-                   "train_loss": history[:, 0], "train_acc": history[:, 1],
-                   "val_loss": history[:, 2], "val_acc": history[:, 3]}
-        fulls.append(ColumnDataSource(columns, name=f"history_{k}"))
-        playeds.append(ColumnDataSource({c: v[: marks[-1] + 1] for c, v in columns.items()},
-                                        name=f"played_{k}"))
+    fulls, playeds = map(list, zip(*[_history_sources(h, marks[-1], f"_{k}")
+                                     for k, h in enumerate(histories)], strict=True))
     gone = [d is not None for d in state.race_diverged]
     cursors, charts = [], []
-    for what, title in (("loss", "mlp.plot.loss"), ("acc", "mlp.plot.accuracy")):
+    for what in ("loss", "acc"):
         span = ((0.0, 1.02) if what == "acc" else
                 loss_range([h[:, [0, 2]] if has_val else h[:, [0]] for h in histories], gone)
                 or (0.0, 1.0))
-        chart = figure(title=tr(title, lang), height=260, tools="save",
-                       sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
-                       toolbar_location="right", x_range=Range1d(0, max(marks[-1], 1)),
-                       y_range=Range1d(*span), name=f"pg-{what}")
-        text_sizes(chart, 15)
+        chart = _epoch_chart(what, lang, span, marks[-1], 260)
         chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
                                text_font_size="13px"), "above")
-        chart.yaxis[0].formatter = readable_ticks()
-        chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
-        whole_step_ticks(chart)
         for k in range(len(racers)):
             for split, dash in (("train", "solid"), ("val", "dashed"))[: 2 if has_val else 1]:
                 chart.line("epoch", f"{split}_{what}", source=fulls[k], color=colors[k],
