@@ -504,25 +504,31 @@ def build_optimizer_page(state, sweep: str | None = None,
                     border_line_alpha=0.0, margin=4, padding=4, spacing=16, name="pg-legend")
     fig.add_layout(legend, "below")
 
-    # The loss charts, linear and log scale (of L − min L), as the lab's: every sweep
-    # value's losses fit the range (diverged tails leave through the top).
-    curves, gaps, gone = [], [], []
-    for n in shown:
-        k = opt.NAMES.index(n)
-        for r in (races if n == name else [here]):
+    # The loss charts, linear and log scale (of L − min L), as the lab's at each sweep
+    # value: its runs fit the range (diverged tails leave through the top), which the
+    # sweep slider sets (one range for all: a value whose run grew to 10⁸ flattened
+    # every other value's curves).
+    spans = {"linear": [], "log": []}
+    for r_swept in races:
+        curves, gaps, gone = [], [], []
+        for n in shown:
+            k = opt.NAMES.index(n)
+            r = r_swept if n == name else here
             columns = _race_columns(r, k, floor)
             curves.append(columns["loss"])
             gaps.append(columns["gap"])
             gone.append(bool(r.diverged_at[k] >= 0))
+        spans["linear"].append(loss_range(curves, gone) or (0.0, 1.0))
+        spans["log"].append(log_loss_range(gaps, gone) or (1e-3, 1.0))
     log = (state.log_loss == "on"
            or (state.log_loss == "auto" and bool(surface.log_levels)))
     loss_figs, cursors = {}, []
-    for mode, span in (("linear", loss_range(curves, gone) or (0.0, 1.0)),
-                       ("log", log_loss_range(gaps, gone) or (1e-3, 1.0))):
+    for mode in ("linear", "log"):
         f = figure(title=tr("plot.loss", lang), height=330, y_axis_type=mode,
                    sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH,
                    tools="pan,box_zoom,reset,save", toolbar_location="right",
-                   x_range=Range1d(*_padded(max(steps, 1))), y_range=Range1d(*span),
+                   x_range=Range1d(*_padded(max(steps, 1))),
+                   y_range=Range1d(*spans[mode][index]),
                    name="pg-loss" if mode == "linear" else "pg-loss-log",
                    visible=log == (mode == "log"))
         text_sizes(f)
@@ -581,6 +587,8 @@ def build_optimizer_page(state, sweep: str | None = None,
         "readout": readout, "arrows_gradient": arrows["gradient"],
         "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
         "reach": arrow_reach(surface.x_range, surface.y_range),
+        "y_ranges": [loss_figs["linear"].y_range, loss_figs["log"].y_range],
+        "spans": [spans["linear"], spans["log"]],
         "text": {**state_table_text(lang), "converged": tr("status.converged", lang),
                  "item": tr("plot.legend_item", lang)}},
         code=OPTIMIZER_JS)
@@ -604,7 +612,8 @@ def build_optimizer_page(state, sweep: str | None = None,
                     readout, sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "optimizers", "optimizer": name, "knob": knob, "values": values,
-        "index": index, "steps": steps, "shown": shown, "log": log, "floor": floor},
+        "index": index, "steps": steps, "shown": shown, "log": log, "floor": floor,
+        "spans": spans},
         ready=animate, races=races)
 
 
@@ -612,7 +621,13 @@ def build_optimizer_page(state, sweep: str | None = None,
 OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
-if (cb_obj === sweep) fulls[swept].data = Object.assign({}, sweeps[i].data);
+if (cb_obj === sweep) {
+  fulls[swept].data = Object.assign({}, sweeps[i].data);
+  y_ranges.forEach((range, m) => {  // this value's runs fit, as the lab's at it
+    const [low, high] = spans[m][i];
+    range.setv({start: low, end: high, reset_start: low, reset_end: high});
+  });
+}
 const cur = {x: [], y: [], color: []}, now = {x: [], y: [], gap: [], color: []}, raw = [];
 let rows = "";
 for (let k = 0; k < names.length; k++) {

@@ -179,6 +179,28 @@ def test_the_optimizer_page_has_the_log_scale_loss_chart(link, log):
     assert 0 < low < high
 
 
+def test_each_sweep_value_has_the_loss_range_of_its_own_runs():
+    """SGD at the link's α = 0.55 on the ravine (0.05x² + 2y² from (−9, 1.5)) grows
+    without diverging: y ← (1 − 4α)y = −1.2y, L₄₀ ≈ 2·(1.5·1.2⁴⁰)² ≈ 10⁷ (closed form).
+    That value's charts reach it; at the others (SGD converging from L₀ = 8.55, or
+    diverging out through the top) they stay near L₀, and both charts open at the
+    link's value's range."""
+    _, state = static_export.read_link(
+        "lab=optimizers&surface=ravine&optimizers=sgd,adam&sgd_lr=0.55&steps=40")
+    page = static_export.build_optimizer_page(state, n_values=5)
+    index, spans = page.details["index"], page.details["spans"]
+    assert page.details["values"][index] == 0.55
+    x, y = -9.0 * (1 - 0.1 * 0.55) ** 40, 1.5 * (1 - 4 * 0.55) ** 40
+    top = 0.05 * x**2 + 2 * y**2
+    assert top > 5e6
+    for mode in ("linear", "log"):
+        assert spans[mode][index][1] >= top
+        for i in set(range(5)) - {index}:
+            assert 8.55 < spans[mode][i][1] < 30, (mode, i, spans[mode][i])
+        chart = _source(page, "pg-loss" if mode == "linear" else "pg-loss-log")
+        assert (chart.y_range.start, chart.y_range.end) == tuple(spans[mode][index])
+
+
 def test_the_loss_charts_step_axis_is_padded_as_the_labs():
     """A run that diverges leaves through the top after step 1: with the axis at step 0
     its finite part would lie on the axis line; the lab's axis (``DataRange1d``) has 5 %

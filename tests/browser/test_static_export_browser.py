@@ -26,6 +26,9 @@ TRAINED_RACE_LINK = "lab=mlp&dataset=moons&layers=4&points=100&race=sgd,adam&epo
 #: Every run diverges on ln x from x = 2; SGD last, at step 42 (the lab's run ends at 41).
 ALL_DIVERGE_LINK = ("lab=optimizers&surface=custom&expr=log(x)&x0=2&y0=1.5"
                     "&optimizers=sgd,momentum,adam")
+#: SGD at the link's α = 0.55 on the ravine grows (y ← −1.2y) to L ≈ 10⁷ in 40 steps
+#: without diverging; at the sweep's α = 0.055 it converges from L = 8.55.
+GROWING_LINK = "lab=optimizers&surface=ravine&optimizers=sgd,adam&sgd_lr=0.55&steps=40"
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,9 @@ def exported(tmp_path_factory):
                                          snapshots=5),
             "trained_race": static_export.export(TRAINED_RACE_LINK, folder / "trained_race.html"),
             "diverged": static_export.export(ALL_DIVERGE_LINK, folder / "diverged.html",
-                                             sweep="adam.eps", n_values=3)}
+                                             sweep="adam.eps", n_values=3),
+            "growing": static_export.export(GROWING_LINK, folder / "growing.html",
+                                            n_values=3)}
     return {lab: e.path for lab, e in made.items()}
 
 
@@ -134,6 +139,24 @@ def test_the_race_plays_back_from_disk(page, exported):
     # The header names the slider's α, not the link's.
     assert "0.045" in caption.inner_text() and "0.045" not in linked
     assert failed == [] and page.errors == []
+
+
+def test_the_sweep_slider_fits_the_loss_charts_to_its_values_runs(page, exported):
+    """At the link's α the run that grew to 10⁷ fits the chart; at α = 0.055 the chart
+    fits that value's converging runs (from L = 8.55), not the other value's 10⁷."""
+    _open(page, exported["growing"])
+    ranges = "return [m('pg-loss').y_range.end, m('pg-loss-log').y_range.end]"
+    at_link = _js(page, ranges)
+    assert at_link[0] > 1e6 and at_link[1] > 1e6
+    _press(page, "sweep", "Home")
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-loss')"
+                           ".y_range.end < 100", timeout=10_000)
+    low = _js(page, ranges + ".concat([m('pg-loss').y_range.reset_end])")
+    assert 8.55 < low[0] < 10 and 8.55 < low[1] < 100 and low[2] == low[0]
+    _press(page, "sweep", "ArrowRight")
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-loss')"
+                           ".y_range.end > 1e6", timeout=10_000)
+    assert page.errors == []
 
 
 def test_the_mlp_run_plays_back_from_disk(page, exported):
