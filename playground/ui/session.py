@@ -408,6 +408,57 @@ def send_every_queued_message():
     document._dispatch_msgs = _reopening_the_queue(dispatch)
 
 
+def keep_browser_changes_held_before_load():
+    """Panel 1.9.4 drops the model changes a ``hold()`` collected when it ends before
+    the page has loaded (``_drain_unconnected_events``, holoviz/panel#8698): the
+    server's own changes are in the document the page gets anyway.  A change the
+    *browser* sent meanwhile (a component's script setting a value as it first draws)
+    is applied to its model too, but reaches its Panel object only when the event is
+    dispatched: dropped, the object never heard it.  A page's lab is built on a thread
+    that holds the page's document now and then, so the tab's uploaded lesson, sent as
+    the page draws, was lost in about one CI run in four; ``tests/browser/
+    test_sessions_browser.py`` plays the race.  Here the browser's changes of a drained
+    hold are dispatched on the server's loop (once per process: ``configure_process``;
+    a Panel without that drain is left as it is)."""
+    from panel.io import document
+
+    drain = getattr(document, "_drain_unconnected_events", None)
+    if drain is None or getattr(drain, "keeps_browser_changes", False):
+        return
+    document._drain_unconnected_events = _keeping_browser_changes(drain)
+
+
+def _keeping_browser_changes(drain):
+    """Panel's ``_drain_unconnected_events`` that hands the browser's changes among the
+    drained events (a ``ModelChangedEvent`` with a setter: the session that applied the
+    browser's patch) to the loop, to be dispatched (see
+    ``keep_browser_changes_held_before_load``)."""
+    from bokeh.document.events import ModelChangedEvent
+
+    def drain_keeping_browser_changes(doc, lock):
+        held = doc.callbacks._held_events  # the list the drain replaces by an empty one
+        dispatch = drain(doc, lock)
+        theirs = [e for e in held or () if isinstance(e, ModelChangedEvent)
+                  and e.setter is not None]
+        if theirs:
+            session = getattr(doc.session_context, "_session", None)
+            loop = getattr(session, "_loop", None)
+
+            def dispatch_theirs():  # a hold then holds them again, to dispatch on its end
+                for event in theirs:
+                    doc.callbacks.trigger_on_change(event)
+
+            if loop is None:
+                dispatch_theirs()
+            else:  # (the drain may run on a page's thread: the loop's method is safe)
+                loop.add_callback(dispatch_theirs)
+        return dispatch
+
+    drain_keeping_browser_changes.keeps_browser_changes = True
+    drain_keeping_browser_changes.__wrapped__ = drain
+    return drain_keeping_browser_changes
+
+
 @contextlib.contextmanager
 def _record_no_modules(applications=None, handler=None):
     yield

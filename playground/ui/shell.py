@@ -70,6 +70,7 @@ from .session import (
     drop_messages_from_closed_pages,
     forget_links,
     is_connected,
+    keep_browser_changes_held_before_load,
     link_callbacks_without_a_walk,
     make_panel_links_thread_safe,
     next_tick_from_any_thread,
@@ -147,6 +148,7 @@ def configure_process():
     serialize_set_values_only()  # Bokeh made every default to send a new model
     record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
     send_every_queued_message()  # Panel 1.9's queue of a page's messages kept one
+    keep_browser_changes_held_before_load()  # Panel 1.9.4 dropped some before a page loaded
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
     if hasattr(signal, "SIGUSR1"):
         faulthandler.register(signal.SIGUSR1, all_threads=True)
