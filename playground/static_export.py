@@ -758,12 +758,9 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                  "val": tr("mlp.val_loss", lang), "acc": tr("mlp.readout.accuracy", lang)}},
         code=MLP_JS)
     slider.js_on_change("value", animate)
-    caption = _caption(state)
-    every = marks[1] - marks[0] if len(marks) > 1 else 1
-    note = tr("export.note.mlp", lang, epochs=marks[-1], every=every, n=len(marks))
+    title, caption, note, every = _mlp_heading(state, marks)
     if state.diverged_at is not None:
         note += " " + tr("mlp.diverged", lang, epoch=state.diverged_at)
-    title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
     layout = column(_header(title, caption, note), _wrap(play, slider),
                     _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
                                        min_width=CHARTS_MIN_WIDTH)),
@@ -771,6 +768,15 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
         ready=animate)
+
+
+def _mlp_heading(state, marks: list[int]) -> tuple[str, str, str, int]:
+    """An MLP page's title, caption (the link's settings), note (the epochs recorded,
+    one snapshot every ``every``) and ``every``."""
+    every = marks[1] - marks[0] if len(marks) > 1 else 1
+    note = tr("export.note.mlp", state.lang, epochs=marks[-1], every=every, n=len(marks))
+    title = f"{tr('app.title', state.lang)} · {tr('lab.mlp', state.lang)}"
+    return title, _caption(state), note, every
 
 
 def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, list]:
@@ -932,10 +938,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                  "heads": [tr(key, lang) for key in heads]}},
         code=MLP_RACE_JS)
     slider.js_on_change("value", animate)
-    caption = _caption(state)
-    every = marks[1] - marks[0] if len(marks) > 1 else 1
-    note = tr("export.note.mlp", lang, epochs=marks[-1], every=every, n=len(marks))
-    title = f"{tr('app.title', lang)} · {tr('lab.mlp', lang)}"
+    title, caption, note, every = _mlp_heading(state, marks)
     layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats),
                     _wrap(column(*charts, sizing_mode="stretch_width",
                                  min_width=CHARTS_MIN_WIDTH), readout),
