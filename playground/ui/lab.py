@@ -48,9 +48,10 @@ from .widgets import respond_at_once
 class LabState(param.Parameterized):
     """Every setting of a lab as a parameter, and what they produce (no Panel object).
 
-    Subclasses declare their settings, ``LINK`` and ``LINK_KEYS``, and implement
-    ``apply_query`` with ``playground.ui.link``'s codec (``to_query`` writes ``LINK``'s
-    fields; a lab with defaults of its own overrides it).  The shell makes a state as
+    Subclasses declare their settings, ``LINK`` and ``LINK_KEYS``; ``apply_query`` reads
+    a link with ``LINK`` (``playground.ui.link``'s codec) and a lab whose keys depend on
+    each other overrides ``check_link``; ``to_query`` writes ``LINK``'s fields (a lab
+    with defaults of its own overrides it).  The shell makes a state as
     ``state_class(lang=...)``.
     """
 
@@ -63,14 +64,37 @@ class LabState(param.Parameterized):
     #: The lab's link table (``ui.link.LinkTable``): ``hide=KEY`` names its rows.
     LINK: ClassVar[LinkTable | None] = None
 
+    #: True while ``apply_query`` sets the state: a watcher that answers a reader's change
+    #: (a new network starts at epoch 0) leaves a link's values as the link says.
+    applying_link = False
+
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
-        """Set the state from a link's query values; returns one line per value that was
+        """Set the state from a link's query values (read by ``LINK``, then
+        ``check_link``), all in one update; returns one line per value that was
         ignored, and why (``ui.link.problem``).  Never raises for a bad value.
 
         Raises:
-            NotImplementedError: in this base class.
+            NotImplementedError: the lab declares no ``LINK``.
         """
-        raise NotImplementedError
+        if self.LINK is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no LINK")
+        values, problems = self.LINK.read(query)
+        values = self.check_link(query, values, problems)
+        if values:
+            self.applying_link = True
+            try:
+                self.param.update(**values)
+            finally:
+                self.applying_link = False
+        return problems
+
+    def check_link(self, query: Mapping[str, str], values: dict,
+                   problems: list[str]) -> dict:
+        """A lab's rules between a link's keys, on ``values`` (``LINK.read`` of
+        ``query``): drops or replaces a value that does not fit the others and appends
+        why to ``problems`` (``ui.link.problem``); returns the values to set.  By default
+        every value, as read."""
+        return values
 
     def apply_link(self, query: Mapping[str, str]) -> list[str]:
         """Set the state to exactly what a link says: its values, and the defaults of

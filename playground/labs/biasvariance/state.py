@@ -169,7 +169,6 @@ class BiasVarianceLabState(LabState):
 
     def __init__(self, **params):
         super().__init__(**params)
-        self._applying = False
         self._lock = threading.Lock()
         self.generation = 0  # counts requests: a late result of older settings is dropped
         #: Runs a computation off the event loop (set by the lab in a live page); None:
@@ -191,12 +190,12 @@ class BiasVarianceLabState(LabState):
 
     @param.depends("family", watch=True)
     def _on_family(self):
-        if not self._applying:
+        if not self.applying_link:
             self.capacity = self.family_capacity()
 
     @param.depends(*COMPUTE_PARAMS, watch=True)
     def _on_settings(self):
-        if not self._applying:
+        if not self.applying_link:
             self.request()
 
     # -- computing ----------------------------------------------------------------------
@@ -328,8 +327,18 @@ class BiasVarianceLabState(LabState):
         return LINK.write(self.link_values(), {"capacity": self.family_capacity()})
 
     def apply_query(self, query: Mapping[str, str]) -> list[str]:
-        """Set the state from query values; returns what was ignored and why."""
-        values, problems = LINK.read(query)
+        """Set the state from query values; returns what was ignored and why.  A link
+        that changes a setting leaves no result of the old ones."""
+        before = self.settings()
+        problems = super().apply_query(query)
+        if self.settings() != before:
+            self.result = None  # stale: computed again by precompute() or request()
+        return problems
+
+    def check_link(self, query: Mapping[str, str], values: dict,
+                   problems: list[str]) -> dict:
+        """The capacity within its family's range (for the link's n) and among those
+        computed; the set shown among the link's training sets."""
         family = values.get("family", self.family)
         n = values.get("n", self.n)
         spec = bv.FAMILIES[family]
@@ -351,15 +360,7 @@ class BiasVarianceLabState(LabState):
             problems.append(problem("shown", query["shown"], LinkReason(
                 "no_such_set", sets=values.get("datasets", self.datasets))))
             del values["shown"]
-        before = self.settings()
-        self._applying = True
-        try:
-            self.param.update(**values)
-        finally:
-            self._applying = False
-        if self.settings() != before:
-            self.result = None  # stale: computed again by precompute() or request()
-        return problems
+        return values
 
     def apply_link(self, query: Mapping[str, str]) -> list[str]:
         """Exactly what a link says (Back/Forward, a lesson's step), and its picture: the

@@ -257,9 +257,6 @@ class MlpLabState(_Knobs):
         #: again (``edits_pending``).
         self.applied_edits: list[WeightEdit] = []
         self.last_edit_linked = True  # whether the latest typed edit is in the link
-        #: Whether ``apply_query`` is setting the values (a link's new network keeps
-        #: ``trained``; the lab trains to it only then).
-        self.applying_link = False
         self._build()
 
     # -- data and network ----------------------------------------------------------
@@ -1001,9 +998,10 @@ class MlpLabState(_Knobs):
                 caption.listed([p for p in training_parts if p], lang),
                 tr("export.epoch", lang, epoch=self.epoch)]
 
-    def apply_query(self, query: Mapping[str, str]) -> list[str]:
-        """Set the state from query values; returns what was ignored and why."""
-        values, problems = LINK.read(query)
+    def check_link(self, query: Mapping[str, str], values: dict,
+                   problems: list[str]) -> dict:
+        """An uploaded data set only once the tab gave it back; a batch within the
+        training set; weight edits that fit the link's network and epoch."""
         if values.get("dataset") == UPLOADED and self.uploaded is None:
             del values["dataset"]
             # The tab may give its last upload back (``MlpControls``): then this goes.
@@ -1021,13 +1019,7 @@ class MlpLabState(_Knobs):
             if reason is not None:
                 problems.append(problem("edits", query["edits"], reason))
                 del values["edits"]
-        if values:
-            self.applying_link = True
-            try:
-                self.param.update(**values)
-            finally:
-                self.applying_link = False
-        return problems
+        return values
 
     def _edits_problem(self, edits: list[WeightEdit], values: Mapping) -> LinkReason | None:
         """Why a link's ``edits`` do not fit the rest of it (``values``, the state's own

@@ -99,7 +99,6 @@ class OptimizerLabState(_Knobs):
         #: ``run_slow_work(key, work, apply)``: ``apply(work())``; in a page the lab runs
         #: ``work`` on a worker thread instead (``ui.session.Worker.submit``).
         self.run_slow_work = lambda _key, work, apply: apply(work())
-        self._applying_query = False
         #: This page's compiled races, its own: a release of the server's (``ui.memory``)
         #: does not make the next slider move trace and reload on the event loop.
         self.programs = Programs()
@@ -148,7 +147,7 @@ class OptimizerLabState(_Knobs):
 
     @param.depends("surface", watch=True)
     def _on_surface_picked(self):
-        if self._applying_query:  # a link sets the surface and its own values together
+        if self.applying_link:  # a link sets the surface and its own values together
             return
         # One batched update, so the race is computed once, with the new defaults.
         self.param.update(active_surface=self._surface_for(self.surface), log_loss="auto",
@@ -233,7 +232,7 @@ class OptimizerLabState(_Knobs):
             self.param.update(error=tr("error.unexpected", self.lang, error=e), result=None)
             return
         # A new run is shown from its last step; a link's (or the first) run, at the link's.
-        step = {} if self._applying_query or self.result is None else {"step": -1}
+        step = {} if self.applying_link or self.result is None else {"step": -1}
         self.param.update(error=self._schedule_note(result), result=result, **step)
 
     def _schedule_note(self, result: race.Race) -> str:
@@ -335,9 +334,10 @@ class OptimizerLabState(_Knobs):
             query["expr"] = self._custom.fn.source
         return query
 
-    def apply_query(self, query: Mapping[str, str]) -> list[str]:
-        """Set the state from query values; returns what was ignored and why."""
-        values, problems = LINK.read(query)
+    def check_link(self, query: Mapping[str, str], values: dict,
+                   problems: list[str]) -> dict:
+        """A formula only with the custom surface (a formula alone means it); the
+        surface's own defaults under the link's values; a step within the run."""
         # A formula without a surface means the custom surface it describes.
         if "surface" in query:
             surface = values.get("surface", self.surface)
@@ -364,12 +364,7 @@ class OptimizerLabState(_Knobs):
             later = sum(getattr(p, "key", None) in _AFTER_STEP for p in problems)
             problems.insert(len(problems) - later, problem(
                 "step", query["step"], LinkReason("past_last_step", last=last)))
-        self._applying_query = True
-        try:
-            self.param.update(**values)
-        finally:
-            self._applying_query = False
-        return problems
+        return values
 
 
 #: The link: every row's key is its parameter's name, except the formula's ``expr``.
