@@ -106,6 +106,7 @@ from .ui.axes import (
 from .ui.caption import equals as caption_equals
 from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
+from .ui.export import RIGHT_ROOM_PX  # room for a chart's last tick label
 from .ui.flow import WRAP
 from .ui.marks import (
     CRITICAL_TOOLTIPS,
@@ -315,9 +316,6 @@ LOSS_MIN_WIDTH = 470
 #: The MLP page's charts: at least this wide, beside the heat map(s) where the window
 #: has room, else below, as wide as the page.
 CHARTS_MIN_WIDTH = 420
-#: Room right of a stretched chart's frame for its last tick label (``ui.export``'s
-#: ``RIGHT_ROOM_PX``; that module imports Panel, which the command does not need).
-TICK_ROOM_PX = 24
 #: The plots' text: the page's own fonts (``ui.export``'s figures', the live page's), not
 #: Bokeh's "helvetica".  In a page whose language is Chinese (``<html lang="zh">``), the
 #: browser draws a "helvetica" text's combining marks from a CJK font, beside the letter
@@ -731,7 +729,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                 loss_range([history[:, [0, 2]] if has_val else history[:, [0]]], [False])
                 or (0.0, 1.0))
         chart = _epoch_chart(what, lang, span, marks[-1], 250,
-                             min_border_right=TICK_ROOM_PX)
+                             min_border_right=RIGHT_ROOM_PX)
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
             chart.varea("epoch", f"train_{what}", f"val_{what}", source=played,
                         fill_color=VAL_COLOR, fill_alpha=0.12, name=f"gap_{what}",

@@ -83,8 +83,8 @@ from .session import (
 
 log = logging.getLogger(__name__)
 
-#: Lab key (as in links) → "module:class", imported when a page asks for it.
-#: Later labs (bias–variance, depth, backprop) are added here.
+#: Lab key (as in links) → "module:class", imported when a page asks for it (a new lab:
+#: one line here, ARCHITECTURE.md's "Adding a lab").
 LABS = {"optimizers": "playground.labs.optimizers.lab:OptimizerLab",
         "mlp": "playground.labs.mlp.lab:MlpLab",
         "biasvariance": "playground.labs.biasvariance.lab:BiasVarianceLab"}

@@ -128,7 +128,7 @@ class BiasVarianceLab(Lab):
                                            styles={"font-size": math_size(13),
                                                    "overflow-x": "auto"},
                                            stylesheets=[MATH_FONT], sizing_mode="stretch_width")
-        # What the terms are, beside the objective (CONCEPTS §4: each idea's formula).
+        # What the terms are, beside the objective: each idea's formula on screen.
         self.definitions = pn.pane.LaTeX(f"${s.definitions()}$",
                                          css_classes=["pg-bv-definitions"],
                                          styles={"font-size": math_size(13),

@@ -544,7 +544,7 @@ def test_a_request_while_one_computes_goes_to_the_thread_and_the_controls_follow
 
 @pytest.mark.parametrize("lang, variance", [("en", "variance"), ("zh", "方差")])
 def test_the_page_defines_the_terms_it_decomposes_into(lang, variance):
-    """CONCEPTS §4's definitions beside the numbers, as computed (a review found only
+    """The definitions beside the numbers, as computed (a review found only
     the terms' names), in the page's language."""
     s = BiasVarianceLabState(lang=lang, datasets=10)
     lab = BiasVarianceLab(state=s)
