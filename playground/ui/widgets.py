@@ -295,6 +295,33 @@ if (view != null && view.input_el != null) view.input_el.click();
 """
 
 
+class GuardedControls:
+    """Boxes bound to ``self.state``'s parameters through ``Guard``s, kept in
+    ``self.guards`` by parameter name (a lab's controls mix it in)."""
+
+    def _guard_bounds(self, name: str) -> tuple[float | None, float | None] | None:
+        """The bounds a box for parameter ``name`` holds to (None: the parameter's)."""
+        return None
+
+    def _guarded(self, name: str, widget):
+        """``widget`` bound to the state's parameter ``name`` through a ``Guard``, with
+        the class ``pg-<name>``."""
+        widget.css_classes = [*widget.css_classes, f"pg-{name}"]
+        self.guards[name] = Guard(widget, self.state, name, self.state.lang,
+                                  self._guard_bounds(name))
+        return widget
+
+    def _placed(self, widget):
+        """What goes in the page for ``widget``: its guard's layout (the box and its
+        note) when it has one."""
+        return next((g.layout for g in self.guards.values() if g.widget is widget), widget)
+
+    def _show_guarded(self, shown: dict[str, bool]):
+        """Show or hide each guarded box named in ``shown``, with its note."""
+        for name, visible in shown.items():
+            self.guards[name].widget.visible = self.guards[name].layout.visible = visible
+
+
 def file_picker(upload: pn.widgets.FileInput, label: str, css_class: str,
                 **button_params) -> pn.Row:
     """``upload`` behind a button labelled ``label`` in the page's language (CSS class

@@ -24,9 +24,12 @@ from ...text import tr, tr_error
 from ...ui.lab import controls
 from ...ui.markup import tagged, text_html
 from ...ui.present import PAGE_BUTTON, text_size
+from ...ui.schedule import BOXES as SCHEDULE_BOXES
+from ...ui.schedule import boxes_shown, schedule_and_clip
 from ...ui.widgets import (
     INTEGER_CLASS,
     Guard,
+    GuardedControls,
     KeptFile,
     decades_format,
     file_picker,
@@ -54,7 +57,7 @@ UPLOAD_KEY = "pg-upload"
 UPLOAD_KEEP_BYTES = 1_500_000
 
 
-class MlpControls(Viewer):
+class MlpControls(Viewer, GuardedControls):
     """The sidebar: every setting of ``state``; ``on_restore`` is "restore best"."""
 
     state = param.ClassSelector(class_=MlpLabState)
@@ -176,24 +179,19 @@ class MlpControls(Viewer):
         for key, widget in self.knobs.items():
             if not opt.KNOBS[key].flag:
                 self._guarded(key, widget)
-        self.schedule = pn.widgets.Select.from_param(
-            s.param.schedule, name=t("schedule"), css_classes=["pg-schedule"],
-            sizing_mode="stretch_width",
-            options={t(f"schedule.{k}"): k for k in opt.SCHEDULES})
-        self.schedule_every = self._guarded("schedule_every", pn.widgets.IntInput(
-            name=t("schedule.every"), width=105))
-        self.schedule_factor = self._guarded("schedule_factor", pn.widgets.FloatInput(
-            name=t("schedule.factor"), step=0.5, width=105))
-        self.schedule_gamma = self._guarded("schedule_gamma", pn.widgets.FloatInput(
-            name=t("schedule.gamma"), step=0.001, width=105))
+        # The schedule in epochs (the lab's words), the clipping kinds as the optimizer lab's.
+        boxes = schedule_and_clip(
+            self, {"schedule": t("schedule"), "every": t("schedule.every"),
+                   "factor": t("schedule.factor"), "gamma": t("schedule.gamma"),
+                   "clip": t("clip"), "c": t("clip.value")},
+            lambda kind: t(f"schedule.{kind}"), lambda kind: tr(f"clip.{kind}", lang),
+            width=105, sizing_mode="stretch_width")
+        self.schedule, self.clip = boxes["schedule"], boxes["clip"]
+        self.schedule_every, self.schedule_factor, self.schedule_gamma, self.clip_value = (
+            boxes[name] for name in SCHEDULE_BOXES)
         self.lr_now = pn.pane.HTML("", styles={"font-size": text_size(14),
                                                "color": "var(--pg-ink, #333)"},
                                    css_classes=["pg-lr-now"], margin=(5, 10, 12, 10))
-        self.clip = pn.widgets.Select.from_param(
-            s.param.clip, name=t("clip"), css_classes=["pg-clip"], sizing_mode="stretch_width",
-            options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
-        self.clip_value = self._guarded("clip_value", pn.widgets.FloatInput(
-            name=t("clip.value"), step=0.1, width=105))
         self.race = pn.widgets.CheckBoxGroup.from_param(
             s.param.race, name=t("race"), css_classes=["pg-race"], inline=True,
             stylesheets=[".bk-input-group { flex-wrap: wrap; row-gap: 4px; }"],
@@ -267,18 +265,6 @@ class MlpControls(Viewer):
 
     def __panel__(self):
         return pn.Column(*self.sidebar(), width=360)
-
-    def _guarded(self, name: str, widget):
-        """``widget`` bound to the state's parameter ``name`` through a ``Guard``, with
-        the class ``pg-<name>``."""
-        widget.css_classes = [*widget.css_classes, f"pg-{name}"]
-        self.guards[name] = Guard(widget, self.state, name, self.state.lang)
-        return widget
-
-    def _placed(self, widget):
-        """What goes in the page for ``widget``: its guard's layout (the box and its
-        note) when it has one."""
-        return next((g.layout for g in self.guards.values() if g.widget is widget), widget)
 
     # -- what the lab calls --------------------------------------------------------------
 
@@ -486,13 +472,8 @@ class MlpControls(Viewer):
                 self.guards[hp].layout.visible = hp in used
         self.optimizer.disabled = bool(racers)
         self.race_note.visible = bool(racers)
-        kind = s.schedule
-        shown = {f"schedule_{setting}": kind in kinds
-                 for setting, kinds in opt.SCHEDULE_SETTINGS.items()}
-        shown["schedule_every"] |= kind == "cosine"  # here N is also cosine's T (epochs)
-        shown["clip_value"] = s.clip != "none"
-        for name, visible in shown.items():  # the box with its note
-            self.guards[name].widget.visible = self.guards[name].layout.visible = visible
+        # Here N is also cosine's T (epochs).
+        self._show_guarded(boxes_shown(s, every_for=("cosine",)))
         self._show_lr()
 
     def _show_lr(self):

@@ -21,8 +21,16 @@ from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
+from ...ui.schedule import BOXES as SCHEDULE_BOXES
+from ...ui.schedule import boxes_shown, schedule_and_clip
 from ...ui.session import Worker
-from ...ui.widgets import Guard, decades_format, number_text, respond_at_once, set_text
+from ...ui.widgets import (
+    GuardedControls,
+    decades_format,
+    number_text,
+    respond_at_once,
+    set_text,
+)
 from .plots import COLORS, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
@@ -187,7 +195,7 @@ for (let k = 0; k < names.length; k++) {
 """
 
 
-class OptimizerLab(Lab):
+class OptimizerLab(Lab, GuardedControls):
     """Optimizers racing on a 2-D loss surface (the lab contract: ``ui.lab.Lab``)."""
 
     state = param.ClassSelector(class_=OptimizerLabState)
@@ -356,20 +364,14 @@ class OptimizerLab(Lab):
         self.noise = self._guarded("noise", pn.widgets.EditableFloatSlider(
             name=tr("noise", lang), start=0.0, end=s.param.noise.softbounds[1], step=0.01))
         self.seed = self._guarded("seed", pn.widgets.IntInput(name=tr("seed", lang), width=110))
-        self.schedule = pn.widgets.Select.from_param(
-            s.param.schedule, name=tr("schedule", lang),
-            options={tr(f"schedule.{k}", lang): k for k in opt.SCHEDULES})
-        self.schedule_every = self._guarded("schedule_every", pn.widgets.IntInput(
-            name=tr("schedule.every", lang), width=110))
-        self.schedule_factor = self._guarded("schedule_factor", pn.widgets.FloatInput(
-            name=tr("schedule.factor", lang), width=110))
-        self.schedule_gamma = self._guarded("schedule_gamma", pn.widgets.FloatInput(
-            name=tr("schedule.gamma", lang), step=0.001, width=110))
-        self.clip = pn.widgets.Select.from_param(
-            s.param.clip, name=tr("clip", lang),
-            options={tr(f"clip.{k}", lang): k for k in opt.CLIPPING})
-        self.clip_value = self._guarded("clip_value", pn.widgets.FloatInput(
-            name=tr("clip.value_label", lang), width=110))
+        boxes = schedule_and_clip(
+            self, {"schedule": tr("schedule", lang), "every": tr("schedule.every", lang),
+                   "factor": tr("schedule.factor", lang), "gamma": tr("schedule.gamma", lang),
+                   "clip": tr("clip", lang), "c": tr("clip.value_label", lang)},
+            lambda kind: tr(f"schedule.{kind}", lang), lambda kind: tr(f"clip.{kind}", lang))
+        self.schedule, self.clip = boxes["schedule"], boxes["clip"]
+        self.schedule_every, self.schedule_factor, self.schedule_gamma, self.clip_value = (
+            boxes[name] for name in SCHEDULE_BOXES)
         # The view's switches are the state's (``step``, ``view_3d``, ``log_loss``,
         # ``paths``): a link and Back/Forward carry them.
         self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
@@ -417,21 +419,13 @@ class OptimizerLab(Lab):
             self.hp_widgets[p] = w
         return self.hp_widgets[p]
 
-    def _guarded(self, p: str, widget):
-        """``widget`` bound to the state's parameter ``p`` through a ``Guard`` (bounds: the
-        knob's for a knob, else the parameter's), with the class ``pg-<p>``."""
-        widget.css_classes = [*widget.css_classes, f"pg-{p}"]
-        bounds = None
-        if p in KNOB_PARAMS:
-            knob = opt.KNOBS[KNOB_PARAMS[p][1]]
-            bounds = (knob.low, knob.high)
-        self.guards[p] = Guard(widget, self.state, p, self.state.lang, bounds)
-        return widget
-
-    def _placed(self, widget):
-        """What goes in the page for ``widget``: its guard's layout (the box and its
-        note) when it has one."""
-        return next((g.layout for g in self.guards.values() if g.widget is widget), widget)
+    def _guard_bounds(self, p: str) -> tuple[float, float] | None:
+        """A knob's box holds to the knob's bounds (the registry's), others to their
+        parameter's."""
+        if p not in KNOB_PARAMS:
+            return None
+        knob = opt.KNOBS[KNOB_PARAMS[p][1]]
+        return knob.low, knob.high
 
     def _fill_card(self, name: str):
         card = self.hp_cards[name]
@@ -544,11 +538,7 @@ class OptimizerLab(Lab):
         self.expression_input.visible = s.surface == surfaces.CUSTOM
         for name, card in self.hp_cards.items():
             card.visible = name in s.optimizers
-        shown = {f"schedule_{setting}": s.schedule in kinds
-                 for setting, kinds in opt.SCHEDULE_SETTINGS.items()}
-        shown["clip_value"] = s.clip != "none"
-        for p, visible in shown.items():  # the box with its note
-            self.guards[p].widget.visible = self.guards[p].layout.visible = visible
+        self._show_guarded(boxes_shown(s))
 
     @param.depends("state.active_surface", watch=True)
     def _redraw_surface(self):
