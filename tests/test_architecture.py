@@ -1,14 +1,16 @@
 """The walls between the layers, read from the imports of every module (``ast``).
 
-- ``numerics`` imports no UI library (param, Panel, Bokeh, Tornado) and nothing of the
-  package outside ``numerics`` (not the UI layer, the labs, the text tables, the
-  commands, nor the package's root);
-- the UI layer imports no lab (the shell loads labs by the strings in ``LABS``, through
-  ``importlib``: that is not an import statement and is allowed);
+- ``numerics`` imports the standard library, JAX, NumPy and optax only (no UI library:
+  param, Panel, Bokeh, Tornado) and nothing of the package outside ``numerics`` (not the
+  UI layer, the labs, the text tables, the commands, nor the package's root);
+- the UI layer imports no lab: the shell loads labs by the strings in ``LABS`` through
+  ``importlib`` and the page's export button the static export by ``STATIC_EXPORT``; no
+  other string of the UI layer or a lab names a module past a wall;
 - a lab imports no other lab;
 - no two modules of the package import each other, directly or around a longer cycle.
 
-Every ``import`` statement counts, at module level or inside a function.  The checker
+Every ``import`` statement counts, at module level or inside a function, and so does
+``importlib.import_module("…")`` or ``__import__("…")`` of a written name.  The checker
 is tested on small packages written to a temporary folder, so that a wall it no longer
 sees fails here rather than passing quietly.
 """
@@ -25,8 +27,13 @@ import pytest
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "playground"
 
-#: Libraries the numerics never import (first component of the module name).
-UI_LIBRARIES = ("param", "panel", "bokeh", "tornado")
+#: What the numerics may import besides the standard library and themselves (first
+#: component of the module name): never a UI library (param, Panel, Bokeh, Tornado).
+NUMERICS_LIBRARIES = frozenset({"jax", "jaxlib", "numpy", "optax"})
+#: Strings in the UI layer and the labs that may name a module of the package above them
+#: (``module`` or ``module:attribute``, loaded through ``importlib``): the shell's labs
+#: (``ui.shell.LABS``) and the page's export button (``ui.export.STATIC_EXPORT``).
+LOADED_BY_NAME = {"ui.shell": "labs", "ui.export": "static_export"}
 
 
 def module_names(root: Path) -> dict[str, Path]:
@@ -68,7 +75,12 @@ def imports_of_file(path: Path, name: str, is_package: bool, modules) -> set[str
     are modules, for ``from P import n``."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
+        if (isinstance(node, ast.Call) and _called(node.func) in ("import_module",
+                                                                   "__import__")
+                and node.args and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)):  # a module named in the call
+            found.add(node.args[0].value)
+        elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             source = _resolve(name, is_package, node.level, node.module)
@@ -76,6 +88,38 @@ def imports_of_file(path: Path, name: str, is_package: bool, modules) -> set[str
                 submodule = f"{source}.{alias.name}"
                 found.add(submodule if submodule in modules else source)
     return found
+
+
+def _called(func: ast.expr) -> str:
+    """The name a call calls (``f`` of ``f(…)`` and of ``m.f(…)``)."""
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def modules_named_in_strings(root: Path) -> dict[str, set[str]]:
+    """Module → the package's modules its string constants name (``"pkg.a.b"`` or
+    ``"pkg.a.b:attr"``): what it may load through ``importlib`` by name."""
+    package, found = root.name, {}
+    for name, path in module_names(root).items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                target = node.value.split(":")[0]
+                if _within(target, package) and target != package and all(
+                        part.isidentifier() for part in target.split(".")):
+                    found.setdefault(name, set()).add(target)
+    return found
+
+
+def names_loaded_past_the_walls(root: Path) -> list[str]:
+    """One line per string in the UI layer or a lab that names a module it may not
+    import, other than ``LOADED_BY_NAME``'s."""
+    package, problems = root.name, []
+    for module, targets in sorted(modules_named_in_strings(root).items()):
+        allowed = LOADED_BY_NAME.get(module.removeprefix(package + "."))
+        for target in sorted(targets):
+            if allowed is not None and _within(target, f"{package}.{allowed}"):
+                continue
+            problems += [p for p in wall_violations({module: {target}}, package)]
+    return problems
 
 
 def _within(name: str, prefix: str) -> bool:
@@ -96,9 +140,10 @@ def wall_violations(graph: dict[str, set[str]], package: str) -> list[str]:
                         _within(target, layer) for layer in (numerics, ui, text, labs)):
                 problems.append(f"{module} imports {target} (the UI layer and the labs "
                                 "import only numerics, ui and text)")
-            if _within(module, numerics) and (
-                    any(_within(target, library) for library in UI_LIBRARIES)
-                    or (_within(target, package) and not _within(target, numerics))):
+            first = target.split(".")[0]
+            if _within(module, numerics) and not _within(target, numerics) and (
+                    _within(target, package) or first not in NUMERICS_LIBRARIES
+                    and first not in sys.stdlib_module_names):
                 problems.append(f"{module} imports {target} (numerics import no UI and "
                                 "nothing of the package outside numerics)")
             if _within(module, ui) and _within(target, labs):
@@ -155,6 +200,16 @@ def test_every_layer_is_read(graph):
 
 def test_the_walls_hold(graph):
     assert wall_violations(graph, "playground") == []
+
+
+def test_no_module_is_loaded_by_name_past_the_walls():
+    """Only the shell names labs (``LABS``) and only the export button names the static
+    export; no other string of the UI layer or a lab names a module it may not import
+    (``importlib.import_module`` of a string held in a constant is no import statement)."""
+    assert names_loaded_past_the_walls(PACKAGE_ROOT) == []
+    named = modules_named_in_strings(PACKAGE_ROOT)
+    assert "playground.labs.mlp.lab" in named["playground.ui.shell"]  # the check reads them
+    assert "playground.static_export" in named["playground.ui.export"]
 
 
 def test_no_import_cycle(graph):
@@ -249,9 +304,27 @@ def test_relative_imports_are_resolved(tmp_path):
      "pkg.labs.one.lab imports pkg.static_export"),
     ({"ui/widgets.py": "def f():\n    from .. import cli\n", "cli.py": ""},
      "pkg.ui.widgets imports pkg.cli"),
+    ({"numerics/a.py": "import holoviews\n"}, "pkg.numerics.a imports holoviews"),
+    ({"ui/widgets.py": "import importlib\nlab = importlib.import_module('pkg.labs.one')\n",
+      "labs/one/lab.py": ""}, "pkg.ui.widgets imports pkg.labs.one"),
+    ({"labs/one/lab.py": "two = __import__('pkg.labs.two.state')\n",
+      "labs/two/state.py": ""}, "pkg.labs.one.lab imports pkg.labs.two.state"),
 ])
 def test_a_crossed_wall_is_reported(tmp_path, files, expected):
     problems = wall_violations(imports_of(_package(tmp_path, files)), "pkg")
+    assert len(problems) == 1 and problems[0].startswith(expected + " ("), problems
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"ui/widgets.py": "LAB = 'pkg.labs.one.lab:Lab'\n", "labs/one/lab.py": ""},
+     "pkg.ui.widgets imports pkg.labs.one.lab"),
+    ({"labs/one/lab.py": "OTHER = 'pkg.labs.two.state'\n", "labs/two/state.py": ""},
+     "pkg.labs.one.lab imports pkg.labs.two.state"),
+    ({"ui/shell.py": "EXPORT = 'pkg.static_export:page'\n", "static_export.py": ""},
+     "pkg.ui.shell imports pkg.static_export"),
+])
+def test_a_module_named_past_a_wall_is_reported(tmp_path, files, expected):
+    problems = names_loaded_past_the_walls(_package(tmp_path, files))
     assert len(problems) == 1 and problems[0].startswith(expected + " ("), problems
 
 
@@ -267,6 +340,7 @@ def test_what_the_walls_allow_is_not_reported(tmp_path):
     })
     graph = imports_of(root)
     assert wall_violations(graph, "pkg") == []
+    assert names_loaded_past_the_walls(root) == []
     assert find_cycle(graph) is None
 
 
