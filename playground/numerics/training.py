@@ -242,16 +242,16 @@ def loss(params, bn_state, x, y, arch: Arch, key, dropout_rate, l2):
     return mlp.cross_entropy(logits, y) + mlp.penalty(params, 0.0, l2), bn_state
 
 
-def evaluate(arch: Arch, model: Model, x, y):
+def evaluate(arch: Arch, model: Model, x, y, layer=mlp.affine):
     """(cross-entropy, accuracy) of the network in evaluation mode on ``x`` (N, F) with
     labels ``y`` (N,): two scalars, nats per example and the share classified right.
 
-    With ``mlp.affine``'s matrix products: faster than ``mlp.affine_fused`` on 250 rows
-    in a default-compiled function (the lab's); ``train_epochs`` gets the same values,
-    up to float rounding, with ``affine_fused``.
+    ``layer``: ``mlp.affine``'s matrix products by default, faster than
+    ``mlp.affine_fused`` on 250 rows in a default-compiled function (the lab's);
+    ``train_epochs`` passes ``affine_fused`` (the same values up to float rounding).
     """
     logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
-                               train=False, batchnorm=arch.batchnorm)
+                               train=False, batchnorm=arch.batchnorm, layer=layer)
     return reported_loss(mlp.cross_entropy(logits, y)), mlp.accuracy(logits, y)
 
 
@@ -323,11 +323,8 @@ def _epoch(arch: Arch, h: Hyper, x, y, model: Model, dropout=None, clipping=None
 
 def _train(arch: Arch, model: Model, h: Hyper, x_train, y_train, x_val, y_val, n_epochs: int,
            dropout=None, clipping=None):
-    def metrics(model, x, y):  # ``evaluate`` with ``mlp.affine_fused`` layers
-        logits, _, _ = mlp.forward(model.params, model.bn_state, x, activation=arch.activation,
-                                   train=False, batchnorm=arch.batchnorm,
-                                   layer=mlp.affine_fused)
-        return reported_loss(mlp.cross_entropy(logits, y)), mlp.accuracy(logits, y)
+    def metrics(model, x, y):
+        return evaluate(arch, model, x, y, layer=mlp.affine_fused)
 
     def one(model, _):
         model = _epoch(arch, h, x_train, y_train, model, dropout, clipping)
