@@ -147,14 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--schedule", choices=opt.SCHEDULES, default="constant")
     # None when not given: given with a schedule that does not use it, it is refused.
     t.add_argument("--every", type=_integer("every", *opt.SCHEDULE_EVERY_BOUNDS),
-                   help="N of the step and inverse-time schedules (default 100)")
+                   help="N of the step and inverse-time schedules (default "
+                        f"{opt.DEFAULT_SCHEDULE.every:g})")
     t.add_argument("--factor", type=_finite("factor", *opt.SCHEDULE_FACTOR_BOUNDS),
-                   help="k of the step schedule (default 2)")
+                   help=f"k of the step schedule (default {opt.DEFAULT_SCHEDULE.factor:g})")
     t.add_argument("--gamma", type=_finite("gamma", *opt.SCHEDULE_GAMMA_BOUNDS),
-                   help="gamma of the exponential schedule (default 0.99)")
+                   help="gamma of the exponential schedule (default "
+                        f"{opt.DEFAULT_SCHEDULE.gamma:g})")
     t.add_argument("--clip", choices=opt.CLIPPING, default="none")
     t.add_argument("--clip-value", type=_finite("clip-value", *opt.CLIP_VALUE_BOUNDS),
-                   help="c of --clip value|norm (default 1)")
+                   help=f"c of --clip value|norm (default {opt.DEFAULT_CLIP_VALUE:g})")
     d = training.DEFAULTS
     m = commands.add_parser("train", help="train an MLP on a 2-D data set, as JSON")
     source = m.add_mutually_exclusive_group(required=True)
@@ -492,12 +494,12 @@ def trajectory(args) -> dict:
     hyper = {**surface.defaults.get(name, {}), **_given_knobs(args)}
     settings = race.make_settings(
         args.start or surface.start, {name: hyper},
-        schedule=opt.Schedule(opt.SCHEDULES.index(args.schedule),
-                              100.0 if args.every is None else args.every,
-                              2.0 if args.factor is None else args.factor,
-                              0.99 if args.gamma is None else args.gamma,
-                              float(max(args.steps, 1))),
-        clip=args.clip, clip_value=1.0 if args.clip_value is None else args.clip_value,
+        schedule=opt.DEFAULT_SCHEDULE._replace(
+            kind=opt.SCHEDULES.index(args.schedule), horizon=float(max(args.steps, 1)),
+            **{name: value for name, value in (("every", args.every), ("factor", args.factor),
+                                               ("gamma", args.gamma)) if value is not None}),
+        clip=args.clip,
+        clip_value=opt.DEFAULT_CLIP_VALUE if args.clip_value is None else args.clip_value,
         noise=args.noise, seed=args.seed,
         steps=args.steps)
     start = args.start or surface.start

@@ -347,6 +347,12 @@ class Schedule(NamedTuple):
     horizon: Array | float = 1000.0  # T
 
 
+#: N, k and γ where a caller sets none (the optimizer lab's and the command line's; the
+#: MLP lab counts N in epochs and starts it at 50); c of clipping likewise.
+DEFAULT_SCHEDULE = Schedule()
+DEFAULT_CLIP_VALUE = 1.0
+
+
 def schedule_multiplier(schedule: Schedule, n) -> Array:
     """α_n / α for the schedule, at step index n = t − 1 (0 for the first step)."""
     n = jnp.asarray(n, jnp.result_type(float))

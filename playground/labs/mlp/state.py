@@ -191,11 +191,13 @@ class MlpLabState(_Knobs):
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
     schedule_every = param.Integer(50, bounds=opt.SCHEDULE_EVERY_BOUNDS,
                                    doc="N in epochs (step, 1/t); T in epochs (cosine)")
-    schedule_factor = param.Number(2.0, bounds=opt.SCHEDULE_FACTOR_BOUNDS, doc="k (step)")
-    schedule_gamma = param.Number(0.99, bounds=opt.SCHEDULE_GAMMA_BOUNDS,
+    schedule_factor = param.Number(opt.DEFAULT_SCHEDULE.factor,
+                                   bounds=opt.SCHEDULE_FACTOR_BOUNDS, doc="k (step)")
+    schedule_gamma = param.Number(opt.DEFAULT_SCHEDULE.gamma, bounds=opt.SCHEDULE_GAMMA_BOUNDS,
                                   doc="γ per epoch (exponential)")
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
-    clip_value = param.Number(1.0, bounds=opt.CLIP_VALUE_BOUNDS, softbounds=(0.01, 10.0))
+    clip_value = param.Number(opt.DEFAULT_CLIP_VALUE, bounds=opt.CLIP_VALUE_BOUNDS,
+                              softbounds=(0.01, 10.0))
     race = param.ListSelector(default=[], objects=list(opt.NAMES), instantiate=True,
                               doc="2–4 optimizers training the same network side by side")
     batch = param.Integer(_D["batch"], bounds=datasets.BATCH_BOUNDS)

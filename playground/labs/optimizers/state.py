@@ -75,11 +75,14 @@ class OptimizerLabState(_Knobs):
     noise = param.Number(0.0, bounds=race.NOISE_BOUNDS, softbounds=(0.0, 5.0))
     seed = param.Integer(0, bounds=SEED_BOUNDS)
     schedule = param.Selector(objects=list(opt.SCHEDULES), default="constant")
-    schedule_every = param.Integer(100, bounds=opt.SCHEDULE_EVERY_BOUNDS)
-    schedule_factor = param.Number(2.0, bounds=opt.SCHEDULE_FACTOR_BOUNDS)
-    schedule_gamma = param.Number(0.99, bounds=opt.SCHEDULE_GAMMA_BOUNDS)
+    schedule_every = param.Integer(int(opt.DEFAULT_SCHEDULE.every),
+                                   bounds=opt.SCHEDULE_EVERY_BOUNDS)
+    schedule_factor = param.Number(opt.DEFAULT_SCHEDULE.factor,
+                                   bounds=opt.SCHEDULE_FACTOR_BOUNDS)
+    schedule_gamma = param.Number(opt.DEFAULT_SCHEDULE.gamma, bounds=opt.SCHEDULE_GAMMA_BOUNDS)
     clip = param.Selector(objects=list(opt.CLIPPING), default="none")
-    clip_value = param.Number(1.0, bounds=opt.CLIP_VALUE_BOUNDS, softbounds=(0.01, 10.0))
+    clip_value = param.Number(opt.DEFAULT_CLIP_VALUE, bounds=opt.CLIP_VALUE_BOUNDS,
+                              softbounds=(0.01, 10.0))
 
     # What the settings produce (not in the URL).
     result = param.Parameter(default=None, doc="the latest race.Race, or None")
@@ -88,7 +91,8 @@ class OptimizerLabState(_Knobs):
     active_surface = param.Parameter(default=None, doc="the surfaces.Surface being raced")
 
     # What the page shows of the run, not its numbers (no new race): in links too.
-    step = param.Integer(-1, bounds=(-1, 10000), doc="the step the player shows; -1: the last")
+    step = param.Integer(-1, bounds=(-1, race.STEPS_BOUNDS[1]),
+                         doc="the step the player shows; -1: the last")
     view_3d = param.Boolean(False, doc="the 3-D view shown")
     log_loss = param.Selector(objects=["auto", "on", "off"], default="auto",
                               doc="the loss chart's log scale; auto: the surface's choice")
