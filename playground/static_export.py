@@ -94,6 +94,7 @@ from .ui.axes import (
     decomposition_tick_format,
     decomposition_ticks,
     fits_range,
+    history_loss_range,
     legend_below,
     log_loss_range,
     loss_axes,
@@ -725,9 +726,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     full, played = _history_sources(history, marks[-1])
     cursors, charts = [], []
     for what in ("loss", "acc"):
-        span = ((0.0, 1.02) if what == "acc" else
-                loss_range([history[:, [0, 2]] if has_val else history[:, [0]]], [False])
-                or (0.0, 1.0))
+        span = ((0.0, 1.02) if what == "acc" else  # as the lab's: a diverged run's climb
+                history_loss_range([history], [state.diverged_at is not None]))  # leaves
         chart = _epoch_chart(what, lang, span, marks[-1], 250,
                              min_border_right=RIGHT_ROOM_PX)
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
@@ -897,9 +897,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     gone = [d is not None for d in state.race_diverged]
     cursors, charts = [], []
     for what in ("loss", "acc"):
-        span = ((0.0, 1.02) if what == "acc" else
-                loss_range([h[:, [0, 2]] if has_val else h[:, [0]] for h in histories], gone)
-                or (0.0, 1.0))
+        span = (0.0, 1.02) if what == "acc" else history_loss_range(histories, gone)
         chart = _epoch_chart(what, lang, span, marks[-1], 260)
         chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
                                text_font_size="13px"), "above")

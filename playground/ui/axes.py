@@ -178,6 +178,15 @@ def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
 LOG_DECADES = 12
 
 
+def history_loss_range(histories: Sequence[np.ndarray],
+                       diverged: Sequence[bool]) -> tuple[float, float]:
+    """An MLP loss chart's range (``loss_range``) for networks' ``histories`` (each
+    epochs × 4; their training and validation losses, columns 0 and 2: a missing
+    validation set's NaN is ignored), a diverged one's only up to where it started."""
+    curves = [np.asarray(h)[:, [0, 2]] for h in histories]
+    return loss_range(curves, diverged) or (0.0, 1.0)
+
+
 def log_loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
                    padding: float = RANGE_PADDING,
                    decades: float = LOG_DECADES) -> tuple[float, float] | None:

@@ -7,6 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
+from playground.ui import axes
 from playground.ui.axes import (
     LOG_DECADES,
     READABLE_TICKS_JS,
@@ -156,3 +157,21 @@ def test_the_decomposition_axis_ticks_are_1_2_5_or_decades(low, high, want):
     from playground.ui.axes import decomposition_ticks
 
     np.testing.assert_allclose(decomposition_ticks(low, high), want)
+
+
+def test_an_mlp_loss_chart_fits_both_losses_and_lets_a_diverged_climb_leave():
+    """Training and validation loss (history columns 0 and 2) both fit; accuracies and a
+    missing validation set's NaN do not count; a diverged network's losses past
+    ``DIVERGED_HEADROOM`` × where it started do not count."""
+    calm = np.array([[0.7, 0.5, 0.8, 0.5], [0.3, 0.9, 0.4, 0.8]])
+    low, high = axes.history_loss_range([calm], [False])
+    pad = axes.RANGE_PADDING * (0.8 - 0.3)
+    assert (low, high) == pytest.approx((0.3 - pad, 0.8 + pad))
+    no_val = calm.copy()
+    no_val[:, 2] = np.nan
+    assert axes.history_loss_range([no_val], [False]) == pytest.approx(
+        (0.3 - axes.RANGE_PADDING * 0.4, 0.7 + axes.RANGE_PADDING * 0.4))
+    climbing = np.array([[0.7, 0.5, 0.8, 0.5], [50.0, 0.5, 60.0, 0.5]])
+    top = axes.history_loss_range([climbing], [True])[1]
+    assert top == pytest.approx(0.8 + axes.RANGE_PADDING * (0.8 - 0.7))  # its first epoch
+    assert axes.history_loss_range([climbing], [False])[1] > 60.0

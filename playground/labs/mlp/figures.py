@@ -25,7 +25,7 @@ from ...numerics.datasets import FEATURE_LABELS
 from ...text import tr
 from ...ui.axes import (
     fit_step_axis,
-    loss_range,
+    history_loss_range,
     readable_ticks,
     show_lone_points,
     step_range,
@@ -98,8 +98,7 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
 def fit_loss_axis(fig, histories, diverged):
     """A loss chart's range: every network's losses, a diverged one's only up to where it
     started (``ui.axes.loss_range``: its last epochs' climb does not flatten the rest)."""
-    curves = [np.asarray(h)[:, [0, 2]] for h in histories]
-    low, high = loss_range(curves, diverged) or (0.0, 1.0)
+    low, high = history_loss_range(histories, diverged)
     fig.y_range.update(start=low, end=high)
 
 
