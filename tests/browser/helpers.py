@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import parse_qs, urlsplit
+
+#: How long a page may take to draw its first picture on a loaded CI machine.
+DRAW_TIMEOUT_MS = 60_000
+
+_READ_SOURCE = """(name) => {
+  const m = Bokeh.documents[0].get_model_by_name(name);
+  const out = {};
+  for (const [k, v] of Object.entries(m.data)) out[k] = Array.from(v);
+  return out;
+}"""
+
 
 
 def wait_until(page, condition, timeout_s: float, what: str, every_ms: int = 250):
@@ -68,3 +80,26 @@ def query_of(page) -> dict[str, str]:
 def assert_no_errors(page):
     """No console error and no uncaught exception in ``page`` (``page.errors``)."""
     assert page.errors == [], "console or page errors:\n" + "\n".join(page.errors)
+
+
+def model_ready_js(name: str, min_points: int = 2) -> str:
+    return f"""() => {{
+      if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;
+      const m = Bokeh.documents[0].get_model_by_name({json.dumps(name)});
+      return m != null && m.data.x != null && m.data.x.length >= {min_points};
+    }}"""
+
+
+def goto_and_wait(page, url: str, name: str = "full_sgd"):
+    """Open ``url`` and wait until the trajectory source ``name`` has > 1 points."""
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(model_ready_js(name), timeout=DRAW_TIMEOUT_MS)
+
+
+def source(page, name: str) -> dict[str, list]:
+    """The columns of the ColumnDataSource ``name``, as plain lists."""
+    return page.evaluate(_READ_SOURCE, name)
+
+
+def number(page, css_class: str) -> float:
+    return float(page.locator(f".{css_class}").inner_text().strip())

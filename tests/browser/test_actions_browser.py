@@ -21,19 +21,11 @@ from playwright.sync_api import expect
 
 from playground.serving import REPO_ROOT, free_port, server_command, stop_server, wait_for_http
 
-from .helpers import assert_no_errors, query_of, wait_until
+from .helpers import DRAW_TIMEOUT_MS, assert_no_errors, query_of, source, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
-DRAW_TIMEOUT_MS = 60_000
 CHANGE_TIMEOUT_MS = 20_000
-
-_SOURCE = """(name) => {
-  const m = Bokeh.documents[0].get_model_by_name(name);
-  const out = {};
-  for (const [k, v] of Object.entries(m.data)) out[k] = Array.from(v);
-  return out;
-}"""
 
 _LENGTH = """(name) => {
   if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return 0;
@@ -117,11 +109,11 @@ def assert_optimizer_view_at(page, step: int, steps: int):
     page.wait_for_function(
         f"() => Bokeh.documents[0].get_model_by_name('readout').text"
         f".includes('State at step {step} ')", timeout=CHANGE_TIMEOUT_MS)
-    meta = page.evaluate(_SOURCE, "race_meta")
+    meta = source(page, "race_meta")
     legend = page.evaluate(_LEGEND)
     assert len(legend) == len(meta["name"])
     for name, label, text in zip(meta["name"], meta["label"], legend, strict=True):
-        loss = page.evaluate(_SOURCE, f"full_{name}")["loss"]
+        loss = source(page, f"full_{name}")["loss"]
         assert text == f"{label}: L = {plain4(loss[min(step, len(loss) - 1)])}", text
 
 
@@ -156,7 +148,7 @@ def test_the_3d_view_shows_the_first_time_it_is_ticked(page, server_url):
     page.wait_for_function(
         "() => { const m = Bokeh.documents[0].get_model_by_name('surface3d_screen');"
         " return m != null && m.data.xs.length > 0 }", timeout=CHANGE_TIMEOUT_MS)
-    world = page.evaluate(_SOURCE, "surface3d_world")
+    world = source(page, "surface3d_world")
     screen = page.evaluate(
         "() => Bokeh.documents[0].get_model_by_name('surface3d_screen').data.xs.length")
     assert screen == len(world["x"]) > 3  # the wireframe and one path per optimizer
@@ -182,11 +174,11 @@ def test_the_3d_views_axes_turn_with_it(page, server_url):
     page.wait_for_function("() => { const m = Bokeh.documents[0].get_model_by_name("
                            "'surface3d_axes_title'); return m != null && m.data.x.length > 0 }",
                            timeout=DRAW_TIMEOUT_MS)
-    spec = page.evaluate(_SOURCE, "surface3d_axes")
-    titles = page.evaluate(_SOURCE, "surface3d_axes_title")["text"]
+    spec = source(page, "surface3d_axes")
+    titles = source(page, "surface3d_axes_title")["text"]
     assert titles == [tr("plot.axis.x", "zh"), tr("plot.axis.y", "zh"),
                       tr("view.3d.loss_log", "zh")]
-    before = page.evaluate(_SOURCE, "surface3d_axes_tick")
+    before = source(page, "surface3d_axes_tick")
     page.evaluate("""() => {
       const doc = Bokeh.documents[0];
       doc.get_model_by_name('pg-3d-azimuth').value = 120;
@@ -196,10 +188,10 @@ def test_the_3d_views_axes_turn_with_it(page, server_url):
                            "'surface3d_axes_tick').data.x[0] !== x0", arg=before["x"][0],
                            timeout=CHANGE_TIMEOUT_MS)
     lines, ticks, labels = axes_screen(spec, 120, 60)
-    shown = {"lines": page.evaluate(_SOURCE, "surface3d_axes_lines"),
-             "ticks": page.evaluate(_SOURCE, "surface3d_axes_ticks"),
-             "tick": page.evaluate(_SOURCE, "surface3d_axes_tick"),
-             "title": page.evaluate(_SOURCE, "surface3d_axes_title")}
+    shown = {"lines": source(page, "surface3d_axes_lines"),
+             "ticks": source(page, "surface3d_axes_ticks"),
+             "tick": source(page, "surface3d_axes_tick"),
+             "title": source(page, "surface3d_axes_title")}
     for key in ("xs", "ys"):
         np.testing.assert_allclose(shown["lines"][key], lines[key], atol=1e-9)
     for key in ("x", "y"):
@@ -373,7 +365,7 @@ def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_u
     page.locator(".card-header", has_text=re.compile(r"^\s*SGD\s*$")).click()
     box = page.locator(".pg-sgd_lr input").first
     box.wait_for(state="visible")
-    before = page.evaluate(_SOURCE, "full_sgd")
+    before = source(page, "full_sgd")
     handle = page.locator(".pg-sgd_lr .noUi-handle").first
     span = [handle.get_attribute("aria-valuemin"), handle.get_attribute("aria-valuemax")]
     note = page.locator(".pg-refused-text")
@@ -386,7 +378,7 @@ def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_u
         wait_until(page, lambda: [handle.get_attribute("aria-valuemin"),
                                   handle.get_attribute("aria-valuemax")] == span, 10,
                    f"the slider's range back to {span}")
-        assert page.evaluate(_SOURCE, "full_sgd") == before and "sgd_lr" not in query_of(page)
+        assert source(page, "full_sgd") == before and "sgd_lr" not in query_of(page)
     type_into(box, "0.2")  # a good value: used, and the note goes
     page.wait_for_function("() => window.location.search.includes('sgd_lr=0.2')",
                            timeout=CHANGE_TIMEOUT_MS)

@@ -22,9 +22,14 @@ from playwright.sync_api import expect
 
 from playground.serving import running_app
 
-from .helpers import wait_until
-from .test_mlp_lab_browser import assert_no_errors, number
-from .test_optimizer_lab_browser import goto_and_wait, model_ready_js, source
+from .helpers import (
+    assert_no_errors,
+    goto_and_wait,
+    model_ready_js,
+    number,
+    source,
+    wait_until,
+)
 
 # One worker runs the module (its fixture starts a server): scripts/test.sh's loadgroup.
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240),

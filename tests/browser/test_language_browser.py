@@ -42,6 +42,13 @@ LABS = {"optimizers": ("surface", "app.sidebar"), "mlp": ("mlp.dataset", "mlp.ac
         "biasvariance": ("bv.family", "bv.truth")}
 
 
+def test_the_table_names_every_lab():
+    """A new lab in ``ui.shell.LABS`` fails here until its row is added above."""
+    from playground.ui.shell import LABS as SHELL_LABS
+
+    assert list(LABS) == list(SHELL_LABS)
+
+
 @pytest.mark.parametrize("lab", list(LABS))
 def test_a_chinese_link_shows_the_lab_in_chinese(page, server_url, lab):
     page.goto(f"{server_url}?lab={lab}&lang=zh", wait_until="commit")

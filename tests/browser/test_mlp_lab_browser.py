@@ -22,7 +22,7 @@ from PIL import Image
 
 from playground.text import tr
 
-from .helpers import assert_no_errors, query_of, wait_until
+from .helpers import assert_no_errors, number, query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 
@@ -59,10 +59,6 @@ BOUNDARY = "pg-boundary-image"
 
 _HEAT_MAP = """(name) => Array.from(
   Bokeh.documents[0].get_model_by_name(name).data.image[0])"""
-
-
-def number(page, css_class: str) -> float:
-    return float(page.locator(f".{css_class}").inner_text().strip())
 
 
 

@@ -16,41 +16,21 @@ import pytest
 
 from playground.serving import REPO_ROOT
 
-from .helpers import assert_no_errors, query_of
+from .helpers import (
+    DRAW_TIMEOUT_MS,
+    assert_no_errors,
+    goto_and_wait,
+    model_ready_js,
+    query_of,
+    source,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
-DRAW_TIMEOUT_MS = 60_000
 CHANGE_TIMEOUT_MS = 20_000
 
 #: JS: the model named ``name`` in the page's first Bokeh document (or null).
 _MODEL = "(name) => Bokeh.documents[0].get_model_by_name(name)"
-
-_READ_SOURCE = """(name) => {
-  const m = Bokeh.documents[0].get_model_by_name(name);
-  const out = {};
-  for (const [k, v] of Object.entries(m.data)) out[k] = Array.from(v);
-  return out;
-}"""
-
-
-def model_ready_js(name: str, min_points: int = 2) -> str:
-    return f"""() => {{
-      if (!window.Bokeh || !Bokeh.documents || Bokeh.documents.length === 0) return false;
-      const m = Bokeh.documents[0].get_model_by_name({json.dumps(name)});
-      return m != null && m.data.x != null && m.data.x.length >= {min_points};
-    }}"""
-
-
-def goto_and_wait(page, url: str, name: str = "full_sgd"):
-    """Open ``url`` and wait until the trajectory source ``name`` has > 1 points."""
-    page.goto(url, wait_until="commit")
-    page.wait_for_function(model_ready_js(name), timeout=DRAW_TIMEOUT_MS)
-
-
-def source(page, name: str) -> dict[str, list]:
-    """The columns of the ColumnDataSource ``name``, as plain lists."""
-    return page.evaluate(_READ_SOURCE, name)
 
 
 def xy(page, name: str) -> tuple[list[float], list[float]]:

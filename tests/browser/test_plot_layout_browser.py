@@ -152,6 +152,13 @@ LABS = [("optimizers", "hide=surface,optimizers,sgd_lr", 2), ("mlp", "", 1),
         ("biasvariance", "", 2)]
 
 
+def test_the_table_names_every_lab():
+    """A new lab in ``ui.shell.LABS`` fails here until its row is added above."""
+    from playground.ui.shell import LABS as SHELL_LABS
+
+    assert [lab for lab, *_ in LABS] == list(SHELL_LABS)
+
+
 @pytest.mark.parametrize(("width", "height", "scale", "embed"), [
     (820, 560, 1.0, True), (1280, 720, 1.0, False), (933, 600, 1.5, False)],
     ids=["embed-820", "1280", "zoom-150"])
