@@ -448,10 +448,14 @@ def _keeping_browser_changes(drain):
                 for event in theirs:
                     doc.callbacks.trigger_on_change(event)
 
+            def on_the_loop():
+                if doc.session_context is not None:  # (None: the page closed meanwhile)
+                    dispatch_theirs()
+
             if loop is None:
                 dispatch_theirs()
             else:  # (the drain may run on a page's thread: the loop's method is safe)
-                loop.add_callback(dispatch_theirs)
+                loop.add_callback(on_the_loop)
         return dispatch
 
     drain_keeping_browser_changes.keeps_browser_changes = True
