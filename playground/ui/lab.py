@@ -205,6 +205,11 @@ class Lab(Viewer):
         """The class of this lab's state (the ``state`` parameter's class)."""
         return cls.param["state"].class_
 
+    @classmethod
+    def warm_up(cls):
+        """What a server compiles once, on a thread of its own, for this lab's later pages
+        (after its first page is complete; errors are logged): nothing by default."""
+
     @staticmethod
     def title_key(lab_key: str) -> str:
         """The text key of the name of the lab registered as ``lab_key`` (the shell shows

@@ -112,7 +112,7 @@ STEP_PAUSE_MS = 60
 CONTROLS_PER_STEP = 30
 # What is done once per server process (not per page), under one lock.
 _once_lock = threading.Lock()
-_warmup_started = False
+_warmed_labs: set[type] = set()  # labs whose warm-up has started
 _frozen_labs: set[str] = set()  # labs whose imports are frozen
 _process_configured = False
 
@@ -204,24 +204,19 @@ def enable_compilation_cache():
         log.warning("no JAX compilation cache at %s", CACHE_DIR, exc_info=True)
 
 
-def warm_up(keys=None):
-    """Compile (or load from the disk cache) what drawing each preset needs."""
-    from ..numerics import critical, race, surfaces
-
-    for key in keys or surfaces.PRESETS:
-        s = surfaces.SURFACES[key]
-        race.run_race(s.fn, race.make_settings(s.start, s.defaults, steps=s.steps))
-        critical.critical_points(s)
-        surfaces.grid(s)
-
-
-def start_background_warmup():
-    """Once per server process: compile the presets in a background thread."""
-    global _warmup_started
+def start_background_warmup(lab: type[Lab]):
+    """Once per lab and server process: ``lab.warm_up()`` in a background thread."""
     with _once_lock:
-        if _warmup_started:
+        if lab in _warmed_labs:
             return
-        _warmup_started = True
+        _warmed_labs.add(lab)
+
+    def warm_up():
+        try:
+            lab.warm_up()
+        except Exception:  # (a page compiles what it needs itself)
+            log.exception("warming up %s failed", lab.__name__)
+
     threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
 
 
@@ -708,7 +703,9 @@ class Page:
         # later, the last messages are out.  Only in a server: without one (a script,
         # the tests) the thread would still be compiling when Python exits, which aborts.
         if self.in_a_session:
-            self.doc.add_timeout_callback(start_background_warmup, WARMUP_DELAY_MS)
+            lab = type(self.lab)
+            self.doc.add_timeout_callback(lambda: start_background_warmup(lab),
+                                          WARMUP_DELAY_MS)
 
     def _on_history(self, event):
         """Back or Forward showed another link of this lab: the lab takes exactly its

@@ -27,7 +27,7 @@ def test_embed_and_hide_are_read_and_written_by_the_codec():
 
 
 def _page(monkeypatch, search: str):
-    monkeypatch.setattr(shell, "start_background_warmup", lambda: None)
+    monkeypatch.setattr(shell, "start_background_warmup", lambda _lab: None)
     location = SimpleNamespace(search=search)
     return shell.Page(location), location
 

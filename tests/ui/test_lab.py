@@ -94,7 +94,7 @@ class ToyLab(Lab):
 def toy_page(monkeypatch):
     """``shell.Page`` for ``?lab=mlp&size=3&bogus=1`` with ``mlp`` registered as the toy."""
     monkeypatch.setitem(shell.LABS, "mlp", f"{__name__}:ToyLab")
-    monkeypatch.setattr(shell, "start_background_warmup", lambda: None)
+    monkeypatch.setattr(shell, "start_background_warmup", lambda _lab: None)
     location = SimpleNamespace(search="?lab=mlp&size=3&bogus=1")
     return shell.Page(location), location
 

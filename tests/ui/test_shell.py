@@ -250,7 +250,7 @@ def test_a_players_step_rewrites_the_history_entry_and_a_setting_adds_one(monkey
     entry it is in; a setting, or a setting with a step (a new run): a new entry."""
     from types import SimpleNamespace
 
-    monkeypatch.setattr(app, "start_background_warmup", lambda: None)
+    monkeypatch.setattr(app, "start_background_warmup", lambda _lab: None)
     location = SimpleNamespace(search="?lab=optimizers&steps=50")
     page = app.Page(location)
     s = page.lab.state
@@ -284,7 +284,7 @@ def test_a_link_back_shows_is_followed_and_counted_before_its_link_is_written(mo
             if self.history is not None:
                 self.writes.append((self.history.followed, value))
 
-    monkeypatch.setattr(app, "start_background_warmup", lambda: None)
+    monkeypatch.setattr(app, "start_background_warmup", lambda _lab: None)
     location = Location("?lab=optimizers&steps=50")
     page = app.Page(location)
     location.history = page.history

@@ -11,7 +11,7 @@ from bokeh.events import Tap
 from bokeh.models import CustomJS, Line
 from panel.io import hold
 
-from ...numerics import critical, surfaces
+from ...numerics import critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
@@ -418,6 +418,16 @@ class OptimizerLab(Lab, GuardedControls):
             respond_at_once([w])  # the composite and the widgets inside it
             self.hp_widgets[p] = w
         return self.hp_widgets[p]
+
+    @classmethod
+    def warm_up(cls):
+        """Compile (or load from the disk cache) what drawing each preset surface needs:
+        a race, its critical points and its grid."""
+        for key in surfaces.PRESETS:
+            s = surfaces.SURFACES[key]
+            race.run_race(s.fn, race.make_settings(s.start, s.defaults, steps=s.steps))
+            critical.critical_points(s)
+            surfaces.grid(s)
 
     def _guard_bounds(self, p: str) -> tuple[float, float] | None:
         """A knob's box holds to the knob's bounds (the registry's), others to their
