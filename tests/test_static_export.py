@@ -450,6 +450,33 @@ def _document(html: str) -> dict:
     return json.loads(text, parse_constant=refuse)
 
 
+def test_the_biasvariance_formula_at_every_capacity_has_the_decompositions_numbers():
+    """The formula the page shows at each capacity (drawn as HTML: braces from MathML do
+    not stretch in Chromium) reads the numerics' decomposition there, as the lab's LaTeX
+    (``bv.decomposition_latex``) does: test error ≈ bias² + variance + σ² = their sum."""
+    import re
+
+    from bokeh.models import CustomJS
+
+    from playground.numerics import biasvariance as bv
+    from playground.ui.widgets import number_text
+
+    _, state = static_export.read_link("lab=biasvariance&truth=abs&n=12&datasets=30"
+                                       "&noise=0.2&capacity=5")
+    page = static_export.build_biasvariance_page(state)
+    want = bv.as_shown(bv.decompose("poly", bv.make_data("abs", 12, 30, 0, inputs="spread"),
+                                    0.2))
+    formulas = next(m.args["formulas"] for m in page.layout.references()
+                    if isinstance(m, CustomJS) and "formulas" in m.args)
+    assert len(formulas) == 21
+    for c, formula in enumerate(formulas):
+        shown = re.findall(r"<b[^>]*>([^<]+)</b>", formula)
+        assert shown == [number_text(v, 3) for v in (
+            want.test_error[c], want.bias2[c], want.variance[c], want.noise, want.total[c])], c
+        assert f"d = {c}:" in formula
+    assert _source(page, "pg-bv-formula").text == formulas[5]
+
+
 def test_the_biasvariance_page_carries_every_capacitys_fits():
     """What the page draws at each capacity is the numerics' own decomposition (called
     here directly): every set's fit (to the 16-bit code's step), f̄, the curves, the
