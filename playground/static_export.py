@@ -70,7 +70,6 @@ from bokeh.models import (
     Label,
     Legend,
     LegendItem,
-    LinearColorMapper,
     Range1d,
     Slider,
     Span,
@@ -109,6 +108,7 @@ from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.export import RIGHT_ROOM_PX  # room for a chart's last tick label
 from .ui.flow import WRAP
+from .ui.heatmap import Plane
 from .ui.marks import (
     CRITICAL_TOOLTIPS,
     critical_columns,
@@ -130,9 +130,7 @@ from .ui.palettes import (
     TRAIN_COLOR,
     TRUTH_COLOR,
     VAL_COLOR,
-    class_color,
     confidence_image,
-    heat_palette,
 )
 from .ui.pick import pick_nearest_line
 from .ui.present import INK_JS as PRESENT_INK_JS
@@ -716,11 +714,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         image, (low, high) = _heat_image(grid, n_classes, discrete)
         images.append(image)
     history = np.asarray(state.history, np.float64)
-    mapper = LinearColorMapper(palette=heat_palette(n_classes, discrete), low=low, high=high)
     snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
-    shown_image = ColumnDataSource({"image": [images[-1]]}, name="image")
-    heat = _heat_figure(state, tr("mlp.plot.boundary", lang), (520, 500), shown_image,
-                        mapper, "pg-boundary")
+    heat, shown_image = _heat_figure(_plane(state, (low, high)), images[-1],
+                                     tr("mlp.plot.boundary", lang), (520, 500), "pg-boundary",
+                                     "image")
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
     has_val = bool(state.has_validation)
     full, played = _history_sources(history, marks[-1])
@@ -794,36 +791,29 @@ def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, l
     return marks, taken
 
 
-def _data_points(fig, state, size: int = 7):
-    """The training points (circles) and, when the link shows them (``val=1``) and
-    there are some, the validation points (triangles) on a heat map, in their classes'
-    colours."""
-    data = state.data
-    y_train = np.asarray(data.y_train)
-    fig.scatter(data.points_train[:, 0], data.points_train[:, 1], size=size,
-                line_color="white", line_width=1,
-                fill_color=[class_color(int(c)) for c in y_train])
-    if state.has_validation and state.show_val:  # the link's ``val=1``, as the page
-        y_val = np.asarray(data.y_val)[:len(data.points_val)]
-        fig.scatter(data.points_val[:, 0], data.points_val[:, 1], size=size,
-                    marker="triangle", line_color="black", line_width=1,
-                    fill_color=[class_color(int(c)) for c in y_val])
+def _plane(state, limits: tuple[float, float]) -> Plane:
+    """The heat maps' plane as the lab's (``ui.heatmap.Plane``: its colours, frame and
+    points, the validation points shown as the link says), its colour mapper over the
+    file's encoding of the images (``_heat_image``: ``limits``)."""
+    plane = Plane()
+    plane.set_colors(int(state.data.n_classes), bool(state.discretize))
+    plane.color_mapper.update(low=limits[0], high=limits[1])
+    plane.show_points(state.data)
+    plane.show_val(bool(state.has_validation and state.show_val))  # the link's ``val=1``
+    return plane
 
 
-def _heat_figure(state, title: str, size: tuple[int, int], source: ColumnDataSource,
-                 mapper: LinearColorMapper, name: str, point_size: int = 7):
-    """A heat map of ``state``'s frame (``source``'s ``image``, coloured by ``mapper``)
-    with the data points on it, ``size`` (width, height) px."""
-    frame = state.frame
-    heat = figure(title=title, width=size[0], height=size[1], tools="save",
-                  toolbar_location="right", match_aspect=True,
-                  x_range=Range1d(frame.x0, frame.x1), y_range=Range1d(frame.y0, frame.y1),
-                  name=name)
+def _heat_figure(plane: Plane, image: np.ndarray, title: str, size: tuple[int, int],
+                 name: str, image_name: str, point_size: int = 7):
+    """A heat map of ``plane`` named ``name`` showing ``image`` (``_heat_image``) from
+    the source ``image_name``, ``size`` (width, height) px; returns the figure and that
+    source."""
+    heat, source = plane.figure(image_name, point_size, 1,
+                                title=title, width=size[0], height=size[1], tools="save",
+                                toolbar_location="right", name=name)
+    source.data = {"image": [image]}
     text_sizes(heat)
-    heat.image(image="image", x=frame.x0, y=frame.y0, dw=frame.width, dh=frame.height,
-               source=source, color_mapper=mapper)
-    _data_points(heat, state, size=point_size)
-    return heat
+    return heat, source
 
 
 def _history_sources(history: np.ndarray, last: int, suffix: str = ""):
@@ -875,7 +865,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         for k in range(len(racers)):
             image, (low, high) = _heat_image(grid[k], n_classes, discrete)
             images[k].append(image)
-    mapper = LinearColorMapper(palette=heat_palette(n_classes, discrete), low=low, high=high)
+    plane = _plane(state, (low, high))
     snaps = ColumnDataSource({"epoch": marks, **{f"image_{k}": images[k]
                                                  for k in range(len(racers))}},
                              name="snapshots")
@@ -884,9 +874,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     colors = [OPTIMIZER_COLORS[n] for n in racers]
     shown, heats = [], []
     for k in range(len(racers)):
-        source = ColumnDataSource({"image": [images[k][-1]]}, name=f"image_{k}")
-        heat = _heat_figure(state, labels[k], (290, 290), source, mapper,
-                            f"pg-boundary-{k}", point_size=5)
+        heat, source = _heat_figure(plane, images[k][-1], labels[k], (290, 290),
+                                    f"pg-boundary-{k}", f"image_{k}", point_size=5)
         heat.title.text_color = colors[k]
         heat.axis.visible = False
         shown.append(source)

@@ -343,11 +343,12 @@ def test_a_link_at_a_trained_epoch_records_from_epoch_0_to_it(race_part):
 
 
 def _triangles(page, name="pg-boundary"):
-    """The heat map's validation points (triangles): how many are drawn."""
+    """The heat map's validation points (triangles): how many are drawn (shown)."""
     from bokeh.models import Scatter
 
     return sum(len(r.data_source.data["x"]) for r in _source(page, name).renderers
-               if isinstance(r.glyph, Scatter) and r.glyph.marker == "triangle")
+               if isinstance(r.glyph, Scatter) and r.glyph.marker == "triangle"
+               and r.visible)
 
 
 def test_the_mlp_page_follows_the_link_validation_points_gap_and_theme():

@@ -33,10 +33,11 @@ class Plane:
     def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
         """A heat-map figure drawing the source named ``image_name`` (GRID_SIZE² values,
         ½ until drawn) under the points, over the frame the other heat maps show (a race's
-        are built when a race first starts); returns the figure and that source."""
+        are built when a race first starts); returns the figure and that source.
+        ``kwargs``: the figure's (no toolbar unless they give one)."""
         f = self.frame
-        fig = figure(x_range=(f.x0, f.x1), y_range=(f.y0, f.y1), toolbar_location=None,
-                     tools="", match_aspect=True, **kwargs)
+        fig = figure(x_range=(f.x0, f.x1), y_range=(f.y0, f.y1), match_aspect=True,
+                     **{"toolbar_location": None, "tools": "", **kwargs})
         source = ColumnDataSource({"image": [np.full((GRID_SIZE, GRID_SIZE), 0.5)]},
                                   name=image_name)
         image = fig.image(image="image", x=f.x0, y=f.y0, dw=f.width, dh=f.height,
