@@ -417,7 +417,8 @@ def keep_browser_changes_held_before_load():
     dispatched: dropped, the object never heard it.  A page's lab is built on a thread
     that holds the page's document now and then, so the tab's uploaded lesson, sent as
     the page draws, was lost in about one CI run in four; ``tests/browser/
-    test_sessions_browser.py`` plays the race.  Here the browser's changes of a drained
+    test_page_load_browser.py`` plays the race in a browser, ``tests/ui/
+    test_session.py`` the drain itself.  Here the browser's changes of a drained
     hold are dispatched on the server's loop (once per process: ``configure_process``;
     a Panel without that drain is left as it is)."""
     from panel.io import document
