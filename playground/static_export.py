@@ -65,7 +65,6 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     Div,
-    FixedTicker,
     HoverTool,
     Label,
     Legend,
@@ -80,30 +79,40 @@ from bokeh.plotting import figure
 from bokeh.resources import INLINE
 from param.parameterized import discard_events
 
+from .labs.biasvariance.figures import (
+    chosen_text,
+    curve_columns,
+    curve_sources,
+    curves_figure,
+    fit_sources,
+    fits_figure,
+)
+from .labs.mlp.figures import (
+    ACCURACY_SPAN,
+    epoch_chart,
+    generalisation_gap,
+    legend_beside,
+    race_chart,
+)
 from .numerics import biasvariance as bv
 from .numerics import critical, race
 from .numerics import optimizers as opt
 from .text import DEFAULT_LANGUAGE, tr
 from .ui.axes import (
     ARROWS_JS,
-    LOG_FLOOR,
     PLAIN_JS,
     arrow_reach,
     decomposition_range,
-    decomposition_tick_format,
-    decomposition_ticks,
+    fit_step_axis,
     fits_range,
     history_loss_range,
-    legend_below,
     log_loss_range,
     loss_axes,
     loss_range,
     readable_ticks,
     state_table_text,
     text_sizes,
-    whole_step_ticks,
 )
-from .ui.caption import equals as caption_equals
 from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
 from .ui.export import RIGHT_ROOM_PX  # room for a chart's last tick label
@@ -122,17 +131,11 @@ from .ui.marks import (
 from .ui.markup import text_html
 from .ui.paint import skip_css_variables
 from .ui.palettes import (
-    DECOMPOSITION_COLORS,
-    FIT_COLOR,
-    MEAN_COLOR,
     OPTIMIZER_COLORS,
-    SHOWN_COLOR,
     TRAIN_COLOR,
-    TRUTH_COLOR,
     VAL_COLOR,
     confidence_image,
 )
-from .ui.pick import pick_nearest_line
 from .ui.present import INK_JS as PRESENT_INK_JS
 from .ui.present import MATH_FONT
 from .ui.widgets import LOSS_TEXT_JS, number_text
@@ -723,14 +726,12 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     full, played = _history_sources(history, marks[-1])
     cursors, charts = [], []
     for what in ("loss", "acc"):
-        span = ((0.0, 1.02) if what == "acc" else  # as the lab's: a diverged run's climb
+        span = (ACCURACY_SPAN if what == "acc" else  # as the lab's: a diverged run's climb
                 history_loss_range([history], [state.diverged_at is not None]))  # leaves
         chart = _epoch_chart(what, lang, span, marks[-1], 250,
                              min_border_right=RIGHT_ROOM_PX)
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
-            chart.varea("epoch", f"train_{what}", f"val_{what}", source=played,
-                        fill_color=VAL_COLOR, fill_alpha=0.12, name=f"gap_{what}",
-                        legend_label=tr("mlp.plot.gap", lang))
+            generalisation_gap(chart, played, what, lang, name=f"gap_{what}")
         for split, color, key in (("train", TRAIN_COLOR, "mlp.plot.train"),
                                   ("val", VAL_COLOR, "mlp.plot.val"))[: 2 if has_val else 1]:
             column_name = f"{split}_{what}"
@@ -738,7 +739,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                        line_alpha=0.25)
             chart.line("epoch", column_name, source=played, color=color, line_width=2.5,
                        legend_label=tr(key, lang))
-        chart.add_layout(chart.legend[0], "right")  # beside, as the lab's: over no curve
+        legend_beside(chart)
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
     readout = Div(text="", sizing_mode="stretch_width", name="pg-readout",
@@ -829,18 +830,16 @@ def _history_sources(history: np.ndarray, last: int, suffix: str = ""):
 
 
 def _epoch_chart(what: str, lang: str, span: tuple[float, float], last: int,
-                 height: int, **extra):
+                 height: int, race: bool = False, **extra):
     """An MLP page's loss (``what`` = "loss") or accuracy ("acc") chart over epochs
-    0 … ``last``, L or accuracy within ``span``, with its cursor ``cursor_{what}``."""
-    title = "mlp.plot.loss" if what == "loss" else "mlp.plot.accuracy"
-    chart = figure(title=tr(title, lang), height=height, tools="save",
-                   sizing_mode="stretch_width", min_width=CHARTS_MIN_WIDTH,
-                   toolbar_location="right", x_range=Range1d(0, max(last, 1)),
-                   y_range=Range1d(*span), name=f"pg-{what}", **extra)
+    0 … ``last`` as the lab's (``race``: a race's), L or accuracy within ``span``,
+    named ``pg-{what}``."""
+    chart = (race_chart if race else epoch_chart)(
+        what, lang, height=height, tools="save", sizing_mode="stretch_width",
+        min_width=CHARTS_MIN_WIDTH, toolbar_location="right", y_range=Range1d(*span),
+        name=f"pg-{what}", **extra)
+    fit_step_axis(chart.x_range, last)
     text_sizes(chart, 15)
-    chart.yaxis[0].formatter = readable_ticks()
-    chart.xaxis.axis_label = tr("mlp.plot.epoch", lang)
-    whole_step_ticks(chart)
     return chart
 
 
@@ -886,10 +885,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     gone = [d is not None for d in state.race_diverged]
     cursors, charts = [], []
     for what in ("loss", "acc"):
-        span = (0.0, 1.02) if what == "acc" else history_loss_range(histories, gone)
-        chart = _epoch_chart(what, lang, span, marks[-1], 260)
-        chart.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
-                               text_font_size="13px"), "above")
+        span = ACCURACY_SPAN if what == "acc" else history_loss_range(histories, gone)
+        chart = _epoch_chart(what, lang, span, marks[-1], 260, race=True)
         for k in range(len(racers)):
             for split, dash in (("train", "solid"), ("val", "dashed"))[: 2 if has_val else 1]:
                 chart.line("epoch", f"{split}_{what}", source=fulls[k], color=colors[k],
@@ -902,7 +899,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
             label=literal(labels[k]),
             renderers=[chart.select_one({"name": f"line_{what}_{k}"})])
             for k in range(len(racers))], label_text_font_size="13px",
-            border_line_alpha=0.0), "right")
+            border_line_alpha=0.0))
+        legend_beside(chart)
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
     readout = Div(text="", sizing_mode="stretch_width", min_width=300, name="pg-readout",
@@ -1088,76 +1086,19 @@ def build_biasvariance_page(state) -> Page:
     sets = ColumnDataSource({"x": [np.asarray(d.x[m], np.float64) for m in kept],
                              "y": [np.asarray(r.y[m], np.float64) for m in kept]},
                             name="bv_sets")
-    fits_src = ColumnDataSource({"xs": [], "ys": []}, name="pg-bv-fits")
-    fits_src.selected.indices = [shown]  # the fit highlighted: the set shown's
-    mean_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-mean")
-    truth_src = ColumnDataSource({"x": grid, "y": np.asarray(d.f_grid, np.float64)},
-                                 name="pg-bv-truth")
-    shown_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown", tags=[shown])
-    points_src = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
-
-    fig = figure(title=tr("bv.fits.title", lang), height=430, sizing_mode="stretch_width",
-                 min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
-                 tools="tap,reset,save", toolbar_location="right",
-                 x_range=Range1d(0, 1), y_range=Range1d(low, high), name="pg-bv-fits-plot")
-    text_sizes(fig)
-    lines = fig.multi_line("xs", "ys", source=fits_src, color=FIT_COLOR, alpha=0.18,
-                           line_width=1, legend_label=tr("bv.fits.each", lang),
-                           nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
-                           selection_alpha=1.0)
-    pick_nearest_line(fig, lines)  # one fit highlighted: the nearest to the click
-    fig.line("x", "y", source=truth_src, color=TRUTH_COLOR, line_width=2.5,
-             line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
-    fig.line("x", "y", source=mean_src, color=MEAN_COLOR, line_width=3,
-             legend_label=tr("bv.fits.mean", lang))
-    fig.line("x", "y", source=shown_src, color=SHOWN_COLOR, line_width=2,
-             legend_label=tr("bv.fits.shown", lang))
-    fig.scatter("x", "y", source=points_src, color=SHOWN_COLOR, size=7, line_color="white",
-                legend_label=tr("bv.fits.points", lang))
-    legend_below(fig, 2)
-    fig.legend[0].name = "pg-bv-legend"
-    fig.xaxis.axis_label = "x"
-
-    log_x = r.family in ("features", "network")
-    curves = figure(title=tr("bv.curves.title", lang), height=430,
-                    sizing_mode="stretch_width", min_width=BV_MIN_WIDTH, max_width=BV_MAX_WIDTH,
-                    tools="reset,save", toolbar_location="right", y_axis_type="log",
-                    x_axis_type="log" if log_x else "linear",
-                    y_range=Range1d(*decomposition_range(r)), name="pg-bv-curves")
-    curves.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(*decomposition_range(r)))
-    curves.yaxis.formatter = decomposition_tick_format()
-    text_sizes(curves)
-    styles = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
-              "train_error": {"line_dash": "dashed"}}
-    x = np.asarray(caps, np.float64)
-    for key, color in DECOMPOSITION_COLORS.items():
-        y = (np.full(len(x), r.noise) if key == "noise"
-             else np.asarray(getattr(bv.as_shown(r), key)))  # (the terms that add up)
-        src = ColumnDataSource({"x": x, "y": np.maximum(y, LOG_FLOOR)}, name=f"pg-bv-{key}")
-        label = tr(f"bv.curve.{key}", lang)
-        curves.line("x", "y", source=src, color=color, legend_label=label,
-                    **{"line_width": 2, **styles.get(key, {})})
-        if key == "test_error":
-            curves.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
-    curves.xaxis.axis_label = tr(f"bv.axis.{r.family}", lang)
-    legend_below(curves, 2)
-    curves.legend.click_policy = "hide"
-    chosen = Span(dimension="height", line_color="#444444", line_width=2, line_alpha=0.6,
-                  location=caps[index], name="pg-bv-chosen")
-    curves.add_layout(chosen)
-    # The line's label ("d = 3", the live lab's), under the frame's top edge.
-    chosen_labels = [caption_equals(family.symbol, int(c)) for c in caps]
-    chosen_label = Label(x=caps[index], y=decomposition_range(r)[1], x_offset=4, y_offset=-4,
-                         text_baseline="top", text=chosen_labels[index],
-                         text_font_size="13px", text_color="#444444",
-                         name="pg-bv-chosen-label")
-    curves.add_layout(chosen_label)
-    if r.family == "features":
-        curves.add_layout(Span(dimension="height", location=int(state.n), line_dash="dashed",
-                               line_color="#D55E00", line_alpha=0.8))
-        curves.add_layout(Label(x=int(state.n), y=5, y_units="screen",
-                                text=tr("bv.threshold", lang), text_font_size="12px",
-                                text_color="#D55E00", x_offset=4))
+    sources = fit_sources()
+    sources["fits"].selected.indices = [shown]  # the fit highlighted: the set shown's
+    sources["truth"].data = {"x": grid, "y": np.asarray(d.f_grid, np.float64)}
+    sources["shown"].tags = [shown]
+    size = {"height": 430, "sizing_mode": "stretch_width", "min_width": BV_MIN_WIDTH,
+            "max_width": BV_MAX_WIDTH}
+    fig = fits_figure(sources, lang, (low, high), name="pg-bv-fits-plot", **size)
+    curve_src = curve_sources()
+    for key, columns in curve_columns(r).items():
+        curve_src[key].data = columns
+    curves = curves_figure(curve_src, r.family, lang, caps[index], int(state.n),
+                           decomposition_range(r), name="pg-bv-curves", **size)
+    chosen_labels = [chosen_text(r.family, c) for c in caps]
 
     slider = Slider(start=0, end=max(len(caps) - 1, 1), step=1, value=index, width=520,
                     title=tr(f"bv.capacity.{r.family}", lang), name="pg-capacity",
@@ -1166,11 +1107,7 @@ def build_biasvariance_page(state) -> Page:
                     format=CustomJSTickFormatter(
                         args={"caps": caps},
                         code="return String(caps[Math.min(Math.round(tick), caps.length - 1)])"))
-    readings = []
-    for i, c in enumerate(caps):
-        key = f"bv.reading.{bv.reading(r, i, int(state.n))}"
-        readings.append(f"<b>{text_html(tr('bv.reading', lang))}</b> " + text_html(
-            tr(key, lang, symbol=family.symbol, value=c, n=int(state.n))))
+    readings = [state.reading_html(i) for i in range(len(caps))]
     formulas = [_decomposition_html(r, i, family.symbol, lang) for i in range(len(caps))]
     reading = Div(text=readings[index], sizing_mode="stretch_width", name="pg-bv-reading",
                   disable_math=True,
@@ -1210,13 +1147,14 @@ def build_biasvariance_page(state) -> Page:
                               "color": "var(--pg-muted, #555)"})
     animate = CustomJS(args={
         "slider": slider, "store": store, "means": means, "sets": sets, "grid": grid,
-        "fits": fits_src, "mean": mean_src, "shown": shown_src, "points": points_src,
-        "chosen": chosen, "chosen_label": chosen_label, "chosen_labels": chosen_labels,
+        "fits": sources["fits"], "mean": sources["mean"], "shown": sources["shown"],
+        "points": sources["points"], "chosen": curves.chosen, "chosen_label": curves.label,
+        "chosen_labels": chosen_labels,
         "caps": caps, "reading": reading, "formula": formula,
         "readings": readings, "formulas": formulas, "bottom": bottom, "step": step,
         "gap": FIT_GAP, "count": len(kept)}, code=BIASVARIANCE_JS)
     slider.js_on_change("value", animate)
-    fits_src.selected.js_on_change("indices", animate)
+    sources["fits"].selected.js_on_change("indices", animate)
 
     caption = _caption(state)
     note = tr("export.note.biasvariance", lang, n=len(caps), symbol=family.symbol,
@@ -1231,7 +1169,7 @@ def build_biasvariance_page(state) -> Page:
     header = _header(title, _caption(state, notes=False), note)
     _header_follows(slider, header, title,
                     captions_along(state, [{"capacity": c} for c in caps], notes=False), note)
-    layout = column(header, _wrap(play, slider), _wrap(fig, curves),
+    layout = column(header, _wrap(play, slider), _wrap(fig, curves.figure),
                     zero_note, reading, formula, definitions, definitions_note, model,
                     family_note, sizing_mode="stretch_width",
                     name="pg-page")

@@ -19,21 +19,11 @@ import threading
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, FixedTicker, Label, Range1d, Span
-from bokeh.plotting import figure
 from panel.io import hold
 
 from ...numerics import biasvariance as bv
 from ...text import tr
-from ...ui import caption
-from ...ui.axes import (
-    LOG_FLOOR,
-    decomposition_range,
-    decomposition_tick_format,
-    decomposition_ticks,
-    fits_range,
-    legend_below,
-)
+from ...ui.axes import LOG_FLOOR, decomposition_range, fits_range
 from ...ui.export import (
     download_button,
     figure_label,
@@ -43,14 +33,6 @@ from ...ui.export import (
 )
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
-from ...ui.palettes import (
-    DECOMPOSITION_COLORS,
-    FIT_COLOR,
-    MEAN_COLOR,
-    SHOWN_COLOR,
-    TRUTH_COLOR,
-)
-from ...ui.pick import pick_nearest_line
 from ...ui.present import (
     MATH_FONT,
     PLOT_COLORS,
@@ -62,12 +44,11 @@ from ...ui.present import (
 from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
 from ...ui.widgets import INTEGER_CLASS, DiscreteSlider, label_colon, set_text
 from . import state as bv_state
-from .state import BiasVarianceLabState, bias2_zero_note, calculate
+from .figures import curve_columns, curve_sources, curves_figure, fit_sources, fits_figure
+from .state import BiasVarianceLabState, calculate
 
 log = logging.getLogger(__name__)
 
-#: bias², variance, noise, sum, measured, train (shared with the static page).
-COLORS = DECOMPOSITION_COLORS
 #: λ values the slider offers (a link may add its own).
 #: The plots' height, and in lecture mode: its larger title, axis labels and two-column
 #: legend (``ui.present.PLOT_FONTS``) took ~200 px of the 400, leaving a frame ~200 px
@@ -80,11 +61,6 @@ RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.
 
 class _Abandoned(Exception):
     """The network family's result is no longer wanted (raised between two parts)."""
-
-
-def chosen_text(family: str, capacity: float) -> str:
-    """The chosen capacity's line's label: ``d = 3``, as the caption writes it."""
-    return caption.equals(bv.FAMILIES[family].symbol, int(capacity))
 
 
 def _ridge_label(value: float) -> str:
@@ -227,37 +203,15 @@ class BiasVarianceLab(Lab):
 
     def _build_figures(self):
         lang = self.state.lang
-        # Named: the browser tests read them from the page.
-        self.fits_source = ColumnDataSource({"xs": [], "ys": []}, name="pg-bv-fits")
-        self.mean_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-mean")
-        self.truth_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-truth")
-        self.points_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-points")
-        self.shown_source = ColumnDataSource({"x": [], "y": []}, name="pg-bv-shown")
-        fig = figure(height=PLOT_HEIGHT, sizing_mode="stretch_width", tools="tap,reset,save",
-                     toolbar_location="right", title=tr("bv.fits.title", lang),
-                     x_range=Range1d(0, 1), y_range=Range1d(-2, 2))
-        fits = fig.multi_line("xs", "ys", source=self.fits_source, color=FIT_COLOR,
-                              alpha=0.18, line_width=1, legend_label=tr("bv.fits.each", lang),
-                              nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
-                              selection_alpha=1.0)
-        pick_nearest_line(fig, fits)  # one fit highlighted: the nearest to the click
-        fig.line("x", "y", source=self.truth_source, color=TRUTH_COLOR, line_width=2.5,
-                 line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
-        fig.line("x", "y", source=self.mean_source, color=MEAN_COLOR, line_width=3,
-                 legend_label=tr("bv.fits.mean", lang))
-        fig.line("x", "y", source=self.shown_source, color=SHOWN_COLOR, line_width=2,
-                 legend_label=tr("bv.fits.shown", lang))
-        fig.scatter("x", "y", source=self.points_source, color=SHOWN_COLOR, size=7,
-                    line_color="white", legend_label=tr("bv.fits.points", lang))
-        figure_label(fig, tr("bv.fits.shown", lang), tr("bv.fits.shown.figure", lang))
-        legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
-        fig.xaxis.axis_label = "x"
-        self.fits_fig = fig
-        self.fits_source.selected.on_change("indices", self._on_tap)
+        self.fit_sources = fit_sources()
+        self.fits_fig = fits_figure(self.fit_sources, lang, height=PLOT_HEIGHT,
+                                    sizing_mode="stretch_width")
+        figure_label(self.fits_fig, tr("bv.fits.shown", lang),
+                     tr("bv.fits.shown.figure", lang))
+        self.fit_sources["fits"].selected.on_change("indices", self._on_tap)
 
-        self.curves_sources = {k: ColumnDataSource({"x": [], "y": []}, name=f"pg-bv-{k}")
-                               for k in COLORS}
-        self.curves_fig = None
+        self.curves_sources = curve_sources()
+        self.curves = None  # (``_ensure_curves_figure``)
         self.plots = None  # (``main``)
         self._curves_key = None  # (family, n for random features): what the figure is for
         self.curves_pane = pn.pane.Bokeh(sizing_mode="stretch_width",
@@ -265,50 +219,19 @@ class BiasVarianceLab(Lab):
         self.fits_pane = pn.pane.Bokeh(self.fits_fig, sizing_mode="stretch_width",
                                        css_classes=["pg-bv-fits"])
 
-    def _curves_figure(self, family: str, chosen: float) -> figure:
+    @property
+    def curves_fig(self):
+        """The curves' figure (None before the first is drawn)."""
+        return None if self.curves is None else self.curves.figure
+
+    def _curves_figure(self, family: str, chosen: float):
         """The curves against capacity for ``family``, the chosen capacity's line at
         ``chosen``; a new figure when the axes' kind changes."""
-        lang = self.state.lang
-        log_x = family in ("features", "network")
-        fig = figure(height=PLOT_HEIGHT, sizing_mode="stretch_width", tools="reset,save",
-                     toolbar_location="right", y_axis_type="log",
-                     x_axis_type="log" if log_x else "linear",
-                     title=tr("bv.curves.title", lang))
-        styles = {"bias2": {}, "variance": {}, "noise": {"line_dash": "dotted"},
-                  "total": {"line_width": 3}, "train_error": {"line_dash": "dashed"},
-                  "test_error": {}}
-        for key, color in COLORS.items():
-            src = self.curves_sources[key]
-            label = tr(f"bv.curve.{key}", lang)
-            fig.line("x", "y", source=src, color=color, legend_label=label,
-                     **{"line_width": 2, **styles[key]})
-            if key == "test_error":
-                fig.scatter("x", "y", source=src, color=color, size=6, legend_label=label)
-        fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
-        legend_below(fig, 2)  # six entries: three columns touched in lecture mode
-        fig.legend.click_policy = "hide"
-        fig.y_range = Range1d(1e-3, 1.0)
-        fig.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(1e-3, 1.0))
-        fig.yaxis.formatter = decomposition_tick_format()
-        self.chosen_span = Span(dimension="height", line_color=self._span_color(),
-                                line_width=2, line_alpha=0.6, location=chosen)
-        fig.add_layout(self.chosen_span)
-        # The line says what it is ("d = 3"), under the frame's top edge (its bottom
-        # holds random features' "p = n" and the curves that fall to 0).
-        self.chosen_label = Label(x=chosen, y=1.0, x_offset=4, y_offset=-4,
-                                  text_baseline="top",
-                                  text=chosen_text(family, chosen),
-                                  text_font_size="13px",
-                                  text_color=self._span_color(), name="pg-bv-chosen-label")
-        fig.add_layout(self.chosen_label)
-        if family == "features":
-            n = int(self.state.n)
-            fig.add_layout(Span(dimension="height", location=n, line_dash="dashed",
-                                line_color="#D55E00", line_alpha=0.8))
-            fig.add_layout(Label(x=n, y=5, y_units="screen", text=tr("bv.threshold", lang),
-                                 text_font_size="12px", text_color="#D55E00", x_offset=4))
-        self._size_for_lecture(fig)
-        return fig
+        curves = curves_figure(self.curves_sources, family, self.state.lang, chosen,
+                               int(self.state.n), ink=self._span_color(),
+                               height=PLOT_HEIGHT, sizing_mode="stretch_width")
+        self._size_for_lecture(curves.figure)
+        return curves
 
     def _span_color(self) -> str:
         """The chosen capacity's line: the theme's muted ink (#444 was unseen on the dark
@@ -327,14 +250,9 @@ class BiasVarianceLab(Lab):
         for fig in (self.fits_fig, self.curves_fig):
             if fig is not None:
                 self._size_for_lecture(fig)
-        if self.curves_fig is not None and self.chosen_span.line_color != self._span_color():
-            self.chosen_span.line_color = self._span_color()
-            self.chosen_label.text_color = self._span_color()
-
-    def _show_chosen(self, family: str, chosen: float):
-        """The chosen capacity's line and its label at ``chosen``."""
-        self.chosen_span.location = chosen
-        self.chosen_label.update(x=chosen, text=chosen_text(family, chosen))
+        if self.curves is not None and self.curves.chosen.line_color != self._span_color():
+            self.curves.chosen.line_color = self._span_color()
+            self.curves.label.text_color = self._span_color()
 
     def main(self) -> list:
         return [
@@ -471,7 +389,7 @@ class BiasVarianceLab(Lab):
         with hold():
             caps = list(r.capacities)
             d = s.data
-            self.truth_source.data = {"x": d.grid, "y": d.f_grid}
+            self.fit_sources["truth"].data = {"x": d.grid, "y": d.f_grid}
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
                 d.f_grid, s.noise)
             family = bv.FAMILIES[r.family]
@@ -483,17 +401,10 @@ class BiasVarianceLab(Lab):
             # value set it to their first (and the state's capacity with it).  After the
             # figure: the value snaps the state's capacity, which redraws its line.
             self.capacity.param.update(options=caps, value=s.chosen)
-            fig = self.curves_fig
-            fig.y_range.start, fig.y_range.end = low, high = decomposition_range(r)
-            self.chosen_label.y = high
-            fig.yaxis.ticker.ticks = decomposition_ticks(low, high)
-            floor = lambda v: np.maximum(v, LOG_FLOOR)
-            shown = bv.as_shown(r)  # what the page says adds up
-            x = np.asarray(caps, float)
-            for name in COLORS:
-                y = np.full(len(x), r.noise) if name == "noise" else getattr(shown, name)
-                self.curves_sources[name].data = {"x": x, "y": floor(y)}
-            self._say_where_bias2_is_zero(caps, shown.bias2)
+            self.curves.span_y(*decomposition_range(r))
+            for name, columns in curve_columns(r).items():
+                self.curves_sources[name].data = columns
+            self._say_where_bias2_is_zero()
             self._on_pick()
             if self.plots is not None:  # (the figure's note on bias² drawn as 0)
                 refresh_captions(self.plots, s)
@@ -505,7 +416,7 @@ class BiasVarianceLab(Lab):
         if key == self._curves_key:
             return
         self._curves_key = key
-        self.curves_fig = self._curves_figure(family, chosen)
+        self.curves = self._curves_figure(family, chosen)
         tag_figure(self.curves_fig, "curves")  # a new figure joins its Download menu
         # Styled as the page is (theme, lecture mode, full-screen tool) before it joins:
         # the dark theme's restyle, a second later, added a tool to the figure in the
@@ -531,24 +442,24 @@ class BiasVarianceLab(Lab):
             return
         m = min(int(s.shown), d.x.shape[0] - 1)
         with hold():
-            self.truth_source.data = {"x": d.grid, "y": d.f_grid}
-            self.points_source.data = {"x": d.x[m], "y": d.f_train[m] + s.noise * d.eps[m]}
-            self.fits_source.data = {"xs": [], "ys": []}
-            self.mean_source.data = self.shown_source.data = {"x": [], "y": []}
+            sources = self.fit_sources
+            sources["truth"].data = {"x": d.grid, "y": d.f_grid}
+            sources["points"].data = {"x": d.x[m], "y": d.f_train[m] + s.noise * d.eps[m]}
+            sources["fits"].data = {"xs": [], "ys": []}
+            sources["mean"].data = sources["shown"].data = {"x": [], "y": []}
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
                 d.f_grid, s.noise)
             self._ensure_curves_figure(s.family, int(s.capacity))
             x = np.asarray(caps, float)
-            for name in COLORS:
+            for name in self.curves_sources:
                 self.curves_sources[name].data = (
                     {"x": x, "y": np.full(len(x), max(s.noise ** 2, LOG_FLOOR))}
                     if name == "noise" else {"x": [], "y": []})
-            self._show_chosen(s.family, int(s.capacity))
+            self.curves.show_chosen(s.family, int(s.capacity))
 
-    def _say_where_bias2_is_zero(self, caps, bias2):
+    def _say_where_bias2_is_zero(self):
         """The note under the curves: at which capacities bias² is drawn as 0."""
-        s = self.state
-        note = bias2_zero_note(caps, bias2, bv.FAMILIES[s.result.family].symbol, s.lang)
+        note = self.state.bias2_zero_note()
         set_text(self.zero_note, text_html(note))
         self.zero_note.visible = bool(note)
 
@@ -563,23 +474,21 @@ class BiasVarianceLab(Lab):
             i, m = s.index, min(int(s.shown), r.y.shape[0] - 1)
             d = s.data
             grid = d.grid
-            fits = r.fits[i]
-            xs = self.fits_source.data["xs"]
+            fits, sources = r.fits[i], self.fit_sources
+            xs = sources["fits"].data["xs"]
             if len(xs) == len(fits) and len(xs) and np.array_equal(xs[0], grid):
                 # Only the fits' y column goes to the browser (one message of M arrays,
                 # not M copies of the same x grid besides).
-                self.fits_source.data["ys"] = list(fits)
+                sources["fits"].data["ys"] = list(fits)
             else:
-                self.fits_source.data = {"xs": [grid] * len(fits), "ys": list(fits)}
-            self.mean_source.data = {"x": grid, "y": r.mean_fit[i]}
-            self.shown_source.data = {"x": grid, "y": fits[m]}
-            self.points_source.data = {"x": d.x[m], "y": r.y[m]}
-            if list(self.fits_source.selected.indices) != [m]:  # the one highlighted
-                self.fits_source.selected.indices = [m]
-            self._show_chosen(r.family, s.chosen)
+                sources["fits"].data = {"xs": [grid] * len(fits), "ys": list(fits)}
+            sources["mean"].data = {"x": grid, "y": r.mean_fit[i]}
+            sources["shown"].data = {"x": grid, "y": fits[m]}
+            sources["points"].data = {"x": d.x[m], "y": r.y[m]}
+            if list(sources["fits"].selected.indices) != [m]:  # the one highlighted
+                sources["fits"].selected.indices = [m]
+            self.curves.show_chosen(r.family, s.chosen)
             self.capacity.value = s.chosen
             symbol = bv.FAMILIES[r.family].symbol
-            reading = tr(s.reading_key(), s.lang, symbol=symbol, value=s.chosen, n=int(s.n))
-            set_text(self.reading, f"<b>{text_html(tr('bv.reading', s.lang))}</b> "
-                                   f"{text_html(reading)}")
+            set_text(self.reading, s.reading_html())
             self.formula.object = (f"$\\text{{{symbol} = {s.chosen}}}:\\quad {s.formula()}$")

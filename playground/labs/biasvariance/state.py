@@ -30,6 +30,7 @@ from ...text import tr
 from ...ui import caption
 from ...ui.lab import LabState
 from ...ui.link import LinkReason, LinkTable, param_field, problem
+from ...ui.markup import text_html
 
 log = logging.getLogger(__name__)
 
@@ -258,9 +259,15 @@ class BiasVarianceLabState(LabState):
         """The computed capacity drawn (the chosen one, snapped)."""
         return int(self.result.capacities[self.index])
 
-    def reading_key(self) -> str:
-        """The text key of the plain-language reading at the chosen capacity."""
-        return f"bv.reading.{bv.reading(self.result, self.index, int(self.n))}"
+    def reading_html(self, index: int | None = None) -> str:
+        """The plain-language reading (``bv.reading``) at the capacity at ``index`` among
+        the result's (default: the chosen one), as HTML: "<b>Reading:</b> …"."""
+        r = self.result
+        i = self.index if index is None else index
+        key = f"bv.reading.{bv.reading(r, i, int(self.n))}"
+        words = tr(key, self.lang, symbol=bv.FAMILIES[r.family].symbol,
+                   value=int(r.capacities[i]), n=int(self.n))
+        return f"<b>{text_html(tr('bv.reading', self.lang))}</b> {text_html(words)}"
 
     def family_note(self) -> str:
         """The family's note under its name; k-NN's says how far k goes (1 … min(50, n):

@@ -70,6 +70,54 @@ RACE_IMAGE_MAX_PX = 360
 RACE_CURVES_ROOM = chart_room(200 + LEGEND_MARGIN - 10, 270 + LEGEND_MARGIN - 10)
 
 
+#: The accuracy charts' span: a little over 1, so a curve at 100 % is seen whole.
+ACCURACY_SPAN = (0.0, 1.02)
+#: A race chart's subtitle (what the two dashes mean), in px.
+RACE_LINES_PX = 12
+
+
+def epoch_chart(what: str, lang: str, **options) -> figure:
+    """An MLP chart against epochs: the loss (``what`` = "loss") or the accuracy
+    ("acc") over whole epochs, its ticks readable at any size, the live page's and
+    the static page's alike.  ``options``: the figure's (Bokeh's names); by default
+    no tools, epochs over ``ui.axes.step_range()``, y over [0, 1] (the accuracy's:
+    ``ACCURACY_SPAN``)."""
+    title = "mlp.plot.loss" if what == "loss" else "mlp.plot.accuracy"
+    fig = figure(title=tr(title, lang), **{
+        "tools": "", "toolbar_location": None, "x_range": step_range(),
+        "y_range": Range1d(*(ACCURACY_SPAN if what == "acc" else (0.0, 1.0))), **options})
+    fig.yaxis[0].formatter = readable_ticks()
+    whole_step_ticks(fig)
+    fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+    return fig
+
+
+def race_chart(what: str, lang: str, **options) -> figure:
+    """``epoch_chart`` for a race: every racer in its colour, training solid and
+    validation dashed, as its subtitle says (on a line of its own: in the title,
+    lecture mode's larger text cut it off at 1280 px)."""
+    fig = epoch_chart(what, lang, **options)
+    fig.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
+                         text_font_size=f"{RACE_LINES_PX}px"), "above")
+    return fig
+
+
+def generalisation_gap(fig, source: ColumnDataSource, what: str, lang: str, **options):
+    """The generalisation gap of ``what`` ("loss", "acc"), shaded between the training
+    and validation curves (``source``'s ``train_<what>``, ``val_<what>``)."""
+    return fig.varea("epoch", f"train_{what}", f"val_{what}", source=source,
+                     fill_color=VAL_COLOR, fill_alpha=0.12,
+                     legend_label=tr("mlp.plot.gap", lang), **options)
+
+
+def legend_beside(fig):
+    """``fig``'s legend right of its frame, where it never hides a curve, clear of the
+    last tick's label (half of it lies right of the frame: lecture mode's "100" was cut
+    to "10")."""
+    fig.add_layout(fig.legend[0], "right")
+    fig.legend[0].margin = LEGEND_MARGIN
+
+
 def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None) -> str:
     """The epoch and both losses, labelled; each stable class sits on the element whose
     text is the number (inside Panel's shadow DOM): ``.pg-epoch`` reads "12".
@@ -154,9 +202,8 @@ class BoundaryView(Viewer):
         self.curves = empty_curves()
         self.curve_feed = CurveFeed(self.curves)
         self.cuts = self.state.cuts  # history cuts already drawn
-        self.loss_fig = self._chart(tr("mlp.plot.loss", lang), "loss")
-        self.acc_fig = self._chart(tr("mlp.plot.accuracy", lang), "acc")
-        self.acc_fig.y_range.start, self.acc_fig.y_range.end = 0.0, 1.02
+        self.loss_fig = self._chart("loss")
+        self.acc_fig = self._chart("acc")
         best_style = dict(line_color=VAL_COLOR, line_dash="dashed", line_width=1.5,
                           line_alpha=0.8)
         # The best epoch (lowest validation loss, what "restore best" goes back to) on
@@ -197,21 +244,15 @@ class BoundaryView(Viewer):
     def __panel__(self):
         return self.layout
 
-    def _chart(self, title: str, what: str):
-        lang = self.state.lang
+    def _chart(self, what: str):
         # One width for both charts' tick labels ("0.86" beside "1" at epoch 0 moved
         # one frame 6 px): their epochs line up one above the other.
-        fig = figure(height=215, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width", x_range=step_range(),
-                     y_range=Range1d(0.0, 1.0), min_border_left=CHART_LEFT_PX,
-                     tags=[lecture_height(LECTURE_CHART_PX),
-                           lecture_left(LECTURE_CHART_LEFT_PX)])
-        fig.yaxis[0].formatter = readable_ticks()
-        whole_step_ticks(fig)
-        # The generalisation gap, shaded between the two curves.
-        gap = fig.varea("epoch", f"train_{what}", f"val_{what}", source=self.curves,
-                        fill_color=VAL_COLOR, fill_alpha=0.12,
-                        legend_label=tr("mlp.plot.gap", lang))
+        fig = epoch_chart(what, self.state.lang, height=215, sizing_mode="stretch_width",
+                          min_border_left=CHART_LEFT_PX,
+                          tags=[lecture_height(LECTURE_CHART_PX),
+                                lecture_left(LECTURE_CHART_LEFT_PX)])
+        lang = self.state.lang
+        gap = generalisation_gap(fig, self.curves, what, lang)
         fig.line("epoch", f"train_{what}", source=self.curves, color=TRAIN_COLOR, line_width=2,
                  legend_label=tr("mlp.plot.train", lang))
         val = fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR,
@@ -222,11 +263,7 @@ class BoundaryView(Viewer):
             (fig.scatter("epoch", f"{part}_{what}", source=self.curves, color=color, size=7,
                          visible=False), part == "val")
             for part, color in (("train", TRAIN_COLOR), ("val", VAL_COLOR)))]
-        # Beside the plot, where it never hides a curve; clear of the last tick's label,
-        # half of which lies right of the plot (lecture mode's "100" was cut to "10").
-        fig.add_layout(fig.legend[0], "right")
-        fig.legend[0].margin = LEGEND_MARGIN
-        fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
+        legend_beside(fig)
         return fig
 
     def reset(self):
@@ -311,9 +348,8 @@ class RaceView(Viewer):
         self.race_feeds = [CurveFeed(source) for source in self.race_curves]
         self.race_lines = []  # per chart, per racer: (training line, validation line)
         self.race_dots = []  # (racer, its lone-point dots), per chart
-        self.race_loss_fig = self._race_chart(tr("mlp.plot.loss", lang), "loss")
-        self.race_acc_fig = self._race_chart(tr("mlp.plot.accuracy", lang), "acc")
-        self.race_acc_fig.y_range.start, self.race_acc_fig.y_range.end = 0.0, 1.02
+        self.race_loss_fig = self._race_chart("loss")
+        self.race_acc_fig = self._race_chart("acc")
         self.race_table = pn.pane.HTML("", css_classes=["pg-race-table"],
                                        sizing_mode="stretch_width")
         self.race_slots = [pn.Column(pn.pane.Bokeh(fig, sizing_mode="scale_width"), margin=0,
@@ -337,19 +373,11 @@ class RaceView(Viewer):
     def __panel__(self):
         return self.layout
 
-    def _race_chart(self, title: str, what: str):
+    def _race_chart(self, what: str):
         """Each racer in its colour: training solid, validation dashed."""
         lang = self.state.lang
-        fig = figure(height=260, title=title, toolbar_location=None, tools="",
-                     sizing_mode="stretch_width", x_range=step_range(),
-                     y_range=Range1d(0.0, 1.0),
-                     tags=[lecture_height(LECTURE_RACE_CHART_PX)])
-        whole_step_ticks(fig)
-        # What the two dashes mean, on a line of its own (in one title, lecture mode's
-        # larger text cut it off at 1280 px).
-        fig.add_layout(Title(text=tr("mlp.plot.race_lines", lang), text_font_style="normal",
-                             text_font_size="12px"), "above")
-        fig.yaxis[0].formatter = readable_ticks()
+        fig = race_chart(what, lang, height=260, sizing_mode="stretch_width",
+                         tags=[lecture_height(LECTURE_RACE_CHART_PX)])
         by_racer = []
         for i, source in enumerate(self.race_curves):
             name = tr(f"optimizer.{opt.NAMES[i]}", lang)
@@ -365,11 +393,8 @@ class RaceView(Viewer):
                                 fill_color=None, line_width=2, size=8, visible=False)]
             self.race_dots.append((i, dots))
             by_racer.append((train, val))
-        # Beside the plot, where it never hides a curve (clear of the last tick's label).
-        fig.add_layout(fig.legend[0], "right")
-        fig.legend[0].margin = LEGEND_MARGIN
+        legend_beside(fig)
         fig.legend.label_text_font_size = "11px"
-        fig.xaxis.axis_label = tr("mlp.plot.epoch", lang)
         self.race_lines.append(by_racer)
         return fig
 

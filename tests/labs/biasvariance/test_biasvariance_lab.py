@@ -4,11 +4,12 @@ import numpy as np
 import panel as pn
 import pytest
 
-from playground.labs.biasvariance.lab import COLORS, BiasVarianceLab
-from playground.labs.biasvariance.state import URL_KEYS, BiasVarianceLabState
+from playground.labs.biasvariance.lab import BiasVarianceLab
+from playground.labs.biasvariance.state import URL_KEYS, BiasVarianceLabState, bias2_zero_note
 from playground.numerics import biasvariance as bv
 from playground.text import tr
 from playground.ui.markup import text_html
+from playground.ui.palettes import DECOMPOSITION_COLORS
 
 
 @pytest.fixture
@@ -97,19 +98,19 @@ def test_capacity_and_shown_pick_what_is_drawn(state):
     lab = BiasVarianceLab(state=state)
     lab.prepare()
     lab.main()
-    mean_before = np.array(lab.mean_source.data["y"])
+    mean_before = np.array(lab.fit_sources["mean"].data["y"])
     state.capacity = 9
-    assert not np.allclose(lab.mean_source.data["y"], mean_before)
-    assert lab.chosen_span.location == 9
+    assert not np.allclose(lab.fit_sources["mean"].data["y"], mean_before)
+    assert lab.curves.chosen.location == 9
     # The line is labelled, at its place, under the frame's top (a review: "what is the
     # grey line?").
-    label = lab.chosen_label
+    label = lab.curves.label
     assert (label.text, label.x) == ("d = 9", 9)
     assert label.y == lab.curves_fig.y_range.end and label.text_baseline == "top"
-    points_before = np.array(lab.points_source.data["x"])
+    points_before = np.array(lab.fit_sources["points"].data["x"])
     state.shown = 4
-    np.testing.assert_array_equal(lab.points_source.data["x"], state.data.x[4])
-    assert not np.array_equal(points_before, lab.points_source.data["x"])
+    np.testing.assert_array_equal(lab.fit_sources["points"].data["x"], state.data.x[4])
+    assert not np.array_equal(points_before, lab.fit_sources["points"].data["x"])
     # a tap on a fit picks its set
     lab._on_tap("indices", [], [11])
     assert state.shown == 11
@@ -130,21 +131,21 @@ def test_back_and_forward_restore_the_capacity_and_the_picture():
     lab.capacity.value = 7
     s.truth = "step"
     step_error = np.array(s.result.test_error)
-    assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (7, 7, 7)
+    assert (s.capacity, lab.capacity.value, lab.curves.chosen.location) == (7, 7, 7)
     # Back to capacity=7 with the default truth: computed again for sin
     assert s.apply_link({"family": "knn", "capacity": "7"}) == []
     assert s.result is not None and s.truth == "sin"
     assert not np.allclose(s.result.test_error, step_error)
-    sin_at_7 = np.array(lab.mean_source.data["y"])
+    sin_at_7 = np.array(lab.fit_sources["mean"].data["y"])
     # Back to family=knn: k = 5, the slider, the marker and the fits too
     assert s.apply_link({"family": "knn"}) == []
-    assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (5, 5, 5)
-    assert lab.chosen_label.text == "k = 5"
-    np.testing.assert_allclose(lab.mean_source.data["y"], s.result.mean_fit[s.index])
+    assert (s.capacity, lab.capacity.value, lab.curves.chosen.location) == (5, 5, 5)
+    assert lab.curves.label.text == "k = 5"
+    np.testing.assert_allclose(lab.fit_sources["mean"].data["y"], s.result.mean_fit[s.index])
     # Forward to capacity=7: the same picture as before
     assert s.apply_link({"family": "knn", "capacity": "7"}) == []
-    assert (s.capacity, lab.capacity.value, lab.chosen_span.location) == (7, 7, 7)
-    np.testing.assert_allclose(lab.mean_source.data["y"], sin_at_7)
+    assert (s.capacity, lab.capacity.value, lab.curves.chosen.location) == (7, 7, 7)
+    np.testing.assert_allclose(lab.fit_sources["mean"].data["y"], sin_at_7)
 
 
 def test_back_to_other_network_settings_computes_them_through_the_runner():
@@ -300,10 +301,11 @@ def test_a_links_capacity_that_is_not_computed_snaps_to_the_nearest_with_a_notic
     lab.main()
     lab.sidebar()
     assert state.capacity == state.chosen == lab.capacity.value == nearest
-    assert lab.chosen_span.location == nearest
+    assert lab.curves.chosen.location == nearest
     assert lab.message.visible and "capacity=" in lab.message.object
     assert state.to_query()["capacity"] == str(nearest)
-    np.testing.assert_allclose(lab.mean_source.data["y"], state.result.mean_fit[state.index])
+    np.testing.assert_allclose(lab.fit_sources["mean"].data["y"],
+                               state.result.mean_fit[state.index])
 
 
 def test_a_capacity_no_longer_computed_after_n_falls_snaps_to_the_nearest():
@@ -316,7 +318,7 @@ def test_a_capacity_no_longer_computed_after_n_falls_snaps_to_the_nearest():
     lab.prepare()
     lab.main()
     s.n = 10
-    assert s.capacity == lab.capacity.value == lab.chosen_span.location == 10
+    assert s.capacity == lab.capacity.value == lab.curves.chosen.location == 10
 
 
 def _dark_lab():
@@ -368,11 +370,11 @@ def test_the_chosen_capacity_line_is_drawn_in_the_themes_ink():
 
     lab = _dark_lab()
     dark, light = PLOT_COLORS["dark"]["muted"], PLOT_COLORS["light"]["muted"]
-    assert lab.chosen_span.line_color == dark
+    assert lab.curves.chosen.line_color == dark
     lab.state.family = "knn"  # a new chart: its line too
-    assert lab.chosen_span in lab.curves_fig.center and lab.chosen_span.line_color == dark
+    assert lab.curves.chosen in lab.curves_fig.center and lab.curves.chosen.line_color == dark
     lab.display_changed(Display(theme="light"))
-    assert lab.chosen_span.line_color == light
+    assert lab.curves.chosen.line_color == light
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -425,19 +427,17 @@ def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
     assert zero and zero == list(r.capacities[len(r.capacities) - len(zero):])
     assert lab.zero_note.visible
     assert f"at d ≥ {zero[0]}:" in lab.zero_note.object
-    lab._say_where_bias2_is_zero(r.capacities, np.ones(len(r.capacities)))
-    assert not lab.zero_note.visible
-    lab._say_where_bias2_is_zero((1, 2, 3), np.array([0.0, 1.0, 0.0]))
-    assert "at d = 1, 3:" in lab.zero_note.object
+    state.result = r._replace(bias2=np.full(len(r.capacities), 1e12))  # nowhere 0
+    assert not lab.zero_note.visible and lab.zero_note.object == ""
+    note = lambda caps, bias2: bias2_zero_note(caps, bias2, "d", "en")
+    assert "at d = 1, 3:" in note((1, 2, 3), np.array([0.0, 1.0, 0.0]))
     # Neighbours in threes or more as a range (a review read "d = 5, 6, 7, …, 18").
     caps = tuple(range(21))
     bias2 = np.ones(21)
     bias2[[2, *range(5, 19)]] = 0.0
-    lab._say_where_bias2_is_zero(caps, bias2)
-    assert "at d = 2, 5–18:" in lab.zero_note.object
+    assert "at d = 2, 5–18:" in note(caps, bias2)
     bias2[[7, 8, 9]] = 1.0
-    lab._say_where_bias2_is_zero(caps, bias2)
-    assert "at d = 2, 5, 6, 10–18:" in lab.zero_note.object
+    assert "at d = 2, 5, 6, 10–18:" in note(caps, bias2)
 
 
 def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_computes():
@@ -450,14 +450,14 @@ def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_
     lab = BiasVarianceLab(state=s)
     lab.prepare()
     faded = (lab.fits_fig, lab.curves_fig, lab.formula, lab.reading, lab.model_formula)
-    before = (lab.formula.object, lab.reading.object, lab.mean_source.data["y"].copy())
+    before = (lab.formula.object, lab.reading.object, lab.fit_sources["mean"].data["y"].copy())
     assert all(pane.styles.get("opacity", "1") == "1" for pane in faded)
     calls = []
     s.runner = lambda settings, generation: calls.append((settings, generation))
     s.family = "network"
     assert s.busy and s.capacity == 8 and s.result.family == "features"
     assert (lab.formula.object, lab.reading.object) == before[:2]
-    np.testing.assert_array_equal(lab.mean_source.data["y"], before[2])
+    np.testing.assert_array_equal(lab.fit_sources["mean"].data["y"], before[2])
     assert all(pane.styles.get("opacity") == lab.STALE_OPACITY for pane in faded)
     s.capacity = 4  # moved meanwhile: still nothing of the old family redrawn
     assert lab.formula.object == before[0]
@@ -487,15 +487,16 @@ def test_while_a_first_result_computes_the_data_and_the_empty_error_chart_are_dr
     s.request()
     assert s.busy and calls
     d = bv.make_data("sin", 8, 4, 3, inputs=s.inputs)
-    np.testing.assert_allclose(lab.truth_source.data["y"], np.sin(2 * np.pi * d.grid),
+    np.testing.assert_allclose(lab.fit_sources["truth"].data["y"], np.sin(2 * np.pi * d.grid),
                                atol=1e-12)
-    np.testing.assert_allclose(lab.points_source.data["x"], d.x[2])
-    np.testing.assert_allclose(lab.points_source.data["y"], d.f_train[2] + 0.2 * d.eps[2])
-    assert len(lab.fits_source.data["xs"]) == 0 and len(lab.mean_source.data["y"]) == 0
+    np.testing.assert_allclose(lab.fit_sources["points"].data["x"], d.x[2])
+    np.testing.assert_allclose(lab.fit_sources["points"].data["y"], d.f_train[2] + 0.2 * d.eps[2])
+    assert len(lab.fit_sources["fits"].data["xs"]) == len(lab.fit_sources["mean"].data["y"]) == 0
     noise = lab.curves_sources["noise"].data
     assert list(noise["x"]) == list(bv.default_capacities("network", 8))
     np.testing.assert_allclose(noise["y"], 0.04)
-    assert all(len(lab.curves_sources[k].data["y"]) == 0 for k in COLORS if k != "noise")
+    assert all(len(lab.curves_sources[k].data["y"]) == 0 for k in DECOMPOSITION_COLORS
+               if k != "noise")
     assert lab.curves_fig.xaxis[0].axis_label == tr("bv.axis.network")
     faded = (lab.fits_fig, lab.curves_fig)
     assert all(fig.styles.get("opacity") == lab.STALE_OPACITY for fig in faded)
@@ -529,7 +530,7 @@ def test_a_request_while_one_computes_goes_to_the_thread_and_the_controls_follow
     s.noise = 0.5
     assert len(calls) == 3
     d = bv.make_data(s.truth, 8, 4, s.seed, inputs=s.inputs)
-    np.testing.assert_allclose(lab.points_source.data["y"],
+    np.testing.assert_allclose(lab.fit_sources["points"].data["y"],
                                d.f_train[s.shown] + 0.5 * d.eps[s.shown])
     np.testing.assert_allclose(lab.curves_sources["noise"].data["y"], 0.25)
     data, result = bv_state_calculate(calls[0][0])  # the network's, late: dropped
