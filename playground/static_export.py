@@ -39,10 +39,12 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   as the lab draws it); the link's choice is shown and a toggle switches.
 
 Bokeh's JavaScript is inlined (``bokeh.resources.INLINE``), so the file opens offline
-from disk.  ``build_optimizer_page`` and ``build_mlp_page`` build the Bokeh layout
-(pure: no file); ``page_html`` makes the file's text; ``export_html`` does both for a
-lab's state (the page's "Export page (HTML)" button, ``ui.export.download_button``); ``export``
-reads a link, as the command line does.
+from disk.  ``build_optimizer_page``, ``build_mlp_page`` and ``build_biasvariance_page``
+build the Bokeh layout (pure: no file), its plots drawn by the labs' own figure builders
+(``labs.optimizers.plots``, ``labs.mlp.figures``, ``labs.biasvariance.figures``: as the
+live page draws them); ``page_html`` makes the file's text; ``export_html`` does both for
+a lab's state (the page's "Export page (HTML)" button, ``ui.export.download_button``);
+``export`` reads a link, as the command line does.
 """
 
 from __future__ import annotations
@@ -65,7 +67,6 @@ from bokeh.models import (
     CustomJS,
     CustomJSTickFormatter,
     Div,
-    HoverTool,
     Label,
     Legend,
     LegendItem,
@@ -75,7 +76,6 @@ from bokeh.models import (
     Title,
     Toggle,
 )
-from bokeh.plotting import figure
 from bokeh.resources import INLINE
 from param.parameterized import discard_events
 
@@ -94,6 +94,7 @@ from .labs.mlp.figures import (
     legend_beside,
     race_chart,
 )
+from .labs.optimizers.plots import loss_figure, mark_race, surface_figure
 from .numerics import biasvariance as bv
 from .numerics import critical, race
 from .numerics import optimizers as opt
@@ -107,9 +108,7 @@ from .ui.axes import (
     fits_range,
     history_loss_range,
     log_loss_range,
-    loss_axes,
     loss_range,
-    readable_ticks,
     state_table_text,
     text_sizes,
 )
@@ -119,13 +118,7 @@ from .ui.export import RIGHT_ROOM_PX  # room for a chart's last tick label
 from .ui.flow import WRAP
 from .ui.heatmap import Plane
 from .ui.marks import (
-    CRITICAL_TOOLTIPS,
     critical_columns,
-    critical_marks,
-    current_points,
-    race_path,
-    start_mark,
-    state_arrows,
     step_cursor,
 )
 from .ui.markup import text_html
@@ -479,26 +472,16 @@ def build_optimizer_page(state, sweep: str | None = None,
 
     # The contours, as the lab draws them.
     levels = contour_levels(z, surface.log_levels, surface.minimum_value)
-    fig = figure(title=tr("plot.surface", lang), width=520, height=500,
-                 tools="pan,wheel_zoom,reset,save", active_scroll=None,
-                 x_range=Range1d(*surface.x_range), y_range=Range1d(*surface.y_range),
-                 toolbar_location="right", name="pg-surface")
-    text_sizes(fig, label_px=15)  # as the lab's
-    fig.xaxis.axis_label, fig.yaxis.axis_label = tr("plot.axis.x", lang), tr("plot.axis.y", lang)
-    for axis in (fig.xaxis[0], fig.yaxis[0]):
-        axis.formatter = readable_ticks()
+    fig = surface_figure(lang, width=520, height=500, x_range=Range1d(*surface.x_range),
+                         y_range=Range1d(*surface.y_range), name="pg-surface")
     add_contours(fig, xs, ys, z, levels)
-    items = []
-    for n in shown:
-        trail = race_path(fig, full[n], trails[n], OPTIMIZER_COLORS[n])[1]
-        items.append(LegendItem(label=literal(tr(f"optimizer.{n}", lang)), renderers=[trail]))
-    state_arrows(fig, arrows)
-    current_points(fig, current)
-    # The start and the critical points, as the lab marks them (readable in both themes).
-    start_mark(fig, ColumnDataSource({"x": [start[0]], "y": [start[1]]}, name="start"))
-    fig.add_tools(HoverTool(renderers=[critical_marks(fig, ColumnDataSource(
-        critical_columns(critical.critical_points(surface), lang), name="critical_points"))],
-        tooltips=CRITICAL_TOOLTIPS))
+    marks = mark_race(
+        fig, full, trails, arrows, current,
+        ColumnDataSource({"x": [start[0]], "y": [start[1]]}, name="start"),
+        ColumnDataSource(critical_columns(critical.critical_points(surface), lang),
+                         name="critical_points"))
+    items = [LegendItem(label=literal(tr(f"optimizer.{n}", lang)), renderers=[marks[n][1]])
+             for n in shown]
     legend = Legend(items=items, location="top_left", label_text_font_size="14px",
                     click_policy="hide", orientation="horizontal", ncols=2,
                     border_line_alpha=0.0, margin=4, padding=4, spacing=16, name="pg-legend")
@@ -524,21 +507,12 @@ def build_optimizer_page(state, sweep: str | None = None,
            or (state.log_loss == "auto" and bool(surface.log_levels)))
     loss_figs, cursors = {}, []
     for mode in ("linear", "log"):
-        f = figure(title=tr("plot.loss", lang), height=330, y_axis_type=mode,
-                   sizing_mode="stretch_width", min_width=LOSS_MIN_WIDTH,
-                   tools="pan,box_zoom,reset,save", toolbar_location="right",
-                   x_range=Range1d(*_padded(max(steps, 1))),
-                   y_range=Range1d(*spans[mode][index]),
-                   name="pg-loss" if mode == "linear" else "pg-loss-log",
-                   visible=log == (mode == "log"))
-        text_sizes(f)
-        loss_axes(f, mode, lang)
-        column_name = "loss" if mode == "linear" else "gap"
-        for n in shown:
-            f.line("step", column_name, source=full[n], color=OPTIMIZER_COLORS[n],
-                   line_width=2.5)
         cursor = step_cursor(steps, "cursor" if mode == "linear" else "cursor_log")
-        f.add_layout(cursor)
+        f = loss_figure(mode, lang, full, cursor, height=330, sizing_mode="stretch_width",
+                        min_width=LOSS_MIN_WIDTH, x_range=Range1d(*_padded(max(steps, 1))),
+                        y_range=Range1d(*spans[mode][index]),
+                        name="pg-loss" if mode == "linear" else "pg-loss-log",
+                        visible=log == (mode == "log"))
         f.scatter("x", "y" if mode == "linear" else "gap", source=loss_now, size=9,
                   fill_color="color",
                   line_color="white", line_width=1.5)

@@ -73,21 +73,65 @@ _FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey
 SURFACE_HEIGHT = 500
 
 
+def surface_figure(lang: str, **options) -> figure:
+    """The surface plot, empty: its title, the axes θ₁ and θ₂ with readable ticks (a
+    custom surface may span 10¹¹), pan, zoom (the wheel's when chosen: a page scrolls
+    past it), reset and save; the live page's and the static page's alike.
+    ``options``: the figure's (Bokeh's names)."""
+    fig = figure(title=tr("plot.surface", lang), tools="pan,wheel_zoom,reset,save",
+                 active_scroll=None, toolbar_location="right", **options)
+    text_sizes(fig, label_px=15)
+    fig.xaxis.axis_label = tr("plot.axis.x", lang)
+    fig.yaxis.axis_label = tr("plot.axis.y", lang)
+    for axis in (fig.xaxis[0], fig.yaxis[0]):
+        axis.formatter = readable_ticks()
+    return fig
+
+
+def mark_race(fig, fulls: dict, trails: dict, arrows: dict, current, start,
+              critical_points) -> dict:
+    """On the surface plot ``fig``: each optimizer's path and trail (``fulls``,
+    ``trails``: its sources by name), the state's arrows (``arrows``: by kind), the
+    iterates at the step shown (``current``), the start (``start``) and the critical
+    points (``critical_points``: ``ui.marks.critical_columns``; hover: verdict and
+    Hessian eigenvalues), dark with a white outline, readable on both themes.
+    Returns each optimizer's path and trail renderers (``ui.marks.race_path``; the
+    trail's is its legend entry's)."""
+    renderers = {name: race_path(fig, fulls[name], trails[name], COLORS[name])
+                 for name in fulls}
+    state_arrows(fig, arrows)
+    current_points(fig, current)
+    start_mark(fig, start)
+    fig.add_tools(HoverTool(renderers=[critical_marks(fig, critical_points)],
+                            tooltips=CRITICAL_TOOLTIPS))
+    return renderers
+
+
+def loss_figure(mode: str, lang: str, sources: dict[str, ColumnDataSource], cursor: Span,
+                **options) -> figure:
+    """The loss chart against steps, linear (``mode`` "linear": L) or log ("log":
+    L − min L, the column ``gap``), each optimizer's curve from ``sources`` (by name:
+    ``step``, ``loss``, ``gap``) in its colour, the step shown at ``cursor``.
+    ``options``: the figure's (Bokeh's names)."""
+    fig = figure(title=tr("plot.loss", lang), y_axis_type=mode,
+                 tools="pan,box_zoom,reset,save", toolbar_location="right", **options)
+    text_sizes(fig)
+    loss_axes(fig, mode, lang)
+    y = "loss" if mode == "linear" else "gap"
+    for name, source in sources.items():
+        fig.line("step", y, source=source, color=COLORS[name], line_width=2.5)
+    fig.add_layout(cursor)
+    return fig
+
+
 class RacePlots:
     """The surface, the loss chart and the readout of one browser session."""
 
     def __init__(self, lang: str = "en"):
         self.lang = lang
-        self.surface_fig = figure(
-            title=tr("plot.surface", lang), height=SURFACE_HEIGHT, sizing_mode="stretch_width",
-            tools="pan,wheel_zoom,reset,save", active_scroll=None, match_aspect=False,
-            toolbar_location="right", x_range=Range1d(-1, 1), y_range=Range1d(-1, 1),
-            name="pg-surface-plot")
-        text_sizes(self.surface_fig, label_px=15)
-        self.surface_fig.xaxis.axis_label = tr("plot.axis.x", lang)
-        self.surface_fig.yaxis.axis_label = tr("plot.axis.y", lang)
-        for axis in (self.surface_fig.xaxis[0], self.surface_fig.yaxis[0]):
-            axis.formatter = readable_ticks()  # a custom surface may span 10¹¹
+        self.surface_fig = surface_figure(
+            lang, height=SURFACE_HEIGHT, sizing_mode="stretch_width", match_aspect=False,
+            x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), name="pg-surface-plot")
         self.contour = None
         self._arrow_reach, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
         self._framed: Surface | None = None  # the surface the view is set to
@@ -109,8 +153,6 @@ class RacePlots:
                                       "stopped": [], "undefined": [], "last": [],
                                       "velocity": [],
                                       "reach": []}, name="race_meta")
-        self.path_renderers = {}
-        self.trail_renderers = {}
         self._draw_surface_glyphs()
         # The log-scale chart is built when first asked for (``log_loss_figure``);
         # its cursor exists from the start, for the animation's arguments.
@@ -142,20 +184,14 @@ class RacePlots:
 
     def _draw_surface_glyphs(self):
         f = self.surface_fig
-        for name in opt.NAMES:
-            self.path_renderers[name], self.trail_renderers[name] = race_path(
-                f, self.full[name], self.trail[name], COLORS[name])
+        marks = mark_race(f, self.full, self.trail, self.arrows, self.current,
+                          self.start_source, self.critical_source)
+        self.path_renderers = {name: path for name, (path, _) in marks.items()}
+        self.trail_renderers = {name: trail for name, (_, trail) in marks.items()}
         # Built once and relabelled: new legend models on every race cost a round trip.
         self.legend_items = {n: LegendItem(label=tr(f"optimizer.{n}", self.lang),
                                            renderers=[self.trail_renderers[n]])
                              for n in opt.NAMES}
-        state_arrows(f, self.arrows)
-        current_points(f, self.current)
-        # The start and the critical points: dark with a white outline, in both themes
-        # (the contours' centre is light and their rim dark, whatever the theme).
-        start_mark(f, self.start_source)
-        crit = critical_marks(f, self.critical_source)
-        f.add_tools(HoverTool(renderers=[crit], tooltips=CRITICAL_TOOLTIPS))
         # Items arrive with the first race, one per selected optimizer.  Below the plot,
         # never over a trajectory (a minimum in a corner, a start point); a click on an
         # item hides that optimizer's trail.  One a line (two side by side ran under the
@@ -180,19 +216,15 @@ class RacePlots:
         # The range is set with each race (``loss_range``, ``log_loss_range``: diverged
         # tails leave through the top).
         ranges = {"y_range": Range1d(0, 1) if mode == "linear" else Range1d(1e-3, 1)}
-        f = figure(title=tr("plot.loss", self.lang), height=300, sizing_mode="stretch_width",
-                   y_axis_type=mode, tools="pan,box_zoom,reset,save", toolbar_location="right",
-                   x_range=self.step_range, **ranges)
-        text_sizes(f)
-        loss_axes(f, mode, self.lang)
+        f = loss_figure(mode, self.lang, {n: self.loss_source(n) for n in opt.NAMES}, cursor,
+                        height=300, sizing_mode="stretch_width", x_range=self.step_range,
+                        **ranges)
+        y = "loss" if mode == "linear" else "gap"
         for name in opt.NAMES:
-            y = "loss" if mode == "linear" else "gap"
-            f.line("step", y, source=self.loss_source(name), color=COLORS[name], line_width=2.5)
             # A run stopped at its first step has one point, which a line cannot draw.
             self.lone_markers[name].append(f.scatter(
                 "step", y, source=self.loss_source(name), color=COLORS[name], size=8,
                 visible=False))
-        f.add_layout(cursor)
         return f
 
     def loss_source(self, name: str) -> ColumnDataSource:
