@@ -520,6 +520,11 @@ def is_connected(doc: Document | None) -> bool:
     return True if count is None else count > 0
 
 
+class Abandoned(Exception):
+    """Work run in parts is no longer wanted (raised by ``Worker``'s ``part`` between
+    two parts): a later request for its key waits, or its page closed."""
+
+
 class Worker:
     """One session's slow work off the server's event loop, the latest request winning.
 
@@ -530,6 +535,10 @@ class Worker:
     time; a request made meanwhile waits, and only the latest one waiting is run, so
     the last setting wins and a result that a later request made stale is dropped.
     A session whose page is closed applies nothing (logged at debug level).
+
+    Work of many seconds runs in parts (``submit(…, progress=…)``): between two parts
+    it says how far it is, and it stops there once it is no longer wanted, so that the
+    server's computing goes to requests and pages still waiting for theirs.
 
     ``on_error(exc)`` (the session's thread) hears what a ``work`` or an ``apply``
     raised, after it was logged with its traceback: never silent.  ``on_busy(busy)``
@@ -544,7 +553,7 @@ class Worker:
         self.doc: Document | None = None
         self._next_tick = None
         self._running: set = set()  # keys whose thread runs
-        self._waiting: dict = {}  # key → the latest (work, apply) submitted meanwhile
+        self._waiting: dict = {}  # key → the latest (work, apply, progress) submitted meanwhile
 
     def attach(self, doc: Document):
         """In the live page (the session's thread): work goes to threads from now on."""
@@ -555,25 +564,46 @@ class Worker:
         keys = self._running | set(self._waiting)
         return bool(keys) if key is None else key in keys
 
-    def submit(self, key, work: Callable[[], object], apply: Callable[[object], None]):
-        """``apply(work())``: ``work`` on a thread, ``apply`` on the session's thread."""
+    def submit(self, key, work: Callable, apply: Callable[[object], None],
+               progress: Callable[[float], None] | None = None):
+        """``apply(work())``: ``work`` on a thread, ``apply`` on the session's thread.
+
+        With ``progress``, ``work`` runs in parts: it is called as ``work(part)`` and
+        calls ``part(done, parts)`` between two parts, which hands ``progress(done /
+        parts)`` to the session's thread, lets a page being opened go first
+        (``SLOW_WORK_SLOTS.pass_on``), and raises ``Abandoned`` once a later request
+        for ``key`` waits or the page has closed."""
         if self.doc is None:
-            apply(work())
+            apply(work(lambda done, parts: progress(done / parts)) if progress else work())
             return
         if key in self._running:
-            self._waiting[key] = (work, apply)  # replaces an older request
+            self._waiting[key] = (work, apply, progress)  # replaces an older request
             return
         if not self.busy():
             self.on_busy(True)
-        self._start(key, work, apply)
+        self._start(key, work, apply, progress)
 
-    def _start(self, key, work, apply):
+    def _part(self, key, progress: Callable[[float], None]):
+        """``part(done, parts)`` for work on ``key``'s thread (see ``submit``)."""
+        def part(done: int, parts: int):
+            if key in self._waiting or not is_connected(self.doc):
+                raise Abandoned
+            SLOW_WORK_SLOTS.pass_on()
+            self._next_tick(lambda: progress(done / parts) if key not in self._waiting
+                            else None)
+        return part
+
+    def _start(self, key, work, apply, progress=None):
         self._running.add(key)
 
         def run():  # the thread
             try:
                 with SLOW_WORK_SLOTS:
-                    result, error = work(), None
+                    result = work(self._part(key, progress)) if progress else work()
+                    error = None
+            except Abandoned as e:
+                log.debug("%s (%r) abandoned between two parts", self.name, key)
+                result, error = None, e
             except Exception as e:
                 log.exception("%s (%r) failed on its thread", self.name, key)
                 result, error = None, e
@@ -589,6 +619,8 @@ class Worker:
         elif key in self._waiting:  # a later request: this result is stale
             self._start(key, *self._waiting.pop(key))
             return
+        elif isinstance(error, Abandoned):
+            pass  # (no longer wanted: nothing waits, said where it was raised)
         elif error is not None:
             self.on_error(error)
         else:

@@ -182,6 +182,65 @@ def test_a_page_closed_meanwhile_applies_nothing(later):
     assert not worker.busy() and busy == [True, False]
 
 
+def test_work_in_parts_says_how_far_it_is_and_without_a_session_runs_at_once():
+    shares, applied = [], []
+    worker = Worker(on_error=pytest.fail)
+
+    def work(part):
+        for done in range(3):
+            part(done, 2)
+        return "done"
+
+    worker.submit("fits", work, applied.append, progress=shares.append)
+    assert shares == [0.0, 0.5, 1.0] and applied == ["done"]
+
+
+def test_work_in_parts_stops_between_two_once_a_later_request_waits(later):
+    parts_done, applied, shares = [], [], []
+    first_part, go_on = threading.Event(), threading.Event()
+    worker = Worker(on_error=pytest.fail)
+    worker.attach(_page())
+
+    def work(n):
+        def run(part):
+            for done in range(3):
+                part(done, 3)
+                parts_done.append((n, done))
+                if n == 1 and done == 0:
+                    first_part.set()
+                    go_on.wait(10)
+            return n
+        return run
+
+    worker.submit("fits", work(1), applied.append, progress=shares.append)
+    assert first_part.wait(10)
+    worker.submit("fits", work(2), applied.append, progress=shares.append)  # waits
+    go_on.set()
+    # 1's first part's progress, then its end: abandoned at its next part, 2 starts.
+    later.run_next()
+    assert shares == []  # (a later request waits: 1's progress is not said)
+    later.run_next()
+    assert applied == [] and worker.busy("fits")
+    for _ in range(4):  # 2's three parts' progress, then its result
+        later.run_next()
+    assert parts_done == [(1, 0), (2, 0), (2, 1), (2, 2)]  # (1 stopped at its second)
+    assert shares == [0.0, 1 / 3, 2 / 3] and applied == [2] and not worker.busy()
+
+
+def test_work_in_parts_of_a_closed_page_stops_at_its_first_part(later):
+    page, parts_done = _page(connections=0), []
+    worker = Worker(on_error=pytest.fail)
+    worker.attach(page)
+
+    def work(part):
+        part(0, 2)
+        parts_done.append(0)
+
+    worker.submit("fits", work, pytest.fail, progress=pytest.fail)
+    later.run_next()  # its end, dropped: no error, no result, no progress
+    assert parts_done == [] and not worker.busy()
+
+
 # -- a connection lost twice (Bokeh's keep-alive, then the socket's close) --------------
 
 

@@ -6,15 +6,12 @@ training set's points (click a fit to show its set); and against capacity bias²
 variance, σ², their sum, the measured test error and the training error (log axes where
 they span decades).  Beside them a plain-language reading and the decomposition with the
 chosen capacity's numbers.  The network family, and random features on many points and
-sets, are computed on a worker thread (``state.off_the_loop``), the result handed back
-with ``ui.session.next_tick_from_any_thread``; meanwhile a progress bar shows how many
-parts (buckets of widths, runs of p) are done.
+sets, are computed on a worker thread (``state.off_the_loop``; ``ui.session.Worker``, in
+parts); meanwhile a progress bar shows how many parts (buckets of widths, runs of p) are
+done.
 """
 
 from __future__ import annotations
-
-import logging
-import threading
 
 import numpy as np
 import panel as pn
@@ -41,13 +38,11 @@ from ...ui.present import (
     number_size,
     text_size,
 )
-from ...ui.session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
+from ...ui.session import Worker
 from ...ui.widgets import INTEGER_CLASS, DiscreteSlider, label_colon, set_text
 from . import state as bv_state
 from .figures import curve_columns, curve_sources, curves_figure, fit_sources, fits_figure
 from .state import BiasVarianceLabState, calculate
-
-log = logging.getLogger(__name__)
 
 #: λ values the slider offers (a link may add its own).
 #: The plots' height, and in lecture mode: its larger title, axis labels and two-column
@@ -57,10 +52,6 @@ log = logging.getLogger(__name__)
 #: below the decomposition's numbers (~150 px with the header).
 PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 500
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
-
-
-class _Abandoned(Exception):
-    """The network family's result is no longer wanted (raised between two parts)."""
 
 
 def _ridge_label(value: float) -> str:
@@ -79,7 +70,9 @@ class BiasVarianceLab(Lab):
         s, lang = self.state, self.state.lang
         self._lecture = False  # lecture mode (``display_changed``)
         self._started = False
-        self._schedule = None  # hands a thread's result to the session (in a live page)
+        # Long computations' thread (in a live page); the latest request's generation.
+        self.worker = Worker(on_error=self._on_work_failed, name="bias-variance")
+        self._generation = 0
         self.message = notice("warning", css_classes=["pg-message"])
         self.progress = pn.indicators.Progress(value=0, max=100, visible=False, width=300,
                                                css_classes=["pg-bv-progress"])
@@ -294,7 +287,7 @@ class BiasVarianceLab(Lab):
         self.prepare()
         doc = pn.state.curdoc
         if doc is not None and doc.session_context is not None:
-            self._schedule = next_tick_from_any_thread(doc)
+            self.worker.attach(doc)
             self.state.runner = self._run_in_thread
         if self.state.result is None and not self.state.busy:
             self.state.request()
@@ -308,34 +301,22 @@ class BiasVarianceLab(Lab):
 
     # -- long computations off the event loop ----------------------------------------------
 
-    def _run_in_thread(self, settings, generation):
-        schedule, doc = self._schedule, pn.state.curdoc
+    def _run_in_thread(self, settings, generation: int):
+        """The state's ``runner``: ``settings`` computed in parts (buckets of widths, runs
+        of p) on the worker's thread, which stops between two once a newer request
+        waits or the page has closed, the result given to the state as of request
+        ``generation``."""
         s = self.state
+        self._generation = generation
+        self.worker.submit(
+            "result", lambda part: calculate(settings, part),
+            lambda outcome: s.accept(*outcome, generation),
+            progress=lambda share: (s.param.update(progress=share)
+                                    if generation == s.generation else None))
 
-        def on_part(done, parts):
-            # Between two parts (buckets of widths, runs of p): a closed page or a newer
-            # request stops the work here, so that the server's computing goes to pages
-            # still looking.
-            if generation != s.generation or not is_connected(doc):
-                raise _Abandoned
-            SLOW_WORK_SLOTS.pass_on()  # a page being opened need not wait for every part
-            schedule(lambda: s.param.update(progress=done / parts)
-                     if generation == s.generation else None)
-
-        def work():
-            try:
-                with SLOW_WORK_SLOTS:
-                    data, result = calculate(settings, on_part)
-            except _Abandoned:
-                log.debug("a computation of a closed page or older request: abandoned")
-                return
-            except Exception as e:  # a message in the page, never a traceback
-                log.exception("the %s family could not be computed", settings.family)
-                schedule(lambda error=e: s.accept(None, None, generation, error))
-                return
-            schedule(lambda: s.accept(data, result, generation))
-
-        threading.Thread(target=work, name="playground-biasvariance", daemon=True).start()
+    def _on_work_failed(self, error: BaseException):
+        """The latest request failed (logged with its traceback): said in the page."""
+        self.state.accept(None, None, self._generation, error)
 
     def _on_busy(self, *events):
         s = self.state

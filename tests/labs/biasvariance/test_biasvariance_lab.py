@@ -233,23 +233,31 @@ def test_calculate_stops_where_on_part_raises(monkeypatch):
     assert computed == [1]
 
 
-@pytest.mark.parametrize("why", ["page closed", "newer request"])
-def test_the_network_family_of_a_closed_page_or_older_request_is_abandoned(monkeypatch, why):
+def test_the_network_family_of_a_closed_page_is_abandoned_before_its_first_part(monkeypatch):
+    """The lab's runner computes in parts on its worker (``ui.session.Worker``, whose
+    tests play a newer request too): a page closed meanwhile trains no width, and shows
+    neither a result nor an error."""
     import threading
+    from types import SimpleNamespace
 
-    from playground.labs.biasvariance import lab as bv_lab
+    from playground.ui import session as ui_session
 
-    computed, scheduled = [], []
+    computed, ticks = [], []
     monkeypatch.setattr(bv, "decompose", lambda *a, **k: computed.append(1))
-    lab = BiasVarianceLab(state=BiasVarianceLabState(datasets=3, n=8, family="network"))
-    lab._schedule = scheduled.append
-    if why == "page closed":
-        monkeypatch.setattr(bv_lab, "is_connected", lambda doc: False)
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: ticks.append)
+    s = BiasVarianceLabState(datasets=3, n=8, family="network")
+    lab = BiasVarianceLab(state=s)
+    lab.worker.attach(SimpleNamespace(session_context=SimpleNamespace(
+        _session=SimpleNamespace(connection_count=0))))  # the tab closed
     started = set(threading.enumerate())
-    lab._run_in_thread(lab.state.settings(), lab.state.generation + (why == "newer request"))
+    s.runner = lab._run_in_thread
+    s.request()
     for thread in set(threading.enumerate()) - started:
         thread.join(timeout=30)
-    assert computed == [] and scheduled == []  # no work, no result, no error shown
+    assert len(ticks) == 1  # the work's end, nothing before it
+    ticks.pop()()
+    assert computed == [] and s.result is None and s.error == "" and s.busy
+    assert not lab.worker.busy()
 
 
 def test_the_decomposition_names_its_terms_in_the_pages_language():
