@@ -38,7 +38,7 @@ def main():
 
     from playground import compute_on_the_cpu, one_xla_thread_per_computation
 
-    one_xla_thread_per_computation()  # as the server (ui.shell.configure_process)
+    one_xla_thread_per_computation()  # as the server (ui.process.configure_process)
     compute_on_the_cpu()
     sys.setswitchinterval(0.0005)
     from playground.labs.mlp.state import MlpLabState

@@ -52,7 +52,7 @@ def main():
     parser.add_argument("--log-compiles", action="store_true",
                         help="name what page A's next epoch compiles")
     args = parser.parse_args()
-    sys.setswitchinterval(0.0005)  # as the server (ui.shell.configure_process)
+    sys.setswitchinterval(0.0005)  # as the server (ui.process.configure_process)
     gc.freeze()  # (the imports' objects out of the collector's sight, as the server)
     jax.config.update("jax_compilation_cache_dir", tempfile.mkdtemp())
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)

@@ -7,7 +7,7 @@ palettes); ``playground.labs`` one package per lab.  See ARCHITECTURE.md.
 Importing the package makes one process setting, and only one: JAX computes in
 float64 (below).  Settings for speed are made by explicit calls:
 :func:`one_xla_thread_per_computation` and :func:`compute_on_the_cpu` here, and
-``playground.ui.shell.configure_process`` for the server (``serve()`` calls it).
+``playground.ui.process.configure_process`` for the server (``serve()`` calls it).
 """
 
 import os

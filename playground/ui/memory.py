@@ -15,7 +15,7 @@ and once the kinds no open page uses cost more than ``idle_mb``, everything is
 released, so that a server whose class has gone home returns to its resting size.
 
 One budget per process, on purpose: the memory is the process's.  It is off (no
-limit) until the server turns it on (``ui.shell.configure_process``), so tests and
+limit) until the server turns it on (``ui.process.configure_process``), so tests and
 scripts never lose their compiled programs.
 """
 

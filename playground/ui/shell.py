@@ -15,16 +15,10 @@ The browser spends that time loading its JavaScript, so neither waits for the ot
 
 from __future__ import annotations
 
-import faulthandler
-import gc
 import html
 import importlib
 import logging
-import os
-import signal
-import sys
 import threading
-from pathlib import Path
 from urllib.parse import urlencode
 
 import panel as pn
@@ -43,7 +37,6 @@ from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
 from tornado.ioloop import IOLoop
 
-from .. import compute_on_the_cpu, one_xla_thread_per_computation
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from . import memory
 from .flow import WHOLE_LABEL, WRAP, WRAP_BUTTONS, WRAP_LABEL
@@ -64,21 +57,19 @@ from .markup import notice, set_notice
 from .paint import skip_css_variables
 from .present import CSS as DISPLAY_CSS
 from .present import DISPLAY_LINK, Presenter, display_query, read_display
+from .process import (
+    IMPORTS_LOCK,
+    configure_process,
+    enable_compilation_cache,
+    freeze_imports,
+    start_background_warmup,
+)
 from .session import (
     SLOW_WORK_SLOTS,
-    attach_new_models_only,
-    drop_messages_from_closed_pages,
     forget_links,
     is_connected,
-    keep_browser_changes_held_before_load,
-    link_callbacks_without_a_walk,
-    make_panel_links_thread_safe,
     next_tick_from_any_thread,
     quiet_closed_connections,
-    record_no_modules_per_page,
-    send_every_queued_message,
-    serialize_set_values_only,
-    tolerate_connections_lost_twice,
 )
 
 log = logging.getLogger(__name__)
@@ -98,9 +89,6 @@ label { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0;
         overflow: hidden; clip-path: inset(50%); white-space: nowrap; border: 0; }
 """
 
-CACHE_DIR = Path(os.environ.get("PLAYGROUND_JAX_CACHE",
-                                Path.home() / ".cache" / "playground-jax"))
-
 #: How long after a page is complete the presets' warm-up starts.
 WARMUP_DELAY_MS = 1000
 #: Between two steps of joining a lab to its page (each 0.3–0.6 s of the event loop):
@@ -110,50 +98,6 @@ STEP_PAUSE_MS = 60
 #: pane, a layout: each one Bokeh model or more), a step each, so that no step holds
 #: the loop long (figures in benchmarks/README.md).
 CONTROLS_PER_STEP = 30
-# What is done once per server process (not per page), under one lock.
-_once_lock = threading.Lock()
-_warmed_labs: set[type] = set()  # labs whose warm-up has started
-_frozen_labs: set[str] = set()  # labs whose imports are frozen
-_process_configured = False
-
-
-def configure_process():
-    """The server process's settings, once, before the first page and the first JAX
-    computation (``serve`` calls it; importing this module changes nothing in the
-    process).  Two more follow a lab's first import, on a page's prepare thread, since
-    they need JAX: ``enable_compilation_cache`` and ``freeze_imports``."""
-    global _process_configured
-    with _once_lock:
-        if _process_configured:
-            return
-        _process_configured = True
-    one_xla_thread_per_computation()
-    compute_on_the_cpu()  # the playground's small programs: faster there than on a GPU
-    # Figures for both in benchmarks/README.md ("Where the server-start time goes").
-    # The lab's threads and the event loop share Python's lock: hand it over in 0.5 ms.
-    sys.setswitchinterval(0.0005)
-    # The imports' long-lived objects out of the collector's sight; fewer young collections.
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
-    # JAX keeps every compiled program: past a budget they are released (ui.memory).
-    memory.BUDGET.limit_mb = memory.SERVER_LIMIT_MB
-    memory.BUDGET.resident_limit_mb = memory.SERVER_RESIDENT_LIMIT_MB
-    # `panel serve` logs Bokeh at INFO and the rest at WARNING: the operator sees ours too.
-    logging.getLogger("playground").setLevel(logging.INFO)
-    tolerate_connections_lost_twice()  # a Bokeh race logged a traceback per closed tab
-    drop_messages_from_closed_pages()  # and another one, per message it sent last
-    make_panel_links_thread_safe()  # pages are built on threads while others render
-    link_callbacks_without_a_walk()  # Panel's pass walked every model of the page
-    attach_new_models_only()  # and Bokeh's walked it again after each change
-    serialize_set_values_only()  # Bokeh made every default to send a new model
-    record_no_modules_per_page()  # Panel's autoreload bookkeeping raced those threads
-    send_every_queued_message()  # Panel 1.9's queue of a page's messages kept one
-    keep_browser_changes_held_before_load()  # Panel 1.9.4 dropped some before a page loaded
-    # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck server waits on.
-    if hasattr(signal, "SIGUSR1"):
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
-
-
 def serve():
     """Serve one page in ``panel serve app.py``: the process's settings, then the page
     with a location that reads its link safely (see ``ui.link``), titled in its language."""
@@ -173,65 +117,12 @@ def page_title(location: LinkLocation | None) -> str:
         return tr("app.title", DEFAULT_LANGUAGE)
 
 
-#: One thread at a time imports a lab's modules (and JAX with them).  A lesson's link
-#: imports the labs its steps name on the session's thread while a page's thread may be
-#: importing JAX: two threads in JAX's circular imports met a half-made ``jax.numpy``
-#: ("cannot import name 'tanh' from partially initialized module"), and the page failed.
-_imports_lock = threading.RLock()
-
-
 def lab_class(key: str) -> type[Lab]:
     """The lab class registered as ``key`` in ``LABS`` (its module imported now, by one
     thread at a time)."""
     module, name = LABS[key].split(":")
-    with _imports_lock:
+    with IMPORTS_LOCK:
         return getattr(importlib.import_module(module), name)
-
-
-def enable_compilation_cache():
-    """JAX's persistent cache: a restarted server skips most compilation.  A process
-    setting made here, on the thread that prepares a page (or the ``figure``/``export``
-    command's), not in ``configure_process``: it imports JAX, which a page's first answer
-    does not wait for."""
-    with _imports_lock:  # JAX's first import, as a lab's (``lab_class``)
-        import jax
-
-    try:
-        CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        jax.config.update("jax_compilation_cache_dir", str(CACHE_DIR))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
-    except OSError:  # a read-only home: run without the cache
-        log.warning("no JAX compilation cache at %s", CACHE_DIR, exc_info=True)
-
-
-def start_background_warmup(lab: type[Lab]):
-    """Once per lab and server process: ``lab.warm_up()`` in a background thread."""
-    with _once_lock:
-        if lab in _warmed_labs:
-            return
-        _warmed_labs.add(lab)
-
-    def warm_up():
-        try:
-            lab.warm_up()
-        except Exception:  # (a page compiles what it needs itself)
-            log.exception("warming up %s failed", lab.__name__)
-
-    threading.Thread(target=warm_up, name="playground-warmup", daemon=True).start()
-
-
-def freeze_imports(lab_key: str):
-    """Once per lab and process, after its modules (and JAX) are imported: move every
-    object alive now out of the garbage collector's generations (``gc.freeze``).
-
-    Those are the modules' objects, which live as long as the server, and the
-    handful of the pages being served at that moment, which are then freed when
-    unreferenced but not collected if they form cycles: a bounded, one-off cost."""
-    with _once_lock:
-        if not _process_configured or lab_key in _frozen_labs:
-            return  # only in a server (``serve``), once per lab
-        _frozen_labs.add(lab_key)
-    gc.freeze()
 
 
 def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],

@@ -150,8 +150,8 @@ def test_a_server_turns_the_budget_on_and_imports_leave_it_off():
     import subprocess
     import sys
 
-    code = ("import playground.ui.shell as shell\nfrom playground.ui import memory\n"
-            "before = memory.BUDGET.limit_mb\nshell.configure_process()\n"
+    code = ("from playground.ui import memory, process\n"
+            "before = memory.BUDGET.limit_mb\nprocess.configure_process()\n"
             "print(before, memory.BUDGET.limit_mb == memory.SERVER_LIMIT_MB)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

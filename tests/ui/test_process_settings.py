@@ -44,8 +44,8 @@ def test_configure_process_gives_xla_one_thread_before_the_first_computation():
     """Called after the imports (JAX's included), as ``serve()`` does before any page
     computes: the same threads as a process started with ``PJRT_NPROC=1``, fewer than
     with four."""
-    configured = _run("import jax, playground.ui.shell as shell\n"
-                      "shell.configure_process()\n" + _THREADS_AFTER_A_COMPUTATION)
+    configured = _run("import jax, playground.ui.process as process\n"
+                      "process.configure_process()\n" + _THREADS_AFTER_A_COMPUTATION)
     one = _run("import playground\n" + _THREADS_AFTER_A_COMPUTATION, PJRT_NPROC="1")
     four = _run("import playground\n" + _THREADS_AFTER_A_COMPUTATION, PJRT_NPROC="4")
     assert configured == one
@@ -76,7 +76,7 @@ _PLATFORMS = "import jax\nprint(jax.config.jax_platforms)\n"
 
 def test_configure_process_computes_on_the_cpu_even_where_jax_sees_a_gpu():
     """JAX imported first, as in the server: the setting still reaches it."""
-    out = _run("import jax, playground.ui.shell as shell\nshell.configure_process()\n"
+    out = _run("import jax, playground.ui.process as process\nprocess.configure_process()\n"
                + _PLATFORMS)
     assert out == "cpu"
     cli = ("import runpy, sys\nsys.argv = ['playground', '--help']\n"
@@ -87,6 +87,7 @@ def test_configure_process_computes_on_the_cpu_even_where_jax_sees_a_gpu():
 
 
 def test_the_environment_chooses_the_gpu():
-    out = _run("import playground.ui.shell as shell\nshell.configure_process()\n" + _PLATFORMS,
+    out = _run("import playground.ui.process as process\nprocess.configure_process()\n"
+               + _PLATFORMS,
                JAX_PLATFORMS="cuda")
     assert out == "cuda"

@@ -4,6 +4,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import panel as pn
 import pytest
@@ -13,7 +14,7 @@ from playground.ui import shell as app
 
 def _run(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True, cwd=app.Path(__file__).resolve().parents[2]).stdout.strip()
+                          check=True, cwd=Path(__file__).resolve().parents[2]).stdout.strip()
 
 
 def test_the_shell_imports_no_numerics():
@@ -40,11 +41,11 @@ def test_float64_whichever_is_imported_first():
 
 _RACING_IMPORTS = """
 import threading
-from playground.ui import shell
+from playground.ui import process, shell
 start, errors = threading.Barrier(2), []
 def page():  # a page's thread: JAX, then its lab
     start.wait()
-    try: shell.enable_compilation_cache(); shell.lab_class("optimizers")
+    try: process.enable_compilation_cache(); shell.lab_class("optimizers")
     except Exception as e: errors.append(repr(e))
 def lesson():  # a lesson's link, on the session's thread: the labs its steps name
     start.wait()
@@ -68,7 +69,8 @@ def test_the_imports_are_frozen_out_of_the_collector_once_per_lab():
     """The objects alive after a lab's imports (JAX's, the lab's) are frozen once;
     what later pages make is collected as usual (the frozen count stays put)."""
     out = _run("import gc, playground.ui.shell as a\n"
-               "a.configure_process()\n"
+               "import playground.ui.process\n"
+               "playground.ui.process.configure_process()\n"
                "shell = gc.get_freeze_count()\n"  # Panel's and Bokeh's, at import
                "a.prepare_state('optimizers', {}, [])\n"
                "n = gc.get_freeze_count()\n"
