@@ -194,18 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=_integer("seed", *SEED_BOUNDS), default=d["seed"])
     b = commands.add_parser("biasvariance",
                             help="bias², variance and test error per capacity, as JSON")
-    b.add_argument("--truth", choices=list(bv.TRUTHS), default="sin")
-    b.add_argument("--inputs", choices=list(bv.INPUTS), default="spread",
+    bd = bv.DEFAULT_SETTINGS
+    b.add_argument("--truth", choices=list(bv.TRUTHS), default=bd["truth"])
+    b.add_argument("--inputs", choices=list(bv.INPUTS), default=bd["inputs"],
                    help="training inputs: spread (one per n-th of [0, 1], jittered, as the "
                         "lab's default) or uniform (independent, uniform at random)")
-    b.add_argument("--family", choices=list(bv.FAMILIES), default="poly")
+    b.add_argument("--family", choices=list(bv.FAMILIES), default=bd["family"])
     b.add_argument("--capacities", type=_capacities,
                    help="e.g. 0-15 or 1,2,5 (default: the family's list)")
-    b.add_argument("--datasets", type=_integer("datasets", *bv.DATASETS_BOUNDS), default=100)
-    b.add_argument("--n", type=_integer("n", *bv.N_BOUNDS), default=20)
-    b.add_argument("--noise", type=_finite("noise", *bv.NOISE_BOUNDS), default=0.3)
-    b.add_argument("--ridge", type=_finite("ridge", *bv.RIDGE_BOUNDS), default=0.0)
-    b.add_argument("--seed", type=_integer("seed", *SEED_BOUNDS), default=0)
+    b.add_argument("--datasets", type=_integer("datasets", *bv.DATASETS_BOUNDS),
+                   default=bd["datasets"])
+    b.add_argument("--n", type=_integer("n", *bv.N_BOUNDS), default=bd["n"])
+    b.add_argument("--noise", type=_finite("noise", *bv.NOISE_BOUNDS), default=bd["noise"])
+    b.add_argument("--ridge", type=_finite("ridge", *bv.RIDGE_BOUNDS), default=bd["ridge"])
+    b.add_argument("--seed", type=_integer("seed", *SEED_BOUNDS), default=bd["seed"])
     b.add_argument("--steps", type=_integer("steps", 1, 10_000), default=bv.NETWORK_STEPS,
                    help="the network family's Adam steps")
     b.add_argument("--lr", type=_finite("lr", 0.0, 10.0, low_open=True), default=bv.NETWORK_LR,
@@ -214,9 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
                                            "(a server and headless Chromium)")
     f.add_argument("link", help="the link's query (lab=mlp&dataset=xor), or the whole link")
     f.add_argument("out", help="the file to write: .png or .svg")
-    f.add_argument("--scale", type=_finite("scale", 0.0, 4.0, low_open=True), default=1.0,
-                   help="pixels per CSS pixel (PNG), e.g. 2 for a sharp slide")
-    f.add_argument("--size", type=_size, default="1600x900",
+    from .figure import DEFAULT_SIZE, MAX_SCALE  # (no UI library: a light import)
+
+    f.add_argument("--scale", type=_finite("scale", 0.0, MAX_SCALE, low_open=True),
+                   default=1.0, help="pixels per CSS pixel (PNG), e.g. 2 for a sharp slide")
+    f.add_argument("--size", type=_size, default="{}x{}".format(*DEFAULT_SIZE),
                    help="the page's viewport WIDTHxHEIGHT in CSS pixels (the PNG's size)")
     f.add_argument("--plot", help="one plot only, by its name (optimizers: surface, loss; "
                                   "MLP: boundary, loss, accuracy, network, and in a race "
@@ -234,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--sweep", help="optimizer lab: the knob that becomes a slider, KNOB (the "
                                    "first optimizer shown that has it) or OPTIMIZER.KNOB "
                                    "(default: the first optimizer's lr)")
-    # Their bounds are static_export's, checked there (importing it here would load Panel).
+    # Their bounds and defaults are static_export's, checked there (importing it here
+    # would load Panel); a test ties these words to them.
     e.add_argument("--values", type=_integer("values"),
                    help="optimizer lab: how many values the sweep precomputes (default 20)")
     e.add_argument("--epochs", type=_integer("epochs"),

@@ -149,9 +149,7 @@ def nginx_config(backend_ports: list[int], listen: int, run_dir: Path,
 def backend_command(port: int, public_hosts: list[str]) -> list[str]:
     """``panel serve app.py`` on loopback ``port``, accepting websockets from the proxy's
     public names, with Panel's ``/liveness`` endpoint."""
-    origins = [f"--allow-websocket-origin={h}" for h in public_hosts]
-    return [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
-            "--address", "127.0.0.1", "--use-xheaders", "--liveness", *origins]
+    return [*serving.server_command(port, public_hosts), "--use-xheaders", "--liveness"]
 
 
 def check_ports_free(ports: list[int]):

@@ -82,10 +82,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_command(port: int) -> list[str]:
-    """``panel serve app.py`` on ``port`` of 127.0.0.1, with this Python."""
+def server_command(port: int, origins: list[str] | None = None) -> list[str]:
+    """``panel serve app.py`` on ``port`` of 127.0.0.1, with this Python, accepting
+    websockets from ``origins`` (``host:port``; default: that address itself)."""
+    origins = origins or [f"127.0.0.1:{port}"]
     return [sys.executable, "-m", "panel", "serve", "app.py", "--port", str(port),
-            "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"]
+            "--address", "127.0.0.1", *(f"--allow-websocket-origin={o}" for o in origins)]
 
 
 def start_server(port: int, env: dict | None = None, log=None) -> subprocess.Popen:

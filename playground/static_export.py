@@ -131,7 +131,7 @@ from .ui.palettes import (
 )
 from .ui.present import INK_JS as PRESENT_INK_JS
 from .ui.present import MATH_FONT
-from .ui.widgets import LOSS_TEXT_JS, number_text
+from .ui.widgets import LOSS_TEXT_JS, SLIDER_COLON_JS, number_text
 
 #: The sweep's default number of values, and the bounds on it.
 DEFAULT_VALUES = 20
@@ -1186,23 +1186,14 @@ points.data = {x: sets.data.x[m], y: sets.data.y[m]};
 # The file
 
 
-#: A Bokeh slider's title is "label: value", its ": " written by Bokeh at each value:
-#: in a page whose language has its own colon (Chinese "：") it takes that one, made
-#: again whenever Bokeh writes the title (as the live page's script does, ``ui.keyboard``).
-COLON_JS = """
-const fix = (el) => {
-  const t = el.firstChild;
-  if (t != null && t.nodeType === 3 && t.textContent.endsWith(': '))
-    t.textContent = t.textContent.slice(0, -2) + colon;
-};
+#: Every Bokeh slider's title with the page's language's colon (``colon``), as the live
+#: page's script does (``ui.widgets.SLIDER_COLON_JS``).
+COLON_JS = SLIDER_COLON_JS + """
 const watch = () => {
   for (const doc of Bokeh.documents) for (const m of doc.all_models) {
     const view = Bokeh.index.find_one(m);
-    const el = view && view.shadow_el ? view.shadow_el.querySelector('.bk-slider-title') : null;
-    if (el == null || el.pgColon) continue;
-    el.pgColon = new MutationObserver(() => fix(el));
-    el.pgColon.observe(el, {childList: true, characterData: true, subtree: true});
-    fix(el);
+    if (view && view.shadow_el)
+      pgColon(view.shadow_el.querySelector('.bk-slider-title'), () => colon);
   }
 };
 setTimeout(watch, 0);
@@ -1263,12 +1254,13 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
         from .ui.present import PLOT_COLORS, Display, Presenter
 
         Presenter(Display(lang=page.lang, theme="dark")).style([page.layout])
+        light, dark = PLOT_COLORS["light"]["muted"], PLOT_COLORS["dark"]["muted"]
         for cursor in page.layout.select({"type": Span}):  # the step's, epoch's, capacity's
-            if cursor.line_color == "#444444":
-                cursor.line_color = PLOT_COLORS["dark"]["muted"]
+            if cursor.line_color == light:
+                cursor.line_color = dark
         for label in page.layout.select({"type": Label}):  # the capacity line's
-            if label.text_color == "#444444":
-                label.text_color = PLOT_COLORS["dark"]["muted"]
+            if label.text_color == light:
+                label.text_color = dark
         page.theme = "dark"
     return page
 
@@ -1330,8 +1322,7 @@ def export_html(state, lab: str | None = None, **options) -> bytes:
 
 def _epoch_cursor(chart, what: str, epoch) -> Span:
     """The epoch shown, a dashed vertical line on an MLP page's chart ``what``."""
-    cursor = Span(location=epoch, dimension="height", line_color="#444444",
-                  line_dash="dashed", line_width=1.5, name=f"cursor_{what}")
+    cursor = step_cursor(epoch, f"cursor_{what}")
     chart.add_layout(cursor)
     return cursor
 
@@ -1361,13 +1352,12 @@ def read_link(link: str):
     Raises:
         ExportError: an unknown lab, or any value the link could not set (its problems).
     """
-    from .ui.link import problem, read_query
+    from .ui.link import problem
     from .ui.present import read_display
     from .ui.shell import DEFAULT_LAB, prepare_state
     from .ui.shell import LABS as ALL_LABS
 
-    link = link.strip()
-    query, problems = read_query(urlsplit(link).query if "://" in link else link)
+    query, problems = _read_query(link)
     lab = query.get("lab", DEFAULT_LAB)
     if lab not in ALL_LABS:
         raise ExportError("; ".join([*problems, problem("lab", lab, "unknown")]))
@@ -1383,12 +1373,17 @@ def read_link(link: str):
 
 def link_theme(link: str) -> str:
     """The theme ``link`` asks for (``theme=dark``), else ``light``."""
-    from .ui.link import read_query
     from .ui.present import read_display
 
+    return read_display(_read_query(link)[0])[0].theme
+
+
+def _read_query(link: str) -> tuple[dict[str, str], list[str]]:
+    """``ui.link.read_query`` of a link's query (``link``: a query or a whole URL)."""
+    from .ui.link import read_query
+
     link = link.strip()
-    query, _ = read_query(urlsplit(link).query if "://" in link else link)
-    return read_display(query)[0].theme
+    return read_query(urlsplit(link).query if "://" in link else link)
 
 
 def export(link: str, out: Path, **options) -> Exported:

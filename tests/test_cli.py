@@ -8,6 +8,7 @@ To keep the suite fast, "momentum-defaults" and every command of BAD also go thr
 ``__main__`` is ``sys.exit(main())``).
 """
 
+import argparse
 import io
 import json
 import re
@@ -508,3 +509,18 @@ def test_an_option_has_its_labs_bounds(command, option, lab, name):
 
     assert accepts(low) and accepts(high), (low, high)
     assert not accepts(outside(low, -1)) and not accepts(outside(high, +1)), (low, high)
+
+
+def test_the_export_and_figure_options_say_the_defaults_their_modules_use():
+    """The command line states ``static_export``'s defaults in words (importing it would
+    load Panel for every command): they must be the module's."""
+    from playground import figure, static_export
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    export = {a.dest: a.help for a in commands.choices["export"]._actions}
+    assert f"(default {static_export.DEFAULT_VALUES})" in export["values"]
+    assert f"else {static_export.DEFAULT_EPOCHS})" in export["epochs"]
+    assert f"(default {static_export.DEFAULT_SNAPSHOTS})" in export["snapshots"]
+    drawn = {a.dest: a.default for a in commands.choices["figure"]._actions}
+    assert drawn["size"] == "{}x{}".format(*figure.DEFAULT_SIZE)

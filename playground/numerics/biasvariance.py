@@ -65,6 +65,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
+from types import MappingProxyType
 from typing import NamedTuple
 
 import jax
@@ -92,6 +93,11 @@ FEATURES_PER_POINT = 5
 #: The network family's training: Adam steps and learning rate.
 NETWORK_STEPS = 500
 NETWORK_LR = 0.02
+#: The settings nobody chose: the lab's first page and ``python -m playground
+#: biasvariance`` both start from these.
+DEFAULT_SETTINGS = MappingProxyType(dict(
+    truth="sin", inputs="spread", family="poly", datasets=100, n=20, noise=0.3, ridge=0.0,
+    seed=0))
 #: The widths the network family computes (16 of them, 1 … 256).
 NETWORK_WIDTHS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
 

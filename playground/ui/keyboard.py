@@ -46,6 +46,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
+from .widgets import SLIDER_COLON_JS
 
 #: The Panel player's buttons (their CSS classes) → the text keys of their names.
 PLAYER_BUTTONS = {"first": "keys.player.first", "previous": "keys.player.previous",
@@ -76,7 +77,7 @@ def help_rows(lab: str, lang: str) -> list[list[str]]:
     return [[keys, tr(key, lang)] for keys, key in (*own, *SHARED_ROWS)]
 
 
-KEYS_JS = """
+KEYS_JS = SLIDER_COLON_JS + """
 // Panel sends string parameters HTML-escaped: a textarea gives the characters back
 // (its content is never markup).
 const un = (s) => {
@@ -200,21 +201,8 @@ kb.name = () => {
     }
   }
 };
-// A Bokeh slider's title is "label: value", its ": " written by Bokeh at each value:
-// the page's colon in its place ("：" in Chinese), made again whenever Bokeh writes it.
-kb.colonNow = (el) => {
-  const t = el.firstChild, colon = kb.data.colon;
-  if (t != null && t.nodeType === 3 && t.textContent.endsWith(': ') && colon !== ': ')
-    t.textContent = t.textContent.slice(0, -2) + colon;
-};
-kb.colon = (el) => {
-  if (el == null || !kb.data.colon || kb.data.colon === ': ') return;
-  if (!el.pgColon) {
-    el.pgColon = new MutationObserver(() => kb.colonNow(el));
-    el.pgColon.observe(el, {childList: true, characterData: true, subtree: true});
-  }
-  kb.colonNow(el);
-};
+// A Bokeh slider's title: the page's colon ("：" in Chinese; ui.widgets.SLIDER_COLON_JS).
+kb.colon = (el) => pgColon(el, () => kb.data.colon);
 kb.timer = setInterval(() => { kb.label(); kb.name(); }, 1000);
 // A box that takes keys: text, numbers, a list, a radio group (arrows move its choice);
 // not a checkbox, which takes only Space (left to it: see kb.pressable).

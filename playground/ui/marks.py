@@ -14,7 +14,7 @@ from __future__ import annotations
 from bokeh.models import Arrow, Span, TeeHead, VeeHead
 
 from ..text import tr
-from .present import KEEP_INK
+from .present import KEEP_INK, PLOT_COLORS
 
 MARK_INK, MARK_OUTLINE = "#1b1f24", "#ffffff"
 #: Each verdict's marker (``critical.CriticalPoint.verdict``).
@@ -59,8 +59,9 @@ def current_points(fig, source):
 
 
 def step_cursor(location: float = 0, name: str = "cursor") -> Span:
-    """The step shown on a loss chart: a dashed vertical line at step ``location``."""
-    return Span(location=location, dimension="height", line_color="#444444",
+    """The step shown on a loss chart: a dashed vertical line at step ``location``, in
+    the light theme's muted ink (a dark page redraws it in its own)."""
+    return Span(location=location, dimension="height", line_color=PLOT_COLORS["light"]["muted"],
                 line_dash="dashed", line_width=1.5, name=name)
 
 

@@ -106,6 +106,28 @@ def label_colon(lang: str) -> str:
     return tr("widget.colon", lang)
 
 
+#: ``pgColon(el, colonOf)``: a Bokeh slider's title element ``el`` ("label: value", its
+#: ": " written by Bokeh at each value) with the page's colon ``colonOf()`` in its place,
+#: made again whenever Bokeh writes the title; for the live page's script
+#: (``ui.keyboard``) and the static page's (``static_export``).
+SLIDER_COLON_JS = """
+const pgColonNow = (el, colon) => {
+  const t = el.firstChild;
+  if (t != null && t.nodeType === 3 && t.textContent.endsWith(': ') && colon !== ': ')
+    t.textContent = t.textContent.slice(0, -2) + colon;
+};
+const pgColon = (el, colonOf) => {
+  const colon = colonOf();
+  if (el == null || !colon || colon === ': ') return;
+  if (!el.pgColon) {
+    el.pgColon = new MutationObserver(() => pgColonNow(el, colonOf()));
+    el.pgColon.observe(el, {childList: true, characterData: true, subtree: true});
+  }
+  pgColonNow(el, colon);
+};
+"""
+
+
 def localize_label(widget, lang: str):
     """An editable slider's label (Panel writes ``f"{label}:"``) with the page's colon,
     now and whenever its label changes."""

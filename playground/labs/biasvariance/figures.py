@@ -30,6 +30,7 @@ from ...ui.palettes import (
     TRUTH_COLOR,
 )
 from ...ui.pick import pick_nearest_line
+from ...ui.present import PLOT_COLORS
 
 #: What the fits' plot draws, each from its source ``pg-bv-<key>`` (the browser tests
 #: read them by name): every set's fit (``xs``, ``ys``), their mean, the truth, the
@@ -38,8 +39,9 @@ FIT_KEYS = ("fits", "mean", "truth", "shown", "points")
 #: Each curve's line beyond its colour (``ui.palettes.DECOMPOSITION_COLORS``).
 CURVE_STYLES = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
                 "train_error": {"line_dash": "dashed"}}
-#: The chosen capacity's line and label in the light theme (the dark one's: its muted ink).
-CHOSEN_INK = "#444444"
+#: The chosen capacity's line and label: the light theme's muted ink (the dark one's
+#: in a dark page).
+CHOSEN_INK = PLOT_COLORS["light"]["muted"]
 #: Random features' interpolation threshold p = n: its line and label.
 THRESHOLD_INK = "#D55E00"
 

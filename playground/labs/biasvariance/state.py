@@ -143,21 +143,26 @@ def bias2_zero_note(capacities, bias2, symbol: str, lang: str) -> str:
     return tr("bv.bias2_zero", lang, where=where)
 
 
+_D = bv.DEFAULT_SETTINGS  # (shared with the command line)
+
+
 class BiasVarianceLabState(LabState):
     """Every setting of the bias–variance lab, and the decomposition they produce."""
 
-    truth = param.Selector(objects=list(bv.TRUTHS), default="sin")
+    truth = param.Selector(objects=list(bv.TRUTHS), default=_D["truth"])
     # How each set's training inputs are drawn (bv.INPUTS).  No doc: a widget made from
     # the parameter would show it, in English, as a tooltip.
-    inputs = param.Selector(objects=list(bv.INPUTS), default="spread")
-    noise = param.Number(0.3, bounds=bv.NOISE_BOUNDS, doc="σ of the training and test noise")
-    n = param.Integer(20, bounds=bv.N_BOUNDS, doc="training points per set")
-    datasets = param.Integer(100, bounds=bv.DATASETS_BOUNDS, doc="M, resampled training sets")
-    seed = param.Integer(0, bounds=SEED_BOUNDS)
-    family = param.Selector(objects=list(bv.FAMILIES), default="poly")
+    inputs = param.Selector(objects=list(bv.INPUTS), default=_D["inputs"])
+    noise = param.Number(_D["noise"], bounds=bv.NOISE_BOUNDS,
+                         doc="σ of the training and test noise")
+    n = param.Integer(_D["n"], bounds=bv.N_BOUNDS, doc="training points per set")
+    datasets = param.Integer(_D["datasets"], bounds=bv.DATASETS_BOUNDS,
+                             doc="M, resampled training sets")
+    seed = param.Integer(_D["seed"], bounds=SEED_BOUNDS)
+    family = param.Selector(objects=list(bv.FAMILIES), default=_D["family"])
     capacity = param.Integer(3, bounds=(0, bv.FEATURES_PER_POINT * bv.N_BOUNDS[1]),
                              doc="d, k, p or h: snapped to a computed capacity")
-    ridge = param.Number(0.0, bounds=bv.RIDGE_BOUNDS, doc="λ (poly, features, network)")
+    ridge = param.Number(_D["ridge"], bounds=bv.RIDGE_BOUNDS, doc="λ (poly, features, network)")
     shown = param.Integer(0, bounds=(0, bv.DATASETS_BOUNDS[1] - 1),
                           doc="the training set whose points are drawn")
 
