@@ -94,22 +94,25 @@ from .labs.mlp.figures import (
     legend_beside,
     race_chart,
 )
-from .labs.optimizers.plots import loss_figure, mark_race, surface_figure
+from .labs.optimizers.plots import RUN_FRAMES, loss_figure, mark_race, surface_figure
 from .numerics import biasvariance as bv
 from .numerics import critical, race
 from .numerics import optimizers as opt
 from .text import DEFAULT_LANGUAGE, tr
 from .ui.axes import (
     ARROWS_JS,
+    LEGEND_TEXT_JS,
     PLAIN_JS,
     arrow_reach,
     decomposition_range,
     fit_step_axis,
     fits_range,
     history_loss_range,
+    legend_text,
     log_loss_range,
     loss_range,
     state_table_text,
+    step_range,
     text_sizes,
 )
 from .ui.caption import number, race_status
@@ -145,7 +148,7 @@ EPOCHS_BOUNDS = (1, 20_000)
 SNAPSHOTS_BOUNDS = (2, 200)
 #: The optimizer race's playback: a frame every FRAME_MS, at most PLAY_FRAMES frames.
 FRAME_MS = 40
-PLAY_FRAMES = 250
+PLAY_FRAMES = RUN_FRAMES
 #: The MLP run's playback: a frame every MLP_FRAME_MS (300 epochs in 12 s, about the
 #: live lab's default pace; at FRAME_MS they went by in 6 s, too fast to talk over).
 MLP_FRAME_MS = 80
@@ -390,13 +393,6 @@ DARK_CSS = ("<style>body { background: #15181c; color: #eeeeee; --pg-ink: #eeeee
 PAGE_CSS = "<style>html body { padding: 12px 20px; }</style>"  # (over Bokeh's "html, body")
 
 
-def _padded(end: float) -> tuple[float, float]:
-    """A step axis over 0…``end`` padded 5 % each side, as the lab's (Bokeh's
-    ``DataRange1d``): a curve that leaves through the top at step 1 (a diverging run)
-    still shows beside the axis rather than on it."""
-    return -0.05 * end, 1.05 * end
-
-
 def _number(v: float) -> str:
     """A knob's value as the slider's title shows it: 4 significant digits."""
     return f"{v:.4g}"
@@ -503,13 +499,14 @@ def build_optimizer_page(state, sweep: str | None = None,
             gone.append(bool(r.diverged_at[k] >= 0))
         spans["linear"].append(loss_range(curves, gone) or (0.0, 1.0))
         spans["log"].append(log_loss_range(gaps, gone) or (1e-3, 1.0))
-    log = (state.log_loss == "on"
-           or (state.log_loss == "auto" and bool(surface.log_levels)))
+    log = state.log_scale()
     loss_figs, cursors = {}, []
+    steps_axis = step_range()  # both charts', as the lab's
+    fit_step_axis(steps_axis, steps)
     for mode in ("linear", "log"):
         cursor = step_cursor(steps, "cursor" if mode == "linear" else "cursor_log")
         f = loss_figure(mode, lang, full, cursor, height=330, sizing_mode="stretch_width",
-                        min_width=LOSS_MIN_WIDTH, x_range=Range1d(*_padded(max(steps, 1))),
+                        min_width=LOSS_MIN_WIDTH, x_range=steps_axis,
                         y_range=Range1d(*spans[mode][index]),
                         name="pg-loss" if mode == "linear" else "pg-loss-log",
                         visible=log == (mode == "log"))
@@ -563,8 +560,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         "reach": arrow_reach(surface.x_range, surface.y_range),
         "y_ranges": [loss_figs["linear"].y_range, loss_figs["log"].y_range],
         "spans": [spans["linear"], spans["log"]],
-        "text": {**state_table_text(lang), "converged": tr("status.converged", lang),
-                 "item": tr("plot.legend_item", lang)}},
+        "text": {**state_table_text(lang), **legend_text(lang)}},
         code=OPTIMIZER_JS)
     step_slider.js_on_change("value", animate)
     sweep_slider.js_on_change("value", animate)
@@ -592,7 +588,7 @@ def build_optimizer_page(state, sweep: str | None = None,
 
 
 #: The optimizer page's playback: the step slider's value t, the sweep slider's value i.
-OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + r"""
+OPTIMIZER_JS = ARROWS_JS + PLAIN_JS + LEGEND_TEXT_JS + r"""
 const t = Math.max(0, Math.round(step.value));
 const i = Math.round(sweep.value);
 if (cb_obj === sweep) {
@@ -616,13 +612,9 @@ for (let k = 0; k < names.length; k++) {
   trails[names[k]].data = {x: d.x.slice(0, j + 1), y: d.y.slice(0, j + 1)};
   cur.x.push(d.x[j]); cur.y.push(d.y[j]); cur.color.push(color);
   now.x.push(j); now.y.push(d.loss[j]); now.gap.push(d.gap[j]); now.color.push(color);
-  // The legend gives each optimizer's loss at step t, as the lab's legend does; from
-  // the step where it stopped, why; at the player's last step every stopped run says
-  // why (when all diverged, the last to go diverged right after the last step).
-  const said = end >= 0 && (t >= end || t >= step.end)
-    ? status : text.converged.replace("{loss}", pgPlain(d.loss[j]));
-  legend.items[k].label = {value: text.item.replace("{optimizer}", () => labels[k])
-                                           .replace("{status}", () => said)};
+  // The legend: each optimizer's loss at step t, as the lab's legend gives it.
+  legend.items[k].label = {value: pgLegendText(t, labels[k], d.loss[j], end, step.end,
+                                               status, text)};
   rows += shown.row;
 }
 current.data = cur;

@@ -410,6 +410,27 @@ function pgArrows(raw, reach) {
 """
 
 
+#: ``pgLegendText(t, label, loss, end, last, status, words)``: an optimizer's legend
+#: entry at step ``t``: its ``loss`` there (``pgPlain``: ``PLAIN_JS`` comes first), or,
+#: from the step where it stopped (``end``; −1: it never did), why (``status``, the
+#: server's words).  At the run's last step (``last``) every run that stopped says why:
+#: when all diverged, the last to go diverged one step after the run's last step, which
+#: is its last finite iterate.  ``words``: ``legend_text``'s.  For the optimizer lab's
+#: legend and its static page's.
+LEGEND_TEXT_JS = r"""
+const pgLegendText = (t, label, loss, end, last, status, words) => {
+  const said = end >= 0 && (t >= end || t >= last)
+    ? status : words.converged.replace("{loss}", pgPlain(loss));
+  return words.item.replace("{optimizer}", () => label).replace("{status}", () => said);
+};
+"""
+
+
+def legend_text(lang: str) -> dict[str, str]:
+    """The words ``pgLegendText`` reads (``LEGEND_TEXT_JS``), in ``lang``."""
+    return {"converged": tr("status.converged", lang), "item": tr("plot.legend_item", lang)}
+
+
 def state_table_text(lang: str) -> dict[str, str]:
     """The texts ``pgStateRow`` and ``pgStateTable`` read (``ARROWS_JS``), in ``lang``: the
     lab's page and its static page pass them alike."""

@@ -166,7 +166,7 @@ def test_the_3d_view_shows_the_first_time_it_is_ticked(page, server_url):
 def test_the_3d_views_axes_turn_with_it(page, server_url):
     """The axes' names in the page's language, and placed again by the browser when the
     picture turns and tilts, where the server's ``axes_screen`` puts them."""
-    from playground.labs.optimizers.plots import axes_screen
+    from playground.labs.optimizers.plots import axes_screen, projection
     from playground.text import tr
 
     page.set_viewport_size({"width": 1280, "height": 720})
@@ -188,6 +188,13 @@ def test_the_3d_views_axes_turn_with_it(page, server_url):
                            "'surface3d_axes_tick').data.x[0] !== x0", arg=before["x"][0],
                            timeout=CHANGE_TIMEOUT_MS)
     lines, ticks, labels = axes_screen(spec, 120, 60)
+    # The wireframe and paths turned too, as the server's projection puts them.
+    world, screen = source(page, "surface3d_world"), source(page, "surface3d_screen")
+    at = projection(120, 60)
+    for k in range(len(world["x"])):
+        u, v = at(*(np.asarray(world[c][k], float) for c in "xyz"))
+        np.testing.assert_allclose(np.asarray(screen["xs"][k], float), u, atol=1e-9)
+        np.testing.assert_allclose(np.asarray(screen["ys"][k], float), v, atol=1e-9)
     shown = {"lines": source(page, "surface3d_axes_lines"),
              "ticks": source(page, "surface3d_axes_ticks"),
              "tick": source(page, "surface3d_axes_tick"),

@@ -15,7 +15,7 @@ from ...numerics import critical, race, surfaces
 from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
-from ...ui.axes import PLAIN_JS
+from ...ui.axes import LEGEND_TEXT_JS, PLAIN_JS, legend_text
 from ...ui.export import download_button, with_downloads
 from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab, controls
@@ -31,7 +31,7 @@ from ...ui.widgets import (
     respond_at_once,
     set_text,
 )
-from .plots import COLORS, RacePlots, Surface3D
+from .plots import COLORS, RUN_FRAMES, RacePlots, Surface3D
 from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 
 #: CSS for a formula card: at most 900 px wide, 1,260 px in lecture mode.
@@ -172,25 +172,17 @@ setTimeout(go, 100);
 """
 
 
-#: Each optimizer's legend entry at the step shown: its loss there (in ``number_text``'s
-#: format, 4 digits), or, from the step where it stopped, why: diverged or its
-#: gradient undefined (``meta.stopped``, the server's words).  At the run's last step
-#: (``meta.last``) every run that stopped says why: when all diverged, the last to go
-#: diverged one step after the run's last step, which is its last finite iterate.
-LEGEND_JS = PLAIN_JS + r"""
+#: Each optimizer's legend entry at the step shown (``ui.axes.LEGEND_TEXT_JS``): its
+#: loss there, or from the step where it stopped, why (``meta.stopped``).
+LEGEND_JS = PLAIN_JS + LEGEND_TEXT_JS + r"""
 const t = Math.max(0, Math.round(cursor.location));
 const names = meta.data.name;
 for (let k = 0; k < names.length; k++) {
   const d = fulls[names[k]].data, n = d.loss.length;
   if (n === 0) continue;
-  const end = meta.data.diverged[k];
-  const loss = d.loss[Math.min(t, n - 1)];
-  // From the step where a run stopped (diverged: that iterate is not finite; or its
-  // gradient undefined there: no step was taken from it) it says why, as the server wrote it.
-  const status = end >= 0 && (t >= end || t >= meta.data.last[k]) ? meta.data.stopped[k]
-                                      : labels.loss.replace("{loss}", pgPlain(loss));
-  items[names[k]].label = {value: labels.item.replace("{optimizer}", () => meta.data.label[k])
-                                             .replace("{status}", () => status)};
+  items[names[k]].label = {value: pgLegendText(
+    t, meta.data.label[k], d.loss[Math.min(t, n - 1)], meta.data.diverged[k],
+    meta.data.last[k], meta.data.stopped[k], words)};
 }
 """
 
@@ -221,8 +213,7 @@ class OptimizerLab(Lab, GuardedControls):
         legend = CustomJS(code=LEGEND_JS, args={
             "cursor": self.plots.step_cursor, "meta": self.plots.meta,
             "fulls": dict(self.plots.full), "items": dict(self.plots.legend_items),
-            "labels": {"loss": tr("status.converged", lang),
-                       "item": tr("plot.legend_item", lang)}})
+            "words": legend_text(lang)})
         self.plots.step_cursor.js_on_change("location", legend)
         self.plots.meta.js_on_change("data", legend)
         # Pressing play at the last step replays from the first.
@@ -375,7 +366,7 @@ class OptimizerLab(Lab, GuardedControls):
         # The view's switches are the state's (``step``, ``view_3d``, ``log_loss``,
         # ``paths``): a link and Back/Forward carry them.
         self.log_loss = pn.widgets.Checkbox(name=tr("view.log_loss", lang),
-                                            value=self._log_scale(), css_classes=["pg-log-loss"])
+                                            value=s.log_scale(), css_classes=["pg-log-loss"])
         self.show_paths = pn.widgets.Checkbox.from_param(s.param.paths, name=tr("view.paths", lang),
                                                          css_classes=["pg-paths"])
         self.show_3d = pn.widgets.Checkbox.from_param(s.param.view_3d, name=tr("view.3d", lang),
@@ -389,7 +380,7 @@ class OptimizerLab(Lab, GuardedControls):
         controls(self.reset, *s.surface_defaults())
         controls(self.log_loss, "log_loss")
         self.log_loss.param.watch(self._on_log_loss_ticked, "value")
-        s.param.watch(lambda _e: setattr(self.log_loss, "value", self._log_scale()), "log_loss")
+        s.param.watch(lambda _e: setattr(self.log_loss, "value", s.log_scale()), "log_loss")
         self._show_log_loss(self.log_loss.value)
         s.param.watch(lambda e: self.plots.set_paths_visible(e.new), "paths")
         self.player.param.watch(self._on_player_pause, ["value_throttled", "direction"])
@@ -449,11 +440,6 @@ class OptimizerLab(Lab, GuardedControls):
         default = self.state.surface_defaults()[p]
         return {"start": 0.0, "end": float(f"{5 * default:.2g}"),
                 "step": float(f"{default / 50:.2g}")}
-
-    def _log_scale(self) -> bool:
-        """Whether the loss chart is on a log scale: the link's choice, else the surface's."""
-        choice = self.state.log_loss
-        return bool(self.state.active_surface.log_levels) if choice == "auto" else choice == "on"
 
     def _on_log_loss_ticked(self, event):
         s = self.state
@@ -561,7 +547,7 @@ class OptimizerLab(Lab, GuardedControls):
         self.surface_info.object = lesson
         self.surface_formula.object = f"${formula_lines(surface)}$"
         self._show_surface()
-        self.log_loss.value = self._log_scale()
+        self.log_loss.value = self.state.log_scale()
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates
             p = hp_param(name, "lr")
             if p in self.hp_widgets:
@@ -578,8 +564,8 @@ class OptimizerLab(Lab, GuardedControls):
 
     @param.depends("state.steps", watch=True)
     def _pick_speed(self):
-        """About 250 frames for a whole run, so long runs still play in seconds."""
-        wanted = self.state.steps / 250
+        """About ``RUN_FRAMES`` frames for a whole run, so long runs still play in seconds."""
+        wanted = self.state.steps / RUN_FRAMES
         self.speed.value = next((v for v in self.speed.options if v >= wanted),
                                 self.speed.options[-1])
 

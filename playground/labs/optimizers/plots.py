@@ -68,6 +68,9 @@ _FULL_COLUMNS = ("x", "y", "loss", "gx", "gy", "sx", "sy", "vx", "vy", "ex", "ey
                  "kink")
 
 
+#: A whole race plays in about this many frames, so that long runs still play in
+#: seconds: the lab picks its speed (steps per frame) so, the static page its step.
+RUN_FRAMES = 250
 #: The surface plot's height with its legend: on a 1280 × 720 screen its legend ends above
 #: the fold.
 SURFACE_HEIGHT = 500
@@ -476,7 +479,7 @@ class Surface3D:
                                  "axes_lines": self.axes_lines, "axes_ticks": self.axes_ticks,
                                  "tick_labels": self.axes_labels["tick"],
                                  "title_labels": self.axes_labels["title"]},
-                           code=AXES_JS + PROJECT_JS)
+                           code=PROJECTION_JS + AXES_JS + PROJECT_JS)
         for model, attr in ((self.azimuth, "value"), (self.elevation, "value"),
                             (self.world, "data"), (self.axes, "data")):
             model.js_on_change(attr, project)
@@ -592,17 +595,15 @@ class Surface3D:
         """Set the projected lines now (as ``PROJECT_JS`` does in the browser): for a
         figure filled before it joins the page, whose ``world`` never changes there.
 
-        x_s = x cos a − y sin a,  y_s = z cos e + 0.6 (x sin a + y cos a) sin e,
-        a the azimuth, e the elevation.
+        ``projection`` at the sliders' azimuth and elevation.
         """
-        a, e = np.radians(self.azimuth.value), np.radians(self.elevation.value)
+        at = projection(self.azimuth.value, self.elevation.value)
         d = self.world.data
         xs, ys = [], []
         for x, y, z in zip(d["x"], d["y"], d["z"], strict=True):
-            x, y, z = (np.asarray(v, float) for v in (x, y, z))
-            xs.append((x * np.cos(a) - y * np.sin(a)).tolist())
-            ys.append((z * np.cos(e) + (x * np.sin(a) + y * np.cos(a)) * np.sin(e) * 0.6)
-                      .tolist())
+            u, v = at(*(np.asarray(c, float) for c in (x, y, z)))
+            xs.append(u.tolist())
+            ys.append(v.tolist())
         self.screen.data = {"xs": xs, "ys": ys, "color": list(d["color"]),
                             "width": list(d["width"]), "alpha": list(d["alpha"])}
         lines, ticks, labels = axes_screen(self.axes.data, self.azimuth.value,
@@ -611,6 +612,33 @@ class Surface3D:
         for kind, source in self.axes_labels.items():
             source.data = labels[kind]
 
+
+#: How much depth (x sin a + y cos a) shows as height at elevation e: a flattened view
+#: in which the loss's axis keeps most of the picture.
+FORESHORTENING = 0.6
+
+
+def projection(azimuth: float, elevation: float):
+    """The 3-D view's projection at ``azimuth``, ``elevation`` (degrees): a function of
+    (x, y, z) (numbers or arrays; NaN stays NaN) to screen (u, v),
+
+        u = x cos a − y sin a,  v = z cos e + FORESHORTENING · (x sin a + y cos a) sin e;
+
+    ``PROJECTION_JS``'s ``pgProjection`` is its twin in the browser."""
+    a, e = math.radians(azimuth), math.radians(elevation)
+    ca, sa, ce, se = math.cos(a), math.sin(a), math.cos(e), math.sin(e)
+    return lambda x, y, z: (x * ca - y * sa, z * ce + (x * sa + y * ca) * se * FORESHORTENING)
+
+
+#: ``pgProjection(azimuth, elevation)``: ``projection``'s twin (degrees in, a function of
+#: x, y, z to [u, v] out), for ``AXES_JS`` and ``PROJECT_JS``.
+PROJECTION_JS = r"""
+const pgProjection = (azimuth, elevation) => {
+  const a = azimuth * Math.PI / 180, e = elevation * Math.PI / 180;
+  const ca = Math.cos(a), sa = Math.sin(a), ce = Math.cos(e), se = Math.sin(e);
+  return (x, y, z) => [x * ca - y * sa, z * ce + (x * sa + y * ca) * se * FORESHORTENING];
+};
+""".replace("FORESHORTENING", str(FORESHORTENING))
 
 #: The 3-D view's axes: dark ink (the dark theme redraws it in its own), text in the
 #: 2-D view's sizes (lecture mode: the shell's plot fonts).
@@ -648,11 +676,9 @@ def axes_screen(spec: dict, azimuth: float, elevation: float):
 
     Returns (lines, tick marks, {"tick": labels, "title": labels}) as the sources'
     data."""
-    a, e = math.radians(azimuth), math.radians(elevation)
-    ca, sa, ce, se = math.cos(a), math.sin(a), math.cos(e), math.sin(e)
-
-    def at(x, y, z):
-        return x * ca - y * sa, z * ce + (x * sa + y * ca) * se * 0.6
+    a = math.radians(azimuth)
+    ca, sa = math.cos(a), math.sin(a)
+    at = projection(azimuth, elevation)
 
     def unit(p, q, fallback=(0.0, -1.0)):
         du, dv = q[0] - p[0], q[1] - p[1]
@@ -710,28 +736,27 @@ WIRE_PALETTE = interp_palette(("#9ecae1", "#4a6fa5", "#1f3b5c"), 16)
 
 #: Rotate about the vertical axis by the azimuth, tilt by the elevation, project.
 PROJECT_JS = r"""
-const a = az.value * Math.PI / 180, e = el.value * Math.PI / 180;
-const ca = Math.cos(a), sa = Math.sin(a), ce = Math.cos(e), se = Math.sin(e);
+{
+const at = pgProjection(az.value, el.value);
 const d = world.data, xs = [], ys = [];
 for (let k = 0; k < d.x.length; k++) {
   const X = d.x[k], Y = d.y[k], Z = d.z[k], sx = [], sy = [];
   for (let i = 0; i < X.length; i++) {
-    const u = X[i] * ca - Y[i] * sa, w = X[i] * sa + Y[i] * ca;
-    sx.push(u);
-    sy.push(Z[i] * ce + w * se * 0.6);  // NaN stays NaN: Bokeh breaks the line there
+    const [u, v] = at(X[i], Y[i], Z[i]);  // NaN stays NaN: Bokeh breaks the line there
+    sx.push(u); sy.push(v);
   }
   xs.push(sx); ys.push(sy);
 }
 screen.data = {xs: xs, ys: ys, color: d.color, width: d.width, alpha: d.alpha};
+}
 """
 
 #: ``axes_screen`` in the browser: the axes placed for the azimuth and elevation, before
 #: ``PROJECT_JS`` (which ends by setting the wireframe).
 AXES_JS = r"""
 {
-const a = az.value * Math.PI / 180, e = el.value * Math.PI / 180;
-const ca = Math.cos(a), sa = Math.sin(a), ce = Math.cos(e), se = Math.sin(e);
-const at = (p) => [p[0] * ca - p[1] * sa, p[2] * ce + (p[0] * sa + p[1] * ca) * se * 0.6];
+const a = az.value * Math.PI / 180, ca = Math.cos(a), sa = Math.sin(a);
+const project = pgProjection(az.value, el.value), at = (p) => project(p[0], p[1], p[2]);
 const unit = (p, q) => { const du = q[0] - p[0], dv = q[1] - p[1], n = Math.hypot(du, dv);
   return n > 1e-3 ? [du / n, dv / n] : [0, -1]; };
 const place = (du, dv) => [du < -0.35 ? "right" : du > 0.35 ? "left" : "center",

@@ -115,6 +115,13 @@ class OptimizerLabState(_Knobs):
     def _surface_for(self, key: str) -> surfaces.Surface:
         return self._custom if key == surfaces.CUSTOM else surfaces.SURFACES[key]
 
+    def log_scale(self) -> bool:
+        """Whether the loss chart is on a log scale (of L − min L): the link's choice
+        (``log_loss``), else the surface's own (``surfaces.Surface.log_levels``)."""
+        if self.log_loss == "auto":
+            return bool(self.active_surface.log_levels)
+        return self.log_loss == "on"
+
     @property
     def shown_surface(self) -> surfaces.Surface:
         """The surface as the pictures show it: its view widened to the start point and
