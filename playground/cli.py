@@ -425,19 +425,12 @@ def train(args) -> dict:
                 raise UsageError(f"--csv: {e.strerror}: {args.csv}") from None
         else:
             data = datasets.make_dataset(args.dataset, args.points, args.noise, args.seed)
-        train_set, val_set = datasets.split(data, args.train_ratio, args.seed)
-        # No validation part (--train-ratio 100): the training set is measured in its place
-        # and the validation columns print as null.
-        held_out = val_set if len(val_set) else train_set
         names = [f for f in args.features.split(",") if f]
-        x_train = datasets.feature_matrix(train_set.X, names)
-        x_val = datasets.feature_matrix(held_out.X, names)
+        # With no validation part (--train-ratio 100) the validation columns print as null.
+        prepared = datasets.prepare(data, args.train_ratio, args.seed, names, args.normalise)
     except (datasets.DatasetError, ValueError) as e:
         raise UsageError(str(e)) from None
-    if args.normalise:
-        mean, std = datasets.fit_normaliser(x_train)
-        x_train = datasets.normalise(x_train, mean, std)
-        x_val = datasets.normalise(x_val, mean, std)
+    train_set, val_set, held_out, x_train, x_val, _, _ = prepared
     batch = min(args.batch, len(train_set.y))
     if args.batchnorm and batch < 2:
         raise UsageError(f"--batchnorm needs at least 2 examples per batch, not {batch} "

@@ -517,6 +517,42 @@ def normalise(X, mean, std):
     return (xp.asarray(X, dtype=xp.float64) - xp.asarray(mean)) / xp.asarray(std)
 
 
+class Prepared(NamedTuple):
+    """A data set ready to train on (``prepare``): its two parts, the part measured as
+    validation (``held_out``: the training part when there is no validation part), their
+    feature matrices (normalised or not: ``mean`` 0, ``std`` 1) in float64."""
+
+    train: Dataset
+    val: Dataset
+    held_out: Dataset
+    x_train: np.ndarray
+    x_val: np.ndarray
+    mean: np.ndarray
+    std: np.ndarray
+
+
+def prepare(full: Dataset, train_ratio_percent: float, seed: int, features: Sequence[str],
+            normalised: bool) -> Prepared:
+    """``full`` as the MLP lab and ``python -m playground train`` train on it: ``split``
+    with ``seed``; with no validation part (100 %) the training part is measured in its
+    place; the ``features`` of each part (``feature_matrix``), normalised with the
+    training part's mean and deviation when ``normalised`` (``fit_normaliser``).
+
+    Raises:
+        DatasetError: see ``split`` and ``feature_matrix``.
+    """
+    train, val = split(full, train_ratio_percent, seed)
+    held_out = val if len(val) else train
+    x_train = feature_matrix(train.X, features)
+    x_val = feature_matrix(held_out.X, features)
+    if normalised:
+        mean, std = fit_normaliser(x_train)
+    else:
+        mean, std = np.zeros(x_train.shape[1]), np.ones(x_train.shape[1])
+    return Prepared(train, val, held_out, np.asarray(normalise(x_train, mean, std)),
+                    np.asarray(normalise(x_val, mean, std)), mean, std)
+
+
 # --------------------------------------------------------------------------- CSV upload
 
 _NUMBER = re.compile(

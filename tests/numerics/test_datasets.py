@@ -375,3 +375,21 @@ def test_coordinates_beyond_float32s_comfort_are_refused(value):
     with pytest.raises(DatasetError, match=r"line 4: x1 = .* outside ±1e\+06"):
         parse_csv(text)
     parse_csv("1,2,0\n3,4,1\n5,6,0\n1e6,8,1\n")  # the limit itself is fine
+
+
+def test_prepare_splits_measures_and_normalises_as_the_lab_and_the_command_line_train():
+    full = datasets.make_dataset("circle", 100, 0.0, 3)
+    d = datasets.prepare(full, 70.0, 3, ("x1", "x2", "x1x2"), normalised=True)
+    train, val = datasets.split(full, 70.0, 3)
+    np.testing.assert_array_equal(d.train.X, train.X)
+    np.testing.assert_array_equal(d.held_out.X, val.X)
+    assert d.x_train.shape == (70, 3) and d.x_val.shape == (30, 3)
+    np.testing.assert_allclose(d.x_train.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(d.x_train.std(axis=0), 1.0)
+    # The validation part with the training part's mean and deviation, not its own.
+    raw = train.X[:, 0] * train.X[:, 1]
+    expected = (val.X[:, 0] * val.X[:, 1] - raw.mean()) / raw.std()
+    np.testing.assert_allclose(d.x_val[:, 2], expected)
+    alone = datasets.prepare(full, 100.0, 3, ("x1", "x2"), normalised=False)
+    assert len(alone.val) == 0 and alone.held_out is alone.train
+    np.testing.assert_array_equal(alone.x_val, alone.train.X)

@@ -274,20 +274,12 @@ class MlpLabState(_Knobs):
             name = "circle" if self.dataset == UPLOADED else self.dataset
             full = datasets.make_dataset(name, int(self.points), float(self.noise),
                                          int(self.seed))
-        train, val = datasets.split(full, float(self.train_ratio), int(self.seed))
-        features = tuple(self.features) or ("x1", "x2")
-        # No validation part (100 %): the engine measures the training set in its place.
-        held_out = val if len(val) else train
-        x_train = datasets.feature_matrix(train.X, features)
-        x_val = datasets.feature_matrix(held_out.X, features)
-        if self.normalise:
-            mean, std = datasets.fit_normaliser(x_train)
-        else:
-            mean, std = np.zeros(len(features)), np.ones(len(features))
-        f32 = lambda x: jnp.asarray(datasets.normalise(x, mean, std), training.DTYPE)
-        return Data(f32(x_train), jnp.asarray(train.y, jnp.int32), f32(x_val),
-                    jnp.asarray(held_out.y, jnp.int32), train.X, val.X, mean, std,
-                    full.n_classes, has_validation=len(val) > 0)
+        d = datasets.prepare(full, float(self.train_ratio), int(self.seed),
+                             tuple(self.features) or ("x1", "x2"), bool(self.normalise))
+        f32 = lambda x: jnp.asarray(x, training.DTYPE)
+        return Data(f32(d.x_train), jnp.asarray(d.train.y, jnp.int32), f32(d.x_val),
+                    jnp.asarray(d.held_out.y, jnp.int32), d.train.X, d.val.X, d.mean, d.std,
+                    full.n_classes, has_validation=len(d.val) > 0)
 
     def _build(self):
         """New data and a fresh network from the current settings (epoch 0)."""
