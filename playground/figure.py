@@ -39,7 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import serving
-from .text import TEXT
+from .text import FONT_STACK, TEXT
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -202,7 +202,7 @@ def compose_svg(plots: list[dict], width: float, height: float, caption_lines: l
     for i, line in enumerate(caption_lines):
         text = ET.SubElement(root, f"{{{SVG_NS}}}text", {
             "x": f"{text_x:g}", "y": f"{text_y + i * line_px + font_px:g}",
-            "font-family": 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif',
+            "font-family": FONT_STACK,
             "font-size": f"{font_px:g}px", "fill": ink, "class": "pg-caption"})
         text.text = line
     return ET.tostring(root, encoding="unicode", xml_declaration=False)

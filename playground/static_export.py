@@ -89,16 +89,21 @@ from .labs.biasvariance.figures import (
 )
 from .labs.mlp.figures import (
     ACCURACY_SPAN,
+    accuracy_text,
     epoch_chart,
     generalisation_gap,
     legend_beside,
     race_chart,
+    race_table_html,
+    racer_lines,
+    readout_html,
+    train_val_lines,
 )
 from .labs.optimizers.plots import RUN_FRAMES, loss_figure, mark_race, surface_figure
 from .numerics import biasvariance as bv
 from .numerics import critical, race
 from .numerics import optimizers as opt
-from .text import DEFAULT_LANGUAGE, tr
+from .text import DEFAULT_LANGUAGE, FONT_STACK, tr
 from .ui.axes import (
     ARROWS_JS,
     LEGEND_TEXT_JS,
@@ -117,6 +122,7 @@ from .ui.axes import (
 )
 from .ui.caption import number, race_status
 from .ui.contour import add_contours, contour_levels, surface_grid
+from .ui.curves import CurveFeed
 from .ui.export import RIGHT_ROOM_PX  # room for a chart's last tick label
 from .ui.flow import WRAP
 from .ui.heatmap import Plane
@@ -128,13 +134,9 @@ from .ui.markup import text_html
 from .ui.paint import skip_css_variables
 from .ui.palettes import (
     OPTIMIZER_COLORS,
-    TRAIN_COLOR,
-    VAL_COLOR,
-    confidence_image,
 )
-from .ui.present import INK_JS as PRESENT_INK_JS
-from .ui.present import MATH_FONT
-from .ui.widgets import LOSS_TEXT_JS, SLIDER_COLON_JS, number_text
+from .ui.present import MATH_FONT, PLOT_COLORS, dark_page_css
+from .ui.widgets import SLIDER_COLON_JS, loss_text, number_text
 
 #: The sweep's default number of values, and the bounds on it.
 DEFAULT_VALUES = 20
@@ -318,7 +320,7 @@ CHARTS_MIN_WIDTH = 420
 #: Bokeh's "helvetica".  In a page whose language is Chinese (``<html lang="zh">``), the
 #: browser draws a "helvetica" text's combining marks from a CJK font, beside the letter
 #: rather than over it: the f̄ of the bias–variance legend read as "f ˉ", faint.
-PLOT_FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif'
+PLOT_FONT = FONT_STACK
 #: The bias–variance page's two plots: side by side from twice this width, each at
 #: most ``BV_MAX_WIDTH`` (wider, a plot of 430 px height reads flat).
 BV_MIN_WIDTH, BV_MAX_WIDTH = 380, 800
@@ -382,12 +384,10 @@ if (cb_obj.active) {
 """
 
 
-#: ``ink(color)``: a coloured text's CSS colour, readable in either theme (``ui.present.ink``).
-INK_JS = PRESENT_INK_JS + "const ink = pgInk;\n"
 #: The dark theme's page (the live page's ``ui.present.CSS``): Bokeh's widgets and the
 #: readouts inherit its colours.
-DARK_CSS = ("<style>body { background: #15181c; color: #eeeeee; --pg-ink: #eeeeee; "
-            "--pg-muted: #c8ccd0; --pg-mix: #ffffff; --bokeh-icon-color: #c8ccd0; }</style>")
+PAGE_DARK = PLOT_COLORS["dark"]["border"]  # the live dark page's background
+DARK_CSS = f"<style>{dark_page_css('body')} body {{ background: {PAGE_DARK}; }}</style>"
 #: The file's page: a margin around the content (the browser's 8 px, less Bokeh's,
 #: left the text 5 px from the window's edge); the layout stays as wide as the window.
 PAGE_CSS = "<style>html body { padding: 12px 20px; }</style>"  # (over Bokeh's "html, body")
@@ -640,14 +640,14 @@ def snapshot_epochs(epochs: int, snapshots: int = DEFAULT_SNAPSHOTS) -> list[int
     return [*marks, epochs]
 
 
-def _heat_image(grid: np.ndarray, n_classes: int, discrete: bool) -> tuple[np.ndarray, tuple]:
-    """A snapshot's heat map as stored in the file, and the colour mapper's (low, high):
-    two classes' p₁ as a byte (256 shades for the palette's 128), else float32."""
-    if discrete:
-        return grid.astype(np.float32), (-0.5, n_classes - 0.5)
-    if n_classes == 2:
-        return np.round(np.clip(grid, 0, 1) * 255).astype(np.uint8), (0.0, 255.0)
-    return confidence_image(grid), (0.0, float(n_classes))
+def _heat_image(plane: Plane, grid: np.ndarray) -> np.ndarray:
+    """A snapshot's heat map as stored in the file: the lab's (``Plane.image``), two
+    classes' p₁ as a byte (256 shades for the palette's 128; ``_plane`` scales the
+    colour mapper to it)."""
+    image = plane.image(grid)
+    if plane.two_class_probability:
+        return np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)
+    return image
 
 
 def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
@@ -675,16 +675,12 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         state.restart_for_link()
     if state.racers:  # a race: every racer, as the page shows it
         return build_mlp_race_page(state, epochs, snapshots)
-    data = state.data
-    n_classes, discrete = int(data.n_classes), bool(state.discretize)
     marks, grids = _train_snapshots(state, epochs, snapshots, lambda: np.asarray(state.grid()))
-    images = []
-    for grid in grids:
-        image, (low, high) = _heat_image(grid, n_classes, discrete)
-        images.append(image)
+    plane = _plane(state)
+    images = [_heat_image(plane, grid) for grid in grids]
     history = np.asarray(state.history, np.float64)
     snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
-    heat, shown_image = _heat_figure(_plane(state, (low, high)), images[-1],
+    heat, shown_image = _heat_figure(plane, images[-1],
                                      tr("mlp.plot.boundary", lang), (520, 500), "pg-boundary",
                                      "image")
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
@@ -698,13 +694,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                              min_border_right=RIGHT_ROOM_PX)
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
             generalisation_gap(chart, played, what, lang, name=f"gap_{what}")
-        for split, color, key in (("train", TRAIN_COLOR, "mlp.plot.train"),
-                                  ("val", VAL_COLOR, "mlp.plot.val"))[: 2 if has_val else 1]:
-            column_name = f"{split}_{what}"
-            chart.line("epoch", column_name, source=full, color=color, line_width=1.5,
-                       line_alpha=0.25)
-            chart.line("epoch", column_name, source=played, color=color, line_width=2.5,
-                       legend_label=tr(key, lang))
+        # The whole run faint, what is played over it.
+        train_val_lines(chart, full, what, lang, has_val, legend=False, line_width=1.5,
+                        line_alpha=0.25)
+        train_val_lines(chart, played, what, lang, has_val, line_width=2.5)
         legend_beside(chart)
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
@@ -712,13 +705,14 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                   styles={"font-size": "16px", "font-family": "system-ui, sans-serif"})
     slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play", MLP_FRAME_MS)
+    none = tr("mlp.no_validation", lang)
+    readouts = [readout_html(  # the lab's, each loss with its accuracy under it
+        e, loss_text(history[e, 0]), loss_text(history[e, 2]) if has_val else none, lang,
+        accuracies=(accuracy_text(history[e, 1]),
+                    accuracy_text(history[e, 3]) if has_val else "")) for e in marks]
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
-        "cursors": cursors, "readout": readout, "has_val": has_val,
-        "train_color": TRAIN_COLOR, "val_color": VAL_COLOR,
-        "text": {"epoch": tr("mlp.epoch", lang), "train": tr("mlp.train_loss", lang),
-                 "val": tr("mlp.val_loss", lang), "acc": tr("mlp.readout.accuracy", lang)}},
-        code=MLP_JS)
+        "cursors": cursors, "readout": readout, "readouts": readouts}, code=MLP_JS)
     slider.js_on_change("value", animate)
     title, caption, note, every = _mlp_heading(state, marks)
     if state.diverged_at is not None:
@@ -758,13 +752,14 @@ def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, l
     return marks, taken
 
 
-def _plane(state, limits: tuple[float, float]) -> Plane:
+def _plane(state) -> Plane:
     """The heat maps' plane as the lab's (``ui.heatmap.Plane``: its colours, frame and
     points, the validation points shown as the link says), its colour mapper over the
-    file's encoding of the images (``_heat_image``: ``limits``)."""
+    file's encoding of the images (``_heat_image``: two classes' p₁ as bytes)."""
     plane = Plane()
     plane.set_colors(int(state.data.n_classes), bool(state.discretize))
-    plane.color_mapper.update(low=limits[0], high=limits[1])
+    if plane.two_class_probability:
+        plane.color_mapper.update(low=0.0, high=255.0)
     plane.show_points(state.data)
     plane.show_val(bool(state.has_validation and state.show_val))  # the link's ``val=1``
     return plane
@@ -787,9 +782,8 @@ def _history_sources(history: np.ndarray, last: int, suffix: str = ""):
     """An MLP history (epochs × 4: training loss and accuracy, validation loss and
     accuracy) as two sources: ``history{suffix}`` every epoch, ``played{suffix}`` the
     epochs up to ``last`` (the playback grows it)."""
-    columns = {"epoch": np.arange(len(history), dtype=np.float64),
-               "train_loss": history[:, 0], "train_acc": history[:, 1],
-               "val_loss": history[:, 2], "val_acc": history[:, 3]}
+    columns = CurveFeed.columns(history, np.arange(len(history)))  # the lab's columns
+    columns["epoch"] = columns["epoch"].astype(np.float64)
     played = {k: v[: last + 1] for k, v in columns.items()}
     return (ColumnDataSource(columns, name=f"history{suffix}"),
             ColumnDataSource(played, name=f"played{suffix}"))
@@ -821,16 +815,10 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     where it diverged), ``played_K``; the widget ``pg-epoch``.
     """
     lang, racers = state.lang, list(state.racers)
-    n_classes, discrete = int(state.data.n_classes), bool(state.discretize)
     marks, grids = _train_snapshots(state, epochs, snapshots,
                                     lambda: np.asarray(state.race_grids()))
-    low = high = None
-    images = [[] for _ in racers]
-    for grid in grids:
-        for k in range(len(racers)):
-            image, (low, high) = _heat_image(grid[k], n_classes, discrete)
-            images[k].append(image)
-    plane = _plane(state, (low, high))
+    plane = _plane(state)
+    images = [[_heat_image(plane, grid[k]) for grid in grids] for k in range(len(racers))]
     snaps = ColumnDataSource({"epoch": marks, **{f"image_{k}": images[k]
                                                  for k in range(len(racers))}},
                              name="snapshots")
@@ -853,19 +841,13 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     for what in ("loss", "acc"):
         span = ACCURACY_SPAN if what == "acc" else history_loss_range(histories, gone)
         chart = _epoch_chart(what, lang, span, marks[-1], 260, race=True)
-        for k in range(len(racers)):
-            for split, dash in (("train", "solid"), ("val", "dashed"))[: 2 if has_val else 1]:
-                chart.line("epoch", f"{split}_{what}", source=fulls[k], color=colors[k],
-                           line_width=1.5, line_alpha=0.25, line_dash=dash)
-                line = chart.line("epoch", f"{split}_{what}", source=playeds[k],
-                                  color=colors[k], line_width=2.5, line_dash=dash)
-                if split == "train":
-                    line.name = f"line_{what}_{k}"
-        chart.add_layout(Legend(items=[LegendItem(
-            label=literal(labels[k]),
-            renderers=[chart.select_one({"name": f"line_{what}_{k}"})])
-            for k in range(len(racers))], label_text_font_size="13px",
-            border_line_alpha=0.0))
+        for k in range(len(racers)):  # the whole run faint, what is played over it
+            racer_lines(chart, fulls[k], what, colors[k], None, has_val, line_width=1.5,
+                        line_alpha=0.25)
+            train, _ = racer_lines(chart, playeds[k], what, colors[k], labels[k], has_val,
+                                   line_width=2.5)
+            train.name = f"line_{what}_{k}"
+        chart.legend[0].update(label_text_font_size="13px", border_line_alpha=0.0)
         legend_beside(chart)
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
@@ -874,17 +856,15 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
                           "overflow-x": "auto"})
     slider = _epoch_slider(marks, lang)
     play = _play_toggle(slider, lang, "pg-play", MLP_FRAME_MS)
-    heads = ["mlp.race.optimizer", "mlp.train_loss"] + (
-        ["mlp.val_loss", "mlp.race.val_acc"] if has_val else [])
+    readouts = [  # the epoch, then the lab's table as it stood then
+        f"<div>{tr('mlp.epoch', lang)}<br><b class='pg-epoch' style='font-size:24px'>{e}"
+        "</b></div>" + race_table_html(
+            racers, [h[min(e, len(h) - 1)] for h in histories],
+            [d if d is not None and e >= d else None for d in state.race_diverged],
+            has_val, lang) for e in marks]
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "images": shown, "fulls": fulls,
-        "playeds": playeds, "cursors": cursors, "readout": readout, "has_val": has_val,
-        "labels": labels, "colors": colors,
-        "diverged": [-1 if d is None else int(d) for d in state.race_diverged],
-        "statuses": [tr("mlp.race.diverged", lang, epoch=d) if d is not None else ""
-                     for d in state.race_diverged],
-        "text": {"epoch": tr("mlp.epoch", lang),
-                 "heads": [tr(key, lang) for key in heads]}},
+        "playeds": playeds, "cursors": cursors, "readout": readout, "readouts": readouts},
         code=MLP_RACE_JS)
     slider.js_on_change("value", animate)
     title, caption, note, every = _mlp_heading(state, marks)
@@ -897,56 +877,31 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         "racers": racers}, ready=animate)
 
 
-#: The race page's playback: the slider's value is a snapshot's index; a racer that
-#: diverged shows its last epoch and says so.
-MLP_RACE_JS = INK_JS + LOSS_TEXT_JS + r"""
+#: The race page's playback: the slider's value is a snapshot's index; each racer's
+#: curves up to that epoch (one that diverged: up to its last).
+MLP_RACE_JS = r"""
 const i = Math.round(slider.value), e = snaps.data.epoch[i];
-const f = lossText;  // ui.widgets.loss_text, as the live page
-const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
-let rows = "";
 for (let k = 0; k < images.length; k++) {
   images[k].data = {image: [snaps.data["image_" + k][i]]};
-  const d = fulls[k].data, n = d.epoch.length, j = Math.min(e, n - 1), cut = {};
+  const d = fulls[k].data, j = Math.min(e, d.epoch.length - 1), cut = {};
   for (const c of Object.keys(d)) cut[c] = d[c].slice(0, j + 1);
   playeds[k].data = cut;
-  const cells = (diverged[k] >= 0 && e >= diverged[k])
-    ? "<td colspan=" + (has_val ? 3 : 1) + ">" + statuses[k] + "</td>"
-    : "<td class='pg-race-train'>" + f(d.train_loss[j]) + "</td>" + (has_val
-      ? "<td>" + f(d.val_loss[j]) + "</td><td>" + pct(d.val_acc[j]) + "</td>" : "");
-  rows += "<tr><td style='color:" + ink(colors[k]) + ";font-weight:600'>" + labels[k] +
-    "</td>" + cells + "</tr>";
 }
 for (const c of cursors) c.location = e;
-readout.text = "<div>" + text.epoch + "<br><b class='pg-epoch' style='font-size:24px'>" + e +
-  "</b></div><table style='border-spacing:14px 4px;font-variant-numeric:tabular-nums'><tr>" +
-  text.heads.map((h) => "<th>" + h + "</th>").join("") + "</tr>" + rows + "</table>";
+readout.text = readouts[i];
 """
 
 
 #: The MLP page's playback: the slider's value is a snapshot's index.
-MLP_JS = INK_JS + LOSS_TEXT_JS + r"""
+MLP_JS = r"""
 const i = Math.round(slider.value), e = snaps.data.epoch[i];
 image.data = {image: [snaps.data.image[i]]};
 const d = full.data, cut = {};
 for (const k of Object.keys(d)) cut[k] = d[k].slice(0, e + 1);
 played.data = cut;
 for (const c of cursors) c.location = e;
-const f = lossText;  // ui.widgets.loss_text, as the live page
-const pct = (v) => isFinite(v) ? (100 * v).toFixed(1) + " %" : "–";
-// Each loss with its accuracy under it, labelled ("(accuracy 99.6 %)").
-const acc = (v, css) => "<br><span class='" + css + "' style='color:var(--pg-muted,#555)'>" +
-  text.acc.replace("{value}", () => pct(v)) + "</span>";
-let html = "<div style='display:flex;flex-wrap:wrap;column-gap:28px'><div>" + text.epoch +
-  "<br><b class='pg-epoch' style='font-size:24px'>" + e + "</b></div><div>" + text.train +
-  "<br><b class='pg-train-loss' style='font-size:24px;color:" + ink(train_color) + "'>" +
-  f(d.train_loss[e]) + "</b>" + acc(d.train_acc[e], "pg-train-acc") + "</div>";
-if (has_val)
-  html += "<div>" + text.val + "<br><b class='pg-val-loss' style='font-size:24px;color:" +
-    ink(val_color) + "'>" + f(d.val_loss[e]) + "</b>" + acc(d.val_acc[e], "pg-val-acc") +
-    "</div>";
-readout.text = html + "</div>";
+readout.text = readouts[i];
 """
-
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,10 @@ DEFAULT_LANGUAGE = "en"
 #: The languages a page can show: link code → the name a language switch shows (each
 #: language's name in itself).
 LANGUAGES: Mapping[str, str] = MappingProxyType({"en": "English", "zh": "简体中文"})
+#: The fonts every text is drawn in (CSS), in the live page, its static copy and the
+#: figures: the system's, then one with Chinese (without one it shows as empty boxes).
+FONT_STACK = ('system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", "PingFang SC", '
+              '"Microsoft YaHei", sans-serif')
 
 _EN: dict[str, str] = {
     "app.title": "Neural network playground",

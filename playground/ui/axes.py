@@ -207,9 +207,25 @@ def log_loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
     return float(10 ** (lo - padding * span)), float(10 ** (hi + padding * span))
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(text) -> str:
+    """``text``'s digits and minus signs raised: "10" + superscript(-4) reads 10⁻⁴
+    (``SUPERSCRIPT_JS``'s ``pgSuper`` is its twin in a page's script)."""
+    return str(text).translate(_SUPERSCRIPT)
+
+
+#: ``pgSuper(n)``: ``superscript`` in the browser (prepended once to a script that uses it).
+SUPERSCRIPT_JS = r"""
+const pgSuper = (n) => String(n).split("").map((c) => ({
+  "-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3", "4": "\u2074",
+  "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078", "9": "\u2079"})[c] ?? c).join("");
+"""
+
 #: Ticks as people write them: 0.25, 1500, 2×10¹¹, −1.5×10⁻⁴ (three significant digits
 #: at most, no float noise such as 0.30000000000000004, never "−2.000e+11").
-READABLE_TICKS_JS = r"""
+_READABLE_TICKS = r"""
 if (!isFinite(tick)) return "";
 const a = Math.abs(tick);
 const sign = tick < 0 ? "\u2212" : "";
@@ -218,27 +234,19 @@ if (a >= 1e-3 && a < 1e5) return sign + String(Number(a.toPrecision(6)));
 let e = Math.floor(Math.log10(a));
 let m = Number((a / Math.pow(10, e)).toPrecision(3));
 if (m >= 10) { m = m / 10; e += 1; }
-const sup = {"-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3",
-             "4": "\u2074", "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078",
-             "9": "\u2079"};
-const power = "10" + String(e).split("").map((c) => sup[c]).join("");
-return sign + (m === 1 ? "" : String(m) + "\u00d7") + power;
+return sign + (m === 1 ? "" : String(m) + "\u00d7") + "10" + pgSuper(e);
 """
+READABLE_TICKS_JS = SUPERSCRIPT_JS + _READABLE_TICKS
 
 
 #: The bias–variance error chart's log axis (``decomposition_ticks``): powers of ten as
 #: 10⁻², and 1, 2, 5 × 10ᵏ (over three decades or fewer) as people write them, 0.05
 #: (Bokeh's log formatter wrote those "5.000e-2").
-DECOMPOSITION_TICKS_JS = r"""
+DECOMPOSITION_TICKS_JS = SUPERSCRIPT_JS + r"""
 const pgPowers = ticks.length > 0 && ticks.every(
   (t) => t > 0 && Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
-if (pgPowers && tick > 0) {
-  const pgSup = {"-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3",
-                 "4": "\u2074", "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078",
-                 "9": "\u2079"};
-  return "10" + String(Math.round(Math.log10(tick))).split("").map((c) => pgSup[c]).join("");
-}
-""" + READABLE_TICKS_JS
+if (pgPowers && tick > 0) return "10" + pgSuper(Math.round(Math.log10(tick)));
+""" + _READABLE_TICKS
 
 
 def decomposition_tick_format() -> CustomJSTickFormatter:
@@ -280,8 +288,7 @@ def readable_tick(tick: float) -> str:
     m = float(f"{a / 10.0 ** e:.3g}")
     if m >= 10:
         m, e = m / 10, e + 1
-    power = "10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
-    return sign + ("" if m == 1 else f"{m:g}×") + power
+    return sign + ("" if m == 1 else f"{m:g}×") + "10" + superscript(e)
 
 
 #: JS: one frame's optimizer arrows at one power-of-ten zoom, the longest 10–100 % of
@@ -291,10 +298,8 @@ def readable_tick(tick: float) -> str:
 #: ``pgPlain(v)``: a number as the optimizer lab's legend writes it (Python's
 #: ``f"{v:.4g}"``, a power of ten as ×10ᵏ: ``number_text(v, 4)``'s twin), for the live
 #: lab's legend and the static export's.
-PLAIN_JS = r"""
+PLAIN_JS = SUPERSCRIPT_JS + r"""
 const pgPlain = (v) => {
-  const sup = {"-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
-               "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"};
   if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
   if (v === 0) return "0";
   const e = Math.floor(Math.log10(Math.abs(v)));
@@ -303,7 +308,7 @@ const pgPlain = (v) => {
   if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
   if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");
   return exp === null ? m :
-    m + "×10" + String(exp).split("").map((c) => sup[c]).join("");
+    m + "×10" + pgSuper(exp);
 };
 """
 

@@ -74,17 +74,24 @@ def optimizer(name: str, values: dict[str, float], shown: Iterable[str], lang: s
     return with_settings(tr(f"optimizer.{name}", lang), settings, lang)
 
 
-def schedule(kind: str, label_key: str, numbers: dict[str, float], lang: str) -> str:
+#: How a caption writes each schedule setting (``numerics.optimizers.SCHEDULE_SETTINGS``).
+SCHEDULE_SYMBOLS = {"every": "N", "factor": "k", "gamma": "γ"}
+
+
+def schedule(kind: str, label_key: str, settings: dict[str, float], lang: str,
+             cosine_length: float | None = None) -> str:
     """A learning-rate schedule that is not constant: its option's text (``label_key``
-    ``.KIND``) and the numbers it uses (``numbers``: symbol → value, those of this
-    schedule), e.g. ``step: α / k every N epochs, N = 50, k = 2``."""
+    ``.KIND``) and the settings it reads (``settings``: ``every``, ``factor``, ``gamma``;
+    which ones, ``numerics.optimizers.SCHEDULE_SETTINGS`` says), e.g. ``step: α / k
+    every N epochs, N = 50, k = 2``; cosine's length T where a page sets it
+    (``cosine_length``; else it is the run's, not said)."""
     if kind == "constant":
         return ""
-    uses = {"step": ("N", "k"), "inverse_time": ("N",), "cosine": ("T",),
-            "exponential": ("γ",)}[kind]
-    return with_settings(tr(f"{label_key}.{kind}", lang),
-                         listed([equals(s, numbers[s]) for s in uses if s in numbers], lang),
-                         lang)
+    numbers = [equals(SCHEDULE_SYMBOLS[name], settings[name])
+               for name, kinds in opt.SCHEDULE_SETTINGS.items() if kind in kinds]
+    if kind == "cosine" and cosine_length is not None:
+        numbers.append(equals("T", cosine_length))
+    return with_settings(tr(f"{label_key}.{kind}", lang), listed(numbers, lang), lang)
 
 
 def clipping(kind: str, value: float, lang: str) -> str:

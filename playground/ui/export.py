@@ -28,11 +28,11 @@ import panel as pn
 from bokeh.events import MenuItemClick
 from bokeh.models import Axis, CustomJS, Dropdown, InlineStyleSheet, Plot
 
-from ..text import tr
+from ..text import FONT_STACK, tr
 from .caption import joined
 from .flow import WHOLE_LABEL
 from .lab import LabState
-from .present import PAGE_BUTTON
+from .present import PAGE_BUTTON, PLOT_COLORS
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
 EXPORT_TAG = "pg-export"
@@ -107,7 +107,7 @@ const pg = {
     const background = /^#[0-9a-f]{6}$/i.test(fill) ? fill : "#ffffff"
     const [r, g, b] = [1, 3, 5].map((i) => parseInt(background.slice(i, i + 2), 16) / 255)
     const dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.4
-    return {background, ink: dark ? "#eeeeee" : "#222222"}
+    return {background, ink: dark ? "DARK_INK" : "LIGHT_INK"}
   },
   svg(view) {  // the plot as an SVG document (text), each text once
     return pg.single_texts(view.export("svg", false).ctx.get_serialized_svg(true))
@@ -208,7 +208,7 @@ const pg = {
     return lines
   },
   font(px) {
-    return `${px}px system-ui, "Segoe UI", Roboto, "Noto Sans CJK SC", sans-serif`
+    return `${px}px FONT_STACK`
   },
   // The plots shown, at their places on the page (the empty bands between them
   // narrowed to the margin), and the caption below them: a canvas of (their union and
@@ -238,7 +238,7 @@ const pg = {
     ctx.fillRect(0, 0, canvas.width, canvas.height)
     return canvas
   },
-  write(canvas, ratio, lines, x, y, font_px, ink = "#222222") {  // the caption, (x, y) down
+  write(canvas, ratio, lines, x, y, font_px, ink = "LIGHT_INK") {  // the caption, (x, y) down
     const ctx = canvas.getContext("2d")
     ctx.save()
     ctx.scale(ratio, ratio)
@@ -536,7 +536,8 @@ const pg = {
                                                         svg: pg.svg(v)}))}
   },
 }
-"""
+""".replace("FONT_STACK", FONT_STACK).replace(
+    "DARK_INK", PLOT_COLORS["dark"]["ink"]).replace("LIGHT_INK", PLOT_COLORS["light"]["ink"])
 
 # A menu item: export the first plot tagged with the menu's name that is shown.
 _ON_ITEM_JS = EXPORT_JS + r"""

@@ -28,6 +28,7 @@ class Plane:
         self.val_visible = False  # whether the validation points are drawn
         self.framed = []  # (figure, image renderer) of every heat map, framed together
         self.soft_classes = 0  # K when the map shades K ≥ 3 classes by confidence
+        self.two_class_probability = False  # (set_colors)
         self.frame = STANDARD_FRAME  # the part of the plane shown (``show_frame``)
 
     def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
@@ -82,6 +83,7 @@ class Plane:
         low, high = (-0.5, k - 0.5) if discretize else (0.0, 1.0) if k == 2 else (0.0, float(k))
         self.color_mapper.update(palette=heat_palette(k, discretize), low=low, high=high)
         self.soft_classes = 0 if discretize or k == 2 else k
+        self.two_class_probability = k == 2 and not discretize  # p₁ over [0, 1]
 
     def image(self, grid: np.ndarray) -> np.ndarray:
         """A grid of the state's as the colour mapper takes it (float32)."""

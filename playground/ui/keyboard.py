@@ -46,6 +46,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
+from .present import PLOT_COLORS
 from .widgets import SLIDER_COLON_JS
 
 #: The Panel player's buttons (their CSS classes) → the text keys of their names.
@@ -235,7 +236,7 @@ kb.openHelp = () => {
   box.className = 'pg-help';
   box.style.cssText = 'max-width:640px;width:90%;border-radius:10px;padding:18px 24px;' +
     'font:16px/1.45 system-ui,sans-serif;box-shadow:0 10px 40px rgba(0,0,0,0.4);' +
-    (dark ? 'background:#1e2227;color:#eeeeee' : 'background:white;color:#1f2933');
+    (dark ? 'background:DARK_BACKGROUND;color:DARK_INK' : 'background:white;color:#1f2933');
   const h = document.createElement('h2');
   h.id = 'pg-help-title'; h.textContent = kb.data.title;
   h.style.cssText = 'margin:0 0 10px 0;font-size:22px';
@@ -357,7 +358,9 @@ window.addEventListener('input', kb.beforeInput, true);
 window.addEventListener('input', kb.afterInput);
 window.addEventListener('focusout', kb.hideRefused);
 window.addEventListener('scroll', kb.hideRefused, true);
-"""
+""".replace(
+    "DARK_BACKGROUND", PLOT_COLORS["dark"]["background"]).replace(
+    "DARK_INK", PLOT_COLORS["dark"]["ink"])  # the help overlay in the dark theme
 
 
 class KeyboardShortcuts(ReactiveHTML):

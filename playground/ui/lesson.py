@@ -44,7 +44,14 @@ from panel.reactive import ReactiveHTML
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
 from .link import DEFAULT_LAB, LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
-from .present import DISPLAY_LINK, PAGE_BUTTON, Display, display_query, text_size
+from .present import (
+    DISPLAY_LINK,
+    PAGE_BUTTON,
+    PLOT_COLORS,
+    Display,
+    display_query,
+    text_size,
+)
 from .widgets import KeptFile, file_picker, keep_in_tab, kept_file
 
 log = logging.getLogger(__name__)
@@ -418,7 +425,8 @@ class LessonGuide:
         self.bar = pn.Column(self.message, self.row, sizing_mode="stretch_width",
                              margin=(0, 0, 6, 0), css_classes=["pg-lesson-bar"],
                              styles={"position": "sticky", "top": "0", "z-index": "10",
-                                     "background": "#15181c" if dark else "white"})
+                                     "background": PLOT_COLORS["dark"]["border"] if dark
+                                     else "white"})  # (the page's own)
         self.script = LessonScript()
         # The tab's uploaded lesson, for a page whose link says lesson=uploaded.
         self.kept = KeptFile(key=KEEP_KEY, field="lesson", value=UPLOADED)

@@ -365,14 +365,25 @@ class Presenter:
                 self.style_plot(plot, thick)
 
 
-CSS = """
-.pg-theme-dark {
-  --pg-ink: #eeeeee; --pg-muted: #c8ccd0; --pg-error: #ff8a80; --pg-mix: #ffffff;
-  --pg-rule: #3a4048; --pg-page: #15181c;
-  --bokeh-icon-color: #c8ccd0;  /* the plots' tool icons (Bokeh's #747679 on #1e2227) */
-  color: #eeeeee;
-}
-html:has(.pg-theme-dark), body:has(.pg-theme-dark) { background: #15181c; color: #eeeeee; }
+#: The dark theme's CSS variables, from its plots' colours (``PLOT_COLORS``): the live
+#: page's (``CSS``) and the static page's.  ``--pg-mix``: what ``ink`` mixes a colour
+#: with; ``--bokeh-icon-color``: the plots' tool icons (Bokeh's #747679 on the plots).
+DARK_VARIABLES = {
+    "--pg-ink": PLOT_COLORS["dark"]["ink"], "--pg-muted": PLOT_COLORS["dark"]["muted"],
+    "--pg-error": "#ff8a80", "--pg-mix": "#ffffff", "--pg-rule": PLOT_COLORS["dark"]["grid"],
+    "--pg-page": PLOT_COLORS["dark"]["border"],
+    "--bokeh-icon-color": PLOT_COLORS["dark"]["muted"]}
+
+
+def dark_page_css(selector: str) -> str:
+    """The dark theme's variables and text colour on ``selector`` (CSS)."""
+    variables = " ".join(f"{k}: {v};" for k, v in DARK_VARIABLES.items())
+    return f"{selector} {{ {variables} color: {PLOT_COLORS['dark']['ink']}; }}"
+
+
+CSS = dark_page_css(".pg-theme-dark") + (
+    "\nhtml:has(.pg-theme-dark), body:has(.pg-theme-dark) { "
+    f"background: {PLOT_COLORS['dark']['border']}; color: {PLOT_COLORS['dark']['ink']}; }}") + """
 .pg-present {
   --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
   --pg-lecture-display: block; --pg-plain-display: none; --pg-lecture: 1;

@@ -37,7 +37,7 @@ from panel.io.state import set_curdoc
 from panel.reactive import ReactiveHTML
 from tornado.ioloop import IOLoop
 
-from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
+from ..text import DEFAULT_LANGUAGE, FONT_STACK, LANGUAGES, tr
 from . import memory
 from .flow import WHOLE_LABEL, WRAP, WRAP_BUTTONS, WRAP_LABEL
 from .keyboard import KeyboardShortcuts
@@ -876,7 +876,6 @@ input[type=checkbox], input[type=radio] {
 """
 
 CSS = """
-body { margin: 0; font-family: system-ui, 'Segoe UI', Roboto, 'Noto Sans CJK SC', 'PingFang SC',
-       'Microsoft YaHei', sans-serif; }
+body { margin: 0; font-family: FONT_STACK; }
 .pg-header { background: #1f3b5c; color: white; align-items: center; }
-"""
+""".replace("FONT_STACK", FONT_STACK)

@@ -12,6 +12,7 @@ from bokeh.models import CustomJSTickFormatter
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
+from .axes import superscript
 from .markup import tagged
 from .present import PAGE_BUTTON
 
@@ -38,9 +39,6 @@ def set_text(pane, text: str):
 #: (``ui.keyboard``), since "0.5" and "1e9" are numbers.
 INTEGER_CLASS = "pg-integer"
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
 def number_text(value: float, significant: int | None = None) -> str:
     """``value`` as plain text in the formulas' one format (``latex_number``'s twin):
     ``1×10⁻⁸``, ``0.45``, ``35`` (an integer shows as one)."""
@@ -51,7 +49,7 @@ def number_text(value: float, significant: int | None = None) -> str:
     mantissa, marker, exponent = latex.partition(r" \times 10^{")
     if not marker:
         return latex.replace(r"\infty", "∞")
-    return f"{mantissa}×10{exponent.rstrip('}').translate(_SUPERSCRIPT)}"
+    return f"{mantissa}×10{superscript(exponent.rstrip('}'))}"
 
 
 def loss_text(loss: float) -> str:

@@ -38,7 +38,7 @@ from ...ui.widgets import (
     loss_text,
     set_text,
 )
-from .state import PRESETS, UPLOADED, MlpLabState
+from .state import EVERY_SETS, PRESETS, UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
 
@@ -472,8 +472,7 @@ class MlpControls(Viewer, GuardedControls):
                 self.guards[hp].layout.visible = hp in used
         self.optimizer.disabled = bool(racers)
         self.race_note.visible = bool(racers)
-        # Here N is also cosine's T (epochs).
-        self._show_guarded(boxes_shown(s, every_for=("cosine",)))
+        self._show_guarded(boxes_shown(s, every_for=EVERY_SETS))  # N: cosine's T too
         self._show_lr()
 
     def _show_lr(self):

@@ -13,6 +13,8 @@ through ``ui.curves.CurveFeed``, so a frame costs the browser the same after 100
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import panel as pn
 import param
@@ -110,6 +112,34 @@ def generalisation_gap(fig, source: ColumnDataSource, what: str, lang: str, **op
                      legend_label=tr("mlp.plot.gap", lang), **options)
 
 
+def train_val_lines(fig, source: ColumnDataSource, what: str, lang: str,
+                    validation: bool = True, legend: bool = True, **line):
+    """The training (``TRAIN_COLOR``) and validation (``VAL_COLOR``) curves of ``what``
+    ("loss", "acc") from ``source``'s ``train_<what>``, ``val_<what>`` against epochs,
+    named in the legend unless not ``legend``; ``line``: their width, alpha (Bokeh's
+    names).  Returns the two renderers (the validation one None without ``validation``)."""
+    drawn = []
+    for split, color, key in (("train", TRAIN_COLOR, "mlp.plot.train"),
+                              ("val", VAL_COLOR, "mlp.plot.val"))[: 2 if validation else 1]:
+        named = {"legend_label": tr(key, lang)} if legend else {}
+        drawn.append(fig.line("epoch", f"{split}_{what}", source=source, color=color,
+                              **named, **line))
+    return drawn[0], drawn[1] if validation else None
+
+
+def racer_lines(fig, source: ColumnDataSource, what: str, color: str,
+                label: str | None = None, validation: bool = True, **line):
+    """One racer's curves of ``what`` ("loss", "acc") in its ``color``: training solid
+    (named ``label`` in the legend when given), validation dashed; ``line``: their
+    width, alpha.  Returns both renderers (the validation one None without
+    ``validation``)."""
+    named = {"legend_label": label} if label is not None else {}
+    train = fig.line("epoch", f"train_{what}", source=source, color=color, **named, **line)
+    val = (fig.line("epoch", f"val_{what}", source=source, color=color, line_dash="dashed",
+                    **line) if validation else None)
+    return train, val
+
+
 def legend_beside(fig):
     """``fig``'s legend right of its frame, where it never hides a curve, clear of the
     last tick's label (half of it lies right of the frame: lecture mode's "100" was cut
@@ -118,16 +148,26 @@ def legend_beside(fig):
     fig.legend[0].margin = LEGEND_MARGIN
 
 
-def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None) -> str:
+def accuracy_text(accuracy: float) -> str:
+    """An accuracy (a fraction) in a readout: "99.6 %"; "–" where it is not finite."""
+    return f"{100 * accuracy:.1f} %" if math.isfinite(accuracy) else "–"
+
+
+def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None,
+                 accuracies: tuple[str, str] | None = None) -> str:
     """The epoch and both losses, labelled; each stable class sits on the element whose
     text is the number (inside Panel's shadow DOM): ``.pg-epoch`` reads "12".
 
     ``whose``: in a race, the optimizer whose losses these are (the first racer's),
-    named in the losses' labels (``.pg-readout-whose``) in its colour."""
-    cells = (("mlp.epoch", "pg-epoch", epoch, "#222222"),
-             ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR),
-             ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR))
+    named in the losses' labels (``.pg-readout-whose``) in its colour.  ``accuracies``:
+    the training and validation accuracy (``accuracy_text``; "" for none), each under
+    its loss, labelled (``.pg-train-acc``, ``.pg-val-acc``; the static page's readout:
+    the live one has the accuracy chart beside it)."""
+    cells = (("mlp.epoch", "pg-epoch", epoch, "#222222", None),
+             ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR, "pg-train-acc"),
+             ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR, "pg-val-acc"))
     number = f"font-size:{number_size(22)};font-weight:600;font-family:monospace"
+    accuracy = dict(zip(("pg-train-acc", "pg-val-acc"), accuracies or ("", ""), strict=True))
 
     def label(key: str) -> str:
         if whose is None or key == "mlp.epoch":
@@ -136,11 +176,43 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
                 f"{tr(f'optimizer.{whose}', lang)}</b>")
         return tr("mlp.readout.whose", lang, what=tr(key, lang), optimizer=name)
 
-    return "<div style='display:flex;gap:30px'>" + "".join(
+    def under(css: str | None) -> str:
+        if css is None or not accuracy[css]:
+            return ""
+        return (f"<div class='{css}' style='font-size:{text_size(13)};"
+                f"color:var(--pg-muted,#555)'>"
+                f"{tr('mlp.readout.accuracy', lang, value=accuracy[css])}</div>")
+
+    return "<div style='display:flex;flex-wrap:wrap;column-gap:30px'>" + "".join(
         f"<div style='min-width:110px'><div style='font-size:{text_size(12)};"
         f"color:var(--pg-muted,#555);white-space:nowrap'>"
         f"{label(key)}</div><span class='{css}' style='{number};"
-        f"color:{ink(color)}'>{value}</span></div>" for key, css, value, color in cells) + "</div>"
+        f"color:{ink(color)}'>{value}</span>{under(acc)}</div>"
+        for key, css, value, color, acc in cells) + "</div>"
+
+
+def race_table_html(racers, rows, diverged, has_validation: bool, lang: str) -> str:
+    """Where each racer stands: its name in its colour, its training loss and, with a
+    validation part, its validation loss and accuracy; one that diverged says at which
+    epoch across them.  ``rows[i]``: racer i's (training loss, training accuracy,
+    validation loss, validation accuracy) at the epoch shown; ``diverged[i]``: the epoch
+    it diverged at by then, or None.  The live page's table and the static page's."""
+    keys = ["mlp.race.optimizer", "mlp.train_loss"] + (
+        ["mlp.val_loss", "mlp.race.val_acc"] if has_validation else [])
+    head = "".join(f"<th>{tr(k, lang)}</th>" for k in keys)
+    body = []
+    for name, row, epoch in zip(racers, rows, diverged, strict=True):
+        if epoch is not None:
+            cells = (f"<td colspan={len(keys) - 1}>"
+                     f"{tr('mlp.race.diverged', lang, epoch=epoch)}</td>")
+        else:
+            cells = f"<td class='pg-race-train'>{loss_text(row[0])}</td>" + (
+                f"<td>{loss_text(row[2])}</td><td>{accuracy_text(row[3])}</td>"
+                if has_validation else "")
+        body.append(f"<tr><td style='color:{ink(optimizer_color(name))};font-weight:600'>"
+                    f"{tr(f'optimizer.{name}', lang)}</td>{cells}</tr>")
+    return (f"<table style='font-size:{text_size(15)};border-spacing:14px 2px;"
+            f"font-variant-numeric:tabular-nums'><tr>{head}</tr>{''.join(body)}</table>")
 
 
 def fit_loss_axis(fig, histories, diverged):
@@ -164,9 +236,8 @@ def show_note(pane: pn.pane.HTML, text: str):
 
 
 def empty_curves() -> ColumnDataSource:
-    """A training-curve source with no epoch yet."""
-    return ColumnDataSource({"epoch": [], "train_loss": [], "train_acc": [],
-                             "val_loss": [], "val_acc": []})
+    """A training-curve source with no epoch yet (``ui.curves.CurveFeed.columns``)."""
+    return ColumnDataSource(CurveFeed.columns(np.zeros((0, 4)), np.zeros(0, int)))
 
 
 def normalisation_note(state: MlpLabState) -> str:
@@ -253,10 +324,7 @@ class BoundaryView(Viewer):
                                 lecture_left(LECTURE_CHART_LEFT_PX)])
         lang = self.state.lang
         gap = generalisation_gap(fig, self.curves, what, lang)
-        fig.line("epoch", f"train_{what}", source=self.curves, color=TRAIN_COLOR, line_width=2,
-                 legend_label=tr("mlp.plot.train", lang))
-        val = fig.line("epoch", f"val_{what}", source=self.curves, color=VAL_COLOR,
-                       line_width=2, legend_label=tr("mlp.plot.val", lang))
+        _, val = train_val_lines(fig, self.curves, what, lang, line_width=2)
         self.validation_renderers = [*getattr(self, "validation_renderers", []), gap, val]
         # A curve of one point (epoch 0) is a dot: a line of one point draws nothing.
         self.lone_markers = [*getattr(self, "lone_markers", []), *(
@@ -382,10 +450,7 @@ class RaceView(Viewer):
         for i, source in enumerate(self.race_curves):
             name = tr(f"optimizer.{opt.NAMES[i]}", lang)
             color = optimizer_color(opt.NAMES[i])  # set again for each race (``reset``)
-            train = fig.line("epoch", f"train_{what}", source=source, color=color,
-                             line_width=2, legend_label=name)
-            val = fig.line("epoch", f"val_{what}", source=source, color=color,
-                           line_width=2, line_dash="dashed")
+            train, val = racer_lines(fig, source, what, color, name, line_width=2)
             # A lone point as a dot (filled: training; hollow: validation).
             dots = [fig.scatter("epoch", f"train_{what}", source=source, color=color, size=7,
                                 visible=False),
@@ -431,19 +496,9 @@ class RaceView(Viewer):
 
     def show_details(self):
         """Stream each racer's new rows; a table of where each one stands."""
-        s, lang = self.state, self.state.lang
-        rows_html = []
-        for i, (name, history) in enumerate(zip(s.racers, s.race_history, strict=True)):
-            self.race_feeds[i].feed(history)
-            last = history[-1]
-            diverged = s.race_diverged[i]
-            status = (tr("mlp.race.diverged", lang, epoch=diverged) if diverged is not None
-                      else f"{loss_text(last[0])}</td><td>{loss_text(last[2])}</td>"
-                           f"<td>{100 * last[3]:.1f} %")
-            span = 3 if diverged is not None else 1
-            rows_html.append(
-                f"<tr><td style='color:{optimizer_color(name)};font-weight:600'>"
-                f"{tr(f'optimizer.{name}', lang)}</td><td colspan={span}>{status}</td></tr>")
+        s = self.state
+        for feed, history in zip(self.race_feeds, s.race_history, strict=False):
+            feed.feed(history)
         fit_loss_axis(self.race_loss_fig, s.race_history,
                       [d is not None for d in s.race_diverged])
         last = max((len(h) for h in s.race_history), default=1) - 1
@@ -451,8 +506,6 @@ class RaceView(Viewer):
             fit_step_axis(fig.x_range, last)
         show_lone_points([(dot, i < len(s.racers) and (k == 0 or s.has_validation))
                           for i, dots in self.race_dots for k, dot in enumerate(dots)])
-        head = "".join(f"<th>{tr(k, lang)}</th>" for k in (
-            "mlp.race.optimizer", "mlp.train_loss", "mlp.val_loss", "mlp.race.val_acc"))
-        set_text(self.race_table, f"<table style='font-size:{text_size(15)};"
-                                  f"border-spacing:14px 2px'><tr>{head}</tr>"
-                                  f"{''.join(rows_html)}</table>")
+        set_text(self.race_table, race_table_html(
+            s.racers, [h[-1] for h in s.race_history], s.race_diverged, s.has_validation,
+            s.lang))

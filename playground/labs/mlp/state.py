@@ -163,6 +163,10 @@ _Knobs = type("_Knobs", (LabState,), {
     key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()})
 
 _D = training.DEFAULTS
+#: The schedules whose length the N box sets besides those that read N
+#: (``SCHEDULE_SETTINGS``): cosine's T, in epochs (the optimizer lab's is the run's).
+#: The engine's horizon (``schedule_in_updates``), the caption and the boxes shown.
+EVERY_SETS = ("cosine",)
 
 
 def _same_inputs(a: tuple, b: tuple) -> bool:
@@ -409,7 +413,8 @@ class MlpLabState(_Knobs):
         return -(-self.n_train // self.arch.batch_size)
 
     def schedule_in_updates(self) -> opt.Schedule:
-        """The schedule, set in epochs on screen, in the engine's unit: updates.
+        """The schedule, set in epochs on screen, in the engine's unit: updates; the N
+        box also sets cosine's length T (``EVERY_SETS``).
 
         With u updates per epoch: N epochs = N·u updates, γ per epoch = (γ^(1/u)) per
         update, so α follows the same curve whatever the batch size.
@@ -972,8 +977,8 @@ class MlpLabState(_Knobs):
         else:
             training_parts = [caption.optimizer(self.optimizer, knobs, shown, lang)]
         training_parts.append(caption.schedule(self.schedule, "mlp.schedule", {
-            "N": self.schedule_every, "T": self.schedule_every, "k": self.schedule_factor,
-            "γ": self.schedule_gamma}, lang))
+            name: getattr(self, f"schedule_{name}") for name in opt.SCHEDULE_SETTINGS}, lang,
+            cosine_length=self.schedule_every if "cosine" in EVERY_SETS else None))
         training_parts.append(caption.clipping(self.clip, self.clip_value, lang))
         if "batch" in changed:
             training_parts.append(caption.named(t("batch"), caption.number(self.batch), lang))

@@ -301,8 +301,7 @@ class OptimizerLabState(_Knobs):
             settings.append(caption.equals(tr("noise", lang), self.noise))
             settings.append(caption.named(tr("seed", lang), str(self.seed), lang))
         settings.append(caption.schedule(self.schedule, "schedule", {
-            "N": self.schedule_every, "k": self.schedule_factor, "γ": self.schedule_gamma},
-            lang))
+            name: getattr(self, f"schedule_{name}") for name in opt.SCHEDULE_SETTINGS}, lang))
         settings.append(caption.clipping(self.clip, self.clip_value, lang))
         if any(settings):
             parts.append(caption.listed([r for r in settings if r], lang))

@@ -19,6 +19,7 @@ from playground.ui.palettes import (
     class_color,
     mix,
 )
+from playground.ui.present import ink
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_race_colours_follow_the_optimizer_as_in_the_optimizer_lab(lab):
         assert view.race_boundary_figs[i].title.text_color == color
         for lines in view.race_lines:
             assert {r.glyph.line_color for r in lines[i]} == {color}
-        assert f"color:{color}" in view.race_table.object
+        assert f"color:{ink(color)}" in view.race_table.object  # (readable on either theme)
     # Adam moves to the second slot of another race: its colour goes with it.
     lab.state.race = ["sgd", "adam"]
     assert view.race_boundary_figs[1].title.text_color == OPTIMIZER_COLORS["adam"]
