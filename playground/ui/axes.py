@@ -16,6 +16,7 @@ from bokeh.models import BasicTicker, CustomJSTickFormatter, Range1d
 from ..numerics.biasvariance import resolved_bias2
 from ..text import tr
 from .present import INK_JS
+from .widgets import SUPERSCRIPT_JS, superscript
 
 #: The bias–variance curves: values below this are drawn at it on the log axis (k = 1
 #: fits its training set exactly).
@@ -206,22 +207,6 @@ def log_loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
         return float(10 ** (lo - 0.5)), float(10 ** (hi + 0.5))
     return float(10 ** (lo - padding * span)), float(10 ** (hi + padding * span))
 
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def superscript(text) -> str:
-    """``text``'s digits and minus signs raised: "10" + superscript(-4) reads 10⁻⁴
-    (``SUPERSCRIPT_JS``'s ``pgSuper`` is its twin in a page's script)."""
-    return str(text).translate(_SUPERSCRIPT)
-
-
-#: ``pgSuper(n)``: ``superscript`` in the browser (prepended once to a script that uses it).
-SUPERSCRIPT_JS = r"""
-const pgSuper = (n) => String(n).split("").map((c) => ({
-  "-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3", "4": "\u2074",
-  "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078", "9": "\u2079"})[c] ?? c).join("");
-"""
 
 #: Ticks as people write them: 0.25, 1500, 2×10¹¹, −1.5×10⁻⁴ (three significant digits
 #: at most, no float noise such as 0.30000000000000004, never "−2.000e+11").

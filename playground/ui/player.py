@@ -36,7 +36,7 @@ from panel.viewable import Viewer
 
 from ..text import tr
 from .markup import notice, set_notice
-from .session import SLOW_WORK_SLOTS, is_connected, next_tick_from_any_thread
+from .session import Worker, is_connected
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,29 @@ COMPILE_WAIT_S = 60.0  # frames wait this long at most for a background compilat
 
 
 class BackgroundCompiler:
-    """Compiles in a thread, once per key and session, while a spinner turns.
+    """Compiles in a thread (``ui.session.Worker``), once per key and session, while a
+    spinner turns.
 
-    ``doc`` is the session's document, set by the lab's ``start()``; without one (no
-    server, the tests) nothing is compiled ahead and the first frame compiles.
+    In a session (``attach``, from the lab's ``start()``) only; without one (no server,
+    the tests) nothing is compiled ahead and the first frame compiles.
     ``on_error(exc)`` is called on the session's thread when a compilation raised.
     """
 
     def __init__(self, busy: pn.indicators.LoadingSpinner,
                  on_error: Callable[[BaseException], None]):
         self.busy, self.on_error = busy, on_error
-        self.doc = None
         self.compiling: dict[Hashable, float] = {}  # key → since when (perf_counter)
         self.compiled: set[Hashable] = set()
+        self._worker = Worker(on_error=on_error, name="compile")
+
+    @property
+    def doc(self):
+        """The session's document, once attached."""
+        return self._worker.doc
+
+    def attach(self, doc):
+        """In the live page: compilations run on threads from now on."""
+        self._worker.attach(doc)
 
     def waiting(self, now: float) -> bool:
         """Whether a frame at ``now`` (``time.perf_counter()``) waits for a compilation
@@ -72,7 +82,6 @@ class BackgroundCompiler:
         """Run ``fn`` (a call that compiles) in a thread, unless it is not ``needed``."""
         if not self.needed(key):
             return
-        next_tick = next_tick_from_any_thread(self.doc)
         self.compiling[key] = time.perf_counter()
         self.busy.visible = True
 
@@ -84,17 +93,7 @@ class BackgroundCompiler:
             if error is not None:
                 self.on_error(error)
 
-        def run():  # the thread
-            try:
-                with SLOW_WORK_SLOTS:
-                    fn()
-            except Exception as e:
-                log.exception("compiling %r in the background failed", key)
-                next_tick(lambda error=e: done(error))  # ``e`` is unbound after ``except``
-            else:
-                next_tick(done)
-
-        threading.Thread(target=run, name="playground-compile", daemon=True).start()
+        self._worker.submit(key, fn, lambda _compiled: done(), failed=done)
 
 
 class Player(Viewer):
@@ -168,7 +167,8 @@ class Player(Viewer):
     def attach(self, doc):
         """In the live page: ``doc`` is the session's document (background compiles
         report back to it; frames stop once no browser is connected to it)."""
-        self.doc = self.compiler.doc = doc
+        self.doc = doc
+        self.compiler.attach(doc)
 
     # -- frames ----------------------------------------------------------------------
 

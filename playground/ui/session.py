@@ -553,7 +553,7 @@ class Worker:
         self.doc: Document | None = None
         self._next_tick = None
         self._running: set = set()  # keys whose thread runs
-        self._waiting: dict = {}  # key → the latest (work, apply, progress) submitted meanwhile
+        self._waiting: dict = {}  # key → the latest request submitted meanwhile
 
     def attach(self, doc: Document):
         """In the live page (the session's thread): work goes to threads from now on."""
@@ -565,8 +565,10 @@ class Worker:
         return bool(keys) if key is None else key in keys
 
     def submit(self, key, work: Callable, apply: Callable[[object], None],
-               progress: Callable[[float], None] | None = None):
-        """``apply(work())``: ``work`` on a thread, ``apply`` on the session's thread.
+               progress: Callable[[float], None] | None = None,
+               failed: Callable[[BaseException], None] | None = None):
+        """``apply(work())``: ``work`` on a thread, ``apply`` on the session's thread;
+        what ``work`` or ``apply`` raised goes to ``failed`` (default: ``on_error``).
 
         With ``progress``, ``work`` runs in parts: it is called as ``work(part)`` and
         calls ``part(done, parts)`` between two parts, which hands ``progress(done /
@@ -577,11 +579,11 @@ class Worker:
             apply(work(lambda done, parts: progress(done / parts)) if progress else work())
             return
         if key in self._running:
-            self._waiting[key] = (work, apply, progress)  # replaces an older request
+            self._waiting[key] = (work, apply, progress, failed)  # replaces an older one
             return
         if not self.busy():
             self.on_busy(True)
-        self._start(key, work, apply, progress)
+        self._start(key, work, apply, progress, failed)
 
     def _part(self, key, progress: Callable[[float], None]):
         """``part(done, parts)`` for work on ``key``'s thread (see ``submit``)."""
@@ -593,7 +595,7 @@ class Worker:
                             else None)
         return part
 
-    def _start(self, key, work, apply, progress=None):
+    def _start(self, key, work, apply, progress=None, failed=None):
         self._running.add(key)
 
         def run():  # the thread
@@ -607,11 +609,12 @@ class Worker:
             except Exception as e:
                 log.exception("%s (%r) failed on its thread", self.name, key)
                 result, error = None, e
-            self._next_tick(lambda: self._done(key, apply, result, error))
+            self._next_tick(lambda: self._done(key, apply, result, error,
+                                               failed or self.on_error))
 
         threading.Thread(target=run, name=f"playground-{self.name}", daemon=True).start()
 
-    def _done(self, key, apply, result, error):  # the session's thread
+    def _done(self, key, apply, result, error, failed):  # the session's thread
         self._running.discard(key)
         if not is_connected(self.doc):
             self._waiting.clear()
@@ -622,13 +625,13 @@ class Worker:
         elif isinstance(error, Abandoned):
             pass  # (no longer wanted: nothing waits, said where it was raised)
         elif error is not None:
-            self.on_error(error)
+            failed(error)
         else:
             try:
                 apply(result)
             except Exception as e:
                 log.exception("applying %s (%r) failed", self.name, key)
-                self.on_error(e)
+                failed(e)
         if not self.busy():
             self.on_busy(False)
 

@@ -12,7 +12,6 @@ from bokeh.models import CustomJSTickFormatter
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
-from .axes import superscript
 from .markup import tagged
 from .present import PAGE_BUTTON
 
@@ -38,6 +37,22 @@ def set_text(pane, text: str):
 #: The class of a box for whole numbers: a key it refuses is said to need one
 #: (``ui.keyboard``), since "0.5" and "1e9" are numbers.
 INTEGER_CLASS = "pg-integer"
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(text) -> str:
+    """``text``'s digits and minus signs raised: "10" + superscript(-4) reads 10⁻⁴
+    (``SUPERSCRIPT_JS``'s ``pgSuper`` is its twin in a page's script)."""
+    return str(text).translate(_SUPERSCRIPT)
+
+
+#: ``pgSuper(n)``: ``superscript`` in the browser (prepended once to a script that uses it).
+SUPERSCRIPT_JS = r"""
+const pgSuper = (n) => String(n).split("").map((c) => ({
+  "-": "\u207b", "0": "\u2070", "1": "\u00b9", "2": "\u00b2", "3": "\u00b3", "4": "\u2074",
+  "5": "\u2075", "6": "\u2076", "7": "\u2077", "8": "\u2078", "9": "\u2079"})[c] ?? c).join("");
+"""
 
 def number_text(value: float, significant: int | None = None) -> str:
     """``value`` as plain text in the formulas' one format (``latex_number``'s twin):

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from playground.ui import player as ui_player
+from playground.ui import session as ui_session
 from playground.ui.player import COMPILE_WAIT_S, BackgroundCompiler, Player
 
 LABELS = {"play": "Play", "pause": "Pause", "step": "Step", "reset": "Reset", "speed": "Speed"}
@@ -98,7 +98,7 @@ def test_a_failing_step_pauses_logs_and_shows_why(counter, caplog):
 def test_frames_wait_for_a_background_compilation_and_its_failure_is_reported(
         counter, monkeypatch, caplog):
     later = []  # the session's next ticks
-    monkeypatch.setattr(ui_player, "next_tick_from_any_thread", lambda doc: later.append)
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: later.append)
     p = counter.player
     compiler = p.compiler
     compiler.compile("net", lambda: None)

@@ -15,7 +15,7 @@ from playground.numerics import training
 from playground.numerics.mlp import parse_layers
 from playground.numerics.reading import reading
 from playground.text import tr
-from playground.ui import player as ui_player
+from playground.ui import session as ui_session
 
 
 def shown(pane) -> str:
@@ -548,7 +548,7 @@ def test_new_data_draws_other_points(lab):
 
 def test_a_new_architecture_compiles_in_the_background_while_frames_wait(lab, monkeypatch):
     later = []  # what the session does: run the thread's callbacks on a later tick
-    monkeypatch.setattr(ui_player, "next_tick_from_any_thread", lambda doc: later.append)
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: later.append)
 
     def finish_compiling():
         for _ in range(1200):
@@ -722,7 +722,7 @@ def test_an_error_in_a_training_frame_pauses_the_lab_and_says_so(lab, monkeypatc
 def test_an_error_in_the_background_compilation_pauses_the_lab_and_says_so(
         lab, monkeypatch, caplog):
     later = []
-    monkeypatch.setattr(ui_player, "next_tick_from_any_thread", lambda doc: later.append)
+    monkeypatch.setattr(ui_session, "next_tick_from_any_thread", lambda doc: later.append)
     compile_for_real = lab.player.compiler.compile  # the compilation itself fails
     monkeypatch.setattr(lab.player.compiler, "compile",
                         lambda key, _fn: compile_for_real(key, lambda: 1 / 0))
