@@ -393,11 +393,6 @@ DARK_CSS = f"<style>{dark_page_css('body')} body {{ background: {PAGE_DARK}; }}<
 PAGE_CSS = "<style>html body { padding: 12px 20px; }</style>"  # (over Bokeh's "html, body")
 
 
-def _number(v: float) -> str:
-    """A knob's value as the slider's title shows it: 4 significant digits."""
-    return f"{v:.4g}"
-
-
 # ---------------------------------------------------------------------------
 # The optimizer lab
 
@@ -570,8 +565,8 @@ def build_optimizer_page(state, sweep: str | None = None,
     captions = captions_along(state, [{hp_param(name, knob): v, "result": r}
                                       for v, r in zip(values, races, strict=True)])
     note = tr("export.note.optimizers", lang, n=len(values), knob=knob_label,
-              optimizer=tr(f"optimizer.{name}", lang), low=_number(values[0]),
-              high=_number(values[-1]))
+              optimizer=tr(f"optimizer.{name}", lang), low=number(values[0]),
+              high=number(values[-1]))  # as the slider's ticks
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
     controls = _wrap(play, step_slider, sweep_slider, log_toggle)
     header = _header(title, caption, note)
@@ -933,31 +928,32 @@ def kept_sets(sets: int, n: int, capacities: int, grid: int, shown: int) -> list
 
 
 def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
-    """The lab's decomposition at capacity index ``index`` (``bv.decomposition_latex``)
-    in HTML: each number with its name under a rule, as under a brace."""
+    """The lab's decomposition at capacity index ``index`` (``bv.DECOMPOSITION``, as
+    ``bv.decomposition_latex`` writes it) in HTML: each number with its name under a
+    rule, as under a brace (a static page carries no LaTeX renderer, and Chromium's
+    MathML does not stretch an underbrace)."""
     result = bv.as_shown(result)  # the terms as drawn, their sum what they add up to
-
-    def term(value: float, label: str, css: str) -> str:
-        return (f"<span class='pg-bv-term {css}' style='display:inline-flex;"
-                f"flex-direction:column;align-items:center;vertical-align:top;"
-                f"margin:0 4px'><b style='font-size:24px'>{text_html(number_text(value, 3))}</b>"
-                f"<span style='border-top:2px solid var(--pg-muted,#555);padding:2px 6px 0;"
-                f"font-size:15px;color:var(--pg-muted,#555)'>{label}</span></span>")
-
     sign = "<span style='font-size:24px;vertical-align:top;margin:0 4px'>{}</span>"
-    return (f"<span style='font-size:20px;vertical-align:top;margin-right:10px'>"
-            f"{symbol} = {result.capacities[index]}:</span>"
-            + term(result.test_error[index], text_html(tr("bv.term.test", lang)), "pg-bv-test")
-            + sign.format("≈")
-            + term(result.bias2[index], text_html(tr("bv.term.bias", lang)) + "²",
-                   "pg-bv-bias2")
-            + sign.format("+")
-            + term(result.variance[index], text_html(tr("bv.term.variance", lang)),
-                   "pg-bv-variance")
-            + sign.format("+") + term(result.noise, "σ²", "pg-bv-noise")
-            + sign.format("=")
-            + f"<b class='pg-bv-total' style='font-size:24px;vertical-align:top;margin-left:4px'>"
-              f"{text_html(number_text(result.total[index], 3))}</b>")
+    html = (f"<span style='font-size:20px;vertical-align:top;margin-right:10px'>"
+            f"{symbol} = {result.capacities[index]}:</span>")
+    for term in bv.DECOMPOSITION:
+        value = getattr(result, term.field)
+        text = text_html(number_text(value if term.field == "noise" else value[index], 3))
+        if term.sign:
+            html += sign.format(term.sign)
+        if term.field == "total":
+            html += (f"<b class='pg-bv-total' style='font-size:24px;vertical-align:top;"
+                     f"margin-left:4px'>{text}</b>")
+            continue
+        name = (text_html(tr(f"bv.term.{term.label}", lang)) if term.label is not None
+                else "σ") + ("²" if term.squared else "")
+        css = {"test_error": "pg-bv-test"}.get(term.field, f"pg-bv-{term.field}")
+        html += (f"<span class='pg-bv-term {css}' style='display:inline-flex;"
+                 f"flex-direction:column;align-items:center;vertical-align:top;"
+                 f"margin:0 4px'><b style='font-size:24px'>{text}</b>"
+                 f"<span style='border-top:2px solid var(--pg-muted,#555);padding:2px 6px 0;"
+                 f"font-size:15px;color:var(--pg-muted,#555)'>{name}</span></span>")
+    return html
 
 
 def objective_mathml(latex: str) -> str:

@@ -171,13 +171,22 @@ FAMILIES: dict[str, Family] = {
                       r"\tanh(a_j t + b_j) + c,\ t = 2x - 1"),
 }
 
-#: The decomposition as the lab shows it (filled with numbers by ``decomposition_latex``).
-#: The squares' 2 under the braces at the names' size (\scriptstyle), not a size smaller:
-#: in lecture mode every text is ≥ 20 px.
-DECOMPOSITION_LATEX = (r"\underbrace{{{test}}}_{{\text{{{test_label}}}}} \approx "
-                       r"\underbrace{{{bias2}}}_{{\text{{{bias_label}}}^{{\scriptstyle 2}}}} + "
-                       r"\underbrace{{{variance}}}_{{\text{{{variance_label}}}}} + "
-                       r"\underbrace{{{noise}}}_{{\sigma^{{\scriptstyle 2}}}} = {total}")
+class Term(NamedTuple):
+    """One number of the decomposition as shown: the sign before it, the
+    ``Decomposition`` field it reads, its name's key in ``TERM_LABELS`` (None: σ², or
+    the sum, which has no name) and whether the name is squared."""
+
+    sign: str
+    field: str
+    label: str | None
+    squared: bool
+
+
+#: The decomposition as the lab shows it, test error ≈ bias² + variance + σ² = their
+#: sum (``decomposition_latex``; the static page's HTML follows it too).
+DECOMPOSITION = (Term("", "test_error", "test", False), Term("≈", "bias2", "bias", True),
+                 Term("+", "variance", "variance", False), Term("+", "noise", None, True),
+                 Term("=", "total", None, False))
 #: The terms' names under the braces, in English (a lab passes its language's).
 TERM_LABELS = {"test": "test error", "bias": "bias", "variance": "variance"}
 #: What the two terms are, as computed (the module's docstring): f_m the fit to set m of
@@ -853,15 +862,22 @@ def definitions_latex(labels: Mapping[str, str] = TERM_LABELS) -> str:
 
 def decomposition_latex(result: Decomposition, index: int, significant: int = 3,
                         labels: Mapping[str, str] = TERM_LABELS) -> str:
-    """``DECOMPOSITION_LATEX`` with the numbers at capacity index ``index`` (LaTeX), the
-    terms named by ``labels`` (``TERM_LABELS``' keys; plain text, no LaTeX)."""
-    def number(value: float) -> str:
-        return latex_number(float(value), significant)
-
+    """``DECOMPOSITION`` with the numbers at capacity index ``index`` (LaTeX): each named
+    number under a brace with its name (``labels``: ``TERM_LABELS``' keys; plain text,
+    no LaTeX), σ² under its own, the sum bare.  The squares' 2 at the names' size
+    (\\scriptstyle), not a size smaller: in lecture mode every text is ≥ 20 px."""
     result = as_shown(result)
-
-    return DECOMPOSITION_LATEX.format(
-        test=number(result.test_error[index]), bias2=number(result.bias2[index]),
-        variance=number(result.variance[index]), noise=number(result.noise),
-        total=number(result.total[index]), test_label=labels["test"],
-        bias_label=labels["bias"], variance_label=labels["variance"])
+    two = r"^{\scriptstyle 2}"
+    parts = []
+    for term in DECOMPOSITION:
+        value = getattr(result, term.field)
+        number = latex_number(float(value if term.field == "noise" else value[index]),
+                              significant)
+        if term.field == "total":
+            parts.append(f"{term.sign} {number}")
+            continue
+        name = (rf"\text{{{labels[term.label]}}}" if term.label is not None else r"\sigma")
+        under = name + (two if term.squared else "")
+        sign = {"≈": r"\approx ", "+": "+ ", "": ""}[term.sign]
+        parts.append(rf"{sign}\underbrace{{{number}}}_{{{under}}}")
+    return " ".join(parts)
