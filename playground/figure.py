@@ -239,17 +239,21 @@ def _arrange(page, size: tuple[int, int], timeout_s: float = 15.0) -> dict:
 
 def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEFAULT_SIZE,
            plot: str | None = None, timeout_s: float = 120.0, server: str | None = None,
-           browser=None, log=None) -> Figure:
+           browser=None, context=None, log=None) -> Figure:
     """Write the figure of ``link`` to ``out`` (``.png`` or ``.svg``); see the module.
 
     ``server``: the page's address of a playground already serving
     (``http://127.0.0.1:5006/app``), used instead of starting one (many figures, one
     server); ``browser``: a Playwright browser to use (else the system Chromium is
-    launched); ``log``: a file for the started server's output.
+    launched); ``context``: a Playwright browser context of ``scale`` device pixels per
+    CSS pixel to open the page in, as a tab closed at the end (many figures: Chromium
+    compiles Bokeh's scripts once per context); ``log``: a file for the started
+    server's output.
 
     Raises:
         FigureError: no Chromium, a bad link (its problems), an unknown ``plot``, a
-            server that does not start, or a lab that does not draw in ``timeout_s``.
+            server that does not start, a ``context`` of another scale, or a lab that
+            does not draw in ``timeout_s``.
     """
     started = time.perf_counter()
     kind = out.suffix.lower().lstrip(".")
@@ -275,13 +279,19 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
             except (RuntimeError, TimeoutError) as e:
                 log.seek(0)
                 raise FigureError(f"{e}: {log.read()[-2000:]}") from None
-        if browser is None:
-            browser = serving.launch_chromium(stack.enter_context(sync_playwright()))
-            stack.callback(browser.close)
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]},
-                                      device_scale_factor=scale)
-        stack.callback(context.close)
+        if context is None:
+            if browser is None:
+                browser = serving.launch_chromium(stack.enter_context(sync_playwright()))
+                stack.callback(browser.close)
+            context = browser.new_context(device_scale_factor=scale)
+            stack.callback(context.close)
         page = context.new_page()
+        stack.callback(page.close)
+        page.set_viewport_size({"width": size[0], "height": size[1]})
+        ratio = page.evaluate("() => window.devicePixelRatio")
+        if ratio != scale:
+            raise FigureError(f"the browser context draws {ratio:g} device pixels per CSS "
+                              f"pixel, not the scale asked ({scale:g})")
         seen = _watch_messages(page)
         page.goto(f"{url}?{search}" if search else url)
         _wait_until_drawn(page, seen, timeout_s)

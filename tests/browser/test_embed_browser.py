@@ -107,11 +107,10 @@ def no_sideways_scroll(page) -> bool:
 
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_an_embedded_lab_at_820_by_560_hides_the_header_and_the_chosen_controls(
-        contexts, server_url, lab, tmp_path):
+        contexts, server_url, lab):
     hide, hidden_labels, hidden_classes, shown_label = EMBEDS[lab]
     page = open_lab(contexts, f"{server_url}?lab={lab}&embed=1&hide={hide}", 820, 560)
     try:
-        page.screenshot(path=str(tmp_path / f"{lab}-embed.png"), full_page=True)
         assert page.locator(".pg-header").count() == 0
         assert page.locator(".pg-labs").count() == 0
         for label in hidden_labels:
@@ -153,7 +152,7 @@ def test_an_unknown_hidden_key_is_reported_and_dropped(contexts, server_url):
 @pytest.mark.parametrize("present", ["", "&present=1"], ids=["plain", "lecture"])
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
-        contexts, server_url, lab, present, tmp_path):
+        contexts, server_url, lab, present):
     for (width, height, scale), resized in LOADED_SIZES.items():
         page = open_lab(contexts, f"{server_url}?lab={lab}{present}", width, height,
                                  scale)
@@ -162,7 +161,6 @@ def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
                 if (w, h) != (width, height):
                     page.set_viewport_size({"width": w, "height": h})
                     settled(page, w)
-                page.screenshot(path=str(tmp_path / f"{lab}-{w}x{h}@{scale}.png"))
                 assert no_sideways_scroll(page), (w, h, scale, page.evaluate(_WIDTHS))
                 assert page.locator(".pg-header").count() == 1
                 canvases = page.evaluate(_CANVASES)
@@ -176,12 +174,11 @@ def test_no_sideways_scrolling_from_1024_wide_and_at_150_percent_zoom(
     ("lab=optimizers&embed=1&present=1&theme=dark&lang=zh", 820, 560, 1.0),
 ], ids=["lecture-150%", "embedded-lecture-dark-zh"])
 def test_the_optimizer_formulas_scroll_within_their_boxes_not_the_page(
-        contexts, server_url, query, width, height, scale, tmp_path):
+        contexts, server_url, query, width, height, scale):
     page = open_lab(contexts, f"{server_url}?{query}", width, height, scale)
     try:
         # Three optimizers by default, three formula panes each (rule, values, numbers).
         formulas = boxes(page, "pg-formula", at_least=9)
-        page.screenshot(path=str(tmp_path / "formulas.png"), full_page=True)
         assert len(formulas) >= 9, formulas
         inner_width = page.evaluate("window.innerWidth")
         assert all(right <= inner_width for _, right, *_ in formulas), formulas
@@ -252,12 +249,11 @@ def _overlap(a, b) -> bool:
     "lab=optimizers&surface=rosenbrock&embed=1&hide=surface&present=1",
 ], ids=["embedded", "embedded-lecture"])
 def test_the_embedded_optimizer_legend_stays_clear_of_the_critical_point_text(
-        contexts, server_url, query, tmp_path):
+        contexts, server_url, query):
     page = open_lab(contexts, f"{server_url}?{query}", 820, 560)
     try:
         legends = boxes(page, "bk-Legend")
         critical = boxes(page, "pg-critical")
-        page.screenshot(path=str(tmp_path / "legend.png"), full_page=True)
         assert len(legends) == 1 and len(critical) == 1, (legends, critical)
         legend, text = legends[0], critical[0]
         assert legend[3] - legend[2] > 40  # three items drawn, one a line
@@ -366,7 +362,7 @@ def settled(page, width: int, timeout_s: float = 10) -> tuple[bool, list]:
     ("mlp&race=sgd,momentum,adam", FRESH),
 ], ids=["optimizers", "mlp", "mlp-race"])
 def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_width(
-        contexts, server_url, lab, widths, present, tmp_path):
+        contexts, server_url, lab, widths, present):
     """Each end width loaded afresh, as an iframe of that width would be; the narrow one
     then resized to the middle width."""
     for loaded, resized in widths.items():
@@ -377,7 +373,6 @@ def test_embedded_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_wid
                 if width != loaded:
                     page.set_viewport_size({"width": width, "height": 560})
                 fit, plots = settled(page, width)
-                page.screenshot(path=str(tmp_path / f"{width}.png"), full_page=True)
                 assert no_sideways_scroll(page), (width, page.evaluate(_WIDTHS))
                 assert fit, (width, plots)
             assert page.errors == []
@@ -405,7 +400,7 @@ def test_the_page_from_640_wide_no_sideways_scroll_and_every_chart_keeps_its_wid
 
 @pytest.mark.parametrize("lab", list(EMBEDS))
 def test_lecture_mode_with_the_controls_open_at_1280_by_720_clips_no_button(
-        contexts, server_url, lab, tmp_path):
+        contexts, server_url, lab):
     """What an instructor projects: the controls opened beside the pictures in lecture
     mode's 20-px text (the MLP lab's lesson buttons ran under each other and out of the
     sidebar, its curves were squeezed beside the heat map)."""
@@ -418,7 +413,6 @@ def test_lecture_mode_with_the_controls_open_at_1280_by_720_clips_no_button(
         while not sidebar.is_visible() and time.monotonic() < deadline:
             page.wait_for_timeout(200)
         fit, plots = settled(page, 1280)
-        page.screenshot(path=str(tmp_path / f"{lab}-lecture-controls.png"))
         buttons = page.evaluate(_CLIPPED_BUTTONS)
         assert buttons["count"] >= 5, buttons  # the controls' buttons are in the page
         assert buttons["bad"] == [], buttons["bad"]

@@ -101,7 +101,8 @@ def test_every_plot_downloads_as_png_at_each_scale_and_as_svg(page, server_url, 
                         && v.model.tags.includes("pg-export:" + name))]
                       .filter((v) => v.el.getClientRects().length > 0)[0]
             return [v.bbox.width, v.bbox.height] }""", name)
-        for scale in (1, 2, 3):
+        # Every scale for the first plot, 2× for the others (one painter for all).
+        for scale in (1, 2, 3) if i == 0 else (2,):
             download = _download(page, i, f"PNG {scale}×")
             suffix = "" if scale == 1 else f"@{scale}x"
             assert download.suggested_filename == f"{name}{suffix}.png"
@@ -128,12 +129,13 @@ def test_every_plot_downloads_as_png_at_each_scale_and_as_svg(page, server_url, 
 
 # Each lab at one scale: the scale is the browser's device pixels, the same for both.
 @pytest.mark.parametrize("lab, scale", [("optimizers", 1), ("mlp", 2)])
-def test_the_figure_command_draws_a_png_of_the_size_asked(server_url, browser, lab, scale,
+def test_the_figure_command_draws_a_png_of_the_size_asked(server_url, contexts, lab, scale,
                                                            tmp_path):
     query, titles = LINKS[lab]
     names = tuple(titles)
     out = tmp_path / f"{lab}.png"
-    made = figure.render(query, out, scale=scale, size=SIZE, server=server_url, browser=browser)
+    made = figure.render(query, out, scale=scale, size=SIZE, server=server_url,
+                         context=contexts(scale))
     image = _png(out.read_bytes())
     assert image.size == (SIZE[0] * scale, SIZE[1] * scale) == (made.width, made.height)
     assert _colours(image) >= 20
@@ -145,15 +147,20 @@ def test_the_figure_command_draws_a_png_of_the_size_asked(server_url, browser, l
     if lab == "mlp":
         assert made.caption.endswith("epoch 0")  # what the link describes: no training
         assert made.caption.count("epoch") == 1
+    # A browser context of another scale is refused, not drawn at the wrong size.
+    with pytest.raises(figure.FigureError, match=f"not the scale asked \\({3 - scale}\\)"):
+        figure.render(query, tmp_path / "x.png", scale=3 - scale, size=SIZE,
+                      server=server_url, context=contexts(scale))
+    assert not (tmp_path / "x.png").exists()
 
 
 @pytest.mark.parametrize("lab", list(LINKS))
-def test_the_figure_command_composes_one_svg_with_the_caption(server_url, browser, lab,
+def test_the_figure_command_composes_one_svg_with_the_caption(server_url, contexts, lab,
                                                               tmp_path):
     query, titles = LINKS[lab]
     names = tuple(titles)
     out = tmp_path / f"{lab}.svg"
-    made = figure.render(query, out, size=SIZE, server=server_url, browser=browser)
+    made = figure.render(query, out, size=SIZE, server=server_url, context=contexts())
     root = ET.parse(out).getroot()
     assert root.tag == f"{SVG}svg"
     plots = root.findall(f"{SVG}svg")
@@ -170,21 +177,21 @@ def test_the_figure_command_composes_one_svg_with_the_caption(server_url, browse
         return
     # One plot alone: its own SVG (one lab: the same code picks it in each).
     one = tmp_path / "one.svg"
-    figure.render(query, one, plot=names[-1], size=SIZE, server=server_url, browser=browser)
+    figure.render(query, one, plot=names[-1], size=SIZE, server=server_url, context=contexts())
     assert ET.parse(one).getroot().find(f"{SVG}svg") is None
     with pytest.raises(figure.FigureError, match="no plot 'nope'"):
         figure.render(query, tmp_path / "x.svg", plot="nope", size=SIZE, server=server_url,
-                      browser=browser)
+                      context=contexts())
 
 
-def test_a_figure_waits_for_a_lab_still_at_work(server_url, browser, tmp_path):
+def test_a_figure_waits_for_a_lab_still_at_work(server_url, contexts, tmp_path):
     """The bias–variance network family trains its widths for seconds after the page is
     drawn, sending nothing for a second or more at a time: the figure was the fits' frame
     alone, empty, with no error chart (a new user's review).  It now waits while the
     lab's progress bar shows."""
     out = tmp_path / "network.png"
     made = figure.render("lab=biasvariance&family=network&n=8&datasets=4", out, size=SIZE,
-                         server=server_url, browser=browser)
+                         server=server_url, context=contexts())
     assert made.plots == ("fits", "curves")
     # The caption of the result that came after the page was built (its note on bias²
     # drawn as 0 with it, if any): the menus' caption is brought up to date.
@@ -200,14 +207,14 @@ def test_a_figure_waits_for_a_lab_still_at_work(server_url, browser, tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_slide_has_thick_lines_and_no_instruction_to_click(server_url, browser, lang,
+def test_a_slide_has_thick_lines_and_no_instruction_to_click(server_url, contexts, lang,
                                                              tmp_path):
     """At 1600 × 900 the plots' lines are lecture mode's (twice the page's: the mean fit's
     3 px line is 6 px) and the legend says "one set's fit" without the page's "(click
     one)" (a new user's review of figures as slides)."""
     out = tmp_path / "bv.svg"
     figure.render(f"lab=biasvariance&datasets=10&lang={lang}", out, size=(1600, 900),
-                  server=server_url, browser=browser)
+                  server=server_url, context=contexts())
     root = ET.parse(out).getroot()
     texts = _texts(root)
     assert TEXT[lang]["bv.fits.shown.figure"] in texts
@@ -217,9 +224,10 @@ def test_a_slide_has_thick_lines_and_no_instruction_to_click(server_url, browser
     assert 6 in widths and max(widths) <= 6, sorted(widths)
 
 
-def test_the_command_end_to_end_and_a_bad_link(tmp_path):
+def test_the_command_end_to_end_and_a_bad_link(server_url, tmp_path):
     """``python -m playground figure`` starts its own server; a link with a bad value
-    is refused with the page's words and status 2, and writes nothing."""
+    is refused with the page's words and status 2, and writes nothing (that one asked
+    of a server already serving, ``--server``)."""
     out = tmp_path / "mlp.png"
     done = subprocess.run([sys.executable, "-m", "playground", "figure",
                            "?lab=mlp&dataset=spiral", str(out), "--scale", "2",
@@ -229,7 +237,8 @@ def test_the_command_end_to_end_and_a_bad_link(tmp_path):
     assert _png(out.read_bytes()).size == (2000, 1400)
     bad = tmp_path / "bad.png"
     done = subprocess.run([sys.executable, "-m", "playground", "figure",
-                           "lab=optimizers&surface=nowhere&sgd_lr=abc", str(bad)], cwd=ROOT,
+                           "lab=optimizers&surface=nowhere&sgd_lr=abc", str(bad),
+                           "--server", server_url], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1
@@ -237,16 +246,16 @@ def test_the_command_end_to_end_and_a_bad_link(tmp_path):
     assert not bad.exists()
 
 
-def test_a_chinese_figure(server_url, browser, tmp_path):
+def test_a_chinese_figure(server_url, contexts, tmp_path):
     """``lang=zh``: the caption and the plots in Chinese (Noto CJK)."""
     out = tmp_path / "zh.svg"
     made = figure.render("lab=optimizers&lang=zh", out, size=SIZE, server=server_url,
-                         browser=browser)
+                         context=contexts())
     assert made.caption.startswith(TEXT["zh"]["lab.optimizers"])
     assert TEXT["zh"]["plot.surface"] in _texts(ET.parse(out).getroot())
     png = tmp_path / "zh.png"
     figure.render("lab=optimizers&lang=zh", png, scale=2, size=SIZE, server=server_url,
-                  browser=browser)
+                  context=contexts(2))
     assert _colours(_png(png.read_bytes())) >= 20
 
 
@@ -415,7 +424,7 @@ def _caption_ink(image: Image.Image, background: tuple) -> tuple[int, int]:
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_figure_is_on_its_themes_background_with_a_caption_that_reads(
-        page, server_url, browser, theme, tmp_path):
+        page, server_url, contexts, theme, tmp_path):
     """The page's Figure and the command's PNG and SVG: the canvas is the plots' border
     colour (white, or the dark theme's) and the caption's ink reads on it (it was a
     black caption on white around dark plots)."""
@@ -428,14 +437,14 @@ def test_a_figure_is_on_its_themes_background_with_a_caption_that_reads(
     download = _download(page, 0, TEXT["en"]["export.figure"])
     shown = _png(Path(download.path()).read_bytes())
     made = tmp_path / "cli.png"
-    figure.render(query, made, size=SIZE, server=server_url, browser=browser)
+    figure.render(query, made, size=SIZE, server=server_url, context=contexts())
     for image, scale in ((shown, 2), (_png(made.read_bytes()), 1)):
         assert image.convert("RGB").getpixel((2, 2)) == rgb
         low, high = _caption_ink(image, rgb)
         # The caption's ink: far from the background, on the side away from it.
         assert (low <= 80) if theme == "light" else (high >= 200), (theme, scale, low, high)
     svg = tmp_path / "cli.svg"
-    figure.render(query, svg, size=SIZE, server=server_url, browser=browser)
+    figure.render(query, svg, size=SIZE, server=server_url, context=contexts())
     root = ET.parse(svg).getroot()
     assert root.find(f"{SVG}rect").get("fill") == back
     inks = {t.get("fill") for t in root.iter(f"{SVG}text") if t.get("class") == "pg-caption"}

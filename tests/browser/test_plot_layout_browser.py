@@ -118,14 +118,13 @@ def _overlap(a, b, margin: float = 0) -> bool:
 
 
 def test_lecture_mode_biasvariance_plots_are_tall_with_log_labels_apart(
-        contexts, server_url, tmp_path):
+        contexts, server_url):
     page = open_at(contexts, f"{server_url}?lab=biasvariance&present=1", 1280, 720)
     try:
         page.locator(".pg-bv-model .katex").first.wait_for(state="attached")
         found = plots(page, 2)
         page.wait_for_timeout(1500)  # the first result's ranges, then the layout
         found = plots(page, 2)
-        page.screenshot(path=str(tmp_path / "lecture.png"))
         assert len(found) == 2, found
         for p in found:
             assert p["frame_height"] >= 300, p
@@ -164,7 +163,7 @@ def test_the_table_names_every_lab():
     ids=["embed-820", "1280", "zoom-150"])
 @pytest.mark.parametrize(("lab", "query", "titled"), LABS, ids=[lab for lab, *_ in LABS])
 def test_no_plot_title_meets_its_toolbar(contexts, server_url, lab, query, titled, width,
-                                         height, scale, embed, tmp_path):
+                                         height, scale, embed):
     if scale != 1.0 and lab != "optimizers":
         pytest.skip("150 % zoom: the optimizer lab, where the reviewer saw it")
     link = f"{server_url}?lab={lab}" + ("&embed=1" if embed else "") + (
@@ -174,7 +173,6 @@ def test_no_plot_title_meets_its_toolbar(contexts, server_url, lab, query, title
         found = plots(page, titled)
         page.wait_for_timeout(1500)  # the layout settles
         found = plots(page, titled)
-        page.screenshot(path=str(tmp_path / "plots.png"))
         drawn = [p for p in found if p["title_box"] is not None]
         assert len(drawn) >= titled, found
         if lab != "mlp":  # the MLP lab's plots have no toolbar
