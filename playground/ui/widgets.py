@@ -80,6 +80,16 @@ def loss_text(loss: float) -> str:
     return f"{loss:.3f}" if loss >= 0.001 else f"{loss:.1e}"
 
 
+def loss_texts(losses) -> list[str]:
+    """Losses one above another (a table's column), each as ``loss_text`` writes it,
+    unless one is below 0.001: then every one with two significant digits, so that the
+    column reads at a glance (``2.0e-03`` above ``7.3e-04``, not ``0.002``)."""
+    texts = [loss_text(v) for v in losses]
+    if not any("e" in t for t in texts):
+        return texts
+    return [t if t == "0" else f"{v:.1e}" for v, t in zip(losses, texts, strict=True)]
+
+
 #: ``lossText(v)``: ``loss_text`` in JavaScript ("–" for a value that is not finite).
 LOSS_TEXT_JS = r"""
 const lossText = (v) => {

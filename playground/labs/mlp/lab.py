@@ -33,10 +33,10 @@ from ...ui.lab import Lab
 from ...ui.markup import notice, set_notice
 from ...ui.player import Player
 from ...ui.session import Worker
-from ...ui.widgets import set_text
+from ...ui.widgets import loss_text, set_text
 from . import state as mlp_state
 from .controls import MlpControls
-from .figures import BoundaryView, RaceView, loss_text, readout_html
+from .figures import BoundaryView, RaceView, readout_html
 from .network import NetworkDiagram
 from .state import MAX_LINK_EPOCHS, SPEEDS, UPLOADED, MlpLabState, next_chunk
 

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from playground.labs.mlp.figures import fit_loss_axis
+from playground.labs.mlp.figures import fit_loss_axis, race_table_html
 from playground.labs.mlp.lab import MlpLab
 from playground.labs.optimizers.plots import COLORS
 from playground.ui.axes import step_axis
@@ -235,3 +235,13 @@ def test_a_race_of_one_epoch_draws_each_racer_as_a_dot(lab):
     lab.train_chunk(3)
     assert not any(d.visible for _, dots in view.race_dots for d in dots)
     assert view.race_loss_fig.x_range.end == 3.0
+
+
+def test_the_race_tables_loss_columns_each_take_one_form():
+    """Each loss column over the racers still racing in one form (a diverged racer's row
+    says so across it and counts in neither)."""
+    rows = [(0.002, 1.0, 0.5, 0.75), (7.3e-4, 1.0, 0.25, 0.8), (float("nan"),) * 4]
+    html = race_table_html(["sgd", "adam", "momentum"], rows, [None, None, 3], True, "en")
+    cells = re.findall(r"<td(?: class='pg-race-train')?>([^<]*)</td>", html)
+    assert cells[:6] == ["2.0e-03", "0.500", "75.0 %", "7.3e-04", "0.250", "80.0 %"], cells
+    assert "diverged" in html
