@@ -69,37 +69,19 @@ def number_text(value: float, significant: int | None = None) -> str:
 
 def loss_text(loss: float) -> str:
     """A loss in a readout: three decimals, two significant digits below 0.001
-    (``4.2e-05``, never a bare 0.000), and ``0`` only for a loss that is 0 in float32.
+    (``4.2×10⁻⁵``, as the optimizer lab and the formulas write a power of ten; never a
+    bare 0.000), and ``0`` only for a loss that is 0 in float32.
 
     A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
-    reads 0, never "−0.000".  ``LOSS_TEXT_JS`` is its twin in a page's script."""
+    reads 0, never "−0.000"."""
     if -1e-6 < loss < 0:
         loss = 0.0
     if loss == 0:
         return "0"
-    return f"{loss:.3f}" if loss >= 0.001 else f"{loss:.1e}"
-
-
-def loss_texts(losses) -> list[str]:
-    """Losses one above another (a table's column), each as ``loss_text`` writes it,
-    unless one is below 0.001: then every one with two significant digits, so that the
-    column reads at a glance (``2.0e-03`` above ``7.3e-04``, not ``0.002``)."""
-    texts = [loss_text(v) for v in losses]
-    if not any("e" in t for t in texts):
-        return texts
-    return [t if t == "0" else f"{v:.1e}" for v, t in zip(losses, texts, strict=True)]
-
-
-#: ``lossText(v)``: ``loss_text`` in JavaScript ("–" for a value that is not finite).
-LOSS_TEXT_JS = r"""
-const lossText = (v) => {
-  if (!isFinite(v)) return "–";
-  if (v > -1e-6 && v < 0) v = 0;
-  if (v === 0) return "0";
-  return v >= 1e-3 ? v.toFixed(3) : v.toExponential(1)
-    .replace(/e([+-])(\d)$/, (_, sign, digit) => "e" + sign + "0" + digit);  // 4.2e-05
-};
-"""
+    if loss >= 0.001:
+        return f"{loss:.3f}"
+    mantissa, exponent = f"{loss:.1e}".split("e")
+    return f"{mantissa}×10{superscript(int(exponent))}"
 
 
 #: A number box's text for a knob that spans decades: ``1e-8`` (``number_text``'s

@@ -101,5 +101,12 @@ def source(page, name: str) -> dict[str, list]:
     return page.evaluate(_READ_SOURCE, name)
 
 
+#: Superscript digits and minus back to plain ones ("4.2×10⁻⁵" → "4.2×10-5").
+_PLAIN = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+
+
 def number(page, css_class: str) -> float:
-    return float(page.locator(f".{css_class}").inner_text().strip())
+    """The number shown in the element of class ``css_class`` ("0.693", "4.2×10⁻⁵")."""
+    text = page.locator(f".{css_class}").inner_text().strip().translate(_PLAIN)
+    mantissa, _, exponent = text.partition("×10")
+    return float(mantissa) * 10.0 ** int(exponent or 0)

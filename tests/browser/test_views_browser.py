@@ -167,16 +167,3 @@ def test_the_legend_is_below_the_surface_and_a_divergence_keeps_the_loss_axis(
         assert "SGD's last finite iterate, step 10 (it diverged at step 11)" in (
             critical.inner_text())
     assert page.errors == []
-
-
-def test_the_pages_loss_text_is_the_servers(page):
-    """``LOSS_TEXT_JS`` (the static export's readouts) writes a loss as ``loss_text``."""
-    from playground.ui.widgets import LOSS_TEXT_JS, loss_text
-
-    losses = [0.6931, 12.25, 0.001, 4.2e-5, 2.5e-08, 1.04e-12, 0.0, -1e-8]
-    page.goto("about:blank")
-    shown = page.evaluate("(values) => {" + LOSS_TEXT_JS + "return values.map(lossText) }",
-                          losses)
-    assert shown == [loss_text(v) for v in losses]
-    assert shown[3:] == ["4.2e-05", "2.5e-08", "1.0e-12", "0", "0"]
-    assert page.evaluate("() => {" + LOSS_TEXT_JS + "return lossText(NaN) }") == "–"

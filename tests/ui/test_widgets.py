@@ -5,7 +5,7 @@ import param
 import pytest
 
 from playground.ui.link import format_value, parse_value
-from playground.ui.widgets import Guard, kept_file, loss_text, loss_texts, number_text
+from playground.ui.widgets import Guard, kept_file, loss_text, number_text
 
 
 class Settings(param.Parameterized):
@@ -163,20 +163,15 @@ def test_a_controls_label_and_value_are_joined_by_the_pages_colon():
                                                      value=1).labels
 
 
-#: A loss, its readout text: three decimals, two significant digits below 0.001, and
-#: "0" only for a loss that is 0 (float32's −1e−8 near a perfect fit included).
-LOSSES = [(0.6931, "0.693"), (12.25, "12.250"), (0.001, "0.001"), (4.2e-5, "4.2e-05"),
-          (2.5e-08, "2.5e-08"), (0.0, "0"), (-1e-8, "0")]
+#: A loss, its readout text: three decimals, two significant digits below 0.001 (a
+#: power of ten as the formulas write one), and "0" only for a loss that is 0
+#: (float32's −1e−8 near a perfect fit included).
+LOSSES = [(0.6931, "0.693"), (12.25, "12.250"), (0.001, "0.001"), (9.96e-4, "1.0×10⁻³"),
+          (4.2e-5, "4.2×10⁻⁵"), (2.5e-08, "2.5×10⁻⁸"), (1.04e-12, "1.0×10⁻¹²"), (0.0, "0"),
+          (-1e-8, "0")]
 
 
 @pytest.mark.parametrize(("loss", "text"), LOSSES)
 def test_a_tiny_loss_is_not_shown_as_zero(loss, text):
     assert loss_text(loss) == text
 
-
-def test_a_column_of_losses_takes_one_form_when_one_is_tiny():
-    """A race's table, one racer's loss above another's: 0.002 above 7.3e-04 read as if
-    the first were the smaller (a new user's review); the column is then all in one form."""
-    assert loss_texts([0.6931, 12.25]) == ["0.693", "12.250"]  # as the readout
-    assert loss_texts([0.002, 7.3e-4, 0.0, -1e-8]) == ["2.0e-03", "7.3e-04", "0", "0"]
-    assert loss_texts([]) == []

@@ -44,7 +44,7 @@ from ...ui.palettes import (
     optimizer_color,
 )
 from ...ui.present import ink, lecture_height, lecture_left, number_size, text_size
-from ...ui.widgets import loss_texts, set_text
+from ...ui.widgets import loss_text, set_text
 from .state import MAX_RACERS, MlpLabState
 
 #: Between a curve chart and its legend beside it, in px: room for half of the last x
@@ -200,18 +200,14 @@ def race_table_html(racers, rows, diverged, has_validation: bool, lang: str) -> 
     keys = ["mlp.race.optimizer", "mlp.train_loss"] + (
         ["mlp.val_loss", "mlp.race.val_acc"] if has_validation else [])
     head = "".join(f"<th>{tr(k, lang)}</th>" for k in keys)
-    # Each loss column in one form (``loss_texts``) over the racers still racing.
-    racing = [i for i, epoch in enumerate(diverged) if epoch is None]
-    train = dict(zip(racing, loss_texts([rows[i][0] for i in racing]), strict=True))
-    val = dict(zip(racing, loss_texts([rows[i][2] for i in racing]), strict=True))
     body = []
-    for i, (name, row, epoch) in enumerate(zip(racers, rows, diverged, strict=True)):
+    for name, row, epoch in zip(racers, rows, diverged, strict=True):
         if epoch is not None:
             cells = (f"<td colspan={len(keys) - 1}>"
                      f"{tr('mlp.race.diverged', lang, epoch=epoch)}</td>")
         else:
-            cells = f"<td class='pg-race-train'>{train[i]}</td>" + (
-                f"<td>{val[i]}</td><td>{accuracy_text(row[3])}</td>"
+            cells = f"<td class='pg-race-train'>{loss_text(row[0])}</td>" + (
+                f"<td>{loss_text(row[2])}</td><td>{accuracy_text(row[3])}</td>"
                 if has_validation else "")
         body.append(f"<tr><td style='color:{ink(optimizer_color(name))};font-weight:600'>"
                     f"{tr(f'optimizer.{name}', lang)}</td>{cells}</tr>")

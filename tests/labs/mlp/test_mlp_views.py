@@ -237,11 +237,12 @@ def test_a_race_of_one_epoch_draws_each_racer_as_a_dot(lab):
     assert view.race_loss_fig.x_range.end == 3.0
 
 
-def test_the_race_tables_loss_columns_each_take_one_form():
-    """Each loss column over the racers still racing in one form (a diverged racer's row
-    says so across it and counts in neither)."""
+def test_the_race_table_writes_each_loss_as_the_readout_does():
+    """Each racer's losses as the headline writes a loss (its first row is the
+    headline's racer), a power of ten as the formulas write one; a diverged racer's row
+    says so across it."""
     rows = [(0.002, 1.0, 0.5, 0.75), (7.3e-4, 1.0, 0.25, 0.8), (float("nan"),) * 4]
     html = race_table_html(["sgd", "adam", "momentum"], rows, [None, None, 3], True, "en")
     cells = re.findall(r"<td(?: class='pg-race-train')?>([^<]*)</td>", html)
-    assert cells[:6] == ["2.0e-03", "0.500", "75.0 %", "7.3e-04", "0.250", "80.0 %"], cells
+    assert cells[:6] == ["0.002", "0.500", "75.0 %", "7.3×10⁻⁴", "0.250", "80.0 %"], cells
     assert "diverged" in html
