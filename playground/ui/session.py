@@ -456,7 +456,11 @@ def _keeping_browser_changes(drain):
             if loop is None:
                 dispatch_theirs()
             else:  # (the drain may run on a page's thread: the loop's method is safe)
-                loop.add_callback(on_the_loop)
+                # With the session's lock, as Bokeh runs every change of a page: its
+                # session sends a change only then (without it, now and then, "_pending_
+                # writes should be non-None" in the log).  Not a next-tick callback: one
+                # added under a hold is an event the next drain drops.
+                loop.add_callback(session.with_document_locked, on_the_loop)
         return dispatch
 
     drain_keeping_browser_changes.keeps_browser_changes = True
