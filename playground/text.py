@@ -712,6 +712,7 @@ _EN: dict[str, str] = {
     "bv.axis.knn": "k neighbours (capacity falls as k grows →)",
     "bv.axis.features": "features p (capacity grows →)",
     "bv.axis.network": "hidden units h (capacity grows →)",
+    "bv.axis.error": "mean squared error",
     "bv.threshold": "p = n",
     "bv.busy": "Training every width on every set… {percent} %",
     "bv.busy.fits": "Fitting every capacity to every set… {percent} %",

@@ -582,6 +582,7 @@ ZH: dict[str, str] = {
     "bv.axis.knn": "近邻数 k（k 越大容量越小 →）",
     "bv.axis.network": "隐藏单元数 h（容量向右增大 →）",
     "bv.axis.poly": "次数 d（容量向右增大 →）",
+    "bv.axis.error": "均方误差",
     "bv.busy": "正在用每个训练集训练每种宽度…… {percent} %",
     "bv.busy.fits": "正在对每个训练集拟合每种容量…… {percent} %",
     "bv.capacity.poly": "次数 d（即容量）",

@@ -82,7 +82,7 @@ def fits_figure(sources: dict[str, ColumnDataSource], lang: str,
                 line_color="white", legend_label=tr("bv.fits.points", lang))
     legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
     fig.legend[0].name = "pg-bv-legend"
-    fig.xaxis.axis_label = "x"
+    fig.xaxis.axis_label, fig.yaxis.axis_label = "x", "y"
     return fig
 
 
@@ -148,6 +148,7 @@ def curves_figure(sources: dict[str, ColumnDataSource], family: str, lang: str,
             fig.scatter("x", "y", source=sources[key], color=color, size=6,
                         legend_label=label)
     fig.xaxis.axis_label = tr(f"bv.axis.{family}", lang)
+    fig.yaxis.axis_label = tr("bv.axis.error", lang)
     legend_below(fig, 2)  # six entries: three columns touched in lecture mode
     fig.legend.click_policy = "hide"
     span = Span(dimension="height", line_color=ink, line_width=2, line_alpha=0.6,

@@ -577,3 +577,18 @@ def bv_state_calculate(settings):
     from playground.labs.biasvariance.state import calculate
 
     return calculate(settings)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_both_plots_label_both_axes(lang):
+    """What each axis measures, in the page's language (a new user's review: the fits'
+    and the error's vertical axes had no label)."""
+    s = BiasVarianceLabState(lang=lang)
+    s.precompute()
+    lab = BiasVarianceLab(state=s)
+    lab.prepare()
+    fits, curves = lab.fits_fig, lab.curves_fig
+    assert (fits.xaxis[0].axis_label, fits.yaxis[0].axis_label) == ("x", "y")
+    assert curves.xaxis[0].axis_label == tr("bv.axis.poly", lang)
+    other = "zh" if lang == "en" else "en"
+    assert curves.yaxis[0].axis_label == tr("bv.axis.error", lang) != tr("bv.axis.error", other)
