@@ -134,6 +134,10 @@ def test_the_caption_is_the_settings_in_words_each_once():
     assert caption == ("Neural network · Data: Exclusive or (XOR) · Network: 8,8, tanh · "
                        "Adam, α = 0.03 · epoch 3")
     assert caption.count("epoch") == 1 and "dataset" not in caption and "lr" not in caption
+    # The activation and initialisation as the controls name them (a new user's review:
+    # "Network: 32,32,32, relu, Initialisation: he").
+    state.apply_query({"activation": "relu", "init": "he"})
+    assert "Network: 8,8, ReLU, Initialisation: He (Kaiming)" in export.figure_caption(state)
 
 
 def test_a_chinese_caption_is_chinese_with_full_width_marks():

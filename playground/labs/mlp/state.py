@@ -963,9 +963,9 @@ class MlpLabState(_Knobs):
         if self.normalise:
             data.append(tr("caption.mlp.normalised", lang))
         layers = self.layers if self.layers != "0" else tr("caption.mlp.no_hidden", lang)
-        network = [layers, self.activation]
+        network = [layers, t(f"activation.{self.activation}")]  # as the controls name them
         if "init" in changed:
-            network.append(caption.named(t("init"), self.init, lang))
+            network.append(caption.named(t("init"), t(f"init.{self.init}"), lang))
         if self.batchnorm:
             network.append(t("batchnorm"))
         knobs = {k: getattr(self, k) for k in opt.KNOBS}
