@@ -234,7 +234,9 @@ def sweep_values(knob: str, centre: float, n: int = DEFAULT_VALUES) -> list[floa
     for i in range(n):
         if i != at:
             v = back(c + (i - at) * step)
-            values.add(min(max(float(f"{v:.6g}"), k.low), k.high))
+            # Three significant digits: the slider, the note and the captions read
+            # 0.0119, not 0.0119149 (a new user's review).
+            values.add(min(max(float(f"{v:.3g}"), k.low), k.high))
     return sorted(values)
 
 
