@@ -73,7 +73,9 @@ def loss_text(loss: float) -> str:
     bare 0.000), and ``0`` only for a loss that is 0 in float32.
 
     A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
-    reads 0, never "−0.000"."""
+    reads 0, never "−0.000".  A loss that is not finite reads "–"."""
+    if not math.isfinite(loss):
+        return "–"
     if -1e-6 < loss < 0:
         loss = 0.0
     if loss == 0:

@@ -168,7 +168,7 @@ def test_a_controls_label_and_value_are_joined_by_the_pages_colon():
 #: (float32's −1e−8 near a perfect fit included).
 LOSSES = [(0.6931, "0.693"), (12.25, "12.250"), (0.001, "0.001"), (9.96e-4, "1.0×10⁻³"),
           (4.2e-5, "4.2×10⁻⁵"), (2.5e-08, "2.5×10⁻⁸"), (1.04e-12, "1.0×10⁻¹²"), (0.0, "0"),
-          (-1e-8, "0")]
+          (-1e-8, "0"), (float("nan"), "–"), (float("inf"), "–")]
 
 
 @pytest.mark.parametrize(("loss", "text"), LOSSES)
