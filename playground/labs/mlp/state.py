@@ -468,8 +468,9 @@ class MlpLabState(_Knobs):
 
     @property
     def racers(self) -> tuple[str, ...]:
-        """The optimizers racing (at most four), or () when fewer than two are chosen."""
-        chosen = tuple(n for n in opt.NAMES if n in self.race)[:MAX_RACERS]
+        """The optimizers racing (at most four, in the order chosen: a link's ``race=adam,sgd``
+        puts Adam first, in the headline too), or () when fewer than two are chosen."""
+        chosen = tuple(dict.fromkeys(n for n in self.race if n in opt.NAMES))[:MAX_RACERS]
         return chosen if len(chosen) >= 2 else ()
 
     @property

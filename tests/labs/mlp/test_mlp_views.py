@@ -162,6 +162,20 @@ def test_race_colours_follow_the_optimizer_as_in_the_optimizer_lab(lab):
     assert view.race_boundary_figs[0].title.text_color == OPTIMIZER_COLORS["sgd"]
 
 
+def test_a_links_race_keeps_its_order_in_the_headline_and_heat_maps():
+    """``race=adam,momentum``: Adam, named first, is the headline's racer and the first
+    heat map (the registry lists momentum before Adam)."""
+    lab = MlpLab()
+    assert lab.state.apply_query({"race": "adam,momentum"}) == []
+    lab.start()
+    lab.train_chunk(2)
+    assert lab.state.racers == ("adam", "momentum")
+    whose = re.search(r"class='pg-readout-whose'[^>]*>([^<]*)<", lab.readout.object)
+    assert whose and whose.group(1) == "Adam"
+    titles = [f.title.text for f in lab.race_view.race_boundary_figs[:2]]
+    assert titles[0].startswith("Adam") and titles[1].startswith("Momentum"), titles
+
+
 def test_sgd_with_a_large_step_reads_as_unstable_not_under_fitting(lab):
     """The issue's case: SGD with α = 5 jumps between losses of about 2 and 14."""
     s = lab.state
