@@ -767,12 +767,21 @@ def latex_number(value: float, significant: int | None = None) -> str:
 
     Exact (the shortest text that reads back as ``value``) or rounded to
     ``significant`` digits; a power of ten as ``m \\times 10^{k}``; ±∞ as ``\\infty``.
-    E.g. ``latex_number(1e-08) == "1 \\times 10^{-8}"``, ``latex_number(0.123456, 4)
-    == "0.1235"``.
+    Rounded, a number below 10⁻³ is a power of ten (as a loss in a readout is): a
+    column of losses reads ``4.056 \\times 10^{-4}`` beside ``8.691 \\times 10^{-5}``,
+    not ``0.0004056``.  E.g. ``latex_number(1e-08) == "1 \\times 10^{-8}"``,
+    ``latex_number(0.123456, 4) == "0.1235"``.
     """
     if math.isinf(value):
         return r"-\infty" if value < 0 else r"\infty"
-    text = _format_number(value) if significant is None else f"{value:.{significant}g}"
+    if significant is None:
+        text = _format_number(value)
+    else:
+        text = f"{value:.{significant}g}"
+        if "e" not in text and value != 0 and abs(float(text)) < 1e-3:
+            text = f"{float(text):.{significant - 1}e}"
+            mantissa, _, exponent = text.partition("e")
+            text = mantissa.rstrip("0").rstrip(".") + "e" + exponent
     mantissa, marker, exponent = text.partition("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}" if marker else mantissa
 

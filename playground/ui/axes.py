@@ -281,14 +281,14 @@ def readable_tick(tick: float) -> str:
 #: ``[kind, x, y, dx, dy, color]``, kind ``gradient``, ``velocity`` or ``step``.
 #: Prepended to the optimizer lab's playback and to the static export's.
 #: ``pgPlain(v)``: a number as the optimizer lab's legend writes it (Python's
-#: ``f"{v:.4g}"``, a power of ten as ×10ᵏ: ``number_text(v, 4)``'s twin), for the live
-#: lab's legend and the static export's.
+#: ``f"{v:.4g}"``, a power of ten as ×10ᵏ, below 10⁻³ too: ``number_text(v, 4)``'s twin),
+#: for the live lab's legend and the static export's.
 PLAIN_JS = SUPERSCRIPT_JS + r"""
 const pgPlain = (v) => {
   if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
   if (v === 0) return "0";
-  const e = Math.floor(Math.log10(Math.abs(v)));
-  let m = (e < -4 || e >= 4) ? v.toExponential(3) : v.toPrecision(4);
+  let m = v.toPrecision(4);  // below 10⁻³ a power of ten, as number_text(v, 4) writes it
+  if (!m.includes("e") && Math.abs(Number(m)) < 1e-3) m = Number(m).toExponential(3);
   let exp = null;
   if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
   if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");

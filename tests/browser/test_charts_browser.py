@@ -131,3 +131,19 @@ def test_a_run_stopped_at_its_first_step_is_a_dot(new_page, server_url):
     assert fig["x_range"] == pytest.approx([-0.02, 1])  # only step 0 exists, seen whole
     assert [d["n"] for d in dots(fig)] == [1]
     assert page.errors == []
+
+
+def test_the_legends_numbers_are_written_as_number_text_writes_them(page):
+    """``pgPlain`` (the optimizer legends', live and exported) is ``number_text(v, 4)``'s
+    twin: one column of losses reads ``4.056×10⁻⁴`` beside ``8.691×10⁻⁵`` (it wrote
+    ``0.0004056``), and the edges of each form agree (exact ties aside: JavaScript
+    rounds 1234.5 up, Python to even)."""
+    from playground.ui.axes import PLAIN_JS
+    from playground.ui.widgets import number_text
+
+    values = [0.0004056, 8.691e-5, 0.001234, 0.00099996, 0.0009999, 0.12345, 1234.56,
+              9999.6, 12345.6, -0.0004, 0.0, 1e-3, 3e-9, 2.5, 1e21]
+    written = page.evaluate("(values) => {" + PLAIN_JS + "\nreturn values.map(pgPlain)}",
+                            values)
+    assert written == [number_text(v, 4) for v in values]
+    assert written[:2] == ["4.056×10⁻⁴", "8.691×10⁻⁵"]
