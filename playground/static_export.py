@@ -93,6 +93,7 @@ from .labs.mlp.figures import (
     epoch_chart,
     generalisation_gap,
     legend_beside,
+    light_ticks,
     race_chart,
     race_table_html,
     racer_lines,
@@ -132,10 +133,8 @@ from .ui.marks import (
 )
 from .ui.markup import text_html
 from .ui.paint import skip_css_variables
-from .ui.palettes import (
-    OPTIMIZER_COLORS,
-)
-from .ui.present import MATH_FONT, PLOT_COLORS, dark_page_css
+from .ui.palettes import OPTIMIZER_COLORS, title_ink
+from .ui.present import MATH_FONT, OWN_INK, PLOT_COLORS, dark_page_css
 from .ui.widgets import SLIDER_COLON_JS, loss_text, number_text
 
 #: The sweep's default number of values, and the bounds on it.
@@ -826,8 +825,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     for k in range(len(racers)):
         heat, source = _heat_figure(plane, images[k][-1], labels[k], (290, 290),
                                     f"pg-boundary-{k}", f"image_{k}", point_size=5)
-        heat.title.text_color = colors[k]
-        heat.axis.visible = False
+        heat.title.update(text_color=colors[k], tags=[OWN_INK])  # (``theme`` dark: lighter)
+        light_ticks(heat)  # (as the live race's maps)
         shown.append(source)
         heats.append(heat)
     histories = [np.asarray(h, np.float64) for h in state.race_history]
@@ -1206,6 +1205,9 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
         for label in page.layout.select({"type": Label}):  # the capacity line's
             if label.text_color == light:
                 label.text_color = dark
+        for title in page.layout.select({"type": Title}):  # a racer's, in its colour
+            if OWN_INK in title.tags:
+                title.text_color = title_ink(title.text_color, "dark")
         page.theme = "dark"
     return page
 

@@ -409,6 +409,13 @@ def test_a_dark_optimizer_page_and_race_page():
     page = static_export.build_page(state, "mlp", epochs=10, snapshots=2, theme="dark")
     assert _source(page, "pg-loss").background_fill_color == dark
     assert _triangles(page, "pg-boundary-0") > 0
+    # Each heat map's title, the racer's name, keeps its optimizer's colour, lightened
+    # as the page's text in that colour is (it was the theme's one ink: whose is which?).
+    from playground.ui.palettes import OPTIMIZER_COLORS, mix
+
+    for k, name in enumerate(("sgd", "adam")):
+        title = page.layout.select_one({"name": f"pg-boundary-{k}"}).title
+        assert title.text_color == mix(OPTIMIZER_COLORS[name], 0.4), (name, title.text_color)
 
 
 def test_an_mlp_race_exports_every_racer():

@@ -51,6 +51,12 @@ def mix(color: str, t: float) -> str:
     return "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in (r, g, b))
 
 
+def title_ink(color: str, theme: str) -> str:
+    """``present.ink`` for text on a canvas (which reads no CSS variable): ``color``
+    (``#rrggbb``) itself in the light theme, 40 % of it over white in the dark one."""
+    return mix(color, 0.4) if theme == "dark" else color
+
+
 def class_color(k: int) -> str:
     """Class ``k``'s colour (the list repeats past ten classes)."""
     return CLASS_COLORS[k % len(CLASS_COLORS)]

@@ -88,6 +88,10 @@ DARK_GLYPH_LUMINANCE = 0.06
 #: colours in the dark theme: a mark drawn on a fill that is the same in both themes (the
 #: optimizer lab's contours, ``ui.marks``).
 KEEP_INK = "pg-keep-ink"
+#: A title tagged so (its ``tags``) is coloured by its owner in both themes
+#: (``palettes.title_ink``: a racer's name in its optimizer's colour); the dark theme's ink would
+#: take the colour, and with it whose the plot is, away.
+OWN_INK = "pg-own-ink"
 #: A plot tagged ``lecture_height(px)`` is that tall in lecture mode: a chart whose
 #: frame lecture mode's larger type and legend would leave a strip (the MLP lab's
 #: curves, 215 px: a frame of 90 px on a projector).
@@ -315,11 +319,13 @@ class Presenter:
             return [m for m in models if isinstance(m, kind)]
 
         for title in of_type(Title):
-            self._apply(title, "text_color", colors["ink"], dark)
+            if OWN_INK not in title.tags:
+                self._apply(title, "text_color", colors["ink"], dark)
             self._apply(title, "text_font_size", PLOT_FONTS["title"], big)
         for axis in of_type(Axis):
             for prop in ("axis_line_color", "major_tick_line_color", "minor_tick_line_color"):
-                self._apply(axis, prop, colors["muted"], dark)
+                if self.originals.get(axis.id, {}).get(prop, getattr(axis, prop)) is not None:
+                    self._apply(axis, prop, colors["muted"], dark)  # (a hidden one stays so)
             self._apply(axis, "axis_label_text_color", colors["ink"], dark)
             self._apply(axis, "major_label_text_color", colors["ink"], dark)
             self._apply(axis, "axis_label_text_font_size", PLOT_FONTS["axis_label"], big)

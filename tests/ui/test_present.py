@@ -6,6 +6,7 @@ from bokeh.models import FullscreenTool
 from bokeh.plotting import figure
 
 from playground.ui.present import (
+    OWN_INK,
     PLOT_COLORS,
     THICK,
     Display,
@@ -72,6 +73,21 @@ def test_dark_and_lecture_mode_restyle_a_plot_and_switching_back_restores_it():
     assert fig.background_fill_color == fresh.background_fill_color
     assert line.glyph.line_width == 2 and line.glyph.line_color == "#000000"
     assert fig.title.text_font_size == fresh.title.text_font_size
+
+
+def test_the_dark_theme_keeps_hidden_ticks_hidden_and_owned_title_colours():
+    """A tick line a plot hides (None) stays hidden in the dark theme (the race maps'
+    minor ticks showed), and a title tagged ``OWN_INK`` keeps the colour its owner
+    gives it (a racer's name) while every other title takes the theme's ink."""
+    fig, _ = _plot()
+    fig.xaxis.minor_tick_line_color = None
+    owned, _ = _plot()
+    owned.title.update(text_color="#1f77b4", tags=[OWN_INK])
+    Presenter(Display(theme="dark")).style([fig, owned])
+    assert fig.xaxis[0].minor_tick_line_color is None
+    assert fig.yaxis[0].minor_tick_line_color == PLOT_COLORS["dark"]["muted"]
+    assert fig.title.text_color == PLOT_COLORS["dark"]["ink"]
+    assert owned.title.text_color == "#1f77b4"
 
 
 def test_a_label_in_a_plot_is_a_tick_labels_size_in_lecture_mode_only():

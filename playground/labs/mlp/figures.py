@@ -42,8 +42,9 @@ from ...ui.palettes import (
     TRAIN_COLOR,
     VAL_COLOR,
     optimizer_color,
+    title_ink,
 )
-from ...ui.present import ink, lecture_height, lecture_left, number_size, text_size
+from ...ui.present import OWN_INK, ink, lecture_height, lecture_left, number_size, text_size
 from ...ui.widgets import loss_text, set_text
 from .state import MAX_RACERS, MlpLabState
 
@@ -386,6 +387,15 @@ class BoundaryView(Viewer):
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
 
+def light_ticks(fig):
+    """A race's small map's axes: light ticks, three a side, no label (the single
+    network's map names x₁ and x₂), readable without taking the map's room."""
+    for axis in fig.axis:
+        axis.update(major_label_text_font_size="10px", minor_tick_line_color=None,
+                    major_tick_out=3, major_tick_in=0)
+        axis.ticker.desired_num_ticks = 3
+
+
 class RaceView(Viewer):
     """An optimizer race: up to four small heat maps and one pair of charts.
 
@@ -394,6 +404,9 @@ class RaceView(Viewer):
     """
 
     state = param.ClassSelector(class_=MlpLabState)
+    theme = param.Selector(default="light", objects=["light", "dark"],
+                           doc="the page's theme: each heat map's title, the racer's name, "
+                               "in its optimizer's colour for it (``title_ink``)")
 
     def __init__(self, plane: Plane, **params):
         super().__init__(**params)
@@ -408,8 +421,8 @@ class RaceView(Viewer):
                                        sizing_mode="scale_width", min_width=215,
                                        max_width=RACE_IMAGE_MAX_PX, css_classes=["pg-race-map"],
                                        title=tr(f"optimizer.{opt.NAMES[i]}", lang))
-            fig.title.text_font_size = "14px"
-            fig.axis.visible = False
+            fig.title.update(text_font_size="14px", tags=[OWN_INK])
+            light_ticks(fig)
             self.race_images.append(source)
             self.race_boundary_figs.append(fig)
         self.race_curves = [empty_curves() for _ in range(MAX_RACERS)]
@@ -463,6 +476,12 @@ class RaceView(Viewer):
         self.race_lines.append(by_racer)
         return fig
 
+    @param.depends("theme", watch=True)
+    def _recolour_titles(self):
+        for i, name in enumerate(self.state.racers):
+            self.race_boundary_figs[i].title.text_color = title_ink(optimizer_color(name),
+                                                                    self.theme)
+
     def reset(self):
         """Show as many heat maps and curves as there are racers, named after them."""
         s, lang = self.state, self.state.lang
@@ -474,7 +493,8 @@ class RaceView(Viewer):
             # The optimizer's colour, not the slot's: the same in both labs.
             color = optimizer_color(racers[i]) if active else "#444444"
             self.race_slots[i].visible = active
-            self.race_boundary_figs[i].title.update(text=name, text_color=color)
+            self.race_boundary_figs[i].title.update(text=name,
+                                                    text_color=title_ink(color, self.theme))
             self.race_feeds[i].clear()
             for fig, lines in zip((self.race_loss_fig, self.race_acc_fig), self.race_lines,
                                   strict=True):

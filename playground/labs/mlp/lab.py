@@ -174,6 +174,8 @@ class MlpLab(Lab):
             self._speed_width = self.player.speed.width
         self.player.speed.width = 200 if display.present else self._speed_width
         self.network.display_changed(display)
+        if self.race_view is not None:
+            self.race_view.theme = display.theme
 
     def show_message(self):
         set_notice(self.message, (self.link_problems, self.state.error))
@@ -317,7 +319,7 @@ class MlpLab(Lab):
         races never makes its models (each of which Bokeh walks again at every change
         of the page, on the event loop every page shares)."""
         if self.race_view is None:
-            self.race_view = RaceView(self.plane, state=self.state)
+            self.race_view = RaceView(self.plane, state=self.state, theme=self.theme)
             self.race_view.layout.visible = False  # ``_on_reset`` shows it
             self.race_area.objects = self.styled([self.race_view.layout])
         return self.race_view

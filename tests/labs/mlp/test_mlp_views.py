@@ -162,6 +162,43 @@ def test_race_colours_follow_the_optimizer_as_in_the_optimizer_lab(lab):
     assert view.race_boundary_figs[0].title.text_color == OPTIMIZER_COLORS["sgd"]
 
 
+def test_race_maps_have_light_ticks_over_the_single_maps_frame(lab):
+    """Each race map reads as the single network's map does (its frame's ticks, three
+    a side, small), not as a picture without a scale."""
+    lab.state.race = ["sgd", "adam"]
+    lab.train_chunk(1)
+    single = lab.boundary.boundary_fig
+    for fig in lab.race_view.race_boundary_figs:
+        assert (fig.x_range.start, fig.x_range.end) == (single.x_range.start,
+                                                        single.x_range.end)
+        for axis in fig.axis:
+            assert axis.visible and axis.axis_label is None
+            assert axis.ticker.desired_num_ticks == 3 and axis.minor_tick_line_color is None
+
+
+def test_race_titles_keep_their_colours_in_the_dark_theme(lab):
+    """In the dark theme each heat map's title is its racer's colour lightened as the
+    page's coloured text is (``ink``), not the theme's one ink; a race started in the
+    dark and a return to the light theme colour them too."""
+    from playground.ui.present import Display, Presenter
+
+    lab.state.race = ["momentum", "adam"]
+    lab.train_chunk(1)
+    view, dark = lab.race_view, Display(theme="dark")
+    figs = view.race_boundary_figs
+    lab.display_changed(dark)
+    Presenter(dark).style(figs)  # as the page's styling does, after the lab's
+    assert [f.title.text_color for f in figs[:2]] == [
+        mix(OPTIMIZER_COLORS["momentum"], 0.4), mix(OPTIMIZER_COLORS["adam"], 0.4)]
+    lab.state.race = ["adam", "rmsprop", "sgd"]
+    Presenter(dark).style(figs)
+    assert [f.title.text_color for f in figs[:3]] == [
+        mix(OPTIMIZER_COLORS[n], 0.4) for n in ("adam", "rmsprop", "sgd")]
+    lab.display_changed(Display(theme="light"))
+    assert [f.title.text_color for f in figs[:3]] == [
+        OPTIMIZER_COLORS[n] for n in ("adam", "rmsprop", "sgd")]
+
+
 def test_a_links_race_keeps_its_order_in_the_headline_and_heat_maps():
     """``race=adam,momentum``: Adam, named first, is the headline's racer and the first
     heat map (the registry lists momentum before Adam)."""
