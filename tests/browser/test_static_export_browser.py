@@ -334,7 +334,7 @@ def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
     for k in range(4):
         assert _shown(page, f"pg-boundary-{k}")
     titles = _js(page, "return [0, 1, 2, 3].map((k) => m('pg-boundary-' + k).title.text)")
-    assert titles == ["SGD", "Momentum", "RMSProp", "Adam"]
+    assert titles == ["SGD", "Momentum", "Adam", "RMSProp"]  # the link's order
     last = _js(page, "return [0, 1, 2, 3].map((k) => [Array.from(m('image_' + k).data.image[0]),"
                      " m('played_' + k).data.epoch.length])")
     assert all(n == 61 for _, n in last)
