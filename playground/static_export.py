@@ -93,7 +93,6 @@ from .labs.mlp.figures import (
     epoch_chart,
     generalisation_gap,
     legend_beside,
-    light_ticks,
     race_chart,
     race_table_html,
     racer_lines,
@@ -826,7 +825,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         heat, source = _heat_figure(plane, images[k][-1], labels[k], (290, 290),
                                     f"pg-boundary-{k}", f"image_{k}", point_size=5)
         heat.title.update(text_color=colors[k], tags=[OWN_INK])  # (``theme`` dark: lighter)
-        light_ticks(heat)  # (as the live race's maps)
+        heat.axis.visible = False
         shown.append(source)
         heats.append(heat)
     histories = [np.asarray(h, np.float64) for h in state.race_history]

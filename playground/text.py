@@ -535,6 +535,7 @@ _EN: dict[str, str] = {
         "network trains, with the optimizer chosen above ({single})."),
     "mlp.race.all_diverged": "Every optimizer in the race diverged. Lower α or press Reset.",
     "mlp.race.diverged": "diverged at epoch {epoch}",
+    "mlp.race.frame": "Each map: x₁ from {x0} to {x1} across, x₂ from {y0} to {y1} up.",
     "mlp.race.optimizer": "Optimizer",
     "mlp.race.val_acc": "Validation accuracy",
     "mlp.race.note": (

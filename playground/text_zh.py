@@ -482,6 +482,7 @@ ZH: dict[str, str] = {
         "使用上方所选的优化器（{single}）。"),
     "mlp.race.all_diverged": "比赛中的所有优化器都发散了。请降低 α 或点击“重置”。",
     "mlp.race.diverged": "在第 {epoch} 个迭代周期发散",
+    "mlp.race.frame": "每张图：x₁ 横向从 {x0} 到 {x1}，x₂ 纵向从 {y0} 到 {y1}。",
     "mlp.race.optimizer": "优化器",
     "mlp.race.val_acc": "验证准确率",
     "mlp.race.note": (

@@ -45,7 +45,7 @@ from ...ui.palettes import (
     title_ink,
 )
 from ...ui.present import OWN_INK, ink, lecture_height, lecture_left, number_size, text_size
-from ...ui.widgets import loss_text, set_text
+from ...ui.widgets import loss_text, number_text, set_text
 from .state import MAX_RACERS, MlpLabState
 
 #: Between a curve chart and its legend beside it, in px: room for half of the last x
@@ -241,6 +241,13 @@ def empty_curves() -> ColumnDataSource:
     return ColumnDataSource(CurveFeed.columns(np.zeros((0, 4)), np.zeros(0, int)))
 
 
+def race_frame_text(frame, lang: str) -> str:
+    """The race maps' frame (``decision.Frame``, the single network's map's), in words:
+    the small maps have no axes."""
+    x0, x1, y0, y1 = (number_text(v, 3) for v in frame)
+    return tr("mlp.race.frame", lang, x0=x0, x1=x1, y0=y0, y1=y1)
+
+
 def normalisation_note(state: MlpLabState) -> str:
     """What the network sees when inputs are normalised (x̂ = (x − μ)/σ per feature, μ
     and σ of the training set), as a line of text; "" when they are used as they are."""
@@ -387,15 +394,6 @@ class BoundaryView(Viewer):
         set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
 
 
-def light_ticks(fig):
-    """A race's small map's axes: light ticks, three a side, no label (the single
-    network's map names x₁ and x₂), readable without taking the map's room."""
-    for axis in fig.axis:
-        axis.update(major_label_text_font_size="10px", minor_tick_line_color=None,
-                    major_tick_out=3, major_tick_in=0)
-        axis.ticker.desired_num_ticks = 3
-
-
 class RaceView(Viewer):
     """An optimizer race: up to four small heat maps and one pair of charts.
 
@@ -422,7 +420,9 @@ class RaceView(Viewer):
                                        max_width=RACE_IMAGE_MAX_PX, css_classes=["pg-race-map"],
                                        title=tr(f"optimizer.{opt.NAMES[i]}", lang))
             fig.title.update(text_font_size="14px", tags=[OWN_INK])
-            light_ticks(fig)
+            # No axes: ticks took a fifth of each small map's width (its frame under the
+            # 200 px every chart keeps); the line under the maps gives their frame.
+            fig.axis.visible = False
             self.race_images.append(source)
             self.race_boundary_figs.append(fig)
         self.race_curves = [empty_curves() for _ in range(MAX_RACERS)]
@@ -486,7 +486,8 @@ class RaceView(Viewer):
         """Show as many heat maps and curves as there are racers, named after them."""
         s, lang = self.state, self.state.lang
         racers = s.racers
-        show_note(self.frame_note, normalisation_note(s))
+        show_note(self.frame_note, " ".join(filter(None, (race_frame_text(self.plane.frame, lang),
+                                                          normalisation_note(s)))))
         for i in range(MAX_RACERS):
             active = i < len(racers)
             name = tr(f"optimizer.{racers[i]}", lang) if active else ""

@@ -20,6 +20,7 @@ from playground.ui.palettes import (
     mix,
 )
 from playground.ui.present import ink
+from playground.ui.widgets import number_text
 
 
 @pytest.fixture
@@ -87,7 +88,8 @@ def test_the_normalisation_is_said_under_the_heat_map(lab):
     assert note.visible
     assert lab.race_view is None  # no race yet: its view is not built
     lab.state.race = ["sgd", "adam"]
-    assert lab.race_view.frame_note.visible and lab.race_view.frame_note.object == note.object
+    race_note = lab.race_view.frame_note  # the race maps' frame (no axes), then the same
+    assert race_note.visible and race_note.object.endswith(" " + note.object)
     text = re.sub(r"<[^>]+>", "", note.object)
     mean, std = lab.state.data.mean, lab.state.data.std
     assert f"x₁: μ = {mean[0]:.3g}, σ = {std[0]:.3g}" in text
@@ -162,18 +164,21 @@ def test_race_colours_follow_the_optimizer_as_in_the_optimizer_lab(lab):
     assert view.race_boundary_figs[0].title.text_color == OPTIMIZER_COLORS["sgd"]
 
 
-def test_race_maps_have_light_ticks_over_the_single_maps_frame(lab):
-    """Each race map reads as the single network's map does (its frame's ticks, three
-    a side, small), not as a picture without a scale."""
+def test_the_line_under_the_race_maps_gives_their_frame(lab):
+    """The small maps have no axes: the line under them gives the frame they share with
+    the single network's map, in numbers, and follows it to new data."""
     lab.state.race = ["sgd", "adam"]
     lab.train_chunk(1)
     single = lab.boundary.boundary_fig
-    for fig in lab.race_view.race_boundary_figs:
-        assert (fig.x_range.start, fig.x_range.end) == (single.x_range.start,
-                                                        single.x_range.end)
-        for axis in fig.axis:
-            assert axis.visible and axis.axis_label is None
-            assert axis.ticker.desired_num_ticks == 3 and axis.minor_tick_line_color is None
+    note = lab.race_view.frame_note
+    assert note.visible
+    frame = [single.x_range.start, single.x_range.end, single.y_range.start,
+             single.y_range.end]
+    assert note.object.startswith("Each map: x₁ from {} to {} across, x₂ from {} to {} up"
+                                  .format(*(number_text(v, 3) for v in frame))), note.object
+    lab.state.param.update(normalise=True)
+    lab.train_chunk(1)
+    assert "x₁ from" in note.object and "normalised" in note.object
 
 
 def test_race_titles_keep_their_colours_in_the_dark_theme(lab):
