@@ -94,6 +94,7 @@ from .labs.mlp.figures import (
     generalisation_gap,
     legend_beside,
     race_chart,
+    race_frame_text,
     race_table_html,
     racer_lines,
     readout_html,
@@ -863,7 +864,10 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         code=MLP_RACE_JS)
     slider.js_on_change("value", animate)
     title, caption, note, every = _mlp_heading(state, marks)
-    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats),
+    frame = Div(text=f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555)'>"
+                     f"{text_html(race_frame_text(plane.frame, lang))}</div>",
+                sizing_mode="stretch_width", name="pg-race-frame")  # (the maps have no axes)
+    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats), frame,
                     _wrap(column(*charts, sizing_mode="stretch_width",
                                  min_width=CHARTS_MIN_WIDTH), readout),
                     sizing_mode="stretch_width", name="pg-page")

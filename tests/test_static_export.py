@@ -23,6 +23,7 @@ from playground.numerics import optimizers as opt
 from playground.numerics import race
 from playground.text import tr
 from playground.ui.export import download_button
+from playground.ui.widgets import number_text
 
 MAX_BYTES = 5_000_000  # the issue's bound for the default sweep
 
@@ -429,6 +430,11 @@ def test_an_mlp_race_exports_every_racer():
     snaps = _source(page, "snapshots").data
     assert list(snaps["epoch"]) == [0, 10, 20, 30]
     assert [_source(page, f"pg-boundary-{k}").title.text for k in range(2)] == ["SGD", "Adam"]
+    # The maps have no axes: the line under them gives their frame, the heat maps' own.
+    heat = _source(page, "pg-boundary-0")
+    ends = (heat.x_range.start, heat.x_range.end, heat.y_range.start, heat.y_range.end)
+    assert (f"x₁ from {number_text(ends[0], 3)} to {number_text(ends[1], 3)} across"
+            in _source(page, "pg-race-frame").text)
     grids = np.asarray(state.race_grids())
     for k, name in enumerate(["sgd", "adam"]):
         _, alone = static_export.read_link(f"{link}&optimizer={name}")
@@ -477,7 +483,6 @@ def test_the_biasvariance_formula_at_every_capacity_has_the_decompositions_numbe
     from bokeh.models import CustomJS
 
     from playground.numerics import biasvariance as bv
-    from playground.ui.widgets import number_text
 
     _, state = static_export.read_link("lab=biasvariance&truth=abs&n=12&datasets=30"
                                        "&noise=0.2&capacity=5")
