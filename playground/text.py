@@ -730,10 +730,14 @@ _EN: dict[str, str] = {
         "High variance: at {symbol} = {value} the fits disagree from one training set to "
         "the next; less capacity, more data or a larger λ would help."),
     "bv.reading.near_threshold": (
-        "High variance near the interpolation threshold: at p = {value} ≤ n = {n} the fits "
-        "must pass through (nearly) every noisy point. Less capacity, more data or a larger "
+        "High variance near the interpolation threshold: at p = {value} < n = {n} the fits "
+        "must pass through nearly every noisy point. Less capacity, more data or a larger "
         "λ would help, and so would more capacity: past p = n the error falls again "
         "(double descent)."),
+    "bv.reading.at_threshold": (
+        "High variance at the interpolation threshold: at p = n = {n} each fit must pass "
+        "through every noisy point. Less capacity, more data or a larger λ would help, and "
+        "so would more capacity: past p = n the error falls again (double descent)."),
     "bv.reading.high_bias_ridge": (
         "High bias: at {symbol} = {value} the mean fit misses the truth, and more capacity "
         "would not help: the ridge λ holds every fit back. A smaller λ would help."),

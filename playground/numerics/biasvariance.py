@@ -831,9 +831,10 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     exceeds both the variance and the noise σ² (the best capacity still under-fits):
     then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
     ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
-    ``high_variance``, or ``near_threshold`` for random features at p ≤ n when a
-    capacity past n has a lower bias² + variance (double descent: more capacity helps
-    there too, which the plain advice of less capacity left out).
+    ``high_variance``, or ``near_threshold`` for random features at p < n
+    (``at_threshold`` at p = n) when a capacity past n has a lower bias² + variance
+    (double descent: more capacity helps there too, which the plain advice of less
+    capacity left out).
     """
     if result.family == "features" and result.capacities[index] > n:
         return "past_threshold" if result.ridge == 0 else "past_threshold_ridge"
@@ -850,7 +851,7 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     past = np.asarray(result.capacities) > n
     if (result.family == "features" and past.any()
             and float(np.min(reducible[past])) < reducible[index]):
-        return "near_threshold"
+        return "at_threshold" if result.capacities[index] == n else "near_threshold"
     return "high_variance"
 
 

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from playground.numerics import biasvariance as bv
+from playground.text import tr
 
 
 def _y(data, noise):
@@ -400,8 +401,13 @@ def test_at_the_threshold_the_reading_says_more_capacity_helps_too():
     data = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
     r = bv.decompose("features", data, 0.1, capacities=(5, 20, 100))
     assert r.variance[1] > r.bias2[1] and r.total[2] < r.total[1]
-    assert bv.reading(r, 1, 20) == "near_threshold"
+    assert bv.reading(r, 1, 20) == "at_threshold"  # p = n = 20, not "p = 20 ≤ n = 20"
     assert bv.reading(r, 2, 20) == "past_threshold"
+    r = bv.decompose("features", data, 0.1, capacities=(5, 19, 100))
+    assert bv.reading(r, 1, 20) == "near_threshold"
+    assert "p = 19 < n = 20" in tr("bv.reading.near_threshold", "en", value=19, n=20)
+    for lang in ("en", "zh"):
+        assert "p = n = 20" in tr("bv.reading.at_threshold", lang, n=20)
     assert bv.reading(bv.decompose("poly", data, 0.3), 15, 20) == "high_variance"
 
 
