@@ -67,19 +67,21 @@ def number_text(value: float, significant: int | None = None) -> str:
     return f"{mantissa}×10{superscript(exponent.rstrip('}'))}"
 
 
+#: A cross-entropy that float32 rounds to 0 (or just below: −1e−8 near a perfect fit):
+#: each example's −log p is then below 2⁻²⁴ ≈ 6×10⁻⁸ (log(1 + t) is 0 for t < 2⁻²⁴), never 0.
+BELOW_FLOAT32 = "< 10⁻⁷"
+
+
 def loss_text(loss: float) -> str:
     """A loss in a readout: three decimals, two significant digits below 0.001
     (``4.2×10⁻⁵``, as the optimizer lab and the formulas write a power of ten; never a
-    bare 0.000), and ``0`` only for a loss that is 0 in float32.
-
-    A cross-entropy is never negative: float32 rounding near a perfect fit (−1e−8)
-    reads 0, never "−0.000".  A loss that is not finite reads "–"."""
+    bare 0.000), and :data:`BELOW_FLOAT32` for one that float32 rounds to 0: a
+    cross-entropy is never 0, and a bare "0" read as a perfect model.  A loss that is
+    not finite reads "–"."""
     if not math.isfinite(loss):
         return "–"
-    if -1e-6 < loss < 0:
-        loss = 0.0
-    if loss == 0:
-        return "0"
+    if loss <= 0 and loss > -1e-6:
+        return BELOW_FLOAT32
     if loss >= 0.001:
         return f"{loss:.3f}"
     mantissa, exponent = f"{loss:.1e}".split("e")

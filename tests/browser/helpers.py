@@ -106,7 +106,10 @@ _PLAIN = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 
 
 def number(page, css_class: str) -> float:
-    """The number shown in the element of class ``css_class`` ("0.693", "4.2×10⁻⁵")."""
+    """The number shown in the element of class ``css_class`` ("0.693", "4.2×10⁻⁵"; a
+    loss below float32's resolution, "< 10⁻⁷", as 0)."""
     text = page.locator(f".{css_class}").inner_text().strip().translate(_PLAIN)
+    if text.startswith("<"):
+        return 0.0
     mantissa, _, exponent = text.partition("×10")
     return float(mantissa) * 10.0 ** int(exponent or 0)

@@ -173,11 +173,31 @@ def test_a_controls_label_and_value_are_joined_by_the_pages_colon():
 
 
 #: A loss, its readout text: three decimals, two significant digits below 0.001 (a
-#: power of ten as the formulas write one), and "0" only for a loss that is 0
-#: (float32's −1e−8 near a perfect fit included).
+#: power of ten as the formulas write one), and "< 10⁻⁷" for a loss that float32
+#: rounds to 0 (its −1e−8 near a perfect fit included): a bare "0" read as a perfect
+#: model, which a cross-entropy never is.
 LOSSES = [(0.6931, "0.693"), (12.25, "12.250"), (0.001, "0.001"), (9.96e-4, "1.0×10⁻³"),
-          (4.2e-5, "4.2×10⁻⁵"), (2.5e-08, "2.5×10⁻⁸"), (1.04e-12, "1.0×10⁻¹²"), (0.0, "0"),
-          (-1e-8, "0"), (float("nan"), "–"), (float("inf"), "–")]
+          (4.2e-5, "4.2×10⁻⁵"), (2.5e-08, "2.5×10⁻⁸"), (1.04e-12, "1.0×10⁻¹²"),
+          (0.0, "< 10⁻⁷"), (-1e-8, "< 10⁻⁷"), (float("nan"), "–"), (float("inf"), "–")]
+
+
+def test_a_cross_entropy_is_zero_in_float32_only_below_the_bound_it_is_shown_with():
+    """The bound ``BELOW_FLOAT32`` states: float32's log-sum-exp of a confident example
+    is exactly 0 only when every other class's share is below 10⁻⁷ (the oracle: PyTorch's
+    cross-entropy in float32 and in float64)."""
+    torch = pytest.importorskip("torch")
+    zeros = 0
+    for margin in (15.0, 16.0, 17.0, 20.0, 30.0):
+        logits = torch.tensor([[margin, 0.0]])
+        loss32 = float(torch.nn.functional.cross_entropy(logits, torch.tensor([0])))
+        loss64 = float(torch.nn.functional.cross_entropy(logits.double(), torch.tensor([0])))
+        if loss32 == 0.0:
+            zeros += 1
+            assert loss64 < 1e-7, (margin, loss64)
+            assert loss_text(loss32) == "< 10⁻⁷"
+        else:
+            assert loss_text(loss32) != "< 10⁻⁷"
+    assert zeros >= 2  # 17 and beyond: −log p ≈ e⁻¹⁷ ≈ 4×10⁻⁸
 
 
 @pytest.mark.parametrize(("loss", "text"), LOSSES)

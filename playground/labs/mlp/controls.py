@@ -308,8 +308,8 @@ class MlpControls(Viewer, GuardedControls):
         key = "mlp.best" if s.has_validation else "mlp.best.no_validation"
         # The race's networks keep no best epoch (early stopping is a single network's).
         self.best_pane.visible = not s.racers
-        set_text(self.best_pane, tr(key, s.lang, epoch=s.best_epoch,
-                                    loss=loss_text(s.best_val)))  # as the readout writes it
+        set_text(self.best_pane, text_html(tr(key, s.lang, epoch=s.best_epoch,
+                                              loss=loss_text(s.best_val))))  # as the readout
 
     def show_stopped(self, text: str):
         """Why training stopped on its own (early stopping), or nothing."""

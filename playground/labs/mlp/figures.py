@@ -188,7 +188,7 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
         f"<div style='min-width:110px'><div style='font-size:{text_size(12)};"
         f"color:var(--pg-muted,#555);white-space:nowrap'>"
         f"{label(key)}</div><span class='{css}' style='{number};"
-        f"color:{ink(color)}'>{value}</span>{under(acc)}</div>"
+        f"color:{ink(color)}'>{text_html(value)}</span>{under(acc)}</div>"
         for key, css, value, color, acc in cells) + "</div>"
 
 
@@ -207,8 +207,8 @@ def race_table_html(racers, rows, diverged, has_validation: bool, lang: str) -> 
             cells = (f"<td colspan={len(keys) - 1}>"
                      f"{tr('mlp.race.diverged', lang, epoch=epoch)}</td>")
         else:
-            cells = f"<td class='pg-race-train'>{loss_text(row[0])}</td>" + (
-                f"<td>{loss_text(row[2])}</td><td>{accuracy_text(row[3])}</td>"
+            cells = f"<td class='pg-race-train'>{text_html(loss_text(row[0]))}</td>" + (
+                f"<td>{text_html(loss_text(row[2]))}</td><td>{accuracy_text(row[3])}</td>"
                 if has_validation else "")
         body.append(f"<tr><td style='color:{ink(optimizer_color(name))};font-weight:600'>"
                     f"{tr(f'optimizer.{name}', lang)}</td>{cells}</tr>")

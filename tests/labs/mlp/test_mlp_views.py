@@ -302,3 +302,7 @@ def test_the_race_table_writes_each_loss_as_the_readout_does():
     cells = re.findall(r"<td(?: class='pg-race-train')?>([^<]*)</td>", html)
     assert cells[:6] == ["0.002", "0.500", "75.0 %", "7.3×10⁻⁴", "0.250", "80.0 %"], cells
     assert "diverged" in html
+    # A loss float32 rounds to 0 reads as the bound it is below (escaped), never "0".
+    html = race_table_html(["rmsprop"], [(0.0, 1.0, 0.0, 1.0)], [None], True, "en")
+    cells = re.findall(r"<td(?: class='pg-race-train')?>([^<]*)</td>", html)
+    assert cells == ["&lt; 10⁻⁷", "&lt; 10⁻⁷", "100.0 %"], cells
