@@ -425,6 +425,14 @@ class MlpLabState(_Knobs):
                             float(self.schedule_factor), float(self.schedule_gamma) ** (1.0 / u),
                             every)
 
+    def epochs_while_alpha_moves(self) -> int:
+        """How many more epochs α stays positive: cosine's runs out at T (``schedule_every``
+        epochs), where a chunk stops (a link's ``epoch=300`` stops at T = 50 as Play does,
+        not at the chunk's end, 256); ``CHUNK_CAPACITY`` for the schedules that never end."""
+        if self.schedule == "cosine" and self.epoch < int(self.schedule_every):
+            return int(self.schedule_every) - self.epoch
+        return CHUNK_CAPACITY
+
     def lr_at_epoch(self, epoch: float) -> float:
         """α at the start of ``epoch`` (0-based), for the readout: the value a chunk's
         worker computed (``training``) when it is that epoch's, else computed now."""
@@ -503,7 +511,7 @@ class MlpLabState(_Knobs):
         (``ui.memory``), for its program's reload."""
         if self.halted:  # until a reset, or a schedule that lets α be positive again
             return (lambda: None), (lambda _result: None)
-        n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY))
+        n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY, self.epochs_while_alpha_moves()))
         run, record = self._training(n_epochs, pictures)
         # The readout's α at the chunk's end, computed with it: ``lr_at_epoch`` on the
         # session's thread then makes no computation (see ``diagram``).

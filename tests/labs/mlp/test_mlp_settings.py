@@ -184,8 +184,25 @@ def test_the_lab_pauses_when_alpha_reaches_zero():
     for _ in range(3):
         lab.player.tick()
     assert not lab.player.play.value and lab.callback is None
-    assert lab.state.epoch <= 5
-    assert lab.message.visible and "α to 0" in lab.message.object
+    assert lab.state.epoch == 1  # where α reached 0, not at the chunk's end
+    assert lab.message.visible and "α to 0 at epoch 1:" in lab.message.object
+
+
+@pytest.mark.parametrize("epoch", ["100", "300"])
+def test_a_link_epoch_past_a_cosine_schedules_end_stops_there_and_says_so(epoch):
+    """``schedule=cosine&epoch=300``: α is 0 from epoch T = 50 on, so the page stops at
+    50, as Play does, and says so there (it showed 256, "α to 0 at epoch 256", or 100
+    with no word)."""
+    for race in ([], ["sgd", "adam"]):
+        state = MlpLabState()
+        assert state.apply_query({"schedule": "cosine", "epoch": epoch}) == []
+        state.race = race
+        state.trained = int(epoch)
+        state.precompute()
+        assert state.epoch == 50 and len(state.history) == 51, (race, state.epoch)
+        assert "α to 0 at epoch 50:" in state.error
+        state.train_to(int(epoch))
+        assert state.epoch == 50
 
 
 # -- a training share of 100 %: no validation ------------------------------------------
