@@ -678,7 +678,8 @@ _EN: dict[str, str] = {
         "least-squares output layer. At p = n the features can just interpolate the n "
         "points: watch the test error peak there and fall again (double descent); λ > 0 "
         "flattens the peak. With inputs uniform at random, a few sets have two inputs almost "
-        "together: fits that interpolate them explode and dominate the average past p = n."),
+        "together or a wide empty stretch: their fits swing far outside the data, below "
+        "p = n too, and dominate the average (λ > 0 or evenly spread inputs tame them)."),
     "bv.family.network.note": (
         "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
         "penalty. Every width on every set takes about half a minute (the bar shows how far)."),
@@ -748,6 +749,12 @@ _EN: dict[str, str] = {
         "Past the interpolation threshold: with p = {value} > n = {n} features every "
         "training set is fitted exactly, and the minimum-norm solution gets smoother as p "
         "grows."),
+    "bv.reading.unstable": (
+        "Unstable fits: at p = {value} the fits swing far outside the data from one "
+        "training set to the next, and past p = n the error does not come back down. With "
+        "inputs uniform at random, some sets have two inputs almost together or a wide "
+        "empty stretch, and the features' kinks magnify the noise there at every p. A "
+        "ridge λ > 0 or inputs spread evenly tame them."),
     "bv.reading.past_threshold_ridge": (
         "Past the interpolation threshold: p = {value} > n = {n} features, but with λ > 0 "
         "the fits are ridge solutions: they do not pass through every training point, "

@@ -820,10 +820,23 @@ def compilations() -> int:
 
 # -- reading the numbers ----------------------------------------------------------------
 
+#: ``reading``'s "unstable": fits whose variance is over this many times the training
+#: targets' own (f + noise) swing far outside the data ...
+WILD = 10.0
+#: ... unless past p = n bias² + variance comes back under this many times the targets'
+#: variance (double descent: the peak's wild fits are the lesson, not a fault).
+DESCENT = 2.0
+
+
 def reading(result: Decomposition, index: int, n: int) -> str:
     """A plain-language verdict at capacity ``result.capacities[index]``: a
     ``bv.reading.*`` key.
 
+    ``unstable``: random features with λ = 0 whose fits swing far outside the data
+    (variance over ``WILD`` times the training targets' variance) where bias² + variance
+    past p = n does not come back under ``DESCENT`` times that variance (inputs uniform at
+    random: some sets have two inputs almost together or a wide empty stretch, at every
+    p), so that neither "more capacity helps" nor "fitted exactly and smoother" is true.
     ``past_threshold``: random features with p > n, fitted with λ = 0 (minimum norm:
     every set interpolated); ``past_threshold_ridge`` the same with λ > 0 (ridge fits,
     which do not interpolate).  ``near_best``: bias² + variance (as shown, ``as_shown``)
@@ -831,16 +844,22 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     exceeds both the variance and the noise σ² (the best capacity still under-fits):
     then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
     ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
-    ``high_variance``, or ``near_threshold`` for random features at p < n
+    ``high_variance``, or ``near_threshold`` for random features at n/2 < p < n
     (``at_threshold`` at p = n) when a capacity past n has a lower bias² + variance
     (double descent: more capacity helps there too, which the plain advice of less
     capacity left out).
     """
-    if result.family == "features" and result.capacities[index] > n:
-        return "past_threshold" if result.ridge == 0 else "past_threshold_ridge"
     shown = as_shown(result)
     bias2, variance = float(shown.bias2[index]), float(shown.variance[index])
     reducible = shown.bias2 + np.asarray(shown.variance)
+    past = np.asarray(result.capacities) > n
+    spread = float(np.var(result.y))  # the training targets' own: f's and the noise's
+    descends = bool(past.any() and float(np.min(reducible[past])) <= DESCENT * spread)
+    if (result.family == "features" and result.ridge == 0 and not descends
+            and variance > WILD * spread):
+        return "unstable"
+    if result.family == "features" and result.capacities[index] > n:
+        return "past_threshold" if result.ridge == 0 else "past_threshold_ridge"
     if reducible[index] <= 1.1 * float(np.min(reducible)) + 0.01:
         if bias2 <= max(variance, float(result.noise)):
             return "near_best"
@@ -848,8 +867,7 @@ def reading(result: Decomposition, index: int, n: int) -> str:
                 else "high_bias")
     if bias2 > variance:
         return "high_bias"
-    past = np.asarray(result.capacities) > n
-    if (result.family == "features" and past.any()
+    if (result.family == "features" and past.any() and 2 * result.capacities[index] > n
             and float(np.min(reducible[past])) < reducible[index]):
         return "at_threshold" if result.capacities[index] == n else "near_threshold"
     return "high_variance"

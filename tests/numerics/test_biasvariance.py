@@ -365,7 +365,8 @@ def test_reading_and_formula():
     best = int(np.argmin(r.total))
     assert bv.reading(r, best, 20) == "near_best"
     assert bv.reading(r, 15, 20) == "high_variance"
-    f = bv.reading(bv.decompose("features", data, 0.3, capacities=(10, 30)), 1, 20)
+    spread = bv.make_data("sin", 20, 100, seed=0, inputs="spread")  # (uniform: unstable)
+    f = bv.reading(bv.decompose("features", spread, 0.3, capacities=(10, 30)), 1, 20)
     assert f == "past_threshold"
     latex = bv.decomposition_latex(r, 3)
     assert f"{r.bias2[3]:.3g}" in latex and f"{r.test_error[3]:.3g}" in latex
@@ -411,6 +412,31 @@ def test_at_the_threshold_the_reading_says_more_capacity_helps_too():
     assert bv.reading(bv.decompose("poly", data, 0.3), 15, 20) == "high_variance"
 
 
+def test_random_features_on_uniform_inputs_read_as_unstable_not_as_double_descent():
+    """Inputs uniform at random: some sets have two inputs almost together or a wide empty
+    stretch, and the fits swing far outside the data below p = n too (variance 7 at p = 4,
+    500 at p = 13, thousands past n, against the targets' 0.6): the reading said "more
+    capacity would help" and, past n, "fitted exactly … smoother".  It says "unstable";
+    spread inputs keep double descent's readings (their peak comes back down), and so does
+    λ > 0, which tames the swings."""
+    caps = (1, 4, 13, 20, 42, 100)
+    uniform = bv.make_data("sin", 20, 100, seed=0, inputs="uniform")
+    r = bv.decompose("features", uniform, 0.3, capacities=caps)
+    assert r.variance[2] > 10 * np.var(r.y) and min(r.variance[4:]) > 10 * np.var(r.y)
+    assert [bv.reading(r, i, 20) for i in (2, 3, 4)] == ["unstable"] * 3
+    r = bv.decompose("features", uniform, 0.3, capacities=caps, ridge=0.01)
+    assert "unstable" not in [bv.reading(r, i, 20) for i in range(len(caps))]
+    spread = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
+    for noise in (0.3, 1.0):
+        r = bv.decompose("features", spread, noise, capacities=caps)
+        assert [bv.reading(r, i, 20) for i in (3, 4)] == ["at_threshold", "past_threshold"]
+    # Far below n the fits need not pass through the points: no "near the threshold".
+    assert bv.reading(bv.decompose("features", spread, 0.3, capacities=(4, 8, 20, 42)),
+                      0, 20) != "near_threshold"
+    for lang in ("en", "zh"):
+        assert "p = 13" in tr("bv.reading.unstable", lang, value=13, n=20)
+
+
 def test_a_large_ridge_under_fits_at_every_capacity_and_the_reading_says_so():
     """λ = 10: every fit is held flat (bias² > 2σ² > 2 × variance from d = 3 on); near the
     best capacity the reading names the bias and the λ, not "near the best"."""
@@ -425,7 +451,7 @@ def test_a_large_ridge_under_fits_at_every_capacity_and_the_reading_says_so():
 def test_past_the_threshold_with_a_ridge_the_sets_are_not_fitted_exactly():
     """The reading says every set is fitted exactly only where it is: λ = 0 (minimum
     norm; training error 0), not with λ > 0 (ridge; training error well above 0)."""
-    data = bv.make_data("sin", 20, 20, seed=0)
+    data = bv.make_data("sin", 20, 20, seed=0, inputs="spread")  # (uniform: unstable)
     exact = bv.decompose("features", data, 0.3, capacities=(40, 100))
     ridge = bv.decompose("features", data, 0.3, capacities=(40, 100), ridge=1.0)
     assert np.all(exact.train_error < 1e-6) and np.all(ridge.train_error > 0.1)
