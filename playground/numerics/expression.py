@@ -236,6 +236,8 @@ def _digit_at(text: str, index: int) -> bool:
 
 
 def _describe_character(character: str) -> str:
+    if character == "'":
+        return '"\'"'  # (in single quotes it read as three apostrophes)
     if character.isascii() and character.isprintable():
         return f"'{character}'"
     code_point = f"U+{ord(character):04X}"

@@ -376,6 +376,7 @@ def test_length_and_token_limits():
         ("x**", "unexpected end of expression at position 4", 4),
         ("x.real", "unexpected character '.' at position 2", 2),
         ("x @ y", "unexpected character '@' at position 3", 3),
+        ("x' + 1", "unexpected character \"'\" at position 2", 2),  # (it read ''')
         ("2 * \uff58", "U+FF58", 5),
         ("1 + 0x1F", "malformed number '0x1F' at position 5", 5),
         ("x + 1_000", "malformed number '1_000'", 5),
