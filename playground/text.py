@@ -753,8 +753,8 @@ _EN: dict[str, str] = {
         "Unstable fits: at p = {value} the fits swing far outside the data from one "
         "training set to the next, and past p = n the error does not come back down. With "
         "inputs uniform at random, some sets have two inputs almost together or a wide "
-        "empty stretch, and the features' kinks magnify the noise there at every p. A "
-        "ridge λ > 0 or inputs spread evenly tame them."),
+        "empty stretch, and the features' kinks magnify the noise there, below p = n as "
+        "well as past it. A ridge λ > 0 or inputs spread evenly tame them."),
     "bv.reading.past_threshold_ridge": (
         "Past the interpolation threshold: p = {value} > n = {n} features, but with λ > 0 "
         "the fits are ridge solutions: they do not pass through every training point, "
