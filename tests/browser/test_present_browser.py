@@ -442,6 +442,19 @@ def test_lecture_mode_with_a_race_of_four(new_page, server_url, lang):
     assert page.errors == []
 
 
+def test_a_race_of_two_in_lecture_mode_shows_its_maps_side_by_side(new_page, server_url):
+    """Two racers' maps sit next to each other (each slot no wider than its map), not
+    each alone at the left of half the row with a third of the window empty between."""
+    page = open_mlp(new_page, f"{server_url}?lab=mlp&present=1&race=sgd,adam")
+    maps = page.locator(".pg-race-map")
+    wait_until(page, lambda: maps.count() == 4 and maps.nth(1).bounding_box() is not None,
+               60, "the race maps")
+    first, second = maps.nth(0).bounding_box(), maps.nth(1).bounding_box()
+    assert first["width"] >= 250 and abs(second["y"] - first["y"]) < 1, (first, second)
+    assert 0 <= second["x"] - (first["x"] + first["width"]) <= 20, (first, second)
+    assert page.errors == []
+
+
 #: JS: every drawn legend entry (through shadow roots): its box, its label's right edge
 #: and the right edge of the plot it is drawn in.
 _LEGEND_ITEMS = """() => {

@@ -433,8 +433,10 @@ class RaceView(Viewer):
         self.race_acc_fig = self._race_chart("acc")
         self.race_table = pn.pane.HTML("", css_classes=["pg-race-table"],
                                        sizing_mode="stretch_width")
+        # No wider than a map: two racers' maps side by side, not each alone in half a row.
         self.race_slots = [pn.Column(pn.pane.Bokeh(fig, sizing_mode="scale_width"), margin=0,
-                                     sizing_mode="stretch_width", min_width=215)
+                                     sizing_mode="stretch_width", min_width=215,
+                                     max_width=RACE_IMAGE_MAX_PX)
                            for fig in self.race_boundary_figs]
         for i, fig in enumerate(self.race_boundary_figs):  # in the whole view's figure
             tag_figure(fig, f"race_{i + 1}")
