@@ -464,8 +464,15 @@ _BINARY_OPERATIONS: dict[str, Callable[..., jax.Array]] = {
 #   and max(x, −x) do.  Where the slope is really infinite (√x at x = 0) the gradient
 #   stays ±∞ or NaN: "undefined", which the race reports as such.
 #
-# Hence the minimum-norm subgradient at the kinks of |·|, max, min and the norms
-# written with √, the same for every spelling; elsewhere the ordinary gradient.
+# Alone, each is the minimum-norm subgradient at its kink; beside a term with a slope
+# there it need not be (|x| + x/2 at 0 would give 1/2, though 0 is a subgradient).  So
+# at a kink the gradient is read again from both sides: for each of ``PROBE_DIRECTIONS``
+# directions d, every kink takes the side that a step along d enters (|u|' = sign of u
+# a short step away, max and min the argument that leads there, a cone or cusp √u its
+# slope a short step away), and the gradient used is the point of the convex hull of
+# those one-sided gradients closest to 0 (``_minimum_norm_of_hull``): the
+# minimum-norm element of Clarke's generalised gradient, which is the function's, not
+# its spelling's.  Elsewhere the ordinary gradient.
 
 Tangent = tuple  # (∂/∂x, ∂/∂y): arrays or Python floats, 0.0 for a constant
 
@@ -581,8 +588,13 @@ _DERIVATIVES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
 }
 
 
-def _differentiate(node: Node, variables: dict[str, jax.Array]) -> tuple:
-    """(f, (∂f/∂x, ∂f/∂y)) of ``node``, with the subgradient rules above."""
+def _differentiate(node: Node, variables: dict[str, jax.Array], probe=None) -> tuple:
+    """(f, (∂f/∂x, ∂f/∂y)) of ``node``, with the subgradient rules above.
+
+    ``probe``: None, or the variables a short step away (one more axis than
+    ``variables``, one entry per direction): each kink at ``variables`` then takes the
+    side the step enters, so the result is one one-sided gradient per direction.
+    """
     match node:
         case Number(value):
             return value, _ZERO
@@ -591,25 +603,149 @@ def _differentiate(node: Node, variables: dict[str, jax.Array]) -> tuple:
         case Constant(name):
             return ALLOWED_CONSTANTS[name], _ZERO
         case Negate(operand):
-            value, tangent = _differentiate(operand, variables)
+            value, tangent = _differentiate(operand, variables, probe)
             return jnp.negative(value), _negate(tangent)
         case BinaryOp(operator, left, right):
-            return _differentiate_binary(operator, _differentiate(left, variables),
-                                         _differentiate(right, variables), _steep(node))
+            value, tangent = _differentiate_binary(
+                operator, _differentiate(left, variables, probe),
+                _differentiate(right, variables, probe), _steep(node))
+            if probe is not None and operator == "**" and _steep(node):
+                return value, _probed_at_zero(node, left, variables, probe, tangent)
+            return value, tangent
         case Call(function, arguments):
-            parts = [_differentiate(argument, variables) for argument in arguments]
+            parts = [_differentiate(argument, variables, probe) for argument in arguments]
             values = [value for value, _ in parts]
             value = ALLOWED_FUNCTIONS[function](*values)
             if function in ("min", "max"):
                 (a, ta), (b, tb) = parts
-                first, second = (a > b, a < b) if function == "max" else (a < b, a > b)
+                ahead = (_evaluate(argument, probe) for argument in arguments) \
+                    if probe is not None else (a, b)
+                first, second = _leader(function, a, b, *ahead)
                 return value, _pick(first, ta, _pick(second, tb, _minimum_norm(ta, tb)))
             (u, tangent), = parts
             if _constant(tangent):
                 return value, _ZERO
-            return value, _scale(_DERIVATIVES[function](jnp.asarray(u), value), tangent,
-                                 _steep(node))
+            if function == "abs" and probe is not None:  # at u = 0, the side ahead
+                ahead = jnp.where(u == 0, _evaluate(arguments[0], probe), u)
+                return value, _scale(jnp.sign(ahead), tangent, _steep(node))
+            tangent = _scale(_DERIVATIVES[function](jnp.asarray(u), value), tangent,
+                             _steep(node))
+            if probe is not None and function == "sqrt":
+                return value, _probed_at_zero(node, arguments[0], variables, probe, tangent)
+            return value, tangent
     raise TypeError(f"not an expression node: {node!r}")
+
+
+def _leader(function: str, a, b, a_ahead, b_ahead):
+    """(first, second): where max (min) takes its first, its second argument; at a tie
+    a = b, the one ahead (at the probe); neither where they tie there too."""
+    if function == "max":
+        return (a > b) | ((a == b) & (a_ahead > b_ahead)), \
+            (a < b) | ((a == b) & (a_ahead < b_ahead))
+    return (a < b) | ((a == b) & (a_ahead < b_ahead)), \
+        (a > b) | ((a == b) & (a_ahead > b_ahead))
+
+
+def _probed_at_zero(node: Node, base: Node, variables, probe, tangent: Tangent) -> Tangent:
+    """``tangent`` of a steep ``node`` (√u, u^p with p < 1), or where its base u is 0
+    (a cone's apex, a cusp) its own gradient a short step away, at the probe."""
+    _, ahead = _differentiate(node, probe)
+    at_zero = jnp.asarray(_evaluate(base, variables)) == 0
+    return _pick(at_zero, _broadcast_tangent(ahead), _broadcast_tangent(tangent))
+
+
+def _broadcast_tangent(tangent: Tangent) -> Tangent:
+    return tuple(jnp.asarray(t) for t in tangent)
+
+
+#: How many directions a kink's sides are read from (``_subgradient``): a multiple of
+#: 8, their angles (k + ½)·360°/N, so that none lies on an axis or a diagonal and the
+#: two sides of a kink along one of them are read at mirrored angles.
+PROBE_DIRECTIONS = 32
+
+#: How far the probe steps, relative to max(1, |x|, |y|): well under any kink but the
+#: one being read, and far above rounding (float64: ε ≈ 2·10⁻¹⁶; in float32 32 ε).
+PROBE_STEP = 1e-7
+
+
+def _minimum_norm_of_hull(gx: jax.Array, gy: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The point of the convex hull of the 2-D points (gx[..., k], gy[..., k]) closest to
+    0, over the last axis: 0 where the hull holds 0 (no angle between two neighbouring
+    points, seen from 0, over 180°), else the closest point of the closest segment
+    between two of them.  NaN where a point is not finite.  Shapes: (..., N) → (...)."""
+    angle = jnp.sort(jnp.arctan2(gy, gx), axis=-1)
+    gaps = jnp.concatenate([jnp.diff(angle, axis=-1),
+                            2 * jnp.pi - (angle[..., -1:] - angle[..., :1])], axis=-1)
+    holds_zero = (jnp.max(gaps, axis=-1) <= jnp.pi) | jnp.any((gx == 0) & (gy == 0), axis=-1)
+    px, py = gx[..., :, None], gy[..., :, None]  # every segment [p, q] of two points
+    dx, dy = gx[..., None, :] - px, gy[..., None, :] - py
+    length = dx * dx + dy * dy
+    t = jnp.where(length > 0, jnp.clip(-(px * dx + py * dy)
+                                       / jnp.where(length > 0, length, 1.0), 0.0, 1.0), 0.0)
+    cx, cy = px + t * dx, py + t * dy
+    flat = cx.shape[:-2] + (-1,)
+    cx, cy = cx.reshape(flat), cy.reshape(flat)
+    best = jnp.argmin(cx * cx + cy * cy, axis=-1)[..., None]
+    nearest = [jnp.take_along_axis(c, best, axis=-1)[..., 0] for c in (cx, cy)]
+    finite = jnp.all(jnp.isfinite(gx) & jnp.isfinite(gy), axis=-1)
+    return tuple(jnp.where(finite, jnp.where(holds_zero, 0.0, c), jnp.nan) for c in nearest)
+
+
+def _has_kinks(node: Node) -> bool:
+    """Whether ``node`` holds |·|, max, min, √ or a power that can be steep: what
+    ``_subgradient`` must read from both sides (other formulas skip that work)."""
+    match node:
+        case Call(function, arguments):
+            return function in ("abs", "max", "min", "sqrt") or any(
+                _has_kinks(argument) for argument in arguments)
+        case BinaryOp(operator, left, right):
+            return (operator == "**" and _steep(node)) or _has_kinks(left) \
+                or _has_kinks(right)
+        case Negate(operand):
+            return _has_kinks(operand)
+    return False
+
+
+def _gradient(tree: Node, x: jax.Array, y: jax.Array) -> tuple:
+    """``_subgradient``; compiled once per formula and shape where it has kinks: run op
+    by op, reading both sides of its kinks would fill JAX's process-wide cache of
+    dispatched programs (8,192 entries; past that, new jitted functions dispatch slowly)."""
+    return (_compiled_subgradient if _has_kinks(tree) else _subgradient)(tree, x, y)
+
+
+def _subgradient(tree: Node, x: jax.Array, y: jax.Array) -> tuple:
+    """(f, (∂f/∂x, ∂f/∂y)) at ``x``, ``y`` (one shape): the ordinary gradient, and at a
+    kink (``_at_kink``) the minimum-norm element of the hull of its one-sided gradients
+    (see the rules above), unless one of them is not finite (an infinite slope, or a
+    side outside the domain): there the rules' own values."""
+    variables = {"x": x, "y": y}
+    value, tangent = _differentiate(tree, variables)
+    if not _has_kinks(tree):
+        return value, tangent
+    angle = (jnp.arange(PROBE_DIRECTIONS) + 0.5) * (2 * jnp.pi / PROBE_DIRECTIONS)
+    relative = max(PROBE_STEP, 32 * float(jnp.finfo(x.dtype).eps))  # float32: 4·10⁻⁶
+    step = relative * jnp.maximum(1.0, jnp.maximum(jnp.abs(x), jnp.abs(y)))[..., None]
+    here = {"x": x[..., None], "y": y[..., None]}
+    probe = {"x": here["x"] + step * jnp.cos(angle), "y": here["y"] + step * jnp.sin(angle)}
+    kink = _at_kink(tree, variables)
+    tangent = tuple(jnp.broadcast_to(jnp.asarray(t, x.dtype), x.shape) for t in tangent)
+
+    def read_both_sides():
+        _, sides = _differentiate(tree, here, probe)
+        sides = tuple(jnp.broadcast_to(jnp.asarray(g, x.dtype), x.shape + angle.shape)
+                      for g in sides)
+        # Its derivative is not the Hessian of anything: no slope flows through it.
+        at_kink = jax.lax.stop_gradient(_minimum_norm_of_hull(*sides))
+        # Where a side's slope is infinite (√x at 0) the rules' own ±∞ or NaN stay.
+        use = kink & jnp.isfinite(at_kink[0])
+        return tuple(jnp.where(use, k, t) for k, t in zip(at_kink, tangent, strict=True))
+
+    # Read only where some point is at a kink (rare): a race of six points a step skips
+    # it (under vmap the condition is per point and both branches run).
+    return value, jax.lax.cond(jnp.any(kink), read_both_sides, lambda: tangent)
+
+
+_compiled_subgradient = jax.jit(_subgradient, static_argnums=0)
 
 
 def _differentiate_binary(operator: str, left: tuple, right: tuple, careful: bool) -> tuple:
@@ -864,7 +1000,7 @@ def _with_subgradients(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array
     def function_jvp(primals, tangents):
         x, y = primals
         tx, ty = tangents
-        value, (gx, gy) = _differentiate(tree, {"x": x, "y": y})
+        value, (gx, gy) = _gradient(tree, x, y)
         fill = lambda v: jnp.broadcast_to(jnp.asarray(v, x.dtype), x.shape)
         return fill(value), fill(gx) * tx + fill(gy) * ty
 
@@ -908,8 +1044,17 @@ class Expression:
         """(∂f/∂x, ∂f/∂y) at ``x``, ``y`` by the subgradient rules (±∞ or NaN where the
         slope is infinite or undefined, e.g. √x at x = 0)."""
         x, y, dtype, shape = _broadcast_pair(x, y)
-        _, (gx, gy) = _differentiate(self.tree, {"x": x, "y": y})
+        _, (gx, gy) = _gradient(self.tree, x, y)
         return tuple(jnp.broadcast_to(jnp.asarray(g, dtype), shape) for g in (gx, gy))
+
+    def value_and_gradient(self, x: ArrayLike, y: ArrayLike) -> tuple:
+        """(f, (∂f/∂x, ∂f/∂y)) at ``x``, ``y`` at once, as ``__call__`` and ``gradient``
+        (the race's: six points at a time, not one by one under ``vmap``, so that reading
+        a kink's sides costs only a step with a point at one)."""
+        x, y, dtype, shape = _broadcast_pair(x, y)
+        value, (gx, gy) = _gradient(self.tree, x, y)
+        return jnp.broadcast_to(jnp.asarray(value, dtype), shape), tuple(
+            jnp.broadcast_to(jnp.asarray(g, dtype), shape) for g in (gx, gy))
 
     def at_kink(self, x: ArrayLike, y: ArrayLike) -> jax.Array:
         """Whether (x, y) is at a kink of the formula (|·| at 0, a tie of max or min, √

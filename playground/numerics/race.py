@@ -235,7 +235,12 @@ def _race(fn: SurfaceFn, capacity: int, s: RaceSettings) -> dict:
     rules = [opt.OPTIMIZERS[name].rule(h) for name, h in zip(opt.NAMES, hyper, strict=True)]
     base_lr = s.hyper["lr"]
     theta0 = jnp.broadcast_to(s.start, (N_OPT, 2))
-    value_and_grad = jax.vmap(jax.value_and_grad(lambda p: fn(p[0], p[1])))
+    if hasattr(fn, "value_and_gradient"):  # a formula: its six points at once
+        def value_and_grad(theta):
+            value, gradient = fn.value_and_gradient(theta[:, 0], theta[:, 1])
+            return value, jnp.stack(gradient, -1)
+    else:
+        value_and_grad = jax.vmap(jax.value_and_grad(lambda p: fn(p[0], p[1])))
     at_kink = getattr(fn, "at_kink", None)  # a formula's; other functions have no kinks
     # Drawn up front: random bits inside the loop would cost more than the optimizers.
     noise = s.noise * jax.random.normal(jax.random.key(s.seed), (capacity, 2))

@@ -6,6 +6,7 @@ import pytest
 
 import playground  # noqa: F401  (enables float64 in JAX)
 from playground.numerics import critical, surfaces
+from playground.numerics.expression import parse_expression
 
 SURFACES = surfaces.SURFACES
 
@@ -183,3 +184,13 @@ def test_a_steep_direction_does_not_hide_the_curvature_of_the_other():
     a = critical.analyse(parse_expression("exp(20*x) + y**2"), (1.0, 1.0))
     np.testing.assert_allclose(a.eigenvalues, (2.0, 400 * np.exp(20.0)), rtol=1e-12)
     assert a.verdict == "minimum"
+
+
+def test_a_minimum_where_a_kink_meets_a_slope_is_critical():
+    """|x| + x/2 + y² at 0: ∂ = [−½, 3/2] × {0} holds 0, so the point is critical (the
+    kink's own subgradient 0 plus the slope ½ would have said it is not)."""
+    surface = parse_expression("abs(x) + 0.5*x + y**2")
+    a = critical.analyse(surface, (0.0, 0.0))
+    assert a.is_critical and np.array_equal(a.gradient, [0.0, 0.0])
+    away = critical.analyse(surface, (0.0, 1.0))
+    assert not away.is_critical and np.array_equal(away.gradient, [0.0, 2.0])

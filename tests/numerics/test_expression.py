@@ -588,6 +588,34 @@ def test_max_and_min_at_a_tie_take_the_minimum_norm_subgradient(formula, point, 
     np.testing.assert_allclose(_gradient(formula, *point), expected, rtol=1e-15, atol=1e-15)
 
 
+@pytest.mark.parametrize("formula, point, expected", [
+    # A kink beside a slope: the minimum-norm element of the whole subdifferential (closed
+    # forms), not the kink's own 0 plus the slope.
+    ("abs(x) + 0.5*x + y**2", (0.0, 0.0), [0.0, 0.0]),  # ∂ = [−½, 3/2] × {0}
+    ("abs(x) + 1.5*x", (0.0, 0.0), [0.5, 0.0]),  # ∂ = [½, 5/2]
+    ("abs(x) + x", (0.0, 0.0), [0.0, 0.0]),  # 2 max(x, 0): ∂ = [0, 2]
+    ("2*max(x, 0)", (0.0, 0.0), [0.0, 0.0]),
+    ("abs(x - 2*y) + x", (0.0, 0.0), [0.8, 0.4]),  # (1, 0) + t(1, −2), t = −1/5
+    ("abs(x) + y**2", (0.0, 1.0), [0.0, 2.0]),
+    ("sqrt(x**2 + y**2) + 0.5*x", (0.0, 0.0), [0.0, 0.0]),  # the unit disc + (½, 0)
+    ("max(x, 0) + max(-x, 0) - 0.5*x", (0.0, 0.0), [0.0, 0.0]),  # |x| − x/2
+])
+def test_a_kink_beside_a_slope_takes_the_minimum_norm_subgradient_of_the_whole(
+        formula, point, expected):
+    np.testing.assert_allclose(_gradient(formula, *point), expected, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(parse_expression(formula).gradient(*point), expected,
+                               rtol=1e-14, atol=1e-15)
+
+
+def test_a_tilted_cone_takes_the_hulls_point_within_its_polygon():
+    """√(x² + y²) + 2x at its tip: ∂ = the unit disc + (2, 0), whose point closest to 0 is
+    (1, 0); the disc is read in ``PROBE_DIRECTIONS`` directions (an inscribed polygon),
+    so within 1 − cos(π/N)."""
+    g = _gradient("sqrt(x**2 + y**2) + 2*x", 0.0, 0.0)
+    n = expression_module.PROBE_DIRECTIONS
+    assert 1.0 <= g[0] <= 1.0 + (1 - math.cos(math.pi / n)) and abs(g[1]) < 1e-12
+
+
 @pytest.mark.parametrize("formula, point, finite", [
     ("sqrt(x)", (0.0, 0.0), [False, True]),
     ("x**(1/3) + y**2", (0.0, 1.0), [False, True]),

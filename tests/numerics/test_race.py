@@ -339,6 +339,17 @@ def test_every_optimizer_stays_at_the_kink_of_a_polyhedral_minimum(formula):
     assert all(r.stop(k) is None for k in range(race.N_OPT))
 
 
+@pytest.mark.parametrize("formula", ["sqrt(x**2 + y**2) + 0.5*x", "abs(x) + 0.5*x + y**2",
+                                     "abs(x) + x + abs(y)", "2*max(x, 0) + abs(y)"])
+def test_every_optimizer_stays_at_a_minimum_where_a_kink_meets_a_slope(formula):
+    """CONCEPTS §2: a tilted cone's tip, |x| beside a slope of ½ (0 is in the
+    subdifferential [−½, 3/2]): g = 0 at the minimum, however the kink is written."""
+    r = run(fn=parse_expression(formula), start=(0.0, 0.0), steps=10)
+    np.testing.assert_array_equal(r.points, 0.0)
+    np.testing.assert_array_equal(r.grad, 0.0)
+    assert r.kink.all()
+
+
 def test_an_undefined_gradient_after_some_steps_stops_there():
     # √|x|·0 + √x: SGD from x = 1 with α = 2 jumps by −2·½ = −1 to x = 0, where the
     # slope of √x is infinite: stopped at step 1 at (0, 0) with loss 0 recorded.
