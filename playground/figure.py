@@ -80,11 +80,12 @@ class Figure:
 
 
 def link_search(link: str) -> str:
-    """The query part of a link: ``lab=mlp&…``, ``?lab=mlp&…`` or a whole URL."""
+    """The query part of a link: ``lab=mlp&…``, ``?lab=mlp&…`` or a whole URL; a typed
+    one's + as plus signs (``ui.link.typed_query``)."""
+    from .ui.link import typed_query
+
     link = link.strip()
-    if "://" in link:
-        return urlsplit(link).query
-    return link.lstrip("?")
+    return typed_query(urlsplit(link).query if "://" in link else link.lstrip("?"))
 
 
 def parse_size(text: str) -> tuple[int, int]:

@@ -523,7 +523,9 @@ def build_optimizer_page(state, sweep: str | None = None,
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
                           "overflow-x": "auto"})
     # Two sliders side by side: a wider margin between them, or they read as one track.
-    step_slider = Slider(start=0, end=max(steps, 1), step=1, value=steps, width=400,
+    # It opens at the link's step (the run's end by default) and plays the whole run.
+    first = int(state.step) if 0 <= state.step < steps else steps
+    step_slider = Slider(start=0, end=max(steps, 1), step=1, value=first, width=400,
                          margin=SLIDER_MARGIN, title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
     knob_label = tr(f"hp.{opt.KNOBS[knob].short}", lang)
@@ -560,11 +562,12 @@ def build_optimizer_page(state, sweep: str | None = None,
         code=OPTIMIZER_JS)
     step_slider.js_on_change("value", animate)
     sweep_slider.js_on_change("value", animate)
-    caption = _caption(state)
     from .labs.optimizers.state import hp_param
 
-    captions = captions_along(state, [{hp_param(name, knob): v, "result": r}
+    # The caption names the run ("200 steps"), not the step shown: the slider moves.
+    captions = captions_along(state, [{hp_param(name, knob): v, "result": r, "step": -1}
                                       for v, r in zip(values, races, strict=True)])
+    caption = captions[index]
     note = tr("export.note.optimizers", lang, n=len(values), knob=knob_label,
               optimizer=tr(f"optimizer.{name}", lang), low=number(values[0]),
               high=number(values[-1]))  # as the slider's ticks
@@ -1329,11 +1332,12 @@ def link_theme(link: str) -> str:
 
 
 def _read_query(link: str) -> tuple[dict[str, str], list[str]]:
-    """``ui.link.read_query`` of a link's query (``link``: a query or a whole URL)."""
-    from .ui.link import read_query
+    """``ui.link.read_query`` of a link's query (``link``: a query or a whole URL), a
+    typed one's + as plus signs (``ui.link.typed_query``)."""
+    from .ui.link import read_query, typed_query
 
     link = link.strip()
-    return read_query(urlsplit(link).query if "://" in link else link)
+    return read_query(typed_query(urlsplit(link).query if "://" in link else link))
 
 
 def export(link: str, out: Path, **options) -> Exported:

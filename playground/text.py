@@ -76,10 +76,12 @@ _EN: dict[str, str] = {
         "Your own surface in x and y, drawn over [−3, 3]² (wider to show a start or a run "
         "outside it). Allowed: numbers, x, y, pi, "
         "e, + − * / ** (or ^), and the functions {functions}. At a kink the gradient is "
-        "the subgradient of smallest norm: 0 for |x| at x = 0 (sign(0) = 0, as in PyTorch), "
-        "for √(x² + y²) at the origin and for max(a, b) and min(a, b) where a = b and the "
-        "slopes cancel; the same for every way of writing the function. Where the slope "
-        "is infinite (√x at x = 0) the gradient is undefined and that optimizer stops."),
+        "the subgradient of smallest norm, read from the slopes on every side of it: 0 for "
+        "|x| at x = 0 (sign(0) = 0, as in PyTorch), for √(x² + y²) at the origin, for "
+        "max(a, b) and min(a, b) where a = b and the slopes cancel, and for |x| + x/2 at "
+        "x = 0 (its slopes −1/2 and 3/2 enclose 0); the same for every way of writing the "
+        "function. Where the slope is infinite (√x at x = 0) the gradient is undefined and "
+        "that optimizer stops."),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "Cannot use this formula: {error}",
     "surface.expression.compiling": "Compiling the formula…",
@@ -138,7 +140,8 @@ _EN: dict[str, str] = {
         "Some courses write v ← μv + (1−μ)g: the same steps as this rule with α(1−μ) "
         "for α, so that form needs α/(1−μ) to step as far."),
     "optimizer.nesterov.note": "The gradient is taken at θ, then corrected by the look-ahead μv.",
-    "optimizer.adagrad.note": "s only grows, so the step keeps shrinking.",
+    "optimizer.adagrad.note": (
+        "s only grows, so each coordinate's step size α/(√s + ε) keeps shrinking."),
     "optimizer.rmsprop.note": (
         "Like AdaGrad, but s is a moving average: each step keeps a share ρ of it."),
     "optimizer.adam.note": "Momentum plus RMSProp plus bias correction.",
@@ -350,6 +353,9 @@ _EN: dict[str, str] = {
     "mlp.speed": "Epochs per frame",
     "mlp.speed.max": "max",
     "mlp.epoch": "Epoch",
+    "mlp.link_epoch_note": (
+        "Links stop at epoch {epoch}: this page's link, a reload or another language "
+        "opens it at epoch {epoch}."),
     "mlp.catching_up": "Training to epoch {epoch}, as the link says…",
     "mlp.compiling": "Compiling the new network…",
     "mlp.train_loss": "Training loss",
@@ -582,10 +588,14 @@ _EN: dict[str, str] = {
         "After this edit: training loss {train}, validation loss {val}. The curves record "
         "the next epoch, which trains on from the edited network."),
     "mlp.net.legend": (
-        "Each square shows one neuron's output over the plane: blue positive, orange "
-        "negative, white 0. An output square pₖ is the probability of class k, in that "
+        "Each square shows one neuron's output over the plane: {units} An output square pₖ "
+        "is the probability of class k, in that "
         "class's colour: white 0, full colour 1. Edges are weights: blue positive, orange "
         "negative, thicker for larger |w|. Hover an edge to read its value."),
+    "mlp.net.units.signed": "blue positive, orange negative, white 0.",
+    "mlp.net.units.sigmoid": (
+        "a sigmoid's output lies between 0 and 1, so blue above ½, orange below ½, white ½ "
+        "(the inputs: blue positive, orange negative, white 0)."),
     "mlp.weight.not_a_number": "Enter a number for the weight.",
     "mlp.weight.not_finite": "A weight must be a finite number, not {value}.",
     "mlp.weight.outside": (
@@ -730,6 +740,10 @@ _EN: dict[str, str] = {
     "bv.reading.high_variance": (
         "High variance: at {symbol} = {value} the fits disagree from one training set to "
         "the next; less capacity, more data or a larger λ would help."),
+    "bv.reading.high_variance_knn": (
+        "High variance: at k = {value} each fit follows a few noisy neighbours and changes "
+        "from one training set to the next; a larger k (less capacity) or more data would "
+        "help."),
     "bv.reading.near_threshold": (
         "High variance near the interpolation threshold: at p = {value} < n = {n} the fits "
         "must pass through nearly every noisy point. Less capacity, more data or a larger "

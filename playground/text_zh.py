@@ -59,9 +59,10 @@ ZH: dict[str, str] = {
     "surface.custom.lesson": (
         "你自己定义的关于 x 和 y 的曲面，绘制范围为 [−3, 3]²（起点或轨迹在其外时会扩大）。"
         "可以使用：数字、x、y、pi、e、"
-        "+ − * / **（或 ^），以及函数 {functions}。在折点处，梯度取范数最小的次梯度：|x| 在 "
-        "x = 0 处取 0（sign(0) = 0，与 PyTorch 相同），√(x² + y²) 在原点处取 0，max(a, b) 和 "
-        "min(a, b) 在 a = b 且两侧斜率相互抵消时也取 0；同一个函数无论怎样书写，结果都相同。"
+        "+ − * / **（或 ^），以及函数 {functions}。在折点处，梯度取范数最小的次梯度（由折点各侧的"
+        "斜率得出）：|x| 在 x = 0 处取 0（sign(0) = 0，与 PyTorch 相同），√(x² + y²) 在原点处取 0，"
+        "max(a, b) 和 min(a, b) 在 a = b 且两侧斜率相互抵消时也取 0，|x| + x/2 在 x = 0 处也取 0"
+        "（两侧斜率 −1/2 与 3/2 夹住 0）；同一个函数无论怎样书写，结果都相同。"
         "在斜率为无穷大的地方（√x 在 x = 0 处），梯度无定义，该优化器就停在那里。"),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "无法使用这个公式：{error}",
@@ -115,7 +116,7 @@ ZH: dict[str, str] = {
         "有些课程写作 v ← μv + (1−μ)g：它与这里的规则在 α 换成 α(1−μ) 时步子相同，"
         "所以那种写法要用 α/(1−μ) 才能走得一样远。"),
     "optimizer.nesterov.note": "梯度在 θ 处计算，再用前瞻项 μv 加以修正。",
-    "optimizer.adagrad.note": "s 只增不减，所以步长不断缩小。",
+    "optimizer.adagrad.note": "s 只增不减，所以每个坐标的步长 α/(√s + ε) 不断缩小。",
     "optimizer.rmsprop.note": "与 AdaGrad 类似，但 s 是滑动平均：每一步保留其中 ρ 的份额。",
     "optimizer.adam.note": "动量法加上 RMSProp，再加上偏差修正。",
     "optimizer.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
@@ -311,6 +312,9 @@ ZH: dict[str, str] = {
     "mlp.speed": "每帧迭代周期数",
     "mlp.speed.max": "最快",
     "mlp.epoch": "迭代周期",
+    "mlp.link_epoch_note": (
+        "链接最多记录到第 {epoch} 个迭代周期：本页的链接、刷新或切换语言都会在第 {epoch} "
+        "个迭代周期重新打开。"),
     "mlp.train_loss": "训练损失",
     "mlp.val_loss": "验证损失",
     "mlp.show_val": "显示验证集的点",
@@ -528,9 +532,13 @@ ZH: dict[str, str] = {
         "本次编辑后：训练损失 {train}，验证损失 {val}。曲线记录的是下一个迭代周期，"
         "它从编辑后的网络继续训练。"),
     "mlp.net.legend": (
-        "每个方块显示一个神经元在整个平面上的输出：蓝色为正，橙色为负，白色为 0。"
+        "每个方块显示一个神经元在整个平面上的输出：{units}"
         "输出方块 pₖ 是类别 k 的概率，用该类别的颜色表示：白色为 0，最深为 1。边表示权重："
         "蓝色为正，橙色为负，|w| 越大线越粗。将鼠标悬停在边上可查看它的数值。"),
+    "mlp.net.units.signed": "蓝色为正，橙色为负，白色为 0。",
+    "mlp.net.units.sigmoid": (
+        "sigmoid 的输出在 0 与 1 之间，所以蓝色高于 ½，橙色低于 ½，白色为 ½"
+        "（输入：蓝色为正，橙色为负，白色为 0）。"),
     "mlp.weight.not_a_number": "请输入一个数作为权重。",
     "mlp.weight.not_finite": "权重必须是有限数，不能是 {value}。",
     "mlp.weight.outside": "{value} 超出范围：权重必须介于 −{limit} 和 {limit} 之间。",
@@ -649,6 +657,9 @@ ZH: dict[str, str] = {
     "bv.reading.high_variance": (
         "高方差：在 {symbol} = {value} 时，不同训练集上的拟合彼此差别很大；"
         "减小容量、增加数据或增大 λ 会有帮助。"),
+    "bv.reading.high_variance_knn": (
+        "高方差：在 k = {value} 时，每个拟合只跟随少数几个带噪声的近邻，换一个训练集就大不相同；"
+        "增大 k（减小容量）或增加数据会有帮助。"),
     "bv.reading.near_threshold": (
         "接近插值阈值的高方差：在 p = {value} < n = {n} 时，拟合必须几乎经过每一个带噪声的"
         "训练点。减小容量、增加数据或增大 λ 会有帮助，增加容量也会：越过 p = n 后误差再次下降"

@@ -14,7 +14,7 @@ import pytest
 from bokeh.models import Dropdown
 from bokeh.plotting import figure as bokeh_figure
 
-from playground import cli, figure, serving
+from playground import cli, figure, serving, static_export
 from playground.labs.mlp.state import MlpLabState
 from playground.labs.optimizers.state import OptimizerLabState
 from playground.text import tr
@@ -47,6 +47,20 @@ def test_bad_sizes(text):
                                   "http://127.0.0.1:5006/app?lab=mlp&lr=0.1"])
 def test_a_link_in_any_form_gives_its_query(link):
     assert figure.link_search(link) == "lab=mlp&lr=0.1"
+
+
+@pytest.mark.parametrize("link, query", [
+    # Typed in a shell (spaces): + is a plus sign; copied from a page (no space): a space.
+    ("lab=optimizers&surface=custom&expr=x**2 - y**2 + 0.1*sin(3*x)",
+     "lab=optimizers&surface=custom&expr=x**2 - y**2 %2B 0.1*sin(3*x)"),
+    ("lab=optimizers&surface=custom&expr=x**2+-+y**2",
+     "lab=optimizers&surface=custom&expr=x**2+-+y**2"),
+])
+def test_a_typed_link_keeps_its_plus_signs(link, query):
+    assert figure.link_search(link) == query
+    _, state = static_export.read_link(link)
+    assert state.expression.replace(" ", "") == (
+        "x**2-y**2+0.1*sin(3*x)" if " " in link else "x**2-y**2")
 
 
 @pytest.mark.parametrize("args, says", [

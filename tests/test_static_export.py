@@ -150,8 +150,24 @@ def test_the_optimizer_pages_caption_follows_the_sweep():
     # The page opens on the link's value, and the state it was built from is unchanged.
     here = page.layout.select_one({"name": "pg-header"}).text
     assert here == headers[page.details["index"]]
-    assert page.caption == static_export._caption(state)
+    assert page.caption == static_export._caption(state)  # (the link has no step)
     assert state.momentum_lr == values[page.details["index"]]
+
+
+def test_the_optimizer_page_opens_at_the_links_step_and_its_caption_names_the_run():
+    """A link's step=60 of a 200-step race: the file opens at step 60; its caption says
+    "200 steps" (the slider moves; "step 60 of 200" would be wrong after the first drag)."""
+    link = "lab=optimizers&surface=himmelblau&optimizers=sgd,adam&steps=200&step=60"
+    _, state = static_export.read_link(link)
+    assert state.step == 60
+    page = static_export.build_optimizer_page(state, "adam.lr", n_values=3)
+    assert page.layout.select_one({"name": "pg-step"}).value == 60
+    steps = page.details["steps"]
+    assert steps == 200 and tr("caption.steps", "en", steps=steps) in page.caption
+    assert "60" not in page.caption.split(";")[-1]
+    for header in _header_at_each_value(page, "pg-sweep"):
+        assert tr("caption.step_of", "en", step=60, steps=steps) not in html.unescape(header)
+    assert state.step == 60  # the state it was built from is unchanged
 
 
 @pytest.mark.parametrize(("link", "log"), [

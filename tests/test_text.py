@@ -456,6 +456,7 @@ REGISTRIES = {
     "bv.inputs.{}": lambda: bv.INPUTS,
     "mlp.activation.{}": lambda: mlp.ACTIVATIONS,
     "mlp.init.{}": lambda: mlp.INITIALISERS,
+    "mlp.net.units.{}": lambda: ("sigmoid", "signed"),  # a sigmoid's white is ½
     "bv.family.{}": lambda: bv.FAMILIES,
     "bv.family.{}.note": lambda: bv.FAMILIES,
     "bv.axis.{}": lambda: bv.FAMILIES,

@@ -844,7 +844,8 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     exceeds both the variance and the noise σ² (the best capacity still under-fits):
     then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
     ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
-    ``high_variance``, or ``near_threshold`` for random features at n/2 < p < n
+    ``high_variance`` (``high_variance_knn`` for k-NN, which has no λ and whose
+    capacity falls as k grows), or ``near_threshold`` for random features at n/2 < p < n
     (``at_threshold`` at p = n) when a capacity past n has a lower bias² + variance
     (double descent: more capacity helps there too, which the plain advice of less
     capacity left out).
@@ -870,6 +871,8 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     if (result.family == "features" and past.any() and 2 * result.capacities[index] > n
             and float(np.min(reducible[past])) < reducible[index]):
         return "at_threshold" if result.capacities[index] == n else "near_threshold"
+    if not FAMILIES[result.family].ridge:  # k-NN: no λ to advise
+        return "high_variance_knn"
     return "high_variance"
 
 

@@ -107,9 +107,10 @@ def step_axis(last: int) -> tuple[float, float]:
 
 
 def whole_step_ticks(fig):
-    """Ticks of ``fig``'s x axis (steps or epochs) at whole numbers only: a run of one
-    step or epoch read 0, 0.2, 0.4 … 1."""
-    fig.xaxis.ticker = BasicTicker(min_interval=1)
+    """Ticks of ``fig``'s x axis (steps or epochs) at whole numbers only (a run of one
+    step or epoch read 0, 0.2, 0.4 … 1), about four of them: at Bokeh's six, a long
+    run's five-digit labels ran into each other ("1000012000") on a narrow chart."""
+    fig.xaxis.ticker = BasicTicker(min_interval=1, desired_num_ticks=4)
 
 
 def text_sizes(fig, title_px: int = 16, label_px: int = 14, tick_px: int = 13):

@@ -43,6 +43,13 @@ MAX_SHOWN = 40
 FOREIGN_PREFIXES = ("bokeh-",)
 
 
+def typed_query(search: str) -> str:
+    """``search`` with its + as plus signs (``%2B``) when it holds a space: a query
+    typed in a shell (``expr=x**2 - y**2 + 0.1*sin(3*x)``), since a copied link has no
+    space (a page writes one as +); any other query as it is."""
+    return search.replace("+", "%2B") if " " in search else search
+
+
 def read_query(search: str) -> tuple[dict[str, str], list[str]]:
     """The fields of a query string (``"?a=1&b=x"``) as ``{key: value}`` strings.
 

@@ -471,6 +471,16 @@ def test_near_the_best_capacity_is_about_bias2_plus_variance_not_the_noise():
     assert bv.reading(r, 6, 20) == "high_variance"  # variance 0.0405 ≫ bias²
 
 
+def test_k_nn_at_k_1_reads_as_high_variance_without_a_lambda():
+    """k-NN has no λ (its note says so): its high-variance reading asks for a larger k or
+    more data, not for a λ."""
+    data = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
+    r = bv.decompose("knn", data, 0.3)
+    assert int(r.capacities[0]) == 1 and r.variance[0] > bv.resolved_bias2(r)[0]
+    assert bv.reading(r, 0, 20) == "high_variance_knn"
+    assert "high_variance" not in {bv.reading(r, i, 20) for i in range(len(r.capacities))}
+
+
 def test_random_features_finish_with_two_xla_threads():
     """Two XLA threads (``PJRT_NPROC=2``, what a 2-core machine gets unless told): two
     batched LAPACK factorisations that ran at once in the random-features program each

@@ -154,6 +154,12 @@ def accuracy_text(accuracy: float) -> str:
     return f"{100 * accuracy:.1f} %" if math.isfinite(accuracy) else "–"
 
 
+#: The readout's numbers in the dark theme: brighter than their labels (``--pg-muted``),
+#: the epoch in the theme's ink, each loss in its colour mixed a quarter with white.
+NUMBER_INK = "var(--pg-ink, #222222)"
+HEADLINE_SHARE = 25
+
+
 def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = None,
                  accuracies: tuple[str, str] | None = None) -> str:
     """The epoch and both losses, labelled; each stable class sits on the element whose
@@ -164,7 +170,7 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
     the training and validation accuracy (``accuracy_text``; "" for none), each under
     its loss, labelled (``.pg-train-acc``, ``.pg-val-acc``; the static page's readout:
     the live one has the accuracy chart beside it)."""
-    cells = (("mlp.epoch", "pg-epoch", epoch, "#222222", None),
+    cells = (("mlp.epoch", "pg-epoch", epoch, None, None),  # None: the theme's ink
              ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR, "pg-train-acc"),
              ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR, "pg-val-acc"))
     number = f"font-size:{number_size(22)};font-weight:600;font-family:monospace"
@@ -188,7 +194,8 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
         f"<div style='min-width:110px'><div style='font-size:{text_size(12)};"
         f"color:var(--pg-muted,#555);white-space:nowrap'>"
         f"{label(key)}</div><span class='{css}' style='{number};"
-        f"color:{ink(color)}'>{text_html(value)}</span>{under(acc)}</div>"
+        f"color:{NUMBER_INK if color is None else ink(color, HEADLINE_SHARE)}'>"
+        f"{text_html(value)}</span>{under(acc)}</div>"
         for key, css, value, color, acc in cells) + "</div>"
 
 

@@ -30,7 +30,7 @@ from ...ui.export import download_button
 from ...ui.flow import WRAP
 from ...ui.heatmap import Plane
 from ...ui.lab import Lab
-from ...ui.markup import notice, set_notice
+from ...ui.markup import notice, set_notice, text_html
 from ...ui.player import Player
 from ...ui.session import Worker
 from ...ui.widgets import loss_text, set_text
@@ -92,6 +92,11 @@ class MlpLab(Lab):
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
         self.readout = pn.pane.HTML(readout_html(0, "", "", lang), width=440, height=58,
                                     margin=(0, 10))
+        # Past the epochs a link can hold, say where a link (a reload, a language) reopens.
+        self.link_note = pn.pane.HTML(
+            text_html(tr("mlp.link_epoch_note", lang, epoch=f"{MAX_LINK_EPOCHS:,}")),
+            visible=False, css_classes=["pg-link-epoch-note"],
+            styles={"font-size": "13px"}, margin=(4, 10))
         self.show_val = pn.widgets.Checkbox.from_param(s.param.show_val,
                                                        name=tr("mlp.show_val", lang),
                                                        visible=s.has_validation,
@@ -134,7 +139,8 @@ class MlpLab(Lab):
             p.message,
             controls,
             pn.Row(self.show_val, self.discretize, download_button(self.state, "mlp",
-                                                                  lambda: self.theme)),
+                                                                  lambda: self.theme),
+                   self.link_note),
             self.boundary,
             self.race_area,
         ]
@@ -428,6 +434,8 @@ class MlpLab(Lab):
         # In a race the headline is the first racer's (``state.history``): said so.
         set_text(self.readout, readout_html(s.epoch, loss_text(last[0]), val, s.lang,
                                             whose=s.racers[0] if s.racers else None))
+        if self.link_note.visible != (s.epoch > MAX_LINK_EPOCHS):
+            self.link_note.visible = s.epoch > MAX_LINK_EPOCHS
         self.boundary.show_details()
         if s.racers:
             self.race().show_details()

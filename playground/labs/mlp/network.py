@@ -192,7 +192,7 @@ class NetworkDiagram(Viewer):
                                            sizing_mode="stretch_width")
         self.edit_note = pn.pane.HTML("", visible=False, css_classes=["pg-weight-note"],
                                       styles=small, sizing_mode="stretch_width")
-        self.legend = pn.pane.HTML(tr("mlp.net.legend", lang), styles=small,
+        self.legend = pn.pane.HTML(self._legend_text(), styles=small,
                                    sizing_mode="stretch_width")
         # The keyboard's way to a weight (no mouse): its layer and the units it joins.
         pick = lambda name, css: pn.widgets.IntInput(name=name, value=None, start=1,
@@ -209,6 +209,12 @@ class NetworkDiagram(Viewer):
         self.editor = pn.Column(self.weight_label, self.weight_input, self.weight_message,
                                 self.edit_note, self.picker, self.legend, width=EDITOR_W,
                                 margin=(40, 10, 10, 10))
+
+    def _legend_text(self) -> str:
+        """The legend, its hidden units' scale as the activation's (a sigmoid's white is ½)."""
+        lang = self.state.lang
+        kind = "sigmoid" if self.state.arch.activation == "sigmoid" else "signed"
+        return tr("mlp.net.legend", lang, units=tr(f"mlp.net.units.{kind}", lang))
 
     def _label_sizes(self) -> list[str]:
         return [f"{round(px * self.scale)}px" for px in self._label_px]
@@ -329,6 +335,9 @@ class NetworkDiagram(Viewer):
         sizes = (s.arch.n_inputs, *s.arch.hidden, s.arch.n_classes)
         if self._structure != (sizes, self._features()):
             self._rebuild()
+        legend = self._legend_text()
+        if self.legend.object != legend:  # (the activation changed)
+            self.legend.object = legend
         grids, weights = s.diagram()  # (computed with the training while playing)
         units, outputs = shades(grids, s.arch.activation, s.arch.n_inputs,
                                 s.arch.n_classes)

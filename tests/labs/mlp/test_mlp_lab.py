@@ -10,7 +10,7 @@ import pytest
 
 from playground.labs.mlp import lab as mlp_lab
 from playground.labs.mlp.lab import PERIOD_MS, MlpLab
-from playground.labs.mlp.state import MAX_RACERS, PRESETS, MlpLabState
+from playground.labs.mlp.state import MAX_LINK_EPOCHS, MAX_RACERS, PRESETS, MlpLabState
 from playground.numerics import training
 from playground.numerics.mlp import parse_layers
 from playground.numerics.reading import reading
@@ -143,6 +143,19 @@ def test_three_classes_colour_the_predicted_class(lab):
 
 
 # -- the lessons ------------------------------------------------------------------
+
+
+def test_past_the_epochs_a_link_holds_the_page_says_where_a_link_reopens(lab):
+    lab.state.apply_query({"layers": "2", "points": "20"})  # small: 5,001 epochs fast
+    while lab.state.epoch < MAX_LINK_EPOCHS:  # (a chunk is at most 256 epochs)
+        lab.train_chunk(MAX_LINK_EPOCHS - lab.state.epoch)
+    assert lab.state.epoch == MAX_LINK_EPOCHS and not lab.link_note.visible
+    lab.step.clicks += 1
+    assert lab.state.epoch == MAX_LINK_EPOCHS + 1 and lab.link_note.visible
+    assert "epoch 5,000" in lab.link_note.object
+    assert lab.state.to_query()["epoch"] == str(MAX_LINK_EPOCHS)  # what the note says
+    lab.player.reset.clicks += 1
+    assert lab.state.epoch == 0 and not lab.link_note.visible
 
 
 def test_the_over_fitting_preset_over_fits(lab):

@@ -423,3 +423,22 @@ def test_a_weights_notes_go_when_the_network_trains_on_or_is_new(lab):
     assert net.weight_message.visible
     s.reset()  # a new network: no refusal of a weight of the old one
     assert not net.weight_message.visible
+
+
+def test_the_legend_gives_a_sigmoids_white_as_one_half():
+    """Sigmoid units are drawn as 2a − 1 (``diagram.shades``): white is a = ½, orange
+    a < ½ (never a negative output); other activations keep white at 0."""
+    s = MlpLabState()
+    assert s.apply_query({"activation": "sigmoid"}) == []
+    net = NetworkDiagram(state=s)
+    net.update()
+    assert "white ½" in net.legend.object and "orange negative, white 0." not in \
+        net.legend.object.split("(")[0]
+    grids, _ = s.diagram()
+    units, _ = shades(grids, "sigmoid", s.arch.n_inputs, s.arch.n_classes)
+    hidden = np.asarray(grids)[s.arch.n_inputs:-s.arch.n_classes]
+    np.testing.assert_allclose(units[s.arch.n_inputs:], 2 * hidden - 1, atol=1e-6)
+    s.apply_query({"activation": "tanh"})
+    net.update()
+    assert "blue positive, orange negative, white 0." in net.legend.object
+    assert "½" not in net.legend.object
