@@ -94,12 +94,12 @@ from .labs.mlp.figures import (
     generalisation_gap,
     legend_beside,
     race_chart,
-    race_frame_text,
     race_table_html,
     racer_lines,
     readout_html,
     train_val_lines,
 )
+from .labs.mlp.state import race_frame_text
 from .labs.optimizers.plots import RUN_FRAMES, loss_figure, mark_race, surface_figure
 from .numerics import biasvariance as bv
 from .numerics import critical, race
@@ -731,7 +731,8 @@ def _mlp_heading(state, marks: list[int]) -> tuple[str, str, str, int]:
     every = marks[1] - marks[0] if len(marks) > 1 else 1
     note = tr("export.note.mlp", state.lang, epochs=marks[-1], every=every, n=len(marks))
     title = f"{tr('app.title', state.lang)} · {tr('lab.mlp', state.lang)}"
-    return title, _caption(state), note, every
+    # (A race's frame, its only note, has its line under the maps: not twice.)
+    return title, _caption(state, notes=False), note, every
 
 
 def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, list]:

@@ -272,7 +272,7 @@ const pg = {
       (m) => m != null && "major_label_text_font_size" in m.properties)
     const page_px = axis != null ? pg.px(axis.major_label_text_font_size) : 0
     const height = frame > 0 && page_px > 0
-      ? (view.bbox.height - frame) * Math.max(1, text_px / page_px) + 8 * text_px : 0
+      ? (view.bbox.height - frame) * Math.max(1, text_px / page_px) + 11 * text_px : 0
     // (a "scale_*" plot keeps its aspect: a racer's square heat map)
     if (!mode.startsWith("stretch")) return [a, a, a, width, height, ""]
     // Charts over one quantity (the MLP lab's loss and accuracy, both "epoch") are read

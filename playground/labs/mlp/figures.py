@@ -45,8 +45,8 @@ from ...ui.palettes import (
     title_ink,
 )
 from ...ui.present import OWN_INK, ink, lecture_height, lecture_left, number_size, text_size
-from ...ui.widgets import loss_text, number_text, set_text
-from .state import MAX_RACERS, MlpLabState
+from ...ui.widgets import loss_text, set_text
+from .state import MAX_RACERS, MlpLabState, race_frame_text
 
 #: Between a curve chart and its legend beside it, in px: room for half of the last x
 #: tick's label ("1000" in lecture mode's 20-px type is about 44 px wide).
@@ -246,13 +246,6 @@ def show_note(pane: pn.pane.HTML, text: str):
 def empty_curves() -> ColumnDataSource:
     """A training-curve source with no epoch yet (``ui.curves.CurveFeed.columns``)."""
     return ColumnDataSource(CurveFeed.columns(np.zeros((0, 4)), np.zeros(0, int)))
-
-
-def race_frame_text(frame, lang: str) -> str:
-    """The race maps' frame (``decision.Frame``, the single network's map's), in words:
-    the small maps have no axes."""
-    x0, x1, y0, y1 = (number_text(v, 3) for v in frame)
-    return tr("mlp.race.frame", lang, x0=x0, x1=x1, y0=y0, y1=y1)
 
 
 def normalisation_note(state: MlpLabState) -> str:

@@ -175,6 +175,13 @@ def _same_inputs(a: tuple, b: tuple) -> bool:
     return a[0] == b[0] and a[1] is b[1] and a[2:] == b[2:]
 
 
+def race_frame_text(frame: Frame, lang: str) -> str:
+    """The race maps' frame (``decision.Frame``, the single network's map's), in words:
+    the small maps have no axes."""
+    x0, x1, y0, y1 = (number_text(v, 3) for v in frame)
+    return tr("mlp.race.frame", lang, x0=x0, x1=x1, y0=y0, y1=y1)
+
+
 class MlpLabState(_Knobs):
     """Every setting of the MLP lab, and the network being trained."""
 
@@ -951,6 +958,10 @@ class MlpLabState(_Knobs):
             self.reset()
 
     # -- the URL -------------------------------------------------------------------
+
+    def caption_notes(self) -> list[str]:
+        """A race's heat maps have no axes: their frame in words (``race_frame_text``)."""
+        return [race_frame_text(self.frame, self.lang)] if self.racers else []
 
     def caption_parts(self) -> list[str]:
         """The settings in words, each once (``ui.caption``): the data, the network, the

@@ -393,3 +393,19 @@ def test_a_race_of_one_says_the_single_network_trains():
     assert state.racers == ("adam", "sgd") and "at least two" not in state.error
     state.race = ["adam", "sgd", "adam"]
     assert state.racers == ("adam", "sgd")
+
+
+def test_a_race_figures_caption_gives_the_maps_frame():
+    """The race's small maps have no axes: a figure's caption says their frame, as the
+    line under them in the page does; a single network's map has axes (no note)."""
+    from playground.labs.mlp.state import race_frame_text
+    from playground.ui.export import figure_caption
+
+    s = MlpLabState()
+    assert s.apply_query({"race": "sgd,adam", "dataset": "spiral"}) == []
+    s.precompute()
+    words = race_frame_text(s.frame, "en")
+    assert words.startswith("Each map: x₁ from ") and words in figure_caption(s)
+    single = MlpLabState()
+    single.precompute()
+    assert "Each map" not in figure_caption(single)
