@@ -295,6 +295,7 @@ _EN: dict[str, str] = {
     "mlp.preset.default": "Start over",
     "mlp.preset.overfit": "Over-fitting",
     "mlp.preset.underfit": "Under-fitting",
+    "mlp.presets.hint": "Each sets up a fresh network: press ▶ Play and watch the curves.",
     "mlp.remedies": "The over-fitting lesson, cured by:",
     "mlp.preset.overfit_dropout": "+ dropout",
     "mlp.preset.overfit_l2": "+ L2",

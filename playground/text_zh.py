@@ -258,6 +258,7 @@ ZH: dict[str, str] = {
     "mlp.preset.default": "重新开始",
     "mlp.preset.overfit": "过拟合",
     "mlp.preset.underfit": "欠拟合",
+    "mlp.presets.hint": "每个课程都会新建一个网络：按 ▶ 运行，观察曲线的变化。",
     "mlp.remedies": "过拟合示例的补救办法：",
     "mlp.preset.overfit_dropout": "+ 暂退法",
     "mlp.preset.overfit_l2": "+ L2 正则化",

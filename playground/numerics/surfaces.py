@@ -192,21 +192,23 @@ VIEW_MARGIN = 0.1
 
 def framed(surface: Surface, *points: tuple[float, float]) -> Surface:
     """``surface`` with its view widened to show ``points`` (with ``VIEW_MARGIN`` of the
-    new span beyond the farthest) when some lie outside the view; else ``surface``
-    itself.  Non-finite points are left out.
+    new span beyond the farthest) when some lie outside the view or on its edge (a
+    start at x = −3 of [−3, 3] was drawn half cut off); else ``surface`` itself.
+    Non-finite points are left out.
 
     A start the user moved far away (a formula's own minimum at (50, 50), a link's
     x0 = 300) is drawn with the surface around it and where the runs end, never off
     the plot."""
     (x0, x1), (y0, y1) = surface.x_range, surface.y_range
     kept = [(float(x), float(y)) for x, y in points if np.isfinite(x) and np.isfinite(y)]
-    if all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in kept):
+    if all(x0 < x < x1 and y0 < y < y1 for x, y in kept):
         return surface
 
     def widened(low, high, values):
         lo, hi = min(low, *values), max(high, *values)
         pad = VIEW_MARGIN * (hi - lo)
-        return (lo - pad if lo < low else low), (hi + pad if hi > high else high)
+        return (lo - pad if min(values) <= low else low), \
+            (hi + pad if max(values) >= high else high)
 
     return replace(surface, x_range=widened(x0, x1, [x for x, _ in kept]),
                    y_range=widened(y0, y1, [y for _, y in kept]))

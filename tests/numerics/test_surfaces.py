@@ -327,3 +327,14 @@ def test_a_view_widens_to_a_far_point_with_a_margin_and_only_then():
     assert x1 - 300.0 == pytest.approx(VIEW_MARGIN * (300.0 - x0))
     assert -40.0 - y0 == pytest.approx(VIEW_MARGIN * (y1 + 40.0))
     assert wide.fn is ravine.fn and wide.start == ravine.start
+
+
+def test_a_start_on_the_views_edge_widens_it():
+    """A start at x = −3 of a custom surface's [−3, 3]² sat on the frame, its marker half
+    cut off: on the edge counts as outside."""
+    custom = surfaces.custom_surface(parse_expression("x**2 + y**2"))
+    assert custom.x_range == (-3.0, 3.0)
+    edge = surfaces.framed(custom, (-3.0, 0.0))
+    assert edge.x_range[0] < -3.0 and edge.x_range[1] == 3.0 and edge.y_range == (-3.0, 3.0)
+    assert surfaces.framed(custom, (-2.9, 3.0)).y_range[1] > 3.0
+    assert surfaces.framed(custom, (-2.9, 2.9)) is custom

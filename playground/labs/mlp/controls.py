@@ -232,6 +232,10 @@ class MlpControls(Viewer, GuardedControls):
         return [
             # Every lesson sets nearly every setting: none is left where one is hidden.
             controls(pn.Column(head("presets"), pn.Row(*self.preset_buttons[:3]),
+                               pn.pane.HTML(text_html(tr("mlp.presets.hint", lang)),
+                                            css_classes=["pg-presets-hint"],
+                                            styles={"font-size": text_size(13)},
+                                            margin=(0, 10)),
                                pn.pane.Markdown(tr("mlp.remedies", lang), margin=(0, 10)),
                                pn.Row(*self.preset_buttons[3:]), margin=0,
                                sizing_mode="stretch_width"),
