@@ -30,6 +30,7 @@ from ...ui.export import download_button
 from ...ui.flow import WRAP
 from ...ui.heatmap import Plane
 from ...ui.lab import Lab
+from ...ui.lab import controls as ui_controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.player import Player
 from ...ui.session import Worker
@@ -46,6 +47,11 @@ PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: seconds to show).
 RACE_PICTURE_PERIOD_S = 0.1
 DETAILS_PERIOD_S = 0.2  # while playing, curves, thumbnails and numbers: 5 times a second
+
+
+def speed_value(text: str):
+    """The player's speed (an entry of ``SPEEDS``) of the state's ``speed`` text."""
+    return text if text == "max" else int(text)
 
 
 class MlpLab(Lab):
@@ -71,7 +77,8 @@ class MlpLab(Lab):
                                    stylesheets=[":host { min-width: 0 !important; }"])
         self.controls = MlpControls(on_restore=self.restore_best, state=s)
         self.player = Player(
-            self.train_chunk, s.reset, speeds=SPEEDS, speed=SPEEDS[1], period_ms=PERIOD_MS,
+            self.train_chunk, s.reset, speeds=SPEEDS, speed=speed_value(s.speed),
+            period_ms=PERIOD_MS,
             pace=next_chunk, on_play=lambda: self.controls.show_stopped(""),
             on_pause=self._on_pause, lang=lang, split=self.split_chunk,
             # A new network or an uploaded file being read: a Step pressed meanwhile
@@ -114,6 +121,10 @@ class MlpLab(Lab):
         s.param.watch(self._on_dataset, ["dataset"])
         s.param.watch(self._on_link_epoch, ["trained", "edits"])
         s.param.watch(self._write_epoch, ["epoch"])
+        # The speed is the link's (``speed=max``) and the control's, both ways.
+        s.param.watch(lambda e: setattr(self.player.speed, "value", speed_value(e.new)),
+                      ["speed"])
+        self.player.speed.param.watch(lambda e: setattr(s, "speed", str(e.new)), ["value"])
 
     # -- the lab contract (playground.ui.lab) ---------------------------------------------
 
@@ -130,7 +141,8 @@ class MlpLab(Lab):
     def main(self) -> list:
         p = self.player
         # Narrow, two lines (Bokeh gives a Row its children's sum as minimum width).
-        controls = pn.Row(p.play, p.step, p.reset, p.speed, self.readout, p.busy,
+        controls = pn.Row(p.play, p.step, p.reset, ui_controls(p.speed, "speed"),
+                          self.readout, p.busy,
                           self.compiling, sizing_mode="stretch_width",
                           styles={"align-items": "end"},
                           stylesheets=[WRAP])

@@ -218,6 +218,9 @@ class MlpLabState(_Knobs):
     batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
     show_val = param.Boolean(False, doc="the validation points drawn (link key ``val``)")
+    speed = param.Selector(default=str(SPEEDS[1]), objects=[str(v) for v in SPEEDS],
+                           doc="epochs per frame while playing (``SPEEDS``, as text: a "
+                               "lesson's link may ask for ``max``)")
     trained = param.Integer(0, bounds=(0, MAX_LINK_EPOCHS),
                             doc="the epoch the link shows (link key ``epoch``): its network "
                                 "is trained that far from its start (``train_to``)")
@@ -1162,7 +1165,7 @@ LINK = LinkTable([
     *knob_fields(MlpLabState, opt.KNOBS),
     *map(_row, ("schedule", "schedule_every", "schedule_factor", "schedule_gamma", "clip",
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
-                "early_stop", "patience", "race")),
+                "early_stop", "patience", "race", "speed")),
     param_field(MlpLabState, "show_val", "val"), param_field(MlpLabState, "trained", "epoch"),
     LinkField("edits", "edits", parse_edits, format_edits, []),
 ])

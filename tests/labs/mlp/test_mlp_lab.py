@@ -1212,3 +1212,19 @@ def test_a_pages_next_frame_after_a_release_compiles_nothing(jax_compilations):
         with jax_compilations() as made:
             frame(s)
         assert made == [], settings
+
+
+def test_the_speed_is_in_the_link_and_the_control_follows_it():
+    """``speed=max`` from a link (a lesson that plays fast) sets the control; the
+    control writes the link; a language switch (the same link) keeps it."""
+    lab = MlpLab()
+    assert lab.state.apply_query({"speed": "max"}) == []
+    assert lab.player.speed.value == "max"
+    lab.player.speed.value = 20
+    assert lab.state.speed == "20" and lab.state.to_query()["speed"] == "20"
+    again = MlpLab()
+    again.state.apply_query(lab.state.to_query())
+    assert again.player.speed.value == 20
+    assert "speed" not in MlpLab().state.to_query()  # the default (5) is not written
+    problems = MlpLab().state.apply_query({"speed": "7"})
+    assert len(problems) == 1 and "speed" in problems[0]
