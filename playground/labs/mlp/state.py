@@ -963,8 +963,11 @@ class MlpLabState(_Knobs):
     # -- the URL -------------------------------------------------------------------
 
     def caption_notes(self) -> list[str]:
-        """A race's heat maps have no axes: their frame in words (``race_frame_text``)."""
-        return [race_frame_text(self.frame, self.lang)] if self.racers else []
+        """A race's heat maps have no axes: their frame in words (``race_frame_text``,
+        without its full stop: a caption's parts have none)."""
+        if not self.racers:
+            return []
+        return [race_frame_text(self.frame, self.lang).rstrip(".。")]
 
     def caption_parts(self) -> list[str]:
         """The settings in words, each once (``ui.caption``): the data, the network, the

@@ -405,7 +405,8 @@ def test_a_race_figures_caption_gives_the_maps_frame():
     assert s.apply_query({"race": "sgd,adam", "dataset": "spiral"}) == []
     s.precompute()
     words = race_frame_text(s.frame, "en")
-    assert words.startswith("Each map: x₁ from ") and words in figure_caption(s)
+    assert words.startswith("Each map: x₁ from ") and words.endswith(".")
+    assert figure_caption(s).endswith(" · " + words[:-1])
     single = MlpLabState()
     single.precompute()
     assert "Each map" not in figure_caption(single)
