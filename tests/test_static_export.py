@@ -449,8 +449,8 @@ def test_an_mlp_race_exports_every_racer():
     # The maps have no axes: the line under them gives their frame, the heat maps' own.
     heat = _source(page, "pg-boundary-0")
     ends = (heat.x_range.start, heat.x_range.end, heat.y_range.start, heat.y_range.end)
-    assert (f"x₁ from {number_text(ends[0], 3)} to {number_text(ends[1], 3)} across"
-            in _source(page, "pg-race-frame").text)
+    low, high = (number_text(v, 3).replace("-", "−") for v in ends[:2])  # the axes' minus
+    assert f"x₁ from {low} to {high} across" in _source(page, "pg-race-frame").text
     grids = np.asarray(state.race_grids())
     for k, name in enumerate(["sgd", "adam"]):
         _, alone = static_export.read_link(f"{link}&optimizer={name}")

@@ -175,7 +175,8 @@ def test_the_line_under_the_race_maps_gives_their_frame(lab):
     frame = [single.x_range.start, single.x_range.end, single.y_range.start,
              single.y_range.end]
     assert note.object.startswith("Each map: x₁ from {} to {} across, x₂ from {} to {} up"
-                                  .format(*(number_text(v, 3) for v in frame))), note.object
+                                  .format(*(number_text(v, 3).replace("-", "−")
+                                            for v in frame))), note.object
     lab.state.param.update(normalise=True)
     lab.train_chunk(1)
     assert "x₁ from" in note.object and "normalised" in note.object
