@@ -596,6 +596,18 @@ def test_the_mlp_link_carries_the_validation_points(page, server_url):
     assert_no_errors(page)
 
 
+def _wait_for_a_steady_link(page, quiet_s: float = 1.0, timeout_s: float = 30.0):
+    """Until the page's link has not changed for ``quiet_s``."""
+    deadline, seen, since = time.monotonic() + timeout_s, page.url, time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        if page.url != seen:
+            seen, since = page.url, time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return
+    raise AssertionError(f"the page's link kept changing: {seen}")
+
+
 def test_copy_link_copies_the_pages_link_in_every_lab(page, server_url):
     """Copy link, in Chinese, in each lab in turn: the link copied is the page's own,
     the lab it shows now."""
@@ -612,6 +624,10 @@ def test_copy_link_copies_the_pages_link_in_every_lab(page, server_url):
                                    timeout=DRAW_TIMEOUT_MS)
         button.wait_for(timeout=DRAW_TIMEOUT_MS)
         expect(button).to_have_text("复制链接")
+        # Once the lab has joined the page and written its settings into the link (a
+        # click before that copies the link as opened: the same page, but not page.url).
+        page.locator(".pg-complete").wait_for(state="attached", timeout=DRAW_TIMEOUT_MS)
+        _wait_for_a_steady_link(page)
         button.click()
         expect(button).to_have_text("链接已复制", timeout=CHANGE_TIMEOUT_MS)
         copied = page.evaluate("() => navigator.clipboard.readText()")
