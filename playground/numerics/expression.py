@@ -1043,9 +1043,7 @@ class Expression:
     def gradient(self, x: ArrayLike, y: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """(∂f/∂x, ∂f/∂y) at ``x``, ``y`` by the subgradient rules (±∞ or NaN where the
         slope is infinite or undefined, e.g. √x at x = 0)."""
-        x, y, dtype, shape = _broadcast_pair(x, y)
-        _, (gx, gy) = _gradient(self.tree, x, y)
-        return tuple(jnp.broadcast_to(jnp.asarray(g, dtype), shape) for g in (gx, gy))
+        return self.value_and_gradient(x, y)[1]
 
     def value_and_gradient(self, x: ArrayLike, y: ArrayLike) -> tuple:
         """(f, (∂f/∂x, ∂f/∂y)) at ``x``, ``y`` at once, as ``__call__`` and ``gradient``

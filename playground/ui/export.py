@@ -261,8 +261,8 @@ const pg = {
   // tall).  Items: [lowest, page's, highest aspect, least width, least height, what its
   // x axis is along (a stretched chart's axis label, else "")]: a plot
   // with axes at least its title, axes and legend (the page's, grown with its text to
-  // ``text_px``) and a frame 8 ``text_px`` tall (a chart below two big plots was left a
-  // frame of 6 lines at 1600 × 900).
+  // ``text_px``) and a frame 11 ``text_px`` tall (a chart below two big plots was left a
+  // frame of 6 lines at 1600 × 900; an MLP race's charts below three maps, 7 at 8).
   aspects(view, fraction, text_px = 0) {
     const a = view.bbox.width / view.bbox.height
     const mode = String(view.model.sizing_mode || "fixed")

@@ -33,6 +33,7 @@ from ...ui.lab import Lab
 from ...ui.lab import controls as ui_controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.player import Player
+from ...ui.present import text_size
 from ...ui.session import Worker
 from ...ui.widgets import loss_text, set_text
 from . import state as mlp_state
@@ -103,7 +104,7 @@ class MlpLab(Lab):
         self.link_note = pn.pane.HTML(
             text_html(tr("mlp.link_epoch_note", lang, epoch=f"{MAX_LINK_EPOCHS:,}")),
             visible=False, css_classes=["pg-link-epoch-note"],
-            styles={"font-size": "13px"}, margin=(4, 10))
+            styles={"font-size": text_size(13)}, margin=(4, 10))
         self.show_val = pn.widgets.Checkbox.from_param(s.param.show_val,
                                                        name=tr("mlp.show_val", lang),
                                                        visible=s.has_validation,
