@@ -121,8 +121,19 @@ def loss_figure(mode: str, lang: str, sources: dict[str, ColumnDataSource], curs
     text_sizes(fig)
     loss_axes(fig, mode, lang)
     y = "loss" if mode == "linear" else "gap"
-    for name, source in sources.items():
-        fig.line("step", y, source=source, color=COLORS[name], line_width=2.5)
+    items = [LegendItem(label=value(tr(f"optimizer.{name}", lang)), name=f"key_{name}",
+                        renderers=[fig.line("step", y, source=source, color=COLORS[name],
+                                            line_width=2.5)])
+             for name, source in sources.items()]
+    # The colours' key, above the frame: the surface's legend (with each loss) is below
+    # its plot, under the fold of a 720-px screen in lecture mode or of an embedding
+    # frame; this one is beside the paths, never over a curve.  Three a row.
+    fig.add_layout(Legend(items=items, orientation="horizontal", ncols=3,
+                          location="top_left", click_policy="hide", name="loss_key",
+                          border_line_alpha=0.0, background_fill_alpha=0.0,
+                          label_text_font_size="12px", margin=0, padding=2, spacing=10,
+                          glyph_width=16, glyph_height=12, label_standoff=3,
+                          label_height=12), "above")
     fig.add_layout(cursor)
     return fig
 
@@ -162,6 +173,7 @@ class RacePlots:
         self._log_cursor = step_cursor()
         self.step_range = step_range()  # both loss charts': steps 0 … the run's last
         self.lone_markers = {name: [] for name in opt.NAMES}  # per chart, a lone point's dot
+        self._shown: list[str] = []  # the optimizers racing
         self.loss_fig = {"linear": self._loss_figure("linear", step_cursor())}
         self.readout = Div(text="", sizing_mode="stretch_width", name="readout",
                            css_classes=["pg-readout"],
@@ -213,6 +225,7 @@ class RacePlots:
             self.loss_fig["log"] = self._loss_figure("log", self._log_cursor)
             self._fit_log_axis()
             self._show_lone_points()
+            self._show_keys()
         return self.loss_fig["log"]
 
     def _loss_figure(self, mode: str, cursor: Span):
@@ -329,6 +342,8 @@ class RacePlots:
             undefined.append(int(end) if stop is not None and stop[0] == "undefined" else -1)
         if self.legend.items != legend_items:
             self.legend.items = legend_items
+        self._shown = list(selected)
+        self._show_keys()
         self._fit_loss_axis(indices, race)
         last = race.last_step(selected) if race is not None else 0  # only steps reached
         if race is not None:
@@ -343,6 +358,12 @@ class RacePlots:
             "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in selected],
             "reach": [self._arrow_reach] * len(selected),
         }
+
+    def _show_keys(self):
+        """The loss charts' keys name the optimizers racing, no others."""
+        for fig in self.loss_fig.values():
+            for item in fig.select_one({"name": "loss_key"}).items:
+                item.visible = item.name.removeprefix("key_") in self._shown
 
     def _show_lone_points(self):
         show_lone_points([(marker, True) for markers in self.lone_markers.values()

@@ -7,6 +7,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from playground.labs.optimizers.lab import LEFT_ALIGNED_MATH, OptimizerLab
 from playground.numerics import optimizers as opt
+from playground.ui.palettes import OPTIMIZER_COLORS
 from playground.ui.widgets import number_text
 
 
@@ -62,6 +63,26 @@ def test_the_legend_sits_below_the_surface_and_hides_on_click(lab):
     fig = lab.plots.surface_fig
     assert lab.plots.legend in fig.below and lab.plots.legend not in fig.center
     assert lab.plots.legend.click_policy == "hide"
+
+
+def test_the_loss_charts_key_above_their_frames_names_the_racers_only(lab):
+    """A key of colours beside the paths, above the fold of a lecture screen (the
+    surface's legend is below its plot), on both scales, following the selection."""
+    lab.state.optimizers = ["momentum", "adam"]
+    lab.plots.log_loss_figure()  # built later than the race: it keys the racers too
+    for fig in lab.plots.loss_fig.values():
+        key = fig.select_one({"name": "loss_key"})
+        assert key in fig.above and key.click_policy == "hide"
+        shown = [item for item in key.items if item.visible]
+        assert [item.label["value"] for item in shown] == ["Momentum", "Adam"]
+        # Each entry draws its optimizer's curve, in its colour.
+        for item, name in zip(shown, ("momentum", "adam"), strict=True):
+            (line,) = item.renderers
+            assert line.data_source is lab.plots.loss_source(name)
+            assert line.glyph.line_color == OPTIMIZER_COLORS[name]
+    lab.state.optimizers = ["sgd"]
+    key = lab.plots.loss_fig["log"].select_one({"name": "loss_key"})
+    assert [item.label["value"] for item in key.items if item.visible] == ["SGD"]
 
 
 def test_huge_values_get_readable_ticks(lab):
