@@ -96,6 +96,10 @@ OWN_INK = "pg-own-ink"
 #: frame lecture mode's larger type and legend would leave a strip (the MLP lab's
 #: curves, 215 px: a frame of 90 px on a projector).
 LECTURE_HEIGHT = "pg-lecture-height="
+#: A legend tagged so is hidden in lecture mode, where the headline's large numbers key
+#: the same colours (the optimizer lab's loss key: in lecture type, three entries a row
+#: were wider than a narrow page's chart).
+NOT_IN_LECTURE = "pg-not-in-lecture"
 
 
 def lecture_height(px: int) -> str:
@@ -344,6 +348,8 @@ class Presenter:
             self._apply(legend, "title_text_color", colors["ink"], dark)
             self._apply(legend, "label_text_font_size", PLOT_FONTS["legend"], big)
             self._apply(legend, "glyph_width", 36, big)
+            if NOT_IN_LECTURE in legend.tags:
+                self._apply(legend, "visible", False, big)
         for renderer in of_type(GlyphRenderer):
             glyph = renderer.glyph
             for prop in () if KEEP_INK in glyph.tags else (

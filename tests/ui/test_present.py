@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bokeh.models import FullscreenTool
+from bokeh.models import FullscreenTool, LegendItem
 from bokeh.plotting import figure
 
 from playground.ui.present import (
+    NOT_IN_LECTURE,
     OWN_INK,
     PLOT_COLORS,
     THICK,
@@ -121,6 +122,24 @@ def test_a_plot_tagged_with_a_lecture_height_has_it_in_lecture_mode_only():
     display.param.update(present=False)
     presenter.style([tall, other])
     assert (tall.height, other.height) == (215, 215)
+
+
+def test_a_legend_tagged_not_in_lecture_is_hidden_there_only():
+    """The optimizer lab's loss key: in lecture mode the headline keys the colours."""
+    from bokeh.models import Legend
+
+    fig, line = _plot()
+    key, other = Legend(tags=[NOT_IN_LECTURE]), Legend()
+    for legend in (key, other):
+        legend.items = [LegendItem(label="SGD", renderers=[line])]
+        fig.add_layout(legend, "above")
+    display = Display(present=True)
+    presenter = Presenter(display)
+    presenter.style([fig])
+    assert (key.visible, other.visible) == (False, True)
+    display.param.update(present=False)
+    presenter.style([fig])
+    assert (key.visible, other.visible) == (True, True)
 
 
 def test_the_default_display_walks_no_plot_until_another_was_shown(monkeypatch):

@@ -60,7 +60,13 @@ from ...ui.marks import (
     step_cursor,
 )
 from ...ui.palettes import OPTIMIZER_COLORS
-from ...ui.present import LECTURE_ONLY, PLOT_FONTS, number_size, table_number_size
+from ...ui.present import (
+    LECTURE_ONLY,
+    NOT_IN_LECTURE,
+    PLOT_FONTS,
+    number_size,
+    table_number_size,
+)
 
 #: Each optimizer's colour: the product's one registry (the MLP lab's race uses it too).
 COLORS = OPTIMIZER_COLORS
@@ -126,10 +132,11 @@ def loss_figure(mode: str, lang: str, sources: dict[str, ColumnDataSource], curs
                                             line_width=2.5)])
              for name, source in sources.items()]
     # The colours' key, above the frame: the surface's legend (with each loss) is below
-    # its plot, under the fold of a 720-px screen in lecture mode or of an embedding
-    # frame; this one is beside the paths, never over a curve.  Three a row.
+    # its plot, under the fold of an embedding frame; this one is beside the paths, never
+    # over a curve.  Three a row.  (In lecture mode the headline is the key.)
     fig.add_layout(Legend(items=items, orientation="horizontal", ncols=3,
                           location="top_left", click_policy="hide", name="loss_key",
+                          tags=[NOT_IN_LECTURE],
                           border_line_alpha=0.0, background_fill_alpha=0.0,
                           label_text_font_size="12px", margin=0, padding=2, spacing=10,
                           glyph_width=16, glyph_height=12, label_standoff=3,
