@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bokeh.models import Arrow, Span, TeeHead, VeeHead
 
+from ..numerics import critical
 from ..text import tr
 from .present import KEEP_INK, PLOT_COLORS
 
@@ -99,7 +100,8 @@ def critical_columns(points, lang: str) -> dict[str, list]:
     return {
         "x": [p.point[0] for p in points], "y": [p.point[1] for p in points],
         "verdict": [tr(f"critical.verdict.{p.verdict}", lang) for p in points],
-        "eig": [f"{p.eigenvalues[0]:.3g}, {p.eigenvalues[1]:.3g}" for p in points],
+        "eig": [", ".join(f"{v:.3g}" for v in critical.curvatures(p.eigenvalues))
+                for p in points],
         "marker": markers,
         "size": [CRITICAL_SIZE * MARKER_SCALE.get(m, 1) for m in markers],
     }

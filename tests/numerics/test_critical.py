@@ -52,6 +52,17 @@ def test_classify(eigenvalues, verdict):
     assert critical.classify(eigenvalues[::-1]) == verdict
 
 
+def test_curvatures_within_rounding_of_zero_are_zero():
+    """What ``classify`` calls zero is shown as 0; every other eigenvalue as computed."""
+    a = critical.analyse(parse_expression("exp(0.3*x + 0.7*y)"), (1.0, 1.0))
+    assert a.eigenvalues[0] != 0.0  # float64's rounding of an exact 0
+    np.testing.assert_array_equal(critical.curvatures(a.eigenvalues),
+                                  [0.0, a.eigenvalues[1]])
+    assert a.eigenvalues[1] == pytest.approx(0.58 * np.exp(1.0))  # (0.3² + 0.7²) e¹
+    np.testing.assert_array_equal(critical.curvatures((2.0, 1.94e11)), (2.0, 1.94e11))
+    np.testing.assert_array_equal(critical.curvatures((-1e-15, 1e-15)), (0.0, 0.0))
+
+
 def test_analyse_saddle_at_origin():
     a = critical.analyse(SURFACES["saddle"].fn, (0.0, 0.0))
     assert a.verdict == "saddle"

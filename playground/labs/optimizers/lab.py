@@ -775,12 +775,12 @@ class OptimizerLab(Lab, GuardedControls):
         kink = at_kink is not None and bool(at_kink(*a.point))
         # At a kink the second derivatives describe neither side (|x| is a V, not flat).
         hessian_known = bool(np.all(np.isfinite(a.eigenvalues))) and not kink
+        curvature = critical.curvatures(a.eigenvalues) if hessian_known else None
         gradient = dict(gradient=tr("critical.gradient", lang),
                         gx=number_text(a.gradient[0], 3), gy=number_text(a.gradient[1], 3))
         values = (tr("critical.values", lang, **gradient,
                      eigenvalues=tr("critical.eigenvalues", lang),
-                     e1=number_text(a.eigenvalues[0], 3),
-                     e2=number_text(a.eigenvalues[1], 3))
+                     e1=number_text(curvature[0], 3), e2=number_text(curvature[1], 3))
                   if hessian_known else tr("critical.values_no_hessian", lang, **gradient))
         if kink:
             values += f"  \n{tr('critical.subgradient', lang)}"

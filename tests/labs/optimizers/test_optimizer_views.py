@@ -229,6 +229,18 @@ def test_the_critical_panel_names_the_curvature_in_a_whole_sentence(lab, expr, x
     assert first.endswith(f"∇L ≠ 0: not a critical point; the curvature here is {shape}")
 
 
+def test_a_flat_direction_reads_0_not_float64s_noise(lab):
+    """exp(0.3x + 0.7y) is flat across 0.3x + 0.7y = c: its Hessian's first eigenvalue
+    is 0, which float64 computes as −2.8×10⁻¹⁷ at (1, 1); the panel says 0 as its
+    verdict does ("flat in one direction")."""
+    lab.state.apply_query({"surface": "custom", "expr": "exp(0.3*x + 0.7*y)", "x0": "1",
+                           "y0": "1", "optimizers": "sgd", "steps": "5"})
+    lab._show_critical()
+    first = lab.critical_md.object.split("\n\n")[0]
+    assert "Hessian eigenvalues = 0, 1.58" in first
+    assert "10⁻" not in first and "flat in one direction" in first
+
+
 def test_a_race_redrawn_before_its_surface_scales_its_arrows_to_the_new_view(lab):
     """In a page a change of surface redraws the race before the surface: its arrows were
     scaled to the old view (a copied link then reopened at another zoom) and its log
