@@ -132,6 +132,9 @@ def test_every_link_key_with_a_control_is_hidden_by_hide(lab_key):
         assert tr("mlp.regenerate", "en") not in labels
         assert tr("mlp.preset.overfit", "en") not in labels
         assert tr("mlp.preset.overfit", "en") in {w.name for w in every}
+        # A race trains other optimizers: a page that fixes the optimizer offers none.
+        race = lambda widgets: [w for w in widgets if "pg-race" in w.css_classes]
+        assert race(every) and not race(build(["optimizer"])[1])
     if lab_key == "optimizers":
         _, kept = build(["x0"])
         from playground.text import tr

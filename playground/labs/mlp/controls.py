@@ -261,7 +261,10 @@ class MlpControls(Viewer, GuardedControls):
                    self.lr_now, styles={"align-items": "end"}),
             self.clip, self._placed(self.clip_value),
             self._placed(self.l1), self._placed(self.l2), self.dropout,
-            pn.pane.Markdown(tr("mlp.race", lang), margin=(0, 10)), self.race, self.race_note,
+            # A race trains other optimizers: a page that fixes the optimizer keeps none.
+            controls(pn.Column(pn.pane.Markdown(tr("mlp.race", lang), margin=(0, 10)),
+                               self.race, self.race_note, margin=0,
+                               sizing_mode="stretch_width"), "race", "optimizer"),
             pn.Row(self.early_stop, self._placed(self.patience), styles={"align-items": "end"}),
             pn.Row(self.restore, self.best_pane, styles={"align-items": "center"}),
             self.stop_note,
