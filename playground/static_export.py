@@ -62,7 +62,6 @@ from bokeh.core.properties import value as literal
 from bokeh.embed import file_html
 from bokeh.layouts import column, row
 from bokeh.models import (
-    Axis,
     ColumnDataSource,
     CustomJS,
     CustomJSTickFormatter,
@@ -134,7 +133,7 @@ from .ui.marks import (
 from .ui.markup import text_html
 from .ui.paint import skip_css_variables
 from .ui.palettes import OPTIMIZER_COLORS, title_ink
-from .ui.present import MATH_FONT, OWN_INK, PLOT_COLORS, dark_page_css
+from .ui.present import MATH_FONT, OWN_INK, PLOT_COLORS, dark_page_css, page_fonts
 from .ui.widgets import SLIDER_COLON_JS, loss_text, number_text
 
 #: The sweep's default number of values, and the bounds on it.
@@ -1184,12 +1183,8 @@ def mlp_epochs(state) -> int:
 
 def plot_fonts(layout):
     """Every text drawn in ``layout``'s plots (titles, axes, legends, labels) in
-    ``PLOT_FONT``."""
-    fonts = {Title: ("text_font",), Axis: ("axis_label_text_font", "major_label_text_font"),
-             Legend: ("label_text_font", "title_text_font"), Label: ("text_font",)}
-    for kind, names in fonts.items():
-        for model in layout.select({"type": kind}):
-            model.update(**dict.fromkeys(names, PLOT_FONT))
+    ``PLOT_FONT`` (``ui.present.page_fonts``)."""
+    page_fonts(layout.references(), PLOT_FONT)
 
 
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,

@@ -40,7 +40,7 @@ from bokeh.models import (
     Title,
 )
 
-from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
+from ..text import DEFAULT_LANGUAGE, FONT_STACK, LANGUAGES, tr
 from .link import LinkTable, param_field
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,22 @@ def lecture_left(px: int) -> str:
     """The tag of a plot with ``px`` left of its frame in lecture mode (see
     :data:`LECTURE_LEFT`)."""
     return f"{LECTURE_LEFT}{int(px)}"
+
+
+#: The text properties of a plot's models that name a font (Bokeh's default: "helvetica").
+PLOT_TEXT_FONTS = {Title: ("text_font",), Axis: ("axis_label_text_font", "major_label_text_font"),
+                   Legend: ("label_text_font", "title_text_font"), Label: ("text_font",)}
+
+
+def page_fonts(models, font: str = FONT_STACK):
+    """Every text of ``models`` (a plot's, e.g. ``plot.references()``) drawn in ``font``,
+    the page's.  In a Chinese page (``<html lang="zh">``) the browser's font for
+    "helvetica" is a CJK one, which draws a combining mark beside its letter or not at
+    all: the bias–variance legend's f̄ read as "f"."""
+    for model in models:
+        for kind, names in PLOT_TEXT_FONTS.items():
+            if isinstance(model, kind):
+                model.update(**dict.fromkeys(names, font))
 
 
 def ink(color: str, share: int = 40) -> str:
@@ -314,12 +330,15 @@ class Presenter:
                 self._apply(plot, "height", int(tag[len(LECTURE_HEIGHT):]), big)
             if isinstance(tag, str) and tag.startswith(LECTURE_LEFT):
                 self._apply(plot, "min_border_left", int(tag[len(LECTURE_LEFT):]), big)
-        if not (dark or big or self.originals):
+        zh = self.display.lang == "zh"  # set once: a page's language is fixed
+        if not (dark or big or zh or self.originals):
             # The default display on plots never styled otherwise: nothing to set or to
             # restore, and no walk of the plot's models (each page opened styles its
             # plots on the event loop every page shares).
             return
         models = plot.references()  # one walk of the plot's models (a ``select`` is one each)
+        if zh:
+            page_fonts(models)
 
         def of_type(kind):
             return [m for m in models if isinstance(m, kind)]

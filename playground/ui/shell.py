@@ -875,7 +875,9 @@ input[type=checkbox], input[type=radio] {
   height: max(13px, calc(var(--pg-text-size, 0px) * 0.9)); }
 """
 
+# Bokeh's components draw in --bokeh-base-font (Helvetica by default): in a Chinese page
+# the fallback for "Helvetica" drew f̄'s and m̂'s marks beside the letter, or not at all.
 CSS = """
-body { margin: 0; font-family: FONT_STACK; }
+body { margin: 0; font-family: FONT_STACK; --bokeh-base-font: FONT_STACK; }
 .pg-header { background: #1f3b5c; color: white; align-items: center; }
 """.replace("FONT_STACK", FONT_STACK)

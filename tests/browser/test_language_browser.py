@@ -8,7 +8,7 @@ import re
 import pytest
 
 from playground.numerics.expression import ALLOWED_FUNCTIONS
-from playground.text import LANGUAGES, TEXT, tr
+from playground.text import FONT_STACK, LANGUAGES, TEXT, tr
 
 from .helpers import query_of, wait_until
 
@@ -67,7 +67,30 @@ def test_a_chinese_link_shows_the_lab_in_chinese(page, server_url, lab):
     wait_until(page, lambda: not _ASCII_COLON.search(page.evaluate(_VISIBLE_TEXT)), 10,
                "full-width colons")
     assert "：" in page.evaluate(_VISIBLE_TEXT)
+    # Letters with marks (f̄, m̂) in the page's fonts: Bokeh's "helvetica" is a CJK font
+    # in a Chinese page, which drew f̄ as "f".
+    if lab == "biasvariance":  # the legend's "平均拟合 f̄" and the definitions below
+        wait_until(page, lambda: len(page.evaluate(_MARKED_FONTS)) >= 2, 30, "f̄ drawn")
+    for text, font in page.evaluate(_MARKED_FONTS):
+        assert font == FONT_STACK, (text, font)
     assert page.errors == []
+
+
+#: JS: [text, computed font-family] of each drawn element whose own text has a combining
+#: mark (U+0300–U+036F), through the shadow roots.
+_MARKED_FONTS = """() => {
+  const out = [];
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) visit(el.shadowRoot);
+      if ([...el.childNodes].some(n => n.nodeType === 3 && /[\u0300-\u036f]/.test(n.textContent))
+          && el.getClientRects().length)
+        out.push([el.textContent.slice(0, 40), getComputedStyle(el).fontFamily]);
+    }
+  };
+  visit(document);
+  return out;
+}"""
 
 
 def test_the_language_menu_switches_and_keeps_the_settings(page, server_url):

@@ -142,6 +142,31 @@ def test_a_legend_tagged_not_in_lecture_is_hidden_there_only():
     assert (key.visible, other.visible) == (True, True)
 
 
+def test_a_chinese_pages_plots_draw_their_text_in_the_pages_fonts():
+    """In a Chinese page Bokeh's "helvetica" is a CJK font that draws f̄'s bar beside
+    the f or not at all: titles, axes, legends and labels take the page's fonts; an
+    English page's plots keep Bokeh's."""
+    from bokeh.models import Label, Legend
+
+    from playground.text import FONT_STACK
+
+    def styled(lang):
+        fig, line = _plot()
+        fig.add_layout(Legend(items=[LegendItem(label="平均拟合 f̄", renderers=[line])]))
+        fig.add_layout(Label(x=1, y=1, text="p = n"))
+        Presenter(Display(lang=lang)).style([fig])
+        return fig
+
+    fig = styled("zh")
+    assert fig.title.text_font == FONT_STACK
+    assert {fig.xaxis[0].axis_label_text_font, fig.yaxis[0].major_label_text_font} == {
+        FONT_STACK}
+    assert fig.legend[0].label_text_font == FONT_STACK
+    assert fig.select_one({"type": Label}).text_font == FONT_STACK
+    fig = styled("en")
+    assert fig.title.text_font == "helvetica" == fig.legend[0].label_text_font
+
+
 def test_the_default_display_walks_no_plot_until_another_was_shown(monkeypatch):
     """Issue #9 item 4: styling walked every model of every plot of a page opened, on
     the event loop every page shares, though the default display sets nothing.  A
