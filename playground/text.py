@@ -386,6 +386,7 @@ _EN: dict[str, str] = {
     "caption.separator": " · ",
     "caption.no_bias_correction": "no bias correction",
     "caption.race": "Race",
+    "caption.race_each": "{racers} (each {settings})",
     "caption.steps": "{steps} steps",
     # A figure's note on the surface's arrows (scaled to be seen, as the page's table says).
     "caption.arrows": "arrows at the step shown, scaled to be seen: {legend}",

@@ -343,6 +343,7 @@ ZH: dict[str, str] = {
     "caption.separator": " · ",
     "caption.no_bias_correction": "无偏差修正",
     "caption.race": "比赛",
+    "caption.race_each": "{racers}（均为 {settings}）",
     "caption.steps": "{steps} 步",
     "caption.arrows": "箭头为所示步的状态，已按比例放大以便看清：{legend}",
     "caption.step_of": "第 {step} 步（共 {steps} 步）",

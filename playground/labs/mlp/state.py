@@ -997,9 +997,12 @@ class MlpLabState(_Knobs):
         knobs = {k: getattr(self, k) for k in opt.KNOBS}
         shown = {"lr", *(k for k in opt.KNOBS if k in changed)}
         if self.racers:
-            training_parts = [caption.named(tr("caption.race", lang), caption.listed(
-                [tr(f"optimizer.{n}", lang) for n in self.racers], lang), lang)]
-            training_parts.append(caption.knobs(self.racers, knobs, shown, lang))
+            # The knobs in brackets: listed after the racers they read as one more racer.
+            racers = caption.listed([tr(f"optimizer.{n}", lang) for n in self.racers], lang)
+            settings = caption.knobs(self.racers, knobs, shown, lang)
+            training_parts = [caption.named(tr("caption.race", lang), tr(
+                "caption.race_each", lang, racers=racers, settings=settings)
+                if settings else racers, lang)]
         else:
             training_parts = [caption.optimizer(self.optimizer, knobs, shown, lang)]
         training_parts.append(caption.schedule(self.schedule, "mlp.schedule", {

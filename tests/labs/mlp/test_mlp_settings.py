@@ -407,6 +407,8 @@ def test_a_race_figures_caption_gives_the_maps_frame():
     words = race_frame_text(s.frame, "en")
     assert words.startswith("Each map: x₁ from ") and words.endswith(".")
     assert figure_caption(s).endswith(" · " + words[:-1])
+    # The racers' shared α in brackets: listed after them it read as one more racer.
+    assert " · Race: SGD, Adam (each α = 0.01) · " in figure_caption(s)
     single = MlpLabState()
     single.precompute()
     assert "Each map" not in figure_caption(single)
