@@ -8,6 +8,7 @@ Formulas are LaTeX and shared by all languages (they live with the numerics).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -852,7 +853,17 @@ def tr(key: str, lang: str = DEFAULT_LANGUAGE, **fields) -> str:
     """
     table = TEXT.get(lang, TEXT[DEFAULT_LANGUAGE])
     text = table.get(key) or TEXT[DEFAULT_LANGUAGE][key]
-    return text.format(**fields) if fields else text
+    if not fields:
+        return text
+    text = text.format(**fields)
+    # The spaces a Chinese text sets around a field (for "SGD") go where the field is
+    # Chinese ("在 动量法 第 100 步" → "在动量法第 100 步").
+    return _CJK_GAP.sub("", text) if lang == "zh" else text
+
+
+#: A space between two Chinese characters (ideographs or full-width punctuation).
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]) +"
+                      r"(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
 
 
 def tr_error(error: BaseException, lang: str = DEFAULT_LANGUAGE) -> str:

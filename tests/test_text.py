@@ -645,3 +645,13 @@ def test_an_error_without_a_code_is_its_own_message():
 
     assert tr_error(ValueError("plain words here"), "zh") == "plain words here"
     assert tr_error(datasets.DatasetError("no code"), "zh") == "no code"
+
+
+def test_a_chinese_field_takes_no_spaces_between_chinese_characters():
+    """The spaces set around a field for a Latin name ("在 SGD 第 5 步") go where the field
+    is Chinese ("在动量法第 5 步"); English keeps its own."""
+    text = "critical.at_iterate"
+    assert tr(text, "zh", optimizer=tr("optimizer.momentum", "zh"), step=5) == (
+        "在动量法第 5 步的迭代点处")
+    assert tr(text, "zh", optimizer="SGD", step=5) == "在 SGD 第 5 步的迭代点处"
+    assert tr(text, "en", optimizer="Momentum", step=5) == "At Momentum's iterate, step 5"
