@@ -391,6 +391,9 @@ _EN: dict[str, str] = {
     "caption.steps": "{steps} steps",
     # A figure's note on the surface's arrows (scaled to be seen, as the page's table says).
     "caption.arrows": "arrows at the step shown, scaled to be seen: {legend}",
+    "caption.marks": "marks: {marks}",
+    "caption.mark.start": "✕ start",
+    "caption.mlp.marks": "○ training points, △ validation points",
     "caption.step_of": "step {step} of {steps}",
     "caption.mlp.noise": "noise {value} %",
     "caption.mlp.points": "{value} points",

@@ -133,7 +133,8 @@ def test_the_caption_says_the_lab_and_what_its_link_carries():
     caption = export.figure_caption(state)
     assert caption == ("Optimizers · Loss surface: Rosenbrock (curved valley) · "
                        "SGD, α = 0.0015 · Adam, α = 0.02, β₁ = 0.95 · step 40 of 1000 · "
-                       + tr("caption.arrows", "en", legend=tr("plot.arrows_legend", "en")))
+                       + tr("caption.arrows", "en", legend=tr("plot.arrows_legend", "en"))
+                       + " · marks: ✕ start, ★ minimum")
 
 
 def test_the_caption_is_the_settings_in_words_each_once():
@@ -212,11 +213,43 @@ def test_an_optimizer_figure_says_what_its_arrows_are_while_a_run_has_them():
     state = OptimizerLabState()
     state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "step": "40"})
     state.precompute()
-    assert export.figure_caption(state).endswith(tr("caption.separator", "en") + note)
+    assert export.figure_caption(state).endswith(
+        tr("caption.separator", "en") + note + " · marks: ✕ start, ★ minimum")
     # Every run diverged before the last step: no arrows there, no note.
     state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "5"})
     state.precompute()
     assert state.result.stop(0) is not None and note not in export.figure_caption(state)
+
+
+@pytest.mark.parametrize(("lang", "query", "marks"), [
+    # Himmelblau's four minima, one maximum and four saddles, each kind named once
+    ("en", {"surface": "himmelblau"}, "marks: ✕ start, ★ minimum, ▲ maximum, ⊠ saddle"),
+    ("zh", {"surface": "saddle"}, "标记：✕ 起点、★ 最小值、⊠ 鞍点"),
+    ("en", {"surface": "custom", "expr": "x + y"}, "marks: ✕ start"),  # none: a plane
+])
+def test_an_optimizer_figure_says_what_its_marks_are(lang, query, marks):
+    """A slide has no hover: the caption names the start's and the critical points'
+    marks (the kinds in view)."""
+    from playground.labs.optimizers.lab import OptimizerLab  # noqa: F401
+
+    state = OptimizerLabState(lang=lang)
+    assert state.apply_query(query) == []
+    assert export.figure_caption(state).endswith(tr("caption.separator", lang) + marks)
+
+
+def test_an_mlp_figure_with_validation_points_says_which_marks_they_are():
+    from playground.labs.mlp.lab import MlpLab  # noqa: F401
+
+    state = MlpLabState()
+    state.apply_query({"val": "1"})
+    state.precompute()
+    assert export.figure_caption(state).endswith(" · ○ training points, △ validation points")
+    state.apply_query({"val": "1", "train_ratio": "100"})  # no validation point drawn
+    state.precompute()
+    assert "validation points" not in export.figure_caption(state)
+    state.apply_query({})
+    state.precompute()
+    assert "validation points" not in export.figure_caption(state)
 
 
 def test_the_bias_variance_menus_caption_follows_a_result_that_comes_later():

@@ -21,6 +21,23 @@ MARK_INK, MARK_OUTLINE = "#1b1f24", "#ffffff"
 #: Each verdict's marker (``critical.CriticalPoint.verdict``).
 VERDICT_MARKERS = {"minimum": "star", "maximum": "triangle", "saddle": "square_x",
                    "degenerate": "diamond"}
+#: Each marker as a character, for a figure's caption (a slide has no hover).
+MARKER_SYMBOLS = {"star": "★", "triangle": "▲", "square_x": "⊠", "diamond": "◆"}
+
+
+def marks_text(points, view, lang: str) -> str:
+    """What the surface's marks are, in ``lang``: the start, then each verdict of the
+    critical ``points`` (``critical.critical_points``) inside ``view`` ((x0, x1),
+    (y0, y1)) once, e.g. "marks: ✕ start, ★ minimum, ⊠ saddle"."""
+    (x0, x1), (y0, y1) = view
+    verdicts = {p.verdict for p in points
+                if x0 <= p.point[0] <= x1 and y0 <= p.point[1] <= y1}
+    marks = [tr("caption.mark.start", lang)] + [
+        f"{MARKER_SYMBOLS[marker]} {tr(f'critical.verdict.{verdict}.short', lang)}"
+        for verdict, marker in VERDICT_MARKERS.items() if verdict in verdicts]
+    return tr("caption.marks", lang, marks=tr("caption.list", lang).join(marks))
+
+
 #: The critical points' markers and the start's (px); a star is drawn larger (its body is
 #: thin, and the white outline took half of it at 15 px).
 CRITICAL_SIZE, START_SIZE = 15, 16

@@ -965,9 +965,11 @@ class MlpLabState(_Knobs):
     def caption_notes(self) -> list[str]:
         """A race's heat maps have no axes: their frame in words (``race_frame_text``,
         without its full stop: a caption's parts have none)."""
+        notes = ([tr("caption.mlp.marks", self.lang)]
+                 if self.show_val and self.has_validation else [])
         if not self.racers:
-            return []
-        return [race_frame_text(self.frame, self.lang).rstrip(".。")]
+            return notes
+        return [race_frame_text(self.frame, self.lang).rstrip(".。"), *notes]
 
     def caption_parts(self) -> list[str]:
         """The settings in words, each once (``ui.caption``): the data, the network, the

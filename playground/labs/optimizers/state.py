@@ -35,6 +35,7 @@ from ...ui.link import (
     param_field,
     problem,
 )
+from ...ui.marks import marks_text
 from ...ui.memory import BUDGET, FORMULA_PROGRAMS_MB
 
 log = logging.getLogger(__name__)
@@ -316,16 +317,20 @@ class OptimizerLabState(_Knobs):
         """A figure says what the surface's arrows are (the page's state table does; on a
         slide the dotted −αg read as an error bar), when a run still has them at the
         step shown (a run that stopped before it has none)."""
+        surface = self.shown_surface
+        # What the marks are (the page says so on hover, a slide cannot).
+        notes = [marks_text(critical.critical_points(surface),
+                            (surface.x_range, surface.y_range), self.lang)]
         r = self.result
         if r is None:
-            return []
+            return notes
         last = r.last_step(self.racers)
         step = last if self.step < 0 else min(int(self.step), last)
         drawn = any(r.stop(opt.NAMES.index(n)) is None
                     or step < r.good_rows(opt.NAMES.index(n)) - 1
                     for n in self.optimizers)
-        return [tr("caption.arrows", self.lang, legend=tr("plot.arrows_legend", self.lang))
-                ] if drawn else []
+        arrows = tr("caption.arrows", self.lang, legend=tr("plot.arrows_legend", self.lang))
+        return [arrows, *notes] if drawn else notes
 
     def to_query(self) -> dict[str, str]:
         """The state as query-string values: surface, optimizers, and what differs."""
