@@ -259,9 +259,10 @@ def _check(name: str, value: int, low: int, high: int):
 def default_capacities(family: str, n: int) -> tuple[int, ...]:
     """The capacities a family is computed for with n training points.
 
-    poly: 0 … 20; knn: 1 … min(50, n); network: ``NETWORK_WIDTHS``; features: about 60
-    values of p from 1 to 5n, denser near the interpolation threshold p = n, which is
-    always one of them.
+    poly: 0 … 20; knn: 1 … min(50, n); network: ``NETWORK_WIDTHS``; features: p from 1
+    to 5n, 44 values spaced geometrically (rounded: some coincide, so 28–45 values for
+    n = 10–100) and the nine around the interpolation threshold p = n, which is always
+    one of them.
 
     Raises:
         BiasVarianceError: unknown family.
