@@ -127,6 +127,9 @@ _EN: dict[str, str] = {
         "unexpected '{token}' at position {position}; "
         "expected ')' to close the '(' at position {opening}"),
     "expr.too_deep": "expression nested too deeply (max {max} levels) at position {position}",
+    "expr.too_many_kinks": (
+        "too many of |·|, max, min, √ and fractional powers nested inside each other "
+        "(max {max})"),
 
     # Optimizers.
     "optimizer.sgd": "SGD",

@@ -102,6 +102,7 @@ ZH: dict[str, str] = {
         "第 {position} 个字符处出现了意外的 '{token}'；"
         "此处应为 ')'，用来闭合第 {opening} 个字符处的 '('"),
     "expr.too_deep": "第 {position} 个字符处：表达式嵌套太深（最多 {max} 层）",
+    "expr.too_many_kinks": "|·|、max、min、√ 与分数次幂互相嵌套太多（最多 {max} 层）",
 
     # Optimizers.
     "optimizer.sgd": "SGD",

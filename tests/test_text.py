@@ -563,6 +563,7 @@ BAD_FORMULAS = {
     "expected_operand_end": "x**", "unknown_name": "x + foo", "needs_parentheses": "sin + x",
     "one_argument": "sin(x, y)", "arguments": "max(x)", "missing_close": "sin(x",
     "expected_close": "(x y", "too_deep": "-" * 41 + "x",
+    "too_many_kinks": "abs(" * 9 + "x" + ")" * 9,
 }
 
 #: A file (and ``parse_csv``'s limits) for every code of ``datasets.MESSAGES``.

@@ -69,10 +69,21 @@ def classify(eigenvalues) -> str:
 @lru_cache(maxsize=64)
 def _derivatives(fn: SurfaceFn):
     scalar = lambda p: fn(p[0], p[1])
+    if hasattr(fn, "value_and_gradient"):  # a formula (``expression.Expression``)
+        # Its gradient by its own rules, forward (reverse mode transposed the reading
+        # of its kinks: 5 s of compiling for a √ nested 38 deep), and its Hessian from
+        # the rules alone (``Expression.plain``: the same off the kinks).
+        def value_and_gradient(p):
+            value, gradient = fn.value_and_gradient(p[0], p[1])
+            return value, jnp.stack(gradient)
+
+        hessian = jax.hessian(lambda p: fn.plain(p[0], p[1]))
+    else:
+        value_and_gradient, hessian = jax.value_and_grad(scalar), jax.hessian(scalar)
 
     @jax.jit
     def derivatives(p):
-        return scalar(p), jax.grad(scalar)(p), jax.hessian(scalar)(p)
+        return (*value_and_gradient(p), hessian(p))
 
     return derivatives
 

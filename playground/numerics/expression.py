@@ -59,6 +59,11 @@ __all__ = [
 MAX_LENGTH = 300
 MAX_TOKENS = 200
 MAX_DEPTH = 40
+#: At most this many kinks (|·|, max, min, √, a fractional or varying power) nested
+#: inside each other: each is read from both sides where a point sits on it, and the
+#: compiled reading grows with the chain (a √ nested 38 deep: 14 s of compiling;
+#: 8 deep, under 4 s; benchmarks/README.md).
+MAX_KINK_DEPTH = 8
 
 ALLOWED_FUNCTIONS: dict[str, Callable[..., jax.Array]] = {
     "sin": jnp.sin,
@@ -124,6 +129,9 @@ MESSAGES: dict[str, str] = {
         "unexpected '{token}' at position {position}; "
         "expected ')' to close the '(' at position {opening}"),
     "too_deep": "expression nested too deeply (max {max} levels) at position {position}",
+    "too_many_kinks": (
+        "too many of |·|, max, min, √ and fractional powers nested inside each other "
+        "(max {max})"),
 }
 
 
@@ -432,7 +440,25 @@ def parse_expression(text: str) -> Expression:
     if not text.strip():
         raise _error("empty")
     tree = _Parser(tokenize(text)).parse()
+    if _kink_depth(tree) > MAX_KINK_DEPTH:
+        raise _error("too_many_kinks", max=MAX_KINK_DEPTH)
     return Expression(text, tree)
+
+
+def _kink_depth(node: Node) -> int:
+    """The most kinks (``MAX_KINK_DEPTH``) on one path from ``node`` down."""
+    match node:
+        case Call(function, arguments):
+            below = max(_kink_depth(argument) for argument in arguments)
+            return below + (function in ("abs", "max", "min", "sqrt"))
+        case BinaryOp(operator, left, right):
+            below = max(_kink_depth(left), _kink_depth(right))
+            steep = operator == "**" and (not isinstance(right, Number)
+                                          or 0.0 < right.value < 1.0)
+            return below + steep
+        case Negate(operand):
+            return _kink_depth(operand)
+    return 0
 
 
 # ------------------------------------------------------------------------ evaluation
@@ -588,13 +614,27 @@ _DERIVATIVES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
 }
 
 
-def _differentiate(node: Node, variables: dict[str, jax.Array], probe=None) -> tuple:
+def _differentiate(node: Node, variables: dict[str, jax.Array], probe=None,
+                   memo: dict | None = None) -> tuple:
     """(f, (∂f/∂x, ∂f/∂y)) of ``node``, with the subgradient rules above.
 
     ``probe``: None, or the variables a short step away (one more axis than
     ``variables``, one entry per direction): each kink at ``variables`` then takes the
     side the step enters, so the result is one one-sided gradient per direction.
+    ``memo``: the results of one trace, by node and variables: each kink reads its
+    argument's value and slope again (``_at_kink``, the probe), which without it traced
+    a formula nested d deep d²/2 times (√ inside √ 38 deep: minutes and 3 GB).
     """
+    if memo is None:
+        memo = {}
+    key = ("d", id(node), id(variables), id(probe))
+    if key not in memo:
+        memo[key] = _differentiate_node(node, variables, probe, memo)
+    return memo[key]
+
+
+def _differentiate_node(node: Node, variables: dict[str, jax.Array], probe,
+                        memo: dict) -> tuple:
     match node:
         case Number(value):
             return value, _ZERO
@@ -603,22 +643,23 @@ def _differentiate(node: Node, variables: dict[str, jax.Array], probe=None) -> t
         case Constant(name):
             return ALLOWED_CONSTANTS[name], _ZERO
         case Negate(operand):
-            value, tangent = _differentiate(operand, variables, probe)
+            value, tangent = _differentiate(operand, variables, probe, memo)
             return jnp.negative(value), _negate(tangent)
         case BinaryOp(operator, left, right):
             value, tangent = _differentiate_binary(
-                operator, _differentiate(left, variables, probe),
-                _differentiate(right, variables, probe), _steep(node))
+                operator, _differentiate(left, variables, probe, memo),
+                _differentiate(right, variables, probe, memo), _steep(node))
             if probe is not None and operator == "**" and _steep(node):
-                return value, _probed_at_zero(node, left, variables, probe, tangent)
+                return value, _probed_at_zero(node, left, variables, probe, tangent, memo)
             return value, tangent
         case Call(function, arguments):
-            parts = [_differentiate(argument, variables, probe) for argument in arguments]
+            parts = [_differentiate(argument, variables, probe, memo)
+                     for argument in arguments]
             values = [value for value, _ in parts]
             value = ALLOWED_FUNCTIONS[function](*values)
             if function in ("min", "max"):
                 (a, ta), (b, tb) = parts
-                ahead = (_evaluate(argument, probe) for argument in arguments) \
+                ahead = (_evaluate(argument, probe, memo) for argument in arguments) \
                     if probe is not None else (a, b)
                 first, second = _leader(function, a, b, *ahead)
                 return value, _pick(first, ta, _pick(second, tb, _minimum_norm(ta, tb)))
@@ -626,12 +667,13 @@ def _differentiate(node: Node, variables: dict[str, jax.Array], probe=None) -> t
             if _constant(tangent):
                 return value, _ZERO
             if function == "abs" and probe is not None:  # at u = 0, the side ahead
-                ahead = jnp.where(u == 0, _evaluate(arguments[0], probe), u)
+                ahead = jnp.where(u == 0, _evaluate(arguments[0], probe, memo), u)
                 return value, _scale(jnp.sign(ahead), tangent, _steep(node))
             tangent = _scale(_DERIVATIVES[function](jnp.asarray(u), value), tangent,
                              _steep(node))
             if probe is not None and function == "sqrt":
-                return value, _probed_at_zero(node, arguments[0], variables, probe, tangent)
+                return value, _probed_at_zero(node, arguments[0], variables, probe, tangent,
+                                              memo)
             return value, tangent
     raise TypeError(f"not an expression node: {node!r}")
 
@@ -646,11 +688,12 @@ def _leader(function: str, a, b, a_ahead, b_ahead):
         (a > b) | ((a == b) & (a_ahead > b_ahead))
 
 
-def _probed_at_zero(node: Node, base: Node, variables, probe, tangent: Tangent) -> Tangent:
+def _probed_at_zero(node: Node, base: Node, variables, probe, tangent: Tangent,
+                    memo: dict) -> Tangent:
     """``tangent`` of a steep ``node`` (√u, u^p with p < 1), or where its base u is 0
     (a cone's apex, a cusp) its own gradient a short step away, at the probe."""
-    _, ahead = _differentiate(node, probe)
-    at_zero = jnp.asarray(_evaluate(base, variables)) == 0
+    _, ahead = _differentiate(node, probe, memo=memo)
+    at_zero = jnp.asarray(_evaluate(base, variables, memo)) == 0
     return _pick(at_zero, _broadcast_tangent(ahead), _broadcast_tangent(tangent))
 
 
@@ -719,7 +762,8 @@ def _subgradient(tree: Node, x: jax.Array, y: jax.Array) -> tuple:
     (see the rules above), unless one of them is not finite (an infinite slope, or a
     side outside the domain): there the rules' own values."""
     variables = {"x": x, "y": y}
-    value, tangent = _differentiate(tree, variables)
+    memo: dict = {}  # one trace's values and slopes, which the kinks' reading shares
+    value, tangent = _differentiate(tree, variables, memo=memo)
     if not _has_kinks(tree):
         return value, tangent
     angle = (jnp.arange(PROBE_DIRECTIONS) + 0.5) * (2 * jnp.pi / PROBE_DIRECTIONS)
@@ -727,11 +771,11 @@ def _subgradient(tree: Node, x: jax.Array, y: jax.Array) -> tuple:
     step = relative * jnp.maximum(1.0, jnp.maximum(jnp.abs(x), jnp.abs(y)))[..., None]
     here = {"x": x[..., None], "y": y[..., None]}
     probe = {"x": here["x"] + step * jnp.cos(angle), "y": here["y"] + step * jnp.sin(angle)}
-    kink = _at_kink(tree, variables)
+    kink = _at_kink(tree, variables, memo)
     tangent = tuple(jnp.broadcast_to(jnp.asarray(t, x.dtype), x.shape) for t in tangent)
 
     def read_both_sides():
-        _, sides = _differentiate(tree, here, probe)
+        _, sides = _differentiate(tree, here, probe, memo)
         sides = tuple(jnp.broadcast_to(jnp.asarray(g, x.dtype), x.shape + angle.shape)
                       for g in sides)
         # Its derivative is not the Hessian of anything: no slope flows through it.
@@ -778,44 +822,59 @@ def _nonzero(tangent: Tangent):
     return (jnp.asarray(tangent[0]) != 0) | (jnp.asarray(tangent[1]) != 0)
 
 
-def _at_kink(node: Node, variables: dict[str, jax.Array]):
+def _at_kink(node: Node, variables: dict[str, jax.Array], memo: dict | None = None):
     """Whether ``node`` is at one of its kinks, where ``_differentiate`` takes a
     subgradient: |u| at u = 0 where u's gradient is not 0, max/min at a tie of arguments
     whose gradients differ, √u and u^p (0 < p < 1, or a varying exponent) at u = 0 for a
     u that varies (√(x⁴) at 0 is counted too, though smooth: its subgradient is then
     its gradient).  (There the gradient used is the minimum-norm subgradient, or undefined
-    where the slope is infinite, which the race reports as such.)"""
+    where the slope is infinite, which the race reports as such.)  ``memo``: as
+    ``_differentiate``'s."""
+    memo = {} if memo is None else memo
     match node:
         case Number() | Variable() | Constant():
             return False
         case Negate(operand):
-            return _at_kink(operand, variables)
+            return _at_kink(operand, variables, memo)
         case BinaryOp(operator, left, right):
-            here = _at_kink(left, variables) | _at_kink(right, variables)
+            here = _at_kink(left, variables, memo) | _at_kink(right, variables, memo)
             if operator == "**" and (not isinstance(right, Number) or 0 < right.value < 1):
-                base, tangent = _differentiate(left, variables)
+                base, tangent = _differentiate(left, variables, memo=memo)
                 if not _constant(tangent):
                     here = here | (jnp.asarray(base) == 0)
             return here
         case Call(function, arguments):
             here = False
             for argument in arguments:
-                here = here | _at_kink(argument, variables)
+                here = here | _at_kink(argument, variables, memo)
             if function in ("min", "max"):
-                (a, ta), (b, tb) = (_differentiate(arg, variables) for arg in arguments)
+                (a, ta), (b, tb) = (_differentiate(arg, variables, memo=memo)
+                                    for arg in arguments)
                 differ = _nonzero(_add(ta, tb, -1.0))
                 return here | ((jnp.asarray(a) == jnp.asarray(b)) & differ)
             if function == "abs":  # |u| at u = 0 is smooth where u's gradient is 0 too
-                u, tangent = _differentiate(arguments[0], variables)
+                u, tangent = _differentiate(arguments[0], variables, memo=memo)
                 return here | ((jnp.asarray(u) == 0) & _nonzero(tangent))
             if function == "sqrt":  # √u at u = 0: infinite slope, or 0·∞ taken as 0
-                u, tangent = _differentiate(arguments[0], variables)
+                u, tangent = _differentiate(arguments[0], variables, memo=memo)
                 return here if _constant(tangent) else here | (jnp.asarray(u) == 0)
             return here
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _evaluate(node: Node, variables: dict[str, jax.Array]) -> jax.Array | float:
+def _evaluate(node: Node, variables: dict[str, jax.Array],
+              memo: dict | None = None) -> jax.Array | float:
+    """``node``'s value at ``variables``; ``memo``: as ``_differentiate``'s (the probe's
+    max, min and |·| read their arguments ahead, each nested in the next)."""
+    if memo is None:
+        return _evaluate_node(node, variables, None)
+    key = ("e", id(node), id(variables))
+    if key not in memo:
+        memo[key] = _evaluate_node(node, variables, memo)
+    return memo[key]
+
+
+def _evaluate_node(node: Node, variables: dict[str, jax.Array], memo: dict | None):
     match node:
         case Number(value):
             return value
@@ -824,12 +883,12 @@ def _evaluate(node: Node, variables: dict[str, jax.Array]) -> jax.Array | float:
         case Constant(name):
             return ALLOWED_CONSTANTS[name]
         case Negate(operand):
-            return jnp.negative(_evaluate(operand, variables))
+            return jnp.negative(_evaluate(operand, variables, memo))
         case BinaryOp(operator, left, right):
             operation = _BINARY_OPERATIONS[operator]
-            return operation(_evaluate(left, variables), _evaluate(right, variables))
+            return operation(_evaluate(left, variables, memo), _evaluate(right, variables, memo))
         case Call(function, arguments):
-            values = [_evaluate(argument, variables) for argument in arguments]
+            values = [_evaluate(argument, variables, memo) for argument in arguments]
             return ALLOWED_FUNCTIONS[function](*values)
     raise TypeError(f"not an expression node: {node!r}")
 
@@ -1007,6 +1066,27 @@ def _with_subgradients(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array
     return function
 
 
+def _with_rules(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """f(x, y) of ``tree`` whose JVP is ``_differentiate``'s rules alone, no kink read
+    from both sides: the same derivatives off the kinks, for the Hessian
+    (``Expression.plain``)."""
+
+    @jax.custom_jvp
+    def function(x, y):
+        return jnp.broadcast_to(jnp.asarray(_evaluate(tree, {"x": x, "y": y}), x.dtype),
+                                x.shape)
+
+    @function.defjvp
+    def function_jvp(primals, tangents):
+        x, y = primals
+        tx, ty = tangents
+        value, (gx, gy) = _differentiate(tree, {"x": x, "y": y})
+        fill = lambda v: jnp.broadcast_to(jnp.asarray(v, x.dtype), x.shape)
+        return fill(value), fill(gx) * tx + fill(gy) * ty
+
+    return function
+
+
 # ------------------------------------------------------------------------ expression
 
 
@@ -1030,6 +1110,7 @@ class Expression:
     def __post_init__(self) -> None:
         object.__setattr__(self, "canonical", _canonical(self.tree))
         object.__setattr__(self, "_function", _with_subgradients(self.tree))
+        object.__setattr__(self, "_rules", _with_rules(self.tree))
 
     def __call__(self, x: ArrayLike, y: ArrayLike) -> jax.Array:
         """Evaluate at ``x``, ``y`` (scalars or broadcastable arrays) in floating point.
@@ -1039,6 +1120,15 @@ class Expression:
         """
         x, y, _, _ = _broadcast_pair(x, y)
         return self._function(x, y)
+
+    def plain(self, x: ArrayLike, y: ArrayLike) -> jax.Array:
+        """f at ``x``, ``y`` as ``__call__``, whose derivatives are the rules' alone,
+        without a kink's sides read: equal off the kinks, where the Hessian means
+        something (at a kink it describes neither side).  ``critical`` takes the Hessian
+        of this: the kinks' reading, differentiated twice, took 5 × the compiling (a √
+        nested 38 deep: 7 s against 1.4 s)."""
+        x, y, _, _ = _broadcast_pair(x, y)
+        return self._rules(x, y)
 
     def gradient(self, x: ArrayLike, y: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """(∂f/∂x, ∂f/∂y) at ``x``, ``y`` by the subgradient rules (±∞ or NaN where the

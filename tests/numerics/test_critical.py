@@ -205,3 +205,20 @@ def test_a_minimum_where_a_kink_meets_a_slope_is_critical():
     assert a.is_critical and np.array_equal(a.gradient, [0.0, 0.0])
     away = critical.analyse(surface, (0.0, 1.0))
     assert not away.is_critical and np.array_equal(away.gradient, [0.0, 2.0])
+
+
+@pytest.mark.parametrize("point", [(0.7, -0.4), (-1.3, 2.1)])
+def test_a_formulas_hessian_is_its_closed_form(point):
+    """A formula's Hessian comes from its rules without the kinks' reading
+    (``Expression.plain``), its gradient from the rules forward: both as calculus has
+    them, x²y + sin x + |y| (off its kink y = 0)."""
+    x, y = point
+    a = critical.analyse(parse_expression("x**2*y + sin(x) + abs(y)"), point)
+    np.testing.assert_allclose(a.gradient, (2 * x * y + np.cos(x), x**2 + np.sign(y)),
+                               rtol=1e-12)
+    np.testing.assert_allclose(a.hessian, [[2 * y - np.sin(x), 2 * x], [2 * x, 0.0]],
+                               rtol=1e-12, atol=1e-12)
+    # On a kink the gradient is the minimum-norm subgradient, as the race takes it: of
+    # x² + |y| at the origin, (0, 0) ({0} × [−1, 1] holds it), a critical point.
+    on = critical.analyse(parse_expression("x**2 + abs(y)"), (0.0, 0.0))
+    assert on.gradient == (0.0, 0.0) and on.is_critical

@@ -351,6 +351,42 @@ def test_nesting_limit_is_an_expression_error_not_recursion_error():
         parse_expression("**".join(["2"] * 60))
 
 
+@pytest.mark.parametrize("kink", ["sqrt({})", "abs({})", "max({}, y)", "min(x, {})",
+                                  "({} + 1)**0.5", "({} + 2)**x"])
+def test_kinks_nest_at_most_eight_deep(kink):
+    """Each kink is read from both sides, a compiled program that grows with the chain:
+    a √ nested 38 deep (125 characters, within the other limits) compiled for minutes
+    in 3 GB before the traces were shared, and 14 s after."""
+    chain = lambda depth: kink.format(chain(depth - 1)) if depth else "x*x + y*y + 1"
+    assert parse_expression(chain(8))(0.5, 0.5) > 0
+    with pytest.raises(ExpressionError, match=r"nested inside each other \(max 8\)"):
+        parse_expression(chain(9))
+    # Side by side they are not nested: no limit but the length.
+    assert parse_expression(" + ".join([kink.format("x - y")] * 12))
+
+
+@pytest.mark.parametrize("kink", ["sqrt({})", "abs({})", "max({}, y)"])
+def test_a_nested_formulas_traced_gradient_grows_with_its_depth_not_its_square(kink):
+    """Every kink reads its argument's value and slope (``_at_kink``, the probe at the
+    sides): traced afresh at each of d levels, a chain d deep traced ~d²/2 subtrees
+    (5,722 operations at 20 levels against 622 shared)."""
+    from playground.numerics.expression import _subgradient
+
+    def operations(depth):
+        text = "x*x + y*y + 1"
+        for _ in range(depth):
+            text = kink.format(text)
+        tree = parse_expression(text).tree
+        x = jnp.zeros(6)
+        closed = jax.make_jaxpr(lambda a, b: _subgradient(tree, a, b))(x, x + 1.0)
+        inner = [len(branch.jaxpr.eqns) for e in closed.eqns if e.primitive.name == "cond"
+                 for branch in e.params["branches"]]
+        return len(closed.eqns) + sum(inner)
+
+    four, eight = operations(4), operations(8)
+    assert eight - four < 1.3 * (four - operations(0))  # linear: the same again
+
+
 def test_length_and_token_limits():
     assert parse_expression("x+" * 99 + "x")(1.0, 0.0) == 100.0
     with pytest.raises(ExpressionError, match="200 tokens"):
