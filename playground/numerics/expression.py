@@ -1045,9 +1045,10 @@ def _latex_parenthesise(text: str, needed: bool) -> str:
     return rf"\left({text}\right)" if needed else text
 
 
-def _with_subgradients(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array]:
+def _with_derivative(tree: Node, rule) -> Callable[[jax.Array, jax.Array], jax.Array]:
     """f(x, y) of ``tree`` (x, y of one shape and float dtype) whose JVP, hence whose
-    gradient and Hessian, comes from ``_differentiate``."""
+    gradient and Hessian, comes from ``rule(tree, x, y)`` → (f, (∂f/∂x, ∂f/∂y)):
+    ``_gradient`` (subgradients at the kinks) or ``_rules``."""
 
     @jax.custom_jvp
     def function(x, y):
@@ -1059,32 +1060,17 @@ def _with_subgradients(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array
     def function_jvp(primals, tangents):
         x, y = primals
         tx, ty = tangents
-        value, (gx, gy) = _gradient(tree, x, y)
+        value, (gx, gy) = rule(tree, x, y)
         fill = lambda v: jnp.broadcast_to(jnp.asarray(v, x.dtype), x.shape)
         return fill(value), fill(gx) * tx + fill(gy) * ty
 
     return function
 
 
-def _with_rules(tree: Node) -> Callable[[jax.Array, jax.Array], jax.Array]:
-    """f(x, y) of ``tree`` whose JVP is ``_differentiate``'s rules alone, no kink read
-    from both sides: the same derivatives off the kinks, for the Hessian
-    (``Expression.plain``)."""
-
-    @jax.custom_jvp
-    def function(x, y):
-        return jnp.broadcast_to(jnp.asarray(_evaluate(tree, {"x": x, "y": y}), x.dtype),
-                                x.shape)
-
-    @function.defjvp
-    def function_jvp(primals, tangents):
-        x, y = primals
-        tx, ty = tangents
-        value, (gx, gy) = _differentiate(tree, {"x": x, "y": y})
-        fill = lambda v: jnp.broadcast_to(jnp.asarray(v, x.dtype), x.shape)
-        return fill(value), fill(gx) * tx + fill(gy) * ty
-
-    return function
+def _rules(tree: Node, x: jax.Array, y: jax.Array) -> tuple:
+    """(f, (∂f/∂x, ∂f/∂y)) by ``_differentiate``'s rules alone, no kink read from both
+    sides: the same derivatives off the kinks (``Expression.plain``)."""
+    return _differentiate(tree, {"x": x, "y": y})
 
 
 # ------------------------------------------------------------------------ expression
@@ -1109,8 +1095,8 @@ class Expression:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "canonical", _canonical(self.tree))
-        object.__setattr__(self, "_function", _with_subgradients(self.tree))
-        object.__setattr__(self, "_rules", _with_rules(self.tree))
+        object.__setattr__(self, "_function", _with_derivative(self.tree, _gradient))
+        object.__setattr__(self, "_plain", _with_derivative(self.tree, _rules))
 
     def __call__(self, x: ArrayLike, y: ArrayLike) -> jax.Array:
         """Evaluate at ``x``, ``y`` (scalars or broadcastable arrays) in floating point.
@@ -1128,7 +1114,7 @@ class Expression:
         of this: the kinks' reading, differentiated twice, took 5 × the compiling (a √
         nested 38 deep: 7 s against 1.4 s)."""
         x, y, _, _ = _broadcast_pair(x, y)
-        return self._rules(x, y)
+        return self._plain(x, y)
 
     def gradient(self, x: ArrayLike, y: ArrayLike) -> tuple[jax.Array, jax.Array]:
         """(∂f/∂x, ∂f/∂y) at ``x``, ``y`` by the subgradient rules (±∞ or NaN where the
