@@ -33,6 +33,7 @@ in ``shell.LABS``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import ClassVar
 
@@ -149,9 +150,12 @@ class LabState(param.Parameterized):
         none by default."""
         return []
 
-    def precompute(self):
+    def precompute(self, budget_s: float = math.inf):
         """Compute (and compile) the first picture's numbers.  Runs on a worker thread
-        before the lab is built, so it may run JAX but must make no Panel object."""
+        before the lab is built, so it may run JAX but must make no Panel object.
+        ``budget_s``: the seconds of work a link may ask of the first picture beyond
+        that (the MLP lab's ``epoch=N``); the live page does the rest (a server's page:
+        ``ui.session.PREPARE_BUDGET_S``; a script or the command line: no limit)."""
 
 
 def controls(obj, *names: str):

@@ -81,6 +81,11 @@ class FairSlots:
 #: leaves the rest to the pages that train and to the event loop.  Long work (the
 #: bias–variance lab's family of fits) hands its slot on between parts.
 SLOW_WORK_SLOTS = FairSlots(max(1, (os.cpu_count() or 2) // 2))
+#: The seconds of work a link may ask of its page's first picture while the page is
+#: prepared (``LabState.precompute``): the page does the rest, in chunks that a closed
+#: page stops.  A link of 5,000 epochs of a heavy network, trained whole there, held
+#: this slot for minutes and every page opened meanwhile waited (issue #9).
+PREPARE_BUDGET_S = 2.0
 
 
 class LockedWeakKeyDictionary(weakref.WeakKeyDictionary):

@@ -65,6 +65,7 @@ from .process import (
     start_background_warmup,
 )
 from .session import (
+    PREPARE_BUDGET_S,
     SLOW_WORK_SLOTS,
     forget_links,
     is_connected,
@@ -153,7 +154,7 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
             log.exception("the link %r could not be applied", query)
             state = state_class(lang=lang)
             problems = problems + [tr("url.unusable", lang)]
-        state.precompute()
+        state.precompute(budget_s=PREPARE_BUDGET_S)
     return state, problems
 
 

@@ -10,6 +10,7 @@ import pytest
 from playground.text import tr
 from playground.ui import shell
 from playground.ui.lab import Lab, LabState
+from playground.ui.session import PREPARE_BUDGET_S
 
 
 @pytest.mark.parametrize("key", list(shell.LABS))
@@ -53,8 +54,8 @@ class ToyState(LabState):
     def to_query(self):
         return {"size": str(self.size)}
 
-    def precompute(self):
-        self.precomputed = True
+    def precompute(self, budget_s=float("inf")):
+        self.precomputed = budget_s
 
 
 class ToyLab(Lab):
@@ -102,7 +103,8 @@ def toy_page(monkeypatch):
 def test_the_shell_builds_a_lab_in_the_contracts_order(toy_page):
     page, location = toy_page
     lab = page.lab
-    assert lab.state.size == 3 and lab.state.precomputed
+    # (within the server's budget for what a link asks of the first picture)
+    assert lab.state.size == 3 and lab.state.precomputed == PREPARE_BUDGET_S
     assert lab.calls == [("report_link_problems", ["bogus='1' (unknown key)"]), "prepare",
                          "main", "start", "sidebar", "details"]
     sidebar, body = page.view.objects[1].objects

@@ -17,6 +17,7 @@ any thread; ``accept`` stores its result on the session's thread).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
@@ -245,7 +246,7 @@ class BiasVarianceLabState(LabState):
         self.param.update(busy=False, progress=1.0, error="", data=data, result=result,
                           shown=min(self.shown, result.y.shape[0] - 1))
 
-    def precompute(self):
+    def precompute(self, budget_s: float = math.inf):
         """The first picture's numbers (not those the live page computes off the event
         loop, ``off_the_loop``).  Pure numerics, so any thread may run it."""
         if self.result is None and not off_the_loop(self.settings()):

@@ -40,7 +40,14 @@ from . import state as mlp_state
 from .controls import MlpControls
 from .figures import BoundaryView, RaceView, readout_html
 from .network import NetworkDiagram
-from .state import MAX_LINK_EPOCHS, SPEEDS, UPLOADED, MlpLabState, next_chunk
+from .state import (
+    LINK_CHUNK_S,
+    MAX_LINK_EPOCHS,
+    SPEEDS,
+    UPLOADED,
+    MlpLabState,
+    next_chunk,
+)
 
 PERIOD_MS = 25  # 40 frames per second: some above the 30 a page needs
 #: A race's four heat maps while playing, at most 10 times a second: sent at the full
@@ -392,7 +399,7 @@ class MlpLab(Lab):
         if s.epoch >= s.trained or s.halted or s.should_stop():
             return
         self._catching_up = True
-        run, record = s.training(s.trained - s.epoch)
+        run, record = s.training(min(s.trained - s.epoch, s.epochs_within(LINK_CHUNK_S)))
 
         def use(result):
             record(result)

@@ -87,6 +87,9 @@ MAX_LINK_EPOCHS = 5000
 #: runs one computation at a time in the server (``PJRT_NPROC=1``), so every other
 #: page's frame waits behind a call of a heavy network's chunk of epochs.
 SLICE_S = 0.04
+#: The page's chunks of training towards a link's epoch, in seconds (each ends with
+#: its picture, and the slot for slow work goes to whoever waits).
+LINK_CHUNK_S = 0.5
 
 
 def next_chunk(previous: int, elapsed_s: float, frame_s: float = FRAME_S,
@@ -875,11 +878,12 @@ class MlpLabState(_Knobs):
             self._frame = (self.data, frame := data_frame(self.data))
         return frame
 
-    def precompute(self):
-        """The first picture's numbers (the untrained network's heat map and diagram),
-        computed and compiled.  Pure numerics, so any thread may run it (see
-        ``app.prepare_state``)."""
-        self.train_to(self.trained)  # a link's trained network: the page shows it
+    def precompute(self, budget_s: float = math.inf):
+        """The first picture's numbers (the network a link trains, its heat map and
+        diagram), computed and compiled.  Pure numerics, so any thread may run it (see
+        ``app.prepare_state``).  ``budget_s``: the seconds a link's epochs may train
+        here; the page trains on to them (``MlpLab._catch_up``)."""
+        self.train_to(self.trained, budget_s)
         self.compile_pictures(FreshNetwork(self.data, self.arch, self.model, self.history,
                                            self.racers, self.race_models, self.notes))
 
@@ -1084,13 +1088,24 @@ class MlpLabState(_Knobs):
         earlier epoch than the one shown: the page then trains to it)."""
         self._build()
 
-    def train_to(self, epoch: int):
+    def train_to(self, epoch: int, budget_s: float = math.inf):
         """Train on to ``epoch`` (the link's ``trained``), in chunks, as the play loop
         would, making the link's weight edits at their epochs: stops earlier where
-        training halts (divergence) or stops early."""
+        training halts (divergence) or stops early, or once ``budget_s`` seconds are
+        spent (a chunk of ``LINK_CHUNK_S`` may end after it)."""
         self.apply_due_edits()
+        started = time.perf_counter()
         while self.epoch < epoch and not self.halted and not self.should_stop():
-            self.train(min(epoch - self.epoch, CHUNK_CAPACITY))
+            if time.perf_counter() - started >= budget_s:
+                return
+            self.train(min(epoch - self.epoch, self.epochs_within(LINK_CHUNK_S)))
+
+    def epochs_within(self, seconds: float) -> int:
+        """How many epochs of this network train in about ``seconds`` (as last timed;
+        one while unknown), at most a chunk's capacity."""
+        if not self._epoch_s:
+            return 1
+        return int(min(max(1, seconds / self._epoch_s), CHUNK_CAPACITY))
 
 
 def _layers(text: str) -> str:

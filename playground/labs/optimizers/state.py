@@ -253,7 +253,7 @@ class OptimizerLabState(_Knobs):
         zero = np.flatnonzero(np.all(result.lr[:-1] == 0.0, axis=1))
         return tr("run.lr_zero", self.lang, step=int(zero[0])) if len(zero) else ""
 
-    def precompute(self):
+    def precompute(self, budget_s: float = math.inf):
         """The first picture's numbers, computed (and compiled, or loaded from the disk
         cache): the race and the contour grid.  Pure numerics, so any thread may run
         it (see ``app.prepare_state``)."""

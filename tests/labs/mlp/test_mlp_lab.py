@@ -1228,3 +1228,36 @@ def test_the_speed_is_in_the_link_and_the_control_follows_it():
     assert "speed" not in MlpLab().state.to_query()  # the default (5) is not written
     problems = MlpLab().state.apply_query({"speed": "7"})
     assert len(problems) == 1 and "speed" in problems[0]
+
+
+def test_a_links_epochs_past_the_preparation_budget_train_on_in_the_page(monkeypatch):
+    """The server gives a link's epochs ``PREPARE_BUDGET_S`` of its page's preparation
+    (a link of 5,000 epochs of a heavy network held the slot every page being opened
+    needs for minutes): the page trains on to the link's epoch in chunks of about
+    ``LINK_CHUNK_S`` (between which a closed page stops it and other work goes first),
+    to the network the play loop would have; its link keeps asking for that epoch."""
+    import playground.labs.mlp.lab as lab_module
+
+    monkeypatch.setattr(lab_module, "LINK_CHUNK_S", 0.0)  # an epoch a chunk
+    state = MlpLabState()
+    assert state.apply_query({"layers": "4", "epoch": "30"}) == []
+    state.precompute(budget_s=0.0)  # out of time at once: one chunk at most
+    assert state.epoch < 30 and state.trained == 30
+    chunks = []
+    training = state.training
+    state.training = lambda n, *a, **k: (chunks.append(n), training(n, *a, **k))[1]
+    lab = MlpLab(state=state)
+    lab.start()  # (no session: the page's work runs at once)
+    assert state.epoch == 30 and state.to_query()["epoch"] == "30"
+    played = MlpLabState(layers="4")
+    played.train_to(30)
+    np.testing.assert_array_equal(state.history, played.history)
+    assert chunks == [1] * 30
+
+
+def test_a_link_trains_whole_where_there_is_no_budget():
+    """A script's or the command line's state (``precompute()``): the link's epoch."""
+    state = MlpLabState()
+    assert state.apply_query({"layers": "4", "epoch": "30"}) == []
+    state.precompute()
+    assert state.epoch == 30
