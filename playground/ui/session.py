@@ -568,6 +568,11 @@ class Worker:
         """In the live page (the session's thread): work goes to threads from now on."""
         self.doc, self._next_tick = doc, next_tick_from_any_thread(doc)
 
+    def closed(self) -> bool:
+        """Whether its page has closed (no browser connected to it: ``is_connected``);
+        False before it is in a page."""
+        return self.doc is not None and not is_connected(self.doc)
+
     def busy(self, key=None) -> bool:
         """Whether work for ``key`` (any key: None) runs or waits."""
         keys = self._running | set(self._waiting)

@@ -92,6 +92,15 @@ def test_is_connected_reads_the_sessions_connections():
     assert is_connected(doc(1)) and not is_connected(doc(0))
     # Where Bokeh's private attribute is missing, never stop an open page.
     assert is_connected(None) and is_connected(SimpleNamespace(session_context=None))
+    # A worker's page: closed once no browser is connected; not before it has one.
+    from playground.ui.session import Worker
+
+    worker = Worker(on_error=lambda error: None)
+    assert not worker.closed()
+    worker.doc = doc(1)
+    assert not worker.closed()
+    worker.doc = doc(0)
+    assert worker.closed()
 
 
 # -- Worker: a session's slow work on threads, the latest request winning -------------

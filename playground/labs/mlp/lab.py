@@ -75,6 +75,7 @@ class MlpLab(Lab):
         self._details_at = 0.0  # when curves and thumbnails were last redrawn
         self._picture_at = 0.0  # when the heat map(s) were last redrawn
         self._started = False
+        self._live = False  # started in its page (or a script): it trains on to a link's epoch
         self.plane = Plane()
         self.network = NetworkDiagram(state=s, on_edit=self._on_trained)
         self.boundary = BoundaryView(self.plane, self.network, state=s)
@@ -178,6 +179,7 @@ class MlpLab(Lab):
         """In the live page: compile training in the background; from now on a new
         network is made, and chunks of epochs trained, on worker threads."""
         self.prepare()
+        self._live = True
         doc = pn.state.curdoc
         if self.player.compiler.doc is None and doc is not None \
                 and doc.session_context is not None:
@@ -185,6 +187,7 @@ class MlpLab(Lab):
             self.worker.attach(doc)
             self.state.run_slow_work = self._run_slow_work
             self._warm_up()
+        self._catch_up()  # what the page's preparation left of a link's epochs
 
     def stop(self):
         self.player.stop()
@@ -392,7 +395,11 @@ class MlpLab(Lab):
         at a time so that a newer request or a closed page stops it; each chunk ends at
         the link's next weight edit, which its record makes."""
         s = self.state
-        if not self._started or self._catching_up or self.worker.busy("network"):
+        # (Not while the page is prepared: on the worker it will be, a chunk at a time;
+        # nor once it has closed: its chunks' results are dropped, and each drop, which
+        # ends the worker's work, asked for the next.)
+        if not self._live or self._catching_up or self.worker.busy("network") \
+                or self.worker.closed():
             return
         if not s.racers and s.apply_due_edits():  # the link's edits at the epoch shown
             self._on_trained()

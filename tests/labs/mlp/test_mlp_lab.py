@@ -1255,6 +1255,21 @@ def test_a_links_epochs_past_the_preparation_budget_train_on_in_the_page(monkeyp
     assert chunks == [1] * 30
 
 
+def test_a_closed_page_trains_no_further_towards_its_links_epoch():
+    """Each result dropped after the page closed ends the worker's work, which asked
+    for the next chunk: a closed page trained on, chunk after dropped chunk, until its
+    session ended (15–35 s)."""
+    state = MlpLabState()
+    assert state.apply_query({"layers": "4", "epoch": "30"}) == []
+    state.precompute(budget_s=0.0)
+    lab = MlpLab(state=state)
+    lab.worker.closed = lambda: True  # its browser has gone
+    lab.start()
+    assert state.epoch == 0
+    lab._show_compiling(False)  # the worker's "done" after a dropped result
+    assert state.epoch == 0
+
+
 def test_a_link_trains_whole_where_there_is_no_budget():
     """A script's or the command line's state (``precompute()``): the link's epoch."""
     state = MlpLabState()
