@@ -36,7 +36,6 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from . import serving
 from .text import FONT_STACK, TEXT
@@ -54,6 +53,10 @@ POLL_S = 0.25
 #: The default viewport (CSS pixels): a 16:9 slide.
 DEFAULT_SIZE = (1600, 900)
 MAX_SCALE = 4.0
+#: The most pixels a side of a PNG (size × scale): Chromium's canvas holds at most
+#: 268 million pixels (16,384²); past that it draws nothing, and 8000x8000 at scale 4
+#: wrote an empty file.
+MAX_PNG_SIDE = 16_384
 #: At ``DEFAULT_SIZE`` (CSS px; in proportion at other sizes): the plots' text (ticks,
 #: legends; axis labels 1.1 and titles 1.2 times as large), the caption's, and the margin
 #: around and between the plots.  Lecture mode's sizes: read from the back of a hall.
@@ -82,10 +85,9 @@ class Figure:
 def link_search(link: str) -> str:
     """The query part of a link: ``lab=mlp&…``, ``?lab=mlp&…`` or a whole URL; a typed
     one's + as plus signs (``ui.link.typed_query``)."""
-    from .ui.link import typed_query
+    from .ui.link import link_query
 
-    link = link.strip()
-    return typed_query(urlsplit(link).query if "://" in link else link.lstrip("?"))
+    return link_query(link)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -262,6 +264,11 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
         raise FigureError(f"the output must end in .png or .svg, not {out.name!r}")
     if not 0 < scale <= MAX_SCALE:
         raise FigureError(f"scale must be above 0 and at most {MAX_SCALE:g}")
+    if kind == "png" and max(size) * scale > MAX_PNG_SIDE:
+        raise FigureError(f"a PNG of {size[0]}x{size[1]} at scale {scale:g} would be "
+                          f"{size[0] * scale:g}x{size[1] * scale:g} pixels: at most "
+                          f"{MAX_PNG_SIDE} a side (Chromium's canvas); lower --size or "
+                          f"--scale, or write an SVG")
     if serving.chromium_path() is None:
         raise FigureError("no `chromium` on PATH: install the system Chromium "
                           "(Debian: apt-get install chromium)")
@@ -313,6 +320,9 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
                 return canvas.toDataURL("image/png")""",
                                {"plot": plot, "ratio": scale, "layout": layout})
             data = base64.b64decode(data_url.split(",", 1)[1])
+            if len(data) < 24 or 0 in _png_size(data):  # ("data:," from a canvas too large)
+                raise FigureError("Chromium drew no image (a canvas too large?): lower "
+                                  "--size or --scale")
             out.write_bytes(data)
             width, height = _png_size(data)
         else:

@@ -54,7 +54,6 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import latex2mathml.converter
 import numpy as np
@@ -1330,10 +1329,9 @@ def link_theme(link: str) -> str:
 def _read_query(link: str) -> tuple[dict[str, str], list[str]]:
     """``ui.link.read_query`` of a link's query (``link``: a query or a whole URL), a
     typed one's + as plus signs (``ui.link.typed_query``)."""
-    from .ui.link import read_query, typed_query
+    from .ui.link import link_query, read_query
 
-    link = link.strip()
-    return read_query(typed_query(urlsplit(link).query if "://" in link else link))
+    return read_query(link_query(link))
 
 
 def export(link: str, out: Path, **options) -> Exported:

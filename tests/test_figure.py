@@ -68,6 +68,11 @@ def test_a_typed_link_keeps_its_plus_signs(link, query):
     (["figure", "lab=mlp", "out.png", "--size", "huge"], "size must be"),
     (["figure", "lab=mlp", "out.png", "--scale", "0"], "scale must be"),
     (["figure", "lab=mlp", "out.png", "--scale", "9"], "scale must be"),
+    # Past Chromium's canvas (16,384² pixels) it drew nothing: an empty file, status 0.
+    (["figure", "lab=mlp", "out.png", "--size", "8000x8000", "--scale", "4"],
+     "at most 16384 a side"),
+    # A value holding "://" is no URL: its key is checked (the default lab was drawn).
+    (["figure", "lab=optimizers&x=see://here", "out.png"], "x='see://here' (unknown key)"),
 ])
 def test_bad_arguments_are_one_line_and_status_2(args, says, tmp_path):
     status, out, err = _main([*args[:2], str(tmp_path / args[2]), *args[3:]])

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import param
 from panel.io.location import Location
@@ -45,9 +46,24 @@ FOREIGN_PREFIXES = ("bokeh-",)
 
 def typed_query(search: str) -> str:
     """``search`` with its + as plus signs (``%2B``) when it holds a space: a query
-    typed in a shell (``expr=x**2 - y**2 + 0.1*sin(3*x)``), since a copied link has no
-    space (a page writes one as +); any other query as it is."""
-    return search.replace("+", "%2B") if " " in search else search
+    typed in a shell (``expr=x**2 - y**2 + 0.1*sin(3*x)``) or in a browser's address
+    bar (which sends its spaces as ``%20``), since a copied link has no space (a page
+    writes one as +); any other query as it is."""
+    typed = " " in search or "%20" in search
+    return search.replace("+", "%2B") if typed else search
+
+
+#: A whole URL's start: a scheme and "://" (``https://``), not any value holding "://".
+_URL_START = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def link_query(link: str) -> str:
+    """The query of ``link`` (a query, ``?`` and all, or a whole URL) as the command
+    line reads it: a typed one's + as plus signs (``typed_query``).  A query whose
+    value holds "://" (``x=see://here``) is a query, not a URL whose query is empty:
+    its keys are read and checked."""
+    link = link.strip()
+    return typed_query(urlsplit(link).query if _URL_START.match(link) else link.lstrip("?"))
 
 
 def read_query(search: str) -> tuple[dict[str, str], list[str]]:

@@ -51,6 +51,7 @@ from .link import (
     problem,
     read_embedding,
     read_query,
+    typed_query,
     write_embedding,
 )
 from .markup import notice, set_notice
@@ -258,7 +259,9 @@ class Page:
     def __init__(self, location: LinkLocation | None):
         # The raw query string, read by our own codec: Panel's ``query_params`` guesses
         # types and raised on '²' (a blank page).
-        self.query, self.problems = read_query(location.search if location is not None else "")
+        # (A formula typed in the address bar keeps its + signs: ``typed_query``.)
+        self.query, self.problems = read_query(
+            typed_query(location.search if location is not None else ""))
         self.query = first_step_query(self.query, link_table)  # ?lesson=NAME: its first step
         self.lab_key = self.query.get("lab", DEFAULT_LAB)
         if self.lab_key not in LABS:

@@ -37,6 +37,15 @@ def _param_names(objects) -> set[str]:
             if getattr(w, "_param_name", None)}
 
 
+def test_a_formula_typed_in_the_address_bar_keeps_its_plus_signs(monkeypatch):
+    """The browser sends a typed space as %20 and a typed + as +, which a query reads as
+    a space: ``x**2 - y**2 + 0.1*sin(3*x)`` was refused as "x**2 - y**2 0.1*…"."""
+    page, _ = _page(monkeypatch, "?lab=optimizers&surface=custom"
+                                 "&expr=x**2%20-%20y**2%20+%200.1*sin(3*x)")
+    assert page.problems == []
+    assert page.lab.state.expression == "x**2 - y**2 + 0.1*sin(3*x)"
+
+
 def test_an_embedded_mlp_lab_has_no_header_and_hides_the_chosen_controls(monkeypatch):
     page, location = _page(monkeypatch, "?lab=mlp&embed=1&hide=lr,optimizer,nonsense&lr=0.05")
     assert not any("pg-header" in o.css_classes for o in page.view.select(pn.layout.Row))

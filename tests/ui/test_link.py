@@ -15,10 +15,26 @@ from playground.ui.link import (
     LinkField,
     LinkLocation,
     LinkTable,
+    link_query,
     param_field,
     problem,
     read_query,
 )
+
+
+@pytest.mark.parametrize(("link", "query"), [
+    ("https://labs.example.org/app?lab=mlp&lr=0.1", "lab=mlp&lr=0.1"),  # a whole URL
+    ("?lab=mlp", "lab=mlp"),
+    # A value holding "://" is a value: the query is read, and its keys checked (it was
+    # taken for a URL whose query is empty, and the default figure made, exit 0).
+    ("lab=optimizers&x=see://here", "lab=optimizers&x=see://here"),
+    # Typed in a shell, or in an address bar (its spaces sent as %20): + is a plus.
+    ("expr=x**2 + y", "expr=x**2 %2B y"),
+    ("expr=x**2%20+%20y", "expr=x**2%20%2B%20y"),
+    ("expr=x**2+%2B+y", "expr=x**2+%2B+y"),  # a copied link: + is a space
+])
+def test_a_links_query_is_read_as_typed(link, query):
+    assert link_query(link) == query
 
 
 def test_values_are_the_strings_typed_never_guessed_types():
