@@ -803,6 +803,8 @@ _EN: dict[str, str] = {
     "lesson.error.too_big": "{where} has {size} bytes, more than the {limit} allowed.",
     "lesson.error.not_utf8": "{where} is not UTF-8 text.",
     "lesson.error.syntax": "{where} is neither JSON nor YAML (line {line}).",
+    "lesson.error.unreadable": ("{where} is nested too deeply, or holds a number too long, "
+                                "to be read."),
     "lesson.error.not_a_lesson": "{where} must be a mapping with a title and steps.",
     "lesson.error.duplicate_key": "{where} gives the key {field} twice.",
     "lesson.error.unknown_key": "{where} has an unknown key: {field}.",

@@ -717,6 +717,7 @@ ZH: dict[str, str] = {
     "lesson.error.too_big": "{where}有 {size} 字节，超过了允许的 {limit} 字节。",
     "lesson.error.not_utf8": "{where}不是 UTF-8 文本。",
     "lesson.error.syntax": "{where}既不是 JSON 也不是 YAML（第 {line} 行）。",
+    "lesson.error.unreadable": "{where}嵌套太深或含有过长的数字，无法读取。",
     "lesson.error.not_a_lesson": "{where}必须是一个含有 title 和 steps 的映射。",
     "lesson.error.duplicate_key": "{where}两次给出了键 {field}。",
     "lesson.error.unknown_key": "{where}含有未知的键：{field}。",

@@ -101,6 +101,7 @@ PAGE_KEYS = frozenset({"embed", "hide", *DISPLAY_LINK.keys, *LESSON_LINK.keys})
 MESSAGES = {
     "unknown": "lesson.error.unknown", "too_big": "lesson.error.too_big",
     "not_utf8": "lesson.error.not_utf8", "syntax": "lesson.error.syntax",
+    "unreadable": "lesson.error.unreadable",
     "not_a_lesson": "lesson.error.not_a_lesson", "duplicate_key": "lesson.error.duplicate_key",
     "unknown_key": "lesson.error.unknown_key", "missing": "lesson.error.missing",
     "not_text": "lesson.error.not_text", "too_long": "lesson.error.too_long",
@@ -220,7 +221,8 @@ def read_lesson_file(content: bytes | str, filename: str = "") -> object:
     """A lesson file's data: JSON, or YAML (``.yaml``/``.yml``, or what is not JSON).
 
     Raises:
-        LessonError: too big, not UTF-8, or not JSON/YAML (with the line).
+        LessonError: too big, not UTF-8, not JSON/YAML (with the line), or nested too
+            deeply or holding a number too long for Python's readers.
     """
     data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
     if len(data) > MAX_BYTES:
@@ -229,12 +231,16 @@ def read_lesson_file(content: bytes | str, filename: str = "") -> object:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise LessonError("not_utf8") from None
+    # [[[…]]] 30,000 deep (RecursionError) or a 5,000-digit number (ValueError: Python's
+    # limit on int conversion) reached the page as Python's own words.
     if not filename.lower().endswith((".yaml", ".yml")):
         try:
             return json.loads(text, object_pairs_hook=_no_duplicates)
         except json.JSONDecodeError as e:
             if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
                 raise LessonError("syntax", line=e.lineno) from None
+        except (RecursionError, ValueError):
+            raise LessonError("unreadable") from None
     import yaml  # PyYAML: only for YAML files
 
     try:
@@ -242,6 +248,8 @@ def read_lesson_file(content: bytes | str, filename: str = "") -> object:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise LessonError("syntax", line=(mark.line + 1) if mark else 1) from None
+    except (RecursionError, ValueError):
+        raise LessonError("unreadable") from None
 
 
 def parse_lesson(content: bytes | str, tables: Callable[[str], LinkTable | None],

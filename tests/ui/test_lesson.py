@@ -39,6 +39,19 @@ def refused(data, filename="lesson.json") -> ls.LessonError:
     return info.value
 
 
+@pytest.mark.parametrize(("text", "filename"), [
+    ("[" * 30_000 + "]" * 30_000, "deep.json"),  # Python's RecursionError
+    ("a: " + "[" * 30_000 + "]" * 30_000, "deep.yaml"),
+    ('{"title": ' + "9" * 5000 + ', "steps": []}', "big.json"),  # past int's 4,300 digits
+    ("title: " + "9" * 5000, "big.yaml"),
+])
+def test_a_file_too_deep_or_with_too_long_a_number_gets_the_lessons_own_line(text, filename):
+    """It showed Python's words ("maximum recursion depth exceeded while decoding…",
+    "Exceeds the limit (4300 digits)…"), in English in a Chinese page, and logged a
+    traceback."""
+    assert refused(text, filename).code == "unreadable"
+
+
 def test_a_good_lesson_in_json_and_in_yaml():
     lesson = parse(GOOD)
     assert lesson.name == ls.UPLOADED
