@@ -627,6 +627,7 @@ _EN: dict[str, str] = {
     # One ignored field of a link, the separator between two, and why it was ignored.
     "url.problem": "{field}={value} ({reason})",
     "url.separator": "; ",
+    "url.more_problems": "and {n} more",
     "widget.colon": ": ",
     "url.reason.too_many_fields": "{n} fields past the first {max}",
     "url.reason.twice": "given twice: the first is used",

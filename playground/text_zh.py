@@ -556,6 +556,7 @@ ZH: dict[str, str] = {
     "url.unusable": "无法使用此链接；实验以默认设置启动。",
     "url.problem": "{field}={value}（{reason}）",
     "url.separator": "；",
+    "url.more_problems": "另有 {n} 处",
     "widget.colon": "：",
     "url.reason.too_many_fields": "另有 {n} 个字段超出了前 {max} 个的上限",
     "url.reason.twice": "出现了两次：使用第一个",

@@ -239,6 +239,8 @@ def read_lesson_file(content: bytes | str, filename: str = "") -> object:
         except json.JSONDecodeError as e:
             if filename.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
                 raise LessonError("syntax", line=e.lineno) from None
+        except LessonError:  # (a key given twice: ``_no_duplicates``)
+            raise
         except (RecursionError, ValueError):
             raise LessonError("unreadable") from None
     import yaml  # PyYAML: only for YAML files

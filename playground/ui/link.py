@@ -153,11 +153,21 @@ def problem(key: str, value: str, reason: str | BaseException) -> Problem:
     return Problem(key, value, reason)
 
 
+#: A notice names at most this many of a link's problems, then how many more: 150
+#: repeats of a key made one "given twice" each, screens of them above the lab.
+MAX_PROBLEMS_SHOWN = 8
+
+
 def render_problems(problems: Iterable[str], lang: str) -> str:
     """The link's problems as one line in ``lang`` (each :class:`Problem` rendered;
-    other text, already in the page's language, as is)."""
-    return tr("url.separator", lang).join(
-        p.render(lang) if isinstance(p, Problem) else p for p in problems)
+    other text, already in the page's language, as is), the first
+    ``MAX_PROBLEMS_SHOWN`` and then how many more."""
+    problems = list(problems)
+    lines = [p.render(lang) if isinstance(p, Problem) else p
+             for p in problems[:MAX_PROBLEMS_SHOWN]]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        lines.append(tr("url.more_problems", lang, n=len(problems) - MAX_PROBLEMS_SHOWN))
+    return tr("url.separator", lang).join(lines)
 
 
 class LinkLocation(Location):

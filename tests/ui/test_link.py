@@ -65,6 +65,19 @@ def test_a_flood_of_fields_is_cut_and_reported():
     assert len(query) == 200 and problems == ["50 fields past the first 200"]
 
 
+def test_a_notice_names_eight_problems_then_how_many_more():
+    """150 repeats of a key made 149 "given twice", screens of notice above the lab."""
+    from playground.ui.link import render_problems
+
+    _, problems = read_query("?" + "&".join(f"epoch={i}" for i in range(150)))
+    assert len(problems) == 149
+    line = render_problems(problems, "en")
+    assert line.count("given twice") == 8 and line.endswith("; and 141 more")
+    assert render_problems(problems, "zh").endswith("；另有 141 处")
+    assert render_problems(problems[:8], "en").count("given twice") == 8  # all: no "more"
+    assert "more" not in render_problems(problems[:8], "en")
+
+
 def test_a_problem_quotes_the_value_cut_to_forty_characters():
     assert problem("lr", "abc", "not a number") == "lr='abc' (not a number)"
     long = problem("lr", "x" * 1000, "not a number")
