@@ -661,6 +661,7 @@ _EN: dict[str, str] = {
     "url.reason.no_such_set": "no such training set: there are {sets}",
     "url.reason.lesson_name": "not a lesson name",
     "url.reason.no_lesson": "no such lesson",
+    "url.reason.lesson_of_lab": "its step is in the {lab} lab",
     "error.unexpected": "Something went wrong computing this run: {error}",
     "app.build_failed": "The lab could not be built: {error}",
 

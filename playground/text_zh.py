@@ -590,6 +590,7 @@ ZH: dict[str, str] = {
     "url.reason.no_such_set": "没有这个训练集：共 {sets} 个",
     "url.reason.lesson_name": "不是课程名称",
     "url.reason.no_lesson": "没有这节课程",
+    "url.reason.lesson_of_lab": "这一步属于“{lab}”实验",
     "error.unexpected": "计算本次运行时出错：{error}",
     "app.build_failed": "无法构建实验：{error}",
     # The bias–variance lab.

@@ -410,6 +410,14 @@ class LessonGuide:
             self.problems.append(problem("lesson_step", str(self.step), LinkReason(
                 "outside", low=1, high=len(self.lesson.steps))))
             self.step = 1
+        if self.lesson is not None:
+            # A step of another lab's (a link that names both): its words would describe
+            # pictures this page does not show.
+            other = read_query(self.lesson.steps[self.step - 1].link)[0].get("lab", DEFAULT_LAB)
+            if other != lab:
+                self.problems.append(problem("lesson", name, LinkReason(
+                    "lesson_of_lab", lab=tr(f"lab.{other}", self.lang))))
+                self.lesson = None
 
         t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731
         dark = display.theme == "dark"

@@ -194,6 +194,22 @@ def test_the_guide_reads_and_writes_its_link_keys():
     assert guide.query() == {} and not guide.bar.visible
 
 
+def test_a_lesson_whose_step_is_another_labs_is_named_and_not_shown():
+    """``lesson=momentum_ravine&lab=mlp``: the optimizer lesson's words sat over the
+    MLP lab (a review's link); the notice named only the repeated keys."""
+    guide = ls.LessonGuide({"lesson": "momentum_ravine", "lab": "mlp", "epoch": "50"}, "mlp",
+                           Display(), link_table)
+    assert render_problems(guide.problems, "en") == (
+        "lesson='momentum_ravine' (its step is in the Optimizers lab)")
+    assert guide.lesson is None and not guide.bar.visible and guide.query() == {}
+    zh = ls.LessonGuide({"lesson": "momentum_ravine"}, "mlp", Display(lang="zh"), link_table)
+    assert render_problems(zh.problems, "zh") == (
+        "lesson='momentum_ravine'（这一步属于“优化器”实验）")
+    # Its own lab's step (the over-fitting lesson's seventh is the bias–variance lab's).
+    assert ls.LessonGuide({"lesson": "overfitting", "lesson_step": "7"}, "biasvariance",
+                          Display(), link_table).problems == []
+
+
 def test_a_step_in_place_and_a_step_to_another_lab():
     followed = []
     guide = ls.LessonGuide({"lesson": "overfitting", "lesson_step": "5"}, "mlp",
