@@ -398,7 +398,7 @@ def parse_layers(text: str) -> tuple[int, ...]:
     widths = []
     for item in text.split(","):
         item = item.strip()
-        if not item.isdigit():
+        if not (item.isascii() and item.isdigit()):  # ("٣" is a digit to Python)
             raise LayersError.coded("not_integer", item=repr(item))
         width = int(item)
         if not 1 <= width <= MAX_WIDTH:

@@ -203,6 +203,13 @@ def format_value(value) -> str:
     return str(value)
 
 
+#: A link's whole number and number, in ASCII as the formula and CSV readers take them:
+#: Python's ``int`` and ``float`` also read "٣٠", "1_000" and "０.１".
+ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                     r"|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+
+
 def parse_value(p: param.Parameter, text: str):
     """A query value for parameter ``p``, validated; ValueError says why not.
 
@@ -226,15 +233,13 @@ def parse_value(p: param.Parameter, text: str):
             raise LinkReason("choices", choices=", ".join(map(str, p.objects)))
         return text
     if isinstance(p, param.Integer):
-        try:
-            value = int(text)
-        except ValueError:
-            raise LinkReason("not_integer") from None
+        if not ASCII_INTEGER.fullmatch(text.strip()):
+            raise LinkReason("not_integer")
+        value = int(text)
     elif isinstance(p, param.Number):
-        try:
-            value = float(text)
-        except ValueError:
-            raise LinkReason("not_number") from None
+        if not ASCII_NUMBER.fullmatch(text.strip()):
+            raise LinkReason("not_number")
+        value = float(text)
         if not math.isfinite(value):
             raise LinkReason("not_finite")
     else:

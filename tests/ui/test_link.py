@@ -65,6 +65,29 @@ def test_a_flood_of_fields_is_cut_and_reported():
     assert len(query) == 200 and problems == ["50 fields past the first 200"]
 
 
+@pytest.mark.parametrize("text", ["٣٠", "1_000", "０.１", "1e3", "3.0"])
+def test_a_links_whole_numbers_and_numbers_are_ascii(text):
+    """Python's ``int`` and ``float`` read "٣٠" (30), "1_000" and "０.１": the formula,
+    CSV and weight readers refuse them, so the link's did too little."""
+    import param
+
+    from playground.ui.link import parse_value
+
+    class Settings(param.Parameterized):
+        whole = param.Integer(1, bounds=(0, 10**6))
+        number = param.Number(0.5, bounds=(-1e6, 1e6))
+
+    with pytest.raises(ValueError, match="not an integer"):
+        parse_value(Settings.param.whole, text)
+    if text in ("1e3", "3.0"):  # numbers, not whole ones
+        assert parse_value(Settings.param.number, text) == float(text)
+    else:
+        with pytest.raises(ValueError, match="not a number"):
+            parse_value(Settings.param.number, text)
+    assert parse_value(Settings.param.whole, " 30 ") == 30
+    assert parse_value(Settings.param.number, "-.5e-1") == -0.05
+
+
 def test_a_notice_names_eight_problems_then_how_many_more():
     """150 repeats of a key made 149 "given twice", screens of notice above the lab."""
     from playground.ui.link import render_problems

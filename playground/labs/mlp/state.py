@@ -49,6 +49,8 @@ from ...text import tr, tr_error
 from ...ui import caption
 from ...ui.lab import LabState
 from ...ui.link import (
+    ASCII_INTEGER,
+    ASCII_NUMBER,
     LinkField,
     LinkReason,
     LinkTable,
@@ -1152,7 +1154,8 @@ def parse_edits(text: str) -> list[WeightEdit]:
     for item in items:
         parts = item.split(":")
         try:
-            if len(parts) != 5:
+            if len(parts) != 5 or not all(map(ASCII_INTEGER.fullmatch, parts[:4])) \
+                    or not ASCII_NUMBER.fullmatch(parts[4]):  # (not "1_0", nor "٣")
                 raise ValueError
             epoch, layer, i, j = (int(p) for p in parts[:4])
             value = float(parts[4])

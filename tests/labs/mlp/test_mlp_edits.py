@@ -154,6 +154,9 @@ def test_the_edits_text_round_trips():
     assert parse_edits(format_edits(edits)) == edits
     assert format_edits(edits).split(",")[1] == "7:3:1:1:-100"
     assert parse_edits("") == []
+    for odd in ("0:1:1:1:1_0", "٠:1:1:1:1", "0:1:1:1:１"):  # Python's float reads them
+        with pytest.raises(ValueError, match="is not EPOCH:LAYER:FROM:TO:VALUE"):
+            parse_edits(odd)
 
 
 def test_back_and_forward_take_an_edit_away_and_bring_it_back():

@@ -78,6 +78,8 @@ def test_layers_text():
     assert parse_layers("") == parse_layers("0") == ()
     with pytest.raises(ValueError):
         parse_layers("0,4")
+    with pytest.raises(ValueError, match="not a whole number"):
+        parse_layers("٣,٣")  # Arabic-Indic threes: Python's int reads them as 3
 
 
 def test_an_invalid_layers_text_keeps_the_network_and_says_why():
