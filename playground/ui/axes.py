@@ -124,12 +124,11 @@ def text_sizes(fig, title_px: int = 16, label_px: int = 14, tick_px: int = 13):
 
 def loss_axes(fig, mode: str, lang: str):
     """A loss chart's axes: steps (whole numbers) across, L or L − min L (``mode``:
-    "linear" or "log") up, the linear one's ticks readable at any size."""
+    "linear" or "log") up, its ticks readable at any size (a log one's: ``LOG_TICKS_JS``)."""
     fig.xaxis.axis_label = tr("plot.step", lang)
     whole_step_ticks(fig)
     fig.yaxis.axis_label = tr(f"plot.loss.{mode}", lang)
-    if mode == "linear":
-        fig.yaxis[0].formatter = readable_ticks()
+    fig.yaxis[0].formatter = readable_ticks() if mode == "linear" else log_tick_format()
 
 
 def fit_step_axis(x_range: Range1d, last: int):
@@ -225,19 +224,20 @@ return sign + (m === 1 ? "" : String(m) + "\u00d7") + "10" + pgSuper(e);
 READABLE_TICKS_JS = SUPERSCRIPT_JS + _READABLE_TICKS
 
 
-#: The bias–variance error chart's log axis (``decomposition_ticks``): powers of ten as
-#: 10⁻², and 1, 2, 5 × 10ᵏ (over three decades or fewer) as people write them, 0.05
-#: (Bokeh's log formatter wrote those "5.000e-2").
-DECOMPOSITION_TICKS_JS = SUPERSCRIPT_JS + r"""
+#: A log axis's ticks (the bias–variance error chart's, the optimizer lab's log loss
+#: chart's): powers of ten as 10⁻², and 1, 2, 5 × 10ᵏ (over three decades or fewer) as
+#: people write them, 0.05 or 3×10⁻¹⁶ (Bokeh's log formatter wrote "5.000e-2",
+#: "3.000e-16").
+LOG_TICKS_JS = SUPERSCRIPT_JS + r"""
 const pgPowers = ticks.length > 0 && ticks.every(
   (t) => t > 0 && Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
 if (pgPowers && tick > 0) return "10" + pgSuper(Math.round(Math.log10(tick)));
 """ + _READABLE_TICKS
 
 
-def decomposition_tick_format() -> CustomJSTickFormatter:
-    """A tick formatter for ``DECOMPOSITION_TICKS_JS`` (one per axis)."""
-    return CustomJSTickFormatter(code=DECOMPOSITION_TICKS_JS)
+def log_tick_format() -> CustomJSTickFormatter:
+    """A tick formatter for ``LOG_TICKS_JS`` (one per axis)."""
+    return CustomJSTickFormatter(code=LOG_TICKS_JS)
 
 
 def readable_ticks() -> CustomJSTickFormatter:

@@ -86,6 +86,28 @@ def test_the_browsers_ticks_are_the_same():
     assert json.loads(out.stdout) == [readable_tick(t) for t in ticks]
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="no node to run the browser's code")
+@pytest.mark.parametrize(("ticks", "texts"), [
+    ([1e-4, 1e-2, 1.0, 100.0], ["10⁻⁴", "10⁻²", "10⁰", "10²"]),  # decades: powers
+    # Under a decade (a flat formula's L − min L): Bokeh wrote "3.000e-16".
+    ([1e-16, 2e-16, 3e-16, 5e-16], ["10⁻¹⁶", "2×10⁻¹⁶", "3×10⁻¹⁶", "5×10⁻¹⁶"]),
+    ([0.02, 0.05, 0.1, 0.2], ["0.02", "0.05", "0.1", "0.2"]),
+])
+def test_a_log_axis_writes_powers_and_numbers_as_people_do(ticks, texts):
+    """The optimizer lab's log loss chart and the bias–variance chart (``log_tick_format``)."""
+    from playground.ui.axes import LOG_TICKS_JS, loss_axes
+
+    script = ("const ticks = " + json.dumps(ticks) + ";\n"
+              "const f = (tick) => {" + LOG_TICKS_JS + "};\n"
+              "console.log(JSON.stringify(ticks.map(f)));")
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == texts
+    from bokeh.plotting import figure
+    fig = figure(y_axis_type="log")
+    loss_axes(fig, "log", "en")
+    assert fig.yaxis[0].formatter.code == LOG_TICKS_JS
+
+
 def test_a_diverged_run_that_rose_a_little_first_stays_in_view():
     """The review's MLP run: 0.735/0.766 at epoch 0, 0.838 at epoch 1, then non-finite."""
     history = np.array([[0.735, 0.766], [0.838, 0.80], [np.inf, np.nan]])

@@ -17,9 +17,9 @@ from ...text import tr
 from ...ui import caption
 from ...ui.axes import (
     LOG_FLOOR,
-    decomposition_tick_format,
     decomposition_ticks,
     legend_below,
+    log_tick_format,
     text_sizes,
 )
 from ...ui.palettes import (
@@ -139,7 +139,7 @@ def curves_figure(sources: dict[str, ColumnDataSource], family: str, lang: str,
                  **options)
     text_sizes(fig)
     fig.yaxis.ticker = FixedTicker(ticks=decomposition_ticks(*y_range))
-    fig.yaxis.formatter = decomposition_tick_format()
+    fig.yaxis.formatter = log_tick_format()
     for key, color in DECOMPOSITION_COLORS.items():
         label = tr(f"bv.curve.{key}", lang)
         fig.line("x", "y", source=sources[key], color=color, legend_label=label,
