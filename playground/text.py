@@ -30,6 +30,7 @@ _EN: dict[str, str] = {
     "app.dark": "Dark",
     "app.present": "Lecture mode",
     "app.sidebar": "Controls",
+    "app.controls_below": "Controls ↓",
     "app.language": "Language",
     "app.copy_link": "Copy link",
     "app.link_copied": "Link copied",

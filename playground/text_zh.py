@@ -17,6 +17,7 @@ ZH: dict[str, str] = {
     "app.dark": "深色",
     "app.present": "授课模式",
     "app.sidebar": "控制面板",
+    "app.controls_below": "控制面板 ↓",
     "app.language": "语言",
     "app.copy_link": "复制链接",
     "app.link_copied": "链接已复制",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import importlib
 import logging
+import math
 import threading
 from urllib.parse import urlencode
 
@@ -57,7 +58,7 @@ from .link import (
 from .markup import notice, set_notice
 from .paint import skip_css_variables
 from .present import CSS as DISPLAY_CSS
-from .present import DISPLAY_LINK, Presenter, display_query, read_display
+from .present import DISPLAY_LINK, PAGE_BUTTON, Presenter, display_query, read_display
 from .process import (
     IMPORTS_LOCK,
     configure_process,
@@ -128,9 +129,11 @@ def lab_class(key: str) -> type[Lab]:
 
 
 def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
-                  lang: str = DEFAULT_LANGUAGE) -> tuple[LabState, list[str]]:
+                  lang: str = DEFAULT_LANGUAGE,
+                  budget_s: float = math.inf) -> tuple[LabState, list[str]]:
     """The lab's state, in language ``lang``, set from its link, with its first picture's
-    numbers computed.
+    numbers computed (``budget_s``: see ``LabState.precompute``; a served page's is
+    ``PREPARE_BUDGET_S``, the command line's none).
 
     Returns the state and every problem with the link.  Runs on any thread: it makes
     param objects and runs JAX, but makes no Panel object, since Panel's registries
@@ -155,7 +158,7 @@ def prepare_state(lab_key: str, query: dict[str, str], problems: list[str],
             log.exception("the link %r could not be applied", query)
             state = state_class(lang=lang)
             problems = problems + [tr("url.unusable", lang)]
-        state.precompute(budget_s=PREPARE_BUDGET_S)
+        state.precompute(budget_s=budget_s)
     return state, problems
 
 
@@ -306,7 +309,8 @@ class Page:
         self.view, self.side, self.body = layout(tr("app.title", self.lang), self._switcher(),
                                                  [], [self.lesson.bar, self._waiting()],
                                                  self._display_toggles(),
-                                                 embed=self.embed)
+                                                 embed=self.embed,
+                                                 jump_label=tr("app.controls_below", self.lang))
         self.view.css_classes = self._root_classes()
         # (embedded: no header, no toggle to open them again, so the controls stay)
         self.side.visible = self.embed or not self.display.present
@@ -482,7 +486,8 @@ class Page:
         # the loop (``_attach``).  ``set_curdoc``: Panel reads the session's config.
         try:
             with SLOW_WORK_SLOTS:
-                prepared = prepare_state(self.lab_key, self.query, self.problems, self.lang)
+                prepared = prepare_state(self.lab_key, self.query, self.problems, self.lang,
+                                         PREPARE_BUDGET_S)
             with set_curdoc(self.doc):
                 self.lab = build_lab(self.lab_key, *prepared, self._hide_keys())
         except Exception as e:  # a message in the page, never a traceback
@@ -769,7 +774,7 @@ class HistoryListener(ReactiveHTML):
 
 
 def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
-           embed: bool = False):
+           embed: bool = False, jump_label: str = "↓"):
     """Header, a sidebar of controls that scrolls on its own, and the lab's pictures.
 
     Returns the page, the sidebar column and the main column.  Plain Panel layouts
@@ -777,7 +782,8 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
     time to build each page (about 1.4 s against 0.4 s here).  ``embed``: no header,
     the columns as high as the frame.  Narrower than ``NARROW_PX`` (a 1024-px window, a
     1400-px one at 150 % zoom, an iframe) the controls move below the pictures and the
-    page scrolls as a whole, never sideways.
+    page scrolls as a whole, never sideways; a button above the pictures
+    (``jump_label``) then scrolls to them (in a 640-px frame they were 2,800 px down).
     """
     top = "0px" if embed else "64px"
     side = pn.Column(*sidebar, width=SIDEBAR_PX, css_classes=["pg-sidebar"],
@@ -789,10 +795,16 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
                      stylesheets=[NARROW_COLUMN],
                      styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
                              "padding": "6px 14px"})
+    jump = pn.widgets.Button(name=jump_label, button_type=PAGE_BUTTON, width=200,
+                             css_classes=["pg-jump-to-controls"], stylesheets=[JUMP_BUTTON],
+                             margin=(8, 14, 0, 14))
+    jump.js_on_click(code=SCROLL_TO_CONTROLS_JS)
+    side.param.watch(lambda event: setattr(jump, "visible", event.new), "visible")
+    # (Above the columns: in their row it added its width to the row's least width.)
     columns = pn.Row(side, body, sizing_mode="stretch_width", css_classes=["pg-columns"],
                      stylesheets=[NARROW_ROW])
     if embed:
-        return pn.Column(columns, sizing_mode="stretch_width", margin=0,
+        return pn.Column(jump, columns, sizing_mode="stretch_width", margin=0,
                          css_classes=["pg-embed"]), side, body
     header = pn.Row(
         # Smaller on narrower windows, two lines at most (at 1280 px the second line
@@ -804,7 +816,7 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
                      sizing_mode="stretch_width", css_classes=["pg-title"]),
         *toggles, switcher, css_classes=["pg-header"], sizing_mode="stretch_width",
         styles={"min-height": "64px"}, stylesheets=[NARROW_HEADER])
-    page = pn.Column(header, columns, sizing_mode="stretch_width", margin=0,
+    page = pn.Column(header, jump, columns, sizing_mode="stretch_width", margin=0,
                      stylesheets=[NARROW_PAGE])
     return page, side, body
 
@@ -822,6 +834,27 @@ LECTURE_SIDEBAR = (f":host {{ flex: 0 0 {_SIDEBAR_WIDTH} !important;"
 #: Below this window width the controls go below the pictures (a 1280-px projector keeps
 #: them beside; the MLP lab's pictures need about 900 px).
 NARROW_PX = 1200
+#: The button above the pictures that scrolls to the controls: shown only where they are
+#: below the pictures (narrower than ``NARROW_PX``), on a line of its own.
+JUMP_BUTTON = f"""
+:host {{ display: none !important; }}
+@media (max-width: {NARROW_PX - 1}px) {{
+  :host {{ display: block !important; }}
+}}
+"""
+#: JS: the controls' column, found through Panel's shadow roots, scrolled into view.
+SCROLL_TO_CONTROLS_JS = """
+const find = (root) => {
+  for (const el of root.querySelectorAll('*')) {
+    if (el.classList.contains('pg-sidebar')) return el;
+    const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+    if (inner) return inner;
+  }
+  return null;
+};
+const side = find(document);
+if (side) side.scrollIntoView({behavior: 'smooth', block: 'start'});
+"""
 # Each column's own stylesheet (Panel puts it in the column's shadow root, where the
 # page's CSS does not reach): narrow, both columns as wide as the page, as high as their
 # content, the pictures first.

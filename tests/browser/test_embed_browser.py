@@ -29,7 +29,7 @@ import pytest
 from playground.text import tr
 from playground.ui.flow import CHART_FRAME_MIN_PX
 
-from .helpers import open_in_viewport
+from .helpers import open_in_viewport, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -264,6 +264,29 @@ def test_the_embedded_optimizer_legend_stays_clear_of_the_critical_point_text(
         for box in legends:
             assert not _overlap(box, text), (box, text)
             assert box[1] <= 820
+    finally:
+        page.close()
+
+
+def test_a_narrow_frame_has_a_button_to_its_controls_below_the_pictures(contexts,
+                                                                        server_url):
+    """Embedded 700 px wide the MLP lab's controls are below its pictures, 2,800 px
+    down a 560-px frame (an instructor's review): a button above the pictures scrolls
+    to them; where they are beside the pictures there is none."""
+    page = open_lab(contexts, f"{server_url}?lab=mlp&embed=1", 700, 500)
+    try:
+        (jump,) = boxes(page, "pg-jump-to-controls")
+        (side,) = boxes(page, "pg-sidebar")
+        assert jump[3] <= 80 and side[2] > 1000  # the button on top, the controls far down
+        page.locator(".pg-jump-to-controls button").click()
+        wait_until(page, lambda: 0 <= boxes(page, "pg-sidebar")[0][2] < 100, 10,
+                   "the controls scrolled into view")
+        assert no_sideways_scroll(page)
+    finally:
+        page.close()
+    page = open_lab(contexts, f"{server_url}?lab=mlp", 1280, 720)
+    try:
+        assert boxes(page, "pg-jump-to-controls", at_least=0, timeout_s=0) == []
     finally:
         page.close()
 

@@ -100,14 +100,23 @@ def toy_page(monkeypatch):
     return shell.Page(location), location
 
 
+def test_a_served_page_prepares_its_lab_within_the_budget(toy_page):
+    """A served page's preparation (``Page._prepare``, on its thread, in the slot every
+    page being opened shares) gives a link ``PREPARE_BUDGET_S`` of work."""
+    page, _ = toy_page
+    page._next_tick = lambda _then: None  # (the session's: none here)
+    page._prepare()
+    assert page.lab.state.precomputed == PREPARE_BUDGET_S
+
+
 def test_the_shell_builds_a_lab_in_the_contracts_order(toy_page):
     page, location = toy_page
     lab = page.lab
-    # (within the server's budget for what a link asks of the first picture)
-    assert lab.state.size == 3 and lab.state.precomputed == PREPARE_BUDGET_S
+    # (without a server, the whole of what a link asks of the first picture)
+    assert lab.state.size == 3 and lab.state.precomputed == float("inf")
     assert lab.calls == [("report_link_problems", ["bogus='1' (unknown key)"]), "prepare",
                          "main", "start", "sidebar", "details"]
-    sidebar, body = page.view.objects[1].objects
+    sidebar, body = next(o for o in page.view.objects if "pg-columns" in o.css_classes).objects
     # The shell's lesson bar (hidden without a lesson) above the lab's pictures, and its
     # lesson card below the lab's controls (issue #12, ``ui.lesson``).
     assert [o.css_classes for o in body.objects] == [["pg-lesson-bar"], ["toy-picture"],

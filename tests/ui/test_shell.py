@@ -12,6 +12,12 @@ import pytest
 from playground.ui import shell as app
 
 
+def columns(page):
+    """The page's row of controls and pictures (below the header, and the button that
+    scrolls to the controls where they go below the pictures)."""
+    return next(o for o in page.objects if "pg-columns" in o.css_classes)
+
+
 def _run(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).resolve().parents[2]).stdout.strip()
@@ -81,7 +87,7 @@ def test_the_imports_are_frozen_out_of_the_collector_once_per_lab():
 
 def test_without_a_server_the_page_holds_the_whole_lab():
     page = app.create_app()
-    sidebar, body = page.objects[1].objects
+    sidebar, body = columns(page).objects
     assert any(isinstance(o, pn.widgets.Select) for o in sidebar.objects)
     assert not any("pg-page-loading" in o.css_classes for o in body.objects)
     assert len(body.select(pn.pane.Bokeh)) >= 3  # the surface and the loss charts
@@ -104,7 +110,7 @@ def test_a_lab_that_cannot_be_built_leaves_a_message_not_a_traceback(monkeypatch
 
     monkeypatch.setattr(app, step, broken)
     page = app.create_app()
-    sidebar, body = page.objects[1].objects
+    sidebar, body = columns(page).objects
     (alert,) = body.objects
     assert "pg-build-error" in alert.css_classes and "no numerics today" in alert.object
     assert sidebar.objects == []
@@ -211,7 +217,7 @@ def test_a_chinese_link_makes_the_whole_page_chinese_and_the_link_keeps_it():
     assert zh["lab.optimizers"] in switcher.options and zh["lab.mlp"] in switcher.options
     language = [w for w in header.select(pn.widgets.Select) if "pg-language" in w.css_classes]
     assert language[0].value == "zh" and set(language[0].options.values()) == {"en", "zh"}
-    sidebar = page.objects[1].objects[0]
+    sidebar = columns(page).objects[0]
     names = {w.name for w in sidebar.select(pn.widgets.Widget) if w.name}
     assert zh["surface"] in names and "Surface" not in names
     # The lab's state speaks Chinese, and the link it writes keeps the language.
