@@ -229,7 +229,8 @@ class Display(param.Parameterized):
 
     def classes(self) -> list[str]:
         """The CSS classes of the page's root element."""
-        return [f"pg-theme-{self.theme}"] + (["pg-present"] if self.present else [])
+        return ([f"pg-theme-{self.theme}", f"pg-lang-{self.lang}"]
+                + (["pg-present"] if self.present else []))
 
 
 #: The link fields of every page, whatever its lab.

@@ -914,7 +914,10 @@ input[type=checkbox], input[type=radio] {
 
 # Bokeh's components draw in --bokeh-base-font (Helvetica by default): in a Chinese page
 # the fallback for "Helvetica" drew f̄'s and m̂'s marks beside the letter, or not at all.
+# (Only there: elsewhere the page's wider fonts widened buttons and tables laid out for
+# Helvetica's.)
 CSS = """
-body { margin: 0; font-family: FONT_STACK; --bokeh-base-font: FONT_STACK; }
+body { margin: 0; font-family: FONT_STACK; }
+.pg-lang-zh { --bokeh-base-font: FONT_STACK; }
 .pg-header { background: #1f3b5c; color: white; align-items: center; }
 """.replace("FONT_STACK", FONT_STACK)

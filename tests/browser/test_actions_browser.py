@@ -64,10 +64,12 @@ _MOVE_PLAYER = """(step) => {
     if (m.constructor.__name__ === 'Player') m.value = step;
 }"""
 
+#: The surface's legend (each optimizer's loss at the step shown), not the loss charts'
+#: keys of colours (``loss_key``: names only).
 _LEGEND = """() => {
   const out = [];
   for (const m of Bokeh.documents[0].all_models)
-    if (m.constructor.__name__ === 'Legend')
+    if (m.constructor.__name__ === 'Legend' && m.name !== 'loss_key')
       for (const item of m.items) out.push(item.label.value);
   return out;
 }"""

@@ -27,7 +27,8 @@ def test_a_link_sets_theme_and_lecture_mode_and_bad_values_are_reported():
     display, problems = read_display({"theme": "purple", "present": "maybe"})
     assert (display.theme, display.present) == ("light", False)
     assert len(problems) == 2 and "theme='purple'" in problems[0]
-    assert Display(theme="dark", present=True).classes() == ["pg-theme-dark", "pg-present"]
+    assert Display(theme="dark", present=True).classes() == ["pg-theme-dark", "pg-lang-en",
+                                                             "pg-present"]
 
 
 def test_a_link_sets_the_language_and_an_unknown_one_is_reported():
