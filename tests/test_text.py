@@ -585,7 +585,7 @@ BAD_FILES = {
     "too_many_classes": ("".join(f"{i},{i},{c}\n" for i, c in enumerate("abcdefghijkl")), {}),
 }
 
-BAD_LAYERS = {"not_integer": "8,a", "width": "40", "too_many": "1,1,1,1,1,1,1"}
+BAD_LAYERS = {"empty": "8,,8", "not_integer": "8,a", "width": "40", "too_many": "1,1,1,1,1,1,1"}
 
 #: A call with a bad setting for every code of ``datasets.DATA_MESSAGES``.
 BAD_SETTINGS = {

@@ -372,6 +372,7 @@ MAX_WIDTH = 32
 #: What a :class:`LayersError` says, by code (English; ``text._EN`` has the same
 #: templates under ``layers.{code}``, the other languages theirs).
 LAYER_MESSAGES: dict[str, str] = {
+    "empty": "a width is missing between two commas",
     "not_integer": "{item} is not a whole number",
     "width": "a layer has 1 to {max} neurons, not {width}",
     "too_many": "at most {max} hidden layers",
@@ -389,15 +390,21 @@ class LayersError(CodedError):
 def parse_layers(text: str) -> tuple[int, ...]:
     """Hidden layer widths from ``"8,8"``; ``""`` or ``"0"`` is a linear model.
 
+    A trailing comma is taken (``"8,8,"`` is ``(8, 8)``), as people type lists.
+
     Raises:
         LayersError: anything but 0–6 widths of 1–32 (a ValueError with a short reason).
     """
     text = str(text).strip()
+    if text.endswith(","):
+        text = text[:-1].rstrip()
     if text in ("", "0"):
         return ()
     widths = []
     for item in text.split(","):
         item = item.strip()
+        if not item:
+            raise LayersError.coded("empty")
         if not (item.isascii() and item.isdigit()):  # ("٣" is a digit to Python)
             raise LayersError.coded("not_integer", item=repr(item))
         width = int(item)

@@ -76,6 +76,9 @@ def test_bad_link_values_are_reported_not_raised(key, value):
 def test_layers_text():
     assert parse_layers("8, 8") == (8, 8)
     assert parse_layers("") == parse_layers("0") == ()
+    assert parse_layers("8,8,") == parse_layers(" 8 , 8 , ") == (8, 8)  # a trailing comma
+    with pytest.raises(ValueError, match="missing between two commas"):
+        parse_layers("8,,8")
     with pytest.raises(ValueError):
         parse_layers("0,4")
     with pytest.raises(ValueError, match="not a whole number"):
