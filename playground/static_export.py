@@ -15,8 +15,9 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   where the slider starts.
 * **MLP lab**: the link's network trained ``epochs`` epochs from its start (default:
   the link's ``epoch=N``, else ``DEFAULT_EPOCHS``), with
-  snapshots of the heat map every ``ceil(epochs / snapshots)`` epochs, and the
-  training and validation curves, played back with an epoch scrubber.  A link with an
+  snapshots of the heat map and of the network diagram (every unit's thumbnail, every
+  weight's edge, as the lab draws them) every ``ceil(epochs / snapshots)`` epochs, and
+  the training and validation curves, played back with an epoch scrubber.  A link with an
   optimizer race (``race=…``) gives what the page shows for it: every racer's heat
   map, the race's two charts (every racer in its colour) and its table.
 * **bias–variance lab**: the family fitted at every capacity to every training set (what
@@ -52,6 +53,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,11 +99,13 @@ from .labs.mlp.figures import (
     readout_html,
     train_val_lines,
 )
-from .labs.mlp.state import race_frame_text
+from .labs.mlp.network import DiagramPicture, diagram_legend, unit_names, unit_sizes
+from .labs.mlp.state import LINK_CHUNK_S, race_frame_text
 from .labs.optimizers.plots import RUN_FRAMES, loss_figure, mark_race, surface_figure
 from .numerics import biasvariance as bv
 from .numerics import critical, race
 from .numerics import optimizers as opt
+from .numerics.diagram import MIN_EDGE_WIDTH, W_CLIP
 from .text import DEFAULT_LANGUAGE, FONT_STACK, tr
 from .ui.axes import (
     ARROWS_JS,
@@ -315,6 +319,8 @@ LOSS_MIN_WIDTH = 470
 #: The MLP page's charts: at least this wide, beside the heat map(s) where the window
 #: has room, else below, as wide as the page.
 CHARTS_MIN_WIDTH = 420
+#: The network diagram's legend, beside it (below it in a narrower window), px.
+NETWORK_LEGEND_W = 300
 #: The plots' text: the page's own fonts (``ui.export``'s figures', the live page's), not
 #: Bokeh's "helvetica".  In a page whose language is Chinese (``<html lang="zh">``), the
 #: browser draws a "helvetica" text's combining marks from a CJK font, beside the letter
@@ -648,16 +654,20 @@ def _heat_image(plane: Plane, grid: np.ndarray) -> np.ndarray:
 
 
 def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
-                   snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
+                   snapshots: int = DEFAULT_SNAPSHOTS,
+                   between: Callable[[], None] | None = None) -> Page:
     """The MLP lab's network (``state``: an ``MlpLabState`` set from a link) trained
     ``epochs`` epochs from its start, as a page that plays the run back (see the
     module).  A state already trained (a link's ``epoch=N``) starts afresh from its
     initial network first, so the recording covers epochs 0…``epochs``.  Trains
-    ``state`` (it ends at the last epoch, or where training diverged).
+    ``state`` (it ends at the last epoch, or where training diverged), with
+    ``between()`` between chunks of about ``LINK_CHUNK_S`` seconds when given.
 
     Sources by name: ``snapshots`` (``epoch``, ``image``: the heat maps), ``image`` (the
-    one shown), ``history`` (every epoch's losses and accuracies), ``played``; the
-    widget ``pg-epoch``.
+    one shown), ``history`` (every epoch's losses and accuracies), ``played``,
+    ``network_snapshots`` (the network diagram's frames, ``_network_snapshots``) and the
+    diagram's own (``pg-network-units``, ``pg-network-outputs``, ``pg-network-edges``:
+    the frame shown) in the figure ``pg-network``; the widget ``pg-epoch``.
 
     Raises:
         ExportError: ``epochs`` or ``snapshots`` outside their bounds.
@@ -671,10 +681,16 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     if state.epoch != 0:  # a link's trained network (``epoch=N``): record from its start
         state.restart_for_link()
     if state.racers:  # a race: every racer, as the page shows it
-        return build_mlp_race_page(state, epochs, snapshots)
-    marks, grids = _train_snapshots(state, epochs, snapshots, lambda: np.asarray(state.grid()))
+        return build_mlp_race_page(state, epochs, snapshots, between)
+    drawing = DiagramPicture(lang)
+    drawing.fig.name = "pg-network"
+    drawing.set_structure(unit_sizes(state), unit_names(state))
+    marks, taken = _train_snapshots(state, epochs, snapshots, lambda: (
+        np.asarray(state.grid()), drawing.frame(*state.diagram(), state.arch.activation)),
+        between)
     plane = _plane(state)
-    images = [_heat_image(plane, grid) for grid in grids]
+    images = [_heat_image(plane, grid) for grid, _ in taken]
+    network = _network_snapshots(drawing, [frame for _, frame in taken])
     history = np.asarray(state.history, np.float64)
     snaps = ColumnDataSource({"epoch": marks, "image": images}, name="snapshots")
     heat, shown_image = _heat_figure(plane, images[-1],
@@ -709,7 +725,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                     accuracy_text(history[e, 3]) if has_val else "")) for e in marks]
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
-        "cursors": cursors, "readout": readout, "readouts": readouts}, code=MLP_JS)
+        "cursors": cursors, "readout": readout, "readouts": readouts, "network": network,
+        "units": drawing.unit_images, "outputs": drawing.output_images,
+        "edges": drawing.edge_source, "max_width": drawing.layout.edge_max_width,
+        "w_clip": W_CLIP, "min_width": MIN_EDGE_WIDTH}, code=MLP_JS)
     slider.js_on_change("value", animate)
     title, caption, note, every = _mlp_heading(state, marks)
     if state.diverged_at is not None:
@@ -717,10 +736,27 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     layout = column(_header(title, caption, note), _wrap(play, slider),
                     _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
                                        min_width=CHARTS_MIN_WIDTH)),
+                    _wrap(drawing.fig, Div(
+                        text=f"<div style='font:13px system-ui,sans-serif;"
+                             f"color:var(--pg-muted,#555)'>{text_html(diagram_legend(state))}"
+                             f"</div>", width=NETWORK_LEGEND_W, margin=(40, 10, 10, 10),
+                        name="pg-network-legend")),
                     sizing_mode="stretch_width", name="pg-page")
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
         ready=animate)
+
+
+def _network_snapshots(drawing: DiagramPicture, frames: list[dict]) -> ColumnDataSource:
+    """The network diagram's frames (``DiagramPicture.frame``), one row a snapshot:
+    ``units_{c}`` (column c's thumbnails), ``outputs`` and ``w`` (the edges' weights;
+    their widths the page computes, ``MLP_JS``, as ``numerics.diagram.edge_widths``:
+    half the bytes); the diagram shows the last one."""
+    drawing.draw(frames[-1])
+    columns = {f"units_{c}": [frame["units"][c] for frame in frames]
+               for c in range(len(frames[0]["units"]))}
+    columns.update({key: [frame[key] for frame in frames] for key in ("outputs", "w")})
+    return ColumnDataSource(columns, name="network_snapshots")
 
 
 def _mlp_heading(state, marks: list[int]) -> tuple[str, str, str, int]:
@@ -733,14 +769,21 @@ def _mlp_heading(state, marks: list[int]) -> tuple[str, str, str, int]:
     return title, _caption(state, notes=False), note, every
 
 
-def _train_snapshots(state, epochs: int, snapshots: int, grids) -> tuple[list, list]:
+def _train_snapshots(state, epochs: int, snapshots: int, grids,
+                     between: Callable[[], None] | None = None) -> tuple[list, list]:
     """Train ``state`` to ``epochs`` (or until it halts), taking ``grids()`` at each of
-    ``snapshot_epochs``: the epochs reached and what ``grids`` gave there."""
+    ``snapshot_epochs``: the epochs reached and what ``grids`` gave there.  With
+    ``between``, training goes in chunks of about ``LINK_CHUNK_S`` seconds with
+    ``between()`` after each (a server's export hands its slot on there)."""
     marks, taken = [], []
     for epoch in snapshot_epochs(epochs, snapshots):
         while state.epoch < epoch:  # one call trains at most a chunk's capacity
             before = state.epoch
-            state.train(epoch - state.epoch)
+            chunk = epoch - state.epoch
+            state.train(chunk if between is None
+                        else min(chunk, state.epochs_within(LINK_CHUNK_S)))
+            if between is not None:
+                between()
             if state.epoch == before:  # halted: diverged, or α scheduled to 0
                 break
         if marks and state.epoch == marks[-1]:
@@ -802,7 +845,8 @@ def _epoch_chart(what: str, lang: str, span: tuple[float, float], last: int,
 
 
 def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
-                        snapshots: int = DEFAULT_SNAPSHOTS) -> Page:
+                        snapshots: int = DEFAULT_SNAPSHOTS,
+                        between: Callable[[], None] | None = None) -> Page:
     """An MLP link's optimizer race (``state.racers``) as the page shows it: every
     racer's heat map, one pair of charts with every racer in its colour (training
     solid, validation dashed) and a table of where each stands, played back with an
@@ -814,7 +858,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     """
     lang, racers = state.lang, list(state.racers)
     marks, grids = _train_snapshots(state, epochs, snapshots,
-                                    lambda: np.asarray(state.race_grids()))
+                                    lambda: np.asarray(state.race_grids()), between)
     plane = _plane(state)
     images = [[_heat_image(plane, grid[k]) for grid in grids] for k in range(len(racers))]
     snaps = ColumnDataSource({"epoch": marks, **{f"image_{k}": images[k]
@@ -902,6 +946,12 @@ for (const k of Object.keys(d)) cut[k] = d[k].slice(0, e + 1);
 played.data = cut;
 for (const c of cursors) c.location = e;
 readout.text = readouts[i];
+const n = network.data, columns = Object.keys(n).filter((k) => k.startsWith("units_")).length;
+units.data = {...units.data, image: [...Array(columns).keys()].map((c) => n["units_" + c][i])};
+outputs.data = {...outputs.data, image: [n.outputs[i]]};
+const w = n.w[i]  // numerics.diagram.edge_widths
+const width = w.map((x, k) => Math.max(max_width[k] * Math.min(Math.abs(x) / w_clip, 1), min_width))
+edges.data = {...edges.data, w: w, width: width};
 """
 
 
@@ -1188,11 +1238,11 @@ def plot_fonts(layout):
 
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,
                epochs: int | None = None, snapshots: int | None = None,
-               theme: str = "light") -> Page:
+               theme: str = "light", between: Callable[[], None] | None = None) -> Page:
     """``_build_page`` in the link's ``theme`` (``light`` or ``dark``): the plots styled
     as the page's (``ui.present.Presenter``), the file's background and text too; their
-    text in ``PLOT_FONT`` (``plot_fonts``)."""
-    page = _build_page(state, lab, sweep=sweep, n_values=n_values, epochs=epochs,
+    text in ``PLOT_FONT`` (``plot_fonts``).  ``between``: see ``PAGES``."""
+    page = _build_page(state, lab, between, sweep=sweep, n_values=n_values, epochs=epochs,
                        snapshots=snapshots)
     plot_fonts(page.layout)
     if theme == "dark":
@@ -1217,19 +1267,23 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
 _OPTION_NAMES = {"sweep": "--sweep", "n_values": "--values", "epochs": "--epochs",
                  "snapshots": "--snapshots"}
 #: Each lab's static page: its builder from a state and the options it takes (a lab
-#: with a static page adds its line here).
+#: with a static page adds its line here).  Each builder also takes ``between``, which
+#: long work (the MLP run's training) calls between its parts; the others' work is
+#: one call (the sweep) or done before (the bias–variance family, ``precompute``).
 PAGES = {
-    "optimizers": (lambda state, sweep=None, n_values=None: build_optimizer_page(
+    "optimizers": (lambda state, sweep=None, n_values=None, between=None: build_optimizer_page(
         state, sweep, DEFAULT_VALUES if n_values is None else n_values),
                    ("sweep", "n_values")),
-    "mlp": (lambda state, epochs=None, snapshots=None: build_mlp_page(
+    "mlp": (lambda state, epochs=None, snapshots=None, between=None: build_mlp_page(
         state, mlp_epochs(state) if epochs is None else epochs,
-        DEFAULT_SNAPSHOTS if snapshots is None else snapshots), ("epochs", "snapshots")),
-    "biasvariance": (lambda state: build_biasvariance_page(state), ()),
+        DEFAULT_SNAPSHOTS if snapshots is None else snapshots, between),
+            ("epochs", "snapshots")),
+    "biasvariance": (lambda state, between=None: build_biasvariance_page(state), ()),
 }
 
 
-def _build_page(state, lab: str, **options) -> Page:
+def _build_page(state, lab: str, between: Callable[[], None] | None = None,
+                **options) -> Page:
     """Lab ``lab``'s page (``PAGES``) with the ``options`` given (None: not given),
     refusing an option that lab's page would ignore.
 
@@ -1245,14 +1299,16 @@ def _build_page(state, lab: str, **options) -> Page:
         allowed = ", ".join(_OPTION_NAMES[k] for k in takes) or "none"
         raise ExportError(f"lab={lab} takes {allowed} of the options, not "
                           f"{', '.join(ignored)}")
-    return build(state, **given)
+    return build(state, between=between, **given)
 
 
 def export_html(state, lab: str | None = None, **options) -> bytes:
     """The page of a lab's ``state`` as the HTML file's bytes (UTF-8): a fresh state set
     from ``state``'s link (``state`` itself is left as it is, mid-run or not), so the
     file shows what the link describes.  ``lab``: the lab's key (default: found from
-    the state's class among the labs imported); ``options``: those of ``build_page``.
+    the state's class among the labs imported); ``options``: those of ``build_page``
+    (``between`` among them).  A link's trained epochs (``epoch=N``) are not trained
+    here first: the page records them from epoch 0.
 
     Raises:
         ExportError: see ``build_page``.
@@ -1264,7 +1320,7 @@ def export_html(state, lab: str | None = None, **options) -> bytes:
     if getattr(state, "uploaded", None) is not None:  # a link cannot carry an upload
         fresh.uploaded = state.uploaded
     fresh.apply_query(state.to_query())
-    fresh.precompute()
+    fresh.precompute(budget_s=0.0)  # (the MLP page trains from epoch 0 itself)
     return page_html(build_page(fresh, lab, **options)).encode("utf-8")
 
 

@@ -326,6 +326,26 @@ def test_the_mlp_page_plays_back_the_recorded_run():
     np.testing.assert_array_equal(snaps["image"][-1],
                                   np.round(np.clip(state.grid(), 0, 1) * 255).astype(np.uint8))
     assert not np.array_equal(snaps["image"][0], snaps["image"][-1])
+    # The network diagram at each snapshot: its edges are the network's weights then
+    # (the untrained network's: the same link's state at epoch 0), its thumbnails the
+    # lab's diagram of the trained network.
+    frames = _source(page, "network_snapshots").data
+    trained = np.concatenate([np.ravel(layer["W"]) for layer in state.model.params])
+    np.testing.assert_allclose(frames["w"][-1], trained, rtol=1e-6)
+    _, fresh = static_export.read_link("lab=mlp&dataset=xor&layers=4&seed=3")
+    untrained = np.concatenate([np.ravel(layer["W"]) for layer in fresh.model.params])
+    np.testing.assert_allclose(frames["w"][0], untrained, rtol=1e-6)
+    assert len(trained) == 2 * 4 + 4 * 2 and len(frames["w"]) == 5
+    from playground.labs.mlp.network import NetworkDiagram
+
+    lab = NetworkDiagram(state=state)
+    lab.update()
+    shown = _source(page, "pg-network-units").data["image"]
+    for c, image in enumerate(lab.unit_images.data["image"]):
+        np.testing.assert_array_equal(frames[f"units_{c}"][-1], image)
+        np.testing.assert_array_equal(shown[c], image)  # the file opens at the last
+    np.testing.assert_array_equal(frames["outputs"][-1], lab.output_images.data["image"][0])
+    assert not np.array_equal(frames["units_1"][0], frames["units_1"][-1])
 
 
 def test_snapshots_further_apart_than_one_training_call():
@@ -848,3 +868,39 @@ def test_a_chinese_page_joins_its_sliders_titles_with_the_chinese_colon():
     en = page_html(Page(Div(text="x"), "t", "en", "c"))
     assert "pgColon" in zh and ("\\uff1a" in zh or "：" in zh)
     assert "pgColon" not in en
+
+
+def test_the_mlp_button_hands_the_slow_work_slot_on_between_chunks(monkeypatch):
+    """A page's export trains in chunks of about ``LINK_CHUNK_S`` and calls ``between``
+    after each (the button: ``SLOW_WORK_SLOTS.pass_on``, so that pages opened meanwhile
+    are prepared before the export ends), recording the same run as in one call; a link
+    at ``epoch=N`` is recorded from epoch 0 once, not trained to N first."""
+    from playground.labs.mlp.state import MlpLabState
+
+    link = {"dataset": "xor", "layers": "8,8", "seed": "2", "epoch": "120"}
+    state = MlpLabState()
+    state.apply_query(link)
+    trained, calls = [], []
+    original = MlpLabState.train
+
+    def train(self, n, *args, **kwargs):
+        trained.append(n)
+        return original(self, n, *args, **kwargs)
+
+    monkeypatch.setattr(MlpLabState, "train", train)
+    static_export.export_html(state, "mlp", snapshots=4, between=lambda: calls.append(1))
+    monkeypatch.undo()
+    assert sum(trained) == 120  # once, from epoch 0 (no training to the link's epoch first)
+    assert len(calls) == len(trained) >= 4 and state.epoch == 0  # the page's state untouched
+    # The same run as trained in one call per snapshot.
+    _, oracle = static_export.read_link("lab=mlp&dataset=xor&layers=8,8&seed=2")
+    whole = static_export.build_mlp_page(oracle, epochs=120, snapshots=4)
+    page_state = MlpLabState()
+    page_state.apply_query(link)
+    page_state.precompute(budget_s=0.0)
+    chunked = static_export.build_mlp_page(page_state, epochs=120, snapshots=4,
+                                           between=lambda: None)
+    for name in ("history", "snapshots"):
+        for key, column in _source(whole, name).data.items():
+            for a, b in zip(column, _source(chunked, name).data[key], strict=True):
+                np.testing.assert_array_equal(a, b)

@@ -700,8 +700,9 @@ STATIC_EXPORT = "playground.static_export:export_html"
 def download_button(state: LabState, lab: str, theme=lambda: "light"):
     """The page's "Export page (HTML)" button: a Panel ``FileDownload`` whose file is
     ``static_export.export_html(state)`` (computed when clicked, seconds: a sweep or a
-    training, on a thread of the default executor, in a ``SLOW_WORK_SLOTS`` slot), in
-    the page's theme (``theme()``, when clicked)."""
+    training, on a thread of the default executor, in a ``SLOW_WORK_SLOTS`` slot, which
+    a training hands on between its chunks), in the page's theme (``theme()``, when
+    clicked)."""
     import asyncio
     import importlib
 
@@ -710,8 +711,8 @@ def download_button(state: LabState, lab: str, theme=lambda: "light"):
     def export_in_a_slot() -> bytes:
         module, name = STATIC_EXPORT.split(":")
         export_html = getattr(importlib.import_module(module), name)
-        with SLOW_WORK_SLOTS:
-            return export_html(state, lab, theme=theme())
+        with SLOW_WORK_SLOTS:  # (handed on between the MLP run's chunks: pages first)
+            return export_html(state, lab, theme=theme(), between=SLOW_WORK_SLOTS.pass_on)
 
     async def make():
         # Seconds of work on a thread, not the event loop every page shares.

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from playground import static_export
+from playground.numerics.diagram import diagram_layout, edge_widths
 
 # One worker runs the module (its fixtures export pages): scripts/test.sh's loadgroup.
 pytestmark = pytest.mark.xdist_group("static_export")
@@ -176,6 +178,22 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     _press(page, "epoch", "ArrowRight", 3)
     page.wait_for_timeout(300)
     assert _js(page, "return m('cursor_loss').location") == 15
+    # The network diagram shows the snapshot's weights (at epoch 15: snapshot 3), each
+    # edge as wide as the lab draws it (``numerics.diagram.edge_widths``), and its
+    # thumbnails; drawn in the page (a box of its size).
+    edges = _js(page, "const e = m('pg-network-edges').data, n = m('network_snapshots').data;"
+                      "return [Array.from(e.w), Array.from(e.width), Array.from(n.w[3]),"
+                      " Array.from(n.w[20]), Array.from(m('pg-network-units').data.image[1]),"
+                      " Array.from(n.units_1[3])]")
+    np.testing.assert_array_equal(edges[0], edges[2])
+    assert not np.allclose(edges[2], edges[3])  # trained on between epoch 15 and 100
+    lay = diagram_layout((2, 4, 2), 580, 470, top=62)  # MLP_LINK's network
+    np.testing.assert_allclose(edges[1], edge_widths(np.array(edges[0]), lay.edge_max_width),
+                               rtol=1e-5)
+    assert edges[4] == edges[5]
+    box = _js(page, "const b = Bokeh.index.query_one((v) => v.model === m('pg-network')).bbox;"
+                    "return [b.width, b.height]")
+    assert box[0] >= 500 and box[1] >= 400
     assert failed == [] and page.errors == []
 
 

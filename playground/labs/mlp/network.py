@@ -9,9 +9,10 @@ that weight for editing.
 
 The numbers (every unit over the plane, shades, layout) come from
 :mod:`playground.numerics.diagram`,
-which has no Panel import; this module is the view, ``NetworkDiagram``: one Bokeh figure
-built once and patched in place on every ``update()``, and a small editor for the
-selected weight.
+which has no Panel import; this module is the view: ``DiagramPicture``, one Bokeh figure
+built once and patched in place with each frame (no Panel: the static export plays
+its frames back too), and ``NetworkDiagram``, the lab's, which adds a small editor for
+the selected weight.
 
 What a thumbnail shows (white is 0 on every diverging one, blue above, orange below):
 
@@ -83,42 +84,48 @@ TAP_RADIUS = 7.0  # pixels from an edge that still select it
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-class NetworkDiagram(Viewer):
-    """The network as TensorFlow Playground draws it, with a weight editor.
+def unit_sizes(state: MlpLabState) -> tuple[int, ...]:
+    """The units of each column of ``state``'s network: inputs, hidden layers, classes."""
+    arch = state.arch
+    return (arch.n_inputs, *arch.hidden, arch.n_classes)
 
-    ``update()`` redraws from the state (the lab calls it inside its ``hold()``);
-    it patches the figure's sources and rebuilds their rows only when the
-    architecture or the features changed.  ``on_edit`` is called after a weight
-    was set (the lab redraws everything); without it the diagram updates itself.
+
+def unit_names(state: MlpLabState) -> list[str]:
+    """Every unit's name in ``state``'s network, inputs first ("x₁", "layer 1,
+    neuron 3", "p₁ (probability of class 1)"), in the state's language."""
+    lang = state.lang
+    names = [datasets.FEATURE_LABELS[f] for f in (tuple(state.features) or ("x1", "x2"))]
+    for layer, n in enumerate(state.arch.hidden, start=1):
+        names += [tr("mlp.net.neuron", lang, layer=layer, unit=u) for u in range(1, n + 1)]
+    names += [tr("mlp.net.output_unit", lang, k=k, sub=str(k).translate(SUBSCRIPTS))
+              for k in range(state.arch.n_classes)]
+    return names
+
+
+def diagram_legend(state: MlpLabState) -> str:
+    """What the diagram's colours and widths mean (plain text), its hidden units'
+    scale as the activation's (a sigmoid's white is ½)."""
+    kind = "sigmoid" if state.arch.activation == "sigmoid" else "signed"
+    return tr("mlp.net.legend", state.lang, units=tr(f"mlp.net.units.{kind}", state.lang))
+
+
+class DiagramPicture:
+    """The diagram's Bokeh figure and the numbers it draws, without Panel: the live
+    lab's ``NetworkDiagram`` (which adds the weight editor and the clicks) and the
+    static export (``playground.static_export``, which plays its frames back) draw the
+    same picture.
+
+    ``set_structure`` lays out a network's units, weights and labels;
+    ``frame`` turns a network's diagram values (``MlpLabState.diagram``) into what
+    the sources hold; ``draw`` puts a frame in them.
     """
 
-    state = param.ClassSelector(class_=MlpLabState)
-    on_edit = param.Callable(default=None)
-
-    def __init__(self, **params):
-        super().__init__(**params)
-        self.selected: tuple[int, int, int] | None = None  # (layer, i, j) of W[i, j]
-        self.scale = 1.0  # LECTURE_SCALE in lecture mode (``display_changed``)
-        self._label_px: list[int] = []
-        self._structure = None
-        self._syncing = False  # the input is being set from the state, not by a person
-        self._build_figure()
-        self.editable = True  # (``lock_weights``)
-        self._build_editor()
-        self.pane = pn.pane.Bokeh(self.fig, sizing_mode="fixed")
-        self.picture = with_downloads(self.pane, "network", self.state)
-        # In lecture mode (``display_changed``) as wide as its title at least, the editor
-        # then going below it; never wider than the page.
-        self.picture.stylesheets = [*self.picture.stylesheets, LECTURE_LEAST_WIDTH]
-        self.view = pn.Row(self.picture, self.editor, stylesheets=[WRAP])
-        self._rebuild()
-        # A refused weight and an edit's losses speak of the network as it was then.
-        self.state.param.watch(self._network_moved, ["epoch", "generation"])
-
-    # -- building ------------------------------------------------------------------
-
-    def _build_figure(self):
-        lang = self.state.lang
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.scale = 1.0  # of the labels' sizes (lecture mode: LECTURE_SCALE)
+        self.label_px: list[int] = []
+        self.layout = None
+        self.names: list[str] = []
         # No axes, toolbar or Bokeh title: the frame is the whole figure, so one data
         # unit is one pixel and squares stay square (the title is a text glyph).
         fig = figure(width=FIG_W, height=FIG_H, x_range=Range1d(0, FIG_W),
@@ -163,17 +170,141 @@ class NetworkDiagram(Viewer):
         self.node_source = ColumnDataSource({k: [] for k in ("x", "y", "side", "border",
                                                              "name")},
                                             name="pg-network-nodes")
-        nodes = fig.rect("x", "y", width="side", height="side", source=self.node_source,
-                         fill_alpha=0.0, line_color="#4a5560", line_width="border")
+        self.node_renderer = fig.rect("x", "y", width="side", height="side",
+                                      source=self.node_source, fill_alpha=0.0,
+                                      line_color="#4a5560", line_width="border")
         self.label_source = ColumnDataSource({k: [] for k in ("x", "y", "text", "align",
                                                               "size")})
         fig.text("x", "y", text="text", text_align="align", text_font_size="size",
                  text_baseline="middle", text_color="#1f2d3a", source=self.label_source)
         fig.add_tools(HoverTool(renderers=[self.edge_renderer],
                                 tooltips="w = @w{0.000}, @src → @dst"))
-        fig.add_tools(HoverTool(renderers=[nodes], tooltips="@name"))
-        fig.on_event(Tap, self._on_tap)
+        fig.add_tools(HoverTool(renderers=[self.node_renderer], tooltips="@name"))
         self.fig = fig
+
+    def label_sizes(self) -> list[str]:
+        """Each label's font size at the picture's ``scale``."""
+        return [f"{round(px * self.scale)}px" for px in self.label_px]
+
+    def set_structure(self, sizes: tuple[int, ...], names: list[str]):
+        """Lay out a network of ``sizes`` (inputs, each hidden layer, classes) whose
+        units are called ``names`` (inputs first): nodes, edges (every weight 0, at the
+        least width), labels, and blank thumbnails."""
+        lang = self.lang
+        self.layout = lay = diagram_layout(sizes, FIG_W, FIG_H, top=NODES_BELOW)
+        self.names = names
+        starts = np.cumsum((0, *sizes))
+        self.edge_source.data = {
+            "x0": lay.edges[:, 0], "y0": lay.edges[:, 1],
+            "x1": lay.edges[:, 2], "y1": lay.edges[:, 3],
+            "w": np.zeros(len(lay.edges), np.float32),
+            "width": np.full(len(lay.edges), MIN_EDGE_WIDTH, np.float32),
+            "src": [names[starts[k] + i] for k, i in zip(lay.edge_layer, lay.edge_i, strict=True)],
+            "dst": [names[starts[k + 1] + j]
+                    for k, j in zip(lay.edge_layer, lay.edge_j, strict=True)],
+        }
+        self.edge_renderer.glyph.line_alpha = 0.8 if len(lay.edges) <= 200 else 0.55
+        self.node_source.data = {"x": lay.node_x, "y": lay.node_y, "side": lay.node_side,
+                                 "border": np.where(lay.node_side < 15, 0.6, 1.0), "name": names}
+        # labels: input features on the left, class probabilities on the right, titles on top
+        d, k = sizes[0], sizes[-1]
+        first, last = lay.columns[0], lay.columns[-1]
+        text = names[:d] + [f"p{str(c).translate(SUBSCRIPTS)}" for c in range(k)]
+        x = [first.x - first.side / 2 - 6] * d + [last.x + last.side / 2 + 5] * k
+        y = [*lay.node_y[:d], *lay.node_y[-k:]]
+        align = ["right"] * d + ["left"] * k
+        px = [16] * (d + k)
+        titles = ([tr("mlp.net.inputs", lang)]
+                  + [tr("mlp.net.layer", lang, layer=n) for n in range(1, len(sizes) - 1)]
+                  + [tr("mlp.net.output", lang)])
+        for col, title in zip(lay.columns, titles, strict=True):
+            text.append(title)
+            x.append(col.x)
+            y.append(FIG_H - HEADERS_BELOW)
+            align.append("center")
+            px.append(14)
+        self.label_px = px
+        self.label_source.data = {"x": x, "y": y, "text": text, "align": align,
+                                  "size": self.label_sizes()}
+        geometry = lambda cols: {"x": [c.x - c.side / 2 for c in cols],
+                                 "y": [c.bottom for c in cols],
+                                 "dw": [c.side for c in cols], "dh": [c.height for c in cols]}
+        self.unit_images.data = {"image": [np.full((c.n * c.rows, c.rows), GAP, np.uint8)
+                                           for c in lay.columns[:-1]], **geometry(lay.columns[:-1])}
+        self.output_images.data = {"image": [np.full((last.n * last.rows, last.rows), np.nan,
+                                                     np.float32)], **geometry(lay.columns[-1:])}
+        self.output_mapper.update(palette=class_palette(k, strength=1.0), high=float(k))
+
+    def frame(self, grids: np.ndarray, weights: np.ndarray, activation: str) -> dict:
+        """What the picture shows of a network (its diagram values: ``grids``, every
+        unit over the plane, and ``weights``, flattened; ``MlpLabState.diagram``) in
+        the structure set: ``units``, one uint8 image per column but the last;
+        ``outputs``, the output column's image (float32, NaN between thumbnails);
+        ``w`` and ``width``, each edge's weight and line width (px)."""
+        lay = self.layout
+        n_inputs, n_classes = lay.columns[0].n, lay.columns[-1].n
+        units, outputs = shades(grids, activation, n_inputs, n_classes)
+        images, start = [], 0
+        for col in lay.columns[:-1]:
+            tiles = quantise(pool(units[start:start + col.n], col.rows))
+            images.append(stack(tiles, col.gap, GAP))
+            start += col.n
+        last = lay.columns[-1]
+        w = np.asarray(weights, np.float32)
+        return {"units": images,
+                "outputs": stack(pool(outputs, last.rows), last.gap, np.float32(np.nan)),
+                "w": w, "width": edge_widths(w, lay.edge_max_width)}
+
+    def draw(self, frame: dict):
+        """Show ``frame`` (``frame()``), patching the sources in place."""
+        self.unit_images.data.update(image=frame["units"])
+        self.output_images.data.update(image=[frame["outputs"]])
+        self.edge_source.data.update(w=frame["w"], width=frame["width"])
+
+
+class NetworkDiagram(Viewer):
+    """The network as TensorFlow Playground draws it, with a weight editor.
+
+    ``update()`` redraws from the state (the lab calls it inside its ``hold()``);
+    it patches the figure's sources and rebuilds their rows only when the
+    architecture or the features changed.  ``on_edit`` is called after a weight
+    was set (the lab redraws everything); without it the diagram updates itself.
+    """
+
+    state = param.ClassSelector(class_=MlpLabState)
+    on_edit = param.Callable(default=None)
+
+    def __init__(self, **params):
+        super().__init__(**params)
+        self.selected: tuple[int, int, int] | None = None  # (layer, i, j) of W[i, j]
+        self.scale = 1.0  # LECTURE_SCALE in lecture mode (``display_changed``)
+        self._structure = None
+        self._syncing = False  # the input is being set from the state, not by a person
+        self._build_figure()
+        self.editable = True  # (``lock_weights``)
+        self._build_editor()
+        self.pane = pn.pane.Bokeh(self.fig, sizing_mode="fixed")
+        self.picture = with_downloads(self.pane, "network", self.state)
+        # In lecture mode (``display_changed``) as wide as its title at least, the editor
+        # then going below it; never wider than the page.
+        self.picture.stylesheets = [*self.picture.stylesheets, LECTURE_LEAST_WIDTH]
+        self.view = pn.Row(self.picture, self.editor, stylesheets=[WRAP])
+        self._rebuild()
+        # A refused weight and an edit's losses speak of the network as it was then.
+        self.state.param.watch(self._network_moved, ["epoch", "generation"])
+
+    # -- building ------------------------------------------------------------------
+
+    def _build_figure(self):
+        self.drawing = pic = DiagramPicture(self.state.lang)
+        # (what the lab's tests and the weight editor read)
+        self.fig, self.title_text = pic.fig, pic.title_text
+        self.edge_source, self.highlight_source = pic.edge_source, pic.highlight_source
+        self.unit_images, self.output_images = pic.unit_images, pic.output_images
+        self.node_source, self.label_source = pic.node_source, pic.label_source
+        self.edge_mapper, self.output_mapper = pic.edge_mapper, pic.output_mapper
+        self.edge_renderer = pic.edge_renderer
+        self.fig.on_event(Tap, self._on_tap)
 
     def _build_editor(self):
         lang = self.state.lang
@@ -211,13 +342,7 @@ class NetworkDiagram(Viewer):
                                 margin=(40, 10, 10, 10))
 
     def _legend_text(self) -> str:
-        """The legend, its hidden units' scale as the activation's (a sigmoid's white is ½)."""
-        lang = self.state.lang
-        kind = "sigmoid" if self.state.arch.activation == "sigmoid" else "signed"
-        return tr("mlp.net.legend", lang, units=tr(f"mlp.net.units.{kind}", lang))
-
-    def _label_sizes(self) -> list[str]:
-        return [f"{round(px * self.scale)}px" for px in self._label_px]
+        return diagram_legend(self.state)
 
     def display_changed(self, display):
         """Lecture mode: the figure and its text ``LECTURE_SCALE`` times larger (its
@@ -225,7 +350,7 @@ class NetworkDiagram(Viewer):
         scale = LECTURE_SCALE if display.present else 1.0
         if scale == self.scale:
             return  # (called again every 1.5 s while the display is not plain)
-        self.scale = scale
+        self.scale = self.drawing.scale = scale
         # Larger where the page has room: in a narrower window its width, and with it
         # its height, shrinks (a fixed size would run out of the page).
         width, height = round(FIG_W * scale), round(FIG_H * scale)
@@ -243,7 +368,8 @@ class NetworkDiagram(Viewer):
             box.width = round(PICK_W * scale)
         # As large as the charts' titles (at 20 px it was smaller than its own headers).
         self.title_text.glyph.text_font_size = PLOT_FONTS["title"] if large else "16px"
-        self.label_source.data = {**self.label_source.data, "size": self._label_sizes()}
+        self.label_source.data = {**self.label_source.data,
+                                  "size": self.drawing.label_sizes()}
 
     def lock_weights(self):
         """No weight can be edited (``hide=edits``: a page that fixes the link's weights
@@ -264,66 +390,13 @@ class NetworkDiagram(Viewer):
     def _features(self) -> tuple[str, ...]:
         return tuple(self.state.features) or ("x1", "x2")
 
-    def _unit_names(self) -> list[str]:
-        s, lang = self.state, self.state.lang
-        names = [datasets.FEATURE_LABELS[f] for f in self._features()]
-        for layer, n in enumerate(s.arch.hidden, start=1):
-            names += [tr("mlp.net.neuron", lang, layer=layer, unit=u) for u in range(1, n + 1)]
-        names += [tr("mlp.net.output_unit", lang, k=k, sub=str(k).translate(SUBSCRIPTS))
-                  for k in range(s.arch.n_classes)]
-        return names
-
     def _rebuild(self):
         """New rows for a new architecture (or features): nodes, edges, labels."""
-        s, lang = self.state, self.state.lang
-        arch = s.arch
-        sizes = (arch.n_inputs, *arch.hidden, arch.n_classes)
+        sizes = unit_sizes(self.state)
         self._structure = (sizes, self._features())
-        self.layout = lay = diagram_layout(sizes, FIG_W, FIG_H, top=NODES_BELOW)
-        self.names = names = self._unit_names()
-        starts = np.cumsum((0, *sizes))
-        self.edge_source.data = {
-            "x0": lay.edges[:, 0], "y0": lay.edges[:, 1],
-            "x1": lay.edges[:, 2], "y1": lay.edges[:, 3],
-            "w": np.zeros(len(lay.edges), np.float32),
-            "width": np.full(len(lay.edges), MIN_EDGE_WIDTH, np.float32),
-            "src": [names[starts[k] + i] for k, i in zip(lay.edge_layer, lay.edge_i, strict=True)],
-            "dst": [names[starts[k + 1] + j]
-                    for k, j in zip(lay.edge_layer, lay.edge_j, strict=True)],
-        }
-        self.edge_renderer.glyph.line_alpha = 0.8 if len(lay.edges) <= 200 else 0.55
-        self.node_source.data = {"x": lay.node_x, "y": lay.node_y, "side": lay.node_side,
-                                 "border": np.where(lay.node_side < 15, 0.6, 1.0), "name": names}
-        # labels: input features on the left, class probabilities on the right, titles on top
-        d, k = arch.n_inputs, arch.n_classes
-        first, last = lay.columns[0], lay.columns[-1]
-        text = names[:d] + [f"p{str(c).translate(SUBSCRIPTS)}" for c in range(k)]
-        x = [first.x - first.side / 2 - 6] * d + [last.x + last.side / 2 + 5] * k
-        y = [*lay.node_y[:d], *lay.node_y[-k:]]
-        align = ["right"] * d + ["left"] * k
-        px = [16] * (d + k)
-        titles = ([tr("mlp.net.inputs", lang)]
-                  + [tr("mlp.net.layer", lang, layer=n) for n in range(1, len(arch.hidden) + 1)]
-                  + [tr("mlp.net.output", lang)])
-        for col, title in zip(lay.columns, titles, strict=True):
-            text.append(title)
-            x.append(col.x)
-            y.append(FIG_H - HEADERS_BELOW)
-            align.append("center")
-            px.append(14)
-        self._label_px = px
-        self.label_source.data = {"x": x, "y": y, "text": text, "align": align,
-                                  "size": self._label_sizes()}
-        geometry = lambda cols: {"x": [c.x - c.side / 2 for c in cols],
-                                 "y": [c.bottom for c in cols],
-                                 "dw": [c.side for c in cols], "dh": [c.height for c in cols]}
-        self._unit_geometry = geometry(lay.columns[:-1])
-        self._output_geometry = geometry(lay.columns[-1:])
-        self.unit_images.data = {"image": [np.full((c.n * c.rows, c.rows), GAP, np.uint8)
-                                           for c in lay.columns[:-1]], **self._unit_geometry}
-        self.output_images.data = {"image": [np.full((last.n * last.rows, last.rows), np.nan,
-                                                     np.float32)], **self._output_geometry}
-        self.output_mapper.update(palette=class_palette(k, strength=1.0), high=float(k))
+        self.names = unit_names(self.state)
+        self.drawing.set_structure(sizes, self.names)
+        self.layout = self.drawing.layout
         if self.selected is not None:
             layer, i, j = self.selected
             inside = layer < len(sizes) - 1 and i < sizes[layer] and j < sizes[layer + 1]
@@ -332,28 +405,15 @@ class NetworkDiagram(Viewer):
     def update(self):
         """Redraw thumbnails and edges from the state's current network (in place)."""
         s = self.state
-        sizes = (s.arch.n_inputs, *s.arch.hidden, s.arch.n_classes)
-        if self._structure != (sizes, self._features()):
+        if self._structure != (unit_sizes(s), self._features()):
             self._rebuild()
         legend = self._legend_text()
         if self.legend.object != legend:  # (the activation changed)
             self.legend.object = legend
         grids, weights = s.diagram()  # (computed with the training while playing)
-        units, outputs = shades(grids, s.arch.activation, s.arch.n_inputs,
-                                s.arch.n_classes)
-        lay = self.layout
-        images, start = [], 0
-        for col in lay.columns[:-1]:
-            tiles = quantise(pool(units[start:start + col.n], col.rows))
-            images.append(stack(tiles, col.gap, GAP))
-            start += col.n
-        last = lay.columns[-1]
-        self.unit_images.data.update(image=images)
-        self.output_images.data.update(
-            image=[stack(pool(outputs, last.rows), last.gap, np.float32(np.nan))])
-        self.weights = np.asarray(weights, np.float32)
-        self.edge_source.data.update(w=self.weights,
-                                     width=edge_widths(self.weights, lay.edge_max_width))
+        frame = self.drawing.frame(grids, weights, s.arch.activation)
+        self.weights = frame["w"]
+        self.drawing.draw(frame)
         if self.selected is not None:
             self._show_selected()
 
