@@ -17,7 +17,9 @@ exported, and Bokeh's ``CustomJS`` plays it back over those arrays:
   the link's ``epoch=N``, else ``DEFAULT_EPOCHS``), with
   snapshots of the heat map and of the network diagram (every unit's thumbnail, every
   weight's edge, as the lab draws them) every ``ceil(epochs / snapshots)`` epochs, and
-  the training and validation curves, played back with an epoch scrubber.  A link with an
+  the training and validation curves with the best epoch's line and the lab's reading
+  of them (``MlpLabState.reading(upto=…)``) at each snapshot, played back with an epoch
+  scrubber.  A link with an
   optimizer race (``race=…``) gives what the page shows for it: every racer's heat
   map, the race's two charts (every racer in its colour) and its table.
 * **bias–variance lab**: the family fitted at every capacity to every training set (what
@@ -90,6 +92,7 @@ from .labs.biasvariance.figures import (
 from .labs.mlp.figures import (
     ACCURACY_SPAN,
     accuracy_text,
+    best_epoch_mark,
     epoch_chart,
     generalisation_gap,
     legend_beside,
@@ -699,7 +702,9 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
     has_val = bool(state.has_validation)
     full, played = _history_sources(history, marks[-1])
-    cursors, charts = [], []
+    cursors, charts, best_lines = [], [], []
+    # The best epoch so far at each snapshot (the lab's: the first lowest validation loss).
+    best_epochs = [int(np.argmin(history[: e + 1, 2])) for e in marks]
     for what in ("loss", "acc"):
         span = (ACCURACY_SPAN if what == "acc" else  # as the lab's: a diverged run's climb
                 history_loss_range([history], [state.diverged_at is not None]))  # leaves
@@ -711,6 +716,10 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         train_val_lines(chart, full, what, lang, has_val, legend=False, line_width=1.5,
                         line_alpha=0.25)
         train_val_lines(chart, played, what, lang, has_val, line_width=2.5)
+        if has_val:  # (the best on validation: without validation points, none)
+            best, _ = best_epoch_mark(chart, lang)
+            best.location, best.name = best_epochs[-1], f"best_{what}"
+            best_lines.append(best)
         legend_beside(chart)
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
@@ -723,9 +732,17 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         e, loss_text(history[e, 0]), loss_text(history[e, 2]) if has_val else none, lang,
         accuracies=(accuracy_text(history[e, 1]),
                     accuracy_text(history[e, 3]) if has_val else "")) for e in marks]
+    # The lab's reading of the curves up to each snapshot (none before training shows).
+    readings = [_reading_html(tr(f"mlp.reading.{key}", lang)) if key != "early" else ""
+                for key in (state.reading(upto=e) for e in marks)]
+    reading = Div(text=readings[-1], sizing_mode="stretch_width", name="pg-reading",
+                  styles={"font-size": "15px", "font-family": "system-ui, sans-serif",
+                          "color": "var(--pg-ink, #222)"})
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
         "cursors": cursors, "readout": readout, "readouts": readouts, "network": network,
+        "best_lines": best_lines, "best_epochs": best_epochs, "reading": reading,
+        "readings": readings,
         "units": drawing.unit_images, "outputs": drawing.output_images,
         "edges": drawing.edge_source, "max_width": drawing.layout.edge_max_width,
         "w_clip": W_CLIP, "min_width": MIN_EDGE_WIDTH}, code=MLP_JS)
@@ -736,6 +753,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     layout = column(_header(title, caption, note), _wrap(play, slider),
                     _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
                                        min_width=CHARTS_MIN_WIDTH)),
+                    reading,
                     _wrap(drawing.fig, Div(
                         text=f"<div style='font:13px system-ui,sans-serif;"
                              f"color:var(--pg-muted,#555)'>{text_html(diagram_legend(state))}"
@@ -745,6 +763,12 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     return Page(layout, title, lang, caption, {
         "lab": "mlp", "epochs": marks[-1], "snapshots": len(marks), "every": every},
         ready=animate)
+
+
+def _reading_html(text: str) -> str:
+    """A reading (``mlp.reading.*``: Markdown whose only markup is ``**bold**``, as the
+    lab's pane shows it) as HTML."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text_html(text))
 
 
 def _network_snapshots(drawing: DiagramPicture, frames: list[dict]) -> ColumnDataSource:
@@ -946,6 +970,8 @@ for (const k of Object.keys(d)) cut[k] = d[k].slice(0, e + 1);
 played.data = cut;
 for (const c of cursors) c.location = e;
 readout.text = readouts[i];
+for (const b of best_lines) b.location = best_epochs[i];
+reading.text = readings[i];
 const n = network.data, columns = Object.keys(n).filter((k) => k.startsWith("units_")).length;
 units.data = {...units.data, image: [...Array(columns).keys()].map((c) => n["units_" + c][i])};
 outputs.data = {...outputs.data, image: [n.outputs[i]]};

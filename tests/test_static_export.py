@@ -13,6 +13,7 @@ import asyncio
 import html
 import io
 import math
+import re
 from contextlib import redirect_stderr, redirect_stdout
 
 import numpy as np
@@ -346,6 +347,30 @@ def test_the_mlp_page_plays_back_the_recorded_run():
         np.testing.assert_array_equal(shown[c], image)  # the file opens at the last
     np.testing.assert_array_equal(frames["outputs"][-1], lab.output_images.data["image"][0])
     assert not np.array_equal(frames["units_1"][0], frames["units_1"][-1])
+    # The best epoch's line where the lab's run keeps it, and the lab's reading, in words.
+    assert _source(page, "best_loss").location == _source(page, "best_acc").location \
+        == state.best_epoch
+    reading = tr(f"mlp.reading.{state.reading()}", "en").replace("**", "")
+    assert html.unescape(re.sub("<[^>]+>", "", _source(page, "pg-reading").text)) == reading
+
+
+def test_the_mlp_page_reads_the_curves_at_every_snapshot():
+    """Each snapshot's reading is what the lab said at that epoch (a run trained to it),
+    and its best epoch the lab's then: under-fitting, then a good fit, then over-fitting."""
+    link = "lab=mlp&dataset=spiral&layers=8,8&points=200&seed=1"
+    _, state = static_export.read_link(link)
+    page = static_export.build_mlp_page(state, epochs=240, snapshots=9)
+    marks = list(_source(page, "snapshots").data["epoch"])
+    assert marks == list(range(0, 241, 30))
+    js = _source(page, "pg-epoch").js_property_callbacks["change:value"][0].args
+    shown = []
+    for e, text, best in zip(marks, js["readings"], js["best_epochs"], strict=True):
+        _, at = static_export.read_link(f"{link}&epoch={e}")  # the lab's run stopped there
+        key = at.reading()
+        assert text == ("" if key == "early" else static_export._reading_html(
+            tr(f"mlp.reading.{key}", "en"))) and best == at.best_epoch
+        shown.append(key)
+    assert shown[0] == "early" and "good" in shown and shown[-1] == "overfit_noise_free"
 
 
 def test_snapshots_further_apart_than_one_training_call():

@@ -191,6 +191,14 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     np.testing.assert_allclose(edges[1], edge_widths(np.array(edges[0]), lay.edge_max_width),
                                rtol=1e-5)
     assert edges[4] == edges[5]
+    # The best epoch's line: the first lowest validation loss up to the epoch shown.
+    best = _js(page, "return [m('best_loss').location, m('best_acc').location,"
+                     " Array.from(m('played').data.val_loss)]")
+    assert best[0] == best[1] == int(np.argmin(best[2])) and len(best[2]) == 16
+    assert "fit" in _js(page, "return m('pg-reading').text")  # (a reading, in words)
+    _press(page, "epoch", "Home")
+    page.wait_for_timeout(300)
+    assert _js(page, "return [m('best_loss').location, m('pg-reading').text]") == [0, ""]
     box = _js(page, "const b = Bokeh.index.query_one((v) => v.model === m('pg-network')).bbox;"
                     "return [b.width, b.height]")
     assert box[0] >= 500 and box[1] >= 400

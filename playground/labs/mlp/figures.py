@@ -263,6 +263,23 @@ def normalisation_note(state: MlpLabState) -> str:
     return tr("mlp.normalised", lang, features=each)
 
 
+#: The best epoch's line (lowest validation loss so far) on an epoch chart.
+BEST_STYLE = {"line_color": VAL_COLOR, "line_dash": "dashed", "line_width": 1.5,
+              "line_alpha": 0.8}
+
+
+def best_epoch_mark(fig, lang: str):
+    """The best epoch on epoch chart ``fig``: a vertical line (a ``Span``; move its
+    ``location``) and its legend entry ("best epoch"), a line that draws nothing (a
+    Span has no legend entry, and with no point at all Bokeh draws no key: one NaN).
+    Returns (span, the legend's renderer)."""
+    span = Span(location=0, dimension="height", **BEST_STYLE)
+    fig.add_layout(span)
+    key = fig.line(np.array([np.nan]), np.array([np.nan]), **BEST_STYLE,
+                   legend_label=tr("mlp.plot.best", lang))
+    return span, key
+
+
 class BoundaryView(Viewer):
     """One network: its heat map, its curves, the reading and the network diagram.
 
@@ -286,20 +303,12 @@ class BoundaryView(Viewer):
         self.cuts = self.state.cuts  # history cuts already drawn
         self.loss_fig = self._chart("loss")
         self.acc_fig = self._chart("acc")
-        best_style = dict(line_color=VAL_COLOR, line_dash="dashed", line_width=1.5,
-                          line_alpha=0.8)
         # The best epoch (lowest validation loss, what "restore best" goes back to) on
         # both charts: its accuracy read there too, and both legends hold the same
         # entries, so that the two frames are equally wide and their epochs line up.
-        self.best_spans = tuple(Span(location=0, dimension="height", **best_style)
-                                for _ in range(2))
-        # A Span has no legend entry: a line that draws nothing (one NaN point; with no
-        # point at all Bokeh draws no key either) stands for it in the legend.
-        self.best_keys = []
-        for fig, span in zip((self.loss_fig, self.acc_fig), self.best_spans, strict=True):
-            fig.add_layout(span)
-            self.best_keys.append(fig.line(np.array([np.nan]), np.array([np.nan]),
-                                           **best_style, legend_label=tr("mlp.plot.best", lang)))
+        marks = [best_epoch_mark(fig, lang) for fig in (self.loss_fig, self.acc_fig)]
+        self.best_spans = tuple(span for span, _ in marks)
+        self.best_keys = [key for _, key in marks]
         # The best epoch is the best on validation: without validation points, none.
         self.validation_renderers.extend(self.best_keys)
         self.reading_pane = pn.pane.Markdown("", css_classes=["pg-reading"],

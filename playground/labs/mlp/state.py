@@ -949,13 +949,16 @@ class MlpLabState(_Knobs):
                                         features, discrete=discrete, frame=frame,
                                         programs=self.programs))
 
-    def reading(self) -> str:
+    def reading(self, upto: int | None = None) -> str:
         """The verdict on the curves (``numerics.reading``); an upload's noise is unknown.
-        A run that diverged is unstable, however few its epochs."""
-        if self.diverged_at is not None:
+        A run that diverged is unstable, however few its epochs.  ``upto``: the verdict
+        on the curves up to that epoch (the static page's snapshots), unstable only at
+        the epoch shown of a run that diverged."""
+        if self.diverged_at is not None and (upto is None or upto >= int(self.epoch)):
             return "unstable"
+        history = self.history if upto is None else self.history[: upto + 1]
         noise = None if self.dataset == UPLOADED else float(self.noise)
-        return reading(self.history, self.data.n_classes, noise, self.has_validation)
+        return reading(history, self.data.n_classes, noise, self.has_validation)
 
     def apply_preset(self, name: str):
         """One batched update, so the network is rebuilt once; a lesson always starts

@@ -201,6 +201,27 @@ def test_reading_rules():
     assert reading(flat[:3], 2) == "early"
 
 
+def test_the_reading_up_to_an_earlier_epoch_is_the_one_that_epoch_showed():
+    """``reading(upto=e)`` (the static page's snapshots) says what a run stopped at e
+    said; a diverged run is unstable only at its end."""
+    link = {"dataset": "spiral", "layers": "8,8", "points": "200", "seed": "1"}
+    long, short = MlpLabState(), MlpLabState()
+    for state, epochs in ((long, 240), (short, 40)):
+        state.apply_query(link)
+        state.train_to(epochs)
+    assert long.reading() == "overfit_noise_free" != short.reading() == "good"
+    assert long.reading(upto=40) == short.reading() and long.reading(upto=2) == "early"
+    assert long.reading(upto=10) == "underfit"
+    diverged = MlpLabState()  # (diverges after some epochs: tests/test_static_export.py)
+    diverged.apply_query({"optimizer": "nesterov", "momentum": "0.99", "lr": "0.02",
+                          "dataset": "spiral", "layers": "8,8", "activation": "linear",
+                          "features": "x1,x2,x1_sq,x2_sq,x1x2"})
+    diverged.train_to(100)
+    assert diverged.diverged_at is not None and diverged.epoch >= 3
+    assert diverged.reading() == diverged.reading(upto=diverged.epoch) == "unstable"
+    assert diverged.reading(upto=2) == "early"
+
+
 # -- discretize, CSV upload, early stopping ------------------------------------------
 
 
