@@ -643,10 +643,11 @@ ZH: dict[str, str] = {
         "在每个训练集上计算所有宽度约需半分钟（进度条显示进度）。"),
     "bv.family.poly": "多项式（次数 d）",
     "bv.family.poly.note": "在勒让德（Legendre）基下做最小二乘；λ > 0 会收缩系数（岭回归）。",
-    "bv.fits.each": "在一个训练集上的拟合",
+    # (Short enough for two columns in lecture mode beside the open controls, as English.)
+    "bv.fits.each": "各训练集的拟合",
     "bv.fits.mean": "平均拟合 f̄",
     "bv.fits.points": "它的训练样本点",
-    "bv.fits.shown": "一个训练集的拟合（可点选）",
+    "bv.fits.shown": "点选的训练集拟合",
     "bv.fits.shown.figure": "一个训练集的拟合",
     "bv.fits.title": "多个训练集上的拟合",
     "bv.fits.truth": "真实函数 f",

@@ -519,14 +519,19 @@ def open_biasvariance_at(new_page, url, width, height):
     return page
 
 
-@pytest.mark.parametrize(("query", "width", "height"), [
-    ("present=1", 1280, 720), ("present=1&lang=zh", 1280, 720),
-    ("family=features&embed=1&hide=family,noise", 820, 560),
-], ids=["lecture", "lecture-zh", "embedded-820"])
+@pytest.mark.parametrize(("query", "width", "height", "controls"), [
+    ("present=1", 1280, 720, False), ("present=1&lang=zh", 1280, 720, False),
+    ("present=1&lang=zh", 1280, 720, True),
+    ("family=features&embed=1&hide=family,noise", 820, 560, False),
+], ids=["lecture", "lecture-zh", "lecture-zh-controls-open", "embedded-820"])
 def test_the_biasvariance_titles_legends_and_text_fit(new_page, server_url, query, width,
-                                                        height):
+                                                        height, controls):
     page = open_biasvariance_at(new_page, f"{server_url}?lab=biasvariance&{query}", width,
                                 height)
+    if controls:  # the plots narrower beside them (a reviewer saw a legend cut off)
+        page.locator(".pg-toggle-sidebar button").click()
+        wait_until(page, page.locator(".pg-sidebar").is_visible, 10, "the controls shown")
+        page.wait_for_timeout(1000)  # the browser's layout
     lang = "zh" if "lang=zh" in query else "en"
     titles = page.evaluate(_TITLES)
     shown = {t["text"] for t in titles}
