@@ -645,6 +645,12 @@ MENU_STYLE = """
 """
 
 
+#: In lecture mode a plot's menu goes below it (CSS ``order`` in ``with_downloads``'s
+#: column): above, with a lesson's caption, it pushed the plots under a 720-px screen's
+#: fold.
+MENU_BELOW_IN_LECTURE = ":host { order: calc(var(--pg-lecture, 0) * 2); }"
+
+
 def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     """A "Download" menu for the plot tagged ``name`` (``tag_figure``; of several, the
     one shown, such as a linear or a log chart): PNG 1×, 2×, 3× and SVG, saved as
@@ -671,7 +677,7 @@ def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
 
     menu.on_event(MenuItemClick, on_item)
     return pn.Row(pn.layout.HSpacer(), pn.pane.Bokeh(menu, margin=(0, 5)),
-                  sizing_mode="stretch_width", margin=0)
+                  sizing_mode="stretch_width", margin=0, stylesheets=[MENU_BELOW_IN_LECTURE])
 
 
 def _tag_plots(obj, name: str):

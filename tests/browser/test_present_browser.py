@@ -321,6 +321,41 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     assert page.errors == []
 
 
+#: JS: the page box of plot ``a`` (an export tag's name, ``ui.export.tag_figure``) and
+#: of its Download menu: [plot top, plot bottom, menu top, the plot's frame's bottom].
+_PLOT_AND_MENU = """(name) => {
+  const plot = Bokeh.index.query_one((v) => v.model != null && Array.isArray(v.model.tags)
+                                      && v.model.tags.includes('pg-export:' + name));
+  const menu = Bokeh.index.query_one((v) => v.model != null
+                                      && v.model.name === 'pg-download-' + name);
+  const p = plot.el.getBoundingClientRect(), m = menu.el.getBoundingClientRect();
+  return [p.top + scrollY, p.bottom + scrollY, m.top + scrollY,
+          p.top + scrollY + plot.frame.bbox.bottom];
+}"""
+
+
+@pytest.mark.parametrize("lesson", ["momentum_ravine", "overfitting"])
+def test_lecture_mode_puts_each_download_menu_below_its_plot(new_page, server_url, lesson):
+    """Lecture mode with a lesson on a 1280 × 720 projector: the menus under the plots
+    (above, with the lesson's caption, they pushed the surface's bottom third under the
+    fold); the optimizer lab's whole surface in the first screen.  Plain mode: above."""
+    name = "surface" if lesson == "momentum_ravine" else "boundary"
+    found = {}
+    for query in ("", "&present=1"):
+        page = new_page()
+        page.set_viewport_size({"width": 1280, "height": 720})
+        page.goto(f"{server_url}?lesson={lesson}{query}")
+        page.locator(".pg-download").first.wait_for(state="visible", timeout=120_000)
+        page.wait_for_timeout(1500)  # the browser's layout
+        found[query] = page.evaluate(_PLOT_AND_MENU, name)
+        assert page.errors == []
+    top, bottom, menu, frame = found["&present=1"]
+    assert menu >= bottom - 1, found
+    assert found[""][2] < found[""][0], found  # plain mode: the menu above its plot
+    if name == "surface":  # (its frame: the contours, from y = 4 to y = −4)
+        assert frame <= 720, found
+
+
 @pytest.mark.parametrize("lab", ["mlp", "optimizers", "biasvariance"])
 def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     opener = {"mlp": open_mlp, "optimizers": open_optimizers,
