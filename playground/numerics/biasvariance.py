@@ -190,12 +190,14 @@ DECOMPOSITION = (Term("", "test_error", "test", False), Term("≈", "bias2", "bi
 #: The terms' names under the braces, in English (a lab passes its language's).
 TERM_LABELS = {"test": "test error", "bias": "bias", "variance": "variance"}
 #: What the two terms are, as computed (the module's docstring): f_m the fit to set m of
-#: M, f̄ their mean, ⟨·⟩ₓ the mean over the test inputs (``definitions_latex``).
-DEFINITIONS_LATEX = (
-    r"\displaystyle \text{{{variance_label}}} = \left\langle \frac{{1}}{{M-1}} \sum_m "
-    r"(f_m(x) - \bar f(x))^2 \right\rangle_x,\quad "
+#: M, f̄ their mean, ⟨·⟩ₓ the mean over the test inputs (``definitions_latex``): the
+#: variance, bias² and f̄, each its own formula (a narrow page puts them on lines of their
+#: own).
+DEFINITIONS_PARTS = (
+    r"\text{{{variance_label}}} = \left\langle \frac{{1}}{{M-1}} \sum_m "
+    r"(f_m(x) - \bar f(x))^2 \right\rangle_x",
     r"\text{{{bias_label}}}^2 = \left\langle (\bar f(x) - f(x))^2 \right\rangle_x "
-    r"- \frac{{\text{{{variance_label}}}}}{{M}},\quad "
+    r"- \frac{{\text{{{variance_label}}}}}{{M}}",
     r"\bar f = \frac{{1}}{{M}} \sum_m f_m")
 
 
@@ -877,10 +879,17 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     return "high_variance"
 
 
+def definitions_parts(labels: Mapping[str, str] = TERM_LABELS) -> list[str]:
+    """``DEFINITIONS_PARTS`` (LaTeX), the terms named by ``labels`` (plain text, no
+    LaTeX)."""
+    return [part.format(variance_label=labels["variance"], bias_label=labels["bias"])
+            for part in DEFINITIONS_PARTS]
+
+
 def definitions_latex(labels: Mapping[str, str] = TERM_LABELS) -> str:
-    """``DEFINITIONS_LATEX``, the terms named by ``labels`` (plain text, no LaTeX)."""
-    return DEFINITIONS_LATEX.format(variance_label=labels["variance"],
-                                    bias_label=labels["bias"])
+    """The definitions (``definitions_parts``) as one display-style formula, a comma and
+    a quad between them."""
+    return r"\displaystyle " + r",\quad ".join(definitions_parts(labels))
 
 
 def decomposition_latex(result: Decomposition, index: int, significant: int = 3,

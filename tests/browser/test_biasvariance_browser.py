@@ -474,3 +474,34 @@ _BRACES = """() => { let out = null;
           return [box.width, number[0], number[1].width]; }); }
       if (e.shadowRoot) visit(e.shadowRoot); } };
   visit(document); return out; }"""
+
+
+#: JS: the right edges of the definitions' formulas (through shadow roots) and of their
+#: pane, in the page's pixels.
+_DEFINITIONS = """() => {
+  const out = {formulas: [], pane: null};
+  const visit = (root, inside) => { for (const el of root.querySelectorAll('*')) {
+    const mine = inside || el.classList.contains('pg-bv-definitions');
+    if (el.classList.contains('pg-bv-definitions') && out.pane === null)
+      out.pane = el.getBoundingClientRect().right;
+    if (el.shadowRoot) visit(el.shadowRoot, mine);
+    if (mine && el.classList.contains('katex')) out.formulas.push(el.getBoundingClientRect().right);
+  } };
+  visit(document, false);
+  return out;
+}"""
+
+
+def test_the_definitions_wrap_in_a_640_pixel_frame(new_page, server_url):
+    """variance, bias² and f̄ each a formula of its own: in a 640-px embed the last went
+    on a line of its own (it was cut off at the pane's edge)."""
+    page = new_page()
+    page.set_viewport_size({"width": 640, "height": 900})
+    page.goto(f"{server_url}?lab=biasvariance&embed=1")
+    wait_until(page, lambda: len(page.evaluate(_DEFINITIONS)["formulas"]) > 0, 120,
+               "the definitions")
+    page.wait_for_timeout(1000)  # the browser's layout
+    found = page.evaluate(_DEFINITIONS)
+    assert found["pane"] is not None and max(found["formulas"]) <= found["pane"] + 1, found
+    assert len(found["formulas"]) == 3, found
+    assert_no_errors(page)

@@ -98,7 +98,7 @@ class BiasVarianceLab(Lab):
                                                    "overflow-x": "auto"},
                                            stylesheets=[MATH_FONT], sizing_mode="stretch_width")
         # What the terms are, beside the objective: each idea's formula on screen.
-        self.definitions = pn.pane.LaTeX(f"${s.definitions()}$",
+        self.definitions = pn.pane.LaTeX(s.definitions_text(),
                                          css_classes=["pg-bv-definitions"],
                                          styles={"font-size": math_size(13),
                                                  "overflow-x": "auto"},

@@ -312,6 +312,14 @@ class BiasVarianceLabState(LabState):
         """What variance and bias² are, as computed (LaTeX; ``bv.definitions_latex``)."""
         return bv.definitions_latex(self.term_labels())
 
+    def definitions_text(self) -> str:
+        """The definitions as the lab's LaTeX pane shows them: each its own formula
+        (``bv.definitions_parts``), a comma in it, an em space between them, where a
+        narrow page breaks the line."""
+        parts = bv.definitions_parts(self.term_labels())
+        return "\u2003".join(rf"$\displaystyle {part}{',' if i < len(parts) - 1 else ''}$"
+                              for i, part in enumerate(parts))
+
     # -- the link -----------------------------------------------------------------------
 
     def caption_parts(self) -> list[str]:

@@ -558,7 +558,12 @@ def test_the_page_defines_the_terms_it_decomposes_into(lang, variance):
     s = BiasVarianceLabState(lang=lang, datasets=10)
     lab = BiasVarianceLab(state=s)
     assert lab.definitions in lab.main() and lab.definitions_note in lab.main()
-    assert lab.definitions.object == f"${bv.definitions_latex(s.term_labels())}$"
+    # Each definition its own formula (a narrow page wraps between them), together the
+    # formula the static page shows.
+    formulas = lab.definitions.object.split("$")[1::2]
+    assert len(formulas) == 3 and lab.definitions.object.count("$") == 6
+    assert r"\displaystyle " + r"\quad ".join(formulas).replace(r"\displaystyle ", "") \
+        == bv.definitions_latex(s.term_labels())
     assert lab.definitions.object.startswith(f"$\\displaystyle \\text{{{variance}}} = ")
 
 
