@@ -459,7 +459,7 @@ _EN: dict[str, str] = {
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",
     # Why a text of hidden-layer widths was refused (numerics.mlp.LayersError, by code).
-    "layers.empty": "a width is missing between two commas",
+    "layers.empty": "a layer's width is missing",
     "layers.not_integer": "{item} is not a whole number",
     "layers.width": "a layer has 1 to {max} neurons, not {width}",
     "layers.too_many": "at most {max} hidden layers",

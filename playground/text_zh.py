@@ -411,7 +411,7 @@ ZH: dict[str, str] = {
         "**欠拟合**（高偏差）：训练损失一直很高，模型无法表示这个模式：请增加隐藏层或神经元、"
         "非线性特征，或者训练更久。（没有验证点：无法判断是否过拟合。）"),
     "mlp.error.layers": "无法使用这些层：{error}",
-    "layers.empty": "两个逗号之间缺少宽度",
+    "layers.empty": "缺少某一层的宽度",
     "layers.not_integer": "{item} 不是整数",
     "layers.width": "每层应有 1 到 {max} 个神经元，而不是 {width} 个",
     "layers.too_many": "最多 {max} 个隐藏层",

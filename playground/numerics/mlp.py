@@ -372,7 +372,7 @@ MAX_WIDTH = 32
 #: What a :class:`LayersError` says, by code (English; ``text._EN`` has the same
 #: templates under ``layers.{code}``, the other languages theirs).
 LAYER_MESSAGES: dict[str, str] = {
-    "empty": "a width is missing between two commas",
+    "empty": "a layer's width is missing",
     "not_integer": "{item} is not a whole number",
     "width": "a layer has 1 to {max} neurons, not {width}",
     "too_many": "at most {max} hidden layers",
@@ -390,16 +390,17 @@ class LayersError(CodedError):
 def parse_layers(text: str) -> tuple[int, ...]:
     """Hidden layer widths from ``"8,8"``; ``""`` or ``"0"`` is a linear model.
 
-    A trailing comma is taken (``"8,8,"`` is ``(8, 8)``), as people type lists.
+    A trailing comma is taken (``"8,8,"`` is ``(8, 8)``), as people type lists, and a
+    Chinese input method's commas (``"8，8"``, ``"8、8"``) as commas.
 
     Raises:
         LayersError: anything but 0–6 widths of 1–32 (a ValueError with a short reason).
     """
-    text = str(text).strip()
-    if text.endswith(","):
-        text = text[:-1].rstrip()
+    text = str(text).strip().replace("，", ",").replace("、", ",")
     if text in ("", "0"):
         return ()
+    if text.endswith(",") and text[:-1].strip():  # (a lone comma is a missing width)
+        text = text[:-1].rstrip()
     widths = []
     for item in text.split(","):
         item = item.strip()

@@ -77,8 +77,10 @@ def test_layers_text():
     assert parse_layers("8, 8") == (8, 8)
     assert parse_layers("") == parse_layers("0") == ()
     assert parse_layers("8,8,") == parse_layers(" 8 , 8 , ") == (8, 8)  # a trailing comma
-    with pytest.raises(ValueError, match="missing between two commas"):
-        parse_layers("8,,8")
+    for missing in ("8,,8", ",", " , ", ",8"):  # (a lone comma is no linear model)
+        with pytest.raises(ValueError, match="width is missing"):
+            parse_layers(missing)
+    assert parse_layers("8，8，") == (8, 8) and parse_layers("8、4") == (8, 4)  # IME commas
     with pytest.raises(ValueError):
         parse_layers("0,4")
     with pytest.raises(ValueError, match="not a whole number"):
