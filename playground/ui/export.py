@@ -642,13 +642,17 @@ MENU_STYLE = """
   color: var(--panel-on-background-color, #212529);
   border-color: var(--panel-border-color, #e0e0e0); }
 .bk-menu > :not(.bk-divider):hover { background-color: var(--panel-surface-color, #f3f3f3); }
+.bk-Menu { transform: translateY(calc(var(--pg-lecture, 0) * (-100% - 39px))); }
 """
 
 
 #: In lecture mode a plot's menu goes below it (CSS ``order`` in ``with_downloads``'s
-#: column): above, with a lesson's caption, it pushed the plots under a 720-px screen's
-#: fold.
-MENU_BELOW_IN_LECTURE = ":host { order: calc(var(--pg-lecture, 0) * 2); }"
+#: column), close under it and apart from the next plot: above, with a lesson's caption,
+#: it pushed the plots under a 720-px screen's fold.  (Its list then opens upwards,
+#: ``MENU_STYLE``: at a screen's bottom it opened below the screen.)
+MENU_BELOW_IN_LECTURE = (":host { order: calc(var(--pg-lecture, 0) * 2);"
+                         " margin-top: calc(var(--pg-lecture, 0) * -6px) !important;"
+                         " margin-bottom: calc(var(--pg-lecture, 0) * 22px) !important; }")
 
 
 def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:

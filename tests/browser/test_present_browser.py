@@ -348,6 +348,17 @@ def test_lecture_mode_puts_each_download_menu_below_its_plot(new_page, server_ur
         page.locator(".pg-download").first.wait_for(state="visible", timeout=120_000)
         page.wait_for_timeout(1500)  # the browser's layout
         found[query] = page.evaluate(_PLOT_AND_MENU, name)
+        # Its list opens upwards in lecture mode (at a screen's bottom it opened below
+        # the screen), downwards in plain mode.
+        button = page.locator(".pg-download:visible").first.locator("button").first  # (its)
+        button.click()
+        menu = page.locator(".bk-Menu").first
+        menu.wait_for(state="visible", timeout=10_000)
+        opened, under = menu.bounding_box(), button.bounding_box()
+        if query:
+            assert opened["y"] + opened["height"] <= under["y"] + 1, (opened, under)
+        else:
+            assert opened["y"] >= under["y"] + under["height"] - 1, (opened, under)
         assert page.errors == []
     top, bottom, menu, frame = found["&present=1"]
     assert menu >= bottom - 1, found
