@@ -999,8 +999,9 @@ class MlpLabState(_Knobs):
                 [datasets.FEATURE_LABELS[f] for f in self.features], lang), lang))
         if self.normalise:
             data.append(tr("caption.mlp.normalised", lang))
-        layers = self.layers if self.layers != "0" else tr("caption.mlp.no_hidden", lang)
-        network = [layers, t(f"activation.{self.activation}")]  # as the controls name them
+        # The activation as the controls name it; a linear model (no hidden layer) has none.
+        network = ([self.layers, t(f"activation.{self.activation}")] if self.layers != "0"
+                   else [tr("caption.mlp.no_hidden", lang)])
         if "init" in changed:
             network.append(caption.named(t("init"), t(f"init.{self.init}"), lang))
         if self.batchnorm:

@@ -412,3 +412,14 @@ def test_a_race_figures_caption_gives_the_maps_frame():
     single = MlpLabState()
     single.precompute()
     assert "Each map" not in figure_caption(single)
+
+
+def test_a_linear_models_caption_names_no_activation():
+    """No hidden layer, no activation in the model (a review saw "Network: no hidden
+    layer, tanh"); with hidden layers the activation is named."""
+    linear, hidden = MlpLabState(), MlpLabState()
+    assert linear.apply_query({"layers": "0", "activation": "relu"}) == []
+    assert hidden.apply_query({"layers": "4", "activation": "relu"}) == []
+    assert "Network: no hidden layer · " in " · ".join(linear.caption_parts()) + " · "
+    assert "ReLU" not in " · ".join(linear.caption_parts())
+    assert "Network: 4, ReLU" in " · ".join(hidden.caption_parts())
