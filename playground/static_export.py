@@ -702,7 +702,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     heat.xaxis.axis_label, heat.yaxis.axis_label = "x₁", "x₂"
     has_val = bool(state.has_validation)
     full, played = _history_sources(history, marks[-1])
-    cursors, charts, best_lines = [], [], []
+    cursors, charts, best_lines, best_items = [], [], [], []
     # The best epoch so far at each snapshot (the lab's: the first lowest validation loss).
     best_epochs = [int(np.argmin(history[: e + 1, 2])) for e in marks]
     for what in ("loss", "acc"):
@@ -717,9 +717,11 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                         line_alpha=0.25)
         train_val_lines(chart, played, what, lang, has_val, line_width=2.5)
         if has_val:  # (the best on validation: without validation points, none)
-            best, _ = best_epoch_mark(chart, lang)
+            best, key = best_epoch_mark(chart, lang)
             best.location, best.name = best_epochs[-1], f"best_{what}"
             best_lines.append(best)
+            best_items.extend(item for item in chart.legend[0].items
+                              if key in item.renderers)
         legend_beside(chart)
         cursors.append(_epoch_cursor(chart, what, marks[-1]))
         charts.append(chart)
@@ -735,13 +737,15 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     # The lab's reading of the curves up to each snapshot (none before training shows).
     readings = [_reading_html(tr(f"mlp.reading.{key}", lang)) if key != "early" else ""
                 for key in (state.reading(upto=e) for e in marks)]
+    # (Three lines high at least: the diagram below it does not jump as Play goes on.)
     reading = Div(text=readings[-1], sizing_mode="stretch_width", name="pg-reading",
                   styles={"font-size": "15px", "font-family": "system-ui, sans-serif",
-                          "color": "var(--pg-ink, #222)"})
+                          "color": "var(--pg-ink, #222)", "min-height": "4.2em"})
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "image": shown_image, "full": full, "played": played,
         "cursors": cursors, "readout": readout, "readouts": readouts, "network": network,
-        "best_lines": best_lines, "best_epochs": best_epochs, "reading": reading,
+        "best_lines": best_lines, "best_items": best_items, "best_epochs": best_epochs,
+        "reading": reading,
         "readings": readings,
         "units": drawing.unit_images, "outputs": drawing.output_images,
         "edges": drawing.edge_source, "max_width": drawing.layout.edge_max_width,
@@ -970,7 +974,8 @@ for (const k of Object.keys(d)) cut[k] = d[k].slice(0, e + 1);
 played.data = cut;
 for (const c of cursors) c.location = e;
 readout.text = readouts[i];
-for (const b of best_lines) b.location = best_epochs[i];
+for (const b of best_lines) { b.location = best_epochs[i]; b.visible = e > 0 }
+for (const item of best_items) item.visible = e > 0  // (no best before an epoch, as the lab)
 reading.text = readings[i];
 const n = network.data, columns = Object.keys(n).filter((k) => k.startsWith("units_")).length;
 units.data = {...units.data, image: [...Array(columns).keys()].map((c) => n["units_" + c][i])};
@@ -1266,15 +1271,18 @@ def build_page(state, lab: str, sweep: str | None = None, n_values: int | None =
                epochs: int | None = None, snapshots: int | None = None,
                theme: str = "light", between: Callable[[], None] | None = None) -> Page:
     """``_build_page`` in the link's ``theme`` (``light`` or ``dark``): the plots styled
-    as the page's (``ui.present.Presenter``), the file's background and text too; their
-    text in ``PLOT_FONT`` (``plot_fonts``).  ``between``: see ``PAGES``."""
+    as the page's (``ui.present.Presenter``: in either theme its tools, full screen
+    among them, as the live page's), the file's background and text too; their text in
+    ``PLOT_FONT`` (``plot_fonts``).  ``between``: see ``PAGES``."""
     page = _build_page(state, lab, between, sweep=sweep, n_values=n_values, epochs=epochs,
                        snapshots=snapshots)
     plot_fonts(page.layout)
-    if theme == "dark":
-        from .ui.present import PLOT_COLORS, Display, Presenter
+    from .ui.present import PLOT_COLORS, Display, Presenter
 
-        Presenter(Display(lang=page.lang, theme="dark")).style([page.layout])
+    # As the live page in either theme: each plot's full-screen tool, its tools' tooltips
+    # in the page's language; the dark theme's colours.
+    Presenter(Display(lang=page.lang, theme=theme)).style([page.layout])
+    if theme == "dark":
         light, dark = PLOT_COLORS["light"]["muted"], PLOT_COLORS["dark"]["muted"]
         for cursor in page.layout.select({"type": Span}):  # the step's, epoch's, capacity's
             if cursor.line_color == light:

@@ -198,7 +198,12 @@ def test_the_mlp_run_plays_back_from_disk(page, exported):
     assert "fit" in _js(page, "return m('pg-reading').text")  # (a reading, in words)
     _press(page, "epoch", "Home")
     page.wait_for_timeout(300)
-    assert _js(page, "return [m('best_loss').location, m('pg-reading').text]") == [0, ""]
+    # Epoch 0: no best epoch yet, its line and legend entry hidden (as the lab's), no reading.
+    legend = ("const p = m('pg-loss'), l = [...p.right, ...p.center, ...p.below]"
+              ".find((x) => x.items != null);")
+    assert _js(page, legend + "return [m('best_loss').visible, m('pg-reading').text,"
+                     " l.items.filter((i) => i.visible).length, l.items.length]") \
+        == [False, "", 3, 4]
     box = _js(page, "const b = Bokeh.index.query_one((v) => v.model === m('pg-network')).bbox;"
                     "return [b.width, b.height]")
     assert box[0] >= 500 and box[1] >= 400
