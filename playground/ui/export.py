@@ -642,7 +642,9 @@ MENU_STYLE = """
   color: var(--panel-on-background-color, #212529);
   border-color: var(--panel-border-color, #e0e0e0); }
 .bk-menu > :not(.bk-divider):hover { background-color: var(--panel-surface-color, #f3f3f3); }
-.bk-Menu { transform: translateY(calc(var(--pg-lecture, 0) * (-100% - 39px))); }
+.bk-Menu { transform: translateY(calc(var(--pg-lecture, 0) * (-100% - 39px)));
+  left: auto !important; right: 0 !important;
+  min-width: calc(100% + var(--pg-lecture, 0) * 110px); }
 """
 
 
