@@ -638,10 +638,11 @@ MENU_STYLE = """
 .bk-btn.bk-btn-default { background-color: var(--panel-surface-color, #f3f3f3);
   color: var(--panel-on-surface-color, #1a1d21); border: 1px solid transparent; }
 .bk-btn.bk-btn-default:hover { filter: brightness(0.95); }
-.bk-menu { background-color: var(--panel-background-color, #ffffff);
+.bk-Menu { --background-color: var(--panel-background-color, #ffffff);
   color: var(--panel-on-background-color, #212529);
-  border-color: var(--panel-border-color, #e0e0e0); }
-.bk-menu > :not(.bk-divider):hover { background-color: var(--panel-surface-color, #f3f3f3); }
+  --border-color: var(--panel-border-color, #e0e0e0);
+  --divider-color: var(--panel-border-color, #e0e0e0);
+  --hover-color: var(--panel-surface-color, #f3f3f3); }
 .bk-Menu { transform: translateY(calc(var(--pg-lecture, 0) * (-100% - 39px)));
   left: auto !important; right: 0 !important;
   min-width: calc(100% + var(--pg-lecture, 0) * 110px); }

@@ -646,4 +646,15 @@ def test_the_buttons_below_the_header_are_drawn_in_the_theme(new_page, server_ur
              / (min(luminance(fill), luminance(body)) + 0.05))
     assert ratio > 1.08, (fill, body, ratio)  # a "light" button on the light page: 1.0
     assert (luminance(fill) < 0.1) == (theme == "dark")
+    # A Download menu's list readable: in the dark theme it was white, its text the
+    # theme's light ink (Bokeh's menu reads its own CSS variables, set for the theme).
+    page.locator(".pg-download:visible").first.locator("button").first.click()
+    item = page.locator(".bk-Menu .bk-item").first
+    item.wait_for(state="visible", timeout=10_000)
+    menu_bg = page.locator(".bk-Menu").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    text = item.evaluate("e => getComputedStyle(e).color")
+    contrast = ((max(luminance(menu_bg), luminance(text)) + 0.05)
+                / (min(luminance(menu_bg), luminance(text)) + 0.05))
+    assert contrast >= 4.5, (menu_bg, text, contrast)
+    assert (luminance(menu_bg) < 0.1) == (theme == "dark"), menu_bg
     assert page.errors == []
