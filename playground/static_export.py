@@ -1053,10 +1053,11 @@ def objective_mathml(latex: str) -> str:
     return mathml.replace("<mo>&#x02016;</mo>", '<mo stretchy="false">&#x02016;</mo>')
 
 
-def build_biasvariance_page(state) -> Page:
+def build_biasvariance_page(state, between: Callable[[], None] | None = None) -> Page:
     """The bias–variance lab (``state``: a ``BiasVarianceLabState`` set from a link) as
     a page whose capacity slider picks from the family computed at every capacity (see
-    the module).  Computes the result when ``state`` has none (the network family).
+    the module).  Computes the result when ``state`` has none (the network family),
+    calling ``between()`` between its parts when given.
 
     Sources by name: ``bv_codes`` (``codes``: per capacity the kept sets' fits as
     ``FIT_GAP``-coded ``uint16``, set-major), ``bv_means`` (``y``: f̄ per capacity),
@@ -1070,8 +1071,8 @@ def build_biasvariance_page(state) -> Page:
         ExportError: the settings could not be computed (the lab's message).
     """
     lang = state.lang
-    if state.result is None:
-        state.compute()
+    if state.result is None:  # (the network family, or random features in parts)
+        state.compute(on_part=None if between is None else lambda _done, _parts: between())
     if state.result is None:
         raise ExportError(state.error or "the settings could not be computed")
     r, d = state.result, state.data
@@ -1301,8 +1302,8 @@ _OPTION_NAMES = {"sweep": "--sweep", "n_values": "--values", "epochs": "--epochs
                  "snapshots": "--snapshots"}
 #: Each lab's static page: its builder from a state and the options it takes (a lab
 #: with a static page adds its line here).  Each builder also takes ``between``, which
-#: long work (the MLP run's training) calls between its parts; the others' work is
-#: one call (the sweep) or done before (the bias–variance family, ``precompute``).
+#: long work calls between its parts (the MLP run's training chunks, the bias–variance
+#: network family's buckets of widths); the optimizer lab's sweep is one call.
 PAGES = {
     "optimizers": (lambda state, sweep=None, n_values=None, between=None: build_optimizer_page(
         state, sweep, DEFAULT_VALUES if n_values is None else n_values),
@@ -1311,7 +1312,7 @@ PAGES = {
         state, mlp_epochs(state) if epochs is None else epochs,
         DEFAULT_SNAPSHOTS if snapshots is None else snapshots, between),
             ("epochs", "snapshots")),
-    "biasvariance": (lambda state, between=None: build_biasvariance_page(state), ()),
+    "biasvariance": (lambda state, between=None: build_biasvariance_page(state, between), ()),
 }
 
 

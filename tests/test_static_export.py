@@ -929,3 +929,17 @@ def test_the_mlp_button_hands_the_slow_work_slot_on_between_chunks(monkeypatch):
         for key, column in _source(whole, name).data.items():
             for a, b in zip(column, _source(chunked, name).data[key], strict=True):
                 np.testing.assert_array_equal(a, b)
+
+
+def test_the_biasvariance_button_hands_the_slot_on_between_the_network_familys_parts():
+    """The network family (trained for the page, seconds to a minute) is computed in its
+    buckets of widths with ``between`` after each, as the live page computes it."""
+    from playground.labs.biasvariance.state import BiasVarianceLabState, parts
+
+    state = BiasVarianceLabState()
+    state.apply_query({"family": "network", "datasets": "5", "n": "10"})
+    calls = []
+    html = static_export.export_html(state, "biasvariance",
+                                     between=lambda: calls.append(1)).decode()
+    assert len(calls) == len(parts(state.settings())) + 1 >= 3  # before the first, after each
+    assert "pg-bv-fits" in html and state.result is None  # the page's state untouched

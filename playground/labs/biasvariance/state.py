@@ -222,12 +222,13 @@ class BiasVarianceLabState(LabState):
             return
         self.compute()
 
-    def compute(self):
-        """Compute at once (this thread) and store the result."""
+    def compute(self, on_part: Callable[[int, int], None] | None = None):
+        """Compute at once (this thread) and store the result; ``on_part`` as
+        ``calculate``'s (the static page's export hands its slot on there)."""
         self.generation += 1
         generation = self.generation
         try:
-            data, result = calculate(self.settings())
+            data, result = calculate(self.settings(), on_part)
         except Exception as e:  # a message in the page, never a traceback
             log.exception("the bias-variance computation failed")
             self.accept(None, None, generation, e)
