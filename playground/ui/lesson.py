@@ -321,10 +321,11 @@ def shipped_lesson(name: str, tables: Callable[[str], LinkTable | None]) -> Less
 
 def first_step_query(query: Mapping[str, str],
                      tables: Callable[[str], LinkTable | None]) -> dict[str, str]:
-    """``?lesson=NAME`` with nothing but the page's keys: the link of its step
-    (``lesson_step``, else the first) with the page's keys; any other link as it is."""
+    """``?lesson=NAME`` with nothing but the page's keys (and, if any, ``lab`` naming
+    the step's own lab): the link of its step (``lesson_step``, else the first) with the
+    page's keys; any other link as it is."""
     name = query.get("lesson", "")
-    if not name or name == UPLOADED or set(query) - PAGE_KEYS:
+    if not name or name == UPLOADED or set(query) - PAGE_KEYS - {"lab"}:
         return dict(query)
     try:
         lesson = shipped_lesson(name, tables)
@@ -332,6 +333,8 @@ def first_step_query(query: Mapping[str, str],
         return dict(query)  # the guide reports it
     k = LESSON_LINK.read(query)[0].get("lesson_step", 1)
     step, _ = read_query(lesson.steps[(k if k <= len(lesson.steps) else 1) - 1].link)
+    if "lab" in query and query["lab"] != step.get("lab", DEFAULT_LAB):
+        return dict(query)  # another lab's page: a link of its own
     # A step past the end opens the first; the link keeps it, for the guide to report.
     return {**step, "lesson_step": "1", **query}
 

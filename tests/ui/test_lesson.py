@@ -248,6 +248,17 @@ def test_lesson_alone_in_a_link_opens_its_step():
                                                "lesson_step": "3"}
     kept = {"lesson": "momentum_ravine", "lab": "mlp"}
     assert ls.first_step_query(kept, link_table) == kept  # a link of its own stands
+    kept = {"lesson": "overfitting", "lab": "mlp", "noise": "10"}
+    assert ls.first_step_query(kept, link_table) == kept
+
+
+def test_a_lesson_with_its_own_lab_named_opens_its_step():
+    # ?lab=mlp&lesson=overfitting is the lesson, not the lab's defaults under its caption.
+    first = read_query(ls.shipped_lesson("overfitting", link_table).steps[0].link)[0]
+    assert first["lab"] == "mlp" and first["points"] == "60"
+    query = ls.first_step_query({"lab": "mlp", "lesson": "overfitting", "present": "1"},
+                                link_table)
+    assert query == {**first, "lesson": "overfitting", "lesson_step": "1", "present": "1"}
 
 
 @pytest.mark.parametrize("step", ["99", "0", "abc"])
