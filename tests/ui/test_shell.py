@@ -224,6 +224,20 @@ def test_a_chinese_link_makes_the_whole_page_chinese_and_the_link_keeps_it():
     assert "lang=zh" in location.search and "surface=saddle" in location.search
 
 
+def test_a_lesson_link_that_names_its_lab_opens_the_lessons_first_step():
+    """``?lab=mlp&lesson=overfitting`` (as README writes a lab's lesson) is step 1's
+    network and data, not the lab's defaults under step 1's caption."""
+    from playground.ui.link import LinkLocation
+
+    location = LinkLocation(search="?lab=mlp&lesson=overfitting")
+    page = app.Page(location)
+    state = page.lab.state
+    assert (state.dataset, state.noise, state.points) == ("circle", 35, 60)
+    assert state.layers.replace(" ", "") == "32,32,32"
+    assert page.lesson.step == 1 and page.problems == []
+    assert "points=60" in location.search and "lesson_step=1" in location.search
+
+
 def test_a_chinese_link_says_in_chinese_what_it_could_not_use():
     """A bad formula, a bad number and an unknown key: one line, in Chinese, with the
     link's own text quoted and no English sentence."""
