@@ -259,7 +259,8 @@ const pg = {
   // stretches it (a chart, a surface): those may be up to twice as tall for their
   // width (never taller than wide) or 1.5 times as wide (at least 2.5 times as wide as
   // tall).  Items: [lowest, page's, highest aspect, least width, least height, what its
-  // x axis is along (a stretched chart's axis label, else "")]: a plot
+  // x axis is along (a stretched chart's axis label, else ""), a stretched chart's least
+  // width (else 0)]: a plot
   // with axes at least its title, axes and legend (the page's, grown with its text to
   // ``text_px``) and a frame 11 ``text_px`` tall (a chart below two big plots was left a
   // frame of 6 lines at 1600 × 900; an MLP race's charts below three maps, 7 at 8).
@@ -281,7 +282,12 @@ const pg = {
     const label = below != null ? below.axis_label : null
     const along = String(label != null && typeof label === "object" ? label.value ?? ""
                                                                      : label ?? "")
-    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0, height, along]
+    // Its least width: what beside the frame (axis, legend) grown with the text, and a
+    // frame 12 ``text_px`` wide (at 1280 × 720 an MLP chart's legend left it 65 px).
+    const beside = view.frame != null ? view.bbox.width - view.frame.bbox.width : 0
+    const least_w = frame > 0 && page_px > 0
+      ? beside * Math.max(1, text_px / page_px) + 12 * text_px : 0
+    return [Math.max(1, 0.5 * a), a, Math.max(1.5 * a, 2.5), 0, height, along, least_w]
   },
   px(value) {  // a font size's CSS pixels ("11px", "9pt", "1.2em" or {value: …}); 0 if none
     const text = String(value != null && typeof value === "object" ? value.value : value)
@@ -379,7 +385,7 @@ const pg = {
           }
           const cramped = found.boxes.reduce((t, b, i) => t
             + Math.max(0, 1 - b.height / Math.max(least, items[i][4]))
-            + Math.max(0, 1 - b.width / (1.4 * least)), 0)
+            + Math.max(0, 1 - b.width / Math.max(1.4 * least, items[i][6] || 0)), 0)
           const shrunk = found.boxes.reduce(
             (t, b, i) => t + (items[i][3] > 0 ? Math.max(0, 1 - b.width / items[i][3]) : 0), 0)
           // Plots of one fixed size in the page (a race's heat maps) at one size here.

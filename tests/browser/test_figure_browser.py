@@ -364,6 +364,29 @@ def test_a_figures_loss_and_accuracy_charts_share_a_row_or_a_column(new_page, se
     assert len(box) == 4 and page.errors == []
 
 
+@pytest.mark.parametrize("size", [(1280, 720), (1200, 900), (1920, 1080)])
+def test_a_figures_charts_keep_a_frame_wide_enough_to_read_beside_their_legends(
+        new_page, server_url, size):
+    """The MLP lab's slide at 1280 × 720 (README's example size) put its two charts in
+    a column between the heat map and the network, each box 270 px of which its legend
+    took the most: frames 65 px wide, the epochs' ticks run together (a new user's
+    review). Every chart's frame now at least 10 text lines wide, and as wide as the
+    other chart's."""
+    from playground.figure import _arrange, _run_js, slide_sizes
+
+    page = slide_page(new_page, f"{server_url}?lab=mlp&dataset=spiral&layers=8,8&epoch=30",
+                      size)
+    layout = _arrange(page, size)
+    assert _run_js(page, "return pg.arranged(pg.tagged(null), a)", layout)
+    frames = dict(_run_js(page, "return pg.tagged(null).filter((v) => v.model.below.length > 0)"
+                                ".map((v) => [pg.name_of(v), v.frame.bbox.width])", None))
+    text_px = slide_sizes(size)["text_px"]
+    assert {"loss", "accuracy"} <= set(frames), frames
+    assert frames["loss"] >= 10 * text_px and frames["accuracy"] >= 10 * text_px, frames
+    assert abs(frames["loss"] - frames["accuracy"]) <= 2, frames
+    assert page.errors == []
+
+
 def figure_js() -> str:
     from playground.ui.export import EXPORT_JS
     return EXPORT_JS
