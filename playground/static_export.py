@@ -536,6 +536,9 @@ def build_optimizer_page(state, sweep: str | None = None,
                          margin=SLIDER_MARGIN, title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
     knob_label = tr(f"hp.{opt.KNOBS[knob].short}", lang)
+    flag = opt.KNOBS[knob].flag  # (Adam's bias correction: off and on)
+    labels = ([tr(f"export.sweep.{'on' if v else 'off'}", lang) for v in values] if flag
+              else [number(v) for v in values])
     sweep_title = tr("export.sweep", lang, knob=knob_label,
                      optimizer=tr(f"optimizer.{name}", lang))
     sweep_slider = Slider(start=0, end=len(values) - 1, step=1, value=index, width=400,
@@ -543,7 +546,7 @@ def build_optimizer_page(state, sweep: str | None = None,
                           title=sweep_title, format=CustomJSTickFormatter(
                               # Written as the header's caption writes it (6 digits):
                               # the slider's 4 digits read as another value.
-                              args={"labels": [number(v) for v in values]},
+                              args={"labels": labels},
                               code="return labels[Math.round(tick)];"))
     play = _play_toggle(step_slider, lang, "pg-play")
     statuses = {n: ([race_status(r, swept_k, lang) for r in races] if n == name
@@ -572,12 +575,13 @@ def build_optimizer_page(state, sweep: str | None = None,
     from .labs.optimizers.state import hp_param
 
     # The caption names the run ("200 steps"), not the step shown: the slider moves.
-    captions = captions_along(state, [{hp_param(name, knob): v, "result": r, "step": -1}
+    captions = captions_along(state, [{hp_param(name, knob): bool(v) if flag else v,
+                                       "result": r, "step": -1}
                                       for v, r in zip(values, races, strict=True)])
     caption = captions[index]
     note = tr("export.note.optimizers", lang, n=len(values), knob=knob_label,
-              optimizer=tr(f"optimizer.{name}", lang), low=number(values[0]),
-              high=number(values[-1]))  # as the slider's ticks
+              optimizer=tr(f"optimizer.{name}", lang), low=labels[0],
+              high=labels[-1])  # as the slider's ticks
     title = f"{tr('app.title', lang)} · {tr('lab.optimizers', lang)}"
     controls = _wrap(play, step_slider, sweep_slider, log_toggle)
     header = _header(title, caption, note)

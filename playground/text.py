@@ -410,6 +410,8 @@ _EN: dict[str, str] = {
     "export.page": "Export page (HTML)",
     "export.step": "Step",
     "export.sweep": "{knob} of {optimizer}",
+    "export.sweep.off": "off",
+    "export.sweep.on": "on",
     "export.note.optimizers": (
         "A recorded copy: every picture was computed when the page was exported. Drag the "
         "step slider or press Play; the second slider picks one of {n} precomputed values "

@@ -363,6 +363,8 @@ ZH: dict[str, str] = {
     "export.page": "导出页面（HTML）",
     "export.step": "步数",
     "export.sweep": "{optimizer} 的{knob}",
+    "export.sweep.off": "关",
+    "export.sweep.on": "开",
     "export.note.optimizers": (
         "这是一份记录：所有图像都在导出页面时计算完成。拖动步数滑块或点击播放；"
         "第二个滑块在 {optimizer} 的{knob}的 {n} 个预先计算的取值（从 {low} 到 {high}）中选择。"),

@@ -155,6 +155,36 @@ def test_the_optimizer_pages_caption_follows_the_sweep():
     assert state.momentum_lr == values[page.details["index"]]
 
 
+def test_a_flag_sweeps_off_and_on_with_its_own_caption_at_each():
+    """``--sweep bias_correction``, a knob the command names among the others: each
+    value's header is its own link's (off: "no bias correction"), the slider reads
+    off / on, and each value's race is the engine's (it raised a ValueError: the flag
+    set to 0.0)."""
+    link = "lab=optimizers&surface=ravine&optimizers=sgd,adam&steps=60"
+    _, state = static_export.read_link(link)
+    page = static_export.build_optimizer_page(state, "bias_correction")
+    assert page.details["optimizer"] == "adam" and page.details["values"] == [0.0, 1.0]
+    assert page.details["index"] == 1  # the link's: on
+    headers = _header_at_each_value(page, "pg-sweep")
+    for value, header in zip(("0", "1"), headers, strict=True):
+        _, own = static_export.read_link(f"{link}&adam_bias_correction={value}")
+        assert html.escape(static_export._caption(own)) in header, value
+    assert tr("caption.no_bias_correction") in headers[0]
+    assert tr("caption.no_bias_correction") not in headers[1]
+    labels = page.layout.select_one({"name": "pg-sweep"}).format.args["labels"]
+    assert labels == [tr("export.sweep.off"), tr("export.sweep.on")]
+    k = opt.NAMES.index("adam")
+    hyper = state.hyperparams()
+    for i, on in enumerate((False, True)):
+        settings = race.make_settings(
+            (state.x0, state.y0), {**hyper, "adam": {**hyper["adam"], "bias_correction": on}},
+            schedule=state.settings().schedule, steps=state.steps)
+        want = race.run_race(state.active_surface.fn, settings)
+        np.testing.assert_allclose(_source(page, f"sweep_{i}").data["loss"],
+                                   want.loss[:max(want.good_rows(k), 1), k], rtol=1e-12)
+    assert state.adam_bias_correction is True
+
+
 def test_the_optimizer_page_opens_at_the_links_step_and_its_caption_names_the_run():
     """A link's step=60 of a 200-step race: the file opens at step 60; its caption says
     "200 steps" (the slider moves; "step 60 of 200" would be wrong after the first drag)."""
