@@ -505,3 +505,37 @@ def test_the_definitions_wrap_in_a_640_pixel_frame(new_page, server_url):
     assert found["pane"] is not None and max(found["formulas"]) <= found["pane"] + 1, found
     assert len(found["formulas"]) == 3, found
     assert_no_errors(page)
+
+
+def test_every_entry_of_the_fits_legend_draws_its_sample(new_page, server_url):
+    """"Fit to one set" was keyed by one fit's faint line (alpha 0.18): nearly
+    unseen in the legend, on a slide and on a projector (a new user's review). Its
+    sample is now drawn as the many fits look together: the legend's left column holds
+    pixels of the fits' colour at that strength."""
+    import io
+
+    from PIL import Image
+
+    from playground.ui.palettes import FIT_COLOR, mix
+
+    page = new_page()
+    page.goto(f"{server_url}?lab=biasvariance&datasets=20")
+    wait_for_picture(page)
+    page.wait_for_timeout(1000)
+    box = page.evaluate("""(title) => {
+      const plot = [...Bokeh.documents[0].all_models].find(
+        m => m.title && m.title.text === title && Bokeh.index.find_one(m) != null);
+      const view = Bokeh.index.find_one(plot);
+      const legend = Bokeh.index.find_one(plot.below.find(
+        m => m.constructor.__name__ === 'Legend'));
+      const at = view.el.getBoundingClientRect(), b = legend.bbox;
+      return {x: at.left + b.x0, y: at.top + b.y0, width: b.width, height: b.height};
+    }""", tr("bv.fits.title"))
+    image = Image.open(io.BytesIO(page.screenshot(clip=box))).convert("RGB")
+    # Its sample: the first entry, in the legend's top left (two columns).
+    sample = image.crop((0, 0, image.width // 2, image.height // 3))
+    target = tuple(int(mix(FIT_COLOR, 0.8)[i:i + 2], 16) for i in (1, 3, 5))
+    near = sum(n for n, rgb in sample.getcolors(maxcolors=1 << 20)
+               if all(abs(a - b) <= 12 for a, b in zip(rgb, target, strict=True)))
+    assert near >= 15, near  # a 2-px line 20 px long: 27; the faint one: 0
+    assert_no_errors(page)

@@ -68,10 +68,14 @@ def fits_figure(sources: dict[str, ColumnDataSource], lang: str,
                  **options)
     text_sizes(fig)
     lines = fig.multi_line("xs", "ys", source=sources["fits"], color=FIT_COLOR, alpha=0.18,
-                           line_width=1, legend_label=tr("bv.fits.each", lang),
-                           nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
+                           line_width=1, nonselection_alpha=0.18, selection_color=SHOWN_COLOR,
                            selection_alpha=1.0)
     pick_nearest_line(fig, lines)  # one fit highlighted: the nearest to the click
+    # Their legend entry drawn by a line that is not drawn (one point, left of the
+    # frame: Bokeh draws no legend glyph for an empty source), stronger than one faint
+    # fit, unseen in a legend on a projector: as the many of them look together.
+    fig.line([-1.0], [0.0], color=FIT_COLOR, alpha=0.8, line_width=2,
+             legend_label=tr("bv.fits.each", lang))
     fig.line("x", "y", source=sources["truth"], color=TRUTH_COLOR, line_width=2.5,
              line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
     fig.line("x", "y", source=sources["mean"], color=MEAN_COLOR, line_width=3,
