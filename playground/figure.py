@@ -255,8 +255,9 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
 
     Raises:
         FigureError: no Chromium, a bad link (its problems), an unknown ``plot``, a
-            server that does not start, a ``context`` of another scale, or a lab that
-            does not draw in ``timeout_s``.
+            server that does not start or a ``server`` that cannot be opened, a
+            ``context`` of another scale, a lab that does not draw in ``timeout_s``, or
+            an ``out`` that cannot be written (its folder missing, say).
     """
     started = time.perf_counter()
     kind = out.suffix.lower().lstrip(".")
@@ -269,10 +270,13 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
                           f"{size[0] * scale:g}x{size[1] * scale:g} pixels: at most "
                           f"{MAX_PNG_SIDE} a side (Chromium's canvas); lower --size or "
                           f"--scale, or write an SVG")
+    if not out.parent.is_dir():  # said before the minute of work, not after it
+        raise FigureError(f"{out}: no such folder {str(out.parent)!r}")
     if serving.chromium_path() is None:
         raise FigureError("no `chromium` on PATH: install the system Chromium "
                           "(Debian: apt-get install chromium)")
     try:
+        from playwright.sync_api import Error as BrowserError
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise FigureError("Playwright is missing: pip install playwright "
@@ -301,7 +305,11 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
             raise FigureError(f"the browser context draws {ratio:g} device pixels per CSS "
                               f"pixel, not the scale asked ({scale:g})")
         seen = _watch_messages(page)
-        page.goto(f"{url}?{search}" if search else url)
+        try:
+            page.goto(f"{url}?{search}" if search else url)
+        except BrowserError as e:  # a --server that is not there, or not a web page
+            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise FigureError(f"could not open {url}: {reason}") from None
         _wait_until_drawn(page, seen, timeout_s)
         problems = _link_problems(page)
         if problems:
@@ -323,7 +331,7 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
             if len(data) < 24 or 0 in _png_size(data):  # ("data:," from a canvas too large)
                 raise FigureError("Chromium drew no image (a canvas too large?): lower "
                                   "--size or --scale")
-            out.write_bytes(data)
+            _write(out, data)
             width, height = _png_size(data)
         else:
             if plot is not None:
@@ -333,12 +341,20 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
                 text = compose_svg(plots, size[0], size[1], layout["lines"],
                                    layout["font_px"], layout["text_x"], layout["text_y"],
                                    layout["background"], layout["ink"])
-            out.write_text(text, encoding="utf-8")
+            _write(out, text.encode("utf-8"))
             root = ET.fromstring(text)
             width = round(float(root.get("width", "0").removesuffix("px")))
             height = round(float(root.get("height", "0").removesuffix("px")))
         shown = tuple([plot] if plot is not None else names)
     return Figure(out, width, height, shown, caption, time.perf_counter() - started)
+
+
+def _write(out: Path, data: bytes):
+    """``data`` to ``out``; a file that cannot be written is a ``FigureError``."""
+    try:
+        out.write_bytes(data)
+    except OSError as e:
+        raise FigureError(f"{out}: {e.strerror}") from None
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

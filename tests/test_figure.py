@@ -73,6 +73,8 @@ def test_a_typed_link_keeps_its_plus_signs(link, query):
      "at most 16384 a side"),
     # A value holding "://" is no URL: its key is checked (the default lab was drawn).
     (["figure", "lab=optimizers&x=see://here", "out.png"], "x='see://here' (unknown key)"),
+    # A folder that is not there: said at once (a traceback after a minute's drawing).
+    (["figure", "lab=mlp", "nowhere/out.png"], "no such folder"),
 ])
 def test_bad_arguments_are_one_line_and_status_2(args, says, tmp_path):
     status, out, err = _main([*args[:2], str(tmp_path / args[2]), *args[3:]])

@@ -244,6 +244,12 @@ def test_the_command_end_to_end_and_a_bad_link(server_url, tmp_path):
     assert done.stderr.count("\n") == 1
     assert "surface='nowhere'" in done.stderr and "sgd_lr='abc'" in done.stderr
     assert not bad.exists()
+    # A --server that is not serving: one line, not Playwright's traceback.
+    done = subprocess.run([sys.executable, "-m", "playground", "figure", "lab=mlp", str(bad),
+                           "--server", "http://127.0.0.1:9/app"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1
+    assert "could not open http://127.0.0.1:9/app" in done.stderr and not bad.exists()
 
 
 def test_a_chinese_figure(server_url, contexts, tmp_path):
