@@ -18,7 +18,7 @@ import pytest
 from playground.ui.lesson import shipped_lesson, step_search
 from playground.ui.shell import link_table
 
-from .helpers import assert_no_errors, open_page, query_of, wait_until
+from .helpers import assert_no_errors, number, open_page, query_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -196,4 +196,29 @@ def test_a_bad_lesson_step_in_the_link_is_said_in_chinese(new_page, server_url):
     notice = page.get_by_text("lesson_step='9'（超出范围 [1, 4]）")
     notice.wait_for(state="visible", timeout=LOAD_S * 1000)
     assert "outside" not in notice.inner_text()
+    assert_no_errors(page)
+
+
+def test_next_while_the_network_trains_opens_the_next_step_at_epoch_0(new_page, server_url):
+    """Over-fitting, step 4 (L2) played, then PageDown to step 5 (dropout) while it
+    trains: step 5 showed the L2 network training on at epoch 2,810, its curves one run
+    spliced from two, and its link had no dropout (a new user's review). Now the next
+    step's own network at epoch 0, paused, its link the step's."""
+    page = open_page(new_page, f"{server_url}?lesson=overfitting&lesson_step=4")
+    wait_for_lab(page, "mlp")
+    wait_for_step(page, 4, 7)
+
+    def shown() -> float:
+        return number(page, "pg-epoch")
+
+    page.locator(".pg-lesson-caption").click()  # (Space is the page's key: no box focused)
+    page.keyboard.press("Space")
+    wait_until(page, lambda: shown() >= 30, LOAD_S, "training past epoch 30")
+    page.keyboard.press("PageDown")
+    wait_for_step(page, 5, 7)
+    wait_until(page, lambda: shown() == 0, LOAD_S, "the step's network at epoch 0")
+    page.wait_for_timeout(1500)  # still 0: paused, not the old run played on
+    assert shown() == 0
+    query = query_of(page)
+    assert query.get("dropout") == "0.5" and "l2" not in query and "epoch" not in query
     assert_no_errors(page)

@@ -363,8 +363,11 @@ class MlpLab(Lab):
 
     def _write_epoch(self, *_events):
         """The epoch shown goes into the link (``trained``), but not frame by frame
-        while playing (``_on_pause`` writes it then), nor while catching up."""
+        while playing (``_on_pause`` writes it then), nor while catching up, nor while
+        a link is applied (its epoch stands: a link followed while playing pauses)."""
         s = self.state
+        if s.applying_link:
+            return
         if s.generation != self._written_generation:
             # A new network's epoch 0: a change of the user's has cleared ``trained``
             # already, and a link's new network still has its epoch to reach.

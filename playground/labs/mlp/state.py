@@ -1038,6 +1038,16 @@ class MlpLabState(_Knobs):
                 caption.listed([p for p in training_parts if p], lang),
                 tr("export.epoch", lang, epoch=self.epoch)]
 
+    def apply_link(self, query: Mapping[str, str]) -> list[str]:
+        """``LabState.apply_link``, the epoch shown first made ``trained`` (silently):
+        while playing, ``trained`` still holds the epoch Play started at (it is written
+        on pause), so a link at that epoch (a lesson's next step: 0) changed nothing and
+        the network playing trained on under the link's other settings."""
+        if self.epoch > self.trained:
+            with param.parameterized.discard_events(self):
+                self.trained = min(self.epoch, MAX_LINK_EPOCHS)
+        return super().apply_link(query)
+
     def check_link(self, query: Mapping[str, str], values: dict,
                    problems: list[str]) -> dict:
         """An uploaded data set only once the tab gave it back; a batch within the

@@ -1304,3 +1304,39 @@ def test_a_link_trains_whole_where_there_is_no_budget():
     assert state.apply_query({"layers": "4", "epoch": "30"}) == []
     state.precompute()
     assert state.epoch == 30
+
+
+def test_a_link_followed_while_playing_starts_its_own_network_at_its_epoch(lab):
+    """A lesson's Next while the network trains: the next step's link differs only in
+    L2 (no epoch: 0). The network playing went on under the new L2 from epoch 2,810,
+    one run spliced from two (a new user's review); it is the link's network at epoch
+    0, as a page opened at that link shows."""
+    from playground.labs.mlp.state import MlpLabState
+
+    s = lab.state
+    s.apply_link({"layers": "4", "l2": "0.025"})
+    lab.player.play.value = True  # trained holds 0 while playing: written on pause
+    for _ in range(3):
+        lab.player.tick()
+    assert s.epoch > 0 and s.trained == 0
+    step = {"layers": "4", "dropout": "0.5"}
+    assert s.apply_link(step) == []
+    assert s.epoch == 0 and s.l2 == 0 and s.dropout == 0.5 and not lab.player.play.value
+    fresh = MlpLabState()
+    fresh.apply_query(step)
+    fresh.precompute()
+    for a, b in zip(jax.tree_util.tree_leaves(s.model.params),
+                    jax.tree_util.tree_leaves(fresh.model.params), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert s.to_query() == fresh.to_query()
+    # Back to an earlier epoch while playing: the pause wrote the epoch shown over the
+    # link's, and the network played on from there.
+    lab.player.play.value = True
+    deadline = time.monotonic() + 60  # (a frame rests after a long one: the new network's)
+    while s.epoch < 10 and time.monotonic() < deadline:
+        lab.player.tick()
+        time.sleep(0.05)
+    assert s.epoch >= 10 and s.trained == 0
+    assert s.apply_link({**step, "epoch": "3"}) == []
+    assert s.epoch == 3 and s.trained == 3 and not lab.player.play.value
+    assert s.to_query()["epoch"] == "3"
