@@ -323,9 +323,10 @@ def first_step_query(query: Mapping[str, str],
                      tables: Callable[[str], LinkTable | None]) -> dict[str, str]:
     """``?lesson=NAME`` with nothing but the page's keys (and, if any, ``lab`` naming
     the step's own lab): the link of its step (``lesson_step``, else the first) with the
-    page's keys; any other link as it is."""
+    page's keys; a link with settings of its own as it is, in the step's lab where it
+    names none (``?lesson=overfitting&lesson_step=5&epoch=300`` is the MLP lab's)."""
     name = query.get("lesson", "")
-    if not name or name == UPLOADED or set(query) - PAGE_KEYS - {"lab"}:
+    if not name or name == UPLOADED:
         return dict(query)
     try:
         lesson = shipped_lesson(name, tables)
@@ -333,7 +334,10 @@ def first_step_query(query: Mapping[str, str],
         return dict(query)  # the guide reports it
     k = LESSON_LINK.read(query)[0].get("lesson_step", 1)
     step, _ = read_query(lesson.steps[(k if k <= len(lesson.steps) else 1) - 1].link)
-    if "lab" in query and query["lab"] != step.get("lab", DEFAULT_LAB):
+    own_lab = step.get("lab", DEFAULT_LAB)
+    if set(query) - PAGE_KEYS - {"lab"}:
+        return dict(query) if "lab" in query else {"lab": own_lab, **query}
+    if query.get("lab", own_lab) != own_lab:
         return dict(query)  # another lab's page: a link of its own
     # A step past the end opens the first; the link keeps it, for the guide to report.
     return {**step, "lesson_step": "1", **query}

@@ -250,6 +250,12 @@ def test_lesson_alone_in_a_link_opens_its_step():
     assert ls.first_step_query(kept, link_table) == kept  # a link of its own stands
     kept = {"lesson": "overfitting", "lab": "mlp", "noise": "10"}
     assert ls.first_step_query(kept, link_table) == kept
+    # Settings of its own and no lab: the step's lab's (it opened the optimizer lab,
+    # the lesson and its epoch refused).
+    own = {"lesson": "overfitting", "lesson_step": "5", "epoch": "300"}
+    assert ls.first_step_query(own, link_table) == {"lab": "mlp", **own}
+    own = {"lesson": "momentum_ravine", "surface": "saddle"}
+    assert ls.first_step_query(own, link_table) == {"lab": "optimizers", **own}
 
 
 def test_a_lesson_with_its_own_lab_named_opens_its_step():
