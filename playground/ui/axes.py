@@ -398,6 +398,16 @@ function pgArrows(raw, reach) {
   }
   return {zoom, arrows};
 }
+// The surface plot's title: its own words, and the arrows' zoom while arrows are drawn
+// larger than the steps ("· arrows drawn ×100"): in lecture mode the readout that says
+// so is below the screen, and a ×100 arrow read as a real step.
+function pgZoomTitle(title, base, text, zoom, arrows) {
+  const drawn = Object.values(arrows).some((a) => a.x0.length > 0);
+  const scale = pgPlain(zoom).replace(/^1×/, "");
+  const want = drawn && zoom !== 1 ? base + " · " + text.zoom.replace("{scale}", () => scale)
+                                   : base;
+  if (title.text !== want) title.text = want;
+}
 """
 
 
@@ -428,7 +438,8 @@ def state_table_text(lang: str) -> dict[str, str]:
     text = {key: tr(f"readout.{key}", lang)
             for key in ("title", "caption", "theta", "loss", "grad", "velocity",
                         "effective_lr", "grad_undefined", "subgradient", "row_step")}
-    text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang))
+    text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang),
+                surface=tr("plot.surface", lang))
     return text
 
 

@@ -61,6 +61,7 @@ from ...ui.marks import (
 )
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import (
+    FIT_WINDOW,
     LECTURE_ONLY,
     NOT_IN_LECTURE,
     PLOT_FONTS,
@@ -152,7 +153,8 @@ class RacePlots:
         self.lang = lang
         self.surface_fig = surface_figure(
             lang, height=SURFACE_HEIGHT, sizing_mode="stretch_width", match_aspect=False,
-            x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), name="pg-surface-plot")
+            x_range=Range1d(-1, 1), y_range=Range1d(-1, 1), name="pg-surface-plot",
+            tags=[FIT_WINDOW])  # (lecture mode: fitted to the window under a lesson)
         self.contour = None
         self._arrow_reach, self._loss_floor, self._grid_min = 1.0, 0.0, 0.0
         self._framed: Surface | None = None  # the surface the view is set to
@@ -241,6 +243,7 @@ class RacePlots:
         ranges = {"y_range": Range1d(0, 1) if mode == "linear" else Range1d(1e-3, 1)}
         f = loss_figure(mode, self.lang, {n: self.loss_source(n) for n in opt.NAMES}, cursor,
                         height=300, sizing_mode="stretch_width", x_range=self.step_range,
+                        tags=[FIT_WINDOW],
                         **ranges)
         y = "loss" if mode == "linear" else "gap"
         for name in opt.NAMES:
@@ -262,7 +265,7 @@ class RacePlots:
         labels.update(step=tr("plot.step", self.lang), loss_of=tr("headline.loss_of", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
-                "headline": self.headline,
+                "headline": self.headline, "surface_title": self.surface_fig.title,
                 "labels": labels, "fulls": dict(self.full), "trails": dict(self.trail)}
         for kind, source in self.arrows.items():
             args[f"arrows_{kind}"] = source
@@ -447,6 +450,7 @@ arrows_velocity.data = arrows.velocity;
 arrows_step.data = arrows.step;
 cursors[1].location = t;
 readout.text = names.length ? pgStateTable(labels, t, zoom, rows) : "";
+pgZoomTitle(surface_title, labels.surface, labels, zoom, arrows);
 """
 
 
