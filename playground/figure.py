@@ -90,6 +90,14 @@ def link_search(link: str) -> str:
     return link_query(link)
 
 
+def figure_search(link: str) -> str:
+    """The query a figure's page opens (``link_search``), lecture mode left out: there
+    the page fits its plots to the window (``ui.present.FIT_WINDOW``) while
+    ``pg.arrange`` lays them out for the slide, which has text and lines of its own."""
+    return "&".join(part for part in link_search(link).split("&")
+                    if part.split("=", 1)[0] != "present")
+
+
 def parse_size(text: str) -> tuple[int, int]:
     """``"1600x900"`` → (1600, 900).
 
@@ -281,7 +289,7 @@ def render(link: str, out: Path, scale: float = 1.0, size: tuple[int, int] = DEF
     except ImportError:
         raise FigureError("Playwright is missing: pip install playwright "
                           "(the system Chromium is used; no `playwright install`)") from None
-    search = link_search(link)
+    search = figure_search(link)
     with contextlib.ExitStack() as stack:
         url = server.split("?")[0] if server else None
         if url is None:

@@ -63,6 +63,12 @@ def test_a_typed_link_keeps_its_plus_signs(link, query):
         "x**2-y**2+0.1*sin(3*x)" if " " in link else "x**2-y**2")
 
 
+def test_a_figure_opens_its_link_out_of_lecture_mode():
+    assert figure.figure_search("?lab=mlp&present=1&lang=zh") == "lab=mlp&lang=zh"
+    assert figure.figure_search("lab=optimizers&surface=saddle") == (
+        "lab=optimizers&surface=saddle")
+
+
 @pytest.mark.parametrize("args, says", [
     (["figure", "lab=mlp", "out.jpg"], ".png or .svg"),
     (["figure", "lab=mlp", "out.png", "--size", "huge"], "size must be"),

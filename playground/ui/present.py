@@ -23,7 +23,10 @@ The dark colours follow WCAG 2.1: text at least 4.5:1 against its background.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+from typing import NamedTuple
 
 import param
 from bokeh.models import (
@@ -39,6 +42,7 @@ from bokeh.models import (
     Segment,
     Title,
 )
+from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, FONT_STACK, LANGUAGES, tr
 from .link import LinkTable, param_field
@@ -117,6 +121,99 @@ def lecture_left(px: int) -> str:
     """The tag of a plot with ``px`` left of its frame in lecture mode (see
     :data:`LECTURE_LEFT`)."""
     return f"{LECTURE_LEFT}{int(px)}"
+
+
+#: A plot tagged so is, in lecture mode, made shorter where the window would cut off its
+#: frame or the axis under it (the legends below it may go under the fold), its frame
+#: to ``FIT_LEAST`` of its lecture height at least; a plot of a fixed size keeps its
+#: frame's shape, as wide as its title at least (Bokeh cuts a title off at the frame's
+#: width).  The window and each plot's place come from the browser (``WindowFit``).  A
+#: lesson's caption and lecture type above them left the optimizer lab's contours and the
+#: bias–variance charts partly under a 1280 × 720 projector's fold (a new user's review).
+FIT_WINDOW = "pg-fit-window"
+FIT_LEAST = 0.6
+#: Room kept under a fitted plot's axis (px): its labels in sight, not on the window's edge.
+FIT_MARGIN_PX = 8
+
+
+class Place(NamedTuple):
+    """Where a plot is in the browser (page px): its top, the height of the legends
+    below it, its height and width outside its frame (title, axes, legends) and its
+    title's text width."""
+
+    top: float
+    legends: float
+    outside_h: float
+    outside_w: float
+    title_w: float
+
+
+def read_window(report: str) -> tuple[float, dict[str, Place]] | None:
+    """``WindowFit.report`` (JSON: the window's height and, by Bokeh model id, each tagged
+    plot's ``Place``) as (height, places); None for anything else (it comes from the
+    browser: unchecked, an absurd height would shrink every plot)."""
+    try:
+        data = json.loads(report)
+        height = float(data["height"])
+        places = {str(k): Place(*(float(x) for x in v)) for k, v in dict(data["plots"]).items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    if not (100 <= height <= 20_000 and len(places) <= 50 and all(
+            math.isfinite(x) and abs(x) <= 1e6 and (i == 0 or x >= 0)
+            for place in places.values() for i, x in enumerate(place))):
+        return None
+    return height, places
+
+
+class WindowFit(ReactiveHTML):
+    """Sends the server the browser window's height and the ``Place`` of each plot tagged
+    ``FIT_WINDOW`` (``report``, for ``read_window``) while ``active`` (lecture mode),
+    when they change: a lesson's next caption, a resized window."""
+
+    active = param.Boolean(default=False)
+    report = param.String(default="")
+
+    _template = "<div id='fit' style='display:none'></div>"
+    _scripts = {
+        "render": """
+          state.last = '';
+          state.ctx = document.createElement('canvas').getContext('2d');  // a title's width
+          state.measure = () => {
+            if (!data.active || !window.Bokeh || !Bokeh.index) { return; }
+            const plots = {};
+            for (const view of Bokeh.index.query((v) => v.model != null && v.frame != null &&
+                 Array.isArray(v.model.tags) && v.model.tags.includes('""" + FIT_WINDOW + """'))) {
+              const box = view.el.getBoundingClientRect();
+              if (box.width === 0 || box.height === 0) { continue; }
+              let legends = 0;
+              for (const m of view.model.below) {
+                const legend = m != null && m.type === 'Legend' ? Bokeh.index.find_one(m) : null;
+                if (legend != null && legend.bbox != null) { legends += legend.bbox.height; }
+              }
+              const title = view.model.title;
+              let title_w = 0;
+              if (title != null && title.text) {
+                const size = title.text_font_size, px = size.value ?? size;
+                state.ctx.font = `${title.text_font_style} ${px} ${title.text_font}`;
+                title_w = state.ctx.measureText(title.text).width;
+              }
+              plots[view.model.id] = [Math.round(box.top + window.scrollY), Math.round(legends),
+                                      Math.round(box.height - view.frame.bbox.height),
+                                      Math.round(box.width - view.frame.bbox.width),
+                                      Math.ceil(title_w)];
+            }
+            const report = JSON.stringify({height: window.innerHeight, plots});
+            if (report !== state.last) { state.last = report; data.report = report; }
+          };
+          state.timer = setInterval(state.measure, 700);
+          window.addEventListener('resize', state.measure);
+        """,
+        "active": "state.last = ''; state.measure();",
+        "remove": """
+          clearInterval(state.timer);
+          window.removeEventListener('resize', state.measure);
+        """,
+    }
 
 
 #: The text properties of a plot's models that name a font (Bokeh's default: "helvetica").
@@ -290,6 +387,9 @@ class Presenter:
     def __init__(self, display: Display):
         self.display = display
         self.originals: dict[str, dict[str, object]] = {}
+        #: The browser window's height and the ``FIT_WINDOW`` plots' places
+        #: (``read_window``), or None: no plot is fitted.
+        self.window: tuple[float, dict[str, Place]] | None = None
 
     def _set(self, model, prop: str, value):
         saved = self.originals.setdefault(model.id, {})
@@ -309,6 +409,34 @@ class Presenter:
         else:
             self._restore(model, prop)
 
+    def _size(self, plot: Plot, lecture_h: int | None, big: bool):
+        """``plot``'s height in this display: its own, its lecture height
+        (``LECTURE_HEIGHT``), made shorter to fit the window (``FIT_WINDOW``); a plot of a
+        fixed size keeps its frame's shape (the MLP heat map: square)."""
+        saved = self.originals.get(plot.id, {})
+        own_h, own_w = saved.get("height", plot.height), saved.get("width", plot.width)
+        if not own_h:
+            return  # (no height of its own to start from)
+        height, width = (lecture_h or own_h) if big else own_h, own_w
+        place = (self.window[1].get(plot.id) if big and self.window is not None
+                 and FIT_WINDOW in plot.tags else None)
+        fixed = plot.sizing_mode in (None, "fixed") and bool(own_w)
+        if place is not None and height > place.outside_h:
+            frame = height - place.outside_h  # its frame's height unfitted
+            # The frame and its axes in the window; the legends below may go under it.
+            room = (self.window[0] - place.top - FIT_MARGIN_PX
+                    - (place.outside_h - place.legends))
+            least = FIT_LEAST
+            if fixed and own_w > place.outside_w:  # its frame as wide as its title at least
+                least = max(least, (place.title_w + 4) / (own_w - place.outside_w))
+            scale = min(1.0, max(least, room / frame))
+            height = round(place.outside_h + scale * frame)
+            if fixed and own_w > place.outside_w:
+                width = round(place.outside_w + scale * (own_w - place.outside_w))
+        self._apply(plot, "height", height, height != own_h)
+        if fixed:
+            self._apply(plot, "width", width, width != own_w)
+
     def style_plot(self, plot: Plot, thick: set[str] | None = None):
         """Theme and lecture mode on one plot; ``thick`` the ids of the renderers whose
         lines thicken (None: every line glyph)."""
@@ -326,11 +454,14 @@ class Presenter:
         if self.originals.get(plot.id, {}).get("toolbar_location",
                                                plot.toolbar_location) == "above":
             self._apply(plot, "toolbar_location", "right", big)
+        lecture_h = None
         for tag in plot.tags:
             if isinstance(tag, str) and tag.startswith(LECTURE_HEIGHT):
-                self._apply(plot, "height", int(tag[len(LECTURE_HEIGHT):]), big)
+                lecture_h = int(tag[len(LECTURE_HEIGHT):])
             if isinstance(tag, str) and tag.startswith(LECTURE_LEFT):
                 self._apply(plot, "min_border_left", int(tag[len(LECTURE_LEFT):]), big)
+        if lecture_h is not None or FIT_WINDOW in plot.tags:
+            self._size(plot, lecture_h, big)
         zh = self.display.lang == "zh"  # set once: a page's language is fixed
         if not (dark or big or zh or self.originals):
             # The default display on plots never styled otherwise: nothing to set or to

@@ -58,7 +58,15 @@ from .link import (
 from .markup import notice, set_notice
 from .paint import skip_css_variables
 from .present import CSS as DISPLAY_CSS
-from .present import DISPLAY_LINK, PAGE_BUTTON, Presenter, display_query, read_display
+from .present import (
+    DISPLAY_LINK,
+    PAGE_BUTTON,
+    Presenter,
+    WindowFit,
+    display_query,
+    read_display,
+    read_window,
+)
 from .process import (
     IMPORTS_LOCK,
     configure_process,
@@ -319,7 +327,10 @@ class Page:
                                        own_page=not self.autoloaded)
         self.history.param.watch(self._on_history, "popped")
         self.view.append(self.history)
-        self.view.extend([self.lesson.script, self.lesson.kept,
+        # Lecture mode: the pictures fitted to the window (``present.FIT_WINDOW``).
+        self.window_fit = WindowFit(active=self.display.present)
+        self.window_fit.param.watch(self._on_window, "report")
+        self.view.extend([self.lesson.script, self.lesson.kept, self.window_fit,
                           KeyboardShortcuts.for_page(self.lab_key, self.lang)])
         if self.in_a_session:
             pn.state.onload(self._on_load)
@@ -415,9 +426,21 @@ class Page:
         if values.get("present", self.display.present) != self.display.present:
             self._side_toggle.value = self.embed or not values["present"]
         self.display.param.update(**values)
+        self.window_fit.active = self.display.present
         self.view.css_classes = self._root_classes()
         self._restyle()
         self._write_link()
+
+    def _on_window(self, event):
+        """The browser's window and the fitted plots' tops changed: lecture mode's
+        plots fitted to them (``present.FIT_WINDOW``)."""
+        window = read_window(event.new)
+        if window is None:
+            log.warning("an unreadable window report: %.200r", event.new)
+            return
+        self.presenter.window = window
+        if self.display.present:
+            self._restyle()
 
     def _root_classes(self) -> list[str]:
         """The page root's classes: the display's, and ``pg-complete`` once every part of

@@ -367,6 +367,51 @@ def test_lecture_mode_puts_each_download_menu_below_its_plot(new_page, server_ur
         assert frame <= 720, found
 
 
+#: Each plot fitted to the window: its frame's and its box's bottom, less its legends
+#: below (page px), and its frame's height and width.
+_FITTED = """() => {
+  const out = [];
+  for (const v of Bokeh.index.query((v) => v.model != null && v.frame != null &&
+       Array.isArray(v.model.tags) && v.model.tags.includes('pg-fit-window'))) {
+    const box = v.el.getBoundingClientRect();
+    if (box.width === 0) continue;
+    let legends = 0;
+    for (const m of v.model.below) {
+      const legend = m != null && m.type === 'Legend' ? Bokeh.index.find_one(m) : null;
+      if (legend != null) legends += legend.bbox.height;
+    }
+    out.push({frame_bottom: box.top + scrollY + v.frame.bbox.bottom,
+              axes_bottom: box.bottom + scrollY - legends,
+              frame_h: v.frame.bbox.height, frame_w: v.frame.bbox.width});
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("query", ["lesson=momentum_ravine&lesson_step=5",
+                                   "lesson=overfitting&lesson_step=3&lang=zh",
+                                   "lesson=overfitting&lesson_step=7"])
+def test_a_lessons_pictures_fit_a_1280_by_720_projector_in_lecture_mode(new_page, server_url,
+                                                                         query):
+    """Lecture mode under a lesson's caption of four to six lines (a new user's review):
+    the optimizer lab's contours with three optimizers' numbers above them, the MLP heat
+    map, the bias–variance charts ran under the fold.  Each picture's frame and axes now
+    end in the window (its legend below may not), its frame still a picture (≥ 160 px)."""
+    page = new_page()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server_url}?{query}&present=1")
+    page.locator(".pg-download").first.wait_for(state="visible", timeout=120_000)
+    wait_until(page, lambda: (found := page.evaluate(_FITTED)) and all(
+        p["axes_bottom"] <= 720 for p in found), 30, "the pictures fitted to the window")
+    page.wait_for_timeout(2000)  # (and they stay so: the page's periodic restyle)
+    found = page.evaluate(_FITTED)
+    assert len(found) == 2, found
+    for p in found:
+        assert p["frame_bottom"] <= 720 and p["axes_bottom"] <= 720, found
+        assert p["frame_h"] >= 160 and p["frame_w"] >= 160, found
+    assert page.errors == []
+
+
 @pytest.mark.parametrize("lab", ["mlp", "optimizers", "biasvariance"])
 def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     opener = {"mlp": open_mlp, "optimizers": open_optimizers,

@@ -6,16 +6,21 @@ from bokeh.models import FullscreenTool, LegendItem
 from bokeh.plotting import figure
 
 from playground.ui.present import (
+    FIT_LEAST,
+    FIT_MARGIN_PX,
+    FIT_WINDOW,
     NOT_IN_LECTURE,
     OWN_INK,
     PLOT_COLORS,
     THICK,
     Display,
+    Place,
     Presenter,
     display_query,
     lecture_height,
     luminance,
     read_display,
+    read_window,
 )
 
 
@@ -123,6 +128,61 @@ def test_a_plot_tagged_with_a_lecture_height_has_it_in_lecture_mode_only():
     display.param.update(present=False)
     presenter.style([tall, other])
     assert (tall.height, other.height) == (215, 215)
+
+
+def test_a_plot_tagged_to_fit_the_window_is_shortened_in_lecture_mode_only():
+    """Lecture mode with a lesson's caption above: a ``FIT_WINDOW`` plot's frame and
+    axes end in the window (its legends below may not), its frame at least
+    ``FIT_LEAST`` of its own; plain mode, or a window with room: its own height."""
+    chart = figure(height=300, sizing_mode="stretch_width", tags=[lecture_height(500),
+                                                                 FIT_WINDOW])
+    display = Display(present=True)
+    presenter = Presenter(display)
+    presenter.style([chart])
+    assert chart.height == 500  # no window reported yet: its lecture height
+    # 720-px window, top at 400, legends 80, title+axes+legends 200: frame room 192.
+    presenter.window = (720.0, {chart.id: Place(400, 80, 200, 60, 250)})
+    presenter.style([chart])
+    room = 720 - 400 - FIT_MARGIN_PX - (200 - 80)
+    assert chart.height == 200 + room == 392
+    presenter.window = (720.0, {chart.id: Place(650, 80, 200, 60, 250)})  # no room at all
+    presenter.style([chart])
+    assert chart.height == 200 + round(FIT_LEAST * 300)
+    presenter.window = (1080.0, {chart.id: Place(400, 80, 200, 60, 250)})  # room to spare
+    presenter.style([chart])
+    assert chart.height == 500
+    presenter.window = (720.0, {chart.id: Place(400, 80, 200, 60, 250)})
+    display.param.update(present=False)
+    presenter.style([chart])
+    assert chart.height == 300
+
+
+def test_a_fixed_size_plot_keeps_its_frames_shape_and_its_titles_width():
+    """The MLP heat map (460 × 440, square frame): shortened, as much narrower; never
+    narrower than its title's text (Bokeh cuts a title at the frame's width)."""
+    heat = figure(width=460, height=440, tags=[FIT_WINDOW])
+    presenter = Presenter(Display(present=True))
+    # outside the frame: 100 px tall, 100 wide (a 360 × 340 frame); title 200 px.
+    presenter.window = (720.0, {heat.id: Place(380, 0, 100, 100, 200)})
+    presenter.style([heat])
+    frame_h = 720 - 380 - FIT_MARGIN_PX - 100
+    scale = frame_h / 340
+    assert heat.height == 100 + frame_h and heat.width == round(100 + scale * 360)
+    presenter.window = (720.0, {heat.id: Place(380, 0, 100, 100, 320)})  # a long title
+    presenter.style([heat])
+    assert heat.width == 100 + 324 and heat.height == round(100 + 324 / 360 * 340)
+
+
+def test_a_window_report_from_the_browser_is_checked():
+    good = '{"height": 720, "plots": {"p1": [400, 80, 200, 60, 250]}}'
+    assert read_window(good) == (720.0, {"p1": Place(400, 80, 200, 60, 250)})
+    for bad in ("", "nan", "[]", '{"height": 720}', '{"height": 5, "plots": {}}',
+                '{"height": 1e9, "plots": {}}', '{"height": "x", "plots": {}}',
+                '{"height": 720, "plots": {"p": [1, 2]}}',
+                '{"height": 720, "plots": {"p": [1, -2, 3, 4, 5]}}',
+                '{"height": 720, "plots": {"p": [1, 2, 3, 4, NaN]}}',
+                '{"height": 720, "plots": [1]}'):
+        assert read_window(bad) is None, bad
 
 
 def test_a_legend_tagged_not_in_lecture_is_hidden_there_only():

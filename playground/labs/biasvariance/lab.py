@@ -31,9 +31,11 @@ from ...ui.export import (
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import (
+    FIT_WINDOW,
     MATH_FONT,
     PLOT_COLORS,
     katex_html_stylesheets,
+    lecture_height,
     math_size,
     number_size,
     text_size,
@@ -51,6 +53,9 @@ from .state import BiasVarianceLabState, calculate
 #: touched; at 500 the frame keeps ≥ 300 px, the labels a gap, and the plots fit in 720 px
 #: below the decomposition's numbers (~150 px with the header).
 PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 500
+#: Both plots: taller in lecture mode (its larger text squeezed them), fitted to the
+#: window there (``ui.present``).
+PLOT_TAGS = (lecture_height(LECTURE_PLOT_HEIGHT), FIT_WINDOW)
 RIDGES = (0.0, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0)
 
 
@@ -68,7 +73,6 @@ class BiasVarianceLab(Lab):
     def __init__(self, **params):
         super().__init__(**params)
         s, lang = self.state, self.state.lang
-        self._lecture = False  # lecture mode (``display_changed``)
         self._started = False
         # Long computations' thread (in a live page); the latest request's generation.
         self.worker = Worker(on_error=self._on_work_failed, name="bias-variance")
@@ -198,7 +202,7 @@ class BiasVarianceLab(Lab):
         lang = self.state.lang
         self.fit_sources = fit_sources()
         self.fits_fig = fits_figure(self.fit_sources, lang, height=PLOT_HEIGHT,
-                                    sizing_mode="stretch_width")
+                                    sizing_mode="stretch_width", tags=list(PLOT_TAGS))
         figure_label(self.fits_fig, tr("bv.fits.shown", lang),
                      tr("bv.fits.shown.figure", lang))
         self.fit_sources["fits"].selected.on_change("indices", self._on_tap)
@@ -222,8 +226,8 @@ class BiasVarianceLab(Lab):
         ``chosen``; a new figure when the axes' kind changes."""
         curves = curves_figure(self.curves_sources, family, self.state.lang, chosen,
                                int(self.state.n), ink=self._span_color(),
-                               height=PLOT_HEIGHT, sizing_mode="stretch_width")
-        self._size_for_lecture(curves.figure)
+                               height=PLOT_HEIGHT, sizing_mode="stretch_width",
+                               tags=list(PLOT_TAGS))
         return curves
 
     def _span_color(self) -> str:
@@ -231,18 +235,10 @@ class BiasVarianceLab(Lab):
         theme's background; the static export draws it so too)."""
         return PLOT_COLORS[self.theme]["muted"]
 
-    def _size_for_lecture(self, fig):
-        """A plot's height for lecture mode or not."""
-        fig.height = LECTURE_PLOT_HEIGHT if self._lecture else PLOT_HEIGHT
-
     def display_changed(self, display):
-        """Lecture mode: taller plots (its larger text squeezed them); the theme: the
-        chosen capacity's line in its ink."""
+        """The theme: the chosen capacity's line in its ink (lecture mode's taller
+        plots are the presenter's: ``PLOT_TAGS``)."""
         super().display_changed(display)
-        self._lecture = display.present
-        for fig in (self.fits_fig, self.curves_fig):
-            if fig is not None:
-                self._size_for_lecture(fig)
         if self.curves is not None and self.curves.chosen.line_color != self._span_color():
             self.curves.chosen.line_color = self._span_color()
             self.curves.label.text_color = self._span_color()

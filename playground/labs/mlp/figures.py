@@ -44,7 +44,15 @@ from ...ui.palettes import (
     optimizer_color,
     title_ink,
 )
-from ...ui.present import OWN_INK, ink, lecture_height, lecture_left, number_size, text_size
+from ...ui.present import (
+    FIT_WINDOW,
+    OWN_INK,
+    ink,
+    lecture_height,
+    lecture_left,
+    number_size,
+    text_size,
+)
 from ...ui.widgets import loss_text, set_text
 from .state import MAX_RACERS, MlpLabState, race_frame_text
 
@@ -296,7 +304,7 @@ class BoundaryView(Viewer):
         self.plane = plane
         self.boundary_fig, self.image_source = plane.figure(
             "pg-boundary-image", 7, 1, width=460, height=440,
-            title=tr("mlp.plot.boundary", lang))
+            title=tr("mlp.plot.boundary", lang), tags=[FIT_WINDOW])
         self.boundary_fig.xaxis.axis_label, self.boundary_fig.yaxis.axis_label = "x₁", "x₂"
         self.curves = empty_curves()
         self.curve_feed = CurveFeed(self.curves)
@@ -341,7 +349,8 @@ class BoundaryView(Viewer):
         fig = epoch_chart(what, self.state.lang, height=215, sizing_mode="stretch_width",
                           min_border_left=CHART_LEFT_PX,
                           tags=[lecture_height(LECTURE_CHART_PX),
-                                lecture_left(LECTURE_CHART_LEFT_PX)])
+                                lecture_left(LECTURE_CHART_LEFT_PX),
+                                *([FIT_WINDOW] if what == "loss" else [])])
         lang = self.state.lang
         gap = generalisation_gap(fig, self.curves, what, lang)
         _, val = train_val_lines(fig, self.curves, what, lang, line_width=2)
