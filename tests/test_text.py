@@ -434,6 +434,7 @@ def _mlp_presets() -> tuple[str, ...]:
 #: Each key template the code builds → the registry its hole is filled from (a function,
 #: so that a registry is imported only here). ``None``: the code checks the key is there.
 REGISTRIES = {
+    "export.sweep.{}": lambda: ("off", "on"),  # a flag's sweep (static_export)
     "optimizer.{}": lambda: opt.NAMES,
     "optimizer.{}.note": None,
     "optimizer.no_{}": lambda: [key for key, knob in opt.KNOBS.items() if knob.flag],
