@@ -1142,11 +1142,11 @@ def build_biasvariance_page(state, between: Callable[[], None] | None = None) ->
                            name="pg-bv-definitions-note",
                            styles={"font-size": "13px", "font-family": "system-ui, sans-serif",
                                    "color": "var(--pg-muted, #555)"})
-    # Where bias² is within its sampling error of 0 it is drawn at the chart's bottom:
-    # said under the charts, as in the live page.
-    zero_note = Div(text=text_html(state.bias2_zero_note()), sizing_mode="stretch_width",
+    # Where bias² is within its sampling error of 0 it is drawn at the chart's bottom,
+    # where the test error is past its top: said under the charts, as in the live page.
+    zero_note = Div(text=text_html(state.chart_note()), sizing_mode="stretch_width",
                     disable_math=True, name="pg-bv-zero-note",
-                    visible=bool(state.bias2_zero_note()),
+                    visible=bool(state.chart_note()),
                     styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
                             "color": "var(--pg-muted, #555)"})
     family_note = Div(text=text_html(state.family_note()),

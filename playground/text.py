@@ -747,6 +747,9 @@ _EN: dict[str, str] = {
     "bv.bias2_zero": (
         "Bias² is drawn as 0, below the chart's bottom, at {where}: there it is within its "
         "sampling error of 0 (the M training sets cannot tell it from 0)."),
+    "bv.above_top": (
+        "The test error is above the chart's top at {where} (up to {peak}): the axis keeps "
+        "the U in view."),
     "bv.where.from": "{symbol} ≥ {value}",
     "bv.where.at": "{symbol} = {values}",
     "bv.reading.high_bias": (

@@ -663,6 +663,8 @@ ZH: dict[str, str] = {
     "bv.bias2_zero": (
         "在 {where} 处，偏差² 画作 0（位于图的下边界以下）：在那里它与 0 的差距在抽样误差之内"
         "（M 个训练集无法把它与 0 区分开）。"),
+    "bv.above_top": (
+        "在 {where} 处，测试误差超出图的上边界（最高达 {peak}）：坐标轴只保证 U 形曲线可见。"),
     "bv.where.from": "{symbol} ≥ {value}",
     "bv.where.at": "{symbol} = {values}",
     "bv.reading.high_bias": (

@@ -214,7 +214,10 @@ def test_a_figure_says_where_bias2_is_drawn_as_0():
         state.precompute()
         note = state.bias2_zero_note()  # the page's note (tests/labs/biasvariance)
         assert note.startswith(tr("bv.bias2_zero", lang).split("{")[0])
-        assert export.figure_caption(state) == before + tr("caption.separator", lang) + note
+        notes = state.chart_notes()  # and where the test error is above the top
+        assert notes[0] == note
+        assert export.figure_caption(state) == tr("caption.separator", lang).join(
+            [before, *notes])
 
 
 def test_an_optimizer_figure_says_what_its_arrows_are_while_a_run_has_them():

@@ -435,8 +435,9 @@ class BiasVarianceLab(Lab):
             self.curves.show_chosen(s.family, int(s.capacity))
 
     def _say_where_bias2_is_zero(self):
-        """The note under the curves: at which capacities bias² is drawn as 0."""
-        note = self.state.bias2_zero_note()
+        """The note under the curves: where bias² is drawn as 0, where the test error is
+        above the chart's top (``chart_note``)."""
+        note = self.state.chart_note()
         set_text(self.zero_note, text_html(note))
         self.zero_note.visible = bool(note)
 

@@ -29,6 +29,7 @@ from ...numerics import SEED_BOUNDS
 from ...numerics import biasvariance as bv
 from ...text import tr
 from ...ui import caption
+from ...ui.axes import decomposition_range
 from ...ui.lab import LabState
 from ...ui.link import LinkReason, LinkTable, param_field, problem
 from ...ui.markup import text_html
@@ -119,29 +120,46 @@ def calculate(settings: Settings, on_part: Callable[[int, int], None] | None = N
     return data, merge(parts_done)
 
 
+def _where(capacities, at: list[int], symbol: str, lang: str) -> str:
+    """Capacities ``at`` (indices into ``capacities``) in words: "d ≥ 7" when they are
+    every capacity from one on, else runs of three or more neighbours as "5–18" (it
+    listed "5, 6, 7, …, 18")."""
+    caps = [int(c) for c in capacities]
+    if at == list(range(len(caps) - len(at), len(caps))) and len(at) > 1:
+        return tr("bv.where.from", lang, symbol=symbol, value=caps[at[0]])
+    runs, parts = [[at[0]]], []
+    for i in at[1:]:
+        if i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        parts += ([f"{caps[run[0]]}–{caps[run[-1]]}"] if len(run) >= 3
+                  else [str(caps[i]) for i in run])
+    return tr("bv.where.at", lang, symbol=symbol, values=", ".join(parts))
+
+
 def bias2_zero_note(capacities, bias2, symbol: str, lang: str) -> str:
     """The note under the curves, in ``lang``: at which of ``capacities`` bias² (as
     shown, ``bv.as_shown``) is drawn as 0, off the log axis's bottom ("from d ≥ 7" when
     it is every capacity from one on); "" where it is nowhere."""
     at = [i for i, b in enumerate(np.asarray(bias2)) if b <= 0]
+    return tr("bv.bias2_zero", lang, where=_where(capacities, at, symbol, lang)) if at else ""
+
+
+def above_top_note(capacities, test_error, top: float, symbol: str, lang: str) -> str:
+    """The note under the curves, in ``lang``: at which of ``capacities`` the measured
+    test error is above the chart's ``top`` (``ui.axes.decomposition_range`` keeps the
+    U in view: past it a polynomial near interpolation reached 10⁹), and how high it
+    goes; "" where it is nowhere."""
+    errors = np.asarray(test_error, np.float64)
+    at = [i for i, e in enumerate(errors) if e > top]
     if not at:
         return ""
-    caps = [int(c) for c in capacities]
-    tail = at == list(range(len(caps) - len(at), len(caps))) and len(at) > 1
-    if tail:
-        where = tr("bv.where.from", lang, symbol=symbol, value=caps[at[0]])
-    else:  # runs of three or more neighbours as "5–18" (it listed "5, 6, 7, …, 18")
-        runs, parts = [[at[0]]], []
-        for i in at[1:]:
-            if i == runs[-1][-1] + 1:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
-        for run in runs:
-            parts += ([f"{caps[run[0]]}–{caps[run[-1]]}"] if len(run) >= 3
-                      else [str(caps[i]) for i in run])
-        where = tr("bv.where.at", lang, symbol=symbol, values=", ".join(parts))
-    return tr("bv.bias2_zero", lang, where=where)
+    from ...ui.widgets import number_text
+
+    return tr("bv.above_top", lang, where=_where(capacities, at, symbol, lang),
+              peak=number_text(float(np.max(errors[at])), 2))
 
 
 _D = bv.DEFAULT_SETTINGS  # (shared with the command line)
@@ -296,10 +314,29 @@ class BiasVarianceLabState(LabState):
         return bias2_zero_note(r.capacities, bv.as_shown(r).bias2,
                                bv.FAMILIES[r.family].symbol, self.lang)
 
+    def above_top_note(self) -> str:
+        """The result's note on where its test error leaves the chart's top
+        (``above_top_note``); "" where it is nowhere or nothing is computed."""
+        r = self.result
+        if r is None:
+            return ""
+        return above_top_note(r.capacities, r.test_error, decomposition_range(r)[1],
+                              bv.FAMILIES[r.family].symbol, self.lang)
+
+    def chart_notes(self) -> list[str]:
+        """What the curves' chart draws other than as computed, said under it: bias²
+        drawn as 0 (``bias2_zero_note``), a test error above its top
+        (``above_top_note``)."""
+        return [note for note in (self.bias2_zero_note(), self.above_top_note()) if note]
+
+    def chart_note(self) -> str:
+        """``chart_notes`` as the one paragraph under the curves (the live page's and the
+        static page's)."""
+        return ("" if self.lang == "zh" else " ").join(self.chart_notes())
+
     def caption_notes(self) -> list[str]:
-        """A figure says where bias² is drawn as 0, as the page does under the curves."""
-        note = self.bias2_zero_note()
-        return [note] if note else []
+        """A figure says what the page says under the curves (``chart_notes``)."""
+        return self.chart_notes()
 
     def term_labels(self) -> dict[str, str]:
         """The decomposition's terms in the page's language, keyed as ``bv.TERM_LABELS``."""

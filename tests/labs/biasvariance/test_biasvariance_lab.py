@@ -5,11 +5,17 @@ import panel as pn
 import pytest
 
 from playground.labs.biasvariance.lab import BiasVarianceLab
-from playground.labs.biasvariance.state import URL_KEYS, BiasVarianceLabState, bias2_zero_note
+from playground.labs.biasvariance.state import (
+    URL_KEYS,
+    BiasVarianceLabState,
+    above_top_note,
+    bias2_zero_note,
+)
 from playground.numerics import biasvariance as bv
 from playground.text import tr
 from playground.ui.markup import text_html
 from playground.ui.palettes import DECOMPOSITION_COLORS
+from playground.ui.widgets import number_text
 
 
 @pytest.fixture
@@ -436,6 +442,10 @@ def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
     assert lab.zero_note.visible
     assert f"at d ≥ {zero[0]}:" in lab.zero_note.object
     state.result = r._replace(bias2=np.full(len(r.capacities), 1e12))  # nowhere 0
+    assert state.bias2_zero_note() == ""
+    assert lab.zero_note.object == text_html(state.above_top_note())  # (what is left)
+    state.result = r._replace(bias2=np.full(len(r.capacities), 1e12),
+                              test_error=np.full(len(r.capacities), 0.1))
     assert not lab.zero_note.visible and lab.zero_note.object == ""
     note = lambda caps, bias2: bias2_zero_note(caps, bias2, "d", "en")
     assert "at d = 1, 3:" in note((1, 2, 3), np.array([0.0, 1.0, 0.0]))
@@ -446,6 +456,35 @@ def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
     assert "at d = 2, 5–18:" in note(caps, bias2)
     bias2[[7, 8, 9]] = 1.0
     assert "at d = 2, 5, 6, 10–18:" in note(caps, bias2)
+
+
+def test_the_page_says_where_the_test_error_is_above_the_charts_top():
+    """Polynomials of degree 18–20 on 20 points nearly interpolate: their test error
+    (10⁷) is past the top the axis keeps for the U, and the curve left the chart with no
+    word (a new user's review). The note names those degrees and the highest error, in
+    the page and in a figure's caption; a result within the chart has none."""
+    from playground.ui.axes import decomposition_range
+
+    state = BiasVarianceLabState(datasets=20)
+    state.precompute()
+    lab = BiasVarianceLab(state=state)
+    lab.prepare()
+    r = state.result
+    top = decomposition_range(r)[1]
+    errors = np.asarray(r.test_error)
+    above = [int(c) for c, e in zip(r.capacities, errors, strict=True) if e > top]
+    assert above == [18, 19, 20], above
+    peak = max(errors[-3:])
+    note = state.above_top_note()
+    assert note == tr("bv.above_top", where="d ≥ 18", peak=number_text(peak, 2))
+    assert lab.zero_note.object == text_html(f"{state.bias2_zero_note()} {note}")
+    assert note in state.caption_notes()
+    assert above_top_note((1, 2, 3), np.array([1.0, 5.0, 1.0]), 2.0, "d", "en").startswith(
+        "The test error is above the chart's top at d = 2 (up to 5)")
+    assert above_top_note((1, 2, 3), np.array([1.0, 1.5, 1.0]), 2.0, "d", "en") == ""
+    zh = BiasVarianceLabState(datasets=20, lang="zh")
+    zh.precompute()
+    assert zh.above_top_note().startswith("在 d ≥ 18 处，测试误差超出图的上边界")
 
 
 def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_computes():
