@@ -827,8 +827,10 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
     columns = pn.Row(side, body, sizing_mode="stretch_width", css_classes=["pg-columns"],
                      stylesheets=[NARROW_ROW])
     if embed:
+        # (NARROW_PAGE, NARROW_ROW: Bokeh's least widths, its children's, held a
+        # 640-px frame less its scroll bar 630 px wide.)
         return pn.Column(jump, columns, sizing_mode="stretch_width", margin=0,
-                         css_classes=["pg-embed"]), side, body
+                         css_classes=["pg-embed"], stylesheets=[NARROW_PAGE]), side, body
     header = pn.Row(
         # Smaller on narrower windows, two lines at most (at 1280 px the second line
         # of a 26-px title ran out of the header).
@@ -902,7 +904,7 @@ NARROW_HEADER = f"""
 }}
 """
 NARROW_ROW = f"""
-@media (max-width: {NARROW_PX - 1}px) {{ :host {{ flex-wrap: wrap; }} }}
+@media (max-width: {NARROW_PX - 1}px) {{ :host {{ flex-wrap: wrap; min-width: 0 !important; }} }}
 """
 # The page's column: Bokeh gives it the header's summed widths (its buttons, 871 px) as
 # its minimum, which held the page wider than a 640–870-px window although the header

@@ -482,10 +482,12 @@ class OptimizerLab(Lab, GuardedControls):
             pn.Column(
                 self.message,
                 # The headline goes under the player where the row is too narrow.
+                # (WRAP: Bokeh's own min-width for a Row, its children's sum, held an
+                # embedding frame 620 px wide, cut off under a 640-px iframe's scroll bar.)
                 pn.Row(self.player, self.speed,
                        pn.pane.Bokeh(self.plots.headline, sizing_mode="stretch_width",
                                      min_width=320, margin=(5, 10, 5, 30)),
-                       sizing_mode="stretch_width", styles={"flex-wrap": "wrap"}),
+                       sizing_mode="stretch_width", stylesheets=[WRAP]),
                 # Side by side (3 : 2) where each chart has room, else the loss chart
                 # and the critical-point text below the surface.
                 pn.Row(
@@ -502,8 +504,10 @@ class OptimizerLab(Lab, GuardedControls):
                               styles={"flex": "2 1 0"}, stylesheets=[LOSS_ROOM]),
                     sizing_mode="stretch_width", stylesheets=[WRAP]),
                 # Never squeezed by the page's scrolling column: the critical-point text
-                # would run under the readout below.
-                sizing_mode="stretch_width", styles={"flex-shrink": "0", "max-height": "none"}),
+                # would run under the readout below.  (Nor held wider than its frame by
+                # Bokeh's min-width, its rows' unwrapped sum: see the player's row.)
+                sizing_mode="stretch_width", styles={"flex-shrink": "0", "max-height": "none"},
+                stylesheets=[":host { min-width: 0 !important; }"]),
         ]
 
     def details(self) -> list:
