@@ -203,6 +203,7 @@ _EN: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
+    "plot.arrows_shorter": "arrows drawn {scale} × shorter",
     # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
     "plot.tool.pan": "Pan",
     "plot.tool.wheel_zoom": "Wheel Zoom",

@@ -174,6 +174,7 @@ ZH: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "起点",
     "plot.arrows_scale": "箭头按 ×{scale} 绘制",
+    "plot.arrows_shorter": "箭头按 1/{scale} 的长度绘制",
     "plot.tool.pan": "平移",
     "plot.tool.wheel_zoom": "滚轮缩放",
     "plot.tool.box_zoom": "框选缩放",

@@ -386,12 +386,15 @@ function pgArrows(raw, reach) {
     const len = Math.hypot(a[3], a[4]);
     if (isFinite(len)) longest = Math.max(longest, len);
   }
+  // An arrow under a millionth of the view is no arrow: ×10⁹ drew one at a saddle
+  // whose caption says the gradient is zero there (it was 10⁻⁹).
+  if (!(longest * 1e6 > reach)) longest = 0;
   const zoom = longest > 0 ? Math.pow(10, Math.floor(Math.log10(reach / longest))) : 1;
   const arrows = {gradient: {x0: [], y0: [], x1: [], y1: [], color: []},
                   velocity: {x0: [], y0: [], x1: [], y1: [], color: []},
                   step: {x0: [], y0: [], x1: [], y1: [], color: []}};
   for (const [kind, x, y, dx, dy, color] of raw) {
-    if (!(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
+    if (longest === 0 || !(isFinite(dx) && isFinite(dy)) || (dx === 0 && dy === 0)) continue;
     const a = arrows[kind];
     a.x0.push(x); a.y0.push(y); a.x1.push(x + zoom * dx); a.y1.push(y + zoom * dy);
     a.color.push(color);
@@ -403,9 +406,10 @@ function pgArrows(raw, reach) {
 // so is below the screen, and a ×100 arrow read as a real step.
 function pgZoomTitle(title, base, text, zoom, arrows) {
   const drawn = Object.values(arrows).some((a) => a.x0.length > 0);
-  const scale = pgPlain(zoom).replace(/^1×/, "");
-  const want = drawn && zoom !== 1 ? base + " · " + text.zoom.replace("{scale}", () => scale)
-                                   : base;
+  // ×100, or "10⁴ × shorter" (×10⁻⁴ read oddly in a title).
+  const larger = zoom > 1, scale = pgPlain(larger ? zoom : 1 / zoom).replace(/^1×/, "");
+  const words = (larger ? text.zoom : text.shorter).replace("{scale}", () => scale);
+  const want = drawn && zoom !== 1 ? base + " · " + words : base;
   if (title.text !== want) title.text = want;
 }
 """
@@ -439,7 +443,7 @@ def state_table_text(lang: str) -> dict[str, str]:
             for key in ("title", "caption", "theta", "loss", "grad", "velocity",
                         "effective_lr", "grad_undefined", "subgradient", "row_step")}
     text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang),
-                surface=tr("plot.surface", lang))
+                surface=tr("plot.surface", lang), shorter=tr("plot.arrows_shorter", lang))
     return text
 
 

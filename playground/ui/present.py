@@ -126,8 +126,9 @@ def lecture_left(px: int) -> str:
 #: A plot tagged so is, in lecture mode, made shorter where the window would cut off its
 #: frame or the axis under it (the legends below it may go under the fold), its frame
 #: to ``FIT_LEAST`` of its lecture height at least; a plot of a fixed size keeps its
-#: frame's shape, as wide as its title at least (Bokeh cuts a title off at the frame's
-#: width).  The window and each plot's place come from the browser (``WindowFit``).  A
+#: frame's shape, its canvas as wide as its title at least (Bokeh cuts a title off at
+#: the canvas's edge: room is left right of the frame).  The window and each plot's
+#: place come from the browser (``WindowFit``).  A
 #: lesson's caption and lecture type above them left the optimizer lab's contours and the
 #: bias–variance charts partly under a 1280 × 720 projector's fold (a new user's review).
 FIT_WINDOW = "pg-fit-window"
@@ -138,14 +139,15 @@ FIT_MARGIN_PX = 8
 
 class Place(NamedTuple):
     """Where a plot is in the browser (page px): its top, the height of the legends
-    below it, its height and width outside its frame (title, axes, legends) and its
-    title's text width."""
+    below it, its height and width outside its frame (title, axes, legends), its
+    title's text width and its frame's left edge (in the plot)."""
 
     top: float
     legends: float
     outside_h: float
     outside_w: float
     title_w: float
+    frame_left: float
 
 
 def read_window(report: str) -> tuple[float, dict[str, Place]] | None:
@@ -200,7 +202,7 @@ class WindowFit(ReactiveHTML):
               plots[view.model.id] = [Math.round(box.top + window.scrollY), Math.round(legends),
                                       Math.round(box.height - view.frame.bbox.height),
                                       Math.round(box.width - view.frame.bbox.width),
-                                      Math.ceil(title_w)];
+                                      Math.ceil(title_w), Math.round(view.frame.bbox.left)];
             }
             const report = JSON.stringify({height: window.innerHeight, plots});
             if (report !== state.last) { state.last = report; data.report = report; }
@@ -426,13 +428,19 @@ class Presenter:
             # The frame and its axes in the window; the legends below may go under it.
             room = (self.window[0] - place.top - FIT_MARGIN_PX
                     - (place.outside_h - place.legends))
-            least = FIT_LEAST
-            if fixed and own_w > place.outside_w:  # its frame as wide as its title at least
-                least = max(least, (place.title_w + 4) / (own_w - place.outside_w))
-            scale = min(1.0, max(least, room / frame))
+            scale = min(1.0, max(FIT_LEAST, room / frame))
             height = round(place.outside_h + scale * frame)
-            if fixed and own_w > place.outside_w:
-                width = round(place.outside_w + scale * (own_w - place.outside_w))
+            # Its own right border (a border grown here for the title is not its own).
+            right = saved.get("min_border_right", plot.min_border_right)
+            right = plot.min_border or 0 if right is None else right
+            frame_w = own_w - place.frame_left - right
+            if fixed and frame_w > 0:
+                width = round(place.frame_left + scale * frame_w + right)
+                extra = max(0, math.ceil(place.frame_left + place.title_w + 4) - width)
+                self._apply(plot, "min_border_right", right + extra, extra > 0)
+                width += extra
+        elif fixed:
+            self._apply(plot, "min_border_right", None, False)
         self._apply(plot, "height", height, height != own_h)
         if fixed:
             self._apply(plot, "width", width, width != own_w)

@@ -389,6 +389,7 @@ _FITTED = """() => {
 
 
 @pytest.mark.parametrize("query", ["lesson=momentum_ravine&lesson_step=5",
+                                   "lesson=overfitting&lesson_step=3",
                                    "lesson=overfitting&lesson_step=3&lang=zh",
                                    "lesson=overfitting&lesson_step=7"])
 def test_a_lessons_pictures_fit_a_1280_by_720_projector_in_lecture_mode(new_page, server_url,

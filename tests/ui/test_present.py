@@ -141,46 +141,57 @@ def test_a_plot_tagged_to_fit_the_window_is_shortened_in_lecture_mode_only():
     presenter.style([chart])
     assert chart.height == 500  # no window reported yet: its lecture height
     # 720-px window, top at 400, legends 80, title+axes+legends 200: frame room 192.
-    presenter.window = (720.0, {chart.id: Place(400, 80, 200, 60, 250)})
+    presenter.window = (720.0, {chart.id: Place(400, 80, 200, 60, 250, 60)})
     presenter.style([chart])
     room = 720 - 400 - FIT_MARGIN_PX - (200 - 80)
     assert chart.height == 200 + room == 392
-    presenter.window = (720.0, {chart.id: Place(650, 80, 200, 60, 250)})  # no room at all
+    presenter.window = (720.0, {chart.id: Place(650, 80, 200, 60, 250, 60)})  # no room at all
     presenter.style([chart])
     assert chart.height == 200 + round(FIT_LEAST * 300)
-    presenter.window = (1080.0, {chart.id: Place(400, 80, 200, 60, 250)})  # room to spare
+    presenter.window = (1080.0, {chart.id: Place(400, 80, 200, 60, 250, 60)})  # room to spare
     presenter.style([chart])
     assert chart.height == 500
-    presenter.window = (720.0, {chart.id: Place(400, 80, 200, 60, 250)})
+    presenter.window = (720.0, {chart.id: Place(400, 80, 200, 60, 250, 60)})
     display.param.update(present=False)
     presenter.style([chart])
     assert chart.height == 300
 
 
 def test_a_fixed_size_plot_keeps_its_frames_shape_and_its_titles_width():
-    """The MLP heat map (460 × 440, square frame): shortened, as much narrower; never
-    narrower than its title's text (Bokeh cuts a title at the frame's width)."""
+    """The MLP heat map (460 × 440, its frame square): shortened, its frame as much
+    narrower; a title wider than the plot's canvas gets room right of the frame (Bokeh
+    cuts a title off at the canvas's edge); plain mode: its own size and border."""
+    import math
+
     heat = figure(width=460, height=440, tags=[FIT_WINDOW])
-    presenter = Presenter(Display(present=True))
-    # outside the frame: 100 px tall, 100 wide (a 360 × 340 frame); title 200 px.
-    presenter.window = (720.0, {heat.id: Place(380, 0, 100, 100, 200)})
+    display = Display(present=True)
+    presenter = Presenter(display)
+    # outside the frame: 100 px tall, 100 wide, the frame 60 px from the left; title 200.
+    presenter.window = (720.0, {heat.id: Place(380, 0, 100, 100, 200, 60)})
     presenter.style([heat])
-    frame_h = 720 - 380 - FIT_MARGIN_PX - 100
-    scale = frame_h / 340
-    assert heat.height == 100 + frame_h and heat.width == round(100 + scale * 360)
-    presenter.window = (720.0, {heat.id: Place(380, 0, 100, 100, 320)})  # a long title
+    room = 720 - 380 - FIT_MARGIN_PX - 100
+    scale = room / 340
+    right = heat.min_border  # (its own right border)
+    width = round(60 + scale * (460 - 60 - right) + right)
+    assert (heat.height, heat.width, heat.min_border_right) == (100 + room, width, None)
+    presenter.window = (720.0, {heat.id: Place(380, 0, 100, 100, 320, 60)})  # a long title
     presenter.style([heat])
-    assert heat.width == 100 + 324 and heat.height == round(100 + 324 / 360 * 340)
+    need = math.ceil(60 + 320 + 4)
+    assert heat.height == 100 + room and heat.width == need
+    assert heat.min_border_right == right + need - width
+    display.param.update(present=False)
+    presenter.style([heat])
+    assert (heat.height, heat.width, heat.min_border_right) == (440, 460, None)
 
 
 def test_a_window_report_from_the_browser_is_checked():
-    good = '{"height": 720, "plots": {"p1": [400, 80, 200, 60, 250]}}'
-    assert read_window(good) == (720.0, {"p1": Place(400, 80, 200, 60, 250)})
+    good = '{"height": 720, "plots": {"p1": [400, 80, 200, 60, 250, 60]}}'
+    assert read_window(good) == (720.0, {"p1": Place(400, 80, 200, 60, 250, 60)})
     for bad in ("", "nan", "[]", '{"height": 720}', '{"height": 5, "plots": {}}',
                 '{"height": 1e9, "plots": {}}', '{"height": "x", "plots": {}}',
                 '{"height": 720, "plots": {"p": [1, 2]}}',
-                '{"height": 720, "plots": {"p": [1, -2, 3, 4, 5]}}',
-                '{"height": 720, "plots": {"p": [1, 2, 3, 4, NaN]}}',
+                '{"height": 720, "plots": {"p": [1, -2, 3, 4, 5, 6]}}',
+                '{"height": 720, "plots": {"p": [1, 2, 3, 4, 5, NaN]}}',
                 '{"height": 720, "plots": [1]}'):
         assert read_window(bad) is None, bad
 

@@ -62,6 +62,13 @@ def speed_value(text: str):
     return text if text == "max" else int(text)
 
 
+#: The row of check boxes (validation points, discretized output) and the page's
+#: export: under the pictures in lecture mode, where above them it left the heat map's
+#: axis under a 1280 × 720 projector's fold with a lesson's caption (a new user's review).
+BELOW_IN_LECTURE = (":host { order: calc(var(--pg-lecture, 0) * 2);"
+                    " margin-top: calc(var(--pg-lecture, 0) * 8px) !important; }")
+
+
 class MlpLab(Lab):
     """A small neural network learning 2-D data, TensorFlow-Playground style."""
 
@@ -155,15 +162,17 @@ class MlpLab(Lab):
                           self.compiling, sizing_mode="stretch_width",
                           styles={"align-items": "end"},
                           stylesheets=[WRAP])
+        toggles = pn.Row(self.show_val, self.discretize,
+                         download_button(self.state, "mlp", lambda: self.theme),
+                         self.link_note, stylesheets=[BELOW_IN_LECTURE])
         return [
             self.message,
             p.message,
             controls,
-            pn.Row(self.show_val, self.discretize, download_button(self.state, "mlp",
-                                                                  lambda: self.theme),
-                   self.link_note),
-            self.boundary,
-            self.race_area,
+            # (Never cut at the page column's height: Bokeh's max-height 100 % drew the
+            # reading and the network over the accuracy chart on a 720-px screen.)
+            pn.Column(toggles, self.boundary, self.race_area, sizing_mode="stretch_width",
+                      margin=0, styles={"flex-shrink": "0", "max-height": "none"}),
         ]
 
     def prepare(self):

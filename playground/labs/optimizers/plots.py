@@ -434,7 +434,10 @@ for (let k = 0; k < names.length; k++) {
   const i = shown.i;
   trails[names[k]].data = {x: d.x.slice(0, i + 1), y: d.y.slice(0, i + 1)};
   cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
-  numbers += "<div>" + small + labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
+  // As wide as its widest number (8.888×10⁻⁸) from the start: a loss that grew long
+  // at step 88 wrapped the headline to a second line, and the pictures jumped 90 px.
+  numbers += "<div style='min-width:6em'>" + small +
+    labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + pgInk(color) + "'>" +
     (shown.stopped || shown.undefinedHere ? "–" : pgPlain(d.loss[i])) +
     "</span></div>";  // as the legend
