@@ -164,15 +164,17 @@ class MlpLab(Lab):
                           stylesheets=[WRAP])
         toggles = pn.Row(self.show_val, self.discretize,
                          download_button(self.state, "mlp", lambda: self.theme),
-                         self.link_note, stylesheets=[BELOW_IN_LECTURE])
+                         self.link_note, stylesheets=[WRAP, BELOW_IN_LECTURE])
         return [
             self.message,
             p.message,
             controls,
             # (Never cut at the page column's height: Bokeh's max-height 100 % drew the
             # reading and the network over the accuracy chart on a 720-px screen.)
+            # (Nor held wider than a narrow frame by Bokeh's least width, its rows'.)
             pn.Column(toggles, self.boundary, self.race_area, sizing_mode="stretch_width",
-                      margin=0, styles={"flex-shrink": "0", "max-height": "none"}),
+                      margin=0, styles={"flex-shrink": "0", "max-height": "none"},
+                      stylesheets=[":host { min-width: 0 !important; }"]),
         ]
 
     def prepare(self):
