@@ -17,6 +17,8 @@ styles whatever a lab draws:
   ``THICK`` times as wide.  A lab chooses which renderers thicken with
   ``Lab.thick_renderers()`` (all line glyphs by default).
 - Every plot gets Bokeh's full-screen tool (a button in its toolbar).
+- In lecture mode the first row of pictures (tagged ``FIT_WINDOW``) is made shorter
+  where the browser's window would cut it off (``WindowFit`` reports the window).
 
 The dark colours follow WCAG 2.1: text at least 4.5:1 against its background.
 """
@@ -128,9 +130,9 @@ def lecture_left(px: int) -> str:
 #: to ``FIT_LEAST`` of its lecture height at least; a plot of a fixed size keeps its
 #: frame's shape, its canvas as wide as its title at least (Bokeh cuts a title off at
 #: the canvas's edge: room is left right of the frame).  The window and each plot's
-#: place come from the browser (``WindowFit``).  A
-#: lesson's caption and lecture type above them left the optimizer lab's contours and the
-#: bias–variance charts partly under a 1280 × 720 projector's fold (a new user's review).
+#: place come from the browser (``WindowFit``).  A lesson's caption and lecture type
+#: above them left the optimizer lab's contours, the MLP heat map and the bias–variance
+#: charts partly under a 1280 × 720 projector's fold (a new user's review).
 FIT_WINDOW = "pg-fit-window"
 FIT_LEAST = 0.6
 #: Room kept under a fitted plot's axis (px): its labels in sight, not on the window's edge.
@@ -414,7 +416,7 @@ class Presenter:
     def _size(self, plot: Plot, lecture_h: int | None, big: bool):
         """``plot``'s height in this display: its own, its lecture height
         (``LECTURE_HEIGHT``), made shorter to fit the window (``FIT_WINDOW``); a plot of a
-        fixed size keeps its frame's shape (the MLP heat map: square)."""
+        fixed size (the MLP heat map) keeps its frame's shape and its title's room."""
         saved = self.originals.get(plot.id, {})
         own_h, own_w = saved.get("height", plot.height), saved.get("width", plot.width)
         if not own_h:
