@@ -31,6 +31,10 @@ from __future__ import annotations
 #: than the page's column, such as lecture mode's heat map beside two charts in a
 #: 720-px window, at the column's height: what followed it was drawn over its charts.)
 WRAP = ":host { flex-wrap: wrap; min-width: 0 !important; max-height: none !important; }"
+#: A layout that takes no least width of its own: Bokeh gives a Row or Column its
+#: children's summed (or widest) least width, which held a narrow frame wider than its
+#: window although the rows inside wrap.
+NO_LEAST_WIDTH = ":host { min-width: 0 !important; }"
 
 #: The narrowest a chart's frame (where its curves are drawn) is allowed to be.
 CHART_FRAME_MIN_PX = 200

@@ -35,7 +35,7 @@ from ...ui.axes import (
 )
 from ...ui.curves import CurveFeed
 from ...ui.export import tag_figure, with_downloads
-from ...ui.flow import WRAP, chart_room
+from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
 from ...ui.heatmap import Plane
 from ...ui.markup import text_html
 from ...ui.palettes import (
@@ -472,7 +472,7 @@ class RaceView(Viewer):
                    chart(self.race_acc_fig, "race_accuracy"), sizing_mode="stretch_width",
                    stylesheets=[WRAP]),
             self.race_table, visible=False, sizing_mode="stretch_width",
-            stylesheets=[":host { min-width: 0 !important; }"])
+            stylesheets=[NO_LEAST_WIDTH])
 
     def __panel__(self):
         return self.layout

@@ -27,7 +27,7 @@ from panel.io import hold
 from ...numerics import training
 from ...text import tr
 from ...ui.export import download_button
-from ...ui.flow import WRAP
+from ...ui.flow import NO_LEAST_WIDTH, WRAP
 from ...ui.heatmap import Plane
 from ...ui.lab import Lab
 from ...ui.lab import controls as ui_controls
@@ -90,7 +90,7 @@ class MlpLab(Lab):
         # is built when a race first starts (``race``), in this column.
         self.race_view: RaceView | None = None
         self.race_area = pn.Column(visible=False, sizing_mode="stretch_width", margin=0,
-                                   stylesheets=[":host { min-width: 0 !important; }"])
+                                   stylesheets=[NO_LEAST_WIDTH])
         self.controls = MlpControls(on_restore=self.restore_best, state=s)
         self.player = Player(
             self.train_chunk, s.reset, speeds=SPEEDS, speed=speed_value(s.speed),
@@ -174,7 +174,7 @@ class MlpLab(Lab):
             # (Nor held wider than a narrow frame by Bokeh's least width, its rows'.)
             pn.Column(toggles, self.boundary, self.race_area, sizing_mode="stretch_width",
                       margin=0, styles={"flex-shrink": "0", "max-height": "none"},
-                      stylesheets=[":host { min-width: 0 !important; }"]),
+                      stylesheets=[NO_LEAST_WIDTH]),
         ]
 
     def prepare(self):

@@ -17,7 +17,7 @@ from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import LEGEND_TEXT_JS, PLAIN_JS, legend_text
 from ...ui.export import download_button, with_downloads
-from ...ui.flow import WRAP, chart_room
+from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
@@ -507,7 +507,7 @@ class OptimizerLab(Lab, GuardedControls):
                 # would run under the readout below.  (Nor held wider than its frame by
                 # Bokeh's min-width, its rows' unwrapped sum: see the player's row.)
                 sizing_mode="stretch_width", styles={"flex-shrink": "0", "max-height": "none"},
-                stylesheets=[":host { min-width: 0 !important; }"]),
+                stylesheets=[NO_LEAST_WIDTH]),
         ]
 
     def details(self) -> list:
