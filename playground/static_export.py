@@ -471,7 +471,7 @@ def build_optimizer_page(state, sweep: str | None = None,
 
     # The contours, as the lab draws them.
     levels = contour_levels(z, surface.log_levels, surface.minimum_value)
-    fig = surface_figure(lang, width=520, height=500, x_range=Range1d(*surface.x_range),
+    fig = surface_figure(lang, width=550, height=500, x_range=Range1d(*surface.x_range),
                          y_range=Range1d(*surface.y_range), name="pg-surface")
     add_contours(fig, xs, ys, z, levels)
     marks = mark_race(
@@ -530,8 +530,9 @@ def build_optimizer_page(state, sweep: str | None = None,
                   styles={"font-size": "14px", "font-family": "system-ui, sans-serif",
                           "overflow-x": "auto"})
     # Two sliders side by side: a wider margin between them, or they read as one track.
-    # It opens at the link's step (the run's end by default) and plays the whole run.
-    first = int(state.step) if 0 <= state.step < steps else steps
+    # It opens at the link's step (the run's end by default: the link's value's, which
+    # the caption counts; another value's may go on) and plays the whole run.
+    first = min(int(state.step) if 0 <= state.step < steps else steps, here.last_step(shown))
     step_slider = Slider(start=0, end=max(steps, 1), step=1, value=first, width=400,
                          margin=SLIDER_MARGIN, title=tr("export.step", lang), name="pg-step",
                          css_classes=["pg-slider-step"])
@@ -562,6 +563,7 @@ def build_optimizer_page(state, sweep: str | None = None,
         "colors": [OPTIMIZER_COLORS[n] for n in shown],
         "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in shown],
         "statuses": statuses, "diverged": diverged, "fulls": full, "trails": trails,
+        "lasts": [r.last_step(shown) for r in races],  # each value's run's last step
         "current": current, "loss_now": loss_now, "cursors": cursors, "legend": legend,
         "readout": readout, "surface_title": fig.title, "arrows_gradient": arrows["gradient"],
         "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
@@ -623,7 +625,7 @@ for (let k = 0; k < names.length; k++) {
   cur.x.push(d.x[j]); cur.y.push(d.y[j]); cur.color.push(color);
   now.x.push(j); now.y.push(d.loss[j]); now.gap.push(d.gap[j]); now.color.push(color);
   // The legend: each optimizer's loss at step t, as the lab's legend gives it.
-  legend.items[k].label = {value: pgLegendText(t, labels[k], d.loss[j], end, step.end,
+  legend.items[k].label = {value: pgLegendText(t, labels[k], d.loss[j], end, lasts[i],
                                                status, text)};
   rows += shown.row;
 }

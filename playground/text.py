@@ -203,7 +203,8 @@ _EN: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
-    "plot.arrows_shorter": "arrows drawn {scale} × shorter",
+    "plot.arrows_longer": "arrows {scale} × longer",
+    "plot.arrows_shorter": "arrows {scale} × shorter",
     # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
     "plot.tool.pan": "Pan",
     "plot.tool.wheel_zoom": "Wheel Zoom",
@@ -350,12 +351,15 @@ _EN: dict[str, str] = {
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
     "mlp.batch": "Batch size",
+    "mlp.batch.topped_up": (
+        "{n} training points in batches of {b}: an epoch is {updates} updates, the last "
+        "batch topped up with {extra} points already seen in that epoch."),
     "mlp.l1": "L1 penalty λ₁ (after each step w ← sign(w)·max(|w| − α·λ₁, 0))",
     "mlp.l2": "L2 penalty λ₂",
-    "mlp.dropout": "Dropout rate",
+    "mlp.dropout": "Dropout rate p (a unit kept with q = 1 − p, scaled by 1/q)",
     "mlp.play": "▶ Play",
     "mlp.pause": "❚❚ Pause",
-    "mlp.step": "Step",
+    "mlp.step": "+1 epoch",
     "mlp.reset": "Reset",
     "mlp.speed": "Epochs per frame",
     "mlp.speed.max": "max",
@@ -431,7 +435,7 @@ _EN: dict[str, str] = {
     "mlp.diverged": (
         "Training diverged at epoch {epoch}: the loss became infinite or NaN, so training "
         "stopped at the last finite network. Lower the learning rate, then press Reset."),
-    "mlp.reading.early": "Press Play or Step to train the network.",
+    "mlp.reading.early": "Press Play to train the network, or +1 epoch to train one epoch.",
     "mlp.reading.underfit": (
         "**Under-fitting** (high bias): both losses are high and close together. The model "
         "cannot represent the pattern: add hidden layers or neurons, non-linear features, "
@@ -840,7 +844,7 @@ _EN: dict[str, str] = {
     "keys.opt.left": "Step slider one step back",
     "keys.opt.reset": "Back to step 0",
     "keys.mlp.play": "Play or pause training",
-    "keys.mlp.right": "Train one step (Step)",
+    "keys.mlp.right": "Train one epoch (+1 epoch)",
     "keys.mlp.left": "Nothing: training cannot be undone",
     "keys.mlp.reset": "Reset: a new network",
     "keys.player.first": "First step",

@@ -174,6 +174,7 @@ ZH: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "起点",
     "plot.arrows_scale": "箭头按 ×{scale} 绘制",
+    "plot.arrows_longer": "箭头放大 {scale} 倍绘制",
     "plot.arrows_shorter": "箭头按 1/{scale} 的长度绘制",
     "plot.tool.pan": "平移",
     "plot.tool.wheel_zoom": "滚轮缩放",
@@ -306,12 +307,15 @@ ZH: dict[str, str] = {
     "mlp.optimizer": "优化器",
     "mlp.lr": "学习率 α",
     "mlp.batch": "批量大小",
+    "mlp.batch.topped_up": (
+        "{n} 个训练点，小批量大小 {b}：一个迭代周期 {updates} 次更新，"
+        "最后一个小批量用本周期已用过的 {extra} 个点补齐。"),
     "mlp.l1": "L1 正则化系数 λ₁（每步之后 w ← sign(w)·max(|w| − α·λ₁, 0)）",
     "mlp.l2": "L2 正则化系数 λ₂",
-    "mlp.dropout": "暂退法（Dropout）概率",
+    "mlp.dropout": "暂退法（Dropout）概率 p（以 q = 1 − p 保留并乘以 1/q）",
     "mlp.play": "▶ 运行",
     "mlp.pause": "❚❚ 暂停",
-    "mlp.step": "单步",
+    "mlp.step": "+1 迭代周期",
     "mlp.reset": "重置",
     "mlp.speed": "每帧迭代周期数",
     "mlp.speed.max": "最快",
@@ -381,7 +385,7 @@ ZH: dict[str, str] = {
     "mlp.diverged": (
         "训练在第 {epoch} 个迭代周期发散：损失变成了无穷大或 NaN，因此训练停在了最后一个"
         "数值有限的网络上。请降低学习率，然后点击“重置”。"),
-    "mlp.reading.early": "点击“运行”或“单步”来训练网络。",
+    "mlp.reading.early": "点击“运行”开始训练网络，或点“+1 迭代周期”只训练一个迭代周期。",
     "mlp.reading.underfit": (
         "**欠拟合**（高偏差）：两条损失都很高，而且彼此接近。模型无法表示数据中的规律："
         "请增加隐藏层或神经元、加入非线性特征，或者训练更长时间。"),
@@ -397,7 +401,7 @@ ZH: dict[str, str] = {
         "**训练不稳定**：训练损失来回振荡或不降反升，说明每一步都迈过了头。"
         "这不是模型的问题：请降低学习率 α（或者裁剪梯度，或使用衰减的学习率调度）。"),
     "mlp.normalised": (
-        "坐标轴显示数据的原始值；网络看到的是规范化后的输入，"
+        "坐标轴显示数据的原始值；网络看到的是标准化后的输入，"
         "x̂ = (x − μ) / σ，μ 和 σ 取自训练集（{features}）。"),
     "critical.at_last_iterate": (
         "在 {optimizer} 最后一个有限的迭代点处，第 {step} 步（它在第 {diverged} 步发散）"),
@@ -753,7 +757,7 @@ ZH: dict[str, str] = {
     "keys.opt.left": "步数滑块后退一步",
     "keys.opt.reset": "回到第 0 步",
     "keys.mlp.play": "开始或暂停训练",
-    "keys.mlp.right": "训练一步（单步）",
+    "keys.mlp.right": "训练一个迭代周期（+1 迭代周期）",
     "keys.mlp.left": "没有作用：训练无法撤销",
     "keys.mlp.reset": "重置：一个新的网络",
     "keys.player.first": "第一步",

@@ -294,6 +294,23 @@ def test_a_race_where_every_run_stops_ends_where_the_last_one_did():
     assert page.details["values"][0] == 0.001 and page.details["steps"] == 200
 
 
+def test_a_run_that_diverged_at_once_opens_at_its_end_with_its_climb_in_view():
+    """SGD alone at α = 5 on the ravine: 2y² from y = 1.5 grows ×(1 − 4α)² = 361 a step,
+    8.6 → 7.6·10¹⁰ in four steps, then overflows float32. Smaller α in the sweep run the
+    100 steps, but the page opens at the link's run's end (the caption's "4 steps"), its
+    legend says why there, and its loss chart shows the climb (it showed one point)."""
+    _, state = static_export.read_link("lab=optimizers&surface=ravine&optimizers=sgd&sgd_lr=5")
+    page = static_export.build_optimizer_page(state, "sgd.lr", n_values=5)
+    index = page.details["index"]
+    assert page.details["steps"] == 100
+    assert page.layout.select_one({"name": "pg-step"}).value == 4
+    loss = _source(page, "full_sgd").data["loss"]
+    assert len(loss) == 5 and loss[-1] == pytest.approx(2 * 1.5**2 * 361**4, rel=1e-3)
+    low, high = page.details["spans"]["linear"][index]
+    assert low < loss[0] and high > loss[-1]
+    assert page.ready.args["lasts"][index] == 4
+
+
 def test_the_log_chart_floor_without_a_known_minimum_is_the_lowest_loss():
     _, state = static_export.read_link(
         "lab=optimizers&surface=custom&expr=x%2By&optimizers=sgd&steps=20&log=on")

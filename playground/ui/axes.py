@@ -70,8 +70,14 @@ DIVERGED_HEADROOM = 1.25
 def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
             keep) -> tuple[list[float], list[float]]:
     """Per curve the lowest value and the highest one that counts (``loss_range``),
-    over the values where ``keep(values)`` holds."""
-    low, high = [], []
+    over the values where ``keep(values)`` holds.
+
+    A diverged run's tail is left out, unless every run shown diverged and each is
+    mostly its climb (under half its values in the headroom): then nothing would be
+    left to see but the first point, and the climb is the picture (SGD at α = 5 on
+    the ravine: 8.6 → 7.6×10¹⁰ in four steps).
+    """
+    low, high, whole, cut = [], [], [], []
     for curve, gone in zip(curves, diverged, strict=True):
         values = np.asarray(curve, float)
         values = values.reshape(len(values), -1) if values.ndim else values.reshape(1, 1)
@@ -80,12 +86,18 @@ def _extent(curves: Sequence[np.ndarray], diverged: Sequence[bool],
         if not ok.any():
             continue
         low.append(values[ok].min())
+        whole.append(values[ok].max())
         start = values[0][ok[0]]
         if gone and start.size:  # a little above where it started: a rise, not the tail
             kept = values[ok]
-            high.append(kept[kept <= max(DIVERGED_HEADROOM * start.max(), start.max())].max())
+            inside = kept <= max(DIVERGED_HEADROOM * start.max(), start.max())
+            cut.append(2 * inside.sum() < inside.size)
+            high.append(kept[inside].max())
         else:
+            cut.append(False)
             high.append(values[ok].max())
+    if cut and all(diverged) and all(cut):
+        high = whole
     return low, high
 
 
@@ -157,7 +169,8 @@ def loss_range(curves: Sequence[np.ndarray], diverged: Sequence[bool],
     run that did not diverge is shown whole.  A run that diverged counts only up to
     ``DIVERGED_HEADROOM`` times its first values (where it started): its tail, which
     climbs without bound before the divergence is seen, leaves through the top instead
-    of flattening the others.
+    of flattening the others (and its own earlier steps), unless every run diverged
+    almost at once: then each is drawn whole (``_extent``).
     Non-finite values are ignored; None when nothing finite is drawn.  Each end is
     padded by ``padding`` of the span (a flat curve gets a span of 10 % of its level,
     or 1).
@@ -402,13 +415,14 @@ function pgArrows(raw, reach) {
   return {zoom, arrows};
 }
 // The surface plot's title: its own words, and the arrows' zoom while arrows are drawn
-// larger than the steps ("· arrows drawn ×100"): in lecture mode the readout that says
+// larger than the steps ("· arrows 100 × longer"): in lecture mode the readout that says
 // so is below the screen, and a ×100 arrow read as a real step.
 function pgZoomTitle(title, base, text, zoom, arrows) {
   const drawn = Object.values(arrows).some((a) => a.x0.length > 0);
-  // ×100, or "10⁴ × shorter" (×10⁻⁴ read oddly in a title).
+  // "100 × longer" or "10⁴ × shorter" (×10⁻⁴ read oddly in a title; "arrows drawn
+  // 10⁷ × shorter" was wider than a 460-px surface in the static page).
   const larger = zoom > 1, scale = pgPlain(larger ? zoom : 1 / zoom).replace(/^1×/, "");
-  const words = (larger ? text.zoom : text.shorter).replace("{scale}", () => scale);
+  const words = (larger ? text.longer : text.shorter).replace("{scale}", () => scale);
   const want = drawn && zoom !== 1 ? base + " · " + words : base;
   if (title.text !== want) title.text = want;
 }
@@ -443,7 +457,8 @@ def state_table_text(lang: str) -> dict[str, str]:
             for key in ("title", "caption", "theta", "loss", "grad", "velocity",
                         "effective_lr", "grad_undefined", "subgradient", "row_step")}
     text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang),
-                surface=tr("plot.surface", lang), shorter=tr("plot.arrows_shorter", lang))
+                surface=tr("plot.surface", lang), longer=tr("plot.arrows_longer", lang),
+                shorter=tr("plot.arrows_shorter", lang))
     return text
 
 

@@ -146,7 +146,7 @@ class Player(Viewer):
         self.play = pn.widgets.Toggle(name=labels["play"], button_type="primary", width=110,
                                       css_classes=["pg-play"])
         self.play.param.watch(self._on_play, "value")
-        self.step = pn.widgets.Button(name=labels["step"], width=80, css_classes=["pg-step"])
+        self.step = pn.widgets.Button(name=labels["step"], width=100, css_classes=["pg-step"])
         self.step.on_click(lambda _e: self.step_once())
         self.steps_waiting = 0  # Step clicks made while ``waits()``: run by ``resume``
         self.reset = pn.widgets.Button(name=labels["reset"], width=80, css_classes=["pg-reset"])

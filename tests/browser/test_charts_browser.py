@@ -114,7 +114,7 @@ def test_a_curve_of_one_point_is_a_dot_on_an_axis_from_0(new_page, server_url):
         fig = chart(page, tr(title))
         assert fig["x_range"] == pytest.approx([-0.02, 1]), title
         assert [d["n"] for d in dots(fig)] == [1, 1], title  # training and validation
-    page.locator(".pg-step button, button:has-text('Step')").first.click()
+    page.locator(".pg-step button, button:has-text('+1 epoch')").first.click()
     wait_until(page, lambda: chart(page, tr("mlp.plot.loss"))["x_range"][1] == 1
                and dots(chart(page, tr("mlp.plot.loss"))) == [], 60, "the lines")
     # Every plot painted twice, and not one CSS-variable lookup (``ui.paint``): each

@@ -131,7 +131,7 @@ def test_space_step_and_reset_in_the_mlp_lab(new_page, server_url):
     assert number(page, "pg-epoch") == stopped
     page.keyboard.press("R")
     wait_until(page, lambda: number(page, "pg-epoch") == 0, 60, "a new network")
-    for name in ("▶ Play", "Step", "Reset"):
+    for name in ("▶ Play", "+1 epoch", "Reset"):
         expect(page.get_by_role("button", name=name, exact=True)).to_have_count(1)
     assert_no_errors(page)
 
@@ -144,7 +144,7 @@ def test_the_help_overlay_lists_every_shortcut_and_closes(new_page, server_url):
     text = dialog.inner_text()
     for keys in ("Space", "→", "←", "R", "PageDown", "PageUp", "Esc", "?"):
         assert keys in text, keys
-    assert "Train one step" in text and "Lesson: the next step" in text
+    assert "Train one epoch" in text and "Lesson: the next step" in text
     page.keyboard.press("Space")  # the help is open: the page's keys wait
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)

@@ -35,6 +35,23 @@ def test_a_run_that_did_not_diverge_is_shown_whole_even_when_it_spikes():
     assert loss_range([spike], [True])[1] < 2.0
 
 
+def test_runs_that_all_diverged_at_once_are_drawn_whole():
+    """SGD alone at α = 5 on the ravine: 8.6 → 7.6·10¹⁰ in four steps, then gone. Cut
+    at where it started, the chart was one point; its climb is the picture."""
+    sgd = 8.6 * 30.0 ** np.arange(5)
+    low, high = loss_range([sgd], [True])
+    assert high > sgd[-1] and low < 8.6
+    assert log_loss_range([sgd], [True])[1] > sgd[-1]
+    # A run that learned for long before it blew up keeps its learning in view.
+    late = np.r_[np.linspace(8.6, 0.1, 40), 1e6]
+    assert loss_range([late], [True])[1] < 10.0
+    # Beside a run that did not diverge, the climb still leaves through the top.
+    calm = 8.6 * np.exp(-np.arange(5))
+    assert loss_range([sgd, calm], [True, False])[1] < 10.0
+    # Both diverged, one of them late: both cut.
+    assert loss_range([sgd, late], [True, True])[1] < 10.0
+
+
 def test_training_and_validation_columns_count_together():
     history = np.array([[0.7, 0.8], [0.5, 0.9], [80.0, 90.0]])  # (epochs, series)
     low, high = loss_range([history], [True])

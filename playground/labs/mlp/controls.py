@@ -162,6 +162,12 @@ class MlpControls(Viewer, GuardedControls):
             name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]"))
         self.batch = self._guarded("batch", pn.widgets.EditableIntSlider(
             name=t("batch"), start=1, end=max(self.state.n_train, 2)))
+        # A batch size that does not divide the training set: what an epoch then is.
+        self.batch_note = pn.pane.HTML("", visible=False, css_classes=["pg-batch-note"],
+                                       margin=(0, 10, 4, 10),
+                                       styles={"font-size": text_size(12),
+                                               "color": "var(--pg-muted, #555)"})
+        self.guards["batch"].layout.append(self.batch_note)  # hidden with the box
         self._fit_batch_to_data()
         self.l1 = self._guarded("l1", pn.widgets.EditableFloatSlider(
             name=t("l1"), start=0.0, end=s.param.l1.softbounds[1], step=0.0001,
@@ -294,6 +300,12 @@ class MlpControls(Viewer, GuardedControls):
         self.batch.end = max(n, 2)
         self.batch.disabled = n < 2
         self.guards["batch"].bounds = (1, max(n, 1))
+        b = self.state.arch.batch_size
+        extra = -n % b if n >= 2 else 0
+        set_text(self.batch_note, text_html(tr(
+            "mlp.batch.topped_up", self.state.lang, n=n, b=b, updates=-(-n // b), extra=extra))
+            if extra else "")
+        self.batch_note.visible = bool(extra)
 
     def reset(self):
         """A new network (and data): the batch slider's range, the race's locks, no

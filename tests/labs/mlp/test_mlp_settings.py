@@ -381,6 +381,28 @@ def test_few_points_get_a_line_saying_a_share_of_100_percent_exists(lang, words)
     assert lab.without_hidden([c.share_box, c.points]) == [c.points]
 
 
+def test_a_batch_size_that_does_not_divide_the_training_set_says_what_an_epoch_is():
+    """An epoch of n points in batches of b is ⌈n/b⌉ updates, the last batch topped up
+    from the same shuffle (``training.epoch_order``, checked there against its rows):
+    the page says so where it is so, and nothing where b divides n."""
+    lab = MlpLab(state=MlpLabState())
+    lab.start()
+    s, c = lab.state, lab.controls
+    assert s.n_train % s.arch.batch_size == 0 and not c.batch_note.visible
+    s.batch = 16
+    n = s.n_train
+    assert n % 16 and c.batch_note.visible
+    extra = 16 * -(-n // 16) - n
+    order = np.asarray(training.epoch_order(jax.random.key(0), n, 16)).ravel()
+    assert len(order) - len(set(order.tolist())) == extra  # seen twice in the epoch
+    assert (f"{n} training points in batches of 16: an epoch is {-(-n // 16)} updates, "
+            f"the last batch topped up with {extra} points") in c.batch_note.object
+    s.batch = 10
+    assert not c.batch_note.visible
+    lab.hidden = frozenset({"batch"})
+    assert lab.without_hidden([c._placed(c.batch), c.points]) == [c.points]
+
+
 def test_a_race_of_one_says_the_single_network_trains():
     state = MlpLabState(race=["adam"])
     assert state.racers == () and state.race_models is None
