@@ -140,7 +140,7 @@ from .ui.markup import text_html
 from .ui.paint import skip_css_variables
 from .ui.palettes import OPTIMIZER_COLORS, title_ink
 from .ui.present import MATH_FONT, OWN_INK, PLOT_COLORS, dark_page_css, page_fonts
-from .ui.widgets import SLIDER_COLON_JS, loss_text, number_text
+from .ui.widgets import SLIDER_COLON_JS, label_colon, loss_text, number_text
 
 #: The sweep's default number of values, and the bounds on it.
 DEFAULT_VALUES = 20
@@ -1028,7 +1028,7 @@ def _decomposition_html(result, index: int, symbol: str, lang: str) -> str:
     result = bv.as_shown(result)  # the terms as drawn, their sum what they add up to
     sign = "<span style='font-size:24px;vertical-align:top;margin:0 4px'>{}</span>"
     html = (f"<span style='font-size:20px;vertical-align:top;margin-right:10px'>"
-            f"{symbol} = {result.capacities[index]}:</span>")
+            f"{symbol} = {result.capacities[index]}{label_colon(lang).strip()}</span>")
     for term in bv.DECOMPOSITION:
         value = getattr(result, term.field)
         text = text_html(number_text(value if term.field == "noise" else value[index], 3))

@@ -203,7 +203,7 @@ _EN: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
-    "plot.arrows_longer": "arrows {scale} × longer",
+    "plot.arrows_longer": "arrows ×{scale}",
     "plot.arrows_shorter": "arrows {scale} × shorter",
     # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
     "plot.tool.pan": "Pan",
@@ -266,12 +266,12 @@ _EN: dict[str, str] = {
     "critical.gradient": "gradient",
     "critical.subgradient": "A kink: the gradient shown is the minimum-norm subgradient.",
     "critical.eigenvalues": "Hessian eigenvalues",
-    "critical.verdict.minimum": "minimum (all eigenvalues > 0)",
-    "critical.verdict.maximum": "maximum (all eigenvalues < 0)",
+    "critical.verdict.minimum": "local minimum (all eigenvalues > 0)",
+    "critical.verdict.maximum": "local maximum (all eigenvalues < 0)",
     "critical.verdict.saddle": "saddle (eigenvalues of both signs)",
     "critical.verdict.degenerate": "degenerate (a zero eigenvalue: the test cannot decide)",
-    "critical.verdict.minimum.short": "minimum",
-    "critical.verdict.maximum.short": "maximum",
+    "critical.verdict.minimum.short": "local minimum",
+    "critical.verdict.maximum.short": "local maximum",
     "critical.verdict.saddle.short": "saddle",
     "critical.verdict.degenerate.short": "degenerate",
     # The analysis of a point: its values, and the line of a point where L is not finite.
@@ -748,7 +748,6 @@ _EN: dict[str, str] = {
     "bv.threshold": "p = n",
     "bv.busy": "Training every width on every set… {percent} %",
     "bv.busy.fits": "Fitting every capacity to every set… {percent} %",
-    "bv.reading": "Reading:",
     "bv.bias2_zero": (
         "Bias² is drawn as 0, below the chart's bottom, at {where}: there it is within its "
         "sampling error of 0 (the M training sets cannot tell it from 0)."),

@@ -28,8 +28,8 @@ ZH: dict[str, str] = {
     "surface": "损失曲面",
     "surface.ravine.name": "峡谷（病态的碗形曲面）",
     "surface.ravine.lesson": (
-        "一个又长又窄的碗：横向比纵向陡 40 倍。梯度指向横穿山谷的方向，所以普通的梯度下降"
-        "在两侧谷壁之间来回“之”字形振荡，沿着谷底却只能缓慢爬行。动量法把“之”字形振荡平均掉；"
+        "一个又长又窄的碗：横穿山谷的方向比沿谷底的方向陡 40 倍。"
+        "梯度指向横穿山谷的方向，所以普通的梯度下降在两侧谷壁之间来回“之”字形振荡，沿着谷底却只能缓慢爬行。动量法把“之”字形振荡平均掉；"
         "Adam 和 RMSProp 则对每个方向分别缩放。"),
     "surface.rosenbrock.name": "Rosenbrock（弯曲的山谷）",
     "surface.rosenbrock.lesson": (
@@ -108,14 +108,14 @@ ZH: dict[str, str] = {
     # Optimizers.
     "optimizer.sgd": "SGD",
     "optimizer.momentum": "动量法",
-    "optimizer.nesterov": "Nesterov 动量",
+    "optimizer.nesterov": "Nesterov 动量法",
     "optimizer.adagrad": "AdaGrad",
     "optimizer.rmsprop": "RMSProp",
     "optimizer.adam": "Adam",
     "optimizers": "优化器",
     "optimizers.none": "请至少选择一个优化器参加比赛。",
     "optimizer.momentum.note": (
-        "有些课程写作 v ← μv + (1−μ)g：它与这里的规则在 α 换成 α(1−μ) 时步子相同，"
+        "有些教材写作 v ← μv + (1−μ)g：它与这里的规则在 α 换成 α(1−μ) 时步子相同，"
         "所以那种写法要用 α/(1−μ) 才能走得一样远。"),
     "optimizer.nesterov.note": "梯度在 θ 处计算，再用前瞻项 μv 加以修正。",
     "optimizer.adagrad.note": "s 只增不减，所以每个坐标的步长 α/(√s + ε) 不断缩小。",
@@ -174,7 +174,7 @@ ZH: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "起点",
     "plot.arrows_scale": "箭头按 ×{scale} 绘制",
-    "plot.arrows_longer": "箭头放大 {scale} 倍绘制",
+    "plot.arrows_longer": "箭头 ×{scale}",
     "plot.arrows_shorter": "箭头按 1/{scale} 的长度绘制",
     "plot.tool.pan": "平移",
     "plot.tool.wheel_zoom": "滚轮缩放",
@@ -230,12 +230,12 @@ ZH: dict[str, str] = {
     "critical.gradient": "梯度",
     "critical.subgradient": "不可导点：这里的梯度取范数最小的次梯度。",
     "critical.eigenvalues": "海森矩阵特征值",
-    "critical.verdict.minimum": "最小值（所有特征值 > 0）",
-    "critical.verdict.maximum": "最大值（所有特征值 < 0）",
+    "critical.verdict.minimum": "局部最小值（所有特征值 > 0）",
+    "critical.verdict.maximum": "局部最大值（所有特征值 < 0）",
     "critical.verdict.saddle": "鞍点（特征值有正有负）",
     "critical.verdict.degenerate": "退化情形（有一个特征值为零：此检验无法判定）",
-    "critical.verdict.minimum.short": "最小值",
-    "critical.verdict.maximum.short": "最大值",
+    "critical.verdict.minimum.short": "局部最小值",
+    "critical.verdict.maximum.short": "局部最大值",
     "critical.verdict.saddle.short": "鞍点",
     "critical.verdict.degenerate.short": "退化情形",
     "critical.values_no_hessian": "{gradient} = ({gx}, {gy})；此处海森矩阵无定义",
@@ -262,7 +262,7 @@ ZH: dict[str, str] = {
     "mlp.preset.default": "重新开始",
     "mlp.preset.overfit": "过拟合",
     "mlp.preset.underfit": "欠拟合",
-    "mlp.presets.hint": "每个课程都会新建一个网络：按 ▶ 运行，观察曲线的变化。",
+    "mlp.presets.hint": "每个示例都会新建一个网络：按 ▶ 运行，观察曲线的变化。",
     "mlp.remedies": "过拟合示例的补救办法：",
     "mlp.preset.overfit_dropout": "+ 暂退法",
     "mlp.preset.overfit_l2": "+ L2 正则化",
@@ -428,7 +428,7 @@ ZH: dict[str, str] = {
     "mlp.doc.schedule_factor": "k（分段调度）",
     "mlp.doc.schedule_gamma": "每个迭代周期的 γ（指数调度）",
     "mlp.doc.race": "2–4 个优化器并排训练同一个网络",
-    "mlp.doc.discretize": "热图只显示预测的类别",
+    "mlp.doc.discretize": "热力图只显示预测的类别",
     "mlp.doc.early_stop": "验证损失不再下降时暂停训练",
     "mlp.doc.patience": "没有改进的迭代周期数",
     "mlp.invalid.batch_training_set": (
@@ -664,7 +664,6 @@ ZH: dict[str, str] = {
     "bv.inputs.spread": "均匀铺开（[0, 1] 的每个 n 等分区间各一个）",
     "bv.inputs.uniform": "均匀随机",
     "bv.noise": "噪声 σ",
-    "bv.reading": "解读：",
     "bv.bias2_zero": (
         "在 {where} 处，偏差² 画作 0（位于图的下边界以下）：在那里它与 0 的差距在抽样误差之内"
         "（M 个训练集无法把它与 0 区分开）。"),

@@ -147,7 +147,7 @@ def test_the_caption_says_the_lab_and_what_its_link_carries():
     assert caption == ("Optimizers · Loss surface: Rosenbrock (curved valley) · "
                        "SGD, α = 0.0015 · Adam, α = 0.02, β₁ = 0.95 · step 40 of 1000 · "
                        + tr("caption.arrows", "en", legend=tr("plot.arrows_legend", "en"))
-                       + " · marks: ✕ start, ★ minimum")
+                       + " · marks: ✕ start, ★ local minimum")
 
 
 def test_the_caption_is_the_settings_in_words_each_once():
@@ -230,7 +230,7 @@ def test_an_optimizer_figure_says_what_its_arrows_are_while_a_run_has_them():
     state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "step": "40"})
     state.precompute()
     assert export.figure_caption(state).endswith(
-        tr("caption.separator", "en") + note + " · marks: ✕ start, ★ minimum")
+        tr("caption.separator", "en") + note + " · marks: ✕ start, ★ local minimum")
     # Every run diverged before the last step: no arrows there, no note.
     state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "5"})
     state.precompute()
@@ -239,8 +239,8 @@ def test_an_optimizer_figure_says_what_its_arrows_are_while_a_run_has_them():
 
 @pytest.mark.parametrize(("lang", "query", "marks"), [
     # Himmelblau's four minima, one maximum and four saddles, each kind named once
-    ("en", {"surface": "himmelblau"}, "marks: ✕ start, ★ minimum, ▲ maximum, ⊠ saddle"),
-    ("zh", {"surface": "saddle"}, "标记：✕ 起点、★ 最小值、⊠ 鞍点"),
+    ("en", {"surface": "himmelblau"}, "marks: ✕ start, ★ local minimum, ▲ local maximum, ⊠ saddle"),
+    ("zh", {"surface": "saddle"}, "标记：✕ 起点、★ 局部最小值、⊠ 鞍点"),
     ("en", {"surface": "custom", "expr": "x + y"}, "marks: ✕ start"),  # none: a plane
 ])
 def test_an_optimizer_figure_says_what_its_marks_are(lang, query, marks):

@@ -704,7 +704,7 @@ def test_the_biasvariance_file_is_in_the_links_language_without_nan():
     assert '<html lang="zh">' in html
     document = json.dumps(_document(html), ensure_ascii=False)  # no NaN or Infinity token
     for key in ("lab.biasvariance", "bv.fits.title", "bv.curves.title", "bv.capacity.knn",
-                "bv.axis.knn", "bv.family.knn.note", "bv.reading", "bv.term.variance"):
+                "bv.axis.knn", "bv.family.knn.note", "bv.term.variance"):
         assert tr(key, "zh") in document, key
     assert tr("bv.fits.title", "en") not in document
     page = static_export.build_page(state, "biasvariance")

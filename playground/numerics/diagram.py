@@ -214,3 +214,18 @@ def nearest_edge(edges: np.ndarray, x: float, y: float) -> tuple[int, float]:
     dist = np.hypot(*(p0 + t[:, None] * d - np.array([x, y])).T)
     k = int(np.argmin(dist))
     return k, float(dist[k])
+
+
+def fitted_layout(sizes: tuple[int, ...], width: float, height: float, *, top: float,
+                  bottom: float = 6, max_side: float = 48.0,
+                  fill: float = 0.85) -> tuple[Layout, float]:
+    """``diagram_layout`` in a frame no taller than its longest column needs: (the
+    layout, the frame's height, at most ``height``).  Each unit keeps the slot it gets
+    in the full frame (at most ``max_side / fill``), so its thumbnail keeps its size;
+    a small network sits under the ``top`` margin (centred in the whole frame, a linear
+    model's two rows had 170 px of blank above and below them)."""
+    avail = height - top - bottom
+    needed = min(avail, max(sizes) * max_side / fill)
+    frame = float(min(height, math.ceil(top + needed + bottom)))
+    return diagram_layout(sizes, width, frame, top=top, bottom=bottom, max_side=max_side,
+                          fill=fill), frame

@@ -971,6 +971,7 @@ def latex_number(value: float, significant: int | None = None) -> str:
     """
     if math.isinf(value):
         return r"-\infty" if value < 0 else r"\infty"
+    value = value + 0.0  # −0.0 (a gradient of −0) reads 0, not "-0"
     if significant is None:
         text = _format_number(value)
     else:

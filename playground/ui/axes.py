@@ -298,16 +298,16 @@ def readable_tick(tick: float) -> str:
 #: ``f"{v:.4g}"``, a power of ten as ×10ᵏ, below 10⁻³ too: ``number_text(v, 4)``'s twin),
 #: for the live lab's legend and the static export's.
 PLAIN_JS = SUPERSCRIPT_JS + r"""
-const pgPlain = (v) => {
-  if (!isFinite(v)) return isNaN(v) ? "–" : (v > 0 ? "∞" : "-∞");
-  if (v === 0) return "0";
+const pgPlain = (value) => {
+  if (!isFinite(value)) return isNaN(value) ? "–" : (value > 0 ? "∞" : "\u2212∞");
+  if (value === 0) return "0";
+  const sign = value < 0 ? "\u2212" : "", v = Math.abs(value);
   let m = v.toPrecision(4);  // below 10⁻³ a power of ten, as number_text(v, 4) writes it
   if (!m.includes("e") && Math.abs(Number(m)) < 1e-3) m = Number(m).toExponential(3);
   let exp = null;
   if (m.includes("e")) { exp = parseInt(m.split("e")[1]); m = m.split("e")[0]; }
   if (m.includes(".")) m = m.replace(/0+$/, "").replace(/\.$/, "");
-  return exp === null ? m :
-    m + "×10" + pgSuper(exp);
+  return sign + (exp === null ? m : m + "×10" + pgSuper(exp));
 };
 """
 
@@ -415,12 +415,12 @@ function pgArrows(raw, reach) {
   return {zoom, arrows};
 }
 // The surface plot's title: its own words, and the arrows' zoom while arrows are drawn
-// larger than the steps ("· arrows 100 × longer"): in lecture mode the readout that says
+// larger than the steps ("· arrows ×100"): in lecture mode the readout that says
 // so is below the screen, and a ×100 arrow read as a real step.
 function pgZoomTitle(title, base, text, zoom, arrows) {
   const drawn = Object.values(arrows).some((a) => a.x0.length > 0);
-  // "100 × longer" or "10⁴ × shorter" (×10⁻⁴ read oddly in a title; "arrows drawn
-  // 10⁷ × shorter" was wider than a 460-px surface in the static page).
+  // "×100" or "10⁴ × shorter" (×10⁻⁴ read oddly in a title; "arrows drawn 10⁷ ×
+  // shorter" was wider than a 460-px surface in the static page).
   const larger = zoom > 1, scale = pgPlain(larger ? zoom : 1 / zoom).replace(/^1×/, "");
   const words = (larger ? text.longer : text.shorter).replace("{scale}", () => scale);
   const want = drawn && zoom !== 1 ? base + " · " + words : base;

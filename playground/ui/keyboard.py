@@ -177,7 +177,7 @@ const titleOf = (view) => {
 };
 kb.name = () => {
   for (const view of viewsWhere((m) => 'title' in m || 'label' in m)) {
-    kb.colon(view.shadow_el.querySelector('.bk-slider-title'));
+    kb.colon(view.shadow_el.querySelector('.bk-slider-title, .pn-player-title'));
     const controls = view.shadow_el.querySelectorAll(
       'input:not([type=hidden]), select, textarea, button, [role=slider]');
     if (controls.length === 0) continue;

@@ -430,12 +430,14 @@ class LessonGuide:
         dark = display.theme == "dark"
         self.text = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["pg-lesson-text"],
                                  margin=(4, 10))
-        self.back = pn.widgets.Button(name=t("back"), width=90, align="center",
+        # At the top of the bar: centred, the buttons moved with each caption's length
+        # (a presenter clicking Next again missed it).
+        self.back = pn.widgets.Button(name=t("back"), width=90, align="start",
                                       button_type=PAGE_BUTTON,
                                       css_classes=["pg-lesson-back"])
-        self.next = pn.widgets.Button(name=t("next"), width=90, align="center",
+        self.next = pn.widgets.Button(name=t("next"), width=90, align="start",
                                       button_type="primary", css_classes=["pg-lesson-next"])
-        self.close = pn.widgets.Button(name=t("close"), width=80, align="center",
+        self.close = pn.widgets.Button(name=t("close"), width=80, align="start",
                                        button_type=PAGE_BUTTON, css_classes=["pg-lesson-close"])
         self.back.on_click(lambda _e: self.go(self.step - 1))
         self.next.on_click(lambda _e: self.go(self.step + 1))
@@ -444,7 +446,7 @@ class LessonGuide:
                           sizing_mode="stretch_width", css_classes=["pg-lesson"],
                           styles={"background": "#23303f" if dark else "#eef4fb",
                                   "border-left": "6px solid #2a6fb0", "border-radius": "6px",
-                                  "padding": "4px 8px", "align-items": "center"})
+                                  "padding": "4px 8px", "align-items": "flex-start"})
         self.message = notice("warning", css_classes=["pg-lesson-error"])
         # Sticky: the caption stays in sight while the pictures below it scroll.
         self.bar = pn.Column(self.message, self.row, sizing_mode="stretch_width",

@@ -28,7 +28,7 @@ MARKER_SYMBOLS = {"star": "★", "triangle": "▲", "square_x": "⊠", "diamond"
 def marks_text(points, view, lang: str) -> str:
     """What the surface's marks are, in ``lang``: the start, then each verdict of the
     critical ``points`` (``critical.critical_points``) inside ``view`` ((x0, x1),
-    (y0, y1)) once, e.g. "marks: ✕ start, ★ minimum, ⊠ saddle"."""
+    (y0, y1)) once, e.g. "marks: ✕ start, ★ local minimum, ⊠ saddle"."""
     (x0, x1), (y0, y1) = view
     verdicts = {p.verdict for p in points
                 if x0 <= p.point[0] <= x1 and y0 <= p.point[1] <= y1}

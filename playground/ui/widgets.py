@@ -56,14 +56,16 @@ const pgSuper = (n) => String(n).split("").map((c) => ({
 
 def number_text(value: float, significant: int | None = None) -> str:
     """``value`` as plain text in the formulas' one format (``latex_number``'s twin):
-    ``1×10⁻⁸``, ``0.45``, ``35`` (an integer shows as one)."""
+    ``1×10⁻⁸``, ``0.45``, ``35`` (an integer shows as one), ``−2.5`` (a minus sign, as
+    the axes and the formulas write it; −0 is 0)."""
     # Imported here: the shell (which uses this module) answers before JAX is imported.
     from ..numerics.expression import latex_number
 
     latex = latex_number(float(value), significant)
     mantissa, marker, exponent = latex.partition(r" \times 10^{")
+    mantissa = mantissa.replace("-", "−")
     if not marker:
-        return latex.replace(r"\infty", "∞")
+        return mantissa.replace(r"\infty", "∞")
     return f"{mantissa}×10{superscript(exponent.rstrip('}'))}"
 
 

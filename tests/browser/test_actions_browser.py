@@ -380,7 +380,8 @@ def test_a_learning_rate_outside_its_bounds_is_refused_at_its_box(page, server_u
     note = page.locator(".pg-refused-text")
     for typed in ("1000", "-1"):  # above, then below: each refusal says its own value
         type_into(box, typed)
-        expect(note).to_have_text(f"{typed} not used (outside [1×10⁻⁷, 100]): 0.45 is in use.",
+        said = typed.replace("-", "−")  # the page's minus sign
+        expect(note).to_have_text(f"{said} not used (outside [1×10⁻⁷, 100]): 0.45 is in use.",
                                   timeout=CHANGE_TIMEOUT_MS)
         expect(box).to_have_value("0.45")  # the value in use
         # The slider beside it keeps its range (the browser had widened it to what was typed).

@@ -81,7 +81,7 @@ def test_the_lab_loads_and_each_control_changes_the_picture(new_page, server_url
     assert query["family"] == "features" and query["truth"] == "step" and query["seed"] == "7"
     assert query["inputs"] == "uniform"
     # the reading and the formula are on screen
-    page.get_by_text(tr("bv.reading")).first.wait_for()
+    page.locator(".pg-bv-reading b").first.wait_for()  # its kind in bold: "High bias"
     page.locator(".pg-bv-formula .katex").first.wait_for()
     assert_no_errors(page)
 

@@ -142,7 +142,7 @@ def test_the_legends_numbers_are_written_as_number_text_writes_them(page):
     from playground.ui.widgets import number_text
 
     values = [0.0004056, 8.691e-5, 0.001234, 0.00099996, 0.0009999, 0.12345, 1234.56,
-              9999.6, 12345.6, -0.0004, 0.0, 1e-3, 3e-9, 2.5, 1e21]
+              9999.6, 12345.6, -0.0004, 0.0, 1e-3, 3e-9, 2.5, 1e21, -1.5, -2e-7]
     written = page.evaluate("(values) => {" + PLAIN_JS + "\nreturn values.map(pgPlain)}",
                             values)
     assert written == [number_text(v, 4) for v in values]

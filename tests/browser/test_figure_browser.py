@@ -49,7 +49,7 @@ def _texts(root) -> list[str]:
 
 def _titled(texts: list[str], title: str) -> int:
     """How many of ``texts`` are ``title``, or it with what follows (the surface's
-    "· arrows 100 × longer")."""
+    "· arrows ×100")."""
     return sum(t == title or t.startswith(title + " · ") for t in texts)
 
 

@@ -33,9 +33,10 @@ _VISIBLE_TEXT = """() => {
 }"""
 
 #: Chinese text with an ASCII colon where Chinese sets "：" (after a Chinese character,
-#: a full-width bracket or a symbol such as α: "学习率 α: 0.03"); the page's own texts
-#: and the ": " Panel and Bokeh write between a control's label and its value.
-_ASCII_COLON = re.compile(r"[^\x00-\x7f] ?:(\s|$)")
+#: a full-width bracket or a symbol such as α: "学习率 α: 0.03", or a Latin symbol after
+#: one: the player's "步数 t: 100"); the page's own texts and the ": " Panel and Bokeh
+#: write between a control's label and its value.
+_ASCII_COLON = re.compile(r"[^\x00-\x7f] ?(?:[A-Za-z]\w{0,2} ?)?:(\s|$)")
 
 #: Per lab: where its controls are drawn, and a control label that must be in Chinese.
 LABS = {"optimizers": ("surface", "app.sidebar"), "mlp": ("mlp.dataset", "mlp.activation"),

@@ -431,7 +431,7 @@ def test_a_long_surface_formula_fits_the_sidebar_at_1280_by_720(page, server_url
 
 def test_the_arrows_scale_and_the_surface_title_says_how(page):
     """``pgArrows`` and ``pgZoomTitle`` (both pages' JavaScript): the longest arrow
-    drawn 10–100 % of ``reach``, its power of ten in the title ("100 × longer", or "10⁴ ×
+    drawn 10–100 % of ``reach``, its power of ten in the title ("arrows ×100", or "10⁴ ×
     shorter": ×10⁻⁴ read oddly); an arrow under a millionth of the view is none (at a
     saddle whose caption says the gradient is zero, ×10⁹ drew one of 10⁻⁹)."""
     from playground.ui.axes import ARROWS_JS, PLAIN_JS, state_table_text
@@ -447,7 +447,7 @@ def test_the_arrows_scale_and_the_surface_title_says_how(page):
       return [run(0.01), run(1e4), run(1), run(1e-9)];
     }""", state_table_text("en"))
     (z1, end1, t1), (z2, end2, t2), (z3, end3, t3), (z4, end4, t4) = found
-    assert z1 == 100 and abs(end1 - 1.0) < 1e-9 and t1 == "Surface · arrows 100 × longer"
+    assert z1 == 100 and abs(end1 - 1.0) < 1e-9 and t1 == "Surface · arrows ×100"
     assert abs(z2 - 1e-4) < 1e-12 and abs(end2 - 1.0) < 1e-6
     assert t2 == "Surface · arrows 10⁴ × shorter"
     assert z3 == 1 and end3 == 1 and t3 == "Surface"

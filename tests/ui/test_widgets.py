@@ -95,15 +95,16 @@ def test_an_explicit_pair_of_bounds_wins(guarded):
 
 
 @pytest.mark.parametrize("value, text", [
-    (1e-8, "1×10⁻⁸"), (0.45, "0.45"), (35.0, "35"), (1000.0, "1000"), (-2.5e-12, "-2.5×10⁻¹²"),
-    (1e21, "1×10²¹"), (float("inf"), "∞")])
+    (1e-8, "1×10⁻⁸"), (0.45, "0.45"), (35.0, "35"), (1000.0, "1000"), (-2.5e-12, "−2.5×10⁻¹²"),
+    (-0.0, "0"), (1e21, "1×10²¹"), (float("inf"), "∞")])
 def test_numbers_in_the_formulas_one_format_as_plain_text(value, text):
     assert number_text(value) == text
 
 
 @pytest.mark.parametrize("value, text", [
     (0.0004056, "4.056×10⁻⁴"), (8.691e-5, "8.691×10⁻⁵"), (0.001234, "0.001234"),
-    (0.00099996, "0.001"), (-0.0004, "-4×10⁻⁴"), (12345.6, "1.235×10⁴"), (0.0, "0")])
+    (0.00099996, "0.001"), (-0.0004, "−4×10⁻⁴"), (-0.0, "0"), (-1.5, "−1.5"),
+    (12345.6, "1.235×10⁴"), (0.0, "0")])
 def test_rounded_numbers_below_a_thousandth_are_a_power_of_ten(value, text):
     """Rounded (a legend's, a card's four digits), 0.0004056 is 4.056×10⁻⁴ as 8.691×10⁻⁵
     is beside it: one column, one form (the readouts' losses switch at 10⁻³ too)."""

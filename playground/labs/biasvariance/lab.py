@@ -92,8 +92,9 @@ class BiasVarianceLab(Lab):
                                       styles={"font-size": text_size(13),
                                               "color": "var(--pg-muted, #444)"},
                                       sizing_mode="stretch_width")
+        # 18 px: the names under its braces (\scriptstyle) were 10.5 px at 15.
         self.formula = pn.pane.LaTeX("", css_classes=["pg-bv-formula"],
-                                     styles={"font-size": number_size(15),
+                                     styles={"font-size": number_size(18),
                                              "overflow-x": "auto"},
                                      stylesheets=katex_html_stylesheets(),  # its braces
                                      sizing_mode="stretch_width")
@@ -469,4 +470,6 @@ class BiasVarianceLab(Lab):
             self.capacity.value = s.chosen
             symbol = bv.FAMILIES[r.family].symbol
             set_text(self.reading, s.reading_html())
-            self.formula.object = (f"$\\text{{{symbol} = {s.chosen}}}:\\quad {s.formula()}$")
+            # The colon in the text (in math mode ":" is a relation: "d = 3 :").
+            colon = label_colon(s.lang).strip()
+            self.formula.object = f"$\\text{{{symbol} = {s.chosen}{colon}}}\\quad {s.formula()}$"

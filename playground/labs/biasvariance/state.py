@@ -286,13 +286,19 @@ class BiasVarianceLabState(LabState):
 
     def reading_html(self, index: int | None = None) -> str:
         """The plain-language reading (``bv.reading``) at the capacity at ``index`` among
-        the result's (default: the chosen one), as HTML: "<b>Reading:</b> …"."""
+        the result's (default: the chosen one), as HTML: its kind in bold, "<b>High
+        bias</b>: at d = 1 …", as the MLP lab's reading (under "Reading:" it read
+        "解读： 高偏差：…", two colons)."""
         r = self.result
         i = self.index if index is None else index
         key = f"bv.reading.{bv.reading(r, i, int(self.n))}"
         words = tr(key, self.lang, symbol=bv.FAMILIES[r.family].symbol,
                    value=int(r.capacities[i]), n=int(self.n))
-        return f"<b>{text_html(tr('bv.reading', self.lang))}</b> {text_html(words)}"
+        colon = "：" if "：" in words else ": "
+        kind, said, rest = words.partition(colon)
+        if not said:
+            return text_html(words)
+        return f"<b>{text_html(kind)}</b>{colon}{text_html(rest)}"
 
     def family_note(self) -> str:
         """The family's note under its name; k-NN's says how far k goes (1 … min(50, n):

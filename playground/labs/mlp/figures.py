@@ -184,7 +184,7 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
              ("mlp.train_loss", "pg-train-loss", train_loss, TRAIN_COLOR, "pg-train-acc"),
              ("mlp.val_loss", "pg-val-loss", val_loss, VAL_COLOR, "pg-val-acc"))
     share = {TRAIN_COLOR: TRAIN_SHARE, VAL_COLOR: HEADLINE_SHARE}
-    number = f"font-size:{number_size(22)};font-weight:600;font-family:monospace"
+    number = f"font-size:{number_size(22)};font-weight:600;font-variant-numeric:tabular-nums"
     accuracy = dict(zip(("pg-train-acc", "pg-val-acc"), accuracies or ("", ""), strict=True))
 
     def label(key: str) -> str:

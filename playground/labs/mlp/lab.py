@@ -164,7 +164,7 @@ class MlpLab(Lab):
                           stylesheets=[WRAP])
         toggles = pn.Row(self.show_val, self.discretize,
                          download_button(self.state, "mlp", lambda: self.theme),
-                         self.link_note, stylesheets=[WRAP, BELOW_IN_LECTURE])
+                         stylesheets=[WRAP, BELOW_IN_LECTURE])
         return [
             self.message,
             p.message,
@@ -172,7 +172,10 @@ class MlpLab(Lab):
             # (Never cut at the page column's height: Bokeh's max-height 100 % drew the
             # reading and the network over the accuracy chart on a 720-px screen.)
             # (Nor held wider than a narrow frame by Bokeh's least width, its rows'.)
-            pn.Column(toggles, self.boundary, self.race_area, sizing_mode="stretch_width",
+            # The link's epoch note under the pictures: above them, appearing at epoch
+            # 5,001 of a run, it moved every picture down while they played.
+            pn.Column(toggles, self.boundary, self.link_note, self.race_area,
+                      sizing_mode="stretch_width",
                       margin=0, styles={"flex-shrink": "0", "max-height": "none"},
                       stylesheets=[NO_LEAST_WIDTH]),
         ]

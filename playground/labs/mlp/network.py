@@ -43,8 +43,8 @@ from ...numerics.diagram import (
     GAP,
     LEVELS,
     MIN_EDGE_WIDTH,
-    diagram_layout,
     edge_widths,
+    fitted_layout,
     nearest_edge,
     pool,
     quantise,
@@ -123,6 +123,7 @@ class DiagramPicture:
     def __init__(self, lang: str):
         self.lang = lang
         self.scale = 1.0  # of the labels' sizes (lecture mode: LECTURE_SCALE)
+        self.height = float(FIG_H)  # the frame's: a small network's is less (set_structure)
         self.label_px: list[int] = []
         self.layout = None
         self.names: list[str] = []
@@ -191,7 +192,11 @@ class DiagramPicture:
         units are called ``names`` (inputs first): nodes, edges (every weight 0, at the
         least width), labels, and blank thumbnails."""
         lang = self.lang
-        self.layout = lay = diagram_layout(sizes, FIG_W, FIG_H, top=NODES_BELOW)
+        lay, height = fitted_layout(sizes, FIG_W, FIG_H, top=NODES_BELOW)
+        self.layout, self.height = lay, height
+        self.fig.y_range.update(start=0, end=height)
+        self.fig.height = round(height * self.scale)
+        self.title_text.data_source.data["y"] = [height - TITLE_BELOW]
         self.names = names
         starts = np.cumsum((0, *sizes))
         self.edge_source.data = {
@@ -220,7 +225,7 @@ class DiagramPicture:
         for col, title in zip(lay.columns, titles, strict=True):
             text.append(title)
             x.append(col.x)
-            y.append(FIG_H - HEADERS_BELOW)
+            y.append(height - HEADERS_BELOW)
             align.append("center")
             px.append(14)
         self.label_px = px
@@ -353,7 +358,7 @@ class NetworkDiagram(Viewer):
         self.scale = self.drawing.scale = scale
         # Larger where the page has room: in a narrower window its width, and with it
         # its height, shrinks (a fixed size would run out of the page).
-        width, height = round(FIG_W * scale), round(FIG_H * scale)
+        width, height = round(FIG_W * scale), round(self.drawing.height * scale)
         self.fig.update(width=width, height=height)
         large = scale > 1
         for part in (self.pane, self.picture):

@@ -183,7 +183,7 @@ def _same_inputs(a: tuple, b: tuple) -> bool:
 def race_frame_text(frame: Frame, lang: str) -> str:
     """The race maps' frame (``decision.Frame``, the single network's map's), in words:
     the small maps have no axes."""
-    x0, x1, y0, y1 = (number_text(v, 3).replace("-", "−") for v in frame)  # as the axes
+    x0, x1, y0, y1 = (number_text(v, 3) for v in frame)  # with a minus, as the axes
     return tr("mlp.race.frame", lang, x0=x0, x1=x1, y0=y0, y1=y1)
 
 

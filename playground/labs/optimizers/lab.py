@@ -107,6 +107,16 @@ def formula_with_values(name: str, h: dict, scheduled: bool) -> str:
     return latex
 
 
+def wrapping_math(latex: str) -> str:
+    """A rule of several assignments (``a \\leftarrow …,\\quad b = …``) as one formula
+    each, a comma in it and an em space between them: the line breaks between them
+    where the page is narrow (Adam's rule with its numbers, 870 px, scrolled sideways
+    in a 1280-px window)."""
+    parts = latex.split(r",\quad ")
+    return "\u2003".join(f"${part}{',' if i < len(parts) - 1 else ''}$"
+                          for i, part in enumerate(parts))
+
+
 def _vec(v) -> str:
     return rf"\begin{{pmatrix}}{_latex_number(v[0])}\\ {_latex_number(v[1])}\end{{pmatrix}}"
 
@@ -646,7 +656,7 @@ class OptimizerLab(Lab, GuardedControls):
         for name in missing:
             title = pn.pane.Markdown("", styles={"color": ink(COLORS[name]),
                                                    "font-size": text_size(15)})
-            symbolic = pn.pane.LaTeX(f"${opt.symbolic_latex(name)}$",
+            symbolic = pn.pane.LaTeX(wrapping_math(opt.symbolic_latex(name)),
                                      styles={"font-size": text_size(16)},
                                      stylesheets=[FORMULA_BOX, MATH_FONT],
                                      css_classes=["pg-formula"])
@@ -698,9 +708,9 @@ class OptimizerLab(Lab, GuardedControls):
             set_text(title, bold + (tr("widget.colon", s.lang) + note if note else ""))
             # The rule in symbols as its flag knobs set it (Adam without bias correction:
             # m̂ = m), the same rule as the line with the numbers below it.
-            set_text(symbolic, f"${opt.symbolic_latex(name, hyper[name])}$")
-            set_text(with_values,
-                 f"${formula_with_values(name, hyper[name], s.schedule != 'constant')}$")
+            set_text(symbolic, wrapping_math(opt.symbolic_latex(name, hyper[name])))
+            set_text(with_values, wrapping_math(
+                formula_with_values(name, hyper[name], s.schedule != "constant")))
             numbers = (formula_at_step(name, s.result, shown_step, hyper[name])
                        if s.result is not None else None)
             set_text(at_step, f"${numbers}$" if numbers else "")

@@ -168,9 +168,18 @@ def test_reading_and_formula_follow_the_numbers(state):
     lab = BiasVarianceLab(state=state)
     lab.prepare()
     state.capacity = 0
-    assert "High bias" in lab.reading.object
+    assert lab.reading.object.startswith("<b>High bias</b>: at d = ")
     r = state.result
     assert f"{r.bias2[0]:.3g}" in lab.formula.object
+
+
+def test_a_chinese_reading_has_one_colon_after_its_kind_in_bold():
+    """"解读： 高偏差：在 d = 0 时…" had two colons in a row: the kind is the heading."""
+    s = BiasVarianceLabState(lang="zh", datasets=30)
+    s.compute()
+    s.capacity = 0
+    html = s.reading_html()
+    assert html.startswith("<b>高偏差</b>：在 d = ") and html.count("：") == 1
 
 
 def test_network_family_is_computed_through_the_runner():
@@ -515,7 +524,7 @@ def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_
     assert all(pane.styles.get("opacity") == "1" for pane in faded
                if pane is not lab.curves_fig)
     assert lab.curves_fig.styles.get("opacity", "1") == "1"
-    assert lab.formula.object.startswith("$\\text{h = 4}")
+    assert lab.formula.object.startswith("$\\text{h = 4:}")
     assert lab.reading.object != before[1]
 
 

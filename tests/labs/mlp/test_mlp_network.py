@@ -326,6 +326,30 @@ def test_a_new_architecture_rebuilds_nodes_and_edges(lab):
     assert net.label_source.data["text"][-2:] == ["Inputs", "Output"]
 
 
+def test_a_small_network_is_drawn_in_a_frame_no_taller_than_it_needs(lab):
+    """A linear model's two rows of thumbnails sat in the middle of the 470-px frame,
+    170 px of blank above and below: its frame now ends under its columns, whose
+    thumbnails keep their size, the title and headers at the frame's top."""
+    from playground.labs.mlp.network import FIG_H, HEADERS_BELOW, NODES_BELOW, TITLE_BELOW
+
+    net = lab.network
+    big_side = net.drawing.layout.columns[0].side
+    lab.state.layers = "0"  # a linear model: inputs and outputs only (the under-fit preset)
+    pic = net.drawing
+    tallest = max(c.height for c in pic.layout.columns)
+    assert pic.height < FIG_H / 2 and net.fig.height == round(pic.height)
+    assert net.fig.y_range.end == pic.height
+    top_edge = max(c.bottom + c.height for c in pic.layout.columns)
+    assert pic.height - NODES_BELOW - 10 <= top_edge <= pic.height - NODES_BELOW
+    assert 0 <= min(c.bottom for c in pic.layout.columns) <= 12
+    assert tallest + NODES_BELOW < pic.height
+    assert pic.layout.columns[0].side >= big_side  # thumbnails no smaller
+    assert net.title_text.data_source.data["y"] == [pic.height - TITLE_BELOW]
+    headers = [y for y, a in zip(net.label_source.data["y"], net.label_source.data["align"],
+                                 strict=True) if a == "center"]
+    assert headers == [pic.height - HEADERS_BELOW] * 2
+
+
 def test_lecture_mode_draws_the_diagram_larger_and_plain_mode_as_before(lab):
     """In lecture mode the figure and its text are LECTURE_SCALE times larger, its
     ranges (one data unit a pixel in plain mode) kept; a new architecture keeps the
@@ -336,17 +360,19 @@ def test_lecture_mode_draws_the_diagram_larger_and_plain_mode_as_before(lab):
     net = lab.network
     plain = list(net.label_source.data["size"])
     assert set(plain) == {"16px", "14px"}
+    height = net.drawing.height  # the default network's 8-unit columns fill it nearly
+    assert FIG_H - 20 < height <= FIG_H and net.fig.height == round(height)
     lab.display_changed(Display(present=True))
     assert (net.fig.width, net.fig.height) == (round(FIG_W * LECTURE_SCALE),
-                                               round(FIG_H * LECTURE_SCALE))
-    assert (net.fig.x_range.end, net.fig.y_range.end) == (FIG_W, FIG_H)
+                                               round(height * LECTURE_SCALE))
+    assert (net.fig.x_range.end, net.fig.y_range.end) == (FIG_W, height)
     assert set(net.label_source.data["size"]) == {"22px", "19px"}  # 16 and 14 × 1.35
     # The title as large as the charts' titles, larger than the column headers.
     assert net.title_text.glyph.text_font_size == PLOT_FONTS["title"] == "24px"
     lab.controls.layers.value = "3"  # rebuilt in lecture mode: still large
     assert set(net.label_source.data["size"]) == {"22px", "19px"}
     lab.display_changed(Display(present=False))
-    assert (net.fig.width, net.fig.height) == (FIG_W, FIG_H)
+    assert (net.fig.width, net.fig.height) == (FIG_W, round(net.drawing.height))
     assert set(net.label_source.data["size"]) == {"16px", "14px"}
     assert net.title_text.glyph.text_font_size == "16px"
 
@@ -392,7 +418,8 @@ def test_a_refused_weight_is_quoted_as_typed_not_rounded(typed):
     """100.0001 is refused as 100.0001 ("100 is too large" read as a contradiction), and
     −100.00001 is not called too large."""
     problem = MlpLabState().set_weight(0, 0, 0, typed)
-    assert problem.startswith(f"{typed!r} is outside the range: a weight must lie between")
+    quoted = repr(typed).replace("-", "−")  # all digits, with the page's minus sign
+    assert problem.startswith(f"{quoted} is outside the range: a weight must lie between")
 
 
 @pytest.mark.parametrize("typed, said", [(1e5, "100000"), (1e30, "1×10³⁰")])

@@ -75,7 +75,7 @@ def test_the_formula_cards_and_the_analysis_come_with_the_details_after_the_pict
     assert "At the start point" in lab.critical_md.object
     # The ravine's one critical point, its minimum at the origin.
     assert lab.plots.critical_source.data["x"] == [pytest.approx(0.0, abs=1e-9)]
-    assert lab.plots.critical_source.data["verdict"][0].startswith("minimum")
+    assert lab.plots.critical_source.data["verdict"][0].startswith("local minimum")
     # The shown optimizers' cards only, in the optimizers' order.
     assert lab.formulas.objects == [lab.formula_cards[n][0] for n in ("sgd", "momentum", "adam")]
     assert all(c.visible for c in lab.formulas.objects)
@@ -116,9 +116,9 @@ def test_divergence_is_marked_in_the_legend_and_its_curve_stops(lab):
 def test_surface_switch_redraws_contours_and_critical_points(lab):
     lab.surface_select.value = "himmelblau"
     verdicts = lab.plots.critical_source.data["verdict"]
-    assert sum(v.startswith("minimum") for v in verdicts) == 4
+    assert sum(v.startswith("local minimum") for v in verdicts) == 4
     assert sum(v.startswith("saddle") for v in verdicts) == 4
-    assert sum(v.startswith("maximum") for v in verdicts) == 1
+    assert sum(v.startswith("local maximum") for v in verdicts) == 1
     assert lab.plots.surface_fig.x_range.start == -5.0
     assert "Himmelblau" in lab.surface_info.object or "minima" in lab.surface_info.object
 
@@ -140,7 +140,7 @@ def test_clicking_the_plot_moves_the_start(lab):
     lab._on_tap(Tap())
     assert (lab.state.x0, lab.state.y0) == (2.0, -1.0)
     assert lab.plots.full["sgd"].data["x"][0] == 2.0
-    assert "(2, -1)" in lab.critical_md.object
+    assert "(2, −1)" in lab.critical_md.object
 
 
 def test_critical_readout_at_the_saddle(lab):
@@ -148,7 +148,7 @@ def test_critical_readout_at_the_saddle(lab):
     lab.state.param.update(x0=0.0, y0=0.0)
     text = lab.critical_md.object
     assert "∇L = 0: a critical point, a saddle" in text
-    assert "-4, 2" in text
+    assert "−4, 2" in text
 
 
 @pytest.mark.parametrize("name, h, expected", [

@@ -269,7 +269,7 @@ def test_a_race_redrawn_before_its_surface_scales_its_arrows_to_the_new_view(lab
     ("sqrt(x**2 + y**2)", "a critical point at a kink, where the second-derivative test "
                           "does not apply"),  # the cone's tip
     ("x**4 + y**2", "a critical point, of a kind the second-derivative test cannot tell"),
-    ("x**2 + y**2", "∇L = 0: a critical point, a minimum"),
+    ("x**2 + y**2", "∇L = 0: a critical point, a local minimum"),
 ])
 def test_a_critical_point_is_named_in_a_whole_sentence(lab, expr, sentence):
     lab.state.apply_query({"surface": "custom", "expr": expr, "x0": "0", "y0": "0",
