@@ -279,7 +279,7 @@ ZH: dict[str, str] = {
     "mlp.points": "点数",
     "mlp.train_ratio": "训练集比例（%）",
     "mlp.train_ratio.few": (
-        "只有 {n} 个数据点：训练集比例设为 100 % 时全部用于训练"
+        "只有 {n} 个数据点：训练集比例设为 100% 时全部用于训练"
         "（没有验证集；曲线和解读随后只看训练损失）。"),
     "mlp.seed": "随机种子",
     "mlp.features": "输入特征",
@@ -609,8 +609,8 @@ ZH: dict[str, str] = {
     "bv.axis.network": "隐藏单元数 h（容量向右增大 →）",
     "bv.axis.poly": "次数 d（容量向右增大 →）",
     "bv.axis.error": "均方误差",
-    "bv.busy": "正在用每个训练集训练每种宽度…… {percent} %",
-    "bv.busy.fits": "正在对每个训练集拟合每种容量…… {percent} %",
+    "bv.busy": "正在用每个训练集训练每种宽度…… {percent}%",
+    "bv.busy.fits": "正在对每个训练集拟合每种容量…… {percent}%",
     "bv.capacity.poly": "次数 d（即容量）",
     "bv.capacity.knn": "近邻数 k（k 越大容量越小）",
     "bv.capacity.features": "特征数 p（即容量）",

@@ -58,6 +58,22 @@ def _first_below(loss, level=0.01) -> int:
     return int(np.argmax(below))
 
 
+def test_plain_gradient_descent_creeps_along_the_ravine_floor():
+    """Ravine, step 1 (α = 0.45): x ← (1 − 0.1α)x = 0.955x, y ← (1 − 4α)y = −0.8y; by
+    step 20 |y| < 0.02 and x = −9 · 0.955²⁰ ≈ −3.6 (the caption said "creeps" while the
+    chart showed 4×10⁻⁴ at step 100: now it says how slowly)."""
+    run = _race(link("momentum_ravine", 1))
+    k = opt.NAMES.index("sgd")
+    x, y = np.asarray(run.points[:, k, 0]), np.asarray(run.points[:, k, 1])
+    np.testing.assert_allclose(x[1:] / x[:-1], 0.955, rtol=1e-6)
+    np.testing.assert_allclose(y[1:11] / y[:10], -0.8, rtol=1e-6)
+    assert abs(y[20]) < 0.02 and round(float(x[20]), 1) == -3.6
+    words = caption("momentum_ravine", 1)
+    assert "only 4.5 % off x (and 80 % off y)" in words["en"]
+    assert "at step 20, with the zig-zag gone (|y| < 0.02), x is still −3.6" in words["en"]
+    assert "x 只缩小 4.5%（y 缩小 80%）" in words["zh"] and "x 仍在 −3.6" in words["zh"]
+
+
 def test_momentum_swings_slowly_across_the_ravine_and_nesterov_damps_it():
     """Ravine, step 3: the momentum path's y does not alternate step by step (its
     gradients "alternate in sign and cancel" said the caption): it swings from wall to

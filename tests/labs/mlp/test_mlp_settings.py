@@ -361,7 +361,7 @@ def test_the_settings_help_is_in_the_pages_language():
 
 
 @pytest.mark.parametrize("lang, words", [("en", "Only 4 points: set the training share to 100 %"),
-                                         ("zh", "只有 4 个数据点：训练集比例设为 100 %")])
+                                         ("zh", "只有 4 个数据点：训练集比例设为 100%")])
 def test_few_points_get_a_line_saying_a_share_of_100_percent_exists(lang, words):
     lab = MlpLab(state=MlpLabState(lang=lang))
     lab.start()
