@@ -276,14 +276,19 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
       .filter((m) => m.constructor.__name__ === 'LegendItem').map((m) => m.label.value)""")
     for loss in losses.all_inner_texts():
         assert any(label.endswith(f"L = {loss}") for label in legend), (loss, legend)
-    # Beside the player's speed (or under it, where the row is narrow), not over its label.
-    label = page.get_by_text(tr("speed"), exact=True).first.bounding_box()
-    here = step.bounding_box()
-    assert (label["x"] + label["width"] <= here["x"]
-            or label["y"] + label["height"] <= here["y"]), (label, here)
+    # Beside the player, three optimizers' losses and all: the speed goes to the
+    # sidebar's Run section (under the player, the headline took 80 px of the surface).
+    player, here = page.locator(".pg-player").bounding_box(), step.bounding_box()
+    assert here["x"] >= player["x"] + player["width"], (player, here)
+    assert here["y"] < player["y"] + player["height"], (player, here)
+    assert not page.get_by_text(tr("speed"), exact=True).first.is_visible()
     cell = page.locator(".pg-readout td").first
     assert px(cell) >= 20  # the step's losses and gradients: at least lecture text's size
-    assert px(page.get_by_text(tr("speed"), exact=True).first) >= 20
+    page.get_by_role("button", name=tr("app.sidebar"), exact=True).click()
+    speed = page.get_by_text(tr("speed"), exact=True).first
+    speed.wait_for(state="visible")
+    assert px(speed) >= 20
+    page.get_by_role("button", name=tr("app.sidebar"), exact=True).click()
     # The player's buttons and their icons, large enough to hit and to see from the
     # back of the hall (Panel draws 12-px icons).
     for button in (page.locator(".pg-player button.play"), page.locator(".pg-player button.last")):

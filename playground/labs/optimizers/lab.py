@@ -231,7 +231,12 @@ class OptimizerLab(Lab, GuardedControls):
             if (cb_obj.direction == 1 && cb_obj.value >= cb_obj.end) { cb_obj.value = 0 }""")
         self.speed = pn.widgets.Select(name=tr("speed", lang), options=[1, 2, 5, 10, 20, 50, 100],
                                        value=1, width=160)  # its label whole at 20 px
-        self.speed.jslink(self.player, value="step")
+        self.speed.param.watch(lambda e: setattr(self.player, "step", e.new), "value")
+        # Beside the player; in lecture mode in the sidebar's Run section (Controls), so
+        # that the large headline fits beside the player (under it, three optimizers'
+        # losses took 80 px from the surface on a 720-px projector).
+        self.speed_beside = pn.Column(self.speed, margin=0)
+        self.speed_in_sidebar = pn.Column(margin=0, visible=False)
         self.surface_pane = pn.pane.Bokeh(self.plots.surface_fig, sizing_mode="stretch_width")
         self.loss_pane = pn.Column(
             pn.pane.Bokeh(self.plots.loss_fig["linear"], sizing_mode="stretch_width"),
@@ -315,9 +320,15 @@ class OptimizerLab(Lab, GuardedControls):
 
     def display_changed(self, display):
         """Lecture mode's sizes for the 3-D view's axes (drawn as text glyphs, which
-        the shell's styling of axes does not reach)."""
+        the shell's styling of axes does not reach), and the speed's place (beside the
+        player, or in the sidebar)."""
         super().display_changed(display)
         self._lecture = display.present
+        there, empty = ((self.speed_in_sidebar, self.speed_beside) if display.present
+                        else (self.speed_beside, self.speed_in_sidebar))
+        if self.speed not in there.objects:  # (called again while the display lasts)
+            empty.param.update(objects=[], visible=False)  # (an empty column kept its width)
+            there.param.update(objects=[self.speed], visible=True)
         if self.surface_3d is not None:
             self.surface_3d.set_lecture(display.present)
 
@@ -473,7 +484,8 @@ class OptimizerLab(Lab, GuardedControls):
             pn.Row(self._placed(self.x0), self._placed(self.y0)),
             pn.pane.Markdown(f"**{tr('optimizers', lang)}**"), self.optimizer_boxes,
             *self.hp_cards.values(),
-            pn.pane.Markdown(f"**{tr('run', lang)}**"), self._placed(self.steps),
+            pn.pane.Markdown(f"**{tr('run', lang)}**"), self.speed_in_sidebar,
+            self._placed(self.steps),
             self._placed(self.noise),
             pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": text_size(12)}),
             self._placed(self.seed), self.schedule,
@@ -494,9 +506,9 @@ class OptimizerLab(Lab, GuardedControls):
                 # The headline goes under the player where the row is too narrow.
                 # (WRAP: Bokeh's own min-width for a Row, its children's sum, held an
                 # embedding frame 620 px wide, cut off under a 640-px iframe's scroll bar.)
-                pn.Row(self.player, self.speed,
+                pn.Row(self.player, self.speed_beside,
                        pn.pane.Bokeh(self.plots.headline, sizing_mode="stretch_width",
-                                     min_width=320, margin=(5, 10, 5, 30)),
+                                     min_width=320, margin=(5, 0, 5, 16)),
                        sizing_mode="stretch_width", stylesheets=[WRAP]),
                 # Side by side (3 : 2) where each chart has room, else the loss chart
                 # and the critical-point text below the surface.

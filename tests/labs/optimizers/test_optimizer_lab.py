@@ -530,3 +530,21 @@ def test_a_refusal_goes_when_the_values_are_reset_even_to_the_same(lab, action):
     assert s.sgd_lr == 0.05 and guard.widget.value == 0.05
     assert not guard.note.visible and guard.refusal == ""
     assert not steps.note.visible  # the steps were set again too
+
+
+def test_lecture_mode_moves_the_speed_to_the_sidebar_and_back(lab):
+    """In lecture mode the speed leaves the player's row for the sidebar's Run section
+    (the headline then fits beside the player); plain mode brings it back; the player
+    steps by the speed wherever it is."""
+    from playground.ui.present import Display
+
+    assert lab.speed_beside.objects == [lab.speed] and lab.speed_beside.visible
+    assert not lab.speed_in_sidebar.visible
+    lab.display_changed(Display(present=True))
+    lab.display_changed(Display(present=True))  # (called again while the display lasts)
+    assert lab.speed_in_sidebar.objects == [lab.speed] and lab.speed_in_sidebar.visible
+    assert lab.speed_beside.objects == [] and not lab.speed_beside.visible
+    lab.speed.value = 5
+    assert lab.player.step == 5
+    lab.display_changed(Display(present=False))
+    assert lab.speed_beside.objects == [lab.speed] and not lab.speed_in_sidebar.visible
