@@ -766,11 +766,19 @@ _EN: dict[str, str] = {
         "High variance: at k = {value} each fit follows a few noisy neighbours and changes "
         "from one training set to the next; a larger k (less capacity) or more data would "
         "help."),
+    "bv.reading.high_bias_knn": (
+        "High bias: at k = {value} each fit averages so many neighbours that the mean fit "
+        "misses the truth; a smaller k (more capacity) would help."),
+    "bv.reading.variance_yet_falling": (
+        "Variance above bias², yet more capacity helps: at {symbol} = {value} the fits "
+        "already disagree more than their mean misses the truth, but more capacity lowers "
+        "bias² more than it raises the variance: the test error is lowest at "
+        "{symbol} = {best}."),
     "bv.reading.near_threshold": (
         "High variance near the interpolation threshold: at p = {value} < n = {n} the fits "
-        "must pass through nearly every noisy point. Less capacity, more data or a larger "
-        "λ would help, and so would more capacity: past p = n the error falls again "
-        "(double descent)."),
+        "come ever closer to passing through every noisy point. Less capacity, more data "
+        "or a larger λ would help, and so would more capacity: past p = n the error falls "
+        "again (double descent)."),
     "bv.reading.at_threshold": (
         "High variance at the interpolation threshold: at p = n = {n} each fit must pass "
         "through every noisy point. Less capacity, more data or a larger λ would help, and "

@@ -679,8 +679,15 @@ ZH: dict[str, str] = {
     "bv.reading.high_variance_knn": (
         "高方差：在 k = {value} 时，每个拟合只跟随少数几个带噪声的近邻，换一个训练集就大不相同；"
         "增大 k（减小容量）或增加数据会有帮助。"),
+    "bv.reading.high_bias_knn": (
+        "高偏差：在 k = {value} 时，每个拟合平均了太多近邻，平均拟合偏离真实函数；"
+        "减小 k（增加容量）会有帮助。"),
+    "bv.reading.variance_yet_falling": (
+        "方差已超过偏差²，但增加容量仍有帮助：在 {symbol} = {value} 时，各拟合之间的分歧"
+        "已大于平均拟合对真实函数的偏离，但增加容量使偏差²的下降超过方差的增长："
+        "测试误差在 {symbol} = {best} 时最低。"),
     "bv.reading.near_threshold": (
-        "接近插值阈值的高方差：在 p = {value} < n = {n} 时，拟合必须几乎经过每一个带噪声的"
+        "接近插值阈值的高方差：在 p = {value} < n = {n} 时，拟合越来越接近经过每一个带噪声的"
         "训练点。减小容量、增加数据或增大 λ 会有帮助，增加容量也会：越过 p = n 后误差再次下降"
         "（双下降）。"),
     "bv.reading.at_threshold": (

@@ -848,7 +848,10 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
     ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
     ``high_variance`` (``high_variance_knn`` for k-NN, which has no λ and whose
-    capacity falls as k grows), or ``near_threshold`` for random features at n/2 < p < n
+    capacity falls as k grows; ``high_bias_knn`` likewise), or ``variance_yet_falling``
+    where the variance exceeds bias² but bias² + variance is lowest at more capacity
+    (``first_best``: random features at p = 4 on 20 points, lowest at 9, read "less
+    capacity would help"), or ``near_threshold`` for random features at n/2 < p < n
     (``at_threshold`` at p = n) when a capacity past n has a lower bias² + variance
     (double descent: more capacity helps there too, which the plain advice of less
     capacity left out).
@@ -869,14 +872,32 @@ def reading(result: Decomposition, index: int, n: int) -> str:
             return "near_best"
         return ("high_bias_ridge" if FAMILIES[result.family].ridge and result.ridge > 0
                 else "high_bias")
+    grows = FAMILIES[result.family].grows
     if bias2 > variance:
-        return "high_bias"
+        return "high_bias" if grows else "high_bias_knn"
     if (result.family == "features" and past.any() and 2 * result.capacities[index] > n
             and float(np.min(reducible[past])) < reducible[index]):
         return "at_threshold" if result.capacities[index] == n else "near_threshold"
+    best = result.capacities[first_best(result, n)]
+    here = result.capacities[index]
+    if (best > here) if grows else (best < here):  # the error still falls with capacity
+        return "variance_yet_falling"
     if not FAMILIES[result.family].ridge:  # k-NN: no λ to advise
         return "high_variance_knn"
     return "high_variance"
+
+
+def first_best(result: Decomposition, n: int) -> int:
+    """The index of the capacity with the lowest bias² + variance (as shown) on the
+    classic U: for random features, among p ≤ n (past the threshold is another descent).
+    """
+    reducible = np.asarray(as_shown(result).bias2) + np.asarray(as_shown(result).variance)
+    capacities = np.asarray(result.capacities)
+    first = capacities <= n if result.family == "features" else np.ones(len(capacities), bool)
+    if not first.any():
+        first[:] = True
+    where = np.flatnonzero(first)
+    return int(where[np.argmin(reducible[where])])
 
 
 def definitions_parts(labels: Mapping[str, str] = TERM_LABELS) -> list[str]:

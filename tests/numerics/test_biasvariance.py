@@ -531,3 +531,30 @@ def test_the_terms_shown_add_up():
     np.testing.assert_allclose(shown.total, shown.bias2 + shown.variance + r.noise)
     latex = bv.decomposition_latex(r, 1)
     assert f"= {bv.latex_number(float(shown.total[1]), 3)}" in latex
+
+
+def test_the_reading_advises_the_way_the_test_error_falls():
+    """Random features on 20 spread points (σ = 0.3, the lab's default sets): at p = 4–6
+    the variance already exceeds bias², yet bias² + variance keeps falling to p = 9;
+    "less capacity would help" (high variance) was the wrong way.  k-NN's high bias at
+    a large k asks for a smaller k (its capacity falls as k grows)."""
+    spread = bv.make_data("sin", 20, 100, seed=0, inputs="spread")
+    r = bv.decompose("features", spread, 0.3)
+    caps = list(r.capacities)
+    shown = bv.as_shown(r)
+    reducible = np.asarray(shown.bias2) + np.asarray(shown.variance)
+    best = bv.first_best(r, 20)
+    assert caps[best] <= 20 and reducible[best] == min(reducible[i] for i, c in enumerate(caps)
+                                                       if c <= 20)
+    for p in (4, 5, 6):
+        i = caps.index(p)
+        assert shown.variance[i] > shown.bias2[i] and caps[best] > p
+        assert reducible[i] > reducible[best]
+        assert bv.reading(r, i, 20) == "variance_yet_falling", p
+    words = tr("bv.reading.variance_yet_falling", "en", symbol="p", value=4, best=caps[best])
+    assert f"the test error is lowest at p = {caps[best]}" in words
+    knn = bv.decompose("knn", bv.make_data("sin", 20, 100, seed=0), 0.3)
+    k = list(knn.capacities)
+    high = k.index(max(k))  # k = 20: the mean of every point, a constant for a sine
+    assert knn.bias2[high] > knn.variance[high] and bv.reading(knn, high, 20) == "high_bias_knn"
+    assert "a smaller k (more capacity)" in tr("bv.reading.high_bias_knn", "en", value=20)

@@ -293,7 +293,8 @@ class BiasVarianceLabState(LabState):
         i = self.index if index is None else index
         key = f"bv.reading.{bv.reading(r, i, int(self.n))}"
         words = tr(key, self.lang, symbol=bv.FAMILIES[r.family].symbol,
-                   value=int(r.capacities[i]), n=int(self.n))
+                   value=int(r.capacities[i]), n=int(self.n),
+                   best=int(r.capacities[bv.first_best(r, int(self.n))]))
         colon = "：" if "：" in words else ": "
         kind, said, rest = words.partition(colon)
         if not said:
