@@ -204,7 +204,29 @@ kb.name = () => {
 };
 // A Bokeh slider's title: the page's colon ("：" in Chinese; ui.widgets.SLIDER_COLON_JS).
 kb.colon = (el) => pgColon(el, () => kb.data.colon);
-kb.timer = setInterval(() => { kb.label(); kb.name(); }, 1000);
+// On/off buttons say whether they are on (aria-pressed): a toggle (Controls, Lecture
+// mode, Dark, Play), a group of buttons (the lab switcher, the MLP's input features).
+kb.states = () => {
+  for (const view of viewsWhere((m) => 'active' in m && ('labels' in m || m.type === 'Toggle'))) {
+    const buttons = view.shadow_el.querySelectorAll('button');
+    const on = view.model.active;
+    buttons.forEach((b, i) => {
+      const pressed = String(Array.isArray(on) ? on.includes(i)
+                             : typeof on === 'number' ? on === i : !!on);
+      if (b.getAttribute('aria-pressed') !== pressed) b.setAttribute('aria-pressed', pressed);
+    });
+  }
+};
+// What a screen reader says when it changes: a notice (a refused value, a divergence, a
+// formula's error: "alert" for the red ones) and a lesson's caption.
+kb.live = () => {
+  for (const view of viewsWhere((m) => Array.isArray(m.css_classes)
+      && (m.css_classes.includes('pg-notice') || m.css_classes.includes('pg-lesson-text')))) {
+    const role = view.model.css_classes.includes('pg-notice-danger') ? 'alert' : 'status';
+    if (view.el.getAttribute('role') !== role) view.el.setAttribute('role', role);
+  }
+};
+kb.timer = setInterval(() => { kb.label(); kb.name(); kb.states(); kb.live(); }, 1000);
 // A box that takes keys: text, numbers, a list, a radio group (arrows move its choice);
 // not a checkbox, which takes only Space (left to it: see kb.pressable).
 kb.typing = (e) => {
@@ -272,6 +294,8 @@ kb.onKey = (e) => {
   if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
   if (kb.overlay != null) {
     if (e.key === 'Escape' || e.key === '?') { kb.closeHelp(); e.preventDefault(); }
+    // Focus stays in the dialog (its one control), not on the page behind it.
+    if (e.key === 'Tab') { kb.overlay.querySelector('button').focus(); e.preventDefault(); }
     return;  // the help is open: the page's keys wait
   }
   if (kb.typing(e)) return;
@@ -297,6 +321,19 @@ kb.onKey = (e) => {
   if (done) e.preventDefault();
 };
 window.addEventListener('keydown', kb.onKey);
+// The language menu reloads the page in the language chosen: on the closed menu the
+// arrows (and typed letters) chose one at once, and the page left under a reader
+// reading its options.  They open the list instead, where Enter chooses.
+window.addEventListener('keydown', (e) => {
+  const path = e.composedPath(), el = path[0];
+  if (!el || el.tagName !== 'SELECT' || e.key === 'Tab' || e.key === 'Escape'
+      || !path.some((n) => n.classList && n.classList.contains('pg-language'))) return;
+  if (e.key.length === 1 || e.key.startsWith('Arrow') || e.key.startsWith('Page')
+      || e.key === 'Home' || e.key === 'End' || e.key === 'Enter') {
+    e.preventDefault();
+    try { el.showPicker(); } catch (err) { /* a browser without it: the list by mouse */ }
+  }
+}, true);
 // A number box's refused key.  Bokeh's own listener on the box puts the old text back
 // when the new one is no number's beginning; the window sees the event before it
 // (capture) and after it (bubble): a text that changed in between was refused.

@@ -145,6 +145,10 @@ def test_the_help_overlay_lists_every_shortcut_and_closes(new_page, server_url):
     for keys in ("Space", "→", "←", "R", "PageDown", "PageUp", "Esc", "?"):
         assert keys in text, keys
     assert "Train one epoch" in text and "Lesson: the next step" in text
+    # Tab keeps the focus in the dialog (it went to the header's buttons behind it).
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.closest('[role=dialog]') != null")
     page.keyboard.press("Space")  # the help is open: the page's keys wait
     page.keyboard.press("Escape")
     expect(dialog).to_have_count(0)
@@ -242,3 +246,32 @@ def test_the_mlp_labs_sliders_are_named_in_chinese(new_page, server_url):
     focused = page.evaluate(_FOCUSED)
     assert focused["name"] == name and "spin-btn" not in focused["cls"]
     assert_no_errors(page)
+
+
+def test_the_language_menu_waits_for_a_choice_and_toggles_say_they_are_on(
+        new_page, server_url):
+    """Arrows on the closed language menu chose the other language at once, and the page
+    reloaded under a reader reading its options (WCAG 3.2.2): now they open its list.
+    On/off buttons say whether they are on (aria-pressed): a screen reader heard no
+    difference between the lab shown and the others."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers")
+    menu = page.locator(".pg-language select")
+    menu.focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("z")
+    page.wait_for_timeout(1500)
+    assert "lang=" not in page.url, page.url
+    assert menu.input_value() == "English"
+    page.keyboard.press("Escape")
+    wait_until(page, lambda: page.locator(".pg-toggle-sidebar button[aria-pressed]").count()
+               > 0, 10, "aria-pressed set")
+    assert page.locator(".pg-toggle-sidebar button").get_attribute("aria-pressed") == "true"
+    assert page.locator(".pg-toggle-present button").get_attribute("aria-pressed") == "false"
+    # Notices (a refused value, a formula's error) are live: a screen reader says them.
+    assert page.locator(".pg-message[role=status]").count() >= 1
+    labs = page.get_by_role("button", name=tr("lab.optimizers"), exact=True)
+    assert labs.get_attribute("aria-pressed") == "true"
+    assert page.get_by_role("button", name=tr("lab.mlp"), exact=True
+                            ).get_attribute("aria-pressed") == "false"
+    assert_no_errors(page)
+
