@@ -854,6 +854,8 @@ _EN: dict[str, str] = {
     "keys.mlp.right": "Train one epoch (+1 epoch)",
     "keys.mlp.left": "Nothing: training cannot be undone",
     "keys.mlp.reset": "Reset: a new network",
+    "keys.bv.right": "Capacity slider one value on",
+    "keys.bv.left": "Capacity slider one value back",
     "keys.player.first": "First step",
     "keys.player.previous": "Step back",
     "keys.player.reverse": "Play backwards",

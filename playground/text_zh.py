@@ -756,6 +756,8 @@ ZH: dict[str, str] = {
     "keys.help": "显示本帮助",
     "keys.close": "关闭本帮助",
     "keys.none": "在这个实验中没有作用",
+    "keys.bv.right": "容量滑块前进一格",
+    "keys.bv.left": "容量滑块后退一格",
     "keys.lesson.next": "课程：下一步",
     "keys.lesson.back": "课程：上一步",
     "keys.opt.play": "播放或暂停赛跑",

@@ -66,6 +66,10 @@ LAB_ROWS = {
                    ("←", "keys.opt.left"), ("R", "keys.opt.reset")),
     "mlp": (("Space", "keys.mlp.play"), ("→", "keys.mlp.right"), ("←", "keys.mlp.left"),
             ("R", "keys.mlp.reset")),
+    # (An instructor sweeps the capacity from the keyboard: its slider is deep in the
+    # sidebar, hidden in lecture mode.)
+    "biasvariance": (("→", "keys.bv.right"), ("←", "keys.bv.left"),
+                     ("Space · R", "keys.none")),
 }
 SHARED_ROWS = (("PageDown · Shift+→", "keys.lesson.next"),
                ("PageUp · Shift+←", "keys.lesson.back"),
@@ -290,6 +294,18 @@ kb.openHelp = () => {
   kb.overlay = o;
   close.focus();
 };
+// A discrete slider (Panel's: a label and a Bokeh slider of option indices) one option
+// on (delta 1) or back; false where the page has none.
+kb.nudge = (cls, delta) => {
+  for (const [m] of views(cls)) {
+    const s = (m.children || []).find((c) => c.type === 'Slider');
+    if (s == null || s.disabled) continue;
+    const to = Math.min(s.end, Math.max(s.start, s.value + delta * (s.step || 1)));
+    if (to !== s.value) s.value = to;
+    return true;
+  }
+  return false;
+};
 kb.onKey = (e) => {
   if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
   if (kb.overlay != null) {
@@ -315,8 +331,10 @@ kb.onKey = (e) => {
       return m != null && player(m.direction !== 0 ? 'pause' : 'play');
     })();
   }
-  else if (e.key === 'ArrowRight') done = press('pg-step') || player('next');
-  else if (e.key === 'ArrowLeft') done = player('previous');
+  else if (e.key === 'ArrowRight')
+    done = press('pg-step') || player('next') || kb.nudge('pg-bv-capacity', 1);
+  else if (e.key === 'ArrowLeft')
+    done = player('previous') || kb.nudge('pg-bv-capacity', -1);
   else if (e.key === 'r' || e.key === 'R') done = press('pg-reset') || player('first');
   if (done) e.preventDefault();
 };

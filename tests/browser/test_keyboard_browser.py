@@ -275,3 +275,20 @@ def test_the_language_menu_waits_for_a_choice_and_toggles_say_they_are_on(
                             ).get_attribute("aria-pressed") == "false"
     assert_no_errors(page)
 
+
+def test_the_arrows_sweep_the_capacity_in_the_biasvariance_lab(new_page, server_url):
+    """An instructor sweeps the capacity from the keyboard (its slider sits deep in the
+    sidebar, hidden in lecture mode): → one value on, ← one back, at the ends nothing."""
+    page = open_page(new_page, f"{server_url}?lab=biasvariance&capacity=3&present=1")
+    page.locator(".pg-bv-formula .katex").first.wait_for(timeout=90_000)
+    page.locator("body").click(position={"x": 5, "y": 700})  # focus on the page, no box
+    for key, capacity in (("ArrowRight", "4"), ("ArrowRight", "5"), ("ArrowLeft", "4")):
+        page.keyboard.press(key)
+        wait_until(page, lambda c=capacity: f"d = {c}:" in page.locator(
+            ".pg-bv-formula .katex").first.inner_text().replace("\xa0", " "), 30,
+            f"d = {capacity}")
+    page.keyboard.press("?")
+    assert tr("keys.bv.right") in page.get_by_role("dialog").inner_text()
+    page.keyboard.press("Escape")
+    assert_no_errors(page)
+
