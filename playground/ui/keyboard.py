@@ -152,7 +152,10 @@ const nameless = (el) => !el.getAttribute('aria-label') && !el.getAttribute('ari
 const labelOf = (m, depth) => {
   if (m == null) return '';
   if (m.type === 'Div' && typeof m.text === 'string') {
-    const t = un(m.text).replace(/<[^>]*>/g, '').trim().replace(/\\s*[:：]\\s*$/, '');
+    // (A discrete slider's label ends in its value, in bold: not part of its name,
+    // which was set once and then named a stale value, "Degree d: 3" at 20.)
+    const t = un(m.text).replace(/<b>[^<]*<\\/b>\\s*$/, '').replace(/<[^>]*>/g, '').trim()
+      .replace(/\\s*[:：]\\s*$/, '');
     return t.length < 80 ? t : '';
   }
   if (depth > 0 && Array.isArray(m.children)) {

@@ -287,6 +287,10 @@ def test_the_arrows_sweep_the_capacity_in_the_biasvariance_lab(new_page, server_
         wait_until(page, lambda c=capacity: f"d = {c}:" in page.locator(
             ".pg-bv-formula .katex").first.inner_text().replace("\xa0", " "), 30,
             f"d = {capacity}")
+    # The slider's name is its label without the value (it named "3" once and for all).
+    handle = page.locator(".pg-bv-capacity [role=slider]").first
+    wait_until(page, lambda: handle.get_attribute("aria-label") is not None, 10, "a name")
+    assert handle.get_attribute("aria-label") == tr("bv.capacity.poly")
     page.keyboard.press("?")
     assert tr("keys.bv.right") in page.get_by_role("dialog").inner_text()
     page.keyboard.press("Escape")
