@@ -216,8 +216,11 @@ def test_a_figure_says_where_bias2_is_drawn_as_0():
         assert note.startswith(tr("bv.bias2_zero", lang).split("{")[0])
         notes = state.chart_notes()  # and where the test error is above the top
         assert notes[0] == note
+        # The notes are sentences: after the first, the next follows as a sentence does
+        # ("。 · 在…" read as a stray dot).
         assert export.figure_caption(state) == tr("caption.separator", lang).join(
-            [before, *notes])
+            [before, ("" if lang == "zh" else " ").join(notes)])
+        assert len(notes) == 2 and "。 ·" not in export.figure_caption(state)
 
 
 def test_an_optimizer_figure_says_what_its_arrows_are_while_a_run_has_them():

@@ -45,8 +45,16 @@ def with_settings(name: str, settings: str, lang: str) -> str:
 
 
 def joined(parts: Iterable[str], lang: str) -> str:
-    """The caption's parts in one line (`` · ``)."""
-    return tr("caption.separator", lang).join(p for p in parts if p)
+    """The caption's parts in one line (`` · ``); after a part that is a sentence (a
+    chart's note, "…。"), the next follows as a sentence does ("。 · 在…" read as a
+    stray dot)."""
+    out = ""
+    for part in (p for p in parts if p):
+        if out:
+            sentence = out.endswith(("。", ".", "．"))
+            out += ("" if lang == "zh" else " ") if sentence else tr("caption.separator", lang)
+        out += part
+    return out
 
 
 def knobs(names: str | Iterable[str], values: dict[str, float], shown: Iterable[str],
