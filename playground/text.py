@@ -296,6 +296,7 @@ _EN: dict[str, str] = {
     "critical.shape.degenerate": "flat in one direction (a zero eigenvalue)",
     "critical.shape.undefined": "unknown: the Hessian is undefined here",
     "critical.points": "Critical points of this surface (hover the markers)",
+    "critical.while_playing": "The analysis at the iterate shown follows when you pause.",
     # The MLP lab.
     "lab.mlp": "Neural network",
     "mlp.presets": "Lessons",

@@ -256,6 +256,7 @@ ZH: dict[str, str] = {
     "critical.shape.degenerate": "在一个方向上是平的（有一个特征值为零）",
     "critical.shape.undefined": "未知：此处海森矩阵无定义",
     "critical.points": "该曲面的临界点（将鼠标悬停在标记上查看）",
+    "critical.while_playing": "暂停后显示当前迭代点处的分析。",
     # The MLP lab.
     "lab.mlp": "神经网络",
     "mlp.presets": "教学示例",

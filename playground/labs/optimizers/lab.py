@@ -745,6 +745,8 @@ class OptimizerLab(Lab, GuardedControls):
             self._on_player_step()
             self._show_critical()
             self._show_formulas()
+        else:  # playing: no analysis of a step the picture has left behind
+            self._show_critical()
 
     def _on_player_step(self, *_events):
         """The step shown goes into the state and the link, while paused (playing, a
@@ -764,7 +766,11 @@ class OptimizerLab(Lab, GuardedControls):
         fn = s.active_surface.fn
         lines.append(self._describe(tr("critical.at_start", s.lang),
                                     critical.analyse(fn, (s.x0, s.y0), s.programs)))
-        if s.result is not None and s.optimizers:
+        if s.result is not None and s.optimizers and self.player.direction != 0:
+            # (Analysed once a frame, it would cost a round trip a frame; "step 1000"
+            # under a picture at step 29 read as the picture's.)
+            lines.append(f"*{tr('critical.while_playing', s.lang)}*")
+        elif s.result is not None and s.optimizers:
             name = s.optimizers[0]
             k = opt.NAMES.index(name)
             step = min(int(self.player.value), len(s.result.loss) - 1)

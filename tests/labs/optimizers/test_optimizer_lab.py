@@ -548,3 +548,20 @@ def test_lecture_mode_moves_the_speed_to_the_sidebar_and_back(lab):
     assert lab.player.step == 5
     lab.display_changed(Display(present=False))
     assert lab.speed_beside.objects == [lab.speed] and not lab.speed_in_sidebar.visible
+
+
+def test_while_playing_the_analysis_at_the_iterate_waits_for_the_pause(lab):
+    """The critical-point text named "SGD's iterate, step 100" while the picture played
+    at step 29: playing, it says the analysis follows the pause; paused, it is back."""
+    from playground.text import tr
+
+    paused = lab.critical_md.object
+    assert "iterate, step 100" in paused
+    lab.player.direction = 1
+    playing = lab.critical_md.object
+    assert "iterate" not in playing.replace(tr("critical.while_playing"), "")
+    assert tr("critical.while_playing") in playing
+    assert playing.startswith(paused.split("\n\n")[0])  # the start's analysis stays
+    lab.player.value = 40
+    lab.player.direction = 0
+    assert "iterate, step 40" in lab.critical_md.object
