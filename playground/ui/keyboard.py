@@ -211,29 +211,31 @@ kb.name = () => {
 };
 // A Bokeh slider's title: the page's colon ("：" in Chinese; ui.widgets.SLIDER_COLON_JS).
 kb.colon = (el) => pgColon(el, () => kb.data.colon);
-// On/off buttons say whether they are on (aria-pressed): a toggle (Controls, Lecture
-// mode, Dark, Play), a group of buttons (the lab switcher, the MLP's input features).
-kb.states = () => {
-  for (const view of viewsWhere((m) => 'active' in m && ('labels' in m || m.type === 'Toggle'))) {
-    const buttons = view.shadow_el.querySelectorAll('button');
-    const on = view.model.active;
-    buttons.forEach((b, i) => {
+// In one walk of the views: on/off buttons say whether they are on (aria-pressed: a
+// toggle such as Controls, Lecture mode, Dark, Play; a group such as the lab switcher
+// or the MLP's input features), and what a screen reader says when it changes is live
+// (a notice: a refused value, a divergence, a formula's error, "alert" for the red
+// ones; a lesson's caption).
+const switchable = (m) => 'active' in m && ('labels' in m || m.type === 'Toggle');
+const spoken = (m) => Array.isArray(m.css_classes)
+  && (m.css_classes.includes('pg-notice') || m.css_classes.includes('pg-lesson-text'));
+kb.aria = () => {
+  for (const view of viewsWhere((m) => switchable(m) || spoken(m))) {
+    const m = view.model;
+    if (spoken(m)) {
+      const role = m.css_classes.includes('pg-notice-danger') ? 'alert' : 'status';
+      if (view.el.getAttribute('role') !== role) view.el.setAttribute('role', role);
+    }
+    if (!switchable(m)) continue;
+    view.shadow_el.querySelectorAll('button').forEach((b, i) => {
+      const on = m.active;
       const pressed = String(Array.isArray(on) ? on.includes(i)
                              : typeof on === 'number' ? on === i : !!on);
       if (b.getAttribute('aria-pressed') !== pressed) b.setAttribute('aria-pressed', pressed);
     });
   }
 };
-// What a screen reader says when it changes: a notice (a refused value, a divergence, a
-// formula's error: "alert" for the red ones) and a lesson's caption.
-kb.live = () => {
-  for (const view of viewsWhere((m) => Array.isArray(m.css_classes)
-      && (m.css_classes.includes('pg-notice') || m.css_classes.includes('pg-lesson-text')))) {
-    const role = view.model.css_classes.includes('pg-notice-danger') ? 'alert' : 'status';
-    if (view.el.getAttribute('role') !== role) view.el.setAttribute('role', role);
-  }
-};
-kb.timer = setInterval(() => { kb.label(); kb.name(); kb.states(); kb.live(); }, 1000);
+kb.timer = setInterval(() => { kb.label(); kb.name(); kb.aria(); }, 1000);
 // A box that takes keys: text, numbers, a list, a radio group (arrows move its choice);
 // not a checkbox, which takes only Space (left to it: see kb.pressable).
 kb.typing = (e) => {
