@@ -891,7 +891,8 @@ def first_best(result: Decomposition, n: int) -> int:
     """The index of the capacity with the lowest bias² + variance (as shown) on the
     classic U: for random features, among p ≤ n (past the threshold is another descent).
     """
-    reducible = np.asarray(as_shown(result).bias2) + np.asarray(as_shown(result).variance)
+    shown = as_shown(result)
+    reducible = np.asarray(shown.bias2) + np.asarray(shown.variance)
     capacities = np.asarray(result.capacities)
     first = capacities <= n if result.family == "features" else np.ones(len(capacities), bool)
     if not first.any():

@@ -295,7 +295,8 @@ class MlpControls(Viewer, GuardedControls):
     def _fit_batch_to_data(self):
         """The batch control's bounds are the training set's: the slider ends there (a
         slider needs two ends), its box refuses more, and one training point leaves
-        nothing to choose.  The state shows the batch in use (``use_network``)."""
+        nothing to choose.  The state shows the batch in use (``use_network``); where
+        it does not divide the training set, a note says what an epoch then is."""
         n = self.state.n_train
         self.batch.end = max(n, 2)
         self.batch.disabled = n < 2
@@ -303,8 +304,8 @@ class MlpControls(Viewer, GuardedControls):
         b = self.state.arch.batch_size
         extra = -n % b if n >= 2 else 0
         set_text(self.batch_note, text_html(tr(
-            "mlp.batch.topped_up", self.state.lang, n=n, b=b, updates=-(-n // b), extra=extra))
-            if extra else "")
+            "mlp.batch.topped_up", self.state.lang, n=n, b=b,
+            updates=self.state.updates_per_epoch, extra=extra)) if extra else "")
         self.batch_note.visible = bool(extra)
 
     def reset(self):
