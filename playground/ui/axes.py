@@ -29,17 +29,24 @@ def fits_range(truth: np.ndarray, noise: float) -> tuple[float, float]:
     return float(np.min(truth)) - margin, float(np.max(truth)) + margin
 
 
+#: The curves against capacity keep errors up to this multiple of the smallest sum in
+#: view: the U and random features' peak (~20× at the defaults).  At 10⁵ the polynomials'
+#: tail (10⁷ at d = 20 on 20 points) took the axis to 2×10⁴ and squashed the U into a
+#: tenth of the chart's height (an instructor's review).
+U_HEADROOM = 30.0
+
+
 def decomposition_range(result) -> tuple[float, float]:
     """The log y range of the curves against capacity (a ``numerics.biasvariance
-    .Decomposition``): the U and the peak in view; values past 10⁵ × the smallest sum
-    leave the top, unless they are below twice the targets' variance (a constant
-    fit's error: with no noise the smallest sum is ~10⁻¹⁴, and the whole U had left
-    the top); a bias² shown as 0 (``numerics.biasvariance.resolved_bias2``: within
+    .Decomposition``): the U and the peak in view; values past ``U_HEADROOM`` × the
+    smallest sum leave the top, unless they are below twice the targets' variance (a
+    constant fit's error: with no noise the smallest sum is ~10⁻¹⁴, and the whole U had
+    left the top); a bias² shown as 0 (``numerics.biasvariance.resolved_bias2``: within
     its sampling error of 0) leaves the bottom."""
     bias2 = resolved_bias2(result)
     low = max(float(np.min(np.r_[bias2[bias2 > 0], result.variance, result.total])),
               LOG_FLOOR)
-    cap = max(1e5 * float(np.min(result.total)), 2 * float(np.var(result.y)))
+    cap = max(U_HEADROOM * float(np.min(result.total)), 2 * float(np.var(result.y)))
     high = min(float(np.max(result.test_error)), cap)
     return low / 2, max(high * 2, 4 * low)
 

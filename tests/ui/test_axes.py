@@ -165,7 +165,23 @@ def test_a_bias2_within_its_sampling_error_of_0_leaves_the_bottom_of_the_range()
                              y=np.zeros((100, 20)))  # M = 100 sets
     np.testing.assert_array_equal(resolved_bias2(result), [0.5, 0.004, 0.0, 0.0, 0.0])
     low, high = decomposition_range(result)
-    assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2000.0)
+    assert low == pytest.approx(0.004 / 2) and high == pytest.approx(2 * 30 * 0.11)
+
+
+def test_the_polynomials_u_fills_a_fifth_of_the_axis_not_a_tenth():
+    """Degree 18–20 on 20 points nearly interpolate (test error 10⁷): the axis had run
+    to 2×10⁴ to keep them and the U (0.11 at d = 3 to 0.6 at d = 0) was a tenth of the
+    chart's height (an instructor's review); the rest of the tail leaves the top."""
+    from playground.numerics import biasvariance as bv
+    from playground.ui.axes import decomposition_range
+
+    data = bv.make_data("sin", 20, 100, inputs="spread")
+    result = bv.decompose("poly", data, 0.3)
+    low, high = decomposition_range(result)
+    errors = np.asarray(result.test_error)
+    u_height = np.log10(errors[0] / errors.min()) / np.log10(high / low)
+    assert u_height > 0.2, u_height
+    assert errors.max() > 1e6 > high  # the interpolating tail is off the top
 
 
 def test_with_no_noise_the_whole_u_stays_in_the_range():

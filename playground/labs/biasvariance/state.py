@@ -284,17 +284,21 @@ class BiasVarianceLabState(LabState):
         """The computed capacity drawn (the chosen one, snapped)."""
         return int(self.result.capacities[self.index])
 
-    def reading_html(self, index: int | None = None) -> str:
+    def reading_text(self, index: int | None = None) -> str:
         """The plain-language reading (``bv.reading``) at the capacity at ``index`` among
-        the result's (default: the chosen one), as HTML: its kind in bold, "<b>High
-        bias</b>: at d = 1 …", as the MLP lab's reading (under "Reading:" it read
-        "解读： 高偏差：…", two colons)."""
+        the result's (default: the chosen one): "High bias: at d = 1 …"."""
         r = self.result
         i = self.index if index is None else index
         key = f"bv.reading.{bv.reading(r, i, int(self.n))}"
-        words = tr(key, self.lang, symbol=bv.FAMILIES[r.family].symbol,
-                   value=int(r.capacities[i]), n=int(self.n),
-                   best=int(r.capacities[bv.first_best(r, int(self.n))]))
+        return tr(key, self.lang, symbol=bv.FAMILIES[r.family].symbol,
+                  value=int(r.capacities[i]), n=int(self.n),
+                  best=int(r.capacities[bv.first_best(r, int(self.n))]))
+
+    def reading_html(self, index: int | None = None) -> str:
+        """``reading_text`` as HTML: its kind in bold, "<b>High bias</b>: at d = 1 …", as
+        the MLP lab's reading (under "Reading:" it read "解读： 高偏差：…", two
+        colons)."""
+        words = self.reading_text(index)
         colon = "：" if "：" in words else ": "
         kind, said, rest = words.partition(colon)
         if not said:
@@ -341,9 +345,32 @@ class BiasVarianceLabState(LabState):
         static page's)."""
         return ("" if self.lang == "zh" else " ").join(self.chart_notes())
 
+    def decomposition_text(self) -> str:
+        """The decomposition at the chosen capacity in one line of plain text, each number
+        after its name, as the page's formula has them (``bv.DECOMPOSITION``, the terms as
+        drawn): "test error 0.114 ≈ bias² 0.00479 + variance 0.0192 + σ² 0.09 = 0.114"
+        (a caption names the capacity just before it)."""
+        from ...ui.widgets import number_text
+
+        r, i = bv.as_shown(self.result), self.index
+        words = []
+        for term in bv.DECOMPOSITION:
+            value = getattr(r, term.field)
+            number = number_text(float(value if term.field == "noise" else value[i]), 3)
+            name = (tr(f"bv.term.{term.label}", self.lang) if term.label is not None
+                    else "σ" if term.field == "noise" else "")
+            name += "²" if term.squared else ""
+            words.append(" ".join(w for w in (term.sign, name, number) if w))
+        return " ".join(words)
+
     def caption_notes(self) -> list[str]:
-        """A figure says what the page says under the curves (``chart_notes``)."""
-        return self.chart_notes()
+        """A figure for a slide says what the page says beside its charts: the
+        decomposition at the chosen capacity (``decomposition_text``), the reading
+        (``reading_text``) and the notes under the curves (``chart_notes``)."""
+        if self.result is None:
+            return []
+        return [self.decomposition_text(), self.reading_text().rstrip(".。"),
+                *self.chart_notes()]
 
     def term_labels(self) -> dict[str, str]:
         """The decomposition's terms in the page's language, keyed as ``bv.TERM_LABELS``."""

@@ -468,10 +468,11 @@ def test_where_bias2_is_drawn_as_0_the_page_says_so(state):
 
 
 def test_the_page_says_where_the_test_error_is_above_the_charts_top():
-    """Polynomials of degree 18–20 on 20 points nearly interpolate: their test error
-    (10⁷) is past the top the axis keeps for the U, and the curve left the chart with no
-    word (a new user's review). The note names those degrees and the highest error, in
-    the page and in a figure's caption; a result within the chart has none."""
+    """Polynomials of degree 14–20 on 20 points come ever closer to interpolating: their
+    test error (up to 10⁷) is past the top the axis keeps for the U, and the curve left
+    the chart with no word (a new user's review). The note names those degrees and the
+    highest error, in the page and in a figure's caption; a result within the chart has
+    none."""
     from playground.ui.axes import decomposition_range
 
     state = BiasVarianceLabState(datasets=20)
@@ -482,10 +483,10 @@ def test_the_page_says_where_the_test_error_is_above_the_charts_top():
     top = decomposition_range(r)[1]
     errors = np.asarray(r.test_error)
     above = [int(c) for c, e in zip(r.capacities, errors, strict=True) if e > top]
-    assert above == [18, 19, 20], above
-    peak = max(errors[-3:])
+    assert above == list(range(14, 21)), above
+    peak = max(errors[-7:])
     note = state.above_top_note()
-    assert note == tr("bv.above_top", where="d ≥ 18", peak=number_text(peak, 2))
+    assert note == tr("bv.above_top", where="d ≥ 14", peak=number_text(peak, 2))
     assert lab.zero_note.object == text_html(f"{state.bias2_zero_note()} {note}")
     assert note in state.caption_notes()
     assert above_top_note((1, 2, 3), np.array([1.0, 5.0, 1.0]), 2.0, "d", "en").startswith(
@@ -493,7 +494,7 @@ def test_the_page_says_where_the_test_error_is_above_the_charts_top():
     assert above_top_note((1, 2, 3), np.array([1.0, 1.5, 1.0]), 2.0, "d", "en") == ""
     zh = BiasVarianceLabState(datasets=20, lang="zh")
     zh.precompute()
-    assert zh.above_top_note().startswith("在 d ≥ 18 处，测试误差超出图的上边界")
+    assert zh.above_top_note().startswith("在 d ≥ 14 处，测试误差超出图的上边界")
 
 
 def test_the_previous_familys_picture_is_faded_and_left_as_it_was_while_the_new_computes():
@@ -645,3 +646,29 @@ def test_both_plots_label_both_axes(lang):
     assert curves.xaxis[0].axis_label == tr("bv.axis.poly", lang)
     other = "zh" if lang == "en" else "en"
     assert curves.yaxis[0].axis_label == tr("bv.axis.error", lang) != tr("bv.axis.error", other)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_figures_caption_carries_the_decomposition_and_the_reading_at_its_capacity(lang):
+    """A slide made by ``figure`` or the page's "Figure" download had the settings and
+    the chart's notes but not the formula's numbers nor the reading above the charts (an
+    instructor's review): they follow the capacity, and the numbers add up."""
+    import re
+
+    from playground.ui.export import figure_caption
+
+    state = BiasVarianceLabState(lang=lang)
+    state.precompute()
+    for capacity in (1, 3, 12):
+        state.capacity = capacity
+        caption = figure_caption(state)
+        test, bias2, variance, noise, total = (float(v) for v in re.findall(
+            r"(?:^|[ ：])([0-9.]+(?:×10[⁰-⁹⁻]+)?)(?= ≈| \+| =| ·|$)",
+            caption.split(f"d = {capacity} · ")[1].split(" · ")[0].replace("−", "-")))
+        r = state.result
+        i = list(r.capacities).index(capacity)
+        assert test == pytest.approx(float(r.test_error[i]), rel=5e-3)
+        assert noise == pytest.approx(0.3 ** 2)
+        assert bias2 + variance + noise == pytest.approx(total, rel=1e-2)
+        assert state.reading_text().rstrip(".。") in caption
+        assert ("bias²" if lang == "en" else "偏差²") in caption
