@@ -219,7 +219,8 @@ def test_a_figure_says_where_bias2_is_drawn_as_0():
         # The notes are sentences: after the first, the next follows as a sentence does
         # ("。 · 在…" read as a stray dot).
         assert export.figure_caption(state) == tr("caption.separator", lang).join(
-            [before, ("" if lang == "zh" else " ").join(notes)])
+            [before, state.decomposition_text(), state.reading_text().rstrip(".。"),
+             ("" if lang == "zh" else " ").join(notes)])
         assert len(notes) == 2 and "。 ·" not in export.figure_caption(state)
 
 
