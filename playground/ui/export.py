@@ -32,7 +32,7 @@ from ..text import FONT_STACK, tr
 from .caption import joined
 from .flow import WHOLE_LABEL
 from .lab import LabState
-from .present import PAGE_BUTTON, PLOT_COLORS
+from .present import FOCUS_RING, PAGE_BUTTON, PLOT_COLORS
 
 #: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
 EXPORT_TAG = "pg-export"
@@ -677,7 +677,7 @@ def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     # The caption as the link describes the state now (the command line reads it).
     menu = Dropdown(label=tr("export.download", lang), menu=items, width=width,
                     button_type=PAGE_BUTTON, css_classes=["pg-download"],
-                    stylesheets=[WHOLE_LABEL, InlineStyleSheet(css=MENU_STYLE)],
+                    stylesheets=[WHOLE_LABEL, InlineStyleSheet(css=MENU_STYLE + FOCUS_RING)],
                     tags=[figure_caption(state), 0], name=f"pg-download-{name}")
     menu.js_on_event(MenuItemClick, CustomJS(args={"name": name}, code=_ON_ITEM_JS))
     menu.js_on_change("tags", CustomJS(args={"scale": FIGURE_SCALE, "font_px": CAPTION_FONT_PX,

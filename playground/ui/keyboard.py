@@ -46,6 +46,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
+from .export import EXPORT_TAG
 from .present import PLOT_COLORS
 from .widgets import SLIDER_COLON_JS
 
@@ -57,8 +58,9 @@ PLAYER_BUTTONS = {"first": "keys.player.first", "previous": "keys.player.previou
                   "faster": "keys.player.faster"}
 
 #: Controls that show no label of their own (their CSS class) → the text keys of
-#: their accessible names.
-CLASS_NAMES = {"pg-language": "app.language"}
+#: their accessible names; and a plot with no title (its download menu's name) → the
+#: name its menu is given after "Download: ".
+CLASS_NAMES = {"pg-language": "app.language", "pg-download-network": "mlp.network"}
 
 #: The help's rows per lab: (keys, text key); the shared rows follow.
 LAB_ROWS = {
@@ -235,7 +237,26 @@ kb.aria = () => {
     });
   }
 };
-kb.timer = setInterval(() => { kb.label(); kb.name(); kb.aria(); }, 1000);
+// A plot's Download menu is named for its plot ("Download: Error against capacity"):
+// every one had read "Download".  Once named, a menu is left alone (no walk a second).
+kb.download = () => {
+  const menus = views('pg-download').map(([m, v]) => [m, v.shadow_el.querySelector('button')])
+    .filter(([, b]) => b != null && !b.getAttribute('aria-label'));
+  if (menus.length === 0) return;
+  const titles = {};
+  for (const v of viewsWhere((m) => Array.isArray(m.tags) && m.title != null)) {
+    for (const t of v.model.tags) {
+      if (typeof t === 'string' && t.startsWith('EXPORT_TAG:') && v.model.title.text)
+        titles[t.slice('EXPORT_TAG:'.length)] = v.model.title.text;
+    }
+  }
+  for (const [m, b] of menus) {
+    const title = titles[String(m.name).replace(/^pg-download-/, '')]
+      || kb.data.class_names[m.name];  // a plot with no title (the network's diagram)
+    if (title) b.setAttribute('aria-label', `${b.textContent.trim()}: ${title}`);
+  }
+};
+kb.timer = setInterval(() => { kb.label(); kb.name(); kb.aria(); kb.download(); }, 1000);
 // A box that takes keys: text, numbers, a list, a radio group (arrows move its choice);
 // not a checkbox, which takes only Space (left to it: see kb.pressable).
 kb.typing = (e) => {
@@ -420,7 +441,8 @@ window.addEventListener('focusout', kb.hideRefused);
 window.addEventListener('scroll', kb.hideRefused, true);
 """.replace(
     "DARK_BACKGROUND", PLOT_COLORS["dark"]["background"]).replace(
-    "DARK_INK", PLOT_COLORS["dark"]["ink"])  # the help overlay in the dark theme
+    "DARK_INK", PLOT_COLORS["dark"]["ink"]).replace(  # the help overlay in the dark theme
+    "EXPORT_TAG", EXPORT_TAG)
 
 
 class KeyboardShortcuts(ReactiveHTML):

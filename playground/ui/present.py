@@ -74,6 +74,14 @@ button { min-height: calc(22px + var(--pg-lecture, 0) * 14px); }
 button svg { width: calc(12px + var(--pg-lecture, 0) * 10px);
   height: calc(12px + var(--pg-lecture, 0) * 10px); }
 """
+#: A visible ring on whatever the keyboard focuses, inside every widget's shadow root
+#: (``Shell.join``) and the download menus': Bokeh's number boxes and selects had
+#: ``outline: none`` and a faint glow, and the dark theme's slider handles none to see.
+#: ``--pg-focus``: the theme's (``DARK_VARIABLES``; white on the header's dark blue).
+FOCUS_RING = """
+:is(input, select, textarea, button, .bk-input, .bk-btn, .noUi-handle, [tabindex]):focus-visible {
+  outline: 2px solid var(--pg-focus, #0072b5) !important; outline-offset: 2px; }
+"""
 #: Lecture mode multiplies line widths by this.
 THICK = 2.0
 #: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend; a
@@ -456,6 +464,9 @@ class Presenter:
         if not any(isinstance(t, FullscreenTool) for t in plot.toolbar.tools):
             plot.add_tools(FullscreenTool())
         describe_tools(plot, self.display.lang)
+        # Bokeh's logo is a link to bokeh.org: a Tab stop before each plot's tools, and a
+        # way out of a course's embedded page.
+        plot.toolbar.logo = None
         for prop, key in (("background_fill_color", "background"),
                           ("border_fill_color", "border")):
             self._apply(plot, prop, colors[key], dark)
@@ -546,7 +557,7 @@ class Presenter:
 DARK_VARIABLES = {
     "--pg-ink": PLOT_COLORS["dark"]["ink"], "--pg-muted": PLOT_COLORS["dark"]["muted"],
     "--pg-error": "#ff8a80", "--pg-mix": "#ffffff", "--pg-rule": PLOT_COLORS["dark"]["grid"],
-    "--pg-page": PLOT_COLORS["dark"]["border"],
+    "--pg-page": PLOT_COLORS["dark"]["border"], "--pg-focus": "#8cc8ff",
     "--bokeh-icon-color": PLOT_COLORS["dark"]["muted"]}
 
 
@@ -559,6 +570,7 @@ def dark_page_css(selector: str) -> str:
 CSS = dark_page_css(".pg-theme-dark") + (
     "\nhtml:has(.pg-theme-dark), body:has(.pg-theme-dark) { "
     f"background: {PLOT_COLORS['dark']['border']}; color: {PLOT_COLORS['dark']['ink']}; }}") + """
+.pg-header { --pg-focus: #ffffff; }
 .pg-present {
   --bokeh-font-size: 20px; --pg-text-size: 20px; --pg-number-size: 30px; font-size: 20px;
   --pg-lecture-display: block; --pg-plain-display: none; --pg-lecture: 1;

@@ -60,6 +60,7 @@ from .paint import skip_css_variables
 from .present import CSS as DISPLAY_CSS
 from .present import (
     DISPLAY_LINK,
+    FOCUS_RING,
     PAGE_BUTTON,
     Presenter,
     WindowFit,
@@ -480,7 +481,7 @@ class Page:
             lean_renderers(pane.object)
         self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
         for widget in (w for obj in objects for w in obj.select(pn.widgets.Widget)):
-            extra = [INPUT_TEXT, WRAP_LABEL,
+            extra = [INPUT_TEXT, WRAP_LABEL, FOCUS_RING,
                      *([WHOLE_LABEL] if isinstance(widget, BUTTONS) else []),
                      *([WRAP_BUTTONS] if isinstance(widget, BUTTON_GROUPS) else [])]
             missing = [sheet for sheet in extra if sheet not in widget.stylesheets]
@@ -822,6 +823,8 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
                              css_classes=["pg-jump-to-controls"], stylesheets=[JUMP_BUTTON],
                              margin=(8, 14, 0, 14))
     jump.js_on_click(code=SCROLL_TO_CONTROLS_JS)
+    for widget in (jump, *toggles, switcher):  # (not joined as the lab's widgets are)
+        widget.stylesheets = [*widget.stylesheets, FOCUS_RING]
     side.param.watch(lambda event: setattr(jump, "visible", event.new), "visible")
     # (Above the columns: in their row it added its width to the row's least width.)
     columns = pn.Row(side, body, sizing_mode="stretch_width", css_classes=["pg-columns"],

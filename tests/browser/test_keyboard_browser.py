@@ -296,3 +296,39 @@ def test_the_arrows_sweep_the_capacity_in_the_biasvariance_lab(new_page, server_
     page.keyboard.press("Escape")
     assert_no_errors(page)
 
+
+
+_OUTLINE = """() => {
+  let e = document.activeElement;
+  while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  const s = getComputedStyle(e);
+  return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor};
+}"""
+
+
+def test_each_download_menu_is_named_for_its_plot_and_focus_shows_a_ring(new_page,
+                                                                          server_url):
+    """Every plot's menu was named "Download" alike (a screen reader heard four in a
+    row); the number boxes had ``outline: none`` and the dark theme's slider handles a
+    ring one could not see; Bokeh's logo, a link to bokeh.org, was a Tab stop."""
+    page = open_mlp(new_page, f"{server_url}?lab=mlp&theme=dark")
+    download = tr("export.download")
+    network = f"{download}: {tr('mlp.network')}"  # (the diagram has no title)
+    wait_until(page, lambda: page.get_by_role("button", name=network, exact=True).count() == 1,
+               15, "the network's menu named")
+    menus = page.locator(".pg-download button")
+    labels = [menus.nth(i).get_attribute("aria-label") for i in range(menus.count())]
+    assert len(labels) >= 4 and len(set(labels)) == len(labels), labels
+    assert all(label.startswith(f"{download}: ") for label in labels), labels
+    assert page.locator("a.bk-logo").count() == 0
+    # A number box and a slider's handle, focused from the keyboard: a 2-px ring in the
+    # dark theme's focus colour (light on the dark page).
+    box = page.get_by_role("textbox", name=tr("mlp.lr"), exact=True)
+    box.focus()
+    for tag in ("INPUT", "DIV"):  # the box, then (Tab) its slider's handle
+        assert page.evaluate(_FOCUSED)["tag"] == tag
+        ring = page.evaluate(_OUTLINE)
+        assert ring["style"] == "solid" and ring["width"] >= 2, ring
+        assert ring["color"] == "rgb(140, 200, 255)", ring
+        page.keyboard.press("Tab")
+    assert_no_errors(page)
