@@ -32,10 +32,8 @@ from ..text import FONT_STACK, tr
 from .caption import joined
 from .flow import WHOLE_LABEL
 from .lab import LabState
-from .present import FOCUS_RING, PAGE_BUTTON, PLOT_COLORS
+from .present import EXPORT_TAG, FOCUS_RING, PAGE_BUTTON, PLOT_COLORS
 
-#: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name.
-EXPORT_TAG = "pg-export"
 #: A text glyph that is its plot's title (the network diagram draws its own): a figure
 #: enlarges it as a title, 1.2 times its other text.
 TITLE_TAG = "pg-title"

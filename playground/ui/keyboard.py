@@ -46,8 +46,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
-from .export import EXPORT_TAG
-from .present import PLOT_COLORS
+from .present import EXPORT_TAG, PLOT_COLORS
 from .widgets import SLIDER_COLON_JS
 
 #: The Panel player's buttons (their CSS classes) → the text keys of their names.

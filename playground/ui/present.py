@@ -102,6 +102,9 @@ DARK_GLYPH_LUMINANCE = 0.06
 #: colours in the dark theme: a mark drawn on a fill that is the same in both themes (the
 #: optimizer lab's contours, ``ui.marks``).
 KEEP_INK = "pg-keep-ink"
+#: Every exportable figure carries this tag, and ``pg-export:NAME`` with its name
+#: (``ui.export.tag_figure``).
+EXPORT_TAG = "pg-export"
 #: A title tagged so (its ``tags``) is coloured by its owner in both themes
 #: (``palettes.title_ink``: a racer's name in its optimizer's colour); the dark theme's ink would
 #: take the colour, and with it whose the plot is, away.
