@@ -857,6 +857,7 @@ _EN: dict[str, str] = {
     "keys.mlp.reset": "Reset: a new network",
     "keys.bv.right": "Capacity slider one value on",
     "keys.bv.left": "Capacity slider one value back",
+    "keys.bv.set": "Highlight the next (previous) training set's fit",
     "keys.player.first": "First step",
     "keys.player.previous": "Step back",
     "keys.player.reverse": "Play backwards",

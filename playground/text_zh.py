@@ -759,6 +759,7 @@ ZH: dict[str, str] = {
     "keys.none": "在这个实验中没有作用",
     "keys.bv.right": "容量滑块前进一格",
     "keys.bv.left": "容量滑块后退一格",
+    "keys.bv.set": "突出显示下一个（上一个）训练集的拟合",
     "keys.lesson.next": "课程：下一步",
     "keys.lesson.back": "课程：上一步",
     "keys.opt.play": "播放或暂停赛跑",

@@ -70,6 +70,7 @@ LAB_ROWS = {
     # (An instructor sweeps the capacity from the keyboard: its slider is deep in the
     # sidebar, hidden in lecture mode.)
     "biasvariance": (("→", "keys.bv.right"), ("←", "keys.bv.left"),
+                     ("↓ · ↑", "keys.bv.set"),
                      ("Space · R", "keys.none")),
 }
 SHARED_ROWS = (("PageDown · Shift+→", "keys.lesson.next"),
@@ -331,6 +332,19 @@ kb.nudge = (cls, delta) => {
   }
   return false;
 };
+// The bias–variance lab's set shown, one on (delta 1) or back, as a click on its fit
+// does (the choice had been the mouse's alone); false where the page has no such fits.
+kb.pickSet = (delta) => {
+  const doc = window.Bokeh && Bokeh.documents && Bokeh.documents[0];
+  const fits = doc && doc.get_model_by_name('pg-bv-fits');
+  const count = fits && fits.data.xs ? fits.data.xs.length : 0;
+  if (count === 0) return false;
+  const shown = doc.get_model_by_name('pg-bv-shown');
+  const now = fits.selected.indices.length ? fits.selected.indices[0]
+    : (shown && shown.tags.length ? shown.tags[0] : 0);
+  fits.selected.indices = [(now + delta + count) % count];
+  return true;
+};
 kb.onKey = (e) => {
   if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
   if (kb.overlay != null) {
@@ -360,6 +374,8 @@ kb.onKey = (e) => {
     done = press('pg-step') || player('next') || kb.nudge('pg-bv-capacity', 1);
   else if (e.key === 'ArrowLeft')
     done = player('previous') || kb.nudge('pg-bv-capacity', -1);
+  else if (e.key === 'ArrowDown') done = kb.pickSet(1);
+  else if (e.key === 'ArrowUp') done = kb.pickSet(-1);
   else if (e.key === 'r' || e.key === 'R') done = press('pg-reset') || player('first');
   if (done) e.preventDefault();
 };

@@ -291,8 +291,22 @@ def test_the_arrows_sweep_the_capacity_in_the_biasvariance_lab(new_page, server_
     handle = page.locator(".pg-bv-capacity [role=slider]").first
     wait_until(page, lambda: handle.get_attribute("aria-label") is not None, 10, "a name")
     assert handle.get_attribute("aria-label") == tr("bv.capacity.poly")
+    # ↓ and ↑ choose the training set shown, as a click on its fit does (it had been
+    # the mouse's alone): its points, drawn from the server, are another set's.
+    points = """() => Bokeh.documents[0].get_model_by_name('pg-bv-points').data.y.join()"""
+    selected = """() => Bokeh.documents[0].get_model_by_name('pg-bv-fits').selected.indices"""
+    first = page.evaluate(points)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    wait_until(page, lambda: page.evaluate(points) != first, 15, "another set's points")
+    assert page.evaluate(selected) == [2]
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # from the first, round to the last of M = 100
+    wait_until(page, lambda: page.evaluate(selected) == [99], 15, "the last set")
     page.keyboard.press("?")
     assert tr("keys.bv.right") in page.get_by_role("dialog").inner_text()
+    assert tr("keys.bv.set") in page.get_by_role("dialog").inner_text()
     page.keyboard.press("Escape")
     assert_no_errors(page)
 
