@@ -28,6 +28,7 @@ from ...ui.export import (
     tag_figure,
     with_downloads,
 )
+from ...ui.flow import WRAP, chart_room
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import (
@@ -53,6 +54,10 @@ from .state import BiasVarianceLabState, calculate
 #: touched; at 500 the frame keeps ≥ 300 px, the labels a gap, and the plots fit in 720 px
 #: below the decomposition's numbers (~150 px with the header).
 PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 500
+#: Each plot's least width beside the other (``ui.flow.chart_room``): its legend's two
+#: columns under it, 340 px wide and 450 in lecture mode's type (at 768 px in lecture
+#: mode side by side they ran out of the window, the fits' title cut off).
+PLOT_ROOM = chart_room(140, 250)
 #: Both plots: taller in lecture mode (its larger text squeezed them), fitted to the
 #: window there (``ui.present``).
 PLOT_TAGS = (lecture_height(LECTURE_PLOT_HEIGHT), FIT_WINDOW)
@@ -262,10 +267,14 @@ class BiasVarianceLab(Lab):
 
     def _plots(self) -> pn.Row:
         """The two plots under their Download menus (kept: a result that comes later
-        brings their figures' caption up to date)."""
-        self.plots = pn.Row(with_downloads(self.fits_pane, "fits", self.state),
-                            with_downloads(self.curves_pane, "curves", self.state),
-                            sizing_mode="stretch_width")
+        brings their figures' caption up to date), side by side where each has
+        ``PLOT_ROOM``, else one under the other."""
+        self.plots = pn.Row(*(pn.Column(with_downloads(pane, name, self.state),
+                                        sizing_mode="stretch_width", margin=0,
+                                        styles={"flex": "1 1 0"}, stylesheets=[PLOT_ROOM])
+                              for pane, name in ((self.fits_pane, "fits"),
+                                                 (self.curves_pane, "curves"))),
+                            sizing_mode="stretch_width", stylesheets=[WRAP])
         return self.plots
 
     # -- the lab contract ---------------------------------------------------------------
