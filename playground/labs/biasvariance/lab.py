@@ -269,11 +269,10 @@ class BiasVarianceLab(Lab):
         """The two plots under their Download menus (kept: a result that comes later
         brings their figures' caption up to date), side by side where each has
         ``PLOT_ROOM``, else one under the other."""
-        self.plots = pn.Row(*(pn.Column(with_downloads(pane, name, self.state),
-                                        sizing_mode="stretch_width", margin=0,
-                                        styles={"flex": "1 1 0"}, stylesheets=[PLOT_ROOM])
-                              for pane, name in ((self.fits_pane, "fits"),
-                                                 (self.curves_pane, "curves"))),
+        room = lambda plot: pn.Column(plot, sizing_mode="stretch_width", margin=0,  # noqa: E731
+                                      styles={"flex": "1 1 0"}, stylesheets=[PLOT_ROOM])
+        self.plots = pn.Row(room(with_downloads(self.fits_pane, "fits", self.state)),
+                            room(with_downloads(self.curves_pane, "curves", self.state)),
                             sizing_mode="stretch_width", stylesheets=[WRAP])
         return self.plots
 
