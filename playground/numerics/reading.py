@@ -9,6 +9,21 @@ import numpy as np
 
 #: The last epochs whose training loss tells whether training is stable now.
 RECENT_EPOCHS = 10
+#: The curves are compared as means over this share of the epochs so far (at most
+#: ``MAX_WINDOW`` epochs): mini-batch and dropout noise moved single epochs across the
+#: thresholds, and the verdict flipped between over-fitting and a good fit from one
+#: epoch to the next (a student's review, dropout 0.5 at epoch 1,000).
+WINDOW_SHARE, MAX_WINDOW = 0.05, 25
+
+
+def window(epochs: int) -> int:
+    """The epochs averaged over (``WINDOW_SHARE``): 1 up to 39 epochs, 25 from 500."""
+    return int(min(MAX_WINDOW, max(1, epochs * WINDOW_SHARE)))
+
+
+def smoothed(values: np.ndarray, width: int) -> np.ndarray:
+    """The means of ``width`` consecutive values (len − width + 1 of them)."""
+    return np.convolve(np.asarray(values, float), np.ones(width) / width, mode="valid")
 
 
 def unstable(train: np.ndarray) -> bool:
@@ -37,7 +52,9 @@ def reading(history: np.ndarray, n_classes: int, noise: float | None = None,
     * ``unstable``: the training loss oscillates or rises (see ``unstable``), so the
       other verdicts would blame the model for what the learning rate does;
     * over-fitting: validation loss has risen clearly above its minimum while training
-      loss kept falling, or validation loss is far above training loss: ``overfit``
+      loss did not rise, or validation loss is far above training loss, each loss now
+      and at the minimum a mean over ``window`` epochs (single epochs' noise flipped
+      the verdict): ``overfit``
       when the data has noise (``noise`` > 0) or its noise is not known (``None``: an
       upload), ``overfit_noise_free`` when it has none (``noise`` == 0: no noise to
       learn, so the text says nothing of noise);
@@ -57,12 +74,17 @@ def reading(history: np.ndarray, n_classes: int, noise: float | None = None,
     if not has_validation:
         high = train[-1] > 0.35 * math.log(n_classes) and history[-1, 1] < 0.8
         return "underfit_no_validation" if high else "no_validation"
-    best = int(np.argmin(val))
+    width = window(len(history))
+    train_s, val_s = smoothed(train, width), smoothed(val, width)
+    best = int(np.argmin(val_s))
+    val_now, train_now = val_s[-1], train_s[-1]
     chance = math.log(n_classes)
-    rising = val[-1] > 1.15 * val[best] + 0.02 and train[-1] < train[best]
-    if rising or val[-1] > 2.0 * train[-1] + 0.15:
+    # (Training loss not risen, rather than still falling: flat at its floor, noise
+    # alone decided which of the two it was.)
+    rising = val_now > 1.15 * val_s[best] + 0.02 and train_now < 1.05 * train_s[best] + 0.01
+    if rising or val_now > 2.0 * train_now + 0.15:
         return "overfit_noise_free" if noise is not None and noise == 0 else "overfit"
-    close = abs(val[-1] - train[-1]) < 0.35 * train[-1] + 0.05
-    if train[-1] > 0.35 * chance and close and history[-1, 1] < 0.8:
+    close = abs(val_now - train_now) < 0.35 * train_now + 0.05
+    if train_now > 0.35 * chance and close and history[-1, 1] < 0.8:
         return "underfit"
     return "good"

@@ -61,3 +61,34 @@ def test_every_verdict_has_a_text_and_only_the_noisy_one_speaks_of_noise():
     assert "noise" not in tr("mlp.reading.overfit_noise_free")
     assert "learning rate" in tr("mlp.reading.unstable")
     assert "add hidden layers" not in tr("mlp.reading.unstable")
+
+
+def test_single_noisy_epochs_do_not_flip_the_verdict():
+    """Dropout 0.5 on 60 points: validation loss 0.55 and rising, its lowest 0.33 two
+    hundred epochs back, yet epoch by epoch the verdict went "over-fitting", "a good fit",
+    "over-fitting" (a student's review): each epoch's noise moved the training loss
+    across the thresholds, and the training loss, flat at its floor, was "still falling"
+    or not by chance.  Curves of that shape, noise included, read as over-fitting at every
+    epoch from 900 on; without the noise the same curves read the same."""
+    rng = np.random.default_rng(0)
+    epochs = np.arange(1, 1101)
+    val = 0.33 + 0.22 * np.clip((epochs - 750) / 250, 0, None) ** 1.2 + 0.35 * np.exp(
+        -epochs / 60)
+    train = 0.20 + 0.45 * np.exp(-epochs / 80)
+    # (The review's run: 3 % and 3.5 % from epoch to epoch; here twice that.)
+    noisy_val = val * np.exp(rng.normal(0, 0.07, len(epochs)))
+    noisy_train = train * np.exp(rng.normal(0, 0.06, len(epochs)))
+    acc = np.full(len(epochs), 0.9)
+    for t, v in ((noisy_train, noisy_val), (train, val)):
+        history = np.stack([t, acc, v, acc], axis=1)
+        verdicts = {reading(history[:e], 2, noise=0.35) for e in range(900, 1101)}
+        assert verdicts == {"overfit"}, verdicts
+    # Averaging hides no turn that lasts: a network still improving reads good.
+    history = np.stack([train, acc, train * 1.1, acc], axis=1)
+    assert reading(history, 2, noise=0.35) == "good"
+
+
+def test_the_window_is_one_epoch_for_short_runs_and_at_most_25():
+    from playground.numerics.reading import window
+
+    assert [window(e) for e in (6, 39, 40, 100, 500, 5000)] == [1, 1, 2, 5, 25, 25]

@@ -953,10 +953,13 @@ class MlpLabState(_Knobs):
         """The verdict on the curves (``numerics.reading``); an upload's noise is unknown.
         A run that diverged is unstable, however few its epochs.  ``upto``: the verdict
         on the curves up to that epoch (the static page's snapshots), unstable only at
-        the epoch shown of a run that diverged."""
+        the epoch shown of a run that diverged; by default the epoch of the network
+        shown (after "Restore best" the curves run on past it, and the restored network
+        was called over-fitted)."""
         if self.diverged_at is not None and (upto is None or upto >= int(self.epoch)):
             return "unstable"
-        history = self.history if upto is None else self.history[: upto + 1]
+        upto = int(self.epoch) if upto is None else upto
+        history = self.history[: upto + 1]
         noise = None if self.dataset == UPLOADED else float(self.noise)
         return reading(history, self.data.n_classes, noise, self.has_validation)
 
@@ -1213,3 +1216,4 @@ LINK = LinkTable([
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab.
 MlpLabState.LINK_KEYS, MlpLabState.LINK = LINK.keys, LINK
+MlpLabState.LESSON_FREE = frozenset(("epoch", "val"))

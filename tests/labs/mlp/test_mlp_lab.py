@@ -1341,3 +1341,24 @@ def test_a_link_followed_while_playing_starts_its_own_network_at_its_epoch(lab):
     assert s.apply_link({**step, "epoch": "3"}) == []
     assert s.epoch == 3 and s.trained == 3 and not lab.player.play.value
     assert s.to_query()["epoch"] == "3"
+
+
+def test_the_verdict_holds_from_epoch_to_epoch_with_dropout_and_reads_the_restored_network():
+    """The student's run (dropout 0.5 on 60 noisy points): validation loss 0.55 at epoch
+    1,000, its lowest 0.33 at 746, and the verdict went "over-fitting", "a good fit",
+    "over-fitting" from one "+1 epoch" to the next.  Now over-fitting at every epoch
+    there.  After "Restore best" the verdict is on the curves up to the restored epoch
+    (the restored network had been called over-fitted by the curves after it)."""
+    s = MlpLabState()
+    s.apply_query({"dataset": "circle", "noise": "35", "points": "60",
+                   "layers": "32,32,32", "activation": "relu", "init": "he",
+                   "dropout": "0.5"})
+    while s.epoch < 1013:
+        s.train(min(250, 1013 - s.epoch))
+    h = np.asarray(s.history)
+    assert h[1000, 2] > 1.5 * h[:1001, 2].min()  # the case: validation loss well up
+    assert {reading(h[:e + 1], 2, 0.35) for e in range(950, 1014)} == {"overfit"}
+    assert s.reading() == "overfit"
+    s.restore_best()
+    assert s.epoch == s.best_epoch < 1013 and len(s.history) == 1014  # curves kept
+    assert s.reading() == reading(h[:s.epoch + 1], 2, 0.35) != "overfit"
