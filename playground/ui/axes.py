@@ -345,11 +345,13 @@ function pgStateHeadings(labels) {
     "max-width:9em'>" + label + "</span></th>").join("") + "</tr>";
 }
 // A number in the state table: never broken across lines (a pair breaks after its comma);
-// a very small or large one as the legend writes it (8.691×10⁻⁵, not 8.69e-5).
+// a very small or large one as the legend writes it (8.691×10⁻⁵, not 8.69e-5); a minus
+// sign, not a hyphen (−0.09007 beside −9.134×10⁻⁸ in one column).
 function pgStateNumber(v) {
   if (!isFinite(v)) return "–";
   const a = Math.abs(v);
-  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v) : v.toPrecision(4);
+  const text = (a !== 0 && (a < 1e-3 || a >= 1e4)) ? pgPlain(v)
+    : (v < 0 ? "\u2212" : "") + a.toPrecision(4);
   return "<span style='white-space:nowrap'>" + text + "</span>";
 }
 function pgStatePair(a, b) {
