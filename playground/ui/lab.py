@@ -64,6 +64,10 @@ class LabState(param.Parameterized):
     LINK_KEYS: ClassVar[frozenset[str]] = frozenset()
     #: The lab's link table (``ui.link.LinkTable``): ``hide=KEY`` names its rows.
     LINK: ClassVar[LinkTable | None] = None
+    #: The link keys a reader moves without leaving a lesson's step (where in a run the
+    #: page is, what it looks at): the others changed, the lesson says its caption is
+    #: the step's (``ui.lesson.LessonGuide.compare``).
+    LESSON_FREE: ClassVar[frozenset[str]] = frozenset()
 
     #: True while ``apply_query`` sets the state: a watcher that answers a reader's change
     #: (a new network starts at epoch 0) leaves a link's values as the link says.

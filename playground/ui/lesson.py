@@ -30,8 +30,9 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -42,6 +43,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
+from .flow import WHOLE_LABEL
 from .link import DEFAULT_LAB, LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import (
@@ -442,7 +444,21 @@ class LessonGuide:
         self.back.on_click(lambda _e: self.go(self.step - 1))
         self.next.on_click(lambda _e: self.go(self.step + 1))
         self.close.on_click(lambda _e: self.end())
-        self.row = pn.Row(self.text, self.back, self.next, self.close,
+        # The page's settings are not the step's (a slider moved, a link with settings
+        # of its own): the caption describes the step's, and a button brings them back.
+        self.changed_text = pn.pane.HTML(
+            f"<span style='font-size:{text_size(13)};color:var(--pg-muted,#444)'>"
+            f"{text_html(t('changed'))}</span>", margin=(0, 10))
+        self.restore = pn.widgets.Button(name=t("restore"), button_type=PAGE_BUTTON,
+                                         width=150, stylesheets=[WHOLE_LABEL],
+                                         css_classes=["pg-lesson-restore"], margin=(0, 10))
+        self.restore.on_click(lambda _e: self.go(self.step))
+        self.changed = pn.Row(self.changed_text, self.restore, visible=False,
+                              css_classes=["pg-lesson-changed"], margin=0,
+                              styles={"align-items": "center", "flex-wrap": "wrap"})
+        self.row = pn.Row(pn.Column(self.text, self.changed, sizing_mode="stretch_width",
+                                    margin=0),
+                          self.back, self.next, self.close,
                           sizing_mode="stretch_width", css_classes=["pg-lesson"],
                           styles={"background": "#23303f" if dark else "#eef4fb",
                                   "border-left": "6px solid #2a6fb0", "border-radius": "6px",
@@ -504,6 +520,8 @@ class LessonGuide:
             f"{text_html(step.caption_in(self.lang))}</div>")
         self.back.disabled = k <= 1
         self.next.disabled = k >= n
+        # (A disabled primary button still looked blue, as if there were a next step.)
+        self.next.button_type = PAGE_BUTTON if k >= n else "primary"
 
     def say(self, line: str):
         """One line about the lesson above its bar ("" hides it)."""
@@ -550,6 +568,36 @@ class LessonGuide:
             pn.pane.HTML(f"<span style='{small}'>{text_html(t('upload'))}</span>",
                          margin=(8, 5, 0, 5)),
             file_picker(self.upload, t("choose"), "pg-lesson-upload-button")]
+
+    def compare(self, shown: Mapping[str, str], free: Iterable[str] = ()):
+        """Whether the page's settings (``shown``: its state's link fields) are the
+        step's, the keys ``free`` aside (``ui.lab.LabState.LESSON_FREE``): if not, the
+        bar says its caption is the step's, with a button back to them.  Each value as
+        the lab's link reads it (0.000001 is 1e-06); a key one side leaves out is at its
+        default there."""
+        self.changed.visible = self.lesson is not None and not self._same(shown, set(free))
+
+    def _same(self, shown: Mapping[str, str], free: set[str]) -> bool:
+        step = self.lesson.steps[self.step - 1]
+        table = self.tables(step.lab)
+        if table is None or step.lab != self.lab:
+            return True
+        want = table.read(read_query(step.link)[0])[0]
+        have = table.read(shown)[0]
+        for field in table.fields:
+            if field.key in free:
+                continue
+            a = want.get(field.name, field.default)
+            b = have.get(field.name, field.default)
+            if isinstance(a, float) or isinstance(b, float):
+                try:
+                    if math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12):
+                        continue
+                except (TypeError, ValueError):
+                    pass
+            if a != b:
+                return False
+        return True
 
     # -- moving through it --------------------------------------------------------------
 

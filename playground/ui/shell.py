@@ -672,6 +672,10 @@ class Page:
         self._write_link(replace=bool(events) and all(e.name in replaces for e in events))
 
     def _write_link(self, *_events, replace: bool = False):
+        if self.lab is not None and self.attached:
+            # (Each change of the state comes here: the lesson's bar says whether the
+            # page still shows its step's settings.)
+            self.lesson.compare(self.lab.state.to_query(), self.lab.state.LESSON_FREE)
         if self.location is not None and self.lab is not None and not self.autoloaded:
             query = {"lab": self.lab_key, **display_query(self.display),
                      **self.lab.state.to_query(), **self.lesson.query(),

@@ -400,3 +400,46 @@ def test_the_overfitting_lessons_curves_do_what_their_captions_say():
     assert val3[-1] - train3[-1] < 0.5 * (val1[-1] - train1[-1])
     caption = lesson.steps[1].caption_in("en")
     assert all(number in caption for number in ("1.7", "0.2", "0.7", "2.9", "1,000"))
+
+
+@pytest.mark.parametrize("name", ["momentum_ravine", "saddle_escape", "overfitting"])
+def test_the_bar_says_when_the_page_no_longer_shows_its_steps_settings(name):
+    """Each shipped step, as its page sets it, is its step's (each value as the lab's
+    link writes it, defaults left out: no false alarm); moving where in the run the page
+    is (``LESSON_FREE``) changes nothing; another setting brings the line and its button,
+    which goes back to the step."""
+    lesson = ls.shipped_lesson(name, link_table)
+    for k, step in enumerate(lesson.steps, 1):
+        guide = ls.LessonGuide({"lesson": name, "lesson_step": str(k)}, step.lab, Display(),
+                               link_table)
+        state = lab_class(step.lab).state_class()()
+        assert state.apply_query(read_query(step.link)[0]) == []
+        guide.compare(state.to_query(), state.LESSON_FREE)
+        assert not guide.changed.visible, (name, k, state.to_query())
+        free = dict(state.to_query())
+        free.update({key: "7" for key in state.LESSON_FREE if key in ("epoch", "step",
+                                                                        "capacity")})
+        guide.compare(free, state.LESSON_FREE)
+        assert not guide.changed.visible, (name, k)
+        # A setting of the step's moved: the seed, which every lab has.
+        moved = {**state.to_query(), "seed": "12345"}
+        guide.compare(moved, state.LESSON_FREE)
+        assert guide.changed.visible, (name, k)
+        went = []
+        guide.go = went.append
+        guide.restore.clicks += 1
+        assert went == [k]
+
+
+def test_a_lesson_link_with_settings_of_its_own_says_they_are_not_the_steps():
+    """``?lesson=overfitting&epoch=1000`` (a teacher's hand-made link) opened the MLP lab
+    at its defaults (500 clean points, not the step's 60 noisy ones) under the step's
+    caption, with no word (a Chinese-speaking instructor's review)."""
+    query = ls.first_step_query({"lesson": "overfitting", "epoch": "1000"}, link_table)
+    assert query == {"lab": "mlp", "lesson": "overfitting", "epoch": "1000"}
+    state = lab_class("mlp").state_class()()
+    state.apply_query(query)
+    guide = ls.LessonGuide(query, "mlp", Display(lang="zh"), link_table)
+    guide.compare(state.to_query(), state.LESSON_FREE)
+    assert guide.changed.visible
+    assert "说明文字描述的是本步的设置" in guide.changed_text.object

@@ -477,3 +477,4 @@ LINK = LinkTable([
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 BiasVarianceLabState.LINK_KEYS, BiasVarianceLabState.LINK = LINK.keys, LINK
+BiasVarianceLabState.LESSON_FREE = frozenset(("capacity", "shown"))

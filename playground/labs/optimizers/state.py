@@ -403,6 +403,7 @@ _AFTER_STEP = frozenset(f.key for f in LINK.fields[
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab (the formula travels as ``expr``).
 OptimizerLabState.LINK_KEYS, OptimizerLabState.LINK = LINK.keys, LINK
+OptimizerLabState.LESSON_FREE = frozenset(("step", "view3d"))
 
 
 def _custom_surface(expression: str, user: object) -> surfaces.Surface:
