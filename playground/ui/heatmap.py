@@ -11,6 +11,8 @@ from bokeh.models import ColumnDataSource, LinearColorMapper
 from bokeh.plotting import figure
 
 from ..numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
+from ..text import tr
+from .markup import text_html
 from .palettes import binary_palette, class_color, confidence_image, heat_palette
 
 
@@ -29,6 +31,7 @@ class Plane:
         self.framed = []  # (figure, image renderer) of every heat map, framed together
         self.soft_classes = 0  # K when the map shades K ≥ 3 classes by confidence
         self.two_class_probability = False  # (set_colors)
+        self.n_classes, self.discretize = 2, False  # (set_colors)
         self.frame = STANDARD_FRAME  # the part of the plane shown (``show_frame``)
 
     def figure(self, image_name: str, point_size: float, point_line: float, **kwargs):
@@ -82,8 +85,27 @@ class Plane:
         k = n_classes
         low, high = (-0.5, k - 0.5) if discretize else (0.0, 1.0) if k == 2 else (0.0, float(k))
         self.color_mapper.update(palette=heat_palette(k, discretize), low=low, high=high)
+        self.n_classes, self.discretize = k, discretize
         self.soft_classes = 0 if discretize or k == 2 else k
         self.two_class_probability = k == 2 and not discretize  # p₁ over [0, 1]
+
+    def key_html(self, lang: str) -> str:
+        """What the heat maps' colours and marks are, as a line under them (HTML): a
+        swatch per class, what the background shades say (``set_colors``) and the
+        points' marks (``show_val``).  The page had none: which colour was which class,
+        and what white or pale meant, was left to guess (a student's review)."""
+        dot = ("<span aria-hidden='true' style='display:inline-block;width:0.8em;"
+               "height:0.8em;border-radius:50%;vertical-align:-0.05em;"
+               "border:1px solid white;background:{}'></span>")
+        classes = "&ensp;".join(
+            f"{dot.format(class_color(k))} {text_html(tr('mlp.key.class', lang, k=k))}"
+            for k in range(self.n_classes))
+        shade = ("mlp.key.hard" if self.discretize
+                 else "mlp.key.soft2" if self.n_classes == 2 else "mlp.key.softk")
+        points = tr("mlp.key.points", lang) + (
+            tr("mlp.key.val", lang) if self.val_visible else "")
+        return (f"<span class='pg-heat-key'>{classes}&ensp;·&ensp;"
+                f"{text_html(tr(shade, lang))}&ensp;·&ensp;{text_html(points)}</span>")
 
     def image(self, grid: np.ndarray) -> np.ndarray:
         """A grid of the state's as the colour mapper takes it (float32)."""

@@ -248,6 +248,14 @@ def frame_note_pane() -> pn.pane.HTML:
                         sizing_mode="stretch_width", margin=(0, 10))
 
 
+def heat_key_pane() -> pn.pane.HTML:
+    """A line under the heat map(s): what their colours and marks are
+    (``ui.heatmap.Plane.key_html``)."""
+    return pn.pane.HTML("", css_classes=["pg-heat-key-line"],
+                        styles={"font-size": text_size(13), "color": "var(--pg-ink, #222)"},
+                        sizing_mode="stretch_width", margin=(0, 10))
+
+
 def show_note(pane: pn.pane.HTML, text: str):
     """``text`` as plain characters in ``pane``, hidden when empty."""
     set_text(pane, text_html(text) if text else "")
@@ -324,10 +332,11 @@ class BoundaryView(Viewer):
                                              sizing_mode="stretch_width")
         self.network = network
         self.frame_note = frame_note_pane()
+        self.key = heat_key_pane()
         self.layout = pn.Column(
             pn.Row(
                 pn.Column(with_downloads(pn.pane.Bokeh(self.boundary_fig), "boundary",
-                                         self.state), self.frame_note, width=470),
+                                         self.state), self.key, self.frame_note, width=470),
                 # Beside the heat map one above the other; narrow (an iframe, 150 %
                 # zoom, lecture mode with the controls open), below it, side by side
                 # where both have room.
@@ -462,12 +471,13 @@ class RaceView(Viewer):
         for i, fig in enumerate(self.race_boundary_figs):  # in the whole view's figure
             tag_figure(fig, f"race_{i + 1}")
         self.frame_note = frame_note_pane()
+        self.key = heat_key_pane()
         chart = lambda fig, name: pn.Column(
             with_downloads(pn.pane.Bokeh(fig, sizing_mode="stretch_width"), name, self.state),
             sizing_mode="stretch_width", stylesheets=[RACE_CURVES_ROOM])
         self.layout = pn.Column(
             pn.Row(*self.race_slots, stylesheets=[WRAP]),
-            self.frame_note,
+            self.key, self.frame_note,
             pn.Row(chart(self.race_loss_fig, "race_loss"),
                    chart(self.race_acc_fig, "race_accuracy"), sizing_mode="stretch_width",
                    stylesheets=[WRAP]),

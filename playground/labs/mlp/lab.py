@@ -125,7 +125,7 @@ class MlpLab(Lab):
                                                        visible=s.has_validation,
                                                        css_classes=["pg-show-val"])
         self.plane.show_val(s.show_val)
-        s.param.watch(lambda e: self.plane.show_val(e.new), "show_val")
+        s.param.watch(lambda e: (self.plane.show_val(e.new), self._show_key()), "show_val")
         self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
                                                          name=tr("mlp.discretize", lang),
                                                          css_classes=["pg-discretize"])
@@ -354,6 +354,7 @@ class MlpLab(Lab):
                 self.race_view.reset()
             self.controls.reset()
             self._show_progress()
+            self._show_key()
         self._warm_up()
         self._catch_up()
 
@@ -372,6 +373,14 @@ class MlpLab(Lab):
             with hold():
                 self.plane.set_colors(self.state.data.n_classes, self.state.discretize)
                 self._draw_boundaries()
+                self._show_key()
+
+    def _show_key(self):
+        """The line under the heat map(s) saying what their colours and marks are."""
+        key = self.plane.key_html(self.state.lang)
+        for view in (self.boundary, self.race_view):
+            if view is not None and view.key.object != key:
+                view.key.object = key
 
     # -- the link's epoch ---------------------------------------------------------------------
 
