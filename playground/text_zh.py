@@ -22,13 +22,13 @@ ZH: dict[str, str] = {
     "app.copy_link": "复制链接",
     "app.link_copied": "链接已复制",
     "lab.optimizers": "优化器",
-    "lab.optimizers.blurb": "优化器在二维损失曲面上赛跑",
+    "lab.optimizers.blurb": "优化器在二维损失曲面上同台对比",
 
     # Surfaces: names and what each one teaches.
     "surface": "损失曲面",
     "surface.ravine.name": "峡谷（病态的碗形曲面）",
     "surface.ravine.lesson": (
-        "一个又长又窄的碗：横穿山谷的方向比沿谷底的方向陡 40 倍。"
+        "一个又长又窄的碗：横穿山谷方向的曲率是沿谷底方向的 40 倍。"
         "梯度指向横穿山谷的方向，所以普通的梯度下降在两侧谷壁之间来回“之”字形振荡，沿着谷底却只能缓慢爬行。动量法把“之”字形振荡平均掉；"
         "Adam 和 RMSProp 则对每个方向分别缩放。"),
     "surface.rosenbrock.name": "Rosenbrock（弯曲的山谷）",
@@ -39,7 +39,7 @@ ZH: dict[str, str] = {
     "surface.himmelblau.lesson": (
         "四个深度相同的最小值、一个最大值和四个鞍点。优化器最终到达哪个最小值，取决于它从哪里"
         "出发、又如何移动：点击图像即可尝试其他起点。"),
-    "surface.beale.name": "Beale（平坦的平原，陡峭的边缘）",
+    "surface.beale.name": "Beale（大片平坦区域，边缘陡峭）",
     "surface.beale.lesson": (
         "在 (3, 0.5) 处的最小值附近非常平坦，而在四角极其陡峭：同一个学习率无法兼顾两者，"
         "这正是自适应方法大显身手的地方。"),
@@ -113,13 +113,13 @@ ZH: dict[str, str] = {
     "optimizer.rmsprop": "RMSProp",
     "optimizer.adam": "Adam",
     "optimizers": "优化器",
-    "optimizers.none": "请至少选择一个优化器参加比赛。",
+    "optimizers.none": "请至少选择一个优化器。",
     "optimizer.momentum.note": (
-        "有些教材写作 v ← μv + (1−μ)g：它与这里的规则在 α 换成 α(1−μ) 时步子相同，"
-        "所以那种写法要用 α/(1−μ) 才能走得一样远。"),
+        "有些教材写作 v ← μv + (1−μ)g：这等价于把本页规则中的 α 换成 α(1−μ)；"
+        "因此用那种写法时，学习率取 α/(1−μ) 才与本页等效。"),
     "optimizer.nesterov.note": "梯度在 θ 处计算，再用前瞻项 μv 加以修正。",
     "optimizer.adagrad.note": "s 只增不减，所以每个坐标的步长 α/(√s + ε) 不断缩小。",
-    "optimizer.rmsprop.note": "与 AdaGrad 类似，但 s 是滑动平均：每一步保留其中 ρ 的份额。",
+    "optimizer.rmsprop.note": "与 AdaGrad 类似，但 s 是指数加权移动平均：每一步保留旧值的 ρ 倍。",
     "optimizer.adam.note": "动量法加上 RMSProp，再加上偏差修正。",
     "optimizer.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
     "hp.lr": "学习率 α",
@@ -199,13 +199,13 @@ ZH: dict[str, str] = {
     "readout.row_step": "第 {step} 步，即其最后一步",
     "readout.subgradient": "不可导点：取范数最小的次梯度",
     "readout.velocity": "更新后的 v / m̂",
-    "readout.effective_lr": "本次更新中每个维度的 α",
+    "readout.effective_lr": "本次更新中各维度的有效学习率 α",
     "formula.at_step": (
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
         "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
     "formula.at_last_step": (
-        "运行在第 {step} 步结束：这里是再走一步时会做的更新，从第 {step} 步到第 {next} 步，"
-        "代入它的数值（状态表中第 {step} 步的 v / m̂ 和箭头都属于这次更新）。"),
+        "运行到第 {step} 步为止。下面代入数值演示下一步（第 {step}→{next} 步）的更新；"
+        "状态表中第 {step} 步的 v / m̂ 和箭头也属于这一步。"),
     "input.key_refused": "这里只能输入数字：“{text}”未被输入。",
     "input.key_refused_integer": "这里只能输入整数：“{text}”未被输入。",
     "input.not_a_number": "不是数字",
@@ -312,7 +312,7 @@ ZH: dict[str, str] = {
         "{n} 个训练点，小批量大小 {b}：一个迭代周期 {updates} 次更新，"
         "最后一个小批量用本周期已用过的 {extra} 个点补齐。"),
     "mlp.l1": "L1 正则化系数 λ₁（每步之后 w ← sign(w)·max(|w| − α·λ₁, 0)）",
-    "mlp.l2": "L2 正则化系数 λ₂",
+    "mlp.l2": "L2 正则化系数 λ₂（损失 + λ₂ Σ W²，只含权重，不含偏置）",
     "mlp.dropout": "暂退法（Dropout）概率 p（以 q = 1 − p 保留并乘以 1/q）",
     "mlp.play": "▶ 运行",
     "mlp.pause": "❚❚ 暂停",
@@ -327,6 +327,12 @@ ZH: dict[str, str] = {
     "mlp.train_loss": "训练损失",
     "mlp.val_loss": "验证损失",
     "mlp.show_val": "显示验证集的点",
+    "mlp.key.class": "类别 {k}",
+    "mlp.key.soft2": "背景：属于类别 1 的概率，50% 处为白色",
+    "mlp.key.softk": "背景：预测的类别，越不确定颜色越浅",
+    "mlp.key.hard": "背景：预测的类别",
+    "mlp.key.points": "● 训练样本点",
+    "mlp.key.val": "，▲ 验证样本点",
     "mlp.plot.boundary": "网络的预测结果",
     "mlp.plot.loss": "交叉熵随迭代周期的变化",
     "mlp.plot.accuracy": "准确率随迭代周期的变化",
@@ -350,7 +356,7 @@ ZH: dict[str, str] = {
     "caption.with": "{name}，{settings}",
     "caption.separator": " · ",
     "caption.no_bias_correction": "无偏差修正",
-    "caption.race": "比赛",
+    "caption.race": "对比",
     "caption.race_each": "{racers}（均为 {settings}）",
     "caption.steps": "{steps} 步",
     "caption.arrows": "箭头为所示步的状态，已按比例放大以便看清：{legend}",
@@ -442,7 +448,7 @@ ZH: dict[str, str] = {
         "请增加数据点或提高训练集比例。"),
     "mlp.invalid.batchnorm_linear": "批量规范化作用于隐藏层；线性模型没有隐藏层。",
     "mlp.invalid.dropout_linear": "暂退法（Dropout）作用于隐藏层；线性模型没有隐藏层。",
-    "mlp.invalid.early_stop_race": "比赛期间不使用早停。",
+    "mlp.invalid.early_stop_race": "优化器对比时不使用早停。",
     "mlp.invalid.no_features": "请至少选择一个输入特征：现在使用 x₁ 和 x₂。",
     "mlp.invalid.lr_zero": (
         "学习率调度在第 {epoch} 个迭代周期把 α 降到了 0：训练已无法再改变网络。"
@@ -495,18 +501,18 @@ ZH: dict[str, str] = {
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
         "请直接分享文件本身。"),
     "mlp.discretize": "离散化输出",
-    "mlp.race": "优化器比赛（选择 2–4 个：相同的网络，相同的起点）",
-    "mlp.race.too_many": "一场比赛最多有 {n} 个优化器：只有前 {n} 个参赛。",
+    "mlp.race": "优化器对比（选择 2–4 个：相同的网络，相同的起点）",
+    "mlp.race.too_many": "一次对比最多有 {n} 个优化器：只取前 {n} 个。",
     "mlp.race.too_few": (
-        "一场比赛至少需要两个优化器（只勾选了 {optimizer}）：训练的是单个网络，"
+        "一次对比至少需要两个优化器（只勾选了 {optimizer}）：训练的是单个网络，"
         "使用上方所选的优化器（{single}）。"),
-    "mlp.race.all_diverged": "比赛中的所有优化器都发散了。请降低 α 或点击“重置”。",
+    "mlp.race.all_diverged": "对比中的所有优化器都发散了。请降低 α 或点击“重置”。",
     "mlp.race.diverged": "在第 {epoch} 个迭代周期发散",
     "mlp.race.frame": "每张图：x₁ 横向从 {x0} 到 {x1}，x₂ 纵向从 {y0} 到 {y1}。",
     "mlp.race.optimizer": "优化器",
     "mlp.race.val_acc": "验证准确率",
     "mlp.race.note": (
-        "比赛中：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
+        "对比时：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
         "都适用。"),
     "mlp.hp": "优化器设置",
     "mlp.schedule": "学习率调度（e：已训练的迭代周期数，按每次更新计）",
@@ -536,10 +542,12 @@ ZH: dict[str, str] = {
     "mlp.net.output": "输出",
     "mlp.net.neuron": "第 {layer} 层，第 {unit} 个神经元",
     "mlp.net.output_unit": "p{sub}（类别 {k} 的概率）",
-    "mlp.net.pick": "或按编号选择权重（Tab 键切换，输入后按回车）：",
-    "mlp.net.pick_layer": "层",
-    "mlp.net.pick_from": "起点单元",
-    "mlp.net.pick_to": "终点单元",
+    "mlp.net.pick": (
+        "或按编号选择权重（Tab 键切换，输入后按回车）。第 l 组权重从前一层连入第 l 层："
+        "第 1 组来自输入，最后一组连入输出："),
+    "mlp.net.pick_layer": "第 l 组权重",
+    "mlp.net.pick_from": "起始神经元",
+    "mlp.net.pick_to": "目标神经元",
     "mlp.net.pick_none": "没有这个权重：层号为 1–{layers}，单元从 1 开始编号（先输入，再逐层）。",
     "mlp.net.hint": "点击一条边（一个权重）即可编辑。",
     "mlp.net.weight": "从 <b>{source}</b> 到 <b>{target}</b> 的权重",
@@ -640,7 +648,7 @@ ZH: dict[str, str] = {
         "这些特征恰好能插值 n 个样本点：注意测试误差在那里出现峰值，随后再次下降（双下降）；"
         "λ > 0 会压平这个峰。若训练输入均匀随机，少数训练集中有两个输入几乎重合或有一大段空白："
         "它们的拟合远远偏离数据（p < n 时也是如此），并主导平均值"
-        "（λ > 0 或均匀分布的输入可以抑制）。"),
+        "（λ > 0 或均匀铺开的输入可以抑制）。"),
     "bv.family.knn": "k 近邻",
     "bv.family.knn.note": "取 k 个最近训练样本目标值的平均。k 越大容量越小；λ 不适用。",
     "bv.knn.upto_n": "这里 k 从 1 到 n = {n}：近邻数不能超过训练点数。",
@@ -706,7 +714,7 @@ ZH: dict[str, str] = {
         "拟合不稳定：在 p = {value} 时，不同训练集上的拟合远远偏离数据，"
         "而越过 p = n 后误差也没有降回来。训练输入均匀随机时，有些训练集中两个输入几乎重合，"
         "或有一大段空白，特征的拐点在那里放大了噪声，p < n 时与 p > n 时都是如此。"
-        "岭参数 λ > 0 或均匀分布的输入可以抑制这种震荡。"),
+        "岭参数 λ > 0 或均匀铺开的输入可以抑制这种震荡。"),
     "bv.reading.past_threshold_ridge": (
         "越过插值阈值：特征数 p = {value} > n = {n}，但 λ > 0 时拟合是岭回归解："
         "它们并不经过每个训练点，λ 使它们保持平滑。"),
@@ -725,6 +733,8 @@ ZH: dict[str, str] = {
     "lesson.back": "上一步",
     "lesson.next": "下一步",
     "lesson.close": "关闭",
+    "lesson.changed": "页面的设置已不是本步的设置：说明文字描述的是本步的设置。",
+    "lesson.restore": "恢复本步设置",
     "lesson.pick": "逐步演示一节准备好的课程（“下一步”“上一步”，或 PageDown 和 PageUp 键）：",
     "lesson.choose": "选择课程文件…",
     "lesson.upload": "或打开你自己的课程文件（JSON 或 YAML）：",
@@ -762,7 +772,7 @@ ZH: dict[str, str] = {
     "keys.bv.set": "突出显示下一个（上一个）训练集的拟合",
     "keys.lesson.next": "课程：下一步",
     "keys.lesson.back": "课程：上一步",
-    "keys.opt.play": "播放或暂停赛跑",
+    "keys.opt.play": "播放或暂停对比",
     "keys.opt.right": "步数滑块前进一步（按速度设定的步数）",
     "keys.opt.left": "步数滑块后退一步",
     "keys.opt.reset": "回到第 0 步",

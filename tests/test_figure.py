@@ -178,7 +178,7 @@ def test_a_chinese_caption_is_chinese_with_full_width_marks():
                        "l2": "0.01", "race": "sgd,adam"})
     caption = export.figure_caption(state)
     # (μ: no racer uses it)
-    assert caption == ("神经网络 · 数据：异或（XOR） · 网络：8,8、tanh · 比赛：SGD、Adam"
+    assert caption == ("神经网络 · 数据：异或（XOR） · 网络：8,8、tanh · 对比：SGD、Adam"
                        "（均为 α = 0.03）、L2 正则化系数 λ₂ = 0.01 · 迭代周期 0"
                        " · 每张图：x₁ 横向从 −6 到 6，x₂ 纵向从 −6 到 6")  # (no axes on them)
     optimizers = OptimizerLabState(lang="zh")

@@ -374,7 +374,7 @@ _LOG_CHART_JS = """() => {
 def test_the_log_scale_loss_chart_arrives_with_a_surface_that_wants_it(page, server_url):
     goto_and_wait(page, server_url)  # the ravine: a linear loss chart only
     assert page.evaluate(_LOG_CHART_JS) is None
-    page.get_by_label("Loss surface").select_option(label="Rosenbrock (curved valley)")
+    page.get_by_label("Loss surface", exact=True).select_option(label="Rosenbrock (curved valley)")
     wait_for_query(page, "surface", "rosenbrock")
     page.wait_for_function(f"() => ({_LOG_CHART_JS})() !== null")
     assert page.evaluate(_LOG_CHART_JS)["visible"]  # built to be shown
