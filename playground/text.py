@@ -173,7 +173,7 @@ _EN: dict[str, str] = {
     "schedule.step": "step: divide by k every N steps",
     "schedule.exponential": "exponential: αₜ = α·γᵗ⁻¹",
     "schedule.inverse_time": "1/t: αₜ = α / (1 + (t−1)/N)",
-    "schedule.cosine": "cosine: α(1 + cos(π(t−1)/T))/2, T = steps",
+    "schedule.cosine": "cosine: αₜ = α(1 + cos(π(t−1)/T))/2, T = steps",
     "schedule.every": "N (steps)",
     "schedule.factor": "k (divide by)",
     "schedule.gamma": "γ (per step)",
@@ -245,6 +245,10 @@ _EN: dict[str, str] = {
         "The run ends at step {step}: this is the update a further step would make, from "
         "step {step} to step {next}, with its numbers (the state table's v / m̂ and the "
         "arrows at step {step} are this update's)."),
+    # (Cosine reaches α = 0 after its T steps: the further step's numbers move nothing.)
+    "formula.schedule_ended": (
+        " The cosine schedule has come down to α = 0 at step {next} (T = {steps}): press ← "
+        "for an update that still moves."),
     "status.diverged": "diverged at step {step}",
     "status.undefined": "gradient undefined at step {step}",
     "status.outside": "no value at step {step} (outside the formula's domain)",
@@ -352,6 +356,7 @@ _EN: dict[str, str] = {
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
     "mlp.batch": "Batch size",
+    "mlp.batch.label": "Batch size (a change starts a fresh network)",
     "mlp.batch.topped_up": (
         "{n} training points in batches of {b}: an epoch is {updates} updates, the last "
         "batch topped up with {extra} points already seen in that epoch."),

@@ -144,7 +144,7 @@ ZH: dict[str, str] = {
     "schedule.step": "分段：每 N 步除以 k",
     "schedule.exponential": "指数：αₜ = α·γᵗ⁻¹",
     "schedule.inverse_time": "1/t 衰减：αₜ = α / (1 + (t−1)/N)",
-    "schedule.cosine": "余弦：α(1 + cos(π(t−1)/T))/2，T = 步数",
+    "schedule.cosine": "余弦：αₜ = α(1 + cos(π(t−1)/T))/2，T = 步数",
     "schedule.every": "N（步）",
     "schedule.factor": "k（除数）",
     "schedule.gamma": "γ（每步）",
@@ -206,6 +206,8 @@ ZH: dict[str, str] = {
     "formula.at_last_step": (
         "运行到第 {step} 步为止。下面代入数值演示下一步（第 {step}→{next} 步）的更新；"
         "状态表中第 {step} 步的 v / m̂ 和箭头也属于这一步。"),
+    "formula.schedule_ended": (
+        "余弦调度在第 {next} 步已降到 α = 0（T = {steps}）：按 ← 查看仍有位移的更新。"),
     "input.key_refused": "这里只能输入数字：“{text}”未被输入。",
     "input.key_refused_integer": "这里只能输入整数：“{text}”未被输入。",
     "input.not_a_number": "不是数字",
@@ -308,6 +310,7 @@ ZH: dict[str, str] = {
     "mlp.optimizer": "优化器",
     "mlp.lr": "学习率 α",
     "mlp.batch": "批量大小",
+    "mlp.batch.label": "批量大小（更改后从新的网络重新开始）",
     "mlp.batch.topped_up": (
         "{n} 个训练点，小批量大小 {b}：一个迭代周期 {updates} 次更新，"
         "最后一个小批量用本周期已用过的 {extra} 个点补齐。"),

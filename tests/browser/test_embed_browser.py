@@ -39,7 +39,7 @@ EMBEDS = {
     "optimizers": ("surface,optimizers", [tr("surface", "en")], [".pg-optimizers"],
                    tr("seed", "en")),
     "mlp": ("lr,optimizer", [tr("mlp.lr", "en"), tr("mlp.optimizer", "en")], [],
-            tr("mlp.batch", "en")),
+            tr("mlp.batch.label", "en")),
 }
 #: (width, height, device scale) loaded afresh: a small laptop and 150 % zoom on
 #: 1400 × 900; then each resized to the sizes listed: the laptop's page to a projector's

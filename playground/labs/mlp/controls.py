@@ -161,7 +161,8 @@ class MlpControls(Viewer, GuardedControls):
         self.lr = self._guarded("lr", pn.widgets.EditableFloatSlider(
             name=t("lr"), start=0.0001, end=0.3, step=0.0001, format="0.[0000]"))
         self.batch = self._guarded("batch", pn.widgets.EditableIntSlider(
-            name=t("batch"), start=1, end=max(self.state.n_train, 2)))
+            # (A new batch size starts a fresh network, unlike this section's others.)
+            name=t("batch.label"), start=1, end=max(self.state.n_train, 2)))
         # A batch size that does not divide the training set: what an epoch then is.
         self.batch_note = pn.pane.HTML("", visible=False, css_classes=["pg-batch-note"],
                                        margin=(0, 10, 4, 10),

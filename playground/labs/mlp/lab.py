@@ -95,7 +95,7 @@ class MlpLab(Lab):
         self.player = Player(
             self.train_chunk, s.reset, speeds=SPEEDS, speed=speed_value(s.speed),
             period_ms=PERIOD_MS,
-            pace=next_chunk, on_play=lambda: self.controls.show_stopped(""),
+            pace=next_chunk, on_play=lambda: self._show_stopped(""),
             on_pause=self._on_pause, lang=lang, split=self.split_chunk,
             # A new network or an uploaded file being read: a Step pressed meanwhile
             # is a step of the network that comes of it.
@@ -112,6 +112,7 @@ class MlpLab(Lab):
         self._written_generation = self.state.generation  # see ``_write_epoch``
         self.image_source = self.boundary.image_source  # what the page's tests read
         self.message = notice("warning", css_classes=["pg-message"])
+        self.stopped = notice("info", css_classes=["pg-stopped-main"])
         # The epoch and both losses in one fixed-size pane: one model to update per frame.
         self.readout = pn.pane.HTML(readout_html(0, "", "", lang), width=440, height=58,
                                     margin=(0, 10))
@@ -168,6 +169,7 @@ class MlpLab(Lab):
         return [
             self.message,
             p.message,
+            self.stopped,
             controls,
             # (Never cut at the page column's height: Bokeh's max-height 100 % drew the
             # reading and the network over the accuracy chart on a 720-px screen.)
@@ -265,7 +267,14 @@ class MlpLab(Lab):
             return
         if s.should_stop():
             self.player.pause()
-            self.controls.show_stopped(s.early_stop_message())
+            self._show_stopped(s.early_stop_message())
+
+    def _show_stopped(self, text: str):
+        """Why training paused on its own (early stopping), or nothing: above the
+        pictures, where Play is (at the sidebar's foot alone, out of sight at 1366 × 768,
+        a student saw training pause for no reason), and in the sidebar's section."""
+        set_notice(self.stopped, [text])
+        self.controls.show_stopped(text)
 
     def restore_best(self):
         """Put the best epoch's model back (the curves stay)."""
@@ -355,6 +364,7 @@ class MlpLab(Lab):
             self.controls.reset()
             self._show_progress()
             self._show_key()
+            self._show_stopped("")
         self._warm_up()
         self._catch_up()
 

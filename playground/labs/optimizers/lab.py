@@ -728,9 +728,12 @@ class OptimizerLab(Lab, GuardedControls):
             set_text(at_step, f"${numbers}$" if numbers else "")
             at_step.visible = self.step_captions[name].visible = bool(numbers)
             last = shown_step >= int(self.player.end)  # (the player is at the last step)
-            set_text(self.step_captions[name],
-                     tr("formula.at_last_step" if last else "formula.at_step", s.lang,
-                        step=shown_step, next=shown_step + 1))
+            caption = tr("formula.at_last_step" if last else "formula.at_step", s.lang,
+                         step=shown_step, next=shown_step + 1)
+            if last and s.schedule == "cosine":  # a further step's α is 0: nothing moves
+                caption += tr("formula.schedule_ended", s.lang, next=shown_step + 1,
+                              steps=int(s.steps))
+            set_text(self.step_captions[name], caption)
 
     def _on_work_failed(self, error: BaseException):
         """A formula's compilation failed on its thread (logged there): say so."""

@@ -301,6 +301,9 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     assert lab.callback is None and not lab.player.play.value  # it paused on its own
     assert s.epoch < 400 and s.epoch - s.best_epoch >= 20
     assert lab.controls.stop_note.visible
+    # Said where Play is too: at the sidebar's foot alone it was out of sight.
+    assert lab.stopped.visible and s.early_stop_message() in lab.stopped.object
+    assert lab.main().index(lab.stopped) < 5
     val = s.history[:, 2]
     assert s.best_epoch == int(np.argmin(val)) and s.best_val == val.min()
     assert [span.location for span in lab.boundary.best_spans] == [s.best_epoch] * 2
@@ -316,6 +319,9 @@ def test_early_stopping_stops_and_restores_the_best_model(lab):
     restored = s.epoch
     lab.step.clicks += 1
     assert s.epoch == restored + 1
+    lab.player.play.value = True  # playing on: the note goes
+    assert not lab.stopped.visible
+    lab.player.play.value = False
     assert len(lab.boundary.curves.data["epoch"]) == s.epoch + 1 == len(s.history)
     assert list(lab.boundary.curves.data["epoch"])[-1] == s.epoch
 

@@ -565,3 +565,20 @@ def test_while_playing_the_analysis_at_the_iterate_waits_for_the_pause(lab):
     lab.player.value = 40
     lab.player.direction = 0
     assert "iterate, step 40" in lab.critical_md.object
+
+
+def test_a_cosine_schedules_last_card_says_its_alpha_has_come_down_to_0(lab):
+    """With T = steps, the further step's α(1 + cos(π T/T))/2 is 0: the card's update
+    moved nothing and the arrows were gone, unexplained (an instructor's review)."""
+    lab.state.schedule = "cosine"
+    end = int(lab.player.end)
+    lab.player.value = end
+    lab._on_player_pause()
+    caption = lab.step_captions["adam"].object
+    ended = tr("formula.schedule_ended", next=end + 1, steps=int(lab.state.steps))
+    assert ended.strip() in caption
+    lr = np.asarray(lab.plots.full["adam"].data["lr"])  # the α each row's update takes
+    assert lr[end] == pytest.approx(0.0, abs=1e-12) and lr[end - 1] > 0
+    lab.player.value = end - 1
+    lab._on_player_pause()
+    assert ended.strip() not in lab.step_captions["adam"].object
