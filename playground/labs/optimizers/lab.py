@@ -62,6 +62,8 @@ FORMULA_BOX = """:host { max-width: 100%; overflow-x: auto; overflow-y: hidden;
 #: About how many characters of a formula the sidebar shows on one line at 17 px
 #: (``shown_length``; measured: Beale's first 30 and Rastrigin's first 28 fitted).
 FORMULA_LINE_CHARS = 26
+#: In lecture mode (a 320-px column, formulas at 24 px): Rosenbrock's 20 ran off its edge.
+LECTURE_FORMULA_LINE_CHARS = 15
 
 
 def shown_length(latex: str) -> int:
@@ -323,7 +325,10 @@ class OptimizerLab(Lab, GuardedControls):
         the shell's styling of axes does not reach), and the speed's place (beside the
         player, or in the sidebar)."""
         super().display_changed(display)
-        self._lecture = display.present
+        if self._lecture != display.present:
+            self._lecture = display.present
+            if self._started:
+                self._show_surface_formula()
         there, empty = ((self.speed_in_sidebar, self.speed_beside) if display.present
                         else (self.speed_beside, self.speed_in_sidebar))
         if self.speed not in there.objects:  # (called again while the display lasts)
@@ -563,6 +568,13 @@ class OptimizerLab(Lab, GuardedControls):
         self._show_guarded(boxes_shown(s))
 
     @param.depends("state.active_surface", watch=True)
+    def _show_surface_formula(self):
+        """The surface's formula in the sidebar, on as many lines as its width needs."""
+        width = LECTURE_FORMULA_LINE_CHARS if self._lecture else FORMULA_LINE_CHARS
+        formula = f"${formula_lines(self.state.active_surface, width)}$"
+        if self.surface_formula.object != formula:
+            self.surface_formula.object = formula
+
     def _redraw_surface(self):
         if not self._started:
             return
@@ -571,7 +583,7 @@ class OptimizerLab(Lab, GuardedControls):
         lesson = (custom_lesson(s.lang) if surface.key == surfaces.CUSTOM
                   else tr(f"surface.{surface.key}.lesson", s.lang))
         self.surface_info.object = lesson
-        self.surface_formula.object = f"${formula_lines(surface)}$"
+        self._show_surface_formula()
         self._show_surface()
         self.log_loss.value = self.state.log_scale()
         for name in opt.NAMES:  # slider ranges that suit this surface's learning rates

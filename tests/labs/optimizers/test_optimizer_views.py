@@ -339,3 +339,25 @@ def test_a_long_surface_formula_is_set_on_lines_that_fit_the_sidebar():
     assert formula_lines(SURFACES["rosenbrock"]) == SURFACES["rosenbrock"].latex
     assert shown_length(r"10 \cos\left(2 \pi x\right)") == len("10cos(2πx)")
     assert shown_length(r"\min\left(x, \ln\left(y\right)\right)") == len("min(x,ln(y))")
+
+
+def test_in_lecture_mode_the_surface_formula_takes_more_lines():
+    """Lecture mode's 320-px column at 24-px math held 15 characters a line, and
+    Rosenbrock's closing ")²" ran off its edge (an instructor at 1280 × 720)."""
+    from playground.labs.optimizers.lab import (
+        LECTURE_FORMULA_LINE_CHARS,
+        OptimizerLab,
+        formula_lines,
+    )
+    from playground.numerics.surfaces import SURFACES
+    from playground.ui.present import Display
+
+    lab = OptimizerLab()
+    lab.state.surface = "rosenbrock"
+    lab.start()
+    assert lab.surface_formula.object == f"${SURFACES['rosenbrock'].latex}$"
+    lab.display_changed(Display(present=True))
+    lecture = formula_lines(SURFACES["rosenbrock"], LECTURE_FORMULA_LINE_CHARS)
+    assert lab.surface_formula.object == f"${lecture}$" and r" \\ " in lecture
+    lab.display_changed(Display(present=False))
+    assert lab.surface_formula.object == f"${SURFACES['rosenbrock'].latex}$"
