@@ -146,10 +146,14 @@ _EN: dict[str, str] = {
         "for α, so that form needs α/(1−μ) to step as far."),
     "optimizer.nesterov.note": "The gradient is taken at θ, then corrected by the look-ahead μv.",
     "optimizer.adagrad.note": (
-        "s only grows, so each coordinate's step size α/(√s + ε) keeps shrinking."),
+        "s only grows, so each coordinate's step size α/(√s + ε) keeps shrinking. g², √ "
+        "and ⊘ (division) act coordinate by coordinate."),
     "optimizer.rmsprop.note": (
-        "Like AdaGrad, but s is a moving average: each step keeps a share ρ of it."),
-    "optimizer.adam.note": "Momentum plus RMSProp plus bias correction.",
+        "Like AdaGrad, but s is a moving average: each step keeps a share ρ of it. g², √ "
+        "and ⊘ (division) act coordinate by coordinate."),
+    "optimizer.adam.note": (
+        "Momentum plus RMSProp plus bias correction. g², √ and ⊘ (division) act "
+        "coordinate by coordinate."),
     "optimizer.no_bias_correction": "Bias correction off: m̂ = m, v̂ = v.",
     "hp.lr": "learning rate α",
     "hp.mu": "momentum μ",
@@ -303,11 +307,13 @@ _EN: dict[str, str] = {
     "critical.while_playing": "The analysis at the iterate shown follows when you pause.",
     # The MLP lab.
     "lab.mlp": "Neural network",
-    "mlp.presets": "Lessons",
+    "mlp.presets": "Quick examples",
     "mlp.preset.default": "Start over",
     "mlp.preset.overfit": "Over-fitting",
     "mlp.preset.underfit": "Under-fitting",
-    "mlp.presets.hint": "Each sets up a fresh network: press ▶ Play and watch the curves.",
+    "mlp.presets.hint": (
+        "Each sets up a fresh network: press ▶ Play and watch the curves. Step-by-step "
+        "lessons with captions: Guided lessons, at the foot of this column."),
     "mlp.remedies": "The over-fitting lesson, cured by:",
     "mlp.preset.overfit_dropout": "+ dropout",
     "mlp.preset.overfit_l2": "+ L2",
@@ -578,7 +584,7 @@ _EN: dict[str, str] = {
         "Racing: every optimizer trains the same initial network on the same batches; "
         "the settings above apply to all of them."),
     "mlp.hp": "Optimizer settings",
-    "mlp.schedule": "Learning-rate schedule (e: epochs so far, counted per update)",
+    "mlp.schedule": "Learning-rate schedule (e: epochs so far, in fractions at each update)",
     "mlp.schedule.constant": "constant: α",
     "mlp.schedule.step": "step: α / k every N epochs",
     "mlp.schedule.exponential": "exponential: α·γ^e",

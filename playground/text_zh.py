@@ -118,9 +118,14 @@ ZH: dict[str, str] = {
         "有些教材写作 v ← μv + (1−μ)g：这等价于把本页规则中的 α 换成 α(1−μ)；"
         "因此用那种写法时，学习率取 α/(1−μ) 才与本页等效。"),
     "optimizer.nesterov.note": "梯度在 θ 处计算，再用前瞻项 μv 加以修正。",
-    "optimizer.adagrad.note": "s 只增不减，所以每个坐标的步长 α/(√s + ε) 不断缩小。",
-    "optimizer.rmsprop.note": "与 AdaGrad 类似，但 s 是指数加权移动平均：每一步保留旧值的 ρ 倍。",
-    "optimizer.adam.note": "动量法加上 RMSProp，再加上偏差修正。",
+    "optimizer.adagrad.note": (
+        "s 只增不减，所以每个坐标的步长 α/(√s + ε) 不断缩小。"
+        "g²、√ 与 ⊘（除法）均按坐标逐个计算。"),
+    "optimizer.rmsprop.note": (
+        "与 AdaGrad 类似，但 s 是指数加权移动平均：每一步保留旧值的 ρ 倍。"
+        "g²、√ 与 ⊘（除法）均按坐标逐个计算。"),
+    "optimizer.adam.note": (
+        "动量法加上 RMSProp，再加上偏差修正。g²、√ 与 ⊘（除法）均按坐标逐个计算。"),
     "optimizer.no_bias_correction": "已关闭偏差修正：m̂ = m，v̂ = v。",
     "hp.lr": "学习率 α",
     "hp.mu": "动量 μ",
@@ -199,7 +204,7 @@ ZH: dict[str, str] = {
     "readout.row_step": "第 {step} 步，即其最后一步",
     "readout.subgradient": "不可导点：取范数最小的次梯度",
     "readout.velocity": "更新后的 v / m̂",
-    "readout.effective_lr": "本次更新中各维度的有效学习率 α",
+    "readout.effective_lr": "各维度的有效学习率",
     "formula.at_step": (
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
         "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
@@ -265,7 +270,9 @@ ZH: dict[str, str] = {
     "mlp.preset.default": "重新开始",
     "mlp.preset.overfit": "过拟合",
     "mlp.preset.underfit": "欠拟合",
-    "mlp.presets.hint": "每个示例都会新建一个网络：按 ▶ 运行，观察曲线的变化。",
+    "mlp.presets.hint": (
+        "每个示例都会新建一个网络：按 ▶ 运行，观察曲线的变化。"
+        "带讲解的分步课程见本栏底部的“分步课程”。"),
     "mlp.remedies": "过拟合示例的补救办法：",
     "mlp.preset.overfit_dropout": "+ 暂退法",
     "mlp.preset.overfit_l2": "+ L2 正则化",
@@ -518,7 +525,7 @@ ZH: dict[str, str] = {
         "对比时：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
         "都适用。"),
     "mlp.hp": "优化器设置",
-    "mlp.schedule": "学习率调度（e：已训练的迭代周期数，按每次更新计）",
+    "mlp.schedule": "学习率调度（e：已训练的迭代周期数，每次更新后增加一个小数部分）",
     "mlp.schedule.constant": "常数：α",
     "mlp.schedule.step": "分段：每 N 个迭代周期将 α 除以 k",
     "mlp.schedule.exponential": "指数：α·γ^e",

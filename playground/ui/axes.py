@@ -398,7 +398,9 @@ function pgStateTable(text, t, zoom, rows, style) {
       .replace("{legend}", () => text.legend) + "</span></div>" +
     // Columns apart by a share of the text (lecture mode's ran together at 4 px).
     "<table style='border-collapse:separate;border-spacing:0.9em 0.3em;margin-left:-0.9em;" +
-    "font-variant-numeric:tabular-nums" + (style || "") + "'>" +
+    // (keep-all: Chinese names and headings break at their spaces, not inside a word:
+    // "Nesterov 动量" / "法" in lecture mode.)
+    "font-variant-numeric:tabular-nums;word-break:keep-all" + (style || "") + "'>" +
     pgStateHeadings([text.theta, text.loss, text.grad, text.velocity, text.effective_lr]) +
     rows + "</table>";
 }
