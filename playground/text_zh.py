@@ -78,30 +78,30 @@ ZH: dict[str, str] = {
         "第 {position} 个字符处有不允许的字符 {character}；"
         "只允许字母、数字、空格和 + - * / ^ ( ) , ."),
     "expr.unexpected_dot": (
-        "第 {position} 个字符处有不允许的字符 '.'；'.' 只能出现在数字中，例如 0.5"),
+        "第 {position} 个字符处有不允许的字符 “.”；“.” 只能出现在数字中，例如 0.5"),
     "expr.non_ascii": (
         "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符"),
-    "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：'{text}'",
-    "expr.unmatched_close": "第 {position} 个字符处的 ')' 没有与之配对的 '('",
+    "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：“{text}”",
+    "expr.unmatched_close": "第 {position} 个字符处的 “)” 没有与之配对的 “(”",
     "expr.expected_operator": (
-        "第 {position} 个字符处出现了意外的 '{token}'；此处应为运算符，例如 + - * / 或 **"),
+        "第 {position} 个字符处出现了意外的 “{token}”；此处应为运算符，例如 + - * / 或 **"),
     "expr.expected_operand": (
-        "第 {position} 个字符处出现了意外的 '{token}'；"
-        "此处应为数字、x、y、常数、函数或 '('"),
+        "第 {position} 个字符处出现了意外的 “{token}”；"
+        "此处应为数字、x、y、常数、函数或 “(”"),
     "expr.expected_operand_end": (
-        "表达式在第 {position} 个字符处意外结束；此处应为数字、x、y、常数、函数或 '('"),
+        "表达式在第 {position} 个字符处意外结束；此处应为数字、x、y、常数、函数或 “(”"),
     "expr.unknown_name": (
-        "第 {position} 个字符处有未知的名称 '{name}'；"
+        "第 {position} 个字符处有未知的名称 “{name}”；"
         "可以使用的名称：{names}，以及函数 {functions}"),
     "expr.needs_parentheses": (
-        "第 {position} 个字符处的函数 '{name}' 需要加括号；请写成 {name}(...)"),
+        "第 {position} 个字符处的函数 “{name}” 需要加括号；请写成 {name}(...)"),
     "expr.one_argument": "第 {position} 个字符处：{name}() 需要 1 个参数，但给了 {count} 个",
     "expr.arguments": (
         "第 {position} 个字符处：{name}() 需要 {expected} 个参数，但给了 {count} 个"),
-    "expr.missing_close": "缺少 ')'：第 {position} 个字符处的 '(' 没有闭合",
+    "expr.missing_close": "缺少 “)”：第 {position} 个字符处的 “(” 没有闭合",
     "expr.expected_close": (
-        "第 {position} 个字符处出现了意外的 '{token}'；"
-        "此处应为 ')'，用来闭合第 {opening} 个字符处的 '('"),
+        "第 {position} 个字符处出现了意外的 “{token}”；"
+        "此处应为 “)”，用来闭合第 {opening} 个字符处的 “(”"),
     "expr.too_deep": "第 {position} 个字符处：表达式嵌套太深（最多 {max} 层）",
     "expr.too_many_kinks": "|·|、max、min、√ 与分数次幂互相嵌套太多（最多 {max} 层）",
 

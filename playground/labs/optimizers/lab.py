@@ -567,7 +567,6 @@ class OptimizerLab(Lab, GuardedControls):
             card.visible = name in s.optimizers
         self._show_guarded(boxes_shown(s))
 
-    @param.depends("state.active_surface", watch=True)
     def _show_surface_formula(self):
         """The surface's formula in the sidebar, on as many lines as its width needs."""
         width = LECTURE_FORMULA_LINE_CHARS if self._lecture else FORMULA_LINE_CHARS
@@ -575,6 +574,7 @@ class OptimizerLab(Lab, GuardedControls):
         if self.surface_formula.object != formula:
             self.surface_formula.object = formula
 
+    @param.depends("state.active_surface", watch=True)
     def _redraw_surface(self):
         if not self._started:
             return
