@@ -281,6 +281,9 @@ def test_the_arrows_sweep_the_capacity_in_the_biasvariance_lab(new_page, server_
     sidebar, hidden in lecture mode): → one value on, ← one back, at the ends nothing."""
     page = open_page(new_page, f"{server_url}?lab=biasvariance&capacity=3&present=1")
     page.locator(".pg-bv-formula .katex").first.wait_for(timeout=90_000)
+    # (Under a loaded CI machine the page's keys came after the formula: an arrow
+    # pressed before them did nothing.)
+    wait_until(page, lambda: page.evaluate("() => !!window.pgKeyboard"), 60, "the keys")
     page.locator("body").click(position={"x": 5, "y": 700})  # focus on the page, no box
     for key, capacity in (("ArrowRight", "4"), ("ArrowRight", "5"), ("ArrowLeft", "4")):
         page.keyboard.press(key)

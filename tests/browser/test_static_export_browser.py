@@ -600,7 +600,7 @@ def test_the_state_table_has_the_live_pages_columns(page, new_page, server_url, 
     assert [len(r) for r in rows] == [6, 6, 6]
 
     def numbers(cell):
-        return [float(v) for v in cell.strip("()").split(",")]
+        return [float(v.replace("\u2212", "-")) for v in cell.strip("()").split(",")]
 
     for row, live in zip(rows, live_rows, strict=True):
         assert row[0] == live[0]
