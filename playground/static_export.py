@@ -763,7 +763,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     layout = column(_header(title, caption, note), _wrap(play, slider),
                     _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
                                        min_width=CHARTS_MIN_WIDTH)),
-                    reading,
+                    _heat_key(plane, lang), reading,
                     _wrap(drawing.fig, Div(
                         text=f"<div style='font:13px system-ui,sans-serif;"
                              f"color:var(--pg-muted,#555)'>{text_html(diagram_legend(state))}"
@@ -825,6 +825,13 @@ def _train_snapshots(state, epochs: int, snapshots: int, grids,
         marks.append(int(state.epoch))
         taken.append(grids())
     return marks, taken
+
+
+def _heat_key(plane: Plane, lang: str) -> Div:
+    """The line saying what the heat maps' colours and marks are, as the lab's."""
+    return Div(text=f"<div style='font:13px system-ui,sans-serif;color:var(--pg-ink,#222)'>"
+                    f"{plane.key_html(lang)}</div>", sizing_mode="stretch_width",
+               name="pg-heat-key", disable_math=True)
 
 
 def _plane(state) -> Plane:
@@ -947,7 +954,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     frame = Div(text=f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555)'>"
                      f"{text_html(race_frame_text(plane.frame, lang))}</div>",
                 sizing_mode="stretch_width", name="pg-race-frame")  # (the maps have no axes)
-    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats), frame,
+    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats),
+                    _heat_key(plane, lang), frame,
                     _wrap(column(*charts, sizing_mode="stretch_width",
                                  min_width=CHARTS_MIN_WIDTH), readout),
                     sizing_mode="stretch_width", name="pg-page")

@@ -991,3 +991,16 @@ def test_the_biasvariance_button_hands_the_slot_on_between_the_network_familys_p
                                      between=lambda: calls.append(1)).decode()
     assert len(calls) == len(parts(state.settings())) + 1 >= 3  # before the first, after each
     assert "pg-bv-fits" in html and state.result is None  # the page's state untouched
+
+
+@pytest.mark.parametrize("link", ["lab=mlp&dataset=xor&layers=4&points=100&val=1",
+                                  "lab=mlp&dataset=xor&layers=4&points=100&race=sgd,adam"])
+def test_an_mlp_page_says_which_colour_is_which_class(link):
+    """The file carries the lab's key under its heat map(s): a swatch per class, what
+    the background is, the points' marks (validation's where they are shown)."""
+    _, state = static_export.read_link(link)
+    page = static_export.build_mlp_page(state, epochs=4, snapshots=2)
+    key = _source(page, "pg-heat-key")
+    assert tr("mlp.key.class", "en", k=1) in key.text
+    assert tr("mlp.key.soft2", "en") in key.text
+    assert (tr("mlp.key.val", "en") in key.text) == ("val=1" in link)
