@@ -43,7 +43,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
-from .flow import WHOLE_LABEL
+from .flow import WHOLE_LABEL, WRAP
 from .link import DEFAULT_LAB, LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import (
@@ -430,8 +430,13 @@ class LessonGuide:
 
         t = lambda key: tr(f"lesson.{key}", self.lang)  # noqa: E731
         dark = display.theme == "dark"
+        # The lesson's title and step on the buttons' line, the caption below at the bar's
+        # whole width: beside the buttons it took five lines at 1280 px, and the bar
+        # pushed the curves under the fold (a student's review).
+        self.heading = pn.pane.HTML("", sizing_mode="stretch_width", margin=(8, 10, 0, 10),
+                                    css_classes=["pg-lesson-heading"])
         self.text = pn.pane.HTML("", sizing_mode="stretch_width", css_classes=["pg-lesson-text"],
-                                 margin=(4, 10))
+                                 margin=(0, 10, 4, 10))
         # At the top of the bar: centred, the buttons moved with each caption's length
         # (a presenter clicking Next again missed it).
         self.back = pn.widgets.Button(name=t("back"), width=90, align="start",
@@ -456,10 +461,11 @@ class LessonGuide:
         self.changed = pn.Row(self.changed_text, self.restore, visible=False,
                               css_classes=["pg-lesson-changed"], margin=0,
                               styles={"align-items": "center", "flex-wrap": "wrap"})
-        self.row = pn.Row(pn.Column(self.text, self.changed, sizing_mode="stretch_width",
-                                    margin=0),
-                          self.back, self.next, self.close,
-                          sizing_mode="stretch_width", css_classes=["pg-lesson"],
+        self.row = pn.Column(pn.Row(self.heading, self.back, self.next, self.close,
+                                    sizing_mode="stretch_width", margin=0,
+                                    styles={"align-items": "flex-start"}, stylesheets=[WRAP]),
+                             self.text, self.changed,
+                             sizing_mode="stretch_width", css_classes=["pg-lesson"],
                           styles={"background": "#23303f" if dark else "#eef4fb",
                                   "border-left": "6px solid #2a6fb0", "border-radius": "6px",
                                   "padding": "4px 8px", "align-items": "flex-start"})
@@ -499,6 +505,7 @@ class LessonGuide:
         self.row.visible = lesson is not None or self.waiting
         self.bar.visible = self.row.visible or self.message.visible
         if lesson is None:
+            self.heading.object = ""
             if self.waiting:  # the uploaded lesson on its way from the tab
                 self.text.object = (f"<div class='pg-lesson-caption' style='font-size:"
                                     f"{text_size(16)};color:var(--pg-ink,#1f2933)'>"
@@ -508,13 +515,14 @@ class LessonGuide:
         n = len(lesson.steps)
         self.step = k = min(max(self.step, 1), n)
         step = lesson.steps[k - 1]
-        self.text.object = (
+        self.heading.object = (
             f"<div style='font-size:{text_size(13)};color:var(--pg-muted,#444)'>"
             f"<b class='pg-lesson-title'>"
             f"{text_html(tr('lesson.heading', self.lang, title=lesson.title_in(self.lang)))}"
             f"</b> · "
             f"<span class='pg-lesson-count'>"
-            f"{text_html(tr('lesson.step', self.lang, k=k, n=n))}</span></div>"
+            f"{text_html(tr('lesson.step', self.lang, k=k, n=n))}</span></div>")
+        self.text.object = (
             f"<div class='pg-lesson-caption' style='font-size:{text_size(16)};"
             f"color:var(--pg-ink,#1f2933);line-height:1.4;margin-top:2px'>"
             f"{text_html(step.caption_in(self.lang))}</div>")

@@ -158,7 +158,7 @@ def test_hostile_text_stays_text_in_the_bar():
     guide = ls.LessonGuide({}, "optimizers", Display(), link_table)
     guide.lesson = lesson
     guide.show()
-    html = guide.text.object
+    html = guide.heading.object + guide.text.object
     assert "<img" not in html and "<script" not in html and "<b>t" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert "&amp;amp;" in html and "**b**" in html
@@ -170,7 +170,7 @@ def test_the_guide_reads_and_writes_its_link_keys():
                            Display(), link_table)
     assert guide.problems == [] and guide.step == 3
     assert guide.query() == {"lesson": "saddle_escape", "lesson_step": "3"}
-    assert "step 3 of 4" in guide.text.object
+    assert "step 3 of 4" in guide.heading.object
     assert guide.row.visible and not guide.back.disabled and not guide.next.disabled
     for query, shown in (({"lesson": "nope"}, "lesson='nope' (no such lesson)"),
                          ({"lesson": "../etc"}, "lesson='../etc' (not a lesson name)"),
@@ -224,7 +224,7 @@ def test_a_step_in_place_and_a_step_to_another_lab():
     assert len(followed) == 1 and guide.script.go.startswith("1|")
     # The bar says where it goes; a link the lab writes before the page is replaced keeps
     # this page's step (Back came to the MLP lab at step 7, the other lab's, in CI).
-    assert guide.step == 7 and "第 7 步，共 7 步" in guide.text.object
+    assert guide.step == 7 and "第 7 步，共 7 步" in guide.heading.object
     assert guide.query() == {"lesson": "overfitting", "lesson_step": "6"}
     from urllib.parse import unquote
     query = read_query(unquote(guide.script.go.split("|", 1)[1]))[0]
