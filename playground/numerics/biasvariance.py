@@ -258,13 +258,18 @@ def _check(name: str, value: int, low: int, high: int):
         raise BiasVarianceError("out_of_bounds", name=name, value=value, low=low, high=high)
 
 
+#: Random features: every p up to this is computed (the geometric spacing skipped 10
+#: and 14 at n = 20, and the capacity's arrow key jumped from 9 to 11).
+EVERY_FEATURE_UP_TO = 16
+
+
 def default_capacities(family: str, n: int) -> tuple[int, ...]:
     """The capacities a family is computed for with n training points.
 
     poly: 0 … 20; knn: 1 … min(50, n); network: ``NETWORK_WIDTHS``; features: p from 1
-    to 5n, 44 values spaced geometrically (rounded: some coincide, so 28–45 values for
-    n = 10–100) and the nine around the interpolation threshold p = n, which is always
-    one of them.
+    to 5n, every p up to ``EVERY_FEATURE_UP_TO`` and beyond it 44 values spaced
+    geometrically (rounded: some coincide, so 29–49 values for n = 10–100), and the nine
+    around the interpolation threshold p = n, which is always one of them.
 
     Raises:
         BiasVarianceError: unknown family.
@@ -279,7 +284,8 @@ def default_capacities(family: str, n: int) -> tuple[int, ...]:
         top = FEATURES_PER_POINT * n
         spread = np.geomspace(1, top, 44).round().astype(int)
         near = np.arange(n - 4, n + 5)
-        return tuple(int(p) for p in np.unique(np.concatenate([spread, near, [n, top]]))
+        every = np.arange(1, EVERY_FEATURE_UP_TO + 1)
+        return tuple(int(p) for p in np.unique(np.concatenate([every, spread, near, [n, top]]))
                      if 1 <= p <= top)
     raise BiasVarianceError("unknown_family", family=family)
 

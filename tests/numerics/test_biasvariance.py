@@ -558,3 +558,16 @@ def test_the_reading_advises_the_way_the_test_error_falls():
     high = k.index(max(k))  # k = 20: the mean of every point, a constant for a sine
     assert knn.bias2[high] > knn.variance[high] and bv.reading(knn, high, 20) == "high_bias_knn"
     assert "a smaller k (more capacity)" in tr("bv.reading.high_bias_knn", "en", value=20)
+
+
+@pytest.mark.parametrize("n", [5, 20, 100, 200])
+def test_random_features_are_computed_at_every_p_up_to_16(n):
+    """The geometric spacing skipped p = 10 and 14 at n = 20 (an instructor's review):
+    the capacity's arrow key went from 9 to 11.  Every p up to 16, the threshold's
+    neighbourhood, and within the capacity bucket."""
+    from playground.numerics.biasvariance import CAPACITY_BUCKETS, default_capacities
+
+    caps = default_capacities("features", n)
+    assert set(range(1, 17)) <= set(caps)
+    assert set(range(n - 4, n + 5)) <= set(caps) and max(caps) == 5 * n
+    assert len(caps) <= CAPACITY_BUCKETS["features"][0]

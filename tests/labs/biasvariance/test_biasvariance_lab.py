@@ -304,7 +304,7 @@ def test_a_links_capacity_and_training_set_that_do_not_exist_are_said_in_each_la
     ({"family": "knn", "capacity": "50"}, 20),  # k ≤ n = 20 is computed
     ({"family": "knn", "capacity": "21"}, 20),
     ({"family": "knn", "n": "10", "capacity": "13"}, 10),
-    ({"family": "features", "capacity": "10"}, 9),  # p = 9 and 11 computed (a tie: the lower)
+    ({"family": "features", "capacity": "36"}, 34),  # 34 and 38 computed (a tie: the lower)
     ({"family": "features", "capacity": "99"}, 100),
     ({"family": "network", "capacity": "100"}, min(bv.NETWORK_WIDTHS,
                                                    key=lambda h: (abs(h - 100), h))),
