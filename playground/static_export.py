@@ -1102,6 +1102,9 @@ def build_biasvariance_page(state, between: Callable[[], None] | None = None) ->
     store = ColumnDataSource({"codes": [c.ravel() for c in codes]}, name="bv_codes")
     means = ColumnDataSource({"y": [np.asarray(m, np.float64) for m in r.mean_fit]},
                              name="bv_means")
+    bands = [bv.mean_fit_band(r, i) for i in range(len(caps))]
+    bands = ColumnDataSource({"lower": [lower for lower, _ in bands],
+                              "upper": [upper for _, upper in bands]}, name="bv_bands")
     sets = ColumnDataSource({"x": [np.asarray(d.x[m], np.float64) for m in kept],
                              "y": [np.asarray(r.y[m], np.float64) for m in kept]},
                             name="bv_sets")
@@ -1167,6 +1170,7 @@ def build_biasvariance_page(state, between: Callable[[], None] | None = None) ->
     animate = CustomJS(args={
         "slider": slider, "store": store, "means": means, "sets": sets, "grid": grid,
         "fits": sources["fits"], "mean": sources["mean"], "shown": sources["shown"],
+        "bands": bands, "band": sources["band"],
         "points": sources["points"], "chosen": curves.chosen, "chosen_label": curves.label,
         "chosen_labels": chosen_labels,
         "caps": caps, "reading": reading, "formula": formula,
@@ -1217,6 +1221,7 @@ if (cb_obj !== fits.selected) {
   }
   fits.data = {xs: xs, ys: ys};
   mean.data = {x: grid, y: means.data.y[i]};
+  band.data = {x: grid, lower: bands.data.lower[i], upper: bands.data.upper[i]};
   chosen.location = caps[i];
   chosen_label.x = caps[i];
   chosen_label.text = chosen_labels[i];

@@ -741,6 +741,7 @@ _EN: dict[str, str] = {
     "bv.fits.title": "Fits to many training sets",
     "bv.fits.each": "fit to one set",
     "bv.fits.mean": "mean fit f̄",
+    "bv.fits.band": "f̄ ± 2 standard errors",
     "bv.fits.truth": "truth f",
     "bv.fits.shown": "one set's fit (click one)",
     "bv.fits.shown.figure": "one set's fit",
@@ -770,7 +771,8 @@ _EN: dict[str, str] = {
     "bv.busy.fits": "Fitting every capacity to every set… {percent} %",
     "bv.bias2_zero": (
         "Bias² is drawn as 0, below the chart's bottom, at {where}: there it is within its "
-        "sampling error of 0 (the M training sets cannot tell it from 0)."),
+        "sampling error of 0 (the M training sets cannot tell it from 0: f̄ is off the "
+        "truth by about its own error, the shaded band)."),
     "bv.above_top": (
         "The test error is above the chart's top at {where} (up to {peak}): the axis keeps "
         "the U in view."),

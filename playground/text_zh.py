@@ -672,6 +672,7 @@ ZH: dict[str, str] = {
     # (Short enough for two columns in lecture mode beside the open controls, as English.)
     "bv.fits.each": "各训练集的拟合",
     "bv.fits.mean": "平均拟合 f̄",
+    "bv.fits.band": "f̄ ± 2 倍标准误",
     "bv.fits.points": "它的训练样本点",
     "bv.fits.shown": "点选的训练集拟合",
     "bv.fits.shown.figure": "一个训练集的拟合",
@@ -685,7 +686,7 @@ ZH: dict[str, str] = {
     "bv.noise": "噪声 σ",
     "bv.bias2_zero": (
         "在 {where} 处，偏差² 画作 0（位于图的下边界以下）：在那里它与 0 的差距在抽样误差之内"
-        "（M 个训练集无法把它与 0 区分开）。"),
+        "（M 个训练集无法把它与 0 区分开：f̄ 偏离真实函数的幅度与它自身的误差相当，即阴影带）。"),
     "bv.above_top": (
         "在 {where} 处，测试误差超出图的上边界（最高达 {peak}）：坐标轴只保证 U 形曲线可见。"),
     "bv.where.from": "{symbol} ≥ {value}",

@@ -660,6 +660,23 @@ def resolved_bias2(result: Decomposition) -> np.ndarray:
     return np.where(bias2 > BIAS_RESOLUTION * np.asarray(result.variance) / sets, bias2, 0.0)
 
 
+#: The band drawn around f̄: this many standard errors either side.
+MEAN_BAND_ERRORS = 2.0
+
+
+def mean_fit_band(result: Decomposition, index: int) -> tuple[np.ndarray, np.ndarray]:
+    """f̄ ∓ ``MEAN_BAND_ERRORS`` standard errors on the grid at capacity index ``index``,
+    (G,) each: the error of the mean of M fits is s(x)/√M, s(x) the fits' standard
+    deviation at x (the M − 1 divisor, as ``variance``).  Where bias² is within its
+    sampling error of 0 (``resolved_bias2``), the truth runs inside the band although
+    f̄ is off it: M sets cannot place the mean more closely."""
+    fits = np.asarray(result.fits[index], np.float64)  # (M, G)
+    sets = fits.shape[0]
+    error = fits.std(axis=0, ddof=1) / np.sqrt(sets) if sets > 1 else np.zeros(fits.shape[1])
+    mean = np.asarray(result.mean_fit[index], np.float64)
+    return mean - MEAN_BAND_ERRORS * error, mean + MEAN_BAND_ERRORS * error
+
+
 def as_shown(result: Decomposition) -> Decomposition:
     """``result`` as a page draws and writes it: bias² resolved (``resolved_bias2``) and
     the sum of the terms shown, so that the numbers on screen add up (a bias² of −2.6

@@ -571,3 +571,25 @@ def test_random_features_are_computed_at_every_p_up_to_16(n):
     assert set(range(1, 17)) <= set(caps)
     assert set(range(n - 4, n + 5)) <= set(caps) and max(caps) == 5 * n
     assert len(caps) <= CAPACITY_BUCKETS["features"][0]
+
+
+def test_the_band_around_the_mean_fit_holds_the_truth_where_bias2_reads_0():
+    """f̄ was visibly off the truth at capacities whose bias² the page shows as 0 (an
+    instructor's review): the band f̄ ± 2 s(x)/√M is where the mean of M fits may be by
+    chance.  Where bias² reads 0 the truth runs inside it almost everywhere; at degree 0
+    (bias² 0.5) almost nowhere; its squared half-width is about 4 × variance/M."""
+    data = bv.make_data("sin", 20, 100, inputs="spread")
+    result = bv.decompose("poly", data, 0.3)
+    shown = bv.resolved_bias2(result)
+    truth = np.asarray(data.f_grid)
+    sets = result.y.shape[0]
+    for i, capacity in enumerate(result.capacities):
+        lower, upper = bv.mean_fit_band(result, i)
+        inside = float(np.mean((lower <= truth) & (truth <= upper)))
+        if shown[i] == 0 and capacity <= 12:
+            assert inside > 0.8, (capacity, inside)
+            half = (upper - lower) / 2
+            ratio = float(np.mean(half ** 2)) / (4 * float(result.variance[i]) / sets)
+            assert 0.3 < ratio < 3, (capacity, ratio)
+        if capacity == 0:
+            assert shown[i] > 0.3 and inside < 0.2, inside

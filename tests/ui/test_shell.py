@@ -251,7 +251,7 @@ def test_a_chinese_link_says_in_chinese_what_it_could_not_use():
     page = app.Page(location)
     shown = page.lab.link_problems
     assert shown.startswith(TEXT["zh"]["url.ignored"].split("{")[0])
-    for quoted in ("expr='foo(x)'（", "steps='many'（", "colour='red'（", "'foo'"):
+    for quoted in ("expr='foo(x)'（", "steps='many'（", "colour='red'（", "“foo”"):
         assert quoted in shown, shown
     assert not re.search(r"\b[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}\b", shown), shown
     english = app.Page(LinkLocation(search="?lab=optimizers&surface=custom&expr=foo(x)"))

@@ -35,7 +35,7 @@ from ...ui.present import PLOT_COLORS
 #: What the fits' plot draws, each from its source ``pg-bv-<key>`` (the browser tests
 #: read them by name): every set's fit (``xs``, ``ys``), their mean, the truth, the
 #: shown set's fit and its training points (``x``, ``y``).
-FIT_KEYS = ("fits", "mean", "truth", "shown", "points")
+FIT_KEYS = ("fits", "band", "mean", "truth", "shown", "points")
 #: Each curve's line beyond its colour (``ui.palettes.DECOMPOSITION_COLORS``).
 CURVE_STYLES = {"noise": {"line_dash": "dotted"}, "total": {"line_width": 3},
                 "train_error": {"line_dash": "dashed"}}
@@ -53,8 +53,8 @@ def chosen_text(family: str, capacity: float) -> str:
 
 def fit_sources() -> dict[str, ColumnDataSource]:
     """Empty sources for the fits' plot, keyed by ``FIT_KEYS``."""
-    return {key: ColumnDataSource({"xs": [], "ys": []} if key == "fits"
-                                  else {"x": [], "y": []}, name=f"pg-bv-{key}")
+    empty = {"fits": {"xs": [], "ys": []}, "band": {"x": [], "lower": [], "upper": []}}
+    return {key: ColumnDataSource(empty.get(key, {"x": [], "y": []}), name=f"pg-bv-{key}")
             for key in FIT_KEYS}
 
 
@@ -78,13 +78,19 @@ def fits_figure(sources: dict[str, ColumnDataSource], lang: str,
              legend_label=tr("bv.fits.each", lang))
     fig.line("x", "y", source=sources["truth"], color=TRUTH_COLOR, line_width=2.5,
              line_dash="dashed", legend_label=tr("bv.fits.truth", lang))
+    # Where f̄ may be by chance (``bv.mean_fit_band``): where bias² reads 0 and f̄ is off
+    # the truth, the truth is inside it.
+    fig.varea("x", "lower", "upper", source=sources["band"], color=MEAN_COLOR, alpha=0.25,
+              legend_label=tr("bv.fits.band", lang))
     fig.line("x", "y", source=sources["mean"], color=MEAN_COLOR, line_width=3,
              legend_label=tr("bv.fits.mean", lang))
     fig.line("x", "y", source=sources["shown"], color=SHOWN_COLOR, line_width=2,
              legend_label=tr("bv.fits.shown", lang))
     fig.scatter("x", "y", source=sources["points"], color=SHOWN_COLOR, size=7,
                 line_color="white", legend_label=tr("bv.fits.points", lang))
-    legend_below(fig, 2)  # five entries, some long (three columns overflowed in Chinese)
+    items = fig.legend[0].items  # f̄ before its band in the legend (drawn after it)
+    items[2], items[3] = items[3], items[2]
+    legend_below(fig, 2)  # six entries, some long (three columns overflowed in Chinese)
     fig.legend[0].name = "pg-bv-legend"
     fig.xaxis.axis_label, fig.yaxis.axis_label = "x", "y"
     return fig

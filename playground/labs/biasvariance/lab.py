@@ -433,6 +433,7 @@ class BiasVarianceLab(Lab):
             sources["points"].data = {"x": d.x[m], "y": d.f_train[m] + s.noise * d.eps[m]}
             sources["fits"].data = {"xs": [], "ys": []}
             sources["mean"].data = sources["shown"].data = {"x": [], "y": []}
+            sources["band"].data = {"x": [], "lower": [], "upper": []}
             self.fits_fig.y_range.start, self.fits_fig.y_range.end = fits_range(
                 d.f_grid, s.noise)
             self._ensure_curves_figure(s.family, int(s.capacity))
@@ -470,6 +471,8 @@ class BiasVarianceLab(Lab):
             else:
                 sources["fits"].data = {"xs": [grid] * len(fits), "ys": list(fits)}
             sources["mean"].data = {"x": grid, "y": r.mean_fit[i]}
+            lower, upper = bv.mean_fit_band(r, i)
+            sources["band"].data = {"x": grid, "lower": lower, "upper": upper}
             sources["shown"].data = {"x": grid, "y": fits[m]}
             sources["points"].data = {"x": d.x[m], "y": r.y[m]}
             if list(sources["fits"].selected.indices) != [m]:  # the one highlighted
