@@ -77,6 +77,10 @@ LECTURE_RACE_CHART_PX = 330
 #: The widest a racer's heat map grows (px): four fill a 1920-px window, the charts
 #: still above the fold on a 1080-px projector in lecture mode.
 RACE_IMAGE_MAX_PX = 360
+#: How much taller than wide a racer's heat map is at its least width (px; in proportion
+#: when it scales): its title line's share, so that its frame is square within 3 % from
+#: 215 to 360 px wide and in lecture mode (a title of 20 px, 34 in lecture mode).
+RACE_TITLE_PX = 18
 #: The race's charts: the legend of four optimizers in 11-px text.
 RACE_CURVES_ROOM = chart_room(200 + LEGEND_MARGIN - 10, 270 + LEGEND_MARGIN - 10)
 
@@ -442,10 +446,13 @@ class RaceView(Viewer):
         self.plane = plane
         self.race_images, self.race_boundary_figs = [], []
         for i in range(MAX_RACERS):
-            # Square, as wide as its quarter of the row from 215 px (4 × 215 fit a 1280-px
-            # window; at 245 even the hidden race view held the lab wider than the window)
-            # to RACE_IMAGE_MAX_PX (a wide window, lecture mode on a projector).
-            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=215, height=215,
+            # Its frame square, as wide as its quarter of the row from 215 px (4 × 215 fit
+            # a 1280-px window; at 245 even the hidden race view held the lab wider than
+            # the window) to RACE_IMAGE_MAX_PX (a wide window, lecture mode on a
+            # projector): the title's line on top (``RACE_TITLE_PX``), or the circle
+            # data set was drawn as an oval (303 × 270 in lecture mode).
+            fig, source = plane.figure(f"pg-race-image-{i}", 5, 0.5, width=215,
+                                       height=215 + RACE_TITLE_PX,
                                        sizing_mode="scale_width", min_width=215,
                                        max_width=RACE_IMAGE_MAX_PX, css_classes=["pg-race-map"],
                                        title=tr(f"optimizer.{opt.NAMES[i]}", lang))
