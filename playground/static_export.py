@@ -797,7 +797,9 @@ def _mlp_heading(state, marks: list[int]) -> tuple[str, str, str, int]:
     """An MLP page's title, caption (the link's settings), note (the epochs recorded,
     one snapshot every ``every``) and ``every``."""
     every = marks[1] - marks[0] if len(marks) > 1 else 1
-    note = tr("export.note.mlp", state.lang, epochs=marks[-1], every=every, n=len(marks))
+    kept = (tr("export.every.one", state.lang) if every == 1
+            else tr("export.every", state.lang, n=every))  # ("every 1 epochs")
+    note = tr("export.note.mlp", state.lang, epochs=marks[-1], every=kept, n=len(marks))
     title = f"{tr('app.title', state.lang)} · {tr('lab.mlp', state.lang)}"
     # (A race's frame, its only note, has its line under the maps: not twice.)
     return title, _caption(state, notes=False), note, every

@@ -384,6 +384,18 @@ _EN: dict[str, str] = {
     "mlp.train_loss": "Training loss",
     "mlp.val_loss": "Validation loss",
     "mlp.show_val": "Show validation points",
+    "mlp.key.named_class": "{color}: class {k}",
+    "mlp.key.caption": "{classes}; {shade}",
+    "color.orange": "orange",
+    "color.blue": "blue",
+    "color.green": "green",
+    "color.purple": "purple",
+    "color.brown": "brown",
+    "color.pink": "pink",
+    "color.grey": "grey",
+    "color.olive": "olive",
+    "color.cyan": "cyan",
+    "color.red": "red",
     "mlp.key.class": "class {k}",
     "mlp.key.soft2": "background: the probability of class 1, white at 50 %",
     "mlp.key.softk": "background: the class predicted, paler where less sure",
@@ -439,9 +451,11 @@ _EN: dict[str, str] = {
         "A recorded copy: every picture was computed when the page was exported. Drag the "
         "step slider or press Play; the second slider picks one of {n} precomputed values "
         "of the {knob} of {optimizer}, from {low} to {high}."),
+    "export.every": "every {n} epochs",
+    "export.every.one": "at every epoch",
     "export.note.mlp": (
         "A recorded copy: the network was trained {epochs} epochs when the page was "
-        "exported, its prediction kept every {every} epochs ({n} pictures). Drag the epoch "
+        "exported, its prediction kept {every} ({n} pictures). Drag the epoch "
         "slider or press Play."),
     "export.note.biasvariance": (
         "A recorded copy: every fit was computed when the page was exported, at {n} "

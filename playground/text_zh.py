@@ -337,6 +337,18 @@ ZH: dict[str, str] = {
     "mlp.train_loss": "训练损失",
     "mlp.val_loss": "验证损失",
     "mlp.show_val": "显示验证集的点",
+    "mlp.key.named_class": "{color}：类别 {k}",
+    "mlp.key.caption": "{classes}；{shade}",
+    "color.orange": "橙色",
+    "color.blue": "蓝色",
+    "color.green": "绿色",
+    "color.purple": "紫色",
+    "color.brown": "棕色",
+    "color.pink": "粉色",
+    "color.grey": "灰色",
+    "color.olive": "橄榄色",
+    "color.cyan": "青色",
+    "color.red": "红色",
     "mlp.key.class": "类别 {k}",
     "mlp.key.soft2": "背景：属于类别 1 的概率，50% 处为白色",
     "mlp.key.softk": "背景：预测的类别，越不确定颜色越浅",
@@ -390,8 +402,10 @@ ZH: dict[str, str] = {
     "export.note.optimizers": (
         "这是一份记录：所有图像都在导出页面时计算完成。拖动步数滑块或点击播放；"
         "第二个滑块在 {optimizer} 的{knob}的 {n} 个预先计算的取值（从 {low} 到 {high}）中选择。"),
+    "export.every": "每 {n} 个迭代周期",
+    "export.every.one": "每个迭代周期",
     "export.note.mlp": (
-        "这是一份记录：导出页面时网络训练了 {epochs} 个迭代周期，每 {every} 个迭代周期保存一次"
+        "这是一份记录：导出页面时网络训练了 {epochs} 个迭代周期，{every}保存一次"
         "预测（共 {n} 张图）。拖动迭代周期滑块或点击播放。"),
     "export.note.biasvariance": (
         "这是一份记录：导出页面时已在 {sets} 个训练集上按 {n} 个容量（{symbol} 从 {low} 到 "

@@ -1004,3 +1004,12 @@ def test_an_mlp_page_says_which_colour_is_which_class(link):
     assert tr("mlp.key.class", "en", k=1) in key.text
     assert tr("mlp.key.soft2", "en") in key.text
     assert (tr("mlp.key.val", "en") in key.text) == ("val=1" in link)
+
+
+def test_an_mlp_page_kept_at_every_epoch_says_so_in_words():
+    """"its prediction kept every 1 epochs" (a teaching assistant's review)."""
+    _, state = static_export.read_link("lab=mlp&dataset=xor&layers=4&points=100")
+    page = static_export.build_mlp_page(state, epochs=5, snapshots=6)
+    assert page.details["every"] == 1
+    header = _source(page, "pg-header").text
+    assert tr("export.every.one", "en") in header and "every 1 epochs" not in header

@@ -17,6 +17,7 @@ from playground.numerics import biasvariance as bv
 from playground.numerics import critical, datasets, expression, mlp, surfaces
 from playground.numerics import optimizers as opt
 from playground.text import DEFAULT_LANGUAGE, LANGUAGES, TEXT, tr
+from playground.ui import palettes
 
 EN, ZH = TEXT["en"], TEXT["zh"]
 PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "playground"
@@ -40,7 +41,7 @@ LANGUAGE_NEUTRAL = frozenset({
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "plot.legend_item", "readout.caption",
                          "mlp.readout.whose", "caption.setting", "caption.list", "caption.with",
-                         "widget.colon"})
+                         "widget.colon", "mlp.key.caption"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, 《动手学深度学习》's.
@@ -458,6 +459,7 @@ REGISTRIES = {
     "mlp.activation.{}": lambda: mlp.ACTIVATIONS,
     "mlp.init.{}": lambda: mlp.INITIALISERS,
     "mlp.net.units.{}": lambda: ("sigmoid", "signed"),  # a sigmoid's white is ½
+    "color.{}": lambda: palettes.CLASS_COLOR_NAMES,
     "bv.family.{}": lambda: bv.FAMILIES,
     "bv.family.{}.note": lambda: bv.FAMILIES,
     "bv.axis.{}": lambda: bv.FAMILIES,

@@ -13,7 +13,25 @@ from bokeh.plotting import figure
 from ..numerics.decision import GRID_SIZE, STANDARD_FRAME, Frame, data_frame
 from ..text import tr
 from .markup import text_html
-from .palettes import binary_palette, class_color, confidence_image, heat_palette
+from .palettes import (
+    CLASS_COLOR_NAMES,
+    binary_palette,
+    class_color,
+    confidence_image,
+    heat_palette,
+)
+
+
+def class_key_text(n_classes: int, discretize: bool, lang: str) -> str:
+    """The heat maps' key in words, for a figure's caption (no swatch there): "orange:
+    class 0, blue: class 1; background: the probability of class 1, white at 50 %"."""
+    classes = tr("caption.list", lang).join(
+        tr("mlp.key.named_class", lang, k=k,
+           color=tr(f"color.{CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]}", lang))
+        for k in range(n_classes))
+    shade = ("mlp.key.hard" if discretize
+             else "mlp.key.soft2" if n_classes == 2 else "mlp.key.softk")
+    return tr("mlp.key.caption", lang, classes=classes, shade=tr(shade, lang))
 
 
 class Plane:

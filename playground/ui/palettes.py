@@ -18,6 +18,9 @@ from ..numerics import optimizers as opt
 #: Class colours (orange and blue, then green, and more for uploads with up to 10 classes).
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
                 "#7f7f7f", "#bcbd22", "#17becf", "#d62728")
+#: Their names' text keys (``color.<name>``), for a caption that cannot show a swatch.
+CLASS_COLOR_NAMES = ("orange", "blue", "green", "purple", "brown", "pink", "grey", "olive",
+                     "cyan", "red")
 #: Positive and negative values (weights, neuron outputs): blue and orange.
 POSITIVE, NEGATIVE = "#0877bd", "#f59322"
 #: A heat map is this strong at most, so that the data points on it stay visible.

@@ -43,3 +43,20 @@ def test_more_classes_and_the_discretized_map_say_what_their_background_is():
     plane.set_colors(3, discretize=True)
     assert tr("mlp.key.hard") in plane.key_html("en")
     assert "<script" not in plane.key_html("en")
+
+
+def test_a_figures_caption_names_the_class_colours_in_words():
+    """A slide has no swatch: the MLP lab's figures said nothing of which colour was
+    which class (a teaching assistant's review); the caption names each colour."""
+    from playground.labs.mlp.state import MlpLabState
+    from playground.ui.export import figure_caption
+    from playground.ui.heatmap import class_key_text
+    from playground.ui.palettes import CLASS_COLOR_NAMES, CLASS_COLORS
+
+    assert CLASS_COLOR_NAMES[:2] == ("orange", "blue") and _hue(CLASS_COLORS[0]) < 45 < 180 \
+        < _hue(CLASS_COLORS[1]) < 240  # the names fit the colours (orange, blue hues)
+    assert class_key_text(3, True, "zh") == (
+        "橙色：类别 0、蓝色：类别 1、绿色：类别 2；背景：预测的类别")
+    state = MlpLabState()
+    assert "orange: class 0, blue: class 1; background: the probability of class 1" in (
+        figure_caption(state))

@@ -975,13 +975,18 @@ class MlpLabState(_Knobs):
     # -- the URL -------------------------------------------------------------------
 
     def caption_notes(self) -> list[str]:
-        """A race's heat maps have no axes: their frame in words (``race_frame_text``,
-        without its full stop: a caption's parts have none)."""
-        notes = ([tr("caption.mlp.marks", self.lang)]
-                 if self.show_val and self.has_validation else [])
-        if not self.racers:
-            return notes
-        return [race_frame_text(self.frame, self.lang).rstrip(".。"), *notes]
+        """Which colour is which class and what the background is (the page's key under
+        the heat map: ``ui.heatmap.class_key_text``); a race's heat maps have no axes:
+        their frame in words (``race_frame_text``, without its full stop: a caption's
+        parts have none)."""
+        from ...ui.heatmap import class_key_text
+
+        notes = [class_key_text(int(self.data.n_classes), bool(self.discretize), self.lang)]
+        if self.racers:
+            notes.append(race_frame_text(self.frame, self.lang).rstrip(".。"))
+        if self.show_val and self.has_validation:
+            notes.append(tr("caption.mlp.marks", self.lang))
+        return notes
 
     def caption_parts(self) -> list[str]:
         """The settings in words, each once (``ui.caption``): the data, the network, the
