@@ -361,6 +361,8 @@ _EN: dict[str, str] = {
     "mlp.training": "Training (changes apply while it runs)",
     "mlp.optimizer": "Optimizer",
     "mlp.lr": "Learning rate α",
+    "mlp.knobs_of": "{optimizer}'s settings:",
+    "mlp.knobs_of_race": "The racers' settings:",
     "mlp.batch": "Batch size",
     "mlp.batch.label": "Batch size (a change starts a fresh network)",
     "mlp.batch.topped_up": (

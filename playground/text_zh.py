@@ -316,6 +316,8 @@ ZH: dict[str, str] = {
     "mlp.training": "训练（运行时修改立即生效）",
     "mlp.optimizer": "优化器",
     "mlp.lr": "学习率 α",
+    "mlp.knobs_of": "{optimizer} 的超参数：",
+    "mlp.knobs_of_race": "对比中各优化器的超参数：",
     "mlp.batch": "批量大小",
     "mlp.batch.label": "批量大小（更改后从新的网络重新开始）",
     "mlp.batch.topped_up": (

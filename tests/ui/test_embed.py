@@ -149,3 +149,35 @@ def test_every_link_key_with_a_control_is_hidden_by_hide(lab_key):
         from playground.text import tr
         assert tr("reset", "en") not in {w.name for w in kept}
         assert tr("reset", "en") in {w.name for w in every}
+
+
+def test_a_hidden_controls_help_goes_with_it_and_knobs_say_whose_they_are():
+    """``hide=noise`` left the noise's help (g̃ = ∇L + σξ …) explaining a slider not
+    there; ``hide=lr,optimizer`` left β₁, β₂ and ε with no name (a teaching assistant's
+    review)."""
+    import html
+
+    from playground.labs.mlp.lab import MlpLab
+    from playground.labs.optimizers.lab import OptimizerLab
+    from playground.text import tr
+
+    def texts(objects):
+        return " ".join(str(getattr(p, "object", "")) for o in objects if hasattr(o, "select")
+                        for p in o.select(pn.pane.Markdown))
+
+    lab = OptimizerLab()
+    help_text = tr("noise.help").split(":")[0]
+    assert help_text in texts(lab.without_hidden(lab.sidebar()))
+    lab.hide_controls(["noise"])
+    assert help_text not in texts(lab.without_hidden(lab.sidebar()))
+    mlp = MlpLab()
+    mlp.prepare()  # (the page's first picture: the network and its controls)
+    mlp.hide_controls(["lr", "optimizer"])
+    kept = mlp.without_hidden(mlp.sidebar())
+    title = mlp.controls.knob_title
+    assert any(title in o.select(pn.pane.HTML) for o in kept if hasattr(o, "select"))
+    assert title.visible and tr("mlp.knobs_of", optimizer="Adam") in html.unescape(title.object)
+    mlp.state.optimizer = "sgd"  # α alone: no knobs, no title
+    assert not title.visible
+    mlp.state.race = ["sgd", "adam"]
+    assert title.visible and tr("mlp.knobs_of_race") in html.unescape(title.object)

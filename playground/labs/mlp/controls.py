@@ -208,7 +208,13 @@ class MlpControls(Viewer, GuardedControls):
             f"<span style='font-size:{text_size(12)};color:var(--pg-muted,#555)'>"
             f"{t('race.note')}</span>", margin=(0, 10),
             visible=False)
+        # Whose knobs these are: a page that hides the optimizer (``hide=optimizer``) left
+        # β₁, β₂ and ε with no name (a teaching assistant's review).
+        self.knob_title = pn.pane.HTML("", css_classes=["pg-knob-title"], margin=(4, 10, 0, 10),
+                                       styles={"font-size": text_size(13),
+                                               "color": "var(--pg-muted, #555)"})
         self.knob_row = pn.Column(
+            self.knob_title,
             # Wraps: Adam's β₁, β₂ and ε are wider than the sidebar at 1280 px.
             pn.FlexBox(*(self._placed(w) for k, w in self.knobs.items()
                          if k != "bias_correction"),
@@ -493,6 +499,10 @@ class MlpControls(Viewer, GuardedControls):
                 self.guards[hp].layout.visible = hp in used
         self.optimizer.disabled = bool(racers)
         self.race_note.visible = bool(racers)
+        whose = (tr("mlp.knobs_of_race", s.lang) if racers else
+                 tr("mlp.knobs_of", s.lang, optimizer=tr(f"optimizer.{s.optimizer}", s.lang)))
+        set_text(self.knob_title, text_html(whose) if used - {"lr"} else "")
+        self.knob_title.visible = bool(used - {"lr"})
         self._show_guarded(boxes_shown(s, every_for=EVERY_SETS))  # N: cosine's T too
         self._show_lr()
 

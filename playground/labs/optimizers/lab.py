@@ -492,7 +492,9 @@ class OptimizerLab(Lab, GuardedControls):
             pn.pane.Markdown(f"**{tr('run', lang)}**"), self.speed_in_sidebar,
             self._placed(self.steps),
             self._placed(self.noise),
-            pn.pane.Markdown(tr("noise.help", lang), styles={"font-size": text_size(12)}),
+            # (Gone with the slider when a page hides it: it explained a control not there.)
+            controls(pn.pane.Markdown(tr("noise.help", lang),
+                                      styles={"font-size": text_size(12)}), "noise"),
             self._placed(self.seed), self.schedule,
             pn.Row(*map(self._placed, (self.schedule_every, self.schedule_factor,
                                        self.schedule_gamma))),
