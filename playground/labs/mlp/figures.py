@@ -337,10 +337,13 @@ class BoundaryView(Viewer):
         self.network = network
         self.frame_note = frame_note_pane()
         self.key = heat_key_pane()
+        boundary = with_downloads(pn.pane.Bokeh(self.boundary_fig), "boundary", self.state)
+        # The key in the menu's column, right under the map: in lecture mode the menu goes
+        # below the plot, and the key after it was under a 720-px screen's fold.
+        boundary.append(self.key)
         self.layout = pn.Column(
             pn.Row(
-                pn.Column(with_downloads(pn.pane.Bokeh(self.boundary_fig), "boundary",
-                                         self.state), self.key, self.frame_note, width=470),
+                pn.Column(boundary, self.frame_note, width=470),
                 # Beside the heat map one above the other; narrow (an iframe, 150 %
                 # zoom, lecture mode with the controls open), below it, side by side
                 # where both have room.
