@@ -151,7 +151,7 @@ def test_the_figure_command_draws_a_png_of_the_size_asked(server_url, contexts, 
     assert made.plots == names
     assert made.caption.startswith(TEXT["en"][f"lab.{lab}"])
     if lab == "mlp":
-        assert made.caption.endswith("epoch 0")  # what the link describes: no training
+        assert " · epoch 0 · " in made.caption  # what the link describes: no training
         assert made.caption.count("epoch") == 1
     # A browser context of another scale is refused, not drawn at the wrong size.
     with pytest.raises(figure.FigureError, match=f"not the scale asked \\({3 - scale}\\)"):

@@ -51,9 +51,10 @@ from .state import BiasVarianceLabState, calculate
 #: The plots' height, and in lecture mode: its larger title, axis labels and two-column
 #: legend (``ui.present.PLOT_FONTS``) took ~200 px of the 400, leaving a frame ~200 px
 #: tall at 1280 × 720, where the log axis's 20 px labels (10⁴ … 10⁻⁴, one per decade)
-#: touched; at 500 the frame keeps ≥ 300 px, the labels a gap, and the plots fit in 720 px
-#: below the decomposition's numbers (~150 px with the header).
-PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 500
+#: touched; at 505 the frame keeps ≥ 300 px (with f̄'s band a third legend row with an
+#: overbar: 1 px more), the labels a gap, and the plots fit in 720 px below the
+#: decomposition's numbers (~150 px with the header).
+PLOT_HEIGHT, LECTURE_PLOT_HEIGHT = 400, 505
 #: Each plot's least width beside the other (``ui.flow.chart_room``): its legend's two
 #: columns under it, 340 px wide and 450 in lecture mode's type (at 768 px in lecture
 #: mode side by side they ran out of the window, the fits' title cut off).
