@@ -22,6 +22,12 @@ from .palettes import (
 )
 
 
+def _shade_key(n_classes: int, discretize: bool) -> str:
+    """The text key of what a heat map's background says (``set_colors``' palette)."""
+    return ("mlp.key.hard" if discretize
+            else "mlp.key.soft2" if n_classes == 2 else "mlp.key.softk")
+
+
 def class_key_text(n_classes: int, discretize: bool, lang: str) -> str:
     """The heat maps' key in words, for a figure's caption (no swatch there): "orange:
     class 0, blue: class 1; background: the probability of class 1, white at 50 %"."""
@@ -29,9 +35,8 @@ def class_key_text(n_classes: int, discretize: bool, lang: str) -> str:
         tr("mlp.key.named_class", lang, k=k,
            color=tr(f"color.{CLASS_COLOR_NAMES[k % len(CLASS_COLOR_NAMES)]}", lang))
         for k in range(n_classes))
-    shade = ("mlp.key.hard" if discretize
-             else "mlp.key.soft2" if n_classes == 2 else "mlp.key.softk")
-    return tr("mlp.key.caption", lang, classes=classes, shade=tr(shade, lang))
+    return tr("mlp.key.caption", lang, classes=classes,
+              shade=tr(_shade_key(n_classes, discretize), lang))
 
 
 class Plane:
@@ -118,8 +123,7 @@ class Plane:
         classes = "&ensp;".join(
             f"{dot.format(class_color(k))} {text_html(tr('mlp.key.class', lang, k=k))}"
             for k in range(self.n_classes))
-        shade = ("mlp.key.hard" if self.discretize
-                 else "mlp.key.soft2" if self.n_classes == 2 else "mlp.key.softk")
+        shade = _shade_key(self.n_classes, self.discretize)
         points = tr("mlp.key.points", lang) + (
             tr("mlp.key.val", lang) if self.val_visible else "")
         return (f"<span class='pg-heat-key'>{classes}&ensp;·&ensp;"
