@@ -415,17 +415,24 @@ def send_every_queued_message():
 
 def keep_browser_changes_held_before_load():
     """Panel 1.9.4 drops the model changes a ``hold()`` collected when it ends before
-    the page has loaded (``_drain_unconnected_events``, holoviz/panel#8698): the
-    server's own changes are in the document the page gets anyway.  A change the
-    *browser* sent meanwhile (a component's script setting a value as it first draws)
-    is applied to its model too, but reaches its Panel object only when the event is
-    dispatched: dropped, the object never heard it.  A page's lab is built on a thread
-    that holds the page's document now and then, so the tab's uploaded lesson, sent as
-    the page draws, was lost in about one CI run in four; ``tests/browser/
-    test_page_load_browser.py`` plays the race in a browser, ``tests/ui/
-    test_session.py`` the drain itself.  Here the browser's changes of a drained
-    hold are dispatched on the server's loop (once per process: ``configure_process``;
-    a Panel without that drain is left as it is)."""
+    the page has loaded (``_drain_unconnected_events``, holoviz/panel#8698), on the
+    ground that the page gets the whole document anyway.  Two kinds of change are lost:
+
+    - a change the *browser* sent meanwhile (a component's script setting a value as it
+      first draws) is applied to its model but reaches its Panel object only when the
+      event is dispatched: the tab's uploaded lesson, sent as the page draws, was lost
+      in about one CI run in four;
+    - the server's own change, once the browser has fetched the document: "loaded" is
+      the browser's ``document_ready``, sent when the page has drawn, so a reply to the
+      browser's change made before then never reached the page (a CI run, where the
+      browser was slow to say it was ready).
+
+    A page's lab is built on a thread that holds the page's document now and then, so
+    both happen.  Here the browser's changes of a drained hold, and all its model changes
+    once a browser is connected to the page, are dispatched on the server's loop (once
+    per process: ``configure_process``; a Panel without that drain is left as it is).
+    ``tests/browser/test_page_load_browser.py`` plays both races in a browser,
+    ``tests/ui/test_session.py`` the drain itself."""
     from panel.io import document
 
     drain = getattr(document, "_drain_unconnected_events", None)
@@ -435,19 +442,25 @@ def keep_browser_changes_held_before_load():
 
 
 def _keeping_browser_changes(drain):
-    """Panel's ``_drain_unconnected_events`` that hands the browser's changes among the
-    drained events (a ``ModelChangedEvent`` with a setter: the session that applied the
-    browser's patch) to the loop, to be dispatched (see
-    ``keep_browser_changes_held_before_load``)."""
-    from bokeh.document.events import ModelChangedEvent
+    """Panel's ``_drain_unconnected_events`` that hands the loop the drained events a page
+    needs (see ``keep_browser_changes_held_before_load``): the browser's changes (a
+    ``ModelChangedEvent`` with a setter: the session that applied the browser's patch)
+    and, while a browser is connected, every model change but Panel's messages (which
+    Panel keeps for the page itself)."""
+    from bokeh.document.events import DocumentPatchedEvent, MessageSentEvent, ModelChangedEvent
 
     def drain_keeping_browser_changes(doc, lock):
-        held = doc.callbacks._held_events  # the list the drain replaces by an empty one
-        dispatch = drain(doc, lock)
-        theirs = [e for e in held or () if isinstance(e, ModelChangedEvent)
-                  and e.setter is not None]
+        context = doc.session_context
+        session = getattr(context, "_session", None)
+        connected = bool(getattr(session, "_subscribed_connections", None))
+        with lock:  # the events the drain sorts, no more, no fewer (it runs on two threads)
+            held = list(doc.callbacks._held_events or ())
+            dispatch = drain(doc, contextlib.nullcontext())
+        theirs = [e for e in held
+                  if (isinstance(e, ModelChangedEvent) and e.setter is not None)
+                  or (connected and isinstance(e, DocumentPatchedEvent)
+                      and not isinstance(e, MessageSentEvent))]
         if theirs:
-            session = getattr(doc.session_context, "_session", None)
             loop = getattr(session, "_loop", None)
 
             def dispatch_theirs():  # a hold then holds them again, to dispatch on its end

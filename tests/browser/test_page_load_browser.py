@@ -1,10 +1,14 @@
-"""What a browser sends while its page loads reaches the server's objects.
+"""What a browser sends while its page loads reaches the server's objects, and their
+reply reaches the page.
 
-Panel 1.9.4 dropped it when a hold of the page's document, made on another thread (as a
-page's lab is built), ended before the page had loaded: the tab's uploaded lesson, sent
-as the page first draws, was lost in about one CI run in four.  The served script
-below plays that race every time (without ``keep_browser_changes_held_before_load`` the
-value was lost in each of 11 runs).
+Panel 1.9.4 dropped both when a hold of the page's document, made on another thread (as
+a page's lab is built), ended before the page had loaded: the tab's uploaded lesson, sent
+as the page first draws, was lost in about one CI run in four; and a reply made before
+the browser said it was ready (Bokeh's ``document_ready``, sent once the page has drawn)
+never reached the page, in a CI run where that came late.  The served script below plays
+the first race every time (without ``keep_browser_changes_held_before_load`` the value
+was lost in each of 11 runs) and, with ``ready`` late, the second (the reply was lost in
+each of 4 runs).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from playground.serving import REPO_ROOT, free_port, stop_server, wait_for_http
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 _APP = '''
-import threading, time
+import os, threading, time
 
 import panel as pn
 import param
@@ -31,6 +35,13 @@ from panel.reactive import ReactiveHTML
 from playground.ui.session import keep_browser_changes_held_before_load
 
 keep_browser_changes_held_before_load()
+
+if os.environ.get("READY_LATE"):  # as a slow browser: its page drew 1.5 s before "ready"
+    from panel.io.state import state
+
+    heard_ready = state._schedule_on_load
+    state._schedule_on_load = lambda doc, event: doc.add_timeout_callback(
+        lambda: heard_ready(doc, event), 1500)
 
 
 class SentOnDraw(ReactiveHTML):
@@ -58,12 +69,15 @@ pn.Column(sent, heard).servable()
 '''
 
 
+@pytest.mark.parametrize("ready", ["at once", "late"])
 def test_a_value_sent_as_the_page_draws_is_heard_while_a_thread_holds_the_page(
-        browser, tmp_path):
+        browser, tmp_path, ready):
     script = tmp_path / "sent_on_draw.py"
     script.write_text(_APP, encoding="utf-8")
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    if ready == "late":
+        env["READY_LATE"] = "1"
     proc = subprocess.Popen(
         [sys.executable, "-m", "panel", "serve", str(script), "--port", str(port),
          "--address", "127.0.0.1", f"--allow-websocket-origin=127.0.0.1:{port}"],

@@ -613,39 +613,51 @@ def test_every_queued_message_is_written_once_in_order(monkeypatch):
     assert doc not in document._WRITE_MSGS and doc not in document._WRITE_BLOCK
 
 
-def _drain_a_hold_with_a_browsers_change(drain):
+def _drain_a_hold_with_a_browsers_change(drain, connected=False):
     """A document held (as a page's thread holds it) while the browser's change of a
     model (a setter: the session that applied it) and the server's own arrive; the hold
-    drained before the page loaded, by ``drain``.  Returns the values the model's Python
-    callback heard."""
+    drained before the page loaded, by ``drain``, with a browser connected to the page's
+    session or none.  Returns the values the model's Python callback heard and the
+    attributes whose changes reached the document's listeners (its session sends those
+    to the page)."""
     import threading
+    import weakref
+    from types import SimpleNamespace
 
     from bokeh.document import Document
     from bokeh.models import Div
 
-    doc, div, heard = Document(), Div(text=""), []
+    doc, div, heard, sent = Document(), Div(text=""), [], []
     doc.add_root(div)
+    session = SimpleNamespace(_loop=None,  # no loop: dispatched at once
+                              _subscribed_connections={object()} if connected else set())
+    context = type("SessionContext", (), {"_session": session})()  # (weakly referenced)
+    doc._session_context = weakref.ref(context)
     div.on_change("text", lambda _attr, _old, new: heard.append(new))
+    doc.on_change(lambda event: sent.append(getattr(event, "attr", None)))
     doc.hold("combine")
     div.set_from_json("text", "from the browser", setter=object())  # as a PATCH-DOC applies it
     div.styles = {"color": "red"}  # the server's own change (no setter)
     for event in drain(doc, threading.Lock()):
         doc.callbacks.trigger_on_change(event)
-    return heard
+    return heard, sent
 
 
-def test_panel_drops_a_browsers_change_held_before_the_page_loaded():
-    """Panel 1.9.4's drain: the browser's change never reaches its callback (when this
-    fails, ``keep_browser_changes_held_before_load`` can go)."""
+def test_panel_drops_a_pages_changes_held_before_the_page_loaded():
+    """Panel 1.9.4's drain: the browser's change never reaches its callback, and the
+    server's change never reaches a connected browser (when this fails,
+    ``keep_browser_changes_held_before_load`` can go)."""
     from panel.io import document
 
     drain = getattr(document, "_drain_unconnected_events", None)
     if drain is None:
         pytest.skip("this Panel drains no hold before a page loads")
-    assert _drain_a_hold_with_a_browsers_change(getattr(drain, "__wrapped__", drain)) == []
+    drain = getattr(drain, "__wrapped__", drain)
+    assert _drain_a_hold_with_a_browsers_change(drain) == ([], [])
+    assert _drain_a_hold_with_a_browsers_change(drain, connected=True) == ([], [])
 
 
-def test_a_browsers_change_held_before_the_page_loaded_reaches_its_callback(monkeypatch):
+def test_a_pages_changes_held_before_it_loaded_reach_their_callbacks(monkeypatch):
     from panel.io import document
 
     from playground.ui.session import keep_browser_changes_held_before_load
@@ -659,8 +671,11 @@ def test_a_browsers_change_held_before_the_page_loaded_reaches_its_callback(monk
     drain = document._drain_unconnected_events
     assert drain.keeps_browser_changes and not getattr(drain.__wrapped__,
                                                        "keeps_browser_changes", False)
-    # No server session here: dispatched at once (a server's loop gets them otherwise).
-    assert _drain_a_hold_with_a_browsers_change(drain) == ["from the browser"]
+    # No browser has the document yet: the server's change is in the one it will fetch.
+    assert _drain_a_hold_with_a_browsers_change(drain) == (["from the browser"], ["text"])
+    # A connected browser may have fetched it already: the server's change is sent too.
+    assert _drain_a_hold_with_a_browsers_change(drain, connected=True) == (
+        ["from the browser"], ["text", "styles"])
 
 
 # -- Panel's links and JavaScript callbacks, put on their models without a walk --------
