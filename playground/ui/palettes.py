@@ -14,6 +14,7 @@ import numpy as np
 from bokeh.palettes import interp_palette
 
 from ..numerics import optimizers as opt
+from .colors import OKABE_ITO, legible, mix
 
 #: Class colours (orange and blue, then green, and more for uploads with up to 10 classes).
 CLASS_COLORS = ("#f59322", "#0877bd", "#2ca02c", "#9467bd", "#8c564b", "#e377c2",
@@ -25,9 +26,6 @@ CLASS_COLOR_NAMES = ("orange", "blue", "green", "purple", "brown", "pink", "grey
 POSITIVE, NEGATIVE = "#0877bd", "#f59322"
 #: A heat map is this strong at most, so that the data points on it stay visible.
 HEATMAP_STRENGTH = 0.75
-#: Okabe–Ito colours: distinguishable with colour-blindness, and on a projector.
-OKABE_ITO = ("#E69F00", "#009E73", "#56B4E9", "#CC79A7", "#D55E00", "#0072B2", "#F0E442",
-             "#000000")
 #: One colour per optimizer, the registry's in order, in every lab, chart and table
 #: (eight: a ninth optimizer in the registry needs a ninth colour here).
 OPTIMIZER_COLORS = MappingProxyType(dict(zip(opt.NAMES, OKABE_ITO, strict=False)))
@@ -48,16 +46,11 @@ CONTOUR_FILL = interp_palette(("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#4a6
 CLASS_SHADES = 48
 
 
-def mix(color: str, t: float) -> str:
-    """``color`` blended with white: t = 0 white, t = 1 the colour itself."""
-    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
-    return "#" + "".join(f"{round(255 + (c - 255) * t):02x}" for c in (r, g, b))
-
-
 def title_ink(color: str, theme: str) -> str:
     """``present.ink`` for text on a canvas (which reads no CSS variable): ``color``
-    (``#rrggbb``) itself in the light theme, 40 % of it over white in the dark one."""
-    return mix(color, 0.4) if theme == "dark" else color
+    (``#rrggbb``) darkened to read on white in the light theme (``legible``), 40 % of it
+    over white in the dark one."""
+    return mix(color, 0.4) if theme == "dark" else legible(color)
 
 
 def class_color(k: int) -> str:

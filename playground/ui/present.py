@@ -47,6 +47,7 @@ from bokeh.models import (
 from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, FONT_STACK, LANGUAGES, tr
+from .colors import OKABE_ITO, TEXT_CONTRAST, contrast, legible_darkening, luminance, mix
 from .link import LinkTable, param_field
 
 log = logging.getLogger(__name__)
@@ -248,18 +249,41 @@ def page_fonts(models, font: str = FONT_STACK):
 
 
 def ink(color: str, share: int = 40) -> str:
-    """A CSS colour for text drawn in ``color``: itself in the light theme, mixed with
-    white in the dark one (``--pg-mix``) so it keeps 4.5:1 against the dark background.
-    ``share``: the percentage of ``color`` in that mix (less: brighter; a headline number
-    at 25 is brighter than the muted label above it)."""
-    return f"color-mix(in srgb, {color} {share}%, var(--pg-mix, {color}))"
+    """A CSS colour for text drawn in ``color`` (``#rrggbb``) that reads at 4.5:1 in
+    both themes: in the light one ``palettes.legible(color)`` (Okabe–Ito's orange is
+    2.3:1 on white, its yellow 1.3:1), in the dark one ``share`` percent of ``color``
+    mixed with white (``--pg-mix``; less: brighter, a headline number at 25 is brighter
+    than the muted label above it)."""
+    return f"color-mix(in srgb, {color} {share}%, var(--pg-mix, {_light_rest(color, share)}))"
 
 
-#: ``pgInk(color)``: :func:`ink` in the browser (the optimizer pages' tables and headline,
-#: the static pages' readouts).
+def _light_rest(color: str, share: int) -> str:
+    """What ``ink`` mixes ``color`` with in the light theme for the mix to be
+    ``legible(color)``: a darker shade, u·c, of it (``color-mix`` in sRGB is linear in
+    each channel: s·c + (1 − s)·u·c = t·c, t the legible darkening), u a step darker
+    while the rounded channels read below 4.5:1."""
+    if luminance(color) is None:
+        return color
+    s = share / 100
+    u = (legible_darkening(color) - s) / (1 - s)
+    while u >= 0:
+        rest = mix(color, u, "#000000")
+        if contrast(mix(color, s, rest), "#ffffff") >= TEXT_CONTRAST:
+            return rest
+        u -= 1 / 256
+    raise ValueError(f"{color} at {share} % cannot be made legible: share at most "
+                     f"{legible_darkening(color):.0%}")
+
+
+#: ``pgInk(color)``: :func:`ink` in the browser, for an optimizer's colour (Okabe–Ito's:
+#: the optimizer pages' tables and headline, the static pages' readouts; another colour
+#: is itself in the light theme).
 INK_JS = r"""
 function pgInk(c) {
-  return "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + c + "))";
+  const rest = (""" + json.dumps({c.lower(): _light_rest(c, 40)
+                                  for c in OKABE_ITO}) + r""")[
+    String(c).toLowerCase()] || c;
+  return "color-mix(in srgb, " + c + " 40%, var(--pg-mix, " + rest + "))";
 }
 """
 
@@ -377,19 +401,6 @@ def describe_tools(plot: Plot, lang: str) -> None:
         if key is not None and getattr(tool, "description", None) in (None, "", *(
                 tr(f"plot.tool.{key}", code) for code in LANGUAGES)):
             tool.description = tr(f"plot.tool.{key}", lang)
-
-
-def luminance(color: str) -> float | None:
-    """WCAG relative luminance of a ``#rrggbb`` colour (0 black, 1 white); None for any
-    other form.  Source: WCAG 2.1, "relative luminance"."""
-    if not (isinstance(color, str) and len(color) in (7, 9) and color.startswith("#")):
-        return None
-    try:
-        channels = [int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    except ValueError:
-        return None
-    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 class Presenter:

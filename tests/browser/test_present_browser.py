@@ -75,7 +75,7 @@ _CONTRASTS = """() => {
       const c = parse(getComputedStyle(e).backgroundColor);
       if (c && c.a > 0.5) return c.rgb;
     }
-    return parse(getComputedStyle(document.body).backgroundColor).rgb;
+    return [255, 255, 255];  // nothing painted behind it: the browser's white
   };
   const out = [];
   const visit = (root) => {
@@ -459,6 +459,30 @@ def test_the_dark_theme_is_readable_everywhere(new_page, server_url, lab):
     poor = [s for s in samples if s["ratio"] < 4.5]
     assert poor == [], poor
     assert page.errors == []
+
+
+ALL_SIX = "sgd,momentum,nesterov,adagrad,rmsprop,adam"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_in_an_optimizers_colour_reads_at_4_5_to_1(new_page, server_url, theme):
+    """Each optimizer's name and numbers in its colour: SGD's orange was 2.3:1 on white
+    (Nesterov's sky blue 2.3:1)."""
+    page = open_optimizers(new_page, f"{server_url}?optimizers={ALL_SIX}&theme={theme}")
+    samples = page.evaluate(_CONTRASTS)
+    page.locator(".pg-readout table").scroll_into_view_if_needed()
+    samples += page.evaluate(_CONTRASTS)
+    page.get_by_text(tr("formulas")).first.scroll_into_view_if_needed()
+    samples += page.evaluate(_CONTRASTS)
+    mlp = open_mlp(new_page, f"{server_url}?lab=mlp&race=sgd,nesterov,adagrad,adam&theme={theme}")
+    wait_until(mlp, lambda: tr("optimizer.nesterov") in " ".join(
+        s["text"] for s in mlp.evaluate(_CONTRASTS)), 60, "the race's readout")
+    samples += mlp.evaluate(_CONTRASTS)
+    coloured = [s for s in samples if s["color"].startswith("color(")]  # color-mix's
+    for name in ALL_SIX.split(","):  # each one's name in its colour, among them
+        assert any(s["text"].startswith(tr(f"optimizer.{name}")) for s in coloured), name
+    poor = [s for s in samples if s["ratio"] < 4.5]
+    assert poor == [], poor
 
 
 def test_the_link_keeps_theme_and_lecture_mode(new_page, server_url):

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from playground.ui import palettes
+from playground.ui import colors, palettes
 from playground.ui.palettes import (
     CLASS_SHADES,
     HEATMAP_STRENGTH,
@@ -107,3 +107,73 @@ def test_the_heat_maps_palette_per_kind_of_picture():
     assert pal.heat_palette(2, False) == pal.binary_palette()
     assert pal.heat_palette(3, False) == pal.confidence_palette(3)
     assert len(pal.heat_palette(2, True)) == 2  # one flat colour per class
+
+
+# -- Text in a colour: 4.5:1 in both themes -------------------------------------------
+
+def _wcag_contrast(a: str, b: str) -> float:
+    """WCAG 2.1's contrast ratio, written out here (not the package's ``contrast``)."""
+    def lum(c):
+        lin = [(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4)
+               for v in (int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _css_color_mix(expression: str, pg_mix: str | None) -> str:
+    """CSS ``color-mix(in srgb, A p%, var(--pg-mix, B))`` as a browser computes it (each
+    gamma-encoded channel interpolated), with ``--pg-mix`` set to ``pg_mix`` or unset."""
+    import re
+
+    a, share, b = re.fullmatch(
+        r"color-mix\(in srgb, (#\w{6}) (\d+)%, var\(--pg-mix, (#\w{6})\)\)", expression).groups()
+    other = pg_mix or b
+    s = int(share) / 100
+    return "#" + "".join(
+        f"{round(int(a[i:i + 2], 16) * s + int(other[i:i + 2], 16) * (1 - s)):02x}"
+        for i in (1, 3, 5))
+
+
+@pytest.mark.parametrize("color", [*colors.OKABE_ITO, *palettes.CLASS_COLORS,
+                                   palettes.TRAIN_COLOR, palettes.VAL_COLOR])
+def test_text_in_any_colour_reads_at_4_5_to_1_in_both_themes(color):
+    """Okabe–Ito's orange (SGD) was 2.3:1 as text on white, its yellow 1.3:1."""
+    from playground.ui.present import PLOT_COLORS, ink
+
+    dark = PLOT_COLORS["dark"]["background"]
+    for share in (40, 25):
+        expression = ink(color, share)
+        light_text = _css_color_mix(expression, None)
+        assert _wcag_contrast(light_text, "#ffffff") >= 4.5, (share, light_text)
+        # The dark theme's text is as it was: share % of the colour over white.
+        dark_text = _css_color_mix(expression, "#ffffff")
+        assert dark_text == mix(color, share / 100).lower()
+        assert _wcag_contrast(dark_text, dark) >= 4.5
+    # A colour that reads already is kept; a darkened one keeps its hue (channels in
+    # the same ratios, within rounding).
+    legible = colors.legible(color)
+    assert _wcag_contrast(legible, "#ffffff") >= 4.5
+    if _wcag_contrast(color, "#ffffff") >= 4.5:
+        assert legible.lower() == color.lower()
+    else:
+        assert _wcag_contrast(legible, "#ffffff") < 4.7  # no darker than it must be
+        rgb, dim = ([int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in (color, legible))
+        top = max(range(3), key=lambda i: rgb[i])
+        assert all(abs(dim[i] - rgb[i] * dim[top] / rgb[top]) <= 1 for i in range(3))
+    assert palettes.title_ink(color, "light") == legible
+
+
+def test_an_optimizers_text_in_the_browser_is_inks():
+    """``pgInk`` (the optimizer pages' tables, in JavaScript) gives ``ink``'s colour."""
+    import re
+
+    from playground.ui.present import INK_JS, ink
+
+    table = re.search(r"\((\{.*?\})\)\[", INK_JS, re.S).group(1)
+    import json
+
+    rests = json.loads(table)
+    for color in palettes.OPTIMIZER_COLORS.values():
+        assert ink(color) == (f"color-mix(in srgb, {color} 40%, var(--pg-mix, "
+                              f"{rests[color.lower()]}))")

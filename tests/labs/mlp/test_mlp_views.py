@@ -12,6 +12,7 @@ from playground.labs.mlp.figures import fit_loss_axis, race_table_html
 from playground.labs.mlp.lab import MlpLab
 from playground.labs.optimizers.plots import COLORS
 from playground.ui.axes import step_axis
+from playground.ui.colors import legible
 from playground.ui.palettes import (
     CLASS_SHADES,
     HEATMAP_STRENGTH,
@@ -154,14 +155,15 @@ def test_race_colours_follow_the_optimizer_as_in_the_optimizer_lab(lab):
     for i, name in enumerate(lab.state.racers):
         color = OPTIMIZER_COLORS[name]
         assert color == COLORS[name]  # the optimizer lab's
-        assert view.race_boundary_figs[i].title.text_color == color
+        # (its title is text: darkened as far as it needs to read on white)
+        assert view.race_boundary_figs[i].title.text_color == legible(color)
         for lines in view.race_lines:
             assert {r.glyph.line_color for r in lines[i]} == {color}
         assert f"color:{ink(color)}" in view.race_table.object  # (readable on either theme)
     # Adam moves to the second slot of another race: its colour goes with it.
     lab.state.race = ["sgd", "adam"]
-    assert view.race_boundary_figs[1].title.text_color == OPTIMIZER_COLORS["adam"]
-    assert view.race_boundary_figs[0].title.text_color == OPTIMIZER_COLORS["sgd"]
+    assert view.race_boundary_figs[1].title.text_color == legible(OPTIMIZER_COLORS["adam"])
+    assert view.race_boundary_figs[0].title.text_color == legible(OPTIMIZER_COLORS["sgd"])
 
 
 def test_the_line_under_the_race_maps_gives_their_frame(lab):
@@ -202,7 +204,7 @@ def test_race_titles_keep_their_colours_in_the_dark_theme(lab):
         mix(OPTIMIZER_COLORS[n], 0.4) for n in ("adam", "rmsprop", "sgd")]
     lab.display_changed(Display(theme="light"))
     assert [f.title.text_color for f in figs[:3]] == [
-        OPTIMIZER_COLORS[n] for n in ("adam", "rmsprop", "sgd")]
+        legible(OPTIMIZER_COLORS[n]) for n in ("adam", "rmsprop", "sgd")]
 
 
 def test_a_links_race_keeps_its_order_in_the_headline_and_heat_maps():
