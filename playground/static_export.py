@@ -565,7 +565,8 @@ def build_optimizer_page(state, sweep: str | None = None,
         "statuses": statuses, "diverged": diverged, "fulls": full, "trails": trails,
         "lasts": [r.last_step(shown) for r in races],  # each value's run's last step
         "current": current, "loss_now": loss_now, "cursors": cursors, "legend": legend,
-        "readout": readout, "surface_title": fig.title, "arrows_gradient": arrows["gradient"],
+        "readout": readout, "surface_title": fig.title, "surface_plot": fig,
+        "arrows_gradient": arrows["gradient"],
         "arrows_velocity": arrows["velocity"], "arrows_step": arrows["step"],
         "reach": arrow_reach(surface.x_range, surface.y_range),
         "y_ranges": [loss_figs["linear"].y_range, loss_figs["log"].y_range],
@@ -637,7 +638,7 @@ arrows_gradient.data = out.gradient;
 arrows_velocity.data = out.velocity;
 arrows_step.data = out.step;
 readout.text = pgStateTable(text, t, zoom, rows, ";font-size:13px");
-pgZoomTitle(surface_title, text.surface, text, zoom, out);
+pgZoomTitle(surface_title, text.surface, text, zoom, out, surface_plot);
 """
 
 

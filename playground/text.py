@@ -199,6 +199,7 @@ _EN: dict[str, str] = {
 
     # Plots and readouts.
     "plot.surface": "Loss surface and trajectories",
+    "plot.surface.short": "Loss surface",
     "plot.loss": "Loss vs step",
     "plot.loss.log": "L − Lₘᵢₙ (log scale)",
     "plot.loss.linear": "L(θ)",

@@ -171,6 +171,7 @@ ZH: dict[str, str] = {
 
     # Plots and readouts.
     "plot.surface": "损失曲面与轨迹",
+    "plot.surface.short": "损失曲面",
     "plot.loss": "损失随步数的变化",
     "plot.loss.log": "L − Lₘᵢₙ（对数刻度）",
     "plot.loss.linear": "L(θ)",

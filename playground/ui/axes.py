@@ -427,16 +427,44 @@ function pgArrows(raw, reach) {
 }
 // The surface plot's title: its own words, and the arrows' zoom while arrows are drawn
 // larger than the steps ("· arrows ×100"): in lecture mode the readout that says
-// so is below the screen, and a ×100 arrow read as a real step.
-function pgZoomTitle(title, base, text, zoom, arrows) {
+// so is below the screen, and a ×100 arrow read as a real step.  Where that is wider
+// than the plot's frame (``plot``; lecture mode with the controls open cut "×100" to
+// "×10") the title's short words go first, and only then a line of its own; the words
+// are remembered, fitted again when the frame's width changes (``pgFitZoomTitle``).
+function pgZoomTitle(title, base, text, zoom, arrows, plot) {
   const drawn = Object.values(arrows).some((a) => a.x0.length > 0);
   // "×100" or "10⁴ × shorter" (×10⁻⁴ read oddly in a title; "arrows drawn 10⁷ ×
   // shorter" was wider than a 460-px surface in the static page).
   const larger = zoom > 1, scale = pgPlain(larger ? zoom : 1 / zoom).replace(/^1×/, "");
   const words = (larger ? text.longer : text.shorter).replace("{scale}", () => scale);
-  const want = drawn && zoom !== 1 ? base + " · " + words : base;
+  title._pgZoomWords = {base, short: text.surface_short || base,
+                        words: drawn && zoom !== 1 ? words : null};
+  pgFitZoomTitle(title, plot);
+}
+function pgFitZoomTitle(title, plot) {
+  const {base, short, words} = title._pgZoomWords;
+  const want = words === null ? base
+    : [base + " · " + words, short + " · " + words].find((t) => pgTitleFits(title, t, plot))
+      ?? base + "\n" + words;
   if (title.text !== want) title.text = want;
 }
+// Whether ``text`` in ``title``'s font fits ``plot``'s frame (yes without a frame yet).
+function pgTitleFits(title, text, plot) {
+  const room = plot ? plot.inner_width : 0;
+  if (!(room > 0)) return true;
+  const canvas = pgTitleFits.canvas || (pgTitleFits.canvas = document.createElement("canvas"));
+  const context = canvas.getContext("2d");
+  const size = title.text_font_size, px = size.value ?? size;  // (a value, or {value})
+  context.font = [title.text_font_style, px, title.text_font].join(" ");
+  return context.measureText(text).width <= room;
+}
+"""
+
+
+#: Fits the surface's title to its frame's width again when that changes (args: title,
+#: plot): the words ``pgZoomTitle`` last chose.
+REFIT_ZOOM_TITLE_JS = r"""
+if (title._pgZoomWords) pgFitZoomTitle(title, plot);
 """
 
 
@@ -469,6 +497,7 @@ def state_table_text(lang: str) -> dict[str, str]:
                         "effective_lr", "grad_undefined", "subgradient", "row_step")}
     text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang),
                 surface=tr("plot.surface", lang), longer=tr("plot.arrows_longer", lang),
+                surface_short=tr("plot.surface.short", lang),
                 shorter=tr("plot.arrows_shorter", lang))
     return text
 

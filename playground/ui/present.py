@@ -211,7 +211,8 @@ class WindowFit(ReactiveHTML):
               if (title != null && title.text) {
                 const size = title.text_font_size, px = size.value ?? size;
                 state.ctx.font = `${title.text_font_style} ${px} ${title.text_font}`;
-                title_w = state.ctx.measureText(title.text).width;
+                title_w = Math.max(...String(title.text).split('\\n').map(  // (its widest line)
+                  (line) => state.ctx.measureText(line).width));
               }
               plots[view.model.id] = [Math.round(box.top + window.scrollY), Math.round(legends),
                                       Math.round(box.height - view.frame.bbox.height),

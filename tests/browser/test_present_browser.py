@@ -326,6 +326,41 @@ def test_lecture_mode_in_the_optimizer_lab(new_page, server_url):
     assert page.errors == []
 
 
+#: JS: the surface plot's title, its widest line's width in its font and its frame's
+#: width.
+_SURFACE_TITLE = """() => {
+  const view = Bokeh.index.query_one((v) => v.model != null && v.model.name === 'pg-surface-plot');
+  const title = view.model.title, size = title.text_font_size;
+  const context = document.createElement('canvas').getContext('2d');
+  context.font = [title.text_font_style, size.value ?? size, title.text_font].join(' ');
+  return {text: title.text, frame: view.frame.bbox.width,
+          width: Math.max(...title.text.split('\\n').map((l) => context.measureText(l).width))};
+}"""
+
+
+def test_lecture_mode_with_the_controls_keeps_the_surfaces_title_whole(new_page, server_url):
+    """At 1280 × 720 with the controls open the surface is ~460 px wide: its title's
+    "· arrows ×100" ran past the frame ("×10" shown).  Its short words then, and the
+    whole title again once the controls close."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&present=1")
+    words = tr("plot.arrows_longer").split("{")[0]  # "arrows ×"
+    whole = tr("plot.surface") + " · " + words
+    wait_until(page, lambda: page.evaluate(_SURFACE_TITLE)["text"].startswith(whole), 30,
+               "the whole title with the arrows' zoom")
+    page.locator(".pg-toggle-sidebar button").click()
+    wait_until(page, page.locator(".pg-sidebar").is_visible, 10, "the sidebar shown")
+    short = tr("plot.surface.short") + " · " + words
+    wait_until(page, lambda: page.evaluate(_SURFACE_TITLE)["text"].startswith(short), 15,
+               "the short title")
+    title = page.evaluate(_SURFACE_TITLE)
+    assert title["width"] <= title["frame"], title
+    assert title["width"] > 0.5 * title["frame"]  # (measured in its lecture font)
+    page.locator(".pg-toggle-sidebar button").click()
+    wait_until(page, lambda: page.evaluate(_SURFACE_TITLE)["text"].startswith(whole), 15,
+               "the whole title again")
+    assert page.errors == []
+
+
 #: JS: the page box of plot ``a`` (an export tag's name, ``ui.export.tag_figure``) and
 #: of its Download menu: [plot top, plot bottom, menu top, the plot's frame's bottom].
 _PLOT_AND_MENU = """(name) => {

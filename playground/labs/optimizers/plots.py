@@ -34,6 +34,7 @@ from ...text import tr
 from ...ui.axes import (
     ARROWS_JS,
     PLAIN_JS,
+    REFIT_ZOOM_TITLE_JS,
     arrow_reach,
     fit_step_axis,
     log_loss_range,
@@ -203,6 +204,9 @@ class RacePlots:
         self.animate = CustomJS(args=self._js_args(), code=ANIMATE_JS)
         self.step_cursor.js_on_change("location", self.animate)
         self.meta.js_on_change("data", self.animate)
+        self.surface_fig.js_on_change("inner_width", CustomJS(
+            args={"title": self.surface_fig.title, "plot": self.surface_fig},
+            code=ARROWS_JS + REFIT_ZOOM_TITLE_JS))
 
     # -- building ----------------------------------------------------------------
 
@@ -266,6 +270,7 @@ class RacePlots:
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
                 "headline": self.headline, "surface_title": self.surface_fig.title,
+                "surface_plot": self.surface_fig,
                 "labels": labels, "fulls": dict(self.full), "trails": dict(self.trail)}
         for kind, source in self.arrows.items():
             args[f"arrows_{kind}"] = source
@@ -453,7 +458,7 @@ arrows_velocity.data = arrows.velocity;
 arrows_step.data = arrows.step;
 cursors[1].location = t;
 readout.text = names.length ? pgStateTable(labels, t, zoom, rows) : "";
-pgZoomTitle(surface_title, labels.surface, labels, zoom, arrows);
+pgZoomTitle(surface_title, labels.surface, labels, zoom, arrows, surface_plot);
 """
 
 
