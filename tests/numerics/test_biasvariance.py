@@ -159,6 +159,24 @@ def test_network_family_equals_training_each_set_alone():
             np.testing.assert_allclose(r.fits[c, m], fit, atol=1e-8)
 
 
+def test_the_network_familys_note_says_what_its_training_time_does():
+    """``bv.family.network.note``: on the lab's data (40 sets here, not 100), past a few
+    units the test error is nearly flat, the training error stays well above 0, and 8
+    times the steps make the variance at h = 32 about 3 times as large."""
+    d = bv.DEFAULT_SETTINGS
+    data = bv.make_data(d["truth"], d["n"], 40, d["seed"], inputs=d["inputs"])
+    noise = d["noise"]
+    short = bv.decompose("network", data, noise, capacities=(8, 32, 256))
+    long = bv.decompose("network", data, noise, capacities=(32,),
+                        steps=8 * bv.NETWORK_STEPS)
+    assert np.ptp(short.test_error) < 0.1 * noise**2 * 4  # flat: within 0.036 of each other
+    assert short.train_error.min() > noise**2 / 4  # well above 0 (σ² = 0.09)
+    assert long.train_error[0] < short.train_error[1] / 3  # longer: the noise is fitted
+    assert 2 <= long.variance[0] / short.variance[1] <= 4.5
+    note = tr("bv.family.network.note")
+    assert "8 times" in note and "about 3 times" in note and "h = 32" in note
+
+
 @pytest.mark.parametrize("family", ["poly", "knn", "features", "network"])
 def test_bias2_variance_noise_add_up_to_the_measured_test_error(family):
     noise = 0.4
