@@ -256,7 +256,27 @@ kb.download = () => {
     if (title) b.setAttribute('aria-label', `${b.textContent.trim()}: ${title}`);
   }
 };
-kb.timer = setInterval(() => { kb.label(); kb.name(); kb.aria(); kb.download(); }, 1000);
+// Each plot's picture is an image named for its plot ("Error against capacity"; the
+// network's diagram by its class name): a screen reader met unnamed canvases.  Its
+// toolbar and legend stay outside the image, reachable.  Renamed as a title changes.
+kb.charts = () => {
+  for (const v of viewsWhere((m) => Array.isArray(m.tags) && 'title' in m
+                             && m.tags.some((t) => typeof t === 'string'
+                                            && t.startsWith('EXPORT_TAG:')))) {
+    const picture = v.canvas_view != null ? v.canvas_view.el : null;
+    if (picture == null) continue;
+    const tag = v.model.tags.find((t) => typeof t === 'string' && t.startsWith('EXPORT_TAG:'));
+    const text = v.model.title != null && v.model.title.text ? v.model.title.text : '';
+    const name = text.replace(/\\s*\\n\\s*/g, ' ').trim()
+      || kb.data.class_names['pg-download-' + tag.slice('EXPORT_TAG:'.length)] || '';
+    if (!name) continue;
+    if (picture.getAttribute('role') !== 'img') picture.setAttribute('role', 'img');
+    if (picture.getAttribute('aria-label') !== name) picture.setAttribute('aria-label', name);
+  }
+};
+kb.timer = setInterval(() => {
+  kb.label(); kb.name(); kb.aria(); kb.download(); kb.charts();
+}, 1000);
 // A box that takes keys: text, numbers, a list, a radio group (arrows move its choice);
 // not a checkbox, which takes only Space (left to it: see kb.pressable).
 kb.typing = (e) => {

@@ -337,6 +337,12 @@ def test_each_download_menu_is_named_for_its_plot_and_focus_shows_a_ring(new_pag
     labels = [menus.nth(i).get_attribute("aria-label") for i in range(menus.count())]
     assert len(labels) >= 4 and len(set(labels)) == len(labels), labels
     assert all(label.startswith(f"{download}: ") for label in labels), labels
+    # Each plot's picture is an image named as its menu (it was an unnamed canvas).
+    for label in labels:
+        name = label[len(f"{download}: "):]
+        picture = page.get_by_role("img", name=name, exact=True)
+        wait_until(page, lambda picture=picture: picture.count() == 1, 10, name)
+        assert picture.evaluate("e => (e.shadowRoot ?? e).querySelector('canvas') != null")
     assert page.locator("a.bk-logo").count() == 0
     # A number box and a slider's handle, focused from the keyboard: a 2-px ring in the
     # dark theme's focus colour (light on the dark page).
