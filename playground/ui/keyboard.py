@@ -413,6 +413,21 @@ window.addEventListener('keydown', (e) => {
     try { el.showPicker(); } catch (err) { /* a browser without it: the list by mouse */ }
   }
 }, true);
+// A card opened or closed from the keyboard keeps the focus on its header: Panel
+// redraws the header, and the focus fell to the page's <body> (the next Tab started
+// again at the top).  Only when it fell: a focus moved on meanwhile stays where it is.
+window.addEventListener('keydown', (e) => {
+  const el = e.composedPath()[0];
+  if ((e.key !== 'Enter' && e.key !== ' ') || !el || !el.classList
+      || !el.classList.contains('card-header')) return;
+  const root = el.getRootNode();
+  const refocus = () => {
+    if (document.activeElement !== document.body && document.activeElement != null) return;
+    const header = root.querySelector ? root.querySelector('.card-header') : null;
+    if (header != null && header.isConnected) header.focus();
+  };
+  for (const ms of [50, 250, 600]) setTimeout(refocus, ms);
+}, true);
 // A number box's refused key.  Bokeh's own listener on the box puts the old text back
 // when the new one is no number's beginning; the window sees the event before it
 // (capture) and after it (bubble): a text that changed in between was refused.

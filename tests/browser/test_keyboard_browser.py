@@ -355,3 +355,29 @@ def test_each_download_menu_is_named_for_its_plot_and_focus_shows_a_ring(new_pag
         assert ring["color"] == "rgb(140, 200, 255)", ring
         page.keyboard.press("Tab")
     assert_no_errors(page)
+
+
+def test_a_card_opened_from_the_keyboard_keeps_the_focus(new_page, server_url):
+    """Enter on a card's header (an optimizer's formula card) opened it and dropped the
+    focus to the page's body: the next Tab started again at the top of the page."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers")
+    header = page.locator(".card-header").first
+    header.focus()
+    assert page.evaluate(_FOCUSED)["cls"].startswith("card-header")
+    page.keyboard.press("Enter")
+    wait_until(page, lambda: "collapsed" not in (header.get_attribute("class") or "")
+               and page.evaluate(_FOCUSED)["cls"].startswith("card-header"), 10,
+               "the card open, its header focused")
+    page.wait_for_timeout(700)  # (after every late refocus: none takes a moved focus back)
+    page.keyboard.press("Tab")  # into the card's content, not the header's buttons
+    inside = page.evaluate("""() => {
+      let e = document.activeElement, path = [];
+      while (e) { path.push(String(e.className)); e = e.shadowRoot && e.shadowRoot.activeElement; }
+      return path.join(' > ');
+    }""")
+    assert "bk-panel-models-layout-Card" in inside and "card-header" not in inside, inside
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # and closed again: still there
+    wait_until(page, lambda: page.evaluate(_FOCUSED)["cls"].startswith("card-header"), 10,
+               "the header focused after closing")
+    assert_no_errors(page)
