@@ -303,6 +303,7 @@ _EN: dict[str, str] = {
     "critical.shape.maximum": "a dome's (both eigenvalues < 0)",
     "critical.shape.saddle": "a saddle's (eigenvalues of both signs)",
     "critical.shape.degenerate": "flat in one direction (a zero eigenvalue)",
+    "critical.shape.flat": "flat in every direction (both eigenvalues 0: a plane here)",
     "critical.shape.undefined": "unknown: the Hessian is undefined here",
     "critical.points": "Critical points of this surface (hover the markers)",
     "critical.while_playing": "The analysis at the iterate shown follows when you pause.",

@@ -262,6 +262,7 @@ ZH: dict[str, str] = {
     "critical.shape.maximum": "像山顶（两个特征值都 < 0）",
     "critical.shape.saddle": "像鞍点附近（特征值有正有负）",
     "critical.shape.degenerate": "在一个方向上是平的（有一个特征值为零）",
+    "critical.shape.flat": "在每个方向上都是平的（两个特征值都为零：此处是一个平面）",
     "critical.shape.undefined": "未知：此处海森矩阵无定义",
     "critical.points": "该曲面的临界点（将鼠标悬停在标记上查看）",
     "critical.while_playing": "暂停后显示当前迭代点处的分析。",

@@ -447,7 +447,7 @@ REGISTRIES = {
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,
     "critical.verdict.{}.short": _critical_verdicts,
-    "critical.shape.{}": lambda: [*_critical_verdicts(), "undefined"],
+    "critical.shape.{}": lambda: [*_critical_verdicts(), "undefined", "flat"],
     "plot.tool.{}": _tool_keys,
     "plot.loss.{}": lambda: ("log", "linear"),  # Bokeh's y_axis_type of the two charts
     "mlp.reading.{}": _readings,

@@ -841,7 +841,8 @@ class OptimizerLab(Lab, GuardedControls):
             verdict = tr(f"critical.verdict.{a.verdict}.short", lang)
             sentence = tr("critical.is_critical", lang, verdict=verdict)
         else:
-            shape = a.verdict if hessian_known else "undefined"
+            shape = ("undefined" if not hessian_known
+                     else "flat" if not np.any(curvature) else a.verdict)  # (a plane: 0, 0)
             sentence = tr("critical.not_critical", lang,
                           shape=tr(f"critical.shape.{shape}", lang))
         return f"**{title}** ({x}, {y})  \n{values}  \n{sentence}"

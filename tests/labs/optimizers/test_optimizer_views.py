@@ -217,6 +217,9 @@ def test_when_every_run_diverged_the_last_to_go_says_so_at_the_runs_end(lab):
     ("sqrt(x**2 + y**2)", "1", "0", "flat in one direction (a zero eigenvalue)"),  # a cone
     ("x**2 + y**2", "1", "1", "a bowl's (both eigenvalues > 0)"),
     ("x**2 - y**2", "1", "1", "a saddle's (eigenvalues of both signs)"),
+    # a plane: it read "flat in one direction"
+    ("abs(x) + abs(y)", "2", "1.5", "flat in every direction (both eigenvalues 0: a plane here)"),
+    ("y", "1", "1", "flat in every direction (both eigenvalues 0: a plane here)"),
 ])
 def test_the_critical_panel_names_the_curvature_in_a_whole_sentence(lab, expr, x0, y0,
                                                                      shape):
