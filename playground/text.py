@@ -232,6 +232,17 @@ _EN: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
+    "readout.g_note.noise": (
+        "Here g is the gradient as the update used it: ∇L plus noise of standard deviation "
+        "σ = {noise}, drawn afresh at each step (the same for every optimizer). The "
+        "critical-point check gives ∇L itself."),
+    "readout.g_note.clip": (
+        "Here g is the gradient as the update used it: ∇L clipped {clipping}. The "
+        "critical-point check gives ∇L itself; the dotted arrow is −α times the clipped g."),
+    "readout.g_note.both": (
+        "Here g is the gradient as the update used it: ∇L plus noise of standard deviation "
+        "σ = {noise}, drawn afresh at each step (the same for every optimizer), then "
+        "clipped {clipping}. The critical-point check gives ∇L itself."),
     "readout.grad_undefined": "undefined (infinite slope)",
     "readout.row_step": "at step {step}, its last",
     "readout.subgradient": "a kink: the minimum-norm subgradient",

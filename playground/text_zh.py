@@ -201,6 +201,15 @@ ZH: dict[str, str] = {
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
+    "readout.g_note.noise": (
+        "此处 g 是更新实际使用的梯度：∇L 加上标准差 σ = {noise} 的噪声，每一步重新抽取"
+        "（所有优化器相同）。临界点检查给出的是 ∇L 本身。"),
+    "readout.g_note.clip": (
+        "此处 g 是更新实际使用的梯度：裁剪后的 ∇L（{clipping}）。临界点检查给出的是 ∇L 本身；"
+        "点线箭头是 −α 乘以裁剪后的 g。"),
+    "readout.g_note.both": (
+        "此处 g 是更新实际使用的梯度：∇L 加上标准差 σ = {noise} 的噪声（每一步重新抽取，"
+        "所有优化器相同），再经过裁剪（{clipping}）。临界点检查给出的是 ∇L 本身。"),
     "readout.grad_undefined": "无定义（斜率无穷大）",
     "readout.row_step": "第 {step} 步，即其最后一步",
     "readout.subgradient": "不可导点：取范数最小的次梯度",

@@ -443,6 +443,7 @@ REGISTRIES = {
     "schedule.{}": lambda: opt.SCHEDULES,
     "mlp.schedule.{}": lambda: opt.SCHEDULES,
     "clip.{}": lambda: opt.CLIPPING,
+    "readout.g_note.{}": lambda: ("noise", "clip", "both"),
     "surface.{}.name": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,

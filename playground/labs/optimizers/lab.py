@@ -16,6 +16,7 @@ from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import LEGEND_TEXT_JS, PLAIN_JS, legend_text
+from ...ui.caption import number as setting_text
 from ...ui.export import download_button, with_downloads
 from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
 from ...ui.lab import Lab, controls
@@ -244,6 +245,14 @@ class OptimizerLab(Lab, GuardedControls):
             pn.pane.Bokeh(self.plots.loss_fig["linear"], sizing_mode="stretch_width"),
             sizing_mode="stretch_width")  # the log-scale chart joins when first asked for
         self.readout_pane = pn.pane.Bokeh(self.plots.readout, sizing_mode="stretch_width")
+        # What g is where the update saw another gradient than ∇L (noise, clipping): the
+        # table, the arrows and the worked updates use it, the critical-point check ∇L
+        # (two gradients at one point, unexplained, read as a mistake).
+        self.gradient_note = pn.pane.HTML("", visible=False, sizing_mode="stretch_width",
+                                          css_classes=["pg-gradient-note"],
+                                          styles={"font-size": text_size(14),
+                                                  "color": "var(--pg-muted, #555)",
+                                                  "padding": "0 12px"})
         # Shown and hidden through a Column: toggling a Bokeh pane's own visibility
         # trips a Panel bug (stylesheet types).  The 3-D figure is built when first
         # shown.
@@ -546,9 +555,11 @@ class OptimizerLab(Lab, GuardedControls):
             self._details_built = True
             self._show_formulas()
             self._show_critical()
+            self._show_gradient_note()
             self.plots.show_critical_points(self.state.shown_surface)
         return [
             self.readout_pane,
+            self.gradient_note,
             self.view_3d,
             pn.Column(pn.pane.Markdown(f"### {tr('formulas', lang)}"), self.formulas,
                       sizing_mode="stretch_width"),
@@ -601,6 +612,18 @@ class OptimizerLab(Lab, GuardedControls):
         self.plots.show_surface(surface)
         if self._details_built:  # else they come with the details
             self.plots.show_critical_points(surface)
+
+    @param.depends("state.noise", "state.clip", "state.clip_value", watch=True)
+    def _show_gradient_note(self):
+        """Under the state table, with noise or clipping on: g is the gradient the update
+        used, ∇L plus the step's noise (the same for every optimizer), then clipped."""
+        s = self.state
+        kind = ("both" if s.noise > 0 and s.clip != "none" else "noise" if s.noise > 0
+                else "clip" if s.clip != "none" else None)
+        text = "" if kind is None else tr(
+            f"readout.g_note.{kind}", s.lang, noise=setting_text(s.noise),
+            clipping=f"{tr(f'clip.{s.clip}', s.lang)}, c = {setting_text(s.clip_value)}")
+        self.gradient_note.param.update(object=text, visible=bool(text))
 
     @param.depends("state.steps", watch=True)
     def _pick_speed(self):

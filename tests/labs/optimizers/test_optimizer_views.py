@@ -7,6 +7,7 @@ from bokeh.models import CustomJSTickFormatter
 
 from playground.labs.optimizers.lab import LEFT_ALIGNED_MATH, OptimizerLab
 from playground.numerics import optimizers as opt
+from playground.text import tr
 from playground.ui.palettes import OPTIMIZER_COLORS
 from playground.ui.widgets import number_text
 
@@ -364,3 +365,27 @@ def test_in_lecture_mode_the_surface_formula_takes_more_lines():
     assert lab.surface_formula.object == f"${lecture}$" and r" \\ " in lecture
     lab.display_changed(Display(present=False))
     assert lab.surface_formula.object == f"${SURFACES['rosenbrock'].latex}$"
+
+
+def test_with_clipping_or_noise_the_page_says_which_gradient_g_is(lab):
+    """With clipping on, the state table's g (and the worked updates') is the clipped
+    gradient while the critical-point check gives ∇L: a reviewer read two gradients at
+    one point as a mistake.  A note under the table says which is which."""
+    note = lab.gradient_note
+    assert not note.visible  # neither noise nor clipping
+    lab.state.apply_query({"surface": "custom", "expr": "0.05*x**2 + 2*y**2", "x0": "-9",
+                           "y0": "1.5", "optimizers": "sgd", "clip": "norm",
+                           "clip_value": "1", "steps": "3"})
+    lab._show_critical()
+    # ∇L = (0.1x, 4y) = (−0.9, 6) at the start; clipped by norm to length 1.
+    true = np.array([-0.9, 6.0])
+    seen = np.asarray(lab.state.result.grad[0, 0])
+    np.testing.assert_allclose(seen, true / np.linalg.norm(true), rtol=1e-6)
+    assert "(−0.9, 6)" in lab.critical_md.object.split("\n\n")[0]
+    assert note.visible and tr("clip.norm") in note.object and "c = 1" in note.object
+    lab.state.noise = 0.5
+    assert "σ = 0.5" in note.object and tr("clip.norm") in note.object
+    lab.state.clip = "none"
+    assert "σ = 0.5" in note.object and "clipped" not in note.object
+    lab.state.noise = 0.0
+    assert not note.visible
