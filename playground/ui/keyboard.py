@@ -84,6 +84,11 @@ def help_rows(lab: str, lang: str) -> list[list[str]]:
     return [[keys, tr(key, lang)] for keys, key in (*own, *SHARED_ROWS)]
 
 
+#: A box with this CSS class is scrolled into its column's view when it is shown (within
+#: the second: the page script's walk), e.g. a typed formula's error under the box.
+INTO_VIEW = "pg-into-view"
+
+
 KEYS_JS = SLIDER_COLON_JS + """
 // Panel sends string parameters HTML-escaped: a textarea gives the characters back
 // (its content is never markup).
@@ -221,9 +226,16 @@ kb.colon = (el) => pgColon(el, () => kb.data.colon);
 const switchable = (m) => 'active' in m && ('labels' in m || m.type === 'Toggle');
 const spoken = (m) => Array.isArray(m.css_classes)
   && (m.css_classes.includes('pg-notice') || m.css_classes.includes('pg-lesson-text'));
+// A box tagged INTO_VIEW is scrolled into its column's view as it is shown.
+const seen = (m) => Array.isArray(m.css_classes) && m.css_classes.includes('INTO_VIEW');
 kb.aria = () => {
-  for (const view of viewsWhere((m) => switchable(m) || spoken(m))) {
+  for (const view of viewsWhere((m) => switchable(m) || spoken(m) || seen(m))) {
     const m = view.model;
+    if (seen(m)) {
+      const shown = m.visible !== false && view.el.isConnected && view.el.offsetParent != null;
+      if (shown && !view.pgShown) view.el.scrollIntoView({block: 'nearest', behavior: 'smooth'});
+      view.pgShown = shown;
+    }
     if (spoken(m)) {
       const role = m.css_classes.includes('pg-notice-danger') ? 'alert' : 'status';
       if (view.el.getAttribute('role') !== role) view.el.setAttribute('role', role);
@@ -492,7 +504,7 @@ window.addEventListener('scroll', kb.hideRefused, true);
 """.replace(
     "DARK_BACKGROUND", PLOT_COLORS["dark"]["background"]).replace(
     "DARK_INK", PLOT_COLORS["dark"]["ink"]).replace(  # the help overlay in the dark theme
-    "EXPORT_TAG", EXPORT_TAG)
+    "EXPORT_TAG", EXPORT_TAG).replace("INTO_VIEW", INTO_VIEW)
 
 
 class KeyboardShortcuts(ReactiveHTML):

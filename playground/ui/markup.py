@@ -51,7 +51,8 @@ def tagged_template(css_class: str, template: str, **fields: object) -> str:
 def notice(kind: str = "warning", css_classes: Iterable[str] = (), **kwargs) -> pn.pane.HTML:
     """An empty, hidden message box for plain-text lines (see :func:`set_notice`)."""
     styles = {**NOTICE_STYLES[kind], "border-radius": "6px", "padding": "8px 12px",
-              "font-size": "14px", "line-height": "1.45"}
+              # (lecture mode's text size where larger: ``present.text_size``)
+              "font-size": "max(14px, var(--pg-text-size, 0px))", "line-height": "1.45"}
     kwargs.setdefault("sizing_mode", "stretch_width")
     return pn.pane.HTML("", visible=False, styles=styles,
                         css_classes=["pg-notice", f"pg-notice-{kind}", *css_classes], **kwargs)

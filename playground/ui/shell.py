@@ -815,7 +815,7 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
     """
     top = "0px" if embed else "64px"
     side = pn.Column(*sidebar, width=SIDEBAR_PX, css_classes=["pg-sidebar"],
-                     stylesheets=[LECTURE_SIDEBAR, NARROW_COLUMN],
+                     stylesheets=[LECTURE_SIDEBAR, NARROW_COLUMN, SIDEBAR_CHILDREN],
                      styles={"overflow-y": "auto", "height": f"calc(100vh - {top})",
                              "border-right": "1px solid var(--pg-rule, #dde3ea)",
                              "padding": "6px 10px"})
@@ -863,6 +863,10 @@ _SIDEBAR_WIDTH = (f"calc({SIDEBAR_PX}px"
 LECTURE_SIDEBAR = (f":host {{ flex: 0 0 {_SIDEBAR_WIDTH} !important;"
                    f" width: {_SIDEBAR_WIDTH} !important;"
                    f" min-width: {_SIDEBAR_WIDTH} !important; }}")
+#: The sidebar scrolls: nothing in it is cut to its height (Panel's ``max-height: 100%``
+#: held the custom surface's description, taller than the window in lecture mode, to the
+#: sidebar's height; the formula below it was drawn over its last line).
+SIDEBAR_CHILDREN = "* { max-height: none; }"
 #: Below this window width the controls go below the pictures (a 1280-px projector keeps
 #: them beside; the MLP lab's pictures need about 900 px).
 NARROW_PX = 1200

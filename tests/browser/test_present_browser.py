@@ -361,6 +361,33 @@ def test_lecture_mode_with_the_controls_keeps_the_surfaces_title_whole(new_page,
     assert page.errors == []
 
 
+def test_lecture_mode_keeps_a_typed_formulas_text_apart_and_its_error_in_view(new_page,
+                                                                                server_url):
+    """Lecture mode with the controls open, a typed surface: its description (taller than
+    the window) was held to the sidebar's height and the formula drawn over its last
+    line; a refused formula's message fell below the window (Enter seemed to do
+    nothing), and "Compiling the formula…" was 13-px grey."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&surface=custom&present=1")
+    page.locator(".pg-toggle-sidebar button").click()
+    wait_until(page, page.locator(".pg-sidebar").is_visible, 10, "the sidebar shown")
+    formula = page.locator(".pg-surface-formula")
+    text_end = formula.evaluate("""e => { const prev = e.previousElementSibling;
+      const inner = prev.shadowRoot ? prev.shadowRoot.lastElementChild : prev;
+      return Math.max(prev.getBoundingClientRect().bottom,
+                      inner.getBoundingClientRect().bottom); }""")
+    assert text_end <= formula.bounding_box()["y"] + 1, (text_end, formula.bounding_box())
+    box = page.locator(".pg-sidebar input[type=text]").first
+    box.evaluate("e => e.scrollIntoView({block: 'end'})")  # the box at the window's foot
+    box.fill("x**")
+    box.press("Enter")
+    error = page.locator(".pg-expression-error")
+    error.wait_for(state="visible", timeout=20_000)
+    wait_until(page, lambda: error.bounding_box()["y"] + error.bounding_box()["height"]
+               <= 720 + 1, 10, "the error scrolled into view")
+    assert px(error) >= 20  # lecture mode's text size
+    assert page.errors == []
+
+
 #: JS: the page box of plot ``a`` (an export tag's name, ``ui.export.tag_figure``) and
 #: of its Download menu: [plot top, plot bottom, menu top, the plot's frame's bottom].
 _PLOT_AND_MENU = """(name) => {

@@ -19,6 +19,7 @@ from ...ui.axes import LEGEND_TEXT_JS, PLAIN_JS, legend_text
 from ...ui.caption import number as setting_text
 from ...ui.export import download_button, with_downloads
 from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
+from ...ui.keyboard import INTO_VIEW
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
@@ -269,12 +270,16 @@ class OptimizerLab(Lab, GuardedControls):
                                              stylesheets=[LEFT_ALIGNED_MATH, FORMULA_BOX,
                                                           MATH_FONT],
                                              css_classes=["pg-surface-formula"])
-        self.expression_error = notice("danger", css_classes=["pg-expression-error"])
+        # Both scrolled into the sidebar's view when shown (``INTO_VIEW``): in lecture mode
+        # the box sits at the window's foot, and its error fell below it (Enter seemed to
+        # do nothing).
+        self.expression_error = notice("danger", css_classes=["pg-expression-error", INTO_VIEW])
         # A typed formula compiles on a worker thread in the live page (``start``).
         self.compiling = pn.pane.HTML(
-            f"<span style='font-size:13px;color:#555'>"
+            f"<span style='font-size:{text_size(15)};color:var(--pg-muted,#555)'>"
             f"{tr('surface.expression.compiling', lang)}</span>",
-            visible=False, css_classes=["pg-compiling"])
+            visible=False, css_classes=["pg-compiling", INTO_VIEW])
+
         self.worker = Worker(on_error=self._on_work_failed,
                              on_busy=lambda busy: setattr(self.compiling, "visible", busy),
                              name="formula")
