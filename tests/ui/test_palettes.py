@@ -146,6 +146,7 @@ def test_text_in_any_colour_reads_at_4_5_to_1_in_both_themes(color):
         expression = ink(color, share)
         light_text = _css_color_mix(expression, None)
         assert _wcag_contrast(light_text, "#ffffff") >= 4.5, (share, light_text)
+        assert _wcag_contrast(light_text, "#f7f7f7") >= 4.5, (share, light_text)  # a card's
         # The dark theme's text is as it was: share % of the colour over white.
         dark_text = _css_color_mix(expression, "#ffffff")
         assert dark_text == mix(color, share / 100).lower()
