@@ -77,7 +77,8 @@ _EN: dict[str, str] = {
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]² (wider to show a start or a run "
         "outside it). Allowed: numbers, x, y, pi, "
-        "e, + − * / ** (or ^), and the functions {functions}. At a kink the gradient is "
+        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, x²), and the functions "
+        "{functions}. At a kink the gradient is "
         "the subgradient of smallest norm, read from the slopes on every side of it: 0 for "
         "|x| at x = 0 (sign(0) = 0, as in PyTorch), for √(x² + y²) at the origin, for "
         "max(a, b) and min(a, b) where a = b and the slopes cancel, and for |x| + x/2 at "
@@ -103,7 +104,7 @@ _EN: dict[str, str] = {
         "'.' may only appear inside a number such as 0.5"),
     "expr.non_ascii": (
         "unexpected character {character} at position {position}; "
-        "only plain ASCII characters are allowed"),
+        "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
     "expr.malformed_number": "malformed number '{text}' at position {position}",
     "expr.unmatched_close": "unmatched ')' at position {position}",
     "expr.expected_operator": (
@@ -226,6 +227,7 @@ _EN: dict[str, str] = {
     "plot.arrow.velocity": "−α·v (velocity / m̂)",
     "plot.arrow.step": "actual step Δθ",
     "headline.loss_of": "L ({optimizer})",
+    "headline.stopped": "stopped",
     "readout.title": "State at step {step}",
     # After the state table's title: how the arrows are drawn, and what each one is.
     "readout.caption": "({zoom}; {legend})",

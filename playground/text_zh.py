@@ -60,7 +60,8 @@ ZH: dict[str, str] = {
     "surface.custom.lesson": (
         "你自己定义的关于 x 和 y 的曲面，绘制范围为 [−3, 3]²（起点或轨迹在其外时会扩大）。"
         "可以使用：数字、x、y、pi、e、"
-        "+ − * / **（或 ^），以及函数 {functions}。在折点处，梯度取范数最小的次梯度（由折点各侧的"
+        "+ − * / **（或 ^；也可以粘贴数学符号：−、×、·、÷、π、x²），以及函数 {functions}。"
+        "在折点处，梯度取范数最小的次梯度（由折点各侧的"
         "斜率得出）：|x| 在 x = 0 处取 0（sign(0) = 0，与 PyTorch 相同），√(x² + y²) 在原点处取 0，"
         "max(a, b) 和 min(a, b) 在 a = b 且两侧斜率相互抵消时也取 0，|x| + x/2 在 x = 0 处也取 0"
         "（两侧斜率 −1/2 与 3/2 夹住 0）；同一个函数无论怎样书写，结果都相同。"
@@ -80,7 +81,8 @@ ZH: dict[str, str] = {
     "expr.unexpected_dot": (
         "第 {position} 个字符处有不允许的字符 “.”；“.” 只能出现在数字中，例如 0.5"),
     "expr.non_ascii": (
-        "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符"),
+        "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符，"
+        "以及粘贴的数学符号 − × · ÷ π ² ³"),
     "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：“{text}”",
     "expr.unmatched_close": "第 {position} 个字符处的 “)” 没有与之配对的 “(”",
     "expr.expected_operator": (
@@ -196,6 +198,7 @@ ZH: dict[str, str] = {
     "plot.arrow.velocity": "−α·v（速度 / m̂）",
     "plot.arrow.step": "实际更新步 Δθ",
     "headline.loss_of": "损失 L（{optimizer}）",
+    "headline.stopped": "已停止",
     "readout.title": "第 {step} 步时的状态",
     "readout.caption": "（{zoom}；{legend}）",
     "readout.theta": "θ",

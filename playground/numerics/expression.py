@@ -105,7 +105,7 @@ MESSAGES: dict[str, str] = {
         "'.' may only appear inside a number such as 0.5"),
     "non_ascii": (
         "unexpected character {character} at position {position}; "
-        "only plain ASCII characters are allowed"),
+        "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
     "malformed_number": "malformed number '{text}' at position {position}",
     "unmatched_close": "unmatched ')' at position {position}",
     "expected_operator": (
@@ -171,6 +171,13 @@ _NAME_CHARACTERS = _NAME_START | _DIGITS
 _WHITESPACE = frozenset(" \t\r\n")
 _SINGLE_CHARACTER_OPERATORS = frozenset("+-*/^")
 _PUNCTUATION = frozenset("(),")
+#: Maths as it is pasted from slides and textbooks, read as its ASCII spelling: the
+#: minus sign, times and division signs, π, and superscript digits (x² is x**2).
+_UNICODE_OPERATORS = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
+                      "\u00f7": "/"}
+_UNICODE_NAMES = {"\u03c0": "pi"}
+_SUPERSCRIPT_DIGITS = {s: str(d) for d, s in enumerate("\u2070\u00b9\u00b2\u00b3\u2074\u2075"
+                                                        "\u2076\u2077\u2078\u2079")}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -186,7 +193,13 @@ def tokenize(text: str) -> list[Token]:
         if character in _WHITESPACE:
             index += 1
             continue
-        token, index = _next_token(text, index)
+        if character in _SUPERSCRIPT_DIGITS:  # x² → x ** 2 (two tokens, one place)
+            end = _skip(text, index, frozenset(_SUPERSCRIPT_DIGITS))
+            digits = "".join(_SUPERSCRIPT_DIGITS[c] for c in text[index:end])
+            tokens.append(Token("operator", "**", index + 1))
+            token, index = Token("number", digits, index + 1), end
+        else:
+            token, index = _next_token(text, index)
         tokens.append(token)
         if len(tokens) > MAX_TOKENS:
             raise _error("too_many_tokens", max=MAX_TOKENS, position=token.position)
@@ -209,6 +222,10 @@ def _next_token(text: str, start: int) -> tuple[Token, int]:
         return Token("operator", character, position), start + 1
     if character in _PUNCTUATION:
         return Token(character, character, position), start + 1
+    if character in _UNICODE_OPERATORS:
+        return Token("operator", _UNICODE_OPERATORS[character], position), start + 1
+    if character in _UNICODE_NAMES:
+        return Token("name", _UNICODE_NAMES[character], position), start + 1
     if character == ".":
         raise _error("unexpected_dot", position=position)
     code = "unexpected_character" if character.isascii() else "non_ascii"

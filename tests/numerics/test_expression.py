@@ -112,6 +112,10 @@ VALID_EXPRESSIONS = [
     ("x**2 - y**2 + 0.1*sin(3*x)", lambda x, y: x**2 - y**2 + 0.1 * np.sin(3 * x)),
     ("(x + 1)*(y - 1)", lambda x, y: (x + 1) * (y - 1)),
     ("((((x))))", lambda x, y: x),
+    # Maths as pasted from slides: the minus sign, ×, ·, ÷, π and superscript digits.
+    ("(x² \u2212 1)² + y²", lambda x, y: (x**2 - 1) ** 2 + y**2),
+    ("2×x·y ÷ 4 \u2212 π", lambda x, y: 2 * x * y / 4 - np.pi),
+    ("\u2212x³ + x ⋅ y¹⁰", lambda x, y: -(x**3) + x * y**10),
 ]
 
 
@@ -277,6 +281,9 @@ HOSTILE_INPUTS = [
     "x\u200b",  # zero-width space
     "\uff11 + x",  # fullwidth 1
     "\u0661 + x",  # Arabic-Indic 1: str.isdigit() and float() accept it
+    "²",  # a superscript with nothing to raise
+    "x**²",  # two operators in a row
+    "ππ",
     "x\x00",
     "x\x0c",
     "1_000",

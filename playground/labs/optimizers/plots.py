@@ -266,7 +266,8 @@ class RacePlots:
 
     def _js_args(self) -> dict:
         labels = state_table_text(self.lang)
-        labels.update(step=tr("plot.step", self.lang), loss_of=tr("headline.loss_of", self.lang))
+        labels.update(step=tr("plot.step", self.lang), loss_of=tr("headline.loss_of", self.lang),
+                      stopped=tr("headline.stopped", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
                 "headline": self.headline, "surface_title": self.surface_fig.title,
@@ -444,7 +445,8 @@ for (let k = 0; k < names.length; k++) {
   numbers += "<div style='min-width:6em'>" + small +
     labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + pgInk(color) + "'>" +
-    (shown.stopped || shown.undefinedHere ? "–" : pgPlain(d.loss[i])) +
+    // (a word: "–" read as a minus sign from the back of a lecture hall)
+    (shown.stopped || shown.undefinedHere ? labels.stopped : pgPlain(d.loss[i])) +
     "</span></div>";  // as the legend
   rows += shown.row;
 }
