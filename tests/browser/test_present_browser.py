@@ -361,6 +361,19 @@ def test_lecture_mode_with_the_controls_keeps_the_surfaces_title_whole(new_page,
     assert page.errors == []
 
 
+def test_lecture_modes_headline_keeps_six_losses_on_one_row(new_page, server_url):
+    """Six optimizers at 1280 × 720: the sixth loss went to a second row (the surface
+    lost 75 px); five or six are drawn at 0.8 of the size, still ≥ 22 px."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers&present=1&optimizers="
+                           + ALL_SIX)
+    losses = page.locator(".pg-loss-now")
+    wait_until(page, lambda: losses.count() == 6, 20, "six losses")
+    tops = {round(box["y"]) for box in (losses.nth(i).bounding_box() for i in range(6))}
+    assert len(tops) == 1, tops
+    assert min(px(losses.nth(i)) for i in range(6)) >= 22
+    assert page.errors == []
+
+
 def test_lecture_mode_keeps_a_typed_formulas_text_apart_and_its_error_in_view(new_page,
                                                                                 server_url):
     """Lecture mode with the controls open, a typed surface: its description (taller than

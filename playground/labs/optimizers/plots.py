@@ -442,7 +442,10 @@ for (let k = 0; k < names.length; k++) {
   cur.x.push(d.x[i]); cur.y.push(d.y[i]); cur.color.push(color);
   // As wide as its widest number (8.888×10⁻⁸) from the start: a loss that grew long
   // at step 88 wrapped the headline to a second line, and the pictures jumped 90 px.
-  numbers += "<div style='min-width:6em'>" + small +
+  // Five or six at 0.8 of the size: at 1280 px in lecture mode the sixth went to a
+  // second row, and the surface lost 75 px.
+  numbers += "<div style='min-width:6em" + (names.length > 4 ? ";font-size:0.8em" : "") +
+    "'>" + small +
     labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + pgInk(color) + "'>" +
     // (a word: "–" read as a minus sign from the back of a lecture hall)
