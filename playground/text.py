@@ -142,6 +142,12 @@ _EN: dict[str, str] = {
     "optimizer.adam": "Adam",
     "optimizers": "Optimizers",
     "optimizers.none": "Select at least one optimizer to race.",
+    "race.diverged_hint": (
+        "Diverged: {names}. Each step overshot further than the last and the loss grew; "
+        "a smaller α (in the optimizer's card) keeps the run on the surface."),
+    "race.unbounded_hint": (
+        "Ran away downhill: {names}. The loss fell without bound: this surface has no "
+        "minimum in that direction, whatever α."),
     "optimizer.momentum.note": (
         "Some courses write v ← μv + (1−μ)g: the same steps as this rule with α(1−μ) "
         "for α, so that form needs α/(1−μ) to step as far."),

@@ -116,6 +116,11 @@ ZH: dict[str, str] = {
     "optimizer.adam": "Adam",
     "optimizers": "优化器",
     "optimizers.none": "请至少选择一个优化器。",
+    "race.diverged_hint": (
+        "已发散：{names}。每一步都比上一步越过得更远，损失不断增大；"
+        "较小的 α（在该优化器的卡片中设置）能让它留在曲面上。"),
+    "race.unbounded_hint": (
+        "一路下坡跑远了：{names}。损失无限下降：这个曲面在那个方向上没有最小值，无论 α 取多少。"),
     "optimizer.momentum.note": (
         "有些教材写作 v ← μv + (1−μ)g：这等价于把本页规则中的 α 换成 α(1−μ)；"
         "因此用那种写法时，学习率取 α/(1−μ) 才与本页等效。"),

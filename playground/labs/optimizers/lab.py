@@ -16,6 +16,7 @@ from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import LEGEND_TEXT_JS, PLAIN_JS, legend_text
+from ...ui.caption import listed as caption_list
 from ...ui.caption import number as setting_text
 from ...ui.export import download_button, with_downloads
 from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
@@ -696,9 +697,33 @@ class OptimizerLab(Lab, GuardedControls):
         self.view_3d.visible = s.view_3d
 
     def show_message(self):
-        """What a link could not apply, any run error, and "no optimizer chosen"."""
+        """What a link could not apply, any run error, "no optimizer chosen", and which
+        runs diverged with what to do about it."""
         empty = "" if self.state.optimizers else tr("optimizers.none", self.state.lang)
-        set_notice(self.message, (self.link_problems, self.state.error, empty))
+        set_notice(self.message, (self.link_problems, self.state.error, empty,
+                                  self._diverged_hint()))
+
+    def _diverged_hint(self) -> str:
+        """The runs shown that diverged, and why: a loss that grew (each step overshot:
+        a smaller α helps; the legend said "diverged at step 2" and no more, a typed
+        Rosenbrock at the default α) or one that fell without bound (the surface has no
+        minimum that way: x·y, at any α)."""
+        s, result = self.state, self.state.result
+        if result is None:
+            return ""
+        grew, fell = [], []
+        for name in s.racers:
+            k = opt.NAMES.index(name)
+            stop = result.stop(k)
+            if stop is None or stop[0] != "diverged":
+                continue
+            losses = result.loss[:stop[1], k]
+            losses = losses[np.isfinite(losses)]
+            down = losses.size > 1 and losses[-1] < losses[0]
+            (fell if down else grew).append(tr(f"optimizer.{name}", s.lang))
+        return " ".join(tr(key, s.lang, names=caption_list(names, s.lang))
+                        for key, names in (("race.diverged_hint", grew),
+                                           ("race.unbounded_hint", fell)) if names)
 
     def _build_formula_cards(self):
         """A card for each shown optimizer that has none yet (with the details: after the

@@ -389,3 +389,21 @@ def test_with_clipping_or_noise_the_page_says_which_gradient_g_is(lab):
     assert "σ = 0.5" in note.object and "clipped" not in note.object
     lab.state.noise = 0.0
     assert not note.visible
+
+
+def test_a_diverged_run_is_told_what_to_do(lab):
+    """The legend said "diverged at step 2" and no more.  A run whose loss grew is told
+    a smaller α helps; one that ran away downhill (L = x·y has no minimum) is told no α
+    does; the others are not named."""
+    lab.state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "sgd_lr": "5"})
+    text = lab.message.object
+    assert lab.message.visible and "Diverged: SGD." in text and "Adam" not in text
+    assert "a smaller α" in text
+    lab.state.apply_query({"surface": "custom", "expr": "x*y", "x0": "1", "y0": "0.5",
+                           "optimizers": "sgd", "sgd_lr": "0.1", "steps": "400"})
+    stop = lab.state.result.stop(opt.NAMES.index("sgd"))
+    assert stop is not None and stop[0] == "diverged"
+    text = lab.message.object
+    assert "Ran away downhill: SGD." in text and "smaller α" not in text
+    lab.state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "0.45"})
+    assert not lab.message.visible
