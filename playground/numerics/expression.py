@@ -107,6 +107,8 @@ MESSAGES: dict[str, str] = {
         "unexpected character {character} at position {position}; "
         "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
     "malformed_number": "malformed number '{text}' at position {position}",
+    "number_too_large": (
+        "number '{text}' at position {position} is too large (the largest is about 1.8e308)"),
     "unmatched_close": "unmatched ')' at position {position}",
     "expected_operator": (
         "unexpected '{token}' at position {position}; "
@@ -362,7 +364,10 @@ class _Parser:
     def _primary(self) -> Node:
         token = self._advance()
         if token.kind == "number":
-            return Number(float(token.text))
+            value = float(token.text)
+            if not math.isfinite(value):  # 1e400: drawn as "∞x" and a surface of infinities
+                raise _error("number_too_large", text=token.text, position=token.position)
+            return Number(value)
         if token.kind == "name":
             return self._named(token)
         if token.kind == "(":
@@ -938,7 +943,7 @@ def _needs_parentheses(operator: str, operand_precedence: int, is_left: bool) ->
 
 def _format_number(value: float) -> str:
     if math.isinf(value):
-        return "1e999"  # overflows back to inf, so canonical text re-parses to the same tree
+        return "1e999"  # (no parsed number is: a literal past float64's largest is refused)
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return repr(value)

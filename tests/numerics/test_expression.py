@@ -168,7 +168,8 @@ def test_overflow_gives_inf_not_an_exception():
     assert time.perf_counter() - start < 1.0
     assert np.isposinf(huge(0.0, 0.0))
     assert np.isposinf(parse_expression("1e308*1e308")(0.0, 0.0))
-    assert np.isposinf(parse_expression("1e999")(0.0, 0.0))
+    with pytest.raises(ExpressionError, match="too large"):  # a literal ∞: refused
+        parse_expression("1e999")
     assert np.isposinf(parse_expression("1/0")(0.0, 0.0))
     assert float(parse_expression("1" + "0" * 299)(0.0, 0.0)) == 1e299
 
@@ -283,6 +284,7 @@ HOSTILE_INPUTS = [
     "\u0661 + x",  # Arabic-Indic 1: str.isdigit() and float() accept it
     "²",  # a superscript with nothing to raise
     "x**²",  # two operators in a row
+    "1e400*x",  # a number past float64's largest: it was drawn as "∞x"
     "ππ",
     "x\x00",
     "x\x0c",
@@ -469,7 +471,6 @@ def test_errors_without_a_position(text, fragment):
         ("-(1/2)", r"-\frac{1}{2}"),
         ("(1/2)^x", r"\left(\frac{1}{2}\right)^{x}"),
         ("1e-5*x", r"1 \times 10^{-5} x"),
-        ("1e999", r"\infty"),
     ],
 )
 def test_to_latex(text, latex):
@@ -504,7 +505,7 @@ def test_canonical_form():
 @pytest.mark.parametrize(
     "text",
     [text for text, _ in VALID_EXPRESSIONS]
-    + ["x - (y - 1)", "-(x*y)", "(-x)**2", "(2**3)**2", "2**-x", "x*-y", "1e999", "1e-7*x",
+    + ["x - (y - 1)", "-(x*y)", "(-x)**2", "(2**3)**2", "2**-x", "x*-y", "1e308", "1e-7*x",
        "-(1/2)", "x/(y*2)", "x - -y"],
 )
 def test_canonical_text_parses_back_to_the_same_tree(text):
