@@ -89,6 +89,9 @@ _EN: dict[str, str] = {
     "surface.expression.error": "Cannot use this formula: {error}",
     "surface.expression.compiling": "Compiling the formula…",
     "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
+    "surface.not_finite.remedy": (
+        "Click the plot to start elsewhere, or change the formula (1/0 is infinite "
+        "everywhere)."),
 
     # Why a typed formula was refused (numerics.expression.ExpressionError, by code: the
     # English is the same as that module's MESSAGES, which a test checks).

@@ -69,6 +69,7 @@ ZH: dict[str, str] = {
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "无法使用这个公式：{error}",
     "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值不是有限数。",
+    "surface.not_finite.remedy": "请点击图中另一处作为起点，或修改公式（1/0 处处为无穷大）。",
 
     # 公式为何不能用（numerics.expression.ExpressionError，按错误代码）。
     "expr.not_text": "表达式必须是文本",

@@ -234,8 +234,9 @@ class OptimizerLabState(_Knobs):
         start_value = float(run(self.programs, race.value_at, ("fn",), surface.fn, self.x0,
                                 self.y0))
         if not math.isfinite(start_value):
-            self.param.update(result=None, error=tr("surface.not_finite", self.lang,
-                                                     x=f"{self.x0:g}", y=f"{self.y0:g}"))
+            self.param.update(result=None, error=" ".join((  # and what to do about it
+                tr("surface.not_finite", self.lang, x=f"{self.x0:g}", y=f"{self.y0:g}"),
+                tr("surface.not_finite.remedy", self.lang))))
             return
         try:
             result = race.run_race(surface.fn, self.settings(), self.programs)

@@ -407,3 +407,12 @@ def test_a_diverged_run_is_told_what_to_do(lab):
     assert "Ran away downhill: SGD." in text and "smaller α" not in text
     lab.state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "0.45"})
     assert not lab.message.visible
+
+
+def test_a_surface_infinite_at_the_start_says_what_to_do(lab):
+    """1/0 is infinite everywhere: the message named the start point and stopped there."""
+    lab.state.apply_query({"surface": "custom", "expr": "1/0", "x0": "2", "y0": "1.5"})
+    error = lab.state.error
+    assert error.startswith(tr("surface.not_finite", x="2", y="1.5"))
+    assert error.endswith(tr("surface.not_finite.remedy"))
+    assert lab.message.visible and tr("surface.not_finite.remedy") in lab.message.object
