@@ -259,7 +259,7 @@ _EN: dict[str, str] = {
     "readout.grad_undefined": "undefined (infinite slope)",
     "readout.row_step": "at step {step}, its last",
     "readout.subgradient": "a kink: the minimum-norm subgradient",
-    "readout.velocity": "v / m̂ after the update",
+    "readout.velocity": "velocity v / m̂ after the update",
     "readout.effective_lr": "α per dimension of the update",
     "run.lr_zero": (
         "The learning-rate schedule brings α to 0 at step {step}: from there on no optimizer "

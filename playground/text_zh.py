@@ -223,7 +223,7 @@ ZH: dict[str, str] = {
     "readout.grad_undefined": "无定义（斜率无穷大）",
     "readout.row_step": "第 {step} 步，即其最后一步",
     "readout.subgradient": "不可导点：取范数最小的次梯度",
-    "readout.velocity": "更新后的 v / m̂",
+    "readout.velocity": "更新后的速度 v / m̂",
     "readout.effective_lr": "各维度的有效学习率 α",
     "formula.at_step": (
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"

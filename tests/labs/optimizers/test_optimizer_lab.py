@@ -409,7 +409,8 @@ def test_the_step_card_says_which_update_its_numbers_are(lab):
     at_step = lab.formula_cards["momentum"][-1].object
     v_after = (full["vx"][7], full["vy"][7])
     assert latex_number(float(v_after[0]), 4) in at_step
-    assert tr("readout.velocity") == "v / m̂ after the update"
+    # (the velocity, not Adam's second moment v: a reviewer read it so)
+    assert tr("readout.velocity") == "velocity v / m̂ after the update"
 
 
 def test_at_the_last_step_the_card_shows_the_update_the_table_and_arrows_show(lab):
