@@ -947,7 +947,7 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         "</b></div>" + race_table_html(
             racers, [h[min(e, len(h) - 1)] for h in histories],
             [d if d is not None and e >= d else None for d in state.race_diverged],
-            has_val, lang) for e in marks]
+            has_val, lang, state.race_readings(upto=e)) for e in marks]
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "images": shown, "fulls": fulls,
         "playeds": playeds, "cursors": cursors, "readout": readout, "readouts": readouts},

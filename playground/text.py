@@ -622,6 +622,15 @@ _EN: dict[str, str] = {
     "mlp.race.frame": "Each map: x₁ from {x0} to {x1} across, x₂ from {y0} to {y1} up.",
     "mlp.race.optimizer": "Optimizer",
     "mlp.race.val_acc": "Validation accuracy",
+    "mlp.race.reading": "Reading",
+    "mlp.reading.early.short": "too early to tell",
+    "mlp.reading.underfit.short": "under-fitting",
+    "mlp.reading.overfit.short": "over-fitting",
+    "mlp.reading.overfit_noise_free.short": "over-fitting",
+    "mlp.reading.unstable.short": "unstable",
+    "mlp.reading.no_validation.short": "no validation points",
+    "mlp.reading.underfit_no_validation.short": "under-fitting",
+    "mlp.reading.good.short": "a good fit",
     "mlp.race.note": (
         "Racing: every optimizer trains the same initial network on the same batches; "
         "the settings above apply to all of them."),

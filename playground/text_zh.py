@@ -558,6 +558,15 @@ ZH: dict[str, str] = {
     "mlp.race.frame": "每张图：x₁ 横向从 {x0} 到 {x1}，x₂ 纵向从 {y0} 到 {y1}。",
     "mlp.race.optimizer": "优化器",
     "mlp.race.val_acc": "验证准确率",
+    "mlp.race.reading": "判断",
+    "mlp.reading.early.short": "为时过早",
+    "mlp.reading.underfit.short": "欠拟合",
+    "mlp.reading.overfit.short": "过拟合",
+    "mlp.reading.overfit_noise_free.short": "过拟合",
+    "mlp.reading.unstable.short": "不稳定",
+    "mlp.reading.no_validation.short": "没有验证点",
+    "mlp.reading.underfit_no_validation.short": "欠拟合",
+    "mlp.reading.good.short": "拟合良好",
     "mlp.race.note": (
         "对比时：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
         "都适用。"),

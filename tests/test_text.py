@@ -452,6 +452,7 @@ REGISTRIES = {
     "plot.tool.{}": _tool_keys,
     "plot.loss.{}": lambda: ("log", "linear"),  # Bokeh's y_axis_type of the two charts
     "mlp.reading.{}": _readings,
+    "mlp.reading.{}.short": _readings,
     "mlp.dataset.{}": lambda: datasets.DATASETS,
     "mlp.preset.{}": _mlp_presets,
     "lab.{}": _labs,

@@ -214,24 +214,31 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
         for key, css, value, color, acc in cells) + "</div>"
 
 
-def race_table_html(racers, rows, diverged, has_validation: bool, lang: str) -> str:
+def race_table_html(racers, rows, diverged, has_validation: bool, lang: str,
+                    readings=None) -> str:
     """Where each racer stands: its name in its colour, its training loss and, with a
-    validation part, its validation loss and accuracy; one that diverged says at which
-    epoch across them.  ``rows[i]``: racer i's (training loss, training accuracy,
-    validation loss, validation accuracy) at the epoch shown; ``diverged[i]``: the epoch
-    it diverged at by then, or None.  The live page's table and the static page's."""
+    validation part, its validation loss and accuracy, and the verdict on its curves;
+    one that diverged says at which epoch across them.  ``rows[i]``: racer i's
+    (training loss, training accuracy, validation loss, validation accuracy) at the
+    epoch shown; ``diverged[i]``: the epoch it diverged at by then, or None;
+    ``readings[i]``: its ``reading`` key (``MlpLabState.race_readings``; None: no
+    column).  The live page's table and the static page's."""
     keys = ["mlp.race.optimizer", "mlp.train_loss"] + (
-        ["mlp.val_loss", "mlp.race.val_acc"] if has_validation else [])
+        ["mlp.val_loss", "mlp.race.val_acc"] if has_validation else []) + (
+        ["mlp.race.reading"] if readings is not None else [])
     head = "".join(f"<th>{tr(k, lang)}</th>" for k in keys)
     body = []
-    for name, row, epoch in zip(racers, rows, diverged, strict=True):
+    readings = [None] * len(racers) if readings is None else readings
+    for name, row, epoch, verdict in zip(racers, rows, diverged, readings, strict=True):
         if epoch is not None:
             cells = (f"<td colspan={len(keys) - 1}>"
                      f"{tr('mlp.race.diverged', lang, epoch=epoch)}</td>")
         else:
             cells = f"<td class='pg-race-train'>{text_html(loss_text(row[0]))}</td>" + (
                 f"<td>{text_html(loss_text(row[2]))}</td><td>{accuracy_text(row[3])}</td>"
-                if has_validation else "")
+                if has_validation else "") + (
+                f"<td class='pg-race-reading'>{tr(f'mlp.reading.{verdict}.short', lang)}</td>"
+                if verdict is not None else "")
         body.append(f"<tr><td style='color:{ink(optimizer_color(name))};font-weight:600'>"
                     f"{tr(f'optimizer.{name}', lang)}</td>{cells}</tr>")
     return (f"<table style='font-size:{text_size(15)};border-spacing:14px 2px;"
@@ -572,4 +579,4 @@ class RaceView(Viewer):
                           for i, dots in self.race_dots for k, dot in enumerate(dots)])
         set_text(self.race_table, race_table_html(
             s.racers, [h[-1] for h in s.race_history], s.race_diverged, s.has_validation,
-            s.lang))
+            s.lang, s.race_readings()))

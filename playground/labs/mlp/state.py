@@ -963,6 +963,20 @@ class MlpLabState(_Knobs):
         noise = None if self.dataset == UPLOADED else float(self.noise)
         return reading(history, self.data.n_classes, noise, self.has_validation)
 
+    def race_readings(self, upto: int | None = None) -> list[str]:
+        """Each racer's verdict (``reading``'s keys), on its curves up to ``upto`` (by
+        default all of them); a racer that diverged by then is unstable."""
+        noise = None if self.dataset == UPLOADED else float(self.noise)
+        readings = []
+        for history, diverged in zip(self.race_history, self.race_diverged, strict=True):
+            end = len(history) - 1 if upto is None else upto
+            if diverged is not None and end >= diverged:
+                readings.append("unstable")
+            else:
+                readings.append(reading(history[: end + 1], self.data.n_classes, noise,
+                                        self.has_validation))
+        return readings
+
     def apply_preset(self, name: str):
         """One batched update, so the network is rebuilt once; a lesson always starts
         from a fresh network at epoch 0, even when only a training knob differs (the

@@ -11,6 +11,7 @@ import pytest
 from playground.labs.mlp.figures import fit_loss_axis, race_table_html
 from playground.labs.mlp.lab import MlpLab
 from playground.labs.optimizers.plots import COLORS
+from playground.text import tr
 from playground.ui.axes import step_axis
 from playground.ui.colors import legible
 from playground.ui.palettes import (
@@ -309,3 +310,31 @@ def test_the_race_table_writes_each_loss_as_the_readout_does():
     html = race_table_html(["rmsprop"], [(0.0, 1.0, 0.0, 1.0)], [None], True, "en")
     cells = re.findall(r"<td(?: class='pg-race-train')?>([^<]*)</td>", html)
     assert cells == ["&lt; 10⁻⁷", "&lt; 10⁻⁷", "100.0 %"], cells
+
+
+def test_a_race_reads_each_racers_curves():
+    """A race said nothing of each network's fit (the single network's reading was
+    dropped): its table has a reading per racer, the single network's verdict on that
+    racer's own curves; one that diverged is unstable."""
+    from playground.numerics.reading import reading
+
+    lab = MlpLab()
+    assert lab.state.apply_query({"race": "sgd,adam", "sgd_lr": "50"}) == []
+    lab.start()
+    lab.train_chunk(30)
+    s = lab.state
+    table = lab.race_view.race_table.object
+    assert tr("mlp.race.reading") in table
+    readings = s.race_readings()
+    for i, history in enumerate(s.race_history):
+        if s.race_diverged[i] is None:
+            assert readings[i] == reading(history, s.data.n_classes, float(s.noise),
+                                          s.has_validation)
+        else:
+            assert readings[i] == "unstable"
+    shown = re.findall(r"class='pg-race-reading'>([^<]*)<", table)
+    alive = [tr(f"mlp.reading.{r}.short") for r, d in zip(readings, s.race_diverged,
+                                                         strict=True) if d is None]
+    assert shown == alive and alive
+    # An epoch before the end (the static page's snapshots): the curves up to it.
+    assert s.race_readings(upto=3) == ["early"] * len(s.racers)
