@@ -150,9 +150,13 @@ _EN: dict[str, str] = {
     "race.diverged_hint": (
         "Diverged: {names}. Each step overshot further than the last and the loss grew; "
         "a smaller α (in the optimizer's card) keeps the run on the surface."),
+    "race.outside_hint": (
+        "Left the formula's domain: {names}. A step landed where L has no value (as √x "
+        "for x < 0); a smaller α takes smaller steps."),
     "race.unbounded_hint": (
-        "Ran away downhill: {names}. The loss fell without bound: this surface has no "
-        "minimum in that direction, whatever α."),
+        "Ran away downhill: {names}. The loss fell without bound: the surface goes down "
+        "for ever the way it went. If it has a valley elsewhere (a local minimum), a "
+        "smaller α or another start may stay in it; if not (x·y), no α will."),
     "optimizer.momentum.note": (
         "Some courses write v ← μv + (1−μ)g: the same steps as this rule with α(1−μ) "
         "for α, so that form needs α/(1−μ) to step as far."),
@@ -238,7 +242,9 @@ _EN: dict[str, str] = {
     "plot.arrow.velocity": "−α·v (velocity / m̂)",
     "plot.arrow.step": "actual step Δθ",
     "headline.loss_of": "L ({optimizer})",
-    "headline.stopped": "stopped",
+    "headline.diverged": "diverged",
+    "headline.outside": "left its domain",
+    "headline.undefined": "no gradient",
     "readout.title": "State at step {step}",
     # After the state table's title: how the arrows are drawn, and what each one is.
     "readout.caption": "({zoom}; {legend})",
@@ -246,16 +252,16 @@ _EN: dict[str, str] = {
     "readout.loss": "L",
     "readout.grad": "g",
     "readout.g_note.noise": (
-        "Here g is the gradient as the update used it: ∇L plus noise of standard deviation "
-        "σ = {noise}, drawn afresh at each step (the same for every optimizer). The "
-        "critical-point check gives ∇L itself."),
+        "Here g is the gradient the update used: g̃ = ∇L + σξ with σ = {noise}, ξ drawn "
+        "afresh at each step (the same for every optimizer). The critical-point check "
+        "gives ∇L itself."),
     "readout.g_note.clip": (
-        "Here g is the gradient as the update used it: ∇L clipped {clipping}. The "
+        "Here g is the gradient the update used: ∇L clipped ({clipping}). The "
         "critical-point check gives ∇L itself; the dotted arrow is −α times the clipped g."),
     "readout.g_note.both": (
-        "Here g is the gradient as the update used it: ∇L plus noise of standard deviation "
-        "σ = {noise}, drawn afresh at each step (the same for every optimizer), then "
-        "clipped {clipping}. The critical-point check gives ∇L itself."),
+        "Here g is the gradient the update used: g̃ = ∇L + σξ with σ = {noise} (ξ drawn "
+        "afresh at each step, the same for every optimizer), then clipped ({clipping}). "
+        "The critical-point check gives ∇L itself."),
     "readout.grad_undefined": "undefined (infinite slope)",
     "readout.row_step": "at step {step}, its last",
     "readout.subgradient": "a kink: the minimum-norm subgradient",
@@ -783,9 +789,10 @@ _EN: dict[str, str] = {
         "p = n too, and dominate the average (λ > 0 or evenly spread inputs tame them)."),
     "bv.family.network.note": (
         "tanh units trained by 500 full-batch Adam steps from one shared start; λ is an L2 "
-        "penalty. Past a few units the curves stay nearly flat: 500 steps do not take even "
-        "a wide network through every noisy point (its training error stays well above 0), "
-        "so a wider network's fits hardly disagree more. The training time, not the width, "
+        "penalty. Past a few units the test error stays nearly flat and the variance grows "
+        "only slowly: 500 steps do not take even a wide network through every noisy point "
+        "(its training error stays well above 0), so a wider network's fits hardly "
+        "disagree more. The training time, not the width, "
         "holds the fits back: stopping early is a regularizer (trained 8 times as long, the "
         "variance at h = 32 is about 3 times as large). Every width on every set takes "
         "about half a minute (the bar shows how far)."),

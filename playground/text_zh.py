@@ -121,8 +121,13 @@ ZH: dict[str, str] = {
     "race.diverged_hint": (
         "已发散：{names}。每一步都比上一步越过得更远，损失不断增大；"
         "较小的 α（在该优化器的卡片中设置）能让它留在曲面上。"),
+    "race.outside_hint": (
+        "超出了公式的定义域：{names}。某一步落在 L 没有定义的地方（如 x < 0 时的 √x）；"
+        "较小的 α 步子更小。"),
     "race.unbounded_hint": (
-        "一路下坡跑远了：{names}。损失无限下降：这个曲面在那个方向上没有最小值，无论 α 取多少。"),
+        "一路下坡跑远了：{names}。损失无限下降：曲面沿它所走的方向一直向下。"
+        "如果别处有山谷（局部最小值），较小的 α 或换一个起点也许能停在那里；"
+        "如果没有（如 x·y），任何 α 都不行。"),
     "optimizer.momentum.note": (
         "有些教材写作 v ← μv + (1−μ)g：这等价于把本页规则中的 α 换成 α(1−μ)；"
         "因此用那种写法时，学习率取 α/(1−μ) 才与本页等效。"),
@@ -205,20 +210,22 @@ ZH: dict[str, str] = {
     "plot.arrow.velocity": "−α·v（速度 / m̂）",
     "plot.arrow.step": "实际更新步 Δθ",
     "headline.loss_of": "损失 L（{optimizer}）",
-    "headline.stopped": "已停止",
+    "headline.diverged": "已发散",
+    "headline.outside": "超出定义域",
+    "headline.undefined": "梯度无定义",
     "readout.title": "第 {step} 步时的状态",
     "readout.caption": "（{zoom}；{legend}）",
     "readout.theta": "θ",
     "readout.loss": "L",
     "readout.grad": "g",
     "readout.g_note.noise": (
-        "此处 g 是更新实际使用的梯度：∇L 加上标准差 σ = {noise} 的噪声，每一步重新抽取"
+        "此处 g 是更新实际使用的梯度：g̃ = ∇L + σξ，σ = {noise}，ξ 每一步重新抽取"
         "（所有优化器相同）。临界点检查给出的是 ∇L 本身。"),
     "readout.g_note.clip": (
         "此处 g 是更新实际使用的梯度：裁剪后的 ∇L（{clipping}）。临界点检查给出的是 ∇L 本身；"
         "点线箭头是 −α 乘以裁剪后的 g。"),
     "readout.g_note.both": (
-        "此处 g 是更新实际使用的梯度：∇L 加上标准差 σ = {noise} 的噪声（每一步重新抽取，"
+        "此处 g 是更新实际使用的梯度：g̃ = ∇L + σξ，σ = {noise}（ξ 每一步重新抽取，"
         "所有优化器相同），再经过裁剪（{clipping}）。临界点检查给出的是 ∇L 本身。"),
     "readout.grad_undefined": "无定义（斜率无穷大）",
     "readout.row_step": "第 {step} 步，即其最后一步",
@@ -712,7 +719,8 @@ ZH: dict[str, str] = {
     "bv.family.network": "神经网络，单隐藏层（宽度 h）",
     "bv.family.network.note": (
         "tanh 单元，从同一个起点出发，用 500 步全批量 Adam 训练；λ 是 L2 正则化项。"
-        "超过几个单元之后，曲线几乎是平的：500 步不足以让网络穿过每个带噪声的点，即使网络很宽"
+        "超过几个单元之后，测试误差几乎不变，方差也只是缓慢增长："
+        "500 步不足以让网络穿过每个带噪声的点，即使网络很宽"
         "（训练误差始终明显大于 0），所以更宽的网络的各个拟合之间几乎不会更不一致。"
         "限制拟合的是训练时间，而不是宽度：提前停止本身就是一种正则化"
         "（训练时间增加到 8 倍，h = 32 处的方差约增加到 3 倍）。"

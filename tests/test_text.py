@@ -444,6 +444,7 @@ REGISTRIES = {
     "mlp.schedule.{}": lambda: opt.SCHEDULES,
     "clip.{}": lambda: opt.CLIPPING,
     "readout.g_note.{}": lambda: ("noise", "clip", "both"),
+    "headline.{}": lambda: ("diverged", "outside", "undefined"),  # race.Race.stop's kinds
     "surface.{}.name": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "surface.{}.lesson": lambda: [*surfaces.PRESETS, surfaces.CUSTOM],
     "critical.verdict.{}": _critical_verdicts,

@@ -228,9 +228,20 @@ const spoken = (m) => Array.isArray(m.css_classes)
   && (m.css_classes.includes('pg-notice') || m.css_classes.includes('pg-lesson-text'));
 // A box tagged INTO_VIEW is scrolled into its column's view as it is shown.
 const seen = (m) => Array.isArray(m.css_classes) && m.css_classes.includes('INTO_VIEW');
+// A card's header says whether the card is open; its chevron is decoration.
+const card = (m) => 'collapsed' in m && 'header_color' in m;
 kb.aria = () => {
-  for (const view of viewsWhere((m) => switchable(m) || spoken(m) || seen(m))) {
+  for (const view of viewsWhere((m) => switchable(m) || spoken(m) || seen(m) || card(m))) {
     const m = view.model;
+    if (card(m)) {
+      const header = view.shadow_el.querySelector('.card-header');
+      const open = String(!m.collapsed);
+      if (header != null && header.getAttribute('aria-expanded') !== open) {
+        header.setAttribute('aria-expanded', open);
+        header.querySelectorAll('svg').forEach((i) => i.setAttribute('aria-hidden', 'true'));
+      }
+      continue;
+    }
     if (seen(m)) {
       const shown = m.visible !== false && view.el.isConnected && view.el.offsetParent != null;
       if (shown && !view.pgShown) view.el.scrollIntoView({block: 'nearest', behavior: 'smooth'});
@@ -272,12 +283,11 @@ kb.download = () => {
 // network's diagram by its class name): a screen reader met unnamed canvases.  Its
 // toolbar and legend stay outside the image, reachable.  Renamed as a title changes.
 kb.charts = () => {
-  for (const v of viewsWhere((m) => Array.isArray(m.tags) && 'title' in m
-                             && m.tags.some((t) => typeof t === 'string'
-                                            && t.startsWith('EXPORT_TAG:')))) {
+  for (const v of viewsWhere((m) => 'toolbar' in m && 'title' in m)) {  // (every plot)
     const picture = v.canvas_view != null ? v.canvas_view.el : null;
     if (picture == null) continue;
-    const tag = v.model.tags.find((t) => typeof t === 'string' && t.startsWith('EXPORT_TAG:'));
+    const tag = (v.model.tags || []).find((t) => typeof t === 'string'
+                                            && t.startsWith('EXPORT_TAG:')) || 'EXPORT_TAG:';
     const text = v.model.title != null && v.model.title.text ? v.model.title.text : '';
     const name = text.replace(/\\s*\\n\\s*/g, ' ').trim()
       || kb.data.class_names['pg-download-' + tag.slice('EXPORT_TAG:'.length)] || '';

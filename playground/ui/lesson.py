@@ -48,6 +48,7 @@ from .link import DEFAULT_LAB, LinkField, LinkReason, LinkTable, Problem, proble
 from .markup import notice, set_notice, text_html
 from .present import (
     DISPLAY_LINK,
+    FOCUS_RING,
     PAGE_BUTTON,
     PLOT_COLORS,
     Display,
@@ -543,7 +544,8 @@ class LessonGuide:
         (issue #9 item 4)."""
         if self._card is None:
             self._card = pn.Card(title=tr("lesson.panel", self.lang), collapsed=True,
-                                 sizing_mode="stretch_width", css_classes=["pg-lesson-card"])
+                                 sizing_mode="stretch_width", css_classes=["pg-lesson-card"],
+                                 stylesheets=[FOCUS_RING])  # (its header had none)
             self._card.param.watch(lambda _e: self.fill_card(), "collapsed")
         return self._card
 

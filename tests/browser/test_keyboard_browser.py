@@ -362,12 +362,20 @@ def test_a_card_opened_from_the_keyboard_keeps_the_focus(new_page, server_url):
     focus to the page's body: the next Tab started again at the top of the page."""
     page = open_optimizers(new_page, f"{server_url}?lab=optimizers")
     header = page.locator(".card-header").first
+    wait_until(page, lambda: header.get_attribute("aria-expanded") == "false", 10,
+               "the closed card said so")
     header.focus()
     assert page.evaluate(_FOCUSED)["cls"].startswith("card-header")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # from the keyboard: its ring (it had none)
+    ring = page.evaluate(_OUTLINE)
+    assert ring["style"] == "solid" and ring["width"] >= 2, ring
     page.keyboard.press("Enter")
     wait_until(page, lambda: "collapsed" not in (header.get_attribute("class") or "")
                and page.evaluate(_FOCUSED)["cls"].startswith("card-header"), 10,
                "the card open, its header focused")
+    wait_until(page, lambda: header.get_attribute("aria-expanded") == "true", 10,
+               "the open card said so")
     page.wait_for_timeout(700)  # (after every late refocus: none takes a moved focus back)
     page.keyboard.press("Tab")  # into the card's content, not the header's buttons
     inside = page.evaluate("""() => {

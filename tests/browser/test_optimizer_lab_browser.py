@@ -266,9 +266,10 @@ def test_a_diverging_optimizer_is_reported(page, server_url):
     assert f"at step {sgd_last}, its last" in sgd_row and "its last" not in adam_row
     legend = page.evaluate(_LEGEND_LABELS)
     assert f"SGD: diverged at step {sgd_diverged}" in legend
-    # Lecture mode's headline says so in a word ("–" read as a minus sign).
+    # Lecture mode's headline says so in a word ("–" read as a minus sign, "stopped" as
+    # "finished").
     headline = page.evaluate(f"() => ({_MODEL})('headline').text")
-    assert "pg-loss-now" in headline and ">stopped<" in headline, headline
+    assert "pg-loss-now" in headline and ">diverged<" in headline, headline
     sgd = source(page, "full_sgd")
     assert 1 <= len(sgd["x"]) <= max(sgd_diverged, 1)
     for column in ("x", "y", "loss"):

@@ -16,6 +16,7 @@ from ...numerics import optimizers as opt
 from ...numerics.expression import latex_number
 from ...text import DEFAULT_LANGUAGE, TEXT, tr
 from ...ui.axes import LEGEND_TEXT_JS, PLAIN_JS, legend_text
+from ...ui.caption import clipping as caption_clipping
 from ...ui.caption import listed as caption_list
 from ...ui.caption import number as setting_text
 from ...ui.export import download_button, with_downloads
@@ -23,7 +24,7 @@ from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
 from ...ui.keyboard import INTO_VIEW
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
-from ...ui.present import MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
+from ...ui.present import FOCUS_RING, MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
 from ...ui.schedule import BOXES as SCHEDULE_BOXES
 from ...ui.schedule import boxes_shown, schedule_and_clip
 from ...ui.session import Worker
@@ -387,7 +388,8 @@ class OptimizerLab(Lab, GuardedControls):
         for name in opt.NAMES:
             card = pn.Card(title=tr(f"optimizer.{name}", lang), collapsed=True,
                            header_color=ink(COLORS[name]), sizing_mode="stretch_width",
-                           styles={"border-left": f"5px solid {COLORS[name]}"})
+                           styles={"border-left": f"5px solid {COLORS[name]}"},
+                           stylesheets=[FOCUS_RING])  # (its header had none)
             card.param.watch(lambda _e, n=name: self._fill_card(n), "collapsed")
             cards.append(card)
         self.hp_cards = dict(zip(opt.NAMES, cards, strict=True))
@@ -628,7 +630,7 @@ class OptimizerLab(Lab, GuardedControls):
                 else "clip" if s.clip != "none" else None)
         text = "" if kind is None else tr(
             f"readout.g_note.{kind}", s.lang, noise=setting_text(s.noise),
-            clipping=f"{tr(f'clip.{s.clip}', s.lang)}, c = {setting_text(s.clip_value)}")
+            clipping=caption_clipping(s.clip, s.clip_value, s.lang))
         self.gradient_note.param.update(object=text, visible=bool(text))
 
     @param.depends("state.steps", watch=True)
@@ -706,15 +708,18 @@ class OptimizerLab(Lab, GuardedControls):
     def _diverged_hint(self) -> str:
         """The runs shown that diverged, and why: a loss that grew (each step overshot:
         a smaller α helps; the legend said "diverged at step 2" and no more, a typed
-        Rosenbrock at the default α) or one that fell without bound (the surface has no
-        minimum that way: x·y, at any α)."""
+        Rosenbrock at the default α) or one that fell without bound (the surface goes
+        down for ever that way: a smaller α helps only where a valley is near, as on
+        x² − x⁴/10 + y², not on x·y)."""
         s, result = self.state, self.state.result
         if result is None:
             return ""
-        grew, fell = [], []
+        grew, fell, left = [], [], []
         for name in s.racers:
             k = opt.NAMES.index(name)
             stop = result.stop(k)
+            if stop is not None and stop[0] == "outside":  # a step past the domain's edge
+                left.append(tr(f"optimizer.{name}", s.lang))
             if stop is None or stop[0] != "diverged":
                 continue
             losses = result.loss[:stop[1], k]
@@ -723,7 +728,8 @@ class OptimizerLab(Lab, GuardedControls):
             (fell if down else grew).append(tr(f"optimizer.{name}", s.lang))
         return " ".join(tr(key, s.lang, names=caption_list(names, s.lang))
                         for key, names in (("race.diverged_hint", grew),
-                                           ("race.unbounded_hint", fell)) if names)
+                                           ("race.unbounded_hint", fell),
+                                           ("race.outside_hint", left)) if names)
 
     def _build_formula_cards(self):
         """A card for each shown optimizer that has none yet (with the details: after the

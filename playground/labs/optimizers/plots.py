@@ -174,7 +174,8 @@ class RacePlots:
                                                "color": []}, name=f"arrows_{kind}")
                        for kind in ("gradient", "velocity", "step")}
         self.meta = ColumnDataSource({"name": [], "label": [], "color": [], "diverged": [],
-                                      "stopped": [], "undefined": [], "last": [],
+                                      "stopped": [], "halted": [], "undefined": [],
+                                      "last": [],
                                       "velocity": [],
                                       "reach": []}, name="race_meta")
         self._draw_surface_glyphs()
@@ -266,8 +267,7 @@ class RacePlots:
 
     def _js_args(self) -> dict:
         labels = state_table_text(self.lang)
-        labels.update(step=tr("plot.step", self.lang), loss_of=tr("headline.loss_of", self.lang),
-                      stopped=tr("headline.stopped", self.lang))
+        labels.update(step=tr("plot.step", self.lang), loss_of=tr("headline.loss_of", self.lang))
         # One source of each kind per registry entry, looked up by name in the browser.
         args = {"meta": self.meta, "current": self.current, "readout": self.readout,
                 "headline": self.headline, "surface_title": self.surface_fig.title,
@@ -329,6 +329,7 @@ class RacePlots:
         floor = loss_floor(self._loss_floor, self._grid_min, [race] if race else [], indices)
         legend_items = []
         diverged, stopped = [], []  # the step each stopped at (−1: never), and why
+        halted = []  # why, in a word (lecture mode's headline)
         undefined = []  # the step whose gradient is undefined (−1: none)
         for name in opt.NAMES:
             k = opt.NAMES.index(name)
@@ -350,6 +351,7 @@ class RacePlots:
             label = tr(f"optimizer.{name}", self.lang)
             status = race_status(race, k, self.lang)
             stopped.append("" if stop is None else status)
+            halted.append("" if stop is None else tr(f"headline.{stop[0]}", self.lang))
             item = self.legend_items[name]
             # A text, not a column name.
             item.label = value(tr("plot.legend_item", self.lang, optimizer=label, status=status))
@@ -369,6 +371,7 @@ class RacePlots:
         self.meta.data = {
             "name": list(selected), "label": [tr(f"optimizer.{n}", self.lang) for n in selected],
             "color": [COLORS[n] for n in selected], "diverged": diverged, "stopped": stopped,
+            "halted": halted,
             "undefined": undefined, "last": [last] * len(selected),
             # Whether it keeps a velocity (SGD, AdaGrad and RMSProp do not: no v column).
             "velocity": [opt.OPTIMIZERS[n].velocity is not None for n in selected],
@@ -444,12 +447,14 @@ for (let k = 0; k < names.length; k++) {
   // at step 88 wrapped the headline to a second line, and the pictures jumped 90 px.
   // Five or six at 0.8 of the size: at 1280 px in lecture mode the sixth went to a
   // second row, and the surface lost 75 px.
+  // (and their names may wrap: "损失 L（Nesterov 动量法）" kept a sixth off the row)
   numbers += "<div style='min-width:6em" + (names.length > 4 ? ";font-size:0.8em" : "") +
-    "'>" + small +
+    "'>" + (names.length > 4 ? small.replace("white-space:nowrap", "white-space:normal") : small) +
     labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + pgInk(color) + "'>" +
-    // (a word: "–" read as a minus sign from the back of a lecture hall)
-    (shown.stopped || shown.undefinedHere ? labels.stopped : pgPlain(d.loss[i])) +
+    // (a word: "–" read as a minus sign from the back of a lecture hall; "stopped" as
+    // "finished")
+    (shown.stopped || shown.undefinedHere ? meta.data.halted[k] : pgPlain(d.loss[i])) +
     "</span></div>";  // as the legend
   rows += shown.row;
 }

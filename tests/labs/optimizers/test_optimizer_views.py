@@ -393,8 +393,9 @@ def test_with_clipping_or_noise_the_page_says_which_gradient_g_is(lab):
 
 def test_a_diverged_run_is_told_what_to_do(lab):
     """The legend said "diverged at step 2" and no more.  A run whose loss grew is told
-    a smaller α helps; one that ran away downhill (L = x·y has no minimum) is told no α
-    does; the others are not named."""
+    a smaller α helps; one that ran away downhill is told a smaller α helps only where
+    the surface has a valley (x·y has none; x² − x⁴/10 + y² one at 0, which SGD at α = 3
+    overshoots); the others are not named."""
     lab.state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "sgd_lr": "5"})
     text = lab.message.object
     assert lab.message.visible and "Diverged: SGD." in text and "Adam" not in text
@@ -404,7 +405,12 @@ def test_a_diverged_run_is_told_what_to_do(lab):
     stop = lab.state.result.stop(opt.NAMES.index("sgd"))
     assert stop is not None and stop[0] == "diverged"
     text = lab.message.object
-    assert "Ran away downhill: SGD." in text and "smaller α" not in text
+    assert "Ran away downhill: SGD." in text and "Diverged" not in text
+    # A step past the domain's edge (x − log x from x = 3 at α = 5: x < 0 at once).
+    lab.state.apply_query({"surface": "custom", "expr": "x-log(x)+y^2", "x0": "3",
+                           "y0": "0", "optimizers": "sgd", "sgd_lr": "5"})
+    assert lab.state.result.stop(opt.NAMES.index("sgd"))[0] == "outside"
+    assert "Left the formula&#x27;s domain: SGD." in lab.message.object  # (escaped)
     lab.state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "0.45"})
     assert not lab.message.visible
 
