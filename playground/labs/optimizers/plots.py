@@ -430,7 +430,8 @@ let rows = "";
 // The headline: the step, then each optimizer's loss at it (or why it stopped).
 const small = "<span style='display:block;font-size:max(12px, var(--pg-text-size, 0px));" +
   "font-weight:400;color:var(--pg-muted,#555);white-space:nowrap'>";
-let numbers = "<div style='min-width:90px'>" + small + labels.step + "</span>" +
+let numbers = "<div style='min-width:90px" + (names.length > 4 ? ";display:flex;" +
+  "flex-direction:column;justify-content:flex-end" : "") + "'>" + small + labels.step + "</span>" +
   "<span class='pg-step-now'>" + t + "</span></div>";
 for (let k = 0; k < names.length; k++) {
   const d = fulls[names[k]].data;
@@ -448,7 +449,9 @@ for (let k = 0; k < names.length; k++) {
   // Five or six at 0.8 of the size: at 1280 px in lecture mode the sixth went to a
   // second row, and the surface lost 75 px.
   // (and their names may wrap: "损失 L（Nesterov 动量法）" kept a sixth off the row)
-  numbers += "<div style='min-width:6em" + (names.length > 4 ? ";font-size:0.8em" : "") +
+  numbers += "<div style='min-width:6em" +
+    (names.length > 4 ? ";max-width:6.5em;font-size:0.8em;display:flex;" +
+     "flex-direction:column;justify-content:flex-end" : "") +  // (numbers on one line)
     "'>" + (names.length > 4 ? small.replace("white-space:nowrap", "white-space:normal") : small) +
     labels.loss_of.replace("{optimizer}", () => meta.data.label[k]) +
     "</span><span class='pg-loss-now' style='color:" + pgInk(color) + "'>" +
