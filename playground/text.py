@@ -109,6 +109,8 @@ _EN: dict[str, str] = {
         "unexpected character {character} at position {position}; "
         "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
     "expr.malformed_number": "malformed number '{text}' at position {position}",
+    "expr.implicit_product": (
+        "'{text}' at position {position}: write {written} (a product needs its *)"),
     "expr.number_too_large": (
         "number '{text}' at position {position} is too large (the largest is about 1.8e308)"),
     "expr.unmatched_close": "unmatched ')' at position {position}",

@@ -85,6 +85,7 @@ ZH: dict[str, str] = {
         "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符，"
         "以及粘贴的数学符号 − × · ÷ π ² ³"),
     "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：“{text}”",
+    "expr.implicit_product": "第 {position} 个字符处的“{text}”：请写成 {written}（乘法需要写出 *）",
     "expr.number_too_large": "第 {position} 个字符处的数字“{text}”太大（最大约为 1.8e308）",
     "expr.unmatched_close": "第 {position} 个字符处的 “)” 没有与之配对的 “(”",
     "expr.expected_operator": (

@@ -107,6 +107,8 @@ MESSAGES: dict[str, str] = {
         "unexpected character {character} at position {position}; "
         "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
     "malformed_number": "malformed number '{text}' at position {position}",
+    "implicit_product": (
+        "'{text}' at position {position}: write {written} (a product needs its *)"),
     "number_too_large": (
         "number '{text}' at position {position} is too large (the largest is about 1.8e308)"),
     "unmatched_close": "unmatched ')' at position {position}",
@@ -245,6 +247,12 @@ def _scan_number(text: str, start: int) -> int:
             exponent_start += 1
         if _digit_at(text, exponent_start):
             end = _skip(text, exponent_start, _DIGITS)
+    if end < len(text) and text[end] in _NAME_START:  # "2x", "0.05x", "2pi": as on a slide
+        name_end = _skip(text, end, _NAME_CHARACTERS)
+        name = text[end:name_end]
+        if name in ALLOWED_FUNCTIONS or name in ALLOWED_CONSTANTS or name in VARIABLES:
+            raise _error("implicit_product", text=text[start:name_end], position=start + 1,
+                         written=f"{text[start:end]}*{name}")
     if end < len(text) and (text[end] in _NAME_CHARACTERS or text[end] == "."):
         # Show the whole run the user probably meant as one number.
         malformed_end = _skip(text, end, _NAME_CHARACTERS | {"."})

@@ -327,6 +327,23 @@ HOSTILE_INPUTS = [
 ]
 
 
+@pytest.mark.parametrize(("text", "written"), [
+    ("0.05x**2 + 2y**2", "0.05*x"), ("2pi*x", "2*pi"), ("3sin(x)", "3*sin"), ("2e", "2*e"),
+    ("1e3y", "1e3*y")])
+def test_a_product_written_as_on_a_slide_says_how_to_write_it(text, written):
+    """"0.05x" read as a malformed number, with no word of the * it lacks."""
+    with pytest.raises(ExpressionError) as excinfo:
+        parse_expression(text)
+    assert excinfo.value.code == "implicit_product"
+    assert f"write {written} " in str(excinfo.value)
+
+
+def test_a_number_run_into_a_name_that_is_no_name_stays_malformed():
+    with pytest.raises(ExpressionError) as excinfo:
+        parse_expression("1 + 0x1F")
+    assert excinfo.value.code == "malformed_number"
+
+
 @pytest.mark.parametrize("text", HOSTILE_INPUTS)
 def test_hostile_input_is_rejected(text):
     with dynamic_code_forbidden(), pytest.raises(ExpressionError) as excinfo:
