@@ -213,6 +213,9 @@ class OptimizerLab(Lab, GuardedControls):
         lang = self.state.lang
         self.plots = RacePlots(lang)
         self.message = notice("warning", css_classes=["pg-message"])
+        # Why a run stopped and what to do, under the pictures: above them it pushed the
+        # surface's legend below a 720-px window (the legend says "diverged at step k").
+        self.stop_hint = notice("warning", css_classes=["pg-stop-hint"])
         self.player = pn.widgets.Player(
             start=0, end=1, value=0, interval=60, loop_policy="once", show_loop_controls=False,
             width=460, show_value=True, css_classes=["pg-player"], stylesheets=[PLAYER_CSS],
@@ -566,6 +569,7 @@ class OptimizerLab(Lab, GuardedControls):
             self._show_gradient_note()
             self.plots.show_critical_points(self.state.shown_surface)
         return [
+            self.stop_hint,
             self.readout_pane,
             self.gradient_note,
             self.view_3d,
@@ -699,11 +703,11 @@ class OptimizerLab(Lab, GuardedControls):
         self.view_3d.visible = s.view_3d
 
     def show_message(self):
-        """What a link could not apply, any run error, "no optimizer chosen", and which
-        runs diverged with what to do about it."""
+        """What a link could not apply, any run error and "no optimizer chosen"; under the
+        pictures, which runs stopped and what to do about it."""
         empty = "" if self.state.optimizers else tr("optimizers.none", self.state.lang)
-        set_notice(self.message, (self.link_problems, self.state.error, empty,
-                                  self._diverged_hint()))
+        set_notice(self.message, (self.link_problems, self.state.error, empty))
+        set_notice(self.stop_hint, [self._diverged_hint()])
 
     def _diverged_hint(self) -> str:
         """The runs shown that diverged, and why: a loss that grew (each step overshot:

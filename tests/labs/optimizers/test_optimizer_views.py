@@ -397,22 +397,23 @@ def test_a_diverged_run_is_told_what_to_do(lab):
     the surface has a valley (x·y has none; x² − x⁴/10 + y² one at 0, which SGD at α = 3
     overshoots); the others are not named."""
     lab.state.apply_query({"surface": "ravine", "optimizers": "sgd,adam", "sgd_lr": "5"})
-    text = lab.message.object
-    assert lab.message.visible and "Diverged: SGD." in text and "Adam" not in text
+    assert not lab.message.visible  # (under the pictures: above, it pushed the legend down)
+    text = lab.stop_hint.object
+    assert lab.stop_hint.visible and "Diverged: SGD." in text and "Adam" not in text
     assert "a smaller α" in text
     lab.state.apply_query({"surface": "custom", "expr": "x*y", "x0": "1", "y0": "0.5",
                            "optimizers": "sgd", "sgd_lr": "0.1", "steps": "400"})
     stop = lab.state.result.stop(opt.NAMES.index("sgd"))
     assert stop is not None and stop[0] == "diverged"
-    text = lab.message.object
+    text = lab.stop_hint.object
     assert "Ran away downhill: SGD." in text and "Diverged" not in text
     # A step past the domain's edge (x − log x from x = 3 at α = 5: x < 0 at once).
     lab.state.apply_query({"surface": "custom", "expr": "x-log(x)+y^2", "x0": "3",
                            "y0": "0", "optimizers": "sgd", "sgd_lr": "5"})
     assert lab.state.result.stop(opt.NAMES.index("sgd"))[0] == "outside"
-    assert "Left the formula&#x27;s domain: SGD." in lab.message.object  # (escaped)
+    assert "Left the formula&#x27;s domain: SGD." in lab.stop_hint.object  # (escaped)
     lab.state.apply_query({"surface": "ravine", "optimizers": "sgd", "sgd_lr": "0.45"})
-    assert not lab.message.visible
+    assert not lab.stop_hint.visible
 
 
 def test_a_surface_infinite_at_the_start_says_what_to_do(lab):
