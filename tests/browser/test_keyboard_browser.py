@@ -376,6 +376,9 @@ def test_a_card_opened_from_the_keyboard_keeps_the_focus(new_page, server_url):
                "the card open, its header focused")
     wait_until(page, lambda: header.get_attribute("aria-expanded") == "true", 10,
                "the open card said so")
+    # Its contents are built as it first opens: Tab waits for them (on CI it went on to
+    # the next card's header before they came).
+    page.locator(".card").first.locator("input").first.wait_for(timeout=20_000)
     page.wait_for_timeout(700)  # (after every late refocus: none takes a moved focus back)
     page.keyboard.press("Tab")  # into the card's content, not the header's buttons
     inside = page.evaluate("""() => {
