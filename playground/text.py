@@ -77,7 +77,8 @@ _EN: dict[str, str] = {
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]² (wider to show a start or a run "
         "outside it). Allowed: numbers, x, y, pi, "
-        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, x²), and the functions "
+        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, √, x², x⁻¹, "
+        "full-width （）＋，), and the functions "
         "{functions}. At a kink the gradient is "
         "the subgradient of smallest norm, read from the slopes on every side of it: 0 for "
         "|x| at x = 0 (sign(0) = 0, as in PyTorch), for √(x² + y²) at the origin, for "
@@ -107,10 +108,13 @@ _EN: dict[str, str] = {
         "'.' may only appear inside a number such as 0.5"),
     "expr.non_ascii": (
         "unexpected character {character} at position {position}; "
-        "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
+        "allowed are plain ASCII characters, and − × · ÷ π √ ² ³ ⁻¹ as pasted maths"),
     "expr.malformed_number": "malformed number '{text}' at position {position}",
     "expr.implicit_product": (
         "'{text}' at position {position}: write {written} (a product needs its *)"),
+    "expr.ambiguous_root": (
+        "'√' at position {position} is followed by a power: write √(x²) for the root of "
+        "a power, or (√x)² for the power of a root"),
     "expr.number_too_large": (
         "number '{text}' at position {position} is too large (the largest is about 1.8e308)"),
     "expr.unmatched_close": "unmatched ')' at position {position}",

@@ -60,7 +60,8 @@ ZH: dict[str, str] = {
     "surface.custom.lesson": (
         "你自己定义的关于 x 和 y 的曲面，绘制范围为 [−3, 3]²（起点或轨迹在其外时会扩大）。"
         "可以使用：数字、x、y、pi、e、"
-        "+ − * / **（或 ^；也可以粘贴数学符号：−、×、·、÷、π、x²），以及函数 {functions}。"
+        "+ − * / **（或 ^；也可以粘贴数学符号：−、×、·、÷、π、√、x²、x⁻¹，"
+        "全角的（）＋，也可以），以及函数 {functions}。"
         "在折点处，梯度取范数最小的次梯度（由折点各侧的"
         "斜率得出）：|x| 在 x = 0 处取 0（sign(0) = 0，与 PyTorch 相同），√(x² + y²) 在原点处取 0，"
         "max(a, b) 和 min(a, b) 在 a = b 且两侧斜率相互抵消时也取 0，|x| + x/2 在 x = 0 处也取 0"
@@ -83,9 +84,12 @@ ZH: dict[str, str] = {
         "第 {position} 个字符处有不允许的字符 “.”；“.” 只能出现在数字中，例如 0.5"),
     "expr.non_ascii": (
         "第 {position} 个字符处有不允许的字符 {character}；只允许使用半角 ASCII 字符，"
-        "以及粘贴的数学符号 − × · ÷ π ² ³"),
+        "以及粘贴的数学符号 − × · ÷ π √ ² ³ ⁻¹（全角字符按半角读）"),
     "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：“{text}”",
     "expr.implicit_product": "第 {position} 个字符处的“{text}”：请写成 {written}（乘法需要写出 *）",
+    "expr.ambiguous_root": (
+        "第 {position} 个字符处的 “√” 后面跟着乘方：根号下的乘方请写成 √(x²)，"
+        "根式的乘方请写成 (√x)²"),
     "expr.number_too_large": "第 {position} 个字符处的数字“{text}”太大（最大约为 1.8e308）",
     "expr.unmatched_close": "第 {position} 个字符处的 “)” 没有与之配对的 “(”",
     "expr.expected_operator": (

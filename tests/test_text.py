@@ -564,9 +564,9 @@ def _raised(function, *args, **kwargs) -> Exception:
 BAD_FORMULAS = {
     "not_text": 3, "too_long": "x+" * 200, "empty": "  ",
     "too_many_tokens": "+".join(["x"] * 150), "unexpected_character": "x @ y",
-    "unexpected_dot": "x.real", "non_ascii": "x \uff0b y", "malformed_number": "1 + 0x1F",
+    "unexpected_dot": "x.real", "non_ascii": "x + \u03b1", "malformed_number": "1 + 0x1F",
     "number_too_large": "1e400*x",
-    "implicit_product": "0.05x**2",
+    "implicit_product": "0.05x**2", "ambiguous_root": "\u221ax\u00b2 + y",
     "unmatched_close": "(x + 1))", "expected_operator": "x y", "expected_operand": "x + )",
     "expected_operand_end": "x**", "unknown_name": "x + foo", "needs_parentheses": "sin + x",
     "one_argument": "sin(x, y)", "arguments": "max(x)", "missing_close": "sin(x",

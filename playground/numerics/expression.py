@@ -105,10 +105,13 @@ MESSAGES: dict[str, str] = {
         "'.' may only appear inside a number such as 0.5"),
     "non_ascii": (
         "unexpected character {character} at position {position}; "
-        "allowed are plain ASCII characters, and − × · ÷ π ² ³ as pasted maths"),
+        "allowed are plain ASCII characters, and − × · ÷ π √ ² ³ ⁻¹ as pasted maths"),
     "malformed_number": "malformed number '{text}' at position {position}",
     "implicit_product": (
         "'{text}' at position {position}: write {written} (a product needs its *)"),
+    "ambiguous_root": (
+        "'√' at position {position} is followed by a power: write √(x²) for the root of "
+        "a power, or (√x)² for the power of a root"),
     "number_too_large": (
         "number '{text}' at position {position} is too large (the largest is about 1.8e308)"),
     "unmatched_close": "unmatched ')' at position {position}",
@@ -164,9 +167,15 @@ def _error(code: str, **params) -> ExpressionError:
 
 
 class Token(NamedTuple):
-    kind: str  # "number", "name", "operator", "(", ")", "," or "end"
+    kind: str  # "number", "name", "operator", "root", "(", ")", "," or "end"
     text: str
     position: int  # 1-based
+    typed: str = ""  # what the user typed where it differs from ``text`` ("π" for pi)
+
+    @property
+    def shown(self) -> str:
+        """The token as typed, for messages."""
+        return self.typed or self.text
 
 
 _DIGITS = frozenset(string.digits)
@@ -176,12 +185,19 @@ _WHITESPACE = frozenset(" \t\r\n")
 _SINGLE_CHARACTER_OPERATORS = frozenset("+-*/^")
 _PUNCTUATION = frozenset("(),")
 #: Maths as it is pasted from slides and textbooks, read as its ASCII spelling: the
-#: minus sign, times and division signs, π, and superscript digits (x² is x**2).
+#: minus sign, times and division signs, π, superscript powers (x² is x**2, x⁻¹ is
+#: x**-1) and √ (√x and √(x² + y²) are sqrt(x) and sqrt(x² + y²)).
 _UNICODE_OPERATORS = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
                       "\u00f7": "/"}
 _UNICODE_NAMES = {"\u03c0": "pi"}
+_ROOT = "\u221a"
 _SUPERSCRIPT_DIGITS = {s: str(d) for d, s in enumerate("\u2070\u00b9\u00b2\u00b3\u2074\u2075"
                                                         "\u2076\u2077\u2078\u2079")}
+_SUPERSCRIPT_MINUS = "\u207b"
+#: Full-width forms, as a Chinese or Japanese input method types them ("（x＋1）＊＊2",
+#: "max（x，y）"), read as the ASCII they stand for; one character for one, so that
+#: positions in messages stay those of the text typed.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -190,6 +206,7 @@ def tokenize(text: str) -> list[Token]:
     Raises:
         ExpressionError: a character or name outside the grammar, or too many tokens.
     """
+    text = text.translate(_FULL_WIDTH)
     tokens: list[Token] = []
     index = 0
     while index < len(text):
@@ -197,11 +214,18 @@ def tokenize(text: str) -> list[Token]:
         if character in _WHITESPACE:
             index += 1
             continue
-        if character in _SUPERSCRIPT_DIGITS:  # x² → x ** 2 (two tokens, one place)
-            end = _skip(text, index, frozenset(_SUPERSCRIPT_DIGITS))
-            digits = "".join(_SUPERSCRIPT_DIGITS[c] for c in text[index:end])
-            tokens.append(Token("operator", "**", index + 1))
-            token, index = Token("number", digits, index + 1), end
+        if character in _SUPERSCRIPT_DIGITS or character == _SUPERSCRIPT_MINUS:
+            # x² → x ** 2, x⁻¹ → x ** - 1 (tokens at one place)
+            start = index + (character == _SUPERSCRIPT_MINUS)
+            end = _skip(text, start, frozenset(_SUPERSCRIPT_DIGITS))
+            if end == start:
+                raise _error("non_ascii", character=_describe_character(character),
+                             position=index + 1)
+            digits = "".join(_SUPERSCRIPT_DIGITS[c] for c in text[start:end])
+            tokens.append(Token("operator", "**", index + 1, text[index:end]))
+            if start > index:
+                tokens.append(Token("operator", "-", index + 1, text[index:end]))
+            token, index = Token("number", digits, index + 1, text[index:end]), end
         else:
             token, index = _next_token(text, index)
         tokens.append(token)
@@ -227,9 +251,11 @@ def _next_token(text: str, start: int) -> tuple[Token, int]:
     if character in _PUNCTUATION:
         return Token(character, character, position), start + 1
     if character in _UNICODE_OPERATORS:
-        return Token("operator", _UNICODE_OPERATORS[character], position), start + 1
+        return Token("operator", _UNICODE_OPERATORS[character], position, character), start + 1
     if character in _UNICODE_NAMES:
-        return Token("name", _UNICODE_NAMES[character], position), start + 1
+        return Token("name", _UNICODE_NAMES[character], position, character), start + 1
+    if character == _ROOT:
+        return Token("root", "sqrt", position, character), start + 1
     if character == ".":
         raise _error("unexpected_dot", position=position)
     code = "unexpected_character" if character.isascii() else "non_ascii"
@@ -253,6 +279,9 @@ def _scan_number(text: str, start: int) -> int:
         if name in ALLOWED_FUNCTIONS or name in ALLOWED_CONSTANTS or name in VARIABLES:
             raise _error("implicit_product", text=text[start:name_end], position=start + 1,
                          written=f"{text[start:end]}*{name}")
+    if end < len(text) and (text[end] in _UNICODE_NAMES or text[end] == _ROOT):  # "2π", "2√x"
+        raise _error("implicit_product", text=text[start:end + 1], position=start + 1,
+                     written=f"{text[start:end]}*{text[end]}")
     if end < len(text) and (text[end] in _NAME_CHARACTERS or text[end] == "."):
         # Show the whole run the user probably meant as one number.
         malformed_end = _skip(text, end, _NAME_CHARACTERS | {"."})
@@ -335,7 +364,7 @@ class _Parser:
         if token.kind == ")":
             raise _error("unmatched_close", position=token.position)
         if token.kind != "end":
-            raise _error("expected_operator", token=token.text, position=token.position)
+            raise _error("expected_operator", token=token.shown, position=token.position)
         return tree
 
     def _expression(self) -> Node:
@@ -361,10 +390,13 @@ class _Parser:
         return operand if sign.text == "+" else Negate(operand)
 
     def _power(self) -> Node:
+        root = self._peek()
         base = self._primary()
         if not self._at_operator("**", "^"):
             return base
         operator = self._advance()
+        if root.kind == "root":  # √x²: √(x²) or (√x)²? A reader cannot tell either.
+            raise _error("ambiguous_root", position=root.position)
         with self._nested(operator):
             exponent = self._unary()
         return BinaryOp("**", base, exponent)
@@ -383,9 +415,12 @@ class _Parser:
                 inner = self._expression()
             self._close(token)
             return inner
+        if token.kind == "root":  # √ takes what follows it: √x, √2, √(x² + y²), √√x
+            with self._nested(token):
+                return Call("sqrt", (self._primary(),))
         if token.kind == "end":
             raise _error("expected_operand_end", position=token.position)
-        raise _error("expected_operand", token=token.text, position=token.position)
+        raise _error("expected_operand", token=token.shown, position=token.position)
 
     def _named(self, token: Token) -> Node:
         name = token.text
@@ -429,7 +464,7 @@ class _Parser:
             return
         if token.kind == "end":
             raise _error("missing_close", position=opening.position)
-        raise _error("expected_close", token=token.text, position=token.position,
+        raise _error("expected_close", token=token.shown, position=token.position,
                      opening=opening.position)
 
     @contextmanager

@@ -116,6 +116,13 @@ VALID_EXPRESSIONS = [
     ("(x² \u2212 1)² + y²", lambda x, y: (x**2 - 1) ** 2 + y**2),
     ("2×x·y ÷ 4 \u2212 π", lambda x, y: 2 * x * y / 4 - np.pi),
     ("\u2212x³ + x ⋅ y¹⁰", lambda x, y: -(x**3) + x * y**10),
+    # √ takes what follows it; x⁻¹ is x**-1.
+    ("√(x² + y²) + √2·x \u2212 (1 + y²)⁻¹", lambda x, y: (
+        np.sqrt(x**2 + y**2) + np.sqrt(2) * x - (1 + y**2) ** -1)),
+    ("√√(1 + x²) − √pi*y", lambda x, y: (1 + x**2) ** 0.25 - np.sqrt(np.pi) * y),
+    # Full-width forms, as a Chinese input method types them.
+    ("（x＋1）＊＊2\u3000＋ max（x，y）＾２", lambda x, y: (x + 1) ** 2 + np.maximum(x, y) ** 2),
+    ("\uff58 + \uff11", lambda x, y: x + 1),
 ]
 
 
@@ -276,13 +283,17 @@ HOSTILE_INPUTS = [
     "x(1)",
     "pi(2)",
     "e(x)",
-    "\uff58",  # fullwidth x
     "\u0455in(x)",  # Cyrillic s
     "\U0001d465",  # mathematical italic x
     "x\u200b",  # zero-width space
-    "\uff11 + x",  # fullwidth 1
     "\u0661 + x",  # Arabic-Indic 1: str.isdigit() and float() accept it
     "²",  # a superscript with nothing to raise
+    "x⁻",  # a superscript minus with no power
+    "√x²",  # √(x²) or (√x)²?
+    "√",
+    "√ + x",
+    "x√2",
+    "2√x",
     "x**²",  # two operators in a row
     "1e400*x",  # a number past float64's largest: it was drawn as "∞x"
     "ππ",
@@ -329,13 +340,21 @@ HOSTILE_INPUTS = [
 
 @pytest.mark.parametrize(("text", "written"), [
     ("0.05x**2 + 2y**2", "0.05*x"), ("2pi*x", "2*pi"), ("3sin(x)", "3*sin"), ("2e", "2*e"),
-    ("1e3y", "1e3*y")])
+    ("1e3y", "1e3*y"), ("sin(2πx)", "2*π"), ("3√x", "3*√")])
 def test_a_product_written_as_on_a_slide_says_how_to_write_it(text, written):
     """"0.05x" read as a malformed number, with no word of the * it lacks."""
     with pytest.raises(ExpressionError) as excinfo:
         parse_expression(text)
     assert excinfo.value.code == "implicit_product"
     assert f"write {written} " in str(excinfo.value)
+
+
+@pytest.mark.parametrize(("text", "shown"), [("x π", "'π'"), ("x × × y", "'×'"), ("(x y", "'y'")])
+def test_a_message_quotes_pasted_maths_as_typed(text, shown):
+    """π was quoted as 'pi', × as '*': a character the user never typed."""
+    with pytest.raises(ExpressionError) as excinfo:
+        parse_expression(text)
+    assert f"unexpected {shown} " in str(excinfo.value)
 
 
 def test_a_number_run_into_a_name_that_is_no_name_stays_malformed():
@@ -439,7 +458,8 @@ def test_length_and_token_limits():
         ("x.real", "unexpected character '.' at position 2", 2),
         ("x @ y", "unexpected character '@' at position 3", 3),
         ("x' + 1", "unexpected character \"'\" at position 2", 2),  # (it read ''')
-        ("2 * \uff58", "U+FF58", 5),
+        ("2 * \u0455in(x)", "U+0455", 5),
+        ("x ＋ ＄", "unexpected character '$' at position 5", 5),
         ("1 + 0x1F", "malformed number '0x1F' at position 5", 5),
         ("x + 1_000", "malformed number '1_000'", 5),
         ("(" * 41 + "x" + ")" * 41, "max 40 levels", 41),
