@@ -139,7 +139,14 @@ from .ui.marks import (
 from .ui.markup import text_html
 from .ui.paint import skip_css_variables
 from .ui.palettes import OPTIMIZER_COLORS, title_ink
-from .ui.present import MATH_FONT, OWN_INK, PLOT_COLORS, dark_page_css, page_fonts
+from .ui.present import (
+    MATH_FONT,
+    OWN_INK,
+    PLOT_COLORS,
+    dark_page_css,
+    page_fonts,
+    upright_chinese,
+)
 from .ui.widgets import SLIDER_COLON_JS, label_colon, loss_text, number_text
 
 #: The sweep's default number of values, and the bounds on it.
@@ -740,8 +747,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     none = tr("mlp.no_validation", lang)
     readouts = [readout_html(  # the lab's, each loss with its accuracy under it
         e, loss_text(history[e, 0]), loss_text(history[e, 2]) if has_val else none, lang,
-        accuracies=(accuracy_text(history[e, 1]),
-                    accuracy_text(history[e, 3]) if has_val else "")) for e in marks]
+        accuracies=(accuracy_text(history[e, 1], lang),
+                    accuracy_text(history[e, 3], lang) if has_val else "")) for e in marks]
     # The lab's reading of the curves up to each snapshot (none before training shows).
     readings = [_reading_html(tr(f"mlp.reading.{key}", lang)) if key != "early" else ""
                 for key in (state.reading(upto=e) for e in marks)]
@@ -947,7 +954,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
         "</b></div>" + race_table_html(
             racers, [h[min(e, len(h) - 1)] for h in histories],
             [d if d is not None and e >= d else None for d in state.race_diverged],
-            has_val, lang, state.race_readings(upto=e)) for e in marks]
+            has_val, lang, state.race_readings(upto=e),
+            [state.racer_lr(n) for n in racers]) for e in marks]
     animate = CustomJS(args={
         "slider": slider, "snaps": snaps, "images": shown, "fulls": fulls,
         "playeds": playeds, "cursors": cursors, "readout": readout, "readouts": readouts},
@@ -1286,8 +1294,10 @@ def mlp_epochs(state) -> int:
 
 def plot_fonts(layout):
     """Every text drawn in ``layout``'s plots (titles, axes, legends, labels) in
-    ``PLOT_FONT`` (``ui.present.page_fonts``)."""
-    page_fonts(layout.references(), PLOT_FONT)
+    ``PLOT_FONT`` (``ui.present.page_fonts``), Chinese axis labels upright."""
+    models = layout.references()
+    page_fonts(models, PLOT_FONT)
+    upright_chinese(models)
 
 
 def build_page(state, lab: str, sweep: str | None = None, n_values: int | None = None,

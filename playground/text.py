@@ -230,6 +230,7 @@ _EN: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "start",
     "plot.arrows_scale": "arrows drawn ×{scale}",
+    "plot.arrows_true": "arrows at their true length",
     "plot.arrows_longer": "arrows ×{scale}",
     "plot.arrows_shorter": "arrows {scale} × shorter",
     # The tooltips of a plot's toolbar buttons (Bokeh's own words in English).
@@ -467,6 +468,7 @@ _EN: dict[str, str] = {
     "caption.no_bias_correction": "no bias correction",
     "caption.race": "Race",
     "caption.race_each": "{racers} (each {settings})",
+    "caption.racer_lr": "{name} (α = {lr})",
     "caption.steps": "{steps} steps",
     # A figure's note on the surface's arrows (scaled to be seen, as the page's table says).
     "caption.arrows": "arrows at the step shown, scaled to be seen: {legend}",
@@ -480,6 +482,8 @@ _EN: dict[str, str] = {
     "caption.mlp.seed": "seed {value}",
     "caption.mlp.normalised": "inputs normalised",
     "caption.mlp.no_hidden": "no hidden layer",
+    "caption.mlp.layer": "1 hidden layer (width {widths})",
+    "caption.mlp.layers": "{n} hidden layers (widths {widths})",
     "caption.mlp.l1": "L1 penalty λ₁ = {value}",
     "caption.mlp.l2": "L2 penalty λ₂ = {value}",
     "export.page": "Export page (HTML)",
@@ -633,6 +637,8 @@ _EN: dict[str, str] = {
     "mlp.race.diverged": "diverged at epoch {epoch}",
     "mlp.race.frame": "Each map: x₁ from {x0} to {x1} across, x₂ from {y0} to {y1} up.",
     "mlp.race.optimizer": "Optimizer",
+    "mlp.race.lr": "α",
+    "unit.percent": "{value} %",
     "mlp.race.val_acc": "Validation accuracy",
     "mlp.race.reading": "Reading",
     "mlp.reading.early.short": "too early to tell",
@@ -645,7 +651,9 @@ _EN: dict[str, str] = {
     "mlp.reading.good.short": "a good fit",
     "mlp.race.note": (
         "Racing: every optimizer trains the same initial network on the same batches; "
-        "the settings above apply to all of them."),
+        "the settings above apply to all of them, α too unless a racer has its own "
+        "(below; empty: the α above)."),
+    "mlp.racer_lr": "α ({optimizer})",
     "mlp.hp": "Optimizer settings",
     "mlp.schedule": "Learning-rate schedule (e: epochs so far, in fractions at each update)",
     "mlp.schedule.constant": "constant: α",
@@ -736,6 +744,7 @@ _EN: dict[str, str] = {
     "url.reason.expr_not_custom": "only with surface=custom",
     "url.reason.uploaded": "a link cannot carry an uploaded file",
     "url.reason.batch": "more than the {n} training points",
+    "url.reason.not_racing": "that optimizer is not in the race",
     "url.reason.edits_many": "at most {n} edits",
     "url.reason.edit_form": (
         "{item} is not EPOCH:LAYER:FROM:TO:VALUE (an epoch 0–{max}, then the layer and "
@@ -769,6 +778,8 @@ _EN: dict[str, str] = {
     "bv.inputs": "Training inputs x",
     "bv.inputs.uniform": "Uniform at random",
     "bv.inputs.spread": "Spread evenly (one per n-th of [0, 1])",
+    "bv.inputs.spread.short": "Spread evenly over [0, 1]",
+    "bv.inputs.uniform.short": "Uniform at random",
     "bv.noise": "Noise σ",
     "bv.n": "Training points per set n",
     "bv.datasets": "Training sets M",
@@ -860,6 +871,10 @@ _EN: dict[str, str] = {
     "bv.reading.high_bias_knn": (
         "High bias: at k = {value} each fit averages so many neighbours that the mean fit "
         "misses the truth; a smaller k (more capacity) would help."),
+    "bv.reading.bias_yet_less": (
+        "Bias² above the variance, yet less capacity helps: at {symbol} = {value} the mean "
+        "fit misses the truth more than the fits disagree, but more capacity does not "
+        "bring it closer: the test error is lowest at {symbol} = {best}."),
     "bv.reading.variance_yet_falling": (
         "Variance above bias², yet more capacity helps: at {symbol} = {value} the fits "
         "already disagree more than their mean misses the truth, but more capacity lowers "

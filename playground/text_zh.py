@@ -199,6 +199,7 @@ ZH: dict[str, str] = {
     "plot.axis.y": "y",
     "plot.start": "起点",
     "plot.arrows_scale": "箭头按 ×{scale} 绘制",
+    "plot.arrows_true": "箭头按实际长度绘制",
     "plot.arrows_longer": "箭头 ×{scale}",
     "plot.arrows_shorter": "箭头按 1/{scale} 的长度绘制",
     "plot.tool.pan": "平移",
@@ -235,8 +236,8 @@ ZH: dict[str, str] = {
     "readout.grad_undefined": "无定义（斜率无穷大）",
     "readout.row_step": "第 {step} 步，即其最后一步",
     "readout.subgradient": "不可导点：取范数最小的次梯度",
-    "readout.velocity": "更新后的速度 v / m̂",
-    "readout.effective_lr": "各维度的有效学习率 α",
+    "readout.velocity": "更新后的\u200b速度 v / m̂",
+    "readout.effective_lr": "各维度的\u200b有效学习率 α",
     "formula.at_step": (
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
         "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
@@ -304,7 +305,7 @@ ZH: dict[str, str] = {
     "mlp.preset.overfit": "过拟合",
     "mlp.preset.underfit": "欠拟合",
     "mlp.presets.hint": (
-        "每个示例都会新建一个网络：按 ▶ 运行，观察曲线的变化。"
+        "每个示例都会新建一个网络：按 ▶ 播放，观察曲线的变化。"
         "带讲解的分步课程见本栏底部的“分步课程”。"),
     "mlp.remedies": "过拟合示例的补救办法：",
     "mlp.preset.overfit_dropout": "+ 暂退法",
@@ -359,7 +360,7 @@ ZH: dict[str, str] = {
     "mlp.l1": "L1 正则化系数 λ₁（每步之后 w ← sign(w)·max(|w| − α·λ₁, 0)）",
     "mlp.l2": "L2 正则化系数 λ₂（损失 + λ₂ Σ W²，只含权重，不含偏置）",
     "mlp.dropout": "暂退法（Dropout）概率 p（以 q = 1 − p 保留并乘以 1/q）",
-    "mlp.play": "▶ 运行",
+    "mlp.play": "▶ 播放",
     "mlp.pause": "❚❚ 暂停",
     "mlp.step": "+1 迭代周期",
     "mlp.reset": "重置",
@@ -415,6 +416,7 @@ ZH: dict[str, str] = {
     "caption.no_bias_correction": "无偏差修正",
     "caption.race": "对比",
     "caption.race_each": "{racers}（均为 {settings}）",
+    "caption.racer_lr": "{name}（α = {lr}）",
     "caption.steps": "{steps} 步",
     "caption.arrows": "箭头为所示步的状态，已按比例放大以便看清：{legend}",
     "caption.marks": "标记：{marks}",
@@ -427,6 +429,8 @@ ZH: dict[str, str] = {
     "caption.mlp.seed": "随机种子 {value}",
     "caption.mlp.normalised": "输入已标准化",
     "caption.mlp.no_hidden": "无隐藏层",
+    "caption.mlp.layer": "1 个隐藏层（宽度 {widths}）",
+    "caption.mlp.layers": "{n} 个隐藏层（宽度 {widths}）",
     "caption.mlp.l1": "L1 正则化系数 λ₁ = {value}",
     "caption.mlp.l2": "L2 正则化系数 λ₂ = {value}",
     "export.page": "导出页面（HTML）",
@@ -436,7 +440,7 @@ ZH: dict[str, str] = {
     "export.sweep.on": "开",
     "export.note.optimizers": (
         "这是一份记录：所有图像都在导出页面时计算完成。拖动步数滑块或点击播放；"
-        "第二个滑块在 {optimizer} 的{knob}的 {n} 个预先计算的取值（从 {low} 到 {high}）中选择。"),
+        "第二个滑块在 {n} 个预先算好的取值之间切换（{optimizer}：{knob}，从 {low} 到 {high}）。"),
     "export.every": "每 {n} 个迭代周期",
     "export.every.one": "每个迭代周期",
     "export.note.mlp": (
@@ -444,14 +448,14 @@ ZH: dict[str, str] = {
         "预测（共 {n} 张图）。拖动迭代周期滑块或点击播放。"),
     "export.note.biasvariance": (
         "这是一份记录：导出页面时已在 {sets} 个训练集上按 {n} 个容量（{symbol} 从 {low} 到 "
-        "{high}）算好了每一个拟合。拖动容量滑块或按“运行”；点击一条拟合曲线可显示它的训练集。"),
+        "{high}）算好了每一个拟合。拖动容量滑块或点击播放；点击一条拟合曲线可显示它的训练集。"),
     "export.note.biasvariance_sets": (
         "为了让文件小一些，只画出了 {sets} 个训练集中 {kept} 个的拟合；偏差²、方差和各项误差"
         "仍按全部 {sets} 个训练集计算。"),
     "mlp.diverged": (
         "训练在第 {epoch} 个迭代周期发散：损失变成了无穷大或 NaN，因此训练停在了最后一个"
         "数值有限的网络上。请降低学习率，然后点击“重置”。"),
-    "mlp.reading.early": "点击“运行”开始训练网络，或点“+1 迭代周期”只训练一个迭代周期。",
+    "mlp.reading.early": "点击“播放”开始训练网络，或点“+1 迭代周期”只训练一个迭代周期。",
     "mlp.reading.underfit": (
         "**欠拟合**（高偏差）：两条损失都很高，而且彼此接近。模型无法表示数据中的规律："
         "请增加隐藏层或神经元、加入非线性特征，或者训练更长时间。"),
@@ -569,9 +573,11 @@ ZH: dict[str, str] = {
     "mlp.race.diverged": "在第 {epoch} 个迭代周期发散",
     "mlp.race.frame": "每张图：x₁ 横向从 {x0} 到 {x1}，x₂ 纵向从 {y0} 到 {y1}。",
     "mlp.race.optimizer": "优化器",
+    "mlp.race.lr": "α",
+    "unit.percent": "{value}%",
     "mlp.race.val_acc": "验证准确率",
     "mlp.race.reading": "判断",
-    "mlp.reading.early.short": "为时过早",
+    "mlp.reading.early.short": "尚难判断",
     "mlp.reading.underfit.short": "欠拟合",
     "mlp.reading.overfit.short": "过拟合",
     "mlp.reading.overfit_noise_free.short": "过拟合",
@@ -581,7 +587,8 @@ ZH: dict[str, str] = {
     "mlp.reading.good.short": "拟合良好",
     "mlp.race.note": (
         "对比时：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
-        "都适用。"),
+        "都适用，α 也是如此，除非某个优化器在下面有自己的 α（留空：使用上面的 α）。"),
+    "mlp.racer_lr": "α（{optimizer}）",
     "mlp.hp": "优化器设置",
     "mlp.schedule": "学习率调度（e：已训练的迭代周期数，每次更新后增加一个小数部分）",
     "mlp.schedule.constant": "常数：α",
@@ -659,6 +666,7 @@ ZH: dict[str, str] = {
     "url.reason.expr_not_custom": "仅在 surface=custom 时可用",
     "url.reason.uploaded": "链接无法携带上传的文件",
     "url.reason.batch": "超过了训练样本点数 {n}",
+    "url.reason.not_racing": "该优化器不在对比之中",
     "url.reason.edits_many": "最多 {n} 处修改",
     "url.reason.edit_form": (
         "{item} 不符合 EPOCH:LAYER:FROM:TO:VALUE 的格式（迭代周期 EPOCH 为 0–{max}，"
@@ -746,6 +754,8 @@ ZH: dict[str, str] = {
     "bv.inputs": "训练输入 x",
     "bv.inputs.spread": "均匀铺开（[0, 1] 的每个 n 等分区间各一个）",
     "bv.inputs.uniform": "均匀随机",
+    "bv.inputs.spread.short": "在 [0, 1] 上均匀铺开",
+    "bv.inputs.uniform.short": "均匀随机",
     "bv.noise": "噪声 σ",
     "bv.bias2_zero": (
         "在 {where} 处，偏差² 画作 0（位于图的下边界以下）：在那里它与 0 的差距在抽样误差之内"
@@ -765,6 +775,10 @@ ZH: dict[str, str] = {
     "bv.reading.high_bias_knn": (
         "高偏差：在 k = {value} 时，每个拟合平均了太多近邻，平均拟合偏离真实函数；"
         "减小 k（增加容量）会有帮助。"),
+    "bv.reading.bias_yet_less": (
+        "偏差²已超过方差，但减小容量反而更好：在 {symbol} = {value} 时，平均拟合对真实函数的"
+        "偏离大于各拟合之间的分歧，但增加容量并不能让它更接近真实函数："
+        "测试误差在 {symbol} = {best} 时最低。"),
     "bv.reading.variance_yet_falling": (
         "方差已超过偏差²，但增加容量仍有帮助：在 {symbol} = {value} 时，各拟合之间的分歧"
         "已大于平均拟合对真实函数的偏离，但增加容量使偏差²的下降超过方差的增长："

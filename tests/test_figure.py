@@ -159,14 +159,16 @@ def test_the_caption_is_the_settings_in_words_each_once():
                        "optimizer": "adam", "lr": "0.03", "epoch": "3"})
     state.train_to(3)
     caption = export.figure_caption(state)
-    assert caption == ("Neural network · Data: Exclusive or (XOR) · Network: 8,8, tanh · "
+    assert caption == ("Neural network · Data: Exclusive or (XOR) · "
+                       "Network: 2 hidden layers (widths 8, 8), tanh · "
                        "Adam, α = 0.03 · epoch 3 · orange: class 0, blue: class 1; "
                        "background: the probability of class 1, white at 50 %")
     assert caption.count("epoch") == 1 and "dataset" not in caption and "lr" not in caption
     # The activation and initialisation as the controls name them (a new user's review:
     # "Network: 32,32,32, relu, Initialisation: he").
     state.apply_query({"activation": "relu", "init": "he"})
-    assert "Network: 8,8, ReLU, Initialisation: He (Kaiming)" in export.figure_caption(state)
+    assert ("Network: 2 hidden layers (widths 8, 8), ReLU, Initialisation: He (Kaiming)"
+            in export.figure_caption(state))
 
 
 def test_a_chinese_caption_is_chinese_with_full_width_marks():
@@ -179,7 +181,8 @@ def test_a_chinese_caption_is_chinese_with_full_width_marks():
                        "l2": "0.01", "race": "sgd,adam"})
     caption = export.figure_caption(state)
     # (μ: no racer uses it)
-    assert caption == ("神经网络 · 数据：异或（XOR） · 网络：8,8、tanh · 对比：SGD、Adam"
+    assert caption == ("神经网络 · 数据：异或（XOR） · 网络：2 个隐藏层（宽度 8、8）、tanh · "
+                       "对比：SGD、Adam"
                        "（均为 α = 0.03）、L2 正则化系数 λ₂ = 0.01 · 迭代周期 0"
                        " · 橙色：类别 0、蓝色：类别 1；背景：属于类别 1 的概率，50% 处为白色"
                        " · 每张图：x₁ 横向从 −6 到 6，x₂ 纵向从 −6 到 6")  # (no axes on them)
@@ -302,7 +305,8 @@ def test_a_lab_that_trains_says_its_epoch():
 
     state = MlpLabState()
     assert export.figure_caption(state).startswith(
-        "Neural network · Data: Circle · Network: 8,8, tanh · Adam, α = 0.01 · epoch 0 · ")
+        "Neural network · Data: Circle · Network: 2 hidden layers (widths 8, 8), tanh · "
+        "Adam, α = 0.01 · epoch 0 · ")
     state.train(3)
     assert " · epoch 3 · " in export.figure_caption(state)
 

@@ -344,6 +344,18 @@ def test_a_chinese_link_gives_a_chinese_page():
                                                  optimizer="Adam")
 
 
+def test_a_chinese_pages_axis_labels_stand_upright():
+    """Bokeh's axis labels are italic, and Chinese slanted by the browser leans as no
+    Chinese text does ("迭代周期"); a formula's stays italic."""
+    from bokeh.models import Axis
+
+    _, state = static_export.read_link("lab=mlp&lang=zh")
+    page = static_export.build_page(state, "mlp", epochs=2, snapshots=2)
+    styles = {axis.axis_label: axis.axis_label_text_font_style
+              for axis in page.layout.select({"type": Axis}) if axis.axis_label}
+    assert styles["迭代周期"] == "normal" and styles["x₁"] == "italic", styles
+
+
 def test_the_caption_is_escaped():
     link = "lab=optimizers&surface=custom&expr=x**2%2By**2&optimizers=sgd"
     _, state = static_export.read_link(link)

@@ -33,7 +33,7 @@ LANGUAGE_NEUTRAL = frozenset({
     "surface.expression", "plot.loss.linear", "readout.theta", "readout.loss",
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
     "caption.separator", "plot.axis.x", "plot.axis.y",
-    "mlp.activation.relu", "mlp.activation.tanh", "mlp.activation.sigmoid",
+    "mlp.activation.relu", "mlp.activation.tanh", "mlp.activation.sigmoid", "mlp.race.lr",
 })
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
@@ -41,7 +41,8 @@ LANGUAGE_NEUTRAL = frozenset({
 PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "plot.legend_item", "readout.caption",
                          "mlp.readout.whose", "caption.setting", "caption.list", "caption.with",
-                         "widget.colon", "mlp.key.caption"})
+                         "widget.colon", "mlp.key.caption", "caption.racer_lr",
+                         "mlp.racer_lr", "unit.percent"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, 《动手学深度学习》's.
@@ -459,6 +460,7 @@ REGISTRIES = {
     "lab.{}": _labs,
     "bv.truth.{}": lambda: bv.TRUTHS,
     "bv.inputs.{}": lambda: bv.INPUTS,
+    "bv.inputs.{}.short": lambda: bv.INPUTS,
     "mlp.activation.{}": lambda: mlp.ACTIVATIONS,
     "mlp.init.{}": lambda: mlp.INITIALISERS,
     "mlp.net.units.{}": lambda: ("sigmoid", "signed"),  # a sigmoid's white is ½

@@ -869,7 +869,10 @@ def reading(result: Decomposition, index: int, n: int) -> str:
     within 10 % (and 0.01) of its minimum over the capacities, unless bias² there
     exceeds both the variance and the noise σ² (the best capacity still under-fits):
     then ``high_bias_ridge`` where a ridge λ > 0 holds every fit back, else
-    ``high_bias``.  Otherwise ``high_bias`` when bias² exceeds the variance, else
+    ``high_bias``.  Otherwise, when bias² exceeds the variance, ``high_bias`` (or
+    ``bias_yet_less`` where the lowest bias² + variance is at less capacity: degree 20
+    on 5 points, whose minimum-norm fits miss more as the degree grows, read "more
+    capacity would help"), else
     ``high_variance`` (``high_variance_knn`` for k-NN, which has no λ and whose
     capacity falls as k grows; ``high_bias_knn`` likewise), or ``variance_yet_falling``
     where the variance exceeds bias² but bias² + variance is lowest at more capacity
@@ -896,13 +899,15 @@ def reading(result: Decomposition, index: int, n: int) -> str:
         return ("high_bias_ridge" if FAMILIES[result.family].ridge and result.ridge > 0
                 else "high_bias")
     grows = FAMILIES[result.family].grows
+    best = result.capacities[first_best(result, n)]
+    here = result.capacities[index]
     if bias2 > variance:
+        if (best < here) if grows else (best > here):  # less capacity does better
+            return "bias_yet_less"
         return "high_bias" if grows else "high_bias_knn"
     if (result.family == "features" and past.any() and 2 * result.capacities[index] > n
             and float(np.min(reducible[past])) < reducible[index]):
         return "at_threshold" if result.capacities[index] == n else "near_threshold"
-    best = result.capacities[first_best(result, n)]
-    here = result.capacities[index]
     if (best > here) if grows else (best < here):  # the error still falls with capacity
         return "variance_yet_falling"
     if not FAMILIES[result.family].ridge:  # k-NN: no λ to advise

@@ -394,12 +394,14 @@ function pgStateTable(text, t, zoom, rows, style) {
   const zoomText = pgPlain(zoom).replace(/^1×/, "");  // 100, 0.01, 10⁻⁵ (was "1e-5")
   return "<div style='font-weight:600;margin-bottom:4px'>" + text.title.replace("{step}", t) +
     " <span style='font-weight:400;color:var(--pg-muted,#555)'>" +
-    text.caption.replace("{zoom}", () => text.zoom.replace("{scale}", zoomText))
+    text.caption.replace("{zoom}", () => zoom === 1 ? text.zoom_one  // not "×1"
+                                          : text.zoom.replace("{scale}", zoomText))
       .replace("{legend}", () => text.legend) + "</span></div>" +
     // Columns apart by a share of the text (lecture mode's ran together at 4 px).
     "<table style='border-collapse:separate;border-spacing:0.9em 0.3em;margin-left:-0.9em;" +
     // (keep-all: Chinese names and headings break at their spaces, not inside a word:
-    // "Nesterov 动量" / "法" in lecture mode.)
+    // "Nesterov 动量" / "法" in lecture mode; a long heading has a zero-width space
+    // where it may break, or a 640-px frame scrolled the table sideways.)
     "font-variant-numeric:tabular-nums;word-break:keep-all" + (style || "") + "'>" +
     pgStateHeadings([text.theta, text.loss, text.grad, text.velocity, text.effective_lr]) +
     rows + "</table>";
@@ -495,7 +497,8 @@ def state_table_text(lang: str) -> dict[str, str]:
     text = {key: tr(f"readout.{key}", lang)
             for key in ("title", "caption", "theta", "loss", "grad", "velocity",
                         "effective_lr", "grad_undefined", "subgradient", "row_step")}
-    text.update(zoom=tr("plot.arrows_scale", lang), legend=tr("plot.arrows_legend", lang),
+    text.update(zoom=tr("plot.arrows_scale", lang), zoom_one=tr("plot.arrows_true", lang),
+                legend=tr("plot.arrows_legend", lang),
                 surface=tr("plot.surface", lang), longer=tr("plot.arrows_longer", lang),
                 surface_short=tr("plot.surface.short", lang),
                 shorter=tr("plot.arrows_shorter", lang))

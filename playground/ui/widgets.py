@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections.abc import Callable
 
 import panel as pn
 import param
@@ -196,8 +197,12 @@ class Guard:
     """
 
     def __init__(self, widget, owner: param.Parameterized, name: str, lang: str = "en",
-                 bounds: tuple[float | None, float | None] | None = None):
+                 bounds: tuple[float | None, float | None] | None = None,
+                 unset: Callable[[], str] | None = None):
         self.widget, self.owner, self.name, self.lang = widget, owner, name, lang
+        #: For a parameter that may be None (an empty box: e.g. a racer with no α of its
+        #: own), the text of what None uses, for the note; None: a number is needed.
+        self.unset = unset
         localize_label(widget, lang)  # an editable slider's "label：" in Chinese
         p = owner.param[name]
         self.integer = isinstance(p, param.Integer)
@@ -237,6 +242,8 @@ class Guard:
             ValueError: not a number, not finite, not an integer where one is needed, or
                 outside the bounds (the message says which).
         """
+        if value is None and self.unset is not None:
+            return None
         if value is None or isinstance(value, bool):
             raise ValueError(tr("input.not_a_number", self.lang))
         try:
@@ -266,7 +273,7 @@ class Guard:
             self._refuse(event.new, str(e).split("\n")[0])
         else:
             self._hide_note()
-            if value != event.new:
+            if value != event.new and value is not None:
                 self._show(value)  # as used (rounded)
             if self._slider is not None:  # a value past the slider's range, used
                 w = self.widget
@@ -278,7 +285,8 @@ class Guard:
         self._show(used)  # the box first: whoever reads the note sees the value in use
         self._hold_range()
         self._refusal = tr("input.refused", self.lang, value=shown, reason=reason,
-                           used=number_text(used))
+                           used=self.unset() if used is None and self.unset is not None
+                           else number_text(used))
         if self.note is None:
             self.note = pn.pane.HTML("", visible=False, margin=(0, 10, 4, 10),
                                      css_classes=["pg-refused"],
@@ -336,12 +344,12 @@ class GuardedControls:
         """The bounds a box for parameter ``name`` holds to (None: the parameter's)."""
         return None
 
-    def _guarded(self, name: str, widget):
-        """``widget`` bound to the state's parameter ``name`` through a ``Guard``, with
-        the class ``pg-<name>``."""
+    def _guarded(self, name: str, widget, unset: Callable[[], str] | None = None):
+        """``widget`` bound to the state's parameter ``name`` through a ``Guard`` (``unset``:
+        its own), with the class ``pg-<name>``."""
         widget.css_classes = [*widget.css_classes, f"pg-{name}"]
         self.guards[name] = Guard(widget, self.state, name, self.state.lang,
-                                  self._guard_bounds(name))
+                                  self._guard_bounds(name), unset)
         return widget
 
     def _placed(self, widget):

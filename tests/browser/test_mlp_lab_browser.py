@@ -399,6 +399,17 @@ def test_optimizer_race(page, server_url):
             f"{name}'s plot looks as at epoch 0")
     table = pane_text(page, "pg-race-table")
     assert "SGD" in table and "Adam" in table, table
+    # Each racer's own α: its box shows the lab's greyed until one is typed, then the
+    # link and the table's α column carry it.
+    box = page.locator(".pg-lr_sgd input")
+    assert box.input_value() == "" and box.get_attribute("placeholder") == "0.01"
+    assert page.locator(".pg-lr_adam input").is_visible()
+    assert not page.locator(".pg-lr_momentum input").is_visible()
+    box.fill("0.3")
+    box.press("Enter")
+    wait_for_query(page, "lr_sgd", "0.3")
+    wait_until(page, lambda: "0.3" in page.locator(".pg-race-lr").all_inner_texts(),
+               CHANGE_TIMEOUT_S, "SGD's α in the race table")
     assert_no_errors(page)
 
 

@@ -578,6 +578,24 @@ def test_the_reading_advises_the_way_the_test_error_falls():
     assert "a smaller k (more capacity)" in tr("bv.reading.high_bias_knn", "en", value=20)
 
 
+def test_high_bias_where_less_capacity_does_better_does_not_ask_for_more():
+    """Degree 20 on 5 noise-free points: bias² above the variance, and both it and the
+    test error rise with the degree past 5 (the minimum-norm fits); "more capacity
+    would help" (a student's review) was the wrong way."""
+    r = bv.decompose("poly", bv.make_data("sin", 5, 100, seed=0), 0.0)
+    caps = list(r.capacities)
+    shown = bv.as_shown(r)
+    reducible = np.asarray(shown.bias2) + np.asarray(shown.variance)
+    i = caps.index(20)
+    best = bv.first_best(r, 5)
+    assert shown.bias2[i] > shown.variance[i] and caps[best] < 20
+    assert reducible[best] < reducible[i] / 2
+    assert bv.reading(r, i, 5) == "bias_yet_less"
+    assert bv.reading(r, caps.index(1), 5) == "high_bias"  # degree 1: more does help
+    words = tr("bv.reading.bias_yet_less", "en", symbol="d", value=20, best=caps[best])
+    assert f"the test error is lowest at d = {caps[best]}" in words
+
+
 @pytest.mark.parametrize("n", [5, 20, 100, 200])
 def test_random_features_are_computed_at_every_p_up_to_16(n):
     """The geometric spacing skipped p = 10 and 14 at n = 20 (an instructor's review):

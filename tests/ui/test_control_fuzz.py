@@ -63,10 +63,16 @@ def _check(guard, typed):
     number where one is needed and within the bounds; else it kept the setting and
     said so; either way the box shows the value in use."""
     used = getattr(guard.owner, guard.name)
+    if typed is None and guard.unset is not None:  # an emptied racer's α: the lab's again
+        assert used is None and not guard.refusal and guard.widget.value is None
+        return
     low, high = guard.bounds
     number = float(typed) if guard.integer else float(f"{float(typed):.12g}")
     usable = ((not guard.integer or number.is_integer())
               and (low is None or number >= low) and (high is None or number <= high))
+    if used is None:  # an optional box left empty (a racer's α), a number refused
+        assert guard.unset is not None and guard.refusal and guard.widget.value is None
+        return
     assert math.isfinite(float(used)), (guard.name, typed, used)
     assert (low is None or used >= low) and (high is None or used <= high), \
         (guard.name, typed, used)

@@ -185,7 +185,7 @@ def bad_values(p: param.Parameter) -> list[str]:
         return ["nope", ""]
     if isinstance(p, param.Number):
         low, high = p.bounds
-        out = ["abc", "nan", "inf", ""]
+        out = ["abc", "nan", "inf", *([] if p.allow_None else [""])]  # "": None, if it may
         if low is not None:
             out.append(repr(low - 1))
         if high is not None:

@@ -239,6 +239,18 @@ def test_a_chinese_pages_plots_draw_their_text_in_the_pages_fonts():
     assert fig.title.text_font == "helvetica" == fig.legend[0].label_text_font
 
 
+def test_a_chinese_axis_label_is_upright_and_a_formula_stays_italic():
+    """Bokeh's axis labels are italic: "迭代周期" leaned, a slant no Chinese text has."""
+    def styled(lang):
+        fig = figure()
+        fig.xaxis.axis_label, fig.yaxis.axis_label = "迭代周期", "L(θ)"
+        Presenter(Display(lang=lang)).style([fig])
+        return fig.xaxis[0].axis_label_text_font_style, fig.yaxis[0].axis_label_text_font_style
+
+    assert styled("zh") == ("normal", "italic")
+    assert styled("en") == ("italic", "italic")
+
+
 def test_the_default_display_walks_no_plot_until_another_was_shown(monkeypatch):
     """Issue #9 item 4: styling walked every model of every plot of a page opened, on
     the event loop every page shares, though the default display sets nothing.  A

@@ -135,7 +135,9 @@ class BiasVarianceLab(Lab):
             options={tr(f"bv.truth.{k}", lang): k for k in bv.TRUTHS})
         self.inputs = pn.widgets.Select.from_param(
             s.param.inputs, name=tr("bv.inputs", lang), css_classes=["pg-bv-inputs"],
-            options={tr(f"bv.inputs.{k}", lang): k for k in bv.INPUTS})
+            # The menu's words short (a select cannot wrap: lecture mode's 320-px column
+            # cut the full ones); the caption says them in full.
+            options={tr(f"bv.inputs.{k}.short", lang): k for k in bv.INPUTS})
         self.noise = pn.widgets.FloatSlider.from_param(
             s.param.noise, name=tr("bv.noise", lang), step=0.05, css_classes=["pg-bv-noise"])
         # n and M are shapes (padded to buckets: a new bucket compiles), applied on release.

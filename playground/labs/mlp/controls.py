@@ -36,9 +36,10 @@ from ...ui.widgets import (
     keep_in_tab,
     kept_file,
     loss_text,
+    number_text,
     set_text,
 )
-from .state import EVERY_SETS, PRESETS, UPLOADED, MlpLabState
+from .state import EVERY_SETS, PRESETS, RACER_LR, UPLOADED, MlpLabState
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +205,17 @@ class MlpControls(Viewer, GuardedControls):
             stylesheets=[".bk-input-group { flex-wrap: wrap; row-gap: 4px; }"],
             options={tr(f"optimizer.{n}", lang): n for n in opt.NAMES},
             sizing_mode="stretch_width")
+        # Each racer's own α: an empty box (its placeholder the lab's α, greyed) races at
+        # the lab's α; shown for the racers only.
+        self.racer_lrs = {
+            name: self._guarded(key, pn.widgets.FloatInput(
+                name=tr("mlp.racer_lr", lang, optimizer=tr(f"optimizer.{name}", lang)),
+                width=125, format=decades_format(), placeholder=number_text(s.lr)),
+                unset=lambda: number_text(self.state.lr))
+            for name, key in RACER_LR.items()}
+        self.racer_lr_row = pn.FlexBox(*map(self._side_by_side, self.racer_lrs.values()),
+                                       flex_wrap="wrap", sizing_mode="stretch_width", margin=0,
+                                       visible=False)
         self.race_note = pn.pane.HTML(
             f"<span style='font-size:{text_size(12)};color:var(--pg-muted,#555)'>"
             f"{t('race.note')}</span>", margin=(0, 10),
@@ -216,13 +228,13 @@ class MlpControls(Viewer, GuardedControls):
         self.knob_row = pn.Column(
             self.knob_title,
             # Wraps: Adam's β₁, β₂ and ε are wider than the sidebar at 1280 px.
-            pn.FlexBox(*(self._placed(w) for k, w in self.knobs.items()
+            pn.FlexBox(*(self._side_by_side(w) for k, w in self.knobs.items()
                          if k != "bias_correction"),
                        flex_wrap="wrap", sizing_mode="stretch_width", margin=0),
             self.knobs["bias_correction"], margin=0)
         s.param.watch(self._on_optimizer_settings,
                       ["optimizer", "race", "schedule", "clip", "lr", "schedule_every",
-                       "schedule_factor", "schedule_gamma"])
+                       "schedule_factor", "schedule_gamma", *RACER_LR.values()])
         self.early_stop = pn.widgets.Checkbox.from_param(s.param.early_stop,
                                                          name=t("early_stop"))
         self.patience = self._guarded("patience", pn.widgets.IntInput(name=t("patience"),
@@ -238,6 +250,13 @@ class MlpControls(Viewer, GuardedControls):
                                       styles={"font-size": text_size(13),
                                               "color": "var(--pg-muted, #555)"},
                                       sizing_mode="stretch_width")
+
+    def _side_by_side(self, widget):
+        """``_placed(widget)`` as wide as the box (with its margins), for a row of boxes
+        that wraps: a guard's column stretches, one box a line."""
+        placed = self._placed(widget)
+        placed.param.update(sizing_mode="fixed", width=widget.width + 20)
+        return placed
 
     def sidebar(self) -> list:
         lang = self.state.lang
@@ -278,6 +297,7 @@ class MlpControls(Viewer, GuardedControls):
             controls(pn.Column(pn.pane.Markdown(tr("mlp.race", lang), margin=(0, 10)),
                                self.race, self.race_note, margin=0,
                                sizing_mode="stretch_width"), "race", "optimizer"),
+            controls(self.racer_lr_row, "race", "optimizer", "lr"),
             pn.Row(self.early_stop, self._placed(self.patience), styles={"align-items": "end"}),
             pn.Row(self.restore, self.best_pane, styles={"align-items": "center"}),
             self.stop_note,
@@ -498,7 +518,10 @@ class MlpControls(Viewer, GuardedControls):
             if hp in self.guards:
                 self.guards[hp].layout.visible = hp in used
         self.optimizer.disabled = bool(racers)
-        self.race_note.visible = bool(racers)
+        self.race_note.visible = self.racer_lr_row.visible = bool(racers)
+        self._show_guarded({key: name in racers for name, key in RACER_LR.items()})
+        for widget in self.racer_lrs.values():
+            widget.placeholder = number_text(s.lr)
         whose = (tr("mlp.knobs_of_race", s.lang) if racers else
                  tr("mlp.knobs_of", s.lang, optimizer=tr(f"optimizer.{s.optimizer}", s.lang)))
         set_text(self.knob_title, text_html(whose) if used - {"lr"} else "")
@@ -507,9 +530,17 @@ class MlpControls(Viewer, GuardedControls):
         self._show_lr()
 
     def _show_lr(self):
+        """α at the epoch shown under a schedule: each racer's, where one has its own."""
         s = self.state
-        text = "" if s.schedule == "constant" else tr(
-            "mlp.lr_now", s.lang, lr=f"{s.lr_at_epoch(s.epoch):.3g}")
+        racers = [n for n in s.racers if getattr(s, RACER_LR[n]) is not None]
+        if s.schedule == "constant":
+            text = ""
+        elif racers:
+            text = tr("mlp.lr_now", s.lang, lr=tr("caption.list", s.lang).join(
+                tr("caption.racer_lr", s.lang, name=tr(f"optimizer.{n}", s.lang),
+                   lr=f"{s.lr_at_epoch(s.epoch, s.racer_lr(n)):.3g}") for n in s.racers))
+        else:
+            text = tr("mlp.lr_now", s.lang, lr=f"{s.lr_at_epoch(s.epoch):.3g}")
         set_text(self.lr_now, text)
 
 

@@ -53,7 +53,7 @@ from ...ui.present import (
     number_size,
     text_size,
 )
-from ...ui.widgets import loss_text, set_text
+from ...ui.widgets import loss_text, number_text, set_text
 from .state import MAX_RACERS, MlpLabState, race_frame_text
 
 #: Between a curve chart and its legend beside it, in px: room for half of the last x
@@ -161,9 +161,11 @@ def legend_beside(fig):
     fig.legend[0].margin = LEGEND_MARGIN
 
 
-def accuracy_text(accuracy: float) -> str:
-    """An accuracy (a fraction) in a readout: "99.6 %"; "–" where it is not finite."""
-    return f"{100 * accuracy:.1f} %" if math.isfinite(accuracy) else "–"
+def accuracy_text(accuracy: float, lang: str) -> str:
+    """An accuracy (a fraction) in a readout: "99.6 %" ("99.6%" in Chinese, as its other
+    percentages); "–" where it is not finite."""
+    return (tr("unit.percent", lang, value=f"{100 * accuracy:.1f}") if math.isfinite(accuracy)
+            else "–")
 
 
 #: The readout's numbers in the dark theme: brighter than their labels (``--pg-muted``),
@@ -215,27 +217,31 @@ def readout_html(epoch, train_loss, val_loss, lang: str, whose: str | None = Non
 
 
 def race_table_html(racers, rows, diverged, has_validation: bool, lang: str,
-                    readings=None) -> str:
+                    readings=None, lrs=None) -> str:
     """Where each racer stands: its name in its colour, its training loss and, with a
     validation part, its validation loss and accuracy, and the verdict on its curves;
     one that diverged says at which epoch across them.  ``rows[i]``: racer i's
     (training loss, training accuracy, validation loss, validation accuracy) at the
     epoch shown; ``diverged[i]``: the epoch it diverged at by then, or None;
     ``readings[i]``: its ``reading`` key (``MlpLabState.race_readings``; None: no
-    column).  The live page's table and the static page's."""
-    keys = ["mlp.race.optimizer", "mlp.train_loss"] + (
+    column); ``lrs[i]``: its learning rate (a column where they differ).  The live
+    page's table and the static page's."""
+    lrs = lrs if lrs is not None and len(set(lrs)) > 1 else None
+    keys = ["mlp.race.optimizer", *(["mlp.race.lr"] if lrs else []), "mlp.train_loss"] + (
         ["mlp.val_loss", "mlp.race.val_acc"] if has_validation else []) + (
         ["mlp.race.reading"] if readings is not None else [])
     head = "".join(f"<th>{tr(k, lang)}</th>" for k in keys)
     body = []
     readings = [None] * len(racers) if readings is None else readings
-    for name, row, epoch, verdict in zip(racers, rows, diverged, readings, strict=True):
+    for k, (name, row, epoch, verdict) in enumerate(zip(racers, rows, diverged, readings,
+                                                         strict=True)):
+        lr = f"<td class='pg-race-lr'>{number_text(lrs[k])}</td>" if lrs else ""
         if epoch is not None:
-            cells = (f"<td colspan={len(keys) - 1}>"
-                     f"{tr('mlp.race.diverged', lang, epoch=epoch)}</td>")
+            cells = lr + (f"<td colspan={len(keys) - 1 - bool(lrs)}>"
+                          f"{tr('mlp.race.diverged', lang, epoch=epoch)}</td>")
         else:
-            cells = f"<td class='pg-race-train'>{text_html(loss_text(row[0]))}</td>" + (
-                f"<td>{text_html(loss_text(row[2]))}</td><td>{accuracy_text(row[3])}</td>"
+            cells = lr + f"<td class='pg-race-train'>{text_html(loss_text(row[0]))}</td>" + (
+                f"<td>{text_html(loss_text(row[2]))}</td><td>{accuracy_text(row[3], lang)}</td>"
                 if has_validation else "") + (
                 f"<td class='pg-race-reading'>{tr(f'mlp.reading.{verdict}.short', lang)}</td>"
                 if verdict is not None else "")
@@ -579,4 +585,4 @@ class RaceView(Viewer):
                           for i, dots in self.race_dots for k, dot in enumerate(dots)])
         set_text(self.race_table, race_table_html(
             s.racers, [h[-1] for h in s.race_history], s.race_diverged, s.has_validation,
-            s.lang, s.race_readings()))
+            s.lang, s.race_readings(), [s.racer_lr(n) for n in s.racers]))

@@ -147,9 +147,21 @@ class WeightEdit(NamedTuple):
     j: int
     value: float
 
+#: Each racer's own learning rate, the state's ``lr_<optimizer>`` (None: the lab's α,
+#: ``lr``): a fair race gives SGD a larger α than Adam.
+RACER_LR: Mapping[str, str] = MappingProxyType({name: f"lr_{name}" for name in opt.NAMES})
+
+
+def _racer_lr_parameter(name: str) -> param.Number:
+    knob = opt.KNOBS["lr"]
+    return param.Number(None, allow_None=True, bounds=(knob.low, knob.high),
+                        doc=f"{name}'s own α in a race (None: the lab's α)")
+
+
 #: Settings that go into ``training.Hyper`` (the network trains on when they change).
-HYPER_PARAMS = ("optimizer", *opt.KNOBS, "schedule", "schedule_every", "schedule_factor",
-                "schedule_gamma", "clip", "clip_value", "l1", "l2", "dropout")
+HYPER_PARAMS = ("optimizer", *opt.KNOBS, *RACER_LR.values(), "schedule", "schedule_every",
+                "schedule_factor", "schedule_gamma", "clip", "clip_value", "l1", "l2",
+                "dropout")
 
 #: Settings whose change starts a fresh network (data and architecture).
 RESET_PARAMS = ("dataset", "noise", "points", "train_ratio", "seed", "features", "normalise",
@@ -163,9 +175,10 @@ def _users(key: str) -> str:
 
 
 # One parameter per optimizer knob, generated from the registry (shared by every
-# optimizer that has it); the state class inherits them.
+# optimizer that has it), and one α per racer; the state class inherits them.
 _Knobs = type("_Knobs", (LabState,), {
-    key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()})
+    **{key: knob_parameter(knob, doc=_users(key)) for key, knob in opt.KNOBS.items()},
+    **{p: _racer_lr_parameter(name) for name, p in RACER_LR.items()}})
 
 _D = training.DEFAULTS
 #: The schedules whose length the N box sets besides those that read N
@@ -448,14 +461,16 @@ class MlpLabState(_Knobs):
             return int(self.schedule_every) - self.epoch
         return CHUNK_CAPACITY
 
-    def lr_at_epoch(self, epoch: float) -> float:
+    def lr_at_epoch(self, epoch: float, lr: float | None = None) -> float:
         """α at the start of ``epoch`` (0-based), for the readout: the value a chunk's
-        worker computed (``training``) when it is that epoch's, else computed now."""
+        worker computed (``training``) when it is that epoch's, else computed now;
+        ``lr``: the α scheduled (default: the lab's; a racer's ``racer_lr``)."""
         n = float(epoch) * self.updates_per_epoch
+        lr = float(self.lr if lr is None else lr)
         schedule, ahead = self.schedule_in_updates(), self._multiplier_ahead
         if ahead is not None and ahead[0] == schedule and ahead[1] == n:
-            return float(self.lr) * ahead[2]
-        return float(self.lr) * self._multiplier(schedule, n)
+            return lr * ahead[2]
+        return lr * self._multiplier(schedule, n)
 
     def _multiplier(self, schedule: opt.Schedule, n: float) -> float:
         """``optimizers.schedule_multiplier`` after ``n`` updates, through this page's
@@ -475,19 +490,36 @@ class MlpLabState(_Knobs):
             cached = self._hyper_cache[what] = (key, build())
         return cached[1]
 
-    def hyper(self, optimizer: str | None = None) -> training.Hyper:
-        """The traced settings for ``optimizer`` (default: the chosen one)."""
+    def hyper(self, optimizer: str | None = None, racing: bool = False) -> training.Hyper:
+        """The traced settings for ``optimizer`` (default: the chosen one), at the lab's
+        α or, ``racing``, at its own (``racer_lr``)."""
         name = optimizer or self.optimizer
-        return self._cached(name, lambda: training.make_hyper(
-            name, lr=float(self.lr), l1=float(self.l1), l2=float(self.l2),
+        lr = self.racer_lr(name) if racing else float(self.lr)
+        return self._cached((name, racing), lambda: training.make_hyper(
+            name, lr=lr, l1=float(self.l1), l2=float(self.l2),
             dropout=float(self.dropout), schedule=self.schedule_in_updates(), clip=self.clip,
             clip_value=float(self.clip_value),
             **{k: float(getattr(self, k)) for k in opt.KNOBS if k != "lr"}))
 
+    def racer_lr(self, name: str) -> float:
+        """Racer ``name``'s learning rate: its own (``lr_<name>``), else the lab's α."""
+        own = getattr(self, RACER_LR[name])
+        return float(self.lr if own is None else own)
+
     def race_hyper(self) -> training.Hyper:
-        """The racers' settings stacked (built again only when a setting changed)."""
+        """The racers' settings stacked, each at its own α (built again only when a
+        setting changed)."""
         racers = self.racers
-        return self._cached(racers, lambda: training.stack([self.hyper(n) for n in racers]))
+        return self._cached(racers, lambda: training.stack(
+            [self.hyper(n, racing=True) for n in racers]))
+
+    @param.depends("race", watch=True)
+    def _forget_lrs_of_racers_gone(self):
+        """A racer taken out of the race takes its own α with it (the link keeps none)."""
+        gone = {RACER_LR[n]: None for n in opt.NAMES
+                if n not in self.race and getattr(self, RACER_LR[n]) is not None}
+        if gone:
+            self.param.update(gone)
 
     @property
     def racers(self) -> tuple[str, ...]:
@@ -1022,7 +1054,12 @@ class MlpLabState(_Knobs):
         if self.normalise:
             data.append(tr("caption.mlp.normalised", lang))
         # The activation as the controls name it; a linear model (no hidden layer) has none.
-        network = ([self.layers, t(f"activation.{self.activation}")] if self.layers != "0"
+        # "2 hidden layers (widths 8, 8)": the link's "8,8" beside a list read as three
+        # items, and as "8,8、tanh" in Chinese.
+        widths = parse_layers(self.layers) if self.layers != "0" else ()
+        network = ([tr("caption.mlp.layers" if len(widths) > 1 else "caption.mlp.layer", lang,
+                       n=len(widths), widths=caption.listed(map(str, widths), lang)),
+                    t(f"activation.{self.activation}")] if widths
                    else [tr("caption.mlp.no_hidden", lang)])
         if "init" in changed:
             network.append(caption.named(t("init"), t(f"init.{self.init}"), lang))
@@ -1032,8 +1069,14 @@ class MlpLabState(_Knobs):
         shown = {"lr", *(k for k in opt.KNOBS if k in changed)}
         if self.racers:
             # The knobs in brackets: listed after the racers they read as one more racer.
-            racers = caption.listed([tr(f"optimizer.{n}", lang) for n in self.racers], lang)
-            settings = caption.knobs(self.racers, knobs, shown, lang)
+            # Racers with α of their own: each one's α after its name, none shared.
+            own = any(getattr(self, RACER_LR[n]) is not None for n in self.racers)
+            racers = caption.listed([
+                tr("caption.racer_lr", lang, name=tr(f"optimizer.{n}", lang),
+                   lr=caption.number(self.racer_lr(n))) if own
+                else tr(f"optimizer.{n}", lang) for n in self.racers], lang)
+            settings = caption.knobs(self.racers, knobs, shown - {"lr"} if own else shown,
+                                     lang)
             training_parts = [caption.named(tr("caption.race", lang), tr(
                 "caption.race_each", lang, racers=racers, settings=settings)
                 if settings else racers, lang)]
@@ -1073,7 +1116,8 @@ class MlpLabState(_Knobs):
     def check_link(self, query: Mapping[str, str], values: dict,
                    problems: list[str]) -> dict:
         """An uploaded data set only once the tab gave it back; a batch within the
-        training set; weight edits that fit the link's network and epoch."""
+        training set; a racer's own α only for a racer; weight edits that fit the
+        link's network and epoch."""
         if values.get("dataset") == UPLOADED and self.uploaded is None:
             del values["dataset"]
             # The tab may give its last upload back (``MlpControls``): then this goes.
@@ -1086,6 +1130,11 @@ class MlpLabState(_Knobs):
             if values["batch"] > n_train:
                 problems.append(problem("batch", query["batch"], LinkReason("batch", n=n_train)))
                 del values["batch"]
+        race = values.get("race", self.race)
+        for name, key in RACER_LR.items():
+            if values.get(key) is not None and name not in race:
+                problems.append(problem(key, query[key], LinkReason("not_racing")))
+                del values[key]
         if values.get("edits"):
             reason = self._edits_problem(values["edits"], values)
             if reason is not None:
@@ -1219,6 +1268,15 @@ def _row(name: str):
     return param_field(MlpLabState, name, parse=special.get(name), always=name == "dataset")
 
 
+def _racer_lr_row(name: str) -> LinkField:
+    """The link's ``lr_<optimizer>``: a racer's own α; empty (``full_query``'s form of
+    None) for the lab's α."""
+    p = MlpLabState.param[name]
+    return LinkField(name, name, lambda text: None if text == "" else parse_value(p, text),
+                     lambda value: "" if value is None else format_value(value), None,
+                     p.bounds)
+
+
 #: The link: every row's key is its parameter's name; the optimizer knobs come from the
 #: registry.  ``batch`` ≤ training points is checked in ``apply_query``.
 LINK = LinkTable([
@@ -1227,7 +1285,8 @@ LINK = LinkTable([
     *knob_fields(MlpLabState, opt.KNOBS),
     *map(_row, ("schedule", "schedule_every", "schedule_factor", "schedule_gamma", "clip",
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
-                "early_stop", "patience", "race", "speed")),
+                "early_stop", "patience", "race")),
+    *map(_racer_lr_row, RACER_LR.values()), _row("speed"),
     param_field(MlpLabState, "show_val", "val"), param_field(MlpLabState, "trained", "epoch"),
     LinkField("edits", "edits", parse_edits, format_edits, []),
 ])

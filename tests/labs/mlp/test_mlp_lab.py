@@ -475,6 +475,39 @@ def test_each_racer_trains_exactly_as_that_optimizer_alone():
     assert race.epoch == 6 and len(race.race_history[0]) == 7
 
 
+def test_a_racer_with_its_own_alpha_trains_as_that_optimizer_alone_at_that_alpha():
+    """A fair race: SGD at 0.3 beside Adam at 0.003, a third racer at the lab's α."""
+    race = MlpLabState(dataset="circle", lr=0.05, race=["sgd", "rmsprop", "adam"],
+                       lr_sgd=0.3, lr_adam=0.003)
+    race.train(6)
+    for name, lr, history in zip(race.racers, (0.3, 0.05, 0.003), race.race_history,
+                                 strict=True):
+        assert race.racer_lr(name) == lr
+        alone = MlpLabState(dataset="circle", lr=lr, optimizer=name)
+        alone.train(6)
+        np.testing.assert_allclose(history, alone.history, rtol=2e-4, atol=1e-6)
+    # SGD at 0.3 is not SGD at the lab's 0.05: the α reached the racer.
+    slow = MlpLabState(dataset="circle", lr=0.05, optimizer="sgd")
+    slow.train(6)
+    assert abs(race.race_history[0][-1, 0] - slow.history[-1, 0]) > 1e-3
+
+
+def test_a_racers_own_alpha_is_in_its_link_and_goes_with_it():
+    s = MlpLabState()
+    problems = s.apply_query({"race": "sgd,adam", "lr_sgd": "0.3", "lr_momentum": "0.1",
+                              "lr_adam": "1e9"})
+    assert [p.split("=")[0] for p in problems] == ["lr_adam", "lr_momentum"]
+    assert (s.lr_sgd, s.lr_momentum, s.lr_adam) == (0.3, None, None)
+    assert s.to_query()["lr_sgd"] == "0.3" and "lr_adam" not in s.to_query()
+    # Back and Forward: a link without it takes it away (the lab's α again).
+    s.apply_link({"race": "sgd,adam"})
+    assert s.lr_sgd is None and s.racer_lr("sgd") == s.lr
+    s.apply_link({"race": "sgd,adam", "lr_sgd": "0.3"})
+    assert s.lr_sgd == 0.3
+    s.race = ["adam", "rmsprop"]  # SGD out of the race: its α too
+    assert s.lr_sgd is None and "lr_sgd" not in s.to_query()
+
+
 def test_a_race_starts_every_optimizer_from_the_same_network():
     race = MlpLabState(race=["sgd", "adam"])
     for leaf in race.race_models.params[0].values():
@@ -675,6 +708,9 @@ def test_the_race_settings_are_stacked_once_until_one_changes():
     again = s.race_hyper()
     assert again is not first and np.allclose(np.asarray(again.lr), 0.05)
     assert list(np.asarray(again.optimizer)) == [0, 5]
+    s.lr_adam = 0.001  # a racer's own α: restacked, the other racer at the lab's
+    own = s.race_hyper()
+    assert own is not again and np.allclose(np.asarray(own.lr), [0.05, 0.001])
 
 
 def test_every_preset_has_one_button_that_applies_it(lab):

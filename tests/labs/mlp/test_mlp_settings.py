@@ -436,6 +436,42 @@ def test_a_race_figures_caption_gives_the_maps_frame():
     assert "Each map" not in figure_caption(single)
 
 
+def test_a_race_with_alphas_of_its_own_says_each_racers_alpha():
+    from playground.ui.export import figure_caption
+
+    s = MlpLabState()
+    assert s.apply_query({"race": "sgd,adam", "lr_sgd": "0.3", "beta1": "0.8"}) == []
+    assert " · Race: SGD (α = 0.3), Adam (α = 0.01) (each β₁ = 0.8) · " in figure_caption(s)
+
+
+def test_each_racers_alpha_box_shows_for_the_racers_and_an_empty_one_races_at_the_labs():
+    """A box per racer under the race: empty (the lab's α greyed in it) races at the
+    lab's α; a number typed is the racer's own; out of bounds, refused and said so."""
+    lab = MlpLab(state=MlpLabState())
+    lab.start()
+    s, c = lab.state, lab.controls
+    assert not c.racer_lr_row.visible
+    s.race = ["sgd", "adam"]
+    assert c.racer_lr_row.visible
+    shown = {n for n, w in c.racer_lrs.items() if w.visible and c.guards[f"lr_{n}"].layout.visible}
+    assert shown == {"sgd", "adam"}
+    box = c.racer_lrs["sgd"]
+    assert box.value is None and box.placeholder == "0.01"
+    box.value = 0.3
+    assert s.lr_sgd == 0.3 and s.racer_lr("sgd") == 0.3 and s.racer_lr("adam") == 0.01
+    box.value = 500.0
+    assert s.lr_sgd == 0.3 and box.value == 0.3
+    assert "500 not used (outside [1×10⁻⁷, 100]): 0.3 is in use." in c.guards["lr_sgd"].refusal
+    box.value = None  # emptied: the lab's α again
+    assert s.lr_sgd is None and s.racer_lr("sgd") == s.lr
+    s.lr = 0.05
+    assert box.placeholder == "0.05"
+    s.lr_adam = 0.002  # a link or a lesson: the box follows
+    assert c.racer_lrs["adam"].value == 0.002
+    lab.hidden = frozenset({"lr"})  # a page that fixes α keeps no racer's α either
+    assert lab.without_hidden([c.racer_lr_row, c.points]) == [c.points]
+
+
 def test_a_linear_models_caption_names_no_activation():
     """No hidden layer, no activation in the model (a review saw "Network: no hidden
     layer, tanh"); with hidden layers the activation is named."""
@@ -444,4 +480,4 @@ def test_a_linear_models_caption_names_no_activation():
     assert hidden.apply_query({"layers": "4", "activation": "relu"}) == []
     assert "Network: no hidden layer · " in " · ".join(linear.caption_parts()) + " · "
     assert "ReLU" not in " · ".join(linear.caption_parts())
-    assert "Network: 4, ReLU" in " · ".join(hidden.caption_parts())
+    assert "Network: 1 hidden layer (width 4), ReLU" in " · ".join(hidden.caption_parts())

@@ -312,6 +312,17 @@ def test_the_race_table_writes_each_loss_as_the_readout_does():
     assert cells == ["&lt; 10⁻⁷", "&lt; 10⁻⁷", "100.0 %"], cells
 
 
+def test_the_race_table_gives_each_racers_alpha_where_they_differ():
+    rows = [(0.5, 0.8, 0.6, 0.75)] * 2
+    same = race_table_html(["sgd", "adam"], rows, [None, None], True, "en", lrs=[0.01, 0.01])
+    assert "pg-race-lr" not in same and "<th>α</th>" not in same
+    own = race_table_html(["sgd", "adam"], rows, [None, 2], True, "en", lrs=[0.3, 0.001])
+    assert re.findall(r"<td class='pg-race-lr'>([^<]*)</td>", own) == ["0.3", "0.001"]
+    heads = re.findall(r"<th>([^<]*)</th>", own)
+    assert heads[:3] == ["Optimizer", "α", "Training loss"], heads
+    assert "<td colspan=3>" in own  # the diverged racer's row: its α, then the note across
+
+
 def test_a_race_reads_each_racers_curves():
     """A race said nothing of each network's fit (the single network's reading was
     dropped): its table has a reading per racer, the single network's verdict on that
