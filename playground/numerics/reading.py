@@ -32,13 +32,17 @@ def unstable(train: np.ndarray) -> bool:
     Oscillating: over the last ``RECENT_EPOCHS`` epochs the loss climbs back, on average
     per epoch, more than a tenth of its level (mean of max(Lₜ₊₁ − Lₜ, 0) >
     0.1·mean L + 0.02; mini-batch noise climbs back far less, a fast fall not at all).
-    Rising: the last training loss is well above its lowest (L_last > 1.5·min L + 0.05).
+    Rising: the training loss now is well above its lowest (L_now > 1.5·min L + 0.05),
+    both means over ``window`` epochs: one epoch's blip (0.02 → 0.08 in the over-fitting
+    lesson at epoch 261, Adam) read "unstable: lower α" for a few epochs (a student's
+    review).
     """
     train = np.asarray(train, float)
     recent = train[-(RECENT_EPOCHS + 1):]
     climbs = np.maximum(np.diff(recent), 0.0)
     oscillating = len(climbs) >= 5 and climbs.mean() > 0.1 * recent.mean() + 0.02
-    rising = train[-1] > 1.5 * train.min() + 0.05
+    means = smoothed(train, window(len(train)))
+    rising = means[-1] > 1.5 * means.min() + 0.05
     return bool(oscillating or rising)
 
 

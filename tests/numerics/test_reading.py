@@ -43,6 +43,18 @@ def test_steady_training_is_not_unstable(train):
     assert not unstable(train)
 
 
+def test_one_epochs_blip_is_not_a_rise_and_a_sustained_rise_is():
+    """The over-fitting lesson at epoch 261 (Adam): the training loss near 0.02 jumped to
+    0.08 for an epoch, read "unstable: lower α" and back (a student's review)."""
+    settled = np.r_[np.geomspace(0.7, 0.02, 60), np.full(200, 0.02)]
+    val = np.r_[np.linspace(0.7, 0.5, 60), np.linspace(0.5, 1.5, 200)]
+    blip = np.r_[settled, 0.1]  # above 1.5·0.02 + 0.05: "rising" read one epoch alone
+    assert not unstable(blip)
+    assert reading(history(blip, np.r_[val, 1.5]), 2, noise=35.0) == "overfit"
+    rise = np.r_[settled, np.linspace(0.02, 0.6, 30)]
+    assert unstable(rise)
+
+
 def test_over_fitting_mentions_noise_only_when_there_is_noise():
     falling = np.linspace(0.7, 0.05, 20)
     val = np.r_[np.linspace(0.7, 0.4, 10), np.linspace(0.4, 1.0, 10)]

@@ -439,6 +439,8 @@ class MlpLab(Lab):
             return
         if not s.racers and s.apply_due_edits():  # the link's edits at the epoch shown
             self._on_trained()
+        if s.should_stop():  # (the page's preparation may have trained to the stop)
+            self._show_stopped(s.early_stop_message())
         if s.epoch >= s.trained or s.halted or s.should_stop():
             return
         self._catching_up = True

@@ -558,7 +558,8 @@ class MlpLabState(_Knobs):
         (``ui.memory``), for its program's reload."""
         if self.halted:  # until a reset, or a schedule that lets α be positive again
             return (lambda: None), (lambda _result: None)
-        n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY, self.epochs_while_alpha_moves()))
+        n_epochs = int(min(max(n_epochs, 1), CHUNK_CAPACITY, self.epochs_while_alpha_moves(),
+                           self.epochs_while_patient()))
         run, record = self._training(n_epochs, pictures)
         # The readout's α at the chunk's end, computed with it: ``lr_at_epoch`` on the
         # session's thread then makes no computation (see ``diagram``).
@@ -762,6 +763,16 @@ class MlpLabState(_Knobs):
             note = [tr("mlp.invalid.lr_zero", self.lang, epoch=self.epoch)] if ended else []
             self.error = "\n".join([*self.notes, *note])
         return ended
+
+    def epochs_while_patient(self) -> int:
+        """How many more epochs may pass before early stopping could stop (``patience``
+        after the best epoch so far, at least 1): a chunk ends there, so that training
+        stops at the same epoch whatever the chunks (a link's ``early_stop=1&epoch=1000``
+        trained on to 258 or 261, as its chunks fell, past a stop due at 27);
+        ``CHUNK_CAPACITY`` without early stopping."""
+        if not (self.early_stop and not self.racers):
+            return CHUNK_CAPACITY
+        return max(1, self.best_epoch + int(self.patience) - self.epoch)
 
     def should_stop(self) -> bool:
         """Early stopping: no better validation loss for ``patience`` epochs (without

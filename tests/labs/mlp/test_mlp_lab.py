@@ -758,6 +758,23 @@ def test_the_early_stopping_remedy_stops_near_the_best_epoch(lab):
     np.testing.assert_allclose(s.history[s.best_epoch, 2], s.history[:, 2].min())
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 256])
+def test_a_link_with_early_stopping_stops_at_the_same_epoch_whatever_its_chunks(
+        chunk, monkeypatch):
+    """``early_stop=1&epoch=1000`` on the over-fitting lesson trained on to 258 or 261
+    (a student's review), as the link's chunks fell, past the stop due at the best epoch
+    + patience: every chunk now ends where early stopping could stop."""
+    s = MlpLabState()
+    s.apply_preset("overfit_early_stop")
+    monkeypatch.setattr(s, "epochs_within", lambda _seconds: chunk)
+    s.train_to(1000)
+    assert s.should_stop() and s.epoch == s.best_epoch + s.patience
+    val = s.history[:, 2]
+    assert s.best_epoch == int(np.argmin(val))
+    # No better validation loss in the patience's epochs, and a better one before them.
+    assert val[s.best_epoch + 1:].min() >= val[s.best_epoch] and s.best_epoch > 0
+
+
 def test_a_lesson_leaves_a_race_and_a_schedule(lab):
     lab.state.param.update(race=["sgd", "adam"], schedule="cosine", clip="norm")
     lab.controls.preset_buttons[0].clicks += 1
