@@ -99,6 +99,7 @@ from .labs.mlp.figures import (
     race_chart,
     race_table_html,
     racer_lines,
+    reading_markdown,
     readout_html,
     train_val_lines,
 )
@@ -750,8 +751,8 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
         accuracies=(accuracy_text(history[e, 1], lang),
                     accuracy_text(history[e, 3], lang) if has_val else "")) for e in marks]
     # The lab's reading of the curves up to each snapshot (none before training shows).
-    readings = [_reading_html(tr(f"mlp.reading.{key}", lang)) if key != "early" else ""
-                for key in (state.reading(upto=e) for e in marks)]
+    readings = [_reading_html(reading_markdown(state, e)) if state.reading(upto=e) != "early"
+                else "" for e in marks]
     # (Three lines high at least: the diagram below it does not jump as Play goes on.)
     reading = Div(text=readings[-1], sizing_mode="stretch_width", name="pg-reading",
                   styles={"font-size": "15px", "font-family": "system-ui, sans-serif",

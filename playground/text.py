@@ -526,6 +526,16 @@ _EN: dict[str, str] = {
         "is rising or far above it. The network is fitting where its few training points "
         "happen to lie, not the pattern between them: use more data, a smaller network, L2 "
         "or dropout, or stop where validation loss was lowest."),
+    "mlp.reading.note.dropout": "dropout p = {value}",
+    "mlp.reading.note.remedies_on": (
+        "Already on here: {remedies}; more of it, or another remedy, would help more."),
+    "mlp.reading.note.held_back": (
+        "Also holding the network back here: {remedies}; less of it would help."),
+    "mlp.reading.note.vanishing": (
+        "With {layers} hidden layers of sigmoid units the gradient fades on its way back "
+        "to the first layers (each sigmoid′ ≤ 1/4: vanishing gradients), so they barely "
+        "learn: ReLU with He initialisation, or batch normalisation, would help more than "
+        "more layers."),
     "mlp.reading.unstable": (
         "**Unstable training**: the training loss oscillates or rises instead of falling, so "
         "each step overshoots. This is not the model's fault: lower the learning rate α "

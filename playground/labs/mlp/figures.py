@@ -258,6 +258,16 @@ def fit_loss_axis(fig, histories, diverged):
     fig.y_range.update(start=low, end=high)
 
 
+def reading_markdown(state: MlpLabState, upto: int | None = None) -> str:
+    """The reading of the curves (``mlp.reading.*``, Markdown) up to epoch ``upto``
+    (default: the epoch shown) and what these settings add to its advice
+    (``MlpLabState.reading_note``)."""
+    verdict = state.reading(upto)
+    note = state.reading_note(verdict, upto)
+    space = "" if state.lang == "zh" else " "  # (after "。" Chinese runs on)
+    return tr(f"mlp.reading.{verdict}", state.lang) + (space + note if note else "")
+
+
 def frame_note_pane() -> pn.pane.HTML:
     """A line under the heat map(s): the normalisation of the inputs, when there is one."""
     return pn.pane.HTML("", visible=False, css_classes=["pg-normalised"],
@@ -441,7 +451,7 @@ class BoundaryView(Viewer):
         self._fit_epochs()
         for span in self.best_spans:
             span.location = s.best_epoch
-        set_text(self.reading_pane, tr(f"mlp.reading.{s.reading()}", s.lang))
+        set_text(self.reading_pane, reading_markdown(s))
 
 
 class RaceView(Viewer):

@@ -494,11 +494,15 @@ class MlpLab(Lab):
         self._draw_boundaries()
         if not details:
             return
-        last = s.history[min(s.epoch, len(s.history) - 1)]
+        # In a race the headline is the first racer's that has not diverged, said so (a
+        # diverged one's showed its last finite loss, as if it were now).
+        k = next((i for i, d in enumerate(s.race_diverged) if d is None), 0) \
+            if s.racers else None
+        history = s.history if k is None else s.race_history[k]
+        last = history[min(s.epoch, len(history) - 1)]
         val = loss_text(last[2]) if s.has_validation else tr("mlp.no_validation", s.lang)
-        # In a race the headline is the first racer's (``state.history``): said so.
         set_text(self.readout, readout_html(s.epoch, loss_text(last[0]), val, s.lang,
-                                            whose=s.racers[0] if s.racers else None))
+                                            whose=None if k is None else s.racers[k]))
         if self.link_note.visible != (s.epoch > MAX_LINK_EPOCHS):
             self.link_note.visible = s.epoch > MAX_LINK_EPOCHS
         self.boundary.show_details()

@@ -1006,6 +1006,31 @@ class MlpLabState(_Knobs):
         noise = None if self.dataset == UPLOADED else float(self.noise)
         return reading(history, self.data.n_classes, noise, self.has_validation)
 
+    def reading_note(self, verdict: str, upto: int | None = None) -> str:
+        """What the verdict's advice must add for these settings (text; "" for nothing):
+        an over-fitting network that already has dropout, L1 or L2 (their advice named
+        what was on); an under-fitting one held back by them; or a deep sigmoid network
+        stuck near chance, whose gradient fades through its layers (sigmoid′ ≤ 1/4,
+        CONCEPTS §5: "add hidden layers" was the wrong way)."""
+        lang = self.lang
+        upto = int(self.epoch) if upto is None else upto
+        held = [tr(key, lang, value=caption.number(value)) for key, value in (
+            ("mlp.reading.note.dropout", self.dropout), ("caption.mlp.l1", self.l1),
+            ("caption.mlp.l2", self.l2)) if value > 0]
+        if verdict in ("overfit", "overfit_noise_free") and held:
+            return tr("mlp.reading.note.remedies_on", lang,
+                      remedies=caption.listed(held, lang))
+        if verdict != "underfit":
+            return ""
+        widths = parse_layers(self.layers) if self.layers != "0" else ()
+        chance = math.log(self.data.n_classes)
+        if (self.activation == "sigmoid" and len(widths) >= 3
+                and self.history[min(upto, len(self.history) - 1), 0] >= 0.9 * chance):
+            return tr("mlp.reading.note.vanishing", lang, layers=len(widths))
+        if held:
+            return tr("mlp.reading.note.held_back", lang, remedies=caption.listed(held, lang))
+        return ""
+
     def race_readings(self, upto: int | None = None) -> list[str]:
         """Each racer's verdict (``reading``'s keys), on its curves up to ``upto`` (by
         default all of them); a racer that diverged by then is unstable."""

@@ -10,6 +10,7 @@ import pytest
 
 from playground.labs.mlp.figures import fit_loss_axis, race_table_html
 from playground.labs.mlp.lab import MlpLab
+from playground.labs.mlp.state import MlpLabState
 from playground.labs.optimizers.plots import COLORS
 from playground.text import tr
 from playground.ui.axes import step_axis
@@ -22,7 +23,7 @@ from playground.ui.palettes import (
     mix,
 )
 from playground.ui.present import ink
-from playground.ui.widgets import number_text
+from playground.ui.widgets import loss_text, number_text
 
 
 @pytest.fixture
@@ -220,6 +221,55 @@ def test_a_links_race_keeps_its_order_in_the_headline_and_heat_maps():
     assert whose and whose.group(1) == "Adam"
     titles = [f.title.text for f in lab.race_view.race_boundary_figs[:2]]
     assert titles[0].startswith("Adam") and titles[1].startswith("Momentum"), titles
+
+
+def test_a_race_headline_goes_to_the_first_racer_still_training():
+    """SGD diverged at epoch 1, yet the headline read "Training loss (SGD) 2.218", its
+    last finite loss, as if it were now (a student's review): Adam's, named."""
+    lab = MlpLab()
+    assert lab.state.apply_query({"lr": "10", "dataset": "spiral", "layers": "8,8",
+                                  "activation": "linear",
+                                  "features": "x1,x2,x1_sq,x2_sq,x1x2",
+                                  "race": "sgd,adagrad"}) == []
+    lab.start()
+    for _ in range(4):
+        lab.train_chunk(5)
+    s = lab.state
+    assert s.race_diverged[0] is not None and s.race_diverged[1] is None
+    whose = re.search(r"class='pg-readout-whose'[^>]*>([^<]*)<", lab.readout.object)
+    assert whose and whose.group(1) == "AdaGrad"
+    train = re.search(r"class='pg-train-loss'[^>]*>([^<]*)<", lab.readout.object).group(1)
+    assert train == loss_text(s.race_history[1][-1, 0])
+
+
+def test_the_readings_advice_names_the_remedies_already_on():
+    """Dropout 0.5 over-fitting read "use … L2 or dropout" (a student's review): the
+    reading says what is on, and that more of it would help; under-fitting with a
+    penalty says it holds the network back."""
+    from playground.labs.mlp.figures import reading_markdown
+
+    s = MlpLabState(dropout=0.5, l2=0.01)
+    note = s.reading_note("overfit")
+    assert "Already on here: dropout p = 0.5, L2 penalty λ₂ = 0.01; more of it" in note
+    assert "Also holding the network back here: dropout p = 0.5" in s.reading_note("underfit")
+    assert s.reading_note("good") == "" and MlpLabState().reading_note("overfit") == ""
+    s.train(8)
+    assert reading_markdown(s).startswith(tr(f"mlp.reading.{s.reading()}", "en"))
+
+
+def test_a_deep_sigmoid_network_stuck_at_chance_reads_vanishing_gradients():
+    """Six layers of 32 sigmoid units, SGD: the loss stays at ln 2, read "add hidden
+    layers" (a student's review); the gradient fades through the layers (CONCEPTS §5)."""
+    from playground.labs.mlp.figures import reading_markdown
+
+    s = MlpLabState()
+    assert s.apply_query({"layers": "32,32,32,32,32,32", "activation": "sigmoid",
+                          "optimizer": "sgd", "batch": "1"}) == []
+    s.train_to(60)
+    assert s.reading() == "underfit" and s.history[-1, 0] > 0.9 * math.log(2)
+    assert "vanishing gradients" in reading_markdown(s)
+    s.apply_query({"activation": "relu", "init": "he"})  # the same depth in ReLU: no fade
+    assert "vanishing" not in s.reading_note("underfit")
 
 
 def test_sgd_with_a_large_step_reads_as_unstable_not_under_fitting(lab):
