@@ -408,8 +408,12 @@ _EN: dict[str, str] = {
         "{n} training points in batches of {b}: an epoch is {updates} updates, the last "
         "batch topped up with {extra} points already seen in that epoch."),
     "mlp.l1": "L1 penalty λ₁ (after each step w ← sign(w)·max(|w| − α·λ₁, 0))",
-    "mlp.l2": "L2 penalty λ₂ (loss + λ₂ Σ W², weights only, not biases)",
-    "mlp.dropout": "Dropout rate p (a unit kept with q = 1 − p, scaled by 1/q)",
+    "mlp.l2": (
+        "L2 penalty λ₂ (loss + λ₂ Σ W², weights only, not biases; the curves show the "
+        "loss alone)"),
+    "mlp.dropout": (
+        "Dropout rate p (a unit kept with q = 1 − p, scaled by 1/q, while training; the "
+        "curves: every unit on)"),
     "mlp.play": "▶ Play",
     "mlp.pause": "❚❚ Pause",
     "mlp.step": "+1 epoch",
