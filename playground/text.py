@@ -868,8 +868,8 @@ _EN: dict[str, str] = {
         "sampling error of 0 (the M training sets cannot tell it from 0: f̄ is off the "
         "truth by about its own error, the shaded band)."),
     "bv.above_top": (
-        "The test error is above the chart's top at {where} (up to {peak}): the axis keeps "
-        "the U in view."),
+        "The test error is above the chart's top at {where} (up to {peak}): the axis stops "
+        "there so that the rest of the curves stays readable."),
     "bv.where.from": "{symbol} ≥ {value}",
     "bv.where.at": "{symbol} = {values}",
     "bv.reading.high_bias": (

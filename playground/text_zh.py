@@ -770,7 +770,8 @@ ZH: dict[str, str] = {
         "在 {where} 处，偏差² 画作 0（位于图的下边界以下）：在那里它与 0 的差距在抽样误差之内"
         "（M 个训练集无法把它与 0 区分开：f̄ 偏离真实函数的幅度与它自身的误差相当，即阴影带）。"),
     "bv.above_top": (
-        "在 {where} 处，测试误差超出图的上边界（最高达 {peak}）：坐标轴只保证 U 形曲线可见。"),
+        "在 {where} 处，测试误差超出图的上边界（最高达 {peak}）：坐标轴在此截断，"
+        "使其余的曲线仍然看得清。"),
     "bv.where.from": "{symbol} ≥ {value}",
     "bv.where.at": "{symbol} = {values}",
     "bv.reading.high_bias": (
