@@ -91,6 +91,7 @@ from .labs.biasvariance.figures import (
 )
 from .labs.mlp.figures import (
     ACCURACY_SPAN,
+    LossScale,
     accuracy_text,
     best_epoch_mark,
     epoch_chart,
@@ -726,6 +727,9 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
                 history_loss_range([history], [state.diverged_at is not None]))  # leaves
         chart = _epoch_chart(what, lang, span, marks[-1], 250,
                              min_border_right=RIGHT_ROOM_PX)
+        if what == "loss":
+            log_toggle = _log_loss_toggle(chart, [history], [state.diverged_at is not None],
+                                          lang, bool(state.log_loss))
         if has_val:  # the generalisation gap, shaded between the curves, as the lab's
             generalisation_gap(chart, played, what, lang, name=f"gap_{what}")
         # The whole run faint, what is played over it.
@@ -769,7 +773,7 @@ def build_mlp_page(state, epochs: int = DEFAULT_EPOCHS,
     title, caption, note, every = _mlp_heading(state, marks)
     if state.diverged_at is not None:
         note += " " + tr("mlp.diverged", lang, epoch=state.diverged_at)
-    layout = column(_header(title, caption, note), _wrap(play, slider),
+    layout = column(_header(title, caption, note), _wrap(play, slider, log_toggle),
                     _wrap(heat, column(*charts, readout, sizing_mode="stretch_width",
                                        min_width=CHARTS_MIN_WIDTH)),
                     _heat_key(plane, lang), reading,
@@ -882,6 +886,38 @@ def _history_sources(history: np.ndarray, last: int, suffix: str = ""):
             ColumnDataSource(played, name=f"played{suffix}"))
 
 
+#: A static MLP page's log-scale toggle: the loss chart's scale, ticks and range swapped
+#: in the browser, as the lab's ``LossScale`` does on the server.
+LOG_LOSS_JS = """
+const i = cb_obj.active ? 1 : 0;
+const [scale, ticker, formatter] = axes[i];
+chart.y_scale = scale;
+chart.left[0].ticker = ticker;
+chart.left[0].formatter = formatter;
+for (const grid of grids) grid.ticker = ticker;
+chart.y_range.start = spans[i][0];
+chart.y_range.end = spans[i][1];
+"""
+
+
+def _log_loss_toggle(chart, histories, diverged, lang: str, log: bool) -> Toggle:
+    """The lab's "Loss on a log scale" for a static page's loss ``chart`` (its ranges
+    from ``histories``, as the lab's ``fit_loss_axis``), on from the start where the
+    link asks (``log_loss=1``)."""
+    scale = LossScale(chart)
+    spans = [list(history_loss_range(histories, diverged)),
+             list(log_loss_range([np.asarray(h)[:, [0, 2]] for h in histories], diverged)
+                  or (1e-3, 1.0))]
+    toggle = Toggle(label=tr("mlp.log_loss", lang), active=log, width=200,
+                    name="pg-log-loss", css_classes=["pg-log-loss"])
+    toggle.js_on_change("active", CustomJS(args={
+        "chart": chart, "axes": [list(scale.models(False)), list(scale.models(True))],
+        "grids": list(chart.ygrid), "spans": spans}, code=LOG_LOSS_JS))
+    scale.show(log)
+    chart.y_range.update(start=spans[log][0], end=spans[log][1])
+    return toggle
+
+
 def _epoch_chart(what: str, lang: str, span: tuple[float, float], last: int,
                  height: int, race: bool = False, **extra):
     """An MLP page's loss (``what`` = "loss") or accuracy ("acc") chart over epochs
@@ -935,6 +971,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     for what in ("loss", "acc"):
         span = ACCURACY_SPAN if what == "acc" else history_loss_range(histories, gone)
         chart = _epoch_chart(what, lang, span, marks[-1], 260, race=True)
+        if what == "loss":
+            log_toggle = _log_loss_toggle(chart, histories, gone, lang, bool(state.log_loss))
         for k in range(len(racers)):  # the whole run faint, what is played over it
             racer_lines(chart, fulls[k], what, colors[k], None, has_val, line_width=1.5,
                         line_alpha=0.25)
@@ -966,7 +1004,8 @@ def build_mlp_race_page(state, epochs: int = DEFAULT_EPOCHS,
     frame = Div(text=f"<div style='font:13px system-ui,sans-serif;color:var(--pg-muted,#555)'>"
                      f"{text_html(race_frame_text(plane.frame, lang))}</div>",
                 sizing_mode="stretch_width", name="pg-race-frame")  # (the maps have no axes)
-    layout = column(_header(title, caption, note), _wrap(play, slider), _wrap(*heats),
+    layout = column(_header(title, caption, note), _wrap(play, slider, log_toggle),
+                    _wrap(*heats),
                     _heat_key(plane, lang), frame,
                     _wrap(column(*charts, sizing_mode="stretch_width",
                                  min_width=CHARTS_MIN_WIDTH), readout),

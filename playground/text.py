@@ -641,6 +641,7 @@ _EN: dict[str, str] = {
     "mlp.upload.note": (
         "Upload a CSV file of x1,x2,label rows (a header row is optional). A link "
         "cannot carry an uploaded file: share the file itself."),
+    "mlp.log_loss": "Loss on a log scale",
     "mlp.discretize": "Discretize output",
     "mlp.race": "Race optimizers (choose 2–4: the same network, the same start)",
     "mlp.race.too_many": "A race takes at most {n} optimizers: the first {n} race.",

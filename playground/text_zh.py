@@ -572,6 +572,7 @@ ZH: dict[str, str] = {
     "mlp.upload.note": (
         "上传一个 CSV 文件，每行为 x1,x2,label（表头行可有可无）。链接无法携带上传的文件："
         "请直接分享文件本身。"),
+    "mlp.log_loss": "损失用对数刻度",
     "mlp.discretize": "离散化输出",
     "mlp.race": "优化器对比（选择 2–4 个：相同的网络，相同的起点）",
     "mlp.race.too_many": "一次对比最多有 {n} 个优化器：只取前 {n} 个。",

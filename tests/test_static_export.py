@@ -356,6 +356,25 @@ def test_a_chinese_pages_axis_labels_stand_upright():
     assert styles["迭代周期"] == "normal" and styles["x₁"] == "italic", styles
 
 
+@pytest.mark.parametrize("race", ["", "&race=sgd,adam"])
+def test_a_link_on_a_log_scale_gives_a_page_that_opens_on_it_and_switches(race):
+    from bokeh.models import LinearScale, LogScale, Toggle
+
+    _, state = static_export.read_link("lab=mlp&log_loss=1" + race)
+    page = static_export.build_page(state, "mlp", epochs=4, snapshots=2)
+    chart = _source(page, "pg-loss")
+    toggle = page.layout.select_one({"type": Toggle, "name": "pg-log-loss"})
+    assert isinstance(chart.y_scale, LogScale) and toggle.active and chart.y_range.start > 0
+    (callback,) = toggle.js_property_callbacks["change:active"]
+    linear, log = callback.args["axes"]
+    assert isinstance(linear[0], LinearScale) and log[0] is chart.y_scale
+    (lin_low, lin_high), (log_low, log_high) = callback.args["spans"]
+    losses = np.concatenate([np.asarray(h)[:, [0, 2]].ravel() for h in state.race_history]
+                            if race else [state.history[:, [0, 2]].ravel()])
+    assert lin_low <= losses.min() and lin_high >= losses.max()
+    assert 0 < log_low <= losses[losses > 0].min() and log_high >= losses.max()
+
+
 def test_the_caption_is_escaped():
     link = "lab=optimizers&surface=custom&expr=x**2%2By**2&optimizers=sgd"
     _, state = static_export.read_link(link)

@@ -413,6 +413,24 @@ def test_optimizer_race(page, server_url):
     assert_no_errors(page)
 
 
+def test_the_loss_chart_goes_to_a_log_scale_in_place(page, server_url):
+    """The check box swaps the chart's own scale (BokehJS redraws it): its ticks become
+    powers of ten and the link carries it."""
+    open_lab(page, server_url + "?lab=mlp&dataset=xor&layers=4&epoch=40")
+    wait_until(page, lambda: number(page, "pg-epoch") == 40, CHANGE_TIMEOUT_S, "epoch 40")
+    scale = """(title) => { const fig = Array.from(Bokeh.documents[0].all_models).find((m) =>
+        m.title != null && m.title.text === title);
+      return [fig.y_scale.constructor.__name__, fig.y_range.start]; }"""
+    title = tr("mlp.plot.loss")
+    assert page.evaluate(scale, title)[0] == "LinearScale"
+    page.get_by_label(tr("mlp.log_loss"), exact=True).check()
+    wait_for_query(page, "log_loss", "1")
+    wait_until(page, lambda: page.evaluate(scale, title)[0] == "LogScale", CHANGE_TIMEOUT_S,
+               "the loss chart's log scale")
+    assert page.evaluate(scale, title)[1] > 0
+    assert_no_errors(page)
+
+
 def test_in_lecture_mode_the_larger_diagram_still_selects_the_edge_clicked(page, server_url):
     """Lecture mode draws the network's diagram LECTURE_SCALE times larger (its text
     read from the back of a hall); a click on an edge still selects that edge."""

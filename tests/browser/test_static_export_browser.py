@@ -381,6 +381,16 @@ def test_an_mlp_race_plays_back_every_racer_from_disk(page, exported):
     assert all(n == 1 for _, n in first)
     assert first[0][0] == first[3][0]  # the same untrained network for every racer
     assert _js(page, "return m('cursor_loss').location") == 0
+    # The lab's "Loss on a log scale": the chart's own scale swapped in the file.
+    scale = "return [m('pg-loss').y_scale.constructor.__name__, m('pg-loss').y_range.start]"
+    assert _js(page, scale)[0] == "LinearScale"
+    page.locator(".pg-log-loss button").first.click()
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-loss')"
+                           ".y_scale.constructor.__name__ === 'LogScale'")
+    assert _js(page, scale)[1] > 0
+    page.locator(".pg-log-loss button").first.click()
+    page.wait_for_function("() => Bokeh.documents[0].get_model_by_name('pg-loss')"
+                           ".y_scale.constructor.__name__ === 'LinearScale'")
     assert failed == [] and page.errors == []
 
 

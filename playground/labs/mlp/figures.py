@@ -18,7 +18,7 @@ import math
 import numpy as np
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, Range1d, Span, Title
+from bokeh.models import ColumnDataSource, LogScale, LogTicker, Range1d, Span, Title
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 
@@ -28,6 +28,8 @@ from ...text import tr
 from ...ui.axes import (
     fit_step_axis,
     history_loss_range,
+    log_loss_range,
+    log_tick_format,
     readable_ticks,
     show_lone_points,
     step_range,
@@ -251,11 +253,48 @@ def race_table_html(racers, rows, diverged, has_validation: bool, lang: str,
             f"font-variant-numeric:tabular-nums'><tr>{head}</tr>{''.join(body)}</table>")
 
 
-def fit_loss_axis(fig, histories, diverged):
+def fit_loss_axis(fig, histories, diverged, log: bool = False):
     """A loss chart's range: every network's losses, a diverged one's only up to where it
-    started (``ui.axes.loss_range``: its last epochs' climb does not flatten the rest)."""
-    low, high = history_loss_range(histories, diverged)
+    started (``ui.axes.loss_range``: its last epochs' climb does not flatten the rest);
+    ``log``: on a log scale (``ui.axes.log_loss_range``: losses of 0 left out)."""
+    if log:
+        curves = [np.asarray(h)[:, [0, 2]] for h in histories]
+        low, high = log_loss_range(curves, diverged) or (1e-3, 1.0)
+    else:
+        low, high = history_loss_range(histories, diverged)
     fig.y_range.update(start=low, end=high)
+
+
+class LossScale:
+    """A loss chart's y axis, linear or log (``MlpLabState.log_loss``), switched in
+    place: BokehJS redraws a plot whose ``y_scale`` changes, so the chart keeps its
+    curves, legend, best epoch and downloads (a second chart for the log scale would
+    double them).  The log scale's models are made when first shown."""
+
+    def __init__(self, fig):
+        self.fig = fig
+        axis = fig.yaxis[0]
+        self._linear = (fig.y_scale, axis.ticker, axis.formatter)
+        self._log = None
+
+    @property
+    def log(self) -> bool:
+        return self._log is not None and self.fig.y_scale is self._log[0]
+
+    def models(self, log: bool) -> tuple:
+        """The scale, ticker and tick formatter of the linear or the log axis."""
+        if log and self._log is None:
+            self._log = (LogScale(), LogTicker(), log_tick_format())
+        return self._log if log else self._linear
+
+    def show(self, log: bool):
+        if log == self.log:
+            return
+        scale, ticker, formatter = self.models(log)
+        self.fig.y_scale = scale
+        self.fig.yaxis[0].update(ticker=ticker, formatter=formatter)
+        for grid in self.fig.ygrid:
+            grid.ticker = ticker
 
 
 def reading_markdown(state: MlpLabState, upto: int | None = None) -> str:
@@ -345,6 +384,7 @@ class BoundaryView(Viewer):
         self.curve_feed = CurveFeed(self.curves)
         self.cuts = self.state.cuts  # history cuts already drawn
         self.loss_fig = self._chart("loss")
+        self.loss_scale = LossScale(self.loss_fig)
         self.acc_fig = self._chart("acc")
         # The best epoch (lowest validation loss, what "restore best" goes back to) on
         # both charts: its accuracy read there too, and both legends hold the same
@@ -446,7 +486,8 @@ class BoundaryView(Viewer):
             self.cuts = s.cuts
             self.curve_feed.clear()
         self.curve_feed.feed(s.history)
-        fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None])
+        self.loss_scale.show(s.log_loss)
+        fit_loss_axis(self.loss_fig, [s.history], [s.diverged_at is not None], s.log_loss)
         self._show_validation(s.has_validation)
         self._fit_epochs()
         for span in self.best_spans:
@@ -493,6 +534,7 @@ class RaceView(Viewer):
         self.race_lines = []  # per chart, per racer: (training line, validation line)
         self.race_dots = []  # (racer, its lone-point dots), per chart
         self.race_loss_fig = self._race_chart("loss")
+        self.loss_scale = LossScale(self.race_loss_fig)
         self.race_acc_fig = self._race_chart("acc")
         self.race_table = pn.pane.HTML("", css_classes=["pg-race-table"],
                                        sizing_mode="stretch_width")
@@ -586,8 +628,9 @@ class RaceView(Viewer):
         s = self.state
         for feed, history in zip(self.race_feeds, s.race_history, strict=False):
             feed.feed(history)
+        self.loss_scale.show(s.log_loss)
         fit_loss_axis(self.race_loss_fig, s.race_history,
-                      [d is not None for d in s.race_diverged])
+                      [d is not None for d in s.race_diverged], s.log_loss)
         last = max((len(h) for h in s.race_history), default=1) - 1
         for fig in (self.race_loss_fig, self.race_acc_fig):
             fit_step_axis(fig.x_range, last)

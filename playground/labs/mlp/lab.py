@@ -43,6 +43,7 @@ from .network import NetworkDiagram
 from .state import (
     LINK_CHUNK_S,
     MAX_LINK_EPOCHS,
+    RACER_LR,
     SPEEDS,
     UPLOADED,
     MlpLabState,
@@ -130,6 +131,14 @@ class MlpLab(Lab):
         self.discretize = pn.widgets.Checkbox.from_param(s.param.discretize,
                                                          name=tr("mlp.discretize", lang),
                                                          css_classes=["pg-discretize"])
+        # Training loss falling by decades while validation loss climbs reads on a log
+        # scale; on a linear one it hugs 0.
+        self.log_loss = pn.widgets.Checkbox.from_param(s.param.log_loss,
+                                                       name=tr("mlp.log_loss", lang),
+                                                       css_classes=["pg-log-loss"])
+        s.param.watch(self._on_log_loss, ["log_loss"])
+        # A racer's own α, typed while paused: the race table's α column says it at once.
+        s.param.watch(self._on_racer_lr, list(RACER_LR.values()))
         self.sidebar()  # built here, on the thread that prepares the page
         s.param.watch(self._on_reset, ["generation"])
         s.param.watch(self._on_trained, ["epoch"])
@@ -163,7 +172,7 @@ class MlpLab(Lab):
                           self.compiling, sizing_mode="stretch_width",
                           styles={"align-items": "end"},
                           stylesheets=[WRAP])
-        toggles = pn.Row(self.show_val, self.discretize,
+        toggles = pn.Row(self.show_val, self.discretize, self.log_loss,
                          download_button(self.state, "mlp", lambda: self.theme),
                          stylesheets=[WRAP, BELOW_IN_LECTURE])
         return [
@@ -377,6 +386,18 @@ class MlpLab(Lab):
             self.race_view.layout.visible = False  # ``_on_reset`` shows it
             self.race_area.objects = self.styled([self.race_view.layout])
         return self.race_view
+
+    def _on_log_loss(self, *_events):
+        """The loss charts on the scale chosen, their ranges refitted."""
+        if self._started:
+            with hold():
+                self.boundary.show_details()
+                if self.state.racers:
+                    self.race().show_details()
+
+    def _on_racer_lr(self, *_events):
+        if self._started and self.state.racers:
+            self.race().show_details()
 
     def _on_discretize(self, *_events):
         if self._started:

@@ -236,6 +236,7 @@ class MlpLabState(_Knobs):
     batchnorm = param.Boolean(_D["batchnorm"])
     discretize = param.Boolean(False, doc="the heat map shows the predicted class only")
     show_val = param.Boolean(False, doc="the validation points drawn (link key ``val``)")
+    log_loss = param.Boolean(False, doc="the loss charts on a log scale")
     speed = param.Selector(default=str(SPEEDS[1]), objects=[str(v) for v in SPEEDS],
                            doc="epochs per frame while playing (``SPEEDS``, as text: a "
                                "lesson's link may ask for ``max``)")
@@ -1323,11 +1324,12 @@ LINK = LinkTable([
                 "clip_value", "batch", "l1", "l2", "dropout", "batchnorm", "discretize",
                 "early_stop", "patience", "race")),
     *map(_racer_lr_row, RACER_LR.values()), _row("speed"),
-    param_field(MlpLabState, "show_val", "val"), param_field(MlpLabState, "trained", "epoch"),
+    param_field(MlpLabState, "show_val", "val"), _row("log_loss"),
+    param_field(MlpLabState, "trained", "epoch"),
     LinkField("edits", "edits", parse_edits, format_edits, []),
 ])
 #: Parameters carried in links, each under its own name.
 URL_KEYS: tuple[str, ...] = tuple(f.name for f in LINK.fields)
 #: Every key a link may carry for this lab.
 MlpLabState.LINK_KEYS, MlpLabState.LINK = LINK.keys, LINK
-MlpLabState.LESSON_FREE = frozenset(("epoch", "val"))
+MlpLabState.LESSON_FREE = frozenset(("epoch", "val", "log_loss"))

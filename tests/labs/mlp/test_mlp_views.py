@@ -272,6 +272,31 @@ def test_a_deep_sigmoid_network_stuck_at_chance_reads_vanishing_gradients():
     assert "vanishing" not in s.reading_note("underfit")
 
 
+def test_the_loss_charts_go_to_a_log_scale_and_back_in_place(lab):
+    """Over-fitting on a log scale: the training loss falls by decades while the
+    validation loss climbs (on a linear one it hugs 0).  The chart itself changes
+    scale (no second chart); its range holds the positive losses."""
+    from bokeh.models import LinearScale, LogScale
+
+    s = lab.state
+    lab.train_chunk(30)
+    fig, axis = lab.boundary.loss_fig, lab.boundary.loss_fig.yaxis[0]
+    linear_ticker = axis.ticker
+    assert isinstance(fig.y_scale, LinearScale)
+    lab.log_loss.value = True  # the check box
+    assert s.log_loss and s.to_query()["log_loss"] == "1"
+    assert isinstance(fig.y_scale, LogScale) and fig.ygrid[0].ticker is axis.ticker
+    losses = s.history[:, [0, 2]]
+    assert 0 < fig.y_range.start <= losses.min() and fig.y_range.end >= losses.max()
+    s.race = ["sgd", "adam"]
+    lab.train_chunk(3)
+    race = lab.race_view.race_loss_fig
+    assert isinstance(race.y_scale, LogScale) and race.y_range.start > 0
+    lab.log_loss.value = False
+    assert isinstance(race.y_scale, LinearScale)
+    assert isinstance(fig.y_scale, LinearScale) and axis.ticker is linear_ticker
+
+
 def test_sgd_with_a_large_step_reads_as_unstable_not_under_fitting(lab):
     """The issue's case: SGD with α = 5 jumps between losses of about 2 and 14."""
     s = lab.state
