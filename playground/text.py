@@ -77,8 +77,9 @@ _EN: dict[str, str] = {
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]² (wider to show a start or a run "
         "outside it). Allowed: numbers, x, y, pi, "
-        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, √, x², x⁻¹, "
-        "full-width （）＋，), and the functions "
+        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, √, x², x⁻¹, and the "
+        "full-width brackets, commas and signs a Chinese input method types), and the "
+        "functions "
         "{functions}. At a kink the gradient is "
         "the subgradient of smallest norm, read from the slopes on every side of it: 0 for "
         "|x| at x = 0 (sign(0) = 0, as in PyTorch), for √(x² + y²) at the origin, for "
@@ -112,6 +113,7 @@ _EN: dict[str, str] = {
     "expr.malformed_number": "malformed number '{text}' at position {position}",
     "expr.implicit_product": (
         "'{text}' at position {position}: write {written} (a product needs its *)"),
+    "expr.absolute_bars": "'|' at position {position}: write abs(x) for |x|",
     "expr.ambiguous_root": (
         "'√' at position {position} is followed by a power: write √(x²) for the root of "
         "a power, or (√x)² for the power of a root"),
@@ -532,14 +534,10 @@ _EN: dict[str, str] = {
         "or dropout, or stop where validation loss was lowest."),
     "mlp.reading.note.dropout": "dropout p = {value}",
     "mlp.reading.note.remedies_on": (
-        "Already on here: {remedies}; more of it, or another remedy, would help more."),
+        "Already on here: {remedies}; a larger value, more data or a smaller network "
+        "would help."),
     "mlp.reading.note.held_back": (
-        "Also holding the network back here: {remedies}; less of it would help."),
-    "mlp.reading.note.vanishing": (
-        "With {layers} hidden layers of sigmoid units the gradient fades on its way back "
-        "to the first layers (each sigmoid′ ≤ 1/4: vanishing gradients), so they barely "
-        "learn: ReLU with He initialisation, or batch normalisation, would help more than "
-        "more layers."),
+        "Also holding the network back here: {remedies}; a smaller value would help."),
     "mlp.reading.unstable": (
         "**Unstable training**: the training loss oscillates or rises instead of falling, so "
         "each step overshoots. This is not the model's fault: lower the learning rate α "
@@ -552,6 +550,15 @@ _EN: dict[str, str] = {
         "**Under-fitting** (high bias): the training loss stays high, so the model cannot "
         "represent the pattern: add hidden layers or neurons, non-linear features, or train "
         "longer. (No validation points: over-fitting cannot be judged.)"),
+    "mlp.reading.learning": (
+        "**Still learning**: the training loss is still high and still falling. Train on "
+        "(Play) to see where the curves settle before judging the fit."),
+    "mlp.reading.underfit_vanishing": (
+        "**Under-fitting** (high bias): both losses are stuck near chance. With {layers} "
+        "hidden layers of sigmoid units the gradient fades on its way back to the first "
+        "layers (each sigmoid′ ≤ 1/4: vanishing gradients), so they barely learn; the "
+        "network could represent the pattern. ReLU with He initialisation, or batch "
+        "normalisation, would help; more layers would not."),
     "mlp.reading.good": (
         "**A good fit**: validation loss follows training loss down and stays close to it."),
     "mlp.error.layers": "Cannot use these layers: {error}",
@@ -664,6 +671,8 @@ _EN: dict[str, str] = {
     "mlp.reading.no_validation.short": "no validation points",
     "mlp.reading.underfit_no_validation.short": "under-fitting",
     "mlp.reading.good.short": "a good fit",
+    "mlp.reading.learning.short": "still learning",
+    "mlp.reading.underfit_vanishing.short": "under-fitting (vanishing gradients)",
     "mlp.race.note": (
         "Racing: every optimizer trains the same initial network on the same batches; "
         "the settings above apply to all of them, α too unless a racer has its own "
@@ -682,6 +691,7 @@ _EN: dict[str, str] = {
     "mlp.clip": "Gradient clipping",
     "mlp.clip.value": "threshold c",
     "mlp.lr_now": "α now: {lr}",
+    "mlp.lr_now.racer": "{name} {lr}",
     "mlp.early_stop": "Early stopping",
     "mlp.patience": "Patience (epochs)",
     "mlp.restore_best": "Restore best",
@@ -689,8 +699,8 @@ _EN: dict[str, str] = {
     "mlp.best.no_validation": "No validation points: best training loss {loss} at epoch {epoch}",
     "mlp.early_stopped": (
         "Stopped early at epoch {epoch}: validation loss has not improved for "
-        "{patience} epochs since epoch {best}. The check runs after each chunk of "
-        "epochs, so training may go a little past the patience."),
+        "{patience} epochs since epoch {best}. Restore best brings back the network of "
+        "that epoch."),
     "mlp.net.title": "Each neuron's output over the input plane",
     "mlp.net.inputs": "Inputs",
     "mlp.net.layer": "Layer {layer}",

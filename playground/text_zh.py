@@ -61,7 +61,7 @@ ZH: dict[str, str] = {
         "你自己定义的关于 x 和 y 的曲面，绘制范围为 [−3, 3]²（起点或轨迹在其外时会扩大）。"
         "可以使用：数字、x、y、pi、e、"
         "+ − * / **（或 ^；也可以粘贴数学符号：−、×、·、÷、π、√、x²、x⁻¹，"
-        "全角的（）＋，也可以），以及函数 {functions}。"
+        "中文输入法打出的全角括号、逗号和运算符也可以），以及函数 {functions}。"
         "在折点处，梯度取范数最小的次梯度（由折点各侧的"
         "斜率得出）：|x| 在 x = 0 处取 0（sign(0) = 0，与 PyTorch 相同），√(x² + y²) 在原点处取 0，"
         "max(a, b) 和 min(a, b) 在 a = b 且两侧斜率相互抵消时也取 0，|x| + x/2 在 x = 0 处也取 0"
@@ -87,6 +87,7 @@ ZH: dict[str, str] = {
         "以及粘贴的数学符号 − × · ÷ π √ ² ³ ⁻¹（全角字符按半角读）"),
     "expr.malformed_number": "第 {position} 个字符处的数字格式不正确：“{text}”",
     "expr.implicit_product": "第 {position} 个字符处的“{text}”：请写成 {written}（乘法需要写出 *）",
+    "expr.absolute_bars": "第 {position} 个字符处的 “|”：绝对值 |x| 请写成 abs(x)",
     "expr.ambiguous_root": (
         "第 {position} 个字符处的 “√” 后面跟着乘方：根号下的乘方请写成 √(x²)，"
         "根式的乘方请写成 (√x)²"),
@@ -470,12 +471,8 @@ ZH: dict[str, str] = {
         "更小的网络、L2 正则化或暂退法，或者在验证损失最低的地方停止训练。"),
     "mlp.reading.note.dropout": "暂退法 p = {value}",
     "mlp.reading.note.remedies_on": (
-        "这里已经启用了：{remedies}；加强它，或换一种方法，会更有帮助。"),
-    "mlp.reading.note.held_back": "这里同样在限制网络的是：{remedies}；减弱它会有帮助。",
-    "mlp.reading.note.vanishing": (
-        "{layers} 个 sigmoid 隐藏层使梯度在反向传回前几层的途中逐层衰减（每层 sigmoid′ ≤ 1/4，"
-        "即梯度消失），前几层几乎学不到东西：换用 ReLU 加 He 初始化，或加入批量规范化，"
-        "比增加层数更有帮助。"),
+        "这里已经启用了：{remedies}；取更大的值、使用更多数据或更小的网络会有帮助。"),
+    "mlp.reading.note.held_back": "这里同样在限制网络的是：{remedies}；取更小的值会有帮助。",
     "mlp.reading.unstable": (
         "**训练不稳定**：训练损失来回振荡或不降反升，说明每一步都迈过了头。"
         "这不是模型的问题：请降低学习率 α（或者裁剪梯度，或使用衰减的学习率调度）。"),
@@ -489,6 +486,14 @@ ZH: dict[str, str] = {
     "mlp.catching_up": "正在按链接训练到第 {epoch} 个迭代周期……",
     "mlp.compiling": "正在编译新网络…",
     "surface.expression.compiling": "正在编译公式…",
+    "mlp.reading.learning": (
+        "**仍在学习**：训练损失还很高，而且仍在下降。继续训练（点击“播放”），看曲线最终停在"
+        "哪里，再判断拟合的好坏。"),
+    "mlp.reading.underfit_vanishing": (
+        "**欠拟合**（高偏差）：两条损失都停在接近随机猜测的水平。{layers} 个 sigmoid 隐藏层"
+        "使梯度在反向传回前几层的途中逐层衰减（每层 sigmoid′ ≤ 1/4，即梯度消失），前几层几乎"
+        "学不到东西；网络本身能够表示这个规律。换用 ReLU 加 He 初始化，或加入批量规范化，"
+        "会有帮助；增加层数则不会。"),
     "mlp.reading.good": "**拟合良好**：验证损失随训练损失一同下降，并且始终与之接近。",
     "mlp.reading.no_validation": (
         "**只有训练数据**（训练集比例为 100%：没有验证点）。网络拟合了它所训练的点；它能否泛化、"
@@ -595,6 +600,8 @@ ZH: dict[str, str] = {
     "mlp.reading.no_validation.short": "没有验证点",
     "mlp.reading.underfit_no_validation.short": "欠拟合",
     "mlp.reading.good.short": "拟合良好",
+    "mlp.reading.learning.short": "仍在学习",
+    "mlp.reading.underfit_vanishing.short": "欠拟合（梯度消失）",
     "mlp.race.note": (
         "对比时：每个优化器都在相同的小批量上训练相同的初始网络；上面的设置对所有优化器"
         "都适用，α 也是如此，除非某个优化器在下面有自己的 α（留空：使用上面的 α）。"),
@@ -612,6 +619,7 @@ ZH: dict[str, str] = {
     "mlp.clip": "梯度裁剪",
     "mlp.clip.value": "阈值 c",
     "mlp.lr_now": "当前 α：{lr}",
+    "mlp.lr_now.racer": "{name} {lr}",
     "mlp.early_stop": "早停",
     "mlp.patience": "耐心值（迭代周期数）",
     "mlp.restore_best": "恢复最佳模型",
@@ -619,8 +627,7 @@ ZH: dict[str, str] = {
     "mlp.best.no_validation": "没有验证点：最低训练损失 {loss}，出现在第 {epoch} 个迭代周期",
     "mlp.early_stopped": (
         "已在第 {epoch} 个迭代周期提前停止：自第 {best} 个迭代周期以来，验证损失已经连续 "
-        "{patience} 个迭代周期没有改善。检查在每一组迭代周期结束后进行，因此训练可能会"
-        "略微超出耐心值。"),
+        "{patience} 个迭代周期没有改善。点击“恢复最佳模型”可取回那个迭代周期的网络。"),
     "mlp.net.title": "网络内部：每个神经元在整个平面上计算的结果",
     "mlp.net.inputs": "输入",
     "mlp.net.layer": "第 {layer} 层",

@@ -434,7 +434,9 @@ def test_the_mlp_page_plays_back_the_recorded_run():
 
 def test_the_mlp_page_reads_the_curves_at_every_snapshot():
     """Each snapshot's reading is what the lab said at that epoch (a run trained to it),
-    and its best epoch the lab's then: under-fitting, then a good fit, then over-fitting."""
+    and its best epoch the lab's then: still learning, then over-fitting."""
+    from playground.labs.mlp.figures import reading_markdown
+
     link = "lab=mlp&dataset=spiral&layers=8,8&points=200&seed=1"
     _, state = static_export.read_link(link)
     page = static_export.build_mlp_page(state, epochs=240, snapshots=9)
@@ -446,9 +448,9 @@ def test_the_mlp_page_reads_the_curves_at_every_snapshot():
         _, at = static_export.read_link(f"{link}&epoch={e}")  # the lab's run stopped there
         key = at.reading()
         assert text == ("" if key == "early" else static_export._reading_html(
-            tr(f"mlp.reading.{key}", "en"))) and best == at.best_epoch
+            reading_markdown(at))) and best == at.best_epoch
         shown.append(key)
-    assert shown[0] == "early" and "good" in shown and shown[-1] == "overfit_noise_free"
+    assert shown[0] == "early" and "learning" in shown and shown[-1] == "overfit_noise_free"
 
 
 def test_snapshots_further_apart_than_one_training_call():

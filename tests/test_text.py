@@ -34,6 +34,7 @@ LANGUAGE_NEUTRAL = frozenset({
     "readout.grad", "status.converged", "bv.threshold", "bv.truth.sin", "bv.truth.abs",
     "caption.separator", "plot.axis.x", "plot.axis.y",
     "mlp.activation.relu", "mlp.activation.tanh", "mlp.activation.sigmoid", "mlp.race.lr",
+    "mlp.lr_now.racer",
 })
 
 #: Keys whose text is punctuation around placeholders: Chinese has its own (full-width)
@@ -569,6 +570,7 @@ BAD_FORMULAS = {
     "unexpected_dot": "x.real", "non_ascii": "x + \u03b1", "malformed_number": "1 + 0x1F",
     "number_too_large": "1e400*x",
     "implicit_product": "0.05x**2", "ambiguous_root": "\u221ax\u00b2 + y",
+    "absolute_bars": "|x| + |y|",
     "unmatched_close": "(x + 1))", "expected_operator": "x y", "expected_operand": "x + )",
     "expected_operand_end": "x**", "unknown_name": "x + foo", "needs_parentheses": "sin + x",
     "one_argument": "sin(x, y)", "arguments": "max(x)", "missing_close": "sin(x",

@@ -109,6 +109,7 @@ MESSAGES: dict[str, str] = {
     "malformed_number": "malformed number '{text}' at position {position}",
     "implicit_product": (
         "'{text}' at position {position}: write {written} (a product needs its *)"),
+    "absolute_bars": "'|' at position {position}: write abs(x) for |x|",
     "ambiguous_root": (
         "'√' at position {position} is followed by a power: write √(x²) for the root of "
         "a power, or (√x)² for the power of a root"),
@@ -185,10 +186,11 @@ _WHITESPACE = frozenset(" \t\r\n")
 _SINGLE_CHARACTER_OPERATORS = frozenset("+-*/^")
 _PUNCTUATION = frozenset("(),")
 #: Maths as it is pasted from slides and textbooks, read as its ASCII spelling: the
-#: minus sign, times and division signs, π, superscript powers (x² is x**2, x⁻¹ is
-#: x**-1) and √ (√x and √(x² + y²) are sqrt(x) and sqrt(x² + y²)).
-_UNICODE_OPERATORS = {"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
-                      "\u00f7": "/"}
+#: minus sign (and the en dash a slide program makes of "-"), times and division signs,
+#: π, superscript powers (x² is x**2, x⁻¹ is x**-1) and √ (√x and √(x² + y²) are
+#: sqrt(x) and sqrt(x² + y²)).
+_UNICODE_OPERATORS = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*",
+                      "\u22c5": "*", "\u00f7": "/"}  # (– : a slide program's minus)
 _UNICODE_NAMES = {"\u03c0": "pi"}
 _ROOT = "\u221a"
 _SUPERSCRIPT_DIGITS = {s: str(d) for d, s in enumerate("\u2070\u00b9\u00b2\u00b3\u2074\u2075"
@@ -258,6 +260,8 @@ def _next_token(text: str, start: int) -> tuple[Token, int]:
         return Token("root", "sqrt", position, character), start + 1
     if character == ".":
         raise _error("unexpected_dot", position=position)
+    if character == "|":  # |x| + |y|, the L1 norm as slides write it
+        raise _error("absolute_bars", position=position)
     code = "unexpected_character" if character.isascii() else "non_ascii"
     raise _error(code, character=_describe_character(character), position=position)
 

@@ -14,6 +14,9 @@ RECENT_EPOCHS = 10
 #: thresholds, and the verdict flipped between over-fitting and a good fit from one
 #: epoch to the next (a student's review, dropout 0.5 at epoch 1,000).
 WINDOW_SHARE, MAX_WINDOW = 0.05, 25
+#: Still learning: the (smoothed) training loss fell by more than this share over the
+#: last ``LEARNING_SHARE`` of the epochs (at least ``LEARNING_EPOCHS``, or all of them).
+LEARNING_DROP, LEARNING_SHARE, LEARNING_EPOCHS = 0.03, 0.1, 10
 
 
 def window(epochs: int) -> int:
@@ -47,7 +50,7 @@ def unstable(train: np.ndarray) -> bool:
 
 
 def reading(history: np.ndarray, n_classes: int, noise: float | None = None,
-            has_validation: bool = True) -> str:
+            has_validation: bool = True, sigmoid_layers: int = 0) -> str:
     """A plain-language verdict on a (epochs, 4) history: a ``mlp.reading.*`` key.
 
     Columns: training loss, training accuracy, validation loss, validation accuracy.
@@ -62,8 +65,15 @@ def reading(history: np.ndarray, n_classes: int, noise: float | None = None,
       when the data has noise (``noise`` > 0) or its noise is not known (``None``: an
       upload), ``overfit_noise_free`` when it has none (``noise`` == 0: no noise to
       learn, so the text says nothing of noise);
-    * ``underfit``: both losses high (a good part of chance, log K) and close, and the
-      training accuracy low (below 80 %: noisy labels alone keep the loss high);
+    * ``learning``: the training loss still high (a good part of chance, log K) and
+      still falling (by more than ``LEARNING_DROP`` of itself over the last tenth of the
+      epochs): neither an under-fit nor a good fit yet (SGD at epoch 30, loss 0.53 and
+      falling 1 % an epoch, read "a good fit");
+    * ``underfit``: both losses high and close, and the training accuracy low (below
+      80 %: noisy labels alone keep the loss high); ``underfit_vanishing`` where the
+      network has ``sigmoid_layers`` ≥ 3 hidden layers of sigmoid units and its
+      training loss is stuck near chance (≥ 0.9 log K): vanishing gradients, which more
+      layers would not cure (CONCEPTS §5);
     * otherwise ``good``.
 
     Without validation data (``has_validation=False``; the validation columns are then
@@ -88,7 +98,13 @@ def reading(history: np.ndarray, n_classes: int, noise: float | None = None,
     rising = val_now > 1.15 * val_s[best] + 0.02 and train_now < 1.05 * train_s[best] + 0.01
     if rising or val_now > 2.0 * train_now + 0.15:
         return "overfit_noise_free" if noise is not None and noise == 0 else "overfit"
+    high = train_now > 0.35 * chance
+    back = min(max(LEARNING_EPOCHS, int(len(train_s) * LEARNING_SHARE)), len(train_s) - 1)
+    if high and back > 0 and train_now < (1 - LEARNING_DROP) * train_s[-1 - back]:
+        return "learning"
     close = abs(val_now - train_now) < 0.35 * train_now + 0.05
-    if train_now > 0.35 * chance and close and history[-1, 1] < 0.8:
+    if high and close and history[-1, 1] < 0.8:
+        if sigmoid_layers >= 3 and train_now >= 0.9 * chance:
+            return "underfit_vanishing"
         return "underfit"
     return "good"

@@ -14,7 +14,7 @@ from panel.reactive import ReactiveHTML
 
 from ..text import tr
 from .markup import tagged
-from .present import PAGE_BUTTON
+from .present import PAGE_BUTTON, text_size
 
 
 def respond_at_once(objects):
@@ -94,6 +94,7 @@ def loss_text(loss: float) -> str:
 #: A number box's text for a knob that spans decades: ``1e-8`` (``number_text``'s
 #: ``1×10⁻⁸`` in a form the box reads back), numbers between 10⁻³ and 10⁴ as they are.
 DECADES_JS = """
+if (tick == null || !isFinite(tick)) return "";  // an empty box ("NaNeNaN" was shown)
 if (tick === 0) return "0";
 const a = Math.abs(tick);
 if (a >= 1e-3 && a < 1e4) return String(Number(tick.toPrecision(6)));
@@ -290,7 +291,8 @@ class Guard:
         if self.note is None:
             self.note = pn.pane.HTML("", visible=False, margin=(0, 10, 4, 10),
                                      css_classes=["pg-refused"],
-                                     styles={"color": "#842029", "font-size": "12px"})
+                                     styles={"color": "#842029",
+                                             "font-size": text_size(12)})
             self.layout.append(self.note)
         set_text(self.note, tagged("pg-refused-text", self._refusal))
         self.note.visible = True

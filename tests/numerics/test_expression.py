@@ -120,6 +120,7 @@ VALID_EXPRESSIONS = [
     ("√(x² + y²) + √2·x \u2212 (1 + y²)⁻¹", lambda x, y: (
         np.sqrt(x**2 + y**2) + np.sqrt(2) * x - (1 + y**2) ** -1)),
     ("√√(1 + x²) − √pi*y", lambda x, y: (1 + x**2) ** 0.25 - np.sqrt(np.pi) * y),
+    ("x² \u2013 y²", lambda x, y: x**2 - y**2),  # PowerPoint's en dash for "-"
     # Full-width forms, as a Chinese input method types them.
     ("（x＋1）＊＊2\u3000＋ max（x，y）＾２", lambda x, y: (x + 1) ** 2 + np.maximum(x, y) ** 2),
     ("\uff58 + \uff11", lambda x, y: x + 1),
@@ -347,6 +348,13 @@ def test_a_product_written_as_on_a_slide_says_how_to_write_it(text, written):
         parse_expression(text)
     assert excinfo.value.code == "implicit_product"
     assert f"write {written} " in str(excinfo.value)
+
+
+def test_absolute_value_bars_say_to_write_abs():
+    with pytest.raises(ExpressionError) as excinfo:
+        parse_expression("|x| + |y|")
+    assert excinfo.value.code == "absolute_bars"
+    assert "write abs(x) for |x|" in str(excinfo.value)
 
 
 @pytest.mark.parametrize(("text", "shown"), [("x π", "'π'"), ("x × × y", "'×'"), ("(x y", "'y'")])

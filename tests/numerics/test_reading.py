@@ -55,6 +55,27 @@ def test_one_epochs_blip_is_not_a_rise_and_a_sustained_rise_is():
     assert unstable(rise)
 
 
+def test_a_high_loss_still_falling_is_still_learning():
+    """SGD at epoch 30: loss 0.53 (ln 2 = 0.69 is chance) falling 1 % an epoch, read "a
+    good fit" (a reviewer); flat at that level it is under-fitting, once low a good fit."""
+    falling = 0.69 * 0.99 ** np.arange(31) - 0.1
+    h = history(falling, falling * 1.05, train_acc=0.85, val_acc=0.8)
+    assert reading(h, 2) == "learning"
+    flat = history(np.full(31, 0.55), np.full(31, 0.57), train_acc=0.7, val_acc=0.7)
+    assert reading(flat, 2) == "underfit"
+    low = 0.2 * 0.99 ** np.arange(31)  # still falling, but no longer high
+    assert reading(history(low, low * 1.05, 0.95, 0.95), 2) == "good"
+
+
+def test_a_deep_sigmoid_network_stuck_at_chance_reads_vanishing_gradients():
+    stuck = history(np.full(40, 0.693), np.full(40, 0.695), 0.5, 0.5)
+    assert reading(stuck, 2, sigmoid_layers=6) == "underfit_vanishing"
+    assert reading(stuck, 2, sigmoid_layers=2) == "underfit"  # shallow: capacity, maybe
+    assert reading(stuck, 2) == "underfit"
+    part = history(np.full(40, 0.45), np.full(40, 0.47), 0.7, 0.7)  # learnt a little
+    assert reading(part, 2, sigmoid_layers=6) == "underfit"
+
+
 def test_over_fitting_mentions_noise_only_when_there_is_noise():
     falling = np.linspace(0.7, 0.05, 20)
     val = np.r_[np.linspace(0.7, 0.4, 10), np.linspace(0.4, 1.0, 10)]

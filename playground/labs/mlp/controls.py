@@ -520,6 +520,11 @@ class MlpControls(Viewer, GuardedControls):
         self.optimizer.disabled = bool(racers)
         self.race_note.visible = self.racer_lr_row.visible = bool(racers)
         self._show_guarded({key: name in racers for name, key in RACER_LR.items()})
+        # In the race's order, as its maps, table and legend (the registry's read apart).
+        order = [*racers, *(n for n in RACER_LR if n not in racers)]
+        placed = [self._placed(self.racer_lrs[n]) for n in order]
+        if list(self.racer_lr_row.objects) != placed:
+            self.racer_lr_row.objects = placed
         for widget in self.racer_lrs.values():
             widget.placeholder = number_text(s.lr)
         whose = (tr("mlp.knobs_of_race", s.lang) if racers else
@@ -537,7 +542,7 @@ class MlpControls(Viewer, GuardedControls):
             text = ""
         elif racers:
             text = tr("mlp.lr_now", s.lang, lr=tr("caption.list", s.lang).join(
-                tr("caption.racer_lr", s.lang, name=tr(f"optimizer.{n}", s.lang),
+                tr("mlp.lr_now.racer", s.lang, name=tr(f"optimizer.{n}", s.lang),
                    lr=f"{s.lr_at_epoch(s.epoch, s.racer_lr(n)):.3g}") for n in s.racers))
         else:
             text = tr("mlp.lr_now", s.lang, lr=f"{s.lr_at_epoch(s.epoch):.3g}")

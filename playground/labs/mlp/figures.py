@@ -302,9 +302,10 @@ def reading_markdown(state: MlpLabState, upto: int | None = None) -> str:
     (default: the epoch shown) and what these settings add to its advice
     (``MlpLabState.reading_note``)."""
     verdict = state.reading(upto)
-    note = state.reading_note(verdict, upto)
+    note = state.reading_note(verdict)
     space = "" if state.lang == "zh" else " "  # (after "。" Chinese runs on)
-    return tr(f"mlp.reading.{verdict}", state.lang) + (space + note if note else "")
+    return (tr(f"mlp.reading.{verdict}", state.lang, layers=state.sigmoid_layers)
+            + (space + note if note else ""))
 
 
 def frame_note_pane() -> pn.pane.HTML:

@@ -1005,30 +1005,29 @@ class MlpLabState(_Knobs):
         upto = int(self.epoch) if upto is None else upto
         history = self.history[: upto + 1]
         noise = None if self.dataset == UPLOADED else float(self.noise)
-        return reading(history, self.data.n_classes, noise, self.has_validation)
+        return reading(history, self.data.n_classes, noise, self.has_validation,
+                       self.sigmoid_layers)
 
-    def reading_note(self, verdict: str, upto: int | None = None) -> str:
+    @property
+    def sigmoid_layers(self) -> int:
+        """How many hidden layers of sigmoid units the network has (0 for another
+        activation): ``numerics.reading``'s vanishing gradients."""
+        if self.activation != "sigmoid" or self.layers == "0":
+            return 0
+        return len(parse_layers(self.layers))
+
+    def reading_note(self, verdict: str) -> str:
         """What the verdict's advice must add for these settings (text; "" for nothing):
         an over-fitting network that already has dropout, L1 or L2 (their advice named
-        what was on); an under-fitting one held back by them; or a deep sigmoid network
-        stuck near chance, whose gradient fades through its layers (sigmoid′ ≤ 1/4,
-        CONCEPTS §5: "add hidden layers" was the wrong way)."""
+        what was on); an under-fitting one held back by them."""
         lang = self.lang
-        upto = int(self.epoch) if upto is None else upto
         held = [tr(key, lang, value=caption.number(value)) for key, value in (
             ("mlp.reading.note.dropout", self.dropout), ("caption.mlp.l1", self.l1),
             ("caption.mlp.l2", self.l2)) if value > 0]
         if verdict in ("overfit", "overfit_noise_free") and held:
             return tr("mlp.reading.note.remedies_on", lang,
                       remedies=caption.listed(held, lang))
-        if verdict != "underfit":
-            return ""
-        widths = parse_layers(self.layers) if self.layers != "0" else ()
-        chance = math.log(self.data.n_classes)
-        if (self.activation == "sigmoid" and len(widths) >= 3
-                and self.history[min(upto, len(self.history) - 1), 0] >= 0.9 * chance):
-            return tr("mlp.reading.note.vanishing", lang, layers=len(widths))
-        if held:
+        if verdict == "underfit" and held:
             return tr("mlp.reading.note.held_back", lang, remedies=caption.listed(held, lang))
         return ""
 
@@ -1043,7 +1042,7 @@ class MlpLabState(_Knobs):
                 readings.append("unstable")
             else:
                 readings.append(reading(history[: end + 1], self.data.n_classes, noise,
-                                        self.has_validation))
+                                        self.has_validation, self.sigmoid_layers))
         return readings
 
     def apply_preset(self, name: str):

@@ -250,7 +250,7 @@ def test_the_readings_advice_names_the_remedies_already_on():
 
     s = MlpLabState(dropout=0.5, l2=0.01)
     note = s.reading_note("overfit")
-    assert "Already on here: dropout p = 0.5, L2 penalty λ₂ = 0.01; more of it" in note
+    assert "Already on here: dropout p = 0.5, L2 penalty λ₂ = 0.01; a larger value" in note
     assert "Also holding the network back here: dropout p = 0.5" in s.reading_note("underfit")
     assert s.reading_note("good") == "" and MlpLabState().reading_note("overfit") == ""
     s.train(8)
@@ -266,10 +266,12 @@ def test_a_deep_sigmoid_network_stuck_at_chance_reads_vanishing_gradients():
     assert s.apply_query({"layers": "32,32,32,32,32,32", "activation": "sigmoid",
                           "optimizer": "sgd", "batch": "1"}) == []
     s.train_to(60)
-    assert s.reading() == "underfit" and s.history[-1, 0] > 0.9 * math.log(2)
-    assert "vanishing gradients" in reading_markdown(s)
-    s.apply_query({"activation": "relu", "init": "he"})  # the same depth in ReLU: no fade
-    assert "vanishing" not in s.reading_note("underfit")
+    assert s.reading() == "underfit_vanishing" and s.history[-1, 0] > 0.9 * math.log(2)
+    words = reading_markdown(s)
+    assert "With 6 hidden layers of sigmoid units" in words and "vanishing gradients" in words
+    assert "add hidden layers" not in words  # (the plain under-fitting advice)
+    s.apply_query({"activation": "relu", "init": "he"})  # the same depth in ReLU
+    assert s.sigmoid_layers == 0
 
 
 def test_the_loss_charts_go_to_a_log_scale_and_back_in_place(lab):
