@@ -410,6 +410,10 @@ def test_optimizer_race(page, server_url):
     wait_for_query(page, "lr_sgd", "0.3")
     wait_until(page, lambda: "0.3" in page.locator(".pg-race-lr").all_inner_texts(),
                CHANGE_TIMEOUT_S, "SGD's α in the race table")
+    box.fill("")  # emptied: the lab's α again, the box empty (it read "NaNeNaN")
+    box.press("Enter")
+    wait_for_query(page, "lr_sgd", None)
+    assert box.input_value() == ""
     assert_no_errors(page)
 
 
