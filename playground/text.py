@@ -122,7 +122,7 @@ _EN: dict[str, str] = {
     "expr.unmatched_close": "unmatched ')' at position {position}",
     "expr.expected_operator": (
         "unexpected '{token}' at position {position}; "
-        "expected an operator such as + - * / or **"),
+        "expected an operator such as + - * / or ** (a product needs its *)"),
     "expr.expected_operand": (
         "unexpected '{token}' at position {position}; "
         "expected a number, x, y, a constant, a function or '('"),

@@ -94,7 +94,8 @@ ZH: dict[str, str] = {
     "expr.number_too_large": "第 {position} 个字符处的数字“{text}”太大（最大约为 1.8e308）",
     "expr.unmatched_close": "第 {position} 个字符处的 “)” 没有与之配对的 “(”",
     "expr.expected_operator": (
-        "第 {position} 个字符处出现了意外的 “{token}”；此处应为运算符，例如 + - * / 或 **"),
+        "第 {position} 个字符处出现了意外的 “{token}”；此处应为运算符，例如 + - * / 或 **"
+        "（乘法需要写出 *）"),
     "expr.expected_operand": (
         "第 {position} 个字符处出现了意外的 “{token}”；"
         "此处应为数字、x、y、常数、函数或 “(”"),

@@ -118,7 +118,7 @@ MESSAGES: dict[str, str] = {
     "unmatched_close": "unmatched ')' at position {position}",
     "expected_operator": (
         "unexpected '{token}' at position {position}; "
-        "expected an operator such as + - * / or **"),
+        "expected an operator such as + - * / or ** (a product needs its *)"),
     "expected_operand": (
         "unexpected '{token}' at position {position}; "
         "expected a number, x, y, a constant, a function or '('"),
@@ -368,6 +368,13 @@ class _Parser:
         if token.kind == ")":
             raise _error("unmatched_close", position=token.position)
         if token.kind != "end":
+            before = self._tokens[self._index - 1]
+            if (token.kind in ("number", "name", "root") and before.kind in ("number", "name")
+                    and not before.typed):  # "2 π", "x y": a product as on a slide
+                gap = " " * (token.position > before.position + len(before.shown))
+                raise _error("implicit_product", text=f"{before.shown}{gap}{token.shown}",
+                             position=before.position,
+                             written=f"{before.shown}*{token.shown}")
             raise _error("expected_operator", token=token.shown, position=token.position)
         return tree
 

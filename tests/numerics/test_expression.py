@@ -341,7 +341,8 @@ HOSTILE_INPUTS = [
 
 @pytest.mark.parametrize(("text", "written"), [
     ("0.05x**2 + 2y**2", "0.05*x"), ("2pi*x", "2*pi"), ("3sin(x)", "3*sin"), ("2e", "2*e"),
-    ("1e3y", "1e3*y"), ("sin(2πx)", "2*π"), ("3√x", "3*√")])
+    ("1e3y", "1e3*y"), ("sin(2πx)", "2*π"), ("3√x", "3*√"), ("2 π x", "2*π"),
+    ("x y", "x*y")])
 def test_a_product_written_as_on_a_slide_says_how_to_write_it(text, written):
     """"0.05x" read as a malformed number, with no word of the * it lacks."""
     with pytest.raises(ExpressionError) as excinfo:
@@ -357,7 +358,7 @@ def test_absolute_value_bars_say_to_write_abs():
     assert "write abs(x) for |x|" in str(excinfo.value)
 
 
-@pytest.mark.parametrize(("text", "shown"), [("x π", "'π'"), ("x × × y", "'×'"), ("(x y", "'y'")])
+@pytest.mark.parametrize(("text", "shown"), [("x² π", "'π'"), ("x × × y", "'×'"), ("(x y", "'y'")])
 def test_a_message_quotes_pasted_maths_as_typed(text, shown):
     """π was quoted as 'pi', × as '*': a character the user never typed."""
     with pytest.raises(ExpressionError) as excinfo:
@@ -460,7 +461,8 @@ def test_length_and_token_limits():
         ("sin(x", "missing ')' for the '(' at position 4", 4),
         ("sin(x, y)", "sin() takes 1 argument but got 2", 1),
         ("x + max(x)", "max() takes 2 arguments but got 1", 5),
-        ("x y", "unexpected 'y' at position 3", 3),
+        ("x² y", "unexpected 'y' at position 4", 4),
+        ("x y", "'x y' at position 1: write x*y", 1),
         ("sin x", "function 'sin' needs parentheses", 1),
         ("x**", "unexpected end of expression at position 4", 4),
         ("x.real", "unexpected character '.' at position 2", 2),
