@@ -82,6 +82,7 @@ from bokeh.resources import INLINE
 from param.parameterized import discard_events
 
 from .labs.biasvariance.figures import (
+    chosen_label_side,
     chosen_text,
     curve_columns,
     curve_sources,
@@ -1171,7 +1172,9 @@ def build_biasvariance_page(state, between: Callable[[], None] | None = None) ->
         curve_src[key].data = columns
     curves = curves_figure(curve_src, r.family, lang, caps[index], int(state.n),
                            decomposition_range(r), name="pg-bv-curves", **size)
+    curves.show_chosen(r.family, caps[index])  # (its label's side, as the lab's)
     chosen_labels = [chosen_text(r.family, c) for c in caps]
+    chosen_sides = [list(chosen_label_side(r.family, c, caps)) for c in caps]
 
     slider = Slider(start=0, end=max(len(caps) - 1, 1), step=1, value=index, width=520,
                     title=tr(f"bv.capacity.{r.family}", lang), name="pg-capacity",
@@ -1223,7 +1226,7 @@ def build_biasvariance_page(state, between: Callable[[], None] | None = None) ->
         "fits": sources["fits"], "mean": sources["mean"], "shown": sources["shown"],
         "bands": bands, "band": sources["band"],
         "points": sources["points"], "chosen": curves.chosen, "chosen_label": curves.label,
-        "chosen_labels": chosen_labels,
+        "chosen_labels": chosen_labels, "chosen_sides": chosen_sides,
         "caps": caps, "reading": reading, "formula": formula,
         "readings": readings, "formulas": formulas, "bottom": bottom, "step": step,
         "gap": FIT_GAP, "count": len(kept)}, code=BIASVARIANCE_JS)
@@ -1276,6 +1279,8 @@ if (cb_obj !== fits.selected) {
   chosen.location = caps[i];
   chosen_label.x = caps[i];
   chosen_label.text = chosen_labels[i];
+  chosen_label.text_align = chosen_sides[i][0];
+  chosen_label.x_offset = chosen_sides[i][1];
   reading.text = readings[i];
   formula.text = formulas[i];
 }

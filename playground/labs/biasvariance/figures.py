@@ -113,6 +113,21 @@ def curve_columns(result: bv.Decomposition) -> dict[str, dict[str, np.ndarray]]:
             for key in DECOMPOSITION_COLORS}
 
 
+def chosen_label_side(family: str, capacity: float, capacities) -> tuple[str, int]:
+    """The chosen capacity's label's ``text_align`` and ``x_offset``: right of its line,
+    or left of it in the last fifth of the axis (its scale's: log for random features
+    and networks) over ``capacities``; at d = 20 the frame's edge cut "d = 20" to "d =".
+    """
+    xs = np.asarray(capacities, np.float64)
+    log = family in ("features", "network")
+    if not xs.size or xs.max() <= xs.min() or (log and xs.min() <= 0):
+        return "left", 4
+    scale = np.log if log else (lambda v: v)
+    low, high = scale(xs.min()), scale(xs.max())
+    share = (scale(min(max(capacity, xs.min()), xs.max())) - low) / (high - low)
+    return ("right", -4) if share > 0.8 else ("left", 4)
+
+
 @dataclass
 class Curves:
     """The curves' plot and the chosen capacity's line and label on it."""
@@ -122,9 +137,13 @@ class Curves:
     label: Label
 
     def show_chosen(self, family: str, capacity: float):
-        """The chosen capacity's line and its label at ``capacity``."""
+        """The chosen capacity's line and its label at ``capacity`` (on the side
+        ``chosen_label_side`` gives)."""
         self.chosen.location = capacity
-        self.label.update(x=capacity, text=chosen_text(family, capacity))
+        xs = self.figure.renderers[0].data_source.data.get("x", [])
+        align, offset = chosen_label_side(family, capacity, xs)
+        self.label.update(x=capacity, text=chosen_text(family, capacity), text_align=align,
+                          x_offset=offset)
 
     def span_y(self, low: float, high: float):
         """The log axis from ``low`` to ``high``, a tick per decade, the label under its

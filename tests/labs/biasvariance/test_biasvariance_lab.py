@@ -388,6 +388,21 @@ def test_a_chart_rebuilt_for_another_family_joins_the_page_styled():
         first = fig
 
 
+def test_the_chosen_capacitys_label_goes_left_of_its_line_near_the_axis_end():
+    """At d = 20, the last degree, the frame's edge cut "d = 20" to "d =" (a student's
+    review): in the last fifth of the axis (a log one for random features) the label is
+    left of its line."""
+    from playground.labs.biasvariance.figures import chosen_label_side
+
+    degrees = list(range(21))
+    assert chosen_label_side("poly", 20, degrees) == ("right", -4)
+    assert chosen_label_side("poly", 3, degrees) == ("left", 4)
+    widths = [1, 2, 5, 10, 20, 50, 100]
+    assert chosen_label_side("features", 50, widths) == ("right", -4)  # 85 % of the decades
+    assert chosen_label_side("features", 10, widths) == ("left", 4)  # half way, on a log axis
+    assert chosen_label_side("poly", 3, []) == ("left", 4)
+
+
 def test_the_chosen_capacity_line_is_drawn_in_the_themes_ink():
     from playground.ui.present import PLOT_COLORS, Display
 
