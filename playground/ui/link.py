@@ -210,6 +210,27 @@ ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)
                      r"|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def bound_text(value, missing: str = "∞") -> str:
+    """A bound in a link's notice as the number boxes write one: 100, 0.5, 1×10⁻⁷,
+    −2 (not 100.0, 1e-07); ``missing`` for None (no bound that side)."""
+    if value is None:
+        return missing
+    number = float(value)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number)).replace("-", "−")
+    mantissa, _, exponent = f"{number:.6g}".partition("e")
+    mantissa = mantissa.replace("-", "−")
+    return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}" if exponent \
+        else mantissa
+
+
+def _outside_reason(low, high) -> LinkReason:
+    return LinkReason("outside", low=bound_text(low, "−∞"), high=bound_text(high))
+
+
 def parse_value(p: param.Parameter, text: str):
     """A query value for parameter ``p``, validated; ValueError says why not.
 
@@ -246,7 +267,7 @@ def parse_value(p: param.Parameter, text: str):
         return text
     low, high = p.bounds or (None, None)
     if (low is not None and value < low) or (high is not None and value > high):
-        raise LinkReason("outside", low=low, high=high)
+        raise _outside_reason(low, high)
     return value
 
 
@@ -318,7 +339,7 @@ class LinkTable:
             try:
                 value = f.parse(text)
                 if _outside(value, f.bounds):
-                    raise LinkReason("outside", low=f.bounds[0], high=f.bounds[1])
+                    raise _outside_reason(*f.bounds)
             except ValueError as e:
                 problems.append(problem(f.key, text, e))
                 continue

@@ -182,7 +182,7 @@ def test_a_bad_link_in_an_uploaded_lesson_is_said_in_chinese(new_page, server_ur
                    "    caption: x\n  - link: lab=optimizers&view3d=maybe\n    caption: y\n")
     page.locator(".pg-lesson-upload input[type=file]").set_input_files(str(bad))
     line = page.get_by_text("无法使用这个课程文件：第 1 步的链接页面无法读取："
-                            "sgd_lr='1000'（超出范围 [1e-07, 100.0]）。", exact=True)
+                            "sgd_lr='1000'（超出范围 [1×10⁻⁷, 100]）。", exact=True)
     line.wait_for(state="visible", timeout=20_000)
     text = page.locator(".pg-lesson-error").inner_text()
     assert "outside" not in text and "(" not in text

@@ -121,7 +121,7 @@ def test_a_link_the_page_cannot_read_is_refused(link, shown):
     ("surface=ravine", "lab=''（未知的实验）"),
     ("lab=physics", "lab='physics'（未知的实验）"),
     ("lab=optimizers&surface=moon", "surface='moon'（应为以下之一：ravine, "),
-    ("lab=optimizers&sgd_lr=1000", "sgd_lr='1000'（超出范围 [1e-07, 100.0]）"),
+    ("lab=optimizers&sgd_lr=1000", "sgd_lr='1000'（超出范围 [1×10⁻⁷, 100]）"),
     ("lab=optimizers&colour=red", "colour='red'（未知的键）"),
     ("lab=optimizers&lab=mlp", "lab='mlp'（出现了两次：使用第一个）"),
     ("lab=mlp&batch=abc", "batch='abc'（不是整数）"),

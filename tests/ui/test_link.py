@@ -143,9 +143,17 @@ def test_a_table_writes_only_what_differs_from_the_defaults():
     assert table.write({"x": 1.5, "n": 3, "on": True}, {"x": 1.5}) == {"n": "3"}
 
 
+def test_a_bound_in_a_notice_is_written_as_the_boxes_write_numbers():
+    """"lr_sgd='-1' (outside [1e-07, 100.0])" beside a box's "outside [1×10⁻⁷, 100]"."""
+    from playground.labs.mlp.state import MlpLabState
+
+    problems = MlpLabState().apply_query({"race": "sgd,adam", "lr_sgd": "-1"})
+    assert problems == ["lr_sgd='-1' (outside [1×10⁻⁷, 100])"]
+
+
 def test_a_row_bounds_are_checked_whatever_its_parser():
     table = LinkTable([LinkField("k", "k", float, bounds=(0.0, 1.0))])
-    assert table.read({"k": "2"}) == ({}, ["k='2' (outside [0.0, 1.0])"])
+    assert table.read({"k": "2"}) == ({}, ["k='2' (outside [0, 1])"])  # not 0.0, 1.0
 
 
 def test_a_broken_parser_is_reported_not_raised(caplog):
