@@ -878,6 +878,11 @@ _EN: dict[str, str] = {
         "Bias² is drawn as 0, below the chart's bottom, at {where}: there it is within its "
         "sampling error of 0 (the M training sets cannot tell it from 0: f̄ is off the "
         "truth by about its own error, the shaded band)."),
+    "bv.poly_threshold": (
+        "From d = {d} on, a polynomial has at least as many coefficients as a set has "
+        "points (n = {n}): every set is fitted exactly, by the polynomial with the "
+        "smallest coefficients (Φ⁺y). As with random features past p = n, the error can "
+        "fall again there (a second descent) or keep rising."),
     "bv.above_top": (
         "The test error is above the chart's top at {where} (up to {peak}): the axis stops "
         "there so that the rest of the curves stays readable."),

@@ -481,6 +481,7 @@ class BiasVarianceLab(Lab):
             if list(sources["fits"].selected.indices) != [m]:  # the one highlighted
                 sources["fits"].selected.indices = [m]
             self.curves.show_chosen(r.family, s.chosen)
+            self._say_where_bias2_is_zero()  # (polynomials past n − 1: a note of their own)
             self.capacity.value = s.chosen
             symbol = bv.FAMILIES[r.family].symbol
             set_text(self.reading, s.reading_html())

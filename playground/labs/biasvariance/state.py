@@ -334,11 +334,25 @@ class BiasVarianceLabState(LabState):
         return above_top_note(r.capacities, r.test_error, decomposition_range(r)[1],
                               bv.FAMILIES[r.family].symbol, self.lang)
 
+    def threshold_note(self) -> str:
+        """Polynomials without a ridge at a degree of n − 1 or more: from there each set is
+        interpolated, by the minimum-norm fit (the family's Φ⁺y; ``min_norm_wide``), and
+        the curves past it are another regime (a student's review: a second descent
+        with nothing to say why); "" otherwise."""
+        r = self.result
+        if r is None or r.family != "poly" or r.ridge > 0:
+            return ""
+        n = int(self.n)
+        if self.chosen < n - 1:  # said where the capacity looked at is past it
+            return ""
+        return tr("bv.poly_threshold", self.lang, d=n - 1, n=n)
+
     def chart_notes(self) -> list[str]:
         """What the curves' chart draws other than as computed, said under it: bias²
         drawn as 0 (``bias2_zero_note``), a test error above its top
-        (``above_top_note``)."""
-        return [note for note in (self.bias2_zero_note(), self.above_top_note()) if note]
+        (``above_top_note``); and polynomials past interpolation (``threshold_note``)."""
+        return [note for note in (self.bias2_zero_note(), self.above_top_note(),
+                                  self.threshold_note()) if note]
 
     def chart_note(self) -> str:
         """``chart_notes`` as the one paragraph under the curves (the live page's and the

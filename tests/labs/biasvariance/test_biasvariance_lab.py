@@ -388,6 +388,24 @@ def test_a_chart_rebuilt_for_another_family_joins_the_page_styled():
         first = fig
 
 
+def test_polynomials_past_interpolation_say_what_their_fits_are():
+    """Degree ≥ n − 1 without a ridge: every set interpolated by the minimum-norm fit,
+    a second descent or not with nothing to say why (a student's review)."""
+    state = BiasVarianceLabState(datasets=20)
+    state.precompute()
+    lab = BiasVarianceLab(state=state)
+    lab.prepare()
+    lab.start()
+    assert state.threshold_note() == ""  # the default degree: the U, no word of it
+    state.capacity = 19
+    note = tr("bv.poly_threshold", d=19, n=20)
+    assert state.threshold_note() == note and note in lab.zero_note.object
+    assert note.startswith("From d = 19 on, a polynomial has at least as many coefficients")
+    state.ridge = 0.1  # ridge fits do not interpolate
+    state.precompute()
+    assert state.threshold_note() == ""
+
+
 def test_the_chosen_capacitys_label_goes_left_of_its_line_near_the_axis_end():
     """At d = 20, the last degree, the frame's edge cut "d = 20" to "d =" (a student's
     review): in the last fifth of the axis (a log one for random features) the label is
