@@ -438,6 +438,8 @@ window.addEventListener('keydown', (e) => {
 // A card opened or closed from the keyboard keeps the focus on its header: Panel
 // redraws the header, and the focus fell to the page's <body> (the next Tab started
 // again at the top).  Only when it fell: a focus moved on meanwhile stays where it is.
+// Watched for 3 s: a card's contents, built as it first opens, redraw it again later
+// on a busy server.
 window.addEventListener('keydown', (e) => {
   const el = e.composedPath()[0];
   if ((e.key !== 'Enter' && e.key !== ' ') || !el || !el.classList
@@ -448,7 +450,9 @@ window.addEventListener('keydown', (e) => {
     const header = root.querySelector ? root.querySelector('.card-header') : null;
     if (header != null && header.isConnected) header.focus();
   };
-  for (const ms of [50, 250, 600]) setTimeout(refocus, ms);
+  const until = Date.now() + 3000;
+  const watch = () => { refocus(); if (Date.now() < until) setTimeout(watch, 100); };
+  setTimeout(watch, 50);
 }, true);
 // A number box's refused key.  Bokeh's own listener on the box puts the old text back
 // when the new one is no number's beginning; the window sees the event before it

@@ -156,6 +156,7 @@ def test_an_uploaded_lesson_is_kept_across_a_lab_change(new_page, server_url, tm
     wait_until(page, lambda: query_of(page).get("lab") == "optimizers", LOAD_S,
                "the optimizer lab's page")
     wait_for_step(page, 1, 2)
+    wait_for_lab(page, "optimizers")  # (the page complete, as before the other steps)
     page.locator(".pg-lesson-close button").click()
     wait_until(page, lambda: "lesson" not in query_of(page), 20, "the link without the lesson")
     assert not page.locator(".pg-lesson-bar").is_visible()
