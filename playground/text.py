@@ -77,7 +77,7 @@ _EN: dict[str, str] = {
     "surface.custom.lesson": (
         "Your own surface in x and y, drawn over [−3, 3]² (wider to show a start or a run "
         "outside it). Allowed: numbers, x, y, pi, "
-        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, √, x², x⁻¹, and the "
+        "e, + − * / ** (or ^; pasted maths too: −, ×, ·, ÷, π, √, x², x⁻¹, e⁻ˣ, ½, and the "
         "full-width brackets, commas and signs a Chinese input method types), and the "
         "functions "
         "{functions}. At a kink the gradient is "
@@ -109,7 +109,7 @@ _EN: dict[str, str] = {
         "'.' may only appear inside a number such as 0.5"),
     "expr.non_ascii": (
         "unexpected character {character} at position {position}; "
-        "allowed are plain ASCII characters, and − × · ÷ π √ ² ³ ⁻¹ as pasted maths"),
+        "allowed are plain ASCII characters, and − × · ÷ π √ ² ⁻¹ ˣ ½ as pasted maths"),
     "expr.malformed_number": "malformed number '{text}' at position {position}",
     "expr.implicit_product": (
         "'{text}' at position {position}: write {written} (a product needs its *)"),

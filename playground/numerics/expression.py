@@ -36,7 +36,9 @@ Python floats and every operation happens in ``jax.numpy`` at evaluation time, s
 from __future__ import annotations
 
 import math
+import re
 import string
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -105,7 +107,7 @@ MESSAGES: dict[str, str] = {
         "'.' may only appear inside a number such as 0.5"),
     "non_ascii": (
         "unexpected character {character} at position {position}; "
-        "allowed are plain ASCII characters, and − × · ÷ π √ ² ³ ⁻¹ as pasted maths"),
+        "allowed are plain ASCII characters, and − × · ÷ π √ ² ⁻¹ ˣ ½ as pasted maths"),
     "malformed_number": "malformed number '{text}' at position {position}",
     "implicit_product": (
         "'{text}' at position {position}: write {written} (a product needs its *)"),
@@ -193,9 +195,16 @@ _UNICODE_OPERATORS = {"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*"
                       "\u22c5": "*", "\u00f7": "/"}  # (– : a slide program's minus)
 _UNICODE_NAMES = {"\u03c0": "pi"}
 _ROOT = "\u221a"
-_SUPERSCRIPT_DIGITS = {s: str(d) for d, s in enumerate("\u2070\u00b9\u00b2\u00b3\u2074\u2075"
-                                                        "\u2076\u2077\u2078\u2079")}
-_SUPERSCRIPT_MINUS = "\u207b"
+#: Superscripts as a power's exponent, read as their ASCII: x² and x⁻¹ as on a slide, and
+#: e⁻ˣ, e⁻²ˣ, e⁻⁽ˣ²⁺ʸ²⁾ (the exponent's own products need no *, as in print).
+_SUPERSCRIPTS = {s: str(d) for d, s in enumerate("\u2070\u00b9\u00b2\u00b3\u2074\u2075"
+                                                  "\u2076\u2077\u2078\u2079")} | {
+    "\u207b": "-", "\u207a": "+", "\u207d": "(", "\u207e": ")", "\u02e3": "x", "\u02b8": "y"}
+#: ½, ⅓, ¾…: a fraction as pasted, read as (1/2).
+_FRACTIONS = {chr(c): unicodedata.decomposition(chr(c)).split()
+              for c in (*range(0xBC, 0xBF), *range(0x2150, 0x215F))}
+_FRACTIONS = {c: (chr(int(d[1], 16)), chr(int(d[3], 16))) for c, d in _FRACTIONS.items()
+              if d[0] == "<fraction>" and len(d) == 4}
 #: Full-width forms, as a Chinese or Japanese input method types them ("（x＋1）＊＊2",
 #: "max（x，y）"), read as the ASCII they stand for; one character for one, so that
 #: positions in messages stay those of the text typed.
@@ -216,25 +225,41 @@ def tokenize(text: str) -> list[Token]:
         if character in _WHITESPACE:
             index += 1
             continue
-        if character in _SUPERSCRIPT_DIGITS or character == _SUPERSCRIPT_MINUS:
-            # x² → x ** 2, x⁻¹ → x ** - 1 (tokens at one place)
-            start = index + (character == _SUPERSCRIPT_MINUS)
-            end = _skip(text, start, frozenset(_SUPERSCRIPT_DIGITS))
-            if end == start:
-                raise _error("non_ascii", character=_describe_character(character),
-                             position=index + 1)
-            digits = "".join(_SUPERSCRIPT_DIGITS[c] for c in text[start:end])
-            tokens.append(Token("operator", "**", index + 1, text[index:end]))
-            if start > index:
-                tokens.append(Token("operator", "-", index + 1, text[index:end]))
-            token, index = Token("number", digits, index + 1, text[index:end]), end
+        if character in _SUPERSCRIPTS:  # x² → x ** (2), e⁻²ˣ → e ** (-2*x)
+            end = _skip(text, index, frozenset(_SUPERSCRIPTS))
+            tokens.extend(_pasted_group(
+                [Token("operator", "**", index + 1, text[index:end])],
+                _superscript_ascii(text[index:end]), index + 1, text[index:end]))
+        elif character in _FRACTIONS:  # ½ → (1 / 2)
+            end = index + 1
+            tokens.extend(_pasted_group([], "/".join(_FRACTIONS[character]), index + 1,
+                                        character))
         else:
-            token, index = _next_token(text, index)
-        tokens.append(token)
+            token, end = _next_token(text, index)
+            tokens.append(token)
+        index = end
         if len(tokens) > MAX_TOKENS:
-            raise _error("too_many_tokens", max=MAX_TOKENS, position=token.position)
+            raise _error("too_many_tokens", max=MAX_TOKENS, position=tokens[MAX_TOKENS].position)
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
+
+
+def _superscript_ascii(run: str) -> str:
+    """``"⁻²ˣ"`` → ``"-2*x"``: the run in ASCII, a * between what print writes side by
+    side and a ** before a digit that follows x, y or ")" (``"ˣ²"`` → ``"x**2"``)."""
+    ascii_run = "".join(_SUPERSCRIPTS[c] for c in run)
+    powered = re.sub(r"(?<=[xy)])(?=[0-9])", "**", ascii_run)  # ⁽ˣ²⁾: x**2
+    return re.sub(r"(?<=[0-9xy)])(?=[xy(])", "*", powered)
+
+
+def _pasted_group(lead: list[Token], ascii_text: str, position: int, typed: str) -> list[Token]:
+    """``lead``, then ``(ascii_text)`` as tokens, each at ``position`` and quoted in
+    messages as ``typed`` (what was pasted, not the ASCII it stands for)."""
+    if not ascii_text.strip("+-"):  # "²"-less "⁻": nothing to raise to
+        raise _error("non_ascii", character=_describe_character(typed[0]), position=position)
+    inner = tokenize(ascii_text)[:-1]
+    return [*lead, *(Token(t.kind, t.text, position, typed)
+                     for t in [Token("(", "(", 0), *inner, Token(")", ")", 0)])]
 
 
 def _next_token(text: str, start: int) -> tuple[Token, int]:
@@ -357,10 +382,12 @@ Node = Number | Variable | Constant | Negate | BinaryOp | Call
 class _Parser:
     """Recursive descent over a token list; one method per grammar rule."""
 
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], text: str = "") -> None:
         self._tokens = tokens
+        self._text = text
         self._index = 0
         self._depth = 0
+        self._operand_start = 1  # where the last operand read began (for messages)
 
     def parse(self) -> Node:
         tree = self._expression()
@@ -369,12 +396,14 @@ class _Parser:
             raise _error("unmatched_close", position=token.position)
         if token.kind != "end":
             before = self._tokens[self._index - 1]
-            if (token.kind in ("number", "name", "root") and before.kind in ("number", "name")
-                    and not before.typed):  # "2 π", "x y": a product as on a slide
-                gap = " " * (token.position > before.position + len(before.shown))
-                raise _error("implicit_product", text=f"{before.shown}{gap}{token.shown}",
-                             position=before.position,
-                             written=f"{before.shown}*{token.shown}")
+            end = before.position - 1 + len(before.shown)
+            operand = self._text[self._operand_start - 1:end]
+            if (token.kind in ("number", "name", "root") and before.kind in ("number", "name", ")")
+                    and 0 < len(operand) <= 12):  # "2 π", "x² y", "½x": a product as on a slide
+                gap = " " * (token.position - 1 > end)
+                raise _error("implicit_product", text=f"{operand}{gap}{token.shown}",
+                             position=end - len(operand) + 1,
+                             written=f"{operand}*{token.shown}")
             raise _error("expected_operator", token=token.shown, position=token.position)
         return tree
 
@@ -404,12 +433,14 @@ class _Parser:
         root = self._peek()
         base = self._primary()
         if not self._at_operator("**", "^"):
+            self._operand_start = root.position
             return base
         operator = self._advance()
         if root.kind == "root":  # √x²: √(x²) or (√x)²? A reader cannot tell either.
             raise _error("ambiguous_root", position=root.position)
         with self._nested(operator):
             exponent = self._unary()
+        self._operand_start = root.position
         return BinaryOp("**", base, exponent)
 
     def _primary(self) -> Node:
@@ -426,8 +457,11 @@ class _Parser:
                 inner = self._expression()
             self._close(token)
             return inner
-        if token.kind == "root":  # √ takes what follows it: √x, √2, √(x² + y²), √√x
+        if token.kind == "root":  # √ takes what follows it: √x, √2, √(x² + y²), √√x, √-x
             with self._nested(token):
+                if self._at_operator("-"):
+                    self._advance()
+                    return Call("sqrt", (Negate(self._primary()),))
                 return Call("sqrt", (self._primary(),))
         if token.kind == "end":
             raise _error("expected_operand_end", position=token.position)
@@ -515,7 +549,7 @@ def parse_expression(text: str) -> Expression:
         raise _error("too_long", max=MAX_LENGTH)
     if not text.strip():
         raise _error("empty")
-    tree = _Parser(tokenize(text)).parse()
+    tree = _Parser(tokenize(text), text).parse()
     if _kink_depth(tree) > MAX_KINK_DEPTH:
         raise _error("too_many_kinks", max=MAX_KINK_DEPTH)
     return Expression(text, tree)

@@ -121,6 +121,12 @@ VALID_EXPRESSIONS = [
         np.sqrt(x**2 + y**2) + np.sqrt(2) * x - (1 + y**2) ** -1)),
     ("√√(1 + x²) − √pi*y", lambda x, y: (1 + x**2) ** 0.25 - np.sqrt(np.pi) * y),
     ("x² \u2013 y²", lambda x, y: x**2 - y**2),  # PowerPoint's en dash for "-"
+    # Superscript exponents with letters (e⁻²ˣ: its products need no *), √ of a negation,
+    # fractions as single characters.
+    ("e⁻ˣ + eʸ/9 + e⁻²ˣʸ", lambda x, y: np.exp(-x) + np.exp(y) / 9 + np.exp(-2 * x * y)),
+    ("1 − e⁻⁽ˣ²⁺ʸ²⁾ + 2ˣʸ", lambda x, y: 1 - np.exp(-(x**2 + y**2)) + 2 ** (x * y)),
+    ("√-(x − 4) + ½*y² + ¾ − ⅓*x", lambda x, y: np.sqrt(4 - x) + y**2 / 2 + 0.75 - x / 3),
+    ("abs(x)^½ + y⁽¹⁺¹⁾", lambda x, y: np.abs(x) ** 0.5 + y**2),
     # Full-width forms, as a Chinese input method types them.
     ("（x＋1）＊＊2\u3000＋ max（x，y）＾２", lambda x, y: (x + 1) ** 2 + np.maximum(x, y) ** 2),
     ("\uff58 + \uff11", lambda x, y: x + 1),
@@ -342,7 +348,8 @@ HOSTILE_INPUTS = [
 @pytest.mark.parametrize(("text", "written"), [
     ("0.05x**2 + 2y**2", "0.05*x"), ("2pi*x", "2*pi"), ("3sin(x)", "3*sin"), ("2e", "2*e"),
     ("1e3y", "1e3*y"), ("sin(2πx)", "2*π"), ("3√x", "3*√"), ("2 π x", "2*π"),
-    ("x y", "x*y")])
+    ("x y", "x*y"), ("x² π", "x²*π"), ("½x", "½*x"), ("(x+1) y", "(x+1)*y"),
+    ("e⁻ˣ y", "e⁻ˣ*y"), ("√2 x", "√2*x")])
 def test_a_product_written_as_on_a_slide_says_how_to_write_it(text, written):
     """"0.05x" read as a malformed number, with no word of the * it lacks."""
     with pytest.raises(ExpressionError) as excinfo:
@@ -358,7 +365,8 @@ def test_absolute_value_bars_say_to_write_abs():
     assert "write abs(x) for |x|" in str(excinfo.value)
 
 
-@pytest.mark.parametrize(("text", "shown"), [("x² π", "'π'"), ("x × × y", "'×'"), ("(x y", "'y'")])
+@pytest.mark.parametrize(("text", "shown"), [("x × × y", "'×'"), ("(x + y²)(y", "'('"),
+                                             ("x + ½ ½", "'½'")])
 def test_a_message_quotes_pasted_maths_as_typed(text, shown):
     """π was quoted as 'pi', × as '*': a character the user never typed."""
     with pytest.raises(ExpressionError) as excinfo:
@@ -461,7 +469,8 @@ def test_length_and_token_limits():
         ("sin(x", "missing ')' for the '(' at position 4", 4),
         ("sin(x, y)", "sin() takes 1 argument but got 2", 1),
         ("x + max(x)", "max() takes 2 arguments but got 1", 5),
-        ("x² y", "unexpected 'y' at position 4", 4),
+        ("x² y", "'x² y' at position 1: write x²*y", 1),
+        ("(x**2 + y**2 - 3*x*y) y", "unexpected 'y' at position 23", 23),
         ("x y", "'x y' at position 1: write x*y", 1),
         ("sin x", "function 'sin' needs parentheses", 1),
         ("x**", "unexpected end of expression at position 4", 4),
