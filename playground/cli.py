@@ -511,8 +511,10 @@ def trajectory(args) -> dict:
         noise=args.noise, seed=args.seed,
         steps=args.steps)
     start = args.start or surface.start
-    if not math.isfinite(float(surface.fn(*start))):
-        raise UsageError(f"the surface is not finite at the start point {start[0]:g},{start[1]:g}")
+    start_value = float(surface.fn(*start))
+    if not math.isfinite(start_value):
+        raise UsageError(tr("surface.undefined" if math.isnan(start_value)
+                            else "surface.not_finite", x=f"{start[0]:g}", y=f"{start[1]:g}"))
     outcome = race.run_race(surface.fn, settings)
     result = outcome.of(name)
     stop = outcome.stop(opt.NAMES.index(name))

@@ -453,8 +453,11 @@ def build_optimizer_page(state, sweep: str | None = None,
     name, knob = pick_sweep(shown, sweep)
     surface = state.shown_surface  # its view widened to a far start
     start = (float(state.x0), float(state.y0))
-    if not math.isfinite(float(np.asarray(surface.fn(*start)))):
-        raise ExportError(tr("surface.not_finite", lang, x=f"{start[0]:g}", y=f"{start[1]:g}"))
+    start_value = float(np.asarray(surface.fn(*start)))
+    if not math.isfinite(start_value):
+        raise ExportError(tr("surface.undefined" if math.isnan(start_value)
+                             else "surface.not_finite", lang, x=f"{start[0]:g}",
+                             y=f"{start[1]:g}"))
     centre = state.hyperparams()[name][knob]
     values = sweep_values(knob, centre, n_values)
     index = values.index(centre)

@@ -90,10 +90,15 @@ _EN: dict[str, str] = {
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "Cannot use this formula: {error}",
     "surface.expression.compiling": "Compiling the formula…",
-    "surface.not_finite": "The surface is not finite at the start point ({x}, {y}).",
+    "surface.not_finite": "The surface is infinite at the start point ({x}, {y}).",
     "surface.not_finite.remedy": (
         "Click the plot to start elsewhere, or change the formula (1/0 is infinite "
         "everywhere)."),
+    "surface.undefined": (
+        "The surface is not defined at the start point ({x}, {y}): its value there is NaN "
+        "(the root or logarithm of a negative number, 0/0, ∞ − ∞)."),
+    "surface.undefined.remedy": (
+        "Click the plot where the surface is drawn to start there, or change the formula."),
 
     # Why a typed formula was refused (numerics.expression.ExpressionError, by code: the
     # English is the same as that module's MESSAGES, which a test checks).

@@ -69,8 +69,11 @@ ZH: dict[str, str] = {
         "在斜率为无穷大的地方（√x 在 x = 0 处），梯度无定义，该优化器就停在那里。"),
     "surface.expression": "f(x, y) =",
     "surface.expression.error": "无法使用这个公式：{error}",
-    "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值不是有限数。",
+    "surface.not_finite": "曲面在起点 ({x}, {y}) 处的值为无穷大。",
     "surface.not_finite.remedy": "请点击图中另一处作为起点，或修改公式（1/0 处处为无穷大）。",
+    "surface.undefined": (
+        "曲面在起点 ({x}, {y}) 处无定义：其值为 NaN（负数的平方根或对数、0/0、∞ − ∞）。"),
+    "surface.undefined.remedy": "请点击图中画出曲面的地方作为起点，或修改公式。",
 
     # 公式为何不能用（numerics.expression.ExpressionError，按错误代码）。
     "expr.not_text": "表达式必须是文本",

@@ -290,6 +290,16 @@ def test_a_start_beyond_the_divergence_bound_is_refused_in_one_line(capsys, star
     assert status == 2 and err.count("\n") == 1 and "start must be" in err, err
 
 
+@pytest.mark.parametrize(("expression", "said"), [
+    ("sqrt(x)", "not defined at the start point (-1, 0): its value there is NaN"),
+    ("1/(x + 1)", "infinite at the start point (-1, 0)")])
+def test_a_start_where_the_formula_has_no_finite_value_says_which(capsys, expression, said):
+    status = cli.main(["trajectory", "--surface", "custom", "--expression", expression,
+                       "--optimizer", "sgd", "--start=-1,0"])
+    err = capsys.readouterr().err
+    assert status == 2 and err.count("\n") == 1 and said in err, err
+
+
 # --- issue #11 --------------------------------------------------------------------
 
 def run_main(argv, capsys):

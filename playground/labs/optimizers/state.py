@@ -233,10 +233,13 @@ class OptimizerLabState(_Knobs):
         surface = self.active_surface
         start_value = float(run(self.programs, race.value_at, ("fn",), surface.fn, self.x0,
                                 self.y0))
-        if not math.isfinite(start_value):
-            self.param.update(result=None, error=" ".join((  # and what to do about it
-                tr("surface.not_finite", self.lang, x=f"{self.x0:g}", y=f"{self.y0:g}"),
-                tr("surface.not_finite.remedy", self.lang))))
+        if not math.isfinite(start_value):  # NaN: √ or log of a negative; ±∞: 1/0
+            where = {"x": f"{self.x0:g}", "y": f"{self.y0:g}"}
+            said = ((tr("surface.undefined", self.lang, **where),
+                     tr("surface.undefined.remedy", self.lang)) if math.isnan(start_value)
+                    else (tr("surface.not_finite", self.lang, **where),
+                          tr("surface.not_finite.remedy", self.lang)))
+            self.param.update(result=None, error=" ".join(said))  # and what to do about it
             return
         try:
             result = race.run_race(surface.fn, self.settings(), self.programs)

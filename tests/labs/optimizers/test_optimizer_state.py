@@ -7,6 +7,7 @@ import pytest
 
 from playground.labs.optimizers.state import URL_KEYS, OptimizerLabState, hp_param
 from playground.numerics import surfaces
+from playground.text import tr
 
 
 @pytest.fixture
@@ -168,7 +169,10 @@ def test_a_start_where_the_surface_is_not_finite_gives_a_message(state):
     state.expression = "log(x)"
     state.param.update(x0=-1.0, y0=0.0)
     assert state.result is None
-    assert "not finite" in state.error
+    assert state.error.startswith(tr("surface.undefined", x="-1", y="0"))  # NaN, not ∞
+    assert state.error.endswith(tr("surface.undefined.remedy"))
+    state.x0 = 0.0  # log(0) = −∞
+    assert state.error.startswith(tr("surface.not_finite", x="0", y="0"))
     state.x0 = 1.0
     assert state.result is not None and state.error == ""
 
