@@ -146,6 +146,7 @@ from .ui.present import (
     MATH_FONT,
     OWN_INK,
     PLOT_COLORS,
+    VIEWPORT_META,
     dark_page_css,
     page_fonts,
     upright_chinese,
@@ -1330,7 +1331,8 @@ def page_html(page: Page) -> str:
     html = LOCAL_RESOURCE.sub("", html)
     # After the head's first tag (a "</head>" also occurs in Bokeh's inlined script).
     css = PAGE_CSS + (DARK_CSS if page.theme == "dark" else "")
-    html = html.replace('<meta charset="utf-8">', '<meta charset="utf-8">\n' + css, 1)
+    html = html.replace('<meta charset="utf-8">',
+                        '<meta charset="utf-8">\n' + VIEWPORT_META + "\n" + css, 1)
     return html.replace('<html lang="en">', f'<html lang="{page.lang}">', 1)
 
 

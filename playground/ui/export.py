@@ -32,7 +32,7 @@ from ..text import FONT_STACK, tr
 from .caption import joined
 from .flow import WHOLE_LABEL
 from .lab import LabState
-from .present import EXPORT_TAG, FOCUS_RING, PAGE_BUTTON, PLOT_COLORS
+from .present import EXPORT_TAG, FOCUS_RING, PAGE_BUTTON, PLOT_COLORS, TOUCH_TARGETS
 
 #: A text glyph that is its plot's title (the network diagram draws its own): a figure
 #: enlarges it as a title, 1.2 times its other text.
@@ -675,7 +675,8 @@ def download_menu(name: str, state: LabState, *, width: int = 130) -> pn.Row:
     # The caption as the link describes the state now (the command line reads it).
     menu = Dropdown(label=tr("export.download", lang), menu=items, width=width,
                     button_type=PAGE_BUTTON, css_classes=["pg-download"],
-                    stylesheets=[WHOLE_LABEL, InlineStyleSheet(css=MENU_STYLE + FOCUS_RING)],
+                    stylesheets=[WHOLE_LABEL,
+                                 InlineStyleSheet(css=MENU_STYLE + FOCUS_RING + TOUCH_TARGETS)],
                     tags=[figure_caption(state), 0], name=f"pg-download-{name}")
     menu.js_on_event(MenuItemClick, CustomJS(args={"name": name}, code=_ON_ITEM_JS))
     menu.js_on_change("tags", CustomJS(args={"scale": FIGURE_SCALE, "font_px": CAPTION_FONT_PX,

@@ -25,6 +25,10 @@ the iframe and the browser's zoom without a round trip to the server.
 
 from __future__ import annotations
 
+#: Below this window width the controls go below the pictures and the page scrolls as a
+#: whole (a 1280-px projector keeps them beside; the MLP lab's pictures need about 900 px).
+NARROW_PX = 1200
+
 #: A Row that wraps when narrow and claims no minimum width (Bokeh gives a Row its
 #: children's sum).
 #: (No ``max-height``: Bokeh gives a layout ``max-height: 100%``, which held a row taller

@@ -155,15 +155,19 @@ kb.label = () => {  // accessible names for the player's icon buttons
 const nameless = (el) => !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby')
   && !(el.tagName === 'BUTTON' && el.textContent.trim());
 // A label's text: a Bokeh Div's (Panel's StaticText, e.g. an editable slider's
-// "Steps:"), its markup and the final colon dropped; else the first such text of a row.
+// "Steps:") or an HTML pane's (a card's title), its markup and the final colon dropped;
+// else the first such text of a row.  A long label names its control by what comes
+// before its explanation in brackets ("L2 penalty λ₂ (loss + λ₂ Σ W², …)").
 const labelOf = (m, depth) => {
   if (m == null) return '';
-  if (m.type === 'Div' && typeof m.text === 'string') {
+  if ((m.type === 'Div' || m.type === 'panel.models.markup.HTML')
+      && typeof m.text === 'string') {
     // (A discrete slider's label ends in its value, in bold: not part of its name,
     // which was set once and then named a stale value, "Degree d: 3" at 20.)
     const t = un(m.text).replace(/<b>[^<]*<\\/b>\\s*$/, '').replace(/<[^>]*>/g, '').trim()
       .replace(/\\s*[:：]\\s*$/, '');
-    return t.length < 80 ? t : '';
+    const short = t.replace(/\\s*[(（][\\s\\S]*$/, '');
+    return t.length < 80 ? t : short.length < 80 ? short : '';
   }
   if (depth > 0 && Array.isArray(m.children)) {
     for (const c of m.children) {
@@ -208,7 +212,7 @@ kb.name = () => {
         el.style.setProperty('--color', 'var(--pg-ink, #eeeeee)');
       if (!nameless(el)) continue;
       if (title === null) title = titleOf(view);
-      if (!title) break;
+      if (!title) continue;  // (and the next arrows still leave the Tab order)
       const cls = el.classList;
       el.setAttribute('aria-label', cls.contains('bk-spin-btn-up') ?
         title + ': ' + kb.data.player_names.increase :
@@ -240,6 +244,10 @@ kb.aria = () => {
         header.setAttribute('aria-expanded', open);
         header.querySelectorAll('svg').forEach((i) => i.setAttribute('aria-hidden', 'true'));
       }
+      // Its title is drawn in a shadow root of its own: the button is named for it.
+      const title = labelOf(m.children[0], 2);
+      if (header != null && title && header.getAttribute('aria-label') !== title)
+        header.setAttribute('aria-label', title);
       continue;
     }
     if (seen(m)) {
@@ -422,6 +430,40 @@ kb.onKey = (e) => {
   if (done) e.preventDefault();
 };
 window.addEventListener('keydown', kb.onKey);
+// A Download menu (Bokeh's Dropdown) from the keyboard: ↓ on its button goes into the open
+// menu, ↓/↑ move through it, and Esc closes it back onto its button (it fell to the page's
+// start: the next Tab went to the header's first button).
+const menuItems = (host) => host && host.shadowRoot
+  ? [...host.shadowRoot.querySelectorAll('.bk-item')] : [];
+window.addEventListener('keydown', (e) => {
+  if (!['ArrowDown', 'ArrowUp', 'Escape'].includes(e.key)) return;
+  const el = e.composedPath()[0];
+  if (!el || !el.classList) return;
+  let items, at, button;
+  if (el.classList.contains('bk-item')) {
+    const host = el.getRootNode().host;
+    items = menuItems(host); at = items.indexOf(el);
+    button = host.getRootNode().querySelector('button.bk-btn');
+  } else if (el.tagName === 'BUTTON' && el.classList.contains('bk-btn')) {
+    items = menuItems(el.getRootNode().querySelector('.bk-Menu')); at = -1; button = el;
+  }
+  if (!items || items.length === 0) return;
+  if (e.key === 'Escape') {
+    if (at >= 0) setTimeout(() => button.focus(), 0);  // after Bokeh closes the menu
+    return;
+  }
+  const next = e.key === 'ArrowDown' ? at + 1 : (at <= 0 ? items.length - 1 : at - 1);
+  items[next % items.length].focus();
+  e.preventDefault(); e.stopImmediatePropagation();
+}, true);
+// A lone check box's words are drawn beside its box, not in a <label> (Bokeh's Checkbox;
+// holoviz/panel#7106): a click or a tap on them ticks the box, as on any form.
+window.addEventListener('click', (e) => {
+  const el = e.composedPath()[0];
+  if (!el || !el.classList || !el.classList.contains('bk-label') || el.closest('label')) return;
+  const box = el.previousElementSibling;
+  if (box && box.tagName === 'INPUT' && box.type === 'checkbox' && !box.disabled) box.click();
+});
 // The language menu reloads the page in the language chosen: on the closed menu the
 // arrows (and typed letters) chose one at once, and the page left under a reader
 // reading its options.  They open the list instead, where Enter chooses.

@@ -43,7 +43,7 @@ import param
 from panel.reactive import ReactiveHTML
 
 from ..text import DEFAULT_LANGUAGE, LANGUAGES, tr
-from .flow import WHOLE_LABEL, WRAP
+from .flow import NARROW_PX, WHOLE_LABEL, WRAP
 from .link import DEFAULT_LAB, LinkField, LinkReason, LinkTable, Problem, problem, read_query
 from .markup import notice, set_notice, text_html
 from .present import (
@@ -55,7 +55,7 @@ from .present import (
     display_query,
     text_size,
 )
-from .widgets import KeptFile, file_picker, keep_in_tab, kept_file
+from .widgets import KeptFile, dress_widgets, file_picker, keep_in_tab, kept_file
 
 log = logging.getLogger(__name__)
 
@@ -471,9 +471,12 @@ class LessonGuide:
                                   "border-left": "6px solid #2a6fb0", "border-radius": "6px",
                                   "padding": "4px 8px", "align-items": "flex-start"})
         self.message = notice("warning", css_classes=["pg-lesson-error"])
-        # Sticky: the caption stays in sight while the pictures below it scroll.
+        # Sticky: the caption stays in sight while the pictures below it scroll; not where
+        # the whole page scrolls (narrow), where it covered a quarter of a 1024 × 768 one.
         self.bar = pn.Column(self.message, self.row, sizing_mode="stretch_width",
                              margin=(0, 0, 6, 0), css_classes=["pg-lesson-bar"],
+                             stylesheets=[f"@media (max-width: {NARROW_PX - 1}px) "
+                                          "{ :host { position: static !important; } }"],
                              styles={"position": "sticky", "top": "0", "z-index": "10",
                                      "background": PLOT_COLORS["dark"]["border"] if dark
                                      else "white"})  # (the page's own)
@@ -571,13 +574,15 @@ class LessonGuide:
         keep_in_tab(self.upload, KEEP_KEY, MAX_BYTES)
         self.upload.param.watch(self._on_upload, "value")
         small = f"font-size:{text_size(13)};color:var(--pg-ink,#222)"
-        card.objects = [
+        objects = [
             pn.pane.HTML(f"<span style='{small}'>{text_html(t('pick'))}</span>",
                          margin=(0, 5)),
             *buttons,
             pn.pane.HTML(f"<span style='{small}'>{text_html(t('upload'))}</span>",
                          margin=(8, 5, 0, 5)),
             file_picker(self.upload, t("choose"), "pg-lesson-upload-button")]
+        dress_widgets(objects)  # (made after the shell dressed the page's controls)
+        card.objects = objects
 
     def compare(self, shown: Mapping[str, str], free: Iterable[str] = ()):
         """Whether the page's settings (``shown``: its state's link fields) are the

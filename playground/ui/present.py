@@ -45,6 +45,7 @@ from bokeh.models import (
     Plot,
     Segment,
     Title,
+    VArea,
 )
 from panel.reactive import ReactiveHTML
 
@@ -85,6 +86,20 @@ FOCUS_RING = """
 :is(input, select, textarea, button, .bk-input, .bk-btn, .noUi-handle, [tabindex]):focus-visible {
   outline: 2px solid var(--pg-focus, #0072b5) !important; outline-offset: 2px; }
 """
+#: On a touch screen (a finger, not a mouse) every control at least 40 CSS px high and a
+#: slider's handle as large: a tablet's 22-px buttons, 13-px check boxes and 14-px handles
+#: took an exact hit (WCAG 2.5.5 asks 44 px; 40 keeps the sidebar's rows on one screen).
+TOUCH_TARGETS = """
+@media (pointer: coarse) {
+  button, .bk-btn, select, input.bk-input { min-height: 40px; }
+  input[type=checkbox], input[type=radio] { width: 22px; height: 22px; margin-top: 0; }
+  input[type=checkbox] + .bk-label { line-height: 22px; }
+  .bk-input-group label, .bk-checkbox-input-group label { min-height: 40px;
+    display: inline-flex; align-items: center; gap: 8px; }
+  .noUi-horizontal .noUi-handle { width: 30px !important; height: 30px !important;
+    right: -15px !important; top: -11px !important; border-radius: 50%; }
+}
+"""
 #: Lecture mode multiplies line widths by this.
 THICK = 2.0
 #: Lecture mode's font sizes in Bokeh plots (title, axis label, tick label, legend; a
@@ -101,6 +116,10 @@ PLOT_COLORS = {
 #: In the dark theme a glyph drawn in a colour this dark (relative luminance) is redrawn
 #: in the theme's ink: black markers and the darkest palette entries would vanish.
 DARK_GLYPH_LUMINANCE = 0.06
+#: In the dark theme a shaded area (``VArea``: the generalisation gap, a band) is drawn
+#: this many times as opaque: a light shade on a dark plot is near its background (the
+#: MLP lab's gap, red at 0.2 on #1e2227, read 1.1:1).
+DARK_AREA_ALPHA = 2.5
 #: A glyph tagged so (Bokeh's ``tags``: ``fig.scatter(…, tags=[KEEP_INK])``) keeps its
 #: colours in the dark theme: a mark drawn on a fill that is the same in both themes (the
 #: optimizer lab's contours, ``ui.marks``).
@@ -328,6 +347,22 @@ def math_size(px: float) -> str:
     return f"max({px}px, calc(var(--pg-text-size, 0px) * {MATH_SCALE}))"
 
 
+#: CSS for a formula's LaTeX pane: never wider than its column; a formula wider than it
+#: (Adam's in lecture mode, a bias–variance fit's at 1024 px, any in an 820 px frame)
+#: scrolls within its own box rather than widening the page or being cut off, with a
+#: shadow at each edge that has more formula beyond it (a scroll bar is not always
+#: drawn: macOS, a touch screen).  The shadows lie under the box's background, whose
+#: covers (in the page's colour, ``--pg-page``) scroll with the formula and hide a
+#: shadow once its end is in view.
+FORMULA_BOX = """:host { max-width: 100%; overflow-x: auto; overflow-y: hidden;
+  background:
+    linear-gradient(to right, var(--pg-page, #ffffff) 40%, transparent) left / 28px 100%,
+    linear-gradient(to left, var(--pg-page, #ffffff) 40%, transparent) right / 28px 100%,
+    radial-gradient(farthest-side at 0 50%, rgba(128, 128, 128, 0.6), transparent)
+      left / 14px 100%,
+    radial-gradient(farthest-side at 100% 50%, rgba(128, 128, 128, 0.6), transparent)
+      right / 14px 100%;
+  background-repeat: no-repeat; background-attachment: local, local, scroll, scroll; }"""
 #: A LaTeX pane's formula as the browser draws it from KaTeX's MathML (Panel's way), in
 #: a font with an OpenType MATH table (macOS's, Windows's, Linux's), named: the browser
 #: places accents, radicals' bars and fractions from it (in a text font v̂ drew as a
@@ -351,6 +386,15 @@ def katex_html_stylesheets() -> list[str]:
             ".katex { font-size: 1em; } .katex span.katex-html { display: inline; }"
             " .katex, .katex * { font-family: 'Times New Roman', 'Liberation Serif',"
             " 'DejaVu Serif', serif !important; }"]
+
+
+#: The page laid out at the device's width, as on a desktop window of that width (without
+#: it a tablet lays the page out 980 px wide and shrinks it: 12-px labels drawn at 10 px).
+#: Narrower than the 640 px the layouts are made for (a phone), it is laid out at 640 px.
+VIEWPORT_META = (
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<script>if (screen.width < 640) document.querySelector('meta[name=viewport]')"
+    ".setAttribute('content', 'width=640');</script>")
 
 
 #: A CSS ``display`` that shows an element in lecture mode only (a custom property crosses
@@ -572,6 +616,10 @@ class Presenter:
                 shade = luminance(saved) if isinstance(saved, str) else None
                 if shade is not None and shade < DARK_GLYPH_LUMINANCE:
                     self._apply(glyph, prop, colors["ink"], dark)
+            if isinstance(glyph, VArea):
+                alpha = self.originals.get(glyph.id, {}).get("fill_alpha", glyph.fill_alpha)
+                if isinstance(alpha, (int, float)):
+                    self._apply(glyph, "fill_alpha", min(1.0, alpha * DARK_AREA_ALPHA), dark)
             if isinstance(glyph, (Line, MultiLine, Segment)) and (
                     thick is None or renderer.id in thick):
                 width = self.originals.get(glyph.id, {}).get("line_width", glyph.line_width)

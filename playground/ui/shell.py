@@ -40,7 +40,7 @@ from tornado.ioloop import IOLoop
 
 from ..text import DEFAULT_LANGUAGE, FONT_STACK, LANGUAGES, tr
 from . import memory
-from .flow import WHOLE_LABEL, WRAP, WRAP_BUTTONS, WRAP_LABEL
+from .flow import NARROW_PX, WRAP
 from .keyboard import KeyboardShortcuts
 from .lab import Lab, LabState
 from .lesson import LESSON_LINK, LessonGuide, first_step_query, lab_link
@@ -62,6 +62,8 @@ from .present import (
     DISPLAY_LINK,
     FOCUS_RING,
     PAGE_BUTTON,
+    TOUCH_TARGETS,
+    VIEWPORT_META,
     Presenter,
     WindowFit,
     display_query,
@@ -83,6 +85,7 @@ from .session import (
     next_tick_from_any_thread,
     quiet_closed_connections,
 )
+from .widgets import dress_widgets
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,8 @@ def serve():
     configure_process()
     quiet_closed_connections()  # once per loop: the handler marks itself
     location = page_location(pn.state.curdoc)
+    # Panel's page template, its head given the viewport (``{% extends base %}`` is implied).
+    pn.state.curdoc.template = "{% block postamble %}" + VIEWPORT_META + "{% endblock %}"
     create_app(location).servable(title=page_title(location), location=location or True)
 
 
@@ -380,6 +385,9 @@ class Page:
                                  button_type="light", align="center",
                                  css_classes=["pg-toggle-sidebar"])
         side.param.watch(lambda e: setattr(self.side, "visible", e.new), "value")
+        # Narrow, the controls open below the pictures, out of sight: the page goes there.
+        side.jscallback(value=f"if (cb_obj.active && window.innerWidth < {NARROW_PX}) "
+                              f"{{ {SCROLL_TO_CONTROLS_JS} }}")
         self._side_toggle = side
         present = pn.widgets.Toggle(name=tr("app.present", self.lang), value=self.display.present,
                                     width=125, button_type="light", align="center",
@@ -480,13 +488,7 @@ class Page:
         for pane in panes:
             lean_renderers(pane.object)
         self.presenter.style([p.object for p in panes if p.object is not None], self._thick())
-        for widget in (w for obj in objects for w in obj.select(pn.widgets.Widget)):
-            extra = [INPUT_TEXT, WRAP_LABEL, FOCUS_RING,
-                     *([WHOLE_LABEL] if isinstance(widget, BUTTONS) else []),
-                     *([WRAP_BUTTONS] if isinstance(widget, BUTTON_GROUPS) else [])]
-            missing = [sheet for sheet in extra if sheet not in widget.stylesheets]
-            if missing:
-                widget.stylesheets = [*widget.stylesheets, *missing]
+        dress_widgets(objects)
         if controls:
             for row in (r for obj in objects for r in obj.select(pn.Row)):
                 if WRAP not in row.stylesheets:
@@ -828,7 +830,7 @@ def layout(title: str, switcher, sidebar: list, main: list, toggles: list = (),
                              margin=(8, 14, 0, 14))
     jump.js_on_click(code=SCROLL_TO_CONTROLS_JS)
     for widget in (jump, *toggles, switcher):  # (not joined as the lab's widgets are)
-        widget.stylesheets = [*widget.stylesheets, FOCUS_RING]
+        widget.stylesheets = [*widget.stylesheets, FOCUS_RING, TOUCH_TARGETS]
     side.param.watch(lambda event: setattr(jump, "visible", event.new), "visible")
     # (Above the columns: in their row it added its width to the row's least width.)
     columns = pn.Row(side, body, sizing_mode="stretch_width", css_classes=["pg-columns"],
@@ -867,16 +869,10 @@ LECTURE_SIDEBAR = (f":host {{ flex: 0 0 {_SIDEBAR_WIDTH} !important;"
 #: held the custom surface's description, taller than the window in lecture mode, to the
 #: sidebar's height; the formula below it was drawn over its last line).
 SIDEBAR_CHILDREN = "* { max-height: none; }"
-#: Below this window width the controls go below the pictures (a 1280-px projector keeps
-#: them beside; the MLP lab's pictures need about 900 px).
-NARROW_PX = 1200
 #: The button above the pictures that scrolls to the controls: shown only where they are
-#: below the pictures (narrower than ``NARROW_PX``), on a line of its own.
+#: below the pictures (narrower than ``NARROW_PX``) and open, on a line of its own.
 JUMP_BUTTON = f"""
-:host {{ display: none !important; }}
-@media (max-width: {NARROW_PX - 1}px) {{
-  :host {{ display: block !important; }}
-}}
+@media (min-width: {NARROW_PX}px) {{ :host {{ display: none !important; }} }}
 """
 #: JS: the controls' column, found through Panel's shadow roots, scrolled into view.
 SCROLL_TO_CONTROLS_JS = """
@@ -888,8 +884,13 @@ const find = (root) => {
   }
   return null;
 };
-const side = find(document);
-if (side) side.scrollIntoView({behavior: 'smooth', block: 'start'});
+// (Just opened, the column is drawn once the server's answer is in: tried for 3 s.)
+const go = (tries) => {
+  const side = find(document);
+  if (side && side.offsetHeight > 0) side.scrollIntoView({behavior: 'smooth', block: 'start'});
+  else if (tries > 0) setTimeout(() => go(tries - 1), 200);
+};
+go(15);
 """
 # Each column's own stylesheet (Panel puts it in the column's shadow root, where the
 # page's CSS does not reach): narrow, both columns as wide as the page, as high as their
@@ -928,24 +929,6 @@ NARROW_PAGE = f"""
 #: The language menu on the header's dark blue: the select's own box, readable.
 LANGUAGE_SELECT = """
 select { background: white; color: #1f3b5c; font-weight: 600; }
-"""
-
-
-#: The buttons a lab shows (and the lesson card's): never narrower than their labels.
-BUTTONS = (pn.widgets.Button, pn.widgets.Toggle, pn.widgets.MenuButton,
-           pn.widgets.FileDownload)
-#: Groups of toggle buttons: they wrap in a column narrower than the group.
-BUTTON_GROUPS = (pn.widgets.CheckButtonGroup, pn.widgets.RadioButtonGroup)
-
-#: Inside each widget's shadow root: a select's or a number box's value at the page's text
-#: size (lecture mode: 20 px); the browser's own 13.3 px for form controls otherwise.  A
-#: check box or radio button as large as its label's x-height and more (lecture mode: it
-#: stayed 13 px beside 20-px labels).
-INPUT_TEXT = """
-.bk-input, select, input { font-size: max(13.3333px, var(--pg-text-size, 0px)); }
-input[type=checkbox], input[type=radio] {
-  width: max(13px, calc(var(--pg-text-size, 0px) * 0.9));
-  height: max(13px, calc(var(--pg-text-size, 0px) * 0.9)); }
 """
 
 # Bokeh's components draw in --bokeh-base-font (Helvetica by default): in a Chinese page

@@ -13,8 +13,42 @@ from bokeh.models import CustomJSTickFormatter
 from panel.reactive import ReactiveHTML
 
 from ..text import tr
+from .flow import WHOLE_LABEL, WRAP_BUTTONS, WRAP_LABEL
 from .markup import tagged
-from .present import PAGE_BUTTON, text_size
+from .present import FOCUS_RING, PAGE_BUTTON, TOUCH_TARGETS, text_size
+
+#: The buttons a lab shows (and the lesson card's): never narrower than their labels.
+BUTTONS = (pn.widgets.Button, pn.widgets.Toggle, pn.widgets.MenuButton,
+           pn.widgets.FileDownload)
+#: Groups of toggle buttons: they wrap in a column narrower than the group.
+BUTTON_GROUPS = (pn.widgets.CheckButtonGroup, pn.widgets.RadioButtonGroup)
+
+#: Inside each widget's shadow root: a select's or a number box's value at the page's text
+#: size (lecture mode: 20 px); the browser's own 13.3 px for form controls otherwise.  A
+#: check box or radio button as large as its label's x-height and more (lecture mode: it
+#: stayed 13 px beside 20-px labels).
+INPUT_TEXT = """
+.bk-input, select, input { font-size: max(13.3333px, var(--pg-text-size, 0px)); }
+input[type=checkbox], input[type=radio] {
+  width: max(13px, calc(var(--pg-text-size, 0px) * 0.9));
+  height: max(13px, calc(var(--pg-text-size, 0px) * 0.9)); }
+"""
+
+
+
+def dress_widgets(objects) -> None:
+    """Every widget in ``objects`` (Panel objects, their children too) gets the page's
+    stylesheets: its text at the page's size (``INPUT_TEXT``), a label that wraps, a
+    focus ring, touch-sized targets, and, for a button, never narrower than its label
+    (a group of them wraps).  The shell dresses what a lab shows; a lab, what it adds
+    later (a card's contents, made when it first opens)."""
+    for widget in (w for obj in objects for w in obj.select(pn.widgets.Widget)):
+        extra = [INPUT_TEXT, WRAP_LABEL, FOCUS_RING, TOUCH_TARGETS,
+                 *([WHOLE_LABEL] if isinstance(widget, BUTTONS) else []),
+                 *([WRAP_BUTTONS] if isinstance(widget, BUTTON_GROUPS) else [])]
+        missing = [sheet for sheet in extra if sheet not in widget.stylesheets]
+        if missing:
+            widget.stylesheets = [*widget.stylesheets, *missing]
 
 
 def respond_at_once(objects):

@@ -367,7 +367,11 @@ def test_a_card_opened_from_the_keyboard_keeps_the_focus(new_page, server_url):
     wait_until(page, lambda: header.get_attribute("aria-expanded") == "false", 10,
                "the closed card said so")
     header.focus()
-    assert page.evaluate(_FOCUSED)["cls"].startswith("card-header")
+    focused = page.evaluate(_FOCUSED)
+    assert focused["cls"].startswith("card-header")
+    # Named for its title, which is drawn in a shadow root of its own.
+    wait_until(page, lambda: page.evaluate(_FOCUSED)["name"] == tr("optimizer.sgd"), 10,
+               "the card's header named for its optimizer")
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")  # from the keyboard: its ring (it had none)
     ring = page.evaluate(_OUTLINE)
@@ -397,8 +401,66 @@ def test_a_card_opened_from_the_keyboard_keeps_the_focus(new_page, server_url):
       return path.join(' > ');
     }""")
     assert "bk-panel-models-layout-Card" in inside and "card-header" not in inside, inside
+    ring = page.evaluate(_OUTLINE)  # (a control built as the card opened had none)
+    assert ring["style"] == "solid" and ring["width"] >= 2, ring
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")  # and closed again: still there
     wait_until(page, lambda: page.evaluate(_FOCUSED)["cls"].startswith("card-header"), 10,
                "the header focused after closing")
+    assert_no_errors(page)
+
+
+#: JS: the focused element (through shadow roots): its class and text.
+_FOCUSED_TEXT = """() => {
+  let e = document.activeElement;
+  while (e && e.shadowRoot && e.shadowRoot.activeElement) e = e.shadowRoot.activeElement;
+  return e ? {cls: String(e.className), text: e.textContent.trim()} : null;
+}"""
+
+
+def test_a_download_menu_from_the_keyboard(new_page, server_url):
+    """↓ on an open Download menu scrolled the page; Esc in it dropped the focus to the
+    page's start (the next Tab went to the header's first button)."""
+    page = open_optimizers(new_page, f"{server_url}?lab=optimizers")
+    menu = page.locator(".pg-download button").first
+    menu.focus()
+    page.keyboard.press("Enter")
+    page.locator(".pg-download .bk-Menu").first.wait_for(state="attached", timeout=10_000)
+    scrolled = page.evaluate("() => [scrollY, document.scrollingElement.scrollTop]")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(_FOCUSED_TEXT) == {"cls": "bk-item", "text": "PNG 2×"}
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # round to the last item
+    assert page.evaluate(_FOCUSED_TEXT)["text"] == tr("export.figure")
+    assert page.evaluate("() => [scrollY, document.scrollingElement.scrollTop]") == scrolled
+    page.keyboard.press("Escape")
+    wait_until(page, lambda: page.evaluate(_FOCUSED_TEXT)["cls"].startswith("bk-btn"), 5,
+               "the focus back on the menu's button")
+    assert page.evaluate(_FOCUSED_TEXT)["text"] == tr("export.download")
+    assert_no_errors(page)
+
+
+def test_long_labels_name_their_sliders_and_a_check_box_ticks_from_its_words(new_page,
+                                                                             server_url):
+    """The MLP lab's L2 and dropout labels, past 80 characters, named nothing: their
+    boxes, handles and arrows were unnamed Tab stops.  A lone check box's words are not
+    a <label> (Bokeh's Checkbox): a click on them did nothing."""
+    page = open_mlp(new_page, f"{server_url}?lab=mlp")
+    name = tr("mlp.l2").split(" (")[0]  # "L2 penalty λ₂": before its explanation
+    box = page.get_by_role("textbox", name=name, exact=True)
+    wait_until(page, lambda: box.count() == 1, 10, f"{name} named")
+    expect(page.get_by_role("slider", name=name, exact=True)).to_have_count(1)
+    box.focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate(_FOCUSED)
+    assert focused["name"] == name and "spin-btn" not in focused["cls"], focused
+    expect(page.get_by_role("slider", name=tr("mlp.dropout").split(" (")[0])
+           ).to_have_count(1)  # (a plain slider: its own title names it)
+    box = page.locator(".pg-discretize input")
+    assert not box.is_checked()
+    page.locator(".pg-discretize .bk-label").click()
+    wait_until(page, box.is_checked, 5, "the box ticked from its words")
+    page.locator(".pg-discretize .bk-label").click()
+    wait_until(page, lambda: not box.is_checked(), 5, "and unticked")
     assert_no_errors(page)

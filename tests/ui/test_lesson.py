@@ -11,8 +11,9 @@ import pytest
 
 from playground.text import LANGUAGES
 from playground.ui import lesson as ls
+from playground.ui.flow import WHOLE_LABEL
 from playground.ui.link import read_query, render_problems
-from playground.ui.present import Display
+from playground.ui.present import FOCUS_RING, TOUCH_TARGETS, Display
 from playground.ui.shell import LABS, Page, lab_class, link_table, prepare_state
 
 GOOD = {
@@ -304,6 +305,11 @@ def test_a_bad_upload_says_one_line():
     assert card.collapsed and not card.objects and guide.upload is None  # built when opened
     card.collapsed = False
     assert guide.upload is not None and guide.upload in card.select(pn.widgets.FileInput)
+    # Made after the shell styled the page's controls: styled as they are (a focus ring,
+    # targets for a finger, buttons as wide as their labels).
+    for widget in card.select(pn.widgets.Widget):
+        assert FOCUS_RING in widget.stylesheets and TOUCH_TARGETS in widget.stylesheets
+    assert all(WHOLE_LABEL in b.stylesheets for b in card.select(pn.widgets.Button))
     card.collapsed = True
     card.collapsed = False  # built once
     assert len(card.select(pn.widgets.FileInput)) == 1

@@ -33,6 +33,7 @@ from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import (
     FIT_WINDOW,
+    FORMULA_BOX,
     MATH_FONT,
     PLOT_COLORS,
     katex_html_stylesheets,
@@ -100,20 +101,20 @@ class BiasVarianceLab(Lab):
                                       sizing_mode="stretch_width")
         # 18 px: the names under its braces (\scriptstyle) were 10.5 px at 15.
         self.formula = pn.pane.LaTeX("", css_classes=["pg-bv-formula"],
-                                     styles={"font-size": number_size(18),
-                                             "overflow-x": "auto"},
-                                     stylesheets=katex_html_stylesheets(),  # its braces
+                                     styles={"font-size": number_size(18)},
+                                     stylesheets=[*katex_html_stylesheets(),  # its braces
+                                                  FORMULA_BOX],
                                      sizing_mode="stretch_width")
         self.model_formula = pn.pane.LaTeX("", css_classes=["pg-bv-model"],
-                                           styles={"font-size": math_size(13),
-                                                   "overflow-x": "auto"},
-                                           stylesheets=[MATH_FONT], sizing_mode="stretch_width")
+                                           styles={"font-size": math_size(13)},
+                                           stylesheets=[MATH_FONT, FORMULA_BOX],
+                                           sizing_mode="stretch_width")
         # What the terms are, beside the objective: each idea's formula on screen.
         self.definitions = pn.pane.LaTeX(s.definitions_text(),
                                          css_classes=["pg-bv-definitions"],
-                                         styles={"font-size": math_size(13),
-                                                 "overflow-x": "auto"},
-                                         stylesheets=[MATH_FONT], sizing_mode="stretch_width")
+                                         styles={"font-size": math_size(13)},
+                                         stylesheets=[MATH_FONT, FORMULA_BOX],
+                                         sizing_mode="stretch_width")
         self.definitions_note = pn.pane.HTML(
             text_html(tr("bv.definitions.note", lang)),
             css_classes=["pg-bv-definitions-note"],

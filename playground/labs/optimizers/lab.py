@@ -24,13 +24,22 @@ from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
 from ...ui.keyboard import INTO_VIEW
 from ...ui.lab import Lab, controls
 from ...ui.markup import notice, set_notice, text_html
-from ...ui.present import FOCUS_RING, MATH_FONT, PAGE_BUTTON, PLAYER_CSS, ink, text_size
+from ...ui.present import (
+    FOCUS_RING,
+    FORMULA_BOX,
+    MATH_FONT,
+    PAGE_BUTTON,
+    PLAYER_CSS,
+    ink,
+    text_size,
+)
 from ...ui.schedule import BOXES as SCHEDULE_BOXES
 from ...ui.schedule import boxes_shown, schedule_and_clip
 from ...ui.session import Worker
 from ...ui.widgets import (
     GuardedControls,
     decades_format,
+    dress_widgets,
     number_text,
     respond_at_once,
     set_text,
@@ -42,25 +51,10 @@ from .state import KNOB_PARAMS, OptimizerLabState, custom_lesson, hp_param
 CARD_WIDTH = ":host { max-width: calc(900px + var(--pg-lecture, 0) * 360px); }"
 #: CSS for a LaTeX pane: the lines of an array or aligned block start at the left.
 LEFT_ALIGNED_MATH = "mtd { text-align: left; }"
-#: CSS for a formula card's LaTeX pane: never wider than its card; a formula wider than
-#: the card (Adam's in lecture mode, or in an 820 px frame) scrolls within its own box
-#: rather than widening the page, with a shadow at each edge that has more formula
-#: beyond it (a scroll bar is not always drawn: macOS, a touch screen).  The shadows
-#: lie under the box's background, whose covers (in the page's colour, ``--pg-page``)
-#: scroll with the formula and hide a shadow once its end is in view.
 #: The charts' axes, toolbar and margins beside their frames, in plain and lecture mode
 #: (measured: 78 and 100 px for the surface, 69 and 88 px for the loss chart).
 SURFACE_ROOM = chart_room(100, 120)
 LOSS_ROOM = chart_room(90, 110)
-FORMULA_BOX = """:host { max-width: 100%; overflow-x: auto; overflow-y: hidden;
-  background:
-    linear-gradient(to right, var(--pg-page, #ffffff) 40%, transparent) left / 28px 100%,
-    linear-gradient(to left, var(--pg-page, #ffffff) 40%, transparent) right / 28px 100%,
-    radial-gradient(farthest-side at 0 50%, rgba(128, 128, 128, 0.6), transparent)
-      left / 14px 100%,
-    radial-gradient(farthest-side at 100% 50%, rgba(128, 128, 128, 0.6), transparent)
-      right / 14px 100%;
-  background-repeat: no-repeat; background-attachment: local, local, scroll, scroll; }"""
 
 
 #: About how many characters of a formula the sidebar shows on one line at 17 px
@@ -477,9 +471,10 @@ class OptimizerLab(Lab, GuardedControls):
     def _fill_card(self, name: str):
         card = self.hp_cards[name]
         if not card.objects:
-            card.objects = self.without_hidden(
-                [self._placed(self.hp_widget(hp_param(name, hp)))
-                 for hp in opt.OPTIMIZERS[name].hyperparams])
+            objects = self.without_hidden([self._placed(self.hp_widget(hp_param(name, hp)))
+                                           for hp in opt.OPTIMIZERS[name].hyperparams])
+            dress_widgets(objects)  # (as the shell dresses the controls it was given)
+            card.objects = objects
 
     def _lr_range(self, p: str) -> dict:
         """A learning-rate slider's range for this surface: up to 5× its default."""

@@ -86,11 +86,12 @@ SURFACE_HEIGHT = 500
 
 def surface_figure(lang: str, **options) -> figure:
     """The surface plot, empty: its title, the axes θ₁ and θ₂ with readable ticks (a
-    custom surface may span 10¹¹), pan, zoom (the wheel's when chosen: a page scrolls
-    past it), reset and save; the live page's and the static page's alike.
-    ``options``: the figure's (Bokeh's names)."""
+    custom surface may span 10¹¹), pan and zoom (each when chosen in the toolbar: a
+    swipe or a wheel over the plot scrolls the page, on a tablet too), reset and save;
+    the live page's and the static page's alike.  ``options``: the figure's (Bokeh's
+    names)."""
     fig = figure(title=tr("plot.surface", lang), tools="pan,wheel_zoom,reset,save",
-                 active_scroll=None, toolbar_location="right", **options)
+                 active_drag=None, active_scroll=None, toolbar_location="right", **options)
     text_sizes(fig, label_px=15)
     fig.xaxis.axis_label = tr("plot.axis.x", lang)
     fig.yaxis.axis_label = tr("plot.axis.y", lang)
@@ -124,8 +125,9 @@ def loss_figure(mode: str, lang: str, sources: dict[str, ColumnDataSource], curs
     L − min L, the column ``gap``), each optimizer's curve from ``sources`` (by name:
     ``step``, ``loss``, ``gap``) in its colour, the step shown at ``cursor``.
     ``options``: the figure's (Bokeh's names)."""
-    fig = figure(title=tr("plot.loss", lang), y_axis_type=mode,
-                 tools="pan,box_zoom,reset,save", toolbar_location="right", **options)
+    fig = figure(title=tr("plot.loss", lang), y_axis_type=mode,  # (no drag until chosen)
+                 tools="pan,box_zoom,reset,save", active_drag=None, toolbar_location="right",
+                 **options)
     text_sizes(fig)
     loss_axes(fig, mode, lang)
     y = "loss" if mode == "linear" else "gap"

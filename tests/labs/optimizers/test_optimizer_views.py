@@ -2,6 +2,7 @@
 optimizers (issue #11: extents and overlays that did not follow what is drawn)."""
 
 import numpy as np
+import panel as pn
 import pytest
 from bokeh.models import CustomJSTickFormatter
 
@@ -9,6 +10,7 @@ from playground.labs.optimizers.lab import LEFT_ALIGNED_MATH, OptimizerLab
 from playground.numerics import optimizers as opt
 from playground.text import tr
 from playground.ui.palettes import OPTIMIZER_COLORS
+from playground.ui.present import FOCUS_RING, TOUCH_TARGETS
 from playground.ui.widgets import number_text
 
 
@@ -423,3 +425,15 @@ def test_a_surface_infinite_at_the_start_says_what_to_do(lab):
     assert error.startswith(tr("surface.not_finite", x="2", y="1.5"))
     assert error.endswith(tr("surface.not_finite.remedy"))
     assert lab.message.visible and tr("surface.not_finite.remedy") in lab.message.object
+
+
+def test_a_cards_controls_made_as_it_opens_are_styled_as_the_pages(lab):
+    """An optimizer's card fills as it first opens, after the shell styled the page's
+    controls: its boxes had no focus ring (nothing showed where the keyboard was)."""
+    card = lab.hp_cards["sgd"]
+    assert not card.objects
+    card.collapsed = False
+    widgets = card.select(pn.widgets.Widget)
+    assert widgets
+    for widget in widgets:
+        assert FOCUS_RING in widget.stylesheets and TOUCH_TARGETS in widget.stylesheets
