@@ -31,6 +31,7 @@ _EN: dict[str, str] = {
     "app.present": "Lecture mode",
     "app.sidebar": "Controls",
     "app.controls_below": "Controls ↓",
+    "app.pictures_above": "Pictures ↑",
     "app.language": "Language",
     "app.copy_link": "Copy link",
     "app.link_copied": "Link copied",
@@ -288,6 +289,7 @@ _EN: dict[str, str] = {
         "The update from step {step} to step {next}, with the recorded numbers: the state "
         "before it on the right, after it on the left (the state table's v / m̂ at step "
         "{step})."),
+    "formula.at_step.again": "The update from step {step} to step {next}, as above.",
     # The player at the last step: the run takes no further update, but the state table
     # and the arrows show the one it would take, and so does the card.
     "formula.at_last_step": (
@@ -349,7 +351,9 @@ _EN: dict[str, str] = {
     "critical.shape.degenerate": "flat in one direction (a zero eigenvalue)",
     "critical.shape.flat": "flat in every direction (both eigenvalues 0: a plane here)",
     "critical.shape.undefined": "unknown: the Hessian is undefined here",
-    "critical.points": "Critical points of this surface (hover the markers)",
+    "critical.points": (
+        "Critical points of this surface (hover a marker for its Hessian's eigenvalues):"),
+    "critical.points.none": "No critical point of this surface was found near its view.",
     "critical.while_playing": "The analysis at the iterate shown follows when you pause.",
     # The MLP lab.
     "lab.mlp": "Neural network",

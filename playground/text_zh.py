@@ -18,6 +18,7 @@ ZH: dict[str, str] = {
     "app.present": "授课模式",
     "app.sidebar": "控制面板",
     "app.controls_below": "控制面板 ↓",
+    "app.pictures_above": "图表 ↑",
     "app.language": "语言",
     "app.copy_link": "复制链接",
     "app.link_copied": "链接已复制",
@@ -246,6 +247,7 @@ ZH: dict[str, str] = {
     "formula.at_step": (
         "从第 {step} 步到第 {next} 步的更新，代入记录下的数值：右边是更新前的状态，"
         "左边是更新后的状态（即状态表中第 {step} 步的 v / m̂）。"),
+    "formula.at_step.again": "第 {step}→{next} 步的更新，同上。",
     "formula.at_last_step": (
         "运行到第 {step} 步为止。下面代入数值演示下一步（第 {step}→{next} 步）的更新；"
         "状态表中第 {step} 步的 v / m̂ 和箭头也属于这一步。"),
@@ -301,7 +303,8 @@ ZH: dict[str, str] = {
     "critical.shape.degenerate": "在一个方向上是平的（有一个特征值为零）",
     "critical.shape.flat": "在每个方向上都是平的（两个特征值都为零：此处是一个平面）",
     "critical.shape.undefined": "未知：此处海森矩阵无定义",
-    "critical.points": "该曲面的临界点（将鼠标悬停在标记上查看）",
+    "critical.points": "该曲面的临界点（将鼠标悬停在标记上可查看其海森矩阵的特征值）：",
+    "critical.points.none": "在当前视图附近没有找到该曲面的临界点。",
     "critical.while_playing": "暂停后显示当前迭代点处的分析。",
     # The MLP lab.
     "lab.mlp": "神经网络",

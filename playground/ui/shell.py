@@ -604,7 +604,14 @@ class Page:
     # controls' views while this thread builds the details (the page was complete ≈ 0.1 s
     # sooner); the controls in parts of ``CONTROLS_PER_STEP``, each a short time on the loop.
     def _attach_controls(self):
-        controls = self._styled([*self.lab.without_hidden(self.lab.sidebar()),
+        # Narrow, the controls are below the pictures: a way back up from them (a slider
+        # moved 2,000 px under its picture showed nothing of what it did).
+        back = pn.widgets.Button(name=tr("app.pictures_above", self.lang),
+                                 button_type=PAGE_BUTTON, width=200,
+                                 css_classes=["pg-jump-to-pictures"], stylesheets=[JUMP_BUTTON],
+                                 margin=(4, 5, 8, 5))
+        back.js_on_click(code="window.scrollTo({top: 0, behavior: 'smooth'});")
+        controls = self._styled([back, *self.lab.without_hidden(self.lab.sidebar()),
                                  *([] if self.embed else [self.lesson.card()])],
                                 controls=True)
         self._attach_rest_of_controls(controls, first=True)
@@ -869,8 +876,9 @@ LECTURE_SIDEBAR = (f":host {{ flex: 0 0 {_SIDEBAR_WIDTH} !important;"
 #: held the custom surface's description, taller than the window in lecture mode, to the
 #: sidebar's height; the formula below it was drawn over its last line).
 SIDEBAR_CHILDREN = "* { max-height: none; }"
-#: The button above the pictures that scrolls to the controls: shown only where they are
-#: below the pictures (narrower than ``NARROW_PX``) and open, on a line of its own.
+#: The button above the pictures that scrolls to the controls, and the one above the
+#: controls back to the pictures: shown only where the controls are below the pictures
+#: (narrower than ``NARROW_PX``) and open, each on a line of its own.
 JUMP_BUTTON = f"""
 @media (min-width: {NARROW_PX}px) {{ :host {{ display: none !important; }} }}
 """

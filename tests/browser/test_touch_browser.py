@@ -10,8 +10,9 @@ tag), and the narrow layout where the page scrolls as a whole.
   plot off its surface);
 * narrow (1024 × 768, lecture mode): the button to the controls only while they are
   open (with them folded it did nothing), the header's Controls goes to them when it
-  opens them (they opened 2,900 px down, out of sight), and a lesson's caption scrolls
-  with the page (pinned, it covered a quarter of the window).
+  opens them (they opened 2,900 px down, out of sight), a button above them goes back
+  to the pictures, and a lesson's caption scrolls with the page (pinned, it covered a
+  quarter of the window).
 """
 
 from __future__ import annotations
@@ -125,6 +126,13 @@ def test_narrow_the_way_to_the_controls_and_the_lessons_caption(browser, server_
         wait_until(page, lambda: 0 <= sidebar.bounding_box()["y"] < 768, 10,
                    "the page at the controls it opened")
         assert jump.is_visible()
+        back = page.locator(".pg-jump-to-pictures")  # and from the controls back up
+        back.click()
+        wait_until(page, lambda: page.evaluate("scrollY") == 0, 10, "the page at its top")
+        page.set_viewport_size({"width": 1280, "height": 720})  # wide: side by side
+        wait_until(page, lambda: not back.is_visible() and not jump.is_visible(), 10,
+                   "neither button where the controls are beside the pictures")
+        page.set_viewport_size({"width": 1024, "height": 768})
         page.goto(f"{server_url}?lesson=saddle_escape&lesson_step=2")
         bar = page.locator(".pg-lesson-bar")
         bar.wait_for(state="visible")

@@ -23,6 +23,7 @@ from ...ui.export import download_button, with_downloads
 from ...ui.flow import NO_LEAST_WIDTH, WRAP, chart_room
 from ...ui.keyboard import INTO_VIEW
 from ...ui.lab import Lab, controls
+from ...ui.marks import MARKER_SYMBOLS, VERDICT_MARKERS
 from ...ui.markup import notice, set_notice, text_html
 from ...ui.present import (
     FOCUS_RING,
@@ -778,6 +779,7 @@ class OptimizerLab(Lab, GuardedControls):
         hyper = s.hyperparams()
         # At the last step: the update a further step would make (the table's, the arrows').
         shown_step = max(min(int(self.player.value), int(self.player.end)), 0)
+        said = False  # the caption in full under the first card; under the others, short
         for name, (card, title, symbolic, with_values, at_step) in self.formula_cards.items():
             card.visible = name in s.optimizers
             if not card.visible:
@@ -800,11 +802,16 @@ class OptimizerLab(Lab, GuardedControls):
             set_text(at_step, f"${numbers}$" if numbers else "")
             at_step.visible = self.step_captions[name].visible = bool(numbers)
             last = shown_step >= int(self.player.end)  # (the player is at the last step)
-            caption = tr("formula.at_last_step" if last else "formula.at_step", s.lang,
-                         step=shown_step, next=shown_step + 1)
-            if last and s.schedule == "cosine":  # a further step's α is 0: nothing moves
+            if said:  # (six cards said the same three lines)
+                caption = tr("formula.at_step.again", s.lang, step=shown_step,
+                             next=shown_step + 1)
+            else:
+                caption = tr("formula.at_last_step" if last else "formula.at_step", s.lang,
+                             step=shown_step, next=shown_step + 1)
+            if last and s.schedule == "cosine" and not said:  # a further step's α is 0
                 caption += tr("formula.schedule_ended", s.lang, next=shown_step + 1,
                               steps=int(s.steps))
+            said = said or bool(numbers)
             set_text(self.step_captions[name], caption)
 
     def _on_work_failed(self, error: BaseException):
@@ -867,8 +874,27 @@ class OptimizerLab(Lab, GuardedControls):
             point = s.result.points[step, k]
             if step > 0 and np.all(np.isfinite(point)):  # step 0 is the start, above
                 lines.append(self._describe(title, critical.analyse(fn, point, s.programs)))
-        lines.append(f"*{tr('critical.points', s.lang)}*")
+        lines.append(self._critical_points_text())
         self.critical_md.object = "\n\n".join(lines)
+
+    def _critical_points_text(self) -> str:
+        """The surface's critical points in words, by verdict with its marker ("★ local
+        minimum: (3, 2), (−2.805, 3.131)"): they were named only on hover, which a
+        finger or the keyboard cannot do."""
+        lang = self.state.lang
+        points = critical.critical_points(self.state.shown_surface)
+        groups = []
+        for verdict, marker in VERDICT_MARKERS.items():
+            where = [f"({number_text(p.point[0], 4)}, {number_text(p.point[1], 4)})"
+                     for p in points if p.verdict == verdict]
+            if where:
+                groups.append(f"{MARKER_SYMBOLS[marker]} "
+                              f"{tr(f'critical.verdict.{verdict}.short', lang)}"
+                              f"{tr('widget.colon', lang)}"
+                              + tr("caption.list", lang).join(where))
+        if not groups:
+            return f"*{tr('critical.points.none', lang)}*"
+        return "\n".join([tr("critical.points", lang), "", *(f"- {g}" for g in groups)])
 
     def _describe(self, title: str, a: critical.PointAnalysis) -> str:
         lang = self.state.lang

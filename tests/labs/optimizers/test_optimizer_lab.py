@@ -7,6 +7,7 @@ import pytest
 from playground.labs.optimizers.lab import OptimizerLab, formula_with_values
 from playground.labs.optimizers.plots import COLORS
 from playground.labs.optimizers.state import KNOB_PARAMS, OptimizerLabState
+from playground.numerics import critical
 from playground.numerics import optimizers as opt
 from playground.numerics.expression import latex_number
 from playground.numerics.optimizers import OPTIMIZERS
@@ -76,6 +77,8 @@ def test_the_formula_cards_and_the_analysis_come_with_the_details_after_the_pict
     # The ravine's one critical point, its minimum at the origin.
     assert lab.plots.critical_source.data["x"] == [pytest.approx(0.0, abs=1e-9)]
     assert lab.plots.critical_source.data["verdict"][0].startswith("local minimum")
+    # In words too (they were named only on hover, out of a finger's or a key's reach).
+    assert "★ local minimum: (0, 0)" in lab.critical_md.object
     # The shown optimizers' cards only, in the optimizers' order.
     assert lab.formulas.objects == [lab.formula_cards[n][0] for n in ("sgd", "momentum", "adam")]
     assert all(c.visible for c in lab.formulas.objects)
@@ -420,8 +423,11 @@ def test_at_the_last_step_the_card_shows_the_update_the_table_and_arrows_show(la
     end = int(lab.player.end)
     lab.player.value = end
     lab._on_player_pause()
-    caption = lab.step_captions["adam"].object
+    caption = lab.step_captions["sgd"].object  # the first card says it in full
     assert f"ends at step {end}" in caption and f"from step {end} to step {end + 1}" in caption
+    # the others in a line (six cards said the same three lines)
+    assert lab.step_captions["adam"].object == tr("formula.at_step.again", step=end,
+                                                  next=end + 1)
     full = lab.plots.full["adam"].data
     card = lab.formula_cards["adam"][-1].object
     assert latex_number(float(full["vx"][end]), 4) in card  # the table's m̂ at step `end`
@@ -575,11 +581,30 @@ def test_a_cosine_schedules_last_card_says_its_alpha_has_come_down_to_0(lab):
     end = int(lab.player.end)
     lab.player.value = end
     lab._on_player_pause()
-    caption = lab.step_captions["adam"].object
+    caption = lab.step_captions["sgd"].object  # (the first card's caption, in full)
     ended = tr("formula.schedule_ended", next=end + 1, steps=int(lab.state.steps))
     assert ended.strip() in caption
     lr = np.asarray(lab.plots.full["adam"].data["lr"])  # the α each row's update takes
     assert lr[end] == pytest.approx(0.0, abs=1e-12) and lr[end - 1] > 0
     lab.player.value = end - 1
     lab._on_player_pause()
-    assert ended.strip() not in lab.step_captions["adam"].object
+    assert ended.strip() not in lab.step_captions["sgd"].object
+
+
+def test_every_critical_point_is_listed_in_words_by_verdict_as_its_marker():
+    """Himmelblau's nine: four minima, four saddles, one maximum, each with its place
+    (hover gave them one at a time, to a mouse only)."""
+    lab = OptimizerLab()
+    lab.state.surface = "himmelblau"
+    lab.start()
+    lab.details()
+    text = lab.critical_md.object
+    lines = [line for line in text[text.index("Critical points"):].splitlines() if line]
+    points = critical.critical_points(lab.state.shown_surface)
+    assert len(points) == 9
+    assert lines[0].startswith("Critical points of this surface") and len(lines) == 4
+    minima, maxima, saddles = (line.removeprefix(f"- {symbol} ")
+                               for line, symbol in zip(lines[1:], "★▲⊠", strict=True))
+    assert minima.startswith("local minimum: (3, 2)") and minima.count("(") == 4
+    assert saddles.startswith("saddle: ") and saddles.count("(") == 4
+    assert maxima.startswith("local maximum: (−0.2708, −0.923)") and maxima.count("(") == 1
