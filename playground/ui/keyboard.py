@@ -303,6 +303,28 @@ kb.charts = () => {
     if (picture.getAttribute('role') !== 'img') picture.setAttribute('role', 'img');
     if (picture.getAttribute('aria-label') !== name) picture.setAttribute('aria-label', name);
   }
+  // Its toolbar's tools are buttons to a screen reader too (Bokeh draws each as a div
+  // with a title: unnamed Tab stops), an on/off one saying whether it is on.
+  // (The toolbar is four shadow roots down: the plot's canvas, its side panel, the
+  // toolbar's panel, the toolbar; the buttons in the last.)
+  const toolbars = (root, depth) => depth === 0 || root == null ? [] : [...root
+    .querySelectorAll('.bk-Toolbar, .bk-Canvas, .bk-CanvasPanel, .bk-ToolbarPanel')]
+    .flatMap((el) => el.classList.contains('bk-Toolbar') ? [el]
+      : toolbars(el.shadowRoot, depth - 1));
+  for (const v of viewsWhere((m) => 'toolbar' in m && 'title' in m)) {
+   for (const bar of toolbars(v.shadow_el, 5)) {
+    if (bar.shadowRoot == null) continue;
+    for (const b of bar.shadowRoot.querySelectorAll('.bk-ClickButton, .bk-OnOffButton')) {
+      const title = b.getAttribute('title');
+      if (b.getAttribute('role') !== 'button') b.setAttribute('role', 'button');
+      if (title && b.getAttribute('aria-label') !== title) b.setAttribute('aria-label', title);
+      if (b.classList.contains('bk-OnOffButton')) {
+        const on = String(b.classList.contains('bk-active'));
+        if (b.getAttribute('aria-pressed') !== on) b.setAttribute('aria-pressed', on);
+      }
+    }
+   }
+  }
 };
 kb.timer = setInterval(() => {
   kb.label(); kb.name(); kb.aria(); kb.download(); kb.charts();

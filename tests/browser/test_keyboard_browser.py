@@ -464,3 +464,15 @@ def test_long_labels_name_their_sliders_and_a_check_box_ticks_from_its_words(new
     page.locator(".pg-discretize .bk-label").click()
     wait_until(page, lambda: not box.is_checked(), 5, "and unticked")
     assert_no_errors(page)
+
+
+def test_each_plots_tools_are_buttons_named_for_what_they_do(new_page, server_url):
+    """Bokeh draws a plot's tools as divs with a tooltip: unnamed Tab stops."""
+    page = open_page(new_page, f"{server_url}?lab=biasvariance&lang=zh")
+    page.locator(".pg-bv-curves").wait_for(state="visible", timeout=LOAD_MS)
+    reset = page.get_by_role("button", name=tr("plot.tool.reset", "zh"), exact=True)
+    wait_until(page, lambda: reset.count() == 2, 15, "both plots' Reset tools named")
+    tap = page.get_by_role("button", name=tr("plot.tool.tap", "zh"), exact=True)
+    expect(tap).to_have_count(1)
+    assert tap.get_attribute("aria-pressed") == "true"  # (the fits' tap: choose a set)
+    assert_no_errors(page)
