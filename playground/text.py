@@ -32,6 +32,11 @@ _EN: dict[str, str] = {
     "app.sidebar": "Controls",
     "app.controls_below": "Controls ↓",
     "app.pictures_above": "Pictures ↑",
+    "present.zoom_hint": (
+        "Lecture mode is sized for a 1280-pixel-wide screen. On this wider one, zoom the "
+        "browser to 150 % (Ctrl and +, or ⌘ and + on a Mac) for text and pictures at "
+        "their size."),
+    "present.zoom_hint.close": "Close this hint",
     "app.language": "Language",
     "app.copy_link": "Copy link",
     "app.link_copied": "Link copied",

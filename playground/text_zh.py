@@ -19,6 +19,10 @@ ZH: dict[str, str] = {
     "app.sidebar": "控制面板",
     "app.controls_below": "控制面板 ↓",
     "app.pictures_above": "图表 ↑",
+    "present.zoom_hint": (
+        "授课模式按 1280 像素宽的屏幕设计。在这块更宽的屏幕上，请把浏览器缩放到 150 %"
+        "（Ctrl 加 +，Mac 上为 ⌘ 加 +），文字和图表即可达到设计的大小。"),
+    "present.zoom_hint.close": "关闭此提示",
     "app.language": "语言",
     "app.copy_link": "复制链接",
     "app.link_copied": "链接已复制",

@@ -202,6 +202,11 @@ def read_window(report: str) -> tuple[float, dict[str, Place]] | None:
     return height, places
 
 
+#: Lecture mode on a window at least this wide (CSS px) says to zoom the browser: 1.35 ×
+#: the 1280 px it is sized for (a 1920-px projector at 100 % is 1920; at 150 %, 1280).
+ZOOM_HINT_PX = 1728
+
+
 class WindowFit(ReactiveHTML):
     """Sends the server the browser window's height and the ``Place`` of each plot tagged
     ``FIT_WINDOW`` (``report``, for ``read_window``) while ``active`` (lecture mode),
@@ -209,6 +214,12 @@ class WindowFit(ReactiveHTML):
 
     active = param.Boolean(default=False)
     report = param.String(default="")
+    #: Said in lecture mode on a window much wider than the 1280 px it is sized for (a
+    #: 1920-px projector at 100 %: text and pictures at two thirds of their size, half
+    #: the screen empty), once per tab: the browser's zoom (150 %) draws them crisp at
+    #: their size; the page cannot (CSS zoom blurs the plots' canvases).
+    zoom_hint = param.String(default="")
+    zoom_close = param.String(default="")  # its close button's name
 
     _template = "<div id='fit' style='display:none'></div>"
     _scripts = {
@@ -245,10 +256,39 @@ class WindowFit(ReactiveHTML):
           };
           state.timer = setInterval(state.measure, 700);
           window.addEventListener('resize', state.measure);
-        """,
-        "active": "state.last = ''; state.measure();",
+          state.hint = () => {
+            const wide = data.active && window.innerWidth >= ZOOM_HINT_PX;
+            const seen = sessionStorage.getItem('pg-zoom-hint') === '1';
+            if (wide && !seen && data.zoom_hint && state.note == null) {
+              const note = document.createElement('div');
+              note.className = 'pg-zoom-hint'; note.setAttribute('role', 'status');
+              note.style.cssText = 'position:fixed;right:16px;bottom:16px;z-index:10000;' +
+                'max-width:460px;padding:12px 44px 12px 16px;border-radius:8px;' +
+                'font:18px/1.4 system-ui,sans-serif;background:#1f3b5c;color:white;' +
+                'box-shadow:0 6px 24px rgba(0,0,0,0.35)';
+              // (Panel sends string parameters HTML-escaped: a textarea gives them back.)
+              const un = (t) => { const a = document.createElement('textarea');
+                                  a.innerHTML = t; return a.value; };
+              note.textContent = un(data.zoom_hint);
+              const close = document.createElement('button');
+              close.textContent = '×'; close.setAttribute('aria-label', un(data.zoom_close));
+              close.style.cssText = 'position:absolute;top:6px;right:8px;font-size:22px;' +
+                'background:none;border:none;color:white;cursor:pointer';
+              close.addEventListener('click', () => {
+                sessionStorage.setItem('pg-zoom-hint', '1'); note.remove(); state.note = null;
+              });
+              note.appendChild(close);
+              document.body.appendChild(note); state.note = note;
+            } else if (!wide && state.note != null) {
+              state.note.remove(); state.note = null;  // zoomed (or left lecture mode)
+            }
+          };
+          state.hintTimer = setInterval(state.hint, 1000);
+        """.replace("ZOOM_HINT_PX", str(ZOOM_HINT_PX)),
+        "active": "state.last = ''; state.measure(); state.hint();",
         "remove": """
-          clearInterval(state.timer);
+          clearInterval(state.timer); clearInterval(state.hintTimer);
+          if (state.note != null) state.note.remove();
           window.removeEventListener('resize', state.measure);
         """,
     }

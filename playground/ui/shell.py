@@ -334,7 +334,9 @@ class Page:
         self.history.param.watch(self._on_history, "popped")
         self.view.append(self.history)
         # Lecture mode: the pictures fitted to the window (``present.FIT_WINDOW``).
-        self.window_fit = WindowFit(active=self.display.present)
+        self.window_fit = WindowFit(active=self.display.present,
+                                    zoom_hint=tr("present.zoom_hint", self.lang),
+                                    zoom_close=tr("present.zoom_hint.close", self.lang))
         self.window_fit.param.watch(self._on_window, "report")
         self.view.extend([self.lesson.script, self.lesson.kept, self.window_fit,
                           KeyboardShortcuts.for_page(self.lab_key, self.lang)])

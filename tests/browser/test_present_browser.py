@@ -811,3 +811,37 @@ def test_the_buttons_below_the_header_are_drawn_in_the_theme(new_page, server_ur
     assert contrast >= 4.5, (menu_bg, text, contrast)
     assert (luminance(menu_bg) < 0.1) == (theme == "dark"), menu_bg
     assert page.errors == []
+
+
+def test_lecture_mode_on_a_wide_screen_says_to_zoom_the_browser_once(browser, server_url):
+    """At 1920 × 1080 and 100 % lecture mode drew everything at two thirds of its size
+    with half the screen empty (an instructor's review): it says how to zoom, once per
+    tab, and not where the window is already the size it is made for."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        page.goto(f"{server_url}?lab=optimizers&present=1&lang=zh")
+        hint = page.locator(".pg-zoom-hint")
+        hint.wait_for(state="visible", timeout=60_000)
+        assert "150 %" in hint.inner_text() and "授课模式" in hint.inner_text()
+        page.get_by_role("button", name=tr("present.zoom_hint.close", "zh")).click()
+        assert hint.count() == 0
+        page.reload()
+        page.locator(".pg-player").wait_for(state="visible")
+        page.wait_for_timeout(2500)  # (the hint is looked for every second)
+        assert hint.count() == 0  # said once per tab
+        plain = context.new_page()  # a new tab, not in lecture mode: no hint
+        plain.goto(f"{server_url}?lab=optimizers")
+        plain.locator(".pg-player").wait_for(state="visible")
+        plain.wait_for_timeout(2500)
+        assert plain.locator(".pg-zoom-hint").count() == 0
+        plain.set_viewport_size({"width": 1280, "height": 720})  # zoomed: the size it is made for
+        plain.goto(f"{server_url}?lab=optimizers&present=1")
+        plain.locator(".pg-player").wait_for(state="visible")
+        plain.wait_for_timeout(2500)
+        assert plain.locator(".pg-zoom-hint").count() == 0
+        plain.set_viewport_size({"width": 1920, "height": 1080})
+        plain.locator(".pg-zoom-hint").wait_for(state="visible", timeout=10_000)
+    finally:
+        context.close()
