@@ -122,7 +122,9 @@ def test_the_shell_builds_a_lab_in_the_contracts_order(toy_page):
     assert [o.css_classes for o in body.objects] == [["pg-lesson-bar"], ["toy-picture"],
                                                      ["toy-details"]]
     assert not body.objects[0].visible
-    assert len(sidebar.objects) == 2 and sidebar.objects[1] is page.lesson.card()
+    # The controls: the way back to the pictures (narrow pages), the lab's, the card.
+    assert len(sidebar.objects) == 3 and sidebar.objects[2] is page.lesson.card()
+    assert sidebar.objects[0].css_classes == ["pg-jump-to-pictures"]
     assert location.search == "?lab=mlp&size=3"  # the link, rewritten from the state
 
 
