@@ -105,6 +105,8 @@ _EN: dict[str, str] = {
         "(the root or logarithm of a negative number, 0/0, ∞ − ∞)."),
     "surface.undefined.remedy": (
         "Click the plot where the surface is drawn to start there, or change the formula."),
+    "surface.nowhere.remedy": (
+        "It has no finite value anywhere in view either: change the formula."),
 
     # Why a typed formula was refused (numerics.expression.ExpressionError, by code: the
     # English is the same as that module's MESSAGES, which a test checks).
@@ -337,7 +339,8 @@ _EN: dict[str, str] = {
     # The analysis of a point: its values, and the line of a point where L is not finite.
     "critical.values_no_hessian": "{gradient} = ({gx}, {gy}); the Hessian is undefined here",
     "critical.values": "{gradient} = ({gx}, {gy}), {eigenvalues} = {e1}, {e2}",
-    "critical.not_finite_line": "**{title}** ({x}, {y}): L is not finite here.",
+    "critical.not_finite_line": "**{title}** ({x}, {y}): L is infinite here.",
+    "critical.undefined_line": "**{title}** ({x}, {y}): L is not defined here (NaN).",
     "critical.undefined_gradient_line": (
         "**{title}** ({x}, {y}): L = {loss}; the gradient is undefined here (an infinite "
         "slope), so no optimizer can take a step from this point."),
@@ -766,6 +769,7 @@ _EN: dict[str, str] = {
     # One ignored field of a link, the separator between two, and why it was ignored.
     "url.problem": "{field}={value} ({reason})",
     "url.separator": "; ",
+    "text.sentences": "{first} {second}",  # (Chinese sets no space after its 。)
     "url.more_problems": "and {n} more",
     "widget.colon": ": ",
     "url.reason.too_many_fields": "{n} fields past the first {max}",

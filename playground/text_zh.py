@@ -79,6 +79,7 @@ ZH: dict[str, str] = {
     "surface.undefined": (
         "曲面在起点 ({x}, {y}) 处无定义：其值为 NaN（负数的平方根或对数、0/0、∞ − ∞）。"),
     "surface.undefined.remedy": "请点击图中画出曲面的地方作为起点，或修改公式。",
+    "surface.nowhere.remedy": "视图内也处处没有有限值：请修改公式。",
 
     # 公式为何不能用（numerics.expression.ExpressionError，按错误代码）。
     "expr.not_text": "表达式必须是文本",
@@ -291,7 +292,8 @@ ZH: dict[str, str] = {
     "critical.verdict.degenerate.short": "退化情形",
     "critical.values_no_hessian": "{gradient} = ({gx}, {gy})；此处海森矩阵无定义",
     "critical.values": "{gradient} = ({gx}, {gy})；{eigenvalues} = {e1}, {e2}",
-    "critical.not_finite_line": "**{title}**（{x}, {y}）：此处 L 不是有限值。",
+    "critical.not_finite_line": "**{title}**（{x}, {y}）：此处 L 为无穷大。",
+    "critical.undefined_line": "**{title}**（{x}, {y}）：此处 L 无定义（NaN）。",
     "critical.undefined_gradient_line": (
         "**{title}**（{x}, {y}）：L = {loss}；此处梯度无定义（斜率为无穷大），"
         "任何优化器都无法从这一点迈出一步。"),
@@ -677,6 +679,7 @@ ZH: dict[str, str] = {
     "url.unusable": "无法使用此链接；实验以默认设置启动。",
     "url.problem": "{field}={value}（{reason}）",
     "url.separator": "；",
+    "text.sentences": "{first}{second}",
     "url.more_problems": "另有 {n} 处",
     "widget.colon": "：",
     "url.reason.too_many_fields": "另有 {n} 个字段超出了前 {max} 个的上限",

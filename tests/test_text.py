@@ -43,7 +43,7 @@ PUNCTUATION = frozenset({"url.problem", "url.separator", "critical.values",
                          "plot.legend_item", "readout.caption",
                          "mlp.readout.whose", "caption.setting", "caption.list", "caption.with",
                          "widget.colon", "mlp.key.caption", "caption.racer_lr",
-                         "mlp.racer_lr", "unit.percent"})
+                         "mlp.racer_lr", "unit.percent", "text.sentences"})
 
 #: Where an English text says the left (a regular expression, placeholders removed), the
 #: Chinese says the right: one term per concept, 《动手学深度学习》's.
@@ -571,7 +571,7 @@ BAD_FORMULAS = {
     "number_too_large": "1e400*x",
     "implicit_product": "0.05x**2", "ambiguous_root": "\u221ax\u00b2 + y",
     "absolute_bars": "|x| + |y|",
-    "unmatched_close": "(x + 1))", "expected_operator": "x²(y + 1)", "expected_operand": "x + )",
+    "unmatched_close": "(x + 1))", "expected_operator": "x, y", "expected_operand": "x + )",
     "expected_operand_end": "x**", "unknown_name": "x + foo", "needs_parentheses": "sin + x",
     "one_argument": "sin(x, y)", "arguments": "max(x)", "missing_close": "sin(x",
     "expected_close": "(x y", "too_deep": "-" * 41 + "x",

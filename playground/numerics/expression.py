@@ -398,8 +398,9 @@ class _Parser:
             before = self._tokens[self._index - 1]
             end = before.position - 1 + len(before.shown)
             operand = self._text[self._operand_start - 1:end]
-            if (token.kind in ("number", "name", "root") and before.kind in ("number", "name", ")")
-                    and 0 < len(operand) <= 12):  # "2 π", "x² y", "½x": a product as on a slide
+            if (token.kind in ("number", "name", "root", "(")
+                    and before.kind in ("number", "name", ")")
+                    and 0 < len(operand) <= 12):  # "2 π", "x² y", "½(x + y)": as on a slide
                 gap = " " * (token.position - 1 > end)
                 raise _error("implicit_product", text=f"{operand}{gap}{token.shown}",
                              position=end - len(operand) + 1,

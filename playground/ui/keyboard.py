@@ -284,7 +284,8 @@ kb.download = () => {
   for (const [m, b] of menus) {
     const title = titles[String(m.name).replace(/^pg-download-/, '')]
       || kb.data.class_names[m.name];  // a plot with no title (the network's diagram)
-    if (title) b.setAttribute('aria-label', `${b.textContent.trim()}: ${title}`);
+    if (title) b.setAttribute('aria-label', `${b.textContent.trim()}${kb.data.colon}${title}`);
+    b.setAttribute('aria-haspopup', 'menu');
   }
 };
 // Each plot's picture is an image named for its plot ("Error against capacity"; the
@@ -475,7 +476,16 @@ window.addEventListener('keydown', (e) => {
     return;
   }
   const next = e.key === 'ArrowDown' ? at + 1 : (at <= 0 ? items.length - 1 : at - 1);
-  items[next % items.length].focus();
+  // A menu and its items to a screen reader; the item focused ringed as every control
+  // (Bokeh's 1-px dotted outline, out of the page's stylesheets' reach).
+  items[0].getRootNode().host.setAttribute('role', 'menu');  // (the items' shadow host)
+  for (const item of items) {
+    item.setAttribute('role', 'menuitem');
+    item.style.outline = '';
+  }
+  const to = items[next % items.length];
+  to.style.outline = '2px solid var(--pg-focus, #0072b5)'; to.style.outlineOffset = '-2px';
+  to.focus();
   e.preventDefault(); e.stopImmediatePropagation();
 }, true);
 // A lone check box's words are drawn beside its box, not in a <label> (Bokeh's Checkbox;

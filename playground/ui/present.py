@@ -91,11 +91,11 @@ FOCUS_RING = """
 #: took an exact hit (WCAG 2.5.5 asks 44 px; 40 keeps the sidebar's rows on one screen).
 TOUCH_TARGETS = """
 @media (pointer: coarse) {
-  button, .bk-btn, select, input.bk-input { min-height: 40px; }
-  input[type=checkbox], input[type=radio] { width: 22px; height: 22px; margin-top: 0; }
-  input[type=checkbox] + .bk-label { line-height: 22px; }
-  .bk-input-group label, .bk-checkbox-input-group label { min-height: 40px;
-    display: inline-flex; align-items: center; gap: 8px; }
+  button, .bk-btn, select, input.bk-input { min-height: 40px !important; }
+  input[type=checkbox], input[type=radio] { width: 22px; height: 22px; margin: 0 6px 0 0; }
+  :host(.bk-Checkbox) { display: flex; align-items: center; min-height: 40px; }
+  .bk-input-group label { min-height: 40px; display: inline-flex; align-items: center;
+    margin-right: 16px; }
   .noUi-horizontal .noUi-handle { width: 30px !important; height: 30px !important;
     right: -15px !important; top: -11px !important; border-radius: 50%; }
 }

@@ -430,6 +430,11 @@ def test_a_download_menu_from_the_keyboard(new_page, server_url):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
     assert page.evaluate(_FOCUSED_TEXT) == {"cls": "bk-item", "text": "PNG 2×"}
+    # A menu of items to a screen reader (it read one line of text), the item ringed.
+    expect(page.get_by_role("menuitem")).to_have_count(5)
+    expect(page.get_by_role("menu")).to_have_count(1)
+    assert menu.get_attribute("aria-haspopup") == "menu"
+    assert page.evaluate(_OUTLINE)["width"] >= 2
     page.keyboard.press("ArrowUp")
     page.keyboard.press("ArrowUp")  # round to the last item
     assert page.evaluate(_FOCUSED_TEXT)["text"] == tr("export.figure")

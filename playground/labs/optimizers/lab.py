@@ -899,6 +899,8 @@ class OptimizerLab(Lab, GuardedControls):
     def _describe(self, title: str, a: critical.PointAnalysis) -> str:
         lang = self.state.lang
         x, y = number_text(a.point[0], 4), number_text(a.point[1], 4)
+        if np.isnan(a.value):  # (the banner's words: not defined, not "not finite")
+            return tr("critical.undefined_line", lang, title=title, x=x, y=y)
         if not np.isfinite(a.value):
             return tr("critical.not_finite_line", lang, title=title, x=x, y=y)
         if not np.all(np.isfinite(a.gradient)):  # e.g. √x at x = 0: where runs stop

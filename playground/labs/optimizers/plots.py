@@ -17,6 +17,7 @@ from bokeh.models import (
     CustomJS,
     Div,
     HoverTool,
+    InlineStyleSheet,
     Legend,
     LegendItem,
     Range1d,
@@ -63,9 +64,11 @@ from ...ui.marks import (
 from ...ui.palettes import OPTIMIZER_COLORS
 from ...ui.present import (
     FIT_WINDOW,
+    FOCUS_RING,
     LECTURE_ONLY,
     NOT_IN_LECTURE,
     PLOT_FONTS,
+    TOUCH_TARGETS,
     number_size,
     table_number_size,
 )
@@ -524,11 +527,15 @@ class Surface3D:
                 text_font_size=AXIS_FONTS[kind][False],
                 text_font_style="italic" if kind == "title" else "normal").glyph
             for kind, source in self.axes_labels.items()}
+        # (Bokeh's own sliders, made as the view first opens: the page's focus ring and
+        # touch-sized handles given here.)
+        sheets = [InlineStyleSheet(css=FOCUS_RING + TOUCH_TARGETS)]
         self.azimuth = Slider(title=tr("view.3d.azimuth", lang), start=-180, end=180, step=1,
-                              value=-55, sizing_mode="stretch_width", name="pg-3d-azimuth")
+                              value=-55, sizing_mode="stretch_width", name="pg-3d-azimuth",
+                              stylesheets=sheets)
         self.elevation = Slider(title=tr("view.3d.elevation", lang), start=5, end=90, step=1,
                                 value=30, sizing_mode="stretch_width",
-                                name="pg-3d-elevation")
+                                name="pg-3d-elevation", stylesheets=sheets)
         project = CustomJS(args={"world": self.world, "screen": self.screen,
                                  "az": self.azimuth, "el": self.elevation, "axes": self.axes,
                                  "axes_lines": self.axes_lines, "axes_ticks": self.axes_ticks,

@@ -62,6 +62,13 @@ _Knobs = type("_Knobs", (LabState,), {
 DEFAULT_EXPRESSION = "x**2/2 + y**2 + sin(3*x)*cos(2*y)"
 
 
+def _finite_anywhere(surface) -> bool:
+    """Whether ``surface`` has a finite value at any of 41 × 41 points over its view."""
+    xs, ys = np.meshgrid(np.linspace(*surface.x_range, 41), np.linspace(*surface.y_range, 41))
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(np.asarray(surface.fn(xs, ys))).any())
+
+
 class OptimizerLabState(_Knobs):
     """Everything the optimizer lab shows, and the race computed from it."""
 
@@ -239,7 +246,10 @@ class OptimizerLabState(_Knobs):
                      tr("surface.undefined.remedy", self.lang)) if math.isnan(start_value)
                     else (tr("surface.not_finite", self.lang, **where),
                           tr("surface.not_finite.remedy", self.lang)))
-            self.param.update(result=None, error=" ".join(said))  # and what to do about it
+            if not _finite_anywhere(surface):  # no start to click: only the formula helps
+                said = (said[0], tr("surface.nowhere.remedy", self.lang))
+            self.param.update(result=None, error=tr(  # and what to do about it
+                "text.sentences", self.lang, first=said[0], second=said[1]))
             return
         try:
             result = race.run_race(surface.fn, self.settings(), self.programs)

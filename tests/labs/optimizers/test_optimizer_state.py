@@ -173,6 +173,9 @@ def test_a_start_where_the_surface_is_not_finite_gives_a_message(state):
     assert state.error.endswith(tr("surface.undefined.remedy"))
     state.x0 = 0.0  # log(0) = −∞
     assert state.error.startswith(tr("surface.not_finite", x="0", y="0"))
+    state.expression = "sqrt(-x**2 - y**2 - 1)"  # NaN everywhere: no start to click
+    assert state.error.endswith(tr("surface.nowhere.remedy"))
+    state.expression = "log(x)"
     state.x0 = 1.0
     assert state.result is not None and state.error == ""
 

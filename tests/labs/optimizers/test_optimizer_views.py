@@ -420,11 +420,18 @@ def test_a_diverged_run_is_told_what_to_do(lab):
 
 def test_a_surface_infinite_at_the_start_says_what_to_do(lab):
     """1/0 is infinite everywhere: the message named the start point and stopped there."""
-    lab.state.apply_query({"surface": "custom", "expr": "1/0", "x0": "2", "y0": "1.5"})
+    lab.state.apply_query({"surface": "custom", "expr": "1/x", "x0": "0", "y0": "1.5"})
     error = lab.state.error
-    assert error.startswith(tr("surface.not_finite", x="2", y="1.5"))
+    assert error.startswith(tr("surface.not_finite", x="0", y="1.5"))
     assert error.endswith(tr("surface.not_finite.remedy"))
     assert lab.message.visible and tr("surface.not_finite.remedy") in lab.message.object
+    assert "L is infinite here" in lab.critical_md.object
+    lab.state.apply_query({"surface": "custom", "expr": "sqrt(-x)", "x0": "1", "y0": "0"})
+    assert lab.state.error.startswith(tr("surface.undefined", x="1", y="0"))
+    assert "L is not defined here (NaN)" in lab.critical_md.object  # as the banner says
+    # Infinite everywhere: no start to click, only the formula to change.
+    lab.state.apply_query({"surface": "custom", "expr": "1/0", "x0": "2", "y0": "1.5"})
+    assert lab.state.error.endswith(tr("surface.nowhere.remedy"))
 
 
 def test_a_cards_controls_made_as_it_opens_are_styled_as_the_pages(lab):
