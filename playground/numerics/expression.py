@@ -306,6 +306,9 @@ def _scan_number(text: str, start: int) -> int:
         name_end = _skip(text, end, _NAME_CHARACTERS)
         name = text[end:name_end]
         if name in ALLOWED_FUNCTIONS or name in ALLOWED_CONSTANTS or name in VARIABLES:
+            if start > 0 and text[start - 1] == _ROOT:  # "√2x": √2*x is √2·x, not √(2x)
+                raise _error("implicit_product", text=text[start - 1:name_end],
+                             position=start, written=f"√({text[start:end]}*{name})")
             raise _error("implicit_product", text=text[start:name_end], position=start + 1,
                          written=f"{text[start:end]}*{name}")
     if end < len(text) and (text[end] in _UNICODE_NAMES or text[end] == _ROOT):  # "2π", "2√x"

@@ -350,7 +350,7 @@ HOSTILE_INPUTS = [
     ("1e3y", "1e3*y"), ("sin(2πx)", "2*π"), ("3√x", "3*√"), ("2 π x", "2*π"),
     ("x y", "x*y"), ("x² π", "x²*π"), ("½x", "½*x"), ("(x+1) y", "(x+1)*y"),
     ("e⁻ˣ y", "e⁻ˣ*y"), ("√2 x", "√2*x"), ("½(x² + y²)", "½*("), ("(x+1)(y-1)", "(x+1)*("),
-    ("x(x + 1)", "x*(")])
+    ("x(x + 1)", "x*("), ("√2x", "√(2*x)")])
 def test_a_product_written_as_on_a_slide_says_how_to_write_it(text, written):
     """"0.05x" read as a malformed number, with no word of the * it lacks."""
     with pytest.raises(ExpressionError) as excinfo:
